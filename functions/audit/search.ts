@@ -1,0 +1,106 @@
+/**
+ * Searching the audit log, newest first, without a Scan:
+ *   by actor     → GSI1 ACTOR#<principal>, sort key between the time bounds
+ *   by resource  → GSI2 RES#<type>#<id>, likewise
+ *   otherwise    → the day partitions AUDIT#<yyyy-mm-dd>, walked from `to` back to `from`
+ * `action` (a prefix: `teams.` matches every team action) and a bare `resourceType` filter within.
+ */
+import type { AuditEntry, AuditList, AuditQuery } from '#schemas/index.ts';
+import { NotFoundError, ValidationError } from '#shared/errors';
+import { getItem, queryPage, type Item, type QueryPageInput } from '#lib/table';
+import { auditKey, resourcePartition } from '#lib/audit-log';
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_RANGE_DAYS = 30;
+export const MAX_RANGE_DAYS = 366;
+/** Day partitions read by one call at most; the cursor carries on from there. */
+export const MAX_DAYS_PER_PAGE = 31;
+
+const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'entity', 'stage']);
+
+export function toEntry(item: Item): AuditEntry {
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))) as unknown as AuditEntry;
+}
+
+export async function getEntry(id: string): Promise<AuditEntry> {
+  if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new NotFoundError(`audit entry ${id} not found`);
+  const { PK, SK } = auditKey(id);
+  const item = await getItem({ PK, SK });
+  if (!item) throw new NotFoundError(`audit entry ${id} not found`);
+  return toEntry(item);
+}
+
+function bounds(query: AuditQuery): { from: Date; to: Date } {
+  const to = query.to ? new Date(query.to) : new Date();
+  const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);
+  if (from >= to) throw new ValidationError('from must be before to', { details: [{ path: '/query/from', message: 'must be before to' }] });
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+    throw new ValidationError(`the time range is at most ${MAX_RANGE_DAYS} days`, { details: [{ path: '/query/from', message: `at most ${MAX_RANGE_DAYS} days before to` }] });
+  }
+  return { from, to };
+}
+
+function filters(query: AuditQuery, resourceTypeInFilter: boolean): QueryPageInput['filter'] {
+  const clauses: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (query.action) { clauses.push('begins_with(#action, :action)'); names['#action'] = 'action'; values[':action'] = query.action; }
+  if (query.resourceType && resourceTypeInFilter) { clauses.push('#rtype = :rtype'); names['#rtype'] = 'resourceType'; values[':rtype'] = query.resourceType; }
+  return clauses.length ? { FilterExpression: clauses.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } : undefined;
+}
+
+interface DayCursor { day: string; inner: string | null }
+
+function decodeDayCursor(cursor: string): DayCursor {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as DayCursor;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value.day) && (value.inner === null || typeof value.inner === 'string')) return value;
+  } catch { /* falls through */ }
+  throw new ValidationError('invalid cursor', { details: [{ path: '/query/cursor', message: 'not a cursor this list returned' }] });
+}
+
+const encodeDayCursor = (cursor: DayCursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+export async function searchAudit(query: AuditQuery): Promise<AuditList> {
+  const { from, to } = bounds(query);
+  const limit = query.limit ?? 50;
+  const between: [string, string] = [from.toISOString(), to.toISOString()];
+
+  if (query.actor || query.resourceId) {
+    const byActor = Boolean(query.actor);
+    const partition = byActor ? `ACTOR#${query.actor!.toLowerCase()}` : resourcePartition(query.resourceType!, query.resourceId!);
+    const extra = byActor && query.resourceId
+      ? { FilterExpression: '#rid = :rid AND #rtype = :rtype', ExpressionAttributeNames: { '#rid': 'resourceId', '#rtype': 'resourceType' }, ExpressionAttributeValues: { ':rid': query.resourceId, ':rtype': query.resourceType } }
+      : undefined;
+    const base = filters(query, byActor && !query.resourceId);
+    const filter = mergeFilters(base, extra);
+    const page = await queryPage({ index: byActor ? 'GSI1' : 'GSI2', partition, sortKey: { between }, limit, cursor: query.cursor, newestFirst: true, filter });
+    return { items: page.items.map(toEntry), nextCursor: page.nextCursor };
+  }
+
+  const filter = filters(query, true);
+  const items: AuditEntry[] = [];
+  const start = query.cursor ? decodeDayCursor(query.cursor) : { day: between[1].slice(0, 10), inner: null };
+  const firstDay = between[0].slice(0, 10);
+  let day = start.day;
+  let inner: string | null = start.inner;
+  for (let walked = 0; walked < MAX_DAYS_PER_PAGE && day >= firstDay; walked++) {
+    const page = await queryPage({ partition: `AUDIT#${day}`, sortKey: { between }, limit: limit - items.length, cursor: inner ?? undefined, newestFirst: true, filter });
+    items.push(...page.items.map(toEntry));
+    if (page.nextCursor) return { items, nextCursor: encodeDayCursor({ day, inner: page.nextCursor }) };
+    day = new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+    inner = null;
+    if (items.length >= limit) break;
+  }
+  return { items, nextCursor: day >= firstDay ? encodeDayCursor({ day, inner: null }) : null };
+}
+
+function mergeFilters(a: QueryPageInput['filter'], b: QueryPageInput['filter']): QueryPageInput['filter'] {
+  if (!a) return b;
+  if (!b) return a;
+  return {
+    FilterExpression: `(${a.FilterExpression}) AND (${b.FilterExpression})`,
+    ExpressionAttributeNames: { ...a.ExpressionAttributeNames, ...b.ExpressionAttributeNames },
+    ExpressionAttributeValues: { ...a.ExpressionAttributeValues, ...b.ExpressionAttributeValues },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * `Idempotency-Key` on POSTs that start work (Powertools idempotency, stored in the one table under
+ * `PK = IDEMPOTENCY`). The key is scoped to the caller and the route, so two people can't collide;
+ * the same key with a different body is refused (422); a duplicate still running gets 409.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import { IdempotencyConfig, IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { ConflictError, UnprocessableError, ValidationError } from '#shared/errors';
+import type { ApiRequest } from './http.ts';
+import { config } from './config.ts';
+import { dynamoClient } from './table.ts';
+
+/** How long a completed response is replayed for a repeated key. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+type Event = APIGatewayProxyEvent & { apollo?: ApiRequest; apolloIdempotencyKey?: string };
+
+let persistence: DynamoDBPersistenceLayer | undefined;
+const persistenceStore = (): DynamoDBPersistenceLayer =>
+  (persistence ??= new DynamoDBPersistenceLayer({
+    tableName: config().tableName,
+    keyAttr: 'PK',
+    sortKeyAttr: 'SK',
+    staticPkValue: 'IDEMPOTENCY',
+    expiryAttr: 'expiresAt',
+    awsSdkV3Client: dynamoClient,
+  }));
+
+const KEY_FORMAT = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function idempotency(): MiddlewareObj<Event> {
+  const powertools = makeHandlerIdempotent({
+    persistenceStore: persistenceStore(),
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: 'apolloIdempotencyKey',
+      payloadValidationJmesPath: 'apolloPayload',
+      expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+      throwOnNoIdempotencyKey: false,
+    }),
+  }) as MiddlewareObj<Event>;
+  return {
+    before: async (request) => {
+      const req = request.event.apollo!;
+      const key = req.headers['idempotency-key'];
+      if (key === undefined) return;
+      if (!KEY_FORMAT.test(key)) {
+        throw new ValidationError('Idempotency-Key must be 8-128 characters of letters, digits, ".", "_", ":" or "-" (a UUID or ULID)', {
+          details: [{ path: '/headers/idempotency-key', message: 'invalid format' }],
+        });
+      }
+      Object.assign(request.event, {
+        apolloIdempotencyKey: `${req.identity.principal} ${req.route.method} ${req.route.path} ${JSON.stringify(req.params)} ${key}`,
+        apolloPayload: req.body ?? null,
+      });
+      try {
+        return await powertools.before!(request as never);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    after: async (request) => {
+      if (!request.event.apolloIdempotencyKey) return;
+      await powertools.after!(request as never);
+    },
+    onError: async (request) => {
+      if (!request.event.apolloIdempotencyKey) return;
+      await powertools.onError!(request as never);
+    },
+  };
+}
+
+function translate(error: unknown): unknown {
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return new ConflictError('a request with this Idempotency-Key is still being processed; retry in a few seconds', { cause: error });
+  }
+  if (error instanceof IdempotencyValidationError) {
+    return new UnprocessableError('this Idempotency-Key was already used with a different request body', { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,22 @@
+/** The logger and metrics singletons every function uses (Powertools). */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/** Keys whose values never reach a log line, wherever they appear. */
+const SECRET_KEYS = /^(authorization|x-amz-security-token|secret.*|.*password.*|.*token|cookie|x-hub-signature.*|.*apikey|api[-_]?key|secretaccesskey|sessiontoken)$/i;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEYS.test(key) ? '[redacted]' : redact(v, depth + 1);
+  return out;
+}
+
+export const logger = new Logger({
+  serviceName: 'apollo',
+  logLevel: (process.env.LOG_LEVEL as 'INFO' | undefined) ?? (process.env.APOLLO_RUNTIME === 'local' ? 'WARN' : 'INFO'),
+  jsonReplacerFn: (key: string, value: unknown) => (key && SECRET_KEYS.test(key) ? '[redacted]' : value),
+});
+
+export const metrics = new Metrics({ namespace: 'Apollo', serviceName: 'apollo' });

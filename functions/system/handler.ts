@@ -1,0 +1,25 @@
+/** The system context: Apollo's own health, version and metrics. */
+import { createApiHandler, json } from '#lib/http';
+import { HealthChecker } from './health.ts';
+import { systemDeps } from './deps.ts';
+
+const { config } = systemDeps();
+const health = new HealthChecker(() => systemDeps().probes, config.healthCacheMs);
+const readiness = new HealthChecker(() => systemDeps().probes.filter((p) => p.critical), Math.min(config.healthCacheMs, 5_000));
+
+export const handler = createApiHandler('system', {
+  'GET /api/v1/health': async () => {
+    const result = await health.check();
+    return json(result.status === 'down' ? 503 : 200, result, { 'cache-control': 'no-store' });
+  },
+  'GET /api/v1/health/ready': async () => {
+    const result = await readiness.check();
+    const down = result.components.filter((c) => c.status === 'down');
+    return down.length
+      ? json(503, { ready: false, reason: down.map((c) => `${c.name}: ${c.message ?? 'down'}`).join('; ') })
+      : json(200, { ready: true });
+  },
+  'GET /api/v1/version': async () =>
+    json(200, { version: config.version, commit: config.commit, buildTime: config.buildTime, stage: config.stage, region: config.region, runtime: config.runtime }),
+  'GET /api/v1/metrics': async () => ({ status: 200, body: await systemDeps().metrics.render() }),
+});

@@ -1,0 +1,167 @@
+/**
+ * The local runtime behind `npm start` and the integration tests: dynalite, the API Gateway
+ * emulator and the very same handlers, on one port. One runtime per process: handlers read their
+ * configuration from the environment at cold start, as in Lambda.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { renderPrometheus } from '#shared/prometheus';
+import { isRole } from '#shared/permissions';
+import { ROUTES, permissionLabel } from '#shared/routes';
+import { LocalCredentialStore } from './credentials.ts';
+import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
+import { RouteMetrics } from './gateway/metrics.ts';
+import { readBody, RestGateway, type GatewayReply } from './gateway/rest.ts';
+
+export const LOCAL_API_ID = 'local';
+export const LOCAL_STAGE = 'local';
+
+export interface RuntimeOptions {
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Where data and credentials live; undefined keeps everything in memory (tests). */
+  readonly home?: string;
+  readonly region?: string;
+  readonly tableName?: string;
+}
+
+export interface Runtime {
+  readonly url: string;
+  readonly port: number;
+  readonly region: string;
+  readonly tableName: string;
+  readonly credentials: LocalCredentialStore;
+  readonly metrics: RouteMetrics;
+  readonly dynamoEndpoint: string;
+  close(): Promise<void>;
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const isLoopback = (req: IncomingMessage): boolean => /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
+
+function send(res: ServerResponse, reply: GatewayReply): void {
+  res.writeHead(reply.status, reply.headers);
+  res.end(reply.body);
+}
+
+/** Sets the environment the handlers read, as the Lambda configuration does in AWS. */
+function configureEnvironment(dynamo: LocalDynamo, region: string, tableName: string): void {
+  Object.assign(process.env, {
+    APOLLO_RUNTIME: 'local',
+    APOLLO_STAGE: 'local',
+    TABLE_NAME: tableName,
+    AWS_REGION: region,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    // dynalite ignores credentials, but the SDK must find some; never real ones.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: '',
+    APOLLO_VERSION: process.env.APOLLO_VERSION ?? packageVersion(),
+    APOLLO_COMMIT: process.env.APOLLO_COMMIT ?? gitCommit(),
+    APOLLO_BUILD_TIME: process.env.APOLLO_BUILD_TIME ?? new Date().toISOString(),
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_SERVICE_NAME: 'apollo',
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+}
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const region = options.region ?? 'us-east-1';
+  const tableName = options.tableName ?? 'apollo-local';
+  if (options.home) mkdirSync(options.home, { recursive: true, mode: 0o700 });
+  const dynamo = await startDynalite(options.home);
+  configureEnvironment(dynamo, region, tableName);
+  await ensureTable(dynamo.endpoint, tableName, region);
+
+  const credentials = new LocalCredentialStore(options.home);
+  const metrics = new RouteMetrics();
+  const { configureSystem } = await import('../functions/system/deps.ts');
+  configureSystem({ metrics: { render: async () => renderPrometheus(metrics.snapshot(), { source: 'local-gateway' }) } });
+
+  const gateway = new RestGateway({
+    region,
+    api: { region, accountId: '000000000000', apiId: LOCAL_API_ID, stage: LOCAL_STAGE },
+    credentials,
+    metrics,
+    allowedOrigin: '*',
+  });
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      if (body === null) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Too Long"}' });
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path.startsWith('/local/')) return send(res, localEndpoint(req, path, body, credentials));
+      if (path === '/' && req.method === 'GET') return send(res, indexPage());
+      send(res, await gateway.handle(req, body));
+    })().catch((error: unknown) => {
+      console.error('[runtime] request failed:', error);
+      if (!res.headersSent) send(res, { status: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal server error"}' });
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`,
+    port,
+    region,
+    tableName,
+    credentials,
+    metrics,
+    dynamoEndpoint: dynamo.endpoint,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await dynamo.close();
+    },
+  };
+}
+
+/** Loopback-only helpers of the local runtime; none exists in AWS. */
+function localEndpoint(req: IncomingMessage, path: string, body: Buffer, credentials: LocalCredentialStore): GatewayReply {
+  const json = (status: number, value: unknown): GatewayReply => ({ status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(value) });
+  if (!isLoopback(req)) return json(403, { message: 'local endpoints answer loopback callers only' });
+  if (path === '/local/session' && req.method === 'POST') {
+    let role: unknown;
+    try {
+      role = (JSON.parse(body.toString('utf8') || '{}') as { role?: unknown }).role;
+    } catch {
+      return json(400, { message: 'body must be JSON: {"role": "admin"}' });
+    }
+    if (!isRole(role)) return json(400, { message: 'role must be one of viewer, developer, operator, admin' });
+    const s = credentials.issueSession(role);
+    return json(201, { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiration: s.expiration, principalArn: s.principalArn, role });
+  }
+  return json(404, { message: `no local endpoint ${req.method} ${path}` });
+}
+
+function indexPage(): GatewayReply {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const rows = ROUTES.map((r) => `<tr><td>${r.method}</td><td><code>${esc(r.path)}</code></td><td>${esc(permissionLabel(r.permission))}</td><td>${esc(r.summary)}</td></tr>`).join('');
+  const html = `<!doctype html><meta charset="utf-8"><title>Apollo (local)</title>
+<style>body{font:14px system-ui;margin:2rem;color:#1c2127}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}code{font-size:13px}</style>
+<h1>Apollo — local runtime</h1><p>Every API call is SigV4-signed; the credentials are in <code>$APOLLO_HOME/credentials.json</code>. See the README.</p>
+<table><tr><th>Method</th><th>Path</th><th>Permission</th><th>What</th></tr>${rows}</table>`;
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
+}

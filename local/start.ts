@@ -1,0 +1,45 @@
+/**
+ * `npm start`: the whole product on this machine. PORT (default 3000) and APOLLO_HOME (default
+ * .apollo) are honoured; credentials are created on first start and printed with a working curl.
+ */
+import { resolve } from 'node:path';
+import { ROLES } from '#shared/permissions';
+import { startRuntime } from './runtime.ts';
+import { seedDemoData } from './seed.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+const home = resolve(process.env.APOLLO_HOME ?? '.apollo');
+const host = process.env.HOST ?? '127.0.0.1';
+
+const runtime = await startRuntime({ port, home, host, region: process.env.APOLLO_LOCAL_REGION ?? 'us-east-1' });
+const seeded = await seedDemoData();
+const { credentials: store, url, region } = runtime;
+
+const lines = [
+  '',
+  `Apollo is running at ${url}`,
+  `  data and credentials: ${home}${seeded ? ' (demo data seeded)' : ''}`,
+  '',
+  store.created ? `Local credentials (created now, kept in ${home}/credentials.json, mode 600):` : `Local credentials (from ${home}/credentials.json):`,
+  ...ROLES.map((role) => `  ${role.padEnd(9)} ${store.roles[role].accessKeyId}  ${store.roles[role].secretAccessKey}  ${store.roles[role].principalArn}`),
+  '',
+  'Try a signed call (curl 7.75+):',
+  `  curl --aws-sigv4 "aws:amz:${region}:execute-api" --user "${store.roles.admin.accessKeyId}:${store.roles.admin.secretAccessKey}" ${url}/api/v1/me`,
+  '',
+  'Press Ctrl+C to stop.',
+  '',
+];
+console.log(lines.join('\n'));
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping Apollo…`);
+  const timer = setTimeout(() => process.exit(1), 5_000);
+  await runtime.close();
+  clearTimeout(timer);
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

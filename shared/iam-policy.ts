@@ -1,0 +1,52 @@
+/**
+ * The execute-api:Invoke policies of the Apollo IAM roles, generated from the route table.
+ * CDK attaches them to the roles; the local gateway evaluates the very same statements.
+ */
+import type { Role } from './permissions.ts';
+import type { RouteDef } from './routes.ts';
+import { ROUTES, roleMayInvoke } from './routes.ts';
+
+export interface ApiArnParts {
+  readonly region: string;
+  readonly accountId: string;
+  readonly apiId: string;
+  readonly stage: string;
+}
+
+/** `/api/v1/teams/{id}` → `/api/v1/teams/*`: IAM has no per-segment wildcard. */
+export function resourcePathPattern(path: string): string {
+  return path.replace(/\{[^}]+\}/g, '*');
+}
+
+export function invokeArn(parts: ApiArnParts, method: string, path: string): string {
+  return `arn:aws:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}/${method}${path}`;
+}
+
+/** The resources a role may invoke: one ARN pattern per route it holds a permission for. */
+export function invokeResources(role: Role, parts: ApiArnParts, routes: readonly RouteDef[] = ROUTES): string[] {
+  return routes
+    .filter((route) => roleMayInvoke(role, route))
+    .map((route) => invokeArn(parts, route.method, resourcePathPattern(route.path)));
+}
+
+export interface PolicyStatement {
+  readonly Effect: 'Allow';
+  readonly Action: 'execute-api:Invoke';
+  readonly Resource: string[];
+}
+
+export function invokePolicy(role: Role, parts: ApiArnParts, routes: readonly RouteDef[] = ROUTES): PolicyStatement {
+  return { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: invokeResources(role, parts, routes) };
+}
+
+/** IAM's wildcard match: `*` any run of characters (slashes included), `?` exactly one. */
+export function arnMatches(pattern: string, arn: string): boolean {
+  const regex = new RegExp(
+    '^' + pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$',
+  );
+  return regex.test(arn);
+}
+
+export function policyAllows(statement: PolicyStatement, arn: string): boolean {
+  return statement.Resource.some((pattern) => arnMatches(pattern, arn));
+}

@@ -1,0 +1,150 @@
+/**
+ * The route table: the one source for every route's method, path, Lambda (context), auth kind,
+ * permission, schemas, audit and idempotency. CDK, the local gateway, the IAM role policies, the
+ * web client, the CLI and the authorization tests all read it. A route appears here when it works.
+ */
+import type { SchemaName } from '../schemas/index.ts';
+import type { Permission, Role } from './permissions.ts';
+import { roleHas } from './permissions.ts';
+
+export const CONTEXTS = ['system', 'audit', 'identity'] as const;
+export type ContextName = (typeof CONTEXTS)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** `iam`: SigV4 (every route a person or tool calls); `hmac`: webhooks verified by their handler; `none`: CORS preflight only. */
+export type AuthKind = 'iam' | 'hmac' | 'none';
+
+/** What a resolver sees of a request: enough to decide permissions that depend on the body. */
+export interface RequestFacts {
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+/**
+ * A permission that IAM cannot decide because it depends on the request (e.g. `deployments:create:prod`
+ * vs `:non-prod`). The gateway lets through any role holding one of `anyOf`; the handler resolves.
+ */
+export interface PermissionResolver {
+  readonly name: string;
+  readonly anyOf: readonly Permission[];
+  resolve(request: RequestFacts): Permission;
+}
+
+export type PermissionRule = Permission | PermissionResolver;
+
+export interface AuditSpec {
+  /** The action name recorded in the audit log, e.g. `teams.create`. */
+  readonly action: string;
+  readonly resourceType: string;
+  /** Path parameter naming the resource, when the path has it (creates set it from the result). */
+  readonly resourceIdParam?: string;
+}
+
+export interface RouteDef {
+  readonly method: HttpMethod;
+  /** API Gateway resource path with `{param}` placeholders. */
+  readonly path: string;
+  readonly context: ContextName;
+  readonly auth: AuthKind;
+  /** Required for `iam` routes; `hmac` routes authenticate the sender instead. */
+  readonly permission?: PermissionRule;
+  readonly summary: string;
+  readonly bodySchema?: SchemaName;
+  readonly querySchema?: SchemaName;
+  readonly responseSchema?: SchemaName;
+  /** Present on every mutating route: the mutation is audited, fail closed. */
+  readonly audit?: AuditSpec;
+  /** POSTs that start work honour `Idempotency-Key`. */
+  readonly idempotent?: boolean;
+  /** PUT/DELETE on versioned items require `If-Match`. */
+  readonly versioned?: boolean;
+  /** Response content type when not JSON. */
+  readonly produces?: string;
+}
+
+const iam = (def: Omit<RouteDef, 'auth'>): RouteDef => ({ ...def, auth: 'iam' });
+
+export const ROUTES: readonly RouteDef[] = [
+  // system: Apollo's own health, identity and metrics
+  iam({ method: 'GET', path: '/api/v1/health', context: 'system', permission: 'system:read', summary: 'Component health of Apollo and its integrations', responseSchema: 'health' }),
+  iam({ method: 'GET', path: '/api/v1/health/ready', context: 'system', permission: 'system:read', summary: 'Readiness: can Apollo serve requests', responseSchema: 'ready' }),
+  iam({ method: 'GET', path: '/api/v1/version', context: 'system', permission: 'system:read', summary: 'Version, commit, build time, stage and region', responseSchema: 'version' }),
+  iam({ method: 'GET', path: '/api/v1/metrics', context: 'system', permission: 'system:read', summary: 'Prometheus metrics: requests, errors and latency per route', produces: 'text/plain; version=0.0.4' }),
+
+  // audit
+  iam({ method: 'GET', path: '/api/v1/audit', context: 'audit', permission: 'audit:read', summary: 'Search the audit log', querySchema: 'audit-query', responseSchema: 'audit-list' }),
+  iam({ method: 'GET', path: '/api/v1/audit/{id}', context: 'audit', permission: 'audit:read', summary: 'One audit entry', responseSchema: 'audit-entry' }),
+
+  // identity: who I am, teams and membership
+  iam({ method: 'GET', path: '/api/v1/me', context: 'identity', permission: 'system:read', summary: 'Who I am: principal, role, teams and permissions', responseSchema: 'me' }),
+  iam({ method: 'GET', path: '/api/v1/teams', context: 'identity', permission: 'teams:read', summary: 'List teams', querySchema: 'list-query', responseSchema: 'team-list' }),
+  iam({ method: 'POST', path: '/api/v1/teams', context: 'identity', permission: 'users:manage', summary: 'Create a team', bodySchema: 'team-create', responseSchema: 'team', audit: { action: 'teams.create', resourceType: 'team' }, idempotent: true }),
+  iam({ method: 'GET', path: '/api/v1/teams/{id}', context: 'identity', permission: 'teams:read', summary: 'One team', responseSchema: 'team' }),
+  iam({ method: 'PUT', path: '/api/v1/teams/{id}', context: 'identity', permission: 'users:manage', summary: 'Update a team (If-Match)', bodySchema: 'team-update', responseSchema: 'team', audit: { action: 'teams.update', resourceType: 'team', resourceIdParam: 'id' }, versioned: true }),
+  iam({ method: 'DELETE', path: '/api/v1/teams/{id}', context: 'identity', permission: 'users:manage', summary: 'Delete a team and its memberships (If-Match)', audit: { action: 'teams.delete', resourceType: 'team', resourceIdParam: 'id' }, versioned: true }),
+  iam({ method: 'GET', path: '/api/v1/teams/{id}/members', context: 'identity', permission: 'teams:read', summary: "A team's members", querySchema: 'list-query', responseSchema: 'team-member-list' }),
+  iam({ method: 'PUT', path: '/api/v1/teams/{id}/members/{principal}', context: 'identity', permission: 'users:manage', summary: 'Add a member or change their team role', bodySchema: 'team-member-put', responseSchema: 'team-member', audit: { action: 'teams.members.put', resourceType: 'team', resourceIdParam: 'id' } }),
+  iam({ method: 'DELETE', path: '/api/v1/teams/{id}/members/{principal}', context: 'identity', permission: 'users:manage', summary: 'Remove a member', audit: { action: 'teams.members.delete', resourceType: 'team', resourceIdParam: 'id' } }),
+];
+
+export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+export function routesOf(context: ContextName): RouteDef[] {
+  return ROUTES.filter((route) => route.context === context);
+}
+
+/** The permissions a role must hold one of to get past IAM: what the gateway can know. */
+export function gatePermissions(rule: PermissionRule): readonly Permission[] {
+  return typeof rule === 'string' ? [rule] : rule.anyOf;
+}
+
+/** Whether IAM lets the role invoke the route (the generated execute-api:Invoke policy). */
+export function roleMayInvoke(role: Role, route: RouteDef): boolean {
+  if (route.auth !== 'iam') return false;
+  if (!route.permission) return false;
+  return gatePermissions(route.permission).some((permission) => roleHas(role, permission));
+}
+
+/** The permission a request needs, once its body is known. */
+export function requiredPermission(rule: PermissionRule, request: RequestFacts): Permission {
+  return typeof rule === 'string' ? rule : rule.resolve(request);
+}
+
+/** The permission name shown to people (a resolver's name for body-dependent ones). */
+export function permissionLabel(rule: PermissionRule | undefined): string {
+  if (!rule) return 'none';
+  return typeof rule === 'string' ? rule : `${rule.name} (one of ${rule.anyOf.join(', ')})`;
+}
+
+/** Matches a concrete path against the table. Static segments win over `{param}` ones. */
+export function matchRoute(
+  method: string,
+  path: string,
+  routes: readonly RouteDef[] = ROUTES,
+): { route: RouteDef; pathParameters: Record<string, string> } | { route: null; allowed: HttpMethod[] } {
+  const segments = path.split('/');
+  let best: { route: RouteDef; pathParameters: Record<string, string>; score: number } | null = null;
+  const allowed = new Set<HttpMethod>();
+  for (const route of routes) {
+    const template = route.path.split('/');
+    if (template.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let score = 0;
+    let ok = true;
+    for (let i = 0; i < template.length; i++) {
+      const t = template[i]!;
+      const s = segments[i]!;
+      if (t.startsWith('{') && t.endsWith('}')) {
+        if (s === '') { ok = false; break; }
+        params[t.slice(1, -1)] = s;
+      } else if (t === s) {
+        score += 1;
+      } else { ok = false; break; }
+    }
+    if (!ok) continue;
+    if (route.method !== method) { allowed.add(route.method); continue; }
+    if (!best || score > best.score) best = { route, pathParameters: params, score };
+  }
+  return best ? { route: best.route, pathParameters: best.pathParameters } : { route: null, allowed: [...allowed] };
+}
