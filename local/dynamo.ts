@@ -19,6 +19,7 @@ export interface LocalDynamo {
 }
 
 export async function startDynalite(home: string | undefined): Promise<LocalDynamo> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const options: Record<string, unknown> = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
   if (home) {
     const path = join(home, 'dynamodb');

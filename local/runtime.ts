@@ -73,6 +73,8 @@ function configureEnvironment(dynamo: LocalDynamo, region: string, tableName: st
     APOLLO_COMMIT: process.env.APOLLO_COMMIT ?? gitCommit(),
     APOLLO_BUILD_TIME: process.env.APOLLO_BUILD_TIME ?? new Date().toISOString(),
     POWERTOOLS_METRICS_DISABLED: 'true',
+    // The SDK versions are pinned exactly; the warning is about future releases (see ARCHITECTURE.md §9).
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'apollo',
   });
   delete process.env.AWS_SESSION_TOKEN;

@@ -314,13 +314,13 @@ export function createApiHandler(context: ContextName, impls: Record<string, Rou
       throw new NotFoundError(`no route ${method} ${path}`);
     },
   });
+  metrics.setDefaultDimensions({ context });
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use({
       before: ({ event }) => {
         logger.appendKeys({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
-        metrics.addDimension('context', context);
         metrics.addMetric('Requests', MetricUnit.Count, 1);
       },
     })

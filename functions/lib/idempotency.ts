@@ -41,6 +41,7 @@ export function idempotency(): MiddlewareObj<Event> {
       throwOnNoIdempotencyKey: false,
     }),
   }) as MiddlewareObj<Event>;
+  const owners = new WeakSet<object>();
   return {
     before: async (request) => {
       const req = request.event.apollo!;
@@ -55,19 +56,23 @@ export function idempotency(): MiddlewareObj<Event> {
         apolloIdempotencyKey: `${req.identity.principal} ${req.route.method} ${req.route.path} ${JSON.stringify(req.params)} ${key}`,
         apolloPayload: req.body ?? null,
       });
+      let replay: unknown;
       try {
-        return await powertools.before!(request as never);
+        replay = await powertools.before!(request as never);
       } catch (error) {
         throw translate(error);
       }
+      if (replay !== undefined) return replay;
+      // Only the request that saved the in-progress record may complete or delete it; a duplicate
+      // refused above must not, or it would delete the record of the request still running.
+      owners.add(request.event);
+      return undefined;
     },
     after: async (request) => {
-      if (!request.event.apolloIdempotencyKey) return;
-      await powertools.after!(request as never);
+      if (owners.has(request.event)) await powertools.after!(request as never);
     },
     onError: async (request) => {
-      if (!request.event.apolloIdempotencyKey) return;
-      await powertools.onError!(request as never);
+      if (owners.has(request.event)) await powertools.onError!(request as never);
     },
   };
 }
