@@ -3,6 +3,7 @@
  * or in memory (tests). The table is created from the shared table design if it is missing.
  * dynalite has no transactions, TTL or streams; Apollo's code relies on none of them.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFo
 import { TABLE_DESIGN } from '#shared/table-design';
 
 const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 export interface LocalDynamo {
   readonly endpoint: string;

@@ -11,6 +11,8 @@ export interface ApiArnParts {
   readonly accountId: string;
   readonly apiId: string;
   readonly stage: string;
+  /** `aws` unless given: `aws-cn`, `aws-us-gov`, or CDK's `Aws.PARTITION` token. */
+  readonly partition?: string;
 }
 
 /** `/api/v1/teams/{id}` → `/api/v1/teams/*`: IAM has no per-segment wildcard. */
@@ -19,7 +21,7 @@ export function resourcePathPattern(path: string): string {
 }
 
 export function invokeArn(parts: ApiArnParts, method: string, path: string): string {
-  return `arn:aws:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}/${method}${path}`;
+  return `arn:${parts.partition ?? 'aws'}:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}/${method}${path}`;
 }
 
 /** The resources a role may invoke: one ARN pattern per route it holds a permission for. */

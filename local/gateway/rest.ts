@@ -5,7 +5,7 @@
  * proxy event API Gateway builds and answers with API Gateway's own messages when it refuses.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { arnMatches, invokeArn, invokePolicy, type ApiArnParts } from '#shared/iam-policy';
 import { matchRoute, ROUTES, type RouteDef } from '#shared/routes';
