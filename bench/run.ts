@@ -1,0 +1,88 @@
+/**
+ * `npm run bench`: Apollo's performance as ratios against baselines measured in the same run, so
+ * the numbers compare across machines. Prints a table per section and writes bench/results.json.
+ * See bench/README.md for what each number means.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, arch, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiClient } from '#shared/api-client';
+import { startRuntime } from '#local/runtime';
+import { bundleSizeTable, measureBundleSizes, type BundleSizes } from './bundle-size.ts';
+import { coldImportTable, measureColdImports } from './cold-import.ts';
+import { dynamoCallsTable, measureDynamoCalls } from './dynamo-calls.ts';
+import { renderTable, type Table } from './format.ts';
+import { gatewayLatencyTables, measureGatewayLatency } from './gateway-latency.ts';
+import { measureSigV4, sigV4Table } from './sigv4-verify.ts';
+
+const RESULTS_FILE = fileURLToPath(new URL('results.json', import.meta.url));
+
+export function machineInfo() {
+  const cpu = cpus();
+  return { node: process.version, platform: platform(), arch: arch(), cpuModel: cpu[0]?.model.trim() ?? 'unknown', cores: cpu.length, totalMemoryBytes: totalmem() };
+}
+
+/** Runs one section, prints its tables as soon as they exist and records how long it took. */
+async function section<T>(name: string, durations: Record<string, number>, measure: () => Promise<T>, tables: (result: T) => Table | Table[]): Promise<T> {
+  const started = performance.now();
+  const result = await measure();
+  durations[name] = Math.round(performance.now() - started);
+  for (const table of [tables(result)].flat()) console.log(`${renderTable(table)}\n`);
+  return result;
+}
+
+/** The JSON form of the bundle results: the temp paths mean nothing after the run. */
+const bundleSizesJson = (sizes: BundleSizes) => ({
+  baseline: { bytes: sizes.baseline.bytes, gzipBytes: sizes.baseline.gzipBytes, packages: sizes.baseline.packages.slice(0, 10) },
+  lambdas: sizes.lambdas.map(({ outfile: _outfile, packages, ...rest }) => ({ ...rest, packages: packages.slice(0, 10) })),
+});
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const machine = machineInfo();
+  console.log(`Apollo bench — node ${machine.node}, ${machine.cores} × ${machine.cpuModel}\n`);
+  const durations: Record<string, number> = {};
+  const outDir = mkdtempSync(join(tmpdir(), 'apollo-bench-'));
+  try {
+    const sizes = await section('bundleSize', durations, () => measureBundleSizes(outDir), bundleSizeTable);
+    const cold = await section('coldImport', durations, () => measureColdImports(sizes.lambdas, sizes.baseline.outfile), coldImportTable);
+    const sigv4 = await section('sigv4', durations, () => measureSigV4(), sigV4Table);
+
+    // One runtime per process (handlers read the environment at cold start): both sections share it.
+    const runtime = await startRuntime({ port: 0 });
+    try {
+      const { seedDemoData } = await import('#local/seed');
+      await seedDemoData();
+      const admin = runtime.credentials.roles.admin;
+      const client = new ApiClient({ baseUrl: runtime.url, region: runtime.region, credentials: admin });
+      // Counting first: it needs cold caches (the health check's), and its middleware is gone before timing.
+      const calls = await section('dynamoCalls', durations, () => measureDynamoCalls(client), dynamoCallsTable);
+      const latency = await section('gatewayLatency', durations, () => measureGatewayLatency({ url: runtime.url, region: runtime.region, credentials: admin }), gatewayLatencyTables);
+
+      const totalMs = Math.round(performance.now() - started);
+      const results = {
+        timestamp: new Date().toISOString(),
+        machine,
+        durationsMs: { ...durations, total: totalMs },
+        bundleSize: bundleSizesJson(sizes),
+        coldImport: cold,
+        sigv4,
+        gatewayLatency: latency,
+        dynamoCalls: calls,
+      };
+      writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+      console.log(`wrote ${RESULTS_FILE} in ${(totalMs / 1000).toFixed(1)} s`);
+      if (calls.scans.length) {
+        console.error(`\n!!! Scan on ${calls.scans.join(', ')}: see section 5 !!!`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+await main();
