@@ -314,7 +314,6 @@ export function createApiHandler(context: ContextName, impls: Record<string, Rou
       throw new NotFoundError(`no route ${method} ${path}`);
     },
   });
-  metrics.setDefaultDimensions({ context });
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))

@@ -13,10 +13,14 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+// The service name is the function's (POWERTOOLS_SERVICE_NAME, set per Lambda: apollo-<context>),
+// so logs and the metrics' `service` dimension say which context they came from.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'apollo';
+
 export const logger = new Logger({
-  serviceName: 'apollo',
+  serviceName,
   logLevel: (process.env.LOG_LEVEL as 'INFO' | undefined) ?? (process.env.APOLLO_RUNTIME === 'local' ? 'WARN' : 'INFO'),
   jsonReplacerFn: (key: string, value: unknown) => (key && SECRET_KEYS.test(key) ? '[redacted]' : value),
 });
 
-export const metrics = new Metrics({ namespace: 'Apollo', serviceName: 'apollo' });
+export const metrics = new Metrics({ namespace: 'Apollo', serviceName });
