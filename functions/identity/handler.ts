@@ -17,7 +17,7 @@ function principalParam(req: ApiRequest): string {
 }
 
 export const handler = createApiHandler('identity', {
-  'GET /api/v1/me': async (req) => json(200, await describeMe(req.identity)),
+  'GET /api/v1/me': async (req) => json(200, await describeMe(req)),
   'GET /api/v1/teams': async (req: ApiRequest<undefined, ListQuery>) => json(200, await teams.listTeams(req.query.limit ?? 50, req.query.cursor)),
   'POST /api/v1/teams': async (req: ApiRequest<TeamCreate>) => {
     const team = await teams.createTeam(req.body, req.identity.principal);

@@ -1,12 +1,12 @@
 import type { Me } from '#schemas/index.ts';
 import { ForbiddenError } from '#shared/errors';
 import { permissionsOf } from '#shared/permissions';
-import type { Identity } from '#lib/identity';
-import { teamsOfPrincipal } from './store.ts';
+import type { ApiRequest } from '#lib/http';
 
-export async function describeMe(identity: Identity): Promise<Me> {
+export async function describeMe(req: ApiRequest): Promise<Me> {
+  const { identity } = req;
   if (!identity.role) throw new ForbiddenError('the caller has no Apollo role');
-  const memberships = await teamsOfPrincipal(identity.principal);
+  const memberships = await req.teams();
   return {
     principal: identity.principal,
     user: identity.user,

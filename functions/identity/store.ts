@@ -94,7 +94,3 @@ export async function allMembers(teamId: string): Promise<TeamMember[]> {
   return (await queryAll<MemberItem>({ partition: `TEAM#${teamId}`, sortKey: { beginsWith: 'MEMBER#' } }, 100_000)).map(toMember);
 }
 
-/** A principal's memberships: one GSI1 query. */
-export async function teamsOfPrincipal(principal: string): Promise<TeamMember[]> {
-  return (await queryAll<MemberItem>({ index: 'GSI1', partition: `PRINCIPAL#${principal}`, sortKey: { beginsWith: 'TEAM#' } })).map(toMember);
-}

@@ -26,13 +26,14 @@ import {
   ValidationError,
   type ErrorBody,
 } from '#shared/errors';
-import { roleHas } from '#shared/permissions';
+import { roleHas, type Permission } from '#shared/permissions';
 import { permissionLabel, requiredPermission, routeKey, routesOf, type ContextName, type RouteDef } from '#shared/routes';
 import { auditLog } from './audit-log.ts';
 import { config } from './config.ts';
 import { identify, type Identity, type UserDirectory } from './identity.ts';
 import { idempotency } from './idempotency.ts';
-import { logger, metrics } from './observability.ts';
+import { membershipsOf, type Membership } from './memberships.ts';
+import { logger, metrics, redact } from './observability.ts';
 import { validate } from './validation.ts';
 
 /** Bodies above this are refused with 413 before parsing (API Gateway's own limit is 10 MB). */
@@ -52,6 +53,13 @@ export interface ApiRequest<Body = unknown, Query = Record<string, unknown>> {
   readonly ifMatch: number | undefined;
   /** What the audit entry should say beyond the route's defaults (set before returning). */
   readonly audit: { resourceId?: string; details?: Record<string, unknown> };
+  /** The caller's team memberships (read once per request, on first use). */
+  teams(): Promise<readonly Membership[]>;
+  /**
+   * The ownership hook: passes if the caller holds `permission`, or is the resource's owner, or
+   * belongs to its owning team (e.g. a developer editing their own team's service). 403 otherwise.
+   */
+  requireOwnerOr(permission: Permission, owner: { readonly principal?: string; readonly team?: string }): Promise<void>;
 }
 
 export interface ApiResult {
@@ -70,6 +78,8 @@ type Handler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Err
 export interface ApiHandlerOptions {
   /** Resolves web users' Cognito subs to emails (configured where web sign-in is). */
   readonly userDirectory?: UserDirectory;
+  /** The routes served; default: this context's routes in the table. */
+  readonly routes?: readonly RouteDef[];
 }
 
 // ---------------------------------------------------------------- responses
@@ -218,10 +228,21 @@ const authorize = (route: RouteDef, options: ApiHandlerOptions): MiddlewareObj<E
         details: [{ path: '/headers/if-match', message: 'is required' }],
       });
     }
+    let memberships: Promise<Membership[]> | undefined;
+    const teams = () => (memberships ??= membershipsOf(identity.principal));
     event.apollo = {
       route, params, query, body, headers, identity, ifMatch,
       requestId: event.requestContext.requestId ?? context.awsRequestId,
       audit: {},
+      teams,
+      requireOwnerOr: async (permission, owner) => {
+        if (roleHas(identity.role, permission)) return;
+        if (owner.principal && owner.principal === identity.principal) return;
+        if (owner.team && (await teams()).some((m) => m.teamId === owner.team)) return;
+        throw new ForbiddenError(`${identity.principal} is neither the owner${owner.team ? ` nor in team ${owner.team}` : ''} and lacks the permission ${permission}`, {
+          details: [{ path: '/permission', message: permission }],
+        });
+      },
     };
   },
 });
@@ -283,7 +304,7 @@ const audited = (route: RouteDef): MiddlewareObj<Event, APIGatewayProxyResult> =
 /** What the audit entry records of the request: path parameters and the body, secrets redacted by key. */
 function auditDetails(req: ApiRequest): Record<string, unknown> {
   const details: Record<string, unknown> = { ...req.params };
-  if (req.body !== undefined) details.body = req.body;
+  if (req.body !== undefined) details.body = redact(req.body);
   if (req.ifMatch !== undefined) details.ifMatch = req.ifMatch;
   return details;
 }
@@ -300,7 +321,7 @@ function routeHandler(route: RouteDef, impl: RouteImpl, options: ApiHandlerOptio
  * implementation here (checked at cold start), so the table and the code never drift.
  */
 export function createApiHandler(context: ContextName, impls: Record<string, RouteImpl>, options: ApiHandlerOptions = {}): Handler {
-  const routes = routesOf(context);
+  const routes = options.routes ?? routesOf(context);
   const missing = routes.filter((r) => !impls[routeKey(r)]).map(routeKey);
   const extra = Object.keys(impls).filter((k) => !routes.some((r) => routeKey(r) === k));
   if (missing.length || extra.length) {
@@ -319,7 +340,8 @@ export function createApiHandler(context: ContextName, impls: Record<string, Rou
     .use(logMetrics(metrics))
     .use({
       before: ({ event }) => {
-        logger.appendKeys({ requestId: event.requestContext?.requestId, route: `${event.httpMethod} ${event.resource}` });
+        logger.setCorrelationId(event.requestContext?.requestId);
+        logger.appendKeys({ route: `${event.httpMethod} ${event.resource}` });
         metrics.addMetric('Requests', MetricUnit.Count, 1);
       },
     })

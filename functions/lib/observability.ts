@@ -2,9 +2,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-/** Keys whose values never reach a log line, wherever they appear. */
-const SECRET_KEYS = /^(authorization|x-amz-security-token|secret.*|.*password.*|.*token|cookie|x-hub-signature.*|.*apikey|api[-_]?key|secretaccesskey|sessiontoken)$/i;
+/**
+ * Keys whose values never reach a log line or an audit entry: anything that ends like a credential
+ * (`password`, `clientSecret`, `githubToken`, `x-amz-security-token`, `x-hub-signature-256`, …).
+ * Names of secrets (`secretName`) stay readable.
+ */
+const SECRET_KEYS = /(password|passwd|passphrase|secret|token|api[-_]?key|private[-_]?key|authorization|cookie|signature(-256)?|secretaccesskey|credentials?)$/i;
 
+/** JSON.stringify replacer: the logger's, so no log line carries a secret-bearing key's value. */
+export function redactingReplacer(key: string, value: unknown): unknown {
+  return key && SECRET_KEYS.test(key) ? '[redacted]' : value;
+}
+
+/** A copy with every secret-bearing key's value replaced (audit details, error details). */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
@@ -20,7 +30,7 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'apollo';
 export const logger = new Logger({
   serviceName,
   logLevel: (process.env.LOG_LEVEL as 'INFO' | undefined) ?? (process.env.APOLLO_RUNTIME === 'local' ? 'WARN' : 'INFO'),
-  jsonReplacerFn: (key: string, value: unknown) => (key && SECRET_KEYS.test(key) ? '[redacted]' : value),
+  jsonReplacerFn: (key: string, value: unknown) => redactingReplacer(key, value),
 });
 
 export const metrics = new Metrics({ namespace: 'Apollo', serviceName });
