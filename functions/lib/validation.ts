@@ -2,33 +2,17 @@
  * JSON Schema validation of request bodies and query strings with ajv: every error is reported with
  * its field path, unknown fields are rejected, defaults are applied. Schemas come from `schemas/`.
  */
-import { Ajv2020 as Ajv, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { SCHEMAS, type SchemaName } from '#schemas/index.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { SchemaName } from '#schemas/index.ts';
+// Compiled ahead of time by `npm run gen:schemas` (ajv standalone): no schema compilation at cold start.
+import validators from '#schemas/validators.gen.cjs';
 import { ValidationError, type ErrorDetail } from '#shared/errors';
 
-// ajv-formats is CommonJS with a default export.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const compiled = validators as unknown as Record<string, ValidateFunction | undefined>;
 
-function build(coerceTypes: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes, strict: true, strictRequired: false });
-  addFormats(ajv);
-  for (const schema of Object.values(SCHEMAS)) ajv.addSchema(schema);
-  return ajv;
-}
-
-const bodies = build(false);
-const queries = build(true);
-const compiled = new Map<string, ValidateFunction>();
-
-function validatorFor(ajv: Ajv, kind: string, name: SchemaName): ValidateFunction {
-  const key = `${kind}:${name}`;
-  let fn = compiled.get(key);
-  if (!fn) {
-    fn = ajv.getSchema(SCHEMAS[name].$id);
-    if (!fn) throw new Error(`schema ${name} is not registered`);
-    compiled.set(key, fn);
-  }
+function validatorFor(where: 'body' | 'query', name: SchemaName): ValidateFunction {
+  const fn = compiled[`${where}_${name.replace(/-/g, '_')}`];
+  if (!fn) throw new Error(`no ${where} validator for schema ${name}: is it named by a route? run npm run gen:schemas`);
   return fn;
 }
 
@@ -52,7 +36,7 @@ export function describeErrors(errors: readonly ErrorObject[], root: string): Er
 
 /** Validates (and fills defaults into) a parsed value; throws ValidationError listing every problem. */
 export function validate<T>(name: SchemaName, value: unknown, where: 'body' | 'query'): T {
-  const fn = validatorFor(where === 'body' ? bodies : queries, where, name);
+  const fn = validatorFor(where, name);
   if (!fn(value)) {
     const details = describeErrors(fn.errors ?? [], `/${where}`);
     throw new ValidationError(`invalid request ${where}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
