@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { ROLES } from '#shared/permissions';
 import { startRuntime } from './runtime.ts';
+import { invokeJob, startScheduler } from './scheduler.ts';
 import { seedDemoData } from './seed.ts';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -13,12 +14,18 @@ const host = process.env.HOST ?? '127.0.0.1';
 
 const runtime = await startRuntime({ port, home, host, region: process.env.APOLLO_LOCAL_REGION ?? 'us-east-1' });
 const seeded = await seedDemoData();
+// Imported once the runtime has set the environment, as Lambda's is set before a cold start.
+const { configureJobs } = await import('#functions/jobs/deps');
+const { localAuditArchive } = await import('#functions/jobs/adapters/file-audit-archive');
+configureJobs({ archive: localAuditArchive(home) });
+const scheduler = startScheduler({ runJob: invokeJob });
 const { credentials: store, url, region } = runtime;
 
 const lines = [
   '',
   `Apollo is running at ${url}`,
   `  data and credentials: ${home}${seeded ? ' (demo data seeded)' : ''}`,
+  `  scheduled jobs (UTC): ${scheduler.planned().map((job) => `${job.name} ${job.schedule}`).join(', ')}; with Apollo stopped, npm run job <name> runs one now`,
   '',
   store.created ? `Local credentials (created now, kept in ${home}/credentials.json, mode 600):` : `Local credentials (from ${home}/credentials.json):`,
   ...ROLES.map((role) => `  ${role.padEnd(9)} ${store.roles[role].accessKeyId}  ${store.roles[role].secretAccessKey}  ${store.roles[role].principalArn}`),
@@ -37,6 +44,7 @@ const stop = async (signal: string) => {
   stopping = true;
   console.log(`\n${signal}: stopping Apollo…`);
   const timer = setTimeout(() => process.exit(1), 5_000);
+  await scheduler.stop();
   await runtime.close();
   clearTimeout(timer);
   process.exit(0);
