@@ -1,0 +1,150 @@
+/**
+ * Apollo in one stack (ARCHITECTURE.md §2 `infra/`), one construct per concern: data, audit,
+ * functions, api, identity, jobs. Routes, role policies and Lambdas are generated from the route
+ * table; nothing here lists them.
+ */
+import { CfnOutput, Stack, Tags, Token, type StackProps } from 'aws-cdk-lib';
+import { SubnetType, Vpc, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { JOBS, type JobDef } from '#shared/jobs';
+import { ROLES } from '#shared/permissions';
+import { ROUTES, type RouteDef } from '#shared/routes';
+import { ApolloApi, type ApiThrottling } from './api.ts';
+import { ApolloAudit } from './audit.ts';
+import { ApolloData } from './data.ts';
+import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionSizing } from './functions.ts';
+import { ApolloIdentity } from './identity.ts';
+import { ApolloJobs } from './jobs.ts';
+
+export interface ApolloNetworkProps {
+  /** An existing VPC, looked up at synth time (needs credentials and an explicit account/region once; cached in cdk.context.json). */
+  readonly vpcId?: string;
+  /** Or the VPC itself, for stacks built in code. */
+  readonly vpc?: IVpc;
+  readonly securityGroups?: ISecurityGroup[];
+  /** The functions placed in the VPC. @default - all */
+  readonly functions?: readonly FunctionName[];
+}
+
+export interface ApolloStackProps extends StackProps {
+  /** `dev`, `staging`, `prod`…: part of resource names (roles `ApolloAdmin-<stage>`, functions `apollo-<stage>-<context>`) and the API stage. */
+  readonly stage: string;
+  /**
+   * The web app's origin (`https://apollo.example.com`): the only origin CORS allows.
+   * @default '*' — refused for the `prod` stage, which must name its origin
+   */
+  readonly allowedOrigin?: string;
+  /** Who may assume the Apollo roles. @default - the account root, i.e. any principal of the account IAM allows to */
+  readonly trustedPrincipalArns?: readonly string[];
+  /** A VPC for the Lambdas that must reach private endpoints. @default - no VPC */
+  readonly network?: ApolloNetworkProps;
+  /** What `GET /api/v1/version` reports. @default { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' } */
+  readonly build?: BuildInfo;
+  /** @default ROUTES (a different table is for tests) */
+  readonly routes?: readonly RouteDef[];
+  /** @default JOBS */
+  readonly jobs?: readonly JobDef[];
+  /** @default { rateLimit: 50, burstLimit: 100 } */
+  readonly throttling?: ApiThrottling;
+  /** @default - 512 MB and 10 s per API function; the longest job's timeout for jobs */
+  readonly sizing?: Partial<Record<FunctionName, FunctionSizing>>;
+  /** Lambda log retention. @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /** @default true — turn off where an organization trail already records the account */
+  readonly trail?: boolean;
+  /** @default true — false where the account's API Gateway CloudWatch role is managed elsewhere */
+  readonly configureAccountCloudWatchRole?: boolean;
+  /** A regional WAF web ACL for the API stage. @default - none */
+  readonly webAclArn?: string;
+}
+
+const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+export class ApolloStack extends Stack {
+  readonly data: ApolloData;
+  readonly audit: ApolloAudit;
+  readonly functions: ApolloFunctions;
+  readonly api: ApolloApi;
+  readonly identity: ApolloIdentity;
+  readonly jobs: ApolloJobs;
+
+  constructor(scope: Construct, id: string, props: ApolloStackProps) {
+    super(scope, id, {
+      description: `Apollo platform control plane (${props.stage})`,
+      ...props,
+    });
+    const { stage } = props;
+    if (!STAGE.test(stage)) throw new Error(`stage must be 1-16 lowercase letters, digits or dashes starting with a letter, not "${stage}"`);
+    const allowedOrigin = props.allowedOrigin ?? '*';
+    if (allowedOrigin !== '*' && !ORIGIN.test(allowedOrigin)) throw new Error(`allowedOrigin must be an origin like https://apollo.example.com (no path), not "${allowedOrigin}"`);
+    if (allowedOrigin === '*' && stage === 'prod') throw new Error('the prod stage needs its web origin: pass allowedOrigin (cdk deploy -c allowedOrigin=https://…)');
+    const routes = props.routes ?? ROUTES;
+    const jobs = props.jobs ?? JOBS;
+    const apiName = `apollo-${stage}`;
+    Tags.of(this).add('apollo:stage', stage);
+
+    this.data = new ApolloData(this, 'Data');
+    this.audit = new ApolloAudit(this, 'Audit', { stage, trail: props.trail });
+    this.functions = new ApolloFunctions(this, 'Functions', {
+      stage,
+      data: this.data,
+      audit: this.audit,
+      apiName,
+      allowedOrigin,
+      build: props.build ?? { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' },
+      routes,
+      jobs,
+      sizing: props.sizing,
+      logRetention: props.logRetention,
+      network: this.network(props.network),
+    });
+    this.api = new ApolloApi(this, 'Api', {
+      stage,
+      apiName,
+      functions: (context) => this.functions.of(context),
+      allowedOrigin,
+      routes,
+      throttling: props.throttling,
+      configureAccountCloudWatchRole: props.configureAccountCloudWatchRole,
+      webAclArn: props.webAclArn,
+    });
+    this.identity = new ApolloIdentity(this, 'Identity', {
+      stage,
+      api: this.api.api,
+      routes,
+      trustedPrincipalArns: props.trustedPrincipalArns,
+    });
+    this.jobs = new ApolloJobs(this, 'Jobs', { stage, function: this.functions.jobs, deadLetterQueue: this.functions.deadLetterQueue, jobs });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The API base URL (append api/v1/…)' });
+    new CfnOutput(this, 'ApiName', { value: apiName });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'Exported audit days (Object Lock, compliance, 7 years)' });
+    new CfnOutput(this, 'AdminActionsRoleArn', { value: this.audit.adminActionsRole.roleArn });
+    for (const role of ROLES) {
+      const { role: iamRole, invokePolicies } = this.identity.roles.get(role)!;
+      new CfnOutput(this, `${pascal(role)}RoleArn`, { value: iamRole.roleArn, description: `Assume to use Apollo as ${role}` });
+      new CfnOutput(this, `${pascal(role)}InvokePolicyNames`, {
+        value: invokePolicies.map((policy) => policy.managedPolicyName).join(','),
+        description: `Customer-managed policies to reference from an IAM Identity Center permission set named Apollo${pascal(role)}`,
+      });
+    }
+    new CfnOutput(this, 'FailedRunsQueueUrl', { value: this.functions.deadLetterQueue.queueUrl });
+  }
+
+  private network(props: ApolloNetworkProps | undefined): ConstructorParameters<typeof ApolloFunctions>[2]['network'] {
+    if (!props) return undefined;
+    if (props.vpc && props.vpcId) throw new Error('network: give vpc or vpcId, not both');
+    let vpc = props.vpc;
+    if (!vpc) {
+      if (!props.vpcId) throw new Error('network: give vpc or vpcId');
+      if (Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) {
+        throw new Error('network.vpcId is looked up in the account: deploy with an explicit account and region (credentials, or CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION)');
+      }
+      vpc = Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId });
+    }
+    return { vpc, subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: props.securityGroups, functions: props.functions };
+  }
+}

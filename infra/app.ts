@@ -1,0 +1,51 @@
+/**
+ * The CDK app (`npx cdk synth`, `npx cdk deploy -c stage=prod`). Settings come from CDK context
+ * (`-c key=value` or cdk.json):
+ *   stage                  dev (default), staging, prod…
+ *   region                 default: the CLI's (CDK_DEFAULT_REGION); unset offline → an environment-agnostic stack
+ *   allowedOrigin          the web app's origin; required for prod
+ *   trustedPrincipalArns   comma-separated; default: the account root
+ *   vpcId                  put the Lambdas in this VPC (looked up: needs credentials)
+ *   vpcFunctions           comma-separated functions to put there; default: all
+ *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
+ * Synth needs no credentials and no network unless vpcId is given.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { ApolloStack } from './apollo-stack.ts';
+import { PROJECT_ROOT, type BuildInfo, type FunctionName } from './functions.ts';
+import { addNagPacks } from './nag.ts';
+
+const app = new App();
+const context = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+};
+const list = (key: string): string[] | undefined => context(key)?.split(',').map((s) => s.trim()).filter(Boolean);
+
+const stage = context('stage') ?? 'dev';
+const vpcId = context('vpcId');
+new ApolloStack(app, `Apollo-${stage}`, {
+  stage,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: context('region') ?? process.env.CDK_DEFAULT_REGION },
+  allowedOrigin: context('allowedOrigin'),
+  trustedPrincipalArns: list('trustedPrincipalArns'),
+  network: vpcId ? { vpcId, functions: list('vpcFunctions') as FunctionName[] | undefined } : undefined,
+  trail: context('trail') !== 'false',
+  build: buildInfo(),
+});
+addNagPacks(app);
+
+/** The version from package.json, the commit from git (when there is one), the time of this synth. */
+function buildInfo(): BuildInfo {
+  const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
+  } catch {
+    // Not a git checkout (a source archive): the version still says what this is.
+  }
+  return { version, commit, buildTime: process.env.APOLLO_BUILD_TIME ?? new Date().toISOString() };
+}

@@ -1,0 +1,185 @@
+/**
+ * One Lambda per bounded context (ARCHITECTURE.md §2), each made by ApolloFunction from
+ * `functions/<context>/handler.ts`, plus the `jobs` Lambda the schedules invoke. What each may do to
+ * the table follows from the route table: a context whose routes only read gets GetItem and Query;
+ * one with mutating routes (which also write audit intents and idempotency records) gets item writes.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { JOBS, type JobDef } from '#shared/jobs';
+import { CONTEXTS, ROUTES, type ContextName, type RouteDef } from '#shared/routes';
+import { ApolloFunction } from './apollo-function.ts';
+import type { ApolloAudit } from './audit.ts';
+import type { ApolloData } from './data.ts';
+
+export const JOBS_FUNCTION = 'jobs';
+export type FunctionName = ContextName | typeof JOBS_FUNCTION;
+export type TableAccess = 'read' | 'readWrite' | 'query';
+
+/** What `GET /api/v1/version` reports. */
+export interface BuildInfo {
+  readonly version: string;
+  readonly commit: string;
+  readonly buildTime: string;
+}
+
+export interface FunctionSizing {
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default 10 s for API functions; the longest job's timeout for `jobs` */
+  readonly timeout?: Duration;
+}
+
+export interface FunctionNetwork {
+  readonly vpc: IVpc;
+  /** @default - the VPC's private subnets with egress */
+  readonly subnets?: SubnetSelection;
+  readonly securityGroups?: ISecurityGroup[];
+  /** The functions placed in the VPC (those that must reach private endpoints). @default - all of them */
+  readonly functions?: readonly FunctionName[];
+}
+
+export interface ApolloFunctionsProps {
+  readonly stage: string;
+  readonly data: ApolloData;
+  readonly audit: ApolloAudit;
+  /** The REST API's name: the system function reads its CloudWatch metrics by it. */
+  readonly apiName: string;
+  /** The web app's origin, for CORS headers on responses. */
+  readonly allowedOrigin: string;
+  readonly build: BuildInfo;
+  /** @default ROUTES */
+  readonly routes?: readonly RouteDef[];
+  /** @default CONTEXTS */
+  readonly contexts?: readonly ContextName[];
+  /** @default JOBS */
+  readonly jobs?: readonly JobDef[];
+  /** Overrides of the table access derived from the route table. @default - derived; `query` for jobs */
+  readonly tableAccess?: Partial<Record<FunctionName, TableAccess>>;
+  /** @default - 512 MB, 10 s (API), the longest job's timeout (jobs) */
+  readonly sizing?: Partial<Record<FunctionName, FunctionSizing>>;
+  /** @default - no function in a VPC */
+  readonly network?: FunctionNetwork;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /** Where package.json and functions/ are. @default - this repository */
+  readonly projectRoot?: string;
+}
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** `read` for a context whose routes are all GETs, `readWrite` once one of them mutates. */
+export function tableAccessOf(context: ContextName, routes: readonly RouteDef[] = ROUTES): TableAccess {
+  return routes.some((route) => route.context === context && route.method !== 'GET') ? 'readWrite' : 'read';
+}
+
+export class ApolloFunctions extends Construct {
+  /** The API's Lambdas, by context. */
+  readonly contexts: ReadonlyMap<ContextName, ApolloFunction>;
+  /** Runs the scheduled jobs; receives `{ job: <name> }`. */
+  readonly jobs: ApolloFunction;
+  /** Failed asynchronous runs (the jobs Lambda after its retries, and schedule deliveries). */
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: ApolloFunctionsProps) {
+    super(scope, id);
+    const routes = props.routes ?? ROUTES;
+    const contexts = props.contexts ?? CONTEXTS;
+    const jobs = props.jobs ?? JOBS;
+    const root = props.projectRoot ?? PROJECT_ROOT;
+    const unknown = routes.filter((route) => !contexts.includes(route.context));
+    if (unknown.length) throw new Error(`routes name contexts without a function: ${[...new Set(unknown.map((r) => r.context))].join(', ')}`);
+    const inVpc = new Set<FunctionName>(props.network?.functions ?? [...contexts, JOBS_FUNCTION]);
+
+    const environment = {
+      TABLE_NAME: props.data.table.tableName,
+      APOLLO_RUNTIME: 'aws',
+      APOLLO_STAGE: props.stage,
+      APOLLO_VERSION: props.build.version,
+      APOLLO_COMMIT: props.build.commit,
+      APOLLO_BUILD_TIME: props.build.buildTime,
+      APOLLO_ALLOWED_ORIGIN: props.allowedOrigin,
+    };
+    const make = (name: FunctionName, extra: Partial<ConstructorParameters<typeof ApolloFunction>[2]>): ApolloFunction => {
+      const network = props.network && inVpc.has(name) ? props.network : undefined;
+      const fn = new ApolloFunction(this, pascal(name), {
+        name,
+        functionName: `apollo-${props.stage}-${name}`,
+        entry: join(root, 'functions', name, 'handler.ts'),
+        projectRoot: root,
+        environment,
+        logRetention: props.logRetention,
+        memorySize: props.sizing?.[name]?.memorySize,
+        timeout: props.sizing?.[name]?.timeout,
+        vpc: network?.vpc,
+        vpcSubnets: network?.subnets,
+        securityGroups: network?.securityGroups,
+        ...extra,
+      });
+      const access = props.tableAccess?.[name] ?? (name === JOBS_FUNCTION ? 'query' : tableAccessOf(name, routes));
+      if (access === 'readWrite') props.data.grantReadWriteItems(fn);
+      else if (access === 'read') props.data.grantReadItems(fn);
+      else props.data.grantQuery(fn);
+      return fn;
+    };
+
+    const byContext = new Map<ContextName, ApolloFunction>();
+    for (const context of contexts) byContext.set(context, make(context, {}));
+    this.contexts = byContext;
+
+    // system: GET /api/v1/metrics reads the API's per-method CloudWatch metrics.
+    const system = byContext.get('system');
+    if (system) {
+      system.addEnvironment('APOLLO_API_NAME', props.apiName);
+      system.grantUnscoped('ReadApiMetrics', ['cloudwatch:GetMetricData'],
+        'GetMetricData has no resource-level permissions in IAM; the system function reads the AWS/ApiGateway metrics of this API for GET /api/v1/metrics');
+    }
+
+    this.deadLetterQueue = new Queue(this, 'FailedRuns', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const dlqReason = 'This queue is itself the dead-letter queue (of the jobs Lambda and of its schedule targets); a dead-letter queue behind it would only move the same messages once more.';
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: dlqReason });
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: dlqReason });
+    new Alarm(this, 'FailedRunsAlarm', {
+      alarmDescription: 'A scheduled job failed after its retries (or could not be delivered): see the FailedRuns queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    const longestJob = Math.max(60, ...jobs.map((job) => job.timeoutSeconds));
+    this.jobs = make(JOBS_FUNCTION, {
+      invocation: 'async',
+      deadLetterQueue: this.deadLetterQueue,
+      timeout: props.sizing?.jobs?.timeout ?? Duration.seconds(longestJob),
+    });
+    this.jobs.addEnvironment('APOLLO_AUDIT_BUCKET', props.audit.bucket.bucketName);
+    props.audit.grantExport(this.jobs);
+  }
+
+  /** The function of a context; throws for a context without one. */
+  of(context: ContextName): ApolloFunction {
+    const fn = this.contexts.get(context);
+    if (!fn) throw new Error(`no function for context ${context}`);
+    return fn;
+  }
+
+  /** Every function, API ones first. */
+  get all(): ApolloFunction[] {
+    return [...this.contexts.values(), this.jobs];
+  }
+}
+
+export const pascal = (name: string): string =>
+  name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');

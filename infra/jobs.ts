@@ -1,0 +1,55 @@
+/**
+ * The schedules of the scheduled jobs: one EventBridge rule per entry of shared/jobs.ts (the list the
+ * local scheduler runs too), each invoking the jobs Lambda with `{ job: <name> }`. A delivery that
+ * keeps failing lands in the dead-letter queue, as does a run that fails after Lambda's retries.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { JOBS, type JobDef } from '#shared/jobs';
+import type { ApolloFunction } from './apollo-function.ts';
+import { pascal } from './functions.ts';
+
+export interface ApolloJobsProps {
+  readonly stage: string;
+  /** The jobs Lambda. */
+  readonly function: ApolloFunction;
+  /** Where events EventBridge could not deliver go. */
+  readonly deadLetterQueue: IQueue;
+  /** @default JOBS */
+  readonly jobs?: readonly JobDef[];
+}
+
+const EXPRESSION = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/;
+
+export class ApolloJobs extends Construct {
+  /** The rule of each job, by job name. */
+  readonly rules: ReadonlyMap<string, Rule>;
+
+  constructor(scope: Construct, id: string, props: ApolloJobsProps) {
+    super(scope, id);
+    const jobs = props.jobs ?? JOBS;
+    const timeout = props.function.function.timeout?.toSeconds() ?? 3;
+    const rules = new Map<string, Rule>();
+    for (const job of jobs) {
+      if (!/^[a-z][a-z0-9-]{0,40}$/.test(job.name)) throw new Error(`job name ${job.name} must be lowercase letters, digits and dashes`);
+      if (rules.has(job.name)) throw new Error(`job ${job.name} is defined twice`);
+      if (!EXPRESSION.test(job.schedule)) throw new Error(`job ${job.name}: ${job.schedule} is not an EventBridge rate() or cron() expression`);
+      if (job.timeoutSeconds > timeout) throw new Error(`job ${job.name} needs ${job.timeoutSeconds} s but the jobs function times out after ${timeout} s`);
+      rules.set(job.name, new Rule(this, pascal(job.name), {
+        ruleName: `apollo-${props.stage}-${job.name}`,
+        description: job.description.slice(0, 512),
+        schedule: Schedule.expression(job.schedule),
+        targets: [new LambdaFunction(props.function.function, {
+          event: RuleTargetInput.fromObject({ job: job.name }),
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+        })],
+      }));
+    }
+    this.rules = rules;
+  }
+}
