@@ -11,6 +11,8 @@ import health from './api/health.schema.json' with { type: 'json' };
 import listQuery from './api/list-query.schema.json' with { type: 'json' };
 import me from './api/me.schema.json' with { type: 'json' };
 import ready from './api/ready.schema.json' with { type: 'json' };
+import realtimeFrame from './api/realtime-frame.schema.json' with { type: 'json' };
+import realtimeMessage from './api/realtime-message.schema.json' with { type: 'json' };
 import teamCreate from './api/team-create.schema.json' with { type: 'json' };
 import teamList from './api/team-list.schema.json' with { type: 'json' };
 import teamMemberList from './api/team-member-list.schema.json' with { type: 'json' };
@@ -29,6 +31,8 @@ export const SCHEMAS = {
   'list-query': listQuery,
   me,
   ready,
+  'realtime-frame': realtimeFrame,
+  'realtime-message': realtimeMessage,
   'team-create': teamCreate,
   'team-list': teamList,
   'team-member-list': teamMemberList,

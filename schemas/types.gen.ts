@@ -110,6 +110,54 @@ export interface Ready {
   reason?: string;
 }
 
+/**
+ * A frame the server sends on the realtime WebSocket. Frames over 32 KB travel as chunks.
+ */
+export type RealtimeFrame =
+  | {
+      type: "event";
+      topic: string;
+      /**
+       * What happened, e.g. audit.entry.
+       */
+      event: string;
+      data: {
+        [k: string]: unknown;
+      };
+      at: string;
+    }
+  | {
+      type: "subscribed" | "unsubscribed";
+      topic: string;
+    }
+  | {
+      type: "error";
+      code: string;
+      message: string;
+      topic?: string;
+    }
+  | {
+      type: "pong";
+    }
+  | {
+      type: "chunk";
+      id: string;
+      seq: number;
+      total: number;
+      /**
+       * A slice of the JSON text of the whole frame.
+       */
+      data: string;
+    };
+
+/**
+ * A message a client sends on the realtime WebSocket (the $default route).
+ */
+export interface RealtimeMessage {
+  action: "subscribe" | "unsubscribe" | "ping";
+  topic?: string;
+}
+
 export interface TeamCreate {
   /**
    * Lowercase slug, 3-64 characters: letters, digits and dashes.
