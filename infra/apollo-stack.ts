@@ -3,8 +3,8 @@
  * functions, api, identity, jobs. Routes, role policies and Lambdas are generated from the route
  * table; nothing here lists them.
  */
-import { CfnOutput, Stack, Tags, Token, type StackProps } from 'aws-cdk-lib';
-import { SubnetType, Vpc, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { CfnOutput, Fn, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { SecurityGroup, Subnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { JOBS, type JobDef } from '#shared/jobs';
@@ -13,16 +13,21 @@ import { ROUTES, type RouteDef } from '#shared/routes';
 import { ApolloApi, type ApiThrottling } from './api.ts';
 import { ApolloAudit } from './audit.ts';
 import { ApolloData } from './data.ts';
-import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionSizing } from './functions.ts';
+import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionNetwork, type FunctionSizing } from './functions.ts';
 import { ApolloIdentity } from './identity.ts';
 import { ApolloJobs } from './jobs.ts';
 
 export interface ApolloNetworkProps {
-  /** An existing VPC, looked up at synth time (needs credentials and an explicit account/region once; cached in cdk.context.json). */
-  readonly vpcId?: string;
-  /** Or the VPC itself, for stacks built in code. */
-  readonly vpc?: IVpc;
-  readonly securityGroups?: ISecurityGroup[];
+  readonly vpcId: string;
+  /**
+   * The private subnets (with a route to the internet or to VPC endpoints for the AWS services
+   * Apollo calls) to put the functions in. Given, synth needs nothing from the account; omitted, the
+   * VPC is looked up (credentials and an explicit account/region once, then cached in cdk.context.json)
+   * and its private subnets with egress are used.
+   */
+  readonly subnetIds?: readonly string[];
+  /** @default - a security group per function that allows all outbound traffic */
+  readonly securityGroupIds?: readonly string[];
   /** The functions placed in the VPC. @default - all */
   readonly functions?: readonly FunctionName[];
 }
@@ -134,17 +139,28 @@ export class ApolloStack extends Stack {
     new CfnOutput(this, 'FailedRunsQueueUrl', { value: this.functions.deadLetterQueue.queueUrl });
   }
 
-  private network(props: ApolloNetworkProps | undefined): ConstructorParameters<typeof ApolloFunctions>[2]['network'] {
+  private network(props: ApolloNetworkProps | undefined): FunctionNetwork | undefined {
     if (!props) return undefined;
-    if (props.vpc && props.vpcId) throw new Error('network: give vpc or vpcId, not both');
-    let vpc = props.vpc;
-    if (!vpc) {
-      if (!props.vpcId) throw new Error('network: give vpc or vpcId');
-      if (Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) {
-        throw new Error('network.vpcId is looked up in the account: deploy with an explicit account and region (credentials, or CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION)');
-      }
-      vpc = Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId });
+    if (!/^vpc-[0-9a-f]+$/.test(props.vpcId)) throw new Error(`network.vpcId must be a VPC id (vpc-…), not "${props.vpcId}"`);
+    const securityGroups = props.securityGroupIds?.map((id) => SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${id}`, id));
+    if (props.subnetIds) {
+      if (!props.subnetIds.length) throw new Error('network.subnetIds is empty');
+      const subnets = props.subnetIds.map((id) => {
+        const subnet = Subnet.fromSubnetId(this, `Subnet-${id}`, id);
+        Validations.of(subnet).acknowledge({
+          id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+          reason: 'Only the subnet id is needed to place a function in it; nothing in the stack reads the subnet\'s route table.',
+        });
+        return subnet;
+      });
+      // The AZs are never read: the functions are given their subnets by id.
+      const vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: props.vpcId, availabilityZones: props.subnetIds.map((_, i) => Fn.select(i, Fn.getAzs())) });
+      return { vpc, subnets: { subnets }, securityGroups, functions: props.functions };
     }
-    return { vpc, subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: props.securityGroups, functions: props.functions };
+    if (Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) {
+      throw new Error('network.vpcId without subnetIds is looked up in the account: give subnetIds, or deploy with an explicit account and region (credentials, or CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION)');
+    }
+    const vpc = Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId });
+    return { vpc, subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS }, securityGroups, functions: props.functions };
   }
 }

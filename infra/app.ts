@@ -5,10 +5,12 @@
  *   region                 default: the CLI's (CDK_DEFAULT_REGION); unset offline → an environment-agnostic stack
  *   allowedOrigin          the web app's origin; required for prod
  *   trustedPrincipalArns   comma-separated; default: the account root
- *   vpcId                  put the Lambdas in this VPC (looked up: needs credentials)
+ *   vpcId                  put the Lambdas in this VPC
+ *   subnetIds              comma-separated private subnets there; without them the VPC is looked up (needs credentials)
+ *   securityGroupIds       comma-separated; default: one per function, outbound only
  *   vpcFunctions           comma-separated functions to put there; default: all
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
- * Synth needs no credentials and no network unless vpcId is given.
+ * Synth needs no credentials and no network unless vpcId is given without subnetIds.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,7 +34,9 @@ new ApolloStack(app, `Apollo-${stage}`, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: context('region') ?? process.env.CDK_DEFAULT_REGION },
   allowedOrigin: context('allowedOrigin'),
   trustedPrincipalArns: list('trustedPrincipalArns'),
-  network: vpcId ? { vpcId, functions: list('vpcFunctions') as FunctionName[] | undefined } : undefined,
+  network: vpcId
+    ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds'), functions: list('vpcFunctions') as FunctionName[] | undefined }
+    : undefined,
   trail: context('trail') !== 'false',
   build: buildInfo(),
 });

@@ -61,10 +61,6 @@ export class ApolloAudit extends Construct {
       lifecycleRules: [{ expiration: logExpiration }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.accessLogsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the server-access-log bucket of the audit and trail buckets; logging it to itself would log its own log deliveries without end.',
-    });
 
     this.bucket = new Bucket(this, 'Archive', {
       objectLockEnabled: true,

@@ -40,7 +40,7 @@ export interface FunctionNetwork {
   readonly vpc: IVpc;
   /** @default - the VPC's private subnets with egress */
   readonly subnets?: SubnetSelection;
-  readonly securityGroups?: ISecurityGroup[];
+  readonly securityGroups?: readonly ISecurityGroup[];
   /** The functions placed in the VPC (those that must reach private endpoints). @default - all of them */
   readonly functions?: readonly FunctionName[];
 }
@@ -119,7 +119,7 @@ export class ApolloFunctions extends Construct {
         timeout: props.sizing?.[name]?.timeout,
         vpc: network?.vpc,
         vpcSubnets: network?.subnets,
-        securityGroups: network?.securityGroups,
+        securityGroups: network?.securityGroups ? [...network.securityGroups] : undefined,
         ...extra,
       });
       const access = props.tableAccess?.[name] ?? (name === JOBS_FUNCTION ? 'query' : tableAccessOf(name, routes));
@@ -147,7 +147,6 @@ export class ApolloFunctions extends Construct {
       retentionPeriod: Duration.days(14),
     });
     const dlqReason = 'This queue is itself the dead-letter queue (of the jobs Lambda and of its schedule targets); a dead-letter queue behind it would only move the same messages once more.';
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: dlqReason });
     Validations.of(this.deadLetterQueue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: dlqReason });
     new Alarm(this, 'FailedRunsAlarm', {
       alarmDescription: 'A scheduled job failed after its retries (or could not be delivered): see the FailedRuns queue',

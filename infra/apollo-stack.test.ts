@@ -1,0 +1,256 @@
+/**
+ * The synthesized template says what the architecture says: IAM on exactly the `iam` routes, each
+ * role's Invoke policy generated from the route table, the table and Lambda settings, one schedule
+ * per job, the audit archive locked for 7 years. Synthesized once, with the Lambdas really bundled.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Aws } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { invokeResources } from '#shared/iam-policy';
+import { JOBS } from '#shared/jobs';
+import { ROLES } from '#shared/permissions';
+import { CONTEXTS, ROUTES, routeKey } from '#shared/routes';
+import { TABLE_DESIGN } from '#shared/table-design';
+import { ESM_REQUIRE_BANNER } from './apollo-function.ts';
+import { ApolloStack } from './apollo-stack.ts';
+import { AUDIT_RETENTION_DAYS } from './audit.ts';
+import { pascal } from './functions.ts';
+import { MFA_ROLES } from './identity.ts';
+import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp } from './testing.ts';
+
+const STAGE = 'test';
+const ORIGIN = 'https://apollo.example.com';
+let stack: ApolloStack;
+let template: Template;
+let assemblyDir: string;
+
+beforeAll(() => {
+  const app = testApp({ bundling: true });
+  stack = new ApolloStack(app, 'Apollo-test', {
+    stage: STAGE,
+    allowedOrigin: ORIGIN,
+    build: { version: '1.2.3', commit: 'abc123', buildTime: '2026-11-01T00:00:00Z' },
+  });
+  template = Template.fromStack(stack);
+  assemblyDir = app.synth().directory;
+}, 180_000);
+
+describe('API', () => {
+  it('puts AWS_IAM on every iam route, nothing on hmac routes and CORS preflights, and has no other method', () => {
+    // Prepare
+    const methods = templateMethods(template);
+    const byKey = new Map(methods.map((m) => [`${m.httpMethod} ${m.path}`, m]));
+    // Assess
+    for (const route of ROUTES) {
+      const method = byKey.get(routeKey(route));
+      expect(method, routeKey(route)).toBeDefined();
+      expect(method!.authorizationType, routeKey(route)).toBe(route.auth === 'iam' ? 'AWS_IAM' : 'NONE');
+      expect(byKey.get(`OPTIONS ${route.path}`)?.authorizationType, `preflight of ${route.path}`).toBe('NONE');
+    }
+    const routeKeys = new Set(ROUTES.map(routeKey));
+    const others = methods.filter((m) => m.httpMethod !== 'OPTIONS' && !routeKeys.has(`${m.httpMethod} ${m.path}`));
+    expect(others.map((m) => `${m.httpMethod} ${m.path}`)).toEqual([]);
+    const unauthenticated = methods.filter((m) => m.authorizationType === 'NONE').map((m) => `${m.httpMethod} ${m.path}`);
+    const allowed = new Set([...ROUTES.filter((r) => r.auth === 'hmac').map(routeKey), ...ROUTES.map((r) => `OPTIONS ${r.path}`)]);
+    expect(unauthenticated.filter((key) => !allowed.has(key))).toEqual([]);
+  });
+
+  it('sends each route to the Lambda of its context, through a request validator', () => {
+    const methods = new Map(templateMethods(template).map((m) => [`${m.httpMethod} ${m.path}`, m]));
+    for (const route of ROUTES) {
+      const { properties } = methods.get(routeKey(route))!;
+      const uri = JSON.stringify((properties.Integration as { Uri: unknown }).Uri);
+      expect(uri, routeKey(route)).toContain(`Functions${pascal(route.context)}Function`);
+      expect(properties.RequestValidatorId, routeKey(route)).toBeDefined();
+      if (route.bodySchema) expect(properties.RequestModels, routeKey(route)).toEqual({ 'application/json': { Ref: expect.any(String) } });
+    }
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true, ValidateRequestParameters: true });
+  });
+
+  it('lets only the web origin in, with the headers SigV4 and Apollo use', () => {
+    const preflight = templateMethods(template).find((m) => m.httpMethod === 'OPTIONS' && m.path === '/api/v1/teams/{id}')!;
+    const headers = (preflight.properties.Integration as { IntegrationResponses: { ResponseParameters: Record<string, string> }[] }).IntegrationResponses[0]!.ResponseParameters;
+    expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe(`'${ORIGIN}'`);
+    expect(headers['method.response.header.Access-Control-Allow-Methods']).toBe("'GET,PUT,DELETE,OPTIONS'");
+    expect(headers['method.response.header.Access-Control-Allow-Headers']).toContain('X-Amz-Security-Token');
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': `'${ORIGIN}'` }),
+      });
+    }
+  });
+
+  it('logs access as JSON, throttles the stage, traces, and keeps per-method metrics', () => {
+    const [stage] = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Stage'));
+    const props = stage!.Properties as { StageName: string; TracingEnabled: boolean; AccessLogSetting: { Format: string }; MethodSettings: Record<string, unknown>[] };
+    expect(props.StageName).toBe(STAGE);
+    expect(props.TracingEnabled).toBe(true);
+    expect(Object.keys(JSON.parse(props.AccessLogSetting.Format) as object)).toEqual(expect.arrayContaining(['requestId', 'userArn', 'status', 'resourcePath']));
+    expect(props.MethodSettings).toEqual([expect.objectContaining({
+      HttpMethod: '*', ResourcePath: '/*', MetricsEnabled: true, DataTraceEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100,
+    })]);
+  });
+});
+
+describe('identity', () => {
+  const parts = () => ({ partition: Aws.PARTITION, region: Aws.REGION, accountId: Aws.ACCOUNT_ID, apiId: stack.api.api.restApiId, stage: STAGE });
+
+  it.each(ROLES)("gives the %s role exactly the Invoke resources the route table allows it", (role) => {
+    const actual = invokeResourcesOfRole(template, `Apollo${pascal(role)}-${STAGE}`);
+    const expected = stack.resolve(invokeResources(role, parts())) as unknown[];
+    expect(expected.length).toBeGreaterThan(0);
+    expect(sortedJson(actual)).toEqual(sortedJson(expected));
+  });
+
+  it.each(ROLES)('lets the %s role be assumed with a SourceIdentity, with MFA for operator and admin', (role) => {
+    const [resource] = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).filter((r) => r.Properties.RoleName === `Apollo${pascal(role)}-${STAGE}`);
+    const statements = (resource!.Properties.AssumeRolePolicyDocument as { Statement: { Action: string | string[]; Condition?: unknown }[] }).Statement;
+    const actions = statements.flatMap((s) => s.Action);
+    expect(actions).toEqual(expect.arrayContaining(['sts:AssumeRole', 'sts:SetSourceIdentity']));
+    for (const statement of statements) {
+      if (MFA_ROLES.includes(role)) expect(statement.Condition).toEqual({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
+      else expect(statement.Condition).toBeUndefined();
+    }
+  });
+
+  it('gives each context Lambda a role of its own, with only its log group, the table items and tracing', () => {
+    const roles = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'));
+    expect(roles).toHaveLength(CONTEXTS.length + 1);
+    for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const actions = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement)
+      .flatMap((s) => s.Action);
+    expect(actions.filter((a) => /^dynamodb:(Scan|Batch|Describe|CreateTable|DeleteTable|\*)/.test(a))).toEqual([]);
+  });
+
+  it('makes the admin-actions role usable only with a SourceIdentity', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: `ApolloAdminActions-${STAGE}`,
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Condition: { StringLike: { 'sts:SourceIdentity': '*' } } })],
+      },
+    });
+  });
+});
+
+describe('table', () => {
+  it('is on-demand, with point-in-time recovery, deletion protection, TTL and the GSIs of TABLE_DESIGN', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE_DESIGN.ttlAttribute, Enabled: true },
+        KeySchema: [{ AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' }, { AttributeName: TABLE_DESIGN.sortKey, KeyType: 'RANGE' }],
+        GlobalSecondaryIndexes: TABLE_DESIGN.globalSecondaryIndexes.map((index) => Match.objectLike({
+          IndexName: index.indexName,
+          KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, { AttributeName: index.sortKey, KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    });
+  });
+});
+
+describe('Lambdas', () => {
+  const functions = () => Object.values(resourcesOfType(template, 'AWS::Lambda::Function'));
+  const named = (name: string) => functions().find((f) => f.Properties.FunctionName === `apollo-${STAGE}-${name}`)!;
+
+  it('has one function per context and one for jobs', () => {
+    expect(functions().map((f) => f.Properties.FunctionName).sort()).toEqual([...CONTEXTS, 'jobs'].map((n) => `apollo-${STAGE}-${n}`).sort());
+  });
+
+  it('runs every function on arm64 Node 22 with tracing, explicit memory and timeout, and a log group with a retention', () => {
+    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    for (const fn of functions()) {
+      const p = fn.Properties as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(p.Architectures).toEqual(['arm64']);
+      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(p.MemorySize).toEqual(expect.any(Number));
+      expect(p.Timeout).toEqual(expect.any(Number));
+      expect(p.Handler).toBe('index.handler');
+      const logGroup = logGroups[p.LoggingConfig.LogGroup.Ref as string];
+      expect(logGroup?.Properties.RetentionInDays, p.FunctionName).toEqual(expect.any(Number));
+    }
+  });
+
+  it('gives every function the environment its config.ts reads, and never AWS_REGION', () => {
+    for (const fn of functions()) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env).toMatchObject({
+        TABLE_NAME: { Ref: expect.any(String) }, APOLLO_RUNTIME: 'aws', APOLLO_STAGE: STAGE, APOLLO_VERSION: '1.2.3',
+        APOLLO_COMMIT: 'abc123', APOLLO_BUILD_TIME: '2026-11-01T00:00:00Z', APOLLO_ALLOWED_ORIGIN: ORIGIN,
+      });
+      expect(env.AWS_REGION).toBeUndefined();
+    }
+    const api = Object.values(resourcesOfType(template, 'AWS::ApiGateway::RestApi'))[0]!;
+    expect((named('system').Properties.Environment as { Variables: Record<string, unknown> }).Variables.APOLLO_API_NAME).toBe(api.Properties.Name);
+    expect((named('jobs').Properties.Environment as { Variables: Record<string, unknown> }).Variables.APOLLO_AUDIT_BUCKET).toEqual({ Ref: expect.stringMatching(/^AuditArchive/) });
+  });
+
+  it('bundles each handler as one minified ESM file with the AWS SDK inside', () => {
+    const assets = Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))
+      .map((f) => (f.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''));
+    expect(assets).toHaveLength(CONTEXTS.length + 1);
+    for (const hash of assets) {
+      const file = join(assemblyDir, `asset.${hash}`, 'index.mjs');
+      expect(existsSync(file), file).toBe(true);
+      const code = readFileSync(file, 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(code.length / code.split('\n').length, 'minified: long lines').toBeGreaterThan(1000);
+      expect(existsSync(`${file}.map`)).toBe(true);
+    }
+  });
+
+  it('sends failed job runs to a dead-letter queue', () => {
+    expect(named('jobs').Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionsFailedRuns/), 'Arn'] } });
+  });
+});
+
+describe('jobs', () => {
+  it('has one schedule per job, with the same expression, invoking the jobs Lambda with the job name', () => {
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(JOBS.length);
+    for (const job of JOBS) {
+      const rule = rules.find((r) => r.Properties.Name === `apollo-${STAGE}-${job.name}`);
+      expect(rule?.Properties.ScheduleExpression, job.name).toBe(job.schedule);
+      const [target] = rule!.Properties.Targets as { Arn: unknown; Input: string; DeadLetterConfig?: unknown }[];
+      expect(target!.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FunctionsJobsFunction/), 'Arn'] });
+      expect(JSON.parse(target!.Input)).toEqual({ job: job.name });
+      expect(target!.DeadLetterConfig).toBeDefined();
+    }
+  });
+});
+
+describe('audit', () => {
+  it('locks the archive bucket in compliance mode for 7 years, versioned, private and retained', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: AUDIT_RETENTION_DAYS } } },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+      }),
+    });
+    expect(AUDIT_RETENTION_DAYS).toBe(7 * 365 + 2);
+  });
+
+  it('records the account in a multi-region trail with log file validation', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', { EnableLogFileValidation: true, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true });
+  });
+});
+
+describe('outputs', () => {
+  it('names the API URL, the table, the audit bucket and each role', () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'AuditBucketName', 'AdminActionsRoleArn', ...ROLES.map((r) => `${pascal(r)}RoleArn`)]));
+  });
+});

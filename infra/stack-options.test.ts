@@ -1,0 +1,124 @@
+/**
+ * The stack follows the route table with no other edit: a route added to it appears in the API and in
+ * the role policies (and an hmac route gets no IAM and no policy). Also: functions in a VPC, policies
+ * split when the routes outgrow one, and the props the stack refuses. Lambdas are not bundled here.
+ */
+import { Aws, Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { invokeResources } from '#shared/iam-policy';
+import { ROLES } from '#shared/permissions';
+import { ROUTES, roleMayInvoke, type RouteDef } from '#shared/routes';
+import { ApolloStack, type ApolloStackProps } from './apollo-stack.ts';
+import { pascal } from './functions.ts';
+import { chunk } from './identity.ts';
+import { addNagPacks } from './nag.ts';
+import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp } from './testing.ts';
+
+const WIDGET: RouteDef = { method: 'GET', path: '/api/v1/widgets/{id}', context: 'system', auth: 'iam', permission: 'services:read', summary: 'A synthetic route' };
+const WIDGET_DELETE: RouteDef = { method: 'DELETE', path: '/api/v1/widgets/{id}', context: 'system', auth: 'iam', permission: 'catalog:manage', summary: 'A synthetic admin route' };
+const WEBHOOK: RouteDef = { method: 'POST', path: '/api/v1/webhooks/example', context: 'system', auth: 'hmac', summary: 'A synthetic webhook' };
+
+function synth(props: Partial<ApolloStackProps> = {}, nag = false): { stack: ApolloStack; template: Template } {
+  const app = testApp();
+  const stack = new ApolloStack(app, 'Apollo-opt', { stage: 'opt', allowedOrigin: 'https://apollo.example.com', ...props });
+  if (nag) addNagPacks(app);
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const partsOf = (stack: ApolloStack) => ({ partition: Aws.PARTITION, region: Aws.REGION, accountId: Aws.ACCOUNT_ID, apiId: stack.api.api.restApiId, stage: 'opt' });
+
+describe('a route added to the route table', () => {
+  const routes = [...ROUTES, WIDGET, WIDGET_DELETE, WEBHOOK];
+  let stack: ApolloStack;
+  let template: Template;
+  beforeAll(() => {
+    // Prepare (with cdk-nag: the new webhook's waiver must come with it)
+    ({ stack, template } = synth({ routes }, true));
+  });
+
+  it('appears in the API with its auth, and with a CORS preflight', () => {
+    const methods = new Map(templateMethods(template).map((m) => [`${m.httpMethod} ${m.path}`, m.authorizationType]));
+    expect(methods.get('GET /api/v1/widgets/{id}')).toBe('AWS_IAM');
+    expect(methods.get('DELETE /api/v1/widgets/{id}')).toBe('AWS_IAM');
+    expect(methods.get('POST /api/v1/webhooks/example')).toBe('NONE');
+    expect(methods.get('OPTIONS /api/v1/widgets/{id}')).toBe('NONE');
+    expect(methods.get('OPTIONS /api/v1/webhooks/example')).toBe('NONE');
+  });
+
+  it.each(ROLES)('appears in the %s role policy exactly when the role holds its permission', (role) => {
+    const actual = sortedJson(invokeResourcesOfRole(template, `Apollo${pascal(role)}-opt`));
+    expect(actual).toEqual(sortedJson(stack.resolve(invokeResources(role, partsOf(stack), routes)) as unknown[]));
+    const widget = JSON.stringify(stack.resolve(invokeResources(role, partsOf(stack), [WIDGET])));
+    const widgetDelete = JSON.stringify(stack.resolve(invokeResources(role, partsOf(stack), [WIDGET_DELETE])));
+    expect(actual.some((arn) => `[${arn}]` === widget)).toBe(roleMayInvoke(role, WIDGET));
+    expect(actual.some((arn) => `[${arn}]` === widgetDelete)).toBe(roleMayInvoke(role, WIDGET_DELETE));
+    expect(actual.some((arn) => arn.includes('webhooks'))).toBe(false);
+  });
+});
+
+describe('policies larger than IAM allows in one', () => {
+  it('are split into several managed policies that together grant every route', () => {
+    // Sharing a prefix: each route adds one API resource, one method and a preflight (a stack holds 500 resources).
+    const many: RouteDef[] = Array.from({ length: 60 }, (_, i) => ({
+      method: 'GET', path: `/api/v1/synthetic-collection/{id}/detail-number-${i}`, context: 'system', auth: 'iam', permission: 'system:read', summary: `synthetic ${i}`,
+    }));
+    const routes = [...ROUTES, ...many];
+    const { stack, template } = synth({ routes });
+    const adminPolicies = Object.values(resourcesOfType(template, 'AWS::IAM::ManagedPolicy'))
+      .filter((p) => String(p.Properties.ManagedPolicyName).startsWith('ApolloAdminInvoke-opt'));
+    expect(adminPolicies.length).toBeGreaterThan(1);
+    expect(sortedJson(invokeResourcesOfRole(template, 'ApolloAdmin-opt'))).toEqual(sortedJson(stack.resolve(invokeResources('admin', partsOf(stack), routes)) as unknown[]));
+  });
+
+  it('chunk() keeps each run within the budget and loses nothing', () => {
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    const runs = chunk(items, items.map(() => 30), 100);
+    expect(runs).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
+    expect(() => chunk([1], [101], 100)).toThrow(/can't fit/);
+  });
+});
+
+describe('functions in a VPC', () => {
+  it('puts only the named functions in the given subnets, with the VPC execution policy, offline', () => {
+    // Prepare
+    const { template } = synth({ network: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], functions: ['system'] } }, true);
+    // Assess
+    const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function'));
+    const inVpc = functions.filter((f) => f.Properties.VpcConfig).map((f) => f.Properties.FunctionName);
+    expect(inVpc).toEqual(['apollo-opt-system']);
+    const system = functions.find((f) => f.Properties.FunctionName === 'apollo-opt-system')!;
+    expect((system.Properties.VpcConfig as { SubnetIds: string[] }).SubnetIds).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1']);
+    const roles = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).filter((r) => JSON.stringify(r.Properties.ManagedPolicyArns ?? '').includes('AWSLambdaVPCAccessExecutionRole'));
+    expect(roles).toHaveLength(1);
+  });
+});
+
+describe('props the stack refuses', () => {
+  const attempt = (props: Partial<ApolloStackProps>) => () => new ApolloStack(testApp(), 'Apollo-bad', { stage: 'opt', ...props });
+
+  it('refuses a prod stage without its web origin, and origins that are not origins', () => {
+    expect(attempt({ stage: 'prod' })).toThrow(/allowedOrigin/);
+    expect(attempt({ allowedOrigin: 'https://apollo.example.com/app' })).toThrow(/allowedOrigin/);
+    expect(attempt({ stage: 'Prod_1' })).toThrow(/stage/);
+  });
+
+  it('refuses route tables the API cannot be built from', () => {
+    expect(attempt({ routes: [...ROUTES, ROUTES[0]!] })).toThrow(/defined twice/);
+    expect(attempt({ routes: [{ ...WIDGET, permission: undefined }] })).toThrow(/needs a permission/);
+    expect(attempt({ routes: [{ ...WIDGET, auth: 'none' }] })).toThrow(/CORS preflight only/);
+    expect(attempt({ routes: [{ ...WIDGET, path: 'api/v1/widgets' }] })).toThrow(/path/);
+  });
+
+  it('refuses a VPC lookup it cannot do offline', () => {
+    expect(attempt({ network: { vpcId: 'vpc-0123456789abcdef0' } })).toThrow(/looked up/);
+  });
+
+  it('sizes the jobs function for the longest job, and refuses jobs it cannot schedule or finish', () => {
+    const slow = { name: 'slow', description: 'slow', schedule: 'rate(1 hour)', timeoutSeconds: 600 };
+    expect(attempt({ jobs: [slow] })).not.toThrow();
+    expect(attempt({ jobs: [slow], sizing: { jobs: { timeout: Duration.seconds(60) } } })).toThrow(/times out after 60 s/);
+    expect(attempt({ jobs: [{ ...slow, schedule: 'every hour' }] })).toThrow(/rate\(\) or cron\(\)/);
+    expect(attempt({ jobs: [slow, slow] })).toThrow(/defined twice/);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Helpers for the infra tests: an App with cdk.json's context (the feature flags `cdk synth` uses),
+ * optionally without bundling the Lambdas, and readers of the synthesized template.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from './functions.ts';
+
+export function testApp(options: { bundling?: boolean } = {}): App {
+  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  // `aws:cdk:bundling-stacks: []` is what `cdk synth --exclusively` uses to skip bundling: the
+  // functions then get a placeholder asset, fine for tests that don't look at the code.
+  return new App({ context: { ...context, ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+
+export interface TemplateMethod {
+  readonly logicalId: string;
+  readonly httpMethod: string;
+  readonly path: string;
+  readonly authorizationType: string;
+  readonly properties: Record<string, unknown>;
+}
+
+/** Every API Gateway method of the template with its full path (`/api/v1/teams/{id}`), rebuilt from the resource tree. */
+export function templateMethods(template: Template): TemplateMethod[] {
+  const resources = template.toJSON().Resources as Resources;
+  const pathOf = (ref: unknown): string => {
+    const id = (ref as { Ref?: string }).Ref;
+    if (!id) return ''; // Fn::GetAtt [RestApi, RootResourceId]
+    const resource = resources[id]!.Properties;
+    return `${pathOf(resource.ParentId)}/${resource.PathPart as string}`;
+  };
+  return Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::ApiGateway::Method')
+    .map(([logicalId, r]) => ({
+      logicalId,
+      httpMethod: r.Properties.HttpMethod as string,
+      path: pathOf(r.Properties.ResourceId) || '/',
+      authorizationType: r.Properties.AuthorizationType as string,
+      properties: r.Properties,
+    }));
+}
+
+/** The resources of the template of one type, by logical id. */
+export function resourcesOfType(template: Template, type: string): Resources {
+  const resources = template.toJSON().Resources as Resources;
+  return Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === type));
+}
+
+/** The execute-api:Invoke resources granted to the IAM role named `roleName`, across its managed policies. */
+export function invokeResourcesOfRole(template: Template, roleName: string): unknown[] {
+  const [roleId] = Object.entries(resourcesOfType(template, 'AWS::IAM::Role')).find(([, r]) => r.Properties.RoleName === roleName) ?? [];
+  if (!roleId) throw new Error(`no role named ${roleName}`);
+  return Object.values(resourcesOfType(template, 'AWS::IAM::ManagedPolicy'))
+    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => (role as { Ref?: string }).Ref === roleId))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: { Action: string; Resource: unknown }[] }).Statement)
+    .filter((statement) => statement.Action === 'execute-api:Invoke')
+    .flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]));
+}
+
+/** A stable order for comparing lists of CloudFormation values. */
+export const sortedJson = (values: readonly unknown[]): string[] => values.map((v) => JSON.stringify(v)).sort();
