@@ -56,6 +56,12 @@ export interface ApolloStackProps extends StackProps {
   readonly sizing?: Partial<Record<FunctionName, FunctionSizing>>;
   /** Lambda log retention. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
+  /**
+   * Object Lock retention of exported audit days. Compliance mode can't be shortened or lifted, and
+   * the bucket can't be deleted while an object is locked: give a throwaway stage a few days.
+   * @default 2557 (7 years)
+   */
+  readonly auditRetentionDays?: number;
   /** @default true — turn off where an organization trail already records the account */
   readonly trail?: boolean;
   /** @default true — false where the account's API Gateway CloudWatch role is managed elsewhere */
@@ -91,7 +97,7 @@ export class ApolloStack extends Stack {
     Tags.of(this).add('apollo:stage', stage);
 
     this.data = new ApolloData(this, 'Data');
-    this.audit = new ApolloAudit(this, 'Audit', { stage, trail: props.trail });
+    this.audit = new ApolloAudit(this, 'Audit', { stage, trail: props.trail, retentionDays: props.auditRetentionDays });
     this.functions = new ApolloFunctions(this, 'Functions', {
       stage,
       data: this.data,

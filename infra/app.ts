@@ -9,6 +9,7 @@
  *   subnetIds              comma-separated private subnets there; without them the VPC is looked up (needs credentials)
  *   securityGroupIds       comma-separated; default: one per function, outbound only
  *   vpcFunctions           comma-separated functions to put there; default: all
+ *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
  * Synth needs no credentials and no network unless vpcId is given without subnetIds.
  */
@@ -38,6 +39,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
     ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds'), functions: list('vpcFunctions') as FunctionName[] | undefined }
     : undefined,
   trail: context('trail') !== 'false',
+  auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),
 });
 addNagPacks(app);
