@@ -141,10 +141,22 @@ export class ApolloFunction extends Construct implements IGrantable {
       },
     });
 
-    // Tracing: Active makes CDK add xray:PutTraceSegments/PutTelemetryRecords on `*` to the role's default policy.
-    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
+    // Tracing: Active makes CDK add xray:PutTraceSegments/PutTelemetryRecords on `*` to the role's
+    // default policy. The waiver below says nothing else there is `*`, and the validation keeps it true:
+    // other unscoped actions go through grantUnscoped, in a policy and with a reason of their own.
+    const defaultPolicy = this.role.node.findChild('DefaultPolicy') as Policy;
+    Validations.of(defaultPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'The only * is the resource of xray:PutTraceSegments and xray:PutTelemetryRecords (tracing is Active), which support no resource-level permissions; every other statement names its resource.',
+    });
+    this.node.addValidation({
+      validate: () => {
+        const statements = (defaultPolicy.document.toJSON() as { Statement?: { Action: string | string[]; Resource: unknown }[] } | undefined)?.Statement ?? [];
+        return statements
+          .filter((statement) => [statement.Resource].flat().includes('*'))
+          .flatMap((statement) => [statement.Action].flat().filter((action) => !action.startsWith('xray:')))
+          .map((action) => `${action} on * was added to the ${props.name} function's default policy: use grantUnscoped, with a reason`);
+      },
     });
     if (invocation === 'sync') {
       Validations.of(this.function).acknowledge({

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Aws } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invokeResources } from '#shared/iam-policy';
 import { JOBS } from '#shared/jobs';
@@ -16,7 +17,7 @@ import { TABLE_DESIGN } from '#shared/table-design';
 import { ESM_REQUIRE_BANNER } from './apollo-function.ts';
 import { ApolloStack } from './apollo-stack.ts';
 import { AUDIT_RETENTION_DAYS } from './audit.ts';
-import { pascal } from './functions.ts';
+import { pascal, tableAccessOf } from './functions.ts';
 import { MFA_ROLES } from './identity.ts';
 import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp } from './testing.ts';
 
@@ -124,6 +125,27 @@ describe('identity', () => {
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement)
       .flatMap((s) => s.Action);
     expect(actions.filter((a) => /^dynamodb:(Scan|Batch|Describe|CreateTable|DeleteTable|\*)/.test(a))).toEqual([]);
+  });
+
+  it('lets a context write table items only when its routes write, and the jobs function only Query', () => {
+    const policies = resourcesOfType(template, 'AWS::IAM::Policy');
+    const dynamoActionsOf = (name: string): string[] => {
+      const role = stack.functions.all.find((fn) => fn.node.id === pascal(name))!.role;
+      const roleId = stack.resolve((role.node.defaultChild as CfnRole).logicalId) as string;
+      return Object.values(policies)
+        .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement)
+        .flatMap((st) => [st.Action].flat())
+        .filter((a) => a.startsWith('dynamodb:'))
+        .sort();
+    };
+    for (const context of CONTEXTS) {
+      const expected = tableAccessOf(context) === 'readWrite'
+        ? ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']
+        : ['dynamodb:GetItem', 'dynamodb:Query'];
+      expect(dynamoActionsOf(context), context).toEqual(expected);
+    }
+    expect(dynamoActionsOf('jobs')).toEqual(['dynamodb:Query']);
   });
 
   it('makes the admin-actions role usable only with a SourceIdentity', () => {

@@ -1,8 +1,8 @@
 /**
  * One Lambda per bounded context (ARCHITECTURE.md §2), each made by ApolloFunction from
  * `functions/<context>/handler.ts`, plus the `jobs` Lambda the schedules invoke. What each may do to
- * the table follows from the route table: a context whose routes only read gets GetItem and Query;
- * one with mutating routes (which also write audit intents and idempotency records) gets item writes.
+ * the table follows from the route table (tableAccessOf): a context whose routes only read gets
+ * GetItem and Query; one that mutates, audits or keeps idempotency records gets item writes too.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,9 +74,13 @@ export interface ApolloFunctionsProps {
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** `read` for a context whose routes are all GETs, `readWrite` once one of them mutates. */
+/**
+ * `read` for a context whose routes only read; `readWrite` once one of them mutates, is audited (the
+ * intent and outcome are items) or idempotent (Powertools keeps its records in the table).
+ */
 export function tableAccessOf(context: ContextName, routes: readonly RouteDef[] = ROUTES): TableAccess {
-  return routes.some((route) => route.context === context && route.method !== 'GET') ? 'readWrite' : 'read';
+  const writes = (route: RouteDef): boolean => route.method !== 'GET' || route.audit !== undefined || route.idempotent === true;
+  return routes.some((route) => route.context === context && writes(route)) ? 'readWrite' : 'read';
 }
 
 export class ApolloFunctions extends Construct {

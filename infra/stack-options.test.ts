@@ -5,12 +5,13 @@
  */
 import { Aws, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invokeResources } from '#shared/iam-policy';
 import { ROLES } from '#shared/permissions';
 import { ROUTES, roleMayInvoke, type RouteDef } from '#shared/routes';
 import { ApolloStack, type ApolloStackProps } from './apollo-stack.ts';
-import { pascal } from './functions.ts';
+import { pascal, tableAccessOf } from './functions.ts';
 import { chunk } from './identity.ts';
 import { addNagPacks } from './nag.ts';
 import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp } from './testing.ts';
@@ -120,5 +121,23 @@ describe('props the stack refuses', () => {
     expect(attempt({ jobs: [slow], sizing: { jobs: { timeout: Duration.seconds(60) } } })).toThrow(/times out after 60 s/);
     expect(attempt({ jobs: [{ ...slow, schedule: 'every hour' }] })).toThrow(/rate\(\) or cron\(\)/);
     expect(attempt({ jobs: [slow, slow] })).toThrow(/defined twice/);
+  });
+});
+
+describe('the waivers stay true', () => {
+  it('fails the synth when a `*` resource reaches a function role other than through grantUnscoped', () => {
+    const stack = new ApolloStack(testApp(), 'Apollo-star', { stage: 'star' });
+    stack.functions.of('audit').role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(() => Template.fromStack(stack)).toThrow(/s3:GetObject on \* was added to the audit function's default policy: use grantUnscoped/);
+  });
+});
+
+describe('table access', () => {
+  it('follows the route table: writes for a context that mutates, audits or keeps idempotency records', () => {
+    const read: RouteDef = { method: 'GET', path: '/api/v1/things', context: 'audit', auth: 'iam', permission: 'audit:read', summary: 'read' };
+    expect(tableAccessOf('audit', [read])).toBe('read');
+    expect(tableAccessOf('audit', [read, { ...read, audit: { action: 'things.read', resourceType: 'thing' } }])).toBe('readWrite');
+    expect(tableAccessOf('audit', [read, { ...read, method: 'POST' }])).toBe('readWrite');
+    expect(tableAccessOf('system', [read, { ...read, method: 'POST' }])).toBe('read');
   });
 });
