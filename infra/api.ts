@@ -175,7 +175,7 @@ export class ApolloApi extends Construct {
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
-      reason: 'Apollo authorizes with IAM (SigV4) on every route people and tools call; web users come through the Cognito identity pool, i.e. as IAM roles too. A user-pool authorizer would bypass the IAM role policies generated from the route table.',
+      reason: 'Apollo authorizes with IAM (SigV4) on every route people and tools call; web users come through the Cognito identity pool, i.e. as IAM roles too. A user-pool authorizer would be a second authorization beside the role policies generated from the route table.',
     });
 
     if (props.webAclArn) {
@@ -192,11 +192,6 @@ export class ApolloApi extends Construct {
         reason: "API Gateway's account-wide CloudWatch role uses the AWS-maintained AmazonAPIGatewayPushToCloudWatchLogs policy, the documented policy for it; it only writes API Gateway's own log groups.",
       });
     }
-  }
-
-  /** The execute-api ARN of `method` and `path` on this stage (IAM wildcards allowed). */
-  arnForExecuteApi(method = '*', path = '/*'): string {
-    return this.api.arnForExecuteApi(method, path, this.api.deploymentStage.stageName);
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
-import { ArnPrincipal, ManagedPolicy, PolicyStatement, Role, type IPrincipal } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { invokeResources, type ApiArnParts } from '#shared/iam-policy';
 import { ROLES, type Role as ApolloRole } from '#shared/permissions';
@@ -20,6 +20,8 @@ export const MFA_ROLES: readonly ApolloRole[] = ['operator', 'admin'];
 
 /** IAM's limit on a managed policy document (whitespace not counted), less room for the envelope. */
 const POLICY_BUDGET = 6144 - 256;
+/** IAM's default quota of managed policies attached to one role (it can be raised to 20). */
+const MAX_POLICIES_PER_ROLE = 10;
 /** The longest values the ARN tokens can take, to size the policies before the tokens are known. */
 const WORST_CASE_PARTS: ApiArnParts = { partition: 'aws-iso-b-xxxx', region: 'xx-xxxxxxxxx-99', accountId: '123456789012', apiId: 'abcdefghij', stage: '' };
 
@@ -62,11 +64,11 @@ export class ApolloIdentity extends Construct {
       const name = `Apollo${pascal(apolloRole)}`;
       const mfa = MFA_ROLES.includes(apolloRole);
       const conditions = mfa ? { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } : undefined;
-      const principals: IPrincipal[] = trusted.map((arn) => (conditions ? new ArnPrincipal(arn).withConditions(conditions) : new ArnPrincipal(arn)));
+      const first = new ArnPrincipal(trusted[0]!);
       const role = new Role(this, name, {
         roleName: `${name}-${props.stage}`,
         description: `Apollo ${apolloRole}: may invoke the API routes the route table allows the ${apolloRole} role${mfa ? ' (MFA required)' : ''}`,
-        assumedBy: principals[0]!,
+        assumedBy: conditions ? first.withConditions(conditions) : first,
         maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
       });
       // Every trusted principal may assume the role and set a SourceIdentity (the person's name,
@@ -80,6 +82,9 @@ export class ApolloIdentity extends Construct {
       const resources = invokeResources(apolloRole, parts, routes);
       const sizes = invokeResources(apolloRole, WORST_CASE_PARTS, routes).map((arn) => arn.length + props.stage.length + 3);
       const chunks = chunk(resources, sizes, POLICY_BUDGET);
+      if (chunks.length > MAX_POLICIES_PER_ROLE) {
+        throw new Error(`the ${apolloRole} role's routes need ${chunks.length} managed policies, more than the ${MAX_POLICIES_PER_ROLE} IAM attaches to a role by default`);
+      }
       const invokePolicies = chunks.map((chunkResources, index) => {
         const policy = new ManagedPolicy(this, `${name}Invoke${index ? index + 1 : ''}`, {
           managedPolicyName: `${name}Invoke-${props.stage}${index ? `-${index + 1}` : ''}`,
