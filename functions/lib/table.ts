@@ -194,14 +194,18 @@ export async function queryPage<T extends Item>(input: QueryPageInput): Promise<
   return { items, nextCursor: encodeCursor(startKey) };
 }
 
-/** Every item of a bounded item collection (a team's members, a detail page). */
+/**
+ * Every item of a bounded item collection (a team's members, a detail page). A collection larger
+ * than `max` is an error, never a silent truncation: page with queryPage instead.
+ */
 export async function queryAll<T extends Item>(input: Omit<QueryPageInput, 'limit' | 'cursor'>, max = 1000): Promise<T[]> {
   const all: T[] = [];
   let cursor: string | undefined;
   do {
-    const page = await queryPage<T>({ ...input, limit: Math.min(200, max - all.length), cursor });
+    const page = await queryPage<T>({ ...input, limit: Math.min(200, max + 1 - all.length), cursor });
     all.push(...page.items);
     cursor = page.nextCursor ?? undefined;
-  } while (cursor && all.length < max);
+  } while (cursor && all.length <= max);
+  if (all.length > max) throw new Error(`item collection ${input.partition} has more than ${max} items; page through it instead`);
   return all;
 }
