@@ -68,14 +68,17 @@ export class LocalCredentialStore {
     }
   }
 
-  /** Short-lived credentials for a local principal (the local sign-in page). */
-  issueSession(role: Role): SessionCredential {
+  /**
+   * Short-lived credentials for a local principal (the local sign-in page): a session of the
+   * Apollo<Role> role named after the person, as an SSO or identity-pool session would be.
+   */
+  issueSession(role: Role, principal: string = localPrincipal(role)): SessionCredential {
     const session: SessionCredential = {
       accessKeyId: keyId('ASIA'),
       secretAccessKey: secret(),
       sessionToken: randomBytes(48).toString('base64'),
       expiration: new Date(Date.now() + SESSION_SECONDS * 1000).toISOString(),
-      principalArn: this.roles[role].principalArn,
+      principalArn: localPrincipalArn(role, principal),
       role,
     };
     for (const [id, s] of this.sessions) if (Date.parse(s.expiration) <= Date.now()) this.sessions.delete(id);

@@ -1,12 +1,13 @@
 /**
- * Demo data for a fresh local runtime, written once (a marker item records it): teams with the local
- * principals as members. Later capabilities add their own demo data here.
+ * Demo data for a local runtime. Each step is written once (a marker item per step records it), so
+ * a runtime started before a step existed gets that step on its next start and nothing twice.
+ * Later capabilities add their own steps here.
  */
+import type { Role } from '#shared/permissions';
 import { getItem, putItem } from '#lib/table';
+import { LocalUserAdmin } from '../functions/identity/adapters/local-user-admin.ts';
 import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
-
-const MARKER = { PK: 'SYSTEM', SK: 'SEED#v1' };
 
 const TEAMS = [
   { id: 'platform', name: 'Platform', description: 'Runs Apollo, the clusters and the paved road.', slackChannel: '#platform', email: 'platform@apollo.local' },
@@ -21,19 +22,46 @@ const MEMBERS: Array<[team: string, principal: string, role: 'member' | 'lead']>
   ['payments', localPrincipal('developer'), 'member'],
   ['payments', localPrincipal('operator'), 'lead'],
   ['growth', localPrincipal('viewer'), 'member'],
+  ['growth', 'dana@apollo.local', 'lead'],
+  ['data', 'sam@apollo.local', 'member'],
 ];
 
-/** Seeds the demo data unless it was seeded before. Returns whether it did. */
-export async function seedDemoData(): Promise<boolean> {
-  if (await getItem(MARKER, { consistent: true })) return false;
-  for (const team of TEAMS) {
-    try {
-      await createTeam(team, 'system:seed');
-    } catch (error) {
-      if ((error as Error).name !== 'ConflictError') throw error;
+/** The local stand-in for the user pool: one user per role, plus two more people. */
+const USERS: Array<[user: string, role: Role]> = [
+  [localPrincipal('admin'), 'admin'],
+  [localPrincipal('operator'), 'operator'],
+  [localPrincipal('developer'), 'developer'],
+  [localPrincipal('viewer'), 'viewer'],
+  ['dana@apollo.local', 'developer'],
+  ['sam@apollo.local', 'viewer'],
+];
+
+const STEPS: Array<[name: string, run: () => Promise<void>]> = [
+  ['v1', async () => {
+    for (const team of TEAMS) {
+      try {
+        await createTeam(team, 'system:seed');
+      } catch (error) {
+        if ((error as Error).name !== 'ConflictError') throw error;
+      }
     }
+    for (const [team, principal, role] of MEMBERS) await putMember(team, principal, { role }, 'system:seed');
+  }],
+  ['users-v1', async () => {
+    const directory = new LocalUserAdmin();
+    for (const [user, role] of USERS) if (!(await directory.get(user))) await directory.put({ user, role, enabled: true });
+  }],
+];
+
+/** Seeds every step not seeded before. Returns the steps it ran. */
+export async function seedDemoData(): Promise<string[]> {
+  const ran: string[] = [];
+  for (const [name, run] of STEPS) {
+    const marker = { PK: 'SYSTEM', SK: `SEED#${name}` };
+    if (await getItem(marker, { consistent: true })) continue;
+    await run();
+    await putItem({ ...marker, seededAt: new Date().toISOString() });
+    ran.push(name);
   }
-  for (const [team, principal, role] of MEMBERS) await putMember(team, principal, { role }, 'system:seed');
-  await putItem({ ...MARKER, seededAt: new Date().toISOString() });
-  return true;
+  return ran;
 }

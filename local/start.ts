@@ -24,7 +24,7 @@ const { credentials: store, url, region } = runtime;
 const lines = [
   '',
   `Apollo is running at ${url}`,
-  `  data and credentials: ${home}${seeded ? ' (demo data seeded)' : ''}`,
+  `  data and credentials: ${home}${seeded.length ? ` (demo data seeded: ${seeded.join(', ')})` : ''}`,
   `  scheduled jobs (UTC): ${scheduler.planned().map((job) => `${job.name} ${job.schedule}`).join(', ')}; with Apollo stopped, npm run job <name> runs one now`,
   '',
   store.created ? `Local credentials (created now, kept in ${home}/credentials.json, mode 600):` : `Local credentials (from ${home}/credentials.json):`,

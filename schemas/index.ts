@@ -20,6 +20,9 @@ import teamMemberPut from './api/team-member-put.schema.json' with { type: 'json
 import teamMember from './api/team-member.schema.json' with { type: 'json' };
 import teamUpdate from './api/team-update.schema.json' with { type: 'json' };
 import team from './api/team.schema.json' with { type: 'json' };
+import userList from './api/user-list.schema.json' with { type: 'json' };
+import userRolePut from './api/user-role-put.schema.json' with { type: 'json' };
+import user from './api/user.schema.json' with { type: 'json' };
 import version from './api/version.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
@@ -40,6 +43,9 @@ export const SCHEMAS = {
   'team-member': teamMember,
   'team-update': teamUpdate,
   team,
+  'user-list': userList,
+  'user-role-put': userRolePut,
+  user,
   version,
 } as const;
 

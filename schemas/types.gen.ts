@@ -216,6 +216,39 @@ export interface Team {
   version: number;
 }
 
+export interface UserList {
+  items: User[];
+  nextCursor: string | null;
+}
+
+export interface UserRolePut {
+  role: "viewer" | "developer" | "operator" | "admin";
+}
+
+/**
+ * A person who signs in to the web app. Their role is their group (Cognito in AWS, the local directory on a laptop).
+ */
+export interface User {
+  /**
+   * Email: the principal Apollo knows them by.
+   */
+  user: string;
+  /**
+   * null: in no Apollo group, so they can't sign in to anything.
+   */
+  role: "viewer" | "developer" | "operator" | "admin" | null;
+  teams: {
+    id: string;
+    role: "member" | "lead";
+  }[];
+  kind: "cognito" | "local";
+  enabled: boolean;
+  /**
+   * The directory's account status, e.g. CONFIRMED, FORCE_CHANGE_PASSWORD.
+   */
+  status?: string;
+}
+
 export interface Version {
   version: string;
   commit: string;

@@ -4,5 +4,6 @@ export declare const body_realtime_message: ValidateFunction;
 export declare const body_team_create: ValidateFunction;
 export declare const body_team_member_put: ValidateFunction;
 export declare const body_team_update: ValidateFunction;
+export declare const body_user_role_put: ValidateFunction;
 export declare const query_audit_query: ValidateFunction;
 export declare const query_list_query: ValidateFunction;

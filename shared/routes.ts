@@ -85,6 +85,8 @@ export const ROUTES: readonly RouteDef[] = [
   iam({ method: 'DELETE', path: '/api/v1/teams/{id}', context: 'identity', permission: 'users:manage', summary: 'Delete a team and its memberships (If-Match)', audit: { action: 'teams.delete', resourceType: 'team', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'GET', path: '/api/v1/teams/{id}/members', context: 'identity', permission: 'teams:read', summary: "A team's members", querySchema: 'list-query', responseSchema: 'team-member-list' }),
   iam({ method: 'PUT', path: '/api/v1/teams/{id}/members/{principal}', context: 'identity', permission: 'users:manage', summary: 'Add a member or change their team role', bodySchema: 'team-member-put', responseSchema: 'team-member', audit: { action: 'teams.members.put', resourceType: 'team', resourceIdParam: 'id' } }),
+  iam({ method: 'GET', path: '/api/v1/users', context: 'identity', permission: 'users:manage', summary: 'Web users with their role and teams', querySchema: 'list-query', responseSchema: 'user-list' }),
+  iam({ method: 'PUT', path: '/api/v1/users/{user}/role', context: 'identity', permission: 'users:manage', summary: "Change a web user's role (their group)", bodySchema: 'user-role-put', responseSchema: 'user', audit: { action: 'users.role.set', resourceType: 'user', resourceIdParam: 'user' } }),
   iam({ method: 'DELETE', path: '/api/v1/teams/{id}/members/{principal}', context: 'identity', permission: 'users:manage', summary: 'Remove a member', audit: { action: 'teams.members.delete', resourceType: 'team', resourceIdParam: 'id' } }),
 ];
 

@@ -1,16 +1,17 @@
 /** The identity context: who I am, teams and their members. */
-import type { ListQuery, TeamCreate, TeamMemberPut, TeamUpdate } from '#schemas/index.ts';
+import type { ListQuery, TeamCreate, TeamMemberPut, TeamUpdate, UserRolePut } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { createApiHandler, etag, json, type ApiRequest } from '#lib/http';
 import { describeMe } from './me.ts';
 import * as teams from './teams.ts';
+import { listUsers, setUserRole } from './users.ts';
 
 /** Principals are emails or IAM session names: what STS allows in a session name, lower-cased. */
-function principalParam(req: ApiRequest): string {
-  const principal = req.params.principal!.toLowerCase();
+function principalParam(req: ApiRequest, name = 'principal'): string {
+  const principal = req.params[name]!.toLowerCase();
   if (!/^[a-z0-9_=,.@+-]{2,128}$/.test(principal)) {
     throw new ValidationError('principal must be an email or an IAM session name (2-128 of a-z 0-9 _ = , . @ + -)', {
-      details: [{ path: '/path/principal', message: 'not a principal name' }],
+      details: [{ path: `/path/${name}`, message: 'not a principal name' }],
     });
   }
   return principal;
@@ -42,6 +43,8 @@ export const handler = createApiHandler('identity', {
     const { member, created } = await teams.putMember(req.params.id!, principalParam(req), req.body, req.identity.principal);
     return json(created ? 201 : 200, member);
   },
+  'GET /api/v1/users': async (req: ApiRequest<undefined, ListQuery>) => json(200, await listUsers(req.query.limit ?? 50, req.query.cursor)),
+  'PUT /api/v1/users/{user}/role': async (req: ApiRequest<UserRolePut>) => json(200, await setUserRole(principalParam(req, 'user'), req.body.role)),
   'DELETE /api/v1/teams/{id}/members/{principal}': async (req) => {
     await teams.removeMember(req.params.id!, principalParam(req));
     return { status: 204 };

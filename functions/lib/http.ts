@@ -28,6 +28,7 @@ import {
 } from '#shared/errors';
 import { roleHas, type Permission } from '#shared/permissions';
 import { permissionLabel, requiredPermission, routeKey, routesOf, type ContextName, type RouteDef } from '#shared/routes';
+import { CognitoUserDirectory } from './adapters/cognito-user-directory.ts';
 import { auditLog } from './audit-log.ts';
 import { config } from './config.ts';
 import { identify, type Identity, type UserDirectory } from './identity.ts';
@@ -320,7 +321,12 @@ function routeHandler(route: RouteDef, impl: RouteImpl, options: ApiHandlerOptio
  * The Lambda handler of one context: every route of that context in the table must have exactly one
  * implementation here (checked at cold start), so the table and the code never drift.
  */
-export function createApiHandler(context: ContextName, impls: Record<string, RouteImpl>, options: ApiHandlerOptions = {}): Handler {
+/** Web users (Cognito identity-pool sessions) are resolved through the user pool, when there is one. */
+const defaultUserDirectory = (): UserDirectory | undefined =>
+  process.env.APOLLO_USER_POOL_ID ? new CognitoUserDirectory(process.env.APOLLO_USER_POOL_ID) : undefined;
+
+export function createApiHandler(context: ContextName, impls: Record<string, RouteImpl>, givenOptions: ApiHandlerOptions = {}): Handler {
+  const options: ApiHandlerOptions = { ...givenOptions, userDirectory: givenOptions.userDirectory ?? defaultUserDirectory() };
   const routes = options.routes ?? routesOf(context);
   const missing = routes.filter((r) => !impls[routeKey(r)]).map(routeKey);
   const extra = Object.keys(impls).filter((k) => !routes.some((r) => routeKey(r) === k));

@@ -1,0 +1,25 @@
+/**
+ * The identity context's adapters: the Cognito user pool when one is configured (AWS), the local
+ * directory on a laptop. In AWS without a user pool there are no web users to manage.
+ */
+import { ServiceUnavailableError } from '#shared/errors';
+import { config } from '#lib/config';
+import type { UserAdmin } from './ports.ts';
+import { CognitoUserAdmin } from './adapters/cognito-user-admin.ts';
+import { LocalUserAdmin } from './adapters/local-user-admin.ts';
+
+let userAdmin: UserAdmin | undefined;
+
+export function users(): UserAdmin {
+  if (!userAdmin) {
+    const poolId = process.env.APOLLO_USER_POOL_ID;
+    if (poolId) userAdmin = new CognitoUserAdmin(poolId);
+    else if (config().runtime === 'local') userAdmin = new LocalUserAdmin();
+    else throw new ServiceUnavailableError('web sign-in is not configured for this deployment (no APOLLO_USER_POOL_ID)');
+  }
+  return userAdmin;
+}
+
+export function configureIdentity(overrides: { users?: UserAdmin }): void {
+  if (overrides.users) userAdmin = overrides.users;
+}
