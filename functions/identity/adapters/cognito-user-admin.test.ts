@@ -6,6 +6,7 @@ import {
   ListUsersCommand,
   ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import type { UserType } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, expect, it } from 'vitest';
 import { CognitoUserAdmin } from './cognito-user-admin.ts';
@@ -14,8 +15,8 @@ const cognito = mockClient(CognitoIdentityProviderClient);
 afterEach(() => cognito.reset());
 const POOL = 'eu-west-1_AbCdEfGhI';
 const admin = () => new CognitoUserAdmin(POOL, new CognitoIdentityProviderClient({ region: 'eu-west-1' }));
-const bob = { Username: 'u-bob', Enabled: true, UserStatus: 'CONFIRMED', Attributes: [{ Name: 'email', Value: 'Bob@Corp.Example' }] };
-const eve = { Username: 'u-eve', Enabled: false, UserStatus: 'FORCE_CHANGE_PASSWORD', Attributes: [{ Name: 'email', Value: 'eve@corp.example' }] };
+const bob: UserType = { Username: 'u-bob', Enabled: true, UserStatus: 'CONFIRMED', Attributes: [{ Name: 'email', Value: 'Bob@Corp.Example' }] };
+const eve: UserType = { Username: 'u-eve', Enabled: false, UserStatus: 'FORCE_CHANGE_PASSWORD', Attributes: [{ Name: 'email', Value: 'eve@corp.example' }] };
 
 it('lists users with their highest Apollo group, four group listings per page instead of one call per user', async () => {
   // Prepare
