@@ -24,6 +24,7 @@ import userList from './api/user-list.schema.json' with { type: 'json' };
 import userRolePut from './api/user-role-put.schema.json' with { type: 'json' };
 import user from './api/user.schema.json' with { type: 'json' };
 import version from './api/version.schema.json' with { type: 'json' };
+import webConfig from './api/web-config.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
   'audit-entry': auditEntry,
@@ -47,6 +48,7 @@ export const SCHEMAS = {
   'user-role-put': userRolePut,
   user,
   version,
+  'web-config': webConfig,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;

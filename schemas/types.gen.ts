@@ -257,3 +257,31 @@ export interface Version {
   region: string;
   runtime: "aws" | "local";
 }
+
+/**
+ * The web app's runtime configuration, `/config.json` beside index.html: served by the local runtime, generated at deploy time in AWS, so one build serves any account.
+ */
+export interface WebConfig {
+  /**
+   * local: sign in with the local runtime's session endpoint; aws: Amplify Auth (Cognito).
+   */
+  mode: "local" | "aws";
+  region: string;
+  stage: string;
+  /**
+   * Base URL of the REST API (no trailing slash); empty for the same origin.
+   */
+  apiUrl: string;
+  /**
+   * The WebSocket API URL (wss://…/<stage>, or ws://127.0.0.1:3000/realtime locally); empty: the app derives ws(s)://<its origin>/realtime.
+   */
+  realtimeUrl: string;
+  /**
+   * Cognito, in AWS mode only.
+   */
+  auth?: {
+    userPoolId: string;
+    userPoolClientId: string;
+    identityPoolId: string;
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Realtime topics (ARCHITECTURE.md §5): what a client may subscribe to, and the permission it needs.
+ * The realtime Lambda checks a subscription against this table (deny by default); every context
+ * publishes through `publish(topic, …)` in functions/lib. Later capabilities add their kinds here
+ * (`request:<id>`, `deployment:<id>`, `ai:<sessionId>`), with an ownership check where the
+ * permission alone is not enough.
+ */
+import type { Permission } from './permissions.ts';
+
+export interface TopicDef {
+  /** `audit`, or the part before `:` in `request:<id>`. */
+  readonly kind: string;
+  /** Whether the topic has an id (`request:<id>`) or is a singleton (`audit`). */
+  readonly hasId: boolean;
+  readonly permission: Permission;
+  readonly summary: string;
+}
+
+export const TOPICS: readonly TopicDef[] = [
+  { kind: 'audit', hasId: false, permission: 'audit:read', summary: 'Every audit entry as it is written and when its outcome is recorded' },
+];
+
+/** The topic's definition, or undefined for a topic that does not exist (refused). */
+export function topicDef(topic: string): TopicDef | undefined {
+  const colon = topic.indexOf(':');
+  const kind = colon < 0 ? topic : topic.slice(0, colon);
+  const def = TOPICS.find((t) => t.kind === kind);
+  if (!def) return undefined;
+  if (def.hasId !== colon >= 0) return undefined;
+  if (def.hasId && !/^[A-Za-z0-9._-]{1,128}$/.test(topic.slice(colon + 1))) return undefined;
+  return def;
+}
+
+/** Env var naming the WebSocket management endpoint (`@connections`): set by CDK and by the local runtime. */
+export const REALTIME_ENDPOINT_ENV = 'APOLLO_REALTIME_ENDPOINT';
