@@ -2,13 +2,15 @@
  * Searching the audit log, newest first, without a Scan:
  *   by actor     → GSI1 ACTOR#<principal>, sort key between the time bounds
  *   by resource  → GSI2 RES#<type>#<id>, likewise
- *   otherwise    → the day partitions AUDIT#<yyyy-mm-dd>, walked from `to` back to `from`
+ *   otherwise    → the day partitions AUDIT#<yyyy-mm-dd> that hold entries (functions/lib/audit-days.ts),
+ *                  walked from `to` back to `from`
  * `action` (a prefix: `teams.` matches every team action) and a bare `resourceType` filter within.
  */
 import type { AuditEntry, AuditList, AuditQuery } from '#schemas/index.ts';
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { getItem, queryPage, type Item, type QueryPageInput } from '#lib/table';
 import { auditKey, resourcePartition } from '#lib/audit-log';
+import { auditDaysBetween } from '#lib/audit-days';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_RANGE_DAYS = 30;
@@ -81,18 +83,19 @@ export async function searchAudit(query: AuditQuery): Promise<AuditList> {
   const filter = filters(query, true);
   const items: AuditEntry[] = [];
   const start = query.cursor ? decodeDayCursor(query.cursor) : { day: between[1].slice(0, 10), inner: null };
-  const firstDay = between[0].slice(0, 10);
-  let day = start.day;
-  let inner: string | null = start.inner;
-  for (let walked = 0; walked < MAX_DAYS_PER_PAGE && day >= firstDay; walked++) {
+  // Only the days that have entries, newest first; one more than a page walks tells whether more remain.
+  const days = await auditDaysBetween(between[0].slice(0, 10), start.day, MAX_DAYS_PER_PAGE + 1);
+  let inner: string | null = start.day === days[0] ? start.inner : null;
+  for (let i = 0; i < Math.min(days.length, MAX_DAYS_PER_PAGE); i++) {
+    const day = days[i]!;
     const page = await queryPage({ partition: `AUDIT#${day}`, sortKey: { between }, limit: limit - items.length, cursor: inner ?? undefined, newestFirst: true, filter });
     items.push(...page.items.map(toEntry));
     if (page.nextCursor) return { items, nextCursor: encodeDayCursor({ day, inner: page.nextCursor }) };
-    day = new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
     inner = null;
-    if (items.length >= limit) break;
+    if (items.length >= limit) return { items, nextCursor: days[i + 1] ? encodeDayCursor({ day: days[i + 1]!, inner: null }) : null };
   }
-  return { items, nextCursor: day >= firstDay ? encodeDayCursor({ day, inner: null }) : null };
+  const next = days[MAX_DAYS_PER_PAGE];
+  return { items, nextCursor: next ? encodeDayCursor({ day: next, inner: null }) : null };
 }
 
 function mergeFilters(a: QueryPageInput['filter'], b: QueryPageInput['filter']): QueryPageInput['filter'] {

@@ -6,6 +6,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeTime, monotonicFactory } from 'ulidx';
 import type { AuditEntry } from '#schemas/index.ts';
+import { markAuditDay } from './audit-days.ts';
 import { config } from './config.ts';
 import { db, putNew, type Item } from './table.ts';
 
@@ -46,6 +47,7 @@ export class AuditLog {
       outcome: 'pending',
       stage: config().stage,
     };
+    await markAuditDay(at.slice(0, 10));
     await putNew(item, 'audit entry already exists');
     return id;
   }

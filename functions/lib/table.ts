@@ -177,6 +177,8 @@ export async function queryPage<T extends Item>(input: QueryPageInput): Promise<
   const items: T[] = [];
   let startKey = decodeCursor(input.cursor, { attr: pk, value: input.partition });
   do {
+    // One item more than the page needs: a page that ends exactly at the partition's end then
+    // answers no cursor, instead of a cursor to an empty page.
     const out = await db.send(new QueryCommand({
       TableName: tableName(),
       IndexName: input.index,
@@ -186,11 +188,16 @@ export async function queryPage<T extends Item>(input: QueryPageInput): Promise<
       ExpressionAttributeValues: values,
       ExclusiveStartKey: startKey,
       ScanIndexForward: !input.newestFirst,
-      Limit: input.limit - items.length,
+      Limit: input.limit - items.length + 1,
     }));
     for (const item of out.Items ?? []) if (!isExpired(item)) items.push(item as T);
     startKey = out.LastEvaluatedKey;
   } while (startKey && items.length < input.limit);
+  if (items.length > input.limit) {
+    items.length = input.limit;
+    const last = items[input.limit - 1]!;
+    startKey = input.index ? { PK: last.PK, SK: last.SK, [pk]: last[pk], [sk]: last[sk] } : { PK: last.PK, SK: last.SK };
+  }
   return { items, nextCursor: encodeCursor(startKey) };
 }
 

@@ -75,6 +75,30 @@ describe('audit trail', () => {
     expect((orphan.body as { error: { details: unknown[] } }).error.details).toEqual([{ path: '/query/resourceType', message: 'is required with resourceId' }]);
   });
 
+  it('pages across the days that hold entries, skipping empty days in one Query', async () => {
+    // Prepare: entries on two past days with nine empty days between them, written as the log writes them.
+    const { markAuditDay } = await import('#lib/audit-days');
+    const { putNew } = await import('#lib/table');
+    const { auditKey } = await import('#lib/audit-log');
+    const { ulid } = await import('ulidx');
+    const old = [Date.parse('2026-01-20T10:00:00Z'), Date.parse('2026-01-10T10:00:00Z')];
+    for (const time of old) {
+      const id = ulid(time);
+      const key = auditKey(id);
+      await markAuditDay(key.at.slice(0, 10));
+      await putNew({ PK: key.PK, SK: key.SK, entity: 'audit', id, at: key.at, actor: 'past@apollo.local', actorType: 'user', actorRole: 'admin', action: 'teams.create', resourceType: 'team', resourceId: `past-${key.at.slice(0, 10)}`, details: {}, sourceIp: '127.0.0.1', userAgent: 'test', requestId: id, outcome: 'succeeded' }, 'exists');
+    }
+    const range = { from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z' };
+    // Act
+    const first = await search({ ...range, limit: 1 });
+    const second = await search({ ...range, limit: 1, cursor: first.nextCursor! });
+    // Assess
+    expect(first.items.map((e) => e.resourceId)).toEqual(['past-2026-01-20']);
+    expect(second.items.map((e) => e.resourceId)).toEqual(['past-2026-01-10']);
+    expect(second.nextCursor).toBeNull();
+    expect((await search(range)).items).toHaveLength(2);
+  });
+
   it('answers 404 for an unknown entry', async () => {
     expect((await admin().send('GET', '/api/v1/audit/01JZZZZZZZZZZZZZZZZZZZZZZZ')).status).toBe(404);
     expect((await admin().send('GET', '/api/v1/audit/not-an-id')).status).toBe(404);
