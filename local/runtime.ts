@@ -9,14 +9,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { renderPrometheus } from '#shared/prometheus';
 import { isRole } from '#shared/permissions';
+import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
 import { LocalCredentialStore } from './credentials.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
 import { readBody, RestGateway, type GatewayReply } from './gateway/rest.ts';
+import { REALTIME_PATH, RealtimeGateway } from './gateway/websocket.ts';
 
 export const LOCAL_API_ID = 'local';
 export const LOCAL_STAGE = 'local';
+/** The local WebSocket API's id (its `$connect` ARN names it). */
+export const LOCAL_REALTIME_API_ID = 'local-realtime';
 
 export interface RuntimeOptions {
   /** 0 picks a free port. */
@@ -36,6 +40,9 @@ export interface Runtime {
   readonly credentials: LocalCredentialStore;
   readonly metrics: RouteMetrics;
   readonly dynamoEndpoint: string;
+  /** The WebSocket API: `ws://127.0.0.1:<port>/realtime` (presigned `$connect`). */
+  readonly realtimeUrl: string;
+  readonly realtime: RealtimeGateway;
   close(): Promise<void>;
 }
 
@@ -102,6 +109,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     allowedOrigin: '*',
   });
 
+  const realtime = new RealtimeGateway({
+    region,
+    api: { region, accountId: '000000000000', apiId: LOCAL_REALTIME_API_ID, stage: LOCAL_STAGE },
+    credentials,
+    handlerCredentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY! },
+  });
+
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -109,6 +123,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/local/')) return send(res, localEndpoint(req, path, body, credentials));
       if (path === '/' && req.method === 'GET') return send(res, indexPage());
+      if (RealtimeGateway.handles(path)) return send(res, await realtime.manage(req, body));
       send(res, await gateway.handle(req, body));
     })().catch((error: unknown) => {
       console.error('[runtime] request failed:', error);
@@ -116,11 +131,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
   });
   server.keepAliveTimeout = 5_000;
+  server.on('upgrade', (req, socket, head: Buffer) => {
+    void realtime.upgrade(req, socket, head).catch((error: unknown) => {
+      console.error('[runtime] upgrade failed:', error);
+      socket.destroy();
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const loopbackHost = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  // The handlers' @connections endpoint (postToConnection), as CDK sets it in AWS.
+  process.env[REALTIME_ENDPOINT_ENV] = `http://${loopbackHost}:${port}${REALTIME_PATH}`;
 
   return {
     url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`,
@@ -130,7 +154,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     credentials,
     metrics,
     dynamoEndpoint: dynamo.endpoint,
+    realtimeUrl: `ws://${loopbackHost}:${port}${REALTIME_PATH}`,
+    realtime,
     close: async () => {
+      await realtime.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -52,3 +52,26 @@ export function arnMatches(pattern: string, arn: string): boolean {
 export function policyAllows(statement: PolicyStatement, arn: string): boolean {
   return statement.Resource.some((pattern) => arnMatches(pattern, arn));
 }
+
+/**
+ * The WebSocket API's `$connect` route (IAM auth): every Apollo role may open the realtime channel;
+ * what it may then hear is decided per topic by the realtime Lambda (shared/topics.ts). `parts`
+ * names the WebSocket API (its own api id) and its stage.
+ */
+export function realtimeConnectResources(parts: ApiArnParts): string[] {
+  return [`arn:${parts.partition ?? 'aws'}:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}/$connect`];
+}
+
+/** execute-api:Invoke on `$connect`, attached to every Apollo role beside its REST policy. */
+export function realtimeConnectPolicy(parts: ApiArnParts): PolicyStatement {
+  return { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: realtimeConnectResources(parts) };
+}
+
+/**
+ * What the Lambdas that publish need (`execute-api:ManageConnections`): post to, read and close any
+ * connection of the WebSocket API's stage through `@connections`.
+ */
+export function realtimeManageConnectionsResources(parts: ApiArnParts): string[] {
+  const base = `arn:${parts.partition ?? 'aws'}:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}`;
+  return ['POST', 'GET', 'DELETE'].map((method) => `${base}/${method}/@connections/*`);
+}

@@ -153,12 +153,21 @@ export interface VerifyOptions {
   readonly region: string;
   readonly now?: Date;
   readonly lookup: (accessKeyId: string) => CredentialRecord | undefined;
+  /**
+   * `presigned`: only the query form is accepted, with `X-Amz-Expires` (the WebSocket `$connect`: a
+   * browser cannot set headers on the upgrade). Default: either form.
+   */
+  readonly form?: 'presigned' | 'any';
 }
 
 export function verifySigV4(request: SignedRequest, options: VerifyOptions): VerifyResult {
   const query = parseQuery(request.rawQuery);
   const parts = parseAuthorization(request, query);
   if ('ok' in parts) return parts;
+  if (options.form === 'presigned') {
+    if (!parts.presigned) return fail('IncompleteSignatureException', "AWS query-string parameters must include 'X-Amz-Signature'.");
+    if (parts.expiresSeconds === undefined) return fail('IncompleteSignatureException', "AWS query-string parameters must include 'X-Amz-Expires'.");
+  }
 
   const signed = parts.signedHeaders.map((h) => h.toLowerCase());
   if (!signed.includes('host')) {
