@@ -9,7 +9,7 @@
 import type { AuditEntry, AuditList, AuditQuery } from '#schemas/index.ts';
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { getItem, queryPage, type Item, type QueryPageInput } from '#lib/table';
-import { auditKey, resourcePartition } from '#lib/audit-log';
+import { auditKey, resourcePartition, toAuditEntry } from '#lib/audit-log';
 import { auditDaysBetween } from '#lib/audit-days';
 
 const DAY_MS = 86_400_000;
@@ -18,11 +18,8 @@ export const MAX_RANGE_DAYS = 366;
 /** Day partitions read by one call at most; the cursor carries on from there. */
 export const MAX_DAYS_PER_PAGE = 31;
 
-const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'entity', 'stage']);
-
-export function toEntry(item: Item): AuditEntry {
-  return Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))) as unknown as AuditEntry;
-}
+/** The entry as the API shows it: one definition, shared with the live `audit` topic. */
+export const toEntry: (item: Item) => AuditEntry = toAuditEntry;
 
 export async function getEntry(id: string): Promise<AuditEntry> {
   if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new NotFoundError(`audit entry ${id} not found`);

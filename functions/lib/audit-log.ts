@@ -2,12 +2,16 @@
  * The audit log, fail closed and written ahead (ARCHITECTURE.md §1): an intent item is written
  * before a mutation (if that fails the mutation does not happen); the outcome is recorded on the
  * same item afterwards. Items are append-only: nothing here deletes.
+ * Both moments are published live on the `audit` topic (`audit.entry`, the entry as
+ * `GET /api/v1/audit/{id}` shows it): the intent while the mutation runs, the outcome once recorded,
+ * to the subscribers read once for both (one Query per audited call).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeTime, monotonicFactory } from 'ulidx';
 import type { AuditEntry } from '#schemas/index.ts';
 import { markAuditDay } from './audit-days.ts';
 import { config } from './config.ts';
+import { audience, type Audience } from './realtime.ts';
 import { db, putNew, type Item } from './table.ts';
 
 const ulid = monotonicFactory();
@@ -29,7 +33,23 @@ export function auditKey(id: string): { PK: string; SK: string; at: string } {
 
 export const resourcePartition = (type: string, id: string): string => `RES#${type}#${id}`;
 
+/** Attributes of an audit item that are storage, not the entry. */
+const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'entity', 'stage']);
+
+/** The entry as the API shows it (`GET /api/v1/audit/{id}`, searches, the live `audit` topic). */
+export function toAuditEntry(item: Record<string, unknown>): AuditEntry {
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))) as unknown as AuditEntry;
+}
+
+export const AUDIT_TOPIC = 'audit';
+export const AUDIT_EVENT = 'audit.entry';
+/** Intents awaiting their outcome in this container; older ones are dropped (their outcome then reads subscribers again). */
+const MAX_AWAITING_OUTCOME = 64;
+
 export class AuditLog {
+  /** Who heard an intent, so its outcome reaches the same subscribers without another Query. */
+  private readonly audiences = new Map<string, Audience>();
+
   /** Records the intent; throws if it cannot (the caller must then not mutate). */
   async recordIntent(intent: AuditIntent): Promise<string> {
     const id = ulid();
@@ -49,6 +69,11 @@ export class AuditLog {
     };
     await markAuditDay(at.slice(0, 10));
     await putNew(item, 'audit entry already exists');
+    // Not awaited: published while the mutation runs; the outcome's publish waits for it.
+    const listeners = audience(AUDIT_TOPIC);
+    void listeners.send(AUDIT_EVENT, toAuditEntry(item));
+    this.audiences.set(id, listeners);
+    if (this.audiences.size > MAX_AWAITING_OUTCOME) this.audiences.delete(this.audiences.keys().next().value!);
     return id;
   }
 
@@ -63,14 +88,19 @@ export class AuditLog {
       values[':r'] = outcome.resource.id; values[':g'] = resourcePartition(outcome.resource.type, outcome.resource.id); values[':gs'] = SK;
       sets.push('#r = :r', '#g = :g', '#gs = :gs');
     }
-    await db.send(new UpdateCommand({
+    const { Attributes } = await db.send(new UpdateCommand({
       TableName: config().tableName,
       Key: { PK, SK },
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
+      // The whole entry comes back with the write (no extra read) for the live publish.
+      ReturnValues: 'ALL_NEW',
     }));
+    const listeners = this.audiences.get(id) ?? audience(AUDIT_TOPIC);
+    this.audiences.delete(id);
+    if (Attributes) await listeners.send(AUDIT_EVENT, toAuditEntry(Attributes));
   }
 }
 

@@ -29,7 +29,8 @@ export const CONNECTION_TTL_SECONDS = 2 * 3600 + 5 * 60;
 export const connectionPartition = (connectionId: string): string => `CONN#${connectionId}`;
 export const topicPartition = (topic: string): string => `TOPIC#${topic}`;
 
-export type EventData = Record<string, unknown>;
+/** An event's data: a JSON object (an entity as its API returns it, or ids). */
+export type EventData = object;
 
 const ulid = monotonicFactory();
 
@@ -204,7 +205,7 @@ export function audience(topic: string): Audience {
         logger.warn('realtime subscribers not read', { topic, error: error as Error });
         return [];
       });
-      const frame: RealtimeFrame = { type: 'event', topic, event, data, at: new Date().toISOString() };
+      const frame: RealtimeFrame = { type: 'event', topic, event, data: data as Record<string, unknown>, at: new Date().toISOString() };
       last = last.then(async () => {
         const ids = (await subscribers!).filter((id) => !gone.has(id));
         if (!ids.length) return;

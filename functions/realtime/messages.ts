@@ -27,7 +27,9 @@ export function parseMessage(body: string | null | undefined): RealtimeMessage {
     return validate<RealtimeMessage>('realtime-message', parsed, 'body');
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    const details = error.details.map((d) => ({ path: d.path.replace(/^\/body/, '') || '/', message: d.message }));
+    const details = error.details
+      .filter((d) => !/^must match "(then|else)" schema$/.test(d.message)) // the missing field says it
+      .map((d) => ({ path: d.path.replace(/^\/body/, '') || '/', message: d.message }));
     throw new ValidationError(`invalid message: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details, cause: error });
   }
 }

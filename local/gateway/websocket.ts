@@ -94,6 +94,11 @@ export class RealtimeGateway {
     return this.connections.size;
   }
 
+  /** Ids of the open connections, oldest first. */
+  connectionIds(): string[] {
+    return [...this.connections.keys()];
+  }
+
   // ---------------------------------------------------------------- $connect
 
   /** The runtime server's `upgrade` event. Refusals are HTTP answers written before any socket exists. */
@@ -271,7 +276,8 @@ export class RealtimeGateway {
       return json(200, undefined);
     }
     if (method === 'GET') {
-      return json(200, { ConnectedAt: connection.connectedAt.toISOString(), Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent }, LastActiveAt: connection.lastActiveAt.toISOString() });
+      // The wire names are camelCase (the SDK shows ConnectedAt, Identity.SourceIp, …).
+      return json(200, { connectedAt: connection.connectedAt.toISOString(), identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent }, lastActiveAt: connection.lastActiveAt.toISOString() });
     }
     if (method === 'DELETE') {
       connection.socket.close(1000, 'Closed by the server');
