@@ -13,4 +13,6 @@ export default tseslint.config(
     },
   },
   { files: ['local/**', 'bench/**', 'schemas/generate.ts'], rules: { 'no-console': 'off' } },
+  // The web app (.tsx included): browser code. No react-hooks plugin is installed; the rules above apply.
+  { files: ['web/**/*.{ts,tsx}'], languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } } },
 );

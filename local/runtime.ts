@@ -5,13 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderPrometheus } from '#shared/prometheus';
-import { isRole } from '#shared/permissions';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
 import { LocalCredentialStore } from './credentials.ts';
+import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
 import { readBody, RestGateway, type GatewayReply } from './gateway/rest.ts';
@@ -56,8 +56,6 @@ function gitCommit(): string {
 
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-const isLoopback = (req: IncomingMessage): boolean => /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
 
 function send(res: ServerResponse, reply: GatewayReply): void {
   res.writeHead(reply.status, reply.headers);
@@ -121,8 +119,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const body = await readBody(req);
       if (body === null) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Too Long"}' });
       const path = (req.url ?? '/').split('?')[0]!;
-      if (path.startsWith('/local/')) return send(res, localEndpoint(req, path, body, credentials));
-      if (path === '/' && req.method === 'GET') return send(res, indexPage());
+      if (await handleWeb(req, res, path, body, { region, credentials })) return;
+      if (path === '/api' && req.method === 'GET') return send(res, indexPage());
       if (RealtimeGateway.handles(path)) return send(res, await realtime.manage(req, body));
       send(res, await gateway.handle(req, body));
     })().catch((error: unknown) => {
@@ -167,30 +165,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
 }
 
-/** Loopback-only helpers of the local runtime; none exists in AWS. */
-function localEndpoint(req: IncomingMessage, path: string, body: Buffer, credentials: LocalCredentialStore): GatewayReply {
-  const json = (status: number, value: unknown): GatewayReply => ({ status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(value) });
-  if (!isLoopback(req)) return json(403, { message: 'local endpoints answer loopback callers only' });
-  if (path === '/local/session' && req.method === 'POST') {
-    let role: unknown;
-    try {
-      role = (JSON.parse(body.toString('utf8') || '{}') as { role?: unknown }).role;
-    } catch {
-      return json(400, { message: 'body must be JSON: {"role": "admin"}' });
-    }
-    if (!isRole(role)) return json(400, { message: 'role must be one of viewer, developer, operator, admin' });
-    const s = credentials.issueSession(role);
-    return json(201, { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiration: s.expiration, principalArn: s.principalArn, role });
-  }
-  return json(404, { message: `no local endpoint ${req.method} ${path}` });
-}
-
 function indexPage(): GatewayReply {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const rows = ROUTES.map((r) => `<tr><td>${r.method}</td><td><code>${esc(r.path)}</code></td><td>${esc(permissionLabel(r.permission))}</td><td>${esc(r.summary)}</td></tr>`).join('');
   const html = `<!doctype html><meta charset="utf-8"><title>Apollo (local)</title>
 <style>body{font:14px system-ui;margin:2rem;color:#1c2127}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}code{font-size:13px}</style>
-<h1>Apollo — local runtime</h1><p>Every API call is SigV4-signed; the credentials are in <code>$APOLLO_HOME/credentials.json</code>. See the README.</p>
+<h1>Apollo — local runtime</h1><p>The web app is at <a href="/">/</a>. Every API call is SigV4-signed; the credentials are in <code>$APOLLO_HOME/credentials.json</code>. See the README.</p>
 <table><tr><th>Method</th><th>Path</th><th>Permission</th><th>What</th></tr>${rows}</table>`;
   return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
 }

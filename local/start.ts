@@ -7,11 +7,13 @@ import { ROLES } from '#shared/permissions';
 import { startRuntime } from './runtime.ts';
 import { invokeJob, startScheduler } from './scheduler.ts';
 import { seedDemoData } from './seed.ts';
+import { ensureWebBuilt } from './web.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const home = resolve(process.env.APOLLO_HOME ?? '.apollo');
 const host = process.env.HOST ?? '127.0.0.1';
 
+ensureWebBuilt();
 const runtime = await startRuntime({ port, home, host, region: process.env.APOLLO_LOCAL_REGION ?? 'us-east-1' });
 const seeded = await seedDemoData();
 // Imported once the runtime has set the environment, as Lambda's is set before a cold start.
@@ -23,7 +25,7 @@ const { credentials: store, url, region } = runtime;
 
 const lines = [
   '',
-  `Apollo is running at ${url}`,
+  `Apollo is running at ${url}  (sign in to the web app there; API routes at ${url}/api)`,
   `  data and credentials: ${home}${seeded.length ? ` (demo data seeded: ${seeded.join(', ')})` : ''}`,
   `  scheduled jobs (UTC): ${scheduler.planned().map((job) => `${job.name} ${job.schedule}`).join(', ')}; with Apollo stopped, npm run job <name> runs one now`,
   '',

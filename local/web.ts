@@ -1,0 +1,194 @@
+/**
+ * The web app on the local runtime's origin (ARCHITECTURE.md §7): `web/dist` served statically with
+ * an SPA fallback, `/config.json` (mode local), and the loopback-only sign-in helpers: `GET
+ * /local/users` (the local directory, the user pool's stand-in) and `POST /local/session` (one-hour
+ * session credentials for the role a person has there now). None of this exists in AWS, where
+ * Amplify hosts the app and Cognito signs people in.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRole, type Role } from '#shared/permissions';
+import type { WebConfig } from '#schemas/index.ts';
+import type { LocalCredentialStore } from './credentials.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const WEB_DIST = join(ROOT, 'web', 'dist');
+/** What the web build reads: when any of it is newer than web/dist, `npm start` rebuilds. */
+const WEB_SOURCES = ['web/src', 'web/index.html', 'web/public', 'web/vite.config.ts', 'shared', 'schemas/types.gen.ts', 'package-lock.json'];
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.eot': 'application/vnd.ms-fontobject',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export interface WebContext {
+  readonly region: string;
+  readonly credentials: LocalCredentialStore;
+}
+
+export const isLoopback = (req: IncomingMessage): boolean => /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
+
+function reply(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer, head = false): true {
+  res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(head ? undefined : body);
+  return true;
+}
+
+const json = (res: ServerResponse, status: number, value: unknown): true =>
+  reply(res, status, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify(value));
+
+export function webConfig(region: string): WebConfig {
+  return { mode: 'local', region, stage: 'local', apiUrl: '', realtimeUrl: '' };
+}
+
+// ---------------------------------------------------------------- sign-in helpers (loopback only)
+
+interface DirectoryEntry { user: string; role: Role | null; enabled: boolean; teams: Array<{ id: string; role: string }> }
+
+async function directoryUsers(): Promise<DirectoryEntry[]> {
+  // Imported when first asked: the handlers' modules read the environment the runtime sets.
+  const { LocalUserAdmin } = await import('../functions/identity/adapters/local-user-admin.ts');
+  const { membershipsOf } = await import('#lib/memberships');
+  const directory = new LocalUserAdmin();
+  const users = [];
+  let cursor: string | undefined;
+  do {
+    const page = await directory.list(100, cursor);
+    users.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return Promise.all(users.map(async (u) => ({
+    user: u.user,
+    role: u.role,
+    enabled: u.enabled,
+    teams: (await membershipsOf(u.user)).map((m) => ({ id: m.teamId, role: m.role })),
+  })));
+}
+
+async function session(res: ServerResponse, body: Buffer, credentials: LocalCredentialStore): Promise<true> {
+  let request: { user?: unknown; role?: unknown };
+  try {
+    request = JSON.parse(body.toString('utf8') || '{}') as typeof request;
+  } catch {
+    return json(res, 400, { message: 'body must be JSON: {"user": "admin@apollo.local"}' });
+  }
+  let role: Role;
+  let principal: string | undefined;
+  if (typeof request.user === 'string') {
+    const { LocalUserAdmin } = await import('../functions/identity/adapters/local-user-admin.ts');
+    principal = request.user.trim().toLowerCase();
+    const found = await new LocalUserAdmin().get(principal);
+    if (!found) return json(res, 404, { message: `${principal} is not in the local directory; GET /local/users lists who is` });
+    if (!found.enabled) return json(res, 403, { message: `${principal} is disabled in the local directory` });
+    if (!found.role) return json(res, 403, { message: `${principal} has no Apollo role; an admin gives them one on Admin → Users` });
+    role = found.role;
+  } else if (isRole(request.role)) {
+    // The role's stand-in principal (viewer@apollo.local, …): scripts and older tests sign in this way.
+    role = request.role;
+  } else {
+    return json(res, 400, { message: 'body must name a user: {"user": "admin@apollo.local"} (or a role: {"role": "viewer"})' });
+  }
+  const s = credentials.issueSession(role, principal);
+  return json(res, 201, { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiration: s.expiration, principalArn: s.principalArn, role, user: principal ?? s.principalArn.split('/').pop() });
+}
+
+// ---------------------------------------------------------------- static files
+
+function staticFile(res: ServerResponse, path: string, head: boolean): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return false;
+  }
+  const file = normalize(join(WEB_DIST, decoded));
+  if (!file.startsWith(WEB_DIST + sep) || !existsSync(file) || !statSync(file).isFile()) return false;
+  const hashed = decoded.startsWith('/assets/');
+  reply(res, 200, {
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'x-content-type-options': 'nosniff',
+  }, readFileSync(file), head);
+  return true;
+}
+
+function indexHtml(res: ServerResponse, head: boolean): boolean {
+  const index = join(WEB_DIST, 'index.html');
+  if (!existsSync(index)) {
+    return reply(res, 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      'The web app is not built: run `npm run build:web` (npm start does it when web/dist is missing or stale). The API routes are listed at /api.\n', head);
+  }
+  return reply(res, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, readFileSync(index), head);
+}
+
+const acceptsHtml = (req: IncomingMessage): boolean => (req.headers.accept ?? '').includes('text/html');
+
+/**
+ * Answers what belongs to the web app and the local sign-in; false for everything else (the API
+ * gateway's). API paths (`/api/…`) never fall back to index.html.
+ */
+export async function handleWeb(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer, ctx: WebContext): Promise<boolean> {
+  const method = req.method ?? 'GET';
+  if (path.startsWith('/local/')) {
+    if (!isLoopback(req)) return json(res, 403, { message: 'local endpoints answer loopback callers only' });
+    if (path === '/local/users' && method === 'GET') return json(res, 200, { items: await directoryUsers() });
+    if (path === '/local/session' && method === 'POST') return session(res, body, ctx.credentials);
+    return json(res, 404, { message: `no local endpoint ${method} ${path}` });
+  }
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const head = method === 'HEAD';
+  if (path === '/config.json') return reply(res, 200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }, JSON.stringify(webConfig(ctx.region)), head);
+  if (path === '/api' || path.startsWith('/api/') || path.startsWith('/realtime') || path.startsWith('/@')) return false;
+  if (path !== '/' && staticFile(res, path, head)) return true;
+  if (path === '/' || acceptsHtml(req)) return indexHtml(res, head);
+  return false;
+}
+
+// ---------------------------------------------------------------- build on start
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.endsWith('.test.ts')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry.name)));
+  }
+  return newest;
+}
+
+/** Why web/dist needs a build, or null when it is up to date. */
+export function webBuildReason(): string | null {
+  const index = join(WEB_DIST, 'index.html');
+  if (!existsSync(index)) return 'web/dist is missing';
+  const built = statSync(index).mtimeMs;
+  const changed = WEB_SOURCES.find((p) => newestMtime(join(ROOT, p)) > built);
+  return changed ? `${changed} changed since the last build` : null;
+}
+
+/** Builds the web app when web/dist is missing or older than its sources (one line says so). */
+export function ensureWebBuilt(): void {
+  const reason = webBuildReason();
+  if (!reason) return;
+  console.log(`Building the web app (${reason}): npm run build:web …`);
+  const result = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, encoding: 'utf8', shell: process.platform === 'win32' });
+  if (result.status !== 0) {
+    console.error(result.stdout, result.stderr);
+    console.error('The web app failed to build; the API still runs. Fix the error above and restart.');
+  }
+}

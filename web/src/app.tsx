@@ -1,0 +1,115 @@
+import { BlueprintProvider, Button, Classes, NonIdealState, Spinner } from '@blueprintjs/core';
+import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
+import { ApiError } from '../../shared/api-client.ts';
+import { Shell } from './components/shell.tsx';
+import { createServices } from './lib/api.ts';
+import { loadConfig, type WebConfig } from './lib/config.ts';
+import { localCredentials } from './lib/local-auth.ts';
+import { Link, usePath } from './lib/router.tsx';
+import { ServicesContext } from './lib/services-context.ts';
+import { useRealtimeState, useSession, useTheme } from './lib/store.ts';
+import { AdminPage } from './pages/admin.tsx';
+import { AuditPage } from './pages/audit.tsx';
+import { HomePage } from './pages/home.tsx';
+import { SignInPage } from './pages/sign-in.tsx';
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A 4xx will not heal by retrying; a network blip might.
+      retry: (failures, error) => !(error instanceof ApiError && error.status < 500) && failures < 2,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+function NotFound() {
+  return <NonIdealState icon="compass" title="Nothing here" description="This page does not exist (yet)." action={<Link to="/">Go home</Link>} />;
+}
+
+function Page() {
+  const path = usePath();
+  // A page whose area the role cannot see still renders when opened directly: its API call answers
+  // 403 and the page explains why (the navigation only hides what the role cannot use).
+  if (path === '/') return <HomePage />;
+  if (path === '/audit') return <AuditPage />;
+  if (path === '/admin' || path === '/admin/users' || path === '/admin/teams') return <AdminPage />;
+  return <NotFound />;
+}
+
+function SignedIn({ config }: { config: WebConfig }) {
+  const client = useQueryClient();
+  const signedOut = useSession((s) => s.signedOut);
+  const services = useMemo(() => {
+    const provider = config.mode === 'aws'
+      ? async () => (await import('./lib/cognito-auth.ts')).cognitoCredentials()
+      : localCredentials;
+    return createServices(config, provider);
+  }, [config]);
+  useEffect(() => {
+    services.realtime.connect();
+    return () => services.realtime.close();
+  }, [services]);
+  const value = useMemo(() => ({
+    ...services,
+    signOut: async () => {
+      services.realtime.close();
+      if (config.mode === 'aws') await (await import('./lib/cognito-auth.ts')).cognitoSignOut();
+      signedOut();
+      client.clear();
+      useRealtimeState.getState().setState('closed');
+    },
+  }), [services, config, signedOut, client]);
+  return (
+    <ServicesContext.Provider value={value}>
+      <Shell><Page /></Shell>
+    </ServicesContext.Provider>
+  );
+}
+
+function Root() {
+  const config = useQuery({ queryKey: ['config'], queryFn: loadConfig, staleTime: Infinity, retry: 1 });
+  const user = useSession((s) => s.user);
+  const signedIn = useSession((s) => s.signedIn);
+  const [restoring, setRestoring] = useState(true);
+  useEffect(() => {
+    if (!config.data) return;
+    if (config.data.mode !== 'aws' || user) { setRestoring(false); return; }
+    // Amplify keeps its own tokens: a reload finds the signed-in user there.
+    void (async () => {
+      const cognito = await import('./lib/cognito-auth.ts');
+      cognito.configureCognito(config.data);
+      const current = await cognito.currentUser();
+      if (current) signedIn(current, null);
+      setRestoring(false);
+    })();
+  }, [config.data, user, signedIn]);
+
+  if (config.isPending || (config.data && restoring)) return <div className="apollo-fullscreen"><Spinner /></div>;
+  if (config.isError) {
+    return (
+      <div className="apollo-fullscreen">
+        <NonIdealState icon="offline" title="Apollo could not start" description={`Loading /config.json failed: ${(config.error as Error).message}`}
+          action={<Button icon="refresh" text="Reload" onClick={() => window.location.reload()} />} />
+      </div>
+    );
+  }
+  if (!user) return <SignInPage config={config.data} />;
+  return <SignedIn key={user} config={config.data} />;
+}
+
+export function App() {
+  const theme = useTheme();
+  useEffect(() => {
+    document.body.classList.toggle(Classes.DARK, theme === 'dark');
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+  return (
+    <BlueprintProvider>
+      <QueryClientProvider client={queryClient}>
+        <Root />
+      </QueryClientProvider>
+    </BlueprintProvider>
+  );
+}

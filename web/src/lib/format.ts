@@ -1,0 +1,16 @@
+const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+export const formatTime = (iso: string | undefined): string => (iso ? absolute.format(new Date(iso)) : '—');
+
+export function formatAgo(iso: string, now = Date.now()): string {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return 'just now';
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400) return relative.format(Math.round(seconds / 3600), 'hour');
+  return relative.format(Math.round(seconds / 86_400), 'day');
+}
+
+/** A field path from the API's 400 details (`/body/name`) as the form's field name (`name`). */
+export const fieldOf = (path: string): string => path.replace(/^\/body\/?/, '').split('/')[0] ?? '';

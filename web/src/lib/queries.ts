@@ -1,0 +1,64 @@
+/** Server state (TanStack Query): one hook per read, keyed by path and query. */
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type { AuditList, AuditQuery, Health, Me, TeamList, TeamMemberList, UserList, Version } from '../../../schemas/types.gen.ts';
+import { useServices } from './services-context.ts';
+
+export function useMe() {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['me'], queryFn: () => api.get<Me>('/api/v1/me'), staleTime: 60_000 });
+}
+
+export function useHealth() {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['health'], queryFn: () => api.get<Health>('/api/v1/health'), refetchInterval: 30_000 });
+}
+
+export function useVersion() {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['version'], queryFn: () => api.get<Version>('/api/v1/version'), staleTime: Infinity });
+}
+
+export type AuditFilters = Pick<AuditQuery, 'actor' | 'action' | 'resourceType' | 'resourceId' | 'from' | 'to'>;
+
+export const auditKey = (filters: AuditFilters) => ['audit', filters] as const;
+
+export function useAudit(filters: AuditFilters) {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: auditKey(filters),
+    queryFn: ({ pageParam }) => api.get<AuditList>('/api/v1/audit', { ...filters, limit: 50, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+export function useUsers() {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: ['users'],
+    queryFn: ({ pageParam }) => api.get<UserList>('/api/v1/users', { limit: 100, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+export function useTeams() {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: ['teams'],
+    queryFn: ({ pageParam }) => api.get<TeamList>('/api/v1/teams', { limit: 100, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+export function useMembers(teamId: string | null) {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: ['teams', teamId, 'members'],
+    queryFn: ({ pageParam }) => api.get<TeamMemberList>(`/api/v1/teams/${encodeURIComponent(teamId!)}/members`, { limit: 100, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled: teamId !== null,
+  });
+}
