@@ -10,7 +10,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../testing/harness.ts';
-import { canonicalPath, canonicalQuery, parseQuery } from './sigv4.ts';
+import { canonicalPath, canonicalQuery, parseQuery, verifySigV4 } from './sigv4.ts';
 
 const run = promisify(execFile);
 let h: Harness;
@@ -192,5 +192,49 @@ describe('canonical forms', () => {
   it('sorts the query by key then value, encoding with RFC 3986', () => {
     expect(canonicalQuery(parseQuery('b=2&a=2&a=1&c=%20x&d'))).toBe('a=1&a=2&b=2&c=%20x&d=');
     expect(canonicalQuery(parseQuery("q=it's*"))).toBe('q=it%27s%2A');
+  });
+});
+
+describe('presigned URLs (the WebSocket $connect)', () => {
+  const creds = { accessKeyId: 'AKIAPRESIGNTEST00000', secretAccessKey: 'secret', principalArn: 'arn:aws:sts::000000000000:assumed-role/ApolloViewer/v' };
+  const lookup = (id: string) => (id === creds.accessKeyId ? creds : undefined);
+
+  async function presigned(options: { signingDate?: Date; expiresIn?: number; sessionToken?: string } = {}): Promise<{ rawPath: string; rawQuery: string; host: string }> {
+    const signer = new SignatureV4({ service: 'execute-api', region: 'us-east-1', sha256: Sha256, credentials: { ...creds, sessionToken: options.sessionToken } });
+    const signed = await signer.presign(
+      new HttpRequest({ method: 'GET', hostname: 'localhost', port: 3000, path: '/realtime', query: {}, headers: { host: 'localhost:3000' } }),
+      { expiresIn: options.expiresIn ?? 60, signingDate: options.signingDate },
+    );
+    const rawQuery = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+    return { rawPath: '/realtime', rawQuery, host: 'localhost:3000' };
+  }
+  const verify = (req: { rawPath: string; rawQuery: string; host: string }, now?: Date) =>
+    verifySigV4({ method: 'GET', rawPath: req.rawPath, rawQuery: req.rawQuery, headers: new Map([['host', [req.host]]]), body: Buffer.alloc(0) }, { region: 'us-east-1', lookup, form: 'presigned', now });
+
+  it('passes within X-Amz-Expires, and fails after it', async () => {
+    const req = await presigned({ expiresIn: 60 });
+    expect(verify(req)).toMatchObject({ ok: true, credential: creds });
+    expect(verify(req, new Date(Date.now() + 61_000))).toMatchObject({ ok: false, errorType: 'InvalidSignatureException', message: expect.stringMatching(/^Signature expired/) });
+  });
+
+  it('signs the host: another host fails', async () => {
+    const req = await presigned();
+    expect(verify({ ...req, host: 'evil.example:3000' })).toMatchObject({ ok: false, errorType: 'InvalidSignatureException' });
+  });
+
+  it('requires the query form, with X-Amz-Expires', async () => {
+    const req = await presigned();
+    expect(verify({ ...req, rawQuery: req.rawQuery.replace(/&?X-Amz-Expires=\d+/, '') })).toMatchObject({ ok: false, message: "AWS query-string parameters must include 'X-Amz-Expires'." });
+    const headerForm = verifySigV4(
+      { method: 'GET', rawPath: '/realtime', rawQuery: '', headers: new Map([['host', ['localhost:3000']], ['authorization', ['AWS4-HMAC-SHA256 Credential=x/20261125/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=00']], ['x-amz-date', ['20261125T000000Z']]]), body: Buffer.alloc(0) },
+      { region: 'us-east-1', lookup, form: 'presigned' },
+    );
+    expect(headerForm).toMatchObject({ ok: false, errorType: 'IncompleteSignatureException' });
+  });
+
+  it('a session token is part of what is signed', async () => {
+    const req = await presigned({ sessionToken: 'token-1' });
+    expect(req.rawQuery).toContain('X-Amz-Security-Token=token-1');
+    expect(verify({ ...req, rawQuery: req.rawQuery.replace('token-1', 'token-2') })).toMatchObject({ ok: false });
   });
 });
