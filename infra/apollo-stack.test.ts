@@ -9,7 +9,7 @@ import { Aws } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { invokeResources } from '#shared/iam-policy';
+import { invokeResources, realtimeConnectResources } from '#shared/iam-policy';
 import { JOBS } from '#shared/jobs';
 import { ROLES } from '#shared/permissions';
 import { CONTEXTS, ROUTES, routeKey } from '#shared/routes';
@@ -19,7 +19,7 @@ import { ApolloStack } from './apollo-stack.ts';
 import { AUDIT_RETENTION_DAYS } from './audit.ts';
 import { pascal, tableAccessOf } from './functions.ts';
 import { MFA_ROLES } from './identity.ts';
-import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp } from './testing.ts';
+import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 
 const STAGE = 'test';
 const ORIGIN = 'https://apollo.example.com';
@@ -33,6 +33,7 @@ beforeAll(() => {
     stage: STAGE,
     allowedOrigin: ORIGIN,
     build: { version: '1.2.3', commit: 'abc123', buildTime: '2026-11-01T00:00:00Z' },
+    webDist: WEB_DIST_FIXTURE,
   });
   template = Template.fromStack(stack);
   assemblyDir = app.synth().directory;
@@ -99,10 +100,10 @@ describe('API', () => {
 describe('identity', () => {
   const parts = () => ({ partition: Aws.PARTITION, region: Aws.REGION, accountId: Aws.ACCOUNT_ID, apiId: stack.api.api.restApiId, stage: STAGE });
 
-  it.each(ROLES)("gives the %s role exactly the Invoke resources the route table allows it", (role) => {
+  it.each(ROLES)("gives the %s role exactly the Invoke resources the route table allows it, and the realtime $connect", (role) => {
     const actual = invokeResourcesOfRole(template, `Apollo${pascal(role)}-${STAGE}`);
-    const expected = stack.resolve(invokeResources(role, parts())) as unknown[];
-    expect(expected.length).toBeGreaterThan(0);
+    const expected = stack.resolve([...invokeResources(role, parts()), ...realtimeConnectResources(stack.realtime.arnParts)]) as unknown[];
+    expect(expected.length).toBeGreaterThan(1);
     expect(sortedJson(actual)).toEqual(sortedJson(expected));
   });
 
@@ -117,9 +118,12 @@ describe('identity', () => {
     }
   });
 
-  it('gives each context Lambda a role of its own, with only its log group, the table items and tracing', () => {
+  it('gives each Lambda a role of its own, with no AWS-managed policy', () => {
     const roles = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'));
-    expect(roles).toHaveLength(CONTEXTS.length + 1);
+    const apollo = roles.filter((r) => String(r.Properties.Description).startsWith('Execution role of the Apollo'));
+    expect(apollo).toHaveLength(CONTEXTS.length + 2);
+    // Besides them: the two deploy-time helpers of the web deployment (copy the build, start Amplify's deployment).
+    expect(roles).toHaveLength(CONTEXTS.length + 4);
     for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const actions = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement)
@@ -146,6 +150,7 @@ describe('identity', () => {
       expect(dynamoActionsOf(context), context).toEqual(expected);
     }
     expect(dynamoActionsOf('jobs')).toEqual(['dynamodb:Query']);
+    expect(dynamoActionsOf('realtime')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
   it('makes the admin-actions role usable only with a SourceIdentity', () => {
@@ -179,11 +184,12 @@ describe('table', () => {
 });
 
 describe('Lambdas', () => {
-  const functions = () => Object.values(resourcesOfType(template, 'AWS::Lambda::Function'));
+  // Apollo's own functions; aws-cdk-lib's deploy-time helpers (web deployment) are nameless and not held to these rules.
+  const functions = () => Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((f) => String(f.Properties.FunctionName).startsWith(`apollo-${STAGE}-`));
   const named = (name: string) => functions().find((f) => f.Properties.FunctionName === `apollo-${STAGE}-${name}`)!;
 
-  it('has one function per context and one for jobs', () => {
-    expect(functions().map((f) => f.Properties.FunctionName).sort()).toEqual([...CONTEXTS, 'jobs'].map((n) => `apollo-${STAGE}-${n}`).sort());
+  it('has one function per context, one for jobs and one for realtime', () => {
+    expect(functions().map((f) => f.Properties.FunctionName).sort()).toEqual([...CONTEXTS, 'jobs', 'realtime'].map((n) => `apollo-${STAGE}-${n}`).sort());
   });
 
   it('runs every function on arm64 Node 22 with tracing, explicit memory and timeout, and a log group with a retention', () => {
@@ -216,9 +222,8 @@ describe('Lambdas', () => {
   });
 
   it('bundles each handler as one minified ESM file with the AWS SDK inside', () => {
-    const assets = Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))
-      .map((f) => (f.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''));
-    expect(assets).toHaveLength(CONTEXTS.length + 1);
+    const assets = functions().map((f) => (f.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''));
+    expect(assets).toHaveLength(CONTEXTS.length + 2);
     for (const hash of assets) {
       const file = join(assemblyDir, `asset.${hash}`, 'index.mjs');
       expect(existsSync(file), file).toBe(true);
@@ -271,8 +276,11 @@ describe('audit', () => {
 });
 
 describe('outputs', () => {
-  it('names the API URL, the table, the audit bucket and each role', () => {
+  it('names the API URL, the table, the audit bucket, each role, the web app, the realtime URL and the pools', () => {
     const outputs = Object.keys(template.toJSON().Outputs as object);
-    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'AuditBucketName', 'AdminActionsRoleArn', ...ROLES.map((r) => `${pascal(r)}RoleArn`)]));
+    expect(outputs).toEqual(expect.arrayContaining([
+      'ApiUrl', 'TableName', 'AuditBucketName', 'AdminActionsRoleArn', ...ROLES.map((r) => `${pascal(r)}RoleArn`),
+      'WebUrl', 'RealtimeUrl', 'UserPoolId', 'UserPoolClientId', 'IdentityPoolId', ...ROLES.map((r) => `Web${pascal(r)}RoleArn`),
+    ]));
   });
 });

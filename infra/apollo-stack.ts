@@ -1,9 +1,9 @@
 /**
  * Apollo in one stack (ARCHITECTURE.md §2 `infra/`), one construct per concern: data, audit,
- * functions, api, identity, jobs. Routes, role policies and Lambdas are generated from the route
- * table; nothing here lists them.
+ * functions, api, realtime, identity, web identity (Cognito), web hosting (Amplify), jobs. Routes,
+ * role policies and Lambdas are generated from the route table; nothing here lists them.
  */
-import { CfnOutput, Fn, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -16,6 +16,9 @@ import { ApolloData } from './data.ts';
 import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionNetwork, type FunctionSizing } from './functions.ts';
 import { ApolloIdentity } from './identity.ts';
 import { ApolloJobs } from './jobs.ts';
+import { ApolloRealtime } from './realtime.ts';
+import { ApolloWebHosting } from './web-hosting.ts';
+import { ApolloWebIdentity, USER_POOL_ENV } from './web-identity.ts';
 
 export interface ApolloNetworkProps {
   readonly vpcId: string;
@@ -36,10 +39,13 @@ export interface ApolloStackProps extends StackProps {
   /** `dev`, `staging`, `prod`…: part of resource names (roles `ApolloAdmin-<stage>`, functions `apollo-<stage>-<context>`) and the API stage. */
   readonly stage: string;
   /**
-   * The web app's origin (`https://apollo.example.com`): the only origin CORS allows.
-   * @default '*' — refused for the `prod` stage, which must name its origin
+   * The web app's origin (`https://apollo.example.com`, e.g. a custom domain in front of the Amplify
+   * app): the only origin CORS allows. `*` is refused for the `prod` stage.
+   * @default - the Amplify app's URL, `https://main.<appId>.amplifyapp.com`
    */
   readonly allowedOrigin?: string;
+  /** The built web app Amplify serves (a directory with index.html). @default web/dist */
+  readonly webDist?: string;
   /** Who may assume the Apollo roles. @default - the account root, i.e. any principal of the account IAM allows to */
   readonly trustedPrincipalArns?: readonly string[];
   /** A VPC for the Lambdas that must reach private endpoints. @default - no VPC */
@@ -78,7 +84,10 @@ export class ApolloStack extends Stack {
   readonly audit: ApolloAudit;
   readonly functions: ApolloFunctions;
   readonly api: ApolloApi;
+  readonly realtime: ApolloRealtime;
   readonly identity: ApolloIdentity;
+  readonly webIdentity: ApolloWebIdentity;
+  readonly web: ApolloWebHosting;
   readonly jobs: ApolloJobs;
 
   constructor(scope: Construct, id: string, props: ApolloStackProps) {
@@ -88,9 +97,9 @@ export class ApolloStack extends Stack {
     });
     const { stage } = props;
     if (!STAGE.test(stage)) throw new Error(`stage must be 1-16 lowercase letters, digits or dashes starting with a letter, not "${stage}"`);
-    const allowedOrigin = props.allowedOrigin ?? '*';
-    if (allowedOrigin !== '*' && !ORIGIN.test(allowedOrigin)) throw new Error(`allowedOrigin must be an origin like https://apollo.example.com (no path), not "${allowedOrigin}"`);
-    if (allowedOrigin === '*' && stage === 'prod') throw new Error('the prod stage needs its web origin: pass allowedOrigin (cdk deploy -c allowedOrigin=https://…)');
+    const given = props.allowedOrigin;
+    if (given !== undefined && given !== '*' && !ORIGIN.test(given)) throw new Error(`allowedOrigin must be an origin like https://apollo.example.com (no path), not "${given}"`);
+    if (given === '*' && stage === 'prod') throw new Error('the prod stage can\'t allow every origin: leave allowedOrigin out (the Amplify app\'s URL) or name the web origin');
     const routes = props.routes ?? ROUTES;
     const jobs = props.jobs ?? JOBS;
     const apiName = `apollo-${stage}`;
@@ -98,6 +107,9 @@ export class ApolloStack extends Stack {
 
     this.data = new ApolloData(this, 'Data');
     this.audit = new ApolloAudit(this, 'Audit', { stage, trail: props.trail, retentionDays: props.auditRetentionDays });
+    // The Amplify app references nothing else, so its URL can be the API's and the functions' origin.
+    this.web = new ApolloWebHosting(this, 'Web', { stage, dist: props.webDist, accessLogsBucket: this.audit.accessLogsBucket, logRetention: props.logRetention });
+    const allowedOrigin = given ?? this.web.url;
     this.functions = new ApolloFunctions(this, 'Functions', {
       stage,
       data: this.data,
@@ -121,13 +133,40 @@ export class ApolloStack extends Stack {
       configureAccountCloudWatchRole: props.configureAccountCloudWatchRole,
       webAclArn: props.webAclArn,
     });
+    this.realtime = new ApolloRealtime(this, 'Realtime', { stage, function: this.functions.realtime });
+    // Audit entries are published from every mutating context, so every REST context publishes.
+    for (const fn of this.functions.contexts.values()) this.realtime.grantPublish(fn);
     this.identity = new ApolloIdentity(this, 'Identity', {
       stage,
       api: this.api.api,
       routes,
       trustedPrincipalArns: props.trustedPrincipalArns,
+      realtime: this.realtime.arnParts,
     });
+
+    this.webIdentity = new ApolloWebIdentity(this, 'WebIdentity', { stage, webUrl: this.web.url });
+    for (const role of ROLES) this.webIdentity.attachPolicies(role, this.identity.roles.get(role)!.invokePolicies);
+    for (const fn of this.functions.callerFacing) {
+      fn.addEnvironment(USER_POOL_ENV, this.webIdentity.userPool.userPoolId);
+      this.webIdentity.grantUserDirectory(fn);
+    }
+    const identityFunction = this.functions.contexts.get('identity');
+    if (identityFunction) this.webIdentity.grantUserAdmin(identityFunction);
+
     this.jobs = new ApolloJobs(this, 'Jobs', { stage, function: this.functions.jobs, deadLetterQueue: this.functions.deadLetterQueue, jobs });
+
+    this.web.publish({
+      mode: 'aws',
+      region: Aws.REGION,
+      stage,
+      apiUrl: `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${this.api.api.deploymentStage.stageName}`,
+      realtimeUrl: this.realtime.url,
+      auth: {
+        userPoolId: this.webIdentity.userPool.userPoolId,
+        userPoolClientId: this.webIdentity.userPoolClient.userPoolClientId,
+        identityPoolId: this.webIdentity.identityPool.ref,
+      },
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The API base URL (append api/v1/…)' });
     new CfnOutput(this, 'ApiName', { value: apiName });
@@ -143,6 +182,15 @@ export class ApolloStack extends Stack {
       });
     }
     new CfnOutput(this, 'FailedRunsQueueUrl', { value: this.functions.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WebUrl', { value: this.web.url, description: 'The web app (Amplify Hosting)' });
+    new CfnOutput(this, 'AllowedOrigin', { value: allowedOrigin, description: 'The only origin the API\'s CORS lets in' });
+    new CfnOutput(this, 'RealtimeUrl', { value: this.realtime.url, description: 'The WebSocket API (connect with a SigV4-presigned URL)' });
+    new CfnOutput(this, 'UserPoolId', { value: this.webIdentity.userPool.userPoolId, description: 'Web users: invite them here and put them in a group (viewer, developer, operator, admin)' });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.webIdentity.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'IdentityPoolId', { value: this.webIdentity.identityPool.ref });
+    for (const role of ROLES) {
+      new CfnOutput(this, `Web${pascal(role)}RoleArn`, { value: this.webIdentity.roles.get(role)!.roleArn, description: `What a web user in the ${role} group becomes` });
+    }
   }
 
   private network(props: ApolloNetworkProps | undefined): FunctionNetwork | undefined {

@@ -11,15 +11,17 @@
  *   vpcFunctions           comma-separated functions to put there; default: all
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
+ *   webDist                the built web app to publish; default web/dist, built here (npm run build:web) when missing
  * Synth needs no credentials and no network unless vpcId is given without subnetIds.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { ApolloStack } from './apollo-stack.ts';
 import { PROJECT_ROOT, type BuildInfo, type FunctionName } from './functions.ts';
 import { addNagPacks } from './nag.ts';
+import { DEFAULT_WEB_DIST } from './web-hosting.ts';
 
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -30,6 +32,7 @@ const list = (key: string): string[] | undefined => context(key)?.split(',').map
 
 const stage = context('stage') ?? 'dev';
 const vpcId = context('vpcId');
+const webDist = context('webDist') === undefined ? ensureWebBuild() : resolve(PROJECT_ROOT, context('webDist')!);
 new ApolloStack(app, `Apollo-${stage}`, {
   stage,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: context('region') ?? process.env.CDK_DEFAULT_REGION },
@@ -41,8 +44,26 @@ new ApolloStack(app, `Apollo-${stage}`, {
   trail: context('trail') !== 'false',
   auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),
+  webDist,
 });
 addNagPacks(app);
+
+/**
+ * The web app is part of the deployment: a fresh clone has no web/dist, so synth builds it (once; a
+ * later synth reuses it, and `npm run build:web` refreshes it).
+ */
+function ensureWebBuild(): string {
+  if (existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) return DEFAULT_WEB_DIST;
+  const { scripts } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  if (!scripts?.['build:web']) {
+    throw new Error(`the web app is not built (${join(DEFAULT_WEB_DIST, 'index.html')} is missing) and package.json has no build:web script: build web/ first (npm run build:web)`);
+  }
+  console.error('web/dist is missing: running npm run build:web');
+  // stdout belongs to the CDK CLI: the build's output goes to stderr.
+  execFileSync('npm', ['run', 'build:web'], { cwd: PROJECT_ROOT, stdio: ['ignore', 2, 2] });
+  if (!existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) throw new Error(`npm run build:web did not produce ${join(DEFAULT_WEB_DIST, 'index.html')}`);
+  return DEFAULT_WEB_DIST;
+}
 
 /** The version from package.json, the commit from git (when there is one), the time of this synth. */
 function buildInfo(): BuildInfo {

@@ -1,6 +1,7 @@
 /**
  * One Lambda per bounded context (ARCHITECTURE.md §2), each made by ApolloFunction from
- * `functions/<context>/handler.ts`, plus the `jobs` Lambda the schedules invoke. What each may do to
+ * `functions/<context>/handler.ts`, plus the `jobs` Lambda the schedules invoke and the `realtime`
+ * Lambda behind the WebSocket API. What each may do to
  * the table follows from the route table (tableAccessOf): a context whose routes only read gets
  * GetItem and Query; one that mutates, audits or keeps idempotency records gets item writes too.
  */
@@ -19,7 +20,9 @@ import type { ApolloAudit } from './audit.ts';
 import type { ApolloData } from './data.ts';
 
 export const JOBS_FUNCTION = 'jobs';
-export type FunctionName = ContextName | typeof JOBS_FUNCTION;
+/** The WebSocket API's Lambda (`$connect`, `$disconnect`, `$default`): not in the REST route table. */
+export const REALTIME_FUNCTION = 'realtime';
+export type FunctionName = ContextName | typeof JOBS_FUNCTION | typeof REALTIME_FUNCTION;
 export type TableAccess = 'read' | 'readWrite' | 'query';
 
 /** What `GET /api/v1/version` reports. */
@@ -60,7 +63,7 @@ export interface ApolloFunctionsProps {
   readonly contexts?: readonly ContextName[];
   /** @default JOBS */
   readonly jobs?: readonly JobDef[];
-  /** Overrides of the table access derived from the route table. @default - derived; `query` for jobs */
+  /** Overrides of the table access derived from the route table. @default - derived; `query` for jobs; `readWrite` for realtime (connections and subscriptions) */
   readonly tableAccess?: Partial<Record<FunctionName, TableAccess>>;
   /** @default - 512 MB, 10 s (API), the longest job's timeout (jobs) */
   readonly sizing?: Partial<Record<FunctionName, FunctionSizing>>;
@@ -88,6 +91,8 @@ export class ApolloFunctions extends Construct {
   readonly contexts: ReadonlyMap<ContextName, ApolloFunction>;
   /** Runs the scheduled jobs; receives `{ job: <name> }`. */
   readonly jobs: ApolloFunction;
+  /** `$connect`, `$disconnect` and `$default` of the WebSocket API: connections (`CONN#…`) and subscriptions (GSI1 `TOPIC#…`). */
+  readonly realtime: ApolloFunction;
   /** Failed asynchronous runs (the jobs Lambda after its retries, and schedule deliveries). */
   readonly deadLetterQueue: Queue;
 
@@ -99,7 +104,7 @@ export class ApolloFunctions extends Construct {
     const root = props.projectRoot ?? PROJECT_ROOT;
     const unknown = routes.filter((route) => !contexts.includes(route.context));
     if (unknown.length) throw new Error(`routes name contexts without a function: ${[...new Set(unknown.map((r) => r.context))].join(', ')}`);
-    const inVpc = new Set<FunctionName>(props.network?.functions ?? [...contexts, JOBS_FUNCTION]);
+    const inVpc = new Set<FunctionName>(props.network?.functions ?? [...contexts, JOBS_FUNCTION, REALTIME_FUNCTION]);
 
     const environment = {
       TABLE_NAME: props.data.table.tableName,
@@ -126,7 +131,8 @@ export class ApolloFunctions extends Construct {
         securityGroups: network?.securityGroups ? [...network.securityGroups] : undefined,
         ...extra,
       });
-      const access = props.tableAccess?.[name] ?? (name === JOBS_FUNCTION ? 'query' : tableAccessOf(name, routes));
+      const access = props.tableAccess?.[name]
+        ?? (name === JOBS_FUNCTION ? 'query' : name === REALTIME_FUNCTION ? 'readWrite' : tableAccessOf(name, routes));
       if (access === 'readWrite') props.data.grantReadWriteItems(fn);
       else if (access === 'read') props.data.grantReadItems(fn);
       else props.data.grantQuery(fn);
@@ -169,6 +175,8 @@ export class ApolloFunctions extends Construct {
     });
     this.jobs.addEnvironment('APOLLO_AUDIT_BUCKET', props.audit.bucket.bucketName);
     props.audit.grantExport(this.jobs);
+
+    this.realtime = make(REALTIME_FUNCTION, {});
   }
 
   /** The function of a context; throws for a context without one. */
@@ -180,7 +188,12 @@ export class ApolloFunctions extends Construct {
 
   /** Every function, API ones first. */
   get all(): ApolloFunction[] {
-    return [...this.contexts.values(), this.jobs];
+    return [...this.contexts.values(), this.jobs, this.realtime];
+  }
+
+  /** The functions that serve callers (REST contexts and realtime): they identify callers and publish frames. */
+  get callerFacing(): ApolloFunction[] {
+    return [...this.contexts.values(), this.realtime];
   }
 }
 

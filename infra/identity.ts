@@ -9,7 +9,7 @@ import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
 import { ArnPrincipal, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { invokeResources, type ApiArnParts } from '#shared/iam-policy';
+import { invokeResources, realtimeConnectResources, type ApiArnParts } from '#shared/iam-policy';
 import { ROLES, type Role as ApolloRole } from '#shared/permissions';
 import { ROUTES, type RouteDef } from '#shared/routes';
 import { pascal } from './functions.ts';
@@ -37,6 +37,11 @@ export interface ApolloIdentityProps {
   readonly trustedPrincipalArns?: readonly string[];
   /** @default Duration.hours(1) */
   readonly maxSessionDuration?: Duration;
+  /**
+   * The WebSocket API (its id and stage): every role may open the realtime channel (`$connect`), in
+   * the same Invoke policies as its routes. @default - no realtime permission
+   */
+  readonly realtime?: ApiArnParts;
 }
 
 export interface ApolloRoleResources {
@@ -79,8 +84,10 @@ export class ApolloIdentity extends Construct {
         conditions,
       }));
 
-      const resources = invokeResources(apolloRole, parts, routes);
-      const sizes = invokeResources(apolloRole, WORST_CASE_PARTS, routes).map((arn) => arn.length + props.stage.length + 3);
+      const connect = props.realtime ? realtimeConnectResources(props.realtime) : [];
+      const worstConnect = props.realtime ? realtimeConnectResources(WORST_CASE_PARTS) : [];
+      const resources = [...invokeResources(apolloRole, parts, routes), ...connect];
+      const sizes = [...invokeResources(apolloRole, WORST_CASE_PARTS, routes), ...worstConnect].map((arn) => arn.length + props.stage.length + 3);
       const chunks = chunk(resources, sizes, POLICY_BUDGET);
       if (chunks.length > MAX_POLICIES_PER_ROLE) {
         throw new Error(`the ${apolloRole} role's routes need ${chunks.length} managed policies, more than the ${MAX_POLICIES_PER_ROLE} IAM attaches to a role by default`);

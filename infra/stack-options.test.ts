@@ -7,14 +7,14 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { invokeResources } from '#shared/iam-policy';
+import { invokeResources, realtimeConnectResources } from '#shared/iam-policy';
 import { ROLES } from '#shared/permissions';
 import { ROUTES, roleMayInvoke, type RouteDef } from '#shared/routes';
 import { ApolloStack, type ApolloStackProps } from './apollo-stack.ts';
 import { pascal, tableAccessOf } from './functions.ts';
 import { chunk } from './identity.ts';
 import { addNagPacks } from './nag.ts';
-import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp } from './testing.ts';
+import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 
 const WIDGET: RouteDef = { method: 'GET', path: '/api/v1/widgets/{id}', context: 'system', auth: 'iam', permission: 'services:read', summary: 'A synthetic route' };
 const WIDGET_DELETE: RouteDef = { method: 'DELETE', path: '/api/v1/widgets/{id}', context: 'system', auth: 'iam', permission: 'catalog:manage', summary: 'A synthetic admin route' };
@@ -22,7 +22,7 @@ const WEBHOOK: RouteDef = { method: 'POST', path: '/api/v1/webhooks/example', co
 
 function synth(props: Partial<ApolloStackProps> = {}, nag = false): { stack: ApolloStack; template: Template } {
   const app = testApp();
-  const stack = new ApolloStack(app, 'Apollo-opt', { stage: 'opt', allowedOrigin: 'https://apollo.example.com', ...props });
+  const stack = new ApolloStack(app, 'Apollo-opt', { stage: 'opt', allowedOrigin: 'https://apollo.example.com', webDist: WEB_DIST_FIXTURE, ...props });
   if (nag) addNagPacks(app);
   return { stack, template: Template.fromStack(stack) };
 }
@@ -49,7 +49,7 @@ describe('a route added to the route table', () => {
 
   it.each(ROLES)('appears in the %s role policy exactly when the role holds its permission', (role) => {
     const actual = sortedJson(invokeResourcesOfRole(template, `Apollo${pascal(role)}-opt`));
-    expect(actual).toEqual(sortedJson(stack.resolve(invokeResources(role, partsOf(stack), routes)) as unknown[]));
+    expect(actual).toEqual(sortedJson(stack.resolve([...invokeResources(role, partsOf(stack), routes), ...realtimeConnectResources(stack.realtime.arnParts)]) as unknown[]));
     const widget = JSON.stringify(stack.resolve(invokeResources(role, partsOf(stack), [WIDGET])));
     const widgetDelete = JSON.stringify(stack.resolve(invokeResources(role, partsOf(stack), [WIDGET_DELETE])));
     expect(actual.some((arn) => `[${arn}]` === widget)).toBe(roleMayInvoke(role, WIDGET));
@@ -69,7 +69,10 @@ describe('policies larger than IAM allows in one', () => {
     const adminPolicies = Object.values(resourcesOfType(template, 'AWS::IAM::ManagedPolicy'))
       .filter((p) => String(p.Properties.ManagedPolicyName).startsWith('ApolloAdminInvoke-opt'));
     expect(adminPolicies.length).toBeGreaterThan(1);
-    expect(sortedJson(invokeResourcesOfRole(template, 'ApolloAdmin-opt'))).toEqual(sortedJson(stack.resolve(invokeResources('admin', partsOf(stack), routes)) as unknown[]));
+    const expected = [...invokeResources('admin', partsOf(stack), routes), ...realtimeConnectResources(stack.realtime.arnParts)];
+    expect(sortedJson(invokeResourcesOfRole(template, 'ApolloAdmin-opt'))).toEqual(sortedJson(stack.resolve(expected) as unknown[]));
+    // The web admin role holds the very same policies.
+    expect(sortedJson(invokeResourcesOfRole(template, 'ApolloWebAdmin-opt'))).toEqual(sortedJson(stack.resolve(expected) as unknown[]));
   });
 
   it('chunk() keeps each run within the budget and loses nothing', () => {
@@ -96,12 +99,17 @@ describe('functions in a VPC', () => {
 });
 
 describe('props the stack refuses', () => {
-  const attempt = (props: Partial<ApolloStackProps>) => () => new ApolloStack(testApp(), 'Apollo-bad', { stage: 'opt', ...props });
+  const attempt = (props: Partial<ApolloStackProps>) => () => new ApolloStack(testApp(), 'Apollo-bad', { stage: 'opt', webDist: WEB_DIST_FIXTURE, ...props });
 
-  it('refuses a prod stage without its web origin, and origins that are not origins', () => {
-    expect(attempt({ stage: 'prod' })).toThrow(/allowedOrigin/);
+  it('refuses a prod stage open to every origin, and origins that are not origins', () => {
+    expect(attempt({ stage: 'prod', allowedOrigin: '*' })).toThrow(/every origin/);
+    expect(attempt({ stage: 'prod' })).not.toThrow();
     expect(attempt({ allowedOrigin: 'https://apollo.example.com/app' })).toThrow(/allowedOrigin/);
     expect(attempt({ stage: 'Prod_1' })).toThrow(/stage/);
+  });
+
+  it('refuses to synthesize without a web build, saying how to make one', () => {
+    expect(attempt({ webDist: '/nonexistent/web/dist' })).toThrow(/npm run build:web/);
   });
 
   it('refuses route tables the API cannot be built from', () => {
@@ -126,7 +134,7 @@ describe('props the stack refuses', () => {
 
 describe('the waivers stay true', () => {
   it('fails the synth when a `*` resource reaches a function role other than through grantUnscoped', () => {
-    const stack = new ApolloStack(testApp(), 'Apollo-star', { stage: 'star' });
+    const stack = new ApolloStack(testApp(), 'Apollo-star', { stage: 'star', webDist: WEB_DIST_FIXTURE });
     stack.functions.of('audit').role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     expect(() => Template.fromStack(stack)).toThrow(/s3:GetObject on \* was added to the audit function's default policy: use grantUnscoped/);
   });

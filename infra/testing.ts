@@ -8,6 +8,9 @@ import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { PROJECT_ROOT } from './functions.ts';
 
+/** A stand-in for `web/dist` (index.html and one asset): infra tests never need the Vite build. */
+export const WEB_DIST_FIXTURE = join(PROJECT_ROOT, 'infra', 'fixtures', 'web-dist');
+
 export function testApp(options: { bundling?: boolean } = {}): App {
   const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   // `aws:cdk:bundling-stacks: []` is what `cdk synth --exclusively` uses to skip bundling: the
