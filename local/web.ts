@@ -38,6 +38,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface WebContext {
   readonly region: string;
   readonly credentials: LocalCredentialStore;
+  /** The built app; default web/dist. */
+  readonly dist?: string;
 }
 
 export const isLoopback = (req: IncomingMessage): boolean => /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
@@ -108,15 +110,15 @@ async function session(res: ServerResponse, body: Buffer, credentials: LocalCred
 
 // ---------------------------------------------------------------- static files
 
-function staticFile(res: ServerResponse, path: string, head: boolean): boolean {
+function staticFile(res: ServerResponse, dist: string, path: string, head: boolean): boolean {
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);
   } catch {
     return false;
   }
-  const file = normalize(join(WEB_DIST, decoded));
-  if (!file.startsWith(WEB_DIST + sep) || !existsSync(file) || !statSync(file).isFile()) return false;
+  const file = normalize(join(dist, decoded));
+  if (!file.startsWith(dist + sep) || !existsSync(file) || !statSync(file).isFile()) return false;
   const hashed = decoded.startsWith('/assets/');
   reply(res, 200, {
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
@@ -126,8 +128,8 @@ function staticFile(res: ServerResponse, path: string, head: boolean): boolean {
   return true;
 }
 
-function indexHtml(res: ServerResponse, head: boolean): boolean {
-  const index = join(WEB_DIST, 'index.html');
+function indexHtml(res: ServerResponse, dist: string, head: boolean): boolean {
+  const index = join(dist, 'index.html');
   if (!existsSync(index)) {
     return reply(res, 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
       'The web app is not built: run `npm run build:web` (npm start does it when web/dist is missing or stale). The API routes are listed at /api.\n', head);
@@ -153,8 +155,9 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
   const head = method === 'HEAD';
   if (path === '/config.json') return reply(res, 200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }, JSON.stringify(webConfig(ctx.region)), head);
   if (path === '/api' || path.startsWith('/api/') || path.startsWith('/realtime') || path.startsWith('/@')) return false;
-  if (path !== '/' && staticFile(res, path, head)) return true;
-  if (path === '/' || acceptsHtml(req)) return indexHtml(res, head);
+  const dist = ctx.dist ?? WEB_DIST;
+  if (path !== '/' && staticFile(res, dist, path, head)) return true;
+  if (path === '/' || acceptsHtml(req)) return indexHtml(res, dist, head);
   return false;
 }
 

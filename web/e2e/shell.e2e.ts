@@ -152,6 +152,32 @@ describe('admin', () => {
   });
 });
 
+describe('team members and deletion', () => {
+  it('adds a member, makes them lead, removes them, and deletes a team with its version', async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/admin/teams');
+    await page.locator('[data-testid="team-row"][data-team="data"]').getByRole('button', { name: 'Members' }).click();
+    const drawer = page.getByTestId('members-drawer');
+    await drawer.getByText('sam@apollo.local').waitFor();
+    await drawer.locator('#member-principal').fill('Viewer@Apollo.local');
+    await drawer.getByRole('button', { name: 'Add' }).click();
+    const row = drawer.locator('tr', { hasText: 'viewer@apollo.local' });
+    await row.waitFor();
+    await row.getByRole('combobox').selectOption('lead');
+    await page.getByText('viewer@apollo.local is a lead of Data').waitFor();
+    await screenshot(page, 'admin-team-members');
+    await row.getByRole('button', { name: 'Remove viewer@apollo.local' }).click();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+
+    await page.locator('[data-testid="team-row"][data-team="search"]').getByRole('button', { name: 'Delete Search' }).click();
+    await page.getByRole('button', { name: 'Delete team' }).click();
+    await page.locator('[data-testid="team-row"][data-team="search"]').waitFor({ state: 'detached' });
+    await context.close();
+  });
+});
+
 describe('theme', () => {
   it('follows the system by default, toggles, and remembers the choice', async () => {
     const context = await newContext(browser, { colorScheme: 'dark' });

@@ -12,6 +12,8 @@ export function useFieldErrors() {
     errors,
     formError,
     reset: () => { setErrors({}); setFormError(null); },
+    /** Forgets a field's error once the person edits it. */
+    clear: (field: string) => setErrors((e) => { if (!(field in e)) return e; const { [field]: _gone, ...rest } = e; return rest; }),
     setLocal: (e: FieldErrors) => { setErrors(e); setFormError(null); return Object.keys(e).length === 0; },
     /** Maps an API error onto fields where it names them; the rest shows above the form. */
     fromApi: (error: unknown, fields: readonly string[]) => {

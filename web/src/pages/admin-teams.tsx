@@ -1,5 +1,5 @@
 import {
-  Alert, Button, ButtonGroup, Classes, Dialog, DialogBody, DialogFooter, Drawer, DrawerSize, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Tag, TextArea,
+  Alert, Button, ButtonGroup, Classes, Dialog, DialogBody, DialogFooter, Drawer, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Tag, TextArea,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -58,7 +58,7 @@ function TeamDialog({ team, isOpen, onClose }: { team: Team | null; isOpen: bool
       {input}
     </FormGroup>
   );
-  const set = (name: keyof typeof values) => (value: string) => setValues((v) => ({ ...v, [name]: value }));
+  const set = (name: keyof typeof values) => (value: string) => { setValues((v) => ({ ...v, [name]: value })); form.clear(name); };
   const intent = (name: string) => (form.errors[name] ? 'danger' : 'none');
   return (
     <Dialog isOpen={isOpen} onClose={onClose} title={creating ? 'New team' : `Edit ${team.name}`} icon="people" className="apollo-dialog">
@@ -112,12 +112,12 @@ function MembersDrawer({ team, onClose }: { team: Team | null; onClose(): void }
   };
   const items = members.data?.pages.flatMap((p) => p.items) ?? [];
   return (
-    <Drawer isOpen={team !== null} onClose={onClose} title={team ? `${team.name} — members` : ''} icon="people" size={DrawerSize.SMALL} className="apollo-drawer">
+    <Drawer isOpen={team !== null} onClose={onClose} title={team ? `${team.name} — members` : ''} icon="people" size="560px" className="apollo-drawer">
       <div className={`${Classes.DRAWER_BODY} apollo-drawer-body`} data-testid="members-drawer">
         <form onSubmit={add} className="apollo-add-member" noValidate>
           <FormGroup label="Add a member" labelFor="member-principal" helperText={form.errors.principal ?? 'Their email (web users) or IAM session name'} intent={form.errors.principal ? 'danger' : 'none'}>
             <div className="apollo-inline-form">
-              <InputGroup id="member-principal" placeholder="alice@corp.com" value={principal} onValueChange={setPrincipal} intent={form.errors.principal ? 'danger' : 'none'} fill />
+              <InputGroup id="member-principal" placeholder="alice@corp.com" value={principal} onValueChange={(v) => { setPrincipal(v); form.clear('principal'); }} intent={form.errors.principal ? 'danger' : 'none'} fill />
               <HTMLSelect value={role} onChange={(e) => setRole(e.currentTarget.value as TeamMember['role'])} options={['member', 'lead']} aria-label="Team role" />
               <Button type="submit" intent="primary" icon="add" text="Add" loading={put.isPending} />
             </div>

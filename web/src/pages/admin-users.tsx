@@ -37,6 +37,7 @@ export function UsersPanel() {
               <td className="apollo-cell-strong">{u.user}{me.data?.user === u.user && <Tag minimal className="apollo-inline-tag">you</Tag>}</td>
               <td>
                 <HTMLSelect
+                  className="apollo-role-select"
                   aria-label={`Role of ${u.user}`}
                   value={u.role ?? ''}
                   disabled={change.isPending || me.data?.user === u.user}
@@ -47,7 +48,7 @@ export function UsersPanel() {
               </td>
               <td>{u.teams.length === 0 ? <span className={Classes.TEXT_MUTED}>—</span> : <span className="apollo-tag-row">{u.teams.map((t) => <Tag key={t.id} minimal>{t.id}{t.role === 'lead' ? ' · lead' : ''}</Tag>)}</span>}</td>
               <td>{u.kind === 'local' ? 'local directory' : 'Cognito'}</td>
-              <td>{u.enabled ? <Tag minimal round intent="success">{u.status?.toLowerCase() ?? 'enabled'}</Tag> : <Tag minimal round intent="danger">disabled</Tag>}</td>
+              <td>{u.enabled ? <Tag minimal round intent="success" title={u.status}>{u.status && u.status !== 'LOCAL' ? u.status.toLowerCase().replace(/_/g, ' ') : 'active'}</Tag> : <Tag minimal round intent="danger">disabled</Tag>}</td>
             </tr>
           ))}
         </tbody>

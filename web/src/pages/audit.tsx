@@ -1,5 +1,5 @@
 import {
-  Button, Callout, Classes, Code, ControlGroup, Drawer, DrawerSize, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Spinner, Tag, Tooltip,
+  Button, Callout, Classes, Code, ControlGroup, Drawer, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Spinner, Tag, Tooltip,
   type Intent,
 } from '@blueprintjs/core';
 import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
@@ -94,7 +94,7 @@ function Filters({ onApply }: { onApply(filters: AuditFilters): void }) {
   return (
     <form className="apollo-filters" onSubmit={submit} aria-label="Audit filters">
       <FormGroup label="Actor" labelFor="f-actor"><InputGroup id="f-actor" placeholder="alice@corp.com" value={actor} onValueChange={setActor} leftIcon="person" /></FormGroup>
-      <FormGroup label="Action" labelFor="f-action"><InputGroup id="f-action" placeholder="teams. (prefix)" value={action} onValueChange={setAction} leftIcon="flash" /></FormGroup>
+      <FormGroup label="Action" labelFor="f-action"><InputGroup id="f-action" placeholder="teams. (prefix)" value={action} onValueChange={setAction} leftIcon="lightning" /></FormGroup>
       <FormGroup label="Resource" labelFor="f-rtype">
         <ControlGroup>
           <HTMLSelect id="f-rtype" value={resourceType} onChange={(e) => setResourceType(e.currentTarget.value)} options={[{ value: '', label: 'Any type' }, 'team', 'user']} />
@@ -114,7 +114,7 @@ function Filters({ onApply }: { onApply(filters: AuditFilters): void }) {
 
 export function AuditEntryDrawer({ entry, onClose }: { entry: AuditEntry | null; onClose(): void }) {
   return (
-    <Drawer isOpen={entry !== null} onClose={onClose} size={DrawerSize.SMALL} title={entry ? entry.action : ''} icon="history" className="apollo-drawer">
+    <Drawer isOpen={entry !== null} onClose={onClose} size="560px" title={entry ? entry.action : ''} icon="history" className="apollo-drawer">
       {entry && (
         <div className={`${Classes.DRAWER_BODY} apollo-drawer-body`} data-testid="audit-drawer">
           <div className="apollo-drawer-summary">
