@@ -47,7 +47,7 @@ describe('runtime config and sign-in', () => {
     const s = await res.json() as { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string; role: string; user: string };
     expect(s).toMatchObject({ role: 'developer', user: 'dana@apollo.local' });
     expect(Date.parse(s.expiration) - Date.now()).toBeGreaterThan(55 * 60_000);
-    const client = new ApiClient({ baseUrl: h.runtime.url, region: h.runtime.region, credentials: s });
+    const client = new ApiClient({ baseUrl: h.runtime.url, region: h.runtime.region, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken } });
     const me = (await client.call<Me>('GET', '/api/v1/me')).body;
     expect(me).toMatchObject({ user: 'dana@apollo.local', role: 'developer', teams: [{ id: 'growth', role: 'lead' }] });
 
