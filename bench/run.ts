@@ -14,6 +14,7 @@ import { coldImportTable, measureColdImports } from './cold-import.ts';
 import { dynamoCallsTable, measureDynamoCalls } from './dynamo-calls.ts';
 import { renderTable, type Table } from './format.ts';
 import { gatewayLatencyTables, measureGatewayLatency } from './gateway-latency.ts';
+import { measureRealtimeRelay, realtimeRelayTables } from './realtime-relay.ts';
 import { measureSigV4, sigV4Table } from './sigv4-verify.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('results.json', import.meta.url));
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       // Counting first: it needs cold caches (the health check's), and its middleware is gone before timing.
       const calls = await section('dynamoCalls', durations, () => measureDynamoCalls(client), dynamoCallsTable);
       const latency = await section('gatewayLatency', durations, () => measureGatewayLatency({ url: runtime.url, region: runtime.region, credentials: admin }), gatewayLatencyTables);
+      const relay = await section('realtimeRelay', durations, () => measureRealtimeRelay({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: admin }), realtimeRelayTables);
 
       const totalMs = Math.round(performance.now() - started);
       const results = {
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
         coldImport: cold,
         sigv4,
         gatewayLatency: latency,
+        realtimeRelay: relay,
         dynamoCalls: calls,
       };
       writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
