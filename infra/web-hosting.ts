@@ -23,6 +23,7 @@ import { AwsCustomResource, AwsCustomResourcePolicy, Logging, PhysicalResourceId
 import { Construct } from 'constructs';
 import type { WebConfig } from '#schemas/types.gen.ts';
 import { PROJECT_ROOT } from './functions.ts';
+import { wildcardFinding } from './nag.ts';
 
 /** Where `npm run build:web` writes the app. */
 export const DEFAULT_WEB_DIST = join(PROJECT_ROOT, 'web', 'dist');
@@ -193,10 +194,17 @@ export class ApolloWebHosting extends Construct {
       'Action::s3:List*': 'aws-cdk-lib BucketDeployment lists the staging prefix to prune files the new build no longer has (aws s3 sync --delete).',
       'Action::s3:Abort*': 'aws-cdk-lib BucketDeployment uploads large files in parts and must be able to abort an interrupted multipart upload to the staging bucket.',
       'Action::s3:DeleteObject*': 'aws-cdk-lib BucketDeployment deletes files of the previous build from the staging prefix (prune) and empties it when the stack is deleted.',
-      [`Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*`]:
-        'The web build is a CDK asset in the bootstrap bucket under a content-hash key known only at publish time; BucketDeployment is granted that bucket\'s objects.',
     };
     for (const [finding, reason] of Object.entries(reasons)) Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    // The bootstrap bucket's name depends on the synthesizer (qualifier, account, region): take it from the grant itself.
+    const statements = (policy.document.toJSON() as { Statement: { Resource: string | string[] }[] }).Statement;
+    const assetObjects = statements.flatMap((st) => [st.Resource].flat()).filter((arn) => arn.endsWith('/*') && arn !== this.stagingBucket.arnForObjects('*'));
+    for (const arn of new Set(assetObjects)) {
+      Validations.of(policy).acknowledge({
+        id: wildcardFinding(this, arn),
+        reason: 'The web build is a CDK asset in the bootstrap bucket under a content-hash key known only at publish time; BucketDeployment is granted that bucket\'s objects.',
+      });
+    }
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stagingBucket.node.defaultChild as CfnResource)}.Arn>/*]`,
       reason: 'The staging bucket holds only the web build and config.json: syncing it writes and deletes objects whose names come from the build.',
