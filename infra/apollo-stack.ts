@@ -144,7 +144,8 @@ export class ApolloStack extends Stack {
       realtime: this.realtime.arnParts,
     });
 
-    this.webIdentity = new ApolloWebIdentity(this, 'WebIdentity', { stage, webUrl: this.web.url });
+    // The invitation names where to sign in: the given origin (a custom domain) or the Amplify URL.
+    this.webIdentity = new ApolloWebIdentity(this, 'WebIdentity', { stage, webUrl: given && given !== '*' ? given : this.web.url });
     for (const role of ROLES) this.webIdentity.attachPolicies(role, this.identity.roles.get(role)!.invokePolicies);
     for (const fn of this.functions.callerFacing) {
       fn.addEnvironment(USER_POOL_ENV, this.webIdentity.userPool.userPoolId);
