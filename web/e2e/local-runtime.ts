@@ -92,7 +92,7 @@ export async function signIn(context: BrowserContext, baseUrl: string, user: str
   return page;
 }
 
-export const navLabels = (page: Page): Promise<string[]> => page.locator('nav[aria-label="Areas"] a').allInnerTexts();
+export const navLabels = (page: Page): Promise<string[]> => page.locator('nav[aria-label="Areas"] ul a').allInnerTexts();
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   // Let transitions (drawers, toasts, skeleton fades) settle before the picture.

@@ -4,8 +4,14 @@ import { explainForbidden } from '../lib/forbidden.ts';
 import { useMe } from '../lib/queries.ts';
 import { RequestError } from '../lib/api.ts';
 
-const isForbidden = (error: unknown): error is RequestError =>
-  error instanceof RequestError && error.status === 403 && (error.code === 'AccessDeniedException' || error.code === 'Forbidden');
+/**
+ * A permission denial: Apollo's `Forbidden`, or API Gateway's IAM denial (`AccessDeniedException`, or
+ * where CORS hides that header, its `… is not authorized to perform: execute-api:Invoke …` message).
+ * Other 403s (a bad signature, an unknown route) are not about permissions and are shown as they are.
+ */
+export const isForbidden = (error: unknown): error is RequestError =>
+  error instanceof RequestError && error.status === 403 &&
+  (error.code === 'AccessDeniedException' || error.code === 'Forbidden' || /is not authorized to perform/.test(error.message));
 
 function RequestId({ id }: { id: string | undefined }) {
   if (!id) return null;

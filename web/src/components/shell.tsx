@@ -106,6 +106,7 @@ function SideNav() {
         <div className={Classes.TEXT_MUTED}>
           {config.stage} · {config.region}
           {version.data && <div className="apollo-mono">v{version.data.version} · {version.data.commit.slice(0, 7)}</div>}
+          {config.mode === 'local' && <a href="/api" className="apollo-api-link" target="_blank" rel="noreferrer">API routes <Icon icon="share" size={12} /></a>}
         </div>
       </div>
     </nav>

@@ -8,7 +8,8 @@ import type { AuditEntry, AuditList } from '../../../schemas/types.gen.ts';
 import { ErrorState } from '../components/error-state.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { formatAgo, formatTime } from '../lib/format.ts';
-import { auditKey, useAudit, type AuditFilters } from '../lib/queries.ts';
+import { isRole, roleHas } from '../../../shared/permissions.ts';
+import { auditKey, useAudit, useMe, type AuditFilters } from '../lib/queries.ts';
 import { useServices } from '../lib/services-context.ts';
 import { useRealtimeState } from '../lib/store.ts';
 
@@ -41,12 +42,13 @@ function upsert(data: InfiniteData<AuditList, string | undefined> | undefined, e
   return { ...data, pages };
 }
 
-function useLiveAudit(filters: AuditFilters, onNew: (id: string) => void): { live: boolean; error: string | null } {
+function useLiveAudit(filters: AuditFilters, onNew: (id: string) => void, enabled: boolean): { live: boolean; error: string | null } {
   const { realtime } = useServices();
   const client = useQueryClient();
   const connection = useRealtimeState((s) => s.state);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    if (!enabled) return undefined;
     const offError = realtime.onError((e) => { if (e.topic === 'audit') setError(e.message); });
     const off = realtime.subscribe('audit', (frame) => {
       const entry = frame.data as unknown as AuditEntry;
@@ -59,7 +61,7 @@ function useLiveAudit(filters: AuditFilters, onNew: (id: string) => void): { liv
       if (isNew) onNew(entry.id);
     });
     return () => { off(); offError(); };
-  }, [realtime, client, filters, onNew]);
+  }, [realtime, client, filters, onNew, enabled]);
   return { live: connection === 'open' && error === null, error };
 }
 
@@ -164,7 +166,10 @@ export function AuditPage() {
     setFresh((s) => new Set(s).add(id));
     setTimeout(() => setFresh((s) => { const next = new Set(s); next.delete(id); return next; }), 4000);
   })[0];
-  const { live, error: liveError } = useLiveAudit(filters, markNew);
+  const me = useMe();
+  // The audit topic needs audit:read too; a role without it is not subscribed (the page explains the 403).
+  const mayRead = me.data !== undefined && isRole(me.data.role) && roleHas(me.data.role, 'audit:read');
+  const { live, error: liveError } = useLiveAudit(filters, markNew, mayRead);
   const entries = audit.data?.pages.flatMap((p) => p.items) ?? [];
   const current = selected && (entries.find((e) => e.id === selected.id) ?? selected);
   const forbidden = audit.isError && (audit.error as { status?: number }).status === 403;
