@@ -226,6 +226,10 @@ describe('web hosting (Amplify)', () => {
     expect(text).toContain(`"branchName":"${WEB_BRANCH}","sourceUrl":"s3://${JSON.stringify(ref(stack.web.stagingBucket))}/${SITE_PREFIX}","sourceUrlType":"BUCKET_PREFIX"`);
     expect(deployment.Properties.Update).toEqual(deployment.Properties.Create);
     expect(deployment.Properties.BuildHash).toBe(FileSystem.fingerprint(WEB_DIST_FIXTURE));
+    const deployPolicy = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties).includes('amplify:StartDeployment'))!;
+    const deployStatements = (deployPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('amplify:')));
+    expect(deployStatements.flatMap((st) => [st.Action].flat())).toEqual(['amplify:StartDeployment']);
+    expect(JSON.stringify(deployStatements[0]!.Resource)).not.toContain('*');
     expect((template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[deployment.logicalId]!.DependsOn)
       .toEqual(expect.arrayContaining([expect.stringMatching(/^WebCopyCustomResource/), expect.stringMatching(/^WebBranch/)]));
   });

@@ -162,7 +162,9 @@ export class ApolloWebHosting extends Construct {
       onUpdate: startDeployment,
       policy: AwsCustomResourcePolicy.fromStatements([new PolicyStatement({
         actions: ['amplify:StartDeployment'],
-        resources: [`${this.branchArn}/deployments/start`],
+        // IAM authorizes StartDeployment on the branch (the service authorization reference's
+        // `branches` resource); the operation's own path is named too, so either reading holds.
+        resources: [this.branchArn, `${this.branchArn}/deployments/start`],
       })]),
       role: deployRole.role,
       logGroup: deployRole.logGroup,
