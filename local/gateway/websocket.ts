@@ -252,6 +252,11 @@ export class RealtimeGateway {
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const method = (req.method ?? 'GET').toUpperCase();
+    // The handler credentials are well known (`local`), so only this machine may use them.
+    const remote = req.socket.remoteAddress ?? '';
+    if (remote !== req.socket.localAddress && !/^(127\.|::1$|::ffff:127\.)/.test(remote)) {
+      return json(403, { Message: 'the local @connections endpoint answers the runtime\'s own handlers only' }, 'AccessDeniedException');
+    }
     const verified = verifySigV4(
       { method, rawPath, rawQuery, headers: headerMap(req), body },
       { region: this.options.region, lookup: (id) => (id === this.handlerCredential.accessKeyId ? this.handlerCredential : undefined) },
