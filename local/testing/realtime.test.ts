@@ -241,6 +241,28 @@ describe('live audit', () => {
   });
 });
 
+describe('publishing never fails a mutation', () => {
+  it('with the @connections endpoint unreachable, an audited POST still succeeds and its outcome is recorded', async () => {
+    const { REALTIME_ENDPOINT_ENV } = await import('#shared/topics');
+    const raw = await openRaw(roleCredentials('admin'));
+    raw.send({ action: 'subscribe', topic: 'audit' });
+    await raw.next((f) => f.type === 'subscribed');
+    const endpoint = process.env[REALTIME_ENDPOINT_ENV];
+    process.env[REALTIME_ENDPOINT_ENV] = 'http://127.0.0.1:9/realtime'; // nothing listens there
+    let created;
+    try {
+      created = await h.client('admin').send('POST', '/api/v1/teams', { body: { id: 'unheard', name: 'Unheard' } });
+    } finally {
+      process.env[REALTIME_ENDPOINT_ENV] = endpoint;
+    }
+    expect(created.status).toBe(201);
+    const { items } = (await h.client('admin').call<{ items: AuditEntry[] }>('GET', '/api/v1/audit', { query: { resourceType: 'team', resourceId: 'unheard' } })).body;
+    expect(items).toEqual([expect.objectContaining({ action: 'teams.create', outcome: 'succeeded', statusCode: 201 })]);
+    expect(raw.frames().filter((f) => f.type === 'event')).toEqual([]);
+    raw.ws.close();
+  });
+});
+
 async function subscriberCount(topic = 'audit'): Promise<number> {
   const { subscribersOf } = await import('#lib/realtime');
   return (await subscribersOf(topic)).length;
