@@ -15,7 +15,7 @@ import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ApolloStack } from './apollo-stack.ts';
 import { pascal } from './functions.ts';
 import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
-import { SITE_PREFIX, SPA_REWRITE_SOURCE, WEB_BRANCH } from './web-hosting.ts';
+import { BUILD_EXCLUDE, SITE_PREFIX, SPA_REWRITE_SOURCE, WEB_BRANCH } from './web-hosting.ts';
 import { USER_ADMIN_ACTIONS, USER_POOL_ENV } from './web-identity.ts';
 
 const STAGE = 'web';
@@ -225,7 +225,7 @@ describe('web hosting (Amplify)', () => {
     expect(text).toContain('"service":"Amplify","action":"startDeployment"');
     expect(text).toContain(`"branchName":"${WEB_BRANCH}","sourceUrl":"s3://${JSON.stringify(ref(stack.web.stagingBucket))}/${SITE_PREFIX}","sourceUrlType":"BUCKET_PREFIX"`);
     expect(deployment.Properties.Update).toEqual(deployment.Properties.Create);
-    expect(deployment.Properties.BuildHash).toBe(FileSystem.fingerprint(WEB_DIST_FIXTURE));
+    expect(deployment.Properties.BuildHash).toBe(FileSystem.fingerprint(WEB_DIST_FIXTURE, { exclude: BUILD_EXCLUDE }));
     const deployPolicy = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties).includes('amplify:StartDeployment'))!;
     const deployStatements = (deployPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('amplify:')));
     expect(deployStatements.flatMap((st) => [st.Action].flat())).toEqual(['amplify:StartDeployment']);

@@ -37,6 +37,9 @@ export const SITE_PREFIX = 'site/';
  */
 export const SPA_REWRITE_SOURCE = '</^[^.]+$|\\.(?!(css|gif|ico|jpg|jpeg|js|json|map|png|svg|txt|ttf|webmanifest|webp|woff|woff2)$)([^.]+$)/>';
 
+/** Left out of the published build: the deployment writes its own config.json. */
+export const BUILD_EXCLUDE = ['config.json'];
+
 /** The `config.json` the deployment writes (schemas/api/web-config.schema.json), values as tokens. */
 export type DeployedWebConfig = WebConfig & { readonly mode: 'aws'; readonly auth: NonNullable<WebConfig['auth']> };
 
@@ -132,7 +135,8 @@ export class ApolloWebHosting extends Construct {
 
     const copyRole = this.handlerRole('CopyRole', 'Copies the web build and config.json to the staging bucket');
     const copy = new BucketDeployment(this, 'Copy', {
-      sources: [Source.asset(this.dist), Source.jsonData('config.json', config)],
+      // A config.json left in the build (a local one) never reaches AWS: the generated one does.
+      sources: [Source.asset(this.dist, { exclude: BUILD_EXCLUDE }), Source.jsonData('config.json', config)],
       destinationBucket: this.stagingBucket,
       destinationKeyPrefix: SITE_PREFIX,
       prune: true,
@@ -178,7 +182,7 @@ export class ApolloWebHosting extends Construct {
     // A new build or a new config is a new deployment: these properties change with them, so
     // CloudFormation updates the resource and the call runs again.
     const resource = deployment.node.findChild('Resource').node.defaultChild as CfnResource;
-    resource.addPropertyOverride('BuildHash', FileSystem.fingerprint(this.dist));
+    resource.addPropertyOverride('BuildHash', FileSystem.fingerprint(this.dist, { exclude: BUILD_EXCLUDE }));
     resource.addPropertyOverride('Config', stack.toJsonString(config));
 
     this.acknowledgeCopyGrants(copyRole.role);
