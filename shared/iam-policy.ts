@@ -59,7 +59,12 @@ export function policyAllows(statement: PolicyStatement, arn: string): boolean {
  * names the WebSocket API (its own api id) and its stage.
  */
 export function realtimeConnectResources(parts: ApiArnParts): string[] {
-  return [`arn:${parts.partition ?? 'aws'}:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}/$connect`];
+  return [realtimeRouteArn(parts, '$connect')];
+}
+
+/** A WebSocket route's ARN, as IAM sees an invocation of it: `…:<apiId>/<stage>/<routeKey>`. */
+export function realtimeRouteArn(parts: ApiArnParts, routeKey: string): string {
+  return `arn:${parts.partition ?? 'aws'}:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}/${routeKey}`;
 }
 
 /** execute-api:Invoke on `$connect`, attached to every Apollo role beside its REST policy. */

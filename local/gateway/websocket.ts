@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { arnMatches, realtimeConnectResources, type ApiArnParts } from '#shared/iam-policy';
+import { policyAllows, realtimeConnectPolicy, realtimeRouteArn, type ApiArnParts, type PolicyStatement } from '#shared/iam-policy';
 import { roleFromIamRoleName } from '#lib/identity';
 import { MAX_FRAME_BYTES } from '#lib/realtime';
 import type { RealtimeEvent, RealtimeResult } from '../../functions/realtime/events.ts';
@@ -75,12 +75,13 @@ export class RealtimeGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   private readonly connections = new Map<string, Connection>();
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly connectResources: string[];
+  /** The statement every Apollo role carries for `$connect` (the one CDK attaches). */
+  private readonly connectPolicy: PolicyStatement;
   private readonly handlerCredential: CredentialRecord;
   private closing = false;
 
   constructor(private readonly options: RealtimeGatewayOptions) {
-    this.connectResources = realtimeConnectResources(options.api);
+    this.connectPolicy = realtimeConnectPolicy(options.api);
     this.handlerCredential = { ...options.handlerCredentials, principalArn: `arn:aws:sts::${options.api.accountId}:assumed-role/ApolloLocalHandlers/local` };
   }
 
@@ -116,8 +117,8 @@ export class RealtimeGateway {
     if (!verified.ok) return refuse(socket, 403, { message: verified.message }, verified.errorType);
     const caller = verified.credential;
     const role = roleFromIamRoleName(/assumed-role\/([^/]+)\//.exec(caller.principalArn)?.[1] ?? '');
-    const resource = this.connectResources[0]!;
-    if (!role || !this.connectResources.some((pattern) => arnMatches(pattern, resource))) {
+    const resource = realtimeRouteArn(this.options.api, '$connect');
+    if (!role || !policyAllows(this.connectPolicy, resource)) {
       return refuse(socket, 403, { Message: `User: ${caller.principalArn} is not authorized to perform: execute-api:Invoke on resource: ${resource}` }, 'AccessDeniedException');
     }
 
