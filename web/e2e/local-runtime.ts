@@ -3,12 +3,14 @@
  * again on the same port and APOLLO_HOME, as a person restarting `npm start` would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ApiClient } from '../../shared/api-client.ts';
+import type { Role } from '../../shared/permissions.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,6 +31,12 @@ export class LocalApollo {
   private output = '';
 
   constructor(readonly port: number) {}
+
+  /** A signing client with the runtime's long-term key for a role (as the README's curl uses). */
+  client(role: Role): ApiClient {
+    const roles = JSON.parse(readFileSync(join(this.home, 'credentials.json'), 'utf8')) as Record<Role, { accessKeyId: string; secretAccessKey: string }>;
+    return new ApiClient({ baseUrl: this.url, region: 'us-east-1', credentials: roles[role] });
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;

@@ -178,6 +178,52 @@ describe('team members and deletion', () => {
   });
 });
 
+describe('audit search', () => {
+  it('filters by action prefix and pages with load more', async () => {
+    const admin = apollo.client('admin');
+    for (let i = 0; i < 55; i++) await admin.call('PUT', `/api/v1/teams/data/members/bulk-${String(i).padStart(2, '0')}@apollo.local`, { body: { role: 'member' } });
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/audit');
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBeGreaterThan(55);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    await page.locator('#f-action').fill('users.');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.getByTestId('audit-row').allInnerTexts()).toEqual([expect.stringContaining('users.role.set')]);
+    await page.locator('#f-action').fill('nothing.');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No audit entries').waitFor();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    // Back to the unfiltered list (the pages already loaded for it come back from the cache).
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBeGreaterThan(55);
+    await context.close();
+  });
+});
+
+describe('AWS mode', () => {
+  it('shows the Cognito sign-in from config.json and reports a failed sign-in', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.route('**/config.json', (route) => route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ mode: 'aws', region: 'eu-west-1', stage: 'prod', apiUrl: 'https://api.invalid/prod', realtimeUrl: 'wss://ws.invalid/prod', auth: { userPoolId: 'eu-west-1_AbCdEfGhI', userPoolClientId: '1example23456789', identityPoolId: 'eu-west-1:11111111-2222-3333-4444-555555555555' } }),
+    }));
+    // No AWS here: Cognito calls fail at the network, which is what the form must report.
+    await page.route('https://cognito-idp.eu-west-1.amazonaws.com/**', (route) => route.abort('internetdisconnected'));
+    await page.goto(apollo.url + '/');
+    await page.getByText('prod · eu-west-1. Multi-factor authentication').waitFor();
+    expect(await page.getByTestId('sign-in-user').count()).toBe(0);
+    await page.locator('#si-user').fill('alice@corp.example');
+    await page.locator('#si-pass').fill('correct horse battery staple');
+    await screenshot(page, 'sign-in-aws');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.bp6-callout.bp6-intent-danger').waitFor();
+    await context.close();
+  });
+});
+
 describe('theme', () => {
   it('follows the system by default, toggles, and remembers the choice', async () => {
     const context = await newContext(browser, { colorScheme: 'dark' });
