@@ -153,6 +153,12 @@ describe('identity', () => {
     expect(dynamoActionsOf('realtime')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
+  it('invites web users to sign in at the given origin (a custom domain in front of the Amplify app)', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true, InviteMessageTemplate: Match.objectLike({ EmailMessage: Match.stringLikeRegexp(`Sign in at ${ORIGIN} `) }) },
+    });
+  });
+
   it('makes the admin-actions role usable only with a SourceIdentity', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: `ApolloAdminActions-${STAGE}`,

@@ -68,6 +68,11 @@ describe('web sign-in (Cognito user pool)', () => {
       Schema: [{ Name: 'email', Required: true, Mutable: false }],
     });
     expect((pool.Properties.Policies as { PasswordPolicy: { MinimumLength: number } }).PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
+    // The invitation carries the user name and temporary password, and says where to sign in: the Amplify URL.
+    const invite = JSON.stringify((pool.Properties.AdminCreateUserConfig as { InviteMessageTemplate: unknown }).InviteMessageTemplate);
+    expect(invite).toContain('{username}');
+    expect(invite).toContain('{####}');
+    expect(invite).toContain(JSON.stringify(stack.resolve(stack.web.app.attrDefaultDomain)));
   });
 
   it('has one SPA client: no secret, SRP only, no OAuth, one-hour tokens', () => {
