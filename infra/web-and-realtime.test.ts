@@ -83,6 +83,7 @@ describe('web sign-in (Cognito user pool)', () => {
       AllowedOAuthFlowsUserPoolClient: false,
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,
+      AuthSessionValidity: 10,
       IdTokenValidity: 60,
       AccessTokenValidity: 60,
       TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'minutes' },

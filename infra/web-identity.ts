@@ -124,6 +124,9 @@ export class ApolloWebIdentity extends Construct {
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
+      // Between sign-in steps (new password, authenticator enrolment at the first sign-in): room to
+      // install an authenticator app before the step expires (Cognito allows 3 to 15 minutes).
+      authSessionValidity: Duration.minutes(10),
       idTokenValidity: sessionValidity,
       accessTokenValidity: sessionValidity,
       refreshTokenValidity: refreshValidity,
