@@ -224,6 +224,28 @@ describe('AWS mode', () => {
   });
 });
 
+describe('stale credentials', () => {
+  it('renews session credentials the gateway no longer knows, for the same person', async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'operator@apollo.local', '/');
+    await page.getByTestId('me-role').waitFor();
+    const before = await page.evaluate(() => sessionStorage.getItem('apollo.session')!);
+    await page.evaluate(() => {
+      const stored = JSON.parse(sessionStorage.getItem('apollo.session')!) as { state: { credentials: Record<string, string> } };
+      stored.state.credentials = { ...stored.state.credentials, accessKeyId: 'ASIAUNKNOWNUNKNOWN00' };
+      sessionStorage.setItem('apollo.session', JSON.stringify(stored));
+    });
+    await page.reload();
+    await expect.poll(() => page.getByTestId('me-role').innerText().catch(() => '')).toBe('operator');
+    const after = JSON.parse(await page.evaluate(() => sessionStorage.getItem('apollo.session')!)) as { state: { user: string; credentials: { accessKeyId: string } } };
+    expect(after.state.user).toBe('operator@apollo.local');
+    expect(after.state.credentials.accessKeyId).toMatch(/^ASIA/);
+    expect(after.state.credentials.accessKeyId).not.toBe('ASIAUNKNOWNUNKNOWN00');
+    expect(after.state.credentials.accessKeyId).not.toBe((JSON.parse(before) as typeof after).state.credentials.accessKeyId);
+    await context.close();
+  });
+});
+
 describe('theme', () => {
   it('follows the system by default, toggles, and remembers the choice', async () => {
     const context = await newContext(browser, { colorScheme: 'dark' });

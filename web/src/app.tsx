@@ -5,7 +5,7 @@ import { ApiError } from '../../shared/api-client.ts';
 import { Shell } from './components/shell.tsx';
 import { createServices } from './lib/api.ts';
 import { loadConfig, type WebConfig } from './lib/config.ts';
-import { localCredentials } from './lib/local-auth.ts';
+import { localCredentials, renewLocalCredentials } from './lib/local-auth.ts';
 import { Link, usePath } from './lib/router.tsx';
 import { ServicesContext } from './lib/services-context.ts';
 import { useRealtimeState, useSession, useTheme } from './lib/store.ts';
@@ -42,10 +42,11 @@ function SignedIn({ config }: { config: WebConfig }) {
   const client = useQueryClient();
   const signedOut = useSession((s) => s.signedOut);
   const services = useMemo(() => {
-    const provider = config.mode === 'aws'
-      ? async () => (await import('./lib/cognito-auth.ts')).cognitoCredentials()
-      : localCredentials;
-    return createServices(config, provider);
+    if (config.mode === 'aws') {
+      const cognito = () => import('./lib/cognito-auth.ts');
+      return createServices(config, async () => (await cognito()).cognitoCredentials(), async () => (await cognito()).renewCognitoCredentials());
+    }
+    return createServices(config, localCredentials, renewLocalCredentials);
   }, [config]);
   useEffect(() => {
     services.realtime.connect();

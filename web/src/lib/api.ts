@@ -23,17 +23,36 @@ export interface Services {
   readonly realtime: RealtimeClient;
 }
 
-export function createServices(config: WebConfig, credentials: CredentialProvider): Services {
+/** The gateway refused the credentials themselves (not a permission): renewing them may help. */
+const isStaleCredentials = (error: unknown): boolean =>
+  error instanceof ApiError && error.status === 403 &&
+  (error.code === 'UnrecognizedClientException' || error.code === 'ExpiredTokenException' || /security token included in the request is (invalid|expired)/.test(error.message));
+
+/**
+ * `renewCredentials` replaces credentials the gateway no longer knows (a runtime started with a
+ * fresh APOLLO_HOME, an expired session): the call is retried once with the new ones.
+ */
+export function createServices(config: WebConfig, credentials: CredentialProvider, renewCredentials?: () => Promise<void>): Services {
   const client = new ApiClient({ baseUrl: apiBaseUrl(config), region: config.region, credentials });
+  // Calls refused together (a page's queries) share one renewal.
+  let renewing: Promise<void> | undefined;
+  const renew = () => (renewing ??= renewCredentials!().finally(() => { renewing = undefined; }));
   const api: Api = {
     async call<T>(method: string, path: string, options: CallOptions = {}) {
-      try {
-        const response = await client.call<T>(method, path, options);
-        return { body: response.body, headers: response.headers };
-      } catch (error) {
-        if (error instanceof ApiError) throw new RequestError(error, method, path);
-        throw error;
-      }
+      const attempt = async (renewed: boolean): Promise<{ body: T; headers: Headers }> => {
+        try {
+          const response = await client.call<T>(method, path, options);
+          return { body: response.body, headers: response.headers };
+        } catch (error) {
+          if (!renewed && renewCredentials && isStaleCredentials(error)) {
+            await renew();
+            return attempt(true);
+          }
+          if (error instanceof ApiError) throw new RequestError(error, method, path);
+          throw error;
+        }
+      };
+      return attempt(false);
     },
     async get<T>(path: string, query?: CallOptions['query']) {
       return (await api.call<T>('GET', path, { query })).body;

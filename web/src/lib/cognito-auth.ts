@@ -72,6 +72,11 @@ export async function cognitoCredentials(): Promise<Credentials> {
   return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration };
 }
 
+/** Fresh identity-pool credentials (the gateway refused the cached ones). */
+export async function renewCognitoCredentials(): Promise<void> {
+  await fetchAuthSession({ forceRefresh: true });
+}
+
 export async function cognitoSignOut(): Promise<void> {
   await signOut();
 }

@@ -43,3 +43,10 @@ export async function localCredentials(): Promise<Credentials> {
   }
   return { ...current, expiration: current.expiration ? new Date(current.expiration) : undefined };
 }
+
+/** New session credentials for the signed-in person (the old ones were refused). */
+export async function renewLocalCredentials(): Promise<void> {
+  const { user } = useSession.getState();
+  if (!user) throw new Error('not signed in');
+  useSession.getState().setCredentials(await issueLocalSession(user));
+}

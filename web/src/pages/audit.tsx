@@ -3,7 +3,7 @@ import {
   type Intent,
 } from '@blueprintjs/core';
 import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AuditEntry, AuditList } from '../../../schemas/types.gen.ts';
 import { ErrorState } from '../components/error-state.tsx';
 import { PageHeader } from '../components/shell.tsx';
@@ -35,7 +35,8 @@ function upsert(data: InfiniteData<AuditList, string | undefined> | undefined, e
     items: page.items.map((item) => {
       if (item.id !== entry.id) return item;
       found = true;
-      return { ...item, ...entry };
+      // Frames may overtake each other: a recorded outcome is never set back to pending.
+      return item.outcome !== 'pending' && entry.outcome === 'pending' ? item : { ...item, ...entry };
     }),
   }));
   if (!found && pages[0]) pages[0] = { ...pages[0], items: [entry, ...pages[0].items] };
@@ -47,6 +48,16 @@ function useLiveAudit(filters: AuditFilters, onNew: (id: string) => void, enable
   const client = useQueryClient();
   const connection = useRealtimeState((s) => s.state);
   const [error, setError] = useState<string | null>(null);
+  // Entries written while the connection was down never arrive as frames: reload the list on reconnect.
+  const link = useRef<'never' | 'open' | 'lost'>('never');
+  useEffect(() => {
+    if (connection === 'open') {
+      if (link.current === 'lost' && enabled) void client.invalidateQueries({ queryKey: auditKey(filters) });
+      link.current = 'open';
+    } else if (connection === 'reconnecting' && link.current === 'open') {
+      link.current = 'lost';
+    }
+  }, [connection, enabled, client, filters]);
   useEffect(() => {
     if (!enabled) return undefined;
     const offError = realtime.onError((e) => { if (e.topic === 'audit') setError(e.message); });
