@@ -9,6 +9,7 @@ import { ErrorState } from '../components/error-state.tsx';
 import { PageHeader } from '../components/shell.tsx';
 import { formatAgo, formatTime } from '../lib/format.ts';
 import { isRole, roleHas } from '../../../shared/permissions.ts';
+import { ROUTES } from '../../../shared/routes.ts';
 import { auditKey, useAudit, useMe, type AuditFilters } from '../lib/queries.ts';
 import { useServices } from '../lib/services-context.ts';
 import { useRealtimeState } from '../lib/store.ts';
@@ -76,6 +77,11 @@ function useLiveAudit(filters: AuditFilters, onNew: (id: string) => void, enable
   return { live: connection === 'open' && error === null, error };
 }
 
+/** What the audit log can hold, from the route table (every audited route names its action and resource type). */
+const AUDITED = ROUTES.flatMap((r) => (r.audit ? [r.audit] : []));
+const RESOURCE_TYPES = [...new Set(AUDITED.map((a) => a.resourceType))].sort();
+const ACTIONS = [...new Set(AUDITED.map((a) => a.action))].sort();
+
 const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
 
 function Filters({ onApply }: { onApply(filters: AuditFilters): void }) {
@@ -107,10 +113,11 @@ function Filters({ onApply }: { onApply(filters: AuditFilters): void }) {
   return (
     <form className="apollo-filters" onSubmit={submit} aria-label="Audit filters">
       <FormGroup label="Actor" labelFor="f-actor"><InputGroup id="f-actor" placeholder="alice@corp.com" value={actor} onValueChange={setActor} leftIcon="person" /></FormGroup>
-      <FormGroup label="Action" labelFor="f-action"><InputGroup id="f-action" placeholder="teams. (prefix)" value={action} onValueChange={setAction} leftIcon="lightning" /></FormGroup>
+      <FormGroup label="Action" labelFor="f-action"><InputGroup id="f-action" placeholder="teams. (prefix)" value={action} onValueChange={setAction} leftIcon="lightning" list="audit-actions" />
+        <datalist id="audit-actions">{ACTIONS.map((a) => <option key={a} value={a} />)}</datalist></FormGroup>
       <FormGroup label="Resource" labelFor="f-rtype">
         <ControlGroup>
-          <HTMLSelect id="f-rtype" value={resourceType} onChange={(e) => setResourceType(e.currentTarget.value)} options={[{ value: '', label: 'Any type' }, 'team', 'user']} />
+          <HTMLSelect id="f-rtype" value={resourceType} onChange={(e) => setResourceType(e.currentTarget.value)} options={[{ value: '', label: 'Any type' }, ...RESOURCE_TYPES]} />
           <InputGroup placeholder="id" value={resourceId} onValueChange={setResourceId} aria-label="Resource id" />
         </ControlGroup>
       </FormGroup>
