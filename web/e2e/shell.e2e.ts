@@ -148,6 +148,19 @@ describe('admin', () => {
     const helper = form.locator('.bp6-form-group.bp6-intent-danger', { has: page.locator('#team-email') });
     await helper.waitFor();
     expect(await helper.innerText()).toBe('Email\nmust match format "email"');
+
+    // If-Match: a change saved elsewhere meanwhile is not overwritten.
+    await apollo.client('admin').call('PUT', '/api/v1/teams/data', { body: { description: 'Changed elsewhere.' }, ifMatch: 1 });
+    await form.locator('#team-email').fill('data@apollo.local');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('Someone changed this team since you opened it').waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await row.getByText('Changed elsewhere.').waitFor();
+    await row.getByRole('button', { name: 'Edit Data' }).click();
+    await form.locator('#team-email').fill('data@apollo.local');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('data@apollo.local').waitFor();
+    expect(await row.innerText()).toContain('v3');
     await context.close();
   });
 });

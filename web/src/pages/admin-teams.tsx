@@ -3,6 +3,7 @@ import {
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { ApiError } from '../../../shared/api-client.ts';
 import type { Team, TeamMember } from '../../../schemas/types.gen.ts';
 import { ErrorState } from '../components/error-state.tsx';
 import { useFieldErrors, type FieldErrors } from '../components/field-errors.ts';
@@ -47,7 +48,15 @@ function TeamDialog({ team, isOpen, onClose }: { team: Team | null; isOpen: bool
       void client.invalidateQueries({ queryKey: ['me'] });
       onClose();
     },
-    onError: (error) => form.fromApi(error, TEAM_FIELDS),
+    onError: (error) => {
+      if (error instanceof ApiError && error.status === 412) {
+        // Someone saved this team after it was opened here: show theirs rather than overwrite it.
+        void client.invalidateQueries({ queryKey: ['teams'] });
+        form.fromApi(new ApiError(412, error.code, 'Someone changed this team since you opened it. Close this dialog to see their version, then edit again.', [], error.requestId), TEAM_FIELDS);
+      } else {
+        form.fromApi(error, TEAM_FIELDS);
+      }
+    },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -163,7 +172,11 @@ export function TeamsPanel() {
   const del = useMutation({
     mutationFn: (team: Team) => api.call('DELETE', `/api/v1/teams/${encodeURIComponent(team.id)}`, { ifMatch: team.version }),
     onSuccess: (_r, team) => { toast({ intent: 'success', icon: 'trash', message: `Team ${team.name} deleted` }); void client.invalidateQueries({ queryKey: ['teams'] }); void client.invalidateQueries({ queryKey: ['me'] }); },
-    onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Not deleted: ${(error as Error).message}` }),
+    onError: (error) => {
+      const changed = error instanceof ApiError && error.status === 412;
+      if (changed) void client.invalidateQueries({ queryKey: ['teams'] });
+      toast({ intent: 'danger', icon: 'error', message: changed ? 'Not deleted: someone changed this team since the list loaded. Check their change, then delete again.' : `Not deleted: ${(error as Error).message}` });
+    },
     onSettled: () => setDeleting(null),
   });
   const items = teams.data?.pages.flatMap((p) => p.items) ?? [];
