@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'cdk.out/**', '.apollo/**', 'web/**'],
+    // web/src unit tests run here; the browser tests (web/e2e, *.e2e.ts) run with vitest.e2e.config.ts.
+    exclude: ['node_modules/**', 'cdk.out/**', '.apollo/**', 'web/dist/**', 'web/e2e/**'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -11,38 +11,11 @@ import { formatAgo, formatTime } from '../lib/format.ts';
 import { isRole, roleHas } from '../../../shared/permissions.ts';
 import { ROUTES } from '../../../shared/routes.ts';
 import { auditKey, useAudit, useMe, type AuditFilters } from '../lib/queries.ts';
+import { matchesFilters, upsert } from './audit-live.ts';
 import { useServices } from '../lib/services-context.ts';
 import { useRealtimeState } from '../lib/store.ts';
 
 const OUTCOME_INTENT: Record<AuditEntry['outcome'], Intent> = { pending: 'warning', succeeded: 'success', failed: 'danger' };
-
-/** Whether a live entry belongs in the list the filters describe (the API's own rules: action is a prefix). */
-export function matchesFilters(entry: AuditEntry, f: AuditFilters): boolean {
-  if (f.actor && entry.actor.toLowerCase() !== f.actor.toLowerCase()) return false;
-  if (f.action && !entry.action.startsWith(f.action)) return false;
-  if (f.resourceType && entry.resourceType !== f.resourceType) return false;
-  if (f.resourceId && entry.resourceId !== f.resourceId) return false;
-  if (f.from && entry.at < f.from) return false;
-  if (f.to && entry.at >= f.to) return false;
-  return true;
-}
-
-/** Puts a live entry into the cached pages: replaces it where it is (an outcome recorded), or adds it on top. */
-function upsert(data: InfiniteData<AuditList, string | undefined> | undefined, entry: AuditEntry) {
-  if (!data) return data;
-  let found = false;
-  const pages = data.pages.map((page) => ({
-    ...page,
-    items: page.items.map((item) => {
-      if (item.id !== entry.id) return item;
-      found = true;
-      // Frames may overtake each other: a recorded outcome is never set back to pending.
-      return item.outcome !== 'pending' && entry.outcome === 'pending' ? item : { ...item, ...entry };
-    }),
-  }));
-  if (!found && pages[0]) pages[0] = { ...pages[0], items: [entry, ...pages[0].items] };
-  return { ...data, pages };
-}
 
 function useLiveAudit(filters: AuditFilters, onNew: (id: string) => void, enabled: boolean): { live: boolean; error: string | null } {
   const { realtime } = useServices();
