@@ -94,7 +94,7 @@ function SideNav() {
       <ul>
         {AREAS.filter((a) => canSee(a, me.data)).map((area) => (
           <li key={area.path}>
-            <Link to={area.path} className={`apollo-nav-item${active(area.path) ? ' apollo-nav-item-active' : ''}`} aria-current={active(area.path) ? 'page' : undefined}>
+            <Link to={area.path} className={`apollo-nav-item${active(area.path) ? ' apollo-nav-item-active' : ''}`} aria-current={active(area.path) ? 'page' : undefined} title={area.label}>
               <Icon icon={area.icon} size={16} />
               <span>{area.label}</span>
             </Link>
