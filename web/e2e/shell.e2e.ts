@@ -38,6 +38,13 @@ describe('signing in', () => {
     await page.getByTestId('health').getByText('dynamodb').waitFor();
     expect(await page.getByTestId('me-role').innerText()).toBe('viewer');
     expect(await page.getByTestId('permissions').innerText()).not.toContain('audit:read');
+
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('sign-out').waitFor();
+    await screenshot(page, 'user-menu');
+    await page.getByTestId('sign-out').click();
+    await page.locator('[data-testid="sign-in-user"][data-user="viewer@apollo.local"]').waitFor();
+    expect(JSON.parse(await page.evaluate(() => sessionStorage.getItem('apollo.session')!))).toMatchObject({ state: { user: null, credentials: null } });
     await context.close();
   });
 
