@@ -21,6 +21,9 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
 
 export const usePath = (): string => useSyncExternalStore(subscribe, () => window.location.pathname);
 
+/** The query string (`?a=b`, or ''), for pages whose state belongs in the URL (filters). */
+export const useSearch = (): string => useSyncExternalStore(subscribe, () => window.location.search);
+
 /** An anchor that navigates without a page load (and still opens in a new tab on ctrl/cmd-click). */
 export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
   const handle = (event: MouseEvent<HTMLAnchorElement>) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../schemas/types.gen.ts';
-import { matchesFilters, upsert } from './audit-live.ts';
+import { filtersFromSearch, matchesFilters, searchFromFilters, upsert } from './audit-live.ts';
 
 const entry: AuditEntry = { id: '01J', at: '2026-11-25T10:00:00.000Z', actor: 'alice@corp', actorType: 'user', action: 'teams.members.put', resourceType: 'team', resourceId: 'payments', outcome: 'pending', requestId: 'r1' };
 
@@ -36,5 +36,14 @@ describe('upsert (a live entry into the loaded pages)', () => {
 
   it('leaves a list that has not loaded alone', () => {
     expect(upsert(undefined, entry)).toBeUndefined();
+  });
+});
+
+describe('filters in the URL', () => {
+  it('round-trips every filter and drops empty or unknown ones', () => {
+    const filters = { actor: 'alice@corp', action: 'teams.', resourceType: 'team', resourceId: 'pay ments', from: '2026-11-01T00:00:00.000Z', to: '2026-11-25T00:00:00.000Z' };
+    expect(filtersFromSearch(searchFromFilters(filters))).toEqual(filters);
+    expect(searchFromFilters({})).toBe('');
+    expect(filtersFromSearch('?action=&limit=5&actor=bob')).toEqual({ actor: 'bob' });
   });
 });

@@ -31,3 +31,23 @@ export function upsert(data: InfiniteData<AuditList, string | undefined> | undef
   return { ...data, pages };
 }
 
+
+const FILTER_KEYS = ['actor', 'action', 'resourceType', 'resourceId', 'from', 'to'] as const;
+
+/** Filters live in the URL (`/audit?action=teams.`), so a search can be shared and survives a reload. */
+export function filtersFromSearch(search: string): AuditFilters {
+  const params = new URLSearchParams(search);
+  const filters: AuditFilters = {};
+  for (const key of FILTER_KEYS) {
+    const value = params.get(key);
+    if (value) filters[key] = value;
+  }
+  return filters;
+}
+
+export function searchFromFilters(filters: AuditFilters): string {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]!);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

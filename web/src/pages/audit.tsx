@@ -3,7 +3,7 @@ import {
   type Intent,
 } from '@blueprintjs/core';
 import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { AuditEntry, AuditList } from '../../../schemas/types.gen.ts';
 import { ErrorState } from '../components/error-state.tsx';
 import { PageHeader } from '../components/shell.tsx';
@@ -11,7 +11,8 @@ import { formatAgo, formatTime } from '../lib/format.ts';
 import { isRole, roleHas } from '../../../shared/permissions.ts';
 import { ROUTES } from '../../../shared/routes.ts';
 import { auditKey, useAudit, useMe, type AuditFilters } from '../lib/queries.ts';
-import { matchesFilters, upsert } from './audit-live.ts';
+import { filtersFromSearch, matchesFilters, searchFromFilters, upsert } from './audit-live.ts';
+import { navigate, useSearch } from '../lib/router.tsx';
 import { useServices } from '../lib/services-context.ts';
 import { useRealtimeState } from '../lib/store.ts';
 
@@ -57,13 +58,22 @@ const ACTIONS = [...new Set(AUDITED.map((a) => a.action))].sort();
 
 const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
 
-function Filters({ onApply }: { onApply(filters: AuditFilters): void }) {
-  const [actor, setActor] = useState('');
-  const [action, setAction] = useState('');
-  const [resourceType, setResourceType] = useState('');
-  const [resourceId, setResourceId] = useState('');
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
+/** An ISO time as a datetime-local input's value (local time, minutes). */
+function toLocalInput(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function Filters({ initial, onApply }: { initial: AuditFilters; onApply(filters: AuditFilters): void }) {
+  const [actor, setActor] = useState(initial.actor ?? '');
+  const [action, setAction] = useState(initial.action ?? '');
+  const [resourceType, setResourceType] = useState(initial.resourceType ?? '');
+  const [resourceId, setResourceId] = useState(initial.resourceId ?? '');
+  const [from, setFrom] = useState(toLocalInput(initial.from));
+  const [to, setTo] = useState(toLocalInput(initial.to));
   const [problem, setProblem] = useState<string | null>(null);
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -149,7 +159,9 @@ function SkeletonRows() {
 }
 
 export function AuditPage() {
-  const [filters, setFilters] = useState<AuditFilters>({});
+  const search = useSearch();
+  const filters = useMemo(() => filtersFromSearch(search), [search]);
+  const setFilters = (f: AuditFilters) => navigate(`/audit${searchFromFilters(f)}`);
   const [selected, setSelected] = useState<AuditEntry | null>(null);
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const audit = useAudit(filters);
@@ -187,7 +199,7 @@ export function AuditPage() {
         <ErrorState error={audit.error} />
       ) : (
         <>
-          <Filters onApply={setFilters} />
+          <Filters key={search} initial={filters} onApply={setFilters} />
           {audit.isError ? (
             <ErrorState error={audit.error} onRetry={() => void audit.refetch()} />
           ) : (
