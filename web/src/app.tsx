@@ -1,6 +1,6 @@
 import { BlueprintProvider, Button, Classes, NonIdealState, Spinner } from '@blueprintjs/core';
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError } from '../../shared/api-client.ts';
 import { Shell } from './components/shell.tsx';
 import { createServices } from './lib/api.ts';
@@ -28,14 +28,21 @@ function NotFound() {
   return <NonIdealState icon="compass" title="Nothing here" description="This page does not exist (yet)." action={<Link to="/">Go home</Link>} />;
 }
 
+const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
+  '/': { title: 'Home', render: () => <HomePage /> },
+  '/audit': { title: 'Audit log', render: () => <AuditPage /> },
+  '/admin': { title: 'Admin', render: () => <AdminPage /> },
+  '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
+  '/admin/teams': { title: 'Teams · Admin', render: () => <AdminPage /> },
+};
+
 function Page() {
   const path = usePath();
-  // A page whose area the role cannot see still renders when opened directly: its API call answers
-  // 403 and the page explains why (the navigation only hides what the role cannot use).
-  if (path === '/') return <HomePage />;
-  if (path === '/audit') return <AuditPage />;
-  if (path === '/admin' || path === '/admin/users' || path === '/admin/teams') return <AdminPage />;
-  return <NotFound />;
+  const page = PAGES[path];
+  useEffect(() => { document.title = `${page?.title ?? 'Not found'} · Apollo`; }, [page]);
+  // A page the role cannot use still renders when opened directly and explains the 403 (Audit from
+  // its API's answer, Admin from the route table); the navigation only hides what the role cannot use.
+  return page ? page.render() : <NotFound />;
 }
 
 function SignedIn({ config }: { config: WebConfig }) {

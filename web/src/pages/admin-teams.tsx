@@ -2,7 +2,7 @@ import {
   Alert, Button, ButtonGroup, Classes, Dialog, DialogBody, DialogFooter, Drawer, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Tag, TextArea,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../../../shared/api-client.ts';
 import type { Team, TeamMember } from '../../../schemas/types.gen.ts';
 import { ErrorState } from '../components/error-state.tsx';
@@ -62,7 +62,7 @@ function TeamDialog({ team, isOpen, onClose }: { team: Team | null; isOpen: bool
     event.preventDefault();
     if (form.setLocal(validateTeam(values, creating))) save.mutate();
   };
-  const field = (name: (typeof TEAM_FIELDS)[number], label: string, helper: string, input: React.ReactNode) => (
+  const field = (name: (typeof TEAM_FIELDS)[number], label: string, helper: string, input: ReactNode) => (
     <FormGroup label={label} labelFor={`team-${name}`} helperText={form.errors[name] ?? helper} intent={form.errors[name] ? 'danger' : 'none'} labelInfo={name === 'id' || name === 'name' ? '(required)' : undefined}>
       {input}
     </FormGroup>
