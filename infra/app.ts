@@ -11,7 +11,7 @@
  *   vpcFunctions           comma-separated functions to put there; default: all
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
- *   webDist                the built web app to publish; default web/dist, built here (npm run build:web) when missing
+ *   webDist                the built web app to publish; default web/dist, (re)built here (npm run build:web) when missing or stale
  * Synth needs no credentials and no network unless vpcId is given without subnetIds.
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +21,7 @@ import { App } from 'aws-cdk-lib';
 import { ApolloStack } from './apollo-stack.ts';
 import { PROJECT_ROOT, type BuildInfo, type FunctionName } from './functions.ts';
 import { addNagPacks } from './nag.ts';
+import { webBuildReason } from '../local/web.ts';
 import { DEFAULT_WEB_DIST } from './web-hosting.ts';
 
 const app = new App();
@@ -49,16 +50,13 @@ new ApolloStack(app, `Apollo-${stage}`, {
 addNagPacks(app);
 
 /**
- * The web app is part of the deployment: a fresh clone has no web/dist, so synth builds it (once; a
- * later synth reuses it, and `npm run build:web` refreshes it).
+ * The web app is part of the deployment: synth builds web/dist when it is missing or older than the
+ * web sources (the same rule `npm start` follows), so a deploy never publishes a stale app.
  */
 function ensureWebBuild(): string {
-  if (existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) return DEFAULT_WEB_DIST;
-  const { scripts } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  if (!scripts?.['build:web']) {
-    throw new Error(`the web app is not built (${join(DEFAULT_WEB_DIST, 'index.html')} is missing) and package.json has no build:web script: build web/ first (npm run build:web)`);
-  }
-  console.error('web/dist is missing: running npm run build:web');
+  const reason = webBuildReason();
+  if (!reason) return DEFAULT_WEB_DIST;
+  console.error(`${reason}: running npm run build:web`);
   // stdout belongs to the CDK CLI: the build's output goes to stderr.
   execFileSync('npm', ['run', 'build:web'], { cwd: PROJECT_ROOT, stdio: ['ignore', 2, 2] });
   if (!existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) throw new Error(`npm run build:web did not produce ${join(DEFAULT_WEB_DIST, 'index.html')}`);

@@ -2,6 +2,7 @@
  * `npm start`: the whole product on this machine. PORT (default 3000) and APOLLO_HOME (default
  * .apollo) are honoured; credentials are created on first start and printed with a working curl.
  */
+import './quiet-sdk-warning.ts';
 import { resolve } from 'node:path';
 import { ROLES } from '#shared/permissions';
 import { startRuntime } from './runtime.ts';
@@ -26,6 +27,7 @@ const { credentials: store, url, region } = runtime;
 const lines = [
   '',
   `Apollo is running at ${url}  (sign in to the web app there; API routes at ${url}/api)`,
+  `  realtime (WebSocket, presigned SigV4): ${url.replace(/^http/, 'ws')}/realtime`,
   `  data and credentials: ${home}${seeded.length ? ` (demo data seeded: ${seeded.join(', ')})` : ''}`,
   `  scheduled jobs (UTC): ${scheduler.planned().map((job) => `${job.name} ${job.schedule}`).join(', ')}; with Apollo stopped, npm run job <name> runs one now`,
   '',
