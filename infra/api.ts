@@ -242,13 +242,18 @@ export class ApolloApi extends Construct {
   }
 }
 
+/** The fields every Apollo API access log starts with: who called, when, from where. */
+export const CALLER_LOG_FIELDS = {
+  requestId: AccessLogField.contextRequestId(),
+  requestTime: AccessLogField.contextRequestTime(),
+  ip: AccessLogField.contextIdentitySourceIp(),
+  userArn: AccessLogField.contextIdentityUserArn(),
+  userAgent: AccessLogField.contextIdentityUserAgent(),
+};
+
 function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(JSON.stringify({
-    requestId: AccessLogField.contextRequestId(),
-    requestTime: AccessLogField.contextRequestTime(),
-    ip: AccessLogField.contextIdentitySourceIp(),
-    userArn: AccessLogField.contextIdentityUserArn(),
-    userAgent: AccessLogField.contextIdentityUserAgent(),
+    ...CALLER_LOG_FIELDS,
     httpMethod: AccessLogField.contextHttpMethod(),
     resourcePath: AccessLogField.contextResourcePath(),
     path: AccessLogField.contextPath(),

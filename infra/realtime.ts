@@ -15,7 +15,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { realtimeManageConnectionsResources, type ApiArnParts } from '#shared/iam-policy';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
-import type { ApiThrottling } from './api.ts';
+import { CALLER_LOG_FIELDS, type ApiThrottling } from './api.ts';
 import type { ApolloFunction } from './apollo-function.ts';
 import { wildcardFinding } from './nag.ts';
 
@@ -100,11 +100,7 @@ export class ApolloRealtime extends Construct {
 
 function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(JSON.stringify({
-    requestId: AccessLogField.contextRequestId(),
-    requestTime: AccessLogField.contextRequestTime(),
-    ip: AccessLogField.contextIdentitySourceIp(),
-    userArn: AccessLogField.contextIdentityUserArn(),
-    userAgent: AccessLogField.contextIdentityUserAgent(),
+    ...CALLER_LOG_FIELDS,
     routeKey: '$context.routeKey',
     eventType: '$context.eventType',
     connectionId: '$context.connectionId',

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayEventIdentity, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { arnMatches, invokeArn, invokePolicy, type ApiArnParts } from '#shared/iam-policy';
 import { matchRoute, ROUTES, type RouteDef } from '#shared/routes';
 import { roleFromIamRoleName } from '#lib/identity';
@@ -168,7 +168,6 @@ export class RestGateway {
     }
     const pathParameters = Object.keys(rawParams).length ? Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, decode(v)])) : null;
     const now = new Date();
-    const session = caller ? /assumed-role\/[^/]+\/(.+)$/.exec(caller.principalArn)?.[1] ?? '' : '';
     const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const { api } = this.options;
     return {
@@ -195,23 +194,7 @@ export class RestGateway {
         requestTimeEpoch: now.getTime(),
         resourceId: route.path,
         resourcePath: route.path,
-        identity: {
-          accessKey: caller?.accessKeyId ?? null,
-          accountId: caller ? api.accountId : null,
-          caller: caller ? `AROALOCAL:${session}` : null,
-          user: caller ? `AROALOCAL:${session}` : null,
-          userArn: caller?.principalArn ?? null,
-          sourceIp,
-          userAgent: single['User-Agent'] ?? single['user-agent'] ?? null,
-          apiKey: null,
-          apiKeyId: null,
-          clientCert: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-        },
+        identity: eventIdentity(caller, api.accountId, sourceIp, single['User-Agent'] ?? single['user-agent'] ?? null),
       },
     };
   }
@@ -221,3 +204,25 @@ function lowerKeys(headers: Record<string, string> | undefined): Record<string, 
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
 }
 
+
+/** `requestContext.identity` as API Gateway fills it for an IAM-authenticated caller (or none). */
+export function eventIdentity(caller: CredentialRecord | undefined, accountId: string, sourceIp: string, userAgent: string | null): APIGatewayEventIdentity {
+  const session = caller ? /assumed-role\/[^/]+\/(.+)$/.exec(caller.principalArn)?.[1] ?? '' : '';
+  return {
+    accessKey: caller?.accessKeyId ?? null,
+    accountId: caller ? accountId : null,
+    caller: caller ? `AROALOCAL:${session}` : null,
+    user: caller ? `AROALOCAL:${session}` : null,
+    userArn: caller?.principalArn ?? null,
+    sourceIp,
+    userAgent,
+    apiKey: null,
+    apiKeyId: null,
+    clientCert: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+  };
+}

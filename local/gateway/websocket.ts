@@ -19,7 +19,7 @@ import { MAX_FRAME_BYTES } from '#lib/realtime';
 import type { RealtimeEvent, RealtimeResult } from '../../functions/realtime/events.ts';
 import type { LocalCredentialStore } from '../credentials.ts';
 import { invoke } from '../lambda.ts';
-import { headerMap, type GatewayReply } from './rest.ts';
+import { eventIdentity, headerMap, type GatewayReply } from './rest.ts';
 import { verifySigV4, type CredentialRecord } from './sigv4.ts';
 
 export const REALTIME_PATH = '/realtime';
@@ -127,7 +127,6 @@ export class RealtimeGateway {
     const headers = headerMap(req);
     const single = Object.fromEntries([...headers].map(([k, v]) => [k, v.join(',')]));
     const query = Object.fromEntries(new URLSearchParams(rawQuery));
-    const session = /assumed-role\/[^/]+\/(.+)$/.exec(caller.principalArn)?.[1] ?? '';
     const domainName = single.host ?? '127.0.0.1';
     const event: RealtimeEvent = {
       headers: single,
@@ -136,23 +135,7 @@ export class RealtimeGateway {
       isBase64Encoded: false,
       requestContext: {
         ...this.context('$connect', 'CONNECT', connectionId, connectedAt, domainName),
-        identity: {
-          accessKey: caller.accessKeyId,
-          accountId: this.options.api.accountId,
-          caller: `AROALOCAL:${session}`,
-          user: `AROALOCAL:${session}`,
-          userArn: caller.principalArn,
-          sourceIp: sourceIpOf(req),
-          userAgent: single['user-agent'] ?? null,
-          apiKey: null,
-          apiKeyId: null,
-          clientCert: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-        },
+        identity: eventIdentity(caller, this.options.api.accountId, sourceIpOf(req), single['user-agent'] ?? null),
       },
     };
     let result: RealtimeResult;
