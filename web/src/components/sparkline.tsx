@@ -1,0 +1,56 @@
+/**
+ * A health history strip (24 h by default): one band per sample coloured by status, held until the next
+ * sample, with the health endpoint's latency drawn over it where it was measured. Gaps (no samples) stay empty.
+ */
+import { Classes } from '@blueprintjs/core';
+import { HEALTH_COLOR, type HealthStatus } from './health.tsx';
+
+export interface HealthSample {
+  readonly at: string;
+  readonly status: HealthStatus;
+  readonly latencyMs?: number | undefined;
+}
+
+const DAY = 24 * 3600_000;
+
+export function HealthSparkline({ samples, now = Date.now(), windowMs = DAY, width = 280, height = 36, label }: {
+  samples: readonly HealthSample[]; now?: number; windowMs?: number; width?: number; height?: number; label: string;
+}) {
+  const start = now - windowMs;
+  const sorted = samples.filter((s) => Date.parse(s.at) >= start).sort((a, b) => a.at.localeCompare(b.at));
+  const x = (t: number) => ((t - start) / windowMs) * width;
+  // A sample stands for the time until the next one, but no longer than 10 minutes (then it is a gap).
+  const hold = 10 * 60_000;
+  const bands = sorted.map((s, i) => {
+    const t = Date.parse(s.at);
+    const next = sorted[i + 1] ? Date.parse(sorted[i + 1]!.at) : now;
+    const end = Math.min(next, t + hold, now);
+    return { s, x: x(t), w: Math.max(1, x(end) - x(t)) };
+  });
+  const timed = sorted.filter((s) => typeof s.latencyMs === 'number');
+  const maxLatency = Math.max(250, ...timed.map((s) => s.latencyMs!));
+  const line = timed.map((s, i) => `${i ? 'L' : 'M'}${x(Date.parse(s.at)).toFixed(1)},${(height - 4 - ((s.latencyMs! / maxLatency) * (height - 10))).toFixed(1)}`).join(' ');
+  const counts = sorted.reduce<Record<string, number>>((c, s) => ({ ...c, [s.status]: (c[s.status] ?? 0) + 1 }), {});
+  const summary = sorted.length
+    ? `${label}: ${sorted.length} checks in the last ${Math.round(windowMs / 3600_000)} h — ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`
+    : `${label}: no health checks in the last ${Math.round(windowMs / 3600_000)} h`;
+  return (
+    <figure className="apollo-sparkline" data-testid="health-sparkline" data-samples={sorted.length}>
+      <svg viewBox={`0 0 ${width} ${height}`} width="100%" height={height} preserveAspectRatio="none" role="img" aria-label={summary}>
+        <title>{summary}</title>
+        <rect x={0} y={0} width={width} height={height} rx={4} className="apollo-sparkline-bg" />
+        {bands.map(({ s, x: bx, w }) => (
+          <rect key={s.at} x={bx} y={height - 6} width={w} height={6} fill={HEALTH_COLOR[s.status]}>
+            <title>{`${new Date(s.at).toLocaleTimeString()}: ${s.status}${s.latencyMs !== undefined ? `, ${s.latencyMs} ms` : ''}`}</title>
+          </rect>
+        ))}
+        {line && <path d={line} fill="none" className="apollo-sparkline-line" strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
+      </svg>
+      <figcaption className={`${Classes.TEXT_MUTED} apollo-sparkline-caption`}>
+        <span>24 h ago</span>
+        {timed.length > 0 && <span>latency, peak {Math.max(...timed.map((s) => s.latencyMs!))} ms</span>}
+        <span>now</span>
+      </figcaption>
+    </figure>
+  );
+}
