@@ -11,6 +11,7 @@ import { renderPrometheus } from '#shared/prometheus';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
 import { LocalCredentialStore } from './credentials.ts';
+import { handleTarget } from './targets.ts';
 import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
@@ -119,6 +120,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const body = await readBody(req);
       if (body === null) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Too Long"}' });
       const path = (req.url ?? '/').split('?')[0]!;
+      if (handleTarget(req, res, path)) return;
       if (await handleWeb(req, res, path, body, { region, credentials })) return;
       if (path === '/api' && req.method === 'GET') return send(res, indexPage());
       if (RealtimeGateway.handles(path)) return send(res, await realtime.manage(req, body));

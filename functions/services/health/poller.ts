@@ -1,0 +1,165 @@
+/**
+ * The health poll (job `health-poll`, every minute): checks every environment of the catalog, at
+ * most `concurrency` at a time, each check bounded by `timeoutMs` (the HTTP endpoint and, where a
+ * cluster is named, the Deployment's ready replicas, side by side), judges it with the health rules
+ * and records the verdict. One check that fails or hangs never stops the others.
+ *
+ * What is written (each recorded check = one history sample, the environment's health and the
+ * service's aggregate): a check is recorded when its status, status code or replica counts differ
+ * from the environment's last recorded check, when the environment was never checked, and
+ * otherwise as a heartbeat once `heartbeatMs` (5 minutes) has passed since the last one. A steady
+ * fleet thus costs a fifth of the writes of recording every minute, the 24 h history still has a
+ * point at least every 5 minutes, and every change is recorded the minute it is seen. The
+ * environments checked longest ago go first, so a run cut short by its time budget (a fleet too
+ * large for one minute) starts the next run where it fell behind.
+ */
+import { logger } from '#lib/observability';
+import type { ClusterReader, HealthCatalog, HealthEvents, HealthProbe, HealthTarget, RecordedHealth } from './ports.ts';
+import { assessHealth, type HealthStatus, type HealthVerdict } from './rules.ts';
+
+export interface HealthSettings {
+  /** Checks in flight at once. */
+  readonly concurrency: number;
+  /** Per check (HTTP and Kubernetes each). */
+  readonly timeoutMs: number;
+  /** An unchanged environment is recorded again after this long. */
+  readonly heartbeatMs: number;
+  /** No check starts after this long into the run (the schedule's next run is a minute later). */
+  readonly budgetMs: number;
+}
+
+export const DEFAULT_HEALTH_SETTINGS: HealthSettings = { concurrency: 16, timeoutMs: 3_000, heartbeatMs: 5 * 60_000, budgetMs: 45_000 };
+
+export interface HealthPollDeps {
+  readonly catalog: HealthCatalog;
+  readonly probe: HealthProbe;
+  readonly cluster: ClusterReader;
+  readonly events: HealthEvents;
+  readonly settings?: Partial<HealthSettings>;
+  readonly now?: () => Date;
+}
+
+export interface HealthChangeSummary {
+  readonly serviceId: string;
+  readonly environment: string;
+  readonly from: string;
+  readonly to: HealthStatus;
+}
+
+export interface HealthPollSummary {
+  /** Environments in the catalog. */
+  readonly environments: number;
+  readonly checked: number;
+  /** Checks written (history sample + current health). */
+  readonly recorded: number;
+  /** Checks that matched the last recorded one within the heartbeat: nothing written. */
+  readonly unchanged: number;
+  /** Environments not reached within the run's time budget. */
+  readonly skipped: number;
+  readonly byStatus: Record<HealthStatus, number>;
+  readonly changes: HealthChangeSummary[];
+  readonly failures: Array<{ serviceId: string; environment: string; error: string }>;
+  readonly durationMs: number;
+}
+
+/** Slack under the heartbeat so a check a few seconds early (scheduling jitter) still counts as due. */
+const HEARTBEAT_SLACK_MS = 15_000;
+
+const fingerprint = ({ status, http, kubernetes }: RecordedHealth | HealthVerdict): string =>
+  JSON.stringify([status, http?.statusCode ?? null, kubernetes?.readyReplicas ?? null, kubernetes?.desiredReplicas ?? null]);
+
+/** Whether this verdict must be written (see the module comment). */
+export function shouldRecord(previous: RecordedHealth | undefined, verdict: HealthVerdict, now: Date, heartbeatMs: number): boolean {
+  if (!previous?.checkedAt) return true;
+  if (fingerprint(previous) !== fingerprint(verdict)) return true;
+  return now.getTime() - Date.parse(previous.checkedAt) >= heartbeatMs - HEARTBEAT_SLACK_MS;
+}
+
+class CheckTimeoutError extends Error {}
+
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new CheckTimeoutError(`check did not finish within ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+/** One environment's observation and verdict. */
+export async function checkTarget(target: HealthTarget, deps: Pick<HealthPollDeps, 'probe' | 'cluster'>, timeoutMs: number): Promise<HealthVerdict> {
+  const cluster = target.cluster?.trim();
+  const [http, kubernetes] = await Promise.all([
+    target.healthCheck ? deps.probe.probe(target.healthCheck, timeoutMs) : undefined,
+    cluster ? deps.cluster.readiness({ ...target, cluster }, timeoutMs) : undefined,
+  ]);
+  return assessHealth({ http, kubernetes });
+}
+
+export async function pollHealth(deps: HealthPollDeps): Promise<HealthPollSummary> {
+  const settings = { ...DEFAULT_HEALTH_SETTINGS, ...deps.settings };
+  const now = deps.now ?? (() => new Date());
+  const started = now().getTime();
+  const targets: HealthTarget[] = [];
+  for await (const page of deps.catalog.targets()) targets.push(...page);
+  // Longest unchecked first; never checked before everything else.
+  targets.sort((a, b) => (a.health?.checkedAt ?? '').localeCompare(b.health?.checkedAt ?? ''));
+
+  const byStatus: Record<HealthStatus, number> = { healthy: 0, degraded: 0, down: 0, unknown: 0 };
+  const changes: HealthChangeSummary[] = [];
+  const failures: HealthPollSummary['failures'] = [];
+  let checked = 0;
+  let recorded = 0;
+  let unchanged = 0;
+  let skipped = 0;
+
+  await eachBounded(targets, settings.concurrency, async (target) => {
+    if (now().getTime() - started > settings.budgetMs) {
+      skipped++;
+      return;
+    }
+    const { serviceId, environment } = target;
+    try {
+      // The adapters bound their own calls; this bounds an adapter that doesn't.
+      const verdict = await within(checkTarget(target, deps, settings.timeoutMs), settings.timeoutMs + 2_000);
+      checked++;
+      byStatus[verdict.status]++;
+      const at = now();
+      if (!shouldRecord(target.health, verdict, at, settings.heartbeatMs)) {
+        unchanged++;
+        return;
+      }
+      const checkedAt = at.toISOString();
+      const result = await deps.catalog.record(target, verdict, checkedAt);
+      recorded++;
+      const previous = target.health?.status ?? 'unknown';
+      if (previous !== verdict.status) {
+        changes.push({ serviceId, environment, from: previous, to: verdict.status });
+        logger.info('environment health changed', { serviceId, environment, from: previous, to: verdict.status, reason: verdict.reason });
+        await deps.events.changed({ serviceId, environment, previous, health: { ...verdict, checkedAt }, serviceStatus: result ? result.serviceStatus : undefined });
+      }
+    } catch (error) {
+      failures.push({ serviceId, environment, error: (error as Error).message.slice(0, 300) });
+      logger.warn('health check failed', { serviceId, environment, error: error as Error });
+    }
+  });
+
+  return {
+    environments: targets.length,
+    checked,
+    recorded,
+    unchanged,
+    skipped,
+    byStatus,
+    changes,
+    failures,
+    durationMs: now().getTime() - started,
+  };
+}

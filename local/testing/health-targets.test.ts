@@ -1,0 +1,145 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FetchHealthProbe } from '#functions/services/health/adapters/http-probe';
+import { startRuntime, type Runtime } from '../runtime.ts';
+import { FLAP_PERIOD_MS, SLOW_TARGET_MS, targetState, targetUrl } from '../targets.ts';
+
+/** A minute inside the flapping target's up half, and one inside its down half. */
+const UP_AT = new Date(Math.floor(Date.parse('2026-11-25T12:00:00Z') / (2 * FLAP_PERIOD_MS)) * 2 * FLAP_PERIOD_MS + 30_000);
+const DOWN_AT = new Date(UP_AT.getTime() + FLAP_PERIOD_MS);
+
+let runtime: Runtime;
+const probe = new FetchHealthProbe();
+
+beforeAll(async () => {
+  runtime = await startRuntime({ port: 0 });
+});
+
+afterAll(async () => {
+  await runtime.close();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('local health targets', () => {
+  it('answer like a Spring actuator, without a signature', async () => {
+    // Act
+    const response = await fetch(targetUrl(runtime.url, 'core-service', 'prod'));
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.spring-boot.actuator.v3+json');
+    expect(await response.json()).toMatchObject({
+      status: 'UP',
+      components: { db: { status: 'UP' }, diskSpace: { status: 'UP' }, ping: { status: 'UP' } },
+      apollo: { service: 'core-service', environment: 'prod', simulated: true, behaviour: 'steady' },
+    });
+  });
+
+  it('flap: notification-service staging is up for two minutes and down (503) for the next two, by the clock', async () => {
+    // Prepare
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const url = targetUrl(runtime.url, 'notification-service', 'staging');
+
+    // Act
+    vi.setSystemTime(UP_AT);
+    const up = await fetch(url);
+    vi.setSystemTime(DOWN_AT);
+    const down = await fetch(url);
+    vi.setSystemTime(new Date(DOWN_AT.getTime() + FLAP_PERIOD_MS));
+    const upAgain = await fetch(url);
+
+    // Assess
+    expect([up.status, down.status, upAgain.status]).toEqual([200, 503, 200]);
+    expect(await down.json()).toMatchObject({ status: 'DOWN', components: { db: { status: 'DOWN', details: { error: expect.stringContaining('refused') } } } });
+  });
+
+  it('a probe sees the slow target answer after more than 2 s', async () => {
+    // Act
+    const seen = await probe.probe(targetUrl(runtime.url, 'violations-service', 'staging'), 3_000);
+
+    // Assess
+    expect(seen).toMatchObject({ outcome: 'response', statusCode: 200 });
+    expect(seen.latencyMs).toBeGreaterThanOrEqual(SLOW_TARGET_MS - 5);
+    expect(seen.latencyMs).toBeLessThan(3_000);
+  });
+
+  it('a probe gives up on a target slower than its timeout and says so', async () => {
+    // Act
+    const seen = await probe.probe(targetUrl(runtime.url, 'violations-service', 'staging'), 500);
+
+    // Assess
+    expect(seen.outcome).toBe('timeout');
+    expect(seen.latencyMs).toBeGreaterThanOrEqual(500);
+    expect(seen.latencyMs).toBeLessThan(1_500);
+  });
+
+  it('refuses paths that are not a target, and methods other than GET and HEAD', async () => {
+    // Act
+    const wrong = await fetch(`${runtime.url}/local/targets/Core_Service/prod/health`);
+    const post = await fetch(targetUrl(runtime.url, 'core-service', 'prod'), { method: 'POST' });
+
+    // Assess
+    expect(wrong.status).toBe(404);
+    expect(post.status).toBe(405);
+  });
+
+  it('says which replicas the simulated cluster reports missing', () => {
+    expect(targetState('reporting-worker', 'dev')).toEqual({ behaviour: 'short', up: true, delayMs: 0, missingReplicas: 1 });
+    expect(targetState('notification-service', 'staging', DOWN_AT.getTime())).toMatchObject({ behaviour: 'flapping', up: false });
+    expect(targetState('core-service', 'prod')).toEqual({ behaviour: 'steady', up: true, delayMs: 0, missingReplicas: 0 });
+  });
+});
+
+describe('FetchHealthProbe', () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/moved') res.writeHead(302, { location: '/elsewhere' }).end();
+      else if (req.url === '/teapot') res.writeHead(418).end('short and stout');
+      else if (req.url === '/hang-up') req.socket.destroy();
+      else res.writeHead(200).end('{"status":"UP"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it.each([
+    ['a redirect, not followed', '/moved', { outcome: 'response', statusCode: 302 }],
+    ['a 4xx', '/teapot', { outcome: 'response', statusCode: 418 }],
+    ['a connection closed without an answer', '/hang-up', { outcome: 'unreachable', error: 'connection closed' }],
+  ])('reports %s', async (_what, path, expected) => {
+    expect(await probe.probe(`${base}${path}`, 1_000)).toMatchObject(expected);
+  });
+
+  it('reports a port nobody listens on as refused', async () => {
+    // Prepare
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+
+    // Act
+    const seen = await probe.probe(`http://127.0.0.1:${port}/health`, 1_000);
+
+    // Assess
+    expect(seen).toMatchObject({ outcome: 'unreachable', error: 'connection refused' });
+  });
+
+  it.each([
+    ['not a URL', 'health', 'not a URL'],
+    ['another scheme', 'ftp://127.0.0.1/health', 'not an http(s) URL (ftp:)'],
+  ])('refuses %s without a request', async (_what, url, error) => {
+    expect(await probe.probe(url, 1_000)).toEqual({ outcome: 'unreachable', latencyMs: 0, error });
+  });
+});
