@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterReader, HealthCatalog, HealthChange, HealthProbe, HealthTarget } from './ports.ts';
+import { pollHealth, shouldRecord } from './poller.ts';
+import type { HealthVerdict, HttpObservation } from './rules.ts';
+
+const NOW = new Date('2026-11-25T20:00:00.000Z');
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+
+/** A catalog in memory, in pages of two; what is recorded is kept. */
+function memoryCatalog(targets: HealthTarget[], failOn?: string): HealthCatalog & { recorded: Array<{ id: string; verdict: HealthVerdict; checkedAt: string }> } {
+  const recorded: Array<{ id: string; verdict: HealthVerdict; checkedAt: string }> = [];
+  return {
+    recorded,
+    async *targets() {
+      for (let i = 0; i < targets.length; i += 2) yield targets.slice(i, i + 2);
+    },
+    async record(target, verdict, checkedAt) {
+      const id = `${target.serviceId}/${target.environment}`;
+      if (id === failOn) throw new Error('ProvisionedThroughputExceededException');
+      recorded.push({ id, verdict, checkedAt });
+      return { serviceStatus: verdict.status };
+    },
+  };
+}
+
+/** Answers by URL: a status code, `hang` (never answers) or `throw` (a bug). */
+const probe = (answers: Record<string, number | 'hang' | 'throw'>): HealthProbe => ({
+  probe(url: string): Promise<HttpObservation> {
+    const answer = answers[url] ?? 200;
+    if (answer === 'hang') return new Promise(() => undefined);
+    if (answer === 'throw') return Promise.reject(new Error('probe bug'));
+    return Promise.resolve({ outcome: 'response', statusCode: answer, latencyMs: 12 });
+  },
+});
+
+const noCluster: ClusterReader = { readiness: () => Promise.reject(new Error('no cluster expected')) };
+
+const target = (serviceId: string, environment: string, health?: HealthTarget['health'], extra: Partial<HealthTarget> = {}): HealthTarget => ({
+  serviceId, environment, healthCheck: `http://svc/${serviceId}/${environment}`, health, ...extra,
+});
+
+function collectEvents(): { events: HealthChange[]; changed: (c: HealthChange) => Promise<void> } {
+  const events: HealthChange[] = [];
+  return { events, changed: async (c) => { events.push(c); } };
+}
+
+describe('pollHealth', () => {
+  it('checks every environment; one that throws, hangs or cannot be recorded never stops the others', async () => {
+    // Prepare
+    const catalog = memoryCatalog([
+      target('a', 'prod'), target('b', 'prod'), target('c', 'prod'), target('d', 'prod'), target('e', 'prod'),
+    ], 'd/prod');
+    const sink = collectEvents();
+
+    // Act
+    const summary = await pollHealth({
+      catalog,
+      probe: probe({ 'http://svc/b/prod': 'hang', 'http://svc/c/prod': 'throw', 'http://svc/e/prod': 503 }),
+      cluster: noCluster,
+      events: sink,
+      settings: { concurrency: 2, timeoutMs: 100 },
+      now: () => NOW,
+    });
+
+    // Assess
+    expect(catalog.recorded.map((r) => [r.id, r.verdict.status])).toEqual([['a/prod', 'healthy'], ['e/prod', 'down']]);
+    expect(summary).toMatchObject({ environments: 5, checked: 3, recorded: 2, unchanged: 0, skipped: 0, byStatus: { healthy: 2, degraded: 0, down: 1, unknown: 0 } });
+    expect([...summary.failures].sort((x, y) => x.serviceId.localeCompare(y.serviceId))).toEqual([
+      { serviceId: 'b', environment: 'prod', error: 'check did not finish within 2100 ms' },
+      { serviceId: 'c', environment: 'prod', error: 'probe bug' },
+      { serviceId: 'd', environment: 'prod', error: 'ProvisionedThroughputExceededException' },
+    ]);
+  }, 10_000);
+
+  it('records a change at once and tells the service’s subscribers; an unchanged result waits for the 5-minute heartbeat', async () => {
+    // Prepare
+    const healthy = (checked: number) => ({ status: 'healthy', checkedAt: minutesAgo(checked), http: { statusCode: 200, latencyMs: 10 } });
+    const catalog = memoryCatalog([
+      target('steady', 'prod', healthy(1)),
+      target('due', 'prod', healthy(5)),
+      target('broke', 'prod', healthy(1)),
+      target('new', 'dev'),
+    ]);
+    const sink = collectEvents();
+
+    // Act
+    const summary = await pollHealth({ catalog, probe: probe({ 'http://svc/broke/prod': 500 }), cluster: noCluster, events: sink, now: () => NOW });
+
+    // Assess
+    expect(catalog.recorded.map((r) => r.id).sort()).toEqual(['broke/prod', 'due/prod', 'new/dev']);
+    expect(summary).toMatchObject({ checked: 4, recorded: 3, unchanged: 1 });
+    expect(summary.changes.sort((x, y) => x.serviceId.localeCompare(y.serviceId))).toEqual([
+      { serviceId: 'broke', environment: 'prod', from: 'healthy', to: 'down' },
+      { serviceId: 'new', environment: 'dev', from: 'unknown', to: 'healthy' },
+    ]);
+    const broke = sink.events.find((e) => e.serviceId === 'broke');
+    expect(broke).toEqual({
+      serviceId: 'broke', environment: 'prod', previous: 'healthy', serviceStatus: 'down',
+      health: { status: 'down', reason: 'health endpoint answered 500', http: { statusCode: 500, latencyMs: 12 }, checkedAt: NOW.toISOString() },
+    });
+  });
+
+  it('checks the environments checked longest ago first, and leaves the rest for the next run once its time budget is spent', async () => {
+    // Prepare
+    let clock = NOW.getTime();
+    const order: string[] = [];
+    const catalog = memoryCatalog([target('recent', 'prod', { status: 'healthy', checkedAt: minutesAgo(1) }), target('old', 'prod', { status: 'healthy', checkedAt: minutesAgo(9) }), target('never', 'prod')]);
+    const slowProbe: HealthProbe = {
+      probe: async (url) => {
+        order.push(url);
+        clock += 30_000;
+        return { outcome: 'response', statusCode: 200, latencyMs: 5 };
+      },
+    };
+
+    // Act
+    const summary = await pollHealth({ catalog, probe: slowProbe, cluster: noCluster, events: collectEvents(), settings: { concurrency: 1, budgetMs: 45_000 }, now: () => new Date(clock) });
+
+    // Assess
+    expect(order).toEqual(['http://svc/never/prod', 'http://svc/old/prod']);
+    expect(summary).toMatchObject({ environments: 3, checked: 2, skipped: 1 });
+  });
+
+  it('asks the cluster only for environments that name one, and judges both answers together', async () => {
+    // Prepare
+    const catalog = memoryCatalog([target('k', 'prod', undefined, { cluster: 'apollo-prod', namespace: 'k', replicas: 3 }), target('plain', 'prod', undefined, { cluster: ' ' })]);
+    const cluster: ClusterReader = { readiness: async (t) => ({ outcome: 'deployment', readyReplicas: t.serviceId === 'k' ? 1 : 9, desiredReplicas: 3, simulated: true }) };
+
+    // Act
+    await pollHealth({ catalog, probe: probe({}), cluster, events: collectEvents(), now: () => NOW });
+
+    // Assess
+    expect(catalog.recorded.map((r) => [r.id, r.verdict.status, r.verdict.kubernetes])).toEqual([
+      ['k/prod', 'degraded', { readyReplicas: 1, desiredReplicas: 3, simulated: true }],
+      ['plain/prod', 'healthy', undefined],
+    ]);
+  });
+});
+
+describe('shouldRecord', () => {
+  const verdict: HealthVerdict = { status: 'degraded', reason: '2 of 3 replicas ready', http: { statusCode: 200, latencyMs: 40 }, kubernetes: { readyReplicas: 2, desiredReplicas: 3, simulated: false } };
+
+  it.each([
+    ['never checked', undefined, true],
+    ['the same status, code and replicas 1 minute ago', { ...verdict, checkedAt: minutesAgo(1) }, false],
+    ['only a different latency', { ...verdict, http: { statusCode: 200, latencyMs: 900 }, checkedAt: minutesAgo(2) }, false],
+    ['the same, a heartbeat ago', { ...verdict, checkedAt: minutesAgo(5) }, true],
+    ['the same, a few seconds short of a heartbeat (schedule jitter)', { ...verdict, checkedAt: new Date(NOW.getTime() - 290_000).toISOString() }, true],
+    ['the same status with different replica counts', { ...verdict, kubernetes: { readyReplicas: 1, desiredReplicas: 3, simulated: false }, checkedAt: minutesAgo(1) }, true],
+    ['a different status', { status: 'healthy', checkedAt: minutesAgo(1) }, true],
+  ])('%s → %s', (_what, previous, expected) => {
+    expect(shouldRecord(previous, verdict, NOW, 5 * 60_000)).toBe(expected);
+  });
+});
