@@ -25,6 +25,28 @@ import userRolePut from './api/user-role-put.schema.json' with { type: 'json' };
 import user from './api/user.schema.json' with { type: 'json' };
 import version from './api/version.schema.json' with { type: 'json' };
 import webConfig from './api/web-config.schema.json' with { type: 'json' };
+import dependenciesPut from './api/dependencies-put.schema.json' with { type: 'json' };
+import dependencyGraph from './api/dependency-graph.schema.json' with { type: 'json' };
+import dependencyQuery from './api/dependency-query.schema.json' with { type: 'json' };
+import dependency from './api/dependency.schema.json' with { type: 'json' };
+import environmentHealth from './api/environment-health.schema.json' with { type: 'json' };
+import environmentList from './api/environment-list.schema.json' with { type: 'json' };
+import environmentPut from './api/environment-put.schema.json' with { type: 'json' };
+import environment from './api/environment.schema.json' with { type: 'json' };
+import runbookCreate from './api/runbook-create.schema.json' with { type: 'json' };
+import runbookList from './api/runbook-list.schema.json' with { type: 'json' };
+import runbookUpdate from './api/runbook-update.schema.json' with { type: 'json' };
+import runbook from './api/runbook.schema.json' with { type: 'json' };
+import serviceCreate from './api/service-create.schema.json' with { type: 'json' };
+import serviceHealthSample from './api/service-health-sample.schema.json' with { type: 'json' };
+import serviceHealthStatus from './api/service-health-status.schema.json' with { type: 'json' };
+import serviceHealth from './api/service-health.schema.json' with { type: 'json' };
+import serviceListQuery from './api/service-list-query.schema.json' with { type: 'json' };
+import serviceList from './api/service-list.schema.json' with { type: 'json' };
+import serviceManifestFields from './api/service-manifest-fields.schema.json' with { type: 'json' };
+import serviceSummary from './api/service-summary.schema.json' with { type: 'json' };
+import serviceUpdate from './api/service-update.schema.json' with { type: 'json' };
+import service from './api/service.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
   'audit-entry': auditEntry,
@@ -49,6 +71,28 @@ export const SCHEMAS = {
   user,
   version,
   'web-config': webConfig,
+  'dependencies-put': dependenciesPut,
+  'dependency-graph': dependencyGraph,
+  'dependency-query': dependencyQuery,
+  dependency,
+  'environment-health': environmentHealth,
+  'environment-list': environmentList,
+  'environment-put': environmentPut,
+  environment,
+  'runbook-create': runbookCreate,
+  'runbook-list': runbookList,
+  'runbook-update': runbookUpdate,
+  runbook,
+  'service-create': serviceCreate,
+  'service-health-sample': serviceHealthSample,
+  'service-health-status': serviceHealthStatus,
+  'service-health': serviceHealth,
+  'service-list-query': serviceListQuery,
+  'service-list': serviceList,
+  'service-manifest-fields': serviceManifestFields,
+  'service-summary': serviceSummary,
+  'service-update': serviceUpdate,
+  service,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -51,6 +51,244 @@ export interface AuditQuery {
 }
 
 /**
+ * Replaces a service's direct dependencies. Every target must be a registered service.
+ */
+export interface DependenciesPut {
+  /**
+   * @maxItems 200
+   */
+  dependencies: {
+    serviceId: string;
+    type?: "runtime" | "build" | "optional";
+    description?: string;
+  }[];
+}
+
+/**
+ * A service's dependencies in both directions: direct ones from its item collection, transitive ones walked over the catalog snapshot (cycle-safe: each service appears once, at its shortest depth).
+ */
+export interface DependencyGraph {
+  serviceId: string;
+  /**
+   * The walk's depth limit.
+   */
+  depth: number;
+  /**
+   * What this service needs, directly (depth 1) and transitively.
+   */
+  dependsOn: {
+    serviceId: string;
+    depth: number;
+    /**
+     * The type of the last edge on the shortest path.
+     */
+    type: "runtime" | "build" | "optional";
+    description?: string;
+    /**
+     * From this service to the reached one (or from the reached one to this service, for dependents).
+     */
+    path: string[];
+  }[];
+  /**
+   * What needs this service, directly (depth 1) and transitively.
+   */
+  dependents: {
+    serviceId: string;
+    depth: number;
+    /**
+     * The type of the last edge on the shortest path.
+     */
+    type: "runtime" | "build" | "optional";
+    description?: string;
+    /**
+     * From this service to the reached one (or from the reached one to this service, for dependents).
+     */
+    path: string[];
+  }[];
+  /**
+   * Every service in the graph, this one included.
+   */
+  nodes: {
+    id: string;
+    displayName: string;
+    team: string;
+    tier: "critical" | "standard" | "experimental";
+    healthStatus: HealthStatus;
+    deregisteredAt?: string;
+  }[];
+  edges: {
+    from: string;
+    to: string;
+    type: "runtime" | "build" | "optional";
+    description: string;
+  }[];
+  /**
+   * Dependency cycles met during the walk, each as the ids in order, first repeated last.
+   */
+  cycles: string[][];
+  /**
+   * True when the walk stopped at the depth limit with more to go.
+   */
+  truncated?: boolean;
+  /**
+   * When the catalog snapshot used for the transitive part was read.
+   */
+  snapshotAt: string;
+}
+
+export interface DependencyQuery {
+  /**
+   * How many hops the transitive walk follows in each direction.
+   */
+  depth?: number;
+}
+
+/**
+ * A direct dependency of a service on another registered service.
+ */
+export interface Dependency {
+  /**
+   * The service depended on.
+   */
+  serviceId: string;
+  type: "runtime" | "build" | "optional";
+  description: string;
+}
+
+/**
+ * The last health check of one environment (written by the health job, never by a user).
+ */
+export interface EnvironmentHealth {
+  status: HealthStatus;
+  checkedAt?: string;
+  reason?: string;
+  http?: {
+    statusCode?: number;
+    latencyMs: number;
+  };
+  kubernetes?: {
+    readyReplicas: number;
+    desiredReplicas: number;
+    /**
+     * True when the cluster is the local runtime's simulation, not a real Kubernetes API.
+     */
+    simulated: boolean;
+  };
+}
+
+export interface EnvironmentList {
+  items: Environment[];
+  /**
+   * Always null: a service's environments come in one page.
+   */
+  nextCursor: string | null;
+}
+
+/**
+ * Creates or replaces one environment of a service. Health is not part of it: the health job owns it.
+ */
+export interface EnvironmentPut {
+  /**
+   * EKS cluster name.
+   */
+  cluster: string;
+  /**
+   * Kubernetes namespace.
+   */
+  namespace: string;
+  deployment?: {
+    imageTag?: string;
+    replicas?: number;
+    lastDeployedAt?: string;
+    lastDeployedBy?: string;
+    gitCommit?: string;
+  };
+  endpoints?: {
+    /**
+     * Kubernetes service URL.
+     */
+    internal?: string;
+    external?: string;
+    /**
+     * The URL the health job polls; without it the environment's health is unknown.
+     */
+    healthCheck?: string;
+  };
+  resources?: {
+    cpu?: {
+      request: string;
+      limit: string;
+    };
+    memory?: {
+      request: string;
+      limit: string;
+    };
+  };
+  /**
+   * @maxItems 100
+   */
+  secrets?: {
+    /**
+     * How the service sees it (environment variable or mount name).
+     */
+    name: string;
+    /**
+     * Secrets Manager secret name or ARN.
+     */
+    secretId: string;
+    /**
+     * JSON key inside the secret, when it holds several values.
+     */
+    key?: string;
+  }[];
+}
+
+export interface Environment {
+  serviceId: string;
+  /**
+   * e.g. prod, staging, dev
+   */
+  name: string;
+  cluster: string;
+  namespace: string;
+  deployment: {
+    imageTag?: string;
+    replicas?: number;
+    lastDeployedAt?: string;
+    lastDeployedBy?: string;
+    gitCommit?: string;
+  };
+  endpoints: {
+    internal?: string;
+    external?: string;
+    healthCheck?: string;
+  };
+  resources: {
+    cpu?: {
+      request: string;
+      limit: string;
+    };
+    memory?: {
+      request: string;
+      limit: string;
+    };
+  };
+  secrets: {
+    name: string;
+    secretId: string;
+    key?: string;
+  }[];
+  health: EnvironmentHealth;
+  createdAt?: string;
+  updatedAt: string;
+  updatedBy: string;
+  /**
+   * Bumped by user edits only (health checks do not bump it); If-Match on PUT is optional.
+   */
+  version: number;
+}
+
+/**
  * The body of every error response.
  */
 export interface ErrorResponse {
@@ -156,6 +394,333 @@ export type RealtimeFrame =
 export interface RealtimeMessage {
   action: "subscribe" | "unsubscribe" | "ping";
   topic?: string;
+}
+
+export interface RunbookCreate {
+  title: string;
+  /**
+   * Alert name.
+   */
+  trigger: string;
+  /**
+   * Markdown.
+   */
+  content: string;
+  automatable?: boolean;
+  aiPrompt?: string;
+}
+
+export interface RunbookList {
+  items: Runbook[];
+  /**
+   * Always null: a service's runbooks come in one page.
+   */
+  nextCursor: string | null;
+}
+
+export interface RunbookUpdate {
+  title?: string;
+  trigger?: string;
+  content?: string;
+  automatable?: boolean;
+  aiPrompt?: string | null;
+}
+
+export interface Runbook {
+  id: string;
+  serviceId: string;
+  title: string;
+  /**
+   * The alert name that triggers it, e.g. HighErrorRate.
+   */
+  trigger: string;
+  /**
+   * Markdown.
+   */
+  content: string;
+  /**
+   * Whether the AI agent may execute it.
+   */
+  automatable: boolean;
+  aiPrompt?: string;
+  source: "manual" | "manifest";
+  /**
+   * Path in the repository, for runbooks from apollo.yaml.
+   */
+  manifestPath?: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  version: number;
+}
+
+export interface ServiceCreate {
+  /**
+   * Immutable slug, the service's id: 2-63 of a-z 0-9 -, starting with a letter.
+   */
+  name: string;
+  displayName?: string;
+  description?: string;
+  /**
+   * Repository URL (https://…), or empty.
+   */
+  repository?: string;
+  /**
+   * An existing team's id.
+   */
+  team: string;
+  tier?: "critical" | "standard" | "experimental";
+  language?: string;
+  framework?: string;
+  /**
+   * @maxItems 30
+   */
+  tags?: string[];
+}
+
+export interface HealthSample {
+  at: string;
+  status: HealthStatus;
+  reason?: string;
+  statusCode?: number;
+  latencyMs?: number;
+  readyReplicas?: number;
+  desiredReplicas?: number;
+}
+
+/**
+ * down: health endpoint unreachable, 5xx or timed out, or 0 ready replicas; degraded: slower than 2 s, 4xx, or fewer ready replicas than desired; healthy: 2xx and every replica ready; unknown: no health check configured or never checked.
+ */
+export type HealthStatus = "healthy" | "degraded" | "down" | "unknown";
+
+/**
+ * A service's health: the aggregate (worst over environments, prod weighted), each environment's current health and its last 24 h of samples.
+ */
+export interface ServiceHealth {
+  serviceId: string;
+  status: HealthStatus;
+  /**
+   * Which environment decided the aggregate, and why.
+   */
+  reason?: string;
+  environments: {
+    name: string;
+    cluster?: string;
+    health: EnvironmentHealth;
+    /**
+     * Samples of the last 24 h, oldest first.
+     */
+    history: HealthSample[];
+  }[];
+}
+
+export interface ServiceListQuery {
+  /**
+   * Search over name, display name, description and team; tolerates typos and prefixes. Results are ranked by relevance unless sort is given.
+   */
+  q?: string;
+  team?: string;
+  tier?: "critical" | "standard" | "experimental";
+  language?: string;
+  health?: HealthStatus;
+  /**
+   * Services that have an environment of this name.
+   */
+  environment?: string;
+  /**
+   * Services with an environment on this cluster.
+   */
+  cluster?: string;
+  includeDeregistered?: boolean;
+  sort?: "name" | "lastDeployedAt";
+  /**
+   * Default: asc for name, desc for lastDeployedAt.
+   */
+  order?: "asc" | "desc";
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ServiceList {
+  items: ServiceSummary[];
+  nextCursor: string | null;
+  /**
+   * How many services match, over all pages.
+   */
+  total?: number;
+  /**
+   * When the catalog snapshot answering this list was read (changes made in other Lambda containers show within a few seconds).
+   */
+  snapshotAt: string;
+}
+
+/**
+ * The service fields an apollo.yaml owns, with the values it gave them.
+ */
+export interface ServiceManifestFields {
+  displayName?: string;
+  description?: string;
+  repository?: string;
+  team?: string;
+  tier?: "critical" | "standard" | "experimental";
+  language?: string;
+  framework?: string;
+  tags?: string[];
+}
+
+/**
+ * A service as listed: its fields and a summary of each environment.
+ */
+export interface ServiceSummary {
+  /**
+   * The service's immutable slug name (equal to name).
+   */
+  id: string;
+  name: string;
+  displayName: string;
+  description: string;
+  /**
+   * Repository URL.
+   */
+  repository: string;
+  /**
+   * Owning team's id.
+   */
+  team: string;
+  tier: "critical" | "standard" | "experimental";
+  language: string;
+  framework: string;
+  tags: string[];
+  /**
+   * manifest: discovered from an apollo.yaml.
+   */
+  source: "manual" | "manifest";
+  /**
+   * Where the manifest was read and the values it gave the fields it owns.
+   */
+  manifest?: {
+    repository: string;
+    path: string;
+    commit: string;
+    syncedAt: string;
+    fields: ServiceManifestFields;
+  };
+  /**
+   * Manifest-owned fields whose current value was edited by hand and differs from the manifest. Computed on read, never silently overwritten.
+   */
+  drift: {
+    field: string;
+    manifestValue: unknown;
+    currentValue: unknown;
+  }[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  /**
+   * Latest deployment over its environments.
+   */
+  lastDeployedAt?: string;
+  healthStatus: HealthStatus;
+  version: number;
+  /**
+   * Set when deregistered: the name still resolves (a tombstone) so history keeps it.
+   */
+  deregisteredAt?: string;
+  deregisteredBy?: string;
+  environments: {
+    name: string;
+    cluster: string;
+    healthStatus: HealthStatus;
+    lastDeployedAt?: string;
+    imageTag?: string;
+  }[];
+}
+
+export interface ServiceUpdate {
+  displayName?: string;
+  description?: string;
+  /**
+   * Repository URL (https://…), or empty.
+   */
+  repository?: string;
+  /**
+   * An existing team's id.
+   */
+  team?: string;
+  tier?: "critical" | "standard" | "experimental";
+  language?: string;
+  framework?: string;
+  /**
+   * @maxItems 30
+   */
+  tags?: string[];
+}
+
+/**
+ * A service with its environments, direct dependencies and runbooks (one item-collection read).
+ */
+export interface Service {
+  /**
+   * The service's immutable slug name (equal to name).
+   */
+  id: string;
+  name: string;
+  displayName: string;
+  description: string;
+  /**
+   * Repository URL.
+   */
+  repository: string;
+  /**
+   * Owning team's id.
+   */
+  team: string;
+  tier: "critical" | "standard" | "experimental";
+  language: string;
+  framework: string;
+  tags: string[];
+  /**
+   * manifest: discovered from an apollo.yaml.
+   */
+  source: "manual" | "manifest";
+  /**
+   * Where the manifest was read and the values it gave the fields it owns.
+   */
+  manifest?: {
+    repository: string;
+    path: string;
+    commit: string;
+    syncedAt: string;
+    fields: ServiceManifestFields;
+  };
+  /**
+   * Manifest-owned fields whose current value was edited by hand and differs from the manifest. Computed on read, never silently overwritten.
+   */
+  drift: {
+    field: string;
+    manifestValue: unknown;
+    currentValue: unknown;
+  }[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  /**
+   * Latest deployment over its environments.
+   */
+  lastDeployedAt?: string;
+  healthStatus: HealthStatus;
+  version: number;
+  /**
+   * Set when deregistered: the name still resolves (a tombstone) so history keeps it.
+   */
+  deregisteredAt?: string;
+  deregisteredBy?: string;
+  environments: Environment[];
+  dependencies: Dependency[];
+  runbooks: Runbook[];
 }
 
 export interface TeamCreate {

@@ -7,7 +7,7 @@ import type { SchemaName } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -88,6 +88,23 @@ export const ROUTES: readonly RouteDef[] = [
   iam({ method: 'GET', path: '/api/v1/users', context: 'identity', permission: 'users:manage', summary: 'Web users with their role and teams', querySchema: 'list-query', responseSchema: 'user-list' }),
   iam({ method: 'PUT', path: '/api/v1/users/{user}/role', context: 'identity', permission: 'users:manage', summary: "Change a web user's role (their group)", bodySchema: 'user-role-put', responseSchema: 'user', audit: { action: 'users.role.set', resourceType: 'user', resourceIdParam: 'user' } }),
   iam({ method: 'DELETE', path: '/api/v1/teams/{id}/members/{principal}', context: 'identity', permission: 'users:manage', summary: 'Remove a member', audit: { action: 'teams.members.delete', resourceType: 'team', resourceIdParam: 'id' } }),
+
+  // services: the service catalog (services, environments, dependencies, runbooks, health)
+  iam({ method: 'GET', path: '/api/v1/services', context: 'services', permission: 'services:read', summary: 'List and search services (filters, sort, typo-tolerant q)', querySchema: 'service-list-query', responseSchema: 'service-list' }),
+  iam({ method: 'POST', path: '/api/v1/services', context: 'services', permission: 'services:write', summary: 'Register a service (your own team, or any with catalog:manage)', bodySchema: 'service-create', responseSchema: 'service', audit: { action: 'services.register', resourceType: 'service' }, idempotent: true }),
+  iam({ method: 'GET', path: '/api/v1/services/{id}', context: 'services', permission: 'services:read', summary: 'One service with its environments, dependencies and runbooks (deregistered ones too)', responseSchema: 'service' }),
+  iam({ method: 'PUT', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: "Edit a service (If-Match; owning team or catalog:manage)", bodySchema: 'service-update', responseSchema: 'service', audit: { action: 'services.update', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
+  iam({ method: 'DELETE', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: 'Deregister a service, keeping its name resolvable (If-Match; owning team or catalog:manage)', audit: { action: 'services.deregister', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
+  iam({ method: 'GET', path: '/api/v1/services/{id}/environments', context: 'services', permission: 'services:read', summary: "A service's environments with their deployment, endpoints, resources, secrets and health", responseSchema: 'environment-list' }),
+  iam({ method: 'PUT', path: '/api/v1/services/{id}/environments/{env}', context: 'services', permission: 'services:write', summary: 'Create or replace an environment (If-Match optional; owning team or catalog:manage)', bodySchema: 'environment-put', responseSchema: 'environment', audit: { action: 'services.environments.put', resourceType: 'service', resourceIdParam: 'id' } }),
+  iam({ method: 'DELETE', path: '/api/v1/services/{id}/environments/{env}', context: 'services', permission: 'services:write', summary: 'Remove an environment (owning team or catalog:manage)', audit: { action: 'services.environments.delete', resourceType: 'service', resourceIdParam: 'id' } }),
+  iam({ method: 'GET', path: '/api/v1/services/{id}/dependencies', context: 'services', permission: 'services:read', summary: 'Dependency graph: direct and transitive, what it depends on and what depends on it', querySchema: 'dependency-query', responseSchema: 'dependency-graph' }),
+  iam({ method: 'PUT', path: '/api/v1/services/{id}/dependencies', context: 'services', permission: 'services:write', summary: "Replace a service's direct dependencies (owning team or catalog:manage)", bodySchema: 'dependencies-put', responseSchema: 'dependency-graph', audit: { action: 'services.dependencies.put', resourceType: 'service', resourceIdParam: 'id' } }),
+  iam({ method: 'GET', path: '/api/v1/services/{id}/runbooks', context: 'services', permission: 'services:read', summary: "A service's runbooks (Markdown)", responseSchema: 'runbook-list' }),
+  iam({ method: 'POST', path: '/api/v1/services/{id}/runbooks', context: 'services', permission: 'services:write', summary: 'Add a runbook (owning team or catalog:manage)', bodySchema: 'runbook-create', responseSchema: 'runbook', audit: { action: 'services.runbooks.create', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true }),
+  iam({ method: 'PUT', path: '/api/v1/services/{id}/runbooks/{runbookId}', context: 'services', permission: 'services:write', summary: 'Edit a runbook (If-Match; owning team or catalog:manage)', bodySchema: 'runbook-update', responseSchema: 'runbook', audit: { action: 'services.runbooks.update', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
+  iam({ method: 'DELETE', path: '/api/v1/services/{id}/runbooks/{runbookId}', context: 'services', permission: 'services:write', summary: 'Delete a runbook (If-Match; owning team or catalog:manage)', audit: { action: 'services.runbooks.delete', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
+  iam({ method: 'GET', path: '/api/v1/services/{id}/health', context: 'services', permission: 'services:read', summary: 'Aggregated health with each environment and its last 24 h', responseSchema: 'service-health' }),
 ];
 
 export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>): string => `${route.method} ${route.path}`;
