@@ -11,6 +11,8 @@ import { ServicesContext } from './lib/services-context.ts';
 import { useRealtimeState, useSession, useTheme } from './lib/store.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { AuditPage } from './pages/audit.tsx';
+import { CatalogPage } from './pages/catalog/catalog-page.tsx';
+import { ServicePage } from './pages/catalog/service-page.tsx';
 import { HomePage } from './pages/home.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 
@@ -31,14 +33,25 @@ function NotFound() {
 const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/': { title: 'Home', render: () => <HomePage /> },
   '/audit': { title: 'Audit log', render: () => <AuditPage /> },
+  '/catalog': { title: 'Catalog', render: () => <CatalogPage /> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
   '/admin/teams': { title: 'Teams · Admin', render: () => <AdminPage /> },
 };
 
+/** Pages with an id in the path (`/catalog/<service>`). */
+function pageFor(path: string): { title: string; render: () => ReactNode } | undefined {
+  const service = /^\/catalog\/([^/]+)$/.exec(path);
+  if (service) {
+    const id = decodeURIComponent(service[1]!);
+    return { title: `${id} · Catalog`, render: () => <ServicePage key={id} id={id} /> };
+  }
+  return PAGES[path];
+}
+
 function Page() {
   const path = usePath();
-  const page = PAGES[path];
+  const page = useMemo(() => pageFor(path), [path]);
   useEffect(() => { document.title = `${page?.title ?? 'Not found'} · Apollo`; }, [page]);
   // A page the role cannot use still renders when opened directly and explains the 403 (Audit from
   // its API's answer, Admin from the route table); the navigation only hides what the role cannot use.

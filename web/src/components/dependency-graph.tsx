@@ -13,11 +13,11 @@ export interface ServiceNode {
   readonly id: string;
   readonly label?: string | undefined;
   readonly healthStatus?: HealthStatus | undefined;
-  /** Deregistered (a tombstone) or never registered: drawn faded, still named. */
+  /** Deregistered (a tombstone): drawn faded, still named. */
   readonly missing?: boolean | undefined;
 }
 
-const NODE_W = 184;
+const NODE_W = 176;
 const NODE_H = 48;
 
 export const EDGE_STYLE: Record<DependencyType, { dash?: string; label: string }> = {
@@ -52,7 +52,8 @@ export function DependencyGraph({ centre, nodes, edges }: { centre: string; node
         <span className={Classes.TEXT_MUTED}>{downstream ? 'this depends on →' : 'Depends on nothing'}</span>
       </div>
       <div className="apollo-graph-scroll">
-        <svg width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`} role="img"
+        {/* Shrinks to fit down to 3/4 size, then scrolls: a large graph stays readable. */}
+        <svg viewBox={`0 0 ${layout.width} ${layout.height}`} role="img" style={{ width: '100%', maxWidth: layout.width, minWidth: layout.width * 0.75, height: 'auto' }}
           aria-label={`Dependency graph of ${centre}: ${layout.nodes.length - 1} related services, ${layout.edges.length} dependencies`}>
           <defs>
             {(Object.keys(EDGE_STYLE) as DependencyType[]).map((t) => (
@@ -74,6 +75,7 @@ export function DependencyGraph({ centre, nodes, edges }: { centre: string; node
           {layout.nodes.map(({ node, x, y }) => {
             const current = node.id === centre;
             const label = node.label && node.label !== node.id ? node.label : undefined;
+            const sub = node.missing ? 'deregistered' : label;
             const box = (
               <g transform={`translate(${x},${y})`} className={`apollo-node${current ? ' apollo-node-current' : ''}${node.missing ? ' apollo-node-missing' : ''}`}
                 data-testid="graph-node" data-id={node.id} data-current={current}>
@@ -81,10 +83,9 @@ export function DependencyGraph({ centre, nodes, edges }: { centre: string; node
                 <circle cx={16} cy={NODE_H / 2} r={5} fill={HEALTH_COLOR[node.healthStatus ?? 'unknown']}>
                   <title>{node.healthStatus ?? 'unknown'}</title>
                 </circle>
-                <text x={30} y={label ? 21 : 29} className="apollo-node-title">{truncate(node.id, 21)}</text>
-                {label && <text x={30} y={37} className="apollo-node-sub">{truncate(node.missing ? 'not in the catalog' : label, 24)}</text>}
-                {!label && node.missing && <text x={30} y={41} className="apollo-node-sub">not in the catalog</text>}
-                <title>{`${node.id}${label ? ` — ${label}` : ''}${node.missing ? ' (not in the catalog)' : ''}`}</title>
+                <text x={30} y={sub ? 21 : 29} className="apollo-node-title">{truncate(node.id, 20)}</text>
+                {sub && <text x={30} y={37} className="apollo-node-sub">{truncate(sub, 24)}</text>}
+                <title>{`${node.id}${label ? ` — ${label}` : ''}${node.missing ? ' (deregistered)' : ''}`}</title>
               </g>
             );
             return current || node.missing ? <g key={node.id}>{box}</g> : (

@@ -21,6 +21,7 @@ interface Area {
 /** Areas appear here once they work (Catalog, Deploy Center, Self-service, … arrive with their capabilities). */
 export const AREAS: readonly Area[] = [
   { path: '/', label: 'Home', icon: 'home' },
+  { path: '/catalog', label: 'Catalog', icon: 'applications', permission: 'services:read' },
   { path: '/audit', label: 'Audit log', icon: 'history', permission: 'audit:read' },
   { path: '/admin', label: 'Admin', icon: 'people', permission: 'users:manage' },
 ];

@@ -36,16 +36,20 @@ export function HealthSparkline({ samples, now = Date.now(), windowMs = DAY, wid
     : `${label}: no health checks in the last ${Math.round(windowMs / 3600_000)} h`;
   return (
     <figure className="apollo-sparkline" data-testid="health-sparkline" data-samples={sorted.length}>
+      {sorted.length === 0 ? (
+        <div className={`apollo-sparkline-empty ${Classes.TEXT_MUTED}`} style={{ height }}>No checks in the last {Math.round(windowMs / 3600_000)} h</div>
+      ) : (
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" height={height} preserveAspectRatio="none" role="img" aria-label={summary}>
         <title>{summary}</title>
         <rect x={0} y={0} width={width} height={height} rx={4} className="apollo-sparkline-bg" />
         {bands.map(({ s, x: bx, w }) => (
-          <rect key={s.at} x={bx} y={height - 6} width={w} height={6} fill={HEALTH_COLOR[s.status]}>
+          <rect key={s.at} x={bx} y={height - 6} width={w + 0.6} height={6} fill={HEALTH_COLOR[s.status]} shapeRendering="crispEdges">
             <title>{`${new Date(s.at).toLocaleTimeString()}: ${s.status}${s.latencyMs !== undefined ? `, ${s.latencyMs} ms` : ''}`}</title>
           </rect>
         ))}
         {line && <path d={line} fill="none" className="apollo-sparkline-line" strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
       </svg>
+      )}
       <figcaption className={`${Classes.TEXT_MUTED} apollo-sparkline-caption`}>
         <span>24 h ago</span>
         {timed.length > 0 && <span>latency, peak {Math.max(...timed.map((s) => s.latencyMs!))} ms</span>}

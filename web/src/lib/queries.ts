@@ -1,6 +1,8 @@
 /** Server state (TanStack Query): one hook per read, keyed by path and query. */
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type { AuditList, AuditQuery, Health, Me, TeamList, TeamMemberList, UserList, Version } from '../../../schemas/types.gen.ts';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type {
+  AuditList, AuditQuery, DependencyGraph, Health, Me, Service, ServiceHealth, ServiceList, ServiceListQuery, TeamList, TeamMemberList, UserList, Version,
+} from '../../../schemas/types.gen.ts';
 import { useServices } from './services-context.ts';
 
 export function useMe() {
@@ -61,4 +63,39 @@ export function useMembers(teamId: string | null) {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: teamId !== null,
   });
+}
+
+/** The catalog list's filters, search and sort: what the URL holds (`/catalog?team=platform&q=core`). */
+export type CatalogFilters = Pick<ServiceListQuery, 'q' | 'team' | 'tier' | 'language' | 'health' | 'environment' | 'cluster' | 'sort' | 'order' | 'includeDeregistered'>;
+
+export const servicesKey = (filters: CatalogFilters) => ['services', 'list', filters] as const;
+
+export function useServiceList(filters: CatalogFilters) {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: servicesKey(filters),
+    queryFn: ({ pageParam }) => api.get<ServiceList>('/api/v1/services', { ...filters, limit: 50, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // Typing in the search box: keep showing the last answer until the next one arrives.
+    placeholderData: keepPreviousData,
+  });
+}
+
+const servicePath = (id: string) => `/api/v1/services/${encodeURIComponent(id)}`;
+
+export function useService(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['services', 'one', id], queryFn: () => api.get<Service>(servicePath(id)) });
+}
+
+/** Health with 24 h of samples per environment; refreshed every 30 s unless live frames keep it current. */
+export function useServiceHealth(id: string, refetchInterval: number | false) {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['services', 'one', id, 'health'], queryFn: () => api.get<ServiceHealth>(`${servicePath(id)}/health`), refetchInterval });
+}
+
+export function useDependencyGraph(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['services', 'one', id, 'dependencies'], queryFn: () => api.get<DependencyGraph>(`${servicePath(id)}/dependencies`) });
 }
