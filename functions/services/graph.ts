@@ -1,7 +1,8 @@
 /**
  * The dependency graph walk (pure): breadth-first in both directions from one service, each
  * service reached once at its shortest depth, so cycles terminate; the cycles met on the way are
- * reported. Works on whatever node map it is given (the catalog snapshot).
+ * reported. Deterministic: edges are followed in id order. Works on whatever node map it is given
+ * (the catalog snapshot).
  */
 export type DependencyType = 'runtime' | 'build' | 'optional';
 
@@ -28,7 +29,7 @@ function bfs(start: string, next: (id: string) => readonly GraphEdge[], depth: n
     const following: string[] = [];
     for (const id of frontier) {
       const path = paths.get(id)!;
-      for (const edge of next(id)) {
+      for (const edge of [...next(id)].sort((x, y) => (x.serviceId < y.serviceId ? -1 : x.serviceId > y.serviceId ? 1 : 0))) {
         const onPath = path.indexOf(edge.serviceId);
         if (onPath >= 0) {
           const cycle = [...path.slice(onPath), edge.serviceId];
@@ -70,11 +71,10 @@ export function walkDependencies(nodes: ReadonlyMap<string, GraphNodeInput>, sta
   // A cycle found walking backwards is the same cycle; record it in forward order.
   const backwardCycles = new Map<string, string[]>();
   const backward = bfs(start, (id) => reverse.get(id) ?? [], depth, backwardCycles);
-  for (const [key, cycle] of backwardCycles) {
+  for (const cycle of backwardCycles.values()) {
     const forwardOrder = [...cycle].reverse();
-    const k = canonical(forwardOrder);
-    if (!cycles.has(k)) cycles.set(k, forwardOrder);
-    void key;
+    const key = canonical(forwardOrder);
+    if (!cycles.has(key)) cycles.set(key, forwardOrder);
   }
   // Dependents' paths read from the dependent to this service.
   const dependents = backward.reached.map((r) => ({ ...r, path: [...r.path].reverse() }));
