@@ -134,7 +134,7 @@ export function CatalogPage() {
         <div className="apollo-table-card">
           {!list.isPending && (
             <div className={`apollo-catalog-count ${Classes.TEXT_MUTED}`} data-testid="catalog-count">
-              {total ?? items.length} {(total ?? items.length) === 1 ? 'service' : 'services'}{filtered ? ' match' : ''}
+              {total ?? items.length} {(total ?? items.length) === 1 ? `service${filtered ? ' matches' : ''}` : `services${filtered ? ' match' : ''}`}
               {filters.q && <> <Code>{filters.q}</Code></>}
             </div>
           )}

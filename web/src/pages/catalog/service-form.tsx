@@ -3,6 +3,7 @@ import { Alert, Button, Callout, Dialog, DialogBody, DialogFooter, FormGroup, HT
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../../../../shared/api-client.ts';
+import { isRole, roleHas } from '../../../../shared/permissions.ts';
 import type { Service, ServiceCreate, ServiceUpdate } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { useFieldErrors, type FieldErrors } from '../../components/field-errors.ts';
@@ -109,7 +110,12 @@ export function ServiceDialog({ service, onClose }: { service: Service | null; o
       {input}
     </FormGroup>
   );
-  const teamIds = teams.data?.pages.flatMap((p) => p.items.map((t) => ({ value: t.id, label: `${t.name} (${t.id})` }))) ?? [];
+  // Without catalog:manage a developer registers and moves services only within their own teams.
+  const role = me.data && isRole(me.data.role) ? me.data.role : undefined;
+  const mine = new Set((me.data?.teams ?? []).map((t) => t.id));
+  const teamIds = (teams.data?.pages.flatMap((p) => p.items) ?? [])
+    .filter((t) => roleHas(role, 'catalog:manage') || mine.has(t.id) || t.id === service?.team)
+    .map((t) => ({ value: t.id, label: `${t.name} (${t.id})` }));
   if (values.team && !teamIds.some((t) => t.value === values.team)) teamIds.unshift({ value: values.team, label: values.team });
   return (
     <Dialog isOpen onClose={onClose} title={creating ? 'Register a service' : `Edit ${service.displayName}`} icon={creating ? 'add' : 'edit'} className="apollo-dialog apollo-service-dialog">
