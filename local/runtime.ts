@@ -11,7 +11,7 @@ import { renderPrometheus } from '#shared/prometheus';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
 import { LocalCredentialStore } from './credentials.ts';
-import { handleTarget } from './targets.ts';
+import { handleTarget, targetState } from './targets.ts';
 import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
@@ -99,6 +99,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const metrics = new RouteMetrics();
   const { configureSystem } = await import('../functions/system/deps.ts');
   configureSystem({ metrics: { render: async () => renderPrometheus(metrics.snapshot(), { source: 'local-gateway' }) } });
+  // No Kubernetes on a laptop: the health job's cluster is simulated from the local health targets.
+  const { configureHealth } = await import('../functions/services/health/deps.ts');
+  const { SimulatedClusterReader } = await import('../functions/services/health/adapters/simulated-cluster.ts');
+  configureHealth({ cluster: new SimulatedClusterReader((service, env) => targetState(service, env)) });
 
   const gateway = new RestGateway({
     region,

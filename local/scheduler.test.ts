@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobDef } from '#shared/jobs';
+import { JOBS, type JobDef } from '#shared/jobs';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 
 const job = (name: string, schedule: string): JobDef => ({ name, description: name, schedule, timeoutSeconds: 60 });
@@ -127,12 +127,15 @@ describe('startScheduler', () => {
     ]);
   });
 
-  it('plans the jobs of shared/jobs.ts by default: the audit export at 00:15 UTC', () => {
+  it('plans the jobs of shared/jobs.ts by default: the audit export at 00:15 UTC, the health poll every minute', () => {
     // Act
     scheduler = startScheduler({ runJob: recordRun(), log });
 
     // Assess
-    expect(scheduler.planned()).toEqual([{ name: 'audit-export', schedule: 'cron(15 0 * * ? *)', next: new Date('2026-11-25T00:15:00.000Z') }]);
+    const planned = scheduler.planned();
+    expect(planned.map((p) => p.name)).toEqual(JOBS.map((j) => j.name));
+    expect(planned).toContainEqual({ name: 'audit-export', schedule: 'cron(15 0 * * ? *)', next: new Date('2026-11-25T00:15:00.000Z') });
+    expect(planned).toContainEqual({ name: 'health-poll', schedule: 'rate(1 minute)', next: new Date('2026-11-24T10:01:30.000Z') });
   });
 
   it('waits longer than setTimeout can in steps, without running early', async () => {

@@ -35,8 +35,15 @@ export interface TargetState {
   readonly missingReplicas: number;
 }
 
-/** The target's state at `now` (ms since the epoch). */
-export function targetState(service: string, env: string, now: number = Date.now()): TargetState {
+let clock: () => number = () => Date.now();
+
+/** Tests move the targets' clock (and only theirs: signatures keep the real time). Undefined restores the real one. */
+export function setTargetClock(now?: () => number): void {
+  clock = now ?? (() => Date.now());
+}
+
+/** The target's state at `now` (ms since the epoch; default the targets' clock). */
+export function targetState(service: string, env: string, now: number = clock()): TargetState {
   const behaviour = TARGET_BEHAVIOURS[`${service}/${env}`] ?? 'steady';
   return {
     behaviour,

@@ -17,6 +17,13 @@ export const JOBS: readonly JobDef[] = [
     schedule: 'cron(15 0 * * ? *)',
     timeoutSeconds: 300,
   },
+  {
+    name: 'health-poll',
+    description: 'Checks every environment’s health endpoint and Kubernetes ready replicas; records changes and a 5-minute heartbeat (24 h history)',
+    schedule: 'rate(1 minute)',
+    // Checks stop starting after 45 s (APOLLO_HEALTH_BUDGET_MS); the last ones end within their 3 s timeout.
+    timeoutSeconds: 55,
+  },
 ];
 
 export function jobNamed(name: string): JobDef | undefined {

@@ -5,6 +5,8 @@
  */
 import { NotFoundError } from '#shared/errors';
 import { JOBS } from '#shared/jobs';
+import { healthDeps } from '#functions/services/health/deps';
+import { pollHealth } from '#functions/services/health/poller';
 import { exportAuditDays } from './audit-export.ts';
 import { jobsDeps } from './deps.ts';
 
@@ -20,6 +22,13 @@ const RUNNERS: Readonly<Record<string, JobRunner>> = {
   'audit-export': runner({
     run: () => exportAuditDays(jobsDeps().archive),
     summarize: (r) => ({ exportedDays: r.exported.map((d) => d.day), entries: r.exported.reduce((n, d) => n + d.count, 0), skippedDays: r.skipped.length }),
+  }),
+  'health-poll': runner({
+    run: () => pollHealth(healthDeps()),
+    summarize: (r) => ({
+      environments: r.environments, checked: r.checked, recorded: r.recorded, unchanged: r.unchanged, skipped: r.skipped,
+      ...r.byStatus, changes: r.changes.length, failures: r.failures.length,
+    }),
   }),
 };
 
