@@ -8,6 +8,7 @@ import { getItem, putItem } from '#lib/table';
 import { LocalUserAdmin } from '../functions/identity/adapters/local-user-admin.ts';
 import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
+import { seedDemoServices } from './demo-services.ts';
 
 const TEAMS = [
   { id: 'platform', name: 'Platform', description: 'Runs Apollo, the clusters and the paved road.', slackChannel: '#platform', email: 'platform@apollo.local' },
@@ -36,7 +37,12 @@ const USERS: Array<[user: string, role: Role]> = [
   ['sam@apollo.local', 'viewer'],
 ];
 
-const STEPS: Array<[name: string, run: () => Promise<void>]> = [
+export interface SeedOptions {
+  /** The runtime's URL (`http://127.0.0.1:3000`): demo environments' health checks point at its targets. */
+  readonly baseUrl?: string;
+}
+
+const STEPS: Array<[name: string, run: (options: SeedOptions) => Promise<void>]> = [
   ['v1', async () => {
     for (const team of TEAMS) {
       try {
@@ -51,15 +57,17 @@ const STEPS: Array<[name: string, run: () => Promise<void>]> = [
     const directory = new LocalUserAdmin();
     for (const [user, role] of USERS) if (!(await directory.get(user))) await directory.put({ user, role, enabled: true });
   }],
+  // The service catalog: a dozen services over dev/staging/prod with dependencies, runbooks and health targets.
+  ['services-v1', (options) => seedDemoServices(options.baseUrl ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)],
 ];
 
 /** Seeds every step not seeded before. Returns the steps it ran. */
-export async function seedDemoData(): Promise<string[]> {
+export async function seedDemoData(options: SeedOptions = {}): Promise<string[]> {
   const ran: string[] = [];
   for (const [name, run] of STEPS) {
     const marker = { PK: 'SYSTEM', SK: `SEED#${name}` };
     if (await getItem(marker, { consistent: true })) continue;
-    await run();
+    await run(options);
     await putItem({ ...marker, seededAt: new Date().toISOString() });
     ran.push(name);
   }

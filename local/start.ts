@@ -16,7 +16,7 @@ const host = process.env.HOST ?? '127.0.0.1';
 
 ensureWebBuilt();
 const runtime = await startRuntime({ port, home, host, region: process.env.APOLLO_LOCAL_REGION ?? 'us-east-1' });
-const seeded = await seedDemoData();
+const seeded = await seedDemoData({ baseUrl: runtime.url });
 // Imported once the runtime has set the environment, as Lambda's is set before a cold start.
 const { configureJobs } = await import('#functions/jobs/deps');
 const { localAuditArchive } = await import('#functions/jobs/adapters/file-audit-archive');
