@@ -131,7 +131,7 @@ describe('identity', () => {
     expect(actions.filter((a) => /^dynamodb:(Scan|Batch|Describe|CreateTable|DeleteTable|\*)/.test(a))).toEqual([]);
   });
 
-  it('lets a context write table items only when its routes write, and the jobs function only Query', () => {
+  it('lets a context write table items only when its routes write; jobs (health records) and realtime write items too', () => {
     const policies = resourcesOfType(template, 'AWS::IAM::Policy');
     const dynamoActionsOf = (name: string): string[] => {
       const role = stack.functions.all.find((fn) => fn.node.id === pascal(name))!.role;
@@ -149,7 +149,7 @@ describe('identity', () => {
         : ['dynamodb:GetItem', 'dynamodb:Query'];
       expect(dynamoActionsOf(context), context).toEqual(expected);
     }
-    expect(dynamoActionsOf('jobs')).toEqual(['dynamodb:Query']);
+    expect(dynamoActionsOf('jobs')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(dynamoActionsOf('realtime')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
@@ -247,6 +247,20 @@ describe('Lambdas', () => {
 });
 
 describe('jobs', () => {
+  it('lets the jobs function (the health poll) describe EKS clusters of its account and region, and only that of EKS', () => {
+    const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .filter((st) => [st.Action].flat().some((a) => a.startsWith('eks:')));
+    expect(statements.map((st) => [st.Action, stack.resolve(st.Resource)])).toEqual([
+      ['eks:DescribeCluster', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':cluster/*']] }],
+    ]);
+    const roleOfJobs = stack.resolve((stack.functions.jobs.role.node.defaultChild as CfnRole).logicalId) as string;
+    const holders = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('eks:DescribeCluster'))
+      .flatMap((p) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
+    expect(holders).toEqual([roleOfJobs]);
+  });
+
   it('has one schedule per job, with the same expression, invoking the jobs Lambda with the job name', () => {
     const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
     expect(rules).toHaveLength(JOBS.length);

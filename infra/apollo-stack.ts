@@ -50,6 +50,8 @@ export interface ApolloStackProps extends StackProps {
   readonly trustedPrincipalArns?: readonly string[];
   /** A VPC for the Lambdas that must reach private endpoints. @default - no VPC */
   readonly network?: ApolloNetworkProps;
+  /** The EKS clusters the health poll may describe. @default - every cluster of the account and region */
+  readonly healthClusters?: readonly string[];
   /** What `GET /api/v1/version` reports. @default { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' } */
   readonly build?: BuildInfo;
   /** @default ROUTES (a different table is for tests) */
@@ -122,6 +124,7 @@ export class ApolloStack extends Stack {
       sizing: props.sizing,
       logRetention: props.logRetention,
       network: this.network(props.network),
+      healthClusters: props.healthClusters,
     });
     this.api = new ApolloApi(this, 'Api', {
       stage,
@@ -136,6 +139,8 @@ export class ApolloStack extends Stack {
     this.realtime = new ApolloRealtime(this, 'Realtime', { stage, function: this.functions.realtime });
     // Audit entries are published from every mutating context, so every REST context publishes.
     for (const fn of this.functions.contexts.values()) this.realtime.grantPublish(fn);
+    // The health poll publishes health changes (topic service:<id>).
+    this.realtime.grantPublish(this.functions.jobs);
     this.identity = new ApolloIdentity(this, 'Identity', {
       stage,
       api: this.api.api,

@@ -9,6 +9,7 @@
  *   subnetIds              comma-separated private subnets there; without them the VPC is looked up (needs credentials)
  *   securityGroupIds       comma-separated; default: one per function, outbound only
  *   vpcFunctions           comma-separated functions to put there; default: all
+ *   healthClusters         comma-separated EKS clusters the health poll may describe; default: all in the account and region
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
  *   webDist                the built web app to publish; default web/dist, (re)built here (npm run build:web) when missing or stale
@@ -42,6 +43,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
   network: vpcId
     ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds'), functions: list('vpcFunctions') as FunctionName[] | undefined }
     : undefined,
+  healthClusters: list('healthClusters'),
   trail: context('trail') !== 'false',
   auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),

@@ -7,9 +7,10 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -18,6 +19,7 @@ import { CONTEXTS, ROUTES, type ContextName, type RouteDef } from '#shared/route
 import { ApolloFunction } from './apollo-function.ts';
 import type { ApolloAudit } from './audit.ts';
 import type { ApolloData } from './data.ts';
+import { wildcardFinding } from './nag.ts';
 
 export const JOBS_FUNCTION = 'jobs';
 /** The WebSocket API's Lambda (`$connect`, `$disconnect`, `$default`): not in the REST route table. */
@@ -63,12 +65,17 @@ export interface ApolloFunctionsProps {
   readonly contexts?: readonly ContextName[];
   /** @default JOBS */
   readonly jobs?: readonly JobDef[];
-  /** Overrides of the table access derived from the route table. @default - derived; `query` for jobs; `readWrite` for realtime (connections and subscriptions) */
+  /** Overrides of the table access derived from the route table. @default - derived; `readWrite` for jobs (the health poll records health) and realtime (connections and subscriptions) */
   readonly tableAccess?: Partial<Record<FunctionName, TableAccess>>;
   /** @default - 512 MB, 10 s (API), the longest job's timeout (jobs) */
   readonly sizing?: Partial<Record<FunctionName, FunctionSizing>>;
   /** @default - no function in a VPC */
   readonly network?: FunctionNetwork;
+  /**
+   * The EKS clusters (names, in the stack's account and region) whose Deployments the health poll
+   * reads. @default - every cluster of the account and region (`cluster/*`)
+   */
+  readonly healthClusters?: readonly string[];
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   /** Where package.json and functions/ are. @default - this repository */
@@ -132,7 +139,7 @@ export class ApolloFunctions extends Construct {
         ...extra,
       });
       const access = props.tableAccess?.[name]
-        ?? (name === JOBS_FUNCTION ? 'query' : name === REALTIME_FUNCTION ? 'readWrite' : tableAccessOf(name, routes));
+        ?? (name === JOBS_FUNCTION || name === REALTIME_FUNCTION ? 'readWrite' : tableAccessOf(name, routes));
       if (access === 'readWrite') props.data.grantReadWriteItems(fn);
       else if (access === 'read') props.data.grantReadItems(fn);
       else props.data.grantQuery(fn);
@@ -175,8 +182,28 @@ export class ApolloFunctions extends Construct {
     });
     this.jobs.addEnvironment('APOLLO_AUDIT_BUCKET', props.audit.bucket.bucketName);
     props.audit.grantExport(this.jobs);
+    this.grantHealthClusters(props.healthClusters);
 
     this.realtime = make(REALTIME_FUNCTION, {});
+  }
+
+  /**
+   * The health poll reads each environment's cluster endpoint and CA (DescribeCluster); inside the
+   * cluster, the jobs role needs an EKS access entry allowed to get Deployments (infra/DEPLOY.md).
+   */
+  private grantHealthClusters(names: readonly string[] | undefined): void {
+    for (const name of names ?? []) {
+      if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
+    }
+    const stack = Stack.of(this);
+    const resources = (names?.length ? names : ['*']).map((resourceName) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName }));
+    this.jobs.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['eks:DescribeCluster'], resources }));
+    if (!names?.length) {
+      Validations.of(this.jobs).acknowledge({
+        id: wildcardFinding(this, resources[0]!),
+        reason: 'The health poll reads the endpoint and CA of whichever EKS clusters the catalog names, which change without a deploy; DescribeCluster only, on clusters of this account and region. Give healthClusters to name them instead.',
+      });
+    }
   }
 
   /** The function of a context; throws for a context without one. */

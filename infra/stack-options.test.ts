@@ -123,12 +123,30 @@ describe('props the stack refuses', () => {
     expect(attempt({ network: { vpcId: 'vpc-0123456789abcdef0' } })).toThrow(/looked up/);
   });
 
+  it('refuses a health cluster that is not an EKS cluster name', () => {
+    expect(attempt({ healthClusters: ['prod/*'] })).toThrow(/not an EKS cluster name/);
+  });
+
   it('sizes the jobs function for the longest job, and refuses jobs it cannot schedule or finish', () => {
     const slow = { name: 'slow', description: 'slow', schedule: 'rate(1 hour)', timeoutSeconds: 600 };
     expect(attempt({ jobs: [slow] })).not.toThrow();
     expect(attempt({ jobs: [slow], sizing: { jobs: { timeout: Duration.seconds(60) } } })).toThrow(/times out after 60 s/);
     expect(attempt({ jobs: [{ ...slow, schedule: 'every hour' }] })).toThrow(/rate\(\) or cron\(\)/);
     expect(attempt({ jobs: [slow, slow] })).toThrow(/defined twice/);
+  });
+});
+
+describe('named health clusters', () => {
+  it('scope the health poll\'s DescribeCluster to exactly those clusters, with no wildcard to waive (cdk-nag passes)', () => {
+    // Act
+    const { template } = synth({ healthClusters: ['apollo-prod', 'apollo-staging'] }, true);
+
+    // Assess
+    const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .filter((st) => [st.Action].flat().includes('eks:DescribeCluster'));
+    const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:cluster/${name}`]] });
+    expect(statements.map((st) => st.Resource)).toEqual([[arn('apollo-prod'), arn('apollo-staging')]]);
   });
 });
 
