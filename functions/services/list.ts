@@ -3,19 +3,16 @@
  * tolerant search (MiniSearch: fuzzy + prefix, every term first, any term if that finds nothing)
  * and keyset cursors. A cursor names the last item's sort key and the query it belongs to, so it
  * stays valid while services are added or removed (nothing is skipped or repeated), and is refused
- * with another query.
+ * with another query. Without `q`, a page costs a binary search in an order the snapshot keeps
+ * sorted plus the page itself; filters add one pass over the catalog to count the total.
  */
 import { createHash } from 'node:crypto';
 import type { ServiceList, ServiceListQuery } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
-import { derived, toSummary } from './service.ts';
-import type { Snapshot } from './snapshot.ts';
-import type { ServiceRecord } from './store.ts';
+import { toSummary } from './shapes.ts';
+import { compareKeys, sortKeyOf, type CatalogEntry, type Snapshot, type SortKind } from './snapshot.ts';
 
-interface Row { record: ServiceRecord; score: number; lastDeployedAt: string; health: string }
-type SortKey = [number | string, string];
-
-interface Cursor { v: 1; q: string; k: SortKey }
+interface Cursor { v: 1; q: string; k: [string | number, string] }
 
 function queryFingerprint(query: ServiceListQuery): string {
   const { cursor: _c, limit: _l, ...rest } = query;
@@ -23,11 +20,9 @@ function queryFingerprint(query: ServiceListQuery): string {
   return createHash('sha256').update(JSON.stringify(normalised)).digest('base64url').slice(0, 16);
 }
 
-function encode(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
+const encode = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
-function decode(raw: string, fingerprint: string): SortKey {
+function decode(raw: string, fingerprint: string): [string | number, string] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -38,60 +33,83 @@ function decode(raw: string, fingerprint: string): SortKey {
   const valid = c && c.v === 1 && Array.isArray(c.k) && c.k.length === 2 && typeof c.k[1] === 'string' && ['string', 'number'].includes(typeof c.k[0]);
   if (!valid) throw new ValidationError('invalid cursor', { details: [{ path: '/query/cursor', message: 'not a cursor this list returned' }] });
   if (c.q !== fingerprint) throw new ValidationError('this cursor belongs to another search or filter; start again without it', { details: [{ path: '/query/cursor', message: 'cursor of a different query' }] });
-  return c.k as SortKey;
+  return c.k as [string | number, string];
 }
 
-function search(snapshot: Snapshot, q: string): Map<string, number> {
-  let results = snapshot.index.search(q, { combineWith: 'AND' });
-  if (results.length === 0) results = snapshot.index.search(q, { combineWith: 'OR' });
-  return new Map(results.map((r) => [String(r.id), r.score]));
+function matcher(query: ServiceListQuery): (entry: CatalogEntry) => boolean {
+  const language = query.language?.toLowerCase();
+  return (entry) => {
+    const r = entry.record;
+    if (r.deregisteredAt && !query.includeDeregistered) return false;
+    if (query.team && r.team !== query.team) return false;
+    if (query.tier && r.tier !== query.tier) return false;
+    if (language && entry.language !== language) return false;
+    if (query.health && entry.healthStatus !== query.health) return false;
+    if (query.environment && !entry.envNames.includes(query.environment)) return false;
+    if (query.cluster && !entry.clusters.includes(query.cluster)) return false;
+    return true;
+  };
+}
+
+/** The first index whose key sorts after `after` (binary search over an ordered array). */
+function firstAfter(order: readonly CatalogEntry[], kind: SortKind, after: readonly [string, string]): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(kind, sortKeyOf(order[mid]!, kind), after) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function listServices(snapshot: Snapshot, query: ServiceListQuery): ServiceList {
   const limit = query.limit ?? 50;
   const fingerprint = queryFingerprint(query);
-  const scores = query.q ? search(snapshot, query.q) : undefined;
-  const rows: Row[] = [];
-  for (const record of snapshot.services.values()) {
-    if (record.deregisteredAt && !query.includeDeregistered) continue;
-    if (scores && !scores.has(record.id)) continue;
-    if (query.team && record.team !== query.team) continue;
-    if (query.tier && record.tier !== query.tier) continue;
-    if (query.language && record.language.toLowerCase() !== query.language.toLowerCase()) continue;
-    const envs = Object.values(record.envs);
-    if (query.environment && !envs.some((e) => e.name === query.environment)) continue;
-    if (query.cluster && !envs.some((e) => e.cluster === query.cluster)) continue;
-    const d = derived(record);
-    if (query.health && d.healthStatus !== query.health) continue;
-    rows.push({ record, score: scores?.get(record.id) ?? 0, lastDeployedAt: d.lastDeployedAt ?? '', health: d.healthStatus });
-  }
-  // Relevance when searching without an explicit sort; else the sort asked for (name by default).
-  const sort = query.sort ?? (scores ? 'relevance' : 'name');
-  const order = query.order ?? (sort === 'lastDeployedAt' || sort === 'relevance' ? 'desc' : 'asc');
-  const sign = order === 'asc' ? 1 : -1;
-  const keyOf = (row: Row): SortKey =>
-    sort === 'relevance' ? [Math.round(row.score * 1e6) / 1e6, row.record.name] : sort === 'lastDeployedAt' ? [row.lastDeployedAt, row.record.name] : [row.record.name, row.record.name];
-  const compare = (a: SortKey, b: SortKey): number => {
-    if (a[0] !== b[0]) {
-      // Never-deployed services sort last whatever the order.
-      if (sort === 'lastDeployedAt' && (a[0] === '' || b[0] === '')) return a[0] === '' ? 1 : -1;
-      return (a[0] < b[0] ? -1 : 1) * sign;
-    }
-    return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-  };
-  const keyed = rows.map((row) => ({ row, key: keyOf(row) })).sort((a, b) => compare(a.key, b.key));
-  let start = 0;
-  if (query.cursor) {
-    const after = decode(query.cursor, fingerprint);
-    start = keyed.findIndex((k) => compare(k.key, after) > 0);
+  const after = query.cursor ? decode(query.cursor, fingerprint) : undefined;
+  const matches = matcher(query);
+  const page: CatalogEntry[] = [];
+  let total = 0;
+  let more = false;
+  let lastKey: [string | number, string] | undefined;
+
+  if (query.q) {
+    // Relevance unless a sort is asked for; results are few, so sort them here.
+    let results = snapshot.index.search(query.q, { combineWith: 'AND' });
+    if (results.length === 0) results = snapshot.index.search(query.q, { combineWith: 'OR' });
+    const rows = results
+      .map((r) => ({ entry: snapshot.entries.get(String(r.id))!, score: Math.round(r.score * 1e6) / 1e6 }))
+      .filter((row) => row.entry && matches(row.entry));
+    const kind: SortKind | undefined = query.sort ? `${query.sort}:${query.order ?? (query.sort === 'name' ? 'asc' : 'desc')}` : undefined;
+    const keyOf = (row: (typeof rows)[number]): [string | number, string] => (kind ? [...sortKeyOf(row.entry, kind)] : [row.score, row.entry.record.name]);
+    const compare = (a: [string | number, string], b: [string | number, string]): number => {
+      if (kind) return compareKeys(kind, a as [string, string], b as [string, string]);
+      if (a[0] !== b[0]) return (a[0] as number) > (b[0] as number) ? -1 : 1;
+      return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+    };
+    const keyed = rows.map((row) => ({ row, key: keyOf(row) })).sort((a, b) => compare(a.key, b.key));
+    total = keyed.length;
+    let start = after ? keyed.findIndex((k) => compare(k.key, after) > 0) : 0;
     if (start < 0) start = keyed.length;
+    for (const k of keyed.slice(start, start + limit)) { page.push(k.row.entry); lastKey = k.key; }
+    more = start + limit < keyed.length;
+  } else {
+    const kind: SortKind = `${query.sort ?? 'name'}:${query.order ?? (query.sort === 'lastDeployedAt' ? 'desc' : 'asc')}`;
+    const order = snapshot.sorted(kind);
+    const start = after ? firstAfter(order, kind, [String(after[0]), after[1]]) : 0;
+    for (let i = start; i < order.length; i++) {
+      const entry = order[i]!;
+      if (!matches(entry)) continue;
+      if (page.length === limit) { more = true; break; }
+      page.push(entry);
+      lastKey = [...sortKeyOf(entry, kind)];
+    }
+    for (const entry of order) if (matches(entry)) total++;
   }
-  const page = keyed.slice(start, start + limit);
-  const more = start + limit < keyed.length;
   return {
-    items: page.map((k) => toSummary(k.row.record)),
-    nextCursor: more && page.length ? encode({ v: 1, q: fingerprint, k: page[page.length - 1]!.key }) : null,
-    total: keyed.length,
+    items: page.map((entry) => toSummary(entry.record)),
+    nextCursor: more && lastKey ? encode({ v: 1, q: fingerprint, k: lastKey }) : null,
+    total,
     snapshotAt: snapshot.at,
   };
 }

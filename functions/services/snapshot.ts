@@ -1,25 +1,121 @@
 /**
  * The catalog snapshot: every service item, read with one paginated Query of GSI2 `SVCS` (never a
  * Scan), cached in this Lambda container. Whole-catalog reads (list filters, search, the transitive
- * dependency graph) answer from it.
+ * dependency graph) answer from it, so their cost does not grow with DynamoDB round trips.
  *
  * Staleness: a snapshot younger than APOLLO_CATALOG_SNAPSHOT_TTL_MS (default 10 s) is used as is;
- * an older one is still answered from while a refresh runs in the background, up to
+ * an older one still answers while one refresh runs in the background, up to
  * APOLLO_CATALOG_SNAPSHOT_MAX_STALE_MS (default 5 min), after which a request waits for the refresh.
- * This container's own writes are applied to it at once, so a caller sees their own change; another
- * container's change shows within the TTL (or at that container's next request after it).
+ * This container's own writes are applied to it at once (and re-applied over a refresh that read
+ * before them), so a caller reads their own change back; a change made through another container
+ * shows within the TTL (or at that container's first request after a quiet period).
  */
 import MiniSearch from 'minisearch';
+import type { HealthStatus } from '#schemas/index.ts';
 import { logger } from '#lib/observability';
+import { derived } from './shapes.ts';
 import { listServicePage, type ServiceRecord } from './store.ts';
 
 export interface SnapshotDoc { id: string; name: string; displayName: string; description: string; team: string }
 
-export interface Snapshot {
-  /** When the Query that built it started (ISO). */
-  readonly at: string;
-  readonly services: ReadonlyMap<string, ServiceRecord>;
-  readonly index: MiniSearch<SnapshotDoc>;
+/** A service with what lists filter and sort on, computed once per write rather than per request. */
+export interface CatalogEntry {
+  readonly record: ServiceRecord;
+  readonly healthStatus: HealthStatus;
+  /** '' when never deployed. */
+  readonly lastDeployedAt: string;
+  readonly envNames: readonly string[];
+  readonly clusters: readonly string[];
+  readonly language: string;
+}
+
+export type SortKind = 'name:asc' | 'name:desc' | 'lastDeployedAt:asc' | 'lastDeployedAt:desc';
+/** A position in a sorted order: the sort value, then the name (unique). */
+export type SortKey = readonly [string, string];
+
+export const sortKeyOf = (entry: CatalogEntry, kind: SortKind): SortKey =>
+  kind.startsWith('name') ? [entry.record.name, entry.record.name] : [entry.lastDeployedAt, entry.record.name];
+
+/** Compares positions in an order; never-deployed services come last whichever the direction. */
+export function compareKeys(kind: SortKind, a: SortKey, b: SortKey): number {
+  if (a[0] !== b[0]) {
+    if (kind.startsWith('lastDeployedAt') && (a[0] === '' || b[0] === '')) return a[0] === '' ? 1 : -1;
+    return (a[0] < b[0] ? -1 : 1) * (kind.endsWith(':desc') ? -1 : 1);
+  }
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+function entryOf(record: ServiceRecord): CatalogEntry {
+  const { healthStatus, lastDeployedAt } = derived(record);
+  const envs = Object.values(record.envs);
+  return {
+    record,
+    healthStatus,
+    lastDeployedAt: lastDeployedAt ?? '',
+    envNames: envs.map((e) => e.name),
+    clusters: [...new Set(envs.map((e) => e.cluster))],
+    language: record.language.toLowerCase(),
+  };
+}
+
+export const toDoc = (record: ServiceRecord): SnapshotDoc => ({
+  id: record.id,
+  name: record.name,
+  displayName: record.displayName,
+  description: record.description,
+  team: record.team,
+});
+
+export function newIndex(): MiniSearch<SnapshotDoc> {
+  return new MiniSearch<SnapshotDoc>({
+    fields: ['name', 'displayName', 'description', 'team'],
+    idField: 'id',
+    searchOptions: { boost: { name: 3, displayName: 2, team: 1.5 }, fuzzy: 0.2, prefix: true },
+  });
+}
+
+export class Snapshot {
+  readonly entries = new Map<string, CatalogEntry>();
+  readonly index = newIndex();
+  private readonly orders = new Map<SortKind, CatalogEntry[]>();
+
+  /** `at`: when the Query that built it started (ISO). */
+  constructor(readonly at: string, records: Iterable<ServiceRecord> = []) {
+    for (const record of records) this.entries.set(record.id, entryOf(record));
+    this.index.addAll([...this.entries.values()].map((e) => toDoc(e.record)));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(id: string): ServiceRecord | undefined {
+    return this.entries.get(id)?.record;
+  }
+
+  *records(): IterableIterator<ServiceRecord> {
+    for (const entry of this.entries.values()) yield entry.record;
+  }
+
+  /** Applies a write unless the snapshot already holds a newer version of the service. */
+  apply(record: ServiceRecord): void {
+    const known = this.entries.get(record.id)?.record;
+    if (known && (known.version > record.version || (known.version === record.version && known.updatedAt > record.updatedAt))) return;
+    this.entries.set(record.id, entryOf(record));
+    if (this.index.has(record.id)) this.index.replace(toDoc(record));
+    else this.index.add(toDoc(record));
+    this.orders.clear();
+  }
+
+  /** Every entry in an order, computed once per snapshot state (a write resets it). */
+  sorted(kind: SortKind): readonly CatalogEntry[] {
+    let order = this.orders.get(kind);
+    if (!order) {
+      order = [...this.entries.values()].sort((a, b) => compareKeys(kind, sortKeyOf(a, kind), sortKeyOf(b, kind)));
+      this.orders.set(kind, order);
+    }
+    return order;
+  }
 }
 
 const number = (name: string, fallback: number): number => {
@@ -33,34 +129,16 @@ const number = (name: string, fallback: number): number => {
 export const SNAPSHOT_TTL_MS = number('APOLLO_CATALOG_SNAPSHOT_TTL_MS', 10_000);
 export const SNAPSHOT_MAX_STALE_MS = number('APOLLO_CATALOG_SNAPSHOT_MAX_STALE_MS', 300_000);
 
-export function newIndex(): MiniSearch<SnapshotDoc> {
-  return new MiniSearch<SnapshotDoc>({
-    fields: ['name', 'displayName', 'description', 'team'],
-    idField: 'id',
-    searchOptions: { boost: { name: 3, displayName: 2, team: 1.5 }, fuzzy: 0.2, prefix: true },
-  });
-}
-
-export const toDoc = (record: ServiceRecord): SnapshotDoc => ({
-  id: record.id,
-  name: record.name,
-  displayName: record.displayName,
-  description: record.description,
-  team: record.team,
-});
-
 export async function buildSnapshot(): Promise<Snapshot> {
   const at = new Date().toISOString();
-  const services = new Map<string, ServiceRecord>();
+  const records: ServiceRecord[] = [];
   let cursor: string | undefined;
   do {
     const page = await listServicePage(1000, cursor);
-    for (const record of page.items) services.set(record.id, record);
+    records.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  const index = newIndex();
-  index.addAll([...services.values()].map(toDoc));
-  return { at, services, index };
+  return new Snapshot(at, records);
 }
 
 let current: { snapshot: Snapshot; loadedAt: number } | undefined;
@@ -68,22 +146,13 @@ let loading: Promise<Snapshot> | undefined;
 /** This container's recent writes, re-applied over a snapshot whose Query may have read past them. */
 const ownWrites = new Map<string, { record: ServiceRecord; at: number }>();
 
-function applyWrite(snapshot: Snapshot, record: ServiceRecord): void {
-  const services = snapshot.services as Map<string, ServiceRecord>;
-  const known = services.get(record.id);
-  if (known && (known.version > record.version || (known.version === record.version && known.updatedAt > record.updatedAt))) return;
-  services.set(record.id, record);
-  if (snapshot.index.has(record.id)) snapshot.index.replace(toDoc(record));
-  else snapshot.index.add(toDoc(record));
-}
-
 function refresh(): Promise<Snapshot> {
   const startedAt = Date.now();
   loading ??= buildSnapshot()
     .then((snapshot) => {
       for (const [id, write] of ownWrites) {
         if (write.at < startedAt - 1_000) ownWrites.delete(id);
-        else applyWrite(snapshot, write.record);
+        else snapshot.apply(write.record);
       }
       current = { snapshot, loadedAt: Date.now() };
       return snapshot;
@@ -107,10 +176,10 @@ export async function catalogSnapshot(): Promise<Snapshot> {
 /** Applies this container's own write to its snapshot, so the writer reads it back at once. */
 export function noteServiceWrite(record: ServiceRecord): void {
   ownWrites.set(record.id, { record, at: Date.now() });
-  if (current) applyWrite(current.snapshot, record);
+  current?.snapshot.apply(record);
 }
 
-/** Forgets the cached snapshot (tests; a container that must read everything afresh). */
+/** Forgets the cached snapshot: the next read builds a new one (tests, benchmarks). */
 export function dropSnapshot(): void {
   current = undefined;
 }
