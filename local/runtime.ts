@@ -12,6 +12,7 @@ import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
 import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, targetState } from './targets.ts';
+import { startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
 import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
@@ -44,6 +45,8 @@ export interface Runtime {
   /** The WebSocket API: `ws://127.0.0.1:<port>/realtime` (presigned `$connect`). */
   readonly realtimeUrl: string;
   readonly realtime: RealtimeGateway;
+  /** The fake GitHub with the demo organisation discovery scans (absent when a real org is configured). */
+  readonly github: DemoGitHub | undefined;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const { configureHealth } = await import('../functions/services/health/deps.ts');
   const { SimulatedClusterReader } = await import('../functions/services/health/adapters/simulated-cluster.ts');
   configureHealth({ cluster: new SimulatedClusterReader((service, env) => targetState(service, env)) });
+  // No GitHub account on a laptop: discovery scans a fake GitHub's demo organisation.
+  const github = await startDemoGitHub(options.home);
 
   const gateway = new RestGateway({
     region,
@@ -160,8 +165,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     dynamoEndpoint: dynamo.endpoint,
     realtimeUrl: `ws://${loopbackHost}:${port}${REALTIME_PATH}`,
     realtime,
+    github,
     close: async () => {
       await realtime.close();
+      await github?.fake.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -36,8 +36,8 @@ async function typesSource(): Promise<string> {
 /** The validator options the runtime relies on: every error, defaults filled, unknown keywords refused. */
 export const VALIDATOR_OPTIONS = { allErrors: true, useDefaults: true, strict: true, strictRequired: false } as const;
 
-/** Shapes validated outside the route table: messages on the realtime WebSocket. */
-const EXTRA_BODIES = ['realtime-message'] as const;
+/** Shapes validated outside the route table: messages on the realtime WebSocket, apollo.yaml manifests. */
+const EXTRA_BODIES = ['realtime-message', 'apollo-manifest'] as const;
 
 /** Export name of a schema's validator: `body_team_create`, `query_list_query`. */
 export const validatorName = (kind: 'body' | 'query', schema: string): string => `${kind}_${schema.replace(/-/g, '_')}`;

@@ -24,6 +24,13 @@ export const JOBS: readonly JobDef[] = [
     // Checks stop starting after 45 s (APOLLO_HEALTH_BUDGET_MS); the last ones end within their 3 s timeout.
     timeoutSeconds: 55,
   },
+  {
+    name: 'discovery-sync',
+    description: 'Scans the GitHub organisation for apollo.yaml manifests and registers or updates their services (also runs the syncs started by the API and the GitHub webhook)',
+    schedule: 'rate(1 hour)',
+    // A large organisation at GitHub's rate: the run records progress, so a cut-off run is visible.
+    timeoutSeconds: 900,
+  },
 ];
 
 export function jobNamed(name: string): JobDef | undefined {

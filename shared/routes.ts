@@ -7,7 +7,7 @@ import type { SchemaName } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity', 'services'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'webhooks'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -105,6 +105,14 @@ export const ROUTES: readonly RouteDef[] = [
   iam({ method: 'PUT', path: '/api/v1/services/{id}/runbooks/{runbookId}', context: 'services', permission: 'services:write', summary: 'Edit a runbook (If-Match; owning team or catalog:manage)', bodySchema: 'runbook-update', responseSchema: 'runbook', audit: { action: 'services.runbooks.update', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'DELETE', path: '/api/v1/services/{id}/runbooks/{runbookId}', context: 'services', permission: 'services:write', summary: 'Delete a runbook (If-Match; owning team or catalog:manage)', audit: { action: 'services.runbooks.delete', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'GET', path: '/api/v1/services/{id}/health', context: 'services', permission: 'services:read', summary: 'Aggregated health with each environment and its last 24 h', responseSchema: 'service-health' }),
+
+  // services: discovery of apollo.yaml manifests in the GitHub organisation
+  iam({ method: 'POST', path: '/api/v1/discovery/sync', context: 'services', permission: 'catalog:manage', summary: "Scan the GitHub organisation's apollo.yaml manifests (or the named repositories); 202 with a job followed on discovery:<id>", bodySchema: 'discovery-sync', responseSchema: 'discovery-sync-accepted', audit: { action: 'discovery.sync', resourceType: 'discovery-job' }, idempotent: true }),
+  iam({ method: 'GET', path: '/api/v1/discovery/jobs', context: 'services', permission: 'catalog:manage', summary: 'Discovery runs, newest first', querySchema: 'list-query', responseSchema: 'discovery-job-list' }),
+  iam({ method: 'GET', path: '/api/v1/discovery/jobs/{id}', context: 'services', permission: 'catalog:manage', summary: 'One discovery run: progress, outcome and per-repository errors', responseSchema: 'discovery-job' }),
+
+  // webhooks: senders verified by their signature (no IAM)
+  { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: 'GitHub webhook (X-Hub-Signature-256): a push to a default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once', bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },
 ];
 
 export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>): string => `${route.method} ${route.path}`;

@@ -5,7 +5,7 @@ import type { ApiRequest } from '#lib/http';
 
 export async function describeMe(req: ApiRequest): Promise<Me> {
   const { identity } = req;
-  if (!identity.role) throw new ForbiddenError('the caller has no Apollo role');
+  if (!identity.role || identity.kind === 'webhook') throw new ForbiddenError('the caller has no Apollo role');
   const memberships = await req.teams();
   return {
     principal: identity.principal,

@@ -7,11 +7,13 @@ import { NotFoundError } from '#shared/errors';
 import { JOBS } from '#shared/jobs';
 import { healthDeps } from '#functions/services/health/deps';
 import { pollHealth } from '#functions/services/health/poller';
+import { runDiscoveryJob, summarizeDiscovery } from '#functions/services/discovery-job';
 import { exportAuditDays } from './audit-export.ts';
 import { jobsDeps } from './deps.ts';
 
 export interface JobRunner<T = unknown> {
-  run(): Promise<T>;
+  /** `event` is the invocation's input: `{ job }`, plus what the job takes (e.g. discovery's `jobId`). */
+  run(event: Readonly<Record<string, unknown>>): Promise<T>;
   /** Counts, not contents. */
   summarize(result: T): Record<string, unknown>;
 }
@@ -19,6 +21,10 @@ export interface JobRunner<T = unknown> {
 const runner = <T>(r: JobRunner<T>): JobRunner => r as JobRunner;
 
 const RUNNERS: Readonly<Record<string, JobRunner>> = {
+  'discovery-sync': runner({
+    run: (event) => runDiscoveryJob(event),
+    summarize: summarizeDiscovery,
+  }),
   'audit-export': runner({
     run: () => exportAuditDays(jobsDeps().archive),
     summarize: (r) => ({ exportedDays: r.exported.map((d) => d.day), entries: r.exported.reduce((n, d) => n + d.count, 0), skippedDays: r.skipped.length }),

@@ -22,6 +22,7 @@ import {
   PreconditionRequiredError,
   ServiceUnavailableError,
   STATUS_BY_ERROR,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
   type ErrorBody,
@@ -76,9 +77,23 @@ export type RouteImpl = (request: ApiRequest<any, any>) => Promise<ApiResult>;
 type Event = APIGatewayProxyEvent & { apollo?: ApiRequest; apolloIdempotencyKey?: string };
 type Handler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
+/** What an `hmac` route's sender check sees: the body exactly as signed. */
+export interface SignedRequest {
+  readonly route: RouteDef;
+  readonly rawBody: string;
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
 export interface ApiHandlerOptions {
   /** Resolves web users' Cognito subs to emails (configured where web sign-in is). */
   readonly userDirectory?: UserDirectory;
+  /**
+   * Authenticates the sender of an `hmac` route (webhooks) from the raw body and headers, with a
+   * timing-safe compare; returns the sender's principal (e.g. `github`) or throws UnauthorizedError.
+   * Runs before anything else, so an unsigned request is never parsed or audited.
+   */
+  readonly verifySender?: (request: SignedRequest) => Promise<string>;
   /** The routes served; default: this context's routes in the table. */
   readonly routes?: readonly RouteDef[];
 }
@@ -248,6 +263,34 @@ const authorize = (route: RouteDef, options: ApiHandlerOptions): MiddlewareObj<E
   },
 });
 
+/** `hmac` routes: the sender proves itself by signature (no IAM); then the body is parsed as on any route. */
+const authenticateSender = (route: RouteDef, options: ApiHandlerOptions): MiddlewareObj<Event> => ({
+  before: async ({ event, context }) => {
+    const headers = event.headers as Record<string, string | undefined>;
+    const raw = event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (!options.verifySender) throw new UnauthorizedError('this route accepts signed deliveries only');
+    const sender = await options.verifySender({ route, rawBody: raw, headers });
+    logger.appendKeys({ principal: sender, role: 'none' });
+    const identity: Identity = {
+      principal: sender, user: sender, role: null, kind: 'webhook', principalArn: '', iamRoleName: '', accountId: '',
+      sourceIp: event.requestContext.identity?.sourceIp ?? '', userAgent: event.requestContext.identity?.userAgent ?? '',
+    };
+    const params = decodeParams(event.pathParameters);
+    const query = parseQuery(event, route);
+    const body = parseBody(event, route);
+    event.apollo = {
+      route, params, query, body, headers, identity, ifMatch: undefined,
+      requestId: event.requestContext.requestId ?? context.awsRequestId,
+      audit: {},
+      teams: async () => [],
+      requireOwnerOr: async (permission) => {
+        throw new ForbiddenError(`a webhook sender does not hold ${permission}`, { details: [{ path: '/permission', message: permission }] });
+      },
+    };
+  },
+});
+
 /** Write-ahead audit on mutating routes: no intent recorded, no mutation (503). */
 const audited = (route: RouteDef): MiddlewareObj<Event, APIGatewayProxyResult> => {
   const spec = route.audit!;
@@ -276,7 +319,7 @@ const audited = (route: RouteDef): MiddlewareObj<Event, APIGatewayProxyResult> =
       try {
         id = await auditLog.recordIntent({
           actor: req.identity.principal,
-          actorType: 'user',
+          actorType: req.identity.kind === 'webhook' ? 'system' : 'user',
           actorRole: req.identity.role ?? undefined,
           action: spec.action,
           resourceType: spec.resourceType,
@@ -311,7 +354,8 @@ function auditDetails(req: ApiRequest): Record<string, unknown> {
 }
 
 function routeHandler(route: RouteDef, impl: RouteImpl, options: ApiHandlerOptions): Handler {
-  const handler = middy<Event, APIGatewayProxyResult, Error, Context>().use(authorize(route, options));
+  const handler = middy<Event, APIGatewayProxyResult, Error, Context>()
+    .use(route.auth === 'hmac' ? authenticateSender(route, options) : authorize(route, options));
   if (route.idempotent) handler.use(idempotency());
   if (route.audit) handler.use(audited(route));
   return handler.handler(async (event) => toProxyResult(await impl(event.apollo!), route)) as unknown as Handler;

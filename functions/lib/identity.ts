@@ -15,7 +15,8 @@ export interface Identity {
   readonly principal: string;
   readonly user: string;
   readonly role: Role | null;
-  readonly kind: 'iam' | 'cognito';
+  /** `webhook`: a sender authenticated by its signature on an `hmac` route (no Apollo role). */
+  readonly kind: 'iam' | 'cognito' | 'webhook';
   readonly principalArn: string;
   readonly iamRoleName: string;
   readonly accountId: string;

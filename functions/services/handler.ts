@@ -1,6 +1,7 @@
 /** The services context: the service catalog's HTTP routes. Ownership: the owning team, or `catalog:manage`. */
 import type { DependenciesPut, DependencyQuery, EnvironmentPut, RunbookCreate, RunbookUpdate, ServiceCreate, ServiceListQuery, ServiceUpdate } from '#schemas/index.ts';
 import { createApiHandler, etag, json, type ApiRequest } from '#lib/http';
+import { discoveryRoutes } from './discovery-routes.ts';
 import { listServices } from './list.ts';
 import * as catalog from './service.ts';
 import { catalogSnapshot } from './snapshot.ts';
@@ -71,4 +72,5 @@ export const handler = createApiHandler('services', {
     return { status: 204 };
   },
   'GET /api/v1/services/{id}/health': async (req) => json(200, await catalog.serviceHealth(req.params.id!)),
+  ...discoveryRoutes,
 });

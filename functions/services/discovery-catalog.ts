@@ -1,0 +1,105 @@
+/**
+ * Discovery's view of the catalog, bound to the catalog's own domain functions (service.ts): the
+ * same rules as people's edits (teams must exist, dependencies must name live services), with
+ * `source: manifest`. The catalog's field errors are re-addressed to the manifest's schema paths.
+ */
+import type { Environment, Service } from '#schemas/index.ts';
+import { NotFoundError, ValidationError, type ErrorDetail } from '#shared/errors';
+import { MANIFEST_PATH } from './discovery-manifest.ts';
+import type { CatalogService, DiscoveryCatalog, ManifestInfo } from './discovery-ports.ts';
+import { RepositorySyncError } from './discovery.ts';
+import * as catalog from './service.ts';
+
+const FIELD_PATHS: Record<string, string> = {
+  '/body/team': '/metadata/team',
+  '/body/name': '/metadata/name',
+  '/body/displayName': '/metadata/displayName',
+  '/body/description': '/metadata/description',
+  '/body/tier': '/metadata/tier',
+  '/body/tags': '/metadata/tags',
+  '/body/language': '/spec/language',
+  '/body/framework': '/spec/framework',
+};
+
+/** Runs a catalog call; its ValidationError becomes this repository's error, at manifest paths. */
+async function asManifest<T>(call: () => Promise<T>, mapPath: (path: string) => string = (p) => FIELD_PATHS[p] ?? p): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const details: ErrorDetail[] = error.details.map((d) => ({ path: mapPath(d.path), message: d.message }));
+      throw new RepositorySyncError(error.message, 'InvalidManifest', details, MANIFEST_PATH);
+    }
+    throw error;
+  }
+}
+
+function toCatalogService(service: Service): CatalogService {
+  return {
+    id: service.id,
+    version: service.version,
+    team: service.team,
+    source: service.source,
+    ...(service.deregisteredAt ? { deregisteredAt: service.deregisteredAt } : {}),
+    ...(service.manifest ? { manifest: { ...service.manifest, fields: { ...service.manifest.fields } } } : {}),
+    fields: {
+      displayName: service.displayName,
+      description: service.description,
+      repository: service.repository,
+      team: service.team,
+      tier: service.tier,
+      language: service.language,
+      framework: service.framework,
+      tags: [...service.tags].sort(),
+    },
+    dependencies: service.dependencies,
+    runbooks: service.runbooks,
+    environments: service.environments,
+  };
+}
+
+export const serviceCatalog: DiscoveryCatalog = {
+  async getService(id) {
+    try {
+      return toCatalogService(await catalog.getService(id));
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  },
+  async register(fields, manifest: ManifestInfo, actor) {
+    const service = await asManifest(() => catalog.registerService(fields as Parameters<typeof catalog.registerService>[0], actor, {
+      source: 'manifest',
+      manifest: manifest as catalog.ManifestInfo,
+    }));
+    return toCatalogService(service);
+  },
+  async update(id, expectedVersion, changes, manifest, actor) {
+    await asManifest(() => catalog.updateService(id, expectedVersion, changes, actor, { source: 'manifest', manifest: manifest as catalog.ManifestInfo }));
+  },
+  async replaceDependencies(id, deps, actor) {
+    await asManifest(
+      () => catalog.replaceDependencies(id, deps.map(({ serviceId, type, description }) => ({ serviceId, type, description })), actor),
+      (path) => {
+        const i = /^\/body\/dependencies\/(\d+)\//.exec(path)?.[1];
+        return i === undefined ? path : `/spec/dependencies/${deps[Number(i)]?.manifestIndex ?? i}/service`;
+      },
+    );
+  },
+  async putRunbook(id, runbook, existing, actor) {
+    await catalog.putRunbook(id, { ...runbook, ...(existing ? { id: existing.id } : {}) }, actor, { source: 'manifest' });
+  },
+  async deleteRunbook(id, runbook) {
+    await catalog.deleteRunbook(id, runbook.id, runbook.version);
+  },
+  async putEnvironment(id, name, env, actor) {
+    // The manifest owns where an environment runs; its deployment, resources and secrets are kept.
+    const current: Environment | undefined = (await catalog.listEnvironments(id)).find((e) => e.name === name);
+    await catalog.putEnvironment(id, name, {
+      cluster: env.cluster,
+      namespace: env.namespace,
+      endpoints: { ...current?.endpoints, ...env.endpoints },
+      ...(current ? { deployment: current.deployment, resources: current.resources, secrets: current.secrets } : {}),
+    }, actor);
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * Discovery's adapters: GitHub through Octokit with credentials from Secrets Manager (AWS) or the
+ * local settings (`APOLLO_GITHUB_TOKEN` / `$APOLLO_HOME/github.json`); runs handed to the jobs
+ * Lambda (AWS) or run in-process (local). Tests and the local runtime may swap any of them.
+ */
+import { ServiceUnavailableError } from '#shared/errors';
+import { LocalGitHubCredentials, SecretsManagerGitHubCredentials } from './adapters/github-credentials.ts';
+import { OctokitRepositorySource } from './adapters/github-octokit.ts';
+import { InProcessDiscoveryDispatcher, LambdaDiscoveryDispatcher } from './adapters/discovery-dispatch.ts';
+import { serviceCatalog } from './discovery-catalog.ts';
+import { readDiscoveryConfig, type DiscoveryConfig } from './discovery-config.ts';
+import { GitHubNotConfiguredError } from './discovery-errors.ts';
+import { runJob } from './discovery-jobs.ts';
+import type { DiscoveryCatalog, DiscoveryDispatcher, GitHubCredentialSource, RepositorySource } from './discovery-ports.ts';
+
+export interface DiscoveryDeps {
+  readonly config: DiscoveryConfig;
+  readonly credentials: GitHubCredentialSource;
+  readonly source: RepositorySource;
+  readonly catalog: DiscoveryCatalog;
+  readonly dispatcher: DiscoveryDispatcher;
+}
+
+let deps: DiscoveryDeps | undefined;
+let overrides: Partial<Omit<DiscoveryDeps, 'config'>> = {};
+
+/** The adapters, made on first use; throws GitHubNotConfiguredError when discovery isn't configured. */
+export function discoveryDeps(): DiscoveryDeps {
+  if (!deps) {
+    const cfg = readDiscoveryConfig();
+    const credentials = overrides.credentials
+      ?? (cfg.runtime === 'local' ? new LocalGitHubCredentials() : new SecretsManagerGitHubCredentials(cfg.secretId!));
+    const source = overrides.source ?? new OctokitRepositorySource({ org: cfg.org, baseUrl: cfg.apiUrl, credentials, maxWaitMs: cfg.maxWaitMs });
+    const catalog = overrides.catalog ?? serviceCatalog;
+    let dispatcher = overrides.dispatcher;
+    if (!dispatcher) {
+      if (cfg.runtime === 'local') dispatcher = new InProcessDiscoveryDispatcher((jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog }));
+      else if (cfg.jobsFunction) dispatcher = new LambdaDiscoveryDispatcher(cfg.jobsFunction);
+      else throw new GitHubNotConfiguredError('discovery is not configured: APOLLO_JOBS_FUNCTION names no jobs function');
+    }
+    deps = { config: cfg, credentials, source, catalog, dispatcher };
+  }
+  return deps;
+}
+
+/** Like discoveryDeps(), but a missing configuration is a 503 that says what to set. */
+export function discoveryDepsOr503(): DiscoveryDeps {
+  try {
+    return discoveryDeps();
+  } catch (error) {
+    if (error instanceof GitHubNotConfiguredError) throw new ServiceUnavailableError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** Swaps adapters (tests, the local runtime); the next discoveryDeps() rebuilds the rest from the environment. */
+export function configureDiscovery(next: Partial<Omit<DiscoveryDeps, 'config'>> = {}): void {
+  overrides = next;
+  deps = undefined;
+}
+

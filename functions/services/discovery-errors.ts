@@ -1,0 +1,14 @@
+/** Discovery's named failures (not HTTP errors: a job records them). */
+
+/** GitHub's rate limit stopped the run; it can resume after `resetAt`. */
+export class GitHubRateLimitedError extends Error {
+  override readonly name = 'GitHubRateLimitedError';
+  constructor(readonly resetAt: Date, options: { cause?: unknown } = {}) {
+    super(`GitHub rate limit reached; it resets at ${resetAt.toISOString()}`, options);
+  }
+}
+
+/** GitHub credentials are missing or unreadable (the secret, or the local settings). */
+export class GitHubNotConfiguredError extends Error {
+  override readonly name = 'GitHubNotConfiguredError';
+}

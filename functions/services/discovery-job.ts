@@ -1,0 +1,31 @@
+/**
+ * The `discovery-sync` job (functions/jobs): a run handed over by `POST /api/v1/discovery/sync` or
+ * the GitHub webhook (`{ job, jobId }`), or the hourly full sync (`{ job }`: a job is created here).
+ * Without discovery configured the scheduled run does nothing and says so (no failed run, no DLQ).
+ */
+import type { DiscoveryJob } from '#schemas/index.ts';
+import { ValidationError } from '#shared/errors';
+import { discoveryDeps } from './discovery-deps.ts';
+import { GitHubNotConfiguredError } from './discovery-errors.ts';
+import { createJob, runJob } from './discovery-jobs.ts';
+
+export type DiscoveryJobResult = { readonly skipped: string } | DiscoveryJob;
+
+export async function runDiscoveryJob(event: { readonly jobId?: unknown }): Promise<DiscoveryJobResult> {
+  if (event.jobId !== undefined && (typeof event.jobId !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(event.jobId))) {
+    throw new ValidationError('jobId must be a discovery job id (a ULID)', { details: [{ path: '/jobId', message: 'not a job id' }] });
+  }
+  let deps;
+  try {
+    deps = discoveryDeps();
+  } catch (error) {
+    if (error instanceof GitHubNotConfiguredError && event.jobId === undefined) return { skipped: error.message };
+    throw error;
+  }
+  const jobId = event.jobId ?? (await createJob({ trigger: 'schedule', org: deps.config.org, requestedBy: 'system:schedule' })).id;
+  return runJob(jobId, { source: () => deps.source, catalog: deps.catalog });
+}
+
+export function summarizeDiscovery(result: DiscoveryJobResult): Record<string, unknown> {
+  return 'skipped' in result ? { skipped: result.skipped } : { jobId: result.id, status: result.status, ...result.progress };
+}

@@ -1,0 +1,40 @@
+/**
+ * The webhooks context: senders are verified by their signature (the route table's `hmac` routes:
+ * no IAM), then their events are handed to the context they concern. GitHub → discovery.
+ */
+import type { GithubWebhook } from '#schemas/index.ts';
+import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
+import { createApiHandler, json, type ApiRequest, type SignedRequest } from '#lib/http';
+import { discoveryDeps } from '#functions/services/discovery-deps';
+import { GitHubNotConfiguredError } from '#functions/services/discovery-errors';
+import { GITHUB_SENDER, handleGitHubDelivery } from './github.ts';
+import { isValidSignature, SIGNATURE_HEADER } from './github-signature.ts';
+
+/** The webhook secret from the GitHub credentials (Secrets Manager, or the local settings). */
+async function webhookSecret(): Promise<string> {
+  try {
+    const credentials = await discoveryDeps().credentials.credentials();
+    if (credentials.webhookSecret) return credentials.webhookSecret;
+  } catch (error) {
+    if (!(error instanceof GitHubNotConfiguredError)) throw error;
+  }
+  throw new ServiceUnavailableError('the GitHub webhook is not configured');
+}
+
+async function verifyGitHub(request: SignedRequest): Promise<string> {
+  // The same answer for a missing and a wrong signature: nothing about why.
+  if (!request.headers[SIGNATURE_HEADER]) throw new UnauthorizedError('invalid signature');
+  if (!isValidSignature(await webhookSecret(), request.rawBody, request.headers[SIGNATURE_HEADER])) throw new UnauthorizedError('invalid signature');
+  return GITHUB_SENDER;
+}
+
+export const handler = createApiHandler('webhooks', {
+  'POST /api/v1/webhooks/github': async (req: ApiRequest<GithubWebhook>) => {
+    const event = req.headers['x-github-event'] ?? '';
+    const delivery = req.headers['x-github-delivery'] ?? '';
+    // The body as parsed serialises the same for the same signed body: the replay fingerprint.
+    const result = await handleGitHubDelivery(event, delivery, req.body, JSON.stringify(req.body));
+    req.audit.resourceId = req.body.repository?.full_name ?? req.body.repository?.name ?? 'github';
+    return json(200, result);
+  },
+}, { verifySender: verifyGitHub });

@@ -1,0 +1,156 @@
+/**
+ * The local runtime's GitHub: a fake GitHub API on loopback (github-server.ts) holding a demo
+ * organisation, so discovery works in `npm start` with no account. It is a fake and says so: the
+ * start banner, the org name (`apollo-demo`) and every repository URL. Set APOLLO_GITHUB_ORG (with
+ * APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to scan a real organisation instead.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FakeGitHub, type FakeRepo } from './github-server.ts';
+
+export const DEMO_ORG = 'apollo-demo';
+
+const runbook = (title: string, body: string) => `# ${title}\n\n${body}\n`;
+
+/** The design doc's example manifest, verbatim. */
+export const CORE_SERVICE_MANIFEST = `# apollo.yaml — Service manifest (in repo root)
+apiVersion: apollo/v1
+kind: Service
+metadata:
+  name: core-service
+  displayName: Core Service
+  team: platform
+  tier: critical
+spec:
+  language: java
+  framework: spring-boot
+  port: 5080
+  healthCheck: /actuator/health
+
+  dependencies:
+    - service: postgres
+      type: runtime
+    - service: redis
+      type: runtime
+
+  runbooks:
+    - trigger: "HighErrorRate"
+      path: ./docs/runbooks/high-error-rate.md
+      automatable: true
+    - trigger: "DatabaseConnectionExhausted"
+      path: ./docs/runbooks/db-pool-exhausted.md
+      automatable: true
+`;
+
+export const DEMO_REPOS: readonly FakeRepo[] = [
+  {
+    name: 'core-service',
+    files: {
+      'apollo.yaml': CORE_SERVICE_MANIFEST,
+      'docs/runbooks/high-error-rate.md': runbook('High error rate', '1. Open the service dashboard and compare the 5xx rate with the last deploy.\n2. If a deploy preceded the spike, roll it back from Deploy Center.\n3. Otherwise check postgres and redis health on the service page.'),
+      'docs/runbooks/db-pool-exhausted.md': runbook('Database connection pool exhausted', '1. Check active connections on postgres.\n2. Restart the pods holding the most connections.\n3. Raise `maxPoolSize` only with the DBA on call.'),
+    },
+  },
+  {
+    name: 'ledger-api',
+    files: {
+      'apollo.yaml': `apiVersion: apollo/v1
+kind: Service
+metadata:
+  name: ledger-api
+  displayName: Ledger API
+  description: Double-entry ledger behind payouts and refunds (discovered from the local fake GitHub).
+  team: payments
+  tier: critical
+  tags: [payments, pci]
+spec:
+  language: kotlin
+  framework: ktor
+  healthCheck: /health
+  dependencies:
+    - service: core-service
+      type: runtime
+  runbooks:
+    - trigger: LedgerImbalance
+      path: runbooks/ledger-imbalance.md
+      automatable: false
+  environments:
+    - name: staging
+      cluster: apollo-staging
+      namespace: payments
+    - name: prod
+      cluster: apollo-prod
+      namespace: payments
+`,
+      'runbooks/ledger-imbalance.md': runbook('Ledger imbalance', 'Freeze payouts, then run the reconciliation report for the last hour.'),
+    },
+  },
+  {
+    name: 'email-digest',
+    files: {
+      'apollo.yaml': `apiVersion: apollo/v1
+kind: Service
+metadata:
+  name: email-digest
+  team: growth
+  tier: experimental
+spec:
+  language: typescript
+  framework: node
+`,
+    },
+  },
+  {
+    // Invalid on purpose: the sync reports it with the schema paths at fault.
+    name: 'legacy-reports',
+    files: {
+      'apollo.yaml': `apiVersion: apollo/v1
+kind: Service
+metadata:
+  name: legacy-reports
+  team: data
+  tier: gold
+  owner: sam
+spec:
+  language: python
+`,
+    },
+  },
+  { name: 'handbook', files: { 'README.md': '# Handbook\n\nNo apollo.yaml here: discovery skips it.\n' } },
+];
+
+export interface DemoGitHub {
+  readonly fake: FakeGitHub;
+  readonly webhookSecret: string;
+}
+
+/**
+ * Starts the fake with the demo organisation and points discovery at it (the environment the
+ * handlers read), unless a real organisation is configured. The webhook secret is kept in
+ * `$APOLLO_HOME/github-webhook-secret` so signed test deliveries keep working across restarts.
+ */
+export async function startDemoGitHub(home: string | undefined): Promise<DemoGitHub | undefined> {
+  if (process.env.APOLLO_GITHUB_ORG && !process.env.APOLLO_GITHUB_FAKE) return undefined;
+  const token = `fake_${randomBytes(16).toString('hex')}`;
+  let webhookSecret = randomBytes(24).toString('hex');
+  if (home) {
+    const file = join(home, 'github-webhook-secret');
+    try {
+      webhookSecret = readFileSync(file, 'utf8').trim() || webhookSecret;
+    } catch {
+      writeFileSync(file, `${webhookSecret}\n`, { mode: 0o600 });
+    }
+  }
+  const fake = await FakeGitHub.start({ org: DEMO_ORG, tokens: [token], repos: DEMO_REPOS });
+  Object.assign(process.env, {
+    APOLLO_GITHUB_FAKE: '1',
+    APOLLO_GITHUB_ORG: DEMO_ORG,
+    APOLLO_GITHUB_API_URL: fake.url,
+    APOLLO_GITHUB_TOKEN: token,
+    APOLLO_GITHUB_WEBHOOK_SECRET: webhookSecret,
+  });
+  const { configureDiscovery } = await import('../../functions/services/discovery-deps.ts');
+  configureDiscovery();
+  return { fake, webhookSecret };
+}
