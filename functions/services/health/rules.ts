@@ -12,7 +12,9 @@
  * Kubernetes API that could not be read (no access entry yet, no such Deployment) never makes an
  * environment down or degraded by itself: it is named in the reason and the endpoint decides.
  */
-export type HealthStatus = 'healthy' | 'degraded' | 'down' | 'unknown';
+import type { HealthStatus } from '#schemas/index.ts';
+
+export type { HealthStatus };
 
 /** A health endpoint slower than this is degraded. */
 export const SLOW_MS = 2_000;
