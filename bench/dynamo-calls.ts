@@ -55,6 +55,11 @@ function scenarios(): Scenario[] {
     { route: 'GET /api/v1/teams/platform', call: (c) => c.send('GET', '/api/v1/teams/platform') },
     { route: 'GET /api/v1/audit', call: (c) => c.send('GET', '/api/v1/audit') },
     { route: 'GET /api/v1/audit?actor=…', call: (c) => c.send('GET', '/api/v1/audit', { query: { actor: 'admin@apollo.local' } }) },
+    { route: 'GET /api/v1/services', call: (c) => c.send('GET', '/api/v1/services') },
+    { route: 'GET /api/v1/services?q=core-servce', call: (c) => c.send('GET', '/api/v1/services', { query: { q: 'core-servce' } }) },
+    { route: 'GET /api/v1/services/core-service', call: (c) => c.send('GET', '/api/v1/services/core-service') },
+    { route: 'GET /api/v1/services/core-service/dependencies', call: (c) => c.send('GET', '/api/v1/services/core-service/dependencies') },
+    { route: 'GET /api/v1/services/core-service/health', call: (c) => c.send('GET', '/api/v1/services/core-service/health') },
     { route: 'POST /api/v1/teams', call: createTeam },
     {
       route: 'PUT /api/v1/teams/{id} (If-Match)',
