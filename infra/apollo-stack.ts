@@ -13,6 +13,7 @@ import { ROUTES, type RouteDef } from '#shared/routes';
 import { ApolloApi, type ApiThrottling } from './api.ts';
 import { ApolloAudit } from './audit.ts';
 import { ApolloData } from './data.ts';
+import { ApolloDiscovery } from './discovery.ts';
 import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionNetwork, type FunctionSizing } from './functions.ts';
 import { ApolloIdentity } from './identity.ts';
 import { ApolloJobs } from './jobs.ts';
@@ -52,6 +53,8 @@ export interface ApolloStackProps extends StackProps {
   readonly network?: ApolloNetworkProps;
   /** The EKS clusters the health poll may describe. @default - every cluster of the account and region */
   readonly healthClusters?: readonly string[];
+  /** Service discovery in GitHub: the organisation, the credentials secret's name, the API URL. @default - no organisation (see ApolloDiscoveryProps) */
+  readonly discovery?: { readonly org?: string; readonly secretName?: string; readonly apiUrl?: string };
   /** What `GET /api/v1/version` reports. @default { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' } */
   readonly build?: BuildInfo;
   /** @default ROUTES (a different table is for tests) */
@@ -139,8 +142,11 @@ export class ApolloStack extends Stack {
     this.realtime = new ApolloRealtime(this, 'Realtime', { stage, function: this.functions.realtime });
     // Audit entries are published from every mutating context, so every REST context publishes.
     for (const fn of this.functions.contexts.values()) this.realtime.grantPublish(fn);
-    // The health poll publishes health changes (topic service:<id>).
+    // The health poll publishes health changes (topic service:<id>), discovery its progress (discovery:<id>).
     this.realtime.grantPublish(this.functions.jobs);
+    const services = this.functions.contexts.get('services');
+    const webhooks = this.functions.contexts.get('webhooks');
+    if (services && webhooks) new ApolloDiscovery(this, 'Discovery', { stage, jobs: this.functions.jobs, services, webhooks, ...props.discovery });
     this.identity = new ApolloIdentity(this, 'Identity', {
       stage,
       api: this.api.api,

@@ -10,6 +10,9 @@
  *   securityGroupIds       comma-separated; default: one per function, outbound only
  *   vpcFunctions           comma-separated functions to put there; default: all
  *   healthClusters         comma-separated EKS clusters the health poll may describe; default: all in the account and region
+ *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
+ *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
+ *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
  *   webDist                the built web app to publish; default web/dist, (re)built here (npm run build:web) when missing or stale
@@ -44,6 +47,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
     ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds'), functions: list('vpcFunctions') as FunctionName[] | undefined }
     : undefined,
   healthClusters: list('healthClusters'),
+  discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   trail: context('trail') !== 'false',
   auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),
