@@ -1,7 +1,8 @@
 /**
  * The authorization matrix, generated from the route table: every route × {unsigned, bad signature,
  * stale signature, viewer, developer, operator, admin}. Exactly the roles holding the route's
- * permission get through (the gateway's IAM policy, then the handler's own check).
+ * permission get through (the gateway's IAM policy, then the handler's own check). `hmac` routes
+ * (webhooks) skip IAM: every request reaches the handler, which refuses any without the sender's signature.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '#shared/api-client';
@@ -57,7 +58,23 @@ describe.each(iamRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s',
   });
 });
 
+const hmacRoutes = ROUTES.filter((r) => r.auth === 'hmac');
+
+describe.each(hmacRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s (hmac)', (_name, route) => {
+  it('lets an unsigned request reach the handler, which refuses it without a valid sender signature', async () => {
+    const res = await fetch(h.runtime.url + concretePath(route), { method: route.method, headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-amzn-errortype')).toBeNull();
+    expect(await res.json()).toEqual({ error: { code: 'Unauthorized', message: 'invalid signature', details: [] }, requestId: expect.any(String) });
+  });
+
+  it.each(ROLES.map((role) => [role] as [Role]))('refuses %s credentials: SigV4 is not a sender signature', async (role) => {
+    const res = await h.client(role).send(route.method, concretePath(route), { body: {} });
+    expect(res.status).toBe(401);
+  });
+});
+
 it('covers every route in the table', () => {
-  expect(iamRoutes.length).toBe(ROUTES.filter((r) => r.auth === 'iam').length);
+  expect(iamRoutes.length + hmacRoutes.length).toBe(ROUTES.length);
   expect(ROUTES.every((r) => r.auth !== 'iam' || r.permission)).toBe(true);
 });
