@@ -252,14 +252,13 @@ export interface HealthUpdate {
 
 /**
  * Records a health check (the health job): the environment's current health, a sample in its 24 h
- * history, and the service's summary. No version bump and no audit entry: it is not a person's edit.
+ * history, and the service's summary; three writes, no read. No version bump and no audit entry:
+ * it is not a person's edit. 404 when the environment does not exist (any more).
  */
 export async function setEnvironmentHealth(serviceId: string, envName: string, health: EnvironmentHealth): Promise<HealthUpdate> {
-  const before = await store.readService(serviceId);
-  if (!before) throw new NotFoundError(`service ${serviceId} not found`);
   const checked: EnvironmentHealth = { ...health, checkedAt: health.checkedAt ?? now() };
-  const previousStatus = before.envs[envName]?.healthStatus ?? 'unknown';
-  const environment = await store.writeEnvironmentHealth(serviceId, envName, checked);
+  const { before, after: environment } = await store.writeEnvironmentHealth(serviceId, envName, checked);
+  const previousStatus = before.health.status;
   await store.appendHealthSample(serviceId, envName, {
     at: checked.checkedAt!,
     status: checked.status,
@@ -271,7 +270,9 @@ export async function setEnvironmentHealth(serviceId: string, envName: string, h
   const record = await store.putEnvSummary(serviceId, summaryOf(environment));
   noteServiceWrite(record);
   const after = derived(record);
-  return { environment, previousStatus, servicePreviousStatus: derived(before).healthStatus, serviceStatus: after.healthStatus, serviceReason: after.healthReason };
+  const previousEnvs = { ...record.envs, [envName]: { ...record.envs[envName]!, healthStatus: previousStatus } };
+  const servicePreviousStatus = derived({ ...record, envs: previousEnvs }).healthStatus;
+  return { environment, previousStatus, servicePreviousStatus, serviceStatus: after.healthStatus, serviceReason: after.healthReason };
 }
 
 /** What the health job polls: one environment of a live service. */

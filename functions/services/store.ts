@@ -225,8 +225,11 @@ export async function removeEnvironment(id: string, env: string): Promise<void> 
   await deleteItem(envKey(id, env));
 }
 
-/** Health is written by the health job: no version bump (it is not a person's edit). */
-export async function writeEnvironmentHealth(id: string, env: string, health: EnvironmentHealth): Promise<Environment> {
+/**
+ * Health is written by the health job: no version bump (it is not a person's edit). Answers the
+ * environment before and after, from one UpdateItem.
+ */
+export async function writeEnvironmentHealth(id: string, env: string, health: EnvironmentHealth): Promise<{ before: Environment; after: Environment }> {
   try {
     const { Attributes } = await db.send(new UpdateCommand({
       TableName: config().tableName,
@@ -235,9 +238,10 @@ export async function writeEnvironmentHealth(id: string, env: string, health: En
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeNames: { '#h': 'health' },
       ExpressionAttributeValues: { ':h': health },
-      ReturnValues: 'ALL_NEW',
+      ReturnValues: 'ALL_OLD',
     }));
-    return toEnvironment(Attributes as EnvironmentItem);
+    const before = toEnvironment(Attributes as EnvironmentItem);
+    return { before, after: { ...before, health } };
   } catch (error) {
     if ((error as Error).name === 'ConditionalCheckFailedException') throw new NotFoundError(`environment ${env} of ${id} not found`, { cause: error });
     throw error;
