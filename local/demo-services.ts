@@ -7,8 +7,9 @@
  * registered data; every write is idempotent, so a half-seeded catalog is finished by a re-run.
  */
 import type { EnvironmentPut, ServiceCreate } from '#schemas/index.ts';
-import { putEnvironment, putRunbook, registerService, replaceDependencies, type DependencyInput } from '../functions/services/service.ts';
-import { targetUrl } from './targets.ts';
+import { getItem, putItem } from '#lib/table';
+import { findService, listEnvironments, putEnvironment, putRunbook, registerService, replaceDependencies, type DependencyInput } from '../functions/services/service.ts';
+import { TARGETS_PATH, targetUrl } from './targets.ts';
 
 const ACTOR = 'system:seed';
 
@@ -208,8 +209,12 @@ const DEMO_RUNBOOKS: readonly DemoRunbook[] = [
   { id: 'notification-service-high-error-rate', service: 'notification-service', trigger: 'HighErrorRate', title: 'High error rate', content: HIGH_ERROR_RATE('notification-service') },
 ];
 
+/** Where the demo environments' health checks point: the runtime's URL when they were written. */
+const TARGETS_BASE = { PK: 'SYSTEM', SK: 'DEMO#targets-base' };
+
 /** Seeds the demo catalog. `baseUrl` is the runtime's own URL, where its health targets answer. */
 export async function seedDemoServices(baseUrl: string, now = Date.now()): Promise<void> {
+  await putItem({ ...TARGETS_BASE, baseUrl });
   for (const demo of DEMO_SERVICES) {
     try {
       await registerService(demo.service, ACTOR);
@@ -234,4 +239,33 @@ export async function seedDemoServices(baseUrl: string, now = Date.now()): Promi
       ...(runbook.aiPrompt ? { aiPrompt: runbook.aiPrompt } : {}),
     }, ACTOR);
   }
+}
+
+/**
+ * Points the demo environments' health checks at this runtime when it listens elsewhere than when
+ * they were seeded (another PORT or HOST): only checks still aimed at the old runtime's targets
+ * move; anything a person changed stays. One GetItem when nothing moved.
+ */
+export async function repointDemoHealthChecks(baseUrl: string): Promise<number> {
+  const marker = await getItem(TARGETS_BASE, { consistent: true });
+  const previous = marker?.baseUrl;
+  if (typeof previous !== 'string' || previous === baseUrl) return 0;
+  const oldPrefix = `${previous}${TARGETS_PATH}`;
+  let moved = 0;
+  for (const demo of DEMO_SERVICES) {
+    const service = await findService(demo.service.name);
+    if (!service || service.deregisteredAt) continue;
+    for (const env of await listEnvironments(demo.service.name)) {
+      const check = env.endpoints.healthCheck;
+      if (!check?.startsWith(oldPrefix)) continue;
+      const { cluster, namespace, deployment, endpoints, resources, secrets } = env;
+      await putEnvironment(demo.service.name, env.name, {
+        cluster, namespace, deployment, resources, secrets,
+        endpoints: { ...endpoints, healthCheck: `${baseUrl}${TARGETS_PATH}${check.slice(oldPrefix.length)}` },
+      }, ACTOR);
+      moved++;
+    }
+  }
+  await putItem({ ...TARGETS_BASE, baseUrl });
+  return moved;
 }

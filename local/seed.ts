@@ -8,7 +8,7 @@ import { getItem, putItem } from '#lib/table';
 import { LocalUserAdmin } from '../functions/identity/adapters/local-user-admin.ts';
 import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
-import { seedDemoServices } from './demo-services.ts';
+import { repointDemoHealthChecks, seedDemoServices } from './demo-services.ts';
 
 const TEAMS = [
   { id: 'platform', name: 'Platform', description: 'Runs Apollo, the clusters and the paved road.', slackChannel: '#platform', email: 'platform@apollo.local' },
@@ -71,5 +71,6 @@ export async function seedDemoData(options: SeedOptions = {}): Promise<string[]>
     await putItem({ ...marker, seededAt: new Date().toISOString() });
     ran.push(name);
   }
+  if (options.baseUrl) await repointDemoHealthChecks(options.baseUrl);
   return ran;
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DependencyGraph, RunbookList, Service, ServiceList } from '#schemas/index.ts';
 import { seedDemoData } from '../seed.ts';
-import { seedDemoServices } from '../demo-services.ts';
+import { repointDemoHealthChecks, seedDemoServices } from '../demo-services.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -51,4 +51,20 @@ it('has about a dozen services over the demo teams, and seeding again changes no
   const after = (await viewer.call<ServiceList>('GET', '/api/v1/services', { query: { limit: '200' } })).body;
   expect(after.items.map((s) => [s.name, s.version])).toEqual(before.items.map((s) => [s.name, s.version]));
   expect((await viewer.call<RunbookList>('GET', '/api/v1/services/core-service/runbooks')).body.items).toHaveLength(2);
+});
+
+it('moves the demo health checks when the runtime listens elsewhere, and leaves hand-edited ones alone', async () => {
+  const admin = h.client('admin');
+  const env = (await admin.call<Service>('GET', '/api/v1/services/redis')).body.environments.find((e) => e.name === 'dev')!;
+  const custom = 'https://redis-dev.example.com/health';
+  await admin.send('PUT', '/api/v1/services/redis/environments/dev', { body: { cluster: env.cluster, namespace: env.namespace, endpoints: { ...env.endpoints, healthCheck: custom } } });
+
+  expect(await repointDemoHealthChecks(h.runtime.url)).toBe(0);
+  const moved = await repointDemoHealthChecks('http://127.0.0.1:4999');
+  expect(moved).toBeGreaterThan(30);
+  const core = (await admin.call<Service>('GET', '/api/v1/services/core-service')).body;
+  expect(core.environments[0]!.endpoints.healthCheck).toBe('http://127.0.0.1:4999/local/targets/core-service/prod/health');
+  const redis = (await admin.call<Service>('GET', '/api/v1/services/redis')).body;
+  expect(redis.environments.find((e) => e.name === 'dev')!.endpoints.healthCheck).toBe(custom);
+  expect(await repointDemoHealthChecks(h.runtime.url)).toBe(moved);
 });
