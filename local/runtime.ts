@@ -11,7 +11,7 @@ import { renderPrometheus } from '#shared/prometheus';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
 import { LocalCredentialStore } from './credentials.ts';
-import { handleTarget, targetState } from './targets.ts';
+import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
 import { startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
 import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
@@ -154,6 +154,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const loopbackHost = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   // The handlers' @connections endpoint (postToConnection), as CDK sets it in AWS.
   process.env[REALTIME_ENDPOINT_ENV] = `http://${loopbackHost}:${port}${REALTIME_PATH}`;
+  // Demo health targets are served here, whichever port the demo data was seeded with.
+  const { NodeHealthProbe } = await import('../functions/services/health/adapters/http-probe.ts');
+  configureHealth({ probe: localTargetsProbe(new NodeHealthProbe(), `http://${loopbackHost}:${port}`) });
 
   return {
     url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`,

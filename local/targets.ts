@@ -10,6 +10,7 @@
  * state (functions/services/health/adapters/simulated-cluster.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HealthProbe } from '#functions/services/health/ports';
 
 export const TARGETS_PATH = '/local/targets/';
 /** The flapping target changes state this often. */
@@ -56,6 +57,32 @@ export function targetState(service: string, env: string, now: number = clock())
 /** The URL of a target on a runtime listening at `baseUrl` (`http://127.0.0.1:3000`). */
 export const targetUrl = (baseUrl: string, service: string, env: string): string =>
   `${baseUrl}${TARGETS_PATH}${encodeURIComponent(service)}/${encodeURIComponent(env)}/health`;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * A probe that sends a local target's URL to this runtime whatever port it was seeded with: the demo
+ * data keeps the port of the `npm start` that seeded it, and a later start on another PORT (or
+ * `npm run job health-poll`, on a free port) must not see every demo environment as down.
+ */
+export function localTargetsProbe(inner: HealthProbe, baseUrl: string): HealthProbe {
+  const base = new URL(baseUrl);
+  return {
+    probe(url, timeoutMs) {
+      let target: URL | undefined;
+      try {
+        target = new URL(url);
+      } catch {
+        target = undefined;
+      }
+      if (target && target.protocol === 'http:' && LOOPBACK_HOSTS.has(target.hostname) && target.pathname.startsWith(TARGETS_PATH)) {
+        target.host = base.host;
+        return inner.probe(target.toString(), timeoutMs);
+      }
+      return inner.probe(url, timeoutMs);
+    },
+  };
+}
 
 const PATH = /^\/local\/targets\/([a-z][a-z0-9-]{1,62})\/([a-z][a-z0-9-]{0,30})\/health$/;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);

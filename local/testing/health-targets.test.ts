@@ -1,16 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FetchHealthProbe } from '#functions/services/health/adapters/http-probe';
+import { NodeHealthProbe } from '#functions/services/health/adapters/http-probe';
 import { startRuntime, type Runtime } from '../runtime.ts';
-import { FLAP_PERIOD_MS, SLOW_TARGET_MS, targetState, targetUrl } from '../targets.ts';
+import { FLAP_PERIOD_MS, localTargetsProbe, SLOW_TARGET_MS, targetState, targetUrl } from '../targets.ts';
 
 /** A minute inside the flapping target's up half, and one inside its down half. */
 const UP_AT = new Date(Math.floor(Date.parse('2026-11-25T12:00:00Z') / (2 * FLAP_PERIOD_MS)) * 2 * FLAP_PERIOD_MS + 30_000);
 const DOWN_AT = new Date(UP_AT.getTime() + FLAP_PERIOD_MS);
 
 let runtime: Runtime;
-const probe = new FetchHealthProbe();
+const probe = new NodeHealthProbe();
 
 beforeAll(async () => {
   runtime = await startRuntime({ port: 0 });
@@ -87,6 +87,19 @@ describe('local health targets', () => {
     expect(post.status).toBe(405);
   });
 
+  it('are reached at this runtime whatever port the demo data was seeded with; other URLs are left alone', async () => {
+    // Prepare
+    const local = localTargetsProbe(probe, runtime.url);
+
+    // Act
+    const seededElsewhere = await local.probe('http://localhost:1/local/targets/core-service/prod/health', 1_000);
+    const notATarget = await local.probe('http://127.0.0.1:1/actuator/health', 1_000);
+
+    // Assess
+    expect(seededElsewhere).toMatchObject({ outcome: 'response', statusCode: 200 });
+    expect(notATarget).toMatchObject({ outcome: 'unreachable', error: 'connection refused' });
+  });
+
   it('says which replicas the simulated cluster reports missing', () => {
     expect(targetState('reporting-worker', 'dev')).toEqual({ behaviour: 'short', up: true, delayMs: 0, missingReplicas: 1 });
     expect(targetState('notification-service', 'staging', DOWN_AT.getTime())).toMatchObject({ behaviour: 'flapping', up: false });
@@ -94,7 +107,7 @@ describe('local health targets', () => {
   });
 });
 
-describe('FetchHealthProbe', () => {
+describe('NodeHealthProbe', () => {
   let server: Server;
   let base: string;
 
@@ -117,7 +130,7 @@ describe('FetchHealthProbe', () => {
   it.each([
     ['a redirect, not followed', '/moved', { outcome: 'response', statusCode: 302 }],
     ['a 4xx', '/teapot', { outcome: 'response', statusCode: 418 }],
-    ['a connection closed without an answer', '/hang-up', { outcome: 'unreachable', error: 'connection closed' }],
+    ['a connection closed without an answer', '/hang-up', { outcome: 'unreachable', error: 'connection closed without an answer' }],
   ])('reports %s', async (_what, path, expected) => {
     expect(await probe.probe(`${base}${path}`, 1_000)).toMatchObject(expected);
   });

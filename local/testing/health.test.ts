@@ -54,7 +54,9 @@ beforeAll(async () => {
   });
   await putEnvironment('notification-service', 'prod', env('notification-service', 'prod'), 'system:test');
   await putEnvironment('notification-service', 'staging', env('notification-service', 'staging'), 'system:test');
-  await putEnvironment('violations-service', 'staging', { ...env('violations-service', 'staging'), cluster: '' }, 'system:test');
+  // Seeded by an `npm start` on another port: the runtime still serves it.
+  const elsewhere = { internal: 'http://violations-service.growth.svc:8080', healthCheck: 'http://127.0.0.1:1/local/targets/violations-service/staging/health' };
+  await putEnvironment('violations-service', 'staging', { ...env('violations-service', 'staging'), cluster: '', endpoints: elsewhere }, 'system:test');
   setTargetClock(() => clock);
   configureHealth({ now: () => new Date(clock) });
 });
@@ -133,7 +135,7 @@ describe('health-poll', () => {
     listener.close();
   }, 30_000);
 
-  it('judges the slow target degraded, and an environment without a cluster by its endpoint alone', async () => {
+  it('judges the slow target degraded (seeded with another port), and an environment without a cluster by its endpoint alone', async () => {
     // Act
     const health = await h.client('viewer').send('GET', '/api/v1/services/violations-service/health');
 

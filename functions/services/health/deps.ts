@@ -4,7 +4,7 @@
  */
 import { RealtimeHealthEvents } from './adapters/realtime-events.ts';
 import { EksClusterReader } from './adapters/eks-cluster.ts';
-import { FetchHealthProbe } from './adapters/http-probe.ts';
+import { NodeHealthProbe } from './adapters/http-probe.ts';
 import { ServiceCatalogHealth } from './catalog.ts';
 import { readHealthSettings } from './config.ts';
 import type { HealthPollDeps } from './poller.ts';
@@ -14,7 +14,7 @@ let deps: HealthPollDeps | undefined;
 export function healthDeps(): HealthPollDeps {
   deps ??= {
     catalog: new ServiceCatalogHealth(),
-    probe: new FetchHealthProbe(),
+    probe: new NodeHealthProbe(),
     cluster: new EksClusterReader(),
     events: new RealtimeHealthEvents(),
     settings: readHealthSettings(),
