@@ -10,8 +10,10 @@
  * otherwise as a heartbeat once `heartbeatMs` (5 minutes) has passed since the last one. A steady
  * fleet thus costs a fifth of the writes of recording every minute, the 24 h history still has a
  * point at least every 5 minutes, and every change is recorded the minute it is seen. The
- * environments checked longest ago go first, so a run cut short by its time budget (a fleet too
- * large for one minute) starts the next run where it fell behind.
+ * environments recorded longest ago go first, so a run cut short by its time budget (a fleet too
+ * large for one minute) starts the next run where it fell behind. Under such pressure an unchanged
+ * environment moves to the back only with its heartbeat, so the whole fleet is covered within about
+ * 5 × (environments ÷ checks per run) minutes: raise the concurrency rather than live with that.
  */
 import { logger } from '#lib/observability';
 import type { ClusterReader, HealthCatalog, HealthEvents, HealthProbe, HealthTarget, RecordedHealth } from './ports.ts';
@@ -109,7 +111,7 @@ export async function pollHealth(deps: HealthPollDeps): Promise<HealthPollSummar
   const started = now().getTime();
   const targets: HealthTarget[] = [];
   for await (const page of deps.catalog.targets()) targets.push(...page);
-  // Longest unchecked first; never checked before everything else.
+  // Recorded longest ago first; never checked before everything else.
   targets.sort((a, b) => (a.health?.checkedAt ?? '').localeCompare(b.health?.checkedAt ?? ''));
 
   const byStatus: Record<HealthStatus, number> = { healthy: 0, degraded: 0, down: 0, unknown: 0 };
