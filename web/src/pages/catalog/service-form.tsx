@@ -84,6 +84,9 @@ export function ServiceDialog({ service, onClose }: { service: Service | null; o
         // Someone saved this service after it was opened here: show theirs rather than overwrite it.
         void client.invalidateQueries({ queryKey: ['services'] });
         form.fromApi(new ApiError(412, error.code, 'Someone changed this service since you opened it. Close this dialog to see their version, then edit again.', [], error.requestId), SERVICE_FIELDS);
+      } else if (creating && error instanceof ApiError && error.status === 409) {
+        // The name is taken (a service, or a deregistered one's tombstone): say so on the name.
+        form.setLocal({ name: `${error.message}. Choose another name.` });
       } else {
         form.fromApi(error, SERVICE_FIELDS);
       }

@@ -1,0 +1,180 @@
+/**
+ * The service catalog in a real browser against the real local runtime and its demo data: list, a
+ * misspelled search, a service's environments, dependency graph, runbooks and health, an edit (If-Match,
+ * field errors) that shows in the audit log, registering, and what a viewer cannot do.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, launchChromium, LocalApollo, navLabels, newContext, screenshot, signIn } from './local-runtime.ts';
+
+let apollo: LocalApollo;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync('test-results', { recursive: true });
+  apollo = new LocalApollo(await freePort());
+  await apollo.start();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await apollo?.dispose();
+});
+
+describe('the catalog as an admin', () => {
+  it('finds core-service by a misspelled search, shows its environments, graph, runbooks and health, and audits an edit', { timeout: 240_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    expect(await navLabels(page)).toContain('Catalog');
+    const rows = page.getByTestId('service-row');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(10);
+    expect(await page.locator('[data-testid="service-row"][data-id="core-service"]').getByTestId('health-badge').count()).toBe(1);
+    await page.getByTestId('register-service').waitFor();
+    await screenshot(page, 'catalog');
+
+    // Search as you type, typos tolerated; the search lives in the URL.
+    await page.getByTestId('catalog-search').fill('core-servce');
+    await expect.poll(() => rows.first().getAttribute('data-id'), { timeout: 10_000 }).toBe('core-service');
+    await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('core-servce');
+    await screenshot(page, 'catalog-search');
+
+    await rows.first().click();
+    const service = page.getByTestId('service-page');
+    await service.waitFor();
+    expect(new URL(page.url()).pathname).toBe('/catalog/core-service');
+    await expect.poll(() => page.getByTestId('environment').count()).toBeGreaterThanOrEqual(2);
+    const envNames = await page.getByTestId('environment').evaluateAll((els) => els.map((e) => e.getAttribute('data-env')));
+    expect(envNames).toContain('prod');
+    const graph = page.getByTestId('dependency-graph');
+    await graph.waitFor();
+    expect(await graph.locator('[data-testid="graph-node"][data-current="true"]').getAttribute('data-id')).toBe('core-service');
+    const nodeIds = await graph.getByTestId('graph-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+    expect(nodeIds).toEqual(expect.arrayContaining(['postgres', 'redis']));
+    expect(await graph.locator('[data-testid="graph-edge"][data-from="core-service"][data-to="postgres"]').getAttribute('data-type')).toBe('runtime');
+
+    const triggers = await page.getByTestId('runbook').evaluateAll((els) => els.map((e) => e.getAttribute('data-trigger')));
+    expect(triggers).toEqual(expect.arrayContaining(['HighErrorRate', 'DatabaseConnectionExhausted']));
+    expect(await page.getByTestId('runbook').first().locator('.apollo-markdown').innerHTML()).toMatch(/<(p|ol|ul|h\d)>/);
+
+    // A graph node opens that service's page.
+    await graph.locator('[data-testid="graph-node"][data-id="postgres"]').click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/catalog/postgres');
+    await page.goBack();
+    await page.locator('[data-testid="service-page"][data-id="core-service"]').waitFor();
+
+    // Edit: the client checks what it can, the change is saved with If-Match and shown.
+    await page.getByTestId('edit-service').click();
+    const form = page.getByTestId('service-form');
+    await form.locator('#svc-repository').fill('github.com/no-scheme');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('A URL starting with https://').waitFor();
+    const description = `Accounts, orders and the public API. Edited ${Date.now()}.`;
+    await form.locator('#svc-repository').fill('https://github.com/apollo-demo/core-service');
+    await form.locator('#svc-description').fill(description);
+    await screenshot(page, 'service-edit');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    await page.locator('.apollo-page-description', { hasText: description }).waitFor();
+
+    // The health job's first run (a minute after start) arrives live on service:core-service; locally the
+    // cluster is simulated and the page says so.
+    const health = page.getByTestId('service-health');
+    await expect.poll(() => page.getByTestId('simulated').count(), { timeout: 100_000, interval: 1000 }).toBeGreaterThan(0);
+    await expect.poll(() => health.getByTestId('health-sparkline').first().getAttribute('data-samples')).not.toBe('0');
+    expect(await health.getByTestId('health-badge').first().getAttribute('data-status')).not.toBe('unknown');
+    await screenshot(page, 'service-detail');
+    await graph.scrollIntoViewIfNeeded();
+    await screenshot(page, 'service-graph');
+
+    // The audit log, filtered on this service, shows the edit.
+    await page.getByTestId('service-audit').click();
+    await expect.poll(() => new URL(page.url()).search).toBe('?resourceType=service&resourceId=core-service');
+    const entry = page.locator('[data-testid="audit-row"]', { hasText: 'services.update' }).first();
+    await entry.waitFor({ timeout: 15_000 });
+    await expect.poll(() => entry.getByTestId('outcome').innerText()).toBe('succeeded');
+    await entry.click();
+    expect(await page.getByTestId('audit-drawer').innerText()).toContain(description);
+    await context.close();
+  });
+
+  it("explains a change saved elsewhere (412) instead of overwriting it, and filters by team in the URL", async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog/postgres');
+    await page.getByTestId('edit-service').click();
+    const form = page.getByTestId('service-form');
+    const current = (await apollo.client('admin').call<{ version: number }>('GET', '/api/v1/services/postgres')).body;
+    await apollo.client('admin').call('PUT', '/api/v1/services/postgres', { body: { description: 'Changed elsewhere.' }, ifMatch: current.version });
+    await form.locator('#svc-description').fill('Mine.');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('Someone changed this service since you opened it').waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('.apollo-page-description', { hasText: 'Changed elsewhere.' }).waitFor();
+
+    await page.getByTestId('service-page').getByTestId('team').first().click();
+    await expect.poll(() => new URL(page.url()).search).toBe('?team=platform');
+    await expect.poll(() => page.getByTestId('service-row').count()).toBeGreaterThan(0);
+    expect(await page.locator('#f-team').inputValue()).toBe('platform');
+    const teams = await page.getByTestId('service-row').getByTestId('team').allInnerTexts();
+    expect(new Set(teams)).toEqual(new Set(['platform']));
+    await context.close();
+  });
+
+  it('registers a service with field errors first, then opens its page', async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    await page.getByTestId('register-service').click();
+    const form = page.getByTestId('service-form');
+    await form.locator('#svc-name').fill('Ledger Export');
+    await form.getByRole('button', { name: 'Register' }).click();
+    await form.getByText('2–63 characters').waitFor();
+    await form.locator('#svc-name').fill('billing-service');
+    await form.getByRole('button', { name: 'Register' }).click();
+    await form.getByText('service billing-service already exists (team payments). Choose another name.').waitFor();
+    await form.locator('#svc-name').fill('ledger-export');
+    expect(await form.locator('#svc-displayName').inputValue()).toBe('Ledger Export');
+    await form.locator('#svc-team').selectOption('platform');
+    await form.locator('#svc-language').fill('kotlin');
+    await form.getByRole('button', { name: 'Register' }).click();
+    await page.locator('[data-testid="service-page"][data-id="ledger-export"]').waitFor();
+    expect(await page.getByTestId('service-overview').innerText()).toContain('registered by hand');
+
+    await page.getByTestId('deregister-service').click();
+    await page.getByRole('button', { name: 'Deregister', exact: true }).last().click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/catalog');
+    await page.getByTestId('service-row').first().waitFor();
+    expect(await page.locator('[data-testid="service-row"][data-id="ledger-export"]').count()).toBe(0);
+    await context.close();
+  });
+});
+
+describe('the catalog as a viewer', () => {
+  it('reads the catalog without Register or Edit', async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'viewer@apollo.local', '/catalog');
+    expect(await navLabels(page)).toEqual(['Home', 'Catalog']);
+    await page.getByTestId('service-row').first().waitFor();
+    expect(await page.getByTestId('register-service').count()).toBe(0);
+    await page.goto(apollo.url + '/catalog/core-service');
+    await page.getByTestId('environment').first().waitFor();
+    expect(await page.getByTestId('edit-service').count()).toBe(0);
+    expect(await page.getByTestId('deregister-service').count()).toBe(0);
+    expect(await page.getByTestId('service-audit').count()).toBe(0);
+    await context.close();
+  });
+});
+
+describe('dark theme', () => {
+  it('renders the catalog and a service page in the dark theme', async () => {
+    const context = await newContext(browser, { colorScheme: 'dark' });
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    await page.getByTestId('service-row').first().waitFor();
+    expect(await page.evaluate(() => document.body.classList.contains('bp6-dark'))).toBe(true);
+    await screenshot(page, 'catalog-dark');
+    await page.goto(apollo.url + '/catalog/core-service');
+    await page.getByTestId('dependency-graph').waitFor();
+    await screenshot(page, 'service-detail-dark');
+    await context.close();
+  });
+});
