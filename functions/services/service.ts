@@ -184,9 +184,11 @@ export async function deregisterService(id: string, expectedVersion: number, act
 
 // ---------------------------------------------------------------- environments
 
+/** A service's environments (one Query with the service item, so an unknown service is a 404). */
 export async function listEnvironments(serviceId: string): Promise<Environment[]> {
-  await requireService(serviceId);
-  return (await store.listEnvironments(serviceId)).sort(byEnvOrder);
+  const found = await store.readServiceWithEnvironments(serviceId);
+  if (!found) throw new NotFoundError(`service ${serviceId} not found`);
+  return found.environments.sort(byEnvOrder);
 }
 
 /**
@@ -329,7 +331,7 @@ export async function* listEnvironmentsForHealth(pageSize = 200): AsyncGenerator
 
 /** The aggregate, each environment's current health and its samples of the last 24 h (one Query per environment). */
 export async function serviceHealth(serviceId: string): Promise<ServiceHealth> {
-  const collection = await store.readServiceCollection(serviceId);
+  const collection = await store.readServiceWithEnvironments(serviceId);
   if (!collection) throw new NotFoundError(`service ${serviceId} not found`);
   const to = new Date();
   const from = new Date(to.getTime() - store.HEALTH_HISTORY_SECONDS * 1000).toISOString();
@@ -439,8 +441,9 @@ export async function replaceDependencies(serviceId: string, deps: readonly Depe
 // ---------------------------------------------------------------- runbooks
 
 export async function listRunbooks(serviceId: string): Promise<Runbook[]> {
-  await requireService(serviceId);
-  return (await store.listRunbooks(serviceId)).sort((a, b) => a.trigger.localeCompare(b.trigger) || a.id.localeCompare(b.id));
+  const found = await store.readServiceWithRunbooks(serviceId);
+  if (!found) throw new NotFoundError(`service ${serviceId} not found`);
+  return found.runbooks.sort((a, b) => a.trigger.localeCompare(b.trigger) || a.id.localeCompare(b.id));
 }
 
 export async function createRunbook(serviceId: string, input: RunbookCreate, actor: string): Promise<Runbook> {

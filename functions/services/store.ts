@@ -138,6 +138,27 @@ export async function readServiceCollection(id: string): Promise<{ service: Serv
   return service && { service, environments, dependencies, runbooks };
 }
 
+/**
+ * The service item and one kind of its children in a single Query: sort keys sort as
+ * `DEP#… < ENV#… < META < RUNBOOK#…`, so `ENV#`…`META` and `META`…`RUNBOOK#\uffff` are contiguous.
+ */
+async function readServiceWith<T extends Item>(id: string, prefix: string, between: [string, string], max: number): Promise<{ service: ServiceRecord; children: T[] } | undefined> {
+  const items = await queryAll<Item>({ partition: `SVC#${id}`, sortKey: { between } }, max + 1);
+  const meta = items.find((item) => item.SK === 'META');
+  // Other kinds that sort in the range (an environment lock, LOCK#<env>) are not ours to show.
+  return meta && { service: toRecord(meta), children: items.filter((item) => item.SK.startsWith(prefix)) as T[] };
+}
+
+export async function readServiceWithEnvironments(id: string): Promise<{ service: ServiceRecord; environments: Environment[] } | undefined> {
+  const found = await readServiceWith<EnvironmentItem>(id, 'ENV#', ['ENV#', 'META'], 500);
+  return found && { service: found.service, environments: found.children.map(toEnvironment) };
+}
+
+export async function readServiceWithRunbooks(id: string): Promise<{ service: ServiceRecord; runbooks: Runbook[] } | undefined> {
+  const found = await readServiceWith<RunbookItem>(id, 'RUNBOOK#', ['META', 'RUNBOOK#\uffff'], 500);
+  return found && { service: found.service, runbooks: found.children.map(toRunbook) };
+}
+
 export async function insertService(record: ServiceRecord): Promise<void> {
   await putNew(serviceItem(record), `service ${record.id} already exists`);
 }
@@ -202,10 +223,6 @@ export async function listServicePage(limit: number, cursor?: string): Promise<P
 export async function readEnvironment(id: string, env: string): Promise<Environment | undefined> {
   const item = await getItem<EnvironmentItem>(envKey(id, env), { consistent: true });
   return item && toEnvironment(item);
-}
-
-export async function listEnvironments(id: string): Promise<Environment[]> {
-  return (await queryAll<EnvironmentItem>({ partition: `SVC#${id}`, sortKey: { beginsWith: 'ENV#' } }, 500)).map(toEnvironment);
 }
 
 const environmentItem = (env: Environment): EnvironmentItem =>
