@@ -100,7 +100,7 @@ describe('pollHealth', () => {
     });
   });
 
-  it('checks the environments checked longest ago first, and leaves the rest for the next run once its time budget is spent', async () => {
+  it('checks the environments recorded longest ago first, and leaves the rest for the next run once its time budget is spent', async () => {
     // Prepare
     let clock = NOW.getTime();
     const order: string[] = [];
@@ -119,6 +119,39 @@ describe('pollHealth', () => {
     // Assess
     expect(order).toEqual(['http://svc/never/prod', 'http://svc/old/prod']);
     expect(summary).toMatchObject({ environments: 3, checked: 2, skipped: 1 });
+  });
+
+  it('records what a run cut short checked, so the next run starts with the environments it did not reach', async () => {
+    // Prepare: three unchanged environments, checked a minute ago; time for two checks a run.
+    let clock = NOW.getTime();
+    const healthy = (id: string) => ({ status: 'healthy', checkedAt: new Date(NOW.getTime() - 60_000 + id.charCodeAt(0)).toISOString(), http: { statusCode: 200, latencyMs: 5 } });
+    const targets = ['a', 'b', 'c'].map((id) => target(id, 'prod', healthy(id)));
+    const catalog: HealthCatalog = {
+      async *targets() { yield targets.map((t) => ({ ...t })); },
+      async record(t, verdict, checkedAt) {
+        const i = targets.findIndex((x) => x.serviceId === t.serviceId);
+        targets[i] = { ...targets[i]!, health: { ...verdict, checkedAt } };
+      },
+    };
+    const order: string[] = [];
+    const timedProbe: HealthProbe = {
+      probe: async (url) => {
+        order.push(url.split('/')[3]!);
+        clock += 30_000;
+        return { outcome: 'response', statusCode: 200, latencyMs: 5 };
+      },
+    };
+    const run = () => pollHealth({ catalog, probe: timedProbe, cluster: noCluster, events: collectEvents(), settings: { concurrency: 1, budgetMs: 45_000 }, now: () => new Date(clock) });
+
+    // Act
+    const first = await run();
+    clock += 15_000;
+    const second = await run();
+
+    // Assess
+    expect(first).toMatchObject({ checked: 2, recorded: 2, unchanged: 0, skipped: 1, changes: [] });
+    expect(second).toMatchObject({ checked: 2, skipped: 1 });
+    expect(order).toEqual(['a', 'b', 'c', 'a']);
   });
 
   it('asks the cluster only for environments that name one, and judges both answers together', async () => {

@@ -10,10 +10,8 @@
  * otherwise as a heartbeat once `heartbeatMs` (5 minutes) has passed since the last one. A steady
  * fleet thus costs a fifth of the writes of recording every minute, the 24 h history still has a
  * point at least every 5 minutes, and every change is recorded the minute it is seen. The
- * environments recorded longest ago go first, so a run cut short by its time budget (a fleet too
- * large for one minute) starts the next run where it fell behind. Under such pressure an unchanged
- * environment moves to the back only with its heartbeat, so the whole fleet is covered within about
- * 5 × (environments ÷ checks per run) minutes: raise the concurrency rather than live with that.
+ * environments recorded longest ago go first, and a run cut short by its time budget (a fleet too
+ * large for one minute) records everything it checked, so the next run starts where it fell behind.
  */
 import { logger } from '#lib/observability';
 import type { ClusterReader, HealthCatalog, HealthEvents, HealthProbe, HealthTarget, RecordedHealth } from './ports.ts';
@@ -119,39 +117,57 @@ export async function pollHealth(deps: HealthPollDeps): Promise<HealthPollSummar
   const failures: HealthPollSummary['failures'] = [];
   let checked = 0;
   let recorded = 0;
-  let unchanged = 0;
   let skipped = 0;
+
+  const fail = (target: HealthTarget, error: unknown) => {
+    failures.push({ serviceId: target.serviceId, environment: target.environment, error: (error as Error).message.slice(0, 300) });
+    logger.warn('health check failed', { serviceId: target.serviceId, environment: target.environment, error: error as Error });
+  };
+
+  const record = async (target: HealthTarget, verdict: HealthVerdict, at: Date): Promise<void> => {
+    const { serviceId, environment } = target;
+    const checkedAt = at.toISOString();
+    const result = await deps.catalog.record(target, verdict, checkedAt);
+    recorded++;
+    const previous = target.health?.status ?? 'unknown';
+    if (previous !== verdict.status) {
+      changes.push({ serviceId, environment, from: previous, to: verdict.status });
+      logger.info('environment health changed', { serviceId, environment, from: previous, to: verdict.status, reason: verdict.reason });
+      await deps.events.changed({ serviceId, environment, previous, health: { ...verdict, checkedAt }, serviceStatus: result ? result.serviceStatus : undefined });
+    }
+  };
+
+  // Checked, unchanged and within the heartbeat: written only if this run can't reach everyone.
+  const deferred: Array<{ target: HealthTarget; verdict: HealthVerdict; at: Date }> = [];
 
   await eachBounded(targets, settings.concurrency, async (target) => {
     if (now().getTime() - started > settings.budgetMs) {
       skipped++;
       return;
     }
-    const { serviceId, environment } = target;
     try {
       // The adapters bound their own calls; this bounds an adapter that doesn't.
       const verdict = await within(checkTarget(target, deps, settings.timeoutMs), settings.timeoutMs + 2_000);
       checked++;
       byStatus[verdict.status]++;
       const at = now();
-      if (!shouldRecord(target.health, verdict, at, settings.heartbeatMs)) {
-        unchanged++;
-        return;
-      }
-      const checkedAt = at.toISOString();
-      const result = await deps.catalog.record(target, verdict, checkedAt);
-      recorded++;
-      const previous = target.health?.status ?? 'unknown';
-      if (previous !== verdict.status) {
-        changes.push({ serviceId, environment, from: previous, to: verdict.status });
-        logger.info('environment health changed', { serviceId, environment, from: previous, to: verdict.status, reason: verdict.reason });
-        await deps.events.changed({ serviceId, environment, previous, health: { ...verdict, checkedAt }, serviceStatus: result ? result.serviceStatus : undefined });
-      }
+      if (shouldRecord(target.health, verdict, at, settings.heartbeatMs)) await record(target, verdict, at);
+      else deferred.push({ target, verdict, at });
     } catch (error) {
-      failures.push({ serviceId, environment, error: (error as Error).message.slice(0, 300) });
-      logger.warn('health check failed', { serviceId, environment, error: error as Error });
+      fail(target, error);
     }
   });
+
+  // A run cut short by its budget records what it checked, so those environments move behind the
+  // ones it didn't reach and the next run starts with them: every environment is checked within
+  // ⌈environments ÷ checks per run⌉ minutes (at the price of those writes while the fleet outgrows a run).
+  if (skipped > 0) {
+    await eachBounded(deferred, settings.concurrency, async ({ target, verdict, at }) => {
+      await record(target, verdict, at).catch((error: unknown) => fail(target, error));
+    });
+    deferred.length = 0;
+  }
+  const unchanged = deferred.length;
 
   return {
     environments: targets.length,
