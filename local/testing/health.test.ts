@@ -156,7 +156,7 @@ describe('health-poll', () => {
     expect(quiet).toMatchObject({ checked: 3, recorded: 0, unchanged: 3 });
     expect(quietCalls).toEqual({ QueryCommand: 1 });
     expect(heartbeat).toMatchObject({ checked: 3, recorded: 3, unchanged: 0, changes: [] });
-    // Per recorded check: the service read, the environment's health, its history sample, the service's aggregate.
+    // Per recorded check, three writes and no read: the environment's health, its history sample, the service's aggregate.
     expect(heartbeatCalls).toEqual({ QueryCommand: 1, UpdateItemCommand: 6, PutItemCommand: 3 });
   }, 20_000);
 });
