@@ -70,7 +70,7 @@ describe('the catalog as an admin', () => {
     await form.locator('#svc-repository').fill('github.com/no-scheme');
     await form.getByRole('button', { name: 'Save' }).click();
     await form.getByText('A URL starting with https://').waitFor();
-    const description = `Accounts, orders and the public API. Edited ${Date.now()}.`;
+    const description = 'Accounts, tenants and orders: the domain model behind the public API.';
     await form.locator('#svc-repository').fill('https://github.com/apollo-demo/core-service');
     await form.locator('#svc-description').fill(description);
     await screenshot(page, 'service-edit');
@@ -144,6 +144,7 @@ describe('the catalog as an admin', () => {
     await page.getByRole('button', { name: 'Deregister', exact: true }).last().click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/catalog');
     await page.getByTestId('service-row').first().waitFor();
+    // Never the list from before, with the deregistered service still in it.
     expect(await page.locator('[data-testid="service-row"][data-id="ledger-export"]').count()).toBe(0);
     await context.close();
   });

@@ -3,7 +3,7 @@
  * depends on to the right (transitively), edges styled by type, each node a link to its service page.
  */
 import { Classes } from '@blueprintjs/core';
-import { useMemo, type MouseEvent } from 'react';
+import { useMemo, useState, type MouseEvent } from 'react';
 import './catalog.css';
 import { navigate } from '../lib/router.tsx';
 import { layoutGraph, type DependencyType, type GraphEdge } from './graph-layout.ts';
@@ -30,6 +30,9 @@ const truncate = (text: string, max: number) => (text.length > max ? `${text.sli
 
 export function DependencyGraph({ centre, nodes, edges }: { centre: string; nodes: readonly ServiceNode[]; edges: readonly GraphEdge[] }) {
   const layout = useMemo(() => layoutGraph(centre, nodes, edges, { nodeWidth: NODE_W, nodeHeight: NODE_H }), [centre, nodes, edges]);
+  // The centre's own edges stand out; pointing at a service brings out its edges instead.
+  const [focus, setFocus] = useState<string | null>(null);
+  const lit = focus ?? centre;
   const open = (id: string) => (event: MouseEvent) => {
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
@@ -63,10 +66,10 @@ export function DependencyGraph({ centre, nodes, edges }: { centre: string; node
             ))}
           </defs>
           {layout.edges.map(({ edge, path, back }) => {
-            const touches = edge.from === centre || edge.to === centre;
+            const touches = edge.from === lit || edge.to === lit;
             return (
               <path key={`${edge.from}>${edge.to}`} d={path} fill="none" data-testid="graph-edge" data-from={edge.from} data-to={edge.to} data-type={edge.type}
-                className={`apollo-edge apollo-edge-${edge.type}${touches ? ' apollo-edge-near' : ''}${back ? ' apollo-edge-back' : ''}`}
+                className={`apollo-edge apollo-edge-${edge.type}${touches ? ' apollo-edge-near' : ' apollo-edge-far'}${back ? ' apollo-edge-back' : ''}`}
                 strokeDasharray={EDGE_STYLE[edge.type].dash} markerEnd={`url(#apollo-arrow-${edge.type})`}>
                 <title>{`${edge.from} depends on ${edge.to} (${edge.type})`}</title>
               </path>
@@ -77,7 +80,7 @@ export function DependencyGraph({ centre, nodes, edges }: { centre: string; node
             const label = node.label && node.label !== node.id ? node.label : undefined;
             const sub = node.missing ? 'deregistered' : label;
             const box = (
-              <g transform={`translate(${x},${y})`} className={`apollo-node${current ? ' apollo-node-current' : ''}${node.missing ? ' apollo-node-missing' : ''}`}
+              <g transform={`translate(${x},${y})`} onMouseEnter={() => setFocus(node.id)} onMouseLeave={() => setFocus(null)} className={`apollo-node${current ? ' apollo-node-current' : ''}${node.missing ? ' apollo-node-missing' : ''}`}
                 data-testid="graph-node" data-id={node.id} data-current={current}>
                 <rect width={NODE_W} height={NODE_H} rx={8} className="apollo-node-box" />
                 <circle cx={16} cy={NODE_H / 2} r={5} fill={HEALTH_COLOR[node.healthStatus ?? 'unknown']}>

@@ -42,8 +42,10 @@ describe('the dependency graph layout', () => {
       { from: 'x', to: 'a1', type: 'runtime' as const },
       { from: 'z1', to: 'deep-z', type: 'runtime' as const },
       { from: 'a1', to: 'deep-a', type: 'runtime' as const },
+      { from: 'z1', to: 'a1', type: 'optional' as const },
     ];
     const layout = layoutGraph('x', n('x', 'z1', 'a1', 'deep-z', 'deep-a'), edges);
+    expect(layout.edges.find((e) => e.edge.from === 'z1' && e.edge.to === 'a1')!.kind).toBe('same');
     const at = Object.fromEntries(layout.nodes.map((p) => [p.node.id, p]));
     expect(at.a1!.row).toBe(0);
     expect(at['deep-a']!.row).toBe(0);

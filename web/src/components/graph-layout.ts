@@ -30,7 +30,9 @@ export interface PlacedNode<N extends GraphNode = GraphNode> {
 export interface PlacedEdge {
   readonly edge: GraphEdge;
   readonly path: string;
-  /** An edge that does not run from a node to the next layer outwards: a cycle or a shortcut, drawn as an arc. */
+  /** `forward`: outwards, from the centre's side to the far side; `same`: within a column; `back`: inwards (a cycle). */
+  readonly kind: 'forward' | 'same' | 'back';
+  /** Not outwards: drawn as a bow or an arc. */
   readonly back: boolean;
 }
 
@@ -68,7 +70,7 @@ function distances(start: string, next: (id: string) => readonly string[]): Map<
 }
 
 export function layoutGraph<N extends GraphNode>(centre: string, nodes: readonly N[], edges: readonly GraphEdge[], options: LayoutOptions = {}): GraphLayout<N> {
-  const { nodeWidth = 184, nodeHeight = 48, columnGap = 72, rowGap = 16, padding = 16 } = options;
+  const { nodeWidth = 184, nodeHeight = 48, columnGap = 72, rowGap = 20, padding = 16 } = options;
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const known = edges.filter((e) => byId.has(e.from) && byId.has(e.to) && e.from !== e.to);
   const out = new Map<string, string[]>();
@@ -132,30 +134,39 @@ export function layoutGraph<N extends GraphNode>(centre: string, nodes: readonly
   }
   const width = padding * 2 + order.length * nodeWidth + (order.length - 1) * columnGap;
 
+  let lowest = height;
+  let widest = width;
   const placedEdges = known.map((edge): PlacedEdge => {
     const a = placed.get(edge.from)!;
     const b = placed.get(edge.to)!;
-    const forward = b.layer === a.layer + 1;
-    if (forward) {
+    if (b.layer > a.layer) {
+      // Outwards (skipping columns too): right side of one to the left side of the other.
       const x1 = a.x + nodeWidth;
       const y1 = a.y + nodeHeight / 2;
       const x2 = b.x;
       const y2 = b.y + nodeHeight / 2;
-      const mid = (x1 + x2) / 2;
-      return { edge, back: false, path: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}` };
+      const bend = Math.max(columnGap / 2, (x2 - x1) / 2);
+      return { edge, kind: 'forward', back: false, path: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}` };
     }
-    // Same column, backwards or skipping columns: an arc below the boxes, from the bottom of one to the bottom of the other.
+    if (b.layer === a.layer) {
+      // Within a column: a bow on its outer side (right for dependencies, left for dependents).
+      const right = a.layer >= 0;
+      const x = right ? a.x + nodeWidth : a.x;
+      const y1 = a.y + nodeHeight / 2;
+      const y2 = b.y + nodeHeight / 2;
+      const reach = 18 + Math.abs(y2 - y1) / 6;
+      const bow = right ? reach : -Math.min(reach, Math.max(0, x - 2));
+      widest = Math.max(widest, x + Math.abs(bow) + padding);
+      return { edge, kind: 'same', back: true, path: `M${x},${y1} C${x + bow},${y1} ${x + bow},${y2} ${x},${y2}` };
+    }
+    // Inwards (a cycle back towards the centre): an arc below the boxes, bottom to bottom.
     const x1 = a.x + nodeWidth / 2;
     const y1 = a.y + nodeHeight;
     const x2 = b.x + nodeWidth / 2;
     const y2 = b.y + nodeHeight;
     const dip = Math.max(y1, y2) + rowGap + 12 + Math.abs(x2 - x1) / 8;
-    return { edge, back: true, path: `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}` };
+    lowest = Math.max(lowest, dip + padding);
+    return { edge, kind: 'back', back: true, path: `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}` };
   });
-  const lowest = Math.max(height, ...placedEdges.filter((e) => e.back).map((e) => {
-    const a = placed.get(e.edge.from)!;
-    const b = placed.get(e.edge.to)!;
-    return Math.max(a.y, b.y) + nodeHeight + rowGap + 12 + Math.abs(b.x - a.x) / 8 + padding;
-  }));
-  return { nodes: [...placed.values()], edges: placedEdges, width, height: Math.ceil(lowest) };
+  return { nodes: [...placed.values()], edges: placedEdges, width: Math.ceil(widest), height: Math.ceil(lowest) };
 }

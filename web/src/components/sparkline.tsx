@@ -25,7 +25,8 @@ export function HealthSparkline({ samples, now = Date.now(), windowMs = DAY, wid
     const t = Date.parse(s.at);
     const next = sorted[i + 1] ? Date.parse(sorted[i + 1]!.at) : now;
     const end = Math.min(next, t + hold, now);
-    return { s, x: x(t), w: Math.max(1, x(end) - x(t)) };
+    // At least 3 units wide, so a lone check (the first minute after start) still shows.
+    return { s, x: Math.min(x(t), width - 3), w: Math.max(3, x(end) - x(t)) };
   });
   const timed = sorted.filter((s) => typeof s.latencyMs === 'number');
   const maxLatency = Math.max(250, ...timed.map((s) => s.latencyMs!));
@@ -47,12 +48,13 @@ export function HealthSparkline({ samples, now = Date.now(), windowMs = DAY, wid
             <title>{`${new Date(s.at).toLocaleTimeString()}: ${s.status}${s.latencyMs !== undefined ? `, ${s.latencyMs} ms` : ''}`}</title>
           </rect>
         ))}
-        {line && <path d={line} fill="none" className="apollo-sparkline-line" strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
+        {line && timed.length > 1 && <path d={line} fill="none" className="apollo-sparkline-line" strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
       </svg>
       )}
       <figcaption className={`${Classes.TEXT_MUTED} apollo-sparkline-caption`}>
         <span>24 h ago</span>
-        {timed.length > 0 && <span>latency, peak {Math.max(...timed.map((s) => s.latencyMs!))} ms</span>}
+        {timed.length > 1 && <span>latency, peak {Math.round(Math.max(...timed.map((s) => s.latencyMs!)))} ms</span>}
+        {timed.length === 1 && <span>1 check, {Math.round(timed[0]!.latencyMs!)} ms</span>}
         <span>now</span>
       </figcaption>
     </figure>

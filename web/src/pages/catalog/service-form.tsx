@@ -164,6 +164,8 @@ export function DeregisterAlert({ service, isOpen, onClose }: { service: Service
     mutationFn: () => api.call('DELETE', `/api/v1/services/${encodeURIComponent(service.id)}`, { ifMatch: service.version }),
     onSuccess: () => {
       toast({ intent: 'success', icon: 'disable', message: `${service.displayName} deregistered; its name still resolves in history` });
+      // A cached list still holds it: drop lists rather than show it again while they reload.
+      client.removeQueries({ queryKey: ['services', 'list'] });
       void client.invalidateQueries({ queryKey: ['services'] });
       navigate('/catalog');
     },

@@ -129,7 +129,7 @@ function EnvironmentCard({ env, health }: { env: Environment; health: ServiceHea
   const k8s = current.kubernetes ?? env.health.kubernetes;
   return (
     <Section className="apollo-section apollo-env" data-testid="environment" data-env={env.name}
-      title={<span className="apollo-env-title">{env.name} <Tag minimal round className="apollo-mono">{env.cluster}/{env.namespace}</Tag></span>}
+      title={<span className="apollo-env-title">{env.name} <Tag minimal round className="apollo-mono" htmlTitle={`cluster ${env.cluster}, namespace ${env.namespace}`}>{env.cluster}/{env.namespace}</Tag></span>}
       rightElement={<HealthBadge status={current.status} reason={current.reason} />}>
       <SectionCard>
         <dl className="apollo-facts apollo-facts-compact">
