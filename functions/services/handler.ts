@@ -1,7 +1,8 @@
 /** The services context: the service catalog's HTTP routes. Ownership: the owning team, or `catalog:manage`. */
 import type { DependenciesPut, DependencyQuery, EnvironmentPut, RunbookCreate, RunbookUpdate, ServiceCreate, ServiceListQuery, ServiceUpdate } from '#schemas/index.ts';
-import { createApiHandler, etag, json, type ApiRequest } from '#lib/http';
+import { createApiHandler, etag, json, type ApiRequest, type RouteImpl } from '#lib/http';
 import { discoveryRoutes } from './discovery-routes.ts';
+import { announcingChanges } from './events.ts';
 import { listServices } from './list.ts';
 import * as catalog from './service.ts';
 import { catalogSnapshot } from './snapshot.ts';
@@ -13,7 +14,7 @@ async function requireOwner(req: ApiRequest, id = req.params.id!): Promise<catal
   return service;
 }
 
-export const handler = createApiHandler('services', {
+const catalogRoutes: Record<string, RouteImpl> = {
   'GET /api/v1/services': async (req: ApiRequest<undefined, ServiceListQuery>) => json(200, listServices(await catalogSnapshot(), req.query)),
   'POST /api/v1/services': async (req: ApiRequest<ServiceCreate>) => {
     await req.requireOwnerOr('catalog:manage', { team: req.body.team });
@@ -72,5 +73,6 @@ export const handler = createApiHandler('services', {
     return { status: 204 };
   },
   'GET /api/v1/services/{id}/health': async (req) => json(200, await catalog.serviceHealth(req.params.id!)),
-  ...discoveryRoutes,
-});
+};
+
+export const handler = createApiHandler('services', { ...announcingChanges(catalogRoutes), ...discoveryRoutes });

@@ -4,6 +4,8 @@
  * runbooks, health, the typo-tolerant search, filters, sort and pagination, and who may do what.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { presignConnectUrl } from '#shared/realtime-client';
 import type { AuditList, DependencyGraph, Environment, EnvironmentList, Runbook, RunbookList, Service, ServiceHealth, ServiceList } from '#schemas/index.ts';
 import { setEnvironmentHealth } from '../../functions/services/service.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -402,5 +404,36 @@ describe('the whole detail page is one item collection', () => {
     const detail = (await viewer().call<Service>('GET', '/api/v1/services/env-service')).body;
     expect(detail.environments.map((e: Environment) => e.name)).toEqual(['prod']);
     expect(detail.healthStatus).toBe('unknown');
+  });
+});
+
+describe('live changes', () => {
+  it("announces a person's change on service:<id> to a viewer with the page open", async () => {
+    await register({ name: 'live-service', team: 'payments' });
+    const ws = new WebSocket(await presignConnectUrl(h.runtime.realtimeUrl, h.runtime.region, h.runtime.credentials.roles.viewer));
+    const frames: Array<Record<string, unknown>> = [];
+    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    const next = async (match: (f: Record<string, unknown>) => boolean) => {
+      for (let i = 0; i < 300; i++) {
+        const found = frames.find(match);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no matching frame in ${JSON.stringify(frames)}`);
+    };
+    try {
+      ws.send(JSON.stringify({ action: 'subscribe', topic: 'service:live-service' }));
+      await next((f) => f.type === 'subscribed');
+      expect((await developer().send('PUT', '/api/v1/services/live-service', { body: { description: 'changed elsewhere' }, ifMatch: 1 })).status).toBe(200);
+      const frame = await next((f) => f.type === 'event');
+      expect(frame).toMatchObject({ topic: 'service:live-service', event: 'service.changed', data: { serviceId: 'live-service', action: 'services.update', by: 'developer@apollo.local' } });
+      // A refused change announces nothing.
+      expect((await developer().send('PUT', '/api/v1/services/live-service', { body: { description: 'stale' }, ifMatch: 1 })).status).toBe(412);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(frames.filter((f) => f.type === 'event')).toHaveLength(1);
+    } finally {
+      ws.close();
+    }
   });
 });
