@@ -58,7 +58,8 @@ export class OctokitRepositorySource implements RepositorySource {
       log: { debug: () => undefined, info: () => undefined, warn: (m: string) => logger.warn(m), error: (m: string) => logger.debug(m) },
     });
     this.octokit.hook.before('request', async (request) => {
-      if (/\/app\/installations\/\d+\/access_tokens$/.test(request.url)) return;
+      // The token exchange signs with the app JWT it was given (request.url is the route template here).
+      if (/\/app\/installations\/[^/]+\/access_tokens$/.test(request.url)) return;
       request.headers.authorization = `token ${await this.token()}`;
     });
   }
