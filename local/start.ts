@@ -30,6 +30,9 @@ const lines = [
   `  realtime (WebSocket, presigned SigV4): ${url.replace(/^http/, 'ws')}/realtime`,
   `  data and credentials: ${home}${seeded.length ? ` (demo data seeded: ${seeded.join(', ')})` : ''}`,
   `  scheduled jobs (UTC): ${scheduler.planned().map((job) => `${job.name} ${job.schedule}`).join(', ')}; with Apollo stopped, npm run job <name> runs one now`,
+  runtime.github
+    ? `  GitHub discovery: a local FAKE GitHub (${runtime.github.fake.url}) holding the demo organisation ${process.env.APOLLO_GITHUB_ORG}; admins run it with POST /api/v1/discovery/sync; webhook secret in ${home}/github-webhook-secret`
+    : `  GitHub discovery: organisation ${process.env.APOLLO_GITHUB_ORG} at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}`,
   '',
   store.created ? `Local credentials (created now, kept in ${home}/credentials.json, mode 600):` : `Local credentials (from ${home}/credentials.json):`,
   ...ROLES.map((role) => `  ${role.padEnd(9)} ${store.roles[role].accessKeyId}  ${store.roles[role].secretAccessKey}  ${store.roles[role].principalArn}`),

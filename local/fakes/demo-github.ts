@@ -43,11 +43,54 @@ spec:
       automatable: true
 `;
 
+/**
+ * The demo repository's manifest: the design doc's example grown to agree with the seeded catalog
+ * (local/demo-services.ts), so a sync adopts the seeded core-service without drift.
+ */
+export const DEMO_CORE_SERVICE_MANIFEST = `apiVersion: apollo/v1
+kind: Service
+metadata:
+  name: core-service
+  displayName: Core Service
+  description: Accounts, tenants and the domain model every other service builds on.
+  team: platform
+  tier: critical
+  tags: [domain, tier-0]
+spec:
+  language: java
+  framework: spring-boot
+  port: 5080
+  healthCheck: /actuator/health
+  dependencies:
+    - service: postgres
+      type: runtime
+      description: Primary datastore
+    - service: redis
+      type: runtime
+      description: Session and query cache
+    - service: kafka
+      type: runtime
+      description: Publishes domain events
+    - service: auth-service
+      type: runtime
+      description: Validates tokens
+    - service: notification-service
+      type: optional
+      description: Account emails (queued when down)
+  runbooks:
+    - trigger: "HighErrorRate"
+      path: ./docs/runbooks/high-error-rate.md
+      automatable: true
+    - trigger: "DatabaseConnectionExhausted"
+      path: ./docs/runbooks/db-pool-exhausted.md
+      automatable: true
+`;
+
 export const DEMO_REPOS: readonly FakeRepo[] = [
   {
     name: 'core-service',
     files: {
-      'apollo.yaml': CORE_SERVICE_MANIFEST,
+      'apollo.yaml': DEMO_CORE_SERVICE_MANIFEST,
       'docs/runbooks/high-error-rate.md': runbook('High error rate', '1. Open the service dashboard and compare the 5xx rate with the last deploy.\n2. If a deploy preceded the spike, roll it back from Deploy Center.\n3. Otherwise check postgres and redis health on the service page.'),
       'docs/runbooks/db-pool-exhausted.md': runbook('Database connection pool exhausted', '1. Check active connections on postgres.\n2. Restart the pods holding the most connections.\n3. Raise `maxPoolSize` only with the DBA on call.'),
     },

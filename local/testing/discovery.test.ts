@@ -51,6 +51,8 @@ beforeAll(async () => {
   for (const id of ['platform', 'payments', 'growth', 'data']) await admin.call('POST', '/api/v1/teams', { body: { id, name: id } });
   // What core-service depends on, registered by hand (not in any repository).
   for (const name of ['postgres', 'redis']) await admin.call('POST', '/api/v1/services', { body: { name, team: 'platform', tier: 'critical' } });
+  // core-service's repository holds the design doc's example, verbatim.
+  github.commit('core-service', 'apollo.yaml', CORE_SERVICE_MANIFEST);
   // Enough repositories for two pages of 100: the demo ones first, then 101 without a manifest.
   for (let i = 0; i < 101; i++) github.putRepo({ name: `empty-${String(i).padStart(3, '0')}`, files: {} });
 }, 30_000);
