@@ -157,6 +157,10 @@ describe('the catalog as a viewer', () => {
     expect(await navLabels(page)).toEqual(['Home', 'Catalog']);
     await page.getByTestId('service-row').first().waitFor();
     expect(await page.getByTestId('register-service').count()).toBe(0);
+    // "/" jumps to the search box from anywhere on the page.
+    await page.locator('h1').click();
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('catalog-search');
     await page.goto(apollo.url + '/catalog/core-service');
     await page.getByTestId('environment').first().waitFor();
     expect(await page.getByTestId('edit-service').count()).toBe(0);

@@ -99,6 +99,18 @@ export function CatalogPage() {
   const [q, setQ] = useState(filters.q ?? '');
   useDebounced(q, (v) => { if ((v.trim() || undefined) !== filters.q) set({ q: v.trim() || undefined }); });
   const list = useServiceList(filters);
+  const searchBox = useRef<HTMLInputElement>(null);
+  // "/" jumps to the search box, as in GitHub and Backstage.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      if (e.key !== '/' || e.metaKey || e.ctrlKey || target.closest('input, textarea, select, [contenteditable="true"]')) return;
+      e.preventDefault();
+      searchBox.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const me = useMe();
   const mayWrite = me.data !== undefined && isRole(me.data.role) && roleHas(me.data.role, 'services:write');
   const [registering, setRegistering] = useState(false);
@@ -118,8 +130,10 @@ export function CatalogPage() {
       />
       <div className="apollo-catalog-search">
         <InputGroup id="catalog-search" type="search" size="large" leftIcon="search" placeholder="Search by name, description or team — typos are fine" value={q} onValueChange={setQ}
-          aria-label="Search services" data-testid="catalog-search" autoFocus
-          rightElement={list.isFetching && !list.isFetchingNextPage ? <Spinner size={16} className="apollo-search-spinner" /> : undefined} />
+          aria-label="Search services" data-testid="catalog-search" autoFocus inputRef={searchBox}
+          rightElement={list.isFetching && !list.isFetchingNextPage
+            ? <Spinner size={16} className="apollo-search-spinner" />
+            : q ? undefined : <kbd className="apollo-kbd" title="Press / to search">/</kbd>} />
         <HTMLSelect aria-label="Sort" value={sortValue} onChange={(e) => {
           const v = e.currentTarget.value;
           set({ sort: v === 'relevance' ? undefined : v as CatalogFilters['sort'], order: undefined });

@@ -41,7 +41,10 @@ export function validateService(v: Values, creating: boolean): FieldErrors {
 
 const displayNameOf = (name: string) => name.split('-').filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
-export function ServiceDialog({ service, onClose }: { service: Service | null; onClose(): void }) {
+export function ServiceDialog({ service: current, onClose }: { service: Service | null; onClose(): void }) {
+  // The service as it was when the dialog opened: its version is what If-Match promises. A refetch meanwhile
+  // (a live health change, someone's edit) must not quietly move the edit onto a newer version.
+  const [service] = useState(current);
   const { api } = useServices();
   const client = useQueryClient();
   const me = useMe();

@@ -14,7 +14,7 @@ import { PageHeader } from '../../components/shell.tsx';
 import { HealthSparkline } from '../../components/sparkline.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useDependencyGraph, useMe, useService, useServiceHealth } from '../../lib/queries.ts';
-import { Link } from '../../lib/router.tsx';
+import { Link, navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
 import { DeregisterAlert, ServiceDialog } from './service-form.tsx';
@@ -250,6 +250,7 @@ export function ServicePage({ id }: { id: string }) {
   // The API decides ownership; the buttons show where it will agree (own team, or catalog:manage).
   const mayEdit = roleHas(role, 'services:write') && (roleHas(role, 'catalog:manage') || (me.data?.teams ?? []).some((t) => t.id === s.team));
   const mayAudit = roleHas(role, 'audit:read');
+  const auditHref = `/audit?resourceType=service&resourceId=${encodeURIComponent(s.id)}`;
   const envHealth = new Map((health.data?.environments ?? []).map((e) => [e.name, e]));
   const envs = [...s.environments].sort((a, b) => envRank(a.name) - envRank(b.name) || a.name.localeCompare(b.name));
   return (
@@ -260,7 +261,8 @@ export function ServicePage({ id }: { id: string }) {
         description={s.description || 'No description yet.'}
         actions={
           <>
-            {mayAudit && <AnchorButton variant="minimal" icon="history" text="Audit" href={`/audit?resourceType=service&resourceId=${encodeURIComponent(s.id)}`} data-testid="service-audit" />}
+            {mayAudit && <AnchorButton variant="minimal" icon="history" text="Audit" href={auditHref} data-testid="service-audit"
+              onClick={(e) => { if (!e.metaKey && !e.ctrlKey && !e.shiftKey) { e.preventDefault(); navigate(auditHref); } }} />}
             {mayEdit && !s.deregisteredAt && <Button icon="disable" variant="outlined" intent="danger" text="Deregister" onClick={() => setDeregistering(true)} data-testid="deregister-service" />}
             {mayEdit && !s.deregisteredAt && <Button icon="edit" intent="primary" text="Edit" onClick={() => setEditing(true)} data-testid="edit-service" />}
           </>
