@@ -6,38 +6,12 @@ import { ApiError } from '../../../../shared/api-client.ts';
 import { isRole, roleHas } from '../../../../shared/permissions.ts';
 import type { Service, ServiceCreate, ServiceUpdate } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
-import { useFieldErrors, type FieldErrors } from '../../components/field-errors.ts';
+import { useFieldErrors } from '../../components/field-errors.ts';
 import { useMe, useTeams } from '../../lib/queries.ts';
 import { navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
-
-export const SERVICE_FIELDS = ['name', 'displayName', 'description', 'repository', 'team', 'tier', 'language', 'framework', 'tags'] as const;
-type Field = (typeof SERVICE_FIELDS)[number];
-type Values = { [K in Exclude<Field, 'tags'>]: string } & { tags: string[] };
-
-/** The API's own rules (schemas/api/service-create.schema.json), checked before sending. */
-const NAME = /^[a-z][a-z0-9-]{1,62}$/;
-const TEAM = /^[a-z][a-z0-9-]{1,62}[a-z0-9]$/;
-const REPOSITORY = /^(|https?:\/\/\S+)$/;
-const TAG = /^[a-z0-9][a-z0-9:._/-]{0,62}$/;
-
-export function validateService(v: Values, creating: boolean): FieldErrors {
-  const e: FieldErrors = {};
-  if (creating && !NAME.test(v.name)) e.name = '2–63 characters: lowercase letters, digits and dashes, starting with a letter';
-  if (!v.displayName.trim()) e.displayName = 'A service needs a display name';
-  else if (v.displayName.length > 200) e.displayName = 'At most 200 characters';
-  if (v.description.length > 4000) e.description = 'At most 4000 characters';
-  if (v.repository.length > 500) e.repository = 'At most 500 characters';
-  else if (!REPOSITORY.test(v.repository.trim())) e.repository = 'A URL starting with https://';
-  if (!TEAM.test(v.team)) e.team = 'Choose the owning team';
-  if (v.language.length > 50) e.language = 'At most 50 characters';
-  if (v.framework.length > 50) e.framework = 'At most 50 characters';
-  const bad = v.tags.find((t) => !TAG.test(t));
-  if (bad !== undefined) e.tags = `"${bad}": lowercase letters, digits and : . _ / -, up to 63 characters`;
-  else if (v.tags.length > 30) e.tags = 'At most 30 tags';
-  return e;
-}
+import { SERVICE_FIELDS, validateService, type Field, type Values } from './service-rules.ts';
 
 const displayNameOf = (name: string) => name.split('-').filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
