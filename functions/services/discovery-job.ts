@@ -7,7 +7,7 @@ import type { DiscoveryJob } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { discoveryDeps } from './discovery-deps.ts';
 import { GitHubNotConfiguredError } from './discovery-errors.ts';
-import { createJob, runJob } from './discovery-jobs.ts';
+import { createJob, findActiveJob, runJob } from './discovery-jobs.ts';
 
 export type DiscoveryJobResult = { readonly skipped: string } | DiscoveryJob;
 
@@ -21,6 +21,11 @@ export async function runDiscoveryJob(event: { readonly jobId?: unknown }): Prom
   } catch (error) {
     if (error instanceof GitHubNotConfiguredError && event.jobId === undefined) return { skipped: error.message };
     throw error;
+  }
+  if (event.jobId === undefined) {
+    // The hourly run leaves a full sync already under way alone.
+    const active = await findActiveJob(undefined);
+    if (active) return { skipped: `discovery job ${active.id} is already ${active.status}` };
   }
   const jobId = event.jobId ?? (await createJob({ trigger: 'schedule', org: deps.config.org, requestedBy: 'system:schedule' })).id;
   return runJob(jobId, { source: () => deps.source, catalog: deps.catalog });

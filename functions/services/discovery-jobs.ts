@@ -68,6 +68,20 @@ export async function listJobs(limit: number, cursor?: string): Promise<Page<Dis
   return { items: page.items.map(toJob), nextCursor: page.nextCursor };
 }
 
+const sameScope = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  (a === undefined && b === undefined) || (a !== undefined && b !== undefined && [...a].sort().join('\n') === [...b].sort().join('\n'));
+
+/**
+ * A queued or running job over the same repositories (or the whole organisation), if any: a second
+ * "sync now" while one runs joins it instead of scanning the organisation twice. One Query.
+ */
+export async function findActiveJob(repositories: readonly string[] | undefined): Promise<DiscoveryJob | undefined> {
+  const page = await queryPage<JobItem>({ index: 'GSI1', partition: 'DISCOVERIES', limit: 20, newestFirst: true });
+  return page.items.map(toJob).find((job) => (job.status === 'queued' || job.status === 'running')
+    && Date.now() - Date.parse(job.updatedAt) < STALE_RUNNING_MS
+    && sameScope(job.repositories, repositories));
+}
+
 async function save(job: DiscoveryJob): Promise<void> {
   job.updatedAt = new Date().toISOString();
   await putItem({ ...jobKey(job.id), GSI1PK: 'DISCOVERIES', GSI1SK: job.id, entity: 'discovery-job', ...job });

@@ -170,6 +170,20 @@ describe("GitHub's rate limit", () => {
     ws.close();
   }, 30_000);
 
+  it('a second sync of the same scope while one runs joins it instead of scanning twice', async () => {
+    github.limit({ kind: 'secondary', resetInSeconds: 1, times: 1 });
+    const first = await h.client('admin').call<{ job: DiscoveryJob }>('POST', '/api/v1/discovery/sync', { body: { repositories: ['ledger-api'] } });
+    const second = await h.client('admin').call<{ job: DiscoveryJob }>('POST', '/api/v1/discovery/sync', { body: { repositories: ['ledger-api'] } });
+    const other = await h.client('admin').call<{ job: DiscoveryJob }>('POST', '/api/v1/discovery/sync', { body: { repositories: ['email-digest'] } });
+    expect(second.status).toBe(202);
+    expect(second.body.job.id).toBe(first.body.job.id);
+    expect(other.body.job.id).not.toBe(first.body.job.id);
+    expect((await finished(first.body.job.id)).status).toBe('succeeded');
+    await finished(other.body.job.id);
+    const { body: list } = await h.client('admin').call<{ items: DiscoveryJob[] }>('GET', '/api/v1/discovery/jobs', { query: { limit: 2 } });
+    expect(list.items.map((j) => j.id)).toEqual([other.body.job.id, first.body.job.id]);
+  }, 30_000);
+
   it('a viewer may not subscribe to a discovery job', async () => {
     const ws = new WebSocket(await presignConnectUrl(h.runtime.realtimeUrl, h.runtime.region, h.runtime.credentials.roles.viewer));
     const frames: RealtimeFrame[] = [];
