@@ -53,6 +53,8 @@ describe('the catalog as an admin', () => {
     const nodeIds = await graph.getByTestId('graph-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     expect(nodeIds).toEqual(expect.arrayContaining(['postgres', 'redis']));
     expect(await graph.locator('[data-testid="graph-edge"][data-from="core-service"][data-to="postgres"]').getAttribute('data-type')).toBe('runtime');
+    expect(await page.getByTestId('direct-dependencies').innerText()).toContain('postgres');
+    expect(await page.getByTestId('direct-dependents').innerText()).toContain('frontend');
 
     const triggers = await page.getByTestId('runbook').evaluateAll((els) => els.map((e) => e.getAttribute('data-trigger')));
     expect(triggers).toEqual(expect.arrayContaining(['HighErrorRate', 'DatabaseConnectionExhausted']));

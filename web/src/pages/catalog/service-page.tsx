@@ -76,6 +76,7 @@ function Overview({ service }: { service: Service }) {
           </dd>
           {service.tags.length > 0 && <><dt>Tags</dt><dd>{value('tags', <span className="apollo-catalog-tags">{service.tags.map((t) => <Tag key={t} minimal round>{t}</Tag>)}</span>)}</dd></>}
           <dt>Last deploy</dt><dd>{service.lastDeployedAt ? <span title={formatTime(service.lastDeployedAt)}>{formatAgo(service.lastDeployedAt)}</span> : <span className={Classes.TEXT_MUTED}>never</span>}</dd>
+          <dt>Registered</dt><dd><span title={formatTime(service.createdAt)}>{formatAgo(service.createdAt)}</span> by {service.createdBy}</dd>
           <dt>Updated</dt><dd><span title={formatTime(service.updatedAt)}>{formatAgo(service.updatedAt)}</span> by {service.updatedBy} <span className={Classes.TEXT_MUTED}>· v{service.version}</span></dd>
         </dl>
         {service.drift.length > 0 && (
@@ -203,8 +204,37 @@ function DependenciesSection({ id, graph }: { id: string; graph: ReturnType<type
           </Callout>
         )}
         {data?.truncated && <p className={`${Classes.TEXT_MUTED} apollo-small`}>The graph stops at {data.depth} hops.</p>}
+        {data && data.nodes.length > 1 && (
+          <div className="apollo-dep-lists">
+            <DirectList title="Depends on" reaches={data.dependsOn} graph={data} />
+            <DirectList title="Used by" reaches={data.dependents} graph={data} />
+          </div>
+        )}
       </SectionCard>
     </Section>
+  );
+}
+
+/** The direct neighbours as a list: the edge's description, which the graph only shows on hover. */
+function DirectList({ title, reaches, graph }: { title: string; reaches: Graph['dependsOn']; graph: Graph }) {
+  const direct = reaches.filter((r) => r.depth === 1);
+  const names = new Map(graph.nodes.map((n) => [n.id, n]));
+  return (
+    <div>
+      <h4 className="apollo-subheading">{title} <span className={Classes.TEXT_MUTED}>{direct.length}</span></h4>
+      {direct.length === 0 ? <p className={Classes.TEXT_MUTED}>Nothing.</p> : (
+        <ul className="apollo-dep-list" data-testid={`direct-${title === 'Depends on' ? 'dependencies' : 'dependents'}`}>
+          {direct.map((r) => (
+            <li key={r.serviceId}>
+              <Link to={`/catalog/${encodeURIComponent(r.serviceId)}`} className="apollo-mono">{r.serviceId}</Link>
+              <Tag minimal className="apollo-inline-tag">{r.type}</Tag>
+              {names.get(r.serviceId)?.deregisteredAt && <Tag minimal className="apollo-inline-tag" icon="disable">deregistered</Tag>}
+              {r.description && <span className={Classes.TEXT_MUTED}> — {r.description}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 
