@@ -36,7 +36,8 @@ export function discoveryDeps(): DiscoveryDeps {
     if (!dispatcher) {
       if (cfg.runtime === 'local') dispatcher = new InProcessDiscoveryDispatcher((jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog }));
       else if (cfg.jobsFunction) dispatcher = new LambdaDiscoveryDispatcher(cfg.jobsFunction);
-      else throw new GitHubNotConfiguredError('discovery is not configured: APOLLO_JOBS_FUNCTION names no jobs function');
+      // The jobs Lambda runs syncs and hands none over: only the functions that start syncs need one.
+      else dispatcher = { dispatch: () => Promise.reject(new GitHubNotConfiguredError('discovery is not configured: APOLLO_JOBS_FUNCTION names no jobs function')) };
     }
     deps = { config: cfg, credentials, source, catalog, dispatcher };
   }
