@@ -19,14 +19,15 @@ export const byEnvOrder = (a: { name: string }, b: { name: string }): number => 
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** Manifest-owned fields whose current value differs from what the manifest says. */
-export function computeDrift(record: Pick<ServiceRecord, 'manifest'> & Record<string, unknown>): Service['drift'] {
+export function computeDrift(record: ServiceRecord): Service['drift'] {
   const fields = record.manifest?.fields;
+  const current = record as unknown as Record<string, unknown>;
   if (!fields) return [];
   const drift: Service['drift'] = [];
   for (const field of MANIFEST_FIELDS) {
     const manifestValue = fields[field];
     if (manifestValue === undefined) continue;
-    if (!sameValue(manifestValue, record[field])) drift.push({ field, manifestValue, currentValue: record[field] });
+    if (!sameValue(manifestValue, current[field])) drift.push({ field, manifestValue, currentValue: current[field] });
   }
   return drift;
 }
@@ -54,7 +55,7 @@ function baseFields(record: ServiceRecord): Omit<ServiceSummary, 'environments'>
     tags: record.tags,
     source: record.source,
     ...(record.manifest ? { manifest: record.manifest } : {}),
-    drift: computeDrift(record as ServiceRecord & Record<string, unknown>),
+    drift: computeDrift(record),
     createdAt: record.createdAt,
     createdBy: record.createdBy,
     updatedAt: record.updatedAt,
