@@ -4,7 +4,7 @@
  * needed rather than failing the services Lambda's cold start.
  */
 import { config } from '#lib/config';
-import { GitHubNotConfiguredError } from './discovery-errors.ts';
+import { GitHubNotConfiguredError } from '#lib/github/errors';
 
 export interface DiscoveryConfig {
   /** APOLLO_GITHUB_ORG: the organisation whose repositories are scanned. */

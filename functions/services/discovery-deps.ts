@@ -4,12 +4,12 @@
  * Lambda (AWS) or run in-process (local). Tests and the local runtime may swap any of them.
  */
 import { ServiceUnavailableError } from '#shared/errors';
-import { LocalGitHubCredentials, SecretsManagerGitHubCredentials } from './adapters/github-credentials.ts';
+import { githubCredentials } from '#lib/github/credentials';
 import { OctokitRepositorySource } from './adapters/github-octokit.ts';
 import { InProcessDiscoveryDispatcher, LambdaDiscoveryDispatcher } from './adapters/discovery-dispatch.ts';
 import { serviceCatalog } from './discovery-catalog.ts';
 import { readDiscoveryConfig, type DiscoveryConfig } from './discovery-config.ts';
-import { GitHubNotConfiguredError } from './discovery-errors.ts';
+import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { runJob } from './discovery-jobs.ts';
 import type { DiscoveryCatalog, DiscoveryDispatcher, GitHubCredentialSource, RepositorySource } from './discovery-ports.ts';
 
@@ -29,7 +29,7 @@ export function discoveryDeps(): DiscoveryDeps {
   if (!deps) {
     const cfg = readDiscoveryConfig();
     const credentials = overrides.credentials
-      ?? (cfg.runtime === 'local' ? new LocalGitHubCredentials() : new SecretsManagerGitHubCredentials(cfg.secretId!));
+      ?? githubCredentials();
     const source = overrides.source ?? new OctokitRepositorySource({ org: cfg.org, baseUrl: cfg.apiUrl, credentials, maxWaitMs: cfg.maxWaitMs });
     const catalog = overrides.catalog ?? serviceCatalog;
     let dispatcher = overrides.dispatcher;

@@ -6,7 +6,7 @@
 import type { DiscoveryJob } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { discoveryDeps } from './discovery-deps.ts';
-import { GitHubNotConfiguredError } from './discovery-errors.ts';
+import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { createJob, findActiveJob, runJob } from './discovery-jobs.ts';
 
 export type DiscoveryJobResult = { readonly skipped: string } | DiscoveryJob;

@@ -10,7 +10,7 @@ import { NotFoundError } from '#shared/errors';
 import { logger } from '#lib/observability';
 import { publish } from '#lib/realtime';
 import { getItem, putItem, putNew, queryPage, type Item, type Page } from '#lib/table';
-import { GitHubNotConfiguredError, GitHubRateLimitedError } from './discovery-errors.ts';
+import { GitHubNotConfiguredError, GitHubRateLimitedError } from '#lib/github/errors';
 import { ManifestError } from './discovery-manifest.ts';
 import type { DiscoveryCatalog, RepositorySource, SourceRepository } from './discovery-ports.ts';
 import { RepositorySyncError, syncRepository, type RepositoryResult } from './discovery.ts';

@@ -27,15 +27,8 @@ export interface RepositorySource {
   readFile(repo: string, path: string, ref: string): Promise<SourceFile | undefined>;
 }
 
-/** GitHub credentials, as stored in the secret named by APOLLO_GITHUB_SECRET. */
-export type GitHubCredentials =
-  | { readonly token: string; readonly webhookSecret?: string }
-  | { readonly appId: string | number; readonly privateKey: string; readonly installationId: string | number; readonly webhookSecret?: string };
-
-export interface GitHubCredentialSource {
-  /** The credentials (cached by the adapter; `refresh` re-reads them, e.g. after a 401). */
-  credentials(options?: { refresh?: boolean }): Promise<GitHubCredentials>;
-}
+/** GitHub credentials: shared by every GitHub integration (functions/lib/github/credentials.ts). */
+export type { GitHubCredentialSource, GitHubCredentials } from '#lib/github/credentials';
 
 /** Starts a discovery job's run without waiting for it (the jobs Lambda in AWS, in-process locally). */
 export interface DiscoveryDispatcher {

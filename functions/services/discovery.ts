@@ -15,7 +15,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ApolloManifest } from '#schemas/index.ts';
 import type { ErrorDetail } from '#shared/errors';
-import { GitHubRateLimitedError } from './discovery-errors.ts';
+import { GitHubRateLimitedError } from '#lib/github/errors';
 import { MANIFEST_FIELDS, MANIFEST_PATH, ManifestError, manifestFields, parseManifest, runbookPath, type ManifestFields } from './discovery-manifest.ts';
 import type { CatalogService, DiscoveryCatalog, ManifestEnvironment, ManifestRunbook, RepositorySource, SourceRepository } from './discovery-ports.ts';
 

@@ -6,7 +6,7 @@ import type { GithubWebhook } from '#schemas/index.ts';
 import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
 import { createApiHandler, json, type ApiRequest, type SignedRequest } from '#lib/http';
 import { discoveryDeps } from '#functions/services/discovery-deps';
-import { GitHubNotConfiguredError } from '#functions/services/discovery-errors';
+import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { GITHUB_SENDER, handleGitHubDelivery } from './github.ts';
 import { isValidSignature, SIGNATURE_HEADER } from './github-signature.ts';
 

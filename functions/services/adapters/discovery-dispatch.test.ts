@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LambdaDiscoveryDispatcher } from './discovery-dispatch.ts';
-import { LocalGitHubCredentials, parseCredentials, SecretsManagerGitHubCredentials } from './github-credentials.ts';
+import { LocalGitHubCredentials, parseCredentials, SecretsManagerGitHubCredentials } from '#lib/github/credentials';
 
 const lambda = mockClient(LambdaClient);
 const secrets = mockClient(SecretsManagerClient);

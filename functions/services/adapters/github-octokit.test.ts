@@ -2,7 +2,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub, type FakeRepo } from '../../../local/fakes/github-server.ts';
-import { GitHubRateLimitedError } from '../discovery-errors.ts';
+import { GitHubRateLimitedError } from '#lib/github/errors';
 import type { GitHubCredentials } from '../discovery-ports.ts';
 import { OctokitRepositorySource, rateLimitReset } from './github-octokit.ts';
 

@@ -1,4 +1,4 @@
-/** Discovery's named failures (not HTTP errors: a job records them). */
+/** GitHub's named failures, shared by discovery and the catalog refresh (not HTTP errors: a job records them). */
 
 /** GitHub's rate limit stopped the run; it can resume after `resetAt`. */
 export class GitHubRateLimitedError extends Error {
@@ -8,7 +8,7 @@ export class GitHubRateLimitedError extends Error {
   }
 }
 
-/** GitHub credentials are missing or unreadable (the secret, or the local settings). */
+/** GitHub credentials are missing or unreadable (the secret, or the local settings), or what to read is not configured. */
 export class GitHubNotConfiguredError extends Error {
   override readonly name = 'GitHubNotConfiguredError';
 }

@@ -2,15 +2,26 @@
  * GitHub credentials: from Secrets Manager in AWS (the secret named by APOLLO_GITHUB_SECRET holds
  * JSON: `{ "token" }` or `{ "appId", "privateKey", "installationId" }`, plus `"webhookSecret"` for the
  * push webhook), from the environment or `$APOLLO_HOME/github.json` locally. Cached for five minutes,
- * so a rotated secret is picked up without a redeploy. Values are never logged.
+ * so a rotated secret is picked up without a redeploy. Values are never logged. One secret serves
+ * every GitHub integration (service discovery, the catalog refresh, the webhook's signature).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GitHubNotConfiguredError } from '../discovery-errors.ts';
-import type { GitHubCredentialSource, GitHubCredentials } from '../discovery-ports.ts';
+import { config } from '../config.ts';
+import { GitHubNotConfiguredError } from './errors.ts';
 
 const CACHE_MS = 5 * 60_000;
+
+/** GitHub credentials, as stored in the secret named by APOLLO_GITHUB_SECRET. */
+export type GitHubCredentials =
+  | { readonly token: string; readonly webhookSecret?: string }
+  | { readonly appId: string | number; readonly privateKey: string; readonly installationId: string | number; readonly webhookSecret?: string };
+
+export interface GitHubCredentialSource {
+  /** The credentials (cached by the adapter; `refresh` re-reads them, e.g. after a 401). */
+  credentials(options?: { refresh?: boolean }): Promise<GitHubCredentials>;
+}
 
 /** Checks the secret's shape; a message names what is wrong, never a value. */
 export function parseCredentials(raw: unknown, where: string): GitHubCredentials {
@@ -78,4 +89,27 @@ export class LocalGitHubCredentials extends CachedCredentials {
       return Promise.reject(error instanceof GitHubNotConfiguredError ? error : new GitHubNotConfiguredError(`${file} is not JSON`, { cause: error }));
     }
   }
+}
+
+let shared: GitHubCredentialSource | undefined;
+let override: GitHubCredentialSource | undefined;
+
+/**
+ * The process's GitHub credentials: Secrets Manager (APOLLO_GITHUB_SECRET) in AWS, the local settings
+ * on a laptop. Throws GitHubNotConfiguredError in AWS without APOLLO_GITHUB_SECRET.
+ */
+export function githubCredentials(env: NodeJS.ProcessEnv = process.env): GitHubCredentialSource {
+  if (override) return override;
+  if (!shared) {
+    if (config().runtime === 'local') shared = new LocalGitHubCredentials(env);
+    else if (env.APOLLO_GITHUB_SECRET) shared = new SecretsManagerGitHubCredentials(env.APOLLO_GITHUB_SECRET);
+    else throw new GitHubNotConfiguredError('GitHub is not configured: set APOLLO_GITHUB_SECRET to the secret holding the GitHub credentials');
+  }
+  return shared;
+}
+
+/** Swaps the credentials (tests, the local runtime); undefined goes back to the environment's. */
+export function configureGitHubCredentials(next: GitHubCredentialSource | undefined): void {
+  override = next;
+  shared = undefined;
 }
