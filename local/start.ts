@@ -4,6 +4,7 @@
  */
 import './quiet-sdk-warning.ts';
 import { resolve } from 'node:path';
+import { JOBS } from '#shared/jobs';
 import { ROLES } from '#shared/permissions';
 import { startRuntime } from './runtime.ts';
 import { invokeJob, startScheduler } from './scheduler.ts';
@@ -21,7 +22,22 @@ const seeded = await seedDemoData({ baseUrl: runtime.url });
 const { configureJobs } = await import('#functions/jobs/deps');
 const { localAuditArchive } = await import('#functions/jobs/adapters/file-audit-archive');
 configureJobs({ archive: localAuditArchive(home) });
-const scheduler = startScheduler({ runJob: invokeJob });
+// A job that runs every minute would bury the terminal: its first result is printed, then only
+// failures and skips (`npm run job <name>` shows one run in full).
+const printed = new Set<string>();
+const frequent = new Set(JOBS.filter((job) => /^rate\(\d+ minutes?\)$/.test(job.schedule) && Number(/\d+/.exec(job.schedule)![0]) < 5).map((job) => job.name));
+const scheduler = startScheduler({
+  runJob: invokeJob,
+  log: (line) => {
+    const finished = /^(\S+) finished in /.exec(line)?.[1];
+    if (finished && frequent.has(finished)) {
+      if (printed.has(finished)) return;
+      printed.add(finished);
+      line += ' (later successful runs of this job are not printed)';
+    }
+    console.log(`[scheduler] ${line}`);
+  },
+});
 const { credentials: store, url, region } = runtime;
 
 const lines = [
