@@ -10,6 +10,7 @@ import discoverySyncAccepted from './api/discovery-sync-accepted.schema.json' wi
 import discoverySync from './api/discovery-sync.schema.json' with { type: 'json' };
 import githubWebhookResult from './api/github-webhook-result.schema.json' with { type: 'json' };
 import githubWebhook from './api/github-webhook.schema.json' with { type: 'json' };
+import catalogItemV2 from './catalog-item.v2.schema.json' with { type: 'json' };
 import auditEntry from './api/audit-entry.schema.json' with { type: 'json' };
 import auditList from './api/audit-list.schema.json' with { type: 'json' };
 import auditQuery from './api/audit-query.schema.json' with { type: 'json' };
@@ -63,6 +64,7 @@ export const SCHEMAS = {
   'discovery-sync': discoverySync,
   'github-webhook-result': githubWebhookResult,
   'github-webhook': githubWebhook,
+  'catalog-item-v2': catalogItemV2,
   'audit-entry': auditEntry,
   'audit-list': auditList,
   'audit-query': auditQuery,
