@@ -185,3 +185,27 @@ describe('dark theme', () => {
     await context.close();
   });
 });
+
+describe('discovery as an admin', () => {
+  it('syncs the (fake, and labelled so) GitHub organisation and follows the run live to its outcome', { timeout: 120_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    await page.getByTestId('open-discovery').click();
+    await page.getByTestId('discovery-local').waitFor();
+    await page.getByTestId('discovery-sync').click();
+    const job = page.getByTestId('discovery-job').first();
+    await expect.poll(() => job.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    expect(await job.textContent()).toMatch(/by admin@apollo\.local/);
+    expect(await job.textContent()).toMatch(/\d+ of \d+ repositories/);
+    await screenshot(page, 'discovery');
+    await context.close();
+  });
+
+  it('is not offered to a developer', async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'developer@apollo.local', '/catalog');
+    await page.getByTestId('register-service').waitFor();
+    expect(await page.getByTestId('open-discovery').count()).toBe(0);
+    await context.close();
+  });
+});

@@ -11,6 +11,7 @@ import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useMe, useServiceList, useTeams, type CatalogFilters } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { activeFilterCount, catalogFiltersFromSearch, searchFromCatalogFilters } from './catalog-url.ts';
+import { DiscoveryDrawer } from './discovery-drawer.tsx';
 import { ServiceDialog } from './service-form.tsx';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
@@ -113,7 +114,9 @@ export function CatalogPage() {
   }, []);
   const me = useMe();
   const mayWrite = me.data !== undefined && isRole(me.data.role) && roleHas(me.data.role, 'services:write');
+  const mayDiscover = me.data !== undefined && isRole(me.data.role) && roleHas(me.data.role, 'catalog:manage');
   const [registering, setRegistering] = useState(false);
+  const [discovering, setDiscovering] = useState(false);
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const total = list.data?.pages[0]?.total;
   const languages = useMemo(() => [...new Set(items.map((s) => s.language).filter(Boolean))].sort(), [items]);
@@ -126,7 +129,10 @@ export function CatalogPage() {
       <PageHeader
         title="Service catalog"
         description="Every service, who owns it, where it runs and whether it is healthy."
-        actions={mayWrite && <Button intent="primary" icon="add" text="Register service" onClick={() => setRegistering(true)} data-testid="register-service" />}
+        actions={<>
+          {mayDiscover && <Button icon="git-repo" text="Discovery" onClick={() => setDiscovering(true)} data-testid="open-discovery" />}
+          {mayWrite && <Button intent="primary" icon="add" text="Register service" onClick={() => setRegistering(true)} data-testid="register-service" />}
+        </>}
       />
       <div className="apollo-catalog-search">
         <InputGroup id="catalog-search" type="search" size="large" leftIcon="search" placeholder="Search by name, description or team — typos are fine" value={q} onValueChange={setQ}
@@ -195,6 +201,7 @@ export function CatalogPage() {
         </div>
       )}
       {registering && <ServiceDialog service={null} onClose={() => setRegistering(false)} />}
+      {mayDiscover && <DiscoveryDrawer isOpen={discovering} onClose={() => setDiscovering(false)} />}
     </div>
   );
 }
