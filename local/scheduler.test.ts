@@ -81,6 +81,21 @@ describe('startScheduler', () => {
     ]);
   });
 
+  it('runs a job named in runAtStart once at once, then on its schedule, never twice at a time', async () => {
+    // Prepare
+    scheduler = startScheduler({ jobs: [job('poll', 'rate(1 minute)'), job('other', 'rate(1 hour)')], runJob: recordRun(), log, runAtStart: ['poll'] });
+
+    // Act
+    await vi.advanceTimersByTimeAsync(2 * MINUTE);
+
+    // Assess
+    expect(runs).toEqual([['poll', '2026-11-24T10:00:30.000Z'], ['poll', '2026-11-24T10:01:30.000Z'], ['poll', '2026-11-24T10:02:30.000Z']]);
+  });
+
+  it('refuses a runAtStart job that is not scheduled', () => {
+    expect(() => startScheduler({ jobs: [job('poll', 'rate(1 minute)')], runJob: recordRun(), log, runAtStart: ['pol'] })).toThrow('runAtStart names no scheduled job: pol');
+  });
+
   it('runs a cron job on its minutes, in UTC', async () => {
     // Prepare
     scheduler = startScheduler({ jobs: [job('five', 'cron(*/5 * * * ? *)')], runJob: recordRun(), log });

@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   readonly now?: () => Date;
   /** Default: console.log with a `[scheduler]` prefix. */
   readonly log?: (line: string) => void;
+  /** Jobs to run once right away as well (e.g. the health poll, so a fresh start shows health in seconds). */
+  readonly runAtStart?: readonly string[];
 }
 
 export interface PlannedRun {
@@ -106,7 +108,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     running.set(job.name, done);
   };
 
+  const atStart = (options.runAtStart ?? []).map((name) => {
+    const entry = jobs.find(({ job }) => job.name === name);
+    if (!entry) throw new Error(`runAtStart names no scheduled job: ${name}`);
+    return entry.job;
+  });
   for (const { job, schedule } of jobs) plan(job, schedule, now());
+  for (const job of atStart) run(job);
 
   return {
     planned: () => jobs.map(({ job }) => ({ name: job.name, schedule: job.schedule, next: due.get(job.name) })),

@@ -28,6 +28,8 @@ const printed = new Set<string>();
 const frequent = new Set(JOBS.filter((job) => /^rate\(\d+ minutes?\)$/.test(job.schedule) && Number(/\d+/.exec(job.schedule)![0]) < 5).map((job) => job.name));
 const scheduler = startScheduler({
   runJob: invokeJob,
+  // Health right away, rather than a catalog of "unknown" for the first minute.
+  runAtStart: ['health-poll'],
   log: (line) => {
     const finished = /^(\S+) finished in /.exec(line)?.[1];
     if (finished && frequent.has(finished)) {
