@@ -40,12 +40,12 @@ describe('service discovery', () => {
     for (const name of ['jobs', 'webhooks']) {
       expect(secretStatements(name).flatMap((s) => [s.Action].flat()).sort(), name).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     }
-    for (const name of ['services', 'identity', 'system', 'audit', 'realtime']) expect(secretStatements(name), name).toEqual([]);
+    for (const name of ['services', 'offerings', 'identity', 'system', 'audit', 'realtime']) expect(secretStatements(name), name).toEqual([]);
   });
 
   it('lets the services and webhooks Lambdas invoke the jobs Lambda (unqualified only), and no other', () => {
     for (const name of ['services', 'webhooks']) expect(invokeStatements(name).map((s) => s.Resource), name).toEqual([jobsArn()]);
-    for (const name of ['jobs', 'identity', 'system', 'audit', 'realtime']) expect(invokeStatements(name), name).toEqual([]);
+    for (const name of ['jobs', 'offerings', 'identity', 'system', 'audit', 'realtime']) expect(invokeStatements(name), name).toEqual([]);
   });
 
   it('tells the functions the organisation, the secret and the jobs function', () => {

@@ -55,6 +55,29 @@ import serviceManifestFields from './api/service-manifest-fields.schema.json' wi
 import serviceSummary from './api/service-summary.schema.json' with { type: 'json' };
 import serviceUpdate from './api/service-update.schema.json' with { type: 'json' };
 import service from './api/service.schema.json' with { type: 'json' };
+// the self-service offerings catalog (functions/offerings)
+import catalogCategoryQuery from './api/catalog-category-query.schema.json' with { type: 'json' };
+import catalogHighlight from './api/catalog-highlight.schema.json' with { type: 'json' };
+import catalogItemCheckResult from './api/catalog-item-check-result.schema.json' with { type: 'json' };
+import catalogItemCheck from './api/catalog-item-check.schema.json' with { type: 'json' };
+import catalogItemForm from './api/catalog-item-form.schema.json' with { type: 'json' };
+import catalogItem from './api/catalog-item.schema.json' with { type: 'json' };
+import catalogLifecycleState from './api/catalog-lifecycle-state.schema.json' with { type: 'json' };
+import catalogListQuery from './api/catalog-list-query.schema.json' with { type: 'json' };
+import catalogList from './api/catalog-list.schema.json' with { type: 'json' };
+import catalogOptionsQuery from './api/catalog-options-query.schema.json' with { type: 'json' };
+import catalogOptions from './api/catalog-options.schema.json' with { type: 'json' };
+import catalogSearchQuery from './api/catalog-search-query.schema.json' with { type: 'json' };
+import catalogSearchResult from './api/catalog-search-result.schema.json' with { type: 'json' };
+import catalogSource from './api/catalog-source.schema.json' with { type: 'json' };
+import catalogSummary from './api/catalog-summary.schema.json' with { type: 'json' };
+import catalogValidationReport from './api/catalog-validation-report.schema.json' with { type: 'json' };
+import documentIssue from './api/document-issue.schema.json' with { type: 'json' };
+import formPreviewResult from './api/form-preview-result.schema.json' with { type: 'json' };
+import formPreview from './api/form-preview.schema.json' with { type: 'json' };
+import offeringValidation from './api/offering-validation.schema.json' with { type: 'json' };
+import variableTestResult from './api/variable-test-result.schema.json' with { type: 'json' };
+import variableTest from './api/variable-test.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
   'apollo-manifest': apolloManifest,
@@ -109,6 +132,28 @@ export const SCHEMAS = {
   'service-summary': serviceSummary,
   'service-update': serviceUpdate,
   service,
+  'catalog-category-query': catalogCategoryQuery,
+  'catalog-highlight': catalogHighlight,
+  'catalog-item-check-result': catalogItemCheckResult,
+  'catalog-item-check': catalogItemCheck,
+  'catalog-item-form': catalogItemForm,
+  'catalog-item': catalogItem,
+  'catalog-lifecycle-state': catalogLifecycleState,
+  'catalog-list-query': catalogListQuery,
+  'catalog-list': catalogList,
+  'catalog-options-query': catalogOptionsQuery,
+  'catalog-options': catalogOptions,
+  'catalog-search-query': catalogSearchQuery,
+  'catalog-search-result': catalogSearchResult,
+  'catalog-source': catalogSource,
+  'catalog-summary': catalogSummary,
+  'catalog-validation-report': catalogValidationReport,
+  'document-issue': documentIssue,
+  'form-preview-result': formPreviewResult,
+  'form-preview': formPreview,
+  'offering-validation': offeringValidation,
+  'variable-test-result': variableTestResult,
+  'variable-test': variableTest,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;

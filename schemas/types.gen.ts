@@ -3514,6 +3514,389 @@ export interface AuditQuery {
 }
 
 /**
+ * Query string of GET /api/v1/catalog/{category}: the list filters other than the category, which is in the path.
+ */
+export interface CatalogCategoryQuery {
+  /**
+   * Only offerings owned by this team (its id).
+   */
+  owner?: string;
+  /**
+   * Only offerings carrying this tag.
+   */
+  tag?: string;
+  /**
+   * Only offerings in this lifecycle state. Without it, retired offerings are left out.
+   */
+  lifecycle?: CatalogLifecycleState;
+  limit?: number;
+  /**
+   * The nextCursor of the previous page of the same query.
+   */
+  cursor?: string;
+}
+
+/**
+ * Where a search matched in one field: the text (a fragment around the matches for long fields) and the matched ranges in it. Render the ranges as marks; the text itself is plain.
+ */
+export interface CatalogHighlight {
+  field: "name" | "description" | "tags" | "category" | "owner";
+  /**
+   * Plain text (never HTML); '…' marks a cut.
+   */
+  text: string;
+  matches: {
+    /**
+     * Offset in text, in UTF-16 code units.
+     */
+    start: number;
+    length: number;
+  }[];
+}
+
+/**
+ * The check of a document: valid when it has no errors; warnings and hints either way. Nothing is stored.
+ */
+export interface CatalogItemCheckResult {
+  valid: boolean;
+  /**
+   * Errors: the document cannot be used.
+   */
+  errors: DocumentIssue[];
+  /**
+   * Warnings.
+   */
+  warnings: DocumentIssue[];
+  /**
+   * Best-practice hints.
+   */
+  hints: DocumentIssue[];
+  summary?: CatalogSummary;
+}
+
+/**
+ * Body of POST /api/v1/validate/catalog-item: a document as YAML or as JSON (exactly one).
+ */
+export type CatalogItemCheck = {
+  /**
+   * The document as YAML text (line numbers in issues refer to it).
+   */
+  yaml?: string;
+  /**
+   * The document as JSON.
+   */
+  document?: {
+    [k: string]: unknown;
+  };
+} & {
+  [k: string]: unknown;
+};
+
+/**
+ * The request form of an offering, ready for @rjsf/core: JSON Schema, UI schema, steps, and the data sources resolved for the caller (dependent ones are read from the options route).
+ */
+export interface CatalogItemForm {
+  itemId: string;
+  version: string;
+  /**
+   * JSON Schema (2020-12 compatible) of the form's values, with if/then for conditional fields.
+   */
+  schema: {
+    [k: string]: unknown;
+  };
+  /**
+   * @rjsf UI schema: ui:order, ui:widget, ui:help, ui:placeholder.
+   */
+  uiSchema: {
+    [k: string]: unknown;
+  };
+  steps: {
+    id: string;
+    title: string;
+    description?: string;
+    fields: string[];
+  }[];
+  /**
+   * Fields whose options come from a data source, by field id.
+   */
+  dataSources: {
+    [k: string]: {
+      source: "services" | "service-environments" | "teams";
+      dependsOn?: string[];
+      /**
+       * True when its options are already in the schema; false for a dependent source: read GET …/options/{field_id}.
+       */
+      resolved?: boolean;
+    };
+  };
+}
+
+/**
+ * One offering: its current Schema v2.0 document, where it came from, and what the caller may do with it.
+ */
+export interface CatalogItem {
+  id: string;
+  version: string;
+  summary: CatalogSummary;
+  /**
+   * The Schema v2.0 document (schemas/catalog-item.v2.schema.json) as stored.
+   */
+  document: {
+    [k: string]: unknown;
+  };
+  source: CatalogSource;
+  /**
+   * When this version was first stored.
+   */
+  storedAt: string;
+  /**
+   * The latest check of its source file (null when none was recorded).
+   */
+  validation: OfferingValidation | null;
+}
+
+/**
+ * An offering's lifecycle: active, deprecated (still requestable, with a replacement and sunset date) or retired (shown, never requestable).
+ */
+export type CatalogLifecycleState = "active" | "deprecated" | "retired";
+
+/**
+ * Query string of GET /api/v1/catalog: filters and keyset pagination over the offerings the caller may see, ordered by category then name.
+ */
+export interface CatalogListQuery {
+  /**
+   * Only offerings of this category (a slug).
+   */
+  category?: string;
+  /**
+   * Only offerings owned by this team (its id).
+   */
+  owner?: string;
+  /**
+   * Only offerings carrying this tag.
+   */
+  tag?: string;
+  /**
+   * Only offerings in this lifecycle state. Without it, retired offerings are left out.
+   */
+  lifecycle?: CatalogLifecycleState;
+  limit?: number;
+  /**
+   * The nextCursor of the previous page of the same query.
+   */
+  cursor?: string;
+}
+
+/**
+ * A page of offerings the caller may see.
+ */
+export interface CatalogList {
+  items: CatalogSummary[];
+  nextCursor: string | null;
+  /**
+   * How many offerings match, over all pages.
+   */
+  total: number;
+  /**
+   * When the catalog snapshot answering this list was read.
+   */
+  snapshotAt: string;
+}
+
+/**
+ * Query string of GET /api/v1/catalog/items/{item_id}/options/{field_id}: the values chosen so far, as JSON in `values` or one query parameter per field id.
+ */
+export interface CatalogOptionsQuery {
+  /**
+   * A JSON object of field id → value.
+   */
+  values?: string;
+  [k: string]: string | undefined;
+}
+
+/**
+ * A data-source field's options given the values chosen so far.
+ */
+export interface CatalogOptions {
+  itemId: string;
+  fieldId: string;
+  source: "services" | "service-environments" | "teams";
+  options: {
+    value: string;
+    label: string;
+  }[];
+  /**
+   * Fields it depends on that have no value yet (options is then empty).
+   */
+  waitingFor: string[];
+}
+
+/**
+ * Query string of GET /api/v1/catalog/search: ranked, typo-tolerant search (prefix and fuzzy matching) over name, description, tags, category and owner.
+ */
+export interface CatalogSearchQuery {
+  /**
+   * What to look for; every term must match unless none would, then any term may.
+   */
+  q: string;
+  /**
+   * Only offerings of this category (a slug).
+   */
+  category?: string;
+  /**
+   * Only offerings owned by this team (its id).
+   */
+  owner?: string;
+  /**
+   * Only offerings carrying this tag.
+   */
+  tag?: string;
+  /**
+   * Only offerings in this lifecycle state. Without it, retired offerings are left out.
+   */
+  lifecycle?: CatalogLifecycleState;
+  /**
+   * The nextCursor of the previous page of the same query.
+   */
+  cursor?: string;
+  limit?: number;
+}
+
+/**
+ * Ranked search results over the offerings the caller may see, best first.
+ */
+export interface CatalogSearchResult {
+  items: {
+    offering: CatalogSummary;
+    /**
+     * Relevance (higher is better); only comparable within one search.
+     */
+    score: number;
+    /**
+     * The indexed words that matched (after typo tolerance), e.g. 'postgresql' for 'postgre'.
+     */
+    terms: string[];
+    highlights: CatalogHighlight[];
+  }[];
+  nextCursor: string | null;
+  total: number;
+  snapshotAt: string;
+}
+
+/**
+ * Where a stored offering version came from.
+ */
+export interface CatalogSource {
+  /**
+   * owner/name of the catalog repository (or 'local/examples' for the local seed).
+   */
+  repo: string;
+  /**
+   * The file's path in the repository.
+   */
+  path: string;
+  /**
+   * The blob (or commit) sha the document was read at.
+   */
+  sha: string;
+  /**
+   * The owning team decided at refresh (CODEOWNERS, else the document's metadata).
+   */
+  ownerTeam: string;
+}
+
+/**
+ * An offering as listed: what a card shows, and whether the caller may request it.
+ */
+export interface CatalogSummary {
+  /**
+   * The offering's id (metadata.id): a slug, stable across versions.
+   */
+  id: string;
+  /**
+   * Display name.
+   */
+  name: string;
+  description: string;
+  /**
+   * Category slug.
+   */
+  category: string;
+  /**
+   * Owning team's id.
+   */
+  owner: string;
+  tags: string[];
+  /**
+   * The current version (metadata.version).
+   */
+  version: string;
+  /**
+   * Target fulfilment time (metadata.sla.fulfillmentTime), e.g. 30m or 2d.
+   */
+  sla?: string;
+  /**
+   * An icon name, when the document gives one.
+   */
+  icon?: string;
+  lifecycle: {
+    state: CatalogLifecycleState;
+    /**
+     * The offering that replaces a deprecated or retired one.
+     */
+    replacement?: string;
+    /**
+     * When a deprecated offering will be retired (YYYY-MM-DD).
+     */
+    sunsetDate?: string;
+    /**
+     * True when its file disappeared from the catalog repository (it then reads as retired).
+     */
+    removedFromSource?: boolean;
+    /**
+     * What requesters should know (deprecated or retired).
+     */
+    message?: string;
+  };
+  /**
+   * Whether the caller may request it (their role and teams against its access rules, and it is not retired).
+   */
+  canRequest: boolean;
+  /**
+   * Why the caller may see but not request it, in words.
+   */
+  requestBlockedReason?: string;
+}
+
+/**
+ * An offering's validation: the record of the last refresh and a fresh check of the version served, against today's rules.
+ */
+export interface CatalogValidationReport {
+  itemId: string;
+  stored: OfferingValidation | null;
+  /**
+   * The served version checked now (null when no version is served).
+   */
+  fresh: null | {
+    version: string;
+    checkedAt: string;
+    valid: boolean;
+    /**
+     * Errors: the document cannot be used.
+     */
+    errors: DocumentIssue[];
+    /**
+     * Warnings.
+     */
+    warnings: DocumentIssue[];
+    /**
+     * Best-practice hints.
+     */
+    hints: DocumentIssue[];
+  };
+}
+
+/**
  * Replaces a service's direct dependencies. Every target must be a registered service.
  */
 export interface DependenciesPut {
@@ -3703,6 +4086,26 @@ export interface DiscoverySync {
 }
 
 /**
+ * One problem found in a catalog item document.
+ */
+export interface DocumentIssue {
+  /**
+   * JSON pointer into the document, e.g. /presentation/fields/2/validation/pattern ('' for the whole document).
+   */
+  path: string;
+  message: string;
+  /**
+   * A stable machine-readable code, e.g. schema, unknown-field-reference, terraform-without-rollback.
+   */
+  code: string;
+  severity: "error" | "warning" | "hint";
+  /**
+   * 1-based line in the YAML, when checked from YAML.
+   */
+  line?: number;
+}
+
+/**
  * The last health check of one environment (written by the health job, never by a user).
  */
 export interface EnvironmentHealth {
@@ -3850,6 +4253,81 @@ export interface ErrorResponse {
   requestId: string;
 }
 
+/**
+ * The compiled form of a previewed document (when it has no errors), the fields visible for the values given, and the problems with those values.
+ */
+export interface FormPreviewResult {
+  /**
+   * Whether the document has no errors (only then is there a form).
+   */
+  valid: boolean;
+  /**
+   * Errors: the document cannot be used.
+   */
+  errors: DocumentIssue[];
+  /**
+   * Warnings.
+   */
+  warnings: DocumentIssue[];
+  /**
+   * Best-practice hints.
+   */
+  hints: DocumentIssue[];
+  form?: {
+    schema: {
+      [k: string]: unknown;
+    };
+    uiSchema: {
+      [k: string]: unknown;
+    };
+    steps: {
+      id: string;
+      title: string;
+      description?: string;
+      fields: string[];
+    }[];
+    dataSources: {
+      [k: string]: {
+        source: "services" | "service-environments" | "teams";
+        dependsOn?: string[];
+        resolved?: boolean;
+      };
+    };
+  };
+  /**
+   * Field ids shown for the values given, in form order.
+   */
+  visibleFields?: string[];
+  /**
+   * Problems with the values given, as a request would be refused for (paths like /fields/<id>).
+   */
+  valueIssues?: DocumentIssue[];
+}
+
+/**
+ * Body of POST /api/v1/preview/form: a document (YAML or JSON, exactly one) and optional form values to preview with.
+ */
+export type FormPreview = {
+  /**
+   * The document as YAML text (line numbers in issues refer to it).
+   */
+  yaml?: string;
+  /**
+   * The document as JSON.
+   */
+  document?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Form values by field id: decide which conditional fields show and check the values as a request would.
+   */
+  values?: {
+    [k: string]: unknown;
+  };
+} & {
+  [k: string]: unknown;
+};
+
 export interface GithubWebhookResult {
   delivery: string;
   event: string;
@@ -3925,6 +4403,39 @@ export interface Me {
     role: "member" | "lead";
   }[];
   permissions: string[];
+}
+
+/**
+ * The latest check of an offering's source file, as recorded by the last refresh.
+ */
+export interface OfferingValidation {
+  itemId: string;
+  source: CatalogSource;
+  checkedAt: string;
+  /**
+   * Whether the file had no errors.
+   */
+  valid: boolean;
+  /**
+   * Errors: the file was not stored.
+   */
+  errors: DocumentIssue[];
+  /**
+   * Warnings: stored, but worth fixing.
+   */
+  warnings: DocumentIssue[];
+  /**
+   * Best-practice hints.
+   */
+  hints: DocumentIssue[];
+  /**
+   * The version served (CURRENT), null when no version was ever valid.
+   */
+  currentVersion: string | null;
+  /**
+   * True when the file is invalid and an older good version is still served.
+   */
+  servingOlderVersion: boolean;
 }
 
 export interface Ready {
@@ -4396,6 +4907,124 @@ export interface User {
    * The directory's account status, e.g. CONFIRMED, FORCE_CHANGE_PASSWORD.
    */
   status?: string;
+}
+
+/**
+ * The rendered templates (preview mode: secrets masked), where every variable came from, and every problem.
+ */
+export interface VariableTestResult {
+  /**
+   * The templates with variables substituted.
+   */
+  rendered: {
+    [k: string]: unknown;
+  };
+  uses: {
+    /**
+     * JSON pointer of the string in templates.
+     */
+    where: string;
+    expression: string;
+    scope: string;
+    key: string;
+    /**
+     * The value used ('••••' for secrets).
+     */
+    value: {
+      [k: string]: unknown;
+    };
+    /**
+     * Where it came from, in words.
+     */
+    source: string;
+  }[];
+  errors: {
+    where: string;
+    expression: string;
+    variable?: string;
+    code: string;
+    message: string;
+  }[];
+  /**
+   * Errors of the document given with the templates (its metadata and secret fields are then not used).
+   */
+  documentErrors?: DocumentIssue[];
+}
+
+/**
+ * Body of POST /api/v1/test/variables: templates (any JSON value: a string, or an object/array holding strings) rendered in preview mode with a sample context, optionally with a document for its metadata and secret fields.
+ */
+export interface VariableTest {
+  /**
+   * The value to render: {{scope.key | filter}} inside strings; a template that is a whole string keeps its value's type.
+   */
+  templates: {
+    [k: string]: unknown;
+  };
+  /**
+   * Sample data for each scope; secrets are never taken or shown (they render as a placeholder).
+   */
+  context?: {
+    /**
+     * Form values by field id.
+     */
+    fields?: {
+      [k: string]: unknown;
+    };
+    /**
+     * Overrides of the document's metadata (default: the document's, when one is given).
+     */
+    metadata?: {
+      [k: string]: unknown;
+    };
+    request?: {
+      id?: string;
+      requester?: string;
+      team?: string;
+      createdAt?: string;
+    };
+    user?: {
+      [k: string]: unknown;
+    };
+    team?: {
+      [k: string]: unknown;
+    };
+    system?: {
+      region?: string;
+      stage?: string;
+      /**
+       * The clock to render system.date and system.time with.
+       */
+      now?: string;
+    };
+    /**
+     * Allowlisted environment variables and their sample values.
+     */
+    env?: {
+      [k: string]: string;
+    };
+    /**
+     * Earlier actions' outputs by action id.
+     */
+    output?: {
+      [k: string]: {
+        [k: string]: unknown;
+      };
+    };
+    approval?: {
+      [k: string]: unknown;
+    };
+  };
+  /**
+   * The document as YAML text (line numbers in issues refer to it).
+   */
+  yaml?: string;
+  /**
+   * The document as JSON.
+   */
+  document?: {
+    [k: string]: unknown;
+  };
 }
 
 export interface Version {

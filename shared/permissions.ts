@@ -17,6 +17,7 @@ const GRANTS = {
     'ai:read',
     'system:read',
     'teams:read',
+    'catalog:read',
   ],
   developer: [
     'deployments:create:non-prod',

@@ -7,7 +7,7 @@ import type { SchemaName } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'webhooks'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'webhooks'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -110,6 +110,13 @@ export const ROUTES: readonly RouteDef[] = [
   iam({ method: 'POST', path: '/api/v1/discovery/sync', context: 'services', permission: 'catalog:manage', summary: "Scan the GitHub organisation's apollo.yaml manifests (or the named repositories); 202 with a job followed on discovery:<id>", bodySchema: 'discovery-sync', responseSchema: 'discovery-sync-accepted', audit: { action: 'discovery.sync', resourceType: 'discovery-job' }, idempotent: true }),
   iam({ method: 'GET', path: '/api/v1/discovery/jobs', context: 'services', permission: 'catalog:manage', summary: 'Discovery runs, newest first', querySchema: 'list-query', responseSchema: 'discovery-job-list' }),
   iam({ method: 'GET', path: '/api/v1/discovery/jobs/{id}', context: 'services', permission: 'catalog:manage', summary: 'One discovery run: progress, outcome and per-repository errors', responseSchema: 'discovery-job' }),
+
+  // offerings: the self-service catalog (Schema v2.0 documents from the catalog repository). Static
+  // paths win over {category}, whose reserved names (items, search, refresh, validation) are refused.
+  iam({ method: 'GET', path: '/api/v1/catalog', context: 'offerings', permission: 'catalog:read', summary: 'Offerings you may see, by category then name (filters: category, owner, tag, lifecycle); each says whether you may request it', querySchema: 'catalog-list-query', responseSchema: 'catalog-list' }),
+  iam({ method: 'GET', path: '/api/v1/catalog/search', context: 'offerings', permission: 'catalog:read', summary: 'Search offerings: ranked, typo-tolerant, with highlighted matches', querySchema: 'catalog-search-query', responseSchema: 'catalog-search-result' }),
+  iam({ method: 'GET', path: '/api/v1/catalog/{category}', context: 'offerings', permission: 'catalog:read', summary: 'Offerings of one category (filters: owner, tag, lifecycle)', querySchema: 'catalog-category-query', responseSchema: 'catalog-list' }),
+  iam({ method: 'GET', path: '/api/v1/catalog/items/{item_id}', context: 'offerings', permission: 'catalog:read', summary: 'One offering: its current document, source and validation, and whether you may request it', responseSchema: 'catalog-item' }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: 'GitHub webhook (X-Hub-Signature-256): a push to a default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once', bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

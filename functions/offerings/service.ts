@@ -1,0 +1,48 @@
+/**
+ * The offerings catalog's domain: what a caller may see and read. Handlers map HTTP onto these; the
+ * catalog refresh (functions/offerings/refresh*) writes through ./store.ts. No AWS SDK here.
+ */
+import type { CatalogCategoryQuery, CatalogItem, CatalogList, CatalogListQuery, CatalogSearchQuery, CatalogSearchResult } from '#schemas/index.ts';
+import { NotFoundError, ValidationError } from '#shared/errors';
+import { listOfferings, searchOfferings } from './list.ts';
+import { canView, toItem, type Caller } from './shapes.ts';
+import { offeringSnapshot } from './snapshot.ts';
+import { readOffering, type OfferingRecord, type ValidationRecord } from './store.ts';
+
+/** Paths of the catalog API that can never be category names (static paths win over {category}). */
+export const RESERVED_CATEGORIES = ['items', 'search', 'refresh', 'validation'] as const;
+const CATEGORY = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+export async function listCatalog(query: CatalogListQuery, caller: Caller): Promise<CatalogList> {
+  return listOfferings(await offeringSnapshot(), query, caller);
+}
+
+/** One category's offerings; 404 when the caller may see none of that category. */
+export async function listCategory(category: string, query: CatalogCategoryQuery, caller: Caller): Promise<CatalogList> {
+  if ((RESERVED_CATEGORIES as readonly string[]).includes(category)) {
+    throw new ValidationError(`'${category}' is a reserved path of the catalog API, never a category`, { details: [{ path: '/path/category', message: 'reserved name' }] });
+  }
+  if (!CATEGORY.test(category) || category.length > 63) {
+    throw new ValidationError('a category is a lowercase slug (letters, digits and single dashes)', { details: [{ path: '/path/category', message: 'not a category slug' }] });
+  }
+  const snapshot = await offeringSnapshot();
+  const known = snapshot.sorted().some((record) => record.document.metadata.category === category && canView(record, caller));
+  if (!known) throw new NotFoundError(`no category ${category}`);
+  return listOfferings(snapshot, { ...query, category }, caller);
+}
+
+export async function searchCatalog(query: CatalogSearchQuery, caller: Caller): Promise<CatalogSearchResult> {
+  return searchOfferings(await offeringSnapshot(), query, caller);
+}
+
+/** The offering served and its validation record; 404 alike for one that doesn't exist and one the caller may not see. */
+export async function requireVisibleOffering(id: string, caller: Caller): Promise<{ record: OfferingRecord; validation?: ValidationRecord }> {
+  const { current, validation } = await readOffering(id);
+  if (!current || !canView(current, caller)) throw new NotFoundError(`offering ${id} not found`);
+  return { record: current, ...(validation ? { validation } : {}) };
+}
+
+export async function getOffering(id: string, caller: Caller): Promise<CatalogItem> {
+  const { record, validation } = await requireVisibleOffering(id, caller);
+  return toItem(record, validation, caller);
+}
