@@ -13,7 +13,7 @@ function offering(id: string, extra: { name?: string; category?: string; owner?:
     fulfillment: { type: 'manual' },
     ...(extra.lifecycle ? { lifecycle: extra.lifecycle } : {}),
     ...(extra.access ? { access: extra.access } : {}),
-  } as OfferingDocument;
+  } as unknown as OfferingDocument;
   return {
     id, version: '1.0.0', document, source: { repo: 'acme/catalog', path: `catalog/${id}.yaml`, sha: 'abc', ownerTeam: owner },
     storedAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z',

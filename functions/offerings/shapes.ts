@@ -2,28 +2,12 @@
  * What the API shows of a stored offering, and who may see or request it (the document's `access`
  * audiences, the caller's role and teams). Pure: no table, no clock.
  */
-import type { CatalogItem, CatalogSummary } from '#schemas/index.ts';
+import type { CatalogItem, CatalogItemV2, CatalogSummary } from '#schemas/index.ts';
 import { roleHas, ROLES, type Role } from '#shared/permissions';
 import type { OfferingRecord, ValidationRecord } from './store.ts';
 
-/**
- * The parts of a Schema v2.0 document (schemas/catalog-item.v2.schema.json) this context reads.
- * TODO(H3): replace with the generated CatalogItemV2 once it is committed.
- */
-export interface OfferingDocument {
-  schemaVersion: string;
-  metadata: {
-    id: string; name: string; description: string; category: string; owner: string; version: string;
-    tags?: string[]; sla?: { fulfillmentTime: string; [k: string]: unknown }; icon?: string; [k: string]: unknown;
-  };
-  presentation: {
-    fields: Array<{ id: string; type: string; label: string; dataSource?: { source: 'services' | 'service-environments' | 'teams'; dependsOn?: string; mine?: boolean }; [k: string]: unknown }>;
-    steps?: Array<{ id: string; title: string; description?: string; fields: string[] }>;
-  };
-  access?: { view?: { roles?: Role[]; teams?: string[] }; request?: { roles?: Role[]; teams?: string[] } };
-  lifecycle?: { status: 'active' } | { status: 'deprecated'; replacement?: string; sunsetDate?: string; message?: string } | { status: 'retired'; replacement?: string; retiredOn?: string; message?: string };
-  [k: string]: unknown;
-}
+/** A Schema v2.0 catalog item document (schemas/catalog-item.v2.schema.json). */
+export type OfferingDocument = CatalogItemV2;
 
 /** Who is asking: enough to decide visibility and requestability. */
 export interface Caller {

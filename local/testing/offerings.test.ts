@@ -20,7 +20,7 @@ function doc(id: string, extra: Partial<OfferingDocument['metadata']> & Pick<Off
     fulfillment: { type: 'manual', ticket: { project: 'PLAT', summary: 'x' } },
     ...(access ? { access } : {}),
     ...(lifecycle ? { lifecycle } : {}),
-  } as OfferingDocument;
+  } as unknown as OfferingDocument;
 }
 
 const source = (id: string, ownerTeam = 'platform') => ({ repo: 'apollo-demo/platform-catalog', path: `catalog/${id}.yaml`, sha: `sha-${id}`, ownerTeam });
