@@ -8,6 +8,7 @@ import { getItem, putItem } from '#lib/table';
 import { LocalUserAdmin } from '../functions/identity/adapters/local-user-admin.ts';
 import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
+import { seedDemoOfferings } from './demo-offerings.ts';
 import { repointDemoHealthChecks, seedDemoServices } from './demo-services.ts';
 
 const TEAMS = [
@@ -59,6 +60,11 @@ const STEPS: Array<[name: string, run: (options: SeedOptions) => Promise<void>]>
   }],
   // The service catalog: a dozen services over dev/staging/prod with dependencies, runbooks and health targets.
   ['services-v1', (options) => seedDemoServices(options.baseUrl ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)],
+  // The self-service catalog: the example offerings under examples/catalog, as a catalog refresh stores them.
+  ['offerings-v1', async () => {
+    const { skipped } = await seedDemoOfferings();
+    for (const { path, error } of skipped) console.warn(`seed: example offering ${path} skipped: ${error}`);
+  }],
 ];
 
 /** Seeds every step not seeded before. Returns the steps it ran. */
