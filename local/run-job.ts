@@ -3,7 +3,7 @@
  * default .apollo), through the same jobs Lambda handler the schedule invokes, and prints its result
  * as JSON. Stop `npm start` first: the local table is one process's at a time.
  */
-import './quiet-sdk-warning.ts';
+import './local-env.ts';
 import { resolve } from 'node:path';
 import { JOBS, jobNamed } from '#shared/jobs';
 import { startRuntime } from './runtime.ts';

@@ -96,10 +96,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (options.home) mkdirSync(options.home, { recursive: true, mode: 0o700 });
   const dynamo = await startDynalite(options.home);
   configureEnvironment(dynamo, region, tableName);
-  // The logger singleton may have been created (by an import) before APOLLO_RUNTIME was set, with
-  // AWS's default level; a laptop's default is WARN unless LOG_LEVEL says otherwise.
-  const { logger } = await import('../functions/lib/observability.ts');
-  logger.setLogLevel((process.env.LOG_LEVEL ?? 'WARN') as Parameters<typeof logger.setLogLevel>[0]);
   await ensureTable(dynamo.endpoint, tableName, region);
 
   const credentials = new LocalCredentialStore(options.home);

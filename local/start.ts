@@ -2,7 +2,7 @@
  * `npm start`: the whole product on this machine. PORT (default 3000) and APOLLO_HOME (default
  * .apollo) are honoured; credentials are created on first start and printed with a working curl.
  */
-import './quiet-sdk-warning.ts';
+import './local-env.ts';
 import { resolve } from 'node:path';
 import { JOBS } from '#shared/jobs';
 import { ROLES } from '#shared/permissions';
