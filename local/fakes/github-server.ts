@@ -2,9 +2,13 @@
  * A fake GitHub REST API on loopback, for the integration tests and the local runtime's demo
  * organisation (`npm start` says it is a fake). Real HTTP on a free port, shapes typed against
  * `@octokit/openapi-types`: organisation repositories with Link-header pagination (`per_page`,
- * `page`), file contents (base64), a branch's head commit (`application/vnd.github.sha`), GitHub App
- * installation tokens (the app's RS256 JWT is verified), Bearer/token auth, and rate-limit answers
- * on demand (403 with `x-ratelimit-remaining: 0`, or 429 with `retry-after`).
+ * `page`), file contents (base64) and directory listings at any commit, a branch's head commit
+ * (`application/vnd.github.sha`), recursive Git trees (with blob shas; truncated on demand), the
+ * comparison of two commits (its commits Link-paginated, its files on the first page only, at most
+ * 300, as GitHub does), GitHub App installation tokens (the app's RS256 JWT is verified),
+ * Bearer/token auth, and rate-limit answers on demand (403 with `x-ratelimit-remaining: 0`, or 429
+ * with `retry-after`). Every commit keeps its files, so a run reading at a commit isn't disturbed by
+ * a later one.
  */
 import { createHash, createVerify, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +20,9 @@ type SimpleUser = components['schemas']['simple-user'];
 type ContentFile = components['schemas']['content-file'];
 type InstallationToken = components['schemas']['installation-token'];
 type BasicError = components['schemas']['basic-error'];
+type GitTree = components['schemas']['git-tree'];
+type DiffEntry = components['schemas']['diff-entry'];
+type ContentDirectory = components['schemas']['content-directory'];
 
 export interface FakeRepo {
   readonly name: string;
@@ -54,11 +61,19 @@ interface StoredRepo {
   name: string;
   defaultBranch: string;
   archived: boolean;
+  /** The files at the head. */
   files: Map<string, string>;
   head: string;
+  /** Every commit, oldest first, with the files it left. */
+  history: Array<{ sha: string; files: Map<string, string> }>;
 }
 
+/** GitHub's cap on the files of one comparison. */
+const COMPARE_FILE_CAP = 300;
+
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+/** Git's blob sha: the same text always has the same one. */
+const blobSha = (text: string): string => sha1(`blob ${Buffer.byteLength(text)}\0${text}`);
 
 export class FakeGitHub {
   /** Every request's method and path (with query), in order: what the tests assert on. */
@@ -67,6 +82,8 @@ export class FakeGitHub {
   private readonly tokens: Set<string>;
   private readonly installationTokens = new Set<string>();
   private rateLimit: (FakeRateLimit & { left: number }) | undefined;
+  /** Answer Git trees as truncated (GitHub does above 100,000 entries or 7 MB). */
+  truncateTrees = false;
   private nextId = 1000;
   private server!: Server;
   url = '';
@@ -100,13 +117,15 @@ export class FakeGitHub {
   putRepo(repo: FakeRepo): void {
     const existing = this.repos.get(repo.name);
     const files = new Map(Object.entries(repo.files));
+    const head = sha1(JSON.stringify([repo.name, [...files.entries()].sort(), Date.now(), Math.random()]));
     this.repos.set(repo.name, {
       id: existing?.id ?? this.nextId++,
       name: repo.name,
       defaultBranch: repo.defaultBranch ?? 'main',
       archived: repo.archived ?? false,
       files,
-      head: sha1(JSON.stringify([repo.name, [...files.entries()].sort(), Date.now(), Math.random()])),
+      head,
+      history: [...(existing?.history ?? []), { sha: head, files: new Map(files) }],
     });
   }
 
@@ -117,7 +136,27 @@ export class FakeGitHub {
     if (text === null) repo.files.delete(path);
     else repo.files.set(path, text);
     repo.head = sha1(`${repo.head}:${path}:${text ?? ''}:${Math.random()}`);
+    repo.history.push({ sha: repo.head, files: new Map(repo.files) });
     return repo.head;
+  }
+
+  /** Writes several files (text) and deletes others (null) in one commit on the default branch. */
+  commitFiles(repoName: string, changes: Readonly<Record<string, string | null>>): string {
+    const repo = this.repos.get(repoName);
+    if (!repo) throw new Error(`no fake repository ${repoName}`);
+    for (const [path, text] of Object.entries(changes)) {
+      if (text === null) repo.files.delete(path);
+      else repo.files.set(path, text);
+    }
+    repo.head = sha1(`${repo.head}:${JSON.stringify(changes)}:${Math.random()}`);
+    repo.history.push({ sha: repo.head, files: new Map(repo.files) });
+    return repo.head;
+  }
+
+  /** The files of a repository at a commit, branch or its head. */
+  private filesAt(repo: StoredRepo, ref: string | null): Map<string, string> | undefined {
+    if (!ref || ref === repo.defaultBranch || ref === repo.head) return repo.files;
+    return repo.history.find((c) => c.sha === ref)?.files;
   }
 
   headOf(repoName: string): string | undefined {
@@ -208,18 +247,34 @@ export class FakeGitHub {
     const commit = /^\/commits\/(.+)$/.exec(rest);
     if (commit) {
       const ref = decodeURIComponent(commit[1]!);
-      if (ref !== repo.defaultBranch && ref !== repo.head) return this.error(res, 422, `No commit found for SHA: ${ref}`);
-      if (/application\/vnd\.github(\.v3)?\.sha/.test(req.headers.accept ?? '')) return this.send(res, 200, repo.head, headers);
-      return this.send(res, 200, { sha: repo.head }, headers);
+      const sha = ref === repo.defaultBranch ? repo.head : repo.history.find((c) => c.sha === ref)?.sha;
+      if (!sha) return this.error(res, 422, `No commit found for SHA: ${ref}`);
+      if (/application\/vnd\.github(\.v3)?\.sha/.test(req.headers.accept ?? '')) return this.send(res, 200, sha, headers);
+      return this.send(res, 200, { sha }, headers);
     }
+
+    const tree = /^\/git\/trees\/(.+)$/.exec(rest);
+    if (tree) {
+      const ref = decodeURIComponent(tree[1]!);
+      const files = this.filesAt(repo, ref);
+      if (!files) return this.error(res, 404, 'Not Found');
+      return this.send(res, 200, this.tree(repo, ref, files, url.searchParams.has('recursive')), headers);
+    }
+
+    const compare = /^\/compare\/([^/]+?)\.\.\.([^/]+)$/.exec(rest);
+    if (compare) return this.compare(res, url, repo, decodeURIComponent(compare[1]!), decodeURIComponent(compare[2]!), headers);
 
     const contents = /^\/contents\/(.+)$/.exec(rest);
     if (contents) {
-      const path = decodeURIComponent(contents[1]!);
+      const path = decodeURIComponent(contents[1]!).replace(/\/$/, '');
       const ref = url.searchParams.get('ref');
-      if (ref && ref !== repo.defaultBranch && ref !== repo.head) return this.error(res, 404, `No commit found for the ref ${ref}`);
-      const text = repo.files.get(path);
-      if (text === undefined) return this.error(res, 404, 'Not Found');
+      const files = this.filesAt(repo, ref);
+      if (!files) return this.error(res, 404, `No commit found for the ref ${ref}`);
+      const text = files.get(path);
+      if (text === undefined) {
+        const listing = this.directory(repo, path, files);
+        return listing.length ? this.send(res, 200, listing, headers) : this.error(res, 404, 'Not Found');
+      }
       const self = `${this.url}/repos/${this.options.org}/${repo.name}/contents/${path}?ref=${repo.defaultBranch}`;
       const file: ContentFile = {
         type: 'file',
@@ -229,7 +284,7 @@ export class FakeGitHub {
         path,
         // GitHub wraps base64 content at 60 characters.
         content: Buffer.from(text).toString('base64').replace(/(.{60})/g, '$1\n'),
-        sha: sha1(`blob ${Buffer.byteLength(text)}\0${text}`),
+        sha: blobSha(text),
         url: self,
         git_url: null,
         html_url: `https://github.com/${this.options.org}/${repo.name}/blob/${repo.defaultBranch}/${path}`,
@@ -239,6 +294,85 @@ export class FakeGitHub {
       return this.send(res, 200, file, headers);
     }
     return this.error(res, 404, 'Not Found');
+  }
+
+  /** A directory's entries (files and subdirectories), as the contents API lists them. */
+  private directory(repo: StoredRepo, dir: string, files: Map<string, string>): ContentDirectory {
+    const prefix = `${dir}/`;
+    const entries = new Map<string, 'file' | 'dir'>();
+    for (const path of files.keys()) {
+      if (!path.startsWith(prefix)) continue;
+      const rest = path.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      entries.set(prefix + (slash < 0 ? rest : rest.slice(0, slash)), slash < 0 ? 'file' : 'dir');
+    }
+    return [...entries].sort(([a], [b]) => a.localeCompare(b)).map(([path, type]) => {
+      const text = files.get(path) ?? '';
+      const self = `${this.url}/repos/${this.options.org}/${repo.name}/contents/${path}`;
+      return {
+        type, path, name: path.split('/').pop()!, size: type === 'file' ? Buffer.byteLength(text) : 0,
+        sha: type === 'file' ? blobSha(text) : sha1(`tree:${path}`),
+        url: self, git_url: null, html_url: null, download_url: null, _links: { git: null, html: null, self },
+      };
+    });
+  }
+
+  /** A Git tree at a commit: recursive lists every blob and directory below the root. */
+  private tree(repo: StoredRepo, ref: string, files: Map<string, string>, recursive: boolean): GitTree {
+    const api = `${this.url}/repos/${this.options.org}/${repo.name}/git`;
+    const dirs = new Set<string>();
+    for (const path of files.keys()) {
+      const parts = path.split('/');
+      for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+    }
+    const entries: GitTree['tree'] = [
+      ...[...dirs].map((path) => ({ path, mode: '040000', type: 'tree', sha: sha1(`tree:${path}`), url: `${api}/trees/${sha1(`tree:${path}`)}` })),
+      ...[...files].map(([path, text]) => ({ path, mode: '100644', type: 'blob', sha: blobSha(text), size: Buffer.byteLength(text), url: `${api}/blobs/${blobSha(text)}` })),
+    ].filter((e) => recursive || !e.path.includes('/')).sort((a, b) => a.path.localeCompare(b.path));
+    const sha = repo.history.find((c) => c.sha === ref)?.sha ?? repo.head;
+    return { sha, url: `${api}/trees/${sha}`, tree: this.truncateTrees ? entries.slice(0, 1) : entries, truncated: this.truncateTrees };
+  }
+
+  /** base...head: the commits after base up to head (Link-paginated) and, on the first page, the files that differ. */
+  private compare(res: ServerResponse, url: URL, repo: StoredRepo, base: string, head: string, headers: Record<string, string>): void {
+    const index = (ref: string) => (ref === repo.defaultBranch ? repo.history.length - 1 : repo.history.findIndex((c) => c.sha === ref));
+    const from = index(base);
+    const to = index(head);
+    if (from < 0 || to < 0) return this.error(res, 404, 'Not Found');
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)));
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+    const commits = repo.history.slice(from + 1, to + 1);
+    const last = Math.max(1, Math.ceil(commits.length / perPage));
+    const before = repo.history[from]!.files;
+    const after = repo.history[to]!.files;
+    const files: DiffEntry[] = [];
+    for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+      const a = before.get(path);
+      const b = after.get(path);
+      if (a === b) continue;
+      const status = a === undefined ? 'added' : b === undefined ? 'removed' : 'modified';
+      files.push({ sha: blobSha(b ?? ''), filename: path, status, additions: 0, deletions: 0, changes: 0, blob_url: '', raw_url: '', contents_url: '' });
+    }
+    const link = (p: number, rel: string) => {
+      const next = new URL(url.href);
+      next.searchParams.set('page', String(p));
+      next.searchParams.set('per_page', String(perPage));
+      return `<${next.href}>; rel="${rel}"`;
+    };
+    const links = [
+      ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+      ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : []),
+    ];
+    const compareUrl = `${this.url}/repos/${this.options.org}/${repo.name}/compare/${base}...${head}`;
+    const body = {
+      // GitHub's comparison carries its url (Octokit's paginate tells a comparison from a search result by it).
+      url: compareUrl, html_url: `https://github.com/${this.options.org}/${repo.name}/compare/${base}...${head}`,
+      status: to > from ? 'ahead' : to === from ? 'identical' : 'behind',
+      ahead_by: Math.max(0, to - from), behind_by: Math.max(0, from - to), total_commits: commits.length,
+      commits: commits.slice((page - 1) * perPage, page * perPage).map((c) => ({ sha: c.sha })),
+      ...(page === 1 ? { files: files.slice(0, COMPARE_FILE_CAP) } : {}),
+    };
+    this.send(res, 200, body, { ...headers, ...(links.length ? { link: links.join(', ') } : {}) });
   }
 
   private issueInstallationToken(res: ServerResponse, jwt: string | undefined, installationId: number): void {

@@ -1,41 +1,17 @@
-/**
- * Handing a discovery job to its run. In AWS: an asynchronous invocation (`InvocationType: Event`)
- * of the jobs Lambda with `{ job: 'discovery-sync', jobId }`: it returns at once, the run gets the
- * jobs Lambda's 15 minutes, and Lambda retries a failed run (the job's status makes a retry of a
- * finished run a no-op) and sends one that keeps failing to the dead-letter queue. Locally: the
- * same run in this process, not awaited, so the request answers first.
- */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { logger } from '#lib/observability';
-import type { DiscoveryDispatcher } from '../discovery-ports.ts';
+/** Handing a discovery job to its run (functions/lib/job-dispatch.ts): the jobs Lambda's `discovery-sync` job in AWS, in-process locally. */
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { InProcessJobDispatcher, LambdaJobDispatcher } from '#lib/job-dispatch';
 
 export const DISCOVERY_JOB = 'discovery-sync';
 
-export class LambdaDiscoveryDispatcher implements DiscoveryDispatcher {
-  constructor(private readonly functionName: string, private readonly client = new LambdaClient({})) {}
-
-  async dispatch(jobId: string): Promise<void> {
-    const out = await this.client.send(new InvokeCommand({
-      FunctionName: this.functionName,
-      InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify({ job: DISCOVERY_JOB, jobId })),
-    }));
-    if (out.StatusCode !== 202) throw new Error(`the jobs function answered ${out.StatusCode} to an asynchronous invocation`);
+export class LambdaDiscoveryDispatcher extends LambdaJobDispatcher {
+  constructor(functionName: string, client?: LambdaClient) {
+    super(functionName, DISCOVERY_JOB, client);
   }
 }
 
-export class InProcessDiscoveryDispatcher implements DiscoveryDispatcher {
-  /** Runs in flight (tests wait for them). */
-  readonly running = new Set<Promise<unknown>>();
-
-  constructor(private readonly run: (jobId: string) => Promise<unknown>) {}
-
-  dispatch(jobId: string): Promise<void> {
-    const run = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.run(jobId))
-      .catch((error: unknown) => logger.error('discovery run failed', { jobId, error: error as Error }))
-      .finally(() => this.running.delete(run));
-    this.running.add(run);
-    return Promise.resolve();
+export class InProcessDiscoveryDispatcher extends InProcessJobDispatcher {
+  constructor(run: (jobId: string) => Promise<unknown>) {
+    super(run, 'discovery');
   }
 }
