@@ -34,7 +34,7 @@ describe('signing in', () => {
 
     await page.locator('[data-testid="sign-in-user"][data-user="viewer@apollo.local"]').click();
     await expect.poll(() => page.getByTestId('user-role').innerText()).toBe('viewer · growth');
-    expect(await navLabels(page)).toEqual(['Home', 'Catalog']);
+    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Self-service']);
     await page.getByTestId('health').getByText('dynamodb').waitFor();
     expect(await page.getByTestId('me-role').innerText()).toBe('viewer');
     expect(await page.getByTestId('permissions').innerText()).not.toContain('audit:read');
@@ -51,7 +51,7 @@ describe('signing in', () => {
   it('signs an admin in to Home, the catalog, Audit and Admin', async () => {
     const context = await newContext(browser);
     const page = await signIn(context, apollo.url, 'admin@apollo.local');
-    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Audit log', 'Admin']);
+    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Self-service', 'Audit log', 'Admin']);
     await page.getByTestId('health').locator('tbody tr').first().waitFor();
     await page.getByTestId('version').getByText('Commit').waitFor();
     expect(await page.getByTestId('permissions').innerText()).toContain('audit:read');
@@ -106,7 +106,7 @@ describe('admin', () => {
 
     const actorContext = await newContext(browser);
     const actor = await signIn(actorContext, apollo.url, 'dana@apollo.local', '/');
-    expect(await navLabels(actor)).toEqual(['Home', 'Catalog']);
+    expect(await navLabels(actor)).toEqual(['Home', 'Catalog', 'Self-service']);
     await actorContext.close();
 
     const adminContext = await newContext(browser);

@@ -14,6 +14,8 @@ import { AuditPage } from './pages/audit.tsx';
 import { CatalogPage } from './pages/catalog/catalog-page.tsx';
 import { ServicePage } from './pages/catalog/service-page.tsx';
 import { HomePage } from './pages/home.tsx';
+import { OfferingPage } from './pages/self-service/offering-page.tsx';
+import { SelfServicePage } from './pages/self-service/self-service-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 
 const queryClient = new QueryClient({
@@ -34,17 +36,23 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/': { title: 'Home', render: () => <HomePage /> },
   '/audit': { title: 'Audit log', render: () => <AuditPage /> },
   '/catalog': { title: 'Catalog', render: () => <CatalogPage /> },
+  '/self-service': { title: 'Self-service', render: () => <SelfServicePage /> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
   '/admin/teams': { title: 'Teams · Admin', render: () => <AdminPage /> },
 };
 
-/** Pages with an id in the path (`/catalog/<service>`). */
+/** Pages with an id in the path (`/catalog/<service>`, `/self-service/<offering>`). */
 function pageFor(path: string): { title: string; render: () => ReactNode } | undefined {
   const service = /^\/catalog\/([^/]+)$/.exec(path);
   if (service) {
     const id = decodeURIComponent(service[1]!);
     return { title: `${id} · Catalog`, render: () => <ServicePage key={id} id={id} /> };
+  }
+  const offering = /^\/self-service\/([^/]+)$/.exec(path);
+  if (offering) {
+    const id = decodeURIComponent(offering[1]!);
+    return { title: `${id} · Self-service`, render: () => <OfferingPage key={id} id={id} /> };
   }
   return PAGES[path];
 }

@@ -22,6 +22,7 @@ interface Area {
 export const AREAS: readonly Area[] = [
   { path: '/', label: 'Home', icon: 'home' },
   { path: '/catalog', label: 'Catalog', icon: 'applications', permission: 'services:read' },
+  { path: '/self-service', label: 'Self-service', icon: 'shop', permission: 'catalog:read' },
   { path: '/audit', label: 'Audit log', icon: 'history', permission: 'audit:read' },
   { path: '/admin', label: 'Admin', icon: 'people', permission: 'users:manage' },
 ];

@@ -1,7 +1,7 @@
 /** Server state (TanStack Query): one hook per read, keyed by path and query. */
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type {
-  AuditList, AuditQuery, DependencyGraph, Health, Me, Service, ServiceHealth, ServiceList, ServiceListQuery, TeamList, TeamMemberList, UserList, Version,
+  AuditList, AuditQuery, CatalogItem, CatalogList, CatalogListQuery, CatalogSearchResult, DependencyGraph, Health, Me, Service, ServiceHealth, ServiceList, ServiceListQuery, TeamList, TeamMemberList, UserList, Version,
 } from '../../../schemas/types.gen.ts';
 import { useServices } from './services-context.ts';
 
@@ -98,4 +98,35 @@ export function useServiceHealth(id: string, refetchInterval: number | false) {
 export function useDependencyGraph(id: string) {
   const { api } = useServices();
   return useQuery({ queryKey: ['services', 'one', id, 'dependencies'], queryFn: () => api.get<DependencyGraph>(`${servicePath(id)}/dependencies`) });
+}
+
+/** The self-service catalog's filters (category, owner, tag, lifecycle), as GET /api/v1/catalog takes them. */
+export type OfferingFilters = Pick<CatalogListQuery, 'category' | 'owner' | 'tag' | 'lifecycle'>;
+
+/** Offerings the caller may see, by category then name; 200 a page. */
+export function useOfferingList(filters: OfferingFilters) {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: ['offerings', 'list', filters],
+    queryFn: ({ pageParam }) => api.get<CatalogList>('/api/v1/catalog', { ...filters, limit: 200, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Ranked, typo-tolerant search with highlighted matches; off while the query is empty. */
+export function useOfferingSearch(q: string, filters: OfferingFilters) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: ['offerings', 'search', q, filters],
+    queryFn: () => api.get<CatalogSearchResult>('/api/v1/catalog/search', { q, ...filters, limit: 50 }),
+    enabled: q.length > 0,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useOffering(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['offerings', 'one', id], queryFn: () => api.get<CatalogItem>(`/api/v1/catalog/items/${encodeURIComponent(id)}`) });
 }
