@@ -1,0 +1,195 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkCatalogDocument, checkCatalogYaml, type DocumentIssue } from './document.ts';
+
+const dir = new URL('../../examples/catalog/', import.meta.url);
+const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
+const postgres = read('postgresql-database.yaml');
+const EXAMPLES = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+
+/** Replaces text that must be there (a test edit that silently misses would test nothing). */
+function edit(text: string, ...pairs: Array<[string, string]>): string {
+  return pairs.reduce((t, [from, to]) => {
+    if (!t.includes(from)) throw new Error(`not in the document: ${from}`);
+    return t.replace(from, to);
+  }, text);
+}
+const brief = (issues: DocumentIssue[]) => issues.map(({ path, code, line }) => ({ path, code, line }));
+
+describe('example offerings', () => {
+  it('are five, and together use every field type and every action type', () => {
+    const docs = EXAMPLES.map((f) => checkCatalogYaml(read(f)).document!);
+    expect(EXAMPLES).toEqual(['access-request.yaml', 'feature-environment.yaml', 'new-microservice-repository.yaml', 'postgresql-database.yaml', 's3-bucket.yaml']);
+    const fieldTypes = new Set(docs.flatMap((d) => d.presentation.fields.map((f) => f.type)));
+    expect([...fieldTypes].sort()).toEqual(['boolean', 'date', 'email', 'integer', 'multiselect', 'number', 'secret', 'select', 'string', 'text', 'url']);
+    const actionTypes = new Set(docs.flatMap((d) => (d.fulfillment.type === 'automated' ? d.fulfillment.actions.map((a) => a.type) : [])));
+    expect([...actionTypes].sort()).toEqual(['github-workflow', 'jira', 'rest', 'terraform', 'webhook']);
+    expect(docs.some((d) => d.fulfillment.type === 'manual')).toBe(true);
+    const sources = new Set(docs.flatMap((d) => d.presentation.fields.flatMap((f) => (f.dataSource ? [f.dataSource.source] : []))));
+    expect([...sources].sort()).toEqual(['service-environments', 'services', 'teams']);
+  });
+
+  it.each(EXAMPLES)('%s validates with no errors, warnings or hints', (file) => {
+    const check = checkCatalogYaml(read(file));
+    expect({ errors: check.errors, warnings: check.warnings, hints: check.hints }).toEqual({ errors: [], warnings: [], hints: [] });
+    expect(check.document?.metadata.id).toBe(file.replace(/\.yaml$/, ''));
+  });
+});
+
+describe('schema errors', () => {
+  it('name every problem by its JSON pointer and YAML line, in words', () => {
+    const text = edit(postgres,
+      ['category: databases', 'category: search'],
+      ['type: integer\n      label: Storage', 'type: int\n      label: Storage'],
+      ['visibleWhen: { field: environment, equals: prod }\n\n    - id: backup', 'visibleWhen: { field: environment, equals: prod, also: 1 }\n\n    - id: backup'],
+      ['type: terraform\n      timeout: 45m', 'type: terrafrom\n      timeout: 45m'],
+      ['timeout: 3d', 'timeout: 3 days'],
+      ['version: 2.3.0', 'version: 2.3'],
+      ['  owner: platform\n', '  owner: platform\n  colour: blue\n'],
+    );
+    const check = checkCatalogYaml(text);
+    expect(check.document).toBeUndefined();
+    expect(check.errors.map(({ path, message, line }) => ({ path, message, line }))).toEqual([
+      { path: '/metadata/colour', message: 'unknown field', line: 14 },
+      { path: '/metadata/category', message: 'is reserved: items, search, refresh, validation are paths of the catalog API', line: 12 },
+      { path: '/metadata/version', message: 'must be a string: quote it in YAML ("2.3")', line: 16 },
+      { path: '/presentation/fields/4/type', message: 'must be one of: string, text, number, integer, boolean, select, multiselect, date, email, url, secret', line: 88 },
+      { path: '/presentation/fields/6/visibleWhen/also', message: 'unknown field (a { field } condition has field, equals, in)', line: 108 },
+      { path: '/fulfillment/actions/0/type', message: 'must be one of: rest, terraform, github-workflow, webhook, jira', line: 143 },
+      { path: '/approval/timeout', message: 'must be a duration: a whole number and s, m, h or d, e.g. 30s, 15m, 4h, 2d', line: 224 },
+    ]);
+  });
+
+  it('say what is wrong with a condition in its own terms', () => {
+    const check = checkCatalogYaml(edit(postgres,
+      ['requiredWhen: { field: environment, equals: prod }', 'requiredWhen: { all: [ { field: environment }, { not: { field: environment, in: [] } }, { any: [ { metadata: owner, equals: platform, field: x } ] } ] }'],
+      ['when: { field: environment, equals: prod }', 'when: sometimes'],
+    ));
+    expect(check.errors.map(({ path, message }) => ({ path, message }))).toEqual([
+      { path: '/presentation/fields/7/requiredWhen/all/0', message: 'a { field } condition needs equals or in' },
+      { path: '/presentation/fields/7/requiredWhen/all/1/not/in', message: 'must be a non-empty list of strings, numbers or booleans' },
+      { path: '/presentation/fields/7/requiredWhen/all/2/any/0', message: 'has field and metadata: a condition has exactly one of field, metadata, not, all, any' },
+      { path: '/approval/when', message: 'must be "always" or a condition' },
+    ]);
+  });
+
+  it('name what a document lacks, and a misspelt action type or lifecycle', () => {
+    const check = checkCatalogDocument({
+      schemaVersion: '2.0',
+      metadata: { id: 'x1', name: 'X', description: 'x', category: 'misc', owner: 'platform', version: '1.0.0' },
+      presentation: { fields: [{ id: 'a', type: 'select', label: 'A', options: ['p', { label: 'no value' }] }] },
+      fulfillment: { type: 'automated', actions: [{ id: 'go', config: {} }] },
+      lifecycle: { status: 'sunset' },
+    });
+    expect(check.errors.map(({ path, message }) => ({ path, message }))).toEqual([
+      { path: '/presentation/fields/0/options/1/value', message: 'is required' },
+      { path: '/fulfillment/actions/0/type', message: 'is required' },
+      { path: '/lifecycle/status', message: 'must be one of: active, deprecated, retired' },
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line, duplicate keys included', () => {
+    expect(brief(checkCatalogYaml(edit(postgres, ['  category: databases', '  category: [databases'])).errors)[0]).toEqual({ path: '', code: 'yaml-syntax', line: 13 });
+    expect(brief(checkCatalogYaml(edit(postgres, ['  category: databases', '  category: databases\n  category: storage'])).errors)).toEqual([{ path: '', code: 'yaml-syntax', line: 13 }]);
+  });
+
+  it('refuses a document over 256 KB before parsing it, and a non-object', () => {
+    expect(brief(checkCatalogYaml(`# ${'x'.repeat(300_000)}\n`).errors)).toEqual([{ path: '', code: 'too-large', line: undefined }]);
+    expect(checkCatalogYaml('just text').errors).toEqual([{ path: '', code: 'schema', severity: 'error', message: 'must be an object', line: 1 }]);
+    expect(checkCatalogYaml('').errors).toEqual([{ path: '', code: 'schema', severity: 'error', message: 'must be an object' }]);
+  });
+});
+
+describe('cross-reference checks', () => {
+  it('find fields, steps, options, rollbacks, outputs and variables that do not exist or come too late', () => {
+    const check = checkCatalogYaml(edit(postgres,
+      ['fields: [multi_az, backup_retention_days, maintenance_window, admin_password]', 'fields: [multi_az, backup_retention_days, maintenance_window, nope]'],
+      ['rollback: destroy', 'rollback: register'],
+      ['{{output.provision.endpoint}}', '{{output.provision.host}}'],
+      ['identifier: "{{fields.db_name', 'identifier: "{{output.register.x}}{{fields.db_nam'],
+      ['default: dev\n', 'default: qa\n'],
+      ['    - id: admin_password\n      type: secret\n', '    - id: admin_password\n      type: secret\n      default: hunter2\n'],
+      ['token: "{{secrets.tf_token}}"\n        variables:', 'token: "{{secrets.tf_token}}"\n        variables:\n          broken: "{{ fields.db_name | nosuch }}"'],
+      ['    - id: engine_version\n', '    - id: db_name\n      type: string\n      label: Again\n\n    - id: engine_version\n'],
+      ['dataSource:\n        source: services\n        mine: true', 'dataSource:\n        source: service-environments'],
+    ));
+    expect(check.document).toBeUndefined();
+    expect(check.errors.map(({ path, code, line }) => ({ path, code, line }))).toEqual([
+      { path: '/presentation/fields/5/id', code: 'duplicate-id', line: 95 },
+      { path: '/presentation/fields/0/dataSource', code: 'depends-on-required', line: 45 },
+      { path: '/presentation/fields/2/default', code: 'default-not-an-option', line: 65 },
+      { path: '/presentation/fields/10/default', code: 'secret-default', line: 133 },
+      { path: '/presentation/steps/2/fields/3', code: 'unknown-field-ref', line: 38 },
+      { path: '/presentation/fields/10', code: 'field-on-no-step', line: 131 },
+      { path: '/fulfillment/actions/0/rollback', code: 'unknown-rollback', line: 152 },
+      { path: '/fulfillment/actions/0/config/variables/broken', code: 'template', line: 161 },
+      { path: '/fulfillment/actions/0/config/variables/identifier', code: 'output-not-earlier', line: 162 },
+      { path: '/fulfillment/actions/0/config/variables/identifier', code: 'unknown-field-ref', line: 162 },
+      { path: '/fulfillment/actions/1/config/body/dependencies/0/description', code: 'unknown-output', line: 203 },
+    ]);
+    expect(check.errors.find((e) => e.code === 'output-not-earlier')?.message).toBe('{{output.register.x}}: register runs after provision');
+    expect(check.errors.find((e) => e.code === 'unknown-output')?.message).toBe('{{output.provision.host}}: provision declares no output host (endpoint, port, secret_arn)');
+    expect(check.errors.find((e) => e.code === 'unknown-rollback')?.message).toBe('register is an action of the request itself: list rollbacks under rollbackActions');
+    expect(brief(check.warnings)).toEqual([{ path: '/fulfillment/rollbackActions/0', code: 'unused-rollback', line: 206 }]);
+  });
+
+  it('check conditions against the fields they read', () => {
+    const check = checkCatalogYaml(edit(postgres,
+      ['visibleWhen: { field: environment, equals: prod }\n\n    - id: backup', 'visibleWhen: { field: environment, equals: production }\n\n    - id: backup'],
+      ['requiredWhen: { field: environment, equals: prod }', 'requiredWhen: { field: enviroment, equals: prod }'],
+      ['when: { field: environment, equals: prod }', 'when: { any: [ { field: admin_password, equals: x }, { field: multi_az, equals: "yes" } ] }'],
+    ));
+    expect(brief(check.errors)).toEqual([
+      { path: '/presentation/fields/7/requiredWhen/field', code: 'unknown-field-ref', line: 114 },
+      { path: '/approval/when/any/0/field', code: 'secret-in-condition', line: 219 },
+    ]);
+    expect(check.warnings.map(({ path, message }) => ({ path, message }))).toEqual([
+      { path: '/presentation/fields/6/visibleWhen/equals', message: '"production" is not an option of environment (dev, staging, prod)' },
+      { path: '/approval/when/any/1/equals', message: 'multi_az is a boolean: compare it with true or false' },
+    ]);
+  });
+
+  it('find a field whose visibility depends on itself', () => {
+    const check = checkCatalogYaml(edit(postgres, ['    - id: environment\n      type: select\n', '    - id: environment\n      type: select\n      visibleWhen: { field: multi_az, equals: true }\n']));
+    expect(brief(check.errors)).toEqual([
+      { path: '/presentation/fields/2/visibleWhen', code: 'visibility-cycle', line: 65 },
+      { path: '/presentation/fields/6/visibleWhen', code: 'visibility-cycle', line: 108 },
+    ]);
+  });
+
+  it('keep secrets out of tickets, defaults and links', () => {
+    const access = read('access-request.yaml');
+    const check = checkCatalogYaml(edit(access,
+      ['Why: {{fields.justification}}', 'Why: {{fields.justification}} {{secrets.jira_token}}'],
+      ['    default: read-only\n'.replace('    ', '      '), '      default: "{{output.x.y}}"\n'],
+    ));
+    expect(check.errors.map(({ path, message }) => ({ path, message }))).toEqual([
+      { path: '/presentation/fields/1/default', message: '{{output.x.y}}: output cannot be used in a default: no action has run when the form is shown' },
+      { path: '/fulfillment/jira/description', message: '{{secrets.jira_token}}: secrets cannot be used in the JIRA ticket: a ticket is read by people' },
+    ]);
+  });
+});
+
+describe('best-practice warnings and hints', () => {
+  it('a terraform action without rollback, actions without timeout or retry, no documentation, a deprecated offering without a sunset date', () => {
+    const check = checkCatalogYaml(edit(postgres,
+      ['      rollback: destroy\n', ''],
+      ['      timeout: 30s\n      retry:\n        maxAttempts: 3\n        backoff: exponential\n        interval: 5s\n', ''],
+      ['  documentation:\n    - title: Choosing an instance class\n      url: https://docs.apollo.local/databases/postgresql/sizing\n    - title: Connecting from a service\n      url: https://docs.apollo.local/databases/postgresql/connecting\n', ''],
+      ['lifecycle:\n  status: active', 'lifecycle:\n  status: deprecated\n  replacement: aurora-postgresql'],
+    ));
+    expect(check.errors).toEqual([]);
+    expect(check.document).toBeDefined();
+    expect(brief(check.warnings)).toEqual([
+      { path: '/fulfillment/actions/0', code: 'terraform-without-rollback', line: 135 },
+      { path: '/fulfillment/actions/1', code: 'no-timeout', line: 174 },
+      { path: '/fulfillment/rollbackActions/0', code: 'unused-rollback', line: 190 },
+      { path: '/lifecycle', code: 'deprecated-without-sunset', line: 220 },
+    ]);
+    expect(check.warnings[0]!.message).toBe('terraform action provision has no rollback: a later failure leaves what it created behind');
+    expect(brief(check.hints)).toEqual([
+      { path: '/fulfillment/actions/1', code: 'no-retry', line: 174 },
+      { path: '/metadata', code: 'no-documentation', line: 5 },
+    ]);
+  });
+});
