@@ -343,6 +343,22 @@ describe('render: any input', () => {
     expect(called).toBe(false);
   });
 
+  it.each([
+    ['unclosed braces', '{{'.repeat(50_000)],
+    ['quotes that pair across templates', `{{'}}{{"}}`.repeat(10_000)],
+    ['an unterminated quote', `{{ fields.a | default("${'x}}'.repeat(30_000)}`],
+    ['a long path', `{{fields.${'a.'.repeat(30_000)}b}}`],
+    ['many filters', `{{fields.a${' | upper'.repeat(10_000)}}}`],
+  ])('reads 100 KB of %s in linear time', (_name, text) => {
+    // Act
+    const started = performance.now();
+    const result = execute(text, context({ fields: { a: 'v' } }));
+
+    // Assess: generous for a shared CI machine; quadratic work would take minutes
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(result.errors.length).toBeLessThanOrEqual(20_000);
+  });
+
   it('leaves a value that refers to itself as it is, with an issue', () => {
     // Prepare
     const value: Record<string, unknown> = { a: '{{fields.name}}' };
