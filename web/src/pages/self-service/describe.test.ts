@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogAction, CatalogField } from '../../../../schemas/types.gen.ts';
-import { actionPolicy, categoryTitle, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
+import { actionPolicy, categoryTitle, plainText, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
 
 const FIELDS: CatalogField[] = [
   { id: 'environment', type: 'select', label: 'Environment', options: [{ value: 'dev', label: 'Development' }, { value: 'prod', label: 'Production' }], validation: { required: true }, default: 'dev' },
@@ -56,6 +56,12 @@ describe('describeAction', () => {
     expect(actionPolicy(provision, [destroy])).toEqual(['times out after 45m', 'up to 2 attempts, 1m apart', 'undone by Destroy the RDS instance if a later step fails']);
     expect(actionPolicy({ id: 'r', type: 'rest', retry: { maxAttempts: 3, interval: '5s' }, config: { method: 'GET', url: 'u' } })).toEqual(['up to 3 attempts, waiting 5s then doubling']);
     expect(actionPolicy({ id: 'r', type: 'rest', retry: { maxAttempts: 1 }, config: { method: 'GET', url: 'u' } })).toEqual([]);
+  });
+});
+
+describe('plainText', () => {
+  it('turns a Markdown description into one line for a card', () => {
+    expect(plainText('A repo with an `apollo.yaml` and **branch protection**;\nsee [the guide](https://x/y).\n\n- CI\n- Docker')).toBe('A repo with an apollo.yaml and branch protection; see the guide. CI Docker');
   });
 });
 

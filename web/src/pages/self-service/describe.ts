@@ -117,6 +117,16 @@ export function describeQuota(quota: CatalogQuota | undefined): string | null {
   return `${quota.amount} ${unit}${quota.amount === 1 || unit.endsWith('s') ? '' : 's'} of your team's ${quota.resource} quota`;
 }
 
+/** A Markdown description as one line of plain text for a card: links keep their text, marks and headings go. */
+export function plainText(markdown: string): string {
+  return markdown
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/^\s{0,3}(#{1,6}|[-*+]|\d+\.|>)\s+/gm, '')
+    .replace(/(\*\*|__|`)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 /** A category slug as a heading: developer-tools → Developer tools. */
 export const categoryTitle = (slug: string): string => {
   const words = slug.split('-').filter(Boolean).join(' ');

@@ -3,6 +3,7 @@ import { Card, Classes, Icon, Tag, Tooltip, type IconName } from '@blueprintjs/c
 import { IconNames } from '@blueprintjs/icons';
 import type { CatalogHighlight, CatalogSummary } from '../../../../schemas/types.gen.ts';
 import { Link, navigate } from '../../lib/router.tsx';
+import { plainText } from './describe.ts';
 import { highlightParts } from './self-service-url.ts';
 import './self-service.css';
 
@@ -69,7 +70,7 @@ export function OfferingCard({ offering, highlights = [] }: { offering: CatalogS
         </div>
         <span className="apollo-offering-badges"><LifecycleTag lifecycle={offering.lifecycle} /><ViewOnlyTag offering={offering} /></span>
       </div>
-      <p className="apollo-offering-description">{description ? <Highlighted text={description.text} matches={description.matches} /> : offering.description}</p>
+      <p className="apollo-offering-description">{description ? <Highlighted text={description.text} matches={description.matches} /> : plainText(offering.description)}</p>
       {others.map((h) => (
         <div key={h.field} className={`${Classes.TEXT_MUTED} apollo-small apollo-offering-matched`} data-testid="matched-in">
           matched in {h.field}: <Highlighted text={h.text} matches={h.matches} />
