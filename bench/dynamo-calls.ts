@@ -60,6 +60,10 @@ function scenarios(): Scenario[] {
     { route: 'GET /api/v1/services/core-service', call: (c) => c.send('GET', '/api/v1/services/core-service') },
     { route: 'GET /api/v1/services/core-service/dependencies', call: (c) => c.send('GET', '/api/v1/services/core-service/dependencies') },
     { route: 'GET /api/v1/services/core-service/health', call: (c) => c.send('GET', '/api/v1/services/core-service/health') },
+    { route: 'GET /api/v1/catalog', call: (c) => c.send('GET', '/api/v1/catalog') },
+    { route: 'GET /api/v1/catalog/databases', call: (c) => c.send('GET', '/api/v1/catalog/databases') },
+    { route: 'GET /api/v1/catalog/search?q=postgress', call: (c) => c.send('GET', '/api/v1/catalog/search', { query: { q: 'postgress' } }) },
+    { route: 'GET /api/v1/catalog/items/postgresql-database', call: (c) => c.send('GET', '/api/v1/catalog/items/postgresql-database') },
     { route: 'POST /api/v1/teams', call: createTeam },
     {
       route: 'PUT /api/v1/teams/{id} (If-Match)',

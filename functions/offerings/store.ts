@@ -54,7 +54,8 @@ function toValidation(item: Record<string, unknown>): ValidationRecord {
   return { itemId, source, checkedAt, valid, errors, warnings, hints, currentVersion, servingOlderVersion };
 }
 
-function currentItem(record: OfferingRecord): CurrentItem {
+/** The CURRENT item of a record, as the table holds it (the benchmark seeds with it). */
+export function currentItem(record: OfferingRecord): CurrentItem {
   const { category, name } = record.document.metadata;
   return {
     ...currentKey(record.id),
