@@ -141,8 +141,9 @@ function RequestForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
         <ol className="apollo-offering-fields" data-testid="request-fields">
           {fields.map((f) => (
             <li key={f.id} data-testid="request-field" data-id={f.id} data-conditional={f.shownWhen ? 'true' : 'false'}>
-              <div><strong>{f.label}</strong> <Tag minimal>{f.type}</Tag>{f.required && <Tag minimal intent={f.required === 'required' ? 'warning' : 'none'} className="apollo-inline-tag">{f.required}</Tag>}</div>
+              <div><strong>{f.label}</strong> <Tag minimal>{f.type}</Tag>{f.required === 'required' && <Tag minimal intent="warning" className="apollo-inline-tag">required</Tag>}</div>
               {f.shownWhen && <div className="apollo-small">Shown when {f.shownWhen}.</div>}
+              {f.required && f.required !== 'required' && <div className="apollo-small">Required {f.required.replace(/^required /, '')}.</div>}
               {f.details.length > 0 && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{f.details.join(' · ')}</div>}
             </li>
           ))}
