@@ -10,6 +10,12 @@ import discoverySyncAccepted from './api/discovery-sync-accepted.schema.json' wi
 import discoverySync from './api/discovery-sync.schema.json' with { type: 'json' };
 import githubWebhookResult from './api/github-webhook-result.schema.json' with { type: 'json' };
 import githubWebhook from './api/github-webhook.schema.json' with { type: 'json' };
+// the catalog refresh from the catalog Git repository (functions/offerings/refresh*)
+import catalogRefreshAccepted from './api/catalog-refresh-accepted.schema.json' with { type: 'json' };
+import catalogRefreshFile from './api/catalog-refresh-file.schema.json' with { type: 'json' };
+import catalogRefreshJobList from './api/catalog-refresh-job-list.schema.json' with { type: 'json' };
+import catalogRefreshJob from './api/catalog-refresh-job.schema.json' with { type: 'json' };
+import catalogRefresh from './api/catalog-refresh.schema.json' with { type: 'json' };
 import catalogItemV2 from './catalog-item.v2.schema.json' with { type: 'json' };
 import auditEntry from './api/audit-entry.schema.json' with { type: 'json' };
 import auditList from './api/audit-list.schema.json' with { type: 'json' };
@@ -87,6 +93,11 @@ export const SCHEMAS = {
   'discovery-sync': discoverySync,
   'github-webhook-result': githubWebhookResult,
   'github-webhook': githubWebhook,
+  'catalog-refresh-accepted': catalogRefreshAccepted,
+  'catalog-refresh-file': catalogRefreshFile,
+  'catalog-refresh-job-list': catalogRefreshJobList,
+  'catalog-refresh-job': catalogRefreshJob,
+  'catalog-refresh': catalogRefresh,
   'catalog-item-v2': catalogItemV2,
   'audit-entry': auditEntry,
   'audit-list': auditList,

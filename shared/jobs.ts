@@ -31,6 +31,13 @@ export const JOBS: readonly JobDef[] = [
     // A large organisation at GitHub's rate: the run records progress, so a cut-off run is visible.
     timeoutSeconds: 900,
   },
+  {
+    name: 'catalog-refresh',
+    description: 'Refreshes the self-service offerings from the catalog repository: every document checked, valid ones stored, invalid ones reported with the last good version kept, removed files retired (also runs the refreshes started by the API and the GitHub push webhook)',
+    // A backstop for a lost webhook delivery: files whose blob is unchanged are not read again.
+    schedule: 'rate(1 hour)',
+    timeoutSeconds: 900,
+  },
 ];
 
 export function jobNamed(name: string): JobDef | undefined {

@@ -8,6 +8,7 @@ import { JOBS } from '#shared/jobs';
 import { healthDeps } from '#functions/services/health/deps';
 import { pollHealth } from '#functions/services/health/poller';
 import { runDiscoveryJob, summarizeDiscovery } from '#functions/services/discovery-job';
+import { runCatalogRefreshJob, summarizeCatalogRefresh } from '#functions/offerings/refresh-job';
 import { exportAuditDays } from './audit-export.ts';
 import { jobsDeps } from './deps.ts';
 
@@ -24,6 +25,10 @@ const RUNNERS: Readonly<Record<string, JobRunner>> = {
   'discovery-sync': runner({
     run: (event) => runDiscoveryJob(event),
     summarize: summarizeDiscovery,
+  }),
+  'catalog-refresh': runner({
+    run: (event) => runCatalogRefreshJob(event),
+    summarize: summarizeCatalogRefresh,
   }),
   'audit-export': runner({
     run: () => exportAuditDays(jobsDeps().archive),

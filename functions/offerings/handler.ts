@@ -5,6 +5,7 @@
 import type { CatalogCategoryQuery, CatalogListQuery, CatalogSearchQuery } from '#schemas/index.ts';
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import type { Caller } from './shapes.ts';
+import { refreshRoutes } from './refresh-routes.ts';
 import * as catalog from './service.ts';
 
 async function callerOf(req: ApiRequest<unknown, unknown>): Promise<Caller> {
@@ -17,4 +18,5 @@ export const handler = createApiHandler('offerings', {
   'GET /api/v1/catalog/{category}': async (req: ApiRequest<undefined, CatalogCategoryQuery>) =>
     json(200, await catalog.listCategory(req.params.category!, req.query, await callerOf(req))),
   'GET /api/v1/catalog/items/{item_id}': async (req) => json(200, await catalog.getOffering(req.params.item_id!, await callerOf(req))),
+  ...refreshRoutes,
 });

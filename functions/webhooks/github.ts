@@ -1,13 +1,23 @@
 /**
- * GitHub deliveries: `ping` answers pong; a `push` to the repository's default branch that touches
- * `apollo.yaml` or a Markdown file (runbooks are Markdown files the manifest names) re-syncs that
- * repository through discovery's own job; anything else is acknowledged and ignored, with the reason.
- * Re-syncing on every push would read GitHub for pushes that cannot change the catalog; a push whose
- * commit list GitHub truncated (no file lists) re-syncs, to be safe.
+ * GitHub deliveries: `ping` answers pong; a `push` to a default branch is handed to what it concerns:
+ * - the catalog repository (APOLLO_CATALOG_REPO): a push touching its documents (`<directory>/**.yaml`)
+ *   or CODEOWNERS refreshes only the files it changed (a CODEOWNERS change can move any file's owner,
+ *   so every file is looked at; files whose blob is unchanged are not read again), through the
+ *   catalog refresh's own job;
+ * - any other repository of the discovery organisation: a push touching `apollo.yaml` or a Markdown
+ *   file (runbooks are Markdown files the manifest names) re-syncs that repository through
+ *   discovery's own job;
+ * anything else is acknowledged and ignored, with the reason. Reading GitHub for pushes that cannot
+ * change anything is what this avoids. A push whose commit list GitHub left out (no file lists) is
+ * refreshed from the comparison of its before and after commits (or re-synced, for discovery).
  */
 import type { GithubWebhook, GithubWebhookResult } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
+import { CODEOWNERS_PATHS } from '#lib/github/codeowners';
 import { logger } from '#lib/observability';
+import { catalogRepoName, isCatalogDocument, readCatalogRefreshConfig, type CatalogRefreshConfig } from '#functions/offerings/refresh-config';
+import { catalogRefreshDepsOr503 } from '#functions/offerings/refresh-deps';
+import { createRefreshJob } from '#functions/offerings/refresh-jobs';
 import { discoveryDepsOr503 } from '#functions/services/discovery-deps';
 import { createJob } from '#functions/services/discovery-jobs';
 import { MANIFEST_PATH } from '#functions/services/discovery-manifest';
@@ -15,12 +25,32 @@ import { claimDelivery } from './deliveries.ts';
 
 export const GITHUB_SENDER = 'github';
 
+/** The most paths one push may name before the refresh looks at every file instead. */
+export const MAX_PUSH_PATHS = 200;
+
+const changedPaths = (payload: GithubWebhook): string[] =>
+  [...new Set((payload.commits ?? []).flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]))];
+
 function touchesManifest(payload: GithubWebhook): boolean {
   const commits = payload.commits ?? [];
   if (!commits.length) return payload.head_commit != null;
-  return commits.some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]
-    .some((path) => path === MANIFEST_PATH || path.toLowerCase().endsWith('.md')));
+  return changedPaths(payload).some((path) => path === MANIFEST_PATH || path.toLowerCase().endsWith('.md'));
 }
+
+/** The catalog refresh's configuration, or undefined when no catalog repository is configured. */
+function catalogConfig(): CatalogRefreshConfig | undefined {
+  try {
+    return readCatalogRefreshConfig();
+  } catch {
+    return undefined;
+  }
+}
+
+const isCatalogRepo = (payload: GithubWebhook, catalog: CatalogRefreshConfig | undefined): catalog is CatalogRefreshConfig => {
+  const repo = payload.repository;
+  const fullName = repo?.full_name ?? (repo?.owner?.login && `${repo.owner.login}/${repo.name}`);
+  return Boolean(catalog && fullName && fullName.toLowerCase() === catalogRepoName(catalog).toLowerCase());
+};
 
 export async function handleGitHubDelivery(event: string, deliveryId: string, payload: GithubWebhook, rawBody: string): Promise<GithubWebhookResult> {
   const result = (action: GithubWebhookResult['action'], extra: Partial<GithubWebhookResult> = {}): GithubWebhookResult =>
@@ -35,10 +65,15 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
     if (event !== 'push') return result('ignored', { reason: `the ${event} event is not used` });
     const repo = payload.repository;
     if (!repo) throw new ValidationError('a push names its repository', { details: [{ path: '/body/repository', message: 'is required' }] });
+    const branch = repo.default_branch ?? 'main';
+    const catalog = catalogConfig();
+    if (isCatalogRepo(payload, catalog)) {
+      if (payload.ref !== `refs/heads/${branch}`) return result('ignored', { reason: `not a push to the default branch ${branch}` });
+      return await catalogPush(payload, catalog, deliveryId, result);
+    }
     const deps = discoveryDepsOr503();
     const owner = repo.owner?.login ?? repo.full_name?.split('/')[0];
     if (owner?.toLowerCase() !== deps.config.org.toLowerCase()) return result('ignored', { reason: `the repository is not in ${deps.config.org}` });
-    const branch = repo.default_branch ?? 'main';
     if (payload.ref !== `refs/heads/${branch}`) return result('ignored', { reason: `not a push to the default branch ${branch}` });
     if (!touchesManifest(payload)) return result('ignored', { reason: 'the push changes neither apollo.yaml nor Markdown' });
     const job = await createJob({ trigger: 'webhook', org: deps.config.org, requestedBy: `${GITHUB_SENDER}:${deliveryId}`, repositories: [repo.name] });
@@ -49,4 +84,33 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
     await claim.release();
     throw error;
   }
+}
+
+/** A push to the catalog repository's default branch: refresh the documents it changed. */
+async function catalogPush(
+  payload: GithubWebhook,
+  catalog: CatalogRefreshConfig,
+  deliveryId: string,
+  result: (action: GithubWebhookResult['action'], extra?: Partial<GithubWebhookResult>) => GithubWebhookResult,
+): Promise<GithubWebhookResult> {
+  const deps = catalogRefreshDepsOr503();
+  const paths = changedPaths(payload);
+  const listed = (payload.commits ?? []).length > 0;
+  const codeowners = paths.some((p) => (CODEOWNERS_PATHS as readonly string[]).includes(p));
+  const documents = paths.filter((p) => isCatalogDocument(p, catalog.directory));
+  let scope: { paths?: string[]; since?: string };
+  if (!listed) {
+    // GitHub left the commits out: compare before...after (a new branch has no before: everything).
+    if (payload.head_commit == null) return result('ignored', { reason: 'the push has no commits' });
+    scope = payload.before && !/^0+$/.test(payload.before) ? { since: payload.before } : {};
+  } else if (codeowners || documents.length > MAX_PUSH_PATHS) {
+    scope = {};
+  } else if (documents.length) {
+    scope = { paths: documents.sort() };
+  } else {
+    return result('ignored', { reason: `the push changes neither ${catalog.directory ? `${catalog.directory}/` : ''}*.yaml nor CODEOWNERS` });
+  }
+  const job = await createRefreshJob({ trigger: 'webhook', repo: catalogRepoName(catalog), directory: catalog.directory, requestedBy: `${GITHUB_SENDER}:${deliveryId}`, ...scope });
+  await deps.dispatcher.dispatch(job.id);
+  return result('refresh-started', { jobId: job.id });
 }

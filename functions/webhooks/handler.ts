@@ -1,11 +1,12 @@
 /**
  * The webhooks context: senders are verified by their signature (the route table's `hmac` routes:
- * no IAM), then their events are handed to the context they concern. GitHub → discovery.
+ * no IAM), then their events are handed to the context they concern. GitHub → the catalog refresh
+ * (the catalog repository) or discovery (the organisation's other repositories).
  */
 import type { GithubWebhook } from '#schemas/index.ts';
 import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
 import { createApiHandler, json, type ApiRequest, type SignedRequest } from '#lib/http';
-import { discoveryDeps } from '#functions/services/discovery-deps';
+import { githubCredentials } from '#lib/github/credentials';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { GITHUB_SENDER, handleGitHubDelivery } from './github.ts';
 import { isValidSignature, SIGNATURE_HEADER } from './github-signature.ts';
@@ -13,7 +14,7 @@ import { isValidSignature, SIGNATURE_HEADER } from './github-signature.ts';
 /** The webhook secret from the GitHub credentials (Secrets Manager, or the local settings). */
 async function webhookSecret(): Promise<string> {
   try {
-    const credentials = await discoveryDeps().credentials.credentials();
+    const credentials = await githubCredentials().credentials();
     if (credentials.webhookSecret) return credentials.webhookSecret;
   } catch (error) {
     if (!(error instanceof GitHubNotConfiguredError)) throw error;

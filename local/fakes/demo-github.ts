@@ -1,12 +1,15 @@
 /**
  * The local runtime's GitHub: a fake GitHub API on loopback (github-server.ts) holding a demo
- * organisation, so discovery works in `npm start` with no account. It is a fake and says so: the
- * start banner, the org name (`apollo-demo`) and every repository URL. Set APOLLO_GITHUB_ORG (with
- * APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to scan a real organisation instead.
+ * organisation, so discovery and the catalog refresh work in `npm start` with no account. It is a
+ * fake and says so: the start banner, the org name (`apollo-demo`) and every repository URL. Its
+ * catalog repository `apollo-demo/platform-catalog` serves examples/catalog/*.yaml (read from disk at
+ * start) under catalog/, with a CODEOWNERS. Set APOLLO_GITHUB_ORG and/or APOLLO_CATALOG_REPO (with
+ * APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to read real ones instead.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FakeGitHub, type FakeRepo } from './github-server.ts';
 
 export const DEMO_ORG = 'apollo-demo';
@@ -163,6 +166,32 @@ spec:
   { name: 'handbook', files: { 'README.md': '# Handbook\n\nNo apollo.yaml here: discovery skips it.\n' } },
 ];
 
+/** The demo catalog repository: the self-service offerings as platform teams keep them in Git. */
+export const DEMO_CATALOG_REPO = 'platform-catalog';
+
+/** Who owns the demo catalog's documents (the refresh reads it; the last matching line wins). */
+export const DEMO_CATALOG_CODEOWNERS = `# The self-service catalog: each offering belongs to the team that fulfils it.
+# Apollo's catalog refresh reads this file; the last matching pattern wins.
+*                @apollo-demo/platform
+/catalog/        @apollo-demo/platform
+`;
+
+/** examples/catalog/*.yaml as the catalog repository's catalog/ directory, plus CODEOWNERS and a README. */
+export function demoCatalogRepo(examples = fileURLToPath(new URL('../../examples/catalog', import.meta.url))): FakeRepo {
+  const files: Record<string, string> = {
+    '.github/CODEOWNERS': DEMO_CATALOG_CODEOWNERS,
+    'README.md': '# Platform catalog\n\nSelf-service offerings (Schema v2.0), one YAML file each under catalog/. A FAKE repository served by Apollo\'s local runtime.\n',
+  };
+  let names: string[] = [];
+  try {
+    names = readdirSync(examples).filter((name) => /\.ya?ml$/.test(name)).sort();
+  } catch {
+    // No examples on disk: an empty catalog.
+  }
+  for (const name of names) files[`catalog/${name}`] = readFileSync(join(examples, name), 'utf8');
+  return { name: DEMO_CATALOG_REPO, files };
+}
+
 export interface DemoGitHub {
   readonly fake: FakeGitHub;
   readonly webhookSecret: string;
@@ -174,7 +203,7 @@ export interface DemoGitHub {
  * `$APOLLO_HOME/github-webhook-secret` so signed test deliveries keep working across restarts.
  */
 export async function startDemoGitHub(home: string | undefined): Promise<DemoGitHub | undefined> {
-  if (process.env.APOLLO_GITHUB_ORG && !process.env.APOLLO_GITHUB_FAKE) return undefined;
+  if ((process.env.APOLLO_GITHUB_ORG || process.env.APOLLO_CATALOG_REPO) && !process.env.APOLLO_GITHUB_FAKE) return undefined;
   const token = `fake_${randomBytes(16).toString('hex')}`;
   let webhookSecret = randomBytes(24).toString('hex');
   if (home) {
@@ -185,15 +214,22 @@ export async function startDemoGitHub(home: string | undefined): Promise<DemoGit
       writeFileSync(file, `${webhookSecret}\n`, { mode: 0o600 });
     }
   }
-  const fake = await FakeGitHub.start({ org: DEMO_ORG, tokens: [token], repos: DEMO_REPOS });
+  const fake = await FakeGitHub.start({ org: DEMO_ORG, tokens: [token], repos: [...DEMO_REPOS, demoCatalogRepo()] });
   Object.assign(process.env, {
     APOLLO_GITHUB_FAKE: '1',
     APOLLO_GITHUB_ORG: DEMO_ORG,
+    APOLLO_CATALOG_REPO: `${DEMO_ORG}/${DEMO_CATALOG_REPO}`,
+    APOLLO_CATALOG_PATH: 'catalog',
     APOLLO_GITHUB_API_URL: fake.url,
     APOLLO_GITHUB_TOKEN: token,
     APOLLO_GITHUB_WEBHOOK_SECRET: webhookSecret,
   });
+  // Every GitHub integration reads the credentials just set (not ones cached from an earlier start).
+  const { configureGitHubCredentials } = await import('../../functions/lib/github/credentials.ts');
+  configureGitHubCredentials(undefined);
   const { configureDiscovery } = await import('../../functions/services/discovery-deps.ts');
   configureDiscovery();
+  const { configureCatalogRefresh } = await import('../../functions/offerings/refresh-deps.ts');
+  configureCatalogRefresh();
   return { fake, webhookSecret };
 }

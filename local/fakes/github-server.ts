@@ -159,6 +159,11 @@ export class FakeGitHub {
     return repo.history.find((c) => c.sha === ref)?.files;
   }
 
+  /** A file's text at the head of the default branch. */
+  fileAt(repoName: string, path: string): string | undefined {
+    return this.repos.get(repoName)?.files.get(path);
+  }
+
   headOf(repoName: string): string | undefined {
     return this.repos.get(repoName)?.head;
   }

@@ -1,0 +1,69 @@
+/**
+ * The catalog refresh's adapters: the catalog repository through Octokit with the GitHub credentials
+ * every integration shares (Secrets Manager in AWS, the local settings on a laptop), the offerings
+ * store, runs handed to the jobs Lambda (AWS) or run in-process (local). Tests and the local runtime
+ * may swap any of them.
+ */
+import { ServiceUnavailableError } from '#shared/errors';
+import { githubCredentials } from '#lib/github/credentials';
+import { GitHubNotConfiguredError } from '#lib/github/errors';
+import { InProcessJobDispatcher, LambdaJobDispatcher } from '#lib/job-dispatch';
+import { GitHubCatalogSource } from './adapters/github-catalog-source.ts';
+import { readCatalogRefreshConfig, type CatalogRefreshConfig } from './refresh-config.ts';
+import { runRefreshJob } from './refresh-jobs.ts';
+import type { CatalogSource, OfferingsStore, RefreshDispatcher } from './refresh-ports.ts';
+import * as store from './store.ts';
+
+/** The jobs Lambda's job that runs a refresh (shared/jobs.ts). */
+export const REFRESH_JOB = 'catalog-refresh';
+
+export interface CatalogRefreshDeps {
+  readonly config: CatalogRefreshConfig;
+  readonly source: CatalogSource;
+  readonly store: OfferingsStore;
+  readonly dispatcher: RefreshDispatcher;
+}
+
+let deps: CatalogRefreshDeps | undefined;
+let overrides: Partial<Omit<CatalogRefreshDeps, 'config'>> = {};
+
+/** The adapters, made on first use; throws GitHubNotConfiguredError when the refresh isn't configured. */
+export function catalogRefreshDeps(): CatalogRefreshDeps {
+  if (!deps) {
+    const cfg = readCatalogRefreshConfig();
+    const source = overrides.source
+      ?? new GitHubCatalogSource({ owner: cfg.owner, repo: cfg.name, baseUrl: cfg.apiUrl, credentials: githubCredentials(), maxWaitMs: cfg.maxWaitMs });
+    const offerings = overrides.store ?? store;
+    let dispatcher = overrides.dispatcher;
+    if (!dispatcher) {
+      if (cfg.runtime === 'local') dispatcher = new InProcessJobDispatcher((jobId) => runRefreshJob(jobId, { refresh: refreshDeps }), 'catalog refresh');
+      else if (cfg.jobsFunction) dispatcher = new LambdaJobDispatcher(cfg.jobsFunction, REFRESH_JOB);
+      // The jobs Lambda runs refreshes and hands none over: only the functions that start them need one.
+      else dispatcher = { dispatch: () => Promise.reject(new GitHubNotConfiguredError('the catalog refresh is not configured: APOLLO_JOBS_FUNCTION names no jobs function')) };
+    }
+    deps = { config: cfg, source, store: offerings, dispatcher };
+  }
+  return deps;
+}
+
+/** What a run needs (the jobs Lambda, or in-process). */
+export function refreshDeps(): { source: CatalogSource; store: OfferingsStore; directory: string } {
+  const d = catalogRefreshDeps();
+  return { source: d.source, store: d.store, directory: d.config.directory };
+}
+
+/** Like catalogRefreshDeps(), but a missing configuration is a 503 that says what to set. */
+export function catalogRefreshDepsOr503(): CatalogRefreshDeps {
+  try {
+    return catalogRefreshDeps();
+  } catch (error) {
+    if (error instanceof GitHubNotConfiguredError) throw new ServiceUnavailableError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** Swaps adapters (tests, the local runtime); the next catalogRefreshDeps() rebuilds the rest from the environment. */
+export function configureCatalogRefresh(next: Partial<Omit<CatalogRefreshDeps, 'config'>> = {}): void {
+  overrides = next;
+  deps = undefined;
+}
