@@ -64,6 +64,7 @@ function scenarios(): Scenario[] {
     { route: 'GET /api/v1/catalog/databases', call: (c) => c.send('GET', '/api/v1/catalog/databases') },
     { route: 'GET /api/v1/catalog/search?q=postgress', call: (c) => c.send('GET', '/api/v1/catalog/search', { query: { q: 'postgress' } }) },
     { route: 'GET /api/v1/catalog/items/postgresql-database', call: (c) => c.send('GET', '/api/v1/catalog/items/postgresql-database') },
+    { route: 'GET /api/v1/catalog/items/postgresql-database/schema', call: (c) => c.send('GET', '/api/v1/catalog/items/postgresql-database/schema') },
     { route: 'POST /api/v1/teams', call: createTeam },
     {
       route: 'PUT /api/v1/teams/{id} (If-Match)',

@@ -1,16 +1,15 @@
 /**
  * The demo self-service catalog seeded on a laptop's first start: every example offering under
  * examples/catalog, stored as a catalog refresh would store it (one version each, CURRENT, and a
- * validation record), owned by the team its metadata names. A file that doesn't validate is skipped
- * and reported; every write is idempotent, so a re-run finishes a half-seeded catalog.
+ * validation record with its warnings and hints), owned by the team its metadata names. A file
+ * with errors is skipped and reported; every write is idempotent, so a re-run finishes a
+ * half-seeded catalog.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import type { CatalogItemV2 } from '#schemas/index.ts';
-import { validate } from '#lib/validation';
+import { checkCatalogYaml } from '#shared/offerings/document';
 import { putValidation, putVersion } from '../functions/offerings/store.ts';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/catalog/', import.meta.url));
@@ -25,16 +24,17 @@ export async function seedDemoOfferings(dir = EXAMPLES_DIR): Promise<{ stored: s
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const text = readFileSync(join(dir, file), 'utf8');
     const path = `examples/catalog/${file}`;
-    let doc: CatalogItemV2;
-    try {
-      doc = validate<CatalogItemV2>('catalog-item-v2', parse(text), 'body');
-    } catch (error) {
-      skipped.push({ path, error: (error as Error).message });
+    const check = checkCatalogYaml(text);
+    const doc = check.document;
+    if (!doc || check.errors.length) {
+      skipped.push({ path, error: check.errors.map((e) => `${e.path}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`).join('; ') });
       continue;
     }
     const source = { repo: EXAMPLES_REPO, path, sha: blobSha(text), ownerTeam: doc.metadata.owner };
     const { record } = await putVersion(doc, source);
-    await putValidation(record.id, { source, checkedAt: new Date().toISOString(), valid: true, errors: [], warnings: [], hints: [], currentVersion: record.version, servingOlderVersion: false });
+    await putValidation(record.id, {
+      source, checkedAt: new Date().toISOString(), valid: true, errors: [], warnings: check.warnings, hints: check.hints, currentVersion: record.version, servingOlderVersion: false,
+    });
     stored.push(record.id);
   }
   return { stored, skipped };

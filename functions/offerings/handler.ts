@@ -2,11 +2,12 @@
  * The offerings context: the self-service catalog's HTTP routes. Everyone with catalog:read browses
  * what the offerings' access rules let them see; each offering says whether they may request it.
  */
-import type { CatalogCategoryQuery, CatalogListQuery, CatalogSearchQuery } from '#schemas/index.ts';
+import type { CatalogCategoryQuery, CatalogItemCheck, CatalogListQuery, CatalogOptionsQuery, CatalogSearchQuery, FormPreview, VariableTest } from '#schemas/index.ts';
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import type { Caller } from './shapes.ts';
-import { refreshRoutes } from './refresh-routes.ts';
+import { offeringsDeps } from './deps.ts';
 import * as catalog from './service.ts';
+import { previewForm, testVariables, validateCatalogItem } from './studio.ts';
 
 async function callerOf(req: ApiRequest<unknown, unknown>): Promise<Caller> {
   return { principal: req.identity.principal, role: req.identity.role, teams: (await req.teams()).map((m) => m.teamId) };
@@ -18,5 +19,11 @@ export const handler = createApiHandler('offerings', {
   'GET /api/v1/catalog/{category}': async (req: ApiRequest<undefined, CatalogCategoryQuery>) =>
     json(200, await catalog.listCategory(req.params.category!, req.query, await callerOf(req))),
   'GET /api/v1/catalog/items/{item_id}': async (req) => json(200, await catalog.getOffering(req.params.item_id!, await callerOf(req))),
-  ...refreshRoutes,
+  'GET /api/v1/catalog/items/{item_id}/schema': async (req) => json(200, await catalog.getForm(req.params.item_id!, await callerOf(req))),
+  'GET /api/v1/catalog/items/{item_id}/options/{field_id}': async (req: ApiRequest<undefined, CatalogOptionsQuery>) =>
+    json(200, await catalog.getOptions(req.params.item_id!, req.params.field_id!, req.query, await callerOf(req))),
+  'GET /api/v1/catalog/validation/{item_id}': async (req) => json(200, await catalog.getValidationReport(req.params.item_id!, await callerOf(req))),
+  'POST /api/v1/validate/catalog-item': async (req: ApiRequest<CatalogItemCheck>) => json(200, validateCatalogItem(req.body, await callerOf(req))),
+  'POST /api/v1/preview/form': async (req: ApiRequest<FormPreview>) => json(200, await previewForm(req.body, await callerOf(req), offeringsDeps())),
+  'POST /api/v1/test/variables': async (req: ApiRequest<VariableTest>) => json(200, testVariables(req.body, await callerOf(req))),
 });

@@ -2,10 +2,26 @@
  * The offerings catalog's domain: what a caller may see and read. Handlers map HTTP onto these; the
  * catalog refresh (functions/offerings/refresh*) writes through ./store.ts. No AWS SDK here.
  */
-import type { CatalogCategoryQuery, CatalogItem, CatalogList, CatalogListQuery, CatalogSearchQuery, CatalogSearchResult } from '#schemas/index.ts';
+import type {
+  CatalogCategoryQuery,
+  CatalogItem,
+  CatalogItemForm,
+  CatalogList,
+  CatalogListQuery,
+  CatalogOptions,
+  CatalogOptionsQuery,
+  CatalogSearchQuery,
+  CatalogSearchResult,
+  CatalogValidationReport,
+} from '#schemas/index.ts';
+import { checkCatalogDocument } from '#shared/offerings/document';
 import { NotFoundError, ValidationError } from '#shared/errors';
+import { roleHas } from '#shared/permissions';
+import { optionsFor, valuesFromQuery } from './data-sources.ts';
+import { offeringsDeps } from './deps.ts';
 import { listOfferings, searchOfferings } from './list.ts';
 import { canView, toItem, type Caller } from './shapes.ts';
+import { compileFormFor } from './studio.ts';
 import { offeringSnapshot } from './snapshot.ts';
 import { readOffering, type OfferingRecord, type ValidationRecord } from './store.ts';
 
@@ -45,4 +61,35 @@ export async function requireVisibleOffering(id: string, caller: Caller): Promis
 export async function getOffering(id: string, caller: Caller): Promise<CatalogItem> {
   const { record, validation } = await requireVisibleOffering(id, caller);
   return toItem(record, validation, caller);
+}
+
+/** The request form, data sources resolved for the caller. */
+export async function getForm(id: string, caller: Caller): Promise<CatalogItemForm> {
+  const { record } = await requireVisibleOffering(id, caller);
+  const form = await compileFormFor(record.document, caller, offeringsDeps());
+  return { itemId: record.id, version: record.version, schema: form.schema as Record<string, unknown>, uiSchema: form.uiSchema, steps: form.steps, dataSources: form.dataSources };
+}
+
+/** A data-source field's options given the values chosen so far. */
+export async function getOptions(id: string, fieldId: string, query: CatalogOptionsQuery, caller: Caller): Promise<CatalogOptions> {
+  const { record } = await requireVisibleOffering(id, caller);
+  return optionsFor(record.document, fieldId, valuesFromQuery(record.document, query), caller, offeringsDeps());
+}
+
+/**
+ * The last refresh's record and a fresh check of the version served. An offering that never had a
+ * valid version has only a record: its owning team and catalog:manage may read it.
+ */
+export async function getValidationReport(id: string, caller: Caller): Promise<CatalogValidationReport> {
+  const { current, validation } = await readOffering(id);
+  const visible = current
+    ? canView(current, caller)
+    : Boolean(validation && (roleHas(caller.role, 'catalog:manage') || caller.teams.includes(validation.source.ownerTeam)));
+  if (!visible) throw new NotFoundError(`offering ${id} not found`);
+  let fresh: CatalogValidationReport['fresh'] = null;
+  if (current) {
+    const check = checkCatalogDocument(current.document);
+    fresh = { version: current.version, checkedAt: new Date().toISOString(), valid: check.errors.length === 0, errors: check.errors, warnings: check.warnings, hints: check.hints };
+  }
+  return { itemId: id, stored: validation ?? null, fresh };
 }
