@@ -85,11 +85,11 @@ export interface ApolloFunctionsProps {
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * `read` for a context whose routes only read; `readWrite` once one of them mutates, is audited (the
+ * `read` for a context whose routes only read (GETs, and read-only POSTs such as a preview); `readWrite` once one of them mutates, is audited (the
  * intent and outcome are items) or idempotent (Powertools keeps its records in the table).
  */
 export function tableAccessOf(context: ContextName, routes: readonly RouteDef[] = ROUTES): TableAccess {
-  const writes = (route: RouteDef): boolean => route.method !== 'GET' || route.audit !== undefined || route.idempotent === true;
+  const writes = (route: RouteDef): boolean => (route.method !== 'GET' && !route.readOnly) || route.audit !== undefined || route.idempotent === true;
   return routes.some((route) => route.context === context && writes(route)) ? 'readWrite' : 'read';
 }
 

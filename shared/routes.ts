@@ -55,6 +55,11 @@ export interface RouteDef {
   readonly responseSchema?: SchemaName;
   /** Present on every mutating route: the mutation is audited, fail closed. */
   readonly audit?: AuditSpec;
+  /**
+   * A POST that changes nothing: a check or preview whose input (a whole document) does not fit a
+   * query string. Not audited; it needs no table writes of its own.
+   */
+  readonly readOnly?: boolean;
   /** POSTs that start work honour `Idempotency-Key`. */
   readonly idempotent?: boolean;
   /** PUT/DELETE on versioned items require `If-Match`. */
@@ -120,9 +125,9 @@ export const ROUTES: readonly RouteDef[] = [
   iam({ method: 'GET', path: '/api/v1/catalog/items/{item_id}/schema', context: 'offerings', permission: 'catalog:read', summary: "An offering's request form for @rjsf/core: JSON Schema, UI schema, steps; data sources resolved for you", responseSchema: 'catalog-item-form' }),
   iam({ method: 'GET', path: '/api/v1/catalog/items/{item_id}/options/{field_id}', context: 'offerings', permission: 'catalog:read', summary: "A data-source field's options given the values chosen so far (e.g. the environments of the chosen service)", querySchema: 'catalog-options-query', responseSchema: 'catalog-options' }),
   iam({ method: 'GET', path: '/api/v1/catalog/validation/{item_id}', context: 'offerings', permission: 'catalog:read', summary: "An offering's validation: the last refresh's record and a fresh check of the version served", responseSchema: 'catalog-validation-report' }),
-  iam({ method: 'POST', path: '/api/v1/validate/catalog-item', context: 'offerings', permission: 'catalog:read', summary: 'Check a Schema v2.0 document (YAML or JSON): errors with paths and lines, warnings, best-practice hints; stores nothing', bodySchema: 'catalog-item-check', responseSchema: 'catalog-item-check-result' }),
-  iam({ method: 'POST', path: '/api/v1/preview/form', context: 'offerings', permission: 'catalog:read', summary: "Preview a document's request form: the compiled form, the fields visible for given values and those values' problems; stores nothing", bodySchema: 'form-preview', responseSchema: 'form-preview-result' }),
-  iam({ method: 'POST', path: '/api/v1/test/variables', context: 'offerings', permission: 'catalog:read', summary: 'Render templates with sample data in preview mode (secrets masked): the result, where each variable came from, and errors; stores nothing', bodySchema: 'variable-test', responseSchema: 'variable-test-result' }),
+  iam({ method: 'POST', path: '/api/v1/validate/catalog-item', context: 'offerings', permission: 'catalog:read', summary: 'Check a Schema v2.0 document (YAML or JSON): errors with paths and lines, warnings, best-practice hints; stores nothing', bodySchema: 'catalog-item-check', responseSchema: 'catalog-item-check-result', readOnly: true }),
+  iam({ method: 'POST', path: '/api/v1/preview/form', context: 'offerings', permission: 'catalog:read', summary: "Preview a document's request form: the compiled form, the fields visible for given values and those values' problems; stores nothing", bodySchema: 'form-preview', responseSchema: 'form-preview-result', readOnly: true }),
+  iam({ method: 'POST', path: '/api/v1/test/variables', context: 'offerings', permission: 'catalog:read', summary: 'Render templates with sample data in preview mode (secrets masked): the result, where each variable came from, and errors; stores nothing', bodySchema: 'variable-test', responseSchema: 'variable-test-result', readOnly: true }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: 'GitHub webhook (X-Hub-Signature-256): a push to a default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once', bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },
