@@ -12,6 +12,7 @@ import { ROLES } from '#shared/permissions';
 import { ROUTES, type RouteDef } from '#shared/routes';
 import { ApolloApi, type ApiThrottling } from './api.ts';
 import { ApolloAudit } from './audit.ts';
+import { ApolloCatalogRefresh } from './catalog-refresh.ts';
 import { ApolloData } from './data.ts';
 import { ApolloDiscovery } from './discovery.ts';
 import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionNetwork, type FunctionSizing } from './functions.ts';
@@ -55,6 +56,8 @@ export interface ApolloStackProps extends StackProps {
   readonly healthClusters?: readonly string[];
   /** Service discovery in GitHub: the organisation, the credentials secret's name, the API URL. @default - no organisation (see ApolloDiscoveryProps) */
   readonly discovery?: { readonly org?: string; readonly secretName?: string; readonly apiUrl?: string };
+  /** The self-service catalog's Git repository (`owner/name`) and directory; GitHub's secret and API URL are discovery's. @default - none (see ApolloCatalogRefreshProps) */
+  readonly catalog?: { readonly repo?: string; readonly path?: string };
   /** What `GET /api/v1/version` reports. @default { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' } */
   readonly build?: BuildInfo;
   /** @default ROUTES (a different table is for tests) */
@@ -146,7 +149,11 @@ export class ApolloStack extends Stack {
     this.realtime.grantPublish(this.functions.jobs);
     const services = this.functions.contexts.get('services');
     const webhooks = this.functions.contexts.get('webhooks');
-    if (services && webhooks) new ApolloDiscovery(this, 'Discovery', { stage, jobs: this.functions.jobs, services, webhooks, ...props.discovery });
+    const discovery = services && webhooks ? new ApolloDiscovery(this, 'Discovery', { stage, jobs: this.functions.jobs, services, webhooks, ...props.discovery }) : undefined;
+    const offerings = this.functions.contexts.get('offerings');
+    if (discovery && offerings && webhooks) {
+      new ApolloCatalogRefresh(this, 'CatalogRefresh', { jobs: this.functions.jobs, offerings, webhooks, secret: discovery.secret, apiUrl: props.discovery?.apiUrl, ...props.catalog });
+    }
     this.identity = new ApolloIdentity(this, 'Identity', {
       stage,
       api: this.api.api,

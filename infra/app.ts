@@ -13,6 +13,8 @@
  *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
  *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
+ *   catalogRepo            the self-service catalog's Git repository (owner/name); default: none (a refresh answers 503)
+ *   catalogPath            the directory of its documents; default catalog
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
  *   webDist                the built web app to publish; default web/dist, (re)built here (npm run build:web) when missing or stale
@@ -48,6 +50,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
     : undefined,
   healthClusters: list('healthClusters'),
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
+  catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
   trail: context('trail') !== 'false',
   auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),

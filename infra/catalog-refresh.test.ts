@@ -1,0 +1,58 @@
+/**
+ * The catalog refresh's infrastructure: the repository and directory for the functions that start,
+ * run and trigger a refresh; the offerings Lambda's asynchronous hand-over to the jobs Lambda (the
+ * unqualified function) and nothing more (it never reads the GitHub secret); the hourly schedule
+ * from the job definitions. Lambdas are not bundled here.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApolloStack } from './apollo-stack.ts';
+import { pascal } from './functions.ts';
+import { resourcesOfType, testApp, WEB_DIST_FIXTURE } from './testing.ts';
+
+const STAGE = 'cat';
+let stack: ApolloStack;
+let template: Template;
+
+beforeAll(() => {
+  stack = new ApolloStack(testApp(), 'Apollo-cat', { stage: STAGE, webDist: WEB_DIST_FIXTURE, discovery: { org: 'acme' }, catalog: { repo: 'acme/platform-catalog', path: 'offerings' } });
+  template = Template.fromStack(stack);
+});
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+const statementsOf = (name: string): Statement[] => {
+  const fn = stack.functions.all.find((f) => f.node.id === pascal(name))!;
+  const roleRef = stack.resolve(fn.role.roleName) as { Ref: string };
+  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef.Ref))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+};
+const envOf = (name: string): Record<string, unknown> => {
+  const fn = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `apollo-${STAGE}-${name}`)!;
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+};
+
+describe('the catalog refresh', () => {
+  it('tells the offerings, jobs and webhooks functions the catalog repository and directory', () => {
+    for (const name of ['offerings', 'jobs', 'webhooks']) expect(envOf(name), name).toMatchObject({ APOLLO_CATALOG_REPO: 'acme/platform-catalog', APOLLO_CATALOG_PATH: 'offerings' });
+    for (const name of ['services', 'identity', 'system', 'audit']) expect(envOf(name).APOLLO_CATALOG_REPO, name).toBeUndefined();
+  });
+
+  it('lets the offerings Lambda hand a refresh to the jobs Lambda (unqualified only), naming the secret but not reading it', () => {
+    const invokes = statementsOf('offerings').filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invokes.map((s) => s.Resource)).toEqual([stack.resolve(stack.functions.jobs.function.functionArn)]);
+    expect(envOf('offerings')).toMatchObject({ APOLLO_GITHUB_SECRET: 'apollo/cat/github', APOLLO_JOBS_FUNCTION: stack.resolve(stack.functions.jobs.function.functionName) });
+    expect(statementsOf('offerings').filter((s) => JSON.stringify(s.Action).includes('secretsmanager'))).toEqual([]);
+  });
+
+  it('runs a full refresh hourly through the jobs Lambda', () => {
+    const rule = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).find((r) => r.Properties.Name === `apollo-${STAGE}-catalog-refresh`)!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+  });
+
+  it('refuses a repository or directory that cannot be right', () => {
+    expect(() => new ApolloStack(testApp(), 'Bad', { stage: 'bad', webDist: WEB_DIST_FIXTURE, catalog: { repo: 'not a repo' } })).toThrow(/catalogRepo/);
+    expect(() => new ApolloStack(testApp(), 'Bad2', { stage: 'bad', webDist: WEB_DIST_FIXTURE, catalog: { repo: 'acme/..' } })).toThrow(/catalogRepo/);
+    expect(() => new ApolloStack(testApp(), 'Bad3', { stage: 'bad', webDist: WEB_DIST_FIXTURE, catalog: { repo: 'acme/c', path: '../up' } })).toThrow(/catalogPath/);
+  });
+});
