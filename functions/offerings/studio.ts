@@ -32,11 +32,11 @@ export function validateCatalogItem(body: CatalogItemCheck, caller: Caller): Cat
 }
 
 /** The compiled form with its data sources resolved for the caller; dependent sources say they are read per choice. */
-export async function compileFormFor(doc: OfferingDocument, caller: Caller, dirs: Directories): Promise<CompiledForm & { dataSources: Record<string, { resolved: boolean }> }> {
+export async function compileFormFor(doc: OfferingDocument, caller: Caller, dirs: Directories): Promise<CompiledForm & { dataSources: Record<string, { resolved: boolean }>; resolved: Record<string, FormOption[]> }> {
   const resolved: Record<string, FormOption[]> = await resolveStaticSources(doc, caller, dirs);
   const form = compileForm(doc, { resolved });
   const dataSources = Object.fromEntries(Object.entries(form.dataSources).map(([id, source]) => [id, { ...source, resolved: id in resolved }]));
-  return { ...form, dataSources };
+  return { ...form, dataSources, resolved };
 }
 
 export async function previewForm(body: FormPreview, caller: Caller, dirs: Directories): Promise<FormPreviewResult> {
@@ -50,7 +50,8 @@ export async function previewForm(body: FormPreview, caller: Caller, dirs: Direc
     ...issuesOf(check),
     form: { schema: form.schema as Record<string, unknown>, uiSchema: form.uiSchema, steps: form.steps, dataSources: form.dataSources },
     visibleFields: visibleFields(doc, values),
-    ...(body.values ? { valueIssues: checkFormValues(doc, values) } : {}),
+    // A chosen service or team is checked against what the caller may choose from.
+    ...(body.values ? { valueIssues: checkFormValues(doc, values, { resolved: form.resolved }) } : {}),
   };
 }
 

@@ -153,6 +153,11 @@ describe('the platform team\'s tools', () => {
     expect(dev.visibleFields).not.toContain('multi_az');
     expect(prod.visibleFields).toEqual(expect.arrayContaining(['multi_az', 'backup_retention_days']));
     expect(prod.valueIssues!.map((i) => i.path)).toEqual(expect.arrayContaining(['/db_name', '/service']));
+    // A chosen service must be one the caller may choose (mine: payments' own for the local developer).
+    const notMine = await post<FormPreviewResult>('/api/v1/preview/form', { yaml: example('postgresql-database'), values: { service: 'core-service' } }, 'developer');
+    const mine = await post<FormPreviewResult>('/api/v1/preview/form', { yaml: example('postgresql-database'), values: { service: 'billing-service' } }, 'developer');
+    expect(notMine.valueIssues!.filter((i) => i.path === '/service')).toHaveLength(1);
+    expect(mine.valueIssues!.filter((i) => i.path === '/service')).toEqual([]);
     const invalid = await post<FormPreviewResult>('/api/v1/preview/form', { yaml: 'schemaVersion: "2.0"' });
     expect([invalid.valid, invalid.form, invalid.errors.length > 0]).toEqual([false, undefined, true]);
   });

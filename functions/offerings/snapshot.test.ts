@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { OfferingDocument } from './shapes.ts';
+import type { OfferingRecord } from './store.ts';
+
+const table = vi.hoisted(() => ({ calls: 0, offerings: [] as OfferingRecord[], listeners: [] as Array<(r: OfferingRecord) => void> }));
+vi.mock('./store.ts', () => ({
+  listCurrentPage: async () => {
+    table.calls++;
+    return { items: table.offerings.map((o) => ({ ...o })), nextCursor: null };
+  },
+  onCurrentWrite: (listener: (r: OfferingRecord) => void) => { table.listeners.push(listener); },
+}));
+
+const offering = (id: string, description = `The ${id} offering.`, updatedAt = '2026-11-01T00:00:00.000Z'): OfferingRecord => ({
+  id, version: '1.0.0',
+  document: { schemaVersion: '2.0', metadata: { id, name: id, description, category: 'databases', owner: 'platform', version: '1.0.0' }, presentation: { fields: [] }, fulfillment: { type: 'manual' } } as unknown as OfferingDocument,
+  source: { repo: 'acme/catalog', path: `catalog/${id}.yaml`, sha: 'abc', ownerTeam: 'platform' }, storedAt: updatedAt, updatedAt,
+});
+
+const { offeringSnapshot, dropOfferingSnapshot, SNAPSHOT_MAX_STALE_MS, SNAPSHOT_TTL_MS } = await import('./snapshot.ts');
+/** What store.putVersion does after a write in this container. */
+const writeHere = (record: OfferingRecord) => { for (const listener of table.listeners) listener(record); };
+
+describe('offeringSnapshot', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-25T12:00:00.000Z'));
+    dropOfferingSnapshot();
+    table.calls = 0;
+    table.offerings = [offering('a'), offering('b')];
+  });
+  afterEach(() => { vi.useRealTimers(); });
+
+  it('reads the catalog once per TTL, answers stale while refreshing, and waits when too stale', async () => {
+    // Prepare / Act: the first read builds it
+    expect((await offeringSnapshot()).size).toBe(2);
+    expect(table.calls).toBe(1);
+    // Within the TTL: no read; another container's write is not seen yet.
+    table.offerings.push(offering('c'));
+    vi.setSystemTime(Date.now() + SNAPSHOT_TTL_MS - 1);
+    expect((await offeringSnapshot()).size).toBe(2);
+    expect(table.calls).toBe(1);
+    // Past the TTL: the old snapshot answers while one refresh runs behind it.
+    vi.setSystemTime(Date.now() + 2);
+    expect((await offeringSnapshot()).size).toBe(2);
+    await vi.waitFor(() => expect(table.calls).toBe(2));
+    await vi.waitFor(async () => expect((await offeringSnapshot()).size).toBe(3));
+    // Past the longest staleness allowed: the request waits for a fresh one.
+    table.offerings.push(offering('d'));
+    vi.setSystemTime(Date.now() + SNAPSHOT_MAX_STALE_MS + 1);
+    expect((await offeringSnapshot()).size).toBe(4);
+  });
+
+  it("shows this container's own writes at once, even over a rebuild that read before them, and keeps the newer of two", async () => {
+    await offeringSnapshot();
+    writeHere(offering('z', 'written here', '2026-11-25T12:00:00.000Z'));
+    expect((await offeringSnapshot()).get('z')?.document.metadata.description).toBe('written here');
+    dropOfferingSnapshot();
+    const rebuilt = await offeringSnapshot();
+    expect(rebuilt.get('z')?.document.metadata.description).toBe('written here');
+    expect(rebuilt.index.search('written').map((r) => r.id)).toEqual(['z']);
+    rebuilt.apply(offering('z', 'older', '2026-11-01T00:00:00.000Z'));
+    expect(rebuilt.get('z')?.document.metadata.description).toBe('written here');
+  });
+});
