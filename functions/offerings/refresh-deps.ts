@@ -9,9 +9,11 @@ import { githubCredentials } from '#lib/github/credentials';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { InProcessJobDispatcher, LambdaJobDispatcher } from '#lib/job-dispatch';
 import { GitHubCatalogSource } from './adapters/github-catalog-source.ts';
+import { offeringsDeps } from './deps.ts';
 import { readCatalogRefreshConfig, type CatalogRefreshConfig } from './refresh-config.ts';
 import { runRefreshJob } from './refresh-jobs.ts';
 import type { CatalogSource, OfferingsStore, RefreshDispatcher } from './refresh-ports.ts';
+import type { RefreshDeps } from './refresh.ts';
 import * as store from './store.ts';
 
 /** The jobs Lambda's job that runs a refresh (shared/jobs.ts). */
@@ -47,9 +49,9 @@ export function catalogRefreshDeps(): CatalogRefreshDeps {
 }
 
 /** What a run needs (the jobs Lambda, or in-process). */
-export function refreshDeps(): { source: CatalogSource; store: OfferingsStore; directory: string } {
+export function refreshDeps(): RefreshDeps {
   const d = catalogRefreshDeps();
-  return { source: d.source, store: d.store, directory: d.config.directory };
+  return { source: d.source, store: d.store, directory: d.config.directory, teams: offeringsDeps().teams };
 }
 
 /** Like catalogRefreshDeps(), but a missing configuration is a 503 that says what to set. */

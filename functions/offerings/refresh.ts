@@ -7,7 +7,8 @@
  *   errors (JSON-pointer paths, YAML lines) are recorded on the offering and in the job's result;
  * - the owning team is the catalog repository's CODEOWNERS (the last matching rule's first
  *   `@org/team` of the repository's organisation), else the document's metadata.owner; a document
- *   whose metadata.owner disagrees with CODEOWNERS gets a warning, CODEOWNERS wins;
+ *   whose metadata.owner disagrees with CODEOWNERS gets a warning, CODEOWNERS wins; an owner that is
+ *   not an Apollo team is stored with a warning (the team may be created later);
  * - a file that disappeared (or now defines another offering) retires its offering from source
  *   (store.markRemovedFromSource: it stays readable for requests and history that name it, lists as
  *   retired and cannot be requested; the file coming back revives it);
@@ -24,6 +25,7 @@ import { GitHubRateLimitedError } from '#lib/github/errors';
 import { logger } from '#lib/observability';
 import { ComparisonTooLargeError } from './adapters/github-catalog-source.ts';
 import { isCatalogDocument } from './refresh-config.ts';
+import type { TeamDirectory } from './ports.ts';
 import type { CatalogSource, OfferingsStore, RepositoryFile } from './refresh-ports.ts';
 import type { OfferingDocument } from './shapes.ts';
 import type { OfferingRecord } from './store.ts';
@@ -48,6 +50,8 @@ export interface RefreshHooks {
 export interface RefreshDeps {
   readonly source: CatalogSource;
   readonly store: OfferingsStore;
+  /** Apollo's teams: an owner that is none of them gets a warning. @default - not checked */
+  readonly teams?: TeamDirectory;
   /** The directory holding the documents (no leading or trailing slash). */
   readonly directory: string;
 }
@@ -92,6 +96,12 @@ function codeownersTeam(ownership: Ownership, path: string, org: string): string
 /** Runs one refresh. Throws GitHubRateLimitedError (the run stops) and errors reading the branch or listing. */
 export async function refreshCatalog(deps: RefreshDeps, scope: RefreshScope, hooks: RefreshHooks): Promise<void> {
   const { source, store, directory } = deps;
+  let teamIds: Promise<Set<string>> | undefined;
+  const isTeam = async (id: string): Promise<boolean> => {
+    if (!deps.teams) return true;
+    teamIds ??= deps.teams.listTeams().then((teams) => new Set(teams.map((t) => t.id)));
+    return (await teamIds).has(id);
+  };
   const repo = await source.repository();
   const commit = await source.headCommit(repo.defaultBranch);
 
@@ -188,6 +198,11 @@ export async function refreshCatalog(deps: RefreshDeps, scope: RefreshScope, hoo
     const warnings = [...check.warnings];
     if (file.team && doc.metadata.owner !== file.team) {
       warnings.push({ path: '/metadata/owner', code: 'owner-differs-from-codeowners', severity: 'warning', message: `metadata.owner says ${doc.metadata.owner}, but CODEOWNERS gives ${file.path} to team ${file.team}: ${file.team} owns it` });
+    }
+    if (!(await isTeam(ownerTeam))) {
+      warnings.push(file.team
+        ? { path: '', code: 'owner-team-unknown', severity: 'warning', message: `CODEOWNERS gives ${file.path} to team ${file.team}, which is not an Apollo team: create it, or name an existing team's slug in CODEOWNERS` }
+        : { path: '/metadata/owner', code: 'owner-team-unknown', severity: 'warning', message: `${ownerTeam} is not an Apollo team` });
     }
     definedBy.set(doc.metadata.id, file.path);
     pathDefines.set(file.path, doc.metadata.id);

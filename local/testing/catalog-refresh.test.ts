@@ -60,6 +60,7 @@ const catalogReads = (from: number) => requestsSince(from).filter((r) => r.inclu
 beforeAll(async () => {
   h = await startHarness();
   github = h.runtime.github!.fake;
+  for (const id of ['platform', 'data']) await h.client('admin').call('POST', '/api/v1/teams', { body: { id, name: id } });
 }, 30_000);
 afterAll(async () => { await h.close(); });
 
@@ -137,20 +138,31 @@ describe('what a refresh does with changed files', () => {
       '*                                 @apollo-demo/platform',
       '/catalog/postgresql-*.yaml        @apollo-demo/data @alice',
       '/catalog/new-microservice-repository.yaml @alice',
+      '/catalog/s3-*.yaml                @apollo-demo/storage',
       '!catalog/x.yaml @apollo-demo/data',
       '',
     ].join('\n'));
 
     const job = await refresh();
 
-    expect(job.codeowners).toEqual({ path: '.github/CODEOWNERS', problems: [{ line: 4, message: 'negation (!catalog/x.yaml) does not work in CODEOWNERS; the line is skipped' }] });
+    expect(job.codeowners).toEqual({ path: '.github/CODEOWNERS', problems: [{ line: 5, message: 'negation (!catalog/x.yaml) does not work in CODEOWNERS; the line is skipped' }] });
     // new-microservice-repository's only owner is a person: its metadata.owner (platform) still owns it, unchanged.
-    expect(job.files.map((f) => [f.path, f.outcome, f.ownerTeam, f.ownerSource])).toEqual([['catalog/postgresql-database.yaml', 'updated', 'data', 'codeowners']]);
-    expect(job.progress).toMatchObject({ updated: 1, unchanged: 4 });
+    expect(job.files.map((f) => [f.path, f.outcome, f.ownerTeam, f.ownerSource])).toEqual([
+      ['catalog/postgresql-database.yaml', 'updated', 'data', 'codeowners'],
+      ['catalog/s3-bucket.yaml', 'updated', 'storage', 'codeowners'],
+    ]);
+    expect(job.progress).toMatchObject({ updated: 2, unchanged: 3 });
     const { body } = await item('postgresql-database');
     expect(body.source.ownerTeam).toBe('data');
-    expect(body.validation?.warnings).toEqual(expect.arrayContaining([
+    const codes = (b: CatalogItem) => b.validation?.warnings.map((w) => w.code);
+    expect(codes(body)).toContain('owner-differs-from-codeowners');
+    expect(codes(body)).not.toContain('owner-team-unknown');
+    // A team Apollo doesn't know owns it all the same, with a warning.
+    const s3 = (await item('s3-bucket')).body;
+    expect(s3.source.ownerTeam).toBe('storage');
+    expect(s3.validation?.warnings).toEqual(expect.arrayContaining([
       expect.objectContaining({ path: '/metadata/owner', code: 'owner-differs-from-codeowners', severity: 'warning' }),
+      expect.objectContaining({ code: 'owner-team-unknown', message: expect.stringContaining('team storage, which is not an Apollo team') }),
     ]));
   }, 30_000);
 
@@ -336,6 +348,6 @@ describe('the GitHub push webhook on the catalog repository', () => {
     const body = (await (await deliver('push', push(before, { modified: ['.github/CODEOWNERS'] }))).json()) as { jobId: string };
     const job = await finished(body.jobId);
     expect(job.paths).toBeUndefined();
-    expect(job.files.map((f) => [f.path, f.outcome, f.ownerTeam])).toEqual([['catalog/postgresql-database.yaml', 'updated', 'platform']]);
+    expect(job.files.map((f) => [f.path, f.outcome, f.ownerTeam])).toEqual([['catalog/postgresql-database.yaml', 'updated', 'platform'], ['catalog/s3-bucket.yaml', 'updated', 'platform']]);
   }, 30_000);
 });
