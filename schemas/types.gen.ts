@@ -3735,6 +3735,155 @@ export interface CatalogOptions {
   waitingFor: string[];
 }
 
+export interface CatalogRefreshAccepted {
+  job: CatalogRefreshJob;
+}
+
+/**
+ * What a catalog refresh did with one file of the catalog repository.
+ */
+export interface CatalogRefreshFile {
+  /**
+   * The file's path in the repository.
+   */
+  path: string;
+  /**
+   * created/updated: a valid document stored as the offering's current version (updated also when only its owning team moved); unchanged: the same file and owner as last time (not read again); invalid: errors, nothing stored, the last good version (servingVersion) still served; retired: the file is gone from the repository, the offering is retired from source; failed: the file could not be processed (see message).
+   */
+  outcome: "created" | "updated" | "unchanged" | "invalid" | "retired" | "failed";
+  /**
+   * The offering the file defines (when its metadata.id could be read).
+   */
+  itemId?: string;
+  /**
+   * The document's metadata.version.
+   */
+  version?: string;
+  /**
+   * The owning team: the catalog repository's CODEOWNERS, else the document's metadata.owner.
+   */
+  ownerTeam?: string;
+  ownerSource?: "codeowners" | "metadata";
+  /**
+   * For an invalid file: the version still served (null when none ever was valid).
+   */
+  servingVersion?: string | null;
+  /**
+   * The file's blob sha.
+   */
+  sha?: string;
+  /**
+   * In words, when the outcome needs it (failed, retired, an id taken by another file).
+   */
+  message?: string;
+  /**
+   * The document's errors with JSON-pointer paths and YAML lines (at most 50).
+   */
+  errors: DocumentIssue[];
+  /**
+   * How many warnings (GET /api/v1/catalog/validation/{item_id} lists them).
+   */
+  warnings: number;
+  /**
+   * How many best-practice hints.
+   */
+  hints: number;
+}
+
+export interface CatalogRefreshJobList {
+  items: CatalogRefreshJob[];
+  nextCursor: string | null;
+}
+
+/**
+ * One catalog refresh: its progress while it runs and, per file, what it did. Live on the topic catalog-refresh:<id>.
+ */
+export interface CatalogRefreshJob {
+  id: string;
+  /**
+   * succeeded: every file looked at (some may be invalid, see files); rate-limited: stopped by GitHub's rate limit, see rateLimitResetAt; failed: see error.
+   */
+  status: "queued" | "running" | "succeeded" | "failed" | "rate-limited";
+  trigger: "manual" | "schedule" | "webhook" | "seed";
+  /**
+   * The catalog repository, owner/name.
+   */
+  repo: string;
+  /**
+   * The directory of the repository whose *.yaml documents are offerings.
+   */
+  directory: string;
+  /**
+   * The default branch read.
+   */
+  branch?: string;
+  /**
+   * The head commit of the branch the run read.
+   */
+  commit?: string;
+  /**
+   * Only these files (a push, or a targeted refresh); absent: the whole directory.
+   */
+  paths?: string[];
+  /**
+   * Only the files changed since this commit (a push whose file lists GitHub left out); a change to CODEOWNERS, or more changes than GitHub lists, looks at every file.
+   */
+  since?: string;
+  requestedBy: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  updatedAt: string;
+  progress: {
+    /**
+     * Files to look at; null until listed.
+     */
+    total: number | null;
+    checked: number;
+    created: number;
+    updated: number;
+    unchanged: number;
+    invalid: number;
+    retired: number;
+    failed: number;
+  };
+  /**
+   * The CODEOWNERS file that decided ownership, and its lines GitHub would not accept.
+   */
+  codeowners?: {
+    /**
+     * null: the repository has none (owners come from each document's metadata.owner).
+     */
+    path: string | null;
+    problems: {
+      line: number;
+      message: string;
+    }[];
+  };
+  /**
+   * Every file that was not unchanged (at most 500 kept; progress counts them all).
+   */
+  files: CatalogRefreshFile[];
+  rateLimitResetAt?: string;
+  /**
+   * Why the whole run failed (not a single file).
+   */
+  error?: string;
+}
+
+/**
+ * Body of POST /api/v1/catalog/refresh: empty to refresh every document of the catalog directory, or the files to refresh.
+ */
+export interface CatalogRefresh {
+  /**
+   * Repository-relative paths of catalog documents (e.g. catalog/postgresql-database.yaml); a path that no longer exists retires its offering.
+   *
+   * @minItems 1
+   * @maxItems 200
+   */
+  paths?: [string, ...string[]];
+}
+
 /**
  * Query string of GET /api/v1/catalog/search: ranked, typo-tolerant search (prefix and fuzzy matching) over name, description, tags, category and owner.
  */
@@ -3782,6 +3931,10 @@ export interface CatalogSearchResult {
     terms: string[];
     highlights: CatalogHighlight[];
   }[];
+  /**
+   * Up to 5 completions of the query as typed (for a search box), from what the caller may see, best first.
+   */
+  suggestions: string[];
   nextCursor: string | null;
   total: number;
   snapshotAt: string;
@@ -4339,7 +4492,10 @@ export type FormPreview = {
 export interface GithubWebhookResult {
   delivery: string;
   event: string;
-  action: "pong" | "sync-started" | "ignored" | "duplicate";
+  /**
+   * sync-started: a discovery sync of the pushed repository (jobId: GET /api/v1/discovery/jobs/{id}); refresh-started: a catalog refresh of the changed catalog files (jobId: GET /api/v1/catalog/refresh/jobs/{id}).
+   */
+  action: "pong" | "sync-started" | "refresh-started" | "ignored" | "duplicate";
   duplicate: boolean;
   reason?: string;
   jobId?: string;
@@ -4350,6 +4506,14 @@ export interface GithubWebhookResult {
  */
 export interface GithubWebhook {
   ref?: string;
+  /**
+   * The head commit before the push (all zeros for a new branch).
+   */
+  before?: string;
+  /**
+   * The head commit after the push.
+   */
+  after?: string;
   zen?: string;
   repository?: {
     name: string;

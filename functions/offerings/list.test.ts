@@ -105,6 +105,12 @@ describe('searchOfferings', () => {
     expect(search('databse').items.map((r) => r.offering.id).sort()).toEqual(['old-mysql', 'postgresql-database']);
   });
 
+  it('suggests completions of the query from what the caller may see', () => {
+    expect(search('postg').suggestions[0]).toMatch(/^postgres/);
+    expect(search('vau').suggestions).toEqual([]);
+    expect(search('vau', admin).suggestions).toEqual(['vault']);
+  });
+
   it('never finds what the caller may not see, nor retired offerings unless asked', () => {
     expect(search('vault').items).toEqual([]);
     expect(search('vault', admin).items.map((r) => r.offering.id)).toEqual(['secret-vault']);

@@ -146,6 +146,11 @@ export function searchOfferings(snapshot: OfferingSnapshot, query: CatalogSearch
   if (start < 0) start = rows.length;
   const page = rows.slice(start, start + limit);
   const last = page.at(-1);
+  // Completions come from the same index, filtered the same way, so they never name what the caller may not see.
+  const suggestions = snapshot.index
+    .autoSuggest(query.q, { filter: (r) => { const record = snapshot.get(String(r.id)); return record !== undefined && matches(record); } })
+    .slice(0, 5)
+    .map((s) => s.suggestion);
   return {
     items: page.map((row) => {
       const terms = new Set(row.terms);
@@ -155,6 +160,7 @@ export function searchOfferings(snapshot: OfferingSnapshot, query: CatalogSearch
         .filter((h): h is CatalogHighlight => h !== undefined);
       return { offering: toSummary(row.record, caller), score: row.score, terms: row.terms, highlights };
     }),
+    suggestions,
     nextCursor: start + limit < rows.length && last ? encode({ v: 1, q, k: [last.score, last.record.id] }) : null,
     total: rows.length,
     snapshotAt: snapshot.at,
