@@ -4,7 +4,7 @@
  * see and request; reserved category names and unknown parameters refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogItem, CatalogList, CatalogSearchResult } from '#schemas/index.ts';
+import type { CatalogItem, CatalogList, CatalogSearchResult, CatalogValidationReport } from '#schemas/index.ts';
 import { putValidation, putVersion } from '../../functions/offerings/store.ts';
 import type { OfferingDocument } from '../../functions/offerings/shapes.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -161,5 +161,20 @@ describe('one offering', () => {
     const { body } = await get<CatalogItem>('viewer', '/api/v1/catalog/items/s3-bucket');
     expect([body.version, body.source.sha]).toEqual(['1.1.0', 'sha-2']);
     expect((await get<CatalogSearchResult>('viewer', '/api/v1/catalog/search', { q: 'versioning' })).body.items.map((r) => r.offering.id)).toEqual(['s3-bucket']);
+  });
+});
+
+describe('an offering that never had a valid version', () => {
+  it('has only its validation record, which its owning team and admins may read and nobody else', async () => {
+    await putValidation('half-baked', {
+      source: source('half-baked', 'payments'), checkedAt: '2026-11-25T00:00:00.000Z', valid: false,
+      errors: [{ path: '/metadata/version', message: 'must be a semantic version', code: 'schema', severity: 'error', line: 7 }], warnings: [], hints: [],
+      currentVersion: null, servingOlderVersion: false,
+    });
+    const asOwner = await get<CatalogValidationReport>('developer', '/api/v1/catalog/validation/half-baked');
+    expect(asOwner).toEqual({ status: 200, body: { itemId: 'half-baked', stored: expect.objectContaining({ valid: false, currentVersion: null }), fresh: null } });
+    expect((await get('admin', '/api/v1/catalog/validation/half-baked')).status).toBe(200);
+    expect((await get('viewer', '/api/v1/catalog/validation/half-baked')).status).toBe(404);
+    expect((await get('admin', '/api/v1/catalog/items/half-baked')).status).toBe(404);
   });
 });
