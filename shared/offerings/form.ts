@@ -98,7 +98,7 @@ function fieldUi(f: CatalogField): Record<string, unknown> {
   const ui: Record<string, unknown> = {};
   if (f.type === 'text') ui['ui:widget'] = 'textarea';
   if (f.type === 'secret') ui['ui:widget'] = 'password';
-  if (f.type === 'multiselect') ui['ui:widget'] = f.dataSource ? 'select' : 'checkboxes';
+  if (f.type === 'multiselect') ui['ui:widget'] = 'checkboxes';
   if (f.type === 'boolean') ui['ui:widget'] = 'checkbox';
   if (f.description) ui['ui:help'] = f.description;
   if (f.placeholder) ui['ui:placeholder'] = f.placeholder;

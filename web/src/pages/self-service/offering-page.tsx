@@ -13,6 +13,7 @@ import { useOffering } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { ACTION_TYPE_LABEL, actionPolicy, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
 import { LifecycleTag, offeringIcon, ViewOnlyTag } from './offering-card.tsx';
+import { OfferingForm } from './offering-form.tsx';
 import './self-service.css';
 
 const isWebLink = (url: string) => /^https?:\/\//i.test(url);
@@ -127,29 +128,35 @@ function Fulfillment({ doc }: { doc: CatalogItemV2 }) {
 }
 
 /**
- * Where the request form mounts. Until the form component lands, the fields are listed read-only from
- * the document, so a requester sees what they will be asked.
+ * The request form, live: conditional fields appear as the values change, each field checks itself as it is filled,
+ * and "Check request" asks the API whether it would accept it. A viewer who may not request it sees what it asks.
  */
 function RequestForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
-  const fields = describeFields(doc);
   return (
     <Section title="Request form" icon="form" className="apollo-section" data-testid="request-form" data-item={item.id}>
       <SectionCard>
         <Callout intent="primary" icon="info-sign" className="apollo-offering-form-note">
-          Requests can't be submitted yet: that arrives with request tracking. Here is what the form will ask{doc.presentation.steps ? `, in ${doc.presentation.steps.length} steps` : ''}.
+          Requests can't be submitted yet: that arrives with request tracking. You can fill the form and check it{doc.presentation.steps ? ` (${doc.presentation.steps.length} steps)` : ''}.
         </Callout>
-        <ol className="apollo-offering-fields" data-testid="request-fields">
-          {fields.map((f) => (
-            <li key={f.id} data-testid="request-field" data-id={f.id} data-conditional={f.shownWhen ? 'true' : 'false'}>
-              <div><strong>{f.label}</strong> <Tag minimal>{f.type}</Tag>{f.required === 'required' && <Tag minimal intent="warning" className="apollo-inline-tag">required</Tag>}</div>
-              {f.shownWhen && <div className="apollo-small">Shown when {f.shownWhen}.</div>}
-              {f.required && f.required !== 'required' && <div className="apollo-small">Required {f.required.replace(/^required /, '')}.</div>}
-              {f.details.length > 0 && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{f.details.join(' · ')}</div>}
-            </li>
-          ))}
-        </ol>
+        {item.summary.canRequest ? <OfferingForm item={item} doc={doc} /> : <FieldList doc={doc} />}
       </SectionCard>
     </Section>
+  );
+}
+
+/** What the form asks, read-only (for someone who may see the offering but not request it). */
+function FieldList({ doc }: { doc: CatalogItemV2 }) {
+  const fields = describeFields(doc);
+  return (
+    <ol className="apollo-offering-fields" data-testid="request-fields">
+      {fields.map((f) => (
+        <li key={f.id} data-testid="request-field" data-id={f.id} data-conditional={f.shownWhen ? 'true' : 'false'}>
+          <div><strong>{f.label}</strong> <Tag minimal>{f.type}</Tag>{f.required && <Tag minimal intent={f.required === 'required' ? 'warning' : 'none'} className="apollo-inline-tag">{f.required}</Tag>}</div>
+          {f.shownWhen && <div className="apollo-small">Shown when {f.shownWhen}.</div>}
+          {f.details.length > 0 && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{f.details.join(' · ')}</div>}
+        </li>
+      ))}
+    </ol>
   );
 }
 

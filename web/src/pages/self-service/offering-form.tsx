@@ -1,0 +1,155 @@
+/**
+ * An offering's request form, rendered by @rjsf/core (Blueprint-themed) from GET …/items/{id}/schema: fields
+ * appear and disappear as the values change (if/then), each says what is wrong with it once touched, and a
+ * dependent data source (an environment of the chosen service) is read from GET …/options/{field} whenever what it
+ * depends on changes. "Check request" asks the API the same question a request will (POST /api/v1/preview/form);
+ * submitting requests arrives with request tracking, and the form says so.
+ */
+import { Callout, Classes, NonIdealState } from '@blueprintjs/core';
+import type { IChangeEvent } from '@rjsf/core';
+import type { RJSFSchema, UiSchema } from '@rjsf/utils';
+import validator from '@rjsf/validator-ajv8';
+import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
+import type { CatalogItem, CatalogItemForm, CatalogItemV2, CatalogOptions, FormPreviewResult } from '../../../../schemas/types.gen.ts';
+import { BlueprintForm, humanErrors, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
+import { ErrorState } from '../../components/error-state.tsx';
+import { useServices } from '../../lib/services-context.ts';
+
+type Values = Record<string, unknown>;
+type Option = { value: string; label: string };
+
+/** The schema with a field's options set wherever the field is defined (top level or inside an if/then). */
+export function withOptions(schema: unknown, fieldId: string, options: readonly Option[] | undefined): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => withOptions(s, fieldId, options));
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties' && value && typeof value === 'object' && fieldId in value) {
+      const props = { ...(value as Record<string, Record<string, unknown>>) };
+      const field = { ...props[fieldId] };
+      const choices = options?.length ? options.map((o) => ({ const: o.value, title: o.label })) : undefined;
+      if (field.type === 'array') field.items = choices ? { type: 'string', oneOf: choices } : { type: 'string' };
+      else if (choices) field.oneOf = choices;
+      else delete field.oneOf;
+      props[fieldId] = field;
+      out[key] = withOptions(props, '\u0000', undefined);
+    } else out[key] = withOptions(value, fieldId, options);
+  }
+  return out;
+}
+
+const pick = (values: Values, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => values[k] !== undefined && values[k] !== '').map((k) => [k, values[k]]));
+
+export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
+  const { api } = useServices();
+  const path = `/api/v1/catalog/items/${encodeURIComponent(item.id)}`;
+  const form = useQuery({ queryKey: ['offerings', 'form', item.id, item.version], queryFn: () => api.get<CatalogItemForm>(`${path}/schema`) });
+  const [values, setValues] = useState<Values>({});
+  const [touched, setTouched] = useState<readonly string[]>([]);
+  const [submitted, setSubmitted] = useState(false);
+  const labels = useMemo(() => new Map(doc.presentation.fields.map((f) => [f.id, f.label])), [doc]);
+  const conditional = useMemo(() => doc.presentation.fields.filter((f) => f.visibleWhen).map((f) => f.id), [doc]);
+
+  // Dependent data sources: read again whenever the fields they depend on change.
+  const dependent = Object.entries(form.data?.dataSources ?? {}).filter(([, ds]) => ds.resolved === false);
+  const options = useQueries({
+    queries: dependent.map(([fieldId, ds]) => {
+      const chosen = pick(values, ds.dependsOn ?? []);
+      return {
+        queryKey: ['offerings', 'options', item.id, fieldId, chosen],
+        queryFn: () => api.get<CatalogOptions>(`${path}/options/${encodeURIComponent(fieldId)}`, { values: JSON.stringify(chosen) }),
+        staleTime: 60_000,
+      };
+    }),
+  });
+
+  const answersKey = options.map((o) => `${o.status}:${o.dataUpdatedAt}`).join();
+
+  const check = useMutation({
+    mutationFn: (formData: Values) => api.call<FormPreviewResult>('POST', '/api/v1/preview/form', { body: { document: item.document, values: formData } }).then((r) => r.body),
+  });
+
+  const { schema, uiSchema } = useMemo(() => {
+    let schema: unknown = form.data?.schema ?? {};
+    const uiSchema: UiSchema = { ...(form.data?.uiSchema as UiSchema | undefined), 'ui:submitButtonOptions': { submitText: 'Check request' } };
+    dependent.forEach(([fieldId, ds], i) => {
+      const answer = options[i]?.data;
+      schema = withOptions(schema, fieldId, answer?.options);
+      const waiting = answer?.waitingFor ?? (ds.dependsOn ?? []).filter((d) => values[d] === undefined);
+      const ui = { ...(uiSchema[fieldId] as Record<string, unknown> | undefined) };
+      if (waiting.length) Object.assign(ui, { 'ui:disabled': true, 'ui:placeholder': `Choose ${waiting.map((w) => labels.get(w) ?? w).join(' and ')} first` });
+      else if (options[i]?.isPending) Object.assign(ui, { 'ui:disabled': true, 'ui:placeholder': 'Loading…' });
+      else if (answer && answer.options.length === 0) Object.assign(ui, { 'ui:disabled': true, 'ui:placeholder': 'None available' });
+      uiSchema[fieldId] = ui;
+    });
+    return { schema: schema as RJSFSchema, uiSchema };
+    // `options` and `dependent` change identity every render; their answers are what matters.
+  }, [form.data, answersKey, values, labels]);
+
+  // A choice the new options no longer offer (another service's environments) is cleared.
+  useEffect(() => {
+    const stale = dependent.filter(([fieldId], i) => {
+      const answer = options[i]?.data;
+      const value = values[fieldId];
+      return answer && value !== undefined && !answer.options.some((o) => o.value === value);
+    });
+    if (stale.length) setValues((v) => Object.fromEntries(Object.entries(v).filter(([k]) => !stale.some(([id]) => id === k))));
+  }, [answersKey]);
+
+  if (form.isPending) return <div className={Classes.SKELETON} style={{ height: 200 }} />;
+  if (form.isError) return <ErrorState error={form.error} onRetry={() => void form.refetch()} />;
+  if (!doc.presentation.fields.length) return <NonIdealState icon="form" title="Nothing to fill in" />;
+
+  const formContext: BlueprintFormContext = {
+    steps: form.data.steps,
+    conditional,
+    showErrorsFor: submitted ? 'all' : touched,
+  };
+  const touch = (id: string) => {
+    const name = id.replace(/^root_/, '');
+    setTouched((t) => (t.includes(name) ? t : [...t, name]));
+  };
+
+  // A field's errors show once it was left (then live as it changes), or everywhere after "Check request".
+  const onChange = (e: IChangeEvent<Values>) => {
+    setValues(e.formData ?? {});
+    check.reset();
+  };
+
+  return (
+    <div className="apollo-offering-form" data-testid="offering-form">
+      <BlueprintForm
+        schema={schema}
+        uiSchema={uiSchema}
+        formData={values}
+        validator={validator}
+        formContext={formContext}
+        liveValidate="onChange"
+        omitExtraData
+        liveOmit="onChange"
+        noHtml5Validate
+        showErrorList={false}
+        transformErrors={(errors) => humanErrors(errors, uiSchema)}
+        onChange={onChange}
+        onBlur={touch}
+        // A select's first option is not a default: the requester chooses.
+        experimental_defaultFormStateBehavior={{ constAsDefaults: 'never' }}
+        onError={() => setSubmitted(true)}
+        onSubmit={(e) => { setSubmitted(true); check.mutate(e.formData ?? {}); }}
+      />
+      {check.isError && <ErrorState error={check.error} onRetry={() => check.mutate(values)} />}
+      {check.data && (
+        (check.data.valueIssues ?? []).length === 0 ? (
+          <Callout intent="success" icon="tick-circle" className="apollo-offering-form-result" data-testid="form-check-ok">
+            This request is complete: Apollo would accept it. Submitting requests arrives with request tracking, so nothing was sent.
+          </Callout>
+        ) : (
+          <Callout intent="warning" icon="warning-sign" className="apollo-offering-form-result" data-testid="form-check-issues" title="Apollo would refuse this request">
+            <ul>{check.data.valueIssues!.map((i) => <li key={`${i.path}-${i.code}`}><strong>{labels.get(i.path.slice(1)) ?? i.path}</strong> {i.message}</li>)}</ul>
+          </Callout>
+        )
+      )}
+    </div>
+  );
+}
