@@ -6,12 +6,14 @@
 import { Button, Classes, Code, FormGroup, HTMLSelect, InputGroup, NonIdealState, Spinner } from '@blueprintjs/core';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CatalogSummary } from '../../../../schemas/types.gen.ts';
+import { isRole, roleHas } from '../../../../shared/permissions.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
-import { useOfferingList, useOfferingSearch, type OfferingFilters } from '../../lib/queries.ts';
+import { useMe, useOfferingList, useOfferingSearch, type OfferingFilters } from '../../lib/queries.ts';
 import { navigate, useSearch } from '../../lib/router.tsx';
 import { categoryTitle } from './describe.ts';
 import { OfferingCard } from './offering-card.tsx';
+import { RefreshDrawer } from './refresh-drawer.tsx';
 import { activeSelfServiceFilters, searchFromSelfServiceFilters, selfServiceFiltersFromSearch, type SelfServiceFilters } from './self-service-url.ts';
 
 const LIFECYCLE_OPTIONS = [
@@ -115,10 +117,14 @@ export function SelfServicePage() {
   const current = searching ? results : list;
   const busy = current.isFetching && !list.isFetchingNextPage;
   const clearAll = () => { setQ(''); navigate('/self-service', { replace: true }); };
+  const me = useMe();
+  const mayRefresh = me.data !== undefined && isRole(me.data.role) && roleHas(me.data.role, 'catalog:manage');
+  const [refreshing, setRefreshing] = useState(false);
 
   return (
     <div className="apollo-page apollo-self-service" data-testid="self-service-page">
-      <PageHeader title="Self-service" description="Ask the platform teams for what you need. Each offering says who owns it, how long it takes, who approves and what it will do." />
+      <PageHeader title="Self-service" description="Ask the platform teams for what you need. Each offering says who owns it, how long it takes, who approves and what it will do."
+        actions={mayRefresh && <Button icon="git-repo" text="Refresh from Git" onClick={() => setRefreshing(true)} data-testid="open-refresh" />} />
       <div className="apollo-catalog-search">
         <InputGroup id="self-service-search" type="search" size="large" leftIcon="search" autoFocus value={q} onValueChange={setQ}
           placeholder="Search offerings by name, description, tag or team — typos are fine" aria-label="Search offerings" data-testid="self-service-search"
@@ -160,6 +166,7 @@ export function SelfServicePage() {
           )}
         </>
       )}
+      {mayRefresh && <RefreshDrawer isOpen={refreshing} onClose={() => setRefreshing(false)} />}
     </div>
   );
 }

@@ -1,0 +1,52 @@
+/**
+ * The catalog refresh in a real browser against the real local runtime: an admin refreshes the
+ * self-service catalog from its (fake, and labelled so) Git repository and follows the run live to
+ * its outcome; a developer is not offered it.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, launchChromium, LocalApollo, newContext, screenshot, signIn } from './local-runtime.ts';
+
+let apollo: LocalApollo;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync('test-results', { recursive: true });
+  apollo = new LocalApollo(await freePort());
+  await apollo.start();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await apollo?.dispose();
+});
+
+describe('the catalog refresh', () => {
+  it('an admin refreshes from the fake catalog repository and follows the run live to its outcome', { timeout: 120_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/self-service');
+    await page.getByTestId('open-refresh').click();
+    await page.getByTestId('refresh-local').waitFor();
+    // npm start refreshed once at start (the seeded examples now come from the repository).
+    const first = page.getByTestId('refresh-job').first();
+    await expect.poll(() => first.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    expect(await first.textContent()).toMatch(/scheduled run/);
+    await page.getByTestId('refresh-now').click();
+    const job = page.locator('[data-testid="refresh-job"]', { hasText: 'by admin@apollo.local' }).first();
+    await expect.poll(() => job.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    expect(await job.textContent()).toMatch(/5 of 5 files · 0 created · 0 updated · 5 unchanged/);
+    await screenshot(page, 'catalog-refresh');
+    await context.close();
+  });
+
+  it('is not offered to a developer', { timeout: 60_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'developer@apollo.local', '/self-service');
+    await page.getByTestId('self-service-page').waitFor();
+    await page.getByTestId('self-service-count').waitFor();
+    expect(await page.getByTestId('open-refresh').count()).toBe(0);
+    await context.close();
+  });
+});
