@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 export declare const body_apollo_manifest: ValidateFunction;
 export declare const body_catalog_item_check: ValidateFunction;
 export declare const body_catalog_item_v2: ValidateFunction;
+export declare const body_catalog_refresh: ValidateFunction;
 export declare const body_dependencies_put: ValidateFunction;
 export declare const body_discovery_sync: ValidateFunction;
 export declare const body_environment_put: ValidateFunction;

@@ -5,6 +5,7 @@
 import type { CatalogCategoryQuery, CatalogItemCheck, CatalogListQuery, CatalogOptionsQuery, CatalogSearchQuery, FormPreview, VariableTest } from '#schemas/index.ts';
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import type { Caller } from './shapes.ts';
+import { refreshRoutes } from './refresh-routes.ts';
 import { offeringsDeps } from './deps.ts';
 import * as catalog from './service.ts';
 import { previewForm, testVariables, validateCatalogItem } from './studio.ts';
@@ -26,4 +27,5 @@ export const handler = createApiHandler('offerings', {
   'POST /api/v1/validate/catalog-item': async (req: ApiRequest<CatalogItemCheck>) => json(200, validateCatalogItem(req.body, await callerOf(req))),
   'POST /api/v1/preview/form': async (req: ApiRequest<FormPreview>) => json(200, await previewForm(req.body, await callerOf(req), offeringsDeps())),
   'POST /api/v1/test/variables': async (req: ApiRequest<VariableTest>) => json(200, testVariables(req.body, await callerOf(req))),
+  ...refreshRoutes,
 });
