@@ -3804,7 +3804,10 @@ export interface CatalogRefreshJob {
    * succeeded: every file looked at (some may be invalid, see files); rate-limited: stopped by GitHub's rate limit, see rateLimitResetAt; failed: see error.
    */
   status: "queued" | "running" | "succeeded" | "failed" | "rate-limited";
-  trigger: "manual" | "schedule" | "webhook" | "seed";
+  /**
+   * manual: POST /api/v1/catalog/refresh; schedule: the hourly run (and the one npm start runs at start); webhook: a push to the catalog repository.
+   */
+  trigger: "manual" | "schedule" | "webhook";
   /**
    * The catalog repository, owner/name.
    */

@@ -26,7 +26,7 @@ const OUTCOME_INTENT: Record<CatalogRefreshFile['outcome'], Intent> = {
 
 const finished = (job: CatalogRefreshJob): boolean => job.status !== 'queued' && job.status !== 'running';
 
-const TRIGGER: Record<CatalogRefreshJob['trigger'], string> = { manual: 'by', schedule: 'scheduled run', webhook: 'GitHub push', seed: 'first start' };
+const TRIGGER: Record<CatalogRefreshJob['trigger'], string> = { manual: 'by', schedule: 'scheduled run', webhook: 'GitHub push' };
 
 function useRefreshJobs(enabled: boolean) {
   const { api } = useServices();
