@@ -4496,7 +4496,7 @@ export interface GithubWebhookResult {
   delivery: string;
   event: string;
   /**
-   * sync-started: a discovery sync of the pushed repository (jobId: GET /api/v1/discovery/jobs/{id}); refresh-started: a catalog refresh of the changed catalog files (jobId: GET /api/v1/catalog/refresh/jobs/{id}).
+   * sync-started: a discovery sync of the pushed repository (jobId: GET /api/v1/discovery/jobs/{id}); refresh-started: a catalog refresh of the changed catalog files (jobId: GET /api/v1/catalog-refresh/jobs/{id}).
    */
   action: "pong" | "sync-started" | "refresh-started" | "ignored" | "duplicate";
   duplicate: boolean;

@@ -129,10 +129,12 @@ export const ROUTES: readonly RouteDef[] = [
   iam({ method: 'POST', path: '/api/v1/preview/form', context: 'offerings', permission: 'catalog:read', summary: "Preview a document's request form: the compiled form, the fields visible for given values and those values' problems; stores nothing", bodySchema: 'form-preview', responseSchema: 'form-preview-result', readOnly: true }),
   iam({ method: 'POST', path: '/api/v1/test/variables', context: 'offerings', permission: 'catalog:read', summary: 'Render templates with sample data in preview mode (secrets masked): the result, where each variable came from, and errors; stores nothing', bodySchema: 'variable-test', responseSchema: 'variable-test-result', readOnly: true }),
 
-  // offerings: the catalog refresh from the catalog Git repository (functions/offerings/refresh*)
+  // offerings: the catalog refresh from the catalog Git repository (functions/offerings/refresh*). Its
+  // jobs are not under /api/v1/catalog/: IAM's `*` spans slashes, so catalog:read's
+  // `GET /api/v1/catalog/*` (from {category}) would let every role past the gateway to them.
   iam({ method: 'POST', path: '/api/v1/catalog/refresh', context: 'offerings', permission: 'catalog:manage', summary: "Refresh the offerings from the catalog repository (every document, or the named files): valid ones stored, invalid ones keep their last good version; 202 with a job followed on catalog-refresh:<id>", bodySchema: 'catalog-refresh', responseSchema: 'catalog-refresh-accepted', audit: { action: 'catalog.refresh', resourceType: 'catalog-refresh-job' }, idempotent: true }),
-  iam({ method: 'GET', path: '/api/v1/catalog/refresh/jobs', context: 'offerings', permission: 'catalog:manage', summary: 'Catalog refreshes, newest first', querySchema: 'list-query', responseSchema: 'catalog-refresh-job-list' }),
-  iam({ method: 'GET', path: '/api/v1/catalog/refresh/jobs/{id}', context: 'offerings', permission: 'catalog:manage', summary: 'One catalog refresh: progress, and per file what it did (errors with paths and lines)', responseSchema: 'catalog-refresh-job' }),
+  iam({ method: 'GET', path: '/api/v1/catalog-refresh/jobs', context: 'offerings', permission: 'catalog:manage', summary: 'Catalog refreshes, newest first', querySchema: 'list-query', responseSchema: 'catalog-refresh-job-list' }),
+  iam({ method: 'GET', path: '/api/v1/catalog-refresh/jobs/{id}', context: 'offerings', permission: 'catalog:manage', summary: 'One catalog refresh: progress, and per file what it did (errors with paths and lines)', responseSchema: 'catalog-refresh-job' }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

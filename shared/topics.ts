@@ -20,7 +20,7 @@ export const TOPICS: readonly TopicDef[] = [
   { kind: 'audit', hasId: false, permission: 'audit:read', summary: 'Every audit entry as it is written and when its outcome is recorded' },
   { kind: 'service', hasId: true, permission: 'services:read', summary: 'A service’s health changes as the health job sees them (event service.health) and people’s changes to it (event service.changed)' },
   { kind: 'discovery', hasId: true, permission: 'catalog:manage', summary: 'A discovery run’s progress and outcome (event discovery.progress, the job as GET /api/v1/discovery/jobs/{id} shows it)' },
-  { kind: 'catalog-refresh', hasId: true, permission: 'catalog:manage', summary: 'A catalog refresh’s progress and per-file outcome (event catalog-refresh.progress, the job as GET /api/v1/catalog/refresh/jobs/{id} shows it)' },
+  { kind: 'catalog-refresh', hasId: true, permission: 'catalog:manage', summary: 'A catalog refresh’s progress and per-file outcome (event catalog-refresh.progress, the job as GET /api/v1/catalog-refresh/jobs/{id} shows it)' },
 ];
 
 /** The topic's definition, or undefined for a topic that does not exist (refused). */

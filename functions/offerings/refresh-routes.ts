@@ -10,7 +10,7 @@ import { catalogRepoName } from './refresh-config.ts';
 import { catalogRefreshDepsOr503 } from './refresh-deps.ts';
 import { createRefreshJob, findActiveRefreshJob, getRefreshJob, listRefreshJobs } from './refresh-jobs.ts';
 
-const jobLocation = (id: string): string => `/api/v1/catalog/refresh/jobs/${id}`;
+const jobLocation = (id: string): string => `/api/v1/catalog-refresh/jobs/${id}`;
 
 export const refreshRoutes: Record<string, RouteImpl> = {
   'POST /api/v1/catalog/refresh': async (req: ApiRequest<CatalogRefresh>) => {
@@ -31,6 +31,6 @@ export const refreshRoutes: Record<string, RouteImpl> = {
     }
     return json(202, { job }, { location: jobLocation(job.id) });
   },
-  'GET /api/v1/catalog/refresh/jobs': async (req: ApiRequest<undefined, ListQuery>) => json(200, await listRefreshJobs(req.query.limit ?? 50, req.query.cursor)),
-  'GET /api/v1/catalog/refresh/jobs/{id}': async (req) => json(200, await getRefreshJob(req.params.id!)),
+  'GET /api/v1/catalog-refresh/jobs': async (req: ApiRequest<undefined, ListQuery>) => json(200, await listRefreshJobs(req.query.limit ?? 50, req.query.cursor)),
+  'GET /api/v1/catalog-refresh/jobs/{id}': async (req) => json(200, await getRefreshJob(req.params.id!)),
 };

@@ -34,7 +34,7 @@ const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 10_000
 async function finished(id: string): Promise<CatalogRefreshJob> {
   let job: CatalogRefreshJob | undefined;
   await until(async () => {
-    job = (await h.client('admin').call<CatalogRefreshJob>('GET', `/api/v1/catalog/refresh/jobs/${id}`)).body;
+    job = (await h.client('admin').call<CatalogRefreshJob>('GET', `/api/v1/catalog-refresh/jobs/${id}`)).body;
     return !['queued', 'running'].includes(job.status);
   });
   return job!;
@@ -43,7 +43,7 @@ async function finished(id: string): Promise<CatalogRefreshJob> {
 async function refresh(body: Record<string, unknown> = {}): Promise<CatalogRefreshJob> {
   const res = await h.client('admin').call<{ job: CatalogRefreshJob }>('POST', '/api/v1/catalog/refresh', { body });
   expect(res.status).toBe(202);
-  expect(res.headers.get('location')).toBe(`/api/v1/catalog/refresh/jobs/${res.body.job.id}`);
+  expect(res.headers.get('location')).toBe(`/api/v1/catalog-refresh/jobs/${res.body.job.id}`);
   return finished(res.body.job.id);
 }
 
@@ -200,7 +200,7 @@ describe('what a refresh does with changed files', () => {
 describe('who may refresh, and following a refresh live', () => {
   it('needs catalog:manage: a developer gets 403 and so does a viewer reading the jobs', async () => {
     expect((await h.client('developer').send('POST', '/api/v1/catalog/refresh', { body: {} })).status).toBe(403);
-    expect((await h.client('viewer').send('GET', '/api/v1/catalog/refresh/jobs')).status).toBe(403);
+    expect((await h.client('viewer').send('GET', '/api/v1/catalog-refresh/jobs')).status).toBe(403);
   });
 
   it('refuses a path outside the repository and unknown fields, with their paths', async () => {
@@ -218,7 +218,7 @@ describe('who may refresh, and following a refresh live', () => {
     expect(replay.body.job.id).toBe(first.body.job.id);
     expect(joined.body.job.id).toBe(first.body.job.id);
     expect((await finished(first.body.job.id)).status).toBe('succeeded');
-    const { body: list } = await h.client('admin').call<{ items: CatalogRefreshJob[] }>('GET', '/api/v1/catalog/refresh/jobs', { query: { limit: 1 } });
+    const { body: list } = await h.client('admin').call<{ items: CatalogRefreshJob[] }>('GET', '/api/v1/catalog-refresh/jobs', { query: { limit: 1 } });
     expect(list.items.map((j) => j.id)).toEqual([first.body.job.id]);
   }, 30_000);
 

@@ -32,7 +32,7 @@ function useRefreshJobs(enabled: boolean) {
   const { api } = useServices();
   return useInfiniteQuery({
     queryKey: JOBS_KEY,
-    queryFn: ({ pageParam }) => api.get<CatalogRefreshJobList>('/api/v1/catalog/refresh/jobs', { limit: 10, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.get<CatalogRefreshJobList>('/api/v1/catalog-refresh/jobs', { limit: 10, cursor: pageParam }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled,
