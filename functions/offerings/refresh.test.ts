@@ -111,6 +111,19 @@ describe('refreshCatalog', () => {
     expect(store.validations.get('s3-bucket')).toMatchObject({ valid: false, currentVersion: '1.6.0', servingOlderVersion: true });
   });
 
+  it('a new file claiming the id of an offering another file defines is refused, whichever sorts first', async () => {
+    const source = new MemorySource({ 'catalog/b.yaml': example('s3-bucket') });
+    const store = new MemoryStore();
+    await run(source, store);
+    source.files.set('catalog/a.yaml', example('s3-bucket').replace('  version: 1.6.0', '  version: 9.0.0'));
+    const files = await run(source, store);
+    expect(outcomes(files)).toEqual([['catalog/a.yaml', 'invalid', 's3-bucket'], ['catalog/b.yaml', 'unchanged', 's3-bucket']]);
+    expect(files[0]!.errors[0]).toMatchObject({ path: '/metadata/id', code: 'duplicate-id', message: 'the offering id s3-bucket is already defined by catalog/b.yaml' });
+    expect(store.current.get('s3-bucket')).toMatchObject({ version: '1.6.0', source: { path: 'catalog/b.yaml' } });
+    // Nothing is recorded on b's offering for a's problem.
+    expect(store.validations.get('s3-bucket')).toMatchObject({ valid: true, source: { path: 'catalog/b.yaml' } });
+  });
+
   it('takes over an offering stored from elsewhere (the local seed) rather than calling it a duplicate', async () => {
     const store = new MemoryStore();
     const doc = { metadata: { id: 's3-bucket', version: '1.6.0', owner: 'platform' } } as OfferingDocument;

@@ -57,7 +57,6 @@ export interface RefreshDeps {
 }
 
 interface Ownership {
-  readonly team: string | undefined;
   readonly path: string | null;
   readonly problems: CodeOwnersProblem[];
   readonly codeowners: CodeOwners | undefined;
@@ -81,9 +80,9 @@ async function readOwnership(source: CatalogSource, commit: string, listed: read
     const file = await source.readFile(path, commit);
     if (!file) continue;
     const codeowners = parseCodeOwners(file.text);
-    return { team: undefined, path, problems: [...codeowners.problems], codeowners };
+    return { path, problems: [...codeowners.problems], codeowners };
   }
-  return { team: undefined, path: null, problems: [], codeowners: undefined };
+  return { path: null, problems: [], codeowners: undefined };
 }
 
 /** The CODEOWNERS team that owns `path`, if any. */
@@ -140,13 +139,21 @@ export async function refreshCatalog(deps: RefreshDeps, scope: RefreshScope, hoo
   const missing = new Set<string>();
 
   const exists = async (path: string): Promise<boolean> => (listed ? present.has(path) : (await source.readFile(path, commit)) !== undefined);
+  /** The other file that defines `id`: one this run already took it from, or the served offering's file while it exists. */
+  const definedElsewhere = async (id: string, path: string): Promise<string | undefined> => {
+    const earlier = definedBy.get(id);
+    if (earlier) return earlier === path ? undefined : earlier;
+    const current = byId.get(id);
+    if (!current || current.removedFromSource || current.source.repo !== repo.fullName || current.source.path === path) return undefined;
+    return (await exists(current.source.path)) ? current.source.path : undefined;
+  };
 
   for (const candidate of candidates) {
     const path = candidate.path;
     const team = codeownersTeam(ownership, path, repo.owner);
     try {
       // Unchanged: the offering served was stored from this very blob, with this owner.
-      const storedFrom = fromRepo.find((c) => c.source.path === path);
+      const storedFrom = fromRepo.find((c) => c.source.path === path && !c.removedFromSource);
       if (candidate.sha && storedFrom && storedFrom.source.sha === candidate.sha && !storedFrom.removedFromSource
         && storedFrom.source.ownerTeam === (team ?? storedFrom.document.metadata.owner)) {
         definedBy.set(storedFrom.id, path);
@@ -176,9 +183,9 @@ export async function refreshCatalog(deps: RefreshDeps, scope: RefreshScope, hoo
     const id = doc?.metadata.id ?? idOf(file.text);
     const current = id ? byId.get(id) : undefined;
     // An id another existing file defines stays that file's: this one is refused.
-    const owner = id ? definedBy.get(id) ?? (current && !current.removedFromSource && current.source.repo === file.repo && current.source.path !== file.path ? current.source.path : undefined) : undefined;
-    if (id && owner && owner !== file.path && (definedBy.get(id) === owner || await exists(owner))) {
-      const issue = docIssue({ path: '/metadata/id', code: 'duplicate-id', message: `the offering id ${id} is already defined by ${owner}` });
+    const other = id ? await definedElsewhere(id, file.path) : undefined;
+    if (id && other) {
+      const issue = docIssue({ path: '/metadata/id', code: 'duplicate-id', message: `the offering id ${id} is already defined by ${other}` });
       return { ...base, outcome: 'invalid', itemId: id, message: issue.message, errors: [issue, ...check.errors].slice(0, MAX_FILE_ERRORS), ...counts };
     }
     const ownerTeam = file.team ?? doc?.metadata.owner ?? current?.source.ownerTeam ?? '';
