@@ -9,7 +9,7 @@ import { Aws } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { invokeResources, realtimeConnectResources } from '#shared/iam-policy';
+import { invokeDenyResources, invokeResources, realtimeConnectResources } from '#shared/iam-policy';
 import { JOBS } from '#shared/jobs';
 import { ROLES } from '#shared/permissions';
 import { CONTEXTS, ROUTES, routeKey } from '#shared/routes';
@@ -105,6 +105,12 @@ describe('identity', () => {
     const expected = stack.resolve([...invokeResources(role, parts()), ...realtimeConnectResources(stack.realtime.arnParts)]) as unknown[];
     expect(expected.length).toBeGreaterThan(1);
     expect(sortedJson(actual)).toEqual(sortedJson(expected));
+  });
+
+  it.each(ROLES)('denies the %s role explicitly the routes it may not call that its wildcards would cover', (role) => {
+    const denied = invokeResourcesOfRole(template, `Apollo${pascal(role)}-${STAGE}`, 'Deny');
+    expect(sortedJson(denied)).toEqual(sortedJson(stack.resolve(invokeDenyResources(role, parts())) as unknown[]));
+    expect(sortedJson(invokeResourcesOfRole(template, `ApolloWeb${pascal(role)}-${STAGE}`, 'Deny'))).toEqual(sortedJson(denied));
   });
 
   it.each(ROLES)('lets the %s role be assumed with a SourceIdentity, with MFA for operator and admin', (role) => {

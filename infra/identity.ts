@@ -7,9 +7,9 @@
  */
 import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
-import { ArnPrincipal, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, Effect, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { invokeResources, realtimeConnectResources, type ApiArnParts } from '#shared/iam-policy';
+import { invokeDenyResources, invokeResources, realtimeConnectResources, type ApiArnParts } from '#shared/iam-policy';
 import { ROLES, type Role as ApolloRole } from '#shared/permissions';
 import { ROUTES, type RouteDef } from '#shared/routes';
 import { pascal } from './functions.ts';
@@ -89,7 +89,9 @@ export class ApolloIdentity extends Construct {
       const resources = [...invokeResources(apolloRole, parts, routes), ...connect];
       const sizes = [...invokeResources(apolloRole, WORST_CASE_PARTS, routes), ...worstConnect].map((arn) => arn.length + props.stage.length + 3);
       const chunks = chunk(resources, sizes, POLICY_BUDGET);
-      if (chunks.length > MAX_POLICIES_PER_ROLE) {
+      // Routes the role may not call that one of its `*` patterns covers anyway (see invokeDenyResources).
+      const denied = invokeDenyResources(apolloRole, parts, routes);
+      if (chunks.length + (denied.length ? 1 : 0) > MAX_POLICIES_PER_ROLE) {
         throw new Error(`the ${apolloRole} role's routes need ${chunks.length} managed policies, more than the ${MAX_POLICIES_PER_ROLE} IAM attaches to a role by default`);
       }
       const invokePolicies = chunks.map((chunkResources, index) => {
@@ -107,6 +109,14 @@ export class ApolloIdentity extends Construct {
         }
         return policy;
       });
+      if (denied.length) {
+        invokePolicies.push(new ManagedPolicy(this, `${name}InvokeDeny`, {
+          managedPolicyName: `${name}InvokeDeny-${props.stage}`,
+          description: `Denies the ${apolloRole} role the routes it may not call that a path-parameter wildcard of its Invoke policy would cover (generated from the route table)`,
+          statements: [new PolicyStatement({ effect: Effect.DENY, actions: ['execute-api:Invoke'], resources: denied })],
+          roles: [role],
+        }));
+      }
       roles.set(apolloRole, { role, invokePolicies });
     }
     this.roles = roles;

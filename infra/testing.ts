@@ -54,14 +54,14 @@ export function resourcesOfType(template: Template, type: string): Resources {
   return Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === type));
 }
 
-/** The execute-api:Invoke resources granted to the IAM role named `roleName`, across its managed policies. */
-export function invokeResourcesOfRole(template: Template, roleName: string): unknown[] {
+/** The execute-api:Invoke resources granted (or, with `effect: 'Deny'`, denied) to the IAM role named `roleName`, across its managed policies. */
+export function invokeResourcesOfRole(template: Template, roleName: string, effect: 'Allow' | 'Deny' = 'Allow'): unknown[] {
   const [roleId] = Object.entries(resourcesOfType(template, 'AWS::IAM::Role')).find(([, r]) => r.Properties.RoleName === roleName) ?? [];
   if (!roleId) throw new Error(`no role named ${roleName}`);
   return Object.values(resourcesOfType(template, 'AWS::IAM::ManagedPolicy'))
     .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => (role as { Ref?: string }).Ref === roleId))
-    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: { Action: string; Resource: unknown }[] }).Statement)
-    .filter((statement) => statement.Action === 'execute-api:Invoke')
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: { Effect: string; Action: string; Resource: unknown }[] }).Statement)
+    .filter((statement) => statement.Action === 'execute-api:Invoke' && statement.Effect === effect)
     .flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]));
 }
 

@@ -31,14 +31,45 @@ export function invokeResources(role: Role, parts: ApiArnParts, routes: readonly
     .map((route) => invokeArn(parts, route.method, resourcePathPattern(route.path)));
 }
 
+/** Concrete values for ARN parts while only the paths matter (the parts are the same on both sides). */
+const PROBE_PARTS: ApiArnParts = { region: 'r', accountId: 'a', apiId: 'i', stage: 's' };
+/** A request's path for the route: every parameter filled with one segment. */
+const probePath = (path: string): string => path.replace(/\{[^}]+\}/g, 'x');
+
+/**
+ * The routes a role may not call whose requests one of its Allow patterns matches anyway. IAM's `*`
+ * spans slashes, so the viewer's `GET /api/v1/catalog/*` (GET /api/v1/catalog/{category}) also
+ * covers `GET /api/v1/catalog/refresh/jobs`, which only admins may call: such routes are denied
+ * explicitly (a Deny wins over any Allow), so IAM still stops the caller at the gateway. Throws when
+ * a Deny would also cover a route the role may call (the table then needs other paths).
+ */
+export function invokeDenyResources(role: Role, parts: ApiArnParts, routes: readonly RouteDef[] = ROUTES): string[] {
+  const allowed = invokeResources(role, PROBE_PARTS, routes);
+  const shadowed = routes.filter((route) => route.auth === 'iam' && !roleMayInvoke(role, route)
+    && allowed.some((pattern) => arnMatches(pattern, invokeArn(PROBE_PARTS, route.method, probePath(route.path)))));
+  const denied = shadowed.map((route) => invokeArn(PROBE_PARTS, route.method, resourcePathPattern(route.path)));
+  for (const route of routes.filter((r) => roleMayInvoke(role, r))) {
+    const request = invokeArn(PROBE_PARTS, route.method, probePath(route.path));
+    const clash = denied.find((pattern) => arnMatches(pattern, request));
+    if (clash) throw new Error(`the ${role} role may call ${route.method} ${route.path}, but the Deny for a route it may not call (${clash}) covers it too`);
+  }
+  return shadowed.map((route) => invokeArn(parts, route.method, resourcePathPattern(route.path)));
+}
+
 export interface PolicyStatement {
-  readonly Effect: 'Allow';
+  readonly Effect: 'Allow' | 'Deny';
   readonly Action: 'execute-api:Invoke';
   readonly Resource: string[];
 }
 
 export function invokePolicy(role: Role, parts: ApiArnParts, routes: readonly RouteDef[] = ROUTES): PolicyStatement {
   return { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: invokeResources(role, parts, routes) };
+}
+
+/** The explicit Deny beside a role's Allow (see invokeDenyResources); undefined when nothing is shadowed. */
+export function invokeDenyPolicy(role: Role, parts: ApiArnParts, routes: readonly RouteDef[] = ROUTES): PolicyStatement | undefined {
+  const resources = invokeDenyResources(role, parts, routes);
+  return resources.length ? { Effect: 'Deny', Action: 'execute-api:Invoke', Resource: resources } : undefined;
 }
 
 /** IAM's wildcard match: `*` any run of characters (slashes included), `?` exactly one. */
@@ -49,6 +80,7 @@ export function arnMatches(pattern: string, arn: string): boolean {
   return regex.test(arn);
 }
 
+/** Whether the statement names the ARN (for an Allow: allows it; for a Deny: denies it). */
 export function policyAllows(statement: PolicyStatement, arn: string): boolean {
   return statement.Resource.some((pattern) => arnMatches(pattern, arn));
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayEventIdentity, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { arnMatches, invokeArn, invokePolicy, type ApiArnParts } from '#shared/iam-policy';
+import { arnMatches, invokeArn, invokeDenyPolicy, invokePolicy, type ApiArnParts } from '#shared/iam-policy';
 import { matchRoute, ROUTES, type RouteDef } from '#shared/routes';
 import { roleFromIamRoleName } from '#lib/identity';
 import { invoke, InvocationTimeoutError } from '../lambda.ts';
@@ -69,11 +69,13 @@ function decode(value: string): string {
 
 export class RestGateway {
   private readonly policies: Map<string, ReturnType<typeof invokePolicy>>;
+  private readonly denies: Map<string, ReturnType<typeof invokeDenyPolicy>>;
   private readonly routes: readonly RouteDef[];
 
   constructor(private readonly options: GatewayOptions) {
     this.routes = options.routes ?? ROUTES;
     this.policies = new Map((['viewer', 'developer', 'operator', 'admin'] as const).map((role) => [role, invokePolicy(role, options.api, this.routes)]));
+    this.denies = new Map((['viewer', 'developer', 'operator', 'admin'] as const).map((role) => [role, invokeDenyPolicy(role, options.api, this.routes)]));
   }
 
   /** Answers one request (already read), as API Gateway would. */
@@ -103,10 +105,12 @@ export class RestGateway {
       const roleName = /assumed-role\/([^/]+)\//.exec(caller.principalArn)?.[1] ?? '';
       const role = roleFromIamRoleName(roleName);
       const policy = role && this.policies.get(role);
-      if (!policy || !policy.Resource.some((pattern) => arnMatches(pattern, resource))) {
+      // As IAM: an explicit Deny wins over any Allow.
+      const denied = Boolean(role && this.denies.get(role)?.Resource.some((pattern) => arnMatches(pattern, resource)));
+      if (!policy || denied || !policy.Resource.some((pattern) => arnMatches(pattern, resource))) {
         this.options.metrics.record(method, route.path, 403, (performance.now() - started) / 1000);
         return gatewayError(403, 'AccessDeniedException', {
-          Message: `User: ${caller.principalArn} is not authorized to perform: execute-api:Invoke on resource: ${resource}`,
+          Message: `User: ${caller.principalArn} is not authorized to perform: execute-api:Invoke on resource: ${resource}${denied ? ' with an explicit deny' : ''}`,
         }, requestId);
       }
     }
