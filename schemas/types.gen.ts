@@ -3864,9 +3864,13 @@ export interface CatalogRefreshJob {
     }[];
   };
   /**
-   * Every file that was not unchanged (at most 500 kept; progress counts them all).
+   * Every file that was not unchanged, as long as the job stays small (at most 500 files and 256 KB); progress counts them all.
    */
   files: CatalogRefreshFile[];
+  /**
+   * Files left out of files to keep the job small; each offering's validation record (GET /api/v1/catalog/validation/{item_id}) still holds its errors.
+   */
+  filesOmitted?: number;
   rateLimitResetAt?: string;
   /**
    * Why the whole run failed (not a single file).

@@ -16,8 +16,9 @@ import { refreshCatalog, type RefreshDeps } from './refresh.ts';
 
 const ulid = monotonicFactory();
 export const PROGRESS_EVERY_MS = 500;
-/** Files kept in a job's result (progress counts them all). */
+/** Files kept in a job's result (progress counts them all), and their size: the job is one table item (400 KB at most). */
 export const MAX_JOB_FILES = 500;
+export const MAX_JOB_FILE_BYTES = 256 * 1024;
 /** A job still `running` after this long was cut off (Lambda's 15-minute limit) and may run again. */
 export const STALE_RUNNING_MS = 16 * 60_000;
 
@@ -114,6 +115,8 @@ export async function runRefreshJob(jobId: string, deps: RefreshRunDeps): Promis
   job.startedAt = new Date().toISOString();
   job.progress = { total: null, checked: 0, created: 0, updated: 0, unchanged: 0, invalid: 0, retired: 0, failed: 0 };
   job.files = [];
+  delete job.filesOmitted;
+  let fileBytes = 0;
   await save(job);
   let lastSave = Date.now();
   const tick = async (force = false) => {
@@ -133,7 +136,13 @@ export async function runRefreshJob(jobId: string, deps: RefreshRunDeps): Promis
         job.progress.checked += 1;
         job.progress[result.outcome] += 1;
         if (result.outcome !== 'unchanged' || result.message) {
-          if (job.files.length < MAX_JOB_FILES) job.files.push(result);
+          const bytes = Buffer.byteLength(JSON.stringify(result));
+          if (job.files.length < MAX_JOB_FILES && fileBytes + bytes <= MAX_JOB_FILE_BYTES) {
+            job.files.push(result);
+            fileBytes += bytes;
+          } else {
+            job.filesOmitted = (job.filesOmitted ?? 0) + 1;
+          }
         }
         await tick();
       },

@@ -179,6 +179,23 @@ describe('what a refresh does with changed files', () => {
     expect(JSON.stringify(body.summary.lifecycle)).toContain('retired');
   }, 30_000);
 
+  it('a job stays one small item: files beyond its size are counted, not listed', async () => {
+    const broken = `schemaVersion: "2.0"\nmetadata:\n${Array.from({ length: 60 }, (_, i) => `  field${i}: x\n`).join('')}`;
+    const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`catalog/bulk/${String(i).padStart(2, '0')}.yaml`, broken]));
+    github.commitFiles(DEMO_CATALOG_REPO, many);
+    try {
+      const job = await refresh();
+      expect(job).toMatchObject({ status: 'succeeded', progress: { invalid: 80 } });
+      expect(job.files.length + job.filesOmitted!).toBe(80);
+      expect(job.filesOmitted).toBeGreaterThan(0);
+      // DynamoDB's item limit is 400 KB.
+      expect(Buffer.byteLength(JSON.stringify(job))).toBeLessThan(300 * 1024);
+      expect(job.files[0]!.errors).toHaveLength(50);
+    } finally {
+      github.commitFiles(DEMO_CATALOG_REPO, Object.fromEntries(Object.keys(many).map((path) => [path, null])));
+    }
+  }, 30_000);
+
   it('a second file claiming an existing offering id is refused; a renamed file takes its id along', async () => {
     github.commit(DEMO_CATALOG_REPO, 'catalog/zz-copy.yaml', fileText('catalog/feature-environment.yaml'));
     const copy = await refresh();

@@ -127,6 +127,9 @@ function JobCard({ job }: { job: CatalogRefreshJob }) {
               <tbody>{job.files.map((f, i) => <FileRow key={`${f.path}-${i}`} file={f} />)}</tbody>
             </HTMLTable>
           )}
+          {open && job.filesOmitted && (
+            <div className={`${Classes.TEXT_MUTED} apollo-small`}>{job.filesOmitted} more not listed here; each offering's validation report has its errors.</div>
+          )}
         </>
       )}
     </div>
