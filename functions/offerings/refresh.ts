@@ -30,8 +30,11 @@ import type { CatalogSource, OfferingsStore, RepositoryFile } from './refresh-po
 import type { OfferingDocument } from './shapes.ts';
 import type { OfferingRecord } from './store.ts';
 
-/** At most this many errors of one file are kept in a job's result (the validation record keeps them all). */
+/** At most this many errors of one file are kept in a job's result (the validation record keeps more). */
 export const MAX_FILE_ERRORS = 50;
+/** At most this many issues of each severity are recorded on an offering (its record is one table item, 400 KB at most). */
+export const MAX_RECORDED_ISSUES = 500;
+const recorded = <T>(issues: readonly T[]): T[] => issues.slice(0, MAX_RECORDED_ISSUES);
 
 export interface RefreshScope {
   /** Only these files (a push or a targeted refresh); absent: the whole directory. */
@@ -197,7 +200,7 @@ export async function refreshCatalog(deps: RefreshDeps, scope: RefreshScope, hoo
       const serving = current && !current.removedFromSource ? current.version : null;
       if (id) {
         definedBy.set(id, file.path);
-        await store.putValidation(id, { source, checkedAt, valid: false, errors: check.errors, warnings: check.warnings, hints: check.hints, currentVersion: serving, servingOlderVersion: serving !== null });
+        await store.putValidation(id, { source, checkedAt, valid: false, errors: recorded(check.errors), warnings: recorded(check.warnings), hints: recorded(check.hints), currentVersion: serving, servingOlderVersion: serving !== null });
       }
       return { ...base, outcome: 'invalid', ...(id ? { itemId: id } : {}), ownerTeam, ownerSource, servingVersion: serving, errors: check.errors.slice(0, MAX_FILE_ERRORS), ...counts };
     }
@@ -214,7 +217,7 @@ export async function refreshCatalog(deps: RefreshDeps, scope: RefreshScope, hoo
     definedBy.set(doc.metadata.id, file.path);
     pathDefines.set(file.path, doc.metadata.id);
     const { outcome } = await store.putVersion(doc, source);
-    await store.putValidation(doc.metadata.id, { source, checkedAt, valid: true, errors: [], warnings, hints: check.hints, currentVersion: doc.metadata.version, servingOlderVersion: false });
+    await store.putValidation(doc.metadata.id, { source, checkedAt, valid: true, errors: [], warnings: recorded(warnings), hints: recorded(check.hints), currentVersion: doc.metadata.version, servingOlderVersion: false });
     return { ...base, outcome, itemId: doc.metadata.id, version: doc.metadata.version, ownerTeam, ownerSource, errors: [], warnings: warnings.length, hints: check.hints.length };
   }
 
