@@ -94,3 +94,56 @@ describe('the request form', () => {
     await context.close();
   });
 });
+
+describe('the offering studio', () => {
+  it('checks an edit as it is typed, jumps to the line, and its form and variables follow', { timeout: 180_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await signIn(context, apollo.url, 'dana@apollo.local', '/self-service/postgresql-database');
+    await page.getByTestId('open-in-studio').click();
+    await expect.poll(() => new URL(page.url()).search).toBe('?item=postgresql-database');
+    await page.getByTestId('studio-valid').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByTestId('studio-form').getByTestId('form-field').count()).toBeGreaterThan(3);
+
+    // A reserved category: the error names the path and its line; the line button selects it in the editor.
+    const line = page.locator('.cm-line', { hasText: 'category: databases' });
+    await line.click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.type('category: search');
+    const issue = page.locator('[data-testid="studio-issue"][data-code="reserved-category"]');
+    await issue.waitFor({ timeout: 10_000 });
+    expect(await issue.innerText()).toContain('/metadata/category');
+    expect(await issue.getAttribute('data-severity')).toBe('error');
+    const lineNumber = Number(await issue.getAttribute('data-line'));
+    expect(lineNumber).toBeGreaterThan(1);
+    // The form of the last valid version stays, said as such.
+    await page.getByTestId('studio-form-stale').waitFor();
+    await issue.getByRole('button', { name: `line ${lineNumber}` }).click();
+    expect(await page.evaluate(() => window.getSelection()?.toString())).toContain('category: search');
+    await screenshot(page, 'studio-error');
+
+    // Fixed, and a label changed: the form follows.
+    await page.keyboard.type('  category: databases');
+    await page.getByTestId('studio-valid').waitFor({ timeout: 10_000 });
+    // (Lines far down are not in the DOM: find it with the editor's search, which selects the match.)
+    await page.locator('.cm-content').focus();
+    await page.keyboard.press('Control+f');
+    await page.keyboard.type('label: Database name');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    await page.keyboard.type('label: Schema name');
+    await expect.poll(() => page.locator('label[for="root_db_name"]').innerText(), { timeout: 10_000 }).toContain('Schema name');
+
+    // Variables: the form's values flow into the rendered templates, and each says where it came from.
+    await page.locator('#root_db_name').fill('orders');
+    await page.getByTestId('studio-tab-variables').click();
+    await expect.poll(() => page.getByTestId('studio-rendered').innerText(), { timeout: 10_000 }).toContain('database_name: orders');
+    expect(await page.getByTestId('studio-uses').innerText()).toContain("form field 'db_name'");
+    // What exists only when a request runs reads as a marker; a secret is never shown.
+    const rendered = await page.getByTestId('studio-rendered').innerText();
+    expect(rendered).toContain('‹provision.endpoint›:‹provision.port›');
+    expect(rendered).not.toMatch(/token: (?!['"]?‹)/);
+    await screenshot(page, 'studio-variables');
+    await context.close();
+  });
+});

@@ -17,6 +17,7 @@ import { HomePage } from './pages/home.tsx';
 import { OfferingPage } from './pages/self-service/offering-page.tsx';
 import { SelfServicePage } from './pages/self-service/self-service-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { StudioPage } from './pages/studio/studio-page.tsx';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -37,6 +38,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/audit': { title: 'Audit log', render: () => <AuditPage /> },
   '/catalog': { title: 'Catalog', render: () => <CatalogPage /> },
   '/self-service': { title: 'Self-service', render: () => <SelfServicePage /> },
+  '/studio': { title: 'Offering studio', render: () => <StudioPage /> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
   '/admin/teams': { title: 'Teams · Admin', render: () => <AdminPage /> },

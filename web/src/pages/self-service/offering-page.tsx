@@ -202,9 +202,14 @@ export function OfferingPage({ id }: { id: string }) {
       </div>
       <PageHeader
         title={<><Icon icon={offeringIcon(summary.icon, summary.category)} size={22} /> {summary.name} <LifecycleTag lifecycle={summary.lifecycle} /> <ViewOnlyTag offering={summary} /></>}
-        actions={doc.metadata.documentation?.[0] && isWebLink(doc.metadata.documentation[0].url)
-          ? <AnchorButton icon="manual" text={doc.metadata.documentation[0].title} href={doc.metadata.documentation[0].url} target="_blank" rel="noopener noreferrer" />
-          : undefined}
+        actions={(
+          <div style={{ display: 'flex', gap: 8 }}>
+            <Link to={`/studio?item=${encodeURIComponent(item.id)}`} className="bp6-button" data-testid="open-in-studio"><Icon icon="code-block" /><span className="bp6-button-text">Open in studio</span></Link>
+            {doc.metadata.documentation?.[0] && isWebLink(doc.metadata.documentation[0].url) && (
+              <AnchorButton icon="manual" text={doc.metadata.documentation[0].title} href={doc.metadata.documentation[0].url} target="_blank" rel="noopener noreferrer" />
+            )}
+          </div>
+        )}
       />
       <div className="apollo-offering-description-full"><Markdown source={summary.description} /></div>
       {lifecycle.text && (
