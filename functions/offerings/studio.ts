@@ -74,8 +74,10 @@ export function testVariables(body: VariableTest, caller: Caller): VariableTestR
     team: sample.team ?? (caller.teams[0] ? { id: caller.teams[0] } : {}),
     system: { region: sample.system?.region ?? cfg.region, stage: sample.system?.stage ?? cfg.stage, ...(sample.system?.now ? { now: new Date(sample.system.now) } : {}) },
     env: sample.env ?? {},
-    output: (sample.output ?? {}) as Record<string, Record<string, unknown>>,
-    approval: sample.approval ?? {},
+    // Absent sample outputs/approval show as placeholders (‹output:create_repo.url›): they exist only once
+    // the request runs. Given ones are used as they are, so a test can check a template against them.
+    ...(sample.output ? { output: sample.output as Record<string, Record<string, unknown>> } : {}),
+    ...(sample.approval ? { approval: sample.approval } : {}),
     secretFields: doc ? secretFieldsOf(doc) : [],
   };
   const result = render(body.templates, context, { mode: 'preview' });

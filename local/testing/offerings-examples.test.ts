@@ -176,4 +176,12 @@ describe('the platform team\'s tools', () => {
     expect(result.uses.find((u) => u.key === 'environment')).toMatchObject({ where: '/workspace', scope: 'fields', value: 'prod' });
     expect(result.errors).toEqual([expect.objectContaining({ where: '/oops', variable: 'fields.colour' })]);
   });
+
+  it('shows an action output as a placeholder until a sample gives it, then uses the sample', async () => {
+    const templates = { endpoint: '{{output.provision.endpoint}}' };
+    const before = await post<VariableTestResult>('/api/v1/test/variables', { templates }, 'developer');
+    const after = await post<VariableTestResult>('/api/v1/test/variables', { templates, context: { output: { provision: { endpoint: 'db.internal:5432' } } } }, 'developer');
+    expect([before.rendered, before.errors]).toEqual([{ endpoint: '‹output:provision.endpoint›' }, []]);
+    expect([after.rendered, after.errors]).toEqual([{ endpoint: 'db.internal:5432' }, []]);
+  });
 });
