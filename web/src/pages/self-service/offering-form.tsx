@@ -12,32 +12,13 @@ import validator from '@rjsf/validator-ajv8';
 import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import type { CatalogItem, CatalogItemForm, CatalogItemV2, CatalogOptions, FormPreviewResult } from '../../../../schemas/types.gen.ts';
-import { BlueprintForm, humanErrors, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
+import { BlueprintForm, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
+import { humanErrors } from '../../components/rjsf-errors.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { useServices } from '../../lib/services-context.ts';
+import { withOptions } from './form-options.ts';
 
 type Values = Record<string, unknown>;
-type Option = { value: string; label: string };
-
-/** The schema with a field's options set wherever the field is defined (top level or inside an if/then). */
-export function withOptions(schema: unknown, fieldId: string, options: readonly Option[] | undefined): unknown {
-  if (Array.isArray(schema)) return schema.map((s) => withOptions(s, fieldId, options));
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'properties' && value && typeof value === 'object' && fieldId in value) {
-      const props = { ...(value as Record<string, Record<string, unknown>>) };
-      const field = { ...props[fieldId] };
-      const choices = options?.length ? options.map((o) => ({ const: o.value, title: o.label })) : undefined;
-      if (field.type === 'array') field.items = choices ? { type: 'string', oneOf: choices } : { type: 'string' };
-      else if (choices) field.oneOf = choices;
-      else delete field.oneOf;
-      props[fieldId] = field;
-      out[key] = withOptions(props, '\u0000', undefined);
-    } else out[key] = withOptions(value, fieldId, options);
-  }
-  return out;
-}
 
 const pick = (values: Values, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => values[k] !== undefined && values[k] !== '').map((k) => [k, values[k]]));
 

@@ -18,7 +18,8 @@ import type { CatalogItem, CatalogItemCheckResult, CatalogItemV2, DocumentIssue,
 import { compileForm, type CompiledForm } from '../../../../shared/offerings/form.ts';
 import starter from '../../../../examples/catalog/postgresql-database.yaml?raw';
 import { ErrorState } from '../../components/error-state.tsx';
-import { BlueprintForm, humanErrors, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
+import { BlueprintForm, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
+import { humanErrors } from '../../components/rjsf-errors.ts';
 import { PageHeader } from '../../components/shell.tsx';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
