@@ -4,7 +4,7 @@
  * saying what to set, so it is read when first needed rather than failing the cold start.
  * GitHub's API URL, the credentials secret and the rate-limit wait are discovery's (one GitHub).
  */
-import { config } from '#lib/config';
+import { readBaseConfig } from '#lib/config';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
 
 export interface CatalogRefreshConfig {
@@ -33,7 +33,7 @@ export function readCatalogRefreshConfig(env: NodeJS.ProcessEnv = process.env): 
   if (!m || m[2] === '.' || m[2] === '..') throw new GitHubNotConfiguredError(`APOLLO_CATALOG_REPO must be owner/name, not "${repo}"`);
   const directory = (env.APOLLO_CATALOG_PATH ?? 'catalog').replace(/^\/+|\/+$/g, '');
   if (directory.split('/').some((s) => s === '..' || s === '.')) throw new GitHubNotConfiguredError(`APOLLO_CATALOG_PATH must be a directory of the repository, not "${env.APOLLO_CATALOG_PATH}"`);
-  const runtime = config().runtime;
+  const runtime = readBaseConfig(env).runtime;
   if (runtime === 'aws' && !env.APOLLO_GITHUB_SECRET) throw new GitHubNotConfiguredError('the catalog refresh is not configured: set APOLLO_GITHUB_SECRET to the secret holding the GitHub credentials');
   const wait = Number(env.APOLLO_GITHUB_MAX_WAIT_SECONDS ?? 60);
   return {
