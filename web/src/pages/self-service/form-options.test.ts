@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { RJSFSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { parse } from 'yaml';
@@ -8,7 +7,10 @@ import { compileForm } from '../../../../shared/offerings/form.ts';
 import { humanErrors } from '../../components/rjsf-errors.ts';
 import { withOptions } from './form-options.ts';
 
-const doc = (name: string) => parse(readFileSync(new URL(`../../../../examples/catalog/${name}.yaml`, import.meta.url), 'utf8')) as CatalogItemV2;
+import featureYaml from '../../../../examples/catalog/feature-environment.yaml?raw';
+import postgresYaml from '../../../../examples/catalog/postgresql-database.yaml?raw';
+
+const doc = (name: 'feature-environment' | 'postgresql-database') => parse(name === 'feature-environment' ? featureYaml : postgresYaml) as CatalogItemV2;
 
 describe("a dependent data source's options in the form", () => {
   it('become the choices of the field, and a value outside them is refused in words', () => {
