@@ -1,6 +1,6 @@
 import { BlueprintProvider, Button, Classes, NonIdealState, Spinner } from '@blueprintjs/core';
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError } from '../../shared/api-client.ts';
 import { Shell } from './components/shell.tsx';
 import { createServices } from './lib/api.ts';
@@ -17,7 +17,9 @@ import { HomePage } from './pages/home.tsx';
 import { OfferingPage } from './pages/self-service/offering-page.tsx';
 import { SelfServicePage } from './pages/self-service/self-service-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
-import { StudioPage } from './pages/studio/studio-page.tsx';
+
+// The studio's editor (CodeMirror) and form (rjsf, ajv) load when the studio is opened, not with the app.
+const StudioPage = lazy(() => import('./pages/studio/studio-page.tsx').then((m) => ({ default: m.StudioPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -38,7 +40,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/audit': { title: 'Audit log', render: () => <AuditPage /> },
   '/catalog': { title: 'Catalog', render: () => <CatalogPage /> },
   '/self-service': { title: 'Self-service', render: () => <SelfServicePage /> },
-  '/studio': { title: 'Offering studio', render: () => <StudioPage /> },
+  '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
   '/admin/teams': { title: 'Teams · Admin', render: () => <AdminPage /> },

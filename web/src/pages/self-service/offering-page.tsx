@@ -4,6 +4,7 @@
  * and the request form.
  */
 import { AnchorButton, Callout, Classes, Code, Icon, NonIdealState, Section, SectionCard, Tag } from '@blueprintjs/core';
+import { lazy, Suspense } from 'react';
 import type { CatalogAction, CatalogItem, CatalogItemV2 } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { Markdown } from '../../components/markdown.tsx';
@@ -13,8 +14,10 @@ import { useOffering } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { ACTION_TYPE_LABEL, actionPolicy, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
 import { LifecycleTag, offeringIcon, ViewOnlyTag } from './offering-card.tsx';
-import { OfferingForm } from './offering-form.tsx';
 import './self-service.css';
+
+// The form (rjsf, ajv) loads with the first offering opened, not with the app.
+const OfferingForm = lazy(() => import('./offering-form.tsx').then((m) => ({ default: m.OfferingForm })));
 
 const isWebLink = (url: string) => /^https?:\/\//i.test(url);
 
@@ -138,7 +141,9 @@ function RequestForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
         <Callout intent="primary" icon="info-sign" className="apollo-offering-form-note">
           Requests can't be submitted yet: that arrives with request tracking. You can fill the form and check it{doc.presentation.steps ? ` (${doc.presentation.steps.length} steps)` : ''}.
         </Callout>
-        {item.summary.canRequest ? <OfferingForm item={item} doc={doc} /> : <FieldList doc={doc} />}
+        {item.summary.canRequest
+          ? <Suspense fallback={<div className={Classes.SKELETON} style={{ height: 200 }} />}><OfferingForm item={item} doc={doc} /></Suspense>
+          : <FieldList doc={doc} />}
       </SectionCard>
     </Section>
   );
