@@ -101,6 +101,15 @@ describe('the compiled request form', () => {
     expect(visibleFields(feature, { ...values, base_environment: 'staging' })).toContain('seed_data');
   });
 
+  it('says so when a data source has nothing to offer the caller, and accepts no value for it', () => {
+    const none = { resolved: { service: [] } };
+    const form = compileForm(postgres, none);
+    expect((form.schema as { properties: Record<string, unknown> }).properties.service).toEqual({ title: 'Service', type: 'string', not: {} });
+    expect(form.uiSchema.service).toMatchObject({ 'ui:disabled': true, 'ui:placeholder': 'None available' });
+    expect(rjsfErrors(postgres, goodDev, none)).toEqual(['service']);
+    expect(checkFormValues(postgres, goodDev, none)).toEqual([{ path: '/service', code: 'not-an-option', message: 'has no options to choose from', severity: 'error' }]);
+  });
+
   it('treats a field hidden by a hidden field as hidden, whatever values linger', () => {
     const doc: CatalogItemV2 = {
       ...postgres,

@@ -48,8 +48,9 @@ export function fieldOptions(f: CatalogField): FormOption[] | undefined {
   return f.options?.map((o) => (typeof o === 'string' ? { value: o, label: o } : { value: o.value, label: o.label ?? o.value, ...(o.description ? { description: o.description } : {}) }));
 }
 
+/** Static options, or a data source's once resolved (possibly none: a developer in no team has no services of their own). */
 const optionsOf = (f: CatalogField, resolved?: Record<string, FormOption[]>): FormOption[] | undefined =>
-  fieldOptions(f) ?? (f.dataSource && resolved?.[f.id]?.length ? resolved[f.id] : undefined);
+  fieldOptions(f) ?? (f.dataSource && resolved && Object.prototype.hasOwnProperty.call(resolved, f.id) ? resolved[f.id] : undefined);
 
 const isTemplate = (value: unknown): boolean => typeof value === 'string' && value.includes('{{');
 const TEXT_TYPES: ReadonlySet<CatalogField['type']> = new Set(['string', 'text', 'email', 'url', 'secret', 'date']);
@@ -58,7 +59,10 @@ function fieldSchema(f: CatalogField, resolved?: Record<string, FormOption[]>): 
   const v = f.validation ?? {};
   const s: Record<string, unknown> = { title: f.label };
   const options = optionsOf(f, resolved);
-  const choices = options?.map((o) => ({ const: o.value, title: o.label }));
+  // oneOf const/title gives rjsf its labels; with no options at all nothing can be chosen (`not: {}`: an empty
+  // enum is not valid JSON Schema to ajv).
+  const choices = options?.length ? options.map((o) => ({ const: o.value, title: o.label })) : undefined;
+  const none = options !== undefined && options.length === 0;
   switch (f.type) {
     case 'number':
     case 'integer':
@@ -72,13 +76,14 @@ function fieldSchema(f: CatalogField, resolved?: Record<string, FormOption[]>): 
     case 'multiselect':
       s.type = 'array';
       s.uniqueItems = true;
-      s.items = choices ? { type: 'string', oneOf: choices } : { type: 'string' };
+      s.items = choices ? { type: 'string', oneOf: choices } : none ? { type: 'string', not: {} } : { type: 'string' };
       if (v.minItems !== undefined) s.minItems = v.minItems;
       if (v.maxItems !== undefined) s.maxItems = v.maxItems;
       break;
     case 'select':
       s.type = 'string';
       if (choices) s.oneOf = choices;
+      else if (none) s.not = {};
       break;
     default:
       s.type = 'string';
@@ -94,8 +99,9 @@ function fieldSchema(f: CatalogField, resolved?: Record<string, FormOption[]>): 
   return s;
 }
 
-function fieldUi(f: CatalogField): Record<string, unknown> {
+function fieldUi(f: CatalogField, resolved?: Record<string, FormOption[]>): Record<string, unknown> {
   const ui: Record<string, unknown> = {};
+  if (f.dataSource && optionsOf(f, resolved)?.length === 0) Object.assign(ui, { 'ui:disabled': true, 'ui:placeholder': 'None available' });
   if (f.type === 'text') ui['ui:widget'] = 'textarea';
   if (f.type === 'secret') ui['ui:widget'] = 'password';
   if (f.type === 'multiselect') ui['ui:widget'] = 'checkboxes';
@@ -150,7 +156,7 @@ export function compileForm(doc: CatalogItemV2, options: CompileOptions = {}): C
       if (always) required.push(f.id);
       else if (f.requiredWhen) allOf.push({ if: toIf(f.requiredWhen), then: { required: [f.id] } });
     }
-    const ui = fieldUi(f);
+    const ui = fieldUi(f, options.resolved);
     if (Object.keys(ui).length) uiSchema[f.id] = ui;
     if (f.dataSource) dataSources[f.id] = { source: f.dataSource.source, ...(f.dataSource.dependsOn ? { dependsOn: [f.dataSource.dependsOn] } : {}), ...(f.dataSource.mine ? { mine: true } : {}) };
   }
@@ -222,7 +228,7 @@ export function checkFieldValue(f: CatalogField, value: unknown, opts: { checkOp
   if (value === undefined || value === null) return undefined;
   const v = f.validation ?? {};
   const options = opts.checkOptions ? optionsOf(f, opts.resolved) : undefined;
-  const notAnOption = (o: FormOption[]) => ({ code: 'not-an-option', message: `must be one of: ${o.map((x) => x.value).join(', ')}` });
+  const notAnOption = (o: FormOption[]) => ({ code: 'not-an-option', message: o.length ? `must be one of: ${o.map((x) => x.value).join(', ')}` : 'has no options to choose from' });
   switch (f.type) {
     case 'boolean':
       return typeof value === 'boolean' ? undefined : { code: 'type', message: 'must be true or false' };

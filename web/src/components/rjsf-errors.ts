@@ -23,6 +23,10 @@ export function humanErrors(errors: RJSFValidationError[], uiSchema?: UiSchema):
       case 'enum':
         message = 'choose one of the options';
         break;
+      case 'not':
+        // compileForm's mark of a data source with nothing to offer.
+        message = 'has no options to choose from';
+        break;
       case 'pattern': {
         const ui = (uiSchema?.[field(e.property)] ?? {}) as { 'ui:options'?: { patternMessage?: string } };
         message = ui['ui:options']?.patternMessage ? `must be ${ui['ui:options'].patternMessage}` : 'does not have the expected form';
