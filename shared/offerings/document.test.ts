@@ -157,6 +157,12 @@ describe('cross-reference checks', () => {
     ]);
   });
 
+  it('warn about a secret in an address', () => {
+    const check = checkCatalogYaml(edit(read('new-microservice-repository.yaml'), ['url: https://slack.com/api/chat.postMessage', 'url: "https://slack.com/api/chat.postMessage?token={{secrets.slack_bot_token}}"']));
+    expect(check.errors).toEqual([]);
+    expect(check.warnings.map(({ path, code, line }) => ({ path, code, line }))).toEqual([{ path: '/fulfillment/actions/2/config/url', code: 'secret-in-url', line: 153 }]);
+  });
+
   it('keep secrets out of tickets, defaults and links', () => {
     const access = read('access-request.yaml');
     const check = checkCatalogYaml(edit(access,

@@ -488,6 +488,9 @@ function checkTemplatesOf(doc: CatalogItemV2, fieldById: (id: string) => Catalog
         add('error', 'variable-not-here', at, `{{${v.expression}}}: ${v.scope} cannot be used in ${place.what}: ${why}`);
         continue;
       }
+      if (v.scope === 'secrets' && /\/(url|query\/[^/]+)$/.test(v.where)) {
+        add('warning', 'secret-in-url', at, `{{${v.expression}}}: a secret in an address ends up in access logs and proxies; send it in a header or the auth block`);
+      }
       if (v.scope === 'fields') {
         const field = fieldById(first);
         if (!field) {
