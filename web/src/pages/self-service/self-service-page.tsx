@@ -124,7 +124,12 @@ export function SelfServicePage() {
   return (
     <div className="apollo-page apollo-self-service" data-testid="self-service-page">
       <PageHeader title="Self-service" description="Ask the platform teams for what you need. Each offering says who owns it, how long it takes, who approves and what it will do."
-        actions={mayRefresh && <Button icon="git-repo" text="Refresh from Git" onClick={() => setRefreshing(true)} data-testid="open-refresh" />} />
+        actions={(
+          <div style={{ display: 'flex', gap: 8 }}>
+            <Button icon="code-block" text="Offering studio" onClick={() => navigate('/studio')} data-testid="open-studio" />
+            {mayRefresh && <Button icon="git-repo" text="Refresh from Git" onClick={() => setRefreshing(true)} data-testid="open-refresh" />}
+          </div>
+        )} />
       <div className="apollo-catalog-search">
         <InputGroup id="self-service-search" type="search" size="large" leftIcon="search" autoFocus value={q} onValueChange={setQ}
           placeholder="Search offerings by name, description, tag or team — typos are fine" aria-label="Search offerings" data-testid="self-service-search"
