@@ -144,6 +144,11 @@ describe('the offering studio', () => {
     expect(rendered).toContain('‹provision.endpoint›:‹provision.port›');
     expect(rendered).not.toMatch(/token: (?!['"]?‹)/);
     await screenshot(page, 'studio-variables');
+
+    // The compiled form as the API serves it: the production fields under an if/then.
+    await page.getByTestId('studio-tab-schema').click();
+    const compiled = JSON.parse(await page.getByTestId('studio-schema').innerText()) as { schema: { allOf: Array<{ then: { properties?: Record<string, unknown> } }> } };
+    expect(compiled.schema.allOf.some((rule) => rule.then.properties && 'multi_az' in rule.then.properties)).toBe(true);
     await context.close();
   });
 });

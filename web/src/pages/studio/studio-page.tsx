@@ -155,7 +155,7 @@ function Studio({ initial, source }: { initial: string; source?: CatalogItem }) 
   const theme = useTheme();
   const [text, setText] = useState(initial);
   const [values, setValues] = useState<Values>({});
-  const [tab, setTab] = useState<'form' | 'variables'>('form');
+  const [tab, setTab] = useState<'form' | 'variables' | 'schema'>('form');
   const view = useRef<EditorView | null>(null);
   const settled = useDebounced(text, 400);
   const settledValues = useDebounced(values, 400);
@@ -232,16 +232,24 @@ function Studio({ initial, source }: { initial: string; source?: CatalogItem }) 
       <div className="apollo-studio-preview">
         <Section title="Preview" icon="eye-open" className="apollo-section">
           <SectionCard>
-            <Tabs id="studio-tabs" selectedTabId={tab} onChange={(id) => setTab(id as 'form' | 'variables')}>
+            <Tabs id="studio-tabs" selectedTabId={tab} onChange={(id) => setTab(id as typeof tab)}>
               <Tab id="form" title="Request form" />
               <Tab id="variables" title={<span data-testid="studio-tab-variables">Variables</span>} />
+              <Tab id="schema" title={<span data-testid="studio-tab-schema">JSON Schema</span>} />
             </Tabs>
             <div className="apollo-studio-tab">
               {good === null
                 ? <NonIdealState icon="form" title="No form yet" description="The form appears once the document has no errors." />
                 : tab === 'form'
                   ? <LiveForm form={good.form} stale={check.data?.valid === false} values={values} onValues={setValues} />
-                  : variables.isError ? <ErrorState error={variables.error} onRetry={() => void variables.refetch()} /> : <Variables result={variables.data} isFetching={variables.isFetching} />}
+                  : tab === 'schema'
+                    ? (
+                      <>
+                        <p className={`${Classes.TEXT_MUTED} apollo-small`}>What <Code>GET /api/v1/catalog/items/&lt;id&gt;/schema</Code> serves for @rjsf/core (there with the data sources resolved for the caller).</p>
+                        <pre className="apollo-studio-rendered" data-testid="studio-schema">{JSON.stringify(good.form, null, 2)}</pre>
+                      </>
+                    )
+                    : variables.isError ? <ErrorState error={variables.error} onRetry={() => void variables.refetch()} /> : <Variables result={variables.data} isFetching={variables.isFetching} />}
             </div>
           </SectionCard>
         </Section>
