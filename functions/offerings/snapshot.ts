@@ -3,13 +3,13 @@
  * (never a Scan), cached in this Lambda container with its search index. Lists and search answer
  * from it; one offering's page reads the table (readOffering).
  *
- * Staleness as for the service catalog's snapshot (functions/services/snapshot.ts): younger than
+ * Staleness (functions/lib/snapshot-cache.ts), as for the service catalog's snapshot: younger than
  * APOLLO_OFFERINGS_SNAPSHOT_TTL_MS (default 10 s) it is used as is; older, it still answers while one
  * refresh runs in the background, up to APOLLO_OFFERINGS_SNAPSHOT_MAX_STALE_MS (default 5 min), after
  * which a request waits. This container's own writes (a catalog refresh run here) apply at once.
  */
 import MiniSearch from 'minisearch';
-import { logger } from '#lib/observability';
+import { millisFromEnv, SnapshotCache } from '#lib/snapshot-cache';
 import { listCurrentPage, onCurrentWrite, type OfferingRecord } from './store.ts';
 
 export interface SearchDoc { id: string; name: string; description: string; tags: string; category: string; owner: string }
@@ -78,66 +78,23 @@ export class OfferingSnapshot {
   }
 }
 
-const number = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number of milliseconds, not ${raw}`);
-  return value;
-};
+export const SNAPSHOT_TTL_MS = millisFromEnv('APOLLO_OFFERINGS_SNAPSHOT_TTL_MS', 10_000);
+export const SNAPSHOT_MAX_STALE_MS = millisFromEnv('APOLLO_OFFERINGS_SNAPSHOT_MAX_STALE_MS', 300_000);
 
-export const SNAPSHOT_TTL_MS = number('APOLLO_OFFERINGS_SNAPSHOT_TTL_MS', 10_000);
-export const SNAPSHOT_MAX_STALE_MS = number('APOLLO_OFFERINGS_SNAPSHOT_MAX_STALE_MS', 300_000);
+const cache = new SnapshotCache<OfferingSnapshot, OfferingRecord>({
+  name: 'offerings snapshot',
+  ttlMs: SNAPSHOT_TTL_MS,
+  maxStaleMs: SNAPSHOT_MAX_STALE_MS,
+  listPage: listCurrentPage,
+  create: (at, records) => new OfferingSnapshot(at, records),
+});
+onCurrentWrite((record) => cache.noteWrite(record));
 
-export async function buildSnapshot(): Promise<OfferingSnapshot> {
-  const at = new Date().toISOString();
-  const records: OfferingRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listCurrentPage(1000, cursor);
-    records.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return new OfferingSnapshot(at, records);
-}
-
-let current: { snapshot: OfferingSnapshot; loadedAt: number } | undefined;
-let loading: Promise<OfferingSnapshot> | undefined;
-const ownWrites = new Map<string, { record: OfferingRecord; at: number }>();
-
-function refresh(): Promise<OfferingSnapshot> {
-  const startedAt = Date.now();
-  loading ??= buildSnapshot()
-    .then((snapshot) => {
-      for (const [id, write] of ownWrites) {
-        if (write.at < startedAt - 1_000) ownWrites.delete(id);
-        else snapshot.apply(write.record);
-      }
-      current = { snapshot, loadedAt: Date.now() };
-      return snapshot;
-    })
-    .finally(() => { loading = undefined; });
-  return loading;
-}
+/** Reads every current offering into a new snapshot (no caching). */
+export const buildSnapshot = (): Promise<OfferingSnapshot> => cache.build();
 
 /** The container's snapshot, refreshed as the staleness rules above say. */
-export async function offeringSnapshot(): Promise<OfferingSnapshot> {
-  if (!current) return refresh();
-  const age = Date.now() - current.loadedAt;
-  if (age < SNAPSHOT_TTL_MS) return current.snapshot;
-  if (age < SNAPSHOT_MAX_STALE_MS) {
-    refresh().catch((error: unknown) => logger.warn('offerings snapshot refresh failed', { error: error as Error }));
-    return current.snapshot;
-  }
-  return refresh();
-}
-
-onCurrentWrite((record) => {
-  ownWrites.set(record.id, { record, at: Date.now() });
-  current?.snapshot.apply(record);
-});
+export const offeringSnapshot = (): Promise<OfferingSnapshot> => cache.get();
 
 /** Forgets the cached snapshot: the next read builds a new one (tests, benchmarks). */
-export function dropOfferingSnapshot(): void {
-  current = undefined;
-}
+export const dropOfferingSnapshot = (): void => cache.drop();

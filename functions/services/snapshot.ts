@@ -3,16 +3,15 @@
  * Scan), cached in this Lambda container. Whole-catalog reads (list filters, search, the transitive
  * dependency graph) answer from it, so their cost does not grow with DynamoDB round trips.
  *
- * Staleness: a snapshot younger than APOLLO_CATALOG_SNAPSHOT_TTL_MS (default 10 s) is used as is;
- * an older one still answers while one refresh runs in the background, up to
- * APOLLO_CATALOG_SNAPSHOT_MAX_STALE_MS (default 5 min), after which a request waits for the refresh.
- * This container's own writes are applied to it at once (and re-applied over a refresh that read
- * before them), so a caller reads their own change back; a change made through another container
- * shows within the TTL (or at that container's first request after a quiet period).
+ * Staleness (functions/lib/snapshot-cache.ts): a snapshot younger than APOLLO_CATALOG_SNAPSHOT_TTL_MS
+ * (default 10 s) is used as is; an older one still answers while one refresh runs in the background,
+ * up to APOLLO_CATALOG_SNAPSHOT_MAX_STALE_MS (default 5 min), after which a request waits for the
+ * refresh. This container's own writes (noteServiceWrite) apply at once, so a caller reads their own
+ * change back; a change made through another container shows within the TTL.
  */
 import MiniSearch from 'minisearch';
 import type { HealthStatus } from '#schemas/index.ts';
-import { logger } from '#lib/observability';
+import { millisFromEnv, SnapshotCache } from '#lib/snapshot-cache';
 import { derived } from './shapes.ts';
 import { listServicePage, type ServiceRecord } from './store.ts';
 
@@ -118,68 +117,25 @@ export class Snapshot {
   }
 }
 
-const number = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number of milliseconds, not ${raw}`);
-  return value;
-};
+export const SNAPSHOT_TTL_MS = millisFromEnv('APOLLO_CATALOG_SNAPSHOT_TTL_MS', 10_000);
+export const SNAPSHOT_MAX_STALE_MS = millisFromEnv('APOLLO_CATALOG_SNAPSHOT_MAX_STALE_MS', 300_000);
 
-export const SNAPSHOT_TTL_MS = number('APOLLO_CATALOG_SNAPSHOT_TTL_MS', 10_000);
-export const SNAPSHOT_MAX_STALE_MS = number('APOLLO_CATALOG_SNAPSHOT_MAX_STALE_MS', 300_000);
+const cache = new SnapshotCache<Snapshot, ServiceRecord>({
+  name: 'catalog snapshot',
+  ttlMs: SNAPSHOT_TTL_MS,
+  maxStaleMs: SNAPSHOT_MAX_STALE_MS,
+  listPage: listServicePage,
+  create: (at, records) => new Snapshot(at, records),
+});
 
-export async function buildSnapshot(): Promise<Snapshot> {
-  const at = new Date().toISOString();
-  const records: ServiceRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listServicePage(1000, cursor);
-    records.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return new Snapshot(at, records);
-}
-
-let current: { snapshot: Snapshot; loadedAt: number } | undefined;
-let loading: Promise<Snapshot> | undefined;
-/** This container's recent writes, re-applied over a snapshot whose Query may have read past them. */
-const ownWrites = new Map<string, { record: ServiceRecord; at: number }>();
-
-function refresh(): Promise<Snapshot> {
-  const startedAt = Date.now();
-  loading ??= buildSnapshot()
-    .then((snapshot) => {
-      for (const [id, write] of ownWrites) {
-        if (write.at < startedAt - 1_000) ownWrites.delete(id);
-        else snapshot.apply(write.record);
-      }
-      current = { snapshot, loadedAt: Date.now() };
-      return snapshot;
-    })
-    .finally(() => { loading = undefined; });
-  return loading;
-}
+/** Reads the whole catalog into a new snapshot (no caching). */
+export const buildSnapshot = (): Promise<Snapshot> => cache.build();
 
 /** The container's snapshot, refreshed as the staleness rules above say. */
-export async function catalogSnapshot(): Promise<Snapshot> {
-  if (!current) return refresh();
-  const age = Date.now() - current.loadedAt;
-  if (age < SNAPSHOT_TTL_MS) return current.snapshot;
-  if (age < SNAPSHOT_MAX_STALE_MS) {
-    refresh().catch((error: unknown) => logger.warn('catalog snapshot refresh failed', { error: error as Error }));
-    return current.snapshot;
-  }
-  return refresh();
-}
+export const catalogSnapshot = (): Promise<Snapshot> => cache.get();
 
 /** Applies this container's own write to its snapshot, so the writer reads it back at once. */
-export function noteServiceWrite(record: ServiceRecord): void {
-  ownWrites.set(record.id, { record, at: Date.now() });
-  current?.snapshot.apply(record);
-}
+export const noteServiceWrite = (record: ServiceRecord): void => cache.noteWrite(record);
 
 /** Forgets the cached snapshot: the next read builds a new one (tests, benchmarks). */
-export function dropSnapshot(): void {
-  current = undefined;
-}
+export const dropSnapshot = (): void => cache.drop();
