@@ -277,7 +277,7 @@ export function StudioPage() {
         ? <Studio key="example" initial={starter} />
         : offering.isPending ? <div className={Classes.SKELETON} style={{ height: 400 }} />
           : offering.isError ? <ErrorState error={offering.error} onRetry={() => void offering.refetch()} />
-            : <Studio key={offering.data.id} initial={stringify(offering.data.document)} source={offering.data} />}
+            : <Studio key={offering.data.id} initial={stringify(offering.data.document, { lineWidth: 0, blockQuote: 'literal' })} source={offering.data} />}
     </div>
   );
 }
