@@ -3,30 +3,15 @@
  * self-service catalog from its (fake, and labelled so) Git repository and follows the run live to
  * its outcome; a developer is not offered it.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, launchChromium, LocalApollo, newContext, screenshot, signIn } from './local-runtime.ts';
+import { describe, expect, it } from 'vitest';
+import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
-let apollo: LocalApollo;
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync('test-results', { recursive: true });
-  apollo = new LocalApollo(await freePort());
-  await apollo.start();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await apollo?.dispose();
-});
+const local = useLocalApollo();
 
 describe('the catalog refresh', () => {
   it('an admin refreshes from the fake catalog repository and follows the run live to its outcome', { timeout: 120_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/self-service');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'admin@apollo.local', '/self-service');
     await page.getByTestId('open-refresh').click();
     await page.getByTestId('refresh-local').waitFor();
     // npm start refreshed once at start (the seeded examples now come from the repository).
@@ -42,8 +27,8 @@ describe('the catalog refresh', () => {
   });
 
   it('is not offered to a developer', { timeout: 60_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'developer@apollo.local', '/self-service');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'developer@apollo.local', '/self-service');
     await page.getByTestId('self-service-page').waitFor();
     await page.getByTestId('self-service-count').waitFor();
     expect(await page.getByTestId('open-refresh').count()).toBe(0);

@@ -3,30 +3,15 @@
  * misspelled search, a service's environments, dependency graph, runbooks and health, an edit (If-Match,
  * field errors) that shows in the audit log, registering, and what a viewer cannot do.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, launchChromium, LocalApollo, navLabels, newContext, screenshot, signIn } from './local-runtime.ts';
+import { describe, expect, it } from 'vitest';
+import { navLabels, newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
-let apollo: LocalApollo;
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync('test-results', { recursive: true });
-  apollo = new LocalApollo(await freePort());
-  await apollo.start();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await apollo?.dispose();
-});
+const local = useLocalApollo();
 
 describe('the catalog as an admin', () => {
   it('finds core-service by a misspelled search, shows its environments, graph, runbooks and health, and audits an edit', { timeout: 240_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'admin@apollo.local', '/catalog');
     expect(await navLabels(page)).toContain('Catalog');
     const rows = page.getByTestId('service-row');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(10);
@@ -102,12 +87,12 @@ describe('the catalog as an admin', () => {
   });
 
   it("explains a change saved elsewhere (412) instead of overwriting it, and filters by team in the URL", async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog/postgres');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'admin@apollo.local', '/catalog/postgres');
     await page.getByTestId('edit-service').click();
     const form = page.getByTestId('service-form');
-    const current = (await apollo.client('admin').call<{ version: number }>('GET', '/api/v1/services/postgres')).body;
-    await apollo.client('admin').call('PUT', '/api/v1/services/postgres', { body: { description: 'Changed elsewhere.' }, ifMatch: current.version });
+    const current = (await local.apollo.client('admin').call<{ version: number }>('GET', '/api/v1/services/postgres')).body;
+    await local.apollo.client('admin').call('PUT', '/api/v1/services/postgres', { body: { description: 'Changed elsewhere.' }, ifMatch: current.version });
     await form.locator('#svc-description').fill('Mine.');
     await form.getByRole('button', { name: 'Save' }).click();
     await form.getByText('Someone changed this service since you opened it').waitFor();
@@ -124,8 +109,8 @@ describe('the catalog as an admin', () => {
   });
 
   it('registers a service with field errors first, then opens its page', async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'admin@apollo.local', '/catalog');
     await page.getByTestId('register-service').click();
     const form = page.getByTestId('service-form');
     await form.locator('#svc-name').fill('Ledger Export');
@@ -154,8 +139,8 @@ describe('the catalog as an admin', () => {
 
 describe('the catalog as a viewer', () => {
   it('reads the catalog without Register or Edit', async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'viewer@apollo.local', '/catalog');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/catalog');
     expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Self-service']);
     await page.getByTestId('service-row').first().waitFor();
     expect(await page.getByTestId('register-service').count()).toBe(0);
@@ -163,7 +148,7 @@ describe('the catalog as a viewer', () => {
     await page.locator('h1').click();
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('catalog-search');
-    await page.goto(apollo.url + '/catalog/core-service');
+    await page.goto(local.apollo.url + '/catalog/core-service');
     await page.getByTestId('environment').first().waitFor();
     expect(await page.getByTestId('edit-service').count()).toBe(0);
     expect(await page.getByTestId('deregister-service').count()).toBe(0);
@@ -174,12 +159,12 @@ describe('the catalog as a viewer', () => {
 
 describe('dark theme', () => {
   it('renders the catalog and a service page in the dark theme', async () => {
-    const context = await newContext(browser, { colorScheme: 'dark' });
-    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    const context = await newContext(local.browser, { colorScheme: 'dark' });
+    const page = await signIn(context, local.apollo.url, 'admin@apollo.local', '/catalog');
     await page.getByTestId('service-row').first().waitFor();
     expect(await page.evaluate(() => document.body.classList.contains('bp6-dark'))).toBe(true);
     await screenshot(page, 'catalog-dark');
-    await page.goto(apollo.url + '/catalog/core-service');
+    await page.goto(local.apollo.url + '/catalog/core-service');
     await page.getByTestId('dependency-graph').waitFor();
     await screenshot(page, 'service-detail-dark');
     await context.close();
@@ -188,8 +173,8 @@ describe('dark theme', () => {
 
 describe('discovery as an admin', () => {
   it('syncs the (fake, and labelled so) GitHub organisation and follows the run live to its outcome', { timeout: 120_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'admin@apollo.local', '/catalog');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'admin@apollo.local', '/catalog');
     await page.getByTestId('open-discovery').click();
     await page.getByTestId('discovery-local').waitFor();
     await page.getByTestId('discovery-sync').click();
@@ -202,8 +187,8 @@ describe('discovery as an admin', () => {
   });
 
   it('is not offered to a developer', async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'developer@apollo.local', '/catalog');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'developer@apollo.local', '/catalog');
     await page.getByTestId('register-service').waitFor();
     expect(await page.getByTestId('open-discovery').count()).toBe(0);
     await context.close();

@@ -3,12 +3,13 @@
  * again on the same port and APOLLO_HOME, as a person restarting `npm start` would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { ApiClient } from '../../shared/api-client.ts';
 import type { Role } from '../../shared/permissions.ts';
 
@@ -85,6 +86,39 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+export interface LocalApolloFixture {
+  /** The file's runtime (its own port and APOLLO_HOME). */
+  readonly apollo: LocalApollo;
+  readonly browser: Browser;
+}
+
+/**
+ * For a test file: starts its own local runtime on a free port and Chromium before its tests (and
+ * makes test-results/ for screenshots), and disposes both after. Read the getters inside tests.
+ */
+export function useLocalApollo(): LocalApolloFixture {
+  let apollo: LocalApollo | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    apollo = new LocalApollo(await freePort());
+    await apollo.start();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await apollo?.dispose();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useLocalApollo: read inside a test, after beforeAll has started the runtime');
+    return value;
+  };
+  return {
+    get apollo() { return started(apollo); },
+    get browser() { return started(browser); },
+  };
 }
 
 export async function newContext(browser: Browser, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserContext> {

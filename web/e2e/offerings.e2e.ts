@@ -4,33 +4,19 @@
  * as it is filled, "Check request" asks the API; a dependent data source (an environment of the chosen service)
  * fills when the service is chosen; the studio checks a YAML edit and its live form follows.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, launchChromium, LocalApollo, newContext, screenshot, signIn } from './local-runtime.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
-let apollo: LocalApollo;
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync('test-results', { recursive: true });
-  apollo = new LocalApollo(await freePort());
-  await apollo.start();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await apollo?.dispose();
-});
+const local = useLocalApollo();
 
 const shownFields = (page: Page) => page.getByTestId('offering-form').getByTestId('form-field').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
 const fieldError = (page: Page, id: string) => page.locator(`[data-testid="form-field"][data-id="${id}"] [data-testid="field-error"]`);
 
 describe('the request form', () => {
   it('shows production fields when environment becomes prod, and checks values as they are typed', { timeout: 180_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'dana@apollo.local', '/self-service/postgresql-database');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'dana@apollo.local', '/self-service/postgresql-database');
     const form = page.getByTestId('offering-form');
     await form.waitFor({ timeout: 15_000 });
     await expect.poll(() => shownFields(page)).toEqual(['service', 'db_name', 'environment', 'instance_class', 'storage_gb', 'engine_version']);
@@ -73,8 +59,8 @@ describe('the request form', () => {
   });
 
   it("fills a service's environments once the service is chosen", { timeout: 120_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'dana@apollo.local', '/self-service/feature-environment');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'dana@apollo.local', '/self-service/feature-environment');
     await page.getByTestId('offering-form').waitFor({ timeout: 15_000 });
     // Nothing to choose from until a service is chosen, and it says so.
     const environments = page.locator('#root_base_environment');
@@ -97,8 +83,8 @@ describe('the request form', () => {
 
 describe('the offering studio', () => {
   it('checks an edit as it is typed, jumps to the line, and its form and variables follow', { timeout: 180_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'dana@apollo.local', '/self-service/postgresql-database');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'dana@apollo.local', '/self-service/postgresql-database');
     await page.getByTestId('open-in-studio').click();
     await expect.poll(() => new URL(page.url()).search).toBe('?item=postgresql-database');
     await page.getByTestId('studio-valid').waitFor({ timeout: 15_000 });

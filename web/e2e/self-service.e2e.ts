@@ -3,30 +3,15 @@
  * category, a misspelled search with highlighted matches, the PostgreSQL database's page (SLA, owner, approval
  * in words, what it will do, quota, the request form's fields), and a viewer's "view only" mark.
  */
-import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, launchChromium, LocalApollo, navLabels, newContext, screenshot, signIn } from './local-runtime.ts';
+import { describe, expect, it } from 'vitest';
+import { navLabels, newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
-let apollo: LocalApollo;
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync('test-results', { recursive: true });
-  apollo = new LocalApollo(await freePort());
-  await apollo.start();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await apollo?.dispose();
-});
+const local = useLocalApollo();
 
 describe('self-service as a developer', () => {
   it('browses offerings by category, finds PostgreSQL by a misspelled search and opens it', { timeout: 180_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'dana@apollo.local', '/');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'dana@apollo.local', '/');
     expect(await navLabels(page)).toContain('Self-service');
     await page.locator('nav[aria-label="Areas"]').getByText('Self-service').click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/self-service');
@@ -99,8 +84,8 @@ describe('self-service as a developer', () => {
   });
 
   it('tells a viewer which offerings they can see but not request, and explains an unknown one', { timeout: 120_000 }, async () => {
-    const context = await newContext(browser);
-    const page = await signIn(context, apollo.url, 'viewer@apollo.local', '/self-service');
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/self-service');
     const postgres = page.locator('[data-testid="offering-card"][data-id="postgresql-database"]');
     await postgres.waitFor();
     expect(await postgres.getByTestId('view-only').count()).toBe(1);
@@ -108,7 +93,7 @@ describe('self-service as a developer', () => {
     await postgres.click();
     await page.getByTestId('offering-view-only').waitFor();
 
-    await page.goto(`${apollo.url}/self-service/no-such-offering`);
+    await page.goto(`${local.apollo.url}/self-service/no-such-offering`);
     await page.getByText('No such offering').waitFor();
     await context.close();
   });
