@@ -5,65 +5,32 @@
  * was retired because its file is gone.
  */
 import '../../components/catalog.css';
-import { Button, Callout, Classes, Drawer, HTMLTable, NonIdealState, ProgressBar, Spinner, Tag, type Intent } from '@blueprintjs/core';
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
-import type { CatalogRefreshAccepted, CatalogRefreshFile, CatalogRefreshJob, CatalogRefreshJobList } from '../../../../schemas/types.gen.ts';
+import { Button, Callout, Classes, Drawer, HTMLTable, NonIdealState, Spinner, Tag, type Intent } from '@blueprintjs/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { CatalogRefreshAccepted, CatalogRefreshFile, CatalogRefreshJob } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
-import { formatAgo, formatTime } from '../../lib/format.ts';
+import { JobHead, JobProblems, JobProgress } from '../../components/job-card.tsx';
+import { JOB_STATUS_INTENT, jobFinished, showStartedJob, useJobList, type JobFeed } from '../../lib/live-jobs.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
-
-const JOBS_KEY = ['catalog-refresh', 'jobs'] as const;
-
-const STATUS_INTENT: Record<CatalogRefreshJob['status'], Intent> = {
-  queued: 'none', running: 'primary', succeeded: 'success', failed: 'danger', 'rate-limited': 'warning',
-};
 
 const OUTCOME_INTENT: Record<CatalogRefreshFile['outcome'], Intent> = {
   created: 'success', updated: 'primary', unchanged: 'none', invalid: 'danger', retired: 'warning', failed: 'danger',
 };
 
-const finished = (job: CatalogRefreshJob): boolean => job.status !== 'queued' && job.status !== 'running';
-
 const TRIGGER: Record<CatalogRefreshJob['trigger'], string> = { manual: 'by', schedule: 'scheduled run', webhook: 'GitHub push' };
 
-function useRefreshJobs(enabled: boolean) {
-  const { api } = useServices();
-  return useInfiniteQuery({
-    queryKey: JOBS_KEY,
-    queryFn: ({ pageParam }) => api.get<CatalogRefreshJobList>('/api/v1/catalog-refresh/jobs', { limit: 10, cursor: pageParam }),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    enabled,
-  });
-}
-
-/** Keeps the runs still going up to date from their realtime topics; the offerings are read again when one ends. */
-function useLiveJobs(jobs: CatalogRefreshJob[]) {
-  const { realtime } = useServices();
-  const client = useQueryClient();
-  const running = jobs.filter((j) => !finished(j)).map((j) => j.id).join(',');
-  useEffect(() => {
-    if (!running) return undefined;
-    const offs = running.split(',').map((id) => realtime.subscribe(`catalog-refresh:${id}`, (frame) => {
-      const job = frame.data as unknown as CatalogRefreshJob;
-      if (job?.id !== id) return;
-      client.setQueryData<{ pages: CatalogRefreshJobList[]; pageParams: unknown[] }>(JOBS_KEY, (data) => data && ({
-        ...data,
-        pages: data.pages.map((p) => ({ ...p, items: p.items.map((j) => (j.id === id ? job : j)) })),
-      }));
-      if (finished(job)) {
-        void client.invalidateQueries({ queryKey: ['offerings'] });
-        const p = job.progress;
-        toast({ intent: STATUS_INTENT[job.status], message: `Catalog refresh ${job.status}: ${p.created} created, ${p.updated} updated, ${p.invalid} invalid, ${p.retired} retired` });
-      }
-    }));
-    // The realtime connection may have missed a frame (reconnecting): read the list again now and then.
-    const timer = setInterval(() => void client.invalidateQueries({ queryKey: JOBS_KEY }), 10_000);
-    return () => { offs.forEach((off) => off()); clearInterval(timer); };
-  }, [realtime, client, running]);
-}
+const FEED: JobFeed<CatalogRefreshJob> = {
+  queryKey: ['catalog-refresh', 'jobs'],
+  path: '/api/v1/catalog-refresh/jobs',
+  topic: 'catalog-refresh',
+  onFinished: (job, client) => {
+    void client.invalidateQueries({ queryKey: ['offerings'] });
+    const p = job.progress;
+    toast({ intent: JOB_STATUS_INTENT[job.status], message: `Catalog refresh ${job.status}: ${p.created} created, ${p.updated} updated, ${p.invalid} invalid, ${p.retired} retired` });
+  },
+};
 
 function FileRow({ file }: { file: CatalogRefreshFile }) {
   return (
@@ -95,24 +62,18 @@ function FileRow({ file }: { file: CatalogRefreshFile }) {
 function JobCard({ job }: { job: CatalogRefreshJob }) {
   const p = job.progress;
   const problems = job.files.filter((f) => f.outcome === 'invalid' || f.outcome === 'failed').length;
-  const [open, setOpen] = useState(!finished(job) || problems > 0);
+  const [open, setOpen] = useState(!jobFinished(job) || problems > 0);
   const scope = job.paths?.length ? job.paths.join(', ') : `${job.repo} ${job.directory}/`;
   return (
     <div className="apollo-job" data-testid="refresh-job" data-status={job.status}>
-      <div className="apollo-job-head">
-        <Tag intent={STATUS_INTENT[job.status]} minimal={finished(job)} icon={finished(job) ? undefined : <Spinner size={12} />}>{job.status}</Tag>
-        <span className="apollo-cell-strong">{scope}</span>
-        <span className={Classes.TEXT_MUTED} title={formatTime(job.createdAt)}>
-          {job.trigger === 'manual' ? `by ${job.requestedBy}` : TRIGGER[job.trigger]} · {formatAgo(job.createdAt)}
-          {job.commit ? ` · ${job.branch ?? ''}@${job.commit.slice(0, 7)}` : ''}
-        </span>
-      </div>
-      {!finished(job) && <ProgressBar intent="primary" value={p.total ? p.checked / p.total : undefined} className="apollo-job-progress" />}
+      <JobHead job={job} scope={scope} byline={job.trigger === 'manual' ? `by ${job.requestedBy}` : TRIGGER[job.trigger]}>
+        {job.commit ? ` · ${job.branch ?? ''}@${job.commit.slice(0, 7)}` : ''}
+      </JobHead>
+      <JobProgress job={job} done={p.checked} total={p.total} />
       <div className={`${Classes.TEXT_MUTED} apollo-small`}>
         {p.total === null ? 'listing files…' : `${p.checked} of ${p.total} files`} · {p.created} created · {p.updated} updated · {p.unchanged} unchanged · {p.invalid} invalid · {p.retired} retired · {p.failed} failed
       </div>
-      {job.error && <Callout intent="danger" compact className="apollo-job-error">{job.error}</Callout>}
-      {job.status === 'rate-limited' && job.rateLimitResetAt && <Callout intent="warning" compact>GitHub's rate limit resets {formatAgo(job.rateLimitResetAt)}; refresh again after that.</Callout>}
+      <JobProblems job={job} again="refresh again" />
       {job.codeowners && job.codeowners.problems.length > 0 && (
         <Callout intent="warning" compact>
           {job.codeowners.path} has lines GitHub would not accept: {job.codeowners.problems.map((pr) => `line ${pr.line}: ${pr.message}`).join('; ')}
@@ -139,19 +100,12 @@ function JobCard({ job }: { job: CatalogRefreshJob }) {
 export function RefreshDrawer({ isOpen, onClose }: { isOpen: boolean; onClose(): void }) {
   const { api, config } = useServices();
   const client = useQueryClient();
-  const jobs = useRefreshJobs(isOpen);
-  const items = jobs.data?.pages.flatMap((p) => p.items) ?? [];
-  useLiveJobs(isOpen ? items : []);
+  const { jobs, items } = useJobList(FEED, isOpen);
   const refresh = useMutation({
     mutationFn: async () => (await api.call<CatalogRefreshAccepted>('POST', '/api/v1/catalog/refresh', { body: {} })).body,
-    onSuccess: ({ job }) => {
-      client.setQueryData<{ pages: CatalogRefreshJobList[]; pageParams: unknown[] }>(JOBS_KEY, (data) => data && ({
-        ...data,
-        pages: data.pages.map((p, i) => (i === 0 ? { ...p, items: [job, ...p.items.filter((j) => j.id !== job.id)] } : p)),
-      }));
-    },
+    onSuccess: ({ job }) => showStartedJob(client, FEED, job),
   });
-  const busy = items.some((j) => !finished(j) && !j.paths?.length);
+  const busy = items.some((j) => !jobFinished(j) && !j.paths?.length);
   return (
     <Drawer isOpen={isOpen} onClose={onClose} title="Refresh from the catalog repository" icon="git-repo" size="720px" className="apollo-drawer" data-testid="refresh-drawer">
       <div className={Classes.DRAWER_BODY}>
