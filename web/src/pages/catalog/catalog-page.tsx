@@ -10,23 +10,12 @@ import { PageHeader } from '../../components/shell.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useMe, useServiceList, useTeams, type CatalogFilters } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
+import { useDebounced } from '../../lib/use-debounced.ts';
 import { activeFilterCount, catalogFiltersFromSearch, searchFromCatalogFilters } from './catalog-url.ts';
 import { DiscoveryDrawer } from './discovery-drawer.tsx';
 import { ServiceDialog } from './service-form.tsx';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
-
-/** A text filter that updates the URL a moment after typing stops (the list follows the URL). */
-function useDebounced(value: string, apply: (v: string) => void, ms = 250) {
-  const latest = useRef(apply);
-  latest.current = apply;
-  const first = useRef(true);
-  useEffect(() => {
-    if (first.current) { first.current = false; return undefined; }
-    const timer = setTimeout(() => latest.current(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-}
 
 function TextFilter({ id, label, value, placeholder, icon, options, onApply }: {
   id: string; label: string; value: string | undefined; placeholder: string; icon: 'code' | 'cloud'; options: readonly string[]; onApply(v: string): void;

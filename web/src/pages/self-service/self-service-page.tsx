@@ -4,13 +4,14 @@
  * The state lives in the URL.
  */
 import { Button, Classes, Code, FormGroup, HTMLSelect, InputGroup, NonIdealState, Spinner } from '@blueprintjs/core';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { CatalogSummary } from '../../../../schemas/types.gen.ts';
 import { isRole, roleHas } from '../../../../shared/permissions.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { useMe, useOfferingList, useOfferingSearch, type OfferingFilters } from '../../lib/queries.ts';
 import { navigate, useSearch } from '../../lib/router.tsx';
+import { useDebounced } from '../../lib/use-debounced.ts';
 import { categoryTitle } from './describe.ts';
 import { OfferingCard } from './offering-card.tsx';
 import { RefreshDrawer } from './refresh-drawer.tsx';
@@ -22,18 +23,6 @@ const LIFECYCLE_OPTIONS = [
   { value: 'deprecated', label: 'Deprecated' },
   { value: 'retired', label: 'Retired' },
 ];
-
-/** Calls `apply` a moment after `value` stops changing (not on the first render). */
-function useDebounced(value: string, apply: (v: string) => void, ms = 250) {
-  const latest = useRef(apply);
-  latest.current = apply;
-  const first = useRef(true);
-  useEffect(() => {
-    if (first.current) { first.current = false; return undefined; }
-    const timer = setTimeout(() => latest.current(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-}
 
 const sorted = (values: Iterable<string>) => [...new Set(values)].filter(Boolean).sort((a, b) => a.localeCompare(b));
 
