@@ -4,9 +4,8 @@
  * store, runs handed to the jobs Lambda (AWS) or run in-process (local). Tests and the local runtime
  * may swap any of them.
  */
-import { ServiceUnavailableError } from '#shared/errors';
 import { githubCredentials } from '#lib/github/credentials';
-import { GitHubNotConfiguredError } from '#lib/github/errors';
+import { configuredOr503, GitHubNotConfiguredError } from '#lib/github/errors';
 import { InProcessJobDispatcher, LambdaJobDispatcher } from '#lib/job-dispatch';
 import { GitHubCatalogSource } from './adapters/github-catalog-source.ts';
 import { offeringsDeps } from './deps.ts';
@@ -55,14 +54,7 @@ export function refreshDeps(): RefreshDeps {
 }
 
 /** Like catalogRefreshDeps(), but a missing configuration is a 503 that says what to set. */
-export function catalogRefreshDepsOr503(): CatalogRefreshDeps {
-  try {
-    return catalogRefreshDeps();
-  } catch (error) {
-    if (error instanceof GitHubNotConfiguredError) throw new ServiceUnavailableError(error.message, { cause: error });
-    throw error;
-  }
-}
+export const catalogRefreshDepsOr503 = (): CatalogRefreshDeps => configuredOr503(catalogRefreshDeps);
 
 /** Swaps adapters (tests, the local runtime); the next catalogRefreshDeps() rebuilds the rest from the environment. */
 export function configureCatalogRefresh(next: Partial<Omit<CatalogRefreshDeps, 'config'>> = {}): void {

@@ -7,6 +7,7 @@
 import type { CatalogRefreshJob } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
+import { RUN_ID } from '#lib/job-runs';
 import { catalogRepoName } from './refresh-config.ts';
 import { catalogRefreshDeps, refreshDeps } from './refresh-deps.ts';
 import { createRefreshJob, findActiveRefreshJob, runRefreshJob } from './refresh-jobs.ts';
@@ -14,7 +15,7 @@ import { createRefreshJob, findActiveRefreshJob, runRefreshJob } from './refresh
 export type RefreshJobResult = { readonly skipped: string } | CatalogRefreshJob;
 
 export async function runCatalogRefreshJob(event: { readonly jobId?: unknown }): Promise<RefreshJobResult> {
-  if (event.jobId !== undefined && (typeof event.jobId !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(event.jobId))) {
+  if (event.jobId !== undefined && (typeof event.jobId !== 'string' || !RUN_ID.test(event.jobId))) {
     throw new ValidationError('jobId must be a catalog refresh job id (a ULID)', { details: [{ path: '/jobId', message: 'not a job id' }] });
   }
   let deps;

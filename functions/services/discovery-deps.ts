@@ -3,13 +3,12 @@
  * local settings (`APOLLO_GITHUB_TOKEN` / `$APOLLO_HOME/github.json`); runs handed to the jobs
  * Lambda (AWS) or run in-process (local). Tests and the local runtime may swap any of them.
  */
-import { ServiceUnavailableError } from '#shared/errors';
 import { githubCredentials } from '#lib/github/credentials';
 import { OctokitRepositorySource } from './adapters/github-octokit.ts';
 import { InProcessDiscoveryDispatcher, LambdaDiscoveryDispatcher } from './adapters/discovery-dispatch.ts';
 import { serviceCatalog } from './discovery-catalog.ts';
 import { readDiscoveryConfig, type DiscoveryConfig } from './discovery-config.ts';
-import { GitHubNotConfiguredError } from '#lib/github/errors';
+import { configuredOr503, GitHubNotConfiguredError } from '#lib/github/errors';
 import { runJob } from './discovery-jobs.ts';
 import type { DiscoveryCatalog, DiscoveryDispatcher, GitHubCredentialSource, RepositorySource } from './discovery-ports.ts';
 
@@ -45,14 +44,7 @@ export function discoveryDeps(): DiscoveryDeps {
 }
 
 /** Like discoveryDeps(), but a missing configuration is a 503 that says what to set. */
-export function discoveryDepsOr503(): DiscoveryDeps {
-  try {
-    return discoveryDeps();
-  } catch (error) {
-    if (error instanceof GitHubNotConfiguredError) throw new ServiceUnavailableError(error.message, { cause: error });
-    throw error;
-  }
-}
+export const discoveryDepsOr503 = (): DiscoveryDeps => configuredOr503(discoveryDeps);
 
 /** Swaps adapters (tests, the local runtime); the next discoveryDeps() rebuilds the rest from the environment. */
 export function configureDiscovery(next: Partial<Omit<DiscoveryDeps, 'config'>> = {}): void {

@@ -7,12 +7,13 @@ import type { DiscoveryJob } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { discoveryDeps } from './discovery-deps.ts';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
+import { RUN_ID } from '#lib/job-runs';
 import { createJob, findActiveJob, runJob } from './discovery-jobs.ts';
 
 export type DiscoveryJobResult = { readonly skipped: string } | DiscoveryJob;
 
 export async function runDiscoveryJob(event: { readonly jobId?: unknown }): Promise<DiscoveryJobResult> {
-  if (event.jobId !== undefined && (typeof event.jobId !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(event.jobId))) {
+  if (event.jobId !== undefined && (typeof event.jobId !== 'string' || !RUN_ID.test(event.jobId))) {
     throw new ValidationError('jobId must be a discovery job id (a ULID)', { details: [{ path: '/jobId', message: 'not a job id' }] });
   }
   let deps;

@@ -1,4 +1,5 @@
 /** GitHub's named failures, shared by discovery and the catalog refresh (not HTTP errors: a job records them). */
+import { ServiceUnavailableError } from '#shared/errors';
 
 /** GitHub's rate limit stopped the run; it can resume after `resetAt`. */
 export class GitHubRateLimitedError extends Error {
@@ -11,4 +12,14 @@ export class GitHubRateLimitedError extends Error {
 /** GitHub credentials are missing or unreadable (the secret, or the local settings), or what to read is not configured. */
 export class GitHubNotConfiguredError extends Error {
   override readonly name = 'GitHubNotConfiguredError';
+}
+
+/** `make()`'s result; a missing configuration is a 503 that says what to set (what a route answers). */
+export function configuredOr503<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof GitHubNotConfiguredError) throw new ServiceUnavailableError(error.message, { cause: error });
+    throw error;
+  }
 }
