@@ -10,10 +10,11 @@
  * writes (each with three environment summaries and two dependencies); the detail page is read from
  * a demo service's full item collection.
  */
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import type { ApiClient } from '#shared/api-client';
+import { batchPut } from './dynamo-counter.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
-import { percentile, ratio, timeInterleaved } from './stats.ts';
+import { describeCommands, measureScale, sizeAs, type ScaleRoute } from './scale.ts';
 
 export const SCALE_SIZES = [100, 10_000] as const;
 export const SCALE_RUNS = 200;
@@ -27,8 +28,7 @@ const TEAMS = ['platform', 'payments', 'growth', 'data'];
 const TIERS = ['critical', 'standard', 'experimental'] as const;
 const LANGUAGES = ['java', 'typescript', 'go', 'python', 'kotlin'];
 
-interface Route { readonly name: string; readonly path: string; readonly query?: Record<string, string> }
-export const SCALE_ROUTES: readonly Route[] = [
+export const SCALE_ROUTES: readonly ScaleRoute[] = [
   { name: 'list (page of 50)', path: '/api/v1/services', query: { limit: '50' } },
   { name: 'list filtered (tier, page of 50)', path: '/api/v1/services', query: { limit: '50', tier: 'critical' } },
   { name: 'detail (core-service)', path: '/api/v1/services/core-service' },
@@ -75,23 +75,8 @@ function serviceItem(i: number, now: string): Record<string, unknown> {
 }
 
 async function seedServices(from: number, to: number): Promise<void> {
-  const { db } = await import('#lib/table');
-  const { config } = await import('#lib/config');
-  const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
   const now = new Date().toISOString();
-  const items = Array.from({ length: to - from }, (_, k) => serviceItem(from + k, now));
-  const batches: Array<Record<string, unknown>[]> = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  // A few batches in flight: dynalite is in this process, so more only queues.
-  for (let i = 0; i < batches.length; i += 4) {
-    await Promise.all(batches.slice(i, i + 4).map(async (batch) => {
-      let pending: Record<string, unknown>[] = batch;
-      while (pending.length) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [config().tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }));
-        pending = (out.UnprocessedItems?.[config().tableName] ?? []).map((r) => r.PutRequest!.Item!);
-      }
-    }));
-  }
+  await batchPut(Array.from({ length: to - from }, (_, k) => serviceItem(from + k, now)));
 }
 
 async function countServices(client: ApiClient): Promise<number> {
@@ -100,69 +85,20 @@ async function countServices(client: ApiClient): Promise<number> {
 }
 
 export async function measureCatalogScale(client: ApiClient): Promise<CatalogScale> {
-  const { dynamoClient } = await import('#lib/table');
   const { dropSnapshot } = await import('#functions/services/snapshot');
-  let counts: Record<string, number> = {};
-  const COUNTER = 'apolloBenchCatalogCounter';
-  dynamoClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: COUNTER },
-  );
-  const perSize: Array<{ services: number; samples: number[][]; commands: Record<string, number>[] }> = [];
-  const snapshotBuild: Array<{ services: number; ms: number; queries: number }> = [];
-  let seedMs = 0;
-  try {
-    let seeded = 0;
-    for (const size of SCALE_SIZES) {
-      dropSnapshot();
-      const existing = await countServices(client);
-      const started = performance.now();
-      await seedServices(seeded, seeded + Math.max(0, size - existing));
-      seedMs += performance.now() - started;
-      seeded += Math.max(0, size - existing);
-      // The first list after the drop builds the snapshot.
-      dropSnapshot();
-      counts = {};
-      const buildStarted = performance.now();
-      const first = await client.send('GET', '/api/v1/services', { query: { limit: '50' } });
-      if (first.status !== 200) throw new Error(`list answered ${first.status}`);
-      snapshotBuild.push({ services: (first.body as { total: number }).total, ms: performance.now() - buildStarted, queries: counts.Query ?? 0 });
-      const calls = SCALE_ROUTES.map((route) => async () => {
-        const res = await client.send('GET', route.path, { query: route.query });
-        if (res.status !== 200) throw new Error(`${route.name} answered ${res.status}`);
-      });
-      const samples = await timeInterleaved(calls, SCALE_RUNS, SCALE_WARMUP);
-      const commands: Record<string, number>[] = [];
-      for (const call of calls) {
-        counts = {};
-        await call();
-        commands.push(counts);
-      }
-      perSize.push({ services: await countServices(client), samples, commands });
-    }
-  } finally {
-    dynamoClient.middlewareStack.remove(COUNTER);
-    dropSnapshot();
-  }
-  const rows = SCALE_ROUTES.map((route, i) => {
-    const bySize = perSize.map((s) => ({ services: s.services, p50Ms: percentile(s.samples[i]!, 50), p99Ms: percentile(s.samples[i]!, 99), dynamoCommands: s.commands[i]! }));
-    return { route: route.name, bySize, ratioP50: ratio(bySize.at(-1)!.p50Ms, bySize[0]!.p50Ms), ratioP99: ratio(bySize.at(-1)!.p99Ms, bySize[0]!.p99Ms) };
+  const result = await measureScale(client, 'apolloBenchCatalogCounter', {
+    sizes: SCALE_SIZES, routes: SCALE_ROUTES, runs: SCALE_RUNS, warmup: SCALE_WARMUP,
+    listPath: '/api/v1/services', count: () => countServices(client), seed: seedServices, dropSnapshot,
   });
-  return { rows, snapshotBuild, seedMs: Math.round(seedMs), loadAverage: Math.round(loadavg()[0]! * 100) / 100 };
+  return sizeAs(result, 'services');
 }
-
-const describe = (counts: Record<string, number>): string => Object.entries(counts).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
 
 export function catalogScaleTables(result: CatalogScale): Table[] {
   const [small, large] = [result.snapshotBuild[0]!, result.snapshotBuild.at(-1)!];
   return [{
     title: `7. Service catalog at ${small.services} vs ${large.services} services (p50/p99 of ${SCALE_RUNS} interleaved signed GETs each)`,
     columns: ['route', `p50 @${small.services}`, `p99 @${small.services}`, `p50 @${large.services}`, `p99 @${large.services}`, 'p50 ratio', 'p99 ratio', `DynamoDB per call @${large.services}`],
-    rows: result.rows.map((r) => [r.route, formatMs(r.bySize[0]!.p50Ms), formatMs(r.bySize[0]!.p99Ms), formatMs(r.bySize.at(-1)!.p50Ms), formatMs(r.bySize.at(-1)!.p99Ms), formatRatio(r.ratioP50), formatRatio(r.ratioP99), describe(r.bySize.at(-1)!.dynamoCommands)]),
+    rows: result.rows.map((r) => [r.route, formatMs(r.bySize[0]!.p50Ms), formatMs(r.bySize[0]!.p99Ms), formatMs(r.bySize.at(-1)!.p50Ms), formatMs(r.bySize.at(-1)!.p99Ms), formatRatio(r.ratioP50), formatRatio(r.ratioP99), describeCommands(r.bySize.at(-1)!.dynamoCommands)]),
     notes: [
       `one process holds the client, gateway, handler and dynalite (10,000 items); p99 is 2 of ${SCALE_RUNS} samples, so GC pauses and other load decide it (1-min load average ${result.loadAverage} on ${cpus().length} cores)`,
       `snapshot build (first list in a container, then once per TTL, in the background): ${formatMs(small.ms)} at ${small.services} (${small.queries} Query), ${formatMs(large.ms)} at ${large.services} (${large.queries} Query)`,

@@ -4,13 +4,13 @@
  * middleware on their shared client sees every command they send.
  */
 import type { ApiClient, ApiResponse } from '#shared/api-client';
+import { countDynamoCommands, type CommandCounts } from './dynamo-counter.ts';
 import type { Table } from './format.ts';
 
 /** Calls per scenario: the first shows cold caches, the last the steady state. */
 export const CALLS_PER_ROUTE = 3;
 const COUNTER = 'apolloBenchCommandCounter';
 
-export type CommandCounts = Record<string, number>;
 
 export interface RouteCalls {
   readonly route: string;
@@ -84,26 +84,16 @@ function scenarios(): Scenario[] {
  * through the handlers' own specifier, so this is the very instance they use.
  */
 export async function measureDynamoCalls(client: ApiClient): Promise<DynamoCalls> {
-  const { dynamoClient } = await import('#lib/table');
-  let counts: CommandCounts = {};
-  // `initialize` runs once per logical command, before the retry step: retries don't inflate counts.
-  dynamoClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: COUNTER },
-  );
+  const counter = await countDynamoCommands(COUNTER);
   try {
     const routes: RouteCalls[] = [];
     for (const scenario of scenarios()) {
       const perCall: CommandCounts[] = [];
       for (let i = 0; i < CALLS_PER_ROUTE; i++) {
-        counts = {};
+        counter.reset();
         const response = await scenario.call(client);
         if (response.status >= 300) throw new Error(`${scenario.route} answered ${response.status}: ${JSON.stringify(response.body)}`);
-        perCall.push(counts);
+        perCall.push(counter.counts);
       }
       routes.push({ route: scenario.route, first: perCall[0]!, warm: perCall.at(-1)! });
     }
@@ -112,7 +102,7 @@ export async function measureDynamoCalls(client: ApiClient): Promise<DynamoCalls
     const scans = routes.filter((r) => r.first.Scan || r.warm.Scan).map((r) => r.route);
     return { routes, scans };
   } finally {
-    dynamoClient.middlewareStack.remove(COUNTER);
+    counter.remove();
   }
 }
 

@@ -9,10 +9,11 @@
  * Offerings are written straight into dynalite with BatchWriteItem as the CURRENT items the store
  * writes, each a copy of the PostgreSQL example with its own id, name, category, owner and tags.
  */
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import type { ApiClient } from '#shared/api-client';
+import { batchPut } from './dynamo-counter.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
-import { percentile, ratio, timeInterleaved } from './stats.ts';
+import { describeCommands, measureScale, sizeAs, type ScaleRoute } from './scale.ts';
 
 export const OFFERING_SIZES = [100, 2_000] as const;
 export const OFFERING_RUNS = 200;
@@ -23,8 +24,7 @@ const WORDS = ['postgres', 'mysql', 'redis', 'kafka', 'bucket', 'queue', 'topic'
 const CATEGORIES = ['databases', 'storage', 'messaging', 'compute', 'networking', 'security', 'observability', 'developer-tools'];
 const TEAMS = ['platform', 'payments', 'growth', 'data'];
 
-interface Route { readonly name: string; readonly path: string; readonly query?: Record<string, string> }
-export const OFFERING_ROUTES: readonly Route[] = [
+export const OFFERING_ROUTES: readonly ScaleRoute[] = [
   { name: 'list (page of 50)', path: '/api/v1/catalog', query: { limit: '50' } },
   { name: 'category (databases, page of 50)', path: '/api/v1/catalog/databases', query: { limit: '50' } },
   { name: 'one offering (postgresql-database)', path: '/api/v1/catalog/items/postgresql-database' },
@@ -48,9 +48,6 @@ export interface OfferingsScale {
 const word = (n: number): string => WORDS[n % WORDS.length]!;
 
 async function seedOfferings(from: number, to: number): Promise<void> {
-  const { db } = await import('#lib/table');
-  const { config } = await import('#lib/config');
-  const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
   const { currentItem, getCurrent } = await import('#functions/offerings/store');
   const template = await getCurrent('postgresql-database');
   if (!template) throw new Error('the example offering postgresql-database is not seeded');
@@ -65,15 +62,7 @@ async function seedOfferings(from: number, to: number): Promise<void> {
     };
     return currentItem({ ...template, id, document: { ...template.document, metadata }, source: { ...template.source, path: `catalog/${id}.yaml`, ownerTeam: owner }, storedAt: now, updatedAt: now });
   });
-  for (let i = 0; i < items.length; i += 100) {
-    await Promise.all([0, 25, 50, 75].map(async (offset) => {
-      let pending: Record<string, unknown>[] = items.slice(i + offset, i + offset + 25);
-      while (pending.length) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [config().tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }));
-        pending = (out.UnprocessedItems?.[config().tableName] ?? []).map((r) => r.PutRequest!.Item!);
-      }
-    }));
-  }
+  await batchPut(items);
 }
 
 async function countOfferings(client: ApiClient): Promise<number> {
@@ -82,68 +71,20 @@ async function countOfferings(client: ApiClient): Promise<number> {
 }
 
 export async function measureOfferingsScale(client: ApiClient): Promise<OfferingsScale> {
-  const { dynamoClient } = await import('#lib/table');
   const { dropOfferingSnapshot } = await import('#functions/offerings/snapshot');
-  let counts: Record<string, number> = {};
-  const COUNTER = 'apolloBenchOfferingsCounter';
-  dynamoClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: COUNTER },
-  );
-  const perSize: Array<{ offerings: number; samples: number[][]; commands: Record<string, number>[] }> = [];
-  const snapshotBuild: Array<{ offerings: number; ms: number; queries: number }> = [];
-  let seedMs = 0;
-  try {
-    let seeded = 0;
-    for (const size of OFFERING_SIZES) {
-      dropOfferingSnapshot();
-      const missing = Math.max(0, size - (await countOfferings(client)));
-      const started = performance.now();
-      await seedOfferings(seeded, seeded + missing);
-      seedMs += performance.now() - started;
-      seeded += missing;
-      dropOfferingSnapshot();
-      counts = {};
-      const buildStarted = performance.now();
-      const first = await client.send('GET', '/api/v1/catalog', { query: { limit: '50' } });
-      if (first.status !== 200) throw new Error(`list answered ${first.status}`);
-      snapshotBuild.push({ offerings: (first.body as { total: number }).total, ms: performance.now() - buildStarted, queries: counts.Query ?? 0 });
-      const calls = OFFERING_ROUTES.map((route) => async () => {
-        const res = await client.send('GET', route.path, { query: route.query });
-        if (res.status !== 200) throw new Error(`${route.name} answered ${res.status}`);
-      });
-      const samples = await timeInterleaved(calls, OFFERING_RUNS, OFFERING_WARMUP);
-      const commands: Record<string, number>[] = [];
-      for (const call of calls) {
-        counts = {};
-        await call();
-        commands.push(counts);
-      }
-      perSize.push({ offerings: await countOfferings(client), samples, commands });
-    }
-  } finally {
-    dynamoClient.middlewareStack.remove(COUNTER);
-    dropOfferingSnapshot();
-  }
-  const rows = OFFERING_ROUTES.map((route, i) => {
-    const bySize = perSize.map((s) => ({ offerings: s.offerings, p50Ms: percentile(s.samples[i]!, 50), p99Ms: percentile(s.samples[i]!, 99), dynamoCommands: s.commands[i]! }));
-    return { route: route.name, bySize, ratioP50: ratio(bySize.at(-1)!.p50Ms, bySize[0]!.p50Ms), ratioP99: ratio(bySize.at(-1)!.p99Ms, bySize[0]!.p99Ms) };
+  const result = await measureScale(client, 'apolloBenchOfferingsCounter', {
+    sizes: OFFERING_SIZES, routes: OFFERING_ROUTES, runs: OFFERING_RUNS, warmup: OFFERING_WARMUP,
+    listPath: '/api/v1/catalog', count: () => countOfferings(client), seed: seedOfferings, dropSnapshot: dropOfferingSnapshot,
   });
-  return { rows, snapshotBuild, seedMs: Math.round(seedMs), loadAverage: Math.round(loadavg()[0]! * 100) / 100 };
+  return sizeAs(result, 'offerings');
 }
-
-const describe = (counts: Record<string, number>): string => Object.entries(counts).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
 
 export function offeringsScaleTables(result: OfferingsScale): Table[] {
   const [small, large] = [result.snapshotBuild[0]!, result.snapshotBuild.at(-1)!];
   return [{
     title: `8. Self-service catalog at ${small.offerings} vs ${large.offerings} offerings (p50/p99 of ${OFFERING_RUNS} interleaved signed GETs each, as admin)`,
     columns: ['route', `p50 @${small.offerings}`, `p99 @${small.offerings}`, `p50 @${large.offerings}`, `p99 @${large.offerings}`, 'p50 ratio', 'p99 ratio', `DynamoDB per call @${large.offerings}`],
-    rows: result.rows.map((r) => [r.route, formatMs(r.bySize[0]!.p50Ms), formatMs(r.bySize[0]!.p99Ms), formatMs(r.bySize.at(-1)!.p50Ms), formatMs(r.bySize.at(-1)!.p99Ms), formatRatio(r.ratioP50), formatRatio(r.ratioP99), describe(r.bySize.at(-1)!.dynamoCommands)]),
+    rows: result.rows.map((r) => [r.route, formatMs(r.bySize[0]!.p50Ms), formatMs(r.bySize[0]!.p99Ms), formatMs(r.bySize.at(-1)!.p50Ms), formatMs(r.bySize.at(-1)!.p99Ms), formatRatio(r.ratioP50), formatRatio(r.ratioP99), describeCommands(r.bySize.at(-1)!.dynamoCommands)]),
     notes: [
       `p99 is 2 of ${OFFERING_RUNS} samples: GC pauses and other load decide it (1-min load average ${result.loadAverage} on ${cpus().length} cores)`,
       `snapshot build (first list in a container, then once per TTL, in the background): ${formatMs(small.ms)} at ${small.offerings} (${small.queries} Query), ${formatMs(large.ms)} at ${large.offerings} (${large.queries} Query)`,
