@@ -5,39 +5,13 @@
  * skipped or repeated) and is refused with another query. Search is MiniSearch (prefix + fuzzy,
  * every term first, any term if that finds nothing), ranked, with plain-text highlights.
  */
-import { createHash } from 'node:crypto';
 import type { CatalogHighlight, CatalogList, CatalogListQuery, CatalogSearchQuery, CatalogSearchResult } from '#schemas/index.ts';
-import { ValidationError } from '#shared/errors';
+import { decodeCursor, encodeCursor, firstAfter, keyOf, queryFingerprint } from '#lib/list-cursor';
 import { canView, lifecycleOf, toSummary, type Caller } from './shapes.ts';
 import { compareOrderKeys, orderKeyOf, SEARCH_FIELDS, type OfferingSnapshot, type OrderKey } from './snapshot.ts';
 import type { OfferingRecord } from './store.ts';
 
 type Filters = Pick<CatalogListQuery, 'category' | 'owner' | 'tag' | 'lifecycle'>;
-type CursorKey = readonly (string | number)[];
-interface Cursor { v: 1; q: string; k: CursorKey }
-
-/** Names the query a cursor belongs to (everything but the cursor and the page size). */
-function fingerprint(query: Record<string, unknown>): string {
-  const { cursor: _c, limit: _l, ...rest } = query;
-  const normalised = Object.keys(rest).sort().map((k) => [k, rest[k]]);
-  return createHash('sha256').update(JSON.stringify(normalised)).digest('base64url').slice(0, 16);
-}
-
-const encode = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-
-function decode(raw: string, expected: string, shape: Array<'string' | 'number'>): CursorKey {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const c = parsed as Partial<Cursor> | undefined;
-  const valid = c && c.v === 1 && Array.isArray(c.k) && c.k.length === shape.length && c.k.every((v, i) => typeof v === shape[i]);
-  if (!valid) throw new ValidationError('invalid cursor', { details: [{ path: '/query/cursor', message: 'not a cursor this list returned' }] });
-  if (c.q !== expected) throw new ValidationError('this cursor belongs to another search or filter; start again without it', { details: [{ path: '/query/cursor', message: 'cursor of a different query' }] });
-  return c.k as CursorKey;
-}
 
 function matcher(filters: Filters, caller: Caller): (record: OfferingRecord) => boolean {
   return (record) => {
@@ -51,28 +25,16 @@ function matcher(filters: Filters, caller: Caller): (record: OfferingRecord) => 
   };
 }
 
-/** The first index whose key sorts after `after` (binary search over the snapshot's order). */
-function firstAfter(order: readonly OfferingRecord[], after: OrderKey): number {
-  let lo = 0;
-  let hi = order.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareOrderKeys(orderKeyOf(order[mid]!), after) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** A page of offerings by category, name and id. */
 export function listOfferings(snapshot: OfferingSnapshot, query: CatalogListQuery, caller: Caller): CatalogList {
   const limit = query.limit ?? 50;
-  const q = fingerprint(query as Record<string, unknown>);
-  const after = query.cursor ? (decode(query.cursor, q, ['string', 'string', 'string']) as unknown as OrderKey) : undefined;
+  const q = queryFingerprint(query);
+  const after = query.cursor ? (decodeCursor(query.cursor, q, keyOf('string', 'string', 'string')) as unknown as OrderKey) : undefined;
   const matches = matcher(query, caller);
   const order = snapshot.sorted();
   const page: OfferingRecord[] = [];
   let more = false;
-  for (let i = after ? firstAfter(order, after) : 0; i < order.length; i++) {
+  for (let i = after ? firstAfter(order, (record) => compareOrderKeys(orderKeyOf(record), after) <= 0) : 0; i < order.length; i++) {
     const record = order[i]!;
     if (!matches(record)) continue;
     if (page.length === limit) { more = true; break; }
@@ -83,7 +45,7 @@ export function listOfferings(snapshot: OfferingSnapshot, query: CatalogListQuer
   const last = page.at(-1);
   return {
     items: page.map((record) => toSummary(record, caller)),
-    nextCursor: more && last ? encode({ v: 1, q, k: [...orderKeyOf(last)] }) : null,
+    nextCursor: more && last ? encodeCursor(q, orderKeyOf(last)) : null,
     total,
     snapshotAt: snapshot.at,
   };
@@ -131,8 +93,8 @@ function fieldText(record: OfferingRecord, field: CatalogHighlight['field']): st
 /** Ranked search, best first; a cursor continues after the last result's (score, id). */
 export function searchOfferings(snapshot: OfferingSnapshot, query: CatalogSearchQuery, caller: Caller): CatalogSearchResult {
   const limit = query.limit ?? 20;
-  const q = fingerprint(query as unknown as Record<string, unknown>);
-  const after = query.cursor ? decode(query.cursor, q, ['number', 'string']) : undefined;
+  const q = queryFingerprint(query);
+  const after = query.cursor ? decodeCursor(query.cursor, q, keyOf('number', 'string')) : undefined;
   const matches = matcher(query, caller);
   let results = snapshot.index.search(query.q, { combineWith: 'AND' });
   if (results.length === 0) results = snapshot.index.search(query.q, { combineWith: 'OR' });
@@ -161,7 +123,7 @@ export function searchOfferings(snapshot: OfferingSnapshot, query: CatalogSearch
       return { offering: toSummary(row.record, caller), score: row.score, terms: row.terms, highlights };
     }),
     suggestions,
-    nextCursor: start + limit < rows.length && last ? encode({ v: 1, q, k: [last.score, last.record.id] }) : null,
+    nextCursor: start + limit < rows.length && last ? encodeCursor(q, [last.score, last.record.id]) : null,
     total: rows.length,
     snapshotAt: snapshot.at,
   };

@@ -6,35 +6,13 @@
  * with another query. Without `q`, a page costs a binary search in an order the snapshot keeps
  * sorted plus the page itself; filters add one pass over the catalog to count the total.
  */
-import { createHash } from 'node:crypto';
 import type { ServiceList, ServiceListQuery } from '#schemas/index.ts';
-import { ValidationError } from '#shared/errors';
+import { decodeCursor, encodeCursor, firstAfter, queryFingerprint } from '#lib/list-cursor';
 import { toSummary } from './shapes.ts';
 import { compareKeys, sortKeyOf, type CatalogEntry, type Snapshot, type SortKind } from './snapshot.ts';
 
-interface Cursor { v: 1; q: string; k: [string | number, string] }
-
-function queryFingerprint(query: ServiceListQuery): string {
-  const { cursor: _c, limit: _l, ...rest } = query;
-  const normalised = Object.keys(rest).sort().map((k) => [k, (rest as Record<string, unknown>)[k]]);
-  return createHash('sha256').update(JSON.stringify(normalised)).digest('base64url').slice(0, 16);
-}
-
-const encode = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-
-function decode(raw: string, fingerprint: string): [string | number, string] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const c = parsed as Partial<Cursor> | undefined;
-  const valid = c && c.v === 1 && Array.isArray(c.k) && c.k.length === 2 && typeof c.k[1] === 'string' && ['string', 'number'].includes(typeof c.k[0]);
-  if (!valid) throw new ValidationError('invalid cursor', { details: [{ path: '/query/cursor', message: 'not a cursor this list returned' }] });
-  if (c.q !== fingerprint) throw new ValidationError('this cursor belongs to another search or filter; start again without it', { details: [{ path: '/query/cursor', message: 'cursor of a different query' }] });
-  return c.k as [string | number, string];
-}
+/** A services cursor's key: the sort value (a string, or a search score) and the name. */
+const serviceKey = (key: readonly unknown[]): boolean => key.length === 2 && typeof key[1] === 'string' && ['string', 'number'].includes(typeof key[0]);
 
 function matcher(query: ServiceListQuery): (entry: CatalogEntry) => boolean {
   const language = query.language?.toLowerCase();
@@ -51,22 +29,10 @@ function matcher(query: ServiceListQuery): (entry: CatalogEntry) => boolean {
   };
 }
 
-/** The first index whose key sorts after `after` (binary search over an ordered array). */
-function firstAfter(order: readonly CatalogEntry[], kind: SortKind, after: readonly [string, string]): number {
-  let lo = 0;
-  let hi = order.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeys(kind, sortKeyOf(order[mid]!, kind), after) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export function listServices(snapshot: Snapshot, query: ServiceListQuery): ServiceList {
   const limit = query.limit ?? 50;
   const fingerprint = queryFingerprint(query);
-  const after = query.cursor ? decode(query.cursor, fingerprint) : undefined;
+  const after = query.cursor ? (decodeCursor(query.cursor, fingerprint, serviceKey) as [string | number, string]) : undefined;
   const matches = matcher(query);
   const page: CatalogEntry[] = [];
   let total = 0;
@@ -96,7 +62,7 @@ export function listServices(snapshot: Snapshot, query: ServiceListQuery): Servi
   } else {
     const kind: SortKind = `${query.sort ?? 'name'}:${query.order ?? (query.sort === 'lastDeployedAt' ? 'desc' : 'asc')}`;
     const order = snapshot.sorted(kind);
-    const start = after ? firstAfter(order, kind, [String(after[0]), after[1]]) : 0;
+    const start = after ? firstAfter(order, (entry) => compareKeys(kind, sortKeyOf(entry, kind), [String(after[0]), after[1]]) <= 0) : 0;
     for (let i = start; i < order.length; i++) {
       const entry = order[i]!;
       if (!matches(entry)) continue;
@@ -108,7 +74,7 @@ export function listServices(snapshot: Snapshot, query: ServiceListQuery): Servi
   }
   return {
     items: page.map((entry) => toSummary(entry.record)),
-    nextCursor: more && lastKey ? encode({ v: 1, q: fingerprint, k: lastKey }) : null,
+    nextCursor: more && lastKey ? encodeCursor(fingerprint, lastKey) : null,
     total,
     snapshotAt: snapshot.at,
   };
