@@ -15,7 +15,7 @@ import { presignConnectUrl } from '#shared/realtime-client';
 import { signBody } from '../../functions/webhooks/github-signature.ts';
 import { DEMO_CATALOG_REPO, DEMO_ORG } from '../fakes/demo-github.ts';
 import type { FakeGitHub } from '../fakes/github-server.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { finishedRun, runToEnd, startHarness, until, type Harness } from './harness.ts';
 
 const REPO = `${DEMO_ORG}/${DEMO_CATALOG_REPO}`;
 const DOCUMENTS = ['access-request', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket'];
@@ -23,29 +23,9 @@ const DOCUMENTS = ['access-request', 'feature-environment', 'new-microservice-re
 let h: Harness;
 let github: FakeGitHub;
 
-const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
-
-async function finished(id: string): Promise<CatalogRefreshJob> {
-  let job: CatalogRefreshJob | undefined;
-  await until(async () => {
-    job = (await h.client('admin').call<CatalogRefreshJob>('GET', `/api/v1/catalog-refresh/jobs/${id}`)).body;
-    return !['queued', 'running'].includes(job.status);
-  });
-  return job!;
-}
-
-async function refresh(body: Record<string, unknown> = {}): Promise<CatalogRefreshJob> {
-  const res = await h.client('admin').call<{ job: CatalogRefreshJob }>('POST', '/api/v1/catalog/refresh', { body });
-  expect(res.status).toBe(202);
-  expect(res.headers.get('location')).toBe(`/api/v1/catalog-refresh/jobs/${res.body.job.id}`);
-  return finished(res.body.job.id);
-}
+const JOBS = '/api/v1/catalog-refresh/jobs';
+const finished = (id: string): Promise<CatalogRefreshJob> => finishedRun<CatalogRefreshJob>(h.client('admin'), JOBS, id);
+const refresh = (body: Record<string, unknown> = {}): Promise<CatalogRefreshJob> => runToEnd<CatalogRefreshJob>(h.client('admin'), '/api/v1/catalog/refresh', JOBS, body);
 
 const item = async (id: string) => h.client('admin').call<CatalogItem>('GET', `/api/v1/catalog/items/${id}`);
 const fileText = (path: string): string => {

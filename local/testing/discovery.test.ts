@@ -13,34 +13,14 @@ import { presignConnectUrl } from '#shared/realtime-client';
 import { signBody } from '../../functions/webhooks/github-signature.ts';
 import { CORE_SERVICE_MANIFEST, DEMO_ORG } from '../fakes/demo-github.ts';
 import type { FakeGitHub } from '../fakes/github-server.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { finishedRun, runToEnd, startHarness, until, type Harness } from './harness.ts';
 
 let h: Harness;
 let github: FakeGitHub;
 
-const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
-
-async function finished(id: string): Promise<DiscoveryJob> {
-  let job: DiscoveryJob | undefined;
-  await until(async () => {
-    job = (await h.client('admin').call<DiscoveryJob>('GET', `/api/v1/discovery/jobs/${id}`)).body;
-    return !['queued', 'running'].includes(job.status);
-  });
-  return job!;
-}
-
-async function sync(body: Record<string, unknown> = {}): Promise<DiscoveryJob> {
-  const res = await h.client('admin').call<{ job: DiscoveryJob }>('POST', '/api/v1/discovery/sync', { body });
-  expect(res.status).toBe(202);
-  expect(res.headers.get('location')).toBe(`/api/v1/discovery/jobs/${res.body.job.id}`);
-  return finished(res.body.job.id);
-}
+const JOBS = '/api/v1/discovery/jobs';
+const finished = (id: string): Promise<DiscoveryJob> => finishedRun<DiscoveryJob>(h.client('admin'), JOBS, id);
+const sync = (body: Record<string, unknown> = {}): Promise<DiscoveryJob> => runToEnd<DiscoveryJob>(h.client('admin'), '/api/v1/discovery/sync', JOBS, body);
 
 const service = async (id: string): Promise<Service> => (await h.client('admin').call<Service>('GET', `/api/v1/services/${id}`)).body;
 

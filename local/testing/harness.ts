@@ -2,6 +2,7 @@
  * Integration-test harness: the real local runtime (in-memory dynalite, the gateway, the handlers)
  * on a free loopback port, and signing clients for each local role.
  */
+import { expect } from 'vitest';
 import { ApiClient } from '#shared/api-client';
 import type { Role } from '#shared/permissions';
 import { startRuntime, type Runtime } from '../runtime.ts';
@@ -25,4 +26,31 @@ export async function startHarness(): Promise<Harness> {
     },
     close: () => runtime.close(),
   };
+}
+
+/** Waits until `check` holds (asked every 25 ms); fails after `timeoutMs`. */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A background run (discovery, a catalog refresh) read at `<jobsPath>/<id>` once it is neither queued nor running. */
+export async function finishedRun<J extends { status: string }>(client: ApiClient, jobsPath: string, id: string): Promise<J> {
+  let job: J | undefined;
+  await until(async () => {
+    job = (await client.call<J>('GET', `${jobsPath}/${id}`)).body;
+    return !['queued', 'running'].includes(job.status);
+  });
+  return job!;
+}
+
+/** Starts a run (POST `startPath`: 202 with the job, located under `jobsPath`) and waits for its end. */
+export async function runToEnd<J extends { id: string; status: string }>(client: ApiClient, startPath: string, jobsPath: string, body: Record<string, unknown> = {}): Promise<J> {
+  const res = await client.call<{ job: J }>('POST', startPath, { body });
+  expect(res.status).toBe(202);
+  expect(res.headers.get('location')).toBe(`${jobsPath}/${res.body.job.id}`);
+  return finishedRun<J>(client, jobsPath, res.body.job.id);
 }
