@@ -7,8 +7,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApolloStack } from './apollo-stack.ts';
-import { pascal } from './functions.ts';
-import { resourcesOfType, testApp, WEB_DIST_FIXTURE } from './testing.ts';
+import { lambdaEnv, resourcesOfType, roleStatements, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 
 const STAGE = 'cat';
 let stack: ApolloStack;
@@ -19,18 +18,8 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
-const statementsOf = (name: string): Statement[] => {
-  const fn = stack.functions.all.find((f) => f.node.id === pascal(name))!;
-  const roleRef = stack.resolve(fn.role.roleName) as { Ref: string };
-  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef.Ref))
-    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-};
-const envOf = (name: string): Record<string, unknown> => {
-  const fn = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `apollo-${STAGE}-${name}`)!;
-  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-};
+const statementsOf = (name: string) => roleStatements(stack, template, name);
+const envOf = (name: string) => lambdaEnv(template, STAGE, name);
 
 describe('the catalog refresh', () => {
   it('tells the offerings, jobs and webhooks functions the catalog repository and directory', () => {

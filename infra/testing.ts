@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { PROJECT_ROOT } from './functions.ts';
+import type { ApolloStack } from './apollo-stack.ts';
+import { pascal, PROJECT_ROOT } from './functions.ts';
 
 /** A stand-in for `web/dist` (index.html and one asset): infra tests never need the Vite build. */
 export const WEB_DIST_FIXTURE = join(PROJECT_ROOT, 'infra', 'fixtures', 'web-dist');
@@ -67,3 +68,20 @@ export function invokeResourcesOfRole(template: Template, roleName: string, effe
 
 /** A stable order for comparing lists of CloudFormation values. */
 export const sortedJson = (values: readonly unknown[]): string[] => values.map((v) => JSON.stringify(v)).sort();
+
+export type PolicyStatement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** The identity-based statements attached to the execution role of Apollo function `name`. */
+export function roleStatements(stack: ApolloStack, template: Template, name: string): PolicyStatement[] {
+  const fn = stack.functions.all.find((f) => f.node.id === pascal(name))!;
+  const roleRef = stack.resolve(fn.role.roleName) as { Ref: string };
+  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef.Ref))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+}
+
+/** The environment variables of the Lambda `apollo-<stage>-<name>`. */
+export function lambdaEnv(template: Template, stage: string, name: string): Record<string, unknown> {
+  const fn = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `apollo-${stage}-${name}`)!;
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}

@@ -14,7 +14,7 @@ import { CONTEXTS } from '#shared/routes';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ApolloStack } from './apollo-stack.ts';
 import { pascal } from './functions.ts';
-import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
+import { invokeResourcesOfRole, lambdaEnv, type PolicyStatement, resourcesOfType, roleStatements, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 import { BUILD_EXCLUDE, SITE_PREFIX, SPA_REWRITE_SOURCE, WEB_BRANCH } from './web-hosting.ts';
 import { USER_ADMIN_ACTIONS, USER_POOL_ENV } from './web-identity.ts';
 
@@ -34,21 +34,11 @@ const one = (type: string) => {
   return { logicalId: found[0]![0], ...found[0]![1] };
 };
 const ref = (construct: { node: { defaultChild?: unknown } }) => stack.resolve((construct.node.defaultChild as { ref: string }).ref);
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 /** The identity-based statements attached to the execution role of Apollo function `name`. */
-const statementsOf = (name: string): Statement[] => {
-  const fn = stack.functions.all.find((f) => f.node.id === pascal(name))!;
-  const roleRef = stack.resolve(fn.role.roleName) as { Ref: string };
-  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef.Ref))
-    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-};
+const statementsOf = (name: string) => roleStatements(stack, template, name);
 const actionsOn = (name: string, resource: unknown): string[] =>
   statementsOf(name).filter((s) => JSON.stringify([s.Resource].flat()).includes(JSON.stringify(resource))).flatMap((s) => [s.Action].flat()).sort();
-const envOf = (name: string): Record<string, unknown> => {
-  const fn = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `apollo-${STAGE}-${name}`)!;
-  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-};
+const envOf = (name: string) => lambdaEnv(template, STAGE, name);
 const callerFacing = [...CONTEXTS, 'realtime'];
 
 describe('web sign-in (Cognito user pool)', () => {
@@ -231,7 +221,7 @@ describe('web hosting (Amplify)', () => {
     expect(deployment.Properties.Update).toEqual(deployment.Properties.Create);
     expect(deployment.Properties.BuildHash).toBe(FileSystem.fingerprint(WEB_DIST_FIXTURE, { exclude: BUILD_EXCLUDE }));
     const deployPolicy = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties).includes('amplify:StartDeployment'))!;
-    const deployStatements = (deployPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('amplify:')));
+    const deployStatements = (deployPolicy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('amplify:')));
     expect(deployStatements.flatMap((st) => [st.Action].flat())).toEqual(['amplify:StartDeployment']);
     expect(JSON.stringify(deployStatements[0]!.Resource)).not.toContain('*');
     expect((template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[deployment.logicalId]!.DependsOn)
