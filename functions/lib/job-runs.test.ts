@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GitHubNotConfiguredError, GitHubRateLimitedError } from './github/errors.ts';
-import { recordRunFailure, RUN_ID, RunStore, sameScope, STALE_RUNNING_MS, type Run } from './job-runs.ts';
+import { recordRunFailure, RUN_ID, runHandedOverOrScheduled, RunStore, sameScope, STALE_RUNNING_MS, summarizeRun, type Run } from './job-runs.ts';
 
 const run = (status: Run['status'], updatedAgoMs = 0): Run => ({ id: '01JABCDEFGHJKMNPQRSTVWXYZ0', status, updatedAt: new Date(Date.now() - updatedAgoMs).toISOString() });
 const store = new RunStore<Run>({ name: 'test run', keyPrefix: 'TESTRUN', listPartition: 'TESTRUNS', entity: 'test-run', topic: (id) => `test:${id}`, event: 'test.progress' });
@@ -43,5 +43,32 @@ describe('background runs', () => {
   it('takes ULIDs as run ids', () => {
     expect(RUN_ID.test(store.newId())).toBe(true);
     expect(RUN_ID.test('../x')).toBe(false);
+  });
+});
+
+describe('a jobs-Lambda entry', () => {
+  const ran: string[] = [];
+  const entry = (active?: Run) => ({
+    name: 'test job',
+    deps: () => ({ org: 'acme' }),
+    active: async () => active,
+    create: async () => ({ ...run('queued'), id: '01JABCDEFGHJKMNPQRSTVWXYZ1' }),
+    run: async (jobId: string) => { ran.push(jobId); return { ...run('succeeded'), id: jobId, progress: { done: 1 } }; },
+  });
+
+  it('runs a handed-over job, or creates the scheduled one, unless a full run is already under way', async () => {
+    ran.length = 0;
+    expect(await runHandedOverOrScheduled({ jobId: '01JABCDEFGHJKMNPQRSTVWXYZ0' }, entry(run('running')))).toMatchObject({ id: '01JABCDEFGHJKMNPQRSTVWXYZ0', status: 'succeeded' });
+    const scheduled = await runHandedOverOrScheduled({}, entry());
+    expect(summarizeRun(scheduled as Run & { progress: object })).toEqual({ jobId: '01JABCDEFGHJKMNPQRSTVWXYZ1', status: 'succeeded', done: 1 });
+    expect(await runHandedOverOrScheduled({}, entry(run('running')))).toEqual({ skipped: 'test job 01JABCDEFGHJKMNPQRSTVWXYZ0 is already running' });
+    expect(ran).toEqual(['01JABCDEFGHJKMNPQRSTVWXYZ0', '01JABCDEFGHJKMNPQRSTVWXYZ1']);
+  });
+
+  it('skips the scheduled run without a configuration, and fails a handed-over one', async () => {
+    const unconfigured = { ...entry(), deps: () => { throw new GitHubNotConfiguredError('set APOLLO_X'); } };
+    expect(await runHandedOverOrScheduled({}, unconfigured)).toEqual({ skipped: 'set APOLLO_X' });
+    await expect(runHandedOverOrScheduled({ jobId: '01JABCDEFGHJKMNPQRSTVWXYZ0' }, unconfigured)).rejects.toThrow('set APOLLO_X');
+    await expect(runHandedOverOrScheduled({ jobId: 42 }, entry())).rejects.toMatchObject({ name: 'ValidationError', message: 'jobId must be a test job id (a ULID)' });
   });
 });

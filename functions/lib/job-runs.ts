@@ -6,7 +6,7 @@
  * cost a write per step.
  */
 import { monotonicFactory } from 'ulidx';
-import { NotFoundError } from '#shared/errors';
+import { NotFoundError, ValidationError } from '#shared/errors';
 import { GitHubNotConfiguredError, GitHubRateLimitedError } from './github/errors.ts';
 import { logger } from './observability.ts';
 import { publish } from './realtime.ts';
@@ -130,4 +130,49 @@ export function recordRunFailure(run: Run, error: unknown, words: { readonly log
   run.status = 'failed';
   const status = (error as { status?: number }).status;
   run.error = error instanceof GitHubNotConfiguredError ? error.message : status ? `GitHub answered ${status}` : words.message;
+}
+
+/** What a jobs-Lambda entry did: the run, or why it did not run one. */
+export type JobRunResult<R extends Run> = { readonly skipped: string } | R;
+
+export interface JobEntry<D, R extends Run> {
+  /** In words, for errors and skips: 'discovery job'. */
+  readonly name: string;
+  /** The run's adapters; throws GitHubNotConfiguredError when the integration is not configured. */
+  readonly deps: () => D;
+  /** A full run already under way, which the scheduled run leaves alone. */
+  readonly active: (deps: D) => Promise<R | undefined>;
+  /** The scheduled run's job. */
+  readonly create: (deps: D) => Promise<R>;
+  readonly run: (jobId: string, deps: D) => Promise<R>;
+}
+
+/**
+ * A jobs-Lambda entry (functions/jobs): a run handed over (`{ jobId }`), or the hourly full run
+ * (`{}`: a job is created here; it catches what a lost webhook delivery missed). Without the
+ * integration configured the scheduled run does nothing and says so (no failed run, no DLQ), while a
+ * handed-over run fails (its job must not look done).
+ */
+export async function runHandedOverOrScheduled<D, R extends Run>(event: { readonly jobId?: unknown }, entry: JobEntry<D, R>): Promise<JobRunResult<R>> {
+  if (event.jobId !== undefined && (typeof event.jobId !== 'string' || !RUN_ID.test(event.jobId))) {
+    throw new ValidationError(`jobId must be a ${entry.name} id (a ULID)`, { details: [{ path: '/jobId', message: 'not a job id' }] });
+  }
+  let deps: D;
+  try {
+    deps = entry.deps();
+  } catch (error) {
+    if (error instanceof GitHubNotConfiguredError && event.jobId === undefined) return { skipped: error.message };
+    throw error;
+  }
+  if (event.jobId === undefined) {
+    const active = await entry.active(deps);
+    if (active) return { skipped: `${entry.name} ${active.id} is already ${active.status}` };
+  }
+  const jobId = event.jobId ?? (await entry.create(deps)).id;
+  return entry.run(jobId, deps);
+}
+
+/** The jobs Lambda's log line for an entry's result. */
+export function summarizeRun(result: JobRunResult<Run & { progress: object }>): Record<string, unknown> {
+  return 'skipped' in result ? { skipped: result.skipped } : { jobId: result.id, status: result.status, ...result.progress };
 }
