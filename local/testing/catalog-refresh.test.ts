@@ -9,13 +9,11 @@
  * per delivery.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { CatalogItem, CatalogRefreshJob, RealtimeFrame } from '#schemas/index.ts';
-import { presignConnectUrl } from '#shared/realtime-client';
 import { signBody } from '../../functions/webhooks/github-signature.ts';
 import { DEMO_CATALOG_REPO, DEMO_ORG } from '../fakes/demo-github.ts';
 import type { FakeGitHub } from '../fakes/github-server.ts';
-import { finishedRun, runToEnd, startHarness, until, type Harness } from './harness.ts';
+import { deliverGitHub, finishedRun, runToEnd, startHarness, subscribe, until, type Harness } from './harness.ts';
 
 const REPO = `${DEMO_ORG}/${DEMO_CATALOG_REPO}`;
 const DOCUMENTS = ['access-request', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket'];
@@ -223,16 +221,8 @@ describe('who may refresh, and following a refresh live', () => {
     github.limit({ kind: 'secondary', resetInSeconds: 2, times: 1 });
     const res = await h.client('admin').call<{ job: CatalogRefreshJob }>('POST', '/api/v1/catalog/refresh', { body: { paths: ['catalog/s3-bucket.yaml'] } });
     const id = res.body.job.id;
-    const listen = async (role: 'admin' | 'viewer') => {
-      const ws = new WebSocket(await presignConnectUrl(h.runtime.realtimeUrl, h.runtime.region, h.runtime.credentials.roles[role]));
-      const frames: RealtimeFrame[] = [];
-      ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as RealtimeFrame));
-      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-      ws.send(JSON.stringify({ action: 'subscribe', topic: `catalog-refresh:${id}` }));
-      return { ws, frames };
-    };
-    const admin = await listen('admin');
-    const viewer = await listen('viewer');
+    const admin = await subscribe(h, 'admin', `catalog-refresh:${id}`);
+    const viewer = await subscribe(h, 'viewer', `catalog-refresh:${id}`);
 
     const job = await finished(id);
 
@@ -260,13 +250,7 @@ describe('who may refresh, and following a refresh live', () => {
 });
 
 describe('the GitHub push webhook on the catalog repository', () => {
-  const secret = () => h.runtime.github!.webhookSecret;
-  const deliver = (event: string, payload: unknown, options: { delivery?: string; signature?: string | null } = {}) => {
-    const body = JSON.stringify(payload);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': options.delivery ?? crypto.randomUUID() };
-    if (options.signature !== null) headers['x-hub-signature-256'] = options.signature ?? signBody(secret(), body);
-    return fetch(`${h.runtime.url}/api/v1/webhooks/github`, { method: 'POST', headers, body });
-  };
+  const deliver = (event: string, payload: unknown, options: { delivery?: string; signature?: string | null } = {}) => deliverGitHub(h, event, payload, options);
   const push = (before: string, changes: { added?: string[]; modified?: string[]; removed?: string[] } | null, ref = 'refs/heads/main') => ({
     ref,
     before,

@@ -7,13 +7,11 @@
  * is waited out when near and stops the run when far; the push webhook re-syncs one repository.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { DiscoveryJob, RealtimeFrame, Service } from '#schemas/index.ts';
-import { presignConnectUrl } from '#shared/realtime-client';
 import { signBody } from '../../functions/webhooks/github-signature.ts';
 import { CORE_SERVICE_MANIFEST, DEMO_ORG } from '../fakes/demo-github.ts';
 import type { FakeGitHub } from '../fakes/github-server.ts';
-import { finishedRun, runToEnd, startHarness, until, type Harness } from './harness.ts';
+import { deliverGitHub, finishedRun, runToEnd, startHarness, subscribe, until, type Harness } from './harness.ts';
 
 let h: Harness;
 let github: FakeGitHub;
@@ -132,11 +130,7 @@ describe("GitHub's rate limit", () => {
     github.limit({ kind: 'secondary', resetInSeconds: 2, times: 1 });
     const res = await h.client('admin').call<{ job: DiscoveryJob }>('POST', '/api/v1/discovery/sync', { body: { repositories: ['email-digest'] } });
     const id = res.body.job.id;
-    const ws = new WebSocket(await presignConnectUrl(h.runtime.realtimeUrl, h.runtime.region, h.runtime.credentials.roles.admin));
-    const frames: RealtimeFrame[] = [];
-    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as RealtimeFrame));
-    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-    ws.send(JSON.stringify({ action: 'subscribe', topic: `discovery:${id}` }));
+    const { ws, frames } = await subscribe(h, 'admin', `discovery:${id}`);
 
     // Act: the run waits for the reset, then finishes.
     const job = await finished(id);
@@ -165,11 +159,7 @@ describe("GitHub's rate limit", () => {
   }, 30_000);
 
   it('a viewer may not subscribe to a discovery job', async () => {
-    const ws = new WebSocket(await presignConnectUrl(h.runtime.realtimeUrl, h.runtime.region, h.runtime.credentials.roles.viewer));
-    const frames: RealtimeFrame[] = [];
-    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as RealtimeFrame));
-    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-    ws.send(JSON.stringify({ action: 'subscribe', topic: 'discovery:01JABCDEFGHJKMNPQRSTVWXYZ0' }));
+    const { ws, frames } = await subscribe(h, 'viewer', 'discovery:01JABCDEFGHJKMNPQRSTVWXYZ0');
     await until(() => frames.length > 0);
     expect(frames[0]).toMatchObject({ type: 'error' });
     ws.close();
@@ -177,13 +167,7 @@ describe("GitHub's rate limit", () => {
 });
 
 describe('the GitHub push webhook', () => {
-  const secret = () => h.runtime.github!.webhookSecret;
-  const deliver = (event: string, payload: unknown, options: { delivery?: string; signature?: string | null } = {}) => {
-    const body = JSON.stringify(payload);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': options.delivery ?? crypto.randomUUID() };
-    if (options.signature !== null) headers['x-hub-signature-256'] = options.signature ?? signBody(secret(), body);
-    return fetch(`${h.runtime.url}/api/v1/webhooks/github`, { method: 'POST', headers, body });
-  };
+  const deliver = (event: string, payload: unknown, options: { delivery?: string; signature?: string | null } = {}) => deliverGitHub(h, event, payload, options);
   const push = (repo: string, files: string[], ref = 'refs/heads/main') => ({
     ref,
     after: github.headOf(repo),

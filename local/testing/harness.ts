@@ -3,8 +3,12 @@
  * on a free loopback port, and signing clients for each local role.
  */
 import { expect } from 'vitest';
+import WebSocket from 'ws';
+import type { RealtimeFrame } from '#schemas/index.ts';
 import { ApiClient } from '#shared/api-client';
 import type { Role } from '#shared/permissions';
+import { presignConnectUrl } from '#shared/realtime-client';
+import { signBody } from '../../functions/webhooks/github-signature.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
 
 export interface Harness {
@@ -53,4 +57,22 @@ export async function runToEnd<J extends { id: string; status: string }>(client:
   expect(res.status).toBe(202);
   expect(res.headers.get('location')).toBe(`${jobsPath}/${res.body.job.id}`);
   return finishedRun<J>(client, jobsPath, res.body.job.id);
+}
+
+/** A realtime connection as `role`, subscribed to `topic`, collecting every frame it receives. */
+export async function subscribe(h: Harness, role: Role, topic: string): Promise<{ ws: WebSocket; frames: RealtimeFrame[] }> {
+  const ws = new WebSocket(await presignConnectUrl(h.runtime.realtimeUrl, h.runtime.region, h.runtime.credentials.roles[role]));
+  const frames: RealtimeFrame[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as RealtimeFrame));
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send(JSON.stringify({ action: 'subscribe', topic }));
+  return { ws, frames };
+}
+
+/** POSTs a GitHub webhook delivery, signed with the runtime's secret (or `signature`; null: unsigned). */
+export function deliverGitHub(h: Harness, event: string, payload: unknown, options: { delivery?: string; signature?: string | null } = {}): Promise<Response> {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': options.delivery ?? crypto.randomUUID() };
+  if (options.signature !== null) headers['x-hub-signature-256'] = options.signature ?? signBody(h.runtime.github!.webhookSecret, body);
+  return fetch(`${h.runtime.url}/api/v1/webhooks/github`, { method: 'POST', headers, body });
 }
