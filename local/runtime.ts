@@ -170,6 +170,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     realtime,
     github,
     close: async () => {
+      // Runs a request started and did not wait for (a sync, a refresh) finish first: they need the
+      // fake GitHub, the @connections endpoint and DynamoDB that close below.
+      const { settleInProcessRuns } = await import('../functions/lib/job-dispatch.ts');
+      await settleInProcessRuns();
       await realtime.close();
       await github?.fake.close();
       await new Promise<void>((resolve) => {

@@ -26,6 +26,21 @@ export class LambdaJobDispatcher implements JobDispatcher {
   }
 }
 
+/** Every in-process run not yet settled, whichever dispatcher started it. */
+const inFlight = new Set<Promise<unknown>>();
+
+/**
+ * Waits (up to `timeoutMs`) for the in-process runs still going: the local runtime calls it on
+ * close, before its DynamoDB goes away under a run that a request started and did not wait for.
+ */
+export async function settleInProcessRuns(timeoutMs = 15_000): Promise<void> {
+  if (inFlight.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+  await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+  clearTimeout(timer);
+}
+
 export class InProcessJobDispatcher implements JobDispatcher {
   /** Runs in flight (tests wait for them). */
   readonly running = new Set<Promise<unknown>>();
@@ -36,8 +51,9 @@ export class InProcessJobDispatcher implements JobDispatcher {
     const run = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.run(jobId))
       .catch((error: unknown) => logger.error(`${this.what} run failed`, { jobId, error: error as Error }))
-      .finally(() => this.running.delete(run));
+      .finally(() => { this.running.delete(run); inFlight.delete(run); });
     this.running.add(run);
+    inFlight.add(run);
     return Promise.resolve();
   }
 }
