@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import type { ApiClient } from '#shared/api-client';
 import { batchPut } from './dynamo-counter.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
-import { describeCommands, measureScale, sizeAs, type ScaleRoute } from './scale.ts';
+import { describeCommands, measureScale, sizeAs, type ScaleResult, type ScaleRoute } from './scale.ts';
 
 export const SCALE_SIZES = [100, 10_000] as const;
 export const SCALE_RUNS = 200;
@@ -35,21 +35,7 @@ export const SCALE_ROUTES: readonly ScaleRoute[] = [
   { name: 'search (q=core-servce)', path: '/api/v1/services', query: { q: 'core-servce' } },
 ];
 
-export interface ScaleRow {
-  readonly route: string;
-  readonly bySize: ReadonlyArray<{ services: number; p50Ms: number; p99Ms: number; dynamoCommands: Record<string, number> }>;
-  readonly ratioP50: number;
-  readonly ratioP99: number;
-}
-
-export interface CatalogScale {
-  readonly rows: readonly ScaleRow[];
-  /** The first list after the snapshot was dropped: one paginated Query and the search index. */
-  readonly snapshotBuild: ReadonlyArray<{ services: number; ms: number; queries: number }>;
-  readonly seedMs: number;
-  /** The machine's 1-minute load average after the run: p99s on a busy machine are mostly other work. */
-  readonly loadAverage: number;
-}
+export type CatalogScale = ScaleResult<'services'>;
 
 function word(n: number): string {
   return WORDS[n % WORDS.length]!;

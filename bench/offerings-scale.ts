@@ -13,7 +13,7 @@ import { cpus } from 'node:os';
 import type { ApiClient } from '#shared/api-client';
 import { batchPut } from './dynamo-counter.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
-import { describeCommands, measureScale, sizeAs, type ScaleRoute } from './scale.ts';
+import { describeCommands, measureScale, sizeAs, type ScaleResult, type ScaleRoute } from './scale.ts';
 
 export const OFFERING_SIZES = [100, 2_000] as const;
 export const OFFERING_RUNS = 200;
@@ -31,19 +31,7 @@ export const OFFERING_ROUTES: readonly ScaleRoute[] = [
   { name: 'search (q=postgress databse)', path: '/api/v1/catalog/search', query: { q: 'postgress databse' } },
 ];
 
-export interface OfferingScaleRow {
-  readonly route: string;
-  readonly bySize: ReadonlyArray<{ offerings: number; p50Ms: number; p99Ms: number; dynamoCommands: Record<string, number> }>;
-  readonly ratioP50: number;
-  readonly ratioP99: number;
-}
-
-export interface OfferingsScale {
-  readonly rows: readonly OfferingScaleRow[];
-  readonly snapshotBuild: ReadonlyArray<{ offerings: number; ms: number; queries: number }>;
-  readonly seedMs: number;
-  readonly loadAverage: number;
-}
+export type OfferingsScale = ScaleResult<'offerings'>;
 
 const word = (n: number): string => WORDS[n % WORDS.length]!;
 

@@ -24,14 +24,16 @@ export interface ScaleSetup {
   dropSnapshot(): void;
 }
 
-export interface ScaleResult {
+/** What was measured, each size named `K` (`services`, `offerings`: results.json keeps those names). */
+export interface ScaleResult<K extends string = 'size'> {
   readonly rows: ReadonlyArray<{
     readonly route: string;
-    readonly bySize: ReadonlyArray<{ size: number; p50Ms: number; p99Ms: number; dynamoCommands: CommandCounts }>;
+    readonly bySize: ReadonlyArray<Record<K, number> & { p50Ms: number; p99Ms: number; dynamoCommands: CommandCounts }>;
     readonly ratioP50: number;
     readonly ratioP99: number;
   }>;
-  readonly snapshotBuild: ReadonlyArray<{ size: number; ms: number; queries: number }>;
+  /** The first list after the snapshot was dropped: one paginated Query and the search index. */
+  readonly snapshotBuild: ReadonlyArray<Record<K, number> & { ms: number; queries: number }>;
   readonly seedMs: number;
   /** The machine's 1-minute load average after the run: p99s on a busy machine are mostly other work. */
   readonly loadAverage: number;
@@ -84,8 +86,8 @@ export async function measureScale(client: ApiClient, counterName: string, setup
 
 export const describeCommands = (counts: CommandCounts): string => Object.entries(counts).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
 
-/** The result with each `size` named for what was counted (`services`, `offerings`), as results.json keeps it. */
-export function sizeAs<K extends string>(result: ScaleResult, key: K) {
+/** The result with each `size` named for what was counted. */
+export function sizeAs<K extends string>(result: ScaleResult, key: K): ScaleResult<K> {
   const rename = <T extends { size: number }>({ size, ...rest }: T) => ({ [key]: size, ...rest }) as Omit<T, 'size'> & Record<K, number>;
   return { ...result, rows: result.rows.map((r) => ({ ...r, bySize: r.bySize.map(rename) })), snapshotBuild: result.snapshotBuild.map(rename) };
 }
