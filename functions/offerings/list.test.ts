@@ -102,7 +102,9 @@ describe('searchOfferings', () => {
   it('tolerates typos and prefixes, ranks the name match first', () => {
     expect(search('postgre').items.map((r) => r.offering.id)).toEqual(['postgresql-database']);
     expect(search('postgrsql').items[0]!.offering.id).toBe('postgresql-database');
-    expect(search('databse').items.map((r) => r.offering.id).sort()).toEqual(['old-mysql', 'postgresql-database']);
+    // Two edits away from "database" (the names) and "databases" (redis-cache's category).
+    expect(search('databse').items.map((r) => r.offering.id).sort()).toEqual(['old-mysql', 'postgresql-database', 'redis-cache']);
+    expect(search('bukcet').items.map((r) => r.offering.id)).toEqual(['s3-bucket']);
   });
 
   it('suggests completions of the query from what the caller may see', () => {

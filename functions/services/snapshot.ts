@@ -11,6 +11,7 @@
  */
 import MiniSearch from 'minisearch';
 import type { HealthStatus } from '#schemas/index.ts';
+import { typoTolerance } from '#lib/search';
 import { millisFromEnv, SnapshotCache } from '#lib/snapshot-cache';
 import { derived } from './shapes.ts';
 import { listServicePage, type ServiceRecord } from './store.ts';
@@ -69,7 +70,7 @@ export function newIndex(): MiniSearch<SnapshotDoc> {
   return new MiniSearch<SnapshotDoc>({
     fields: ['name', 'displayName', 'description', 'team'],
     idField: 'id',
-    searchOptions: { boost: { name: 3, displayName: 2, team: 1.5 }, fuzzy: 0.2, prefix: true },
+    searchOptions: { boost: { name: 3, displayName: 2, team: 1.5 }, fuzzy: typoTolerance, prefix: true },
   });
 }
 
