@@ -3,6 +3,7 @@
  * the numbers compare across machines. Prints a table per section and writes bench/results.json.
  * See bench/README.md for what each number means.
  */
+import '../local/local-env.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, arch, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
