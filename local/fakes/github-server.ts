@@ -229,16 +229,7 @@ export class FakeGitHub {
       const all = [...this.repos.values()].sort((a, b) => a.id - b.id);
       const last = Math.max(1, Math.ceil(all.length / perPage));
       const items = all.slice((page - 1) * perPage, page * perPage).map((r) => this.minimalRepository(r));
-      const link = (p: number, rel: string) => {
-        const next = new URL(url.href);
-        next.searchParams.set('page', String(p));
-        next.searchParams.set('per_page', String(perPage));
-        return `<${next.href}>; rel="${rel}"`;
-      };
-      const links = [
-        ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
-        ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : []),
-      ];
+      const links = pageLinks(url, page, last, perPage);
       return this.send(res, 200, items, { ...headers, ...(links.length ? { link: links.join(', ') } : {}) });
     }
 
@@ -358,16 +349,7 @@ export class FakeGitHub {
       const status = a === undefined ? 'added' : b === undefined ? 'removed' : 'modified';
       files.push({ sha: blobSha(b ?? ''), filename: path, status, additions: 0, deletions: 0, changes: 0, blob_url: '', raw_url: '', contents_url: '' });
     }
-    const link = (p: number, rel: string) => {
-      const next = new URL(url.href);
-      next.searchParams.set('page', String(p));
-      next.searchParams.set('per_page', String(perPage));
-      return `<${next.href}>; rel="${rel}"`;
-    };
-    const links = [
-      ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
-      ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : []),
-    ];
+    const links = pageLinks(url, page, last, perPage);
     const compareUrl = `${this.url}/repos/${this.options.org}/${repo.name}/compare/${base}...${head}`;
     const body = {
       // GitHub's comparison carries its url (Octokit's paginate tells a comparison from a search result by it).
@@ -439,4 +421,18 @@ export function verifyAppJwt(jwt: string, app: Pick<FakeApp, 'appId' | 'publicKe
   } catch {
     return false;
   }
+}
+
+/** GitHub's Link header parts for page `page` of `last` (next/last, first/prev), keeping the request's other parameters. */
+function pageLinks(url: URL, page: number, last: number, perPage: number): string[] {
+  const link = (p: number, rel: string) => {
+    const next = new URL(url.href);
+    next.searchParams.set('page', String(p));
+    next.searchParams.set('per_page', String(perPage));
+    return `<${next.href}>; rel="${rel}"`;
+  };
+  return [
+    ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+    ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : []),
+  ];
 }
