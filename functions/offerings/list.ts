@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor, firstAfter, keyOf, queryFingerprint } from 
 import { canView, lifecycleOf, toSummary, type Caller } from './shapes.ts';
 import { compareOrderKeys, orderKeyOf, SEARCH_FIELDS, type OfferingSnapshot, type OrderKey } from './snapshot.ts';
 import type { OfferingRecord } from './store.ts';
+import { forgivingSearch } from '#lib/search';
 
 type Filters = Pick<CatalogListQuery, 'category' | 'owner' | 'tag' | 'lifecycle'>;
 
@@ -96,8 +97,10 @@ export function searchOfferings(snapshot: OfferingSnapshot, query: CatalogSearch
   const q = queryFingerprint(query);
   const after = query.cursor ? decodeCursor(query.cursor, q, keyOf('number', 'string')) : undefined;
   const matches = matcher(query, caller);
-  let results = snapshot.index.search(query.q, { combineWith: 'AND' });
-  if (results.length === 0) results = snapshot.index.search(query.q, { combineWith: 'OR' });
+  const results = forgivingSearch(snapshot.index, query.q, (id) => {
+    const record = snapshot.get(id);
+    return record !== undefined && matches(record);
+  });
   const rows = results
     .map((r) => ({ record: snapshot.get(String(r.id)), score: Math.round(r.score * 1e6) / 1e6, terms: r.terms, match: r.match }))
     .filter((row): row is typeof row & { record: OfferingRecord } => row.record !== undefined && matches(row.record))

@@ -9,7 +9,6 @@
  * which a request waits. This container's own writes (a catalog refresh run here) apply at once.
  */
 import MiniSearch from 'minisearch';
-import { typoTolerance } from '#lib/search';
 import { millisFromEnv, SnapshotCache } from '#lib/snapshot-cache';
 import { listCurrentPage, onCurrentWrite, type OfferingRecord } from './store.ts';
 
@@ -39,7 +38,7 @@ export function newIndex(): MiniSearch<SearchDoc> {
   return new MiniSearch<SearchDoc>({
     fields: [...SEARCH_FIELDS],
     idField: 'id',
-    searchOptions: { boost: { name: 3, tags: 2, category: 1.5 }, fuzzy: typoTolerance, prefix: true },
+    searchOptions: { boost: { name: 3, tags: 2, category: 1.5 }, prefix: true },
   });
 }
 

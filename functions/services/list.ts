@@ -10,6 +10,7 @@ import type { ServiceList, ServiceListQuery } from '#schemas/index.ts';
 import { decodeCursor, encodeCursor, firstAfter, queryFingerprint } from '#lib/list-cursor';
 import { toSummary } from './shapes.ts';
 import { compareKeys, sortKeyOf, type CatalogEntry, type Snapshot, type SortKind } from './snapshot.ts';
+import { forgivingSearch } from '#lib/search';
 
 /** A services cursor's key: the sort value (a string, or a search score) and the name. */
 const serviceKey = (key: readonly unknown[]): boolean => key.length === 2 && typeof key[1] === 'string' && ['string', 'number'].includes(typeof key[0]);
@@ -41,8 +42,10 @@ export function listServices(snapshot: Snapshot, query: ServiceListQuery): Servi
 
   if (query.q) {
     // Relevance unless a sort is asked for; results are few, so sort them here.
-    let results = snapshot.index.search(query.q, { combineWith: 'AND' });
-    if (results.length === 0) results = snapshot.index.search(query.q, { combineWith: 'OR' });
+    const results = forgivingSearch(snapshot.index, query.q, (id) => {
+      const entry = snapshot.entries.get(id);
+      return entry !== undefined && matches(entry);
+    });
     const rows = results
       .map((r) => ({ entry: snapshot.entries.get(String(r.id))!, score: Math.round(r.score * 1e6) / 1e6 }))
       .filter((row) => row.entry && matches(row.entry));

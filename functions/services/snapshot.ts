@@ -11,7 +11,6 @@
  */
 import MiniSearch from 'minisearch';
 import type { HealthStatus } from '#schemas/index.ts';
-import { typoTolerance } from '#lib/search';
 import { millisFromEnv, SnapshotCache } from '#lib/snapshot-cache';
 import { derived } from './shapes.ts';
 import { listServicePage, type ServiceRecord } from './store.ts';
@@ -70,7 +69,7 @@ export function newIndex(): MiniSearch<SnapshotDoc> {
   return new MiniSearch<SnapshotDoc>({
     fields: ['name', 'displayName', 'description', 'team'],
     idField: 'id',
-    searchOptions: { boost: { name: 3, displayName: 2, team: 1.5 }, fuzzy: typoTolerance, prefix: true },
+    searchOptions: { boost: { name: 3, displayName: 2, team: 1.5 }, prefix: true },
   });
 }
 
