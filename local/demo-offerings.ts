@@ -31,7 +31,7 @@ export async function seedDemoOfferings(dir = EXAMPLES_DIR): Promise<{ stored: s
       continue;
     }
     const source = { repo: EXAMPLES_REPO, path, sha: blobSha(text), ownerTeam: doc.metadata.owner };
-    const { record } = await putVersion(doc, source);
+    const { record } = await putVersion(doc, source, { text });
     await putValidation(record.id, {
       source, checkedAt: new Date().toISOString(), valid: true, errors: [], warnings: check.warnings, hints: check.hints, currentVersion: record.version, servingOlderVersion: false,
     });

@@ -68,6 +68,7 @@ import catalogItemCheckResult from './api/catalog-item-check-result.schema.json'
 import catalogItemCheck from './api/catalog-item-check.schema.json' with { type: 'json' };
 import catalogItemForm from './api/catalog-item-form.schema.json' with { type: 'json' };
 import catalogItem from './api/catalog-item.schema.json' with { type: 'json' };
+import catalogItemSource from './api/catalog-item-source.schema.json' with { type: 'json' };
 import catalogLifecycleState from './api/catalog-lifecycle-state.schema.json' with { type: 'json' };
 import catalogListQuery from './api/catalog-list-query.schema.json' with { type: 'json' };
 import catalogList from './api/catalog-list.schema.json' with { type: 'json' };
@@ -149,6 +150,7 @@ export const SCHEMAS = {
   'catalog-item-check': catalogItemCheck,
   'catalog-item-form': catalogItemForm,
   'catalog-item': catalogItem,
+  'catalog-item-source': catalogItemSource,
   'catalog-lifecycle-state': catalogLifecycleState,
   'catalog-list-query': catalogListQuery,
   'catalog-list': catalogList,

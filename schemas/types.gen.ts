@@ -3636,6 +3636,23 @@ export interface CatalogItemForm {
 }
 
 /**
+ * The file an offering's served version came from, as written (comments and layout kept), for the offering studio.
+ */
+export interface CatalogItemSource {
+  itemId: string;
+  /**
+   * The version served.
+   */
+  version: string;
+  source: CatalogSource;
+  storedAt: string;
+  /**
+   * The YAML file as read from the catalog repository; null for a version stored before Apollo kept the text (the studio then shows YAML rebuilt from the document).
+   */
+  text: string | null;
+}
+
+/**
  * One offering: its current Schema v2.0 document, where it came from, and what the caller may do with it.
  */
 export interface CatalogItem {

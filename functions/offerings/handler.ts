@@ -20,6 +20,7 @@ export const handler = createApiHandler('offerings', {
   'GET /api/v1/catalog/{category}': async (req: ApiRequest<undefined, CatalogCategoryQuery>) =>
     json(200, await catalog.listCategory(req.params.category!, req.query, await callerOf(req))),
   'GET /api/v1/catalog/items/{item_id}': async (req) => json(200, await catalog.getOffering(req.params.item_id!, await callerOf(req))),
+  'GET /api/v1/catalog/items/{item_id}/source': async (req) => json(200, await catalog.getSource(req.params.item_id!, await callerOf(req))),
   'GET /api/v1/catalog/items/{item_id}/schema': async (req) => json(200, await catalog.getForm(req.params.item_id!, await callerOf(req))),
   'GET /api/v1/catalog/items/{item_id}/options/{field_id}': async (req: ApiRequest<undefined, CatalogOptionsQuery>) =>
     json(200, await catalog.getOptions(req.params.item_id!, req.params.field_id!, req.query, await callerOf(req))),

@@ -39,7 +39,7 @@ export interface CatalogSource {
 export interface OfferingsStore {
   getCurrent(id: string): Promise<OfferingRecord | undefined>;
   listAllCurrent(): Promise<OfferingRecord[]>;
-  putVersion(doc: OfferingDocument, source: OfferingSource): Promise<{ outcome: PutVersionOutcome }>;
+  putVersion(doc: OfferingDocument, source: OfferingSource, options?: { readonly text?: string }): Promise<{ outcome: PutVersionOutcome }>;
   putValidation(itemId: string, record: Omit<OfferingValidation, 'itemId'>): Promise<unknown>;
   markRemovedFromSource(id: string, path: string): Promise<unknown>;
 }

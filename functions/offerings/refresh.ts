@@ -216,7 +216,7 @@ export async function refreshCatalog(deps: RefreshDeps, scope: RefreshScope, hoo
     }
     definedBy.set(doc.metadata.id, file.path);
     pathDefines.set(file.path, doc.metadata.id);
-    const { outcome } = await store.putVersion(doc, source);
+    const { outcome } = await store.putVersion(doc, source, { text: file.text });
     await store.putValidation(doc.metadata.id, { source, checkedAt, valid: true, errors: [], warnings: recorded(warnings), hints: recorded(check.hints), currentVersion: doc.metadata.version, servingOlderVersion: false });
     return { ...base, outcome, itemId: doc.metadata.id, version: doc.metadata.version, ownerTeam, ownerSource, errors: [], warnings: warnings.length, hints: check.hints.length };
   }

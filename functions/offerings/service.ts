@@ -6,6 +6,7 @@ import type {
   CatalogCategoryQuery,
   CatalogItem,
   CatalogItemForm,
+  CatalogItemSource,
   CatalogList,
   CatalogListQuery,
   CatalogOptions,
@@ -23,7 +24,7 @@ import { listOfferings, searchOfferings } from './list.ts';
 import { canView, toItem, type Caller } from './shapes.ts';
 import { compileFormFor } from './studio.ts';
 import { offeringSnapshot } from './snapshot.ts';
-import { readOffering, type OfferingRecord, type ValidationRecord } from './store.ts';
+import { getVersion, readOffering, type OfferingRecord, type ValidationRecord } from './store.ts';
 
 /** Paths of the catalog API that can never be category names (static paths win over {category}). */
 export const RESERVED_CATEGORIES = ['items', 'search', 'refresh', 'validation'] as const;
@@ -61,6 +62,13 @@ export async function requireVisibleOffering(id: string, caller: Caller): Promis
 export async function getOffering(id: string, caller: Caller): Promise<CatalogItem> {
   const { record, validation } = await requireVisibleOffering(id, caller);
   return toItem(record, validation, caller);
+}
+
+/** The served version's file as written; its text is null for a version stored before the text was kept. */
+export async function getSource(id: string, caller: Caller): Promise<CatalogItemSource> {
+  const { record } = await requireVisibleOffering(id, caller);
+  const version = await getVersion(id, record.version);
+  return { itemId: id, version: record.version, source: record.source, storedAt: record.storedAt, text: version?.text ?? null };
 }
 
 /** The request form, data sources resolved for the caller. */

@@ -82,7 +82,12 @@ export type PutVersionOutcome = 'created' | 'updated' | 'unchanged';
  * version item, then CURRENT, so CURRENT never names a version that isn't stored. A file that comes
  * back after it was removed is served again.
  */
-export async function putVersion(doc: OfferingDocument, source: CatalogSource, now = new Date().toISOString()): Promise<{ outcome: PutVersionOutcome; record: OfferingRecord }> {
+/**
+ * Stores a version of an offering and serves it. `text` is the file as written (comments, layout),
+ * kept on the version item only, for the studio; the served item and the snapshot hold the document.
+ */
+export async function putVersion(doc: OfferingDocument, source: CatalogSource, options: { readonly text?: string; readonly now?: string } = {}): Promise<{ outcome: PutVersionOutcome; record: OfferingRecord }> {
+  const now = options.now ?? new Date().toISOString();
   const id = doc.metadata.id;
   const version = doc.metadata.version;
   const current = await getItem<CurrentItem>(currentKey(id), { consistent: true });
@@ -93,7 +98,7 @@ export async function putVersion(doc: OfferingDocument, source: CatalogSource, n
   const stored = await getItem<Item & { sha: string; storedAt: string }>(versionKey(id, version), { consistent: true });
   const storedAt = stored && stored.sha === source.sha ? stored.storedAt : now;
   if (!stored || stored.sha !== source.sha) {
-    await putItem({ ...versionKey(id, version), entity: 'offering-version', id, version, sha: source.sha, document: doc, source, storedAt });
+    await putItem({ ...versionKey(id, version), entity: 'offering-version', id, version, sha: source.sha, document: doc, source, storedAt, ...(options.text !== undefined ? { text: options.text } : {}) });
   }
   const record: OfferingRecord = { id, version, document: doc, source, storedAt, updatedAt: now };
   await putItem(currentItem(record));
@@ -144,9 +149,9 @@ export async function getValidation(id: string): Promise<ValidationRecord | unde
 }
 
 /** One stored version (any, not only the one served). */
-export async function getVersion(id: string, version: string): Promise<{ document: OfferingDocument; source: CatalogSource; storedAt: string } | undefined> {
-  const item = await getItem<Item & { document: OfferingDocument; source: CatalogSource; storedAt: string }>(versionKey(id, version), { consistent: true });
-  return item && { document: item.document, source: item.source, storedAt: item.storedAt };
+export async function getVersion(id: string, version: string): Promise<{ document: OfferingDocument; source: CatalogSource; storedAt: string; text?: string } | undefined> {
+  const item = await getItem<Item & { document: OfferingDocument; source: CatalogSource; storedAt: string; text?: string }>(versionKey(id, version), { consistent: true });
+  return item && { document: item.document, source: item.source, storedAt: item.storedAt, ...(typeof item.text === 'string' ? { text: item.text } : {}) };
 }
 
 /** The version served and the latest validation record, in one BatchGetItem. */

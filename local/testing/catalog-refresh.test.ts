@@ -9,7 +9,7 @@
  * per delivery.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogItem, CatalogRefreshJob, RealtimeFrame } from '#schemas/index.ts';
+import type { CatalogItem, CatalogItemSource, CatalogRefreshJob, RealtimeFrame } from '#schemas/index.ts';
 import { signBody } from '../../functions/webhooks/github-signature.ts';
 import { DEMO_CATALOG_REPO, DEMO_ORG } from '../fakes/demo-github.ts';
 import type { FakeGitHub } from '../fakes/github-server.ts';
@@ -109,6 +109,9 @@ describe('what a refresh does with changed files', () => {
     const fixed = await refresh();
     expect(fixed.files.map((f) => [f.path, f.outcome, f.version])).toEqual([['catalog/s3-bucket.yaml', 'updated', '1.7.0']]);
     expect((await item('s3-bucket')).body).toMatchObject({ version: '1.7.0', validation: { valid: true, servingOlderVersion: false } });
+    // The studio opens the file as written in the repository (never the invalid one in between).
+    const source = await h.client('admin').call<CatalogItemSource>('GET', '/api/v1/catalog/items/s3-bucket/source');
+    expect(source.body).toMatchObject({ version: '1.7.0', text: fileText('catalog/s3-bucket.yaml') });
   }, 30_000);
 
   it('CODEOWNERS decides the owning team: the last matching rule, an @org/team of the repository', async () => {

@@ -10,6 +10,7 @@ import type {
   CatalogItem,
   CatalogItemCheckResult,
   CatalogItemForm,
+  CatalogItemSource,
   CatalogList,
   CatalogOptions,
   CatalogSearchResult,
@@ -53,6 +54,13 @@ describe('the seeded example offerings', () => {
     expect(list.items.map((i) => i.id).sort()).toEqual(['access-request', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket']);
     const pg = list.items.find((i) => i.id === 'postgresql-database')!;
     expect(pg).toMatchObject({ name: 'PostgreSQL database', category: 'databases', owner: 'platform', version: '2.3.0', sla: '2h', icon: 'database', lifecycle: { state: 'active' } });
+  });
+
+  it("serves an offering's file as written, comments included, and hides it like the offering", async () => {
+    const source = await get<CatalogItemSource>('/api/v1/catalog/items/postgresql-database/source');
+    expect(source).toMatchObject({ itemId: 'postgresql-database', version: '2.3.0', source: { path: 'examples/catalog/postgresql-database.yaml' } });
+    expect(source.text).toBe(example('postgresql-database'));
+    expect((await errorOf('GET', '/api/v1/catalog/items/no-such-offering/source')).code).toBe('NotFound');
   });
 
   it('answers "PostgreSQL database" for a misspelled search', async () => {

@@ -88,6 +88,8 @@ describe('the offering studio', () => {
     await page.getByTestId('open-in-studio').click();
     await expect.poll(() => new URL(page.url()).search).toBe('?item=postgresql-database');
     await page.getByTestId('studio-valid').waitFor({ timeout: 15_000 });
+    // The file as written in the catalog repository, its comments included.
+    expect(await page.locator('.cm-line').first().innerText()).toBe('# A PostgreSQL database on Amazon RDS, provisioned by Terraform.');
     await expect.poll(() => page.getByTestId('studio-form').getByTestId('form-field').count()).toBeGreaterThan(3);
 
     // A reserved category: the error names the path and its line; the line button selects it in the editor.

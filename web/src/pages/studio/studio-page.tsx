@@ -14,7 +14,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import CodeMirror, { type EditorView } from '@uiw/react-codemirror';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { parse, stringify } from 'yaml';
-import type { CatalogItem, CatalogItemCheckResult, CatalogItemV2, DocumentIssue, VariableTestResult } from '../../../../schemas/types.gen.ts';
+import type { CatalogItem, CatalogItemCheckResult, CatalogItemSource, CatalogItemV2, DocumentIssue, VariableTestResult } from '../../../../schemas/types.gen.ts';
 import { compileForm, type CompiledForm } from '../../../../shared/offerings/form.ts';
 import starter from '../../../../examples/catalog/postgresql-database.yaml?raw';
 import { ErrorState } from '../../components/error-state.tsx';
@@ -266,6 +266,16 @@ export function StudioPage() {
     queryFn: () => api.get<CatalogItem>(`/api/v1/catalog/items/${encodeURIComponent(item!)}`),
     enabled: item !== null,
   });
+  // The file as written (comments, layout); a version stored before Apollo kept it, or a failed read,
+  // falls back to YAML rebuilt from the document.
+  const file = useQuery({
+    queryKey: ['offerings', 'one', item, 'source'],
+    queryFn: () => api.get<CatalogItemSource>(`/api/v1/catalog/items/${encodeURIComponent(item!)}/source`),
+    enabled: item !== null,
+    retry: false,
+  });
+  const initialText = (document: CatalogItem['document']): string =>
+    (file.data && file.data.version === offering.data?.version ? file.data.text : null) ?? stringify(document, { lineWidth: 0, blockQuote: 'literal' });
   const description = (
     <>Edit an offering's Schema v2.0 YAML: Apollo checks it as you type, and shows the request form it makes and its templates rendered with the form's values. Nothing is stored here: offerings change through the catalog repository.</>
   );
@@ -275,9 +285,9 @@ export function StudioPage() {
         actions={<Tooltip content="Start from the PostgreSQL example"><Button icon="document" text="New from example" onClick={() => navigate('/studio')} /></Tooltip>} />
       {item === null
         ? <Studio key="example" initial={starter} />
-        : offering.isPending ? <div className={Classes.SKELETON} style={{ height: 400 }} />
+        : offering.isPending || file.isPending ? <div className={Classes.SKELETON} style={{ height: 400 }} />
           : offering.isError ? <ErrorState error={offering.error} onRetry={() => void offering.refetch()} />
-            : <Studio key={offering.data.id} initial={stringify(offering.data.document, { lineWidth: 0, blockQuote: 'literal' })} source={offering.data} />}
+            : <Studio key={offering.data.id} initial={initialText(offering.data.document)} source={offering.data} />}
     </div>
   );
 }
