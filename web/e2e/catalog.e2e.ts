@@ -137,6 +137,84 @@ describe('the catalog as an admin', () => {
   });
 });
 
+describe("changing a service's runbooks and dependencies as a member of its team", () => {
+  it('adds a runbook (a field error first), edits and deletes it, and changes a dependency the graph then shows', { timeout: 120_000 }, async () => {
+    const context = await newContext(local.browser);
+    // developer@apollo.local is a member of payments, which owns violations-service but not core-service.
+    const page = await signIn(context, local.apollo.url, 'developer@apollo.local', '/catalog/core-service');
+    await page.getByTestId('environment').first().waitFor();
+    expect(await page.getByTestId('add-runbook').count()).toBe(0);
+    expect(await page.getByTestId('edit-dependencies').count()).toBe(0);
+    expect(await page.getByTestId('edit-runbook').count()).toBe(0);
+
+    await page.goto(local.apollo.url + '/catalog/violations-service');
+    await page.getByTestId('environment').first().waitFor();
+    const runbooksBefore = await page.getByTestId('runbook').count();
+    await page.getByTestId('add-runbook').click();
+    const form = page.getByTestId('runbook-form');
+    await form.locator('#rb-title').fill('Disk pressure');
+    await form.locator('#rb-trigger').fill('Disk pressure');
+    await form.locator('#rb-content').fill('## Free space\n\n1. Check `df -h` on the node\n2. Rotate the [logs](https://example.com/logs)');
+    // The preview follows the Markdown as it is typed.
+    await form.getByTestId('runbook-preview').locator('h2', { hasText: 'Free space' }).waitFor();
+    await form.getByRole('button', { name: 'Add runbook' }).click();
+    await form.getByText('no spaces (e.g. HighErrorRate)').waitFor();
+    await form.locator('#rb-trigger').fill('DiskPressure');
+    await form.getByText('Automatable', { exact: true }).click();
+    await screenshot(page, 'runbook-add');
+    await form.getByRole('button', { name: 'Add runbook' }).click();
+    await form.waitFor({ state: 'detached' });
+    const card = page.locator('[data-testid="runbook"][data-trigger="DiskPressure"]');
+    await card.locator('.apollo-markdown h2', { hasText: 'Free space' }).waitFor();
+    expect(await card.locator('.apollo-markdown a').getAttribute('target')).toBe('_blank');
+    expect(await card.innerText()).toContain('automatable');
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'runbook-added');
+
+    // Edit: only what changed is sent, with If-Match on the runbook's version.
+    await card.getByTestId('edit-runbook').click();
+    expect(await form.locator('#rb-trigger').inputValue()).toBe('DiskPressure');
+    await form.locator('#rb-title').fill('Node disk pressure');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    await card.getByText('Node disk pressure').waitFor();
+
+    // Delete, after a confirmation.
+    await card.getByTestId('delete-runbook').click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    expect(await page.getByTestId('runbook').count()).toBe(runbooksBefore);
+
+    // Dependencies: a name the catalog doesn't know is refused on its row; then swap search-service for redis.
+    const graph = page.getByTestId('dependency-graph');
+    expect(await graph.locator('[data-testid="graph-edge"][data-from="violations-service"][data-to="search-service"]').count()).toBe(1);
+    await page.getByTestId('edit-dependencies').click();
+    const deps = page.getByTestId('dependencies-form');
+    const rows = deps.getByTestId('dependency-row');
+    expect(await rows.count()).toBe(4);
+    await rows.filter({ has: page.locator('input[value="search-service"]') }).getByTestId('remove-dependency').click();
+    await deps.getByTestId('add-dependency').click();
+    const added = rows.last();
+    await added.locator('input[list]').fill('redis-cahce');
+    await added.locator('select').selectOption('optional');
+    await added.locator('input[placeholder="what it is used for"]').fill('Rate-limit counters');
+    await deps.getByRole('button', { name: 'Save' }).click();
+    await added.getByText('no service named redis-cahce').waitFor();
+    await added.locator('input[list]').fill('redis');
+    await screenshot(page, 'dependencies-edit');
+    await deps.getByRole('button', { name: 'Save' }).click();
+    await deps.waitFor({ state: 'detached' });
+    const edge = graph.locator('[data-testid="graph-edge"][data-from="violations-service"][data-to="redis"]');
+    await expect.poll(() => edge.count()).toBe(1);
+    expect(await edge.getAttribute('data-type')).toBe('optional');
+    expect(await graph.locator('[data-testid="graph-edge"][data-from="violations-service"][data-to="search-service"]').count()).toBe(0);
+    expect(await page.getByTestId('direct-dependencies').innerText()).toContain('Rate-limit counters');
+    await graph.scrollIntoViewIfNeeded();
+    await screenshot(page, 'dependencies-saved');
+    await context.close();
+  });
+});
+
 describe('the catalog as a viewer', () => {
   it('reads the catalog without Register or Edit', async () => {
     const context = await newContext(local.browser);

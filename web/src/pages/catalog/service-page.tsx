@@ -2,7 +2,7 @@ import {
   AnchorButton, Button, Callout, Classes, Code, HTMLTable, Icon, NonIdealState, Section, SectionCard, Tag, Tooltip,
 } from '@blueprintjs/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactElement, type ReactNode } from 'react';
 import type { DependencyGraph as Graph, Environment, Runbook, Service, ServiceHealth } from '../../../../schemas/types.gen.ts';
 import { isRole, roleHas } from '../../../../shared/permissions.ts';
 import { topicDef } from '../../../../shared/topics.ts';
@@ -17,6 +17,8 @@ import { useDependencyGraph, useMe, useService, useServiceHealth } from '../../l
 import { Link, navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
+import { EditDependenciesButton } from './dependencies-dialog.tsx';
+import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
 import { DeregisterAlert, ServiceDialog } from './service-form.tsx';
 
 const ENV_ORDER = ['prod', 'staging', 'dev'];
@@ -182,14 +184,14 @@ function EnvironmentCard({ env, health }: { env: Environment; health: ServiceHea
   );
 }
 
-function DependenciesSection({ id, graph }: { id: string; graph: ReturnType<typeof useDependencyGraph> }) {
+function DependenciesSection({ id, graph, actions }: { id: string; graph: ReturnType<typeof useDependencyGraph>; actions?: ReactElement | undefined }) {
   const data: Graph | undefined = graph.data;
   const nodes = useMemo(() => (data?.nodes ?? []).map((n) => ({ id: n.id, label: n.displayName, healthStatus: n.healthStatus, missing: n.deregisteredAt !== undefined })), [data]);
   const edges = useMemo(() => data?.edges ?? [], [data]);
   const direct = data ? data.dependsOn.filter((r) => r.depth === 1).length : 0;
   const dependents = data ? data.dependents.filter((r) => r.depth === 1).length : 0;
   return (
-    <Section title="Dependencies" icon="graph" className="apollo-section apollo-grid-full" data-testid="service-dependencies"
+    <Section title="Dependencies" icon="graph" className="apollo-section apollo-grid-full" data-testid="service-dependencies" rightElement={actions}
       subtitle={data ? `Depends on ${direct} directly (${data.dependsOn.length} in all); ${dependents} depend on it directly (${data.dependents.length} in all)` : undefined}>
       <SectionCard>
         {graph.isPending && <div className={Classes.SKELETON} style={{ height: 160 }} />}
@@ -238,7 +240,7 @@ function DirectList({ title, reaches, graph }: { title: string; reaches: Graph['
   );
 }
 
-function RunbookCard({ runbook }: { runbook: Runbook }) {
+function RunbookCard({ runbook, actions }: { runbook: Runbook; actions?: ReactElement | undefined }) {
   return (
     <Section collapsible title={runbook.title} icon="manual" className="apollo-section apollo-runbook" data-testid="runbook" data-trigger={runbook.trigger}
       subtitle={<span className="apollo-runbook-meta">
@@ -247,7 +249,8 @@ function RunbookCard({ runbook }: { runbook: Runbook }) {
           ? <Tooltip content={runbook.aiPrompt ? `AI prompt: ${runbook.aiPrompt}` : 'The AI operations console may execute it (with approval where the action needs it)'} compact><Tag minimal intent="success" icon="predictive-analysis">automatable</Tag></Tooltip>
           : <Tag minimal icon="person">manual</Tag>}
         {runbook.source === 'manifest' && runbook.manifestPath && <span className={`${Classes.TEXT_MUTED} apollo-mono apollo-small`}>{runbook.manifestPath}</span>}
-      </span>}>
+      </span>}
+      rightElement={actions}>
       <SectionCard><Markdown source={runbook.content} /></SectionCard>
     </Section>
   );
@@ -279,6 +282,7 @@ export function ServicePage({ id }: { id: string }) {
   const role = me.data && isRole(me.data.role) ? me.data.role : undefined;
   // The API decides ownership; the buttons show where it will agree (own team, or catalog:manage).
   const mayEdit = roleHas(role, 'services:write') && (roleHas(role, 'catalog:manage') || (me.data?.teams ?? []).some((t) => t.id === s.team));
+  const mayChange = mayEdit && !s.deregisteredAt;
   const mayAudit = roleHas(role, 'audit:read');
   const auditHref = `/audit?resourceType=service&resourceId=${encodeURIComponent(s.id)}`;
   const envHealth = new Map((health.data?.environments ?? []).map((e) => [e.name, e]));
@@ -311,11 +315,11 @@ export function ServicePage({ id }: { id: string }) {
       {envs.length === 0
         ? <NonIdealState icon="cloud" title="No environments" description="Environments appear when they are added through the API or a deployment." className="apollo-empty" />
         : <div className="apollo-env-grid">{envs.map((e) => <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} />)}</div>}
-      <div className="apollo-section-gap"><DependenciesSection id={s.id} graph={graph} /></div>
-      <h2 className="apollo-section-heading">Runbooks <span className={Classes.TEXT_MUTED}>{s.runbooks.length}</span></h2>
+      <div className="apollo-section-gap"><DependenciesSection id={s.id} graph={graph} actions={mayChange ? <EditDependenciesButton service={s} /> : undefined} /></div>
+      <h2 className="apollo-section-heading">Runbooks <span className={Classes.TEXT_MUTED}>{s.runbooks.length}</span>{mayChange && <span className="apollo-heading-action"><AddRunbookButton serviceId={s.id} /></span>}</h2>
       {s.runbooks.length === 0
         ? <NonIdealState icon="manual" title="No runbooks" description="Runbooks come from apollo.yaml (runbooks:) or the API; the AI console can run the automatable ones." className="apollo-empty" />
-        : <div className="apollo-runbooks">{s.runbooks.map((r) => <RunbookCard key={r.id} runbook={r} />)}</div>}
+        : <div className="apollo-runbooks">{s.runbooks.map((r) => <RunbookCard key={r.id} runbook={r} actions={mayChange ? <RunbookActions serviceId={s.id} runbook={r} /> : undefined} />)}</div>}
       {editing && <ServiceDialog service={s} onClose={() => setEditing(false)} />}
       <DeregisterAlert service={s} isOpen={deregistering} onClose={() => setDeregistering(false)} />
     </div>
