@@ -213,6 +213,51 @@ describe("changing a service's runbooks and dependencies as a member of its team
     await screenshot(page, 'dependencies-saved');
     await context.close();
   });
+  it('adds an environment (a field error first), edits it and removes it after a confirmation', async () => {
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'developer@apollo.local', '/catalog/violations-service');
+    await page.getByTestId('environment').first().waitFor();
+    await page.getByTestId('add-environment').click();
+    const form = page.getByTestId('environment-form');
+    await form.locator('#env-name').fill('qa');
+    await form.locator('#env-cluster').fill('eks-dev');
+    await form.locator('#env-namespace').fill('Payments');
+    await form.locator('#env-imageTag').fill('v3.7.0-rc.1');
+    await form.locator('#env-replicas').fill('2');
+    await form.locator('#env-healthCheck').fill(`${local.apollo.url}/local/targets/violations-service/dev/health`);
+    await form.locator('#env-cpuRequest').fill('100m');
+    await form.locator('#env-cpuLimit').fill('500m');
+    await form.getByTestId('add-secret').click();
+    await form.locator('input[placeholder="DB_PASSWORD"]').fill('DB_PASSWORD');
+    await form.locator('input[placeholder="name or ARN"]').fill('qa/violations/db');
+    await form.getByRole('button', { name: 'Add environment' }).click();
+    await form.getByText('A Kubernetes namespace: lowercase letters').waitFor();
+    await form.locator('#env-namespace').fill('payments');
+    await screenshot(page, 'environment-add');
+    await form.getByRole('button', { name: 'Add environment' }).click();
+    await form.waitFor({ state: 'detached' });
+    const card = page.locator('[data-testid="environment"][data-env="qa"]');
+    await card.waitFor();
+    const text = await card.innerText();
+    expect(text).toContain('eks-dev/payments');
+    expect(text).toContain('v3.7.0-rc.1');
+    expect(text).toContain('DB_PASSWORD');
+
+    // Edit with If-Match: the values it opened with, one changed.
+    await card.getByTestId('edit-environment').click();
+    expect(await form.locator('#env-name').isDisabled()).toBe(true);
+    expect(await form.locator('#env-cpuLimit').inputValue()).toBe('500m');
+    await form.locator('#env-imageTag').fill('v3.7.0');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => card.innerText()).toContain('v3.7.0\n');
+
+    await card.getByTestId('delete-environment').click();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    expect(await page.getByTestId('environment').count()).toBe(3);
+    await context.close();
+  });
 });
 
 describe('the catalog as a viewer', () => {

@@ -18,6 +18,7 @@ import { Link, navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
 import { EditDependenciesButton } from './dependencies-dialog.tsx';
+import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
 import { DeregisterAlert, ServiceDialog } from './service-form.tsx';
 
@@ -126,14 +127,14 @@ function HealthSummary({ service, health, live }: { service: Service; health: Se
   );
 }
 
-function EnvironmentCard({ env, health }: { env: Environment; health: ServiceHealth['environments'][number] | undefined }) {
+function EnvironmentCard({ env, health, actions }: { env: Environment; health: ServiceHealth['environments'][number] | undefined; actions?: ReactElement | undefined }) {
   const d = env.deployment;
   const current = health?.health ?? env.health;
   const k8s = current.kubernetes ?? env.health.kubernetes;
   return (
     <Section className="apollo-section apollo-env" data-testid="environment" data-env={env.name}
       title={<span className="apollo-env-title">{env.name} <Tag minimal round className="apollo-mono" htmlTitle={`cluster ${env.cluster}, namespace ${env.namespace}`}>{env.cluster}/{env.namespace}</Tag></span>}
-      rightElement={<HealthBadge status={current.status} reason={current.reason} />}>
+      rightElement={<>{actions}<HealthBadge status={current.status} reason={current.reason} /></>}>
       <SectionCard>
         <dl className="apollo-facts apollo-facts-compact">
           <dt>Image</dt><dd>{d.imageTag ? <Code>{d.imageTag}</Code> : <span className={Classes.TEXT_MUTED}>—</span>}{d.gitCommit && <span className={Classes.TEXT_MUTED}> · <Code>{d.gitCommit.slice(0, 7)}</Code></span>}</dd>
@@ -311,10 +312,10 @@ export function ServicePage({ id }: { id: string }) {
         <Overview service={s} />
         <HealthSummary service={s} health={health.data} live={live} />
       </div>
-      <h2 className="apollo-section-heading">Environments <span className={Classes.TEXT_MUTED}>{envs.length}</span></h2>
+      <h2 className="apollo-section-heading">Environments <span className={Classes.TEXT_MUTED}>{envs.length}</span>{mayChange && <span className="apollo-heading-action"><AddEnvironmentButton service={s} /></span>}</h2>
       {envs.length === 0
         ? <NonIdealState icon="cloud" title="No environments" description="Environments appear when they are added through the API or a deployment." className="apollo-empty" />
-        : <div className="apollo-env-grid">{envs.map((e) => <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} />)}</div>}
+        : <div className="apollo-env-grid">{envs.map((e) => <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} actions={mayChange ? <EnvironmentActions service={s} environment={e} /> : undefined} />)}</div>}
       <div className="apollo-section-gap"><DependenciesSection id={s.id} graph={graph} actions={mayChange ? <EditDependenciesButton service={s} /> : undefined} /></div>
       <h2 className="apollo-section-heading">Runbooks <span className={Classes.TEXT_MUTED}>{s.runbooks.length}</span>{mayChange && <span className="apollo-heading-action"><AddRunbookButton serviceId={s.id} /></span>}</h2>
       {s.runbooks.length === 0
