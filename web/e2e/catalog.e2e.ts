@@ -1,7 +1,8 @@
 /**
  * The service catalog in a real browser against the real local runtime and its demo data: list, a
  * misspelled search, a service's environments, dependency graph, runbooks and health, an edit (If-Match,
- * field errors) that shows in the audit log, registering, and what a viewer cannot do.
+ * field errors) that shows in the audit log, registering, a team member changing its runbooks, dependencies and
+ * environments, and what a viewer cannot do.
  */
 import { describe, expect, it } from 'vitest';
 import { navLabels, newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
@@ -178,6 +179,18 @@ describe("changing a service's runbooks and dependencies as a member of its team
     await form.getByRole('button', { name: 'Save' }).click();
     await form.waitFor({ state: 'detached' });
     await card.getByText('Node disk pressure').waitFor();
+
+    // A change saved elsewhere while the dialog is open is explained, not overwritten.
+    await card.getByTestId('edit-runbook').click();
+    const api = local.apollo.client('admin');
+    const runbooks = (await api.call<{ items: Array<{ id: string; trigger: string; version: number }> }>('GET', '/api/v1/services/violations-service/runbooks')).body.items;
+    const saved = runbooks.find((r) => r.trigger === 'DiskPressure')!;
+    await api.call('PUT', `/api/v1/services/violations-service/runbooks/${saved.id}`, { body: { title: 'Disk pressure (on-call)' }, ifMatch: saved.version });
+    await form.locator('#rb-content').fill('## Mine');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('Someone changed this runbook since you opened it').waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await card.getByText('Disk pressure (on-call)').waitFor();
 
     // Delete, after a confirmation.
     await card.getByTestId('delete-runbook').click();
