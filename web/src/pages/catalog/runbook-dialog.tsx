@@ -2,7 +2,7 @@
  * Add, edit and delete a service's runbooks: Markdown with a live preview, field-level messages (the
  * form's own checks, then the API's 400 details), If-Match with the runbook's version, 412 explained.
  */
-import { Alert, Button, Dialog, DialogBody, DialogFooter, FormGroup, InputGroup, Switch, TextArea } from '@blueprintjs/core';
+import { Alert, Button, Callout, Dialog, DialogBody, DialogFooter, FormGroup, InputGroup, Switch, TextArea } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../../../../shared/api-client.ts';
@@ -71,6 +71,11 @@ export function RunbookDialog({ serviceId, runbook: current, onClose }: { servic
       <form onSubmit={submit} noValidate data-testid="runbook-form">
         <DialogBody>
           {form.formError !== null && <div className="apollo-form-error"><ErrorState compact error={form.formError} /></div>}
+          {!creating && runbook.source === 'manifest' && (
+            <Callout intent="warning" icon="git-repo" compact className="apollo-form-error">
+              From <strong>{runbook.manifestPath ?? 'apollo.yaml'}</strong>: the next discovery sync puts the repository's version back, so change it there to keep a change.
+            </Callout>
+          )}
           <div className="apollo-form-row">
             {field('title', 'Title', 'What it fixes, e.g. "High error rate".', <InputGroup id="rb-title" value={values.title} onValueChange={set('title')} intent={intent('title')} autoFocus />, true)}
             {field('trigger', 'Alert', 'The alert that calls for it, e.g. HighErrorRate.',
