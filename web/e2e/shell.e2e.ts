@@ -46,6 +46,22 @@ describe('signing in', () => {
   });
 });
 
+describe('a 1024-px laptop window', () => {
+  it("scrolls a table wider than its card sideways to its last column instead of cutting it off", async () => {
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/catalog');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    const card = page.locator('.apollo-table-card');
+    await page.getByTestId('service-row').first().hover();
+    await page.mouse.wheel(1000, 0);
+    await expect.poll(() => card.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+    const [cardBox, lastColumn] = [await card.boundingBox(), await card.locator('th').last().boundingBox()];
+    expect(lastColumn!.x + lastColumn!.width).toBeLessThanOrEqual(cardBox!.x + cardBox!.width + 1);
+    await screenshot(page, 'catalog-1024');
+    await context.close();
+  });
+});
+
 describe('a 403 explained', () => {
   it('tells a viewer who opens /audit which permission it needs and what their role has', async () => {
     const context = await newContext(local.browser);
