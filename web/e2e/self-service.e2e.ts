@@ -92,6 +92,9 @@ describe('self-service as a developer', () => {
 
     await postgres.click();
     await page.getByTestId('offering-view-only').waitFor();
+    // What the form asks, read-only, without the note that invites filling it in.
+    await page.getByTestId('request-fields').waitFor();
+    expect(await page.getByTestId('request-form-note').count()).toBe(0);
 
     await page.goto(`${local.apollo.url}/self-service/no-such-offering`);
     await page.getByText('No such offering').waitFor();

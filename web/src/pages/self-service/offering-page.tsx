@@ -138,12 +138,14 @@ function RequestForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
   return (
     <Section title="Request form" icon="form" className="apollo-section" data-testid="request-form" data-item={item.id}>
       <SectionCard>
-        <Callout intent="primary" icon="info-sign" className="apollo-offering-form-note">
-          Requests can't be submitted yet: that arrives with request tracking. You can fill the form and check it{doc.presentation.steps ? ` (${doc.presentation.steps.length} steps)` : ''}.
-        </Callout>
-        {item.summary.canRequest
-          ? <Suspense fallback={<div className={Classes.SKELETON} style={{ height: 200 }} />}><OfferingForm item={item} doc={doc} /></Suspense>
-          : <FieldList doc={doc} />}
+        {item.summary.canRequest ? (
+          <>
+            <Callout intent="primary" icon="info-sign" className="apollo-offering-form-note" data-testid="request-form-note">
+              Requests can't be submitted yet: that arrives with request tracking. You can fill the form and check it{doc.presentation.steps ? ` (${doc.presentation.steps.length} steps)` : ''}.
+            </Callout>
+            <Suspense fallback={<div className={Classes.SKELETON} style={{ height: 200 }} />}><OfferingForm item={item} doc={doc} /></Suspense>
+          </>
+        ) : <FieldList doc={doc} />}
       </SectionCard>
     </Section>
   );
