@@ -95,6 +95,7 @@ describe('self-service as a developer', () => {
     // What the form asks, read-only, without the note that invites filling it in.
     await page.getByTestId('request-fields').waitFor();
     expect(await page.getByTestId('request-form-note').count()).toBe(0);
+    expect(await page.locator('[data-testid="request-field"][data-id="backup_retention_days"]').getByTestId('required-when').innerText()).toBe('Required when Environment is Production.');
 
     await page.goto(`${local.apollo.url}/self-service/no-such-offering`);
     await page.getByText('No such offering').waitFor();

@@ -158,8 +158,10 @@ function FieldList({ doc }: { doc: CatalogItemV2 }) {
     <ol className="apollo-offering-fields" data-testid="request-fields">
       {fields.map((f) => (
         <li key={f.id} data-testid="request-field" data-id={f.id} data-conditional={f.shownWhen ? 'true' : 'false'}>
-          <div><strong>{f.label}</strong> <Tag minimal>{f.type}</Tag>{f.required && <Tag minimal intent={f.required === 'required' ? 'warning' : 'none'} className="apollo-inline-tag">{f.required}</Tag>}</div>
+          <div><strong>{f.label}</strong> <Tag minimal>{f.type}</Tag>{f.required === 'required' && <Tag minimal intent="warning" className="apollo-inline-tag">required</Tag>}</div>
           {f.shownWhen && <div className="apollo-small">Shown when {f.shownWhen}.</div>}
+          {/* A condition can be long: a line of text wraps where a tag would cut it off. */}
+          {f.required && f.required !== 'required' && <div className="apollo-small" data-testid="required-when">{f.required.replace(/^required/, 'Required')}.</div>}
           {f.details.length > 0 && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{f.details.join(' · ')}</div>}
         </li>
       ))}
