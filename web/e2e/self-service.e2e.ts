@@ -47,6 +47,7 @@ describe('self-service as a developer', () => {
     // Nothing matches: said plainly, with a way back.
     await page.getByTestId('self-service-search').fill('zzzqqqxx');
     await page.getByText('No offerings match').waitFor();
+    expect(await page.getByTestId('self-service-count').innerText()).toBe('0 offerings match zzzqqqxx');
     await page.getByTestId('self-service-search').fill('postgesql');
     await expect.poll(() => results.first().getAttribute('data-id'), { timeout: 10_000 }).toBe('postgresql-database');
 

@@ -129,7 +129,7 @@ export function SelfServicePage() {
         !results.data ? <SkeletonCards /> : (
           <>
             <div className={`${Classes.TEXT_MUTED} apollo-offering-count`} data-testid="self-service-count">
-              {results.data.total} {results.data.total === 1 ? 'offering matches' : 'offerings match'} <Code>{filters.q}</Code>, best first
+              {results.data.total} {results.data.total === 1 ? 'offering matches' : 'offerings match'} <Code>{filters.q}</Code>{results.data.total > 1 ? ', best first' : ''}
             </div>
             {results.data.items.length > 0 ? (
               <div className="apollo-offering-grid" data-testid="search-results">
