@@ -271,6 +271,23 @@ describe("changing a service's runbooks and dependencies as a member of its team
     expect(await page.getByTestId('environment').count()).toBe(3);
     await context.close();
   });
+  it("explains that a deregistered name stays its team's: the role may register services, Apollo's rule refused this one", async () => {
+    const admin = local.apollo.client('admin');
+    await admin.call('POST', '/api/v1/services', { body: { name: 'reserved-name', displayName: 'Reserved', team: 'platform' } });
+    await admin.call('DELETE', '/api/v1/services/reserved-name', { ifMatch: 1 });
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'developer@apollo.local', '/catalog');
+    await page.getByTestId('register-service').click();
+    const form = page.getByTestId('service-form');
+    await form.locator('#svc-name').fill('reserved-name');
+    await form.locator('#svc-team').selectOption('payments');
+    await form.getByRole('button', { name: 'Register' }).click();
+    const why = form.getByTestId('forbidden-by-rule');
+    await why.waitFor();
+    expect((await why.textContent())!.replace(/\s+/g, ' ')).toContain('Your role developer has services:write, but Apollo refused this one: developer@apollo.local is neither the owner nor in team platform');
+    expect(await form.innerText()).not.toContain('not this one');
+    await context.close();
+  });
 });
 
 describe('the catalog as a viewer', () => {

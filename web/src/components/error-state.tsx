@@ -22,11 +22,32 @@ function RequestId({ id }: { id: string | undefined }) {
   );
 }
 
-/** Why a 403 happened: the route's permission, the caller's role and what it has, and who can help. */
-export function ForbiddenExplained({ method, path, requestId }: { method: string; path: string; requestId?: string | undefined }) {
+/**
+ * Why a 403 happened: the route's permission, the caller's role and what it has, and who can help. When the role
+ * has the permission, Apollo's own rule refused (ownership): its message says which, not the role.
+ */
+export function ForbiddenExplained({ method, path, requestId, message }: { method: string; path: string; requestId?: string | undefined; message?: string | undefined }) {
   const me = useMe();
   const why = explainForbidden(method, path, me.data);
   const shown = why.permissions.slice(0, 40);
+  if (why.roleAllows) {
+    return (
+      <NonIdealState
+        className="apollo-forbidden"
+        icon="lock"
+        title="You can't do this here"
+        description={
+          <div className="apollo-forbidden-body" data-testid="forbidden-by-rule">
+            <p>
+              Your role <Tag minimal intent="primary">{why.role}</Tag> has <Tag minimal className="apollo-mono">{why.needs}</Tag>, but Apollo refused this one{message ? <>: {message.replace(/\.?$/, '.')}</> : '.'}
+            </p>
+            <p className={Classes.TEXT_MUTED}>Ask the owning team or an admin if you need this.</p>
+            <RequestId id={requestId} />
+          </div>
+        }
+      />
+    );
+  }
   return (
     <NonIdealState
       className="apollo-forbidden"
@@ -64,7 +85,7 @@ export function ForbiddenExplained({ method, path, requestId }: { method: string
 
 /** The error state of a page or panel: a 403 explained, any other API error with its message and request id. */
 export function ErrorState({ error, onRetry, compact = false }: { error: unknown; onRetry?: () => void; compact?: boolean }) {
-  if (isForbidden(error)) return <ForbiddenExplained method={error.method} path={error.path} requestId={error.requestId} />;
+  if (isForbidden(error)) return <ForbiddenExplained method={error.method} path={error.path} requestId={error.requestId} message={error.message} />;
   const api = error instanceof ApiError ? error : undefined;
   const title = api ? `${api.status} ${api.code}` : 'Something went wrong';
   const message = error instanceof Error ? error.message : String(error);

@@ -21,6 +21,13 @@ describe('explainForbidden', () => {
     expect([why.needs, why.rolesWith, why.role]).toEqual(['teams:read', ['viewer', 'developer', 'operator', 'admin'], undefined]);
   });
 
+  it("says when the caller's role has the route's permission, so an ownership rule refused and not the role", () => {
+    const dana: Me = { ...viewer, principal: 'dana@corp', user: 'dana@corp', role: 'developer', teams: [{ id: 'growth', role: 'lead' }], permissions: [...permissionsOf('developer')] };
+    expect(explainForbidden('POST', '/api/v1/services', dana)).toMatchObject({ needs: 'services:write', roleAllows: true });
+    expect(explainForbidden('POST', '/api/v1/services', viewer)).toMatchObject({ needs: 'services:write', roleAllows: false });
+    expect(explainForbidden('POST', '/api/v1/services', undefined).roleAllows).toBe(false);
+  });
+
   it('says so when the route is not in the table', () => {
     expect(explainForbidden('GET', '/api/v1/nowhere', viewer)).toMatchObject({ route: null, needs: 'a permission this app does not know', rolesWith: [] });
   });

@@ -15,6 +15,11 @@ export interface ForbiddenExplanation {
   readonly rolesWith: readonly string[];
   readonly role: string | undefined;
   readonly permissions: readonly string[];
+  /**
+   * The caller's role holds the route's permission: the refusal came from one of Apollo's own rules (a service
+   * belongs to its team; a deregistered name stays its team's), so their role is not what is missing.
+   */
+  readonly roleAllows: boolean;
 }
 
 export function explainForbidden(method: string, path: string, me: Me | undefined): ForbiddenExplanation {
@@ -27,5 +32,6 @@ export function explainForbidden(method: string, path: string, me: Me | undefine
     rolesWith: ROLES.filter((role) => needed.some((p) => roleHas(role, p))),
     role: me?.role,
     permissions: me?.permissions ?? [],
+    roleAllows: me !== undefined && needed.some((p) => me.permissions.includes(p)),
   };
 }
