@@ -93,6 +93,7 @@ describe('self-service as a developer', () => {
 
     await postgres.click();
     await page.getByTestId('offering-view-only').waitFor();
+    expect(await page.getByTestId('offering-view-only').innerText()).toBe('You can see this offering but not request it. Your role (viewer) cannot create requests.');
     // What the form asks, read-only, without the note that invites filling it in.
     await page.getByTestId('request-fields').waitFor();
     expect(await page.getByTestId('request-form-note').count()).toBe(0);

@@ -231,7 +231,7 @@ export function OfferingPage({ id }: { id: string }) {
       )}
       {!summary.canRequest && (
         <Callout icon="eye-open" className="apollo-offering-callout" data-testid="offering-view-only">
-          You can see this offering but not request it{summary.requestBlockedReason ? `: ${summary.requestBlockedReason}` : '.'}
+          You can see this offering but not request it.{summary.requestBlockedReason ? ` ${summary.requestBlockedReason}` : ''}
         </Callout>
       )}
       {validation?.servingOlderVersion && (
