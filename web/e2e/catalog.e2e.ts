@@ -335,6 +335,10 @@ describe('discovery as an admin', () => {
     await expect.poll(() => job.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
     expect(await job.textContent()).toMatch(/by admin@apollo\.local/);
     expect(await job.textContent()).toMatch(/\d+ of \d+ repositories/);
+    // A repository's problem (shown open): a headline, then each schema path once.
+    const problem = (await page.getByTestId('discovery-errors').locator('tr', { hasText: 'legacy-reports' }).textContent())!;
+    expect(problem).toContain('apollo.yaml does not match the manifest schema');
+    expect(problem.split('/metadata/tier')).toHaveLength(2);
     await screenshot(page, 'discovery');
     await context.close();
   });

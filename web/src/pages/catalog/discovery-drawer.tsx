@@ -45,7 +45,8 @@ function JobCard({ job }: { job: DiscoveryJob }) {
                   <tr key={`${e.repository}-${i}`}>
                     <td className="apollo-mono">{e.repository}{e.path && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{e.path}</div>}</td>
                     <td>
-                      {e.message}
+                      {/* The message ends with its details after a colon; above their list, its headline is enough. */}
+                      {e.details?.length ? e.message.split(': ')[0] : e.message}
                       {e.details?.length ? <ul className="apollo-job-details">{e.details.map((d, j) => <li key={j}><code>{d.path || '/'}</code> {d.message}</li>)}</ul> : null}
                     </td>
                   </tr>
