@@ -210,6 +210,9 @@ describe('audit search', () => {
     await expect.poll(() => page.getByTestId('audit-row').count()).toBeGreaterThan(55);
     expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
 
+    // On a 1440-px laptop the time filters are wide enough to show a date and its time.
+    for (const id of ['#f-from', '#f-to']) expect((await page.locator(id).boundingBox())!.width).toBeGreaterThanOrEqual(220);
+
     await page.locator('#f-action').fill('users.');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.getByTestId('audit-row').allInnerTexts()).toEqual([expect.stringContaining('users.role.set')]);
