@@ -29,6 +29,7 @@ describe('self-service as a developer', () => {
     await screenshot(page, 'self-service');
 
     // A filter narrows the cards and lives in the URL.
+    expect(await page.locator('#ss-category option[value="developer-tools"]').textContent()).toBe('Developer tools');
     await page.locator('#ss-category').selectOption('databases');
     await expect.poll(() => new URL(page.url()).searchParams.get('category')).toBe('databases');
     await expect.poll(() => page.getByTestId('offering-group').evaluateAll((els) => els.map((e) => e.getAttribute('data-category')))).toEqual(['databases']);
@@ -58,6 +59,8 @@ describe('self-service as a developer', () => {
     expect(new URL(page.url()).pathname).toBe('/self-service/postgresql-database');
     expect(await page.title()).toContain('postgresql-database');
     expect(await page.locator('.apollo-page-title').innerText()).toContain('PostgreSQL database');
+    // Its category reads as on the self-service page, not as its slug.
+    expect(await page.getByTestId('offering-category').innerText()).toBe('Databases');
     expect(await page.getByTestId('offering-sla').innerText()).toContain('2h from approval to fulfilment');
     expect(await page.getByTestId('offering-owner').innerText()).toBe('platform');
     expect(await page.getByTestId('offering-quota').innerText()).toContain('1 database');

@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/shell.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useOffering } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
-import { ACTION_TYPE_LABEL, actionPolicy, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
+import { ACTION_TYPE_LABEL, actionPolicy, categoryTitle, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
 import { LifecycleTag, offeringIcon, ViewOnlyTag } from './offering-card.tsx';
 import './self-service.css';
 
@@ -30,7 +30,7 @@ function Overview({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
       <SectionCard>
         <dl className="apollo-facts">
           <dt>Owner</dt><dd><Link to={`/self-service?owner=${encodeURIComponent(summary.owner)}`} className="apollo-tag-link"><Tag minimal round icon="people" interactive data-testid="offering-owner">{summary.owner}</Tag></Link></dd>
-          <dt>Category</dt><dd><Link to={`/self-service?category=${encodeURIComponent(summary.category)}`}>{summary.category}</Link></dd>
+          <dt>Category</dt><dd><Link to={`/self-service?category=${encodeURIComponent(summary.category)}`}>{categoryTitle(summary.category)}</Link></dd>
           <dt>SLA</dt>
           <dd data-testid="offering-sla">
             {sla ? <>{sla.fulfillmentTime} from approval to fulfilment{sla.businessHoursOnly ? ', business hours' : ''}{sla.supportChannel && <> · help in <Code>{sla.supportChannel}</Code></>}</> : <span className={Classes.TEXT_MUTED}>none stated</span>}
@@ -207,7 +207,7 @@ export function OfferingPage({ id }: { id: string }) {
   return (
     <div className="apollo-page apollo-offering" data-testid="offering-page" data-id={item.id}>
       <div className="apollo-breadcrumb">
-        <Link to="/self-service">Self-service</Link> <Icon icon="chevron-right" size={12} /> <Link to={`/self-service?category=${encodeURIComponent(summary.category)}`}>{summary.category}</Link>
+        <Link to="/self-service">Self-service</Link> <Icon icon="chevron-right" size={12} /> <Link to={`/self-service?category=${encodeURIComponent(summary.category)}`} data-testid="offering-category">{categoryTitle(summary.category)}</Link>
       </div>
       <PageHeader
         title={<><Icon icon={offeringIcon(summary.icon, summary.category)} size={22} /> {summary.name} <LifecycleTag lifecycle={summary.lifecycle} /> <ViewOnlyTag offering={summary} /></>}

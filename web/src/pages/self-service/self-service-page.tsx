@@ -35,7 +35,7 @@ function Filters({ filters, set, all }: { filters: SelfServiceFilters; set(patch
   const select = (key: 'category' | 'owner' | 'tag', label: string, any: string) => (
     <FormGroup label={label} labelFor={`ss-${key}`}>
       <HTMLSelect id={`ss-${key}`} fill value={filters[key] ?? ''} onChange={(e) => set({ [key]: e.currentTarget.value || undefined })}
-        options={[{ value: '', label: any }, ...options[key].map((o) => ({ value: o, label: o }))]} />
+        options={[{ value: '', label: any }, ...options[key].map((o) => ({ value: o, label: key === 'category' ? categoryTitle(o) : o }))]} />
     </FormGroup>
   );
   return (
