@@ -1,5 +1,5 @@
 import {
-  Alignment, Button, Classes, Divider, Icon, Menu, MenuDivider, MenuItem, Navbar, NavbarDivider, NavbarGroup, NavbarHeading, Popover, Tag, Tooltip,
+  Alignment, Button, Classes, Divider, Icon, Menu, MenuDivider, MenuItem, Navbar, NavbarDivider, NavbarGroup, NavbarHeading, PopoverNext, Tag, Tooltip,
   type IconName, type Intent,
 } from '@blueprintjs/core';
 import type { ReactNode } from 'react';
@@ -71,7 +71,8 @@ function UserMenu() {
     </Menu>
   );
   return (
-    <Popover content={menu} placement="bottom-end">
+    // PopoverNext: Blueprint's Popover mispositions under React 19 (and says so in the console on every page).
+    <PopoverNext content={menu} placement="bottom-end">
       <Button variant="minimal" className="apollo-user-button" endIcon="caret-down" data-testid="user-menu">
         <span className="apollo-avatar" aria-hidden>{(me.data?.user ?? '?').slice(0, 1).toUpperCase()}</span>
         <span className="apollo-user-text">
@@ -81,7 +82,7 @@ function UserMenu() {
           </span>
         </span>
       </Button>
-    </Popover>
+    </PopoverNext>
   );
 }
 
