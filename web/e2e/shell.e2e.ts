@@ -62,6 +62,10 @@ describe('a 1024-px laptop window', () => {
     const [cardBox, lastColumn] = [await card.boundingBox(), await card.locator('th').last().boundingBox()];
     expect(lastColumn!.x + lastColumn!.width).toBeLessThanOrEqual(cardBox!.x + cardBox!.width + 1);
     await screenshot(page, 'catalog-1024');
+
+    // A page's buttons keep their labels on one line; its description wraps instead.
+    await page.goto(local.apollo.url + '/self-service');
+    expect((await page.getByTestId('open-studio').boundingBox())!.height).toBeLessThan(40);
     await context.close();
   });
 });
