@@ -102,8 +102,8 @@ export function searchOfferings(snapshot: OfferingSnapshot, query: CatalogSearch
     return record !== undefined && matches(record);
   });
   const rows = results
-    .map((r) => ({ record: snapshot.get(String(r.id)), score: Math.round(r.score * 1e6) / 1e6, terms: r.terms, match: r.match }))
-    .filter((row): row is typeof row & { record: OfferingRecord } => row.record !== undefined && matches(row.record))
+    // forgivingSearch kept only offerings that exist and that this caller's filters and access let through.
+    .map((r) => ({ record: snapshot.get(String(r.id))!, score: Math.round(r.score * 1e6) / 1e6, terms: r.terms, match: r.match }))
     .sort((a, b) => (a.score !== b.score ? b.score - a.score : a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
   const isAfter = (row: (typeof rows)[number]): boolean =>
     !after || row.score < (after[0] as number) || (row.score === after[0] && row.record.id > (after[1] as string));

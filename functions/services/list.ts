@@ -47,8 +47,8 @@ export function listServices(snapshot: Snapshot, query: ServiceListQuery): Servi
       return entry !== undefined && matches(entry);
     });
     const rows = results
-      .map((r) => ({ entry: snapshot.entries.get(String(r.id))!, score: Math.round(r.score * 1e6) / 1e6 }))
-      .filter((row) => row.entry && matches(row.entry));
+      // forgivingSearch kept only entries that exist and match the filters.
+      .map((r) => ({ entry: snapshot.entries.get(String(r.id))!, score: Math.round(r.score * 1e6) / 1e6 }));
     const kind: SortKind | undefined = query.sort ? `${query.sort}:${query.order ?? (query.sort === 'name' ? 'asc' : 'desc')}` : undefined;
     const keyOf = (row: (typeof rows)[number]): [string | number, string] => (kind ? [...sortKeyOf(row.entry, kind)] : [row.score, row.entry.record.name]);
     const compare = (a: [string | number, string], b: [string | number, string]): number => {

@@ -9,11 +9,11 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../../../../shared/api-client.ts';
 import type { Environment, Service } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
-import type { FieldErrors } from '../../components/field-errors.ts';
+import { useFieldErrors } from '../../components/field-errors.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 import './catalog-edit.css';
-import { environmentBody, environmentErrorsFromDetails, environmentValues, validateEnvironment, type EnvironmentValues, type SecretValues } from './environment-rules.ts';
+import { environmentBody, environmentField, environmentValues, validateEnvironment, type EnvironmentValues, type SecretValues } from './environment-rules.ts';
 
 type TextField = Exclude<keyof EnvironmentValues, 'secrets'>;
 const envPath = (serviceId: string, env: string) => `/api/v1/services/${encodeURIComponent(serviceId)}/environments/${encodeURIComponent(env)}`;
@@ -26,8 +26,8 @@ export function EnvironmentDialog({ service, environment: current, onClose }: { 
   const creating = environment === null;
   const [values, setValues] = useState<EnvironmentValues>(() => environmentValues(environment));
   const [nextKey, setNextKey] = useState(values.secrets.length);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [formError, setFormError] = useState<unknown>(null);
+  const form = useFieldErrors();
+  const { errors, formError } = form;
   const save = useMutation({
     mutationFn: async () => {
       const name = creating ? values.name : environment.name;
@@ -41,26 +41,17 @@ export function EnvironmentDialog({ service, environment: current, onClose }: { 
     onError: (error) => {
       if (error instanceof ApiError && error.status === 412) {
         void client.invalidateQueries({ queryKey: ['services', 'one', service.id] });
-        setErrors({});
-        setFormError(new ApiError(412, error.code, 'Someone changed this environment since you opened it (a deployment, or another edit). Close this dialog to see theirs, then edit again.', [], error.requestId));
-      } else if (error instanceof ApiError && error.status === 400 && error.details.length) {
-        const { fields, rest } = environmentErrorsFromDetails(error.details);
-        setErrors(fields);
-        setFormError(rest.length ? new ApiError(400, error.code, `${error.message} (${rest.join('; ')})`, [], error.requestId) : null);
+        form.fromApi(new ApiError(412, error.code, 'Someone changed this environment since you opened it (a deployment, or another edit). Close this dialog to see theirs, then edit again.', [], error.requestId), environmentField);
       } else {
-        setErrors({});
-        setFormError(error);
+        form.fromApi(error, environmentField);
       }
     },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const local = validateEnvironment(values, creating, service.environments.map((e) => e.name));
-    setErrors(local);
-    setFormError(null);
-    if (Object.keys(local).length === 0) save.mutate();
+    if (form.setLocal(validateEnvironment(values, creating, service.environments.map((e) => e.name)))) save.mutate();
   };
-  const forget = (field: string) => setErrors((e) => { if (!(field in e)) return e; const { [field]: _gone, ...rest } = e; return rest; });
+  const forget = form.clear;
   const set = (name: TextField) => (value: string) => { setValues((v) => ({ ...v, [name]: value })); forget(name); };
   const setSecret = (i: number, change: Partial<SecretValues>) => {
     setValues((v) => ({ ...v, secrets: v.secrets.map((s, j) => (j === i ? { ...s, ...change } : s)) }));
@@ -69,7 +60,7 @@ export function EnvironmentDialog({ service, environment: current, onClose }: { 
   const removeSecret = (i: number) => {
     setValues((v) => ({ ...v, secrets: v.secrets.filter((_, j) => j !== i) }));
     // Indexes move: a secret's message would land on the wrong row.
-    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('secrets.'))));
+    form.clearWhere((field) => field.startsWith('secrets.'));
   };
   const addSecret = () => {
     setValues((v) => ({ ...v, secrets: [...v.secrets, { key: nextKey, name: '', secretId: '', jsonKey: '' }] }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../../../../schemas/types.gen.ts';
-import { environmentBody, environmentErrorsFromDetails, environmentValues, validateEnvironment } from './environment-rules.ts';
+import { splitDetails } from '../../components/field-errors.ts';
+import { environmentBody, environmentField, environmentValues, validateEnvironment } from './environment-rules.ts';
 
 const prod: Environment = {
   serviceId: 'billing-service', name: 'prod', cluster: 'eks-prod-us-east-1', namespace: 'payments',
@@ -55,13 +56,13 @@ describe('the environment form rules', () => {
   });
 
   it('puts the API’s details on the fields their paths name and keeps the rest for above the form', () => {
-    expect(environmentErrorsFromDetails([
+    expect(splitDetails([
       { path: '/path/env', message: 'not an environment name' },
       { path: '/body/endpoints/healthCheck', message: 'must match format "uri"' },
       { path: '/body/resources/memory', message: "must have required property 'limit'" },
       { path: '/body/secrets/1/key', message: 'must NOT have more than 128 characters' },
       { path: '/body/extra', message: 'must NOT have additional properties' },
-    ])).toEqual({
+    ], environmentField)).toEqual({
       fields: {
         name: 'not an environment name',
         healthCheck: 'must match format "uri"',

@@ -124,15 +124,8 @@ const API_FIELDS: Record<string, string> = {
   '/body/secrets': 'secrets',
 };
 
-/** The API's 400 details on the fields their paths name; the rest as text for above the form. */
-export function environmentErrorsFromDetails(details: readonly { path: string; message: string }[]): { fields: FieldErrors; rest: string[] } {
-  const fields: FieldErrors = {};
-  const rest: string[] = [];
-  for (const d of details) {
-    const secret = /^\/body\/secrets\/(\d+)\/(name|secretId|key)$/.exec(d.path);
-    const field = secret ? `secrets.${secret[1]}.${secret[2] === 'key' ? 'jsonKey' : secret[2]}` : API_FIELDS[d.path];
-    if (field) fields[field] ??= d.message;
-    else rest.push(`${d.path}: ${d.message}`);
-  }
-  return { fields, rest };
+/** The form field an API error path belongs to (`/body/secrets/1/key` → `secrets.1.jsonKey`), for useFieldErrors().fromApi. */
+export function environmentField(path: string): string | undefined {
+  const secret = /^\/body\/secrets\/(\d+)\/(name|secretId|key)$/.exec(path);
+  return secret ? `secrets.${secret[1]}.${secret[2] === 'key' ? 'jsonKey' : secret[2]}` : API_FIELDS[path];
 }
