@@ -29,10 +29,10 @@ const TIERS = ['critical', 'standard', 'experimental'] as const;
 const LANGUAGES = ['java', 'typescript', 'go', 'python', 'kotlin'];
 
 export const SCALE_ROUTES: readonly ScaleRoute[] = [
-  { name: 'list (page of 50)', path: '/api/v1/services', query: { limit: '50' } },
-  { name: 'list filtered (tier, page of 50)', path: '/api/v1/services', query: { limit: '50', tier: 'critical' } },
-  { name: 'detail (core-service)', path: '/api/v1/services/core-service' },
-  { name: 'search (q=core-servce)', path: '/api/v1/services', query: { q: 'core-servce' } },
+  { name: 'list (page of 50)', call: (c) => c.request('GET /api/v1/services', { query: { limit: 50 } }) },
+  { name: 'list filtered (tier, page of 50)', call: (c) => c.request('GET /api/v1/services', { query: { limit: 50, tier: 'critical' } }) },
+  { name: 'detail (core-service)', call: (c) => c.request('GET /api/v1/services/{id}', { params: { id: 'core-service' } }) },
+  { name: 'search (q=core-servce)', call: (c) => c.request('GET /api/v1/services', { query: { q: 'core-servce' } }) },
 ];
 
 export type CatalogScale = ScaleResult<'services'>;
@@ -66,15 +66,15 @@ async function seedServices(from: number, to: number): Promise<void> {
 }
 
 async function countServices(client: ApiClient): Promise<number> {
-  const res = await client.send('GET', '/api/v1/services', { query: { limit: '1', includeDeregistered: 'true' } });
-  return (res.body as { total: number }).total;
+  const res = await client.request('GET /api/v1/services', { query: { limit: 1, includeDeregistered: true } });
+  return res.body.total ?? NaN;
 }
 
 export async function measureCatalogScale(client: ApiClient): Promise<CatalogScale> {
   const { dropSnapshot } = await import('#functions/services/snapshot');
   const result = await measureScale(client, 'apolloBenchCatalogCounter', {
     sizes: SCALE_SIZES, routes: SCALE_ROUTES, runs: SCALE_RUNS, warmup: SCALE_WARMUP,
-    listPath: '/api/v1/services', count: () => countServices(client), seed: seedServices, dropSnapshot,
+    list: async (c) => (await c.request('GET /api/v1/services', { query: { limit: 50 } })).body, count: () => countServices(client), seed: seedServices, dropSnapshot,
   });
   return sizeAs(result, 'services');
 }

@@ -44,33 +44,33 @@ function scenarios(): Scenario[] {
   let edited: EditedTeam | undefined;
   const createTeam = async (client: ApiClient) => {
     const id = freshTeamId();
-    const response = await client.send('POST', '/api/v1/teams', { body: { id, name: `Bench ${id}`, description: 'created by npm run bench' } });
+    const response = await client.request('POST /api/v1/teams', { body: { id, name: `Bench ${id}`, description: 'created by npm run bench' } });
     if (response.status === 201) edited ??= { id, version: versionOf(response) };
     return response;
   };
   return [
-    { route: 'GET /api/v1/health', call: (c) => c.send('GET', '/api/v1/health') },
-    { route: 'GET /api/v1/me', call: (c) => c.send('GET', '/api/v1/me') },
-    { route: 'GET /api/v1/teams', call: (c) => c.send('GET', '/api/v1/teams') },
-    { route: 'GET /api/v1/teams/platform', call: (c) => c.send('GET', '/api/v1/teams/platform') },
-    { route: 'GET /api/v1/audit', call: (c) => c.send('GET', '/api/v1/audit') },
-    { route: 'GET /api/v1/audit?actor=…', call: (c) => c.send('GET', '/api/v1/audit', { query: { actor: 'admin@apollo.local' } }) },
-    { route: 'GET /api/v1/services', call: (c) => c.send('GET', '/api/v1/services') },
-    { route: 'GET /api/v1/services?q=core-servce', call: (c) => c.send('GET', '/api/v1/services', { query: { q: 'core-servce' } }) },
-    { route: 'GET /api/v1/services/core-service', call: (c) => c.send('GET', '/api/v1/services/core-service') },
-    { route: 'GET /api/v1/services/core-service/dependencies', call: (c) => c.send('GET', '/api/v1/services/core-service/dependencies') },
-    { route: 'GET /api/v1/services/core-service/health', call: (c) => c.send('GET', '/api/v1/services/core-service/health') },
-    { route: 'GET /api/v1/catalog', call: (c) => c.send('GET', '/api/v1/catalog') },
-    { route: 'GET /api/v1/catalog/databases', call: (c) => c.send('GET', '/api/v1/catalog/databases') },
-    { route: 'GET /api/v1/catalog/search?q=postgress', call: (c) => c.send('GET', '/api/v1/catalog/search', { query: { q: 'postgress' } }) },
-    { route: 'GET /api/v1/catalog/items/postgresql-database', call: (c) => c.send('GET', '/api/v1/catalog/items/postgresql-database') },
-    { route: 'GET /api/v1/catalog/items/postgresql-database/schema', call: (c) => c.send('GET', '/api/v1/catalog/items/postgresql-database/schema') },
+    { route: 'GET /api/v1/health', call: (c) => c.request('GET /api/v1/health') },
+    { route: 'GET /api/v1/me', call: (c) => c.request('GET /api/v1/me') },
+    { route: 'GET /api/v1/teams', call: (c) => c.request('GET /api/v1/teams') },
+    { route: 'GET /api/v1/teams/platform', call: (c) => c.request('GET /api/v1/teams/{id}', { params: { id: 'platform' } }) },
+    { route: 'GET /api/v1/audit', call: (c) => c.request('GET /api/v1/audit') },
+    { route: 'GET /api/v1/audit?actor=…', call: (c) => c.request('GET /api/v1/audit', { query: { actor: 'admin@apollo.local' } }) },
+    { route: 'GET /api/v1/services', call: (c) => c.request('GET /api/v1/services') },
+    { route: 'GET /api/v1/services?q=core-servce', call: (c) => c.request('GET /api/v1/services', { query: { q: 'core-servce' } }) },
+    { route: 'GET /api/v1/services/core-service', call: (c) => c.request('GET /api/v1/services/{id}', { params: { id: 'core-service' } }) },
+    { route: 'GET /api/v1/services/core-service/dependencies', call: (c) => c.request('GET /api/v1/services/{id}/dependencies', { params: { id: 'core-service' } }) },
+    { route: 'GET /api/v1/services/core-service/health', call: (c) => c.request('GET /api/v1/services/{id}/health', { params: { id: 'core-service' } }) },
+    { route: 'GET /api/v1/catalog', call: (c) => c.request('GET /api/v1/catalog') },
+    { route: 'GET /api/v1/catalog/databases', call: (c) => c.request('GET /api/v1/catalog/{category}', { params: { category: 'databases' } }) },
+    { route: 'GET /api/v1/catalog/search?q=postgress', call: (c) => c.request('GET /api/v1/catalog/search', { query: { q: 'postgress' } }) },
+    { route: 'GET /api/v1/catalog/items/postgresql-database', call: (c) => c.request('GET /api/v1/catalog/items/{item_id}', { params: { item_id: 'postgresql-database' } }) },
+    { route: 'GET /api/v1/catalog/items/postgresql-database/schema', call: (c) => c.request('GET /api/v1/catalog/items/{item_id}/schema', { params: { item_id: 'postgresql-database' } }) },
     { route: 'POST /api/v1/teams', call: createTeam },
     {
       route: 'PUT /api/v1/teams/{id} (If-Match)',
       call: async (c) => {
         if (!edited) throw new Error('no team to update: POST /api/v1/teams failed earlier');
-        const response = await c.send('PUT', `/api/v1/teams/${edited.id}`, { body: { description: `edited at ${new Date().toISOString()}` }, ifMatch: edited.version });
+        const response = await c.request('PUT /api/v1/teams/{id}', { params: { id: edited.id }, body: { description: `edited at ${new Date().toISOString()}` }, ifMatch: edited.version });
         if (response.status === 200) edited.version = versionOf(response);
         return response;
       },

@@ -5,13 +5,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiClient, type Credentials } from '#shared/api-client';
+import { ApiClient, splitKey, type Credentials } from '#shared/api-client';
 import { formatMs, formatRatio, type Table } from './format.ts';
 import { percentile, ratio, timeInterleaved } from './stats.ts';
 
 export const LATENCY_RUNS = 300;
 export const LATENCY_WARMUP = 30;
-export const LATENCY_PATHS = ['/api/v1/health', '/api/v1/me'] as const;
+/** Routes without parameters, so the bare server serves each at its path. */
+export const LATENCY_ROUTES = ['GET /api/v1/health', 'GET /api/v1/me'] as const;
+const pathOf = (key: (typeof LATENCY_ROUTES)[number]): string => splitKey(key).path;
 
 export interface Quantiles { readonly p50Ms: number; readonly p99Ms: number }
 
@@ -74,17 +76,18 @@ export async function measureGatewayLatency(target: GatewayTarget, runs = LATENC
 
   // Serve the very bodies the product returns, so both sides move the same bytes.
   const bodies = new Map<string, string>();
-  for (const path of LATENCY_PATHS) {
-    const response = await client.send('GET', path);
-    expectOk(path, response.status);
-    bodies.set(path, JSON.stringify(response.body));
+  for (const key of LATENCY_ROUTES) {
+    const response = await client.request(key);
+    expectOk(key, response.status);
+    bodies.set(pathOf(key), JSON.stringify(response.body));
   }
   const bare = await startBareServer(bodies);
   try {
     const routes: RouteLatency[] = [];
-    for (const path of LATENCY_PATHS) {
+    for (const key of LATENCY_ROUTES) {
+      const path = pathOf(key);
       const [gatewayMs = [], bareMs = []] = await timeInterleaved([
-        async () => expectOk(path, (await client.send('GET', path)).status),
+        async () => expectOk(path, (await client.request(key)).status),
         () => unsignedGet(`${bare.url}${path}`),
       ], runs, warmup);
       const gateway = quantiles(gatewayMs);
@@ -99,10 +102,11 @@ export async function measureGatewayLatency(target: GatewayTarget, runs = LATENC
 
 /** The caller's share: ApiClient (sign + fetch + parse) against plain fetch, both to the bare server. */
 async function measureClientCost(bareUrl: string, target: GatewayTarget, runs: number, warmup: number): Promise<ClientCost> {
-  const path = LATENCY_PATHS[0];
+  const key = LATENCY_ROUTES[0];
+  const path = pathOf(key);
   const signing = new ApiClient({ baseUrl: bareUrl, region: target.region, credentials: target.credentials });
   const [signedMs = [], unsignedMs = []] = await timeInterleaved([
-    async () => expectOk(path, (await signing.send('GET', path)).status),
+    async () => expectOk(path, (await signing.request(key)).status),
     () => unsignedGet(`${bareUrl}${path}`),
   ], runs, warmup);
   const signed = percentile(signedMs, 50);

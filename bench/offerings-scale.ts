@@ -25,10 +25,10 @@ const CATEGORIES = ['databases', 'storage', 'messaging', 'compute', 'networking'
 const TEAMS = ['platform', 'payments', 'growth', 'data'];
 
 export const OFFERING_ROUTES: readonly ScaleRoute[] = [
-  { name: 'list (page of 50)', path: '/api/v1/catalog', query: { limit: '50' } },
-  { name: 'category (databases, page of 50)', path: '/api/v1/catalog/databases', query: { limit: '50' } },
-  { name: 'one offering (postgresql-database)', path: '/api/v1/catalog/items/postgresql-database' },
-  { name: 'search (q=postgress databse)', path: '/api/v1/catalog/search', query: { q: 'postgress databse' } },
+  { name: 'list (page of 50)', call: (c) => c.request('GET /api/v1/catalog', { query: { limit: 50 } }) },
+  { name: 'category (databases, page of 50)', call: (c) => c.request('GET /api/v1/catalog/{category}', { params: { category: 'databases' }, query: { limit: 50 } }) },
+  { name: 'one offering (postgresql-database)', call: (c) => c.request('GET /api/v1/catalog/items/{item_id}', { params: { item_id: 'postgresql-database' } }) },
+  { name: 'search (q=postgress databse)', call: (c) => c.request('GET /api/v1/catalog/search', { query: { q: 'postgress databse' } }) },
 ];
 
 export type OfferingsScale = ScaleResult<'offerings'>;
@@ -54,15 +54,15 @@ async function seedOfferings(from: number, to: number): Promise<void> {
 }
 
 async function countOfferings(client: ApiClient): Promise<number> {
-  const res = await client.send('GET', '/api/v1/catalog', { query: { limit: '1' } });
-  return (res.body as { total: number }).total;
+  const res = await client.request('GET /api/v1/catalog', { query: { limit: 1 } });
+  return res.body.total ?? NaN;
 }
 
 export async function measureOfferingsScale(client: ApiClient): Promise<OfferingsScale> {
   const { dropOfferingSnapshot } = await import('#functions/offerings/snapshot');
   const result = await measureScale(client, 'apolloBenchOfferingsCounter', {
     sizes: OFFERING_SIZES, routes: OFFERING_ROUTES, runs: OFFERING_RUNS, warmup: OFFERING_WARMUP,
-    listPath: '/api/v1/catalog', count: () => countOfferings(client), seed: seedOfferings, dropSnapshot: dropOfferingSnapshot,
+    list: async (c) => (await c.request('GET /api/v1/catalog', { query: { limit: 50 } })).body, count: () => countOfferings(client), seed: seedOfferings, dropSnapshot: dropOfferingSnapshot,
   });
   return sizeAs(result, 'offerings');
 }

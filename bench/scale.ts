@@ -4,19 +4,20 @@
  * the routes are timed interleaved and the DynamoDB commands of one call of each counted.
  */
 import { loadavg } from 'node:os';
-import type { ApiClient } from '#shared/api-client';
+import type { ApiClient, ApiResponse } from '#shared/api-client';
 import { countDynamoCommands, type CommandCounts } from './dynamo-counter.ts';
 import { percentile, ratio, timeInterleaved } from './stats.ts';
 
-export interface ScaleRoute { readonly name: string; readonly path: string; readonly query?: Record<string, string> }
+/** A timed read, through the typed client. */
+export interface ScaleRoute { readonly name: string; call(client: ApiClient): Promise<ApiResponse> }
 
 export interface ScaleSetup {
   readonly sizes: readonly number[];
   readonly routes: readonly ScaleRoute[];
   readonly runs: number;
   readonly warmup: number;
-  /** The list whose first call after a drop builds the snapshot (its body has `total`). */
-  readonly listPath: string;
+  /** The list whose first call after a drop builds the snapshot: a page of 50 and the total. */
+  list(client: ApiClient): Promise<{ total?: number }>;
   /** How many there are now (through the API). */
   count(): Promise<number>;
   /** Writes the `from`th up to the `to`th generated item. */
@@ -57,11 +58,10 @@ export async function measureScale(client: ApiClient, counterName: string, setup
       setup.dropSnapshot();
       counter.reset();
       const buildStarted = performance.now();
-      const first = await client.send('GET', setup.listPath, { query: { limit: '50' } });
-      if (first.status !== 200) throw new Error(`list answered ${first.status}`);
-      snapshotBuild.push({ size: (first.body as { total: number }).total, ms: performance.now() - buildStarted, queries: counter.counts.Query ?? 0 });
+      const first = await setup.list(client);
+      snapshotBuild.push({ size: first.total ?? NaN, ms: performance.now() - buildStarted, queries: counter.counts.Query ?? 0 });
       const calls = setup.routes.map((route) => async () => {
-        const res = await client.send('GET', route.path, { query: route.query });
+        const res = await route.call(client);
         if (res.status !== 200) throw new Error(`${route.name} answered ${res.status}`);
       });
       const samples = await timeInterleaved(calls, setup.runs, setup.warmup);

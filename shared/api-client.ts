@@ -8,7 +8,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { ErrorBody } from './errors.ts';
-import { matchRoute } from './routes.ts';
+import { fillPath, matchRoute, type BodyOf, type ParamNames, type ParamsOf, type QueryOf, type ResponseOf, type RouteFor, type RouteKey } from './routes.ts';
 
 export interface Credentials {
   readonly accessKeyId: string;
@@ -38,6 +38,20 @@ export interface CallOptions {
   /** Sent as Idempotency-Key; generated for idempotent routes when absent. */
   readonly idempotencyKey?: string;
 }
+
+/** A query as sent: the route's query type, every field optional (the server fills defaults). */
+type QueryInput<K extends RouteKey> = { readonly [F in keyof QueryOf<K>]?: QueryOf<K>[F] | undefined };
+
+/**
+ * What calling one route of the table takes: its path parameters (when it has any), its body (when
+ * it takes one), its query; plus If-Match, an Idempotency-Key and extra headers.
+ */
+export type RequestOptions<K extends RouteKey> = Omit<CallOptions, 'query' | 'body'> & { readonly query?: QueryInput<K> }
+  & ([ParamNames<RouteFor<K>['path']>] extends [never] ? { readonly params?: undefined } : { readonly params: ParamsOf<K> })
+  & (BodyOf<K> extends undefined ? { readonly body?: undefined } : { readonly body: BodyOf<K> });
+
+/** The options argument may be left out when a route needs neither parameters nor a body. */
+export type RequestArgs<K extends RouteKey> = Record<string, never> extends RequestOptions<K> ? [options?: RequestOptions<K>] : [options: RequestOptions<K>];
 
 export interface ApiResponse<T = unknown> {
   readonly status: number;
@@ -123,11 +137,27 @@ export class ApiClient {
     return response as ApiResponse<T>;
   }
 
+  /**
+   * Calls one route of the table, typed from it: `request('GET /api/v1/teams/{id}', { params: { id } })`
+   * answers a Team. Throws ApiError for 400 and above.
+   */
+  async request<K extends RouteKey>(key: K, ...[options]: RequestArgs<K>): Promise<ApiResponse<ResponseOf<K>>> {
+    const { method, path } = splitKey(key);
+    const { params, query, ...rest } = (options ?? {}) as RequestOptions<K> & { params?: Readonly<Record<string, string>> };
+    return this.call<ResponseOf<K>>(method, fillPath(path, params ?? {}), { ...rest, query: query as CallOptions['query'] });
+  }
+
   private isIdempotent(method: string, pathname: string): boolean {
     const prefix = this.base.pathname.replace(/\/$/, '');
     const match = matchRoute(method, pathname.slice(prefix.length) || '/');
     return match.route?.idempotent === true;
   }
+}
+
+/** `'GET /api/v1/me'` → its method and path template. */
+export function splitKey(key: RouteKey): { method: string; path: string } {
+  const space = key.indexOf(' ');
+  return { method: key.slice(0, space), path: key.slice(space + 1) };
 }
 
 export function toApiError(response: ApiResponse): ApiError {

@@ -3,7 +3,7 @@
  * permission, schemas, audit and idempotency. CDK, the local gateway, the IAM role policies, the
  * web client, the CLI and the authorization tests all read it. A route appears here when it works.
  */
-import type { SchemaName } from '../schemas/index.ts';
+import type { SchemaName, SchemaTypes } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
@@ -41,6 +41,34 @@ export interface AuditSpec {
   readonly resourceIdParam?: string;
 }
 
+/**
+ * A path parameter's schema: always a bounded string (a key longer than DynamoDB's 2,048 bytes must
+ * never reach it), checked like a body before the handler runs.
+ */
+export interface PathParameterSchema {
+  readonly type: 'string';
+  readonly pattern: string;
+  readonly minLength?: number;
+  readonly maxLength: number;
+  readonly description: string;
+}
+
+/**
+ * Every path variable of the table, by name: one name, one meaning, one schema (a route-table test
+ * holds every `{name}` to it, and one name per path level, as API Gateway requires at deploy).
+ */
+export const PATH_PARAMETERS = {
+  id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 128, description: 'The resource\'s id: a service\'s or team\'s slug name, or a ULID' },
+  principal: { type: 'string', pattern: '^[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A principal: an email or an IAM session name' },
+  user: { type: 'string', pattern: '^[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A web user: their email' },
+  env: { type: 'string', pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, description: 'An environment name: 1-32 of a-z 0-9 -, starting with a letter (prod, staging, dev)' },
+  runbookId: { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', maxLength: 26, description: 'A runbook\'s id (a ULID)' },
+  category: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering category (a slug)' },
+  item_id: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering\'s id (a slug)' },
+  field_id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9_]*$', maxLength: 64, description: 'A form field\'s id' },
+} as const satisfies Record<string, PathParameterSchema>;
+export type PathParameterName = keyof typeof PATH_PARAMETERS;
+
 export interface RouteDef {
   readonly method: HttpMethod;
   /** API Gateway resource path with `{param}` placeholders. */
@@ -68,9 +96,10 @@ export interface RouteDef {
   readonly produces?: string;
 }
 
-const iam = (def: Omit<RouteDef, 'auth'>): RouteDef => ({ ...def, auth: 'iam' });
+/** An IAM-authenticated route; its literal types are kept, so handlers and clients are typed from it. */
+const iam = <const D extends Omit<RouteDef, 'auth'>>(def: D): D & { readonly auth: 'iam' } => ({ ...def, auth: 'iam' });
 
-export const ROUTES: readonly RouteDef[] = [
+const TABLE = [
   // system: Apollo's own health, identity and metrics
   iam({ method: 'GET', path: '/api/v1/health', context: 'system', permission: 'system:read', summary: 'Component health of Apollo and its integrations', responseSchema: 'health' }),
   iam({ method: 'GET', path: '/api/v1/health/ready', context: 'system', permission: 'system:read', summary: 'Readiness: can Apollo serve requests', responseSchema: 'ready' }),
@@ -99,7 +128,7 @@ export const ROUTES: readonly RouteDef[] = [
   iam({ method: 'POST', path: '/api/v1/services', context: 'services', permission: 'services:write', summary: 'Register a service (your own team, or any with catalog:manage)', bodySchema: 'service-create', responseSchema: 'service', audit: { action: 'services.register', resourceType: 'service' }, idempotent: true }),
   iam({ method: 'GET', path: '/api/v1/services/{id}', context: 'services', permission: 'services:read', summary: 'One service with its environments, dependencies and runbooks (deregistered ones too)', responseSchema: 'service' }),
   iam({ method: 'PUT', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: "Edit a service (If-Match; owning team or catalog:manage)", bodySchema: 'service-update', responseSchema: 'service', audit: { action: 'services.update', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
-  iam({ method: 'DELETE', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: 'Deregister a service, keeping its name resolvable (If-Match; owning team or catalog:manage)', audit: { action: 'services.deregister', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
+  iam({ method: 'DELETE', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: 'Deregister a service, keeping its name resolvable (If-Match; owning team or catalog:manage)', responseSchema: 'service', audit: { action: 'services.deregister', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'GET', path: '/api/v1/services/{id}/environments', context: 'services', permission: 'services:read', summary: "A service's environments with their deployment, endpoints, resources, secrets and health", responseSchema: 'environment-list' }),
   iam({ method: 'PUT', path: '/api/v1/services/{id}/environments/{env}', context: 'services', permission: 'services:write', summary: 'Create or replace an environment (If-Match optional; owning team or catalog:manage)', bodySchema: 'environment-put', responseSchema: 'environment', audit: { action: 'services.environments.put', resourceType: 'service', resourceIdParam: 'id' } }),
   iam({ method: 'DELETE', path: '/api/v1/services/{id}/environments/{env}', context: 'services', permission: 'services:write', summary: 'Remove an environment (owning team or catalog:manage)', audit: { action: 'services.environments.delete', resourceType: 'service', resourceIdParam: 'id' } }),
@@ -139,7 +168,56 @@ export const ROUTES: readonly RouteDef[] = [
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },
-];
+] as const satisfies readonly RouteDef[];
+
+export const ROUTES: readonly RouteDef[] = TABLE;
+
+// ---------------------------------------------------------------- types derived from the table
+
+type TableRoute = (typeof TABLE)[number];
+type KeyOf<R> = R extends { readonly method: infer M extends string; readonly path: infer P extends string } ? `${M} ${P}` : never;
+/** `'GET /api/v1/services/{id}'`: a route of the table, and nothing else. */
+export type RouteKey = KeyOf<TableRoute>;
+type RouteMap = { [R in TableRoute as KeyOf<R>]: R };
+export type RouteFor<K extends RouteKey> = RouteMap[K];
+/** The route keys a context serves. */
+export type ContextRouteKey<C extends ContextName> = KeyOf<Extract<TableRoute, { readonly context: C }>>;
+
+/** `'a/{x}/b/{y}'` → `'x' | 'y'`. */
+export type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamNames<Rest> : never;
+export type ParamsOf<K extends RouteKey> = { readonly [N in ParamNames<RouteFor<K>['path']>]: string };
+/** The parsed, validated body (defaults filled); `undefined` for routes that take none. */
+export type BodyOf<K extends RouteKey> = RouteFor<K> extends { readonly bodySchema: infer S extends SchemaName } ? SchemaTypes[S] : undefined;
+/** The parsed, validated query (coerced, defaults filled); empty for routes that take none. */
+export type QueryOf<K extends RouteKey> = RouteFor<K> extends { readonly querySchema: infer S extends SchemaName } ? SchemaTypes[S] : Record<string, never>;
+/** A success response's body: its schema's type, text for `produces` routes, nothing otherwise. */
+export type ResponseOf<K extends RouteKey> = RouteFor<K> extends { readonly responseSchema: infer S extends SchemaName }
+  ? SchemaTypes[S]
+  : RouteFor<K> extends { readonly produces: string } ? string : undefined;
+
+/** Every `{name}` of the table has a schema in PATH_PARAMETERS: typecheck names the one that lacks it. */
+type UnknownPathParameters = Exclude<ParamNames<TableRoute['path']>, PathParameterName>;
+const everyPathParameterHasASchema: [UnknownPathParameters] extends [never] ? true : UnknownPathParameters = true;
+void everyPathParameterHasASchema;
+
+/** The route of a key, at run time. */
+export function routeOf(key: RouteKey): RouteDef {
+  const route = ROUTES.find((r) => routeKey(r) === key);
+  if (!route) throw new Error(`no route ${key}`);
+  return route;
+}
+
+/** `'/api/v1/teams/{id}'` + `{ id: 'a b' }` → `'/api/v1/teams/a%20b'`. */
+export function fillPath(path: string, params: Readonly<Record<string, string>>): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`path ${path} needs the parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** The `{name}`s of a path, in order. */
+export const pathParameterNames = (path: string): string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
 
 export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 

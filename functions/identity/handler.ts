@@ -1,5 +1,4 @@
 /** The identity context: who I am, teams and their members. */
-import type { ListQuery, TeamCreate, TeamMemberPut, TeamUpdate, UserRolePut } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { createApiHandler, etag, json, type ApiRequest } from '#lib/http';
 import { describeMe } from './me.ts';
@@ -19,34 +18,34 @@ function principalParam(req: ApiRequest, name = 'principal'): string {
 
 export const handler = createApiHandler('identity', {
   'GET /api/v1/me': async (req) => json(200, await describeMe(req)),
-  'GET /api/v1/teams': async (req: ApiRequest<undefined, ListQuery>) => json(200, await teams.listTeams(req.query.limit ?? 50, req.query.cursor)),
-  'POST /api/v1/teams': async (req: ApiRequest<TeamCreate>) => {
+  'GET /api/v1/teams': async (req) => json(200, await teams.listTeams(req.query.limit ?? 50, req.query.cursor)),
+  'POST /api/v1/teams': async (req) => {
     const team = await teams.createTeam(req.body, req.identity.principal);
     req.audit.resourceId = team.id;
     return json(201, team, { etag: etag(team.version), location: `/api/v1/teams/${team.id}` });
   },
   'GET /api/v1/teams/{id}': async (req) => {
-    const team = await teams.getTeam(req.params.id!);
+    const team = await teams.getTeam(req.params.id);
     return json(200, team, { etag: etag(team.version) });
   },
-  'PUT /api/v1/teams/{id}': async (req: ApiRequest<TeamUpdate>) => {
-    const team = await teams.updateTeam(req.params.id!, req.ifMatch!, req.body);
+  'PUT /api/v1/teams/{id}': async (req) => {
+    const team = await teams.updateTeam(req.params.id, req.ifMatch!, req.body);
     return json(200, team, { etag: etag(team.version) });
   },
   'DELETE /api/v1/teams/{id}': async (req) => {
-    await teams.deleteTeam(req.params.id!, req.ifMatch!);
+    await teams.deleteTeam(req.params.id, req.ifMatch!);
     return { status: 204 };
   },
-  'GET /api/v1/teams/{id}/members': async (req: ApiRequest<undefined, ListQuery>) =>
-    json(200, await teams.listMembers(req.params.id!, req.query.limit ?? 50, req.query.cursor)),
-  'PUT /api/v1/teams/{id}/members/{principal}': async (req: ApiRequest<TeamMemberPut>) => {
-    const { member, created } = await teams.putMember(req.params.id!, principalParam(req), req.body, req.identity.principal);
+  'GET /api/v1/teams/{id}/members': async (req) =>
+    json(200, await teams.listMembers(req.params.id, req.query.limit ?? 50, req.query.cursor)),
+  'PUT /api/v1/teams/{id}/members/{principal}': async (req) => {
+    const { member, created } = await teams.putMember(req.params.id, principalParam(req), req.body, req.identity.principal);
     return json(created ? 201 : 200, member);
   },
-  'GET /api/v1/users': async (req: ApiRequest<undefined, ListQuery>) => json(200, await listUsers(req.query.limit ?? 50, req.query.cursor)),
-  'PUT /api/v1/users/{user}/role': async (req: ApiRequest<UserRolePut>) => json(200, await setUserRole(principalParam(req, 'user'), req.body.role)),
+  'GET /api/v1/users': async (req) => json(200, await listUsers(req.query.limit ?? 50, req.query.cursor)),
+  'PUT /api/v1/users/{user}/role': async (req) => json(200, await setUserRole(principalParam(req, 'user'), req.body.role)),
   'DELETE /api/v1/teams/{id}/members/{principal}': async (req) => {
-    await teams.removeMember(req.params.id!, principalParam(req));
+    await teams.removeMember(req.params.id, principalParam(req));
     return { status: 204 };
   },
 });

@@ -4,16 +4,17 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { createApiHandler as CreateApiHandler } from './http.ts';
+import type { createRoutesHandler as CreateRoutesHandler } from './http.ts';
+import { routesOf } from '#shared/routes';
 import assumedRole from './fixtures/assumed-role-event.json' with { type: 'json' };
 
 process.env.TABLE_NAME ??= 'apollo-unit';
 process.env.AWS_REGION ??= 'eu-west-1';
 process.env.APOLLO_RUNTIME = 'local';
 
-let createApiHandler: typeof CreateApiHandler;
+let createRoutesHandler: typeof CreateRoutesHandler;
 beforeAll(async () => {
-  ({ createApiHandler } = await import('./http.ts'));
+  ({ createRoutesHandler } = await import('./http.ts'));
 });
 
 const context = { awsRequestId: 'lambda-request', functionName: 'apollo-unit', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
@@ -30,13 +31,13 @@ const call = async (handler: unknown, e: APIGatewayProxyEvent) =>
 
 describe('createApiHandler', () => {
   it('refuses at cold start a context whose handlers and route table disagree', () => {
-    expect(() => createApiHandler('audit', { 'GET /api/v1/audit': async () => ({ status: 200 }) })).toThrow(
-      'context audit: routes without a handler [GET /api/v1/audit/{id}], handlers without a route []',
+    expect(() => createRoutesHandler(routesOf('audit'), { 'GET /api/v1/audit': async () => ({ status: 200 }) })).toThrow(
+      'routes without a handler [GET /api/v1/audit/{id}], handlers without a route []',
     );
   });
 
   it("denies a caller without the route's permission even when IAM let them through", async () => {
-    const handler = createApiHandler('audit', {
+    const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => ({ status: 200, body: { items: [], nextCursor: null } }),
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
     });
@@ -54,7 +55,7 @@ describe('createApiHandler', () => {
   });
 
   it('denies a session of a role that is not an Apollo role', async () => {
-    const handler = createApiHandler('audit', {
+    const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => ({ status: 200, body: {} }),
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
     });
@@ -63,7 +64,7 @@ describe('createApiHandler', () => {
   });
 
   it('answers an unexpected failure with a plain 500: no message, no stack, the request id', async () => {
-    const handler = createApiHandler('audit', {
+    const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => { throw new Error('connection string postgres://secret@db leaked?'); },
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
     });
@@ -74,7 +75,7 @@ describe('createApiHandler', () => {
   });
 
   it('answers a path it does not serve with 404 and a wrong method with 405', async () => {
-    const handler = createApiHandler('audit', {
+    const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => ({ status: 200, body: {} }),
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
     });

@@ -9,7 +9,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ConflictError, UnprocessableError, ValidationError } from '#shared/errors';
-import type { ApiRequest } from './http.ts';
+import type { ApiRequest } from './http/request.ts';
 import { config } from './config.ts';
 import { dynamoClient } from './table.ts';
 

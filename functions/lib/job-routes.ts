@@ -19,7 +19,7 @@ export interface StartRun<R extends { readonly id: string }> {
  * 202 with the run already going over the same scope, or with a new one handed to its runner; a
  * runner that could not be reached is a 503 (the queued run is picked up by the next scheduled one).
  */
-export async function startOrJoinRun<R extends { readonly id: string }>(req: ApiRequest, start: StartRun<R>): Promise<ApiResult> {
+export async function startOrJoinRun<R extends { readonly id: string }>(req: ApiRequest, start: StartRun<R>): Promise<ApiResult<{ job: R }>> {
   const active = await start.active();
   if (active) {
     req.audit.resourceId = active.id;

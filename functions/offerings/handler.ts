@@ -2,7 +2,6 @@
  * The offerings context: the self-service catalog's HTTP routes. Everyone with catalog:read browses
  * what the offerings' access rules let them see; each offering says whether they may request it.
  */
-import type { CatalogCategoryQuery, CatalogItemCheck, CatalogListQuery, CatalogOptionsQuery, CatalogSearchQuery, FormPreview, VariableTest } from '#schemas/index.ts';
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import type { Caller } from './shapes.ts';
 import { refreshRoutes } from './refresh-routes.ts';
@@ -15,18 +14,18 @@ async function callerOf(req: ApiRequest<unknown, unknown>): Promise<Caller> {
 }
 
 export const handler = createApiHandler('offerings', {
-  'GET /api/v1/catalog': async (req: ApiRequest<undefined, CatalogListQuery>) => json(200, await catalog.listCatalog(req.query, await callerOf(req))),
-  'GET /api/v1/catalog/search': async (req: ApiRequest<undefined, CatalogSearchQuery>) => json(200, await catalog.searchCatalog(req.query, await callerOf(req))),
-  'GET /api/v1/catalog/{category}': async (req: ApiRequest<undefined, CatalogCategoryQuery>) =>
-    json(200, await catalog.listCategory(req.params.category!, req.query, await callerOf(req))),
-  'GET /api/v1/catalog/items/{item_id}': async (req) => json(200, await catalog.getOffering(req.params.item_id!, await callerOf(req))),
-  'GET /api/v1/catalog/items/{item_id}/source': async (req) => json(200, await catalog.getSource(req.params.item_id!, await callerOf(req))),
-  'GET /api/v1/catalog/items/{item_id}/schema': async (req) => json(200, await catalog.getForm(req.params.item_id!, await callerOf(req))),
-  'GET /api/v1/catalog/items/{item_id}/options/{field_id}': async (req: ApiRequest<undefined, CatalogOptionsQuery>) =>
-    json(200, await catalog.getOptions(req.params.item_id!, req.params.field_id!, req.query, await callerOf(req))),
-  'GET /api/v1/catalog/validation/{item_id}': async (req) => json(200, await catalog.getValidationReport(req.params.item_id!, await callerOf(req))),
-  'POST /api/v1/validate/catalog-item': async (req: ApiRequest<CatalogItemCheck>) => json(200, validateCatalogItem(req.body, await callerOf(req))),
-  'POST /api/v1/preview/form': async (req: ApiRequest<FormPreview>) => json(200, await previewForm(req.body, await callerOf(req), offeringsDeps())),
-  'POST /api/v1/test/variables': async (req: ApiRequest<VariableTest>) => json(200, testVariables(req.body, await callerOf(req))),
+  'GET /api/v1/catalog': async (req) => json(200, await catalog.listCatalog(req.query, await callerOf(req))),
+  'GET /api/v1/catalog/search': async (req) => json(200, await catalog.searchCatalog(req.query, await callerOf(req))),
+  'GET /api/v1/catalog/{category}': async (req) =>
+    json(200, await catalog.listCategory(req.params.category, req.query, await callerOf(req))),
+  'GET /api/v1/catalog/items/{item_id}': async (req) => json(200, await catalog.getOffering(req.params.item_id, await callerOf(req))),
+  'GET /api/v1/catalog/items/{item_id}/source': async (req) => json(200, await catalog.getSource(req.params.item_id, await callerOf(req))),
+  'GET /api/v1/catalog/items/{item_id}/schema': async (req) => json(200, await catalog.getForm(req.params.item_id, await callerOf(req))),
+  'GET /api/v1/catalog/items/{item_id}/options/{field_id}': async (req) =>
+    json(200, await catalog.getOptions(req.params.item_id, req.params.field_id, req.query, await callerOf(req))),
+  'GET /api/v1/catalog/validation/{item_id}': async (req) => json(200, await catalog.getValidationReport(req.params.item_id, await callerOf(req))),
+  'POST /api/v1/validate/catalog-item': async (req) => json(200, validateCatalogItem(req.body, await callerOf(req))),
+  'POST /api/v1/preview/form': async (req) => json(200, await previewForm(req.body, await callerOf(req), offeringsDeps())),
+  'POST /api/v1/test/variables': async (req) => json(200, testVariables(req.body, await callerOf(req))),
   ...refreshRoutes,
 });

@@ -2,15 +2,15 @@
  * The catalog refresh's HTTP routes (served by the offerings Lambda): start a refresh (or join the
  * one already running over the same files), read its job.
  */
-import type { CatalogRefresh, ListQuery } from '#schemas/index.ts';
-import { json, type ApiRequest, type RouteImpl } from '#lib/http';
+import { json, type RouteImpls } from '#lib/http';
 import { startOrJoinRun } from '#lib/job-routes';
+import type { ContextRouteKey } from '#shared/routes';
 import { catalogRepoName } from './refresh-config.ts';
 import { catalogRefreshDepsOr503 } from './refresh-deps.ts';
 import { createRefreshJob, findActiveRefreshJob, getRefreshJob, listRefreshJobs } from './refresh-jobs.ts';
 
-export const refreshRoutes: Record<string, RouteImpl> = {
-  'POST /api/v1/catalog/refresh': async (req: ApiRequest<CatalogRefresh>) => {
+export const refreshRoutes = {
+  'POST /api/v1/catalog/refresh': async (req) => {
     const deps = catalogRefreshDepsOr503();
     const repo = catalogRepoName(deps.config);
     return startOrJoinRun(req, {
@@ -21,6 +21,6 @@ export const refreshRoutes: Record<string, RouteImpl> = {
       dispatcher: deps.dispatcher,
     });
   },
-  'GET /api/v1/catalog-refresh/jobs': async (req: ApiRequest<undefined, ListQuery>) => json(200, await listRefreshJobs(req.query.limit ?? 50, req.query.cursor)),
-  'GET /api/v1/catalog-refresh/jobs/{id}': async (req) => json(200, await getRefreshJob(req.params.id!)),
-};
+  'GET /api/v1/catalog-refresh/jobs': async (req) => json(200, await listRefreshJobs(req.query.limit ?? 50, req.query.cursor)),
+  'GET /api/v1/catalog-refresh/jobs/{id}': async (req) => json(200, await getRefreshJob(req.params.id)),
+} satisfies Partial<RouteImpls<ContextRouteKey<'offerings'>>>;

@@ -3,7 +3,7 @@
  * `services:read`) as event `service.changed`, beside the health job's `service.health`, so a page
  * open elsewhere reloads instead of showing what was true before. Publishing never fails a change.
  */
-import type { ApiRequest, ApiResult, RouteImpl } from '#lib/http';
+import type { ApiRequest, ApiResult, UntypedRouteImpl } from '#lib/http';
 import { publish } from '#lib/realtime';
 
 export const SERVICE_CHANGED_EVENT = 'service.changed';
@@ -26,10 +26,11 @@ async function announce(req: ApiRequest, result: ApiResult): Promise<void> {
 }
 
 /** Wraps every mutating route of the map so a successful change is announced on the service's topic. */
-export function announcingChanges(impls: Record<string, RouteImpl>): Record<string, RouteImpl> {
-  return Object.fromEntries(Object.entries(impls).map(([key, impl]) => [key, key.startsWith('GET ') ? impl : async (req) => {
+export function announcingChanges<T extends object>(impls: T): T {
+  const wrap = (key: string, impl: UntypedRouteImpl): UntypedRouteImpl => (key.startsWith('GET ') ? impl : async (req) => {
     const result = await impl(req);
     await announce(req, result);
     return result;
-  }]));
+  });
+  return Object.fromEntries(Object.entries(impls).map(([key, impl]) => [key, wrap(key, impl as UntypedRouteImpl)])) as T;
 }

@@ -3,9 +3,8 @@
  * no IAM), then their events are handed to the context they concern. GitHub → the catalog refresh
  * (the catalog repository) or discovery (the organisation's other repositories).
  */
-import type { GithubWebhook } from '#schemas/index.ts';
 import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
-import { createApiHandler, json, type ApiRequest, type SignedRequest } from '#lib/http';
+import { createApiHandler, json, type SignedRequest } from '#lib/http';
 import { githubCredentials } from '#lib/github/credentials';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { GITHUB_SENDER, handleGitHubDelivery } from './github.ts';
@@ -30,7 +29,7 @@ async function verifyGitHub(request: SignedRequest): Promise<string> {
 }
 
 export const handler = createApiHandler('webhooks', {
-  'POST /api/v1/webhooks/github': async (req: ApiRequest<GithubWebhook>) => {
+  'POST /api/v1/webhooks/github': async (req) => {
     const event = req.headers['x-github-event'] ?? '';
     const delivery = req.headers['x-github-delivery'] ?? '';
     // The body as parsed serialises the same for the same signed body: the replay fingerprint.

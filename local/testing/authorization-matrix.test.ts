@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '#shared/api-client';
 import { roleHas, ROLES, type Role } from '#shared/permissions';
 import { gatePermissions, ROUTES, type RouteDef } from '#shared/routes';
-import { startHarness, type Harness } from './harness.ts';
+import { fetchChecked, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
@@ -24,7 +24,7 @@ const iamRoutes = ROUTES.filter((r) => r.auth === 'iam');
 
 describe.each(iamRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s', (_name, route) => {
   it('refuses an unsigned call with 403 Missing Authentication Token', async () => {
-    const res = await fetch(h.runtime.url + concretePath(route), { method: route.method });
+    const res = await fetchChecked(h.runtime.url + concretePath(route), { method: route.method });
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ message: 'Missing Authentication Token' });
   });
@@ -62,7 +62,7 @@ const hmacRoutes = ROUTES.filter((r) => r.auth === 'hmac');
 
 describe.each(hmacRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s (hmac)', (_name, route) => {
   it('lets an unsigned request reach the handler, which refuses it without a valid sender signature', async () => {
-    const res = await fetch(h.runtime.url + concretePath(route), { method: route.method, headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetchChecked(h.runtime.url + concretePath(route), { method: route.method, headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(401);
     expect(res.headers.get('x-amzn-errortype')).toBeNull();
     expect(await res.json()).toEqual({ error: { code: 'Unauthorized', message: 'invalid signature', details: [] }, requestId: expect.any(String) });

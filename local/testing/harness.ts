@@ -10,6 +10,10 @@ import type { Role } from '#shared/permissions';
 import { presignConnectUrl } from '#shared/realtime-client';
 import { signBody } from '../../functions/webhooks/github-signature.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
+import { checkingFetch } from './response-schemas.ts';
+
+/** Every response a harness client or delivery receives is checked against its route's schemas. */
+export const fetchChecked = checkingFetch();
 
 export interface Harness {
   readonly runtime: Runtime;
@@ -23,10 +27,10 @@ export async function startHarness(): Promise<Harness> {
   const runtime = await startRuntime({ port: 0 });
   return {
     runtime,
-    client: (role, options = {}) => new ApiClient({ baseUrl: runtime.url, region: runtime.region, credentials: runtime.credentials.roles[role], now: options.now }),
+    client: (role, options = {}) => new ApiClient({ baseUrl: runtime.url, region: runtime.region, credentials: runtime.credentials.roles[role], now: options.now, fetch: fetchChecked }),
     sessionClient: (role) => {
       const s = runtime.credentials.issueSession(role);
-      return new ApiClient({ baseUrl: runtime.url, region: runtime.region, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken } });
+      return new ApiClient({ baseUrl: runtime.url, region: runtime.region, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken }, fetch: fetchChecked });
     },
     close: () => runtime.close(),
   };
@@ -74,5 +78,5 @@ export function deliverGitHub(h: Harness, event: string, payload: unknown, optio
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': options.delivery ?? crypto.randomUUID() };
   if (options.signature !== null) headers['x-hub-signature-256'] = options.signature ?? signBody(h.runtime.github!.webhookSecret, body);
-  return fetch(`${h.runtime.url}/api/v1/webhooks/github`, { method: 'POST', headers, body });
+  return fetchChecked(`${h.runtime.url}/api/v1/webhooks/github`, { method: 'POST', headers, body });
 }

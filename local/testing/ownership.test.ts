@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApiHandler } from '#lib/http';
+import { createRoutesHandler } from '#lib/http';
 import type { RouteDef } from '#shared/routes';
 import { writeMember } from '../../functions/identity/store.ts';
 import assumedRole from '../../functions/lib/fixtures/assumed-role-event.json' with { type: 'json' };
@@ -15,17 +15,17 @@ beforeAll(async () => { h = await startHarness(); });
 afterAll(async () => { await h.close(); });
 
 // Developers may edit a thing of their own team's; editing anyone's needs catalog:manage (admin).
-const route: RouteDef = { method: 'PUT', path: '/things/{team}', context: 'identity', auth: 'iam', permission: 'services:write', summary: 'edit a thing' };
-const handler = createApiHandler('identity', {
-  'PUT /things/{team}': async (req) => {
-    await req.requireOwnerOr('catalog:manage', { principal: 'owner@corp.example', team: req.params.team });
+const route: RouteDef = { method: 'PUT', path: '/things/{id}', context: 'identity', auth: 'iam', permission: 'services:write', summary: 'edit a thing' };
+const handler = createRoutesHandler([route], {
+  'PUT /things/{id}': async (req) => {
+    await req.requireOwnerOr('catalog:manage', { principal: 'owner@corp.example', team: req.params.id });
     return { status: 200, body: { teams: await req.teams() } };
   },
-}, { routes: [route] }) as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
+}) as unknown as (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
 
 function callAs(role: string, principal: string, team: string) {
   const event = structuredClone(assumedRole) as unknown as APIGatewayProxyEvent;
-  Object.assign(event, { httpMethod: 'PUT', resource: route.path, path: `/things/${team}`, pathParameters: { team }, body: null });
+  Object.assign(event, { httpMethod: 'PUT', resource: route.path, path: `/things/${team}`, pathParameters: { id: team }, body: null });
   event.requestContext.identity.userArn = `arn:aws:sts::111122223333:assumed-role/Apollo${role}-prod/${principal}`;
   return handler(event, { awsRequestId: 'x', getRemainingTimeInMillis: () => 5000 } as unknown as Context);
 }

@@ -13,6 +13,7 @@ import { afterAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ApiClient, type Credentials } from '#shared/api-client';
 import { presignConnectUrl, RealtimeClient, type ConnectionState, type EventFrame, type SocketLike } from '#shared/realtime-client';
+import { checkingFetch } from './response-schemas.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'apollo-realtime-restart-'));
@@ -71,7 +72,7 @@ it('after a restart on the same port the client reconnects, resubscribes and hea
   const port = await freePort();
   child = await start(port);
   const admin = (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { admin: Credentials }).admin;
-  const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: admin });
+  const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: admin, fetch: checkingFetch() });
   const rc = new RealtimeClient({
     url: `ws://127.0.0.1:${port}/realtime`, region: 'us-east-1', credentials: admin,
     WebSocket: WebSocket as unknown as new (url: string) => SocketLike, minDelayMs: 50, maxDelayMs: 250,

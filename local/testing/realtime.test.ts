@@ -14,7 +14,7 @@ import type { Credentials } from '#shared/api-client';
 import { ApiClient } from '#shared/api-client';
 import { ROLES, type Role } from '#shared/permissions';
 import { presignConnectUrl, RealtimeClient, type EventFrame, type SocketLike } from '#shared/realtime-client';
-import { startHarness, type Harness } from './harness.ts';
+import { fetchChecked, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness(); });
@@ -204,7 +204,7 @@ describe('live audit', () => {
   it('an admin subscribed to audit hears a team created by another admin: pending, then succeeded, as the audit API shows it', async () => {
     // Prepare: the listener, and another admin (a web session) who creates the team.
     const s = h.runtime.credentials.issueSession('admin', 'other-admin@apollo.local');
-    const other = new ApiClient({ baseUrl: h.runtime.url, region: h.runtime.region, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken } });
+    const other = new ApiClient({ baseUrl: h.runtime.url, region: h.runtime.region, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken }, fetch: fetchChecked });
     const rc = client(roleCredentials('admin'));
     const heard: EventFrame[] = [];
     rc.subscribe('audit', (frame) => heard.push(frame));

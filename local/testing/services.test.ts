@@ -222,7 +222,7 @@ describe('environments', () => {
     );
     const badName = await developer().send('PUT', '/api/v1/services/env-service/environments/PROD_1', { body: { cluster: 'eks', namespace: 'x' } });
     expect(badName.status).toBe(400);
-    expect((badName.body as { error: { details: unknown[] } }).error.details).toEqual([{ path: '/path/env', message: 'not an environment name' }]);
+    expect((badName.body as { error: { details: unknown[] } }).error.details).toEqual([{ path: '/path/env', message: 'must be an environment name: 1-32 of a-z 0-9 -, starting with a letter (prod, staging, dev)' }]);
     await register({ name: 'not-payments', team: 'platform' });
     expect((await developer().send('PUT', '/api/v1/services/not-payments/environments/prod', { body: { cluster: 'eks', namespace: 'x' } })).status).toBe(403);
     expect((await developer().send('DELETE', '/api/v1/services/not-payments/environments/prod')).status).toBe(403);

@@ -1,5 +1,6 @@
 /** The app's view of the one signing client: calls that throw a RequestError naming the route they hit. */
-import { ApiClient, ApiError, type CallOptions, type CredentialProvider } from '../../../shared/api-client.ts';
+import { ApiClient, ApiError, splitKey, type ApiResponse, type CredentialProvider, type RequestArgs, type RequestOptions } from '../../../shared/api-client.ts';
+import { fillPath, type ResponseOf, type RouteKey } from '../../../shared/routes.ts';
 import { RealtimeClient } from '../../../shared/realtime-client.ts';
 import { apiBaseUrl, realtimeUrl, type WebConfig } from './config.ts';
 import { useRealtimeState } from './store.ts';
@@ -12,9 +13,12 @@ export class RequestError extends ApiError {
   }
 }
 
+/** Calls routes of the table, typed from it (see ApiClient.request). */
 export interface Api {
-  call<T>(method: string, path: string, options?: CallOptions): Promise<{ body: T; headers: Headers }>;
-  get<T>(path: string, query?: CallOptions['query']): Promise<T>;
+  /** The whole answer: body and headers (an ETag, a Location). */
+  request<K extends RouteKey>(key: K, ...args: RequestArgs<K>): Promise<{ body: ResponseOf<K>; headers: Headers }>;
+  /** The body only. */
+  read<K extends RouteKey>(key: K, ...args: RequestArgs<K>): Promise<ResponseOf<K>>;
 }
 
 export interface Services {
@@ -38,24 +42,28 @@ export function createServices(config: WebConfig, credentials: CredentialProvide
   let renewing: Promise<void> | undefined;
   const renew = () => (renewing ??= renewCredentials!().finally(() => { renewing = undefined; }));
   const api: Api = {
-    async call<T>(method: string, path: string, options: CallOptions = {}) {
-      const attempt = async (renewed: boolean): Promise<{ body: T; headers: Headers }> => {
+    async request<K extends RouteKey>(key: K, ...args: RequestArgs<K>) {
+      const attempt = async (renewed: boolean): Promise<ApiResponse<ResponseOf<K>>> => {
         try {
-          const response = await client.call<T>(method, path, options);
-          return { body: response.body, headers: response.headers };
+          return await client.request(key, ...args);
         } catch (error) {
           if (!renewed && renewCredentials && isStaleCredentials(error)) {
             await renew();
             return attempt(true);
           }
-          if (error instanceof ApiError) throw new RequestError(error, method, path);
+          if (error instanceof ApiError) {
+            const { method, path } = splitKey(key);
+            const params = (args[0] as RequestOptions<K> & { params?: Record<string, string> } | undefined)?.params ?? {};
+            throw new RequestError(error, method, fillPath(path, params));
+          }
           throw error;
         }
       };
-      return attempt(false);
+      const { body, headers } = await attempt(false);
+      return { body, headers };
     },
-    async get<T>(path: string, query?: CallOptions['query']) {
-      return (await api.call<T>('GET', path, { query })).body;
+    async read<K extends RouteKey>(key: K, ...args: RequestArgs<K>) {
+      return (await api.request(key, ...args)).body;
     },
   };
   const realtime = new RealtimeClient({ url: realtimeUrl(config), region: config.region, credentials });

@@ -5,7 +5,11 @@
 import type { Intent } from '@blueprintjs/core';
 import { useInfiniteQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import type { RouteKey } from '../../../shared/routes.ts';
 import { useServices } from './services-context.ts';
+
+/** The routes that list background runs, newest first. */
+export type JobListRoute = Extract<RouteKey, `GET ${string}/jobs`>;
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'rate-limited';
 
@@ -30,8 +34,8 @@ export const jobFinished = (job: Job): boolean => job.status !== 'queued' && job
 /** Where a kind of run is listed and followed. Define it once at module scope (it is an effect dependency). */
 export interface JobFeed<J extends Job> {
   readonly queryKey: readonly string[];
-  /** GET path of the list (`limit`, `cursor`). */
-  readonly path: string;
+  /** The route listing the runs (`limit`, `cursor`). */
+  readonly list: JobListRoute;
   /** Realtime topic prefix: frames for run `id` arrive on `<topic>:<id>`. */
   readonly topic: string;
   /** Once per frame saying a run ended: re-read what it changed, tell the user. */
@@ -43,7 +47,7 @@ export function useJobList<J extends Job>(feed: JobFeed<J>, enabled: boolean) {
   const { api } = useServices();
   const jobs = useInfiniteQuery({
     queryKey: feed.queryKey,
-    queryFn: ({ pageParam }) => api.get<JobPage<J>>(feed.path, { limit: 10, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.read(feed.list, { query: { limit: 10, cursor: pageParam } }) as unknown as Promise<JobPage<J>>,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled,

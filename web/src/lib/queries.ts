@@ -1,23 +1,21 @@
 /** Server state (TanStack Query): one hook per read, keyed by path and query. */
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type {
-  AuditList, AuditQuery, CatalogItem, CatalogList, CatalogListQuery, CatalogSearchResult, DependencyGraph, Health, Me, Service, ServiceHealth, ServiceList, ServiceListQuery, TeamList, TeamMemberList, UserList, Version,
-} from '../../../schemas/types.gen.ts';
+import type { AuditQuery, CatalogListQuery, ServiceListQuery } from '../../../schemas/types.gen.ts';
 import { useServices } from './services-context.ts';
 
 export function useMe() {
   const { api } = useServices();
-  return useQuery({ queryKey: ['me'], queryFn: () => api.get<Me>('/api/v1/me'), staleTime: 60_000 });
+  return useQuery({ queryKey: ['me'], queryFn: () => api.read('GET /api/v1/me'), staleTime: 60_000 });
 }
 
 export function useHealth() {
   const { api } = useServices();
-  return useQuery({ queryKey: ['health'], queryFn: () => api.get<Health>('/api/v1/health'), refetchInterval: 30_000 });
+  return useQuery({ queryKey: ['health'], queryFn: () => api.read('GET /api/v1/health'), refetchInterval: 30_000 });
 }
 
 export function useVersion() {
   const { api } = useServices();
-  return useQuery({ queryKey: ['version'], queryFn: () => api.get<Version>('/api/v1/version'), staleTime: Infinity });
+  return useQuery({ queryKey: ['version'], queryFn: () => api.read('GET /api/v1/version'), staleTime: Infinity });
 }
 
 export type AuditFilters = Pick<AuditQuery, 'actor' | 'action' | 'resourceType' | 'resourceId' | 'from' | 'to'>;
@@ -28,7 +26,7 @@ export function useAudit(filters: AuditFilters) {
   const { api } = useServices();
   return useInfiniteQuery({
     queryKey: auditKey(filters),
-    queryFn: ({ pageParam }) => api.get<AuditList>('/api/v1/audit', { ...filters, limit: 50, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/audit', { query: { ...filters, limit: 50, cursor: pageParam } }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -38,7 +36,7 @@ export function useUsers() {
   const { api } = useServices();
   return useInfiniteQuery({
     queryKey: ['users'],
-    queryFn: ({ pageParam }) => api.get<UserList>('/api/v1/users', { limit: 100, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/users', { query: { limit: 100, cursor: pageParam } }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -48,7 +46,7 @@ export function useTeams() {
   const { api } = useServices();
   return useInfiniteQuery({
     queryKey: ['teams'],
-    queryFn: ({ pageParam }) => api.get<TeamList>('/api/v1/teams', { limit: 100, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/teams', { query: { limit: 100, cursor: pageParam } }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -58,7 +56,7 @@ export function useMembers(teamId: string | null) {
   const { api } = useServices();
   return useInfiniteQuery({
     queryKey: ['teams', teamId, 'members'],
-    queryFn: ({ pageParam }) => api.get<TeamMemberList>(`/api/v1/teams/${encodeURIComponent(teamId!)}/members`, { limit: 100, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/teams/{id}/members', { params: { id: teamId! }, query: { limit: 100, cursor: pageParam } }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: teamId !== null,
@@ -74,7 +72,7 @@ export function useServiceList(filters: CatalogFilters) {
   const { api } = useServices();
   return useInfiniteQuery({
     queryKey: servicesKey(filters),
-    queryFn: ({ pageParam }) => api.get<ServiceList>('/api/v1/services', { ...filters, limit: 50, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/services', { query: { ...filters, limit: 50, cursor: pageParam } }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // Typing in the search box: keep showing the last answer until the next one arrives.
@@ -82,22 +80,20 @@ export function useServiceList(filters: CatalogFilters) {
   });
 }
 
-const servicePath = (id: string) => `/api/v1/services/${encodeURIComponent(id)}`;
-
 export function useService(id: string) {
   const { api } = useServices();
-  return useQuery({ queryKey: ['services', 'one', id], queryFn: () => api.get<Service>(servicePath(id)) });
+  return useQuery({ queryKey: ['services', 'one', id], queryFn: () => api.read('GET /api/v1/services/{id}', { params: { id } }) });
 }
 
 /** Health with 24 h of samples per environment; refreshed every 30 s unless live frames keep it current. */
 export function useServiceHealth(id: string, refetchInterval: number | false) {
   const { api } = useServices();
-  return useQuery({ queryKey: ['services', 'one', id, 'health'], queryFn: () => api.get<ServiceHealth>(`${servicePath(id)}/health`), refetchInterval });
+  return useQuery({ queryKey: ['services', 'one', id, 'health'], queryFn: () => api.read('GET /api/v1/services/{id}/health', { params: { id } }), refetchInterval });
 }
 
 export function useDependencyGraph(id: string) {
   const { api } = useServices();
-  return useQuery({ queryKey: ['services', 'one', id, 'dependencies'], queryFn: () => api.get<DependencyGraph>(`${servicePath(id)}/dependencies`) });
+  return useQuery({ queryKey: ['services', 'one', id, 'dependencies'], queryFn: () => api.read('GET /api/v1/services/{id}/dependencies', { params: { id } }) });
 }
 
 /** The self-service catalog's filters (category, owner, tag, lifecycle), as GET /api/v1/catalog takes them. */
@@ -108,7 +104,7 @@ export function useOfferingList(filters: OfferingFilters) {
   const { api } = useServices();
   return useInfiniteQuery({
     queryKey: ['offerings', 'list', filters],
-    queryFn: ({ pageParam }) => api.get<CatalogList>('/api/v1/catalog', { ...filters, limit: 200, cursor: pageParam }),
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/catalog', { query: { ...filters, limit: 200, cursor: pageParam } }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
@@ -120,7 +116,7 @@ export function useOfferingSearch(q: string, filters: OfferingFilters) {
   const { api } = useServices();
   return useQuery({
     queryKey: ['offerings', 'search', q, filters],
-    queryFn: () => api.get<CatalogSearchResult>('/api/v1/catalog/search', { q, ...filters, limit: 50 }),
+    queryFn: () => api.read('GET /api/v1/catalog/search', { query: { q, ...filters, limit: 50 } }),
     enabled: q.length > 0,
     placeholderData: keepPreviousData,
   });
@@ -128,5 +124,5 @@ export function useOfferingSearch(q: string, filters: OfferingFilters) {
 
 export function useOffering(id: string) {
   const { api } = useServices();
-  return useQuery({ queryKey: ['offerings', 'one', id], queryFn: () => api.get<CatalogItem>(`/api/v1/catalog/items/${encodeURIComponent(id)}`) });
+  return useQuery({ queryKey: ['offerings', 'one', id], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}', { params: { item_id: id } }) });
 }

@@ -37,10 +37,10 @@ function TeamDialog({ team, isOpen, onClose }: { team: Team | null; isOpen: bool
     mutationFn: async () => {
       if (creating) {
         const body = { id: values.id, name: values.name.trim(), description: values.description, ...(values.slackChannel ? { slackChannel: values.slackChannel } : {}), ...(values.email ? { email: values.email } : {}) };
-        return (await api.call<Team>('POST', '/api/v1/teams', { body })).body;
+        return api.read('POST /api/v1/teams', { body });
       }
       const body = { name: values.name.trim(), description: values.description, slackChannel: values.slackChannel || null, email: values.email || null };
-      return (await api.call<Team>('PUT', `/api/v1/teams/${encodeURIComponent(team.id)}`, { body, ifMatch: team.version })).body;
+      return api.read('PUT /api/v1/teams/{id}', { params: { id: team.id }, body, ifMatch: team.version });
     },
     onSuccess: (saved) => {
       toast({ intent: 'success', icon: 'tick', message: creating ? `Team ${saved.name} created` : `Team ${saved.name} saved` });
@@ -104,12 +104,12 @@ function MembersDrawer({ team, onClose }: { team: Team | null; onClose(): void }
   };
   const put = useMutation({
     mutationFn: (m: { principal: string; role: TeamMember['role'] }) =>
-      api.call<TeamMember>('PUT', `/api/v1/teams/${encodeURIComponent(team!.id)}/members/${encodeURIComponent(m.principal)}`, { body: { role: m.role } }),
+      api.request('PUT /api/v1/teams/{id}/members/{principal}', { params: { id: team!.id, principal: m.principal }, body: { role: m.role } }),
     onSuccess: (_r, m) => { refresh(); setPrincipal(''); form.reset(); toast({ intent: 'success', icon: 'tick', message: `${m.principal} is a ${m.role} of ${team?.name}` }); },
     onError: (error) => form.fromApi(error, ['principal', 'role']),
   });
   const remove = useMutation({
-    mutationFn: (m: TeamMember) => api.call('DELETE', `/api/v1/teams/${encodeURIComponent(team!.id)}/members/${encodeURIComponent(m.principal)}`),
+    mutationFn: (m: TeamMember) => api.request('DELETE /api/v1/teams/{id}/members/{principal}', { params: { id: team!.id, principal: m.principal } }),
     onSuccess: (_r, m) => { refresh(); toast({ intent: 'success', icon: 'tick', message: `${m.principal} left ${team?.name}` }); },
     onError: (error) => toast({ intent: 'danger', icon: 'error', message: (error as Error).message }),
     onSettled: () => setRemoving(null),
@@ -170,7 +170,7 @@ export function TeamsPanel() {
   const [deleting, setDeleting] = useState<Team | null>(null);
   const [membersOf, setMembersOf] = useState<Team | null>(null);
   const del = useMutation({
-    mutationFn: (team: Team) => api.call('DELETE', `/api/v1/teams/${encodeURIComponent(team.id)}`, { ifMatch: team.version }),
+    mutationFn: (team: Team) => api.request('DELETE /api/v1/teams/{id}', { params: { id: team.id }, ifMatch: team.version }),
     onSuccess: (_r, team) => { toast({ intent: 'success', icon: 'trash', message: `Team ${team.name} deleted` }); void client.invalidateQueries({ queryKey: ['teams'] }); void client.invalidateQueries({ queryKey: ['me'] }); },
     onError: (error) => {
       const changed = error instanceof ApiError && error.status === 412;

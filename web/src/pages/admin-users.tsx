@@ -15,7 +15,7 @@ export function UsersPanel() {
   const client = useQueryClient();
   const [pending, setPending] = useState<{ user: User; role: Role } | null>(null);
   const change = useMutation({
-    mutationFn: ({ user, role }: { user: User; role: Role }) => api.call<User>('PUT', `/api/v1/users/${encodeURIComponent(user.user)}/role`, { body: { role } }),
+    mutationFn: ({ user, role }: { user: User; role: Role }) => api.request('PUT /api/v1/users/{user}/role', { params: { user: user.user }, body: { role } }),
     onSuccess: (_r, { user, role }) => {
       toast({ intent: 'success', icon: 'tick', message: `${user.user} is now ${role}. It takes effect at their next sign-in.` });
       void client.invalidateQueries({ queryKey: ['users'] });

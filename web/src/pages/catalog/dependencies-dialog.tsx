@@ -6,7 +6,7 @@ import { Button, Callout, Dialog, DialogBody, DialogFooter, FormGroup, HTMLSelec
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../../../shared/api-client.ts';
-import type { DependencyGraph, Service, ServiceList } from '../../../../schemas/types.gen.ts';
+import type { Service } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
@@ -23,7 +23,7 @@ function ServicePicker({ id, value, exclude, intent, onChange }: { id: string; v
   const query = q.trim() ? { q: q.trim(), limit: 20 } : { sort: 'name' as const, limit: 50 };
   const found = useQuery({
     queryKey: ['services', 'list', query],
-    queryFn: () => api.get<ServiceList>('/api/v1/services', query),
+    queryFn: () => api.read('GET /api/v1/services', { query }),
     enabled: focused,
     placeholderData: keepPreviousData,
   });
@@ -47,7 +47,7 @@ export function DependenciesDialog({ service, onClose }: { service: Service; onC
   const [errors, setErrors] = useState<RowErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
   const save = useMutation({
-    mutationFn: async () => (await api.call<DependencyGraph>('PUT', `/api/v1/services/${encodeURIComponent(service.id)}/dependencies`, { body: dependenciesBody(rows) })).body,
+    mutationFn: async () => api.read('PUT /api/v1/services/{id}/dependencies', { params: { id: service.id }, body: dependenciesBody(rows) }),
     onSuccess: (graph) => {
       toast({ intent: 'success', icon: 'tick', message: `${service.displayName}'s dependencies saved` });
       client.setQueryData(['services', 'one', service.id, 'dependencies'], graph);

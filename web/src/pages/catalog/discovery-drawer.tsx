@@ -5,7 +5,7 @@
 import { Button, Callout, Classes, Drawer, HTMLTable, NonIdealState, Spinner } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { DiscoveryJob, DiscoverySyncAccepted } from '../../../../schemas/types.gen.ts';
+import type { DiscoveryJob } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { JobHead, JobProblems, JobProgress } from '../../components/job-card.tsx';
 import { JOB_STATUS_INTENT, jobFinished, showStartedJob, useJobList, type JobFeed } from '../../lib/live-jobs.ts';
@@ -14,7 +14,7 @@ import { toast } from '../../lib/toaster.ts';
 
 const FEED: JobFeed<DiscoveryJob> = {
   queryKey: ['discovery', 'jobs'],
-  path: '/api/v1/discovery/jobs',
+  list: 'GET /api/v1/discovery/jobs',
   topic: 'discovery',
   onFinished: (job, client) => {
     void client.invalidateQueries({ queryKey: ['services'] });
@@ -65,7 +65,7 @@ export function DiscoveryDrawer({ isOpen, onClose }: { isOpen: boolean; onClose(
   const client = useQueryClient();
   const { jobs, items } = useJobList(FEED, isOpen);
   const sync = useMutation({
-    mutationFn: async () => (await api.call<DiscoverySyncAccepted>('POST', '/api/v1/discovery/sync', { body: {} })).body,
+    mutationFn: async () => api.read('POST /api/v1/discovery/sync', { body: {} }),
     onSuccess: ({ job }) => showStartedJob(client, FEED, job),
   });
   const busy = items.some((j) => !jobFinished(j) && !j.repositories?.length);

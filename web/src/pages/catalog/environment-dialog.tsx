@@ -16,7 +16,6 @@ import './catalog-edit.css';
 import { environmentBody, environmentField, environmentValues, validateEnvironment, type EnvironmentValues, type SecretValues } from './environment-rules.ts';
 
 type TextField = Exclude<keyof EnvironmentValues, 'secrets'>;
-const envPath = (serviceId: string, env: string) => `/api/v1/services/${encodeURIComponent(serviceId)}/environments/${encodeURIComponent(env)}`;
 
 export function EnvironmentDialog({ service, environment: current, onClose }: { service: Service; environment: Environment | null; onClose(): void }) {
   // The environment as it was when the dialog opened: its version is what If-Match promises.
@@ -31,7 +30,7 @@ export function EnvironmentDialog({ service, environment: current, onClose }: { 
   const save = useMutation({
     mutationFn: async () => {
       const name = creating ? values.name : environment.name;
-      return (await api.call<Environment>('PUT', envPath(service.id, name), { body: environmentBody(values, environment), ...(creating ? {} : { ifMatch: environment.version }) })).body;
+      return api.read('PUT /api/v1/services/{id}/environments/{env}', { params: { id: service.id, env: name }, body: environmentBody(values, environment), ...(creating ? {} : { ifMatch: environment.version }) });
     },
     onSuccess: (saved) => {
       toast({ intent: 'success', icon: 'tick', message: creating ? `${saved.name} added to ${service.displayName}` : `${saved.name} saved` });
@@ -134,7 +133,7 @@ export function DeleteEnvironmentAlert({ service, environment, isOpen, onClose }
   const { api } = useServices();
   const client = useQueryClient();
   const del = useMutation({
-    mutationFn: () => api.call('DELETE', envPath(service.id, environment.name)),
+    mutationFn: () => api.request('DELETE /api/v1/services/{id}/environments/{env}', { params: { id: service.id, env: environment.name } }),
     onSuccess: () => toast({ intent: 'success', icon: 'trash', message: `${environment.name} removed from ${service.displayName}` }),
     onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Not removed: ${(error as Error).message}` }),
     onSettled: () => {

@@ -16,7 +16,6 @@ import './catalog-edit.css';
 import { RUNBOOK_FIELDS, runbookChanges, runbookValues, validateRunbook, type RunbookValues } from './runbook-rules.ts';
 
 type Field = keyof RunbookValues;
-const runbooksPath = (serviceId: string) => `/api/v1/services/${encodeURIComponent(serviceId)}/runbooks`;
 const CHANGED = 'Someone changed this runbook since you opened it. Close this dialog to see their version, then edit again.';
 
 export function RunbookDialog({ serviceId, runbook: current, onClose }: { serviceId: string; runbook: Runbook | null; onClose(): void }) {
@@ -32,11 +31,11 @@ export function RunbookDialog({ serviceId, runbook: current, onClose }: { servic
       if (creating) {
         const body: RunbookCreate = { title: values.title.trim(), trigger: values.trigger, content: values.content, automatable: values.automatable };
         if (values.aiPrompt.trim()) body.aiPrompt = values.aiPrompt.trim();
-        return (await api.call<Runbook>('POST', runbooksPath(serviceId), { body })).body;
+        return api.read('POST /api/v1/services/{id}/runbooks', { params: { id: serviceId }, body });
       }
       const body = runbookChanges(runbook, values);
       if (Object.keys(body).length === 0) return runbook;
-      return (await api.call<Runbook>('PUT', `${runbooksPath(serviceId)}/${encodeURIComponent(runbook.id)}`, { body, ifMatch: runbook.version })).body;
+      return api.read('PUT /api/v1/services/{id}/runbooks/{runbookId}', { params: { id: serviceId, runbookId: runbook.id }, body, ifMatch: runbook.version });
     },
     onSuccess: (saved) => {
       toast({ intent: 'success', icon: 'tick', message: creating ? `Runbook ${saved.title} added` : `Runbook ${saved.title} saved` });
@@ -106,7 +105,7 @@ export function DeleteRunbookAlert({ serviceId, runbook, isOpen, onClose }: { se
   const { api } = useServices();
   const client = useQueryClient();
   const del = useMutation({
-    mutationFn: () => api.call('DELETE', `${runbooksPath(serviceId)}/${encodeURIComponent(runbook.id)}`, { ifMatch: runbook.version }),
+    mutationFn: () => api.request('DELETE /api/v1/services/{id}/runbooks/{runbookId}', { params: { id: serviceId, runbookId: runbook.id }, ifMatch: runbook.version }),
     onSuccess: () => toast({ intent: 'success', icon: 'trash', message: `Runbook ${runbook.title} deleted` }),
     onError: (error) => {
       const changed = error instanceof ApiError && error.status === 412;

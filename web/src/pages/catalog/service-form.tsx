@@ -39,7 +39,7 @@ export function ServiceDialog({ service: current, onClose }: { service: Service 
       };
       if (creating) {
         const body: ServiceCreate = { name: values.name, ...common };
-        return (await api.call<Service>('POST', '/api/v1/services', { body })).body;
+        return api.read('POST /api/v1/services', { body });
       }
       // Only what changed, so a manifest-owned field left alone never turns into drift.
       const body: ServiceUpdate = {};
@@ -47,7 +47,7 @@ export function ServiceDialog({ service: current, onClose }: { service: Service 
         if (JSON.stringify(v) !== JSON.stringify(service[k])) (body as Record<string, unknown>)[k] = v;
       }
       if (Object.keys(body).length === 0) return service;
-      return (await api.call<Service>('PUT', `/api/v1/services/${encodeURIComponent(service.id)}`, { body, ifMatch: service.version })).body;
+      return api.read('PUT /api/v1/services/{id}', { params: { id: service.id }, body, ifMatch: service.version });
     },
     onSuccess: (saved) => {
       toast({ intent: 'success', icon: 'tick', message: creating ? `${saved.displayName} registered` : `${saved.displayName} saved` });
@@ -138,7 +138,7 @@ export function DeregisterAlert({ service, isOpen, onClose }: { service: Service
   const { api } = useServices();
   const client = useQueryClient();
   const del = useMutation({
-    mutationFn: () => api.call('DELETE', `/api/v1/services/${encodeURIComponent(service.id)}`, { ifMatch: service.version }),
+    mutationFn: () => api.request('DELETE /api/v1/services/{id}', { params: { id: service.id }, ifMatch: service.version }),
     onSuccess: () => {
       toast({ intent: 'success', icon: 'disable', message: `${service.displayName} deregistered; its name still resolves in history` });
       // A cached list still holds it: drop lists rather than show it again while they reload.

@@ -11,7 +11,7 @@ import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
-import type { CatalogItem, CatalogItemForm, CatalogItemV2, CatalogOptions, FormPreviewResult } from '../../../../schemas/types.gen.ts';
+import type { CatalogItem, CatalogItemV2 } from '../../../../schemas/types.gen.ts';
 import { BlueprintForm, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
 import { humanErrors } from '../../components/rjsf-errors.ts';
 import { ErrorState } from '../../components/error-state.tsx';
@@ -24,8 +24,7 @@ const pick = (values: Values, keys: readonly string[]) => Object.fromEntries(key
 
 export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
   const { api } = useServices();
-  const path = `/api/v1/catalog/items/${encodeURIComponent(item.id)}`;
-  const form = useQuery({ queryKey: ['offerings', 'form', item.id, item.version], queryFn: () => api.get<CatalogItemForm>(`${path}/schema`) });
+  const form = useQuery({ queryKey: ['offerings', 'form', item.id, item.version], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}/schema', { params: { item_id: item.id } }) });
   const [values, setValues] = useState<Values>({});
   const [touched, setTouched] = useState<readonly string[]>([]);
   const [submitted, setSubmitted] = useState(false);
@@ -39,7 +38,7 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
       const chosen = pick(values, ds.dependsOn ?? []);
       return {
         queryKey: ['offerings', 'options', item.id, fieldId, chosen],
-        queryFn: () => api.get<CatalogOptions>(`${path}/options/${encodeURIComponent(fieldId)}`, { values: JSON.stringify(chosen) }),
+        queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}/options/{field_id}', { params: { item_id: item.id, field_id: fieldId }, query: { values: JSON.stringify(chosen) } }),
         staleTime: 60_000,
       };
     }),
@@ -48,7 +47,7 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
   const answersKey = options.map((o) => `${o.status}:${o.dataUpdatedAt}`).join();
 
   const check = useMutation({
-    mutationFn: (formData: Values) => api.call<FormPreviewResult>('POST', '/api/v1/preview/form', { body: { document: item.document, values: formData } }).then((r) => r.body),
+    mutationFn: (formData: Values) => api.read('POST /api/v1/preview/form', { body: { document: item.document, values: formData } }),
   });
 
   const { schema, uiSchema } = useMemo(() => {

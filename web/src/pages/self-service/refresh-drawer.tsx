@@ -8,7 +8,7 @@ import '../../components/catalog.css';
 import { Button, Callout, Classes, Drawer, HTMLTable, NonIdealState, Spinner, Tag, type Intent } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { CatalogRefreshAccepted, CatalogRefreshFile, CatalogRefreshJob } from '../../../../schemas/types.gen.ts';
+import type { CatalogRefreshFile, CatalogRefreshJob } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { JobHead, JobProblems, JobProgress } from '../../components/job-card.tsx';
 import { JOB_STATUS_INTENT, jobFinished, showStartedJob, useJobList, type JobFeed } from '../../lib/live-jobs.ts';
@@ -23,7 +23,7 @@ const TRIGGER: Record<CatalogRefreshJob['trigger'], string> = { manual: 'by', sc
 
 const FEED: JobFeed<CatalogRefreshJob> = {
   queryKey: ['catalog-refresh', 'jobs'],
-  path: '/api/v1/catalog-refresh/jobs',
+  list: 'GET /api/v1/catalog-refresh/jobs',
   topic: 'catalog-refresh',
   onFinished: (job, client) => {
     void client.invalidateQueries({ queryKey: ['offerings'] });
@@ -102,7 +102,7 @@ export function RefreshDrawer({ isOpen, onClose }: { isOpen: boolean; onClose():
   const client = useQueryClient();
   const { jobs, items } = useJobList(FEED, isOpen);
   const refresh = useMutation({
-    mutationFn: async () => (await api.call<CatalogRefreshAccepted>('POST', '/api/v1/catalog/refresh', { body: {} })).body,
+    mutationFn: async () => api.read('POST /api/v1/catalog/refresh', { body: {} }),
     onSuccess: ({ job }) => showStartedJob(client, FEED, job),
   });
   const busy = items.some((j) => !jobFinished(j) && !j.paths?.length);

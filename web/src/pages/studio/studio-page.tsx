@@ -14,7 +14,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import CodeMirror, { type EditorView } from '@uiw/react-codemirror';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { parse, stringify } from 'yaml';
-import type { CatalogItem, CatalogItemCheckResult, CatalogItemSource, CatalogItemV2, DocumentIssue, VariableTestResult } from '../../../../schemas/types.gen.ts';
+import type { CatalogItem, CatalogItemCheckResult, CatalogItemV2, DocumentIssue, VariableTest, VariableTestResult } from '../../../../schemas/types.gen.ts';
 import { compileForm, type CompiledForm } from '../../../../shared/offerings/form.ts';
 import starter from '../../../../examples/catalog/postgresql-database.yaml?raw';
 import { ErrorState } from '../../components/error-state.tsx';
@@ -146,7 +146,7 @@ function sampleContext(doc: CatalogItemV2, fields: Values) {
 }
 
 /** What a document's templates are: its fulfilment and monitoring. */
-function templatesOf(doc: CatalogItemV2): unknown {
+function templatesOf(doc: CatalogItemV2): VariableTest['templates'] {
   return { fulfillment: doc.fulfillment, ...(doc.monitoring ? { monitoring: doc.monitoring } : {}) };
 }
 
@@ -162,7 +162,7 @@ function Studio({ initial, source }: { initial: string; source?: CatalogItem }) 
 
   const check = useQuery({
     queryKey: ['studio', 'check', settled],
-    queryFn: () => api.call<CatalogItemCheckResult>('POST', '/api/v1/validate/catalog-item', { body: { yaml: settled } }).then((r) => r.body),
+    queryFn: () => api.read('POST /api/v1/validate/catalog-item', { body: { yaml: settled } }),
     placeholderData: keepPreviousData,
     staleTime: Infinity,
   });
@@ -182,7 +182,7 @@ function Studio({ initial, source }: { initial: string; source?: CatalogItem }) 
 
   const variables = useQuery({
     queryKey: ['studio', 'variables', good?.doc, settledValues],
-    queryFn: () => api.call<VariableTestResult>('POST', '/api/v1/test/variables', { body: { templates: templatesOf(good!.doc), document: good!.doc, context: sampleContext(good!.doc, settledValues) } }).then((r) => r.body),
+    queryFn: () => api.read('POST /api/v1/test/variables', { body: { templates: templatesOf(good!.doc), document: good!.doc as unknown as VariableTest['document'], context: sampleContext(good!.doc, settledValues) } }),
     enabled: good !== null && tab === 'variables',
     placeholderData: keepPreviousData,
   });
@@ -263,14 +263,14 @@ export function StudioPage() {
   const item = new URLSearchParams(useSearch()).get('item');
   const offering = useQuery({
     queryKey: ['offerings', 'one', item],
-    queryFn: () => api.get<CatalogItem>(`/api/v1/catalog/items/${encodeURIComponent(item!)}`),
+    queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}', { params: { item_id: item! } }),
     enabled: item !== null,
   });
   // The file as written (comments, layout); a version stored before Apollo kept it, or a failed read,
   // falls back to YAML rebuilt from the document.
   const file = useQuery({
     queryKey: ['offerings', 'one', item, 'source'],
-    queryFn: () => api.get<CatalogItemSource>(`/api/v1/catalog/items/${encodeURIComponent(item!)}/source`),
+    queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}/source', { params: { item_id: item! } }),
     enabled: item !== null,
     retry: false,
   });

@@ -1,0 +1,68 @@
+/** Write-ahead audit on mutating routes: no intent recorded, no mutation (503); the outcome after. */
+import type { MiddlewareObj } from '@middy/core';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { ApolloError, ServiceUnavailableError } from '#shared/errors';
+import type { AuditSpec } from '#shared/routes';
+import { auditLog } from '../audit-log.ts';
+import { logger, metrics, redact } from '../observability.ts';
+import type { ApiRequest, Event } from './request.ts';
+import { statusOf } from './responses.ts';
+
+/** What the audit entry records of the request: path parameters and the body, secrets redacted by key. */
+function auditDetails(req: ApiRequest): Record<string, unknown> {
+  const details: Record<string, unknown> = { ...req.params };
+  if (req.body !== undefined) details.body = redact(req.body);
+  if (req.ifMatch !== undefined) details.ifMatch = req.ifMatch;
+  return details;
+}
+
+export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyResult> => {
+  const finish = async (event: Event, entryId: string | undefined, statusCode: number, errorCode?: string) => {
+    if (!entryId) return;
+    const resourceId = event.apollo!.audit.resourceId;
+    try {
+      await auditLog.recordOutcome(entryId, {
+        outcome: statusCode < 400 ? 'succeeded' : 'failed',
+        statusCode,
+        errorCode,
+        resource: resourceId && !spec.resourceIdParam ? { type: spec.resourceType, id: resourceId } : undefined,
+      });
+    } catch (error) {
+      // The mutation's result stands; the entry stays `pending`, which says exactly that.
+      logger.error('audit outcome not recorded', { error: error as Error, auditId: entryId });
+      metrics.addMetric('AuditOutcomeFailures', MetricUnit.Count, 1);
+    }
+  };
+  const ids = new WeakMap<object, string>();
+  return {
+    before: async (request) => {
+      const req = request.event.apollo!;
+      let id: string;
+      try {
+        id = await auditLog.recordIntent({
+          actor: req.identity.principal,
+          actorType: req.identity.kind === 'webhook' ? 'system' : 'user',
+          actorRole: req.identity.role ?? undefined,
+          action: spec.action,
+          resourceType: spec.resourceType,
+          resourceId: spec.resourceIdParam ? req.params[spec.resourceIdParam] : undefined,
+          details: auditDetails(req),
+          sourceIp: req.identity.sourceIp,
+          userAgent: req.identity.userAgent,
+          requestId: req.requestId,
+        });
+      } catch (error) {
+        logger.error('audit intent not recorded; refusing the mutation', { error: error as Error });
+        metrics.addMetric('AuditIntentFailures', MetricUnit.Count, 1);
+        throw new ServiceUnavailableError('the audit log is unavailable, so nothing was changed; retry shortly', { cause: error });
+      }
+      ids.set(request.event, id);
+    },
+    after: async (request) => finish(request.event, ids.get(request.event), request.response?.statusCode ?? 200),
+    onError: async (request) => {
+      const error = request.error;
+      await finish(request.event, ids.get(request.event), statusOf(error), error instanceof ApolloError ? error.code : 'InternalError');
+    },
+  };
+};
