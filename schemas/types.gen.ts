@@ -5130,9 +5130,9 @@ export interface VariableTestResult {
     scope: string;
     key: string;
     /**
-     * The value used ('••••' for secrets).
+     * The value used ('••••' for secrets); absent for a placeholder of a value not known yet (an action's output without a sample).
      */
-    value:
+    value?:
       | string
       | number
       | boolean

@@ -45,12 +45,12 @@ export function checkResponse(method: string, pathname: string, status: number, 
   const type = headers.get('content-type') ?? '';
   const body: unknown = text && type.includes('json') ? JSON.parse(text) : text;
   const isObject = typeof body === 'object' && body !== null;
-  if (isObject && 'error' in body) return check(route, status, 'error', body);
   if (status >= 400) {
     if (headers.get('x-amzn-errortype') && isObject && ('message' in body || 'Message' in body)) return;
     // A 503 of a health route answers its own shape (what is down).
-    if (route.responseSchema && status === 503) return check(route, status, route.responseSchema, body);
-    throw new ResponseSchemaError(`${routeKey(route)} answered ${status} without the error shape: ${text.slice(0, 500)}`);
+    const apolloError = isObject && 'error' in body && 'requestId' in body;
+    if (route.responseSchema && status === 503 && !apolloError) return check(route, status, route.responseSchema, body);
+    return check(route, status, 'error', body);
   }
   if (route.produces) {
     if (!type.startsWith(route.produces.split(';')[0]!)) throw new ResponseSchemaError(`${routeKey(route)} answered ${type}, not ${route.produces}`);
