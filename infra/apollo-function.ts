@@ -60,6 +60,11 @@ export interface ApolloFunctionProps {
   readonly vpcSubnets?: SubnetSelection;
   /** @default - a security group that allows all outbound traffic */
   readonly securityGroups?: ISecurityGroup[];
+  /**
+   * Files shipped beside the bundle (read at run time, not bundled): name in the asset → path in the
+   * project. @default - none
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -138,6 +143,7 @@ export class ApolloFunction extends Construct implements IGrantable {
         sourceMap: true,
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
+        commandHooks: props.files && Object.keys(props.files).length ? copyFiles(props.files) : undefined,
       },
     });
 
@@ -209,4 +215,17 @@ function validate(props: ApolloFunctionProps, invocation: Invocation, memorySize
   }
   if (invocation === 'async' && !props.deadLetterQueue) throw new Error(`ApolloFunction ${props.name}: an async function needs a deadLetterQueue`);
   if (!props.vpc && (props.vpcSubnets || props.securityGroups)) throw new Error(`ApolloFunction ${props.name}: vpcSubnets/securityGroups need a vpc`);
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Copies files of the project into the asset after bundling (run locally: no Docker). */
+function copyFiles(files: Readonly<Record<string, string>>) {
+  for (const name of Object.keys(files)) if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`ApolloFunction files: "${name}" is not a plain file name`);
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      Object.entries(files).map(([name, source]) => `cp ${shellQuote(`${inputDir}/${source}`)} ${shellQuote(`${outputDir}/${name}`)}`),
+  };
 }

@@ -147,13 +147,15 @@ export class ApolloFunctions extends Construct {
     };
 
     const byContext = new Map<ContextName, ApolloFunction>();
-    for (const context of contexts) byContext.set(context, make(context, {}));
+    // system: GET /api/v1/openapi.json serves the document gen:schemas wrote, shipped beside the bundle.
+    for (const context of contexts) byContext.set(context, make(context, context === 'system' ? { files: { 'openapi.json': 'schemas/openapi.gen.json' } } : {}));
     this.contexts = byContext;
 
     // system: GET /api/v1/metrics reads the API's per-method CloudWatch metrics.
     const system = byContext.get('system');
     if (system) {
       system.addEnvironment('APOLLO_API_NAME', props.apiName);
+      system.addEnvironment('APOLLO_OPENAPI_FILE', '/var/task/openapi.json');
       system.grantUnscoped('ReadApiMetrics', ['cloudwatch:GetMetricData'],
         'GetMetricData has no resource-level permissions in IAM; the system function reads the AWS/ApiGateway metrics of this API for GET /api/v1/metrics');
     }

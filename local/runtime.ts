@@ -7,9 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { renderPrometheus } from '#shared/prometheus';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
+import { OpenApiFile } from '../functions/system/adapters/openapi-file.ts';
 import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
 import { startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
@@ -132,6 +134,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       if (handleTarget(req, res, path)) return;
       if (await handleWeb(req, res, path, body, { region, credentials })) return;
       if (path === '/api' && req.method === 'GET') return send(res, indexPage());
+      if (path === '/api/openapi.json' && req.method === 'GET') return send(res, await openApiCopy(`http://${req.headers.host ?? '127.0.0.1'}`));
       if (RealtimeGateway.handles(path)) return send(res, await realtime.manage(req, body));
       send(res, await gateway.handle(req, body));
     })().catch((error: unknown) => {
@@ -185,12 +188,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
 }
 
+const openApi = new OpenApiFile(fileURLToPath(new URL('../schemas/openapi.gen.json', import.meta.url)));
+
+/** The OpenAPI document, unsigned, on the local runtime only: the same file the system context serves. */
+async function openApiCopy(serverUrl: string): Promise<GatewayReply> {
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(await openApi.document(serverUrl)) };
+}
+
 function indexPage(): GatewayReply {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const rows = ROUTES.map((r) => `<tr><td>${r.method}</td><td><code>${esc(r.path)}</code></td><td>${esc(permissionLabel(r.permission))}</td><td>${esc(r.summary)}</td></tr>`).join('');
   const html = `<!doctype html><meta charset="utf-8"><title>Apollo (local)</title>
 <style>body{font:14px system-ui;margin:2rem;color:#1c2127}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}code{font-size:13px}</style>
 <h1>Apollo — local runtime</h1><p>The web app is at <a href="/">/</a>. Every API call is SigV4-signed; the credentials are in <code>$APOLLO_HOME/credentials.json</code>. See the README.</p>
+<p>OpenAPI 3.1: <code>GET /api/v1/openapi.json</code> (signed, <code>system:read</code>), or this runtime's copy unsigned: <a href="/api/openapi.json" download="apollo-openapi.json">apollo-openapi.json</a> (import it into Postman or Insomnia and sign with AWS Signature, service <code>execute-api</code>).</p>
 <table><tr><th>Method</th><th>Path</th><th>Permission</th><th>What</th></tr>${rows}</table>`;
   return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
 }

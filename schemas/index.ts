@@ -24,6 +24,7 @@ import error from './api/error.schema.json' with { type: 'json' };
 import health from './api/health.schema.json' with { type: 'json' };
 import listQuery from './api/list-query.schema.json' with { type: 'json' };
 import me from './api/me.schema.json' with { type: 'json' };
+import openApiDocument from './api/openapi-document.schema.json' with { type: 'json' };
 import ready from './api/ready.schema.json' with { type: 'json' };
 import realtimeFrame from './api/realtime-frame.schema.json' with { type: 'json' };
 import realtimeMessage from './api/realtime-message.schema.json' with { type: 'json' };
@@ -107,6 +108,7 @@ export const SCHEMAS = {
   health,
   'list-query': listQuery,
   me,
+  'openapi-document': openApiDocument,
   ready,
   'realtime-frame': realtimeFrame,
   'realtime-message': realtimeMessage,

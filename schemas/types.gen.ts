@@ -4634,6 +4634,36 @@ export interface OfferingValidation {
   servingOlderVersion: boolean;
 }
 
+/**
+ * This API as an OpenAPI 3.1 document, generated from the route table and these schemas. Its servers name the Apollo it was read from.
+ */
+export interface OpenApiDocument {
+  openapi: "3.1.0";
+  info: {
+    title: string;
+    version: string;
+    description?: string;
+    [k: string]: unknown;
+  };
+  servers: {
+    url: string;
+    description?: string;
+    [k: string]: unknown;
+  }[];
+  tags?: {
+    [k: string]: unknown;
+  }[];
+  paths: {
+    [k: string]: {
+      [k: string]: unknown;
+    };
+  };
+  components: {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
 export interface Ready {
   ready: boolean;
   reason?: string;
@@ -6413,6 +6443,7 @@ export interface SchemaTypes {
   "health": Health;
   "list-query": ListQuery;
   "me": Me;
+  "openapi-document": OpenApiDocument;
   "ready": Ready;
   "realtime-frame": RealtimeFrame;
   "realtime-message": RealtimeMessage;

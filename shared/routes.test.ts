@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { arnMatches, invokeResources, resourcePathPattern } from './iam-policy.ts';
 import { ALL_PERMISSIONS, permissionsOf, roleHas, ROLES } from './permissions.ts';
-import { matchRoute, permissionLabel, requiredPermission, roleMayInvoke, ROUTES, routeKey, type PermissionResolver, type RouteDef } from './routes.ts';
+import { fillPath, matchRoute, PATH_PARAMETERS, pathParameterNames, permissionLabel, requiredPermission, roleMayInvoke, ROUTES, routeKey, type PermissionResolver, type RouteDef } from './routes.ts';
 
 describe('permissions', () => {
   it('are cumulative: each role holds everything the role below it holds', () => {
@@ -76,5 +76,42 @@ describe('the generated Invoke policies', () => {
     expect(arnMatches('arn:x:abc/prod/GET/api/v1/teams', 'arn:x:abc/prod/GET/api/v1/teams/platform')).toBe(false);
     expect(arnMatches('arn:x:abc/prod/GET/a?c', 'arn:x:abc/prod/GET/abc')).toBe(true);
     expect(arnMatches('arn:x:abc/prod/GET/a.c', 'arn:x:abc/prod/GET/abc')).toBe(false);
+  });
+});
+
+describe('path variables', () => {
+  it('use one name per path level, as API Gateway requires at deploy (synth does not catch it)', () => {
+    // Every prefix's children: a {variable} beside another {variable} under the same parent is refused.
+    const variablesUnder = new Map<string, Set<string>>();
+    for (const route of ROUTES) {
+      const segments = route.path.split('/');
+      segments.forEach((segment, i) => {
+        if (!segment.startsWith('{')) return;
+        const parent = segments.slice(0, i).join('/');
+        const names = variablesUnder.get(parent) ?? new Set<string>();
+        names.add(segment);
+        variablesUnder.set(parent, names);
+      });
+    }
+    const clashes = [...variablesUnder].filter(([, names]) => names.size > 1).map(([parent, names]) => `${parent}/${[...names].join(' vs ')}`);
+    expect(clashes).toEqual([]);
+  });
+
+  it('each have a bounded schema, so no key beyond DynamoDB\'s limits reaches a handler', () => {
+    for (const route of ROUTES) {
+      for (const name of pathParameterNames(route.path)) {
+        const schema = (PATH_PARAMETERS as Record<string, { maxLength: number; pattern: string } | undefined>)[name];
+        expect(schema, `${routeKey(route)}: {${name}}`).toBeDefined();
+        expect(schema!.maxLength * 4).toBeLessThan(1024); // UTF-8 bytes of a sort key, with room for a prefix
+        expect(schema!.pattern.startsWith('^') && schema!.pattern.endsWith('$')).toBe(true);
+        // No control or bidirectional-override character passes a pattern.
+        for (const bad of ['a\u0000b', 'a\u202eb', 'a\nb', 'a/b']) expect(new RegExp(schema!.pattern, 'u').test(bad), `${name} accepts ${JSON.stringify(bad)}`).toBe(false);
+      }
+    }
+  });
+
+  it('fill a path template, percent-encoding each value', () => {
+    expect(fillPath('/api/v1/teams/{id}/members/{principal}', { id: 'platform', principal: 'a b@corp' })).toBe('/api/v1/teams/platform/members/a%20b%40corp');
+    expect(() => fillPath('/api/v1/teams/{id}', {})).toThrow('needs the parameter id');
   });
 });

@@ -94,6 +94,8 @@ export interface RouteDef {
   readonly versioned?: boolean;
   /** Response content type when not JSON. */
   readonly produces?: string;
+  /** The success status when it is not 200 (a body) or 204 (none): 201 for creates, 202 for work started. */
+  readonly status?: 201 | 202;
 }
 
 /** An IAM-authenticated route; its literal types are kept, so handlers and clients are typed from it. */
@@ -104,6 +106,7 @@ const TABLE = [
   iam({ method: 'GET', path: '/api/v1/health', context: 'system', permission: 'system:read', summary: 'Component health of Apollo and its integrations', responseSchema: 'health' }),
   iam({ method: 'GET', path: '/api/v1/health/ready', context: 'system', permission: 'system:read', summary: 'Readiness: can Apollo serve requests', responseSchema: 'ready' }),
   iam({ method: 'GET', path: '/api/v1/version', context: 'system', permission: 'system:read', summary: 'Version, commit, build time, stage and region', responseSchema: 'version' }),
+  iam({ method: 'GET', path: '/api/v1/openapi.json', context: 'system', permission: 'system:read', summary: 'This API as an OpenAPI 3.1 document (for Postman, Insomnia or a generated client)', responseSchema: 'openapi-document' }),
   iam({ method: 'GET', path: '/api/v1/metrics', context: 'system', permission: 'system:read', summary: 'Prometheus metrics: requests, errors and latency per route', produces: 'text/plain; version=0.0.4' }),
 
   // audit
@@ -113,7 +116,7 @@ const TABLE = [
   // identity: who I am, teams and membership
   iam({ method: 'GET', path: '/api/v1/me', context: 'identity', permission: 'system:read', summary: 'Who I am: principal, role, teams and permissions', responseSchema: 'me' }),
   iam({ method: 'GET', path: '/api/v1/teams', context: 'identity', permission: 'teams:read', summary: 'List teams', querySchema: 'list-query', responseSchema: 'team-list' }),
-  iam({ method: 'POST', path: '/api/v1/teams', context: 'identity', permission: 'users:manage', summary: 'Create a team', bodySchema: 'team-create', responseSchema: 'team', audit: { action: 'teams.create', resourceType: 'team' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/teams', context: 'identity', permission: 'users:manage', summary: 'Create a team', bodySchema: 'team-create', responseSchema: 'team', audit: { action: 'teams.create', resourceType: 'team' }, idempotent: true, status: 201 }),
   iam({ method: 'GET', path: '/api/v1/teams/{id}', context: 'identity', permission: 'teams:read', summary: 'One team', responseSchema: 'team' }),
   iam({ method: 'PUT', path: '/api/v1/teams/{id}', context: 'identity', permission: 'users:manage', summary: 'Update a team (If-Match)', bodySchema: 'team-update', responseSchema: 'team', audit: { action: 'teams.update', resourceType: 'team', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'DELETE', path: '/api/v1/teams/{id}', context: 'identity', permission: 'users:manage', summary: 'Delete a team and its memberships (If-Match)', audit: { action: 'teams.delete', resourceType: 'team', resourceIdParam: 'id' }, versioned: true }),
@@ -125,7 +128,7 @@ const TABLE = [
 
   // services: the service catalog (services, environments, dependencies, runbooks, health)
   iam({ method: 'GET', path: '/api/v1/services', context: 'services', permission: 'services:read', summary: 'List and search services (filters, sort, typo-tolerant q)', querySchema: 'service-list-query', responseSchema: 'service-list' }),
-  iam({ method: 'POST', path: '/api/v1/services', context: 'services', permission: 'services:write', summary: 'Register a service (your own team, or any with catalog:manage)', bodySchema: 'service-create', responseSchema: 'service', audit: { action: 'services.register', resourceType: 'service' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/services', context: 'services', permission: 'services:write', summary: 'Register a service (your own team, or any with catalog:manage)', bodySchema: 'service-create', responseSchema: 'service', audit: { action: 'services.register', resourceType: 'service' }, idempotent: true, status: 201 }),
   iam({ method: 'GET', path: '/api/v1/services/{id}', context: 'services', permission: 'services:read', summary: 'One service with its environments, dependencies and runbooks (deregistered ones too)', responseSchema: 'service' }),
   iam({ method: 'PUT', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: "Edit a service (If-Match; owning team or catalog:manage)", bodySchema: 'service-update', responseSchema: 'service', audit: { action: 'services.update', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'DELETE', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: 'Deregister a service, keeping its name resolvable (If-Match; owning team or catalog:manage)', responseSchema: 'service', audit: { action: 'services.deregister', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
@@ -135,13 +138,13 @@ const TABLE = [
   iam({ method: 'GET', path: '/api/v1/services/{id}/dependencies', context: 'services', permission: 'services:read', summary: 'Dependency graph: direct and transitive, what it depends on and what depends on it', querySchema: 'dependency-query', responseSchema: 'dependency-graph' }),
   iam({ method: 'PUT', path: '/api/v1/services/{id}/dependencies', context: 'services', permission: 'services:write', summary: "Replace a service's direct dependencies (owning team or catalog:manage)", bodySchema: 'dependencies-put', responseSchema: 'dependency-graph', audit: { action: 'services.dependencies.put', resourceType: 'service', resourceIdParam: 'id' } }),
   iam({ method: 'GET', path: '/api/v1/services/{id}/runbooks', context: 'services', permission: 'services:read', summary: "A service's runbooks (Markdown)", responseSchema: 'runbook-list' }),
-  iam({ method: 'POST', path: '/api/v1/services/{id}/runbooks', context: 'services', permission: 'services:write', summary: 'Add a runbook (owning team or catalog:manage)', bodySchema: 'runbook-create', responseSchema: 'runbook', audit: { action: 'services.runbooks.create', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/services/{id}/runbooks', context: 'services', permission: 'services:write', summary: 'Add a runbook (owning team or catalog:manage)', bodySchema: 'runbook-create', responseSchema: 'runbook', audit: { action: 'services.runbooks.create', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
   iam({ method: 'PUT', path: '/api/v1/services/{id}/runbooks/{runbookId}', context: 'services', permission: 'services:write', summary: 'Edit a runbook (If-Match; owning team or catalog:manage)', bodySchema: 'runbook-update', responseSchema: 'runbook', audit: { action: 'services.runbooks.update', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'DELETE', path: '/api/v1/services/{id}/runbooks/{runbookId}', context: 'services', permission: 'services:write', summary: 'Delete a runbook (If-Match; owning team or catalog:manage)', audit: { action: 'services.runbooks.delete', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'GET', path: '/api/v1/services/{id}/health', context: 'services', permission: 'services:read', summary: 'Aggregated health with each environment and its last 24 h', responseSchema: 'service-health' }),
 
   // services: discovery of apollo.yaml manifests in the GitHub organisation
-  iam({ method: 'POST', path: '/api/v1/discovery/sync', context: 'services', permission: 'catalog:manage', summary: "Scan the GitHub organisation's apollo.yaml manifests (or the named repositories); 202 with a job followed on discovery:<id>", bodySchema: 'discovery-sync', responseSchema: 'discovery-sync-accepted', audit: { action: 'discovery.sync', resourceType: 'discovery-job' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/discovery/sync', context: 'services', permission: 'catalog:manage', summary: "Scan the GitHub organisation's apollo.yaml manifests (or the named repositories); 202 with a job followed on discovery:<id>", bodySchema: 'discovery-sync', responseSchema: 'discovery-sync-accepted', audit: { action: 'discovery.sync', resourceType: 'discovery-job' }, idempotent: true, status: 202 }),
   iam({ method: 'GET', path: '/api/v1/discovery/jobs', context: 'services', permission: 'catalog:manage', summary: 'Discovery runs, newest first', querySchema: 'list-query', responseSchema: 'discovery-job-list' }),
   iam({ method: 'GET', path: '/api/v1/discovery/jobs/{id}', context: 'services', permission: 'catalog:manage', summary: 'One discovery run: progress, outcome and per-repository errors', responseSchema: 'discovery-job' }),
 
@@ -162,7 +165,7 @@ const TABLE = [
   // offerings: the catalog refresh from the catalog Git repository (functions/offerings/refresh*). Its
   // jobs are not under /api/v1/catalog/: IAM's `*` spans slashes, so catalog:read's
   // `GET /api/v1/catalog/*` (from {category}) would let every role past the gateway to them.
-  iam({ method: 'POST', path: '/api/v1/catalog/refresh', context: 'offerings', permission: 'catalog:manage', summary: "Refresh the offerings from the catalog repository (every document, or the named files): valid ones stored, invalid ones keep their last good version; 202 with a job followed on catalog-refresh:<id>", bodySchema: 'catalog-refresh', responseSchema: 'catalog-refresh-accepted', audit: { action: 'catalog.refresh', resourceType: 'catalog-refresh-job' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/catalog/refresh', context: 'offerings', permission: 'catalog:manage', summary: "Refresh the offerings from the catalog repository (every document, or the named files): valid ones stored, invalid ones keep their last good version; 202 with a job followed on catalog-refresh:<id>", bodySchema: 'catalog-refresh', responseSchema: 'catalog-refresh-accepted', audit: { action: 'catalog.refresh', resourceType: 'catalog-refresh-job' }, idempotent: true, status: 202 }),
   iam({ method: 'GET', path: '/api/v1/catalog-refresh/jobs', context: 'offerings', permission: 'catalog:manage', summary: 'Catalog refreshes, newest first', querySchema: 'list-query', responseSchema: 'catalog-refresh-job-list' }),
   iam({ method: 'GET', path: '/api/v1/catalog-refresh/jobs/{id}', context: 'offerings', permission: 'catalog:manage', summary: 'One catalog refresh: progress, and per file what it did (errors with paths and lines)', responseSchema: 'catalog-refresh-job' }),
 

@@ -2,7 +2,8 @@
  * The system context's adapters: AWS ones by default; the local runtime swaps in its own
  * (`configureSystem`) before the first request.
  */
-import type { HealthProbe, MetricsSource } from './ports.ts';
+import type { HealthProbe, MetricsSource, OpenApiSource } from './ports.ts';
+import { OpenApiFile } from './adapters/openapi-file.ts';
 import { CloudWatchMetricsSource } from './adapters/cloudwatch-metrics.ts';
 import { tableProbe } from './adapters/table-probe.ts';
 import { readSystemConfig, type SystemConfig } from './config.ts';
@@ -11,6 +12,7 @@ export interface SystemDeps {
   readonly config: SystemConfig;
   readonly probes: readonly HealthProbe[];
   readonly metrics: MetricsSource;
+  readonly openApi: OpenApiSource;
 }
 
 let deps: SystemDeps | undefined;
@@ -18,7 +20,7 @@ let deps: SystemDeps | undefined;
 export function systemDeps(): SystemDeps {
   if (!deps) {
     const config = readSystemConfig();
-    deps = { config, probes: [tableProbe], metrics: new CloudWatchMetricsSource(config.apiName, config.stage) };
+    deps = { config, probes: [tableProbe], metrics: new CloudWatchMetricsSource(config.apiName, config.stage), openApi: new OpenApiFile(config.openApiFile) };
   }
   return deps;
 }

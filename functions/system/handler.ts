@@ -4,6 +4,9 @@ import { HealthChecker } from './health.ts';
 import { systemDeps } from './deps.ts';
 
 const { config } = systemDeps();
+
+/** The base URL this call came through: the stage is part of it in API Gateway, not on a laptop. */
+const serverUrl = (host: string): string => (config.runtime === 'local' ? `http://${host}` : `https://${host}/${config.stage}`);
 const health = new HealthChecker(() => systemDeps().probes, config.healthCacheMs);
 const readiness = new HealthChecker(() => systemDeps().probes.filter((p) => p.critical), Math.min(config.healthCacheMs, 5_000));
 
@@ -21,5 +24,6 @@ export const handler = createApiHandler('system', {
   },
   'GET /api/v1/version': async () =>
     json(200, { version: config.version, commit: config.commit, buildTime: config.buildTime, stage: config.stage, region: config.region, runtime: config.runtime }),
+  'GET /api/v1/openapi.json': async (req) => json(200, await systemDeps().openApi.document(serverUrl(req.headers.host ?? 'localhost')), { 'cache-control': 'no-cache' }),
   'GET /api/v1/metrics': async () => ({ status: 200, body: await systemDeps().metrics.render() }),
 });

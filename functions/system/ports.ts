@@ -1,4 +1,5 @@
 /** What the system context needs from outside. */
+import type { OpenApiDocument } from '#schemas/index.ts';
 
 /** One component of Apollo's health: the table, an integration. */
 export interface HealthProbe {
@@ -12,4 +13,10 @@ export interface HealthProbe {
 /** Per-route request metrics rendered as Prometheus text. */
 export interface MetricsSource {
   render(): Promise<string>;
+}
+
+/** The API's OpenAPI document (generated from the route table at build time). */
+export interface OpenApiSource {
+  /** The document, its `servers` set to `serverUrl`. */
+  document(serverUrl: string): Promise<OpenApiDocument>;
 }
