@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkCatalogYaml } from '#shared/offerings/document';
+import { checkCatalogYaml } from '#shared/offerings/document/index';
 import { putValidation, putVersion } from '../functions/offerings/store.ts';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/catalog/', import.meta.url));

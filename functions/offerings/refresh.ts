@@ -19,7 +19,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { CatalogRefreshFile, CatalogSource as OfferingSource, DocumentIssue } from '#schemas/index.ts';
-import { checkCatalogYaml } from '#shared/offerings/document';
+import { checkCatalogYaml } from '#shared/offerings/document/index';
 import { CODEOWNERS_PATHS, ownerRule, parseCodeOwners, teamSlugs, type CodeOwners, type CodeOwnersProblem } from '#lib/github/codeowners';
 import { GitHubRateLimitedError } from '#lib/github/errors';
 import { logger } from '#lib/observability';

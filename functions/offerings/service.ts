@@ -15,7 +15,7 @@ import type {
   CatalogSearchResult,
   CatalogValidationReport,
 } from '#schemas/index.ts';
-import { checkCatalogDocument } from '#shared/offerings/document';
+import { checkCatalogDocument } from '#shared/offerings/document/index';
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { roleHas } from '#shared/permissions';
 import { optionsFor, valuesFromQuery } from './data-sources.ts';

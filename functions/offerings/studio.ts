@@ -4,7 +4,7 @@
  * secret fields alike).
  */
 import type { CatalogItemCheck, CatalogItemCheckResult, FormPreview, FormPreviewResult, VariableTest, VariableTestResult } from '#schemas/index.ts';
-import { checkCatalogDocument, checkCatalogYaml, type DocumentCheck } from '#shared/offerings/document';
+import { checkCatalogDocument, checkCatalogYaml, type DocumentCheck } from '#shared/offerings/document/index';
 import { checkFormValues, compileForm, visibleFields, type CompiledForm } from '#shared/offerings/form';
 import { render, type VariableContext } from '#shared/variables/index';
 import { config } from '#lib/config';

@@ -11,7 +11,7 @@
  */
 import type { CatalogField, CatalogItemV2, Condition } from '#schemas/index.ts';
 import { conditionToJsonSchema, evaluateCondition } from './conditions.ts';
-import type { DocumentIssue } from './document.ts';
+import type { DocumentIssue } from './document/index.ts';
 
 export interface FormOption {
   value: string;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import schema from '#schemas/catalog-item.v2.schema.json' with { type: 'json' };
-import { checkCatalogDocument, checkCatalogYaml, RESERVED_CATEGORIES } from './document.ts';
+import { checkCatalogDocument, checkCatalogYaml, RESERVED_CATEGORIES } from './document/index.ts';
 
 type Node = Record<string, unknown>;
 const defs = schema.$defs as Record<string, Node>;

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkCatalogDocument, checkCatalogYaml, type DocumentIssue } from './document.ts';
+import { checkCatalogDocument, checkCatalogYaml, type DocumentIssue } from './index.ts';
 
-const dir = new URL('../../examples/catalog/', import.meta.url);
+const dir = new URL('../../../examples/catalog/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
 const postgres = read('postgresql-database.yaml');
 const EXAMPLES = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
