@@ -8,7 +8,10 @@
  */
 import type { EnvironmentPut, ServiceCreate } from '#schemas/index.ts';
 import { getItem, putItem } from '#lib/table';
-import { findService, listEnvironments, putEnvironment, putRunbook, registerService, replaceDependencies, type DependencyInput } from '../functions/services/service.ts';
+import { replaceDependencies, type DependencyInput } from '../functions/services/dependencies.ts';
+import { listEnvironments, putEnvironment } from '../functions/services/environments.ts';
+import { putRunbook } from '../functions/services/runbooks.ts';
+import { findService, registerService } from '../functions/services/services.ts';
 import { TARGETS_PATH, targetUrl } from './targets.ts';
 
 const ACTOR = 'system:seed';

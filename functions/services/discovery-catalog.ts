@@ -1,14 +1,18 @@
 /**
- * Discovery's view of the catalog, bound to the catalog's own domain functions (service.ts): the
- * same rules as people's edits (teams must exist, dependencies must name live services), with
- * `source: manifest`. The catalog's field errors are re-addressed to the manifest's schema paths.
+ * Discovery's view of the catalog, bound to the catalog's own domain functions (services.ts,
+ * environments.ts, dependencies.ts, runbooks.ts): the same rules as people's edits (teams must
+ * exist, dependencies must name live services), with `source: manifest`. The catalog's field
+ * errors are re-addressed to the manifest's schema paths.
  */
 import type { Environment, Service } from '#schemas/index.ts';
 import { NotFoundError, ValidationError, type ErrorDetail } from '#shared/errors';
+import * as dependencies from './dependencies.ts';
 import { MANIFEST_PATH } from './discovery-manifest.ts';
 import type { CatalogService, DiscoveryCatalog, ManifestInfo } from './discovery-ports.ts';
 import { RepositorySyncError } from './discovery.ts';
-import * as catalog from './service.ts';
+import * as environments from './environments.ts';
+import * as runbooks from './runbooks.ts';
+import * as services from './services.ts';
 
 const FIELD_PATHS: Record<string, string> = {
   '/body/team': '/metadata/team',
@@ -61,25 +65,25 @@ function toCatalogService(service: Service): CatalogService {
 export const serviceCatalog: DiscoveryCatalog = {
   async getService(id) {
     try {
-      return toCatalogService(await catalog.getService(id));
+      return toCatalogService(await services.getService(id));
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
     }
   },
   async register(fields, manifest: ManifestInfo, actor) {
-    const service = await asManifest(() => catalog.registerService(fields as Parameters<typeof catalog.registerService>[0], actor, {
+    const service = await asManifest(() => services.registerService(fields as Parameters<typeof services.registerService>[0], actor, {
       source: 'manifest',
-      manifest: manifest as catalog.ManifestInfo,
+      manifest: manifest as services.ManifestInfo,
     }));
     return toCatalogService(service);
   },
   async update(id, expectedVersion, changes, manifest, actor) {
-    await asManifest(() => catalog.updateService(id, expectedVersion, changes, actor, { source: 'manifest', manifest: manifest as catalog.ManifestInfo }));
+    await asManifest(() => services.updateService(id, expectedVersion, changes, actor, { source: 'manifest', manifest: manifest as services.ManifestInfo }));
   },
   async replaceDependencies(id, deps, actor) {
     await asManifest(
-      () => catalog.replaceDependencies(id, deps.map(({ serviceId, type, description }) => ({ serviceId, type, description })), actor),
+      () => dependencies.replaceDependencies(id, deps.map(({ serviceId, type, description }) => ({ serviceId, type, description })), actor),
       (path) => {
         const i = /^\/body\/dependencies\/(\d+)\//.exec(path)?.[1];
         return i === undefined ? path : `/spec/dependencies/${deps[Number(i)]?.manifestIndex ?? i}/service`;
@@ -87,15 +91,15 @@ export const serviceCatalog: DiscoveryCatalog = {
     );
   },
   async putRunbook(id, runbook, existing, actor) {
-    await catalog.putRunbook(id, { ...runbook, ...(existing ? { id: existing.id } : {}) }, actor, { source: 'manifest' });
+    await runbooks.putRunbook(id, { ...runbook, ...(existing ? { id: existing.id } : {}) }, actor, { source: 'manifest' });
   },
   async deleteRunbook(id, runbook) {
-    await catalog.deleteRunbook(id, runbook.id, runbook.version);
+    await runbooks.deleteRunbook(id, runbook.id, runbook.version);
   },
   async putEnvironment(id, name, env, actor) {
     // The manifest owns where an environment runs; its deployment, resources and secrets are kept.
-    const current: Environment | undefined = (await catalog.listEnvironments(id)).find((e) => e.name === name);
-    await catalog.putEnvironment(id, name, {
+    const current: Environment | undefined = (await environments.listEnvironments(id)).find((e) => e.name === name);
+    await environments.putEnvironment(id, name, {
       cluster: env.cluster,
       namespace: env.namespace,
       endpoints: { ...current?.endpoints, ...env.endpoints },

@@ -36,8 +36,9 @@ export interface DiscoveryDispatcher {
 }
 
 /**
- * What discovery needs of the catalog (functions/services/service.ts, bound in discovery-catalog.ts):
- * the same domain functions people's edits go through, with `source: 'manifest'`.
+ * What discovery needs of the catalog (functions/services/services.ts, environments.ts,
+ * dependencies.ts and runbooks.ts, bound in discovery-catalog.ts): the same domain functions
+ * people's edits go through, with `source: 'manifest'`.
  */
 export interface CatalogService {
   readonly id: string;

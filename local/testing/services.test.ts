@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { presignConnectUrl } from '#shared/realtime-client';
 import type { AuditList, DependencyGraph, Environment, EnvironmentList, Runbook, RunbookList, Service, ServiceHealth, ServiceList } from '#schemas/index.ts';
-import { setEnvironmentHealth } from '../../functions/services/service.ts';
+import { setEnvironmentHealth } from '../../functions/services/service-health.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;

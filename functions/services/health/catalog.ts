@@ -1,5 +1,5 @@
-/** The catalog as the health poll sees it: the services context's own functions (service.ts). */
-import { listEnvironmentsForHealth, setEnvironmentHealth } from '../service.ts';
+/** The catalog as the health poll sees it: the services context's own functions (service-health.ts). */
+import { listEnvironmentsForHealth, setEnvironmentHealth } from '../service-health.ts';
 import type { HealthCatalog, HealthTarget } from './ports.ts';
 
 export class ServiceCatalogHealth implements HealthCatalog {

@@ -1,0 +1,72 @@
+/**
+ * A service's environments as people and discovery edit them: list, create or replace, delete. Each
+ * write also refreshes the environment's summary on the service item, which lists and the health
+ * job read. The health job's own writes are in ./service-health.ts.
+ */
+import type { Environment, EnvironmentHealth, EnvironmentPut } from '#schemas/index.ts';
+import { NotFoundError, ValidationError } from '#shared/errors';
+import { envSummary } from './env-summary.ts';
+import { requireLiveService } from './services.ts';
+import { byEnvOrder } from './shapes.ts';
+import { noteServiceWrite } from './snapshot.ts';
+import * as store from './store.ts';
+
+const now = (): string => new Date().toISOString();
+
+/** A service's environments (one Query with the service item, so an unknown service is a 404). */
+export async function listEnvironments(serviceId: string): Promise<Environment[]> {
+  const found = await store.readServiceWithEnvironments(serviceId);
+  if (!found) throw new NotFoundError(`service ${serviceId} not found`);
+  return found.environments.sort(byEnvOrder);
+}
+
+/**
+ * Creates or replaces one environment. Its health (owned by the health job) is kept; it becomes
+ * unknown when the health check URL changes. `expectedVersion` (If-Match) is optional.
+ */
+export async function putEnvironment(serviceId: string, envName: string, input: EnvironmentPut, actor: string, expectedVersion?: number): Promise<{ environment: Environment; created: boolean }> {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(envName)) {
+    throw new ValidationError('environment names are 1-32 of a-z 0-9 -, starting with a letter (prod, staging, dev)', { details: [{ path: '/path/env', message: 'not an environment name' }] });
+  }
+  await requireLiveService(serviceId);
+  const existing = await store.readEnvironment(serviceId, envName);
+  if (!existing && expectedVersion !== undefined) throw new NotFoundError(`environment ${envName} of ${serviceId} not found (If-Match was sent)`);
+  const at = now();
+  const endpoints = input.endpoints ?? {};
+  const keepHealth = existing && existing.endpoints.healthCheck === endpoints.healthCheck;
+  const health: EnvironmentHealth = keepHealth ? existing.health : { status: 'unknown', reason: endpoints.healthCheck ? 'not checked yet' : 'no health check configured' };
+  const environment: Environment = {
+    serviceId,
+    name: envName,
+    cluster: input.cluster,
+    namespace: input.namespace,
+    deployment: input.deployment ?? {},
+    endpoints,
+    resources: input.resources ?? {},
+    secrets: input.secrets ?? [],
+    health,
+    createdAt: existing?.createdAt ?? at,
+    updatedAt: at,
+    updatedBy: actor,
+    version: existing ? existing.version + 1 : 1,
+  };
+  let saved: Environment;
+  if (existing) saved = await store.replaceEnvironment(environment, expectedVersion ?? existing.version);
+  else {
+    await store.insertEnvironment(environment);
+    saved = environment;
+  }
+  const record = await store.putEnvSummary(serviceId, envSummary(saved), { updatedAt: at, updatedBy: actor });
+  noteServiceWrite(record);
+  return { environment: saved, created: !existing };
+}
+
+export async function deleteEnvironment(serviceId: string, envName: string, actor: string): Promise<void> {
+  await requireLiveService(serviceId);
+  if (!(await store.readEnvironment(serviceId, envName))) throw new NotFoundError(`environment ${envName} of ${serviceId} not found`);
+  // The summary goes first: a half-finished delete leaves an environment no list shows, and a retry finishes it.
+  const at = now();
+  const record = await store.removeEnvSummary(serviceId, envName, { updatedAt: at, updatedBy: actor });
+  noteServiceWrite(record);
+  await store.removeEnvironment(serviceId, envName);
+}
