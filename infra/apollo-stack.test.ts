@@ -10,7 +10,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invokeDenyResources, invokeResources, realtimeConnectResources } from '#shared/iam-policy';
-import { JOBS } from '#shared/jobs';
+import { DESCRIPTORS, JOBS } from '#functions/contexts';
 import { ROLES } from '#shared/permissions';
 import { CONTEXTS, ROUTES, routeKey } from '#shared/routes';
 import { TABLE_DESIGN } from '#shared/table-design';
@@ -127,9 +127,9 @@ describe('identity', () => {
   it('gives each Lambda a role of its own, with no AWS-managed policy', () => {
     const roles = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'));
     const apollo = roles.filter((r) => String(r.Properties.Description).startsWith('Execution role of the Apollo'));
-    expect(apollo).toHaveLength(CONTEXTS.length + 2);
+    expect(apollo).toHaveLength(DESCRIPTORS.length);
     // Besides them: the two deploy-time helpers of the web deployment (copy the build, start Amplify's deployment).
-    expect(roles).toHaveLength(CONTEXTS.length + 4);
+    expect(roles).toHaveLength(DESCRIPTORS.length + 2);
     for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const actions = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement)
@@ -201,7 +201,7 @@ describe('Lambdas', () => {
   const named = (name: string) => functions().find((f) => f.Properties.FunctionName === `apollo-${STAGE}-${name}`)!;
 
   it('has one function per context, one for jobs and one for realtime', () => {
-    expect(functions().map((f) => f.Properties.FunctionName).sort()).toEqual([...CONTEXTS, 'jobs', 'realtime'].map((n) => `apollo-${STAGE}-${n}`).sort());
+    expect(functions().map((f) => f.Properties.FunctionName).sort()).toEqual(DESCRIPTORS.map((d) => `apollo-${STAGE}-${d.name}`).sort());
   });
 
   it('runs every function on arm64 Node 22 with tracing, explicit memory and timeout, and a log group with a retention', () => {
@@ -229,13 +229,20 @@ describe('Lambdas', () => {
       expect(env.AWS_REGION).toBeUndefined();
     }
     const api = Object.values(resourcesOfType(template, 'AWS::ApiGateway::RestApi'))[0]!;
-    expect((named('system').Properties.Environment as { Variables: Record<string, unknown> }).Variables.APOLLO_API_NAME).toBe(api.Properties.Name);
-    expect((named('jobs').Properties.Environment as { Variables: Record<string, unknown> }).Variables.APOLLO_AUDIT_BUCKET).toEqual({ Ref: expect.stringMatching(/^AuditArchive/) });
+    const envOf = (name: string) => (named(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    // What a binding names (infra/bindings.ts): the API by its name, the audit bucket by its reference.
+    for (const d of DESCRIPTORS.filter((x) => x.bindings?.includes('api-metrics'))) expect(envOf(d.name).APOLLO_API_NAME).toBe(api.Properties.Name);
+    expect(envOf('jobs').APOLLO_AUDIT_BUCKET).toEqual({ Ref: expect.stringMatching(/^AuditArchive/) });
   });
 
   it('bundles each handler as one minified ESM file with the AWS SDK inside', () => {
     const assets = functions().map((f) => (f.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''));
-    expect(assets).toHaveLength(CONTEXTS.length + 2);
+    expect(assets).toHaveLength(DESCRIPTORS.length);
+    for (const d of DESCRIPTORS) {
+      // The files a context reads at run time are beside its bundle.
+      const hash = (named(d.name).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      for (const name of Object.keys(d.files ?? {})) expect(existsSync(join(assemblyDir, `asset.${hash}`, name)), `${d.name}: ${name}`).toBe(true);
+    }
     for (const hash of assets) {
       const file = join(assemblyDir, `asset.${hash}`, 'index.mjs');
       expect(existsSync(file), file).toBe(true);

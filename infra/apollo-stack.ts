@@ -7,14 +7,15 @@ import { Aws, CfnOutput, Fn, Stack, Tags, Token, Validations, type StackProps } 
 import { SecurityGroup, Subnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { JOBS, type JobDef } from '#shared/jobs';
+import type { JobDef } from '#shared/jobs';
+import type { Binding } from '#lib/context';
+import { JOBS } from '#functions/contexts';
 import { ROLES } from '#shared/permissions';
 import { ROUTES, type RouteDef } from '#shared/routes';
 import { ApolloApi, type ApiThrottling } from './api.ts';
 import { ApolloAudit } from './audit.ts';
-import { ApolloCatalogRefresh } from './catalog-refresh.ts';
 import { ApolloData } from './data.ts';
-import { ApolloDiscovery } from './discovery.ts';
+import { ApolloBindings, type CatalogRepositorySettings, type GitHubSettings } from './bindings.ts';
 import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionNetwork, type FunctionSizing } from './functions.ts';
 import { ApolloIdentity } from './identity.ts';
 import { ApolloJobs } from './jobs.ts';
@@ -55,15 +56,15 @@ export interface ApolloStackProps extends StackProps {
   /** The EKS clusters the health poll may describe. @default - every cluster of the account and region */
   readonly healthClusters?: readonly string[];
   /** Service discovery in GitHub: the organisation, the credentials secret's name, the API URL. @default - no organisation (see ApolloDiscoveryProps) */
-  readonly discovery?: { readonly org?: string; readonly secretName?: string; readonly apiUrl?: string };
+  readonly discovery?: GitHubSettings;
   /** The self-service catalog's Git repository (`owner/name`) and directory; GitHub's secret and API URL are discovery's. @default - none (see ApolloCatalogRefreshProps) */
-  readonly catalog?: { readonly repo?: string; readonly path?: string };
+  readonly catalog?: CatalogRepositorySettings;
   /** What `GET /api/v1/version` reports. @default { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' } */
   readonly build?: BuildInfo;
   /** @default ROUTES (a different table is for tests) */
   readonly routes?: readonly RouteDef[];
   /** @default JOBS */
-  readonly jobs?: readonly JobDef[];
+  readonly jobs?: readonly (JobDef & { readonly bindings?: readonly Binding[] })[];
   /** @default { rateLimit: 50, burstLimit: 100 } */
   readonly throttling?: ApiThrottling;
   /** @default - 512 MB and 10 s per API function; the longest job's timeout for jobs */
@@ -94,6 +95,8 @@ export class ApolloStack extends Stack {
   readonly api: ApolloApi;
   readonly realtime: ApolloRealtime;
   readonly identity: ApolloIdentity;
+  /** What the descriptors asked for, bound (infra/bindings.ts). */
+  readonly bindings: ApolloBindings;
   readonly webIdentity: ApolloWebIdentity;
   readonly web: ApolloWebHosting;
   readonly jobs: ApolloJobs;
@@ -121,8 +124,6 @@ export class ApolloStack extends Stack {
     this.functions = new ApolloFunctions(this, 'Functions', {
       stage,
       data: this.data,
-      audit: this.audit,
-      apiName,
       allowedOrigin,
       build: props.build ?? { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' },
       routes,
@@ -130,7 +131,6 @@ export class ApolloStack extends Stack {
       sizing: props.sizing,
       logRetention: props.logRetention,
       network: this.network(props.network),
-      healthClusters: props.healthClusters,
     });
     this.api = new ApolloApi(this, 'Api', {
       stage,
@@ -143,17 +143,10 @@ export class ApolloStack extends Stack {
       webAclArn: props.webAclArn,
     });
     this.realtime = new ApolloRealtime(this, 'Realtime', { stage, function: this.functions.realtime });
-    // Audit entries are published from every mutating context, so every REST context publishes.
+    // Audit entries are published from every mutating context, so every REST context publishes; the
+    // jobs publish their runs' progress and what they find (health changes, discovery, refreshes).
     for (const fn of this.functions.contexts.values()) this.realtime.grantPublish(fn);
-    // The health poll publishes health changes (topic service:<id>), discovery its progress (discovery:<id>).
     this.realtime.grantPublish(this.functions.jobs);
-    const services = this.functions.contexts.get('services');
-    const webhooks = this.functions.contexts.get('webhooks');
-    const discovery = services && webhooks ? new ApolloDiscovery(this, 'Discovery', { stage, jobs: this.functions.jobs, services, webhooks, ...props.discovery }) : undefined;
-    const offerings = this.functions.contexts.get('offerings');
-    if (discovery && offerings && webhooks) {
-      new ApolloCatalogRefresh(this, 'CatalogRefresh', { jobs: this.functions.jobs, offerings, webhooks, secret: discovery.secret, apiUrl: props.discovery?.apiUrl, ...props.catalog });
-    }
     this.identity = new ApolloIdentity(this, 'Identity', {
       stage,
       api: this.api.api,
@@ -169,8 +162,14 @@ export class ApolloStack extends Stack {
       fn.addEnvironment(USER_POOL_ENV, this.webIdentity.userPool.userPoolId);
       this.webIdentity.grantUserDirectory(fn);
     }
-    const identityFunction = this.functions.contexts.get('identity');
-    if (identityFunction) this.webIdentity.grantUserAdmin(identityFunction);
+
+    // What each context's descriptor asks for, and each job's for the jobs Lambda (infra/bindings.ts).
+    this.bindings = new ApolloBindings(this, 'Bindings', {
+      stage, apiName, jobs: this.functions.jobs, audit: this.audit, webIdentity: this.webIdentity,
+      github: props.discovery, catalog: props.catalog, healthClusters: props.healthClusters,
+    });
+    for (const [descriptor, fn] of this.functions.descriptors) this.bindings.bind(fn, descriptor.bindings ?? []);
+    for (const job of jobs) this.bindings.bind(this.functions.jobs, job.bindings ?? []);
 
     this.jobs = new ApolloJobs(this, 'Jobs', { stage, function: this.functions.jobs, deadLetterQueue: this.functions.deadLetterQueue, jobs });
 

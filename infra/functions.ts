@@ -7,19 +7,18 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JOBS, type JobDef } from '#shared/jobs';
-import { CONTEXTS, ROUTES, type ContextName, type RouteDef } from '#shared/routes';
+import type { JobDef } from '#shared/jobs';
+import type { ContextDescriptor } from '#lib/context';
+import { API_DESCRIPTORS, descriptorOf, JOBS } from '#functions/contexts';
+import { ROUTES, type ContextName, type RouteDef } from '#shared/routes';
 import { ApolloFunction } from './apollo-function.ts';
-import type { ApolloAudit } from './audit.ts';
 import type { ApolloData } from './data.ts';
-import { wildcardFinding } from './nag.ts';
 
 export const JOBS_FUNCTION = 'jobs';
 /** The WebSocket API's Lambda (`$connect`, `$disconnect`, `$default`): not in the REST route table. */
@@ -53,16 +52,13 @@ export interface FunctionNetwork {
 export interface ApolloFunctionsProps {
   readonly stage: string;
   readonly data: ApolloData;
-  readonly audit: ApolloAudit;
-  /** The REST API's name: the system function reads its CloudWatch metrics by it. */
-  readonly apiName: string;
   /** The web app's origin, for CORS headers on responses. */
   readonly allowedOrigin: string;
   readonly build: BuildInfo;
   /** @default ROUTES */
   readonly routes?: readonly RouteDef[];
-  /** @default CONTEXTS */
-  readonly contexts?: readonly ContextName[];
+  /** The REST contexts' descriptors. @default API_DESCRIPTORS (every context of the route table) */
+  readonly contexts?: readonly ContextDescriptor[];
   /** @default JOBS */
   readonly jobs?: readonly JobDef[];
   /** Overrides of the table access derived from the route table. @default - derived; `readWrite` for jobs (the health poll records health) and realtime (connections and subscriptions) */
@@ -71,11 +67,6 @@ export interface ApolloFunctionsProps {
   readonly sizing?: Partial<Record<FunctionName, FunctionSizing>>;
   /** @default - no function in a VPC */
   readonly network?: FunctionNetwork;
-  /**
-   * The EKS clusters (names, in the stack's account and region) whose Deployments the health poll
-   * reads. @default - every cluster of the account and region (`cluster/*`)
-   */
-  readonly healthClusters?: readonly string[];
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   /** Where package.json and functions/ are. @default - this repository */
@@ -102,16 +93,18 @@ export class ApolloFunctions extends Construct {
   readonly realtime: ApolloFunction;
   /** Failed asynchronous runs (the jobs Lambda after its retries, and schedule deliveries). */
   readonly deadLetterQueue: Queue;
+  /** Every function with the descriptor it was made from. */
+  readonly descriptors: ReadonlyMap<ContextDescriptor, ApolloFunction>;
 
   constructor(scope: Construct, id: string, props: ApolloFunctionsProps) {
     super(scope, id);
     const routes = props.routes ?? ROUTES;
-    const contexts = props.contexts ?? CONTEXTS;
+    const contexts = props.contexts ?? API_DESCRIPTORS;
     const jobs = props.jobs ?? JOBS;
     const root = props.projectRoot ?? PROJECT_ROOT;
-    const unknown = routes.filter((route) => !contexts.includes(route.context));
+    const unknown = routes.filter((route) => !contexts.some((d) => d.name === route.context));
     if (unknown.length) throw new Error(`routes name contexts without a function: ${[...new Set(unknown.map((r) => r.context))].join(', ')}`);
-    const inVpc = new Set<FunctionName>(props.network?.functions ?? [...contexts, JOBS_FUNCTION, REALTIME_FUNCTION]);
+    const inVpc = new Set<string>(props.network?.functions ?? [...contexts.map((d) => d.name), JOBS_FUNCTION, REALTIME_FUNCTION]);
 
     const environment = {
       TABLE_NAME: props.data.table.tableName,
@@ -122,14 +115,17 @@ export class ApolloFunctions extends Construct {
       APOLLO_BUILD_TIME: props.build.buildTime,
       APOLLO_ALLOWED_ORIGIN: props.allowedOrigin,
     };
-    const make = (name: FunctionName, extra: Partial<ConstructorParameters<typeof ApolloFunction>[2]>): ApolloFunction => {
+    /** A function from its descriptor: its environment and the files it reads are the descriptor's. */
+    const make = (descriptor: ContextDescriptor, extra: Partial<ConstructorParameters<typeof ApolloFunction>[2]>): ApolloFunction => {
+      const name = descriptor.name as FunctionName;
       const network = props.network && inVpc.has(name) ? props.network : undefined;
       const fn = new ApolloFunction(this, pascal(name), {
         name,
         functionName: `apollo-${props.stage}-${name}`,
         entry: join(root, 'functions', name, 'handler.ts'),
         projectRoot: root,
-        environment,
+        environment: { ...environment, ...descriptor.environment },
+        files: descriptor.files,
         logRetention: props.logRetention,
         memorySize: props.sizing?.[name]?.memorySize,
         timeout: props.sizing?.[name]?.timeout,
@@ -147,18 +143,8 @@ export class ApolloFunctions extends Construct {
     };
 
     const byContext = new Map<ContextName, ApolloFunction>();
-    // system: GET /api/v1/openapi.json serves the document gen:schemas wrote, shipped beside the bundle.
-    for (const context of contexts) byContext.set(context, make(context, context === 'system' ? { files: { 'openapi.json': 'schemas/openapi.gen.json' } } : {}));
+    for (const descriptor of contexts) byContext.set(descriptor.name as ContextName, make(descriptor, {}));
     this.contexts = byContext;
-
-    // system: GET /api/v1/metrics reads the API's per-method CloudWatch metrics.
-    const system = byContext.get('system');
-    if (system) {
-      system.addEnvironment('APOLLO_API_NAME', props.apiName);
-      system.addEnvironment('APOLLO_OPENAPI_FILE', '/var/task/openapi.json');
-      system.grantUnscoped('ReadApiMetrics', ['cloudwatch:GetMetricData'],
-        'GetMetricData has no resource-level permissions in IAM; the system function reads the AWS/ApiGateway metrics of this API for GET /api/v1/metrics');
-    }
 
     this.deadLetterQueue = new Queue(this, 'FailedRuns', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -177,35 +163,15 @@ export class ApolloFunctions extends Construct {
     });
 
     const longestJob = Math.max(60, ...jobs.map((job) => job.timeoutSeconds));
-    this.jobs = make(JOBS_FUNCTION, {
+    this.jobs = make(descriptorOf(JOBS_FUNCTION), {
       invocation: 'async',
       deadLetterQueue: this.deadLetterQueue,
       timeout: props.sizing?.jobs?.timeout ?? Duration.seconds(longestJob),
     });
-    this.jobs.addEnvironment('APOLLO_AUDIT_BUCKET', props.audit.bucket.bucketName);
-    props.audit.grantExport(this.jobs);
-    this.grantHealthClusters(props.healthClusters);
 
-    this.realtime = make(REALTIME_FUNCTION, {});
-  }
-
-  /**
-   * The health poll reads each environment's cluster endpoint and CA (DescribeCluster); inside the
-   * cluster, the jobs role needs an EKS access entry allowed to get Deployments (infra/DEPLOY.md).
-   */
-  private grantHealthClusters(names: readonly string[] | undefined): void {
-    for (const name of names ?? []) {
-      if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
-    }
-    const stack = Stack.of(this);
-    const resources = (names?.length ? names : ['*']).map((resourceName) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName }));
-    this.jobs.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['eks:DescribeCluster'], resources }));
-    if (!names?.length) {
-      Validations.of(this.jobs).acknowledge({
-        id: wildcardFinding(this, resources[0]!),
-        reason: 'The health poll reads the endpoint and CA of whichever EKS clusters the catalog names, which change without a deploy; DescribeCluster only, on clusters of this account and region. Give healthClusters to name them instead.',
-      });
-    }
+    this.realtime = make(descriptorOf(REALTIME_FUNCTION), {});
+    this.descriptors = new Map([...contexts.map((d): [ContextDescriptor, ApolloFunction] => [d, this.of(d.name as ContextName)]),
+      [descriptorOf(JOBS_FUNCTION), this.jobs], [descriptorOf(REALTIME_FUNCTION), this.realtime]]);
   }
 
   /** The function of a context; throws for a context without one. */

@@ -8,7 +8,8 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JOBS, type JobDef } from '#shared/jobs';
+import type { JobDef } from '#shared/jobs';
+import { JOBS } from '#functions/contexts';
 import type { ApolloFunction } from './apollo-function.ts';
 import { pascal } from './functions.ts';
 

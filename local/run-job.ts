@@ -5,7 +5,7 @@
  */
 import './local-env.ts';
 import { resolve } from 'node:path';
-import { JOBS, jobNamed } from '#shared/jobs';
+import { JOBS, jobNamed } from '#functions/contexts';
 import { startRuntime } from './runtime.ts';
 import { invokeJob } from './scheduler.ts';
 
@@ -28,10 +28,6 @@ const cannotOpen = (error: unknown): never => {
 process.once('uncaughtException', cannotOpen);
 const runtime = await startRuntime({ port: 0, home }).catch(cannotOpen);
 process.off('uncaughtException', cannotOpen);
-// Imported once the runtime has set the environment, as Lambda's is set before a cold start.
-const { configureJobs } = await import('#functions/jobs/deps');
-const { localAuditArchive } = await import('#functions/jobs/adapters/file-audit-archive');
-configureJobs({ archive: localAuditArchive(home) });
 
 try {
   const result = await invokeJob(name);

@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { renderPrometheus } from '#shared/prometheus';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
+import type { LocalRuntime } from '#lib/context';
+import { DESCRIPTORS } from '#functions/contexts';
+import type { HealthProbe } from '../functions/services/health/ports.ts';
 import { OpenApiFile } from '../functions/system/adapters/openapi-file.ts';
 import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
@@ -102,14 +105,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   const credentials = new LocalCredentialStore(options.home);
   const metrics = new RouteMetrics();
-  const { configureSystem } = await import('../functions/system/deps.ts');
-  configureSystem({ metrics: { render: async () => renderPrometheus(metrics.snapshot(), { source: 'local-gateway' }) } });
-  // No Kubernetes on a laptop: the health job's cluster is simulated from the local health targets.
-  const { configureHealth } = await import('../functions/services/health/deps.ts');
-  const { SimulatedClusterReader } = await import('../functions/services/health/adapters/simulated-cluster.ts');
-  configureHealth({ cluster: new SimulatedClusterReader((service, env) => targetState(service, env)) });
-  // No GitHub account on a laptop: discovery scans a fake GitHub's demo organisation.
+  // No GitHub account on a laptop: discovery and the catalog refresh read a fake GitHub's demo organisation.
   const github = await startDemoGitHub(options.home);
+  // Requests wait until every context has its local adapters (they need the port, known once listening).
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => { markReady = resolve; });
 
   const gateway = new RestGateway({
     region,
@@ -128,6 +128,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   const server: Server = createServer((req, res) => {
     void (async () => {
+      await ready;
       const body = await readBody(req);
       if (body === null) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Too Long"}' });
       const path = (req.url ?? '/').split('?')[0]!;
@@ -157,9 +158,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const loopbackHost = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   // The handlers' @connections endpoint (postToConnection), as CDK sets it in AWS.
   process.env[REALTIME_ENDPOINT_ENV] = `http://${loopbackHost}:${port}${REALTIME_PATH}`;
-  // Demo health targets are served here, whichever port the demo data was seeded with.
-  const { NodeHealthProbe } = await import('../functions/services/health/adapters/http-probe.ts');
-  configureHealth({ probe: localTargetsProbe(new NodeHealthProbe(), `http://${loopbackHost}:${port}`) });
+  // Each context swaps in its local adapters (functions/<context>/context.ts). Demo health targets are
+  // served here, whichever port the demo data was seeded with.
+  const baseUrl = `http://${loopbackHost}:${port}`;
+  const local: LocalRuntime = {
+    url: baseUrl,
+    home: options.home,
+    renderMetrics: async () => renderPrometheus(metrics.snapshot(), { source: 'local-gateway' }),
+    targetState: (service, env) => targetState(service, env),
+    targetsProbe: <P>(inner: P): P => localTargetsProbe(inner as HealthProbe, baseUrl) as P,
+    fakeGitHub: github !== undefined,
+  };
+  for (const descriptor of DESCRIPTORS) await descriptor.local?.(local);
+  markReady();
 
   return {
     url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`,

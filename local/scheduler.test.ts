@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JOBS, type JobDef } from '#shared/jobs';
+import type { JobDef } from '#shared/jobs';
+import { JOBS } from '#functions/contexts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 
 const job = (name: string, schedule: string): JobDef => ({ name, description: name, schedule, timeoutSeconds: 60 });

@@ -4,7 +4,8 @@
  * time: a run that comes due while the previous one is still going is skipped (and logged), as a
  * job must tolerate anyway (EventBridge delivers at least once, not exactly on time).
  */
-import { JOBS, jobNamed, type JobDef } from '#shared/jobs';
+import type { JobDef } from '#shared/jobs';
+import { JOBS, jobNamed } from '#functions/contexts';
 import { nextRun, parseSchedule, type Schedule } from '#shared/schedule';
 import { invoke } from './lambda.ts';
 

@@ -4,7 +4,7 @@
  */
 import './local-env.ts';
 import { resolve } from 'node:path';
-import { JOBS } from '#shared/jobs';
+import { JOBS } from '#functions/contexts';
 import { ROLES } from '#shared/permissions';
 import { startRuntime } from './runtime.ts';
 import { invokeJob, startScheduler } from './scheduler.ts';
@@ -18,10 +18,6 @@ const host = process.env.HOST ?? '127.0.0.1';
 ensureWebBuilt();
 const runtime = await startRuntime({ port, home, host, region: process.env.APOLLO_LOCAL_REGION ?? 'us-east-1' });
 const seeded = await seedDemoData({ baseUrl: runtime.url });
-// Imported once the runtime has set the environment, as Lambda's is set before a cold start.
-const { configureJobs } = await import('#functions/jobs/deps');
-const { localAuditArchive } = await import('#functions/jobs/adapters/file-audit-archive');
-configureJobs({ archive: localAuditArchive(home) });
 // A job that runs every minute would bury the terminal: its first result is printed, then only
 // failures and skips (`npm run job <name>` shows one run in full).
 const printed = new Set<string>();

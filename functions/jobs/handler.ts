@@ -33,7 +33,7 @@ export const handler = middy<JobEvent, unknown, Error, Context>()
     logger.appendKeys({ job: name });
     logger.info('job started');
     const started = Date.now();
-    const result = await job.run(event as unknown as Readonly<Record<string, unknown>>);
-    logger.info('job finished', { durationMs: Date.now() - started, ...job.summarize(result) });
+    const { result, summary } = await job.run(event as unknown as Readonly<Record<string, unknown>>);
+    logger.info('job finished', { durationMs: Date.now() - started, ...summary });
     return result;
   });

@@ -224,12 +224,9 @@ export async function startDemoGitHub(home: string | undefined): Promise<DemoGit
     APOLLO_GITHUB_TOKEN: token,
     APOLLO_GITHUB_WEBHOOK_SECRET: webhookSecret,
   });
-  // Every GitHub integration reads the credentials just set (not ones cached from an earlier start).
+  // Every GitHub integration reads the credentials just set (not ones cached from an earlier start);
+  // discovery and the catalog refresh re-read their settings in their contexts' local hooks.
   const { configureGitHubCredentials } = await import('../../functions/lib/github/credentials.ts');
   configureGitHubCredentials(undefined);
-  const { configureDiscovery } = await import('../../functions/services/discovery-deps.ts');
-  configureDiscovery();
-  const { configureCatalogRefresh } = await import('../../functions/offerings/refresh-deps.ts');
-  configureCatalogRefresh();
   return { fake, webhookSecret };
 }

@@ -1,0 +1,30 @@
+/**
+ * The jobs Lambda: runs every context's scheduled jobs (and the runs the API hands over). Its own job
+ * is the audit export.
+ */
+import type { ContextDescriptor } from '#lib/context';
+
+export const context: ContextDescriptor = {
+  name: 'jobs',
+  summary: 'Runs the scheduled jobs of every context, and the runs the API hands over',
+  jobs: [
+    {
+      name: 'audit-export',
+      description: 'Copies each closed day of audit entries to the audit bucket (Object Lock, 7 years)',
+      schedule: 'cron(15 0 * * ? *)',
+      timeoutSeconds: 300,
+      bindings: ['audit-archive'],
+      run: async () => {
+        const [{ exportAuditDays }, { jobsDeps }] = await Promise.all([import('./audit-export.ts'), import('./deps.ts')]);
+        const r = await exportAuditDays(jobsDeps().archive);
+        return { result: r, summary: { exportedDays: r.exported.map((d) => d.day), entries: r.exported.reduce((n, d) => n + d.count, 0), skippedDays: r.skipped.length } };
+      },
+    },
+  ],
+  local: async (runtime) => {
+    // The audit archive is a directory under APOLLO_HOME (tests keep no archive).
+    if (!runtime.home) return;
+    const [{ configureJobs }, { localAuditArchive }] = await Promise.all([import('./deps.ts'), import('./adapters/file-audit-archive.ts')]);
+    configureJobs({ archive: localAuditArchive(runtime.home) });
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * What a context declares about itself, in its own `functions/<context>/context.ts`: the AWS
+ * permissions and settings its Lambda needs beyond what its routes imply, files shipped beside its
+ * bundle, its scheduled jobs, the realtime topics it publishes, and its local adapters. Infra, the
+ * local runtime, the job runner and the tests loop over the descriptors (functions/contexts.ts);
+ * none of them names a context.
+ *
+ * A descriptor is read by the CDK app too: it imports types only, and implementations lazily.
+ */
+import type { JobDef } from '#shared/jobs';
+
+/**
+ * Stack resources a function can be bound to. Each binding is one function in infra/bindings.ts
+ * (permissions and the environment variables that name the resource); a context picks by name.
+ */
+export type Binding =
+  /** `APOLLO_API_NAME` and CloudWatch GetMetricData: the API's own request metrics. */
+  | 'api-metrics'
+  /** Where the GitHub organisation is (`APOLLO_GITHUB_SECRET`, `…_ORG`, `…_API_URL`), without reading the secret. */
+  | 'github-settings'
+  /** `github-settings` and read access to the GitHub credentials secret. */
+  | 'github-credentials'
+  /** The self-service catalog's repository and directory (`APOLLO_CATALOG_REPO`, `…_PATH`). */
+  | 'catalog-repository'
+  /** Hands work to the jobs Lambda (asynchronous invoke; `APOLLO_JOBS_FUNCTION`). */
+  | 'job-dispatch'
+  /** Changes web users' groups in the Cognito user pool. */
+  | 'user-admin'
+  /** Writes closed audit days to the audit bucket (`APOLLO_AUDIT_BUCKET`). */
+  | 'audit-archive'
+  /** Reads the EKS clusters' endpoints (DescribeCluster) for the health poll. */
+  | 'eks-clusters';
+
+/** What a run of a job gives: its result (the invocation's answer) and what its log line says. */
+export interface JobOutcome {
+  readonly result: unknown;
+  /** Counts, not contents. */
+  readonly summary: Readonly<Record<string, unknown>>;
+}
+
+/** A job of a context: its schedule (EventBridge in AWS, the local scheduler on a laptop) and its run. */
+export interface ContextJob extends JobDef {
+  /** What the jobs Lambda must be bound to for this job. */
+  readonly bindings?: readonly Binding[];
+  /**
+   * `event` is the invocation's input: `{ job }`, plus what the job takes (e.g. discovery's `jobId`).
+   * Implementations are imported here, lazily, so that reading the descriptor stays cheap.
+   */
+  run(event: Readonly<Record<string, unknown>>): Promise<JobOutcome>;
+}
+
+/** What the local runtime offers a context's local adapters (`npm start` and the integration tests). */
+export interface LocalRuntime {
+  /** The runtime's base URL (its port is known: the hooks run once it listens). */
+  readonly url: string;
+  /** Where data lives across restarts; undefined in tests (all in memory). */
+  readonly home: string | undefined;
+  /** The gateway's per-route request metrics, rendered as Prometheus text. */
+  renderMetrics(): Promise<string>;
+  /** The simulated state of a demo environment (`npm start` has no cluster): up, and replicas not ready. */
+  targetState(service: string, env: string): { readonly up: boolean; readonly missingReplicas: number } | undefined;
+  /** Wraps the health poll's HTTP probe so the demo environments' health checks reach this runtime's targets. */
+  targetsProbe<P>(inner: P): P;
+  /** Whether the local fake GitHub is serving (discovery and the catalog refresh point at it). */
+  readonly fakeGitHub: boolean;
+}
+
+export interface ContextDescriptor {
+  /** The Lambda: a context of the route table (`functions/<name>/handler.ts`), `jobs` or `realtime`. */
+  readonly name: string;
+  /** One line: what the context is for (docs, the local runtime's banner). */
+  readonly summary: string;
+  /** Stack resources the Lambda is bound to (infra/bindings.ts). */
+  readonly bindings?: readonly Binding[];
+  /** Environment variables with fixed values. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Files read at run time, shipped beside the bundle: name in the asset → path in the project. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Scheduled jobs, run by the jobs Lambda. */
+  readonly jobs?: readonly ContextJob[];
+  /** Realtime topic kinds it publishes (shared/topics.ts). */
+  readonly topics?: readonly string[];
+  /** Swaps in the local adapters, once the local runtime listens and before it serves a request. */
+  local?(runtime: LocalRuntime): Promise<void>;
+}

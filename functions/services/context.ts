@@ -1,0 +1,59 @@
+/**
+ * The services context: the service catalog, its health poll and its discovery from the `apollo.yaml`
+ * manifests of the GitHub organisation.
+ */
+import type { ContextDescriptor } from '#lib/context';
+
+export const context: ContextDescriptor = {
+  name: 'services',
+  summary: 'The service catalog: services, environments, dependencies, runbooks, health, and discovery from apollo.yaml',
+  // POST /api/v1/discovery/sync hands the sync to the jobs Lambda; it says which organisation is scanned.
+  bindings: ['github-settings', 'job-dispatch'],
+  topics: ['service', 'discovery'],
+  jobs: [
+    {
+      name: 'health-poll',
+      description: 'Checks every environment’s health endpoint and Kubernetes ready replicas; records changes and a 5-minute heartbeat (24 h history)',
+      schedule: 'rate(1 minute)',
+      // Checks stop starting after 45 s (APOLLO_HEALTH_BUDGET_MS); the last ones end within their 3 s timeout.
+      timeoutSeconds: 55,
+      bindings: ['eks-clusters'],
+      run: async () => {
+        const [{ healthDeps }, { pollHealth }] = await Promise.all([import('./health/deps.ts'), import('./health/poller.ts')]);
+        const r = await pollHealth(healthDeps());
+        return {
+          result: r,
+          summary: {
+            environments: r.environments, checked: r.checked, recorded: r.recorded, unchanged: r.unchanged, skipped: r.skipped,
+            ...r.byStatus, changes: r.changes.length, failures: r.failures.length,
+          },
+        };
+      },
+    },
+    {
+      name: 'discovery-sync',
+      description: 'Scans the GitHub organisation for apollo.yaml manifests and registers or updates their services (also runs the syncs started by the API and the GitHub webhook)',
+      schedule: 'rate(1 hour)',
+      // A large organisation at GitHub's rate: the run records progress, so a cut-off run is visible.
+      timeoutSeconds: 900,
+      bindings: ['github-credentials'],
+      run: async (event) => {
+        const { runDiscoveryJob, summarizeDiscovery } = await import('./discovery-job.ts');
+        const result = await runDiscoveryJob(event);
+        return { result, summary: summarizeDiscovery(result) };
+      },
+    },
+  ],
+  local: async (runtime) => {
+    // No Kubernetes on a laptop: the cluster is simulated from the local health targets, which the
+    // demo environments' health checks reach on this runtime's port.
+    const [{ configureHealth }, { SimulatedClusterReader }, { NodeHealthProbe }] = await Promise.all([
+      import('./health/deps.ts'), import('./health/adapters/simulated-cluster.ts'), import('./health/adapters/http-probe.ts'),
+    ]);
+    configureHealth({ cluster: new SimulatedClusterReader((service, env) => runtime.targetState(service, env)), probe: runtime.targetsProbe(new NodeHealthProbe()) });
+    if (runtime.fakeGitHub) {
+      const { configureDiscovery } = await import('./discovery-deps.ts');
+      configureDiscovery();
+    }
+  },
+};

@@ -1,0 +1,9 @@
+/** The webhooks context: senders verified by their signature, their events handed to the context they concern. */
+import type { ContextDescriptor } from '#lib/context';
+
+export const context: ContextDescriptor = {
+  name: 'webhooks',
+  summary: 'Webhooks from outside systems, verified by their sender\'s signature (GitHub today)',
+  // Verifies GitHub's signature with the webhook secret; hands a push to discovery or the catalog refresh.
+  bindings: ['github-credentials', 'catalog-repository', 'job-dispatch'],
+};

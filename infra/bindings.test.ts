@@ -1,0 +1,79 @@
+/**
+ * What each function may do and is told beyond its table access follows from its descriptor's
+ * bindings (and, for the jobs Lambda, its jobs'): exactly those permissions and settings, for every
+ * context, with no context named here. Lambdas are not bundled here.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Binding, ContextDescriptor } from '#lib/context';
+import { DESCRIPTORS, JOBS } from '#functions/contexts';
+import { ApolloStack } from './apollo-stack.ts';
+import { lambdaEnv, resourcesOfType, roleStatements, testApp, WEB_DIST_FIXTURE } from './testing.ts';
+
+const STAGE = 'bind';
+let stack: ApolloStack;
+let template: Template;
+
+beforeAll(() => {
+  stack = new ApolloStack(testApp(), 'Apollo-bind', {
+    stage: STAGE, webDist: WEB_DIST_FIXTURE, discovery: { org: 'acme' }, catalog: { repo: 'acme/platform-catalog', path: 'offerings' },
+  });
+  template = Template.fromStack(stack);
+});
+
+/** A descriptor's bindings, its jobs' for the jobs Lambda, and what each implies. */
+function bindingsOf(d: ContextDescriptor): Set<Binding> {
+  const all = new Set<Binding>([...(d.bindings ?? []), ...(d.name === 'jobs' ? JOBS.flatMap((j) => j.bindings ?? []) : [])]);
+  if (all.has('github-credentials')) all.add('github-settings');
+  return all;
+}
+
+const actionsOf = (name: string) => roleStatements(stack, template, name).flatMap((s) => [s.Action].flat());
+const envOf = (name: string) => lambdaEnv(template, STAGE, name);
+
+describe('the bindings of every function', () => {
+  it.each(DESCRIPTORS.map((d) => [d.name, d]))('%s: the GitHub secret read, the hand-over to the jobs Lambda, the user pool, the audit bucket and EKS exactly when asked', (name, d) => {
+    const has = bindingsOf(d as ContextDescriptor);
+    const statements = roleStatements(stack, template, name as string);
+    const secretReads = statements.filter((s) => JSON.stringify(s.Resource).includes(`:secret:apollo/${STAGE}/github-??????`));
+    expect(secretReads.length > 0, 'reads the GitHub secret').toBe(has.has('github-credentials'));
+    const invokes = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invokes.map((s) => s.Resource)).toEqual(has.has('job-dispatch') ? [stack.resolve(stack.functions.jobs.function.functionArn)] : []);
+    expect(actionsOf(name as string).includes('cognito-idp:AdminAddUserToGroup'), 'administers web users').toBe(has.has('user-admin'));
+    expect(actionsOf(name as string).includes('s3:PutObject'), 'writes the audit archive').toBe(has.has('audit-archive'));
+    expect(actionsOf(name as string).includes('eks:DescribeCluster'), 'reads EKS clusters').toBe(has.has('eks-clusters'));
+    expect(actionsOf(name as string).includes('cloudwatch:GetMetricData'), 'reads API metrics').toBe(has.has('api-metrics'));
+  });
+
+  it.each(DESCRIPTORS.map((d) => [d.name, d]))('%s: told the settings of what it is bound to, and its own environment', (name, d) => {
+    const has = bindingsOf(d as ContextDescriptor);
+    const env = envOf(name as string);
+    expect(env.APOLLO_GITHUB_ORG).toBe(has.has('github-settings') ? 'acme' : undefined);
+    expect(env.APOLLO_GITHUB_SECRET).toBe(has.has('github-settings') ? `apollo/${STAGE}/github` : undefined);
+    expect(env.APOLLO_CATALOG_REPO).toBe(has.has('catalog-repository') ? 'acme/platform-catalog' : undefined);
+    expect(env.APOLLO_JOBS_FUNCTION).toEqual(has.has('job-dispatch') ? stack.resolve(stack.functions.jobs.function.functionName) : undefined);
+    expect(env.APOLLO_API_NAME).toBe(has.has('api-metrics') ? `apollo-${STAGE}` : undefined);
+    expect(Boolean(env.APOLLO_AUDIT_BUCKET)).toBe(has.has('audit-archive'));
+    expect(env).toMatchObject((d as ContextDescriptor).environment ?? {});
+  });
+
+  it('schedules every job of every context through the jobs Lambda, which outlasts the longest', () => {
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+    for (const job of JOBS) {
+      const rule = rules.find((r) => r.Properties.Name === `apollo-${STAGE}-${job.name}`);
+      expect(rule?.Properties.ScheduleExpression, job.name).toBe(job.schedule);
+    }
+    const jobs = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `apollo-${STAGE}-jobs`)!;
+    expect(jobs.Properties.Timeout).toBe(Math.max(...JOBS.map((j) => j.timeoutSeconds)));
+  });
+
+  it('refuses settings that cannot be right, at synth', () => {
+    const attempt = (props: Partial<ConstructorParameters<typeof ApolloStack>[2]>, id: string) => () => new ApolloStack(testApp(), id, { stage: 'bad', webDist: WEB_DIST_FIXTURE, ...props });
+    expect(attempt({ discovery: { org: 'not an org' } }, 'B1')).toThrow(/githubOrg/);
+    expect(attempt({ discovery: { apiUrl: 'http://insecure' } }, 'B2')).toThrow(/githubApiUrl/);
+    expect(attempt({ catalog: { repo: 'not a repo' } }, 'B3')).toThrow(/catalogRepo/);
+    expect(attempt({ catalog: { repo: 'acme/..' } }, 'B4')).toThrow(/catalogRepo/);
+    expect(attempt({ catalog: { repo: 'acme/c', path: '../up' } }, 'B5')).toThrow(/catalogPath/);
+    expect(attempt({ healthClusters: ['no spaces'] }, 'B6')).toThrow(/healthClusters/);
+  });
+});

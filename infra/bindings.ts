@@ -1,0 +1,147 @@
+/**
+ * What a context's descriptor may ask for by name (`bindings` in functions/<context>/context.ts, and
+ * on each of its jobs for the jobs Lambda), each turned here into exactly its permissions and the
+ * environment variables that name its resources. Infra names no context: it binds what descriptors
+ * declare (ApolloStack loops over them).
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { Binding } from '#lib/context';
+import type { ApolloFunction } from './apollo-function.ts';
+import type { ApolloAudit } from './audit.ts';
+import { wildcardFinding } from './nag.ts';
+import type { ApolloWebIdentity } from './web-identity.ts';
+
+export interface GitHubSettings {
+  /** The GitHub organisation to scan. @default - none: a sync answers 503 saying what to set, the hourly run does nothing */
+  readonly org?: string;
+  /** The credentials secret's name (`{ "token" }` or a GitHub App's `{ "appId", "privateKey", "installationId" }`, plus `"webhookSecret"`). @default `apollo/<stage>/github` */
+  readonly secretName?: string;
+  /** The GitHub API. @default https://api.github.com (GitHub Enterprise Server: https://<host>/api/v3) */
+  readonly apiUrl?: string;
+}
+
+export interface CatalogRepositorySettings {
+  /** The self-service catalog's repository, `owner/name`. @default - none: the refresh answers 503 saying what to set */
+  readonly repo?: string;
+  /** The directory of its documents. @default catalog */
+  readonly path?: string;
+}
+
+export interface ApolloBindingsProps {
+  readonly stage: string;
+  /** The REST API's name (its CloudWatch metrics). */
+  readonly apiName: string;
+  /** The Lambda that `job-dispatch` hands work to. */
+  readonly jobs: ApolloFunction;
+  readonly audit: ApolloAudit;
+  readonly webIdentity: ApolloWebIdentity;
+  readonly github?: GitHubSettings;
+  readonly catalog?: CatalogRepositorySettings;
+  /** The EKS clusters the health poll reads. @default - every cluster of the account and region (`cluster/*`) */
+  readonly healthClusters?: readonly string[];
+}
+
+const GITHUB_ORG = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const HTTPS_URL = /^https:\/\/[^\s/]+(\/\S*)?$/;
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/;
+const CLUSTER = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
+
+/** Settings are checked once, when the stack is built: a wrong one fails `cdk synth`, not a sync at 3 a.m. */
+function validate(props: ApolloBindingsProps): void {
+  const { github = {}, catalog = {} } = props;
+  if (github.org !== undefined && !GITHUB_ORG.test(github.org)) throw new Error(`githubOrg "${github.org}" is not a GitHub organisation name`);
+  if (github.apiUrl !== undefined && !HTTPS_URL.test(github.apiUrl)) throw new Error(`githubApiUrl must be an https URL, not "${github.apiUrl}"`);
+  if (catalog.repo !== undefined && !REPOSITORY.test(catalog.repo)) throw new Error(`catalogRepo "${catalog.repo}" is not a GitHub repository (owner/name)`);
+  if (catalog.path !== undefined && (catalog.path.split('/').some((s) => s === '.' || s === '..') || !/^[^\s\\]*$/.test(catalog.path))) {
+    throw new Error(`catalogPath "${catalog.path}" is not a directory of the repository`);
+  }
+  for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
+}
+
+export class ApolloBindings extends Construct {
+  /** The GitHub credentials secret (an existing Secrets Manager secret, referenced by name). */
+  readonly githubSecret: ISecret;
+  private readonly bound = new Map<ApolloFunction, Set<Binding>>();
+
+  constructor(scope: Construct, id: string, private readonly props: ApolloBindingsProps) {
+    super(scope, id);
+    validate(props);
+    this.githubSecret = Secret.fromSecretNameV2(this, 'GitHubCredentials', props.github?.secretName ?? `apollo/${props.stage}/github`);
+  }
+
+  /** Binds `fn` to each of `bindings` once, however many descriptors or jobs ask. */
+  bind(fn: ApolloFunction, bindings: readonly Binding[]): void {
+    const done = this.bound.get(fn) ?? new Set<Binding>();
+    this.bound.set(fn, done);
+    for (const binding of bindings) {
+      if (done.has(binding)) continue;
+      done.add(binding);
+      this.apply(fn, binding);
+    }
+  }
+
+  /** The bindings of each function, as bound. */
+  bindingsOf(fn: ApolloFunction): ReadonlySet<Binding> {
+    return this.bound.get(fn) ?? new Set();
+  }
+
+  private apply(fn: ApolloFunction, binding: Binding): void {
+    const { props } = this;
+    switch (binding) {
+      case 'api-metrics':
+        fn.addEnvironment('APOLLO_API_NAME', props.apiName);
+        fn.grantUnscoped('ReadApiMetrics', ['cloudwatch:GetMetricData'],
+          'GetMetricData has no resource-level permissions in IAM; the function reads the AWS/ApiGateway metrics of this API for GET /api/v1/metrics');
+        return;
+      case 'github-settings':
+        fn.addEnvironment('APOLLO_GITHUB_SECRET', this.githubSecret.secretName);
+        if (props.github?.org) fn.addEnvironment('APOLLO_GITHUB_ORG', props.github.org);
+        if (props.github?.apiUrl) fn.addEnvironment('APOLLO_GITHUB_API_URL', props.github.apiUrl);
+        return;
+      case 'github-credentials':
+        this.bind(fn, ['github-settings']);
+        this.githubSecret.grantRead(fn);
+        return;
+      case 'catalog-repository':
+        if (props.catalog?.repo) fn.addEnvironment('APOLLO_CATALOG_REPO', props.catalog.repo);
+        if (props.catalog?.path !== undefined) fn.addEnvironment('APOLLO_CATALOG_PATH', props.catalog.path);
+        return;
+      case 'job-dispatch':
+        if (fn === props.jobs) throw new Error('the jobs Lambda does not dispatch to itself');
+        // The unqualified function only (grantInvoke would add `<arn>:*`, every version and alias).
+        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.jobs.function.functionArn] }));
+        fn.addEnvironment('APOLLO_JOBS_FUNCTION', props.jobs.function.functionName);
+        return;
+      case 'user-admin':
+        props.webIdentity.grantUserAdmin(fn);
+        return;
+      case 'audit-archive':
+        fn.addEnvironment('APOLLO_AUDIT_BUCKET', props.audit.bucket.bucketName);
+        props.audit.grantExport(fn);
+        return;
+      case 'eks-clusters':
+        this.grantClusters(fn);
+        return;
+    }
+  }
+
+  /**
+   * DescribeCluster (endpoint and CA) of the named clusters, or of every cluster of the account and
+   * region; inside each cluster the role needs an EKS access entry allowed to get Deployments (infra/DEPLOY.md).
+   */
+  private grantClusters(fn: ApolloFunction): void {
+    const names = this.props.healthClusters;
+    const stack = Stack.of(this);
+    const resources = (names?.length ? names : ['*']).map((resourceName) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName }));
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['eks:DescribeCluster'], resources }));
+    if (!names?.length) {
+      Validations.of(fn).acknowledge({
+        id: wildcardFinding(this, resources[0]!),
+        reason: 'The health poll reads the endpoint and CA of whichever EKS clusters the catalog names, which change without a deploy; DescribeCluster only, on clusters of this account and region. Give healthClusters to name them instead.',
+      });
+    }
+  }
+}
