@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONTEXTS } from '#shared/routes';
+import { DESCRIPTORS } from '#functions/contexts';
 import { bundleLambda, type BundleResult } from './bundle.ts';
 import { formatBytes, formatRatio, type Table } from './format.ts';
 import { ratio } from './stats.ts';
@@ -33,8 +33,8 @@ export async function measureBundleSizes(outDir: string): Promise<BundleSizes> {
     outfile: join(outDir, `${BASELINE}.mjs`),
   });
   const lambdas: LambdaBundle[] = [];
-  // Every REST context, and the realtime Lambda behind the WebSocket API.
-  for (const name of [...CONTEXTS, 'realtime']) {
+  // Every Lambda: the REST contexts, the jobs Lambda and the realtime Lambda behind the WebSocket API.
+  for (const { name } of DESCRIPTORS) {
     const result = await bundleLambda({ entryPoint: contextEntry(name), outfile: join(outDir, `${name}.mjs`) });
     lambdas.push({ name, ...result, ratio: ratio(result.bytes, baseline.bytes), gzipRatio: ratio(result.gzipBytes, baseline.gzipBytes) });
   }

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { DESCRIPTORS } from '#functions/contexts';
 import { formatMs, formatRatio, type Table } from './format.ts';
 import { median, ratio } from './stats.ts';
 
@@ -32,7 +33,9 @@ export const LAMBDA_ENV: Readonly<Record<string, string>> = {
   TABLE_NAME: 'apollo-bench',
   AWS_REGION: 'us-east-1',
   APOLLO_RUNTIME: 'aws',
+  // What the bindings would name (infra/bindings.ts): the API's metrics, the audit bucket.
   APOLLO_API_NAME: 'bench',
+  APOLLO_AUDIT_BUCKET: 'apollo-bench-audit',
   AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH0',
   AWS_SECRET_ACCESS_KEY: 'bench-secret-not-a-real-key',
   AWS_EC2_METADATA_DISABLED: 'true',
@@ -51,9 +54,12 @@ export interface ColdImports {
   readonly lambdas: readonly ColdImport[];
 }
 
-async function importOnce(bundle: string): Promise<number> {
+/** A Lambda's environment: the common one and its descriptor's own (the baseline has none). */
+const envOf = (name: string): Record<string, string> => ({ ...LAMBDA_ENV, ...DESCRIPTORS.find((d) => d.name === name)?.environment });
+
+async function importOnce(bundle: string, env: Record<string, string>): Promise<number> {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', PROBE, pathToFileURL(bundle).href], {
-    env: { PATH: process.env.PATH ?? '', ...LAMBDA_ENV },
+    env: { PATH: process.env.PATH ?? '', ...env },
     timeout: 30_000,
   });
   return (JSON.parse(stdout) as { ms: number }).ms;
@@ -68,7 +74,7 @@ export async function measureColdImports(bundles: ReadonlyArray<{ name: string; 
   const all = [{ name: 'baseline', outfile: baselineBundle }, ...bundles];
   const samples = new Map<string, number[]>(all.map((b) => [b.name, []]));
   for (let i = 0; i < runs; i++) {
-    for (const bundle of all) samples.get(bundle.name)!.push(await importOnce(bundle.outfile));
+    for (const bundle of all) samples.get(bundle.name)!.push(await importOnce(bundle.outfile, envOf(bundle.name)));
   }
   const baselineMs = median(samples.get('baseline')!);
   const summarise = (name: string): ColdImport => {

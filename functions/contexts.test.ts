@@ -1,5 +1,7 @@
 /** The descriptors agree with the route table, the topics and the files that implement them. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { nextRun, parseSchedule } from '#shared/schedule';
 import { CONTEXTS } from '#shared/routes';
@@ -30,5 +32,28 @@ describe('the context descriptors', () => {
     const published = DESCRIPTORS.flatMap((d) => d.topics ?? []);
     for (const kind of published) expect(TOPICS.map((t) => t.kind)).toContain(kind);
     for (const topic of TOPICS) expect(published, topic.kind).toContain(topic.kind);
+  });
+});
+
+describe('reading another context', () => {
+  it('goes through its public.ts only, one way for every context', () => {
+    const root = fileURLToPath(new URL('.', import.meta.url));
+    const names = new Set(DESCRIPTORS.map((d) => d.name));
+    const contextOf = (file: string): string | undefined => {
+      const [first] = relative(root, file).split(sep);
+      return first && names.has(first) ? first : undefined;
+    };
+    const violations: string[] = [];
+    for (const name of names) {
+      const files = readdirSync(join(root, name), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+      for (const file of files.map((f) => join(root, name, f))) {
+        for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*'([^']+)'/g)) {
+          const target = spec!.startsWith('#functions/') ? join(root, `${spec!.slice('#functions/'.length)}.ts`) : spec!.startsWith('.') ? resolve(dirname(file), spec!) : undefined;
+          const other = target && contextOf(target);
+          if (other && other !== name && target !== join(root, other, 'public.ts')) violations.push(`${relative(root, file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
   });
 });

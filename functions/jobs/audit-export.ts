@@ -13,7 +13,7 @@ import type { AuditEntry } from '#schemas/index.ts';
 import { ConflictError, ValidationError } from '#shared/errors';
 import { logger } from '#lib/observability';
 import { queryPage, type Item } from '#lib/table';
-import { toEntry } from '#functions/audit/search';
+import { toEntry } from '#functions/audit/public';
 import type { AuditArchive } from './ports.ts';
 
 const DAY_MS = 86_400_000;

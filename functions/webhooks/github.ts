@@ -15,12 +15,8 @@ import type { GithubWebhook, GithubWebhookResult } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { CODEOWNERS_PATHS } from '#lib/github/codeowners';
 import { logger } from '#lib/observability';
-import { catalogRepoName, isCatalogDocument, readCatalogRefreshConfig, type CatalogRefreshConfig } from '#functions/offerings/refresh-config';
-import { catalogRefreshDepsOr503 } from '#functions/offerings/refresh-deps';
-import { createRefreshJob } from '#functions/offerings/refresh-jobs';
-import { discoveryDepsOr503 } from '#functions/services/discovery-deps';
-import { createJob } from '#functions/services/discovery-jobs';
-import { MANIFEST_PATH } from '#functions/services/discovery-manifest';
+import { catalogRefreshDepsOr503, catalogRepoName, createRefreshJob, isCatalogDocument, readCatalogRefreshConfig, type CatalogRefreshConfig } from '#functions/offerings/public';
+import { createDiscoveryJob, discoveryDepsOr503, MANIFEST_PATH } from '#functions/services/public';
 import { claimDelivery } from './deliveries.ts';
 
 export const GITHUB_SENDER = 'github';
@@ -76,7 +72,7 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
     if (owner?.toLowerCase() !== deps.config.org.toLowerCase()) return result('ignored', { reason: `the repository is not in ${deps.config.org}` });
     if (payload.ref !== `refs/heads/${branch}`) return result('ignored', { reason: `not a push to the default branch ${branch}` });
     if (!touchesManifest(payload)) return result('ignored', { reason: 'the push changes neither apollo.yaml nor Markdown' });
-    const job = await createJob({ trigger: 'webhook', org: deps.config.org, requestedBy: `${GITHUB_SENDER}:${deliveryId}`, repositories: [repo.name] });
+    const job = await createDiscoveryJob({ trigger: 'webhook', org: deps.config.org, requestedBy: `${GITHUB_SENDER}:${deliveryId}`, repositories: [repo.name] });
     await deps.dispatcher.dispatch(job.id);
     return result('sync-started', { jobId: job.id });
   } catch (error) {

@@ -1,5 +1,5 @@
 /** Apollo's teams as the offerings' forms see them: the identity context's list, cached briefly in the container. */
-import { listTeams } from '../../identity/teams.ts';
+import { listTeams } from '#functions/identity/public';
 import type { DirectoryTeam, TeamDirectory } from '../ports.ts';
 
 /** Teams change rarely; a form opened within this long of another reads the same list. */

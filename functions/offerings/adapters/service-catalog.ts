@@ -3,8 +3,7 @@
  * snapshot (one paginated Query per container per few seconds, never a Scan): the same staleness
  * as GET /api/v1/services.
  */
-import { catalogSnapshot } from '../../services/snapshot.ts';
-import { byEnvOrder } from '../../services/shapes.ts';
+import { byEnvOrder, catalogSnapshot } from '#functions/services/public';
 import type { DirectoryService, ServiceDirectory } from '../ports.ts';
 
 export class SnapshotServiceDirectory implements ServiceDirectory {

@@ -1,0 +1,5 @@
+/**
+ * What other contexts may use of the identity context: the only module of it they import
+ * (`#functions/identity/public`; functions/contexts.test.ts holds every context to that).
+ */
+export { listTeams } from './teams.ts';

@@ -1,0 +1,8 @@
+/**
+ * What other contexts may use of the offerings context: the only module of it they import
+ * (`#functions/offerings/public`; functions/contexts.test.ts holds every context to that).
+ */
+// The GitHub webhook hands a push to the catalog repository to the catalog refresh.
+export { catalogRepoName, isCatalogDocument, readCatalogRefreshConfig, type CatalogRefreshConfig } from './refresh-config.ts';
+export { catalogRefreshDepsOr503 } from './refresh-deps.ts';
+export { createRefreshJob } from './refresh-jobs.ts';
