@@ -79,15 +79,15 @@ export async function replaceDependencies(serviceId: string, deps: readonly Depe
   const seen = new Map<string, number>();
   const problems: Array<{ path: string; message: string }> = [];
   deps.forEach((dep, i) => {
-    if (dep.serviceId === serviceId) problems.push({ path: `/body/dependencies/${i}/serviceId`, message: 'a service cannot depend on itself' });
-    if (seen.has(dep.serviceId)) problems.push({ path: `/body/dependencies/${i}/serviceId`, message: `duplicate of /body/dependencies/${seen.get(dep.serviceId)}` });
+    if (dep.serviceId === serviceId) problems.push({ path: `/dependencies/${i}/serviceId`, message: 'a service cannot depend on itself' });
+    if (seen.has(dep.serviceId)) problems.push({ path: `/dependencies/${i}/serviceId`, message: `duplicate of dependency ${seen.get(dep.serviceId)}` });
     seen.set(dep.serviceId, i);
   });
   const targets = await Promise.all([...seen.keys()].map((id) => store.readService(id)));
   [...seen.entries()].forEach(([id, i], k) => {
     const target = targets[k];
-    if (!target) problems.push({ path: `/body/dependencies/${i}/serviceId`, message: `no service named ${id}` });
-    else if (target.deregisteredAt) problems.push({ path: `/body/dependencies/${i}/serviceId`, message: `${id} was deregistered` });
+    if (!target) problems.push({ path: `/dependencies/${i}/serviceId`, message: `no service named ${id}` });
+    else if (target.deregisteredAt) problems.push({ path: `/dependencies/${i}/serviceId`, message: `${id} was deregistered` });
   });
   if (problems.length) throw new ValidationError('some dependencies are not registered services', { details: problems });
   const next: Dependency[] = deps.map((d) => ({ serviceId: d.serviceId, type: d.type ?? 'runtime', description: d.description ?? '' }));

@@ -5,7 +5,8 @@
  * errors are re-addressed to the manifest's schema paths.
  */
 import type { Environment, Service } from '#schemas/index.ts';
-import { NotFoundError, ValidationError, type ErrorDetail } from '#shared/errors';
+import { NotFoundError, ValidationError } from '#shared/errors';
+import { readdressed } from '#lib/input-errors';
 import * as dependencies from './dependencies.ts';
 import { MANIFEST_PATH } from './discovery-manifest.ts';
 import type { CatalogService, DiscoveryCatalog, ManifestInfo } from './discovery-ports.ts';
@@ -14,24 +15,23 @@ import * as environments from './environments.ts';
 import * as runbooks from './runbooks.ts';
 import * as services from './services.ts';
 
-const FIELD_PATHS: Record<string, string> = {
-  '/body/team': '/metadata/team',
-  '/body/name': '/metadata/name',
-  '/body/displayName': '/metadata/displayName',
-  '/body/description': '/metadata/description',
-  '/body/tier': '/metadata/tier',
-  '/body/tags': '/metadata/tags',
-  '/body/language': '/spec/language',
-  '/body/framework': '/spec/framework',
+/** Where each field of a service stands in apollo.yaml. */
+const MANIFEST_FIELDS: Record<string, string> = {
+  team: '/metadata/team', name: '/metadata/name', displayName: '/metadata/displayName', description: '/metadata/description',
+  tier: '/metadata/tier', tags: '/metadata/tags', language: '/spec/language', framework: '/spec/framework',
+};
+const manifestPath = (path: string): string => {
+  const [, field, rest = ''] = /^\/([^/]+)(\/.*)?$/.exec(path) ?? [];
+  return field && MANIFEST_FIELDS[field] ? `${MANIFEST_FIELDS[field]}${rest}` : path;
 };
 
 /** Runs a catalog call; its ValidationError becomes this repository's error, at manifest paths. */
-async function asManifest<T>(call: () => Promise<T>, mapPath: (path: string) => string = (p) => FIELD_PATHS[p] ?? p): Promise<T> {
+async function asManifest<T>(call: () => Promise<T>, mapPath: (path: string) => string = manifestPath): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof ValidationError) {
-      const details: ErrorDetail[] = error.details.map((d) => ({ path: mapPath(d.path), message: d.message }));
+      const { details } = readdressed(error, mapPath) as ValidationError;
       throw new RepositorySyncError(error.message, 'InvalidManifest', details, MANIFEST_PATH);
     }
     throw error;
@@ -85,7 +85,7 @@ export const serviceCatalog: DiscoveryCatalog = {
     await asManifest(
       () => dependencies.replaceDependencies(id, deps.map(({ serviceId, type, description }) => ({ serviceId, type, description })), actor),
       (path) => {
-        const i = /^\/body\/dependencies\/(\d+)\//.exec(path)?.[1];
+        const i = /^\/dependencies\/(\d+)\//.exec(path)?.[1];
         return i === undefined ? path : `/spec/dependencies/${deps[Number(i)]?.manifestIndex ?? i}/service`;
       },
     );

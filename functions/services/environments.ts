@@ -4,7 +4,7 @@
  * job read. The health job's own writes are in ./service-health.ts.
  */
 import type { Environment, EnvironmentHealth, EnvironmentPut } from '#schemas/index.ts';
-import { NotFoundError, ValidationError } from '#shared/errors';
+import { NotFoundError } from '#shared/errors';
 import { envSummary } from './env-summary.ts';
 import { requireLiveService } from './services.ts';
 import { byEnvOrder } from './shapes.ts';
@@ -25,9 +25,6 @@ export async function listEnvironments(serviceId: string): Promise<Environment[]
  * unknown when the health check URL changes. `expectedVersion` (If-Match) is optional.
  */
 export async function putEnvironment(serviceId: string, envName: string, input: EnvironmentPut, actor: string, expectedVersion?: number): Promise<{ environment: Environment; created: boolean }> {
-  if (!/^[a-z][a-z0-9-]{0,31}$/.test(envName)) {
-    throw new ValidationError('environment names are 1-32 of a-z 0-9 -, starting with a letter (prod, staging, dev)', { details: [{ path: '/path/env', message: 'not an environment name' }] });
-  }
   await requireLiveService(serviceId);
   const existing = await store.readEnvironment(serviceId, envName);
   if (!existing && expectedVersion !== undefined) throw new NotFoundError(`environment ${envName} of ${serviceId} not found (If-Match was sent)`);

@@ -1,6 +1,7 @@
 /** The services context: the service catalog's HTTP routes. Ownership: the owning team, or `catalog:manage`. */
 import type { ContextRouteKey } from '#shared/routes';
 import { createApiHandler, etag, json, type ApiRequest, type RouteImpls } from '#lib/http';
+import { inputAt } from '#lib/input-errors';
 import { dependencyGraph, replaceDependencies } from './dependencies.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
 import { deleteEnvironment, listEnvironments, putEnvironment } from './environments.ts';
@@ -27,7 +28,7 @@ const catalogRoutes = {
     await req.requireOwnerOr('catalog:manage', { team: req.body.team });
     const tombstone = await findService(req.body.name);
     if (tombstone?.deregisteredAt) await req.requireOwnerOr('catalog:manage', { team: tombstone.team });
-    const service = await registerService(req.body, req.identity.principal, { reviveDeregistered: Boolean(tombstone?.deregisteredAt) });
+    const service = await inputAt('/body', () => registerService(req.body, req.identity.principal, { reviveDeregistered: Boolean(tombstone?.deregisteredAt) }));
     req.audit.resourceId = service.id;
     return json(201, service, { etag: etag(service.version), location: `/api/v1/services/${service.id}` });
   },
@@ -38,7 +39,7 @@ const catalogRoutes = {
   'PUT /api/v1/services/{id}': async (req) => {
     await requireOwner(req);
     if (req.body.team) await req.requireOwnerOr('catalog:manage', { team: req.body.team });
-    const service = await updateService(req.params.id, req.ifMatch!, req.body, req.identity.principal);
+    const service = await inputAt('/body', () => updateService(req.params.id, req.ifMatch!, req.body, req.identity.principal));
     return json(200, service, { etag: etag(service.version) });
   },
   'DELETE /api/v1/services/{id}': async (req) => {
@@ -60,7 +61,7 @@ const catalogRoutes = {
   'GET /api/v1/services/{id}/dependencies': async (req) => json(200, await dependencyGraph(req.params.id, req.query.depth ?? 10)),
   'PUT /api/v1/services/{id}/dependencies': async (req) => {
     await requireOwner(req);
-    return json(200, await replaceDependencies(req.params.id, req.body.dependencies, req.identity.principal));
+    return json(200, await inputAt('/body', () => replaceDependencies(req.params.id, req.body.dependencies, req.identity.principal)));
   },
   'GET /api/v1/services/{id}/runbooks': async (req) => json(200, { items: await listRunbooks(req.params.id), nextCursor: null }),
   'POST /api/v1/services/{id}/runbooks': async (req) => {

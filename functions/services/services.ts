@@ -61,7 +61,7 @@ function titleCase(slug: string): string {
 
 /** Registers a service. 409 if the name is taken (by a live service, or a tombstone unless revived). */
 export async function registerService(input: ServiceCreate, actor: string, options: RegisterOptions = {}): Promise<Service> {
-  await requireTeam(input.team, '/body/team');
+  await requireTeam(input.team, '/team');
   const at = now();
   const fields = {
     displayName: input.displayName ?? titleCase(input.name),
@@ -77,10 +77,10 @@ export async function registerService(input: ServiceCreate, actor: string, optio
   const existing = await store.readService(input.name);
   let record: ServiceRecord;
   if (existing) {
-    if (!existing.deregisteredAt) throw new ConflictError(`service ${input.name} already exists (team ${existing.team})`, { details: [{ path: '/body/name', message: 'already registered' }] });
+    if (!existing.deregisteredAt) throw new ConflictError(`service ${input.name} already exists (team ${existing.team})`, { details: [{ path: '/name', message: 'already registered' }] });
     if (!options.reviveDeregistered) {
       throw new ConflictError(`the name ${input.name} belonged to a service of team ${existing.team}, deregistered on ${existing.deregisteredAt}; only that team or an admin (catalog:manage) may reuse it`, {
-        details: [{ path: '/body/name', message: 'deregistered name' }],
+        details: [{ path: '/name', message: 'deregistered name' }],
       });
     }
     record = await store.updateService(input.name, existing.version, {
@@ -120,7 +120,7 @@ export interface UpdateOptions {
 /** Edits a service's fields (If-Match version). 404 if absent, 412 if it changed, 409 if deregistered. */
 export async function updateService(id: string, expectedVersion: number, changes: ServiceUpdate, actor: string, options: UpdateOptions = {}): Promise<Service> {
   await requireLiveService(id);
-  if (changes.team) await requireTeam(changes.team, '/body/team');
+  if (changes.team) await requireTeam(changes.team, '/team');
   const record = await store.updateService(id, expectedVersion, {
     ...changes,
     ...(options.source ? { source: options.source } : {}),
