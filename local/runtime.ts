@@ -52,6 +52,8 @@ export interface Runtime {
   readonly realtime: RealtimeGateway;
   /** The fake GitHub with the demo organisation discovery scans (absent when a real org is configured). */
   readonly github: DemoGitHub | undefined;
+  /** What the contexts' local adapters are (fakes, simulations, local stand-ins), a line each, for the terminal. */
+  readonly banner: readonly string[];
   close(): Promise<void>;
 }
 
@@ -167,9 +169,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     renderMetrics: async () => renderPrometheus(metrics.snapshot(), { source: 'local-gateway' }),
     targetState: (service, env) => targetState(service, env),
     targetsProbe: <P>(inner: P): P => localTargetsProbe(inner as HealthProbe, baseUrl) as P,
-    fakeGitHub: github !== undefined,
+    fakeGitHub: github && { url: github.fake.url },
   };
-  for (const descriptor of DESCRIPTORS) await descriptor.local?.(local);
+  const banner: string[] = [];
+  for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
   markReady();
 
   return {
@@ -183,6 +186,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     realtimeUrl: `ws://${loopbackHost}:${port}${REALTIME_PATH}`,
     realtime,
     github,
+    banner,
     close: async () => {
       // Runs a request started and did not wait for (a sync, a refresh) finish first: they need the
       // fake GitHub, the @connections endpoint and DynamoDB that close below.

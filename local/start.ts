@@ -24,9 +24,8 @@ const printed = new Set<string>();
 const frequent = new Set(JOBS.filter((job) => /^rate\(\d+ minutes?\)$/.test(job.schedule) && Number(/\d+/.exec(job.schedule)![0]) < 5).map((job) => job.name));
 const scheduler = startScheduler({
   runJob: invokeJob,
-  // Health right away, rather than a catalog of "unknown" for the first minute; the self-service
-  // catalog refreshed from its repository (the fake one locally), so what it serves is what Git holds.
-  runAtStart: ['health-poll', 'catalog-refresh'],
+  // The jobs whose contexts ask for it (health right away rather than a minute of "unknown", …).
+  runAtStart: JOBS.filter((job) => job.runAtLocalStart).map((job) => job.name),
   log: (line) => {
     const finished = /^(\S+) finished in /.exec(line)?.[1];
     if (finished && frequent.has(finished)) {
@@ -45,12 +44,8 @@ const lines = [
   `  realtime (WebSocket, presigned SigV4): ${url.replace(/^http/, 'ws')}/realtime`,
   `  data and credentials: ${home}${seeded.length ? ` (demo data seeded: ${seeded.join(', ')})` : ''}`,
   `  scheduled jobs (UTC): ${scheduler.planned().map((job) => `${job.name} ${job.schedule}`).join(', ')}; with Apollo stopped, npm run job <name> runs one now`,
-  runtime.github
-    ? `  GitHub discovery: a local FAKE GitHub (${runtime.github.fake.url}) holding the demo organisation ${process.env.APOLLO_GITHUB_ORG}; admins run it with POST /api/v1/discovery/sync; webhook secret in ${home}/github-webhook-secret`
-    : `  GitHub discovery: organisation ${process.env.APOLLO_GITHUB_ORG} at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}`,
-  runtime.github
-    ? `  Catalog refresh: the FAKE repository ${process.env.APOLLO_CATALOG_REPO} (examples/catalog/*.yaml under ${process.env.APOLLO_CATALOG_PATH}/, with a CODEOWNERS) on that fake GitHub; refreshed at start and hourly, admins run it with POST /api/v1/catalog/refresh`
-    : `  Catalog refresh: ${process.env.APOLLO_CATALOG_REPO ? `repository ${process.env.APOLLO_CATALOG_REPO}, directory ${process.env.APOLLO_CATALOG_PATH || 'catalog'}/ at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}` : 'not configured (set APOLLO_CATALOG_REPO=owner/name); the example offerings are seeded instead'}`,
+  ...runtime.banner.map((line) => `  ${line}`),
+  ...(runtime.github ? [`  GitHub webhook secret (for signed test deliveries): ${home}/github-webhook-secret`] : []),
   '',
   store.created ? `Local credentials (created now, kept in ${home}/credentials.json, mode 600):` : `Local credentials (from ${home}/credentials.json):`,
   ...ROLES.map((role) => `  ${role.padEnd(9)} ${store.roles[role].accessKeyId}  ${store.roles[role].secretAccessKey}  ${store.roles[role].principalArn}`),

@@ -26,5 +26,6 @@ export const context: ContextDescriptor = {
     if (!runtime.home) return;
     const [{ configureJobs }, { localAuditArchive }] = await Promise.all([import('./deps.ts'), import('./adapters/file-audit-archive.ts')]);
     configureJobs({ archive: localAuditArchive(runtime.home) });
+    return [`Audit export: a LOCAL directory (${runtime.home}/audit-archive) stands in for the Object Lock bucket`];
   },
 };

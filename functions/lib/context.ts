@@ -42,6 +42,8 @@ export interface JobOutcome {
 export interface ContextJob extends JobDef {
   /** What the jobs Lambda must be bound to for this job. */
   readonly bindings?: readonly Binding[];
+  /** `npm start` runs it once right away too (e.g. health, rather than a minute of "unknown"). */
+  readonly runAtLocalStart?: boolean;
   /**
    * `event` is the invocation's input: `{ job }`, plus what the job takes (e.g. discovery's `jobId`).
    * Implementations are imported here, lazily, so that reading the descriptor stays cheap.
@@ -61,8 +63,8 @@ export interface LocalRuntime {
   targetState(service: string, env: string): { readonly up: boolean; readonly missingReplicas: number } | undefined;
   /** Wraps the health poll's HTTP probe so the demo environments' health checks reach this runtime's targets. */
   targetsProbe<P>(inner: P): P;
-  /** Whether the local fake GitHub is serving (discovery and the catalog refresh point at it). */
-  readonly fakeGitHub: boolean;
+  /** The local fake GitHub when it serves (discovery and the catalog refresh point at it), with where it keeps its webhook secret. */
+  readonly fakeGitHub: { readonly url: string } | undefined;
 }
 
 export interface ContextDescriptor {
@@ -80,6 +82,9 @@ export interface ContextDescriptor {
   readonly jobs?: readonly ContextJob[];
   /** Realtime topic kinds it publishes (shared/topics.ts). */
   readonly topics?: readonly string[];
-  /** Swaps in the local adapters, once the local runtime listens and before it serves a request. */
-  local?(runtime: LocalRuntime): Promise<void>;
+  /**
+   * Swaps in the local adapters, once the local runtime listens and before it serves a request.
+   * Answers the lines `npm start` prints about them (what is local, or a fake, and where).
+   */
+  local?(runtime: LocalRuntime): Promise<readonly string[] | void>;
 }

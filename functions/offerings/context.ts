@@ -15,6 +15,8 @@ export const context: ContextDescriptor = {
       schedule: 'rate(1 hour)',
       timeoutSeconds: 900,
       bindings: ['github-credentials', 'catalog-repository'],
+      // What the self-service catalog serves is what Git holds, from the first request.
+      runAtLocalStart: true,
       run: async (event) => {
         const { runCatalogRefreshJob, summarizeCatalogRefresh } = await import('./refresh-job.ts');
         const result = await runCatalogRefreshJob(event);
@@ -23,8 +25,12 @@ export const context: ContextDescriptor = {
     },
   ],
   local: async (runtime) => {
-    if (!runtime.fakeGitHub) return;
+    if (!runtime.fakeGitHub) {
+      const repo = process.env.APOLLO_CATALOG_REPO;
+      return [`Catalog refresh: ${repo ? `repository ${repo}, directory ${process.env.APOLLO_CATALOG_PATH || 'catalog'}/ at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}` : 'not configured (set APOLLO_CATALOG_REPO=owner/name); the example offerings are seeded instead'}`];
+    }
     const { configureCatalogRefresh } = await import('./refresh-deps.ts');
     configureCatalogRefresh();
+    return [`Catalog refresh: the FAKE repository ${process.env.APOLLO_CATALOG_REPO} (examples/catalog/*.yaml under ${process.env.APOLLO_CATALOG_PATH}/, with a CODEOWNERS) on that fake GitHub; refreshed at start and hourly, admins run it with POST /api/v1/catalog/refresh`];
   },
 };

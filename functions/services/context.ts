@@ -18,6 +18,7 @@ export const context: ContextDescriptor = {
       // Checks stop starting after 45 s (APOLLO_HEALTH_BUDGET_MS); the last ones end within their 3 s timeout.
       timeoutSeconds: 55,
       bindings: ['eks-clusters'],
+      runAtLocalStart: true,
       run: async () => {
         const [{ healthDeps }, { pollHealth }] = await Promise.all([import('./health/deps.ts'), import('./health/poller.ts')]);
         const r = await pollHealth(healthDeps());
@@ -51,9 +52,14 @@ export const context: ContextDescriptor = {
       import('./health/deps.ts'), import('./health/adapters/simulated-cluster.ts'), import('./health/adapters/http-probe.ts'),
     ]);
     configureHealth({ cluster: new SimulatedClusterReader((service, env) => runtime.targetState(service, env)), probe: runtime.targetsProbe(new NodeHealthProbe()) });
+    const lines = ['Health: the demo environments\' health checks are local targets on this port; their Kubernetes replicas are SIMULATED (no cluster)'];
     if (runtime.fakeGitHub) {
       const { configureDiscovery } = await import('./discovery-deps.ts');
       configureDiscovery();
+      lines.push(`GitHub discovery: a local FAKE GitHub (${runtime.fakeGitHub.url}) holding the demo organisation ${process.env.APOLLO_GITHUB_ORG}; admins run it with POST /api/v1/discovery/sync`);
+    } else {
+      lines.push(`GitHub discovery: organisation ${process.env.APOLLO_GITHUB_ORG} at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}`);
     }
+    return lines;
   },
 };
