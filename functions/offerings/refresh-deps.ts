@@ -5,8 +5,8 @@
  * may swap any of them.
  */
 import { githubCredentials } from '#lib/github/credentials';
-import { configuredOr503, GitHubNotConfiguredError } from '#lib/github/errors';
-import { InProcessJobDispatcher, LambdaJobDispatcher } from '#lib/job-dispatch';
+import { configuredOr503 } from '#lib/github/errors';
+import { runDispatcher } from '#lib/github/runs';
 import { GitHubCatalogSource } from './adapters/github-catalog-source.ts';
 import { offeringsDeps } from './deps.ts';
 import { readCatalogRefreshConfig, type CatalogRefreshConfig } from './refresh-config.ts';
@@ -15,7 +15,7 @@ import type { CatalogSource, OfferingsStore, RefreshDispatcher } from './refresh
 import type { RefreshDeps } from './refresh.ts';
 import * as store from './store.ts';
 
-/** The jobs Lambda's job that runs a refresh (shared/jobs.ts). */
+/** The jobs Lambda's job that runs a refresh (functions/offerings/context.ts). */
 export const REFRESH_JOB = 'catalog-refresh';
 
 export interface CatalogRefreshDeps {
@@ -35,13 +35,7 @@ export function catalogRefreshDeps(): CatalogRefreshDeps {
     const source = overrides.source
       ?? new GitHubCatalogSource({ owner: cfg.owner, repo: cfg.name, baseUrl: cfg.apiUrl, credentials: githubCredentials(), maxWaitMs: cfg.maxWaitMs });
     const offerings = overrides.store ?? store;
-    let dispatcher = overrides.dispatcher;
-    if (!dispatcher) {
-      if (cfg.runtime === 'local') dispatcher = new InProcessJobDispatcher((jobId) => runRefreshJob(jobId, { refresh: refreshDeps }), 'catalog refresh');
-      else if (cfg.jobsFunction) dispatcher = new LambdaJobDispatcher(cfg.jobsFunction, REFRESH_JOB);
-      // The jobs Lambda runs refreshes and hands none over: only the functions that start them need one.
-      else dispatcher = { dispatch: () => Promise.reject(new GitHubNotConfiguredError('the catalog refresh is not configured: APOLLO_JOBS_FUNCTION names no jobs function')) };
-    }
+    const dispatcher = overrides.dispatcher ?? runDispatcher(cfg, REFRESH_JOB, 'the catalog refresh', (jobId) => runRefreshJob(jobId, { refresh: refreshDeps }));
     deps = { config: cfg, source, store: offerings, dispatcher };
   }
   return deps;

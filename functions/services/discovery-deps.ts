@@ -5,12 +5,15 @@
  */
 import { githubCredentials } from '#lib/github/credentials';
 import { OctokitRepositorySource } from './adapters/github-octokit.ts';
-import { InProcessDiscoveryDispatcher, LambdaDiscoveryDispatcher } from './adapters/discovery-dispatch.ts';
 import { serviceCatalog } from './discovery-catalog.ts';
 import { readDiscoveryConfig, type DiscoveryConfig } from './discovery-config.ts';
-import { configuredOr503, GitHubNotConfiguredError } from '#lib/github/errors';
+import { configuredOr503 } from '#lib/github/errors';
+import { runDispatcher } from '#lib/github/runs';
 import { runJob } from './discovery-jobs.ts';
 import type { DiscoveryCatalog, DiscoveryDispatcher, GitHubCredentialSource, RepositorySource } from './discovery-ports.ts';
+
+/** The jobs Lambda's job that runs a sync (functions/services/context.ts). */
+export const DISCOVERY_JOB = 'discovery-sync';
 
 export interface DiscoveryDeps {
   readonly config: DiscoveryConfig;
@@ -31,13 +34,8 @@ export function discoveryDeps(): DiscoveryDeps {
       ?? githubCredentials();
     const source = overrides.source ?? new OctokitRepositorySource({ org: cfg.org, baseUrl: cfg.apiUrl, credentials, maxWaitMs: cfg.maxWaitMs });
     const catalog = overrides.catalog ?? serviceCatalog;
-    let dispatcher = overrides.dispatcher;
-    if (!dispatcher) {
-      if (cfg.runtime === 'local') dispatcher = new InProcessDiscoveryDispatcher((jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog }));
-      else if (cfg.jobsFunction) dispatcher = new LambdaDiscoveryDispatcher(cfg.jobsFunction);
-      // The jobs Lambda runs syncs and hands none over: only the functions that start syncs need one.
-      else dispatcher = { dispatch: () => Promise.reject(new GitHubNotConfiguredError('discovery is not configured: APOLLO_JOBS_FUNCTION names no jobs function')) };
-    }
+    const dispatcher = overrides.dispatcher
+      ?? runDispatcher(cfg, DISCOVERY_JOB, 'discovery', (jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog }));
     deps = { config: cfg, credentials, source, catalog, dispatcher };
   }
   return deps;

@@ -2,14 +2,25 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LambdaDiscoveryDispatcher } from './discovery-dispatch.ts';
-import { LocalGitHubCredentials, parseCredentials, SecretsManagerGitHubCredentials } from '#lib/github/credentials';
+import { LocalGitHubCredentials, parseCredentials, SecretsManagerGitHubCredentials } from './credentials.ts';
+import { runDispatcher, readGitHubRunSettings } from './runs.ts';
 
 const lambda = mockClient(LambdaClient);
 const secrets = mockClient(SecretsManagerClient);
 afterEach(() => { lambda.reset(); secrets.reset(); });
 
-describe('LambdaDiscoveryDispatcher', () => {
+const BASE = { TABLE_NAME: 't', AWS_REGION: 'us-east-1' };
+const aws = (env: Record<string, string>) => readGitHubRunSettings({ ...BASE, APOLLO_RUNTIME: 'aws', APOLLO_GITHUB_SECRET: 'apollo/prod/github', ...env }, 'discovery');
+const neverRun = async (): Promise<void> => { throw new Error('must not run in this process'); };
+
+describe('the settings of a GitHub-backed run', () => {
+  it('need the credentials secret in AWS, and default GitHub\'s API and the rate-limit wait', () => {
+    expect(() => readGitHubRunSettings({ ...BASE, APOLLO_RUNTIME: 'aws' }, 'discovery')).toThrow('discovery is not configured: set APOLLO_GITHUB_SECRET');
+    expect(aws({ APOLLO_GITHUB_MAX_WAIT_SECONDS: 'x' })).toEqual({ apiUrl: 'https://api.github.com', secretId: 'apollo/prod/github', jobsFunction: undefined, maxWaitMs: 60_000, runtime: 'aws' });
+  });
+});
+
+describe('the dispatcher of a GitHub-backed run', () => {
   it('hands the job to the jobs Lambda asynchronously (InvocationType Event) with { job, jobId }', async () => {
     // Prepare
     const sent: unknown[] = [];
@@ -19,7 +30,7 @@ describe('LambdaDiscoveryDispatcher', () => {
     });
 
     // Act
-    await new LambdaDiscoveryDispatcher('apollo-prod-jobs', new LambdaClient({ region: 'us-east-1' })).dispatch('01JABCDEFGHJKMNPQRSTVWXYZ0');
+    await runDispatcher(aws({ APOLLO_JOBS_FUNCTION: 'apollo-prod-jobs' }), 'discovery-sync', 'discovery', neverRun).dispatch('01JABCDEFGHJKMNPQRSTVWXYZ0');
 
     // Assess
     expect(sent).toEqual([{ FunctionName: 'apollo-prod-jobs', InvocationType: 'Event', Payload: { job: 'discovery-sync', jobId: '01JABCDEFGHJKMNPQRSTVWXYZ0' } }]);
@@ -27,7 +38,16 @@ describe('LambdaDiscoveryDispatcher', () => {
 
   it('fails when Lambda did not accept the event', async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200 });
-    await expect(new LambdaDiscoveryDispatcher('f', new LambdaClient({ region: 'us-east-1' })).dispatch('x')).rejects.toThrow(/answered 200/);
+    await expect(runDispatcher(aws({ APOLLO_JOBS_FUNCTION: 'f' }), 'discovery-sync', 'discovery', neverRun).dispatch('x')).rejects.toThrow(/answered 200/);
+  });
+
+  it('in the jobs Lambda (no jobs function to hand to) says so, and on a laptop runs in this process', async () => {
+    await expect(runDispatcher(aws({}), 'catalog-refresh', 'the catalog refresh', neverRun).dispatch('x')).rejects.toThrow('the catalog refresh is not configured: APOLLO_JOBS_FUNCTION names no jobs function');
+    const ran: string[] = [];
+    await runDispatcher(readGitHubRunSettings({ ...BASE, APOLLO_RUNTIME: 'local' }, 'discovery'), 'discovery-sync', 'discovery', async (id) => { ran.push(id); }).dispatch('01J');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ran).toEqual(['01J']);
+    expect(lambda.calls()).toHaveLength(0);
   });
 });
 
