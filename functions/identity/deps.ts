@@ -1,14 +1,17 @@
 /**
- * The identity context's adapters: the Cognito user pool when one is configured (AWS), the local
- * directory on a laptop. In AWS without a user pool there are no web users to manage.
+ * The identity context's adapters: teams and memberships in the table; web users in the Cognito
+ * user pool when one is configured (AWS), the local directory on a laptop. In AWS without a user
+ * pool there are no web users to manage. Tests may swap either (configureIdentity).
  */
 import { ServiceUnavailableError } from '#shared/errors';
 import { config } from '#lib/config';
-import type { UserAdmin } from './ports.ts';
+import type { TeamsStore, UserAdmin } from './ports.ts';
 import { CognitoUserAdmin } from './adapters/cognito-user-admin.ts';
+import { dynamoTeamsStore } from './adapters/dynamo-store.ts';
 import { LocalUserAdmin } from './adapters/local-user-admin.ts';
 
 let userAdmin: UserAdmin | undefined;
+let store: TeamsStore | undefined;
 
 export function users(): UserAdmin {
   if (!userAdmin) {
@@ -20,6 +23,13 @@ export function users(): UserAdmin {
   return userAdmin;
 }
 
-export function configureIdentity(overrides: { users?: UserAdmin }): void {
+/** Where teams and their members are kept (the table). */
+export function teamsStore(): TeamsStore {
+  store ??= dynamoTeamsStore;
+  return store;
+}
+
+export function configureIdentity(overrides: { users?: UserAdmin; teams?: TeamsStore }): void {
   if (overrides.users) userAdmin = overrides.users;
+  if (overrides.teams) store = overrides.teams;
 }

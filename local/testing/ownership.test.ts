@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRoutesHandler } from '#lib/http';
 import type { RouteDef } from '#shared/routes';
-import { writeMember } from '../../functions/identity/store.ts';
+import { writeMember } from '../../functions/identity/adapters/dynamo-store.ts';
 import assumedRole from '../../functions/lib/fixtures/assumed-role-event.json' with { type: 'json' };
 import { startHarness, type Harness } from './harness.ts';
 

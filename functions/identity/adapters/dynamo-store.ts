@@ -1,5 +1,5 @@
 /**
- * Teams and memberships in the table:
+ * Teams and memberships in the table, behind the TeamsStore port (../ports.ts):
  *   team     PK TEAM#<id>  SK META                GSI2 TEAMS / <id>
  *   member   PK TEAM#<id>  SK MEMBER#<principal>  GSI1 PRINCIPAL#<principal> / TEAM#<id>
  */
@@ -16,6 +16,7 @@ import {
   type Item,
   type Page,
 } from '#lib/table';
+import type { TeamsStore } from '../ports.ts';
 
 type TeamItem = Item & Team & { status?: 'deleting' };
 type MemberItem = Item & TeamMember;
@@ -94,3 +95,18 @@ export async function allMembers(teamId: string): Promise<TeamMember[]> {
   return (await queryAll<MemberItem>({ partition: `TEAM#${teamId}`, sortKey: { beginsWith: 'MEMBER#' } }, 100_000)).map(toMember);
 }
 
+
+/** The TeamsStore port over the table: the functions above. */
+export const dynamoTeamsStore: TeamsStore = {
+  readTeam,
+  insertTeam,
+  updateTeam,
+  markTeamDeleting,
+  removeTeam,
+  listTeams,
+  readMember,
+  writeMember,
+  removeMember,
+  listMembers,
+  allMembers,
+};
