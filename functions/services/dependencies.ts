@@ -8,8 +8,8 @@ import { walkDependencies, type GraphNodeInput } from './graph.ts';
 import { requireLiveService } from './services.ts';
 import { derived } from './shapes.ts';
 import { catalogSnapshot, noteServiceWrite } from './snapshot.ts';
-import * as store from './store.ts';
-import type { ServiceRecord } from './store.ts';
+import { servicesDeps } from './deps.ts';
+import type { ServiceRecord } from './ports.ts';
 
 const now = (): string => new Date().toISOString();
 
@@ -32,9 +32,9 @@ function graphNode(record: ServiceRecord): DependencyGraph['nodes'][number] {
  */
 export async function dependencyGraph(serviceId: string, depth = 10): Promise<DependencyGraph> {
   const [record, direct, dependents, snapshot] = await Promise.all([
-    store.readService(serviceId),
-    store.listDependencies(serviceId),
-    store.listDependents(serviceId),
+    servicesDeps().store.readService(serviceId),
+    servicesDeps().store.listDependencies(serviceId),
+    servicesDeps().store.listDependents(serviceId),
     catalogSnapshot(),
   ]);
   if (!record) throw new NotFoundError(`service ${serviceId} not found`);
@@ -83,7 +83,7 @@ export async function replaceDependencies(serviceId: string, deps: readonly Depe
     if (seen.has(dep.serviceId)) problems.push({ path: `/dependencies/${i}/serviceId`, message: `duplicate of dependency ${seen.get(dep.serviceId)}` });
     seen.set(dep.serviceId, i);
   });
-  const targets = await Promise.all([...seen.keys()].map((id) => store.readService(id)));
+  const targets = await Promise.all([...seen.keys()].map((id) => servicesDeps().store.readService(id)));
   [...seen.entries()].forEach(([id, i], k) => {
     const target = targets[k];
     if (!target) problems.push({ path: `/dependencies/${i}/serviceId`, message: `no service named ${id}` });
@@ -91,14 +91,14 @@ export async function replaceDependencies(serviceId: string, deps: readonly Depe
   });
   if (problems.length) throw new ValidationError('some dependencies are not registered services', { details: problems });
   const next: Dependency[] = deps.map((d) => ({ serviceId: d.serviceId, type: d.type ?? 'runtime', description: d.description ?? '' }));
-  const current = await store.listDependencies(serviceId);
+  const current = await servicesDeps().store.listDependencies(serviceId);
   // Items first, then the summary the snapshot reads; every step is idempotent, so a retry finishes.
   for (const dep of next) {
     const old = current.find((c) => c.serviceId === dep.serviceId);
-    if (!old || old.type !== dep.type || old.description !== dep.description) await store.writeDependency(serviceId, dep);
+    if (!old || old.type !== dep.type || old.description !== dep.description) await servicesDeps().store.writeDependency(serviceId, dep);
   }
-  for (const old of current) if (!seen.has(old.serviceId)) await store.removeDependency(serviceId, old.serviceId);
-  const record = await store.setDependencySummary(serviceId, next.sort((a, b) => a.serviceId.localeCompare(b.serviceId)), { updatedAt: now(), updatedBy: actor });
+  for (const old of current) if (!seen.has(old.serviceId)) await servicesDeps().store.removeDependency(serviceId, old.serviceId);
+  const record = await servicesDeps().store.setDependencySummary(serviceId, next.sort((a, b) => a.serviceId.localeCompare(b.serviceId)), { updatedAt: now(), updatedBy: actor });
   noteServiceWrite(record);
   return dependencyGraph(serviceId);
 }

@@ -3,7 +3,7 @@
  * itself: both a person's edit (./environments.ts) and a health check (./service-health.ts) rewrite it.
  */
 import type { Environment } from '#schemas/index.ts';
-import type { EnvSummary } from './store.ts';
+import type { EnvSummary } from './ports.ts';
 
 export function envSummary(env: Environment): EnvSummary {
   return {

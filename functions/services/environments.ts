@@ -9,13 +9,13 @@ import { envSummary } from './env-summary.ts';
 import { requireLiveService } from './services.ts';
 import { byEnvOrder } from './shapes.ts';
 import { noteServiceWrite } from './snapshot.ts';
-import * as store from './store.ts';
+import { servicesDeps } from './deps.ts';
 
 const now = (): string => new Date().toISOString();
 
 /** A service's environments (one Query with the service item, so an unknown service is a 404). */
 export async function listEnvironments(serviceId: string): Promise<Environment[]> {
-  const found = await store.readServiceWithEnvironments(serviceId);
+  const found = await servicesDeps().store.readServiceWithEnvironments(serviceId);
   if (!found) throw new NotFoundError(`service ${serviceId} not found`);
   return found.environments.sort(byEnvOrder);
 }
@@ -26,7 +26,7 @@ export async function listEnvironments(serviceId: string): Promise<Environment[]
  */
 export async function putEnvironment(serviceId: string, envName: string, input: EnvironmentPut, actor: string, expectedVersion?: number): Promise<{ environment: Environment; created: boolean }> {
   await requireLiveService(serviceId);
-  const existing = await store.readEnvironment(serviceId, envName);
+  const existing = await servicesDeps().store.readEnvironment(serviceId, envName);
   if (!existing && expectedVersion !== undefined) throw new NotFoundError(`environment ${envName} of ${serviceId} not found (If-Match was sent)`);
   const at = now();
   const endpoints = input.endpoints ?? {};
@@ -48,22 +48,22 @@ export async function putEnvironment(serviceId: string, envName: string, input: 
     version: existing ? existing.version + 1 : 1,
   };
   let saved: Environment;
-  if (existing) saved = await store.replaceEnvironment(environment, expectedVersion ?? existing.version);
+  if (existing) saved = await servicesDeps().store.replaceEnvironment(environment, expectedVersion ?? existing.version);
   else {
-    await store.insertEnvironment(environment);
+    await servicesDeps().store.insertEnvironment(environment);
     saved = environment;
   }
-  const record = await store.putEnvSummary(serviceId, envSummary(saved), { updatedAt: at, updatedBy: actor });
+  const record = await servicesDeps().store.putEnvSummary(serviceId, envSummary(saved), { updatedAt: at, updatedBy: actor });
   noteServiceWrite(record);
   return { environment: saved, created: !existing };
 }
 
 export async function deleteEnvironment(serviceId: string, envName: string, actor: string): Promise<void> {
   await requireLiveService(serviceId);
-  if (!(await store.readEnvironment(serviceId, envName))) throw new NotFoundError(`environment ${envName} of ${serviceId} not found`);
+  if (!(await servicesDeps().store.readEnvironment(serviceId, envName))) throw new NotFoundError(`environment ${envName} of ${serviceId} not found`);
   // The summary goes first: a half-finished delete leaves an environment no list shows, and a retry finishes it.
   const at = now();
-  const record = await store.removeEnvSummary(serviceId, envName, { updatedAt: at, updatedBy: actor });
+  const record = await servicesDeps().store.removeEnvSummary(serviceId, envName, { updatedAt: at, updatedBy: actor });
   noteServiceWrite(record);
-  await store.removeEnvironment(serviceId, envName);
+  await servicesDeps().store.removeEnvironment(serviceId, envName);
 }

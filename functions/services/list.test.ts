@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceListQuery } from '#schemas/index.ts';
 import { listServices } from './list.ts';
 import { Snapshot } from './snapshot.ts';
-import type { EnvSummary, ServiceRecord } from './store.ts';
+import type { EnvSummary, ServiceRecord } from './ports.ts';
 
 function record(name: string, extra: Partial<ServiceRecord> & { envs?: Record<string, EnvSummary> } = {}): ServiceRecord {
   return {

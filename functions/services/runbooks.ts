@@ -6,13 +6,13 @@ import { monotonicFactory } from 'ulidx';
 import type { Runbook, RunbookCreate, RunbookUpdate } from '#schemas/index.ts';
 import { NotFoundError } from '#shared/errors';
 import { requireLiveService, requireService } from './services.ts';
-import * as store from './store.ts';
+import { servicesDeps } from './deps.ts';
 
 const ulid = monotonicFactory();
 const now = (): string => new Date().toISOString();
 
 export async function listRunbooks(serviceId: string): Promise<Runbook[]> {
-  const found = await store.readServiceWithRunbooks(serviceId);
+  const found = await servicesDeps().store.readServiceWithRunbooks(serviceId);
   if (!found) throw new NotFoundError(`service ${serviceId} not found`);
   return found.runbooks.sort((a, b) => a.trigger.localeCompare(b.trigger) || a.id.localeCompare(b.id));
 }
@@ -35,12 +35,12 @@ export async function createRunbook(serviceId: string, input: RunbookCreate, act
     updatedBy: actor,
     version: 1,
   };
-  await store.insertRunbook(runbook);
+  await servicesDeps().store.insertRunbook(runbook);
   return runbook;
 }
 
 export async function getRunbook(serviceId: string, runbookId: string): Promise<Runbook> {
-  const runbook = await store.readRunbook(serviceId, runbookId);
+  const runbook = await servicesDeps().store.readRunbook(serviceId, runbookId);
   if (!runbook) throw new NotFoundError(`runbook ${runbookId} of ${serviceId} not found`);
   return runbook;
 }
@@ -48,13 +48,13 @@ export async function getRunbook(serviceId: string, runbookId: string): Promise<
 export async function updateRunbook(serviceId: string, runbookId: string, expectedVersion: number, changes: RunbookUpdate, actor: string): Promise<Runbook> {
   await requireLiveService(serviceId);
   await getRunbook(serviceId, runbookId);
-  return store.updateRunbook(serviceId, runbookId, expectedVersion, { ...changes, updatedAt: now(), updatedBy: actor });
+  return servicesDeps().store.updateRunbook(serviceId, runbookId, expectedVersion, { ...changes, updatedAt: now(), updatedBy: actor });
 }
 
 export async function deleteRunbook(serviceId: string, runbookId: string, expectedVersion: number): Promise<void> {
   await requireService(serviceId);
   await getRunbook(serviceId, runbookId);
-  await store.removeRunbook(serviceId, runbookId, expectedVersion);
+  await servicesDeps().store.removeRunbook(serviceId, runbookId, expectedVersion);
 }
 
 export interface RunbookPut extends RunbookCreate {
@@ -71,8 +71,8 @@ export async function putRunbook(serviceId: string, input: RunbookPut, actor: st
   await requireLiveService(serviceId);
   const source = options.source ?? 'manual';
   const existing = input.id
-    ? await store.readRunbook(serviceId, input.id)
-    : (await store.listRunbooks(serviceId)).find((r) => r.trigger === input.trigger && r.source === source);
+    ? await servicesDeps().store.readRunbook(serviceId, input.id)
+    : (await servicesDeps().store.listRunbooks(serviceId)).find((r) => r.trigger === input.trigger && r.source === source);
   const at = now();
   if (!existing) {
     const runbook: Runbook = {
@@ -91,10 +91,10 @@ export async function putRunbook(serviceId: string, input: RunbookPut, actor: st
       updatedBy: actor,
       version: 1,
     };
-    await store.insertRunbook(runbook);
+    await servicesDeps().store.insertRunbook(runbook);
     return { runbook, created: true };
   }
-  const runbook = await store.updateRunbook(serviceId, existing.id, existing.version, {
+  const runbook = await servicesDeps().store.updateRunbook(serviceId, existing.id, existing.version, {
     title: input.title,
     trigger: input.trigger,
     content: input.content,
@@ -110,7 +110,7 @@ export async function putRunbook(serviceId: string, input: RunbookPut, actor: st
 
 /** Runbooks for an alert (incidents, the AI agent): GSI1 `TRIGGER#<alert>`. */
 export async function runbooksForAlert(alertName: string): Promise<Runbook[]> {
-  const refs = await store.runbooksForTrigger(alertName);
-  const found = await Promise.all(refs.map((r) => store.readRunbook(r.serviceId, r.runbookId)));
+  const refs = await servicesDeps().store.runbooksForTrigger(alertName);
+  const found = await Promise.all(refs.map((r) => servicesDeps().store.readRunbook(r.serviceId, r.runbookId)));
   return found.filter((r): r is Runbook => Boolean(r));
 }

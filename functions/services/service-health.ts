@@ -8,19 +8,19 @@ import { envSummary } from './env-summary.ts';
 import { aggregateHealth } from './health-aggregate.ts';
 import { byEnvOrder, derived } from './shapes.ts';
 import { noteServiceWrite } from './snapshot.ts';
-import * as store from './store.ts';
-import type { ServiceRecord } from './store.ts';
+import { servicesDeps } from './deps.ts';
+import { HEALTH_HISTORY_SECONDS, type ServiceRecord } from './ports.ts';
 
 const now = (): string => new Date().toISOString();
 
 /** The aggregate, each environment's current health and its samples of the last 24 h (one Query per environment). */
 export async function serviceHealth(serviceId: string): Promise<ServiceHealth> {
-  const collection = await store.readServiceWithEnvironments(serviceId);
+  const collection = await servicesDeps().store.readServiceWithEnvironments(serviceId);
   if (!collection) throw new NotFoundError(`service ${serviceId} not found`);
   const to = new Date();
-  const from = new Date(to.getTime() - store.HEALTH_HISTORY_SECONDS * 1000).toISOString();
+  const from = new Date(to.getTime() - HEALTH_HISTORY_SECONDS * 1000).toISOString();
   const environments = [...collection.environments].sort(byEnvOrder);
-  const histories = await Promise.all(environments.map((env) => store.readHealthSamples(serviceId, env.name, from, to.toISOString())));
+  const histories = await Promise.all(environments.map((env) => servicesDeps().store.readHealthSamples(serviceId, env.name, from, to.toISOString())));
   const { status, reason } = aggregateHealth(environments.map((e) => ({ name: e.name, status: e.health.status })));
   return {
     serviceId,
@@ -47,9 +47,9 @@ export interface HealthUpdate {
  */
 export async function setEnvironmentHealth(serviceId: string, envName: string, health: EnvironmentHealth): Promise<HealthUpdate> {
   const checked: EnvironmentHealth = { ...health, checkedAt: health.checkedAt ?? now() };
-  const { before, after: environment } = await store.writeEnvironmentHealth(serviceId, envName, checked);
+  const { before, after: environment } = await servicesDeps().store.writeEnvironmentHealth(serviceId, envName, checked);
   const previousStatus = before.health.status;
-  await store.appendHealthSample(serviceId, envName, {
+  await servicesDeps().store.appendHealthSample(serviceId, envName, {
     at: checked.checkedAt!,
     status: checked.status,
     ...(checked.reason ? { reason: checked.reason } : {}),
@@ -57,7 +57,7 @@ export async function setEnvironmentHealth(serviceId: string, envName: string, h
     ...(checked.http ? { latencyMs: checked.http.latencyMs } : {}),
     ...(checked.kubernetes ? { readyReplicas: checked.kubernetes.readyReplicas, desiredReplicas: checked.kubernetes.desiredReplicas } : {}),
   });
-  const record = await store.putEnvSummary(serviceId, envSummary(environment));
+  const record = await servicesDeps().store.putEnvSummary(serviceId, envSummary(environment));
   noteServiceWrite(record);
   const after = derived(record);
   const previousEnvs = { ...record.envs, [envName]: { ...record.envs[envName]!, healthStatus: previousStatus } };
@@ -90,7 +90,7 @@ export interface HealthTarget {
 export async function* listEnvironmentsForHealth(pageSize = 200): AsyncGenerator<HealthTarget[]> {
   let cursor: string | undefined;
   do {
-    const page = await store.listServicePage(pageSize, cursor);
+    const page = await servicesDeps().store.listServicePage(pageSize, cursor);
     const targets: HealthTarget[] = [];
     for (const record of page.items) {
       if (record.deregisteredAt) continue;

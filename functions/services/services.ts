@@ -1,27 +1,27 @@
 /**
  * Services themselves: register, read, edit and deregister, and the lookups the rest of the catalog
  * guards its writes with (requireService, requireLiveService). Handlers, discovery and the demo seed
- * call these; no AWS SDK here: the table is behind ./store.ts.
+ * call these; no AWS SDK here: the table is behind the ServicesStore port (./ports.ts, wired in ./deps.ts).
  */
 import type { Service, ServiceCreate, ServiceUpdate } from '#schemas/index.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { toService } from './shapes.ts';
 import { noteServiceWrite } from './snapshot.ts';
-import * as store from './store.ts';
-import type { ManifestInfo, ServiceRecord } from './store.ts';
+import { servicesDeps } from './deps.ts';
+import type { ManifestInfo, ServiceRecord } from './ports.ts';
 
-export type { ManifestInfo, ServiceRecord } from './store.ts';
+export type { ManifestInfo, ServiceRecord } from './ports.ts';
 
 const now = (): string => new Date().toISOString();
 
 /** The service item alone (tombstones included), or undefined: for ownership checks and callers that need no detail. */
 export function findService(id: string): Promise<ServiceRecord | undefined> {
-  return store.readService(id);
+  return servicesDeps().store.readService(id);
 }
 
 /** The service item, or 404. Deregistered services resolve (their history still names them). */
 export async function requireService(id: string): Promise<ServiceRecord> {
-  const record = await store.readService(id);
+  const record = await servicesDeps().store.readService(id);
   if (!record) throw new NotFoundError(`service ${id} not found`);
   return record;
 }
@@ -35,13 +35,13 @@ export async function requireLiveService(id: string): Promise<ServiceRecord> {
 
 /** One service with its environments, direct dependencies and runbooks: one item-collection Query. */
 export async function getService(id: string): Promise<Service> {
-  const collection = await store.readServiceCollection(id);
+  const collection = await servicesDeps().store.readServiceCollection(id);
   if (!collection) throw new NotFoundError(`service ${id} not found`);
   return toService(collection.service, collection.environments, collection.dependencies, collection.runbooks);
 }
 
 async function requireTeam(team: string, path: string): Promise<void> {
-  if (!(await store.teamExists(team))) throw new ValidationError(`team ${team} does not exist`, { details: [{ path, message: 'no such team' }] });
+  if (!(await servicesDeps().store.teamExists(team))) throw new ValidationError(`team ${team} does not exist`, { details: [{ path, message: 'no such team' }] });
 }
 
 export interface RegisterOptions {
@@ -74,7 +74,7 @@ export async function registerService(input: ServiceCreate, actor: string, optio
     tags: input.tags ?? [],
     source: options.source ?? 'manual',
   };
-  const existing = await store.readService(input.name);
+  const existing = await servicesDeps().store.readService(input.name);
   let record: ServiceRecord;
   if (existing) {
     if (!existing.deregisteredAt) throw new ConflictError(`service ${input.name} already exists (team ${existing.team})`, { details: [{ path: '/name', message: 'already registered' }] });
@@ -83,7 +83,7 @@ export async function registerService(input: ServiceCreate, actor: string, optio
         details: [{ path: '/name', message: 'deregistered name' }],
       });
     }
-    record = await store.updateService(input.name, existing.version, {
+    record = await servicesDeps().store.updateService(input.name, existing.version, {
       ...fields,
       manifest: options.manifest ?? null,
       updatedAt: at,
@@ -105,7 +105,7 @@ export async function registerService(input: ServiceCreate, actor: string, optio
       envs: {},
       deps: [],
     };
-    await store.insertService(record);
+    await servicesDeps().store.insertService(record);
   }
   noteServiceWrite(record);
   return getService(record.id);
@@ -121,7 +121,7 @@ export interface UpdateOptions {
 export async function updateService(id: string, expectedVersion: number, changes: ServiceUpdate, actor: string, options: UpdateOptions = {}): Promise<Service> {
   await requireLiveService(id);
   if (changes.team) await requireTeam(changes.team, '/team');
-  const record = await store.updateService(id, expectedVersion, {
+  const record = await servicesDeps().store.updateService(id, expectedVersion, {
     ...changes,
     ...(options.source ? { source: options.source } : {}),
     ...(options.manifest !== undefined ? { manifest: options.manifest } : {}),
@@ -140,7 +140,7 @@ export async function updateService(id: string, expectedVersion: number, changes
 export async function deregisterService(id: string, expectedVersion: number, actor: string): Promise<Service> {
   await requireLiveService(id);
   const at = now();
-  const record = await store.updateService(id, expectedVersion, { deregisteredAt: at, deregisteredBy: actor, updatedAt: at, updatedBy: actor });
+  const record = await servicesDeps().store.updateService(id, expectedVersion, { deregisteredAt: at, deregisteredBy: actor, updatedAt: at, updatedBy: actor });
   noteServiceWrite(record);
   return getService(id);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeDrift, derived, toSummary } from './shapes.ts';
-import type { ServiceRecord } from './store.ts';
+import type { ServiceRecord } from './ports.ts';
 
 const base: ServiceRecord = {
   id: 'core-service', name: 'core-service', displayName: 'Core Service', description: 'Accounts', repository: 'https://github.com/acme/core-service',

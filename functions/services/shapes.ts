@@ -4,7 +4,7 @@
  */
 import type { Dependency, Environment, HealthStatus, Runbook, Service, ServiceSummary } from '#schemas/index.ts';
 import { aggregateHealth } from './health-aggregate.ts';
-import type { ServiceRecord } from './store.ts';
+import type { ServiceRecord } from './ports.ts';
 
 /** Fields an apollo.yaml may own; a hand edit that differs from the manifest is drift. */
 export const MANIFEST_FIELDS = ['displayName', 'description', 'repository', 'team', 'tier', 'language', 'framework', 'tags'] as const;

@@ -1,23 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ServiceRecord } from './store.ts';
+import { configureServices } from './deps.ts';
+import type { ServiceRecord, ServicesStore } from './ports.ts';
+import { catalogSnapshot, dropSnapshot, noteServiceWrite, SNAPSHOT_MAX_STALE_MS, SNAPSHOT_TTL_MS } from './snapshot.ts';
 
-const pages = vi.hoisted(() => ({ calls: 0, services: [] as ServiceRecord[] }));
-vi.mock('./store.ts', () => ({
+const pages = { calls: 0, services: [] as ServiceRecord[] };
+// The snapshot reads the catalog through the store's listServicePage only.
+const store = {
   listServicePage: async () => {
     pages.calls++;
     return { items: pages.services.map((s) => ({ ...s })), nextCursor: null };
   },
-}));
+} as Partial<ServicesStore> as ServicesStore;
 
 const record = (name: string, description = ''): ServiceRecord => ({
   id: name, name, displayName: name, description, repository: '', team: 'platform', tier: 'standard', language: '', framework: '', tags: [],
   source: 'manual', createdAt: '2026-11-01T00:00:00.000Z', createdBy: 't', updatedAt: '2026-11-01T00:00:00.000Z', updatedBy: 't', version: 1, envs: {}, deps: [],
 });
 
-const { catalogSnapshot, dropSnapshot, noteServiceWrite, SNAPSHOT_MAX_STALE_MS, SNAPSHOT_TTL_MS } = await import('./snapshot.ts');
-
 describe('catalogSnapshot', () => {
   beforeEach(() => {
+    configureServices({ store });
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-25T12:00:00.000Z'));
     dropSnapshot();

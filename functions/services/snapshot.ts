@@ -13,7 +13,8 @@ import MiniSearch from 'minisearch';
 import type { HealthStatus } from '#schemas/index.ts';
 import { millisFromEnv, SnapshotCache } from '#lib/snapshot-cache';
 import { derived } from './shapes.ts';
-import { listServicePage, type ServiceRecord } from './store.ts';
+import { servicesDeps } from './deps.ts';
+import type { ServiceRecord } from './ports.ts';
 
 export interface SnapshotDoc { id: string; name: string; displayName: string; description: string; team: string }
 
@@ -124,7 +125,7 @@ const cache = new SnapshotCache<Snapshot, ServiceRecord>({
   name: 'catalog snapshot',
   ttlMs: SNAPSHOT_TTL_MS,
   maxStaleMs: SNAPSHOT_MAX_STALE_MS,
-  listPage: listServicePage,
+  listPage: (limit, cursor) => servicesDeps().store.listServicePage(limit, cursor),
   create: (at, records) => new Snapshot(at, records),
 });
 

@@ -1,5 +1,5 @@
 /**
- * The service catalog in the table (ARCHITECTURE.md §3):
+ * The service catalog in the table (ARCHITECTURE.md §3), behind the ServicesStore port (../ports.ts):
  *   service      PK SVC#<id>  SK META             GSI1 TEAM#<team> / SVC#<name>   GSI2 SVCS / <name>
  *   environment  PK SVC#<id>  SK ENV#<name>       GSI1 CLUSTER#<cluster> / SVC#<id>
  *   dependency   PK SVC#<id>  SK DEP#<targetId>   GSI1 SVC#<targetId> / DEPENDENT#<id>
@@ -10,7 +10,7 @@
  * search, transitive graph, health polling) is one paginated Query of GSI2 `SVCS`.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Dependency, Environment, EnvironmentHealth, HealthSample, HealthStatus, Runbook, ServiceManifestFields } from '#schemas/index.ts';
+import type { Dependency, Environment, EnvironmentHealth, HealthSample, Runbook } from '#schemas/index.ts';
 import { NotFoundError } from '#shared/errors';
 import { config } from '#lib/config';
 import {
@@ -26,54 +26,7 @@ import {
   type Item,
   type Page,
 } from '#lib/table';
-
-export const HEALTH_HISTORY_SECONDS = 24 * 3600;
-
-/** What the service item stores of each environment. */
-export interface EnvSummary {
-  name: string;
-  cluster: string;
-  namespace: string;
-  healthStatus: HealthStatus;
-  /** The last recorded check (the health job compares a new check with it). */
-  health?: EnvironmentHealth;
-  lastDeployedAt?: string;
-  imageTag?: string;
-  healthCheck?: string;
-  replicas?: number;
-}
-
-export interface ManifestInfo {
-  repository: string;
-  path: string;
-  commit: string;
-  syncedAt: string;
-  fields: ServiceManifestFields;
-}
-
-export interface ServiceRecord {
-  id: string;
-  name: string;
-  displayName: string;
-  description: string;
-  repository: string;
-  team: string;
-  tier: 'critical' | 'standard' | 'experimental';
-  language: string;
-  framework: string;
-  tags: string[];
-  source: 'manual' | 'manifest';
-  manifest?: ManifestInfo;
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  updatedBy: string;
-  version: number;
-  deregisteredAt?: string;
-  deregisteredBy?: string;
-  envs: Record<string, EnvSummary>;
-  deps: Dependency[];
-}
+import { HEALTH_HISTORY_SECONDS, type EnvSummary, type ServiceRecord, type ServicesStore } from '../ports.ts';
 
 export type ServiceItem = Item & ServiceRecord;
 type EnvironmentItem = Item & Environment;
@@ -359,3 +312,35 @@ export async function teamExists(team: string): Promise<boolean> {
   const item = await getItem({ PK: `TEAM#${team}`, SK: 'META' });
   return Boolean(item && item.status !== 'deleting');
 }
+
+/** The ServicesStore port over the table: the functions above. */
+export const dynamoServicesStore: ServicesStore = {
+  readService,
+  readServiceCollection,
+  readServiceWithEnvironments,
+  readServiceWithRunbooks,
+  insertService,
+  updateService,
+  listServicePage,
+  teamExists,
+  readEnvironment,
+  insertEnvironment,
+  replaceEnvironment,
+  removeEnvironment,
+  writeEnvironmentHealth,
+  putEnvSummary,
+  removeEnvSummary,
+  appendHealthSample,
+  readHealthSamples,
+  listDependencies,
+  listDependents,
+  writeDependency,
+  removeDependency,
+  setDependencySummary,
+  readRunbook,
+  listRunbooks,
+  insertRunbook,
+  updateRunbook,
+  removeRunbook,
+  runbooksForTrigger,
+};
