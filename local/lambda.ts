@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { withLoggerScope } from '#lib/observability';
 
 export const INTEGRATION_TIMEOUT_MS = 29_000;
 
@@ -46,7 +47,8 @@ export async function invoke(name: string, event: unknown, timeoutMs = INTEGRATI
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      handler(event, context),
+      // Each invocation logs as its own function, with its own keys (one process runs them all).
+      withLoggerScope(`apollo-${name}`, () => handler(event, context)),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new InvocationTimeoutError(`${name} timed out`)), timeoutMs); }),
     ]);
   } finally {

@@ -37,6 +37,11 @@ export interface RuntimeOptions {
   readonly home?: string;
   readonly region?: string;
   readonly tableName?: string;
+  /**
+   * Runs once the runtime listens (its URL known) and before it answers anyone: demo data is seeded
+   * here, so no request sees an empty catalog, and no cache is built from one.
+   */
+  readonly beforeReady?: (url: string) => Promise<void>;
 }
 
 export interface Runtime {
@@ -173,6 +178,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   const banner: string[] = [];
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
+  await options.beforeReady?.(`http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`);
   markReady();
 
   return {

@@ -16,8 +16,12 @@ const home = resolve(process.env.APOLLO_HOME ?? '.apollo');
 const host = process.env.HOST ?? '127.0.0.1';
 
 ensureWebBuilt();
-const runtime = await startRuntime({ port, home, host, region: process.env.APOLLO_LOCAL_REGION ?? 'us-east-1' });
-const seeded = await seedDemoData({ baseUrl: runtime.url });
+// Demo data is seeded before the gateway answers anyone: the first request already sees it.
+let seeded: string[] = [];
+const runtime = await startRuntime({
+  port, home, host, region: process.env.APOLLO_LOCAL_REGION ?? 'us-east-1',
+  beforeReady: async (url) => { seeded = await seedDemoData({ baseUrl: url }); },
+});
 // A job that runs every minute would bury the terminal: its first result is printed, then only
 // failures and skips (`npm run job <name>` shows one run in full).
 const printed = new Set<string>();
@@ -47,11 +51,19 @@ const lines = [
   ...runtime.banner.map((line) => `  ${line}`),
   ...(runtime.github ? [`  GitHub webhook secret (for signed test deliveries): ${home}/github-webhook-secret`] : []),
   '',
-  store.created ? `Local credentials (created now, kept in ${home}/credentials.json, mode 600):` : `Local credentials (from ${home}/credentials.json):`,
-  ...ROLES.map((role) => `  ${role.padEnd(9)} ${store.roles[role].accessKeyId}  ${store.roles[role].secretAccessKey}  ${store.roles[role].principalArn}`),
-  '',
-  'Try a signed call (curl 7.75+):',
-  `  curl --aws-sigv4 "aws:amz:${region}:execute-api" --user "${store.roles.admin.accessKeyId}:${store.roles.admin.secretAccessKey}" ${url}/api/v1/me`,
+  ...(store.created
+    ? [
+        `Local credentials (created now, and printed this once; kept in ${home}/credentials.json, mode 600):`,
+        ...ROLES.map((role) => `  ${role.padEnd(9)} ${store.roles[role].accessKeyId}  ${store.roles[role].secretAccessKey}  ${store.roles[role].principalArn}`),
+        '',
+        'Try a signed call (curl 7.75+):',
+        `  curl --aws-sigv4 "aws:amz:${region}:execute-api" --user "${store.roles.admin.accessKeyId}:${store.roles.admin.secretAccessKey}" ${url}/api/v1/me`,
+      ]
+    : [
+        `Local credentials: one per role (${ROLES.join(', ')}) in ${home}/credentials.json (mode 600); the secret keys are printed only when created.`,
+        'Try a signed call (curl 7.75+):',
+        `  C=${home}/credentials.json; curl --aws-sigv4 "aws:amz:${region}:execute-api" --user "$(node -p "require('$C').admin.accessKeyId"):$(node -p "require('$C').admin.secretAccessKey")" ${url}/api/v1/me`,
+      ]),
   '',
   'Press Ctrl+C to stop.',
   '',

@@ -11,10 +11,13 @@ export interface ErrorDetail {
 export abstract class ApolloError extends Error {
   abstract readonly code: string;
   readonly details: readonly ErrorDetail[];
-  constructor(message: string, options: { details?: readonly ErrorDetail[]; cause?: unknown } = {}) {
+  /** Seconds after which the same request may succeed (a `Retry-After` header), when that is known. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, options: { details?: readonly ErrorDetail[]; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

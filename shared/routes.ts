@@ -59,8 +59,8 @@ export interface PathParameterSchema {
  */
 export const PATH_PARAMETERS = {
   id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 128, description: 'The resource\'s id: a service\'s or team\'s slug name, or a ULID' },
-  principal: { type: 'string', pattern: '^[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A principal: an email or an IAM session name' },
-  user: { type: 'string', pattern: '^[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A web user: their email' },
+  principal: { type: 'string', pattern: '^(?!\\.+$)[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A principal: an email or an IAM session name (not only dots)' },
+  user: { type: 'string', pattern: '^(?!\\.+$)[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A web user: their email' },
   env: { type: 'string', pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, description: 'An environment name: 1-32 of a-z 0-9 -, starting with a letter (prod, staging, dev)' },
   runbookId: { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', maxLength: 26, description: 'A runbook\'s id (a ULID)' },
   category: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering category (a slug)' },

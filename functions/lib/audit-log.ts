@@ -36,9 +36,23 @@ export const resourcePartition = (type: string, id: string): string => `RES#${ty
 /** Attributes of an audit item that are storage, not the entry. */
 const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'entity', 'stage']);
 
+/** Details above this (as JSON) are kept cut, saying so: an entry is one item (400 KB at most). */
+export const MAX_DETAILS_CHARS = 16 * 1024;
+
+/**
+ * The details as JSON text: any JSON value holds (keys such as `constructor` or `__proto__` too),
+ * where the table's attribute maps would refuse some, and the size is bounded.
+ */
+export function boundedJson(details: unknown): string {
+  const json = JSON.stringify(details) ?? 'null';
+  return json.length <= MAX_DETAILS_CHARS ? json : JSON.stringify({ truncated: true, originalLength: json.length, json: json.slice(0, MAX_DETAILS_CHARS) });
+}
+
 /** The entry as the API shows it (`GET /api/v1/audit/{id}`, searches, the live `audit` topic). */
 export function toAuditEntry(item: Record<string, unknown>): AuditEntry {
-  return Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))) as unknown as AuditEntry;
+  const entry = Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k) && k !== 'detailsJson'));
+  if (typeof item.detailsJson === 'string') entry.details = JSON.parse(item.detailsJson) as unknown;
+  return entry as unknown as AuditEntry;
 }
 
 export const AUDIT_TOPIC = 'audit';
@@ -54,6 +68,7 @@ export class AuditLog {
   async recordIntent(intent: AuditIntent): Promise<string> {
     const id = ulid();
     const { PK, SK, at } = auditKey(id);
+    const { details, ...rest } = intent;
     const item: Item = {
       PK,
       SK,
@@ -61,7 +76,8 @@ export class AuditLog {
       GSI1SK: SK,
       ...(intent.resourceId ? { GSI2PK: resourcePartition(intent.resourceType, intent.resourceId), GSI2SK: SK } : {}),
       entity: 'audit',
-      ...intent,
+      ...rest,
+      ...(details === undefined ? {} : { detailsJson: boundedJson(details) }),
       id,
       at,
       outcome: 'pending',

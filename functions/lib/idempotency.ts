@@ -79,7 +79,7 @@ export function idempotency(): MiddlewareObj<Event> {
 
 function translate(error: unknown): unknown {
   if (error instanceof IdempotencyAlreadyInProgressError) {
-    return new ConflictError('a request with this Idempotency-Key is still being processed; retry in a few seconds', { cause: error });
+    return new ConflictError('a request with this Idempotency-Key is still being processed; retry in a few seconds', { cause: error, retryAfterSeconds: 2 });
   }
   if (error instanceof IdempotencyValidationError) {
     return new UnprocessableError('this Idempotency-Key was already used with a different request body', { cause: error });

@@ -1,4 +1,5 @@
 /** The logger and metrics singletons every function uses (Powertools). */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
@@ -27,10 +28,30 @@ export function redact(value: unknown, depth = 0): unknown {
 // so logs and the metrics' `service` dimension say which context they came from.
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'apollo';
 
-export const logger = new Logger({
+const baseLogger = new Logger({
   serviceName,
   logLevel: (process.env.LOG_LEVEL as 'INFO' | undefined) ?? (process.env.APOLLO_RUNTIME === 'local' ? 'WARN' : 'INFO'),
   jsonReplacerFn: (key: string, value: unknown) => redactingReplacer(key, value),
+});
+
+const scopes = new AsyncLocalStorage<Logger>();
+
+/**
+ * Runs one invocation with a logger of its own. Lambda runs one invocation at a time in a container,
+ * so there the singleton is enough; the local runtime runs many invocations of every function in one
+ * process, where keys appended by one (route, principal, connection) would show on another's lines.
+ */
+export function withLoggerScope<T>(functionName: string, run: () => T): T {
+  return scopes.run(baseLogger.createChild({ serviceName: functionName }), run);
+}
+
+/** The logger of the invocation in progress (see withLoggerScope), else the singleton. */
+export const logger: Logger = new Proxy(baseLogger, {
+  get(target, property) {
+    const current = scopes.getStore() ?? target;
+    const value: unknown = Reflect.get(current, property, current);
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+  },
 });
 
 export const metrics = new Metrics({ namespace: 'Apollo', serviceName });

@@ -16,6 +16,9 @@ function validatorFor(where: 'body' | 'query', name: SchemaName): ValidateFuncti
   return fn;
 }
 
+/** The pattern of every name field (schemas/api): no control or bidirectional-override character. */
+export const NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$';
+
 export function describeErrors(errors: readonly ErrorObject[], root: string): ErrorDetail[] {
   return errors.map((e) => {
     const base = root + e.instancePath;
@@ -26,6 +29,9 @@ export function describeErrors(errors: readonly ErrorObject[], root: string): Er
         return { path: `${base}/${String(e.params.missingProperty)}`, message: 'is required' };
       case 'dependentRequired':
         return { path: `${base}/${String(e.params.missingProperty)}`, message: `is required with ${String(e.params.property)}` };
+      case 'pattern':
+        if (e.params.pattern === NAME_PATTERN) return { path: base, message: 'must not contain control or bidirectional-override characters' };
+        return { path: base || root, message: e.message ?? 'is invalid' };
       case 'enum':
         return { path: base, message: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
       default:

@@ -7,13 +7,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'x-hub-signature-256';
 
-export function signBody(secret: string, rawBody: string): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody, 'utf8').digest('hex')}`;
+/** A text body is signed as its UTF-8 bytes; a Buffer as it is. */
+export function signBody(secret: string, rawBody: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 }
 
-export function isValidSignature(secret: string, rawBody: string, header: string | undefined): boolean {
+export function isValidSignature(secret: string, rawBody: string | Buffer, header: string | undefined): boolean {
   if (!header || !/^sha256=[0-9a-f]{64}$/i.test(header)) return false;
-  const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
   const given = Buffer.from(header.slice('sha256='.length), 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -4,6 +4,7 @@
  * CDK attaches to the roles); `hmac` routes go straight to their handler, as in AWS. It builds the
  * proxy event API Gateway builds and answers with API Gateway's own messages when it refuses.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayEventIdentity, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -87,6 +88,11 @@ export class RestGateway {
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const method = (req.method ?? 'GET').toUpperCase();
 
+    // The path routed and authorized must be the path signed: SigV4 removes `.` and `..` segments when
+    // it canonicalises, so a signature for /teams/x would pass /teams/x/members/.. as well.
+    if (hasDotOrEmptySegment(rawPath)) {
+      return gatewayError(400, 'BadRequestException', { message: 'Invalid request path: an empty, "." or ".." segment is not allowed' }, requestId);
+    }
     if (method === 'OPTIONS') return this.preflight(rawPath, requestId);
     const match = matchRoute(method, rawPath, this.routes);
     if (!match.route) return gatewayError(403, 'MissingAuthenticationTokenException', { message: 'Missing Authentication Token' }, requestId);
@@ -184,8 +190,10 @@ export class RestGateway {
       multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
       pathParameters,
       stageVariables: null,
-      body: body.length ? body.toString('utf8') : null,
-      isBase64Encoded: false,
+      // Text as API Gateway passes it; bytes that are not UTF-8 base64-encoded, so a signature over
+      // them (a webhook's HMAC) still holds.
+      body: body.length ? (isUtf8(body) ? body.toString('utf8') : body.toString('base64')) : null,
+      isBase64Encoded: body.length > 0 && !isUtf8(body),
       requestContext: {
         accountId: api.accountId,
         apiId: api.apiId,
@@ -202,6 +210,14 @@ export class RestGateway {
       },
     };
   }
+}
+
+/** Whether a path has a segment that is empty (`//`, a trailing `/`) or `.`/`..`, percent-encoded or not. */
+export function hasDotOrEmptySegment(rawPath: string): boolean {
+  return rawPath.split('/').slice(1).some((segment) => {
+    const decoded = decode(segment);
+    return decoded === '' || decoded === '.' || decoded === '..';
+  }) && rawPath !== '/';
 }
 
 function lowerKeys(headers: Record<string, string> | undefined): Record<string, string> {

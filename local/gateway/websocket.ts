@@ -26,6 +26,8 @@ export const REALTIME_PATH = '/realtime';
 const MANAGEMENT_PREFIX = `${REALTIME_PATH}/@connections/`;
 /** API Gateway's limit for a message a client sends (frames of 32 KB, messages of 128 KB). */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** API Gateway WebSocket's frame limit (ARCHITECTURE.md §9), the same as the frames we send. */
+export const MAX_CLIENT_FRAME_BYTES = MAX_FRAME_BYTES;
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
 export const MAX_CONNECTION_MS = 2 * 3600_000;
 const GOING_AWAY = 1001;
@@ -72,7 +74,9 @@ const newConnectionId = (): string => randomBytes(11).toString('base64').replace
 const sourceIpOf = (req: IncomingMessage): string => (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 
 export class RealtimeGateway {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // AWS refuses a client frame over 32 KB; our clients never fragment, so a message is one frame and
+  // the message limit (128 KB for fragmented ones) is not reached here: a larger message closes with 1009.
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
   private readonly connections = new Map<string, Connection>();
   private readonly pending = new Set<Promise<unknown>>();
   /** The statement every Apollo role carries for `$connect` (the one CDK attaches). */

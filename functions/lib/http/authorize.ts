@@ -10,7 +10,7 @@ import { permissionLabel, requiredPermission, type RouteDef } from '#shared/rout
 import { identify, type Identity } from '../identity.ts';
 import { membershipsOf, type Membership } from '../memberships.ts';
 import { logger } from '../observability.ts';
-import { parseBody, parseParams, parseQuery, rawBody, readIfMatch } from './parse.ts';
+import { parseBody, parseParams, parseQuery, rawBytes, readIfMatch } from './parse.ts';
 import type { ApiHandlerOptions, ApiRequest, Event } from './request.ts';
 
 type Parsed = Pick<ApiRequest, 'params' | 'query' | 'body'>;
@@ -60,7 +60,7 @@ export const authorize = (route: RouteDef, options: ApiHandlerOptions): Middlewa
 export const authenticateSender = (route: RouteDef, options: ApiHandlerOptions): MiddlewareObj<Event> => ({
   before: async ({ event, context }) => {
     const headers = event.headers as Record<string, string | undefined>;
-    const raw = rawBody(event);
+    const raw = rawBytes(event);
     if (!options.verifySender) throw new UnauthorizedError('this route accepts signed deliveries only');
     const sender = await options.verifySender({ route, rawBody: raw, headers });
     logger.appendKeys({ principal: sender, role: 'none' });

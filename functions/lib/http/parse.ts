@@ -9,15 +9,40 @@ import type { Event } from './request.ts';
 
 /** Bodies above this are refused with 413 before parsing (API Gateway's own limit is 10 MB). */
 export const MAX_BODY_BYTES = 256 * 1024;
+/** Objects and arrays nested deeper than this are refused before parsing: no schema needs more, and recursion over them must not overflow the stack. */
+export const MAX_BODY_DEPTH = 64;
 
-/** The body as sent, decoded once per request (a webhook's signature check and the parser share it). */
-export function rawBody(event: Event): string {
+/**
+ * Where (a character offset, 1-based) JSON text first opens more than `limit` nested objects or
+ * arrays, or 0; brackets inside strings do not count. One pass, no recursion.
+ */
+export function nestingBeyond(text: string, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91 /* { [ */) {
+      if (++depth > limit) return i + 1;
+    } else if (c === 125 || c === 93 /* } ] */) depth--;
+  }
+  return 0;
+}
+
+/** The body's bytes as sent, decoded once per request (a webhook's signature is over these). */
+export function rawBytes(event: Event): Buffer {
   if (event.apolloRawBody !== undefined) return event.apolloRawBody;
-  const raw = event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body is larger than ${MAX_BODY_BYTES} bytes`);
+  const raw = event.body == null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body is larger than ${MAX_BODY_BYTES} bytes`);
   event.apolloRawBody = raw;
   return raw;
 }
+
+/** The body as text (UTF-8), for the JSON parser. */
+export const rawBody = (event: Event): string => rawBytes(event).toString('utf8');
 
 export function parseBody(event: Event, route: RouteDef): unknown {
   const raw = rawBody(event);
@@ -28,6 +53,8 @@ export function parseBody(event: Event, route: RouteDef): unknown {
   if (raw.trim() === '') return validate(route.bodySchema, {}, 'body');
   const type = event.headers['content-type'] ?? 'application/json';
   if (!/^application\/(.+\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError('request bodies are JSON: send content-type application/json');
+  const tooDeep = nestingBeyond(raw, MAX_BODY_DEPTH);
+  if (tooDeep) throw new ValidationError(`request body is nested deeper than ${MAX_BODY_DEPTH} levels`, { details: [{ path: '/body', message: `nested deeper than ${MAX_BODY_DEPTH} levels at character ${tooDeep}` }] });
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -37,8 +64,12 @@ export function parseBody(event: Event, route: RouteDef): unknown {
   return validate(route.bodySchema, parsed, 'body');
 }
 
+/** SigV4's query-string authentication (a presigned URL): the gateway's business, not the route's. */
+const PRESIGN_PARAMETERS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
+
 export function parseQuery(event: Event, route: RouteDef): unknown {
-  const query: Record<string, unknown> = { ...event.queryStringParameters };
+  const query: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (!PRESIGN_PARAMETERS.has(k)) query[k] = v;
   if (!route.querySchema) {
     const unknown = Object.keys(query);
     if (unknown.length) throw new ValidationError('this route takes no query parameters', { details: unknown.map((k) => ({ path: `/query/${k}`, message: 'unknown parameter' })) });

@@ -55,12 +55,13 @@ export type ContextImpls<C extends ContextName> = RouteImpls<ContextRouteKey<C>>
 export type UntypedRouteImpl = (request: ApiRequest<any, any, any>) => Promise<ApiResult>;
 
 /** The proxy event as it moves through the middleware: the parsed request is attached to it. */
-export type Event = APIGatewayProxyEvent & { apollo?: ApiRequest; apolloIdempotencyKey?: string; apolloRawBody?: string };
+export type Event = APIGatewayProxyEvent & { apollo?: ApiRequest; apolloIdempotencyKey?: string; apolloRawBody?: Buffer };
 
 /** What an `hmac` route's sender check sees: the body exactly as signed. */
 export interface SignedRequest {
   readonly route: RouteDef;
-  readonly rawBody: string;
+  /** The bytes as sent: a signature is over bytes, whatever their encoding. */
+  readonly rawBody: Buffer;
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
 }

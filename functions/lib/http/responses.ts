@@ -26,6 +26,8 @@ export function errorResult(error: unknown, requestId: string): APIGatewayProxyR
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (error instanceof MethodNotAllowedError) headers.allow = error.details.map((d) => d.message).join(', ');
-  if (status === 503 || status === 429) headers['retry-after'] = '5';
+  const retryAfter = error instanceof ApolloError ? error.retryAfterSeconds : undefined;
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+  else if (status === 503 || status === 429) headers['retry-after'] = '5';
   return { statusCode: status, headers, body: JSON.stringify(body) };
 }
