@@ -36,7 +36,7 @@ export type OfferingsScale = ScaleResult<'offerings'>;
 const word = (n: number): string => WORDS[n % WORDS.length]!;
 
 async function seedOfferings(from: number, to: number): Promise<void> {
-  const { currentItem, getCurrent } = await import('#functions/offerings/store');
+  const { currentItem, getCurrent } = await import('#functions/offerings/adapters/dynamo-store');
   const template = await getCurrent('postgresql-database');
   if (!template) throw new Error('the example offering postgresql-database is not seeded');
   const now = new Date().toISOString();

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkCatalogYaml } from '#shared/offerings/document/index';
-import { putValidation, putVersion } from '../functions/offerings/store.ts';
+import { putValidation, putVersion } from '../functions/offerings/adapters/dynamo-store.ts';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/catalog/', import.meta.url));
 export const EXAMPLES_REPO = 'local/examples';

@@ -1,12 +1,15 @@
 /**
- * The offerings context's adapters: the service catalog and the teams, both read in-process from
- * the table through their own contexts' modules. Tests may swap either.
+ * The offerings context's adapters: the offerings themselves in the table; the service catalog and
+ * the teams, both read in-process from the table through their own contexts' modules. Tests may
+ * swap any of them. The catalog refresh's adapters are in ./refresh-deps.ts.
  */
+import { dynamoOfferingsStore } from './adapters/dynamo-store.ts';
 import { IdentityTeamDirectory } from './adapters/identity-teams.ts';
 import { SnapshotServiceDirectory } from './adapters/service-catalog.ts';
-import type { ServiceDirectory, TeamDirectory } from './ports.ts';
+import type { OfferingsStore, ServiceDirectory, TeamDirectory } from './ports.ts';
 
 export interface OfferingsDeps {
+  readonly store: OfferingsStore;
   readonly services: ServiceDirectory;
   readonly teams: TeamDirectory;
 }
@@ -14,7 +17,7 @@ export interface OfferingsDeps {
 let deps: OfferingsDeps | undefined;
 
 export function offeringsDeps(): OfferingsDeps {
-  deps ??= { services: new SnapshotServiceDirectory(), teams: new IdentityTeamDirectory() };
+  deps ??= { store: dynamoOfferingsStore, services: new SnapshotServiceDirectory(), teams: new IdentityTeamDirectory() };
   return deps;
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { highlight, listOfferings, searchOfferings } from './list.ts';
 import type { Caller, OfferingDocument } from './shapes.ts';
 import { OfferingSnapshot } from './snapshot.ts';
-import type { OfferingRecord } from './store.ts';
+import type { OfferingRecord } from './ports.ts';
 
 function offering(id: string, extra: { name?: string; category?: string; owner?: string; tags?: string[]; description?: string; lifecycle?: OfferingDocument['lifecycle']; access?: OfferingDocument['access']; removed?: boolean } = {}): OfferingRecord {
   const owner = extra.owner ?? 'platform';

@@ -7,9 +7,9 @@
  */
 import type { CatalogHighlight, CatalogList, CatalogListQuery, CatalogSearchQuery, CatalogSearchResult } from '#schemas/index.ts';
 import { decodeCursor, encodeCursor, firstAfter, keyOf, queryFingerprint } from '#lib/list-cursor';
+import type { OfferingRecord } from './ports.ts';
 import { canView, lifecycleOf, toSummary, type Caller } from './shapes.ts';
 import { compareOrderKeys, orderKeyOf, SEARCH_FIELDS, type OfferingSnapshot, type OrderKey } from './snapshot.ts';
-import type { OfferingRecord } from './store.ts';
 import { forgivingSearch } from '#lib/search';
 
 type Filters = Pick<CatalogListQuery, 'category' | 'owner' | 'tag' | 'lifecycle'>;

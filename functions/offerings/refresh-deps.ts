@@ -11,9 +11,8 @@ import { GitHubCatalogSource } from './adapters/github-catalog-source.ts';
 import { offeringsDeps } from './deps.ts';
 import { readCatalogRefreshConfig, type CatalogRefreshConfig } from './refresh-config.ts';
 import { runRefreshJob } from './refresh-jobs.ts';
-import type { CatalogSource, OfferingsStore, RefreshDispatcher } from './refresh-ports.ts';
+import type { CatalogSource, RefreshDispatcher, RefreshStore } from './refresh-ports.ts';
 import type { RefreshDeps } from './refresh.ts';
-import * as store from './store.ts';
 
 /** The jobs Lambda's job that runs a refresh (functions/offerings/context.ts). */
 export const REFRESH_JOB = 'catalog-refresh';
@@ -21,7 +20,7 @@ export const REFRESH_JOB = 'catalog-refresh';
 export interface CatalogRefreshDeps {
   readonly config: CatalogRefreshConfig;
   readonly source: CatalogSource;
-  readonly store: OfferingsStore;
+  readonly store: RefreshStore;
   readonly dispatcher: RefreshDispatcher;
 }
 
@@ -34,7 +33,7 @@ export function catalogRefreshDeps(): CatalogRefreshDeps {
     const cfg = readCatalogRefreshConfig();
     const source = overrides.source
       ?? new GitHubCatalogSource({ owner: cfg.owner, repo: cfg.name, baseUrl: cfg.apiUrl, credentials: githubCredentials(), maxWaitMs: cfg.maxWaitMs });
-    const offerings = overrides.store ?? store;
+    const offerings = overrides.store ?? offeringsDeps().store;
     const dispatcher = overrides.dispatcher ?? runDispatcher(cfg, REFRESH_JOB, 'the catalog refresh', (jobId) => runRefreshJob(jobId, { refresh: refreshDeps }));
     deps = { config: cfg, source, store: offerings, dispatcher };
   }

@@ -1,7 +1,5 @@
 /** What the catalog refresh needs from outside: the catalog repository, the offerings store, a way to run a refresh asynchronously. */
-import type { CatalogSource as OfferingSource, OfferingValidation } from '#schemas/index.ts';
-import type { OfferingDocument } from './shapes.ts';
-import type { OfferingRecord, PutVersionOutcome } from './store.ts';
+import type { OfferingsStore } from './ports.ts';
 
 export interface CatalogRepository {
   /** owner/name */
@@ -35,14 +33,8 @@ export interface CatalogSource {
   changedFiles(base: string, head: string): Promise<ChangedFile[]>;
 }
 
-/** What the refresh writes through (functions/offerings/store.ts). */
-export interface OfferingsStore {
-  getCurrent(id: string): Promise<OfferingRecord | undefined>;
-  listAllCurrent(): Promise<OfferingRecord[]>;
-  putVersion(doc: OfferingDocument, source: OfferingSource, options?: { readonly text?: string }): Promise<{ outcome: PutVersionOutcome }>;
-  putValidation(itemId: string, record: Omit<OfferingValidation, 'itemId'>): Promise<unknown>;
-  markRemovedFromSource(id: string, path: string): Promise<unknown>;
-}
+/** What the refresh writes through: its part of the offerings store (./ports.ts). */
+export type RefreshStore = Pick<OfferingsStore, 'getCurrent' | 'listAllCurrent' | 'putVersion' | 'putValidation' | 'markRemovedFromSource'>;
 
 /** Starts a refresh job's run without waiting for it (the jobs Lambda in AWS, in-process locally). */
 export interface RefreshDispatcher {

@@ -9,9 +9,9 @@ import type { CatalogRefreshFile, CatalogSource as OfferingSource, OfferingValid
 import { GitHubRateLimitedError } from '#lib/github/errors';
 import { ComparisonTooLargeError } from './adapters/github-catalog-source.ts';
 import { refreshCatalog, type RefreshScope } from './refresh.ts';
-import type { CatalogSource, ChangedFile, OfferingsStore } from './refresh-ports.ts';
+import type { OfferingRecord } from './ports.ts';
+import type { CatalogSource, ChangedFile, RefreshStore } from './refresh-ports.ts';
 import type { OfferingDocument } from './shapes.ts';
-import type { OfferingRecord } from './store.ts';
 
 const example = (id: string): string => readFileSync(new URL(`../../examples/catalog/${id}.yaml`, import.meta.url), 'utf8');
 const blob = (text: string): string => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0${text}`).digest('hex');
@@ -42,7 +42,7 @@ class MemorySource implements CatalogSource {
   }
 }
 
-class MemoryStore implements OfferingsStore {
+class MemoryStore implements RefreshStore {
   current = new Map<string, OfferingRecord>();
   validations = new Map<string, Omit<OfferingValidation, 'itemId'>>();
   async getCurrent(id: string) { return this.current.get(id); }

@@ -25,10 +25,9 @@ import { GitHubRateLimitedError } from '#lib/github/errors';
 import { logger } from '#lib/observability';
 import { ComparisonTooLargeError } from './adapters/github-catalog-source.ts';
 import { isCatalogDocument } from './refresh-config.ts';
-import type { TeamDirectory } from './ports.ts';
-import type { CatalogSource, OfferingsStore, RepositoryFile } from './refresh-ports.ts';
+import type { OfferingRecord, TeamDirectory } from './ports.ts';
+import type { CatalogSource, RefreshStore, RepositoryFile } from './refresh-ports.ts';
 import type { OfferingDocument } from './shapes.ts';
-import type { OfferingRecord } from './store.ts';
 
 /** At most this many errors of one file are kept in a job's result (the validation record keeps more). */
 export const MAX_FILE_ERRORS = 50;
@@ -52,7 +51,7 @@ export interface RefreshHooks {
 
 export interface RefreshDeps {
   readonly source: CatalogSource;
-  readonly store: OfferingsStore;
+  readonly store: RefreshStore;
   /** Apollo's teams: an owner that is none of them gets a warning. @default - not checked */
   readonly teams?: TeamDirectory;
   /** The directory holding the documents (no leading or trailing slash). */

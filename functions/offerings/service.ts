@@ -1,6 +1,7 @@
 /**
  * The offerings catalog's domain: what a caller may see and read. Handlers map HTTP onto these; the
- * catalog refresh (functions/offerings/refresh*) writes through ./store.ts. No AWS SDK here.
+ * catalog refresh (functions/offerings/refresh*) writes through the OfferingsStore port (./ports.ts, wired
+ * in ./deps.ts). No AWS SDK here.
  */
 import type {
   CatalogCategoryQuery,
@@ -21,10 +22,10 @@ import { roleHas } from '#shared/permissions';
 import { optionsFor, valuesFromQuery } from './data-sources.ts';
 import { offeringsDeps } from './deps.ts';
 import { listOfferings, searchOfferings } from './list.ts';
+import type { OfferingRecord, ValidationRecord } from './ports.ts';
 import { canView, toItem, type Caller } from './shapes.ts';
 import { compileFormFor } from './studio.ts';
 import { offeringSnapshot } from './snapshot.ts';
-import { getVersion, readOffering, type OfferingRecord, type ValidationRecord } from './store.ts';
 
 /** Paths of the catalog API that can never be category names (static paths win over {category}). */
 export const RESERVED_CATEGORIES = ['items', 'search', 'refresh', 'validation'] as const;
@@ -54,7 +55,7 @@ export async function searchCatalog(query: CatalogSearchQuery, caller: Caller): 
 
 /** The offering served and its validation record; 404 alike for one that doesn't exist and one the caller may not see. */
 export async function requireVisibleOffering(id: string, caller: Caller): Promise<{ record: OfferingRecord; validation?: ValidationRecord }> {
-  const { current, validation } = await readOffering(id);
+  const { current, validation } = await offeringsDeps().store.readOffering(id);
   if (!current || !canView(current, caller)) throw new NotFoundError(`offering ${id} not found`);
   return { record: current, ...(validation ? { validation } : {}) };
 }
@@ -67,7 +68,7 @@ export async function getOffering(id: string, caller: Caller): Promise<CatalogIt
 /** The served version's file as written; its text is null for a version stored before the text was kept. */
 export async function getSource(id: string, caller: Caller): Promise<CatalogItemSource> {
   const { record } = await requireVisibleOffering(id, caller);
-  const version = await getVersion(id, record.version);
+  const version = await offeringsDeps().store.getVersion(id, record.version);
   return { itemId: id, version: record.version, source: record.source, storedAt: record.storedAt, text: version?.text ?? null };
 }
 
@@ -89,7 +90,7 @@ export async function getOptions(id: string, fieldId: string, query: CatalogOpti
  * valid version has only a record: its owning team and catalog:manage may read it.
  */
 export async function getValidationReport(id: string, caller: Caller): Promise<CatalogValidationReport> {
-  const { current, validation } = await readOffering(id);
+  const { current, validation } = await offeringsDeps().store.readOffering(id);
   const visible = current
     ? canView(current, caller)
     : Boolean(validation && (roleHas(caller.role, 'catalog:manage') || caller.teams.includes(validation.source.ownerTeam)));

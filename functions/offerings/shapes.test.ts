@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canView, lifecycleOf, requestability, secretFieldsOf, type Caller, type OfferingDocument } from './shapes.ts';
-import type { OfferingRecord } from './store.ts';
+import type { OfferingRecord } from './ports.ts';
 
 function record(extra: Partial<Pick<OfferingDocument, 'access' | 'lifecycle'>> = {}, removed = false): OfferingRecord {
   const document = {

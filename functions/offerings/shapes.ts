@@ -4,7 +4,7 @@
  */
 import type { CatalogItem, CatalogItemV2, CatalogSummary } from '#schemas/index.ts';
 import { roleHas, ROLES, type Role } from '#shared/permissions';
-import type { OfferingRecord, ValidationRecord } from './store.ts';
+import type { OfferingRecord, ValidationRecord } from './ports.ts';
 
 /** A Schema v2.0 catalog item document (schemas/catalog-item.v2.schema.json). */
 export type OfferingDocument = CatalogItemV2;

@@ -1,15 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { configureOfferings } from './deps.ts';
+import type { OfferingRecord, OfferingsStore } from './ports.ts';
 import type { OfferingDocument } from './shapes.ts';
-import type { OfferingRecord } from './store.ts';
+import { dropOfferingSnapshot, offeringSnapshot, SNAPSHOT_MAX_STALE_MS, SNAPSHOT_TTL_MS } from './snapshot.ts';
 
-const table = vi.hoisted(() => ({ calls: 0, offerings: [] as OfferingRecord[], listeners: [] as Array<(r: OfferingRecord) => void> }));
-vi.mock('./store.ts', () => ({
+const table = { calls: 0, offerings: [] as OfferingRecord[], listeners: [] as Array<(r: OfferingRecord) => void> };
+// The snapshot reads the offerings through the store's listCurrentPage, and hears of writes through onCurrentWrite.
+const store = {
   listCurrentPage: async () => {
     table.calls++;
     return { items: table.offerings.map((o) => ({ ...o })), nextCursor: null };
   },
   onCurrentWrite: (listener: (r: OfferingRecord) => void) => { table.listeners.push(listener); },
-}));
+} as Partial<OfferingsStore> as OfferingsStore;
 
 const offering = (id: string, description = `The ${id} offering.`, updatedAt = '2026-11-01T00:00:00.000Z'): OfferingRecord => ({
   id, version: '1.0.0',
@@ -17,12 +20,12 @@ const offering = (id: string, description = `The ${id} offering.`, updatedAt = '
   source: { repo: 'acme/catalog', path: `catalog/${id}.yaml`, sha: 'abc', ownerTeam: 'platform' }, storedAt: updatedAt, updatedAt,
 });
 
-const { offeringSnapshot, dropOfferingSnapshot, SNAPSHOT_MAX_STALE_MS, SNAPSHOT_TTL_MS } = await import('./snapshot.ts');
 /** What store.putVersion does after a write in this container. */
 const writeHere = (record: OfferingRecord) => { for (const listener of table.listeners) listener(record); };
 
 describe('offeringSnapshot', () => {
   beforeEach(() => {
+    configureOfferings({ store });
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-25T12:00:00.000Z'));
     dropOfferingSnapshot();

@@ -10,7 +10,8 @@
  */
 import MiniSearch from 'minisearch';
 import { millisFromEnv, SnapshotCache } from '#lib/snapshot-cache';
-import { listCurrentPage, onCurrentWrite, type OfferingRecord } from './store.ts';
+import { offeringsDeps } from './deps.ts';
+import type { OfferingRecord, OfferingsStore } from './ports.ts';
 
 export interface SearchDoc { id: string; name: string; description: string; tags: string; category: string; owner: string }
 
@@ -85,10 +86,22 @@ const cache = new SnapshotCache<OfferingSnapshot, OfferingRecord>({
   name: 'offerings snapshot',
   ttlMs: SNAPSHOT_TTL_MS,
   maxStaleMs: SNAPSHOT_MAX_STALE_MS,
-  listPage: listCurrentPage,
+  listPage: (limit, cursor) => watchedStore().listCurrentPage(limit, cursor),
   create: (at, records) => new OfferingSnapshot(at, records),
 });
-onCurrentWrite((record) => cache.noteWrite(record));
+
+/** This container's writes of CURRENT reach the snapshot, whichever store is configured (tests swap it). */
+const watched = new WeakSet<OfferingsStore>();
+function watchedStore(): OfferingsStore {
+  const { store } = offeringsDeps();
+  if (!watched.has(store)) {
+    watched.add(store);
+    store.onCurrentWrite((record) => cache.noteWrite(record));
+  }
+  return store;
+}
+// From the start, not at the first read: a write just before that read is re-applied over it.
+watchedStore();
 
 /** Reads every current offering into a new snapshot (no caching). */
 export const buildSnapshot = (): Promise<OfferingSnapshot> => cache.build();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem, CatalogList, CatalogSearchResult, CatalogValidationReport } from '#schemas/index.ts';
-import { putValidation, putVersion } from '../../functions/offerings/store.ts';
+import { putValidation, putVersion } from '../../functions/offerings/adapters/dynamo-store.ts';
 import type { OfferingDocument } from '../../functions/offerings/shapes.ts';
 import { startHarness, type Harness } from './harness.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The self-service offerings in the table (ARCHITECTURE.md §3):
+ * The self-service offerings in the table (ARCHITECTURE.md §3), behind the OfferingsStore port (../ports.ts):
  *   version     PK OFFER#<id>  SK V#<version>   the document as read from one file at one sha
  *   current     PK OFFER#<id>  SK CURRENT       a copy of the version served   GSI1 OFFERS / <category>#<name>   GSI2 OWNER#<team> / <name>
  *   validation  PK OFFER#<id>  SK VALIDATION    the latest check of its source file (errors keep CURRENT at the last good version)
@@ -12,27 +12,12 @@
  * readOffering (one item).
  */
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CatalogSource, OfferingValidation } from '#schemas/index.ts';
+import type { CatalogSource } from '#schemas/index.ts';
 import { NotFoundError } from '#shared/errors';
 import { config } from '#lib/config';
 import { db, getItem, putItem, queryAll, queryPage, type Item, type Page } from '#lib/table';
-import type { OfferingDocument } from './shapes.ts';
-
-export interface OfferingRecord {
-  readonly id: string;
-  /** metadata.version of the document served. */
-  readonly version: string;
-  readonly document: OfferingDocument;
-  readonly source: CatalogSource;
-  /** When this version was first stored. */
-  readonly storedAt: string;
-  /** When CURRENT last changed. */
-  readonly updatedAt: string;
-  /** Set when the file disappeared from the catalog repository: the offering then reads as retired. */
-  readonly removedFromSource?: { readonly at: string; readonly path: string };
-}
-
-export type ValidationRecord = OfferingValidation;
+import type { OfferingRecord, OfferingsStore, PutVersionOutcome, ValidationRecord } from '../ports.ts';
+import type { OfferingDocument } from '../shapes.ts';
 
 type CurrentItem = Item & OfferingRecord;
 
@@ -72,8 +57,6 @@ export function onCurrentWrite(listener: (record: OfferingRecord) => void): void
   currentListeners.add(listener);
 }
 const announce = (record: OfferingRecord): void => { for (const listener of currentListeners) listener(record); };
-
-export type PutVersionOutcome = 'created' | 'updated' | 'unchanged';
 
 /**
  * Stores a valid document read from `source` and makes it the one served. Idempotent by version and
@@ -186,3 +169,16 @@ export async function listAllCurrent(max = 5000): Promise<OfferingRecord[]> {
 export async function listOwnedBy(team: string, max = 1000): Promise<OfferingRecord[]> {
   return (await queryAll<CurrentItem>({ index: 'GSI2', partition: `OWNER#${team}` }, max)).map(toOfferingRecord);
 }
+
+/** The OfferingsStore port over the table: the functions above. */
+export const dynamoOfferingsStore: OfferingsStore = {
+  getCurrent,
+  listAllCurrent,
+  putVersion,
+  putValidation,
+  markRemovedFromSource,
+  readOffering,
+  getVersion,
+  listCurrentPage,
+  onCurrentWrite,
+};
