@@ -60,8 +60,8 @@ function describe(route: RouteDef): string {
 
 function parameters(route: RouteDef, components: JsonObject): JsonObject[] {
   const params: JsonObject[] = pathParameterNames(route.path).map((name) => {
-    const { description, ...schema } = PATH_PARAMETERS[name as PathParameterName];
-    return { name, in: 'path', required: true, description, schema: schema as unknown as Json };
+    const { description, example, ...schema } = PATH_PARAMETERS[name as PathParameterName];
+    return { name, in: 'path', required: true, description, example, schema: schema as unknown as Json };
   });
   if (route.querySchema) {
     const query = components[route.querySchema] as { properties?: Record<string, JsonObject>; required?: string[] };

@@ -51,6 +51,8 @@ export interface PathParameterSchema {
   readonly minLength?: number;
   readonly maxLength: number;
   readonly description: string;
+  /** A value that keeps to the schema (OpenAPI, the authorization matrix and the route fuzz test use it). */
+  readonly example: string;
 }
 
 /**
@@ -58,14 +60,14 @@ export interface PathParameterSchema {
  * holds every `{name}` to it, and one name per path level, as API Gateway requires at deploy).
  */
 export const PATH_PARAMETERS = {
-  id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 128, description: 'The resource\'s id: a service\'s or team\'s slug name, or a ULID' },
-  principal: { type: 'string', pattern: '^(?!\\.+$)[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A principal: an email or an IAM session name (not only dots)' },
-  user: { type: 'string', pattern: '^(?!\\.+$)[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A web user: their email' },
-  env: { type: 'string', pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, description: 'An environment name: 1-32 of a-z 0-9 -, starting with a letter (prod, staging, dev)' },
-  runbookId: { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', maxLength: 26, description: 'A runbook\'s id (a ULID)' },
-  category: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering category (a slug)' },
-  item_id: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering\'s id (a slug)' },
-  field_id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9_]*$', maxLength: 64, description: 'A form field\'s id' },
+  id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 128, description: 'The resource\'s id: a service\'s or team\'s slug name, or a ULID', example: 'core-service' },
+  principal: { type: 'string', pattern: '^(?!\\.+$)[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A principal: an email or an IAM session name (not only dots)', example: 'dana@example.com' },
+  user: { type: 'string', pattern: '^(?!\\.+$)[A-Za-z0-9_=,.@+-]+$', minLength: 2, maxLength: 128, description: 'A web user: their email', example: 'dana@example.com' },
+  env: { type: 'string', pattern: '^[a-z][a-z0-9-]*$', maxLength: 32, description: 'An environment name: 1-32 of a-z 0-9 -, starting with a letter (prod, staging, dev)', example: 'prod' },
+  runbookId: { type: 'string', pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', maxLength: 26, description: 'A runbook\'s id (a ULID)', example: '01JDZ6V7Q3M4X8K2N5P9R0T1AB' },
+  category: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering category (a slug)', example: 'databases' },
+  item_id: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering\'s id (a slug)', example: 'postgresql-database' },
+  field_id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9_]*$', maxLength: 64, description: 'A form field\'s id', example: 'environment' },
 } as const satisfies Record<string, PathParameterSchema>;
 export type PathParameterName = keyof typeof PATH_PARAMETERS;
 

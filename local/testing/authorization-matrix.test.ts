@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '#shared/api-client';
 import { roleHas, ROLES, type Role } from '#shared/permissions';
-import { gatePermissions, ROUTES, type RouteDef } from '#shared/routes';
+import { fillPath, gatePermissions, PATH_PARAMETERS, pathParameterNames, requiredPermission, ROUTES, type PathParameterName, type RouteDef } from '#shared/routes';
+import { SCHEMAS } from '#schemas/index.ts';
 import { fetchChecked, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -17,8 +18,12 @@ afterAll(async () => { await h.close(); });
 /** A concrete path for the template: every parameter gets a value that exists nowhere. */
 const concretePath = (route: RouteDef): string => route.path.replace(/\{[^}]+\}/g, 'matrix-probe');
 
-/** Whether a response came from past the authorization layers (anything but a 401/403). */
-const gotThrough = (status: number): boolean => status !== 401 && status !== 403;
+/** The route's path with each parameter's example, and its body schema's example: a request that passes validation. */
+function validRequest(route: RouteDef): { path: string; params: Record<string, string>; body: unknown } {
+  const params = Object.fromEntries(pathParameterNames(route.path).map((name) => [name, PATH_PARAMETERS[name as PathParameterName].example]));
+  const body = route.bodySchema ? structuredClone((SCHEMAS[route.bodySchema] as { examples: unknown[] }).examples[0]) : undefined;
+  return { path: fillPath(route.path, params), params, body };
+}
 
 const iamRoutes = ROUTES.filter((r) => r.auth === 'iam');
 
@@ -47,14 +52,28 @@ describe.each(iamRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s',
     expect((res.body as { message: string }).message).toMatch(/^Signature expired/);
   });
 
-  it.each(ROLES.map((role) => [role] as [Role]))('lets %s through exactly when the role holds the permission', async (role) => {
-    const allowed = gatePermissions(route.permission!).some((p) => roleHas(role, p));
-    const res = await h.client(role).send(route.method, concretePath(route), {
-      body: route.bodySchema ? {} : undefined,
-      ifMatch: route.versioned ? 1 : undefined,
-    });
-    expect({ role, through: gotThrough(res.status) }).toEqual({ role, through: allowed });
-    if (!allowed) expect(res.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+  it.each(ROLES.map((role) => [role] as [Role]))('lets %s through exactly when the role holds the permission (a valid request, so the handler decides too)', async (role) => {
+    const { path, params, body } = validRequest(route);
+    const atGate = gatePermissions(route.permission!).some((p) => roleHas(role, p));
+    const needed = requiredPermission(route.permission!, { pathParameters: params, query: {}, body });
+    const res = await h.client(role).send(route.method, path, { body, ifMatch: route.versioned ? 1 : undefined });
+    if (!atGate) {
+      // IAM's answer: the role's Invoke policy does not list the route.
+      expect({ role, status: res.status, errorType: res.headers.get('x-amzn-errortype') }).toEqual({ role, status: 403, errorType: 'AccessDeniedException' });
+      return;
+    }
+    const error = (res.body as { error?: { code: string; message: string } }).error;
+    if (!roleHas(role, needed)) {
+      // Past IAM, refused by the handler: the permission depends on the body.
+      expect({ role, status: res.status, code: error?.code }).toEqual({ role, status: 403, code: 'Forbidden' });
+      return;
+    }
+    // Through; a 403 now can only be ownership (the resource is another team's), never for an admin.
+    if (res.status === 403) {
+      expect(role).not.toBe('admin');
+      expect(error?.message).toMatch(/is neither the owner/);
+    }
+    expect(res.status, JSON.stringify(res.body)).not.toBe(401);
   });
 });
 

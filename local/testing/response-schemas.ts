@@ -63,13 +63,22 @@ export function checkResponse(method: string, pathname: string, status: number, 
   check(route, status, route.responseSchema, body);
 }
 
+/** The path as routed, or as sent when its percent-encoding is broken (a fuzzed path). */
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /** A fetch that checks every API response it receives (the test harness's clients use it). */
 export function checkingFetch(base: typeof fetch = globalThis.fetch.bind(globalThis)): typeof fetch {
   return async (input, init) => {
     const response = await base(input, init);
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
-    checkResponse(method.toUpperCase(), decodeURIComponent(url.pathname), response.status, response.headers, await response.clone().text());
+    checkResponse(method.toUpperCase(), safeDecode(url.pathname), response.status, response.headers, await response.clone().text());
     return response;
   };
 }
