@@ -1,6 +1,7 @@
 /** The identity context: who I am, teams and their members. */
 import { ValidationError } from '#shared/errors';
 import { createApiHandler, etag, json, type ApiRequest } from '#lib/http';
+import validators from '#schemas/validators/identity.gen.cjs';
 import { describeMe } from './me.ts';
 import * as teams from './teams.ts';
 import { listUsers, setUserRole } from './users.ts';
@@ -48,4 +49,4 @@ export const handler = createApiHandler('identity', {
     await teams.removeMember(req.params.id, principalParam(req));
     return { status: 204 };
   },
-});
+}, { validators });

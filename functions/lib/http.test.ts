@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { createRoutesHandler as CreateRoutesHandler } from './http.ts';
 import { routesOf } from '#shared/routes';
+import validators from '#schemas/validators/audit.gen.cjs';
 import assumedRole from './fixtures/assumed-role-event.json' with { type: 'json' };
 
 process.env.TABLE_NAME ??= 'apollo-unit';
@@ -31,16 +32,21 @@ const call = async (handler: unknown, e: APIGatewayProxyEvent) =>
 
 describe('createApiHandler', () => {
   it('refuses at cold start a context whose handlers and route table disagree', () => {
-    expect(() => createRoutesHandler(routesOf('audit'), { 'GET /api/v1/audit': async () => ({ status: 200 }) })).toThrow(
+    expect(() => createRoutesHandler(routesOf('audit'), { 'GET /api/v1/audit': async () => ({ status: 200 }) }, { validators })).toThrow(
       'routes without a handler [GET /api/v1/audit/{id}], handlers without a route []',
     );
+  });
+
+  it('refuses at cold start a route whose body or query has no validator in the module given', () => {
+    const impls = { 'GET /api/v1/audit': async () => ({ status: 200 }), 'GET /api/v1/audit/{id}': async () => ({ status: 200 }) };
+    expect(() => createRoutesHandler(routesOf('audit'), impls, { validators: {} })).toThrow('no validator given for [GET /api/v1/audit query audit-query]');
   });
 
   it("denies a caller without the route's permission even when IAM let them through", async () => {
     const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => ({ status: 200, body: { items: [], nextCursor: null } }),
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
-    });
+    }, { validators });
     const res = await call(handler, event({ httpMethod: 'GET', path: '/api/v1/audit', resource: '/api/v1/audit', body: null }));
     expect(res.statusCode).toBe(403);
     expect(JSON.parse(res.body)).toEqual({
@@ -58,7 +64,7 @@ describe('createApiHandler', () => {
     const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => ({ status: 200, body: {} }),
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
-    });
+    }, { validators });
     const res = await call(handler, event({ httpMethod: 'GET', path: '/api/v1/audit', resource: '/api/v1/audit', body: null, userArn: 'arn:aws:sts::111122223333:assumed-role/PowerUser/mallory' }));
     expect(res.statusCode).toBe(403);
   });
@@ -67,7 +73,7 @@ describe('createApiHandler', () => {
     const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => { throw new Error('connection string postgres://secret@db leaked?'); },
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
-    });
+    }, { validators });
     const admin = 'arn:aws:sts::111122223333:assumed-role/ApolloAdmin-prod/root-cause@corp.example';
     const res = await call(handler, event({ httpMethod: 'GET', path: '/api/v1/audit', resource: '/api/v1/audit', body: null, userArn: admin }));
     expect(res.statusCode).toBe(500);
@@ -78,7 +84,7 @@ describe('createApiHandler', () => {
     const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => ({ status: 200, body: {} }),
       'GET /api/v1/audit/{id}': async () => ({ status: 200, body: {} }),
-    });
+    }, { validators });
     const missing = await call(handler, event({ httpMethod: 'GET', path: '/api/v1/nothing', resource: '/api/v1/nothing', body: null }));
     expect(missing.statusCode).toBe(404);
     const wrong = await call(handler, event({ httpMethod: 'DELETE', path: '/api/v1/audit', resource: '/api/v1/audit', body: null }));

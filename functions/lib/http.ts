@@ -25,6 +25,7 @@ import { toProxyResult } from './http/responses.ts';
 import type { UserDirectory } from './identity.ts';
 import { idempotency } from './idempotency.ts';
 import { logger, metrics } from './observability.ts';
+import { validatorKey } from './validation.ts';
 
 export { etag, json } from './http/request.ts';
 export type { ApiHandlerOptions, ApiRequest, ApiResult, ContextImpls, RequestOf, RouteImpl, RouteImpls, SignedRequest, UntypedRouteImpl } from './http/request.ts';
@@ -58,6 +59,12 @@ export function createApiHandler<C extends ContextName>(context: C, impls: Conte
  */
 export function createRoutesHandler(routes: readonly RouteDef[], impls: Readonly<Record<string, UntypedRouteImpl>>, givenOptions: ApiHandlerOptions = {}): Handler {
   const options: ApiHandlerOptions = { ...givenOptions, userDirectory: givenOptions.userDirectory ?? defaultUserDirectory() };
+  const validators = options.validators ?? {};
+  const unvalidated = routes.flatMap((r) => [
+    ...(r.bodySchema && !validators[validatorKey('body', r.bodySchema)] ? [`${routeKey(r)} body ${r.bodySchema}`] : []),
+    ...(r.querySchema && !validators[validatorKey('query', r.querySchema)] ? [`${routeKey(r)} query ${r.querySchema}`] : []),
+  ]);
+  if (unvalidated.length) throw new Error(`no validator given for [${unvalidated.join(', ')}]: pass the context's #schemas/validators/<context>.gen.cjs`);
   const missing = routes.filter((r) => !impls[routeKey(r)]).map(routeKey);
   const extra = Object.keys(impls).filter((k) => !routes.some((r) => routeKey(r) === k));
   if (missing.length || extra.length) {

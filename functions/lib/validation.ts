@@ -4,15 +4,21 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { SchemaName } from '#schemas/index.ts';
-// Compiled ahead of time by `npm run gen:schemas` (ajv standalone): no schema compilation at cold start.
-import validators from '#schemas/validators.gen.cjs';
 import { ValidationError, type ErrorDetail } from '#shared/errors';
 
-const compiled = validators as unknown as Record<string, ValidateFunction | undefined>;
+/**
+ * A module of validators compiled ahead of time by `npm run gen:schemas` (ajv standalone: no schema
+ * compilation at cold start), one per context (`#schemas/validators/<context>.gen.cjs`, what its
+ * routes take) or per document (`…/apollo-manifest.gen.cjs`): a Lambda bundles only its own.
+ */
+export type Validators = Readonly<Record<string, unknown>>;
 
-function validatorFor(where: 'body' | 'query', name: SchemaName): ValidateFunction {
-  const fn = compiled[`${where}_${name.replace(/-/g, '_')}`];
-  if (!fn) throw new Error(`no ${where} validator for schema ${name}: is it named by a route? run npm run gen:schemas`);
+/** `body_team_create`, `query_list_query`: a schema's validator in its module. */
+export const validatorKey = (where: 'body' | 'query', name: SchemaName): string => `${where}_${name.replace(/-/g, '_')}`;
+
+export function validatorFor(validators: Validators, where: 'body' | 'query', name: SchemaName): ValidateFunction {
+  const fn = validators[validatorKey(where, name)] as ValidateFunction | undefined;
+  if (!fn) throw new Error(`no ${where} validator for schema ${name} in this module: is it named by one of the context's routes? run npm run gen:schemas`);
   return fn;
 }
 
@@ -41,8 +47,8 @@ export function describeErrors(errors: readonly ErrorObject[], root: string): Er
 }
 
 /** Validates (and fills defaults into) a parsed value; throws ValidationError listing every problem. */
-export function validate<T>(name: SchemaName, value: unknown, where: 'body' | 'query'): T {
-  const fn = validatorFor(where, name);
+export function validate<T>(validators: Validators, name: SchemaName, value: unknown, where: 'body' | 'query'): T {
+  const fn = validatorFor(validators, where, name);
   if (!fn(value)) {
     const details = describeErrors(fn.errors ?? [], `/${where}`);
     throw new ValidationError(`invalid request ${where}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });

@@ -3,6 +3,7 @@
  * what the offerings' access rules let them see; each offering says whether they may request it.
  */
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
+import validators from '#schemas/validators/offerings.gen.cjs';
 import type { Caller } from './shapes.ts';
 import { refreshRoutes } from './refresh-routes.ts';
 import { offeringsDeps } from './deps.ts';
@@ -28,4 +29,4 @@ export const handler = createApiHandler('offerings', {
   'POST /api/v1/preview/form': async (req) => json(200, await previewForm(req.body, await callerOf(req), offeringsDeps())),
   'POST /api/v1/test/variables': async (req) => json(200, testVariables(req.body, await callerOf(req))),
   ...refreshRoutes,
-});
+}, { validators });

@@ -8,6 +8,7 @@ import { ApolloError, ForbiddenError, UnauthorizedError, ValidationError } from 
 import { roleHas } from '#shared/permissions';
 import { topicDef } from '#shared/topics';
 import { validate } from '#lib/validation';
+import validators from '#schemas/validators/realtime-message.gen.cjs';
 import { addSubscription, connectionOf, removeSubscription } from './connections.ts';
 
 /** A topic that does not exist (or is malformed for its kind): refused like a missing permission. */
@@ -24,7 +25,7 @@ export function parseMessage(body: string | null | undefined): RealtimeMessage {
     throw new ValidationError('a message is JSON, e.g. {"action":"subscribe","topic":"audit"}', { details: [{ path: '/', message: 'not JSON' }], cause: error });
   }
   try {
-    return validate<RealtimeMessage>('realtime-message', parsed, 'body');
+    return validate<RealtimeMessage>(validators, 'realtime-message', parsed, 'body');
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     const details = error.details

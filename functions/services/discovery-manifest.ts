@@ -6,7 +6,7 @@
 import type { ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import type { ApolloManifest } from '#schemas/index.ts';
-import validators from '#schemas/validators.gen.cjs';
+import validators from '#schemas/validators/apollo-manifest.gen.cjs';
 import type { ErrorDetail } from '#shared/errors';
 import { describeErrors } from '#lib/validation';
 

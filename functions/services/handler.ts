@@ -1,6 +1,7 @@
 /** The services context: the service catalog's HTTP routes. Ownership: the owning team, or `catalog:manage`. */
 import type { ContextRouteKey } from '#shared/routes';
 import { createApiHandler, etag, json, type ApiRequest, type RouteImpls } from '#lib/http';
+import validators from '#schemas/validators/services.gen.cjs';
 import { inputAt } from '#lib/input-errors';
 import { dependencyGraph, replaceDependencies } from './dependencies.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
@@ -83,4 +84,4 @@ const catalogRoutes = {
   'GET /api/v1/services/{id}/health': async (req) => json(200, await serviceHealth(req.params.id)),
 } satisfies RouteImpls<ServiceRouteKey>;
 
-export const handler = createApiHandler('services', { ...announcingChanges(catalogRoutes), ...discoveryRoutes });
+export const handler = createApiHandler('services', { ...announcingChanges(catalogRoutes), ...discoveryRoutes }, { validators });

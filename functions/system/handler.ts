@@ -1,5 +1,6 @@
 /** The system context: Apollo's own health, version and metrics. */
 import { createApiHandler, json } from '#lib/http';
+import validators from '#schemas/validators/system.gen.cjs';
 import { HealthChecker } from './health.ts';
 import { systemDeps } from './deps.ts';
 
@@ -26,4 +27,4 @@ export const handler = createApiHandler('system', {
     json(200, { version: config.version, commit: config.commit, buildTime: config.buildTime, stage: config.stage, region: config.region, runtime: config.runtime }),
   'GET /api/v1/openapi.json': async (req) => json(200, await systemDeps().openApi.document(serverUrl(req.headers.host ?? 'localhost')), { 'cache-control': 'no-cache' }),
   'GET /api/v1/metrics': async () => ({ status: 200, body: await systemDeps().metrics.render() }),
-});
+}, { validators });

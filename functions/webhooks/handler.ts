@@ -5,6 +5,7 @@
  */
 import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
 import { createApiHandler, json, type SignedRequest } from '#lib/http';
+import validators from '#schemas/validators/webhooks.gen.cjs';
 import { githubCredentials } from '#lib/github/credentials';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { GITHUB_SENDER, handleGitHubDelivery } from './github.ts';
@@ -37,4 +38,4 @@ export const handler = createApiHandler('webhooks', {
     req.audit.resourceId = req.body.repository?.full_name ?? req.body.repository?.name ?? 'github';
     return json(200, result);
   },
-}, { verifySender: verifyGitHub });
+}, { verifySender: verifyGitHub, validators });

@@ -15,7 +15,10 @@ import type { ApiHandlerOptions, ApiRequest, Event } from './request.ts';
 
 type Parsed = Pick<ApiRequest, 'params' | 'query' | 'body'>;
 
-const parse = (event: Event, route: RouteDef): Parsed => ({ params: parseParams(event), query: parseQuery(event, route), body: parseBody(event, route) });
+const parse = (event: Event, route: RouteDef, options: ApiHandlerOptions): Parsed => {
+  const validators = options.validators ?? {};
+  return { params: parseParams(event), query: parseQuery(event, route, validators), body: parseBody(event, route, validators) };
+};
 
 const requestIdOf = (event: Event, awsRequestId: string): string => event.requestContext.requestId ?? awsRequestId;
 
@@ -24,7 +27,7 @@ export const authorize = (route: RouteDef, options: ApiHandlerOptions): Middlewa
     const identity = await identify(event.requestContext.identity, options.userDirectory);
     logger.appendKeys({ principal: identity.principal, role: identity.role ?? 'none' });
     const headers = event.headers as Record<string, string | undefined>;
-    const { params, query, body } = parse(event, route);
+    const { params, query, body } = parse(event, route, options);
     if (!route.permission) throw new ForbiddenError('this route is not callable with IAM credentials');
     const needed = requiredPermission(route.permission, { pathParameters: params, query: query as Record<string, string>, body });
     if (!roleHas(identity.role, needed)) {
@@ -68,7 +71,7 @@ export const authenticateSender = (route: RouteDef, options: ApiHandlerOptions):
       principal: sender, user: sender, role: null, kind: 'webhook', principalArn: '', iamRoleName: '', accountId: '',
       sourceIp: event.requestContext.identity?.sourceIp ?? '', userAgent: event.requestContext.identity?.userAgent ?? '',
     };
-    const { params, query, body } = parse(event, route);
+    const { params, query, body } = parse(event, route, options);
     event.apollo = {
       route, params, query, body, headers, identity, ifMatch: undefined,
       requestId: requestIdOf(event, context.awsRequestId),

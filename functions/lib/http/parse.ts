@@ -4,7 +4,7 @@
  */
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '#shared/errors';
 import { PATH_PARAMETERS, type PathParameterName, type PathParameterSchema, type RouteDef } from '#shared/routes';
-import { validate } from '../validation.ts';
+import { validate, type Validators } from '../validation.ts';
 import type { Event } from './request.ts';
 
 /** Bodies above this are refused with 413 before parsing (API Gateway's own limit is 10 MB). */
@@ -44,13 +44,13 @@ export function rawBytes(event: Event): Buffer {
 /** The body as text (UTF-8), for the JSON parser. */
 export const rawBody = (event: Event): string => rawBytes(event).toString('utf8');
 
-export function parseBody(event: Event, route: RouteDef): unknown {
+export function parseBody(event: Event, route: RouteDef, validators: Validators): unknown {
   const raw = rawBody(event);
   if (!route.bodySchema) {
     if (raw.trim() !== '') throw new ValidationError('this route takes no request body', { details: [{ path: '/body', message: 'must be empty' }] });
     return undefined;
   }
-  if (raw.trim() === '') return validate(route.bodySchema, {}, 'body');
+  if (raw.trim() === '') return validate(validators, route.bodySchema, {}, 'body');
   const type = event.headers['content-type'] ?? 'application/json';
   if (!/^application\/(.+\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError('request bodies are JSON: send content-type application/json');
   const tooDeep = nestingBeyond(raw, MAX_BODY_DEPTH);
@@ -61,13 +61,13 @@ export function parseBody(event: Event, route: RouteDef): unknown {
   } catch (error) {
     throw new ValidationError('request body is not valid JSON', { details: [{ path: '/body', message: (error as Error).message }], cause: error });
   }
-  return validate(route.bodySchema, parsed, 'body');
+  return validate(validators, route.bodySchema, parsed, 'body');
 }
 
 /** SigV4's query-string authentication (a presigned URL): the gateway's business, not the route's. */
 const PRESIGN_PARAMETERS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token']);
 
-export function parseQuery(event: Event, route: RouteDef): unknown {
+export function parseQuery(event: Event, route: RouteDef, validators: Validators): unknown {
   const query: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (!PRESIGN_PARAMETERS.has(k)) query[k] = v;
   if (!route.querySchema) {
@@ -75,7 +75,7 @@ export function parseQuery(event: Event, route: RouteDef): unknown {
     if (unknown.length) throw new ValidationError('this route takes no query parameters', { details: unknown.map((k) => ({ path: `/query/${k}`, message: 'unknown parameter' })) });
     return {};
   }
-  return validate(route.querySchema, query, 'query');
+  return validate(validators, route.querySchema, query, 'query');
 }
 
 const patterns = new Map<string, RegExp>();

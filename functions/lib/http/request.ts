@@ -8,6 +8,7 @@ import type { Permission } from '#shared/permissions';
 import type { BodyOf, ContextName, ContextRouteKey, ParamsOf, QueryOf, ResponseOf, RouteDef, RouteKey } from '#shared/routes';
 import type { Identity, UserDirectory } from '../identity.ts';
 import type { Membership } from '../memberships.ts';
+import type { Validators } from '../validation.ts';
 
 export interface ApiRequest<Body = unknown, Query = unknown, Params extends Readonly<Record<string, string>> = Readonly<Record<string, string>>> {
   readonly route: RouteDef;
@@ -67,6 +68,11 @@ export interface SignedRequest {
 }
 
 export interface ApiHandlerOptions {
+  /**
+   * The context's request validators (`#schemas/validators/<context>.gen.cjs`): a Lambda bundles
+   * only its own. Every body and query schema its routes name must be there (checked at cold start).
+   */
+  readonly validators?: Validators;
   /** Resolves web users' Cognito subs to emails (configured where web sign-in is). */
   readonly userDirectory?: UserDirectory;
   /**

@@ -5,7 +5,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { CatalogItemV2 } from '#schemas/index.ts';
 // Compiled ahead of time by `npm run gen:schemas` (ajv standalone).
-import validators from '#schemas/validators.gen.cjs';
+import validators from '#schemas/validators/catalog-item-v2.gen.cjs';
 import { crossCheck } from './cross-check.ts';
 import { result, type DocumentCheck } from './issues.ts';
 import { schemaIssues } from './schema-issues.ts';
