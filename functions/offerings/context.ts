@@ -25,11 +25,15 @@ export const context: ContextDescriptor = {
     },
   ],
   local: async (runtime) => {
+    // Refreshes a request starts run in this process (the jobs Lambda's work in AWS).
+    const [{ refreshStart }, { refreshDeps, configureCatalogRefresh }, { runRefreshJob }] = await Promise.all([
+      import('./refresh-start.ts'), import('./refresh-deps.ts'), import('./refresh-run.ts'),
+    ]);
+    refreshStart.configure({ run: (jobId) => runRefreshJob(jobId, { refresh: refreshDeps }) });
     if (!runtime.fakeGitHub) {
       const repo = process.env.APOLLO_CATALOG_REPO;
       return [`Catalog refresh: ${repo ? `repository ${repo}, directory ${process.env.APOLLO_CATALOG_PATH || 'catalog'}/ at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}` : 'not configured (set APOLLO_CATALOG_REPO=owner/name); the example offerings are seeded instead'}`];
     }
-    const { configureCatalogRefresh } = await import('./refresh-deps.ts');
     configureCatalogRefresh();
     return [`Catalog refresh: the FAKE repository ${process.env.APOLLO_CATALOG_REPO} (examples/catalog/*.yaml under ${process.env.APOLLO_CATALOG_PATH}/, with a CODEOWNERS) on that fake GitHub; refreshed at start and hourly, admins run it with POST /api/v1/catalog/refresh`];
   },

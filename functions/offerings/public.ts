@@ -4,5 +4,5 @@
  */
 // The GitHub webhook hands a push to the catalog repository to the catalog refresh.
 export { catalogRepoName, isCatalogDocument, readCatalogRefreshConfig, type CatalogRefreshConfig } from './refresh-config.ts';
-export { catalogRefreshDepsOr503 } from './refresh-deps.ts';
+export { refreshStart } from './refresh-start.ts';
 export { createRefreshJob } from './refresh-jobs.ts';

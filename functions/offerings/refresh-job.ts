@@ -8,7 +8,8 @@ import type { CatalogRefreshJob } from '#schemas/index.ts';
 import { runHandedOverOrScheduled, summarizeRun, type JobRunResult } from '#lib/job-runs';
 import { catalogRepoName } from './refresh-config.ts';
 import { catalogRefreshDeps, refreshDeps } from './refresh-deps.ts';
-import { createRefreshJob, findActiveRefreshJob, runRefreshJob } from './refresh-jobs.ts';
+import { createRefreshJob, findActiveRefreshJob } from './refresh-jobs.ts';
+import { runRefreshJob } from './refresh-run.ts';
 
 export type RefreshJobResult = JobRunResult<CatalogRefreshJob>;
 

@@ -35,8 +35,3 @@ export interface CatalogSource {
 
 /** What the refresh writes through: its part of the offerings store (./ports.ts). */
 export type RefreshStore = Pick<OfferingsStore, 'getCurrent' | 'listAllCurrent' | 'putVersion' | 'putValidation' | 'markRemovedFromSource'>;
-
-/** Starts a refresh job's run without waiting for it (the jobs Lambda in AWS, in-process locally). */
-export interface RefreshDispatcher {
-  dispatch(jobId: string): Promise<void>;
-}

@@ -6,12 +6,12 @@ import { json, type RouteImpls } from '#lib/http';
 import { startOrJoinRun } from '#lib/job-routes';
 import type { ContextRouteKey } from '#shared/routes';
 import { catalogRepoName } from './refresh-config.ts';
-import { catalogRefreshDepsOr503 } from './refresh-deps.ts';
+import { refreshStart } from './refresh-start.ts';
 import { createRefreshJob, findActiveRefreshJob, getRefreshJob, listRefreshJobs } from './refresh-jobs.ts';
 
 export const refreshRoutes = {
   'POST /api/v1/catalog/refresh': async (req) => {
-    const deps = catalogRefreshDepsOr503();
+    const deps = refreshStart.getOr503();
     const repo = catalogRepoName(deps.config);
     return startOrJoinRun(req, {
       what: 'catalog refresh',

@@ -53,8 +53,12 @@ export const context: ContextDescriptor = {
     ]);
     configureHealth({ cluster: new SimulatedClusterReader((service, env) => runtime.targetState(service, env)), probe: runtime.targetsProbe(new NodeHealthProbe()) });
     const lines = ['Health: the demo environments\' health checks are local targets on this port; their Kubernetes replicas are SIMULATED (no cluster)'];
+    // Syncs a request starts run in this process (the jobs Lambda's work in AWS).
+    const [{ discoveryStart }, { discoveryDeps, configureDiscovery }, { runJob }] = await Promise.all([
+      import('./discovery-start.ts'), import('./discovery-deps.ts'), import('./discovery-run.ts'),
+    ]);
+    discoveryStart.configure({ run: (jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog }) });
     if (runtime.fakeGitHub) {
-      const { configureDiscovery } = await import('./discovery-deps.ts');
       configureDiscovery();
       lines.push(`GitHub discovery: a local FAKE GitHub (${runtime.fakeGitHub.url}) holding the demo organisation ${process.env.APOLLO_GITHUB_ORG}; admins run it with POST /api/v1/discovery/sync`);
     } else {

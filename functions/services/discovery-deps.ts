@@ -1,26 +1,19 @@
 /**
- * Discovery's adapters: GitHub through Octokit with credentials from Secrets Manager (AWS) or the
- * local settings (`APOLLO_GITHUB_TOKEN` / `$APOLLO_HOME/github.json`); runs handed to the jobs
- * Lambda (AWS) or run in-process (local). Tests and the local runtime may swap any of them.
+ * What a discovery run needs: GitHub through Octokit with credentials from Secrets Manager (AWS) or
+ * the local settings (`APOLLO_GITHUB_TOKEN` / `$APOLLO_HOME/github.json`), and the catalog. Starting
+ * a run needs none of it (discovery-start.ts). Tests and the local runtime may swap any of them.
  */
 import { githubCredentials } from '#lib/github/credentials';
 import { OctokitRepositorySource } from './adapters/github-octokit.ts';
 import { serviceCatalog } from './discovery-catalog.ts';
 import { readDiscoveryConfig, type DiscoveryConfig } from './discovery-config.ts';
-import { configuredOr503 } from '#lib/github/errors';
-import { runDispatcher } from '#lib/github/runs';
-import { runJob } from './discovery-jobs.ts';
-import type { DiscoveryCatalog, DiscoveryDispatcher, GitHubCredentialSource, RepositorySource } from './discovery-ports.ts';
-
-/** The jobs Lambda's job that runs a sync (functions/services/context.ts). */
-export const DISCOVERY_JOB = 'discovery-sync';
+import type { DiscoveryCatalog, GitHubCredentialSource, RepositorySource } from './discovery-ports.ts';
 
 export interface DiscoveryDeps {
   readonly config: DiscoveryConfig;
   readonly credentials: GitHubCredentialSource;
   readonly source: RepositorySource;
   readonly catalog: DiscoveryCatalog;
-  readonly dispatcher: DiscoveryDispatcher;
 }
 
 let deps: DiscoveryDeps | undefined;
@@ -34,15 +27,10 @@ export function discoveryDeps(): DiscoveryDeps {
       ?? githubCredentials();
     const source = overrides.source ?? new OctokitRepositorySource({ org: cfg.org, baseUrl: cfg.apiUrl, credentials, maxWaitMs: cfg.maxWaitMs });
     const catalog = overrides.catalog ?? serviceCatalog;
-    const dispatcher = overrides.dispatcher
-      ?? runDispatcher(cfg, DISCOVERY_JOB, 'discovery', (jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog }));
-    deps = { config: cfg, credentials, source, catalog, dispatcher };
+    deps = { config: cfg, credentials, source, catalog };
   }
   return deps;
 }
-
-/** Like discoveryDeps(), but a missing configuration is a 503 that says what to set. */
-export const discoveryDepsOr503 = (): DiscoveryDeps => configuredOr503(discoveryDeps);
 
 /** Swaps adapters (tests, the local runtime); the next discoveryDeps() rebuilds the rest from the environment. */
 export function configureDiscovery(next: Partial<Omit<DiscoveryDeps, 'config'>> = {}): void {

@@ -6,7 +6,8 @@
 import type { DiscoveryJob } from '#schemas/index.ts';
 import { runHandedOverOrScheduled, summarizeRun, type JobRunResult } from '#lib/job-runs';
 import { discoveryDeps } from './discovery-deps.ts';
-import { createJob, findActiveJob, runJob } from './discovery-jobs.ts';
+import { createJob, findActiveJob } from './discovery-jobs.ts';
+import { runJob } from './discovery-run.ts';
 
 export type DiscoveryJobResult = JobRunResult<DiscoveryJob>;
 

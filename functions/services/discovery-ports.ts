@@ -30,11 +30,6 @@ export interface RepositorySource {
 /** GitHub credentials: shared by every GitHub integration (functions/lib/github/credentials.ts). */
 export type { GitHubCredentialSource, GitHubCredentials } from '#lib/github/credentials';
 
-/** Starts a discovery job's run without waiting for it (the jobs Lambda in AWS, in-process locally). */
-export interface DiscoveryDispatcher {
-  dispatch(jobId: string): Promise<void>;
-}
-
 /**
  * What discovery needs of the catalog (functions/services/services.ts, environments.ts,
  * dependencies.ts and runbooks.ts, bound in discovery-catalog.ts): the same domain functions

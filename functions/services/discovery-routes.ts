@@ -5,12 +5,12 @@
 import { json, type RouteImpls } from '#lib/http';
 import { startOrJoinRun } from '#lib/job-routes';
 import type { ContextRouteKey } from '#shared/routes';
-import { discoveryDepsOr503 } from './discovery-deps.ts';
+import { discoveryStart } from './discovery-start.ts';
 import { createJob, findActiveJob, getJob, listJobs } from './discovery-jobs.ts';
 
 export const discoveryRoutes = {
   'POST /api/v1/discovery/sync': async (req) => {
-    const deps = discoveryDepsOr503();
+    const deps = discoveryStart.getOr503();
     return startOrJoinRun(req, {
       what: 'discovery run',
       location: (id) => `/api/v1/discovery/jobs/${id}`,

@@ -5,6 +5,6 @@
 export { catalogSnapshot } from './snapshot.ts';
 export { byEnvOrder } from './shapes.ts';
 // The GitHub webhook hands a push touching apollo.yaml to discovery.
-export { discoveryDepsOr503 } from './discovery-deps.ts';
+export { discoveryStart } from './discovery-start.ts';
 export { createJob as createDiscoveryJob } from './discovery-jobs.ts';
 export { MANIFEST_PATH } from './discovery-manifest.ts';

@@ -15,8 +15,8 @@ import type { GithubWebhook, GithubWebhookResult } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
 import { CODEOWNERS_PATHS } from '#lib/github/codeowners';
 import { logger } from '#lib/observability';
-import { catalogRefreshDepsOr503, catalogRepoName, createRefreshJob, isCatalogDocument, readCatalogRefreshConfig, type CatalogRefreshConfig } from '#functions/offerings/public';
-import { createDiscoveryJob, discoveryDepsOr503, MANIFEST_PATH } from '#functions/services/public';
+import { catalogRepoName, createRefreshJob, isCatalogDocument, readCatalogRefreshConfig, refreshStart, type CatalogRefreshConfig } from '#functions/offerings/public';
+import { createDiscoveryJob, discoveryStart, MANIFEST_PATH } from '#functions/services/public';
 import { claimDelivery } from './deliveries.ts';
 
 export const GITHUB_SENDER = 'github';
@@ -67,7 +67,7 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
       if (payload.ref !== `refs/heads/${branch}`) return result('ignored', { reason: `not a push to the default branch ${branch}` });
       return await catalogPush(payload, catalog, deliveryId, result);
     }
-    const deps = discoveryDepsOr503();
+    const deps = discoveryStart.getOr503();
     const owner = repo.owner?.login ?? repo.full_name?.split('/')[0];
     if (owner?.toLowerCase() !== deps.config.org.toLowerCase()) return result('ignored', { reason: `the repository is not in ${deps.config.org}` });
     if (payload.ref !== `refs/heads/${branch}`) return result('ignored', { reason: `not a push to the default branch ${branch}` });
@@ -89,7 +89,7 @@ async function catalogPush(
   deliveryId: string,
   result: (action: GithubWebhookResult['action'], extra?: Partial<GithubWebhookResult>) => GithubWebhookResult,
 ): Promise<GithubWebhookResult> {
-  const deps = catalogRefreshDepsOr503();
+  const deps = refreshStart.getOr503();
   const paths = changedPaths(payload);
   const listed = (payload.commits ?? []).length > 0;
   const codeowners = paths.some((p) => (CODEOWNERS_PATHS as readonly string[]).includes(p));

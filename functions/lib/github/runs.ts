@@ -6,7 +6,7 @@
  */
 import { readBaseConfig, type RuntimeKind } from '../config.ts';
 import { InProcessJobDispatcher, LambdaJobDispatcher, type JobDispatcher } from '../job-dispatch.ts';
-import { GitHubNotConfiguredError } from './errors.ts';
+import { configuredOr503, GitHubNotConfiguredError } from './errors.ts';
 
 export interface GitHubRunSettings {
   /** APOLLO_GITHUB_API_URL: default https://api.github.com (GitHub Enterprise: https://<host>/api/v3). */
@@ -35,12 +35,43 @@ export function readGitHubRunSettings(env: NodeJS.ProcessEnv, what: string): Git
 }
 
 /**
- * Where a run started by a request goes: in-process on a laptop; the jobs Lambda's `job` in AWS. The
- * jobs Lambda itself runs them and hands none over, so it has no jobs function and gets a dispatcher
- * that says so.
+ * Where a run started by a request goes: the jobs Lambda's `job` in AWS; in this process on a laptop,
+ * when the local runtime gave the runner (`run`). The jobs Lambda itself runs them and hands none
+ * over, so it has no jobs function and gets a dispatcher that says so.
  */
-export function runDispatcher(settings: GitHubRunSettings, job: string, what: string, run: (jobId: string) => Promise<unknown>): JobDispatcher {
-  if (settings.runtime === 'local') return new InProcessJobDispatcher(run, what);
+export function runDispatcher(settings: GitHubRunSettings, job: string, what: string, run?: (jobId: string) => Promise<unknown>): JobDispatcher {
+  if (settings.runtime === 'local' && run) return new InProcessJobDispatcher(run, what);
   if (settings.jobsFunction) return new LambdaJobDispatcher(settings.jobsFunction, job);
-  return { dispatch: () => Promise.reject(new GitHubNotConfiguredError(`${what} is not configured: APOLLO_JOBS_FUNCTION names no jobs function`)) };
+  const missing = settings.runtime === 'local' ? 'the local runtime gave no in-process runner' : 'APOLLO_JOBS_FUNCTION names no jobs function';
+  return { dispatch: () => Promise.reject(new GitHubNotConfiguredError(`${what} is not configured: ${missing}`)) };
+}
+
+/**
+ * What a request that starts a run needs, and nothing a run needs: the settings and the dispatcher
+ * (no GitHub client, no document parser), so the Lambdas that start runs stay small.
+ */
+export interface RunStarter<C extends GitHubRunSettings> {
+  /** Throws GitHubNotConfiguredError when the run is not configured. */
+  get(): { readonly config: C; readonly dispatcher: JobDispatcher };
+  /** Like get(), but a missing configuration is a 503 that says what to set. */
+  getOr503(): { readonly config: C; readonly dispatcher: JobDispatcher };
+  /** Swaps the dispatcher (the local runtime runs runs in-process; tests); settings are read again. */
+  configure(next: { readonly dispatcher?: JobDispatcher; readonly run?: (jobId: string) => Promise<unknown> }): void;
+}
+
+export function runStarter<C extends GitHubRunSettings>(read: () => C, job: string, what: string): RunStarter<C> {
+  let made: { config: C; dispatcher: JobDispatcher } | undefined;
+  let given: { readonly dispatcher?: JobDispatcher; readonly run?: (jobId: string) => Promise<unknown> } = {};
+  const get = () => {
+    if (!made) {
+      const config = read();
+      made = { config, dispatcher: given.dispatcher ?? runDispatcher(config, job, what, given.run) };
+    }
+    return made;
+  };
+  return {
+    get,
+    getOr503: () => configuredOr503(get),
+    configure: (next) => { given = next; made = undefined; },
+  };
 }
