@@ -7,6 +7,9 @@
 import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { readGitHubRunSettings, type GitHubRunSettings } from '#lib/github/runs';
 
+/** The manifest's path in a repository (a push touching it re-syncs the repository). */
+export const MANIFEST_PATH = 'apollo.yaml';
+
 export interface DiscoveryConfig extends GitHubRunSettings {
   /** APOLLO_GITHUB_ORG: the organisation whose repositories are scanned. */
   readonly org: string;

@@ -10,7 +10,7 @@ import validators from '#schemas/validators/apollo-manifest.gen.cjs';
 import type { ErrorDetail } from '#shared/errors';
 import { describeErrors } from '#lib/validation';
 
-export const MANIFEST_PATH = 'apollo.yaml';
+export { MANIFEST_PATH } from './discovery-config.ts';
 /** A manifest larger than this is refused before parsing. */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
 

@@ -7,4 +7,4 @@ export { byEnvOrder } from './shapes.ts';
 // The GitHub webhook hands a push touching apollo.yaml to discovery.
 export { discoveryStart } from './discovery-start.ts';
 export { createJob as createDiscoveryJob } from './discovery-jobs.ts';
-export { MANIFEST_PATH } from './discovery-manifest.ts';
+export { MANIFEST_PATH } from './discovery-config.ts';
