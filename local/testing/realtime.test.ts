@@ -258,7 +258,11 @@ describe('publishing never fails a mutation', () => {
     expect(created.status).toBe(201);
     const { items } = (await h.client('admin').call<{ items: AuditEntry[] }>('GET', '/api/v1/audit', { query: { resourceType: 'team', resourceId: 'unheard' } })).body;
     expect(items).toEqual([expect.objectContaining({ action: 'teams.create', outcome: 'succeeded', statusCode: 201 })]);
-    expect(raw.frames().filter((f) => f.type === 'event')).toEqual([]);
+    // With the endpoint back, a team created next is heard: its entry, pending then succeeded, is all the
+    // listener heard, and anything the first creation had sent would have arrived before it.
+    expect((await h.client('admin').send('POST', '/api/v1/teams', { body: { id: 'heard', name: 'Heard' } })).status).toBe(201);
+    await raw.next((f) => f.type === 'event' && (f.data as { resourceId?: string }).resourceId === 'heard');
+    expect(raw.frames().filter((f) => f.type === 'event').map((f) => (f.data as { outcome?: string }).outcome)).toEqual(['pending', 'succeeded']);
     raw.ws.close();
   });
 });

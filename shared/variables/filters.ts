@@ -4,6 +4,7 @@
  * `{{ fields.x | upper | default("none") }}` works and a missing value without a default is still reported.
  */
 import type { FilterCall, Literal } from './parser.ts';
+import type { WorkMeter } from './types.ts';
 import { toJson, toText } from './values.ts';
 
 interface FilterDefinition {
@@ -45,8 +46,9 @@ export function findFilter(name: string): FilterDefinition | undefined {
 }
 
 /** Undefined when every filter exists and has the right arguments; otherwise the first problem. */
-export function checkFilters(filters: readonly FilterCall[]): { code: 'unknown-filter' | 'filter-arguments'; message: string } | undefined {
+export function checkFilters(filters: readonly FilterCall[], meter: WorkMeter = { steps: 0 }): { code: 'unknown-filter' | 'filter-arguments'; message: string } | undefined {
   for (const filter of filters) {
+    meter.steps++;
     const definition = findFilter(filter.name);
     if (!definition) {
       return { code: 'unknown-filter', message: `unknown filter '${filter.name}' (known: ${FILTER_NAMES.join(', ')})` };
@@ -58,9 +60,10 @@ export function checkFilters(filters: readonly FilterCall[]): { code: 'unknown-f
 }
 
 /** Applies checked filters in order. */
-export function applyFilters(value: unknown, filters: readonly FilterCall[]): unknown {
+export function applyFilters(value: unknown, filters: readonly FilterCall[], meter: WorkMeter = { steps: 0 }): unknown {
   let out = value;
   for (const filter of filters) {
+    meter.steps++;
     const definition = findFilter(filter.name);
     if (definition) out = definition.apply(out, filter.args);
   }

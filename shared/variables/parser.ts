@@ -9,6 +9,8 @@
  *   literal   "…" or '…' (escapes \" \' \\ \n \t) | number | true | false | null
  */
 
+import type { WorkMeter } from './types.ts';
+
 export type Literal = string | number | boolean | null;
 
 export interface FilterCall {
@@ -45,11 +47,12 @@ const CLOSE = '}}';
 const QUOTE_LIMIT = 80;
 
 /** Splits a string into text and templates. Never throws. */
-export function parseTemplate(input: string): Segment[] {
+export function parseTemplate(input: string, meter: WorkMeter = { steps: 0 }): Segment[] {
   const segments: Segment[] = [];
   let text = '';
   let i = 0;
   while (i < input.length) {
+    meter.steps++;
     const ch = input[i];
     if (ch === '\\' && input.startsWith(OPEN, i + 1)) {
       text += OPEN;
@@ -64,7 +67,7 @@ export function parseTemplate(input: string): Segment[] {
     if (text) segments.push({ kind: 'text', text });
     text = '';
     const bodyStart = i + OPEN.length;
-    const close = findClose(input, bodyStart);
+    const close = findClose(input, bodyStart, meter);
     if (close < 0) {
       const rest = input.slice(bodyStart);
       segments.push({
@@ -77,7 +80,7 @@ export function parseTemplate(input: string): Segment[] {
       break;
     }
     const body = input.slice(bodyStart, close);
-    const result = parseExpression(body);
+    const result = parseExpression(body, meter);
     segments.push({
       kind: 'template',
       source: input.slice(i, close + CLOSE.length),
@@ -92,9 +95,10 @@ export function parseTemplate(input: string): Segment[] {
 }
 
 /** The index of the `}}` closing a template whose body starts at `from`, skipping quoted arguments; -1 if none. */
-function findClose(input: string, from: number): number {
+function findClose(input: string, from: number, meter: WorkMeter): number {
   let quote: string | undefined;
   for (let i = from; i < input.length; i++) {
+    meter.steps++;
     const ch = input[i];
     if (quote) {
       if (ch === '\\') i++;
@@ -106,7 +110,9 @@ function findClose(input: string, from: number): number {
     }
   }
   // An unterminated quote: the first `}}` closes the template, and the expression reports the quote.
-  return input.indexOf(CLOSE, from);
+  const first = input.indexOf(CLOSE, from);
+  meter.steps += (first < 0 ? input.length : first) - from;
+  return first;
 }
 
 const isIdentStart = (c: string | undefined): boolean =>
@@ -119,16 +125,24 @@ const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', "'": "'", '\\': '\\', n: '\n', t: '\t' };
 
 /** Reads the body of a template. Never throws. */
-export function parseExpression(body: string): Expression | ParseError {
+export function parseExpression(body: string, meter: WorkMeter = { steps: 0 }): Expression | ParseError {
   let pos = 0;
   const fail = (message: string): ParseError => ({ code: 'syntax', message });
   const describe = (): string => (pos < body.length ? `'${body[pos]}' at column ${pos + 1}` : 'the end');
   const skipSpace = (): void => {
-    while (isSpace(body[pos])) pos++;
+    meter.steps++;
+    while (isSpace(body[pos])) {
+      meter.steps++;
+      pos++;
+    }
   };
   const read = (accept: (c: string | undefined) => boolean): string => {
+    meter.steps++;
     const start = pos;
-    while (pos < body.length && accept(body[pos])) pos++;
+    while (pos < body.length && accept(body[pos])) {
+      meter.steps++;
+      pos++;
+    }
     return body.slice(start, pos);
   };
 
@@ -189,6 +203,7 @@ export function parseExpression(body: string): Expression | ParseError {
       pos++;
       let value = '';
       while (pos < body.length && body[pos] !== c) {
+        meter.steps++;
         if (body[pos] === '\\') {
           const next = body[pos + 1];
           const escaped = next === undefined ? undefined : ESCAPES[next];

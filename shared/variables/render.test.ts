@@ -344,19 +344,27 @@ describe('render: any input', () => {
   });
 
   it.each([
-    ['unclosed braces', '{{'.repeat(50_000)],
-    ['quotes that pair across templates', `{{'}}{{"}}`.repeat(10_000)],
-    ['an unterminated quote', `{{ fields.a | default("${'x}}'.repeat(30_000)}`],
-    ['a long path', `{{fields.${'a.'.repeat(30_000)}b}}`],
-    ['many filters', `{{fields.a${' | upper'.repeat(10_000)}}}`],
-  ])('reads 100 KB of %s in linear time', (_name, text) => {
-    // Act
-    const started = performance.now();
-    const result = execute(text, context({ fields: { a: 'v' } }));
+    ['unclosed braces', (n: number) => '{{'.repeat(n), 50_000],
+    ['quotes that pair across templates', (n: number) => `{{'}}{{"}}`.repeat(n), 10_000],
+    ['an unterminated quote', (n: number) => `{{ fields.a | default("${'x}}'.repeat(n)}`, 30_000],
+    ['a long path', (n: number) => `{{fields.${'a.'.repeat(n)}b}}`, 30_000],
+    ['many filters', (n: number) => `{{fields.a${' | upper'.repeat(n)}}}`, 10_000],
+  ])('reads 100 KB of %s in linear time', (_name, hostile, n) => {
+    // Prepare
+    const measured = (text: string) => {
+      const meter = { steps: 0 };
+      const result = render(text, context({ fields: { a: 'v' } }), { mode: 'execute', meter });
+      return { steps: meter.steps, result };
+    };
 
-    // Assess: generous for a shared CI machine; quadratic work would take minutes
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect(result.errors.length).toBeLessThanOrEqual(20_000);
+    // Act
+    const once = measured(hostile(n));
+    const twice = measured(hostile(2 * n));
+
+    // Assess: a few steps a character, and twice the text is twice the work (quadratic work would be four times)
+    expect(once.steps).toBeLessThanOrEqual(3 * hostile(n).length);
+    expect(twice.steps / once.steps).toBeLessThan(2.05);
+    expect(once.result.errors.length).toBeLessThanOrEqual(20_000);
   });
 
   it('leaves a value that refers to itself as it is, with an issue', () => {

@@ -10,7 +10,7 @@
 import { applyFilters, checkFilters } from './filters.ts';
 import { parseTemplate, type Segment } from './parser.ts';
 import { checkPath, isScope, resolvePath, type RenderState } from './scopes.ts';
-import type { FoundVariable, RenderOptions, RenderResult, VariableContext, VariableIssue, VariableUse } from './types.ts';
+import type { FoundVariable, RenderOptions, RenderResult, VariableContext, VariableIssue, VariableUse, WorkMeter } from './types.ts';
 import { MASK } from './types.ts';
 import { child, isPlainObject, MAX_DEPTH, pointerSegment, toText } from './values.ts';
 
@@ -23,7 +23,7 @@ export function render(value: unknown, ctx: VariableContext, options: RenderOpti
     const context: VariableContext = isPlainObject(ctx) ? ctx : {};
     const mode = options?.mode === 'execute' ? 'execute' : 'preview';
     const injectedNow = context.system?.now;
-    const state: RenderState = { ctx: context, mode, now: injectedNow instanceof Date ? injectedNow : new Date(), uuid: undefined };
+    const state: RenderState = { ctx: context, mode, now: injectedNow instanceof Date ? injectedNow : new Date(), uuid: undefined, meter: options?.meter ?? { steps: 0 } };
     const out = walk(value, '', 0, [], (text, where) => renderString(text, where, state, errors, uses), errors);
     return { value: out, errors, uses };
   } catch {
@@ -70,19 +70,19 @@ export function checkTemplates(value: unknown): VariableIssue[] {
 
 const templates = (text: string): TemplateSegment[] => parseTemplate(text).filter((s): s is TemplateSegment => s.kind === 'template');
 
-function staticProblem(segment: TemplateSegment): Omit<VariableIssue, 'where'> | undefined {
+function staticProblem(segment: TemplateSegment, meter?: WorkMeter): Omit<VariableIssue, 'where'> | undefined {
   const { expression, parsed, error } = segment;
   if (!parsed) return { expression, code: error?.code ?? 'syntax', message: error?.message ?? 'not a template' };
   const variable = parsed.path.join('.');
   const pathProblem = checkPath(parsed.path);
   if (pathProblem) return { expression, variable, ...pathProblem };
-  const filterProblem = checkFilters(parsed.filters);
+  const filterProblem = checkFilters(parsed.filters, meter);
   if (filterProblem) return { expression, variable, code: filterProblem.code, message: `${variable}: ${filterProblem.message}` };
   return undefined;
 }
 
 function renderString(text: string, where: string, state: RenderState, errors: VariableIssue[], uses: VariableUse[]): unknown {
-  const segments = parseTemplate(text);
+  const segments = parseTemplate(text, state.meter);
   const only = segments.length === 1 ? segments[0] : undefined;
   if (only?.kind === 'template') {
     const rendered = renderTemplate(only, where, state, errors, uses);
@@ -107,7 +107,7 @@ function renderTemplate(
   errors: VariableIssue[],
   uses: VariableUse[],
 ): { ok: true; value: unknown } | { ok: false } {
-  const problem = staticProblem(segment);
+  const problem = staticProblem(segment, state.meter);
   if (problem || !segment.parsed) {
     errors.push({ where, ...(problem ?? { expression: segment.expression, code: 'syntax', message: 'not a template' }) });
     return { ok: false };
@@ -130,7 +130,7 @@ function renderTemplate(
       use(resolution.secret ? MASK : undefined, resolution.source);
       return { ok: true, value: resolution.text };
     case 'missing': {
-      const value = applyFilters(undefined, filters);
+      const value = applyFilters(undefined, filters, state.meter);
       if (value === undefined) {
         errors.push({ ...base, variable, code: resolution.code, message: resolution.message });
         return { ok: false };
@@ -140,7 +140,7 @@ function renderTemplate(
     }
     case 'value': {
       use(resolution.secret ? MASK : resolution.value, resolution.source);
-      const value = applyFilters(resolution.value, filters);
+      const value = applyFilters(resolution.value, filters, state.meter);
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
         errors.push({ ...base, variable, code: 'unsupported-value', message: `${variable} is not a value that can be written into a template` });
         return { ok: false };

@@ -13,7 +13,7 @@
  * In preview, output and approval do not exist yet: when the context has none, a variable of theirs shows as a
  * placeholder (‹output:create_repo.url›) instead of failing. In execute mode every variable must resolve.
  */
-import type { Scope, VariableContext, VariableIssueCode } from './types.ts';
+import type { Scope, VariableContext, VariableIssueCode, WorkMeter } from './types.ts';
 import { child, dateIso } from './values.ts';
 
 export const SCOPES: readonly Scope[] = ['fields', 'metadata', 'request', 'user', 'team', 'system', 'env', 'output', 'secrets', 'approval'];
@@ -71,6 +71,7 @@ export interface RenderState {
   readonly mode: 'preview' | 'execute';
   readonly now: Date;
   uuid: string | undefined;
+  readonly meter: WorkMeter;
 }
 
 /** Resolves a path that passed checkPath. */

@@ -76,6 +76,16 @@ export interface RenderResult {
 export interface RenderOptions {
   /** `preview` never resolves a secret and masks secret fields; `execute` resolves them. */
   mode: 'preview' | 'execute';
+  /** Counts the render's steps, so a test can bound its work on hostile input. Not needed otherwise. */
+  meter?: WorkMeter;
+}
+
+/**
+ * Steps of work, added to as the engine runs: a character the parser examines (its `indexOf` counted by
+ * the characters it passes), a filter checked or applied.
+ */
+export interface WorkMeter {
+  steps: number;
 }
 
 export interface FoundVariable {

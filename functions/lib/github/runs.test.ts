@@ -2,6 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { settleInProcessRuns } from '../job-dispatch.ts';
 import { LocalGitHubCredentials, parseCredentials, SecretsManagerGitHubCredentials } from './credentials.ts';
 import { runDispatcher, readGitHubRunSettings } from './runs.ts';
 
@@ -45,7 +46,7 @@ describe('the dispatcher of a GitHub-backed run', () => {
     await expect(runDispatcher(aws({}), 'catalog-refresh', 'the catalog refresh', neverRun).dispatch('x')).rejects.toThrow('the catalog refresh is not configured: APOLLO_JOBS_FUNCTION names no jobs function');
     const ran: string[] = [];
     await runDispatcher(readGitHubRunSettings({ ...BASE, APOLLO_RUNTIME: 'local' }, 'discovery'), 'discovery-sync', 'discovery', async (id) => { ran.push(id); }).dispatch('01J');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settleInProcessRuns();
     expect(ran).toEqual(['01J']);
     expect(lambda.calls()).toHaveLength(0);
   });
