@@ -13,6 +13,7 @@ import { startRuntime } from '#local/runtime';
 import { bundleSizeTable, measureBundleSizes, type BundleSizes } from './bundle-size.ts';
 import { catalogScaleTables, measureCatalogScale } from './catalog-scale.ts';
 import { coldImportTable, measureColdImports } from './cold-import.ts';
+import { budgetTable, checkBudget } from './budget.ts';
 import { dynamoCallsTable, measureDynamoCalls } from './dynamo-calls.ts';
 import { renderTable, type Table } from './format.ts';
 import { gatewayLatencyTables, measureGatewayLatency } from './gateway-latency.ts';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   try {
     const sizes = await section('bundleSize', durations, () => measureBundleSizes(outDir), bundleSizeTable);
     const cold = await section('coldImport', durations, () => measureColdImports(sizes.lambdas, sizes.baseline.outfile), coldImportTable);
+    const budget = await section('budget', durations, async () => checkBudget(sizes, cold), budgetTable);
     const sigv4 = await section('sigv4', durations, () => measureSigV4(), sigV4Table);
 
     // One runtime per process (handlers read the environment at cold start): both sections share it.
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
         durationsMs: { ...durations, total: totalMs },
         bundleSize: bundleSizesJson(sizes),
         coldImport: cold,
+        budget,
         sigv4,
         gatewayLatency: latency,
         realtimeRelay: relay,
@@ -88,6 +91,11 @@ async function main(): Promise<void> {
       };
       writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
       console.log(`wrote ${RESULTS_FILE} in ${(totalMs / 1000).toFixed(1)} s`);
+      const over = budget.filter((r) => r.verdict === 'over').map((r) => r.lambda);
+      if (over.length) {
+        console.error(`\n!!! ${over.join(', ')} over the weight budget with no reason in its descriptor: see section 2b !!!`);
+        process.exitCode = 1;
+      }
       if (calls.scans.length) {
         console.error(`\n!!! Scan on ${calls.scans.join(', ')}: see section 5 !!!`);
         process.exitCode = 1;

@@ -2,6 +2,7 @@
 import { ValidationError } from '#shared/errors';
 import { createApiHandler, etag, json, type ApiRequest } from '#lib/http';
 import validators from '#schemas/validators/identity.gen.cjs';
+import { idempotency } from '#lib/idempotency';
 import { describeMe } from './me.ts';
 import * as teams from './teams.ts';
 import { listUsers, setUserRole } from './users.ts';
@@ -49,4 +50,4 @@ export const handler = createApiHandler('identity', {
     await teams.removeMember(req.params.id, principalParam(req));
     return { status: 204 };
   },
-}, { validators });
+}, { validators, idempotency });

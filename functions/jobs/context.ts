@@ -7,6 +7,10 @@ import type { ContextDescriptor } from '#lib/context';
 export const context: ContextDescriptor = {
   name: 'jobs',
   summary: 'Runs the scheduled jobs of every context, and the runs the API hands over',
+  heavy: [{
+    what: 'every run: GitHub (Octokit), the YAML parser, the apollo.yaml and Schema v2.0 validators, S3 (the audit export), EKS (the health poll)',
+    neededBy: 'no request path: the schedules and the runs a request hands over (asynchronous invocations)',
+  }],
   jobs: [
     {
       name: 'audit-export',

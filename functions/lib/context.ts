@@ -80,6 +80,12 @@ export interface ContextDescriptor {
   readonly files?: Readonly<Record<string, string>>;
   /** Scheduled jobs, run by the jobs Lambda. */
   readonly jobs?: readonly ContextJob[];
+  /**
+   * What its bundle carries beyond the weight budget (2× the bare-client baseline's bytes, 1.5× its
+   * cold import; `npm run bench` section 2b) and which of its routes needs it. A Lambda over budget
+   * without a reason here fails the bench: move what only a job needs to the jobs Lambda instead.
+   */
+  readonly heavy?: ReadonlyArray<{ readonly what: string; readonly neededBy: string }>;
   /** Realtime topic kinds it publishes (shared/topics.ts). */
   readonly topics?: readonly string[];
   /**

@@ -42,6 +42,11 @@ describe('createApiHandler', () => {
     expect(() => createRoutesHandler(routesOf('audit'), impls, { validators: {} })).toThrow('no validator given for [GET /api/v1/audit query audit-query]');
   });
 
+  it('refuses at cold start an idempotent route without the idempotency middleware', () => {
+    const routes = [{ ...routesOf('audit')[1]!, idempotent: true }];
+    expect(() => createRoutesHandler(routes, { 'GET /api/v1/audit/{id}': async () => ({ status: 200 }) }, { validators })).toThrow('need the idempotency middleware');
+  });
+
   it("denies a caller without the route's permission even when IAM let them through", async () => {
     const handler = createRoutesHandler(routesOf('audit'), {
       'GET /api/v1/audit': async () => ({ status: 200, body: { items: [], nextCursor: null } }),

@@ -23,7 +23,6 @@ import { cors, errorMapper, lowerCaseHeaders } from './http/outer.ts';
 import type { ApiHandlerOptions, ContextImpls, Event, UntypedRouteImpl } from './http/request.ts';
 import { toProxyResult } from './http/responses.ts';
 import type { UserDirectory } from './identity.ts';
-import { idempotency } from './idempotency.ts';
 import { logger, metrics } from './observability.ts';
 import { validatorKey } from './validation.ts';
 
@@ -36,7 +35,7 @@ type Handler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Err
 function routeHandler(route: RouteDef, impl: UntypedRouteImpl, options: ApiHandlerOptions): Handler {
   const handler = middy<Event, APIGatewayProxyResult, Error, Context>()
     .use(route.auth === 'hmac' ? authenticateSender(route, options) : authorize(route, options));
-  if (route.idempotent) handler.use(idempotency());
+  if (route.idempotent) handler.use(options.idempotency!());
   if (route.audit) handler.use(audited(route.audit));
   return handler.handler(async (event) => toProxyResult(await impl(event.apollo!), route)) as unknown as Handler;
 }
@@ -65,6 +64,8 @@ export function createRoutesHandler(routes: readonly RouteDef[], impls: Readonly
     ...(r.querySchema && !validators[validatorKey('query', r.querySchema)] ? [`${routeKey(r)} query ${r.querySchema}`] : []),
   ]);
   if (unvalidated.length) throw new Error(`no validator given for [${unvalidated.join(', ')}]: pass the context's #schemas/validators/<context>.gen.cjs`);
+  const idempotent = routes.filter((r) => r.idempotent).map(routeKey);
+  if (idempotent.length && !options.idempotency) throw new Error(`idempotent routes [${idempotent.join(', ')}] need the idempotency middleware: pass { idempotency } from #lib/idempotency`);
   const missing = routes.filter((r) => !impls[routeKey(r)]).map(routeKey);
   const extra = Object.keys(impls).filter((k) => !routes.some((r) => routeKey(r) === k));
   if (missing.length || extra.length) {

@@ -7,6 +7,10 @@ export const context: ContextDescriptor = {
   // POST /api/v1/catalog/refresh hands the refresh to the jobs Lambda.
   bindings: ['github-settings', 'catalog-repository', 'job-dispatch'],
   topics: ['catalog-refresh'],
+  heavy: [{
+    what: 'the Schema v2.0 document validator (schemas/validators/catalog-item-v2, 220 KB) and the YAML parser',
+    neededBy: 'POST /api/v1/validate/catalog-item, /preview/form and /test/variables (the offering studio checks a document as it is typed)',
+  }],
   jobs: [
     {
       name: 'catalog-refresh',

@@ -4,6 +4,7 @@
  */
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import validators from '#schemas/validators/offerings.gen.cjs';
+import { idempotency } from '#lib/idempotency';
 import type { Caller } from './shapes.ts';
 import { refreshRoutes } from './refresh-routes.ts';
 import { offeringsDeps } from './deps.ts';
@@ -29,4 +30,4 @@ export const handler = createApiHandler('offerings', {
   'POST /api/v1/preview/form': async (req) => json(200, await previewForm(req.body, await callerOf(req), offeringsDeps())),
   'POST /api/v1/test/variables': async (req) => json(200, testVariables(req.body, await callerOf(req))),
   ...refreshRoutes,
-}, { validators });
+}, { validators, idempotency });

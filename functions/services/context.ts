@@ -10,6 +10,7 @@ export const context: ContextDescriptor = {
   // POST /api/v1/discovery/sync hands the sync to the jobs Lambda; it says which organisation is scanned.
   bindings: ['github-settings', 'job-dispatch'],
   topics: ['service', 'discovery'],
+  heavy: [{ what: '@aws-sdk/client-lambda (70 KB)', neededBy: 'POST /api/v1/discovery/sync (hands the sync to the jobs Lambda, which runs it)' }],
   jobs: [
     {
       name: 'health-poll',

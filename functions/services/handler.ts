@@ -2,6 +2,7 @@
 import type { ContextRouteKey } from '#shared/routes';
 import { createApiHandler, etag, json, type ApiRequest, type RouteImpls } from '#lib/http';
 import validators from '#schemas/validators/services.gen.cjs';
+import { idempotency } from '#lib/idempotency';
 import { inputAt } from '#lib/input-errors';
 import { dependencyGraph, replaceDependencies } from './dependencies.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
@@ -84,4 +85,4 @@ const catalogRoutes = {
   'GET /api/v1/services/{id}/health': async (req) => json(200, await serviceHealth(req.params.id)),
 } satisfies RouteImpls<ServiceRouteKey>;
 
-export const handler = createApiHandler('services', { ...announcingChanges(catalogRoutes), ...discoveryRoutes }, { validators });
+export const handler = createApiHandler('services', { ...announcingChanges(catalogRoutes), ...discoveryRoutes }, { validators, idempotency });

@@ -133,13 +133,14 @@ describe('names without control or bidirectional-override characters', () => {
 it('answers a duplicate Idempotency-Key while the first request still runs with 409 and Retry-After', async () => {
   // A route of the test's own whose first call waits until released, through the real middleware and table.
   const { createRoutesHandler } = await import('#lib/http');
+  const { idempotency } = await import('#lib/idempotency');
   const fixture = (await import('../../functions/lib/fixtures/assumed-role-event.json', { with: { type: 'json' } })).default;
   const route = { method: 'POST', path: '/slow', context: 'identity', auth: 'iam', permission: 'system:read', summary: 'slow', audit: { action: 'slow.start', resourceType: 'slow' }, idempotent: true } as const;
   let release!: () => void;
   let entered!: () => void;
   const released = new Promise<void>((resolve) => { release = resolve; });
   const running = new Promise<void>((resolve) => { entered = resolve; });
-  const handler = createRoutesHandler([route], { 'POST /slow': async () => { entered(); await released; return { status: 202 }; } }) as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number; headers: Record<string, string> }>;
+  const handler = createRoutesHandler([route], { 'POST /slow': async () => { entered(); await released; return { status: 202 }; } }, { idempotency }) as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number; headers: Record<string, string> }>;
   const call = () => {
     const event = structuredClone(fixture) as unknown as { httpMethod: string; resource: string; path: string; body: string | null; headers: Record<string, string>; pathParameters: null; requestContext: { requestId: string } };
     Object.assign(event, { httpMethod: 'POST', resource: '/slow', path: '/slow', body: null, pathParameters: null, headers: { ...event.headers, 'Idempotency-Key': 'slow-key-0001' } });

@@ -3,6 +3,7 @@
  * under `'GET /api/v1/services/{id}'` gets that route's path parameters, query and body, and must
  * answer with its response type.
  */
+import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Permission } from '#shared/permissions';
 import type { BodyOf, ContextName, ContextRouteKey, ParamsOf, QueryOf, ResponseOf, RouteDef, RouteKey } from '#shared/routes';
@@ -73,6 +74,11 @@ export interface ApiHandlerOptions {
    * only its own. Every body and query schema its routes name must be there (checked at cold start).
    */
   readonly validators?: Validators;
+  /**
+   * The `Idempotency-Key` middleware (#lib/idempotency), for contexts with POSTs that start work: the
+   * others don't bundle it (Powertools idempotency and JMESPath, 65 KB). Checked at cold start.
+   */
+  readonly idempotency?: () => MiddlewareObj<Event>;
   /** Resolves web users' Cognito subs to emails (configured where web sign-in is). */
   readonly userDirectory?: UserDirectory;
   /**
