@@ -33,7 +33,8 @@ describe('signing in', () => {
     await page.locator('[data-testid="sign-in-user"][data-user="viewer@apollo.local"]').waitFor();
     // The user menu opened where it belongs and without Blueprint's React 19 Popover warning.
     expect(blueprintWarnings).toEqual([]);
-    expect(JSON.parse(await page.evaluate(() => sessionStorage.getItem('apollo.session')!))).toMatchObject({ state: { user: null, credentials: null } });
+    // The tab keeps only who is signed in, never credentials (web/e2e/tabs.e2e.ts).
+    expect(JSON.parse(await page.evaluate(() => sessionStorage.getItem('apollo.session')!))).toEqual({ state: { user: null }, version: 0 });
     await context.close();
   });
 
@@ -266,21 +267,20 @@ describe('AWS mode', () => {
 describe('stale credentials', () => {
   it('renews session credentials the gateway no longer knows, for the same person', async () => {
     const context = await newContext(local.browser);
-    const page = await signIn(context, local.apollo.url, 'operator@apollo.local', '/');
-    await page.getByTestId('me-role').waitFor();
-    const before = await page.evaluate(() => sessionStorage.getItem('apollo.session')!);
-    await page.evaluate(() => {
-      const stored = JSON.parse(sessionStorage.getItem('apollo.session')!) as { state: { credentials: Record<string, string> } };
-      stored.state.credentials = { ...stored.state.credentials, accessKeyId: 'ASIAUNKNOWNUNKNOWN00' };
-      sessionStorage.setItem('apollo.session', JSON.stringify(stored));
+    // Credentials live in the tab's memory: the first session the runtime issues is swapped for a key the gateway never issued.
+    const issued: Array<{ user: string; accessKeyId: string }> = [];
+    await context.route('**/local/session', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { accessKeyId: string };
+      const accessKeyId = issued.length === 0 ? 'ASIAUNKNOWNUNKNOWN00' : body.accessKeyId;
+      issued.push({ user: (JSON.parse(route.request().postData()!) as { user: string }).user, accessKeyId });
+      await route.fulfill({ response, json: { ...body, accessKeyId } });
     });
-    await page.reload();
+    const page = await signIn(context, local.apollo.url, 'operator@apollo.local', '/');
     await expect.poll(() => page.getByTestId('me-role').innerText().catch(() => '')).toBe('operator');
-    const after = JSON.parse(await page.evaluate(() => sessionStorage.getItem('apollo.session')!)) as { state: { user: string; credentials: { accessKeyId: string } } };
-    expect(after.state.user).toBe('operator@apollo.local');
-    expect(after.state.credentials.accessKeyId).toMatch(/^ASIA/);
-    expect(after.state.credentials.accessKeyId).not.toBe('ASIAUNKNOWNUNKNOWN00');
-    expect(after.state.credentials.accessKeyId).not.toBe((JSON.parse(before) as typeof after).state.credentials.accessKeyId);
+    expect(issued.map((i) => i.user)).toEqual(['operator@apollo.local', 'operator@apollo.local']);
+    expect(issued[1]!.accessKeyId).toMatch(/^ASIA/);
+    expect(issued[1]!.accessKeyId).not.toBe('ASIAUNKNOWNUNKNOWN00');
     await context.close();
   });
 });

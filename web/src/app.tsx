@@ -1,13 +1,14 @@
 import { BlueprintProvider, Button, Classes, NonIdealState, Spinner } from '@blueprintjs/core';
-import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError } from '../../shared/api-client.ts';
 import { Shell } from './components/shell.tsx';
 import { createServices } from './lib/api.ts';
 import { loadConfig, type WebConfig } from './lib/config.ts';
-import { localCredentials, renewLocalCredentials } from './lib/local-auth.ts';
+import { issueLocalSession, localCredentials, renewLocalCredentials } from './lib/local-auth.ts';
 import { Link, usePath } from './lib/router.tsx';
 import { ServicesContext } from './lib/services-context.ts';
+import { openSessionHandoff, type HandedSession, type SessionHandoff } from './lib/session-handoff.ts';
 import { useRealtimeState, useSession, useTheme } from './lib/store.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -70,13 +71,12 @@ function Page() {
   return page ? page.render() : <NotFound />;
 }
 
-function SignedIn({ config }: { config: WebConfig }) {
-  const client = useQueryClient();
-  const signedOut = useSession((s) => s.signedOut);
+const cognitoAuth = () => import('./lib/cognito-auth.ts');
+
+function SignedIn({ config, signOut }: { config: WebConfig; signOut(): Promise<void> }) {
   const services = useMemo(() => {
     if (config.mode === 'aws') {
-      const cognito = () => import('./lib/cognito-auth.ts');
-      return createServices(config, async () => (await cognito()).cognitoCredentials(), async () => (await cognito()).renewCognitoCredentials());
+      return createServices(config, async () => (await cognitoAuth()).cognitoCredentials(), async () => (await cognitoAuth()).renewCognitoCredentials());
     }
     return createServices(config, localCredentials, renewLocalCredentials);
   }, [config]);
@@ -88,12 +88,9 @@ function SignedIn({ config }: { config: WebConfig }) {
     ...services,
     signOut: async () => {
       services.realtime.close();
-      if (config.mode === 'aws') await (await import('./lib/cognito-auth.ts')).cognitoSignOut();
-      signedOut();
-      client.clear();
-      useRealtimeState.getState().setState('closed');
+      await signOut();
     },
-  }), [services, config, signedOut, client]);
+  }), [services, signOut]);
   return (
     <ServicesContext.Provider value={value}>
       <Shell><Page /></Shell>
@@ -101,23 +98,81 @@ function SignedIn({ config }: { config: WebConfig }) {
   );
 }
 
+/** What this tab hands a new tab of the same person (session-handoff.ts): locally the name, with Cognito Amplify's tokens. */
+async function tabSession(config: WebConfig): Promise<HandedSession | null> {
+  const { user } = useSession.getState();
+  if (!user) return null;
+  if (config.mode !== 'aws') return { mode: 'local', user };
+  const tokens = (await cognitoAuth()).cognitoSessionEntries();
+  return tokens ? { mode: 'aws', user, tokens } : null;
+}
+
+/** Continues as the person another tab handed over; whether that worked. */
+async function resume(config: WebConfig, session: HandedSession): Promise<boolean> {
+  if (session.mode === 'local' && config.mode !== 'aws') {
+    // Only the name crossed: this tab asks the runtime for its own short-lived session.
+    useSession.getState().signedIn(session.user, await issueLocalSession(session.user));
+    return true;
+  }
+  if (session.mode === 'aws' && config.mode === 'aws') {
+    const cognito = await cognitoAuth();
+    cognito.configureCognito(config);
+    const user = await cognito.resumeCognitoSession(session.tokens);
+    if (user) useSession.getState().signedIn(user, null);
+    return user !== null;
+  }
+  return false;
+}
+
+/** Signs this tab out without telling the others (they told us, or are about to be told). */
+async function signOutHere(config: WebConfig): Promise<void> {
+  if (config.mode === 'aws') await (await cognitoAuth()).forgetCognitoSession();
+  useSession.getState().signedOut();
+  // Nothing read for this person stays behind; the app's config does (it is the same for everyone).
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'config' });
+  queryClient.getMutationCache().clear();
+  useRealtimeState.getState().setState('closed');
+}
+
 function Root() {
   const config = useQuery({ queryKey: ['config'], queryFn: loadConfig, staleTime: Infinity, retry: 1 });
   const user = useSession((s) => s.user);
-  const signedIn = useSession((s) => s.signedIn);
   const [restoring, setRestoring] = useState(true);
+  const [handoff, setHandoff] = useState<SessionHandoff | null>(null);
+
+  // For as long as the tab is open it answers the tabs that start after it and follows their sign-outs.
   useEffect(() => {
     if (!config.data) return;
-    if (config.data.mode !== 'aws' || user) { setRestoring(false); return; }
-    // Amplify keeps its own tokens: a reload finds the signed-in user there.
+    const cfg = config.data;
+    const opened = openSessionHandoff({ current: () => tabSession(cfg), onSignedOut: () => void signOutHere(cfg) });
+    setHandoff(opened);
+    return () => opened.close();
+  }, [config.data]);
+
+  // A tab that starts without a session asks the open tabs for theirs; alone, it shows the sign-in page.
+  useEffect(() => {
+    if (!config.data || !handoff || !restoring) return;
+    const cfg = config.data;
+    let cancelled = false;
     void (async () => {
-      const cognito = await import('./lib/cognito-auth.ts');
-      cognito.configureCognito(config.data);
-      const current = await cognito.currentUser();
-      if (current) signedIn(current, null);
-      setRestoring(false);
+      // Local mode: the tab's own name is enough, the runtime issues a session for it (local-auth.ts).
+      if (cfg.mode !== 'aws' && useSession.getState().user) { setRestoring(false); return; }
+      const session = await handoff.ask();
+      if (cancelled) return;
+      const resumed = session ? await resume(cfg, session).catch(() => false) : false;
+      // With Cognito a name kept from before a reload is no session: without tokens from another tab, sign in again.
+      if (!resumed && useSession.getState().user) useSession.getState().signedOut();
+      if (!cancelled) setRestoring(false);
     })();
-  }, [config.data, user, signedIn]);
+    return () => { cancelled = true; };
+  }, [config.data, handoff, restoring]);
+
+  const signOut = useMemo(() => async () => {
+    if (!config.data) return;
+    if (config.data.mode === 'aws') await (await cognitoAuth()).cognitoSignOut();
+    handoff?.announceSignedOut();
+    await signOutHere(config.data);
+  }, [config.data, handoff]);
 
   if (config.isPending || (config.data && restoring)) return <div className="apollo-fullscreen"><Spinner /></div>;
   if (config.isError) {
@@ -129,7 +184,7 @@ function Root() {
     );
   }
   if (!user) return <SignInPage config={config.data} />;
-  return <SignedIn key={user} config={config.data} />;
+  return <SignedIn key={user} config={config.data} signOut={signOut} />;
 }
 
 export function App() {

@@ -40,14 +40,18 @@ export interface StoredCredentials {
 interface SessionState {
   /** The signed-in person (email), or null. */
   user: string | null;
-  /** Local mode: the session credentials the runtime issued. AWS mode: Amplify keeps its own. */
+  /** Local mode: the session credentials the runtime issued, in memory only. AWS mode: Amplify keeps its own (in memory too). */
   credentials: StoredCredentials | null;
   signedIn(user: string, credentials: StoredCredentials | null): void;
   setCredentials(credentials: StoredCredentials): void;
   signedOut(): void;
 }
 
-/** Kept in sessionStorage: a tab keeps its session across reloads, closing it forgets the credentials. */
+/**
+ * Credentials live in this tab's memory only. The tab's sessionStorage keeps the user name alone (never a key, secret
+ * or token): in local mode the runtime issues a new session for that name, so a reload of the tab continues; with
+ * Cognito a reload needs another open tab to hand its session over (session-handoff.ts).
+ */
 export const useSession = create<SessionState>()(
   persist(
     (set) => ({
@@ -57,7 +61,13 @@ export const useSession = create<SessionState>()(
       setCredentials: (credentials) => set({ credentials }),
       signedOut: () => set({ user: null, credentials: null }),
     }),
-    { name: 'apollo.session', storage: createJSONStorage(() => sessionStorage) },
+    {
+      name: 'apollo.session',
+      storage: createJSONStorage(() => sessionStorage),
+      partialize: (s) => ({ user: s.user }),
+      // Only the name is read back, whatever an older version of the app left there.
+      merge: (persisted, current) => ({ ...current, user: typeof (persisted as { user?: unknown } | undefined)?.user === 'string' ? (persisted as { user: string }).user : null }),
+    },
   ),
 );
 

@@ -3,19 +3,21 @@
  * appear and disappear as the values change (if/then), each says what is wrong with it once touched, and a
  * dependent data source (an environment of the chosen service) is read from GET …/options/{field} whenever what it
  * depends on changes. "Check request" asks the API the same question a request will (POST /api/v1/preview/form);
- * submitting requests arrives with request tracking, and the form says so.
+ * submitting requests arrives with request tracking, and the form says so. What has been filled in is kept as a draft
+ * in the tab (form-draft.ts, secret fields never) and restored after a reload, quietly said so with a way to clear it.
  */
-import { Callout, Classes, NonIdealState } from '@blueprintjs/core';
+import { Button, Callout, Classes, Icon, NonIdealState } from '@blueprintjs/core';
 import type { IChangeEvent } from '@rjsf/core';
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CatalogItem, CatalogItemV2 } from '../../../../schemas/types.gen.ts';
 import { BlueprintForm, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
 import { humanErrors } from '../../components/rjsf-errors.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { useServices } from '../../lib/services-context.ts';
+import { formDraft, secretFieldIds, tabStorage } from './form-draft.ts';
 import { withOptions } from './form-options.ts';
 
 type Values = Record<string, unknown>;
@@ -25,9 +27,16 @@ const pick = (values: Values, keys: readonly string[]) => Object.fromEntries(key
 export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
   const { api } = useServices();
   const form = useQuery({ queryKey: ['offerings', 'form', item.id, item.version], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}/schema', { params: { item_id: item.id } }) });
-  const [values, setValues] = useState<Values>({});
+  // The draft left by a reload of this tab; the offering's secret fields are dropped even from what is read back.
+  const [restored] = useState(() => formDraft(tabStorage(), item, secretFieldIds(doc.presentation.fields)).load());
+  const [values, setValues] = useState<Values>(restored ?? {});
   const [touched, setTouched] = useState<readonly string[]>([]);
   const [submitted, setSubmitted] = useState(false);
+  const [draftShown, setDraftShown] = useState(restored !== null);
+  // Kept only once the requester changed something: the defaults the form fills in by itself are no draft.
+  const edited = useRef(restored !== null);
+  const secrets = useMemo(() => secretFieldIds(doc.presentation.fields, form.data?.uiSchema, form.data?.schema), [doc, form.data]);
+  const draft = useMemo(() => formDraft(tabStorage(), item, secrets), [item, secrets]);
   const labels = useMemo(() => new Map(doc.presentation.fields.map((f) => [f.id, f.label])), [doc]);
   const conditional = useMemo(() => doc.presentation.fields.filter((f) => f.visibleWhen).map((f) => f.id), [doc]);
 
@@ -48,6 +57,13 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
 
   const check = useMutation({
     mutationFn: (formData: Values) => api.read('POST /api/v1/preview/form', { body: { document: item.document, values: formData } }),
+    // A request Apollo would accept is done with: its draft goes.
+    onSuccess: (answer) => {
+      if ((answer.valueIssues ?? []).length) return;
+      draft.clear();
+      edited.current = false;
+      setDraftShown(false);
+    },
   });
 
   const { schema, uiSchema } = useMemo(() => {
@@ -92,13 +108,31 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
   };
 
   // A field's errors show once it was left (then live as it changes), or everywhere after "Check request".
-  const onChange = (e: IChangeEvent<Values>) => {
+  const onChange = (e: IChangeEvent<Values>, id?: string) => {
     setValues(e.formData ?? {});
+    check.reset();
+    if (id) edited.current = true;
+    if (edited.current) draft.save(e.formData ?? {});
+  };
+  const clearDraft = () => {
+    draft.clear();
+    edited.current = false;
+    setDraftShown(false);
+    setValues({});
+    setTouched([]);
+    setSubmitted(false);
     check.reset();
   };
 
   return (
     <div className="apollo-offering-form" data-testid="offering-form">
+      {draftShown && (
+        <p className={`${Classes.TEXT_MUTED} apollo-small apollo-offering-form-draft`} data-testid="draft-restored">
+          <Icon icon="history" size={12} />
+          <span>Restored what you had filled in before{secrets.size ? ' (secret fields are never kept)' : ''}.</span>
+          <Button variant="minimal" size="small" text="Clear form" onClick={clearDraft} data-testid="draft-clear" />
+        </p>
+      )}
       <BlueprintForm
         schema={schema}
         uiSchema={uiSchema}
