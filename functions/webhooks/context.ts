@@ -6,4 +6,8 @@ export const context: ContextDescriptor = {
   summary: 'Webhooks from outside systems, verified by their sender\'s signature (GitHub today)',
   // Verifies GitHub's signature with the webhook secret; hands a push to discovery or the catalog refresh.
   bindings: ['github-credentials', 'catalog-repository', 'job-dispatch'],
+  heavy: [{
+    what: '@aws-sdk/client-lambda and @aws-sdk/client-secrets-manager',
+    neededBy: 'POST /api/v1/webhooks/github (reads the webhook secret to check the signature, hands the run to the jobs Lambda)',
+  }],
 };

@@ -221,6 +221,12 @@ export class FakeGitHub {
     if (!token || !(this.tokens.has(token) || this.installationTokens.has(token))) return this.error(res, 401, 'Bad credentials');
     const headers = { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 3600) };
 
+    // GitHub answers its rate limit to any valid credentials, without counting the call.
+    if (url.pathname === '/rate_limit' && method === 'GET') {
+      const core = { limit: 5000, remaining: 4999, reset: Math.ceil(Date.now() / 1000) + 3600, used: 1 };
+      return this.send(res, 200, { resources: { core }, rate: core }, headers);
+    }
+
     let match = /^\/orgs\/([^/]+)\/repos$/.exec(url.pathname);
     if (match && method === 'GET') {
       if (decodeURIComponent(match[1]!) !== this.options.org) return this.error(res, 404, 'Not Found');

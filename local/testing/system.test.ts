@@ -12,22 +12,25 @@ beforeAll(async () => {
 afterAll(async () => { await h.close(); });
 
 describe('system', () => {
-  it('reports component health', async () => {
+  it('reports the health of every component Apollo depends on: the table, the realtime endpoint, GitHub', async () => {
     const res = await h.client('viewer').call<Health>('GET', '/api/v1/health');
+    const component = (name: string, critical: boolean) => ({ name, critical, status: 'healthy', latencyMs: expect.any(Number), checkedAt: expect.any(String) });
     expect(res.body).toEqual({
       status: 'healthy',
       checkedAt: expect.any(String),
-      components: [{ name: 'dynamodb', critical: true, status: 'healthy', latencyMs: expect.any(Number), checkedAt: expect.any(String) }],
+      components: [component('dynamodb', true), component('realtime', false), component('github', false)],
     });
+    // GitHub was asked as Apollo asks it, with its credentials.
+    expect(h.runtime.github!.fake.requests).toContain('GET /rate_limit');
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
   it('is degraded when a non-critical integration is down, down (503) when a critical one is', async () => {
     const original = systemDeps().probes;
-    configureSystem({ probes: [...original, { name: 'github', critical: false, check: async () => { throw new Error('401 Bad credentials'); } }] });
+    configureSystem({ probes: [...original.filter((p) => p.name !== 'github'), { name: 'github', critical: false, check: async () => { throw new Error('401 Bad credentials'); } }] });
     const degraded = await h.client('viewer').send('GET', '/api/v1/health');
     expect(degraded.status).toBe(200);
-    expect(degraded.body).toMatchObject({ status: 'degraded', components: [{ name: 'dynamodb', status: 'healthy' }, { name: 'github', status: 'down', message: '401 Bad credentials' }] });
+    expect(degraded.body).toMatchObject({ status: 'degraded', components: [{ name: 'dynamodb', status: 'healthy' }, { name: 'realtime', status: 'healthy' }, { name: 'github', status: 'down', message: '401 Bad credentials' }] });
     expect((await h.client('viewer').send('GET', '/api/v1/health/ready')).body).toEqual({ ready: true });
 
     configureSystem({ probes: [{ name: 'dynamodb', critical: true, check: async () => { throw new Error('connect ECONNREFUSED'); } }] });
