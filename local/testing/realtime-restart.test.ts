@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { afterAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ApiClient, type Credentials } from '#shared/api-client';
 import { presignConnectUrl, RealtimeClient, type ConnectionState, type EventFrame, type SocketLike } from '#shared/realtime-client';
+import { freePort, stop } from './processes.ts';
 import { checkingFetch } from './response-schemas.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,13 +24,6 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** `npm start`'s entry point on `port`, resolved once it says it is running. */
 async function start(port: number): Promise<ChildProcess> {
@@ -53,11 +46,6 @@ async function start(port: number): Promise<ChildProcess> {
   return proc;
 }
 
-async function stop(proc: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  await exited;
-}
 
 const until = async (condition: () => boolean, timeoutMs = 10_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;

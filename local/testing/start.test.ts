@@ -5,12 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { ApiClient, type Credentials } from '#shared/api-client';
+import { freePort, stop } from './processes.ts';
 import { checkingFetch } from './response-schemas.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,13 +23,6 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Starts `npm start`'s entry point; `output()` is what it has printed so far. */
 function start(port: number): { proc: ChildProcess; output: () => string; started: Promise<void> } {
@@ -46,11 +40,6 @@ function start(port: number): { proc: ChildProcess; output: () => string; starte
   return { proc, output: () => text, started };
 }
 
-async function stop(proc: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  await exited;
-}
 
 /** Resolves once something accepts TCP connections on the port. */
 async function listening(port: number): Promise<void> {
