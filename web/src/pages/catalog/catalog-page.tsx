@@ -17,14 +17,15 @@ import { ServiceDialog } from './service-form.tsx';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
-function TextFilter({ id, label, value, placeholder, icon, options, onApply }: {
-  id: string; label: string; value: string | undefined; placeholder: string; icon: 'code' | 'cloud'; options: readonly string[]; onApply(v: string): void;
+/** A free-text filter with the catalog's values as suggestions; its hint (examples) shows on hover, its placeholder says "Any …" like the selects'. */
+function TextFilter({ id, label, value, placeholder, hint, icon, options, onApply }: {
+  id: string; label: string; value: string | undefined; placeholder: string; hint: string; icon: 'code' | 'cloud'; options: readonly string[]; onApply(v: string): void;
 }) {
   const [text, setText] = useState(value ?? '');
   useDebounced(text, (v) => { if (v.trim() !== (value ?? '')) onApply(v.trim()); }, 400);
   return (
     <FormGroup label={label} labelFor={id}>
-      <InputGroup id={id} value={text} onValueChange={setText} placeholder={placeholder} leftIcon={icon} list={`${id}-options`} />
+      <InputGroup id={id} value={text} onValueChange={setText} placeholder={placeholder} title={hint} leftIcon={icon} list={`${id}-options`} />
       <datalist id={`${id}-options`}>{options.map((o) => <option key={o} value={o} />)}</datalist>
     </FormGroup>
   );
@@ -46,8 +47,8 @@ function Filters({ filters, set, languages, clusters }: { filters: CatalogFilter
       <FormGroup label="Tier" labelFor="f-tier">{select('tier', 'Any tier', ['critical', 'standard', 'experimental'])}</FormGroup>
       <FormGroup label="Health" labelFor="f-health">{select('health', 'Any health', ['healthy', 'degraded', 'down', 'unknown'])}</FormGroup>
       <FormGroup label="Environment" labelFor="f-environment">{select('environment', 'Any environment', [...new Set([...ENVIRONMENTS, ...(filters.environment ? [filters.environment] : [])])])}</FormGroup>
-      <TextFilter key={`l-${filters.language ?? ''}`} id="f-language" label="Language" value={filters.language} placeholder="java, typescript…" icon="code" options={languages} onApply={(v) => set({ language: v || undefined })} />
-      <TextFilter key={`c-${filters.cluster ?? ''}`} id="f-cluster" label="Cluster" value={filters.cluster} placeholder="EKS cluster" icon="cloud" options={clusters} onApply={(v) => set({ cluster: v || undefined })} />
+      <TextFilter key={`l-${filters.language ?? ''}`} id="f-language" label="Language" value={filters.language} placeholder="Any language" hint="A language, such as java or typescript" icon="code" options={languages} onApply={(v) => set({ language: v || undefined })} />
+      <TextFilter key={`c-${filters.cluster ?? ''}`} id="f-cluster" label="Cluster" value={filters.cluster} placeholder="Any cluster" hint="The EKS cluster an environment runs on" icon="cloud" options={clusters} onApply={(v) => set({ cluster: v || undefined })} />
       <div className="apollo-catalog-filter-end">
         <Switch checked={filters.includeDeregistered === true} label="Deregistered" onChange={(e) => set({ includeDeregistered: e.currentTarget.checked || undefined })} />
         <Button variant="minimal" text="Clear" icon="filter-remove" disabled={count === 0} onClick={() => set({ team: undefined, tier: undefined, health: undefined, environment: undefined, language: undefined, cluster: undefined, includeDeregistered: undefined })} />
@@ -147,7 +148,7 @@ export function CatalogPage() {
               {filters.q && <> <Code>{filters.q}</Code></>}
             </div>
           )}
-          <HTMLTable className="apollo-table" interactive={items.length > 0} data-testid="catalog-table">
+          <HTMLTable className="apollo-table apollo-catalog-table" interactive={items.length > 0} data-testid="catalog-table">
             <thead>
               <tr><th>Service</th><th>Team</th><th>Tier</th><th>Health</th><th>Environments</th><th>Stack</th><th>Last deploy</th></tr>
             </thead>
