@@ -178,11 +178,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
   const banner: string[] = [];
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
-  await options.beforeReady?.(`http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`);
+  await options.beforeReady?.(baseUrl);
   markReady();
 
   return {
-    url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`,
+    url: baseUrl,
     port,
     region,
     tableName,
