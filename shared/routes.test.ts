@@ -113,5 +113,8 @@ describe('path variables', () => {
   it('fill a path template, percent-encoding each value', () => {
     expect(fillPath('/api/v1/teams/{id}/members/{principal}', { id: 'platform', principal: 'a b@corp' })).toBe('/api/v1/teams/platform/members/a%20b%40corp');
     expect(() => fillPath('/api/v1/teams/{id}', {})).toThrow('needs the parameter id');
+    // Never `..`, which any URL parser (percent-encoded too) resolves into the team itself.
+    expect(() => fillPath('/api/v1/teams/{id}/members/{principal}', { id: 'x', principal: '..' })).toThrow('a URL would resolve it into another route');
+    expect(fillPath('/api/v1/teams/{id}/members/{principal}', { id: 'x', principal: '...' })).toBe('/api/v1/teams/x/members/...');
   });
 });

@@ -212,11 +212,15 @@ export function routeOf(key: RouteKey): RouteDef {
   return route;
 }
 
-/** `'/api/v1/teams/{id}'` + `{ id: 'a b' }` → `'/api/v1/teams/a%20b'`. */
+/**
+ * `'/api/v1/teams/{id}'` + `{ id: 'a b' }` → `'/api/v1/teams/a%20b'`. A value of `.` or `..` is
+ * refused here: every URL parser resolves it (percent-encoded too) into another route.
+ */
 export function fillPath(path: string, params: Readonly<Record<string, string>>): string {
   return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`path ${path} needs the parameter ${name}`);
+    if (value === '.' || value === '..') throw new Error(`the path parameter ${name} can't be "${value}": a URL would resolve it into another route`);
     return encodeURIComponent(value);
   });
 }
