@@ -200,11 +200,13 @@ describe("changing a service's runbooks and dependencies as a member of its team
 
     // Dependencies: a name the catalog doesn't know is refused on its row; then swap search-service for redis.
     const graph = page.getByTestId('dependency-graph');
-    expect(await graph.locator('[data-testid="graph-edge"][data-from="violations-service"][data-to="search-service"]').count()).toBe(1);
+    // The graph is laid out asynchronously (elkjs loads on first use).
+    await expect.poll(() => graph.locator('[data-testid="graph-edge"][data-from="violations-service"][data-to="search-service"]').count()).toBe(1);
     await page.getByTestId('edit-dependencies').click();
     const deps = page.getByTestId('dependencies-form');
     const rows = deps.getByTestId('dependency-row');
-    expect(await rows.count()).toBe(4);
+    // The dialog opens while the page may still be laying its graph out: wait for its rows.
+    await expect.poll(() => rows.count()).toBe(4);
     await rows.filter({ has: page.locator('input[value="search-service"]') }).getByTestId('remove-dependency').click();
     await deps.getByTestId('add-dependency').click();
     const added = rows.last();
