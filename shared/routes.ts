@@ -39,6 +39,8 @@ export interface AuditSpec {
   readonly resourceType: string;
   /** Path parameter naming the resource, when the path has it (creates set it from the result). */
   readonly resourceIdParam?: string;
+  /** Body field naming the resource a create makes, so a refused create (a 409) is on its history too. */
+  readonly resourceIdBodyField?: string;
 }
 
 /**
@@ -118,7 +120,7 @@ const TABLE = [
   // identity: who I am, teams and membership
   iam({ method: 'GET', path: '/api/v1/me', context: 'identity', permission: 'system:read', summary: 'Who I am: principal, role, teams and permissions', responseSchema: 'me' }),
   iam({ method: 'GET', path: '/api/v1/teams', context: 'identity', permission: 'teams:read', summary: 'List teams', querySchema: 'list-query', responseSchema: 'team-list' }),
-  iam({ method: 'POST', path: '/api/v1/teams', context: 'identity', permission: 'users:manage', summary: 'Create a team', bodySchema: 'team-create', responseSchema: 'team', audit: { action: 'teams.create', resourceType: 'team' }, idempotent: true, status: 201 }),
+  iam({ method: 'POST', path: '/api/v1/teams', context: 'identity', permission: 'users:manage', summary: 'Create a team', bodySchema: 'team-create', responseSchema: 'team', audit: { action: 'teams.create', resourceType: 'team', resourceIdBodyField: 'id' }, idempotent: true, status: 201 }),
   iam({ method: 'GET', path: '/api/v1/teams/{id}', context: 'identity', permission: 'teams:read', summary: 'One team', responseSchema: 'team' }),
   iam({ method: 'PUT', path: '/api/v1/teams/{id}', context: 'identity', permission: 'users:manage', summary: 'Update a team (If-Match)', bodySchema: 'team-update', responseSchema: 'team', audit: { action: 'teams.update', resourceType: 'team', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'DELETE', path: '/api/v1/teams/{id}', context: 'identity', permission: 'users:manage', summary: 'Delete a team and its memberships (If-Match)', audit: { action: 'teams.delete', resourceType: 'team', resourceIdParam: 'id' }, versioned: true }),
@@ -130,7 +132,7 @@ const TABLE = [
 
   // services: the service catalog (services, environments, dependencies, runbooks, health)
   iam({ method: 'GET', path: '/api/v1/services', context: 'services', permission: 'services:read', summary: 'List and search services (filters, sort, typo-tolerant q)', querySchema: 'service-list-query', responseSchema: 'service-list' }),
-  iam({ method: 'POST', path: '/api/v1/services', context: 'services', permission: 'services:write', summary: 'Register a service (your own team, or any with catalog:manage)', bodySchema: 'service-create', responseSchema: 'service', audit: { action: 'services.register', resourceType: 'service' }, idempotent: true, status: 201 }),
+  iam({ method: 'POST', path: '/api/v1/services', context: 'services', permission: 'services:write', summary: 'Register a service (your own team, or any with catalog:manage)', bodySchema: 'service-create', responseSchema: 'service', audit: { action: 'services.register', resourceType: 'service', resourceIdBodyField: 'name' }, idempotent: true, status: 201 }),
   iam({ method: 'GET', path: '/api/v1/services/{id}', context: 'services', permission: 'services:read', summary: 'One service with its environments, dependencies and runbooks (deregistered ones too)', responseSchema: 'service' }),
   iam({ method: 'PUT', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: "Edit a service (If-Match; owning team or catalog:manage)", bodySchema: 'service-update', responseSchema: 'service', audit: { action: 'services.update', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),
   iam({ method: 'DELETE', path: '/api/v1/services/{id}', context: 'services', permission: 'services:write', summary: 'Deregister a service, keeping its name resolvable (If-Match; owning team or catalog:manage)', responseSchema: 'service', audit: { action: 'services.deregister', resourceType: 'service', resourceIdParam: 'id' }, versioned: true }),

@@ -2,14 +2,13 @@
  * The HTTP runtime every context Lambda shares: the route table decides what runs, middy wires it.
  *
  *   outer (every request): request id + logging, metrics, header normalisation, error mapping, CORS
- *   router (@middy/http-router) over this context's routes from the table
+ *   dispatch on the route API Gateway matched (its resource template) over this context's routes
  *   per route: authorize (identity, parse + validate, permission) → idempotency → audit → handler
  *
  * Handlers receive the typed request of their route and return its typed result or throw a named
  * error. The middleware lives in `./http/`, one concern a file.
  */
 import middy, { type MiddyfiedHandler } from '@middy/core';
-import httpRouterHandler, { type Method } from '@middy/http-router';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -71,17 +70,22 @@ export function createRoutesHandler(routes: readonly RouteDef[], impls: Readonly
   if (missing.length || extra.length) {
     throw new Error(`routes without a handler [${missing.join(', ')}], handlers without a route [${extra.join(', ')}]`);
   }
-  const router = httpRouterHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({
-    routes: routes.map((route) => ({ method: route.method as Method, path: route.path, handler: routeHandler(route, impls[routeKey(route)]!, options) })),
-    notFoundResponse: ({ method, path }) => {
-      const allowed = routes.filter((r) => new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path)).map((r) => r.method);
-      if (allowed.length) throw new MethodNotAllowedError(`${method} is not allowed on ${path}`, { details: allowed.map((m) => ({ path: '/method', message: m })) });
-      throw new NotFoundError(`no route ${method} ${path}`);
-    },
-  });
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+  // API Gateway has matched the route already: its resource template (`/api/v1/teams/{id}`) says which.
+  // Routing again on the decoded path would misread an id holding an encoded slash (`qa%2Fteam`).
+  const byKey = new Map(routes.map((route) => [routeKey(route), routeHandler(route, impls[routeKey(route)]!, options)]));
+  const router = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const handler = byKey.get(`${event.httpMethod} ${event.resource}`);
+    if (handler) return handler(event, context);
+    const allowed = routes.filter((r) => r.path === event.resource).map((r) => r.method);
+    if (allowed.length) throw new MethodNotAllowedError(`${event.httpMethod} is not allowed on ${event.resource}`, { details: allowed.map((m) => ({ path: '/method', message: m })) });
+    throw new NotFoundError(`no route ${event.httpMethod} ${event.resource}`);
+  };
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }));
+  // Metrics off (the local runtime): nothing to publish, and one process's concurrent invocations
+  // would flush each other's buffer and print "No application metrics to publish" for each.
+  if (process.env.POWERTOOLS_METRICS_DISABLED !== 'true') handler.use(logMetrics(metrics));
+  return handler
     .use({
       before: ({ event }) => {
         logger.setCorrelationId(event.requestContext?.requestId);

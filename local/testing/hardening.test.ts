@@ -155,3 +155,9 @@ it('answers a duplicate Idempotency-Key while the first request still runs with 
   release();
   expect((await first).statusCode).toBe(202);
 });
+
+it('answers an id holding an encoded slash with 400 on the field, not "no route" echoing the decoded path', async () => {
+  const res = await h.client('admin').send('GET', '/api/v1/teams/qa%2Fteam');
+  expect(res.status).toBe(400);
+  expect((res.body as { error: { details: unknown } }).error.details).toEqual([{ path: '/path/id', message: expect.stringMatching(/^must be the resource's id/) }]);
+});

@@ -72,6 +72,9 @@ describe('teams', () => {
     const again = await admin().send('POST', '/api/v1/teams', { body: { id: 'twice', name: 'Twice' } });
     expect(again.status).toBe(409);
     expect((again.body as { error: { message: string } }).error.message).toBe('team twice already exists');
+    // Both attempts are on the team's history, the refused one too.
+    const history = await admin().request('GET /api/v1/audit', { query: { resourceType: 'team', resourceId: 'twice' } });
+    expect(history.body.items.filter((e) => e.action === 'teams.create').map((e) => e.outcome).sort()).toEqual(['failed', 'succeeded']);
   });
 
   it('requires If-Match on PUT and DELETE (428) and rejects a stale one (412)', async () => {

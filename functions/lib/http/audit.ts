@@ -9,6 +9,12 @@ import { logger, metrics, redact } from '../observability.ts';
 import type { ApiRequest, Event } from './request.ts';
 import { statusOf } from './responses.ts';
 
+/** A string field of the body (the id a create names), if there is one. */
+function bodyField(body: unknown, field: string | undefined): string | undefined {
+  const value = field && body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** What the audit entry records of the request: path parameters and the body, secrets redacted by key. */
 function auditDetails(req: ApiRequest): Record<string, unknown> {
   const details: Record<string, unknown> = { ...req.params };
@@ -46,7 +52,7 @@ export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyRe
           actorRole: req.identity.role ?? undefined,
           action: spec.action,
           resourceType: spec.resourceType,
-          resourceId: spec.resourceIdParam ? req.params[spec.resourceIdParam] : undefined,
+          resourceId: spec.resourceIdParam ? req.params[spec.resourceIdParam] : bodyField(req.body, spec.resourceIdBodyField),
           details: auditDetails(req),
           sourceIp: req.identity.sourceIp,
           userAgent: req.identity.userAgent,

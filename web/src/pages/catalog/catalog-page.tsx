@@ -164,7 +164,7 @@ export function CatalogPage() {
                       {s.drift.length > 0 && <Tooltip content={`Edited by hand, differs from apollo.yaml: ${s.drift.map((d) => d.field).join(', ')}`} compact><Tag minimal intent="warning" className="apollo-inline-tag" icon="git-branch">drift</Tag></Tooltip>}
                       {s.deregisteredAt && <Tag minimal className="apollo-inline-tag" icon="disable">deregistered</Tag>}
                       <div className={`${Classes.TEXT_MUTED} apollo-mono apollo-small`}>{s.id}</div>
-                      {s.description && <div className={`${Classes.TEXT_MUTED} apollo-catalog-description`}>{s.description}</div>}
+                      {s.description && <div className={`${Classes.TEXT_MUTED} apollo-catalog-description`} title={s.description}>{s.description}</div>}
                     </td>
                     <td><TeamTag team={s.team} /></td>
                     <td><TierTag tier={s.tier} /></td>
