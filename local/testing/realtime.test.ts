@@ -232,8 +232,8 @@ describe('live audit', () => {
     ]);
     expect(entry).toEqual(fromApi);
     expect(fromApi).toMatchObject({ actor: 'other-admin@apollo.local', resourceId: 'live-audit', outcome: 'succeeded', statusCode: 201 });
-    // The intent: the same entry before the outcome (a create learns its resource id only afterwards).
-    const { outcome: _o, statusCode: _s, completedAt: _c, resourceId: _r, ...intent } = fromApi;
+    // The intent: the same entry before the outcome (a create names its resource from the body's id).
+    const { outcome: _o, statusCode: _s, completedAt: _c, ...intent } = fromApi;
     expect(mine[0]!.data).toEqual({ ...intent, outcome: 'pending' });
     expect(Date.parse(mine[0]!.at)).not.toBeNaN();
     rc.close();
