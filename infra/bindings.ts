@@ -83,11 +83,6 @@ export class ApolloBindings extends Construct {
     }
   }
 
-  /** The bindings of each function, as bound. */
-  bindingsOf(fn: ApolloFunction): ReadonlySet<Binding> {
-    return this.bound.get(fn) ?? new Set();
-  }
-
   private apply(fn: ApolloFunction, binding: Binding): void {
     const { props } = this;
     switch (binding) {

@@ -207,13 +207,6 @@ type UnknownPathParameters = Exclude<ParamNames<TableRoute['path']>, PathParamet
 const everyPathParameterHasASchema: [UnknownPathParameters] extends [never] ? true : UnknownPathParameters = true;
 void everyPathParameterHasASchema;
 
-/** The route of a key, at run time. */
-export function routeOf(key: RouteKey): RouteDef {
-  const route = ROUTES.find((r) => routeKey(r) === key);
-  if (!route) throw new Error(`no route ${key}`);
-  return route;
-}
-
 /**
  * `'/api/v1/teams/{id}'` + `{ id: 'a b' }` → `'/api/v1/teams/a%20b'`. A value of `.` or `..` is
  * refused here: every URL parser resolves it (percent-encoded too) into another route.

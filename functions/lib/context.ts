@@ -63,7 +63,7 @@ export interface LocalRuntime {
   targetState(service: string, env: string): { readonly up: boolean; readonly missingReplicas: number } | undefined;
   /** Wraps the health poll's HTTP probe so the demo environments' health checks reach this runtime's targets. */
   targetsProbe<P>(inner: P): P;
-  /** The local fake GitHub when it serves (discovery and the catalog refresh point at it), with where it keeps its webhook secret. */
+  /** The local fake GitHub when it serves (discovery and the catalog refresh point at it). */
   readonly fakeGitHub: { readonly url: string } | undefined;
 }
 

@@ -2,7 +2,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ApolloError, NotFoundError } from '#shared/errors';
+import type { ApolloError } from '#shared/errors';
 import { config } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import type { Event } from './request.ts';
@@ -20,10 +20,7 @@ export const lowerCaseHeaders = (): MiddlewareObj<Event> => ({
 export const errorMapper = (): MiddlewareObj<Event, APIGatewayProxyResult> => ({
   onError: (request) => {
     const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
-    let error: unknown = request.error;
-    // middy's own errors (router 404/405) carry statusCode and expose
-    const http = error as { statusCode?: number } | undefined;
-    if (!(error instanceof ApolloError) && http?.statusCode === 404) error = new NotFoundError('no such route');
+    const error: unknown = request.error;
     const result = errorResult(error, requestId);
     if (result.statusCode >= 500) logger.error('request failed', { error: request.error as Error, statusCode: result.statusCode });
     else logger.info('request rejected', { statusCode: result.statusCode, code: (error as ApolloError).code });
