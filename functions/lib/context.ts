@@ -31,6 +31,27 @@ export type Binding =
   /** Reads the EKS clusters' endpoints (DescribeCluster) for the health poll. */
   | 'eks-clusters';
 
+/**
+ * A Step Functions state machine a context runs (ARCHITECTURE.md §4). Infra deploys its ASL file with
+ * `DefinitionBody.fromFile`, substituting `${StepsFunctionArn}` with a steps Lambda made from `steps`;
+ * the context's API Lambda may start, stop, describe and resume its executions (env
+ * `APOLLO_WORKFLOW_<NAME>_ARN`, NAME upper-cased with `-` → `_`). The local runtime runs the same file
+ * with aws-local-stepfunctions, calling the steps module in this process.
+ */
+export interface ContextWorkflow {
+  /** e.g. `fulfillment`: the file is `state-machines/<name>.asl.json`, the steps Lambda `<context>-<name>-steps`. */
+  readonly name: string;
+  readonly summary: string;
+  /** The steps Lambda's entry, relative to the project root (exports `handler(event: StepEvent)`). */
+  readonly steps: string;
+  /** The steps Lambda's timeout (a step is short: it starts or collects outside work, never waits for it). @default 60 */
+  readonly stepTimeoutSeconds?: number;
+  /** What the steps Lambda is bound to. */
+  readonly bindings?: readonly Binding[];
+  /** Environment variables with fixed values for the steps Lambda. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
 /** What a run of a job gives: its result (the invocation's answer) and what its log line says. */
 export interface JobOutcome {
   readonly result: unknown;
@@ -86,6 +107,8 @@ export interface ContextDescriptor {
    * without a reason here fails the bench: move what only a job needs to the jobs Lambda instead.
    */
   readonly heavy?: ReadonlyArray<{ readonly what: string; readonly neededBy: string }>;
+  /** State machines it runs (Step Functions in AWS, aws-local-stepfunctions locally). */
+  readonly workflows?: readonly ContextWorkflow[];
   /** Realtime topic kinds it publishes (shared/topics.ts). */
   readonly topics?: readonly string[];
   /**
