@@ -5,7 +5,7 @@
  * are resumed by their webhooks.
  */
 import type { RestAction, WebhookAction } from '#schemas/index.ts';
-import type { VariableContext } from '#shared/variables';
+import type { VariableContext } from '#shared/variables/index';
 
 export type SynchronousAction = RestAction | WebhookAction;
 
