@@ -20,6 +20,8 @@ export interface ActionRun {
   readonly variables: Omit<VariableContext, 'secrets'>;
   /** The attempt's time limit (from the action's `timeout`; default 30 s). */
   readonly timeoutMs: number;
+  /** Earlier actions' sensitive outputs by action id: their values are masked wherever this action would show them. */
+  readonly sensitiveOutputs?: Readonly<Record<string, readonly string[]>>;
 }
 
 export type ActionLogSeverity = 'debug' | 'info' | 'warn' | 'error';
@@ -41,7 +43,13 @@ export interface ActionResult {
   readonly sensitive: readonly string[];
   /** The HTTP status answered, when there was an answer. */
   readonly status?: number;
+  /**
+   * `template`, `egress-refused`, `secrets-unavailable`, `network`, `timeout`, `http-status`, `circuit-open`,
+   * `oauth-token`, `missing-output`, `invalid-response`, `response-too-large`, `internal`.
+   */
   readonly error?: { readonly code: string; readonly message: string };
+  /** When a retryable failure says how long to wait: the target's Retry-After, or until an open circuit half-opens. */
+  readonly retryAfterMs?: number;
   readonly durationMs: number;
   readonly logs: readonly ActionLogLine[];
 }

@@ -4,14 +4,13 @@ import { blockedReason, EgressRefusedError, HostLookupError, parseEgressAllow, v
 /** A resolver that answers from a table (and counts its lookups). */
 function stubResolver(table: Record<string, string[]>): Resolve & { calls: string[] } {
   const calls: string[] = [];
-  const resolve = (async (host: string) => {
+  const resolve: Resolve = async (host) => {
     calls.push(host);
     const addresses = table[host];
     if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
     return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  }) as Resolve & { calls: string[] };
-  resolve.calls = calls;
-  return resolve;
+  };
+  return Object.assign(resolve, { calls });
 }
 
 const refusal = (promise: Promise<unknown>): Promise<string> =>
