@@ -3463,6 +3463,92 @@ export interface ApolloManifest {
   };
 }
 
+export interface ApprovalApprove {
+  comment?: string;
+}
+
+export interface ApprovalList {
+  items: Approval[];
+  nextCursor: string | null;
+}
+
+export interface ApprovalReject {
+  /**
+   * Why (the requester reads it).
+   */
+  reason: string;
+}
+
+/**
+ * A request waiting for (or decided by) approvers.
+ */
+export interface Approval {
+  /**
+   * A ULID.
+   */
+  id: string;
+  /**
+   * A ULID.
+   */
+  requestId: string;
+  status: "pending" | "approved" | "rejected" | "expired";
+  offering: {
+    id: string;
+    name: string;
+    version: string;
+    category?: string;
+    owner?: string;
+  };
+  requester: string;
+  team: string | null;
+  /**
+   * Orders the fulfilment queue (default normal).
+   */
+  priority?: "low" | "normal" | "high";
+  note?: string | null;
+  /**
+   * The request's values, secrets masked.
+   */
+  fields: {
+    [k: string]: unknown;
+  };
+  rule: {
+    approvers: {
+      roles?: string[];
+      teams?: string[];
+      principals?: string[];
+    };
+    mode: "any" | "all";
+    reason?: string;
+  };
+  /**
+   * mode all: the approvers still needed (role:<r>, team:<t>, principal:<p>).
+   */
+  outstanding?: string[];
+  decisions: {
+    principal: string;
+    role?: string;
+    /**
+     * What made them an approver: role:<r>, team:<t>, principal.
+     */
+    via?: string[];
+    decision: "approved" | "rejected";
+    comment?: string;
+    at: string;
+  }[];
+  createdAt: string;
+  expiresAt: string;
+  decidedAt?: string;
+  /**
+   * Whether you may decide it.
+   */
+  canDecide: boolean;
+  /**
+   * Why you may (or may not) decide it.
+   */
+  why?: string;
+}
+
 export interface AuditEntry {
   id: string;
   at: string;
@@ -4601,6 +4687,46 @@ export interface Me {
   permissions: string[];
 }
 
+export interface NotificationList {
+  items: Notification[];
+  unread: number;
+  nextCursor: string | null;
+}
+
+export interface Notification {
+  id: string;
+  kind: "approval.waiting" | "request.completed" | "request.failed" | "approval.decided";
+  title: string;
+  body?: string;
+  /**
+   * Where in the web app, e.g. /requests/<id>.
+   */
+  link?: string;
+  resource?: {
+    type: string;
+    id: string;
+  };
+  createdAt: string;
+  read: boolean;
+}
+
+export interface NotificationsReadResult {
+  marked: number;
+  unread: number;
+}
+
+/**
+ * Marks notifications read: the named ones, or all.
+ */
+export interface NotificationsRead {
+  /**
+   * @minItems 1
+   * @maxItems 100
+   */
+  ids?: [string, ...string[]];
+  all?: true;
+}
+
 /**
  * The latest check of an offering's source file, as recorded by the last refresh.
  */
@@ -4715,6 +4841,310 @@ export type RealtimeFrame =
 export interface RealtimeMessage {
   action: "subscribe" | "unsubscribe" | "ping";
   topic?: string;
+}
+
+/**
+ * Ends a manually fulfilled request: the offering's owning team or an operator says it is done (or could not be done).
+ */
+export interface RequestComplete {
+  outcome: "completed" | "failed";
+  note?: string;
+}
+
+/**
+ * A request for an offering: its form's values, checked against the offering's form (400 with a path per field).
+ */
+export interface RequestCreate {
+  /**
+   * The offering's id (GET /api/v1/catalog).
+   */
+  offeringId: string;
+  /**
+   * The form's values by field id (GET /api/v1/catalog/items/{item_id}/schema).
+   */
+  fields: {
+    [k: string]: unknown;
+  };
+  /**
+   * Orders the fulfilment queue (default normal).
+   */
+  priority?: "low" | "normal" | "high";
+  /**
+   * The team you request for (one of yours; default: your first team).
+   */
+  team?: string;
+  /**
+   * Why you need it (shown to approvers).
+   */
+  note?: string;
+}
+
+/**
+ * scope mine (default): your requests; team: a team's (yours, or any for operators; needs team); all: everyone's (requests:manage).
+ */
+export interface RequestListQuery {
+  scope?: "mine" | "team" | "all";
+  /**
+   * A team's id.
+   */
+  team?: string;
+  /**
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   */
+  status?: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  offering?: string;
+  /**
+   * Created at or after.
+   */
+  from?: string;
+  /**
+   * Created before.
+   */
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RequestList {
+  items: RequestSummary[];
+  nextCursor: string | null;
+}
+
+export interface RequestLogEntry {
+  at: string;
+  seq?: number;
+  /**
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   */
+  status?: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  message: string;
+  severity: "debug" | "info" | "warn" | "error";
+  action?: string;
+  kind?: "transition" | "action" | "log";
+}
+
+export interface RequestLogList {
+  items: RequestLogEntry[];
+  nextCursor: string | null;
+}
+
+export interface RequestLogsQuery {
+  /**
+   * Only this action's lines.
+   */
+  action?: string;
+  /**
+   * This severity and above.
+   */
+  severity?: "debug" | "info" | "warn" | "error";
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * Where a request is: one read.
+ */
+export interface RequestStatus {
+  /**
+   * A ULID.
+   */
+  id: string;
+  /**
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   */
+  status: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  /**
+   * Percent of the fulfilment done (actions completed of those that run).
+   */
+  progress: number;
+  currentAction: {
+    id: string;
+    name: string;
+    type?: string;
+    index: number;
+    attempt: number;
+  } | null;
+  /**
+   * Estimated completion (the offering's past durations, else its SLA); null once ended.
+   */
+  eta: string | null;
+  /**
+   * What is happening, in words.
+   */
+  message?: string;
+  updatedAt: string;
+}
+
+export interface RequestSummary {
+  /**
+   * A ULID.
+   */
+  id: string;
+  offering: {
+    id: string;
+    name: string;
+    version: string;
+    category?: string;
+    owner?: string;
+  };
+  requester: string;
+  team: string | null;
+  /**
+   * Orders the fulfilment queue (default normal).
+   */
+  priority: "low" | "normal" | "high";
+  /**
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   */
+  status: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  progress: number;
+  fulfillment: "manual" | "automated";
+  currentAction: {
+    id: string;
+    name: string;
+    type?: string;
+    index: number;
+    attempt: number;
+  } | null;
+  approvalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  eta: string | null;
+  error: null | {
+    code: string;
+    message: string;
+    action?: string;
+  };
+}
+
+/**
+ * A request in full: its fields (secrets masked), timeline, actions with their attempts, outputs and next steps.
+ */
+export interface Request {
+  /**
+   * A ULID.
+   */
+  id: string;
+  offering: {
+    id: string;
+    name: string;
+    version: string;
+    category?: string;
+    owner?: string;
+  };
+  requester: string;
+  team: string | null;
+  /**
+   * Orders the fulfilment queue (default normal).
+   */
+  priority: "low" | "normal" | "high";
+  /**
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   */
+  status: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  progress: number;
+  fulfillment: "manual" | "automated";
+  currentAction: {
+    id: string;
+    name: string;
+    type?: string;
+    index: number;
+    attempt: number;
+  } | null;
+  approvalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  eta: string | null;
+  error: null | {
+    code: string;
+    message: string;
+    action?: string;
+  };
+  /**
+   * The form's values; secret fields show ••••.
+   */
+  fields: {
+    [k: string]: unknown;
+  };
+  note: string | null;
+  /**
+   * Where the request is, in words.
+   */
+  message: string;
+  actions: {
+    id: string;
+    name: string;
+    type: "rest" | "webhook" | "terraform" | "github-workflow" | "jira";
+    status: "pending" | "running" | "waiting" | "succeeded" | "failed" | "skipped";
+    maxAttempts?: number;
+    attempts: {
+      attempt: number;
+      status: "running" | "waiting" | "succeeded" | "failed";
+      /**
+       * What was sent, secrets masked.
+       */
+      input?: {
+        [k: string]: unknown;
+      };
+      /**
+       * The declared outputs (sensitive ones masked).
+       */
+      outputs?: {
+        [k: string]: unknown;
+      };
+      httpStatus?: number;
+      error?: {
+        code: string;
+        message: string;
+        retryable?: boolean;
+      };
+      startedAt: string;
+      endedAt?: string;
+      durationMs?: number;
+      /**
+       * What a waiting attempt waits for, in words.
+       */
+      waitingFor?: string;
+    }[];
+    /**
+     * Where it calls (host), and whether that is a local fake.
+     */
+    target?: string;
+  }[];
+  /**
+   * Outputs by action id (sensitive ones masked).
+   */
+  outputs: {
+    [k: string]: {
+      [k: string]: unknown;
+    };
+  };
+  /**
+   * The newest 100 entries of the log, oldest first.
+   */
+  timeline: {
+    at: string;
+    seq?: number;
+    /**
+     * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+     */
+    status?: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+    message: string;
+    severity: "debug" | "info" | "warn" | "error";
+    action?: string;
+    kind?: "transition" | "action" | "log";
+  }[];
+  nextSteps: string[];
+  approval: null | Approval;
+  /**
+   * Manual fulfilment: what the fulfilling team does.
+   */
+  manual?: {
+    instructions: string;
+    completedBy?: string;
+  };
 }
 
 export interface RunbookCreate {
@@ -6424,6 +6854,10 @@ export interface CatalogMonitoring {
 /** Each registered schema's type, by its name in schemas/index.ts. */
 export interface SchemaTypes {
   "apollo-manifest": ApolloManifest;
+  "approval-approve": ApprovalApprove;
+  "approval-list": ApprovalList;
+  "approval-reject": ApprovalReject;
+  "approval": Approval;
   "audit-entry": AuditEntry;
   "audit-list": AuditList;
   "audit-query": AuditQuery;
@@ -6470,11 +6904,25 @@ export interface SchemaTypes {
   "health": Health;
   "list-query": ListQuery;
   "me": Me;
+  "notification-list": NotificationList;
+  "notification": Notification;
+  "notifications-read-result": NotificationsReadResult;
+  "notifications-read": NotificationsRead;
   "offering-validation": OfferingValidation;
   "openapi-document": OpenApiDocument;
   "ready": Ready;
   "realtime-frame": RealtimeFrame;
   "realtime-message": RealtimeMessage;
+  "request-complete": RequestComplete;
+  "request-create": RequestCreate;
+  "request-list-query": RequestListQuery;
+  "request-list": RequestList;
+  "request-log-entry": RequestLogEntry;
+  "request-log-list": RequestLogList;
+  "request-logs-query": RequestLogsQuery;
+  "request-status": RequestStatus;
+  "request-summary": RequestSummary;
+  "request": Request;
   "runbook-create": RunbookCreate;
   "runbook-list": RunbookList;
   "runbook-update": RunbookUpdate;

@@ -18,6 +18,7 @@ const GRANTS = {
     'system:read',
     'teams:read',
     'catalog:read',
+    'requests:read',
   ],
   developer: [
     'deployments:create:non-prod',
@@ -27,7 +28,7 @@ const GRANTS = {
     'requests:create',
     'secrets:metadata',
   ],
-  operator: ['deployments:create:prod', 'incidents:manage', 'ai:sessions:execute:dangerous', 'approvals:decide'],
+  operator: ['deployments:create:prod', 'incidents:manage', 'ai:sessions:execute:dangerous', 'approvals:decide', 'requests:manage'],
   admin: [
     'secrets:read',
     'secrets:write',

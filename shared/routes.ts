@@ -7,7 +7,7 @@ import type { SchemaName, SchemaTypes } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'webhooks'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'webhooks'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -119,6 +119,8 @@ const TABLE = [
 
   // identity: who I am, teams and membership
   iam({ method: 'GET', path: '/api/v1/me', context: 'identity', permission: 'system:read', summary: 'Who I am: principal, role, teams and permissions', responseSchema: 'me' }),
+  iam({ method: 'GET', path: '/api/v1/me/notifications', context: 'identity', permission: 'system:read', summary: 'Your notifications, newest first (an approval waiting for you, your request done), with the unread count', querySchema: 'list-query', responseSchema: 'notification-list' }),
+  iam({ method: 'POST', path: '/api/v1/me/notifications/read', context: 'identity', permission: 'system:read', summary: 'Mark your notifications read (the named ones, or all)', bodySchema: 'notifications-read', responseSchema: 'notifications-read-result', audit: { action: 'notifications.read', resourceType: 'notification' } }),
   iam({ method: 'GET', path: '/api/v1/teams', context: 'identity', permission: 'teams:read', summary: 'List teams', querySchema: 'list-query', responseSchema: 'team-list' }),
   iam({ method: 'POST', path: '/api/v1/teams', context: 'identity', permission: 'users:manage', summary: 'Create a team', bodySchema: 'team-create', responseSchema: 'team', audit: { action: 'teams.create', resourceType: 'team', resourceIdBodyField: 'id' }, idempotent: true, status: 201 }),
   iam({ method: 'GET', path: '/api/v1/teams/{id}', context: 'identity', permission: 'teams:read', summary: 'One team', responseSchema: 'team' }),
@@ -172,6 +174,19 @@ const TABLE = [
   iam({ method: 'POST', path: '/api/v1/catalog/refresh', context: 'offerings', permission: 'catalog:manage', summary: "Refresh the offerings from the catalog repository (every document, or the named files): valid ones stored, invalid ones keep their last good version; 202 with a job followed on catalog-refresh:<id>", bodySchema: 'catalog-refresh', responseSchema: 'catalog-refresh-accepted', audit: { action: 'catalog.refresh', resourceType: 'catalog-refresh-job' }, idempotent: true, status: 202 }),
   iam({ method: 'GET', path: '/api/v1/catalog-refresh/jobs', context: 'offerings', permission: 'catalog:manage', summary: 'Catalog refreshes, newest first', querySchema: 'list-query', responseSchema: 'catalog-refresh-job-list' }),
   iam({ method: 'GET', path: '/api/v1/catalog-refresh/jobs/{id}', context: 'offerings', permission: 'catalog:manage', summary: 'One catalog refresh: progress, and per file what it did (errors with paths and lines)', responseSchema: 'catalog-refresh-job' }),
+
+  // requests: self-service requests and their fulfilment (functions/requests; the fulfillment state
+  // machine runs them). requests:read is scoped in the handler to one's own and one's teams' requests
+  // unless requests:manage; approval decisions are gated by requests:create and decided by the rule.
+  iam({ method: 'POST', path: '/api/v1/requests', context: 'requests', permission: 'requests:create', summary: "Submit a request for an offering: its fields checked against the offering's form, then validated, approved when the offering's rule asks, and fulfilled; answers the request with its estimated completion", bodySchema: 'request-create', responseSchema: 'request', audit: { action: 'requests.submit', resourceType: 'request' }, idempotent: true, status: 201 }),
+  iam({ method: 'GET', path: '/api/v1/requests', context: 'requests', permission: 'requests:read', summary: "Requests, newest first: yours (scope=mine), a team's (scope=team&team=…) or everyone's (scope=all, requests:manage); filters status, offering, from, to", querySchema: 'request-list-query', responseSchema: 'request-list' }),
+  iam({ method: 'GET', path: '/api/v1/requests/{id}', context: 'requests', permission: 'requests:read', summary: 'One request: fields (secrets masked), timeline, actions with attempts and outputs, approval, next steps', responseSchema: 'request' }),
+  iam({ method: 'GET', path: '/api/v1/requests/{id}/status', context: 'requests', permission: 'requests:read', summary: "A request's status, progress, current action and ETA (one read)", responseSchema: 'request-status' }),
+  iam({ method: 'GET', path: '/api/v1/requests/{id}/logs', context: 'requests', permission: 'requests:read', summary: "A request's execution log, oldest first (filters: action, severity and above)", querySchema: 'request-logs-query', responseSchema: 'request-log-list' }),
+  iam({ method: 'POST', path: '/api/v1/requests/{id}/complete', context: 'requests', permission: 'requests:create', summary: "End a manually fulfilled request as completed or failed (the offering's owning team, or requests:manage)", bodySchema: 'request-complete', responseSchema: 'request', audit: { action: 'requests.complete', resourceType: 'request', resourceIdParam: 'id' }, idempotent: true }),
+  iam({ method: 'GET', path: '/api/v1/approvals/pending', context: 'requests', permission: 'requests:create', summary: 'Approvals waiting, those you may decide first (each says whether you may and why)', querySchema: 'list-query', responseSchema: 'approval-list' }),
+  iam({ method: 'POST', path: '/api/v1/approvals/{id}/approve', context: 'requests', permission: 'requests:create', summary: "Approve a request as one of its rule's approvers (never your own); with mode all, it proceeds once every listed approver has", bodySchema: 'approval-approve', responseSchema: 'approval', audit: { action: 'approvals.approve', resourceType: 'approval', resourceIdParam: 'id' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/approvals/{id}/reject', context: 'requests', permission: 'requests:create', summary: 'Reject a request with a reason (the requester is told); the request fails', bodySchema: 'approval-reject', responseSchema: 'approval', audit: { action: 'approvals.reject', resourceType: 'approval', resourceIdParam: 'id' }, idempotent: true }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

@@ -14,6 +14,12 @@ export interface TopicDef {
   readonly hasId: boolean;
   readonly permission: Permission;
   readonly summary: string;
+  /**
+   * What the permission alone does not decide: `self` (the id is the subscriber's principal), `team`
+   * (the subscriber is in that team, or holds `requests:manage`), `request` (the request is theirs or
+   * their team's, or they hold `requests:manage`; the requests context decides).
+   */
+  readonly owner?: 'self' | 'team' | 'request';
 }
 
 export const TOPICS: readonly TopicDef[] = [
@@ -21,6 +27,10 @@ export const TOPICS: readonly TopicDef[] = [
   { kind: 'service', hasId: true, permission: 'services:read', summary: 'A service’s health changes as the health job sees them (event service.health) and people’s changes to it (event service.changed)' },
   { kind: 'discovery', hasId: true, permission: 'catalog:manage', summary: 'A discovery run’s progress and outcome (event discovery.progress, the job as GET /api/v1/discovery/jobs/{id} shows it)' },
   { kind: 'catalog-refresh', hasId: true, permission: 'catalog:manage', summary: 'A catalog refresh’s progress and per-file outcome (event catalog-refresh.progress, the job as GET /api/v1/catalog-refresh/jobs/{id} shows it)' },
+  { kind: 'request', hasId: true, permission: 'requests:read', owner: 'request', summary: 'A request’s every transition and action attempt (event request.changed: the request as GET /api/v1/requests/{id}/status shows it, plus the log line)' },
+  { kind: 'requests', hasId: true, permission: 'requests:read', owner: 'team', summary: 'A team’s requests as they change (event request.changed with the id and status): My requests stays live' },
+  { kind: 'approvals', hasId: false, permission: 'requests:create', summary: 'Approvals opened and decided (event approval.changed with ids and status only): the inbox and its badge stay live' },
+  { kind: 'notifications', hasId: true, permission: 'system:read', owner: 'self', summary: 'Your notifications as they arrive (event notification.created); the id is your principal' },
 ];
 
 /** The topic's definition, or undefined for a topic that does not exist (refused). */
@@ -30,7 +40,7 @@ export function topicDef(topic: string): TopicDef | undefined {
   const def = TOPICS.find((t) => t.kind === kind);
   if (!def) return undefined;
   if (def.hasId !== colon >= 0) return undefined;
-  if (def.hasId && !/^[A-Za-z0-9._-]{1,128}$/.test(topic.slice(colon + 1))) return undefined;
+  if (def.hasId && !/^[A-Za-z0-9._@+=,-]{1,128}$/.test(topic.slice(colon + 1))) return undefined;
   return def;
 }
 

@@ -3,6 +3,7 @@ import { ValidationError } from '#shared/errors';
 import { createApiHandler, etag, json, type ApiRequest } from '#lib/http';
 import validators from '#schemas/validators/identity.gen.cjs';
 import { idempotency } from '#lib/idempotency';
+import { listNotifications, markRead } from '#lib/notifications';
 import { describeMe } from './me.ts';
 import * as teams from './teams.ts';
 import { listUsers, setUserRole } from './users.ts';
@@ -20,6 +21,11 @@ function principalParam(req: ApiRequest, name = 'principal'): string {
 
 export const handler = createApiHandler('identity', {
   'GET /api/v1/me': async (req) => json(200, await describeMe(req)),
+  'GET /api/v1/me/notifications': async (req) => json(200, await listNotifications(req.identity.principal, req.query.limit ?? 50, req.query.cursor)),
+  'POST /api/v1/me/notifications/read': async (req) => {
+    req.audit.resourceId = req.identity.principal;
+    return json(200, await markRead(req.identity.principal, req.body));
+  },
   'GET /api/v1/teams': async (req) => json(200, await teams.listTeams(req.query.limit ?? 50, req.query.cursor)),
   'POST /api/v1/teams': async (req) => {
     const team = await teams.createTeam(req.body, req.identity.principal);

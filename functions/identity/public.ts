@@ -3,3 +3,5 @@
  * (`#functions/identity/public`; functions/contexts.test.ts holds every context to that).
  */
 export { listTeams } from './teams.ts';
+// Notifications reach a team's members (an approval waiting for a named team).
+export { teamMemberPrincipals } from './team-members.ts';

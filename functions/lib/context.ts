@@ -29,7 +29,9 @@ export type Binding =
   /** Writes closed audit days to the audit bucket (`APOLLO_AUDIT_BUCKET`). */
   | 'audit-archive'
   /** Reads the EKS clusters' endpoints (DescribeCluster) for the health poll. */
-  | 'eks-clusters';
+  | 'eks-clusters'
+  /** Reads the secrets actions name as {{secrets.<name>}} (`APOLLO_INTEGRATION_SECRETS_PREFIX`: Secrets Manager ids under it). */
+  | 'integration-secrets';
 
 /**
  * A Step Functions state machine a context runs (ARCHITECTURE.md §4). Infra deploys its ASL file with

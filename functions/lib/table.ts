@@ -24,7 +24,7 @@ export const db = DynamoDBDocumentClient.from(dynamoClient, {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
 
-const tableName = (): string => config().tableName;
+export const tableName = (): string => config().tableName;
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export function isExpired(item: Record<string, unknown>): boolean {

@@ -6,3 +6,6 @@
 export { catalogRepoName, isCatalogDocument, readCatalogRefreshConfig, type CatalogRefreshConfig } from './refresh-config.ts';
 export { refreshStart } from './refresh-start.ts';
 export { createRefreshJob } from './refresh-jobs.ts';
+// Submitting a request checks the offering and the form's values here.
+export { checkRequest, type RequestableOffering } from './request-check.ts';
+export type { Caller as OfferingCaller } from './shapes.ts';

@@ -9,7 +9,9 @@ import { roleHas } from '#shared/permissions';
 import { topicDef } from '#shared/topics';
 import { validate } from '#lib/validation';
 import validators from '#schemas/validators/realtime-message.gen.cjs';
-import { addSubscription, connectionOf, removeSubscription } from './connections.ts';
+import { membershipsOf } from '#lib/memberships';
+import { mayFollowRequest } from '#functions/requests/public';
+import { addSubscription, connectionOf, removeSubscription, type ConnectionItem } from './connections.ts';
 
 /** A topic that does not exist (or is malformed for its kind): refused like a missing permission. */
 export class UnknownTopicError extends ApolloError {
@@ -55,8 +57,20 @@ async function subscribe(connectionId: string, topic: string): Promise<RealtimeF
       details: [{ path: '/permission', message: def.permission }],
     });
   }
+  if (def.owner && !(await owns(connection, def.owner, topic.slice(topic.indexOf(':') + 1)))) {
+    // As for a request one may not read: the same answer as a topic that does not exist.
+    throw new UnknownTopicError(`there is no topic ${topic} for you`);
+  }
   await addSubscription(connection, topic);
   return { type: 'subscribed', topic };
+}
+
+/** What the permission alone does not decide (shared/topics.ts `owner`). */
+async function owns(connection: ConnectionItem, owner: 'self' | 'team' | 'request', id: string): Promise<boolean> {
+  if (owner === 'self') return id.toLowerCase() === connection.principal.toLowerCase();
+  const teams = (await membershipsOf(connection.principal)).map((m) => m.teamId);
+  if (owner === 'team') return teams.includes(id) || roleHas(connection.role, 'requests:manage');
+  return mayFollowRequest({ principal: connection.principal, role: connection.role, teams }, id);
 }
 
 /** Acts on one message from a connection and returns the frame that answers it. */

@@ -1,0 +1,13 @@
+/** The principals of a team's members (at most 500: notifications, not a directory). Unknown team: none. */
+import { teamsStore } from './deps.ts';
+
+export async function teamMemberPrincipals(teamId: string, max = 500): Promise<string[]> {
+  const principals: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await teamsStore().listMembers(teamId, Math.min(200, max - principals.length), cursor);
+    principals.push(...page.items.map((m) => m.principal));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && principals.length < max);
+  return principals;
+}

@@ -1,0 +1,41 @@
+/**
+ * What the requests context asks of the offerings before it accepts a request: the offering exists and
+ * the caller may see and request it (a retired one is refused), and the form's values pass the
+ * offering's form, data-source fields checked against the options the caller may choose from.
+ */
+import type { DocumentIssue } from '#schemas/index.ts';
+import { ConflictError, ForbiddenError } from '#shared/errors';
+import { checkFormValues, visibleValues } from '#shared/offerings/form';
+import { optionsFor, resolveStaticSources, type FormOption } from './data-sources.ts';
+import { offeringsDeps } from './deps.ts';
+import type { OfferingRecord } from './ports.ts';
+import { requireVisibleOffering } from './service.ts';
+import { lifecycleOf, requestability, secretFieldsOf, type Caller } from './shapes.ts';
+
+export interface RequestableOffering {
+  readonly record: OfferingRecord;
+  readonly lifecycle: ReturnType<typeof lifecycleOf>;
+  /** The values the request keeps: those of the fields visible for them. */
+  readonly values: Record<string, unknown>;
+  readonly secretFields: readonly string[];
+  /** Problems with the values, as JSON pointers into them (`/db_name`); empty when they pass. */
+  readonly issues: readonly DocumentIssue[];
+}
+
+export async function checkRequest(offeringId: string, values: Record<string, unknown>, caller: Caller): Promise<RequestableOffering> {
+  const { record } = await requireVisibleOffering(offeringId, caller);
+  const lifecycle = lifecycleOf(record);
+  if (lifecycle.state === 'retired') throw new ConflictError(`offering ${offeringId} is retired${lifecycle.replacement ? `: request ${lifecycle.replacement} instead` : ''}`);
+  const may = requestability(record, caller);
+  if (!may.canRequest) throw new ForbiddenError(`you may not request ${offeringId}: ${may.reason ?? ''}`.trim());
+  const doc = record.document;
+  const dirs = offeringsDeps();
+  const resolved: Record<string, FormOption[]> = await resolveStaticSources(doc, caller, dirs);
+  // Sources that depend on other values (a chosen service's environments) are resolved for these values.
+  for (const field of doc.presentation.fields) {
+    if (!field.dataSource || field.id in resolved) continue;
+    const options = await optionsFor(doc, field.id, values, caller, dirs);
+    if (!options.waitingFor?.length) resolved[field.id] = options.options;
+  }
+  return { record, lifecycle, values: visibleValues(doc, values), secretFields: secretFieldsOf(doc), issues: checkFormValues(doc, values, { resolved }) };
+}

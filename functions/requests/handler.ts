@@ -1,0 +1,32 @@
+/**
+ * The requests context: submit a request and follow it, end a manual one, and the approvals inbox. The
+ * fulfilment itself runs in the fulfillment state machine (./steps.ts).
+ */
+import { createApiHandler, json, type ApiRequest } from '#lib/http';
+import validators from '#schemas/validators/requests.gen.cjs';
+import { idempotency } from '#lib/idempotency';
+import type { RequestCaller } from './access.ts';
+import { decide, listPending } from './approvals.ts';
+import { completeManual } from './complete.ts';
+import { getLogs, getStatus, list, toRequest } from './read.ts';
+import { submitRequest } from './submit.ts';
+
+async function callerOf(req: ApiRequest<unknown, unknown>): Promise<RequestCaller> {
+  return { principal: req.identity.principal, role: req.identity.role, teams: (await req.teams()).map((m) => m.teamId) };
+}
+
+export const handler = createApiHandler('requests', {
+  'POST /api/v1/requests': async (req) => {
+    const request = await submitRequest(req.body, await callerOf(req));
+    req.audit.resourceId = request.id;
+    return json(201, request, { Location: `/api/v1/requests/${request.id}` });
+  },
+  'GET /api/v1/requests': async (req) => json(200, await list(req.query, await callerOf(req))),
+  'GET /api/v1/requests/{id}': async (req) => json(200, await toRequest(req.params.id, await callerOf(req))),
+  'GET /api/v1/requests/{id}/status': async (req) => json(200, await getStatus(req.params.id, await callerOf(req))),
+  'GET /api/v1/requests/{id}/logs': async (req) => json(200, await getLogs(req.params.id, req.query, await callerOf(req))),
+  'POST /api/v1/requests/{id}/complete': async (req) => json(200, await completeManual(req.params.id, req.body, await callerOf(req))),
+  'GET /api/v1/approvals/pending': async (req) => json(200, await listPending(await callerOf(req), req.query.limit ?? 50, req.query.cursor)),
+  'POST /api/v1/approvals/{id}/approve': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'approved', req.body.comment)),
+  'POST /api/v1/approvals/{id}/reject': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'rejected', req.body.reason)),
+}, { validators, idempotency });

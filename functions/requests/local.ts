@@ -1,0 +1,30 @@
+/**
+ * The requests context on a laptop (`npm start` and the integration tests): the secrets actions name come
+ * from `$APOLLO_HOME/integration-secrets.json` (in memory without a home), the local fake DNS API and
+ * webhook receiver this runtime serves under /fakes/integrations/ are allowlisted past the SSRF guard,
+ * and templates may read `{{env.APOLLO_FAKES_URL}}` (the demo offering's address).
+ */
+import type { LocalRuntime } from '#lib/context';
+import { EGRESS_ALLOW_ENV } from './actions/ssrf.ts';
+import { localIntegrationSecrets } from './adapters/local-secrets.ts';
+import { configureRequests } from './deps.ts';
+
+export const FAKES_URL_ENV = 'APOLLO_FAKES_URL';
+export const TEMPLATE_ENV = 'APOLLO_TEMPLATE_ENV';
+
+const addTo = (name: string, value: string): void => {
+  const list = (process.env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  if (!list.includes(value)) process.env[name] = [...list, value].join(',');
+};
+
+export async function configureRequestsLocal(runtime: LocalRuntime): Promise<string[]> {
+  const secrets = localIntegrationSecrets(runtime.home);
+  configureRequests({ secrets });
+  const fakes = `${runtime.url}/fakes/integrations`;
+  process.env[FAKES_URL_ENV] = fakes;
+  addTo(TEMPLATE_ENV, FAKES_URL_ENV);
+  addTo(EGRESS_ALLOW_ENV, `${fakes}/`);
+  return [
+    `Requests: actions' secrets from ${runtime.home ? `${runtime.home}/integration-secrets.json` : 'memory'} (LOCAL; Secrets Manager in AWS); a LOCAL FAKE DNS API and webhook receiver at ${fakes}/ (what they received: that page), the only private address actions may call`,
+  ];
+}

@@ -1,0 +1,302 @@
+/**
+ * A request's items (ARCHITECTURE.md §3): our records are the truth, the execution is the runner.
+ *
+ *   REQ#<id> / META          the request (GSI1 REQUSER#<requester>, GSI2 REQTEAM#<team>; by createdAt)
+ *   REQ#<id> / LIST          the same summary for the lists GSI1 cannot give (GSI1 REQS: everyone's;
+ *                            GSI2 REQOFFER#<offering>), written with META on every transition
+ *   REQ#<id> / OFFERING      the offering document as submitted: a request runs the version it was made for
+ *   REQ#<id> / SECRETFIELDS  the values of the form's secret fields (never answered by the API)
+ *   REQ#<id> / ACT#<nn>#<actionId>#<aa>   one attempt of one action: rendered input (masked), outputs, timings
+ *   REQ#<id> / LOG#<ulid>    a log line; transitions are log lines of kind `transition`
+ *   OFFERSTATS#<offering> / DURATIONS     the last fulfilment durations, for estimates
+ *
+ * No transactions (dynalite has none): writes are ordered and idempotent, META first.
+ */
+import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { monotonicFactory } from 'ulidx';
+import type { CatalogItemV2, RequestLogEntry, RequestStatus as RequestStatusBody, RequestSummary } from '#schemas/index.ts';
+import { NotFoundError } from '#shared/errors';
+import { publish } from '#lib/realtime';
+import { db, getItem, putItem, putNew, queryAll, queryPage, tableName, type Item, type Page } from '#lib/table';
+
+export type RequestState = RequestSummary['status'];
+export type Severity = RequestLogEntry['severity'];
+
+export interface PlannedAction {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly index: number;
+}
+
+/** The request as stored (META). */
+export interface RequestRecord extends RequestSummary {
+  readonly fields: Record<string, unknown>;
+  readonly note: string | null;
+  readonly secretFieldIds: readonly string[];
+  readonly requesterRole: string;
+  readonly message: string;
+  /** The actions that run (their `when` held), in order; set by the validate step. */
+  readonly plan?: readonly PlannedAction[];
+  readonly outputs?: Record<string, Record<string, unknown>>;
+  readonly sensitiveOutputs?: Record<string, readonly string[]>;
+  readonly generation: number;
+  readonly startedAt?: string;
+  /** Manual fulfilment: its instructions, and who ended it. */
+  readonly manual?: { readonly instructions: string; readonly completedBy?: string };
+  /** The waiting manual state's task token (never answered). */
+  readonly taskToken?: string;
+  readonly expectedMs: number;
+  readonly version: number;
+}
+
+export interface AttemptRecord {
+  readonly actionId: string;
+  readonly index: number;
+  readonly attempt: number;
+  readonly name: string;
+  readonly type: string;
+  readonly status: 'running' | 'waiting' | 'succeeded' | 'failed';
+  readonly input?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+  readonly sensitive?: readonly string[];
+  readonly httpStatus?: number;
+  readonly error?: { code: string; message: string; retryable: boolean };
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly waitingFor?: string;
+  readonly target?: string;
+  readonly taskToken?: string;
+}
+
+const ulid = monotonicFactory();
+export const newId = (): string => ulid();
+
+export const requestPartition = (id: string): string => `REQ#${id}`;
+const key = (id: string, sk: string) => ({ PK: requestPartition(id), SK: sk });
+const pad = (n: number): string => String(n).padStart(2, '0');
+export const attemptSk = (index: number, actionId: string, attempt: number): string => `ACT#${pad(index)}#${actionId}#${pad(attempt)}`;
+export const REQUEST_TOPIC = (id: string): string => `request:${id}`;
+export const TEAM_REQUESTS_TOPIC = (team: string): string => `requests:${team}`;
+export const REQUEST_CHANGED = 'request.changed';
+
+/** The summary fields a list shows: written to META and LIST alike. */
+const SUMMARY_KEYS = ['status', 'progress', 'currentAction', 'approvalId', 'updatedAt', 'completedAt', 'eta', 'error', 'message'] as const;
+
+export async function createRequest(record: RequestRecord, document: CatalogItemV2, secretValues: Record<string, unknown>): Promise<void> {
+  const sortKey = `${record.createdAt}#${record.id}`;
+  // The document and secrets first: a META without them never exists, so nothing runs half-made.
+  await putItem({ ...key(record.id, 'OFFERING'), document });
+  if (Object.keys(secretValues).length) await putItem({ ...key(record.id, 'SECRETFIELDS'), values: secretValues });
+  await putNew({
+    ...key(record.id, 'META'), ...record,
+    GSI1PK: `REQUSER#${record.requester}`, GSI1SK: sortKey,
+    ...(record.team ? { GSI2PK: `REQTEAM#${record.team}`, GSI2SK: sortKey } : {}),
+  }, `request ${record.id} exists`);
+  await putItem({ ...key(record.id, 'LIST'), ...summaryOf(record), GSI1PK: 'REQS', GSI1SK: sortKey, GSI2PK: `REQOFFER#${record.offering.id}`, GSI2SK: sortKey });
+}
+
+export function summaryOf(record: RequestRecord | (Item & RequestSummary)): RequestSummary {
+  return {
+    id: record.id, offering: record.offering, requester: record.requester, team: record.team ?? null, priority: record.priority,
+    status: record.status, progress: record.progress, fulfillment: record.fulfillment, currentAction: record.currentAction ?? null,
+    approvalId: record.approvalId ?? null, createdAt: record.createdAt, updatedAt: record.updatedAt,
+    completedAt: record.completedAt ?? null, eta: record.eta ?? null, error: record.error ?? null,
+  };
+}
+
+export async function readRequest(id: string, consistent = false): Promise<RequestRecord | undefined> {
+  return getItem<Item & RequestRecord>(key(id, 'META'), { consistent });
+}
+
+export async function requireRequest(id: string, consistent = false): Promise<RequestRecord> {
+  const record = await readRequest(id, consistent);
+  if (!record) throw new NotFoundError(`request ${id} not found`);
+  return record;
+}
+
+export async function readDocument(id: string): Promise<CatalogItemV2> {
+  const { Item: item } = await db.send(new GetCommand({ TableName: tableName(), Key: key(id, 'OFFERING'), ConsistentRead: true }));
+  if (!item) throw new NotFoundError(`request ${id} has no offering document`);
+  return item.document as CatalogItemV2;
+}
+
+export async function readSecretFields(id: string): Promise<Record<string, unknown>> {
+  const { Item: item } = await db.send(new GetCommand({ TableName: tableName(), Key: key(id, 'SECRETFIELDS'), ConsistentRead: true }));
+  return (item?.values as Record<string, unknown> | undefined) ?? {};
+}
+
+/** Sets attributes of META (and the summary ones on LIST too); `null` removes. Answers the new META. */
+export async function updateRequest(id: string, changes: Partial<Record<keyof RequestRecord | string, unknown>>): Promise<RequestRecord> {
+  const updated = await update(key(id, 'META'), changes, true);
+  const summary = Object.fromEntries(Object.entries(changes).filter(([k]) => (SUMMARY_KEYS as readonly string[]).includes(k)));
+  if (Object.keys(summary).length) await update(key(id, 'LIST'), summary, false);
+  return updated as unknown as RequestRecord;
+}
+
+async function update(itemKey: { PK: string; SK: string }, changes: Record<string, unknown>, bumpVersion: boolean): Promise<Record<string, unknown>> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  Object.entries(changes).forEach(([attr, value], i) => {
+    if (value === undefined) return;
+    names[`#a${i}`] = attr;
+    if (value === null && attr !== 'currentAction' && attr !== 'eta' && attr !== 'completedAt' && attr !== 'error' && attr !== 'approvalId') removes.push(`#a${i}`);
+    else { values[`:v${i}`] = value; sets.push(`#a${i} = :v${i}`); }
+  });
+  if (bumpVersion) { names['#version'] = 'version'; values[':one'] = 1; sets.push('#version = #version + :one'); }
+  const { Attributes } = await db.send(new UpdateCommand({
+    TableName: tableName(),
+    Key: itemKey,
+    UpdateExpression: `${sets.length ? `SET ${sets.join(', ')}` : ''}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: 'attribute_exists(PK)',
+    ExpressionAttributeNames: names,
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+    ReturnValues: 'ALL_NEW',
+  }));
+  return Attributes ?? {};
+}
+
+// ---------------------------------------------------------------- log lines and transitions
+
+export interface LogInput {
+  readonly message: string;
+  readonly severity?: Severity;
+  readonly action?: string;
+  readonly kind?: RequestLogEntry['kind'];
+  readonly status?: RequestState;
+}
+
+type LogItem = Item & RequestLogEntry & { id: string };
+
+export async function appendLog(id: string, lines: readonly LogInput[], at = new Date()): Promise<RequestLogEntry[]> {
+  const entries = lines.map((line): RequestLogEntry & { id: string } => ({
+    id: ulid(at.getTime()),
+    at: at.toISOString(),
+    message: line.message,
+    severity: line.severity ?? 'info',
+    kind: line.kind ?? 'log',
+    ...(line.action ? { action: line.action } : {}),
+    ...(line.status ? { status: line.status } : {}),
+  }));
+  for (let i = 0; i < entries.length; i += 25) {
+    await db.send(new BatchWriteCommand({ RequestItems: { [tableName()]: entries.slice(i, i + 25).map((e) => ({ PutRequest: { Item: { ...key(id, `LOG#${e.id}`), ...e } } })) } }));
+  }
+  return entries.map(({ id: _id, ...entry }) => entry);
+}
+
+export function statusOf(record: RequestRecord): RequestStatusBody {
+  return {
+    id: record.id, status: record.status, progress: record.progress, currentAction: record.currentAction ?? null,
+    eta: record.eta ?? null, message: record.message, updatedAt: record.updatedAt,
+  };
+}
+
+/**
+ * A step of the request's life: META and LIST updated, the log line written, and the change published on
+ * `request:<id>` (and `requests:<team>`) with the status as GET …/status shows it.
+ */
+export async function transition(id: string, changes: Partial<Record<keyof RequestRecord | string, unknown>>, line: LogInput, at = new Date()): Promise<RequestRecord> {
+  const record = await updateRequest(id, { ...changes, updatedAt: at.toISOString(), ...(line.message && changes.status ? { message: line.message } : {}) });
+  const [entry] = await appendLog(id, [{ ...line, kind: line.kind ?? (changes.status ? 'transition' : 'log'), ...(changes.status ? { status: changes.status as RequestState } : {}) }], at);
+  await announce(record, entry);
+  return record;
+}
+
+export async function announce(record: RequestRecord, entry?: RequestLogEntry): Promise<void> {
+  const data = { ...statusOf(record), ...(entry ? { entry } : {}) };
+  await publish(REQUEST_TOPIC(record.id), REQUEST_CHANGED, data);
+  if (record.team) await publish(TEAM_REQUESTS_TOPIC(record.team), REQUEST_CHANGED, { id: record.id, status: record.status, progress: record.progress, updatedAt: record.updatedAt });
+}
+
+export async function readLogs(id: string, options: { limit: number; cursor?: string; newestFirst?: boolean; action?: string; minSeverity?: Severity }): Promise<Page<RequestLogEntry>> {
+  const severities: Severity[] = ['debug', 'info', 'warn', 'error'];
+  const allowed = options.minSeverity ? severities.slice(severities.indexOf(options.minSeverity)) : undefined;
+  const filters: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (options.action) { filters.push('#action = :action'); names['#action'] = 'action'; values[':action'] = options.action; }
+  if (allowed && allowed.length < severities.length) {
+    filters.push(`#sev IN (${allowed.map((_, i) => `:sev${i}`).join(', ')})`);
+    names['#sev'] = 'severity';
+    allowed.forEach((s, i) => { values[`:sev${i}`] = s; });
+  }
+  const page = await queryPage<LogItem>({
+    partition: requestPartition(id), sortKey: { beginsWith: 'LOG#' }, limit: options.limit, cursor: options.cursor, newestFirst: options.newestFirst,
+    ...(filters.length ? { filter: { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } } : {}),
+  });
+  return { items: page.items.map(toLogEntry), nextCursor: page.nextCursor };
+}
+
+const toLogEntry = (item: LogItem): RequestLogEntry => ({
+  at: item.at, message: item.message, severity: item.severity,
+  ...(item.kind ? { kind: item.kind } : {}), ...(item.action ? { action: item.action } : {}), ...(item.status ? { status: item.status } : {}),
+});
+
+// ---------------------------------------------------------------- action attempts
+
+export async function readAttempts(id: string): Promise<AttemptRecord[]> {
+  return queryAll<Item & AttemptRecord>({ partition: requestPartition(id), sortKey: { beginsWith: 'ACT#' } }, 30 * 10 + 10);
+}
+
+/** Records an attempt's start; false when that attempt already exists (a step run again). */
+export async function startAttempt(id: string, attempt: AttemptRecord): Promise<boolean> {
+  try {
+    await putNew({ ...key(id, attemptSk(attempt.index, attempt.actionId, attempt.attempt)), ...attempt }, 'attempt exists');
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConflictError') return false;
+    throw error;
+  }
+}
+
+export async function updateAttempt(id: string, attempt: Pick<AttemptRecord, 'index' | 'actionId' | 'attempt'>, changes: Partial<AttemptRecord>): Promise<AttemptRecord> {
+  return await update(key(id, attemptSk(attempt.index, attempt.actionId, attempt.attempt)), changes as Record<string, unknown>, false) as unknown as AttemptRecord;
+}
+
+export async function readAttempt(id: string, index: number, actionId: string, attempt: number): Promise<AttemptRecord | undefined> {
+  return getItem<Item & AttemptRecord>(key(id, attemptSk(index, actionId, attempt)), { consistent: true });
+}
+
+// ---------------------------------------------------------------- lists
+
+export type ListScope = { kind: 'user'; principal: string } | { kind: 'team'; team: string } | { kind: 'all' } | { kind: 'offering'; offering: string };
+
+export async function listRequests(scope: ListScope, options: { limit: number; cursor?: string; status?: string; offering?: string; from?: string; to?: string }): Promise<Page<RequestSummary>> {
+  const [index, partition] = scope.kind === 'user' ? ['GSI1', `REQUSER#${scope.principal}`] as const
+    : scope.kind === 'team' ? ['GSI2', `REQTEAM#${scope.team}`] as const
+    : scope.kind === 'offering' ? ['GSI2', `REQOFFER#${scope.offering}`] as const
+    : ['GSI1', 'REQS'] as const;
+  const filters: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (options.status) { filters.push('#status = :status'); names['#status'] = 'status'; values[':status'] = options.status; }
+  if (options.offering && scope.kind !== 'offering') { filters.push('#offering.#oid = :offering'); names['#offering'] = 'offering'; names['#oid'] = 'id'; values[':offering'] = options.offering; }
+  const sortKey = options.from || options.to ? { between: [options.from ?? '0000', options.to ? `${options.to}` : '9999'] as [string, string] } : undefined;
+  const page = await queryPage<Item & RequestSummary>({
+    index, partition, limit: options.limit, cursor: options.cursor, newestFirst: true,
+    ...(sortKey ? { sortKey } : {}),
+    ...(filters.length ? { filter: { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } } : {}),
+  });
+  return { items: page.items.map(summaryOf), nextCursor: page.nextCursor };
+}
+
+// ---------------------------------------------------------------- estimates
+
+const STATS_SAMPLES = 20;
+
+/** The median of the offering's last fulfilment durations (ms), once there are three. */
+export async function typicalDurationMs(offeringId: string): Promise<number | undefined> {
+  const item = await getItem<Item & { samples?: number[] }>({ PK: `OFFERSTATS#${offeringId}`, SK: 'DURATIONS' });
+  const samples = [...(item?.samples ?? [])].sort((a, b) => a - b);
+  if (samples.length < 3) return undefined;
+  return samples[Math.floor(samples.length / 2)];
+}
+
+export async function recordDuration(offeringId: string, ms: number): Promise<void> {
+  const item = await getItem<Item & { samples?: number[] }>({ PK: `OFFERSTATS#${offeringId}`, SK: 'DURATIONS' }, { consistent: true });
+  const samples = [...(item?.samples ?? []), Math.max(0, Math.round(ms))].slice(-STATS_SAMPLES);
+  await putItem({ PK: `OFFERSTATS#${offeringId}`, SK: 'DURATIONS', samples, updatedAt: new Date().toISOString() });
+}

@@ -1,0 +1,109 @@
+/**
+ * POST /api/v1/requests: the offering checked (exists, visible, requestable, not retired), the form's values
+ * checked against its form (400 with a path per field), the approval it will need worked out, the request
+ * stored (META, LIST, the offering document as submitted, secret field values apart) and its fulfilment
+ * started. Answers the request with an estimated completion.
+ */
+import type { CatalogItemV2, Request, RequestCreate } from '#schemas/index.ts';
+import { ServiceUnavailableError, ValidationError } from '#shared/errors';
+import { evaluateCondition } from '#shared/offerings/conditions';
+import { roleHas } from '#shared/permissions';
+import { MASK } from '#shared/variables/index';
+import { checkRequest } from '#functions/offerings/public';
+import { logger } from '#lib/observability';
+import type { RequestCaller } from './access.ts';
+import { appendLog, createRequest, newId, transition, typicalDurationMs, type PlannedAction, type RequestRecord } from './records.ts';
+import { toRequest } from './read.ts';
+import { startFulfillment } from './workflow.ts';
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** `30m` → 1800. */
+export function durationSeconds(duration: string | undefined, fallback: number): number {
+  const match = duration ? /^([1-9][0-9]{0,5})(s|m|h|d)$/.exec(duration) : null;
+  return match ? Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS] : fallback;
+}
+
+/** Whether the offering's rule asks for approval for these values. */
+export function needsApproval(doc: CatalogItemV2, values: Record<string, unknown>): boolean {
+  const rule = doc.approval;
+  if (!rule) return false;
+  return rule.when === 'always' || evaluateCondition(rule.when, { fields: values, metadata: doc.metadata });
+}
+
+/** The automated actions in order, those whose `when` does not hold marked skipped. */
+export function planOf(doc: CatalogItemV2, values: Record<string, unknown>): Array<PlannedAction & { skipped: boolean }> {
+  if (doc.fulfillment.type !== 'automated') return [];
+  return doc.fulfillment.actions.map((action, index) => ({
+    id: action.id, name: action.name ?? action.id, type: action.type, index,
+    skipped: action.when !== undefined && !evaluateCondition(action.when, { fields: values, metadata: doc.metadata }),
+  }));
+}
+
+const DEFAULT_AUTOMATED_MS = 5 * 60_000;
+const DEFAULT_MANUAL_MS = 24 * 3600_000;
+
+export async function submitRequest(body: RequestCreate, caller: RequestCaller, now = new Date()): Promise<Request> {
+  const fields = body.fields as Record<string, unknown>;
+  if (body.team && !caller.teams.includes(body.team) && !roleHas(caller.role, 'requests:manage')) {
+    throw new ValidationError(`you are not a member of team ${body.team}`, { details: [{ path: '/body/team', message: `not one of your teams (${caller.teams.join(', ') || 'you have none'})` }] });
+  }
+  const checked = await checkRequest(body.offeringId, fields, caller);
+  if (checked.issues.length) {
+    throw new ValidationError(`the form's values do not pass ${body.offeringId}'s form: ${checked.issues.map((i) => `${i.path || '/'} ${i.message}`).join('; ')}`, {
+      details: checked.issues.map((i) => ({ path: `/body/fields${i.path}`, message: i.message })),
+    });
+  }
+  const doc = checked.record.document;
+  const values = checked.values;
+  const secretValues = Object.fromEntries(Object.entries(values).filter(([id]) => checked.secretFields.includes(id)));
+  const masked = Object.fromEntries(Object.entries(values).map(([id, v]) => [id, checked.secretFields.includes(id) ? MASK : v]));
+  const plan = planOf(doc, values);
+  const fulfillment = doc.fulfillment.type;
+  const slaMs = doc.metadata.sla ? durationSeconds(doc.metadata.sla.fulfillmentTime, 0) * 1000 : 0;
+  const expectedMs = (await typicalDurationMs(doc.metadata.id)) ?? (slaMs || (fulfillment === 'manual' ? DEFAULT_MANUAL_MS : DEFAULT_AUTOMATED_MS));
+  const approval = needsApproval(doc, values);
+  const id = newId();
+  const at = now.toISOString();
+  const record: RequestRecord = {
+    id,
+    offering: { id: doc.metadata.id, name: doc.metadata.name, version: checked.record.version, category: doc.metadata.category, owner: checked.record.source.ownerTeam },
+    requester: caller.principal,
+    requesterRole: caller.role ?? 'none',
+    team: body.team ?? caller.teams[0] ?? null,
+    priority: body.priority ?? 'normal',
+    status: 'submitted',
+    progress: 0,
+    fulfillment,
+    currentAction: null,
+    approvalId: null,
+    createdAt: at,
+    updatedAt: at,
+    completedAt: null,
+    eta: new Date(now.getTime() + expectedMs).toISOString(),
+    error: null,
+    fields: masked,
+    note: body.note ?? null,
+    secretFieldIds: checked.secretFields,
+    message: approval ? `submitted; it will wait for approval (${doc.approval?.reason ?? 'the offering asks for it'})` : 'submitted',
+    plan,
+    outputs: {},
+    generation: 1,
+    ...(doc.fulfillment.type === 'manual' ? { manual: { instructions: doc.fulfillment.instructions ?? `The ${checked.record.source.ownerTeam} team fulfils it by hand.` } } : {}),
+    expectedMs,
+    version: 1,
+  };
+  await createRequest(record, doc, secretValues);
+  await appendLog(id, [{
+    message: `submitted by ${caller.principal} for ${doc.metadata.name} ${checked.record.version} (priority ${record.priority})${approval ? '; needs approval' : ''}`,
+    kind: 'transition', status: 'submitted',
+  }], now);
+  try {
+    await startFulfillment({ requestId: id, generation: 1 });
+  } catch (error) {
+    logger.error('fulfilment did not start', { requestId: id, error: error as Error });
+    await transition(id, { status: 'failed', error: { code: 'engine-unavailable', message: 'the workflow engine did not start the fulfilment; submit again' }, completedAt: new Date().toISOString(), eta: null }, { message: 'the fulfilment did not start (workflow engine unavailable)', severity: 'error' });
+    throw new ServiceUnavailableError('the workflow engine is unavailable: the request was recorded as failed; submit it again', { cause: error, retryAfterSeconds: 5 });
+  }
+  return toRequest(id, caller);
+}
