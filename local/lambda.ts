@@ -1,6 +1,8 @@
 /**
- * Invokes the very handler modules Lambda runs, in this process. Each context's module is imported
- * once (its cold start), then called with a Lambda-shaped context and the integration timeout.
+ * Invokes the very handler modules Lambda runs, in this process. Each module is imported once (its
+ * cold start), then called with a Lambda-shaped context and a timeout: a context's
+ * `functions/<name>/handler.ts` with the integration timeout (invoke), or any entry CDK bundles, such
+ * as a workflow's steps module, with that function's own timeout (invokeEntry).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
@@ -16,11 +18,11 @@ export function handlerPath(name: string): string {
   return new URL(`../functions/${name}/handler.ts`, import.meta.url).pathname;
 }
 
-function load(name: string): Promise<AnyHandler> {
-  let handler = modules.get(name);
+function load(path: string): Promise<AnyHandler> {
+  let handler = modules.get(path);
   if (!handler) {
-    handler = import(handlerPath(name)).then((m: { handler: AnyHandler }) => m.handler);
-    modules.set(name, handler);
+    handler = import(path).then((m: { handler: AnyHandler }) => m.handler);
+    modules.set(path, handler);
   }
   return handler;
 }
@@ -28,7 +30,19 @@ function load(name: string): Promise<AnyHandler> {
 export class InvocationTimeoutError extends Error {}
 
 export async function invoke(name: string, event: unknown, timeoutMs = INTEGRATION_TIMEOUT_MS): Promise<unknown> {
-  const handler = await load(name);
+  return invokeModule(handlerPath(name), name, event, timeoutMs);
+}
+
+/**
+ * Invokes the `handler` of `entry` (relative to the project root, e.g. `functions/requests/steps.ts`)
+ * as the function `name` (e.g. `requests-fulfillment-steps`), with that function's timeout.
+ */
+export async function invokeEntry(entry: string, name: string, event: unknown, timeoutMs: number): Promise<unknown> {
+  return invokeModule(new URL(`../${entry}`, import.meta.url).pathname, name, event, timeoutMs);
+}
+
+async function invokeModule(path: string, name: string, event: unknown, timeoutMs: number): Promise<unknown> {
+  const handler = await load(path);
   const deadline = Date.now() + timeoutMs;
   const context = {
     callbackWaitsForEmptyEventLoop: false,

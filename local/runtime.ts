@@ -23,6 +23,7 @@ import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
 import { readBody, RestGateway, type GatewayReply } from './gateway/rest.ts';
 import { REALTIME_PATH, RealtimeGateway } from './gateway/websocket.ts';
+import { startLocalWorkflows, type LocalWorkflows } from './workflows.ts';
 
 export const LOCAL_API_ID = 'local';
 export const LOCAL_STAGE = 'local';
@@ -59,6 +60,8 @@ export interface Runtime {
   readonly github: DemoGitHub | undefined;
   /** What the contexts' local adapters are (fakes, simulations, local stand-ins), a line each, for the terminal. */
   readonly banner: readonly string[];
+  /** The workflows' local engines (tests settle them). */
+  readonly workflows: LocalWorkflows;
   close(): Promise<void>;
 }
 
@@ -176,7 +179,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     targetsProbe: <P>(inner: P): P => localTargetsProbe(inner as HealthProbe, baseUrl) as P,
     fakeGitHub: github && { url: github.fake.url },
   };
-  const banner: string[] = [];
+  // Before the hooks: a context's local adapters may already use its workflow engine.
+  const workflows = startLocalWorkflows(DESCRIPTORS);
+  const banner: string[] = [...workflows.banner];
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
   await options.beforeReady?.(baseUrl);
   markReady();
@@ -193,7 +198,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     realtime,
     github,
     banner,
+    workflows,
     close: async () => {
+      // Executions stop first; the steps still running finish (they write to DynamoDB and publish).
+      await workflows.close();
       // Runs a request started and did not wait for (a sync, a refresh) finish first: they need the
       // fake GitHub, the @connections endpoint and DynamoDB that close below.
       const { settleInProcessRuns } = await import('../functions/lib/job-dispatch.ts');
