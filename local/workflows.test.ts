@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { ContextDescriptor } from '#lib/context';
+import { DESCRIPTORS } from '#functions/contexts';
 import { workflowEngine } from '#lib/workflows/index';
 import { calls } from '../functions/lib/workflows/fixtures/steps.ts';
 import { startLocalWorkflows, type LocalWorkflows } from './workflows.ts';
@@ -79,4 +80,11 @@ it('configures nothing and says nothing without workflows, and unconfigures on c
 it('refuses a workflow without its ASL file, and one name twice', () => {
   expect(() => startLocalWorkflows([{ ...descriptor, workflows: [{ name: 'missing', summary: '', steps: 'x.ts' }] }], { root })).toThrow(/state-machines\/missing\.asl\.json/);
   expect(() => startLocalWorkflows([descriptor, { ...descriptor, name: 'other' }], { root })).toThrow(/two contexts declare the workflow exercise/);
+});
+
+it('accepts every workflow the contexts declare: each ASL file loads on the local engine', async () => {
+  workflows = startLocalWorkflows(DESCRIPTORS);
+  const declared = DESCRIPTORS.flatMap((d) => d.workflows ?? []).map((w) => w.name);
+  expect([...workflows.engines.keys()]).toEqual(declared);
+  expect(workflows.banner).toHaveLength(declared.length);
 });

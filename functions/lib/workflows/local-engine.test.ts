@@ -237,7 +237,17 @@ describe('executions', () => {
 });
 
 describe('definitions', () => {
-  const definition = (states: object) => JSON.stringify({ StartAt: 'A', States: states });
+  const definition = (states: object, fields: object = {}) => JSON.stringify({ StartAt: 'A', States: states, ...fields });
+
+  it('runs a machine whose timeout (a year, the most Step Functions allows) is longer than a timer can wait', async () => {
+    const yearLong = new LocalWorkflowEngine({
+      name: 'year', definition: definition({ A: { Type: 'Wait', Seconds: 31_622_400, Next: 'B' }, B: { Type: 'Pass', End: true } }, { TimeoutSeconds: 31_622_400 }), functions: {},
+    });
+    await yearLong.start('long', {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await yearLong.describe('long'))?.status).toBe('RUNNING');
+    await yearLong.close();
+  });
 
   it('refuses a placeholder without a substitution, a resource it cannot run, and a callback without a token', () => {
     const functions = { [STEPS_ARN]: async () => null };

@@ -18,6 +18,8 @@
  *   Lambda's (`{"errorType","errorMessage","trace"}`), so Retry and Catch match as they do in AWS.
  * - A Task with no timeout waits as long as a timer can (~24.8 days) instead of the library's 60 s:
  *   Step Functions sets no task timeout by default, and the function's own timeout is the caller's.
+ *   Longer fixed durations (the execution's TimeoutSeconds, a Wait's Seconds) are cut to that too:
+ *   a longer timer would fire at once. (A Wait's SecondsPath of more than 24.8 days is not cut.)
  *
  * Execution names are unique (a repeated start answers the existing execution, `started: false`), as
  * long as the execution is remembered: running ones always, the last `retainFinished` finished ones.
@@ -75,6 +77,7 @@ interface AslState {
   Parameters?: Json;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
+  Seconds?: number;
   Branches?: AslMachine[];
   ItemProcessor?: AslMachine;
   Iterator?: AslMachine;
@@ -83,6 +86,7 @@ interface AslState {
 interface AslMachine {
   StartAt: string;
   States: Record<string, AslState>;
+  TimeoutSeconds?: number;
   [field: string]: unknown;
 }
 
@@ -229,7 +233,10 @@ export class LocalWorkflowEngine implements WorkflowEngine {
       if (seen.has(name)) throw new Error(`${options.name}: two states are named ${name}`);
       seen.add(name);
       if (state.Type === 'Task') this.plans.push(this.plan(name, state));
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number') state.Seconds = Math.min(state.Seconds, MAX_TIMER_SECONDS);
     });
+    // A year (Step Functions' limit) is longer than a timer can wait: it would fire at once.
+    if (typeof definition.TimeoutSeconds === 'number') definition.TimeoutSeconds = Math.min(definition.TimeoutSeconds, MAX_TIMER_SECONDS);
     if (JSON.stringify(definition).includes(TASK_TOKEN_PATH)) {
       throw new Error(`${options.name}: $$.Task.Token is only emulated as a "<key>.$" of a ${LAMBDA_CALLBACK} state's Payload`);
     }
