@@ -18,6 +18,7 @@ import { OpenApiFile } from '../functions/system/adapters/openapi-file.ts';
 import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
 import { startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
+import { ensureLocalIntegrationSecrets, IntegrationFakes } from './fakes/integrations.ts';
 import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
@@ -58,6 +59,8 @@ export interface Runtime {
   readonly realtime: RealtimeGateway;
   /** The fake GitHub with the demo organisation discovery scans (absent when a real org is configured). */
   readonly github: DemoGitHub | undefined;
+  /** The LOCAL FAKE DNS API and webhook receiver under /fakes/integrations/ (tests count their calls). */
+  readonly integrations: IntegrationFakes;
   /** What the contexts' local adapters are (fakes, simulations, local stand-ins), a line each, for the terminal. */
   readonly banner: readonly string[];
   /** The workflows' local engines (tests settle them). */
@@ -117,6 +120,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const metrics = new RouteMetrics();
   // No GitHub account on a laptop: discovery and the catalog refresh read a fake GitHub's demo organisation.
   const github = await startDemoGitHub(options.home);
+  // The actions' local targets; their token and key are created once, beside the other integration secrets.
+  const integrations = new IntegrationFakes(await ensureLocalIntegrationSecrets(options.home));
   // Requests wait until every context has its local adapters (they need the port, known once listening).
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -143,6 +148,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       if (body === null) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Too Long"}' });
       const path = (req.url ?? '/').split('?')[0]!;
       if (handleTarget(req, res, path)) return;
+      if (integrations.handle(req, res, path, body)) return;
       if (await handleWeb(req, res, path, body, { region, credentials })) return;
       if (path === '/api' && req.method === 'GET') return send(res, indexPage());
       if (path === '/api/openapi.json' && req.method === 'GET') return send(res, await openApiCopy(`http://${req.headers.host ?? '127.0.0.1'}`));
@@ -197,6 +203,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     realtimeUrl: `ws://${loopbackHost}:${port}${REALTIME_PATH}`,
     realtime,
     github,
+    integrations,
     banner,
     workflows,
     close: async () => {
