@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { executeAction, IntegrationBreakers, parseEgressAllow, webhookSignature } from '../../functions/requests/actions/index.ts';
-import { InMemoryIntegrationSecrets, localIntegrationSecrets } from '../../functions/requests/adapters/local-secrets.ts';
+import { executeAction, IntegrationBreakers, parseEgressAllow, webhookSignature } from '#functions/requests/actions/index';
+import { InMemoryIntegrationSecrets, localIntegrationSecrets } from '#functions/requests/adapters/local-secrets';
 import { ensureLocalIntegrationSecrets, FAKE_ZONE, IntegrationFakes } from './integrations.ts';
 
 const TOKEN = 'fake-dns-token-0123456789';

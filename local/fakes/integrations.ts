@@ -18,7 +18,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
-import { FileIntegrationSecrets, memoryIntegrationSecrets } from '../../functions/requests/adapters/local-secrets.ts';
+import { FileIntegrationSecrets, memoryIntegrationSecrets } from '#functions/requests/adapters/local-secrets';
 
 export const INTEGRATIONS_PATH = '/fakes/integrations/';
 export const DNS_TOKEN_SECRET = 'dns_api_token';
