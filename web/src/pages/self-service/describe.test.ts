@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogAction, CatalogField } from '../../../../schemas/types.gen.ts';
-import { actionPolicy, categoryTitle, plainText, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
+import type { CatalogAction, CatalogApproval, CatalogField } from '../../../../schemas/types.gen.ts';
+import { actionPolicy, categoryTitle, plainText, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota, previewApproval } from './describe.ts';
 
 const FIELDS: CatalogField[] = [
   { id: 'environment', type: 'select', label: 'Environment', options: [{ value: 'dev', label: 'Development' }, { value: 'prod', label: 'Production' }], validation: { required: true }, default: 'dev' },
@@ -103,5 +103,30 @@ describe('describeFields', () => {
       { id: 'admin_password', label: 'Admin password', type: 'secret', required: null, shownWhen: 'Environment is Production', details: ['at least 16 characters', 'masked, never shown back'] },
       { id: 'window', label: 'Maintenance window', type: 'string', required: 'required when Environment is Production', shownWhen: null, details: ['like sun:03:00-sun:04:00'] },
     ]);
+  });
+});
+
+describe('previewApproval (which approval a request will need, before it is sent)', () => {
+  const DNS: CatalogField[] = [
+    { id: 'environment', type: 'select', label: 'Environment', options: [{ value: 'dev', label: 'Development' }, { value: 'prod', label: 'Production' }] },
+    { id: 'ttl', type: 'integer', label: 'TTL' },
+  ];
+  const rule: CatalogApproval = { when: { field: 'environment', equals: 'prod' }, approvers: { roles: ['operator'], teams: ['platform'] }, mode: 'any' };
+
+  it('names the value that triggers the rule and who approves', () => {
+    expect(previewApproval(rule, { environment: 'prod' }, DNS)).toEqual({ needed: true, text: 'Production needs approval by an operator or team platform.' });
+  });
+
+  it('says when none is needed for the values, and when it would be', () => {
+    expect(previewApproval(rule, { environment: 'dev' }, DNS)).toEqual({ needed: false, text: 'No approval needed for these values (only when Environment is Production).' });
+    expect(previewApproval(rule, {}, DNS).needed).toBe(false);
+    expect(previewApproval(undefined, { environment: 'prod' }, DNS)).toEqual({ needed: false, text: 'No approval needed: the request goes straight to fulfilment.' });
+  });
+
+  it('reads rules that always apply, compound conditions and mode all', () => {
+    expect(previewApproval({ when: 'always', approvers: { teams: ['security'] } }, {}, DNS).text).toBe('Every request needs approval by team security.');
+    expect(previewApproval({ when: { all: [{ field: 'environment', equals: 'prod' }, { not: { field: 'ttl', equals: 60 } }] }, approvers: { roles: ['operator'], principals: ['cto@acme.dev'] }, mode: 'all' }, { environment: 'prod', ttl: 300 }, DNS).text)
+      .toBe('This request (Environment is Production and TTL is not 60) needs approval by each of an operator and cto@acme.dev.');
+    expect(previewApproval({ when: { metadata: 'category', equals: 'networking' }, approvers: { roles: ['admin'] } }, {}, DNS, { category: 'networking' }).needed).toBe(true);
   });
 });

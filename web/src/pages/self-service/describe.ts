@@ -5,6 +5,8 @@
 import type {
   CatalogAction, CatalogApproval, CatalogField, CatalogItemV2, CatalogLifecycle, CatalogQuota, Condition,
 } from '../../../../schemas/types.gen.ts';
+import { evaluateCondition } from '../../../../shared/offerings/conditions.ts';
+import { describeApprovers } from '../approvals/approval-text.ts';
 
 type AnyCondition = Condition;
 
@@ -67,6 +69,28 @@ export function describeApproval(approval: CatalogApproval | undefined, fields: 
   if (approval.reason) notes.unshift(approval.reason);
   if (approval.timeout) notes.push(`A request not approved within ${approval.timeout} is rejected.`);
   return { when, who, notes };
+}
+
+/**
+ * Which approval a request with these values will need, before it is submitted: the rule's `when` evaluated on the
+ * form's values (the same condition language the API evaluates). "Production needs approval by an operator or team
+ * platform."
+ */
+export function previewApproval(
+  approval: CatalogApproval | undefined, values: Record<string, unknown>, fields: readonly CatalogField[] = [], metadata?: object,
+): { needed: boolean; text: string } {
+  if (!approval) return { needed: false, text: 'No approval needed: the request goes straight to fulfilment.' };
+  const who = describeApprovers(approval.approvers, approval.mode ?? 'any');
+  if (approval.when === 'always') return { needed: true, text: `Every request needs approval by ${who}.` };
+  if (!evaluateCondition(approval.when, { fields: values, ...(metadata ? { metadata } : {}) })) {
+    return { needed: false, text: `No approval needed for these values (only when ${describeCondition(approval.when, fields)}).` };
+  }
+  const when = approval.when as unknown as Record<string, unknown>;
+  // A rule on one field reads best by the value that triggers it ("Production needs …").
+  const subject = typeof when.field === 'string' && ('equals' in when || 'in' in when) && !Array.isArray(values[when.field])
+    ? valueLabel(fields, when.field, values[when.field])
+    : `This request (${describeCondition(approval.when, fields)})`;
+  return { needed: true, text: `${subject} needs approval by ${who}.` };
 }
 
 export const ACTION_TYPE_LABEL: Record<CatalogAction['type'], string> = {

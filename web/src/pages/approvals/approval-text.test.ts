@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Approval } from '../../../../schemas/types.gen.ts';
+import {
+  decidableCount, describeApprovers, describeDeadline, describeOutstanding, describeVia, sortApprovals, summarizeDecisions,
+} from './approval-text.ts';
+
+const approval = (id: string, over: Partial<Approval> = {}): Approval => ({
+  id, requestId: `r-${id}`, status: 'pending', offering: { id: 'dns-record', name: 'DNS record', version: '1.0.0' }, requester: 'dana@apollo.local',
+  team: 'growth', fields: {}, rule: { approvers: { roles: ['operator'] }, mode: 'any' }, decisions: [], createdAt: '2026-11-25T10:00:00.000Z',
+  expiresAt: '2026-11-26T10:00:00.000Z', canDecide: false, ...over,
+});
+
+describe('describeApprovers', () => {
+  it('names roles with their article, teams as team <id> and principals as they are', () => {
+    expect(describeApprovers({ roles: ['operator'], teams: ['platform'] })).toBe('an operator or team platform');
+    expect(describeApprovers({ roles: ['admin'], teams: ['security'], principals: ['cto@acme.dev'] })).toBe('an admin, team security or cto@acme.dev');
+    expect(describeApprovers({ roles: ['operator'], principals: ['cto@acme.dev'] }, 'all')).toBe('each of an operator and cto@acme.dev');
+    expect(describeApprovers({ teams: ['platform'] }, 'all')).toBe('team platform');
+    expect(describeApprovers({})).toBe('nobody named');
+  });
+
+  it('reads what is outstanding and how a decider qualified', () => {
+    expect(['role:operator', 'team:platform', 'principal:cto@acme.dev'].map(describeOutstanding)).toEqual(['an operator', 'team platform', 'cto@acme.dev']);
+    expect(describeVia(['role:operator', 'team:platform'])).toBe('as an operator, as team platform');
+    expect(describeVia(['principal'])).toBe('named in the rule');
+    expect(describeVia(undefined)).toBe('');
+  });
+});
+
+describe('the inbox', () => {
+  it('puts what I may decide first, then the soonest deadline, then the oldest', () => {
+    const items = [
+      approval('a', { expiresAt: '2026-11-26T09:00:00.000Z' }),
+      approval('b', { canDecide: true, expiresAt: '2026-11-27T00:00:00.000Z' }),
+      approval('c', { canDecide: true, expiresAt: '2026-11-26T00:00:00.000Z', createdAt: '2026-11-25T11:00:00.000Z' }),
+      approval('d', { canDecide: true, expiresAt: '2026-11-26T00:00:00.000Z' }),
+    ];
+    expect(sortApprovals(items).map((a) => a.id)).toEqual(['d', 'c', 'b', 'a']);
+    expect(items.map((a) => a.id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('counts the pending ones I may decide for the badge', () => {
+    expect(decidableCount([approval('a', { canDecide: true }), approval('b'), approval('c', { canDecide: true, status: 'approved' })])).toBe(1);
+  });
+
+  it('says what a decision on several did', () => {
+    const ok = { ok: true, status: 'approved' } as const;
+    const failed = { ok: false, message: 'forbidden' } as const;
+    expect(summarizeDecisions('approve', [ok, ok, failed])).toBe('2 approved, 1 failed');
+    expect(summarizeDecisions('approve', [ok, ok])).toBe('All 2 approved');
+    expect(summarizeDecisions('reject', [ok])).toBe('1 rejected');
+    expect(summarizeDecisions('reject', [failed, failed])).toBe('All 2 failed');
+    expect(summarizeDecisions('reject', [])).toBe('Nothing to decide');
+  });
+
+  it('reads a deadline from now', () => {
+    const now = Date.parse('2026-11-25T10:00:00.000Z');
+    expect(describeDeadline('2026-11-25T10:20:00.000Z', now)).toBe('in 20 minutes');
+    expect(describeDeadline('2026-11-25T11:00:00.000Z', now)).toBe('in an hour');
+    expect(describeDeadline('2026-11-26T10:00:00.000Z', now)).toBe('in 24 hours');
+    expect(describeDeadline('2026-11-30T10:00:00.000Z', now)).toBe('in 5 days');
+    expect(describeDeadline('2026-11-25T09:00:00.000Z', now)).toBe('expired');
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  fieldText, formatDuration, isLocalFake, REQUEST_STATES, requestFiltersFromSearch, requestListQuery, scopeFromTabId, scopeTabId,
+  searchFromRequestFilters, STATUS_INTENT, STATUS_LABEL,
+} from './request-status.ts';
+
+describe('status colours and words', () => {
+  it('gives every status a colour: people amber, work blue, done green, failed red', () => {
+    expect(REQUEST_STATES.map((s) => [s, STATUS_INTENT[s]])).toEqual([
+      ['submitted', 'none'], ['validating', 'none'], ['awaiting_approval', 'warning'], ['queued', 'primary'], ['in_progress', 'primary'], ['completed', 'success'], ['failed', 'danger'],
+    ]);
+    expect(STATUS_LABEL.awaiting_approval).toBe('awaiting approval');
+  });
+
+  it('reads durations', () => {
+    expect(formatDuration(840)).toBe('840 ms');
+    expect(formatDuration(2400)).toBe('2.4 s');
+    expect(formatDuration(12_400)).toBe('12 s');
+    expect(formatDuration(185_000)).toBe('3 min 5 s');
+    expect(formatDuration(120_000)).toBe('2 min');
+    expect(formatDuration(undefined)).toBe('—');
+  });
+
+  it('shows field values, masked secrets as sent', () => {
+    expect(fieldText('••••')).toBe('••••');
+    expect(fieldText(300)).toBe('300');
+    expect(fieldText(['a', 'b'])).toBe('a, b');
+    expect(fieldText({ a: 1 })).toBe('{"a":1}');
+    expect(fieldText('')).toBe('—');
+  });
+});
+
+describe('isLocalFake (an action that called the local runtime serving this page)', () => {
+  it('is the same host, or a loopback name on the same port', () => {
+    expect(isLocalFake('127.0.0.1:3000', '127.0.0.1:3000')).toBe(true);
+    expect(isLocalFake('localhost:3000', '127.0.0.1:3000')).toBe(true);
+    expect(isLocalFake('[::1]:3000', 'localhost:3000')).toBe(true);
+    expect(isLocalFake('127.0.0.1:4000', '127.0.0.1:3000')).toBe(false);
+    expect(isLocalFake('dns.example.com', 'apollo.example.com')).toBe(false);
+    expect(isLocalFake('apollo.example.com', 'apollo.example.com')).toBe(true);
+    expect(isLocalFake(undefined, '127.0.0.1:3000')).toBe(false);
+  });
+});
+
+describe('the list in the URL', () => {
+  it('round-trips scope and filters, drops what it does not know', () => {
+    const filters = { scope: { kind: 'team', team: 'growth' }, status: 'completed', offering: 'dns-record' } as const;
+    expect(searchFromRequestFilters(filters)).toBe('?scope=team&team=growth&status=completed&offering=dns-record');
+    expect(requestFiltersFromSearch(searchFromRequestFilters(filters))).toEqual(filters);
+    expect(requestFiltersFromSearch('')).toEqual({ scope: { kind: 'mine' } });
+    expect(requestFiltersFromSearch('?scope=team&status=nope')).toEqual({ scope: { kind: 'mine' } });
+    expect(requestFiltersFromSearch('?scope=all')).toEqual({ scope: { kind: 'all' } });
+    expect(searchFromRequestFilters({ scope: { kind: 'mine' } })).toBe('');
+  });
+
+  it('asks the API with the scope and filters', () => {
+    expect(requestListQuery({ scope: { kind: 'team', team: 'growth' }, status: 'failed' })).toEqual({ scope: 'team', team: 'growth', status: 'failed' });
+    expect(requestListQuery({ scope: { kind: 'all' }, offering: 'dns-record' })).toEqual({ scope: 'all', offering: 'dns-record' });
+  });
+
+  it('names scope tabs', () => {
+    for (const scope of [{ kind: 'mine' }, { kind: 'all' }, { kind: 'team', team: 'growth' }] as const) expect(scopeFromTabId(scopeTabId(scope))).toEqual(scope);
+  });
+});

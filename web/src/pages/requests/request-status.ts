@@ -1,0 +1,132 @@
+/**
+ * A request's status and its actions' as people read them (words, colours), where a request list's scope and
+ * filters live in the URL, and whether an action called the local runtime's own fakes. Pure, so it is unit-tested.
+ */
+import type { Intent } from '@blueprintjs/core';
+import type { Approval, Request, RequestListQuery } from '../../../../schemas/types.gen.ts';
+
+export type RequestState = Request['status'];
+export type ActionState = Request['actions'][number]['status'];
+
+/** In the order a request goes through them. */
+export const REQUEST_STATES: readonly RequestState[] = ['submitted', 'validating', 'awaiting_approval', 'queued', 'in_progress', 'completed', 'failed'];
+
+/** Waiting on people is amber, work is blue, done green, failed red; not started yet is grey. */
+export const STATUS_INTENT: Record<RequestState, Intent> = {
+  submitted: 'none',
+  validating: 'none',
+  awaiting_approval: 'warning',
+  queued: 'primary',
+  in_progress: 'primary',
+  completed: 'success',
+  failed: 'danger',
+};
+
+export const STATUS_LABEL: Record<RequestState, string> = {
+  submitted: 'submitted',
+  validating: 'validating',
+  awaiting_approval: 'awaiting approval',
+  queued: 'queued',
+  in_progress: 'in progress',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+export const isEnded = (status: RequestState): boolean => status === 'completed' || status === 'failed';
+
+export const ACTION_INTENT: Record<ActionState, Intent> = {
+  pending: 'none', running: 'primary', waiting: 'warning', succeeded: 'success', failed: 'danger', skipped: 'none',
+};
+
+export const APPROVAL_INTENT: Record<Approval['status'], Intent> = {
+  pending: 'warning', approved: 'success', rejected: 'danger', expired: 'none',
+};
+
+/** A duration in milliseconds as people read it: 840 ms, 2.4 s, 3 min 5 s. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return seconds ? `${minutes} min ${seconds} s` : `${minutes} min`;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|\[::1\]|::1)$/i;
+
+function splitHost(host: string): { name: string; port: string } {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.trim());
+  return match ? { name: match[1]!.toLowerCase(), port: match[2] ?? '' } : { name: host.toLowerCase(), port: '' };
+}
+
+/**
+ * Whether an action's target host is the local runtime serving this page (its fake DNS API, webhook receiver, …):
+ * the same host, or a loopback name for the same port (127.0.0.1:3000 and localhost:3000 are one runtime).
+ */
+export function isLocalFake(target: string | undefined, pageHost: string): boolean {
+  if (!target || !pageHost) return false;
+  const a = splitHost(target);
+  const b = splitHost(pageHost);
+  if (a.name === b.name && a.port === b.port) return true;
+  return a.port !== '' && a.port === b.port && LOOPBACK.test(a.name) && LOOPBACK.test(b.name);
+}
+
+/** The list's scope: mine, one of my teams (or any, for operators), or everyone's. */
+export type RequestScope = { readonly kind: 'mine' } | { readonly kind: 'team'; readonly team: string } | { readonly kind: 'all' };
+
+export interface RequestListFilters {
+  readonly scope: RequestScope;
+  readonly status?: RequestState | undefined;
+  readonly offering?: string | undefined;
+}
+
+/** `/requests?scope=team&team=growth&status=completed` → the list's filters (unknown values are dropped). */
+export function requestFiltersFromSearch(search: string): RequestListFilters {
+  const params = new URLSearchParams(search);
+  const scopeName = params.get('scope');
+  const team = params.get('team');
+  const scope: RequestScope = scopeName === 'all' ? { kind: 'all' } : scopeName === 'team' && team ? { kind: 'team', team } : { kind: 'mine' };
+  const status = params.get('status');
+  const offering = params.get('offering');
+  return {
+    scope,
+    ...((REQUEST_STATES as readonly string[]).includes(status ?? '') ? { status: status as RequestState } : {}),
+    ...(offering ? { offering } : {}),
+  };
+}
+
+export function searchFromRequestFilters(filters: RequestListFilters): string {
+  const params = new URLSearchParams();
+  if (filters.scope.kind !== 'mine') params.set('scope', filters.scope.kind);
+  if (filters.scope.kind === 'team') params.set('team', filters.scope.team);
+  if (filters.status) params.set('status', filters.status);
+  if (filters.offering) params.set('offering', filters.offering);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The filters as GET /api/v1/requests takes them. */
+export function requestListQuery(filters: RequestListFilters): Pick<RequestListQuery, 'scope' | 'team' | 'status' | 'offering'> {
+  return {
+    scope: filters.scope.kind,
+    ...(filters.scope.kind === 'team' ? { team: filters.scope.team } : {}),
+    ...(filters.status ? { status: filters.status } : {}),
+    ...(filters.offering ? { offering: filters.offering } : {}),
+  };
+}
+
+/** A scope as a tab id, and back: `mine`, `team:growth`, `all`. */
+export const scopeTabId = (scope: RequestScope): string => (scope.kind === 'team' ? `team:${scope.team}` : scope.kind);
+export function scopeFromTabId(id: string): RequestScope {
+  if (id.startsWith('team:')) return { kind: 'team', team: id.slice(5) };
+  return id === 'all' ? { kind: 'all' } : { kind: 'mine' };
+}
+
+/** A field's value as a line: secrets stay masked as the API sent them, objects as compact JSON. */
+export function fieldText(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '—';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) return value.map(String).join(', ');
+  return JSON.stringify(value);
+}
