@@ -26,7 +26,7 @@ export type StepResult = Record<string, unknown>;
 /** Seconds an approval waits when the rule names no timeout. */
 const DEFAULT_APPROVAL_SECONDS = 7 * 86400;
 /** Seconds a manual request waits to be ended by a person. */
-const DEFAULT_MANUAL_SECONDS = 30 * 86400;
+const DEFAULT_MANUAL_SECONDS = 14 * 86400;
 /** A synchronous attempt's limit: under the steps Lambda's 60 s. */
 const DEFAULT_SYNC_TIMEOUT_SECONDS = 30;
 const MAX_SYNC_TIMEOUT_SECONDS = 50;
@@ -227,6 +227,7 @@ async function actionStart(event: StepEvent): Promise<StepResult> {
     action: action as SynchronousAction,
     attempt,
     idempotencyKey: `${requestId}/${actionId}/${record.generation}`,
+    sensitiveOutputs: Object.fromEntries(Object.entries(record.sensitiveOutputs ?? {}).map(([id, names]) => [id, [...names]])),
     timeoutMs: Math.min(MAX_SYNC_TIMEOUT_SECONDS, durationSeconds(action.timeout, DEFAULT_SYNC_TIMEOUT_SECONDS)) * 1000,
     variables: {
       fields: { ...record.fields, ...secretFields },
