@@ -11,10 +11,13 @@ import { ServicesContext } from './lib/services-context.ts';
 import { openSessionHandoff, type HandedSession, type SessionHandoff } from './lib/session-handoff.ts';
 import { useRealtimeState, useSession, useTheme } from './lib/store.ts';
 import { AdminPage } from './pages/admin.tsx';
+import { ApprovalsPage } from './pages/approvals/approvals-page.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CatalogPage } from './pages/catalog/catalog-page.tsx';
 import { ServicePage } from './pages/catalog/service-page.tsx';
 import { HomePage } from './pages/home.tsx';
+import { RequestPage } from './pages/requests/request-page.tsx';
+import { RequestsPage } from './pages/requests/requests-page.tsx';
 import { OfferingPage } from './pages/self-service/offering-page.tsx';
 import { SelfServicePage } from './pages/self-service/self-service-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -41,13 +44,15 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/audit': { title: 'Audit log', render: () => <AuditPage /> },
   '/catalog': { title: 'Catalog', render: () => <CatalogPage /> },
   '/self-service': { title: 'Self-service', render: () => <SelfServicePage /> },
+  '/requests': { title: 'Requests', render: () => <RequestsPage /> },
+  '/approvals': { title: 'Approvals', render: () => <ApprovalsPage /> },
   '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
   '/admin/teams': { title: 'Teams · Admin', render: () => <AdminPage /> },
 };
 
-/** Pages with an id in the path (`/catalog/<service>`, `/self-service/<offering>`). */
+/** Pages with an id in the path (`/catalog/<service>`, `/self-service/<offering>`, `/requests/<id>`). */
 function pageFor(path: string): { title: string; render: () => ReactNode } | undefined {
   const service = /^\/catalog\/([^/]+)$/.exec(path);
   if (service) {
@@ -58,6 +63,11 @@ function pageFor(path: string): { title: string; render: () => ReactNode } | und
   if (offering) {
     const id = decodeURIComponent(offering[1]!);
     return { title: `${id} · Self-service`, render: () => <OfferingPage key={id} id={id} /> };
+  }
+  const request = /^\/requests\/([^/]+)$/.exec(path);
+  if (request) {
+    const id = decodeURIComponent(request[1]!);
+    return { title: `Request ${id.slice(-8)} · Requests`, render: () => <RequestPage key={id} id={id} /> };
   }
   return PAGES[path];
 }

@@ -1,6 +1,6 @@
 /** Server state (TanStack Query): one hook per read, keyed by path and query. */
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type { AuditQuery, CatalogListQuery, ServiceListQuery } from '../../../schemas/types.gen.ts';
+import type { AuditQuery, CatalogListQuery, RequestListQuery, ServiceListQuery } from '../../../schemas/types.gen.ts';
 import { useServices } from './services-context.ts';
 
 export function useMe() {
@@ -122,7 +122,56 @@ export function useOfferingSearch(q: string, filters: OfferingFilters) {
   });
 }
 
-export function useOffering(id: string) {
+export function useOffering(id: string, enabled = true) {
   const { api } = useServices();
-  return useQuery({ queryKey: ['offerings', 'one', id], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}', { params: { item_id: id } }) });
+  return useQuery({ queryKey: ['offerings', 'one', id], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}', { params: { item_id: id } }), enabled: enabled && id !== '' });
+}
+
+/** A request list's query (scope, team, status, offering), as GET /api/v1/requests takes it. */
+export type RequestListParams = Pick<RequestListQuery, 'scope' | 'team' | 'status' | 'offering'>;
+
+export const requestListKey = (params: RequestListParams) => ['requests', 'list', params] as const;
+
+/** Requests, newest first, 25 a page; read again every 15 s in case a live frame was missed. */
+export function useRequestList(params: RequestListParams) {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: requestListKey(params),
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/requests', { query: { ...params, limit: 25, cursor: pageParam } }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+    refetchInterval: 15_000,
+  });
+}
+
+export const requestKey = (id: string) => ['requests', 'one', id] as const;
+
+export function useRequest(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: requestKey(id), queryFn: () => api.read('GET /api/v1/requests/{id}', { params: { id } }) });
+}
+
+export const PENDING_APPROVALS_KEY = ['approvals', 'pending'] as const;
+
+/** Approvals waiting, those the caller may decide first; the inbox and the navigation's badge share it. */
+export function usePendingApprovals(enabled: boolean) {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: PENDING_APPROVALS_KEY,
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/approvals/pending', { query: { limit: 50, cursor: pageParam } }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled,
+    // The realtime topic keeps it current; this is the fallback when a frame was missed.
+    refetchInterval: 60_000,
+  });
+}
+
+export const NOTIFICATIONS_KEY = ['notifications'] as const;
+
+/** The newest 20 notifications and the unread count (the header's bell). */
+export function useNotifications() {
+  const { api } = useServices();
+  return useQuery({ queryKey: NOTIFICATIONS_KEY, queryFn: () => api.read('GET /api/v1/me/notifications', { query: { limit: 20 } }), refetchInterval: 60_000 });
 }

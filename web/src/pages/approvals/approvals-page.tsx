@@ -1,0 +1,112 @@
+/**
+ * The approvals inbox: requests waiting for a decision, those you may decide first. Each says who asked for what (its
+ * fields and note), the rule and why you may or may not decide, and its deadline; approve (a comment if you like) or
+ * reject (a reason, required), one or several at once: each is a call of its own and each result is said. Live: the
+ * shell follows the `approvals` topic for its badge, and this list is the same query.
+ */
+import { Button, Card, Checkbox, Classes, NonIdealState, Tag } from '@blueprintjs/core';
+import { useMemo, useState } from 'react';
+import type { Approval } from '../../../../schemas/types.gen.ts';
+import { ErrorState } from '../../components/error-state.tsx';
+import { PageHeader } from '../../components/shell.tsx';
+import { formatAgo, formatTime } from '../../lib/format.ts';
+import { usePendingApprovals } from '../../lib/queries.ts';
+import { Link } from '../../lib/router.tsx';
+import { fieldText } from '../requests/request-status.ts';
+import { ApprovalDeadline, ApprovalDecisions, ApprovalRule, ApprovalWhy, DecisionDialog } from './approval-parts.tsx';
+import { decidableCount, sortApprovals, type Decision } from './approval-text.ts';
+import '../requests/requests.css';
+
+function ApprovalCard({ approval, selected, onSelect, onDecide }: {
+  approval: Approval;
+  selected: boolean;
+  onSelect(selected: boolean): void;
+  onDecide(decision: Decision): void;
+}) {
+  const fields = Object.entries(approval.fields);
+  return (
+    <li>
+      <Card className={`apollo-approval-card${approval.canDecide ? '' : ' apollo-approval-other'}`} data-testid="approval-card" data-id={approval.id}
+        data-request={approval.requestId} data-can-decide={approval.canDecide}>
+        <Checkbox checked={selected} disabled={!approval.canDecide} onChange={(e) => onSelect(e.currentTarget.checked)}
+          aria-label={`Select ${approval.offering.name} for ${approval.requester}`} data-testid="approval-select" />
+        <div className="apollo-approval-main">
+          <div className="apollo-approval-head">
+            <Link to={`/requests/${encodeURIComponent(approval.requestId)}`} data-testid="approval-request-link">{approval.offering.name}</Link>
+            <span>for <strong data-testid="approval-requester">{approval.requester}</strong>{approval.team && <span className={Classes.TEXT_MUTED}> · team {approval.team}</span>}</span>
+            {approval.priority && approval.priority !== 'normal' && <Tag minimal intent={approval.priority === 'high' ? 'warning' : 'none'}>{approval.priority} priority</Tag>}
+            <span className={`${Classes.TEXT_MUTED} apollo-small`} title={formatTime(approval.createdAt)}>asked {formatAgo(approval.createdAt)}</span>
+          </div>
+          {fields.length > 0 && (
+            <dl className="apollo-approval-fields" data-testid="approval-fields">
+              {fields.map(([id, value]) => <div key={id} className="apollo-facts-row"><dt>{id}</dt><dd>{fieldText(value)}</dd></div>)}
+            </dl>
+          )}
+          {approval.note && <p className="apollo-approval-note" data-testid="approval-note">{approval.note}</p>}
+        </div>
+        <div className="apollo-approval-side">
+          <ApprovalRule approval={approval} />
+          {approval.decisions.length > 0 && <ApprovalDecisions approval={approval} />}
+          <ApprovalWhy approval={approval} />
+          <span className={`${Classes.TEXT_MUTED} apollo-small`}><ApprovalDeadline approval={approval} /></span>
+          {approval.canDecide && (
+            <div className="apollo-approval-buttons">
+              <Button intent="success" icon="tick" text="Approve" onClick={() => onDecide('approve')} data-testid="approve" />
+              <Button intent="danger" variant="outlined" icon="cross" text="Reject" onClick={() => onDecide('reject')} data-testid="reject" />
+            </div>
+          )}
+        </div>
+      </Card>
+    </li>
+  );
+}
+
+export function ApprovalsPage() {
+  const pending = usePendingApprovals(true);
+  const items = useMemo(() => sortApprovals((pending.data?.pages.flatMap((p) => p.items) ?? []).filter((a) => a.status === 'pending')), [pending.data]);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [deciding, setDeciding] = useState<{ decision: Decision; approvals: Approval[] } | null>(null);
+  const decidable = items.filter((a) => a.canDecide);
+  // What is selected and still waiting (a decided one leaves the list, and the selection with it).
+  const chosen = decidable.filter((a) => selected.has(a.id));
+  const allChosen = decidable.length > 0 && chosen.length === decidable.length;
+  const select = (id: string, on: boolean) => setSelected((s) => { const next = new Set(s); if (on) next.add(id); else next.delete(id); return next; });
+  const count = decidableCount(items);
+
+  return (
+    <div className="apollo-page apollo-approvals" data-testid="approvals-page">
+      <PageHeader title="Approvals" description={count ? `${count} ${count === 1 ? 'request waits' : 'requests wait'} for your decision. Those you may decide come first.` : 'Requests waiting for a decision. Those you may decide come first.'} />
+      {pending.isError ? <ErrorState error={pending.error} onRetry={() => void pending.refetch()} /> : (
+        <>
+          {decidable.length > 0 && (
+            <div className="apollo-approvals-toolbar" data-testid="approvals-toolbar">
+              <Checkbox checked={allChosen} indeterminate={chosen.length > 0 && !allChosen} onChange={() => setSelected(allChosen ? new Set() : new Set(decidable.map((a) => a.id)))}
+                label={chosen.length ? `${chosen.length} selected` : 'Select all you may decide'} data-testid="approvals-select-all" />
+              <span className="apollo-approvals-toolbar-spacer" />
+              <Button intent="success" icon="tick" text={`Approve ${chosen.length || ''}`.trim()} disabled={chosen.length === 0} onClick={() => setDeciding({ decision: 'approve', approvals: chosen })} data-testid="approve-selected" />
+              <Button intent="danger" variant="outlined" icon="cross" text={`Reject ${chosen.length || ''}`.trim()} disabled={chosen.length === 0} onClick={() => setDeciding({ decision: 'reject', approvals: chosen })} data-testid="reject-selected" />
+            </div>
+          )}
+          {pending.isPending && <div className={Classes.SKELETON} style={{ height: 160 }} />}
+          {!pending.isPending && items.length === 0 && (
+            <NonIdealState icon="endorsed" title="Nothing waits for you" description="Requests that need an approval you may give show here as soon as they are submitted." className="apollo-empty" />
+          )}
+          {items.length > 0 && (
+            <ul className="apollo-approval-list" data-testid="approval-list">
+              {items.map((a) => (
+                <ApprovalCard key={a.id} approval={a} selected={selected.has(a.id)} onSelect={(on) => select(a.id, on)} onDecide={(decision) => setDeciding({ decision, approvals: [a] })} />
+              ))}
+            </ul>
+          )}
+          {pending.hasNextPage && (
+            <div className="apollo-center">
+              <Button text="Load more" icon="more" loading={pending.isFetchingNextPage} onClick={() => void pending.fetchNextPage()} />
+            </div>
+          )}
+        </>
+      )}
+      <DecisionDialog decision={deciding?.decision ?? null} approvals={deciding?.approvals ?? []} onClose={() => setDeciding(null)}
+        onDecided={(ids) => setSelected((s) => new Set([...s].filter((id) => !ids.includes(id))))} />
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+/** Parts of a request shown on the list and its page: the status tag and the progress bar. */
+import { ProgressBar, Tag } from '@blueprintjs/core';
+import type { RequestSummary } from '../../../../schemas/types.gen.ts';
+import { STATUS_INTENT, STATUS_LABEL, type RequestState } from './request-status.ts';
+
+export function RequestStatusTag({ status, large = false }: { status: RequestState; large?: boolean }) {
+  return (
+    <Tag round minimal={!large} size={large ? 'large' : 'medium'} intent={STATUS_INTENT[status]} className="apollo-request-status" data-testid="request-status" data-status={status}>
+      {STATUS_LABEL[status]}
+    </Tag>
+  );
+}
+
+/** Progress as a bar: moving while work runs, full and green once completed, red when failed. */
+export function RequestProgress({ request }: { request: Pick<RequestSummary, 'status' | 'progress'> }) {
+  const running = request.status === 'in_progress' || request.status === 'queued';
+  const value = request.status === 'completed' ? 1 : Math.max(0, Math.min(100, request.progress)) / 100;
+  return (
+    <span className="apollo-request-progress" data-testid="request-progress" data-progress={request.progress}>
+      <ProgressBar value={value} intent={STATUS_INTENT[request.status]} animate={running} stripes={running} />
+      <span className="apollo-small apollo-request-progress-number">{Math.round(value * 100)}%</span>
+    </span>
+  );
+}
