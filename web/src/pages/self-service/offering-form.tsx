@@ -2,30 +2,59 @@
  * An offering's request form, rendered by @rjsf/core (Blueprint-themed) from GET …/items/{id}/schema: fields
  * appear and disappear as the values change (if/then), each says what is wrong with it once touched, and a
  * dependent data source (an environment of the chosen service) is read from GET …/options/{field} whenever what it
- * depends on changes. "Check request" asks the API the same question a request will (POST /api/v1/preview/form);
- * submitting requests arrives with request tracking, and the form says so. What has been filled in is kept as a draft
- * in the tab (form-draft.ts, secret fields never) and restored after a reload, quietly said so with a way to clear it.
+ * depends on changes. "Submit request" sends it (POST /api/v1/requests, with a priority, the team and a note) and opens
+ * the request's page; before that the form says which approval the values will need, and "Check request" asks the API
+ * whether it would accept them (POST /api/v1/preview/form) without sending anything. A 400 puts each problem on its
+ * field. What has been filled in is kept as a draft in the tab (form-draft.ts, secret fields never) and restored after a
+ * reload, quietly said so with a way to clear it; a submitted request takes its draft with it.
  */
 import { Button, Callout, Classes, Icon, NonIdealState } from '@blueprintjs/core';
 import type { IChangeEvent } from '@rjsf/core';
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
-import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CatalogItem, CatalogItemV2 } from '../../../../schemas/types.gen.ts';
+import type { ErrorSchema } from '@rjsf/utils';
+import type { CatalogItem, CatalogItemV2, RequestCreate } from '../../../../schemas/types.gen.ts';
 import { BlueprintForm, type BlueprintFormContext } from '../../components/rjsf-blueprint.tsx';
 import { humanErrors } from '../../components/rjsf-errors.ts';
 import { ErrorState } from '../../components/error-state.tsx';
+import { useFieldErrors } from '../../components/field-errors.ts';
+import { requestKey, useMe } from '../../lib/queries.ts';
+import { navigate } from '../../lib/router.tsx';
+import { toast } from '../../lib/toaster.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { formDraft, secretFieldIds, tabStorage } from './form-draft.ts';
 import { withOptions } from './form-options.ts';
+import { RequestOptions, type RequestOptionValues } from './request-options.tsx';
 
 type Values = Record<string, unknown>;
 
 const pick = (values: Values, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => values[k] !== undefined && values[k] !== '').map((k) => [k, values[k]]));
 
+/**
+ * Where a 400's detail belongs: `/body/fields/<id>…` on that field of the form, `/body/priority|team|note` on the
+ * option (as `@priority`…); anything else shows above the buttons.
+ */
+export function requestFieldOf(path: string, fieldIds: ReadonlySet<string>): string | undefined {
+  const field = /^\/body\/fields\/([^/]+)/.exec(path);
+  if (field) return fieldIds.has(field[1]!) ? field[1]! : undefined;
+  const option = /^\/body\/(priority|team|note)$/.exec(path);
+  return option ? `@${option[1]!}` : undefined;
+}
+
 export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
   const { api } = useServices();
+  const client = useQueryClient();
+  const me = useMe();
+  const teams = useMemo(() => (me.data?.teams ?? []).map((t) => t.id), [me.data]);
+  const [chosenOptions, setChosenOptions] = useState<RequestOptionValues>({ priority: 'normal', team: '', note: '' });
+  const requestOptions = { ...chosenOptions, team: chosenOptions.team || teams[0] || '' };
+  const apiErrors = useFieldErrors();
+  // Which button sent the form: both are submit buttons, so rjsf validates either way.
+  const mode = useRef<'submit' | 'check'>('submit');
+  // One key per content: sending the same request twice (a double click, a retry after a network error) is one request.
+  const idempotencyKey = useRef<string | null>(null);
   const form = useQuery({ queryKey: ['offerings', 'form', item.id, item.version], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}/schema', { params: { item_id: item.id } }) });
   // The draft left by a reload of this tab; the offering's secret fields are dropped even from what is read back.
   const [restored] = useState(() => formDraft(tabStorage(), item, secretFieldIds(doc.presentation.fields)).load());
@@ -54,6 +83,42 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
   });
 
   const answersKey = options.map((o) => `${o.status}:${o.dataUpdatedAt}`).join();
+  const fieldIds = useMemo(() => new Set(doc.presentation.fields.map((f) => f.id)), [doc]);
+
+  const submitRequest = useMutation({
+    mutationFn: (formData: Values) => {
+      const body: RequestCreate = {
+        offeringId: item.id,
+        fields: formData,
+        priority: requestOptions.priority,
+        ...(requestOptions.team ? { team: requestOptions.team } : {}),
+        ...(requestOptions.note.trim() ? { note: requestOptions.note.trim() } : {}),
+      };
+      idempotencyKey.current ??= globalThis.crypto.randomUUID();
+      return api.read('POST /api/v1/requests', { body, idempotencyKey: idempotencyKey.current });
+    },
+    onSuccess: (request) => {
+      draft.clear();
+      edited.current = false;
+      idempotencyKey.current = null;
+      client.setQueryData(requestKey(request.id), request);
+      void client.invalidateQueries({ queryKey: ['requests', 'list'] });
+      toast({ intent: 'success', icon: 'tick', message: `${item.summary.name} requested` });
+      navigate(`/requests/${encodeURIComponent(request.id)}`);
+    },
+    onError: (error) => apiErrors.fromApi(error, (path) => requestFieldOf(path, fieldIds)),
+  });
+  // The API's problems with the fields, on the fields (rjsf shows them like its own).
+  const extraErrors = useMemo(() => {
+    const out: Record<string, { __errors: string[] }> = {};
+    for (const [field, message] of Object.entries(apiErrors.errors)) if (!field.startsWith('@')) out[field] = { __errors: [message] };
+    return out as ErrorSchema<Values>;
+  }, [apiErrors.errors]);
+  const changeOptions = (next: RequestOptionValues) => {
+    setChosenOptions(next);
+    idempotencyKey.current = null;
+    for (const key of ['priority', 'team', 'note'] as const) if (next[key] !== requestOptions[key]) apiErrors.clear(`@${key}`);
+  };
 
   const check = useMutation({
     mutationFn: (formData: Values) => api.read('POST /api/v1/preview/form', { body: { document: item.document, values: formData } }),
@@ -68,7 +133,7 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
 
   const { schema, uiSchema } = useMemo(() => {
     let schema: unknown = form.data?.schema ?? {};
-    const uiSchema: UiSchema = { ...(form.data?.uiSchema as UiSchema | undefined), 'ui:submitButtonOptions': { submitText: 'Check request' } };
+    const uiSchema: UiSchema = { ...(form.data?.uiSchema as UiSchema | undefined) };
     dependent.forEach(([fieldId, ds], i) => {
       const answer = options[i]?.data;
       schema = withOptions(schema, fieldId, answer?.options);
@@ -111,6 +176,8 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
   const onChange = (e: IChangeEvent<Values>, id?: string) => {
     setValues(e.formData ?? {});
     check.reset();
+    idempotencyKey.current = null;
+    if (id) apiErrors.clear(id.replace(/^root_/, ''));
     if (id) edited.current = true;
     if (edited.current) draft.save(e.formData ?? {});
   };
@@ -122,6 +189,8 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
     setTouched([]);
     setSubmitted(false);
     check.reset();
+    apiErrors.reset();
+    idempotencyKey.current = null;
   };
 
   return (
@@ -149,14 +218,26 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
         onBlur={touch}
         // A select's first option is not a default: the requester chooses.
         experimental_defaultFormStateBehavior={{ constAsDefaults: 'never' }}
+        extraErrors={extraErrors}
         onError={() => setSubmitted(true)}
-        onSubmit={(e) => { setSubmitted(true); check.mutate(e.formData ?? {}); }}
-      />
+        onSubmit={(e) => {
+          setSubmitted(true);
+          if (mode.current === 'check') check.mutate(e.formData ?? {});
+          else submitRequest.mutate(e.formData ?? {});
+        }}
+      >
+        <RequestOptions doc={doc} values={requestOptions} fieldValues={values} teams={teams} errors={apiErrors.errors} onChange={changeOptions} />
+        {apiErrors.formError !== null && <div className="apollo-form-error"><ErrorState compact error={apiErrors.formError} /></div>}
+        <div className="apollo-request-buttons">
+          <Button type="submit" intent="primary" icon="send-message" text="Submit request" loading={submitRequest.isPending} onClick={() => { mode.current = 'submit'; }} data-testid="submit-request" />
+          <Button type="submit" icon="tick" text="Check request" loading={check.isPending} disabled={submitRequest.isPending} onClick={() => { mode.current = 'check'; }} data-testid="check-request" />
+        </div>
+      </BlueprintForm>
       {check.isError && <ErrorState error={check.error} onRetry={() => check.mutate(values)} />}
       {check.data && (
         (check.data.valueIssues ?? []).length === 0 ? (
           <Callout intent="success" icon="tick-circle" className="apollo-offering-form-result" data-testid="form-check-ok">
-            This request is complete: Apollo would accept it. Submitting requests arrives with request tracking, so nothing was sent.
+            This request is complete: Apollo would accept it (nothing was sent; Submit request sends it).
           </Callout>
         ) : (
           <Callout intent="warning" icon="warning-sign" className="apollo-offering-form-result" data-testid="form-check-issues" title="Apollo would refuse this request">

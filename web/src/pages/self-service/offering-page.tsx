@@ -132,19 +132,15 @@ function Fulfillment({ doc }: { doc: CatalogItemV2 }) {
 
 /**
  * The request form, live: conditional fields appear as the values change, each field checks itself as it is filled,
- * and "Check request" asks the API whether it would accept it. A viewer who may not request it sees what it asks.
+ * the approval the values need is said before sending, and "Submit request" sends it (offering-form.tsx). A viewer who
+ * may not request it sees what it asks.
  */
 function RequestForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
   return (
     <Section title="Request form" icon="form" className="apollo-section" data-testid="request-form" data-item={item.id}>
       <SectionCard>
         {item.summary.canRequest ? (
-          <>
-            <Callout intent="primary" icon="info-sign" className="apollo-offering-form-note" data-testid="request-form-note">
-              Requests can't be submitted yet: that arrives with request tracking. You can fill the form and check it{doc.presentation.steps ? ` (${doc.presentation.steps.length} steps)` : ''}.
-            </Callout>
-            <Suspense fallback={<div className={Classes.SKELETON} style={{ height: 200 }} />}><OfferingForm item={item} doc={doc} /></Suspense>
-          </>
+          <Suspense fallback={<div className={Classes.SKELETON} style={{ height: 200 }} />}><OfferingForm item={item} doc={doc} /></Suspense>
         ) : <FieldList doc={doc} />}
       </SectionCard>
     </Section>
