@@ -134,7 +134,8 @@ export async function signIn(context: BrowserContext, baseUrl: string, user: str
   return page;
 }
 
-export const navLabels = (page: Page): Promise<string[]> => page.locator('nav[aria-label="Areas"] ul a').allInnerTexts();
+/** The navigation's labels, without their badges (the Approvals count). */
+export const navLabels = (page: Page): Promise<string[]> => page.locator('nav[aria-label="Areas"] ul a .apollo-nav-label').allInnerTexts();
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   // Let transitions (drawers, toasts, skeleton fades) settle before the picture.

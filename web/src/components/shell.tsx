@@ -5,7 +5,10 @@ import {
 import type { ReactNode } from 'react';
 import { roleHas, isRole, type Permission } from '../../../shared/permissions.ts';
 import type { Me } from '../../../schemas/types.gen.ts';
-import { useMe, useVersion } from '../lib/queries.ts';
+import { useLiveApprovals } from '../lib/live-requests.ts';
+import { useMe, usePendingApprovals, useVersion } from '../lib/queries.ts';
+import { decidableCount } from '../pages/approvals/approval-text.ts';
+import { NotificationsBell } from './notifications.tsx';
 import { Link, usePath } from '../lib/router.tsx';
 import { useServices } from '../lib/services-context.ts';
 import { useRealtimeState, useTheme, useUi } from '../lib/store.ts';
@@ -23,6 +26,9 @@ export const AREAS: readonly Area[] = [
   { path: '/', label: 'Home', icon: 'home' },
   { path: '/catalog', label: 'Catalog', icon: 'applications', permission: 'services:read' },
   { path: '/self-service', label: 'Self-service', icon: 'shop', permission: 'catalog:read' },
+  { path: '/requests', label: 'Requests', icon: 'inbox', permission: 'requests:read' },
+  // The inbox's gate is requests:create (ARCHITECTURE.md §1); who may decide each one is the rule's business.
+  { path: '/approvals', label: 'Approvals', icon: 'endorsed', permission: 'requests:create' },
   { path: '/audit', label: 'Audit log', icon: 'history', permission: 'audit:read' },
   { path: '/admin', label: 'Admin', icon: 'people', permission: 'users:manage' },
 ];
@@ -86,6 +92,17 @@ function UserMenu() {
   );
 }
 
+/** Pending approvals the caller may decide, live from the `approvals` topic (shared with the inbox's list). */
+function ApprovalsBadge() {
+  const pending = usePendingApprovals(true);
+  useLiveApprovals(true);
+  const items = pending.data?.pages.flatMap((p) => p.items) ?? [];
+  const count = decidableCount(items);
+  if (count === 0) return null;
+  const text = pending.hasNextPage ? `${count}+` : String(count);
+  return <span className="apollo-count-badge apollo-nav-badge" data-testid="approvals-badge" data-count={count} aria-label={`${text} waiting for you`}>{text}</span>;
+}
+
 function SideNav() {
   const path = usePath();
   const me = useMe();
@@ -99,7 +116,8 @@ function SideNav() {
           <li key={area.path}>
             <Link to={area.path} className={`apollo-nav-item${active(area.path) ? ' apollo-nav-item-active' : ''}`} aria-current={active(area.path) ? 'page' : undefined} title={area.label}>
               <Icon icon={area.icon} size={16} />
-              <span>{area.label}</span>
+              <span className="apollo-nav-label">{area.label}</span>
+              {area.path === '/approvals' && <ApprovalsBadge />}
             </Link>
           </li>
         ))}
@@ -133,6 +151,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <NavbarGroup align={Alignment.END}>
           <ConnectionIndicator />
           <NavbarDivider />
+          <NotificationsBell />
           <Tooltip content={theme === 'dark' ? 'Switch to the light theme' : 'Switch to the dark theme'} placement="bottom">
             <Button variant="minimal" icon={theme === 'dark' ? 'flash' : 'moon'} aria-label="Toggle theme" onClick={toggleTheme} data-testid="theme-toggle" />
           </Tooltip>
