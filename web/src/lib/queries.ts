@@ -1,5 +1,6 @@
 /** Server state (TanStack Query): one hook per read, keyed by path and query. */
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import type { AuditQuery, CatalogListQuery, RequestListQuery, ServiceListQuery } from '../../../schemas/types.gen.ts';
 import { useServices } from './services-context.ts';
 
@@ -122,9 +123,32 @@ export function useOfferingSearch(q: string, filters: OfferingFilters) {
   });
 }
 
-export function useOffering(id: string, enabled = true) {
+export function useOffering(id: string) {
   const { api } = useServices();
-  return useQuery({ queryKey: ['offerings', 'one', id], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}', { params: { item_id: id } }), enabled: enabled && id !== '' });
+  return useQuery({ queryKey: ['offerings', 'one', id], queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}', { params: { item_id: id } }) });
+}
+
+/**
+ * The form labels of the given offerings (offering id → field id → label), read from their documents (the same query
+ * as useOffering), so a request's or an approval's fields read as the form asked them. Empty until read.
+ */
+export function useFieldLabels(offeringIds: readonly string[]): ReadonlyMap<string, ReadonlyMap<string, string>> {
+  const { api } = useServices();
+  const ids = [...new Set(offeringIds)].sort();
+  const docs = useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ['offerings', 'one', id],
+      queryFn: () => api.read('GET /api/v1/catalog/items/{item_id}', { params: { item_id: id } }),
+      staleTime: 5 * 60_000,
+      // An offering one may no longer see (or one retired) only costs its labels.
+      retry: false,
+    })),
+  });
+  const key = docs.map((d) => d.dataUpdatedAt).join();
+  return useMemo(() => new Map(ids.map((id, i) => {
+    const doc = docs[i]?.data?.document as { presentation?: { fields?: Array<{ id: string; label: string }> } } | undefined;
+    return [id, new Map((doc?.presentation?.fields ?? []).map((f) => [f.id, f.label]))] as const;
+  })), [ids.join(), key]);
 }
 
 /** A request list's query (scope, team, status, offering), as GET /api/v1/requests takes it. */

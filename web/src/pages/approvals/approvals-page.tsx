@@ -10,15 +10,16 @@ import type { Approval } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
-import { usePendingApprovals } from '../../lib/queries.ts';
+import { useFieldLabels, usePendingApprovals } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { fieldText } from '../requests/request-status.ts';
 import { ApprovalDeadline, ApprovalDecisions, ApprovalRule, ApprovalWhy, DecisionDialog } from './approval-parts.tsx';
 import { decidableCount, sortApprovals, type Decision } from './approval-text.ts';
 import '../requests/requests.css';
 
-function ApprovalCard({ approval, selected, onSelect, onDecide }: {
+function ApprovalCard({ approval, labels, selected, onSelect, onDecide }: {
   approval: Approval;
+  labels: ReadonlyMap<string, string> | undefined;
   selected: boolean;
   onSelect(selected: boolean): void;
   onDecide(decision: Decision): void;
@@ -39,7 +40,7 @@ function ApprovalCard({ approval, selected, onSelect, onDecide }: {
           </div>
           {fields.length > 0 && (
             <dl className="apollo-approval-fields" data-testid="approval-fields">
-              {fields.map(([id, value]) => <div key={id} className="apollo-facts-row"><dt>{id}</dt><dd>{fieldText(value)}</dd></div>)}
+              {fields.map(([id, value]) => <div key={id} className="apollo-facts-row"><dt title={id}>{labels?.get(id) ?? id}</dt><dd>{fieldText(value)}</dd></div>)}
             </dl>
           )}
           {approval.note && <p className="apollo-approval-note" data-testid="approval-note">{approval.note}</p>}
@@ -64,6 +65,7 @@ function ApprovalCard({ approval, selected, onSelect, onDecide }: {
 export function ApprovalsPage() {
   const pending = usePendingApprovals(true);
   const items = useMemo(() => sortApprovals((pending.data?.pages.flatMap((p) => p.items) ?? []).filter((a) => a.status === 'pending')), [pending.data]);
+  const labels = useFieldLabels(items.map((a) => a.offering.id));
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [deciding, setDeciding] = useState<{ decision: Decision; approvals: Approval[] } | null>(null);
   const decidable = items.filter((a) => a.canDecide);
@@ -94,7 +96,7 @@ export function ApprovalsPage() {
           {items.length > 0 && (
             <ul className="apollo-approval-list" data-testid="approval-list">
               {items.map((a) => (
-                <ApprovalCard key={a.id} approval={a} selected={selected.has(a.id)} onSelect={(on) => select(a.id, on)} onDecide={(decision) => setDeciding({ decision, approvals: [a] })} />
+                <ApprovalCard key={a.id} approval={a} labels={labels.get(a.offering.id)} selected={selected.has(a.id)} onSelect={(on) => select(a.id, on)} onDecide={(decision) => setDeciding({ decision, approvals: [a] })} />
               ))}
             </ul>
           )}

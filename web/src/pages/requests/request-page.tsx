@@ -10,14 +10,14 @@ import {
   Tooltip, type IconName, type Intent,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { Request } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { Markdown } from '../../components/markdown.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
-import { requestKey, useOffering, useRequest } from '../../lib/queries.ts';
+import { requestKey, useFieldLabels, useRequest } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
@@ -31,6 +31,7 @@ import { ACTION_INTENT, fieldText, formatDuration, isEnded, isLocalFake } from '
 import './requests.css';
 
 type RequestAction = Request['actions'][number];
+const NO_LABELS: ReadonlyMap<string, string> = new Map();
 type Attempt = RequestAction['attempts'][number];
 
 /** The request's frames: its status applied in place, its log lines kept, the detail read again when it changed. */
@@ -348,11 +349,7 @@ export function RequestPage({ id }: { id: string }) {
   const query = useRequest(id);
   const { change, entries } = useLiveRequest(id);
   const connection = useRealtimeState((s) => s.state);
-  const offering = useOffering(query.data?.offering.id ?? '');
-  const labels = useMemo(() => {
-    const doc = offering.data?.document as { presentation?: { fields?: Array<{ id: string; label: string }> } } | undefined;
-    return new Map((doc?.presentation?.fields ?? []).map((f) => [f.id, f.label]));
-  }, [offering.data]);
+  const labels = useFieldLabels(query.data ? [query.data.offering.id] : []).get(query.data?.offering.id ?? '') ?? NO_LABELS;
 
   if (query.isPending) {
     return <div className="apollo-page"><div className={Classes.SKELETON} style={{ height: 32, width: 320, marginBottom: 24 }} /><div className={Classes.SKELETON} style={{ height: 240 }} /></div>;
