@@ -1,0 +1,118 @@
+/**
+ * A self-service request end to end in two real browsers against the local runtime: dana asks for a production DNS
+ * record (the form says before sending that production needs an operator or team platform), her request's page
+ * waits for approval; an operator sees it counted in the navigation, approves it in the Approvals inbox, and dana's
+ * page follows live, without a reload, to completed with the record's outputs from the local fake DNS API. Her bell
+ * says so, and the Requests list shows it.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { navLabels, newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
+
+const local = useLocalApollo();
+
+const requestStatus = (page: Page) => page.getByTestId('request-page').getAttribute('data-status');
+
+describe('a request that needs approval', () => {
+  it('is submitted by dana, approved by an operator in the inbox, and completes live on her page', { timeout: 240_000 }, async () => {
+    // Dana fills the DNS record form for production.
+    const danaContext = await newContext(local.browser);
+    const dana = await signIn(danaContext, local.apollo.url, 'dana@apollo.local', '/self-service/dns-record');
+    expect(await navLabels(dana)).toEqual(['Home', 'Catalog', 'Self-service', 'Requests', 'Approvals']);
+    await dana.getByTestId('offering-form').waitFor({ timeout: 15_000 });
+    await dana.locator('#root_name').waitFor();
+    // Development needs nobody; production names its approvers before anything is sent.
+    await expect.poll(() => dana.getByTestId('approval-preview').getAttribute('data-needed')).toBe('false');
+    await dana.locator('#root_environment').selectOption({ label: 'Production' });
+    await expect.poll(() => dana.getByTestId('approval-preview').innerText()).toBe('Production needs approval by an operator or team platform.');
+    await dana.locator('#root_name').fill('checkout');
+    await dana.locator('#root_value').fill('checkout.lb.example.com');
+    await dana.getByTestId('request-priority').selectOption('high');
+    await dana.getByTestId('request-note').fill('For the checkout launch on Monday');
+    expect(await dana.getByTestId('request-team').inputValue()).toBe('growth');
+    await screenshot(dana, 'request-submit');
+    await dana.getByTestId('submit-request').click();
+
+    // Her request's page: waiting for an approval she may not give.
+    await expect.poll(() => new URL(dana.url()).pathname, { timeout: 15_000 }).toMatch(/^\/requests\/[0-9A-Z]{26}$/);
+    const id = new URL(dana.url()).pathname.split('/').pop()!;
+    await dana.getByTestId('request-page').waitFor();
+    await expect.poll(() => requestStatus(dana), { timeout: 20_000 }).toBe('awaiting_approval');
+    const approvalBox = dana.getByTestId('request-approval');
+    await approvalBox.waitFor();
+    expect(await approvalBox.getByTestId('approval-rule-text').innerText()).toContain('an operator or team platform');
+    expect(await approvalBox.getByTestId('approval-why').getAttribute('data-can-decide')).toBe('false');
+    expect(await approvalBox.getByTestId('approve').count()).toBe(0);
+    expect(await dana.getByTestId('request-priority').innerText()).toBe('high');
+    expect(await dana.locator('[data-testid="request-field"][data-id="environment"] dd').innerText()).toBe('prod');
+    expect(await dana.getByTestId('request-note').innerText()).toBe('For the checkout launch on Monday');
+    expect(await dana.getByTestId('timeline-entry').filter({ hasText: 'awaiting approval' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => dana.getByTestId('live-badge').getAttribute('data-live'), { timeout: 20_000 }).toBe('true');
+    await screenshot(dana, 'request-awaiting-approval');
+    // Anything that changes from here arrives as frames: the page must not be reloaded.
+    let reloads = 0;
+    dana.on('framenavigated', (frame) => { if (frame === dana.mainFrame()) reloads += 1; });
+
+    // An operator sees it counted in the navigation and opens the inbox.
+    const operatorContext = await newContext(local.browser);
+    const operator = await signIn(operatorContext, local.apollo.url, 'operator@apollo.local', '/');
+    await expect.poll(() => operator.getByTestId('approvals-badge').getAttribute('data-count'), { timeout: 20_000 }).toBe('1');
+    await operator.locator('nav[aria-label="Areas"]').getByText('Approvals').click();
+    const card = operator.locator(`[data-testid="approval-card"][data-request="${id}"]`);
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.getAttribute('data-can-decide')).toBe('true');
+    expect(await card.getByTestId('approval-requester').innerText()).toBe('dana@apollo.local');
+    expect(await card.getByTestId('approval-note').innerText()).toBe('For the checkout launch on Monday');
+    expect(await card.getByTestId('approval-fields').innerText()).toContain('checkout.lb.example.com');
+    expect(await card.getByTestId('approval-why').innerText()).not.toBe('');
+    await screenshot(operator, 'approvals-inbox');
+    await card.getByTestId('approve').click();
+    await operator.getByTestId('decision-text').fill('Checked with the DNS owners');
+    await operator.getByTestId('decision-confirm').click();
+    // Decided: it leaves the inbox and the badge.
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+    await operator.getByText('Nothing waits for you').waitFor({ timeout: 15_000 });
+    await expect.poll(() => operator.getByTestId('approvals-badge').count(), { timeout: 15_000 }).toBe(0);
+
+    // Dana's page follows live to completed, with the record the local fake DNS API made.
+    await expect.poll(() => requestStatus(dana), { timeout: 60_000 }).toBe('completed');
+    const recordId = dana.locator('[data-testid="output"][data-action="create_record"][data-name="record_id"] [data-testid="output-value"]');
+    await expect.poll(() => recordId.count(), { timeout: 15_000 }).toBe(1);
+    expect(await recordId.innerText()).toMatch(/^rec_/);
+    expect(await dana.locator('[data-testid="output"][data-action="create_record"][data-name="fqdn"] [data-testid="output-value"]').innerText()).toContain('checkout');
+    expect(await dana.getByTestId('request-progress').getAttribute('data-progress')).toBe('100');
+    expect(await approvalBox.getAttribute('data-status')).toBe('approved');
+    expect(await approvalBox.getByTestId('approval-decision').innerText()).toContain('operator@apollo.local');
+    const create = dana.locator('[data-testid="request-action"][data-id="create_record"]');
+    expect(await create.getAttribute('data-status')).toBe('succeeded');
+    // The DNS API it called is the runtime's own fake, and says so.
+    expect(await create.getByTestId('local-fake').count()).toBe(1);
+    await create.getByTestId('action-toggle').click();
+    await create.getByTestId('attempt-http').waitFor();
+    expect(await create.getByTestId('attempt-http').innerText()).toBe('HTTP 201');
+    expect(await create.getByTestId('attempt-input').innerText()).toContain('"Authorization": "••••"');
+    expect(await dana.getByTestId('timeline-entry').filter({ hasText: 'approved by operator@apollo.local' }).count()).toBe(1);
+    expect(await dana.locator('[data-testid="timeline-entry"][data-status="completed"]').count()).toBeGreaterThan(0);
+    expect(reloads).toBe(0);
+    await screenshot(dana, 'request-completed');
+
+    // Her bell says it is done; opening it marks it read.
+    await expect.poll(() => dana.getByTestId('notifications-bell').getAttribute('data-unread'), { timeout: 15_000 }).not.toBe('0');
+    await dana.getByTestId('notifications-bell').click();
+    const done = dana.locator('[data-testid="notification"][data-kind="request.completed"]');
+    await done.waitFor();
+    expect(await done.innerText()).toContain('DNS record');
+    await screenshot(dana, 'notifications');
+    await done.click();
+    await expect.poll(() => dana.getByTestId('notifications-bell').getAttribute('data-unread'), { timeout: 10_000 }).toBe('0');
+
+    // The Requests list shows it completed.
+    await dana.locator('nav[aria-label="Areas"]').getByText('Requests').click();
+    const row = dana.locator(`[data-testid="request-row"][data-id="${id}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getAttribute('data-status')).toBe('completed');
+    await screenshot(dana, 'requests');
+    await operatorContext.close();
+    await danaContext.close();
+  });
+});
