@@ -26,11 +26,15 @@ export const BUNDLE_TARGET = 'node22';
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __apolloCreateRequire } from 'node:module'; const require = __apolloCreateRequire(import.meta.url);";
 
-/** How a function is invoked decides where its failures go. */
-export type Invocation = 'sync' | 'async';
+/**
+ * How a function is invoked decides where its failures go: `sync`, API Gateway waits and the caller
+ * sees the failure; `async`, EventBridge or an asynchronous invoke, the failure goes to a dead-letter
+ * queue; `workflow`, a Step Functions Task waits and the state's Retry and Catch handle the failure.
+ */
+export type Invocation = 'sync' | 'async' | 'workflow';
 
 export interface ApolloFunctionProps {
-  /** The function's name inside Apollo: a context (`system`, `identity`, …) or `jobs`. Lowercase, dashes. */
+  /** The function's name inside Apollo: a context (`system`, `identity`, …), `jobs`, `realtime` or a workflow's steps (`requests-fulfillment-steps`). Lowercase, dashes. */
   readonly name: string;
   /** The deployed function's name, e.g. `apollo-prod-system`. Also names the log group `/aws/lambda/<functionName>`. */
   readonly functionName: string;
@@ -168,6 +172,12 @@ export class ApolloFunction extends Construct implements IGrantable {
       Validations.of(this.function).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason: `Only API Gateway invokes the ${props.name} function, synchronously (its resource policy allows nothing else): a failure is returned to the caller, and a dead-letter queue only ever receives failed asynchronous invocations, so it would stay empty.`,
+      });
+    }
+    if (invocation === 'workflow') {
+      Validations.of(this.function).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: `Only its state machine invokes the ${props.name} function, synchronously (a Task state waits for the answer): a failure goes back to the state, whose Retry and Catch handle it, and a dead-letter queue only ever receives failed asynchronous invocations, so it would stay empty.`,
       });
     }
     Validations.of(this.function).acknowledge({

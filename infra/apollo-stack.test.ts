@@ -22,6 +22,8 @@ import { MFA_ROLES } from './identity.ts';
 import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 
 const STAGE = 'test';
+/** Every Apollo Lambda: a descriptor's, and each of its workflows' steps Lambda. */
+const FUNCTION_NAMES = [...DESCRIPTORS.map((d) => d.name), ...DESCRIPTORS.flatMap((d) => (d.workflows ?? []).map((w) => `${d.name}-${w.name}-steps`))];
 const ORIGIN = 'https://apollo.example.com';
 let stack: ApolloStack;
 let template: Template;
@@ -127,9 +129,9 @@ describe('identity', () => {
   it('gives each Lambda a role of its own, with no AWS-managed policy', () => {
     const roles = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'));
     const apollo = roles.filter((r) => String(r.Properties.Description).startsWith('Execution role of the Apollo'));
-    expect(apollo).toHaveLength(DESCRIPTORS.length);
+    expect(apollo).toHaveLength(FUNCTION_NAMES.length);
     // Besides them: the two deploy-time helpers of the web deployment (copy the build, start Amplify's deployment).
-    expect(roles).toHaveLength(DESCRIPTORS.length + 2);
+    expect(roles).toHaveLength(FUNCTION_NAMES.length + 2);
     for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const actions = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement)
@@ -200,8 +202,8 @@ describe('Lambdas', () => {
   const functions = () => Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((f) => String(f.Properties.FunctionName).startsWith(`apollo-${STAGE}-`));
   const named = (name: string) => functions().find((f) => f.Properties.FunctionName === `apollo-${STAGE}-${name}`)!;
 
-  it('has one function per context, one for jobs and one for realtime', () => {
-    expect(functions().map((f) => f.Properties.FunctionName).sort()).toEqual(DESCRIPTORS.map((d) => `apollo-${STAGE}-${d.name}`).sort());
+  it('has one function per context, one for jobs, one for realtime and one per workflow for its steps', () => {
+    expect(functions().map((f) => f.Properties.FunctionName).sort()).toEqual(FUNCTION_NAMES.map((name) => `apollo-${STAGE}-${name}`).sort());
   });
 
   it('runs every function on arm64 Node 22 with tracing, explicit memory and timeout, and a log group with a retention', () => {
@@ -237,7 +239,7 @@ describe('Lambdas', () => {
 
   it('bundles each handler as one minified ESM file with the AWS SDK inside', () => {
     const assets = functions().map((f) => (f.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''));
-    expect(assets).toHaveLength(DESCRIPTORS.length);
+    expect(assets).toHaveLength(FUNCTION_NAMES.length);
     for (const d of DESCRIPTORS) {
       // The files a context reads at run time are beside its bundle.
       const hash = (named(d.name).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');

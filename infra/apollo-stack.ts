@@ -1,7 +1,8 @@
 /**
  * Apollo in one stack (ARCHITECTURE.md §2 `infra/`), one construct per concern: data, audit,
- * functions, api, realtime, identity, web identity (Cognito), web hosting (Amplify), jobs. Routes,
- * role policies and Lambdas are generated from the route table; nothing here lists them.
+ * functions, api, realtime, identity, web identity (Cognito), web hosting (Amplify), jobs,
+ * workflows. Routes, role policies and Lambdas are generated from the route table; nothing here
+ * lists them.
  */
 import { Aws, CfnOutput, Fn, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -22,6 +23,7 @@ import { ApolloJobs } from './jobs.ts';
 import { ApolloRealtime } from './realtime.ts';
 import { ApolloWebHosting } from './web-hosting.ts';
 import { ApolloWebIdentity, USER_POOL_ENV } from './web-identity.ts';
+import { ApolloWorkflows } from './workflows.ts';
 
 export interface ApolloNetworkProps {
   readonly vpcId: string;
@@ -100,6 +102,8 @@ export class ApolloStack extends Stack {
   readonly webIdentity: ApolloWebIdentity;
   readonly web: ApolloWebHosting;
   readonly jobs: ApolloJobs;
+  /** Each descriptor's workflows: state machines and their steps Lambdas. */
+  readonly workflows: ApolloWorkflows;
 
   constructor(scope: Construct, id: string, props: ApolloStackProps) {
     super(scope, id, {
@@ -121,6 +125,7 @@ export class ApolloStack extends Stack {
     // The Amplify app references nothing else, so its URL can be the API's and the functions' origin.
     this.web = new ApolloWebHosting(this, 'Web', { stage, dist: props.webDist, accessLogsBucket: this.audit.accessLogsBucket, logRetention: props.logRetention });
     const allowedOrigin = given ?? this.web.url;
+    const network = this.network(props.network);
     this.functions = new ApolloFunctions(this, 'Functions', {
       stage,
       data: this.data,
@@ -130,7 +135,7 @@ export class ApolloStack extends Stack {
       jobs,
       sizing: props.sizing,
       logRetention: props.logRetention,
-      network: this.network(props.network),
+      network,
     });
     this.api = new ApolloApi(this, 'Api', {
       stage,
@@ -170,6 +175,11 @@ export class ApolloStack extends Stack {
     });
     for (const [descriptor, fn] of this.functions.descriptors) this.bindings.bind(fn, descriptor.bindings ?? []);
     for (const job of jobs) this.bindings.bind(this.functions.jobs, job.bindings ?? []);
+
+    this.workflows = new ApolloWorkflows(this, 'Workflows', {
+      stage, data: this.data, functions: this.functions.descriptors, bindings: this.bindings, realtime: this.realtime,
+      environment: this.functions.environment, sizing: props.sizing, network, logRetention: props.logRetention,
+    });
 
     this.jobs = new ApolloJobs(this, 'Jobs', { stage, function: this.functions.jobs, deadLetterQueue: this.functions.deadLetterQueue, jobs });
 

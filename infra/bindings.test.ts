@@ -1,7 +1,8 @@
 /**
  * What each function may do and is told beyond its table access follows from its descriptor's
- * bindings (and, for the jobs Lambda, its jobs'): exactly those permissions and settings, for every
- * context, with no context named here. Lambdas are not bundled here.
+ * bindings (for the jobs Lambda, its jobs'; for a workflow's steps Lambda, its workflow's): exactly
+ * those permissions and settings, for every context, with no context named here. Lambdas are not
+ * bundled here.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,40 +22,65 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-/** A descriptor's bindings, its jobs' for the jobs Lambda, and what each implies. */
-function bindingsOf(d: ContextDescriptor): Set<Binding> {
-  const all = new Set<Binding>([...(d.bindings ?? []), ...(d.name === 'jobs' ? JOBS.flatMap((j) => j.bindings ?? []) : [])]);
+/** Bindings and what each implies. */
+function implied(bindings: readonly Binding[]): Set<Binding> {
+  const all = new Set<Binding>(bindings);
   if (all.has('github-credentials')) all.add('github-settings');
   return all;
 }
+
+/** What a function was made from: a descriptor (its bindings, its jobs' for the jobs Lambda), or a workflow of one (its steps Lambda). */
+interface Made {
+  readonly bindings: Set<Binding>;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+const FUNCTIONS: [string, Made][] = [
+  ...DESCRIPTORS.map((d): [string, Made] => [d.name, {
+    bindings: implied([...(d.bindings ?? []), ...(d.name === 'jobs' ? JOBS.flatMap((j) => j.bindings ?? []) : [])]),
+    environment: d.environment ?? {},
+  }]),
+  ...DESCRIPTORS.flatMap((d: ContextDescriptor) => (d.workflows ?? []).map((w): [string, Made] => [`${d.name}-${w.name}-steps`, {
+    bindings: implied(w.bindings ?? []),
+    environment: w.environment ?? {},
+  }])),
+];
 
 const actionsOf = (name: string) => roleStatements(stack, template, name).flatMap((s) => [s.Action].flat());
 const envOf = (name: string) => lambdaEnv(template, STAGE, name);
 
 describe('the bindings of every function', () => {
-  it.each(DESCRIPTORS.map((d) => [d.name, d]))('%s: the GitHub secret read, the hand-over to the jobs Lambda, the user pool, the audit bucket and EKS exactly when asked', (name, d) => {
-    const has = bindingsOf(d as ContextDescriptor);
-    const statements = roleStatements(stack, template, name as string);
-    const secretReads = statements.filter((s) => JSON.stringify(s.Resource).includes(`:secret:apollo/${STAGE}/github-??????`));
-    expect(secretReads.length > 0, 'reads the GitHub secret').toBe(has.has('github-credentials'));
-    const invokes = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
-    expect(invokes.map((s) => s.Resource)).toEqual(has.has('job-dispatch') ? [stack.resolve(stack.functions.jobs.function.functionArn)] : []);
-    expect(actionsOf(name as string).includes('cognito-idp:AdminAddUserToGroup'), 'administers web users').toBe(has.has('user-admin'));
-    expect(actionsOf(name as string).includes('s3:PutObject'), 'writes the audit archive').toBe(has.has('audit-archive'));
-    expect(actionsOf(name as string).includes('eks:DescribeCluster'), 'reads EKS clusters').toBe(has.has('eks-clusters'));
-    expect(actionsOf(name as string).includes('cloudwatch:GetMetricData'), 'reads API metrics').toBe(has.has('api-metrics'));
+  it('covers every workflow\'s steps function', () => {
+    expect(FUNCTIONS.filter(([name]) => name.endsWith('-steps')).length).toBe(DESCRIPTORS.flatMap((d) => d.workflows ?? []).length);
+    expect(FUNCTIONS.length).toBeGreaterThan(DESCRIPTORS.length);
   });
 
-  it.each(DESCRIPTORS.map((d) => [d.name, d]))('%s: told the settings of what it is bound to, and its own environment', (name, d) => {
-    const has = bindingsOf(d as ContextDescriptor);
-    const env = envOf(name as string);
+  it.each(FUNCTIONS)('%s: the GitHub secret read, the integration secrets, the hand-over to the jobs Lambda, the user pool, the audit bucket and EKS exactly when asked', (name, made) => {
+    const has = made.bindings;
+    const statements = roleStatements(stack, template, name);
+    const secretReads = statements.filter((s) => JSON.stringify(s.Resource).includes(`:secret:apollo/${STAGE}/github-??????`));
+    expect(secretReads.length > 0, 'reads the GitHub secret').toBe(has.has('github-credentials'));
+    const integrationReads = statements.filter((s) => JSON.stringify(s.Resource).includes(`:secret:apollo/${STAGE}/integrations/*`));
+    expect(integrationReads.map((s) => s.Action), 'reads the integration secrets').toEqual(has.has('integration-secrets') ? ['secretsmanager:GetSecretValue'] : []);
+    const invokes = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invokes.map((s) => s.Resource)).toEqual(has.has('job-dispatch') ? [stack.resolve(stack.functions.jobs.function.functionArn)] : []);
+    expect(actionsOf(name).includes('cognito-idp:AdminAddUserToGroup'), 'administers web users').toBe(has.has('user-admin'));
+    expect(actionsOf(name).includes('s3:PutObject'), 'writes the audit archive').toBe(has.has('audit-archive'));
+    expect(actionsOf(name).includes('eks:DescribeCluster'), 'reads EKS clusters').toBe(has.has('eks-clusters'));
+    expect(actionsOf(name).includes('cloudwatch:GetMetricData'), 'reads API metrics').toBe(has.has('api-metrics'));
+  });
+
+  it.each(FUNCTIONS)('%s: told the settings of what it is bound to, and its own environment', (name, made) => {
+    const has = made.bindings;
+    const env = envOf(name);
     expect(env.APOLLO_GITHUB_ORG).toBe(has.has('github-settings') ? 'acme' : undefined);
     expect(env.APOLLO_GITHUB_SECRET).toBe(has.has('github-settings') ? `apollo/${STAGE}/github` : undefined);
     expect(env.APOLLO_CATALOG_REPO).toBe(has.has('catalog-repository') ? 'acme/platform-catalog' : undefined);
     expect(env.APOLLO_JOBS_FUNCTION).toEqual(has.has('job-dispatch') ? stack.resolve(stack.functions.jobs.function.functionName) : undefined);
     expect(env.APOLLO_API_NAME).toBe(has.has('api-metrics') ? `apollo-${STAGE}` : undefined);
     expect(Boolean(env.APOLLO_AUDIT_BUCKET)).toBe(has.has('audit-archive'));
-    expect(env).toMatchObject((d as ContextDescriptor).environment ?? {});
+    expect(env.APOLLO_INTEGRATION_SECRETS_PREFIX).toBe(has.has('integration-secrets') ? `apollo/${STAGE}/integrations/` : undefined);
+    expect(env).toMatchObject(made.environment);
   });
 
   it('schedules every job of every context through the jobs Lambda, which outlasts the longest', () => {

@@ -4,7 +4,7 @@
  * environment variables that name its resources. Infra names no context: it binds what descriptors
  * declare (ApolloStack loops over them).
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -120,7 +120,25 @@ export class ApolloBindings extends Construct {
       case 'eks-clusters':
         this.grantClusters(fn);
         return;
+      case 'integration-secrets':
+        this.grantIntegrationSecrets(fn);
+        return;
     }
+  }
+
+  /**
+   * The secrets offerings' actions name (`{{secrets.<name>}}` is `apollo/<stage>/integrations/<name>`):
+   * GetSecretValue under that prefix only, and the prefix in `APOLLO_INTEGRATION_SECRETS_PREFIX`.
+   */
+  private grantIntegrationSecrets(fn: ApolloFunction): void {
+    const prefix = `apollo/${this.props.stage}/integrations/`;
+    fn.addEnvironment('APOLLO_INTEGRATION_SECRETS_PREFIX', prefix);
+    const resource = Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resource] }));
+    Validations.of(fn).acknowledge({
+      id: wildcardFinding(this, resource),
+      reason: `Operators create an integration secret under ${prefix} whenever an offering's action needs one, without a deploy, and Secrets Manager appends a random suffix to every secret ARN: reading (GetSecretValue only) under that one prefix is the narrowest grant.`,
+    });
   }
 
   /**

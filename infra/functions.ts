@@ -23,7 +23,11 @@ import type { ApolloData } from './data.ts';
 export const JOBS_FUNCTION = 'jobs';
 /** The WebSocket API's Lambda (`$connect`, `$disconnect`, `$default`): not in the REST route table. */
 export const REALTIME_FUNCTION = 'realtime';
-export type FunctionName = ContextName | typeof JOBS_FUNCTION | typeof REALTIME_FUNCTION;
+/** The Lambda a descriptor names: a context of the route table, `jobs` or `realtime`. */
+export type ContextFunctionName = ContextName | typeof JOBS_FUNCTION | typeof REALTIME_FUNCTION;
+/** A workflow's steps Lambda (infra/workflows.ts): `<context>-<workflow>-steps`. */
+export type StepsFunctionName = `${ContextFunctionName}-${string}-steps`;
+export type FunctionName = ContextFunctionName | StepsFunctionName;
 export type TableAccess = 'read' | 'readWrite' | 'query';
 
 /** What `GET /api/v1/version` reports. */
@@ -95,6 +99,8 @@ export class ApolloFunctions extends Construct {
   readonly deadLetterQueue: Queue;
   /** Every function with the descriptor it was made from. */
   readonly descriptors: ReadonlyMap<ContextDescriptor, ApolloFunction>;
+  /** What every Apollo function is told (the table, the stage, the build, the allowed origin); a descriptor's own environment comes on top. */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ApolloFunctionsProps) {
     super(scope, id);
@@ -115,9 +121,10 @@ export class ApolloFunctions extends Construct {
       APOLLO_BUILD_TIME: props.build.buildTime,
       APOLLO_ALLOWED_ORIGIN: props.allowedOrigin,
     };
+    this.environment = environment;
     /** A function from its descriptor: its environment and the files it reads are the descriptor's. */
     const make = (descriptor: ContextDescriptor, extra: Partial<ConstructorParameters<typeof ApolloFunction>[2]>): ApolloFunction => {
-      const name = descriptor.name as FunctionName;
+      const name = descriptor.name as ContextFunctionName;
       const network = props.network && inVpc.has(name) ? props.network : undefined;
       const fn = new ApolloFunction(this, pascal(name), {
         name,

@@ -71,9 +71,9 @@ export const sortedJson = (values: readonly unknown[]): string[] => values.map((
 
 export type PolicyStatement = { Action: string | string[]; Resource: unknown; Effect: string };
 
-/** The identity-based statements attached to the execution role of Apollo function `name`. */
+/** The identity-based statements attached to the execution role of Apollo function `name` (a workflow's steps function too). */
 export function roleStatements(stack: ApolloStack, template: Template, name: string): PolicyStatement[] {
-  const fn = stack.functions.all.find((f) => f.node.id === pascal(name))!;
+  const fn = [...stack.functions.all, ...stack.workflows.stepFunctions].find((f) => f.node.id === pascal(name))!;
   const roleRef = stack.resolve(fn.role.roleName) as { Ref: string };
   return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
     .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef.Ref))

@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsWorkflowEngine, HISTORY_LIMIT, readWorkflowArn, workflowArnVariable } from './aws-engine.ts';
-import { TaskTokenError } from './ports.ts';
+import { AwsWorkflowEngine, HISTORY_LIMIT, readWorkflowArn } from './aws-engine.ts';
+import { TaskTokenError, workflowArnVariable } from './ports.ts';
 
 const sfn = mockClient(SFNClient);
 afterEach(() => sfn.reset());

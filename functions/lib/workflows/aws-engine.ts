@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import {
   TaskTokenError,
+  workflowArnVariable,
   type ExecutionDescription,
   type HistoryEvent,
   type StartedExecution,
@@ -30,10 +31,6 @@ import {
 /** How many events `history` reads at most (a few pages; an execution may have 25,000). */
 export const HISTORY_LIMIT = 1000;
 
-/** `APOLLO_WORKFLOW_<NAME>_ARN`: NAME upper-cased, `-` → `_`. */
-export function workflowArnVariable(workflow: string): string {
-  return `APOLLO_WORKFLOW_${workflow.toUpperCase().replace(/-/g, '_')}_ARN`;
-}
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9+!@.()=_'-]{1,80}$/;
 

@@ -10,8 +10,7 @@ import { AwsWorkflowEngine, readWorkflowArn } from './aws-engine.ts';
 import type { WorkflowEngine } from './ports.ts';
 
 export type { ExecutionDescription, ExecutionStatus, HistoryEvent, StartedExecution, StepEvent, WorkflowEngine } from './ports.ts';
-export { TaskTokenError } from './ports.ts';
-export { workflowArnVariable } from './aws-engine.ts';
+export { TaskTokenError, workflowArnVariable } from './ports.ts';
 
 const configured = new Map<string, WorkflowEngine>();
 const aws = new Map<string, WorkflowEngine>();

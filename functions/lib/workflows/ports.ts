@@ -6,6 +6,11 @@
  * Payloads are ids, not documents (256 KB limit): our records are the truth, the execution is the runner.
  */
 
+/** The environment variable that names workflow `name`'s state machine: `APOLLO_WORKFLOW_<NAME>_ARN`, NAME upper-cased, `-` → `_`. */
+export function workflowArnVariable(name: string): string {
+  return `APOLLO_WORKFLOW_${name.toUpperCase().replace(/-/g, '_')}_ARN`;
+}
+
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
 export interface StartedExecution {
