@@ -51,7 +51,7 @@ const get = async <T>(path: string, query: Record<string, string> = {}, role: Pa
 describe('the seeded example offerings', () => {
   it('are all stored and browsable', async () => {
     const list = await get<CatalogList>('/api/v1/catalog', {}, 'admin');
-    expect(list.items.map((i) => i.id).sort()).toEqual(['access-request', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket']);
+    expect(list.items.map((i) => i.id).sort()).toEqual(['access-request', 'dns-record', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket']);
     const pg = list.items.find((i) => i.id === 'postgresql-database')!;
     expect(pg).toMatchObject({ name: 'PostgreSQL database', category: 'databases', owner: 'platform', version: '2.3.0', sla: '2h', icon: 'database', lifecycle: { state: 'active' } });
   });

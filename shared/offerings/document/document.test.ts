@@ -17,9 +17,9 @@ function edit(text: string, ...pairs: Array<[string, string]>): string {
 const brief = (issues: DocumentIssue[]) => issues.map(({ path, code, line }) => ({ path, code, line }));
 
 describe('example offerings', () => {
-  it('are five, and together use every field type and every action type', () => {
+  it('are six, and together use every field type and every action type', () => {
     const docs = EXAMPLES.map((f) => checkCatalogYaml(read(f)).document!);
-    expect(EXAMPLES).toEqual(['access-request.yaml', 'feature-environment.yaml', 'new-microservice-repository.yaml', 'postgresql-database.yaml', 's3-bucket.yaml']);
+    expect(EXAMPLES).toEqual(['access-request.yaml', 'dns-record.yaml', 'feature-environment.yaml', 'new-microservice-repository.yaml', 'postgresql-database.yaml', 's3-bucket.yaml']);
     const fieldTypes = new Set(docs.flatMap((d) => d.presentation.fields.map((f) => f.type)));
     expect([...fieldTypes].sort()).toEqual(['boolean', 'date', 'email', 'integer', 'multiselect', 'number', 'secret', 'select', 'string', 'text', 'url']);
     const actionTypes = new Set(docs.flatMap((d) => (d.fulfillment.type === 'automated' ? d.fulfillment.actions.map((a) => a.type) : [])));
