@@ -247,7 +247,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   private plan(name: string, state: AslState): TaskPlan {
     const resource = state.Resource ?? '';
     const noTimeout = state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined;
-    if (resource in this.functions) {
+    if (Object.hasOwn(this.functions, resource)) {
       if (noTimeout) state.TimeoutSeconds = MAX_TIMER_SECONDS;
       return { kind: 'lambda', state: name, functionArn: resource };
     }
@@ -275,7 +275,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   }
 
   private functionArn(reference: string): string | undefined {
-    if (reference in this.functions) return reference;
+    if (Object.hasOwn(this.functions, reference)) return reference;
     return Object.keys(this.functions).find((arn) => arn.split(':')[6] === reference);
   }
 
