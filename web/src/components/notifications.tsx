@@ -9,6 +9,7 @@ import { useState } from 'react';
 import type { Notification, NotificationList } from '../../../schemas/types.gen.ts';
 import { formatAgo, formatTime } from '../lib/format.ts';
 import { useLiveNotifications } from '../lib/live-requests.ts';
+import { markRead } from '../lib/notification-list.ts';
 import { NOTIFICATIONS_KEY, useMe, useNotifications } from '../lib/queries.ts';
 import { navigate } from '../lib/router.tsx';
 import { useServices } from '../lib/services-context.ts';
@@ -22,14 +23,6 @@ const KIND: Record<Notification['kind'], { icon: IconName; intent: Intent }> = {
   'request.failed': { icon: 'error', intent: 'danger' },
 };
 
-/** The list with the given ones read, and the count the API answered (or one less each, before it answers). */
-function markedRead(list: NotificationList | undefined, ids: readonly string[] | 'all', unread?: number): NotificationList | undefined {
-  if (!list) return list;
-  const items = list.items.map((n) => (ids === 'all' || ids.includes(n.id) ? { ...n, read: true } : n));
-  const newlyRead = list.items.filter((n) => !n.read && (ids === 'all' || ids.includes(n.id))).length;
-  return { ...list, items, unread: unread ?? Math.max(0, list.unread - newlyRead) };
-}
-
 export function NotificationsBell() {
   const { api } = useServices();
   const client = useQueryClient();
@@ -38,10 +31,10 @@ export function NotificationsBell() {
   const [open, setOpen] = useState(false);
   useLiveNotifications(me.data?.principal);
 
-  const markRead = useMutation({
+  const read = useMutation({
     mutationFn: (ids: readonly string[] | 'all') => api.read('POST /api/v1/me/notifications/read', { body: ids === 'all' ? { all: true } : { ids: ids as [string, ...string[]] } }),
-    onMutate: (ids) => client.setQueryData<NotificationList>(NOTIFICATIONS_KEY, (list) => markedRead(list, ids)),
-    onSuccess: (result, ids) => client.setQueryData<NotificationList>(NOTIFICATIONS_KEY, (list) => markedRead(list, ids, result.unread)),
+    onMutate: (ids) => client.setQueryData<NotificationList>(NOTIFICATIONS_KEY, (list) => markRead(list, ids)),
+    onSuccess: (result, ids) => client.setQueryData<NotificationList>(NOTIFICATIONS_KEY, (list) => markRead(list, ids, result.unread)),
     onError: (error) => {
       toast({ intent: 'danger', icon: 'error', message: `Could not mark read: ${(error as Error).message}` });
       void client.invalidateQueries({ queryKey: NOTIFICATIONS_KEY });
@@ -52,7 +45,7 @@ export function NotificationsBell() {
   const items = notifications.data?.items ?? [];
   const openOne = (n: Notification) => {
     setOpen(false);
-    if (!n.read) markRead.mutate([n.id]);
+    if (!n.read) read.mutate([n.id]);
     if (n.link?.startsWith('/')) navigate(n.link);
   };
 
@@ -60,7 +53,7 @@ export function NotificationsBell() {
     <div className="apollo-notifications" data-testid="notifications">
       <div className="apollo-notifications-head">
         <strong>Notifications</strong>
-        <Button variant="minimal" size="small" icon="tick" text="Mark all read" disabled={unread === 0} onClick={() => markRead.mutate('all')} data-testid="notifications-read-all" />
+        <Button variant="minimal" size="small" icon="tick" text="Mark all read" disabled={unread === 0} onClick={() => read.mutate('all')} data-testid="notifications-read-all" />
       </div>
       {notifications.isPending && <div className="apollo-center"><Spinner size={20} /></div>}
       {notifications.isError && <div className="apollo-notifications-error"><ErrorState compact error={notifications.error} onRetry={() => void notifications.refetch()} /></div>}

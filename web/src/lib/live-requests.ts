@@ -8,6 +8,7 @@ import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import type { Notification, NotificationList } from '../../../schemas/types.gen.ts';
 import type { EventFrame } from '../../../shared/realtime-client.ts';
+import { addNotification } from './notification-list.ts';
 import { NOTIFICATIONS_KEY, PENDING_APPROVALS_KEY } from './queries.ts';
 import { navigate } from './router.tsx';
 import { useServices } from './services-context.ts';
@@ -83,13 +84,6 @@ export function useLiveApprovals(enabled: boolean): void {
     if (typeof requestId === 'string') invalidate(['requests', 'one', requestId]);
   });
   useOnReconnect(() => { if (enabled) invalidate(PENDING_APPROVALS_KEY); });
-}
-
-/** Puts a notification that just arrived on top of the cached list (once) and counts it unread. */
-export function addNotification(list: NotificationList | undefined, n: Notification): NotificationList | undefined {
-  if (!list) return list;
-  if (list.items.some((i) => i.id === n.id)) return list;
-  return { ...list, items: [n, ...list.items], unread: list.unread + (n.read ? 0 : 1) };
 }
 
 /** The bell's list follows `notifications:<principal>`; each new one is also a toast with a way to open it. */

@@ -26,22 +26,12 @@ import { toast } from '../../lib/toaster.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { formDraft, secretFieldIds, tabStorage } from './form-draft.ts';
 import { withOptions } from './form-options.ts';
+import { requestFieldOf } from './request-errors.ts';
 import { RequestOptions, type RequestOptionValues } from './request-options.tsx';
 
 type Values = Record<string, unknown>;
 
 const pick = (values: Values, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => values[k] !== undefined && values[k] !== '').map((k) => [k, values[k]]));
-
-/**
- * Where a 400's detail belongs: `/body/fields/<id>…` on that field of the form, `/body/priority|team|note` on the
- * option (as `@priority`…); anything else shows above the buttons.
- */
-export function requestFieldOf(path: string, fieldIds: ReadonlySet<string>): string | undefined {
-  const field = /^\/body\/fields\/([^/]+)/.exec(path);
-  if (field) return fieldIds.has(field[1]!) ? field[1]! : undefined;
-  const option = /^\/body\/(priority|team|note)$/.exec(path);
-  return option ? `@${option[1]!}` : undefined;
-}
 
 export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
   const { api } = useServices();
