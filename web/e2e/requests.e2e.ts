@@ -115,4 +115,37 @@ describe('a request that needs approval', () => {
     await operatorContext.close();
     await danaContext.close();
   });
+
+  it('is rejected with a reason from the inbox (a reason is required), and an unknown request says so', { timeout: 120_000 }, async () => {
+    // Someone else's production record, submitted through the API.
+    const created = await local.apollo.client('developer').request('POST /api/v1/requests', {
+      body: { offeringId: 'dns-record', fields: { environment: 'prod', name: 'payments', type: 'CNAME', value: 'payments.lb.example.com', ttl: 300 } },
+    });
+    const id = created.body.id;
+
+    const operatorContext = await newContext(local.browser);
+    const operator = await signIn(operatorContext, local.apollo.url, 'operator@apollo.local', '/approvals');
+    const card = operator.locator(`[data-testid="approval-card"][data-request="${id}"]`);
+    await card.waitFor({ timeout: 20_000 });
+    // Selected, then rejected from the toolbar: without a reason the dialog says one is needed.
+    // (The checkbox's input sits under Blueprint's indicator: click its label, as a person does.)
+    await card.locator('label.bp6-checkbox').click();
+    expect(await card.getByTestId('approval-select').isChecked()).toBe(true);
+    await operator.getByTestId('reject-selected').click();
+    await operator.getByTestId('decision-confirm').click();
+    await operator.getByText('Say why: the requester reads it').waitFor();
+    await operator.getByTestId('decision-text').fill('Use the shared payments record instead');
+    await operator.getByTestId('decision-confirm').click();
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+
+    // The request failed with the reason, as its page says.
+    await operator.goto(`${local.apollo.url}/requests/${id}`);
+    await expect.poll(() => requestStatus(operator), { timeout: 30_000 }).toBe('failed');
+    expect(await operator.getByTestId('request-approval').getAttribute('data-status')).toBe('rejected');
+    expect(await operator.getByTestId('request-approval').getByTestId('approval-decision').innerText()).toContain('Use the shared payments record instead');
+
+    await operator.goto(`${local.apollo.url}/requests/01ZZZZZZZZZZZZZZZZZZZZZZZZ`);
+    await operator.getByText('No such request').waitFor({ timeout: 15_000 });
+    await operatorContext.close();
+  });
 });
