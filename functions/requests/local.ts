@@ -8,6 +8,7 @@ import type { LocalRuntime } from '#lib/context';
 import { EGRESS_ALLOW_ENV } from './actions/ssrf.ts';
 import { localIntegrationSecrets } from './adapters/local-secrets.ts';
 import { configureRequests } from './deps.ts';
+import { resetSlots } from './queue.ts';
 
 export const FAKES_URL_ENV = 'APOLLO_FAKES_URL';
 export const TEMPLATE_ENV = 'APOLLO_TEMPLATE_ENV';
@@ -24,6 +25,8 @@ export async function configureRequestsLocal(runtime: LocalRuntime): Promise<str
   process.env[FAKES_URL_ENV] = fakes;
   addTo(TEMPLATE_ENV, FAKES_URL_ENV);
   addTo(EGRESS_ALLOW_ENV, `${fakes}/`);
+  // No execution survives a restart here: no fulfilment slot is held.
+  await resetSlots();
   return [
     `Requests: actions' secrets from ${runtime.home ? `${runtime.home}/integration-secrets.json` : 'memory'} (LOCAL; Secrets Manager in AWS); a LOCAL FAKE DNS API and webhook receiver at ${fakes}/ (what they received: that page), the only private address actions may call`,
   ];

@@ -19,6 +19,7 @@ import {
   appendLog, newId, readAttempts, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt,
   type AttemptRecord, type PlannedAction, type RequestRecord,
 } from './records.ts';
+import { admit, concurrencyLimit, enqueue, QUEUE_POLL_SECONDS, release } from './queue.ts';
 import { durationSeconds, needsApproval } from './submit.ts';
 
 export type StepResult = Record<string, unknown>;
@@ -80,9 +81,16 @@ async function quota(event: StepEvent): Promise<StepResult> {
 async function queue(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   if (record.status === 'validating' || record.status === 'awaiting_approval') {
+    if (record.fulfillment === 'automated') await enqueue(record);
     await transition(record.id, { status: 'queued', progress: 15 }, { message: `queued (priority ${record.priority})` });
   }
-  return { admitted: true };
+  // People fulfil manual requests: they take no slot.
+  if (record.fulfillment === 'manual') return { admitted: true };
+  const admission = await admit(record);
+  if (!admission.admitted && (event.waited === undefined)) {
+    await transition(record.id, {}, { message: `waiting for a fulfilment slot (${concurrencyLimit()} run at once; higher priority first)`, severity: 'debug' });
+  }
+  return admission.admitted ? { admitted: true } : { admitted: false, waitSeconds: QUEUE_POLL_SECONDS };
 }
 
 // ---------------------------------------------------------------- approval
@@ -308,6 +316,7 @@ async function actionCollect(event: StepEvent): Promise<StepResult> {
 async function complete(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   if (record.status === 'completed') return {};
+  await release(record);
   const now = new Date();
   const updated = await transition(record.id, { status: 'completed', progress: 100, currentAction: null, completedAt: now.toISOString(), eta: null, taskToken: null }, {
     message: record.fulfillment === 'manual' ? `completed by ${record.manual?.completedBy ?? 'the owning team'}` : 'completed: every action succeeded',
@@ -331,6 +340,7 @@ const FAILURE_MESSAGES: Record<string, string> = {
 async function fail(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   if (record.status === 'failed' || record.status === 'completed') return {};
+  await release(record);
   const failure = (event.failure ?? {}) as { kind?: string; actionId?: string; code?: string; message?: string; error?: { Error?: string; Cause?: string } };
   const kind = failure.kind ?? 'internal';
   const cause = failure.message ?? failure.error?.Cause;
