@@ -16,7 +16,7 @@ import type { FakeGitHub } from '../fakes/github-server.ts';
 import { deliverGitHub, finishedRun, runToEnd, startHarness, subscribe, until, type Harness } from './harness.ts';
 
 const REPO = `${DEMO_ORG}/${DEMO_CATALOG_REPO}`;
-const DOCUMENTS = ['access-request', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket'];
+const DOCUMENTS = ['access-request', 'dns-record', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket'];
 
 let h: Harness;
 let github: FakeGitHub;
@@ -54,7 +54,7 @@ describe('a full refresh of the catalog repository', () => {
     expect(job).toMatchObject({
       status: 'succeeded', trigger: 'manual', repo: REPO, directory: 'catalog', branch: 'main', commit: github.headOf(DEMO_CATALOG_REPO),
       requestedBy: 'admin@apollo.local',
-      progress: { total: 5, checked: 5, created: 5, updated: 0, unchanged: 0, invalid: 0, retired: 0, failed: 0 },
+      progress: { total: DOCUMENTS.length, checked: DOCUMENTS.length, created: DOCUMENTS.length, updated: 0, unchanged: 0, invalid: 0, retired: 0, failed: 0 },
       codeowners: { path: '.github/CODEOWNERS', problems: [] },
     });
     expect(job.files.map((f) => [f.path, f.outcome, f.itemId, f.ownerTeam, f.ownerSource])).toEqual(
@@ -62,21 +62,21 @@ describe('a full refresh of the catalog repository', () => {
     );
     const { status, body } = await item('postgresql-database');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ id: 'postgresql-database', version: '2.3.0', source: { repo: REPO, path: 'catalog/postgresql-database.yaml', ownerTeam: 'platform', sha: job.files[3]!.sha } });
+    expect(body).toMatchObject({ id: 'postgresql-database', version: '2.3.0', source: { repo: REPO, path: 'catalog/postgresql-database.yaml', ownerTeam: 'platform', sha: job.files[DOCUMENTS.indexOf('postgresql-database')]!.sha } });
   });
 
   it('lists the repository once (a tree), reads CODEOWNERS and each document once', () => {
     const calls = requestsSince(from).map((r) => r.replace(/\?.*$/, ''));
     expect(calls.filter((c) => c.includes('/git/trees/'))).toHaveLength(1);
     expect(calls.filter((c) => c.endsWith('/contents/.github/CODEOWNERS'))).toHaveLength(1);
-    expect(catalogReads(from)).toHaveLength(5);
+    expect(catalogReads(from)).toHaveLength(DOCUMENTS.length);
   });
 
   it('a second refresh reads no document again and changes nothing', async () => {
     const before = await item('s3-bucket');
     const mark = github.requests.length;
     const again = await refresh();
-    expect(again.progress).toMatchObject({ total: 5, unchanged: 5, created: 0, updated: 0 });
+    expect(again.progress).toMatchObject({ total: DOCUMENTS.length, unchanged: DOCUMENTS.length, created: 0, updated: 0 });
     expect(again.files).toEqual([]);
     expect(catalogReads(mark)).toEqual([]);
     expect((await item('s3-bucket')).body).toEqual(before.body);
@@ -93,7 +93,7 @@ describe('what a refresh does with changed files', () => {
     const job = await refresh();
 
     // Assess
-    expect(job.progress).toMatchObject({ invalid: 1, unchanged: 4 });
+    expect(job.progress).toMatchObject({ invalid: 1, unchanged: DOCUMENTS.length - 1 });
     const file = job.files.find((f) => f.path === 'catalog/s3-bucket.yaml')!;
     expect(file).toMatchObject({ outcome: 'invalid', itemId: 's3-bucket', servingVersion: '1.6.0' });
     expect(file.errors).toEqual(expect.arrayContaining([
@@ -132,7 +132,7 @@ describe('what a refresh does with changed files', () => {
       ['catalog/postgresql-database.yaml', 'updated', 'data', 'codeowners'],
       ['catalog/s3-bucket.yaml', 'updated', 'storage', 'codeowners'],
     ]);
-    expect(job.progress).toMatchObject({ updated: 2, unchanged: 3 });
+    expect(job.progress).toMatchObject({ updated: 2, unchanged: DOCUMENTS.length - 2 });
     const { body } = await item('postgresql-database');
     expect(body.source.ownerTeam).toBe('data');
     const codes = (b: CatalogItem) => b.validation?.warnings.map((w) => w.code);

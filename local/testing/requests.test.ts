@@ -105,6 +105,9 @@ describe('a request that needs no approval', () => {
     expect(Date.parse(res.body.eta!) - Date.parse(res.body.createdAt)).toBe(5 * 60_000);
     const live = await subscribe(h, 'developer', `request:${res.body.id}`);
     const done = await settled(res.body.id);
+    const statusOf = (f: (typeof live.frames)[number]) => (f as unknown as { data?: RequestStatus }).data?.status;
+    // The frame follows the record by a moment.
+    await until(() => live.frames.some((f) => statusOf(f) === 'completed'));
     live.ws.close();
     expect(done.status).toBe('completed');
     expect(done.progress).toBe(100);
@@ -117,7 +120,7 @@ describe('a request that needs no approval', () => {
     expect(done.timeline.filter((e) => e.kind === 'transition').map((e) => e.status)).toEqual(['submitted', 'validating', 'queued', 'in_progress', 'completed']);
     expect(h.runtime.integrations.count('POST', '/dns/records')).toBe(1);
     expect(h.runtime.integrations.count('POST', '/hooks/dns-changes')).toBe(1);
-    const statuses = live.frames.filter((f) => f.type === 'event').map((f) => (f as unknown as { data: RequestStatus }).data.status);
+    const statuses = live.frames.filter((f) => f.type === 'event').map(statusOf);
     expect(statuses).toContain('in_progress');
     expect(statuses.at(-1)).toBe('completed');
     // The requester is told.
@@ -183,6 +186,26 @@ describe('approvals', () => {
     expect(done.error).toMatchObject({ code: 'approval-expired' });
     expect(done.approval?.status).toBe('expired');
     expect((await api('operator', 'POST', `/api/v1/approvals/${done.approval!.id}/approve`, { body: {} })).status).toBe(409);
+  }, 30_000);
+});
+
+describe('following requests live', () => {
+  it('only those who may read a request may follow it; a notifications topic is its principal\'s alone', async () => {
+    const res = await submit('developer', 'dns-once', { environment: 'dev', name: uniqueName() });
+    const frames = async (role: Role, topic: string) => {
+      const live = await subscribe(h, role, topic);
+      await until(() => live.frames.length > 0);
+      live.ws.close();
+      return live.frames[0];
+    };
+    expect(await frames('developer', `request:${res.body.id}`)).toEqual({ type: 'subscribed', topic: `request:${res.body.id}` });
+    expect(await frames('operator', `request:${res.body.id}`)).toEqual({ type: 'subscribed', topic: `request:${res.body.id}` });
+    expect(await frames('viewer', `request:${res.body.id}`)).toMatchObject({ type: 'error', code: 'UnknownTopic' });
+    expect(await frames('viewer', 'requests:growth')).toMatchObject({ type: 'error', code: 'UnknownTopic' });
+    expect(await frames('developer', 'requests:growth')).toEqual({ type: 'subscribed', topic: 'requests:growth' });
+    expect(await frames('developer', `notifications:${DEV}`)).toEqual({ type: 'subscribed', topic: `notifications:${DEV}` });
+    expect(await frames('operator', `notifications:${DEV}`)).toMatchObject({ type: 'error', code: 'UnknownTopic' });
+    await settled(res.body.id);
   }, 30_000);
 });
 
