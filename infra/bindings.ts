@@ -123,6 +123,13 @@ export class ApolloBindings extends Construct {
       case 'integration-secrets':
         this.grantIntegrationSecrets(fn);
         return;
+      case 'notification-events': {
+        // Notifications go to the account's default bus too, so a company routes them to Slack or email (ARCHITECTURE.md §5).
+        const bus = Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+        fn.addEnvironment('APOLLO_NOTIFICATION_BUS', 'default');
+        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus] }));
+        return;
+      }
     }
   }
 

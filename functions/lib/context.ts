@@ -31,7 +31,9 @@ export type Binding =
   /** Reads the EKS clusters' endpoints (DescribeCluster) for the health poll. */
   | 'eks-clusters'
   /** Reads the secrets actions name as {{secrets.<name>}} (`APOLLO_INTEGRATION_SECRETS_PREFIX`: Secrets Manager ids under it). */
-  | 'integration-secrets';
+  | 'integration-secrets'
+  /** Puts each notification on the account's default EventBridge bus too (`APOLLO_NOTIFICATION_BUS`). */
+  | 'notification-events';
 
 /**
  * A Step Functions state machine a context runs (ARCHITECTURE.md §4). Infra deploys its ASL file with

@@ -3,8 +3,11 @@
  * (`NOTIF#<principal>` / `N#<ulid>`, kept 30 days) published on `notifications:<principal>`, which the
  * web app's header shows. Sending never fails the caller: a notification is a courtesy, the request's own
  * record is the truth. Role holders are not enumerable (IAM roles): approvals a role may decide show in
- * the Approvals inbox and its live badge instead.
+ * the Approvals inbox and its live badge instead. In AWS each notification is also an EventBridge event
+ * (source `apollo`, detail-type `apollo.notification.<kind>`) on the bus APOLLO_NOTIFICATION_BUS names,
+ * so a company routes them to Slack or email; unset (locally), no event is put.
  */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulidx';
 import type { Notification, NotificationList } from '#schemas/index.ts';
@@ -28,6 +31,24 @@ export interface NotificationInput {
 type NotificationItem = Item & Notification & { principal: string; expiresAt: number };
 
 const partition = (principal: string): string => `NOTIF#${principal.toLowerCase()}`;
+
+export const NOTIFICATION_BUS_ENV = 'APOLLO_NOTIFICATION_BUS';
+let events: EventBridgeClient | undefined;
+
+/** One PutEvents call per notification (all recipients in one event); failures are logged. */
+async function putEvent(recipients: readonly string[], input: NotificationInput, at: Date): Promise<void> {
+  const bus = process.env[NOTIFICATION_BUS_ENV];
+  if (!bus || recipients.length === 0) return;
+  events ??= new EventBridgeClient({});
+  try {
+    const out = await events.send(new PutEventsCommand({
+      Entries: [{ EventBusName: bus, Source: 'apollo', DetailType: `apollo.notification.${input.kind}`, Time: at, Detail: JSON.stringify({ recipients, ...input }) }],
+    }));
+    if (out.FailedEntryCount) logger.warn('notification event not put', { kind: input.kind, error: out.Entries?.[0]?.ErrorMessage });
+  } catch (error) {
+    logger.warn('notification event not put', { kind: input.kind, error: error as Error });
+  }
+}
 
 function toNotification(item: NotificationItem): Notification {
   return {
@@ -58,6 +79,7 @@ export async function notify(principals: readonly string[], input: NotificationI
       logger.warn('notification not sent', { principal, kind: input.kind, error: error as Error });
     }
   }));
+  await putEvent(recipients, input, now);
   return sent;
 }
 

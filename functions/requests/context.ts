@@ -10,7 +10,7 @@ export const context: ContextDescriptor = {
       name: 'fulfillment',
       summary: 'A request: validate → quota → approval → manual or the offering\'s actions (REST, webhook; Terraform, GitHub and JIRA with part 2) → completed | failed',
       steps: 'functions/requests/steps.ts',
-      bindings: ['integration-secrets'],
+      bindings: ['integration-secrets', 'notification-events'],
     },
   ],
   local: async (runtime) => {
