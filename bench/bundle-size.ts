@@ -1,13 +1,16 @@
 /**
- * Section 1: what each Lambda uploads. Every context in the route table is bundled with the
- * production options, next to a baseline handler that only creates a DynamoDB client.
+ * Section 1: what each Lambda uploads. Every Lambda of bench/lambdas.ts (each descriptor's, and each
+ * workflow's steps Lambda) is bundled with the production options, next to a baseline handler that
+ * only creates a DynamoDB client.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DESCRIPTORS } from '#functions/contexts';
 import { bundleLambda, type BundleResult } from './bundle.ts';
 import { formatBytes, formatRatio, type Table } from './format.ts';
+import { benchLambdas, type BenchLambda } from './lambdas.ts';
 import { ratio } from './stats.ts';
+
+export { contextEntry } from './lambdas.ts';
 
 export const BASELINE = 'baseline';
 
@@ -15,6 +18,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export interface LambdaBundle extends BundleResult {
   readonly name: string;
+  readonly kind: BenchLambda['kind'];
   readonly ratio: number;
   readonly gzipRatio: number;
 }
@@ -24,19 +28,17 @@ export interface BundleSizes {
   readonly lambdas: readonly LambdaBundle[];
 }
 
-/** The entry CDK bundles for a context (the local runtime imports the same file). */
-export const contextEntry = (context: string): string => join(repoRoot, 'functions', context, 'handler.ts');
-
 export async function measureBundleSizes(outDir: string): Promise<BundleSizes> {
   const baseline = await bundleLambda({
     entryPoint: join(repoRoot, 'bench', 'baseline-handler.ts'),
     outfile: join(outDir, `${BASELINE}.mjs`),
   });
   const lambdas: LambdaBundle[] = [];
-  // Every Lambda: the REST contexts, the jobs Lambda and the realtime Lambda behind the WebSocket API.
-  for (const { name } of DESCRIPTORS) {
-    const result = await bundleLambda({ entryPoint: contextEntry(name), outfile: join(outDir, `${name}.mjs`) });
-    lambdas.push({ name, ...result, ratio: ratio(result.bytes, baseline.bytes), gzipRatio: ratio(result.gzipBytes, baseline.gzipBytes) });
+  // Every Lambda: the REST contexts, the jobs Lambda, the realtime Lambda behind the WebSocket API and
+  // the workflows' steps Lambdas.
+  for (const { name, kind, entryPoint } of benchLambdas()) {
+    const result = await bundleLambda({ entryPoint, outfile: join(outDir, `${name}.mjs`) });
+    lambdas.push({ name, kind, ...result, ratio: ratio(result.bytes, baseline.bytes), gzipRatio: ratio(result.gzipBytes, baseline.gzipBytes) });
   }
   return { baseline, lambdas };
 }
@@ -62,6 +64,9 @@ export function bundleSizeTable(sizes: BundleSizes): Table {
       [BASELINE, formatBytes(baseline.bytes), formatBytes(baseline.gzipBytes), formatRatio(1), formatRatio(1), ''],
       ...sizes.lambdas.map((l) => [l.name, formatBytes(l.bytes), formatBytes(l.gzipBytes), formatRatio(l.ratio), formatRatio(l.gzipRatio), extraPackages(l, baseline)]),
     ],
-    notes: ['baseline: a handler that only creates a DynamoDB client; ratio = bytes / baseline bytes'],
+    notes: [
+      'baseline: a handler that only creates a DynamoDB client; ratio = bytes / baseline bytes',
+      '<context>-<workflow>-steps: the steps Lambda a descriptor workflow\'s Task states invoke (its `steps` entry)',
+    ],
   };
 }

@@ -65,11 +65,15 @@ export async function bundleLambda(input: LambdaBundleInput): Promise<BundleResu
   };
 }
 
-/** `node_modules/@aws-sdk/client-dynamodb/dist-es/x.js` → `@aws-sdk/client-dynamodb`. */
+/**
+ * `node_modules/@aws-sdk/client-dynamodb/dist-es/x.js` → `@aws-sdk/client-dynamodb`. Our own code is
+ * `(app)`, except the schema artefacts (a generated validator, a schema's JSON), which are named by
+ * their file: one of them can outweigh every module we wrote.
+ */
 export function packageOf(inputPath: string): string {
   const marker = 'node_modules/';
   const at = inputPath.lastIndexOf(marker);
-  if (at < 0) return '(app)';
+  if (at < 0) return /^schemas\/.*\.(gen\.c?js|json)$/.test(inputPath) ? inputPath : '(app)';
   const [scopeOrName = '', name = ''] = inputPath.slice(at + marker.length).split('/');
   return scopeOrName.startsWith('@') ? `${scopeOrName}/${name}` : scopeOrName;
 }

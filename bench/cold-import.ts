@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { DESCRIPTORS } from '#functions/contexts';
 import { formatMs, formatRatio, type Table } from './format.ts';
+import { benchLambda } from './lambdas.ts';
 import { median, ratio } from './stats.ts';
 
 const run = promisify(execFile);
@@ -33,9 +33,11 @@ export const LAMBDA_ENV: Readonly<Record<string, string>> = {
   TABLE_NAME: 'apollo-bench',
   AWS_REGION: 'us-east-1',
   APOLLO_RUNTIME: 'aws',
-  // What the bindings would name (infra/bindings.ts): the API's metrics, the audit bucket.
+  // What the bindings would name (infra/bindings.ts): the API's metrics, the audit bucket, the
+  // integration secrets' prefix (a steps Lambda's `integration-secrets`).
   APOLLO_API_NAME: 'bench',
   APOLLO_AUDIT_BUCKET: 'apollo-bench-audit',
+  APOLLO_INTEGRATION_SECRETS_PREFIX: 'apollo/bench/integrations/',
   AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH0',
   AWS_SECRET_ACCESS_KEY: 'bench-secret-not-a-real-key',
   AWS_EC2_METADATA_DISABLED: 'true',
@@ -54,8 +56,8 @@ export interface ColdImports {
   readonly lambdas: readonly ColdImport[];
 }
 
-/** A Lambda's environment: the common one and its descriptor's own (the baseline has none). */
-const envOf = (name: string): Record<string, string> => ({ ...LAMBDA_ENV, ...DESCRIPTORS.find((d) => d.name === name)?.environment });
+/** A Lambda's environment: the common one and its descriptor's (or its workflow's) own (the baseline has none). */
+const envOf = (name: string): Record<string, string> => ({ ...LAMBDA_ENV, ...benchLambda(name)?.environment });
 
 async function importOnce(bundle: string, env: Record<string, string>): Promise<number> {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', PROBE, pathToFileURL(bundle).href], {

@@ -5,7 +5,7 @@
  */
 import type { ApiClient, ApiResponse } from '#shared/api-client';
 import { fillPath, PATH_PARAMETERS, pathParameterNames, ROUTES, routeKey, type PathParameterName, type RouteDef, type RouteKey } from '#shared/routes';
-import { countDynamoCommands, type CommandCounts } from './dynamo-counter.ts';
+import { countDynamoCommands, untilIdle, type CommandCounter, type CommandCounts } from './dynamo-counter.ts';
 import type { Table } from './format.ts';
 
 /** Calls per scenario: the first shows cold caches, the last the steady state. */
@@ -25,6 +25,8 @@ export interface DynamoCalls {
   readonly scans: readonly string[];
   /** GET routes not counted, and why (nothing to read in the demo data yet). */
   readonly skipped: readonly string[];
+  /** The requests seeded for the request routes to read, and their status. */
+  readonly seededRequests: readonly string[];
 }
 
 interface Scenario {
@@ -51,7 +53,47 @@ const QUERY_VARIANTS: Partial<Record<RouteKey, ReadonlyArray<Record<string, stri
   'GET /api/v1/audit': [{ actor: 'admin@apollo.local' }],
   'GET /api/v1/services': [{ q: 'core-servce' }],
   'GET /api/v1/catalog/search': [{ q: 'postgress' }],
+  // The other scopes read other indexes (mine is the plain call).
+  'GET /api/v1/requests': [{ scope: 'team', team: 'platform' }, { scope: 'all' }, { scope: 'all', status: 'completed' }],
+  'GET /api/v1/requests/{id}/logs': [{ severity: 'warn' }],
 };
+
+/** The demo `dns-record` offering (examples/catalog, seeded by seedDemoData): two actions against the local fakes. */
+const SEED_OFFERING = 'dns-record';
+
+/** Polls a request's status until it is one of `statuses`. */
+async function untilStatus(client: ApiClient, id: string, statuses: readonly string[], timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status } = (await client.send('GET', `/api/v1/requests/${id}/status`)).body as { status: string };
+    if (statuses.includes(status)) return status;
+    if (Date.now() > deadline) throw new Error(`seeded request ${id} is still ${status} after ${timeoutMs / 1000} s (expected ${statuses.join(' or ')})`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Requests for the request routes to read, as the admin submits them (not counted): a prod DNS record
+ * waiting for approval (the approvals inbox has an item), then a dev one fulfilled end to end (its two
+ * actions' attempts, outputs and log; newest, so the one `/api/v1/requests/{id}…` reads). Counting starts
+ * once the local engine has finished in the background (the client has been quiet).
+ */
+async function seedRequests(client: ApiClient, counter: CommandCounter): Promise<string[]> {
+  const run = Date.now().toString(36);
+  const submit = async (environment: string) => {
+    const res = await client.send('POST', '/api/v1/requests', { body: { offeringId: SEED_OFFERING, fields: { environment, name: `bench-${run}-${environment}`, type: 'CNAME', value: 'lb.example.com' } } });
+    if (res.status !== 201) throw new Error(`seeding a request: POST /api/v1/requests answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return (res.body as { id: string }).id;
+  };
+  const waiting = await submit('prod');
+  const waitingStatus = await untilStatus(client, waiting, ['awaiting_approval']);
+  const done = await submit('dev');
+  const doneStatus = await untilStatus(client, done, ['completed', 'failed']);
+  if (doneStatus !== 'completed') throw new Error(`seeded request ${done} (${SEED_OFFERING}, dev) ${doneStatus}: the request routes would read a failure`);
+  counter.reset();
+  await untilIdle(counter);
+  return [`${done} (${SEED_OFFERING}, dev: ${doneStatus})`, `${waiting} (${SEED_OFFERING}, prod: ${waitingStatus})`];
+}
 
 /**
  * A real value for each path variable of a route, from the demo data: the first item of the list
@@ -143,12 +185,14 @@ export async function measureDynamoCalls(client: ApiClient): Promise<DynamoCalls
       routes.push({ route: scenario.route, first: perCall[0]!, warm: perCall.at(-1)! });
     };
     for (const scenario of writeScenarios()) await count(scenario);
+    // Not counted: requests for the request routes to read (after the writes, whose first call stays the process's first audited write).
+    const seededRequests = await seedRequests(client, counter);
     const reads = await readScenarios(client);
     for (const scenario of reads.scenarios) await count(scenario);
     const total = routes.reduce((sum, r) => sum + Object.values(r.first).reduce((a, b) => a + b, 0), 0);
     if (total === 0) throw new Error('no DynamoDB command was counted: the middleware is not on the handlers\' client (module identity differs)');
     const scans = routes.filter((r) => r.first.Scan || r.warm.Scan).map((r) => r.route);
-    return { routes, scans, skipped: reads.skipped };
+    return { routes, scans, skipped: reads.skipped, seededRequests };
   } finally {
     counter.remove();
   }
@@ -168,6 +212,7 @@ export function dynamoCallsTable(result: DynamoCalls): Table {
       'counted on the handlers\' shared DynamoDB client (lib-dynamodb commands count as the command they send)',
       result.scans.length ? `!!! SCAN DETECTED on ${result.scans.join(', ')}: the table design forbids Scan (ARCHITECTURE.md §3) !!!` : 'no Scan on any route',
       'every GET route of the table, its path variables filled from the demo data (the first item of the list above it)',
+      `request routes read: ${result.seededRequests.join('; ')}, submitted (not counted) after the writes and before the reads`,
       ...(result.skipped.length ? [`not counted: ${result.skipped.join('; ')}`] : []),
     ],
   };

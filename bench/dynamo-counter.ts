@@ -7,7 +7,7 @@
 export type CommandCounts = Record<string, number>;
 
 export interface CommandCounter {
-  /** What was counted since the last reset (a new object after each reset). */
+  /** What was counted since the last reset: a copy, which later commands don't change. */
   readonly counts: CommandCounts;
   reset(): void;
   /** Takes the middleware off the client. */
@@ -27,10 +27,27 @@ export async function countDynamoCommands(name: string): Promise<CommandCounter>
     { step: 'initialize', name },
   );
   return {
-    get counts() { return counts; },
+    get counts() { return { ...counts }; },
     reset() { counts = {}; },
     remove() { dynamoClient.middlewareStack.remove(name); },
   };
+}
+
+/**
+ * Waits until the handlers' client has sent nothing for `quietMs` (work the local engine still does in
+ * the background, after a response or a frame) and answers what was counted since the last reset.
+ */
+export async function untilIdle(counter: CommandCounter, quietMs = 250, timeoutMs = 60_000): Promise<CommandCounts> {
+  const total = () => Object.values(counter.counts).reduce((a, b) => a + b, 0);
+  const deadline = Date.now() + timeoutMs;
+  let seen = total();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = total();
+    if (now === seen) return counter.counts;
+    if (Date.now() > deadline) throw new Error(`the handlers' DynamoDB client was still busy after ${timeoutMs / 1000} s`);
+    seen = now;
+  }
 }
 
 /** Writes items straight into the table with BatchWriteItem: 25 a batch, four in flight (dynalite is in this process, so more only queues). */
