@@ -9,4 +9,4 @@ import { readCatalogRefreshConfig } from './refresh-config.ts';
 /** The jobs Lambda's job that runs a refresh (functions/offerings/context.ts). */
 export const REFRESH_JOB = 'catalog-refresh';
 
-export const refreshStart = runStarter(readCatalogRefreshConfig, REFRESH_JOB, 'the catalog refresh');
+export const refreshStart = /* @__PURE__ */ runStarter(readCatalogRefreshConfig, REFRESH_JOB, 'the catalog refresh');

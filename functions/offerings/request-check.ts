@@ -9,7 +9,7 @@ import { checkFormValues, visibleValues } from '#shared/offerings/form';
 import { optionsFor, resolveStaticSources, type FormOption } from './data-sources.ts';
 import { offeringsDeps } from './deps.ts';
 import type { OfferingRecord } from './ports.ts';
-import { requireVisibleOffering } from './service.ts';
+import { requireVisibleOffering } from './visible.ts';
 import { lifecycleOf, requestability, secretFieldsOf, type Caller } from './shapes.ts';
 
 export interface RequestableOffering {

@@ -22,10 +22,12 @@ import { roleHas } from '#shared/permissions';
 import { optionsFor, valuesFromQuery } from './data-sources.ts';
 import { offeringsDeps } from './deps.ts';
 import { listOfferings, searchOfferings } from './list.ts';
-import type { OfferingRecord, ValidationRecord } from './ports.ts';
 import { canView, toItem, type Caller } from './shapes.ts';
 import { compileFormFor } from './studio.ts';
 import { offeringSnapshot } from './snapshot.ts';
+import { requireVisibleOffering } from './visible.ts';
+
+export { requireVisibleOffering };
 
 /** Paths of the catalog API that can never be category names (static paths win over {category}). */
 export const RESERVED_CATEGORIES = ['items', 'search', 'refresh', 'validation'] as const;
@@ -51,13 +53,6 @@ export async function listCategory(category: string, query: CatalogCategoryQuery
 
 export async function searchCatalog(query: CatalogSearchQuery, caller: Caller): Promise<CatalogSearchResult> {
   return searchOfferings(await offeringSnapshot(), query, caller);
-}
-
-/** The offering served and its validation record; 404 alike for one that doesn't exist and one the caller may not see. */
-export async function requireVisibleOffering(id: string, caller: Caller): Promise<{ record: OfferingRecord; validation?: ValidationRecord }> {
-  const { current, validation } = await offeringsDeps().store.readOffering(id);
-  if (!current || !canView(current, caller)) throw new NotFoundError(`offering ${id} not found`);
-  return { record: current, ...(validation ? { validation } : {}) };
 }
 
 export async function getOffering(id: string, caller: Caller): Promise<CatalogItem> {

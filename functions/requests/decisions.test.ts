@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Approval } from '#schemas/index.ts';
 import { mayDecide, outstanding } from './approvals.ts';
 import { nextOf } from './step-runner.ts';
-import { durationSeconds } from './submit.ts';
+import { durationSeconds } from './plan.ts';
 
 const rule = (approvers: Approval['rule']['approvers'], mode: 'any' | 'all' = 'any'): Approval['rule'] => ({ approvers, mode });
 const pending = (r: Approval['rule'], decisions: Approval['decisions'] = []) => ({ rule: r, requester: 'dana@example.com', decisions, status: 'pending' as const });

@@ -20,7 +20,7 @@ import {
   type AttemptRecord, type PlannedAction, type RequestRecord,
 } from './records.ts';
 import { admit, concurrencyLimit, enqueue, QUEUE_POLL_SECONDS, release } from './queue.ts';
-import { durationSeconds, needsApproval } from './submit.ts';
+import { durationSeconds, needsApproval } from './plan.ts';
 
 export type StepResult = Record<string, unknown>;
 

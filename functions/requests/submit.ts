@@ -4,41 +4,17 @@
  * stored (META, LIST, the offering document as submitted, secret field values apart) and its fulfilment
  * started. Answers the request with an estimated completion.
  */
-import type { CatalogItemV2, Request, RequestCreate } from '#schemas/index.ts';
+import type { Request, RequestCreate } from '#schemas/index.ts';
 import { ServiceUnavailableError, ValidationError } from '#shared/errors';
-import { evaluateCondition } from '#shared/offerings/conditions';
 import { roleHas } from '#shared/permissions';
 import { MASK } from '#shared/variables/index';
 import { checkRequest } from '#functions/offerings/public';
 import { logger } from '#lib/observability';
 import type { RequestCaller } from './access.ts';
-import { appendLog, createRequest, newId, transition, typicalDurationMs, type PlannedAction, type RequestRecord } from './records.ts';
+import { durationSeconds, needsApproval, planOf } from './plan.ts';
+import { appendLog, createRequest, newId, transition, typicalDurationMs, type RequestRecord } from './records.ts';
 import { toRequest } from './read.ts';
 import { startFulfillment } from './workflow.ts';
-
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
-
-/** `30m` → 1800. */
-export function durationSeconds(duration: string | undefined, fallback: number): number {
-  const match = duration ? /^([1-9][0-9]{0,5})(s|m|h|d)$/.exec(duration) : null;
-  return match ? Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS] : fallback;
-}
-
-/** Whether the offering's rule asks for approval for these values. */
-export function needsApproval(doc: CatalogItemV2, values: Record<string, unknown>): boolean {
-  const rule = doc.approval;
-  if (!rule) return false;
-  return rule.when === 'always' || evaluateCondition(rule.when, { fields: values, metadata: doc.metadata });
-}
-
-/** The automated actions in order, those whose `when` does not hold marked skipped. */
-export function planOf(doc: CatalogItemV2, values: Record<string, unknown>): Array<PlannedAction & { skipped: boolean }> {
-  if (doc.fulfillment.type !== 'automated') return [];
-  return doc.fulfillment.actions.map((action, index) => ({
-    id: action.id, name: action.name ?? action.id, type: action.type, index,
-    skipped: action.when !== undefined && !evaluateCondition(action.when, { fields: values, metadata: doc.metadata }),
-  }));
-}
 
 const DEFAULT_AUTOMATED_MS = 5 * 60_000;
 const DEFAULT_MANUAL_MS = 24 * 3600_000;

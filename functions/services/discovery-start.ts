@@ -9,4 +9,4 @@ import { readDiscoveryConfig } from './discovery-config.ts';
 /** The jobs Lambda's job that runs a sync (functions/services/context.ts). */
 export const DISCOVERY_JOB = 'discovery-sync';
 
-export const discoveryStart = runStarter(readDiscoveryConfig, DISCOVERY_JOB, 'discovery');
+export const discoveryStart = /* @__PURE__ */ runStarter(readDiscoveryConfig, DISCOVERY_JOB, 'discovery');
