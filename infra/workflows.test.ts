@@ -132,8 +132,21 @@ describe.each(WORKFLOWS)('the %s workflow', (name, { descriptor, workflow }) => 
   });
 });
 
+const RESUMERS = DESCRIPTORS.filter((d) => d.resumes?.length);
+
+it.each(RESUMERS.map((d) => [d.name, d] as const))('lets the %s Lambda resume the waiting states of the workflows it names, and nothing else of Step Functions', (name, descriptor) => {
+  const fn = stack.functions.descriptors.get(descriptor)!;
+  const roleId = stack.resolve((fn.role.node.defaultChild as CfnRole).logicalId) as string;
+  const expected = descriptor.resumes!.flatMap((workflow) => {
+    const arn = JSON.stringify({ Ref: machineOf(workflow).logicalId });
+    return ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'].map((action) => `${action} ${arn}`);
+  }).sort();
+  expect(grants(statementsOfRole(roleId)).filter((g) => g.startsWith('states:'))).toEqual(expected);
+  for (const workflow of descriptor.resumes!) expect(lambdaEnv(template, STAGE, name)[workflowArnVariable(workflow)]).toEqual({ Ref: machineOf(workflow).logicalId });
+});
+
 it('lets no other Lambda touch Step Functions', () => {
-  const runners = new Set(WORKFLOWS.map(([, { descriptor }]) => descriptor.name));
+  const runners = new Set([...WORKFLOWS.map(([, { descriptor }]) => descriptor.name), ...RESUMERS.map((d) => d.name)]);
   for (const fn of stack.functions.all.filter((f) => !runners.has(f.node.id.toLowerCase()))) {
     const roleId = stack.resolve((fn.role.node.defaultChild as CfnRole).logicalId) as string;
     expect(grants(statementsOfRole(roleId)).filter((g) => g.startsWith('states:')), fn.node.id).toEqual([]);

@@ -83,6 +83,19 @@ export class ApolloWorkflows extends Construct {
       }
     }
     this.workflows = workflows;
+    for (const [descriptor, fn] of props.functions) {
+      for (const name of descriptor.resumes ?? []) {
+        const deployed = workflows.get(name);
+        if (!deployed) throw new Error(`${descriptor.name} resumes workflow ${name}, which no context declares`);
+        this.grantResume(fn, deployed);
+      }
+    }
+  }
+
+  /** Lets `fn` resume the workflow's waiting states only (SendTaskSuccess/Failure/Heartbeat): a webhook waking an action. */
+  grantResume(fn: ApolloFunction, deployed: DeployedWorkflow): void {
+    deployed.stateMachine.grantTaskResponse(fn);
+    fn.addEnvironment(workflowArnVariable(deployed.name), deployed.stateMachine.stateMachineArn);
   }
 
   /** Every steps function. */

@@ -43,11 +43,13 @@ import environmentList from './api/environment-list.schema.json' with { type: 'j
 import environmentPut from './api/environment-put.schema.json' with { type: 'json' };
 import environment from './api/environment.schema.json' with { type: 'json' };
 import error from './api/error.schema.json' with { type: 'json' };
+import externalWebhookResult from './api/external-webhook-result.schema.json' with { type: 'json' };
 import formPreviewResult from './api/form-preview-result.schema.json' with { type: 'json' };
 import formPreview from './api/form-preview.schema.json' with { type: 'json' };
 import githubWebhookResult from './api/github-webhook-result.schema.json' with { type: 'json' };
 import githubWebhook from './api/github-webhook.schema.json' with { type: 'json' };
 import health from './api/health.schema.json' with { type: 'json' };
+import jiraWebhook from './api/jira-webhook.schema.json' with { type: 'json' };
 import listQuery from './api/list-query.schema.json' with { type: 'json' };
 import me from './api/me.schema.json' with { type: 'json' };
 import notificationList from './api/notification-list.schema.json' with { type: 'json' };
@@ -90,6 +92,7 @@ import teamMemberPut from './api/team-member-put.schema.json' with { type: 'json
 import teamMember from './api/team-member.schema.json' with { type: 'json' };
 import teamUpdate from './api/team-update.schema.json' with { type: 'json' };
 import team from './api/team.schema.json' with { type: 'json' };
+import terraformWebhook from './api/terraform-webhook.schema.json' with { type: 'json' };
 import userList from './api/user-list.schema.json' with { type: 'json' };
 import userRolePut from './api/user-role-put.schema.json' with { type: 'json' };
 import user from './api/user.schema.json' with { type: 'json' };
@@ -144,11 +147,13 @@ export const SCHEMAS = {
   "environment-put": environmentPut,
   "environment": environment,
   "error": error,
+  "external-webhook-result": externalWebhookResult,
   "form-preview-result": formPreviewResult,
   "form-preview": formPreview,
   "github-webhook-result": githubWebhookResult,
   "github-webhook": githubWebhook,
   "health": health,
+  "jira-webhook": jiraWebhook,
   "list-query": listQuery,
   "me": me,
   "notification-list": notificationList,
@@ -191,6 +196,7 @@ export const SCHEMAS = {
   "team-member": teamMember,
   "team-update": teamUpdate,
   "team": team,
+  "terraform-webhook": terraformWebhook,
   "user-list": userList,
   "user-role-put": userRolePut,
   "user": user,

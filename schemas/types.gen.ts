@@ -4521,6 +4521,27 @@ export interface ErrorResponse {
 }
 
 /**
+ * What Apollo did with a verified webhook about an outside run.
+ */
+export interface ExternalWebhookResult {
+  delivery: string;
+  /**
+   * A request's action waits for (or waited for) this run.
+   */
+  matched: boolean;
+  requestId?: string;
+  /**
+   * Its wait ended now; its check asks the system where the run is.
+   */
+  woken: boolean;
+  /**
+   * A redelivery, answered once.
+   */
+  duplicate: boolean;
+  reason?: string;
+}
+
+/**
  * The compiled form of a previewed document (when it has no errors), the fields visible for the values given, and the problems with those values.
  */
 export interface FormPreviewResult {
@@ -4661,6 +4682,33 @@ export interface Health {
     checkedAt: string;
     message?: string;
   }[];
+}
+
+/**
+ * A JIRA Cloud webhook (an issue created, updated or commented), signed with X-Hub-Signature (sha256=<hex HMAC-SHA256 of the body with the webhook's secret>).
+ */
+export interface JiraWebhook {
+  timestamp?: number;
+  webhookEvent: string;
+  issue_event_type_name?: string;
+  issue?: {
+    id?: string;
+    key?: string;
+    fields?: {
+      [k: string]: unknown;
+    };
+    [k: string]: unknown;
+  };
+  changelog?: {
+    [k: string]: unknown;
+  };
+  comment?: {
+    [k: string]: unknown;
+  };
+  user?: {
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
 }
 
 /**
@@ -5530,6 +5578,32 @@ export interface Team {
   createdBy: string;
   updatedAt: string;
   version: number;
+}
+
+/**
+ * An HCP Terraform / Terraform Enterprise run notification (generic destination, payload_version 1), signed with X-TFE-Notification-Signature (hex HMAC-SHA512 of the body with the notification token).
+ */
+export interface TerraformWebhook {
+  payload_version: number;
+  notification_configuration_id?: string | null;
+  run_url?: string | null;
+  run_id?: string | null;
+  run_message?: string | null;
+  workspace_id?: string | null;
+  workspace_name?: string | null;
+  organization_name?: string | null;
+  /**
+   * @maxItems 50
+   */
+  notifications: {
+    message?: string;
+    trigger?: string;
+    run_status?: string | null;
+    run_updated_at?: string | null;
+    run_updated_by?: string | null;
+    [k: string]: unknown;
+  }[];
+  [k: string]: unknown;
 }
 
 export interface UserList {
@@ -6897,11 +6971,13 @@ export interface SchemaTypes {
   "environment-put": EnvironmentPut;
   "environment": Environment;
   "error": ErrorResponse;
+  "external-webhook-result": ExternalWebhookResult;
   "form-preview-result": FormPreviewResult;
   "form-preview": FormPreview;
   "github-webhook-result": GithubWebhookResult;
   "github-webhook": GithubWebhook;
   "health": Health;
+  "jira-webhook": JiraWebhook;
   "list-query": ListQuery;
   "me": Me;
   "notification-list": NotificationList;
@@ -6944,6 +7020,7 @@ export interface SchemaTypes {
   "team-member": TeamMember;
   "team-update": TeamUpdate;
   "team": Team;
+  "terraform-webhook": TerraformWebhook;
   "user-list": UserList;
   "user-role-put": UserRolePut;
   "user": User;

@@ -190,6 +190,8 @@ const TABLE = [
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },
+  { method: 'POST', path: '/api/v1/webhooks/terraform', context: 'webhooks', auth: 'hmac', summary: "Terraform Cloud run notifications (X-TFE-Notification-Signature, HMAC-SHA512): wakes the request action waiting for that run, which then reads the run's status from Terraform; redeliveries are answered once", bodySchema: 'terraform-webhook', responseSchema: 'external-webhook-result', audit: { action: 'webhooks.terraform', resourceType: 'terraform-run' } },
+  { method: 'POST', path: '/api/v1/webhooks/jira', context: 'webhooks', auth: 'hmac', summary: "JIRA issue events (X-Hub-Signature, HMAC-SHA256): wakes the request waiting for that ticket (a manual request completes when its ticket is done; comments join its timeline); redeliveries are answered once", bodySchema: 'jira-webhook', responseSchema: 'external-webhook-result', audit: { action: 'webhooks.jira', resourceType: 'jira-issue' } },
 ] as const satisfies readonly RouteDef[];
 
 export const ROUTES: readonly RouteDef[] = TABLE;

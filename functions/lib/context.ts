@@ -111,6 +111,8 @@ export interface ContextDescriptor {
    * without a reason here fails the bench: move what only a job needs to the jobs Lambda instead.
    */
   readonly heavy?: ReadonlyArray<{ readonly what: string; readonly neededBy: string }>;
+  /** Other contexts' workflows whose waiting states this Lambda resumes (SendTaskSuccess/Failure: a webhook waking an action). */
+  readonly resumes?: readonly string[];
   /** State machines it runs (Step Functions in AWS, aws-local-stepfunctions locally). */
   readonly workflows?: readonly ContextWorkflow[];
   /** Realtime topic kinds it publishes (shared/topics.ts). */

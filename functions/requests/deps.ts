@@ -21,3 +21,8 @@ export function requestsDeps(): RequestsDeps {
 export function configureRequests(overrides: RequestsDeps): void {
   deps = overrides;
 }
+
+/** One integration secret by name (undefined when absent). */
+export async function integrationSecret(name: string): Promise<string | undefined> {
+  return requestsDeps().secrets.get(name);
+}

@@ -11,3 +11,9 @@ export async function mayFollowRequest(caller: { principal: string; role: Role |
   const record = await readRequest(requestId);
   return record !== undefined && (await mayRead(record, caller));
 }
+
+// The webhooks context wakes the action waiting for an outside run (Terraform, GitHub, JIRA).
+export { wakeExternal, type WakeResult } from './external.ts';
+export type { ExternalEvent } from './actions/ports.ts';
+// Webhooks from Terraform and JIRA are verified with integration secrets (terraform_notification_token, jira_webhook_secret).
+export { integrationSecret } from './deps.ts';

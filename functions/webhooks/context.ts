@@ -3,9 +3,12 @@ import type { ContextDescriptor } from '#lib/context';
 
 export const context: ContextDescriptor = {
   name: 'webhooks',
-  summary: 'Webhooks from outside systems, verified by their sender\'s signature (GitHub today)',
+  summary: 'Webhooks from outside systems (GitHub, Terraform Cloud, JIRA), verified by their sender\'s signature',
   // Verifies GitHub's signature with the webhook secret; hands a push to discovery or the catalog refresh.
-  bindings: ['github-credentials', 'catalog-repository', 'job-dispatch'],
+  // Terraform's and JIRA's are checked with integration secrets and wake the request waiting for that run.
+  bindings: ['github-credentials', 'catalog-repository', 'job-dispatch', 'integration-secrets'],
+  // A Terraform or JIRA webhook wakes the fulfilment action waiting for that run.
+  resumes: ['fulfillment'],
   heavy: [{
     what: '@aws-sdk/client-lambda and @aws-sdk/client-secrets-manager',
     neededBy: 'POST /api/v1/webhooks/github (reads the webhook secret to check the signature, hands the run to the jobs Lambda)',

@@ -1,7 +1,8 @@
 /**
  * The webhooks context: senders are verified by their signature (the route table's `hmac` routes:
  * no IAM), then their events are handed to the context they concern. GitHub → the catalog refresh
- * (the catalog repository) or discovery (the organisation's other repositories).
+ * (the catalog repository) or discovery (the organisation's other repositories); Terraform and JIRA →
+ * the request action waiting for that run or ticket.
  */
 import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
 import { createApiHandler, json, type SignedRequest } from '#lib/http';
@@ -10,6 +11,7 @@ import { githubCredentials } from '#lib/github/credentials';
 import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { GITHUB_SENDER, handleGitHubDelivery } from './github.ts';
 import { isValidSignature, SIGNATURE_HEADER } from './github-signature.ts';
+import { handleJira, handleTerraform, verifyExternal } from './external.ts';
 
 /** The webhook secret from the GitHub credentials (Secrets Manager, or the local settings). */
 async function webhookSecret(): Promise<string> {
@@ -20,6 +22,11 @@ async function webhookSecret(): Promise<string> {
     if (!(error instanceof GitHubNotConfiguredError)) throw error;
   }
   throw new ServiceUnavailableError('the GitHub webhook is not configured');
+}
+
+async function verifySender(request: SignedRequest): Promise<string> {
+  if (request.route.path !== '/api/v1/webhooks/github') return verifyExternal(request);
+  return verifyGitHub(request);
 }
 
 async function verifyGitHub(request: SignedRequest): Promise<string> {
@@ -38,4 +45,14 @@ export const handler = createApiHandler('webhooks', {
     req.audit.resourceId = req.body.repository?.full_name ?? req.body.repository?.name ?? 'github';
     return json(200, result);
   },
-}, { verifySender: verifyGitHub, validators });
+  'POST /api/v1/webhooks/terraform': async (req) => {
+    const result = await handleTerraform(req.body, JSON.stringify(req.body));
+    req.audit.resourceId = req.body.run_id ?? 'verification';
+    return json(200, result);
+  },
+  'POST /api/v1/webhooks/jira': async (req) => {
+    const result = await handleJira(req.body, JSON.stringify(req.body), req.headers['x-atlassian-webhook-identifier']);
+    req.audit.resourceId = req.body.issue?.key ?? 'jira';
+    return json(200, result);
+  },
+}, { verifySender, validators });

@@ -4,7 +4,7 @@
  * and collect reads the outputs the start recorded. Terraform, GitHub and JIRA (part 2) start here and
  * are resumed by their webhooks.
  */
-import type { RestAction, WebhookAction } from '#schemas/index.ts';
+import type { GithubWorkflowAction, JiraAction, RestAction, TerraformAction, WebhookAction } from '#schemas/index.ts';
 import type { VariableContext } from '#shared/variables/index';
 
 export type SynchronousAction = RestAction | WebhookAction;
@@ -62,4 +62,85 @@ export interface ActionExecutor {
 export interface IntegrationSecrets {
   readonly kind: string;
   get(name: string): Promise<string | undefined>;
+}
+
+// ---------------------------------------------------------------- actions that run elsewhere (requests part 2)
+
+
+/**
+ * Terraform runs, GitHub workflow runs and JIRA tickets run outside Apollo: start → wait → collect
+ * (ARCHITECTURE.md §4). The workflow waits in a callback state; a webhook from the system only wakes it
+ * (`wakeExternal` in functions/requests/public.ts), and `check` then asks the system where the run is — the
+ * system, not the webhook's body, is the truth. With no webhook the wait times out every `pollSeconds` and
+ * `check` runs anyway (polling).
+ */
+export type AsyncAction = TerraformAction | GithubWorkflowAction | JiraAction;
+export type ExternalSystem = 'terraform' | 'github' | 'jira';
+
+/** What an outside run started: enough to find it again (correlate a webhook, check, collect, cancel). */
+export interface ExternalRef {
+  readonly system: ExternalSystem;
+  /** The id the system's webhooks name: a Terraform run id (`run-…`), a GitHub workflow run id, a JIRA issue key. */
+  readonly id: string;
+  /** Where a person sees it. */
+  readonly url?: string;
+  /** What check/collect/cancel need besides the id (host, workspace id, owner/repo, JIRA instance). */
+  readonly details?: Readonly<Record<string, string | number>>;
+}
+
+export interface AsyncRun extends Omit<ActionRun, 'action'> {
+  readonly action: AsyncAction;
+}
+
+export interface StartResult {
+  /** `started`: wait for it; `succeeded`: nothing to wait for (a GitHub dispatch with waitForCompletion false); `failed`: not started. */
+  readonly outcome: 'started' | 'succeeded' | 'failed';
+  readonly retryable: boolean;
+  readonly ref?: ExternalRef;
+  /** What was sent, secrets masked. */
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly durationMs: number;
+  readonly logs: readonly ActionLogLine[];
+  /** Seconds between checks when no webhook wakes the wait (default 30). */
+  readonly pollSeconds?: number;
+}
+
+export interface CheckResult {
+  readonly state: 'running' | 'succeeded' | 'failed';
+  /** Where it is, in words: "planning", "applying", "in_progress", "In Review". */
+  readonly message?: string;
+  /** When failed: whether another attempt could succeed. */
+  readonly retryable?: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+  /** New lines since the last check (e.g. JIRA comments), secrets masked. */
+  readonly logs?: readonly ActionLogLine[];
+}
+
+export interface CollectResult {
+  /** The action's declared outputs (by JSON pointer into the run's result: Terraform outputs, the workflow run, the issue). */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly sensitive: readonly string[];
+  /** A declared output missing: the action fails (not retryable). */
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly logs: readonly ActionLogLine[];
+}
+
+export interface AsyncActionExecutor {
+  start(run: AsyncRun): Promise<StartResult>;
+  check(run: AsyncRun, ref: ExternalRef): Promise<CheckResult>;
+  collect(run: AsyncRun, ref: ExternalRef): Promise<CollectResult>;
+  /** Stops a run still going (a cancelled request), best effort: discard/cancel the Terraform run, cancel the workflow run. */
+  cancel(run: AsyncRun, ref: ExternalRef): Promise<void>;
+}
+
+/** A verified webhook about an outside run: the webhooks context hands it to `wakeExternal`. */
+export interface ExternalEvent {
+  readonly system: ExternalSystem;
+  /** The run's id as in ExternalRef.id. */
+  readonly id: string;
+  /** The delivery's id (redeliveries repeat it). */
+  readonly delivery: string;
+  /** What the event says, for the log only (check asks the system). */
+  readonly summary?: string;
 }
