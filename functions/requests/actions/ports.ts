@@ -115,6 +115,8 @@ export interface CheckResult {
   readonly error?: { readonly code: string; readonly message: string };
   /** New lines since the last check (e.g. JIRA comments), secrets masked. */
   readonly logs?: readonly ActionLogLine[];
+  /** The ref with updated details to keep for the next check (e.g. the last comment seen); absent: unchanged. */
+  readonly ref?: ExternalRef;
 }
 
 export interface CollectResult {
