@@ -61,13 +61,17 @@ import openapiDocument from './api/openapi-document.schema.json' with { type: 'j
 import ready from './api/ready.schema.json' with { type: 'json' };
 import realtimeFrame from './api/realtime-frame.schema.json' with { type: 'json' };
 import realtimeMessage from './api/realtime-message.schema.json' with { type: 'json' };
+import requestCancel from './api/request-cancel.schema.json' with { type: 'json' };
 import requestComplete from './api/request-complete.schema.json' with { type: 'json' };
 import requestCreate from './api/request-create.schema.json' with { type: 'json' };
+import requestDeprovision from './api/request-deprovision.schema.json' with { type: 'json' };
 import requestListQuery from './api/request-list-query.schema.json' with { type: 'json' };
 import requestList from './api/request-list.schema.json' with { type: 'json' };
 import requestLogEntry from './api/request-log-entry.schema.json' with { type: 'json' };
 import requestLogList from './api/request-log-list.schema.json' with { type: 'json' };
 import requestLogsQuery from './api/request-logs-query.schema.json' with { type: 'json' };
+import requestRetryResult from './api/request-retry-result.schema.json' with { type: 'json' };
+import requestRetry from './api/request-retry.schema.json' with { type: 'json' };
 import requestStatus from './api/request-status.schema.json' with { type: 'json' };
 import requestSummary from './api/request-summary.schema.json' with { type: 'json' };
 import request from './api/request.schema.json' with { type: 'json' };
@@ -165,13 +169,17 @@ export const SCHEMAS = {
   "ready": ready,
   "realtime-frame": realtimeFrame,
   "realtime-message": realtimeMessage,
+  "request-cancel": requestCancel,
   "request-complete": requestComplete,
   "request-create": requestCreate,
+  "request-deprovision": requestDeprovision,
   "request-list-query": requestListQuery,
   "request-list": requestList,
   "request-log-entry": requestLogEntry,
   "request-log-list": requestLogList,
   "request-logs-query": requestLogsQuery,
+  "request-retry-result": requestRetryResult,
+  "request-retry": requestRetry,
   "request-status": requestStatus,
   "request-summary": requestSummary,
   "request": request,

@@ -4892,6 +4892,13 @@ export interface RealtimeMessage {
 }
 
 /**
+ * Cancel a request: before its work starts, it just stops; in progress, the rollbacks of what it did run in reverse order (rolling_back, then cancelled).
+ */
+export interface RequestCancel {
+  reason: string;
+}
+
+/**
  * Ends a manually fulfilled request: the offering's owning team or an operator says it is done (or could not be done).
  */
 export interface RequestComplete {
@@ -4928,6 +4935,13 @@ export interface RequestCreate {
 }
 
 /**
+ * Undo a completed request: its actions' rollbacks run in reverse order (with the offering's approval rule), and its resources read as deprovisioned.
+ */
+export interface RequestDeprovision {
+  reason: string;
+}
+
+/**
  * scope mine (default): your requests; team: a team's (yours, or any for operators; needs team); all: everyone's (requests:manage).
  */
 export interface RequestListQuery {
@@ -4937,9 +4951,21 @@ export interface RequestListQuery {
    */
   team?: string;
   /**
-   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed (after rolling_back what it did) | cancelled; interrupted when its run was lost (retry resumes it); a completed request may be deprovisioning → deprovisioned.
    */
-  status?: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  status?:
+    | "submitted"
+    | "validating"
+    | "awaiting_approval"
+    | "queued"
+    | "in_progress"
+    | "rolling_back"
+    | "completed"
+    | "failed"
+    | "cancelled"
+    | "interrupted"
+    | "deprovisioning"
+    | "deprovisioned";
   offering?: string;
   /**
    * Created at or after.
@@ -4962,9 +4988,21 @@ export interface RequestLogEntry {
   at: string;
   seq?: number;
   /**
-   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed (after rolling_back what it did) | cancelled; interrupted when its run was lost (retry resumes it); a completed request may be deprovisioning → deprovisioned.
    */
-  status?: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  status?:
+    | "submitted"
+    | "validating"
+    | "awaiting_approval"
+    | "queued"
+    | "in_progress"
+    | "rolling_back"
+    | "completed"
+    | "failed"
+    | "cancelled"
+    | "interrupted"
+    | "deprovisioning"
+    | "deprovisioned";
   message: string;
   severity: "debug" | "info" | "warn" | "error";
   action?: string;
@@ -4989,6 +5027,55 @@ export interface RequestLogsQuery {
   cursor?: string;
 }
 
+export interface RequestRetryResult {
+  confirmed: boolean;
+  request: Request;
+  plan: {
+    /**
+     * Actions that will run, in order.
+     */
+    rerun: {
+      id: string;
+      name: string;
+      why?: string;
+    }[];
+    /**
+     * Actions done already: kept, not repeated.
+     */
+    keep: {
+      id: string;
+      name: string;
+    }[];
+    /**
+     * Whether it will wait for approval again.
+     */
+    approval: boolean;
+    generation: number;
+    /**
+     * This retry's number.
+     */
+    retry: number;
+    retriesLeft: number;
+    changedFields?: string[];
+  };
+}
+
+/**
+ * Retry a failed, interrupted or cancelled request from the first action not done: without confirm, answers the plan only; with confirm: true, runs it. Changed fields are checked again, start a new generation and ask approval again when the rule says so; actions already done are kept, never repeated.
+ */
+export interface RequestRetry {
+  /**
+   * Run it (default false: the plan only).
+   */
+  confirm?: boolean;
+  /**
+   * Fields to change (merged over the request's; secret fields must be given again to change them).
+   */
+  fields?: {
+    [k: string]: unknown;
+  };
+}
+
 /**
  * Where a request is: one read.
  */
@@ -4998,9 +5085,21 @@ export interface RequestStatus {
    */
   id: string;
   /**
-   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed (after rolling_back what it did) | cancelled; interrupted when its run was lost (retry resumes it); a completed request may be deprovisioning → deprovisioned.
    */
-  status: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  status:
+    | "submitted"
+    | "validating"
+    | "awaiting_approval"
+    | "queued"
+    | "in_progress"
+    | "rolling_back"
+    | "completed"
+    | "failed"
+    | "cancelled"
+    | "interrupted"
+    | "deprovisioning"
+    | "deprovisioned";
   /**
    * Percent of the fulfilment done (actions completed of those that run).
    */
@@ -5042,9 +5141,21 @@ export interface RequestSummary {
    */
   priority: "low" | "normal" | "high";
   /**
-   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed (after rolling_back what it did) | cancelled; interrupted when its run was lost (retry resumes it); a completed request may be deprovisioning → deprovisioned.
    */
-  status: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  status:
+    | "submitted"
+    | "validating"
+    | "awaiting_approval"
+    | "queued"
+    | "in_progress"
+    | "rolling_back"
+    | "completed"
+    | "failed"
+    | "cancelled"
+    | "interrupted"
+    | "deprovisioning"
+    | "deprovisioned";
   progress: number;
   fulfillment: "manual" | "automated";
   currentAction: {
@@ -5088,9 +5199,21 @@ export interface Request {
    */
   priority: "low" | "normal" | "high";
   /**
-   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+   * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed (after rolling_back what it did) | cancelled; interrupted when its run was lost (retry resumes it); a completed request may be deprovisioning → deprovisioned.
    */
-  status: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+  status:
+    | "submitted"
+    | "validating"
+    | "awaiting_approval"
+    | "queued"
+    | "in_progress"
+    | "rolling_back"
+    | "completed"
+    | "failed"
+    | "cancelled"
+    | "interrupted"
+    | "deprovisioning"
+    | "deprovisioned";
   progress: number;
   fulfillment: "manual" | "automated";
   currentAction: {
@@ -5125,11 +5248,11 @@ export interface Request {
     id: string;
     name: string;
     type: "rest" | "webhook" | "terraform" | "github-workflow" | "jira";
-    status: "pending" | "running" | "waiting" | "succeeded" | "failed" | "skipped";
+    status: "pending" | "running" | "waiting" | "succeeded" | "failed" | "skipped" | "rolled_back";
     maxAttempts?: number;
     attempts: {
       attempt: number;
-      status: "running" | "waiting" | "succeeded" | "failed";
+      status: "running" | "waiting" | "succeeded" | "failed" | "cancelled";
       /**
        * What was sent, secrets masked.
        */
@@ -5155,11 +5278,64 @@ export interface Request {
        * What a waiting attempt waits for, in words.
        */
       waitingFor?: string;
+      /**
+       * The outside run this attempt started (a Terraform run, a GitHub workflow run, a JIRA issue).
+       */
+      external?: {
+        system: "terraform" | "github" | "jira";
+        id: string;
+        url?: string;
+      };
     }[];
     /**
      * Where it calls (host), and whether that is a local fake.
      */
     target?: string;
+    /**
+     * Its rollback, when one ran: what undid it.
+     */
+    rollback?: {
+      id: string;
+      name: string;
+      status: "running" | "waiting" | "succeeded" | "failed";
+      attempts: {
+        attempt: number;
+        status: "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+        /**
+         * What was sent, secrets masked.
+         */
+        input?: {
+          [k: string]: unknown;
+        };
+        /**
+         * The declared outputs (sensitive ones masked).
+         */
+        outputs?: {
+          [k: string]: unknown;
+        };
+        httpStatus?: number;
+        error?: {
+          code: string;
+          message: string;
+          retryable?: boolean;
+        };
+        startedAt: string;
+        endedAt?: string;
+        durationMs?: number;
+        /**
+         * What a waiting attempt waits for, in words.
+         */
+        waitingFor?: string;
+        /**
+         * The outside run this attempt started (a Terraform run, a GitHub workflow run, a JIRA issue).
+         */
+        external?: {
+          system: "terraform" | "github" | "jira";
+          id: string;
+          url?: string;
+        };
+      }[];
+    };
   }[];
   /**
    * Outputs by action id (sensitive ones masked).
@@ -5176,9 +5352,21 @@ export interface Request {
     at: string;
     seq?: number;
     /**
-     * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed.
+     * submitted → validating → awaiting_approval (when the offering's rule asks) → queued → in_progress → completed | failed (after rolling_back what it did) | cancelled; interrupted when its run was lost (retry resumes it); a completed request may be deprovisioning → deprovisioned.
      */
-    status?: "submitted" | "validating" | "awaiting_approval" | "queued" | "in_progress" | "completed" | "failed";
+    status?:
+      | "submitted"
+      | "validating"
+      | "awaiting_approval"
+      | "queued"
+      | "in_progress"
+      | "rolling_back"
+      | "completed"
+      | "failed"
+      | "cancelled"
+      | "interrupted"
+      | "deprovisioning"
+      | "deprovisioned";
     message: string;
     severity: "debug" | "info" | "warn" | "error";
     action?: string;
@@ -5192,7 +5380,32 @@ export interface Request {
   manual?: {
     instructions: string;
     completedBy?: string;
+    /**
+     * The JIRA ticket the owning team works from.
+     */
+    ticket?: {
+      key: string;
+      url?: string;
+      status?: string;
+    };
   };
+  /**
+   * How many times it was retried.
+   */
+  retries?: number;
+  /**
+   * Changes when a retry changes the fields (the idempotency keys of outside calls carry it).
+   */
+  generation?: number;
+  /**
+   * Who asked to cancel it, when and why.
+   */
+  cancel?: {
+    by: string;
+    at: string;
+    reason?: string;
+  };
+  deprovisionedAt?: string | null;
 }
 
 export interface RunbookCreate {
@@ -6351,6 +6564,10 @@ export interface AutomatedFulfillment {
    * @maxItems 30
    */
   rollbackActions?: CatalogAction[];
+  /**
+   * rollback (the default): when an action fails for good, the rollbacks of the actions done run in reverse order; keep: leave what was done for inspection (a retry continues from the failed action).
+   */
+  onFailure?: "rollback" | "keep";
 }
 /**
  * An HTTP call (REST API integration).
@@ -6378,6 +6595,10 @@ export interface RestAction {
    * The id of the rollback action (in fulfillment.rollbackActions) that undoes this one when a later step fails or the request is cancelled.
    */
   rollback?: string;
+  /**
+   * While this action runs the request cannot be cancelled (e.g. a migration that must not be interrupted).
+   */
+  critical?: boolean;
   outputs?: ActionOutputs;
   config: RestActionConfig;
 }
@@ -6528,6 +6749,10 @@ export interface TerraformAction {
    * The id of the rollback action (in fulfillment.rollbackActions) that undoes this one when a later step fails or the request is cancelled.
    */
   rollback?: string;
+  /**
+   * While this action runs the request cannot be cancelled (e.g. a migration that must not be interrupted).
+   */
+  critical?: boolean;
   outputs?: ActionOutputs;
   config: TerraformActionConfig;
 }
@@ -6604,6 +6829,10 @@ export interface GithubWorkflowAction {
    * The id of the rollback action (in fulfillment.rollbackActions) that undoes this one when a later step fails or the request is cancelled.
    */
   rollback?: string;
+  /**
+   * While this action runs the request cannot be cancelled (e.g. a migration that must not be interrupted).
+   */
+  critical?: boolean;
   outputs?: ActionOutputs;
   config: GithubWorkflowActionConfig;
 }
@@ -6661,6 +6890,10 @@ export interface WebhookAction {
    * The id of the rollback action (in fulfillment.rollbackActions) that undoes this one when a later step fails or the request is cancelled.
    */
   rollback?: string;
+  /**
+   * While this action runs the request cannot be cancelled (e.g. a migration that must not be interrupted).
+   */
+  critical?: boolean;
   outputs?: ActionOutputs;
   config: WebhookActionConfig;
 }
@@ -6722,6 +6955,10 @@ export interface JiraAction {
    * The id of the rollback action (in fulfillment.rollbackActions) that undoes this one when a later step fails or the request is cancelled.
    */
   rollback?: string;
+  /**
+   * While this action runs the request cannot be cancelled (e.g. a migration that must not be interrupted).
+   */
+  critical?: boolean;
   outputs?: ActionOutputs;
   config: JiraTicketTemplate;
 }
@@ -6989,13 +7226,17 @@ export interface SchemaTypes {
   "ready": Ready;
   "realtime-frame": RealtimeFrame;
   "realtime-message": RealtimeMessage;
+  "request-cancel": RequestCancel;
   "request-complete": RequestComplete;
   "request-create": RequestCreate;
+  "request-deprovision": RequestDeprovision;
   "request-list-query": RequestListQuery;
   "request-list": RequestList;
   "request-log-entry": RequestLogEntry;
   "request-log-list": RequestLogList;
   "request-logs-query": RequestLogsQuery;
+  "request-retry-result": RequestRetryResult;
+  "request-retry": RequestRetry;
   "request-status": RequestStatus;
   "request-summary": RequestSummary;
   "request": Request;

@@ -7,5 +7,5 @@ export { catalogRepoName, isCatalogDocument, readCatalogRefreshConfig, type Cata
 export { refreshStart } from './refresh-start.ts';
 export { createRefreshJob } from './refresh-jobs.ts';
 // Submitting a request checks the offering and the form's values here.
-export { checkRequest, type RequestableOffering } from './request-check.ts';
+export { checkRequest, checkValues, type RequestableOffering } from './request-check.ts';
 export type { Caller as OfferingCaller } from './shapes.ts';

@@ -22,13 +22,12 @@ export interface RequestableOffering {
   readonly issues: readonly DocumentIssue[];
 }
 
-export async function checkRequest(offeringId: string, values: Record<string, unknown>, caller: Caller): Promise<RequestableOffering> {
-  const { record } = await requireVisibleOffering(offeringId, caller);
-  const lifecycle = lifecycleOf(record);
-  if (lifecycle.state === 'retired') throw new ConflictError(`offering ${offeringId} is retired${lifecycle.replacement ? `: request ${lifecycle.replacement} instead` : ''}`);
-  const may = requestability(record, caller);
-  if (!may.canRequest) throw new ForbiddenError(`you may not request ${offeringId}: ${may.reason ?? ''}`.trim());
-  const doc = record.document;
+/** A retry's changed values against the document the request was made for (data sources resolved for the caller). */
+export async function checkValues(doc: OfferingRecord['document'], values: Record<string, unknown>, caller: Caller): Promise<readonly DocumentIssue[]> {
+  return checkFormValues(doc, values, { resolved: await resolveFor(doc, values, caller) });
+}
+
+async function resolveFor(doc: OfferingRecord['document'], values: Record<string, unknown>, caller: Caller): Promise<Record<string, FormOption[]>> {
   const dirs = offeringsDeps();
   const resolved: Record<string, FormOption[]> = await resolveStaticSources(doc, caller, dirs);
   // Sources that depend on other values (a chosen service's environments) are resolved for these values.
@@ -37,5 +36,16 @@ export async function checkRequest(offeringId: string, values: Record<string, un
     const options = await optionsFor(doc, field.id, values, caller, dirs);
     if (!options.waitingFor?.length) resolved[field.id] = options.options;
   }
+  return resolved;
+}
+
+export async function checkRequest(offeringId: string, values: Record<string, unknown>, caller: Caller): Promise<RequestableOffering> {
+  const { record } = await requireVisibleOffering(offeringId, caller);
+  const lifecycle = lifecycleOf(record);
+  if (lifecycle.state === 'retired') throw new ConflictError(`offering ${offeringId} is retired${lifecycle.replacement ? `: request ${lifecycle.replacement} instead` : ''}`);
+  const may = requestability(record, caller);
+  if (!may.canRequest) throw new ForbiddenError(`you may not request ${offeringId}: ${may.reason ?? ''}`.trim());
+  const doc = record.document;
+  const resolved = await resolveFor(doc, values, caller);
   return { record, lifecycle, values: visibleValues(doc, values), secretFields: secretFieldsOf(doc), issues: checkFormValues(doc, values, { resolved }) };
 }

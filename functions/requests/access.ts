@@ -26,8 +26,8 @@ export async function mayRead(record: RequestRecord, caller: RequestCaller): Pro
   return false;
 }
 
-export async function requireReadable(id: string, caller: RequestCaller): Promise<RequestRecord> {
-  const record = await requireRequest(id);
+export async function requireReadable(id: string, caller: RequestCaller, consistent = false): Promise<RequestRecord> {
+  const record = await requireRequest(id, consistent);
   if (!(await mayRead(record, caller))) throw new NotFoundError(`request ${id} not found`);
   return record;
 }

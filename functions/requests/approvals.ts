@@ -30,6 +30,8 @@ export interface Decider {
 
 export interface ApprovalRecord extends Omit<Approval, 'canDecide' | 'why' | 'outstanding'> {
   readonly taskToken?: string;
+  /** The request's run that opened it (a retry or a deprovision asks anew). */
+  readonly run?: number;
   readonly resumedAt?: string;
   readonly version: number;
 }
@@ -107,7 +109,7 @@ export function mayDecide(approval: Pick<Approval, 'rule' | 'requester' | 'decis
 }
 
 export function toApproval(record: ApprovalRecord, who: Decider): Approval {
-  const { taskToken: _t, resumedAt: _r, version: _v, ...rest } = record as ApprovalRecord & Partial<Item>;
+  const { taskToken: _t, resumedAt: _r, version: _v, run: _run, ...rest } = record as ApprovalRecord & Partial<Item>;
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, ...approval } = rest as typeof rest & Partial<Item>;
   const decision = mayDecide(record, who);
   return { ...(approval as Omit<Approval, 'canDecide' | 'why'>), outstanding: record.rule.mode === 'all' ? outstanding(record) : [], canDecide: decision.canDecide, why: decision.why };

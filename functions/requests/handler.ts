@@ -7,7 +7,7 @@ import validators from '#schemas/validators/requests.gen.cjs';
 import { idempotency } from '#lib/idempotency';
 import type { RequestCaller } from './access.ts';
 import { decide, listPending } from './approvals.ts';
-import { completeManual } from './complete.ts';
+import { cancelRequest, completeManual, deprovisionRequest, retryRequest } from './lifecycle.ts';
 import { getLogs, getStatus, list, toRequest } from './read.ts';
 import { submitRequest } from './submit.ts';
 
@@ -26,6 +26,9 @@ export const handler = createApiHandler('requests', {
   'GET /api/v1/requests/{id}/status': async (req) => json(200, await getStatus(req.params.id, await callerOf(req))),
   'GET /api/v1/requests/{id}/logs': async (req) => json(200, await getLogs(req.params.id, req.query, await callerOf(req))),
   'POST /api/v1/requests/{id}/complete': async (req) => json(200, await completeManual(req.params.id, req.body, await callerOf(req))),
+  'POST /api/v1/requests/{id}/retry': async (req) => json(200, await retryRequest(req.params.id, req.body, await callerOf(req))),
+  'POST /api/v1/requests/{id}/cancel': async (req) => json(200, await cancelRequest(req.params.id, req.body, await callerOf(req))),
+  'POST /api/v1/requests/{id}/deprovision': async (req) => json(200, await deprovisionRequest(req.params.id, req.body, await callerOf(req))),
   'GET /api/v1/approvals/pending': async (req) => json(200, await listPending(await callerOf(req), req.query.limit ?? 50, req.query.cursor)),
   'POST /api/v1/approvals/{id}/approve': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'approved', req.body.comment)),
   'POST /api/v1/approvals/{id}/reject': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'rejected', req.body.reason)),

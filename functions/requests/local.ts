@@ -8,6 +8,7 @@ import type { LocalRuntime } from '#lib/context';
 import { EGRESS_ALLOW_ENV } from './actions/ssrf.ts';
 import { localIntegrationSecrets } from './adapters/local-secrets.ts';
 import { configureRequests } from './deps.ts';
+import { markInterrupted } from './interrupted.ts';
 import { resetSlots } from './queue.ts';
 
 export const FAKES_URL_ENV = 'APOLLO_FAKES_URL';
@@ -25,9 +26,11 @@ export async function configureRequestsLocal(runtime: LocalRuntime): Promise<str
   process.env[FAKES_URL_ENV] = fakes;
   addTo(TEMPLATE_ENV, FAKES_URL_ENV);
   addTo(EGRESS_ALLOW_ENV, `${fakes}/`);
-  // No execution survives a restart here: no fulfilment slot is held.
+  // No execution survives a restart here: no fulfilment slot is held, and what was running is interrupted.
   await resetSlots();
+  const interrupted = await markInterrupted();
   return [
+    ...(interrupted ? [`Requests: ${interrupted} request(s) were running when Apollo stopped: marked interrupted (Retry resumes each from its last completed action)`] : []),
     `Requests: actions' secrets from ${runtime.home ? `${runtime.home}/integration-secrets.json` : 'memory'} (LOCAL; Secrets Manager in AWS); a LOCAL FAKE DNS API and webhook receiver at ${fakes}/ (what they received: that page), the only private address actions may call`,
   ];
 }

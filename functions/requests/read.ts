@@ -16,27 +16,36 @@ function maskOutputs(outputs: Record<string, unknown> | undefined, sensitive: re
   return Object.fromEntries(Object.entries(outputs ?? {}).map(([k, v]) => [k, sensitive?.includes(k) ? MASK : v]));
 }
 
-function actionsOf(record: RequestRecord, attempts: readonly AttemptRecord[]): RequestAction[] {
+type AttemptBody = RequestAction['attempts'][number];
+
+const attemptBody = (a: AttemptRecord): AttemptBody => ({
+  attempt: a.attempt, status: a.status, startedAt: a.startedAt,
+  ...(a.input ? { input: a.input } : {}),
+  ...(a.outputs ? { outputs: maskOutputs(a.outputs, a.sensitive) } : {}),
+  ...(a.httpStatus !== undefined ? { httpStatus: a.httpStatus } : {}),
+  ...(a.error ? { error: a.error } : {}),
+  ...(a.endedAt ? { endedAt: a.endedAt } : {}),
+  ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
+  ...(a.waitingFor ? { waitingFor: a.waitingFor } : {}),
+  ...(a.ref ? { external: { system: a.ref.system, id: a.ref.id, ...(a.ref.url ? { url: a.ref.url } : {}) } } : {}),
+});
+
+function actionsOf(record: RequestRecord, attempts: readonly AttemptRecord[], rollbacks: readonly AttemptRecord[]): RequestAction[] {
   return (record.plan ?? []).map((planned) => {
     const mine = attempts.filter((a) => a.actionId === planned.id).sort((a, b) => a.attempt - b.attempt);
     const last = mine.at(-1);
     const skipped = (planned as { skipped?: boolean }).skipped === true;
+    const undo = rollbacks.filter((a) => a.forActionId === planned.id).sort((a, b) => a.attempt - b.attempt);
+    const lastUndo = undo.at(-1);
+    const status: RequestAction['status'] = skipped ? 'skipped' : !last ? 'pending' : last.rolledBack ? 'rolled_back' : last.status === 'cancelled' ? 'failed' : last.status;
     return {
       id: planned.id,
       name: planned.name,
       type: planned.type as RequestAction['type'],
-      status: skipped ? 'skipped' : last ? last.status : 'pending',
-      ...(last?.target ? { target: last.target } : {}),
-      attempts: mine.map((a) => ({
-        attempt: a.attempt, status: a.status, startedAt: a.startedAt,
-        ...(a.input ? { input: a.input } : {}),
-        ...(a.outputs ? { outputs: maskOutputs(a.outputs, a.sensitive) } : {}),
-        ...(a.httpStatus !== undefined ? { httpStatus: a.httpStatus } : {}),
-        ...(a.error ? { error: a.error } : {}),
-        ...(a.endedAt ? { endedAt: a.endedAt } : {}),
-        ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
-        ...(a.waitingFor ? { waitingFor: a.waitingFor } : {}),
-      })),
+      status,
+      ...(last?.target ? { target: last.target } : last?.ref ? { target: `${last.ref.system} ${last.ref.id}` } : {}),
+      attempts: mine.map(attemptBody),
+      ...(lastUndo ? { rollback: { id: lastUndo.actionId, name: lastUndo.name, status: lastUndo.status === 'cancelled' ? 'failed' : lastUndo.status, attempts: undo.map(attemptBody) } } : {}),
     };
   });
 }
@@ -62,19 +71,30 @@ function nextStepsOf(record: RequestRecord, actions: readonly RequestAction[]): 
     case 'failed':
       return [
         record.error?.message ? `It failed: ${record.error.message}` : 'It failed.',
-        'Fix what the log says and submit a new request (retry from the failed step arrives with requests part 2).',
+        'Fix what the log says, then Retry: the actions done are kept, the failed one runs again.',
       ];
+    case 'rolling_back':
+      return ['It is undoing what it did, newest first; the log says what each rollback did.'];
+    case 'cancelled':
+      return [record.error?.message ? `Cancelled, but: ${record.error.message}` : 'Cancelled. Retry runs it again from where it stopped.'];
+    case 'interrupted':
+      return ['Its run was lost (Apollo restarted while it ran). Retry resumes it from the first action not done; nothing done is repeated.'];
+    case 'deprovisioning':
+      return ['Its resources are being removed (the rollbacks of its actions, newest first).'];
+    case 'deprovisioned':
+      return ['Its resources were removed.'];
   }
 }
 
 export async function toRequest(id: string, caller: RequestCaller): Promise<Request> {
   const record = await requireReadable(id, caller);
-  const [attempts, logs, approval] = await Promise.all([
+  const [attempts, rollbacks, logs, approval] = await Promise.all([
     readAttempts(id),
+    readAttempts(id, 'rollback'),
     readLogs(id, { limit: 100, newestFirst: true }),
     record.approvalId ? readApproval(record.approvalId) : Promise.resolve(undefined),
   ]);
-  const actions = actionsOf(record, attempts);
+  const actions = actionsOf(record, attempts, rollbacks);
   const outputs = Object.fromEntries(Object.entries(record.outputs ?? {}).map(([actionId, values]) => [actionId, maskOutputs(values, record.sensitiveOutputs?.[actionId])]));
   return {
     id: record.id, offering: record.offering, requester: record.requester, team: record.team ?? null, priority: record.priority,
@@ -86,7 +106,11 @@ export async function toRequest(id: string, caller: RequestCaller): Promise<Requ
     timeline: [...logs.items].reverse(),
     nextSteps: nextStepsOf(record, actions),
     approval: approval ? toApproval(approval, caller) : null,
-    ...(record.manual ? { manual: record.manual } : {}),
+    ...(record.manual ? { manual: { instructions: record.manual.instructions, ...(record.manual.completedBy ? { completedBy: record.manual.completedBy } : {}), ...(record.manual.ticket ? { ticket: record.manual.ticket } : {}) } } : {}),
+    retries: record.retries ?? 0,
+    generation: record.generation,
+    ...(record.cancel ? { cancel: record.cancel } : {}),
+    deprovisionedAt: record.deprovisionedAt ?? null,
   };
 }
 

@@ -16,6 +16,7 @@ import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynam
 import { monotonicFactory } from 'ulidx';
 import type { CatalogItemV2, RequestLogEntry, RequestStatus as RequestStatusBody, RequestSummary } from '#schemas/index.ts';
 import { NotFoundError } from '#shared/errors';
+import type { ExternalRef } from './actions/ports.ts';
 import { publish } from '#lib/realtime';
 import { db, getItem, putItem, putNew, queryAll, queryPage, tableName, type Item, type Page } from '#lib/table';
 
@@ -43,20 +44,65 @@ export interface RequestRecord extends RequestSummary {
   readonly generation: number;
   readonly startedAt?: string;
   /** Manual fulfilment: its instructions, and who ended it. */
-  readonly manual?: { readonly instructions: string; readonly completedBy?: string };
+  readonly manual?: ManualState;
   /** The waiting manual state's task token (never answered). */
   readonly taskToken?: string;
   readonly expectedMs: number;
+  /** The run: 1 for the first execution, n for the (n-1)th retry (its execution is `<id>-r<n>`). */
+  readonly run?: number;
+  readonly retries?: number;
+  /** Whether this run waits for approval (a retry with unchanged fields does not ask again). */
+  readonly runApproval?: boolean;
+  readonly cancel?: { readonly by: string; readonly at: string; readonly reason?: string };
+  readonly deprovision?: { readonly by: string; readonly at: string; readonly reason?: string };
+  /** What the current rollback undoes, newest first. */
+  readonly rollbackPlan?: readonly RollbackStep[];
+  readonly undoReason?: 'failure' | 'cancel' | 'deprovision';
+  readonly deprovisionedAt?: string | null;
   readonly version: number;
 }
 
+export interface ManualState {
+  readonly instructions: string;
+  /** Who ended it (a person from the request page, or `JIRA <key>`), how, and why. */
+  readonly completedBy?: string;
+  readonly outcome?: 'completed' | 'failed';
+  readonly note?: string;
+  /** When it fails if nobody ends it. */
+  readonly deadline?: string;
+  readonly ticket?: { readonly key: string; readonly url?: string; readonly status?: string };
+}
+
+export interface RollbackStep {
+  /** The forward action undone, its place in the offering and the rollback action (in rollbackActions) that undoes it. */
+  readonly forActionId: string;
+  readonly index: number;
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+}
+
+export type Phase = 'forward' | 'rollback';
+
 export interface AttemptRecord {
+  /** The action run (for a rollback: the rollback action's id; `forActionId` is what it undoes). */
   readonly actionId: string;
+  readonly phase?: Phase;
+  readonly forActionId?: string;
+  /** The request's run this attempt belongs to (a retry is a new run): the retry policy counts attempts per run. */
+  readonly run?: number;
+  /** The outside run it started (Terraform run, GitHub workflow run, JIRA issue). */
+  readonly ref?: ExternalRef;
+  /** When the attempt times out (the action's timeout from its start). */
+  readonly deadline?: string;
+  readonly pollSeconds?: number;
+  /** A succeeded forward attempt whose work a rollback undid (a retry runs it again). */
+  readonly rolledBack?: boolean;
   readonly index: number;
   readonly attempt: number;
   readonly name: string;
   readonly type: string;
-  readonly status: 'running' | 'waiting' | 'succeeded' | 'failed';
+  readonly status: 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
   readonly input?: Record<string, unknown>;
   readonly outputs?: Record<string, unknown>;
   readonly sensitive?: readonly string[];
@@ -76,7 +122,9 @@ export const newId = (): string => ulid();
 export const requestPartition = (id: string): string => `REQ#${id}`;
 const key = (id: string, sk: string) => ({ PK: requestPartition(id), SK: sk });
 const pad = (n: number): string => String(n).padStart(2, '0');
-export const attemptSk = (index: number, actionId: string, attempt: number): string => `ACT#${pad(index)}#${actionId}#${pad(attempt)}`;
+/** `ACT#…` for the offering's actions, `RB#…` for rollbacks (`index`: the undone action's place). */
+export const attemptSk = (index: number, actionId: string, attempt: number, phase: Phase = 'forward'): string =>
+  `${phase === 'rollback' ? 'RB' : 'ACT'}#${pad(index)}#${actionId}#${pad(attempt)}`;
 export const REQUEST_TOPIC = (id: string): string => `request:${id}`;
 export const TEAM_REQUESTS_TOPIC = (team: string): string => `requests:${team}`;
 export const REQUEST_CHANGED = 'request.changed';
@@ -135,6 +183,9 @@ export async function updateRequest(id: string, changes: Partial<Record<keyof Re
   return updated as unknown as RequestRecord;
 }
 
+/** Attributes the API answers as null rather than absent. */
+const KEEP_NULL = new Set(['currentAction', 'eta', 'completedAt', 'error', 'approvalId', 'deprovisionedAt']);
+
 async function update(itemKey: { PK: string; SK: string }, changes: Record<string, unknown>, bumpVersion: boolean): Promise<Record<string, unknown>> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -143,7 +194,7 @@ async function update(itemKey: { PK: string; SK: string }, changes: Record<strin
   Object.entries(changes).forEach(([attr, value], i) => {
     if (value === undefined) return;
     names[`#a${i}`] = attr;
-    if (value === null && attr !== 'currentAction' && attr !== 'eta' && attr !== 'completedAt' && attr !== 'error' && attr !== 'approvalId') removes.push(`#a${i}`);
+    if (value === null && !KEEP_NULL.has(attr)) removes.push(`#a${i}`);
     else { values[`:v${i}`] = value; sets.push(`#a${i} = :v${i}`); }
   });
   if (bumpVersion) { names['#version'] = 'version'; values[':one'] = 1; sets.push('#version = #version + :one'); }
@@ -237,14 +288,14 @@ const toLogEntry = (item: LogItem): RequestLogEntry => ({
 
 // ---------------------------------------------------------------- action attempts
 
-export async function readAttempts(id: string): Promise<AttemptRecord[]> {
-  return queryAll<Item & AttemptRecord>({ partition: requestPartition(id), sortKey: { beginsWith: 'ACT#' } }, 30 * 10 + 10);
+export async function readAttempts(id: string, phase: Phase = 'forward'): Promise<AttemptRecord[]> {
+  return queryAll<Item & AttemptRecord>({ partition: requestPartition(id), sortKey: { beginsWith: phase === 'rollback' ? 'RB#' : 'ACT#' } }, 2000);
 }
 
 /** Records an attempt's start; false when that attempt already exists (a step run again). */
 export async function startAttempt(id: string, attempt: AttemptRecord): Promise<boolean> {
   try {
-    await putNew({ ...key(id, attemptSk(attempt.index, attempt.actionId, attempt.attempt)), ...attempt }, 'attempt exists');
+    await putNew({ ...key(id, attemptSk(attempt.index, attempt.actionId, attempt.attempt, attempt.phase)), ...attempt }, 'attempt exists');
     return true;
   } catch (error) {
     if ((error as Error).name === 'ConflictError') return false;
@@ -252,12 +303,12 @@ export async function startAttempt(id: string, attempt: AttemptRecord): Promise<
   }
 }
 
-export async function updateAttempt(id: string, attempt: Pick<AttemptRecord, 'index' | 'actionId' | 'attempt'>, changes: Partial<AttemptRecord>): Promise<AttemptRecord> {
-  return await update(key(id, attemptSk(attempt.index, attempt.actionId, attempt.attempt)), changes as Record<string, unknown>, false) as unknown as AttemptRecord;
+export async function updateAttempt(id: string, attempt: Pick<AttemptRecord, 'index' | 'actionId' | 'attempt' | 'phase'>, changes: Partial<AttemptRecord>): Promise<AttemptRecord> {
+  return await update(key(id, attemptSk(attempt.index, attempt.actionId, attempt.attempt, attempt.phase)), changes as Record<string, unknown>, false) as unknown as AttemptRecord;
 }
 
-export async function readAttempt(id: string, index: number, actionId: string, attempt: number): Promise<AttemptRecord | undefined> {
-  return getItem<Item & AttemptRecord>(key(id, attemptSk(index, actionId, attempt)), { consistent: true });
+export async function readAttempt(id: string, index: number, actionId: string, attempt: number, phase: Phase = 'forward'): Promise<AttemptRecord | undefined> {
+  return getItem<Item & AttemptRecord>(key(id, attemptSk(index, actionId, attempt, phase)), { consistent: true });
 }
 
 // ---------------------------------------------------------------- lists
@@ -299,4 +350,20 @@ export async function recordDuration(offeringId: string, ms: number): Promise<vo
   const item = await getItem<Item & { samples?: number[] }>({ PK: `OFFERSTATS#${offeringId}`, SK: 'DURATIONS' }, { consistent: true });
   const samples = [...(item?.samples ?? []), Math.max(0, Math.round(ms))].slice(-STATS_SAMPLES);
   await putItem({ PK: `OFFERSTATS#${offeringId}`, SK: 'DURATIONS', samples, updatedAt: new Date().toISOString() });
+}
+
+/** Requests whose work is under way (an execution should hold them): read at local start, to find the lost ones. */
+export async function activeRequestIds(max = 10_000): Promise<string[]> {
+  const active = ['submitted', 'validating', 'awaiting_approval', 'queued', 'in_progress', 'rolling_back', 'deprovisioning'];
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await queryPage<Item & RequestSummary>({
+      index: 'GSI1', partition: 'REQS', limit: 200, cursor,
+      filter: { FilterExpression: `#status IN (${active.map((_, i) => `:s${i}`).join(', ')})`, ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: Object.fromEntries(active.map((s, i) => [`:s${i}`, s])) },
+    });
+    ids.push(...page.items.map((i) => i.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && ids.length < max);
+  return ids;
 }

@@ -3,6 +3,9 @@
  * them, acts, writes what happened, and answers the little the machine needs to choose the next state.
  * A step run twice (a Lambda retry) finds its own record and does not act twice; an outside call made twice
  * carries the same idempotency key `<requestId>/<actionId>/<generation>`.
+ *
+ * Phases: `forward` runs the offering's actions; `rollback` runs the rollback actions of those done, newest
+ * first (on failure, cancel or deprovision). Attempts are `ACT#…` and `RB#…` records.
  */
 import type { CatalogAction, CatalogItemV2 } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
@@ -12,41 +15,36 @@ import { notify } from '#lib/notifications';
 import { publish } from '#lib/realtime';
 import type { StepEvent } from '#lib/workflows/ports';
 import { APPROVAL_CHANGED, APPROVALS_TOPIC, approvalRule, expireApproval, openApproval, readApproval } from './approvals.ts';
+import { asyncExecutorFor, isAsyncType } from './actions/async.ts';
 import { executeAction } from './actions/index.ts';
-import type { SynchronousAction } from './actions/ports.ts';
+import type { ActionRun, AsyncAction, AsyncActionExecutor, AsyncRun, ExternalRef, SynchronousAction } from './actions/ports.ts';
 import { requestsDeps } from './deps.ts';
-import {
-  appendLog, newId, readAttempts, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt,
-  type AttemptRecord, type PlannedAction, type RequestRecord,
-} from './records.ts';
-import { admit, concurrencyLimit, enqueue, QUEUE_POLL_SECONDS, release } from './queue.ts';
+import { recordExternalRef } from './external.ts';
 import { durationSeconds, needsApproval } from './plan.ts';
+import { admit, concurrencyLimit, enqueue, QUEUE_POLL_SECONDS, release } from './queue.ts';
+import {
+  appendLog, newId, readAttempt, readAttempts, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt, updateRequest,
+  type AttemptRecord, type ManualState, type Phase, type PlannedAction, type RequestRecord, type RollbackStep,
+} from './records.ts';
 
 export type StepResult = Record<string, unknown>;
 
 /** Seconds an approval waits when the rule names no timeout. */
 const DEFAULT_APPROVAL_SECONDS = 7 * 86400;
-/** Seconds a manual request waits to be ended by a person. */
+/** Seconds a manual request waits to be ended (by its ticket or a person). */
 const DEFAULT_MANUAL_SECONDS = 14 * 86400;
 /** A synchronous attempt's limit: under the steps Lambda's 60 s. */
 const DEFAULT_SYNC_TIMEOUT_SECONDS = 30;
 const MAX_SYNC_TIMEOUT_SECONDS = 50;
-/** How long an action of a type that arrives with part 2 waits before it fails. */
-const UNSUPPORTED_WAIT_SECONDS = 3600;
+/** An outside run's default limit, and how often it is checked when no webhook wakes the wait. */
+const DEFAULT_ASYNC_TIMEOUT_SECONDS = 3600;
+const DEFAULT_POLL_SECONDS = 30;
+const MANUAL_POLL_SECONDS = 60;
+const MANUAL_POLL_SECONDS_WITHOUT_TICKET = 3600;
 
 const link = (id: string): string => `/requests/${id}`;
-
-function progressOf(record: RequestRecord, done: number): number {
-  const total = (record.plan ?? []).filter((p) => !(p as { skipped?: boolean }).skipped).length;
-  return total === 0 ? 15 : Math.min(95, 15 + Math.round((80 * done) / total));
-}
-
-function actionOf(doc: CatalogItemV2, actionId: string): CatalogAction {
-  if (doc.fulfillment.type !== 'automated') throw new ValidationError(`offering ${doc.metadata.id} is not automated`);
-  const action = doc.fulfillment.actions.find((a) => a.id === actionId);
-  if (!action) throw new ValidationError(`offering ${doc.metadata.id} has no action ${actionId}`);
-  return action;
-}
+const phaseOf = (event: StepEvent): Phase => (event.phase === 'rollback' ? 'rollback' : 'forward');
+const runOf = (event: StepEvent, record: RequestRecord): number => (typeof event.run === 'number' ? event.run : record.run ?? 1);
 
 function requiredString(event: StepEvent, name: string): string {
   const value = event[name];
@@ -54,21 +52,94 @@ function requiredString(event: StepEvent, name: string): string {
   return value;
 }
 
+const notSkipped = (p: PlannedAction): boolean => !(p as { skipped?: boolean }).skipped;
+
+function progressOf(record: RequestRecord, done: number): number {
+  const total = (record.plan ?? []).filter(notSkipped).length;
+  return total === 0 ? 15 : Math.min(95, 15 + Math.round((80 * done) / total));
+}
+
+function forwardAction(doc: CatalogItemV2, actionId: string): CatalogAction {
+  if (doc.fulfillment.type !== 'automated') throw new ValidationError(`offering ${doc.metadata.id} is not automated`);
+  const action = doc.fulfillment.actions.find((a) => a.id === actionId);
+  if (!action) throw new ValidationError(`offering ${doc.metadata.id} has no action ${actionId}`);
+  return action;
+}
+
+function rollbackAction(doc: CatalogItemV2, rollbackId: string): CatalogAction {
+  if (doc.fulfillment.type !== 'automated') throw new ValidationError(`offering ${doc.metadata.id} is not automated`);
+  const action = doc.fulfillment.rollbackActions?.find((a) => a.id === rollbackId);
+  if (!action) throw new ValidationError(`offering ${doc.metadata.id} has no rollback action ${rollbackId}`);
+  return action;
+}
+
+function templateEnv(): Record<string, string> {
+  const names = (process.env.APOLLO_TEMPLATE_ENV ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
+}
+
+function retryDelaySeconds(action: CatalogAction, attempt: number): number {
+  const policy = action.retry;
+  const interval = durationSeconds(policy?.interval, 5);
+  const max = durationSeconds(policy?.maxInterval, 3600);
+  const base = policy?.backoff === 'fixed' ? interval : interval * 2 ** (attempt - 1);
+  // Up to 20% jitter, so requests that failed together do not retry together.
+  return Math.max(1, Math.round(Math.min(max, base) * (1 + Math.random() * 0.2)));
+}
+
+/** Everything an action's templates may read (outputs of the actions done, the approval, the fields with secrets). */
+async function runContext(record: RequestRecord, doc: CatalogItemV2, action: CatalogAction, attempt: number, timeoutSeconds: number): Promise<Omit<ActionRun, 'action'>> {
+  const secretFields = await readSecretFields(record.id);
+  const cfg = config();
+  return {
+    requestId: record.id,
+    attempt,
+    idempotencyKey: `${record.id}/${action.id}/${record.generation}`,
+    sensitiveOutputs: Object.fromEntries(Object.entries(record.sensitiveOutputs ?? {}).map(([id, names]) => [id, [...names]])),
+    timeoutMs: timeoutSeconds * 1000,
+    variables: {
+      fields: { ...record.fields, ...secretFields },
+      metadata: doc.metadata as unknown as Record<string, unknown>,
+      request: { id: record.id, requester: record.requester, ...(record.team ? { team: record.team } : {}), createdAt: record.createdAt },
+      user: { email: record.requester, principal: record.requester, role: record.requesterRole },
+      team: record.team ? { id: record.team } : {},
+      system: { region: cfg.region, stage: cfg.stage },
+      env: templateEnv(),
+      output: record.outputs ?? {},
+      ...(record.approvalId ? { approval: { id: record.approvalId } } : {}),
+      secretFields: record.secretFieldIds,
+    },
+  };
+}
+
+const executorDeps = () => ({ secrets: requestsDeps().secrets });
+const asyncExecutor = (action: CatalogAction): AsyncActionExecutor | undefined =>
+  isAsyncType(action.type) ? asyncExecutorFor(action.type, executorDeps()) : undefined;
+
 // ---------------------------------------------------------------- validate, quota, queue
 
 async function validate(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   const doc = await readDocument(record.id);
-  if (record.status === 'failed' || record.status === 'completed') return { valid: false };
-  if (record.status === 'submitted') await transition(record.id, { status: 'validating', progress: 5 }, { message: 'validating' });
+  const run = runOf(event, record);
+  if (run !== (record.run ?? 1)) return { valid: false, cancelled: false, stale: true };
+  // Cancelled before its work began (or while interrupted): what it did, if anything, is rolled back.
+  if (record.cancel) return { valid: true, cancelled: true };
+  const deprovision = event.deprovision === true;
+  if (deprovision) {
+    if (record.status !== 'deprovisioning') return { valid: false, cancelled: false };
+  } else if (record.status === 'submitted' || record.status === 'validating') {
+    if (record.status === 'submitted') await transition(record.id, { status: 'validating', progress: 5 }, { message: 'validating' });
+  } else {
+    return { valid: false, cancelled: false };
+  }
   const values = { ...record.fields, ...(await readSecretFields(record.id)) };
-  const approval = needsApproval(doc, values);
   return {
     valid: true,
-    approval,
+    cancelled: false,
+    approval: record.runApproval ?? needsApproval(doc, values),
     approvalTimeoutSeconds: durationSeconds(doc.approval?.timeout, DEFAULT_APPROVAL_SECONDS),
     fulfillment: doc.fulfillment.type,
-    manualTimeoutSeconds: DEFAULT_MANUAL_SECONDS,
   };
 }
 
@@ -80,14 +151,17 @@ async function quota(event: StepEvent): Promise<StepResult> {
 
 async function queue(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
-  if (record.status === 'validating' || record.status === 'awaiting_approval') {
+  const deprovision = event.deprovision === true;
+  if (!deprovision && (record.status === 'validating' || record.status === 'awaiting_approval')) {
     if (record.fulfillment === 'automated') await enqueue(record);
     await transition(record.id, { status: 'queued', progress: 15 }, { message: `queued (priority ${record.priority})` });
+  } else if (deprovision && record.fulfillment === 'automated' && event.waited === undefined) {
+    await enqueue(record);
   }
-  // People fulfil manual requests: they take no slot.
-  if (record.fulfillment === 'manual') return { admitted: true };
+  // People fulfil manual requests: they take no slot; a cancelled request goes on to notice it.
+  if (record.fulfillment === 'manual' || record.cancel) return { admitted: true };
   const admission = await admit(record);
-  if (!admission.admitted && (event.waited === undefined)) {
+  if (!admission.admitted && event.waited === undefined) {
     await transition(record.id, {}, { message: `waiting for a fulfilment slot (${concurrencyLimit()} run at once; higher priority first)`, severity: 'debug' });
   }
   return admission.admitted ? { admitted: true } : { admitted: false, waitSeconds: QUEUE_POLL_SECONDS };
@@ -101,22 +175,26 @@ async function approvalOpen(event: StepEvent): Promise<StepResult> {
   const doc = await readDocument(record.id);
   if (!doc.approval) throw new ValidationError(`offering ${doc.metadata.id} has no approval rule`);
   const now = new Date();
-  const id = record.approvalId ?? newId();
+  // A step run again keeps its approval; a new run (a retry, a deprovision) asks anew.
+  const current = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
+  const reuse = current?.status === 'pending' && current.run === runOf(event, record);
+  const id = reuse ? current.id : newId();
   const timeoutSeconds = durationSeconds(doc.approval.timeout, DEFAULT_APPROVAL_SECONDS);
+  const deprovision = event.deprovision === true;
   const approval = await openApproval({
     id, requestId: record.id, status: 'pending', offering: record.offering, requester: record.requester, team: record.team ?? null,
-    priority: record.priority, note: record.note ?? null, fields: record.fields, rule: approvalRule(doc.approval), decisions: [],
-    createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + timeoutSeconds * 1000).toISOString(), taskToken,
+    priority: record.priority, note: deprovision ? `Deprovision: ${record.cancel?.reason ?? ''}`.trim() : record.note ?? null, fields: record.fields, rule: approvalRule(doc.approval), decisions: [],
+    createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + timeoutSeconds * 1000).toISOString(), taskToken, run: runOf(event, record),
   });
-  if (!record.approvalId) {
+  if (!reuse) {
     const who = [...(doc.approval.approvers.roles ?? []).map((r) => `the ${r} role`), ...(doc.approval.approvers.teams ?? []).map((t) => `team ${t}`), ...(doc.approval.approvers.principals ?? [])];
-    await transition(record.id, { status: 'awaiting_approval', progress: 10, approvalId: id }, {
-      message: `awaiting approval by ${who.join(doc.approval.mode === 'all' ? ' and ' : ' or ')} until ${approval.expiresAt}${doc.approval.reason ? ` (${doc.approval.reason})` : ''}`,
+    await transition(record.id, { ...(deprovision ? {} : { status: 'awaiting_approval', progress: 10 }), approvalId: id }, {
+      message: `awaiting approval${deprovision ? ' to deprovision' : ''} by ${who.join(doc.approval.mode === 'all' ? ' and ' : ' or ')} until ${approval.expiresAt}${doc.approval.reason ? ` (${doc.approval.reason})` : ''}`,
     }, now);
     const principals = [...(doc.approval.approvers.principals ?? [])];
     for (const team of doc.approval.approvers.teams ?? []) principals.push(...(await teamMemberPrincipals(team)));
     await notify(principals.filter((p) => p.toLowerCase() !== record.requester.toLowerCase()), {
-      kind: 'approval.waiting', title: `Approval needed: ${record.offering.name} for ${record.requester}`,
+      kind: 'approval.waiting', title: `Approval needed${deprovision ? ' to deprovision' : ''}: ${record.offering.name} for ${record.requester}`,
       body: doc.approval.reason ?? `A request for ${record.offering.name} waits for your decision.`, link: '/approvals', resource: { type: 'approval', id },
     }, now);
     await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id, requestId: record.id, status: 'pending' });
@@ -133,23 +211,97 @@ async function approvalExpired(event: StepEvent): Promise<StepResult> {
 
 // ---------------------------------------------------------------- manual fulfilment
 
+const TICKET = 'ticket';
+
+/** The manual ticket as a JIRA action of the offering's template. */
+function ticketAction(doc: CatalogItemV2): AsyncAction | undefined {
+  if (doc.fulfillment.type !== 'manual') return undefined;
+  return { id: TICKET, name: 'JIRA ticket for the owning team', type: 'jira', config: doc.fulfillment.jira } as AsyncAction;
+}
+
 async function manualOpen(event: StepEvent): Promise<StepResult> {
-  const taskToken = requiredString(event, 'taskToken');
   const record = await requireRequest(requiredString(event, 'requestId'), true);
+  if (record.cancel) return { outcome: 'waiting', pollSeconds: 1 };
+  const doc = await readDocument(record.id);
   const owner = record.offering.owner;
+  const run = runOf(event, record);
+  const deadline = new Date(Date.now() + DEFAULT_MANUAL_SECONDS * 1000).toISOString();
+  const action = ticketAction(doc);
+  const executor = action && process.env.APOLLO_JIRA_URL ? asyncExecutorFor('jira', executorDeps()) : undefined;
+  let ticket: ManualState['ticket'] = record.manual?.ticket;
+  if (executor && action && !ticket) {
+    const context = await runContext(record, doc, action, 1, 60);
+    const fresh = await startAttempt(record.id, { actionId: TICKET, index: 0, attempt: run, run, name: action.name ?? TICKET, type: 'jira', status: 'running', startedAt: new Date().toISOString(), deadline });
+    const existing = fresh ? undefined : await readAttempt(record.id, 0, TICKET, run);
+    const started = existing?.ref ? undefined : await executor.start({ ...context, action });
+    const ref = existing?.ref ?? started?.ref;
+    if (started?.outcome === 'failed' || !ref) {
+      await updateAttempt(record.id, { index: 0, actionId: TICKET, attempt: run }, { status: 'failed', ...(started ? { input: started.input as Record<string, unknown> } : {}), ...(started?.error ? { error: { ...started.error, retryable: started.retryable } } : {}) });
+      await transition(record.id, {}, { message: `the JIRA ticket could not be created (${started?.error?.message ?? 'no ticket'}): a person ends the request from its page`, severity: 'warn' });
+    } else {
+      await updateAttempt(record.id, { index: 0, actionId: TICKET, attempt: run }, { status: 'waiting', ref, pollSeconds: MANUAL_POLL_SECONDS, ...(started ? { input: started.input as Record<string, unknown> } : {}) });
+      await recordExternalRef(ref, { requestId: record.id, index: 0, actionId: TICKET, attempt: run });
+      ticket = { key: ref.id, ...(ref.url ? { url: ref.url } : {}), status: 'open' };
+      if (started) await appendLog(record.id, started.logs.map((l) => ({ message: `ticket: ${l.message}`, severity: l.severity, kind: 'action' as const })));
+    }
+  }
   const first = record.status !== 'in_progress';
-  await transition(record.id, { status: 'in_progress', progress: 50, taskToken, startedAt: record.startedAt ?? new Date().toISOString() }, {
-    message: `waiting for the ${owner ?? 'owning'} team to fulfil it by hand and mark it completed (JIRA tickets arrive with requests part 2)`,
+  await transition(record.id, {
+    status: 'in_progress', progress: 50, startedAt: record.startedAt ?? new Date().toISOString(),
+    manual: { ...record.manual, instructions: record.manual?.instructions ?? '', ...(ticket ? { ticket } : {}), deadline },
+  }, {
+    message: ticket
+      ? `waiting for the ${owner ?? 'owning'} team: JIRA ticket ${ticket.key} (done there, or ended from this page)`
+      : `waiting for the ${owner ?? 'owning'} team to fulfil it by hand and end it from this page${process.env.APOLLO_JIRA_URL ? '' : ' (JIRA is not configured)'}`,
   });
   if (first && owner) {
     await notify((await teamMemberPrincipals(owner)).filter((p) => p !== record.requester), {
       kind: 'approval.waiting', title: `To fulfil: ${record.offering.name} for ${record.requester}`, body: record.manual?.instructions, link: link(record.id), resource: { type: 'request', id: record.id },
     });
   }
+  return { outcome: 'waiting', pollSeconds: ticket ? MANUAL_POLL_SECONDS : MANUAL_POLL_SECONDS_WITHOUT_TICKET };
+}
+
+async function manualWait(event: StepEvent): Promise<StepResult> {
+  const record = await requireRequest(requiredString(event, 'requestId'), true);
+  const taskToken = requiredString(event, 'taskToken');
+  await updateRequest(record.id, { taskToken });
+  const ticket = await readAttempt(record.id, 0, TICKET, runOf(event, record));
+  if (ticket) await updateAttempt(record.id, ticket, { taskToken });
   return {};
 }
 
-// ---------------------------------------------------------------- automated actions
+async function manualCheck(event: StepEvent): Promise<StepResult> {
+  const record = await requireRequest(requiredString(event, 'requestId'), true);
+  const run = runOf(event, record);
+  const ticketAttempt = await readAttempt(record.id, 0, TICKET, run);
+  const doc = await readDocument(record.id);
+  const action = ticketAction(doc);
+  const executor = ticketAttempt?.ref && action ? asyncExecutorFor('jira', executorDeps()) : undefined;
+  const asyncRun = async (): Promise<AsyncRun> => ({ ...(await runContext(record, doc, action!, 1, 60)), action: action! });
+  if (record.cancel) {
+    if (executor && ticketAttempt?.ref) await executor.cancel(await asyncRun(), ticketAttempt.ref).catch(() => undefined);
+    return { outcome: 'cancelled' };
+  }
+  const manual = record.manual;
+  if (manual?.completedBy) return manual.outcome === 'failed' ? { outcome: 'failed', message: manual.note ?? `${manual.completedBy} marked it failed` } : { outcome: 'succeeded' };
+  if (executor && ticketAttempt?.ref) {
+    const check = await executor.check(await asyncRun(), ticketAttempt.ref);
+    if (check.logs?.length) await appendLog(record.id, check.logs.map((l) => ({ message: `${ticketAttempt.ref!.id}: ${l.message}`, severity: l.severity, kind: 'action' as const })));
+    if (check.ref) await updateAttempt(record.id, ticketAttempt, { ref: check.ref });
+    if (check.message && check.message !== manual?.ticket?.status) await updateRequest(record.id, { manual: { ...manual, ticket: { ...manual?.ticket, key: ticketAttempt.ref.id, status: check.message } } });
+    if (check.state === 'succeeded') {
+      await updateAttempt(record.id, ticketAttempt, { status: 'succeeded', endedAt: new Date().toISOString() });
+      await updateRequest(record.id, { manual: { ...manual, completedBy: `JIRA ${ticketAttempt.ref.id}`, ticket: { ...manual?.ticket, key: ticketAttempt.ref.id, status: check.message ?? 'Done' } } });
+      return { outcome: 'succeeded' };
+    }
+    if (check.state === 'failed') return { outcome: 'failed', message: `${ticketAttempt.ref.id}: ${check.error?.message ?? check.message ?? 'resolved without doing it'}` };
+  }
+  if (manual?.deadline && Date.parse(manual.deadline) <= Date.now()) return { outcome: 'failed', message: 'the owning team did not end it in time' };
+  return { outcome: 'waiting', pollSeconds: executor ? MANUAL_POLL_SECONDS : MANUAL_POLL_SECONDS_WITHOUT_TICKET };
+}
+
+// ---------------------------------------------------------------- the next action (or rollback)
 
 interface NextAction {
   readonly done: boolean;
@@ -158,157 +310,319 @@ interface NextAction {
   readonly attempt?: number;
 }
 
-/** The first planned action without a succeeded attempt, and its attempt number. */
+/**
+ * The first planned action without a succeeded (and not rolled back) attempt, and its attempt number: a
+ * running or waiting attempt is resumed as itself (a step run again); a failed or cancelled one is followed
+ * by the next number.
+ */
 export function nextOf(plan: readonly (PlannedAction & { skipped?: boolean })[], attempts: readonly AttemptRecord[]): NextAction {
   for (const planned of plan) {
     if (planned.skipped) continue;
     const mine = attempts.filter((a) => a.actionId === planned.id).sort((a, b) => a.attempt - b.attempt);
     const last = mine.at(-1);
-    if (last?.status === 'succeeded') continue;
-    // A running or waiting attempt is resumed as the same attempt (a step run again); a failed one is followed by the next.
-    const attempt = !last ? 1 : last.status === 'failed' ? last.attempt + 1 : last.attempt;
+    if (last?.status === 'succeeded' && !last.rolledBack) continue;
+    const attempt = !last ? 1 : last.status === 'running' || last.status === 'waiting' ? last.attempt : last.attempt + 1;
     return { done: false, actionId: planned.id, index: planned.index, attempt };
+  }
+  return { done: true };
+}
+
+/** The next rollback: in plan order, one not succeeded whose attempts in this run are not spent. */
+export function nextRollbackOf(plan: readonly RollbackStep[], attempts: readonly AttemptRecord[], run: number, maxAttempts: (step: RollbackStep) => number): NextAction {
+  for (const step of plan) {
+    const mine = attempts.filter((a) => a.forActionId === step.forActionId).sort((a, b) => a.attempt - b.attempt);
+    const last = mine.at(-1);
+    if (last?.status === 'succeeded') continue;
+    if (last?.status === 'running' || last?.status === 'waiting') return { done: false, actionId: step.id, index: step.index, attempt: last.attempt };
+    const spent = mine.filter((a) => (a.run ?? 1) === run && a.status === 'failed').length;
+    if (spent >= maxAttempts(step)) continue;
+    return { done: false, actionId: step.id, index: step.index, attempt: (last?.attempt ?? 0) + 1 };
   }
   return { done: true };
 }
 
 async function nextAction(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
+  if (phaseOf(event) === 'rollback') {
+    const doc = await readDocument(record.id);
+    const next = nextRollbackOf(record.rollbackPlan ?? [], await readAttempts(record.id, 'rollback'), runOf(event, record), (step) => rollbackAction(doc, step.id).retry?.maxAttempts ?? 1);
+    if (next.done) return { done: true, cancel: false };
+    const step = record.rollbackPlan!.find((s) => s.index === next.index)!;
+    await transition(record.id, { currentAction: { id: step.id, name: step.name, type: step.type, index: step.index, attempt: next.attempt! } }, { message: `${step.name} (undoing ${step.forActionId}): attempt ${next.attempt}`, action: step.id, kind: 'action' });
+    return { done: false, cancel: false, actionId: step.id, index: step.index, attempt: next.attempt };
+  }
+  if (record.cancel) return { done: false, cancel: true };
   const next = nextOf(record.plan ?? [], await readAttempts(record.id));
-  if (next.done) return { done: true };
+  if (next.done) return { done: true, cancel: false };
   const planned = record.plan!.find((p) => p.id === next.actionId)!;
   const currentAction = { id: planned.id, name: planned.name, type: planned.type, index: planned.index, attempt: next.attempt! };
   const moved = record.currentAction?.id !== planned.id || record.currentAction.attempt !== next.attempt;
   if (record.status !== 'in_progress' || moved) {
     await transition(record.id, {
-      currentAction, ...(record.status !== 'in_progress' ? { status: 'in_progress', startedAt: new Date().toISOString() } : {}),
+      currentAction, ...(record.status !== 'in_progress' ? { status: 'in_progress', startedAt: record.startedAt ?? new Date().toISOString() } : {}),
     }, { message: `${planned.name}: attempt ${next.attempt}`, action: planned.id, ...(record.status !== 'in_progress' ? {} : { kind: 'action' as const }) });
   }
-  return { done: false, actionId: planned.id, index: planned.index, attempt: next.attempt };
+  return { done: false, cancel: false, actionId: planned.id, index: planned.index, attempt: next.attempt };
 }
 
-function retryDelaySeconds(action: CatalogAction, attempt: number): number {
-  const policy = action.retry;
-  const interval = durationSeconds(policy?.interval, 5);
-  const max = durationSeconds(policy?.maxInterval, 3600);
-  const base = policy?.backoff === 'fixed' ? interval : interval * 2 ** (attempt - 1);
-  // Up to 20% jitter, so requests that failed together do not retry together.
-  return Math.max(1, Math.round(Math.min(max, base) * (1 + Math.random() * 0.2)));
+// ---------------------------------------------------------------- starting, checking and collecting an attempt
+
+interface AttemptContext {
+  readonly record: RequestRecord;
+  readonly doc: CatalogItemV2;
+  readonly action: CatalogAction;
+  readonly phase: Phase;
+  readonly run: number;
+  readonly key: Pick<AttemptRecord, 'index' | 'actionId' | 'attempt' | 'phase'>;
+  readonly forActionId?: string;
+  readonly maxAttempts: number;
 }
 
-function templateEnv(): Record<string, string> {
-  const names = (process.env.APOLLO_TEMPLATE_ENV ?? '').split(',').map((n) => n.trim()).filter(Boolean);
-  return Object.fromEntries(names.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
-}
-
-async function actionStart(event: StepEvent): Promise<StepResult> {
-  const requestId = requiredString(event, 'requestId');
+async function attemptContext(event: StepEvent): Promise<AttemptContext> {
+  const record = await requireRequest(requiredString(event, 'requestId'), true);
+  const doc = await readDocument(record.id);
+  const phase = phaseOf(event);
   const actionId = requiredString(event, 'actionId');
   const attempt = Number(event.attempt);
-  const record = await requireRequest(requestId, true);
-  const doc = await readDocument(requestId);
-  const action = actionOf(doc, actionId);
+  if (phase === 'rollback') {
+    const step = (record.rollbackPlan ?? []).find((s) => s.id === actionId);
+    if (!step) throw new ValidationError(`request ${record.id} has no rollback ${actionId} in its plan`);
+    const action = rollbackAction(doc, actionId);
+    return { record, doc, action, phase, run: runOf(event, record), key: { index: step.index, actionId, attempt, phase }, forActionId: step.forActionId, maxAttempts: action.retry?.maxAttempts ?? 1 };
+  }
+  const action = forwardAction(doc, actionId);
   const index = doc.fulfillment.type === 'automated' ? doc.fulfillment.actions.indexOf(action) : 0;
-  const maxAttempts = action.retry?.maxAttempts ?? 1;
+  return { record, doc, action, phase, run: runOf(event, record), key: { index, actionId, attempt, phase: 'forward' }, maxAttempts: action.retry?.maxAttempts ?? 1 };
+}
+
+/** Attempts of this action in this run that failed: the retry policy counts them. */
+async function failedThisRun(ctx: AttemptContext): Promise<number> {
+  const attempts = await readAttempts(ctx.record.id, ctx.phase);
+  return attempts.filter((a) => a.actionId === ctx.action.id && (a.run ?? 1) === ctx.run && a.status === 'failed').length;
+}
+
+async function afterFailure(ctx: AttemptContext, error: { code: string; message: string } | undefined, retryable: boolean): Promise<StepResult> {
+  const retry = retryable && (await failedThisRun(ctx)) < ctx.maxAttempts;
+  if (retry) return { outcome: 'retry', delaySeconds: retryDelaySeconds(ctx.action, ctx.key.attempt) };
+  return { outcome: 'failed', code: error?.code ?? 'failed', message: error?.message ?? 'the action failed' };
+}
+
+const nameOf = (ctx: AttemptContext): string => `${ctx.action.name ?? ctx.action.id}${ctx.forActionId ? ` (undoing ${ctx.forActionId})` : ''}`;
+
+async function actionStart(event: StepEvent): Promise<StepResult> {
+  const ctx = await attemptContext(event);
+  const { record, doc, action, key } = ctx;
   const startedAt = new Date();
-  const fresh = await startAttempt(requestId, {
-    actionId, index, attempt, name: action.name ?? action.id, type: action.type, status: 'running', startedAt: startedAt.toISOString(),
+  const async = isAsyncType(action.type);
+  const timeoutSeconds = async ? durationSeconds(action.timeout, DEFAULT_ASYNC_TIMEOUT_SECONDS) : Math.min(MAX_SYNC_TIMEOUT_SECONDS, durationSeconds(action.timeout, DEFAULT_SYNC_TIMEOUT_SECONDS));
+  const fresh = await startAttempt(record.id, {
+    ...key, run: ctx.run, name: action.name ?? action.id, type: action.type, status: 'running', startedAt: startedAt.toISOString(),
+    deadline: new Date(startedAt.getTime() + timeoutSeconds * 1000).toISOString(), ...(ctx.forActionId ? { forActionId: ctx.forActionId } : {}),
   });
   if (!fresh) {
     // A step run again: what the record says stands.
-    const existing = (await readAttempts(requestId)).find((a) => a.actionId === actionId && a.attempt === attempt);
+    const existing = await readAttempt(record.id, key.index, key.actionId, key.attempt, key.phase);
     if (existing?.status === 'succeeded') return { outcome: 'succeeded' };
-    if (existing?.status === 'failed') return existing.error?.retryable && attempt < maxAttempts ? { outcome: 'retry', delaySeconds: retryDelaySeconds(action, attempt) } : { outcome: 'failed', code: existing.error?.code ?? 'failed', message: existing.error?.message ?? 'failed' };
+    if (existing?.status === 'waiting') return { outcome: 'waiting', pollSeconds: existing.pollSeconds ?? DEFAULT_POLL_SECONDS };
+    if (existing?.status === 'failed') return afterFailure(ctx, existing.error, existing.error?.retryable === true);
+  }
+  const context = await runContext(record, doc, action, key.attempt, timeoutSeconds);
+  const name = nameOf(ctx);
+
+  if (async) {
+    const executor = asyncExecutor(action);
+    if (!executor) {
+      const waitingFor = `${action.type} actions have no executor configured here: this action waits, then fails at its timeout; nothing was called`;
+      await updateAttempt(record.id, key, { status: 'waiting', waitingFor, pollSeconds: timeoutSeconds });
+      await transition(record.id, {}, { message: `${name}: ${waitingFor}`, severity: 'warn', action: action.id, kind: 'action' });
+      return { outcome: 'waiting', pollSeconds: timeoutSeconds };
+    }
+    const started = await executor.start({ ...context, action: action as AsyncAction });
+    if (started.logs.length) await appendLog(record.id, started.logs.map((l) => ({ message: `${name}: ${l.message}`, severity: l.severity, action: action.id, kind: 'action' as const })));
+    if (started.outcome === 'failed' || !started.ref) {
+      await updateAttempt(record.id, key, {
+        status: 'failed', input: started.input as Record<string, unknown>, endedAt: new Date().toISOString(), durationMs: started.durationMs,
+        error: { ...(started.error ?? { code: 'not-started', message: 'it did not start' }), retryable: started.retryable },
+      });
+      await transition(record.id, {}, { message: `${name}: attempt ${key.attempt} did not start (${started.error?.message ?? 'no run'})`, severity: 'warn', action: action.id, kind: 'action' });
+      return afterFailure(ctx, started.error, started.retryable);
+    }
+    const pollSeconds = started.pollSeconds ?? DEFAULT_POLL_SECONDS;
+    await updateAttempt(record.id, key, { status: 'waiting', ref: started.ref, pollSeconds, input: started.input as Record<string, unknown>, waitingFor: `${started.ref.system} ${started.ref.id}` });
+    await recordExternalRef(started.ref, { requestId: record.id, index: key.index, actionId: key.actionId, attempt: key.attempt });
+    await transition(record.id, {}, { message: `${name}: started ${started.ref.system} ${started.ref.id}${started.ref.url ? ` (${started.ref.url})` : ''}`, action: action.id, kind: 'action' });
+    if (started.outcome === 'succeeded') return collectAsync(ctx, executor, started.ref);
+    return { outcome: 'waiting', pollSeconds };
   }
 
-  if (action.type !== 'rest' && action.type !== 'webhook') {
-    const waitingFor = `${action.type} actions arrive with requests part 2: this action waits, then fails after ${UNSUPPORTED_WAIT_SECONDS / 60} minutes; nothing was called`;
-    await updateAttempt(requestId, { index, actionId, attempt }, { status: 'waiting', waitingFor });
-    await transition(requestId, {}, { message: `${action.name ?? action.id}: ${waitingFor}`, severity: 'warn', action: actionId, kind: 'action' });
-    return { outcome: 'waiting', timeoutSeconds: durationSeconds(action.timeout, UNSUPPORTED_WAIT_SECONDS) };
-  }
-
-  const secretFields = await readSecretFields(requestId);
-  const cfg = config();
-  const run = {
-    requestId,
-    action: action as SynchronousAction,
-    attempt,
-    idempotencyKey: `${requestId}/${actionId}/${record.generation}`,
-    sensitiveOutputs: Object.fromEntries(Object.entries(record.sensitiveOutputs ?? {}).map(([id, names]) => [id, [...names]])),
-    timeoutMs: Math.min(MAX_SYNC_TIMEOUT_SECONDS, durationSeconds(action.timeout, DEFAULT_SYNC_TIMEOUT_SECONDS)) * 1000,
-    variables: {
-      fields: { ...record.fields, ...secretFields },
-      metadata: doc.metadata as unknown as Record<string, unknown>,
-      request: { id: record.id, requester: record.requester, ...(record.team ? { team: record.team } : {}), createdAt: record.createdAt },
-      user: { email: record.requester, principal: record.requester, role: record.requesterRole },
-      team: record.team ? { id: record.team } : {},
-      system: { region: cfg.region, stage: cfg.stage },
-      env: templateEnv(),
-      output: record.outputs ?? {},
-      ...(record.approvalId ? { approval: { id: record.approvalId } } : {}),
-      secretFields: record.secretFieldIds,
-    },
-  };
-  const result = await executeAction(run, { secrets: requestsDeps().secrets });
-  const endedAt = new Date();
+  const result = await executeAction({ ...context, action: action as SynchronousAction }, executorDeps());
   const failed = result.outcome === 'failed';
-  const retry = failed && result.retryable && attempt < maxAttempts;
-  await updateAttempt(requestId, { index, actionId, attempt }, {
+  await updateAttempt(record.id, key, {
     status: failed ? 'failed' : 'succeeded',
     input: result.input as Record<string, unknown>,
     outputs: result.outputs as Record<string, unknown>,
     sensitive: [...result.sensitive],
     ...(result.status !== undefined ? { httpStatus: result.status } : {}),
     ...(result.error ? { error: { ...result.error, retryable: result.retryable } } : {}),
-    endedAt: endedAt.toISOString(),
+    endedAt: new Date().toISOString(),
     durationMs: result.durationMs,
     ...(typeof result.input.url === 'string' ? { target: targetOf(result.input.url) } : {}),
   });
-  const name = action.name ?? action.id;
-  const lines = result.logs.map((l) => ({ message: `${name}: ${l.message}`, severity: l.severity, action: actionId, kind: 'action' as const }));
-  const summary = failed
-    ? `${name}: attempt ${attempt} of ${maxAttempts} failed${result.error ? ` (${result.error.message})` : ''}${retry ? '; retrying' : result.retryable ? '; no attempts left' : '; not retryable'}`
-    : `${name}: succeeded in ${result.durationMs} ms${result.status ? ` (HTTP ${result.status})` : ''}`;
-  if (lines.length) await appendLog(requestId, lines);
-  await transition(requestId, {}, { message: summary, severity: failed ? (retry ? 'warn' : 'error') : 'info', action: actionId, kind: 'action' });
-  if (!failed) return { outcome: 'succeeded' };
-  if (retry) return { outcome: 'retry', delaySeconds: retryDelaySeconds(action, attempt) };
-  return { outcome: 'failed', code: result.error?.code ?? 'failed', message: result.error?.message ?? 'the action failed' };
+  if (result.logs.length) await appendLog(record.id, result.logs.map((l) => ({ message: `${name}: ${l.message}`, severity: l.severity, action: action.id, kind: 'action' as const })));
+  if (!failed) {
+    await transition(record.id, {}, { message: `${name}: succeeded in ${result.durationMs} ms${result.status ? ` (HTTP ${result.status})` : ''}`, action: action.id, kind: 'action' });
+    return { outcome: 'succeeded' };
+  }
+  const next = await afterFailure(ctx, result.error, result.retryable);
+  await transition(record.id, {}, {
+    message: `${name}: attempt ${key.attempt} failed${result.error ? ` (${result.error.message})` : ''}${next.outcome === 'retry' ? '; retrying' : result.retryable ? '; no attempts left' : '; not retryable'}`,
+    severity: next.outcome === 'retry' ? 'warn' : 'error', action: action.id, kind: 'action',
+  });
+  return next;
 }
 
 function targetOf(url: string): string {
   try {
-    const parsed = new URL(url.replace(/••••/g, 'x'));
-    return parsed.host;
+    return new URL(url.replace(/••••/g, 'x')).host;
   } catch {
     return '';
   }
 }
 
+/** Reads an outside run's outputs into its attempt; a missing declared output fails it. */
+async function collectAsync(ctx: AttemptContext, executor: AsyncActionExecutor, ref: ExternalRef): Promise<StepResult> {
+  const { record, doc, action, key } = ctx;
+  const context = await runContext(record, doc, action, key.attempt, 60);
+  const collected = await executor.collect({ ...context, action: action as AsyncAction }, ref);
+  const name = nameOf(ctx);
+  if (collected.logs.length) await appendLog(record.id, collected.logs.map((l) => ({ message: `${name}: ${l.message}`, severity: l.severity, action: action.id, kind: 'action' as const })));
+  const attempt = await readAttempt(record.id, key.index, key.actionId, key.attempt, key.phase);
+  const durationMs = attempt ? Date.now() - Date.parse(attempt.startedAt) : undefined;
+  if (collected.error) {
+    await updateAttempt(record.id, key, { status: 'failed', endedAt: new Date().toISOString(), ...(durationMs !== undefined ? { durationMs } : {}), error: { ...collected.error, retryable: false } });
+    await transition(record.id, {}, { message: `${name}: ${collected.error.message}`, severity: 'error', action: action.id, kind: 'action' });
+    return afterFailure(ctx, collected.error, false);
+  }
+  await updateAttempt(record.id, key, {
+    status: 'succeeded', outputs: collected.outputs as Record<string, unknown>, sensitive: [...collected.sensitive], endedAt: new Date().toISOString(), waitingFor: null as unknown as string,
+    ...(durationMs !== undefined ? { durationMs } : {}),
+  });
+  await transition(record.id, {}, { message: `${name}: succeeded (${ref.system} ${ref.id})`, action: action.id, kind: 'action' });
+  return { outcome: 'succeeded' };
+}
+
 async function actionWait(event: StepEvent): Promise<StepResult> {
-  const requestId = requiredString(event, 'requestId');
-  const actionId = requiredString(event, 'actionId');
-  const attempt = Number(event.attempt);
-  const attempts = await readAttempts(requestId);
-  const mine = attempts.find((a) => a.actionId === actionId && a.attempt === attempt);
-  if (mine) await updateAttempt(requestId, mine, { taskToken: requiredString(event, 'taskToken') });
+  const ctx = await attemptContext(event);
+  await updateAttempt(ctx.record.id, ctx.key, { taskToken: requiredString(event, 'taskToken') });
   return {};
 }
 
+async function actionCheck(event: StepEvent): Promise<StepResult> {
+  const ctx = await attemptContext(event);
+  const { record, action, key } = ctx;
+  const attempt = await readAttempt(record.id, key.index, key.actionId, key.attempt, key.phase);
+  if (!attempt) throw new ValidationError(`request ${record.id} has no attempt ${key.attempt} of ${key.actionId}`);
+  if (attempt.status === 'succeeded') return { outcome: 'succeeded' };
+  await updateAttempt(record.id, key, { taskToken: null as unknown as string });
+  const executor = asyncExecutor(action);
+  const name = nameOf(ctx);
+  const asyncRun = async (): Promise<AsyncRun> => ({ ...(await runContext(record, ctx.doc, action, key.attempt, 60)), action: action as AsyncAction });
+  if (ctx.phase === 'forward' && record.cancel && !action.critical) {
+    if (executor && attempt.ref) await executor.cancel(await asyncRun(), attempt.ref).catch(() => undefined);
+    await updateAttempt(record.id, key, { status: 'cancelled', endedAt: new Date().toISOString(), waitingFor: null as unknown as string });
+    await transition(record.id, {}, { message: `${name}: cancelled${attempt.ref ? ` (${attempt.ref.system} ${attempt.ref.id} asked to stop)` : ''}`, severity: 'warn', action: action.id, kind: 'action' });
+    return { outcome: 'cancelled' };
+  }
+  if (attempt.deadline && Date.parse(attempt.deadline) <= Date.now()) {
+    if (executor && attempt.ref) await executor.cancel(await asyncRun(), attempt.ref).catch(() => undefined);
+    const error = { code: 'timeout', message: `it did not finish within ${action.timeout ?? `${DEFAULT_ASYNC_TIMEOUT_SECONDS / 60}m`}` };
+    await updateAttempt(record.id, key, { status: 'failed', endedAt: new Date().toISOString(), error: { ...error, retryable: true }, waitingFor: null as unknown as string });
+    await transition(record.id, {}, { message: `${name}: ${error.message}`, severity: 'error', action: action.id, kind: 'action' });
+    return afterFailure(ctx, error, true);
+  }
+  if (!executor || !attempt.ref) return { outcome: 'waiting', pollSeconds: Math.max(1, Math.ceil((Date.parse(attempt.deadline ?? new Date().toISOString()) - Date.now()) / 1000)) };
+  const check = await executor.check(await asyncRun(), attempt.ref);
+  if (check.logs?.length) await appendLog(record.id, check.logs.map((l) => ({ message: `${name}: ${l.message}`, severity: l.severity, action: action.id, kind: 'action' as const })));
+  if (check.ref) await updateAttempt(record.id, key, { ref: check.ref });
+  if (check.state === 'running') {
+    if (check.message && check.message !== attempt.waitingFor) await updateAttempt(record.id, key, { waitingFor: `${attempt.ref.system} ${attempt.ref.id}: ${check.message}` });
+    return { outcome: 'waiting', pollSeconds: attempt.pollSeconds ?? DEFAULT_POLL_SECONDS };
+  }
+  if (check.state === 'succeeded') return collectAsync(ctx, executor, attempt.ref);
+  const error = check.error ?? { code: 'failed', message: check.message ?? 'the run failed' };
+  await updateAttempt(record.id, key, { status: 'failed', endedAt: new Date().toISOString(), durationMs: Date.now() - Date.parse(attempt.startedAt), error: { ...error, retryable: check.retryable === true }, waitingFor: null as unknown as string });
+  const next = await afterFailure(ctx, error, check.retryable === true);
+  await transition(record.id, {}, { message: `${name}: ${attempt.ref.system} ${attempt.ref.id} failed (${error.message})${next.outcome === 'retry' ? '; retrying' : ''}`, severity: next.outcome === 'retry' ? 'warn' : 'error', action: action.id, kind: 'action' });
+  return next;
+}
+
 async function actionCollect(event: StepEvent): Promise<StepResult> {
-  const requestId = requiredString(event, 'requestId');
-  const actionId = requiredString(event, 'actionId');
-  const record = await requireRequest(requestId, true);
-  const attempts = await readAttempts(requestId);
-  const succeeded = attempts.find((a) => a.actionId === actionId && a.status === 'succeeded');
-  const done = new Set(attempts.filter((a) => a.status === 'succeeded').map((a) => a.actionId)).size;
-  await transition(requestId, {
-    outputs: { ...(record.outputs ?? {}), [actionId]: succeeded?.outputs ?? {} },
-    sensitiveOutputs: { ...(record.sensitiveOutputs ?? {}), [actionId]: succeeded?.sensitive ?? [] },
+  const ctx = await attemptContext(event);
+  const { record } = ctx;
+  const attempts = await readAttempts(record.id, ctx.phase);
+  if (ctx.phase === 'rollback') {
+    // The undone action's work is gone: its attempt says so (a retry runs it again).
+    const forward = (await readAttempts(record.id)).filter((a) => a.actionId === ctx.forActionId && a.status === 'succeeded' && !a.rolledBack);
+    for (const a of forward) await updateAttempt(record.id, a, { rolledBack: true });
+    await transition(record.id, {}, { message: `${nameOf(ctx)}: done`, action: ctx.action.id, kind: 'action' });
+    return {};
+  }
+  const succeeded = attempts.find((a) => a.actionId === ctx.action.id && a.status === 'succeeded' && !a.rolledBack);
+  const done = new Set(attempts.filter((a) => a.status === 'succeeded' && !a.rolledBack).map((a) => a.actionId)).size;
+  await transition(record.id, {
+    outputs: { ...(record.outputs ?? {}), [ctx.action.id]: succeeded?.outputs ?? {} },
+    sensitiveOutputs: { ...(record.sensitiveOutputs ?? {}), [ctx.action.id]: succeeded?.sensitive ?? [] },
     progress: progressOf(record, done),
-  }, { message: `${succeeded?.name ?? actionId}: outputs collected (${Object.keys(succeeded?.outputs ?? {}).join(', ') || 'none'})`, action: actionId, kind: 'action', severity: 'debug' });
+  }, { message: `${succeeded?.name ?? ctx.action.id}: outputs collected (${Object.keys(succeeded?.outputs ?? {}).join(', ') || 'none'})`, action: ctx.action.id, kind: 'action', severity: 'debug' });
   return {};
+}
+
+// ---------------------------------------------------------------- undoing
+
+async function rollbackBegin(event: StepEvent): Promise<StepResult> {
+  const record = await requireRequest(requiredString(event, 'requestId'), true);
+  const doc = await readDocument(record.id);
+  const failure = (event.failure ?? {}) as { kind?: string };
+  const reason = failure.kind === 'cancelled' ? 'cancel' : failure.kind === 'deprovision' ? 'deprovision' : 'failure';
+  if (doc.fulfillment.type !== 'automated') return { needed: false, reason };
+  if (reason === 'failure' && doc.fulfillment.onFailure === 'keep') {
+    await transition(record.id, {}, { message: 'what was done is kept for inspection (the offering says onFailure: keep); a retry continues from the failed action', severity: 'warn' });
+    return { needed: false, reason };
+  }
+  const done = (await readAttempts(record.id)).filter((a) => a.status === 'succeeded' && !a.rolledBack);
+  const byId = new Map(doc.fulfillment.rollbackActions?.map((a) => [a.id, a]) ?? []);
+  const plan: RollbackStep[] = [];
+  for (const action of [...doc.fulfillment.actions].reverse()) {
+    if (!done.some((a) => a.actionId === action.id) || !action.rollback) continue;
+    const rollback = byId.get(action.rollback);
+    if (rollback) plan.push({ forActionId: action.id, index: doc.fulfillment.actions.indexOf(action), id: rollback.id, name: rollback.name ?? rollback.id, type: rollback.type });
+  }
+  const withoutRollback = done.filter((a) => !plan.some((p) => p.forActionId === a.actionId)).map((a) => a.actionId);
+  const status = reason === 'deprovision' ? 'deprovisioning' : 'rolling_back';
+  if (plan.length === 0) {
+    if (withoutRollback.length) await transition(record.id, {}, { message: `nothing to undo with a rollback (${withoutRollback.join(', ')} name none)`, severity: 'warn' });
+    return { needed: false, reason };
+  }
+  await transition(record.id, { status, rollbackPlan: plan, undoReason: reason, currentAction: null }, {
+    message: `${reason === 'deprovision' ? 'deprovisioning' : 'rolling back'}: ${plan.map((p) => `${p.name} (undoes ${p.forActionId})`).join(', then ')}${withoutRollback.length ? `; ${withoutRollback.join(', ')} name no rollback and stay` : ''}`,
+    severity: 'warn',
+  });
+  return { needed: true, reason };
+}
+
+/** What the rollbacks of this run did, in words, for the final record. */
+async function undoneSummary(record: RequestRecord): Promise<{ text: string; failed: string[] }> {
+  const plan = record.rollbackPlan ?? [];
+  if (!plan.length) return { text: '', failed: [] };
+  const attempts = await readAttempts(record.id, 'rollback');
+  const undone: string[] = [];
+  const failed: string[] = [];
+  for (const step of plan) {
+    const last = attempts.filter((a) => a.forActionId === step.forActionId).sort((a, b) => a.attempt - b.attempt).at(-1);
+    if (last?.status === 'succeeded') undone.push(step.forActionId);
+    else failed.push(`${step.name}${last?.error ? ` (${last.error.message})` : ''}`);
+  }
+  return { text: `${undone.length ? `undone: ${undone.join(', ')}` : 'nothing undone'}${failed.length ? `; ROLLBACK FAILED: ${failed.join(', ')} — check by hand` : ''}`, failed };
 }
 
 // ---------------------------------------------------------------- the end
@@ -318,7 +632,7 @@ async function complete(event: StepEvent): Promise<StepResult> {
   if (record.status === 'completed') return {};
   await release(record);
   const now = new Date();
-  const updated = await transition(record.id, { status: 'completed', progress: 100, currentAction: null, completedAt: now.toISOString(), eta: null, taskToken: null }, {
+  const updated = await transition(record.id, { status: 'completed', progress: 100, currentAction: null, completedAt: now.toISOString(), eta: null, taskToken: null, error: null }, {
     message: record.fulfillment === 'manual' ? `completed by ${record.manual?.completedBy ?? 'the owning team'}` : 'completed: every action succeeded',
   }, now);
   await recordDuration(record.offering.id, now.getTime() - Date.parse(record.startedAt ?? record.createdAt));
@@ -330,27 +644,58 @@ const FAILURE_MESSAGES: Record<string, string> = {
   'approval-rejected': 'the approval was rejected',
   'approval-expired': 'the approval expired before anyone decided',
   'action-failed': 'an action failed',
-  'action-timeout': 'an action did not finish in time',
   'manual-failed': 'the owning team could not fulfil it',
-  'manual-expired': 'the owning team did not end it in time',
   invalid: 'the request is no longer valid',
   internal: 'an internal error stopped the fulfilment',
 };
 
 async function fail(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
-  if (record.status === 'failed' || record.status === 'completed') return {};
+  if (['failed', 'completed', 'cancelled', 'deprovisioned', 'interrupted'].includes(record.status)) return {};
   await release(record);
   const failure = (event.failure ?? {}) as { kind?: string; actionId?: string; code?: string; message?: string; error?: { Error?: string; Cause?: string } };
   const kind = failure.kind ?? 'internal';
   const cause = failure.message ?? failure.error?.Cause;
-  const message = `${FAILURE_MESSAGES[kind] ?? kind}${cause && kind !== 'internal' ? `: ${cause.slice(0, 500)}` : ''}`;
+  const undone = await undoneSummary(record);
+  const message = `${FAILURE_MESSAGES[kind] ?? kind}${cause && kind !== 'internal' ? `: ${cause.slice(0, 500)}` : ''}${undone.text ? `; ${undone.text}` : ''}`;
   const now = new Date();
   await transition(record.id, {
-    status: 'failed', completedAt: now.toISOString(), eta: null, taskToken: null,
+    status: 'failed', completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
     error: { code: kind, message, ...(failure.actionId ? { action: failure.actionId } : record.currentAction ? { action: record.currentAction.id } : {}) },
   }, { message: `failed: ${message}`, severity: 'error' }, now);
   await notify([record.requester], { kind: 'request.failed', title: `Failed: ${record.offering.name}`, body: message, link: link(record.id), resource: { type: 'request', id: record.id } }, now);
+  return {};
+}
+
+async function cancelled(event: StepEvent): Promise<StepResult> {
+  const record = await requireRequest(requiredString(event, 'requestId'), true);
+  if (record.status === 'cancelled') return {};
+  await release(record);
+  const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
+  if (approval?.status === 'pending') await expireApproval(approval);
+  const undone = await undoneSummary(record);
+  const now = new Date();
+  const message = `cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? ` (${record.cancel.reason})` : ''}${undone.text ? `; ${undone.text}` : ''}`;
+  await transition(record.id, {
+    status: 'cancelled', completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
+    ...(undone.failed.length ? { error: { code: 'rollback-failed', message: undone.text } } : {}),
+  }, { message, severity: undone.failed.length ? 'error' : 'warn' }, now);
+  if (record.cancel?.by !== record.requester) {
+    await notify([record.requester], { kind: 'request.failed', title: `Cancelled: ${record.offering.name}`, body: message, link: link(record.id), resource: { type: 'request', id: record.id } }, now);
+  }
+  return {};
+}
+
+async function deprovisioned(event: StepEvent): Promise<StepResult> {
+  const record = await requireRequest(requiredString(event, 'requestId'), true);
+  if (record.status === 'deprovisioned') return {};
+  await release(record);
+  const undone = await undoneSummary(record);
+  const now = new Date();
+  await transition(record.id, {
+    status: undone.failed.length ? 'completed' : 'deprovisioned', deprovisionedAt: undone.failed.length ? null : now.toISOString(), currentAction: null,
+    ...(undone.failed.length ? { error: { code: 'deprovision-failed', message: undone.text } } : {}),
+  }, { message: undone.failed.length ? `deprovisioning failed: ${undone.text}` : `deprovisioned: ${undone.text || 'nothing to undo'}`, severity: undone.failed.length ? 'error' : 'info' }, now);
   return {};
 }
 
@@ -361,12 +706,18 @@ const STEPS: Record<string, (event: StepEvent) => Promise<StepResult>> = {
   'approval-open': approvalOpen,
   'approval-expired': approvalExpired,
   'manual-open': manualOpen,
+  'manual-wait': manualWait,
+  'manual-check': manualCheck,
   'next-action': nextAction,
   'action-start': actionStart,
   'action-wait': actionWait,
+  'action-check': actionCheck,
   'action-collect': actionCollect,
+  'rollback-begin': rollbackBegin,
   complete,
   fail,
+  cancelled,
+  deprovisioned,
 };
 
 export const STEP_NAMES = Object.keys(STEPS);
@@ -376,3 +727,4 @@ export async function runStep(event: StepEvent): Promise<StepResult> {
   if (!step) throw new ValidationError(`unknown step ${event.step} (known: ${STEP_NAMES.join(', ')})`);
   return step(event);
 }
+

@@ -65,6 +65,8 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
     plan,
     outputs: {},
     generation: 1,
+    run: 1,
+    retries: 0,
     ...(doc.fulfillment.type === 'manual' ? { manual: { instructions: doc.fulfillment.instructions ?? `The ${checked.record.source.ownerTeam} team fulfils it by hand.` } } : {}),
     expectedMs,
     version: 1,
@@ -75,7 +77,7 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
     kind: 'transition', status: 'submitted',
   }], now);
   try {
-    await startFulfillment({ requestId: id, generation: 1 });
+    await startFulfillment({ requestId: id, generation: 1, run: 1, deprovision: false });
   } catch (error) {
     logger.error('fulfilment did not start', { requestId: id, error: error as Error });
     await transition(id, { status: 'failed', error: { code: 'engine-unavailable', message: 'the workflow engine did not start the fulfilment; submit again' }, completedAt: new Date().toISOString(), eta: null }, { message: 'the fulfilment did not start (workflow engine unavailable)', severity: 'error' });

@@ -2,8 +2,11 @@
 import type { ValidateFunction } from 'ajv';
 export declare const body_approval_approve: ValidateFunction;
 export declare const body_approval_reject: ValidateFunction;
+export declare const body_request_cancel: ValidateFunction;
 export declare const body_request_complete: ValidateFunction;
 export declare const body_request_create: ValidateFunction;
+export declare const body_request_deprovision: ValidateFunction;
+export declare const body_request_retry: ValidateFunction;
 export declare const query_list_query: ValidateFunction;
 export declare const query_request_list_query: ValidateFunction;
 export declare const query_request_logs_query: ValidateFunction;

@@ -1,0 +1,36 @@
+/**
+ * Crash recovery (ARCHITECTURE.md §4): a request whose execution is gone while its record says work is under
+ * way is marked `interrupted`, with the last action it completed; its retry resumes there and never repeats a
+ * completed action. The local runtime runs this at start (its executions live in memory); nothing is silently
+ * lost.
+ */
+import { logger } from '#lib/observability';
+import { workflowEngine } from '#lib/workflows/index';
+import { expireApproval, readApproval } from './approvals.ts';
+import { release } from './queue.ts';
+import { activeRequestIds, readAttempts, readRequest, transition } from './records.ts';
+import { executionName, FULFILLMENT } from './workflow.ts';
+
+export async function markInterrupted(): Promise<number> {
+  const engine = workflowEngine(FULFILLMENT);
+  let marked = 0;
+  for (const id of await activeRequestIds()) {
+    const record = await readRequest(id, true);
+    if (!record) continue;
+    const name = executionName({ requestId: id, run: record.run ?? 1, deprovision: record.status === 'deprovisioning' });
+    const execution = await engine.describe(name);
+    if (execution?.status === 'RUNNING') continue;
+    const done = (await readAttempts(id)).filter((a) => a.status === 'succeeded' && !a.rolledBack);
+    const last = done.sort((a, b) => a.index - b.index).at(-1);
+    await release(record);
+    const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
+    if (approval?.status === 'pending') await expireApproval(approval);
+    await transition(id, { status: 'interrupted', currentAction: null, taskToken: null, eta: null }, {
+      message: `interrupted: its run was lost while it was ${record.status.replace('_', ' ')} (Apollo restarted)${last ? `; the last action completed was ${last.name}` : '; no action had completed'}. Retry resumes it from there`,
+      severity: 'warn',
+    });
+    marked += 1;
+  }
+  if (marked) logger.warn('requests interrupted by a restart', { marked });
+  return marked;
+}
