@@ -1,0 +1,205 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hclLiteral } from '#functions/requests/actions/terraform';
+import { startTestServer, type TestServer } from '../../functions/requests/actions/test-server.ts';
+import { ensureTerraformSecrets, FakeTerraform, parseHclLiteral, stateOutputs } from './terraform-server.ts';
+
+const TOKEN = 'tf-token-for-the-fake';
+const NOTIFY_KEY = 'notification-key';
+
+let fake: FakeTerraform;
+let receiver: TestServer;
+beforeAll(async () => {
+  receiver = await startTestServer();
+  receiver.route('POST', '/api/v1/webhooks/terraform', () => ({ status: 200, body: { ok: true } }));
+  fake = await FakeTerraform.start({ token: TOKEN, stepMs: 20, notificationUrl: `${receiver.url}/api/v1/webhooks/terraform`, notificationToken: NOTIFY_KEY });
+});
+afterAll(async () => {
+  await fake.close();
+  await receiver.close();
+});
+
+/** A JSON:API document as the tests read it (loosely). */
+interface Doc {
+  data: { id: string; attributes: Record<string, unknown> } & Array<{ id: string; attributes: { name: string; value: unknown; sensitive: boolean } }>;
+}
+
+async function api(method: string, path: string, body?: unknown, token = TOKEN): Promise<{ status: number; body: Doc }> {
+  const res = await fetch(`${fake.url}/api/v2${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.api+json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Doc };
+}
+
+async function workspace(name: string, autoApply = true): Promise<string> {
+  const res = await api('POST', '/organizations/acme/workspaces', { data: { type: 'workspaces', attributes: { name, 'auto-apply': autoApply } } });
+  expect(res.status).toBe(201);
+  return res.body.data.id;
+}
+
+const runBody = (workspaceId: string, attributes: Record<string, unknown> = {}) => ({ data: { type: 'runs', attributes, relationships: { workspace: { data: { type: 'workspaces', id: workspaceId } } } } });
+
+describe('the local fake Terraform Cloud', () => {
+  it('answers the API only with its bearer token', async () => {
+    const res = await api('GET', '/organizations/acme/workspaces/nope', undefined, 'wrong');
+
+    expect(res).toEqual({ status: 401, body: { errors: [{ status: '401', title: 'unauthorized', detail: 'LOCAL FAKE Terraform Cloud: send Authorization: Bearer <tf_token>' }] } });
+  });
+
+  it('runs pending → planning → planned → applying → applied, leaves outputs computed from the variables, and notifies signed', async () => {
+    // Prepare
+    const ws = await workspace('pg-orders-dev');
+    const variables = [{ key: 'identifier', value: '"orders-dev"' }, { key: 'size', value: '20' }, { key: 'tags', value: '{"team" = "payments"}' }];
+
+    // Act
+    const created = await api('POST', '/runs', runBody(ws, { message: 'Apollo r/a/1', variables }));
+    const seen = new Set<string>();
+    while (!['applied', 'errored'].includes(fake.run(created.body.data.id)!.status)) {
+      seen.add(fake.run(created.body.data.id)!.status);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await fake.idle();
+    const run = await api('GET', `/runs/${created.body.data.id}`);
+    const outputs = await api('GET', `/workspaces/${ws}/current-state-version-outputs`);
+    const arn = outputs.body.data.find((o) => o.attributes.name === 'master_password_arn')!;
+    const revealed = await api('GET', `/state-version-outputs/${arn.id}`);
+
+    // Assess
+    expect(created.status).toBe(201);
+    expect([...seen]).toEqual(['pending', 'planning', 'planned', 'applying']);
+    expect(run.body.data.attributes).toMatchObject({ status: 'applied', message: 'Apollo r/a/1', 'is-destroy': false, 'auto-apply': true, variables });
+    expect(Object.fromEntries(outputs.body.data.map((o) => [o.attributes.name, [o.attributes.value, o.attributes.sensitive]]))).toEqual({
+      endpoint: ['orders-dev.rds.local-fake.test', false],
+      port: [5432, false],
+      master_password_arn: [null, true],
+      master_user_secret_arn: [null, true],
+      var_identifier: ['orders-dev', false],
+      var_size: [20, false],
+      var_tags: [{ team: 'payments' }, false],
+    });
+    expect(revealed.body.data.attributes.value).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!orders-dev-[0-9a-f]{6}$/);
+    const deliveries = receiver.received.filter((r) => JSON.parse(r.body).run_id === created.body.data.id);
+    expect(deliveries.map((d) => JSON.parse(d.body).notifications[0].trigger)).toEqual(['run:applying', 'run:completed']);
+    for (const d of deliveries) expect(d.headers['x-tfe-notification-signature']).toBe(createHmac('sha512', NOTIFY_KEY).update(d.body).digest('hex'));
+    expect(JSON.parse(deliveries[1]!.body)).toMatchObject({ payload_version: 1, run_id: created.body.data.id, run_message: 'Apollo r/a/1', workspace_id: ws, workspace_name: 'pg-orders-dev', organization_name: 'acme', notifications: [{ trigger: 'run:completed', run_status: 'applied' }] });
+    expect(fake.notifications.filter((n) => n.runId === created.body.data.id).map((n) => n.status)).toEqual([200, 200]);
+  });
+
+  it('makes the next run fail on request (POST /_fail) and counts runs by kind and workspace', async () => {
+    // Prepare
+    const ws = await workspace('doomed');
+    const fail = await fetch(`${fake.url}/_fail`, { method: 'POST', body: JSON.stringify({ workspace: 'doomed', times: 1 }) });
+
+    // Act
+    const first = await api('POST', '/runs', runBody(ws, { variables: [{ key: 'x', value: '1' }] }));
+    const second = await api('POST', '/runs', runBody(ws, { variables: [{ key: 'x', value: '1' }] }));
+    const destroy = await api('POST', '/runs', runBody(ws, { 'is-destroy': true }));
+    await fake.idle();
+
+    // Assess
+    expect(fail.status).toBe(200);
+    expect([first, second, destroy].map((r) => fake.run(r.body.data.id)!.status)).toEqual(['errored', 'applied', 'applied']);
+    expect(fake.runs('apply', 'doomed')).toBe(2);
+    expect(fake.runs('destroy', 'doomed')).toBe(1);
+    expect(fake.workspace('doomed')!.outputs).toEqual([]);
+    const errored = fake.notifications.find((n) => n.runId === first.body.data.id);
+    expect(errored).toMatchObject({ trigger: 'run:errored', runStatus: 'errored', signed: true, status: 200 });
+  });
+
+  it('holds a plan for its confirmation when auto-apply is off, applies it on actions/apply, and answers 409 when a run is not in a state for an action', async () => {
+    // Prepare
+    const ws = await workspace('manual', false);
+    const created = await api('POST', '/runs', runBody(ws, { variables: [{ key: 'bucket', value: '"logs"' }] }));
+    const id = created.body.data.id;
+    while (fake.run(id)!.status !== 'planned') await new Promise((resolve) => setTimeout(resolve, 5));
+    const waiting = await api('GET', `/runs/${id}`);
+
+    // Act
+    const apply = await api('POST', `/runs/${id}/actions/apply`, { comment: 'ok' });
+    await fake.idle();
+    const again = await api('POST', `/runs/${id}/actions/apply`, {});
+    const unchanged = await api('POST', '/runs', runBody(ws, { variables: [{ key: 'bucket', value: '"logs"' }], 'auto-apply': true }));
+    await fake.idle();
+
+    // Assess
+    expect(waiting.body.data.attributes).toMatchObject({ status: 'planned', 'auto-apply': false, actions: { 'is-confirmable': true, 'is-discardable': true } });
+    expect(apply.status).toBe(202);
+    expect(fake.run(id)!.status).toBe('applied');
+    expect(again).toEqual({ status: 409, body: { errors: [{ status: '409', title: 'transition not allowed', detail: 'LOCAL FAKE: cannot apply a run that is applied' }] } });
+    // The same variables again: nothing to change.
+    expect(fake.run(unchanged.body.data.id)!.status).toBe('planned_and_finished');
+    expect(fake.notifications.filter((n) => n.runId === id).map((n) => n.trigger)).toEqual(['run:needs_attention', 'run:applying', 'run:completed']);
+  });
+
+  it('answers a taken workspace name with 422, an unknown workspace with 404, and outputs before any state with 404', async () => {
+    await workspace('taken');
+    const id = fake.workspace('taken')!.id;
+
+    expect(await api('POST', '/organizations/acme/workspaces', { data: { type: 'workspaces', attributes: { name: 'taken' } } })).toEqual({
+      status: 422,
+      body: { errors: [{ status: '422', title: 'invalid attribute', detail: 'Name has already been taken', source: { pointer: '/data/attributes/name' } }] },
+    });
+    expect((await api('GET', '/organizations/acme/workspaces/absent')).status).toBe(404);
+    expect((await api('POST', '/runs', runBody('ws-unknown'))).status).toBe(404);
+    expect((await api('GET', `/workspaces/${id}/current-state-version-outputs`)).status).toBe(404);
+  });
+
+  it('serves a page saying it is a local fake, with its workspaces, runs and how to make one fail', async () => {
+    const res = await fetch(`${fake.url}/`);
+    const html = await res.text();
+
+    expect(res.headers.get('x-apollo-fake')).toBe('LOCAL FAKE');
+    expect(html).toContain('<title>Local fake Terraform Cloud</title>');
+    expect(html).toContain('pg-orders-dev');
+    expect(html).toContain('/_fail');
+    expect(html).toContain('Apollo r/a/1');
+  });
+
+  it('sends a verification notification as Terraform does when a notification configuration is enabled', async () => {
+    const delivery = await fake.sendVerification();
+
+    expect(delivery).toMatchObject({ runId: null, trigger: 'verification', status: 200 });
+    const body = JSON.parse(receiver.received.at(-1)!.body);
+    expect(body).toMatchObject({ payload_version: 1, run_id: null, notifications: [{ trigger: 'verification', run_status: null }] });
+  });
+});
+
+describe('its state and secrets', () => {
+  it('reads back what the executor sends as HCL literals', () => {
+    for (const value of ['plain', 'say "hi"\\now\n${x} %{y}', 20, -2.5, true, null, ['a', 1, { k: [false] }], { team: 'payments', 'odd key': { n: 1 } }]) {
+      expect(parseHclLiteral(hclLiteral(value))).toEqual(value);
+    }
+    expect(parseHclLiteral('var.other')).toBe('var.other');
+    expect(parseHclLiteral('{ a = 1\n b: "two" }')).toEqual({ a: 1, b: 'two' });
+  });
+
+  it('computes the same outputs from the same variables', () => {
+    const strip = (list: ReturnType<typeof stateOutputs>) => list.map(({ id, ...rest }) => { expect(id).toMatch(/^wsout-/); return rest; });
+    expect(strip(stateOutputs([{ key: 'bucket', value: '"logs"' }]))).toEqual([
+      { name: 'bucket_arn', value: 'arn:aws:s3:::logs', sensitive: false },
+      { name: 'bucket_name', value: 'logs', sensitive: false },
+      { name: 'var_bucket', value: 'logs', sensitive: false },
+    ]);
+  });
+
+  it('keeps its token and notification key in integration-secrets.json (mode 600), the same on the next start', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'apollo-tf-'));
+    try {
+      const first = await ensureTerraformSecrets(home);
+      const second = await ensureTerraformSecrets(home);
+      const file = JSON.parse(readFileSync(join(home, 'integration-secrets.json'), 'utf8'));
+
+      expect(second).toEqual(first);
+      expect(file).toEqual({ tf_token: first.token, terraform_notification_token: first.notificationToken });
+      expect(statSync(join(home, 'integration-secrets.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
