@@ -622,7 +622,7 @@ export class FakeJira {
 
   /** The JQL this fake understands: `field = value` (or `in (…)`, `!=`) joined by AND, then ORDER BY. */
   private runJql(jql: string): FakeIssue[] {
-    const [where = '', order] = jql.split(/\s+ORDER\s+BY\s+/i);
+    const [where = '', order] = jql.split(/(?:^|\s+)ORDER\s+BY\s+/i);
     if (!where.trim()) throw new JqlError('Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
     const clauses = where.split(/\s+AND\s+/i).map((clause) => {
       const m = /^\s*([A-Za-z_]+)\s*(=|!=|\s+in\s+|\s+not\s+in\s+)\s*(.+?)\s*$/i.exec(clause);
