@@ -19,6 +19,8 @@ import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
 import { startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
 import { ensureLocalIntegrationSecrets, IntegrationFakes } from './fakes/integrations.ts';
+import { localJiraBanner, startLocalJira, type FakeJira } from './fakes/jira-server.ts';
+import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
@@ -61,6 +63,10 @@ export interface Runtime {
   readonly github: DemoGitHub | undefined;
   /** The LOCAL FAKE DNS API and webhook receiver under /fakes/integrations/ (tests count their calls). */
   readonly integrations: IntegrationFakes;
+  /** The LOCAL FAKE Terraform Cloud Terraform actions run on (absent when APOLLO_TERRAFORM_HOST names a real one). */
+  readonly terraform: FakeTerraform | undefined;
+  /** The LOCAL FAKE JIRA Cloud tickets are opened in (absent when APOLLO_JIRA_URL names a real one). */
+  readonly jira: FakeJira | undefined;
   /** What the contexts' local adapters are (fakes, simulations, local stand-ins), a line each, for the terminal. */
   readonly banner: readonly string[];
   /** The workflows' local engines (tests settle them). */
@@ -122,6 +128,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const github = await startDemoGitHub(options.home);
   // The actions' local targets; their token and key are created once, beside the other integration secrets.
   const integrations = new IntegrationFakes(await ensureLocalIntegrationSecrets(options.home));
+  const terraform = await startLocalTerraform(options.home);
+  const jira = await startLocalJira(options.home);
   // Requests wait until every context has its local adapters (they need the port, known once listening).
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -188,6 +196,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // Before the hooks: a context's local adapters may already use its workflow engine.
   const workflows = startLocalWorkflows(DESCRIPTORS);
   const banner: string[] = [...workflows.banner];
+  terraform?.notifyTo(`${baseUrl}/api/v1/webhooks/terraform`);
+  if (terraform) banner.push(localTerraformBanner(terraform));
+  jira?.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/jira`);
+  if (jira) banner.push(localJiraBanner(jira));
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
   await options.beforeReady?.(baseUrl);
   markReady();
@@ -204,6 +216,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     realtime,
     github,
     integrations,
+    jira,
+    terraform,
     banner,
     workflows,
     close: async () => {
@@ -213,6 +227,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       // fake GitHub, the @connections endpoint and DynamoDB that close below.
       const { settleInProcessRuns } = await import('../functions/lib/job-dispatch.ts');
       await settleInProcessRuns();
+      await terraform?.close();
+      await jira?.close();
       await realtime.close();
       await github?.fake.close();
       await new Promise<void>((resolve) => {

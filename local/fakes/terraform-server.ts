@@ -865,3 +865,8 @@ export async function startLocalTerraform(home: string | undefined): Promise<Fak
   if (!allow.includes(`${fake.url}/`)) process.env[EGRESS_ALLOW_ENV] = [...allow, `${fake.url}/`].join(',');
   return fake;
 }
+
+/** The terminal's line about it. */
+export function localTerraformBanner(fake: FakeTerraform): string {
+  return `Terraform: a LOCAL FAKE Terraform Cloud at ${fake.url}/ (APOLLO_TERRAFORM_HOST; token ${TF_TOKEN_SECRET}; run notifications to Apollo signed with ${TF_NOTIFICATION_SECRET}; its page lists runs and how to make one fail)`;
+}
