@@ -813,3 +813,8 @@ export async function ensureJiraSecrets(home: string | undefined): Promise<{ ema
   }
   return { email: values[JIRA_EMAIL_SECRET]!, apiToken: values[JIRA_TOKEN_SECRET]!, webhookSecret: values[JIRA_WEBHOOK_SECRET]! };
 }
+
+/** The terminal's line about it. */
+export function localJiraBanner(fake: FakeJira): string {
+  return `JIRA: a LOCAL FAKE JIRA Cloud at ${fake.url}/ (its page: the tickets requests open; comment, start, resolve Done or Won't Do there to finish a manual request); ${JIRA_URL_ENV} points at it, basic auth ${JIRA_EMAIL_SECRET}/${JIRA_TOKEN_SECRET}, its webhooks go to Apollo signed with ${JIRA_WEBHOOK_SECRET}`;
+}
