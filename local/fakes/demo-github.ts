@@ -3,8 +3,12 @@
  * organisation, so discovery and the catalog refresh work in `npm start` with no account. It is a
  * fake and says so: the start banner, the org name (`apollo-demo`) and every repository URL. Its
  * catalog repository `apollo-demo/platform-catalog` serves examples/catalog/*.yaml (read from disk at
- * start) under catalog/, with a CODEOWNERS. Set APOLLO_GITHUB_ORG and/or APOLLO_CATALOG_REPO (with
- * APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to read real ones instead.
+ * start) under catalog/, with a CODEOWNERS, and the GitHub Actions workflows the platform team's
+ * offerings dispatch (`create-service.yml`, which a github-workflow action can run, and `ci.yml`,
+ * which it cannot: no workflow_dispatch). Their runs take APOLLO_GITHUB_FAKE_RUN_MS (default 1500)
+ * and are reported to Apollo's GitHub webhook once the runtime listens. Set APOLLO_GITHUB_ORG and/or
+ * APOLLO_CATALOG_REPO (with APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to read
+ * real ones instead.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -176,10 +180,49 @@ export const DEMO_CATALOG_CODEOWNERS = `# The self-service catalog: each offerin
 /catalog/        @apollo-demo/platform
 `;
 
-/** examples/catalog/*.yaml as the catalog repository's catalog/ directory, plus CODEOWNERS and a README. */
+/**
+ * The demo's dispatchable workflow. It declares `apollo_request` and names its runs with it: Apollo
+ * finds the run it started by that name when GitHub does not say (an older GitHub Enterprise) and
+ * after a crash between dispatching and recording, so a retry never starts a second run.
+ */
+export const DEMO_CREATE_SERVICE_WORKFLOW = `name: Create service
+run-name: "Create \${{ inputs.name }} (\${{ inputs.apollo_request }})"
+on:
+  workflow_dispatch:
+    inputs:
+      name: { description: The service's name, required: true, type: string }
+      description: { description: What it does, required: false, type: string }
+      team: { description: The owning team, required: false, type: string }
+      language: { description: Its language, required: false, type: string }
+      features: { description: Features as a JSON list, required: false, type: string, default: "[]" }
+      tier: { description: Its tier, required: false, type: string }
+      request_id: { description: The Apollo request, required: false, type: string }
+      apollo_request: { description: Apollo's idempotency key (the run's name carries it), required: false, type: string }
+jobs:
+  create:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "LOCAL FAKE - creating \${{ inputs.name }} for \${{ inputs.team }}"
+`;
+
+/** A workflow without workflow_dispatch: dispatching it is refused (422). */
+export const DEMO_CI_WORKFLOW = `name: CI
+on:
+  push:
+    branches: [main]
+jobs:
+  validate:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "LOCAL FAKE - validating the catalog"
+`;
+
+/** examples/catalog/*.yaml as the catalog repository's catalog/ directory, plus CODEOWNERS, a README and the workflows. */
 export function demoCatalogRepo(examples = fileURLToPath(new URL('../../examples/catalog', import.meta.url))): FakeRepo {
   const files: Record<string, string> = {
     '.github/CODEOWNERS': DEMO_CATALOG_CODEOWNERS,
+    '.github/workflows/create-service.yml': DEMO_CREATE_SERVICE_WORKFLOW,
+    '.github/workflows/ci.yml': DEMO_CI_WORKFLOW,
     'README.md': '# Platform catalog\n\nSelf-service offerings (Schema v2.0), one YAML file each under catalog/. A FAKE repository served by Apollo\'s local runtime.\n',
   };
   let names: string[] = [];
@@ -215,6 +258,8 @@ export async function startDemoGitHub(home: string | undefined): Promise<DemoGit
     }
   }
   const fake = await FakeGitHub.start({ org: DEMO_ORG, tokens: [token], repos: [...DEMO_REPOS, demoCatalogRepo()] });
+  const runMs = Number(process.env.APOLLO_GITHUB_FAKE_RUN_MS ?? 1500);
+  if (Number.isFinite(runMs) && runMs >= 0) fake.runTiming = { queuedMs: Math.round(runMs / 3), inProgressMs: runMs - Math.round(runMs / 3) };
   Object.assign(process.env, {
     APOLLO_GITHUB_FAKE: '1',
     APOLLO_GITHUB_ORG: DEMO_ORG,

@@ -9,11 +9,24 @@
  * Bearer/token auth, and rate-limit answers on demand (403 with `x-ratelimit-remaining: 0`, or 429
  * with `retry-after`). Every commit keeps its files, so a run reading at a commit isn't disturbed by
  * a later one.
+ *
+ * GitHub Actions, for the workflow action: the workflows are the files under `.github/workflows/`
+ * (their `name`, `run-name` and `workflow_dispatch` inputs are read); a dispatch is checked as GitHub
+ * checks it (404 for an unknown workflow, 422 without `workflow_dispatch`, for an unknown ref, an
+ * undeclared input or a missing required one), starts a run whose `display_title` is the rendered
+ * `run-name`, and answers 200 with the run's id when asked `return_run_details` (or 204 in
+ * `dispatchMode` 'no-content', as an older GitHub Enterprise does). Runs go queued → in_progress →
+ * completed on timers (`runTiming`, or 'manual' and `advanceRun`), succeed unless `failRuns` (or
+ * `POST /_fail {"workflow"?, "times", "conclusion"?}`) says otherwise, are listed newest first with
+ * the `event`, `status`, `branch` and `created` filters, read one by one and cancelled (202; 409 once
+ * completed). With a webhook target (`sendWebhooksTo`) each transition is delivered as a signed
+ * `workflow_run` event (requested, in_progress, completed), in order.
  */
-import { createHash, createVerify, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createVerify, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
+import { parse as parseYaml } from 'yaml';
 
 type MinimalRepository = components['schemas']['minimal-repository'];
 type SimpleUser = components['schemas']['simple-user'];
@@ -23,6 +36,8 @@ type BasicError = components['schemas']['basic-error'];
 type GitTree = components['schemas']['git-tree'];
 type DiffEntry = components['schemas']['diff-entry'];
 type ContentDirectory = components['schemas']['content-directory'];
+type WorkflowRun = components['schemas']['workflow-run'];
+type WorkflowDispatchResponse = components['schemas']['workflow-dispatch-response'];
 
 export interface FakeRepo {
   readonly name: string;
@@ -56,6 +71,75 @@ export interface FakeRateLimit {
   readonly times?: number;
 }
 
+export type FakeRunConclusion = 'success' | 'failure' | 'cancelled' | 'timed_out' | 'startup_failure' | 'action_required' | 'neutral' | 'skipped' | 'stale';
+
+/**
+ * How a workflow dispatch is answered: 'run-details' as github.com does (200 with the run when asked
+ * `return_run_details`), 'no-content' as an older GitHub Enterprise does (always 204), 'reject-run-details'
+ * as one that refuses the unknown parameter (422).
+ */
+export type FakeDispatchMode = 'run-details' | 'no-content' | 'reject-run-details';
+
+/** How long a run stays queued, then in progress; 'manual': until `advanceRun`. */
+export type FakeRunTiming = { readonly queuedMs: number; readonly inProgressMs: number } | 'manual';
+
+/** A dispatch the fake accepted (what the tests count). */
+export interface FakeDispatch {
+  readonly repo: string;
+  readonly workflow: string;
+  readonly ref: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly runId: number;
+  /** 200 (with the run's id) or 204. */
+  readonly status: number;
+}
+
+/** A webhook delivery the fake sent (or tried to). */
+export interface FakeWebhookDelivery {
+  readonly id: string;
+  readonly event: string;
+  readonly action: string;
+  readonly runId: number;
+  /** Apollo's answer, when there was one. */
+  status?: number;
+  error?: string;
+}
+
+interface FakeWorkflow {
+  readonly id: number;
+  /** `.github/workflows/<file>` */
+  readonly path: string;
+  readonly file: string;
+  readonly name: string;
+  readonly runName: string | undefined;
+  readonly dispatchable: boolean;
+  readonly inputs: ReadonlyMap<string, { readonly required: boolean; readonly hasDefault: boolean }>;
+}
+
+interface StoredRun {
+  readonly id: number;
+  readonly repo: string;
+  readonly workflow: FakeWorkflow;
+  readonly runNumber: number;
+  readonly displayTitle: string;
+  readonly headBranch: string;
+  readonly headSha: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly createdAt: string;
+  /** Listed from this time on (GitHub lists a dispatched run after a moment). */
+  readonly listedFrom: number;
+  /** How it ends unless cancelled. */
+  readonly outcome: FakeRunConclusion;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: FakeRunConclusion | null;
+  updatedAt: string;
+  startedAt: string;
+  timer?: NodeJS.Timeout;
+}
+
+/** GitHub's cap on a workflow_dispatch's inputs. */
+const MAX_DISPATCH_INPUTS = 25;
+
 interface StoredRepo {
   id: number;
   name: string;
@@ -87,6 +171,25 @@ export class FakeGitHub {
   private nextId = 1000;
   private server!: Server;
   url = '';
+
+  /** How dispatches are answered (see FakeDispatchMode). */
+  dispatchMode: FakeDispatchMode = 'run-details';
+  /** How runs progress. @default queued 500 ms, then in progress 1 s */
+  runTiming: FakeRunTiming = { queuedMs: 500, inProgressMs: 1000 };
+  /** How long a new run stays out of the run listings (GitHub's lag after a dispatch). @default 0 */
+  listingLagMs = 0;
+  /** Every dispatch accepted, in order. */
+  readonly dispatches: FakeDispatch[] = [];
+  /** Every webhook delivery sent, in order. */
+  readonly deliveries: FakeWebhookDelivery[] = [];
+  private readonly runs = new Map<number, StoredRun>();
+  private readonly workflowIds = new Map<string, number>();
+  private readonly failures: Array<{ workflow: string | undefined; left: number; conclusion: FakeRunConclusion }> = [];
+  // Run ids are past 2^32, as GitHub's are now.
+  private nextRunId = 26_000_000_001;
+  private webhookTarget: { url: string; secret: string } | undefined;
+  private outbox: Promise<void> = Promise.resolve();
+  private closed = false;
 
   private constructor(private readonly options: FakeGitHubOptions) {
     this.tokens = new Set(options.tokens ?? []);
@@ -177,7 +280,271 @@ export class FakeGitHub {
     this.tokens.add(token);
   }
 
+  // ---------------------------------------------------------------- GitHub Actions
+
+  /** The next `times` runs (of `workflow`: its file name, path, name or id; any workflow when absent) end with `conclusion`. */
+  failRuns(options: { readonly workflow?: string; readonly times?: number; readonly conclusion?: FakeRunConclusion } = {}): void {
+    this.failures.push({ workflow: options.workflow, left: options.times ?? 1, conclusion: options.conclusion ?? 'failure' });
+  }
+
+  /** Delivers every run's transitions to `url` as signed `workflow_run` events (undefined stops). */
+  sendWebhooksTo(url: string | undefined, secret = ''): void {
+    this.webhookTarget = url ? { url, secret } : undefined;
+  }
+
+  /** Resolves once every delivery queued so far has been answered (or failed). */
+  async webhooksSent(): Promise<void> {
+    await this.outbox;
+  }
+
+  /** A run as `GET /repos/{o}/{r}/actions/runs/{id}` answers it. */
+  workflowRun(id: number): WorkflowRun | undefined {
+    const run = this.runs.get(id);
+    return run && this.runBody(run);
+  }
+
+  /** Every run, oldest first. */
+  workflowRuns(): WorkflowRun[] {
+    return [...this.runs.values()].map((run) => this.runBody(run));
+  }
+
+  /** Moves a run on one step (queued → in_progress → completed), or straight to `conclusion` when given. */
+  advanceRun(id: number, conclusion?: FakeRunConclusion): void {
+    const run = this.runs.get(id);
+    if (!run || run.status === 'completed') return;
+    clearTimeout(run.timer);
+    run.timer = undefined;
+    const now = new Date().toISOString();
+    if (run.status === 'queued' && !conclusion) {
+      run.status = 'in_progress';
+      run.startedAt = now;
+      run.updatedAt = now;
+      this.notify(run, 'in_progress');
+      if (this.runTiming !== 'manual') run.timer = this.later(() => this.advanceRun(run.id), this.runTiming.inProgressMs);
+      return;
+    }
+    run.status = 'completed';
+    run.conclusion = conclusion ?? run.outcome;
+    run.updatedAt = now;
+    this.notify(run, 'completed');
+  }
+
+  private later(work: () => void, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => { if (!this.closed) work(); }, ms);
+    timer.unref();
+    return timer;
+  }
+
+  /** The workflows at a repository's head: every `.github/workflows/*.y(a)ml` file that parses. */
+  private workflows(repo: StoredRepo): FakeWorkflow[] {
+    const out: FakeWorkflow[] = [];
+    for (const [path, text] of repo.files) {
+      const file = /^\.github\/workflows\/([^/]+\.ya?ml)$/.exec(path)?.[1];
+      if (!file) continue;
+      const key = `${repo.name}:${path}`;
+      let id = this.workflowIds.get(key);
+      if (id === undefined) {
+        id = 161_000_000 + this.workflowIds.size;
+        this.workflowIds.set(key, id);
+      }
+      const parsed = parseWorkflow(text);
+      if (parsed) out.push({ id, path, file, ...parsed });
+    }
+    return out;
+  }
+
+  private armFailures(res: ServerResponse, body: string): void {
+    let options: { workflow?: unknown; times?: unknown; conclusion?: unknown };
+    try {
+      options = (JSON.parse(body || '{}') ?? {}) as typeof options;
+    } catch {
+      return this.error(res, 400, 'Problems parsing JSON');
+    }
+    const times = options.times === undefined ? 1 : Number(options.times);
+    if (!Number.isInteger(times) || times < 1) return this.error(res, 422, 'times must be a positive integer');
+    const workflow = typeof options.workflow === 'string' && options.workflow ? options.workflow : undefined;
+    const conclusion = (typeof options.conclusion === 'string' ? options.conclusion : 'failure') as FakeRunConclusion;
+    this.failRuns({ workflow, times, conclusion });
+    this.send(res, 200, { fake: 'LOCAL FAKE GitHub', armed: { workflow: workflow ?? '*', times, conclusion } });
+  }
+
+  /** /repos/{owner}/{repo}/actions/…: dispatches, run listings, a run, its cancel. */
+  private actions(res: ServerResponse, url: URL, method: string, repo: StoredRepo, rest: string, body: string, headers: Record<string, string>): void {
+    const workflowRoute = /^\/actions\/workflows\/([^/]+)\/(dispatches|runs)$/.exec(rest);
+    if (workflowRoute) {
+      const wanted = decodeURIComponent(workflowRoute[1]!);
+      const workflow = this.workflows(repo).find((w) => w.file === wanted || String(w.id) === wanted);
+      if (!workflow) return this.error(res, 404, 'Not Found');
+      if (workflowRoute[2] === 'dispatches' && method === 'POST') return this.dispatch(res, repo, workflow, body);
+      if (workflowRoute[2] === 'runs' && method === 'GET') return this.listRuns(res, url, repo, workflow, headers);
+      return this.error(res, 404, 'Not Found');
+    }
+    if (rest === '/actions/runs' && method === 'GET') return this.listRuns(res, url, repo, undefined, headers);
+    const runRoute = /^\/actions\/runs\/(\d+)(\/cancel)?$/.exec(rest);
+    const run = runRoute ? this.runs.get(Number(runRoute[1])) : undefined;
+    if (!runRoute || !run || run.repo !== repo.name) return this.error(res, 404, 'Not Found');
+    if (!runRoute[2] && method === 'GET') return this.send(res, 200, this.runBody(run), headers);
+    if (runRoute[2] && method === 'POST') {
+      if (run.status === 'completed') return this.error(res, 409, 'Cannot cancel a workflow run that is completed.');
+      this.advanceRun(run.id, 'cancelled');
+      return this.send(res, 202, {}, headers);
+    }
+    return this.error(res, 404, 'Not Found');
+  }
+
+  private dispatch(res: ServerResponse, repo: StoredRepo, workflow: FakeWorkflow, text: string): void {
+    let body: { ref?: unknown; inputs?: unknown; return_run_details?: unknown };
+    try {
+      body = JSON.parse(text || '{}') as typeof body;
+    } catch {
+      return this.error(res, 400, 'Problems parsing JSON');
+    }
+    if (this.dispatchMode === 'reject-run-details' && 'return_run_details' in body) {
+      return this.error(res, 422, 'Invalid request.\n\n"return_run_details" is not a permitted key.');
+    }
+    if (typeof body.ref !== 'string' || !body.ref) return this.error(res, 422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
+    if (!workflow.dispatchable) return this.error(res, 422, "Workflow does not have 'workflow_dispatch' trigger");
+    const branch = body.ref.replace(/^refs\/heads\//, '');
+    if (branch !== repo.defaultBranch) return this.error(res, 422, `No ref found for: ${body.ref}`);
+    const given = (body.inputs ?? {}) as Record<string, unknown>;
+    if (typeof given !== 'object' || Array.isArray(given)) return this.error(res, 422, 'Invalid request.\n\nFor \'properties/inputs\', it is not an object.');
+    const names = Object.keys(given);
+    if (names.length > MAX_DISPATCH_INPUTS) return this.error(res, 422, `you may only define up to ${MAX_DISPATCH_INPUTS} \`inputs\` for a \`workflow_dispatch\` event`);
+    const unexpected = names.filter((name) => !workflow.inputs.has(name));
+    if (unexpected.length) return this.error(res, 422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+    for (const [name, input] of workflow.inputs) {
+      if (input.required && !input.hasDefault && (given[name] === undefined || given[name] === '')) return this.error(res, 422, `Required input '${name}' not provided`);
+    }
+    const inputs: Record<string, string> = {};
+    for (const [name, value] of Object.entries(given)) {
+      if (value !== null && typeof value === 'object') return this.error(res, 422, `Invalid request.\n\nFor 'properties/${name}', ${JSON.stringify(value)} is not a string.`);
+      inputs[name] = String(value);
+    }
+    const run = this.startRun(repo, workflow, branch, inputs);
+    const withDetails = this.dispatchMode === 'run-details' && body.return_run_details === true;
+    this.dispatches.push({ repo: repo.name, workflow: workflow.file, ref: body.ref, inputs, runId: run.id, status: withDetails ? 200 : 204 });
+    if (!withDetails) {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    const details: WorkflowDispatchResponse = {
+      workflow_run_id: run.id,
+      run_url: `${this.url}/repos/${this.options.org}/${repo.name}/actions/runs/${run.id}`,
+      html_url: this.runHtmlUrl(run),
+    };
+    this.send(res, 200, details);
+  }
+
+  private startRun(repo: StoredRepo, workflow: FakeWorkflow, branch: string, inputs: Record<string, string>): StoredRun {
+    const failure = this.failures.find((f) => f.left > 0 && (f.workflow === undefined || [workflow.file, workflow.path, workflow.name, String(workflow.id)].includes(f.workflow)));
+    if (failure) failure.left -= 1;
+    const now = new Date();
+    const run: StoredRun = {
+      id: this.nextRunId++,
+      repo: repo.name,
+      workflow,
+      runNumber: [...this.runs.values()].filter((r) => r.workflow.id === workflow.id).length + 1,
+      displayTitle: workflow.runName === undefined ? workflow.name : renderRunName(workflow.runName, inputs, { ref_name: branch, actor: FAKE_ACTOR }),
+      headBranch: branch,
+      headSha: repo.head,
+      inputs,
+      createdAt: now.toISOString(),
+      listedFrom: now.getTime() + this.listingLagMs,
+      outcome: failure?.conclusion ?? 'success',
+      status: 'queued',
+      conclusion: null,
+      updatedAt: now.toISOString(),
+      startedAt: now.toISOString(),
+    };
+    this.runs.set(run.id, run);
+    this.notify(run, 'requested');
+    if (this.runTiming !== 'manual') run.timer = this.later(() => this.advanceRun(run.id), this.runTiming.queuedMs);
+    return run;
+  }
+
+  /** Newest first, filtered by `event`, `status` (a status or a conclusion), `branch` and `created`; Link-paginated. */
+  private listRuns(res: ServerResponse, url: URL, repo: StoredRepo, workflow: FakeWorkflow | undefined, headers: Record<string, string>): void {
+    const q = url.searchParams;
+    const now = Date.now();
+    const created = q.get('created');
+    // Every run here is a dispatch's.
+    const event = q.get('event');
+    const all = [...this.runs.values()]
+      .filter((r) => r.repo === repo.name && (!workflow || r.workflow.id === workflow.id) && r.listedFrom <= now && (!event || event === 'workflow_dispatch'))
+      .filter((r) => !q.get('status') || q.get('status') === r.status || q.get('status') === r.conclusion)
+      .filter((r) => !q.get('branch') || q.get('branch') === r.headBranch)
+      .filter((r) => !created || createdMatches(r.createdAt, created))
+      .sort((a, b) => b.id - a.id);
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 30)));
+    const page = Math.max(1, Number(q.get('page') ?? 1));
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const links = pageLinks(url, page, last, perPage);
+    const body = { total_count: all.length, workflow_runs: all.slice((page - 1) * perPage, page * perPage).map((r) => this.runBody(r)) };
+    this.send(res, 200, body, { ...headers, ...(links.length ? { link: links.join(', ') } : {}) });
+  }
+
+  private runHtmlUrl(run: StoredRun): string {
+    return `https://github.com/${this.options.org}/${run.repo}/actions/runs/${run.id}`;
+  }
+
+  private runBody(run: StoredRun): WorkflowRun {
+    const stored = this.repos.get(run.repo)!;
+    const repository = this.minimalRepository(stored);
+    const api = `${this.url}/repos/${this.options.org}/${run.repo}`;
+    const self = `${api}/actions/runs/${run.id}`;
+    return {
+      id: run.id, name: run.workflow.name, node_id: `WFR_${run.id}`, check_suite_id: run.id + 1, check_suite_node_id: `CS_${run.id}`,
+      head_branch: run.headBranch, head_sha: run.headSha, path: run.workflow.path, run_number: run.runNumber, run_attempt: 1,
+      referenced_workflows: [], event: 'workflow_dispatch', status: run.status, conclusion: run.conclusion, workflow_id: run.workflow.id,
+      url: self, html_url: this.runHtmlUrl(run), pull_requests: [], created_at: run.createdAt, updated_at: run.updatedAt,
+      actor: this.owner(), triggering_actor: this.owner(), run_started_at: run.startedAt,
+      jobs_url: `${self}/jobs`, logs_url: `${self}/logs`, check_suite_url: `${api}/check-suites/${run.id + 1}`, artifacts_url: `${self}/artifacts`,
+      cancel_url: `${self}/cancel`, rerun_url: `${self}/rerun`, previous_attempt_url: null, workflow_url: `${api}/actions/workflows/${run.workflow.id}`,
+      head_commit: { id: run.headSha, tree_id: sha1(`tree:${run.headSha}`), message: 'LOCAL FAKE commit', timestamp: run.createdAt, author: null, committer: null },
+      repository, head_repository: repository, head_repository_id: stored.id, display_title: run.displayTitle,
+    };
+  }
+
+  /** Queues a signed `workflow_run` delivery to the webhook target; deliveries leave one at a time, in order. */
+  private notify(run: StoredRun, action: 'requested' | 'in_progress' | 'completed'): void {
+    const target = this.webhookTarget;
+    if (!target || this.closed) return;
+    const delivery: FakeWebhookDelivery = { id: randomUUID(), event: 'workflow_run', action, runId: run.id };
+    this.deliveries.push(delivery);
+    const stored = this.repos.get(run.repo)!;
+    const payload = JSON.stringify({
+      action,
+      workflow_run: this.runBody(run),
+      workflow: { id: run.workflow.id, node_id: `W_${run.workflow.id}`, name: run.workflow.name, path: run.workflow.path, state: 'active' },
+      repository: { ...this.minimalRepository(stored), default_branch: stored.defaultBranch },
+      organization: { login: this.options.org, id: 1 },
+      sender: { login: FAKE_ACTOR, type: 'User' },
+    });
+    const signature = `sha256=${createHmac('sha256', target.secret).update(payload).digest('hex')}`;
+    this.outbox = this.outbox.then(async () => {
+      try {
+        const answer = await fetch(target.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/fake', 'x-github-event': 'workflow_run',
+            'x-github-delivery': delivery.id, 'x-github-hook-id': '1', 'x-hub-signature-256': signature,
+          },
+          body: payload,
+          signal: AbortSignal.timeout(10_000),
+        });
+        delivery.status = answer.status;
+        await answer.arrayBuffer();
+      } catch (error) {
+        delivery.error = (error as Error).message;
+      }
+    });
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    for (const run of this.runs.values()) clearTimeout(run.timer);
+    await this.outbox;
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -201,7 +568,12 @@ export class FakeGitHub {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
     this.requests.push(`${method} ${url.pathname}${url.search}`);
-    for await (const chunk of req) void chunk; // drain
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+
+    // The fake's own control: failure injection for the demo and the tests (no GitHub has it).
+    if (url.pathname === '/_fail' && method === 'POST') return this.armFailures(res, body);
 
     if (this.rateLimit && this.rateLimit.left > 0) {
       this.rateLimit.left -= 1;
@@ -240,10 +612,12 @@ export class FakeGitHub {
     }
 
     match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname);
-    if (!match || method !== 'GET' || decodeURIComponent(match[1]!) !== this.options.org) return this.error(res, 404, 'Not Found');
+    if (!match || decodeURIComponent(match[1]!) !== this.options.org) return this.error(res, 404, 'Not Found');
     const repo = this.repos.get(decodeURIComponent(match[2]!));
     if (!repo) return this.error(res, 404, 'Not Found');
     const rest = match[3] ?? '';
+    if (rest.startsWith('/actions/')) return this.actions(res, url, method, repo, rest, body, headers);
+    if (method !== 'GET') return this.error(res, 404, 'Not Found');
     if (rest === '') return this.send(res, 200, this.minimalRepository(repo), headers);
 
     const commit = /^\/commits\/(.+)$/.exec(rest);
@@ -410,6 +784,67 @@ export class FakeGitHub {
       default_branch: repo.defaultBranch, archived: repo.archived, disabled: false, visibility: 'private',
     };
   }
+}
+
+/** Who the fake's runs are started by. */
+const FAKE_ACTOR = 'apollo-demo-bot';
+
+/** A workflow file's name, run-name, whether it has `workflow_dispatch` and its inputs; undefined when it does not parse. */
+export function parseWorkflow(text: string): Omit<FakeWorkflow, 'id' | 'path' | 'file'> | undefined {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return undefined;
+  }
+  if (!doc || typeof doc !== 'object') return undefined;
+  const { name, 'run-name': runName, on } = doc as { name?: unknown; 'run-name'?: unknown; on?: unknown };
+  let dispatch: unknown;
+  let dispatchable = false;
+  if (on === 'workflow_dispatch') dispatchable = true;
+  else if (Array.isArray(on)) dispatchable = on.includes('workflow_dispatch');
+  else if (on && typeof on === 'object' && 'workflow_dispatch' in on) {
+    dispatchable = true;
+    dispatch = (on as Record<string, unknown>).workflow_dispatch;
+  }
+  const inputs = new Map<string, { required: boolean; hasDefault: boolean }>();
+  const declared = dispatch && typeof dispatch === 'object' ? (dispatch as { inputs?: unknown }).inputs : undefined;
+  for (const [input, spec] of Object.entries(declared && typeof declared === 'object' ? declared : {})) {
+    const s = (spec ?? {}) as { required?: unknown; default?: unknown };
+    inputs.set(input, { required: s.required === true, hasDefault: s.default !== undefined });
+  }
+  return { name: typeof name === 'string' ? name : '', runName: typeof runName === 'string' ? runName : undefined, dispatchable, inputs };
+}
+
+/** `run-name` with `${{ inputs.x }}`, `${{ github.event.inputs.x }}`, `${{ github.ref_name }}` and `${{ github.actor }}` filled in (anything else: empty). */
+export function renderRunName(template: string, inputs: Readonly<Record<string, string>>, github: Readonly<Record<string, string>>): string {
+  return template.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) => {
+    const input = /^(?:github\.event\.)?inputs\.([A-Za-z0-9_-]+)$/.exec(expression)?.[1];
+    if (input !== undefined) return inputs[input] ?? '';
+    const context = /^github\.([a-z_]+)$/.exec(expression)?.[1];
+    return context !== undefined ? github[context] ?? '' : '';
+  });
+}
+
+/** GitHub's `created` filter: `>=T`, `>T`, `<=T`, `<T`, `A..B` (`*` open) or a day (`YYYY-MM-DD`). */
+export function createdMatches(createdAt: string, filter: string): boolean {
+  const t = Date.parse(createdAt);
+  const dayOnly = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
+  const start = (v: string) => Date.parse(v);
+  const end = (v: string) => Date.parse(v) + (dayOnly(v) ? 86_400_000 - 1 : 0);
+  const range = /^(.+)\.\.(.+)$/.exec(filter);
+  if (range) return (range[1] === '*' || t >= start(range[1]!)) && (range[2] === '*' || t <= end(range[2]!));
+  const op = /^(>=|>|<=|<)(.+)$/.exec(filter);
+  if (op) {
+    const v = op[2]!;
+    switch (op[1]) {
+      case '>=': return t >= start(v);
+      case '>': return t > end(v);
+      case '<=': return t <= end(v);
+      default: return t < start(v);
+    }
+  }
+  return t >= start(filter) && t <= end(filter);
 }
 
 /** Verifies an app JWT as GitHub does: RS256 over header.payload with the app's key, `iss` the app id, not expired. */
