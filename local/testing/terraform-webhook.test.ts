@@ -1,10 +1,18 @@
 /**
  * Terraform run notifications through the local runtime: the LOCAL FAKE Terraform Cloud it starts sends
- * them, signed with the integration secret terraform_notification_token, to POST /api/v1/webhooks/terraform.
+ * them, signed with the integration secret terraform_notification_token, to POST /api/v1/webhooks/terraform;
+ * and the Terraform executor reaches that fake with the runtime's own configuration (APOLLO_TERRAFORM_HOST,
+ * the egress allowlist, the tf_token integration secret).
  */
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { CatalogItemV2, TerraformAction } from '#schemas/index.ts';
 import { memoryIntegrationSecrets } from '#functions/requests/adapters/local-secrets';
+import { IntegrationBreakers } from '#functions/requests/actions/breaker';
+import type { AsyncRun, CheckResult, ExternalRef } from '#functions/requests/actions/ports';
+import { terraformExecutor } from '#functions/requests/actions/terraform';
 import { fetchChecked, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -96,5 +104,59 @@ describe('Terraform notifications', () => {
     expect(ping).toMatchObject({ trigger: 'verification', signed: true, status: 200, response: { matched: false, woken: false, duplicate: false, reason: 'a verification (or run-less) notification' } });
     expect(manual.status).toBe(200);
     expect(await manual.json()).toMatchObject({ matched: false, duplicate: false, reason: 'a verification (or run-less) notification' });
+  });
+});
+
+describe('the Terraform executor in the local runtime', () => {
+  it('runs the PostgreSQL example offering\'s provision action on the fake with the runtime\'s configuration, then its rollback destroys it', async () => {
+    // Prepare
+    const offering = parse(readFileSync(new URL('../../examples/catalog/postgresql-database.yaml', import.meta.url), 'utf8')) as CatalogItemV2;
+    const fulfillment = offering.fulfillment as { actions: TerraformAction[]; rollbackActions: TerraformAction[] };
+    const provision = fulfillment.actions.find((a) => a.id === 'provision')!;
+    const destroy = fulfillment.rollbackActions.find((a) => a.id === 'destroy')!;
+    const executor = terraformExecutor({ secrets: memoryIntegrationSecrets, breakers: new IntegrationBreakers() });
+    const run = (action: TerraformAction): AsyncRun => ({
+      requestId: 'req-pg1',
+      action,
+      attempt: 1,
+      idempotencyKey: `req-pg1/${action.id}/1`,
+      variables: {
+        fields: { service: 'orders-api', db_name: 'orders_main', environment: 'dev', instance_class: 'db.t4g.medium', storage_gb: 20, engine_version: '16' },
+        secretFields: ['admin_password'],
+        request: { id: 'req-pg1', team: 'payments' },
+      },
+      timeoutMs: 45 * 60_000,
+    });
+    const follow = async (r: AsyncRun, ref: ExternalRef): Promise<CheckResult> => {
+      for (;;) {
+        const check = await executor.check(r, ref);
+        if (check.state !== 'running') return check;
+        ref = check.ref ?? ref;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+
+    // Act
+    const started = await executor.start(run(provision));
+    const done = await follow(run(provision), started.ref!);
+    const outputs = await executor.collect(run(provision), started.ref!);
+    const undo = await executor.start(run(destroy));
+    const undone = await follow(run(destroy), undo.ref!);
+    await h.runtime.terraform!.idle();
+
+    // Assess
+    const fake = h.runtime.terraform!;
+    expect(started).toMatchObject({ outcome: 'started', ref: { system: 'terraform', url: `${fake.url}/app/acme-platform/workspaces/pg-orders-main-dev/runs/${started.ref!.id}` } });
+    expect(done.state).toBe('succeeded');
+    expect(outputs).toMatchObject({
+      outputs: { endpoint: 'orders-main-dev.rds.local-fake.test', port: 5432, secret_arn: expect.stringMatching(/^arn:aws:secretsmanager:/) },
+      sensitive: ['secret_arn'],
+    });
+    expect(fake.run(started.ref!.id)!.variables).toContainEqual({ key: 'tags', value: '{"service" = "orders-api", "team" = "payments", "apollo_request" = "req-pg1"}' });
+    expect(undone.state).toBe('succeeded');
+    expect(fake.workspace('pg-orders-main-dev')!.outputs).toEqual([]);
+    // Its notifications reached Apollo, signed; no request waits for these runs (the executor ran alone).
+    const sent = fake.notifications.filter((n) => n.runId === started.ref!.id || n.runId === undo.ref!.id);
+    expect(sent.map((n) => [n.trigger, n.status])).toEqual([['run:applying', 200], ['run:completed', 200], ['run:applying', 200], ['run:completed', 200]]);
   });
 });
