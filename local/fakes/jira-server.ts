@@ -290,13 +290,14 @@ export class FakeJira {
     return this.comment(issue, textAdf(text), author);
   }
 
-  /** Moves the ticket by a transition's id or name (or its target status's name), as `by`. */
-  transition(key: string, idOrName: string, by: User = PAGE_USER): FakeIssue {
+  /** Moves the ticket by a transition's id or name (or its target status's name), as `by`; `resolution` overrides the transition's. */
+  transition(key: string, idOrName: string, by: User = PAGE_USER, resolution?: string): FakeIssue {
     const issue = this.mustIssue(key);
     const wanted = idOrName.trim().toLowerCase();
     const transition = FAKE_TRANSITIONS.find((t) => t.id === wanted || t.name.toLowerCase() === wanted || t.to.toLowerCase() === wanted);
     if (!transition) throw new Error(`no transition ${idOrName} (${FAKE_TRANSITIONS.map((t) => t.name).join(', ')})`);
-    this.move(issue, transition, by);
+    if (resolution !== undefined && !RESOLUTIONS[resolution]) throw new Error(`no resolution ${resolution} (${Object.keys(RESOLUTIONS).join(', ')})`);
+    this.move(issue, transition, by, resolution);
     return issue;
   }
 

@@ -223,8 +223,8 @@ describe('JIRA executor: check, collect, cancel', () => {
       state: 'running',
       message: 'In Progress',
       logs: [
-        { severity: 'info', message: `${ref.id}: Local Fulfiller commented: Looking at it.\n\nNeed the manager's OK.` },
-        { severity: 'info', message: `${ref.id}: Grace commented: Approved by **Grace**` },
+        { severity: 'info', message: `Local Fulfiller commented: Looking at it.\n\nNeed the manager's OK.` },
+        { severity: 'info', message: `Grace commented: Approved by **Grace**` },
       ],
       ref: { ...ref, details: { lastCommentId: c2.id } },
     });
@@ -232,8 +232,8 @@ describe('JIRA executor: check, collect, cancel', () => {
     expect(again).toEqual({ state: 'running', message: 'In Progress', logs: [] });
     expect(done).toEqual({
       state: 'succeeded',
-      message: 'Done (Done)',
-      logs: [{ severity: 'info', message: `${ref.id}: Local Fulfiller commented: Granted.` }],
+      message: 'Done',
+      logs: [{ severity: 'info', message: `Local Fulfiller commented: Granted.` }],
       ref: { ...ref, details: { lastCommentId: c3.id } },
     });
   });
@@ -251,12 +251,30 @@ describe('JIRA executor: check, collect, cancel', () => {
     expect(result).toEqual({
       state: 'failed',
       retryable: false,
-      message: "Won't Do (Won't Do)",
-      error: { code: 'declined', message: `${ref.id} was resolved as Won't Do (Won't Do): the work was not done` },
+      message: "Won't Do",
+      error: { code: 'declined', message: "resolved as Won't Do (status Won't Do): the work was not done" },
       // The secret field's value is masked in what the request shows.
-      logs: [{ severity: 'info', message: `${ref.id}: Local Fulfiller commented: Not without a ticket from security (you sent •••• in clear).` }],
+      logs: [{ severity: 'info', message: `Local Fulfiller commented: Not without a ticket from security (you sent •••• in clear).` }],
       ref: { ...ref, details: { lastCommentId: fake.issue(ref.id)!.comments[0]!.id } },
     });
+  });
+
+  it('fails on a done ticket resolved as Duplicate, showing the status with its resolution; reopened and done, it succeeds', async () => {
+    // Prepare
+    const duplicate = await started();
+    const fixed = await started();
+    fake.transition(duplicate.ref.id, 'Done', undefined, 'Duplicate');
+    fake.transition(fixed.ref.id, 'Done', undefined, 'Cannot Reproduce');
+    fake.transition(fixed.ref.id, 'In Progress');
+    fake.transition(fixed.ref.id, 'Done');
+
+    // Act
+    const failed = await jiraExecutor(deps()).check(duplicate.r, duplicate.ref);
+    const succeeded = await jiraExecutor(deps()).check(fixed.r, fixed.ref);
+
+    // Assess
+    expect(failed).toMatchObject({ state: 'failed', retryable: false, message: 'Done (Duplicate)', error: { code: 'declined', message: 'resolved as Duplicate (status Done): the work was not done' } });
+    expect(succeeded).toMatchObject({ state: 'succeeded', message: 'Done' });
   });
 
   it('keeps waiting when JIRA is down (503), and fails when the ticket is gone (404)', async () => {
@@ -270,6 +288,7 @@ describe('JIRA executor: check, collect, cancel', () => {
 
     // Assess
     expect(down.state).toBe('running');
+    expect(down.message).toBeUndefined();
     expect(down.logs?.[0]?.message).toMatch(new RegExp(`^${ref.id} could not be checked: JIRA \\(.*\\) \\(read ${ref.id}\\) answered 503.*; checking again later$`));
     expect(gone).toMatchObject({ state: 'failed', retryable: false, error: { code: 'http-status', message: `JIRA (${fake.url}) answered 404 when asked to read SEC-9999: it does not exist or the account cannot see it: Issue does not exist or you do not have permission to see it.` } });
   });

@@ -383,7 +383,7 @@ export function jiraExecutor(deps: ExecutorDeps): AsyncActionExecutor {
         for (const comment of comments) {
           const text = adfToText(comment.body).trim();
           const shown = text.length > MAX_COMMENT_CHARS ? `${text.slice(0, MAX_COMMENT_CHARS)}…` : text;
-          attempt.log('info', `${key}: ${comment.author?.displayName ?? 'someone'} commented: ${shown}`);
+          attempt.log('info', `${comment.author?.displayName ?? 'someone'} commented: ${shown}`);
         }
         const newest = comments.at(-1)?.id;
         if (newest && newest !== lastId) next = { ...ref, details: { ...ref.details, lastCommentId: newest } };
@@ -392,20 +392,21 @@ export function jiraExecutor(deps: ExecutorDeps): AsyncActionExecutor {
       }
       const logs = scrubbed(attempt);
       const name = status?.name ?? 'unknown status';
+      // The status in words, with the resolution when it says more ("Closed (Fixed)", but "Done").
+      const shown = resolution && !sameName(resolution, name) ? `${name} (${resolution})` : name;
       const common = { logs, ...(next ? { ref: next } : {}) };
-      if (status?.statusCategory?.key !== 'done') return { state: 'running', message: name, ...common };
+      if (status?.statusCategory?.key !== 'done') return { state: 'running', message: shown, ...common };
       if (isUnfulfilled(resolution)) {
-        const message = `${key} was resolved as ${resolution} (${name}): the work was not done`;
-        return { state: 'failed', retryable: false, message: `${name} (${resolution})`, error: { code: 'declined', message }, ...common };
+        return { state: 'failed', retryable: false, message: shown, error: { code: 'declined', message: `resolved as ${resolution} (status ${name}): the work was not done` }, ...common };
       }
-      return { state: 'succeeded', message: resolution ? `${name} (${resolution})` : name, ...common };
+      return { state: 'succeeded', message: shown, ...common };
     } catch (error) {
       const failure = failureOf(error);
       const message = attempt.scrub(failure.message);
       if (failure.retryable) {
-        // JIRA down for a while is not the ticket failing: the next check asks again.
+        // JIRA down for a while is not the ticket failing: the next check asks again (the status shown stays the last known).
         attempt.log('warn', `${key} could not be checked: ${message}; checking again later`);
-        return { state: 'running', message: 'JIRA unreachable', logs: scrubbed(attempt) };
+        return { state: 'running', logs: scrubbed(attempt) };
       }
       attempt.log('error', message);
       return { state: 'failed', retryable: false, error: { code: failure.code, message }, logs: scrubbed(attempt) };
