@@ -91,10 +91,12 @@ function retryDelaySeconds(action: CatalogAction, attempt: number): number {
 async function runContext(record: RequestRecord, doc: CatalogItemV2, action: CatalogAction, attempt: number, timeoutSeconds: number): Promise<Omit<ActionRun, 'action'>> {
   const secretFields = await readSecretFields(record.id);
   const cfg = config();
+  // An action done again after a rollback undid it is new work: its key says which time (…/<generation>.<n>).
+  const undone = new Set((await readAttempts(record.id)).filter((a) => a.actionId === action.id && a.rolledBack).map((a) => a.run ?? 1)).size;
   return {
     requestId: record.id,
     attempt,
-    idempotencyKey: `${record.id}/${action.id}/${record.generation}`,
+    idempotencyKey: `${record.id}/${action.id}/${record.generation}${undone ? `.${undone}` : ''}`,
     sensitiveOutputs: Object.fromEntries(Object.entries(record.sensitiveOutputs ?? {}).map(([id, names]) => [id, [...names]])),
     timeoutMs: timeoutSeconds * 1000,
     variables: {
