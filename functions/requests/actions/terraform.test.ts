@@ -7,6 +7,7 @@ import type { ExecutorDeps } from './attempt.ts';
 import { IntegrationBreakers } from './breaker.ts';
 import type { AsyncRun, CheckResult, ExternalRef, StartResult } from './ports.ts';
 import { parseEgressAllow } from './ssrf.ts';
+import { startTestServer } from './test-server.ts';
 import { hclLiteral, runVariables, terraformExecutor } from './terraform.ts';
 
 const TOKEN = 'tf-SECRET-token-1234';
@@ -368,6 +369,33 @@ describe('Terraform executor', () => {
       error: { code: 'missing-output', message: 'the Terraform state lacks the declared output \'endpoint\' (nothing at /endpoint); the state has bucket_arn, bucket_name, var_bucket' },
       logs: [{ severity: 'error', message: 'the Terraform state lacks the declared output \'endpoint\' (nothing at /endpoint); the state has bucket_arn, bucket_name, var_bucket' }],
     });
+  });
+
+  it('finds its run among the workspace\'s newest when Terraform\'s search does not match within messages', async () => {
+    // Prepare: a Terraform whose search finds nothing
+    const server = await startTestServer();
+    try {
+      server.route('GET', '/api/v2/organizations/acme-platform/workspaces/pg-searchless-dev', () => ({ status: 200, body: { data: { id: 'ws-1', type: 'workspaces', attributes: { name: 'pg-searchless-dev' } } } }));
+      server.route('GET', '/api/v2/workspaces/ws-1/runs', (req) => ({
+        status: 200,
+        body: { data: req.url.includes('search') ? [] : [{ id: 'run-mine', type: 'runs', attributes: { status: 'applying', message: 'Apollo req-1/provision/1' } }] },
+      }));
+      const ex = terraformExecutor(deps({ allow: parseEgressAllow(`${server.url}/`) }));
+
+      // Act
+      const result = await ex.start(run(action('searchless', { host: server.url })));
+
+      // Assess
+      expect(result.ref).toMatchObject({ id: 'run-mine', details: { workspaceId: 'ws-1', status: 'applying' } });
+      expect(server.received.map((r) => `${r.method} ${decodeURIComponent(r.url)}`)).toEqual([
+        'GET /api/v2/organizations/acme-platform/workspaces/pg-searchless-dev',
+        'GET /api/v2/workspaces/ws-1/runs?search[basic]=req-1/provision/1&page[size]=20',
+        'GET /api/v2/workspaces/ws-1/runs?page[size]=20',
+      ]);
+      expect(server.received[0]!.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, 'content-type': 'application/vnd.api+json', accept: 'application/vnd.api+json' });
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses a host the egress guard does not allow, and says a host that does not answer is retryable', async () => {

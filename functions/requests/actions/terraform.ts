@@ -329,17 +329,23 @@ async function findOrCreateWorkspace(api: TerraformApi, attempt: Attempt, config
   throw api.failure(`creating workspace ${config.organization}/${name}`, created, `organization ${config.organization} was not found, or the token may not create workspaces in it (404)`);
 }
 
-/** The newest run of this attempt's message that has not failed (a failed one is not reused: a retry starts afresh). */
+/**
+ * The newest run of this attempt's message that has not failed (a failed one is not reused: a retry starts
+ * afresh). Asked with `search[basic]` (which searches run messages), then, in case that search does not
+ * match within a message, among the workspace's 20 newest runs.
+ */
 async function findRun(api: TerraformApi, workspaceId: string, message: string): Promise<RunDoc | undefined> {
-  const query = new URLSearchParams({ 'search[basic]': message.slice('Apollo '.length), 'page[size]': '20' });
-  const response = await api.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/runs?${query.toString()}`);
-  if (response.status !== 200) throw api.failure('listing the workspace\'s runs', response);
-  const doc = parseBody(response) as { data?: RunDoc[] } | undefined;
-  for (const run of doc?.data ?? []) {
-    const text = run?.attributes?.message;
-    if (typeof text !== 'string' || typeof run.id !== 'string') continue;
-    const ours = text === message || (text.startsWith(message) && /\s/.test(text.charAt(message.length)));
-    if (ours && !FAILED.has(run.attributes.status ?? '')) return run;
+  const queries = [{ 'search[basic]': message.slice('Apollo '.length), 'page[size]': '20' }, { 'page[size]': '20' }];
+  for (const query of queries) {
+    const response = await api.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/runs?${new URLSearchParams(query).toString()}`);
+    if (response.status !== 200) throw api.failure('listing the workspace\'s runs', response);
+    const doc = parseBody(response) as { data?: RunDoc[] } | undefined;
+    for (const run of doc?.data ?? []) {
+      const text = run?.attributes?.message;
+      if (typeof text !== 'string' || typeof run.id !== 'string') continue;
+      const ours = text === message || (text.startsWith(message) && /\s/.test(text.charAt(message.length)));
+      if (ours && !FAILED.has(run.attributes.status ?? '')) return run;
+    }
   }
   return undefined;
 }
