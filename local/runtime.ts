@@ -200,6 +200,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (terraform) banner.push(localTerraformBanner(terraform));
   jira?.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/jira`);
   if (jira) banner.push(localJiraBanner(jira));
+  // The fake GitHub reports the workflow runs it starts to Apollo's GitHub webhook, signed as GitHub signs.
+  github?.fake.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/github`, github.webhookSecret);
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
   await options.beforeReady?.(baseUrl);
   markReady();

@@ -4624,12 +4624,16 @@ export interface GithubWebhookResult {
   delivery: string;
   event: string;
   /**
-   * sync-started: a discovery sync of the pushed repository (jobId: GET /api/v1/discovery/jobs/{id}); refresh-started: a catalog refresh of the changed catalog files (jobId: GET /api/v1/catalog-refresh/jobs/{id}).
+   * sync-started: a discovery sync of the pushed repository (jobId: GET /api/v1/discovery/jobs/{id}); refresh-started: a catalog refresh of the changed catalog files (jobId: GET /api/v1/catalog-refresh/jobs/{id}); run-woken: a workflow_run event woke the request action waiting for that run (requestId), which now asks GitHub where the run is; run-ignored: no request action waits for that run now (reason).
    */
-  action: "pong" | "sync-started" | "refresh-started" | "ignored" | "duplicate";
+  action: "pong" | "sync-started" | "refresh-started" | "run-woken" | "run-ignored" | "ignored" | "duplicate";
   duplicate: boolean;
   reason?: string;
   jobId?: string;
+  /**
+   * The request whose action the workflow run belongs to.
+   */
+  requestId?: string;
 }
 
 /**
@@ -4665,6 +4669,22 @@ export interface GithubWebhook {
   head_commit?: {
     [k: string]: unknown;
   } | null;
+  /**
+   * What happened, for events that say (workflow_run: requested, in_progress, completed).
+   */
+  action?: string;
+  /**
+   * A workflow_run event's run: only wakes the request action waiting for it, which then asks GitHub where the run is.
+   */
+  workflow_run?: {
+    id: number;
+    name?: string | null;
+    display_title?: string;
+    status?: string | null;
+    conclusion?: string | null;
+    html_url?: string;
+    [k: string]: unknown;
+  };
   [k: string]: unknown;
 }
 

@@ -7,6 +7,8 @@
  * - any other repository of the discovery organisation: a push touching `apollo.yaml` or a Markdown
  *   file (runbooks are Markdown files the manifest names) re-syncs that repository through
  *   discovery's own job;
+ * a `workflow_run` event wakes the request action waiting for that run (a GitHub workflow action),
+ * which then asks GitHub where the run is: the event only wakes, it decides nothing;
  * anything else is acknowledged and ignored, with the reason. Reading GitHub for pushes that cannot
  * change anything is what this avoids. A push whose commit list GitHub left out (no file lists) is
  * refreshed from the comparison of its before and after commits (or re-synced, for discovery).
@@ -17,6 +19,7 @@ import { CODEOWNERS_PATHS } from '#lib/github/codeowners';
 import { logger } from '#lib/observability';
 import { catalogRepoName, createRefreshJob, isCatalogDocument, readCatalogRefreshConfig, refreshStart, type CatalogRefreshConfig } from '#functions/offerings/public';
 import { createDiscoveryJob, discoveryStart, MANIFEST_PATH } from '#functions/services/public';
+import { wakeExternal } from '#functions/requests/public';
 import { claimDelivery } from './deliveries.ts';
 
 export const GITHUB_SENDER = 'github';
@@ -58,6 +61,7 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
   if (!claim) return result('duplicate', { reason: 'this delivery was received before' });
   try {
     if (event === 'ping') return result('pong');
+    if (event === 'workflow_run') return await workflowRun(payload, deliveryId, result);
     if (event !== 'push') return result('ignored', { reason: `the ${event} event is not used` });
     const repo = payload.repository;
     if (!repo) throw new ValidationError('a push names its repository', { details: [{ path: '/body/repository', message: 'is required' }] });
@@ -80,6 +84,22 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
     await claim.release();
     throw error;
   }
+}
+
+/** A workflow run moved on: wake the request action waiting for it (it asks GitHub itself). */
+async function workflowRun(
+  payload: GithubWebhook,
+  deliveryId: string,
+  result: (action: GithubWebhookResult['action'], extra?: Partial<GithubWebhookResult>) => GithubWebhookResult,
+): Promise<GithubWebhookResult> {
+  const run = payload.workflow_run;
+  if (!run) throw new ValidationError('a workflow_run event names its run', { details: [{ path: '/body/workflow_run', message: 'is required' }] });
+  const id = String(run.id);
+  const summary = `${run.name ?? 'workflow run'} ${run.status ?? 'unknown'}${run.conclusion ? `/${run.conclusion}` : ''}`;
+  const woke = await wakeExternal({ system: 'github', id, delivery: deliveryId, summary });
+  const requestId = woke.requestId ? { requestId: woke.requestId } : {};
+  if (woke.woken) return result('run-woken', requestId);
+  return result('run-ignored', { ...requestId, reason: woke.matched ? `the action of run ${id} is not waiting now; its next check sees the run` : `no request waits for run ${id}` });
 }
 
 /** A push to the catalog repository's default branch: refresh the documents it changed. */

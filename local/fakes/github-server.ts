@@ -102,6 +102,7 @@ export interface FakeWebhookDelivery {
   readonly runId: number;
   /** Apollo's answer, when there was one. */
   status?: number;
+  response?: string;
   error?: string;
 }
 
@@ -534,7 +535,7 @@ export class FakeGitHub {
           signal: AbortSignal.timeout(10_000),
         });
         delivery.status = answer.status;
-        await answer.arrayBuffer();
+        delivery.response = await answer.text();
       } catch (error) {
         delivery.error = (error as Error).message;
       }
