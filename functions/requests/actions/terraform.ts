@@ -335,7 +335,7 @@ async function findOrCreateWorkspace(api: TerraformApi, attempt: Attempt, config
  * match within a message, among the workspace's 20 newest runs.
  */
 async function findRun(api: TerraformApi, workspaceId: string, message: string): Promise<RunDoc | undefined> {
-  const queries = [{ 'search[basic]': message.slice('Apollo '.length), 'page[size]': '20' }, { 'page[size]': '20' }];
+  const queries: Array<Record<string, string>> = [{ 'search[basic]': message.slice('Apollo '.length), 'page[size]': '20' }, { 'page[size]': '20' }];
   for (const query of queries) {
     const response = await api.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/runs?${new URLSearchParams(query).toString()}`);
     if (response.status !== 200) throw api.failure('listing the workspace\'s runs', response);
