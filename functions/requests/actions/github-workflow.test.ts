@@ -374,14 +374,14 @@ describe('check, collect, cancel', () => {
     });
   });
 
-  it('keeps waiting when GitHub does not answer a check', async () => {
+  it('keeps waiting when GitHub cannot be asked (a rate limit, no answer)', async () => {
     const executor = githubWorkflowExecutor(deps());
     const ref = started(await executor.start(run(action({ ref: 'main' }))));
     fake.limit({ kind: 'primary', resetInSeconds: 600, times: 1 });
 
     const result = await executor.check(run(action()), ref);
 
-    expect(result).toEqual({ state: 'running', message: 'GitHub did not answer', logs: [{ severity: 'warn', message: expect.stringMatching(new RegExp(`^GitHub's rate limit stopped reading run ${ref.id}; it resets at .*; looking again at the next check$`)) }] });
+    expect(result).toEqual({ state: 'running', message: 'GitHub could not be asked', logs: [{ severity: 'warn', message: expect.stringMatching(new RegExp(`^GitHub's rate limit stopped reading run ${ref.id}; it resets at .*; looking again at the next check$`)) }] });
   });
 });
 

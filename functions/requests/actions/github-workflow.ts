@@ -170,7 +170,7 @@ export function githubWorkflowExecutor(deps: GithubWorkflowDeps): AsyncActionExe
         }
         if (!failure.retryable) return { state: 'failed', retryable: false, error: { code: failure.code, message: attempt.scrub(failure.message) } };
         // The wait goes on (its timeout bounds it): the next wake or poll asks again.
-        return { state: 'running', message: 'GitHub did not answer', logs: [{ severity: 'warn', message: attempt.scrub(`${failure.message}; looking again at the next check`) }] };
+        return { state: 'running', message: 'GitHub could not be asked', logs: [{ severity: 'warn', message: attempt.scrub(`${failure.message}; looking again at the next check`) }] };
       }
       const where = found.status ?? 'unknown';
       const seen = ref.details?.status;
@@ -382,7 +382,7 @@ function defaultOctokit(): Promise<Octokit> {
       const [{ GitHubClient }, { githubCredentials }, { readGitHubRunSettings }] = await Promise.all([
         import('#lib/github/client'), import('#lib/github/credentials'), import('#lib/github/runs'),
       ]);
-      const settings = readGitHubRunSettings(process.env, 'GitHub workflow actions');
+      const settings = readGitHubRunSettings(process.env, 'the GitHub workflow action');
       return new GitHubClient({ baseUrl: settings.apiUrl, credentials: { credentials: (options) => githubCredentials().credentials(options) }, userAgent: 'apollo-requests' }).octokit;
     })();
     shared = { apiUrl, octokit };
