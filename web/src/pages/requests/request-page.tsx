@@ -27,7 +27,7 @@ import type { Decision } from '../approvals/approval-text.ts';
 import { ACTION_TYPE_LABEL } from '../self-service/describe.ts';
 import { RequestProgress, RequestStatusTag } from './request-parts.tsx';
 import { applyChange, asRequestChange, changesDetail, mergeTimeline, type RequestChange, type TimelineEntry } from './request-live.ts';
-import { ACTION_INTENT, fieldText, formatDuration, isEnded, isLocalFake } from './request-status.ts';
+import { ACTION_INTENT, ATTEMPT_INTENT, fieldText, formatDuration, isEnded, isLocalFake } from './request-status.ts';
 import './requests.css';
 
 type RequestAction = Request['actions'][number];
@@ -171,7 +171,7 @@ function AttemptView({ attempt }: { attempt: Attempt }) {
     <div className="apollo-attempt" data-testid="attempt" data-attempt={attempt.attempt} data-status={attempt.status}>
       <div className="apollo-attempt-head">
         <strong>Attempt {attempt.attempt}</strong>
-        <Tag minimal round intent={ACTION_INTENT[attempt.status]}>{attempt.status}</Tag>
+        <Tag minimal round intent={ATTEMPT_INTENT[attempt.status]}>{attempt.status}</Tag>
         {attempt.httpStatus !== undefined && <Tag minimal intent={attempt.httpStatus < 400 ? 'success' : 'danger'} data-testid="attempt-http">HTTP {attempt.httpStatus}</Tag>}
         <span className={`${Classes.TEXT_MUTED} apollo-small`} title={formatTime(attempt.startedAt)}>started {formatAgo(attempt.startedAt)}</span>
         {attempt.durationMs !== undefined && <span className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="attempt-duration">took {formatDuration(attempt.durationMs)}</span>}
@@ -189,7 +189,7 @@ function AttemptView({ attempt }: { attempt: Attempt }) {
 }
 
 const ACTION_ICON: Record<RequestAction['status'], IconName> = {
-  pending: 'circle', running: 'refresh', waiting: 'time', succeeded: 'tick-circle', failed: 'error', skipped: 'disable',
+  pending: 'circle', running: 'refresh', waiting: 'time', succeeded: 'tick-circle', failed: 'error', skipped: 'disable', rolled_back: 'undo',
 };
 
 function ActionItem({ action, index, open, onToggle }: { action: RequestAction; index: number; open: boolean; onToggle(): void }) {

@@ -1,7 +1,7 @@
 /** Parts of a request shown on the list and its page: the status tag and the progress bar. */
 import { ProgressBar, Tag } from '@blueprintjs/core';
 import type { RequestSummary } from '../../../../schemas/types.gen.ts';
-import { STATUS_INTENT, STATUS_LABEL, type RequestState } from './request-status.ts';
+import { isMoving, STATUS_INTENT, STATUS_LABEL, type RequestState } from './request-status.ts';
 
 export function RequestStatusTag({ status, large = false }: { status: RequestState; large?: boolean }) {
   return (
@@ -11,9 +11,9 @@ export function RequestStatusTag({ status, large = false }: { status: RequestSta
   );
 }
 
-/** Progress as a bar: moving while work runs, full and green once completed, red when failed. */
+/** Progress as a bar: moving while work runs or is undone, full and green once completed, red when failed, grey when stopped. */
 export function RequestProgress({ request }: { request: Pick<RequestSummary, 'status' | 'progress'> }) {
-  const running = request.status === 'in_progress' || request.status === 'queued';
+  const running = isMoving(request.status);
   const value = request.status === 'completed' ? 1 : Math.max(0, Math.min(100, request.progress)) / 100;
   return (
     <span className="apollo-request-progress" data-testid="request-progress" data-progress={request.progress}>

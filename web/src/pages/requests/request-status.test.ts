@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
-  fieldText, formatDuration, isLocalFake, REQUEST_STATES, requestFiltersFromSearch, requestListQuery, scopeFromTabId, scopeTabId,
+  ACTION_LABEL, fieldText, formatDuration, isEnded, isLocalFake, isMoving, isUndoing, REQUEST_STATES, requestFiltersFromSearch, requestListQuery, scopeFromTabId, scopeTabId,
   searchFromRequestFilters, STATUS_INTENT, STATUS_LABEL,
 } from './request-status.ts';
 
 describe('status colours and words', () => {
-  it('gives every status a colour: people amber, work blue, done green, failed red', () => {
+  it('gives every status a colour: people and undoing amber, work blue, done green, failed red, stopped or removed grey', () => {
     expect(REQUEST_STATES.map((s) => [s, STATUS_INTENT[s]])).toEqual([
-      ['submitted', 'none'], ['validating', 'none'], ['awaiting_approval', 'warning'], ['queued', 'primary'], ['in_progress', 'primary'], ['completed', 'success'], ['failed', 'danger'],
+      ['submitted', 'none'], ['validating', 'none'], ['awaiting_approval', 'warning'], ['queued', 'primary'], ['in_progress', 'primary'], ['rolling_back', 'warning'],
+      ['completed', 'success'], ['failed', 'danger'], ['cancelled', 'none'], ['interrupted', 'warning'], ['deprovisioning', 'warning'], ['deprovisioned', 'none'],
     ]);
-    expect(STATUS_LABEL.awaiting_approval).toBe('awaiting approval');
+    expect(REQUEST_STATES.map((s) => STATUS_LABEL[s])).toEqual([
+      'submitted', 'validating', 'awaiting approval', 'queued', 'in progress', 'rolling back', 'completed', 'failed', 'cancelled', 'interrupted', 'deprovisioning', 'deprovisioned',
+    ]);
+    expect(ACTION_LABEL.rolled_back).toBe('rolled back');
+  });
+
+  it('knows which statuses end a run, undo, and move', () => {
+    expect(REQUEST_STATES.filter(isEnded)).toEqual(['completed', 'failed', 'cancelled', 'interrupted', 'deprovisioned']);
+    expect(REQUEST_STATES.filter(isUndoing)).toEqual(['rolling_back', 'deprovisioning']);
+    expect(REQUEST_STATES.filter(isMoving)).toEqual(['queued', 'in_progress', 'rolling_back', 'deprovisioning']);
   });
 
   it('reads durations', () => {
@@ -50,6 +60,7 @@ describe('the list in the URL', () => {
     expect(requestFiltersFromSearch('')).toEqual({ scope: { kind: 'mine' } });
     expect(requestFiltersFromSearch('?scope=team&status=nope')).toEqual({ scope: { kind: 'mine' } });
     expect(requestFiltersFromSearch('?scope=all')).toEqual({ scope: { kind: 'all' } });
+    expect(requestFiltersFromSearch('?status=rolling_back')).toEqual({ scope: { kind: 'mine' }, status: 'rolling_back' });
     expect(searchFromRequestFilters({ scope: { kind: 'mine' } })).toBe('');
   });
 

@@ -7,19 +7,31 @@ import type { Approval, Request, RequestListQuery } from '../../../../schemas/ty
 
 export type RequestState = Request['status'];
 export type ActionState = Request['actions'][number]['status'];
+export type AttemptState = Request['actions'][number]['attempts'][number]['status'];
 
-/** In the order a request goes through them. */
-export const REQUEST_STATES: readonly RequestState[] = ['submitted', 'validating', 'awaiting_approval', 'queued', 'in_progress', 'completed', 'failed'];
+/** In the order a request goes through them: its way to an end, the ends, then undoing a completed one. */
+export const REQUEST_STATES: readonly RequestState[] = [
+  'submitted', 'validating', 'awaiting_approval', 'queued', 'in_progress', 'rolling_back',
+  'completed', 'failed', 'cancelled', 'interrupted', 'deprovisioning', 'deprovisioned',
+];
 
-/** Waiting on people is amber, work is blue, done green, failed red; not started yet is grey. */
+/**
+ * Waiting on people is amber, work is blue, done green, failed red; not started yet, stopped on purpose and
+ * removed are grey. Undoing (a rollback, a deprovision) and a lost run that wants a retry are amber too.
+ */
 export const STATUS_INTENT: Record<RequestState, Intent> = {
   submitted: 'none',
   validating: 'none',
   awaiting_approval: 'warning',
   queued: 'primary',
   in_progress: 'primary',
+  rolling_back: 'warning',
   completed: 'success',
   failed: 'danger',
+  cancelled: 'none',
+  interrupted: 'warning',
+  deprovisioning: 'warning',
+  deprovisioned: 'none',
 };
 
 export const STATUS_LABEL: Record<RequestState, string> = {
@@ -28,14 +40,35 @@ export const STATUS_LABEL: Record<RequestState, string> = {
   awaiting_approval: 'awaiting approval',
   queued: 'queued',
   in_progress: 'in progress',
+  rolling_back: 'rolling back',
   completed: 'completed',
   failed: 'failed',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted',
+  deprovisioning: 'deprovisioning',
+  deprovisioned: 'deprovisioned',
 };
 
-export const isEnded = (status: RequestState): boolean => status === 'completed' || status === 'failed';
+/** Nothing runs for it until someone acts (a retry, a deprovision). */
+export const isEnded = (status: RequestState): boolean =>
+  status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'interrupted' || status === 'deprovisioned';
+
+/** It is undoing what it did: a failure's or a cancel's rollback, or a deprovision. */
+export const isUndoing = (status: RequestState): boolean => status === 'rolling_back' || status === 'deprovisioning';
+
+/** Work is moving right now, so its progress bar moves too. */
+export const isMoving = (status: RequestState): boolean => status === 'queued' || status === 'in_progress' || isUndoing(status);
 
 export const ACTION_INTENT: Record<ActionState, Intent> = {
-  pending: 'none', running: 'primary', waiting: 'warning', succeeded: 'success', failed: 'danger', skipped: 'none',
+  pending: 'none', running: 'primary', waiting: 'warning', succeeded: 'success', failed: 'danger', skipped: 'none', rolled_back: 'none',
+};
+
+export const ACTION_LABEL: Record<ActionState, string> = {
+  pending: 'pending', running: 'running', waiting: 'waiting', succeeded: 'succeeded', failed: 'failed', skipped: 'skipped', rolled_back: 'rolled back',
+};
+
+export const ATTEMPT_INTENT: Record<AttemptState, Intent> = {
+  running: 'primary', waiting: 'warning', succeeded: 'success', failed: 'danger', cancelled: 'none',
 };
 
 export const APPROVAL_INTENT: Record<Approval['status'], Intent> = {
