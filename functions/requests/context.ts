@@ -10,7 +10,8 @@ export const context: ContextDescriptor = {
       name: 'fulfillment',
       summary: 'A request: validate → quota → approval → manual or the offering\'s actions (REST, webhook; Terraform, GitHub and JIRA with part 2) → completed | failed',
       steps: 'functions/requests/steps.ts',
-      bindings: ['integration-secrets', 'notification-events'],
+      // GitHub workflow actions use Apollo's GitHub credentials, as discovery does.
+      bindings: ['integration-secrets', 'notification-events', 'github-credentials'],
     },
   ],
   local: async (runtime) => {

@@ -16,7 +16,7 @@ import { readApproval } from './approvals.ts';
 import { requireReadable, type RequestCaller } from './access.ts';
 import { needsApproval, planOf } from './plan.ts';
 import { toRequest } from './read.ts';
-import { appendLog, readAttempts, readDocument, readSecretFields, requestPartition, transition, updateRequest, type RequestRecord } from './records.ts';
+import { appendLog, readAttempts, readDocument, readRequest, readSecretFields, requestPartition, transition, updateRequest, type RequestRecord } from './records.ts';
 import { FULFILLMENT, startFulfillment } from './workflow.ts';
 
 export const CANCELLED_ERROR = 'Apollo.Cancelled';
@@ -181,13 +181,28 @@ export async function completeManual(id: string, body: RequestComplete, caller: 
   if (record.status !== 'in_progress') throw new ConflictError(`request ${id} is ${record.status}: it can be ended while its fulfilment is in progress`);
   await updateRequest(id, { manual: { ...record.manual, instructions: record.manual?.instructions ?? '', completedBy: caller.principal, outcome: body.outcome, ...(body.note ? { note: body.note } : {}) } });
   await appendLog(id, [{ message: `${body.outcome === 'completed' ? 'marked completed' : 'marked failed'} by ${caller.principal}${body.note ? `: ${body.note}` : ''}`, severity: body.outcome === 'completed' ? 'info' : 'warn' }]);
-  if (record.taskToken) {
-    try {
-      await workflowEngine(FULFILLMENT).sendTaskSuccess(record.taskToken, { endedBy: caller.principal });
-    } catch (error) {
-      // Between two checks: the next one reads the decision.
-      if (!(error instanceof TaskTokenError)) throw error;
-    }
-  }
+  await wakeManual(id, { endedBy: caller.principal });
   return toRequest(id, caller);
+}
+
+/**
+ * Wakes a manual request's wait. Its token changes each time the wait begins again (a JIRA event woke it, a
+ * check found the ticket still open): a used one is retried with the next, briefly; past that, the next
+ * check reads the decision anyway.
+ */
+async function wakeManual(id: string, output: object): Promise<void> {
+  let tried: string | undefined;
+  for (let i = 0; i < 10; i += 1) {
+    const token = (await readRequest(id, true))?.taskToken;
+    if (token && token !== tried) {
+      tried = token;
+      try {
+        await workflowEngine(FULFILLMENT).sendTaskSuccess(token, output);
+        return;
+      } catch (error) {
+        if (!(error instanceof TaskTokenError)) throw error;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -453,7 +453,8 @@ async function actionStart(event: StepEvent): Promise<StepResult> {
     await updateAttempt(record.id, key, { status: 'waiting', ref: started.ref, pollSeconds, input: started.input as Record<string, unknown>, waitingFor: `${started.ref.system} ${started.ref.id}` });
     await recordExternalRef(started.ref, { requestId: record.id, index: key.index, actionId: key.actionId, attempt: key.attempt });
     await transition(record.id, {}, { message: `${name}: started ${started.ref.system} ${started.ref.id}${started.ref.url ? ` (${started.ref.url})` : ''}`, action: action.id, kind: 'action' });
-    if (started.outcome === 'succeeded') return collectAsync(ctx, executor, started.ref);
+    // A JIRA ticket inside an automation (a change record) is done once it exists; manual fulfilment waits for its ticket instead.
+    if (started.outcome === 'succeeded' || action.type === 'jira') return collectAsync(ctx, executor, started.ref);
     return { outcome: 'waiting', pollSeconds };
   }
 

@@ -21,8 +21,8 @@ const offering = (id: string, action: Record<string, unknown>) => ({
 beforeAll(async () => {
   process.env.APOLLO_FULFILLMENT_CONCURRENCY = '1';
   h = await startHarness();
-  // Terraform arrives with part 2: the action waits, holding the only slot, until its 3 s timeout.
-  await putVersion(offering('slot-holder', { id: 'plan', type: 'terraform', timeout: '3s', config: { organization: 'acme', workspace: 'w', variables: {} } }), source('slot-holder'));
+  // A Terraform plan nobody confirms (autoApply false, on the local fake): the action holds the only slot until its 3 s timeout.
+  await putVersion(offering('slot-holder', { id: 'plan', type: 'terraform', timeout: '3s', config: { organization: 'acme', workspace: 'queue-holder', autoApply: false, token: '{{secrets.tf_token}}', variables: {} } }), source('slot-holder'));
   await putVersion(offering('quick', { id: 'create', type: 'rest', config: { method: 'POST', url: '{{env.APOLLO_FAKES_URL}}/dns/records', auth: { type: 'bearer', token: '{{secrets.dns_api_token}}' }, body: { name: '{{fields.name}}', type: 'TXT', value: 'q' } } }), source('quick'));
 }, 60_000);
 afterAll(async () => {

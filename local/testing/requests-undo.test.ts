@@ -18,8 +18,8 @@ const source = (id: string) => ({ repo: 'apollo-demo/platform-catalog', path: `c
 const create = { id: 'create_record', name: 'Create the record', type: 'rest', rollback: 'delete_record', config: { method: 'POST', url: '{{env.APOLLO_FAKES_URL}}/dns/records', auth: { type: 'bearer', token: '{{secrets.dns_api_token}}' }, body: { name: '{{fields.name}}', type: 'TXT', value: 'x' } }, outputs: [{ name: 'record_id', from: '/id' }] };
 const announce = { id: 'announce', name: 'Announce it', type: 'webhook', config: { url: '{{env.APOLLO_FAKES_URL}}/hooks/undo', secret: '{{secrets.dns_hook_key}}', payload: { id: '{{output.create_record.record_id}}' } } };
 const deleteRecord = { id: 'delete_record', name: 'Delete the record', type: 'rest', config: { method: 'DELETE', url: '{{env.APOLLO_FAKES_URL}}/dns/records/{{output.create_record.record_id}}', auth: { type: 'bearer', token: '{{secrets.dns_api_token}}' }, successStatus: [204, 404] } };
-// Terraform with no executor configured waits until its timeout: a long action to cancel in the middle of.
-const slow = { id: 'slow', name: 'A long outside run', type: 'terraform', timeout: '60s', config: { organization: 'acme', workspace: 'w' } };
+// A Terraform plan nobody confirms (autoApply false, on the local fake): a long action to cancel in the middle of.
+const slow = { id: 'slow', name: 'A long outside run', type: 'terraform', timeout: '60s', config: { organization: 'acme', workspace: 'undo-slow-{{fields.name}}', autoApply: false, token: '{{secrets.tf_token}}' } };
 
 function offering(id: string, actions: unknown[], extra: Record<string, unknown> = {}): OfferingDocument {
   return {

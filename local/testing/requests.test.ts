@@ -213,7 +213,8 @@ describe('manual fulfilment', () => {
   it('waits for the owning team, who end it from the request page', async () => {
     const res = await submit('developer', 'manual-access', { environment: 'dev', name: 'x' });
     const waiting = await settled(res.body.id, 'developer', ['in_progress']);
-    expect(waiting.manual).toEqual({ instructions: 'Grant the access in the console.' });
+    // The owning team works from a JIRA ticket (the local fake JIRA here).
+    expect(waiting.manual).toMatchObject({ instructions: 'Grant the access in the console.', ticket: { key: expect.stringMatching(/^OPS-\d+$/) } });
     expect((await api('developer', 'POST', `/api/v1/requests/${res.body.id}/complete`, { body: { outcome: 'completed' } })).status).toBe(403);
     const ended = await api<Request>('admin', 'POST', `/api/v1/requests/${res.body.id}/complete`, { body: { outcome: 'completed', note: 'granted' } });
     expect(ended.status, JSON.stringify(ended.body)).toBe(200);
