@@ -39,13 +39,20 @@ async function resolveFor(doc: OfferingRecord['document'], values: Record<string
   return resolved;
 }
 
-export async function checkRequest(offeringId: string, values: Record<string, unknown>, caller: Caller): Promise<RequestableOffering> {
+/** The values with the form's defaults for fields left out (an API caller gets what the form would have filled). */
+export function withDefaults(doc: OfferingRecord['document'], values: Record<string, unknown>): Record<string, unknown> {
+  const defaults = Object.fromEntries(doc.presentation.fields.filter((f) => f.default !== undefined && !(f.id in values)).map((f) => [f.id, f.default]));
+  return { ...defaults, ...values };
+}
+
+export async function checkRequest(offeringId: string, given: Record<string, unknown>, caller: Caller): Promise<RequestableOffering> {
   const { record } = await requireVisibleOffering(offeringId, caller);
   const lifecycle = lifecycleOf(record);
   if (lifecycle.state === 'retired') throw new ConflictError(`offering ${offeringId} is retired${lifecycle.replacement ? `: request ${lifecycle.replacement} instead` : ''}`);
   const may = requestability(record, caller);
   if (!may.canRequest) throw new ForbiddenError(`you may not request ${offeringId}: ${may.reason ?? ''}`.trim());
   const doc = record.document;
+  const values = given && typeof given === 'object' && !Array.isArray(given) ? withDefaults(doc, given) : given;
   const resolved = await resolveFor(doc, values, caller);
   return { record, lifecycle, values: visibleValues(doc, values), secretFields: secretFieldsOf(doc), issues: checkFormValues(doc, values, { resolved }) };
 }

@@ -8,7 +8,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval, ApprovalList, CatalogApproval } from '#schemas/index.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
 import { ROLES, type Role } from '#shared/permissions';
 import { publish } from '#lib/realtime';
 import { db, getItem, putNew, queryPage, tableName, type Item } from '#lib/table';
@@ -206,6 +206,7 @@ export async function decide(id: string, who: Decider, decision: 'approved' | 'r
     await expireApproval(record, now);
     throw new ConflictError(`approval ${id} expired at ${record.expiresAt}: the request failed; submit it again`);
   }
+  if (decision === 'rejected' && !comment?.trim()) throw new ValidationError('a rejection needs a reason the requester can read', { details: [{ path: '/body/reason', message: 'must not be blank' }] });
   const check = mayDecide(record, who);
   if (!check.canDecide) throw new ForbiddenError(check.why, { details: [{ path: '/path/id', message: check.why }] });
   const entry = { principal: who.principal, ...(who.role ? { role: who.role } : {}), via: check.via, decision, ...(comment ? { comment } : {}), at: now.toISOString() };

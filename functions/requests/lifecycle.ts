@@ -66,7 +66,12 @@ async function start(record: RequestRecord, run: number, deprovision: boolean, g
 
 // ---------------------------------------------------------------- cancel
 
+function requireReason(reason: string): void {
+  if (!reason.trim()) throw new ValidationError('say why, in words', { details: [{ path: '/body/reason', message: 'must not be blank' }] });
+}
+
 export async function cancelRequest(id: string, body: RequestCancel, caller: RequestCaller): Promise<Request> {
+  requireReason(body.reason);
   const record = await requireReadable(id, caller, true);
   requireOwnerOrManager(record, caller, 'cancel');
   if (record.cancel) return toRequest(id, caller);
@@ -149,6 +154,7 @@ export async function retryRequest(id: string, body: RequestRetry, caller: Reque
 // ---------------------------------------------------------------- deprovision
 
 export async function deprovisionRequest(id: string, body: RequestDeprovision, caller: RequestCaller): Promise<Request> {
+  requireReason(body.reason);
   const record = await requireReadable(id, caller, true);
   requireOwnerOrManager(record, caller, 'deprovision');
   if (record.status === 'deprovisioning') return toRequest(id, caller);

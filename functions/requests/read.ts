@@ -69,6 +69,9 @@ function nextStepsOf(record: RequestRecord, actions: readonly RequestAction[]): 
     case 'completed':
       return Object.keys(record.outputs ?? {}).length ? ['Done: its outputs are below.'] : ['Done.'];
     case 'failed':
+      if (record.error?.code === 'approval-rejected' || record.error?.code === 'approval-expired') {
+        return [record.error.message ? `It failed: ${record.error.message}` : 'It failed.', 'Retry asks for approval again (change the fields the approver asked about, if any).'];
+      }
       return [
         record.error?.message ? `It failed: ${record.error.message}` : 'It failed.',
         'Fix what the log says, then Retry: the actions done are kept, the failed one runs again.',

@@ -199,7 +199,7 @@ export class IntegrationFakes {
     if (errors.length > 0) return { status: 422, body: { error: 'invalid-record', message: `${FAKE_LABEL} DNS API: the record is not valid`, errors } };
     const fqdn = `${name as string}.${FAKE_ZONE}`;
     if ([...this.records.values()].some((r) => r.fqdn === fqdn && r.type === type)) {
-      return { status: 409, body: { error: 'conflict', message: `${FAKE_LABEL} DNS API: ${fqdn} already has a ${type as string} record` } };
+      return { status: 409, body: { error: 'conflict', message: `${FAKE_LABEL} DNS API: ${fqdn} already has ${/^[AEIOU]/.test(type as string) ? 'an' : 'a'} ${type as string} record` } };
     }
     const record: DnsRecord = {
       id: `rec_${randomBytes(6).toString('hex')}`,
