@@ -1,12 +1,13 @@
 /**
- * One request, live: where it is (status, progress, ETA), what was asked (fields, secrets masked), the approval it
- * waits for (approve or reject here when you may), the manual fulfilment's instructions, each action with its attempts
- * (what was sent, what came back, how long it took, what it waits for, and whether it called a local fake), the
- * timeline as it is written, what happens next, and the outputs. `request:<id>` moves the status and appends log
+ * One request, live: where it is (status, progress, ETA, retries, generation, who cancelled it and why), what was
+ * asked (fields, secrets masked), the approval it waits for (approve or reject here when you may), the manual
+ * fulfilment's instructions and JIRA ticket, each action with its attempts and rollback (request-actions.tsx), the
+ * timeline as it is written, what happens next, and the outputs. Retry, Cancel and Deprovision (request-dialogs.tsx)
+ * are offered as its status allows. `request:<id>` moves the status and appends log
  * lines without a read; a new status or action reads the detail again.
  */
 import {
-  Button, Callout, Classes, Code, Collapse, Dialog, DialogBody, DialogFooter, FormGroup, HTMLTable, Icon, NonIdealState, Section, SectionCard, Tag, TextArea,
+  Button, Callout, Classes, Code, Dialog, DialogBody, DialogFooter, FormGroup, HTMLTable, Icon, NonIdealState, Section, SectionCard, Tag, TextArea,
   Tooltip, type IconName, type Intent,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -24,15 +25,15 @@ import { useRealtimeState } from '../../lib/store.ts';
 import { toast } from '../../lib/toaster.ts';
 import { ApprovalDeadline, ApprovalDecisions, ApprovalRule, ApprovalStatusTag, ApprovalWhy, DecisionDialog } from '../approvals/approval-parts.tsx';
 import type { Decision } from '../approvals/approval-text.ts';
-import { ACTION_TYPE_LABEL } from '../self-service/describe.ts';
+import { Actions, LocalFakeTag } from './request-actions.tsx';
+import { RequestLifecycle } from './request-dialogs.tsx';
+import { isLoopbackUrl } from './request-lifecycle.ts';
 import { RequestProgress, RequestStatusTag } from './request-parts.tsx';
 import { applyChange, asRequestChange, changesDetail, mergeTimeline, type RequestChange, type TimelineEntry } from './request-live.ts';
-import { ACTION_INTENT, ATTEMPT_INTENT, fieldText, formatDuration, isEnded, isLocalFake } from './request-status.ts';
+import { fieldText, isEnded, isUndoing } from './request-status.ts';
 import './requests.css';
 
-type RequestAction = Request['actions'][number];
 const NO_LABELS: ReadonlyMap<string, string> = new Map();
-type Attempt = RequestAction['attempts'][number];
 
 /** The request's frames: its status applied in place, its log lines kept, the detail read again when it changed. */
 function useLiveRequest(id: string): { change: RequestChange | null; entries: TimelineEntry[] } {
@@ -125,7 +126,9 @@ function ManualBox({ request }: { request: Request }) {
     },
   });
   if (request.fulfillment !== 'manual' && !request.manual) return null;
-  const open = !isEnded(request.status);
+  // Ended by a person while its fulfilment is under way (not while it is being undone).
+  const open = !isEnded(request.status) && !isUndoing(request.status);
+  const ticket = request.manual?.ticket;
   function close() { setOutcome(null); setNote(''); setProblem(null); complete.reset(); }
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -137,6 +140,16 @@ function ManualBox({ request }: { request: Request }) {
     <Section title="Manual fulfilment" icon="person" className="apollo-section" data-testid="request-manual">
       <SectionCard>
         {request.manual?.instructions ? <Markdown source={request.manual.instructions} /> : <p className={Classes.TEXT_MUTED}>The {request.offering.owner ?? 'owning'} team fulfils this request by hand.</p>}
+        {ticket && (
+          <p className="apollo-manual-ticket" data-testid="manual-ticket" data-key={ticket.key}>
+            <Icon icon="issue" size={14} />
+            <span>JIRA ticket {ticket.url && /^https?:\/\//i.test(ticket.url)
+              ? <a href={ticket.url} target="_blank" rel="noreferrer" data-testid="manual-ticket-link">{ticket.key}</a>
+              : <strong>{ticket.key}</strong>}</span>
+            {ticket.status && <Tag minimal round data-testid="manual-ticket-status">{ticket.status}</Tag>}
+            {isLoopbackUrl(ticket.url) && <LocalFakeTag what="This ticket's JIRA" testId="ticket-local-fake" />}
+          </p>
+        )}
         {request.manual?.completedBy && <p className="apollo-small">Ended by {request.manual.completedBy}.</p>}
         {open && (
           <>
@@ -160,91 +173,6 @@ function ManualBox({ request }: { request: Request }) {
           <DialogFooter actions={<><Button text="Cancel" onClick={close} /><Button type="submit" intent={outcome === 'failed' ? 'danger' : 'success'} text={outcome === 'failed' ? 'Mark failed' : 'Complete'} loading={complete.isPending} /></>} />
         </form>
       </Dialog>
-    </Section>
-  );
-}
-
-const json = (value: unknown): string => JSON.stringify(value, null, 2);
-
-function AttemptView({ attempt }: { attempt: Attempt }) {
-  return (
-    <div className="apollo-attempt" data-testid="attempt" data-attempt={attempt.attempt} data-status={attempt.status}>
-      <div className="apollo-attempt-head">
-        <strong>Attempt {attempt.attempt}</strong>
-        <Tag minimal round intent={ATTEMPT_INTENT[attempt.status]}>{attempt.status}</Tag>
-        {attempt.httpStatus !== undefined && <Tag minimal intent={attempt.httpStatus < 400 ? 'success' : 'danger'} data-testid="attempt-http">HTTP {attempt.httpStatus}</Tag>}
-        <span className={`${Classes.TEXT_MUTED} apollo-small`} title={formatTime(attempt.startedAt)}>started {formatAgo(attempt.startedAt)}</span>
-        {attempt.durationMs !== undefined && <span className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="attempt-duration">took {formatDuration(attempt.durationMs)}</span>}
-      </div>
-      {attempt.waitingFor && <Callout compact icon="time" intent="warning" className="apollo-attempt-callout" data-testid="attempt-waiting">Waiting for {attempt.waitingFor.replace(/^waiting for /i, '')}</Callout>}
-      {attempt.error && (
-        <Callout compact icon="error" intent="danger" className="apollo-attempt-callout" data-testid="attempt-error">
-          <Code>{attempt.error.code}</Code> {attempt.error.message}{attempt.error.retryable !== undefined && <span className={Classes.TEXT_MUTED}> ({attempt.error.retryable ? 'retryable' : 'not retried'})</span>}
-        </Callout>
-      )}
-      {attempt.input && <><h5 className="apollo-subheading">Sent</h5><pre className="apollo-json" data-testid="attempt-input">{json(attempt.input)}</pre></>}
-      {attempt.outputs && Object.keys(attempt.outputs).length > 0 && <><h5 className="apollo-subheading">Outputs</h5><pre className="apollo-json" data-testid="attempt-outputs">{json(attempt.outputs)}</pre></>}
-    </div>
-  );
-}
-
-const ACTION_ICON: Record<RequestAction['status'], IconName> = {
-  pending: 'circle', running: 'refresh', waiting: 'time', succeeded: 'tick-circle', failed: 'error', skipped: 'disable', rolled_back: 'undo',
-};
-
-function ActionItem({ action, index, open, onToggle }: { action: RequestAction; index: number; open: boolean; onToggle(): void }) {
-  const last = action.attempts.at(-1);
-  const fake = isLocalFake(action.target, window.location.host);
-  const total = action.attempts.reduce((sum, a) => sum + (a.durationMs ?? 0), 0);
-  return (
-    <li className="apollo-action" data-testid="request-action" data-id={action.id} data-status={action.status}>
-      <button type="button" className="apollo-action-head" onClick={onToggle} aria-expanded={open} data-testid="action-toggle">
-        <Icon icon={open ? 'chevron-down' : 'chevron-right'} className="apollo-action-chevron" />
-        <Icon icon={ACTION_ICON[action.status]} intent={ACTION_INTENT[action.status]} />
-        <span className="apollo-action-title">
-          <span><span className={Classes.TEXT_MUTED}>{index + 1}.</span> <strong>{action.name}</strong> <Tag minimal>{ACTION_TYPE_LABEL[action.type] ?? action.type}</Tag></span>
-          <span className="apollo-action-meta apollo-small">
-            <Tag minimal round intent={ACTION_INTENT[action.status]} data-testid="action-status">{action.status}</Tag>
-            {action.target && <span className="apollo-mono" data-testid="action-target">{action.target}</span>}
-            {fake && (
-              <Tooltip content="This action called the local runtime's own fake of the outside system (npm start): nothing outside this machine was changed.">
-                <Tag minimal intent="primary" icon="lab-test" data-testid="local-fake">local fake</Tag>
-              </Tooltip>
-            )}
-            {action.attempts.length > 0 && <span className={Classes.TEXT_MUTED}>{action.attempts.length} {action.attempts.length === 1 ? 'attempt' : 'attempts'}{action.maxAttempts ? ` of ${action.maxAttempts}` : ''}</span>}
-            {total > 0 && <span className={Classes.TEXT_MUTED}>{formatDuration(total)}</span>}
-            {last?.waitingFor && action.status === 'waiting' && <span className={Classes.TEXT_MUTED}>{last.waitingFor}</span>}
-          </span>
-        </span>
-      </button>
-      <Collapse isOpen={open}>
-        <div className="apollo-action-body">
-          {action.attempts.length === 0
-            ? <p className={`${Classes.TEXT_MUTED} apollo-small`}>{action.status === 'skipped' ? 'Skipped: its condition did not hold for this request.' : 'Not started yet.'}</p>
-            : action.attempts.map((a) => <AttemptView key={a.attempt} attempt={a} />)}
-        </div>
-      </Collapse>
-    </li>
-  );
-}
-
-function Actions({ request }: { request: Request }) {
-  const [toggled, setToggled] = useState<Record<string, boolean>>({});
-  if (request.fulfillment === 'manual' && request.actions.length === 0) return null;
-  // What needs a look opens by itself: a failed action, or one waiting on something outside.
-  const isOpen = (a: RequestAction) => toggled[a.id] ?? (a.status === 'failed' || a.status === 'waiting');
-  return (
-    <Section title="Actions" icon="flows" className="apollo-section" data-testid="request-actions"
-      rightElement={<span className={`${Classes.TEXT_MUTED} apollo-small`}>{request.actions.filter((a) => a.status === 'succeeded').length} of {request.actions.length} done</span>}>
-      <SectionCard padded={false}>
-        {request.actions.length === 0
-          ? <p className={`${Classes.TEXT_MUTED} apollo-action-empty`}>No actions: nothing automated runs for this request.</p>
-          : (
-            <ol className="apollo-actions">
-              {request.actions.map((a, i) => <ActionItem key={a.id} action={a} index={i} open={isOpen(a)} onToggle={() => setToggled((t) => ({ ...t, [a.id]: !isOpen(a) }))} />)}
-            </ol>
-          )}
-      </SectionCard>
     </Section>
   );
 }
@@ -323,15 +251,31 @@ function NextSteps({ request }: { request: Request }) {
   );
 }
 
+/** Who asked to cancel it, when and why: it is still being undone, or ended so. */
+function CancelNote({ request }: { request: Request }) {
+  const cancel = request.cancel;
+  if (!cancel) return null;
+  const done = request.status === 'cancelled';
+  return (
+    <Callout intent={done ? 'none' : 'warning'} icon="disable" className="apollo-request-callout" data-testid="request-cancel-note"
+      title={done ? `Cancelled by ${cancel.by}` : `Cancel asked by ${cancel.by}`}>
+      <span title={formatTime(cancel.at)}>{formatAgo(cancel.at)}</span>
+      {cancel.reason ? <>: <span data-testid="request-cancel-reason">{cancel.reason}</span></> : '.'}
+      {!done && !isEnded(request.status) && <span className={Classes.TEXT_MUTED}> What it did is being rolled back.</span>}
+    </Callout>
+  );
+}
+
 function Summary({ request }: { request: Request }) {
   const ended = isEnded(request.status);
+  const endedAt = request.status === 'deprovisioned' ? request.deprovisionedAt ?? request.updatedAt : request.completedAt ?? request.updatedAt;
   return (
     <div className="apollo-request-summary" data-testid="request-summary">
       <RequestProgress request={request} />
       <dl className="apollo-request-summary-facts">
-        <div><dt>{ended ? 'Ended' : 'ETA'}</dt><dd data-testid="request-eta">
+        <div><dt>{ended ? (request.status === 'deprovisioned' ? 'Deprovisioned' : 'Ended') : 'ETA'}</dt><dd data-testid="request-eta">
           {ended
-            ? <span title={formatTime(request.completedAt ?? request.updatedAt)}>{formatAgo(request.completedAt ?? request.updatedAt)}</span>
+            ? <span title={formatTime(endedAt)}>{formatAgo(endedAt)}</span>
             : request.eta ? <span title={formatTime(request.eta)}>{formatAgo(request.eta)}</span> : <span className={Classes.TEXT_MUTED}>—</span>}
         </dd></div>
         <div><dt>Requester</dt><dd data-testid="request-requester">{request.requester}</dd></div>
@@ -339,6 +283,12 @@ function Summary({ request }: { request: Request }) {
         <div><dt>Priority</dt><dd><Tag minimal intent={request.priority === 'high' ? 'warning' : 'none'} data-testid="request-priority">{request.priority}</Tag></dd></div>
         <div><dt>Created</dt><dd title={formatTime(request.createdAt)}>{formatAgo(request.createdAt)}</dd></div>
         <div><dt>Updated</dt><dd title={formatTime(request.updatedAt)}>{formatAgo(request.updatedAt)}</dd></div>
+        <div><dt>Retries</dt><dd data-testid="request-retries" data-count={request.retries ?? 0}>{request.retries ? request.retries : <span className={Classes.TEXT_MUTED}>none</span>}</dd></div>
+        <div>
+          <dt><Tooltip content="Goes up when a retry changes the fields: outside calls carry it in their idempotency keys, so changed work is new work.">Generation</Tooltip></dt>
+          <dd data-testid="request-generation">{request.generation ?? 1}</dd>
+        </div>
+        {request.deprovisionedAt && request.status !== 'deprovisioned' && <div><dt>Deprovisioned</dt><dd title={formatTime(request.deprovisionedAt)}>{formatAgo(request.deprovisionedAt)}</dd></div>}
         {request.currentAction && !ended && <div><dt>Running</dt><dd>{request.currentAction.name}{request.currentAction.attempt > 1 ? ` (attempt ${request.currentAction.attempt})` : ''}</dd></div>}
       </dl>
     </div>
@@ -375,11 +325,17 @@ export function RequestPage({ id }: { id: string }) {
       <PageHeader
         title={<>{request.offering.name} <RequestStatusTag status={request.status} large /></>}
         description={<span data-testid="request-message">{request.message}</span>}
-        actions={<Link to={`/self-service/${encodeURIComponent(request.offering.id)}`} className="bp6-button" data-testid="request-offering"><Icon icon="shop" /><span className="bp6-button-text">{request.offering.name} v{request.offering.version}</span></Link>}
+        actions={(
+          <>
+            <RequestLifecycle request={request} labels={labels} />
+            <Link to={`/self-service/${encodeURIComponent(request.offering.id)}`} className="bp6-button" data-testid="request-offering"><Icon icon="shop" /><span className="bp6-button-text">{request.offering.name} v{request.offering.version}</span></Link>
+          </>
+        )}
       />
       <Summary request={request} />
+      <CancelNote request={request} />
       {request.error && (
-        <Callout intent="danger" icon="error" title="It failed" className="apollo-request-callout" data-testid="request-failure">
+        <Callout intent={request.status === 'failed' ? 'danger' : 'warning'} icon="error" title={request.status === 'failed' ? 'It failed' : request.error.code === 'deprovision-failed' ? 'Deprovisioning did not finish' : 'Not everything went as it should'} className="apollo-request-callout" data-testid="request-failure">
           {request.error.action && <><Code>{request.error.action}</Code>: </>}{request.error.message} <span className={Classes.TEXT_MUTED}>({request.error.code})</span>
         </Callout>
       )}
