@@ -3,7 +3,10 @@
  * record (the form says before sending that production needs an operator or team platform), her request's page
  * waits for approval; an operator sees it counted in the navigation, approves it in the Approvals inbox, and dana's
  * page follows live, without a reload, to completed with the record's outputs from the local fake DNS API. Her bell
- * says so, and the Requests list shows it.
+ * says so, and the Requests list shows it. A request whose webhook fails (the local fake told to answer 400 once) is
+ * retried from its page: the plan shows first (the failed action runs again, the done one is kept), then it completes
+ * live; deprovisioned with a reason, it reads deprovisioned. One waiting for approval is cancelled by an operator with a
+ * reason, and can be retried.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -147,5 +150,152 @@ describe('a request that needs approval', () => {
     await operator.goto(`${local.apollo.url}/requests/01ZZZZZZZZZZZZZZZZZZZZZZZZ`);
     await operator.getByText('No such request').waitFor({ timeout: 15_000 });
     await operatorContext.close();
+  });
+});
+
+/** Tells the runtime's LOCAL FAKE integrations to answer `status` to the next `times` calls of `path`. */
+async function failNext(baseUrl: string, path: string, times: number, status: number): Promise<void> {
+  const res = await fetch(`${baseUrl}/fakes/integrations/_fail`, { method: 'POST', body: JSON.stringify({ path, times, status }) });
+  expect(res.status).toBe(200);
+}
+
+describe('a request that fails', () => {
+  it('is retried from its page: the plan shows first, then it completes live; then it is deprovisioned with a reason', { timeout: 240_000 }, async () => {
+    await failNext(local.apollo.url, '/hooks/dns-changes', 1, 400);
+    const context = await newContext(local.browser);
+    const dana = await signIn(context, local.apollo.url, 'dana@apollo.local', '/self-service/dns-record');
+    await dana.getByTestId('offering-form').waitFor({ timeout: 15_000 });
+    await dana.locator('#root_name').fill('retry-me');
+    await dana.locator('#root_value').fill('retry-me.lb.example.com');
+    await dana.getByTestId('submit-request').click();
+    await expect.poll(() => new URL(dana.url()).pathname, { timeout: 15_000 }).toMatch(/^\/requests\/[0-9A-Z]{26}$/);
+    await dana.getByTestId('request-page').waitFor();
+
+    // The record is made; its announcement is refused (400, not retried), so the request fails and says so.
+    await expect.poll(() => requestStatus(dana), { timeout: 60_000 }).toBe('failed');
+    const announce = dana.locator('[data-testid="request-action"][data-id="announce"]');
+    const create = dana.locator('[data-testid="request-action"][data-id="create_record"]');
+    await expect.poll(() => announce.getAttribute('data-status'), { timeout: 15_000 }).toBe('failed');
+    expect(await announce.getByTestId('attempt-http').innerText()).toBe('HTTP 400');
+    // The made record is undone by the offering's rollback (delete_record) when the demo offering has one: struck
+    // through as rolled back, with what undid it under it. Without one it stays made.
+    const id = new URL(dana.url()).pathname.split('/').pop()!;
+    const failed = await local.apollo.client('operator').request('GET /api/v1/requests/{id}', { params: { id } });
+    const rolledBack = failed.body.actions.find((a) => a.id === 'create_record')?.status === 'rolled_back';
+    if (rolledBack) {
+      await expect.poll(() => create.getAttribute('data-status'), { timeout: 15_000 }).toBe('rolled_back');
+      expect(await create.getByTestId('action-status').innerText()).toBe('rolled back');
+      expect(await create.locator('.apollo-action-name').evaluate((e) => getComputedStyle(e).textDecorationLine)).toBe('line-through');
+      await create.getByTestId('action-toggle').click();
+      const rollback = create.getByTestId('action-rollback');
+      await rollback.waitFor();
+      expect(await rollback.getAttribute('data-status')).toBe('succeeded');
+      expect(await rollback.innerText()).toContain('Undone by Delete the record');
+      expect(await rollback.getByTestId('attempt-http').innerText()).toBe('HTTP 204');
+      await expect.poll(() => dana.locator('[data-testid="timeline-entry"][data-status="rolling_back"]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await screenshot(dana, 'request-rolled-back');
+    } else {
+      await expect.poll(() => create.getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
+    }
+    expect(await dana.getByTestId('request-failure').innerText()).toContain('announce');
+    expect(await dana.getByTestId('request-retries').getAttribute('data-count')).toBe('0');
+    expect(await dana.getByTestId('request-cancel').count()).toBe(0);
+    expect(await dana.getByTestId('request-deprovision').count()).toBe(0);
+    let reloads = 0;
+    dana.on('framenavigated', (frame) => { if (frame === dana.mainFrame()) reloads += 1; });
+
+    // Retry: the plan first. The failed action runs again (and the rolled-back record is made again), a record
+    // still made is kept; no approval for dev.
+    await dana.getByTestId('request-retry').click();
+    const plan = dana.getByTestId('retry-plan');
+    await plan.waitFor({ timeout: 15_000 });
+    const ids = (items: Element[]) => items.map((i) => `${i.getAttribute('data-id')} (${(i.querySelector('[data-testid="retry-why"]')?.textContent ?? '').replace(/^:\s*/, '')})`);
+    expect(await plan.getByTestId('retry-rerun').evaluateAll(ids)).toEqual(rolledBack ? ['create_record (it was rolled back)', 'announce (it failed)'] : ['announce (it failed)']);
+    expect(await plan.getByTestId('retry-keep').evaluateAll((items) => items.map((i) => i.getAttribute('data-id')))).toEqual(rolledBack ? [] : ['create_record']);
+    expect(await plan.getAttribute('data-approval')).toBe('false');
+    expect(await plan.getByTestId('retry-approval').innerText()).toBe('No approval is asked again.');
+    expect(await plan.getByTestId('retry-count').innerText()).toBe('This is retry 1; 2 more retries are left after it.');
+    // Nothing ran yet: the plan is only a plan.
+    expect(await requestStatus(dana)).toBe('failed');
+    await screenshot(dana, 'request-retry-plan');
+
+    // A changed field the offering's form refuses is shown on that field, and the plan is read again before retrying.
+    await dana.getByTestId('retry-edit-toggle').click();
+    const fields = dana.getByTestId('retry-fields');
+    const edited = JSON.parse(await fields.inputValue()) as Record<string, unknown>;
+    expect(edited).toMatchObject({ environment: 'dev', name: 'retry-me' });
+    await fields.fill(JSON.stringify({ ...edited, ttl: 5 }, null, 2));
+    expect(await dana.getByTestId('retry-confirm').innerText()).toBe('Check the changes first');
+    await dana.getByTestId('retry-check').click();
+    const fieldErrors = dana.getByTestId('retry-field-errors');
+    await fieldErrors.waitFor({ timeout: 15_000 });
+    expect(await fieldErrors.locator('li[data-id="ttl"]').innerText()).toMatch(/^TTL \(seconds\) /);
+    await screenshot(dana, 'request-retry-field-error');
+    // Back to the fields as they were: the plan is the first one again.
+    await fields.fill(JSON.stringify(edited, null, 2));
+    await dana.getByTestId('retry-check').click();
+    await plan.waitFor({ timeout: 15_000 });
+    expect(await dana.getByTestId('retry-confirm').innerText()).toBe('Retry');
+
+    // Confirmed: the page follows the request live to completed.
+    await dana.getByTestId('retry-confirm').click();
+    await dana.getByTestId('retry-form').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => requestStatus(dana), { timeout: 60_000 }).toBe('completed');
+    await expect.poll(() => announce.getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
+    expect(await create.getAttribute('data-status')).toBe('succeeded');
+    await expect.poll(() => dana.getByTestId('request-retries').getAttribute('data-count'), { timeout: 15_000 }).toBe('1');
+    expect(await dana.getByTestId('request-generation').innerText()).toBe('1');
+    expect(await dana.getByTestId('timeline-entry').filter({ hasText: 'retry 1 by dana@apollo.local' }).count()).toBe(1);
+    expect(await dana.locator('[data-testid="output"][data-action="announce"][data-name="delivery"]').count()).toBe(1);
+    expect(await dana.getByTestId('request-retry').count()).toBe(0);
+    expect(reloads).toBe(0);
+    await screenshot(dana, 'request-retried');
+
+    // Deprovision: a reason is required; then its rollbacks run and it reads deprovisioned.
+    await dana.getByTestId('request-deprovision').click();
+    expect(await dana.getByTestId('reason-explain').innerText()).toContain('approval rule applies');
+    await dana.getByTestId('reason-confirm').click();
+    await dana.getByText('Say why: it is kept in the request\u2019s log.').waitFor();
+    await dana.getByTestId('reason-text').fill('The launch moved to another name');
+    await dana.getByTestId('reason-confirm').click();
+    await dana.getByTestId('deprovision-form').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => requestStatus(dana), { timeout: 60_000 }).toBe('deprovisioned');
+    expect(await dana.getByTestId('timeline-entry').filter({ hasText: 'The launch moved to another name' }).count()).toBeGreaterThan(0);
+    expect(await dana.getByTestId('request-deprovision').count()).toBe(0);
+    expect(await dana.getByTestId('request-retry').count()).toBe(0);
+    expect(await dana.getByTestId('request-summary').innerText()).toContain('Deprovisioned');
+    expect(reloads).toBe(0);
+    await screenshot(dana, 'request-deprovisioned');
+    await context.close();
+  });
+
+  it('is cancelled by an operator with a reason while it waits for approval, and may be retried', { timeout: 120_000 }, async () => {
+    const created = await local.apollo.client('developer').request('POST /api/v1/requests', {
+      body: { offeringId: 'dns-record', fields: { environment: 'prod', name: 'cancel-me', type: 'CNAME', value: 'cancel-me.lb.example.com', ttl: 300 } },
+    });
+    const id = created.body.id;
+    const context = await newContext(local.browser);
+    const operator = await signIn(context, local.apollo.url, 'operator@apollo.local', `/requests/${id}`);
+    await expect.poll(() => requestStatus(operator), { timeout: 20_000 }).toBe('awaiting_approval');
+    expect(await operator.getByTestId('request-retry').count()).toBe(0);
+    await operator.getByTestId('request-cancel').click();
+    expect(await operator.getByTestId('reason-explain').innerText()).toContain('It stops before its work begins');
+    await operator.getByTestId('reason-text').fill('ok');
+    await operator.getByTestId('reason-confirm').click();
+    await operator.getByText('At least 3 characters.').waitFor();
+    await operator.getByTestId('reason-text').fill('Asked twice by mistake');
+    await screenshot(operator, 'request-cancel');
+    await operator.getByTestId('reason-confirm').click();
+    await operator.getByTestId('cancel-form').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => requestStatus(operator), { timeout: 30_000 }).toBe('cancelled');
+    const note = operator.getByTestId('request-cancel-note');
+    await note.waitFor({ timeout: 15_000 });
+    await expect.poll(() => note.innerText(), { timeout: 15_000 }).toContain('Cancelled by operator@apollo.local');
+    expect(await note.getByTestId('request-cancel-reason').innerText()).toBe('Asked twice by mistake');
+    expect(await operator.getByTestId('request-status').first().innerText()).toBe('cancelled');
+    expect(await operator.getByTestId('request-cancel').count()).toBe(0);
+    await operator.getByTestId('request-retry').waitFor();
+    await screenshot(operator, 'request-cancelled');
+    await context.close();
   });
 });
