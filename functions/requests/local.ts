@@ -25,6 +25,9 @@ export async function configureRequestsLocal(runtime: LocalRuntime): Promise<str
   const fakes = `${runtime.url}/fakes/integrations`;
   process.env[FAKES_URL_ENV] = fakes;
   addTo(TEMPLATE_ENV, FAKES_URL_ENV);
+  // The PostgreSQL demo records its database on the service through a service registry: the local fake's.
+  process.env.APOLLO_SERVICE_REGISTRY_URL ??= `${fakes}/registry`;
+  addTo(TEMPLATE_ENV, 'APOLLO_SERVICE_REGISTRY_URL');
   addTo(EGRESS_ALLOW_ENV, `${fakes}/`);
   // No execution survives a restart here: no fulfilment slot is held, and what was running is interrupted.
   await resetSlots();

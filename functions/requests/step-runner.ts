@@ -329,16 +329,19 @@ export function nextOf(plan: readonly (PlannedAction & { skipped?: boolean })[],
   return { done: true };
 }
 
-/** The next rollback: in plan order, one not succeeded whose attempts in this run are not spent. */
+/**
+ * The next rollback: in plan order, one not succeeded in this run whose attempts in this run are not spent (a
+ * rollback of an earlier run undid an earlier incarnation: a deprovision after a retry undoes the new one).
+ */
 export function nextRollbackOf(plan: readonly RollbackStep[], attempts: readonly AttemptRecord[], run: number, maxAttempts: (step: RollbackStep) => number): NextAction {
   for (const step of plan) {
     const mine = attempts.filter((a) => a.forActionId === step.forActionId).sort((a, b) => a.attempt - b.attempt);
-    const last = mine.at(-1);
+    const thisRun = mine.filter((a) => (a.run ?? 1) === run);
+    const last = thisRun.at(-1);
     if (last?.status === 'succeeded') continue;
     if (last?.status === 'running' || last?.status === 'waiting') return { done: false, actionId: step.id, index: step.index, attempt: last.attempt };
-    const spent = mine.filter((a) => (a.run ?? 1) === run && a.status === 'failed').length;
-    if (spent >= maxAttempts(step)) continue;
-    return { done: false, actionId: step.id, index: step.index, attempt: (last?.attempt ?? 0) + 1 };
+    if (thisRun.filter((a) => a.status === 'failed').length >= maxAttempts(step)) continue;
+    return { done: false, actionId: step.id, index: step.index, attempt: (mine.at(-1)?.attempt ?? 0) + 1 };
   }
   return { done: true };
 }
@@ -565,7 +568,7 @@ async function actionCollect(event: StepEvent): Promise<StepResult> {
   const attempts = await readAttempts(record.id, ctx.phase);
   if (ctx.phase === 'rollback') {
     // The undone action's work is gone: its attempt says so (a retry runs it again).
-    const forward = (await readAttempts(record.id)).filter((a) => a.actionId === ctx.forActionId && a.status === 'succeeded' && !a.rolledBack);
+    const forward = (await readAttempts(record.id)).filter((a) => a.actionId === ctx.forActionId && !a.rolledBack && (a.status === 'succeeded' || a.ref));
     for (const a of forward) await updateAttempt(record.id, a, { rolledBack: true });
     await transition(record.id, {}, { message: `${nameOf(ctx)}: done`, action: ctx.action.id, kind: 'action' });
     return {};
@@ -592,7 +595,14 @@ async function rollbackBegin(event: StepEvent): Promise<StepResult> {
     await transition(record.id, {}, { message: 'what was done is kept for inspection (the offering says onFailure: keep); a retry continues from the failed action', severity: 'warn' });
     return { needed: false, reason };
   }
-  const done = (await readAttempts(record.id)).filter((a) => a.status === 'succeeded' && !a.rolledBack);
+  const attempts = await readAttempts(record.id);
+  const done = attempts.filter((a) => a.status === 'succeeded' && !a.rolledBack);
+  // An outside run that started and then failed or was cancelled (a Terraform apply that errored half way)
+  // may have made part of what it was for: its rollback runs too.
+  for (const action of doc.fulfillment.actions) {
+    const last = attempts.filter((a) => a.actionId === action.id).sort((a, b) => a.attempt - b.attempt).at(-1);
+    if (last && !last.rolledBack && (last.status === 'failed' || last.status === 'cancelled') && last.ref) done.push(last);
+  }
   const byId = new Map(doc.fulfillment.rollbackActions?.map((a) => [a.id, a]) ?? []);
   const plan: RollbackStep[] = [];
   for (const action of [...doc.fulfillment.actions].reverse()) {

@@ -23,6 +23,8 @@ import { FileIntegrationSecrets, memoryIntegrationSecrets } from '#functions/req
 export const INTEGRATIONS_PATH = '/fakes/integrations/';
 export const DNS_TOKEN_SECRET = 'dns_api_token';
 export const DNS_HOOK_SECRET = 'dns_hook_key';
+/** The service registry's token (the PostgreSQL demo records its database on the service through it). */
+export const REGISTRY_TOKEN_SECRET = 'apollo_api_token';
 /** What every answer says it is. */
 export const FAKE_LABEL = 'LOCAL FAKE';
 /** The zone the fake DNS API creates records in. */
@@ -36,6 +38,8 @@ export interface IntegrationFakesOptions {
   readonly dnsToken: string;
   /** The HMAC key the webhook receiver verifies with. */
   readonly hookKey: string;
+  /** The service registry's bearer token (default: the DNS token). */
+  readonly registryToken?: string;
   /** The clock (records' createdAt, the signature's age). */
   readonly now?: () => number;
 }
@@ -81,6 +85,7 @@ const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'] as const;
 export class IntegrationFakes {
   private readonly records = new Map<string, DnsRecord>();
   private readonly idempotent = new Map<string, { fingerprint: string; answer: Answer }>();
+  private readonly dependencies = new Map<string, unknown[]>();
   private readonly deliveries = new Set<string>();
   private readonly calls: ReceivedCall[] = [];
   private readonly counters = new Map<string, number>();
@@ -140,9 +145,31 @@ export class IntegrationFakes {
 
   private integration(method: string, sub: string, req: IncomingMessage, body: Buffer): Answer {
     if (sub === '/dns/records' || sub.startsWith('/dns/records/')) return this.dns(method, sub, req, body);
+    const registry = /^\/registry\/services\/([a-z0-9][a-z0-9-]{0,62})\/dependencies$/.exec(sub);
+    if (registry) return this.registry(method, registry[1]!, req, body);
     const hook = /^\/hooks\/([A-Za-z0-9_.-]{1,100})$/.exec(sub);
     if (hook) return method === 'POST' ? this.hook(hook[1]!, req, body) : { status: 405, headers: { allow: 'POST' }, body: { message: `${FAKE_LABEL} webhook receiver: POST only` } };
     return { status: 404, body: { message: `${FAKE_LABEL}: nothing at ${INTEGRATIONS_PATH.slice(0, -1)}${sub}; see ${INTEGRATIONS_PATH}` } };
+  }
+
+  /** A service registry: what a service depends on, as the PostgreSQL demo records it (PUT replaces, GET reads). */
+  private registry(method: string, service: string, req: IncomingMessage, body: Buffer): Answer {
+    const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!presented || !safeEqual(presented, this.options.registryToken ?? this.options.dnsToken)) {
+      return { status: 401, body: { error: 'unauthorized', message: `${FAKE_LABEL} service registry: send Authorization: Bearer <${REGISTRY_TOKEN_SECRET} from integration-secrets.json>` } };
+    }
+    if (method === 'GET') return { status: 200, body: { service, dependencies: this.dependencies.get(service) ?? [] } };
+    if (method !== 'PUT') return { status: 405, headers: { allow: 'GET, PUT' }, body: { message: `${FAKE_LABEL} service registry: GET or PUT` } };
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString('utf8'));
+    } catch {
+      return { status: 400, body: { error: 'invalid-json', message: `${FAKE_LABEL} service registry: the body is not JSON` } };
+    }
+    const dependencies = (input as { dependencies?: unknown } | null)?.dependencies;
+    if (!Array.isArray(dependencies)) return { status: 422, body: { error: 'invalid-body', message: `${FAKE_LABEL} service registry: the body is {"dependencies": [...]}` } };
+    this.dependencies.set(service, dependencies);
+    return { status: 200, body: { service, dependencies, recordedAt: new Date(this.now()).toISOString() } };
   }
 
   private dns(method: string, sub: string, req: IncomingMessage, body: Buffer): Answer {
@@ -319,21 +346,22 @@ export class IntegrationFakes {
  * random, on first start; mode 600), or kept in the process's in-memory integration secrets when
  * there is no home, where the requests context's local adapter reads them too.
  */
-export async function ensureLocalIntegrationSecrets(home: string | undefined): Promise<{ dnsToken: string; hookKey: string }> {
+export async function ensureLocalIntegrationSecrets(home: string | undefined): Promise<{ dnsToken: string; hookKey: string; registryToken: string }> {
   const fresh = (): string => randomBytes(24).toString('base64url');
+  const names = [DNS_TOKEN_SECRET, DNS_HOOK_SECRET, REGISTRY_TOKEN_SECRET] as const;
+  const values: Record<string, string> = {};
   if (home) {
     const file = new FileIntegrationSecrets(home);
     const current = file.read();
-    const dnsToken = typeof current[DNS_TOKEN_SECRET] === 'string' && current[DNS_TOKEN_SECRET] ? current[DNS_TOKEN_SECRET] : fresh();
-    const hookKey = typeof current[DNS_HOOK_SECRET] === 'string' && current[DNS_HOOK_SECRET] ? current[DNS_HOOK_SECRET] : fresh();
-    if (current[DNS_TOKEN_SECRET] !== dnsToken || current[DNS_HOOK_SECRET] !== hookKey) file.write({ [DNS_TOKEN_SECRET]: dnsToken, [DNS_HOOK_SECRET]: hookKey });
-    return { dnsToken, hookKey };
+    for (const name of names) values[name] = typeof current[name] === 'string' && current[name] ? current[name] : fresh();
+    if (names.some((name) => current[name] !== values[name])) file.write(values);
+  } else {
+    for (const name of names) {
+      values[name] = (await memoryIntegrationSecrets.get(name)) ?? fresh();
+      memoryIntegrationSecrets.set(name, values[name]);
+    }
   }
-  const dnsToken = (await memoryIntegrationSecrets.get(DNS_TOKEN_SECRET)) ?? fresh();
-  const hookKey = (await memoryIntegrationSecrets.get(DNS_HOOK_SECRET)) ?? fresh();
-  memoryIntegrationSecrets.set(DNS_TOKEN_SECRET, dnsToken);
-  memoryIntegrationSecrets.set(DNS_HOOK_SECRET, hookKey);
-  return { dnsToken, hookKey };
+  return { dnsToken: values[DNS_TOKEN_SECRET]!, hookKey: values[DNS_HOOK_SECRET]!, registryToken: values[REGISTRY_TOKEN_SECRET]! };
 }
 
 function send(res: ServerResponse, answer: Answer): true {

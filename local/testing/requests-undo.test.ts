@@ -85,6 +85,11 @@ describe('a failure', () => {
     expect(done.retries).toBe(1);
     expect(fakes().count('POST', '/dns/records')).toBe(2);
     expect(fakes().dnsRecords()).toHaveLength(1);
+    // Deprovisioning it undoes what the retry made, not the rollback already done.
+    expect((await api('developer', 'POST', `/api/v1/requests/${id}/deprovision`, { reason: 'cleaning up' })).status).toBe(200);
+    expect((await reaches(id, ['deprovisioned', 'completed'])).status).toBe('deprovisioned');
+    expect(deletes()).toBe(2);
+    expect(fakes().dnsRecords()).toHaveLength(0);
   }, 40_000);
 
   it('with onFailure: keep, leaves what was done; a retry runs only the failed action again', async () => {
