@@ -29,6 +29,7 @@ export const TOPICS: readonly TopicDef[] = [
   { kind: 'catalog-refresh', hasId: true, permission: 'catalog:manage', summary: 'A catalog refresh’s progress and per-file outcome (event catalog-refresh.progress, the job as GET /api/v1/catalog-refresh/jobs/{id} shows it)' },
   { kind: 'request', hasId: true, permission: 'requests:read', owner: 'request', summary: 'A request’s every transition and action attempt (event request.changed: the request as GET /api/v1/requests/{id}/status shows it, plus the log line)' },
   { kind: 'requests', hasId: true, permission: 'requests:read', owner: 'team', summary: 'A team’s requests as they change (event request.changed with the id and status): My requests stays live' },
+  { kind: 'requests-all', hasId: false, permission: 'requests:manage', summary: 'Everyone’s requests as they change (event request.changed with the id and status): the All tab of Requests stays live' },
   { kind: 'approvals', hasId: false, permission: 'requests:create', summary: 'Approvals opened and decided (event approval.changed with ids and status only): the inbox and its badge stay live' },
   { kind: 'notifications', hasId: true, permission: 'system:read', owner: 'self', summary: 'Your notifications as they arrive (event notification.created); the id is your principal' },
 ];

@@ -4,7 +4,7 @@ import type { ContextDescriptor } from '#lib/context';
 export const context: ContextDescriptor = {
   name: 'requests',
   summary: 'Self-service requests: submit, follow live, approvals inbox; fulfilled by the fulfillment state machine',
-  topics: ['request', 'requests', 'approvals', 'notifications'],
+  topics: ['request', 'requests', 'requests-all', 'approvals', 'notifications'],
   workflows: [
     {
       name: 'fulfillment',

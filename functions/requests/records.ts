@@ -128,6 +128,7 @@ export const attemptSk = (index: number, actionId: string, attempt: number, phas
 export const REQUEST_TOPIC = (id: string): string => `request:${id}`;
 export const TEAM_REQUESTS_TOPIC = (team: string): string => `requests:${team}`;
 export const REQUEST_CHANGED = 'request.changed';
+export const ALL_REQUESTS_TOPIC = 'requests-all';
 
 /** The summary fields a list shows: written to META and LIST alike. */
 const SUMMARY_KEYS = ['status', 'progress', 'currentAction', 'approvalId', 'updatedAt', 'completedAt', 'eta', 'error', 'message'] as const;
@@ -259,7 +260,9 @@ export async function transition(id: string, changes: Partial<Record<keyof Reque
 export async function announce(record: RequestRecord, entry?: RequestLogEntry): Promise<void> {
   const data = { ...statusOf(record), ...(entry ? { entry } : {}) };
   await publish(REQUEST_TOPIC(record.id), REQUEST_CHANGED, data);
-  if (record.team) await publish(TEAM_REQUESTS_TOPIC(record.team), REQUEST_CHANGED, { id: record.id, status: record.status, progress: record.progress, updatedAt: record.updatedAt });
+  const brief = { id: record.id, status: record.status, progress: record.progress, updatedAt: record.updatedAt };
+  if (record.team) await publish(TEAM_REQUESTS_TOPIC(record.team), REQUEST_CHANGED, brief);
+  await publish(ALL_REQUESTS_TOPIC, REQUEST_CHANGED, brief);
 }
 
 export async function readLogs(id: string, options: { limit: number; cursor?: string; newestFirst?: boolean; action?: string; minSeverity?: Severity }): Promise<Page<RequestLogEntry>> {

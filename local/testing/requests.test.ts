@@ -205,6 +205,8 @@ describe('following requests live', () => {
     expect(await frames('developer', 'requests:growth')).toEqual({ type: 'subscribed', topic: 'requests:growth' });
     expect(await frames('developer', `notifications:${DEV}`)).toEqual({ type: 'subscribed', topic: `notifications:${DEV}` });
     expect(await frames('operator', `notifications:${DEV}`)).toMatchObject({ type: 'error', code: 'UnknownTopic' });
+    expect(await frames('operator', 'requests-all')).toEqual({ type: 'subscribed', topic: 'requests-all' });
+    expect(await frames('developer', 'requests-all')).toMatchObject({ type: 'error', code: 'Forbidden' });
     await settled(res.body.id);
   }, 30_000);
 });

@@ -65,9 +65,10 @@ const aboutRequests = (n: Notification): boolean => n.resource?.type === 'reques
  * Keeps request lists current: a change on a team's topic, or a notification that a request of mine moved on, reads
  * the lists again.
  */
-export function useLiveRequestLists(teams: readonly string[], principal: string | undefined): void {
+export function useLiveRequestLists(teams: readonly string[], principal: string | undefined, everyone = false): void {
   const invalidate = useThrottledInvalidate();
-  useTopics(teams.map((t) => `requests:${t}`), () => invalidate(['requests', 'list']));
+  // Everyone's requests (requests:manage) follow `requests-all`; a team's follow its topic.
+  useTopics(everyone ? ['requests-all'] : teams.map((t) => `requests:${t}`), () => invalidate(['requests', 'list']));
   useTopics(principal ? [`notifications:${principal}`] : [], (frame) => {
     const n = frame.data as unknown as Notification | undefined;
     if (n && typeof n.kind === 'string' && aboutRequests(n)) invalidate(['requests', 'list']);

@@ -40,7 +40,7 @@ export function RequestsPage() {
   const list = useRequestList(params);
   const offerings = useOfferingList({});
   const connection = useRealtimeState((s) => s.state);
-  useLiveRequestLists(teams, me.data?.principal);
+  useLiveRequestLists(teams, me.data?.principal, mayManage && filters.scope.kind === 'all');
 
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const others = filters.scope.kind !== 'mine';
