@@ -4,7 +4,8 @@
  * (the catalog repository) or discovery (the organisation's other repositories); Terraform and JIRA →
  * the request action waiting for that run or ticket.
  */
-import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
+import { inRanges } from '#lib/cidr';
 import { createApiHandler, json, type SignedRequest } from '#lib/http';
 import validators from '#schemas/validators/webhooks.gen.cjs';
 import { githubCredentials } from '#lib/github/credentials';
@@ -24,7 +25,18 @@ async function webhookSecret(): Promise<string> {
   throw new ServiceUnavailableError('the GitHub webhook is not configured');
 }
 
+/**
+ * `APOLLO_WEBHOOK_SOURCES_<SENDER>` (GITHUB, TERRAFORM, JIRA): the addresses a sender's deliveries may come
+ * from (comma-separated CIDRs, e.g. GitHub's published hook ranges); unset, any address (the signature decides).
+ */
+function checkSource(request: SignedRequest): void {
+  const sender = request.route.path.slice(request.route.path.lastIndexOf('/') + 1).toUpperCase();
+  const allowed = process.env[`APOLLO_WEBHOOK_SOURCES_${sender}`];
+  if (allowed && !inRanges(request.sourceIp, allowed)) throw new ForbiddenError(`deliveries from ${request.sourceIp || 'an unknown address'} are not accepted (APOLLO_WEBHOOK_SOURCES_${sender})`);
+}
+
 async function verifySender(request: SignedRequest): Promise<string> {
+  checkSource(request);
   if (request.route.path !== '/api/v1/webhooks/github') return verifyExternal(request);
   return verifyGitHub(request);
 }

@@ -70,6 +70,20 @@ describe('JIRA webhooks', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'Unauthorized', message: 'invalid signature' } });
   });
 
+  it('refuses a signed delivery from an address outside APOLLO_WEBHOOK_SOURCES_JIRA (403), and takes it from one inside', async () => {
+    const body = issueEvent('OPS-505');
+    process.env.APOLLO_WEBHOOK_SOURCES_JIRA = '10.0.0.0/8, 192.0.2.7';
+    try {
+      const outside = await deliver(body, 'from-outside');
+      expect(outside.status).toBe(403);
+      expect(await outside.json()).toMatchObject({ error: { code: 'Forbidden', message: 'deliveries from 127.0.0.1 are not accepted (APOLLO_WEBHOOK_SOURCES_JIRA)' } });
+      process.env.APOLLO_WEBHOOK_SOURCES_JIRA = '127.0.0.0/8';
+      expect((await deliver(body, 'from-inside')).status).toBe(200);
+    } finally {
+      delete process.env.APOLLO_WEBHOOK_SOURCES_JIRA;
+    }
+  });
+
   it('answers the same X-Atlassian-Webhook-Identifier twice once: the second is a duplicate', async () => {
     // Prepare
     const body = issueEvent('OPS-777');

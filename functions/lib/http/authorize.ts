@@ -65,7 +65,7 @@ export const authenticateSender = (route: RouteDef, options: ApiHandlerOptions):
     const headers = event.headers as Record<string, string | undefined>;
     const raw = rawBytes(event);
     if (!options.verifySender) throw new UnauthorizedError('this route accepts signed deliveries only');
-    const sender = await options.verifySender({ route, rawBody: raw, headers });
+    const sender = await options.verifySender({ route, rawBody: raw, headers, sourceIp: event.requestContext.identity?.sourceIp ?? '' });
     logger.appendKeys({ principal: sender, role: 'none' });
     const identity: Identity = {
       principal: sender, user: sender, role: null, kind: 'webhook', principalArn: '', iamRoleName: '', accountId: '',

@@ -66,6 +66,8 @@ export interface SignedRequest {
   readonly rawBody: Buffer;
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The address the delivery came from (API Gateway's `sourceIp`). */
+  readonly sourceIp: string;
 }
 
 export interface ApiHandlerOptions {

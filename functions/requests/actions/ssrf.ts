@@ -9,6 +9,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { inCidr, parseAddress, parseCidr, type Address, type Cidr } from '#lib/cidr';
 
 /** The config env: comma-separated CIDRs (`10.1.0.0/16`), host names (`api.internal`, `*.corp.example`) or URL prefixes (`http://127.0.0.1:4000/fakes/`). */
 export const EGRESS_ALLOW_ENV = 'APOLLO_EGRESS_ALLOW';
@@ -41,12 +42,6 @@ export class HostLookupError extends Error {
   override readonly name = 'HostLookupError';
 }
 
-interface Cidr {
-  readonly family: 4 | 6;
-  readonly base: bigint;
-  readonly bits: number;
-}
-
 export interface EgressAllowlist {
   readonly cidrs: readonly Cidr[];
   /** Exact host names, lower case. */
@@ -58,68 +53,6 @@ export interface EgressAllowlist {
 }
 
 export const EMPTY_ALLOWLIST: EgressAllowlist = { cidrs: [], hosts: new Set(), suffixes: [], prefixes: [] };
-
-// ---------------------------------------------------------------------------------------------------
-// Addresses
-
-interface Address {
-  readonly family: 4 | 6;
-  readonly value: bigint;
-}
-
-function parseIPv4(text: string): bigint | undefined {
-  if (isIP(text) !== 4) return undefined;
-  return text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function parseIPv6(raw: string): bigint | undefined {
-  const text = raw.split('%')[0] ?? '';
-  if (isIP(text) !== 6) return undefined;
-  let groups: string[];
-  const tailV4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let head = text;
-  const extra: string[] = [];
-  if (tailV4) {
-    const v4 = parseIPv4(tailV4[1]!);
-    if (v4 === undefined) return undefined;
-    head = text.slice(0, -tailV4[1]!.length);
-    extra.push(((v4 >> 16n) & 0xffffn).toString(16), (v4 & 0xffffn).toString(16));
-    if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
-  }
-  const [left = '', right] = head.split('::');
-  const leftGroups = left ? left.split(':') : [];
-  const rightGroups = right === undefined ? [] : right ? right.split(':') : [];
-  const known = [...leftGroups, ...rightGroups, ...extra];
-  if (right === undefined) groups = [...leftGroups, ...extra];
-  else groups = [...leftGroups, ...Array<string>(8 - known.length).fill('0'), ...rightGroups, ...extra];
-  if (groups.length !== 8) return undefined;
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
-}
-
-function parseAddress(text: string): Address | undefined {
-  const v4 = parseIPv4(text);
-  if (v4 !== undefined) return { family: 4, value: v4 };
-  const v6 = parseIPv6(text);
-  return v6 === undefined ? undefined : { family: 6, value: v6 };
-}
-
-const width = (family: 4 | 6): bigint => (family === 4 ? 32n : 128n);
-
-function inCidr(address: Address, cidr: Cidr): boolean {
-  if (address.family !== cidr.family) return false;
-  const shift = width(cidr.family) - BigInt(cidr.bits);
-  return address.value >> shift === cidr.base >> shift;
-}
-
-function parseCidr(text: string): Cidr | undefined {
-  const [ip = '', bitsText] = text.split('/');
-  const address = parseAddress(ip);
-  if (!address) return undefined;
-  const max = address.family === 4 ? 32 : 128;
-  const bits = bitsText === undefined ? max : /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
-  if (!Number.isInteger(bits) || bits < 0 || bits > max) return undefined;
-  return { family: address.family, base: address.value, bits };
-}
 
 const range = (text: string, reason: string): { cidr: Cidr; reason: string } => ({ cidr: parseCidr(text)!, reason });
 
