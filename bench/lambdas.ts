@@ -37,8 +37,7 @@ export const contextEntry = (context: string): string => join(repoRoot, 'functio
 
 /**
  * A context's Lambda answers for its own `heavy`. A steps Lambda is a Lambda of its own: the context's
- * `heavy` names what the context's routes need and does not cover it, and ContextWorkflow has no
- * `heavy` of its own (yet), so a steps Lambda over budget is reported as over.
+ * `heavy` names what the context's routes need and does not cover it; its workflow's `heavy` does.
  */
 export function benchLambdas(descriptors: readonly ContextDescriptor[] = DESCRIPTORS): BenchLambda[] {
   return descriptors.flatMap((d): BenchLambda[] => [
@@ -47,8 +46,8 @@ export function benchLambdas(descriptors: readonly ContextDescriptor[] = DESCRIP
       explainIn: `\`heavy\` in functions/${d.name}/context.ts`,
     },
     ...(d.workflows ?? []).map((w): BenchLambda => ({
-      name: stepsLambdaName(d.name, w.name), kind: 'workflow-steps', context: d.name, entryPoint: join(repoRoot, w.steps), environment: w.environment ?? {}, heavy: undefined,
-      explainIn: `nowhere yet: ContextWorkflow (functions/lib/context.ts) has no \`heavy\`; make ${w.steps} lighter`,
+      name: stepsLambdaName(d.name, w.name), kind: 'workflow-steps', context: d.name, entryPoint: join(repoRoot, w.steps), environment: w.environment ?? {}, heavy: w.heavy,
+      explainIn: `\`heavy\` of the ${w.name} workflow in functions/${d.name}/context.ts`,
     })),
   ]);
 }

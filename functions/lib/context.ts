@@ -54,6 +54,8 @@ export interface ContextWorkflow {
   readonly bindings?: readonly Binding[];
   /** Environment variables with fixed values for the steps Lambda. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** What the steps Lambda carries beyond the weight budget, and which step needs it (as a context's `heavy`). */
+  readonly heavy?: ReadonlyArray<{ readonly what: string; readonly neededBy: string }>;
 }
 
 /** What a run of a job gives: its result (the invocation's answer) and what its log line says. */

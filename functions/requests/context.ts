@@ -4,6 +4,10 @@ import type { ContextDescriptor } from '#lib/context';
 export const context: ContextDescriptor = {
   name: 'requests',
   summary: 'Self-service requests: submit, follow live, approvals inbox; fulfilled by the fulfillment state machine',
+  heavy: [{
+    what: '@aws-sdk/client-sfn and Powertools idempotency (with JMESPath), and the offerings\' form checks (data sources from the service catalog)',
+    neededBy: 'POST /api/v1/requests (one Idempotency-Key → one request; checks the fields, starts the fulfillment execution), …/retry (checks changed fields), approve|reject, cancel and complete (resume the execution)',
+  }],
   topics: ['request', 'requests', 'requests-all', 'approvals', 'notifications'],
   workflows: [
     {
@@ -12,6 +16,10 @@ export const context: ContextDescriptor = {
       steps: 'functions/requests/steps.ts',
       // GitHub workflow actions use Apollo's GitHub credentials, as discovery does.
       bindings: ['integration-secrets', 'notification-events', 'github-credentials'],
+      heavy: [{
+        what: '@octokit/rest (GitHub workflow dispatch), the Terraform Cloud, JIRA, REST and webhook executors with cockatiel, @aws-sdk/client-secrets-manager (the actions\' secrets) and client-eventbridge (notifications)',
+        neededBy: 'action-start, action-check and action-collect (an action of any type may come next), and the steps that notify',
+      }],
     },
   ],
   local: async (runtime) => {
