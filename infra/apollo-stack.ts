@@ -108,6 +108,8 @@ export class ApolloStack extends Stack {
   constructor(scope: Construct, id: string, props: ApolloStackProps) {
     super(scope, id, {
       description: `Apollo platform control plane (${props.stage})`,
+      // The template nears CloudFormation's 1 MB with every context added; indentation is a third of it.
+      suppressTemplateIndentation: true,
       ...props,
     });
     const { stage } = props;
