@@ -4,8 +4,8 @@
  * fake and says so: the start banner, the org name (`apollo-demo`) and every repository URL. Its
  * catalog repository `apollo-demo/platform-catalog` serves examples/catalog/*.yaml (read from disk at
  * start) under catalog/, with a CODEOWNERS, and the GitHub Actions workflows the platform team's
- * offerings dispatch (`create-service.yml`, which a github-workflow action can run, and `ci.yml`,
- * which it cannot: no workflow_dispatch). Their runs take APOLLO_GITHUB_FAKE_RUN_MS (default 1500)
+ * offerings dispatch (`create-service.yml` and `archive-service.yml`, which a github-workflow action can
+ * run, and `ci.yml`, which it cannot: no workflow_dispatch). Their runs take APOLLO_GITHUB_FAKE_RUN_MS (default 1500)
  * and are reported to Apollo's GitHub webhook once the runtime listens. Set APOLLO_GITHUB_ORG and/or
  * APOLLO_CATALOG_REPO (with APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to read
  * real ones instead.
@@ -205,6 +205,22 @@ jobs:
       - run: echo "LOCAL FAKE - creating \${{ inputs.name }} for \${{ inputs.team }}"
 `;
 
+/** The demo's other dispatchable workflow: the new-microservice example's rollback archives what create-service made. */
+export const DEMO_ARCHIVE_SERVICE_WORKFLOW = `name: Archive service
+run-name: "Archive \${{ inputs.name }} (\${{ inputs.apollo_request }})"
+on:
+  workflow_dispatch:
+    inputs:
+      name: { description: The service's repository, required: true, type: string }
+      reason: { description: Why it is archived, required: false, type: string }
+      apollo_request: { description: Apollo's idempotency key (the run's name carries it), required: false, type: string }
+jobs:
+  archive:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "LOCAL FAKE - archiving \${{ inputs.name }}"
+`;
+
 /** A workflow without workflow_dispatch: dispatching it is refused (422). */
 export const DEMO_CI_WORKFLOW = `name: CI
 on:
@@ -222,6 +238,7 @@ export function demoCatalogRepo(examples = fileURLToPath(new URL('../../examples
   const files: Record<string, string> = {
     '.github/CODEOWNERS': DEMO_CATALOG_CODEOWNERS,
     '.github/workflows/create-service.yml': DEMO_CREATE_SERVICE_WORKFLOW,
+    '.github/workflows/archive-service.yml': DEMO_ARCHIVE_SERVICE_WORKFLOW,
     '.github/workflows/ci.yml': DEMO_CI_WORKFLOW,
     'README.md': '# Platform catalog\n\nSelf-service offerings (Schema v2.0), one YAML file each under catalog/. A FAKE repository served by Apollo\'s local runtime.\n',
   };

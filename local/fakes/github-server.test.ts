@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isValidSignature } from '../../functions/webhooks/github-signature.ts';
-import { DEMO_CREATE_SERVICE_WORKFLOW, demoCatalogRepo } from './demo-github.ts';
+import { DEMO_ARCHIVE_SERVICE_WORKFLOW, DEMO_CREATE_SERVICE_WORKFLOW, demoCatalogRepo } from './demo-github.ts';
 import { createdMatches, FakeGitHub, parseWorkflow, renderRunName } from './github-server.ts';
 
 const TOKEN = 'fake-token-0123';
@@ -126,11 +126,15 @@ describe('the fake GitHub\'s workflow runs', () => {
 });
 
 describe('workflow files and filters', () => {
-  it('reads the demo workflow: dispatchable, named with apollo_request', () => {
+  it('reads the demo workflows: dispatchable, named with apollo_request', () => {
     const workflow = parseWorkflow(DEMO_CREATE_SERVICE_WORKFLOW)!;
     expect(workflow).toMatchObject({ name: 'Create service', dispatchable: true });
     expect(renderRunName(workflow.runName!, { name: 'billing', apollo_request: 'k/1' }, {})).toBe('Create billing (k/1)');
     expect(workflow.inputs.get('name')).toEqual({ required: true, hasDefault: false });
+    const archive = parseWorkflow(DEMO_ARCHIVE_SERVICE_WORKFLOW)!;
+    expect(archive).toMatchObject({ name: 'Archive service', dispatchable: true });
+    expect(renderRunName(archive.runName!, { name: 'billing', apollo_request: 'k/2' }, {})).toBe('Archive billing (k/2)');
+    expect([...archive.inputs.keys()]).toEqual(['name', 'reason', 'apollo_request']);
     expect(parseWorkflow('on: [push, workflow_dispatch]\n')).toMatchObject({ dispatchable: true, name: '' });
     expect(parseWorkflow('on: push\n')).toMatchObject({ dispatchable: false });
   });

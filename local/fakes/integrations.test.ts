@@ -10,6 +10,9 @@ import { ensureLocalIntegrationSecrets, FAKE_ZONE, IntegrationFakes } from './in
 
 const TOKEN = 'fake-dns-token-0123456789';
 const KEY = 'fake-hook-key-0123456789';
+const REGISTRY_TOKEN = 'fake-registry-token-0123456789';
+const PREVIEW_KEY = 'fake-preview-key-0123456789';
+const CHATOPS_KEY = 'fake-chatops-key-0123456789';
 const NOW = Date.parse('2026-11-02T10:00:00Z');
 
 let fakes: IntegrationFakes;
@@ -35,7 +38,7 @@ afterAll(async () => {
     server.closeAllConnections();
   });
 });
-beforeEach(() => { fakes = new IntegrationFakes({ dnsToken: TOKEN, hookKey: KEY, now: () => NOW }); });
+beforeEach(() => { fakes = new IntegrationFakes({ dnsToken: TOKEN, hookKey: KEY, registryToken: REGISTRY_TOKEN, hookKeys: { previews: PREVIEW_KEY, chatops: CHATOPS_KEY }, now: () => NOW }); });
 
 const json = async (res: Response): Promise<{ status: number; body: unknown; fake: string | null }> => ({
   status: res.status,
@@ -135,8 +138,42 @@ describe('the local fake DNS API', () => {
   });
 });
 
+describe('the local fake service registry', () => {
+  const registry = (method: string, path: string, body?: unknown, token = REGISTRY_TOKEN) =>
+    fetch(`${base}/registry/services/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).then(json);
+
+  it('registers a service (201), replaces it (200) and reads it back, with its token only', async () => {
+    // Act
+    const first = await registry('PUT', 'invoice-service', { team: 'payments', tier: 'standard', repository: 'https://github.com/apollo-demo/invoice-service' });
+    const again = await registry('PUT', 'invoice-service', { name: 'invoice-service', team: 'payments', tier: 'critical' });
+    const read = await registry('GET', 'invoice-service');
+    const missing = await registry('GET', 'no-such-service');
+    const otherToken = await registry('PUT', 'invoice-service', { team: 'data' }, TOKEN);
+    const wrongName = await registry('PUT', 'invoice-service', { name: 'other-service' });
+    const notAnObject = await registry('PUT', 'invoice-service', ['team']);
+
+    // Assess
+    const registered = { name: 'invoice-service', team: 'payments', tier: 'critical', registeredAt: '2026-11-02T10:00:00.000Z' };
+    expect(first).toEqual({ status: 201, fake: 'LOCAL FAKE', body: { name: 'invoice-service', team: 'payments', tier: 'standard', repository: 'https://github.com/apollo-demo/invoice-service', registeredAt: '2026-11-02T10:00:00.000Z' } });
+    expect(again).toEqual({ status: 200, fake: 'LOCAL FAKE', body: registered });
+    expect(read).toEqual({ status: 200, fake: 'LOCAL FAKE', body: registered });
+    expect(missing).toEqual({ status: 404, fake: 'LOCAL FAKE', body: { error: 'not-found', message: 'LOCAL FAKE service registry: no service no-such-service' } });
+    expect(otherToken).toEqual({ status: 401, fake: 'LOCAL FAKE', body: { error: 'unauthorized', message: 'LOCAL FAKE service registry: send Authorization: Bearer <apollo_api_token from integration-secrets.json>' } });
+    expect([wrongName.status, (wrongName.body as { message: string }).message]).toEqual([422, 'LOCAL FAKE service registry: the body names "other-service", the address invoice-service']);
+    expect(notAnObject.status).toBe(422);
+    expect(fakes.registeredServices()).toEqual([registered]);
+  });
+
+  it("keeps a service's dependencies apart from its record", async () => {
+    const put = await registry('PUT', 'billing-service/dependencies', { dependencies: [{ service: 'postgres', type: 'runtime' }] });
+    const read = await registry('GET', 'billing-service/dependencies');
+    expect([put.status, read.body]).toEqual([200, { service: 'billing-service', dependencies: [{ service: 'postgres', type: 'runtime' }] }]);
+    expect(fakes.registeredServices()).toEqual([]);
+  });
+});
+
 describe('the local fake webhook receiver', () => {
-  const deliver = (body: string, headers: Record<string, string>) => fetch(`${base}/hooks/dns-changes`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(json);
+  const deliver = (body: string, headers: Record<string, string>, hook = 'dns-changes') => fetch(`${base}/hooks/${hook}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(json);
   const ts = String(NOW / 1000);
 
   it('accepts a delivery signed as documented, and refuses a bad signature or an old one', async () => {
@@ -155,6 +192,29 @@ describe('the local fake webhook receiver', () => {
     expect(stale).toEqual(refusal('timestamp more than 300 s old (or in the future)'));
     expect(unsigned).toEqual(refusal('missing X-Apollo-Signature-256'));
     expect(fakes.received()[0]!.headers['x-apollo-signature-256']).toBe('sha256=••••');
+  });
+
+  it("verifies the preview controller's and chat-ops' deliveries with their own keys (chat-ops in X-Hub-Signature-256)", async () => {
+    const body = '{"action":"create"}';
+    const signed = (key: string, header = 'x-apollo-signature-256') => ({ 'x-apollo-timestamp': ts, [header]: webhookSignature(key, ts, body), 'x-apollo-delivery': `d-${key}-${header}` });
+    const preview = await deliver(body, signed(PREVIEW_KEY), 'previews');
+    const previewWithDnsKey = await deliver(body, signed(KEY), 'previews');
+    const chatops = await deliver(body, signed(CHATOPS_KEY, 'x-hub-signature-256'), 'chatops');
+    const chatopsInApolloHeader = await deliver(body, signed(CHATOPS_KEY), 'chatops');
+    const dnsWithPreviewKey = await deliver(body, signed(PREVIEW_KEY));
+
+    expect([preview.status, chatops.status]).toEqual([200, 200]);
+    expect(previewWithDnsKey.body).toEqual({ received: false, reason: 'bad signature (HMAC-SHA256 of "<timestamp>.<body>" with preview_hook_key)', fake: "LOCAL FAKE webhook receiver 'previews'" });
+    expect(chatopsInApolloHeader.body).toEqual({ received: false, reason: 'missing X-Hub-Signature-256', fake: "LOCAL FAKE webhook receiver 'chatops'" });
+    expect((dnsWithPreviewKey.body as { reason: string }).reason).toBe('bad signature (HMAC-SHA256 of "<timestamp>.<body>" with dns_hook_key)');
+    expect(fakes.received()[2]!.headers['x-hub-signature-256']).toBe('sha256=••••');
+  });
+
+  it('refuses every delivery to a receiver whose key it was not given', async () => {
+    fakes = new IntegrationFakes({ dnsToken: TOKEN, hookKey: KEY, now: () => NOW });
+    const body = '{}';
+    const refused = await deliver(body, { 'x-apollo-timestamp': ts, 'x-apollo-signature-256': webhookSignature(KEY, ts, body) }, 'previews');
+    expect(refused).toEqual({ status: 401, fake: 'LOCAL FAKE', body: { received: false, reason: 'no preview_hook_key configured for this receiver', fake: "LOCAL FAKE webhook receiver 'previews'" } });
   });
 });
 
@@ -201,7 +261,11 @@ describe('ensureLocalIntegrationSecrets', () => {
       expect(again).toEqual(first);
       expect(first.dnsToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
       expect(first.hookKey).not.toBe(first.dnsToken);
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ dns_api_token: first.dnsToken, dns_hook_key: first.hookKey });
+      expect(new Set([first.dnsToken, first.hookKey, first.registryToken, first.hookKeys.previews, first.hookKeys.chatops]).size).toBe(5);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+        dns_api_token: first.dnsToken, dns_hook_key: first.hookKey, apollo_api_token: first.registryToken,
+        preview_hook_key: first.hookKeys.previews, chatops_hook_key: first.hookKeys.chatops,
+      });
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(await localIntegrationSecrets(home).get('dns_hook_key')).toBe(first.hookKey);
     } finally {
@@ -213,5 +277,6 @@ describe('ensureLocalIntegrationSecrets', () => {
     const values = await ensureLocalIntegrationSecrets(undefined);
     expect(await ensureLocalIntegrationSecrets(undefined)).toEqual(values);
     expect(await localIntegrationSecrets(undefined).get('dns_api_token')).toBe(values.dnsToken);
+    expect(await localIntegrationSecrets(undefined).get('chatops_hook_key')).toBe(values.hookKeys.chatops);
   });
 });

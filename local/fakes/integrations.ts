@@ -5,15 +5,20 @@
  * - a DNS API (a REST target): `POST /dns/records` (Bearer token; `{name, type, value, ttl?}`; 201 with
  *   the record; the same Idempotency-Key again answers the first response without creating twice),
  *   `GET /dns/records`, `DELETE /dns/records/{id}` (204: the rollback);
- * - a webhook receiver: `POST /hooks/{name}`, verifying `X-Apollo-Signature-256` over
- *   `<timestamp>.<body>` and the timestamp's age as docs/webhook-signatures.md says a receiver should;
+ * - a service registry (Bearer token): `PUT /registry/services/{name}` registers a service (201 the first
+ *   time, 200 when it replaces the record), `GET` reads it; `PUT|GET /registry/services/{name}/dependencies`
+ *   records and reads what a service depends on;
+ * - a webhook receiver: `POST /hooks/{name}`, verifying the signature over `<timestamp>.<body>` and the
+ *   timestamp's age as docs/webhook-signatures.md says a receiver should: `X-Apollo-Signature-256` with
+ *   `dns_hook_key`, except the receivers with a key (and header) of their own (`RECEIVERS_WITH_OWN_KEYS`:
+ *   the feature-environment example's preview controller and chat-ops);
  * - control, loopback callers only: `GET /_received` (every call, with counters), `DELETE /_received`,
  *   `POST /_fail` `{ "path": "/dns/records", "times": 2, "status": 503 }` (the next calls to that path
  *   answer that status), and `GET /` (a page: what it received, how to make it fail).
  *
- * Its token and key are created on the runtime's first start and kept in
- * `$APOLLO_HOME/integration-secrets.json` as `dns_api_token` and `dns_hook_key`, so the demo offering's
- * `{{secrets.dns_api_token}}` and `{{secrets.dns_hook_key}}` resolve.
+ * Its tokens and keys are created on the runtime's first start and kept in
+ * `$APOLLO_HOME/integration-secrets.json` (`dns_api_token`, `dns_hook_key`, `apollo_api_token`,
+ * `preview_hook_key`, `chatops_hook_key`), so the example offerings' `{{secrets.…}}` resolve.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,6 +30,23 @@ export const DNS_TOKEN_SECRET = 'dns_api_token';
 export const DNS_HOOK_SECRET = 'dns_hook_key';
 /** The service registry's token (the PostgreSQL demo records its database on the service through it). */
 export const REGISTRY_TOKEN_SECRET = 'apollo_api_token';
+
+/** A webhook receiver that verifies with a key of its own. */
+export interface HookReceiver {
+  /** The integration secret holding the key (named in refusals; never the key). */
+  readonly secret: string;
+  /** The header carrying `sha256=<hex>`. @default X-Apollo-Signature-256 */
+  readonly signatureHeader?: string;
+}
+
+/**
+ * The receivers (by hook name) with a key of their own, as the feature-environment example signs for them;
+ * every other hook verifies with dns_hook_key in X-Apollo-Signature-256.
+ */
+export const RECEIVERS_WITH_OWN_KEYS: Readonly<Record<string, HookReceiver>> = {
+  previews: { secret: 'preview_hook_key' },
+  chatops: { secret: 'chatops_hook_key', signatureHeader: 'X-Hub-Signature-256' },
+};
 /** What every answer says it is. */
 export const FAKE_LABEL = 'LOCAL FAKE';
 /** The zone the fake DNS API creates records in. */
@@ -36,8 +58,10 @@ const MAX_RECEIVED = 500;
 export interface IntegrationFakesOptions {
   /** Accepted as `Authorization: Bearer <token>` by the DNS API. */
   readonly dnsToken: string;
-  /** The HMAC key the webhook receiver verifies with. */
+  /** The HMAC key the webhook receiver verifies with (dns_hook_key). */
   readonly hookKey: string;
+  /** The keys of the receivers in RECEIVERS_WITH_OWN_KEYS, by hook name (one missing: that hook refuses every delivery). */
+  readonly hookKeys?: Readonly<Record<string, string>>;
   /** The service registry's bearer token (default: the DNS token). */
   readonly registryToken?: string;
   /** The clock (records' createdAt, the signature's age). */
@@ -52,6 +76,13 @@ export interface DnsRecord {
   readonly ttl: number;
   readonly status: 'active';
   readonly createdAt: string;
+}
+
+/** A service as the registry holds it: what was registered, with its name and when. */
+export interface RegisteredService {
+  readonly name: string;
+  readonly registeredAt: string;
+  readonly [property: string]: unknown;
 }
 
 export interface ReceivedCall {
@@ -78,7 +109,8 @@ interface Answer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-const RECORDED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-apollo-timestamp', 'x-apollo-signature-256', 'x-apollo-delivery', 'user-agent'];
+const SIGNATURE_HEADERS = ['x-apollo-signature-256', ...new Set(Object.values(RECEIVERS_WITH_OWN_KEYS).flatMap((r) => (r.signatureHeader ? [r.signatureHeader.toLowerCase()] : [])))];
+const RECORDED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-apollo-timestamp', ...SIGNATURE_HEADERS, 'x-apollo-delivery', 'user-agent'];
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'] as const;
 
@@ -86,6 +118,7 @@ export class IntegrationFakes {
   private readonly records = new Map<string, DnsRecord>();
   private readonly idempotent = new Map<string, { fingerprint: string; answer: Answer }>();
   private readonly dependencies = new Map<string, unknown[]>();
+  private readonly services = new Map<string, RegisteredService>();
   private readonly deliveries = new Set<string>();
   private readonly calls: ReceivedCall[] = [];
   private readonly counters = new Map<string, number>();
@@ -141,24 +174,36 @@ export class IntegrationFakes {
     return [...this.records.values()];
   }
 
+  /** The services registered in the fake service registry now. */
+  registeredServices(): RegisteredService[] {
+    return [...this.services.values()];
+  }
+
   // -------------------------------------------------------------------------------- the integrations
 
   private integration(method: string, sub: string, req: IncomingMessage, body: Buffer): Answer {
     if (sub === '/dns/records' || sub.startsWith('/dns/records/')) return this.dns(method, sub, req, body);
-    const registry = /^\/registry\/services\/([a-z0-9][a-z0-9-]{0,62})\/dependencies$/.exec(sub);
-    if (registry) return this.registry(method, registry[1]!, req, body);
+    const registry = /^\/registry\/services\/([a-z0-9][a-z0-9-]{0,62})(\/dependencies)?$/.exec(sub);
+    if (registry) return this.registry(method, registry[1]!, registry[2] !== undefined, req, body);
     const hook = /^\/hooks\/([A-Za-z0-9_.-]{1,100})$/.exec(sub);
     if (hook) return method === 'POST' ? this.hook(hook[1]!, req, body) : { status: 405, headers: { allow: 'POST' }, body: { message: `${FAKE_LABEL} webhook receiver: POST only` } };
     return { status: 404, body: { message: `${FAKE_LABEL}: nothing at ${INTEGRATIONS_PATH.slice(0, -1)}${sub}; see ${INTEGRATIONS_PATH}` } };
   }
 
-  /** A service registry: what a service depends on, as the PostgreSQL demo records it (PUT replaces, GET reads). */
-  private registry(method: string, service: string, req: IncomingMessage, body: Buffer): Answer {
+  /**
+   * A service registry: a service's record, as the new-microservice example registers it, and what a service
+   * depends on, as the PostgreSQL demo records it (PUT replaces, GET reads).
+   */
+  private registry(method: string, service: string, dependenciesOf: boolean, req: IncomingMessage, body: Buffer): Answer {
     const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!presented || !safeEqual(presented, this.options.registryToken ?? this.options.dnsToken)) {
       return { status: 401, body: { error: 'unauthorized', message: `${FAKE_LABEL} service registry: send Authorization: Bearer <${REGISTRY_TOKEN_SECRET} from integration-secrets.json>` } };
     }
-    if (method === 'GET') return { status: 200, body: { service, dependencies: this.dependencies.get(service) ?? [] } };
+    if (method === 'GET') {
+      if (dependenciesOf) return { status: 200, body: { service, dependencies: this.dependencies.get(service) ?? [] } };
+      const found = this.services.get(service);
+      return found ? { status: 200, body: found } : { status: 404, body: { error: 'not-found', message: `${FAKE_LABEL} service registry: no service ${service}` } };
+    }
     if (method !== 'PUT') return { status: 405, headers: { allow: 'GET, PUT' }, body: { message: `${FAKE_LABEL} service registry: GET or PUT` } };
     let input: unknown;
     try {
@@ -166,10 +211,22 @@ export class IntegrationFakes {
     } catch {
       return { status: 400, body: { error: 'invalid-json', message: `${FAKE_LABEL} service registry: the body is not JSON` } };
     }
+    if (!dependenciesOf) return this.register(service, input);
     const dependencies = (input as { dependencies?: unknown } | null)?.dependencies;
     if (!Array.isArray(dependencies)) return { status: 422, body: { error: 'invalid-body', message: `${FAKE_LABEL} service registry: the body is {"dependencies": [...]}` } };
     this.dependencies.set(service, dependencies);
     return { status: 200, body: { service, dependencies, recordedAt: new Date(this.now()).toISOString() } };
+  }
+
+  /** Registers (or replaces) a service: a JSON object of its properties, whose name (if given) is the path's. */
+  private register(service: string, input: unknown): Answer {
+    if (!input || typeof input !== 'object' || Array.isArray(input)) return { status: 422, body: { error: 'invalid-body', message: `${FAKE_LABEL} service registry: the body is the service as a JSON object, e.g. {"team": "payments", "repository": "https://…"}` } };
+    const { name, registeredAt: _ignored, ...properties } = input as Record<string, unknown>;
+    if (name !== undefined && name !== service) return { status: 422, body: { error: 'invalid-body', message: `${FAKE_LABEL} service registry: the body names ${JSON.stringify(name)}, the address ${service}` } };
+    const replaced = this.services.has(service);
+    const record: RegisteredService = { ...properties, name: service, registeredAt: new Date(this.now()).toISOString() };
+    this.services.set(service, record);
+    return { status: replaced ? 200 : 201, headers: replaced ? {} : { location: `${INTEGRATIONS_PATH}registry/services/${service}` }, body: record };
   }
 
   private dns(method: string, sub: string, req: IncomingMessage, body: Buffer): Answer {
@@ -242,15 +299,20 @@ export class IntegrationFakes {
   }
 
   private hook(name: string, req: IncomingMessage, body: Buffer): Answer {
+    const own = Object.prototype.hasOwnProperty.call(RECEIVERS_WITH_OWN_KEYS, name) ? RECEIVERS_WITH_OWN_KEYS[name] : undefined;
+    const secret = own?.secret ?? DNS_HOOK_SECRET;
+    const signatureHeader = own?.signatureHeader ?? 'X-Apollo-Signature-256';
+    const key = own ? this.options.hookKeys?.[name] : this.options.hookKey;
     const timestamp = header(req, 'x-apollo-timestamp') ?? '';
-    const signature = header(req, 'x-apollo-signature-256');
+    const signature = header(req, signatureHeader.toLowerCase());
     const delivery = header(req, 'x-apollo-delivery');
     const refuse = (reason: string): Answer => ({ status: 401, body: { received: false, reason, fake: `${FAKE_LABEL} webhook receiver '${name}'` } });
+    if (!key) return refuse(`no ${secret} configured for this receiver`);
     if (!/^\d{1,12}$/.test(timestamp)) return refuse('missing or malformed X-Apollo-Timestamp');
     if (Math.abs(this.now() / 1000 - Number(timestamp)) > MAX_SIGNATURE_AGE_SECONDS) return refuse(`timestamp more than ${MAX_SIGNATURE_AGE_SECONDS} s old (or in the future)`);
-    if (!signature) return refuse('missing X-Apollo-Signature-256');
-    const expected = `sha256=${createHmac('sha256', this.options.hookKey).update(`${timestamp}.`).update(body).digest('hex')}`;
-    if (!safeEqual(signature, expected)) return refuse('bad signature (HMAC-SHA256 of "<timestamp>.<body>" with dns_hook_key)');
+    if (!signature) return refuse(`missing ${signatureHeader}`);
+    const expected = `sha256=${createHmac('sha256', key).update(`${timestamp}.`).update(body).digest('hex')}`;
+    if (!safeEqual(signature, expected)) return refuse(`bad signature (HMAC-SHA256 of "<timestamp>.<body>" with ${secret})`);
     const duplicate = delivery !== undefined && this.deliveries.has(delivery);
     if (delivery) this.deliveries.add(delivery);
     return { status: 200, body: { received: true, delivery: delivery ?? null, ...(duplicate ? { duplicate: true } : {}) } };
@@ -297,7 +359,7 @@ export class IntegrationFakes {
     for (const name of RECORDED_HEADERS) {
       const value = header(req, name);
       if (value === undefined) continue;
-      headers[name] = name === 'authorization' ? value.replace(/^(\S+)\s.*$/, '$1 ••••') : name === 'x-apollo-signature-256' ? value.replace(/=.*$/, '=••••') : value;
+      headers[name] = name === 'authorization' ? value.replace(/^(\S+)\s.*$/, '$1 ••••') : SIGNATURE_HEADERS.includes(name) ? value.replace(/=.*$/, '=••••') : value;
     }
     let parsed: unknown = undefined;
     if (body.length > 0) {
@@ -321,12 +383,13 @@ export class IntegrationFakes {
 <style>body{font:14px system-ui;margin:2rem;color:#1c2127;max-width:72rem}.fake{background:#fbd065;padding:6px 12px;font-weight:600;border-radius:3px;display:inline-block}td,th{padding:4px 8px;text-align:left;border-bottom:1px solid #ddd;vertical-align:top}code{font-size:12px;word-break:break-all}pre{background:#f6f7f9;padding:8px}</style>
 <p class="fake">${FAKE_LABEL}: not a real DNS provider or webhook receiver. Nothing here leaves this machine.</p>
 <h1>Local fake integrations</h1>
-<p>Served by the local runtime (<code>npm start</code>) for the offerings' REST and webhook actions. The token and key are <code>dns_api_token</code> and <code>dns_hook_key</code> in <code>$APOLLO_HOME/integration-secrets.json</code>.</p>
+<p>Served by the local runtime (<code>npm start</code>) for the offerings' REST and webhook actions. The tokens and keys are <code>dns_api_token</code>, <code>apollo_api_token</code>, <code>dns_hook_key</code>${Object.values(RECEIVERS_WITH_OWN_KEYS).map((r) => `, <code>${esc(r.secret)}</code>`).join('')} in <code>$APOLLO_HOME/integration-secrets.json</code>.</p>
 <h2>Endpoints</h2>
 <ul>
 <li><code>POST ${base}dns/records</code> (Bearer <code>dns_api_token</code>): <code>{"name":"api","type":"A","value":"10.0.0.5","ttl":300}</code> → 201; the same <code>Idempotency-Key</code> again answers the first response</li>
 <li><code>GET ${base}dns/records</code>, <code>DELETE ${base}dns/records/{id}</code> → 204</li>
-<li><code>POST ${base}hooks/{name}</code>: verifies <code>X-Apollo-Signature-256</code> over <code>&lt;timestamp&gt;.&lt;body&gt;</code> with <code>dns_hook_key</code> (docs/webhook-signatures.md)</li>
+<li><code>PUT ${base}registry/services/{name}</code> (Bearer <code>apollo_api_token</code>): registers a service (201; 200 when it replaces it), <code>GET</code> reads it; <code>PUT|GET ${base}registry/services/{name}/dependencies</code>: <code>{"dependencies": [...]}</code></li>
+<li><code>POST ${base}hooks/{name}</code>: verifies <code>X-Apollo-Signature-256</code> over <code>&lt;timestamp&gt;.&lt;body&gt;</code> with <code>dns_hook_key</code> (docs/webhook-signatures.md)${Object.entries(RECEIVERS_WITH_OWN_KEYS).map(([name, r]) => `; <code>hooks/${esc(name)}</code> with <code>${esc(r.secret)}</code>${r.signatureHeader ? ` in <code>${esc(r.signatureHeader)}</code>` : ''}`).join('')}</li>
 </ul>
 <h2>Make it fail</h2>
 <pre>curl -X POST ${base}_fail -H 'content-type: application/json' \\
@@ -342,13 +405,13 @@ export class IntegrationFakes {
 }
 
 /**
- * The fakes' DNS token and webhook key: read from `<home>/integration-secrets.json` (created there,
+ * The fakes' tokens and webhook keys (the receivers' own ones by hook name): read from `<home>/integration-secrets.json` (created there,
  * random, on first start; mode 600), or kept in the process's in-memory integration secrets when
  * there is no home, where the requests context's local adapter reads them too.
  */
-export async function ensureLocalIntegrationSecrets(home: string | undefined): Promise<{ dnsToken: string; hookKey: string; registryToken: string }> {
+export async function ensureLocalIntegrationSecrets(home: string | undefined): Promise<{ dnsToken: string; hookKey: string; registryToken: string; hookKeys: Record<string, string> }> {
   const fresh = (): string => randomBytes(24).toString('base64url');
-  const names = [DNS_TOKEN_SECRET, DNS_HOOK_SECRET, REGISTRY_TOKEN_SECRET] as const;
+  const names = [DNS_TOKEN_SECRET, DNS_HOOK_SECRET, REGISTRY_TOKEN_SECRET, ...Object.values(RECEIVERS_WITH_OWN_KEYS).map((r) => r.secret)];
   const values: Record<string, string> = {};
   if (home) {
     const file = new FileIntegrationSecrets(home);
@@ -361,7 +424,8 @@ export async function ensureLocalIntegrationSecrets(home: string | undefined): P
       memoryIntegrationSecrets.set(name, values[name]);
     }
   }
-  return { dnsToken: values[DNS_TOKEN_SECRET]!, hookKey: values[DNS_HOOK_SECRET]!, registryToken: values[REGISTRY_TOKEN_SECRET]! };
+  const hookKeys = Object.fromEntries(Object.entries(RECEIVERS_WITH_OWN_KEYS).map(([hook, r]) => [hook, values[r.secret]!]));
+  return { dnsToken: values[DNS_TOKEN_SECRET]!, hookKey: values[DNS_HOOK_SECRET]!, registryToken: values[REGISTRY_TOKEN_SECRET]!, hookKeys };
 }
 
 function send(res: ServerResponse, answer: Answer): true {

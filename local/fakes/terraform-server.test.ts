@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hclLiteral } from '#functions/requests/actions/terraform';
 import { startTestServer, type TestServer } from '../../functions/requests/actions/test-server.ts';
-import { ensureTerraformSecrets, FakeTerraform, parseHclLiteral, stateOutputs } from './terraform-server.ts';
+import { ensureTerraformSecrets, FakeTerraform, parseHclLiteral, startLocalTerraform, stateOutputs, TERRAFORM_FAKE_PORT_ENV } from './terraform-server.ts';
 
 const TOKEN = 'tf-token-for-the-fake';
 const NOTIFY_KEY = 'notification-key';
@@ -200,6 +201,34 @@ describe('its state and secrets', () => {
       expect(statSync(join(home, 'integration-secrets.json')).mode & 0o777).toBe(0o600);
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("listens on APOLLO_TERRAFORM_FAKE_PORT when it is set, so a person (or a browser test) knows where its page and controls are", async () => {
+    // Prepare
+    const saved = { ...process.env };
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    process.env[TERRAFORM_FAKE_PORT_ENV] = String(port);
+    delete process.env.APOLLO_TERRAFORM_HOST;
+    try {
+      // Act
+      const local = (await startLocalTerraform(undefined))!;
+      const failed = await fetch(`http://127.0.0.1:${port}/_fail`, { method: 'POST', body: JSON.stringify({ times: 1 }) });
+      await local.close();
+      process.env[TERRAFORM_FAKE_PORT_ENV] = 'not-a-port';
+
+      // Assess
+      expect(local.url).toBe(`http://127.0.0.1:${port}`);
+      expect(process.env.APOLLO_TERRAFORM_HOST).toBe(local.url);
+      expect([failed.status, await failed.json()]).toEqual([200, { fake: 'LOCAL FAKE Terraform Cloud', workspace: null, times: 1, what: 'run' }]);
+      await expect(startLocalTerraform(undefined)).rejects.toThrow('APOLLO_TERRAFORM_FAKE_PORT must be a port number (0-65535), not not-a-port');
+    } finally {
+      process.env = saved;
     }
   });
 });

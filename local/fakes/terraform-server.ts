@@ -42,6 +42,8 @@ export const TF_TOKEN_SECRET = TERRAFORM_TOKEN_SECRET;
 export const TF_NOTIFICATION_SECRET = 'terraform_notification_token';
 /** Set when APOLLO_TERRAFORM_HOST points at this fake (so a later runtime in the same process starts its own). */
 export const TERRAFORM_FAKE_ENV = 'APOLLO_TERRAFORM_FAKE';
+/** The port the local runtime's fake listens on (unset or 0: a free one), so its page and controls keep one address. */
+export const TERRAFORM_FAKE_PORT_ENV = 'APOLLO_TERRAFORM_FAKE_PORT';
 /** The zone the fake's RDS-like endpoints are in. */
 export const FAKE_RDS_ZONE = 'rds.local-fake.test';
 const DEFAULT_STEP_MS = 300;
@@ -65,6 +67,8 @@ export interface FakeTerraformOptions {
   /** Milliseconds per run step (default 300: an auto-applied run takes about 1.2 s). */
   readonly stepMs?: number;
   readonly host?: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
 }
 
 export interface FakeOutput {
@@ -174,7 +178,7 @@ export class FakeTerraform {
     });
     await new Promise<void>((resolve, reject) => {
       fake.server.once('error', reject);
-      fake.server.listen(0, options.host ?? '127.0.0.1', () => resolve());
+      fake.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
     fake.url = `http://${options.host ?? '127.0.0.1'}:${(fake.server.address() as AddressInfo).port}`;
     return fake;
@@ -853,12 +857,15 @@ export async function ensureTerraformSecrets(home: string | undefined): Promise<
 /**
  * Starts the local runtime's fake Terraform Cloud and points Terraform actions at it
  * (APOLLO_TERRAFORM_HOST, allowlisted in APOLLO_EGRESS_ALLOW), unless APOLLO_TERRAFORM_HOST already names
- * a real one. Its notifications go nowhere until `notifyTo` (the runtime's URL is known once it listens).
+ * a real one; on APOLLO_TERRAFORM_FAKE_PORT when set. Its notifications go nowhere until `notifyTo` (the
+ * runtime's URL is known once it listens).
  */
 export async function startLocalTerraform(home: string | undefined): Promise<FakeTerraform | undefined> {
   if (process.env[TERRAFORM_HOST_ENV] && !process.env[TERRAFORM_FAKE_ENV]) return undefined;
+  const port = Number(process.env[TERRAFORM_FAKE_PORT_ENV] || 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${TERRAFORM_FAKE_PORT_ENV} must be a port number (0-65535), not ${process.env[TERRAFORM_FAKE_PORT_ENV]}`);
   const { token, notificationToken } = await ensureTerraformSecrets(home);
-  const fake = await FakeTerraform.start({ token, notificationToken });
+  const fake = await FakeTerraform.start({ token, notificationToken, port });
   process.env[TERRAFORM_HOST_ENV] = fake.url;
   process.env[TERRAFORM_FAKE_ENV] = '1';
   const allow = (process.env[EGRESS_ALLOW_ENV] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
