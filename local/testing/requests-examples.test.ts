@@ -92,11 +92,14 @@ describe('access-request.yaml', () => {
     const key = waiting.manual!.ticket!.key;
     expect(key).toMatch(/^SEC-\d+$/);
     expect(jira.issue(key)).toMatchObject({ project: 'SEC', issueType: 'Access Request', priority: 'High', summary: `READ-ONLY access to payments for developer@apollo.local until ${endsOn}` });
+    // The ticket's creation event has woken the wait once; resolving it while that check still runs is seen by the next
+    // check (JIRA_POLL_SECONDS later), not by its event: hence the wait for the fake's deliveries and the long timeout.
+    await jira.settled();
     jira.transition(key, 'Done');
-    const done = await reaches(id, ['completed', 'failed']);
+    const done = await reaches(id, ['completed', 'failed'], 75_000);
     expect(done.status).toBe('completed');
     expect(done.manual).toMatchObject({ completedBy: `JIRA ${key}` });
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('new-microservice-repository.yaml', () => {
