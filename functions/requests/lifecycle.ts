@@ -183,9 +183,10 @@ export async function completeManual(id: string, body: RequestComplete, caller: 
     throw new ForbiddenError(`only the ${owner ?? 'owning'} team (or requests:manage) ends a manual request`);
   }
   if (record.fulfillment !== 'manual') throw new ConflictError(`request ${id} is fulfilled automatically: it ends by itself`);
-  if (record.manual?.completedBy && record.manual.outcome === body.outcome) return toRequest(id, caller);
+  if (record.manualDecision && record.manualDecision.outcome === body.outcome) return toRequest(id, caller);
   if (record.status !== 'in_progress') throw new ConflictError(`request ${id} is ${record.status}: it can be ended while its fulfilment is in progress`);
-  await updateRequest(id, { manual: { ...record.manual, instructions: record.manual?.instructions ?? '', completedBy: caller.principal, outcome: body.outcome, ...(body.note ? { note: body.note } : {}) } });
+  // Its own attribute: the steps rewrite `manual` (the ticket's status) and must not lose a person's decision.
+  await updateRequest(id, { manualDecision: { by: caller.principal, outcome: body.outcome, ...(body.note ? { note: body.note } : {}) } });
   await appendLog(id, [{ message: `${body.outcome === 'completed' ? 'marked completed' : 'marked failed'} by ${caller.principal}${body.note ? `: ${body.note}` : ''}`, severity: body.outcome === 'completed' ? 'info' : 'warn' }]);
   await wakeManual(id, { endedBy: caller.principal });
   return toRequest(id, caller);

@@ -74,7 +74,7 @@ function nextStepsOf(record: RequestRecord, actions: readonly RequestAction[]): 
       }
       return [
         record.error?.message ? `It failed: ${record.error.message}` : 'It failed.',
-        'Fix what the log says, then Retry: the actions done are kept, the failed one runs again.',
+        'Fix what the log says, then Retry: the actions done (and not rolled back) are kept; the failed one and any rolled back run again.',
       ];
     case 'rolling_back':
       return ['It is undoing what it did, newest first; the log says what each rollback did.'];

@@ -45,6 +45,8 @@ export interface RequestRecord extends RequestSummary {
   readonly startedAt?: string;
   /** Manual fulfilment: its instructions, and who ended it. */
   readonly manual?: ManualState;
+  /** A person ended the manual fulfilment from the request page. */
+  readonly manualDecision?: { readonly by: string; readonly outcome: 'completed' | 'failed'; readonly note?: string };
   /** The waiting manual state's task token (never answered). */
   readonly taskToken?: string;
   readonly expectedMs: number;
@@ -98,6 +100,8 @@ export interface AttemptRecord {
   readonly pollSeconds?: number;
   /** A succeeded forward attempt whose work a rollback undid (a retry runs it again). */
   readonly rolledBack?: boolean;
+  /** A webhook came while no wait held a token: the next wait ends at once. */
+  readonly pendingWake?: boolean;
   readonly index: number;
   readonly attempt: number;
   readonly name: string;

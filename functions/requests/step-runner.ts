@@ -13,7 +13,8 @@ import { teamMemberPrincipals } from '#functions/identity/public';
 import { config } from '#lib/config';
 import { notify } from '#lib/notifications';
 import { publish } from '#lib/realtime';
-import type { StepEvent } from '#lib/workflows/ports';
+import { workflowEngine } from '#lib/workflows/index';
+import { TaskTokenError, type StepEvent } from '#lib/workflows/ports';
 import { APPROVAL_CHANGED, APPROVALS_TOPIC, approvalRule, expireApproval, openApproval, readApproval } from './approvals.ts';
 import { asyncExecutorFor, isAsyncType } from './actions/async.ts';
 import { executeAction } from './actions/index.ts';
@@ -21,6 +22,7 @@ import type { ActionRun, AsyncAction, AsyncActionExecutor, AsyncRun, ExternalRef
 import { requestsDeps } from './deps.ts';
 import { recordExternalRef } from './external.ts';
 import { durationSeconds, needsApproval } from './plan.ts';
+import { FULFILLMENT } from './workflow.ts';
 import { admit, concurrencyLimit, enqueue, QUEUE_POLL_SECONDS, release } from './queue.ts';
 import {
   appendLog, newId, readAttempt, readAttempts, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt, updateRequest,
@@ -269,7 +271,7 @@ async function manualWait(event: StepEvent): Promise<StepResult> {
   const taskToken = requiredString(event, 'taskToken');
   await updateRequest(record.id, { taskToken });
   const ticket = await readAttempt(record.id, 0, TICKET, runOf(event, record));
-  if (ticket) await updateAttempt(record.id, ticket, { taskToken });
+  if (ticket) await wakeIfPending(record.id, ticket, await updateAttempt(record.id, ticket, { taskToken }), taskToken);
   return {};
 }
 
@@ -277,6 +279,7 @@ async function manualCheck(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   const run = runOf(event, record);
   const ticketAttempt = await readAttempt(record.id, 0, TICKET, run);
+  if (ticketAttempt?.taskToken) await updateAttempt(record.id, ticketAttempt, { taskToken: null as unknown as string });
   const doc = await readDocument(record.id);
   const action = ticketAction(doc);
   const executor = ticketAttempt?.ref && action ? asyncExecutorFor('jira', executorDeps()) : undefined;
@@ -286,7 +289,11 @@ async function manualCheck(event: StepEvent): Promise<StepResult> {
     return { outcome: 'cancelled' };
   }
   const manual = record.manual;
-  if (manual?.completedBy) return manual.outcome === 'failed' ? { outcome: 'failed', message: manual.note ?? `${manual.completedBy} marked it failed` } : { outcome: 'succeeded' };
+  const decision = record.manualDecision;
+  if (decision) {
+    await updateRequest(record.id, { manual: { ...manual, instructions: manual?.instructions ?? '', completedBy: decision.by, outcome: decision.outcome, ...(decision.note ? { note: decision.note } : {}) } });
+    return decision.outcome === 'failed' ? { outcome: 'failed', message: decision.note ?? `${decision.by} marked it failed` } : { outcome: 'succeeded' };
+  }
   if (executor && ticketAttempt?.ref) {
     const check = await executor.check(await asyncRun(), ticketAttempt.ref);
     if (check.logs?.length) await appendLog(record.id, check.logs.map((l) => ({ message: `${ticketAttempt.ref!.id}: ${l.message}`, severity: l.severity, kind: 'action' as const })));
@@ -454,7 +461,7 @@ async function actionStart(event: StepEvent): Promise<StepResult> {
     }
     const pollSeconds = started.pollSeconds ?? DEFAULT_POLL_SECONDS;
     await updateAttempt(record.id, key, { status: 'waiting', ref: started.ref, pollSeconds, input: started.input as Record<string, unknown>, waitingFor: `${started.ref.system} ${started.ref.id}` });
-    await recordExternalRef(started.ref, { requestId: record.id, index: key.index, actionId: key.actionId, attempt: key.attempt });
+    await recordExternalRef(started.ref, { requestId: record.id, index: key.index, actionId: key.actionId, attempt: key.attempt, phase: key.phase ?? 'forward' });
     await transition(record.id, {}, { message: `${name}: started ${started.ref.system} ${started.ref.id}${started.ref.url ? ` (${started.ref.url})` : ''}`, action: action.id, kind: 'action' });
     // A JIRA ticket inside an automation (a change record) is done once it exists; manual fulfilment waits for its ticket instead.
     if (started.outcome === 'succeeded' || action.type === 'jira') return collectAsync(ctx, executor, started.ref);
@@ -519,8 +526,21 @@ async function collectAsync(ctx: AttemptContext, executor: AsyncActionExecutor, 
 
 async function actionWait(event: StepEvent): Promise<StepResult> {
   const ctx = await attemptContext(event);
-  await updateAttempt(ctx.record.id, ctx.key, { taskToken: requiredString(event, 'taskToken') });
+  const taskToken = requiredString(event, 'taskToken');
+  const attempt = await updateAttempt(ctx.record.id, ctx.key, { taskToken });
+  await wakeIfPending(ctx.record.id, ctx.key, attempt, taskToken);
   return {};
+}
+
+/** A webhook that came between two waits ends this one at once (the check asks the system). */
+async function wakeIfPending(requestId: string, key: Pick<AttemptRecord, 'index' | 'actionId' | 'attempt' | 'phase'>, attempt: AttemptRecord, taskToken: string): Promise<void> {
+  if (!attempt.pendingWake) return;
+  await updateAttempt(requestId, key, { pendingWake: false });
+  try {
+    await workflowEngine(FULFILLMENT).sendTaskSuccess(taskToken, { woken: true, pending: true });
+  } catch (error) {
+    if (!(error instanceof TaskTokenError)) throw error;
+  }
 }
 
 async function actionCheck(event: StepEvent): Promise<StepResult> {
