@@ -5,40 +5,13 @@
  * dispatches, JIRA's tickets, the service registry and webhook receiver under /fakes/integrations/).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalList, Request, RequestStatus } from '#schemas/index.ts';
-import type { Role } from '#shared/permissions';
 import { seedDemoData } from '#local/seed';
-import { startHarness, until, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
+import { requestsApi } from './requests-helpers.ts';
 
 let h: Harness;
 
-async function api<T>(role: Role, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await h.client(role).send(method, path, body === undefined ? {} : { body });
-  return { status: res.status, body: res.body as T };
-}
-async function submit(offeringId: string, fields: Record<string, unknown>): Promise<string> {
-  const res = await api<Request>('developer', 'POST', '/api/v1/requests', { offeringId, fields });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id;
-}
-const status = async (id: string) => (await api<RequestStatus>('developer', 'GET', `/api/v1/requests/${id}/status`)).body.status;
-async function reaches(id: string, statuses: string[], timeoutMs = 30_000): Promise<Request> {
-  try {
-    await until(async () => statuses.includes(await status(id)), timeoutMs);
-  } catch (error) {
-    const { body } = await api<Request>('developer', 'GET', `/api/v1/requests/${id}`);
-    throw new Error(`request ${id} is ${body.status}, not ${statuses.join('/')}: ${body.timeline.map((e) => e.message).join(' | ')}`, { cause: error });
-  }
-  return (await api<Request>('developer', 'GET', `/api/v1/requests/${id}`)).body;
-}
-/** Approves the request's approval as `role`; the answer's status. */
-async function approveAs(role: Role, requestId: string): Promise<number> {
-  const inbox = await api<ApprovalList>(role, 'GET', '/api/v1/approvals/pending');
-  const approval = inbox.body.items.find((a) => a.requestId === requestId);
-  expect(approval, `no pending approval of ${requestId} for ${role}`).toBeDefined();
-  expect(approval!.canDecide, approval!.why).toBe(true);
-  return (await api(role, 'POST', `/api/v1/approvals/${approval!.id}/approve`, {})).status;
-}
+const { submit, status, reaches, approveAs } = requestsApi(() => h);
 /** A date `days` from today (UTC), as a date field takes it. */
 const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 

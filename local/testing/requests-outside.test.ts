@@ -6,34 +6,16 @@
  * webhook), and a manual request completed by its JIRA ticket's webhook.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalList, Request, RequestRetryResult, RequestStatus } from '#schemas/index.ts';
-import type { Role } from '#shared/permissions';
+import type { ApprovalList, Request, RequestRetryResult } from '#schemas/index.ts';
 import { seedDemoData } from '#local/seed';
 import { putVersion } from '../../functions/offerings/adapters/dynamo-store.ts';
 import type { OfferingDocument } from '../../functions/offerings/shapes.ts';
-import { startHarness, until, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
+import { requestsApi } from './requests-helpers.ts';
 
 let h: Harness;
 
-async function api<T>(role: Role, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await h.client(role).send(method, path, body === undefined ? {} : { body });
-  return { status: res.status, body: res.body as T };
-}
-async function submit(offeringId: string, fields: Record<string, unknown>): Promise<string> {
-  const res = await api<Request>('developer', 'POST', '/api/v1/requests', { offeringId, fields });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id;
-}
-const status = async (id: string) => (await api<RequestStatus>('developer', 'GET', `/api/v1/requests/${id}/status`)).body.status;
-async function reaches(id: string, statuses: string[], timeoutMs = 30_000): Promise<Request> {
-  try {
-    await until(async () => statuses.includes(await status(id)), timeoutMs);
-  } catch (error) {
-    const { body } = await api<Request>('developer', 'GET', `/api/v1/requests/${id}`);
-    throw new Error(`request ${id} is ${body.status}, not ${statuses.join('/')}: ${body.timeline.map((e) => e.message).join(' | ')}`, { cause: error });
-  }
-  return (await api<Request>('developer', 'GET', `/api/v1/requests/${id}`)).body;
-}
+const { api, submit, reaches } = requestsApi(() => h);
 
 const source = (id: string) => ({ repo: 'apollo-demo/platform-catalog', path: `catalog/${id}.yaml`, sha: `sha-${id}`, ownerTeam: 'platform' });
 
