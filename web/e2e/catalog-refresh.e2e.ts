@@ -21,7 +21,7 @@ describe('the catalog refresh', () => {
     await page.getByTestId('refresh-now').click();
     const job = page.locator('[data-testid="refresh-job"]', { hasText: 'by admin@apollo.local' }).first();
     await expect.poll(() => job.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
-    expect(await job.textContent()).toMatch(/5 of 5 files · 0 created · 0 updated · 5 unchanged/);
+    expect(await job.textContent()).toMatch(/6 of 6 files · 0 created · 0 updated · 6 unchanged/);
     await screenshot(page, 'catalog-refresh');
     await context.close();
   });
