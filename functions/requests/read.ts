@@ -83,7 +83,9 @@ function nextStepsOf(record: RequestRecord, actions: readonly RequestAction[]): 
     case 'interrupted':
       return ['Its run was lost (Apollo restarted while it ran). Retry resumes it from the first action not done; nothing done is repeated.'];
     case 'deprovisioning':
-      return ['Its resources are being removed (the rollbacks of its actions, newest first).'];
+      return record.rollbackPlan?.length
+        ? ['Its resources are being removed (the rollbacks of its actions, newest first).']
+        : ['Deprovisioning waits to start (for an approver, when the offering\'s rule asks, then a fulfilment slot).'];
     case 'deprovisioned':
       return ['Its resources were removed.'];
   }
@@ -98,7 +100,9 @@ export async function toRequest(id: string, caller: RequestCaller): Promise<Requ
     record.approvalId ? readApproval(record.approvalId) : Promise.resolve(undefined),
   ]);
   const actions = actionsOf(record, attempts, rollbacks);
-  const outputs = Object.fromEntries(Object.entries(record.outputs ?? {}).map(([actionId, values]) => [actionId, maskOutputs(values, record.sensitiveOutputs?.[actionId])]));
+  // What a rollback undid produces nothing any more: its outputs are not shown as if they still held.
+  const undone = new Set(actions.filter((a) => a.status === 'rolled_back').map((a) => a.id));
+  const outputs = Object.fromEntries(Object.entries(record.outputs ?? {}).filter(([actionId]) => !undone.has(actionId)).map(([actionId, values]) => [actionId, maskOutputs(values, record.sensitiveOutputs?.[actionId])]));
   return {
     id: record.id, offering: record.offering, requester: record.requester, team: record.team ?? null, priority: record.priority,
     status: record.status, progress: record.progress, fulfillment: record.fulfillment, currentAction: record.currentAction ?? null,

@@ -90,15 +90,17 @@ function retryDelaySeconds(action: CatalogAction, attempt: number): number {
 }
 
 /** Everything an action's templates may read (outputs of the actions done, the approval, the fields with secrets). */
-async function runContext(record: RequestRecord, doc: CatalogItemV2, action: CatalogAction, attempt: number, timeoutSeconds: number): Promise<Omit<ActionRun, 'action'>> {
+async function runContext(record: RequestRecord, doc: CatalogItemV2, action: CatalogAction, attempt: number, timeoutSeconds: number, rollbackRun?: number): Promise<Omit<ActionRun, 'action'>> {
   const secretFields = await readSecretFields(record.id);
   const cfg = config();
-  // An action done again after a rollback undid it is new work: its key says which time (…/<generation>.<n>).
+  // An action done again after a rollback undid it is new work: its key says which time (…/<generation>.<n>);
+  // a rollback belongs to its run (a deprovision after a retry undoes the retry's work, not replays the old undo).
   const undone = new Set((await readAttempts(record.id)).filter((a) => a.actionId === action.id && a.rolledBack).map((a) => a.run ?? 1)).size;
+  const suffix = rollbackRun !== undefined ? `.run${rollbackRun}` : undone ? `.${undone}` : '';
   return {
     requestId: record.id,
     attempt,
-    idempotencyKey: `${record.id}/${action.id}/${record.generation}${undone ? `.${undone}` : ''}`,
+    idempotencyKey: `${record.id}/${action.id}/${record.generation}${suffix}`,
     sensitiveOutputs: Object.fromEntries(Object.entries(record.sensitiveOutputs ?? {}).map(([id, names]) => [id, [...names]])),
     timeoutMs: timeoutSeconds * 1000,
     variables: {
@@ -438,7 +440,7 @@ async function actionStart(event: StepEvent): Promise<StepResult> {
     if (existing?.status === 'waiting') return { outcome: 'waiting', pollSeconds: existing.pollSeconds ?? DEFAULT_POLL_SECONDS };
     if (existing?.status === 'failed') return afterFailure(ctx, existing.error, existing.error?.retryable === true);
   }
-  const context = await runContext(record, doc, action, key.attempt, timeoutSeconds);
+  const context = await runContext(record, doc, action, key.attempt, timeoutSeconds, ctx.phase === 'rollback' ? ctx.run : undefined);
   const name = nameOf(ctx);
 
   if (async) {
@@ -505,7 +507,7 @@ function targetOf(url: string): string {
 /** Reads an outside run's outputs into its attempt; a missing declared output fails it. */
 async function collectAsync(ctx: AttemptContext, executor: AsyncActionExecutor, ref: ExternalRef): Promise<StepResult> {
   const { record, doc, action, key } = ctx;
-  const context = await runContext(record, doc, action, key.attempt, 60);
+  const context = await runContext(record, doc, action, key.attempt, 60, ctx.phase === 'rollback' ? ctx.run : undefined);
   const collected = await executor.collect({ ...context, action: action as AsyncAction }, ref);
   const name = nameOf(ctx);
   if (collected.logs.length) await appendLog(record.id, collected.logs.map((l) => ({ message: `${name}: ${l.message}`, severity: l.severity, action: action.id, kind: 'action' as const })));
@@ -552,7 +554,7 @@ async function actionCheck(event: StepEvent): Promise<StepResult> {
   await updateAttempt(record.id, key, { taskToken: null as unknown as string });
   const executor = asyncExecutor(action);
   const name = nameOf(ctx);
-  const asyncRun = async (): Promise<AsyncRun> => ({ ...(await runContext(record, ctx.doc, action, key.attempt, 60)), action: action as AsyncAction });
+  const asyncRun = async (): Promise<AsyncRun> => ({ ...(await runContext(record, ctx.doc, action, key.attempt, 60, ctx.phase === 'rollback' ? ctx.run : undefined)), action: action as AsyncAction });
   if (ctx.phase === 'forward' && record.cancel && !action.critical) {
     if (executor && attempt.ref) await executor.cancel(await asyncRun(), attempt.ref).catch(() => undefined);
     await updateAttempt(record.id, key, { status: 'cancelled', endedAt: new Date().toISOString(), waitingFor: null as unknown as string });

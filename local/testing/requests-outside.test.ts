@@ -80,6 +80,12 @@ describe('the PostgreSQL demo on the local fake Terraform Cloud', () => {
     expect((await reaches(id, ['completed', 'failed'], 60_000)).status).toBe('completed');
     expect(tf.runs('apply')).toBe(applies + 2);
     expect(tf.runs('destroy')).toBe(destroys + 1);
+    // Deprovisioning it destroys what the retry made: a new destroy run, not the earlier one replayed.
+    expect((await api('developer', 'POST', `/api/v1/requests/${id}/deprovision`, { reason: 'not needed' })).status).toBe(200);
+    const gone = await reaches(id, ['deprovisioned', 'completed'], 60_000);
+    expect(gone.status).toBe('deprovisioned');
+    expect(tf.runs('destroy')).toBe(destroys + 2);
+    expect(gone.outputs.provision).toBeUndefined();
   }, 120_000);
 });
 
