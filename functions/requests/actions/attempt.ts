@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { findVariables, MASK, render, type VariableContext, type VariableIssue } from '#shared/variables/index';
 import type { ActionLogLine, ActionLogSeverity, ActionResult, ActionRun, IntegrationSecrets } from './ports.ts';
 import { CircuitOpenError, integrationBreakers, type IntegrationBreakers } from './breaker.ts';
-import { MAX_RESPONSE_BYTES, networkError, nodeFetch, ResponseTooLargeError, retryAfterMs, type HttpFetch, type HttpResponse } from './http.ts';
+import { networkError } from '#lib/network-errors';
+import { MAX_RESPONSE_BYTES, nodeFetch, ResponseTooLargeError, retryAfterMs, type HttpFetch, type HttpResponse } from './http.ts';
 import { egressAllowFromEnv, EgressRefusedError, HostLookupError, systemResolve, vetUrl, type EgressAllowlist, type Resolve, type VettedTarget } from './ssrf.ts';
 import type { OAuthTokenCache } from './oauth2.ts';
 

@@ -75,28 +75,6 @@ export const nodeFetch: HttpFetch = (request) =>
     req.end(request.body);
   });
 
-const WORDS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed while sending',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
-  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate in the chain',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not name the host',
-};
-
-/** A network error in words (Node's system error code, directly or as the cause). */
-export function networkError(error: unknown): string {
-  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.message === 'socket hang up') return 'connection closed without an answer';
-  const code = e.code ?? e.cause?.code;
-  if (code && WORDS[code]) return WORDS[code];
-  return (e.cause?.message ?? e.message ?? 'request failed').slice(0, 200);
-}
 
 /** Retry-After (seconds or an HTTP date) in milliseconds from now, when present and sensible. */
 export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {

@@ -16,7 +16,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ClusterReader, HealthTarget } from '../ports.ts';
 import type { KubernetesObservation } from '../rules.ts';
-import { networkError } from './http-probe.ts';
+import { networkError } from '#lib/network-errors';
 
 /** How long a cluster's endpoint and CA are reused before DescribeCluster is asked again. */
 export const CLUSTER_TTL_MS = 30 * 60_000;

@@ -10,32 +10,10 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HealthProbe } from '../ports.ts';
 import type { HttpObservation } from '../rules.ts';
+import { networkError } from '#lib/network-errors';
 
 const USER_AGENT = 'apollo-health/1';
 
-const WORDS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
-  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate in the chain',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not name the host',
-};
-
-/** The reason a request failed, in words (Node's system error code, directly or as the `cause`). */
-export function networkError(error: unknown): string {
-  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  // Node's name for a server that closed the connection before answering (code ECONNRESET).
-  if (e.message === 'socket hang up') return 'connection closed without an answer';
-  const code = e.code ?? e.cause?.code;
-  if (code && WORDS[code]) return WORDS[code];
-  return (e.cause?.message ?? e.message ?? 'request failed').slice(0, 200);
-}
 
 export class NodeHealthProbe implements HealthProbe {
   probe(url: string, timeoutMs: number): Promise<HttpObservation> {
