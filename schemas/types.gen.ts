@@ -3491,7 +3491,10 @@ export interface Approval {
    * A ULID.
    */
   requestId: string;
-  status: "pending" | "approved" | "rejected" | "expired";
+  /**
+   * pending until decided; approved or rejected by approvers; expired when nobody decided in time; cancelled when the request was cancelled while it waited.
+   */
+  status: "pending" | "approved" | "rejected" | "expired" | "cancelled";
   offering: {
     id: string;
     name: string;

@@ -168,12 +168,12 @@ async function announceApproval(record: ApprovalRecord): Promise<void> {
   await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id: record.id, requestId: record.requestId, status: record.status });
 }
 
-/** Marks a pending approval expired (its wait timed out, or a decision came too late). */
-export async function expireApproval(record: ApprovalRecord, now = new Date()): Promise<ApprovalRecord> {
+/** Ends a pending approval without a decision: `expired` (its wait timed out, or a decision came too late) or `cancelled` (the request was). */
+export async function expireApproval(record: ApprovalRecord, now = new Date(), status: 'expired' | 'cancelled' = 'expired'): Promise<ApprovalRecord> {
   if (record.status !== 'pending') return record;
-  const expired = await writeDecision(record, { status: 'expired', decidedAt: now.toISOString() }, true);
-  await announceApproval(expired);
-  return expired;
+  const ended = await writeDecision(record, { status, decidedAt: now.toISOString() }, true);
+  await announceApproval(ended);
+  return ended;
 }
 
 /** Resumes the waiting execution once the approval is decided; TaskTokenError when its wait is over. */

@@ -707,7 +707,7 @@ async function cancelled(event: StepEvent): Promise<StepResult> {
   if (record.status === 'cancelled') return {};
   await release(record);
   const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
-  if (approval?.status === 'pending') await expireApproval(approval);
+  if (approval?.status === 'pending') await expireApproval(approval, new Date(), 'cancelled');
   const undone = await undoneSummary(record);
   const now = new Date();
   const message = `cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? ` (${record.cancel.reason})` : ''}${undone.text ? `; ${undone.text}` : ''}`;

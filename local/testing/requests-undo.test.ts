@@ -135,7 +135,7 @@ describe('cancel', () => {
     expect((await api<Request>('developer', 'POST', `/api/v1/requests/${id}/cancel`, { reason: 'not needed' })).status).toBe(200);
     const cancelled = await reaches(id, ['cancelled']);
     expect(cancelled.cancel).toMatchObject({ by: 'developer@apollo.local', reason: 'not needed' });
-    expect(cancelled.approval?.status).toBe('expired');
+    expect(cancelled.approval?.status).toBe('cancelled');
     expect((await api('operator', 'POST', `/api/v1/approvals/${waiting.approval!.id}/approve`, {})).status).toBe(409);
   }, 30_000);
 

@@ -72,7 +72,7 @@ export const ATTEMPT_INTENT: Record<AttemptState, Intent> = {
 };
 
 export const APPROVAL_INTENT: Record<Approval['status'], Intent> = {
-  pending: 'warning', approved: 'success', rejected: 'danger', expired: 'none',
+  pending: 'warning', approved: 'success', rejected: 'danger', expired: 'none', cancelled: 'none',
 };
 
 /** A duration in milliseconds as people read it: 840 ms, 2.4 s, 3 min 5 s. */
