@@ -4,4 +4,4 @@
  */
 export { listTeams } from './teams.ts';
 // Notifications reach a team's members (an approval waiting for a named team).
-export { teamMemberPrincipals } from './team-members.ts';
+export { teamMemberPrincipals, teamProfile } from './team-members.ts';

@@ -11,3 +11,13 @@ export async function teamMemberPrincipals(teamId: string, max = 500): Promise<s
   } while (cursor && principals.length < max);
   return principals;
 }
+
+/** What templates may read of a team as {{team.x}} (id, name, description, slackChannel, email); undefined for a team that is gone. */
+export async function teamProfile(teamId: string): Promise<Record<string, string> | undefined> {
+  const team = await teamsStore().readTeam(teamId);
+  if (!team || team.deleting) return undefined;
+  return {
+    id: team.id, name: team.name, description: team.description,
+    ...(team.slackChannel ? { slackChannel: team.slackChannel } : {}), ...(team.email ? { email: team.email } : {}),
+  };
+}

@@ -9,7 +9,7 @@
  */
 import type { CatalogAction, CatalogItemV2 } from '#schemas/index.ts';
 import { ValidationError } from '#shared/errors';
-import { teamMemberPrincipals } from '#functions/identity/public';
+import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
 import { config } from '#lib/config';
 import { notify } from '#lib/notifications';
 import { publish } from '#lib/realtime';
@@ -108,7 +108,7 @@ async function runContext(record: RequestRecord, doc: CatalogItemV2, action: Cat
       metadata: doc.metadata as unknown as Record<string, unknown>,
       request: { id: record.id, requester: record.requester, ...(record.team ? { team: record.team } : {}), createdAt: record.createdAt },
       user: { email: record.requester, principal: record.requester, role: record.requesterRole },
-      team: record.team ? { id: record.team } : {},
+      team: record.team ? ((await teamProfile(record.team)) ?? { id: record.team }) : {},
       system: { region: cfg.region, stage: cfg.stage },
       env: templateEnv(),
       output: record.outputs ?? {},

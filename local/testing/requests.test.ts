@@ -39,7 +39,7 @@ function dnsOffering(id: string, overrides: Partial<OfferingDocument> = {}, retr
         },
         {
           id: 'announce', name: 'Announce it', type: 'webhook',
-          config: { url: '{{env.APOLLO_FAKES_URL}}/hooks/dns-changes', secret: '{{secrets.dns_hook_key}}', payload: { fqdn: '{{output.create_record.fqdn}}' } },
+          config: { url: '{{env.APOLLO_FAKES_URL}}/hooks/dns-changes', secret: '{{secrets.dns_hook_key}}', payload: { fqdn: '{{output.create_record.fqdn}}', team: '{{team.name}}' } },
           outputs: [{ name: 'delivery' }],
         },
       ],
@@ -120,6 +120,8 @@ describe('a request that needs no approval', () => {
     expect(done.timeline.filter((e) => e.kind === 'transition').map((e) => e.status)).toEqual(['submitted', 'validating', 'queued', 'in_progress', 'completed']);
     expect(h.runtime.integrations.count('POST', '/dns/records')).toBe(1);
     expect(h.runtime.integrations.count('POST', '/hooks/dns-changes')).toBe(1);
+    // {{team.x}} reads the requesting team as Apollo knows it.
+    expect(h.runtime.integrations.received().find((c) => c.path === '/hooks/dns-changes')?.body).toMatchObject({ team: 'Growth' });
     const statuses = live.frames.filter((f) => f.type === 'event').map(statusOf);
     expect(statuses).toContain('in_progress');
     expect(statuses.at(-1)).toBe('completed');
