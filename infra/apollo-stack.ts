@@ -181,6 +181,7 @@ export class ApolloStack extends Stack {
     this.workflows = new ApolloWorkflows(this, 'Workflows', {
       stage, data: this.data, functions: this.functions.descriptors, bindings: this.bindings, realtime: this.realtime,
       environment: this.functions.environment, sizing: props.sizing, network, logRetention: props.logRetention,
+      deadLetterQueue: this.functions.deadLetterQueue,
     });
 
     this.jobs = new ApolloJobs(this, 'Jobs', { stage, function: this.functions.jobs, deadLetterQueue: this.functions.deadLetterQueue, jobs });

@@ -132,6 +132,20 @@ describe.each(WORKFLOWS)('the %s workflow', (name, { descriptor, workflow }) => 
   });
 });
 
+it.each(WORKFLOWS)('tells the %s steps Lambda when an execution stops, times out or fails (EventBridge, with a dead-letter queue)', (name) => {
+  const { logicalId } = machineOf(name);
+  const rule = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).find((r) => (r.Properties.Name as string | undefined) === `apollo-${STAGE}-${name}-ended`);
+  expect(rule).toBeDefined();
+  expect(rule!.Properties.EventPattern).toEqual({
+    source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'],
+    detail: { stateMachineArn: [{ Ref: logicalId }], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+  });
+  const [target] = rule!.Properties.Targets as Array<{ Arn: unknown; DeadLetterConfig?: unknown; InputTransformer?: { InputTemplate: string } }>;
+  expect(target!.Arn).toEqual({ 'Fn::GetAtt': [stack.resolve((deployedOf(name).steps.function.node.defaultChild as unknown as { logicalId: string }).logicalId), 'Arn'] });
+  expect(target!.DeadLetterConfig).toBeDefined();
+  expect(target!.InputTransformer?.InputTemplate).toContain('"step":"execution-ended"');
+});
+
 const RESUMERS = DESCRIPTORS.filter((d) => d.resumes?.length);
 
 it.each(RESUMERS.map((d) => [d.name, d] as const))('lets the %s Lambda resume the waiting states of the workflows it names, and nothing else of Step Functions', (name, descriptor) => {

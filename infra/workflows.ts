@@ -10,7 +10,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, type Policy } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -51,6 +54,8 @@ export interface ApolloWorkflowsProps {
   readonly projectRoot?: string;
   /** Where the ASL files are. @default `<projectRoot>/state-machines` */
   readonly definitionsDir?: string;
+  /** Where an execution-ended event that could not reach the steps Lambda goes. @default - no dead-letter queue */
+  readonly deadLetterQueue?: IQueue;
 }
 
 /** One workflow as deployed. */
@@ -169,6 +174,25 @@ export class ApolloWorkflows extends Construct {
     // The unqualified function only (grantInvoke would add `<arn>:*`, every version and alias).
     stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [steps.function.functionArn] }));
     this.acknowledgeUnscoped(stateMachine, workflow.name);
+
+    // An execution that ends without its steps saying so (stopped from the console, a year's timeout, an
+    // internal failure) leaves a record saying work is under way: the steps Lambda is told, and marks it
+    // interrupted (its retry resumes it). A normal end finds the record ended and does nothing.
+    new Rule(this, `${pascal(workflow.name)}Ended`, {
+      ruleName: `${machineName}-ended`,
+      description: `The ${workflow.name} workflow's executions that stop, time out or fail: their records are marked interrupted`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      },
+      targets: [new LambdaFunction(steps.function, {
+        event: RuleTargetInput.fromObject({ step: 'execution-ended', execution: EventField.fromPath('$.detail.name'), status: EventField.fromPath('$.detail.status') }),
+        ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+        retryAttempts: 4,
+        maxEventAge: Duration.hours(2),
+      })],
+    });
 
     new CfnOutput(this, `${pascal(workflow.name)}StateMachineArn`, {
       value: stateMachine.stateMachineArn,

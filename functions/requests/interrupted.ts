@@ -8,7 +8,7 @@ import { logger } from '#lib/observability';
 import { workflowEngine } from '#lib/workflows/index';
 import { expireApproval, readApproval } from './approvals.ts';
 import { release } from './queue.ts';
-import { activeRequestIds, readAttempts, readRequest, transition } from './records.ts';
+import { activeRequestIds, readAttempts, readRequest, transition, type RequestRecord } from './records.ts';
 import { executionName, FULFILLMENT } from './workflow.ts';
 
 export async function markInterrupted(): Promise<number> {
@@ -20,17 +20,25 @@ export async function markInterrupted(): Promise<number> {
     const name = executionName({ requestId: id, run: record.run ?? 1, deprovision: record.status === 'deprovisioning' });
     const execution = await engine.describe(name);
     if (execution?.status === 'RUNNING') continue;
-    const done = (await readAttempts(id)).filter((a) => a.status === 'succeeded' && !a.rolledBack);
-    const last = done.sort((a, b) => a.index - b.index).at(-1);
-    await release(record);
-    const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
-    if (approval?.status === 'pending') await expireApproval(approval);
-    await transition(id, { status: 'interrupted', currentAction: null, taskToken: null, eta: null }, {
-      message: `interrupted: its run was lost while it was ${record.status.replace('_', ' ')} (Apollo restarted)${last ? `; the last action completed was ${last.name}` : '; no action had completed'}. Retry resumes it from there`,
-      severity: 'warn',
-    });
-    marked += 1;
+    if (await markInterruptedRecord(record, 'Apollo restarted')) marked += 1;
   }
   if (marked) logger.warn('requests interrupted by a restart', { marked });
   return marked;
+}
+
+const ACTIVE = new Set(['submitted', 'validating', 'awaiting_approval', 'queued', 'in_progress', 'rolling_back', 'deprovisioning']);
+
+/** Marks a request whose work is under way interrupted (false when it is not under way: nothing to do). */
+export async function markInterruptedRecord(record: RequestRecord, why: string): Promise<boolean> {
+  if (!ACTIVE.has(record.status)) return false;
+  const done = (await readAttempts(record.id)).filter((a) => a.status === 'succeeded' && !a.rolledBack);
+  const last = done.sort((a, b) => a.index - b.index).at(-1);
+  await release(record);
+  const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
+  if (approval?.status === 'pending') await expireApproval(approval);
+  await transition(record.id, { status: 'interrupted', currentAction: null, taskToken: null, eta: null }, {
+    message: `interrupted: its run was lost while it was ${record.status.replace('_', ' ')} (${why})${last ? `; the last action completed was ${last.name}` : '; no action had completed'}. Retry resumes it from there`,
+    severity: 'warn',
+  });
+  return true;
 }

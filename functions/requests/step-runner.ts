@@ -23,9 +23,10 @@ import { requestsDeps } from './deps.ts';
 import { recordExternalRef } from './external.ts';
 import { durationSeconds, needsApproval } from './plan.ts';
 import { FULFILLMENT } from './workflow.ts';
+import { markInterruptedRecord } from './interrupted.ts';
 import { admit, concurrencyLimit, enqueue, QUEUE_POLL_SECONDS, release } from './queue.ts';
 import {
-  appendLog, newId, readAttempt, readAttempts, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt, updateRequest,
+  appendLog, newId, readAttempt, readAttempts, readRequest, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt, updateRequest,
   type AttemptRecord, type ManualState, type Phase, type PlannedAction, type RequestRecord, type RollbackStep,
 } from './records.ts';
 
@@ -734,6 +735,24 @@ async function deprovisioned(event: StepEvent): Promise<StepResult> {
   return {};
 }
 
+/**
+ * EventBridge says an execution stopped, timed out or failed (AWS; the local engine's runs end with the
+ * runtime, and its start marks them). A record that still says work is under way for that run is marked
+ * interrupted; a normal end has already ended the record, so nothing changes.
+ */
+async function executionEnded(event: StepEvent): Promise<StepResult> {
+  const name = typeof event.execution === 'string' ? event.execution : '';
+  const match = /^([0-9A-HJKMNP-TV-Z]{26})(?:-(r|d)(\d+))?$/.exec(name);
+  if (!match) return { marked: false, reason: `not a request's execution: ${name}` };
+  const [, requestId, kind, n] = match;
+  const record = await readRequest(requestId!, true);
+  if (!record) return { marked: false, reason: `no request ${requestId}` };
+  const run = kind ? Number(n) : 1;
+  if ((record.run ?? 1) !== run) return { marked: false, reason: `run ${run} is not the request's current run` };
+  const marked = await markInterruptedRecord(record, `its execution ${name} ended ${String(event.status ?? '').toLowerCase() || 'early'}`);
+  return { marked };
+}
+
 const STEPS: Record<string, (event: StepEvent) => Promise<StepResult>> = {
   validate,
   quota,
@@ -753,6 +772,7 @@ const STEPS: Record<string, (event: StepEvent) => Promise<StepResult>> = {
   fail,
   cancelled,
   deprovisioned,
+  'execution-ended': executionEnded,
 };
 
 export const STEP_NAMES = Object.keys(STEPS);

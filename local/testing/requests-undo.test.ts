@@ -173,6 +173,23 @@ describe('deprovision', () => {
 });
 
 describe('a lost run', () => {
+  it('in AWS: an execution that ends without its steps (stopped, timed out) is marked interrupted by its EventBridge event; a normal end changes nothing', async () => {
+    fakes().reset();
+    const id = await submit('cancel-midway', { name: uniqueName() });
+    await until(async () => (await api<Request>('developer', 'GET', `/api/v1/requests/${id}`)).body.actions[1]?.status === 'waiting', 20_000);
+    const { workflowEngine } = await import('#lib/workflows/index');
+    await workflowEngine('fulfillment').stop(id, 'Test.Stopped', 'stopped from the console');
+    const { runStep } = await import('../../functions/requests/step-runner.ts');
+    expect(await runStep({ step: 'execution-ended', execution: `${id}-r7`, status: 'ABORTED' })).toMatchObject({ marked: false });
+    expect(await runStep({ step: 'execution-ended', execution: id, status: 'ABORTED' })).toEqual({ marked: true });
+    const interrupted = await reaches(id, ['interrupted']);
+    expect(interrupted.timeline.at(-1)!.message).toContain(`its execution ${id} ended aborted`);
+    expect(await runStep({ step: 'execution-ended', execution: id, status: 'ABORTED' })).toEqual({ marked: false });
+    // Tidy: cancelling rolls back what it did.
+    expect((await api('developer', 'POST', `/api/v1/requests/${id}/cancel`, { reason: 'tidy up' })).status).toBe(200);
+    await reaches(id, ['cancelled']);
+  }, 40_000);
+
   it('is marked interrupted with its last completed action; a retry resumes there without repeating it', async () => {
     fakes().reset();
     const id = await submit('cancel-midway', { name: uniqueName() });
