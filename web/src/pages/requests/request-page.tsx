@@ -62,7 +62,7 @@ function Facts({ request, labels }: { request: Request; labels: ReadonlyMap<stri
     <Section title="What was asked" icon="form" className="apollo-section" data-testid="request-fields">
       <SectionCard>
         {fields.length === 0 ? <p className={Classes.TEXT_MUTED}>No fields.</p> : (
-          <dl className="apollo-facts">
+          <dl className="apollo-facts apollo-request-fields">
             {fields.map(([id, value]) => (
               <div key={id} className="apollo-facts-row" data-testid="request-field" data-id={id}>
                 <dt title={id}>{labels.get(id) ?? id}</dt>
