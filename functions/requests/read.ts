@@ -36,7 +36,8 @@ function actionsOf(record: RequestRecord, attempts: readonly AttemptRecord[], ro
     const last = mine.at(-1);
     const skipped = (planned as { skipped?: boolean }).skipped === true;
     const undo = rollbacks.filter((a) => a.forActionId === planned.id).sort((a, b) => a.attempt - b.attempt);
-    const lastUndo = undo.at(-1);
+    // The rollback that undid its latest attempt (a retry that did it again makes an earlier undo history).
+    const lastUndo = last && (last.rolledBack || last.status !== 'succeeded') ? undo.at(-1) : undefined;
     const status: RequestAction['status'] = skipped ? 'skipped' : !last ? 'pending' : last.rolledBack ? 'rolled_back' : last.status === 'cancelled' ? 'failed' : last.status;
     return {
       id: planned.id,
