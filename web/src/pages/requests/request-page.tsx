@@ -11,7 +11,7 @@ import {
   Tooltip, type IconName, type Intent,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import type { Request } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { Markdown } from '../../components/markdown.tsx';
@@ -187,6 +187,17 @@ const SEVERITY: Record<TimelineEntry['severity'], { icon: IconName; intent: Inte
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 function Timeline({ entries, live }: { entries: readonly TimelineEntry[]; live: boolean }) {
+  // Follows new lines while the reader is at the end (as a terminal does); one who scrolled up stays put.
+  const list = useRef<HTMLOListElement>(null);
+  const atEnd = useRef(true);
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el && atEnd.current) el.scrollTop = el.scrollHeight;
+  }, [entries.length]);
+  const onScroll = (): void => {
+    const el = list.current;
+    if (el) atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+  };
   return (
     <Section title="Timeline" icon="history" className="apollo-section" data-testid="request-timeline"
       rightElement={(
@@ -199,7 +210,7 @@ function Timeline({ entries, live }: { entries: readonly TimelineEntry[]; live: 
       )}>
       <SectionCard>
         {entries.length === 0 ? <p className={Classes.TEXT_MUTED}>Nothing logged yet.</p> : (
-          <ol className="apollo-timeline">
+          <ol className="apollo-timeline" ref={list} onScroll={onScroll}>
             {entries.map((e, i) => (
               <li key={`${e.at}-${i}`} className={`apollo-timeline-entry apollo-timeline-${e.severity}`} data-testid="timeline-entry" data-kind={e.kind ?? 'log'} data-status={e.status ?? ''}>
                 <span className={`${Classes.TEXT_MUTED} apollo-mono apollo-timeline-time`} title={formatTime(e.at)}>{clock.format(new Date(e.at))}</span>
