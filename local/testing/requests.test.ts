@@ -125,9 +125,14 @@ describe('a request that needs no approval', () => {
     const statuses = live.frames.filter((f) => f.type === 'event').map(statusOf);
     expect(statuses).toContain('in_progress');
     expect(statuses.at(-1)).toBe('completed');
-    // The requester is told.
-    const notes = await h.client('developer').call<{ items: Array<{ kind: string; link?: string }> }>('GET', '/api/v1/me/notifications');
-    expect(notes.body.items[0]).toMatchObject({ kind: 'request.completed', link: `/requests/${res.body.id}` });
+    // The requester is told (the notification follows the record by a moment).
+    type Notes = { items: Array<{ kind: string; link?: string }> };
+    let notes: Notes = { items: [] };
+    await until(async () => {
+      notes = (await api<Notes>('developer', 'GET', '/api/v1/me/notifications')).body;
+      return notes.items.some((n) => n.link === `/requests/${res.body.id}`);
+    });
+    expect(notes.items.find((n) => n.link === `/requests/${res.body.id}`)).toMatchObject({ kind: 'request.completed' });
   }, 30_000);
 
   it('retries a failing action by the offering\'s policy: fails twice, then succeeds on the third call', async () => {
