@@ -246,7 +246,8 @@ describe('a request that fails', () => {
     await expect.poll(() => dana.getByTestId('request-retries').getAttribute('data-count'), { timeout: 15_000 }).toBe('1');
     expect(await dana.getByTestId('request-generation').innerText()).toBe('1');
     expect(await dana.getByTestId('timeline-entry').filter({ hasText: 'retry 1 by dana@apollo.local' }).count()).toBe(1);
-    expect(await dana.locator('[data-testid="output"][data-action="announce"][data-name="delivery"]').count()).toBe(1);
+    // Outputs are recorded a step after the action's attempt: the page may show them a moment later.
+    await expect.poll(() => dana.locator('[data-testid="output"][data-action="announce"][data-name="delivery"]').count(), { timeout: 15_000 }).toBe(1);
     expect(await dana.getByTestId('request-retry').count()).toBe(0);
     expect(reloads).toBe(0);
     await screenshot(dana, 'request-retried');
