@@ -1,5 +1,5 @@
 import {
-  Button, Callout, Classes, Code, ControlGroup, Drawer, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Spinner, Tag, Tooltip,
+  Button, Callout, Classes, Code, ControlGroup, Drawer, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Spinner, Tag,
   type Intent,
 } from '@blueprintjs/core';
 import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
@@ -15,6 +15,7 @@ import { filtersFromSearch, matchesFilters, searchFromFilters, upsert } from './
 import { navigate, useSearch } from '../lib/router.tsx';
 import { useServices } from '../lib/services-context.ts';
 import { useRealtimeState } from '../lib/store.ts';
+import { LiveBadge } from '../components/live-badge.tsx';
 
 const OUTCOME_INTENT: Record<AuditEntry['outcome'], Intent> = { pending: 'warning', succeeded: 'success', failed: 'danger' };
 
@@ -184,12 +185,7 @@ export function AuditPage() {
           <>
             Audit log{' '}
             {!forbidden && (
-              <Tooltip content={live ? 'New entries appear at the top as they happen' : liveError ?? 'Not receiving live updates right now'}>
-                <Tag minimal round intent={live ? 'success' : 'none'} className="apollo-live-badge" data-testid="live-badge" data-live={live}>
-                  <span className={`apollo-dot ${live ? 'apollo-dot-open' : 'apollo-dot-closed'}`} aria-hidden />
-                  {live ? 'live' : 'paused'}
-                </Tag>
-              </Tooltip>
+              <LiveBadge live={live} tip={live ? 'New entries appear at the top as they happen' : liveError ?? 'Not receiving live updates right now'} />
             )}
           </>
         }

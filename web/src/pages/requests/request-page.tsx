@@ -32,6 +32,7 @@ import { RequestProgress, RequestStatusTag } from './request-parts.tsx';
 import { applyChange, asRequestChange, changesDetail, mergeTimeline, type RequestChange, type TimelineEntry } from './request-live.ts';
 import { fieldText, isEnded, isUndoing } from './request-status.ts';
 import './requests.css';
+import { LiveBadge } from '../../components/live-badge.tsx';
 
 const NO_LABELS: ReadonlyMap<string, string> = new Map();
 
@@ -201,12 +202,7 @@ function Timeline({ entries, live }: { entries: readonly TimelineEntry[]; live: 
   return (
     <Section title="Timeline" icon="history" className="apollo-section" data-testid="request-timeline"
       rightElement={(
-        <Tooltip content={live ? 'New lines appear as they are written' : 'Not receiving live updates right now; the page reads them again when the connection is back'}>
-          <Tag minimal round intent={live ? 'success' : 'none'} className="apollo-live-badge" data-testid="live-badge" data-live={live}>
-            <span className={`apollo-dot ${live ? 'apollo-dot-open' : 'apollo-dot-closed'}`} aria-hidden />
-            {live ? 'live' : 'paused'}
-          </Tag>
-        </Tooltip>
+        <LiveBadge live={live} tip={live ? 'New lines appear as they are written' : 'Not receiving live updates right now; the page reads them again when the connection is back'} />
       )}>
       <SectionCard>
         {entries.length === 0 ? <p className={Classes.TEXT_MUTED}>Nothing logged yet.</p> : (

@@ -3,7 +3,7 @@
  * the URL). Live: a change on `requests:<team>` for my teams, or a notification that a request of mine moved on,
  * reads the list again; it is read every 15 s anyway in case a frame was missed.
  */
-import { Button, Classes, Code, FormGroup, HTMLSelect, HTMLTable, NonIdealState, Spinner, Tab, Tabs, Tag, Tooltip } from '@blueprintjs/core';
+import { Button, Classes, Code, FormGroup, HTMLSelect, HTMLTable, NonIdealState, Spinner, Tab, Tabs, Tag } from '@blueprintjs/core';
 import { useMemo } from 'react';
 import { ErrorState } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
@@ -18,6 +18,7 @@ import {
   type RequestListFilters, type RequestState,
 } from './request-status.ts';
 import './requests.css';
+import { LiveBadge } from '../../components/live-badge.tsx';
 
 function SkeletonRows({ columns }: { columns: number }) {
   return (
@@ -58,12 +59,7 @@ export function RequestsPage() {
         title={(
           <>
             Requests{' '}
-            <Tooltip content={live ? 'Changes to your and your teams\u2019 requests show as they happen' : 'Not receiving live updates right now; the list is read every 15 s'}>
-              <Tag minimal round intent={live ? 'success' : 'none'} className="apollo-live-badge" data-testid="live-badge" data-live={live}>
-                <span className={`apollo-dot ${live ? 'apollo-dot-open' : 'apollo-dot-closed'}`} aria-hidden />
-                {live ? 'live' : 'paused'}
-              </Tag>
-            </Tooltip>
+            <LiveBadge live={live} tip={live ? 'Changes to your and your teams\u2019 requests show as they happen' : 'Not receiving live updates right now; the list is read every 15 s'} />
           </>
         )}
         description="Self-service requests: where each one is, what it waits for, and how it ended."
