@@ -8,10 +8,10 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval, ApprovalList, CatalogApproval } from '#schemas/index.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
+import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '#shared/errors';
 import { ROLES, type Role } from '#shared/permissions';
 import { publish } from '#lib/realtime';
-import { db, getItem, putNew, queryPage, tableName, type Item } from '#lib/table';
+import { db, getItem, putNew, queryPage, tableName, updateVersioned, type Item } from '#lib/table';
 import { workflowEngine } from '#lib/workflows/index';
 import { TaskTokenError } from '#lib/workflows/ports';
 import { appendLog, requireRequest, transition } from './records.ts';
@@ -145,21 +145,12 @@ export function approvalRule(rule: CatalogApproval): Approval['rule'] {
   };
 }
 
+/** A decision on the version read (the table's optimistic update); someone else's decision in between is a 409. */
 async function writeDecision(record: ApprovalRecord, changes: Record<string, unknown>, removePending: boolean): Promise<ApprovalRecord> {
-  const names: Record<string, string> = { '#version': 'version' };
-  const values: Record<string, unknown> = { ':expected': record.version, ':one': 1 };
-  const sets = ['#version = #version + :one'];
-  Object.entries(changes).forEach(([attr, value], i) => { names[`#a${i}`] = attr; values[`:v${i}`] = value; sets.push(`#a${i} = :v${i}`); });
   try {
-    const { Attributes } = await db.send(new UpdateCommand({
-      TableName: tableName(), Key: approvalKey(record.id),
-      UpdateExpression: `SET ${sets.join(', ')}${removePending ? ' REMOVE GSI1PK, GSI1SK' : ''}`,
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW',
-    }));
-    return Attributes as ApprovalRecord;
+    return await updateVersioned<Item & ApprovalRecord>(approvalKey(record.id), record.version, { ...changes, ...(removePending ? { GSI1PK: null, GSI1SK: null } : {}) });
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') throw new ConflictError('the approval changed while you decided (someone else decided it); reload it', { cause: error });
+    if (error instanceof PreconditionFailedError) throw new ConflictError('the approval changed while you decided (someone else decided it); reload it', { cause: error });
     throw error;
   }
 }
