@@ -19,11 +19,16 @@ const addTo = (name: string, value: string): void => {
   if (!list.includes(value)) process.env[name] = [...list, value].join(',');
 };
 
+let fakesSetHere: string | undefined;
+
 export async function configureRequestsLocal(runtime: LocalRuntime): Promise<string[]> {
   const secrets = localIntegrationSecrets(runtime.home);
   configureRequests({ secrets });
-  const fakes = `${runtime.url}/fakes/integrations`;
-  process.env[FAKES_URL_ENV] = fakes;
+  // Set by hand (a test's own fake outside this process, or your provider's sandbox), it is kept; set by an
+  // earlier runtime in this process, it follows this one.
+  const given = process.env[FAKES_URL_ENV] && process.env[FAKES_URL_ENV] !== fakesSetHere ? process.env[FAKES_URL_ENV] : undefined;
+  const fakes = (given ?? `${runtime.url}/fakes/integrations`).replace(/\/+$/, '');
+  process.env[FAKES_URL_ENV] = fakesSetHere = fakes;
   addTo(TEMPLATE_ENV, FAKES_URL_ENV);
   // The PostgreSQL demo records its database on the service through a service registry: the local fake's.
   process.env.APOLLO_SERVICE_REGISTRY_URL ??= `${fakes}/registry`;
