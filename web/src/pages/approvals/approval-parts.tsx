@@ -13,9 +13,10 @@ import { formatAgo, formatTime } from '../../lib/format.ts';
 import { PENDING_APPROVALS_KEY, requestKey } from '../../lib/queries.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
+import { deploymentKey, DEPLOYMENTS_KEY } from '../deployments/deployment-queries.ts';
 import { APPROVAL_INTENT } from '../requests/request-status.ts';
 import {
-  describeApprovers, describeDeadline, describeOutstanding, describeVia, summarizeDecisions, type Decision, type DecisionOutcome,
+  approvalSubject, describeApprovers, describeDeadline, describeOutstanding, describeVia, summarizeDecisions, type Decision, type DecisionOutcome,
 } from './approval-text.ts';
 
 export function ApprovalStatusTag({ status }: { status: Approval['status'] }) {
@@ -80,6 +81,14 @@ export function refusal(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What a rejection does to what waits: a request fails, a deployment stops (its pull request closed). */
+function rejectOutcome(approvals: readonly Approval[]): string {
+  const deployments = approvals.filter((a) => a.kind === 'deployment').length;
+  if (deployments === 0) return approvals.length > 1 ? 'the requests fail' : 'the request fails';
+  if (deployments === approvals.length) return approvals.length > 1 ? 'the deployments stop and their pull requests are closed' : 'the deployment stops and its pull request is closed';
+  return 'requests fail, deployments stop';
+}
+
 const REASON_MIN = 3;
 const TEXT_MAX = 2000;
 
@@ -131,7 +140,11 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
     setRunning(false);
     void client.invalidateQueries({ queryKey: PENDING_APPROVALS_KEY });
     void client.invalidateQueries({ queryKey: ['requests', 'list'] });
-    for (const approval of approvals) void client.invalidateQueries({ queryKey: requestKey(approval.requestId) });
+    for (const approval of approvals) {
+      if (approval.requestId) void client.invalidateQueries({ queryKey: requestKey(approval.requestId) });
+      if (approval.deployment) void client.invalidateQueries({ queryKey: deploymentKey(approval.deployment.id) });
+    }
+    if (approvals.some((a) => a.kind === 'deployment')) void client.invalidateQueries({ queryKey: DEPLOYMENTS_KEY });
     const all = [...outcomes.values()];
     const done = approvals.filter((a) => outcomes.get(a.id)?.ok).map((a) => a.id);
     onDecided?.(done);
@@ -141,7 +154,7 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
   };
 
   const count = approvals.length;
-  const what = count === 1 ? `${approvals[0]!.offering.name} for ${approvals[0]!.requester}` : `${count} requests`;
+  const what = count === 1 ? `${approvalSubject(approvals[0]!)} for ${approvals[0]!.requester}` : `${count} approvals`;
   return (
     <Dialog isOpen={decision !== null} onClose={close} title={reject ? `Reject ${what}` : `Approve ${what}`} icon={reject ? 'cross-circle' : 'endorsed'} className="apollo-dialog">
       <form onSubmit={(e) => void submit(e)} noValidate data-testid="decision-form" data-decision={decision ?? ''}>
@@ -153,7 +166,7 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
                 return (
                   <li key={a.id} data-testid="decision-result" data-id={a.id} data-ok={result ? String(result.ok) : ''}>
                     <Icon icon={!result ? (running ? 'time' : 'dot') : result.ok ? 'tick-circle' : 'error'} intent={!result ? 'none' : result.ok ? 'success' : 'danger'} size={14} />
-                    <span><strong>{a.offering.name}</strong> for {a.requester}{result && (result.ok ? <span className={Classes.TEXT_MUTED}> · {result.status}</span> : <span className="apollo-decision-error"> · {result.message}</span>)}</span>
+                    <span><strong>{approvalSubject(a)}</strong> for {a.requester}{result && (result.ok ? <span className={Classes.TEXT_MUTED}> · {result.status}</span> : <span className="apollo-decision-error"> · {result.message}</span>)}</span>
                   </li>
                 );
               })}
@@ -169,7 +182,7 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
               label={reject ? 'Reason' : 'Comment'}
               labelFor="decision-text"
               labelInfo={reject ? '(required)' : '(optional)'}
-              helperText={problem ?? (reject ? 'The requester reads it; the request fails.' : 'The requester sees it beside your approval.')}
+              helperText={problem ?? (reject ? `The requester reads it; ${rejectOutcome(approvals)}.` : 'The requester sees it beside your approval.')}
               intent={problem ? 'danger' : 'none'}
             >
               <TextArea id="decision-text" fill rows={3} maxLength={TEXT_MAX} value={text} onChange={(e) => { setText(e.currentTarget.value); setProblem(null); }}

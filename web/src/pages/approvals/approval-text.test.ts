@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Approval } from '../../../../schemas/types.gen.ts';
 import {
-  decidableCount, describeApprovers, describeDeadline, describeOutstanding, describeVia, sortApprovals, summarizeDecisions,
+  approvalSubject, approvalTarget, decidableCount, deploymentChange, describeApprovers, describeDeadline, describeOutstanding, describeVia, sortApprovals, summarizeDecisions,
 } from './approval-text.ts';
 
 const approval = (id: string, over: Partial<Approval> = {}): Approval => ({
-  id, requestId: `r-${id}`, status: 'pending', offering: { id: 'dns-record', name: 'DNS record', version: '1.0.0' }, requester: 'dana@apollo.local',
+  id, kind: 'request', requestId: `r-${id}`, status: 'pending', offering: { id: 'dns-record', name: 'DNS record', version: '1.0.0' }, requester: 'dana@apollo.local',
   team: 'growth', fields: {}, rule: { approvers: { roles: ['operator'] }, mode: 'any' }, decisions: [], createdAt: '2026-11-25T10:00:00.000Z',
   expiresAt: '2026-11-26T10:00:00.000Z', canDecide: false, ...over,
 });
@@ -60,5 +60,25 @@ describe('the inbox', () => {
     expect(describeDeadline('2026-11-26T10:00:00.000Z', now)).toBe('in 24 hours');
     expect(describeDeadline('2026-11-30T10:00:00.000Z', now)).toBe('in 5 days');
     expect(describeDeadline('2026-11-25T09:00:00.000Z', now)).toBe('expired');
+  });
+});
+
+describe('a deployment approval', () => {
+  const deployment = { id: '01JDEPLOY00000000000000000A', operation: 'promote', service: 'core-service', environment: 'prod', imageTag: 'v1.4.2', previousImageTag: 'v1.4.1', fromEnvironment: 'staging' } as const;
+
+  it('is titled by what it does and links to the deployment', () => {
+    const a = approval('a', { kind: 'deployment', requestId: undefined, offering: undefined, fields: undefined, deployment });
+    expect(approvalSubject(a)).toBe('Promote core-service to prod');
+    expect(approvalTarget(a)).toBe('/deployments/01JDEPLOY00000000000000000A');
+    expect(approvalSubject(approval('b'))).toBe('DNS record');
+    expect(approvalTarget(approval('b'))).toBe('/requests/r-b');
+  });
+
+  it('says the change from one tag to the next, where a promote takes it from, or the replicas', () => {
+    expect(deploymentChange(deployment)).toBe('v1.4.1 → v1.4.2 from staging');
+    expect(deploymentChange({ ...deployment, operation: 'deploy', fromEnvironment: null, previousImageTag: null })).toBe('v1.4.2');
+    expect(deploymentChange({ ...deployment, operation: 'scale', replicas: 1 })).toBe('1 replica');
+    expect(deploymentChange({ ...deployment, operation: 'scale', replicas: 6 })).toBe('6 replicas');
+    expect(deploymentChange({ ...deployment, operation: 'restart' })).toBe('a rolling restart of v1.4.2');
   });
 });

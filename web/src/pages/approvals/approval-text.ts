@@ -56,6 +56,34 @@ export function sortApprovals(items: readonly Approval[]): Approval[] {
     Number(b.canDecide) - Number(a.canDecide) || a.expiresAt.localeCompare(b.expiresAt) || a.createdAt.localeCompare(b.createdAt));
 }
 
+/** What waits, as a card's title: the offering's name, or "Promote core-service to prod". */
+export function approvalSubject(approval: Approval): string {
+  if (approval.kind === 'deployment' && approval.deployment) {
+    const d = approval.deployment;
+    const verb = d.operation.charAt(0).toUpperCase() + d.operation.slice(1);
+    return `${verb} ${d.service} to ${d.environment}`;
+  }
+  return approval.offering?.name ?? 'A request';
+}
+
+/** Where the thing waiting lives: the request's page or the deployment's. */
+export function approvalTarget(approval: Approval): string | undefined {
+  if (approval.kind === 'deployment') return approval.deployment ? `/deployments/${encodeURIComponent(approval.deployment.id)}` : undefined;
+  return approval.requestId ? `/requests/${encodeURIComponent(approval.requestId)}` : undefined;
+}
+
+/**
+ * A deployment approval's change in a line: the tag it leaves and the one it brings ("v1.4.1 → v1.4.2"), a promote's
+ * source ("v1.4.2 from staging"), a scale's replicas ("3 replicas"), a restart's pods.
+ */
+export function deploymentChange(deployment: NonNullable<Approval['deployment']>): string {
+  const { operation, imageTag, previousImageTag, replicas, fromEnvironment } = deployment;
+  if (operation === 'scale') return replicas === null || replicas === undefined ? 'replicas unchanged' : `${replicas} ${replicas === 1 ? 'replica' : 'replicas'}`;
+  if (operation === 'restart') return `a rolling restart${imageTag ? ` of ${imageTag}` : ''}`;
+  const to = `${imageTag ?? '?'}${fromEnvironment ? ` from ${fromEnvironment}` : ''}`;
+  return previousImageTag ? `${previousImageTag} → ${to}` : to;
+}
+
 /** Pending approvals you may decide: the navigation's badge. */
 export const decidableCount = (items: readonly Approval[]): number => items.filter((a) => a.status === 'pending' && a.canDecide).length;
 

@@ -1,12 +1,14 @@
 /**
- * The approvals inbox: requests waiting for a decision, those you may decide first. Each says who asked for what (its
- * fields and note), the rule and why you may or may not decide, and its deadline; approve (a comment if you like) or
+ * The approvals inbox: requests and production deployments waiting for a decision, those you may decide first. Each says
+ * who asked for what (a request's fields and note; a deployment's operation, tag change, Git diff and pull request), the
+ * rule and why you may or may not decide, and its deadline; approve (a comment if you like) or
  * reject (a reason, required), one or several at once: each is a call of its own and each result is said. Live: the
  * shell follows the `approvals` topic for its badge, and this list is the same query.
  */
-import { Button, Card, Checkbox, Classes, NonIdealState, Tag } from '@blueprintjs/core';
+import { Button, Card, Checkbox, Classes, Icon, NonIdealState, Tag } from '@blueprintjs/core';
 import { useMemo, useState } from 'react';
 import type { Approval } from '../../../../schemas/types.gen.ts';
+import { DiffView } from '../../components/diff-view.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
@@ -14,8 +16,42 @@ import { useFieldLabels, usePendingApprovals } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { fieldText } from '../requests/request-status.ts';
 import { ApprovalDeadline, ApprovalDecisions, ApprovalRule, ApprovalWhy, DecisionDialog } from './approval-parts.tsx';
-import { decidableCount, sortApprovals, type Decision } from './approval-text.ts';
+import { approvalSubject, approvalTarget, decidableCount, deploymentChange, sortApprovals, type Decision } from './approval-text.ts';
 import '../requests/requests.css';
+
+/** A request waiting: what was asked (its fields as the form labels them) and the note. */
+function RequestSummary({ approval, labels }: { approval: Approval; labels: ReadonlyMap<string, string> | undefined }) {
+  const fields = Object.entries(approval.fields ?? {});
+  return (
+    <>
+      {fields.length > 0 && (
+        <dl className="apollo-approval-fields" data-testid="approval-fields">
+          {fields.map(([id, value]) => <div key={id} className="apollo-facts-row"><dt title={id}>{labels?.get(id) ?? id}</dt><dd>{fieldText(value)}</dd></div>)}
+        </dl>
+      )}
+    </>
+  );
+}
+
+/** A production deployment waiting: the operation, service, environment, the tag change, the Git diff and its pull request. */
+function DeploymentSummary({ deployment }: { deployment: NonNullable<Approval['deployment']> }) {
+  return (
+    <>
+      <dl className="apollo-approval-fields" data-testid="approval-deployment">
+        <div className="apollo-facts-row"><dt>Operation</dt><dd><Tag minimal data-testid="approval-operation">{deployment.operation}</Tag></dd></div>
+        <div className="apollo-facts-row"><dt>Service</dt><dd><Link to={`/catalog/${encodeURIComponent(deployment.service)}`}>{deployment.service}</Link></dd></div>
+        <div className="apollo-facts-row"><dt>Environment</dt><dd data-testid="approval-environment">{deployment.environment}</dd></div>
+        <div className="apollo-facts-row"><dt>Change</dt><dd className="apollo-mono" data-testid="approval-change">{deploymentChange(deployment)}</dd></div>
+        {deployment.pullRequest && (
+          <div className="apollo-facts-row"><dt>Pull request</dt><dd>
+            <a href={deployment.pullRequest.url} target="_blank" rel="noreferrer" data-testid="approval-pull-request">#{deployment.pullRequest.number} <Icon icon="share" size={12} /></a>
+          </dd></div>
+        )}
+      </dl>
+      {deployment.diff && <DiffView diff={deployment.diff} testId="approval-diff" />}
+    </>
+  );
+}
 
 function ApprovalCard({ approval, labels, selected, onSelect, onDecide }: {
   approval: Approval;
@@ -24,25 +60,26 @@ function ApprovalCard({ approval, labels, selected, onSelect, onDecide }: {
   onSelect(selected: boolean): void;
   onDecide(decision: Decision): void;
 }) {
-  const fields = Object.entries(approval.fields);
+  const subject = approvalSubject(approval);
+  const target = approvalTarget(approval);
+  const deployment = approval.kind === 'deployment' ? approval.deployment : undefined;
   return (
     <li>
       <Card className={`apollo-approval-card${approval.canDecide ? '' : ' apollo-approval-other'}`} data-testid="approval-card" data-id={approval.id}
-        data-request={approval.requestId} data-can-decide={approval.canDecide}>
+        data-kind={approval.kind} data-request={approval.requestId} data-deployment={deployment?.id} data-can-decide={approval.canDecide}>
         <Checkbox checked={selected} disabled={!approval.canDecide} onChange={(e) => onSelect(e.currentTarget.checked)}
-          aria-label={`Select ${approval.offering.name} for ${approval.requester}`} data-testid="approval-select" />
+          aria-label={`Select ${subject} for ${approval.requester}`} data-testid="approval-select" />
         <div className="apollo-approval-main">
           <div className="apollo-approval-head">
-            <Link to={`/requests/${encodeURIComponent(approval.requestId)}`} data-testid="approval-request-link">{approval.offering.name}</Link>
+            {deployment && <Tag minimal intent="primary" icon="rocket-slant">deployment</Tag>}
+            {target
+              ? <Link to={target} data-testid={deployment ? 'approval-deployment-link' : 'approval-request-link'}>{subject}</Link>
+              : <strong>{subject}</strong>}
             <span>for <strong data-testid="approval-requester">{approval.requester}</strong>{approval.team && <span className={Classes.TEXT_MUTED}> · team {approval.team}</span>}</span>
             {approval.priority && approval.priority !== 'normal' && <Tag minimal intent={approval.priority === 'high' ? 'warning' : 'none'}>{approval.priority} priority</Tag>}
             <span className={`${Classes.TEXT_MUTED} apollo-small`} title={formatTime(approval.createdAt)}>asked {formatAgo(approval.createdAt)}</span>
           </div>
-          {fields.length > 0 && (
-            <dl className="apollo-approval-fields" data-testid="approval-fields">
-              {fields.map(([id, value]) => <div key={id} className="apollo-facts-row"><dt title={id}>{labels?.get(id) ?? id}</dt><dd>{fieldText(value)}</dd></div>)}
-            </dl>
-          )}
+          {deployment ? <DeploymentSummary deployment={deployment} /> : <RequestSummary approval={approval} labels={labels} />}
           {approval.note && <p className="apollo-approval-note" data-testid="approval-note">{approval.note}</p>}
         </div>
         <div className="apollo-approval-side">
@@ -65,7 +102,7 @@ function ApprovalCard({ approval, labels, selected, onSelect, onDecide }: {
 export function ApprovalsPage() {
   const pending = usePendingApprovals(true);
   const items = useMemo(() => sortApprovals((pending.data?.pages.flatMap((p) => p.items) ?? []).filter((a) => a.status === 'pending')), [pending.data]);
-  const labels = useFieldLabels(items.map((a) => a.offering.id));
+  const labels = useFieldLabels(items.flatMap((a) => (a.offering ? [a.offering.id] : [])));
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [deciding, setDeciding] = useState<{ decision: Decision; approvals: Approval[] } | null>(null);
   const decidable = items.filter((a) => a.canDecide);
@@ -77,7 +114,7 @@ export function ApprovalsPage() {
 
   return (
     <div className="apollo-page apollo-approvals" data-testid="approvals-page">
-      <PageHeader title="Approvals" description={count ? `${count} ${count === 1 ? 'request waits' : 'requests wait'} for your decision. Those you may decide come first.` : 'Requests waiting for a decision. Those you may decide come first.'} />
+      <PageHeader title="Approvals" description={count ? `${count} ${count === 1 ? 'approval waits' : 'approvals wait'} for your decision. Those you may decide come first.` : 'Requests and production deployments waiting for a decision. Those you may decide come first.'} />
       {pending.isError ? <ErrorState error={pending.error} onRetry={() => void pending.refetch()} /> : (
         <>
           {decidable.length > 0 && (
@@ -91,12 +128,12 @@ export function ApprovalsPage() {
           )}
           {pending.isPending && <div className={Classes.SKELETON} style={{ height: 160 }} />}
           {!pending.isPending && items.length === 0 && (
-            <NonIdealState icon="endorsed" title="Nothing waits for you" description="Requests that need an approval you may give show here as soon as they are submitted." className="apollo-empty" />
+            <NonIdealState icon="endorsed" title="Nothing waits for you" description="Requests and production deployments that need an approval you may give show here as soon as they are asked for." className="apollo-empty" />
           )}
           {items.length > 0 && (
             <ul className="apollo-approval-list" data-testid="approval-list">
               {items.map((a) => (
-                <ApprovalCard key={a.id} approval={a} labels={labels.get(a.offering.id)} selected={selected.has(a.id)} onSelect={(on) => select(a.id, on)} onDecide={(decision) => setDeciding({ decision, approvals: [a] })} />
+                <ApprovalCard key={a.id} approval={a} labels={a.offering ? labels.get(a.offering.id) : undefined} selected={selected.has(a.id)} onSelect={(on) => select(a.id, on)} onDecide={(decision) => setDeciding({ decision, approvals: [a] })} />
               ))}
             </ul>
           )}

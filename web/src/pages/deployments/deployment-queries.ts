@@ -1,0 +1,43 @@
+/** Deployments' server state (TanStack Query): one hook per read, keyed under ['deployments', …]. */
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type { DeploymentHistoryQuery } from '../../../../schemas/types.gen.ts';
+import { useServices } from '../../lib/services-context.ts';
+
+export const DEPLOYMENTS_KEY = ['deployments'] as const;
+
+export const deploymentKey = (id: string) => ['deployments', 'one', id] as const;
+
+export function useDeployment(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: deploymentKey(id), queryFn: () => api.read('GET /api/v1/deployments/{id}', { params: { id } }) });
+}
+
+/** The history's filters, as GET /api/v1/deployments/history takes them (the URL holds them). */
+export type HistoryFilters = Pick<DeploymentHistoryQuery, 'service' | 'environment' | 'status' | 'operation' | 'initiatedBy' | 'from' | 'to'>;
+
+export const historyKey = (filters: HistoryFilters) => ['deployments', 'history', filters] as const;
+
+/** Deployments newest first, `limit` a page ("Load more" follows the cursor); read again every 30 s in case a frame was missed. */
+export function useDeploymentHistory(filters: HistoryFilters, limit = 25) {
+  const { api } = useServices();
+  return useInfiniteQuery({
+    queryKey: [...historyKey(filters), limit],
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/deployments/history', { query: { ...filters, limit, cursor: pageParam } }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+    refetchInterval: 30_000,
+  });
+}
+
+export const versionsKey = (service: string, environment: string) => ['deployments', 'versions', service, environment] as const;
+
+/** What an environment can be deployed to: its GitOps history and what the other environments run. */
+export function useDeploymentVersions(service: string, environment: string) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: versionsKey(service, environment),
+    queryFn: () => api.read('GET /api/v1/deployments/versions', { query: { service, environment, limit: 30 } }),
+    enabled: service !== '' && environment !== '',
+  });
+}
