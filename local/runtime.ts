@@ -17,7 +17,7 @@ import type { HealthProbe } from '../functions/services/health/ports.ts';
 import { OpenApiFile } from '../functions/system/adapters/openapi-file.ts';
 import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
-import { startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
+import { localGitHubBanner, startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
 import { ensureLocalIntegrationSecrets, IntegrationFakes } from './fakes/integrations.ts';
 import { localJiraBanner, startLocalJira, type FakeJira } from './fakes/jira-server.ts';
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
@@ -202,6 +202,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (jira) banner.push(localJiraBanner(jira));
   // The fake GitHub reports the workflow runs it starts to Apollo's GitHub webhook, signed as GitHub signs.
   github?.fake.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/github`, github.webhookSecret);
+  if (github) banner.push(localGitHubBanner(github));
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
   await options.beforeReady?.(baseUrl);
   markReady();

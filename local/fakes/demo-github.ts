@@ -292,3 +292,8 @@ export async function startDemoGitHub(home: string | undefined): Promise<DemoGit
   configureGitHubCredentials(undefined);
   return { fake, webhookSecret };
 }
+
+/** The terminal's line about it: where it is and its page (the workflow runs requests dispatch, how to make one fail). */
+export function localGitHubBanner(github: DemoGitHub): string {
+  return `GitHub: a LOCAL FAKE GitHub at ${github.fake.url}/ (organisation ${github.fake.org}; APOLLO_GITHUB_API_URL; its page lists the workflow runs requests dispatch, with their inputs and outcome, and how to make the next one fail); it sends their workflow_run webhooks to Apollo, signed`;
+}

@@ -125,6 +125,49 @@ describe('the fake GitHub\'s workflow runs', () => {
   });
 });
 
+describe('the fake GitHub\'s pages', () => {
+  it('lists its runs, newest first, with name, workflow, inputs, outcome and times; says it is a fake and how to make one fail', async () => {
+    // Prepare
+    await fetch(`${fake.url}/_fail`, { method: 'POST', body: JSON.stringify({ workflow: 'archive-service.yml', times: 2, conclusion: 'timed_out' }) });
+    const answer = await dispatch({ name: 'paged <b>', team: 'payments', apollo_request: 'req-7/create_repo/1' });
+    const { workflow_run_id: id, html_url: htmlUrl } = await answer.json() as { workflow_run_id: number; html_url: string };
+    fake.advanceRun(id);
+    fake.advanceRun(id, 'failure');
+    const before = fake.requests.length;
+
+    // Act
+    const page = await fetch(`${fake.url}/`);
+    const html = await page.text();
+    const one = await fetch(htmlUrl);
+    const runHtml = await one.text();
+    const missing = await fetch(`${fake.url}/apollo-demo/platform-catalog/actions/runs/1`);
+
+    // Assess: a run's html_url is its page here, not a github.com page that does not exist.
+    expect(htmlUrl).toBe(`${fake.url}/apollo-demo/platform-catalog/actions/runs/${id}`);
+    expect(fake.workflowRun(id)!.html_url).toBe(htmlUrl);
+    expect([page.status, page.headers.get('content-type'), page.headers.get('x-apollo-fake')]).toEqual([200, 'text/html; charset=utf-8', 'LOCAL FAKE']);
+    expect(html).toContain('<title>Local fake GitHub</title>');
+    expect(html).toContain('LOCAL FAKE: not GitHub.');
+    const row = /<tr data-run="(\d+)">(.*?)<\/tr>/.exec(html)!;
+    expect(row[1]).toBe(String(id));
+    expect(row[2]).toContain('<b>Create paged &lt;b&gt; (req-7/create_repo/1)</b>');
+    expect(row[2]).toContain('<code>create-service.yml</code>');
+    expect(row[2]).toContain('team = <code>payments</code>');
+    expect(row[2]).toContain('<b class="failure">completed</b> / <b class="failure">failure</b>');
+    expect(row[2]).toMatch(/started \d{4}-\d\d-\d\dT[\d:.]+Z<br>updated \d{4}/);
+    expect(html).toContain(`${fake.url}/_fail`);
+    expect(html).toContain('the next 2 runs of <code>archive-service.yml</code> end <b>timed_out</b>');
+    expect(html).not.toMatch(/<(script|link|img)\b/);
+    expect(html).not.toContain(TOKEN);
+    expect(one.status).toBe(200);
+    expect(runHtml).toContain(`<title>Run ${id} — Local fake GitHub</title>`);
+    expect(runHtml).toContain('apollo_request</td><td><code>req-7/create_repo/1</code>');
+    expect(missing.status).toBe(404);
+    // Pages are not API calls: no token asked, none counted.
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
 describe('workflow files and filters', () => {
   it('reads the demo workflows: dispatchable, named with apollo_request', () => {
     const workflow = parseWorkflow(DEMO_CREATE_SERVICE_WORKFLOW)!;

@@ -20,13 +20,15 @@
  * `POST /_fail {"workflow"?, "times", "conclusion"?}`) says otherwise, are listed newest first with
  * the `event`, `status`, `branch` and `created` filters, read one by one and cancelled (202; 409 once
  * completed). With a webhook target (`sendWebhooksTo`) each transition is delivered as a signed
- * `workflow_run` event (requested, in_progress, completed), in order.
+ * `workflow_run` event (requested, in_progress, completed), in order. A run's `html_url` is its page on this
+ * fake, which (with `/`, listing every run) is drawn by github-pages.ts.
  */
 import { createHash, createHmac, createVerify, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
 import { parse as parseYaml } from 'yaml';
+import { fakeGitHubPage, PAGE_HEADERS, runPath, type GitHubPageState } from './github-pages.ts';
 
 type MinimalRepository = components['schemas']['minimal-repository'];
 type SimpleUser = components['schemas']['simple-user'];
@@ -100,6 +102,8 @@ export interface FakeWebhookDelivery {
   readonly event: string;
   readonly action: string;
   readonly runId: number;
+  /** When it was queued. */
+  readonly at: string;
   /** Apollo's answer, when there was one. */
   status?: number;
   response?: string;
@@ -309,6 +313,23 @@ export class FakeGitHub {
     return [...this.runs.values()].map((run) => this.runBody(run));
   }
 
+  /** What the fake's pages show, now. */
+  pageState(): GitHubPageState {
+    return {
+      url: this.url,
+      org: this.options.org,
+      runs: [...this.runs.values()].map((r) => ({
+        id: r.id, repo: r.repo, runNumber: r.runNumber, displayTitle: r.displayTitle, workflowName: r.workflow.name, workflowFile: r.workflow.file,
+        branch: r.headBranch, sha: r.headSha, inputs: r.inputs, status: r.status, conclusion: r.conclusion, createdAt: r.createdAt, startedAt: r.startedAt, updatedAt: r.updatedAt,
+      })),
+      workflows: [...this.repos.values()].flatMap((repo) => this.workflows(repo).map((w) => ({ repo: repo.name, file: w.file, name: w.name, dispatchable: w.dispatchable, inputs: [...w.inputs.keys()] }))),
+      failures: this.failures.filter((f) => f.left > 0).map((f) => ({ workflow: f.workflow, left: f.left, conclusion: f.conclusion })),
+      deliveries: this.deliveries,
+      webhookUrl: this.webhookTarget?.url,
+      runTiming: this.runTiming,
+    };
+  }
+
   /** Moves a run on one step (queued → in_progress → completed), or straight to `conclusion` when given. */
   advanceRun(id: number, conclusion?: FakeRunConclusion): void {
     const run = this.runs.get(id);
@@ -485,8 +506,9 @@ export class FakeGitHub {
     this.send(res, 200, body, { ...headers, ...(links.length ? { link: links.join(', ') } : {}) });
   }
 
+  /** The run's page on this fake (a github.com link would lead nowhere). */
   private runHtmlUrl(run: StoredRun): string {
-    return `https://github.com/${this.options.org}/${run.repo}/actions/runs/${run.id}`;
+    return `${this.url}${runPath(this.options.org, run.repo, run.id)}`;
   }
 
   private runBody(run: StoredRun): WorkflowRun {
@@ -511,7 +533,7 @@ export class FakeGitHub {
   private notify(run: StoredRun, action: 'requested' | 'in_progress' | 'completed'): void {
     const target = this.webhookTarget;
     if (!target || this.closed) return;
-    const delivery: FakeWebhookDelivery = { id: randomUUID(), event: 'workflow_run', action, runId: run.id };
+    const delivery: FakeWebhookDelivery = { id: randomUUID(), event: 'workflow_run', action, runId: run.id, at: new Date().toISOString() };
     this.deliveries.push(delivery);
     const stored = this.repos.get(run.repo)!;
     const payload = JSON.stringify({
@@ -568,6 +590,9 @@ export class FakeGitHub {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
+    // The fake's pages, for people: no token, no rate limit, not counted with the API's requests.
+    const page = method === 'GET' ? fakeGitHubPage(url.pathname, () => this.pageState()) : undefined;
+    if (page) return void res.writeHead(page.status, PAGE_HEADERS).end(page.html);
     this.requests.push(`${method} ${url.pathname}${url.search}`);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -120,7 +120,7 @@ describe('start', () => {
       outcome: 'started',
       retryable: false,
       pollSeconds: 20,
-      ref: { system: 'github', id: String(dispatched.runId), url: `https://github.com/acme/service-templates/actions/runs/${dispatched.runId}`, details: { owner: 'acme', repo: 'service-templates' } },
+      ref: { system: 'github', id: String(dispatched.runId), url: `${fake.url}/acme/service-templates/actions/runs/${dispatched.runId}`, details: { owner: 'acme', repo: 'service-templates' } },
       // What was sent, the secret field as its placeholder.
       input: {
         repository: 'acme/service-templates', workflow: 'create-service.yml', ref: 'main', waitForCompletion: true,
@@ -128,7 +128,7 @@ describe('start', () => {
       },
       logs: [
         { severity: 'debug', message: 'no ref given: the default branch main' },
-        { severity: 'info', message: `dispatched create-service.yml in acme/service-templates on main: run ${dispatched.runId} https://github.com/acme/service-templates/actions/runs/${dispatched.runId}` },
+        { severity: 'info', message: `dispatched create-service.yml in acme/service-templates on main: run ${dispatched.runId} ${fake.url}/acme/service-templates/actions/runs/${dispatched.runId}` },
       ],
     });
     expect(JSON.stringify(result)).not.toContain('field-SECRET-pw');
@@ -155,7 +155,7 @@ describe('start', () => {
     expect(started(result)).toEqual({ system: 'github', id: String(dispatched.runId), url: expect.stringContaining(`/runs/${dispatched.runId}`), details: { owner: 'acme', repo: 'service-templates' } });
     expect(result.logs.map((l) => l.message)).toEqual([
       `dispatched create-service.yml in acme/service-templates on main; GitHub answered 204 without the run: looking for the run named with ${key()}`,
-      `found run ${dispatched.runId} by its name "Create payments-api (${key()})" https://github.com/acme/service-templates/actions/runs/${dispatched.runId}`,
+      `found run ${dispatched.runId} by its name "Create payments-api (${key()})" ${fake.url}/acme/service-templates/actions/runs/${dispatched.runId}`,
     ]);
   });
 
