@@ -190,3 +190,153 @@ describe('workflow files and filters', () => {
     ]).toEqual([true, false, true, false, true, false, true]);
   });
 });
+
+describe('the fake GitHub\'s Git writes, branches and pull requests', () => {
+  const REPO = '/repos/apollo-demo/gitops';
+  const VALUES = 'apps/core-service/staging/values.yaml';
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const read = async (path: string, ref?: string) => {
+    const answer = await api('GET', `${REPO}/contents/${path}${ref ? `?ref=${encodeURIComponent(ref)}` : ''}`);
+    const body = await answer.json() as { sha: string; content: string };
+    return { sha: body.sha, text: Buffer.from(body.content, 'base64').toString('utf8') };
+  };
+  const json = async <T = Record<string, unknown>>(answer: Response) => ({ status: answer.status, body: await answer.json() as T });
+
+  beforeAll(() => {
+    fake.putRepo({ name: 'gitops', files: { [VALUES]: 'image:\n  tag: v1\nreplicaCount: 2\n', 'README.md': '# GitOps\n' } });
+  });
+
+  it('creates (201) and updates (200) a file with the blob sha it replaces; a stale sha is 409, none 422, an unknown branch 404', async () => {
+    // Prepare
+    const before = await read(VALUES);
+    const author = { name: 'Dana', email: 'dana@apollo.local' };
+
+    // Act
+    const updated = await json<{ content: { path: string; sha: string }; commit: { sha: string; message: string; author: { name: string; email: string }; committer: { name: string }; parents: Array<{ sha: string }> } }>(
+      await api('PUT', `${REPO}/contents/${VALUES}`, { message: 'deploy v2\n\nApollo-Deployment: d-1', content: b64('image:\n  tag: v2\nreplicaCount: 2\n'), sha: before.sha, author }));
+    const stale = await json(await api('PUT', `${REPO}/contents/${VALUES}`, { message: 'x', content: b64('x'), sha: before.sha }));
+    const missing = await json(await api('PUT', `${REPO}/contents/${VALUES}`, { message: 'x', content: b64('x') }));
+    const created = await api('PUT', `${REPO}/contents/apps/new/dev/values.yaml`, { message: 'add new', content: b64('replicaCount: 1\n') });
+    const noBranch = await json(await api('PUT', `${REPO}/contents/${VALUES}`, { message: 'x', content: b64('x'), sha: before.sha, branch: 'nope' }));
+
+    // Assess
+    expect(updated.status).toBe(200);
+    expect(updated.body.content).toMatchObject({ path: VALUES, sha: (await read(VALUES)).sha });
+    expect(updated.body.commit).toMatchObject({ message: 'deploy v2\n\nApollo-Deployment: d-1', author, committer: { name: 'apollo-demo-bot' } });
+    expect((await read(VALUES)).text).toBe('image:\n  tag: v2\nreplicaCount: 2\n');
+    expect([stale.status, stale.body.message]).toEqual([409, `${VALUES} does not match ${before.sha}`]);
+    expect([missing.status, missing.body.message]).toEqual([422, 'Invalid request.\n\n"sha" wasn\'t supplied.']);
+    expect(created.status).toBe(201);
+    expect([noBranch.status, noBranch.body.message]).toEqual([404, 'Branch nope not found']);
+    expect(fake.headOf('gitops')).toBe((await json<{ commit: { sha: string } }>(created)).body.commit.sha);
+  });
+
+  it('lists the commits of a path, newest first, Link-paginated, each with its message, author and parent', async () => {
+    // Prepare: two more commits of the file, one of another file.
+    const first = fake.commit('gitops', VALUES, 'image:\n  tag: v3\nreplicaCount: 2\n', { message: 'deploy v3', author: { name: 'Op', email: 'op@apollo.local', date: '2026-11-01T10:00:00Z' } });
+    fake.commit('gitops', 'README.md', '# GitOps repository\n');
+    const second = fake.commit('gitops', VALUES, 'image:\n  tag: v4\nreplicaCount: 2\n', { message: 'deploy v4' });
+
+    // Act
+    const page1 = await api('GET', `${REPO}/commits?path=${encodeURIComponent(VALUES)}&per_page=2`);
+    const commits = await page1.json() as Array<{ sha: string; commit: { message: string; author: { name: string; date: string } }; parents: Array<{ sha: string }> }>;
+    const page2 = await json<Array<{ commit: { message: string } }>>(await api('GET', `${REPO}/commits?path=${encodeURIComponent(VALUES)}&per_page=2&page=2`));
+    const unknown = await api('GET', `${REPO}/commits?sha=no-such-branch`);
+
+    // Assess
+    expect(commits.map((c) => [c.sha, c.commit.message])).toEqual([[second, 'deploy v4'], [first, 'deploy v3']]);
+    expect(commits[1]!.commit.author).toMatchObject({ name: 'Op', date: '2026-11-01T10:00:00Z' });
+    expect(commits[0]!.parents).toHaveLength(1);
+    expect(page1.headers.get('link')).toContain('rel="next"');
+    expect(page2.body.map((c) => c.commit.message)).toEqual(['deploy v2\n\nApollo-Deployment: d-1', 'Initial commit']);
+    expect(unknown.status).toBe(404);
+  });
+
+  it('creates (201), reads and deletes (204) a branch; an existing one is 422 "Reference already exists", a missing one 422 on delete', async () => {
+    const head = fake.headOf('gitops')!;
+    const created = await json<{ ref: string; object: { sha: string } }>(await api('POST', `${REPO}/git/refs`, { ref: 'refs/heads/apollo/deploy/x1', sha: head }));
+    const again = await json(await api('POST', `${REPO}/git/refs`, { ref: 'refs/heads/apollo/deploy/x1', sha: head }));
+    const badSha = await json(await api('POST', `${REPO}/git/refs`, { ref: 'refs/heads/other', sha: 'f'.repeat(40) }));
+    const got = await json<{ ref: string; object: { sha: string } }>(await api('GET', `${REPO}/git/ref/heads/apollo/deploy/x1`));
+    const encoded = await api('GET', `${REPO}/git/ref/${encodeURIComponent('heads/apollo/deploy/x1')}`);
+    const deleted = await api('DELETE', `${REPO}/git/refs/heads/apollo/deploy/x1`);
+    const gone = await api('GET', `${REPO}/git/ref/heads/apollo/deploy/x1`);
+    const deletedAgain = await json(await api('DELETE', `${REPO}/git/refs/heads/apollo/deploy/x1`));
+
+    expect([created.status, created.body.ref, created.body.object.sha]).toEqual([201, 'refs/heads/apollo/deploy/x1', head]);
+    expect([again.status, again.body.message]).toEqual([422, 'Reference already exists']);
+    expect([badSha.status, badSha.body.message]).toEqual([422, 'Object does not exist']);
+    expect([got.status, got.body.object.sha, encoded.status]).toEqual([200, head, 200]);
+    expect([deleted.status, gone.status]).toEqual([204, 404]);
+    expect([deletedAgain.status, deletedAgain.body.message]).toEqual([422, 'Reference does not exist']);
+  });
+
+  it('opens a pull request from a branch with a commit, refuses a second for the same head (422), squash-merges it into one new commit, then refuses to merge again (405)', async () => {
+    // Prepare: a branch with one commit changing the values file.
+    const base = fake.headOf('gitops')!;
+    await api('POST', `${REPO}/git/refs`, { ref: 'refs/heads/apollo/deploy/p1', sha: base });
+    const file = await read(VALUES, 'apollo/deploy/p1');
+    await api('PUT', `${REPO}/contents/${VALUES}`, { message: 'deploy v5', content: b64(file.text.replace('v4', 'v5')), sha: file.sha, branch: 'apollo/deploy/p1', author: { name: 'Dana', email: 'dana@apollo.local' } });
+    const empty = await api('POST', `${REPO}/git/refs`, { ref: 'refs/heads/empty', sha: base });
+
+    // Act
+    const opened = await json<{ number: number; state: string; head: { ref: string; sha: string }; base: { ref: string }; html_url: string }>(
+      await api('POST', `${REPO}/pulls`, { title: 'deploy core-service v5 to staging', head: 'apollo-demo:apollo/deploy/p1', base: 'main', body: 'why\n\nApollo-Deployment: p1' }));
+    const twice = await json<{ errors: unknown[] }>(await api('POST', `${REPO}/pulls`, { title: 'again', head: 'apollo/deploy/p1', base: 'main' }));
+    const nothing = await json<{ errors: unknown[] }>(await api('POST', `${REPO}/pulls`, { title: 'empty', head: 'empty', base: 'main' }));
+    const listed = await json<Array<{ number: number; merged?: boolean }>>(await api('GET', `${REPO}/pulls?head=apollo-demo:apollo/deploy/p1&state=all`));
+    const before = await json<{ mergeable: boolean; merged: boolean; commits: number; changed_files: number; additions: number; deletions: number }>(await api('GET', `${REPO}/pulls/${opened.body.number}`));
+    const stale = await api('PUT', `${REPO}/pulls/${opened.body.number}/merge`, { merge_method: 'squash', sha: base });
+    const merged = await json<{ sha: string; merged: boolean; message: string }>(
+      await api('PUT', `${REPO}/pulls/${opened.body.number}/merge`, { merge_method: 'squash', commit_title: 'deploy core-service v5 to staging (#1)', commit_message: 'why\n\nApollo-Deployment: p1', sha: opened.body.head.sha }));
+    const again = await json(await api('PUT', `${REPO}/pulls/${opened.body.number}/merge`, { merge_method: 'squash' }));
+    const after = await json<{ state: string; merged: boolean; merge_commit_sha: string }>(await api('GET', `${REPO}/pulls/${opened.body.number}`));
+    const isMerged = await api('GET', `${REPO}/pulls/${opened.body.number}/merge`);
+
+    // Assess
+    expect(opened).toMatchObject({ status: 201, body: { state: 'open', head: { ref: 'apollo/deploy/p1' }, base: { ref: 'main' }, html_url: `${fake.url}/apollo-demo/gitops/pull/${opened.body.number}` } });
+    expect(twice).toMatchObject({ status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: 'A pull request already exists for apollo-demo:apollo/deploy/p1.' }] } });
+    expect(empty.status).toBe(201);
+    expect(nothing).toMatchObject({ status: 422, body: { errors: [{ message: 'No commits between main and empty' }] } });
+    expect(listed.body.map((p) => p.number)).toEqual([opened.body.number]);
+    expect(listed.body[0]).not.toHaveProperty('merged');
+    expect(before.body).toMatchObject({ mergeable: true, merged: false, commits: 1, changed_files: 1, additions: 1, deletions: 1 });
+    expect(stale.status).toBe(409);
+    expect(merged.body).toEqual({ sha: fake.headOf('gitops'), merged: true, message: 'Pull Request successfully merged' });
+    expect(fake.commitLog('gitops').slice(0, 2)).toEqual([
+      { sha: merged.body.sha, message: 'deploy core-service v5 to staging (#1)\n\nwhy\n\nApollo-Deployment: p1', author: expect.objectContaining({ name: 'Dana' }), parents: [base] },
+      expect.objectContaining({ sha: base }),
+    ]);
+    expect(fake.fileAt('gitops', VALUES)).toContain('tag: v5');
+    expect([again.status, again.body.message]).toEqual([405, 'Pull Request is not mergeable']);
+    expect(after.body).toMatchObject({ state: 'closed', merged: true, merge_commit_sha: merged.body.sha });
+    expect(isMerged.status).toBe(204);
+  });
+
+  it('closes a pull request (PATCH), takes a comment (201), and a conflicting one is not mergeable (405)', async () => {
+    // Prepare: a branch changing the file, then the default branch changing the same line another way.
+    const base = fake.headOf('gitops')!;
+    await api('POST', `${REPO}/git/refs`, { ref: 'refs/heads/apollo/deploy/c1', sha: base });
+    fake.commit('gitops', VALUES, 'image:\n  tag: v6\nreplicaCount: 2\n', { branch: 'apollo/deploy/c1', message: 'deploy v6' });
+    fake.commit('gitops', VALUES, 'image:\n  tag: v7\nreplicaCount: 2\n', { message: 'hotfix v7' });
+    const pr = (await json<{ number: number }>(await api('POST', `${REPO}/pulls`, { title: 'deploy v6', head: 'apollo/deploy/c1', base: 'main' }))).body;
+
+    // Act
+    const state = await json<{ mergeable: boolean; mergeable_state: string }>(await api('GET', `${REPO}/pulls/${pr.number}`));
+    const refused = await api('PUT', `${REPO}/pulls/${pr.number}/merge`, { merge_method: 'squash' });
+    const commented = await json<{ body: string; html_url: string }>(await api('POST', `${REPO}/issues/${pr.number}/comments`, { body: 'Rejected in Apollo' }));
+    const closed = await json<{ state: string; merged: boolean; closed_at: string | null }>(await api('PATCH', `${REPO}/pulls/${pr.number}`, { state: 'closed' }));
+    const deleted = await api('DELETE', `${REPO}/git/refs/heads/apollo/deploy/c1`);
+    const reopen = await json(await api('PATCH', `${REPO}/pulls/${pr.number}`, { state: 'open' }));
+
+    // Assess
+    expect(state.body).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
+    expect(refused.status).toBe(405);
+    expect(commented).toMatchObject({ status: 201, body: { body: 'Rejected in Apollo', html_url: expect.stringContaining(`/pull/${pr.number}#issuecomment-`) } });
+    expect(closed.body).toMatchObject({ state: 'closed', merged: false, closed_at: expect.any(String) });
+    expect(deleted.status).toBe(204);
+    expect(reopen).toMatchObject({ status: 422, body: { errors: [{ message: 'state cannot be changed. The apollo/deploy/c1 branch has been deleted.' }] } });
+    expect(fake.pullComments('gitops', pr.number)).toEqual(['Rejected in Apollo']);
+    expect(fake.fileAt('gitops', VALUES)).toContain('tag: v7');
+  });
+});

@@ -22,12 +22,26 @@
  * completed). With a webhook target (`sendWebhooksTo`) each transition is delivered as a signed
  * `workflow_run` event (requested, in_progress, completed), in order. A run's `html_url` is its page on this
  * fake, which (with `/`, listing every run) is drawn by github-pages.ts.
+ *
+ * Git writes, for a GitOps repository: commits carry a message, author and committer (with dates) and
+ * their parents; branches besides the default one. `PUT /contents/{path}` creates (201) or updates
+ * (200, with the blob `sha` it replaces: a stale one is 409 `<path> does not match <sha>`, none 422) a
+ * file in a new commit, on `branch` if given (404 for an unknown one); `GET /commits` lists a branch's
+ * or commit's history (`sha`, `path`, `since`, `until`, Link-paginated); `GET /git/ref/heads/{branch}`,
+ * `POST /git/refs` (422 "Reference already exists") and `DELETE /git/refs/heads/{branch}` (422
+ * "Reference does not exist"; an open pull request from it is closed); pull requests: open (422 when one
+ * is open for the same head and base, or no commits are between them), list (`state`, `head`
+ * owner:branch, `base`), read (with `mergeable` from a three-way comparison), update (close, reopen,
+ * title, body), merge (`squash`: one new commit on the base; `merge`: a commit with both parents; 405
+ * once closed or merged or when it conflicts, 409 when `sha` is not its head), and comment on them
+ * (`/issues/{n}/comments`). Commit and pull request `html_url`s are this fake's pages (github-git-pages.ts).
  */
 import { createHash, createHmac, createVerify, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
 import { parse as parseYaml } from 'yaml';
+import { unifiedDiff } from '#lib/line-diff';
 import { fakeGitHubPage, PAGE_HEADERS, runPath, type GitHubPageState } from './github-pages.ts';
 
 type MinimalRepository = components['schemas']['minimal-repository'];
@@ -40,6 +54,15 @@ type DiffEntry = components['schemas']['diff-entry'];
 type ContentDirectory = components['schemas']['content-directory'];
 type WorkflowRun = components['schemas']['workflow-run'];
 type WorkflowDispatchResponse = components['schemas']['workflow-dispatch-response'];
+type Commit = components['schemas']['commit'];
+type FileCommit = components['schemas']['file-commit'];
+type GitRef = components['schemas']['git-ref'];
+type IssueComment = components['schemas']['issue-comment'];
+type MergeResult = components['schemas']['pull-request-merge-result'];
+type PullRequest = components['schemas']['pull-request'];
+type PullRequestRef = Omit<PullRequest['head'], 'repo'> & { repo: MinimalRepository };
+/** A pull request as GitHub answers it; its head and base repositories in the minimal shape (what the fake knows of a repository). */
+export type FakePullRequest = Omit<PullRequest, 'head' | 'base'> & { head: PullRequestRef; base: PullRequestRef };
 
 export interface FakeRepo {
   readonly name: string;
@@ -145,6 +168,38 @@ interface StoredRun {
 /** GitHub's cap on a workflow_dispatch's inputs. */
 const MAX_DISPATCH_INPUTS = 25;
 
+/** Who wrote or committed a commit, and when (a Git signature). */
+export interface FakeSignature {
+  readonly name: string;
+  readonly email: string;
+  /** ISO time. @default now */
+  readonly date?: string;
+}
+
+/** How a commit the fake makes is described (seeded history, the tests). */
+export interface FakeCommitOptions {
+  /** @default "Update <path>" / "Update <n> files" */
+  readonly message?: string;
+  /** @default the fake's bot */
+  readonly author?: FakeSignature;
+  /** @default the author */
+  readonly committer?: FakeSignature;
+  /** The branch to commit on. @default the default branch */
+  readonly branch?: string;
+  /** The commit's id (the demo gives its seeded commits the ids the demo catalog records); default: a fresh one. */
+  readonly sha?: string;
+}
+
+/** A commit: the files it left, its parents, message and signatures. */
+interface StoredCommit {
+  readonly sha: string;
+  readonly files: Map<string, string>;
+  readonly parents: readonly string[];
+  readonly message: string;
+  readonly author: Required<FakeSignature>;
+  readonly committer: Required<FakeSignature>;
+}
+
 interface StoredRepo {
   id: number;
   name: string;
@@ -153,9 +208,39 @@ interface StoredRepo {
   /** The files at the head. */
   files: Map<string, string>;
   head: string;
-  /** Every commit, oldest first, with the files it left. */
-  history: Array<{ sha: string; files: Map<string, string> }>;
+  /** The default branch's commits, oldest first, with the files each left. */
+  history: StoredCommit[];
+  /** Every commit of every branch, by sha. */
+  commits: Map<string, StoredCommit>;
+  /** The branches other than the default one: name → head commit. */
+  branches: Map<string, string>;
+  /** Pull requests (and their comments), numbered from 1. */
+  pulls: StoredPull[];
 }
+
+/** A pull request as the fake keeps it (GitHub's shape is made from it on each answer). */
+interface StoredPull {
+  readonly number: number;
+  readonly id: number;
+  title: string;
+  body: string | null;
+  /** The head and base branch names (both of this repository). */
+  readonly head: string;
+  base: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergeCommitSha: string | null;
+  /** The head commit once the pull request is closed or merged (an open one follows its branch). */
+  headSha: string;
+  readonly createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  mergedAt: string | null;
+  readonly comments: Array<{ readonly id: number; readonly body: string; readonly createdAt: string }>;
+}
+
+/** Who the fake's API writes are committed by (the token's user) unless the request says otherwise. */
+const FAKE_BOT: FakeSignature = { name: 'apollo-demo-bot', email: 'apollo-demo-bot@users.noreply.github.com' };
 
 /** GitHub's cap on the files of one comparison. */
 const COMPARE_FILE_CAP = 300;
@@ -163,6 +248,14 @@ const COMPARE_FILE_CAP = 300;
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 /** Git's blob sha: the same text always has the same one. */
 const blobSha = (text: string): string => sha1(`blob ${Buffer.byteLength(text)}\0${text}`);
+/** A commit's tree id: the same files always have the same one. */
+const treeSha = (files: ReadonlyMap<string, string>): string => sha1(`tree ${JSON.stringify([...files].map(([path, text]) => [path, blobSha(text)]).sort())}`);
+
+/** A branch name Git accepts (git check-ref-format, roughly). */
+function validBranchName(name: string): boolean {
+  if (name === '@' || [...name].some((ch) => ch.charCodeAt(0) <= 0x20 || ch.charCodeAt(0) === 0x7f)) return false;
+  return !/(^[./]|\/\.|\.\.|[~^:?*[\\]|@\{|\/\/|[./]$|\.lock$|\.lock\/)/.test(name);
+}
 
 export class FakeGitHub {
   /** Every request's method and path (with query), in order: what the tests assert on. */
@@ -221,50 +314,77 @@ export class FakeGitHub {
     return this.options.org;
   }
 
-  /** Adds or replaces a repository; its head commit changes with its content. */
-  putRepo(repo: FakeRepo): void {
+  /** Adds or replaces a repository; its head commit changes with its content (its branches and pull requests stay). */
+  putRepo(repo: FakeRepo, options: FakeCommitOptions = {}): void {
     const existing = this.repos.get(repo.name);
-    const files = new Map(Object.entries(repo.files));
-    const head = sha1(JSON.stringify([repo.name, [...files.entries()].sort(), Date.now(), Math.random()]));
-    this.repos.set(repo.name, {
+    const stored: StoredRepo = {
       id: existing?.id ?? this.nextId++,
       name: repo.name,
       defaultBranch: repo.defaultBranch ?? 'main',
       archived: repo.archived ?? false,
-      files,
-      head,
-      history: [...(existing?.history ?? []), { sha: head, files: new Map(files) }],
-    });
+      files: new Map(),
+      head: existing?.head ?? '',
+      history: existing?.history ?? [],
+      commits: existing?.commits ?? new Map(),
+      branches: existing?.branches ?? new Map(),
+      pulls: existing?.pulls ?? [],
+    };
+    this.repos.set(repo.name, stored);
+    this.record(stored, new Map(Object.entries(repo.files)), { message: existing ? 'Replace the files' : 'Initial commit', ...options });
   }
 
-  /** Writes one file on the default branch (a new head commit), or deletes it with `null`. */
-  commit(repoName: string, path: string, text: string | null): string {
-    const repo = this.repos.get(repoName);
-    if (!repo) throw new Error(`no fake repository ${repoName}`);
-    if (text === null) repo.files.delete(path);
-    else repo.files.set(path, text);
-    repo.head = sha1(`${repo.head}:${path}:${text ?? ''}:${Math.random()}`);
-    repo.history.push({ sha: repo.head, files: new Map(repo.files) });
-    return repo.head;
+  /** Writes one file (a new head commit; on the default branch unless `options.branch`), or deletes it with `null`. */
+  commit(repoName: string, path: string, text: string | null, options: FakeCommitOptions = {}): string {
+    return this.commitFiles(repoName, { [path]: text }, { message: `${text === null ? 'Delete' : 'Update'} ${path}`, ...options });
   }
 
-  /** Writes several files (text) and deletes others (null) in one commit on the default branch. */
-  commitFiles(repoName: string, changes: Readonly<Record<string, string | null>>): string {
+  /** Writes several files (text) and deletes others (null) in one commit (on the default branch unless `options.branch`). */
+  commitFiles(repoName: string, changes: Readonly<Record<string, string | null>>, options: FakeCommitOptions = {}): string {
     const repo = this.repos.get(repoName);
     if (!repo) throw new Error(`no fake repository ${repoName}`);
+    const branch = options.branch ?? repo.defaultBranch;
+    const base = branch === repo.defaultBranch ? repo.files : repo.commits.get(repo.branches.get(branch) ?? '')?.files;
+    if (!base) throw new Error(`no branch ${branch} in the fake repository ${repoName}`);
+    const files = new Map(base);
     for (const [path, text] of Object.entries(changes)) {
-      if (text === null) repo.files.delete(path);
-      else repo.files.set(path, text);
+      if (text === null) files.delete(path);
+      else files.set(path, text);
     }
-    repo.head = sha1(`${repo.head}:${JSON.stringify(changes)}:${Math.random()}`);
-    repo.history.push({ sha: repo.head, files: new Map(repo.files) });
-    return repo.head;
+    return this.record(repo, files, { message: `Update ${Object.keys(changes).length} files`, ...options }).sha;
+  }
+
+  /** Makes a commit of `files` on top of the branch's head (and `mergedFrom`, for a merge commit) and moves the branch to it. */
+  private record(repo: StoredRepo, files: Map<string, string>, options: FakeCommitOptions, mergedFrom?: string): StoredCommit {
+    const branch = options.branch ?? repo.defaultBranch;
+    const parent = branch === repo.defaultBranch ? repo.head : repo.branches.get(branch);
+    const now = new Date().toISOString();
+    const author = { ...(options.author ?? FAKE_BOT), date: options.author?.date ?? now };
+    const committer = { ...(options.committer ?? author), date: options.committer?.date ?? author.date };
+    const message = options.message ?? 'Update';
+    const sha = options.sha ?? sha1(JSON.stringify([repo.name, parent, [...files].sort(), message, author, Math.random()]));
+    const commit: StoredCommit = { sha, files: new Map(files), parents: [...(parent ? [parent] : []), ...(mergedFrom ? [mergedFrom] : [])], message, author, committer };
+    repo.commits.set(sha, commit);
+    if (branch === repo.defaultBranch) {
+      repo.files = files;
+      repo.head = sha;
+      repo.history.push(commit);
+    } else {
+      repo.branches.set(branch, sha);
+    }
+    return commit;
+  }
+
+  /** The commit a ref names: a branch, or a commit's sha. */
+  private resolve(repo: StoredRepo, ref: string | null): StoredCommit | undefined {
+    const branch = (ref ?? '').replace(/^(refs\/)?heads\//, '');
+    if (!branch || branch === repo.defaultBranch || branch === 'HEAD') return repo.commits.get(repo.head);
+    return repo.commits.get(repo.branches.get(branch) ?? ref!);
   }
 
   /** The files of a repository at a commit, branch or its head. */
   private filesAt(repo: StoredRepo, ref: string | null): Map<string, string> | undefined {
     if (!ref || ref === repo.defaultBranch || ref === repo.head) return repo.files;
-    return repo.history.find((c) => c.sha === ref)?.files;
+    return this.resolve(repo, ref)?.files;
   }
 
   /** A file's text at the head of the default branch. */
@@ -643,16 +763,17 @@ export class FakeGitHub {
     if (!repo) return this.error(res, 404, 'Not Found');
     const rest = match[3] ?? '';
     if (rest.startsWith('/actions/')) return this.actions(res, url, method, repo, rest, body, headers);
+    if (this.gitWrites(res, url, method, repo, rest, body, headers)) return;
     if (method !== 'GET') return this.error(res, 404, 'Not Found');
     if (rest === '') return this.send(res, 200, this.minimalRepository(repo), headers);
 
     const commit = /^\/commits\/(.+)$/.exec(rest);
     if (commit) {
       const ref = decodeURIComponent(commit[1]!);
-      const sha = ref === repo.defaultBranch ? repo.head : repo.history.find((c) => c.sha === ref)?.sha;
-      if (!sha) return this.error(res, 422, `No commit found for SHA: ${ref}`);
-      if (/application\/vnd\.github(\.v3)?\.sha/.test(req.headers.accept ?? '')) return this.send(res, 200, sha, headers);
-      return this.send(res, 200, { sha }, headers);
+      const found = this.resolve(repo, ref);
+      if (!found) return this.error(res, 422, `No commit found for SHA: ${ref}`);
+      if (/application\/vnd\.github(\.v3)?\.sha/.test(req.headers.accept ?? '')) return this.send(res, 200, found.sha, headers);
+      return this.send(res, 200, this.commitBody(repo, found), headers);
     }
 
     const tree = /^\/git\/trees\/(.+)$/.exec(rest);
@@ -731,7 +852,7 @@ export class FakeGitHub {
       ...[...dirs].map((path) => ({ path, mode: '040000', type: 'tree', sha: sha1(`tree:${path}`), url: `${api}/trees/${sha1(`tree:${path}`)}` })),
       ...[...files].map(([path, text]) => ({ path, mode: '100644', type: 'blob', sha: blobSha(text), size: Buffer.byteLength(text), url: `${api}/blobs/${blobSha(text)}` })),
     ].filter((e) => recursive || !e.path.includes('/')).sort((a, b) => a.path.localeCompare(b.path));
-    const sha = repo.history.find((c) => c.sha === ref)?.sha ?? repo.head;
+    const sha = this.resolve(repo, ref)?.sha ?? repo.head;
     return { sha, url: `${api}/trees/${sha}`, tree: this.truncateTrees ? entries.slice(0, 1) : entries, truncated: this.truncateTrees };
   }
 
@@ -766,6 +887,473 @@ export class FakeGitHub {
       ...(page === 1 ? { files: files.slice(0, COMPARE_FILE_CAP) } : {}),
     };
     this.send(res, 200, body, { ...headers, ...(links.length ? { link: links.join(', ') } : {}) });
+  }
+
+  // ---------------------------------------------------------------- Git writes, branches and pull requests (a GitOps repository)
+
+  /** A branch's head commit (undefined when there is no such branch). */
+  branchHead(repoName: string, branch: string): string | undefined {
+    const repo = this.repos.get(repoName);
+    if (!repo) return undefined;
+    return branch === repo.defaultBranch ? repo.head : repo.branches.get(branch);
+  }
+
+  /** The commits reached from a branch or commit (default: the default branch), newest first, first parents only. */
+  commitLog(repoName: string, ref?: string): Array<{ readonly sha: string; readonly message: string; readonly author: Required<FakeSignature>; readonly parents: readonly string[] }> {
+    const repo = this.repos.get(repoName);
+    const start = repo && this.resolve(repo, ref ?? null);
+    return repo && start ? this.walk(repo, start).map(({ sha, message, author, parents }) => ({ sha, message, author, parents })) : [];
+  }
+
+  /** A repository's pull requests as `GET /repos/{o}/{r}/pulls/{n}` answers them, oldest first. */
+  pullRequests(repoName: string): FakePullRequest[] {
+    const repo = this.repos.get(repoName);
+    return repo ? repo.pulls.map((pr) => this.pullBody(repo, pr)) : [];
+  }
+
+  /** A pull request's comments (their bodies), oldest first. */
+  pullComments(repoName: string, number: number): string[] {
+    return this.repos.get(repoName)?.pulls.find((pr) => pr.number === number)?.comments.map((c) => c.body) ?? [];
+  }
+
+  /** Contents writes, commit listings, branch refs, pull requests and their comments; false when `rest` is none of these. */
+  private gitWrites(res: ServerResponse, url: URL, method: string, repo: StoredRepo, rest: string, body: string, headers: Record<string, string>): boolean {
+    const on = (verb: string, pattern: RegExp): RegExpExecArray | null => (method === verb ? pattern.exec(rest) : null);
+    let m: RegExpExecArray | null;
+    if ((m = on('PUT', /^\/contents\/(.+)$/))) this.putContents(res, repo, decodeURIComponent(m[1]!).replace(/^\/+|\/+$/g, ''), body, headers);
+    else if (on('GET', /^\/commits$/)) this.listCommits(res, url, repo, headers);
+    else if ((m = on('GET', /^\/git\/ref\/(.+)$/))) this.getRef(res, repo, decodeURIComponent(m[1]!), headers);
+    else if (on('POST', /^\/git\/refs$/)) this.createRef(res, repo, body, headers);
+    else if ((m = on('DELETE', /^\/git\/refs\/(.+)$/))) this.deleteRef(res, repo, decodeURIComponent(m[1]!), headers);
+    else if (on('POST', /^\/pulls$/)) this.createPull(res, repo, body, headers);
+    else if (on('GET', /^\/pulls$/)) this.listPulls(res, url, repo, headers);
+    else if ((m = /^\/(pulls|issues)\/(\d+)(\/merge|\/comments)?$/.exec(rest))) {
+      const pr = repo.pulls.find((p) => p.number === Number(m![2]));
+      const what = `${m[1]} ${m[3] ?? ''}`;
+      if (!pr) this.error(res, 404, 'Not Found');
+      else if (what === 'pulls ' && method === 'GET') this.send(res, 200, this.pullBody(repo, pr), headers);
+      else if (what === 'pulls ' && method === 'PATCH') this.updatePull(res, repo, pr, body, headers);
+      else if (what === 'pulls /merge' && method === 'PUT') this.mergePull(res, repo, pr, body, headers);
+      // "Check if a pull request has been merged": 204 yes, 404 no.
+      else if (what === 'pulls /merge' && method === 'GET' && pr.merged) this.send(res, 204, '', headers);
+      else if (what === 'pulls /merge' && method === 'GET') this.error(res, 404, 'Not Found');
+      else if (what === 'issues /comments' && method === 'POST') this.comment(res, repo, pr, body, headers);
+      else if (what === 'issues /comments' && method === 'GET') this.send(res, 200, pr.comments.map((c) => this.commentBody(repo, pr, c)), headers);
+      else this.error(res, 404, 'Not Found');
+    } else return false;
+    return true;
+  }
+
+  private apiOf(repo: StoredRepo): string {
+    return `${this.url}/repos/${this.options.org}/${repo.name}`;
+  }
+
+  /** The repository's pages on this fake (GitHub's html_url points at github.com; these open locally). */
+  private webOf(repo: StoredRepo): string {
+    return `${this.url}/${this.options.org}/${repo.name}`;
+  }
+
+  /** A JSON body, or undefined once a 400 has been sent. */
+  private jsonBody(res: ServerResponse, text: string): Record<string, unknown> | undefined {
+    try {
+      const value = JSON.parse(text || '{}') as unknown;
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // answered below
+    }
+    this.error(res, 400, 'Problems parsing JSON');
+    return undefined;
+  }
+
+  /** GitHub's 422 "Validation Failed" with its errors list. */
+  private invalid(res: ServerResponse, errors: ReadonlyArray<{ resource: string; code: string; field?: string; message?: string }>): void {
+    this.send(res, 422, { message: 'Validation Failed', errors, documentation_url: 'https://docs.github.com/rest' });
+  }
+
+  private signature(value: unknown): FakeSignature | undefined | null {
+    if (value === undefined || value === null) return undefined;
+    const v = value as { name?: unknown; email?: unknown; date?: unknown };
+    if (typeof v !== 'object' || typeof v.name !== 'string' || !v.name || typeof v.email !== 'string' || !v.email) return null;
+    return { name: v.name, email: v.email, ...(typeof v.date === 'string' ? { date: v.date } : {}) };
+  }
+
+  /** `PUT /contents/{path}`: creates (201) or updates (200, with the blob sha it replaces) one file in a new commit. */
+  private putContents(res: ServerResponse, repo: StoredRepo, path: string, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const branch = typeof body.branch === 'string' && body.branch ? body.branch.replace(/^refs\/heads\//, '') : repo.defaultBranch;
+    const head = branch === repo.defaultBranch ? repo.commits.get(repo.head) : repo.commits.get(repo.branches.get(branch) ?? '');
+    if (!head) return this.error(res, 404, `Branch ${branch} not found`);
+    if (typeof body.message !== 'string' || !body.message) return this.error(res, 422, 'Invalid request.\n\n"message" wasn\'t supplied.');
+    if (typeof body.content !== 'string') return this.error(res, 422, 'Invalid request.\n\n"content" wasn\'t supplied.');
+    if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(body.content)) return this.error(res, 422, 'content is not valid Base64');
+    const author = this.signature(body.author);
+    const committer = this.signature(body.committer);
+    if (author === null || committer === null) return this.error(res, 422, 'Invalid request.\n\n"name", "email" weren\'t supplied.');
+    const existing = head.files.get(path);
+    if (existing !== undefined) {
+      if (typeof body.sha !== 'string' || !body.sha) return this.error(res, 422, 'Invalid request.\n\n"sha" wasn\'t supplied.');
+      if (body.sha !== blobSha(existing)) return this.error(res, 409, `${path} does not match ${body.sha}`);
+    }
+    const written = Buffer.from(body.content, 'base64').toString('utf8');
+    const files = new Map(head.files).set(path, written);
+    const by = committer ?? FAKE_BOT;
+    const commit = this.record(repo, files, { message: body.message, author: author ?? by, committer: by, branch });
+    const api = this.apiOf(repo);
+    const blob = blobSha(written);
+    const self = `${api}/contents/${path}?ref=${branch}`;
+    const html = `${this.webOf(repo)}/blob/${branch}/${path}`;
+    const answer: FileCommit = {
+      content: {
+        name: path.split('/').pop()!, path, sha: blob, size: Buffer.byteLength(written), url: self, html_url: html,
+        git_url: `${api}/git/blobs/${blob}`, type: 'file', _links: { self, git: `${api}/git/blobs/${blob}`, html },
+      },
+      commit: this.gitCommitBody(repo, commit),
+    };
+    this.send(res, existing === undefined ? 201 : 200, answer, headers);
+  }
+
+  /** A commit as the Git database API (and a contents write) answers it. */
+  private gitCommitBody(repo: StoredRepo, commit: StoredCommit): FileCommit['commit'] {
+    const api = this.apiOf(repo);
+    const tree = treeSha(commit.files);
+    return {
+      sha: commit.sha, node_id: `C_${commit.sha.slice(0, 16)}`, url: `${api}/git/commits/${commit.sha}`, html_url: `${this.webOf(repo)}/commit/${commit.sha}`,
+      author: commit.author, committer: commit.committer, message: commit.message, tree: { sha: tree, url: `${api}/git/trees/${tree}` },
+      parents: commit.parents.map((sha) => ({ sha, url: `${api}/git/commits/${sha}`, html_url: `${this.webOf(repo)}/commit/${sha}` })),
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    };
+  }
+
+  /** A commit as `GET /commits` and `GET /commits/{ref}` answer it. */
+  private commitBody(repo: StoredRepo, commit: StoredCommit): Commit {
+    const api = this.apiOf(repo);
+    const tree = treeSha(commit.files);
+    return {
+      url: `${api}/commits/${commit.sha}`, sha: commit.sha, node_id: `C_${commit.sha.slice(0, 16)}`, html_url: `${this.webOf(repo)}/commit/${commit.sha}`,
+      comments_url: `${api}/commits/${commit.sha}/comments`,
+      commit: {
+        url: `${api}/git/commits/${commit.sha}`, author: commit.author, committer: commit.committer, message: commit.message, comment_count: 0,
+        tree: { sha: tree, url: `${api}/git/trees/${tree}` },
+      },
+      // The signatures' emails belong to no GitHub account here.
+      author: null, committer: null,
+      parents: commit.parents.map((sha) => ({ sha, url: `${api}/commits/${sha}`, html_url: `${this.webOf(repo)}/commit/${sha}` })),
+    };
+  }
+
+  /** The commits from `start` back, newest first, along first parents. */
+  private walk(repo: StoredRepo, start: StoredCommit): StoredCommit[] {
+    const out: StoredCommit[] = [];
+    for (let c: StoredCommit | undefined = start; c; c = repo.commits.get(c.parents[0] ?? '')) out.push(c);
+    return out;
+  }
+
+  /** Whether a commit changed `path` (a file, or anything below a directory) from its first parent. */
+  private touches(repo: StoredRepo, commit: StoredCommit, path: string): boolean {
+    const parent = repo.commits.get(commit.parents[0] ?? '')?.files ?? new Map<string, string>();
+    const under = (p: string) => p === path || p.startsWith(`${path}/`);
+    for (const p of new Set([...commit.files.keys(), ...parent.keys()])) if (under(p) && commit.files.get(p) !== parent.get(p)) return true;
+    return false;
+  }
+
+  /** `GET /commits?sha=&path=&since=&until=&per_page=&page=`: newest first, Link-paginated. */
+  private listCommits(res: ServerResponse, url: URL, repo: StoredRepo, headers: Record<string, string>): void {
+    const q = url.searchParams;
+    const start = this.resolve(repo, q.get('sha'));
+    if (!start) return this.error(res, 404, `No commit found for SHA: ${q.get('sha')}`);
+    const path = (q.get('path') ?? '').replace(/^\/+|\/+$/g, '');
+    const since = q.get('since') ? Date.parse(q.get('since')!) : undefined;
+    const until = q.get('until') ? Date.parse(q.get('until')!) : undefined;
+    const all = this.walk(repo, start)
+      .filter((c) => !path || this.touches(repo, c, path))
+      .filter((c) => (since === undefined || Date.parse(c.committer.date) >= since) && (until === undefined || Date.parse(c.committer.date) <= until));
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 30)));
+    const page = Math.max(1, Number(q.get('page') ?? 1));
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const links = pageLinks(url, page, last, perPage);
+    this.send(res, 200, all.slice((page - 1) * perPage, page * perPage).map((c) => this.commitBody(repo, c)), { ...headers, ...(links.length ? { link: links.join(', ') } : {}) });
+  }
+
+  private refBody(repo: StoredRepo, branch: string, sha: string): GitRef {
+    const api = this.apiOf(repo);
+    return { ref: `refs/heads/${branch}`, node_id: `REF_${sha1(`${repo.name}:${branch}`).slice(0, 16)}`, url: `${api}/git/refs/heads/${branch}`, object: { type: 'commit', sha, url: `${api}/git/commits/${sha}` } };
+  }
+
+  /** `GET /git/ref/heads/{branch}` (branches only: the fake keeps no tags). */
+  private getRef(res: ServerResponse, repo: StoredRepo, ref: string, headers: Record<string, string>): void {
+    const branch = /^heads\/(.+)$/.exec(ref)?.[1];
+    const sha = branch && (branch === repo.defaultBranch ? repo.head : repo.branches.get(branch));
+    if (!branch || !sha) return this.error(res, 404, 'Not Found');
+    this.send(res, 200, this.refBody(repo, branch, sha), headers);
+  }
+
+  /** `POST /git/refs {ref: "refs/heads/<branch>", sha}`: a new branch at a commit. */
+  private createRef(res: ServerResponse, repo: StoredRepo, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const { ref, sha } = body as { ref?: unknown; sha?: unknown };
+    if (typeof ref !== 'string' || !ref.startsWith('refs/') || ref.split('/').length < 3) return this.error(res, 422, "Reference name must start with 'refs/' and have at least two slashes.");
+    const branch = /^refs\/heads\/(.+)$/.exec(ref)?.[1];
+    if (!branch) return this.error(res, 422, `${ref} is not a branch (this LOCAL FAKE GitHub keeps branches only)`);
+    if (!validBranchName(branch)) return this.error(res, 422, `${ref} is not a valid ref name.`);
+    if (typeof sha !== 'string' || !repo.commits.has(sha)) return this.error(res, 422, 'Object does not exist');
+    if (branch === repo.defaultBranch || repo.branches.has(branch)) return this.error(res, 422, 'Reference already exists');
+    repo.branches.set(branch, sha);
+    this.send(res, 201, this.refBody(repo, branch, sha), headers);
+  }
+
+  /** `DELETE /git/refs/heads/{branch}`: 204; an open pull request from it is closed, as GitHub does. */
+  private deleteRef(res: ServerResponse, repo: StoredRepo, ref: string, headers: Record<string, string>): void {
+    const branch = /^heads\/(.+)$/.exec(ref)?.[1];
+    if (branch === repo.defaultBranch) return this.error(res, 422, 'Cannot delete the default branch');
+    const sha = branch && repo.branches.get(branch);
+    if (!branch || !sha) return this.error(res, 422, 'Reference does not exist');
+    repo.branches.delete(branch);
+    const now = new Date().toISOString();
+    for (const pr of repo.pulls.filter((p) => p.head === branch && p.state === 'open')) Object.assign(pr, { state: 'closed', closedAt: now, updatedAt: now, headSha: sha });
+    res.writeHead(204, headers);
+    res.end();
+  }
+
+  /** An open pull request's head follows its branch; a closed one keeps the commit it ended at. */
+  private headOfPull(repo: StoredRepo, pr: StoredPull): string {
+    return (pr.state === 'open' && repo.branches.get(pr.head)) || pr.headSha;
+  }
+
+  private ancestors(repo: StoredRepo, sha: string): Set<string> {
+    const seen = new Set<string>();
+    const queue = [sha];
+    while (queue.length) {
+      const next = queue.shift()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...(repo.commits.get(next)?.parents ?? []));
+    }
+    return seen;
+  }
+
+  /**
+   * What merging `head` into `base` gives: the head's commits not on the base (newest first), the
+   * files the head changed since their merge base, the base's files with those changes, and the
+   * files both sides changed differently (conflicts).
+   */
+  private mergeOf(repo: StoredRepo, headSha: string, baseSha: string): { commits: StoredCommit[]; changed: string[]; files: Map<string, string>; conflicts: string[]; mergeBase: Map<string, string> } {
+    const onBase = this.ancestors(repo, baseSha);
+    const commits = [...this.ancestors(repo, headSha)].filter((sha) => !onBase.has(sha)).map((sha) => repo.commits.get(sha)!);
+    // The merge base: the first commit back from the head (breadth first) the base also has.
+    let mergeBase: Map<string, string> = new Map();
+    const queue = [headSha];
+    const seen = new Set<string>();
+    while (queue.length) {
+      const sha = queue.shift()!;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      if (onBase.has(sha)) { mergeBase = repo.commits.get(sha)!.files; break; }
+      queue.push(...(repo.commits.get(sha)?.parents ?? []));
+    }
+    const head = repo.commits.get(headSha)!.files;
+    const base = repo.commits.get(baseSha)!.files;
+    const files = new Map(base);
+    const changed: string[] = [];
+    const conflicts: string[] = [];
+    for (const path of [...new Set([...head.keys(), ...mergeBase.keys()])].sort()) {
+      const mine = head.get(path);
+      const original = mergeBase.get(path);
+      if (mine === original) continue;
+      changed.push(path);
+      const theirs = base.get(path);
+      if (theirs !== original && theirs !== mine) conflicts.push(path);
+      else if (mine === undefined) files.delete(path);
+      else files.set(path, mine);
+    }
+    commits.sort((a, b) => Date.parse(b.committer.date) - Date.parse(a.committer.date));
+    return { commits, changed, files, conflicts, mergeBase };
+  }
+
+  private botUser(): SimpleUser {
+    return { ...this.owner(), login: FAKE_BOT.name, id: 2, node_id: 'U_fake_bot', html_url: `https://github.com/${FAKE_BOT.name}`, type: 'Bot' };
+  }
+
+  /** A pull request in GitHub's shape (the head and base repositories as minimal repositories). */
+  private pullBody(repo: StoredRepo, pr: StoredPull): FakePullRequest {
+    const api = this.apiOf(repo);
+    const self = `${api}/pulls/${pr.number}`;
+    const html = `${this.webOf(repo)}/pull/${pr.number}`;
+    const headSha = this.headOfPull(repo, pr);
+    const baseSha = (pr.base === repo.defaultBranch ? repo.head : repo.branches.get(pr.base)) ?? repo.head;
+    const merge = this.mergeOf(repo, headSha, pr.merged ? repo.commits.get(pr.mergeCommitSha!)?.parents[0] ?? baseSha : baseSha);
+    let additions = 0;
+    let deletions = 0;
+    for (const path of merge.changed) {
+      for (const line of unifiedDiff(path, merge.mergeBase.get(path), repo.commits.get(headSha)!.files.get(path)).split('\n').slice(2)) {
+        if (line.startsWith('+')) additions++;
+        else if (line.startsWith('-')) deletions++;
+      }
+    }
+    const user = this.botUser();
+    const minimal = this.minimalRepository(repo);
+    const link = (href: string) => ({ href });
+    const open = pr.state === 'open';
+    return {
+      url: self, id: pr.id, node_id: `PR_${pr.id}`, html_url: html, diff_url: `${html}.diff`, patch_url: `${html}.patch`,
+      issue_url: `${api}/issues/${pr.number}`, commits_url: `${self}/commits`, review_comments_url: `${self}/comments`,
+      review_comment_url: `${api}/pulls/comments{/number}`, comments_url: `${api}/issues/${pr.number}/comments`, statuses_url: `${api}/statuses/${headSha}`,
+      number: pr.number, state: pr.state, locked: false, title: pr.title, user, body: pr.body, labels: [], milestone: null,
+      created_at: pr.createdAt, updated_at: pr.updatedAt, closed_at: pr.closedAt, merged_at: pr.mergedAt, merge_commit_sha: pr.mergeCommitSha,
+      assignee: null, assignees: [], requested_reviewers: [], requested_teams: [],
+      head: { label: `${this.options.org}:${pr.head}`, ref: pr.head, repo: minimal, sha: headSha, user: this.owner() },
+      base: { label: `${this.options.org}:${pr.base}`, ref: pr.base, repo: minimal, sha: baseSha, user: this.owner() },
+      _links: {
+        comments: link(`${api}/issues/${pr.number}/comments`), commits: link(`${self}/commits`), statuses: link(`${api}/statuses/${headSha}`), html: link(html),
+        issue: link(`${api}/issues/${pr.number}`), review_comments: link(`${self}/comments`), review_comment: link(`${api}/pulls/comments{/number}`), self: link(self),
+      },
+      author_association: 'MEMBER', auto_merge: null, draft: false,
+      merged: pr.merged, mergeable: open ? merge.conflicts.length === 0 : null, rebaseable: open ? merge.conflicts.length === 0 : null,
+      mergeable_state: open ? (merge.conflicts.length ? 'dirty' : 'clean') : 'unknown', merged_by: pr.merged ? user : null,
+      comments: pr.comments.length, review_comments: 0, maintainer_can_modify: false,
+      commits: merge.commits.length, additions, deletions, changed_files: merge.changed.length,
+    };
+  }
+
+  /** `head` as `owner:branch` or `branch`; undefined when it names another owner (forks are not kept here). */
+  private headBranch(head: string): string | undefined {
+    const colon = head.indexOf(':');
+    if (colon < 0) return head;
+    return head.slice(0, colon) === this.options.org ? head.slice(colon + 1) : undefined;
+  }
+
+  /** `POST /pulls {title, head, base, body}`: 201; 422 when one is open for the same head and base, or nothing is to merge. */
+  private createPull(res: ServerResponse, repo: StoredRepo, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const { title, head, base } = body as { title?: unknown; head?: unknown; base?: unknown };
+    if (typeof title !== 'string' || !title) return this.invalid(res, [{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
+    const baseSha = typeof base === 'string' ? (base === repo.defaultBranch ? repo.head : repo.branches.get(base)) : undefined;
+    if (typeof base !== 'string' || !baseSha) return this.invalid(res, [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+    const branch = typeof head === 'string' ? this.headBranch(head) : undefined;
+    const headSha = branch && repo.branches.get(branch);
+    if (!branch || !headSha) return this.invalid(res, [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+    if (repo.pulls.some((p) => p.state === 'open' && p.head === branch && p.base === base)) {
+      return this.invalid(res, [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.options.org}:${branch}.` }]);
+    }
+    if (this.mergeOf(repo, headSha, baseSha).commits.length === 0) return this.invalid(res, [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${branch}` }]);
+    const now = new Date().toISOString();
+    const pr: StoredPull = {
+      number: repo.pulls.length + 1, id: this.nextId++, title, body: typeof body.body === 'string' ? body.body : null, head: branch, base,
+      state: 'open', merged: false, mergeCommitSha: null, headSha, createdAt: now, updatedAt: now, closedAt: null, mergedAt: null, comments: [],
+    };
+    repo.pulls.push(pr);
+    this.send(res, 201, this.pullBody(repo, pr), headers);
+  }
+
+  /** `GET /pulls?state=open|closed|all&head=owner:branch&base=&sort=&direction=`: newest first, Link-paginated, without the single pull request's merge fields (as GitHub lists them). */
+  private listPulls(res: ServerResponse, url: URL, repo: StoredRepo, headers: Record<string, string>): void {
+    const q = url.searchParams;
+    const state = q.get('state') ?? 'open';
+    const head = q.get('head');
+    const branch = head === null ? undefined : this.headBranch(head);
+    const ascending = q.get('direction') === 'asc' || (q.get('direction') === null && q.get('sort') === 'popularity');
+    const key = (pr: StoredPull) => (q.get('sort') === 'updated' ? pr.updatedAt : pr.createdAt);
+    const all = repo.pulls
+      .filter((pr) => state === 'all' || pr.state === state)
+      .filter((pr) => head === null || pr.head === branch)
+      .filter((pr) => !q.get('base') || pr.base === q.get('base'))
+      .sort((a, b) => (ascending ? 1 : -1) * (key(a).localeCompare(key(b)) || a.number - b.number));
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 30)));
+    const page = Math.max(1, Number(q.get('page') ?? 1));
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const links = pageLinks(url, page, last, perPage);
+    const items = all.slice((page - 1) * perPage, page * perPage).map((pr) => {
+      const {
+        merged: _merged, mergeable: _mergeable, rebaseable: _rebaseable, mergeable_state: _state, merged_by: _by, comments: _comments,
+        review_comments: _reviewComments, maintainer_can_modify: _modify, commits: _commits, additions: _additions, deletions: _deletions, changed_files: _files, ...simple
+      } = this.pullBody(repo, pr);
+      return simple;
+    });
+    this.send(res, 200, items, { ...headers, ...(links.length ? { link: links.join(', ') } : {}) });
+  }
+
+  /** `PATCH /pulls/{n} {title, body, state, base}`. */
+  private updatePull(res: ServerResponse, repo: StoredRepo, pr: StoredPull, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const now = new Date().toISOString();
+    if (body.state !== undefined && body.state !== 'open' && body.state !== 'closed') return this.invalid(res, [{ resource: 'PullRequest', field: 'state', code: 'invalid' }]);
+    if (body.state === 'open' && pr.state === 'closed') {
+      const sha = repo.branches.get(pr.head);
+      if (pr.merged) return this.invalid(res, [{ resource: 'PullRequest', code: 'custom', field: 'state', message: 'state cannot be changed. The pull request has been merged.' }]);
+      if (!sha) return this.invalid(res, [{ resource: 'PullRequest', code: 'custom', field: 'state', message: `state cannot be changed. The ${pr.head} branch has been deleted.` }]);
+      if (repo.pulls.some((p) => p !== pr && p.state === 'open' && p.head === pr.head && p.base === pr.base)) {
+        return this.invalid(res, [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.options.org}:${pr.head}.` }]);
+      }
+      Object.assign(pr, { state: 'open', closedAt: null });
+    } else if (body.state === 'closed' && pr.state === 'open') {
+      Object.assign(pr, { state: 'closed', closedAt: now, headSha: this.headOfPull(repo, pr) });
+    }
+    if (typeof body.title === 'string' && body.title) pr.title = body.title;
+    if (typeof body.body === 'string') pr.body = body.body;
+    if (typeof body.base === 'string' && body.base) {
+      if (body.base !== repo.defaultBranch && !repo.branches.has(body.base)) return this.invalid(res, [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+      pr.base = body.base;
+    }
+    pr.updatedAt = now;
+    this.send(res, 200, this.pullBody(repo, pr), headers);
+  }
+
+  /**
+   * `PUT /pulls/{n}/merge {merge_method, commit_title, commit_message, sha}`: a squash is one new commit
+   * on the base with the head's changes (a merge, a commit with both parents); 405 when the pull request
+   * is closed, merged or conflicts with its base, 409 when `sha` is not its head any more.
+   */
+  private mergePull(res: ServerResponse, repo: StoredRepo, pr: StoredPull, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const method = body.merge_method ?? 'merge';
+    if (method !== 'merge' && method !== 'squash' && method !== 'rebase') {
+      return this.error(res, 422, `Invalid request.\n\nFor 'properties/merge_method', ${JSON.stringify(method)} is not one of ["merge", "squash", "rebase"].`);
+    }
+    if (pr.state !== 'open') return this.error(res, 405, 'Pull Request is not mergeable');
+    if (method === 'rebase') return this.error(res, 405, 'Rebase merges are not allowed on this repository.');
+    const headSha = this.headOfPull(repo, pr);
+    if (typeof body.sha === 'string' && body.sha !== headSha) return this.error(res, 409, 'Head branch was modified. Review and try the merge again.');
+    const baseSha = pr.base === repo.defaultBranch ? repo.head : repo.branches.get(pr.base);
+    if (!baseSha) return this.error(res, 405, 'Pull Request is not mergeable');
+    const merge = this.mergeOf(repo, headSha, baseSha);
+    if (merge.conflicts.length || merge.commits.length === 0) return this.error(res, 405, 'Pull Request is not mergeable');
+    const title = typeof body.commit_title === 'string' && body.commit_title ? body.commit_title
+      : method === 'squash' ? `${pr.title} (#${pr.number})` : `Merge pull request #${pr.number} from ${this.options.org}/${pr.head}`;
+    const details = typeof body.commit_message === 'string' ? body.commit_message
+      : method === 'squash' ? merge.commits.map((c) => `* ${c.message}`).reverse().join('\n\n') : pr.title;
+    // GitHub commits a web merge as itself, with the pull request's (oldest) commit's author.
+    const author = merge.commits[merge.commits.length - 1]!.author;
+    const commit = this.record(repo, merge.files, {
+      message: details ? `${title}\n\n${details}` : title, author: { name: author.name, email: author.email },
+      committer: { name: 'GitHub', email: 'noreply@github.com' }, branch: pr.base,
+    }, method === 'merge' ? headSha : undefined);
+    const now = new Date().toISOString();
+    Object.assign(pr, { state: 'closed', merged: true, mergeCommitSha: commit.sha, headSha, mergedAt: now, closedAt: now, updatedAt: now });
+    this.send(res, 200, { sha: commit.sha, merged: true, message: 'Pull Request successfully merged' } satisfies MergeResult, headers);
+  }
+
+  private commentBody(repo: StoredRepo, pr: StoredPull, comment: StoredPull['comments'][number]): IssueComment {
+    const api = this.apiOf(repo);
+    return {
+      id: comment.id, node_id: `IC_${comment.id}`, url: `${api}/issues/comments/${comment.id}`, body: comment.body,
+      html_url: `${this.webOf(repo)}/pull/${pr.number}#issuecomment-${comment.id}`, user: this.botUser(),
+      created_at: comment.createdAt, updated_at: comment.createdAt, issue_url: `${api}/issues/${pr.number}`, author_association: 'MEMBER',
+    };
+  }
+
+  /** `POST /issues/{n}/comments {body}` on a pull request: 201. */
+  private comment(res: ServerResponse, repo: StoredRepo, pr: StoredPull, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    if (typeof body.body !== 'string' || !body.body) return this.invalid(res, [{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    const comment = { id: this.nextId++, body: body.body, createdAt: new Date().toISOString() };
+    pr.comments.push(comment);
+    pr.updatedAt = comment.createdAt;
+    this.send(res, 201, this.commentBody(repo, pr, comment), headers);
   }
 
   private issueInstallationToken(res: ServerResponse, jwt: string | undefined, installationId: number): void {
