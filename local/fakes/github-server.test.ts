@@ -339,4 +339,31 @@ describe('the fake GitHub\'s Git writes, branches and pull requests', () => {
     expect(fake.pullComments('gitops', pr.number)).toEqual(['Rejected in Apollo']);
     expect(fake.fileAt('gitops', VALUES)).toContain('tag: v7');
   });
+
+  it('draws the repository\'s pages: branches, pull requests and recent commits; a commit with its diff; a pull request with its commits and comments', async () => {
+    // Prepare
+    const head = fake.headOf('gitops')!;
+    const before = fake.requests.length;
+
+    // Act
+    const repoPage = await fetch(`${fake.url}/apollo-demo/gitops`);
+    const html = await repoPage.text();
+    const commitHtml = await (await fetch(`${fake.url}/apollo-demo/gitops/commit/${head}`)).text();
+    const pullHtml = await (await fetch(`${fake.url}/apollo-demo/gitops/pull/1`)).text();
+    const missing = await fetch(`${fake.url}/apollo-demo/gitops/pull/99`);
+
+    // Assess
+    expect([repoPage.status, repoPage.headers.get('content-type'), repoPage.headers.get('x-apollo-fake')]).toEqual([200, 'text/html; charset=utf-8', 'LOCAL FAKE']);
+    expect(html).toContain('<h1>apollo-demo/gitops</h1>');
+    expect(html).toMatch(/<tr data-pull="1">.*deploy core-service v5 to staging.*<b class="merged">merged<\/b>/);
+    expect(html).toMatch(/<tr data-pull="2">.*deploy v6.*<b class="closed">closed<\/b>/);
+    expect(html).toContain(`<tr data-commit="${head}"><td><a href="/apollo-demo/gitops/commit/${head}"><code>${head.slice(0, 7)}</code></a></td><td>hotfix v7</td>`);
+    expect(commitHtml).toContain('<h1>hotfix v7</h1>');
+    expect(commitHtml).toContain('<span class="del">-  tag: v5</span>\n<span class="add">+  tag: v7</span>');
+    expect(pullHtml).toContain('<h1>deploy core-service v5 to staging <small>#1</small></h1>');
+    expect(pullHtml).toContain('<span class="add">+  tag: v5</span>');
+    expect(pullHtml).toContain('deploy v5</td><td>Dana');
+    expect(missing.status).toBe(404);
+    expect(fake.requests.length).toBe(before);
+  });
 });

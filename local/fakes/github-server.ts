@@ -43,6 +43,7 @@ import type { components } from '@octokit/openapi-types';
 import { parse as parseYaml } from 'yaml';
 import { unifiedDiff } from '#lib/line-diff';
 import { fakeGitHubPage, PAGE_HEADERS, runPath, type GitHubPageState } from './github-pages.ts';
+import { fakeGitPage, type PageCommit, type PageRepository } from './github-git-pages.ts';
 
 type MinimalRepository = components['schemas']['minimal-repository'];
 type SimpleUser = components['schemas']['simple-user'];
@@ -713,6 +714,8 @@ export class FakeGitHub {
     // The fake's pages, for people: no token, no rate limit, not counted with the API's requests.
     const page = method === 'GET' ? fakeGitHubPage(url.pathname, () => this.pageState()) : undefined;
     if (page) return void res.writeHead(page.status, PAGE_HEADERS).end(page.html);
+    const gitPage = method === 'GET' ? fakeGitPage(url.pathname, this.options.org, (name) => this.gitPageRepository(name)) : undefined;
+    if (gitPage) return void res.writeHead(gitPage.status, PAGE_HEADERS).end(gitPage.html);
     this.requests.push(`${method} ${url.pathname}${url.search}`);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -914,6 +917,40 @@ export class FakeGitHub {
   /** A pull request's comments (their bodies), oldest first. */
   pullComments(repoName: string, number: number): string[] {
     return this.repos.get(repoName)?.pulls.find((pr) => pr.number === number)?.comments.map((c) => c.body) ?? [];
+  }
+
+  /** What the Git pages (github-git-pages.ts) show of a repository, read when a page is asked for. */
+  private gitPageRepository(name: string): PageRepository | undefined {
+    const repo = this.repos.get(name);
+    if (!repo) return undefined;
+    const view = ({ sha, message, author, committer, parents }: StoredCommit): PageCommit => ({ sha, message, author, committer, parents });
+    const diffOf = (before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>) =>
+      [...new Set([...before.keys(), ...after.keys()])].sort().map((path) => unifiedDiff(path, before.get(path), after.get(path))).join('');
+    const pullView = (pr: StoredPull) => {
+      const body = this.pullBody(repo, pr);
+      return {
+        number: pr.number, title: pr.title, body: pr.body, state: pr.state, merged: pr.merged, mergeable: body.mergeable, head: pr.head, base: pr.base,
+        headSha: body.head.sha, mergeCommitSha: pr.mergeCommitSha, createdAt: pr.createdAt, updatedAt: pr.updatedAt, comments: pr.comments,
+      };
+    };
+    return {
+      name: repo.name,
+      defaultBranch: repo.defaultBranch,
+      branches: [{ name: repo.defaultBranch, sha: repo.head }, ...[...repo.branches].map(([branch, sha]) => ({ name: branch, sha }))],
+      commits: [...repo.history].reverse().map(view),
+      pulls: [...repo.pulls].reverse().map(pullView),
+      commit: (sha) => {
+        const commit = repo.commits.get(sha);
+        return commit && { commit: view(commit), diff: diffOf(repo.commits.get(commit.parents[0] ?? '')?.files ?? new Map(), commit.files) };
+      },
+      pull: (number) => {
+        const pr = repo.pulls.find((p) => p.number === number);
+        if (!pr) return undefined;
+        const pull = pullView(pr);
+        const merge = this.mergeOf(repo, pull.headSha, pr.merged ? repo.commits.get(pr.mergeCommitSha!)?.parents[0] ?? repo.head : this.resolve(repo, pr.base)?.sha ?? repo.head);
+        return { pull, commits: merge.commits.map(view), diff: diffOf(merge.mergeBase, repo.commits.get(pull.headSha)!.files) };
+      },
+    };
   }
 
   /** Contents writes, commit listings, branch refs, pull requests and their comments; false when `rest` is none of these. */
