@@ -33,6 +33,14 @@ import dependenciesPut from './api/dependencies-put.schema.json' with { type: 'j
 import dependencyGraph from './api/dependency-graph.schema.json' with { type: 'json' };
 import dependencyQuery from './api/dependency-query.schema.json' with { type: 'json' };
 import dependency from './api/dependency.schema.json' with { type: 'json' };
+import deploymentCancel from './api/deployment-cancel.schema.json' with { type: 'json' };
+import deploymentCreate from './api/deployment-create.schema.json' with { type: 'json' };
+import deploymentHistoryQuery from './api/deployment-history-query.schema.json' with { type: 'json' };
+import deploymentList from './api/deployment-list.schema.json' with { type: 'json' };
+import deploymentSummary from './api/deployment-summary.schema.json' with { type: 'json' };
+import deploymentVersionsQuery from './api/deployment-versions-query.schema.json' with { type: 'json' };
+import deploymentVersions from './api/deployment-versions.schema.json' with { type: 'json' };
+import deployment from './api/deployment.schema.json' with { type: 'json' };
 import discoveryJobList from './api/discovery-job-list.schema.json' with { type: 'json' };
 import discoveryJob from './api/discovery-job.schema.json' with { type: 'json' };
 import discoverySyncAccepted from './api/discovery-sync-accepted.schema.json' with { type: 'json' };
@@ -86,6 +94,10 @@ import serviceHealth from './api/service-health.schema.json' with { type: 'json'
 import serviceListQuery from './api/service-list-query.schema.json' with { type: 'json' };
 import serviceList from './api/service-list.schema.json' with { type: 'json' };
 import serviceManifestFields from './api/service-manifest-fields.schema.json' with { type: 'json' };
+import servicePromote from './api/service-promote.schema.json' with { type: 'json' };
+import serviceRestart from './api/service-restart.schema.json' with { type: 'json' };
+import serviceRollback from './api/service-rollback.schema.json' with { type: 'json' };
+import serviceScale from './api/service-scale.schema.json' with { type: 'json' };
 import serviceSummary from './api/service-summary.schema.json' with { type: 'json' };
 import serviceUpdate from './api/service-update.schema.json' with { type: 'json' };
 import service from './api/service.schema.json' with { type: 'json' };
@@ -141,6 +153,14 @@ export const SCHEMAS = {
   "dependency-graph": dependencyGraph,
   "dependency-query": dependencyQuery,
   "dependency": dependency,
+  "deployment-cancel": deploymentCancel,
+  "deployment-create": deploymentCreate,
+  "deployment-history-query": deploymentHistoryQuery,
+  "deployment-list": deploymentList,
+  "deployment-summary": deploymentSummary,
+  "deployment-versions-query": deploymentVersionsQuery,
+  "deployment-versions": deploymentVersions,
+  "deployment": deployment,
   "discovery-job-list": discoveryJobList,
   "discovery-job": discoveryJob,
   "discovery-sync-accepted": discoverySyncAccepted,
@@ -194,6 +214,10 @@ export const SCHEMAS = {
   "service-list-query": serviceListQuery,
   "service-list": serviceList,
   "service-manifest-fields": serviceManifestFields,
+  "service-promote": servicePromote,
+  "service-restart": serviceRestart,
+  "service-rollback": serviceRollback,
+  "service-scale": serviceScale,
   "service-summary": serviceSummary,
   "service-update": serviceUpdate,
   "service": service,

@@ -3480,7 +3480,7 @@ export interface ApprovalReject {
 }
 
 /**
- * A request waiting for (or decided by) approvers.
+ * A request or a production deployment waiting for (or decided by) approvers.
  */
 export interface Approval {
   /**
@@ -3488,14 +3488,18 @@ export interface Approval {
    */
   id: string;
   /**
-   * A ULID.
+   * What waits: a self-service request (requestId, offering, fields) or a production deployment (deployment).
    */
-  requestId: string;
+  kind: "request" | "deployment";
+  /**
+   * kind request: the request's id (a ULID).
+   */
+  requestId?: string;
   /**
    * pending until decided; approved or rejected by approvers; expired when nobody decided in time; cancelled when the request was cancelled while it waited.
    */
   status: "pending" | "approved" | "rejected" | "expired" | "cancelled";
-  offering: {
+  offering?: {
     id: string;
     name: string;
     version: string;
@@ -3512,7 +3516,7 @@ export interface Approval {
   /**
    * The request's values, secrets masked.
    */
-  fields: {
+  fields?: {
     [k: string]: unknown;
   };
   rule: {
@@ -3550,6 +3554,24 @@ export interface Approval {
    * Why you may (or may not) decide it.
    */
   why?: string;
+  /**
+   * kind deployment: what it deploys.
+   */
+  deployment?: {
+    id: string;
+    operation: "deploy" | "rollback" | "promote" | "scale" | "restart";
+    service: string;
+    environment: string;
+    imageTag?: string | null;
+    previousImageTag?: string | null;
+    replicas?: number | null;
+    fromEnvironment?: string | null;
+    pullRequest?: {
+      number: number;
+      url: string;
+    };
+    diff?: string;
+  };
 }
 
 export interface AuditEntry {
@@ -4269,6 +4291,316 @@ export interface Dependency {
   serviceId: string;
   type: "runtime" | "build" | "optional";
   description: string;
+}
+
+/**
+ * Cancel a deployment that has not ended: waiting for approval, it stops (its pull request is closed); in progress, what it changed in Git is put back.
+ */
+export interface DeploymentCancel {
+  /**
+   * Why (on the record, the commit message and the audit log).
+   */
+  reason: string;
+}
+
+/**
+ * Deploy a version (an image tag) of a service to one of its environments: the tag is committed to the environment's values file in the GitOps repository (production: a pull request merged once approved), then the rollout is followed until healthy.
+ */
+export interface DeploymentCreate {
+  /**
+   * A service's id (its slug name).
+   */
+  service: string;
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  environment: string;
+  /**
+   * An image tag (Docker's rules: letters, digits, _ . -; at most 128; not starting with . or -).
+   */
+  imageTag: string;
+  /**
+   * Why (on the record, the commit message and the audit log).
+   */
+  reason?: string;
+  /**
+   * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
+   */
+  initiatedVia?: "ui" | "api" | "cli" | "ai";
+}
+
+/**
+ * Deployments newest first; with service, that service's only (one index); the other filters narrow the page.
+ */
+export interface DeploymentHistoryQuery {
+  /**
+   * A service's id (its slug name).
+   */
+  service?: string;
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  environment?: string;
+  status?:
+    | "pending"
+    | "awaiting_approval"
+    | "in_progress"
+    | "cancelling"
+    | "succeeded"
+    | "failed"
+    | "cancelled"
+    | "rejected"
+    | "expired";
+  operation?: "deploy" | "rollback" | "promote" | "scale" | "restart";
+  /**
+   * Who asked (a principal).
+   */
+  initiatedBy?: string;
+  /**
+   * Started at or after.
+   */
+  from?: string;
+  /**
+   * Started before.
+   */
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface DeploymentList {
+  items: DeploymentSummary[];
+  nextCursor: string | null;
+}
+
+/**
+ * A deployment in a list.
+ */
+export interface DeploymentSummary {
+  /**
+   * A ULID.
+   */
+  id: string;
+  operation: "deploy" | "rollback" | "promote" | "scale" | "restart";
+  service: string;
+  environment: string;
+  /**
+   * The tag it deploys (scale and restart: the tag running).
+   */
+  imageTag: string | null;
+  previousImageTag?: string | null;
+  replicas?: number | null;
+  previousReplicas?: number | null;
+  /**
+   * promote: where the tag came from.
+   */
+  fromEnvironment?: string | null;
+  /**
+   * pending → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout → catalog) → succeeded | failed; cancelling → cancelled (what it changed in Git is put back); rejected or expired when the approval was.
+   */
+  status:
+    | "pending"
+    | "awaiting_approval"
+    | "in_progress"
+    | "cancelling"
+    | "succeeded"
+    | "failed"
+    | "cancelled"
+    | "rejected"
+    | "expired";
+  stage:
+    | "validate"
+    | "pull_request"
+    | "approval"
+    | "commit"
+    | "merge"
+    | "sync"
+    | "rollout"
+    | "restart"
+    | "catalog"
+    | "revert"
+    | "done";
+  initiatedBy: string;
+  initiatedVia: "ui" | "api" | "cli" | "ai" | "gitops";
+  reason?: string | null;
+  gitCommit?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string | null;
+  durationMs?: number | null;
+  error?: string | null;
+}
+
+export interface DeploymentVersionsQuery {
+  /**
+   * A service's id (its slug name).
+   */
+  service: string;
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  environment: string;
+  limit?: number;
+}
+
+/**
+ * The versions an environment can be deployed to: the tags its GitOps history has had and the other environments run now, newest first.
+ */
+export interface DeploymentVersions {
+  service: string;
+  environment: string;
+  current: string | null;
+  gitops: {
+    kind: string;
+    repository: string;
+    path: string;
+  };
+  items: {
+    imageTag: string;
+    /**
+     * gitops-history: this environment had it; environment: another environment runs it now.
+     */
+    source: "gitops-history" | "environment";
+    environment?: string;
+    commitSha?: string;
+    at?: string;
+    author?: string;
+    message?: string;
+    current?: boolean;
+  }[];
+}
+
+/**
+ * A deployment (deploy, rollback, promote, scale or restart): its stages, Git change, approval, rollout and timeline.
+ */
+export interface Deployment {
+  /**
+   * A ULID.
+   */
+  id: string;
+  operation: "deploy" | "rollback" | "promote" | "scale" | "restart";
+  service: string;
+  environment: string;
+  /**
+   * The tag it deploys (scale and restart: the tag running).
+   */
+  imageTag: string | null;
+  previousImageTag?: string | null;
+  replicas?: number | null;
+  previousReplicas?: number | null;
+  /**
+   * promote: where the tag came from.
+   */
+  fromEnvironment?: string | null;
+  /**
+   * pending → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout → catalog) → succeeded | failed; cancelling → cancelled (what it changed in Git is put back); rejected or expired when the approval was.
+   */
+  status:
+    | "pending"
+    | "awaiting_approval"
+    | "in_progress"
+    | "cancelling"
+    | "succeeded"
+    | "failed"
+    | "cancelled"
+    | "rejected"
+    | "expired";
+  stage:
+    | "validate"
+    | "pull_request"
+    | "approval"
+    | "commit"
+    | "merge"
+    | "sync"
+    | "rollout"
+    | "restart"
+    | "catalog"
+    | "revert"
+    | "done";
+  initiatedBy: string;
+  initiatedVia: "ui" | "api" | "cli" | "ai" | "gitops";
+  reason?: string | null;
+  gitCommit?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string | null;
+  durationMs?: number | null;
+  error?: string | null;
+  approval?: {
+    required: boolean;
+    /**
+     * A ULID.
+     */
+    id?: string;
+    status?: "pending" | "approved" | "rejected" | "expired" | "cancelled";
+    decidedBy?: string[];
+    expiresAt?: string;
+  } | null;
+  gitops?: {
+    kind: string;
+    repository: string;
+    path: string;
+    diff?: string;
+    commitUrl?: string;
+    pullRequest?: {
+      number: number;
+      url: string;
+      state?: "open" | "merged" | "closed";
+    };
+    revertCommit?: string;
+  } | null;
+  rollout?: {
+    kind: string;
+    phase: "pending" | "progressing" | "healthy" | "degraded" | "failed";
+    message: string;
+    desiredReplicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    images?: string[];
+    startedAt?: string;
+    deadline?: string;
+  } | null;
+  cancel?: {
+    by: string;
+    at: string;
+    reason?: string;
+  } | null;
+  /**
+   * rollback: the deployment whose version it replaced, when known.
+   */
+  rollbackOf?: string | null;
+  timeline: {
+    at: string;
+    stage:
+      | "validate"
+      | "pull_request"
+      | "approval"
+      | "commit"
+      | "merge"
+      | "sync"
+      | "rollout"
+      | "restart"
+      | "catalog"
+      | "revert"
+      | "done";
+    message: string;
+    severity: "info" | "warn" | "error";
+    status?:
+      | "pending"
+      | "awaiting_approval"
+      | "in_progress"
+      | "cancelling"
+      | "succeeded"
+      | "failed"
+      | "cancelled"
+      | "rejected"
+      | "expired";
+  }[];
+  canCancel: boolean;
+  /**
+   * Whether a rollback of this environment makes sense now (the deployment succeeded and is the current one).
+   */
+  canRollback: boolean;
 }
 
 export interface DiscoveryJobList {
@@ -5602,6 +5934,87 @@ export interface ServiceManifestFields {
   language?: string;
   framework?: string;
   tags?: string[];
+}
+
+/**
+ * Promote: the image tag running in one environment is deployed to another (staging → prod).
+ */
+export interface ServicePromote {
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  from: string;
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  to: string;
+  /**
+   * Why (on the record, the commit message and the audit log).
+   */
+  reason?: string;
+  /**
+   * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
+   */
+  initiatedVia?: "ui" | "api" | "cli" | "ai";
+}
+
+/**
+ * A rolling restart of an environment's pods (Argo CD's restart action, else the rollout annotation).
+ */
+export interface ServiceRestart {
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  environment: string;
+  /**
+   * Why (on the record, the commit message and the audit log).
+   */
+  reason?: string;
+  /**
+   * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
+   */
+  initiatedVia?: "ui" | "api" | "cli" | "ai";
+}
+
+/**
+ * Roll an environment back: to the last version that deployed successfully before the current one, or to a named tag.
+ */
+export interface ServiceRollback {
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  environment: string;
+  /**
+   * The tag to go back to (default: the last known good one).
+   */
+  imageTag?: string;
+  /**
+   * Why (on the record, the commit message and the audit log).
+   */
+  reason?: string;
+  /**
+   * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
+   */
+  initiatedVia?: "ui" | "api" | "cli" | "ai";
+}
+
+/**
+ * Set an environment's replica count (committed to Git too, or the GitOps controller would undo it).
+ */
+export interface ServiceScale {
+  /**
+   * An environment name (prod, staging, dev).
+   */
+  environment: string;
+  replicas: number;
+  /**
+   * Why (on the record, the commit message and the audit log).
+   */
+  reason?: string;
+  /**
+   * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
+   */
+  initiatedVia?: "ui" | "api" | "cli" | "ai";
 }
 
 /**
@@ -7221,6 +7634,14 @@ export interface SchemaTypes {
   "dependency-graph": DependencyGraph;
   "dependency-query": DependencyQuery;
   "dependency": Dependency;
+  "deployment-cancel": DeploymentCancel;
+  "deployment-create": DeploymentCreate;
+  "deployment-history-query": DeploymentHistoryQuery;
+  "deployment-list": DeploymentList;
+  "deployment-summary": DeploymentSummary;
+  "deployment-versions-query": DeploymentVersionsQuery;
+  "deployment-versions": DeploymentVersions;
+  "deployment": Deployment;
   "discovery-job-list": DiscoveryJobList;
   "discovery-job": DiscoveryJob;
   "discovery-sync-accepted": DiscoverySyncAccepted;
@@ -7274,6 +7695,10 @@ export interface SchemaTypes {
   "service-list-query": ServiceListQuery;
   "service-list": ServiceList;
   "service-manifest-fields": ServiceManifestFields;
+  "service-promote": ServicePromote;
+  "service-restart": ServiceRestart;
+  "service-rollback": ServiceRollback;
+  "service-scale": ServiceScale;
   "service-summary": ServiceSummary;
   "service-update": ServiceUpdate;
   "service": Service;

@@ -7,7 +7,7 @@ import type { SchemaName, SchemaTypes } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'webhooks'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'deployments', 'webhooks'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -105,6 +105,28 @@ export interface RouteDef {
 /** An IAM-authenticated route; its literal types are kept, so handlers and clients are typed from it. */
 const iam = <const D extends Omit<RouteDef, 'auth'>>(def: D): D & { readonly auth: 'iam' } => ({ ...def, auth: 'iam' });
 
+/**
+ * The environments whose deployments need `deployments:create:prod` (and the prod approval gate):
+ * `prod` and `production` unless APOLLO_PROD_ENVIRONMENTS names others (comma-separated). Read where the
+ * gateway, the handler and the web app run, so all three agree.
+ */
+export function isProductionEnvironment(environment: string): boolean {
+  const configured = typeof process !== 'undefined' ? process.env?.APOLLO_PROD_ENVIRONMENTS : undefined;
+  const names = (configured ?? 'prod,production').split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  return names.includes(environment.toLowerCase());
+}
+
+/** `deployments:create:prod` when the body's `field` names a production environment, else `:non-prod`. */
+const deployTo = (field: 'environment' | 'to'): PermissionResolver => ({
+  name: `deployments:create:<environment of ${field}>`,
+  anyOf: ['deployments:create:non-prod', 'deployments:create:prod'],
+  resolve: ({ body }) => {
+    const value = (body as Record<string, unknown> | null | undefined)?.[field];
+    // No environment (a body the schema will refuse): the stricter permission, so nothing slips through.
+    return typeof value !== 'string' || isProductionEnvironment(value) ? 'deployments:create:prod' : 'deployments:create:non-prod';
+  },
+});
+
 const TABLE = [
   // system: Apollo's own health, identity and metrics
   iam({ method: 'GET', path: '/api/v1/health', context: 'system', permission: 'system:read', summary: 'Component health of Apollo and its integrations', responseSchema: 'health' }),
@@ -190,6 +212,19 @@ const TABLE = [
   iam({ method: 'GET', path: '/api/v1/approvals/pending', context: 'requests', permission: 'requests:create', summary: 'Approvals waiting, those you may decide first (each says whether you may and why)', querySchema: 'list-query', responseSchema: 'approval-list' }),
   iam({ method: 'POST', path: '/api/v1/approvals/{id}/approve', context: 'requests', permission: 'requests:create', summary: "Approve a request as one of its rule's approvers (never your own); with mode all, it proceeds once every listed approver has", bodySchema: 'approval-approve', responseSchema: 'approval', audit: { action: 'approvals.approve', resourceType: 'approval', resourceIdParam: 'id' }, idempotent: true }),
   iam({ method: 'POST', path: '/api/v1/approvals/{id}/reject', context: 'requests', permission: 'requests:create', summary: 'Reject a request with a reason (the requester is told); the request fails', bodySchema: 'approval-reject', responseSchema: 'approval', audit: { action: 'approvals.reject', resourceType: 'approval', resourceIdParam: 'id' }, idempotent: true }),
+
+  // deployments: deploy, rollback, promote, scale and restart over GitOps (functions/deployments; the
+  // deployment state machine runs each). Creating one needs deployments:create:prod or :non-prod by the
+  // environment it targets; cancel is gated by :non-prod and decided in the handler (prod: operators, or your own).
+  iam({ method: 'POST', path: '/api/v1/deployments', context: 'deployments', permission: deployTo('environment'), summary: "Deploy an image tag of a service to an environment: committed to the GitOps repository (production: a pull request, merged once an operator other than you approves), then followed until the rollout is healthy; the catalog shows the new tag", bodySchema: 'deployment-create', responseSchema: 'deployment', audit: { action: 'deployments.create', resourceType: 'deployment' }, idempotent: true, status: 201 }),
+  iam({ method: 'GET', path: '/api/v1/deployments/history', context: 'deployments', permission: 'deployments:read', summary: 'Deployments newest first: filters service, environment, status, operation, who, date range; cursor', querySchema: 'deployment-history-query', responseSchema: 'deployment-list' }),
+  iam({ method: 'GET', path: '/api/v1/deployments/versions', context: 'deployments', permission: 'deployments:read', summary: "The versions an environment can be deployed to: its GitOps history's tags and what the other environments run", querySchema: 'deployment-versions-query', responseSchema: 'deployment-versions' }),
+  iam({ method: 'GET', path: '/api/v1/deployments/{id}', context: 'deployments', permission: 'deployments:read', summary: 'One deployment: stage, Git change (commit or pull request, diff), approval, rollout progress and timeline', responseSchema: 'deployment' }),
+  iam({ method: 'POST', path: '/api/v1/deployments/{id}/cancel', context: 'deployments', permission: 'deployments:create:non-prod', summary: "Cancel a deployment that has not ended (your own, or a production one with deployments:create:prod): waiting for approval it stops and its pull request is closed; in progress, what it changed in Git is put back", bodySchema: 'deployment-cancel', responseSchema: 'deployment', audit: { action: 'deployments.cancel', resourceType: 'deployment', resourceIdParam: 'id' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/services/{id}/rollback', context: 'deployments', permission: deployTo('environment'), summary: "Roll an environment back to its last known good version (or a named tag): a deployment record like any other", bodySchema: 'service-rollback', responseSchema: 'deployment', audit: { action: 'deployments.rollback', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
+  iam({ method: 'POST', path: '/api/v1/services/{id}/promote', context: 'deployments', permission: deployTo('to'), summary: "Promote the image tag one environment runs to another (staging → prod)", bodySchema: 'service-promote', responseSchema: 'deployment', audit: { action: 'deployments.promote', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
+  iam({ method: 'POST', path: '/api/v1/services/{id}/scale', context: 'deployments', permission: deployTo('environment'), summary: "Set an environment's replica count (committed to the GitOps repository)", bodySchema: 'service-scale', responseSchema: 'deployment', audit: { action: 'deployments.scale', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
+  iam({ method: 'POST', path: '/api/v1/services/{id}/restart', context: 'deployments', permission: deployTo('environment'), summary: "A rolling restart of an environment's pods", bodySchema: 'service-restart', responseSchema: 'deployment', audit: { action: 'deployments.restart', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

@@ -31,6 +31,8 @@ export const TOPICS: readonly TopicDef[] = [
   { kind: 'requests', hasId: true, permission: 'requests:read', owner: 'team', summary: 'A team’s requests as they change (event request.changed with the id and status): My requests stays live' },
   { kind: 'requests-all', hasId: false, permission: 'requests:manage', summary: 'Everyone’s requests as they change (event request.changed with the id and status): the All tab of Requests stays live' },
   { kind: 'approvals', hasId: false, permission: 'requests:create', summary: 'Approvals opened and decided (event approval.changed with ids and status only): the inbox and its badge stay live' },
+  { kind: 'deployment', hasId: true, permission: 'deployments:read', summary: 'A deployment’s every stage, rollout progress and timeline line (event deployment.changed: the deployment as GET /api/v1/deployments/{id} shows it, plus the line)' },
+  { kind: 'deployments', hasId: false, permission: 'deployments:read', summary: 'Every deployment as it changes (event deployment.changed with id, service, environment, status, stage): the Deploy Center and service pages stay live' },
   { kind: 'notifications', hasId: true, permission: 'system:read', owner: 'self', summary: 'Your notifications as they arrive (event notification.created); the id is your principal' },
 ];
 

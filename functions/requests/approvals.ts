@@ -14,6 +14,7 @@ import { publish } from '#lib/realtime';
 import { db, getItem, putNew, queryPage, tableName, updateVersioned, type Item } from '#lib/table';
 import { workflowEngine } from '#lib/workflows/index';
 import { TaskTokenError } from '#lib/workflows/ports';
+import { deploymentApprovals } from '#functions/deployments/public';
 import { appendLog, requireRequest, transition } from './records.ts';
 import { FULFILLMENT } from './workflow.ts';
 
@@ -28,7 +29,9 @@ export interface Decider {
   readonly teams: readonly string[];
 }
 
-export interface ApprovalRecord extends Omit<Approval, 'canDecide' | 'why' | 'outstanding'> {
+export interface ApprovalRecord extends Omit<Approval, 'canDecide' | 'why' | 'outstanding' | 'kind'> {
+  /** Absent on approvals written before deployments had any: a request's. */
+  readonly kind?: Approval['kind'];
   readonly taskToken?: string;
   /** The request's run that opened it (a retry or a deprovision asks anew). */
   readonly run?: number;
@@ -112,7 +115,7 @@ export function toApproval(record: ApprovalRecord, who: Decider): Approval {
   const { taskToken: _t, resumedAt: _r, version: _v, run: _run, ...rest } = record as ApprovalRecord & Partial<Item>;
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, ...approval } = rest as typeof rest & Partial<Item>;
   const decision = mayDecide(record, who);
-  return { ...(approval as Omit<Approval, 'canDecide' | 'why'>), outstanding: record.rule.mode === 'all' ? outstanding(record) : [], canDecide: decision.canDecide, why: decision.why };
+  return { ...(approval as Omit<Approval, 'canDecide' | 'why'>), kind: record.kind ?? 'request', outstanding: record.rule.mode === 'all' ? outstanding(record) : [], canDecide: decision.canDecide, why: decision.why };
 }
 
 // ---------------------------------------------------------------- reading
@@ -156,8 +159,32 @@ async function writeDecision(record: ApprovalRecord, changes: Record<string, unk
 }
 
 async function announceApproval(record: ApprovalRecord): Promise<void> {
-  await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id: record.id, requestId: record.requestId, status: record.status });
+  await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id: record.id, kind: record.kind ?? 'request', ...(record.requestId ? { requestId: record.requestId } : {}), ...(record.deployment ? { deploymentId: record.deployment.id } : {}), status: record.status });
 }
+
+// ---------------------------------------------------------------- what waits: a request or a deployment
+
+/** What an approval's decision resumes and where its lines go, by kind. */
+export interface ApprovalSubject {
+  /** The workflow whose execution waits for the decision. */
+  readonly machine: string;
+  log(record: ApprovalRecord, message: string, severity: 'info' | 'warn', at: Date): Promise<void>;
+  /** The decision came after the execution's wait ended: say so where people look. */
+  late(record: ApprovalRecord, error: Error, at: Date): Promise<void>;
+}
+
+const requestSubject: ApprovalSubject = {
+  machine: FULFILLMENT,
+  async log(record, message, severity, at) {
+    await appendLog(record.requestId!, [{ message, severity }], at);
+  },
+  async late(record, error, at) {
+    const request = await requireRequest(record.requestId!);
+    if (request.status === 'awaiting_approval') await transition(request.id, {}, { message: `the decision came after the approval's wait ended (${error.message})`, severity: 'warn' }, at);
+  },
+};
+
+const subjectOf = (record: ApprovalRecord): ApprovalSubject => (record.kind === 'deployment' ? deploymentApprovals : requestSubject);
 
 /** Ends a pending approval without a decision: `expired` (its wait timed out, or a decision came too late) or `cancelled` (the request was). */
 export async function expireApproval(record: ApprovalRecord, now = new Date(), status: 'expired' | 'cancelled' = 'expired'): Promise<ApprovalRecord> {
@@ -170,7 +197,7 @@ export async function expireApproval(record: ApprovalRecord, now = new Date(), s
 /** Resumes the waiting execution once the approval is decided; TaskTokenError when its wait is over. */
 async function resume(record: ApprovalRecord): Promise<void> {
   if (!record.taskToken || record.resumedAt) return;
-  const engine = workflowEngine(FULFILLMENT);
+  const engine = workflowEngine(subjectOf(record).machine);
   if (record.status === 'approved') {
     await engine.sendTaskSuccess(record.taskToken, { approvalId: record.id, approvedBy: record.decisions.filter((d) => d.decision === 'approved').map((d) => d.principal) });
   } else if (record.status === 'rejected') {
@@ -205,12 +232,9 @@ export async function decide(id: string, who: Decider, decision: 'approved' | 'r
   const done = decision === 'rejected' || (record.rule.mode !== 'all') || outstanding({ rule: record.rule, decisions }).length === 0;
   const status = decision === 'rejected' ? 'rejected' : done ? 'approved' : 'pending';
   record = await writeDecision(record, { decisions, status, ...(done ? { decidedAt: now.toISOString() } : {}) }, done);
-  await appendLog(record.requestId, [{
-    message: decision === 'approved'
-      ? `approved by ${who.principal} (${check.via.join(', ')})${comment ? `: ${comment}` : ''}${done ? '' : `; still needed: ${outstanding(record).join(', ')}`}`
-      : `rejected by ${who.principal}: ${comment ?? ''}`,
-    severity: decision === 'rejected' ? 'warn' : 'info',
-  }], now);
+  await subjectOf(record).log(record, decision === 'approved'
+    ? `approved by ${who.principal} (${check.via.join(', ')})${comment ? `: ${comment}` : ''}${done ? '' : `; still needed: ${outstanding(record).join(', ')}`}`
+    : `rejected by ${who.principal}: ${comment ?? ''}`, decision === 'rejected' ? 'warn' : 'info', now);
   await announceApproval(record);
   if (done) await resumeOrExpire(record, now);
   return toApproval(await requireApproval(id), who);
@@ -221,9 +245,8 @@ async function resumeOrExpire(record: ApprovalRecord, now: Date): Promise<void> 
     await resume(record);
   } catch (error) {
     if (!(error instanceof TaskTokenError)) throw error;
-    // The wait is over (timed out, or the request ended): the decision stands on the record, but the request cannot go on.
-    const request = await requireRequest(record.requestId);
-    if (request.status === 'awaiting_approval') await transition(request.id, {}, { message: `the decision came after the approval's wait ended (${error.message})`, severity: 'warn' }, now);
-    throw new ConflictError(`approval ${record.id} can no longer resume its request (the wait ended): ${error.message}`, { cause: error });
+    // The wait is over (timed out, or the request/deployment ended): the decision stands on the record, but what waited cannot go on.
+    await subjectOf(record).late(record, error, now);
+    throw new ConflictError(`approval ${record.id} can no longer resume its ${record.kind ?? 'request'} (the wait ended): ${error.message}`, { cause: error });
   }
 }

@@ -17,3 +17,5 @@ export { wakeExternal, type WakeResult } from './external.ts';
 export type { ExternalEvent } from './actions/ports.ts';
 // Webhooks from Terraform and JIRA are verified with integration secrets (terraform_notification_token, jira_webhook_secret).
 export { integrationSecret } from './deps.ts';
+// Production deployments wait in the same Approvals inbox.
+export { APPROVAL_CHANGED, APPROVALS_TOPIC, expireApproval, openApproval, readApproval, type ApprovalRecord } from './approvals.ts';

@@ -189,7 +189,7 @@ async function approvalOpen(event: StepEvent): Promise<StepResult> {
   const timeoutSeconds = durationSeconds(doc.approval.timeout, DEFAULT_APPROVAL_SECONDS);
   const deprovision = event.deprovision === true;
   const approval = await openApproval({
-    id, requestId: record.id, status: 'pending', offering: record.offering, requester: record.requester, team: record.team ?? null,
+    id, kind: 'request', requestId: record.id, status: 'pending', offering: record.offering, requester: record.requester, team: record.team ?? null,
     priority: record.priority, note: deprovision ? `Deprovision: ${record.cancel?.reason ?? ''}`.trim() : record.note ?? null, fields: record.fields, rule: approvalRule(doc.approval), decisions: [],
     createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + timeoutSeconds * 1000).toISOString(), taskToken, run: runOf(event, record),
   });

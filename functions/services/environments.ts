@@ -4,7 +4,9 @@
  * job read. The health job's own writes are in ./service-health.ts.
  */
 import type { Environment, EnvironmentHealth, EnvironmentPut } from '#schemas/index.ts';
-import { NotFoundError } from '#shared/errors';
+import { NotFoundError, PreconditionFailedError } from '#shared/errors';
+import { publish } from '#lib/realtime';
+import { SERVICE_CHANGED_EVENT, serviceTopic } from './events.ts';
 import { envSummary } from './env-summary.ts';
 import { requireLiveService } from './services.ts';
 import { byEnvOrder } from './shapes.ts';
@@ -66,4 +68,37 @@ export async function deleteEnvironment(serviceId: string, envName: string, acto
   const record = await servicesDeps().store.removeEnvSummary(serviceId, envName, { updatedAt: at, updatedBy: actor });
   noteServiceWrite(record);
   await servicesDeps().store.removeEnvironment(serviceId, envName);
+}
+
+/** What a deployment that succeeded tells the catalog about an environment (the design doc's Environment.deployment). */
+export interface DeployedState {
+  readonly imageTag?: string;
+  readonly replicas?: number;
+  readonly lastDeployedAt: string;
+  readonly lastDeployedBy: string;
+  readonly gitCommit?: string;
+}
+
+/**
+ * Records a deployment on the environment (its tag, replicas, when, who, commit), keeping everything else,
+ * and announces it on the service's topic. Repeating it with the same values changes nothing.
+ */
+export async function recordDeployment(serviceId: string, envName: string, deployed: DeployedState, actor: string): Promise<Environment> {
+  for (let attempt = 0; ; attempt++) {
+    const existing = await servicesDeps().store.readEnvironment(serviceId, envName);
+    if (!existing) throw new NotFoundError(`environment ${envName} of ${serviceId} not found`);
+    const deployment = { ...existing.deployment, ...Object.fromEntries(Object.entries(deployed).filter(([, v]) => v !== undefined)) };
+    if (JSON.stringify(deployment) === JSON.stringify(existing.deployment)) return existing;
+    const at = now();
+    try {
+      const saved = await servicesDeps().store.replaceEnvironment({ ...existing, deployment, updatedAt: at, updatedBy: actor, version: existing.version + 1 }, existing.version);
+      const record = await servicesDeps().store.putEnvSummary(serviceId, envSummary(saved), { updatedAt: at, updatedBy: actor });
+      noteServiceWrite(record);
+      await publish(serviceTopic(serviceId), SERVICE_CHANGED_EVENT, { serviceId, action: 'deployments.recorded', by: actor, at });
+      return saved;
+    } catch (error) {
+      // Someone edited the environment in between: read it again (a few times), never overwrite their edit.
+      if (!(error instanceof PreconditionFailedError) || attempt >= 4) throw error;
+    }
+  }
 }

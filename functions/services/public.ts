@@ -8,3 +8,5 @@ export { byEnvOrder } from './shapes.ts';
 export { discoveryStart } from './discovery-start.ts';
 export { createJob as createDiscoveryJob } from './discovery-jobs.ts';
 export { MANIFEST_PATH } from './discovery-config.ts';
+// Deployments read a service's environments (cluster, namespace, what runs) and record what they deployed.
+export { listEnvironments, recordDeployment, type DeployedState } from './environments.ts';

@@ -1,0 +1,34 @@
+/**
+ * The deployments context: deploy, rollback, promote, scale and restart (each a deployment record run by
+ * the deployment state machine, ./steps.ts), one deployment, its cancel, the history and the versions.
+ */
+import { createApiHandler, json, type ApiRequest } from '#lib/http';
+import validators from '#schemas/validators/deployments.gen.cjs';
+import { idempotency } from '#lib/idempotency';
+import type { DeploymentCaller } from './operations.ts';
+import { deploy, promote, restart, rollback, scale } from './operations.ts';
+import { cancel, getDeployment, history, toDeployment, versions } from './read.ts';
+import type { DeploymentRecord } from './records.ts';
+
+const callerOf = (req: ApiRequest<unknown, unknown>): DeploymentCaller => ({ principal: req.identity.principal, role: req.identity.role });
+
+async function created(req: ApiRequest<unknown, unknown>, record: DeploymentRecord) {
+  req.audit.resourceId ??= record.id;
+  return json(201, await toDeployment(record, callerOf(req)), { Location: `/api/v1/deployments/${record.id}` });
+}
+
+export const handler = createApiHandler('deployments', {
+  'POST /api/v1/deployments': async (req) => {
+    const record = await deploy(req.body, callerOf(req));
+    req.audit.resourceId = record.id;
+    return created(req, record);
+  },
+  'GET /api/v1/deployments/history': async (req) => json(200, await history(req.query)),
+  'GET /api/v1/deployments/versions': async (req) => json(200, await versions(req.query)),
+  'GET /api/v1/deployments/{id}': async (req) => json(200, await getDeployment(req.params.id, callerOf(req))),
+  'POST /api/v1/deployments/{id}/cancel': async (req) => json(200, await cancel(req.params.id, req.body, callerOf(req))),
+  'POST /api/v1/services/{id}/rollback': async (req) => created(req, await rollback(req.params.id, req.body, callerOf(req))),
+  'POST /api/v1/services/{id}/promote': async (req) => created(req, await promote(req.params.id, req.body, callerOf(req))),
+  'POST /api/v1/services/{id}/scale': async (req) => created(req, await scale(req.params.id, req.body, callerOf(req))),
+  'POST /api/v1/services/{id}/restart': async (req) => created(req, await restart(req.params.id, req.body, callerOf(req))),
+}, { validators, idempotency });

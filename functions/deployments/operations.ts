@@ -1,0 +1,175 @@
+/**
+ * Asking for a deployment: deploy, rollback, promote, scale, restart. Each checks what it can before
+ * anything starts (the service and environment exist, the version is a change, the permission the
+ * environment needs, nobody else is deploying there), writes the record, takes the environment and
+ * starts the execution named by the record's id. What it cannot know before (Git, the cluster) the
+ * execution finds out and records.
+ */
+import type { DeploymentCreate, ServicePromote, ServiceRestart, ServiceRollback, ServiceScale } from '#schemas/index.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
+import { roleHas, type Role } from '#shared/permissions';
+import { isProductionEnvironment } from '#shared/routes';
+import { listEnvironments } from '#functions/services/public';
+import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
+import {
+  claimEnvironment, createDeployment, listDeployments, newDeploymentId, releaseEnvironment, transition,
+  type DeploymentRecord, type Operation,
+} from './records.ts';
+import { startDeployment } from './workflow.ts';
+
+export interface DeploymentCaller {
+  readonly principal: string;
+  readonly role: Role | null;
+}
+
+type Via = DeploymentRecord['initiatedVia'];
+
+interface Ask {
+  readonly operation: Operation;
+  readonly service: string;
+  readonly environment: string;
+  readonly imageTag?: string;
+  readonly replicas?: number;
+  readonly fromEnvironment?: string;
+  readonly reason?: string;
+  readonly via?: Via;
+  readonly rollbackOf?: string;
+}
+
+async function environmentsOf(service: string) {
+  try {
+    return await listEnvironments(service);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(`service ${service} not found`, { details: [{ path: '/body/service', message: `no service ${service} in the catalog` }] });
+    throw error;
+  }
+}
+
+async function environmentNamed(service: string, name: string, field: string) {
+  const environments = await environmentsOf(service);
+  const environment = environments.find((e) => e.name === name);
+  if (!environment) {
+    throw new NotFoundError(`${service} has no environment ${name}`, { details: [{ path: field, message: `one of: ${environments.map((e) => e.name).join(', ') || '(none)'}` }] });
+  }
+  return { environment, environments };
+}
+
+function requirePermission(caller: DeploymentCaller, environment: string): boolean {
+  const production = isProductionEnvironment(environment);
+  const needed = production ? 'deployments:create:prod' : 'deployments:create:non-prod';
+  if (!caller.role || !roleHas(caller.role, needed)) throw new ForbiddenError(`deploying to ${environment} needs ${needed}`, { details: [{ path: '/body/environment', message: `${environment} is ${production ? '' : 'not '}a production environment` }] });
+  return production;
+}
+
+async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentRecord> {
+  const production = requirePermission(caller, ask.environment);
+  const { environment } = await environmentNamed(ask.service, ask.environment, '/body/environment');
+  await loadDeploymentsDeps();
+  const { gitops, rollout } = deploymentsDeps();
+  const settings = deploymentSettings();
+  const current = environment.deployment;
+  const imageTag = ask.operation === 'scale' || ask.operation === 'restart' ? current.imageTag ?? null : ask.imageTag ?? null;
+  if ((ask.operation === 'deploy' || ask.operation === 'rollback' || ask.operation === 'promote') && imageTag === current.imageTag) {
+    throw new ConflictError(`${ask.service} ${ask.environment} runs ${imageTag} already`, { details: [{ path: ask.operation === 'promote' ? '/body/from' : '/body/imageTag', message: `${ask.environment} runs ${imageTag} already` }] });
+  }
+  if (ask.operation === 'scale' && ask.replicas === current.replicas) {
+    throw new ConflictError(`${ask.service} ${ask.environment} runs ${ask.replicas} replicas already`, { details: [{ path: '/body/replicas', message: `it is ${ask.replicas} already` }] });
+  }
+  const id = newDeploymentId();
+  const now = new Date().toISOString();
+  const approvalRequired = production && settings.approvalOperations.includes(ask.operation);
+  const record: DeploymentRecord = {
+    id, operation: ask.operation, service: ask.service, environment: ask.environment,
+    imageTag, previousImageTag: current.imageTag ?? null,
+    replicas: ask.operation === 'scale' ? ask.replicas ?? null : current.replicas ?? null, previousReplicas: current.replicas ?? null,
+    fromEnvironment: ask.fromEnvironment ?? null,
+    status: 'pending', stage: 'validate',
+    initiatedBy: caller.principal, initiatedByRole: caller.role ?? 'none', initiatedVia: ask.via ?? 'api',
+    reason: ask.reason ?? null, gitCommit: null, createdAt: now, updatedAt: now, completedAt: null, durationMs: null, error: null,
+    approval: { required: approvalRequired },
+    gitops: { kind: gitops.kind, repository: gitops.repository, path: '' },
+    rollout: { kind: rollout.kind, phase: 'pending', message: 'not started' },
+    cancel: null, rollbackOf: ask.rollbackOf ?? null,
+    production, cluster: environment.cluster, namespace: environment.namespace, version: 1,
+  };
+  await claimEnvironment(ask.service, ask.environment, id);
+  try {
+    await createDeployment(record);
+  } catch (error) {
+    await releaseEnvironment(ask.service, ask.environment, id);
+    throw error;
+  }
+  const what = ask.operation === 'scale' ? `scale to ${ask.replicas} replicas (from ${current.replicas ?? '?'})` : ask.operation === 'restart' ? 'a rolling restart' : `${ask.operation} ${imageTag}${current.imageTag ? ` (from ${current.imageTag})` : ''}${ask.fromEnvironment ? ` as ${ask.fromEnvironment} runs it` : ''}`;
+  try {
+    await startDeployment(id);
+  } catch (error) {
+    await transition(id, { status: 'failed', completedAt: new Date().toISOString(), error: `its workflow did not start: ${(error as Error).message}` }, { message: `its workflow did not start: ${(error as Error).message}`, severity: 'error' });
+    await releaseEnvironment(ask.service, ask.environment, id);
+    throw error;
+  }
+  return transition(id, {}, { message: `${caller.principal} asked for ${what} in ${ask.environment}${approvalRequired ? ' (production: approval first)' : ''}${ask.reason ? `: ${ask.reason}` : ''}`, stage: 'validate' });
+}
+
+export async function deploy(body: DeploymentCreate, caller: DeploymentCaller): Promise<DeploymentRecord> {
+  return begin({ operation: 'deploy', service: body.service, environment: body.environment, imageTag: body.imageTag, reason: body.reason, via: body.initiatedVia }, caller);
+}
+
+/** The tag to go back to: the named one, else the last that deployed successfully before the current one (our records, then Git). */
+export async function rollback(service: string, body: ServiceRollback, caller: DeploymentCaller): Promise<DeploymentRecord> {
+  requirePermission(caller, body.environment);
+  const { environment } = await environmentNamed(service, body.environment, '/body/environment');
+  const current = environment.deployment.imageTag;
+  let target = body.imageTag;
+  let rollbackOf: string | undefined;
+  if (!target) {
+    const found = await lastKnownGood(service, body.environment, current);
+    target = found?.imageTag;
+    rollbackOf = found?.replaces;
+  }
+  if (!target) {
+    throw new ConflictError(`no earlier version of ${service} in ${body.environment} is known (no successful deployment before ${current ?? 'the current one'} and none in the GitOps history): name one`, { details: [{ path: '/body/imageTag', message: 'name the tag to go back to' }] });
+  }
+  return begin({ operation: 'rollback', service, environment: body.environment, imageTag: target, reason: body.reason, via: body.initiatedVia, rollbackOf }, caller);
+}
+
+async function lastKnownGood(service: string, environment: string, current: string | undefined): Promise<{ imageTag: string; replaces?: string } | undefined> {
+  let cursor: string | undefined;
+  let replaces: string | undefined;
+  // Our records first: a few pages of this environment's succeeded deployments, newest first.
+  for (let page = 0; page < 5; page++) {
+    const found = await listDeployments({ service, environment, status: 'succeeded' }, 50, cursor);
+    for (const d of found.items) {
+      if (d.operation === 'scale' || d.operation === 'restart' || !d.imageTag) continue;
+      // The newest deployment that put the current tag there: what it replaced ran before it.
+      if (d.imageTag === current) {
+        if (d.previousImageTag && d.previousImageTag !== current) return { imageTag: d.previousImageTag, replaces: d.id };
+        replaces ??= d.id;
+        continue;
+      }
+      return { imageTag: d.imageTag, ...(replaces ? { replaces } : {}) };
+    }
+    if (!found.nextCursor) break;
+    cursor = found.nextCursor;
+  }
+  // Then Git: the tags the environment's values file has had.
+  await loadDeploymentsDeps();
+  const { environment: env } = await environmentNamed(service, environment, '/body/environment');
+  const history = await deploymentsDeps().gitops.history({ service, environment, cluster: env.cluster, namespace: env.namespace }, 20).catch(() => []);
+  const earlier = history.find((v) => v.imageTag !== current);
+  return earlier ? { imageTag: earlier.imageTag } : undefined;
+}
+
+export async function promote(service: string, body: ServicePromote, caller: DeploymentCaller): Promise<DeploymentRecord> {
+  if (body.from === body.to) throw new ValidationError('promote needs two different environments', { details: [{ path: '/body/to', message: `must differ from from (${body.from})` }] });
+  const { environment: from } = await environmentNamed(service, body.from, '/body/from');
+  if (!from.deployment.imageTag) throw new ConflictError(`${service} ${body.from} has no image tag to promote`, { details: [{ path: '/body/from', message: 'runs no known tag' }] });
+  return begin({ operation: 'promote', service, environment: body.to, imageTag: from.deployment.imageTag, fromEnvironment: body.from, reason: body.reason, via: body.initiatedVia }, caller);
+}
+
+export async function scale(service: string, body: ServiceScale, caller: DeploymentCaller): Promise<DeploymentRecord> {
+  return begin({ operation: 'scale', service, environment: body.environment, replicas: body.replicas, reason: body.reason, via: body.initiatedVia }, caller);
+}
+
+export async function restart(service: string, body: ServiceRestart, caller: DeploymentCaller): Promise<DeploymentRecord> {
+  return begin({ operation: 'restart', service, environment: body.environment, reason: body.reason, via: body.initiatedVia }, caller);
+}

@@ -1,0 +1,315 @@
+/**
+ * The deployment state machine's steps (state-machines/deployment.asl.json). Each step reads the
+ * deployment record, does one short piece of work with the outside (GitOps, rollout), writes what it did
+ * to the record and the timeline before it returns, and answers what the next Choice needs. A step that
+ * runs twice (a Lambda retried, a crash between "called" and "recorded") finds its earlier work: the
+ * GitOps port is idempotent by the deployment id.
+ */
+import type { DeploymentRecord } from './records.ts';
+import { appendTimeline, releaseEnvironment, requireDeployment, transition, updateDeployment } from './records.ts';
+import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
+import { closeDeploymentApproval, openDeploymentApproval } from './approval.ts';
+import { readApproval } from '#functions/requests/public';
+import type { DeployTarget, GitOpsChangeRequest, RolloutExpectation } from './ports.ts';
+import { listEnvironments, recordDeployment } from '#functions/services/public';
+
+export interface DeploymentStepEvent {
+  readonly step: string;
+  readonly deploymentId: string;
+  readonly taskToken?: string;
+  readonly error?: { readonly Error?: string; readonly Cause?: string } | null;
+  readonly check?: { readonly next?: string; readonly reason?: string } | null;
+}
+
+/** An outside call failed in a way worth repeating: the ASL retries the step with backoff. */
+export class RetryableStepError extends Error {
+  override readonly name = 'Apollo.Retryable';
+}
+
+export interface Plan {
+  readonly mode: 'commit' | 'pull-request' | 'restart';
+  readonly approval: boolean;
+  readonly approvalTimeoutSeconds: number;
+  readonly pollSeconds: number;
+  readonly cancelled: boolean;
+}
+
+const targetOf = (record: DeploymentRecord): DeployTarget => ({ service: record.service, environment: record.environment, cluster: record.cluster, namespace: record.namespace });
+
+/** Where each operation's Git change is (restart has none: Argo CD's action, or the annotation). */
+function changeOf(record: DeploymentRecord): GitOpsChangeRequest['set'] {
+  if (record.operation === 'scale') return { replicas: record.replicas ?? undefined };
+  if (record.operation === 'restart') return {};
+  return { imageTag: record.imageTag ?? undefined };
+}
+
+function changeRequest(record: DeploymentRecord): GitOpsChangeRequest {
+  const what = record.operation === 'scale'
+    ? `scale ${record.service} in ${record.environment} to ${record.replicas} replicas (from ${record.previousReplicas ?? '?'})`
+    : `${record.operation} ${record.service} ${record.imageTag} to ${record.environment}${record.previousImageTag ? ` (from ${record.previousImageTag})` : ''}${record.fromEnvironment ? `, as ${record.fromEnvironment} runs it` : ''}`;
+  return {
+    target: targetOf(record),
+    set: changeOf(record),
+    deploymentId: record.id,
+    title: what,
+    body: [
+      `Asked by ${record.initiatedBy} through Apollo (${record.initiatedVia}).`,
+      ...(record.reason ? [`Reason: ${record.reason}`] : []),
+      `Apollo deployment ${record.id}${deploymentSettings().webUrl ? `: ${deploymentSettings().webUrl}/deployments/${record.id}` : ''}`,
+    ].join('\n'),
+    author: { name: record.initiatedBy, email: record.initiatedBy.includes('@') ? record.initiatedBy : `${record.initiatedBy}@users.noreply.apollo` },
+  };
+}
+
+/** An adapter's error as the ASL should see it: retryable ones by name, the rest as they are. */
+async function outside<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const e = error as Error & { retryable?: boolean; status?: number };
+    const retryable = e.retryable ?? (e.status === undefined || e.status === 429 || e.status >= 500);
+    const message = `${what}: ${e.message}`;
+    if (retryable) throw new RetryableStepError(message, { cause: error });
+    const failure = new Error(message, { cause: error });
+    failure.name = 'Apollo.OutsideRefused';
+    throw failure;
+  }
+}
+
+type StepImpl = (record: DeploymentRecord, event: DeploymentStepEvent) => Promise<unknown>;
+
+/** Past the approval: the record says who approved it and the deployment is in progress again. */
+async function afterApproval(record: DeploymentRecord): Promise<DeploymentRecord> {
+  if (record.status !== 'awaiting_approval' || !record.approval?.id) return record;
+  const approval = await readApproval(record.approval.id, true);
+  const decidedBy = (approval?.decisions ?? []).filter((d) => d.decision === 'approved').map((d) => d.principal);
+  return transition(record.id, { status: 'in_progress', approval: { ...record.approval, status: 'approved', decidedBy } }, { message: `approved by ${decidedBy.join(', ') || 'an approver'}`, stage: 'approval' });
+}
+
+const STEPS: Record<string, StepImpl> = {
+  async prepare(record): Promise<Plan> {
+    const settings = deploymentSettings();
+    const mode: Plan['mode'] = record.operation === 'restart' ? 'restart' : record.production && settings.prodMode === 'pull-request' ? 'pull-request' : 'commit';
+    const approval = record.approval?.required === true;
+    const plan = { mode, approval, approvalTimeoutSeconds: settings.approvalTimeoutSeconds, pollSeconds: settings.pollSeconds, cancelled: record.status === 'cancelling' };
+    if (plan.cancelled) return plan;
+    if (record.status === 'pending') {
+      const { gitops, rollout } = deploymentsDeps();
+      await transition(record.id, { status: 'in_progress', stage: mode === 'pull-request' ? 'pull_request' : approval ? 'approval' : mode === 'restart' ? 'restart' : 'commit', startedAt: new Date().toISOString() }, {
+        message: `started: ${mode === 'restart' ? `a rolling restart through ${rollout.kind}` : `${mode === 'pull-request' ? 'a pull request' : 'a commit'} on ${gitops.kind}`}${approval ? `, after an approval (${Math.round(plan.approvalTimeoutSeconds / 3600)} h to decide)` : ''}`,
+        stage: 'validate',
+      });
+    }
+    return plan;
+  },
+
+  async 'pull-request'(record) {
+    const { gitops } = deploymentsDeps();
+    const pr = await outside(`opening the pull request on ${gitops.repository}`, () => gitops.openPullRequest(changeRequest(record)));
+    await transition(record.id, {
+      stage: record.approval?.required ? 'approval' : 'merge',
+      gitops: { ...record.gitops!, path: pr.path, diff: pr.diff, pullRequest: { number: pr.number, url: pr.url, state: 'open' } },
+    }, { message: `${pr.created ? 'opened' : 'found'} pull request #${pr.number} changing ${pr.path}${pr.changed ? '' : ' (the file already says so)'}`, stage: 'pull_request' });
+    return {};
+  },
+
+  async 'approval-open'(record, event) {
+    if (!event.taskToken) throw new Error('approval-open needs the task token');
+    await openDeploymentApproval(record, event.taskToken);
+    return {};
+  },
+
+  async commit(current) {
+    const record = await afterApproval(current);
+    const { gitops } = deploymentsDeps();
+    const done = await outside(`committing to ${gitops.repository}`, () => gitops.commit(changeRequest(record)));
+    await transition(record.id, {
+      stage: 'sync', gitCommit: done.commitSha,
+      gitops: { ...record.gitops!, path: done.path, diff: done.diff, commitUrl: gitops.commitUrl(done.commitSha) },
+    }, { message: done.changed ? `${done.created ? 'committed' : 'found commit'} ${done.commitSha.slice(0, 7)} to ${done.path}` : `${done.path} already says so: nothing to commit (at ${done.commitSha.slice(0, 7)})`, stage: 'commit' });
+    return {};
+  },
+
+  async merge(current) {
+    const record = await afterApproval(current);
+    const { gitops } = deploymentsDeps();
+    const pr = record.gitops?.pullRequest;
+    if (!pr) throw new Error('no pull request to merge');
+    const { commitSha } = await outside(`merging pull request #${pr.number}`, () => gitops.mergePullRequest(pr.number, record.id));
+    await transition(record.id, {
+      stage: 'sync', gitCommit: commitSha,
+      gitops: { ...record.gitops!, pullRequest: { ...pr, state: 'merged' }, commitUrl: gitops.commitUrl(commitSha) },
+    }, { message: `merged pull request #${pr.number} as ${commitSha.slice(0, 7)}`, stage: 'merge' });
+    return {};
+  },
+
+  async restart(current) {
+    const record = await afterApproval(current);
+    const { rollout } = deploymentsDeps();
+    const { restartedAt } = await outside(`restarting through ${rollout.kind}`, () => rollout.restart(targetOf(record), record.id));
+    const now = new Date();
+    await transition(record.id, {
+      stage: 'rollout', restartedAt,
+      rollout: { kind: rollout.kind, phase: 'progressing', message: 'restart requested', startedAt: now.toISOString(), deadline: new Date(now.getTime() + deploymentSettings().rolloutTimeoutSeconds * 1000).toISOString() },
+    }, { message: `rolling restart requested at ${restartedAt}`, stage: 'restart' });
+    return {};
+  },
+
+  async sync(record) {
+    const { rollout } = deploymentsDeps();
+    await outside(`asking ${rollout.kind} to sync`, () => rollout.sync(targetOf(record), record.gitCommit ?? ''));
+    const now = new Date();
+    await transition(record.id, {
+      stage: 'rollout',
+      rollout: { kind: rollout.kind, phase: 'pending', message: `sync to ${record.gitCommit?.slice(0, 7) ?? 'the head'} requested`, startedAt: now.toISOString(), deadline: new Date(now.getTime() + deploymentSettings().rolloutTimeoutSeconds * 1000).toISOString() },
+    }, { message: `asked ${rollout.kind} to sync ${record.gitCommit?.slice(0, 7) ?? ''}`, stage: 'sync' });
+    return {};
+  },
+
+  async check(record) {
+    if (record.status === 'cancelling') return { next: 'cancel' };
+    const { rollout } = deploymentsDeps();
+    const expect: RolloutExpectation = {
+      revision: record.gitCommit ?? '',
+      ...(record.operation === 'scale' ? { replicas: record.replicas ?? undefined } : {}),
+      ...(record.operation !== 'scale' && record.operation !== 'restart' && record.imageTag ? { imageTag: record.imageTag } : {}),
+      ...(record.operation === 'restart' && record.restartedAt ? { restartedAt: record.restartedAt } : {}),
+    };
+    const status = await outside(`reading the rollout from ${rollout.kind}`, () => rollout.status(targetOf(record), expect));
+    const previous = record.rollout;
+    const next = status.phase === 'healthy' ? 'healthy' : status.phase === 'failed' || status.phase === 'degraded' ? 'failed' : previous?.deadline && Date.now() > Date.parse(previous.deadline) ? 'failed' : 'progressing';
+    const reason = next === 'failed' ? (status.phase === 'failed' || status.phase === 'degraded' ? `the rollout is ${status.phase}: ${status.message}` : `the rollout did not become healthy by ${previous?.deadline} (${status.message})`) : undefined;
+    const rolloutState = {
+      kind: rollout.kind, phase: status.phase, message: status.message,
+      ...(status.desiredReplicas !== undefined ? { desiredReplicas: status.desiredReplicas } : {}),
+      ...(status.updatedReplicas !== undefined ? { updatedReplicas: status.updatedReplicas } : {}),
+      ...(status.readyReplicas !== undefined ? { readyReplicas: status.readyReplicas } : {}),
+      ...(status.images ? { images: [...status.images] } : {}),
+      ...(previous?.startedAt ? { startedAt: previous.startedAt } : {}),
+      ...(previous?.deadline ? { deadline: previous.deadline } : {}),
+    };
+    // A line on the timeline when what it says changes; the record (and its live topic) on every check.
+    const changed = previous?.message !== status.message || previous?.phase !== status.phase;
+    if (changed) await transition(record.id, { rollout: rolloutState }, { message: `${rollout.kind}: ${status.message}`, stage: 'rollout', severity: next === 'failed' ? 'error' : 'info' });
+    return { next, ...(reason ? { reason } : {}) };
+  },
+
+  async finalize(record) {
+    const now = new Date();
+    const isScale = record.operation === 'scale';
+    const isRestart = record.operation === 'restart';
+    await recordDeployment(record.service, record.environment, {
+      ...(isScale || isRestart ? {} : { imageTag: record.imageTag ?? undefined }),
+      ...(isScale ? { replicas: record.replicas ?? undefined } : {}),
+      lastDeployedAt: now.toISOString(),
+      lastDeployedBy: record.initiatedBy,
+      ...(record.gitCommit ? { gitCommit: record.gitCommit } : {}),
+    }, record.initiatedBy);
+    await transition(record.id, {
+      status: 'succeeded', stage: 'done', completedAt: now.toISOString(),
+      durationMs: now.getTime() - Date.parse(record.createdAt),
+    }, { message: `${record.service} ${record.environment} ${isScale ? `runs ${record.replicas} replicas` : isRestart ? 'restarted' : `runs ${record.imageTag}`}: the catalog says so`, stage: 'catalog' });
+    await releaseEnvironment(record.service, record.environment, record.id);
+    return {};
+  },
+
+  async revert(record) {
+    const { gitops, rollout } = deploymentsDeps();
+    const pr = record.gitops?.pullRequest;
+    let revertCommit: string | undefined;
+    if (pr && pr.state === 'open') {
+      await outside(`closing pull request #${pr.number}`, () => gitops.closePullRequest(pr.number, `Cancelled in Apollo by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? `: ${record.cancel.reason}` : ''}`));
+    } else if (record.gitCommit && record.operation !== 'restart') {
+      // Git was changed: put the previous state back, as a commit of its own (idempotent by its own id).
+      const back = record.operation === 'scale' ? { replicas: record.previousReplicas ?? undefined } : { imageTag: record.previousImageTag ?? undefined };
+      if (Object.values(back).some((v) => v !== undefined)) {
+        const done = await outside(`putting ${record.environment} back on ${gitops.repository}`, () => gitops.commit({
+          ...changeRequest(record), set: back, deploymentId: `${record.id}-revert`,
+          title: `revert ${record.service} ${record.environment} to ${back.imageTag ?? `${back.replicas} replicas`} (cancelled deployment ${record.id})`,
+        }));
+        revertCommit = done.commitSha;
+        await outside(`asking ${rollout.kind} to sync`, () => rollout.sync(targetOf(record), done.commitSha));
+      }
+    }
+    const now = new Date();
+    await closeDeploymentApproval(record, 'cancelled');
+    await transition(record.id, {
+      status: 'cancelled', stage: 'done', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt),
+      ...(pr ? { gitops: { ...record.gitops!, pullRequest: { ...pr, state: pr.state === 'open' ? 'closed' : pr.state }, ...(revertCommit ? { revertCommit } : {}) } } : revertCommit ? { gitops: { ...record.gitops!, revertCommit } } : {}),
+    }, {
+      message: `cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? `: ${record.cancel.reason}` : ''}${pr?.state === 'open' ? `; pull request #${pr.number} closed` : revertCommit ? `; ${record.environment} put back to ${record.operation === 'scale' ? `${record.previousReplicas} replicas` : record.previousImageTag} (${revertCommit.slice(0, 7)})` : ''}`,
+      stage: 'revert',
+    }, now);
+    await releaseEnvironment(record.service, record.environment, record.id);
+    return {};
+  },
+
+  async rejected(record, event) {
+    if (record.approval?.id) {
+      const approval = await readApproval(record.approval.id, true);
+      await updateDeployment(record.id, { approval: { ...record.approval, status: 'rejected', decidedBy: (approval?.decisions ?? []).map((d) => d.principal) } });
+    }
+    await closePullRequestQuietly(record, `Rejected in Apollo: ${event.error?.Cause ?? ''}`);
+    const now = new Date();
+    await transition(record.id, { status: 'rejected', stage: 'done', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: `rejected: ${event.error?.Cause ?? 'no reason given'}` }, { message: `rejected: ${event.error?.Cause ?? ''}`, stage: 'approval', severity: 'warn' }, now);
+    await releaseEnvironment(record.service, record.environment, record.id);
+    return {};
+  },
+
+  async 'approval-expired'(record) {
+    await closeDeploymentApproval(record, 'expired');
+    if (record.approval) await updateDeployment(record.id, { approval: { ...record.approval, status: 'expired' } });
+    await closePullRequestQuietly(record, 'Nobody approved it in time; closed by Apollo.');
+    const now = new Date();
+    await transition(record.id, { status: 'expired', stage: 'done', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: 'nobody approved it in time' }, { message: 'the approval expired: nobody decided in time; deploy again to ask again', stage: 'approval', severity: 'warn' }, now);
+    await releaseEnvironment(record.service, record.environment, record.id);
+    return {};
+  },
+
+  async fail(record, event) {
+    const reason = event.check?.next === 'failed' && event.check.reason ? event.check.reason : describeError(event.error);
+    await closePullRequestQuietly(record, `The deployment failed in Apollo: ${reason}`);
+    await closeDeploymentApproval(record, 'cancelled');
+    const now = new Date();
+    if (!['succeeded', 'failed', 'cancelled', 'rejected', 'expired'].includes(record.status)) {
+      await transition(record.id, { status: 'failed', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: `failed at ${record.stage}: ${reason}`, severity: 'error' }, now);
+    }
+    await releaseEnvironment(record.service, record.environment, record.id);
+    return {};
+  },
+};
+
+function describeError(error: DeploymentStepEvent['error']): string {
+  if (!error) return 'unknown error';
+  let cause = error.Cause ?? '';
+  try {
+    // A Lambda's error arrives as JSON ({ errorType, errorMessage, trace }): its message is what people read.
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    if (parsed.errorMessage) cause = parsed.errorMessage;
+  } catch { /* a plain cause */ }
+  return `${cause || error.Error || 'unknown error'}`.slice(0, 2000);
+}
+
+async function closePullRequestQuietly(record: DeploymentRecord, comment: string): Promise<void> {
+  const pr = record.gitops?.pullRequest;
+  if (!pr || pr.state !== 'open') return;
+  try {
+    await deploymentsDeps().gitops.closePullRequest(pr.number, comment);
+    await updateDeployment(record.id, { gitops: { ...record.gitops!, pullRequest: { ...pr, state: 'closed' } } });
+  } catch (error) {
+    await appendTimeline(record, [{ message: `could not close pull request #${pr.number}: ${(error as Error).message}; close it by hand`, severity: 'warn' }]);
+  }
+}
+
+export async function runStep(event: DeploymentStepEvent): Promise<unknown> {
+  const impl = STEPS[event.step];
+  if (!impl) throw new Error(`unknown deployment step ${event.step}`);
+  await loadDeploymentsDeps();
+  const record = await requireDeployment(event.deploymentId, true);
+  return impl(record, event);
+}
+
+/** The environment's cluster and namespace, and what it runs now (the catalog). */
+export async function environmentOf(service: string, environment: string) {
+  return (await listEnvironments(service)).find((e) => e.name === environment);
+}

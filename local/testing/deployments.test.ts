@@ -1,0 +1,278 @@
+/**
+ * Deployments through the local runtime on the real ASL (state-machines/deployment.asl.json), with the
+ * GitOps repository and the rollout as in-memory doubles of their ports (the GitHub, Argo CD and Kubernetes
+ * adapters have their own tests against fakes of the real protocols; deployments-local.test.ts runs this
+ * flow on those fakes): deploy, production approval approved / rejected / timed out, promote, one-click
+ * rollback, scale, restart, cancel mid-rollout, a failed rollout, one deployment per environment at a time,
+ * the permission the environment needs, Idempotency-Key.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalList, Deployment, DeploymentList, Environment } from '#schemas/index.ts';
+import type { Role } from '#shared/permissions';
+import { configureDeployments } from '../../functions/deployments/deps.ts';
+import type { DeployTarget, DesiredChange, GitOpsChangeRequest, GitOpsPort, GitOpsVersion, RolloutExpectation, RolloutPort, RolloutStatus } from '../../functions/deployments/ports.ts';
+import { seedDemoData } from '../seed.ts';
+import { startHarness, until, type Harness } from './harness.ts';
+
+interface Commit { sha: string; path: string; message: string; author: string; set: DesiredChange; branch: string }
+
+/** A GitOps repository in memory: files by path, commits, pull requests; idempotent by deployment id as the port says. */
+class MemoryGitOps implements GitOpsPort {
+  readonly kind = 'in-memory GitOps (test double)';
+  readonly repository = 'test/gitops';
+  readonly files = new Map<string, DesiredChange>();
+  readonly commits: Commit[] = [];
+  readonly pulls: Array<{ number: number; id: string; change: GitOpsChangeRequest; state: 'open' | 'merged' | 'closed'; comment?: string }> = [];
+  private n = 0;
+  commitUrl(sha: string): string { return `https://git.test/commit/${sha}`; }
+  private pathOf(t: DeployTarget): string { return `apps/${t.service}/${t.environment}/values.yaml`; }
+  private head(): string { return this.commits.at(-1)?.sha ?? 'root'; }
+  async read(t: DeployTarget) { return { path: this.pathOf(t), ...this.files.get(this.pathOf(t)), commitSha: this.head() }; }
+  private apply(change: GitOpsChangeRequest, branch: string): { sha: string; changed: boolean; diff: string } {
+    const path = this.pathOf(change.target);
+    const before = this.files.get(path) ?? {};
+    const after = { ...before, ...Object.fromEntries(Object.entries(change.set).filter(([, v]) => v !== undefined)) };
+    if (JSON.stringify(before) === JSON.stringify(after)) return { sha: this.head(), changed: false, diff: '' };
+    if (branch === 'main') this.files.set(path, after);
+    const sha = `c${String(++this.n).padStart(39, '0')}`;
+    this.commits.push({ sha, path, message: `${change.title}\n\n${change.body}\n\nApollo-Deployment: ${change.deploymentId}`, author: change.author.email, set: change.set, branch });
+    return { sha, changed: true, diff: `-${JSON.stringify(before)}\n+${JSON.stringify(after)}` };
+  }
+  async commit(change: GitOpsChangeRequest) {
+    const earlier = this.commits.find((c) => c.message.endsWith(`Apollo-Deployment: ${change.deploymentId}`));
+    if (earlier) return { commitSha: earlier.sha, path: earlier.path, diff: '', created: false, changed: true };
+    const done = this.apply(change, 'main');
+    return { commitSha: done.sha, path: this.pathOf(change.target), diff: done.diff, created: true, changed: done.changed };
+  }
+  async openPullRequest(change: GitOpsChangeRequest) {
+    const earlier = this.pulls.find((p) => p.id === change.deploymentId);
+    if (earlier) return { number: earlier.number, url: `https://git.test/pull/${earlier.number}`, path: this.pathOf(change.target), diff: '', headSha: 'h', created: false, changed: true };
+    const pr = { number: this.pulls.length + 1, id: change.deploymentId, change, state: 'open' as const };
+    this.pulls.push(pr);
+    return { number: pr.number, url: `https://git.test/pull/${pr.number}`, path: this.pathOf(change.target), diff: `+${JSON.stringify(change.set)}`, headSha: 'h', created: true, changed: true };
+  }
+  async mergePullRequest(number: number) {
+    const pr = this.pulls.find((p) => p.number === number)!;
+    if (pr.state === 'merged') return { commitSha: this.commits.find((c) => c.message.endsWith(`Apollo-Deployment: ${pr.id}`))!.sha };
+    pr.state = 'merged';
+    return { commitSha: this.apply(pr.change, 'main').sha };
+  }
+  async closePullRequest(number: number, comment: string) {
+    const pr = this.pulls.find((p) => p.number === number)!;
+    if (pr.state === 'open') Object.assign(pr, { state: 'closed', comment });
+  }
+  async history(t: DeployTarget): Promise<GitOpsVersion[]> {
+    return this.commits.filter((c) => c.path === this.pathOf(t) && c.set.imageTag).reverse().map((c) => ({ imageTag: c.set.imageTag!, commitSha: c.sha, at: new Date().toISOString(), author: c.author, message: c.message.split('\n')[0]! }));
+  }
+}
+
+/** A cluster in memory: applies what the repository says after `checksToHealthy` checks; can be told to fail or to hang. */
+class MemoryRollout implements RolloutPort {
+  readonly kind = 'in-memory rollout (test double)';
+  checksToHealthy = 1;
+  failNext = false;
+  hang = false;
+  readonly syncs: string[] = [];
+  readonly restarts: string[] = [];
+  private readonly checks = new Map<string, number>();
+  constructor(private readonly git: MemoryGitOps) {}
+  async sync(_t: DeployTarget, revision: string) { this.syncs.push(revision); }
+  async restart(t: DeployTarget, id: string) { this.restarts.push(`${t.service}/${t.environment}/${id}`); return { restartedAt: new Date().toISOString() }; }
+  async status(t: DeployTarget, expect: RolloutExpectation): Promise<RolloutStatus> {
+    const key = `${t.service}/${t.environment}/${expect.revision}/${expect.restartedAt ?? ''}`;
+    const n = (this.checks.get(key) ?? 0) + 1;
+    this.checks.set(key, n);
+    if (this.failNext) { this.failNext = false; return { phase: 'degraded', message: 'CrashLoopBackOff: 0 of 3 pods ready' }; }
+    if (this.hang || n <= this.checksToHealthy) return { phase: 'progressing', message: `${n} of 3 pods updated`, desiredReplicas: 3, updatedReplicas: n, readyReplicas: n - 1 };
+    const desired = await this.git.read(t);
+    return { phase: 'healthy', message: `3 of 3 pods updated and ready (${desired.imageTag})`, desiredReplicas: 3, updatedReplicas: 3, readyReplicas: 3, images: [`registry.test/${t.service}:${desired.imageTag}`] };
+  }
+}
+
+let h: Harness;
+const git = new MemoryGitOps();
+const rollout = new MemoryRollout(git);
+const saved: Record<string, string | undefined> = {};
+const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_DEPLOY_ROLLOUT_TIMEOUT_SECONDS: '30' };
+
+beforeAll(async () => {
+  for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+  h = await startHarness();
+  await seedDemoData({ baseUrl: h.runtime.url });
+  configureDeployments({ gitops: git, rollout });
+});
+afterAll(async () => {
+  await h?.close();
+  for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+});
+
+async function api<T>(role: Role, method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: T }> {
+  const res = await h.client(role).send(method, path, { ...(body === undefined ? {} : { body }), ...(idempotencyKey ? { idempotencyKey } : {}) });
+  return { status: res.status, body: res.body as T };
+}
+const get = async (id: string) => (await api<Deployment>('viewer', 'GET', `/api/v1/deployments/${id}`)).body;
+async function reaches(id: string, statuses: string[], timeoutMs = 20_000): Promise<Deployment> {
+  try {
+    await until(async () => statuses.includes((await get(id)).status), timeoutMs);
+  } catch (error) {
+    const d = await get(id);
+    throw new Error(`deployment ${id} is ${d.status}/${d.stage}, not ${statuses.join('/')}: ${d.timeline.map((l) => l.message).join(' | ')}`, { cause: error });
+  }
+  return get(id);
+}
+const envOf = async (service: string, env: string) => (await api<Environment[] | { items: Environment[] }>('viewer', 'GET', `/api/v1/services/${service}/environments`)).body;
+async function tagOf(service: string, env: string): Promise<string | undefined> {
+  const body = await envOf(service, env);
+  const list = Array.isArray(body) ? body : body.items;
+  return list.find((e) => e.name === env)?.deployment.imageTag;
+}
+async function approveAs(role: Role, deploymentId: string): Promise<{ status: number; body: unknown }> {
+  const inbox = await api<ApprovalList>(role, 'GET', '/api/v1/approvals/pending');
+  const approval = inbox.body.items.find((a) => a.kind === 'deployment' && a.deployment?.id === deploymentId);
+  expect(approval, `no pending approval of ${deploymentId}`).toBeDefined();
+  return api(role, 'POST', `/api/v1/approvals/${approval!.id}/approve`, {});
+}
+
+describe('deployments', () => {
+  it('a developer deploys a new version to staging: one commit with who and why, the rollout followed, the catalog updated', async () => {
+    const res = await api<Deployment>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'staging', imageTag: 'v1.1.0', reason: 'ship the ledger fix', initiatedVia: 'ui' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v1.1.0', previousImageTag: 'v1.0.4', initiatedVia: 'ui', approval: { required: false } });
+    const done = await reaches(res.body.id, ['succeeded', 'failed']);
+    expect(done.status, done.timeline.map((l) => l.message).join(' | ')).toBe('succeeded');
+    const commit = git.commits.find((c) => c.message.includes(`Apollo-Deployment: ${done.id}`))!;
+    expect(commit).toMatchObject({ path: 'apps/core-service/staging/values.yaml', branch: 'main', set: { imageTag: 'v1.1.0' } });
+    expect(commit.message).toContain('ship the ledger fix');
+    expect(done.gitCommit).toBe(commit.sha);
+    expect(rollout.syncs).toContain(commit.sha);
+    expect(done.rollout).toMatchObject({ phase: 'healthy', readyReplicas: 3 });
+    expect(done.timeline.map((l) => l.stage)).toEqual(expect.arrayContaining(['validate', 'commit', 'sync', 'rollout', 'catalog']));
+    expect(await tagOf('core-service', 'staging')).toBe('v1.1.0');
+    const hist = await api<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history?service=core-service&environment=staging');
+    expect(hist.body.items[0]).toMatchObject({ id: done.id, status: 'succeeded' });
+  }, 30_000);
+
+  it('production needs deployments:create:prod: a developer is refused before anything starts', async () => {
+    const res = await api<{ error: { message: string } }>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'prod', imageTag: 'v1.1.0' });
+    expect(res.status).toBe(403);
+    expect(git.pulls).toHaveLength(0);
+  });
+
+  it('an operator promotes staging to prod: a pull request waits for another operator or an admin, then merges and rolls out', async () => {
+    const res = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/promote', { from: 'staging', to: 'prod', reason: 'release 42' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const waiting = await reaches(res.body.id, ['awaiting_approval']);
+    expect(waiting).toMatchObject({ operation: 'promote', imageTag: 'v1.1.0', previousImageTag: 'v1.0.3', fromEnvironment: 'staging', approval: { required: true, status: 'pending' }, gitops: { pullRequest: { number: 1, state: 'open' } } });
+    // The requester may not approve their own.
+    const mine = await api<ApprovalList>('operator', 'GET', '/api/v1/approvals/pending');
+    expect(mine.body.items.find((a) => a.deployment?.id === res.body.id)).toMatchObject({ canDecide: false, kind: 'deployment', deployment: { service: 'core-service', environment: 'prod', imageTag: 'v1.1.0' } });
+    expect(await tagOf('core-service', 'prod')).toBe('v1.0.3');
+    expect((await approveAs('admin', res.body.id)).status).toBe(200);
+    const done = await reaches(res.body.id, ['succeeded', 'failed']);
+    expect(done.status, done.timeline.map((l) => l.message).join(' | ')).toBe('succeeded');
+    expect(done.approval).toMatchObject({ status: 'approved', decidedBy: ['admin@apollo.local'] });
+    expect(done.gitops?.pullRequest?.state).toBe('merged');
+    expect(await tagOf('core-service', 'prod')).toBe('v1.1.0');
+    expect(done.canRollback).toBe(true);
+  }, 30_000);
+
+  it('one click rolls prod back to its last known good version, without an approval', async () => {
+    const res = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/rollback', { environment: 'prod' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ operation: 'rollback', imageTag: 'v1.0.3', previousImageTag: 'v1.1.0', approval: { required: false } });
+    const done = await reaches(res.body.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(await tagOf('core-service', 'prod')).toBe('v1.0.3');
+  }, 30_000);
+
+  it('a rejected approval closes the pull request and ends rejected with the reason', async () => {
+    const res = await api<Deployment>('operator', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'prod', imageTag: 'v9.9.9' });
+    await reaches(res.body.id, ['awaiting_approval']);
+    const inbox = await api<ApprovalList>('admin', 'GET', '/api/v1/approvals/pending');
+    const approval = inbox.body.items.find((a) => a.deployment?.id === res.body.id)!;
+    expect((await api('admin', 'POST', `/api/v1/approvals/${approval.id}/reject`, { reason: 'not during the sale' })).status).toBe(200);
+    const done = await reaches(res.body.id, ['rejected']);
+    expect(done.error).toContain('not during the sale');
+    expect(done.gitops?.pullRequest?.state).toBe('closed');
+    expect(git.pulls.find((p) => p.id === res.body.id)?.state).toBe('closed');
+    expect(await tagOf('core-service', 'prod')).toBe('v1.0.3');
+  }, 30_000);
+
+  it('an approval nobody decides expires: the deployment ends expired and frees the environment', async () => {
+    process.env.APOLLO_DEPLOY_APPROVAL_TIMEOUT_SECONDS = '2';
+    try {
+      const res = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/scale', { environment: 'prod', replicas: 7 });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const done = await reaches(res.body.id, ['expired']);
+      expect(done.approval?.status).toBe('expired');
+      expect(done.gitops?.pullRequest?.state).toBe('closed');
+    } finally {
+      delete process.env.APOLLO_DEPLOY_APPROVAL_TIMEOUT_SECONDS;
+    }
+  }, 30_000);
+
+  it('cancel mid-rollout puts Git back and ends cancelled', async () => {
+    rollout.hang = true;
+    try {
+      const res = await api<Deployment>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'dev', imageTag: 'v2.0.0' });
+      await until(async () => (await get(res.body.id)).stage === 'rollout', 15_000);
+      const cancelled = await api<Deployment>('developer', 'POST', `/api/v1/deployments/${res.body.id}/cancel`, { reason: 'wrong build' });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.status).toBe('cancelling');
+      const done = await reaches(res.body.id, ['cancelled']);
+      expect(done.gitops?.revertCommit).toBeDefined();
+      expect((await git.read({ service: 'core-service', environment: 'dev', cluster: '', namespace: '' })).imageTag).toBe('v1.0.5');
+      expect(await tagOf('core-service', 'dev')).toBe('v1.0.5');
+    } finally {
+      rollout.hang = false;
+    }
+  }, 30_000);
+
+  it('a rollout that degrades fails the deployment with what the cluster said; the catalog is not changed', async () => {
+    rollout.failNext = true;
+    const res = await api<Deployment>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'dev', imageTag: 'v2.0.1' });
+    const done = await reaches(res.body.id, ['failed']);
+    expect(done.error).toContain('CrashLoopBackOff');
+    expect(await tagOf('core-service', 'dev')).toBe('v1.0.5');
+  }, 30_000);
+
+  it('one deployment per environment at a time; the same tag again is refused; an Idempotency-Key gives one deployment', async () => {
+    rollout.hang = true;
+    try {
+      const key = 'deploy-once-1';
+      const first = await api<Deployment>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'dev', imageTag: 'v2.1.0' }, key);
+      const again = await api<Deployment>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'dev', imageTag: 'v2.1.0' }, key);
+      expect(first.status).toBe(201);
+      expect(again.body.id).toBe(first.body.id);
+      const other = await api<{ error: { message: string } }>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'dev', imageTag: 'v2.2.0' });
+      expect(other.status).toBe(409);
+      expect(other.body.error.message).toContain(first.body.id);
+      const same = await api<{ error: { message: string } }>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'staging', imageTag: 'v1.1.0' });
+      expect(same.status).toBe(409);
+      expect(same.body.error.message).toContain('runs v1.1.0 already');
+      expect((await api('developer', 'POST', `/api/v1/deployments/${first.body.id}/cancel`, { reason: 'tidy up' })).status).toBe(200);
+      await reaches(first.body.id, ['cancelled']);
+    } finally {
+      rollout.hang = false;
+    }
+  }, 30_000);
+
+  it('restart asks the platform for a rolling restart and waits for it; scale commits the replica count', async () => {
+    const restart = await api<Deployment>('developer', 'POST', '/api/v1/services/core-service/restart', { environment: 'staging', reason: 'rotated secret' });
+    expect(restart.status, JSON.stringify(restart.body)).toBe(201);
+    expect((await reaches(restart.body.id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expect(rollout.restarts.some((r) => r.endsWith(restart.body.id))).toBe(true);
+    const scaled = await api<Deployment>('developer', 'POST', '/api/v1/services/core-service/scale', { environment: 'staging', replicas: 4 });
+    const done = await reaches(scaled.body.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(git.commits.at(-1)).toMatchObject({ path: 'apps/core-service/staging/values.yaml', set: { replicas: 4 } });
+  }, 30_000);
+
+  it('bad input is a 400 with the field path; an unknown service a 404', async () => {
+    const bad = await api<{ error: { details: Array<{ path: string }> } }>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'staging', imageTag: '-bad tag', extra: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d) => d.path)).toEqual(expect.arrayContaining(['/body/imageTag']));
+    const unknown = await api('developer', 'POST', '/api/v1/deployments', { service: 'no-such-service', environment: 'staging', imageTag: 'v1' });
+    expect(unknown.status).toBe(404);
+  });
+});
