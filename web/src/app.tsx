@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError } from '../../shared/api-client.ts';
 import { Shell } from './components/shell.tsx';
+import { Toasts } from './components/toasts.tsx';
 import { createServices } from './lib/api.ts';
 import { loadConfig, type WebConfig } from './lib/config.ts';
 import { issueLocalSession, localCredentials, renewLocalCredentials } from './lib/local-auth.ts';
@@ -208,6 +209,7 @@ export function App() {
       <QueryClientProvider client={queryClient}>
         <Root />
       </QueryClientProvider>
+      <Toasts />
     </BlueprintProvider>
   );
 }

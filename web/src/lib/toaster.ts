@@ -1,8 +1,24 @@
-import { OverlayToaster, type ToastProps, type Toaster } from '@blueprintjs/core';
+/**
+ * Toasts: `toast({ message, intent, icon, action })` from anywhere (a mutation's outcome, a live notification).
+ * The list on screen is capped and collapses repeats (toast-stack.ts); components/toasts.tsx draws it.
+ */
+import { create } from 'zustand';
+import { withoutToast, withToast, type ShownToast, type ToastOptions } from './toast-stack.ts';
 
-let toaster: Promise<Toaster> | undefined;
+export type { ToastOptions } from './toast-stack.ts';
 
-export function toast(props: ToastProps): void {
-  toaster ??= OverlayToaster.create({ position: 'top', maxToasts: 4 });
-  void toaster.then((t) => t.show({ timeout: 4000, ...props }));
+export const useToasts = create<{ readonly shown: readonly ShownToast[] }>(() => ({ shown: [] }));
+
+let nextId = 1;
+
+export function toast(options: ToastOptions): void {
+  useToasts.setState((s) => ({ shown: withToast(s.shown, options, nextId++, Date.now()) }));
+}
+
+export function dismissToast(id: number): void {
+  useToasts.setState((s) => ({ shown: withoutToast(s.shown, id) }));
+}
+
+export function clearToasts(): void {
+  useToasts.setState({ shown: [] });
 }
