@@ -22,6 +22,7 @@ import type { ActionRun, AsyncAction, AsyncActionExecutor, AsyncRun, ExternalRef
 import { requestsDeps } from './deps.ts';
 import { recordExternalRef } from './external.ts';
 import { durationSeconds, needsApproval } from './plan.ts';
+import { endedProgress, progressOf } from './progress.ts';
 import { FULFILLMENT } from './workflow.ts';
 import { markInterruptedRecord } from './interrupted.ts';
 import { admit, concurrencyLimit, enqueue, QUEUE_POLL_SECONDS, release } from './queue.ts';
@@ -53,13 +54,6 @@ function requiredString(event: StepEvent, name: string): string {
   const value = event[name];
   if (typeof value !== 'string' || !value) throw new ValidationError(`step ${event.step} needs ${name}`);
   return value;
-}
-
-const notSkipped = (p: PlannedAction): boolean => !(p as { skipped?: boolean }).skipped;
-
-function progressOf(record: RequestRecord, done: number): number {
-  const total = (record.plan ?? []).filter(notSkipped).length;
-  return total === 0 ? 15 : Math.min(95, 15 + Math.round((80 * done) / total));
 }
 
 function forwardAction(doc: CatalogItemV2, actionId: string): CatalogAction {
@@ -161,7 +155,8 @@ async function queue(event: StepEvent): Promise<StepResult> {
   const deprovision = event.deprovision === true;
   if (!deprovision && (record.status === 'validating' || record.status === 'awaiting_approval')) {
     if (record.fulfillment === 'automated') await enqueue(record);
-    await transition(record.id, { status: 'queued', progress: 15 }, { message: `queued (priority ${record.priority})` });
+    // A retry's bar starts from the actions it keeps.
+    await transition(record.id, { status: 'queued', progress: progressOf(record.plan, await readAttempts(record.id)) }, { message: `queued (priority ${record.priority})` });
   } else if (deprovision && record.fulfillment === 'automated' && event.waited === undefined) {
     await enqueue(record);
   }
@@ -597,11 +592,10 @@ async function actionCollect(event: StepEvent): Promise<StepResult> {
     return {};
   }
   const succeeded = attempts.find((a) => a.actionId === ctx.action.id && a.status === 'succeeded' && !a.rolledBack);
-  const done = new Set(attempts.filter((a) => a.status === 'succeeded' && !a.rolledBack).map((a) => a.actionId)).size;
   await transition(record.id, {
     outputs: { ...(record.outputs ?? {}), [ctx.action.id]: succeeded?.outputs ?? {} },
     sensitiveOutputs: { ...(record.sensitiveOutputs ?? {}), [ctx.action.id]: succeeded?.sensitive ?? [] },
-    progress: progressOf(record, done),
+    progress: progressOf(record.plan, attempts),
   }, { message: `${succeeded?.name ?? ctx.action.id}: outputs collected (${Object.keys(succeeded?.outputs ?? {}).join(', ') || 'none'})`, action: ctx.action.id, kind: 'action', severity: 'debug' });
   return {};
 }
@@ -696,7 +690,7 @@ async function fail(event: StepEvent): Promise<StepResult> {
   const message = `${FAILURE_MESSAGES[kind] ?? kind}${cause && kind !== 'internal' ? `: ${cause.slice(0, 500)}` : ''}${undone.text ? `; ${undone.text}` : ''}`;
   const now = new Date();
   await transition(record.id, {
-    status: 'failed', completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
+    status: 'failed', progress: endedProgress(record.plan, await readAttempts(record.id)), completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
     error: { code: kind, message, ...(failure.actionId ? { action: failure.actionId } : record.currentAction ? { action: record.currentAction.id } : {}) },
   }, { message: `failed: ${message}`, severity: 'error' }, now);
   await notify([record.requester], { kind: 'request.failed', title: `Failed: ${record.offering.name}`, body: message, link: link(record.id), resource: { type: 'request', id: record.id } }, now);
@@ -713,7 +707,7 @@ async function cancelled(event: StepEvent): Promise<StepResult> {
   const now = new Date();
   const message = `cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? ` (${record.cancel.reason})` : ''}${undone.text ? `; ${undone.text}` : ''}`;
   await transition(record.id, {
-    status: 'cancelled', completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
+    status: 'cancelled', progress: endedProgress(record.plan, await readAttempts(record.id)), completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
     ...(undone.failed.length ? { error: { code: 'rollback-failed', message: undone.text } } : {}),
   }, { message, severity: undone.failed.length ? 'error' : 'warn' }, now);
   if (record.cancel?.by !== record.requester) {

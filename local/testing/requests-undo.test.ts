@@ -70,6 +70,8 @@ describe('a failure', () => {
     expect(failed.error).toMatchObject({ code: 'action-failed', action: 'announce' });
     expect(failed.error!.message).toContain('undone: create_record');
     expect(failed.actions.map((a) => [a.id, a.status, a.rollback?.status])).toEqual([['create_record', 'rolled_back', 'succeeded'], ['announce', 'failed', undefined]]);
+    // Its bar: none of its work holds (not the 55% it had reached before the rollback).
+    expect(failed.progress).toBe(0);
     expect(failed.timeline.filter((e) => e.kind === 'transition').map((e) => e.status)).toEqual(['submitted', 'validating', 'queued', 'in_progress', 'rolling_back', 'failed']);
     expect(deletes()).toBe(1);
     expect(fakes().dnsRecords()).toHaveLength(0);
@@ -98,6 +100,8 @@ describe('a failure', () => {
     const id = await submit('keep-on-failure', { name: uniqueName() });
     const failed = await reaches(id, ['failed']);
     expect(failed.actions.map((a) => a.status)).toEqual(['succeeded', 'failed']);
+    // Its bar: half its work is done (and kept).
+    expect(failed.progress).toBe(50);
     expect(deletes()).toBe(0);
     const plan = await api<RequestRetryResult>('developer', 'POST', `/api/v1/requests/${id}/retry`, { confirm: true });
     expect(plan.body.plan).toMatchObject({ rerun: [{ id: 'announce' }], keep: [{ id: 'create_record' }] });
@@ -146,6 +150,7 @@ describe('cancel', () => {
     expect((await api('developer', 'POST', `/api/v1/requests/${id}/cancel`, { reason: 'changed my mind' })).status).toBe(200);
     const cancelled = await reaches(id, ['cancelled']);
     expect(cancelled.actions.map((a) => [a.id, a.status])).toEqual([['create_record', 'rolled_back'], ['slow', 'failed']]);
+    expect(cancelled.progress).toBe(0);
     expect(cancelled.timeline.filter((e) => e.kind === 'transition').map((e) => e.status)).toEqual(['submitted', 'validating', 'queued', 'in_progress', 'rolling_back', 'cancelled']);
     expect(deletes()).toBe(1);
     expect((await api('developer', 'POST', `/api/v1/requests/${id}/cancel`, { reason: 'again' })).status).toBe(200);
