@@ -364,7 +364,8 @@ export class ArgoCdRollout extends ArgoCdBase implements RolloutPort {
     if (health === 'Degraded') {
       return { ...out, phase: 'degraded', message: `Argo CD says ${name} is Degraded: ${degradedWhy(status.health?.message, status.resources ?? [], reading)}` };
     }
-    if (reading?.phase === 'failed' || reading?.phase === 'degraded') return { ...out, phase: reading.phase, message: reading.message };
+    // What Argo CD's health will say at its next look (its Deployment health is Degraded past the progress deadline).
+    if (reading?.phase === 'failed' || reading?.phase === 'degraded') return { ...out, phase: 'degraded', message: `${name} is ${health}, but ${reading.message}` };
     if (health === 'Healthy' && synced && (expect.imageTag === undefined || hasImageTag(images, expect.imageTag)) && (!reading || reading.phase === 'healthy')) {
       const tag = expect.imageTag ? ` with ${images.find((i) => imageTag(i) === expect.imageTag)}` : '';
       return { ...out, phase: 'healthy', message: `${name} is Synced and Healthy at ${want}${tag}${pods}` };
