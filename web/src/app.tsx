@@ -16,6 +16,8 @@ import { ApprovalsPage } from './pages/approvals/approvals-page.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CatalogPage } from './pages/catalog/catalog-page.tsx';
 import { ServicePage } from './pages/catalog/service-page.tsx';
+import { DeployCenterPage } from './pages/deployments/deploy-center-page.tsx';
+import { DeploymentPage } from './pages/deployments/deployment-page.tsx';
 import { HomePage } from './pages/home.tsx';
 import { RequestPage } from './pages/requests/request-page.tsx';
 import { RequestsPage } from './pages/requests/requests-page.tsx';
@@ -44,6 +46,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/': { title: 'Home', render: () => <HomePage /> },
   '/audit': { title: 'Audit log', render: () => <AuditPage /> },
   '/catalog': { title: 'Catalog', render: () => <CatalogPage /> },
+  '/deployments': { title: 'Deploy Center', render: () => <DeployCenterPage /> },
   '/self-service': { title: 'Self-service', render: () => <SelfServicePage /> },
   '/requests': { title: 'Requests', render: () => <RequestsPage /> },
   '/approvals': { title: 'Approvals', render: () => <ApprovalsPage /> },
@@ -64,6 +67,11 @@ function pageFor(path: string): { title: string; render: () => ReactNode } | und
   if (offering) {
     const id = decodeURIComponent(offering[1]!);
     return { title: `${id} · Self-service`, render: () => <OfferingPage key={id} id={id} /> };
+  }
+  const deployment = /^\/deployments\/([^/]+)$/.exec(path);
+  if (deployment) {
+    const id = decodeURIComponent(deployment[1]!);
+    return { title: `Deployment ${id.slice(-8)} · Deploy Center`, render: () => <DeploymentPage key={id} id={id} /> };
   }
   const request = /^\/requests\/([^/]+)$/.exec(path);
   if (request) {

@@ -25,6 +25,7 @@ interface Area {
 export const AREAS: readonly Area[] = [
   { path: '/', label: 'Home', icon: 'home' },
   { path: '/catalog', label: 'Catalog', icon: 'applications', permission: 'services:read' },
+  { path: '/deployments', label: 'Deploy Center', icon: 'rocket-slant', permission: 'deployments:read' },
   { path: '/self-service', label: 'Self-service', icon: 'shop', permission: 'catalog:read' },
   { path: '/requests', label: 'Requests', icon: 'inbox', permission: 'requests:read' },
   // The inbox's gate is requests:create (ARCHITECTURE.md §1); who may decide each one is the rule's business.

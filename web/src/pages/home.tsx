@@ -110,7 +110,7 @@ export function HomePage() {
         <div className="apollo-grid-full"><MeCard /></div>
       </div>
       <Card elevation={Elevation.ZERO} className="apollo-hint">
-        <Icon icon="info-sign" /> Deploy Center, Secrets, Costs, Incidents, Observability and the AI Console join Catalog, Self-service, Requests and Approvals in the navigation as each one ships.
+        <Icon icon="info-sign" /> Secrets, Costs, Incidents, Observability and the AI Console join Catalog, the Deploy Center, Self-service, Requests and Approvals in the navigation as each one ships.
       </Card>
     </div>
   );

@@ -17,6 +17,7 @@ import { useDependencyGraph, useMe, useService, useServiceHealth } from '../../l
 import { Link, navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
+import { DeployDialog, EnvironmentDeployButtons, ServiceDeployments, useDeployDialog } from '../deployments/environment-deploy.tsx';
 import { EditDependenciesButton } from './dependencies-dialog.tsx';
 import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
@@ -127,7 +128,7 @@ function HealthSummary({ service, health, live }: { service: Service; health: Se
   );
 }
 
-function EnvironmentCard({ env, health, actions }: { env: Environment; health: ServiceHealth['environments'][number] | undefined; actions?: ReactElement | undefined }) {
+function EnvironmentCard({ env, health, actions, deploy }: { env: Environment; health: ServiceHealth['environments'][number] | undefined; actions?: ReactElement | undefined; deploy?: ReactElement | undefined }) {
   const d = env.deployment;
   const current = health?.health ?? env.health;
   const k8s = current.kubernetes ?? env.health.kubernetes;
@@ -180,6 +181,7 @@ function EnvironmentCard({ env, health, actions }: { env: Environment; health: S
             {current.reason && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{current.reason}</div>}
           </dd>
         </dl>
+        {deploy}
       </SectionCard>
     </Section>
   );
@@ -266,6 +268,7 @@ export function ServicePage({ id }: { id: string }) {
   const me = useMe();
   const [editing, setEditing] = useState(false);
   const [deregistering, setDeregistering] = useState(false);
+  const [deploying, setDeploying] = useDeployDialog();
   useEffect(() => { if (service.data) document.title = `${service.data.displayName} · Catalog · Apollo`; }, [service.data]);
 
   if (service.isPending) return <div className="apollo-page"><div className={Classes.SKELETON} style={{ height: 32, width: 320, marginBottom: 24 }} /><div className={Classes.SKELETON} style={{ height: 240 }} /></div>;
@@ -315,7 +318,9 @@ export function ServicePage({ id }: { id: string }) {
       <h2 className="apollo-section-heading">Environments <span className={Classes.TEXT_MUTED}>{envs.length}</span>{mayChange && <span className="apollo-heading-action"><AddEnvironmentButton service={s} /></span>}</h2>
       {envs.length === 0
         ? <NonIdealState icon="cloud" title="No environments" description="Environments appear when they are added through the API or a deployment." className="apollo-empty" />
-        : <div className="apollo-env-grid">{envs.map((e) => <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} actions={mayChange ? <EnvironmentActions service={s} environment={e} /> : undefined} />)}</div>}
+        : <div className="apollo-env-grid">{envs.map((e) => <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} actions={mayChange ? <EnvironmentActions service={s} environment={e} /> : undefined}
+          deploy={s.deregisteredAt ? undefined : <EnvironmentDeployButtons service={s} environment={e} onOpen={setDeploying} />} />)}</div>}
+      <div className="apollo-section-gap"><ServiceDeployments serviceId={s.id} /></div>
       <div className="apollo-section-gap"><DependenciesSection id={s.id} graph={graph} actions={mayChange ? <EditDependenciesButton service={s} /> : undefined} /></div>
       <h2 className="apollo-section-heading">Runbooks <span className={Classes.TEXT_MUTED}>{s.runbooks.length}</span>{mayChange && <span className="apollo-heading-action"><AddRunbookButton serviceId={s.id} /></span>}</h2>
       {s.runbooks.length === 0
@@ -323,6 +328,7 @@ export function ServicePage({ id }: { id: string }) {
         : <div className="apollo-runbooks">{s.runbooks.map((r) => <RunbookCard key={r.id} runbook={r} actions={mayChange ? <RunbookActions serviceId={s.id} runbook={r} /> : undefined} />)}</div>}
       {editing && <ServiceDialog service={s} onClose={() => setEditing(false)} />}
       <DeregisterAlert service={s} isOpen={deregistering} onClose={() => setDeregistering(false)} />
+      <DeployDialog service={s} initial={deploying} onClose={() => setDeploying(null)} />
     </div>
   );
 }

@@ -41,3 +41,29 @@ export function useDeploymentVersions(service: string, environment: string) {
     enabled: service !== '' && environment !== '',
   });
 }
+
+/** The catalog's services by name for a picker: up to 1,000 (five pages of 200), deregistered ones left out. */
+export function useServiceChoices() {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: ['services', 'choices'],
+    queryFn: async () => {
+      const items: Array<{ id: string; displayName: string; environments: Array<{ name: string; imageTag?: string }> }> = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 5; page++) {
+        const answer = await api.read('GET /api/v1/services', { query: { sort: 'name', limit: 200, ...(cursor ? { cursor } : {}) } });
+        items.push(...answer.items.filter((s) => !s.deregisteredAt));
+        if (!answer.nextCursor) break;
+        cursor = answer.nextCursor;
+      }
+      return items;
+    },
+    staleTime: 60_000,
+  });
+}
+
+/** A service with its environments (the catalog page's query, so both stay in step); off until one is picked. */
+export function useServiceDetail(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['services', 'one', id], queryFn: () => api.read('GET /api/v1/services/{id}', { params: { id } }), enabled: id !== '' });
+}

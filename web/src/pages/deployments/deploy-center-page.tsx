@@ -1,0 +1,52 @@
+/**
+ * The Deploy Center (`/deployments`): the deploy form (deploy, promote, roll back, scale, restart; prefilled from the
+ * URL: `?deploy=core-service&env=staging&op=promote&source=dev`) and the history of every deployment, filtered by the
+ * URL's service, environment, status, operation, who and date range, 25 a page, live from `deployments`.
+ */
+import { Section, SectionCard } from '@blueprintjs/core';
+import { useMemo } from 'react';
+import { LiveBadge } from '../../components/live-badge.tsx';
+import { PageHeader } from '../../components/shell.tsx';
+import { navigate, useSearch } from '../../lib/router.tsx';
+import { DeployForm, type DeployFormInitial } from './deploy-form.tsx';
+import { DeploymentHistoryTable, HistoryFiltersForm } from './deployment-history.tsx';
+import type { HistoryFilters } from './deployment-queries.ts';
+import { historyFiltersFromSearch, OPERATIONS, searchFromHistoryFilters, type Operation } from './deployment-rules.ts';
+import { useLiveHistory } from './use-live-deployments.ts';
+import './deployments.css';
+
+/** The form's prefill from the URL (a service page's "Deploy" sends people here with it). */
+export function formInitialFromSearch(search: string): DeployFormInitial {
+  const params = new URLSearchParams(search);
+  const op = params.get('op');
+  return {
+    operation: op && (OPERATIONS as readonly string[]).includes(op) ? op as Operation : undefined,
+    service: params.get('deploy') ?? undefined,
+    environment: params.get('env') ?? undefined,
+    from: params.get('source') ?? undefined,
+  };
+}
+
+export function DeployCenterPage() {
+  const search = useSearch();
+  const filters = useMemo(() => historyFiltersFromSearch(search), [search]);
+  const initial = useMemo(() => formInitialFromSearch(search), [search]);
+  const setFilters = (f: HistoryFilters) => navigate(`/deployments${searchFromHistoryFilters(f, search)}`);
+  const { live } = useLiveHistory(filters);
+  const formKey = `${initial.operation ?? ''}|${initial.service ?? ''}|${initial.environment ?? ''}|${initial.from ?? ''}`;
+
+  return (
+    <div className="apollo-page apollo-deploy-center" data-testid="deploy-center">
+      <PageHeader
+        title={<>Deploy Center <LiveBadge live={live} tip={live ? 'Deployments move here as they happen' : 'Not receiving live updates right now; the history is read every 30 s'} /></>}
+        description="Deploy a version, promote one environment's version to the next, roll back, scale or restart, through the GitOps repository; and everything deployed so far."
+      />
+      <Section title="Deploy" icon="rocket-slant" className="apollo-section apollo-deploy-section" data-testid="deploy-section">
+        <SectionCard><DeployForm key={formKey} initial={initial} /></SectionCard>
+      </Section>
+      <h2 className="apollo-section-heading">History</h2>
+      <HistoryFiltersForm key={searchFromHistoryFilters(filters)} initial={filters} onApply={setFilters} />
+      <DeploymentHistoryTable filters={filters} onClear={() => setFilters({})} />
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * A deployment's progress as steps (validate → pull request → approval → commit or merge → sync → rollout → catalog):
+ * which ones it goes through, which is done, under way, waiting, failed or stopped, and how long each took. Read from
+ * the record's status and stage and its timeline, whose lines name the stage they finish. Pure, so it is unit-tested.
+ */
+import type { Deployment } from '../../../../schemas/types.gen.ts';
+import { isProductionEnvironment } from '../../../../shared/routes.ts';
+import type { Stage } from './deployment-rules.ts';
+
+export type StepState = 'done' | 'current' | 'waiting' | 'failed' | 'stopped' | 'skipped' | 'pending';
+
+export interface Step {
+  readonly stage: Stage;
+  readonly label: string;
+  readonly state: StepState;
+  /** When it began: the end of the step before it (the deployment's creation for the first). */
+  readonly startedAt?: string;
+  /** When its last line was written (done, failed or stopped steps). */
+  readonly endedAt?: string;
+  /** How long it took, or has taken so far (the current step). */
+  readonly durationMs?: number;
+}
+
+export const STAGE_LABEL: Record<Stage, string> = {
+  validate: 'Validate', pull_request: 'Pull request', approval: 'Approval', commit: 'Commit', merge: 'Merge', sync: 'Sync',
+  rollout: 'Rollout', restart: 'Restart', catalog: 'Catalog', revert: 'Revert', done: 'Done',
+};
+
+type StepSource = Pick<Deployment, 'operation' | 'environment' | 'status' | 'stage' | 'createdAt' | 'completedAt' | 'timeline'> &
+  Partial<Pick<Deployment, 'approval' | 'gitops'>>;
+
+/** The stages this deployment goes through, in order (its Git mode read from what it did, else from its environment). */
+export function stagesOf(d: StepSource): Stage[] {
+  const seen = new Set<Stage>([...d.timeline.map((e) => e.stage), d.stage]);
+  const approval = d.approval?.required === true || seen.has('approval');
+  const withApproval = (stages: Stage[]): Stage[] => (approval ? stages : stages.filter((s) => s !== 'approval'));
+  let stages: Stage[];
+  if (d.operation === 'restart') {
+    stages = withApproval(['validate', 'approval', 'restart', 'rollout', 'catalog']);
+  } else {
+    const pullRequest = d.gitops?.pullRequest !== undefined || seen.has('pull_request') || seen.has('merge') ||
+      (!seen.has('commit') && d.stage === 'validate' && isProductionEnvironment(d.environment));
+    stages = pullRequest
+      ? withApproval(['validate', 'pull_request', 'approval', 'merge', 'sync', 'rollout', 'catalog'])
+      : withApproval(['validate', 'approval', 'commit', 'sync', 'rollout', 'catalog']);
+  }
+  if (seen.has('revert') || d.status === 'cancelling' || d.status === 'cancelled') stages.push('revert');
+  return stages;
+}
+
+/** The index of the step the deployment stopped in (it ended without succeeding: record stage `done`). */
+function stoppedAt(d: StepSource, stages: readonly Stage[]): number {
+  // The cancel's line is written in the stage it was in; a rejection or expiry is the approval's.
+  if (d.status === 'rejected' || d.status === 'expired') return Math.max(0, stages.indexOf('approval'));
+  const cancel = [...d.timeline].reverse().find((e) => e.status === 'cancelling');
+  if (cancel && stages.includes(cancel.stage)) return stages.indexOf(cancel.stage);
+  const reached = d.timeline.map((e) => stages.indexOf(e.stage)).filter((i) => i >= 0 && stages[i] !== 'revert');
+  return reached.length ? Math.max(...reached) : 0;
+}
+
+export function deploymentSteps(d: StepSource, now = Date.now()): Step[] {
+  const stages = stagesOf(d);
+  const main = stages.filter((s) => s !== 'revert');
+  const states = new Map<Stage, StepState>();
+  if (d.status === 'succeeded') {
+    for (const s of main) states.set(s, 'done');
+  } else {
+    const ended = d.stage === 'done' || d.status === 'failed' || d.status === 'cancelled' || d.status === 'rejected' || d.status === 'expired';
+    const at = d.stage !== 'done' && d.stage !== 'revert' && main.includes(d.stage) ? main.indexOf(d.stage) : stoppedAt(d, main);
+    main.forEach((s, i) => {
+      if (i < at) states.set(s, 'done');
+      else if (i > at) states.set(s, ended || d.status === 'cancelling' ? 'skipped' : 'pending');
+      else if (d.status === 'failed' || d.status === 'rejected' || d.status === 'expired') states.set(s, 'failed');
+      else if (d.status === 'cancelled' || d.status === 'cancelling') states.set(s, 'stopped');
+      else if (d.status === 'awaiting_approval') states.set(s, 'waiting');
+      else states.set(s, 'current');
+    });
+  }
+  if (stages.includes('revert')) states.set('revert', d.status === 'cancelled' ? 'done' : d.status === 'cancelling' ? 'current' : d.status === 'failed' ? 'failed' : 'done');
+
+  // Each line finishes (or advances) its stage: a step ends at its last line, the next begins there.
+  const lastLine = new Map<Stage, string>();
+  for (const e of d.timeline) if (!lastLine.has(e.stage) || lastLine.get(e.stage)! < e.at) lastLine.set(e.stage, e.at);
+  let previousEnd: string | undefined = d.createdAt;
+  return stages.map((stage): Step => {
+    const state = states.get(stage) ?? 'pending';
+    const base = { stage, label: STAGE_LABEL[stage], state };
+    if (state === 'pending' || state === 'skipped') return base;
+    const startedAt = previousEnd;
+    if (state === 'current' || state === 'waiting') {
+      const durationMs = startedAt ? Math.max(0, now - Date.parse(startedAt)) : undefined;
+      return { ...base, ...(startedAt ? { startedAt } : {}), ...(durationMs !== undefined ? { durationMs } : {}) };
+    }
+    const endedAt = lastLine.get(stage) ?? (state === 'done' && stage === stages[stages.length - 1] ? d.completedAt ?? undefined : undefined);
+    if (endedAt) previousEnd = endedAt;
+    const durationMs = startedAt && endedAt ? Math.max(0, Date.parse(endedAt) - Date.parse(startedAt)) : undefined;
+    return { ...base, ...(startedAt ? { startedAt } : {}), ...(endedAt ? { endedAt } : {}), ...(durationMs !== undefined ? { durationMs } : {}) };
+  });
+}
+
+/** The share of the rollout done: updated and ready replicas of the desired (0 to 1 each), or null before it reports. */
+export function rolloutShare(rollout: Deployment['rollout'] | undefined): { updated: number; ready: number } | null {
+  if (!rollout || rollout.desiredReplicas === undefined) return null;
+  const desired = rollout.desiredReplicas;
+  if (desired <= 0) return { updated: 1, ready: 1 };
+  const clamp = (n: number | undefined) => Math.max(0, Math.min(1, (n ?? 0) / desired));
+  return { updated: clamp(rollout.updatedReplicas), ready: clamp(rollout.readyReplicas) };
+}
