@@ -196,7 +196,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // Before the hooks: a context's local adapters may already use its workflow engine.
   const workflows = startLocalWorkflows(DESCRIPTORS);
   const banner: string[] = [...workflows.banner];
-  terraform?.notifyTo(`${baseUrl}/api/v1/webhooks/terraform`);
+  // The fake Terraform tells Apollo of a run once Apollo's Terraform action has configured the workspace's
+  // notifications (to APOLLO_PUBLIC_URL, which the requests context sets to this runtime's URL).
   if (terraform) banner.push(localTerraformBanner(terraform));
   jira?.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/jira`);
   if (jira) banner.push(localJiraBanner(jira));

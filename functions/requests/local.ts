@@ -2,10 +2,12 @@
  * The requests context on a laptop (`npm start` and the integration tests): the secrets actions name come
  * from `$APOLLO_HOME/integration-secrets.json` (in memory without a home), the local fake DNS API and
  * webhook receiver this runtime serves under /fakes/integrations/ are allowlisted past the SSRF guard,
- * and templates may read `{{env.APOLLO_FAKES_URL}}` (the demo offering's address).
+ * templates may read `{{env.APOLLO_FAKES_URL}}` (the demo offering's address), and Apollo's public URL
+ * (APOLLO_PUBLIC_URL, where Terraform's notifications are sent) is this runtime's.
  */
 import type { LocalRuntime } from '#lib/context';
 import { EGRESS_ALLOW_ENV } from './actions/ssrf.ts';
+import { PUBLIC_URL_ENV } from './actions/terraform-notifications.ts';
 import { localIntegrationSecrets } from './adapters/local-secrets.ts';
 import { configureRequests } from './deps.ts';
 import { markInterrupted } from './interrupted.ts';
@@ -13,6 +15,9 @@ import { resetSlots } from './queue.ts';
 
 export const FAKES_URL_ENV = 'APOLLO_FAKES_URL';
 export const TEMPLATE_ENV = 'APOLLO_TEMPLATE_ENV';
+
+/** The public URL a runtime of this process set (a later runtime sets its own; one set by hand is kept). */
+let publicUrlSet: string | undefined;
 
 const addTo = (name: string, value: string): void => {
   const list = (process.env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
@@ -34,6 +39,8 @@ export async function configureRequestsLocal(runtime: LocalRuntime): Promise<str
   process.env.APOLLO_SERVICE_REGISTRY_URL ??= `${fakes}/registry`;
   addTo(TEMPLATE_ENV, 'APOLLO_SERVICE_REGISTRY_URL');
   addTo(EGRESS_ALLOW_ENV, `${fakes}/`);
+  // Terraform's notifications come back here (a tunnel's URL, set by hand, is kept: a real Terraform cannot reach loopback).
+  if (!process.env[PUBLIC_URL_ENV] || process.env[PUBLIC_URL_ENV] === publicUrlSet) process.env[PUBLIC_URL_ENV] = publicUrlSet = runtime.url;
   // No execution survives a restart here: no fulfilment slot is held, and what was running is interrupted.
   await resetSlots();
   const interrupted = await markInterrupted();

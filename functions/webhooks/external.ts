@@ -1,7 +1,7 @@
 /**
  * Terraform Cloud run notifications and JIRA issue events: verified with a timing-safe compare against the
  * integration secrets `terraform_notification_token` (X-TFE-Notification-Signature: hex HMAC-SHA512 of the
- * body) and `jira_webhook_secret` (X-Hub-Signature: sha256=<hex HMAC-SHA256>), claimed once per delivery,
+ * body; the key Apollo's Terraform executor gives the workspaces' notification configurations) and `jira_webhook_secret` (X-Hub-Signature: sha256=<hex HMAC-SHA256>), claimed once per delivery,
  * then handed to the requests context, which wakes the action waiting for that run or ticket (it then asks
  * Terraform or JIRA itself where the run is: a webhook wakes, it does not decide).
  */
@@ -63,12 +63,15 @@ async function once(sender: string, delivery: string, rawBody: string, work: () 
 
 export async function handleTerraform(body: TerraformWebhook, rawBody: string): Promise<ExternalWebhookResult> {
   const delivery = deliveryOf(undefined, rawBody);
+  const trigger = body.notifications[0]?.trigger;
+  // Terraform enables a notification configuration (Apollo's executor creates one per workspace) only when
+  // this answers 2xx: a verification is answered 200 every time, and not claimed (it carries no run).
+  const runId = body.run_id;
+  if (trigger === 'verification' || !runId) return { delivery, matched: false, woken: false, duplicate: false, reason: 'a verification (or run-less) notification' };
   return once(TERRAFORM_SENDER, delivery, rawBody, async () => {
-    const trigger = body.notifications[0]?.trigger;
-    if (trigger === 'verification' || !body.run_id) return { matched: false, woken: false, reason: 'a verification (or run-less) notification' };
     const status = body.notifications.map((n) => n.run_status).filter(Boolean).at(-1);
-    const woke = await wakeExternal({ system: 'terraform', id: body.run_id, delivery, summary: `run ${body.run_id} is ${status ?? trigger ?? 'updated'}` });
-    return { ...woke, ...(woke.matched ? {} : { reason: `no request waits for run ${body.run_id}` }) };
+    const woke = await wakeExternal({ system: 'terraform', id: runId, delivery, summary: `run ${runId} is ${status ?? trigger ?? 'updated'}` });
+    return { ...woke, ...(woke.matched ? {} : { reason: `no request waits for run ${runId}` }) };
   });
 }
 

@@ -16,7 +16,8 @@ let receiver: TestServer;
 beforeAll(async () => {
   receiver = await startTestServer();
   receiver.route('POST', '/api/v1/webhooks/terraform', () => ({ status: 200, body: { ok: true } }));
-  fake = await FakeTerraform.start({ token: TOKEN, stepMs: 20, notificationUrl: `${receiver.url}/api/v1/webhooks/terraform`, notificationToken: NOTIFY_KEY });
+  receiver.route('POST', '/refuses', () => ({ status: 503, body: { message: 'not now' } }));
+  fake = await FakeTerraform.start({ token: TOKEN, stepMs: 20 });
 });
 afterAll(async () => {
   await fake.close();
@@ -38,11 +39,23 @@ async function api(method: string, path: string, body?: unknown, token = TOKEN):
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Doc };
 }
 
-async function workspace(name: string, autoApply = true): Promise<string> {
+const hookUrl = () => `${receiver.url}/api/v1/webhooks/terraform`;
+const RUN_TRIGGERS = ['run:needs_attention', 'run:applying', 'run:completed', 'run:errored'];
+
+const configurationBody = (attributes: Record<string, unknown>) => ({ data: { type: 'notification-configuration', attributes } });
+const generic = (name: string, attributes: Record<string, unknown> = {}) =>
+  configurationBody({ 'destination-type': 'generic', enabled: true, name, url: hookUrl(), token: NOTIFY_KEY, triggers: RUN_TRIGGERS, ...attributes });
+
+/** A workspace whose run notifications go to the receiver (unless `notify` is false), as Apollo's executor sets them up. */
+async function workspace(name: string, autoApply = true, notify = true): Promise<string> {
   const res = await api('POST', '/organizations/acme/workspaces', { data: { type: 'workspaces', attributes: { name, 'auto-apply': autoApply } } });
   expect(res.status).toBe(201);
+  if (notify) expect((await api('POST', `/workspaces/${res.body.data.id}/notification-configurations`, generic('Apollo'))).status).toBe(201);
   return res.body.data.id;
 }
+
+/** What the receiver got about a run: the trigger of each delivery, in order. */
+const deliveredFor = (runId: string) => receiver.received.filter((r) => r.body && JSON.parse(r.body).run_id === runId);
 
 const runBody = (workspaceId: string, attributes: Record<string, unknown> = {}) => ({ data: { type: 'runs', attributes, relationships: { workspace: { data: { type: 'workspaces', id: workspaceId } } } } });
 
@@ -85,7 +98,7 @@ describe('the local fake Terraform Cloud', () => {
       var_tags: [{ team: 'payments' }, false],
     });
     expect(revealed.body.data.attributes.value).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!orders-dev-[0-9a-f]{6}$/);
-    const deliveries = receiver.received.filter((r) => JSON.parse(r.body).run_id === created.body.data.id);
+    const deliveries = deliveredFor(created.body.data.id);
     expect(deliveries.map((d) => JSON.parse(d.body).notifications[0].trigger)).toEqual(['run:applying', 'run:completed']);
     for (const d of deliveries) expect(d.headers['x-tfe-notification-signature']).toBe(createHmac('sha512', NOTIFY_KEY).update(d.body).digest('hex'));
     expect(JSON.parse(deliveries[1]!.body)).toMatchObject({ payload_version: 1, run_id: created.body.data.id, run_message: 'Apollo r/a/1', workspace_id: ws, workspace_name: 'pg-orders-dev', organization_name: 'acme', notifications: [{ trigger: 'run:completed', run_status: 'applied' }] });
@@ -162,12 +175,127 @@ describe('the local fake Terraform Cloud', () => {
     expect(html).toContain('Apollo r/a/1');
   });
 
-  it('sends a verification notification as Terraform does when a notification configuration is enabled', async () => {
-    const delivery = await fake.sendVerification();
+});
 
-    expect(delivery).toMatchObject({ runId: null, trigger: 'verification', status: 200 });
-    const body = JSON.parse(receiver.received.at(-1)!.body);
-    expect(body).toMatchObject({ payload_version: 1, run_id: null, notifications: [{ trigger: 'verification', run_status: null }] });
+describe('its notification configurations', () => {
+  it('creates one only after its URL answered a signed verification, reads it back without its token, and pages the list', async () => {
+    // Prepare
+    const ws = await workspace('notified', true, false);
+    const before = receiver.received.length;
+
+    // Act
+    const created = await api('POST', `/workspaces/${ws}/notification-configurations`, generic('Apollo (test)'));
+    const verification = receiver.received.slice(before);
+    for (const name of ['second', 'third']) await api('POST', `/workspaces/${ws}/notification-configurations`, generic(name, { enabled: false }));
+    const first = await api('GET', `/workspaces/${ws}/notification-configurations?page%5Bsize%5D=2`);
+    const next = (first.body as unknown as { links: { next: string | null } }).links.next!;
+    const second = await api('GET', next.slice(`${fake.url}/api/v2`.length));
+    const one = await api('GET', `/notification-configurations/${created.body.data.id}`);
+
+    // Assess
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({
+      id: expect.stringMatching(/^nc-/),
+      type: 'notification-configurations',
+      attributes: { 'destination-type': 'generic', enabled: true, name: 'Apollo (test)', url: hookUrl(), token: null, triggers: RUN_TRIGGERS },
+      relationships: { subscribable: { data: { id: ws, type: 'workspaces' } } },
+    });
+    expect(verification).toHaveLength(1);
+    const ping = JSON.parse(verification[0]!.body);
+    expect(ping).toEqual({
+      payload_version: 1, notification_configuration_id: created.body.data.id, run_url: null, run_id: null, run_message: null, run_created_at: null, run_created_by: null,
+      workspace_id: null, workspace_name: null, organization_name: null,
+      notifications: [{ message: 'Verification of Test Notification', trigger: 'verification', run_status: null, run_updated_at: null, run_updated_by: null }],
+    });
+    expect(verification[0]!.headers['x-tfe-notification-signature']).toBe(createHmac('sha512', NOTIFY_KEY).update(verification[0]!.body).digest('hex'));
+    expect(first.body.data.map((c) => c.attributes.name)).toEqual(['Apollo (test)', 'second']);
+    expect(second.body.data.map((c) => c.attributes.name)).toEqual(['third']);
+    expect(one.body.data.attributes).toMatchObject({ token: null, 'delivery-responses': [{ url: hookUrl(), code: '200', successful: 'true' }] });
+    expect(fake.notificationConfigurations('notified').map((c) => [c.name, c.enabled, c.token])).toEqual([['Apollo (test)', true, NOTIFY_KEY], ['second', false, NOTIFY_KEY], ['third', false, NOTIFY_KEY]]);
+  });
+
+  it('refuses to enable one whose URL does not answer 2xx (400, nothing saved or changed), and checks what it is given (422)', async () => {
+    // Prepare
+    const ws = await workspace('unreachable', true, false);
+    const kept = await api('POST', `/workspaces/${ws}/notification-configurations`, generic('Apollo'));
+
+    // Act
+    const refused = await api('POST', `/workspaces/${ws}/notification-configurations`, generic('other', { url: `${receiver.url}/refuses` }));
+    const moved = await api('PATCH', `/notification-configurations/${kept.body.data.id}`, { data: { id: kept.body.data.id, type: 'notification-configuration', attributes: { url: `${receiver.url}/refuses` } } });
+    const disabled = await api('POST', `/workspaces/${ws}/notification-configurations`, generic('later', { url: `${receiver.url}/refuses`, enabled: false }));
+    const badTrigger = await api('POST', `/workspaces/${ws}/notification-configurations`, generic('odd', { triggers: ['run:finished'] }));
+    const noUrl = await api('POST', `/workspaces/${ws}/notification-configurations`, generic('none', { url: undefined }));
+
+    // Assess
+    expect(refused).toEqual({ status: 400, body: { errors: [{ status: '400', title: 'Verification failed', detail: `the verification request to ${receiver.url}/refuses did not succeed (it answered 503)`, source: { pointer: '/data/attributes/url' } }] } });
+    expect(moved.status).toBe(400);
+    expect(disabled.status).toBe(201);
+    expect(badTrigger.status).toBe(422);
+    expect(noUrl).toMatchObject({ status: 422, body: { errors: [{ detail: "Url can't be blank" }] } });
+    expect(fake.notificationConfigurations('unreachable').map((c) => [c.name, c.url, c.enabled])).toEqual([['Apollo', hookUrl(), true], ['later', `${receiver.url}/refuses`, false]]);
+  });
+
+  it('updates one (verifying an enabled one again), verifies one on request, and deletes one', async () => {
+    // Prepare
+    const ws = await workspace('changing', true, false);
+    const created = await api('POST', `/workspaces/${ws}/notification-configurations`, generic('Apollo', { url: `${receiver.url}/refuses`, enabled: false }));
+    const id = created.body.data.id;
+    const before = receiver.received.length;
+
+    // Act
+    const updated = await api('PATCH', `/notification-configurations/${id}`, { data: { id, type: 'notification-configuration', attributes: { url: hookUrl(), enabled: true, triggers: ['run:completed'] } } });
+    const verified = await api('POST', `/notification-configurations/${id}/actions/verify`);
+    const pings = receiver.received.slice(before);
+    const deleted = await api('DELETE', `/notification-configurations/${id}`);
+    const gone = await api('GET', `/notification-configurations/${id}`);
+
+    // Assess
+    expect(updated.status).toBe(200);
+    expect(updated.body.data.attributes).toMatchObject({ url: hookUrl(), enabled: true, triggers: ['run:completed'], name: 'Apollo', token: null });
+    expect(verified.status).toBe(200);
+    expect(pings.map((p) => [p.path, JSON.parse(p.body).notifications[0].trigger, JSON.parse(p.body).notification_configuration_id])).toEqual([
+      ['/api/v1/webhooks/terraform', 'verification', id],
+      ['/api/v1/webhooks/terraform', 'verification', id],
+    ]);
+    expect(deleted.status).toBe(204);
+    expect(gone.status).toBe(404);
+  });
+
+  it("tells only its workspace's enabled configurations that ask for a run's trigger, each signed with its own token (unsigned without one)", async () => {
+    // Prepare
+    const quiet = await workspace('quiet', true, false);
+    const picky = await workspace('picky', true, false);
+    const mine = await api('POST', `/workspaces/${picky}/notification-configurations`, generic('Apollo', { triggers: ['run:completed', 'run:errored'], token: 'picky-key' }));
+    await api('POST', `/workspaces/${picky}/notification-configurations`, generic('unsigned', { triggers: ['run:completed'], token: null }));
+    await api('POST', `/workspaces/${picky}/notification-configurations`, generic('off', { enabled: false }));
+
+    // Act
+    const silent = await api('POST', '/runs', runBody(quiet, { variables: [{ key: 'x', value: '1' }] }));
+    const told = await api('POST', '/runs', runBody(picky, { variables: [{ key: 'x', value: '1' }] }));
+    await fake.idle();
+
+    // Assess
+    expect(deliveredFor(silent.body.data.id)).toEqual([]);
+    const deliveries = deliveredFor(told.body.data.id);
+    expect(deliveries.map((d) => [JSON.parse(d.body).notification_configuration_id === mine.body.data.id, JSON.parse(d.body).notifications[0].trigger, Boolean(d.headers['x-tfe-notification-signature'])])).toEqual([
+      [true, 'run:completed', true],
+      [false, 'run:completed', false],
+    ]);
+    const signed = deliveries[0]!;
+    expect(signed.headers['x-tfe-notification-signature']).toBe(createHmac('sha512', 'picky-key').update(signed.body).digest('hex'));
+    expect(JSON.parse(signed.body)).toEqual({
+      payload_version: 1,
+      notification_configuration_id: mine.body.data.id,
+      run_url: `${fake.url}/app/acme/workspaces/picky/runs/${told.body.data.id}`,
+      run_id: told.body.data.id,
+      run_message: 'Queued manually via the Terraform Enterprise API',
+      run_created_at: expect.any(String),
+      run_created_by: 'apollo-fake',
+      workspace_id: picky,
+      workspace_name: 'picky',
+      organization_name: 'acme',
+      notifications: [{ message: 'Applied', trigger: 'run:completed', run_status: 'applied', run_updated_at: expect.any(String), run_updated_by: 'apollo-fake' }],
+    });
   });
 });
 

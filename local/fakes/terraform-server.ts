@@ -9,7 +9,11 @@
  *   `GET /api/v2/runs/:id`, `POST /api/v2/runs/:id/actions/{apply|discard|cancel|force-cancel}` (409 when
  *   the run is not in a state for it),
  * - `GET /api/v2/workspaces/:id/current-state-version-outputs` (sensitive values `null`; 404 before the
- *   first apply) and `GET /api/v2/state-version-outputs/:id` (the value revealed).
+ *   first apply) and `GET /api/v2/state-version-outputs/:id` (the value revealed),
+ * - `GET|POST /api/v2/workspaces/:id/notification-configurations` (paged with `page[number]`/`page[size]`),
+ *   `GET|PATCH|DELETE /api/v2/notification-configurations/:id` and `POST …/:id/actions/verify`: enabling one
+ *   (creating or updating it `enabled`) first POSTs a verification payload to its URL and answers 400 unless
+ *   that gets a 2xx, as Terraform does; the token is write-only (read back as `null`).
  *
  * Every API call needs `Authorization: Bearer <token>`. A run moves on timers, one step each `stepMs`:
  * `pending → planning → planned → applying → applied` (a run waits `pending` while an earlier one in its
@@ -18,13 +22,16 @@
  * variable echoes as `var_<name>`; `identifier` gives an RDS-like `endpoint` (`<identifier>.rds.local-fake.test`),
  * `port` 5432 and sensitive `master_password_arn` / `master_user_secret_arn`; `bucket` gives `bucket_arn`
  * and `bucket_name`. A destroy run empties the state. Notifications (`run:applying`, `run:needs_attention`,
- * `run:completed`, `run:errored`) are POSTed to the configured URL, signed as Terraform signs them
- * (`X-TFE-Notification-Signature`: hex HMAC-SHA512 of the body with the notification token).
+ * `run:completed`, `run:errored`) are POSTed to the URL of each enabled notification configuration of the
+ * run's workspace that asks for that trigger (none: nobody is told, as in Terraform), signed as Terraform
+ * signs them when the configuration has a token (`X-TFE-Notification-Signature`: hex HMAC-SHA512 of the raw
+ * body with it). Apollo's Terraform executor creates its own configuration; nothing here is preset.
  *
  * Controls (no token): `POST /_fail {"workspace"?: name, "times": n, "what"?: "run"|"outputs"|"api"}`
  * (`run`: the next n runs end `errored`; `outputs`: the next n output reads answer 503, as Terraform does
  * while it processes a new state; `api`: the next n API calls answer 503), `GET /_state` (JSON), and `GET /`,
- * a page listing workspaces, runs and notifications. Runs link to `/app/:org/workspaces/:ws/runs/:id`.
+ * a page listing workspaces (with their notification configurations), runs and notifications. Runs link to
+ * `/app/:org/workspaces/:ws/runs/:id`.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -36,7 +43,7 @@ import { TERRAFORM_HOST_ENV, TERRAFORM_TOKEN_SECRET } from '#functions/requests/
 export const FAKE_LABEL = 'LOCAL FAKE';
 export const JSON_API = 'application/vnd.api+json';
 export const NOTIFICATION_SIGNATURE_HEADER = 'X-TFE-Notification-Signature';
-/** The integration secrets the local runtime keeps for it: the API token actions send and the notification HMAC key. */
+/** The integration secrets the local runtime keeps: the API token actions send, and the HMAC key Apollo gives its notification configurations. */
 export const TF_TOKEN_SECRET = TERRAFORM_TOKEN_SECRET;
 /** As TERRAFORM_SECRET in functions/webhooks/external.ts (not imported: it would load the requests context's records). */
 export const TF_NOTIFICATION_SECRET = 'terraform_notification_token';
@@ -48,6 +55,10 @@ export const TERRAFORM_FAKE_PORT_ENV = 'APOLLO_TERRAFORM_FAKE_PORT';
 export const FAKE_RDS_ZONE = 'rds.local-fake.test';
 const DEFAULT_STEP_MS = 300;
 const MAX_KEPT = 500;
+/** Terraform's limit per workspace. */
+const MAX_CONFIGURATIONS = 20;
+export const NOTIFICATION_TRIGGERS = ['run:created', 'run:planning', 'run:needs_attention', 'run:applying', 'run:completed', 'run:errored', 'assessment:check_failure', 'assessment:drifted', 'assessment:failed', 'workspace:auto_destroy_reminder', 'workspace:auto_destroy_run_results'] as const;
+const DESTINATION_TYPES = ['generic', 'email', 'slack', 'microsoft-teams'];
 
 export type RunStatus =
   | 'pending' | 'planning' | 'planned' | 'confirmed' | 'applying' | 'applied'
@@ -60,10 +71,6 @@ const FINAL: ReadonlySet<RunStatus> = new Set(['applied', 'planned_and_finished'
 export interface FakeTerraformOptions {
   /** Accepted as `Authorization: Bearer <token>`. */
   readonly token: string;
-  /** Where run notifications go (Apollo's `/api/v1/webhooks/terraform`); none when absent (see `notifyTo`). */
-  readonly notificationUrl?: string;
-  /** The HMAC key of `X-TFE-Notification-Signature`; notifications are unsigned without it, as Terraform sends them. */
-  readonly notificationToken?: string;
   /** Milliseconds per run step (default 300: an auto-applied run takes about 1.2 s). */
   readonly stepMs?: number;
   readonly host?: string;
@@ -106,8 +113,27 @@ export interface FakeRun {
   hasChanges: boolean;
 }
 
+/** A workspace's notification configuration (`destination-type` generic is the one that POSTs). */
+export interface FakeNotificationConfiguration {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly destinationType: string;
+  readonly createdAt: string;
+  name: string;
+  url: string | null;
+  /** The HMAC key (write-only in the API); null: deliveries are unsigned. */
+  token: string | null;
+  triggers: string[];
+  enabled: boolean;
+  updatedAt: string;
+  /** The last deliveries' answers, newest first (as `delivery-responses`). */
+  readonly deliveryResponses: Array<{ url: string; body: string; code: string; headers: Record<string, string[]>; 'sent-at': string; successful: string }>;
+}
+
 /** A notification the fake sent, and what the receiver answered. */
 export interface FakeNotification {
+  /** The configuration it was sent for. */
+  readonly configurationId: string;
   readonly runId: string | null;
   readonly trigger: string;
   readonly runStatus: string | null;
@@ -145,12 +171,11 @@ export class FakeTerraform {
   readonly notifications: FakeNotification[] = [];
   private readonly workspaces = new Map<string, FakeWorkspace>();
   private readonly runsById = new Map<string, FakeRun>();
+  private readonly configurations = new Map<string, FakeNotificationConfiguration>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly deliveries = new Set<Promise<void>>();
   private readonly failRules: FailRule[] = [];
   private readonly aborter = new AbortController();
-  private notificationUrl: string | undefined;
-  private notificationToken: string | undefined;
   private server!: Server;
   stepMs: number;
   url = '';
@@ -158,8 +183,6 @@ export class FakeTerraform {
   private constructor(private readonly options: FakeTerraformOptions) {
     if (!options.token) throw new Error('the fake Terraform needs a token');
     this.stepMs = options.stepMs ?? DEFAULT_STEP_MS;
-    this.notificationUrl = options.notificationUrl;
-    this.notificationToken = options.notificationToken;
   }
 
   static async start(options: FakeTerraformOptions): Promise<FakeTerraform> {
@@ -168,12 +191,10 @@ export class FakeTerraform {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        try {
-          fake.send(res, fake.handle(req, Buffer.concat(chunks).toString('utf8')));
-        } catch (failure) {
+        fake.handle(req, Buffer.concat(chunks).toString('utf8')).then((answer) => fake.send(res, answer), (failure: unknown) => {
           console.error('[fake-terraform] request failed:', failure);
           if (!res.headersSent) fake.send(res, error(500, 'internal error'));
-        }
+        });
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -185,12 +206,6 @@ export class FakeTerraform {
   }
 
   // ---------------------------------------------------------------- what tests drive and read
-
-  /** Sends run notifications to `url` (Apollo's webhook), signed with `token` when given. */
-  notifyTo(url: string | undefined, token?: string): void {
-    this.notificationUrl = url;
-    if (token !== undefined) this.notificationToken = token;
-  }
 
   /** The next `times` runs (in `workspace`, or any) end `errored`; or output reads / API calls answer 503. */
   failNext(times: number, options: { readonly workspace?: string; readonly what?: FailWhat } = {}): void {
@@ -226,11 +241,11 @@ export class FakeTerraform {
     }
   }
 
-  /** Sends a verification notification (what Terraform sends when a notification configuration is enabled). */
-  async sendVerification(): Promise<FakeNotification> {
-    const delivery = this.deliver(undefined, 'verification', null, 'Verification of notification configuration');
-    await delivery.done;
-    return delivery.record;
+  /** The notification configurations of a workspace (by name), or of all, oldest first. */
+  notificationConfigurations(workspace?: string): FakeNotificationConfiguration[] {
+    const ws = workspace === undefined ? undefined : this.workspace(workspace);
+    if (workspace !== undefined && !ws) return [];
+    return [...this.configurations.values()].filter((c) => !ws || c.workspaceId === ws.id);
   }
 
   async close(): Promise<void> {
@@ -258,7 +273,7 @@ export class FakeTerraform {
     res.end(text);
   }
 
-  private handle(req: IncomingMessage, body: string): Answer {
+  private async handle(req: IncomingMessage, body: string): Promise<Answer> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://fake');
     const path = url.pathname;
@@ -275,7 +290,7 @@ export class FakeTerraform {
     return this.api(method, path.slice('/api/v2'.length), url.searchParams, body);
   }
 
-  private api(method: string, path: string, query: URLSearchParams, body: string): Answer {
+  private async api(method: string, path: string, query: URLSearchParams, body: string): Promise<Answer> {
     const segments = path.split('/').slice(1).map((s) => decodeURIComponent(s));
     const [a, b, c, d] = segments;
     const n = segments.length;
@@ -291,6 +306,22 @@ export class FakeTerraform {
       if (n === 2 && method === 'GET') return ws ? { status: 200, body: { data: this.workspaceJson(ws) } } : notFound();
       if (n === 3 && c === 'runs' && method === 'GET') return ws ? this.listRunsAnswer(ws, query) : notFound();
       if (n === 3 && c === 'current-state-version-outputs' && method === 'GET') return ws ? this.outputsAnswer(ws) : notFound();
+      if (n === 3 && c === 'notification-configurations' && method === 'GET') return ws ? this.listConfigurationsAnswer(ws, query) : notFound();
+      if (n === 3 && c === 'notification-configurations' && method === 'POST') return ws ? this.createConfiguration(ws, body) : notFound();
+    }
+    if (a === 'notification-configurations' && b) {
+      const nc = this.configurations.get(b);
+      if (!nc) return notFound();
+      if (n === 2 && method === 'GET') return { status: 200, body: { data: this.configurationJson(nc) } };
+      if (n === 2 && method === 'PATCH') return this.updateConfiguration(nc, body);
+      if (n === 2 && method === 'DELETE') {
+        this.configurations.delete(nc.id);
+        return { status: 204 };
+      }
+      if (n === 4 && c === 'actions' && d === 'verify' && method === 'POST') {
+        await this.verify(nc);
+        return { status: 200, body: { data: this.configurationJson(nc) } };
+      }
     }
     if (a === 'runs') {
       if (n === 1 && method === 'POST') return this.createRun(body);
@@ -559,15 +590,145 @@ export class FakeTerraform {
     };
   }
 
+  // ---------------------------------------------------------------- notification configurations
+
+  private listConfigurationsAnswer(ws: FakeWorkspace, query: URLSearchParams): Answer {
+    const size = clamp(Number(query.get('page[size]') ?? 20), 1, 100);
+    const page = Math.max(1, Math.floor(Number(query.get('page[number]') ?? 1)) || 1);
+    const all = [...this.configurations.values()].filter((c) => c.workspaceId === ws.id);
+    const last = Math.max(1, Math.ceil(all.length / size));
+    const base = `${this.url}/api/v2/workspaces/${ws.id}/notification-configurations?page%5Bsize%5D=${size}`;
+    return {
+      status: 200,
+      body: {
+        data: all.slice((page - 1) * size, page * size).map((c) => this.configurationJson(c)),
+        links: { self: `${base}&page%5Bnumber%5D=${page}`, next: page < last ? `${base}&page%5Bnumber%5D=${page + 1}` : null },
+        meta: { pagination: { 'current-page': page, 'page-size': size, 'prev-page': page > 1 ? page - 1 : null, 'next-page': page < last ? page + 1 : null, 'total-pages': last, 'total-count': all.length } },
+      },
+    };
+  }
+
+  /** The attributes a create or an update sends, checked; an Answer when they are not valid. */
+  private configurationAttributes(text: string, creating: boolean): { readonly attributes: Record<string, unknown> } | { readonly refused: Answer } {
+    const refuse = (...args: Parameters<typeof error>) => ({ refused: error(...args) });
+    const doc = parseJson(text) as { data?: { type?: unknown; attributes?: Record<string, unknown> } } | undefined;
+    const attributes = doc?.data?.attributes;
+    if (!['notification-configuration', 'notification-configurations'].includes(doc?.data?.type as string) || !attributes) {
+      return refuse(422, 'invalid body', 'send {"data":{"type":"notification-configuration","attributes":{…}}}', '/data');
+    }
+    const { name, url, token, triggers, enabled } = attributes;
+    const type = attributes['destination-type'];
+    if (creating && (typeof type !== 'string' || !DESTINATION_TYPES.includes(type))) return refuse(422, 'invalid attribute', `Destination type must be one of ${DESTINATION_TYPES.join(', ')}`, '/data/attributes/destination-type');
+    if ((creating || name !== undefined) && (typeof name !== 'string' || !name.trim())) return refuse(422, 'invalid attribute', "Name can't be blank", '/data/attributes/name');
+    if (url !== undefined && url !== null && (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url))) return refuse(422, 'invalid attribute', 'Url is not a valid URL', '/data/attributes/url');
+    if (token !== undefined && token !== null && typeof token !== 'string') return refuse(422, 'invalid attribute', 'Token must be a string', '/data/attributes/token');
+    if (enabled !== undefined && typeof enabled !== 'boolean') return refuse(422, 'invalid attribute', 'Enabled must be true or false', '/data/attributes/enabled');
+    if (triggers !== undefined && (!Array.isArray(triggers) || triggers.some((t) => !(NOTIFICATION_TRIGGERS as readonly unknown[]).includes(t)))) {
+      return refuse(422, 'invalid attribute', `Triggers must be some of ${NOTIFICATION_TRIGGERS.join(', ')}`, '/data/attributes/triggers');
+    }
+    return { attributes };
+  }
+
+  private async createConfiguration(ws: FakeWorkspace, text: string): Promise<Answer> {
+    const checked = this.configurationAttributes(text, true);
+    if ('refused' in checked) return checked.refused;
+    const { attributes } = checked;
+    const type = attributes['destination-type'] as string;
+    if (type === 'generic' && typeof attributes.url !== 'string') return error(422, 'invalid attribute', "Url can't be blank", '/data/attributes/url');
+    if ([...this.configurations.values()].filter((c) => c.workspaceId === ws.id).length >= MAX_CONFIGURATIONS) {
+      return error(422, 'invalid attribute', `a workspace has at most ${MAX_CONFIGURATIONS} notification configurations`, '/data');
+    }
+    const now = new Date().toISOString();
+    const nc: FakeNotificationConfiguration = {
+      id: id('nc'),
+      workspaceId: ws.id,
+      destinationType: type,
+      createdAt: now,
+      name: attributes.name as string,
+      url: (attributes.url as string | undefined) ?? null,
+      token: (attributes.token as string | undefined) || null,
+      triggers: [...new Set((attributes.triggers as string[] | undefined) ?? [])],
+      enabled: attributes.enabled === true,
+      updatedAt: now,
+      deliveryResponses: [],
+    };
+    // Enabling verifies first: a configuration whose URL does not answer 2xx is not saved.
+    if (nc.enabled && !(await this.verify(nc))) return this.verificationFailed(nc);
+    this.configurations.set(nc.id, nc);
+    return { status: 201, body: { data: this.configurationJson(nc) } };
+  }
+
+  private async updateConfiguration(nc: FakeNotificationConfiguration, text: string): Promise<Answer> {
+    const checked = this.configurationAttributes(text, false);
+    if ('refused' in checked) return checked.refused;
+    const { attributes } = checked;
+    const next: FakeNotificationConfiguration = {
+      ...nc,
+      name: (attributes.name as string | undefined) ?? nc.name,
+      url: attributes.url === undefined ? nc.url : (attributes.url as string | null),
+      token: attributes.token === undefined ? nc.token : ((attributes.token as string | null) || null),
+      triggers: attributes.triggers === undefined ? nc.triggers : [...new Set(attributes.triggers as string[])],
+      enabled: attributes.enabled === undefined ? nc.enabled : (attributes.enabled as boolean),
+      updatedAt: new Date().toISOString(),
+      deliveryResponses: nc.deliveryResponses,
+    };
+    if (next.destinationType === 'generic' && !next.url) return error(422, 'invalid attribute', "Url can't be blank", '/data/attributes/url');
+    if (next.enabled && !(await this.verify(next))) return this.verificationFailed(next);
+    Object.assign(nc, next);
+    return { status: 200, body: { data: this.configurationJson(nc) } };
+  }
+
+  private verificationFailed(nc: FakeNotificationConfiguration): Answer {
+    const last = nc.deliveryResponses[0];
+    const said = last ? (last.code ? `it answered ${last.code}` : `no answer: ${last.body}`) : 'nothing was sent';
+    return error(400, 'Verification failed', `the verification request to ${nc.url ?? '(no URL)'} did not succeed (${said})`, '/data/attributes/url');
+  }
+
+  /** POSTs the verification payload to the configuration's URL; answers whether it got a 2xx. */
+  private async verify(nc: FakeNotificationConfiguration): Promise<boolean> {
+    if (nc.destinationType !== 'generic' || !nc.url) return true;
+    const record = await this.post(nc, undefined, 'verification', null, 'Verification of Test Notification').done;
+    return record.status >= 200 && record.status < 300;
+  }
+
+  private configurationJson(nc: FakeNotificationConfiguration): unknown {
+    return {
+      id: nc.id,
+      type: 'notification-configurations',
+      attributes: {
+        'destination-type': nc.destinationType,
+        enabled: nc.enabled,
+        name: nc.name,
+        url: nc.url,
+        // Write-only: Terraform never shows it again.
+        token: null,
+        triggers: nc.triggers,
+        'delivery-responses': nc.deliveryResponses,
+        'created-at': nc.createdAt,
+        'updated-at': nc.updatedAt,
+      },
+      relationships: { subscribable: { data: { id: nc.workspaceId, type: 'workspaces' } } },
+      links: { self: `/api/v2/notification-configurations/${nc.id}` },
+    };
+  }
+
   // ---------------------------------------------------------------- notifications
 
-  private deliver(run: FakeRun | undefined, trigger: string, runStatus: string | null, message: string): { record: FakeNotification; done: Promise<void> } {
-    const url = this.notificationUrl;
+  /** Tells every enabled configuration of the run's workspace that asks for `trigger`. */
+  private deliver(run: FakeRun, trigger: string, runStatus: string, message: string): void {
+    for (const nc of this.configurations.values()) {
+      if (nc.workspaceId === run.workspaceId && nc.enabled && nc.destinationType === 'generic' && nc.url && nc.triggers.includes(trigger)) this.post(nc, run, trigger, runStatus, message);
+    }
+  }
+
+  /** One delivery in Terraform's payload shape (payload_version 1), signed with the configuration's token when it has one. */
+  private post(nc: FakeNotificationConfiguration, run: FakeRun | undefined, trigger: string, runStatus: string | null, message: string): { record: FakeNotification; done: Promise<FakeNotification> } {
+    const url = nc.url!;
     const ws = run ? this.workspaces.get(run.workspaceId) : undefined;
     const now = new Date().toISOString();
     const payload = {
       payload_version: 1,
-      notification_configuration_id: 'nc-localfakeapollo1',
+      notification_configuration_id: nc.id,
       run_url: run && ws ? `${this.url}/app/${ws.organization}/workspaces/${ws.name}/runs/${run.id}` : null,
       run_id: run?.id ?? null,
       run_message: run?.message ?? null,
@@ -578,25 +739,30 @@ export class FakeTerraform {
       organization_name: ws?.organization ?? null,
       notifications: [{ message, trigger, run_status: runStatus, run_updated_at: run ? now : null, run_updated_by: run ? 'apollo-fake' : null }],
     };
-    const record: FakeNotification = { runId: run?.id ?? null, trigger, runStatus, url: url ?? '', signed: Boolean(this.notificationToken), status: 0, response: undefined, at: now };
-    if (!url) return { record, done: Promise.resolve() };
+    const record: FakeNotification = { configurationId: nc.id, runId: run?.id ?? null, trigger, runStatus, url, signed: Boolean(nc.token), status: 0, response: undefined, at: now };
     this.notifications.push(record);
     if (this.notifications.length > MAX_KEPT) this.notifications.splice(0, this.notifications.length - MAX_KEPT);
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'TFE-Notification (LOCAL FAKE)' };
-    if (this.notificationToken) headers[NOTIFICATION_SIGNATURE_HEADER] = createHmac('sha512', this.notificationToken).update(body).digest('hex');
+    if (nc.token) headers[NOTIFICATION_SIGNATURE_HEADER] = createHmac('sha512', nc.token).update(body).digest('hex');
     const done = (async () => {
+      let text: string;
       try {
-        const res = await fetch(url, { method: 'POST', headers, body, signal: this.aborter.signal });
+        const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(10_000)]) });
         record.status = res.status;
-        const text = await res.text();
+        text = await res.text();
         record.response = parseJson(text) ?? text;
       } catch (failure) {
-        record.response = String((failure as Error)?.message ?? failure);
+        text = String((failure as Error)?.message ?? failure);
+        record.response = text;
       }
+      nc.deliveryResponses.unshift({ url, body: text.slice(0, 1000), code: record.status ? String(record.status) : '', headers: {}, 'sent-at': now, successful: String(record.status >= 200 && record.status < 300) });
+      nc.deliveryResponses.splice(10);
+      return record;
     })();
-    this.deliveries.add(done);
-    void done.finally(() => this.deliveries.delete(done));
+    const settled = done.then(() => undefined);
+    this.deliveries.add(settled);
+    void settled.finally(() => this.deliveries.delete(settled));
     return { record, done };
   }
 
@@ -626,6 +792,7 @@ export class FakeTerraform {
         body: {
           fake: `${FAKE_LABEL} Terraform Cloud`,
           workspaces: [...this.workspaces.values()].map((w) => ({ ...w, outputs: w.outputs?.map((o) => ({ ...o, value: o.sensitive ? '••••' : o.value })) })),
+          notificationConfigurations: [...this.configurations.values()].map((c) => ({ ...c, token: c.token ? '••••' : null })),
           runs: this.listRuns(),
           notifications: this.notifications,
           pendingFailures: this.failRules,
@@ -652,7 +819,9 @@ export class FakeTerraform {
   }
 
   private page(): string {
-    const workspaces = [...this.workspaces.values()].map((w) => `<tr><td>${esc(w.organization)}</td><td><b>${esc(w.name)}</b><br><code>${esc(w.id)}</code></td><td>${w.outputs === undefined ? 'no state' : w.outputs.map((o) => `${esc(o.name)} = ${o.sensitive ? '<i>(sensitive)</i>' : `<code>${esc(JSON.stringify(o.value))}</code>`}`).join('<br>') || 'empty state'}</td></tr>`).join('');
+    const configurations = (w: FakeWorkspace): string => [...this.configurations.values()].filter((c) => c.workspaceId === w.id)
+      .map((c) => `${esc(c.name)} → <code>${esc(c.url ?? c.destinationType)}</code> (${c.enabled ? esc(c.triggers.join(', ')) : 'disabled'}${c.token ? ', signed' : ''})`).join('<br>') || 'none';
+    const workspaces = [...this.workspaces.values()].map((w) => `<tr><td>${esc(w.organization)}</td><td><b>${esc(w.name)}</b><br><code>${esc(w.id)}</code></td><td>${w.outputs === undefined ? 'no state' : w.outputs.map((o) => `${esc(o.name)} = ${o.sensitive ? '<i>(sensitive)</i>' : `<code>${esc(JSON.stringify(o.value))}</code>`}`).join('<br>') || 'empty state'}</td><td>${configurations(w)}</td></tr>`).join('');
     const runs = this.listRuns().slice().reverse().map((r) => {
       const ws = this.workspaces.get(r.workspaceId)!;
       return `<tr><td>${esc(r.createdAt)}</td><td><a href="/app/${encodeURIComponent(ws.organization)}/workspaces/${encodeURIComponent(ws.name)}/runs/${encodeURIComponent(r.id)}"><code>${esc(r.id)}</code></a></td><td>${esc(ws.name)}</td><td>${r.isDestroy ? 'destroy' : 'apply'}</td><td><b>${esc(r.status)}</b></td><td>${esc(r.message)}</td></tr>`;
@@ -662,13 +831,13 @@ export class FakeTerraform {
 <p class="fake">${FAKE_LABEL}: not HCP Terraform. No infrastructure is created; nothing here leaves this machine.</p>
 <h1>Local fake Terraform Cloud</h1>
 <p>Served by Apollo's local runtime for the offerings' Terraform actions (<code>APOLLO_TERRAFORM_HOST=${esc(this.url)}</code>). The API (<code>/api/v2/</code>) takes <code>Authorization: Bearer &lt;tf_token&gt;</code> from <code>$APOLLO_HOME/integration-secrets.json</code>. A run moves every ${this.stepMs} ms: pending → planning → planned → applying → applied. Its outputs come from its variables (every variable as <code>var_&lt;name&gt;</code>; <code>identifier</code> → <code>endpoint</code>, <code>port</code>, sensitive <code>master_password_arn</code>; <code>bucket</code> → <code>bucket_arn</code>, <code>bucket_name</code>); a destroy run empties the state.</p>
-<p>Notifications go to <code>${esc(this.notificationUrl ?? '(nowhere)')}</code>, ${this.notificationToken ? 'signed with <code>terraform_notification_token</code> (X-TFE-Notification-Signature)' : 'unsigned'}.</p>
+<p>Run notifications go where a workspace's notification configurations say (Apollo's Terraform action sets its own, signed with <code>terraform_notification_token</code>: X-TFE-Notification-Signature); a workspace without one tells nobody, and Apollo then checks its runs every 15 s.</p>
 <h2>Make one fail</h2>
 <pre>curl -X POST ${esc(this.url)}/_fail -H 'content-type: application/json' \\
   -d '{"workspace": "pg-orders-dev", "times": 1}'</pre>
 <p>The next run in that workspace (any workspace without <code>workspace</code>) ends <b>errored</b>. <code>"what": "outputs"</code> makes the next output reads answer 503 (Terraform still processing the state); <code>"what": "api"</code> makes the next API calls answer 503. <code>GET /_state</code> shows everything as JSON.</p>
 <h2>Workspaces (${this.workspaces.size})</h2>
-<table><tr><th>organization</th><th>workspace</th><th>state outputs</th></tr>${workspaces || '<tr><td colspan="3">none yet: a Terraform action creates its workspace</td></tr>'}</table>
+<table><tr><th>organization</th><th>workspace</th><th>state outputs</th><th>notification configurations</th></tr>${workspaces || '<tr><td colspan="4">none yet: a Terraform action creates its workspace</td></tr>'}</table>
 <h2>Runs (${this.runsById.size}, newest first)</h2>
 <table><tr><th>created</th><th>run</th><th>workspace</th><th>kind</th><th>status</th><th>message</th></tr>${runs || '<tr><td colspan="6">none yet</td></tr>'}</table>
 <h2>Notifications sent (newest first)</h2>
@@ -833,7 +1002,7 @@ const STYLE = '<style>body{font:14px system-ui;margin:2rem;color:#1c2127;max-wid
 // ---------------------------------------------------------------- the local runtime's fake
 
 /**
- * The fake's token and notification key: `tf_token` and `terraform_notification_token` in
+ * The fake's token and Apollo's notification key: `tf_token` and `terraform_notification_token` in
  * `<home>/integration-secrets.json` (created, random, on first start), or in the process's in-memory
  * integration secrets when there is no home; the requests context reads the same store.
  */
@@ -857,15 +1026,16 @@ export async function ensureTerraformSecrets(home: string | undefined): Promise<
 /**
  * Starts the local runtime's fake Terraform Cloud and points Terraform actions at it
  * (APOLLO_TERRAFORM_HOST, allowlisted in APOLLO_EGRESS_ALLOW), unless APOLLO_TERRAFORM_HOST already names
- * a real one; on APOLLO_TERRAFORM_FAKE_PORT when set. Its notifications go nowhere until `notifyTo` (the
- * runtime's URL is known once it listens).
+ * a real one; on APOLLO_TERRAFORM_FAKE_PORT when set. Its notifications go where the workspaces' notification
+ * configurations say: Apollo's Terraform action creates them (with the runtime's URL, APOLLO_PUBLIC_URL).
  */
 export async function startLocalTerraform(home: string | undefined): Promise<FakeTerraform | undefined> {
   if (process.env[TERRAFORM_HOST_ENV] && !process.env[TERRAFORM_FAKE_ENV]) return undefined;
   const port = Number(process.env[TERRAFORM_FAKE_PORT_ENV] || 0);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${TERRAFORM_FAKE_PORT_ENV} must be a port number (0-65535), not ${process.env[TERRAFORM_FAKE_PORT_ENV]}`);
-  const { token, notificationToken } = await ensureTerraformSecrets(home);
-  const fake = await FakeTerraform.start({ token, notificationToken, port });
+  // The notification key is Apollo's (its webhook verifies with it, its executor configures it): made here with the token.
+  const { token } = await ensureTerraformSecrets(home);
+  const fake = await FakeTerraform.start({ token, port });
   process.env[TERRAFORM_HOST_ENV] = fake.url;
   process.env[TERRAFORM_FAKE_ENV] = '1';
   const allow = (process.env[EGRESS_ALLOW_ENV] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
@@ -875,5 +1045,5 @@ export async function startLocalTerraform(home: string | undefined): Promise<Fak
 
 /** The terminal's line about it. */
 export function localTerraformBanner(fake: FakeTerraform): string {
-  return `Terraform: a LOCAL FAKE Terraform Cloud at ${fake.url}/ (APOLLO_TERRAFORM_HOST; token ${TF_TOKEN_SECRET}; run notifications to Apollo signed with ${TF_NOTIFICATION_SECRET}; its page lists runs and how to make one fail)`;
+  return `Terraform: a LOCAL FAKE Terraform Cloud at ${fake.url}/ (APOLLO_TERRAFORM_HOST; token ${TF_TOKEN_SECRET}; run notifications where Apollo's Terraform action configures them, signed with ${TF_NOTIFICATION_SECRET}; its page lists runs and how to make one fail)`;
 }

@@ -64,6 +64,22 @@ describe('the PostgreSQL demo on the local fake Terraform Cloud', () => {
     expect(registry.calls.filter((c) => c.method === 'PUT' && c.path === '/registry/services/billing-service/dependencies')).toHaveLength(1);
   }, 60_000);
 
+  it("is woken by the run's notification, well before the 15 s poll: Apollo configured the workspace's notifications to itself", async () => {
+    const tf = h.runtime.terraform!;
+    const id = await submit('postgresql-database', fields('dev', 'events'));
+    const done = await reaches(id, ['completed', 'failed']);
+    expect(done.status, done.error?.message).toBe('completed');
+    const provision = done.actions.find((a) => a.id === 'provision')!.attempts[0]!;
+    const runId = provision.external!.id;
+    // Terraform's run takes about 1.2 s here; a wait left to its poll would end after 15 s.
+    expect(Date.parse(provision.endedAt!) - Date.parse(provision.startedAt)).toBeLessThan(10_000);
+    expect(done.timeline.some((e) => e.message.includes(`terraform says run ${runId} is applied`))).toBe(true);
+    expect(tf.notificationConfigurations('pg-events-dev')).toEqual([expect.objectContaining({ name: 'Apollo (local)', url: `${h.runtime.url}/api/v1/webhooks/terraform`, enabled: true })]);
+    expect(tf.notifications.filter((n) => n.runId === runId).map((n) => [n.trigger, n.status, n.response])).toEqual([
+      ['run:completed', 200, expect.objectContaining({ matched: true })],
+    ]);
+  }, 60_000);
+
   it('a failing Terraform run is destroyed once and the request fails; a retry runs only what is not done', async () => {
     const tf = h.runtime.terraform!;
     const [applies, destroys] = [tf.runs('apply'), tf.runs('destroy')];

@@ -1,8 +1,9 @@
 /**
- * Terraform run notifications through the local runtime: the LOCAL FAKE Terraform Cloud it starts sends
- * them, signed with the integration secret terraform_notification_token, to POST /api/v1/webhooks/terraform;
- * and the Terraform executor reaches that fake with the runtime's own configuration (APOLLO_TERRAFORM_HOST,
- * the egress allowlist, the tf_token integration secret).
+ * Terraform run notifications through the local runtime: the LOCAL FAKE Terraform Cloud it starts sends them
+ * where a workspace's notification configuration says (Apollo's Terraform executor makes one to
+ * POST /api/v1/webhooks/terraform, signed with the integration secret terraform_notification_token; nothing is
+ * preset); and the Terraform executor reaches that fake with the runtime's own configuration
+ * (APOLLO_TERRAFORM_HOST, the egress allowlist, the tf_token integration secret, APOLLO_PUBLIC_URL).
  */
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -47,30 +48,49 @@ function deliver(body: string, signature: string | null = createHmac('sha512', k
 
 const deliveryId = (body: string): string => createHash('sha256').update(body).digest('hex').slice(0, 32);
 
+/** A call to the local fake Terraform's API, as its tf_token. */
+async function tfApi(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const token = (await memoryIntegrationSecrets.get('tf_token'))!;
+  const res = await fetch(`${h.runtime.terraform!.url}/api/v2${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.api+json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function workspace(name: string): Promise<string> {
+  const res = await tfApi('POST', '/organizations/acme/workspaces', { data: { type: 'workspaces', attributes: { name } } });
+  return (res.body as { data: { id: string } }).data.id;
+}
+
+async function startRun(workspaceId: string): Promise<string> {
+  const res = await tfApi('POST', '/runs', { data: { type: 'runs', attributes: { 'auto-apply': true, message: 'not from Apollo' }, relationships: { workspace: { data: { type: 'workspaces', id: workspaceId } } } } });
+  return (res.body as { data: { id: string } }).data.id;
+}
+
 describe('Terraform notifications', () => {
-  it('reach Apollo from the local fake Terraform Cloud, signed; a run no request waits for is answered 200, not matched', async () => {
-    // Prepare
+  it('reach Apollo from the local fake Terraform Cloud once a workspace is configured to send them, signed; a run no request waits for is answered 200, not matched', async () => {
+    // Prepare: one workspace configured as Apollo's executor configures it, one not
     const fake = h.runtime.terraform!;
-    const token = (await memoryIntegrationSecrets.get('tf_token'))!;
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.api+json' };
-    const ws = await (await fetch(`${fake.url}/api/v2/organizations/acme/workspaces`, { method: 'POST', headers, body: JSON.stringify({ data: { type: 'workspaces', attributes: { name: 'hooked' } } }) })).json() as { data: { id: string } };
+    const hooked = await workspace('hooked');
+    const silent = await workspace('silent');
+    const configured = await tfApi('POST', `/workspaces/${hooked}/notification-configurations`, {
+      data: { type: 'notification-configuration', attributes: { 'destination-type': 'generic', enabled: true, name: 'Apollo (local)', url: hookUrl(), token: key, triggers: ['run:applying', 'run:completed'] } },
+    });
 
     // Act
-    const created = await (await fetch(`${fake.url}/api/v2/runs`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ data: { type: 'runs', attributes: { 'auto-apply': true, message: 'not from Apollo' }, relationships: { workspace: { data: { type: 'workspaces', id: ws.data.id } } } } }),
-    })).json() as { data: { id: string } };
+    const runId = await startRun(hooked);
+    const quietRunId = await startRun(silent);
     await fake.idle();
 
     // Assess
-    expect(h.runtime.banner).toContain(`Terraform: a LOCAL FAKE Terraform Cloud at ${fake.url}/ (APOLLO_TERRAFORM_HOST; token tf_token; run notifications to Apollo signed with terraform_notification_token; its page lists runs and how to make one fail)`);
+    expect(configured.status).toBe(201);
+    expect(h.runtime.banner).toContain(`Terraform: a LOCAL FAKE Terraform Cloud at ${fake.url}/ (APOLLO_TERRAFORM_HOST; token tf_token; run notifications where Apollo's Terraform action configures them, signed with terraform_notification_token; its page lists runs and how to make one fail)`);
     expect(process.env.APOLLO_TERRAFORM_HOST).toBe(fake.url);
     expect(process.env.APOLLO_EGRESS_ALLOW?.split(',')).toContain(`${fake.url}/`);
-    const runId = created.data.id;
+    expect(process.env.APOLLO_PUBLIC_URL).toBe(h.runtime.url);
     const sent = fake.notifications.filter((n) => n.runId === runId);
     expect(sent.map((n) => [n.trigger, n.runStatus, n.signed, n.status])).toEqual([['run:applying', 'applying', true, 200], ['run:completed', 'applied', true, 200]]);
     for (const n of sent) expect(n.response).toEqual({ delivery: expect.stringMatching(/^[0-9a-f]{32}$/), matched: false, woken: false, duplicate: false, reason: `no request waits for run ${runId}` });
+    expect(fake.notifications.filter((n) => n.runId === quietRunId)).toEqual([]);
   });
 
   it('refuses a notification with a bad or missing signature (401)', async () => {
@@ -97,13 +117,29 @@ describe('Terraform notifications', () => {
     expect(await second.json()).toEqual({ delivery: deliveryId(body), matched: false, woken: false, duplicate: true, reason: 'this delivery was received before' });
   });
 
-  it('answers Terraform\'s verification ping 200 (as enabling a notification configuration needs)', async () => {
-    const ping = await h.runtime.terraform!.sendVerification();
-    const manual = await deliver(notification(null, 'verification', null));
+  it('answers Terraform\'s verification ping 200 every time (as enabling a notification configuration needs), and refuses an unsigned one', async () => {
+    // Prepare
+    const fake = h.runtime.terraform!;
+    const ws = await workspace('verified');
+    const created = await tfApi('POST', `/workspaces/${ws}/notification-configurations`, {
+      data: { type: 'notification-configuration', attributes: { 'destination-type': 'generic', enabled: true, name: 'Apollo (local)', url: hookUrl(), token: key, triggers: ['run:completed'] } },
+    });
+    const id = (created.body as { data: { id: string } }).data.id;
 
-    expect(ping).toMatchObject({ trigger: 'verification', signed: true, status: 200, response: { matched: false, woken: false, duplicate: false, reason: 'a verification (or run-less) notification' } });
+    // Act
+    const again = await tfApi('POST', `/notification-configurations/${id}/actions/verify`);
+    const manual = await deliver(notification(null, 'verification', null));
+    const unsigned = await deliver(notification(null, 'verification', null), null);
+
+    // Assess
+    expect(created.status).toBe(201);
+    expect(again.status).toBe(200);
+    const pings = fake.notifications.filter((n) => n.configurationId === id);
+    const answer = { delivery: expect.stringMatching(/^[0-9a-f]{32}$/), matched: false, woken: false, duplicate: false, reason: 'a verification (or run-less) notification' };
+    expect(pings.map((p) => [p.trigger, p.signed, p.status, p.response])).toEqual([['verification', true, 200, answer], ['verification', true, 200, answer]]);
     expect(manual.status).toBe(200);
-    expect(await manual.json()).toMatchObject({ matched: false, duplicate: false, reason: 'a verification (or run-less) notification' });
+    expect(await manual.json()).toEqual(answer);
+    expect(unsigned.status).toBe(401);
   });
 });
 
@@ -155,8 +191,11 @@ describe('the Terraform executor in the local runtime', () => {
     expect(fake.run(started.ref!.id)!.variables).toContainEqual({ key: 'tags', value: '{"service" = "orders-api", "team" = "payments", "apollo_request" = "req-pg1"}' });
     expect(undone.state).toBe('succeeded');
     expect(fake.workspace('pg-orders-main-dev')!.outputs).toEqual([]);
-    // Its notifications reached Apollo, signed; no request waits for these runs (the executor ran alone).
+    // The executor configured the workspace's notifications to this runtime; they reached Apollo, signed (no
+    // request waits for these runs: the executor ran alone).
+    expect(started.logs).toContainEqual({ severity: 'info', message: expect.stringMatching(/^Terraform notifies Apollo of acme-platform\/pg-orders-main-dev's runs from now on: created the notification configuration 'Apollo \(local\)' \(nc-\w+\) to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/webhooks\/terraform$/) });
+    expect(fake.notificationConfigurations('pg-orders-main-dev')).toEqual([expect.objectContaining({ url: hookUrl(), enabled: true, triggers: ['run:completed', 'run:errored', 'run:needs_attention'] })]);
     const sent = fake.notifications.filter((n) => n.runId === started.ref!.id || n.runId === undo.ref!.id);
-    expect(sent.map((n) => [n.trigger, n.status])).toEqual([['run:applying', 200], ['run:completed', 200], ['run:applying', 200], ['run:completed', 200]]);
+    expect(sent.map((n) => [n.trigger, n.signed, n.status])).toEqual([['run:completed', true, 200], ['run:completed', true, 200]]);
   });
 });

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionOutputs, TerraformAction, TerraformActionConfig } from '#schemas/index.ts';
 import { MASK } from '#shared/variables/index';
 import { FakeTerraform } from '../../../local/fakes/terraform-server.ts';
@@ -7,8 +8,9 @@ import type { ExecutorDeps } from './attempt.ts';
 import { IntegrationBreakers } from './breaker.ts';
 import type { AsyncRun, CheckResult, ExternalRef, StartResult } from './ports.ts';
 import { parseEgressAllow } from './ssrf.ts';
-import { startTestServer } from './test-server.ts';
+import { startTestServer, type Received, type TestServer } from './test-server.ts';
 import { hclLiteral, runVariables, terraformExecutor } from './terraform.ts';
+import { forgetNotificationSetups } from './terraform-notifications.ts';
 
 const TOKEN = 'tf-SECRET-token-1234';
 const PASSWORD = 'field-SECRET-pw';
@@ -412,6 +414,174 @@ describe('Terraform executor', () => {
     // Assess
     expect(refused).toMatchObject({ outcome: 'failed', retryable: false, error: { code: 'egress-refused' } });
     expect(down).toMatchObject({ outcome: 'failed', retryable: true, error: { code: 'network', message: 'connection refused' } });
+  });
+});
+
+describe("the workspace's notifications to Apollo", () => {
+  const HOOK_KEY = 'hook-SECRET-key-5678';
+  const HOOK = '/api/v1/webhooks/terraform';
+  let apollo: TestServer;
+  beforeAll(async () => {
+    // Apollo's webhook, as far as Terraform can tell: 200 under /, 503 under /down (a verification that fails).
+    apollo = await startTestServer();
+    // It checks the signature as Apollo's webhook does.
+    const verified = (r: Received) => (r.headers['x-tfe-notification-signature'] === createHmac('sha512', HOOK_KEY).update(r.body).digest('hex') ? { status: 200, body: { matched: false } } : { status: 401, body: { message: 'invalid signature' } });
+    apollo.route('POST', HOOK, verified);
+    apollo.route('POST', `/moved${HOOK}`, verified);
+    apollo.route('POST', `/down${HOOK}`, () => ({ status: 503, body: { message: 'unavailable' } }));
+  });
+  afterAll(async () => { await apollo.close(); });
+  beforeEach(() => { forgetNotificationSetups(); });
+
+  const secrets = (over: Record<string, string> = {}) => new InMemoryIntegrationSecrets({ tf_token: TOKEN, terraform_notification_token: HOOK_KEY, ...over });
+  const notifying = (publicUrl: string | null = apollo.url, over: Partial<ExecutorDeps> = {}) =>
+    terraformExecutor(deps({ secrets: secrets(), ...over }), { outputBackoffMs: 10, publicUrl, stage: 'test' });
+  const configurationCalls = () => fake.requests.filter((r) => r.includes('notification-configurations'));
+  const keyed = (a: TerraformAction, n: number) => run(a, { idempotencyKey: `req-1/provision/n${n}` });
+
+  it('creates the notification configuration before the first run, once, and the run then notifies Apollo signed with the key its webhook checks', async () => {
+    // Prepare
+    const ex = notifying();
+    const a = action('notify');
+    const calls = configurationCalls().length;
+
+    // Act
+    const first = await ex.start(keyed(a, 1));
+    const second = await ex.start(keyed(a, 2));
+    await settle(ex, keyed(a, 2), started(second));
+    await fake.idle();
+
+    // Assess
+    const ws = fake.workspace('pg-notify-dev')!;
+    const [nc, ...others] = fake.notificationConfigurations('pg-notify-dev');
+    expect(others).toEqual([]);
+    expect(nc).toMatchObject({ name: 'Apollo (test)', destinationType: 'generic', url: `${apollo.url}${HOOK}`, token: HOOK_KEY, enabled: true, triggers: ['run:completed', 'run:errored', 'run:needs_attention'] });
+    expect(configurationCalls().slice(calls)).toEqual([`GET /api/v2/workspaces/${ws.id}/notification-configurations?page%5Bsize%5D=100`, `POST /api/v2/workspaces/${ws.id}/notification-configurations`]);
+    expect(first.logs.map((l) => [l.severity, l.message])).toEqual([
+      ['info', `workspace acme-platform/pg-notify-dev did not exist: created it (${ws.id})`],
+      ['warn', expect.stringContaining('was created without its repository')],
+      ['info', `Terraform notifies Apollo of acme-platform/pg-notify-dev's runs from now on: created the notification configuration 'Apollo (test)' (${nc!.id}) to ${apollo.url}${HOOK}`],
+      ['info', `started a run ${first.ref!.id} in acme-platform/pg-notify-dev`],
+    ]);
+    expect(second.logs.map((l) => l.message)).toEqual([`started a run ${second.ref!.id} in acme-platform/pg-notify-dev`]);
+    const told = apollo.received.filter((r) => r.path === HOOK && JSON.parse(r.body).run_id === second.ref!.id);
+    expect(told.map((r) => JSON.parse(r.body).notifications[0].trigger)).toEqual(['run:completed']);
+    expect(told[0]!.headers['x-tfe-notification-signature']).toBe(createHmac('sha512', HOOK_KEY).update(told[0]!.body).digest('hex'));
+    expect(JSON.stringify([first, second])).not.toContain(HOOK_KEY);
+  });
+
+  it('finds it again in a new container instead of making a second, and sets up a workspace once when two starts race', async () => {
+    // Prepare
+    const a = action('again');
+    await notifying().start(keyed(a, 1));
+    forgetNotificationSetups();
+    const b = action('raced');
+
+    // Act
+    const found = await notifying().start(keyed(a, 2));
+    const raced = await Promise.all([notifying().start(keyed(b, 1)), notifying().start(keyed(b, 2))]);
+
+    // Assess
+    expect(fake.notificationConfigurations('pg-again-dev')).toHaveLength(1);
+    const id = fake.notificationConfigurations('pg-again-dev')[0]!.id;
+    expect(found.logs.map((l) => [l.severity, l.message])).toEqual([
+      ['debug', `Terraform notifies Apollo of acme-platform/pg-again-dev's runs (notification configuration 'Apollo (test)', ${id})`],
+      ['info', `started a run ${found.ref!.id} in acme-platform/pg-again-dev`],
+    ]);
+    expect(raced.map((r) => r.outcome)).toEqual(['started', 'started']);
+    expect(fake.notificationConfigurations('pg-raced-dev')).toHaveLength(1);
+  });
+
+  it("updates it when its URL (or its triggers, or its state) is not Apollo's", async () => {
+    // Prepare: the workspace has Apollo's configuration with an old URL, disabled, for other triggers
+    const a = action('moved');
+    await notifying().start(keyed(a, 1));
+    const nc = fake.notificationConfigurations('pg-moved-dev')[0]!;
+    Object.assign(nc, { enabled: false, triggers: ['run:created'] });
+    forgetNotificationSetups();
+
+    // Act
+    const moved = await notifying(`${apollo.url}/moved/`).start(keyed(a, 2));
+
+    // Assess
+    expect(fake.notificationConfigurations('pg-moved-dev')).toEqual([expect.objectContaining({ id: nc.id, url: `${apollo.url}/moved${HOOK}`, enabled: true, token: HOOK_KEY, triggers: ['run:completed', 'run:errored', 'run:needs_attention'] })]);
+    expect(moved.logs[0]).toEqual({
+      severity: 'info',
+      message: `Terraform notifies Apollo of acme-platform/pg-moved-dev's runs from now on: updated the notification configuration 'Apollo (test)' (${nc.id}) to ${apollo.url}/moved${HOOK} (its URL was ${apollo.url}${HOOK}; it was disabled; its triggers were run:created)`,
+    });
+    expect(fake.requests.filter((r) => r.startsWith('PATCH '))).toContain(`PATCH /api/v2/notification-configurations/${nc.id}`);
+  });
+
+  it('gives it the key again when Apollo refused its last delivery (401: the secret was rotated; Terraform never shows the token)', async () => {
+    // Prepare: the configuration still signs with an old key, and a run's notification was refused
+    const a = action('rotated');
+    await notifying().start(keyed(a, 1));
+    const nc = fake.notificationConfigurations('pg-rotated-dev')[0]!;
+    nc.token = 'the-old-key';
+    const refused = started(await notifying().start(keyed(a, 2)));
+    await fake.idle();
+    forgetNotificationSetups();
+
+    // Act
+    const renewed = await notifying().start(keyed(a, 3));
+    await fake.idle();
+
+    // Assess
+    expect(fake.notifications.filter((n) => n.runId === refused.id).map((n) => n.status)).toEqual([401]);
+    expect(renewed.logs[0]!.message).toMatch(/updated the notification configuration 'Apollo \(test\)' \(nc-\w+\) to .* \(Apollo refused its last delivery \(401: signed with a key it no longer holds\)\)$/);
+    expect(nc.token).toBe(HOOK_KEY);
+    expect(fake.notifications.filter((n) => n.runId === renewed.ref!.id).map((n) => n.status)).toEqual([200]);
+  });
+
+  it('starts the run all the same when they cannot be set up, saying why in its log (it is then polled every 15 s); tries again only later', async () => {
+    // Prepare
+    const a = action('unverified');
+    const down = `${apollo.url}/down${HOOK}`;
+
+    // Act: Terraform's verification POST to Apollo gets a 503, so Terraform refuses the configuration (400)
+    const first = await notifying(`${apollo.url}/down`).start(keyed(a, 1));
+    const calls = configurationCalls().length;
+    const second = await notifying(`${apollo.url}/down`).start(keyed(a, 2));
+    const keyless = await terraformExecutor(deps(), { publicUrl: apollo.url, stage: 'test' }).start(run(action('keyless')));
+    const urlless = await notifying(null).start(run(action('urlless')));
+
+    // Assess
+    expect(first).toMatchObject({ outcome: 'started', pollSeconds: 15 });
+    expect(first.logs.filter((l) => l.severity === 'warn').map((l) => l.message)).toEqual([
+      expect.stringContaining('was created without its repository'),
+      `Terraform's run notifications could not be set up in acme-platform/pg-unverified-dev: Terraform could not verify Apollo's webhook at ${down} (400: Verification failed: the verification request to ${down} did not succeed (it answered 503)); Terraform must reach that URL, and Apollo must hold the same terraform_notification_token; Apollo checks the run every 15 s instead`,
+    ]);
+    expect(fake.notificationConfigurations('pg-unverified-dev')).toEqual([]);
+    expect(second).toMatchObject({ outcome: 'started' });
+    expect(configurationCalls()).toHaveLength(calls);
+    expect(second.logs[0]!.message).toMatch(/^Terraform's run notifications could not be set up in acme-platform\/pg-unverified-dev \(\d+ s ago, tried again after 5 min\): Terraform could not verify/);
+    expect(keyless).toMatchObject({ outcome: 'started' });
+    expect(keyless.logs).toContainEqual({ severity: 'warn', message: "Terraform's run notifications are not set up: there is no integration secret terraform_notification_token (the key Apollo's Terraform webhook verifies with); Apollo checks the run every 15 s instead" });
+    expect(fake.notificationConfigurations('pg-keyless-dev')).toEqual([]);
+    expect(urlless).toMatchObject({ outcome: 'started' });
+    expect(urlless.logs.map((l) => l.message).join('\n')).not.toContain('notification');
+    expect(fake.notificationConfigurations('pg-urlless-dev')).toEqual([]);
+  });
+
+  it('says a token that may not manage notifications (403) and starts the run', async () => {
+    // Prepare: a Terraform that refuses the list
+    const server = await startTestServer();
+    try {
+      server.route('GET', '/api/v2/organizations/acme-platform/workspaces/pg-limited-dev', () => ({ status: 200, body: { data: { id: 'ws-2', type: 'workspaces', attributes: { name: 'pg-limited-dev' } } } }));
+      server.route('GET', '/api/v2/workspaces/ws-2/notification-configurations', () => ({ status: 403, body: { errors: [{ status: '403', title: 'forbidden' }] } }));
+      server.route('GET', '/api/v2/workspaces/ws-2/runs', () => ({ status: 200, body: { data: [] } }));
+      server.route('POST', '/api/v2/runs', () => ({ status: 201, body: { data: { id: 'run-2', type: 'runs', attributes: { status: 'pending' } } } }));
+      const ex = notifying(apollo.url, { allow: parseEgressAllow(`${server.url}/`) });
+
+      // Act
+      const result = await ex.start(run(action('limited', { host: server.url })));
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'started', ref: { id: 'run-2' } });
+      expect(result.logs[0]).toEqual({ severity: 'warn', message: "Terraform's run notifications could not be set up in acme-platform/pg-limited-dev: the token may not do this (403) when listing the workspace's notification configurations: forbidden; it needs the team permission for it; Apollo checks the run every 15 s instead" });
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -3,11 +3,14 @@
  * async action (ports.ts): start → wait → check → collect, and cancel.
  *
  * - start renders the config (secrets fetched first, the input recorded masked), finds the workspace by
- *   name in the organization (created when absent), then reuses the run whose message carries the
+ *   name in the organization (created when absent), makes sure the workspace notifies Apollo of its runs
+ *   (terraform-notifications.ts: a notification configuration to Apollo's webhook, once per workspace per
+ *   container; without one, or when it cannot be set up, the wait polls), then reuses the run whose message carries the
  *   idempotency key (`Apollo <key>`: a crash between "created" and "recorded" does not start a second
  *   one; a run of that key that failed is not reused, so a retry starts afresh) or creates one with the
  *   variables as run-level HCL literals;
- * - check reads the run's status (Terraform is the truth; its notifications only wake the wait);
+ * - check reads the run's status (Terraform is the truth; its notifications only wake the wait, else a poll
+ *   every TERRAFORM_POLL_SECONDS does);
  * - collect reads the workspace's current state outputs (retrying while Terraform still processes the new
  *   state: 503) and the declared outputs by JSON pointer into `{ <output name>: <value> }`; outputs
  *   Terraform marks sensitive are revealed one by one, returned, and listed as sensitive;
@@ -21,6 +24,7 @@ import { ActionFailure, Attempt, type ExecutorDeps } from './attempt.ts';
 import type { HttpResponse } from './http.ts';
 import { logOutputs, pointerGet } from './outputs.ts';
 import type { ActionLogLine, ActionRun, AsyncActionExecutor, AsyncRun, CheckResult, CollectResult, ExternalRef, StartResult } from './ports.ts';
+import { ensureNotifications, PUBLIC_URL_ENV } from './terraform-notifications.ts';
 
 /** Where Terraform runs when the action names no host (a Terraform Enterprise address, or the local fake). */
 export const TERRAFORM_HOST_ENV = 'APOLLO_TERRAFORM_HOST';
@@ -38,6 +42,8 @@ export const TERRAFORM_POLL_SECONDS = 15;
 
 /** A start is one Lambda task (under 60 s); a check, a collect or a cancel less. */
 const START_BUDGET_MS = 45_000;
+/** Setting up the workspace's notifications (Terraform verifies Apollo's webhook meanwhile) within the start's budget. */
+const NOTIFICATIONS_BUDGET_MS = 15_000;
 const CALL_BUDGET_MS = 25_000;
 const WORKSPACE_NAME = /^[A-Za-z0-9_-]{1,90}$/;
 
@@ -51,6 +57,13 @@ export interface TerraformExecutorOptions {
   readonly outputAttempts?: number;
   /** The first wait between those reads, doubled each time, at most 4 s (default 1 s). */
   readonly outputBackoffMs?: number;
+  /**
+   * Apollo's public base URL, whose `/api/v1/webhooks/terraform` the workspaces' notifications go to; null:
+   * none, the runs are polled (default: APOLLO_PUBLIC_URL when the start runs).
+   */
+  readonly publicUrl?: string | null;
+  /** Names the notification configuration `Apollo (<stage>)` (default: APOLLO_STAGE). */
+  readonly stage?: string;
 }
 
 interface RunAttributes {
@@ -104,10 +117,12 @@ class TerraformExecutor implements AsyncActionExecutor {
       const rendered = execute();
       const workspaceName = String(rendered.workspace ?? '');
       if (!WORKSPACE_NAME.test(workspaceName)) throw new ActionFailure('template', `the workspace name '${workspaceName}' is not valid in Terraform (letters, digits, - and _, at most 90)`, false);
-      const api = new TerraformApi(attempt, host, tokenOf(attempt, rendered.token));
+      const token = tokenOf(attempt, rendered.token);
+      const api = new TerraformApi(attempt, host, token);
       const variables = runVariables(rendered.variables);
 
       const workspaceId = await findOrCreateWorkspace(api, attempt, config, workspaceName, autoApply);
+      await this.notifications(run, attempt, host, token, { id: workspaceId, label: `${config.organization}/${workspaceName}` });
       let runDoc = await findRun(api, workspaceId, message);
       if (runDoc) {
         attempt.log('info', `reusing run ${runDoc.id} (${runDoc.attributes.status ?? 'unknown status'}), started earlier for this action (${message})`);
@@ -207,6 +222,18 @@ class TerraformExecutor implements AsyncActionExecutor {
     }
   }
 
+  /**
+   * The workspace's notifications to Apollo, on a budget of their own (a slow verification must not starve the
+   * run's creation); whatever happens is a log line of the attempt, never its failure.
+   */
+  private async notifications(run: AsyncRun, attempt: Attempt, host: string, token: string, workspace: { id: string; label: string }): Promise<void> {
+    const own = attemptFor(run, this.deps, NOTIFICATIONS_BUDGET_MS);
+    own.addSecret(token);
+    const publicUrl = this.options.publicUrl === undefined ? process.env[PUBLIC_URL_ENV] : (this.options.publicUrl ?? undefined);
+    await ensureNotifications(new TerraformApi(own, host, token), own, workspace, { publicUrl, stage: this.options.stage ?? process.env.APOLLO_STAGE, pollSeconds: TERRAFORM_POLL_SECONDS });
+    for (const line of own.logs) attempt.log(line.severity, own.scrub(line.message));
+  }
+
   /** The API client for a run started earlier: its recorded host, the token rendered again. */
   private async api(attempt: Attempt, run: AsyncRun, ref: ExternalRef): Promise<TerraformApi> {
     const action = terraformAction(run);
@@ -252,7 +279,7 @@ class TerraformApi {
   }
 
   /** One call; answers whatever status (a network failure, timeout or open circuit throws ActionFailure). */
-  async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResponse> {
+  async call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<HttpResponse> {
     const target = await this.attempt.vet(`${this.base}${path}`);
     const headers = { Authorization: `Bearer ${this.token}`, 'Content-Type': JSON_API, Accept: JSON_API };
     return this.attempt.exchange(target, method, headers, body === undefined ? undefined : JSON.stringify(body));
