@@ -85,6 +85,12 @@ export interface ApolloStackProps extends StackProps {
   readonly configureAccountCloudWatchRole?: boolean;
   /** A regional WAF web ACL for the API stage. @default - none */
   readonly webAclArn?: string;
+  /**
+   * Apollo's public base URL, where outside systems are told to send their webhooks (Terraform's notification
+   * configurations: `<publicUrl>/api/v1/webhooks/terraform`), e.g. a custom domain in front of the API.
+   * @default - the REST API's URL, `https://<api id>.execute-api.<region>.<suffix>/<stage>`
+   */
+  readonly publicUrl?: string;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
@@ -171,9 +177,11 @@ export class ApolloStack extends Stack {
     }
 
     // What each context's descriptor asks for, and each job's for the jobs Lambda (infra/bindings.ts).
+    // The API's URL from its id and the stage's name as given (not `api.url`: see ApolloBindingsProps.publicUrl).
+    const publicUrl = props.publicUrl ?? `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stage}`;
     this.bindings = new ApolloBindings(this, 'Bindings', {
       stage, apiName, jobs: this.functions.jobs, audit: this.audit, webIdentity: this.webIdentity,
-      github: props.discovery, catalog: props.catalog, healthClusters: props.healthClusters,
+      github: props.discovery, catalog: props.catalog, healthClusters: props.healthClusters, publicUrl,
     });
     for (const [descriptor, fn] of this.functions.descriptors) this.bindings.bind(fn, descriptor.bindings ?? []);
     for (const job of jobs) this.bindings.bind(this.functions.jobs, job.bindings ?? []);

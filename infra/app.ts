@@ -18,6 +18,7 @@
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
  *   webDist                the built web app to publish; default web/dist, (re)built here (npm run build:web) when missing or stale
+ *   publicUrl              Apollo's public base URL for outside systems' webhooks (a custom domain); default the API's execute-api URL
  * Synth needs no credentials and no network unless vpcId is given without subnetIds.
  */
 import { execFileSync } from 'node:child_process';
@@ -55,6 +56,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
   auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),
   webDist,
+  publicUrl: context('publicUrl'),
 });
 addNagPacks(app);
 

@@ -4,6 +4,7 @@
  * those permissions and settings, for every context, with no context named here. Lambdas are not
  * bundled here.
  */
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Binding, ContextDescriptor } from '#lib/context';
@@ -80,6 +81,10 @@ describe('the bindings of every function', () => {
     expect(env.APOLLO_API_NAME).toBe(has.has('api-metrics') ? `apollo-${STAGE}` : undefined);
     expect(Boolean(env.APOLLO_AUDIT_BUCKET)).toBe(has.has('audit-archive'));
     expect(env.APOLLO_INTEGRATION_SECRETS_PREFIX).toBe(has.has('integration-secrets') ? `apollo/${STAGE}/integrations/` : undefined);
+    // The REST API's URL from its id and stage name (not its deployment stage's: that would be a cycle).
+    expect(env.APOLLO_PUBLIC_URL).toEqual(has.has('public-url')
+      ? { 'Fn::Join': ['', ['https://', { Ref: stack.getLogicalId(stack.api.api.node.defaultChild as CfnElement) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, `/${STAGE}`]] }
+      : undefined);
     expect(env).toMatchObject(made.environment);
   });
 
@@ -101,5 +106,14 @@ describe('the bindings of every function', () => {
     expect(attempt({ catalog: { repo: 'acme/..' } }, 'B4')).toThrow(/catalogRepo/);
     expect(attempt({ catalog: { repo: 'acme/c', path: '../up' } }, 'B5')).toThrow(/catalogPath/);
     expect(attempt({ healthClusters: ['no spaces'] }, 'B6')).toThrow(/healthClusters/);
+    expect(attempt({ publicUrl: 'http://apollo.example.com' }, 'B7')).toThrow(/publicUrl/);
+    expect(attempt({ publicUrl: 'https://apollo.example.com/' }, 'B8')).toThrow(/publicUrl/);
+  });
+
+  it('tells the functions bound to it the public URL given instead of the API\'s (a custom domain)', () => {
+    const custom = new ApolloStack(testApp(), 'Apollo-custom', { stage: 'custom', webDist: WEB_DIST_FIXTURE, publicUrl: 'https://apollo.example.com/api-root' });
+    const steps = lambdaEnv(Template.fromStack(custom), 'custom', 'requests-fulfillment-steps');
+
+    expect(steps.APOLLO_PUBLIC_URL).toBe('https://apollo.example.com/api-root');
   });
 });

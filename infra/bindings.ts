@@ -4,7 +4,7 @@
  * environment variables that name its resources. Infra names no context: it binds what descriptors
  * declare (ApolloStack loops over them).
  */
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -42,6 +42,12 @@ export interface ApolloBindingsProps {
   readonly catalog?: CatalogRepositorySettings;
   /** The EKS clusters the health poll reads. @default - every cluster of the account and region (`cluster/*`) */
   readonly healthClusters?: readonly string[];
+  /**
+   * Apollo's public base URL (`public-url`), e.g. the REST API's `https://<id>.execute-api.<region>.amazonaws.com/<stage>`
+   * built from its id and stage name: the API's own `url` names its deployment stage, which depends on every
+   * method and so on the functions behind them, a cycle once one of them is told the URL.
+   */
+  readonly publicUrl: string;
 }
 
 const GITHUB_ORG = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
@@ -59,6 +65,7 @@ function validate(props: ApolloBindingsProps): void {
     throw new Error(`catalogPath "${catalog.path}" is not a directory of the repository`);
   }
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
+  if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
 }
 
 export class ApolloBindings extends Construct {
@@ -122,6 +129,10 @@ export class ApolloBindings extends Construct {
         return;
       case 'integration-secrets':
         this.grantIntegrationSecrets(fn);
+        return;
+      case 'public-url':
+        // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
+        fn.addEnvironment('APOLLO_PUBLIC_URL', props.publicUrl);
         return;
       case 'notification-events': {
         // Notifications go to the account's default bus too, so a company routes them to Slack or email (ARCHITECTURE.md §5).

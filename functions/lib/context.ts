@@ -33,7 +33,9 @@ export type Binding =
   /** Reads the secrets actions name as {{secrets.<name>}} (`APOLLO_INTEGRATION_SECRETS_PREFIX`: Secrets Manager ids under it). */
   | 'integration-secrets'
   /** Puts each notification on the account's default EventBridge bus too (`APOLLO_NOTIFICATION_BUS`). */
-  | 'notification-events';
+  | 'notification-events'
+  /** Apollo's public base URL (`APOLLO_PUBLIC_URL`: the REST API's), given to outside systems that send it webhooks. */
+  | 'public-url';
 
 /**
  * A Step Functions state machine a context runs (ARCHITECTURE.md §4). Infra deploys its ASL file with
