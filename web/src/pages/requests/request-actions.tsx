@@ -10,7 +10,7 @@ import type { Request } from '../../../../schemas/types.gen.ts';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { ACTION_TYPE_LABEL } from '../self-service/describe.ts';
 import { externalRun } from './request-lifecycle.ts';
-import { ACTION_INTENT, ACTION_LABEL, ATTEMPT_INTENT, formatDuration, isLocalFake } from './request-status.ts';
+import { ACTION_INTENT, ACTION_LABEL, actionsTally, ATTEMPT_INTENT, formatDuration, isLocalFake } from './request-status.ts';
 
 type RequestAction = Request['actions'][number];
 type Attempt = RequestAction['attempts'][number];
@@ -123,11 +123,9 @@ export function Actions({ request }: { request: Request }) {
   if (request.fulfillment === 'manual' && request.actions.length === 0) return null;
   // What needs a look opens by itself: a failed action, one waiting on something outside, or a rollback that failed or runs.
   const isOpen = (a: RequestAction) => toggled[a.id] ?? (a.status === 'failed' || a.status === 'waiting' || (a.rollback !== undefined && a.rollback.status !== 'succeeded'));
-  const done = request.actions.filter((a) => a.status === 'succeeded').length;
-  const undone = request.actions.filter((a) => a.status === 'rolled_back').length;
   return (
     <Section title="Actions" icon="flows" className="apollo-section" data-testid="request-actions"
-      rightElement={<span className={`${Classes.TEXT_MUTED} apollo-small`}>{done} of {request.actions.length} done{undone ? `, ${undone} rolled back` : ''}</span>}>
+      rightElement={<span className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="actions-tally">{actionsTally(request.actions)}</span>}>
       <SectionCard padded={false}>
         {request.actions.length === 0
           ? <p className={`${Classes.TEXT_MUTED} apollo-action-empty`}>No actions: nothing automated runs for this request.</p>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ACTION_LABEL, fieldText, formatDuration, isEnded, isLocalFake, isMoving, isUndoing, REQUEST_STATES, requestFiltersFromSearch, requestListQuery, scopeFromTabId, scopeTabId,
-  searchFromRequestFilters, STATUS_INTENT, STATUS_LABEL,
+  ACTION_LABEL, actionsTally, fieldText, formatDuration, isEnded, isLocalFake, isMoving, isUndoing, progressText, REQUEST_STATES, requestFiltersFromSearch, requestListQuery,
+  scopeFromTabId, scopeTabId, searchFromRequestFilters, STATUS_INTENT, STATUS_LABEL, type ActionState,
 } from './request-status.ts';
 
 describe('status colours and words', () => {
@@ -20,6 +20,23 @@ describe('status colours and words', () => {
     expect(REQUEST_STATES.filter(isEnded)).toEqual(['completed', 'failed', 'cancelled', 'interrupted', 'deprovisioned']);
     expect(REQUEST_STATES.filter(isUndoing)).toEqual(['rolling_back', 'deprovisioning']);
     expect(REQUEST_STATES.filter(isMoving)).toEqual(['queued', 'in_progress', 'rolling_back', 'deprovisioning']);
+  });
+
+  it('tallies the actions as the progress bar counts them: a skipped one is no work to do', () => {
+    const of = (...statuses: ActionState[]) => actionsTally(statuses.map((status) => ({ status })));
+    expect(of('succeeded', 'skipped', 'succeeded')).toBe('2 of 2 done, 1 skipped');
+    expect(of('succeeded', 'running', 'skipped')).toBe('1 of 2 done, 1 skipped');
+    expect(of('rolled_back', 'failed')).toBe('0 of 2 done, 1 rolled back');
+    expect(of('succeeded', 'succeeded', 'pending')).toBe('2 of 3 done');
+    expect(of('skipped', 'skipped')).toBe('nothing to do, 2 skipped');
+  });
+
+  it('puts the progress bar in words: how far on its way, or how much of its work an ended request did', () => {
+    expect(progressText({ status: 'in_progress', progress: 42 })).toBe('42% of the way');
+    expect(progressText({ status: 'failed', progress: 0 })).toBe('failed with 0% of its work done');
+    expect(progressText({ status: 'cancelled', progress: 67 })).toBe('cancelled with 67% of its work done');
+    expect(progressText({ status: 'completed', progress: 95 })).toBe('completed');
+    expect(progressText({ status: 'deprovisioned', progress: 100 })).toBe('completed, then deprovisioned');
   });
 
   it('reads durations', () => {

@@ -75,6 +75,39 @@ export const APPROVAL_INTENT: Record<Approval['status'], Intent> = {
   pending: 'warning', approved: 'success', rejected: 'danger', expired: 'none', cancelled: 'none',
 };
 
+/**
+ * Its actions as the Actions section heads them: those done of those to do, then those skipped and rolled back. A
+ * skipped action (its condition did not hold) is no work to do, as the progress bar counts it: "2 of 2 done, 1
+ * skipped" is all of it.
+ */
+export function actionsTally(actions: readonly { readonly status: ActionState }[]): string {
+  const count = (status: ActionState) => actions.filter((a) => a.status === status).length;
+  const skipped = count('skipped');
+  const rolledBack = count('rolled_back');
+  const todo = actions.length - skipped;
+  return [todo === 0 ? 'nothing to do' : `${count('succeeded')} of ${todo} done`, ...(skipped ? [`${skipped} skipped`] : []), ...(rolledBack ? [`${rolledBack} rolled back`] : [])].join(', ');
+}
+
+/**
+ * The progress bar's words (its tooltip, and what a screen reader says): how far it is on its way, or, for a request
+ * that ended without completing, how much of its work it did (the API counts what holds: a rolled back action is undone).
+ */
+export function progressText(request: { readonly status: RequestState; readonly progress: number }): string {
+  const percent = `${Math.round(Math.max(0, Math.min(100, request.progress)))}%`;
+  switch (request.status) {
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return `failed with ${percent} of its work done`;
+    case 'cancelled':
+      return `cancelled with ${percent} of its work done`;
+    case 'deprovisioned':
+      return 'completed, then deprovisioned';
+    default:
+      return `${percent} of the way`;
+  }
+}
+
 /** A duration in milliseconds as people read it: 840 ms, 2.4 s, 3 min 5 s. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
