@@ -8,24 +8,12 @@ import { useMemo } from 'react';
 import { LiveBadge } from '../../components/live-badge.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { navigate, useSearch } from '../../lib/router.tsx';
-import { DeployForm, type DeployFormInitial } from './deploy-form.tsx';
+import { DeployForm } from './deploy-form.tsx';
 import { DeploymentHistoryTable, HistoryFiltersForm } from './deployment-history.tsx';
 import type { HistoryFilters } from './deployment-queries.ts';
-import { historyFiltersFromSearch, OPERATIONS, searchFromHistoryFilters, type Operation } from './deployment-rules.ts';
+import { formInitialFromSearch, historyFiltersFromSearch, searchFromHistoryFilters } from './deployment-rules.ts';
 import { useLiveHistory } from './use-live-deployments.ts';
 import './deployments.css';
-
-/** The form's prefill from the URL (a service page's "Deploy" sends people here with it). */
-export function formInitialFromSearch(search: string): DeployFormInitial {
-  const params = new URLSearchParams(search);
-  const op = params.get('op');
-  return {
-    operation: op && (OPERATIONS as readonly string[]).includes(op) ? op as Operation : undefined,
-    service: params.get('deploy') ?? undefined,
-    environment: params.get('env') ?? undefined,
-    from: params.get('source') ?? undefined,
-  };
-}
 
 export function DeployCenterPage() {
   const search = useSearch();

@@ -228,3 +228,18 @@ export function matchesHistory(d: DeploymentSummary, f: HistoryFilters): boolean
   if (f.to && d.createdAt >= f.to) return false;
   return true;
 }
+
+/** The deploy form's prefill from the URL (`?deploy=core-service&env=prod&op=promote&source=staging`): a service page's links. */
+export function formInitialFromSearch(search: string): { operation?: Operation; service?: string; environment?: string; from?: string } {
+  const params = new URLSearchParams(search);
+  const op = params.get('op');
+  const out: { operation?: Operation; service?: string; environment?: string; from?: string } = {};
+  if (op && (OPERATIONS as readonly string[]).includes(op)) out.operation = op as Operation;
+  const service = params.get('deploy');
+  const environment = params.get('env');
+  const from = params.get('source');
+  if (service) out.service = service;
+  if (environment) out.environment = environment;
+  if (from) out.from = from;
+  return out;
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
+import {
+  allowance, askFieldOf, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
+  permissionFor, previousEnvironment, searchFromHistoryFilters, sortEnvironments, type AskValues,
+} from './deployment-rules.ts';
+
+const me = (role: Me['role'], permissions: string[]): Pick<Me, 'role' | 'permissions'> => ({ role, permissions });
+const developer = me('developer', ['deployments:read', 'deployments:create:non-prod']);
+const operator = me('operator', ['deployments:read', 'deployments:create:non-prod', 'deployments:create:prod']);
+
+const values = (over: Partial<AskValues> = {}): AskValues => ({
+  operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v1.5.0', from: '', replicas: '', reason: '', ...over,
+});
+
+describe('who may ask', () => {
+  it('reads the route table: production needs deployments:create:prod, the rest :non-prod', () => {
+    expect(permissionFor('POST /api/v1/deployments', { environment: 'prod' })).toBe('deployments:create:prod');
+    expect(permissionFor('POST /api/v1/deployments', { environment: 'staging' })).toBe('deployments:create:non-prod');
+    expect(permissionFor('POST /api/v1/services/{id}/promote', { from: 'staging', to: 'prod' })).toBe('deployments:create:prod');
+    expect(permissionFor('POST /api/v1/services/{id}/promote', { from: 'dev', to: 'staging' })).toBe('deployments:create:non-prod');
+    expect(permissionFor('POST /api/v1/services/{id}/rollback', { environment: 'production' })).toBe('deployments:create:prod');
+  });
+
+  it('says why a developer may not promote to prod, and lets an operator', () => {
+    const body = { from: 'staging', to: 'prod' };
+    expect(allowance(developer, 'POST /api/v1/services/{id}/promote', body)).toEqual({
+      allowed: false, needs: 'deployments:create:prod', why: 'prod needs deployments:create:prod; your role developer does not have it (operator and admin do).',
+    });
+    expect(allowance(operator, 'POST /api/v1/services/{id}/promote', body).allowed).toBe(true);
+    expect(allowance(developer, 'POST /api/v1/deployments', { environment: 'staging' }).allowed).toBe(true);
+    // Before GET /me answers the API decides.
+    expect(allowance(undefined, 'POST /api/v1/deployments', { environment: 'prod' }).allowed).toBe(true);
+  });
+});
+
+describe('the form', () => {
+  it('checks the tag, that it is a change, the replicas and the reason before sending', () => {
+    expect(checkAsk(values())).toEqual({});
+    expect(checkAsk(values({ imageTag: '' }))).toEqual({ imageTag: 'Pick a version or type a tag.' });
+    expect(checkAsk(values({ imageTag: '-bad' })).imageTag).toMatch(/does not start with/);
+    expect(checkAsk(values(), { imageTag: 'v1.5.0' })).toEqual({ imageTag: 'staging runs v1.5.0 already.' });
+    expect(checkAsk(values({ operation: 'scale', replicas: '501' }))).toEqual({ replicas: 'A whole number from 0 to 500.' });
+    expect(checkAsk(values({ operation: 'scale', replicas: '2.5' }))).toEqual({ replicas: 'A whole number from 0 to 500.' });
+    expect(checkAsk(values({ operation: 'scale', replicas: '3' }), { replicas: 3 })).toEqual({ replicas: 'It runs 3 already.' });
+    expect(checkAsk(values({ operation: 'scale', replicas: '0' }), { replicas: 3 })).toEqual({});
+    expect(checkAsk(values({ reason: 'ok' }))).toEqual({ reason: 'At least 3 characters, or none.' });
+    expect(checkAsk(values({ operation: 'restart', imageTag: '' }))).toEqual({});
+    expect(checkAsk(values({ service: '', environment: '' }))).toEqual({ service: 'Pick a service.', environment: 'Pick an environment.' });
+  });
+
+  it('checks a promote: two environments, a tag to take, not the one already there', () => {
+    const promote = values({ operation: 'promote', environment: 'prod', from: 'staging', imageTag: '' });
+    expect(checkAsk(promote, { imageTag: 'v1.4.1', fromTag: 'v1.5.0' })).toEqual({});
+    expect(checkAsk(promote, { imageTag: 'v1.5.0', fromTag: 'v1.5.0' })).toEqual({ environment: 'prod runs v1.5.0 already.' });
+    expect(checkAsk(promote, { imageTag: 'v1.4.1' })).toEqual({ from: 'staging runs no known tag.' });
+    expect(checkAsk({ ...promote, from: 'prod' }, { fromTag: 'v1' })).toEqual({ environment: 'Promote to another environment.' });
+  });
+
+  it('makes the call each operation needs, from the UI', () => {
+    expect(askOf(values({ reason: ' Ship it ' }))).toEqual({
+      key: 'POST /api/v1/deployments', service: 'core-service',
+      body: { service: 'core-service', environment: 'staging', imageTag: 'v1.5.0', reason: 'Ship it', initiatedVia: 'ui' },
+    });
+    expect(askOf(values({ operation: 'promote', from: 'staging', environment: 'prod' })).body).toEqual({ from: 'staging', to: 'prod', initiatedVia: 'ui' });
+    expect(askOf(values({ operation: 'rollback', imageTag: '' })).body).toEqual({ environment: 'staging', initiatedVia: 'ui' });
+    expect(askOf(values({ operation: 'scale', replicas: '6' })).body).toEqual({ environment: 'staging', replicas: 6, initiatedVia: 'ui' });
+    expect(askOf(values({ operation: 'restart' }))).toMatchObject({ key: 'POST /api/v1/services/{id}/restart', body: { environment: 'staging', initiatedVia: 'ui' } });
+  });
+
+  it('puts the API\u2019s refusals on the field their path names (a promote\u2019s to is its environment)', () => {
+    expect(askFieldOf('/body/imageTag')).toBe('imageTag');
+    expect(askFieldOf('/body/to')).toBe('environment');
+    expect(askFieldOf('/body/from')).toBe('from');
+    expect(askFieldOf('/query/environment')).toBe('environment');
+    expect(askFieldOf('/body/initiatedVia')).toBeUndefined();
+    expect(askFieldOf('/headers/idempotency-key')).toBeUndefined();
+  });
+
+  it('reads its prefill from the URL', () => {
+    expect(formInitialFromSearch('?deploy=core-service&env=prod&op=promote&source=staging')).toEqual({ operation: 'promote', service: 'core-service', environment: 'prod', from: 'staging' });
+    expect(formInitialFromSearch('?op=explode&deploy=core-service')).toEqual({ service: 'core-service' });
+  });
+});
+
+describe('environments', () => {
+  it('go from the first stop to production, and promotion goes one up', () => {
+    expect(sortEnvironments(['prod', 'dev', 'staging', 'qa'])).toEqual(['dev', 'qa', 'staging', 'prod']);
+    expect(nextEnvironment(['prod', 'dev', 'staging'], 'staging')).toBe('prod');
+    expect(nextEnvironment(['prod', 'dev', 'staging'], 'dev')).toBe('staging');
+    expect(nextEnvironment(['prod', 'dev', 'staging'], 'prod')).toBeUndefined();
+    expect(previousEnvironment(['prod', 'dev', 'staging'], 'prod')).toBe('staging');
+    expect(previousEnvironment(['prod', 'dev', 'staging'], 'dev')).toBeUndefined();
+  });
+});
+
+describe('in words', () => {
+  const d = { operation: 'deploy', imageTag: 'v1.5.0', previousImageTag: 'v1.4.2', replicas: 3, previousReplicas: 3, fromEnvironment: null } as const;
+  it('says what a deployment changes', () => {
+    expect(changeText(d)).toBe('v1.4.2 → v1.5.0');
+    expect(changeText({ ...d, operation: 'promote', fromEnvironment: 'staging' })).toBe('v1.4.2 → v1.5.0 from staging');
+    expect(changeText({ ...d, previousImageTag: null })).toBe('v1.5.0');
+    expect(changeText({ ...d, operation: 'scale', replicas: 6 })).toBe('3 → 6 replicas');
+    expect(changeText({ ...d, operation: 'restart' })).toBe('restart of v1.5.0');
+  });
+
+  it('labels the outside systems that say they are fakes or simulations', () => {
+    expect(fakeKind('GitHub apollo-demo/gitops (LOCAL FAKE)')).toBe('local fake');
+    expect(fakeKind('SIMULATED Argo CD (local)')).toBe('simulated');
+    expect(fakeKind('Argo CD https://argocd.corp')).toBeNull();
+    expect(fakeKind(undefined)).toBeNull();
+  });
+});
+
+describe('the history\u2019s filters', () => {
+  it('live in the URL, keep its other parameters and drop what the API would refuse', () => {
+    const filters = historyFiltersFromSearch('?service=core-service&status=failed&operation=nope&from=2026-11-01T00:00:00.000Z&to=garbage&deploy=x');
+    expect(filters).toEqual({ service: 'core-service', status: 'failed', from: '2026-11-01T00:00:00.000Z' });
+    expect(searchFromHistoryFilters({ environment: 'prod', initiatedBy: 'dana@apollo.local' }, '?deploy=core-service&service=old')).toBe('?deploy=core-service&environment=prod&initiatedBy=dana%40apollo.local');
+    expect(searchFromHistoryFilters({})).toBe('');
+  });
+
+  it('take a live deployment as the API would', () => {
+    const summary = { id: 'X', service: 'core-service', environment: 'prod', status: 'in_progress', operation: 'promote', initiatedBy: 'operator@apollo.local', createdAt: '2026-11-25T10:00:00.000Z' } as DeploymentSummary;
+    expect(matchesHistory(summary, {})).toBe(true);
+    expect(matchesHistory(summary, { service: 'core-service', environment: 'prod', operation: 'promote' })).toBe(true);
+    expect(matchesHistory(summary, { status: 'failed' })).toBe(false);
+    expect(matchesHistory(summary, { from: '2026-11-25T10:00:00.000Z', to: '2026-11-25T11:00:00.000Z' })).toBe(true);
+    expect(matchesHistory(summary, { to: '2026-11-25T10:00:00.000Z' })).toBe(false);
+    expect(matchesHistory(summary, { initiatedBy: 'dana@apollo.local' })).toBe(false);
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { Deployment } from '../../../../schemas/types.gen.ts';
+import { deploymentSteps, rolloutShare, stagesOf } from './deployment-stages.ts';
+
+type Line = Deployment['timeline'][number];
+const at = (s: number) => new Date(Date.parse('2026-11-25T10:00:00.000Z') + s * 1000).toISOString();
+const line = (s: number, stage: Line['stage'], message = stage, status?: Line['status']): Line => ({ at: at(s), stage, message, severity: 'info', ...(status ? { status } : {}) });
+
+const staging = (over: Partial<Deployment> = {}): Deployment => ({
+  id: '01JDEPLOY00000000000000000A', operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v1.5.0', previousImageTag: 'v1.4.4',
+  status: 'in_progress', stage: 'sync', initiatedBy: 'dana@apollo.local', initiatedVia: 'ui', createdAt: at(0), updatedAt: at(5),
+  approval: { required: false }, gitops: { kind: 'GitHub apollo-demo/gitops (LOCAL FAKE)', repository: 'apollo-demo/gitops', path: 'apps/core-service/staging/values.yaml' },
+  timeline: [line(0, 'validate', 'asked'), line(1, 'validate', 'started'), line(3, 'commit', 'committed abc1234')],
+  canCancel: true, canRollback: false, ...over,
+});
+
+const prod = (over: Partial<Deployment> = {}): Deployment => staging({
+  operation: 'promote', environment: 'prod', fromEnvironment: 'staging', approval: { required: true, status: 'pending' }, status: 'awaiting_approval', stage: 'approval',
+  gitops: { kind: 'GitHub (LOCAL FAKE)', repository: 'apollo-demo/gitops', path: 'apps/core-service/prod/values.yaml', pullRequest: { number: 7, url: 'http://x/pull/7', state: 'open' } },
+  timeline: [line(0, 'validate', 'asked'), line(1, 'validate', 'started'), line(2, 'pull_request', 'opened #7'), line(3, 'approval', 'waiting', 'awaiting_approval')],
+  ...over,
+});
+
+const states = (d: Deployment, now = Date.parse(at(10))) => deploymentSteps(d, now).map((s) => `${s.stage}:${s.state}`);
+
+describe('the steps a deployment goes through', () => {
+  it('commits directly outside production, through a pull request and an approval in it', () => {
+    expect(stagesOf(staging())).toEqual(['validate', 'commit', 'sync', 'rollout', 'catalog']);
+    expect(stagesOf(prod())).toEqual(['validate', 'pull_request', 'approval', 'merge', 'sync', 'rollout', 'catalog']);
+    // A production deployment not started yet is expected to go through a pull request.
+    expect(stagesOf(prod({ status: 'pending', stage: 'validate', gitops: null, timeline: [line(0, 'validate')] }))).toEqual(['validate', 'pull_request', 'approval', 'merge', 'sync', 'rollout', 'catalog']);
+    expect(stagesOf(staging({ operation: 'restart', stage: 'restart', timeline: [] }))).toEqual(['validate', 'restart', 'rollout', 'catalog']);
+    expect(stagesOf(staging({ status: 'cancelled', stage: 'done' }))).toContain('revert');
+  });
+});
+
+describe('where it is', () => {
+  it('marks what is done, the current step and what is to come, with durations from the timeline', () => {
+    const steps = deploymentSteps(staging(), Date.parse(at(10)));
+    expect(steps.map((s) => `${s.stage}:${s.state}`)).toEqual(['validate:done', 'commit:done', 'sync:current', 'rollout:pending', 'catalog:pending']);
+    expect(steps[0]).toMatchObject({ startedAt: at(0), endedAt: at(1), durationMs: 1000 });
+    expect(steps[1]).toMatchObject({ startedAt: at(1), endedAt: at(3), durationMs: 2000 });
+    // The current step counts from the end of the one before it until now.
+    expect(steps[2]).toMatchObject({ startedAt: at(3), durationMs: 7000 });
+    expect(steps[3]!.durationMs).toBeUndefined();
+  });
+
+  it('waits at the approval, in amber', () => {
+    expect(states(prod())).toEqual(['validate:done', 'pull_request:done', 'approval:waiting', 'merge:pending', 'sync:pending', 'rollout:pending', 'catalog:pending']);
+  });
+
+  it('is all done once it succeeded, the catalog step ending at its line', () => {
+    const done = prod({
+      status: 'succeeded', stage: 'done', completedAt: at(20), approval: { required: true, status: 'approved', decidedBy: ['admin@apollo.local'] },
+      timeline: [...prod().timeline, line(8, 'approval', 'approved'), line(9, 'merge'), line(10, 'sync'), line(15, 'rollout', 'healthy'), line(20, 'catalog')],
+    });
+    const steps = deploymentSteps(done);
+    expect(steps.every((s) => s.state === 'done')).toBe(true);
+    expect(steps.find((s) => s.stage === 'approval')).toMatchObject({ durationMs: 6000 });
+    expect(steps.find((s) => s.stage === 'catalog')).toMatchObject({ durationMs: 5000, endedAt: at(20) });
+  });
+
+  it('fails where it failed, and the rest does not run', () => {
+    expect(states(staging({ status: 'failed', stage: 'rollout', error: 'degraded' }))).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:failed', 'catalog:skipped']);
+  });
+
+  it('fails at the approval when it was rejected or expired', () => {
+    const rejected = prod({ status: 'rejected', stage: 'done', timeline: [...prod().timeline, line(6, 'approval', 'rejected')] });
+    expect(states(rejected)).toEqual(['validate:done', 'pull_request:done', 'approval:failed', 'merge:skipped', 'sync:skipped', 'rollout:skipped', 'catalog:skipped']);
+  });
+
+  it('stops where it was cancelled and shows the revert', () => {
+    const cancelling = staging({ status: 'cancelling', stage: 'rollout', timeline: [...staging().timeline, line(4, 'sync'), line(6, 'rollout', 'x cancels it', 'cancelling')] });
+    expect(states(cancelling)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:stopped', 'catalog:skipped', 'revert:current']);
+    const cancelled = staging({ status: 'cancelled', stage: 'done', timeline: [...cancelling.timeline, line(8, 'revert', 'put back')] });
+    expect(states(cancelled)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:stopped', 'catalog:skipped', 'revert:done']);
+  });
+});
+
+describe('the rollout', () => {
+  it('is a share of the desired replicas, clamped; nothing before it reports', () => {
+    expect(rolloutShare({ kind: 'k', phase: 'progressing', message: '', desiredReplicas: 4, updatedReplicas: 2, readyReplicas: 1 })).toEqual({ updated: 0.5, ready: 0.25 });
+    expect(rolloutShare({ kind: 'k', phase: 'progressing', message: '', desiredReplicas: 2, updatedReplicas: 3 })).toEqual({ updated: 1, ready: 0 });
+    expect(rolloutShare({ kind: 'k', phase: 'healthy', message: '', desiredReplicas: 0 })).toEqual({ updated: 1, ready: 1 });
+    expect(rolloutShare({ kind: 'k', phase: 'pending', message: '' })).toBeNull();
+    expect(rolloutShare(null)).toBeNull();
+  });
+});
