@@ -4,7 +4,7 @@ import { deploymentSteps, rolloutShare, stagesOf } from './deployment-stages.ts'
 
 type Line = Deployment['timeline'][number];
 const at = (s: number) => new Date(Date.parse('2026-11-25T10:00:00.000Z') + s * 1000).toISOString();
-const line = (s: number, stage: Line['stage'], message = stage, status?: Line['status']): Line => ({ at: at(s), stage, message, severity: 'info', ...(status ? { status } : {}) });
+const line = (s: number, stage: Line['stage'], message: string = stage, status?: Line['status']): Line => ({ at: at(s), stage, message, severity: 'info', ...(status ? { status } : {}) });
 
 const staging = (over: Partial<Deployment> = {}): Deployment => ({
   id: '01JDEPLOY00000000000000000A', operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v1.5.0', previousImageTag: 'v1.4.4',
