@@ -17,16 +17,20 @@ const commit = (key: string, change: Omit<SimulatedValues, 'revision'>): string 
 };
 
 let sim: SimulatedArgoCd;
+/** While set, reading Git waits for it: an operation stays Running. */
+let gate: Promise<void> | undefined;
 beforeAll(async () => {
   commit('orders/dev', { imageTag: 'v1', replicas: 2 });
   commit('orders/staging', { imageTag: 'v1', replicas: 3 });
   sim = await SimulatedArgoCd.start({
     token: TOKEN,
     podMs: 25,
-    syncMs: 60,
     // The tests poll Git themselves (sim.poll()), so nothing syncs behind their back; one test below runs the timer.
     pollMs: 0,
-    readValues: (service, environment) => Promise.resolve(git.get(`${service}/${environment}`)),
+    readValues: async (service, environment) => {
+      await gate;
+      return git.get(`${service}/${environment}`);
+    },
     applications: [
       { service: 'orders', environment: 'dev', namespace: 'shop' },
       { service: 'orders', environment: 'staging', namespace: 'shop' },
@@ -106,9 +110,13 @@ describe('the SIMULATED Argo CD', () => {
   });
 
   it('refuses a second sync while one runs (400, FailedPrecondition)', async () => {
-    // Nothing changed in Git: the poll does not sync meanwhile.
+    let release = (): void => {};
+    gate = new Promise((resolve) => { release = resolve; });
+
     const first = await api('POST', '/applications/orders-dev/sync', {});
     const second = await api('POST', '/applications/orders-dev/sync', {});
+    gate = undefined;
+    release();
 
     expect(first.status).toBe(200);
     expect(second).toEqual({ status: 400, body: { error: 'another operation is already in progress', code: 9, message: 'another operation is already in progress' } });

@@ -39,8 +39,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FileIntegrationSecrets, memoryIntegrationSecrets } from '#functions/requests/adapters/local-secrets';
-import { ARGOCD_SIMULATED_ENV, ARGOCD_TOKEN_SECRET, ARGOCD_URL_ENV, DEFAULT_APP_TEMPLATE, DEFAULT_DEPLOYMENT_TEMPLATE, ENVIRONMENT_LABEL, renderName, SERVICE_LABEL } from '#functions/deployments/adapters/argocd';
-import { RESTARTED_AT_ANNOTATION, type DeploymentDoc } from '#functions/deployments/adapters/kubernetes-deployment';
+import { ARGOCD_SIMULATED_ENV, ARGOCD_TOKEN_SECRET, ARGOCD_URL_ENV, DEFAULT_APP_TEMPLATE, ENVIRONMENT_LABEL, SERVICE_LABEL } from '#functions/deployments/adapters/argocd';
+import { DEFAULT_DEPLOYMENT_NAME_TEMPLATE, renderName, RESTARTED_AT_ANNOTATION, type DeploymentDoc } from '#functions/deployments/adapters/kubernetes-deployment';
 
 export const FAKE_LABEL = 'LOCAL FAKE';
 export const SIMULATED_LABEL = 'SIMULATED';
@@ -180,7 +180,8 @@ const isoSeconds = (at = Date.now()): string => new Date(Math.floor(at / 1000) *
 export class SimulatedArgoCd {
   /** Every API request's method and path (with query), in order. */
   readonly requests: string[] = [];
-  readonly podMs: number;
+  /** Milliseconds per pod replaced (tests may change it). */
+  podMs: number;
   readonly pollMs: number;
   readonly syncMs: number;
   resourceActionsV2: boolean;
@@ -205,7 +206,7 @@ export class SimulatedArgoCd {
     this.syncMs = options.syncMs ?? Math.min(250, Math.max(5, Math.round(this.podMs / 4)));
     this.resourceActionsV2 = options.resourceActionsV2 ?? true;
     this.appTemplate = options.appNameTemplate ?? DEFAULT_APP_TEMPLATE;
-    this.deploymentTemplate = options.deploymentNameTemplate ?? DEFAULT_DEPLOYMENT_TEMPLATE;
+    this.deploymentTemplate = options.deploymentNameTemplate ?? DEFAULT_DEPLOYMENT_NAME_TEMPLATE;
   }
 
   /** Starts it: the applications adopt what Git says (their pods already running), then the poll begins. */

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedArgoCd, type SimulatedValues } from '#local/fakes/argocd-server';
 import type { DeployTarget, RolloutExpectation, RolloutPhase, RolloutStatus } from '../ports.ts';
-import { ArgoCdApplications, ArgoCdError, ArgoCdRollout, argoCdOptionsFromEnv, checkTemplate, parseName, type ArgoCdOptions } from './argocd.ts';
+import { ArgoCdApplications, ArgoCdError, ArgoCdRollout, argoCdOptionsFromEnv, parseName, type ArgoCdOptions } from './argocd.ts';
+import { checkTemplate } from './kubernetes-deployment.ts';
 
 const TOKEN = 'argocd-token-for-the-simulator';
 const IMAGE = 'registry.local-fake.test/core-service';
@@ -19,6 +20,8 @@ function commit(service: string, environment: string, change: Omit<SimulatedValu
 }
 
 let sim: SimulatedArgoCd;
+/** While set, the simulator's Git reads wait for it: its sync operation stays Running. */
+let gate: Promise<void> | undefined;
 let options: ArgoCdOptions;
 const staging: DeployTarget = { service: 'core-service', environment: 'staging', cluster: 'local-staging', namespace: 'platform' };
 const prod: DeployTarget = { service: 'core-service', environment: 'prod', cluster: 'local-prod', namespace: 'platform' };
@@ -31,7 +34,10 @@ beforeAll(async () => {
     token: TOKEN,
     podMs: 30,
     pollMs: 0,
-    readValues: (service, environment) => Promise.resolve(git.get(`${service}/${environment}`)),
+    readValues: async (service, environment) => {
+      await gate;
+      return git.get(`${service}/${environment}`);
+    },
     applications: [
       { service: 'core-service', environment: 'staging', namespace: 'platform' },
       { service: 'core-service', environment: 'prod', namespace: 'platform' },
@@ -94,12 +100,18 @@ describe('ArgoCdRollout against the simulated Argo CD', () => {
     const rollout = new ArgoCdRollout(options);
     const sha = commit('core-service', 'staging', { imageTag: 'v1.4.3' });
 
+    sim.podMs = 80;
+
     // Act
     await rollout.sync(staging, sha);
     const seen: RolloutStatus[] = [];
-    for (let status = await rollout.status(staging, { revision: sha, imageTag: 'v1.4.3' }); status.phase !== 'healthy'; status = await rollout.status(staging, { revision: sha, imageTag: 'v1.4.3' })) {
-      seen.push(status);
-      await new Promise((resolve) => setTimeout(resolve, 3));
+    try {
+      for (let status = await rollout.status(staging, { revision: sha, imageTag: 'v1.4.3' }); status.phase !== 'healthy'; status = await rollout.status(staging, { revision: sha, imageTag: 'v1.4.3' })) {
+        seen.push(status);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    } finally {
+      sim.podMs = 30;
     }
 
     // Assess
@@ -155,12 +167,20 @@ describe('ArgoCdRollout against the simulated Argo CD', () => {
     const rollout = new ArgoCdRollout(options);
     const sha = commit('core-service', 'dev', { imageTag: 'v1.0.1' });
 
+    let release = (): void => {};
+    gate = new Promise((resolve) => { release = resolve; });
+    const requests = sim.requests.length;
+
     // Act
     await rollout.sync(dev, sha);
     const again = rollout.sync(dev, sha);
 
     // Assess
     await expect(again).resolves.toBeUndefined();
+    expect(sim.application('core-service-dev')!.operation!.phase).toBe('Running');
+    expect(sim.requests.slice(requests)).toEqual(['POST /api/v1/applications/core-service-dev/sync', 'POST /api/v1/applications/core-service-dev/sync']);
+    gate = undefined;
+    release();
     expect((await follow(rollout, dev, { revision: sha, imageTag: 'v1.0.1' })).last.phase).toBe('healthy');
   });
 

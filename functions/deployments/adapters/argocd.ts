@@ -23,25 +23,23 @@
  */
 import { networkError } from '#lib/network-errors';
 import type { ApplicationSource, DeployedApplication, DeployTarget, RolloutExpectation, RolloutPort, RolloutStatus } from '../ports.ts';
-import { hasImageTag, imageTag, readDeployment, RESTARTED_AT_ANNOTATION, type DeploymentDoc, type DeploymentReading } from './kubernetes-deployment.ts';
+import {
+  checkTemplate, DEFAULT_DEPLOYMENT_NAME_TEMPLATE, DEPLOYMENT_NAME_ENV, hasImageTag, imageTag, readDeployment, renderName, RESTARTED_AT_ANNOTATION,
+  type DeploymentDoc, type DeploymentReading, type Placeholder,
+} from './kubernetes-deployment.ts';
 
 export const ARGOCD_URL_ENV = 'APOLLO_ARGOCD_URL';
 export const ARGOCD_APP_ENV = 'APOLLO_ARGOCD_APP';
-/** The Deployment's name in an application (default `{service}`). */
-export const ARGOCD_DEPLOYMENT_ENV = 'APOLLO_ARGOCD_DEPLOYMENT';
 /** The integration secret holding the token (default `argocd_token`). */
 export const ARGOCD_TOKEN_SECRET_ENV = 'APOLLO_ARGOCD_TOKEN_SECRET';
 export const ARGOCD_TOKEN_SECRET = 'argocd_token';
 /** Set by the local runtime when APOLLO_ARGOCD_URL is its simulator (local/fakes/argocd-server.ts): the kind says SIMULATED. */
 export const ARGOCD_SIMULATED_ENV = 'APOLLO_ARGOCD_SIMULATED';
 export const DEFAULT_APP_TEMPLATE = '{service}-{environment}';
-export const DEFAULT_DEPLOYMENT_TEMPLATE = '{service}';
 export const SERVICE_LABEL = 'apollo.dev/service';
 export const ENVIRONMENT_LABEL = 'apollo.dev/environment';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const BUSY = /another operation is already in progress/i;
-const PLACEHOLDERS = ['service', 'environment', 'cluster', 'namespace'] as const;
-type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export type ArgoCdErrorCode =
   | 'argocd-not-configured' | 'argocd-token-unavailable' | 'argocd-unauthorized' | 'argocd-forbidden'
@@ -70,7 +68,7 @@ export interface ArgoCdOptions {
   readonly tokenSource?: string;
   /** @default `{service}-{environment}` (also `{cluster}`, `{namespace}`) */
   readonly appNameTemplate?: string;
-  /** The Deployment's name inside the application. @default `{service}` */
+  /** The Deployment's name inside the application (APOLLO_K8S_DEPLOYMENT_NAME). @default `{service}` */
   readonly deploymentNameTemplate?: string;
   /** Argo CD's "applications in any namespace": the applications' namespace. @default Argo CD's own */
   readonly appNamespace?: string;
@@ -94,22 +92,12 @@ export function argoCdOptionsFromEnv(env: NodeJS.ProcessEnv, secrets: ArgoCdSecr
     token: () => secrets.get(secret),
     tokenSource: `the integration secret ${secret} (${secrets.kind})`,
     appNameTemplate: env[ARGOCD_APP_ENV]?.trim() || DEFAULT_APP_TEMPLATE,
-    deploymentNameTemplate: env[ARGOCD_DEPLOYMENT_ENV]?.trim() || DEFAULT_DEPLOYMENT_TEMPLATE,
+    deploymentNameTemplate: env[DEPLOYMENT_NAME_ENV]?.trim() || DEFAULT_DEPLOYMENT_NAME_TEMPLATE,
     ...(env[ARGOCD_SIMULATED_ENV] ? { kind: `SIMULATED Argo CD (local, ${baseUrl})` } : {}),
   };
 }
 
 // ---------------------------------------------------------------- names
-
-/** Checks a name template: `{service}` required, only the known placeholders. */
-export function checkTemplate(template: string, what: string): void {
-  const unknown = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
-  if (unknown.length > 0) throw new Error(`${what} '${template}' has unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `{${p}}`).join(', ')}: use {service}, {environment}, {cluster}, {namespace}`);
-  if (!template.includes('{service}')) throw new Error(`${what} '${template}' must contain {service}`);
-}
-
-export const renderName = (template: string, target: DeployTarget): string =>
-  template.replace(/\{(service|environment|cluster|namespace)\}/g, (_, key: Placeholder) => target[key]);
 
 /**
  * The placeholders' values in a name made by the template, or undefined when it does not fit.
@@ -297,9 +285,9 @@ class ArgoCdBase {
   constructor(protected readonly options: ArgoCdOptions) {
     this.api = new ArgoCdApi(options);
     this.appTemplate = options.appNameTemplate ?? DEFAULT_APP_TEMPLATE;
-    this.deploymentTemplate = options.deploymentNameTemplate ?? DEFAULT_DEPLOYMENT_TEMPLATE;
+    this.deploymentTemplate = options.deploymentNameTemplate ?? DEFAULT_DEPLOYMENT_NAME_TEMPLATE;
     checkTemplate(this.appTemplate, `the Argo CD application name template (${ARGOCD_APP_ENV})`);
-    checkTemplate(this.deploymentTemplate, `the Deployment name template (${ARGOCD_DEPLOYMENT_ENV})`);
+    checkTemplate(this.deploymentTemplate, `the Deployment name template (${DEPLOYMENT_NAME_ENV})`);
     this.kind = options.kind ?? `Argo CD ${this.api.base}`;
   }
 

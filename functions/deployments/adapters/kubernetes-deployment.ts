@@ -6,7 +6,24 @@
  * Kubernetes adapter reads the Deployment from the cluster; the Argo CD adapter reads the same
  * manifest through Argo CD (`GET /api/v1/applications/{name}/resource`).
  */
-import type { RolloutExpectation, RolloutPhase } from '../ports.ts';
+import type { DeployTarget, RolloutExpectation, RolloutPhase } from '../ports.ts';
+
+/** The Deployment's name in a service's namespace, as a template of the target (Argo CD and Kubernetes alike). */
+export const DEPLOYMENT_NAME_ENV = 'APOLLO_K8S_DEPLOYMENT_NAME';
+export const DEFAULT_DEPLOYMENT_NAME_TEMPLATE = '{service}';
+const PLACEHOLDERS = ['service', 'environment', 'cluster', 'namespace'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+/** Checks a name template (validated at cold start): `{service}` required, only the known placeholders. */
+export function checkTemplate(template: string, what: string): void {
+  const unknown = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`${what} '${template}' has unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `{${p}}`).join(', ')}: use {service}, {environment}, {cluster}, {namespace}`);
+  if (!template.includes('{service}')) throw new Error(`${what} '${template}' must contain {service}`);
+}
+
+/** A name made by a template from the target. */
+export const renderName = (template: string, target: DeployTarget): string =>
+  template.replace(/\{(service|environment|cluster|namespace)\}/g, (_, key: Placeholder) => target[key]);
 
 /** Set by `kubectl rollout restart` and Argo CD's `restart` action on the pod template. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
