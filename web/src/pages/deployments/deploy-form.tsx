@@ -39,7 +39,8 @@ export interface DeployFormInitial {
 const SUBMIT_ICON = { deploy: 'rocket-slant', promote: 'arrow-up', rollback: 'undo', scale: 'layers', restart: 'refresh' } as const;
 
 function submitText(v: AskValues, fromTag: string | undefined): string {
-  const env = v.environment || '…';
+  if (!v.service || !v.environment) return OPERATION_LABEL[v.operation];
+  const env = v.environment;
   switch (v.operation) {
     case 'deploy': return `Deploy ${v.imageTag || 'a version'} to ${env}`;
     case 'promote': return `Promote ${fromTag ?? ''} to ${env}`.replace(/\s+/g, ' ');
@@ -49,12 +50,20 @@ function submitText(v: AskValues, fromTag: string | undefined): string {
   }
 }
 
-/** What happens once sent: production waits for an approval (and goes through a pull request), the rest starts at once. */
+/**
+ * What happens once sent. Production goes through a pull request (restarts excepted) that Apollo merges once an operator
+ * other than you, or an admin, approves it where its settings ask for an approval (deploys, promotes and scales unless
+ * configured otherwise): the deployment's page says which once it starts.
+ */
 function whatHappens(v: AskValues): string {
   const production = v.environment !== '' && isProductionEnvironment(v.environment);
   const git = v.operation === 'restart' ? 'A rolling restart of its pods' : v.operation === 'scale' ? 'The replica count is committed to the GitOps repository' : 'The tag is committed to the environment\u2019s values file in the GitOps repository';
-  if (production) return `${git}${v.operation === 'restart' ? '' : ' through a pull request'}, once an operator other than you (or an admin) approves it in the Approvals inbox; then Apollo follows the rollout until it is healthy and the catalog shows it.`;
-  return `${git}; Apollo follows the rollout until it is healthy and the catalog shows it.`;
+  const follow = 'then Apollo follows the rollout until it is healthy and the catalog shows it.';
+  if (!production) return `${git}; ${follow}`;
+  const approval = v.operation === 'rollback' || v.operation === 'restart'
+    ? 'without waiting for an approval unless Apollo is set to ask for one'
+    : 'once an operator other than you (or an admin) approves it in the Approvals inbox';
+  return `Production: ${git.charAt(0).toLowerCase()}${git.slice(1)}${v.operation === 'restart' ? '' : ' through a pull request, merged'} ${approval}; ${follow}`;
 }
 
 function EnvironmentFacts({ environment }: { environment: Environment | undefined }) {

@@ -271,7 +271,7 @@ function RollbackButton({ deployment }: { deployment: Deployment }) {
           Roll <strong>{deployment.service}</strong> in <strong>{deployment.environment}</strong> back from <Code>{deployment.imageTag}</Code> to the version it ran before
           {deployment.previousImageTag && <> (<Code>{deployment.previousImageTag}</Code>, unless a later good one is known)</>}?
         </p>
-        <p className={Classes.TEXT_MUTED}>A new deployment, committed to the GitOps repository{deployment.approval?.required ? '; production asks for an approval first' : ''}.</p>
+        <p className={Classes.TEXT_MUTED}>A new deployment through the GitOps repository, followed like this one; you watch it on its page.</p>
         {rollback.isError && <ErrorState compact error={rollback.error} />}
       </Alert>
     </>
