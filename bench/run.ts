@@ -14,6 +14,7 @@ import { bundleSizeTable, measureBundleSizes, type BundleSizes } from './bundle-
 import { catalogScaleTables, measureCatalogScale } from './catalog-scale.ts';
 import { coldImportTable, measureColdImports } from './cold-import.ts';
 import { budgetTable, checkBudget } from './budget.ts';
+import { deploymentHistoryTables, deploymentsTables, measureDeploymentHistory, measureDeployments } from './deployments.ts';
 import { dynamoCallsTable, measureDynamoCalls } from './dynamo-calls.ts';
 import { renderTable, type Table } from './format.ts';
 import { fulfilmentTables, measureFulfilment } from './fulfillment.ts';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     // of section 7; its build is measured on its own there.
     process.env.APOLLO_CATALOG_SNAPSHOT_TTL_MS ??= '60000';
     process.env.APOLLO_OFFERINGS_SNAPSHOT_TTL_MS ??= '60000';
+    // Section 10 times the deployment workflow, not its waits: no pause between rollout checks.
+    process.env.APOLLO_DEPLOY_POLL_SECONDS = '0';
     const runtime = await startRuntime({ port: 0 });
     try {
       const { seedDemoData } = await import('#local/seed');
@@ -73,9 +76,13 @@ async function main(): Promise<void> {
       const relay = await section('realtimeRelay', durations, () => measureRealtimeRelay({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: admin }), realtimeRelayTables);
       // Before the table grows: requests fulfilled by the local engine against a loopback no-op server.
       const fulfilment = await section('fulfilment', durations, () => measureFulfilment({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: admin }), fulfilmentTables);
-      // These two grow the table (2,000 offerings, then 10,000 services).
+      // Before the table grows too: a developer's deployments run by the local engine on the ports' in-memory doubles.
+      const developer = runtime.credentials.roles.developer;
+      const deployments = await section('deployments', durations, () => measureDeployments({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: developer }), deploymentsTables);
+      // These grow the table (2,000 offerings, then 10,000 services, then 10,000 deployments).
       const offeringsScale = await section('offeringsScale', durations, () => measureOfferingsScale(client), offeringsScaleTables);
       const catalogScale = await section('catalogScale', durations, () => measureCatalogScale(client), catalogScaleTables);
+      const deploymentHistory = await section('deploymentHistory', durations, () => measureDeploymentHistory(client), deploymentHistoryTables);
 
       const totalMs = Math.round(performance.now() - started);
       const results = {
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
         gatewayLatency: latency,
         realtimeRelay: relay,
         fulfilment,
+        deployments: { ...deployments, history: deploymentHistory },
         dynamoCalls: calls,
         catalogScale,
         offeringsScale,
@@ -106,6 +114,10 @@ async function main(): Promise<void> {
       }
       if (fulfilment.scans) {
         console.error('\n!!! Scan while a request was fulfilled: see section 9b !!!');
+        process.exitCode = 1;
+      }
+      if (deployments.scans) {
+        console.error('\n!!! Scan while a deployment ran: see section 10b !!!');
         process.exitCode = 1;
       }
     } finally {
