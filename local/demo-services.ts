@@ -120,28 +120,68 @@ function commitOf(seed: string): string {
   return out.slice(0, 40);
 }
 
+/**
+ * What one demo service runs in one environment, and since when. The catalog's seed and the demo
+ * GitOps repository (local/fakes/demo-github.ts: its values files and their commits) read the same.
+ */
+export interface DemoDeployment {
+  readonly service: string;
+  readonly environment: 'prod' | 'staging' | 'dev';
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly port: number;
+  readonly resources: (typeof RESOURCES)[keyof typeof RESOURCES];
+  readonly imageTag: string;
+  readonly replicas: number;
+  readonly deployedAt: string;
+  readonly deployedBy: string;
+  /** The commit of the GitOps repository that set it (a stable fake id; the demo repository's commit has it). */
+  readonly gitCommit: string;
+}
+
+function deploymentOf(demo: DemoService, env: 'prod' | 'staging' | 'dev', index: number, now: number): DemoDeployment {
+  const name = demo.service.name;
+  const hoursAgo = (index * 7 + { prod: 30, staging: 6, dev: 1 }[env] * (index % 3 + 1)) % 200 + 1;
+  return {
+    service: name,
+    environment: env,
+    cluster: CLUSTERS[env],
+    namespace: demo.service.team,
+    port: demo.port,
+    resources: RESOURCES[demo.size ?? 'small'],
+    imageTag: `v${1 + (index % 4)}.${(index * 3) % 17}.${env === 'dev' ? 5 : env === 'staging' ? 4 : 3}`,
+    replicas: name === 'reporting-worker' && env === 'dev' ? 2 : REPLICAS[env],
+    deployedAt: new Date(now - hoursAgo * 3_600_000).toISOString(),
+    deployedBy: DEPLOYERS[(index + hoursAgo) % DEPLOYERS.length]!,
+    gitCommit: commitOf(`${name}/${env}`),
+  };
+}
+
+/** Every demo service's environments, as the seed writes them (`now`: when the catalog is seeded). */
+export function demoDeployments(now = Date.now()): DemoDeployment[] {
+  return DEMO_SERVICES.flatMap((demo, index) => demo.envs.map((env) => deploymentOf(demo, env, index, now)));
+}
+
 function environmentOf(demo: DemoService, env: 'prod' | 'staging' | 'dev', index: number, baseUrl: string, now: number): EnvironmentPut {
   const name = demo.service.name;
-  const namespace = demo.service.team;
-  const hoursAgo = (index * 7 + { prod: 30, staging: 6, dev: 1 }[env] * (index % 3 + 1)) % 200 + 1;
-  const replicas = name === 'reporting-worker' && env === 'dev' ? 2 : REPLICAS[env];
+  const deployed = deploymentOf(demo, env, index, now);
   const secrets = (demo.secrets ?? []).map(([secret, key]) => ({ name: secret, secretId: `apollo/${env}/${name}/${secret.toLowerCase().replace(/_/g, '-')}`, ...(key ? { key } : {}) }));
   return {
-    cluster: CLUSTERS[env],
-    namespace,
+    cluster: deployed.cluster,
+    namespace: deployed.namespace,
     deployment: {
-      imageTag: `v${1 + (index % 4)}.${(index * 3) % 17}.${env === 'dev' ? 5 : env === 'staging' ? 4 : 3}`,
-      replicas,
-      lastDeployedAt: new Date(now - hoursAgo * 3_600_000).toISOString(),
-      lastDeployedBy: DEPLOYERS[(index + hoursAgo) % DEPLOYERS.length]!,
-      gitCommit: commitOf(`${name}/${env}`),
+      imageTag: deployed.imageTag,
+      replicas: deployed.replicas,
+      lastDeployedAt: deployed.deployedAt,
+      lastDeployedBy: deployed.deployedBy,
+      gitCommit: deployed.gitCommit,
     },
     endpoints: {
-      internal: `http://${name}.${namespace}.svc.cluster.local:${demo.port}`,
+      internal: `http://${name}.${deployed.namespace}.svc.cluster.local:${demo.port}`,
       ...(env === 'prod' && demo.external ? { external: demo.external } : {}),
       healthCheck: targetUrl(baseUrl, name, env),
     },
-    resources: RESOURCES[demo.size ?? 'small'],
+    resources: deployed.resources,
     secrets,
   };
 }

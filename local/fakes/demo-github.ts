@@ -6,15 +6,21 @@
  * start) under catalog/, with a CODEOWNERS, and the GitHub Actions workflows the platform team's
  * offerings dispatch (`create-service.yml` and `archive-service.yml`, which a github-workflow action can
  * run, and `ci.yml`, which it cannot: no workflow_dispatch). Their runs take APOLLO_GITHUB_FAKE_RUN_MS (default 1500)
- * and are reported to Apollo's GitHub webhook once the runtime listens. Set APOLLO_GITHUB_ORG and/or
- * APOLLO_CATALOG_REPO (with APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to read
+ * and are reported to Apollo's GitHub webhook once the runtime listens. Its GitOps repository
+ * `apollo-demo/gitops` holds each demo service's Helm values per environment, agreeing with the seeded
+ * catalog (the same tags, replicas, deployers, times and commit ids; core-service with a few earlier
+ * versions), and is where deployments commit; its commits, branches and pull requests are kept in
+ * `$APOLLO_HOME/github-gitops.json` across restarts. Set APOLLO_GITHUB_ORG, APOLLO_CATALOG_REPO and/or
+ * APOLLO_GITOPS_REPO (with APOLLO_GITHUB_TOKEN or $APOLLO_HOME/github.json) before `npm start` to use
  * real ones instead.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeGitHub, type FakeRepo } from './github-server.ts';
+import { DEFAULT_GITOPS_PATH, readValues } from '../../functions/deployments/adapters/github-gitops.ts';
+import { demoDeployments, type DemoDeployment } from '../demo-services.ts';
+import { FakeGitHub, type FakeRepo, type FakeSignature } from './github-server.ts';
 
 export const DEMO_ORG = 'apollo-demo';
 
@@ -252,6 +258,121 @@ export function demoCatalogRepo(examples = fileURLToPath(new URL('../../examples
   return { name: DEMO_CATALOG_REPO, files };
 }
 
+// ---------------------------------------------------------------- the GitOps repository
+
+/** The demo GitOps repository: each demo service's Helm values per environment, where deployments commit. */
+export const DEMO_GITOPS_REPO = 'gitops';
+/** Its values files' path (the adapter's default, APOLLO_GITOPS_PATH unset). */
+export const DEMO_GITOPS_PATH = DEFAULT_GITOPS_PATH;
+
+export const DEMO_GITOPS_README = `# GitOps
+
+The desired state of every apollo-demo service, one Helm values file per environment:
+\`apps/<service>/<environment>/values.yaml\`. Argo CD applies what the default branch says.
+
+Apollo's deployments change \`image.tag\`, \`replicaCount\` and the restart annotation
+\`podAnnotations["apollo.dev/restartedAt"]\`: non-production straight on \`main\`, production through a pull
+request from \`apollo/deploy/<deployment>\`, merged once approved. Their commits end with the trailer
+\`Apollo-Deployment: <id>\`. Everything else in a values file belongs to the owning team.
+
+A LOCAL FAKE repository served by Apollo's local runtime.
+`;
+
+/** A demo environment's values file at a tag and a replica count. */
+export function demoValuesFile(deployment: DemoDeployment, imageTag = deployment.imageTag, replicas = deployment.replicas): string {
+  const { service, environment, namespace, port, resources, cluster } = deployment;
+  return `# ${service} in ${environment}: Helm values (cluster ${cluster}, namespace ${namespace}).
+# Apollo's deployments set image.tag, replicaCount and the restart annotation; the rest is the team's.
+image:
+  repository: registry.apollo-demo.example/${namespace}/${service}
+  tag: ${imageTag}
+  pullPolicy: IfNotPresent
+replicaCount: ${replicas}
+service:
+  port: ${port}
+podAnnotations: {}
+resources:
+  requests:
+    cpu: "${resources.cpu.request}"
+    memory: ${resources.memory.request}
+  limits:
+    cpu: "${resources.cpu.limit}"
+    memory: ${resources.memory.limit}
+`;
+}
+
+/**
+ * core-service's earlier versions per environment, oldest first (its current ones, v1.0.3 in prod, v1.0.4
+ * in staging and v1.0.5 in dev, are the catalog's): what "pick a version from the GitOps history" offers.
+ * A replica count with a tag is a scale commit when the tag is the one before.
+ */
+export const DEMO_CORE_SERVICE_HISTORY: Readonly<Record<'prod' | 'staging' | 'dev', ReadonlyArray<{ readonly imageTag: string; readonly replicas?: number }>>> = {
+  prod: [{ imageTag: 'v0.9.2' }, { imageTag: 'v0.9.2', replicas: 4 }, { imageTag: 'v0.9.2', replicas: 3 }, { imageTag: 'v1.0.1' }],
+  staging: [{ imageTag: 'v0.9.2' }, { imageTag: 'v1.0.1' }, { imageTag: 'v1.0.3' }],
+  dev: [{ imageTag: 'v1.0.1' }, { imageTag: 'v1.0.2' }, { imageTag: 'v1.0.3' }, { imageTag: 'v1.0.4' }],
+};
+
+const DAY_MS = 86_400_000;
+
+/** A deployer as a Git signature (the seed's deployers are emails or `github-actions`). */
+function signatureOf(deployer: string, date: string): FakeSignature {
+  if (!deployer.includes('@')) return { name: `${deployer}[bot]`, email: `${deployer}[bot]@users.noreply.github.com`, date };
+  return { name: deployer.split('@')[0]!, email: deployer, date };
+}
+
+/**
+ * Puts the GitOps repository in the fake with a history that agrees with the seeded catalog: a first
+ * commit, core-service's earlier versions, then, for every service and environment, the commit that set
+ * what the catalog says it runs, at the time the catalog says, by the person it names, with the commit
+ * id the catalog records (so "the environment's git commit" is a commit of this repository).
+ */
+export function seedDemoGitOps(fake: FakeGitHub, now = Date.now()): void {
+  const deployments = demoDeployments(now);
+  type Change = { at: number; path: string; text: string; message: string; author: FakeSignature; sha?: string };
+  const changes: Change[] = [];
+  const pathOf = (d: DemoDeployment) => DEMO_GITOPS_PATH.replace('{service}', d.service).replace('{environment}', d.environment);
+  for (const d of deployments) {
+    const deployedAt = Date.parse(d.deployedAt);
+    if (d.service === 'core-service') {
+      const earlier = DEMO_CORE_SERVICE_HISTORY[d.environment];
+      earlier.forEach((version, i) => {
+        const at = deployedAt - (earlier.length - i) * 2 * DAY_MS - 3 * 3_600_000;
+        const previous = earlier[i - 1];
+        const replicas = version.replicas ?? d.replicas;
+        const message = previous && previous.imageTag === version.imageTag
+          ? `scale ${d.service} to ${replicas} in ${d.environment}`
+          : `deploy ${d.service} ${version.imageTag} to ${d.environment}`;
+        const author = signatureOf(['dana@apollo.local', 'operator@apollo.local', 'github-actions'][i % 3]!, new Date(at).toISOString());
+        changes.push({ at, path: pathOf(d), text: demoValuesFile(d, version.imageTag, replicas), message, author });
+      });
+    }
+    changes.push({
+      at: deployedAt, path: pathOf(d), text: demoValuesFile(d), message: `deploy ${d.service} ${d.imageTag} to ${d.environment}`,
+      author: signatureOf(d.deployedBy, d.deployedAt), sha: d.gitCommit,
+    });
+  }
+  changes.sort((a, b) => a.at - b.at);
+  const first = new Date(changes[0]!.at - DAY_MS).toISOString();
+  fake.putRepo({ name: DEMO_GITOPS_REPO, files: { 'README.md': DEMO_GITOPS_README } }, { message: 'Initial commit', author: { name: 'platform', email: 'platform@apollo.local', date: first } });
+  for (const c of changes) fake.commit(DEMO_GITOPS_REPO, c.path, c.text, { message: c.message, author: c.author, ...(c.sha ? { sha: c.sha } : {}) });
+}
+
+/**
+ * What the demo GitOps repository says of a service's environment, at `revision` or the head (in
+ * process, no HTTP): the SIMULATED Argo CD's `readValues`. Undefined when the environment has no values file.
+ */
+export function demoGitOpsValues(fake: FakeGitHub): (service: string, environment: string, revision?: string) => Promise<{ imageTag?: string; replicas?: number; restartedAt?: string; revision: string } | undefined> {
+  return async (service, environment, revision) => {
+    const path = DEMO_GITOPS_PATH.replace('{service}', service).replace('{environment}', environment);
+    const sha = revision ?? fake.headOf(DEMO_GITOPS_REPO);
+    const text = sha === undefined ? undefined : fake.fileAt(DEMO_GITOPS_REPO, path, sha);
+    return text === undefined || sha === undefined ? undefined : { ...readValues(text, path), revision: sha };
+  };
+}
+
+/** Where, in $APOLLO_HOME, the demo GitOps repository's commits, branches and pull requests are kept. */
+export const GITOPS_STATE_FILE = 'github-gitops.json';
+
 export interface DemoGitHub {
   readonly fake: FakeGitHub;
   readonly webhookSecret: string;
@@ -263,7 +384,7 @@ export interface DemoGitHub {
  * `$APOLLO_HOME/github-webhook-secret` so signed test deliveries keep working across restarts.
  */
 export async function startDemoGitHub(home: string | undefined): Promise<DemoGitHub | undefined> {
-  if ((process.env.APOLLO_GITHUB_ORG || process.env.APOLLO_CATALOG_REPO) && !process.env.APOLLO_GITHUB_FAKE) return undefined;
+  if ((process.env.APOLLO_GITHUB_ORG || process.env.APOLLO_CATALOG_REPO || process.env.APOLLO_GITOPS_REPO) && !process.env.APOLLO_GITHUB_FAKE) return undefined;
   const token = `fake_${randomBytes(16).toString('hex')}`;
   let webhookSecret = randomBytes(24).toString('hex');
   if (home) {
@@ -275,6 +396,10 @@ export async function startDemoGitHub(home: string | undefined): Promise<DemoGit
     }
   }
   const fake = await FakeGitHub.start({ org: DEMO_ORG, tokens: [token], repos: [...DEMO_REPOS, demoCatalogRepo()] });
+  // The GitOps repository outlives a restart, as the catalog does: deployments' commits are kept in $APOLLO_HOME.
+  const gitopsState = home ? join(home, GITOPS_STATE_FILE) : undefined;
+  if (!gitopsState || !fake.restoreRepo(DEMO_GITOPS_REPO, gitopsState)) seedDemoGitOps(fake);
+  if (gitopsState) fake.keepRepo(DEMO_GITOPS_REPO, gitopsState);
   const runMs = Number(process.env.APOLLO_GITHUB_FAKE_RUN_MS ?? 1500);
   if (Number.isFinite(runMs) && runMs >= 0) fake.runTiming = { queuedMs: Math.round(runMs / 3), inProgressMs: runMs - Math.round(runMs / 3) };
   Object.assign(process.env, {
@@ -282,6 +407,7 @@ export async function startDemoGitHub(home: string | undefined): Promise<DemoGit
     APOLLO_GITHUB_ORG: DEMO_ORG,
     APOLLO_CATALOG_REPO: `${DEMO_ORG}/${DEMO_CATALOG_REPO}`,
     APOLLO_CATALOG_PATH: 'catalog',
+    APOLLO_GITOPS_REPO: `${DEMO_ORG}/${DEMO_GITOPS_REPO}`,
     APOLLO_GITHUB_API_URL: fake.url,
     APOLLO_GITHUB_TOKEN: token,
     APOLLO_GITHUB_WEBHOOK_SECRET: webhookSecret,
@@ -295,5 +421,5 @@ export async function startDemoGitHub(home: string | undefined): Promise<DemoGit
 
 /** The terminal's line about it: where it is and its page (the workflow runs requests dispatch, how to make one fail). */
 export function localGitHubBanner(github: DemoGitHub): string {
-  return `GitHub: a LOCAL FAKE GitHub at ${github.fake.url}/ (organisation ${github.fake.org}; APOLLO_GITHUB_API_URL; its page lists the workflow runs requests dispatch, with their inputs and outcome, and how to make the next one fail); it sends their workflow_run webhooks to Apollo, signed`;
+  return `GitHub: a LOCAL FAKE GitHub at ${github.fake.url}/ (organisation ${github.fake.org}; APOLLO_GITHUB_API_URL; its page lists the workflow runs requests dispatch, with their inputs and outcome, and how to make the next one fail); it sends their workflow_run webhooks to Apollo, signed; deployments commit to its GitOps repository ${github.fake.org}/${DEMO_GITOPS_REPO} (APOLLO_GITOPS_REPO; its commits and pull requests at ${github.fake.url}/${github.fake.org}/${DEMO_GITOPS_REPO})`;
 }

@@ -38,6 +38,7 @@
  */
 import { createHash, createHmac, createVerify, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
 import { parse as parseYaml } from 'yaml';
@@ -240,6 +241,28 @@ interface StoredPull {
   readonly comments: Array<{ readonly id: number; readonly body: string; readonly createdAt: string }>;
 }
 
+/** A repository's Git state as `keepRepo` writes it (each file's text once, by blob sha). */
+interface KeptRepo {
+  readonly defaultBranch: string;
+  readonly head: string;
+  /** The default branch's commits, oldest first. */
+  readonly history: readonly string[];
+  readonly branches: Readonly<Record<string, string>>;
+  readonly pulls: StoredPull[];
+  readonly commits: Record<string, { parents: readonly string[]; message: string; author: Required<FakeSignature>; committer: Required<FakeSignature>; files: Record<string, string> }>;
+  readonly blobs: Readonly<Record<string, string>>;
+}
+
+function readKeptFile(file: string): { version: 1; repos: Record<string, KeptRepo> } {
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; repos?: Record<string, KeptRepo> };
+    if (state.version === 1 && state.repos && typeof state.repos === 'object') return { version: 1, repos: state.repos };
+  } catch {
+    // None yet, or unreadable: start afresh.
+  }
+  return { version: 1, repos: {} };
+}
+
 /** Who the fake's API writes are committed by (the token's user) unless the request says otherwise. */
 const FAKE_BOT: FakeSignature = { name: 'apollo-demo-bot', email: 'apollo-demo-bot@users.noreply.github.com' };
 
@@ -268,6 +291,8 @@ export class FakeGitHub {
   /** Answer Git trees as truncated (GitHub does above 100,000 entries or 7 MB). */
   truncateTrees = false;
   private nextId = 1000;
+  /** Repositories whose Git state is kept in a file across restarts: name → file. */
+  private readonly kept = new Map<string, string>();
   private server!: Server;
   url = '';
 
@@ -388,9 +413,10 @@ export class FakeGitHub {
     return this.resolve(repo, ref)?.files;
   }
 
-  /** A file's text at the head of the default branch. */
-  fileAt(repoName: string, path: string): string | undefined {
-    return this.repos.get(repoName)?.files.get(path);
+  /** A file's text at the head of the default branch, or at `ref` (a branch or a commit). */
+  fileAt(repoName: string, path: string, ref?: string): string | undefined {
+    const repo = this.repos.get(repoName);
+    return repo && (ref === undefined ? repo.files : this.resolve(repo, ref)?.files)?.get(path);
   }
 
   headOf(repoName: string): string | undefined {
@@ -766,7 +792,10 @@ export class FakeGitHub {
     if (!repo) return this.error(res, 404, 'Not Found');
     const rest = match[3] ?? '';
     if (rest.startsWith('/actions/')) return this.actions(res, url, method, repo, rest, body, headers);
-    if (this.gitWrites(res, url, method, repo, rest, body, headers)) return;
+    if (this.gitWrites(res, url, method, repo, rest, body, headers)) {
+      if (method !== 'GET') this.saveKept(repo);
+      return;
+    }
     if (method !== 'GET') return this.error(res, 404, 'Not Found');
     if (rest === '') return this.send(res, 200, this.minimalRepository(repo), headers);
 
@@ -917,6 +946,59 @@ export class FakeGitHub {
   /** A pull request's comments (their bodies), oldest first. */
   pullComments(repoName: string, number: number): string[] {
     return this.repos.get(repoName)?.pulls.find((pr) => pr.number === number)?.comments.map((c) => c.body) ?? [];
+  }
+
+  /**
+   * Keeps a repository's Git state (commits, branches, pull requests) in `file` from now on: written
+   * after each write through the API (not after the in-process `commit`/`putRepo`, which tests and seeds use).
+   */
+  keepRepo(repoName: string, file: string): void {
+    this.kept.set(repoName, file);
+  }
+
+  /** Restores a repository kept in `file` (replacing what is there); false when the file does not hold it. */
+  restoreRepo(repoName: string, file: string): boolean {
+    const saved = readKeptFile(file).repos[repoName];
+    if (!saved) return false;
+    const commits = new Map<string, StoredCommit>();
+    for (const [sha, c] of Object.entries(saved.commits)) {
+      const files = new Map(Object.entries(c.files).map(([path, blob]) => [path, saved.blobs[blob] ?? '']));
+      commits.set(sha, { sha, files, parents: c.parents, message: c.message, author: c.author, committer: c.committer });
+    }
+    const head = commits.get(saved.head);
+    if (!head) return false;
+    const existing = this.repos.get(repoName);
+    this.repos.set(repoName, {
+      id: existing?.id ?? this.nextId++, name: repoName, defaultBranch: saved.defaultBranch, archived: false,
+      files: new Map(head.files), head: head.sha, history: saved.history.map((sha) => commits.get(sha)!).filter(Boolean),
+      commits, branches: new Map(Object.entries(saved.branches)), pulls: saved.pulls,
+    });
+    this.nextId = Math.max(this.nextId, ...saved.pulls.flatMap((pr) => [pr.id, ...pr.comments.map((c) => c.id)]).map((id) => id + 1));
+    return true;
+  }
+
+  private saveKept(repo: StoredRepo): void {
+    const file = this.kept.get(repo.name);
+    if (!file) return;
+    const blobs: Record<string, string> = {};
+    const commits: KeptRepo['commits'] = {};
+    for (const [sha, c] of repo.commits) {
+      const files: Record<string, string> = {};
+      for (const [path, text] of c.files) {
+        const blob = blobSha(text);
+        blobs[blob] = text;
+        files[path] = blob;
+      }
+      commits[sha] = { parents: c.parents, message: c.message, author: c.author, committer: c.committer, files };
+    }
+    const state = readKeptFile(file);
+    state.repos[repo.name] = {
+      defaultBranch: repo.defaultBranch, head: repo.head, history: repo.history.map((c) => c.sha),
+      branches: Object.fromEntries(repo.branches), pulls: repo.pulls, commits, blobs,
+    };
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
+    renameSync(temp, file);
   }
 
   /** What the Git pages (github-git-pages.ts) show of a repository, read when a page is asked for. */

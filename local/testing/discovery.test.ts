@@ -31,7 +31,7 @@ beforeAll(async () => {
   for (const name of ['postgres', 'redis']) await admin.call('POST', '/api/v1/services', { body: { name, team: 'platform', tier: 'critical' } });
   // core-service's repository holds the design doc's example, verbatim.
   github.commit('core-service', 'apollo.yaml', CORE_SERVICE_MANIFEST);
-  // Enough repositories for two pages of 100: the demo ones (with the catalog repository) first, then 101 without a manifest.
+  // Enough repositories for two pages of 100: the demo ones (with the catalog and GitOps repositories) first, then 101 without a manifest.
   for (let i = 0; i < 101; i++) github.putRepo({ name: `empty-${String(i).padStart(3, '0')}`, files: {} });
 }, 30_000);
 afterAll(async () => { await h.close(); });
@@ -46,7 +46,7 @@ describe('a full sync of the organisation', () => {
     expect(pages[1]).toContain('page=2');
     expect(job).toMatchObject({
       status: 'succeeded', trigger: 'manual', org: DEMO_ORG, requestedBy: 'admin@apollo.local',
-      progress: { total: 107, scanned: 107, created: 3, updated: 0, unchanged: 0, skipped: 103, failed: 1, drifted: 0 },
+      progress: { total: 108, scanned: 108, created: 3, updated: 0, unchanged: 0, skipped: 104, failed: 1, drifted: 0 },
     });
   });
 

@@ -36,12 +36,12 @@ export const DEFAULT_GITOPS_PATH = 'apps/{service}/{environment}/values.yaml';
 export const DEPLOYMENT_TRAILER = 'Apollo-Deployment';
 /** The branch a deployment's pull request comes from is this plus the deployment's id. */
 export const DEPLOY_BRANCH_PREFIX = 'apollo/deploy/';
-/** The restart annotation (the rollout annotation a restart sets). */
-export const RESTARTED_AT_ANNOTATION = 'apollo.dev/restartedAt';
+/** The pod annotation a restart sets in the values file (`podAnnotations[...]`: changed pods, so a rolling restart; the chart puts it on the pod template). */
+export const VALUES_RESTARTED_AT_KEY = 'apollo.dev/restartedAt';
 
 const IMAGE_TAG = ['image', 'tag'] as const;
 const REPLICAS = ['replicaCount'] as const;
-const RESTARTED_AT = ['podAnnotations', RESTARTED_AT_ANNOTATION] as const;
+const RESTARTED_AT = ['podAnnotations', VALUES_RESTARTED_AT_KEY] as const;
 
 export type GitOpsErrorCode =
   /** The environment has no values file. */
