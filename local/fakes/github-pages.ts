@@ -55,7 +55,7 @@ export const PAGE_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache
 const DELIVERIES_SHOWN = 50;
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const STYLE = '<style>body{font:14px system-ui;margin:2rem;color:#1c2127;max-width:80rem}.fake{background:#fbd065;padding:6px 12px;font-weight:600;border-radius:3px;display:inline-block}td,th{padding:4px 8px;text-align:left;border-bottom:1px solid #ddd;vertical-align:top}code{font-size:12px;word-break:break-all}pre{background:#f6f7f9;padding:8px}.success{color:#1c6e42}.failure{color:#ac2f33}.running{color:#215db0}small{color:#5f6b7c}</style>';
+const STYLE = '<style>body{font:14px system-ui;margin:2rem;color:#1c2127;max-width:80rem}.fake{background:#fbd065;padding:6px 12px;font-weight:600;border-radius:3px;display:inline-block}td,th{padding:4px 8px;text-align:left;border-bottom:1px solid #ddd;vertical-align:top}code{font-size:12px;word-break:break-all}pre{background:#f6f7f9;padding:8px}.success{color:#1c6e42}.failure{color:#ac2f33}.running{color:#215db0}small{color:#5f6b7c}.nowrap{white-space:nowrap}</style>';
 
 /** The page at `path`, or undefined when `path` is not one (the API answers it). */
 export function fakeGitHubPage(path: string, state: () => GitHubPageState): GitHubPage | undefined {
@@ -92,7 +92,7 @@ function timing(state: GitHubPageState): string {
 }
 
 function runsPage(state: GitHubPageState): string {
-  const runs = [...state.runs].reverse().map((r) => `<tr data-run="${r.id}"><td>${esc(r.createdAt)}</td><td><a href="${runPath(state.org, r.repo, r.id)}"><code>${r.id}</code></a><br><small>#${r.runNumber}</small></td><td><b>${esc(r.displayTitle)}</b></td><td>${esc(r.workflowName)}<br><code>${esc(r.workflowFile)}</code> <small>in ${esc(r.repo)}@${esc(r.branch)}</small></td><td>${inputsList(r.inputs)}</td><td>${outcome(r)}</td><td><small>started ${esc(r.startedAt)}<br>updated ${esc(r.updatedAt)}</small></td></tr>`).join('');
+  const runs = [...state.runs].reverse().map((r) => `<tr data-run="${r.id}"><td>${esc(r.createdAt)}</td><td class="nowrap"><a href="${runPath(state.org, r.repo, r.id)}">${r.id}</a><br><small>#${r.runNumber}</small></td><td><b>${esc(r.displayTitle)}</b></td><td>${esc(r.workflowName)}<br><code>${esc(r.workflowFile)}</code> <small>in ${esc(r.repo)}@${esc(r.branch)}</small></td><td>${inputsList(r.inputs)}</td><td>${outcome(r)}</td><td><small>started ${esc(r.startedAt)}<br>updated ${esc(r.updatedAt)}</small></td></tr>`).join('');
   const workflows = state.workflows.map((w) => `<tr><td>${esc(w.repo)}</td><td><code>${esc(w.file)}</code></td><td>${esc(w.name)}</td><td>${w.dispatchable ? esc(w.inputs.join(', ') || 'no inputs') : '<small>no workflow_dispatch: cannot be dispatched</small>'}</td></tr>`).join('');
   const failures = state.failures.map((f) => `<li>the next ${f.left} run${f.left === 1 ? '' : 's'} of ${f.workflow ? `<code>${esc(f.workflow)}</code>` : 'any workflow'} end <b>${esc(f.conclusion)}</b></li>`).join('');
   const deliveries = state.deliveries.slice(-DELIVERIES_SHOWN).reverse().map((d) => `<tr><td>${esc(d.at)}</td><td>${esc(d.action)}</td><td><code>${d.runId}</code></td><td>${d.status ?? (d.error ? esc(d.error) : 'no answer yet')}</td></tr>`).join('');
