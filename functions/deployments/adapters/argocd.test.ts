@@ -218,6 +218,16 @@ describe('ArgoCdRollout against the simulated Argo CD', () => {
     expect(sim.deploymentDoc(sim.application('core-service-staging')!)!.spec!.template!.metadata!.annotations).toEqual({ 'kubectl.kubernetes.io/restartedAt': restartedAt });
   });
 
+  it('follows a restart with no revision to expect (a restart commits nothing), as the workflow asks', async () => {
+    const rollout = new ArgoCdRollout(options);
+
+    const { restartedAt } = await rollout.restart(dev, '01JDEPLOYMENT0000000000009');
+    const { phases, last } = await follow(rollout, dev, { revision: '', restartedAt });
+
+    expect(phases).toEqual(['progressing', 'healthy']);
+    expect(last.message).toMatch(/^core-service-dev is Synced and Healthy at [0-9a-f]{7}; \d of \d pods updated, \d ready$/);
+  });
+
   it('restarts through the deprecated action endpoint on an Argo CD without v2 (before 3.1)', async () => {
     // Prepare
     sim.resourceActionsV2 = false;

@@ -8,7 +8,8 @@
  *   error (Argo CD answers FailedPrecondition "another operation is already in progress").
  * - `status`: `GET /api/v1/applications/{name}`; the rollout is healthy only when Argo CD has applied the
  *   expected revision (synced to it, or deployed it and something later), says Synced and Healthy, and the
- *   expected image tag is among `status.summary.images`. When the app lists its Deployment, its live
+ *   expected image tag is among `status.summary.images`; with no revision to expect (a restart), any revision
+ *   and sync status will do. When the app lists its Deployment, its live
  *   manifest (`GET …/resource`) gives the pod counts and is held to the same expectation.
  * - `restart`: the Deployment's `restart` resource action (`…/resource/actions/v2`, Argo CD 3.1 and later;
  *   the deprecated `…/resource/actions` with the body `"restart"` when the server has no v2), then the
@@ -327,10 +328,12 @@ export class ArgoCdRollout extends ArgoCdBase implements RolloutPort {
     const deployed = history.some((h) => h.revision === expect.revision || h.revisions?.includes(expect.revision));
     const synced = sync.status === 'Synced';
     const atExpected = sync.revision === expect.revision || (sync.revisions?.includes(expect.revision) ?? false);
-    const reached = (atExpected && synced) || deployed || (operationIsOurs && operation?.phase === 'Succeeded');
+    // No revision expected (a restart changes no commit): whatever Argo CD has applied.
+    const anyRevision = !expect.revision;
+    const reached = anyRevision || (atExpected && synced) || deployed || (operationIsOurs && operation?.phase === 'Succeeded');
     const revision = history.at(-1)?.revision ?? sync.revision;
     const base = { ...(revision ? { revision } : {}), images };
-    const want = short(expect.revision);
+    const want = anyRevision ? short(sync.revision) : short(expect.revision);
 
     if (operation && operationIsOurs && (operation.phase === 'Failed' || operation.phase === 'Error')) {
       return { ...base, phase: 'failed', message: `Argo CD's sync of ${name} to ${want} ended ${operation.phase}: ${operation.message ?? 'no message'}` };
@@ -354,11 +357,13 @@ export class ArgoCdRollout extends ArgoCdBase implements RolloutPort {
     }
     // What Argo CD's health will say at its next look (its Deployment health is Degraded past the progress deadline).
     if (reading?.phase === 'failed' || reading?.phase === 'degraded') return { ...out, phase: 'degraded', message: `${name} is ${health}, but ${reading.message}` };
-    if (health === 'Healthy' && synced && (expect.imageTag === undefined || hasImageTag(images, expect.imageTag)) && (!reading || reading.phase === 'healthy')) {
+    // A restart (no revision) does not wait for changes of others still OutOfSync in Git.
+    const syncedEnough = synced || anyRevision;
+    if (health === 'Healthy' && syncedEnough && (expect.imageTag === undefined || hasImageTag(images, expect.imageTag)) && (!reading || reading.phase === 'healthy')) {
       const tag = expect.imageTag ? ` with ${images.find((i) => imageTag(i) === expect.imageTag)}` : '';
       return { ...out, phase: 'healthy', message: `${name} is Synced and Healthy at ${want}${tag}${pods}` };
     }
-    return { ...out, phase: 'progressing', message: progressingWhy(name, health, synced, images, expect, reading) };
+    return { ...out, phase: 'progressing', message: progressingWhy(name, health, syncedEnough, images, expect, reading) };
   }
 
   async restart(target: DeployTarget, _deploymentId: string): Promise<{ readonly restartedAt: string }> {
