@@ -262,18 +262,21 @@ describe('Lambdas', () => {
 });
 
 describe('jobs', () => {
-  it('lets the jobs function (the health poll) describe EKS clusters of its account and region, and only that of EKS', () => {
+  it('lets the jobs function (the health poll) and the deployment steps (rollouts without Argo CD) describe EKS clusters of the account and region, and only that of EKS', () => {
     const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
       .filter((st) => [st.Action].flat().some((a) => a.startsWith('eks:')));
+    const allClusters = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':cluster/*']] };
     expect(statements.map((st) => [st.Action, stack.resolve(st.Resource)])).toEqual([
-      ['eks:DescribeCluster', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':cluster/*']] }],
+      ['eks:DescribeCluster', allClusters],
+      ['eks:DescribeCluster', allClusters],
     ]);
-    const roleOfJobs = stack.resolve((stack.functions.jobs.role.node.defaultChild as CfnRole).logicalId) as string;
+    const roleOf = (fn: { role: { node: { defaultChild: unknown } } }) => stack.resolve((fn.role.node.defaultChild as CfnRole).logicalId) as string;
+    const steps = stack.workflows.workflows.get('deployment')!.steps;
     const holders = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('eks:DescribeCluster'))
       .flatMap((p) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
-    expect(holders).toEqual([roleOfJobs]);
+    expect(holders.sort()).toEqual([roleOf(stack.functions.jobs), roleOf(steps)].sort());
   });
 
   it('has one schedule per job, with the same expression, invoking the jobs Lambda with the job name', () => {

@@ -16,7 +16,7 @@ import { ROUTES, type RouteDef } from '#shared/routes';
 import { ApolloApi, type ApiThrottling } from './api.ts';
 import { ApolloAudit } from './audit.ts';
 import { ApolloData } from './data.ts';
-import { ApolloBindings, type CatalogRepositorySettings, type GitHubSettings } from './bindings.ts';
+import { ApolloBindings, type CatalogRepositorySettings, type DeploymentTargetSettings, type GitHubSettings } from './bindings.ts';
 import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionNetwork, type FunctionSizing } from './functions.ts';
 import { ApolloIdentity } from './identity.ts';
 import { ApolloJobs } from './jobs.ts';
@@ -61,6 +61,8 @@ export interface ApolloStackProps extends StackProps {
   readonly discovery?: GitHubSettings;
   /** The self-service catalog's Git repository (`owner/name`) and directory; GitHub's secret and API URL are discovery's. @default - none (see ApolloCatalogRefreshProps) */
   readonly catalog?: CatalogRepositorySettings;
+  /** Where deployments go: the GitOps repository, Argo CD or the EKS clusters (infra/bindings.ts `deployment-targets`). */
+  readonly deployments?: DeploymentTargetSettings;
   /** What `GET /api/v1/version` reports. @default { version: '0.0.0', commit: 'unknown', buildTime: 'unknown' } */
   readonly build?: BuildInfo;
   /** @default ROUTES (a different table is for tests) */
@@ -181,7 +183,7 @@ export class ApolloStack extends Stack {
     const publicUrl = props.publicUrl ?? `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stage}`;
     this.bindings = new ApolloBindings(this, 'Bindings', {
       stage, apiName, jobs: this.functions.jobs, audit: this.audit, webIdentity: this.webIdentity,
-      github: props.discovery, catalog: props.catalog, healthClusters: props.healthClusters, publicUrl,
+      github: props.discovery, catalog: props.catalog, deployments: props.deployments, healthClusters: props.healthClusters, publicUrl,
     });
     for (const [descriptor, fn] of this.functions.descriptors) this.bindings.bind(fn, descriptor.bindings ?? []);
     for (const job of jobs) this.bindings.bind(this.functions.jobs, job.bindings ?? []);

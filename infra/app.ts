@@ -15,6 +15,11 @@
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
  *   catalogRepo            the self-service catalog's Git repository (owner/name); default: none (a refresh answers 503)
  *   catalogPath            the directory of its documents; default catalog
+ *   gitopsRepo             the GitOps repository (owner/name) deployments commit to; default: none (a deployment answers 503)
+ *   gitopsPath             its values file per service and environment; default apps/{service}/{environment}/values.yaml
+ *   gitopsProdMode         pull-request (default: production changes merge once approved) or commit
+ *   argocdUrl              Argo CD's https address; default: none (rollouts are read from the EKS clusters' Kubernetes API)
+ *   webUrl                 the web app's address, for links in commits and pull requests
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
  *   webDist                the built web app to publish; default web/dist, (re)built here (npm run build:web) when missing or stale
@@ -52,6 +57,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
   healthClusters: list('healthClusters'),
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
+  deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl') },
   trail: context('trail') !== 'false',
   auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),

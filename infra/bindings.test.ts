@@ -26,6 +26,8 @@ beforeAll(() => {
 /** Bindings and what each implies. */
 function implied(bindings: readonly Binding[]): Set<Binding> {
   const all = new Set<Binding>(bindings);
+  if (all.has('deployment-targets')) ['gitops-repository', 'integration-secrets', 'eks-clusters'].forEach((b) => all.add(b as Binding));
+  if (all.has('gitops-repository')) all.add('github-credentials');
   if (all.has('github-credentials')) all.add('github-settings');
   return all;
 }

@@ -30,6 +30,19 @@ export interface CatalogRepositorySettings {
   readonly path?: string;
 }
 
+export interface DeploymentTargetSettings {
+  /** The GitOps repository, `owner/name`, holding each service's values per environment. @default - none: a deployment answers 503 saying what to set */
+  readonly gitopsRepo?: string;
+  /** The values file's path template. @default apps/{service}/{environment}/values.yaml */
+  readonly gitopsPath?: string;
+  /** Production changes as a pull request merged once approved (default), or a commit. */
+  readonly prodMode?: 'pull-request' | 'commit';
+  /** Argo CD's address; without it the rollout is read from the EKS clusters' Kubernetes API. */
+  readonly argocdUrl?: string;
+  /** The web app's address, for links in commits and pull requests. */
+  readonly webUrl?: string;
+}
+
 export interface ApolloBindingsProps {
   readonly stage: string;
   /** The REST API's name (its CloudWatch metrics). */
@@ -40,6 +53,7 @@ export interface ApolloBindingsProps {
   readonly webIdentity: ApolloWebIdentity;
   readonly github?: GitHubSettings;
   readonly catalog?: CatalogRepositorySettings;
+  readonly deployments?: DeploymentTargetSettings;
   /** The EKS clusters the health poll reads. @default - every cluster of the account and region (`cluster/*`) */
   readonly healthClusters?: readonly string[];
   /**
@@ -64,6 +78,14 @@ function validate(props: ApolloBindingsProps): void {
   if (catalog.path !== undefined && (catalog.path.split('/').some((s) => s === '.' || s === '..') || !/^[^\s\\]*$/.test(catalog.path))) {
     throw new Error(`catalogPath "${catalog.path}" is not a directory of the repository`);
   }
+  const { deployments = {} } = props;
+  if (deployments.gitopsRepo !== undefined && !REPOSITORY.test(deployments.gitopsRepo)) throw new Error(`gitopsRepo "${deployments.gitopsRepo}" is not a GitHub repository (owner/name)`);
+  if (deployments.gitopsPath !== undefined && (!deployments.gitopsPath.includes('{service}') || !deployments.gitopsPath.includes('{environment}') || deployments.gitopsPath.split('/').some((s) => s === '.' || s === '..'))) {
+    throw new Error(`gitopsPath "${deployments.gitopsPath}" must be a path in the repository naming {service} and {environment}`);
+  }
+  if (deployments.prodMode !== undefined && !['pull-request', 'commit'].includes(deployments.prodMode)) throw new Error(`gitopsProdMode must be pull-request or commit, not "${deployments.prodMode}"`);
+  if (deployments.argocdUrl !== undefined && !HTTPS_URL.test(deployments.argocdUrl)) throw new Error(`argocdUrl must be an https URL, not "${deployments.argocdUrl}"`);
+  if (deployments.webUrl !== undefined && !HTTPS_URL.test(deployments.webUrl)) throw new Error(`webUrl must be an https URL, not "${deployments.webUrl}"`);
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
   if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
 }
@@ -133,6 +155,20 @@ export class ApolloBindings extends Construct {
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
         fn.addEnvironment('APOLLO_PUBLIC_URL', props.publicUrl);
+        return;
+      case 'gitops-repository': {
+        const d = props.deployments ?? {};
+        if (d.gitopsRepo) fn.addEnvironment('APOLLO_GITOPS_REPO', d.gitopsRepo);
+        if (d.gitopsPath) fn.addEnvironment('APOLLO_GITOPS_PATH', d.gitopsPath);
+        if (d.prodMode) fn.addEnvironment('APOLLO_GITOPS_PROD_MODE', d.prodMode);
+        if (d.argocdUrl) fn.addEnvironment('APOLLO_ARGOCD_URL', d.argocdUrl);
+        if (d.webUrl) fn.addEnvironment('APOLLO_WEB_URL', d.webUrl);
+        this.bind(fn, ['github-credentials']);
+        return;
+      }
+      case 'deployment-targets':
+        // Argo CD's token is an integration secret (argocd_token); without Argo CD, the clusters' API.
+        this.bind(fn, ['gitops-repository', 'integration-secrets', 'eks-clusters']);
         return;
       case 'notification-events': {
         // Notifications go to the account's default bus too, so a company routes them to Slack or email (ARCHITECTURE.md §5).

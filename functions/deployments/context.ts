@@ -8,7 +8,7 @@ export const context: ContextDescriptor = {
     what: '@aws-sdk/client-sfn and Powertools idempotency (with JMESPath), and @octokit/rest with the yaml parser (the versions of an environment from the GitOps history)',
     neededBy: 'POST /api/v1/deployments and services/{id}/rollback|promote|scale|restart (one Idempotency-Key → one deployment; starts the execution), cancel (resumes a waiting one), GET /api/v1/deployments/versions (reads the GitOps history)',
   }],
-  bindings: ['github-credentials'],
+  bindings: ['gitops-repository'],
   topics: ['deployment', 'deployments'],
   workflows: [
     {
@@ -16,7 +16,7 @@ export const context: ContextDescriptor = {
       summary: 'A deployment: prepare → pull request (production) → approval (production) → commit or merge → sync → rollout checks → catalog; cancel puts Git back',
       steps: 'functions/deployments/steps.ts',
       // GitOps commits with Apollo's GitHub credentials; the rollout through Argo CD or the EKS clusters.
-      bindings: ['github-credentials', 'notification-events'],
+      bindings: ['deployment-targets', 'notification-events'],
       heavy: [{
         what: '@octokit/rest and yaml (GitOps commits and pull requests), the Argo CD and Kubernetes adapters with @aws-sdk/client-eks',
         neededBy: 'pull-request, commit, merge, sync, check and restart (each talks to GitHub or the cluster)',

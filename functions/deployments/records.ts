@@ -192,7 +192,7 @@ export interface HistoryFilter {
 
 /**
  * Newest first: a service's (GSI1) or everyone's (GSI2), the date range on the sort key, the rest as a
- * filter (a page may take a few reads to fill; the cursor resumes where it stopped).
+ * filter (a page takes a few reads to fill, at most 8: then it is short and its cursor resumes where it stopped).
  */
 export async function listDeployments(filter: HistoryFilter, limit: number, cursor?: string): Promise<Page<DeploymentSummary>> {
   const conditions: string[] = [];
@@ -213,7 +213,8 @@ export async function listDeployments(filter: HistoryFilter, limit: number, curs
     partition: filter.service ? `DEPLOYSVC#${filter.service}` : 'DEPLOYS',
     ...(filter.from || filter.to ? { sortKey: { between: [filter.from ?? '0', `${filter.to ?? '9999'}`] as [string, string] } } : {}),
     limit, cursor, newestFirst: true,
-    ...(conditions.length ? { filter: { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } } : {}),
+    // A filter that matches little stops after a few reads: a short page with a cursor, never the whole partition.
+    ...(conditions.length ? { maxReads: 8, filter: { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } } : {}),
   });
   return { items: page.items.map(summaryOf), nextCursor: page.nextCursor };
 }

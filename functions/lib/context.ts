@@ -34,6 +34,16 @@ export type Binding =
   | 'integration-secrets'
   /** Puts each notification on the account's default EventBridge bus too (`APOLLO_NOTIFICATION_BUS`). */
   | 'notification-events'
+  /**
+   * The deployments' settings and the GitOps repository they commit to: `APOLLO_GITOPS_REPO`, `…_PATH`,
+   * `…_PROD_MODE`, `APOLLO_ARGOCD_URL`, `APOLLO_WEB_URL`, with `github-credentials`.
+   */
+  | 'gitops-repository'
+  /**
+   * `gitops-repository`, and what a rollout is driven and read through: Argo CD's token (the integration
+   * secret `argocd_token`, as `integration-secrets`), else the environments' EKS clusters (`eks-clusters`).
+   */
+  | 'deployment-targets'
   /** Apollo's public base URL (`APOLLO_PUBLIC_URL`: the REST API's), given to outside systems that send it webhooks. */
   | 'public-url';
 

@@ -152,11 +152,17 @@ export interface QueryPageInput {
   readonly cursor?: string;
   readonly newestFirst?: boolean;
   readonly filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+  /**
+   * At most this many Queries for the page (a filter that matches little would otherwise read the whole
+   * partition): the page may then be short, and its cursor resumes where the reading stopped.
+   */
+  readonly maxReads?: number;
 }
 
 /**
- * One page of a Query. Reads until `limit` live items are found or the partition ends, so
- * expired or filtered-out items never shorten a page into a false end.
+ * One page of a Query. Reads until `limit` live items are found or the partition ends (or `maxReads`
+ * Queries were made), so expired or filtered-out items never shorten a page into a false end. With a
+ * filter each Query reads a whole page's worth: a filter that keeps a third needs a few reads, not one per missing item.
  */
 export async function queryPage<T extends Item>(input: QueryPageInput): Promise<Page<T>> {
   const pk = input.index ? `${input.index}PK` : 'PK';
@@ -176,7 +182,9 @@ export async function queryPage<T extends Item>(input: QueryPageInput): Promise<
   }
   const items: T[] = [];
   let startKey = decodeCursor(input.cursor, { attr: pk, value: input.partition });
+  let reads = 0;
   do {
+    reads++;
     // One item more than the page needs: a page that ends exactly at the partition's end then
     // answers no cursor, instead of a cursor to an empty page.
     const out = await db.send(new QueryCommand({
@@ -188,11 +196,11 @@ export async function queryPage<T extends Item>(input: QueryPageInput): Promise<
       ExpressionAttributeValues: values,
       ExclusiveStartKey: startKey,
       ScanIndexForward: !input.newestFirst,
-      Limit: input.limit - items.length + 1,
+      Limit: input.filter ? input.limit + 1 : input.limit - items.length + 1,
     }));
     for (const item of out.Items ?? []) if (!isExpired(item)) items.push(item as T);
     startKey = out.LastEvaluatedKey;
-  } while (startKey && items.length < input.limit);
+  } while (startKey && items.length < input.limit && (input.maxReads === undefined || reads < input.maxReads));
   if (items.length > input.limit) {
     items.length = input.limit;
     const last = items[input.limit - 1]!;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalList, Deployment, DeploymentList, Environment } from '#schemas/index.ts';
 import type { Role } from '#shared/permissions';
 import { configureDeployments } from '../../functions/deployments/deps.ts';
+import { createDeployment, newDeploymentId, type DeploymentRecord } from '../../functions/deployments/records.ts';
 import { MemoryGitOps, MemoryRollout } from './deployment-doubles.ts';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, until, type Harness } from './harness.ts';
@@ -32,7 +33,9 @@ afterAll(async () => {
 });
 
 async function api<T>(role: Role, method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: T }> {
-  const res = await h.client(role).send(method, path, { ...(body === undefined ? {} : { body }), ...(idempotencyKey ? { idempotencyKey } : {}) });
+  const [bare, search] = path.split('?') as [string, string | undefined];
+  const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
+  const res = await h.client(role).send(method, bare, { ...(query ? { query } : {}), ...(body === undefined ? {} : { body }), ...(idempotencyKey ? { idempotencyKey } : {}) });
   return { status: res.status, body: res.body as T };
 }
 const get = async (id: string) => (await api<Deployment>('viewer', 'GET', `/api/v1/deployments/${id}`)).body;
@@ -198,5 +201,29 @@ describe('deployments', () => {
     expect(bad.body.error.details.map((d) => d.path)).toEqual(expect.arrayContaining(['/body/imageTag']));
     const unknown = await api('developer', 'POST', '/api/v1/deployments', { service: 'no-such-service', environment: 'staging', imageTag: 'v1' });
     expect(unknown.status).toBe(404);
+  });
+
+  it('history pages with a filter read a bounded number of times: a filter that matches nothing answers a short page and a cursor, not the whole partition', async () => {
+    const at = Date.now() - 3_600_000;
+    for (let i = 0; i < 60; i++) {
+      const createdAt = new Date(at + i * 1000).toISOString();
+      const record: DeploymentRecord = {
+        id: newDeploymentId(), operation: 'deploy', service: 'history-probe', environment: i % 2 ? 'staging' : 'dev', imageTag: `v0.${i}`, previousImageTag: null,
+        replicas: 2, previousReplicas: 2, fromEnvironment: null, status: 'succeeded', stage: 'done', initiatedBy: 'someone@apollo.local', initiatedByRole: 'developer',
+        initiatedVia: 'api', reason: null, gitCommit: null, createdAt, updatedAt: createdAt, completedAt: createdAt, durationMs: 1, error: null,
+        production: false, cluster: 'c', namespace: 'n', version: 1,
+      };
+      await createDeployment(record);
+    }
+    const none = await api<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history?service=history-probe&initiatedBy=nobody&limit=5');
+    expect(none.status).toBe(200);
+    expect(none.body.items).toEqual([]);
+    expect(none.body.nextCursor).not.toBeNull();
+    const staging = await api<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history?service=history-probe&environment=staging&limit=10');
+    expect(staging.body.items).toHaveLength(10);
+    expect(staging.body.items.every((d) => d.environment === 'staging')).toBe(true);
+    expect(staging.body.items[0]!.imageTag).toBe('v0.59');
+    const next = await api<DeploymentList>('viewer', 'GET', `/api/v1/deployments/history?service=history-probe&environment=staging&limit=10&cursor=${encodeURIComponent(staging.body.nextCursor!)}`);
+    expect(next.body.items[0]!.imageTag).toBe('v0.39');
   });
 });
