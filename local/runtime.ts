@@ -17,8 +17,10 @@ import type { HealthProbe } from '../functions/services/health/ports.ts';
 import { OpenApiFile } from '../functions/system/adapters/openapi-file.ts';
 import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
-import { localGitHubBanner, startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
+import { demoGitOpsValues, localGitHubBanner, startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
 import { ensureLocalIntegrationSecrets, IntegrationFakes } from './fakes/integrations.ts';
+import { demoDeployments } from './demo-services.ts';
+import { localArgoCdBanner, startLocalArgoCd, type SimulatedArgoCd } from './fakes/argocd-server.ts';
 import { localJiraBanner, startLocalJira, type FakeJira } from './fakes/jira-server.ts';
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
@@ -65,6 +67,8 @@ export interface Runtime {
   readonly integrations: IntegrationFakes;
   /** The LOCAL FAKE Terraform Cloud Terraform actions run on (absent when APOLLO_TERRAFORM_HOST names a real one). */
   readonly terraform: FakeTerraform | undefined;
+  /** The SIMULATED Argo CD deployments roll out through (when the fake GitHub serves the GitOps repository). */
+  readonly argocd: SimulatedArgoCd | undefined;
   /** The LOCAL FAKE JIRA Cloud tickets are opened in (absent when APOLLO_JIRA_URL names a real one). */
   readonly jira: FakeJira | undefined;
   /** What the contexts' local adapters are (fakes, simulations, local stand-ins), a line each, for the terminal. */
@@ -130,6 +134,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const integrations = new IntegrationFakes(await ensureLocalIntegrationSecrets(options.home));
   const terraform = await startLocalTerraform(options.home);
   const jira = await startLocalJira(options.home);
+  // Deployments roll out through a SIMULATED Argo CD that reads the fake GitHub's GitOps repository.
+  const argocd = github ? await startLocalArgoCd(options.home, demoGitOpsValues(github.fake), demoDeployments().map((d) => ({ service: d.service, environment: d.environment, cluster: d.cluster, namespace: d.namespace }))) : undefined;
   // Requests wait until every context has its local adapters (they need the port, known once listening).
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -204,6 +210,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // The fake GitHub reports the workflow runs it starts to Apollo's GitHub webhook, signed as GitHub signs.
   github?.fake.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/github`, github.webhookSecret);
   if (github) banner.push(localGitHubBanner(github));
+  if (argocd) banner.push(localArgoCdBanner(argocd));
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
   await options.beforeReady?.(baseUrl);
   markReady();
@@ -222,6 +229,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     integrations,
     jira,
     terraform,
+    argocd,
     banner,
     workflows,
     close: async () => {
@@ -233,6 +241,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await settleInProcessRuns();
       await terraform?.close();
       await jira?.close();
+      await argocd?.close();
       await realtime.close();
       await github?.fake.close();
       await new Promise<void>((resolve) => {

@@ -111,7 +111,8 @@ const iam = <const D extends Omit<RouteDef, 'auth'>>(def: D): D & { readonly aut
  * gateway, the handler and the web app run, so all three agree.
  */
 export function isProductionEnvironment(environment: string): boolean {
-  const configured = typeof process !== 'undefined' ? process.env?.APOLLO_PROD_ENVIRONMENTS : undefined;
+  // The web app has no `process`: it reads the default names (the API holds the same rule either way).
+  const configured = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.APOLLO_PROD_ENVIRONMENTS;
   const names = (configured ?? 'prod,production').split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
   return names.includes(environment.toLowerCase());
 }

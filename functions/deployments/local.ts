@@ -1,9 +1,26 @@
 /**
  * The deployments context on a laptop (`npm start` and the integration tests): the GitOps repository is
- * the local fake GitHub's `apollo-demo/gitops`, the rollout a SIMULATED Argo CD that reads it.
+ * the local fake GitHub's `apollo-demo/gitops` (APOLLO_GITOPS_REPO, set when the fake started), the rollout
+ * the SIMULATED Argo CD the runtime started beside it (APOLLO_ARGOCD_URL), through the same adapters as in
+ * AWS. Set APOLLO_GITOPS_REPO / APOLLO_ARGOCD_URL (and the GitHub credentials) before `npm start` to use
+ * real ones.
  */
 import type { LocalRuntime } from '#lib/context';
+import { integrationSecret } from '#functions/requests/public';
+import { rolloutFromEnv } from './adapters/aws.ts';
+import { gitHubGitOpsFromEnv } from './adapters/github-gitops.ts';
+import { configureDeployments } from './deps.ts';
 
-export async function configureDeploymentsLocal(_runtime: LocalRuntime): Promise<string[]> {
-  return ['Deployments: the GitOps and rollout adapters are being wired (deploys answer 503 until then)'];
+export async function configureDeploymentsLocal(runtime: LocalRuntime): Promise<string[]> {
+  if (!process.env.APOLLO_GITOPS_REPO) {
+    configureDeployments(undefined);
+    return ['Deployments: no GitOps repository (APOLLO_GITOPS_REPO is not set and the fake GitHub is off): a deployment answers 503 saying so'];
+  }
+  const fake = runtime.fakeGitHub !== undefined;
+  const gitops = gitHubGitOpsFromEnv(process.env, fake ? { label: 'LOCAL FAKE' } : {});
+  const rollout = rolloutFromEnv(process.env, { kind: runtime.home ? `$APOLLO_HOME/integration-secrets.json` : 'memory', get: integrationSecret });
+  configureDeployments({ gitops, rollout });
+  // Links in commits and pull requests open the deployment in this runtime's web app.
+  process.env.APOLLO_WEB_URL ??= runtime.url;
+  return [`Deployments: GitOps on ${gitops.kind}; rollouts through ${rollout.kind}`];
 }

@@ -106,11 +106,19 @@ const STEPS: Record<string, StepImpl> = {
   async 'pull-request'(record) {
     const { gitops } = deploymentsDeps();
     const pr = await outside(`opening the pull request on ${gitops.repository}`, () => gitops.openPullRequest(changeRequest(record)));
+    if (!pr.changed && !pr.number) {
+      // Production already says so: nothing to approve or merge; the rollout is checked at the head.
+      await transition(record.id, {
+        stage: 'sync', gitCommit: pr.headSha, approval: { required: false },
+        gitops: { ...record.gitops!, path: pr.path, commitUrl: gitops.commitUrl(pr.headSha) },
+      }, { message: `${pr.path} already says so at ${pr.headSha.slice(0, 7)}: no pull request, no approval needed`, stage: 'pull_request' });
+      return { noop: true };
+    }
     await transition(record.id, {
       stage: record.approval?.required ? 'approval' : 'merge',
       gitops: { ...record.gitops!, path: pr.path, diff: pr.diff, pullRequest: { number: pr.number, url: pr.url, state: 'open' } },
     }, { message: `${pr.created ? 'opened' : 'found'} pull request #${pr.number} changing ${pr.path}${pr.changed ? '' : ' (the file already says so)'}`, stage: 'pull_request' });
-    return {};
+    return { noop: false };
   },
 
   async 'approval-open'(record, event) {

@@ -1,0 +1,104 @@
+/**
+ * The issue's Done-when through the local runtime with its real adapters: the GitOps repository on the
+ * fake GitHub (apollo-demo/gitops: real commits, a pull request, a squash merge through the GitHub API) and
+ * the SIMULATED Argo CD that reads it and rolls the pods. A developer deploys a new core-service to staging,
+ * an operator promotes it to prod, an admin approves it in the Approvals inbox, the catalog shows the tag,
+ * and one call rolls it back; a rollout the simulator fails ends the deployment failed with its words.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ApprovalList, Deployment, DeploymentVersions, Environment } from '#schemas/index.ts';
+import type { Role } from '#shared/permissions';
+import { DEMO_GITOPS_REPO } from '../fakes/demo-github.ts';
+import { seedDemoData } from '../seed.ts';
+import { startHarness, until, type Harness } from './harness.ts';
+
+let h: Harness;
+const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40' };
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+  h = await startHarness();
+  await seedDemoData({ baseUrl: h.runtime.url });
+});
+afterAll(async () => {
+  await h?.close();
+  for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+});
+
+async function api<T>(role: Role, method: string, path: string, body?: unknown, query?: Record<string, string>): Promise<{ status: number; body: T }> {
+  const res = await h.client(role).send(method, path, { ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) });
+  return { status: res.status, body: res.body as T };
+}
+const get = async (id: string) => (await api<Deployment>('viewer', 'GET', `/api/v1/deployments/${id}`)).body;
+async function reaches(id: string, statuses: string[], timeoutMs = 30_000): Promise<Deployment> {
+  try {
+    await until(async () => statuses.includes((await get(id)).status), timeoutMs);
+  } catch (error) {
+    const d = await get(id);
+    throw new Error(`deployment ${id} is ${d.status}/${d.stage}, not ${statuses.join('/')}: ${d.timeline.map((l) => l.message).join(' | ')}`, { cause: error });
+  }
+  return get(id);
+}
+async function environment(service: string, env: string): Promise<Environment> {
+  const body = (await api<Environment[] | { items: Environment[] }>('viewer', 'GET', `/api/v1/services/${service}/environments`)).body;
+  return (Array.isArray(body) ? body : body.items).find((e) => e.name === env)!;
+}
+const valuesAt = (env: string): string => h.runtime.github!.fake.fileAt(DEMO_GITOPS_REPO, `apps/core-service/${env}/values.yaml`, h.runtime.github!.fake.headOf(DEMO_GITOPS_REPO)!)!;
+
+it('deploy to staging, promote to prod with an approval, the catalog shows it, one call rolls it back: on the fake GitHub and the simulated Argo CD', async () => {
+  // The versions to pick from: the GitOps history and what the other environments run.
+  const versions = await api<DeploymentVersions>('developer', 'GET', '/api/v1/deployments/versions', undefined, { service: 'core-service', environment: 'staging' });
+  expect(versions.status, JSON.stringify(versions.body)).toBe(200);
+  expect(versions.body.gitops).toMatchObject({ repository: `apollo-demo/${DEMO_GITOPS_REPO}`, path: 'apps/core-service/staging/values.yaml' });
+  expect(versions.body.items.some((v) => v.source === 'gitops-history')).toBe(true);
+  const stagingBefore = (await environment('core-service', 'staging')).deployment.imageTag;
+  const prodBefore = (await environment('core-service', 'prod')).deployment.imageTag;
+
+  // A developer deploys a new version to staging: one commit on the GitOps repository, Argo CD rolls it.
+  const deployed = await api<Deployment>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'staging', imageTag: 'v9.1.0', reason: 'the ledger fix' });
+  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+  expect(deployed.body.gitops?.kind).toContain('LOCAL FAKE');
+  expect(deployed.body.rollout?.kind).toContain('SIMULATED');
+  const staging = await reaches(deployed.body.id, ['succeeded', 'failed']);
+  expect(staging.status, staging.timeline.map((l) => l.message).join(' | ')).toBe('succeeded');
+  expect(valuesAt('staging')).toContain('v9.1.0');
+  expect(staging.gitops?.diff).toContain(`-  tag: ${stagingBefore}`);
+  expect(staging.rollout).toMatchObject({ phase: 'healthy' });
+  expect((await environment('core-service', 'staging')).deployment).toMatchObject({ imageTag: 'v9.1.0', gitCommit: staging.gitCommit });
+
+  // An operator promotes it to prod: a pull request, waiting for an approval by someone else.
+  const promoted = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/promote', { from: 'staging', to: 'prod', reason: 'release 42' });
+  expect(promoted.status, JSON.stringify(promoted.body)).toBe(201);
+  const waiting = await reaches(promoted.body.id, ['awaiting_approval']);
+  expect(waiting.gitops?.pullRequest).toMatchObject({ state: 'open' });
+  expect(valuesAt('prod')).toContain(prodBefore!);
+  const inbox = await api<ApprovalList>('admin', 'GET', '/api/v1/approvals/pending');
+  const approval = inbox.body.items.find((a) => a.deployment?.id === promoted.body.id)!;
+  expect(approval).toMatchObject({ kind: 'deployment', canDecide: true, deployment: { operation: 'promote', service: 'core-service', environment: 'prod', imageTag: 'v9.1.0', previousImageTag: prodBefore } });
+  expect((await api('admin', 'POST', `/api/v1/approvals/${approval.id}/approve`, { comment: 'go' })).status).toBe(200);
+  const prod = await reaches(promoted.body.id, ['succeeded', 'failed']);
+  expect(prod.status, prod.timeline.map((l) => l.message).join(' | ')).toBe('succeeded');
+  expect(prod.gitops?.pullRequest?.state).toBe('merged');
+  expect(valuesAt('prod')).toContain('v9.1.0');
+  expect((await environment('core-service', 'prod')).deployment.imageTag).toBe('v9.1.0');
+  expect(h.runtime.argocd!.applications().find((a) => a.name === 'core-service-prod')).toBeDefined();
+
+  // One call rolls prod back to what it ran before.
+  const back = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/rollback', { environment: 'prod' });
+  expect(back.status, JSON.stringify(back.body)).toBe(201);
+  expect(back.body.imageTag).toBe(prodBefore);
+  expect((await reaches(back.body.id, ['succeeded', 'failed'])).status).toBe('succeeded');
+  expect((await environment('core-service', 'prod')).deployment.imageTag).toBe(prodBefore);
+}, 90_000);
+
+it('a rollout the simulated Argo CD fails ends the deployment failed with what Argo CD said; the catalog keeps the old tag', async () => {
+  const before = (await environment('core-service', 'dev')).deployment.imageTag;
+  h.runtime.argocd!.failNext(1, { application: 'core-service-dev', what: 'rollout' });
+  const res = await api<Deployment>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'dev', imageTag: 'v9.9.9-broken' });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const done = await reaches(res.body.id, ['failed', 'succeeded']);
+  expect(done.status).toBe('failed');
+  expect(done.error).toMatch(/degraded|Degraded/);
+  expect((await environment('core-service', 'dev')).deployment.imageTag).toBe(before);
+}, 60_000);
