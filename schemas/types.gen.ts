@@ -5098,7 +5098,13 @@ export interface NotificationList {
 
 export interface Notification {
   id: string;
-  kind: "approval.waiting" | "request.completed" | "request.failed" | "approval.decided";
+  kind:
+    | "approval.waiting"
+    | "request.completed"
+    | "request.failed"
+    | "approval.decided"
+    | "deployment.succeeded"
+    | "deployment.failed";
   title: string;
   body?: string;
   /**

@@ -19,11 +19,15 @@ afterAll(async () => { await h.close(); });
 const concretePath = (route: RouteDef): string => route.path.replace(/\{[^}]+\}/g, 'matrix-probe');
 
 /** The route's path with each parameter's example, and its body schema's example: a request that passes validation. */
-function validRequest(route: RouteDef): { path: string; params: Record<string, string>; body: unknown } {
+function validRequest(route: RouteDef, example = 0): { path: string; params: Record<string, string>; body: unknown } {
   const params = Object.fromEntries(pathParameterNames(route.path).map((name) => [name, PATH_PARAMETERS[name as PathParameterName].example]));
-  const body = route.bodySchema ? structuredClone((SCHEMAS[route.bodySchema] as { examples: unknown[] }).examples[0]) : undefined;
+  const body = route.bodySchema ? structuredClone(examplesOf(route)[example]) : undefined;
   return { path: fillPath(route.path, params), params, body };
 }
+
+const examplesOf = (route: RouteDef): unknown[] => (route.bodySchema ? (SCHEMAS[route.bodySchema] as { examples: unknown[] }).examples : [undefined]);
+/** A body-dependent permission is tried with every example of its body (they name both kinds, see below); others with the first. */
+const examplesTried = (route: RouteDef): number[] => (typeof route.permission === 'string' ? [0] : examplesOf(route).map((_, i) => i));
 
 const iamRoutes = ROUTES.filter((r) => r.auth === 'iam');
 
@@ -52,8 +56,8 @@ describe.each(iamRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s',
     expect((res.body as { message: string }).message).toMatch(/^Signature expired/);
   });
 
-  it.each(ROLES.map((role) => [role] as [Role]))('lets %s through exactly when the role holds the permission (a valid request, so the handler decides too)', async (role) => {
-    const { path, params, body } = validRequest(route);
+  it.each(ROLES.flatMap((role) => examplesTried(route).map((example) => [role, example] as [Role, number])))('lets %s through exactly when the role holds the permission (a valid request: body example %i, so the handler decides too)', async (role, example) => {
+    const { path, params, body } = validRequest(route, example);
     const atGate = gatePermissions(route.permission!).some((p) => roleHas(role, p));
     const needed = requiredPermission(route.permission!, { pathParameters: params, query: {}, body });
     const res = await h.client(role).send(route.method, path, { body, ifMatch: route.versioned ? 1 : undefined });
@@ -91,6 +95,13 @@ describe.each(hmacRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s 
     const res = await h.client(role).send(route.method, concretePath(route), { body: {} });
     expect(res.status).toBe(401);
   });
+});
+
+it('tries every permission a body-dependent route can need (its body examples resolve to each)', () => {
+  for (const route of iamRoutes.filter((r) => typeof r.permission !== 'string')) {
+    const needed = new Set(examplesTried(route).map((i) => { const { params, body } = validRequest(route, i); return requiredPermission(route.permission!, { pathParameters: params, query: {}, body }); }));
+    expect([...needed].sort(), `${route.method} ${route.path}`).toEqual([...gatePermissions(route.permission!)].sort());
+  }
 });
 
 it('covers every route in the table', () => {
