@@ -21,6 +21,8 @@ const KIND: Record<Notification['kind'], { icon: IconName; intent: Intent }> = {
   'approval.decided': { icon: 'take-action', intent: 'primary' },
   'request.completed': { icon: 'tick-circle', intent: 'success' },
   'request.failed': { icon: 'error', intent: 'danger' },
+  'deployment.succeeded': { icon: 'rocket-slant', intent: 'success' },
+  'deployment.failed': { icon: 'error', intent: 'danger' },
 };
 
 export function NotificationsBell() {
