@@ -12,6 +12,7 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Approval, Deployment } from '../../../../schemas/types.gen.ts';
+import { isProductionEnvironment } from '../../../../shared/routes.ts';
 import { DiffView } from '../../components/diff-view.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { LiveBadge } from '../../components/live-badge.tsx';
@@ -131,7 +132,13 @@ function ApprovalBox({ deployment }: { deployment: Deployment }) {
       rightElement={status ? <ApprovalStatusTag status={status} /> : undefined}>
       <SectionCard>
         {!approval.required
-          ? <p className={Classes.TEXT_MUTED}>Not needed: {deployment.environment} is not a production environment.</p>
+          ? (
+            <p className={Classes.TEXT_MUTED} data-testid="approval-not-needed">
+              Not needed: {isProductionEnvironment(deployment.environment)
+                ? `Apollo does not ask for one for a ${OPERATION_LABEL[deployment.operation].toLowerCase()} in ${deployment.environment}.`
+                : `${deployment.environment} is not a production environment.`}
+            </p>
+          )
           : (
             <>
               <p>Production: an operator other than <strong>{deployment.initiatedBy}</strong>, or an admin, approves it in the <Link to="/approvals">Approvals inbox</Link>.</p>
