@@ -108,7 +108,9 @@ describe.each(WORKFLOWS)('the %s workflow', (name, { descriptor, workflow }) => 
   it(`lets the ${descriptor.name} Lambda start, read, stop and resume its executions, and tells it the machine's ARN`, () => {
     const { logicalId } = machineOf(name);
     const machineArn = JSON.stringify({ Ref: logicalId });
-    const states = grants(roleStatements(stack, template, descriptor.name)).filter((g) => g.startsWith('states:'));
+    // Other workflows it resumes or starts (its own run only this one) are checked below.
+    const others = [...(descriptor.resumes ?? []), ...(descriptor.starts ?? [])].map((w) => JSON.stringify({ Ref: machineOf(w).logicalId }));
+    const states = grants(roleStatements(stack, template, descriptor.name)).filter((g) => g.startsWith('states:') && !others.some((arn) => g.endsWith(arn)));
     const executions = states.filter((g) => !g.endsWith(machineArn));
     expect(states.filter((g) => g.endsWith(machineArn)).map((g) => g.split(' ')[0])).toEqual([
       'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess', 'states:StartExecution',
@@ -146,17 +148,21 @@ it.each(WORKFLOWS)('tells the %s steps Lambda when an execution stops, times out
   expect(target!.InputTransformer?.InputTemplate).toContain('"step":"execution-ended"');
 });
 
-const RESUMERS = DESCRIPTORS.filter((d) => d.resumes?.length);
+const RESUMERS = DESCRIPTORS.filter((d) => d.resumes?.length || d.starts?.length);
 
-it.each(RESUMERS.map((d) => [d.name, d] as const))('lets the %s Lambda resume the waiting states of the workflows it names, and nothing else of Step Functions', (name, descriptor) => {
+it.each(RESUMERS.map((d) => [d.name, d] as const))('lets the %s Lambda resume the waiting states (or start executions) of the other workflows it names, and nothing else of theirs', (name, descriptor) => {
   const fn = stack.functions.descriptors.get(descriptor)!;
   const roleId = stack.resolve((fn.role.node.defaultChild as CfnRole).logicalId) as string;
-  const expected = descriptor.resumes!.flatMap((workflow) => {
-    const arn = JSON.stringify({ Ref: machineOf(workflow).logicalId });
-    return ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'].map((action) => `${action} ${arn}`);
-  }).sort();
-  expect(grants(statementsOfRole(roleId)).filter((g) => g.startsWith('states:'))).toEqual(expected);
-  for (const workflow of descriptor.resumes!) expect(lambdaEnv(template, STAGE, name)[workflowArnVariable(workflow)]).toEqual({ Ref: machineOf(workflow).logicalId });
+  const arn = (workflow: string) => JSON.stringify({ Ref: machineOf(workflow).logicalId });
+  const expected = [
+    ...(descriptor.resumes ?? []).flatMap((workflow) => ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'].map((action) => `${action} ${arn(workflow)}`)),
+    ...(descriptor.starts ?? []).map((workflow) => `states:StartExecution ${arn(workflow)}`),
+  ].sort();
+  // Its own workflows' grants (a context that runs one) are checked above; here, only the others'.
+  const own = (descriptor.workflows ?? []).map((w) => w.name);
+  const ofOwn = (grant: string) => own.some((w) => grant.includes(arn(w)) || grant.includes(`apollo-${STAGE}-${w}:`));
+  expect(grants(statementsOfRole(roleId)).filter((g) => g.startsWith('states:') && !ofOwn(g))).toEqual(expected);
+  for (const workflow of [...(descriptor.resumes ?? []), ...(descriptor.starts ?? [])]) expect(lambdaEnv(template, STAGE, name)[workflowArnVariable(workflow)]).toEqual({ Ref: machineOf(workflow).logicalId });
 });
 
 it('lets no other Lambda touch Step Functions', () => {

@@ -94,7 +94,18 @@ export class ApolloWorkflows extends Construct {
         if (!deployed) throw new Error(`${descriptor.name} resumes workflow ${name}, which no context declares`);
         this.grantResume(fn, deployed);
       }
+      for (const name of descriptor.starts ?? []) {
+        const deployed = workflows.get(name);
+        if (!deployed) throw new Error(`${descriptor.name} starts workflow ${name}, which no context declares`);
+        this.grantStart(fn, deployed);
+      }
     }
+  }
+
+  /** Lets `fn` start executions of the workflow only (StartExecution): a webhook starting a deployment. */
+  grantStart(fn: ApolloFunction, deployed: DeployedWorkflow): void {
+    deployed.stateMachine.grantStartExecution(fn);
+    fn.addEnvironment(workflowArnVariable(deployed.name), deployed.stateMachine.stateMachineArn);
   }
 
   /** Lets `fn` resume the workflow's waiting states only (SendTaskSuccess/Failure/Heartbeat): a webhook waking an action. */

@@ -4959,9 +4959,17 @@ export interface GithubWebhookResult {
   delivery: string;
   event: string;
   /**
-   * sync-started: a discovery sync of the pushed repository (jobId: GET /api/v1/discovery/jobs/{id}); refresh-started: a catalog refresh of the changed catalog files (jobId: GET /api/v1/catalog-refresh/jobs/{id}); run-woken: a workflow_run event woke the request action waiting for that run (requestId), which now asks GitHub where the run is; run-ignored: no request action waits for that run now (reason).
+   * sync-started: a discovery sync of the pushed repository (jobId: GET /api/v1/discovery/jobs/{id}); refresh-started: a catalog refresh of the changed catalog files (jobId: GET /api/v1/catalog-refresh/jobs/{id}); run-woken: a workflow_run event woke the request action waiting for that run (requestId), which now asks GitHub where the run is; run-ignored: no request action waits for that run now (reason). deployments-recorded: a push to the GitOps repository made outside Apollo changed environments' values: each is a deployment (initiatedVia gitops) whose rollout Apollo follows (deployments).
    */
-  action: "pong" | "sync-started" | "refresh-started" | "run-woken" | "run-ignored" | "ignored" | "duplicate";
+  action:
+    | "pong"
+    | "sync-started"
+    | "refresh-started"
+    | "deployments-recorded"
+    | "run-woken"
+    | "run-ignored"
+    | "ignored"
+    | "duplicate";
   duplicate: boolean;
   reason?: string;
   jobId?: string;
@@ -4969,6 +4977,10 @@ export interface GithubWebhookResult {
    * The request whose action the workflow run belongs to.
    */
   requestId?: string;
+  /**
+   * deployments-recorded: the deployments recorded (GET /api/v1/deployments/{id}).
+   */
+  deployments?: string[];
 }
 
 /**
@@ -4999,6 +5011,14 @@ export interface GithubWebhook {
     added?: string[];
     modified?: string[];
     removed?: string[];
+    id?: string;
+    message?: string;
+    author?: {
+      name?: string;
+      email?: string;
+      username?: string;
+      [k: string]: unknown;
+    };
     [k: string]: unknown;
   }[];
   head_commit?: {

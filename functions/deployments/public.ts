@@ -4,3 +4,5 @@
  */
 // The Approvals inbox (in the requests context) decides production deployments' approvals too.
 export { deploymentApprovals } from './approval-hooks.ts';
+// The webhooks context hands a push to the GitOps repository here (changes made in Git outside Apollo).
+export { isGitOpsRepository, observeGitOpsPush, type GitOpsPush, type GitOpsPushResult } from './gitops-push.ts';

@@ -27,7 +27,8 @@ export class RetryableStepError extends Error {
 }
 
 export interface Plan {
-  readonly mode: 'commit' | 'pull-request' | 'restart';
+  /** observe: a change made in Git outside Apollo (initiatedVia gitops): no Git step, the rollout followed. */
+  readonly mode: 'commit' | 'pull-request' | 'restart' | 'observe';
   readonly approval: boolean;
   readonly approvalTimeoutSeconds: number;
   readonly pollSeconds: number;
@@ -78,6 +79,27 @@ async function outside<T>(what: string, call: () => Promise<T>): Promise<T> {
 
 type StepImpl = (record: DeploymentRecord, event: DeploymentStepEvent) => Promise<unknown>;
 
+/** A change someone made in Git: what it says now decides what the deployment is (a new tag, or replicas). */
+async function observe(record: DeploymentRecord, settings: ReturnType<typeof deploymentSettings>): Promise<Plan> {
+  const plan: Plan = { mode: 'observe', approval: false, approvalTimeoutSeconds: settings.approvalTimeoutSeconds, pollSeconds: settings.pollSeconds, cancelled: record.status === 'cancelling' };
+  if (plan.cancelled || record.status !== 'pending') return plan;
+  const { gitops, rollout } = deploymentsDeps();
+  const desired = await outside(`reading ${record.service} ${record.environment} on ${gitops.repository}`, () => gitops.read(targetOf(record)));
+  const tagChanged = desired.imageTag !== undefined && desired.imageTag !== record.previousImageTag;
+  const replicasChanged = desired.replicas !== undefined && desired.replicas !== record.previousReplicas;
+  const operation = !tagChanged && replicasChanged ? 'scale' : 'deploy';
+  await transition(record.id, {
+    status: 'in_progress', stage: 'sync', startedAt: new Date().toISOString(), operation,
+    imageTag: desired.imageTag ?? record.previousImageTag ?? null, replicas: desired.replicas ?? record.replicas ?? null,
+    gitops: { kind: gitops.kind, repository: gitops.repository, path: desired.path, ...(record.gitCommit ? { commitUrl: gitops.commitUrl(record.gitCommit) } : {}) },
+    rollout: { kind: rollout.kind, phase: 'pending', message: 'not started' },
+  }, {
+    message: tagChanged ? `Git says ${desired.imageTag} (was ${record.previousImageTag ?? 'unknown'})` : replicasChanged ? `Git says ${desired.replicas} replicas (was ${record.previousReplicas ?? 'unknown'})` : `Git says ${desired.imageTag ?? 'the same tag'}: following the rollout of ${record.gitCommit?.slice(0, 7)}`,
+    stage: 'validate',
+  });
+  return plan;
+}
+
 /** Past the approval: the record says who approved it and the deployment is in progress again. */
 async function afterApproval(record: DeploymentRecord): Promise<DeploymentRecord> {
   if (record.status !== 'awaiting_approval' || !record.approval?.id) return record;
@@ -89,6 +111,7 @@ async function afterApproval(record: DeploymentRecord): Promise<DeploymentRecord
 const STEPS: Record<string, StepImpl> = {
   async prepare(record): Promise<Plan> {
     const settings = deploymentSettings();
+    if (record.initiatedVia === 'gitops') return observe(record, settings);
     const mode: Plan['mode'] = record.operation === 'restart' ? 'restart' : record.production && settings.prodMode === 'pull-request' ? 'pull-request' : 'commit';
     const approval = record.approval?.required === true;
     const plan = { mode, approval, approvalTimeoutSeconds: settings.approvalTimeoutSeconds, pollSeconds: settings.pollSeconds, cancelled: record.status === 'cancelling' };
@@ -225,7 +248,9 @@ const STEPS: Record<string, StepImpl> = {
     const { gitops, rollout } = deploymentsDeps();
     const pr = record.gitops?.pullRequest;
     let revertCommit: string | undefined;
-    if (pr && pr.state === 'open') {
+    if (record.initiatedVia === 'gitops') {
+      // A change made in Git by someone else: cancelling stops following it; Git is theirs to change back.
+    } else if (pr && pr.state === 'open') {
       await outside(`closing pull request #${pr.number}`, () => gitops.closePullRequest(pr.number, `Cancelled in Apollo by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? `: ${record.cancel.reason}` : ''}`));
     } else if (record.gitCommit && record.operation !== 'restart') {
       // Git was changed: put the previous state back, as a commit of its own (idempotent by its own id).

@@ -127,6 +127,8 @@ export interface ContextDescriptor {
   readonly heavy?: ReadonlyArray<{ readonly what: string; readonly neededBy: string }>;
   /** Other contexts' workflows whose waiting states this Lambda resumes (SendTaskSuccess/Failure: a webhook waking an action). */
   readonly resumes?: readonly string[];
+  /** Other contexts' workflows this Lambda starts executions of (StartExecution only: a webhook starting a deployment). */
+  readonly starts?: readonly string[];
   /** State machines it runs (Step Functions in AWS, aws-local-stepfunctions locally). */
   readonly workflows?: readonly ContextWorkflow[];
   /** Realtime topic kinds it publishes (shared/topics.ts). */

@@ -9,6 +9,8 @@ export const context: ContextDescriptor = {
     neededBy: 'POST /api/v1/requests (one Idempotency-Key → one request; checks the fields, starts the fulfillment execution), …/retry (checks changed fields), approve|reject, cancel and complete (resume the execution)',
   }],
   topics: ['request', 'requests', 'requests-all', 'approvals', 'notifications'],
+  // The Approvals inbox decides production deployments too: a decision resumes the deployment's execution.
+  resumes: ['deployment'],
   workflows: [
     {
       name: 'fulfillment',

@@ -20,6 +20,7 @@ import { logger } from '#lib/observability';
 import { catalogRepoName, createRefreshJob, isCatalogDocument, readCatalogRefreshConfig, refreshStart, type CatalogRefreshConfig } from '#functions/offerings/public';
 import { createDiscoveryJob, discoveryStart, MANIFEST_PATH } from '#functions/services/public';
 import { wakeExternal } from '#functions/requests/public';
+import { isGitOpsRepository, observeGitOpsPush } from '#functions/deployments/public';
 import { claimDelivery } from './deliveries.ts';
 
 export const GITHUB_SENDER = 'github';
@@ -71,6 +72,11 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
       if (payload.ref !== `refs/heads/${branch}`) return result('ignored', { reason: `not a push to the default branch ${branch}` });
       return await catalogPush(payload, catalog, deliveryId, result);
     }
+    const fullName = repo.full_name ?? (repo.owner?.login ? `${repo.owner.login}/${repo.name}` : repo.name);
+    if (fullName && isGitOpsRepository(fullName)) {
+      if (payload.ref !== `refs/heads/${branch}`) return result('ignored', { reason: `not a push to the default branch ${branch}` });
+      return await gitopsPush(payload, fullName, result);
+    }
     const deps = discoveryStart.getOr503();
     const owner = repo.owner?.login ?? repo.full_name?.split('/')[0];
     if (owner?.toLowerCase() !== deps.config.org.toLowerCase()) return result('ignored', { reason: `the repository is not in ${deps.config.org}` });
@@ -84,6 +90,26 @@ export async function handleGitHubDelivery(event: string, deliveryId: string, pa
     await claim.release();
     throw error;
   }
+}
+
+/** A push to the GitOps repository: what changed there outside Apollo becomes deployments whose rollouts Apollo follows. */
+async function gitopsPush(
+  payload: GithubWebhook,
+  repository: string,
+  result: (action: GithubWebhookResult['action'], extra?: Partial<GithubWebhookResult>) => GithubWebhookResult,
+): Promise<GithubWebhookResult> {
+  const after = payload.after ?? (payload.head_commit as { id?: string } | null | undefined)?.id;
+  if (!after) return result('ignored', { reason: 'the push names no head commit' });
+  const observed = await observeGitOpsPush({
+    repository, after,
+    commits: (payload.commits ?? []).map((c) => ({
+      id: c.id ?? after, message: c.message ?? '', author: c.author?.email ?? c.author?.username ?? c.author?.name ?? 'someone in Git',
+      paths: [...(c.added ?? []), ...(c.modified ?? [])],
+    })),
+  });
+  if (!observed.handled) return result('ignored', { reason: 'not the GitOps repository' });
+  if (!observed.deployments.length) return result('ignored', { reason: `no environment changed outside Apollo${observed.skipped.length ? ` (${observed.skipped.join('; ')})` : ''}` });
+  return result('deployments-recorded', { deployments: observed.deployments });
 }
 
 /** A workflow run moved on: wake the request action waiting for it (it asks GitHub itself). */

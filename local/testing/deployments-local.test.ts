@@ -6,11 +6,11 @@
  * and one call rolls it back; a rollout the simulator fails ends the deployment failed with its words.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApprovalList, Deployment, DeploymentVersions, Environment } from '#schemas/index.ts';
+import type { ApprovalList, Deployment, DeploymentList, DeploymentVersions, Environment, GithubWebhookResult } from '#schemas/index.ts';
 import type { Role } from '#shared/permissions';
 import { DEMO_GITOPS_REPO } from '../fakes/demo-github.ts';
 import { seedDemoData } from '../seed.ts';
-import { startHarness, until, type Harness } from './harness.ts';
+import { deliverGitHub, startHarness, until, type Harness } from './harness.ts';
 
 let h: Harness;
 const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40' };
@@ -101,4 +101,31 @@ it('a rollout the simulated Argo CD fails ends the deployment failed with what A
   expect(done.status).toBe('failed');
   expect(done.error).toMatch(/degraded|Degraded/);
   expect((await environment('core-service', 'dev')).deployment.imageTag).toBe(before);
+}, 60_000);
+
+it('a change someone commits straight to the GitOps repository becomes a deployment initiated via gitops, followed to the catalog; Apollo\'s own commits are not counted twice', async () => {
+  const fake = h.runtime.github!.fake;
+  const path = 'apps/core-service/staging/values.yaml';
+  const before = fake.fileAt(DEMO_GITOPS_REPO, path, fake.headOf(DEMO_GITOPS_REPO)!)!;
+  const current = (await environment('core-service', 'staging')).deployment.imageTag!;
+  const sha = fake.commit(DEMO_GITOPS_REPO, path, before.replace(`tag: ${current}`, 'tag: v7.7.7'), { message: 'Bump core-service staging to v7.7.7 (CI)', author: { name: 'ci-bot', email: 'ci@example.com' } });
+  const push = (commits: unknown[], after: string) => ({
+    ref: 'refs/heads/main', before: '0'.repeat(40), after,
+    repository: { name: DEMO_GITOPS_REPO, full_name: `apollo-demo/${DEMO_GITOPS_REPO}`, default_branch: 'main', owner: { login: 'apollo-demo' } },
+    commits, head_commit: { id: after },
+  });
+  const res = await deliverGitHub(h, 'push', push([{ id: sha, message: 'Bump core-service staging to v7.7.7 (CI)', author: { name: 'ci-bot', email: 'ci@example.com' }, added: [], modified: [path], removed: [] }], sha));
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as GithubWebhookResult;
+  expect(body.action, JSON.stringify(body)).toBe('deployments-recorded');
+  const [id] = body.deployments!;
+  const done = await reaches(id!, ['succeeded', 'failed']);
+  expect(done.status, done.timeline.map((l) => l.message).join(' | ')).toBe('succeeded');
+  expect(done).toMatchObject({ initiatedVia: 'gitops', initiatedBy: 'ci@example.com', operation: 'deploy', imageTag: 'v7.7.7', previousImageTag: current, gitCommit: sha });
+  expect((await environment('core-service', 'staging')).deployment.imageTag).toBe('v7.7.7');
+  const history = await api<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history', undefined, { service: 'core-service', environment: 'staging' });
+  expect(history.body.items[0]).toMatchObject({ id, initiatedVia: 'gitops' });
+  // A push of Apollo's own commit (it carries the trailer) records nothing new.
+  const own = await deliverGitHub(h, 'push', push([{ id: done.gitCommit, message: `deploy core-service\n\nApollo-Deployment: ${done.id}`, author: { name: 'apollo' }, modified: [path] }], sha));
+  expect(((await own.json()) as GithubWebhookResult).action).toBe('ignored');
 }, 60_000);

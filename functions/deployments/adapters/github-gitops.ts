@@ -31,9 +31,9 @@ import type {
   DeployTarget, DesiredChange, DesiredState, GitOpsChangeRequest, GitOpsCommit, GitOpsPort, GitOpsPullRequest, GitOpsVersion,
 } from '../ports.ts';
 
-export const DEFAULT_GITOPS_PATH = 'apps/{service}/{environment}/values.yaml';
-/** The trailer every commit Apollo makes ends with. */
-export const DEPLOYMENT_TRAILER = 'Apollo-Deployment';
+import { DEFAULT_GITOPS_PATH, DEPLOYMENT_TRAILER } from '../gitops-names.ts';
+
+export { DEFAULT_GITOPS_PATH, DEPLOYMENT_TRAILER };
 /** The branch a deployment's pull request comes from is this plus the deployment's id. */
 export const DEPLOY_BRANCH_PREFIX = 'apollo/deploy/';
 /** The pod annotation a restart sets in the values file (`podAnnotations[...]`: changed pods, so a rolling restart; the chart puts it on the pod template). */
