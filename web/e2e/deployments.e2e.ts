@@ -74,8 +74,9 @@ describe('deployments', () => {
     expect(await replicas.getAttribute('data-ready')).toBe(await replicas.getAttribute('data-desired'));
     expect(await sam.getByTestId('rollout-kind').getAttribute('data-fake')).toBe('simulated');
     expect(await sam.getByTestId('gitops-kind').getAttribute('data-fake')).toBe('local fake');
+    // The Git change is the detail's, read again once the frames said it changed.
+    await expect.poll(() => sam.getByTestId('gitops-commit').count(), { timeout: 10_000 }).toBe(1);
     expect(await sam.getByTestId('gitops-diff').innerText()).toContain(NEW_TAG);
-    expect(await sam.getByTestId('gitops-commit').count()).toBe(1);
     expect(await sam.getByTestId('deployment-change').first().innerText()).toContain(`→ ${NEW_TAG}`);
     expect(await sam.getByTestId('timeline-entry').count()).toBeGreaterThan(3);
     expect(reloads).toBe(0);
@@ -101,7 +102,7 @@ describe('deployments', () => {
     await expect.poll(() => deploymentStatus(operator), { timeout: 60_000 }).toBe('awaiting_approval');
     await expect.poll(() => operator.getByTestId('gitops-pull-request-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('open');
     expect((await stepStates(operator)).slice(0, 3)).toEqual(['validate:done', 'pull_request:done', 'approval:waiting']);
-    expect(await operator.getByTestId('gitops-diff').innerText()).toContain(NEW_TAG);
+    await expect.poll(() => operator.getByTestId('gitops-diff').innerText(), { timeout: 10_000 }).toContain(NEW_TAG);
     await screenshot(operator, 'deployment-awaiting-approval');
 
     // An admin approves it in the Approvals inbox: the card says what it changes and shows the diff and the pull request.
@@ -127,8 +128,8 @@ describe('deployments', () => {
     await expect.poll(() => deploymentStatus(operator), { timeout: 120_000 }).toBe('succeeded');
     expect(await stepStates(operator)).toEqual(['validate:done', 'pull_request:done', 'approval:done', 'merge:done', 'sync:done', 'rollout:done', 'catalog:done']);
     await expect.poll(() => operator.getByTestId('gitops-pull-request-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('merged');
+    await expect.poll(() => operator.getByTestId('deployment-approval').getAttribute('data-status'), { timeout: 10_000 }).toBe('approved');
     expect(await operator.getByTestId('approval-decided-by').innerText()).toContain('admin@apollo.local');
-    expect(await operator.getByTestId('deployment-approval').getAttribute('data-status')).toBe('approved');
     await screenshot(operator, 'deployment-promoted');
 
     // The catalog's service page shows the new tag in prod, and the promote among its recent deployments.
