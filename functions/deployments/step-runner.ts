@@ -5,6 +5,7 @@
  * runs twice (a Lambda retried, a crash between "called" and "recorded") finds its earlier work: the
  * GitOps port is idempotent by the deployment id.
  */
+import { notify } from '#lib/notifications';
 import type { DeploymentRecord } from './records.ts';
 import { appendTimeline, releaseEnvironment, requireDeployment, transition, updateDeployment } from './records.ts';
 import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
@@ -241,6 +242,7 @@ const STEPS: Record<string, StepImpl> = {
       durationMs: now.getTime() - Date.parse(record.createdAt),
     }, { message: `${record.service} ${record.environment} ${isScale ? `runs ${record.replicas} replicas` : isRestart ? 'restarted' : `runs ${record.imageTag}`}: the catalog says so`, stage: 'catalog' });
     await releaseEnvironment(record.service, record.environment, record.id);
+    await tell(record, 'deployment.succeeded', `Deployed: ${record.service} ${record.environment} ${isScale ? `at ${record.replicas} replicas` : isRestart ? 'restarted' : `runs ${record.imageTag}`}`, `${record.operation} by ${record.initiatedBy} succeeded in ${Math.round((now.getTime() - Date.parse(record.createdAt)) / 1000)} s.`, now);
     return {};
   },
 
@@ -306,11 +308,18 @@ const STEPS: Record<string, StepImpl> = {
     const now = new Date();
     if (!['succeeded', 'failed', 'cancelled', 'rejected', 'expired'].includes(record.status)) {
       await transition(record.id, { status: 'failed', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: `failed at ${record.stage}: ${reason}`, severity: 'error' }, now);
+      await tell(record, 'deployment.failed', `Failed: ${record.operation} ${record.service} ${record.environment}`, reason, now);
     }
     await releaseEnvironment(record.service, record.environment, record.id);
     return {};
   },
 };
+
+/** The person who asked hears how it ended (a change made in Git has nobody in Apollo to tell). */
+async function tell(record: DeploymentRecord, kind: 'deployment.succeeded' | 'deployment.failed', title: string, body: string, at: Date): Promise<void> {
+  if (record.initiatedVia === 'gitops') return;
+  await notify([record.initiatedBy], { kind, title, body: body.slice(0, 1000), link: `/deployments/${record.id}`, resource: { type: 'deployment', id: record.id } }, at);
+}
 
 function describeError(error: DeploymentStepEvent['error']): string {
   if (!error) return 'unknown error';

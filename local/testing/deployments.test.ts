@@ -75,6 +75,8 @@ describe('deployments', () => {
     expect(done.rollout).toMatchObject({ phase: 'healthy', readyReplicas: 3 });
     expect(done.timeline.map((l) => l.stage)).toEqual(expect.arrayContaining(['validate', 'commit', 'sync', 'rollout', 'catalog']));
     expect(await tagOf('core-service', 'staging')).toBe('v1.1.0');
+    const inbox = await api<{ items: Array<{ kind: string; link?: string }> }>('developer', 'GET', '/api/v1/me/notifications');
+    expect(inbox.body.items).toContainEqual(expect.objectContaining({ kind: 'deployment.succeeded', link: `/deployments/${done.id}` }));
     const hist = await api<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history?service=core-service&environment=staging');
     expect(hist.body.items[0]).toMatchObject({ id: done.id, status: 'succeeded' });
   }, 30_000);
