@@ -140,7 +140,15 @@ export interface DeployedApplication {
   readonly environment: string;
   readonly cluster: string;
   readonly namespace: string;
+  /** Every tag the application's pods run (Argo CD's `status.summary.images`), sidecars included. */
   readonly imageTags: readonly string[];
+  /**
+   * The tag the service itself runs: the one tag of its images named after the service (the repository's
+   * last path segment), else of all its images; absent when there is none, or several (a rollout under way,
+   * sidecars of other tags).
+   */
+  readonly imageTag?: string;
+  /** The commit Argo CD last compared Git at (`status.sync.revision`). */
   readonly revision?: string;
   readonly health: string;
   readonly sync: string;

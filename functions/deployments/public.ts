@@ -6,3 +6,6 @@
 export { deploymentApprovals } from './approval-hooks.ts';
 // The webhooks context hands a push to the GitOps repository here (changes made in Git outside Apollo).
 export { isGitOpsRepository, observeGitOpsPush, type GitOpsPush, type GitOpsPushResult } from './gitops-push.ts';
+// Discovery (the services context) reads what Argo CD's applications deploy: its second source.
+export { deployedApplications, type DeployedApplications } from './applications.ts';
+export type { DeployedApplication } from './ports.ts';

@@ -22,6 +22,9 @@ export function configureRequests(overrides: RequestsDeps): void {
   deps = overrides;
 }
 
+/** Where integration secrets are read from, for messages (e.g. `Secrets Manager`), never a value. */
+export const integrationSecretsKind = (): string => requestsDeps().secrets.kind;
+
 /** One integration secret by name (undefined when absent). */
 export async function integrationSecret(name: string): Promise<string | undefined> {
   return requestsDeps().secrets.get(name);

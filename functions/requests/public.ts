@@ -15,7 +15,8 @@ export async function mayFollowRequest(caller: { principal: string; role: Role |
 // The webhooks context wakes the action waiting for an outside run (Terraform, GitHub, JIRA).
 export { wakeExternal, type WakeResult } from './external.ts';
 export type { ExternalEvent } from './actions/ports.ts';
-// Webhooks from Terraform and JIRA are verified with integration secrets (terraform_notification_token, jira_webhook_secret).
-export { integrationSecret } from './deps.ts';
+// Webhooks from Terraform and JIRA are verified with integration secrets (terraform_notification_token, jira_webhook_secret);
+// Argo CD's token is one too (argocd_token).
+export { integrationSecret, integrationSecretsKind } from './deps.ts';
 // Production deployments wait in the same Approvals inbox.
 export { APPROVAL_CHANGED, APPROVALS_TOPIC, expireApproval, openApproval, readApproval, type ApprovalRecord } from './approvals.ts';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedArgoCd, type SimulatedValues } from '#local/fakes/argocd-server';
 import type { DeployTarget, RolloutExpectation, RolloutPhase, RolloutStatus } from '../ports.ts';
-import { ArgoCdApplications, ArgoCdError, ArgoCdRollout, argoCdOptionsFromEnv, parseName, type ArgoCdOptions } from './argocd.ts';
+import { ArgoCdApplications, ArgoCdError, ArgoCdRollout, argoCdOptionsFromEnv, parseName, serviceImageTag, type ArgoCdOptions } from './argocd.ts';
 import { checkTemplate } from './kubernetes-deployment.ts';
 
 const TOKEN = 'argocd-token-for-the-simulator';
@@ -313,7 +313,7 @@ describe('ArgoCdApplications against the simulated Argo CD', () => {
     const billing = apps.find((a) => a.name === 'billing-service-prod');
     expect(billing).toEqual({
       name: 'billing-service-prod', service: 'billing-service', environment: 'prod', cluster: 'prod-eks', namespace: 'payments',
-      imageTags: ['v7.1.0'], revision: git.get('billing-service/prod')!.revision, health: 'Healthy', sync: 'Synced',
+      imageTags: ['v7.1.0'], imageTag: 'v7.1.0', revision: git.get('billing-service/prod')!.revision, health: 'Healthy', sync: 'Synced',
     });
     expect(apps.map((a) => [a.name, a.service, a.environment]).sort()).toEqual([
       ['billing-service-prod', 'billing-service', 'prod'],
@@ -321,6 +321,18 @@ describe('ArgoCdApplications against the simulated Argo CD', () => {
       ['core-service-prod', 'core-service', 'prod'],
       ['core-service-staging', 'core-service', 'staging'],
     ]);
+  });
+
+  it("says which tag the service runs: its own image's, and none while two tags run (a rollout) or no image is tagged", () => {
+    const own = 'registry.example/team/core-service';
+    expect(serviceImageTag([`docker.io/istio/proxyv2:1.20.0`, `${own}:v1.4.2`], 'core-service')).toBe('v1.4.2');
+    expect(serviceImageTag([`${own}:v1.4.2@sha256:${'a'.repeat(64)}`, `${own}:v1.4.2`], 'core-service')).toBe('v1.4.2');
+    expect(serviceImageTag([`${own}:v1.4.1`, `${own}:v1.4.2`], 'core-service')).toBeUndefined();
+    // Not named after the service: all of its images, when they agree.
+    expect(serviceImageTag(['registry.example/app:v3', 'registry.example/worker:v3'], 'core-service')).toBe('v3');
+    expect(serviceImageTag(['registry.example/app:v3', 'docker.io/istio/proxyv2:1.20.0'], 'core-service')).toBeUndefined();
+    expect(serviceImageTag([own, 'localhost:5000/core-service'], 'core-service')).toBeUndefined();
+    expect(serviceImageTag([], 'core-service')).toBeUndefined();
   });
 
   it('lists only what a label selector picks', async () => {

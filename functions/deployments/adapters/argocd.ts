@@ -16,7 +16,8 @@
  *   annotation it set is read back. Argo CD's action takes no id: a restart step that runs again restarts
  *   again (a second rolling restart, harmless).
  * - `listApplications`: `GET /api/v1/applications`; service and environment from the labels
- *   `apollo.dev/service` / `apollo.dev/environment`, else parsed from the name by the template.
+ *   `apollo.dev/service` / `apollo.dev/environment`, else parsed from the name by the template; the tag the
+ *   service runs from `status.summary.images` (its own image's, see `serviceImageTag`).
  *
  * Failures are ArgoCdError: 401/403 (the token, or Argo CD's RBAC — which also answers 403 for an
  * application that does not exist) and other 4xx are not retryable; 408/425/429/5xx, network errors and
@@ -448,7 +449,9 @@ export class ArgoCdApplications extends ArgoCdBase implements ApplicationSource 
     if (!service || !environment) return undefined;
     const destination = app.spec?.destination ?? {};
     const status = app.status ?? {};
-    const tags = (status.summary?.images ?? []).map(imageTag).filter((t): t is string => t !== undefined);
+    const images = status.summary?.images ?? [];
+    const tags = images.map(imageTag).filter((t): t is string => t !== undefined);
+    const running = serviceImageTag(images, service);
     return {
       name,
       service,
@@ -456,9 +459,28 @@ export class ArgoCdApplications extends ArgoCdBase implements ApplicationSource 
       cluster: destination.name || parsed.cluster || destination.server || '',
       namespace: destination.namespace || parsed.namespace || '',
       imageTags: [...new Set(tags)],
+      ...(running ? { imageTag: running } : {}),
       ...(status.sync?.revision ? { revision: status.sync.revision } : {}),
       health: status.health?.status ?? 'Unknown',
       sync: status.sync?.status ?? 'Unknown',
     };
   }
+}
+
+/** The repository's last path segment: `core-service` of `123.dkr.ecr.eu-west-1.amazonaws.com/team/core-service:v1@sha256:…`. */
+const imageName = (image: string): string => {
+  const path = image.split('@')[0]!;
+  const lastSlash = path.lastIndexOf('/');
+  const colon = path.lastIndexOf(':');
+  return (colon > lastSlash ? path.slice(0, colon) : path).slice(lastSlash + 1);
+};
+
+/**
+ * The tag `service` runs among an application's images: of the images named after it (else of all), the
+ * one tag they share; undefined when none is tagged or they differ (old and new pods in a rollout, sidecars).
+ */
+export function serviceImageTag(images: readonly string[], service: string): string | undefined {
+  const own = images.filter((image) => imageName(image) === service);
+  const tags = new Set((own.length ? own : images).map(imageTag).filter((t): t is string => t !== undefined));
+  return tags.size === 1 ? [...tags][0] : undefined;
 }
