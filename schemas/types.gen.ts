@@ -4663,6 +4663,59 @@ export interface DiscoveryJob {
       message: string;
     }[];
   }[];
+  /**
+   * The second source: Argo CD's applications, read after the repositories on a sync of the whole organisation (absent on a sync of named repositories, while the run goes, and when no Argo CD is configured). Counts are of applications: matched = created + updated + unchanged + failed; applications = matched + unregistered. An Argo CD error is recorded here and does not fail the run.
+   */
+  argocd?: {
+    /**
+     * Where they were read, e.g. `Argo CD https://argocd.example.com`; absent when Argo CD could not be read (see error).
+     */
+    source?: string;
+    /**
+     * Applications listed (those naming a service and an environment).
+     */
+    applications: number;
+    /**
+     * Applications of a service in the catalog.
+     */
+    matched: number;
+    /**
+     * Matched applications whose environment was missing and was created (cluster and namespace from Argo CD).
+     */
+    created: number;
+    /**
+     * Matched applications whose environment now records another image tag (with Argo CD's revision as its git commit).
+     */
+    updated: number;
+    unchanged: number;
+    /**
+     * Matched applications whose service or environment could not be read or written (see errors).
+     */
+    failed: number;
+    /**
+     * Applications of a service the catalog does not have (or deregistered): reported, never registered.
+     */
+    unregistered: number;
+    /**
+     * The unregistered applications (at most 200 kept).
+     */
+    unregisteredApplications: {
+      application: string;
+      service: string;
+      environment: string;
+    }[];
+    /**
+     * Per-application problems (at most 200 kept).
+     */
+    errors: {
+      application: string;
+      message: string;
+    }[];
+    /**
+     * Why Argo CD could not be read (the repositories were synced all the same).
+     */
+    error?: string;
+  };
   rateLimitResetAt?: string;
   /**
    * Why the whole run failed (not a single repository).

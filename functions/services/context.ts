@@ -1,6 +1,6 @@
 /**
  * The services context: the service catalog, its health poll and its discovery from the `apollo.yaml`
- * manifests of the GitHub organisation.
+ * manifests of the GitHub organisation and from Argo CD's applications.
  */
 import type { ContextDescriptor } from '#lib/context';
 
@@ -34,11 +34,12 @@ export const context: ContextDescriptor = {
     },
     {
       name: 'discovery-sync',
-      description: 'Scans the GitHub organisation for apollo.yaml manifests and registers or updates their services (also runs the syncs started by the API and the GitHub webhook)',
+      description: 'Scans the GitHub organisation for apollo.yaml manifests and registers or updates their services, then records what Argo CD’s applications run (also runs the syncs started by the API and the GitHub webhook)',
       schedule: 'rate(1 hour)',
       // A large organisation at GitHub's rate: the run records progress, so a cut-off run is visible.
       timeoutSeconds: 900,
-      bindings: ['github-credentials'],
+      // Argo CD's address comes with the GitOps settings, its token is the integration secret argocd_token.
+      bindings: ['github-credentials', 'gitops-repository', 'integration-secrets'],
       run: async (event) => {
         const { runDiscoveryJob, summarizeDiscovery } = await import('./discovery-job.ts');
         const result = await runDiscoveryJob(event);
@@ -58,7 +59,7 @@ export const context: ContextDescriptor = {
     const [{ discoveryStart }, { discoveryDeps, configureDiscovery }, { runJob }] = await Promise.all([
       import('./discovery-start.ts'), import('./discovery-deps.ts'), import('./discovery-run.ts'),
     ]);
-    discoveryStart.configure({ run: (jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog }) });
+    discoveryStart.configure({ run: (jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog, applications: discoveryDeps().applications }) });
     if (runtime.fakeGitHub) {
       configureDiscovery();
       lines.push(`GitHub discovery: a local FAKE GitHub (${runtime.fakeGitHub.url}) holding the demo organisation ${process.env.APOLLO_GITHUB_ORG}; admins run it with POST /api/v1/discovery/sync`);

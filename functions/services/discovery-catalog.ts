@@ -106,4 +106,7 @@ export const serviceCatalog: DiscoveryCatalog = {
       ...(current ? { deployment: current.deployment, resources: current.resources, secrets: current.secrets } : {}),
     }, actor);
   },
+  async recordRunning(id, name, running, actor) {
+    await environments.recordDeployment(id, name, running, actor);
+  },
 };

@@ -5,6 +5,7 @@
  */
 import type { DiscoveryJob } from '#schemas/index.ts';
 import { runHandedOverOrScheduled, summarizeRun, type JobRunResult } from '#lib/job-runs';
+import { argoCdCounts } from './discovery-argocd.ts';
 import { discoveryDeps } from './discovery-deps.ts';
 import { createJob, findActiveJob } from './discovery-jobs.ts';
 import { runJob } from './discovery-run.ts';
@@ -17,7 +18,10 @@ export const runDiscoveryJob = (event: { readonly jobId?: unknown }): Promise<Di
   // The hourly run leaves a full sync already under way alone.
   active: () => findActiveJob(undefined),
   create: (deps) => createJob({ trigger: 'schedule', org: deps.config.org, requestedBy: 'system:schedule' }),
-  run: (jobId, deps) => runJob(jobId, { source: () => deps.source, catalog: deps.catalog }),
+  run: (jobId, deps) => runJob(jobId, { source: () => deps.source, catalog: deps.catalog, applications: deps.applications }),
 });
 
-export const summarizeDiscovery = (result: DiscoveryJobResult): Record<string, unknown> => summarizeRun(result);
+export const summarizeDiscovery = (result: DiscoveryJobResult): Record<string, unknown> => ({
+  ...summarizeRun(result),
+  ...('argocd' in result && result.argocd ? { argocd: argoCdCounts(result.argocd) } : {}),
+});

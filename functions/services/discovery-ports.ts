@@ -1,4 +1,5 @@
-/** What discovery needs from outside: GitHub, its credentials, and a way to run a sync asynchronously. */
+/** What discovery needs from outside: GitHub, its credentials, Argo CD's applications, and the catalog. */
+import type { DeployedApplications } from '#functions/deployments/public';
 
 export interface SourceRepository {
   readonly name: string;
@@ -45,7 +46,13 @@ export interface CatalogService {
   readonly fields: Record<string, unknown>;
   readonly dependencies: ReadonlyArray<{ readonly serviceId: string; readonly type: string; readonly description: string }>;
   readonly runbooks: ReadonlyArray<{ readonly id: string; readonly trigger: string; readonly title: string; readonly content: string; readonly automatable: boolean; readonly aiPrompt?: string; readonly source: string; readonly manifestPath?: string; readonly version: number }>;
-  readonly environments: ReadonlyArray<{ readonly name: string; readonly cluster: string; readonly namespace: string; readonly endpoints?: { readonly internal?: string; readonly external?: string; readonly healthCheck?: string } }>;
+  readonly environments: ReadonlyArray<{
+    readonly name: string;
+    readonly cluster: string;
+    readonly namespace: string;
+    readonly endpoints?: { readonly internal?: string; readonly external?: string; readonly healthCheck?: string };
+    readonly deployment?: { readonly imageTag?: string; readonly gitCommit?: string };
+  }>;
 }
 
 export interface ManifestInfo {
@@ -80,4 +87,19 @@ export interface DiscoveryCatalog {
   putRunbook(id: string, runbook: ManifestRunbook, existing: { id: string; version: number } | undefined, actor: string): Promise<void>;
   deleteRunbook(id: string, runbook: { id: string; version: number }, actor: string): Promise<void>;
   putEnvironment(id: string, name: string, env: ManifestEnvironment, actor: string): Promise<void>;
+  /** Records what an environment runs (as a deployment does); the same values write nothing. */
+  recordRunning(id: string, name: string, running: RunningState, actor: string): Promise<void>;
 }
+
+/** What an environment runs, as Argo CD says. */
+export interface RunningState {
+  readonly imageTag?: string;
+  readonly gitCommit?: string;
+}
+
+/**
+ * Argo CD's applications, read through the deployments context (its public deployedApplications):
+ * undefined when no Argo CD is configured.
+ */
+export type ApplicationSource = () => Promise<DeployedApplications | undefined>;
+export type { DeployedApplication, DeployedApplications } from '#functions/deployments/public';

@@ -1,15 +1,18 @@
 /**
  * A discovery run, in the jobs Lambda (or in-process locally): scans the organisation's repositories
  * (or the named ones), syncs each apollo.yaml into the catalog, then the dependencies, saving
- * progress as it goes (discovery-jobs.ts keeps the run's item).
+ * progress as it goes (discovery-jobs.ts keeps the run's item). A sync of the whole organisation then
+ * reads the second source, Argo CD's applications (discovery-argocd.ts), whose failure is recorded on
+ * the run without failing it.
  */
 import type { DiscoveryJob } from '#schemas/index.ts';
 import { logger } from '#lib/observability';
 import { recordRunFailure } from '#lib/job-runs';
 import { GitHubRateLimitedError } from '#lib/github/errors';
+import { runArgoCdPass } from './discovery-argocd.ts';
 import { ManifestError } from './discovery-manifest.ts';
 import { discoveryRuns } from './discovery-jobs.ts';
-import type { DiscoveryCatalog, RepositorySource, SourceRepository } from './discovery-ports.ts';
+import type { ApplicationSource, DiscoveryCatalog, RepositorySource, SourceRepository } from './discovery-ports.ts';
 import { RepositorySyncError, syncRepository, type RepositoryResult } from './discovery.ts';
 
 export const MAX_JOB_ERRORS = 200;
@@ -30,6 +33,8 @@ function recordError(job: DiscoveryJob, repository: string, error: unknown): voi
 export interface RunDeps {
   readonly source: () => RepositorySource;
   readonly catalog: DiscoveryCatalog;
+  /** Argo CD's applications (undefined, or answering undefined: no Argo CD). */
+  readonly applications?: ApplicationSource;
 }
 
 /**
@@ -93,6 +98,11 @@ export async function runJob(jobId: string, deps: RunDeps): Promise<DiscoveryJob
         job.progress[result.outcome] -= 1;
         recordError(job, result.repository, error);
       }
+    }
+    // Argo CD after the repositories: a service registered by this run is matched too.
+    if (!job.repositories && deps.applications) {
+      const argocd = await runArgoCdPass(deps.applications, deps.catalog);
+      if (argocd) job.argocd = argocd;
     }
     job.status = 'succeeded';
   } catch (error) {

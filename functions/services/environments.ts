@@ -70,12 +70,16 @@ export async function deleteEnvironment(serviceId: string, envName: string, acto
   await servicesDeps().store.removeEnvironment(serviceId, envName);
 }
 
-/** What a deployment that succeeded tells the catalog about an environment (the design doc's Environment.deployment). */
+/**
+ * What a deployment that succeeded tells the catalog about an environment (the design doc's
+ * Environment.deployment); discovery, which sees in Argo CD what runs but not who deployed it when, tells
+ * only the tag and the commit.
+ */
 export interface DeployedState {
   readonly imageTag?: string;
   readonly replicas?: number;
-  readonly lastDeployedAt: string;
-  readonly lastDeployedBy: string;
+  readonly lastDeployedAt?: string;
+  readonly lastDeployedBy?: string;
   readonly gitCommit?: string;
 }
 
