@@ -3,10 +3,11 @@
  * URL: `?deploy=core-service&env=staging&op=promote&source=dev`) and the history of every deployment, filtered by the
  * URL's service, environment, status, operation, who and date range, 25 a page, live from `deployments`.
  */
-import { Section, SectionCard } from '@blueprintjs/core';
+import { Callout, Section, SectionCard, Tag } from '@blueprintjs/core';
 import { useMemo } from 'react';
 import { LiveBadge } from '../../components/live-badge.tsx';
 import { PageHeader } from '../../components/shell.tsx';
+import { useMe } from '../../lib/queries.ts';
 import { navigate, useSearch } from '../../lib/router.tsx';
 import { DeployForm } from './deploy-form.tsx';
 import { DeploymentHistoryTable, HistoryFiltersForm } from './deployment-history.tsx';
@@ -21,6 +22,9 @@ export function DeployCenterPage() {
   const initial = useMemo(() => formInitialFromSearch(search), [search]);
   const setFilters = (f: HistoryFilters) => navigate(`/deployments${searchFromHistoryFilters(f, search)}`);
   const { live } = useLiveHistory(filters);
+  const me = useMe();
+  // A role that may deploy nowhere (a viewer) reads the history; unknown yet, the form shows and the API decides.
+  const mayDeploy = !me.data || me.data.permissions.some((p) => p === 'deployments:create:non-prod' || p === 'deployments:create:prod');
   const formKey = `${initial.operation ?? ''}|${initial.service ?? ''}|${initial.environment ?? ''}|${initial.from ?? ''}`;
 
   return (
@@ -30,7 +34,16 @@ export function DeployCenterPage() {
         description="Deploy a version, promote one environment's version to the next, roll back, scale or restart, through the GitOps repository; and everything deployed so far."
       />
       <Section title="Deploy" icon="rocket-slant" className="apollo-section apollo-deploy-section" data-testid="deploy-section">
-        <SectionCard><DeployForm key={formKey} initial={initial} /></SectionCard>
+        <SectionCard>
+          {mayDeploy
+            ? <DeployForm key={formKey} initial={initial} />
+            : (
+              <Callout icon="lock" data-testid="deploy-view-only" title="You can follow deployments here, not start them">
+                Deploying needs <Tag minimal className="apollo-mono">deployments:create:non-prod</Tag> (developer), production <Tag minimal className="apollo-mono">deployments:create:prod</Tag> (operator);
+                your role {me.data?.role ?? ''} has neither. Ask an admin to change your role if you need to deploy.
+              </Callout>
+            )}
+        </SectionCard>
       </Section>
       <h2 className="apollo-section-heading">History</h2>
       <HistoryFiltersForm key={searchFromHistoryFilters(filters)} initial={filters} onApply={setFilters} />

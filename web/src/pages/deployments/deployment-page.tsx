@@ -28,7 +28,7 @@ import { formatDuration } from '../requests/request-status.ts';
 import { DEPLOYMENTS_KEY, deploymentKey, useDeployment } from './deployment-queries.ts';
 import { applyChange, mergeTimeline, type TimelineEntry } from './deployment-live.ts';
 import { ChangeText, DeploymentStatusTag, OperationTag, SystemKind } from './deployment-parts.tsx';
-import { allowance, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
+import { allowance, approvalState, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
 import { deploymentSteps, rolloutShare, STAGE_LABEL } from './deployment-stages.ts';
 import { DeploymentStepper } from './deployment-stepper.tsx';
 import { useLiveDeployment } from './use-live-deployments.ts';
@@ -56,10 +56,12 @@ function Rollout({ deployment }: { deployment: Deployment }) {
   const moving = rollout.phase === 'progressing' || (rollout.phase === 'pending' && !isEnded(deployment.status));
   return (
     <Section title="Rollout" icon="layers" className="apollo-section" data-testid="deployment-rollout" data-phase={rollout.phase}
-      rightElement={<Tag minimal round intent={PHASE_INTENT[rollout.phase]} data-testid="rollout-phase">{rollout.phase}</Tag>}>
+      rightElement={<Tag minimal round intent={PHASE_INTENT[rollout.phase]} data-testid="rollout-phase">{rollout.phase === 'pending' && isEnded(deployment.status) ? 'not rolled out' : rollout.phase}</Tag>}>
       <SectionCard>
         <p className="apollo-deploy-line"><SystemKind kind={rollout.kind} testId="rollout-kind" /></p>
-        <p className="apollo-deploy-line" data-testid="rollout-message">{rollout.message}</p>
+        <p className="apollo-deploy-line" data-testid="rollout-message">
+          {rollout.phase === 'pending' && isEnded(deployment.status) ? 'Nothing was rolled out: it ended before the cluster was asked.' : rollout.message}
+        </p>
         {share && (
           <div className="apollo-rollout-bars" data-testid="rollout-replicas" data-desired={rollout.desiredReplicas} data-updated={rollout.updatedReplicas ?? 0} data-ready={rollout.readyReplicas ?? 0}>
             <span className="apollo-rollout-label">Updated</span>
@@ -97,7 +99,7 @@ function GitChange({ deployment }: { deployment: Deployment }) {
           <dd>
             {gitops.commitUrl
               ? <a href={gitops.commitUrl} target="_blank" rel="noreferrer" data-testid="gitops-commit"><Code>{deployment.gitCommit?.slice(0, 7) ?? 'commit'}</Code> <Icon icon="share" size={12} /></a>
-              : deployment.gitCommit ? <Code>{deployment.gitCommit.slice(0, 7)}</Code> : <span className={Classes.TEXT_MUTED}>none yet</span>}
+              : deployment.gitCommit ? <Code>{deployment.gitCommit.slice(0, 7)}</Code> : <span className={Classes.TEXT_MUTED}>{isEnded(deployment.status) ? 'none' : 'none yet'}</span>}
           </dd>
           {pr && (
             <>
@@ -126,7 +128,7 @@ function ApprovalBox({ deployment }: { deployment: Deployment }) {
   const [decision, setDecision] = useState<Decision | null>(null);
   if (!approval) return null;
   const pending: Approval | undefined = inbox.data?.pages.flatMap((p) => p.items).find((a) => a.deployment?.id === deployment.id && a.status === 'pending');
-  const status = approval.status ?? (approval.required ? (deployment.status === 'awaiting_approval' ? 'pending' : undefined) : undefined);
+  const status = approvalState(deployment);
   return (
     <Section title="Approval" icon="endorsed" className="apollo-section" data-testid="deployment-approval" data-status={status ?? (approval.required ? 'not-asked' : 'not-required')}
       rightElement={status ? <ApprovalStatusTag status={status} /> : undefined}>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
 import {
-  allowance, askFieldOf, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
+  allowance, approvalState, askFieldOf, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
   permissionFor, previousEnvironment, searchFromHistoryFilters, sortEnvironments, type AskValues,
 } from './deployment-rules.ts';
 
@@ -128,5 +128,18 @@ describe('the history\u2019s filters', () => {
     expect(matchesHistory(summary, { from: '2026-11-25T10:00:00.000Z', to: '2026-11-25T11:00:00.000Z' })).toBe(true);
     expect(matchesHistory(summary, { to: '2026-11-25T10:00:00.000Z' })).toBe(false);
     expect(matchesHistory(summary, { initiatedBy: 'dana@apollo.local' })).toBe(false);
+  });
+});
+
+describe('an approval on a deployment\u2019s page', () => {
+  it('is the record\u2019s, pending while it waits, and what ended the deployment when it ended waiting', () => {
+    expect(approvalState({ status: 'in_progress', approval: { required: false } })).toBeUndefined();
+    expect(approvalState({ status: 'in_progress', approval: { required: true } })).toBeUndefined();
+    expect(approvalState({ status: 'awaiting_approval', approval: { required: true } })).toBe('pending');
+    expect(approvalState({ status: 'succeeded', approval: { required: true, status: 'approved' } })).toBe('approved');
+    expect(approvalState({ status: 'cancelled', approval: { required: true, status: 'pending' } })).toBe('cancelled');
+    expect(approvalState({ status: 'rejected', approval: { required: true, status: 'pending' } })).toBe('rejected');
+    expect(approvalState({ status: 'expired', approval: { required: true, status: 'pending' } })).toBe('expired');
+    expect(approvalState({ status: 'awaiting_approval', approval: null })).toBeUndefined();
   });
 });

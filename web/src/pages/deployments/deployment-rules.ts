@@ -5,7 +5,7 @@
  * unit-tested.
  */
 import type { Intent } from '@blueprintjs/core';
-import type { DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
+import type { Approval, Deployment, DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
 import { ROLES, roleHas, type Permission } from '../../../../shared/permissions.ts';
 import { requiredPermission, ROUTES, type RouteKey } from '../../../../shared/routes.ts';
 import type { HistoryFilters } from './deployment-queries.ts';
@@ -13,6 +13,7 @@ import type { HistoryFilters } from './deployment-queries.ts';
 export type DeploymentStatus = DeploymentSummary['status'];
 export type Operation = DeploymentSummary['operation'];
 export type Stage = DeploymentSummary['stage'];
+type ApprovalStatus = Approval['status'];
 
 export const DEPLOYMENT_STATES: readonly DeploymentStatus[] = ['pending', 'awaiting_approval', 'in_progress', 'cancelling', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'];
 export const OPERATIONS: readonly Operation[] = ['deploy', 'promote', 'rollback', 'scale', 'restart'];
@@ -55,6 +56,19 @@ export function changeText(d: Pick<DeploymentSummary, 'operation' | 'imageTag' |
   if (d.operation === 'restart') return `restart${d.imageTag ? ` of ${d.imageTag}` : ''}`;
   const to = `${d.imageTag ?? '?'}${d.fromEnvironment ? ` from ${d.fromEnvironment}` : ''}`;
   return d.previousImageTag && d.previousImageTag !== d.imageTag ? `${d.previousImageTag} → ${to}` : to;
+}
+
+/**
+ * The state of a deployment's approval as the page shows it: the record's, or pending while it waits; undefined when none
+ * was asked (yet). One that ended while its approval waited may still record it pending: what ended it says what became
+ * of it (rejected, expired, else cancelled).
+ */
+export function approvalState(d: Pick<Deployment, 'status' | 'approval'>): ApprovalStatus | undefined {
+  const approval = d.approval;
+  if (!approval?.required) return approval?.status;
+  const recorded = approval.status ?? (d.status === 'awaiting_approval' ? 'pending' : undefined);
+  if (recorded !== 'pending' || !isEnded(d.status)) return recorded;
+  return d.status === 'rejected' || d.status === 'expired' ? d.status : 'cancelled';
 }
 
 // ---------------------------------------------------------------- environments
