@@ -189,6 +189,19 @@ describe('EksClusterReader', () => {
     expect(first).toEqual({ outcome: 'error', error: 'Kubernetes API of apollo-prod timed out after 300 ms', simulated: false });
   });
 
+  it('reports a cluster that has no API endpoint yet, and asks again next time', async () => {
+    // Prepare
+    eks.on(DescribeClusterCommand, { name: 'new-eks' }).resolves({ cluster: { name: 'new-eks', status: 'CREATING' } });
+
+    // Act
+    const first = await reader.readiness({ ...target, cluster: 'new-eks' }, 3_000);
+    await reader.readiness({ ...target, cluster: 'new-eks' }, 3_000);
+
+    // Assess
+    expect(first).toEqual({ outcome: 'error', error: 'EKS cluster new-eks has no API endpoint yet (status CREATING)', simulated: false });
+    expect(eks.commandCalls(DescribeClusterCommand, { name: 'new-eks' })).toHaveLength(2);
+  });
+
   it('reports a cluster EKS does not know, and asks again next time rather than caching the failure', async () => {
     // Prepare
     eks.on(DescribeClusterCommand, { name: 'gone' }).rejects(new ResourceNotFoundException({ message: 'No cluster found for name: gone.', $metadata: {} }));
