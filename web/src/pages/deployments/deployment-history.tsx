@@ -141,9 +141,12 @@ export function DeploymentHistoryTable({ filters, limit = 25, serviceColumn = tr
         )}
       </HTMLTable>
       {!history.isPending && items.length === 0 && (
-        isFiltered(filters) && onClear
-          ? <NonIdealState icon="search" title="No deployments match" description="Nothing in the history has those filters." action={<Button text="Clear filters" onClick={onClear} />} className="apollo-empty" data-testid="history-empty" />
-          : <NonIdealState icon="rocket-slant" title={empty?.title ?? 'No deployments yet'} description={empty?.description ?? 'Deploy a version above: it shows here, live, until it is done.'} className="apollo-empty" data-testid="history-empty" />
+        // NonIdealState keeps no data attributes: the wrapper names it for tests.
+        <div data-testid="history-empty" data-filtered={isFiltered(filters)}>
+          {isFiltered(filters) && onClear
+            ? <NonIdealState icon="search" title="No deployments match" description="Nothing in the history has those filters." action={<Button text="Clear filters" onClick={onClear} />} className="apollo-empty" />
+            : <NonIdealState icon="rocket-slant" title={empty?.title ?? 'No deployments yet'} description={empty?.description ?? 'Deploy a version above: it shows here, live, until it is done.'} className="apollo-empty" />}
+        </div>
       )}
       {history.hasNextPage && (
         <div className="apollo-load-more">
