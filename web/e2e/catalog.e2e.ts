@@ -341,6 +341,8 @@ describe('discovery as an admin', () => {
     const problem = (await page.getByTestId('discovery-errors').locator('tr', { hasText: 'legacy-reports' }).textContent())!;
     expect(problem).toContain('apollo.yaml does not match the manifest schema');
     expect(problem.split('/metadata/tier')).toHaveLength(2);
+    // Then Argo CD (simulated): every demo application is of a service of the seeded catalog.
+    expect(await job.getByTestId('discovery-argocd').textContent()).toMatch(/^Argo CD: (\d+) applications · \1 matched · .* · 0 unregistered$/);
     await screenshot(page, 'discovery');
     await context.close();
   });

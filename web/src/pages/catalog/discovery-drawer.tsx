@@ -1,6 +1,7 @@
 /**
  * Discovery for admins (catalog:manage): start a sync of the GitHub organisation's apollo.yaml
- * manifests, follow it live on `discovery:<id>`, and read past runs with each repository's errors.
+ * manifests, follow it live on `discovery:<id>`, and read past runs with each repository's errors and
+ * what the run read from Argo CD (its counts, the applications of unregistered services, its error).
  */
 import { Button, Callout, Classes, Drawer, HTMLTable, NonIdealState, Spinner } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -22,6 +23,43 @@ const FEED: JobFeed<DiscoveryJob> = {
   },
 };
 
+/** The Argo CD part of a run: what its applications matched and changed, and those of services the catalog lacks. */
+function ArgoCdPart({ argocd }: { argocd: NonNullable<DiscoveryJob['argocd']> }) {
+  const problems = argocd.unregisteredApplications.length + argocd.errors.length;
+  const [open, setOpen] = useState(argocd.errors.length > 0);
+  return (
+    <>
+      {argocd.error ? (
+        <Callout intent="warning" compact icon="warning-sign" data-testid="discovery-argocd-error">Argo CD could not be read: {argocd.error}. The repositories were synced all the same.</Callout>
+      ) : (
+        <div className={`${Classes.TEXT_MUTED} apollo-small`} title={argocd.source} data-testid="discovery-argocd">
+          Argo CD: {argocd.applications} applications · {argocd.matched} matched · {argocd.created} environments created · {argocd.updated} updated · {argocd.unchanged} unchanged · {argocd.unregistered} unregistered{argocd.failed ? ` · ${argocd.failed} failed` : ''}
+        </div>
+      )}
+      {problems > 0 && (
+        <>
+          <Button variant="minimal" size="small" icon={open ? 'chevron-down' : 'chevron-right'}
+            text={[argocd.unregistered ? `${argocd.unregistered} ${argocd.unregistered === 1 ? 'application' : 'applications'} of unregistered services` : '', argocd.errors.length ? `${argocd.errors.length} Argo CD ${argocd.errors.length === 1 ? 'problem' : 'problems'}` : ''].filter(Boolean).join(' · ')}
+            onClick={() => setOpen(!open)} />
+          {open && (
+            <HTMLTable compact className="apollo-table apollo-job-errors" data-testid="discovery-argocd-applications">
+              <thead><tr><th>Application</th><th>Service</th><th>Environment</th></tr></thead>
+              <tbody>
+                {argocd.errors.map((e, i) => (
+                  <tr key={`error-${e.application}-${i}`}><td className="apollo-mono">{e.application}</td><td colSpan={2}>{e.message}</td></tr>
+                ))}
+                {argocd.unregisteredApplications.map((a) => (
+                  <tr key={a.application}><td className="apollo-mono">{a.application}</td><td className="apollo-mono">{a.service} <span className={Classes.TEXT_MUTED}>(not registered)</span></td><td>{a.environment}</td></tr>
+                ))}
+              </tbody>
+            </HTMLTable>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
 function JobCard({ job }: { job: DiscoveryJob }) {
   const p = job.progress;
   const [open, setOpen] = useState(!jobFinished(job) || job.errors.length > 0);
@@ -33,6 +71,7 @@ function JobCard({ job }: { job: DiscoveryJob }) {
       <div className={`${Classes.TEXT_MUTED} apollo-small`}>
         {p.total === null ? 'listing repositories…' : `${p.scanned} of ${p.total} repositories`} · {p.created} created · {p.updated} updated · {p.unchanged} unchanged · {p.skipped} without apollo.yaml · {p.failed} failed{p.drifted ? ` · ${p.drifted} with drift` : ''}
       </div>
+      {job.argocd && <ArgoCdPart argocd={job.argocd} />}
       <JobProblems job={job} again="run the sync again" />
       {job.errors.length > 0 && (
         <>
@@ -77,6 +116,11 @@ export function DiscoveryDrawer({ isOpen, onClose }: { isOpen: boolean; onClose(
             A sync reads <code>apollo.yaml</code> at the root of every repository in the organisation and creates or updates
             their services. A value someone edited by hand is kept and shown as drift. It also runs every hour and when
             GitHub reports a push that touches a manifest.
+          </p>
+          <p>
+            Where Argo CD is configured, a sync of the whole organisation then reads its applications: each service of the
+            catalog gets the environments Argo CD deploys it to and the image tag it runs there. Applications of services
+            the catalog does not have are listed, not registered.
           </p>
           {config.mode !== 'aws' && (
             <Callout intent="warning" icon="lab-test" compact className="apollo-job-local" data-testid="discovery-local">
