@@ -23,6 +23,18 @@ const deploymentId = (page: Page) => new URL(page.url()).pathname.split('/').pop
 const stepStates = (page: Page) => page.getByTestId('deployment-step').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-stage')}:${e.getAttribute('data-state')}`));
 const prodTag = async (page: Page) => (await page.locator('[data-testid="environment"][data-env="prod"] dd').first().innerText()).trim();
 
+/** Waits for a deployment's page to reach a status; if it does not, the error says where it stopped (stage and timeline). */
+async function waitForStatus(page: Page, status: string, timeout: number): Promise<void> {
+  try {
+    await expect.poll(() => deploymentStatus(page), { timeout }).toBe(status);
+  } catch (error) {
+    const root = page.getByTestId('deployment-page');
+    const lines = await page.getByTestId('timeline-entry').allInnerTexts().catch(() => []);
+    await screenshot(page, `deployment-stuck-${status}`);
+    throw new Error(`deployment ${deploymentId(page)} is ${await root.getAttribute('data-status')} at ${await root.getAttribute('data-stage')}, not ${status}; its timeline:\n${lines.join('\n')}`, { cause: error });
+  }
+}
+
 async function waitForDeploymentPage(page: Page): Promise<string> {
   await expect.poll(() => new URL(page.url()).pathname, { timeout: 20_000 }).toMatch(/^\/deployments\/[0-9A-Z]{26}$/);
   await page.getByTestId('deployment-page').waitFor();
@@ -68,7 +80,7 @@ describe('deployments', () => {
     let reloads = 0;
     sam.on('framenavigated', (frame) => { if (frame === sam.mainFrame()) reloads += 1; });
     await expect.poll(() => sam.getByTestId('live-badge').getAttribute('data-live'), { timeout: 20_000 }).toBe('true');
-    await expect.poll(() => deploymentStatus(sam), { timeout: 120_000 }).toBe('succeeded');
+    await waitForStatus(sam, 'succeeded', 120_000);
     expect(await stepStates(sam)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:done', 'catalog:done']);
     const replicas = sam.getByTestId('rollout-replicas');
     expect(await replicas.getAttribute('data-ready')).toBe(await replicas.getAttribute('data-desired'));
@@ -99,7 +111,7 @@ describe('deployments', () => {
     await screenshot(operator, 'deploy-center-promote');
     await promote.getByTestId('deploy-submit').click();
     const promoteId = await waitForDeploymentPage(operator);
-    await expect.poll(() => deploymentStatus(operator), { timeout: 60_000 }).toBe('awaiting_approval');
+    await waitForStatus(operator, 'awaiting_approval', 60_000);
     await expect.poll(() => operator.getByTestId('gitops-pull-request-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('open');
     expect((await stepStates(operator)).slice(0, 3)).toEqual(['validate:done', 'pull_request:done', 'approval:waiting']);
     await expect.poll(() => operator.getByTestId('gitops-diff').innerText(), { timeout: 10_000 }).toContain(NEW_TAG);
@@ -125,7 +137,7 @@ describe('deployments', () => {
     await card.waitFor({ state: 'detached', timeout: 15_000 });
 
     // The operator's page follows live: merged, rolled out, succeeded, approved by the admin.
-    await expect.poll(() => deploymentStatus(operator), { timeout: 120_000 }).toBe('succeeded');
+    await waitForStatus(operator, 'succeeded', 120_000);
     expect(await stepStates(operator)).toEqual(['validate:done', 'pull_request:done', 'approval:done', 'merge:done', 'sync:done', 'rollout:done', 'catalog:done']);
     await expect.poll(() => operator.getByTestId('gitops-pull-request-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('merged');
     await expect.poll(() => operator.getByTestId('deployment-approval').getAttribute('data-status'), { timeout: 10_000 }).toBe('approved');
@@ -149,7 +161,7 @@ describe('deployments', () => {
     await expect.poll(() => deploymentId(operator), { timeout: 20_000 }).not.toBe(promoteId);
     const rollbackId = await waitForDeploymentPage(operator);
     expect(await operator.getByTestId('deployment-operation').first().getAttribute('data-operation')).toBe('rollback');
-    await expect.poll(() => deploymentStatus(operator), { timeout: 120_000 }).toBe('succeeded');
+    await waitForStatus(operator, 'succeeded', 120_000);
     expect(await operator.getByTestId('deployment-change').first().innerText()).toBe(`${NEW_TAG} → ${prodBefore}`);
     await screenshot(operator, 'deployment-rolled-back');
     const after = (await admin.request('GET /api/v1/services/{id}/environments', { params: { id: 'core-service' } })).body.items;
@@ -162,6 +174,11 @@ describe('deployments', () => {
     await rows.first().waitFor({ timeout: 20_000 });
     expect((await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).slice(0, 2)).toEqual([rollbackId, promoteId]);
     await screenshot(operator, 'deploy-center-history');
+    // A filter with nothing to show says so, and keeps the others in the URL.
+    await operator.locator('#dh-status').selectOption('failed');
+    await operator.getByTestId('history-apply').click();
+    await operator.getByTestId('history-empty').waitFor({ timeout: 15_000 });
+    expect(new URL(operator.url()).searchParams.toString()).toBe('service=core-service&environment=prod&status=failed');
 
     await adminContext.close();
     await operatorContext.close();
