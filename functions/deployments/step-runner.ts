@@ -269,6 +269,7 @@ const STEPS: Record<string, StepImpl> = {
     const now = new Date();
     await closeDeploymentApproval(record, 'cancelled');
     await transition(record.id, {
+      ...(record.approval?.status === 'pending' ? { approval: { ...record.approval, status: 'cancelled' } } : {}),
       status: 'cancelled', stage: 'done', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt),
       ...(pr ? { gitops: { ...record.gitops!, pullRequest: { ...pr, state: pr.state === 'open' ? 'closed' : pr.state }, ...(revertCommit ? { revertCommit } : {}) } } : revertCommit ? { gitops: { ...record.gitops!, revertCommit } } : {}),
     }, {
@@ -305,6 +306,7 @@ const STEPS: Record<string, StepImpl> = {
     const reason = event.check?.next === 'failed' && event.check.reason ? event.check.reason : describeError(event.error);
     await closePullRequestQuietly(record, `The deployment failed in Apollo: ${reason}`);
     await closeDeploymentApproval(record, 'cancelled');
+    if (record.approval?.status === 'pending') await updateDeployment(record.id, { approval: { ...record.approval, status: 'cancelled' } });
     const now = new Date();
     if (!['succeeded', 'failed', 'cancelled', 'rejected', 'expired'].includes(record.status)) {
       await transition(record.id, { status: 'failed', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: `failed at ${record.stage}: ${reason}`, severity: 'error' }, now);

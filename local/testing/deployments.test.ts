@@ -124,6 +124,14 @@ describe('deployments', () => {
     expect(done.error).toContain('not during the sale');
     expect(done.gitops?.pullRequest?.state).toBe('closed');
     expect(git.pulls.find((p) => p.id === res.body.id)?.state).toBe('closed');
+    // Cancelling one that waits for approval closes its pull request and its approval.
+    const waiting = await api<Deployment>('operator', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'prod', imageTag: 'v9.9.8' });
+    await reaches(waiting.body.id, ['awaiting_approval']);
+    expect((await api('operator', 'POST', `/api/v1/deployments/${waiting.body.id}/cancel`, { reason: 'not today' })).status).toBe(200);
+    const cancelled = await reaches(waiting.body.id, ['cancelled']);
+    expect(cancelled.approval?.status).toBe('cancelled');
+    expect(cancelled.gitops?.pullRequest?.state).toBe('closed');
+    expect((await api<ApprovalList>('admin', 'GET', '/api/v1/approvals/pending')).body.items.some((a) => a.deployment?.id === waiting.body.id)).toBe(false);
     expect(await tagOf('core-service', 'prod')).toBe('v1.0.3');
   }, 30_000);
 
