@@ -677,6 +677,41 @@ export class FakeGitHub {
   }
 
   /** Queues a signed `workflow_run` delivery to the webhook target; deliveries leave one at a time, in order. */
+  /**
+   * A commit made through the API (a contents write, a merge) on the default branch is pushed to the webhook
+   * target as GitHub's `push` event, signed the same way. Commits made in process (the demo's seeding, a test's
+   * `commit()`) are not: a test delivers the push it wants.
+   */
+  private notifyPush(repo: StoredRepo, before: string, commit: StoredCommit, paths: readonly string[], kind: 'added' | 'modified'): void {
+    const target = this.webhookTarget;
+    if (!target || this.closed) return;
+    const delivery: FakeWebhookDelivery = { id: randomUUID(), event: 'push', action: 'push', runId: 0, at: new Date().toISOString() };
+    this.deliveries.push(delivery);
+    const person = (s: Required<FakeSignature>) => ({ name: s.name, email: s.email, username: s.name });
+    const head = { id: commit.sha, tree_id: treeSha(commit.files), distinct: true, message: commit.message, timestamp: commit.committer.date, url: `${this.webOf(repo)}/commit/${commit.sha}`, author: person(commit.author), committer: person(commit.committer), added: kind === 'added' ? [...paths] : [], removed: [], modified: kind === 'modified' ? [...paths] : [] };
+    const payload = JSON.stringify({
+      ref: `refs/heads/${repo.defaultBranch}`, before: before || '0'.repeat(40), after: commit.sha, created: false, deleted: false, forced: false,
+      repository: { ...this.minimalRepository(repo), default_branch: repo.defaultBranch }, organization: { login: this.options.org, id: 1 },
+      pusher: { name: commit.committer.name, email: commit.committer.email }, sender: { login: FAKE_ACTOR, type: 'User' },
+      commits: [head], head_commit: head,
+    });
+    const signature = `sha256=${createHmac('sha256', target.secret).update(payload).digest('hex')}`;
+    this.outbox = this.outbox.then(async () => {
+      try {
+        const answer = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/fake', 'x-github-event': 'push', 'x-github-delivery': delivery.id, 'x-github-hook-id': '1', 'x-hub-signature-256': signature },
+          body: payload,
+          signal: AbortSignal.timeout(10_000),
+        });
+        delivery.status = answer.status;
+        delivery.response = await answer.text();
+      } catch (error) {
+        delivery.error = (error as Error).message;
+      }
+    });
+  }
+
   private notify(run: StoredRun, action: 'requested' | 'in_progress' | 'completed'): void {
     const target = this.webhookTarget;
     if (!target || this.closed) return;
@@ -1117,7 +1152,9 @@ export class FakeGitHub {
     const written = Buffer.from(body.content, 'base64').toString('utf8');
     const files = new Map(head.files).set(path, written);
     const by = committer ?? FAKE_BOT;
+    const before = repo.head;
     const commit = this.record(repo, files, { message: body.message, author: author ?? by, committer: by, branch });
+    if (branch === repo.defaultBranch) this.notifyPush(repo, before, commit, [path], existing === undefined ? 'added' : 'modified');
     const api = this.apiOf(repo);
     const blob = blobSha(written);
     const self = `${api}/contents/${path}?ref=${branch}`;
@@ -1446,12 +1483,14 @@ export class FakeGitHub {
       : method === 'squash' ? merge.commits.map((c) => `* ${c.message}`).reverse().join('\n\n') : pr.title;
     // GitHub commits a web merge as itself, with the pull request's (oldest) commit's author.
     const author = merge.commits[merge.commits.length - 1]!.author;
+    const before = repo.head;
     const commit = this.record(repo, merge.files, {
       message: details ? `${title}\n\n${details}` : title, author: { name: author.name, email: author.email },
       committer: { name: 'GitHub', email: 'noreply@github.com' }, branch: pr.base,
     }, method === 'merge' ? headSha : undefined);
     const now = new Date().toISOString();
     Object.assign(pr, { state: 'closed', merged: true, mergeCommitSha: commit.sha, headSha, mergedAt: now, closedAt: now, updatedAt: now });
+    if (pr.base === repo.defaultBranch) this.notifyPush(repo, before, commit, merge.changed, 'modified');
     this.send(res, 200, { sha: commit.sha, merged: true, message: 'Pull Request successfully merged' } satisfies MergeResult, headers);
   }
 

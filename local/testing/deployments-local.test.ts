@@ -26,6 +26,7 @@ afterAll(async () => {
   for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
 });
 
+const api_ = <T,>(role: Role, method: string, path: string, body?: unknown, query?: Record<string, string>) => api<T>(role, method, path, body, query);
 async function api<T>(role: Role, method: string, path: string, body?: unknown, query?: Record<string, string>): Promise<{ status: number; body: T }> {
   const res = await h.client(role).send(method, path, { ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) });
   return { status: res.status, body: res.body as T };
@@ -128,4 +129,18 @@ it('a change someone commits straight to the GitOps repository becomes a deploym
   // A push of Apollo's own commit (it carries the trailer) records nothing new.
   const own = await deliverGitHub(h, 'push', push([{ id: done.gitCommit, message: `deploy core-service\n\nApollo-Deployment: ${done.id}`, author: { name: 'apollo' }, modified: [path] }], sha));
   expect(((await own.json()) as GithubWebhookResult).action).toBe('ignored');
+}, 60_000);
+
+it('a commit made through the fake GitHub\'s API (as a person or CI would) is pushed to Apollo and followed as a gitops deployment', async () => {
+  const fake = h.runtime.github!.fake;
+  const path = 'apps/core-service/dev/values.yaml';
+  const api = `${fake.url}/repos/apollo-demo/${DEMO_GITOPS_REPO}/contents/${path}`;
+  const headers = { authorization: `token ${process.env.APOLLO_GITHUB_TOKEN}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' };
+  const file = (await (await fetch(api, { headers })).json()) as { sha: string; content: string };
+  const text = Buffer.from(file.content, 'base64').toString('utf8');
+  const put = await fetch(api, { method: 'PUT', headers, body: JSON.stringify({ message: 'Hotfix core-service dev to v8.0.1', content: Buffer.from(text.replace(/^(\s*tag:\s*).*$/m, '$1v8.0.1')).toString('base64'), sha: file.sha, author: { name: 'Robin', email: 'robin@example.com' } }) });
+  expect(put.status).toBe(200);
+  await until(async () => (await environment('core-service', 'dev')).deployment.imageTag === 'v8.0.1', 30_000);
+  const history = await api_<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history', undefined, { service: 'core-service', environment: 'dev' });
+  expect(history.body.items[0]).toMatchObject({ initiatedVia: 'gitops', initiatedBy: 'robin@example.com', imageTag: 'v8.0.1', status: 'succeeded' });
 }, 60_000);
