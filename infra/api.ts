@@ -3,15 +3,17 @@
  * AWS_IAM (SigV4) on every `iam` route, no IAM on `hmac` routes (their handler verifies the sender),
  * and a CORS preflight on every resource with routes, the only other method without authorization. Detailed
  * per-method metrics feed `GET /api/v1/metrics`; access logs are JSON; the stage is throttled.
+ *
+ * The routes live in nested stacks, one per top-level path (infra/api-routes.ts): a stack holds 500
+ * resources and 1 MB, and each route costs a method, often a resource, a preflight and a model. This
+ * construct keeps what the whole API shares: the RestApi, the shared path prefix (`/api/v1`), the request
+ * validator, the gateway responses, the one Lambda permission per function, the deployment and the stage.
  */
-import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
-  AuthorizationType,
   EndpointType,
-  JsonSchemaType,
-  JsonSchemaVersion,
   LambdaIntegration,
   LogGroupLogDestination,
   type Method,
@@ -19,26 +21,15 @@ import {
   RequestValidator,
   ResponseType,
   RestApi,
-  type Model,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { SCHEMAS } from '#schemas/index.ts';
 import { ROUTES, routeKey, type ContextName, type RouteDef } from '#shared/routes';
 import type { ApolloFunction } from './apollo-function.ts';
+import { ApolloApiRoutes, groupBaseOf, routeGroupOf, SHARED_PATH_DEPTH } from './api-routes.ts';
 import { pascal } from './functions.ts';
 
-/** Request headers a browser may send: SigV4's, plus what Apollo's conventions use (ARCHITECTURE.md §1). */
-export const CORS_ALLOW_HEADERS = [
-  'Authorization',
-  'Content-Type',
-  'X-Amz-Date',
-  'X-Amz-Security-Token',
-  'X-Amz-Content-Sha256',
-  'If-Match',
-  'Idempotency-Key',
-];
 /** Response headers the web app reads. */
 export const CORS_EXPOSE_HEADERS = ['ETag', 'X-Amzn-RequestId', 'X-Amzn-ErrorType', 'Retry-After'];
 
@@ -82,6 +73,8 @@ export class ApolloApi extends Construct {
   readonly routes: readonly RouteDef[];
   /** The method of each route, by `routeKey` (`GET /api/v1/teams`). */
   readonly methods: ReadonlyMap<string, Method>;
+  /** The nested stacks of the routes, one per top-level path. */
+  readonly routeStacks: readonly ApolloApiRoutes[];
 
   constructor(scope: Construct, id: string, props: ApolloApiProps) {
     super(scope, id);
@@ -137,46 +130,34 @@ export class ApolloApi extends Construct {
       return integration;
     };
 
-    const models = new Map<string, Model>();
-    const methods = new Map<string, Method>();
+    // Each path resource is created in one place: the parent owns the shared prefix, a group's stack
+    // everything below its top-level path.
+    const groups = new Map<string, RouteDef[]>();
     for (const route of routes) {
-      const resource = this.api.root.resourceForPath(route.path);
-      const model = route.bodySchema ? this.modelFor(route.bodySchema, models) : undefined;
-      const method = resource.addMethod(route.method, integrationOf(route.context), {
-        authorizationType: route.auth === 'iam' ? AuthorizationType.IAM : AuthorizationType.NONE,
-        requestValidator: validator,
-        requestModels: model ? { 'application/json': model } : undefined,
-        requestParameters: Object.fromEntries(pathParameters(route.path).map((name) => [`method.request.path.${name}`, true])),
-        operationName: route.summary,
+      const group = routeGroupOf(route.path);
+      groups.set(group, [...(groups.get(group) ?? []), route]);
+    }
+    // A model's name is unique in the API: a schema used in two groups is named after each group there.
+    const groupsOfSchema = new Map<string, Set<string>>();
+    for (const route of routes.filter((r) => r.bodySchema)) groupsOfSchema.set(route.bodySchema!, (groupsOfSchema.get(route.bodySchema!) ?? new Set()).add(routeGroupOf(route.path)));
+    const methods = new Map<string, Method>();
+    const routeStacks: ApolloApiRoutes[] = [];
+    for (const [group, groupRoutes] of groups) {
+      const stack = new ApolloApiRoutes(this, `Routes${pascal(group)}`, {
+        api: this.api,
+        group,
+        base: this.api.root.resourceForPath(groupBaseOf(group)),
+        routes: groupRoutes,
+        integrationOf,
+        validator,
+        allowedOrigin: props.allowedOrigin,
+        modelName: (schema) => (groupsOfSchema.get(schema)!.size > 1 ? `${pascal(group)}${pascal(schema)}` : pascal(schema)),
       });
-      if (route.auth === 'hmac') {
-        Validations.of(method).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is a webhook: the sender (GitHub, JIRA, …) cannot sign with SigV4, so its handler verifies the sender's HMAC signature (timing-safe) and rejects replays.`,
-        });
-      }
-      methods.set(routeKey(route), method);
+      for (const [key, method] of stack.methods) methods.set(key, method);
+      routeStacks.push(stack);
     }
     this.methods = methods;
-
-    // A preflight on every resource that has routes, allowing exactly their methods (as the local
-    // gateway answers); the functions add the CORS headers of the actual responses.
-    const byPath = new Map<string, Set<string>>();
-    for (const route of routes) byPath.set(route.path, (byPath.get(route.path) ?? new Set()).add(route.method));
-    for (const [path, allowed] of byPath) {
-      this.api.root.resourceForPath(path).addCorsPreflight({
-        allowOrigins: [props.allowedOrigin],
-        allowMethods: [...allowed, 'OPTIONS'],
-        allowHeaders: CORS_ALLOW_HEADERS,
-        // As the local gateway answers (local/gateway/rest.ts).
-        maxAge: Duration.minutes(10),
-      });
-    }
-
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'Apollo authorizes with IAM (SigV4) on every route people and tools call; web users come through the Cognito identity pool, i.e. as IAM roles too. A user-pool authorizer would be a second authorization beside the role policies generated from the route table.',
-    });
+    this.routeStacks = routeStacks;
 
     if (props.webAclArn) {
       new CfnWebACLAssociation(this, 'WebAcl', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: props.webAclArn });
@@ -192,32 +173,6 @@ export class ApolloApi extends Construct {
         reason: "API Gateway's account-wide CloudWatch role uses the AWS-maintained AmazonAPIGatewayPushToCloudWatchLogs policy, the documented policy for it; it only writes API Gateway's own log groups.",
       });
     }
-  }
-
-  /**
-   * A JSON-Schema model API Gateway can check before the function runs: the top-level `type`, `required`
-   * and `minProperties` of the route's schema (draft-04 keywords). Never stricter than the function's
-   * full ajv validation; an empty body stands for `{}`, as in the function.
-   */
-  private modelFor(schemaName: keyof typeof SCHEMAS, models: Map<string, Model>): Model | undefined {
-    const existing = models.get(schemaName);
-    if (existing) return existing;
-    const schema = SCHEMAS[schemaName] as { type?: unknown; required?: readonly string[]; minProperties?: number; title?: string };
-    if (schema.type !== 'object') return undefined;
-    const model = this.api.addModel(pascal(schemaName), {
-      contentType: 'application/json',
-      modelName: pascal(schemaName),
-      description: `The top level of schemas/api/${schemaName}.schema.json; the function validates the whole body`,
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: schema.title ?? pascal(schemaName),
-        type: JsonSchemaType.OBJECT,
-        ...(schema.required?.length ? { required: [...schema.required] } : {}),
-        ...(schema.minProperties !== undefined ? { minProperties: schema.minProperties } : {}),
-      },
-    });
-    models.set(schemaName, model);
-    return model;
   }
 
   /** API Gateway's own refusals (403, 429, 5xx) carry CORS headers, so the web app can read them. */
@@ -266,8 +221,6 @@ function accessLogFormat(): AccessLogFormat {
   }));
 }
 
-const pathParameters = (path: string): string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-
 /** The route table must describe an API that can be built; anything else fails the synth, early. */
 export function validateRoutes(routes: readonly RouteDef[]): void {
   const seen = new Set<string>();
@@ -276,6 +229,8 @@ export function validateRoutes(routes: readonly RouteDef[]): void {
     if (seen.has(key)) throw new Error(`route ${key} is defined twice`);
     seen.add(key);
     if (!PATH.test(route.path)) throw new Error(`route ${key}: the path must be /segment/{param}/…`);
+    // Every route lives in the nested stack of its top-level path (infra/api-routes.ts), below the shared prefix.
+    if (route.path.split('/').length - 1 <= SHARED_PATH_DEPTH) throw new Error(`route ${key}: the path must go below a shared prefix of ${SHARED_PATH_DEPTH} segments (/api/v1/<name>…)`);
     if (route.auth === 'none') throw new Error(`route ${key}: auth "none" is for CORS preflight only, which the API adds itself`);
     if (route.auth === 'iam' && !route.permission) throw new Error(`route ${key}: an iam route needs a permission`);
   }

@@ -19,7 +19,7 @@ import { ApolloStack } from './apollo-stack.ts';
 import { AUDIT_RETENTION_DAYS } from './audit.ts';
 import { pascal, tableAccessOf } from './functions.ts';
 import { MFA_ROLES } from './identity.ts';
-import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
+import { invokeResourcesOfRole, nestedTemplates, resourcesOfType, sortedJson, templateMethods, templateResourcePaths, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 
 const STAGE = 'test';
 /** Every Apollo Lambda: a descriptor's, and each of its workflows' steps Lambda. */
@@ -44,7 +44,7 @@ beforeAll(() => {
 describe('API', () => {
   it('puts AWS_IAM on every iam route, nothing on hmac routes and CORS preflights, and has no other method', () => {
     // Prepare
-    const methods = templateMethods(template);
+    const methods = templateMethods(stack);
     const byKey = new Map(methods.map((m) => [`${m.httpMethod} ${m.path}`, m]));
     // Assess
     for (const route of ROUTES) {
@@ -62,7 +62,7 @@ describe('API', () => {
   });
 
   it('sends each route to the Lambda of its context, through a request validator', () => {
-    const methods = new Map(templateMethods(template).map((m) => [`${m.httpMethod} ${m.path}`, m]));
+    const methods = new Map(templateMethods(stack).map((m) => [`${m.httpMethod} ${m.path}`, m]));
     for (const route of ROUTES) {
       const { properties } = methods.get(routeKey(route))!;
       const uri = JSON.stringify((properties.Integration as { Uri: unknown }).Uri);
@@ -74,7 +74,7 @@ describe('API', () => {
   });
 
   it('lets only the web origin in, with the headers SigV4 and Apollo use', () => {
-    const preflight = templateMethods(template).find((m) => m.httpMethod === 'OPTIONS' && m.path === '/api/v1/teams/{id}')!;
+    const preflight = templateMethods(stack).find((m) => m.httpMethod === 'OPTIONS' && m.path === '/api/v1/teams/{id}')!;
     const headers = (preflight.properties.Integration as { IntegrationResponses: { ResponseParameters: Record<string, string> }[] }).IntegrationResponses[0]!.ResponseParameters;
     expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe(`'${ORIGIN}'`);
     expect(headers['method.response.header.Access-Control-Allow-Methods']).toBe("'GET,PUT,DELETE,OPTIONS'");
@@ -85,6 +85,44 @@ describe('API', () => {
         ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': `'${ORIGIN}'` }),
       });
     }
+  });
+
+  it('keeps the routes in one nested stack per top-level path, each path resource created once, every template far within CloudFormation\'s limits', () => {
+    // Prepare
+    const nested = nestedTemplates(stack);
+    const parent = template.toJSON() as { Resources: Record<string, { Type: string; DependsOn?: string[] }> };
+    const typesIn = (t: Template) => Object.values(t.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    // Assess: the parent holds the API and its shared prefix, none of the routes
+    expect(typesIn(template).filter((type) => /^AWS::ApiGateway::(Method|Model)$/.test(type))).toEqual([]);
+    expect(Object.values(resourcesOfType(template, 'AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart).sort()).toEqual(['api', 'v1']);
+    const groups = [...new Set(ROUTES.map((route) => route.path.split('/').slice(0, 4).join('/')))];
+    expect(nested.map((n) => n.stack.node.id).sort()).toEqual(groups.map((group) => `Routes${pascal(group)}`).sort());
+    // Each path is one API Gateway resource (API Gateway refuses a second one)
+    const paths = templateResourcePaths(stack);
+    expect(paths.length).toBeGreaterThan(groups.length);
+    expect(paths.filter((path, i) => paths.indexOf(path) !== i)).toEqual([]);
+    expect(new Set(paths)).toEqual(new Set(ROUTES.flatMap((route) => route.path.split('/').slice(1).map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}`))));
+    for (const t of [template, ...nested.map((n) => n.template)]) {
+      expect(typesIn(t).length).toBeLessThan(500 / 2);
+      expect(JSON.stringify(t.toJSON()).length).toBeLessThan(1_000_000 / 2);
+    }
+    // The deployment waits for every nested stack: a stage missing routes can't be deployed
+    const [deployment] = Object.values(parent.Resources).filter((r) => r.Type === 'AWS::ApiGateway::Deployment');
+    expect(deployment!.DependsOn).toEqual(expect.arrayContaining(nested.map((n) => n.logicalId)));
+  });
+
+  it('lets API Gateway invoke each context\'s function with one permission for the whole API', () => {
+    const apiId = stack.resolve(stack.api.api.restApiId) as { Ref: string };
+    // Those of the REST API (the WebSocket API has its own), all on the whole API: any stage, method and path.
+    const permissions = Object.values(resourcesOfType(stack, 'AWS::Lambda::Permission'))
+      .filter((p) => p.Properties.Principal === 'apigateway.amazonaws.com' && JSON.stringify(p.Properties.SourceArn).includes(JSON.stringify(apiId)));
+    const functionsOf = permissions.map((p) => JSON.stringify(p.Properties.FunctionName));
+    const contexts = new Set(ROUTES.map((route) => route.context));
+    for (const context of contexts) expect(functionsOf.filter((fn) => fn.includes(`Functions${pascal(context)}Function`)), context).toHaveLength(1);
+    expect(permissions).toHaveLength(contexts.size);
+    for (const permission of permissions) expect(JSON.stringify(permission.Properties.SourceArn)).toContain(`${JSON.stringify(apiId)},"/*/*/*"`);
+    // In the parent: the nested stacks create none
+    for (const { template: t } of nestedTemplates(stack)) expect(Object.keys(resourcesOfType(t, 'AWS::Lambda::Permission'))).toEqual([]);
   });
 
   it('logs access as JSON, throttles the stage, traces, and keeps per-method metrics', () => {

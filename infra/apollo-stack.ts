@@ -2,7 +2,8 @@
  * Apollo in one stack (ARCHITECTURE.md §2 `infra/`), one construct per concern: data, audit,
  * functions, api, realtime, identity, web identity (Cognito), web hosting (Amplify), jobs,
  * workflows. Routes, role policies and Lambdas are generated from the route table; nothing here
- * lists them.
+ * lists them. The API's routes are in nested stacks of this one, one per top-level path
+ * (infra/api-routes.ts), so the stack stays within CloudFormation's 500 resources as routes are added.
  */
 import { Aws, CfnOutput, Fn, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';

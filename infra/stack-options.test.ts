@@ -9,12 +9,12 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invokeResources, realtimeConnectResources } from '#shared/iam-policy';
 import { ROLES } from '#shared/permissions';
-import { ROUTES, roleMayInvoke, type RouteDef } from '#shared/routes';
+import { ROUTES, roleMayInvoke, routeKey, type RouteDef } from '#shared/routes';
 import { ApolloStack, type ApolloStackProps } from './apollo-stack.ts';
 import { pascal, tableAccessOf } from './functions.ts';
 import { chunk } from './identity.ts';
 import { addNagPacks } from './nag.ts';
-import { invokeResourcesOfRole, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
+import { invokeResourcesOfRole, nestedTemplates, resourcesOfType, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 
 const WIDGET: RouteDef = { method: 'GET', path: '/api/v1/widgets/{id}', context: 'system', auth: 'iam', permission: 'services:read', summary: 'A synthetic route' };
 const WIDGET_DELETE: RouteDef = { method: 'DELETE', path: '/api/v1/widgets/{id}', context: 'system', auth: 'iam', permission: 'catalog:manage', summary: 'A synthetic admin route' };
@@ -39,12 +39,31 @@ describe('a route added to the route table', () => {
   });
 
   it('appears in the API with its auth, and with a CORS preflight', () => {
-    const methods = new Map(templateMethods(template).map((m) => [`${m.httpMethod} ${m.path}`, m.authorizationType]));
+    const methods = new Map(templateMethods(stack).map((m) => [`${m.httpMethod} ${m.path}`, m.authorizationType]));
     expect(methods.get('GET /api/v1/widgets/{id}')).toBe('AWS_IAM');
     expect(methods.get('DELETE /api/v1/widgets/{id}')).toBe('AWS_IAM');
     expect(methods.get('POST /api/v1/webhooks/example')).toBe('NONE');
     expect(methods.get('OPTIONS /api/v1/widgets/{id}')).toBe('NONE');
     expect(methods.get('OPTIONS /api/v1/webhooks/example')).toBe('NONE');
+  });
+
+  it('goes to the nested stack of its top-level path: a new one for a new path, the existing one otherwise', () => {
+    const stackIdOf = (id: string) => nestedTemplates(stack).find((n) => n.stack.node.id === id)!.logicalId;
+    const stackOfRoute = (key: string) => templateMethods(stack).find((m) => `${m.httpMethod} ${m.path}` === key)!.logicalId.split('.')[0];
+    expect(stackOfRoute('GET /api/v1/widgets/{id}')).toBe(stackIdOf('RoutesApiV1Widgets'));
+    expect(stackOfRoute('DELETE /api/v1/widgets/{id}')).toBe(stackIdOf('RoutesApiV1Widgets'));
+    expect(stackOfRoute('POST /api/v1/webhooks/example')).toBe(stackIdOf('RoutesApiV1Webhooks'));
+    expect(stackOfRoute('POST /api/v1/webhooks/example')).toBe(stackOfRoute(routeKey(ROUTES.find((r) => r.path.startsWith('/api/v1/webhooks/'))!)));
+  });
+
+  it('redeploys the stage (a new deployment), as a changed route does, and nothing else does', () => {
+    const deploymentOf = (t: Template) => Object.keys(resourcesOfType(t, 'AWS::ApiGateway::Deployment'));
+    const before = deploymentOf(synth().template);
+    expect(before).toHaveLength(1);
+    expect(deploymentOf(template)).not.toEqual(before);
+    const renamed = ROUTES.map((route, i) => (i === 0 ? { ...route, summary: `${route.summary} (renamed)` } : route));
+    expect(deploymentOf(synth({ routes: renamed }).template)).not.toEqual(before);
+    expect(deploymentOf(synth().template)).toEqual(before);
   });
 
   it.each(ROLES)('appears in the %s role policy exactly when the role holds its permission', (role) => {
@@ -60,8 +79,8 @@ describe('a route added to the route table', () => {
 
 describe('policies larger than IAM allows in one', () => {
   it('are split into several managed policies that together grant every route', () => {
-    // Sharing a prefix: each route adds one API resource, one method and a preflight (a stack holds 500
-    // resources, and the real one has ~330: 30 more routes stay within it).
+    // Sharing a prefix: each route adds one API resource, one method and a preflight (in the nested
+    // stack of /api/v1/synthetic-collection).
     const many: RouteDef[] = Array.from({ length: 30 }, (_, i) => ({
       method: 'GET', path: `/api/v1/synthetic-collection/{id}/detail-number-${i}`, context: 'system', auth: 'iam', permission: 'system:read', summary: `synthetic ${i}`,
     }));
@@ -118,6 +137,7 @@ describe('props the stack refuses', () => {
     expect(attempt({ routes: [{ ...WIDGET, permission: undefined }] })).toThrow(/needs a permission/);
     expect(attempt({ routes: [{ ...WIDGET, auth: 'none' }] })).toThrow(/CORS preflight only/);
     expect(attempt({ routes: [{ ...WIDGET, path: 'api/v1/widgets' }] })).toThrow(/path/);
+    expect(attempt({ routes: [{ ...WIDGET, path: '/api/v1' }] })).toThrow(/shared prefix/);
   });
 
   it('refuses a VPC lookup it cannot do offline', () => {

@@ -1,11 +1,12 @@
 /**
  * Helpers for the infra tests: an App with cdk.json's context (the feature flags `cdk synth` uses),
- * optionally without bundling the Lambdas, and readers of the synthesized template.
+ * optionally without bundling the Lambdas, and readers of the synthesized template, nested stacks
+ * (the API's routes, infra/api-routes.ts) included.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { App, NestedStack, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { ApolloStack } from './apollo-stack.ts';
 import { pascal, PROJECT_ROOT } from './functions.ts';
 
@@ -29,15 +30,63 @@ export interface TemplateMethod {
   readonly properties: Record<string, unknown>;
 }
 
-/** Every API Gateway method of the template with its full path (`/api/v1/teams/{id}`), rebuilt from the resource tree. */
-export function templateMethods(template: Template): TemplateMethod[] {
-  const resources = template.toJSON().Resources as Resources;
-  const pathOf = (ref: unknown): string => {
-    const id = (ref as { Ref?: string }).Ref;
-    if (!id) return ''; // Fn::GetAtt [RestApi, RootResourceId]
-    const resource = resources[id]!.Properties;
-    return `${pathOf(resource.ParentId)}/${resource.PathPart as string}`;
-  };
+export interface NestedTemplate {
+  readonly stack: NestedStack;
+  /** The logical id of its AWS::CloudFormation::Stack in the parent's template. */
+  readonly logicalId: string;
+  readonly template: Template;
+}
+
+/** The nested stacks directly in `stack`, each with its template. */
+export function nestedTemplates(stack: Stack): NestedTemplate[] {
+  return stack.node.findAll()
+    .filter((c): c is NestedStack => NestedStack.isNestedStack(c) && c.nestedStackParent === stack)
+    .map((nested) => ({ stack: nested, logicalId: stack.getLogicalId(nested.nestedStackResource as CfnElement), template: Template.fromStack(nested) }));
+}
+
+/**
+ * The resources of `stack` and of its nested stacks in one map, as the parent sees them: a nested
+ * resource's logical id is prefixed with its stack's (`<nested>.<id>`, references to it too), and a
+ * reference to a nested stack's parameter is replaced by the value the parent passes in.
+ */
+export function stackResources(stack: Stack): Resources {
+  const parent = Template.fromStack(stack).toJSON().Resources as Resources;
+  const all: Resources = { ...parent };
+  for (const { logicalId, template } of nestedTemplates(stack)) {
+    const json = template.toJSON() as { Resources: Resources; Parameters?: Record<string, unknown> };
+    const passed = parent[logicalId]!.Properties.Parameters as Record<string, unknown>;
+    const rewrite = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(rewrite);
+      if (!value || typeof value !== 'object') return value;
+      const ref = (value as { Ref?: unknown }).Ref;
+      if (typeof ref === 'string' && Object.keys(value).length === 1) {
+        if (json.Parameters?.[ref]) return passed[ref];
+        if (json.Resources[ref]) return { Ref: `${logicalId}.${ref}` };
+      }
+      const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      if (getAtt && json.Resources[getAtt[0]]) return { 'Fn::GetAtt': [`${logicalId}.${getAtt[0]}`, getAtt[1]] };
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+    };
+    for (const [id, resource] of Object.entries(json.Resources)) all[`${logicalId}.${id}`] = rewrite(resource) as Resources[string];
+  }
+  return all;
+}
+
+/** The full path (`/api/v1/teams/{id}`) of an API Gateway resource, rebuilt from the resource tree. */
+const pathIn = (resources: Resources) => function pathOf(ref: unknown): string {
+  const id = (ref as { Ref?: string }).Ref;
+  if (!id) return ''; // Fn::GetAtt [RestApi, RootResourceId]
+  const resource = resources[id]!.Properties;
+  return `${pathOf(resource.ParentId)}/${resource.PathPart as string}`;
+};
+
+/**
+ * Every API Gateway method of the stack and its nested stacks, with its full path (`/api/v1/teams/{id}`)
+ * rebuilt from the resource tree, and its properties as the parent sees them (see stackResources).
+ */
+export function templateMethods(stack: Stack): TemplateMethod[] {
+  const resources = stackResources(stack);
+  const pathOf = pathIn(resources);
   return Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::ApiGateway::Method')
     .map(([logicalId, r]) => ({
@@ -49,9 +98,16 @@ export function templateMethods(template: Template): TemplateMethod[] {
     }));
 }
 
-/** The resources of the template of one type, by logical id. */
-export function resourcesOfType(template: Template, type: string): Resources {
-  const resources = template.toJSON().Resources as Resources;
+/** The full path of every API Gateway resource of the stack and its nested stacks, one entry per resource. */
+export function templateResourcePaths(stack: Stack): string[] {
+  const resources = stackResources(stack);
+  const pathOf = pathIn(resources);
+  return Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ApiGateway::Resource').map(([id]) => pathOf({ Ref: id }));
+}
+
+/** The resources of one type, by logical id: of a template, or of a stack and its nested stacks (see stackResources). */
+export function resourcesOfType(source: Template | Stack, type: string): Resources {
+  const resources = Stack.isStack(source) ? stackResources(source) : source.toJSON().Resources as Resources;
   return Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === type));
 }
 

@@ -187,7 +187,7 @@ describe('web hosting (Amplify)', () => {
   it('makes the Amplify URL the only origin CORS and the functions allow when none is given', () => {
     const origin = stack.resolve(`https://${WEB_BRANCH}.${stack.web.app.attrDefaultDomain}`);
     const quoted = stack.resolve(`'https://${WEB_BRANCH}.${stack.web.app.attrDefaultDomain}'`);
-    const preflight = templateMethods(template).find((m) => m.httpMethod === 'OPTIONS' && m.path === '/api/v1/me')!;
+    const preflight = templateMethods(stack).find((m) => m.httpMethod === 'OPTIONS' && m.path === '/api/v1/me')!;
     const headers = (preflight.properties.Integration as { IntegrationResponses: { ResponseParameters: Record<string, unknown> }[] }).IntegrationResponses[0]!.ResponseParameters;
     expect(headers['method.response.header.Access-Control-Allow-Origin']).toEqual(quoted);
     for (const name of [...callerFacing, 'jobs']) expect(envOf(name).APOLLO_ALLOWED_ORIGIN, name).toEqual(origin);
