@@ -170,14 +170,14 @@ describe('$default', () => {
     raw.send('not json');
     raw.send({ action: 'shout' });
     raw.send({ action: 'subscribe' });
-    raw.send({ action: 'subscribe', topic: 'deployment:01ABC' });
+    raw.send({ action: 'subscribe', topic: 'no-such-topic:01ABC' });
     raw.send({ action: 'ping' });
     await raw.next((f) => f.type === 'pong');
     expect(raw.frames()).toEqual([
       { type: 'error', code: 'ValidationError', message: 'a message is JSON, e.g. {"action":"subscribe","topic":"audit"}' },
       { type: 'error', code: 'ValidationError', message: 'invalid message: /action must be one of: subscribe, unsubscribe, ping' },
       { type: 'error', code: 'ValidationError', message: 'invalid message: /topic is required' },
-      { type: 'error', code: 'UnknownTopic', message: 'there is no topic deployment:01ABC', topic: 'deployment:01ABC' },
+      { type: 'error', code: 'UnknownTopic', message: 'there is no topic no-such-topic:01ABC', topic: 'no-such-topic:01ABC' },
       { type: 'pong' },
     ]);
     raw.ws.close();
