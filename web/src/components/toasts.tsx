@@ -1,7 +1,8 @@
 /**
- * The toasts (lib/toaster.ts) at the top of the screen, newest first, at most three: each goes by itself after its
- * time (held while the pointer is on it or it has focus), on its close button, or with Escape (all of them). A
- * failure or warning is an alert to a screen reader, anything else a status; a repeat shows its count.
+ * The toasts (lib/toaster.ts) at the bottom right of the screen, where they cover no page heading, status or header
+ * button; newest at the bottom, at most three: each goes by itself after its time (held while the pointer is on it or
+ * it has focus), on its close button, or with Escape (all of them). A failure or warning is an alert to a screen
+ * reader, anything else a status; a repeat shows its count.
  */
 import { AnchorButton, Button, ButtonGroup, Classes, Icon, Tag } from '@blueprintjs/core';
 import { useEffect, useState } from 'react';
@@ -38,7 +39,7 @@ function ToastItem({ toast }: { toast: ShownToast }) {
 export function Toasts() {
   const shown = useToasts((s) => s.shown);
   return (
-    <div className={`${Classes.TOAST_CONTAINER} ${Classes.TOAST_CONTAINER}-top ${Classes.TOAST_CONTAINER}-in-portal`} data-testid="toasts"
+    <div className={`${Classes.TOAST_CONTAINER} ${Classes.TOAST_CONTAINER}-bottom ${Classes.TOAST_CONTAINER}-right ${Classes.TOAST_CONTAINER}-in-portal`} data-testid="toasts"
       onKeyDown={(e) => { if (e.key === 'Escape') clearToasts(); }}>
       {shown.map((t) => <ToastItem key={t.id} toast={t} />)}
     </div>
