@@ -8,7 +8,7 @@ import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import type { Notification, NotificationList } from '../../../schemas/types.gen.ts';
 import type { EventFrame } from '../../../shared/realtime-client.ts';
-import { addNotification } from './notification-list.ts';
+import { addNotification, isToasted } from './notification-list.ts';
 import { NOTIFICATIONS_KEY, PENDING_APPROVALS_KEY } from './queries.ts';
 import { navigate } from './router.tsx';
 import { useServices } from './services-context.ts';
@@ -87,7 +87,10 @@ export function useLiveApprovals(enabled: boolean): void {
   useOnReconnect(() => { if (enabled) invalidate(PENDING_APPROVALS_KEY); });
 }
 
-/** The bell's list follows `notifications:<principal>`; each new one is also a toast with a way to open it. */
+/**
+ * The bell's list follows `notifications:<principal>`; each new one is also a toast with a way to open it (but a
+ * deployment's "waiting for approval", see isToasted).
+ */
 export function useLiveNotifications(principal: string | undefined): void {
   const client = useQueryClient();
   useTopics(principal ? [`notifications:${principal}`] : [], (frame) => {
@@ -97,6 +100,7 @@ export function useLiveNotifications(principal: string | undefined): void {
     if (before?.items.some((i) => i.id === n.id)) return;
     if (before) client.setQueryData<NotificationList>(NOTIFICATIONS_KEY, (list) => addNotification(list, n));
     else void client.invalidateQueries({ queryKey: NOTIFICATIONS_KEY });
+    if (!isToasted(n)) return;
     const link = n.link;
     toast({
       icon: n.kind === 'request.failed' ? 'error' : n.kind === 'request.completed' ? 'tick-circle' : 'notifications',

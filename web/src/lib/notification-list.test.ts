@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Notification, NotificationList } from '../../../schemas/types.gen.ts';
-import { addNotification, markRead } from './notification-list.ts';
+import { addNotification, isToasted, markRead } from './notification-list.ts';
 
 const note = (id: string, read = false): Notification => ({
   id, kind: 'request.completed', title: `Completed ${id}`, link: `/requests/${id}`, createdAt: '2026-11-25T10:00:00.000Z', read,
@@ -29,5 +29,14 @@ describe('the bell list', () => {
     const all = markRead(list, 'all', 0)!;
     expect(all.items.every((n) => n.read)).toBe(true);
     expect(all.unread).toBe(0);
+  });
+});
+
+describe('which notifications are toasts', () => {
+  it('toasts all but the requester\'s own "waiting for approval" of a deployment', () => {
+    expect(isToasted(note('a'))).toBe(true);
+    expect(isToasted({ kind: 'approval.waiting', link: '/requests/r1' })).toBe(true);
+    expect(isToasted({ kind: 'deployment.failed', link: '/deployments/d1' })).toBe(true);
+    expect(isToasted({ kind: 'approval.waiting', link: '/deployments/d1' })).toBe(false);
   });
 });

@@ -18,3 +18,11 @@ export function markRead(list: NotificationList | undefined, ids: readonly strin
   const newlyRead = list.items.filter((n) => !n.read && marked(n)).length;
   return { ...list, items: list.items.map((n) => (marked(n) ? { ...n, read: true } : n)), unread: unread ?? Math.max(0, list.unread - newlyRead) };
 }
+
+/**
+ * Whether a notification that just arrived is also a toast. Not a deployment's "Waiting for approval": Apollo sends it
+ * only to whoever asked for the deployment (the approvers hear of it through the inbox's badge), who cannot decide it
+ * and watches it wait on the deployment's page; a toast would only linger past the cancel or the decision. The bell
+ * still lists it.
+ */
+export const isToasted = (n: Pick<Notification, 'kind' | 'link'>): boolean => !(n.kind === 'approval.waiting' && n.link?.startsWith('/deployments/'));

@@ -28,8 +28,8 @@ import { formatDuration } from '../requests/request-status.ts';
 import { DEPLOYMENTS_KEY, deploymentKey, useDeployment } from './deployment-queries.ts';
 import { applyChange, mergeTimeline, type TimelineEntry } from './deployment-live.ts';
 import { ChangeText, DeploymentStatusTag, OperationTag, SystemKind } from './deployment-parts.tsx';
-import { allowance, approvalState, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
-import { deploymentSteps, rolloutShare, STAGE_LABEL } from './deployment-stages.ts';
+import { allowance, approvalState, CANCEL_EFFECT_TEXT, cancelEffect, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
+import { deploymentSteps, rolloutShare, stageLabel } from './deployment-stages.ts';
 import { DeploymentStepper } from './deployment-stepper.tsx';
 import { useLiveDeployment } from './use-live-deployments.ts';
 import '../../components/catalog.css';
@@ -172,7 +172,7 @@ const SEVERITY: Record<TimelineEntry['severity'], { icon: IconName; intent: Inte
 
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-function Timeline({ entries, live }: { entries: readonly TimelineEntry[]; live: boolean }) {
+function Timeline({ deployment, entries, live }: { deployment: Deployment; entries: readonly TimelineEntry[]; live: boolean }) {
   // Follows new lines while the reader is at the end; one who scrolled up stays put.
   const list = useRef<HTMLOListElement>(null);
   const atEnd = useRef(true);
@@ -195,7 +195,7 @@ function Timeline({ entries, live }: { entries: readonly TimelineEntry[]; live: 
                 <span className={`${Classes.TEXT_MUTED} apollo-mono apollo-timeline-time`} title={formatTime(e.at)}>{clock.format(new Date(e.at))}</span>
                 <Icon icon={SEVERITY[e.severity].icon} intent={SEVERITY[e.severity].intent} size={14} />
                 <span className="apollo-timeline-text">
-                  <Tag minimal className="apollo-timeline-stage">{STAGE_LABEL[e.stage]}</Tag>
+                  <Tag minimal className="apollo-timeline-stage">{stageLabel(e.stage, deployment)}</Tag>
                   {e.status && <DeploymentStatusTag status={e.status} />}
                   <span>{e.message}</span>
                 </span>
@@ -210,6 +210,12 @@ function Timeline({ entries, live }: { entries: readonly TimelineEntry[]; live: 
 
 const CANCEL_MIN = 3;
 
+const CANCEL_DIALOG_TEXT = {
+  'close-pull-request': 'It stops before anything changes in Git: its pull request is closed, unmerged.',
+  revert: 'It stops, and what it changed in Git is put back; the GitOps controller then rolls the environment back to what it ran.',
+  stop: 'It stops; nothing is changed in Git.',
+} as const;
+
 function CancelDialog({ deployment, isOpen, onClose }: { deployment: Deployment; isOpen: boolean; onClose(): void }) {
   const { api } = useServices();
   const client = useQueryClient();
@@ -220,7 +226,7 @@ function CancelDialog({ deployment, isOpen, onClose }: { deployment: Deployment;
     onSuccess: (answer) => {
       client.setQueryData(deploymentKey(deployment.id), answer);
       void client.invalidateQueries({ queryKey: [...DEPLOYMENTS_KEY, 'history'] });
-      toast({ intent: 'warning', icon: 'disable', message: `Cancelling ${deployment.service} ${deployment.environment}: what it changed in Git is put back` });
+      toast({ intent: 'warning', icon: 'disable', message: `Cancelling ${deployment.service} ${deployment.environment}: ${CANCEL_EFFECT_TEXT[effect]}` });
       close();
     },
   });
@@ -231,14 +237,12 @@ function CancelDialog({ deployment, isOpen, onClose }: { deployment: Deployment;
     if (text.length < CANCEL_MIN) { setProblem('Say why (at least 3 characters): it goes on the record and the commit message.'); return; }
     cancel.mutate(text);
   };
-  const waiting = deployment.status === 'awaiting_approval' || deployment.status === 'pending';
+  const effect = cancelEffect(deployment);
   return (
     <Dialog isOpen={isOpen} onClose={close} title={`Cancel ${OPERATION_LABEL[deployment.operation].toLowerCase()} of ${deployment.service} to ${deployment.environment}`} icon="disable" className="apollo-dialog">
       <form onSubmit={submit} noValidate data-testid="cancel-form">
         <DialogBody>
-          <p>{waiting
-            ? 'It stops before anything changes; its pull request (if any) is closed and its approval cancelled.'
-            : 'It stops, and what it changed in Git is put back; the GitOps controller then rolls the environment back to what it ran.'}</p>
+          <p data-testid="cancel-effect" data-effect={effect}>{CANCEL_DIALOG_TEXT[effect]}{deployment.status === 'awaiting_approval' ? ' Its approval is cancelled.' : ''}</p>
           {cancel.isError && <div className="apollo-form-error"><ErrorState compact error={cancel.error} /></div>}
           <FormGroup label="Reason" labelFor="cancel-reason" labelInfo="(required)" intent={problem ? 'danger' : 'none'} helperText={problem ?? 'On the record, the commit message and the audit log.'}>
             <TextArea id="cancel-reason" fill rows={3} maxLength={2000} value={reason} onChange={(e) => { setReason(e.currentTarget.value); setProblem(null); }} autoFocus data-testid="cancel-reason" />
@@ -355,11 +359,12 @@ export function DeploymentPage({ id }: { id: string }) {
         <Callout intent={d.status === 'cancelled' ? 'none' : 'warning'} icon="disable" className="apollo-request-callout" data-testid="deployment-cancel-note"
           title={d.status === 'cancelled' ? `Cancelled by ${cancel.by}` : `Cancel asked by ${cancel.by}`}>
           <span title={formatTime(cancel.at)}>{formatAgo(cancel.at)}</span>{cancel.reason ? <>: {cancel.reason}</> : '.'}
-          {d.status === 'cancelling' && <span className={Classes.TEXT_MUTED}> What it changed in Git is being put back.</span>}
+          {d.status === 'cancelling' && cancelEffect(d) === 'revert' && <span className={Classes.TEXT_MUTED}> What it changed in Git is being put back.</span>}
+          {d.status === 'cancelling' && cancelEffect(d) === 'close-pull-request' && <span className={Classes.TEXT_MUTED}> Its pull request is being closed.</span>}
         </Callout>
       )}
       {d.error && (
-        <Callout intent={d.status === 'failed' ? 'danger' : 'warning'} icon="error" title={d.status === 'failed' ? `It failed at ${STAGE_LABEL[d.stage].toLowerCase()}` : 'It did not go ahead'} className="apollo-request-callout" data-testid="deployment-failure">
+        <Callout intent={d.status === 'failed' ? 'danger' : 'warning'} icon="error" title={d.status === 'failed' ? `It failed at ${stageLabel(d.stage, d).toLowerCase()}` : 'It did not go ahead'} className="apollo-request-callout" data-testid="deployment-failure">
           {d.error}
         </Callout>
       )}
@@ -372,7 +377,7 @@ export function DeploymentPage({ id }: { id: string }) {
       <div className="apollo-grid">
         <div>
           <Rollout deployment={d} />
-          <Timeline entries={timeline} live={live} />
+          <Timeline deployment={d} entries={timeline} live={live} />
         </div>
         <div>
           <ApprovalBox deployment={d} />

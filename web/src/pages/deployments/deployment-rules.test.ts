@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
 import {
-  allowance, approvalState, askFieldOf, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
+  allowance, approvalState, askFieldOf, cancelEffect, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
   permissionFor, previousEnvironment, searchFromHistoryFilters, sortEnvironments, type AskValues,
 } from './deployment-rules.ts';
 
@@ -141,5 +141,19 @@ describe('an approval on a deployment\u2019s page', () => {
     expect(approvalState({ status: 'rejected', approval: { required: true, status: 'pending' } })).toBe('rejected');
     expect(approvalState({ status: 'expired', approval: { required: true, status: 'pending' } })).toBe('expired');
     expect(approvalState({ status: 'awaiting_approval', approval: null })).toBeUndefined();
+  });
+});
+
+describe('what cancelling does', () => {
+  const d = { operation: 'deploy', initiatedVia: 'ui', gitCommit: null } as const;
+  const gitops = { kind: 'GitHub', repository: 'apollo-demo/gitops', path: 'apps/core-service/prod/values.yaml' };
+  it('closes a pull request still open, puts back a commit, and otherwise stops', () => {
+    expect(cancelEffect({ ...d, gitops: { ...gitops, pullRequest: { number: 7, url: 'http://x/pull/7', state: 'open' } } })).toBe('close-pull-request');
+    expect(cancelEffect({ ...d, gitCommit: 'abc1234', gitops: { ...gitops, pullRequest: { number: 7, url: 'http://x/pull/7', state: 'merged' } } })).toBe('revert');
+    expect(cancelEffect({ ...d, gitCommit: 'abc1234', gitops })).toBe('revert');
+    expect(cancelEffect({ ...d, gitops })).toBe('stop');
+    expect(cancelEffect({ ...d, operation: 'restart', gitCommit: 'abc1234' })).toBe('stop');
+    // A change someone made in Git is theirs to change back.
+    expect(cancelEffect({ ...d, initiatedVia: 'gitops', gitCommit: 'abc1234', gitops })).toBe('stop');
   });
 });

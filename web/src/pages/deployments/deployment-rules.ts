@@ -71,6 +71,28 @@ export function approvalState(d: Pick<Deployment, 'status' | 'approval'>): Appro
   return d.status === 'rejected' || d.status === 'expired' ? d.status : 'cancelled';
 }
 
+/**
+ * What cancelling does to it, as the workflow's revert step does it: a pull request still open is closed; a change
+ * Apollo committed (or merged) is put back by a commit of its own; anything else (nothing written yet, a restart, a
+ * change someone made in Git, which is theirs to change back) just stops.
+ */
+export type CancelEffect = 'close-pull-request' | 'revert' | 'stop';
+
+export function cancelEffect(d: Pick<Deployment, 'operation' | 'initiatedVia' | 'gitCommit'> & Partial<Pick<Deployment, 'gitops'>>): CancelEffect {
+  if (d.initiatedVia === 'gitops') return 'stop';
+  const pr = d.gitops?.pullRequest;
+  if (pr && pr.state !== 'merged') return 'close-pull-request';
+  if (d.gitops?.revertCommit || (d.gitCommit && d.operation !== 'restart')) return 'revert';
+  return 'stop';
+}
+
+/** The words after "Cancelling <service> <environment>: ". */
+export const CANCEL_EFFECT_TEXT: Record<CancelEffect, string> = {
+  'close-pull-request': 'its pull request is closed',
+  revert: 'what it changed in Git is put back',
+  stop: 'it stops',
+};
+
 // ---------------------------------------------------------------- environments
 
 const RANK: Record<string, number> = {

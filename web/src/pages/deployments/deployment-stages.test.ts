@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../../schemas/types.gen.ts';
-import { deploymentSteps, rolloutShare, stagesOf } from './deployment-stages.ts';
+import { deploymentSteps, rolloutShare, stageLabel, stagesOf } from './deployment-stages.ts';
 
 type Line = Deployment['timeline'][number];
 const at = (s: number) => new Date(Date.parse('2026-11-25T10:00:00.000Z') + s * 1000).toISOString();
@@ -74,6 +74,23 @@ describe('where it is', () => {
     expect(states(cancelling)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:stopped', 'catalog:skipped', 'revert:current']);
     const cancelled = staging({ status: 'cancelled', stage: 'done', timeline: [...cancelling.timeline, line(8, 'revert', 'put back')] });
     expect(states(cancelled)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:stopped', 'catalog:skipped', 'revert:done']);
+  });
+
+  it('calls the cancel "Revert" only when Git is put back', () => {
+    const label = (d: Deployment) => deploymentSteps(d).find((s) => s.stage === 'revert')?.label;
+    // A pull request only closed: nothing in Git changed.
+    const closed = prod({ status: 'cancelled', stage: 'done', gitops: { ...prod().gitops!, pullRequest: { number: 7, url: 'http://x/pull/7', state: 'closed' } },
+      timeline: [...prod().timeline, line(6, 'revert', 'cancelled by x; pull request #7 closed')] });
+    expect(label(closed)).toBe('Cancel');
+    expect(label(prod({ status: 'cancelling', timeline: [...prod().timeline, line(5, 'approval', 'x cancels it', 'cancelling')] }))).toBe('Cancel');
+    // A commit being put back, then put back.
+    const committed = staging({ gitCommit: 'abc1234', status: 'cancelling', stage: 'rollout', timeline: [...staging().timeline, line(6, 'rollout', 'x cancels it', 'cancelling')] });
+    expect(label(committed)).toBe('Revert');
+    expect(label({ ...committed, status: 'cancelled', stage: 'done', gitops: { ...committed.gitops!, revertCommit: 'def5678' } })).toBe('Revert');
+    // Nothing written yet, or a change someone made in Git: it stops.
+    expect(stageLabel('revert', staging({ status: 'cancelling' }))).toBe('Cancel');
+    expect(stageLabel('revert', staging({ status: 'cancelling', gitCommit: 'abc1234', initiatedVia: 'gitops' }))).toBe('Cancel');
+    expect(stageLabel('rollout', staging())).toBe('Rollout');
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { Deployment } from '../../../../schemas/types.gen.ts';
 import { isProductionEnvironment } from '../../../../shared/routes.ts';
-import type { Stage } from './deployment-rules.ts';
+import { cancelEffect, isEnded, type Stage } from './deployment-rules.ts';
 
 export type StepState = 'done' | 'current' | 'waiting' | 'failed' | 'stopped' | 'skipped' | 'pending';
 
@@ -27,7 +27,19 @@ export const STAGE_LABEL: Record<Stage, string> = {
 };
 
 type StepSource = Pick<Deployment, 'operation' | 'environment' | 'status' | 'stage' | 'createdAt' | 'completedAt' | 'timeline'> &
-  Partial<Pick<Deployment, 'approval' | 'gitops'>>;
+  Partial<Pick<Deployment, 'approval' | 'gitops' | 'initiatedVia' | 'gitCommit'>>;
+
+type LabelSource = Pick<Deployment, 'operation' | 'status'> & Partial<Pick<Deployment, 'gitops' | 'initiatedVia' | 'gitCommit'>>;
+
+/**
+ * A stage's name on this deployment's page. The cancel's stage (`revert` in the record) is "Revert" only when Git is
+ * put back (a revert commit, or one on its way); a cancel that closed a pull request or just stopped is "Cancel".
+ */
+export function stageLabel(stage: Stage, d: LabelSource): string {
+  if (stage !== 'revert') return STAGE_LABEL[stage];
+  if (d.gitops?.revertCommit) return STAGE_LABEL.revert;
+  return !isEnded(d.status) && cancelEffect({ ...d, gitCommit: d.gitCommit ?? null, initiatedVia: d.initiatedVia ?? 'ui' }) === 'revert' ? STAGE_LABEL.revert : 'Cancel';
+}
 
 /** The stages this deployment goes through, in order (its Git mode read from what it did, else from its environment). */
 export function stagesOf(d: StepSource): Stage[] {
@@ -84,7 +96,7 @@ export function deploymentSteps(d: StepSource, now = Date.now()): Step[] {
   let previousEnd: string | undefined = d.createdAt;
   return stages.map((stage): Step => {
     const state = states.get(stage) ?? 'pending';
-    const base = { stage, label: STAGE_LABEL[stage], state };
+    const base = { stage, label: stageLabel(stage, d), state };
     if (state === 'pending' || state === 'skipped') return base;
     const startedAt = previousEnd;
     if (state === 'current' || state === 'waiting') {
