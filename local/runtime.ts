@@ -17,7 +17,7 @@ import type { HealthProbe } from '../functions/services/health/ports.ts';
 import { OpenApiFile } from '../functions/system/adapters/openapi-file.ts';
 import { LocalCredentialStore } from './credentials.ts';
 import { handleTarget, localTargetsProbe, targetState } from './targets.ts';
-import { demoGitOpsValues, localGitHubBanner, startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
+import { demoGitOpsValues, demoImageRepository, localGitHubBanner, startDemoGitHub, type DemoGitHub } from './fakes/demo-github.ts';
 import { ensureLocalIntegrationSecrets, IntegrationFakes } from './fakes/integrations.ts';
 import { demoDeployments } from './demo-services.ts';
 import { localArgoCdBanner, startLocalArgoCd, type SimulatedArgoCd } from './fakes/argocd-server.ts';
@@ -135,7 +135,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const terraform = await startLocalTerraform(options.home);
   const jira = await startLocalJira(options.home);
   // Deployments roll out through a SIMULATED Argo CD that reads the fake GitHub's GitOps repository.
-  const argocd = github ? await startLocalArgoCd(options.home, demoGitOpsValues(github.fake), demoDeployments().map((d) => ({ service: d.service, environment: d.environment, cluster: d.cluster, namespace: d.namespace }))) : undefined;
+  const argocd = github ? await startLocalArgoCd(options.home, demoGitOpsValues(github.fake), demoDeployments().map((d) => ({ service: d.service, environment: d.environment, cluster: d.cluster, namespace: d.namespace, image: demoImageRepository(d) }))) : undefined;
   // Requests wait until every context has its local adapters (they need the port, known once listening).
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });

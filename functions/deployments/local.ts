@@ -22,5 +22,7 @@ export async function configureDeploymentsLocal(runtime: LocalRuntime): Promise<
   configureDeployments({ gitops, rollout });
   // Links in commits and pull requests open the deployment in this runtime's web app.
   process.env.APOLLO_WEB_URL ??= runtime.url;
+  // The simulated pods roll in seconds: a check every 2 s shows them roll (in AWS, every 10 s).
+  process.env.APOLLO_DEPLOY_POLL_SECONDS ??= '2';
   return [`Deployments: GitOps on ${gitops.kind}; rollouts through ${rollout.kind}`];
 }

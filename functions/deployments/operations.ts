@@ -69,7 +69,9 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
   const settings = deploymentSettings();
   const current = environment.deployment;
   const imageTag = ask.operation === 'scale' || ask.operation === 'restart' ? current.imageTag ?? null : ask.imageTag ?? null;
-  if ((ask.operation === 'deploy' || ask.operation === 'rollback' || ask.operation === 'promote') && imageTag === current.imageTag) {
+  // A deployment that failed left Git at its tag while the catalog keeps what ran well: going to the catalog's tag is a change then.
+  const stranded = await strandedBy(ask.service, ask.environment, current.imageTag);
+  if ((ask.operation === 'deploy' || ask.operation === 'rollback' || ask.operation === 'promote') && imageTag === current.imageTag && !stranded) {
     throw new ConflictError(`${ask.service} ${ask.environment} runs ${imageTag} already`, { details: [{ path: ask.operation === 'promote' ? '/body/from' : '/body/imageTag', message: `${ask.environment} runs ${imageTag} already` }] });
   }
   if (ask.operation === 'scale' && ask.replicas === current.replicas) {
@@ -80,7 +82,8 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
   const approvalRequired = production && settings.approvalOperations.includes(ask.operation);
   const record: DeploymentRecord = {
     id, operation: ask.operation, service: ask.service, environment: ask.environment,
-    imageTag, previousImageTag: current.imageTag ?? null,
+    // What Git holds before it: the catalog's tag, or the tag a failed deployment left there (a cancel puts that back).
+    imageTag, previousImageTag: (ask.operation !== 'scale' && ask.operation !== 'restart' ? stranded?.imageTag : undefined) ?? current.imageTag ?? null,
     replicas: ask.operation === 'scale' ? ask.replicas ?? null : current.replicas ?? null, previousReplicas: current.replicas ?? null,
     fromEnvironment: ask.fromEnvironment ?? null,
     status: 'pending', stage: 'validate',
@@ -107,7 +110,14 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
     await releaseEnvironment(ask.service, ask.environment, id);
     throw error;
   }
-  return transition(id, {}, { message: `${caller.principal} asked for ${what} in ${ask.environment}${approvalRequired ? ' (production: approval first)' : ''}${ask.reason ? `: ${ask.reason}` : ''}`, stage: 'validate' });
+  return transition(id, {}, { message: `${caller.principal} asked for ${what} in ${ask.environment}${approvalRequired ? ' (production: approval first)' : ''}${ask.reason ? `: ${ask.reason}` : ''}${stranded ? `; Git holds ${stranded.imageTag} from deployment ${stranded.id}, whose rollout failed` : ''}`, stage: 'validate' });
+}
+
+/** The environment's newest deployment when it failed after changing Git to a tag the catalog does not run (Git and the catalog disagree). */
+async function strandedBy(service: string, environment: string, catalogTag: string | undefined) {
+  const [latest] = (await listDeployments({ service, environment }, 1)).items;
+  if (!latest || latest.status !== 'failed' || !latest.gitCommit || !['deploy', 'promote', 'rollback'].includes(latest.operation)) return undefined;
+  return latest.imageTag && latest.imageTag !== catalogTag ? latest : undefined;
 }
 
 export async function deploy(body: DeploymentCreate, caller: DeploymentCaller): Promise<DeploymentRecord> {
@@ -121,6 +131,12 @@ export async function rollback(service: string, body: ServiceRollback, caller: D
   const current = environment.deployment.imageTag;
   let target = body.imageTag;
   let rollbackOf: string | undefined;
+  const stranded = await strandedBy(service, body.environment, current);
+  if (!target && stranded && current) {
+    // The last deployment failed after changing Git: back to what the catalog says ran well.
+    target = current;
+    rollbackOf = stranded.id;
+  }
   if (!target) {
     const found = await lastKnownGood(service, body.environment, current);
     target = found?.imageTag;
@@ -135,17 +151,22 @@ export async function rollback(service: string, body: ServiceRollback, caller: D
 async function lastKnownGood(service: string, environment: string, current: string | undefined): Promise<{ imageTag: string; replaces?: string } | undefined> {
   let cursor: string | undefined;
   let replaces: string | undefined;
-  // Our records first: a few pages of this environment's succeeded deployments, newest first.
+  // A tag whose deployment failed since is not known good.
+  const failed = new Set<string>();
+  // Our records first: a few pages of this environment's deployments, newest first.
   for (let page = 0; page < 5; page++) {
-    const found = await listDeployments({ service, environment, status: 'succeeded' }, 50, cursor);
+    const found = await listDeployments({ service, environment }, 50, cursor);
     for (const d of found.items) {
       if (d.operation === 'scale' || d.operation === 'restart' || !d.imageTag) continue;
+      if (d.status === 'failed') { failed.add(d.imageTag); continue; }
+      if (d.status !== 'succeeded') continue;
       // The newest deployment that put the current tag there: what it replaced ran before it.
       if (d.imageTag === current) {
-        if (d.previousImageTag && d.previousImageTag !== current) return { imageTag: d.previousImageTag, replaces: d.id };
+        if (d.previousImageTag && d.previousImageTag !== current && !failed.has(d.previousImageTag)) return { imageTag: d.previousImageTag, replaces: d.id };
         replaces ??= d.id;
         continue;
       }
+      if (failed.has(d.imageTag)) continue;
       return { imageTag: d.imageTag, ...(replaces ? { replaces } : {}) };
     }
     if (!found.nextCursor) break;
@@ -155,7 +176,7 @@ async function lastKnownGood(service: string, environment: string, current: stri
   await loadDeploymentsDeps();
   const { environment: env } = await environmentNamed(service, environment, '/body/environment');
   const history = await deploymentsDeps().gitops.history({ service, environment, cluster: env.cluster, namespace: env.namespace }, 20).catch(() => []);
-  const earlier = history.find((v) => v.imageTag !== current);
+  const earlier = history.find((v) => v.imageTag !== current && !failed.has(v.imageTag));
   return earlier ? { imageTag: earlier.imageTag } : undefined;
 }
 

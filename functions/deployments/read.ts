@@ -21,8 +21,15 @@ export async function toDeployment(record: DeploymentRecord, caller: DeploymentC
   const { initiatedByRole: _r, production: _p, cluster: _c, namespace: _n, taskToken: _t, startedAt: _s, restartedAt: _ra, version: _v, ...rest } = record;
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...deployment } = rest as typeof rest & Record<string, unknown>;
   const timeline = await readTimeline(record.id);
-  const canRollback = record.status === 'succeeded' && record.operation !== 'scale' && record.operation !== 'restart' && (await isCurrent(record));
+  const changesTag = record.operation !== 'scale' && record.operation !== 'restart';
+  const canRollback = changesTag && ((record.status === 'succeeded' && (await isCurrent(record))) || (record.status === 'failed' && Boolean(record.gitCommit) && (await isNewest(record))));
   return { ...(deployment as Omit<Deployment, 'timeline' | 'canCancel' | 'canRollback'>), timeline, canCancel: !isEnded(record.status) && mayCancel(record, caller), canRollback };
+}
+
+/** Whether it is its environment's newest deployment (a failed one that left Git at its tag can be rolled back from). */
+async function isNewest(record: DeploymentRecord): Promise<boolean> {
+  const [latest] = (await listDeployments({ service: record.service, environment: record.environment }, 1)).items;
+  return latest?.id === record.id;
 }
 
 /** Whether the environment still runs what this deployment put there. */

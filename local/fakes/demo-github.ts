@@ -278,13 +278,16 @@ request from \`apollo/deploy/<deployment>\`, merged once approved. Their commits
 A LOCAL FAKE repository served by Apollo's local runtime.
 `;
 
+/** The image repository a demo environment's values file names (the simulated Argo CD runs the same). */
+export const demoImageRepository = (deployment: Pick<DemoDeployment, 'service' | 'namespace'>): string => `registry.apollo-demo.example/${deployment.namespace}/${deployment.service}`;
+
 /** A demo environment's values file at a tag and a replica count. */
 export function demoValuesFile(deployment: DemoDeployment, imageTag = deployment.imageTag, replicas = deployment.replicas): string {
   const { service, environment, namespace, port, resources, cluster } = deployment;
   return `# ${service} in ${environment}: Helm values (cluster ${cluster}, namespace ${namespace}).
 # Apollo's deployments set image.tag, replicaCount and the restart annotation; the rest is the team's.
 image:
-  repository: registry.apollo-demo.example/${namespace}/${service}
+  repository: ${demoImageRepository({ service, namespace })}
   tag: ${imageTag}
   pullPolicy: IfNotPresent
 replicaCount: ${replicas}

@@ -171,6 +171,15 @@ describe('deployments', () => {
     const done = await reaches(res.body.id, ['failed']);
     expect(done.error).toContain('CrashLoopBackOff');
     expect(await tagOf('core-service', 'dev')).toBe('v1.0.5');
+    // Git holds the failed tag, the catalog what ran well: the failed deployment offers a rollback, which goes
+    // back to the catalog's tag (not to what the last success replaced).
+    expect(done.canRollback).toBe(true);
+    const back = await api<Deployment>('developer', 'POST', '/api/v1/services/core-service/rollback', { environment: 'dev' });
+    expect(back.status, JSON.stringify(back.body)).toBe(201);
+    expect(back.body).toMatchObject({ operation: 'rollback', imageTag: 'v1.0.5', previousImageTag: 'v2.0.1', rollbackOf: done.id });
+    expect((await reaches(back.body.id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expect((await git.read({ service: 'core-service', environment: 'dev', cluster: '', namespace: '' })).imageTag).toBe('v1.0.5');
+    expect((await get(done.id)).canRollback).toBe(false);
   }, 30_000);
 
   it('one deployment per environment at a time; the same tag again is refused; an Idempotency-Key gives one deployment', async () => {
