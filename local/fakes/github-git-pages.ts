@@ -54,7 +54,7 @@ const COMMITS_SHOWN = 50;
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const STYLE = '<style>body{font:14px system-ui;margin:2rem;color:#1c2127;max-width:80rem}.fake{background:#fbd065;padding:6px 12px;font-weight:600;border-radius:3px;display:inline-block}td,th{padding:4px 8px;text-align:left;border-bottom:1px solid #ddd;vertical-align:top}code{font-size:12px;word-break:break-all}pre{background:#f6f7f9;padding:8px;white-space:pre-wrap}.add{color:#1c6e42}.del{color:#ac2f33}.hunk{color:#215db0}.open{color:#1c6e42}.merged{color:#5a3eb5}.closed{color:#ac2f33}small{color:#5f6b7c}</style>';
 const head = (title: string): string => `<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title>${STYLE}`;
-const banner = `<p class="fake">${FAKE_GITHUB_LABEL}: not GitHub. These commits are on this machine only (npm start keeps the GitOps repository's in $APOLLO_HOME); nothing here leaves this machine.</p>`;
+const banner = `<p class="fake">${FAKE_GITHUB_LABEL}: not GitHub. These commits are on this machine only (npm start keeps the GitOps repository's commits in $APOLLO_HOME); nothing here leaves this machine.</p>`;
 
 /** The link to a repository's page, a commit's or a pull request's on this fake. */
 export const repoPath = (org: string, repo: string): string => `/${encodeURIComponent(org)}/${encodeURIComponent(repo)}`;
