@@ -173,6 +173,10 @@ describe('deployments', () => {
     const rows = operator.getByTestId('deployment-row');
     await rows.first().waitFor({ timeout: 20_000 });
     expect((await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).slice(0, 2)).toEqual([rollbackId, promoteId]);
+    // Only the newest one there offers Roll back (the promote it replaced no longer runs).
+    await expect.poll(() => rows.first().getByTestId('rollback').count(), { timeout: 10_000 }).toBe(1);
+    expect(await operator.getByTestId('deployment-history').getByTestId('rollback').count()).toBe(1);
+    expect(await rows.first().getByTestId('rollback').getAttribute('data-allowed')).toBe('true');
     await screenshot(operator, 'deploy-center-history');
     // A filter with nothing to show says so, and keeps the others in the URL.
     await operator.locator('#dh-status').selectOption('failed');

@@ -3,6 +3,10 @@ const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 export const formatTime = (iso: string | undefined): string => (iso ? absolute.format(new Date(iso)) : '—');
 
+/** ISO 8601 times inside a text (a timeline line's "until 2026-12-05T15:00:00.000Z") as local times. */
+const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
+export const withLocalTimes = (text: string): string => text.replace(ISO_TIME, (iso) => (Number.isNaN(Date.parse(iso)) ? iso : formatTime(iso)));
+
 export function formatAgo(iso: string, now = Date.now()): string {
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
   const abs = Math.abs(seconds);

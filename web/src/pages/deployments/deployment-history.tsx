@@ -1,18 +1,23 @@
 /**
  * Deployments newest first (GET /api/v1/deployments/history): the Deploy Center's, with filters (service, environment,
  * status, operation, who, date range) kept in the URL, or a service page's recent ones. Cursor paging ("Load more");
- * live from `deployments`: a deployment moves in place, a new one appears on top.
+ * live from `deployments`: a deployment moves in place, a new one appears on top. A row that can be rolled back (its
+ * environment's newest succeeded, or failed, deploy, promote or rollback: rollbackRows) has "Roll back".
  */
 import { Button, Callout, Classes, Code, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Spinner } from '@blueprintjs/core';
+import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ErrorState } from '../../components/error-state.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
+import { useMe } from '../../lib/queries.ts';
+import { useServices } from '../../lib/services-context.ts';
 import { Link, navigate } from '../../lib/router.tsx';
 import { formatDuration } from '../requests/request-status.ts';
-import { useDeploymentHistory, useServiceChoices, type HistoryFilters } from './deployment-queries.ts';
+import { deploymentKey, useDeploymentHistory, useServiceChoices, type HistoryFilters } from './deployment-queries.ts';
 import { ChangeText, DeploymentStatusTag, OperationTag } from './deployment-parts.tsx';
-import { DEPLOYMENT_STATES, isEnded, OPERATION_LABEL, OPERATIONS, sortEnvironments, STATUS_LABEL } from './deployment-rules.ts';
+import { DEPLOYMENT_STATES, isEnded, OPERATION_LABEL, OPERATIONS, rollbackRows, sortEnvironments, STATUS_LABEL } from './deployment-rules.ts';
 import { STAGE_LABEL } from './deployment-stages.ts';
+import { RollbackButton } from './rollback-button.tsx';
 
 const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
 
@@ -68,7 +73,7 @@ export function HistoryFiltersForm({ initial, onApply }: { initial: HistoryFilte
       <FormGroup label="Operation" labelFor="dh-operation">
         <HTMLSelect id="dh-operation" fill value={operation} onChange={(e) => setOperation(e.currentTarget.value)} options={[{ value: '', label: 'Any operation' }, ...OPERATIONS.map((o) => ({ value: o, label: OPERATION_LABEL[o] }))]} data-testid="history-operation" />
       </FormGroup>
-      <FormGroup label="Who" labelFor="dh-who"><InputGroup id="dh-who" placeholder="dana@apollo.local" value={who} onValueChange={setWho} leftIcon="person" data-testid="history-who" /></FormGroup>
+      <FormGroup label="Who" labelFor="dh-who"><InputGroup id="dh-who" placeholder="email" value={who} onValueChange={setWho} leftIcon="person" data-testid="history-who" /></FormGroup>
       <FormGroup label="From" labelFor="dh-from"><InputGroup id="dh-from" type="datetime-local" value={from} onValueChange={setFrom} /></FormGroup>
       <FormGroup label="To" labelFor="dh-to"><InputGroup id="dh-to" type="datetime-local" value={to} onValueChange={setTo} /></FormGroup>
       <div className="apollo-filter-actions">
@@ -90,7 +95,23 @@ function SkeletonRows({ columns }: { columns: number }) {
   );
 }
 
+/**
+ * Why a cancelled deployment was cancelled: its detail's cancel (a summary does not carry it), read once per row; an
+ * ended deployment does not change, so it is not read again.
+ */
+function CancelNote({ id }: { id: string }) {
+  const { api } = useServices();
+  const detail = useQuery({ queryKey: deploymentKey(id), queryFn: () => api.read('GET /api/v1/deployments/{id}', { params: { id } }), staleTime: Infinity });
+  const cancel = detail.data?.cancel;
+  if (!cancel) return null;
+  const text = `by ${cancel.by}${cancel.reason ? `: ${cancel.reason}` : ''}`;
+  return <div className={`${Classes.TEXT_MUTED} apollo-small apollo-deploy-row-note`} title={text} data-testid="deployment-row-cancel">{text}</div>;
+}
+
 const isFiltered = (f: HistoryFilters): boolean => Object.values(f).some((v) => v !== undefined && v !== '');
+
+/** Filters that leave out newer deployments of an environment: which row is its newest cannot be told. */
+const hidesNewer = (f: HistoryFilters): boolean => Boolean(f.status || f.operation || f.initiatedBy || f.to);
 
 /** The table. `service` hides the service column (a service page's). */
 export function DeploymentHistoryTable({ filters, limit = 25, serviceColumn = true, onClear, empty }: {
@@ -103,13 +124,17 @@ export function DeploymentHistoryTable({ filters, limit = 25, serviceColumn = tr
 }) {
   const history = useDeploymentHistory(filters, limit);
   const items = history.data?.pages.flatMap((p) => p.items) ?? [];
-  const columns = serviceColumn ? 8 : 7;
+  const me = useMe();
+  // A role that may deploy nowhere (a viewer) has no actions; one that may not in production sees why on the button.
+  const acts = (me.data?.permissions ?? []).some((p) => p === 'deployments:create:non-prod' || p === 'deployments:create:prod');
+  const rollbackable = acts && !hidesNewer(filters) ? rollbackRows(items) : new Set<string>();
+  const columns = (serviceColumn ? 8 : 7) + (acts ? 1 : 0);
   if (history.isError) return <ErrorState error={history.error} onRetry={() => void history.refetch()} />;
   return (
     <div className="apollo-table-card">
       <HTMLTable className="apollo-table" interactive={items.length > 0} data-testid="deployment-history">
         <thead>
-          <tr><th>Operation</th>{serviceColumn && <th>Service</th>}<th>Environment</th><th>Change</th><th>Status</th><th>Who</th><th>Started</th><th>Took</th></tr>
+          <tr><th>Operation</th>{serviceColumn && <th>Service</th>}<th>Environment</th><th>Change</th><th>Status</th><th>Who</th><th>Started</th><th>Took</th>{acts && <th aria-label="Actions" />}</tr>
         </thead>
         {history.isPending ? <SkeletonRows columns={columns} /> : (
           <tbody>
@@ -123,17 +148,24 @@ export function DeploymentHistoryTable({ filters, limit = 25, serviceColumn = tr
                     <Link to={href} onClick={(e) => e.stopPropagation()} className="apollo-deploy-row-link"><OperationTag operation={d.operation} /></Link>
                     <div className={`${Classes.TEXT_MUTED} apollo-small`}><Code className="apollo-small">{d.id.slice(-8)}</Code></div>
                   </td>
-                  {serviceColumn && <td><Link to={`/catalog/${encodeURIComponent(d.service)}`} onClick={(e) => e.stopPropagation()} className="apollo-cell-strong">{d.service}</Link></td>}
+                  {serviceColumn && <td className="apollo-nowrap"><Link to={`/catalog/${encodeURIComponent(d.service)}`} onClick={(e) => e.stopPropagation()} className="apollo-cell-strong">{d.service}</Link></td>}
                   <td>{d.environment}</td>
                   <td><ChangeText deployment={d} /></td>
                   <td>
                     <DeploymentStatusTag status={d.status} />
                     {!isEnded(d.status) && d.stage !== 'done' && <div className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="deployment-row-stage">{STAGE_LABEL[d.stage]}</div>}
                     {d.error && <div className="apollo-small apollo-request-row-error" title={d.error}>{d.error}</div>}
+                    {d.status === 'cancelled' && !d.error && <CancelNote id={d.id} />}
                   </td>
                   <td>{d.initiatedBy}<div className={`${Classes.TEXT_MUTED} apollo-small`}>via {d.initiatedVia}</div></td>
                   <td className="apollo-nowrap" title={formatTime(d.createdAt)}>{formatAgo(d.createdAt)}</td>
                   <td className="apollo-nowrap">{d.durationMs !== null && d.durationMs !== undefined ? formatDuration(d.durationMs) : <span className={Classes.TEXT_MUTED}>—</span>}</td>
+                  {acts && (
+                    // The button and its confirmation (in a portal, whose events still bubble here) do not open the row.
+                    <td className="apollo-nowrap" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+                      {rollbackable.has(d.id) && <RollbackButton deployment={d} small />}
+                    </td>
+                  )}
                 </tr>
               );
             })}

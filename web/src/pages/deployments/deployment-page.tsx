@@ -2,12 +2,13 @@
  * One deployment, live (`/deployments/<id>`): its steps (validate → pull request → approval → commit or merge → sync →
  * rollout → catalog) with the current one and durations, the rollout's replicas, the Git change (repository, path,
  * diff, commit, pull request and its state), the approval and who decided, and the timeline as it is written. Cancel
- * (a reason, confirmed) while it can be; "Roll back" (confirmed) once it succeeded and still runs. `deployment:<id>`
- * moves the page in place and appends lines; a new status or stage reads the detail again.
+ * (a reason, confirmed) while it can be; "Roll back" (confirmed) once it succeeded and still runs, or failed as its
+ * environment's newest (back to what the catalog says ran well). `deployment:<id>` moves the page in place and appends
+ * lines; a new status or stage reads the detail again.
  */
 import {
-  Alert, Button, Callout, Classes, Code, Dialog, DialogBody, DialogFooter, FormGroup, Icon, NonIdealState, ProgressBar, Section, SectionCard, Tag,
-  TextArea, Tooltip, type IconName, type Intent,
+  Button, Callout, Classes, Code, Dialog, DialogBody, DialogFooter, FormGroup, Icon, NonIdealState, ProgressBar, Section, SectionCard, Tag,
+  TextArea, type IconName, type Intent,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
@@ -17,9 +18,9 @@ import { DiffView } from '../../components/diff-view.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { LiveBadge } from '../../components/live-badge.tsx';
 import { PageHeader } from '../../components/shell.tsx';
-import { formatAgo, formatTime } from '../../lib/format.ts';
+import { formatAgo, formatTime, withLocalTimes } from '../../lib/format.ts';
 import { useMe, usePendingApprovals } from '../../lib/queries.ts';
-import { Link, navigate } from '../../lib/router.tsx';
+import { Link } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 import { ApprovalStatusTag, DecisionDialog } from '../approvals/approval-parts.tsx';
@@ -28,9 +29,10 @@ import { formatDuration } from '../requests/request-status.ts';
 import { DEPLOYMENTS_KEY, deploymentKey, useDeployment } from './deployment-queries.ts';
 import { applyChange, mergeTimeline, type TimelineEntry } from './deployment-live.ts';
 import { ChangeText, DeploymentStatusTag, OperationTag, SystemKind } from './deployment-parts.tsx';
-import { allowance, approvalState, CANCEL_EFFECT_TEXT, cancelEffect, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
+import { approvalComment, approvalState, CANCEL_EFFECT_TEXT, cancelEffect, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
 import { deploymentSteps, rolloutShare, stageLabel } from './deployment-stages.ts';
 import { DeploymentStepper } from './deployment-stepper.tsx';
+import { RollbackButton } from './rollback-button.tsx';
 import { useLiveDeployment } from './use-live-deployments.ts';
 import '../../components/catalog.css';
 import '../requests/requests.css';
@@ -68,7 +70,7 @@ function Rollout({ deployment }: { deployment: Deployment }) {
             <ProgressBar value={share.updated} intent="primary" animate={moving} stripes={moving} />
             <span className="apollo-rollout-count">{rollout.updatedReplicas ?? 0}/{rollout.desiredReplicas}</span>
             <span className="apollo-rollout-label">Ready</span>
-            <ProgressBar value={share.ready} intent={rollout.phase === 'failed' || rollout.phase === 'degraded' ? 'danger' : 'success'} animate={moving} stripes={moving} />
+            <ProgressBar value={share.ready} intent={(rollout.phase === 'failed' || rollout.phase === 'degraded') && share.ready < 1 ? 'danger' : 'success'} animate={moving} stripes={moving} />
             <span className="apollo-rollout-count">{rollout.readyReplicas ?? 0}/{rollout.desiredReplicas}</span>
           </div>
         )}
@@ -121,7 +123,7 @@ function GitChange({ deployment }: { deployment: Deployment }) {
 }
 
 /** The approval: whether one is needed, its state, who decided, and Approve / Reject here when the inbox says you may. */
-function ApprovalBox({ deployment }: { deployment: Deployment }) {
+function ApprovalBox({ deployment, timeline }: { deployment: Deployment; timeline: readonly TimelineEntry[] }) {
   const approval = deployment.approval;
   const me = useMe();
   const inbox = usePendingApprovals(me.data?.permissions.includes('requests:create') ?? false);
@@ -129,6 +131,7 @@ function ApprovalBox({ deployment }: { deployment: Deployment }) {
   if (!approval) return null;
   const pending: Approval | undefined = inbox.data?.pages.flatMap((p) => p.items).find((a) => a.deployment?.id === deployment.id && a.status === 'pending');
   const status = approvalState(deployment);
+  const comment = status === 'approved' || status === 'rejected' ? approvalComment(timeline) : undefined;
   return (
     <Section title="Approval" icon="endorsed" className="apollo-section" data-testid="deployment-approval" data-status={status ?? (approval.required ? 'not-asked' : 'not-required')}
       rightElement={status ? <ApprovalStatusTag status={status} /> : undefined}>
@@ -147,6 +150,7 @@ function ApprovalBox({ deployment }: { deployment: Deployment }) {
               {approval.decidedBy && approval.decidedBy.length > 0 && (
                 <p data-testid="approval-decided-by"><Icon icon={status === 'rejected' ? 'cross-circle' : 'tick-circle'} intent={status === 'rejected' ? 'danger' : 'success'} size={14} /> {status === 'rejected' ? 'Rejected' : 'Approved'} by <strong>{approval.decidedBy.join(', ')}</strong></p>
               )}
+              {comment && <blockquote className={`${Classes.BLOCKQUOTE} apollo-approval-comment`} data-testid="approval-comment">“{comment}”</blockquote>}
               {status === 'pending' && approval.expiresAt && <p className={`${Classes.TEXT_MUTED} apollo-small`} title={formatTime(approval.expiresAt)}>Expires {formatAgo(approval.expiresAt)}.</p>}
               {!status && !isEnded(deployment.status) && <p className={`${Classes.TEXT_MUTED} apollo-small`}>Asked once the pull request is open.</p>}
               {pending?.canDecide && (
@@ -197,7 +201,7 @@ function Timeline({ deployment, entries, live }: { deployment: Deployment; entri
                 <span className="apollo-timeline-text">
                   <Tag minimal className="apollo-timeline-stage">{stageLabel(e.stage, deployment)}</Tag>
                   {e.status && <DeploymentStatusTag status={e.status} />}
-                  <span>{e.message}</span>
+                  <span>{withLocalTimes(e.message)}</span>
                 </span>
               </li>
             ))}
@@ -251,43 +255,6 @@ function CancelDialog({ deployment, isOpen, onClose }: { deployment: Deployment;
         <DialogFooter actions={<><Button text="Keep it going" onClick={close} /><Button type="submit" intent="danger" icon="disable" text="Cancel the deployment" loading={cancel.isPending} data-testid="cancel-confirm" /></>} />
       </form>
     </Dialog>
-  );
-}
-
-/** One click (and a confirmation): the environment goes back to the version before this one, as a new deployment. */
-function RollbackButton({ deployment }: { deployment: Deployment }) {
-  const { api } = useServices();
-  const client = useQueryClient();
-  const me = useMe();
-  const [confirming, setConfirming] = useState(false);
-  const body = { environment: deployment.environment, initiatedVia: 'ui' as const };
-  const may = allowance(me.data, 'POST /api/v1/services/{id}/rollback', body);
-  const rollback = useMutation({
-    mutationFn: () => api.read('POST /api/v1/services/{id}/rollback', { params: { id: deployment.service }, body }),
-    onSuccess: (started) => {
-      setConfirming(false);
-      client.setQueryData(deploymentKey(started.id), started);
-      void client.invalidateQueries({ queryKey: [...DEPLOYMENTS_KEY, 'history'] });
-      toast({ intent: 'primary', icon: 'undo', message: `Rolling ${started.service} ${started.environment} back to ${started.imageTag ?? 'the last known good version'}` });
-      navigate(`/deployments/${encodeURIComponent(started.id)}`);
-    },
-  });
-  const button = (
-    <Button icon="undo" intent="warning" text="Roll back" disabled={!may.allowed} onClick={() => setConfirming(true)} data-testid="rollback" data-allowed={may.allowed} />
-  );
-  return (
-    <>
-      {may.allowed ? button : <Tooltip content={may.why}>{button}</Tooltip>}
-      <Alert isOpen={confirming} intent="warning" icon="undo" cancelButtonText="Keep it" confirmButtonText="Roll back" loading={rollback.isPending}
-        onCancel={() => { setConfirming(false); rollback.reset(); }} onConfirm={() => rollback.mutate()} className="apollo-rollback-alert">
-        <p data-testid="rollback-question">
-          Roll <strong>{deployment.service}</strong> in <strong>{deployment.environment}</strong> back from <Code>{deployment.imageTag}</Code> to the version it ran before
-          {deployment.previousImageTag && <> (<Code>{deployment.previousImageTag}</Code>, unless a later good one is known)</>}?
-        </p>
-        <p className={Classes.TEXT_MUTED}>A new deployment through the GitOps repository, followed like this one; you watch it on its page.</p>
-        {rollback.isError && <ErrorState compact error={rollback.error} />}
-      </Alert>
-    </>
   );
 }
 
@@ -366,6 +333,7 @@ export function DeploymentPage({ id }: { id: string }) {
       {d.error && (
         <Callout intent={d.status === 'failed' ? 'danger' : 'warning'} icon="error" title={d.status === 'failed' ? `It failed at ${stageLabel(d.stage, d).toLowerCase()}` : 'It did not go ahead'} className="apollo-request-callout" data-testid="deployment-failure">
           {d.error}
+          {d.status === 'failed' && d.canRollback && <span className={Classes.TEXT_MUTED}> Roll back puts back the version the catalog says ran well.</span>}
         </Callout>
       )}
       {d.status === 'succeeded' && (
@@ -380,7 +348,7 @@ export function DeploymentPage({ id }: { id: string }) {
           <Timeline deployment={d} entries={timeline} live={live} />
         </div>
         <div>
-          <ApprovalBox deployment={d} />
+          <ApprovalBox deployment={d} timeline={timeline} />
           <GitChange deployment={d} />
         </div>
       </div>

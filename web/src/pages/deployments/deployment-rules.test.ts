@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
 import {
-  allowance, approvalState, askFieldOf, cancelEffect, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
+  allowance, approvalComment, approvalState, askFieldOf, cancelEffect, rollbackRows, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
   permissionFor, previousEnvironment, searchFromHistoryFilters, sortEnvironments, type AskValues,
 } from './deployment-rules.ts';
 
@@ -155,5 +155,38 @@ describe('what cancelling does', () => {
     expect(cancelEffect({ ...d, operation: 'restart', gitCommit: 'abc1234' })).toBe('stop');
     // A change someone made in Git is theirs to change back.
     expect(cancelEffect({ ...d, initiatedVia: 'gitops', gitCommit: 'abc1234', gitops })).toBe('stop');
+  });
+});
+
+describe('the history rows that offer a rollback', () => {
+  type Row = Parameters<typeof rollbackRows>[0][number];
+  const row = (id: string, over: Partial<Row> = {}): Row => ({ id, operation: 'deploy', service: 'core-service', environment: 'prod', status: 'succeeded', gitCommit: 'abc1234', ...over });
+  it('are the newest deploy, promote or rollback that succeeded or failed in Git, one per service and environment', () => {
+    expect(rollbackRows([
+      row('9', { operation: 'scale' }),
+      row('8', { status: 'cancelled' }),
+      row('7', { operation: 'promote' }),
+      row('6'),
+      row('5', { environment: 'staging', status: 'failed' }),
+      row('4', { environment: 'staging' }),
+      row('3', { environment: 'dev', status: 'failed', gitCommit: null }),
+      row('2', { environment: 'dev', operation: 'rollback' }),
+      row('1', { service: 'billing', environment: 'dev', status: 'rejected' }),
+    ])).toEqual(new Set(['7', '5', '2']));
+  });
+
+  it('are none where a deployment is under way', () => {
+    expect(rollbackRows([row('2', { status: 'in_progress' }), row('1')])).toEqual(new Set());
+    expect(rollbackRows([row('2', { status: 'awaiting_approval', environment: 'staging' }), row('1')])).toEqual(new Set(['1']));
+  });
+});
+
+describe('what the approver said', () => {
+  const line = (stage: 'approval' | 'merge', message: string) => ({ stage, message });
+  it('is read from the approval\u2019s lines, the newest first', () => {
+    expect(approvalComment([line('approval', 'awaiting approval by an operator other than sam@apollo.local until 2026-12-05T15:00:00.000Z'), line('approval', 'approved by dana@apollo.local: ship it')])).toBe('ship it');
+    expect(approvalComment([line('approval', 'rejected: not on a Friday')])).toBe('not on a Friday');
+    expect(approvalComment([line('approval', 'approved by dana@apollo.local'), line('merge', 'merged pull request #7 as abc1234')])).toBeUndefined();
+    expect(approvalComment([])).toBeUndefined();
   });
 });

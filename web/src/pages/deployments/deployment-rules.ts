@@ -93,6 +93,42 @@ export const CANCEL_EFFECT_TEXT: Record<CancelEffect, string> = {
   stop: 'it stops',
 };
 
+/**
+ * The history rows that offer "Roll back" (summaries do not say canRollback): in each service and environment, its
+ * newest deploy, promote or rollback that succeeded, or failed after changing Git, as the API allows (the API decides
+ * what it goes back to). Scale and restart rows leave the version as it was, and so does a deployment cancelled,
+ * rejected, expired or failed before Git changed: the row before it still counts. None while one is under way there.
+ * `rows` newest first, as the history lists them.
+ */
+export function rollbackRows(rows: readonly Pick<DeploymentSummary, 'id' | 'operation' | 'service' | 'environment' | 'status' | 'gitCommit'>[]): Set<string> {
+  const decided = new Set<string>();
+  const ids = new Set<string>();
+  for (const row of rows) {
+    const place = `${row.service}\n${row.environment}`;
+    if (decided.has(place)) continue;
+    if (!isEnded(row.status)) { decided.add(place); continue; }
+    if (row.operation === 'scale' || row.operation === 'restart') continue;
+    if (row.status === 'succeeded' || (row.status === 'failed' && row.gitCommit)) {
+      ids.add(row.id);
+      decided.add(place);
+    }
+  }
+  return ids;
+}
+
+/**
+ * What the approver said, from the approval's timeline lines ("approved by dana@…: looks good", "rejected: not on a
+ * Friday"); the newest such line wins; undefined when they said nothing.
+ */
+export function approvalComment(timeline: readonly Pick<Deployment['timeline'][number], 'stage' | 'message'>[]): string | undefined {
+  for (const line of [...timeline].reverse()) {
+    if (line.stage !== 'approval') continue;
+    const said = /^(?:approved by [^:]+|rejected(?: by [^:]+)?): (.+)$/s.exec(line.message)?.[1]?.trim();
+    if (said) return said;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------- environments
 
 const RANK: Record<string, number> = {
