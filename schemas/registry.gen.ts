@@ -37,6 +37,8 @@ import deploymentCancel from './api/deployment-cancel.schema.json' with { type: 
 import deploymentCreate from './api/deployment-create.schema.json' with { type: 'json' };
 import deploymentHistoryQuery from './api/deployment-history-query.schema.json' with { type: 'json' };
 import deploymentList from './api/deployment-list.schema.json' with { type: 'json' };
+import deploymentPreflightResult from './api/deployment-preflight-result.schema.json' with { type: 'json' };
+import deploymentPreflight from './api/deployment-preflight.schema.json' with { type: 'json' };
 import deploymentSummary from './api/deployment-summary.schema.json' with { type: 'json' };
 import deploymentVersionsQuery from './api/deployment-versions-query.schema.json' with { type: 'json' };
 import deploymentVersions from './api/deployment-versions.schema.json' with { type: 'json' };
@@ -48,6 +50,9 @@ import discoverySync from './api/discovery-sync.schema.json' with { type: 'json'
 import documentIssue from './api/document-issue.schema.json' with { type: 'json' };
 import environmentHealth from './api/environment-health.schema.json' with { type: 'json' };
 import environmentList from './api/environment-list.schema.json' with { type: 'json' };
+import environmentLockList from './api/environment-lock-list.schema.json' with { type: 'json' };
+import environmentLockPut from './api/environment-lock-put.schema.json' with { type: 'json' };
+import environmentLock from './api/environment-lock.schema.json' with { type: 'json' };
 import environmentPut from './api/environment-put.schema.json' with { type: 'json' };
 import environment from './api/environment.schema.json' with { type: 'json' };
 import error from './api/error.schema.json' with { type: 'json' };
@@ -157,6 +162,8 @@ export const SCHEMAS = {
   "deployment-create": deploymentCreate,
   "deployment-history-query": deploymentHistoryQuery,
   "deployment-list": deploymentList,
+  "deployment-preflight-result": deploymentPreflightResult,
+  "deployment-preflight": deploymentPreflight,
   "deployment-summary": deploymentSummary,
   "deployment-versions-query": deploymentVersionsQuery,
   "deployment-versions": deploymentVersions,
@@ -168,6 +175,9 @@ export const SCHEMAS = {
   "document-issue": documentIssue,
   "environment-health": environmentHealth,
   "environment-list": environmentList,
+  "environment-lock-list": environmentLockList,
+  "environment-lock-put": environmentLockPut,
+  "environment-lock": environmentLock,
   "environment-put": environmentPut,
   "environment": environment,
   "error": error,

@@ -4349,6 +4349,7 @@ export interface DeploymentHistoryQuery {
     | "succeeded"
     | "failed"
     | "cancelled"
+    | "refused"
     | "rejected"
     | "expired";
   operation?: "deploy" | "rollback" | "promote" | "scale" | "restart";
@@ -4371,6 +4372,28 @@ export interface DeploymentHistoryQuery {
 export interface DeploymentList {
   items: DeploymentSummary[];
   nextCursor: string | null;
+}
+
+export interface DeploymentPreflightResult {
+  /**
+   * No check blocks it.
+   */
+  allowed: boolean;
+  checks: {
+    safeguard: "permission" | "environment" | "lock" | "running";
+    outcome: "pass" | "warn" | "block";
+    reason: string;
+  }[];
+}
+
+/**
+ * What a deployment would meet before it is asked for: each safeguard's outcome.
+ */
+export interface DeploymentPreflight {
+  operation: "deploy" | "rollback" | "promote" | "scale" | "restart";
+  service: string;
+  environment: string;
+  imageTag?: string;
 }
 
 /**
@@ -4396,7 +4419,7 @@ export interface DeploymentSummary {
    */
   fromEnvironment?: string | null;
   /**
-   * pending → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout → catalog) → succeeded | failed; cancelling → cancelled (what it changed in Git is put back); rejected or expired when the approval was.
+   * pending → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout → catalog) → succeeded | failed; cancelling → cancelled (what it changed in Git is put back); refused when a safeguard (a lock) stopped it; rejected or expired when the approval was.
    */
   status:
     | "pending"
@@ -4406,10 +4429,12 @@ export interface DeploymentSummary {
     | "succeeded"
     | "failed"
     | "cancelled"
+    | "refused"
     | "rejected"
     | "expired";
   stage:
     | "validate"
+    | "safeguards"
     | "pull_request"
     | "approval"
     | "commit"
@@ -4493,7 +4518,7 @@ export interface Deployment {
    */
   fromEnvironment?: string | null;
   /**
-   * pending → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout → catalog) → succeeded | failed; cancelling → cancelled (what it changed in Git is put back); rejected or expired when the approval was.
+   * pending → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout → catalog) → succeeded | failed; cancelling → cancelled (what it changed in Git is put back); refused when a safeguard (a lock) stopped it; rejected or expired when the approval was.
    */
   status:
     | "pending"
@@ -4503,10 +4528,12 @@ export interface Deployment {
     | "succeeded"
     | "failed"
     | "cancelled"
+    | "refused"
     | "rejected"
     | "expired";
   stage:
     | "validate"
+    | "safeguards"
     | "pull_request"
     | "approval"
     | "commit"
@@ -4573,6 +4600,7 @@ export interface Deployment {
     at: string;
     stage:
       | "validate"
+      | "safeguards"
       | "pull_request"
       | "approval"
       | "commit"
@@ -4593,6 +4621,7 @@ export interface Deployment {
       | "succeeded"
       | "failed"
       | "cancelled"
+      | "refused"
       | "rejected"
       | "expired";
   }[];
@@ -4787,6 +4816,42 @@ export interface EnvironmentList {
    * Always null: a service's environments come in one page.
    */
   nextCursor: string | null;
+}
+
+/**
+ * The locks in force, by service and environment.
+ */
+export interface EnvironmentLockList {
+  items: EnvironmentLock[];
+}
+
+/**
+ * Lock an environment against deploys and promotes (rollback, scale and restart still run: they are how incidents end), with a reason and an optional end.
+ */
+export interface EnvironmentLockPut {
+  reason: string;
+  /**
+   * When it lifts by itself (default: until someone unlocks it).
+   */
+  expiresAt?: string;
+}
+
+export interface EnvironmentLock {
+  service: string;
+  environment: string;
+  reason: string;
+  lockedBy: string;
+  lockedAt: string;
+  expiresAt?: string | null;
+  /**
+   * manual: a person with deployments:policy; incident: Apollo while a critical incident is open (the incidents issue).
+   */
+  source: "manual" | "incident";
+  incidentId?: string;
+  /**
+   * The operations it refuses (deploy and promote).
+   */
+  blocks: ("deploy" | "rollback" | "promote" | "scale" | "restart")[];
 }
 
 /**
@@ -7717,6 +7782,8 @@ export interface SchemaTypes {
   "deployment-create": DeploymentCreate;
   "deployment-history-query": DeploymentHistoryQuery;
   "deployment-list": DeploymentList;
+  "deployment-preflight-result": DeploymentPreflightResult;
+  "deployment-preflight": DeploymentPreflight;
   "deployment-summary": DeploymentSummary;
   "deployment-versions-query": DeploymentVersionsQuery;
   "deployment-versions": DeploymentVersions;
@@ -7728,6 +7795,9 @@ export interface SchemaTypes {
   "document-issue": DocumentIssue;
   "environment-health": EnvironmentHealth;
   "environment-list": EnvironmentList;
+  "environment-lock-list": EnvironmentLockList;
+  "environment-lock-put": EnvironmentLockPut;
+  "environment-lock": EnvironmentLock;
   "environment-put": EnvironmentPut;
   "environment": Environment;
   "error": ErrorResponse;

@@ -28,7 +28,7 @@ const GRANTS = {
     'requests:create',
     'secrets:metadata',
   ],
-  operator: ['deployments:create:prod', 'incidents:manage', 'ai:sessions:execute:dangerous', 'approvals:decide', 'requests:manage'],
+  operator: ['deployments:create:prod', 'incidents:manage', 'ai:sessions:execute:dangerous', 'approvals:decide', 'requests:manage', 'deployments:policy'],
   admin: [
     'secrets:read',
     'secrets:write',

@@ -6,7 +6,8 @@ import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import validators from '#schemas/validators/deployments.gen.cjs';
 import { idempotency } from '#lib/idempotency';
 import type { DeploymentCaller } from './operations.ts';
-import { deploy, promote, restart, rollback, scale } from './operations.ts';
+import { deploy, preflight, promote, restart, rollback, scale } from './operations.ts';
+import { allLocks, lockEnvironment, unlockEnvironment } from './locks.ts';
 import { cancel, getDeployment, history, toDeployment, versions } from './read.ts';
 import type { DeploymentRecord } from './records.ts';
 
@@ -24,6 +25,13 @@ export const handler = createApiHandler('deployments', {
     return created(req, record);
   },
   'GET /api/v1/deployments/history': async (req) => json(200, await history(req.query)),
+  'POST /api/v1/deployments/preflight': async (req) => json(200, await preflight(req.body, callerOf(req))),
+  'GET /api/v1/deployments/locks': async () => json(200, { items: await allLocks() }),
+  'PUT /api/v1/services/{id}/environments/{env}/lock': async (req) => json(200, await lockEnvironment(req.params.id, req.params.env, req.body, req.identity.principal)),
+  'DELETE /api/v1/services/{id}/environments/{env}/lock': async (req) => {
+    await unlockEnvironment(req.params.id, req.params.env);
+    return { status: 204 };
+  },
   'GET /api/v1/deployments/versions': async (req) => json(200, await versions(req.query)),
   'GET /api/v1/deployments/{id}': async (req) => json(200, await getDeployment(req.params.id, callerOf(req))),
   'POST /api/v1/deployments/{id}/cancel': async (req) => json(200, await cancel(req.params.id, req.body, callerOf(req))),

@@ -5,7 +5,7 @@
  * starts the execution named by the record's id. What it cannot know before (Git, the cluster) the
  * execution finds out and records.
  */
-import type { DeploymentCreate, ServicePromote, ServiceRestart, ServiceRollback, ServiceScale } from '#schemas/index.ts';
+import type { DeploymentCreate, DeploymentPreflight, DeploymentPreflightResult, ServicePromote, ServiceRestart, ServiceRollback, ServiceScale } from '#schemas/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
 import { roleHas, type Role } from '#shared/permissions';
 import { isProductionEnvironment } from '#shared/routes';
@@ -15,6 +15,7 @@ import {
   claimEnvironment, createDeployment, listDeployments, newDeploymentId, releaseEnvironment, transition,
   type DeploymentRecord, type Operation,
 } from './records.ts';
+import { blockingLock, lockRefusal } from './locks.ts';
 import { startDeployment } from './workflow.ts';
 
 export interface DeploymentCaller {
@@ -77,6 +78,8 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
   if (ask.operation === 'scale' && ask.replicas === current.replicas) {
     throw new ConflictError(`${ask.service} ${ask.environment} runs ${ask.replicas} replicas already`, { details: [{ path: '/body/replicas', message: `it is ${ask.replicas} already` }] });
   }
+  const lock = await blockingLock(ask.service, ask.environment, ask.operation);
+  if (lock) throw new ConflictError(lockRefusal(lock), { details: [{ path: '/body/environment', message: `locked: ${lock.reason}` }] });
   const id = newDeploymentId();
   const now = new Date().toISOString();
   const approvalRequired = production && settings.approvalOperations.includes(ask.operation);
@@ -193,4 +196,35 @@ export async function scale(service: string, body: ServiceScale, caller: Deploym
 
 export async function restart(service: string, body: ServiceRestart, caller: DeploymentCaller): Promise<DeploymentRecord> {
   return begin({ operation: 'restart', service, environment: body.environment, reason: body.reason, via: body.initiatedVia }, caller);
+}
+
+/**
+ * What a deployment would meet, before anyone presses Deploy: the caller's permission for the environment,
+ * the environment itself, its locks, a deployment running there. The same checks run when it is asked for
+ * and again inside the workflow (a lock placed while it waited for approval refuses it there).
+ */
+export async function preflight(body: DeploymentPreflight, caller: DeploymentCaller): Promise<DeploymentPreflightResult> {
+  const checks: DeploymentPreflightResult['checks'] = [];
+  const production = isProductionEnvironment(body.environment);
+  const needed = production ? 'deployments:create:prod' : 'deployments:create:non-prod';
+  checks.push(caller.role && roleHas(caller.role, needed)
+    ? { safeguard: 'permission', outcome: 'pass', reason: `you hold ${needed}` }
+    : { safeguard: 'permission', outcome: 'block', reason: `${body.environment} needs ${needed}; your role ${caller.role ?? 'none'} does not have it` });
+  const environment = (await listEnvironments(body.service).catch(() => [])).find((e) => e.name === body.environment);
+  if (!environment) {
+    checks.push({ safeguard: 'environment', outcome: 'block', reason: `${body.service} has no environment ${body.environment}` });
+    return { allowed: false, checks };
+  }
+  checks.push({ safeguard: 'environment', outcome: 'pass', reason: `${body.service} ${body.environment} runs ${environment.deployment.imageTag ?? 'no known tag'}` });
+  const lock = await blockingLock(body.service, body.environment, body.operation);
+  const locks = lock ? [lock] : [];
+  checks.push(locks.length
+    ? { safeguard: 'lock', outcome: 'block', reason: lockRefusal(locks[0]!) }
+    : { safeguard: 'lock', outcome: 'pass', reason: body.operation === 'deploy' || body.operation === 'promote' ? 'not locked' : `${body.operation} runs even when the environment is locked` });
+  const [latest] = (await listDeployments({ service: body.service, environment: body.environment }, 1)).items;
+  const running = latest && !['succeeded', 'failed', 'cancelled', 'rejected', 'expired', 'refused'].includes(latest.status) && latest.initiatedVia !== 'gitops';
+  checks.push(running
+    ? { safeguard: 'running', outcome: 'block', reason: `deployment ${latest.id} (${latest.operation} ${latest.imageTag ?? ''} by ${latest.initiatedBy}) is ${latest.status} there; wait for it or cancel it` }
+    : { safeguard: 'running', outcome: 'pass', reason: 'no deployment is running there' });
+  return { allowed: !checks.some((c) => c.outcome === 'block'), checks };
 }

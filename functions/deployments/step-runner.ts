@@ -11,6 +11,7 @@ import { appendTimeline, releaseEnvironment, requireDeployment, transition, upda
 import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
 import { closeDeploymentApproval, openDeploymentApproval } from './approval.ts';
 import { readApproval } from '#functions/requests/public';
+import { blockingLock, lockRefusal } from './locks.ts';
 import type { DeployTarget, GitOpsChangeRequest, RolloutExpectation } from './ports.ts';
 import { listEnvironments, recordDeployment } from '#functions/services/public';
 
@@ -20,6 +21,7 @@ export interface DeploymentStepEvent {
   readonly taskToken?: string;
   readonly error?: { readonly Error?: string; readonly Cause?: string } | null;
   readonly check?: { readonly next?: string; readonly reason?: string } | null;
+  readonly safeguards?: { readonly blocked?: boolean; readonly reason?: string } | null;
 }
 
 /** An outside call failed in a way worth repeating: the ASL retries the step with backoff. */
@@ -143,6 +145,23 @@ const STEPS: Record<string, StepImpl> = {
       gitops: { ...record.gitops!, path: pr.path, diff: pr.diff, pullRequest: { number: pr.number, url: pr.url, state: 'open' } },
     }, { message: `${pr.created ? 'opened' : 'found'} pull request #${pr.number} changing ${pr.path}${pr.changed ? '' : ' (the file already says so)'}`, stage: 'pull_request' });
     return { noop: false };
+  },
+
+  async safeguards(record) {
+    const lock = await blockingLock(record.service, record.environment, record.operation);
+    if (!lock) return { blocked: false };
+    return { blocked: true, reason: lockRefusal(lock) };
+  },
+
+  async refused(record, event) {
+    const reason = event.safeguards?.reason ?? 'a safeguard refused it';
+    await closePullRequestQuietly(record, `Refused by Apollo: ${reason}`);
+    await closeDeploymentApproval(record, 'cancelled');
+    const now = new Date();
+    await transition(record.id, { status: 'refused', stage: 'safeguards', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: `refused: ${reason}`, stage: 'safeguards', severity: 'warn' }, now);
+    await releaseEnvironment(record.service, record.environment, record.id);
+    await tell(record, 'deployment.failed', `Refused: ${record.operation} ${record.service} ${record.environment}`, reason, now);
+    return {};
   },
 
   async 'approval-open'(record, event) {
@@ -308,7 +327,7 @@ const STEPS: Record<string, StepImpl> = {
     await closeDeploymentApproval(record, 'cancelled');
     if (record.approval?.status === 'pending') await updateDeployment(record.id, { approval: { ...record.approval, status: 'cancelled' } });
     const now = new Date();
-    if (!['succeeded', 'failed', 'cancelled', 'rejected', 'expired'].includes(record.status)) {
+    if (!['succeeded', 'failed', 'cancelled', 'rejected', 'expired', 'refused'].includes(record.status)) {
       await transition(record.id, { status: 'failed', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: `failed at ${record.stage}: ${reason}`, severity: 'error' }, now);
       await tell(record, 'deployment.failed', `Failed: ${record.operation} ${record.service} ${record.environment}`, reason, now);
     }

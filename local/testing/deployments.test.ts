@@ -245,4 +245,47 @@ describe('deployments', () => {
     const next = await api<DeploymentList>('viewer', 'GET', `/api/v1/deployments/history?service=history-probe&environment=staging&limit=10&cursor=${encodeURIComponent(staging.body.nextCursor!)}`);
     expect(next.body.items[0]!.imageTag).toBe('v0.39');
   });
+
+  it('a locked environment refuses deploys and promotes with the reason, before (preflight) and after asking, and inside the workflow; rollback, scale and restart still run', async () => {
+    // Lock staging (operators: deployments:policy).
+    expect((await api('developer', 'PUT', '/api/v1/services/core-service/environments/staging/lock', { reason: 'database migration' })).status).toBe(403);
+    const locked = await api<{ reason: string; blocks: string[] }>('operator', 'PUT', '/api/v1/services/core-service/environments/staging/lock', { reason: 'database migration' });
+    expect(locked.status, JSON.stringify(locked.body)).toBe(200);
+    expect(locked.body).toMatchObject({ reason: 'database migration', blocks: ['deploy', 'promote'] });
+    expect((await api<{ items: Array<{ service: string; environment: string }> }>('viewer', 'GET', '/api/v1/deployments/locks')).body.items).toContainEqual(expect.objectContaining({ service: 'core-service', environment: 'staging' }));
+    // Before pressing Deploy.
+    const pre = await api<{ allowed: boolean; checks: Array<{ safeguard: string; outcome: string; reason: string }> }>('developer', 'POST', '/api/v1/deployments/preflight', { operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v3.0.0' });
+    expect(pre.status).toBe(200);
+    expect(pre.body.allowed).toBe(false);
+    expect(pre.body.checks.find((c) => c.safeguard === 'lock')).toMatchObject({ outcome: 'block', reason: expect.stringContaining('database migration') });
+    const restartPre = await api<{ allowed: boolean }>('developer', 'POST', '/api/v1/deployments/preflight', { operation: 'restart', service: 'core-service', environment: 'staging' });
+    expect(restartPre.body.allowed).toBe(true);
+    // After pressing it.
+    const refused = await api<{ error: { message: string; details: Array<{ path: string }> } }>('developer', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'staging', imageTag: 'v3.0.0' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('locked by operator@apollo.local: database migration');
+    expect(refused.body.error.details[0]!.path).toBe('/body/environment');
+    // Restart is how trouble ends: it runs.
+    const restart = await api<Deployment>('developer', 'POST', '/api/v1/services/core-service/restart', { environment: 'staging' });
+    expect(restart.status).toBe(201);
+    expect((await reaches(restart.body.id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    // Unlocked, it deploys again; unlocking twice is a 404.
+    expect((await api('operator', 'DELETE', '/api/v1/services/core-service/environments/staging/lock')).status).toBe(204);
+    expect((await api('operator', 'DELETE', '/api/v1/services/core-service/environments/staging/lock')).status).toBe(404);
+    expect((await api<{ allowed: boolean }>('developer', 'POST', '/api/v1/deployments/preflight', { operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v3.0.0' })).body.allowed).toBe(true);
+  }, 30_000);
+
+  it('a lock placed while a production deployment waits for approval refuses it in the workflow: refused with the reason, its pull request closed', async () => {
+    const res = await api<Deployment>('operator', 'POST', '/api/v1/deployments', { service: 'core-service', environment: 'prod', imageTag: 'v3.1.0' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    await reaches(res.body.id, ['awaiting_approval']);
+    expect((await api('admin', 'PUT', '/api/v1/services/core-service/environments/prod/lock', { reason: 'incident drill' })).status).toBe(200);
+    expect((await approveAs('admin', res.body.id)).status).toBe(200);
+    const done = await reaches(res.body.id, ['refused', 'succeeded', 'failed']);
+    expect(done.status, done.timeline.map((l) => l.message).join(' | ')).toBe('refused');
+    expect(done.error).toContain('incident drill');
+    expect(done.gitops?.pullRequest?.state).toBe('closed');
+    expect(await tagOf('core-service', 'prod')).not.toBe('v3.1.0');
+    expect((await api('admin', 'DELETE', '/api/v1/services/core-service/environments/prod/lock')).status).toBe(204);
+  }, 30_000);
 });

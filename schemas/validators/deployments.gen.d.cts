@@ -2,6 +2,8 @@
 import type { ValidateFunction } from 'ajv';
 export declare const body_deployment_cancel: ValidateFunction;
 export declare const body_deployment_create: ValidateFunction;
+export declare const body_deployment_preflight: ValidateFunction;
+export declare const body_environment_lock_put: ValidateFunction;
 export declare const body_service_promote: ValidateFunction;
 export declare const body_service_restart: ValidateFunction;
 export declare const body_service_rollback: ValidateFunction;
