@@ -15,23 +15,23 @@ export type Operation = DeploymentSummary['operation'];
 export type Stage = DeploymentSummary['stage'];
 type ApprovalStatus = Approval['status'];
 
-export const DEPLOYMENT_STATES: readonly DeploymentStatus[] = ['pending', 'awaiting_approval', 'in_progress', 'cancelling', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'];
+export const DEPLOYMENT_STATES: readonly DeploymentStatus[] = ['pending', 'awaiting_approval', 'in_progress', 'cancelling', 'succeeded', 'failed', 'cancelled', 'refused', 'rejected', 'expired'];
 export const OPERATIONS: readonly Operation[] = ['deploy', 'promote', 'rollback', 'scale', 'restart'];
 
 export const STATUS_LABEL: Record<DeploymentStatus, string> = {
   pending: 'pending', awaiting_approval: 'awaiting approval', in_progress: 'in progress', cancelling: 'cancelling',
-  succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', rejected: 'rejected', expired: 'expired',
+  succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', refused: 'refused', rejected: 'rejected', expired: 'expired',
 };
 
 /** Waiting on people amber, work blue, succeeded green, failed red; stopped grey (as requests read). */
 export const STATUS_INTENT: Record<DeploymentStatus, Intent> = {
   pending: 'none', awaiting_approval: 'warning', in_progress: 'primary', cancelling: 'warning',
-  succeeded: 'success', failed: 'danger', cancelled: 'none', rejected: 'danger', expired: 'none',
+  succeeded: 'success', failed: 'danger', cancelled: 'none', refused: 'warning', rejected: 'danger', expired: 'none',
 };
 
 export const OPERATION_LABEL: Record<Operation, string> = { deploy: 'Deploy', promote: 'Promote', rollback: 'Roll back', scale: 'Scale', restart: 'Restart' };
 
-const ENDED: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'rejected', 'expired'];
+const ENDED: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'refused', 'rejected', 'expired'];
 export const isEnded = (status: DeploymentStatus): boolean => ENDED.includes(status);
 /** Work is happening (a moving progress bar). */
 export const isMoving = (status: DeploymentStatus): boolean => status === 'in_progress' || status === 'cancelling' || status === 'pending';

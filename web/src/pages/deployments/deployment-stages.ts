@@ -22,7 +22,7 @@ export interface Step {
 }
 
 export const STAGE_LABEL: Record<Stage, string> = {
-  validate: 'Validate', pull_request: 'Pull request', approval: 'Approval', commit: 'Commit', merge: 'Merge', sync: 'Sync',
+  validate: 'Validate', safeguards: 'Safeguards', pull_request: 'Pull request', approval: 'Approval', commit: 'Commit', merge: 'Merge', sync: 'Sync',
   rollout: 'Rollout', restart: 'Restart', catalog: 'Catalog', revert: 'Revert', done: 'Done',
 };
 
