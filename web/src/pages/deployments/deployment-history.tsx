@@ -154,7 +154,7 @@ export function DeploymentHistoryTable({ filters, limit = 25, serviceColumn = tr
                   <td>
                     <DeploymentStatusTag status={d.status} />
                     {!isEnded(d.status) && d.stage !== 'done' && <div className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="deployment-row-stage">{STAGE_LABEL[d.stage]}</div>}
-                    {d.error && <div className="apollo-small apollo-request-row-error" title={d.error}>{d.error}</div>}
+                    {d.error && <div className="apollo-small apollo-request-row-error" title={d.error} data-testid="deployment-row-error">{d.status === 'refused' ? `Refused by a safeguard: ${d.error}` : d.error}</div>}
                     {d.status === 'cancelled' && !d.error && <CancelNote id={d.id} />}
                   </td>
                   <td>{d.initiatedBy}<div className={`${Classes.TEXT_MUTED} apollo-small`}>via {d.initiatedVia}</div></td>

@@ -1,10 +1,10 @@
 /**
- * One deployment, live (`/deployments/<id>`): its steps (validate → pull request → approval → commit or merge → sync →
- * rollout → catalog) with the current one and durations, the rollout's replicas, the Git change (repository, path,
- * diff, commit, pull request and its state), the approval and who decided, and the timeline as it is written. Cancel
- * (a reason, confirmed) while it can be; "Roll back" (confirmed) once it succeeded and still runs, or failed as its
- * environment's newest (back to what the catalog says ran well). `deployment:<id>` moves the page in place and appends
- * lines; a new status or stage reads the detail again.
+ * One deployment, live (`/deployments/<id>`): its steps (validate → pull request → approval → safeguards → commit or
+ * merge → sync → rollout → catalog) with the current one and durations, why a safeguard refused it, the rollout's
+ * replicas, the Git change (repository, path, diff, commit, pull request and its state), the approval and who decided,
+ * and the timeline as it is written. Cancel (a reason, confirmed) while it can be; "Roll back" (confirmed) once it
+ * succeeded and still runs, or failed as its environment's newest (back to what the catalog says ran well).
+ * `deployment:<id>` moves the page in place and appends lines; a new status or stage reads the detail again.
  */
 import {
   Button, Callout, Classes, Code, Dialog, DialogBody, DialogFooter, FormGroup, Icon, NonIdealState, ProgressBar, Section, SectionCard, Tag,
@@ -330,7 +330,13 @@ export function DeploymentPage({ id }: { id: string }) {
           {d.status === 'cancelling' && cancelEffect(d) === 'close-pull-request' && <span className={Classes.TEXT_MUTED}> Its pull request is being closed.</span>}
         </Callout>
       )}
-      {d.error && (
+      {d.status === 'refused' && (
+        <Callout intent="warning" icon="shield" title="Refused by a safeguard" className="apollo-request-callout" data-testid="deployment-refused">
+          <span data-testid="deployment-refused-reason">Refused by a safeguard: {d.error ?? 'a safeguard refused it'}</span>
+          <span className={Classes.TEXT_MUTED}> Nothing was changed in Git{d.gitops?.pullRequest ? '; its pull request was closed' : ''}. Ask again once the safeguard lets it through (the Deploy Center checks them before you press Deploy).</span>
+        </Callout>
+      )}
+      {d.error && d.status !== 'refused' && (
         <Callout intent={d.status === 'failed' ? 'danger' : 'warning'} icon="error" title={d.status === 'failed' ? `It failed at ${stageLabel(d.stage, d).toLowerCase()}` : 'It did not go ahead'} className="apollo-request-callout" data-testid="deployment-failure">
           {d.error}
           {d.status === 'failed' && d.canRollback && <span className={Classes.TEXT_MUTED}> Roll back puts back the version the catalog says ran well.</span>}

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
+import type { DeploymentSummary, EnvironmentLock, Me } from '../../../../schemas/types.gen.ts';
 import {
-  allowance, approvalComment, approvalState, askFieldOf, cancelEffect, rollbackRows, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch, historyFiltersFromSearch, matchesHistory, nextEnvironment,
-  permissionFor, previousEnvironment, searchFromHistoryFilters, sortEnvironments, type AskValues,
+  allowance, approvalComment, approvalState, askFieldOf, blockingCheck, cancelEffect, checkLock, rollbackRows, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch,
+  historyFiltersFromSearch, lockAllowance, lockedByText, locksOn, matchesHistory, nextEnvironment, permissionFor, preflightOf, previousEnvironment,
+  searchFromHistoryFilters, sortEnvironments, type AskValues,
 } from './deployment-rules.ts';
 
 const me = (role: Me['role'], permissions: string[]): Pick<Me, 'role' | 'permissions'> => ({ role, permissions });
@@ -188,5 +189,61 @@ describe('what the approver said', () => {
     expect(approvalComment([line('approval', 'rejected: not on a Friday')])).toBe('not on a Friday');
     expect(approvalComment([line('approval', 'approved by dana@apollo.local'), line('merge', 'merged pull request #7 as abc1234')])).toBeUndefined();
     expect(approvalComment([])).toBeUndefined();
+  });
+});
+
+describe('safeguards before Deploy', () => {
+  it('asks the preflight for the target environment, with the tag once it is one', () => {
+    expect(preflightOf(values())).toEqual({ operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v1.5.0' });
+    expect(preflightOf(values({ imageTag: '-bad' }))).toEqual({ operation: 'deploy', service: 'core-service', environment: 'staging' });
+    expect(preflightOf(values({ operation: 'promote', from: 'staging', environment: 'prod', imageTag: '' }))).toEqual({ operation: 'promote', service: 'core-service', environment: 'prod' });
+    expect(preflightOf(values({ operation: 'scale', replicas: '3' }))).toEqual({ operation: 'scale', service: 'core-service', environment: 'staging' });
+    expect(preflightOf(values({ environment: '' }))).toBeNull();
+    expect(preflightOf(values({ service: '' }))).toBeNull();
+  });
+
+  it('names the first check that blocks', () => {
+    const checks = [
+      { safeguard: 'permission', outcome: 'pass', reason: 'you hold deployments:create:non-prod' },
+      { safeguard: 'lock', outcome: 'block', reason: 'core-service staging is locked by ops: migration' },
+      { safeguard: 'running', outcome: 'block', reason: 'another one runs' },
+    ] as const;
+    expect(blockingCheck({ checks: [...checks] })?.reason).toBe('core-service staging is locked by ops: migration');
+    expect(blockingCheck({ checks: [checks[0]] })).toBeUndefined();
+    expect(blockingCheck(undefined)).toBeUndefined();
+  });
+});
+
+describe('environment locks', () => {
+  const lock = (over: Partial<EnvironmentLock> = {}): EnvironmentLock => ({
+    service: 'core-service', environment: 'staging', reason: 'Database migration', lockedBy: 'operator@apollo.local', lockedAt: '2026-12-05T10:00:00.000Z',
+    expiresAt: null, source: 'manual', blocks: ['deploy', 'promote'], ...over,
+  });
+
+  it('finds the locks on one environment and says who placed them', () => {
+    const all = [lock(), lock({ environment: 'prod' }), lock({ service: 'web', environment: 'staging' })];
+    expect(locksOn(all, 'core-service', 'staging')).toEqual([all[0]]);
+    expect(locksOn(undefined, 'core-service', 'staging')).toEqual([]);
+    expect(lockedByText(lock())).toBe('operator@apollo.local');
+    expect(lockedByText(lock({ source: 'incident', lockedBy: 'apollo', incidentId: 'INC-42' }))).toBe('incident INC-42');
+  });
+
+  it('lets operators and admins lock (deployments:policy), says why not to a developer, and leaves an incident\'s lock to its incident', () => {
+    expect(lockAllowance(me('operator', ['deployments:policy']))).toEqual({ allowed: true, needs: 'deployments:policy', why: '' });
+    expect(lockAllowance(developer)).toEqual({
+      allowed: false, needs: 'deployments:policy', why: 'Locking needs deployments:policy; your role developer does not have it (operator and admin do).',
+    });
+    expect(lockAllowance(undefined).allowed).toBe(true);
+    expect(lockAllowance(me('admin', ['deployments:policy']), { source: 'incident', incidentId: 'INC-42' })).toMatchObject({
+      allowed: false, why: 'Incident INC-42 placed this lock; it lifts when the incident is resolved.',
+    });
+  });
+
+  it('asks for a reason and an end in the future', () => {
+    const now = Date.parse('2026-12-05T10:00:00.000Z');
+    expect(checkLock({ reason: 'Database migration', until: '' }, now)).toEqual({});
+    expect(checkLock({ reason: '  x ', until: '' }, now).reason).toMatch(/at least 3/);
+    expect(checkLock({ reason: 'Migration', until: '2026-12-04T09:00' }, now).until).toBe('The end must be in the future.');
+    expect(checkLock({ reason: 'Migration', until: '2026-12-07T09:00' }, now)).toEqual({});
   });
 });

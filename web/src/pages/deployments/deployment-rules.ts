@@ -1,11 +1,13 @@
 /**
  * Deployments in words and rules: status colours, what an operation changes, the environments' order (what "the next
  * environment" is), who may ask for what (the route table's resolver on the body, against GET /api/v1/me), what the
- * forms check before sending, where an API error's path lands, and the history's filters in the URL. Pure, so it is
- * unit-tested.
+ * forms check before sending and ask the safeguards (preflight), where an API error's path lands, environment locks in
+ * words and who may place them, and the history's filters in the URL. Pure, so it is unit-tested.
  */
 import type { Intent } from '@blueprintjs/core';
-import type { Approval, Deployment, DeploymentSummary, Me } from '../../../../schemas/types.gen.ts';
+import type {
+  Approval, Deployment, DeploymentPreflight, DeploymentPreflightResult, DeploymentSummary, EnvironmentLock, Me,
+} from '../../../../schemas/types.gen.ts';
 import { ROLES, roleHas, type Permission } from '../../../../shared/permissions.ts';
 import { requiredPermission, ROUTES, type RouteKey } from '../../../../shared/routes.ts';
 import type { HistoryFilters } from './deployment-queries.ts';
@@ -259,6 +261,70 @@ export function askFieldOf(path: string): keyof AskValues | undefined {
   const name = m[1]!;
   if (name === 'to') return 'environment';
   return (['service', 'environment', 'imageTag', 'from', 'replicas', 'reason'] as const).find((f) => f === name);
+}
+
+// ---------------------------------------------------------------- safeguards
+
+export type Safeguard = DeploymentPreflightResult['checks'][number]['safeguard'];
+export type SafeguardCheck = DeploymentPreflightResult['checks'][number];
+
+export const SAFEGUARD_LABEL: Record<Safeguard, string> = {
+  permission: 'Permission', environment: 'Environment', lock: 'Lock', running: 'Deployment running',
+};
+
+/**
+ * What the form asks the safeguards (POST /api/v1/deployments/preflight): its operation, service and target environment
+ * (a promote's `to`), with the tag once it is one; null until a service and an environment are picked.
+ */
+export function preflightOf(v: AskValues): DeploymentPreflight | null {
+  if (!v.service || !v.environment) return null;
+  const tag = (v.operation === 'deploy' || v.operation === 'rollback') && TAG_PATTERN.test(v.imageTag) ? { imageTag: v.imageTag } : {};
+  return { operation: v.operation, service: v.service, environment: v.environment, ...tag };
+}
+
+/** The first check that blocks (the Deploy button says its reason), or undefined when none does. */
+export const blockingCheck = (result: Pick<DeploymentPreflightResult, 'checks'> | undefined): SafeguardCheck | undefined =>
+  result?.checks.find((c) => c.outcome === 'block');
+
+/** The locks in force on one environment of a service. */
+export const locksOn = (locks: readonly EnvironmentLock[] | undefined, service: string, environment: string): EnvironmentLock[] =>
+  (locks ?? []).filter((l) => l.service === service && l.environment === environment);
+
+/** Who placed it, in words: "operator@apollo.local", or "incident INC-42" for an incident's. */
+export const lockedByText = (lock: Pick<EnvironmentLock, 'source' | 'lockedBy' | 'incidentId'>): string =>
+  lock.source === 'incident' ? `incident ${lock.incidentId ?? ''}`.trim() : lock.lockedBy;
+
+/**
+ * Whether the caller may lock and unlock environments (the route table's deployments:policy), with the reason in words
+ * when not; unknown (me not read yet) counts as allowed, the API decides. An incident's lock is lifted by its incident.
+ */
+export function lockAllowance(me: Pick<Me, 'role' | 'permissions'> | undefined, lock?: Pick<EnvironmentLock, 'source' | 'incidentId'>): Allowance {
+  const route = ROUTES.find((r) => r.method === 'PUT' && r.path === '/api/v1/services/{id}/environments/{env}/lock');
+  if (!route?.permission) throw new Error('the lock route is not in the route table');
+  const needs = requiredPermission(route.permission, { pathParameters: {}, query: {}, body: {} });
+  if (lock?.source === 'incident') {
+    return { allowed: false, needs, why: `${lock.incidentId ? `Incident ${lock.incidentId}` : 'An incident'} placed this lock; it lifts when the incident is resolved.` };
+  }
+  if (!me || me.permissions.includes(needs)) return { allowed: true, needs, why: '' };
+  const roles = ROLES.filter((r) => roleHas(r, needs));
+  return { allowed: false, needs, why: `Locking needs ${needs}; your role ${me.role} does not have it${roles.length ? ` (${roles.join(' and ')} do)` : ''}.` };
+}
+
+export const LOCK_REASON_MIN = 3;
+
+/** What the lock dialog checks before sending (the lock schema's rules; an end, when given, in the future). */
+export function checkLock(v: { reason: string; until: string }, now = Date.now()): { reason?: string; until?: string } {
+  const errors: { reason?: string; until?: string } = {};
+  const reason = v.reason.trim();
+  if (reason.length < LOCK_REASON_MIN) errors.reason = 'Say why (at least 3 characters): it is what people see when their deploy is refused.';
+  else if (reason.length > 2000) errors.reason = 'At most 2000 characters.';
+  else if (!TEXT_PATTERN.test(reason)) errors.reason = 'No control characters.';
+  if (v.until) {
+    const end = Date.parse(v.until);
+    if (Number.isNaN(end)) errors.until = 'A date and time.';
+    else if (end <= now) errors.until = 'The end must be in the future.';
+  }
+  return errors;
 }
 
 // ---------------------------------------------------------------- the history's filters

@@ -45,6 +45,21 @@ describe('where it is', () => {
     expect(steps[3]!.durationMs).toBeUndefined();
   });
 
+  it('stops at the safeguards when one refused it (a lock placed while it waited), the rest not run', () => {
+    const refused = prod({
+      status: 'refused', stage: 'safeguards', completedAt: at(9), error: 'core-service prod is locked by ops@apollo.local: migration',
+      approval: { required: true, status: 'approved', decidedBy: ['admin@apollo.local'] },
+      timeline: [...prod().timeline, line(8, 'approval', 'approved'), line(9, 'safeguards', 'refused: core-service prod is locked', 'refused')],
+    });
+    expect(stagesOf(refused)).toEqual(['validate', 'pull_request', 'approval', 'safeguards', 'merge', 'sync', 'rollout', 'catalog']);
+    expect(states(refused)).toEqual(['validate:done', 'pull_request:done', 'approval:done', 'safeguards:stopped', 'merge:skipped', 'sync:skipped', 'rollout:skipped', 'catalog:skipped']);
+    expect(stageLabel('safeguards', refused)).toBe('Safeguards');
+    // Outside production it sits before the commit; one that passed them says nothing of them.
+    expect(stagesOf(staging({ status: 'refused', stage: 'safeguards', timeline: [line(0, 'validate'), line(1, 'safeguards', 'refused: locked', 'refused')] })))
+      .toEqual(['validate', 'safeguards', 'commit', 'sync', 'rollout', 'catalog']);
+    expect(stagesOf(staging())).not.toContain('safeguards');
+  });
+
   it('waits at the approval, in amber', () => {
     expect(states(prod())).toEqual(['validate:done', 'pull_request:done', 'approval:waiting', 'merge:pending', 'sync:pending', 'rollout:pending', 'catalog:pending']);
   });

@@ -1,5 +1,5 @@
 /**
- * A deployment's progress as steps (validate → pull request → approval → commit or merge → sync → rollout → catalog):
+ * A deployment's progress as steps (validate → pull request → approval → safeguards → commit or merge → sync → rollout → catalog):
  * which ones it goes through, which is done, under way, waiting, failed or stopped, and how long each took. Read from
  * the record's status and stage and its timeline, whose lines name the stage they finish. Pure, so it is unit-tested.
  */
@@ -56,14 +56,20 @@ export function stagesOf(d: StepSource): Stage[] {
       ? withApproval(['validate', 'pull_request', 'approval', 'merge', 'sync', 'rollout', 'catalog'])
       : withApproval(['validate', 'approval', 'commit', 'sync', 'rollout', 'catalog']);
   }
+  // The safeguards are checked again after the approval, before Git changes; they show once they said something.
+  if (seen.has('safeguards') || d.status === 'refused') {
+    const before = stages.findIndex((s) => s === 'commit' || s === 'merge' || s === 'restart');
+    stages.splice(before < 0 ? stages.length : before, 0, 'safeguards');
+  }
   if (seen.has('revert') || d.status === 'cancelling' || d.status === 'cancelled') stages.push('revert');
   return stages;
 }
 
 /** The index of the step the deployment stopped in (it ended without succeeding: record stage `done`). */
 function stoppedAt(d: StepSource, stages: readonly Stage[]): number {
-  // The cancel's line is written in the stage it was in; a rejection or expiry is the approval's.
+  // The cancel's line is written in the stage it was in; a rejection or expiry is the approval's, a refusal the safeguards'.
   if (d.status === 'rejected' || d.status === 'expired') return Math.max(0, stages.indexOf('approval'));
+  if (d.status === 'refused' && stages.includes('safeguards')) return stages.indexOf('safeguards');
   const cancel = [...d.timeline].reverse().find((e) => e.status === 'cancelling');
   if (cancel && stages.includes(cancel.stage)) return stages.indexOf(cancel.stage);
   const reached = d.timeline.map((e) => stages.indexOf(e.stage)).filter((i) => i >= 0 && stages[i] !== 'revert');
@@ -77,13 +83,13 @@ export function deploymentSteps(d: StepSource, now = Date.now()): Step[] {
   if (d.status === 'succeeded') {
     for (const s of main) states.set(s, 'done');
   } else {
-    const ended = d.stage === 'done' || d.status === 'failed' || d.status === 'cancelled' || d.status === 'rejected' || d.status === 'expired';
+    const ended = d.stage === 'done' || d.status === 'failed' || d.status === 'cancelled' || d.status === 'refused' || d.status === 'rejected' || d.status === 'expired';
     const at = d.stage !== 'done' && d.stage !== 'revert' && main.includes(d.stage) ? main.indexOf(d.stage) : stoppedAt(d, main);
     main.forEach((s, i) => {
       if (i < at) states.set(s, 'done');
       else if (i > at) states.set(s, ended || d.status === 'cancelling' ? 'skipped' : 'pending');
       else if (d.status === 'failed' || d.status === 'rejected' || d.status === 'expired') states.set(s, 'failed');
-      else if (d.status === 'cancelled' || d.status === 'cancelling') states.set(s, 'stopped');
+      else if (d.status === 'cancelled' || d.status === 'cancelling' || d.status === 'refused') states.set(s, 'stopped');
       else if (d.status === 'awaiting_approval') states.set(s, 'waiting');
       else states.set(s, 'current');
     });
