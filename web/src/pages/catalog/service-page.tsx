@@ -18,6 +18,7 @@ import { Link, navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
 import { DeployDialog, EnvironmentDeployButtons, ServiceDeployments, useDeployDialog } from '../deployments/environment-deploy.tsx';
+import { EnvironmentLockBadge, useServiceLocks } from '../deployments/environment-lock.tsx';
 import { EditDependenciesButton } from './dependencies-dialog.tsx';
 import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
@@ -128,15 +129,23 @@ function HealthSummary({ service, health, live }: { service: Service; health: Se
   );
 }
 
-function EnvironmentCard({ env, health, actions, deploy }: { env: Environment; health: ServiceHealth['environments'][number] | undefined; actions?: ReactElement | undefined; deploy?: ReactElement | undefined }) {
+function EnvironmentCard({ env, health, actions, deploy, lock }: {
+  env: Environment;
+  health: ServiceHealth['environments'][number] | undefined;
+  actions?: ReactElement | undefined;
+  deploy?: ReactElement | undefined;
+  /** Its lock's badge, when locked. */
+  lock?: ReactElement | undefined;
+}) {
   const d = env.deployment;
   const current = health?.health ?? env.health;
   const k8s = current.kubernetes ?? env.health.kubernetes;
   return (
-    <Section className="apollo-section apollo-env" data-testid="environment" data-env={env.name}
+    <Section className="apollo-section apollo-env" data-testid="environment" data-env={env.name} data-locked={lock !== undefined}
       title={<span className="apollo-env-title">{env.name} <Tag minimal round className="apollo-mono" htmlTitle={`cluster ${env.cluster}, namespace ${env.namespace}`}>{env.cluster}/{env.namespace}</Tag></span>}
       rightElement={<>{actions}<HealthBadge status={current.status} reason={current.reason} /></>}>
       <SectionCard>
+        {lock}
         <dl className="apollo-facts apollo-facts-compact">
           <dt>Image</dt><dd>{d.imageTag ? <Code>{d.imageTag}</Code> : <span className={Classes.TEXT_MUTED}>—</span>}{d.gitCommit && <span className={Classes.TEXT_MUTED}> · <Code>{d.gitCommit.slice(0, 7)}</Code></span>}</dd>
           <dt>Replicas</dt>
@@ -269,6 +278,7 @@ export function ServicePage({ id }: { id: string }) {
   const [editing, setEditing] = useState(false);
   const [deregistering, setDeregistering] = useState(false);
   const [deploying, setDeploying] = useDeployDialog();
+  const locks = useServiceLocks(id);
   useEffect(() => { if (service.data) document.title = `${service.data.displayName} · Catalog · Apollo`; }, [service.data]);
 
   if (service.isPending) return <div className="apollo-page"><div className={Classes.SKELETON} style={{ height: 32, width: 320, marginBottom: 24 }} /><div className={Classes.SKELETON} style={{ height: 240 }} /></div>;
@@ -318,8 +328,14 @@ export function ServicePage({ id }: { id: string }) {
       <h2 className="apollo-section-heading">Environments <span className={Classes.TEXT_MUTED}>{envs.length}</span>{mayChange && <span className="apollo-heading-action"><AddEnvironmentButton service={s} /></span>}</h2>
       {envs.length === 0
         ? <NonIdealState icon="cloud" title="No environments" description="Environments appear when they are added through the API or a deployment." className="apollo-empty" />
-        : <div className="apollo-env-grid">{envs.map((e) => <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} actions={mayChange ? <EnvironmentActions service={s} environment={e} /> : undefined}
-          deploy={s.deregisteredAt ? undefined : <EnvironmentDeployButtons service={s} environment={e} onOpen={setDeploying} />} />)}</div>}
+        : <div className="apollo-env-grid">{envs.map((e) => {
+          const envLocks = locks.of(e.name);
+          return (
+            <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} actions={mayChange ? <EnvironmentActions service={s} environment={e} /> : undefined}
+              lock={envLocks.length ? <EnvironmentLockBadge locks={envLocks} /> : undefined}
+              deploy={s.deregisteredAt ? undefined : <EnvironmentDeployButtons service={s} environment={e} locks={envLocks} onOpen={setDeploying} />} />
+          );
+        })}</div>}
       <div className="apollo-section-gap"><ServiceDeployments serviceId={s.id} /></div>
       <div className="apollo-section-gap"><DependenciesSection id={s.id} graph={graph} actions={mayChange ? <EditDependenciesButton service={s} /> : undefined} /></div>
       <h2 className="apollo-section-heading">Runbooks <span className={Classes.TEXT_MUTED}>{s.runbooks.length}</span>{mayChange && <span className="apollo-heading-action"><AddRunbookButton serviceId={s.id} /></span>}</h2>

@@ -1,7 +1,8 @@
 /**
  * The Deploy Center (`/deployments`): the deploy form (deploy, promote, roll back, scale, restart; prefilled from the
- * URL: `?deploy=core-service&env=staging&op=promote&source=dev`) and the history of every deployment, filtered by the
- * URL's service, environment, status, operation, who and date range, 25 a page, live from `deployments`.
+ * URL: `?deploy=core-service&env=staging&op=promote&source=dev`) with the safeguards' outcomes before Deploy, the
+ * environment locks in force, and the history of every deployment, filtered by the URL's service, environment, status,
+ * operation, who and date range, 25 a page, live from `deployments`.
  */
 import { Callout, Section, SectionCard, Tag } from '@blueprintjs/core';
 import { useMemo } from 'react';
@@ -11,6 +12,7 @@ import { useMe } from '../../lib/queries.ts';
 import { navigate, useSearch } from '../../lib/router.tsx';
 import { DeployForm } from './deploy-form.tsx';
 import { DeploymentHistoryTable, HistoryFiltersForm } from './deployment-history.tsx';
+import { LocksPanel } from './environment-lock.tsx';
 import type { HistoryFilters } from './deployment-queries.ts';
 import { formInitialFromSearch, historyFiltersFromSearch, searchFromHistoryFilters } from './deployment-rules.ts';
 import { useLiveHistory } from './use-live-deployments.ts';
@@ -45,6 +47,7 @@ export function DeployCenterPage() {
             )}
         </SectionCard>
       </Section>
+      <LocksPanel />
       <h2 className="apollo-section-heading">History</h2>
       <HistoryFiltersForm key={searchFromHistoryFilters(filters)} initial={filters} onApply={setFilters} />
       <DeploymentHistoryTable filters={filters} onClear={() => setFilters({})} />

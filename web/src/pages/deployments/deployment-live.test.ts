@@ -1,7 +1,7 @@
 import type { InfiniteData } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { Deployment, DeploymentList, DeploymentSummary } from '../../../../schemas/types.gen.ts';
-import { applyChange, asDeploymentChange, changesDetail, mergeTimeline, upsertHistory, type DeploymentChange, type TimelineEntry } from './deployment-live.ts';
+import { applyChange, asDeploymentChange, asLockChange, changesDetail, mergeTimeline, upsertHistory, type DeploymentChange, type TimelineEntry } from './deployment-live.ts';
 
 const ID = '01JDEPLOY00000000000000000A';
 const summary = (over: Partial<DeploymentSummary> = {}): DeploymentSummary => ({
@@ -76,5 +76,15 @@ describe('the history', () => {
     // A late frame does not set it back.
     expect(upsertHistory(data, summary({ status: 'pending', updatedAt: '2026-11-25T09:59:00.000Z' }), {})).toBe(data);
     expect(upsertHistory(undefined, fresh, {})).toBeUndefined();
+  });
+});
+
+describe('lock frames', () => {
+  it('takes a lock.changed frame\'s data, and nothing shaped otherwise (a deployment\'s summary is not one)', () => {
+    expect(asLockChange({ service: 'core-service', environment: 'staging', locked: true, reason: 'migration' })).toEqual({ service: 'core-service', environment: 'staging', locked: true, reason: 'migration' });
+    expect(asLockChange({ service: 'core-service', environment: 'staging', locked: false })?.locked).toBe(false);
+    expect(asLockChange(summary())).toBeNull();
+    expect(asLockChange(null)).toBeNull();
+    expect(asDeploymentChange({ service: 'core-service', environment: 'staging', locked: true })).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Deployments kept live from their topics (ARCHITECTURE.md §5): `deployment:<id>` (event deployment.changed: the
  * summary, the rollout and the new timeline line as `entry`) moves a deployment's page in place; `deployments` (the
- * summary) moves the history. Pure, so it is unit-tested.
+ * summary) moves the history, and its `lock.changed` says an environment was locked or unlocked. Pure, so it is
+ * unit-tested.
  */
 import type { InfiniteData } from '@tanstack/react-query';
 import type { Deployment, DeploymentList, DeploymentSummary } from '../../../../schemas/types.gen.ts';
@@ -102,4 +103,21 @@ export function upsertHistory(
     changed = true;
   }
   return changed ? { ...data, pages } : data;
+}
+
+export const LOCK_CHANGED = 'lock.changed';
+
+/** A `lock.changed` frame's data: an environment was locked or unlocked. */
+export interface LockChange {
+  readonly service: string;
+  readonly environment: string;
+  readonly locked: boolean;
+  readonly reason?: string;
+}
+
+export function asLockChange(data: unknown): LockChange | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as Partial<LockChange>;
+  if (typeof d.service !== 'string' || typeof d.environment !== 'string' || typeof d.locked !== 'boolean') return null;
+  return d as LockChange;
 }

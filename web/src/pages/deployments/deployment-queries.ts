@@ -1,6 +1,6 @@
 /** Deployments' server state (TanStack Query): one hook per read, keyed under ['deployments', …]. */
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type { DeploymentHistoryQuery } from '../../../../schemas/types.gen.ts';
+import type { DeploymentHistoryQuery, DeploymentPreflight } from '../../../../schemas/types.gen.ts';
 import { useServices } from '../../lib/services-context.ts';
 
 export const DEPLOYMENTS_KEY = ['deployments'] as const;
@@ -66,4 +66,28 @@ export function useServiceChoices() {
 export function useServiceDetail(id: string) {
   const { api } = useServices();
   return useQuery({ queryKey: ['services', 'one', id], queryFn: () => api.read('GET /api/v1/services/{id}', { params: { id } }), enabled: id !== '' });
+}
+
+export const LOCKS_KEY = ['deployments', 'locks'] as const;
+
+/** The environment locks in force, everywhere (few); `lock.changed` frames read them again (useLiveLocks). */
+export function useLocks(enabled = true) {
+  const { api } = useServices();
+  return useQuery({ queryKey: LOCKS_KEY, queryFn: () => api.read('GET /api/v1/deployments/locks'), enabled, refetchInterval: 60_000 });
+}
+
+export const PREFLIGHT_KEY = ['deployments', 'preflight'] as const;
+
+/**
+ * What the safeguards say of a deployment before it is asked for; off until the form names a service and an
+ * environment. A lock or a deployment that changes there reads it again (useLiveLocks).
+ */
+export function usePreflight(ask: DeploymentPreflight | null) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: [...PREFLIGHT_KEY, ask],
+    queryFn: () => api.read('POST /api/v1/deployments/preflight', { body: ask! }),
+    enabled: ask !== null,
+    staleTime: 15_000,
+  });
 }

@@ -1,17 +1,18 @@
 /**
  * Deployments on a service page: each environment's buttons (Deploy, Promote to the next environment, Scale, Restart,
  * Roll back), which open the deploy form prefilled in a dialog, disabled with the reason where the caller's role may
- * not (production needs deployments:create:prod); and the service's recent deployments, live.
+ * not (production needs deployments:create:prod), and Lock / Unlock; and the service's recent deployments, live.
  */
 import { AnchorButton, Button, Dialog, DialogBody, Section, SectionCard, Tooltip } from '@blueprintjs/core';
 import { useState } from 'react';
-import type { Environment, Service } from '../../../../schemas/types.gen.ts';
+import type { Environment, EnvironmentLock, Service } from '../../../../schemas/types.gen.ts';
 import { LiveBadge } from '../../components/live-badge.tsx';
 import { useMe } from '../../lib/queries.ts';
 import { navigate } from '../../lib/router.tsx';
 import { DeployForm, type DeployFormInitial } from './deploy-form.tsx';
 import { DeploymentHistoryTable } from './deployment-history.tsx';
 import { allowance, nextEnvironment, type AskKey, type Operation } from './deployment-rules.ts';
+import { EnvironmentLockButton } from './environment-lock.tsx';
 import { useLiveHistory } from './use-live-deployments.ts';
 import './deployments.css';
 
@@ -34,8 +35,14 @@ export function DeployDialog({ service, initial, onClose }: { service: Service; 
   );
 }
 
-/** The buttons under one environment; hidden for a role that may deploy nowhere (a viewer). */
-export function EnvironmentDeployButtons({ service, environment, onOpen }: { service: Service; environment: Environment; onOpen(initial: DeployFormInitial): void }) {
+/** The buttons under one environment, Lock or Unlock last; hidden for a role that may deploy nowhere (a viewer). */
+export function EnvironmentDeployButtons({ service, environment, locks = [], onOpen }: {
+  service: Service;
+  environment: Environment;
+  /** The environment's locks in force (Unlock when one is manual). */
+  locks?: readonly EnvironmentLock[];
+  onOpen(initial: DeployFormInitial): void;
+}) {
   const me = useMe();
   const perms = me.data?.permissions ?? [];
   if (!perms.includes('deployments:create:non-prod') && !perms.includes('deployments:create:prod')) return null;
@@ -61,6 +68,7 @@ export function EnvironmentDeployButtons({ service, environment, onOpen }: { ser
         if (may.allowed && !disabled) return button;
         return <Tooltip key={spec.operation} content={may.allowed ? `${name} runs no known tag to promote.` : may.why}>{button}</Tooltip>;
       })}
+      <span className="apollo-env-deploy-end"><EnvironmentLockButton service={service.id} environment={name} locks={locks} /></span>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 /**
  * The hooks that keep deployments live: a deployment's page from `deployment:<id>`, a history (the Deploy Center's, a
- * service page's) from `deployments`. Frames sent while the connection was down never arrive: what they keep current is
- * read again when it comes back.
+ * service page's) from `deployments`, and the locks and the safeguards' answers from its `lock.changed`. Frames sent
+ * while the connection was down never arrive: what they keep current is read again when it comes back.
  */
 import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -9,8 +9,8 @@ import type { Deployment, DeploymentList } from '../../../../schemas/types.gen.t
 import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
-import { deploymentKey, historyKey, type HistoryFilters } from './deployment-queries.ts';
-import { applyChange, asDeploymentChange, changesDetail, upsertHistory, type DeploymentChange, type TimelineEntry } from './deployment-live.ts';
+import { deploymentKey, historyKey, LOCKS_KEY, PREFLIGHT_KEY, type HistoryFilters } from './deployment-queries.ts';
+import { applyChange, asDeploymentChange, asLockChange, changesDetail, LOCK_CHANGED, upsertHistory, type DeploymentChange, type TimelineEntry } from './deployment-live.ts';
 import { isEnded } from './deployment-rules.ts';
 
 /** Whether a topic is live: the connection is open and the topic was not refused (a viewer without deployments:read). */
@@ -67,5 +67,24 @@ export function useLiveHistory(filters: HistoryFilters, onChange?: (change: Depl
     onChange?.(change);
   });
   useOnReconnect(() => invalidate(['deployments', 'history']));
+  return { live: useTopicLive('deployments') };
+}
+
+/**
+ * The locks and the safeguards' answers kept current from `deployments`: a lock placed or lifted reads both again at
+ * once; a deployment that moves reads the answers again (a deployment running there is a safeguard too).
+ */
+export function useLiveLocks(): { live: boolean } {
+  const client = useQueryClient();
+  const invalidate = useThrottledInvalidate(400);
+  useTopics(['deployments'], (frame) => {
+    if (frame.event === LOCK_CHANGED && asLockChange(frame.data)) {
+      void client.invalidateQueries({ queryKey: LOCKS_KEY });
+      void client.invalidateQueries({ queryKey: PREFLIGHT_KEY });
+      return;
+    }
+    if (asDeploymentChange(frame.data)) invalidate(PREFLIGHT_KEY);
+  });
+  useOnReconnect(() => { invalidate(LOCKS_KEY); invalidate(PREFLIGHT_KEY); });
   return { live: useTopicLive('deployments') };
 }
