@@ -3,29 +3,34 @@
  * Roll back (to the last known good version, or one of the environment's earlier tags), Scale (replicas) and Restart;
  * each with an optional reason. The service comes from the catalog and the environment from the service's. What the
  * caller's role may not do (production needs deployments:create:prod) is said and its button disabled before anything
- * is sent; the API's refusals land on the field their path names. One Idempotency-Key per content, so a double click
+ * is sent; so is what a safeguard blocks (a lock, a deployment running there): the preflight is asked as the form
+ * changes (debounced) and every safeguard's outcome shows before Deploy. The API's refusals land on the field their
+ * path names. One Idempotency-Key per content, so a double click
  * or a retry is one deployment. Used by the Deploy Center and, in a dialog, by a service page's environments.
  */
-import { Button, Callout, Classes, Code, FormGroup, HTMLSelect, Icon, InputGroup, Tab, Tabs, TextArea } from '@blueprintjs/core';
+import { Button, Callout, Classes, Code, FormGroup, HTMLSelect, Icon, InputGroup, Tab, Tabs, TextArea, Tooltip } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import type {
-  Deployment, DeploymentCreate, Environment, Service, ServicePromote, ServiceRestart, ServiceRollback, ServiceScale,
+  Deployment, DeploymentCreate, DeploymentPreflight, Environment, Service, ServicePromote, ServiceRestart, ServiceRollback, ServiceScale,
 } from '../../../../schemas/types.gen.ts';
 import { ApiError } from '../../../../shared/api-client.ts';
 import { isProductionEnvironment } from '../../../../shared/routes.ts';
 import { ErrorState, isForbidden } from '../../components/error-state.tsx';
 import { splitDetails } from '../../components/field-errors.ts';
-import { formatAgo, formatTime } from '../../lib/format.ts';
+import { formatAgo, formatTime, withLocalTimes } from '../../lib/format.ts';
 import { useMe } from '../../lib/queries.ts';
+import { useDebounced } from '../../lib/use-debounced.ts';
 import { navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
-import { DEPLOYMENTS_KEY, deploymentKey, useServiceChoices, useServiceDetail } from './deployment-queries.ts';
+import { DEPLOYMENTS_KEY, deploymentKey, PREFLIGHT_KEY, usePreflight, useServiceChoices, useServiceDetail } from './deployment-queries.ts';
 import {
-  allowance, askFieldOf, askOf, checkAsk, OPERATION_LABEL, OPERATIONS, previousEnvironment, sortEnvironments,
+  allowance, askFieldOf, askOf, blockingCheck, checkAsk, OPERATION_LABEL, OPERATIONS, preflightOf, previousEnvironment, sortEnvironments,
   type AskErrors, type AskValues, type Operation,
 } from './deployment-rules.ts';
+import { PreflightChecks } from './preflight-checks.tsx';
+import { useLiveLocks } from './use-live-deployments.ts';
 import { VersionPicker } from './version-picker.tsx';
 
 export interface DeployFormInitial {
@@ -131,6 +136,19 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
   const ask = askOf(effective);
   const may = values.environment ? allowance(me.data, ask.key, ask.body) : null;
   const allowed = may?.allowed ?? true;
+
+  // The safeguards, asked once the form stops changing; a lock placed or lifted asks again at once.
+  const preflightText = JSON.stringify(preflightOf(effective));
+  const [askedText, setAskedText] = useState(preflightText);
+  useDebounced(preflightText, setAskedText, 300);
+  const asked = useMemo(() => JSON.parse(askedText) as DeploymentPreflight | null, [askedText]);
+  const preflight = usePreflight(asked);
+  useLiveLocks();
+  const wanted = preflightOf(effective);
+  // An answer for another service, environment or operation says nothing of this one (only the tag may lag).
+  const answerFits = asked !== null && wanted !== null && asked.service === wanted.service && asked.environment === wanted.environment && asked.operation === wanted.operation;
+  const safeguards = answerFits ? preflight.data : undefined;
+  const block = blockingCheck(safeguards);
   const submit = useMutation({
     mutationFn: async () => {
       const content = JSON.stringify(ask);
@@ -154,6 +172,8 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
       else navigate(`/deployments/${encodeURIComponent(deployment.id)}`);
     },
     onError: (error) => {
+      // A refusal (a lock placed meanwhile, a deployment started there): the safeguards show why.
+      if (error instanceof ApiError && error.status === 409) void client.invalidateQueries({ queryKey: PREFLIGHT_KEY });
       if (error instanceof ApiError && !isForbidden(error) && error.details.length) {
         const { fields, rest } = splitDetails(error.details, askFieldOf);
         setErrors(fields);
@@ -168,7 +188,7 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
     event.preventDefault();
     const found = checkAsk(effective, { imageTag: env?.deployment.imageTag, replicas: env?.deployment.replicas, fromTag });
     setErrors(found);
-    if (Object.keys(found).length > 0 || !allowed) return;
+    if (Object.keys(found).length > 0 || !allowed || block) return;
     submit.mutate();
   };
 
@@ -242,11 +262,19 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
             </Callout>
           )
       )}
+      {wanted && <PreflightChecks result={safeguards} checking={askedText !== preflightText || preflight.isFetching} error={answerFits ? preflight.error : null} />}
       {formError !== null && <div className="apollo-form-error" data-testid="deploy-error"><ErrorState compact error={formError} /></div>}
       <div className="apollo-deploy-buttons">
+        {block && (
+          <span className="apollo-deploy-blocked apollo-small" data-testid="deploy-blocked" data-safeguard={block.safeguard}>
+            <Icon icon="ban-circle" intent="danger" size={12} /> {withLocalTimes(block.reason)}
+          </span>
+        )}
         {onCancel && <Button text="Cancel" onClick={onCancel} disabled={submit.isPending} />}
-        <Button type="submit" intent="primary" icon={SUBMIT_ICON[values.operation]} loading={submit.isPending} disabled={!allowed}
-          text={submitText(effective, fromTag)} data-testid="deploy-submit" data-allowed={allowed} />
+        <Tooltip content={block ? withLocalTimes(block.reason) : ''} disabled={!block}>
+          <Button type="submit" intent="primary" icon={SUBMIT_ICON[values.operation]} loading={submit.isPending} disabled={!allowed || block !== undefined}
+            text={submitText(effective, fromTag)} data-testid="deploy-submit" data-allowed={allowed} data-blocked={block?.safeguard ?? ''} />
+        </Tooltip>
       </div>
     </form>
   );
