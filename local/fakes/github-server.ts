@@ -695,12 +695,20 @@ export class FakeGitHub {
       pusher: { name: commit.committer.name, email: commit.committer.email }, sender: { login: FAKE_ACTOR, type: 'User' },
       commits: [head], head_commit: head,
     });
+    this.deliver(target, delivery, payload);
+  }
+
+  /** Sends one delivery to the webhook target, signed as GitHub signs (X-Hub-Signature-256), in order; records Apollo's answer on it. */
+  private deliver(target: { readonly url: string; readonly secret: string }, delivery: FakeWebhookDelivery, payload: string): void {
     const signature = `sha256=${createHmac('sha256', target.secret).update(payload).digest('hex')}`;
     this.outbox = this.outbox.then(async () => {
       try {
         const answer = await fetch(target.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/fake', 'x-github-event': 'push', 'x-github-delivery': delivery.id, 'x-github-hook-id': '1', 'x-hub-signature-256': signature },
+          headers: {
+            'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/fake', 'x-github-event': delivery.event,
+            'x-github-delivery': delivery.id, 'x-github-hook-id': '1', 'x-hub-signature-256': signature,
+          },
           body: payload,
           signal: AbortSignal.timeout(10_000),
         });
@@ -726,24 +734,7 @@ export class FakeGitHub {
       organization: { login: this.options.org, id: 1 },
       sender: { login: FAKE_ACTOR, type: 'User' },
     });
-    const signature = `sha256=${createHmac('sha256', target.secret).update(payload).digest('hex')}`;
-    this.outbox = this.outbox.then(async () => {
-      try {
-        const answer = await fetch(target.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/fake', 'x-github-event': 'workflow_run',
-            'x-github-delivery': delivery.id, 'x-github-hook-id': '1', 'x-hub-signature-256': signature,
-          },
-          body: payload,
-          signal: AbortSignal.timeout(10_000),
-        });
-        delivery.status = answer.status;
-        delivery.response = await answer.text();
-      } catch (error) {
-        delivery.error = (error as Error).message;
-      }
-    });
+    this.deliver(target, delivery, payload);
   }
 
   async close(): Promise<void> {
