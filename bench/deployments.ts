@@ -43,7 +43,7 @@ const SERVICE = 'core-service';
 const ENVIRONMENTS = ['dev', 'staging'] as const;
 /** The services the seeded history spreads over (demo services, so the records name real ones). */
 const HISTORY_SERVICES = ['core-service', 'notification-service', 'api-gateway', 'frontend'];
-const ENDED = new Set(['succeeded', 'failed', 'cancelled', 'rejected', 'expired']);
+const ENDED = new Set(['succeeded', 'failed', 'cancelled', 'refused', 'rejected', 'expired']);
 const COUNTER = 'apolloBenchDeploymentsCounter';
 const HISTORY_COUNTER = 'apolloBenchDeploymentHistoryCounter';
 const END_TIMEOUT_MS = 60_000;
