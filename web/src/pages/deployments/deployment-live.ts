@@ -8,6 +8,7 @@ import type { InfiniteData } from '@tanstack/react-query';
 import type { Deployment, DeploymentList, DeploymentSummary } from '../../../../schemas/types.gen.ts';
 import type { HistoryFilters } from './deployment-queries.ts';
 import { matchesHistory } from './deployment-rules.ts';
+import { mergeTimeline as mergeLines } from '../../lib/timeline.ts';
 
 export type TimelineEntry = Deployment['timeline'][number];
 
@@ -52,20 +53,7 @@ export function changesDetail(deployment: Pick<Deployment, 'status' | 'stage'> |
 export const entryKey = (e: TimelineEntry): string => `${e.at}|${e.stage}|${e.message}`;
 
 /** What the detail read plus the lines that arrived live and are not in it, oldest first (equal times keep their order). */
-export function mergeTimeline(base: readonly TimelineEntry[], live: readonly TimelineEntry[]): TimelineEntry[] {
-  const seen = new Set(base.map(entryKey));
-  const merged = [...base];
-  for (const entry of live) {
-    const key = entryKey(entry);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    merged.push(entry);
-  }
-  return merged
-    .map((entry, index) => ({ entry, index }))
-    .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.index - b.index)
-    .map(({ entry }) => entry);
-}
+export const mergeTimeline = (base: readonly TimelineEntry[], live: readonly TimelineEntry[]): TimelineEntry[] => mergeLines(base, live, entryKey);
 
 const summaryOf = (change: DeploymentChange): DeploymentSummary => {
   const { rollout: _rollout, entry: _entry, ...summary } = change;

@@ -11,7 +11,8 @@ import {
   TextArea, type IconName, type Intent,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useFollowEnd } from '../../lib/timeline.ts';
 import type { Approval, Deployment } from '../../../../schemas/types.gen.ts';
 import { isProductionEnvironment } from '../../../../shared/routes.ts';
 import { DiffView } from '../../components/diff-view.tsx';
@@ -177,17 +178,7 @@ const SEVERITY: Record<TimelineEntry['severity'], { icon: IconName; intent: Inte
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 function Timeline({ deployment, entries, live }: { deployment: Deployment; entries: readonly TimelineEntry[]; live: boolean }) {
-  // Follows new lines while the reader is at the end; one who scrolled up stays put.
-  const list = useRef<HTMLOListElement>(null);
-  const atEnd = useRef(true);
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el && atEnd.current) el.scrollTop = el.scrollHeight;
-  }, [entries.length]);
-  const onScroll = (): void => {
-    const el = list.current;
-    if (el) atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-  };
+  const { ref: list, onScroll } = useFollowEnd<HTMLOListElement>(entries.length);
   return (
     <Section title="Timeline" icon="history" className="apollo-section" data-testid="deployment-timeline"
       rightElement={<LiveBadge live={live} tip={live ? 'New lines appear as they are written' : 'Not receiving live updates right now; the page reads them again when the connection is back'} />}>

@@ -4,6 +4,7 @@
  * or of the running action says the detail is worth reading again. Pure, so it is unit-tested.
  */
 import type { Request, RequestLogEntry, RequestStatus } from '../../../../schemas/types.gen.ts';
+import { mergeTimeline as mergeLines } from '../../lib/timeline.ts';
 
 export type TimelineEntry = Request['timeline'][number];
 
@@ -21,25 +22,9 @@ export function asRequestChange(data: unknown, id: string): RequestChange | null
 /** One log line's identity: lines carry no id, so their time, sequence, action and text together. */
 export const entryKey = (e: TimelineEntry): string => `${e.at}|${e.seq ?? ''}|${e.action ?? ''}|${e.kind ?? ''}|${e.message}`;
 
-/**
- * The timeline the page shows: what the detail read, plus the lines that arrived live and are not in it (they came
- * after the read, or while it was on its way), oldest first. Lines of the same instant keep their order.
- */
-export function mergeTimeline(base: readonly TimelineEntry[], live: readonly TimelineEntry[]): TimelineEntry[] {
-  const seen = new Set(base.map(entryKey));
-  const merged = [...base];
-  for (const entry of live) {
-    const key = entryKey(entry);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    merged.push(entry);
-  }
-  // A stable sort: equal times stay in the order they were written (and, between reads, base before live).
-  return merged
-    .map((entry, index) => ({ entry, index }))
-    .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || (a.entry.seq ?? 0) - (b.entry.seq ?? 0) || a.index - b.index)
-    .map(({ entry }) => entry);
-}
+/** The timeline the page shows: the detail's lines plus the live ones, oldest first (same instant: by sequence). */
+export const mergeTimeline = (base: readonly TimelineEntry[], live: readonly TimelineEntry[]): TimelineEntry[] =>
+  mergeLines(base, live, entryKey, (a, b) => (a.seq ?? 0) - (b.seq ?? 0));
 
 /** The request with a frame's status applied, unless the frame is older than what the page has (frames may be late). */
 export function applyChange(request: Request, change: RequestChange): Request {

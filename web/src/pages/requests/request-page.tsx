@@ -11,7 +11,8 @@ import {
   Tooltip, type IconName, type Intent,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
+import { useFollowEnd } from '../../lib/timeline.ts';
 import type { Request } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { Markdown } from '../../components/markdown.tsx';
@@ -188,17 +189,7 @@ const SEVERITY: Record<TimelineEntry['severity'], { icon: IconName; intent: Inte
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 function Timeline({ entries, live }: { entries: readonly TimelineEntry[]; live: boolean }) {
-  // Follows new lines while the reader is at the end (as a terminal does); one who scrolled up stays put.
-  const list = useRef<HTMLOListElement>(null);
-  const atEnd = useRef(true);
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el && atEnd.current) el.scrollTop = el.scrollHeight;
-  }, [entries.length]);
-  const onScroll = (): void => {
-    const el = list.current;
-    if (el) atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-  };
+  const { ref: list, onScroll } = useFollowEnd<HTMLOListElement>(entries.length);
   return (
     <Section title="Timeline" icon="history" className="apollo-section" data-testid="request-timeline"
       rightElement={(
