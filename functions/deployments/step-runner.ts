@@ -13,7 +13,7 @@ import { closeDeploymentApproval, openDeploymentApproval } from './approval.ts';
 import { readApproval } from '#functions/requests/public';
 import { blockingLock, lockRefusal } from './locks.ts';
 import type { DeployTarget, GitOpsChangeRequest, RolloutExpectation } from './ports.ts';
-import { listEnvironments, recordDeployment } from '#functions/services/public';
+import { recordDeployment } from '#functions/services/public';
 
 export interface DeploymentStepEvent {
   readonly step: string;
@@ -370,9 +370,4 @@ export async function runStep(event: DeploymentStepEvent): Promise<unknown> {
   await loadDeploymentsDeps();
   const record = await requireDeployment(event.deploymentId, true);
   return impl(record, event);
-}
-
-/** The environment's cluster and namespace, and what it runs now (the catalog). */
-export async function environmentOf(service: string, environment: string) {
-  return (await listEnvironments(service)).find((e) => e.name === environment);
 }
