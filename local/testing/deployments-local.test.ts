@@ -140,7 +140,9 @@ it('a commit made through the fake GitHub\'s API (as a person or CI would) is pu
   const text = Buffer.from(file.content, 'base64').toString('utf8');
   const put = await fetch(api, { method: 'PUT', headers, body: JSON.stringify({ message: 'Hotfix core-service dev to v8.0.1', content: Buffer.from(text.replace(/^(\s*tag:\s*).*$/m, '$1v8.0.1')).toString('base64'), sha: file.sha, author: { name: 'Robin', email: 'robin@example.com' } }) });
   expect(put.status).toBe(200);
-  await until(async () => (await environment('core-service', 'dev')).deployment.imageTag === 'v8.0.1', 30_000);
-  const history = await api_<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history', undefined, { service: 'core-service', environment: 'dev' });
-  expect(history.body.items[0]).toMatchObject({ initiatedVia: 'gitops', initiatedBy: 'robin@example.com', imageTag: 'v8.0.1', status: 'succeeded' });
+  // The catalog is told first, then the record says succeeded: wait for the record.
+  const newest = async () => (await api_<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history', undefined, { service: 'core-service', environment: 'dev' })).body.items[0];
+  await until(async () => (await newest())?.status === 'succeeded', 30_000);
+  expect((await environment('core-service', 'dev')).deployment.imageTag).toBe('v8.0.1');
+  expect(await newest()).toMatchObject({ initiatedVia: 'gitops', initiatedBy: 'robin@example.com', imageTag: 'v8.0.1', status: 'succeeded' });
 }, 60_000);
