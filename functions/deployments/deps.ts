@@ -5,10 +5,13 @@
  * pointed at the local fake GitHub and the simulated Argo CD. Tests may swap them.
  */
 import type { GitOpsPort, RolloutPort } from './ports.ts';
+import type { MetricsPort } from './metrics.ts';
 
 export interface DeploymentsDeps {
   readonly gitops: GitOpsPort;
   readonly rollout: RolloutPort;
+  /** What canary analysis reads; unset: no analysis (the record says why). */
+  readonly metrics?: MetricsPort;
 }
 
 export interface DeploymentSettings {
