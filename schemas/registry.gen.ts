@@ -39,6 +39,7 @@ import deploymentHistoryQuery from './api/deployment-history-query.schema.json' 
 import deploymentList from './api/deployment-list.schema.json' with { type: 'json' };
 import deploymentPreflightResult from './api/deployment-preflight-result.schema.json' with { type: 'json' };
 import deploymentPreflight from './api/deployment-preflight.schema.json' with { type: 'json' };
+import deploymentSafeguardCheck from './api/deployment-safeguard-check.schema.json' with { type: 'json' };
 import deploymentSummary from './api/deployment-summary.schema.json' with { type: 'json' };
 import deploymentVersionsQuery from './api/deployment-versions-query.schema.json' with { type: 'json' };
 import deploymentVersions from './api/deployment-versions.schema.json' with { type: 'json' };
@@ -164,6 +165,7 @@ export const SCHEMAS = {
   "deployment-list": deploymentList,
   "deployment-preflight-result": deploymentPreflightResult,
   "deployment-preflight": deploymentPreflight,
+  "deployment-safeguard-check": deploymentSafeguardCheck,
   "deployment-summary": deploymentSummary,
   "deployment-versions-query": deploymentVersionsQuery,
   "deployment-versions": deploymentVersions,

@@ -4327,6 +4327,30 @@ export interface DeploymentCreate {
    * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
    */
   initiatedVia?: "ui" | "api" | "cli" | "ai";
+  /**
+   * The source commit the image was built from (CI passes it): DORA lead time counts from its time.
+   */
+  sourceCommit?: {
+    sha: string;
+    committedAt?: string;
+    url?: string;
+  };
+  /**
+   * Ask past a freeze (an exception: it then needs an approval) or, as an admin, outside a deployment window (audited).
+   */
+  override?: {
+    reason: string;
+  };
+  /**
+   * Warnings you accept: dependencies (a runtime dependency down or older than the version was verified with); production blocks on them otherwise.
+   *
+   * @maxItems 1
+   */
+  acknowledge?: [] | ["dependencies"];
+  /**
+   * Outside the environment's deployment window: refuse (default) or queue it to run when the window opens.
+   */
+  outsideWindow?: "refuse" | "queue";
 }
 
 /**
@@ -4343,11 +4367,15 @@ export interface DeploymentHistoryQuery {
   environment?: string;
   status?:
     | "pending"
+    | "queued"
     | "awaiting_approval"
     | "in_progress"
+    | "analyzing"
+    | "paused"
     | "cancelling"
     | "succeeded"
     | "failed"
+    | "rolled_back"
     | "cancelled"
     | "refused"
     | "rejected"
@@ -4379,11 +4407,7 @@ export interface DeploymentPreflightResult {
    * No check blocks it.
    */
   allowed: boolean;
-  checks: {
-    safeguard: "permission" | "environment" | "lock" | "running";
-    outcome: "pass" | "warn" | "block";
-    reason: string;
-  }[];
+  checks: DeploymentSafeguardCheck[];
 }
 
 /**
@@ -4394,6 +4418,43 @@ export interface DeploymentPreflight {
   service: string;
   environment: string;
   imageTag?: string;
+  /**
+   * Ask past a freeze (an exception: it then needs an approval) or, as an admin, outside a deployment window (audited).
+   */
+  override?: {
+    reason: string;
+  };
+  /**
+   * Warnings you accept: dependencies (a runtime dependency down or older than the version was verified with); production blocks on them otherwise.
+   *
+   * @maxItems 1
+   */
+  acknowledge?: [] | ["dependencies"];
+  /**
+   * Outside the environment's deployment window: refuse (default) or queue it to run when the window opens.
+   */
+  outsideWindow?: "refuse" | "queue";
+}
+
+/**
+ * One safeguard's answer for a deployment: pass, warn or block, with the reason, and how to get past a block when there is a way.
+ */
+export interface DeploymentSafeguardCheck {
+  safeguard: "permission" | "environment" | "lock" | "running" | "freeze" | "window" | "dependencies";
+  outcome: "pass" | "warn" | "block";
+  reason: string;
+  /**
+   * How a block can be passed: approval (a freeze exception: give a reason, an approver decides), admin (outside a window: an admin's reason, audited), acknowledge (dependencies: acknowledge them), queue (outside a window: wait for it to open).
+   */
+  override?: "approval" | "admin" | "acknowledge" | "queue";
+  /**
+   * Passed because of the asker's override or acknowledgement, which this says.
+   */
+  overridden?: string;
+  /**
+   * window: when the next window opens.
+   */
+  opensAt?: string;
 }
 
 /**
@@ -4423,11 +4484,15 @@ export interface DeploymentSummary {
    */
   status:
     | "pending"
+    | "queued"
     | "awaiting_approval"
     | "in_progress"
+    | "analyzing"
+    | "paused"
     | "cancelling"
     | "succeeded"
     | "failed"
+    | "rolled_back"
     | "cancelled"
     | "refused"
     | "rejected"
@@ -4444,6 +4509,9 @@ export interface DeploymentSummary {
     | "restart"
     | "catalog"
     | "revert"
+    | "window"
+    | "analysis"
+    | "rollback"
     | "done";
   initiatedBy: string;
   initiatedVia: "ui" | "api" | "cli" | "ai" | "gitops";
@@ -4518,15 +4586,19 @@ export interface Deployment {
    */
   fromEnvironment?: string | null;
   /**
-   * pending → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout → catalog) → succeeded | failed; cancelling → cancelled (what it changed in Git is put back); refused when a safeguard (a lock) stopped it; rejected or expired when the approval was.
+   * pending → (queued until a deployment window opens) → awaiting_approval (prod, until an operator other than you or an admin decides) → in_progress (stage: gitops → rollout) → analyzing (canary analysis) → succeeded; failed; rolled_back when its canary failed and Apollo rolled it back; paused when its canary failed and the service asks a human; cancelling → cancelled (what it changed in Git is put back); refused when a safeguard stopped it; rejected or expired when the approval was.
    */
   status:
     | "pending"
+    | "queued"
     | "awaiting_approval"
     | "in_progress"
+    | "analyzing"
+    | "paused"
     | "cancelling"
     | "succeeded"
     | "failed"
+    | "rolled_back"
     | "cancelled"
     | "refused"
     | "rejected"
@@ -4543,6 +4615,9 @@ export interface Deployment {
     | "restart"
     | "catalog"
     | "revert"
+    | "window"
+    | "analysis"
+    | "rollback"
     | "done";
   initiatedBy: string;
   initiatedVia: "ui" | "api" | "cli" | "ai" | "gitops";
@@ -4630,6 +4705,79 @@ export interface Deployment {
    * Whether a rollback of this environment makes sense now (the deployment succeeded and is the current one).
    */
   canRollback: boolean;
+  /**
+   * The source commit the image was built from (CI passes it): lead time for changes counts from its time.
+   */
+  sourceCommit?: {
+    sha: string;
+    committedAt?: string;
+    url?: string;
+  } | null;
+  /**
+   * Canary analysis after the rollout: the new version's error rate and p99 latency checked every interval against thresholds and the pre-deploy baseline; failed checks up to the threshold roll it back (or pause it for a human).
+   */
+  canary?: {
+    status: "pending" | "running" | "passed" | "failed" | "paused" | "skipped";
+    /**
+     * What the numbers were read from.
+     */
+    metrics?: string;
+    config: {
+      intervalSeconds: number;
+      iterations: number;
+      threshold: number;
+      minSuccessRate: number;
+      maxP99Ms: number;
+      onFailure: "rollback" | "pause";
+    };
+    baseline?: null | {
+      requests: number;
+      errorRate: number | null;
+      p99Ms: number | null;
+      version?: string | null;
+      from: string;
+      to: string;
+    };
+    checks: {
+      at: string;
+      requests: number;
+      errorRate: number | null;
+      p99Ms: number | null;
+      passed: boolean;
+      reasons: string[];
+    }[];
+    failedChecks: number;
+    startedAt?: string;
+    decision?: {
+      outcome: "promoted" | "rolled_back" | "paused" | "skipped";
+      reason: string;
+      at: string;
+      by?: string;
+    };
+    rollbackDeploymentId?: string;
+    /**
+     * Why no analysis ran (fast rollback, no metrics source, disabled for the service).
+     */
+    skipped?: string;
+  } | null;
+  /**
+   * What the safeguards said when it was asked for and inside the workflow, and what its asker overrode or acknowledged.
+   */
+  safeguards?: {
+    checks?: DeploymentSafeguardCheck[];
+    override?: {
+      reason: string;
+      by: string;
+      safeguards: string[];
+    };
+    acknowledged?: string[];
+    outsideWindow?: "refuse" | "queue";
+    queuedUntil?: string | null;
+  } | null;
+  /**
+   * rollback: skips canary analysis (incidents).
+   */
+  fast?: boolean;
 }
 
 export interface DiscoveryJobList {
@@ -6100,6 +6248,22 @@ export interface ServicePromote {
    * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
    */
   initiatedVia?: "ui" | "api" | "cli" | "ai";
+  /**
+   * Ask past a freeze (an exception: it then needs an approval) or, as an admin, outside a deployment window (audited).
+   */
+  override?: {
+    reason: string;
+  };
+  /**
+   * Warnings you accept: dependencies (a runtime dependency down or older than the version was verified with); production blocks on them otherwise.
+   *
+   * @maxItems 1
+   */
+  acknowledge?: [] | ["dependencies"];
+  /**
+   * Outside the environment's deployment window: refuse (default) or queue it to run when the window opens.
+   */
+  outsideWindow?: "refuse" | "queue";
 }
 
 /**
@@ -6140,6 +6304,10 @@ export interface ServiceRollback {
    * Where it was asked from (default api); gitops is Apollo's own record of a change made in Git.
    */
   initiatedVia?: "ui" | "api" | "cli" | "ai";
+  /**
+   * Skip canary analysis (an incident's way out: the rollback is done once it rolled out).
+   */
+  fast?: boolean;
 }
 
 /**
@@ -7784,6 +7952,7 @@ export interface SchemaTypes {
   "deployment-list": DeploymentList;
   "deployment-preflight-result": DeploymentPreflightResult;
   "deployment-preflight": DeploymentPreflight;
+  "deployment-safeguard-check": DeploymentSafeguardCheck;
   "deployment-summary": DeploymentSummary;
   "deployment-versions-query": DeploymentVersionsQuery;
   "deployment-versions": DeploymentVersions;

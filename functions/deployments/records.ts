@@ -21,7 +21,7 @@ export type Stage = Deployment['stage'];
 export type Operation = Deployment['operation'];
 export type TimelineLine = Deployment['timeline'][number];
 
-export const ENDED: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'rejected', 'expired', 'refused'];
+export const ENDED: readonly DeploymentStatus[] = ['succeeded', 'failed', 'rolled_back', 'cancelled', 'rejected', 'expired', 'refused'];
 export const isEnded = (status: DeploymentStatus): boolean => ENDED.includes(status);
 
 /** The deployment as stored (META): the API's shape without what is computed per caller, plus what only steps read. */

@@ -17,26 +17,27 @@ export type Operation = DeploymentSummary['operation'];
 export type Stage = DeploymentSummary['stage'];
 type ApprovalStatus = Approval['status'];
 
-export const DEPLOYMENT_STATES: readonly DeploymentStatus[] = ['pending', 'awaiting_approval', 'in_progress', 'cancelling', 'succeeded', 'failed', 'cancelled', 'refused', 'rejected', 'expired'];
+export const DEPLOYMENT_STATES: readonly DeploymentStatus[] = ['pending', 'queued', 'awaiting_approval', 'in_progress', 'analyzing', 'paused', 'cancelling', 'succeeded', 'failed', 'rolled_back', 'cancelled', 'refused', 'rejected', 'expired'];
 export const OPERATIONS: readonly Operation[] = ['deploy', 'promote', 'rollback', 'scale', 'restart'];
 
 export const STATUS_LABEL: Record<DeploymentStatus, string> = {
-  pending: 'pending', awaiting_approval: 'awaiting approval', in_progress: 'in progress', cancelling: 'cancelling',
-  succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', refused: 'refused', rejected: 'rejected', expired: 'expired',
+  pending: 'pending', queued: 'queued for its window', awaiting_approval: 'awaiting approval', in_progress: 'in progress', analyzing: 'canary analysis',
+  paused: 'paused: canary failed', cancelling: 'cancelling', succeeded: 'succeeded', failed: 'failed', rolled_back: 'rolled back',
+  cancelled: 'cancelled', refused: 'refused', rejected: 'rejected', expired: 'expired',
 };
 
 /** Waiting on people amber, work blue, succeeded green, failed red; stopped grey (as requests read). */
 export const STATUS_INTENT: Record<DeploymentStatus, Intent> = {
-  pending: 'none', awaiting_approval: 'warning', in_progress: 'primary', cancelling: 'warning',
-  succeeded: 'success', failed: 'danger', cancelled: 'none', refused: 'warning', rejected: 'danger', expired: 'none',
+  pending: 'none', queued: 'warning', awaiting_approval: 'warning', in_progress: 'primary', analyzing: 'primary', paused: 'warning', cancelling: 'warning',
+  succeeded: 'success', failed: 'danger', rolled_back: 'danger', cancelled: 'none', refused: 'warning', rejected: 'danger', expired: 'none',
 };
 
 export const OPERATION_LABEL: Record<Operation, string> = { deploy: 'Deploy', promote: 'Promote', rollback: 'Roll back', scale: 'Scale', restart: 'Restart' };
 
-const ENDED: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'refused', 'rejected', 'expired'];
+const ENDED: readonly DeploymentStatus[] = ['succeeded', 'failed', 'rolled_back', 'cancelled', 'refused', 'rejected', 'expired'];
 export const isEnded = (status: DeploymentStatus): boolean => ENDED.includes(status);
 /** Work is happening (a moving progress bar). */
-export const isMoving = (status: DeploymentStatus): boolean => status === 'in_progress' || status === 'cancelling' || status === 'pending';
+export const isMoving = (status: DeploymentStatus): boolean => status === 'in_progress' || status === 'analyzing' || status === 'cancelling' || status === 'pending';
 
 /**
  * What an outside system's kind says of itself: a local fake (npm start's fake GitHub) or a simulation (its Argo CD
@@ -270,6 +271,7 @@ export type SafeguardCheck = DeploymentPreflightResult['checks'][number];
 
 export const SAFEGUARD_LABEL: Record<Safeguard, string> = {
   permission: 'Permission', environment: 'Environment', lock: 'Lock', running: 'Deployment running',
+  freeze: 'Freeze', window: 'Deployment window', dependencies: 'Dependencies',
 };
 
 /**

@@ -23,7 +23,7 @@ export interface Step {
 
 export const STAGE_LABEL: Record<Stage, string> = {
   validate: 'Validate', safeguards: 'Safeguards', pull_request: 'Pull request', approval: 'Approval', commit: 'Commit', merge: 'Merge', sync: 'Sync',
-  rollout: 'Rollout', restart: 'Restart', catalog: 'Catalog', revert: 'Revert', done: 'Done',
+  rollout: 'Rollout', restart: 'Restart', catalog: 'Catalog', revert: 'Revert', window: 'Window', analysis: 'Canary analysis', rollback: 'Rollback', done: 'Done',
 };
 
 type StepSource = Pick<Deployment, 'operation' | 'environment' | 'status' | 'stage' | 'createdAt' | 'completedAt' | 'timeline'> &
