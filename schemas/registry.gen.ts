@@ -40,6 +40,10 @@ import deploymentList from './api/deployment-list.schema.json' with { type: 'jso
 import deploymentPreflightResult from './api/deployment-preflight-result.schema.json' with { type: 'json' };
 import deploymentPreflight from './api/deployment-preflight.schema.json' with { type: 'json' };
 import deploymentSafeguardCheck from './api/deployment-safeguard-check.schema.json' with { type: 'json' };
+import deploymentStatsBucket from './api/deployment-stats-bucket.schema.json' with { type: 'json' };
+import deploymentStatsMetrics from './api/deployment-stats-metrics.schema.json' with { type: 'json' };
+import deploymentStatsQuery from './api/deployment-stats-query.schema.json' with { type: 'json' };
+import deploymentStats from './api/deployment-stats.schema.json' with { type: 'json' };
 import deploymentSummary from './api/deployment-summary.schema.json' with { type: 'json' };
 import deploymentVersionsQuery from './api/deployment-versions-query.schema.json' with { type: 'json' };
 import deploymentVersions from './api/deployment-versions.schema.json' with { type: 'json' };
@@ -166,6 +170,10 @@ export const SCHEMAS = {
   "deployment-preflight-result": deploymentPreflightResult,
   "deployment-preflight": deploymentPreflight,
   "deployment-safeguard-check": deploymentSafeguardCheck,
+  "deployment-stats-bucket": deploymentStatsBucket,
+  "deployment-stats-metrics": deploymentStatsMetrics,
+  "deployment-stats-query": deploymentStatsQuery,
+  "deployment-stats": deploymentStats,
   "deployment-summary": deploymentSummary,
   "deployment-versions-query": deploymentVersionsQuery,
   "deployment-versions": deploymentVersions,

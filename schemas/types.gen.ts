@@ -4458,6 +4458,167 @@ export interface DeploymentSafeguardCheck {
 }
 
 /**
+ * One day or week of the trend (by when the deployments were asked for), clipped to the range.
+ */
+export interface DeploymentStatsBucket {
+  start: string;
+  end: string;
+  reached: number;
+  succeeded: number;
+  changes: number;
+  failures: number;
+  changeFailureRate: number | null;
+  failedDeploymentRate: number | null;
+  leadTimeMedianSeconds: number | null;
+  timeToRestoreMedianSeconds: number | null;
+}
+
+/**
+ * DORA's four keys and the failed-deployment rate of a set of deployments, each with DORA's performance level (band: Accelerate State of DevOps Report 2023; null when there is nothing to rate).
+ */
+export interface DeploymentStatsMetrics {
+  /**
+   * Deploys, promotes and rollbacks that reached the environment: succeeded, failed after changing Git, or rolled back by their canary.
+   */
+  deployments: {
+    reached: number;
+    succeeded: number;
+    failed: number;
+    rolledBack: number;
+  };
+  /**
+   * Succeeded deployments per day of the range.
+   */
+  deploymentFrequency: {
+    succeeded: number;
+    days: number;
+    perDay: number;
+    perWeek: number;
+    /**
+     * DORA's performance level for the number (Accelerate State of DevOps Report 2023); null when there is nothing to rate.
+     */
+    band: "elite" | "high" | "medium" | "low" | null;
+  };
+  /**
+   * completedAt − sourceCommit.committedAt of the succeeded deploys and promotes that carry a commit time (withCommitTime of changes).
+   */
+  leadTime: {
+    medianSeconds: number | null;
+    p90Seconds: number | null;
+    withCommitTime: number;
+    changes: number;
+    /**
+     * DORA's performance level for the number (Accelerate State of DevOps Report 2023); null when there is nothing to rate.
+     */
+    band: "elite" | "high" | "medium" | "low" | null;
+  };
+  /**
+   * failures / changes: deploys and promotes that reached the environment, and of them those that failed, were rolled back by their canary, or were rolled back later by a rollback naming them.
+   */
+  changeFailureRate: {
+    rate: number | null;
+    failures: number;
+    changes: number;
+    /**
+     * DORA's performance level for the number (Accelerate State of DevOps Report 2023); null when there is nothing to rate.
+     */
+    band: "elite" | "high" | "medium" | "low" | null;
+  };
+  /**
+   * Median, over the change failures, of the time from the failure to the next succeeded deployment of that service and environment; unrestored: failures with none before 'to'.
+   */
+  timeToRestore: {
+    medianSeconds: number | null;
+    restored: number;
+    unrestored: number;
+    /**
+     * DORA's performance level for the number (Accelerate State of DevOps Report 2023); null when there is nothing to rate.
+     */
+    band: "elite" | "high" | "medium" | "low" | null;
+  };
+  /**
+   * (failed + rolled back) / every deployment that reached the environment; the design doc's target is below 5 %.
+   */
+  failedDeploymentRate: {
+    rate: number | null;
+    failed: number;
+    deployments: number;
+    target: 0.05;
+    meetsTarget: boolean | null;
+  };
+}
+
+/**
+ * DORA statistics of the deployments asked for in [from, to): the whole of it, a trend per day or week, and optionally one row per service, team or environment.
+ */
+export interface DeploymentStatsQuery {
+  /**
+   * Inclusive (a deployment counts by when it was asked for); default: 30 days before 'to'.
+   */
+  from?: string;
+  /**
+   * Exclusive; default: now. At most 366 days after 'from'.
+   */
+  to?: string;
+  /**
+   * A service's id (its slug name): that service's deployments only (one index).
+   */
+  service?: string;
+  /**
+   * A team's id: the deployments of the services it owns (the catalog's owner now).
+   */
+  team?: string;
+  /**
+   * An environment name (prod, staging, dev). DORA's bands are meant for production.
+   */
+  environment?: string;
+  /**
+   * Also answer one row per service, team or environment (groups).
+   */
+  groupBy?: "service" | "team" | "environment";
+  /**
+   * The trend's buckets: UTC days, or ISO weeks (from Monday 00:00 UTC). Default: day for a range up to 45 days, else week.
+   */
+  bucket?: "day" | "week";
+}
+
+/**
+ * DORA's four keys (deployment frequency, lead time for changes, change failure rate, time to restore service) and the design doc's failed-deployment rate over [from, to), with DORA's performance band of each, a trend and optional groups. The definitions are in the README (Deployments: statistics) and functions/deployments/stats.ts.
+ */
+export interface DeploymentStats {
+  from: string;
+  to: string;
+  bucket: "day" | "week";
+  groupBy: "service" | "team" | "environment" | null;
+  filters: {
+    service?: string;
+    team?: string;
+    environment?: string;
+  };
+  /**
+   * What was read: at most `limit` deployment records (the newest); when the range held more, `truncated` is true and the numbers cover [coveredFrom, to) only.
+   */
+  coverage: {
+    records: number;
+    limit: number;
+    truncated: boolean;
+    coveredFrom: string;
+  };
+  summary: DeploymentStatsMetrics;
+  trend: DeploymentStatsBucket[];
+  /**
+   * One row per service, team or environment (groupBy), most deployments first; empty without groupBy.
+   */
+  groups: {
+    /**
+     * The service, team or environment ('unknown': a service the catalog no longer has).
+     */
+    key: string;
+    metrics: DeploymentStatsMetrics;
+  }[];
+}
+
+/**
  * A deployment in a list.
  */
 export interface DeploymentSummary {
@@ -7953,6 +8114,10 @@ export interface SchemaTypes {
   "deployment-preflight-result": DeploymentPreflightResult;
   "deployment-preflight": DeploymentPreflight;
   "deployment-safeguard-check": DeploymentSafeguardCheck;
+  "deployment-stats-bucket": DeploymentStatsBucket;
+  "deployment-stats-metrics": DeploymentStatsMetrics;
+  "deployment-stats-query": DeploymentStatsQuery;
+  "deployment-stats": DeploymentStats;
   "deployment-summary": DeploymentSummary;
   "deployment-versions-query": DeploymentVersionsQuery;
   "deployment-versions": DeploymentVersions;

@@ -10,6 +10,7 @@ import { deploy, preflight, promote, restart, rollback, scale } from './operatio
 import { allLocks, lockEnvironment, unlockEnvironment } from './locks.ts';
 import { cancel, getDeployment, history, toDeployment, versions } from './read.ts';
 import type { DeploymentRecord } from './records.ts';
+import { deploymentStats } from './stats.ts';
 
 const callerOf = (req: ApiRequest<unknown, unknown>): DeploymentCaller => ({ principal: req.identity.principal, role: req.identity.role });
 
@@ -32,6 +33,7 @@ export const handler = createApiHandler('deployments', {
     await unlockEnvironment(req.params.id, req.params.env);
     return { status: 204 };
   },
+  'GET /api/v1/deployments/stats': async (req) => json(200, await deploymentStats(req.query)),
   'GET /api/v1/deployments/versions': async (req) => json(200, await versions(req.query)),
   'GET /api/v1/deployments/{id}': async (req) => json(200, await getDeployment(req.params.id, callerOf(req))),
   'POST /api/v1/deployments/{id}/cancel': async (req) => json(200, await cancel(req.params.id, req.body, callerOf(req))),

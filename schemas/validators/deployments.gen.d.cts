@@ -9,4 +9,5 @@ export declare const body_service_restart: ValidateFunction;
 export declare const body_service_rollback: ValidateFunction;
 export declare const body_service_scale: ValidateFunction;
 export declare const query_deployment_history_query: ValidateFunction;
+export declare const query_deployment_stats_query: ValidateFunction;
 export declare const query_deployment_versions_query: ValidateFunction;
