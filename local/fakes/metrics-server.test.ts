@@ -1,0 +1,114 @@
+/** LOCAL DEMO METRICS: its Prometheus answers, the control's history (a range before a push reads the old numbers), presets, persistence. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DemoMetricsServer, parseQuery } from './metrics-server.ts';
+
+let now = Date.parse('2026-11-02T10:00:00Z');
+const T0 = now;
+let home: string;
+let fake: DemoMetricsServer;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'apollo-demo-metrics-'));
+  fake = await DemoMetricsServer.start({ now: () => now, stateFile: join(home, 'demo-metrics.json'), targets: () => [{ service: 'core-service', environment: 'prod', version: '1.4.2' }, { service: 'core-service', environment: 'staging', version: '1.5.0' }] });
+});
+afterAll(async () => {
+  await fake.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const get = async (path: string) => {
+  const res = await fetch(`${fake.url}${path}`);
+  return { status: res.status, fake: res.headers.get('x-apollo-fake'), body: await res.json() as Record<string, unknown> };
+};
+const post = async (body: unknown) => {
+  const res = await fetch(`${fake.url}/_control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() as Record<string, unknown> };
+};
+const promql = (at: number, q: string) => get(`/api/v1/query?${new URLSearchParams({ query: q, time: String(at / 1000) })}`);
+const ratio = 'sum(rate(http_requests_total{service="core-service",environment="prod",version=~"1\\\\.4\\\\.2",code=~"5.."}[300s])) / sum(rate(http_requests_total{service="core-service",environment="prod",version=~"1\\\\.4\\\\.2"}[300s]))';
+
+describe('the demo metrics and their control', () => {
+  it('answers the error ratio in Prometheus\'s vector shape, marked as a fake', async () => {
+    const answer = await promql(T0, ratio);
+    expect(answer).toMatchObject({ status: 200, fake: 'LOCAL DEMO METRICS' });
+    const truth = fake.figures('core-service', 'prod', '1.4.2', T0 - 300_000, T0);
+    expect(answer.body).toEqual({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [T0 / 1000, String(truth.errorRate)] }] } });
+    expect(truth.errorRate).toBeGreaterThan(0.0008);
+    expect(truth.errorRate).toBeLessThan(0.006);
+  });
+
+  it('keeps a push with its time: a range before it reads the old rate, after it the new one, across it a blend', async () => {
+    // Prepare: push 15 % at T0 + 10 min
+    now = T0 + 10 * 60_000;
+    const pushed = await post({ service: 'core-service', environment: 'prod', errorRate: 0.15 });
+    expect(pushed.status).toBe(200);
+    now = T0 + 20 * 60_000;
+    // Act
+    const before = fake.figures('core-service', 'prod', '1.4.2', T0 + 4 * 60_000, T0 + 9 * 60_000);
+    const after = fake.figures('core-service', 'prod', '1.4.2', T0 + 11 * 60_000, T0 + 16 * 60_000);
+    const across = fake.figures('core-service', 'prod', '1.4.2', T0 + 5 * 60_000, T0 + 15 * 60_000);
+    // Assess
+    expect(before.errorRate).toBeLessThan(0.006);
+    expect(after.errorRate).toBe(0.15);
+    expect(across.errorRate).toBeGreaterThan(0.075);
+    expect(across.errorRate).toBeLessThan(0.078);
+    // The p99 was not pushed: it stays the baseline's.
+    expect(after.p99Ms).toBeLessThan(330);
+    const overHttp = await promql(T0 + 16 * 60_000, ratio);
+    expect((overHttp.body.data as { result: Array<{ value: [number, string] }> }).result[0]!.value[1]).toBe('0.15');
+  });
+
+  it('goes back to normal from the moment asked, and the state says what is pushed', async () => {
+    now = T0 + 30 * 60_000;
+    expect((await post({ service: 'core-service', environment: 'prod', normal: true })).status).toBe(200);
+    now = T0 + 40 * 60_000;
+    expect(fake.figures('core-service', 'prod', '1.4.2', T0 + 31 * 60_000, T0 + 36 * 60_000).errorRate).toBeLessThan(0.006);
+    expect(fake.figures('core-service', 'prod', '1.4.2', T0 + 21 * 60_000, T0 + 26 * 60_000).errorRate).toBe(0.15);
+    const state = await get('/_state?service=core-service');
+    expect(state.body).toMatchObject({ label: 'LOCAL DEMO METRICS', windowSeconds: 60 });
+    expect((state.body.environments as Array<{ environment: string; version: string; pushed: unknown }>).map((e) => [e.environment, e.version, e.pushed])).toEqual([['prod', '1.4.2', null], ['staging', '1.5.0', null]]);
+  });
+
+  it('reproduces the design doc\'s core-service error spike (Appendix B) as a preset', async () => {
+    now = T0 + 50 * 60_000;
+    const answer = await post({ preset: 'core-service-error-spike' });
+    expect(answer.body.change).toMatchObject({ service: 'core-service', environment: 'prod', errorRate: 0.023, p99Ms: 1450 });
+    now = T0 + 52 * 60_000;
+    const state = await get('/_state?service=core-service');
+    const prod = (state.body.environments as Array<{ environment: string; now: { errorRate: number; p99Ms: number }; pushed: unknown }>).find((e) => e.environment === 'prod')!;
+    expect(prod.now).toMatchObject({ errorRate: 0.023, p99Ms: 1450 });
+    expect(prod.pushed).toMatchObject({ errorRate: 0.023, reason: expect.stringContaining('Appendix B') as string });
+  });
+
+  it('keeps the changes in its state file: a restart reads the same history', async () => {
+    const saved = JSON.parse(readFileSync(join(home, 'demo-metrics.json'), 'utf8')) as { changes: unknown[] };
+    expect(saved.changes).toHaveLength(3);
+    const again = await DemoMetricsServer.start({ now: () => now, stateFile: join(home, 'demo-metrics.json') });
+    try {
+      expect(again.figures('core-service', 'prod', '1.4.2', T0 + 11 * 60_000, T0 + 16 * 60_000).errorRate).toBe(0.15);
+      expect(again.changes()).toEqual(fake.changes());
+    } finally {
+      await again.close();
+    }
+  });
+
+  it.each([
+    [{ service: 'core-service', environment: 'prod', errorRate: 15 }, 400, 'errorRate must be a fraction from 0 to 1 (0.15 is 15 %)'],
+    [{ environment: 'prod', errorRate: 0.1 }, 400, 'name the service and environment'],
+    [{ preset: 'nope' }, 404, 'no preset nope (there are core-service-error-spike)'],
+  ])('refuses a wrong control request %j', async (body, status, message) => {
+    const answer = await post(body);
+    expect(answer.status).toBe(status);
+    expect(answer.body.message).toContain(message);
+  });
+
+  it('answers a query it cannot read with 400 bad_data, as Prometheus does', async () => {
+    const answer = await promql(T0, 'up');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ status: 'error', errorType: 'bad_data' });
+    expect(parseQuery('histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{service="a",environment="b"}[60s])))')).toEqual({ error: 'the demo knows the 0.99 quantile only, not 0.5' });
+  });
+});
