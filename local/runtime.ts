@@ -22,6 +22,7 @@ import { ensureLocalIntegrationSecrets, IntegrationFakes } from './fakes/integra
 import { demoDeployments } from './demo-services.ts';
 import { localArgoCdBanner, startLocalArgoCd, type SimulatedArgoCd } from './fakes/argocd-server.ts';
 import { localJiraBanner, startLocalJira, type FakeJira } from './fakes/jira-server.ts';
+import { localMetricsBanner, startLocalMetrics, type DemoMetricsServer, type DemoTarget } from './fakes/metrics-server.ts';
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
@@ -71,6 +72,8 @@ export interface Runtime {
   readonly argocd: SimulatedArgoCd | undefined;
   /** The LOCAL FAKE JIRA Cloud tickets are opened in (absent when APOLLO_JIRA_URL names a real one). */
   readonly jira: FakeJira | undefined;
+  /** The LOCAL DEMO METRICS canary analysis reads (absent when APOLLO_METRICS names a real source). */
+  readonly demoMetrics: DemoMetricsServer | undefined;
   /** What the contexts' local adapters are (fakes, simulations, local stand-ins), a line each, for the terminal. */
   readonly banner: readonly string[];
   /** The workflows' local engines (tests settle them). */
@@ -136,6 +139,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const jira = await startLocalJira(options.home);
   // Deployments roll out through a SIMULATED Argo CD that reads the fake GitHub's GitOps repository.
   const argocd = github ? await startLocalArgoCd(options.home, demoGitOpsValues(github.fake), demoDeployments().map((d) => ({ service: d.service, environment: d.environment, cluster: d.cluster, namespace: d.namespace, image: demoImageRepository(d) }))) : undefined;
+  // Canary analysis reads made-up traffic per service, environment and version, whose error rate the web
+  // app's "Local demo only" control pushes up; the running versions are the simulated Argo CD's.
+  const runningVersions = (): DemoTarget[] => (argocd
+    ? argocd.applications().map((a) => ({ service: a.service, environment: a.environment, ...(a.live?.imageTag ? { version: a.live.imageTag } : {}) }))
+    : demoDeployments().map((d) => ({ service: d.service, environment: d.environment, version: d.imageTag })));
+  const demoMetrics = await startLocalMetrics(options.home, runningVersions);
   // Requests wait until every context has its local adapters (they need the port, known once listening).
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -163,7 +172,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const path = (req.url ?? '/').split('?')[0]!;
       if (handleTarget(req, res, path)) return;
       if (integrations.handle(req, res, path, body)) return;
-      if (await handleWeb(req, res, path, body, { region, credentials })) return;
+      if (await handleWeb(req, res, path, body, { region, credentials, ...(demoMetrics ? { demoMetrics } : {}) })) return;
       if (path === '/api' && req.method === 'GET') return send(res, indexPage());
       if (path === '/api/openapi.json' && req.method === 'GET') return send(res, await openApiCopy(`http://${req.headers.host ?? '127.0.0.1'}`));
       if (RealtimeGateway.handles(path)) return send(res, await realtime.manage(req, body));
@@ -211,6 +220,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   github?.fake.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/github`, github.webhookSecret);
   if (github) banner.push(localGitHubBanner(github));
   if (argocd) banner.push(localArgoCdBanner(argocd));
+  if (demoMetrics) banner.push(localMetricsBanner(demoMetrics));
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
   await options.beforeReady?.(baseUrl);
   markReady();
@@ -230,6 +240,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     jira,
     terraform,
     argocd,
+    demoMetrics,
     banner,
     workflows,
     close: async () => {
@@ -242,6 +253,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await terraform?.close();
       await jira?.close();
       await argocd?.close();
+      await demoMetrics?.close();
       await realtime.close();
       await github?.fake.close();
       await new Promise<void>((resolve) => {

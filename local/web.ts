@@ -4,6 +4,11 @@
  * /local/users` (the local directory, the user pool's stand-in) and `POST /local/session` (one-hour
  * session credentials for the role a person has there now). None of this exists in AWS, where
  * Amplify hosts the app and Cognito signs people in.
+ *
+ * The LOCAL DEMO METRICS control is served here too, on loopback, for the service page's "Local demo only"
+ * panel (same origin, so no CORS): `GET /local/demo-metrics?service=<id>` (its state; 404 when the runtime
+ * serves no demo metrics, which is how the web app knows to show nothing) and `POST
+ * /local/demo-metrics/control` (push an error rate, back to normal, a preset; local/fakes/metrics-server.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -13,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { isRole, type Role } from '#shared/permissions';
 import type { WebConfig } from '#schemas/index.ts';
 import type { LocalCredentialStore } from './credentials.ts';
+import type { DemoMetricsServer } from './fakes/metrics-server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -40,6 +46,8 @@ export interface WebContext {
   readonly credentials: LocalCredentialStore;
   /** The built app; default web/dist. */
   readonly dist?: string;
+  /** The demo metrics whose control `/local/demo-metrics` serves (absent: 404 there). */
+  readonly demoMetrics?: Pick<DemoMetricsServer, 'control'>;
 }
 
 export const isLoopback = (req: IncomingMessage): boolean => /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
@@ -108,6 +116,17 @@ async function session(res: ServerResponse, body: Buffer, credentials: LocalCred
   return json(res, 201, { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiration: s.expiration, principalArn: s.principalArn, role, user: principal ?? s.principalArn.split('/').pop() });
 }
 
+// ---------------------------------------------------------------- the demo metrics' control (loopback only)
+
+function demoMetricsControl(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer, ctx: WebContext): true {
+  if (!ctx.demoMetrics) return json(res, 404, { message: 'this runtime serves no demo metrics: APOLLO_METRICS names a real source' });
+  const query = new URL(req.url ?? '/', 'http://local').searchParams;
+  const answer = path === '/local/demo-metrics'
+    ? ctx.demoMetrics.control(req.method ?? 'GET', '/_state', query, '')
+    : ctx.demoMetrics.control(req.method ?? 'GET', '/_control', query, body.toString('utf8'));
+  return answer ? json(res, answer.status, answer.body) : json(res, 405, { message: `${req.method ?? 'GET'} ${path} is not served` });
+}
+
 // ---------------------------------------------------------------- static files
 
 function staticFile(res: ServerResponse, dist: string, path: string, head: boolean): boolean {
@@ -149,6 +168,7 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
     if (!isLoopback(req)) return json(res, 403, { message: 'local endpoints answer loopback callers only' });
     if (path === '/local/users' && method === 'GET') return json(res, 200, { items: await directoryUsers() });
     if (path === '/local/session' && method === 'POST') return session(res, body, ctx.credentials);
+    if (path === '/local/demo-metrics' || path === '/local/demo-metrics/control') return demoMetricsControl(req, res, path, body, ctx);
     return json(res, 404, { message: `no local endpoint ${method} ${path}` });
   }
   if (method !== 'GET' && method !== 'HEAD') return false;
