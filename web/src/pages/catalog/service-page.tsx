@@ -21,6 +21,7 @@ import { DeployDialog, EnvironmentDeployButtons, ServiceDeployments, useDeployDi
 import { EnvironmentLockBadge, useServiceLocks } from '../deployments/environment-lock.tsx';
 import { EditDependenciesButton } from './dependencies-dialog.tsx';
 import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.tsx';
+import { LocalMetricsControl } from './local-metrics-control.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
 import { DeregisterAlert, ServiceDialog } from './service-form.tsx';
 
@@ -337,6 +338,7 @@ export function ServicePage({ id }: { id: string }) {
           );
         })}</div>}
       <div className="apollo-section-gap"><ServiceDeployments serviceId={s.id} /></div>
+      <LocalMetricsControl serviceId={s.id} />
       <div className="apollo-section-gap"><DependenciesSection id={s.id} graph={graph} actions={mayChange ? <EditDependenciesButton service={s} /> : undefined} /></div>
       <h2 className="apollo-section-heading">Runbooks <span className={Classes.TEXT_MUTED}>{s.runbooks.length}</span>{mayChange && <span className="apollo-heading-action"><AddRunbookButton serviceId={s.id} /></span>}</h2>
       {s.runbooks.length === 0
