@@ -20,6 +20,11 @@
  *   gitopsProdMode         pull-request (default: production changes merge once approved) or commit
  *   argocdUrl              Argo CD's https address; default: none (rollouts are read from the EKS clusters' Kubernetes API)
  *   webUrl                 the web app's address, for links in commits and pull requests
+ *   metrics                what canary analysis reads: prometheus, amp or cloudwatch; default: none (no canary analysis)
+ *   prometheusUrl          metrics=prometheus: the Prometheus API's base URL, reachable from the Lambdas
+ *   ampWorkspaceUrl        metrics=amp: https://aps-workspaces.<region>.amazonaws.com/workspaces/<id> (aps:QueryMetrics on it is granted)
+ *   cloudwatchNamespace    metrics=cloudwatch: the services' RequestCount/ErrorCount/Latency namespace; default Apollo/Services
+ *   promqlRequests, promqlErrorRate, promqlP99Ms   PromQL replacing the default queries ({service} {environment} {version} {range}…)
  *   auditRetentionDays     Object Lock days of the audit archive; default 2557 (7 years): lower it for a throwaway stage
  *   trail                  false to skip the CloudTrail trail (an organization trail records the account)
  *   webDist                the built web app to publish; default web/dist, (re)built here (npm run build:web) when missing or stale
@@ -57,7 +62,9 @@ new ApolloStack(app, `Apollo-${stage}`, {
   healthClusters: list('healthClusters'),
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
-  deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl') },
+  deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl'),
+    metrics: context('metrics') as 'prometheus' | 'amp' | 'cloudwatch' | undefined, prometheusUrl: context('prometheusUrl'), ampWorkspaceUrl: context('ampWorkspaceUrl'), cloudwatchNamespace: context('cloudwatchNamespace'),
+    promql: { requests: context('promqlRequests'), errorRate: context('promqlErrorRate'), p99Ms: context('promqlP99Ms') } },
   trail: context('trail') !== 'false',
   auditRetentionDays: context('auditRetentionDays') === undefined ? undefined : Number(context('auditRetentionDays')),
   build: buildInfo(),

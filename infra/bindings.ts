@@ -41,7 +41,22 @@ export interface DeploymentTargetSettings {
   readonly argocdUrl?: string;
   /** The web app's address, for links in commits and pull requests. */
   readonly webUrl?: string;
+  /** What canary analysis reads (APOLLO_METRICS, functions/deployments/adapters/metrics.ts). @default - none: no canary analysis */
+  readonly metrics?: 'prometheus' | 'amp' | 'cloudwatch';
+  /** `metrics: prometheus`: the Prometheus API's base URL (reachable from the Lambdas). */
+  readonly prometheusUrl?: string;
+  /** `metrics: amp`: the Amazon Managed Prometheus workspace, `https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>` (aps:QueryMetrics on it is granted). */
+  readonly ampWorkspaceUrl?: string;
+  /** `metrics: cloudwatch`: the services' metrics namespace. @default Apollo/Services */
+  readonly cloudwatchNamespace?: string;
+  /** PromQL replacing the defaults (APOLLO_PROMQL_REQUESTS, …_ERROR_RATE, …_P99_MS). */
+  readonly promql?: { readonly requests?: string; readonly errorRate?: string; readonly p99Ms?: string };
 }
+
+const METRICS_SOURCES = ['prometheus', 'amp', 'cloudwatch'];
+/** An AMP workspace URL: its region and id (the console's query URL, ending /api/v1/query, too). */
+const AMP_WORKSPACE_URL = /^https:\/\/aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com\/workspaces\/(ws-[A-Za-z0-9-]+)(\/api\/v1(\/\S*)?)?\/?$/;
+const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
 
 export interface ApolloBindingsProps {
   readonly stage: string;
@@ -86,8 +101,25 @@ function validate(props: ApolloBindingsProps): void {
   if (deployments.prodMode !== undefined && !['pull-request', 'commit'].includes(deployments.prodMode)) throw new Error(`gitopsProdMode must be pull-request or commit, not "${deployments.prodMode}"`);
   if (deployments.argocdUrl !== undefined && !HTTPS_URL.test(deployments.argocdUrl)) throw new Error(`argocdUrl must be an https URL, not "${deployments.argocdUrl}"`);
   if (deployments.webUrl !== undefined && !HTTPS_URL.test(deployments.webUrl)) throw new Error(`webUrl must be an https URL, not "${deployments.webUrl}"`);
+  validateMetrics(deployments);
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
   if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
+}
+
+function validateMetrics(d: DeploymentTargetSettings): void {
+  if (d.metrics === undefined) {
+    if (d.prometheusUrl || d.ampWorkspaceUrl || d.cloudwatchNamespace) throw new Error('prometheusUrl, ampWorkspaceUrl and cloudwatchNamespace need metrics (prometheus, amp or cloudwatch)');
+    return;
+  }
+  if (!METRICS_SOURCES.includes(d.metrics)) throw new Error(`metrics must be one of ${METRICS_SOURCES.join(', ')}, not "${d.metrics}"`);
+  if (d.metrics === 'prometheus' && !(d.prometheusUrl && HTTP_URL.test(d.prometheusUrl))) throw new Error(`metrics=prometheus needs prometheusUrl, the Prometheus API's http(s) base URL (not "${d.prometheusUrl ?? ''}")`);
+  if (d.metrics === 'amp' && !(d.ampWorkspaceUrl && AMP_WORKSPACE_URL.test(d.ampWorkspaceUrl))) throw new Error(`metrics=amp needs ampWorkspaceUrl, https://aps-workspaces.<region>.amazonaws.com/workspaces/<id> (not "${d.ampWorkspaceUrl ?? ''}")`);
+  if (d.cloudwatchNamespace !== undefined && (!/^[A-Za-z0-9.\-_/#:]{1,255}$/.test(d.cloudwatchNamespace) || d.cloudwatchNamespace.startsWith('AWS/'))) throw new Error(`cloudwatchNamespace must be a custom CloudWatch namespace (not AWS/…), not "${d.cloudwatchNamespace}"`);
+  for (const [name, template] of Object.entries(d.promql ?? {})) {
+    for (const [, placeholder] of (template ?? '').matchAll(/\{([a-z_]+)\}/gi)) {
+      if (!['service', 'environment', 'namespace', 'cluster', 'version', 'range'].includes(placeholder!)) throw new Error(`promql ${name} names {${placeholder}}, which is not a placeholder ({service} {environment} {namespace} {cluster} {version} {range})`);
+    }
+  }
 }
 
 export class ApolloBindings extends Construct {
@@ -169,6 +201,7 @@ export class ApolloBindings extends Construct {
       case 'deployment-targets':
         // Argo CD's token is an integration secret (argocd_token); without Argo CD, the clusters' API.
         this.bind(fn, ['gitops-repository', 'integration-secrets', 'eks-clusters']);
+        this.bindCanaryMetrics(fn);
         return;
       case 'notification-events': {
         // Notifications go to the account's default bus too, so a company routes them to Slack or email (ARCHITECTURE.md §5).
@@ -177,6 +210,37 @@ export class ApolloBindings extends Construct {
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus] }));
         return;
       }
+    }
+  }
+
+  /**
+   * What canary analysis reads (APOLLO_METRICS and its settings), and the permission to read it:
+   * GetMetricData (which IAM cannot scope) for CloudWatch, QueryMetrics on the one workspace for AMP.
+   */
+  private bindCanaryMetrics(fn: ApolloFunction): void {
+    const d = this.props.deployments ?? {};
+    if (!d.metrics) return;
+    fn.addEnvironment('APOLLO_METRICS', d.metrics);
+    if (d.promql?.requests) fn.addEnvironment('APOLLO_PROMQL_REQUESTS', d.promql.requests);
+    if (d.promql?.errorRate) fn.addEnvironment('APOLLO_PROMQL_ERROR_RATE', d.promql.errorRate);
+    if (d.promql?.p99Ms) fn.addEnvironment('APOLLO_PROMQL_P99_MS', d.promql.p99Ms);
+    switch (d.metrics) {
+      case 'prometheus':
+        fn.addEnvironment('APOLLO_PROMETHEUS_URL', d.prometheusUrl!);
+        return;
+      case 'amp': {
+        const [, region, workspace] = AMP_WORKSPACE_URL.exec(d.ampWorkspaceUrl!)!;
+        fn.addEnvironment('APOLLO_AMP_WORKSPACE_URL', `https://aps-workspaces.${region}.amazonaws.com/workspaces/${workspace}`);
+        fn.addEnvironment('APOLLO_AMP_REGION', region!);
+        const arn = Stack.of(this).formatArn({ service: 'aps', region, resource: 'workspace', resourceName: workspace, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [arn] }));
+        return;
+      }
+      case 'cloudwatch':
+        if (d.cloudwatchNamespace) fn.addEnvironment('APOLLO_CLOUDWATCH_NAMESPACE', d.cloudwatchNamespace);
+        fn.grantUnscoped('ReadCanaryMetrics', ['cloudwatch:GetMetricData'],
+          'GetMetricData has no resource-level permissions in IAM; canary analysis reads the deployed service\'s RequestCount, ErrorCount and Latency in its metrics namespace');
+        return;
     }
   }
 
