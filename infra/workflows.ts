@@ -182,6 +182,12 @@ export class ApolloWorkflows extends Construct {
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
+    if (workflow.startsItself) {
+      // By name, not by the machine's token: the machine refers to the function, whose policy would refer back (a cycle).
+      const ownArn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: machineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      steps.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [ownArn] }));
+      steps.addEnvironment(workflowArnVariable(workflow.name), ownArn);
+    }
     // The unqualified function only (grantInvoke would add `<arn>:*`, every version and alias).
     stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [steps.function.functionArn] }));
     this.acknowledgeUnscoped(stateMachine, workflow.name);

@@ -7,6 +7,8 @@ import approval from './api/approval.schema.json' with { type: 'json' };
 import auditEntry from './api/audit-entry.schema.json' with { type: 'json' };
 import auditList from './api/audit-list.schema.json' with { type: 'json' };
 import auditQuery from './api/audit-query.schema.json' with { type: 'json' };
+import canarySettingsPut from './api/canary-settings-put.schema.json' with { type: 'json' };
+import canarySettings from './api/canary-settings.schema.json' with { type: 'json' };
 import catalogCategoryQuery from './api/catalog-category-query.schema.json' with { type: 'json' };
 import catalogHighlight from './api/catalog-highlight.schema.json' with { type: 'json' };
 import catalogItemCheckResult from './api/catalog-item-check-result.schema.json' with { type: 'json' };
@@ -33,8 +35,12 @@ import dependenciesPut from './api/dependencies-put.schema.json' with { type: 'j
 import dependencyGraph from './api/dependency-graph.schema.json' with { type: 'json' };
 import dependencyQuery from './api/dependency-query.schema.json' with { type: 'json' };
 import dependency from './api/dependency.schema.json' with { type: 'json' };
+import deploymentCanaryDecision from './api/deployment-canary-decision.schema.json' with { type: 'json' };
 import deploymentCancel from './api/deployment-cancel.schema.json' with { type: 'json' };
 import deploymentCreate from './api/deployment-create.schema.json' with { type: 'json' };
+import deploymentFreezeCreate from './api/deployment-freeze-create.schema.json' with { type: 'json' };
+import deploymentFreezeList from './api/deployment-freeze-list.schema.json' with { type: 'json' };
+import deploymentFreeze from './api/deployment-freeze.schema.json' with { type: 'json' };
 import deploymentHistoryQuery from './api/deployment-history-query.schema.json' with { type: 'json' };
 import deploymentList from './api/deployment-list.schema.json' with { type: 'json' };
 import deploymentPreflightResult from './api/deployment-preflight-result.schema.json' with { type: 'json' };
@@ -47,6 +53,9 @@ import deploymentStats from './api/deployment-stats.schema.json' with { type: 'j
 import deploymentSummary from './api/deployment-summary.schema.json' with { type: 'json' };
 import deploymentVersionsQuery from './api/deployment-versions-query.schema.json' with { type: 'json' };
 import deploymentVersions from './api/deployment-versions.schema.json' with { type: 'json' };
+import deploymentWindowList from './api/deployment-window-list.schema.json' with { type: 'json' };
+import deploymentWindowPut from './api/deployment-window-put.schema.json' with { type: 'json' };
+import deploymentWindow from './api/deployment-window.schema.json' with { type: 'json' };
 import deployment from './api/deployment.schema.json' with { type: 'json' };
 import discoveryJobList from './api/discovery-job-list.schema.json' with { type: 'json' };
 import discoveryJob from './api/discovery-job.schema.json' with { type: 'json' };
@@ -137,6 +146,8 @@ export const SCHEMAS = {
   "audit-entry": auditEntry,
   "audit-list": auditList,
   "audit-query": auditQuery,
+  "canary-settings-put": canarySettingsPut,
+  "canary-settings": canarySettings,
   "catalog-category-query": catalogCategoryQuery,
   "catalog-highlight": catalogHighlight,
   "catalog-item-check-result": catalogItemCheckResult,
@@ -163,8 +174,12 @@ export const SCHEMAS = {
   "dependency-graph": dependencyGraph,
   "dependency-query": dependencyQuery,
   "dependency": dependency,
+  "deployment-canary-decision": deploymentCanaryDecision,
   "deployment-cancel": deploymentCancel,
   "deployment-create": deploymentCreate,
+  "deployment-freeze-create": deploymentFreezeCreate,
+  "deployment-freeze-list": deploymentFreezeList,
+  "deployment-freeze": deploymentFreeze,
   "deployment-history-query": deploymentHistoryQuery,
   "deployment-list": deploymentList,
   "deployment-preflight-result": deploymentPreflightResult,
@@ -177,6 +192,9 @@ export const SCHEMAS = {
   "deployment-summary": deploymentSummary,
   "deployment-versions-query": deploymentVersionsQuery,
   "deployment-versions": deploymentVersions,
+  "deployment-window-list": deploymentWindowList,
+  "deployment-window-put": deploymentWindowPut,
+  "deployment-window": deploymentWindow,
   "deployment": deployment,
   "discovery-job-list": discoveryJobList,
   "discovery-job": discoveryJob,

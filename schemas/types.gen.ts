@@ -3625,6 +3625,119 @@ export interface AuditQuery {
 }
 
 /**
+ * A service's canary analysis overrides (what is left out keeps the installation's default).
+ */
+export interface CanarySettingsPut {
+  /**
+   * false: no analysis for this service.
+   */
+  enabled?: boolean;
+  /**
+   * Seconds between checks.
+   */
+  intervalSeconds?: number;
+  /**
+   * Checks before it passes.
+   */
+  iterations?: number;
+  /**
+   * Failed checks that end it (roll back or pause).
+   */
+  threshold?: number;
+  /**
+   * 0.99: at most 1 % errors.
+   */
+  minSuccessRate?: number;
+  maxP99Ms?: number;
+  /**
+   * rollback (default) or pause for a human.
+   */
+  onFailure?: "rollback" | "pause";
+}
+
+export interface CanarySettings {
+  service: string;
+  enabled: boolean;
+  /**
+   * What applies: the defaults with the service's overrides.
+   */
+  config: {
+    /**
+     * Seconds between checks.
+     */
+    intervalSeconds: number;
+    /**
+     * Checks before it passes.
+     */
+    iterations: number;
+    /**
+     * Failed checks that end it (roll back or pause).
+     */
+    threshold: number;
+    /**
+     * 0.99: at most 1 % errors.
+     */
+    minSuccessRate: number;
+    maxP99Ms: number;
+    /**
+     * rollback (default) or pause for a human.
+     */
+    onFailure: "rollback" | "pause";
+  };
+  overrides: {
+    enabled?: boolean;
+    /**
+     * Seconds between checks.
+     */
+    intervalSeconds?: number;
+    /**
+     * Checks before it passes.
+     */
+    iterations?: number;
+    /**
+     * Failed checks that end it (roll back or pause).
+     */
+    threshold?: number;
+    /**
+     * 0.99: at most 1 % errors.
+     */
+    minSuccessRate?: number;
+    maxP99Ms?: number;
+    /**
+     * rollback (default) or pause for a human.
+     */
+    onFailure?: "rollback" | "pause";
+  };
+  defaults: {
+    /**
+     * Seconds between checks.
+     */
+    intervalSeconds: number;
+    /**
+     * Checks before it passes.
+     */
+    iterations: number;
+    /**
+     * Failed checks that end it (roll back or pause).
+     */
+    threshold: number;
+    /**
+     * 0.99: at most 1 % errors.
+     */
+    minSuccessRate: number;
+    maxP99Ms: number;
+    /**
+     * rollback (default) or pause for a human.
+     */
+    onFailure: "rollback" | "pause";
+  };
+  /**
+   * Where the numbers come from (null: no metrics source, no analysis).
+   */
+  metrics?: string | null;
+}
+
+/**
  * Query string of GET /api/v1/catalog/{category}: the list filters other than the category, which is in the path.
  */
 export interface CatalogCategoryQuery {
@@ -4294,6 +4407,14 @@ export interface Dependency {
 }
 
 /**
+ * A paused canary's decision: promote it (it finishes and the catalog shows it) or roll it back (a fast rollback to the version before).
+ */
+export interface DeploymentCanaryDecision {
+  decision: "promote" | "rollback";
+  reason: string;
+}
+
+/**
  * Cancel a deployment that has not ended: waiting for approval, it stops (its pull request is closed); in progress, what it changed in Git is put back.
  */
 export interface DeploymentCancel {
@@ -4351,6 +4472,192 @@ export interface DeploymentCreate {
    * Outside the environment's deployment window: refuse (default) or queue it to run when the window opens.
    */
   outsideWindow?: "refuse" | "queue";
+}
+
+/**
+ * Stop the line: no deploys or promotes (org-wide, or for one team's services; every environment or the ones named) from its start until its end. Rollback, scale and restart still run. A deploy during it needs an exception: a reason, then an admin's approval.
+ */
+export interface DeploymentFreezeCreate {
+  /**
+   * org (default): every service; team: the team's services.
+   */
+  scope?: "org" | "team";
+  /**
+   * scope team: whose services.
+   */
+  team?: string;
+  /**
+   * The environments it freezes (default: all).
+   *
+   * @maxItems 20
+   */
+  environments?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ];
+  reason: string;
+  /**
+   * Default: now.
+   */
+  startsAt?: string;
+  endsAt: string;
+}
+
+export interface DeploymentFreezeList {
+  /**
+   * Upcoming and active freezes, and those that ended in the last 30 days; soonest end first.
+   */
+  items: DeploymentFreeze[];
+}
+
+export interface DeploymentFreeze {
+  id: string;
+  scope: "org" | "team";
+  team: string | null;
+  /**
+   * Empty: every environment.
+   */
+  environments: string[];
+  reason: string;
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  createdAt: string;
+  /**
+   * Who ended it before its end.
+   */
+  endedBy?: string | null;
+  endedAt?: string | null;
+  state: "upcoming" | "active" | "ended";
 }
 
 /**
@@ -4724,6 +5031,5899 @@ export interface DeploymentVersions {
   }[];
 }
 
+export interface DeploymentWindowList {
+  items: DeploymentWindow[];
+}
+
+/**
+ * When deploys and promotes to an environment (every service's environment of that name) may run: days and hours in a time zone. Outside them a deploy is refused, or queued until the window opens (the asker chooses); an admin may override with a reason (audited). Rollback, scale and restart run at any time.
+ */
+export interface DeploymentWindowPut {
+  /**
+   * An IANA time zone (Europe/Berlin, UTC).
+   */
+  timezone: string;
+  /**
+   * @minItems 1
+   * @maxItems 14
+   */
+  slots:
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ]
+    | [
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        },
+        {
+          /**
+           * @minItems 1
+           * @maxItems 7
+           */
+          days:
+            | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ]
+            | [
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+                "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+              ];
+          /**
+           * Local time HH:MM.
+           */
+          start: string;
+          /**
+           * Local time HH:MM (24:00: midnight); before start: past midnight.
+           */
+          end: string;
+        }
+      ];
+  description?: string;
+}
+
+export interface DeploymentWindow {
+  environment: string;
+  timezone: string;
+  slots: {
+    /**
+     * @minItems 1
+     * @maxItems 7
+     */
+    days:
+      | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+      | ["mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun", "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"]
+      | [
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+        ]
+      | [
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+        ]
+      | [
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+        ]
+      | [
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+        ]
+      | [
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+          "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"
+        ];
+    /**
+     * Local time HH:MM.
+     */
+    start: string;
+    /**
+     * Local time HH:MM (24:00: midnight); before start: past midnight.
+     */
+    end: string;
+  }[];
+  description?: string | null;
+  /**
+   * In words: Mon–Thu 09:00–16:00 Europe/Berlin.
+   */
+  summary: string;
+  /**
+   * Whether it is open now.
+   */
+  open: boolean;
+  opensAt?: string | null;
+  closesAt?: string | null;
+  updatedBy: string;
+  updatedAt: string;
+}
+
 /**
  * A deployment (deploy, rollback, promote, scale or restart): its stages, Git change, approval, rollout and timeline.
  */
@@ -4846,16 +11046,23 @@ export interface Deployment {
       | "restart"
       | "catalog"
       | "revert"
+      | "window"
+      | "analysis"
+      | "rollback"
       | "done";
     message: string;
     severity: "info" | "warn" | "error";
     status?:
       | "pending"
+      | "queued"
       | "awaiting_approval"
       | "in_progress"
+      | "analyzing"
+      | "paused"
       | "cancelling"
       | "succeeded"
       | "failed"
+      | "rolled_back"
       | "cancelled"
       | "refused"
       | "rejected"
@@ -4939,6 +11146,12 @@ export interface Deployment {
    * rollback: skips canary analysis (incidents).
    */
   fast?: boolean;
+  /**
+   * The versions its runtime dependencies ran in that environment when it succeeded there (the dependency check compares the next environment with them).
+   */
+  verifiedWith?: {
+    [k: string]: string;
+  } | null;
 }
 
 export interface DiscoveryJobList {
@@ -8081,6 +14294,8 @@ export interface SchemaTypes {
   "audit-entry": AuditEntry;
   "audit-list": AuditList;
   "audit-query": AuditQuery;
+  "canary-settings-put": CanarySettingsPut;
+  "canary-settings": CanarySettings;
   "catalog-category-query": CatalogCategoryQuery;
   "catalog-highlight": CatalogHighlight;
   "catalog-item-check-result": CatalogItemCheckResult;
@@ -8107,8 +14322,12 @@ export interface SchemaTypes {
   "dependency-graph": DependencyGraph;
   "dependency-query": DependencyQuery;
   "dependency": Dependency;
+  "deployment-canary-decision": DeploymentCanaryDecision;
   "deployment-cancel": DeploymentCancel;
   "deployment-create": DeploymentCreate;
+  "deployment-freeze-create": DeploymentFreezeCreate;
+  "deployment-freeze-list": DeploymentFreezeList;
+  "deployment-freeze": DeploymentFreeze;
   "deployment-history-query": DeploymentHistoryQuery;
   "deployment-list": DeploymentList;
   "deployment-preflight-result": DeploymentPreflightResult;
@@ -8121,6 +14340,9 @@ export interface SchemaTypes {
   "deployment-summary": DeploymentSummary;
   "deployment-versions-query": DeploymentVersionsQuery;
   "deployment-versions": DeploymentVersions;
+  "deployment-window-list": DeploymentWindowList;
+  "deployment-window-put": DeploymentWindowPut;
+  "deployment-window": DeploymentWindow;
   "deployment": Deployment;
   "discovery-job-list": DiscoveryJobList;
   "discovery-job": DiscoveryJob;

@@ -38,6 +38,7 @@ const GRANTS = {
     'catalog:manage',
     'audit:read',
     'quotas:manage',
+    'deployments:govern',
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

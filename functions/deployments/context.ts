@@ -15,6 +15,8 @@ export const context: ContextDescriptor = {
       name: 'deployment',
       summary: 'A deployment: prepare → pull request (production) → approval (production) → commit or merge → sync → rollout checks → catalog; cancel puts Git back',
       steps: 'functions/deployments/steps.ts',
+      // A failed canary's automatic rollback is a deployment of its own, started by the steps.
+      startsItself: true,
       // GitOps commits with Apollo's GitHub credentials; the rollout through Argo CD or the EKS clusters.
       bindings: ['deployment-targets', 'notification-events'],
       heavy: [{

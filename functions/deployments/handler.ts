@@ -8,7 +8,10 @@ import { idempotency } from '#lib/idempotency';
 import type { DeploymentCaller } from './operations.ts';
 import { deploy, preflight, promote, restart, rollback, scale } from './operations.ts';
 import { allLocks, lockEnvironment, unlockEnvironment } from './locks.ts';
-import { cancel, getDeployment, history, toDeployment, versions } from './read.ts';
+import { createFreeze, endFreeze, listFreezes } from './freezes.ts';
+import { deleteWindow, listWindows, putWindow } from './windows.ts';
+import { cancel, decideCanary, getDeployment, history, toDeployment, versions } from './read.ts';
+import { canaryResponse, deleteCanaryOverrides, putCanaryOverrides } from './canary.ts';
 import type { DeploymentRecord } from './records.ts';
 import { deploymentStats } from './stats.ts';
 
@@ -34,9 +37,32 @@ export const handler = createApiHandler('deployments', {
     return { status: 204 };
   },
   'GET /api/v1/deployments/stats': async (req) => json(200, await deploymentStats(req.query)),
+  'GET /api/v1/deployments/freezes': async () => json(200, { items: await listFreezes() }),
+  'POST /api/v1/deployments/freezes': async (req) => {
+    const freeze = await createFreeze(req.body, req.identity.principal);
+    req.audit.resourceId = freeze.id;
+    return json(201, freeze, { Location: `/api/v1/deployments/freezes/${freeze.id}` });
+  },
+  'DELETE /api/v1/deployments/freezes/{id}': async (req) => json(200, await endFreeze(req.params.id, req.identity.principal)),
+  'GET /api/v1/deployments/windows': async () => json(200, { items: await listWindows() }),
+  'PUT /api/v1/deployments/windows/{env}': async (req) => json(200, await putWindow(req.params.env, req.body, req.identity.principal)),
+  'DELETE /api/v1/deployments/windows/{env}': async (req) => {
+    await deleteWindow(req.params.env);
+    return { status: 204 };
+  },
   'GET /api/v1/deployments/versions': async (req) => json(200, await versions(req.query)),
   'GET /api/v1/deployments/{id}': async (req) => json(200, await getDeployment(req.params.id, callerOf(req))),
   'POST /api/v1/deployments/{id}/cancel': async (req) => json(200, await cancel(req.params.id, req.body, callerOf(req))),
+  'POST /api/v1/deployments/{id}/canary': async (req) => json(200, await decideCanary(req.params.id, req.body, callerOf(req))),
+  'GET /api/v1/services/{id}/canary': async (req) => json(200, await canaryResponse(req.params.id)),
+  'PUT /api/v1/services/{id}/canary': async (req) => {
+    await putCanaryOverrides(req.params.id, req.body, req.identity.principal);
+    return json(200, await canaryResponse(req.params.id));
+  },
+  'DELETE /api/v1/services/{id}/canary': async (req) => {
+    await deleteCanaryOverrides(req.params.id);
+    return { status: 204 };
+  },
   'POST /api/v1/services/{id}/rollback': async (req) => created(req, await rollback(req.params.id, req.body, callerOf(req))),
   'POST /api/v1/services/{id}/promote': async (req) => created(req, await promote(req.params.id, req.body, callerOf(req))),
   'POST /api/v1/services/{id}/scale': async (req) => created(req, await scale(req.params.id, req.body, callerOf(req))),

@@ -28,5 +28,7 @@ export async function configureDeploymentsLocal(runtime: LocalRuntime): Promise<
   process.env.APOLLO_WEB_URL ??= runtime.url;
   // The simulated pods roll in seconds: a check every 2 s shows them roll (in AWS, every 10 s).
   process.env.APOLLO_DEPLOY_POLL_SECONDS ??= '2';
+  // A canary check every 5 s (in AWS every 60 s): a local deploy's analysis takes under a minute, and a pushed error rate rolls it back in ~25 s.
+  process.env.APOLLO_CANARY_INTERVAL_S ??= '5';
   return [`Deployments: GitOps on ${gitops.kind}; rollouts through ${rollout.kind}; canary metrics from ${metrics?.kind ?? 'nowhere (APOLLO_METRICS is unset: no canary analysis)'}`];
 }

@@ -12,10 +12,10 @@ import { isProductionEnvironment } from '#shared/routes';
 import { listEnvironments } from '#functions/services/public';
 import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
 import {
-  claimEnvironment, createDeployment, listDeployments, newDeploymentId, releaseEnvironment, transition,
+  claimEnvironment, createDeployment, isEnded, listDeployments, newDeploymentId, releaseEnvironment, transition,
   type DeploymentRecord, type Operation,
 } from './records.ts';
-import { blockingLock, lockRefusal } from './locks.ts';
+import { evaluateSafeguards, refusalOf } from './safeguards.ts';
 import { startDeployment } from './workflow.ts';
 
 export interface DeploymentCaller {
@@ -35,6 +35,12 @@ interface Ask {
   readonly reason?: string;
   readonly via?: Via;
   readonly rollbackOf?: string;
+  readonly sourceCommit?: DeploymentCreate['sourceCommit'];
+  readonly override?: DeploymentCreate['override'];
+  readonly acknowledge?: DeploymentCreate['acknowledge'];
+  readonly outsideWindow?: DeploymentCreate['outsideWindow'];
+  /** rollback: skips canary analysis. */
+  readonly fast?: boolean;
 }
 
 async function environmentsOf(service: string) {
@@ -78,11 +84,17 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
   if (ask.operation === 'scale' && ask.replicas === current.replicas) {
     throw new ConflictError(`${ask.service} ${ask.environment} runs ${ask.replicas} replicas already`, { details: [{ path: '/body/replicas', message: `it is ${ask.replicas} already` }] });
   }
-  const lock = await blockingLock(ask.service, ask.environment, ask.operation);
-  if (lock) throw new ConflictError(lockRefusal(lock), { details: [{ path: '/body/environment', message: `locked: ${lock.reason}` }] });
+  const safeguards = await evaluateSafeguards({ ...ask, imageTag, production, principal: caller.principal, role: caller.role });
+  if (safeguards.blocked) {
+    throw new ConflictError(`refused: ${refusalOf(safeguards)}`, { details: safeguards.checks.filter((c) => c.outcome === 'block').map((c) => ({ path: BLOCK_PATH[c.safeguard] ?? '/body/environment', message: `${c.safeguard}: ${c.reason}` })) });
+  }
+  if (ask.override && !safeguards.overridden.some((s) => s === 'freeze' || s === 'window')) {
+    throw new ValidationError('nothing to override: no freeze covers it and it is not outside a window an admin may override', { details: [{ path: '/body/override', message: 'leave it out' }] });
+  }
   const id = newDeploymentId();
   const now = new Date().toISOString();
-  const approvalRequired = production && settings.approvalOperations.includes(ask.operation);
+  // A freeze exception needs an approval (an admin's), wherever it goes.
+  const approvalRequired = (production && settings.approvalOperations.includes(ask.operation)) || safeguards.needsException;
   const record: DeploymentRecord = {
     id, operation: ask.operation, service: ask.service, environment: ask.environment,
     // What Git holds before it: the catalog's tag, or the tag a failed deployment left there (a cancel puts that back).
@@ -97,6 +109,15 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
     rollout: { kind: rollout.kind, phase: 'pending', message: 'not started' },
     cancel: null, rollbackOf: ask.rollbackOf ?? null,
     production, cluster: environment.cluster, namespace: environment.namespace, version: 1,
+    safeguards: {
+      checks: safeguards.checks,
+      ...(ask.override && safeguards.overridden.length ? { override: { reason: ask.override.reason, by: caller.principal, safeguards: safeguards.overridden.filter((s) => s !== 'dependencies') } } : {}),
+      ...(safeguards.overridden.includes('dependencies') ? { acknowledged: ['dependencies'] } : {}),
+      ...(ask.outsideWindow ? { outsideWindow: ask.outsideWindow } : {}),
+      queuedUntil: safeguards.queueUntil ?? null,
+    },
+    ...(ask.sourceCommit ? { sourceCommit: ask.sourceCommit } : {}),
+    ...(ask.fast ? { fast: true } : {}),
   };
   await claimEnvironment(ask.service, ask.environment, id);
   try {
@@ -113,18 +134,25 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
     await releaseEnvironment(ask.service, ask.environment, id);
     throw error;
   }
-  return transition(id, {}, { message: `${caller.principal} asked for ${what} in ${ask.environment}${approvalRequired ? ' (production: approval first)' : ''}${ask.reason ? `: ${ask.reason}` : ''}${stranded ? `; Git holds ${stranded.imageTag} from deployment ${stranded.id}, whose rollout failed` : ''}`, stage: 'validate' });
+  const passed = safeguards.checks.filter((c) => c.overridden).map((c) => `${c.safeguard}: ${c.overridden}`);
+  return transition(id, {}, { message: `${caller.principal} asked for ${what} in ${ask.environment}${safeguards.needsException ? ' (a freeze exception: an admin approves it first)' : approvalRequired ? ' (production: approval first)' : ''}${passed.length ? ` [${passed.join('; ')}]` : ''}${ask.reason ? `: ${ask.reason}` : ''}${stranded ? `; Git holds ${stranded.imageTag} from deployment ${stranded.id}, whose rollout failed` : ''}`, stage: 'validate' });
 }
+
+/** Where a refusal points in the request body. */
+const BLOCK_PATH: Partial<Record<string, string>> = { freeze: '/body/override', window: '/body/outsideWindow', dependencies: '/body/acknowledge' };
 
 /** The environment's newest deployment when it failed after changing Git to a tag the catalog does not run (Git and the catalog disagree). */
 async function strandedBy(service: string, environment: string, catalogTag: string | undefined) {
   const [latest] = (await listDeployments({ service, environment }, 1)).items;
-  if (!latest || latest.status !== 'failed' || !latest.gitCommit || !['deploy', 'promote', 'rollback'].includes(latest.operation)) return undefined;
+  if (!latest || (latest.status !== 'failed' && latest.status !== 'rolled_back') || !latest.gitCommit || !['deploy', 'promote', 'rollback'].includes(latest.operation)) return undefined;
   return latest.imageTag && latest.imageTag !== catalogTag ? latest : undefined;
 }
 
 export async function deploy(body: DeploymentCreate, caller: DeploymentCaller): Promise<DeploymentRecord> {
-  return begin({ operation: 'deploy', service: body.service, environment: body.environment, imageTag: body.imageTag, reason: body.reason, via: body.initiatedVia }, caller);
+  return begin({
+    operation: 'deploy', service: body.service, environment: body.environment, imageTag: body.imageTag, reason: body.reason, via: body.initiatedVia,
+    sourceCommit: body.sourceCommit, override: body.override, acknowledge: body.acknowledge, outsideWindow: body.outsideWindow,
+  }, caller);
 }
 
 /** The tag to go back to: the named one, else the last that deployed successfully before the current one (our records, then Git). */
@@ -148,7 +176,7 @@ export async function rollback(service: string, body: ServiceRollback, caller: D
   if (!target) {
     throw new ConflictError(`no earlier version of ${service} in ${body.environment} is known (no successful deployment before ${current ?? 'the current one'} and none in the GitOps history): name one`, { details: [{ path: '/body/imageTag', message: 'name the tag to go back to' }] });
   }
-  return begin({ operation: 'rollback', service, environment: body.environment, imageTag: target, reason: body.reason, via: body.initiatedVia, rollbackOf }, caller);
+  return begin({ operation: 'rollback', service, environment: body.environment, imageTag: target, reason: body.reason, via: body.initiatedVia, rollbackOf, fast: body.fast }, caller);
 }
 
 async function lastKnownGood(service: string, environment: string, current: string | undefined): Promise<{ imageTag: string; replaces?: string } | undefined> {
@@ -183,11 +211,26 @@ async function lastKnownGood(service: string, environment: string, current: stri
   return earlier ? { imageTag: earlier.imageTag } : undefined;
 }
 
+/**
+ * The rollback a failed canary asks for: the version before it, fast (no analysis of its own), on behalf of
+ * the person who asked for the failed one (they hear how it ends). Not refused by locks, freezes or windows.
+ */
+export async function autoRollback(failed: DeploymentRecord, reason: string): Promise<DeploymentRecord> {
+  if (!failed.previousImageTag) throw new ConflictError(`${failed.service} ${failed.environment} has no version before ${failed.imageTag} to go back to`);
+  return begin({
+    operation: 'rollback', service: failed.service, environment: failed.environment, imageTag: failed.previousImageTag,
+    reason, via: failed.initiatedVia === 'gitops' ? 'api' : failed.initiatedVia, rollbackOf: failed.id, fast: true,
+  }, { principal: failed.initiatedBy, role: failed.initiatedByRole as Role });
+}
+
 export async function promote(service: string, body: ServicePromote, caller: DeploymentCaller): Promise<DeploymentRecord> {
   if (body.from === body.to) throw new ValidationError('promote needs two different environments', { details: [{ path: '/body/to', message: `must differ from from (${body.from})` }] });
   const { environment: from } = await environmentNamed(service, body.from, '/body/from');
   if (!from.deployment.imageTag) throw new ConflictError(`${service} ${body.from} has no image tag to promote`, { details: [{ path: '/body/from', message: 'runs no known tag' }] });
-  return begin({ operation: 'promote', service, environment: body.to, imageTag: from.deployment.imageTag, fromEnvironment: body.from, reason: body.reason, via: body.initiatedVia }, caller);
+  return begin({
+    operation: 'promote', service, environment: body.to, imageTag: from.deployment.imageTag, fromEnvironment: body.from, reason: body.reason, via: body.initiatedVia,
+    override: body.override, acknowledge: body.acknowledge, outsideWindow: body.outsideWindow,
+  }, caller);
 }
 
 export async function scale(service: string, body: ServiceScale, caller: DeploymentCaller): Promise<DeploymentRecord> {
@@ -200,8 +243,9 @@ export async function restart(service: string, body: ServiceRestart, caller: Dep
 
 /**
  * What a deployment would meet, before anyone presses Deploy: the caller's permission for the environment,
- * the environment itself, its locks, a deployment running there. The same checks run when it is asked for
- * and again inside the workflow (a lock placed while it waited for approval refuses it there).
+ * the environment itself, the safeguards (lock, freeze, window, dependencies: ./safeguards.ts) with the
+ * override, acknowledgement or queueing the body names, and a deployment running there. The same checks run
+ * when it is asked for and again inside the workflow (what changed while it waited for approval counts).
  */
 export async function preflight(body: DeploymentPreflight, caller: DeploymentCaller): Promise<DeploymentPreflightResult> {
   const checks: DeploymentPreflightResult['checks'] = [];
@@ -216,13 +260,14 @@ export async function preflight(body: DeploymentPreflight, caller: DeploymentCal
     return { allowed: false, checks };
   }
   checks.push({ safeguard: 'environment', outcome: 'pass', reason: `${body.service} ${body.environment} runs ${environment.deployment.imageTag ?? 'no known tag'}` });
-  const lock = await blockingLock(body.service, body.environment, body.operation);
-  const locks = lock ? [lock] : [];
-  checks.push(locks.length
-    ? { safeguard: 'lock', outcome: 'block', reason: lockRefusal(locks[0]!) }
-    : { safeguard: 'lock', outcome: 'pass', reason: body.operation === 'deploy' || body.operation === 'promote' ? 'not locked' : `${body.operation} runs even when the environment is locked` });
+  const imageTag = body.imageTag ?? (body.operation === 'scale' || body.operation === 'restart' ? environment.deployment.imageTag : undefined);
+  const verdict = await evaluateSafeguards({
+    operation: body.operation, service: body.service, environment: body.environment, imageTag, production,
+    principal: caller.principal, role: caller.role, override: body.override, acknowledge: body.acknowledge, outsideWindow: body.outsideWindow,
+  });
+  checks.push(...verdict.checks);
   const [latest] = (await listDeployments({ service: body.service, environment: body.environment }, 1)).items;
-  const running = latest && !['succeeded', 'failed', 'cancelled', 'rejected', 'expired', 'refused'].includes(latest.status) && latest.initiatedVia !== 'gitops';
+  const running = latest && !isEnded(latest.status) && latest.initiatedVia !== 'gitops';
   checks.push(running
     ? { safeguard: 'running', outcome: 'block', reason: `deployment ${latest.id} (${latest.operation} ${latest.imageTag ?? ''} by ${latest.initiatedBy}) is ${latest.status} there; wait for it or cancel it` }
     : { safeguard: 'running', outcome: 'pass', reason: 'no deployment is running there' });

@@ -2,7 +2,7 @@
  * Reading deployments (one META read and one timeline Query per detail page; history from one index),
  * the versions an environment can go to, and cancelling one.
  */
-import type { Deployment, DeploymentCancel, DeploymentHistoryQuery, DeploymentList, DeploymentVersions, DeploymentVersionsQuery } from '#schemas/index.ts';
+import type { Deployment, DeploymentCancel, DeploymentCanaryDecision, DeploymentHistoryQuery, DeploymentList, DeploymentVersions, DeploymentVersionsQuery } from '#schemas/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors';
 import { roleHas } from '#shared/permissions';
 import { listEnvironments } from '#functions/services/public';
@@ -18,7 +18,7 @@ const APOLLO_CANCELLED = 'Apollo.Cancelled';
 
 /** What the API answers of a record: the stored shape without what only steps read. */
 export async function toDeployment(record: DeploymentRecord, caller: DeploymentCaller): Promise<Deployment> {
-  const { initiatedByRole: _r, production: _p, cluster: _c, namespace: _n, taskToken: _t, startedAt: _s, restartedAt: _ra, version: _v, ...rest } = record;
+  const { initiatedByRole: _r, production: _p, cluster: _c, namespace: _n, taskToken: _t, canaryTaskToken: _ct, startedAt: _s, restartedAt: _ra, version: _v, ...rest } = record;
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...deployment } = rest as typeof rest & Record<string, unknown>;
   const timeline = await readTimeline(record.id);
   const changesTag = record.operation !== 'scale' && record.operation !== 'restart';
@@ -108,5 +108,43 @@ export async function cancel(id: string, body: DeploymentCancel, caller: Deploym
       }
     }
   }
+  if (record.canaryTaskToken && record.status === 'cancelling') await resume(record.canaryTaskToken, { fail: `cancelled by ${caller.principal}: ${body.reason}` });
   return toDeployment(record, caller);
+}
+
+async function resume(token: string, answer: { fail: string } | { output: Record<string, unknown> }): Promise<boolean> {
+  try {
+    if ('fail' in answer) await workflowEngine(DEPLOYMENT).sendTaskFailure(token, APOLLO_CANCELLED, answer.fail);
+    else await workflowEngine(DEPLOYMENT).sendTaskSuccess(token, answer.output);
+    return true;
+  } catch (error) {
+    if (error instanceof TaskTokenError) return false;
+    throw error;
+  }
+}
+
+/**
+ * A paused canary's decision: promote (it finishes, the catalog shows it) or roll back (a fast rollback to the
+ * version before). Who may: as for cancelling. The same decision again answers the record; another is 409.
+ */
+export async function decideCanary(id: string, body: DeploymentCanaryDecision, caller: DeploymentCaller): Promise<Deployment> {
+  const record = await requireDeployment(id, true);
+  if (!mayCancel(record, caller)) throw new ForbiddenError(`deciding the canary of a ${record.production ? 'production ' : ''}deployment of someone else needs ${record.production ? 'deployments:create:prod' : 'deployments:create:non-prod'}`);
+  const outcome = body.decision === 'promote' ? 'promoted' : 'rolled_back';
+  const decided = record.canary?.decision;
+  if (decided && decided.by && (decided.outcome === 'promoted' || decided.outcome === 'rolled_back')) {
+    if (decided.outcome === outcome) return toDeployment(record, caller);
+    throw new ConflictError(`${decided.by} decided already: ${decided.outcome.replace('_', ' ')}`);
+  }
+  if (record.status !== 'paused' || !record.canaryTaskToken || !record.canary) {
+    throw new ConflictError(`deployment ${id} is ${record.status}${record.canary ? ` (its canary ${record.canary.status})` : ''}: only a paused canary waits for a decision`);
+  }
+  const at = new Date().toISOString();
+  const updated = await transition(id, {
+    status: 'analyzing', canary: { ...record.canary, decision: { outcome, reason: `${caller.principal}: ${body.reason}`, at, by: caller.principal } },
+  }, { message: `${caller.principal} ${body.decision === 'promote' ? 'promotes it despite the canary' : 'rolls it back'}: ${body.reason}`, stage: 'analysis', severity: 'warn' });
+  if (!(await resume(record.canaryTaskToken, { output: { decision: body.decision, by: caller.principal } }))) {
+    throw new ConflictError(`deployment ${id} no longer waits for a decision (it timed out and rolled back, or was cancelled)`);
+  }
+  return toDeployment(updated, caller);
 }

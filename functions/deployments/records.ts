@@ -32,6 +32,8 @@ export interface DeploymentRecord extends Omit<Deployment, 'timeline' | 'canCanc
   readonly namespace: string;
   /** The approval's task token while it waits (never answered). */
   readonly taskToken?: string;
+  /** A paused canary's task token (a human promotes it or rolls it back). */
+  readonly canaryTaskToken?: string;
   readonly startedAt?: string;
   /** restart: the time the restart set (the rollout is done once the pods carry it). */
   readonly restartedAt?: string;

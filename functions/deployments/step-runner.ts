@@ -7,11 +7,15 @@
  */
 import { notify } from '#lib/notifications';
 import type { DeploymentRecord } from './records.ts';
-import { appendTimeline, releaseEnvironment, requireDeployment, transition, updateDeployment } from './records.ts';
+import { appendTimeline, isEnded, listDeployments, releaseEnvironment, requireDeployment, transition, updateDeployment } from './records.ts';
 import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
 import { closeDeploymentApproval, openDeploymentApproval } from './approval.ts';
 import { readApproval } from '#functions/requests/public';
-import { blockingLock, lockRefusal } from './locks.ts';
+import { evaluateSafeguards, refusalOf } from './safeguards.ts';
+import { canarySettings, describeCheck, failureSummary, judge, type Canary } from './canary.ts';
+import { dependencyVersions } from './dependency-check.ts';
+import { autoRollback } from './operations.ts';
+import { ConflictError } from '#shared/errors';
 import type { DeployTarget, GitOpsChangeRequest, RolloutExpectation } from './ports.ts';
 import { recordDeployment } from '#functions/services/public';
 
@@ -22,6 +26,12 @@ export interface DeploymentStepEvent {
   readonly error?: { readonly Error?: string; readonly Cause?: string } | null;
   readonly check?: { readonly next?: string; readonly reason?: string } | null;
   readonly safeguards?: { readonly blocked?: boolean; readonly reason?: string } | null;
+}
+
+/** What the analysis steps answer the ASL's Choices: next, and the seconds to wait before the next check. */
+export interface AnalysisAnswer {
+  readonly next: 'skip' | 'cancel' | 'wait' | 'continue' | 'pass' | 'rollback' | 'pause';
+  readonly intervalSeconds: number;
 }
 
 /** An outside call failed in a way worth repeating: the ASL retries the step with backoff. */
@@ -147,10 +157,35 @@ const STEPS: Record<string, StepImpl> = {
     return { noop: false };
   },
 
-  async safeguards(record) {
-    const lock = await blockingLock(record.service, record.environment, record.operation);
-    if (!lock) return { blocked: false };
-    return { blocked: true, reason: lockRefusal(lock) };
+  async safeguards(current) {
+    // Past an approval it is approved (a rejection or a cancel resumes elsewhere): the record says so first.
+    const record = await afterApproval(current);
+    if (record.status === 'cancelling') return { blocked: false, next: 'cancel', waitSeconds: 0 };
+    const verdict = await evaluateSafeguards({
+      operation: record.operation, service: record.service, environment: record.environment, imageTag: record.imageTag, production: record.production,
+      principal: record.initiatedBy, role: record.initiatedByRole, override: record.safeguards?.override ?? null,
+      acknowledge: record.safeguards?.acknowledged ?? null, outsideWindow: record.safeguards?.outsideWindow ?? null,
+      exceptionApproved: record.approval?.status === 'approved',
+    });
+    const safeguards = { ...record.safeguards, checks: verdict.checks, queuedUntil: verdict.queueUntil ?? null };
+    if (verdict.blocked) return { blocked: true, next: 'refuse', reason: refusalOf(verdict), waitSeconds: 0 };
+    if (verdict.queueUntil) {
+      const until = Date.parse(verdict.queueUntil);
+      // At most a minute apart (a cancel, a lock or a freeze is seen), and never past the opening.
+      const waitSeconds = Math.max(1, Math.min(Math.ceil((until - Date.now()) / 1000), Math.max(deploymentSettings().pollSeconds * 6, 1), 60));
+      if (record.status !== 'queued' || record.safeguards?.queuedUntil !== verdict.queueUntil) {
+        const window = verdict.checks.find((c) => c.safeguard === 'window');
+        await transition(record.id, { status: 'queued', stage: 'window', safeguards }, { message: `queued: ${window?.reason ?? 'outside its deployment window'}; it runs at ${verdict.queueUntil}`, stage: 'window', severity: 'warn' });
+      }
+      return { blocked: false, next: 'wait', waitSeconds };
+    }
+    const passed = verdict.checks.filter((c) => c.overridden).map((c) => `${c.safeguard} (${c.overridden})`);
+    const warned = verdict.checks.filter((c) => c.outcome === 'warn' && !c.overridden).map((c) => c.reason);
+    await transition(record.id, { ...(record.status === 'queued' ? { status: 'in_progress' } : {}), safeguards }, {
+      message: `${record.status === 'queued' ? 'the window opened; ' : ''}safeguards passed${passed.length ? `, overridden: ${passed.join('; ')}` : ''}${warned.length ? `; warnings: ${warned.join('; ')}` : ''}`,
+      stage: 'safeguards', severity: warned.length || passed.length ? 'warn' : 'info',
+    });
+    return { blocked: false, next: 'pass', waitSeconds: 0 };
   },
 
   async refused(record, event) {
@@ -256,12 +291,136 @@ const STEPS: Record<string, StepImpl> = {
       lastDeployedBy: record.initiatedBy,
       ...(record.gitCommit ? { gitCommit: record.gitCommit } : {}),
     }, record.initiatedBy);
+    // What it was verified with here: the next environment's dependency check compares with it.
+    const verifiedWith = isScale || isRestart ? record.verifiedWith ?? null : await dependencyVersions(record.service, record.environment);
+    const canary = record.canary?.status === 'running' || record.canary?.status === 'paused'
+      ? { ...record.canary, status: 'passed' as const, decision: record.canary.decision?.outcome === 'promoted' ? record.canary.decision : { outcome: 'promoted' as const, reason: `${record.canary.checks.length} checks, ${record.canary.failedChecks} failed (threshold ${record.canary.config.threshold})`, at: now.toISOString() } }
+      : record.canary;
     await transition(record.id, {
       status: 'succeeded', stage: 'done', completedAt: now.toISOString(),
-      durationMs: now.getTime() - Date.parse(record.createdAt),
+      durationMs: now.getTime() - Date.parse(record.createdAt), verifiedWith, ...(canary ? { canary } : {}),
     }, { message: `${record.service} ${record.environment} ${isScale ? `runs ${record.replicas} replicas` : isRestart ? 'restarted' : `runs ${record.imageTag}`}: the catalog says so`, stage: 'catalog' });
     await releaseEnvironment(record.service, record.environment, record.id);
     await tell(record, 'deployment.succeeded', `Deployed: ${record.service} ${record.environment} ${isScale ? `at ${record.replicas} replicas` : isRestart ? 'restarted' : `runs ${record.imageTag}`}`, `${record.operation} by ${record.initiatedBy} succeeded in ${Math.round((now.getTime() - Date.parse(record.createdAt)) / 1000)} s.`, now);
+    return {};
+  },
+
+  async 'analysis-start'(record): Promise<AnalysisAnswer> {
+    if (record.status === 'cancelling') return { next: 'cancel', intervalSeconds: 1 };
+    if (record.canary && record.canary.status !== 'pending') return { next: record.canary.status === 'skipped' ? 'skip' : 'wait', intervalSeconds: record.canary.config.intervalSeconds };
+    const settings = await canarySettings(record.service);
+    const { metrics } = deploymentsDeps();
+    const skipped = record.operation === 'scale' || record.operation === 'restart' ? `${record.operation} keeps the version: nothing new to analyze`
+      : record.fast ? 'a fast rollback: no analysis (an incident\'s way out)'
+        : !settings.enabled ? `canary analysis is off for ${record.service}`
+          : !metrics ? 'no metrics source is configured (APOLLO_METRICS): no analysis' : undefined;
+    if (skipped) {
+      await transition(record.id, { canary: { status: 'skipped', config: settings.config, checks: [], failedChecks: 0, skipped, ...(metrics ? { metrics: metrics.kind } : {}) } }, { message: `canary analysis skipped: ${skipped}`, stage: 'analysis' });
+      return { next: 'skip', intervalSeconds: 1 };
+    }
+    const config = settings.config;
+    const startedAt = Date.parse(record.startedAt ?? record.createdAt);
+    // The baseline: the version before it, over as long a stretch before the deployment began as the analysis takes.
+    const span = Math.max(config.intervalSeconds * config.iterations, 60) * 1000;
+    const from = new Date(startedAt - span);
+    const to = new Date(startedAt);
+    let baseline: Canary['baseline'] = null;
+    let note = '';
+    try {
+      const sample = await metrics!.sample({ ...targetOf(record), ...(record.previousImageTag ? { version: record.previousImageTag } : {}), from, to });
+      baseline = sample.requests > 0 ? { ...sample, version: record.previousImageTag ?? null, from: from.toISOString(), to: to.toISOString() } : null;
+      if (!baseline) note = `; no traffic before it (${record.previousImageTag ? `${record.previousImageTag} served none` : 'a first deploy'}): judged on the thresholds alone`;
+    } catch (error) {
+      note = `; the baseline could not be read (${(error as Error).message}): judged on the thresholds alone`;
+    }
+    const canary: Canary = { status: 'running', metrics: metrics!.kind, config, baseline, checks: [], failedChecks: 0, startedAt: new Date().toISOString() };
+    const base = baseline ? `baseline ${record.previousImageTag ?? 'before'}: error rate ${((baseline.errorRate ?? 0) * 100).toFixed(2)} %, p99 ${baseline.p99Ms === null ? '?' : Math.round(baseline.p99Ms)} ms` : 'no baseline';
+    await transition(record.id, { status: 'analyzing', stage: 'analysis', canary }, {
+      message: `canary analysis of ${record.imageTag}: ${config.iterations} checks every ${config.intervalSeconds} s, ${config.threshold} failed ${config.onFailure === 'pause' ? 'pause it for a human' : 'roll it back'} (success rate ≥ ${(config.minSuccessRate * 100).toFixed(1)} %, p99 ≤ ${config.maxP99Ms} ms); ${base}${note}; from ${metrics!.kind}`,
+      stage: 'analysis',
+    });
+    return { next: 'wait', intervalSeconds: config.intervalSeconds };
+  },
+
+  async analyze(record): Promise<AnalysisAnswer> {
+    const canary = record.canary;
+    if (!canary || canary.status !== 'running') throw new Error(`deployment ${record.id} has no running canary analysis`);
+    const interval = canary.config.intervalSeconds;
+    if (record.status === 'cancelling') return { next: 'cancel', intervalSeconds: interval };
+    const now = new Date();
+    const from = new Date(Math.max(now.getTime() - interval * 1000, Date.parse(canary.startedAt ?? record.createdAt) - interval * 1000));
+    let sample;
+    try {
+      sample = await deploymentsDeps().metrics!.sample({ ...targetOf(record), ...(record.imageTag ? { version: record.imageTag } : {}), from, to: now });
+    } catch (error) {
+      sample = { error: (error as Error).message };
+    }
+    const check = judge(canary.config, canary.baseline, now, sample);
+    const checks = [...canary.checks, check];
+    const failedChecks = canary.failedChecks + (check.passed ? 0 : 1);
+    const n = checks.length;
+    const failed = failedChecks >= canary.config.threshold;
+    const done = !failed && n >= canary.config.iterations;
+    // A rollback's own canary never rolls back again (to the version it left): a human decides.
+    const onFailure = record.operation === 'rollback' ? 'pause' : canary.config.onFailure;
+    await transition(record.id, { canary: { ...canary, checks, failedChecks } }, {
+      message: `check ${n}/${canary.config.iterations}: ${describeCheck(check, canary.config, canary.baseline)} — ${check.passed ? 'passed' : `failed (${check.reasons.join('; ')}); ${failedChecks} of ${canary.config.threshold} allowed`}`,
+      stage: 'analysis', severity: check.passed ? 'info' : 'warn',
+    }, now);
+    return { next: failed ? onFailure : done ? 'pass' : 'continue', intervalSeconds: interval };
+  },
+
+  async 'canary-pause'(record, event) {
+    if (!event.taskToken) throw new Error('canary-pause needs the task token');
+    const canary = record.canary!;
+    const reason = failureSummary(canary);
+    const first = record.status !== 'paused';
+    if (!first) {
+      // A retried step: the new token is the one to answer.
+      await updateDeployment(record.id, { canaryTaskToken: event.taskToken });
+      return {};
+    }
+    await transition(record.id, {
+      status: 'paused', canaryTaskToken: event.taskToken,
+      canary: { ...canary, status: 'paused', decision: { outcome: 'paused', reason, at: new Date().toISOString() } },
+    }, { message: `paused for a human: the canary failed (${reason}); promote it or roll it back (it rolls back by itself after ${Math.round(deploymentSettings().approvalTimeoutSeconds / 60)} min)`, stage: 'analysis', severity: 'warn' });
+    if (first) await tell(record, 'deployment.failed', `Paused: the canary of ${record.service} ${record.imageTag} in ${record.environment} failed`, `${reason}. Promote it or roll it back.`, new Date());
+    return {};
+  },
+
+  async 'canary-rollback'(record) {
+    const canary = record.canary;
+    const now = new Date();
+    if (record.status !== 'rolled_back') {
+      const decidedBy = canary?.decision?.outcome === 'rolled_back' ? canary.decision : undefined;
+      const reason = decidedBy ? decidedBy.reason
+        : canary?.status === 'paused' ? `nobody promoted it or rolled it back in time; ${canary.decision?.reason ?? failureSummary(canary)}`
+          : canary ? failureSummary(canary) : 'its canary failed';
+      await transition(record.id, {
+        status: 'rolled_back', stage: 'rollback', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: `canary failed: ${reason}`,
+        ...(canary ? { canary: { ...canary, status: 'failed', decision: { outcome: 'rolled_back', reason, at: decidedBy?.at ?? now.toISOString(), ...(decidedBy?.by ? { by: decidedBy.by } : {}) } } } : {}),
+      }, { message: `canary failed: ${reason}; rolling back to ${record.previousImageTag}`, stage: 'analysis', severity: 'error' }, now);
+      await releaseEnvironment(record.service, record.environment, record.id);
+      await tell(record, 'deployment.failed', `Rolled back: ${record.service} ${record.imageTag} in ${record.environment}`, `The canary failed: ${reason}. Apollo rolls back to ${record.previousImageTag}.`, now);
+    }
+    if (record.canary?.rollbackDeploymentId) return {};
+    const current = await requireDeployment(record.id, true);
+    let rollbackId: string | undefined;
+    try {
+      rollbackId = (await autoRollback(current, `automatic rollback: the canary of ${record.imageTag} (deployment ${record.id}) failed`)).id;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Asked already (this step ran twice), or someone else is deploying there now.
+      const [latest] = (await listDeployments({ service: record.service, environment: record.environment }, 1)).items;
+      const mine = latest ? await requireDeployment(latest.id) : undefined;
+      if (mine?.rollbackOf === record.id) rollbackId = mine.id;
+      else {
+        await appendTimeline(current, [{ message: `could not roll back by itself: ${error.message}; roll back by hand`, stage: 'rollback', severity: 'error' }]);
+        return {};
+      }
+    }
+    const latest = await requireDeployment(record.id, true);
+    await transition(record.id, { canary: { ...latest.canary!, rollbackDeploymentId: rollbackId } }, { message: `rollback ${rollbackId} puts ${record.previousImageTag} back (fast: no analysis)`, stage: 'rollback' });
     return {};
   },
 
@@ -327,7 +486,7 @@ const STEPS: Record<string, StepImpl> = {
     await closeDeploymentApproval(record, 'cancelled');
     if (record.approval?.status === 'pending') await updateDeployment(record.id, { approval: { ...record.approval, status: 'cancelled' } });
     const now = new Date();
-    if (!['succeeded', 'failed', 'cancelled', 'rejected', 'expired', 'refused'].includes(record.status)) {
+    if (!isEnded(record.status)) {
       await transition(record.id, { status: 'failed', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: `failed at ${record.stage}: ${reason}`, severity: 'error' }, now);
       await tell(record, 'deployment.failed', `Failed: ${record.operation} ${record.service} ${record.environment}`, reason, now);
     }

@@ -68,6 +68,8 @@ export interface ContextWorkflow {
   readonly environment?: Readonly<Record<string, string>>;
   /** What the steps Lambda carries beyond the weight budget, and which step needs it (as a context's `heavy`). */
   readonly heavy?: ReadonlyArray<{ readonly what: string; readonly neededBy: string }>;
+  /** The steps Lambda starts executions of this workflow itself (a failed canary's rollback is a deployment of its own). */
+  readonly startsItself?: boolean;
 }
 
 /** What a run of a job gives: its result (the invocation's answer) and what its log line says. */

@@ -13,7 +13,7 @@ import { seedDemoData } from '../seed.ts';
 import { deliverGitHub, startHarness, until, type Harness } from './harness.ts';
 
 let h: Harness;
-const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40' };
+const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40', APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '2', APOLLO_CANARY_THRESHOLD: '2' };
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {

@@ -47,7 +47,8 @@ export class LocalApollo {
     this.output = '';
     const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['local/start.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', APOLLO_HOME: this.home },
+      // Canary analysis in seconds (3 checks a second apart, 2 failed roll back): a test's deploy ends in moments.
+      env: { APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '3', APOLLO_CANARY_THRESHOLD: '2', ...process.env, PORT: String(this.port), HOST: '127.0.0.1', APOLLO_HOME: this.home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
