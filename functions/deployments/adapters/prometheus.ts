@@ -15,6 +15,14 @@
  * ratio, a quantile of no observations) are null. Prometheus's errors (`"status": "error"`) and HTTP failures
  * throw a PrometheusError with `status` (the HTTP status) and `retryable` (timeouts, 429 and 5xx, network
  * errors); 400 `bad_data` and 422 `execution` (a wrong template) are not.
+ *
+ * Checked against: prometheus.io querying/api (envelope `{status, data:{resultType,result}, errorType, error,
+ * warnings}`; 400 bad parameters, 422 unexecutable expression, 503 timeout/abort; a vector sample is
+ * `[<unix seconds>, "<value>"]`), prometheus/prometheus web/api/v1 (errorType values; sample values written
+ * with strconv.AppendFloat, so NaN/±Inf are the strings "NaN"/"+Inf"/"-Inf"), the AMP user guide's QueryMetrics
+ * (GET or POST `/workspaces/<id>/api/v1/query`, `query`, `time`, SigV4 service `aps`) and the managed policy
+ * AmazonPrometheusQueryAccess (`aps:QueryMetrics`). The SigV4 signer adds `x-amz-content-sha256` (the empty
+ * body's hash) to the signed headers; the local demo server's re-signing check accepts exactly what is sent.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
