@@ -8,6 +8,7 @@ import { getItem, putItem } from '#lib/table';
 import { LocalUserAdmin } from '../functions/identity/adapters/local-user-admin.ts';
 import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
+import { seedDemoDeployments } from './demo-deployments.ts';
 import { seedDemoOfferings } from './demo-offerings.ts';
 import { repointDemoHealthChecks, seedDemoServices } from './demo-services.ts';
 
@@ -65,6 +66,8 @@ const STEPS: Array<[name: string, run: (options: SeedOptions) => Promise<void>]>
     const { skipped } = await seedDemoOfferings();
     for (const { path, error } of skipped) console.warn(`seed: example offering ${path} skipped: ${error}`);
   }],
+  // About 60 days of deployment history for the demo services (DORA statistics on a fresh start); none if deployments exist.
+  ['deployments-v1', async () => { await seedDemoDeployments(); }],
 ];
 
 /** Seeds every step not seeded before. Returns the steps it ran. */
