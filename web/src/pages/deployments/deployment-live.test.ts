@@ -41,6 +41,8 @@ describe('a deployment.changed frame', () => {
     expect(changesDetail(detail(), summary({ status: 'succeeded' }))).toBe(true);
     expect(changesDetail(detail(), summary({ stage: 'catalog' }))).toBe(true);
     expect(changesDetail(detail({ stage: 'merge' }), { ...summary({ stage: 'merge' }), entry: entry('2026-11-25T10:00:06.000Z', 'merged', 'merge') })).toBe(true);
+    // A canary check's line: the checks live on the detail only.
+    expect(changesDetail(detail({ status: 'analyzing', stage: 'analysis' }), { ...summary({ status: 'analyzing', stage: 'analysis' }), entry: entry('2026-11-25T10:00:07.000Z', 'check 2/3', 'analysis') })).toBe(true);
   });
 });
 

@@ -40,13 +40,14 @@ export function applyChange(deployment: Deployment, change: DeploymentChange): D
 
 /**
  * Whether a frame changes what only the detail says (the Git change, the approval, whether it can be cancelled or
- * rolled back), so it is worth reading again: a new status or stage, or a line about Git or the approval.
+ * rolled back, the canary's checks and decision, which frames do not carry), so it is worth reading again: a new
+ * status or stage, or a line about Git, the approval, the canary analysis or its rollback.
  */
 export function changesDetail(deployment: Pick<Deployment, 'status' | 'stage'> | undefined, change: DeploymentChange): boolean {
   if (!deployment) return true;
   if (deployment.status !== change.status || deployment.stage !== change.stage) return true;
   const stage = change.entry?.stage;
-  return stage === 'pull_request' || stage === 'approval' || stage === 'commit' || stage === 'merge' || stage === 'revert' || stage === 'catalog';
+  return stage === 'pull_request' || stage === 'approval' || stage === 'commit' || stage === 'merge' || stage === 'revert' || stage === 'catalog' || stage === 'analysis' || stage === 'rollback';
 }
 
 /** One line's identity: lines carry no id, so their time, stage and text together. */

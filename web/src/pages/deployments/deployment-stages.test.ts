@@ -109,6 +109,47 @@ describe('where it is', () => {
   });
 });
 
+type CanaryOf = NonNullable<Deployment['canary']>;
+const canary = (over: Partial<CanaryOf> = {}): CanaryOf => ({
+  status: 'running', metrics: 'LOCAL DEMO METRICS', config: { intervalSeconds: 1, iterations: 3, threshold: 2, minSuccessRate: 0.99, maxP99Ms: 500, onFailure: 'rollback' },
+  baseline: null, checks: [], failedChecks: 0, startedAt: at(16), ...over,
+});
+const rolledOut = [...staging().timeline, line(4, 'sync'), line(15, 'rollout', 'healthy')];
+
+describe('canary analysis and its rollback', () => {
+  it('shows a "Canary analysis" step after the rollout while it runs, and a waiting one while paused for a human', () => {
+    const analyzing = staging({ status: 'analyzing', stage: 'analysis', canary: canary(), timeline: [...rolledOut, line(16, 'analysis', 'canary analysis of v1.5.0')] });
+    expect(stagesOf(analyzing)).toEqual(['validate', 'commit', 'sync', 'rollout', 'analysis', 'catalog']);
+    expect(states(analyzing, Date.parse(at(20)))).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:done', 'analysis:current', 'catalog:pending']);
+    expect(deploymentSteps(analyzing).find((s) => s.stage === 'analysis')!.label).toBe('Canary analysis');
+    const paused = { ...analyzing, status: 'paused' as const, canary: canary({ status: 'paused', failedChecks: 2 }) };
+    expect(states(paused, Date.parse(at(20)))).toContain('analysis:waiting');
+  });
+
+  it('keeps the step once it passed, and shows none when the analysis was skipped', () => {
+    const done = staging({ status: 'succeeded', stage: 'done', completedAt: at(20), canary: canary({ status: 'passed' }), timeline: [...rolledOut, line(16, 'analysis'), line(19, 'analysis', 'check 3/3'), line(20, 'catalog')] });
+    expect(states(done)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:done', 'analysis:done', 'catalog:done']);
+    expect(deploymentSteps(done).find((s) => s.stage === 'analysis')).toMatchObject({ startedAt: at(15), endedAt: at(19), durationMs: 4000 });
+    const fast = staging({ operation: 'rollback', status: 'succeeded', stage: 'done', canary: canary({ status: 'skipped', skipped: 'a fast rollback' }), timeline: [...rolledOut, line(16, 'analysis', 'canary analysis skipped: a fast rollback'), line(17, 'catalog')] });
+    expect(stagesOf(fast)).toEqual(['validate', 'commit', 'sync', 'rollout', 'catalog']);
+  });
+
+  it('fails the analysis and ends in a rollback (done once the rollback deployment is asked for) when the canary rolled it back', () => {
+    const failed = canary({ status: 'failed', failedChecks: 2, decision: { outcome: 'rolled_back', reason: '2 of 2 checks failed', at: at(18) } });
+    const asking = staging({
+      status: 'rolled_back', stage: 'rollback', completedAt: at(18), error: 'canary failed: 2 of 2 checks failed', canary: failed,
+      timeline: [...rolledOut, line(16, 'analysis'), line(18, 'analysis', 'canary failed: …; rolling back to v1.4.4')],
+    });
+    expect(stagesOf(asking)).toEqual(['validate', 'commit', 'sync', 'rollout', 'analysis', 'rollback']);
+    expect(states(asking)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:done', 'analysis:failed', 'rollback:current']);
+    const asked = { ...asking, canary: { ...failed, rollbackDeploymentId: '01JDEPLOY00000000000000000B' }, timeline: [...asking.timeline, line(19, 'rollback', 'rollback 01JDEPLOY00000000000000000B puts v1.4.4 back')] };
+    expect(states(asked)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:done', 'analysis:failed', 'rollback:done']);
+    expect(deploymentSteps(asked).at(-1)).toMatchObject({ label: 'Rollback', endedAt: at(19) });
+    const couldNot = { ...asking, timeline: [...asking.timeline, { ...line(19, 'rollback', 'could not roll back by itself'), severity: 'error' as const }] };
+    expect(states(couldNot).at(-1)).toBe('rollback:failed');
+  });
+});
+
 describe('the rollout', () => {
   it('is a share of the desired replicas, clamped; nothing before it reports', () => {
     expect(rolloutShare({ kind: 'k', phase: 'progressing', message: '', desiredReplicas: 4, updatedReplicas: 2, readyReplicas: 1 })).toEqual({ updated: 0.5, ready: 0.25 });

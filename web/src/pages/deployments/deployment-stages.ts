@@ -1,5 +1,6 @@
 /**
- * A deployment's progress as steps (validate → pull request → approval → safeguards → commit or merge → sync → rollout → catalog):
+ * A deployment's progress as steps (validate → pull request → approval → safeguards → commit or merge → sync → rollout →
+ * canary analysis → catalog, or → rollback when its canary failed and Apollo rolled it back):
  * which ones it goes through, which is done, under way, waiting, failed or stopped, and how long each took. Read from
  * the record's status and stage and its timeline, whose lines name the stage they finish. Pure, so it is unit-tested.
  */
@@ -27,7 +28,11 @@ export const STAGE_LABEL: Record<Stage, string> = {
 };
 
 type StepSource = Pick<Deployment, 'operation' | 'environment' | 'status' | 'stage' | 'createdAt' | 'completedAt' | 'timeline'> &
-  Partial<Pick<Deployment, 'approval' | 'gitops' | 'initiatedVia' | 'gitCommit'>>;
+  Partial<Pick<Deployment, 'approval' | 'gitops' | 'initiatedVia' | 'gitCommit' | 'canary'>>;
+
+/** Whether it has (or had) a canary analysis to show: one that ran, or the status says it is in one; not a skipped one. */
+const analysed = (d: Pick<StepSource, 'status' | 'canary'>): boolean =>
+  (d.canary ? d.canary.status !== 'skipped' : false) || d.status === 'analyzing' || d.status === 'paused' || d.status === 'rolled_back';
 
 type LabelSource = Pick<Deployment, 'operation' | 'status'> & Partial<Pick<Deployment, 'gitops' | 'initiatedVia' | 'gitCommit'>>;
 
@@ -61,6 +66,13 @@ export function stagesOf(d: StepSource): Stage[] {
     const before = stages.findIndex((s) => s === 'commit' || s === 'merge' || s === 'restart');
     stages.splice(before < 0 ? stages.length : before, 0, 'safeguards');
   }
+  // The canary analysis runs after the rollout, before the catalog says it runs; a failed one ends in a rollback instead.
+  const catalog = stages.indexOf('catalog');
+  if (analysed(d)) stages.splice(catalog < 0 ? stages.length : catalog, 0, 'analysis');
+  if (d.status === 'rolled_back') {
+    if (catalog < 0) stages.push('rollback');
+    else stages.splice(stages.indexOf('catalog'), 1, 'rollback');
+  }
   if (seen.has('revert') || d.status === 'cancelling' || d.status === 'cancelled') stages.push('revert');
   return stages;
 }
@@ -83,16 +95,23 @@ export function deploymentSteps(d: StepSource, now = Date.now()): Step[] {
   if (d.status === 'succeeded') {
     for (const s of main) states.set(s, 'done');
   } else {
-    const ended = d.stage === 'done' || d.status === 'failed' || d.status === 'cancelled' || d.status === 'refused' || d.status === 'rejected' || d.status === 'expired';
+    const ended = d.stage === 'done' || d.status === 'failed' || d.status === 'cancelled' || d.status === 'refused' || d.status === 'rejected' || d.status === 'expired' || d.status === 'rolled_back';
     const at = d.stage !== 'done' && d.stage !== 'revert' && main.includes(d.stage) ? main.indexOf(d.stage) : stoppedAt(d, main);
     main.forEach((s, i) => {
       if (i < at) states.set(s, 'done');
       else if (i > at) states.set(s, ended || d.status === 'cancelling' ? 'skipped' : 'pending');
       else if (d.status === 'failed' || d.status === 'rejected' || d.status === 'expired') states.set(s, 'failed');
       else if (d.status === 'cancelled' || d.status === 'cancelling' || d.status === 'refused') states.set(s, 'stopped');
-      else if (d.status === 'awaiting_approval') states.set(s, 'waiting');
+      else if (d.status === 'awaiting_approval' || d.status === 'paused') states.set(s, 'waiting');
       else states.set(s, 'current');
     });
+  }
+  if (d.status === 'rolled_back') {
+    // The canary failed; the rollback step is Apollo asking for the rollback deployment (done once it has its id).
+    main.forEach((s) => states.set(s, 'done'));
+    states.set('analysis', 'failed');
+    const couldNot = d.timeline.some((e) => e.stage === 'rollback' && e.severity === 'error');
+    states.set('rollback', d.canary?.rollbackDeploymentId ? 'done' : couldNot ? 'failed' : 'current');
   }
   if (stages.includes('revert')) states.set('revert', d.status === 'cancelled' ? 'done' : d.status === 'cancelling' ? 'current' : d.status === 'failed' ? 'failed' : 'done');
 
