@@ -18,6 +18,7 @@ import { CatalogPage } from './pages/catalog/catalog-page.tsx';
 import { ServicePage } from './pages/catalog/service-page.tsx';
 import { DeployCenterPage } from './pages/deployments/deploy-center-page.tsx';
 import { DeploymentPage } from './pages/deployments/deployment-page.tsx';
+import { DeploymentStatsPage } from './pages/deployments/stats-page.tsx';
 import { HomePage } from './pages/home.tsx';
 import { RequestPage } from './pages/requests/request-page.tsx';
 import { RequestsPage } from './pages/requests/requests-page.tsx';
@@ -47,6 +48,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/audit': { title: 'Audit log', render: () => <AuditPage /> },
   '/catalog': { title: 'Catalog', render: () => <CatalogPage /> },
   '/deployments': { title: 'Deploy Center', render: () => <DeployCenterPage /> },
+  '/deployments/stats': { title: 'Statistics · Deploy Center', render: () => <DeploymentStatsPage /> },
   '/self-service': { title: 'Self-service', render: () => <SelfServicePage /> },
   '/requests': { title: 'Requests', render: () => <RequestsPage /> },
   '/approvals': { title: 'Approvals', render: () => <ApprovalsPage /> },
@@ -58,6 +60,8 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
 
 /** Pages with an id in the path (`/catalog/<service>`, `/self-service/<offering>`, `/requests/<id>`). */
 function pageFor(path: string): { title: string; render: () => ReactNode } | undefined {
+  // Fixed paths first: /deployments/stats is a page, not a deployment's id.
+  if (PAGES[path]) return PAGES[path];
   const service = /^\/catalog\/([^/]+)$/.exec(path);
   if (service) {
     const id = decodeURIComponent(service[1]!);

@@ -9,7 +9,7 @@ import { useMemo } from 'react';
 import { LiveBadge } from '../../components/live-badge.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { useMe } from '../../lib/queries.ts';
-import { navigate, useSearch } from '../../lib/router.tsx';
+import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { DeployForm } from './deploy-form.tsx';
 import { DeploymentHistoryTable, HistoryFiltersForm } from './deployment-history.tsx';
 import { LocksPanel } from './environment-lock.tsx';
@@ -34,6 +34,7 @@ export function DeployCenterPage() {
       <PageHeader
         title={<>Deploy Center <LiveBadge live={live} tip={live ? 'Deployments move here as they happen' : 'Not receiving live updates right now; the history is read every 30 s'} /></>}
         description="Deploy a version, promote one environment's version to the next, roll back, scale or restart, through the GitOps repository; and everything deployed so far."
+        actions={<Link to="/deployments/stats" data-testid="deploy-center-stats">DORA statistics →</Link>}
       />
       <Section title="Deploy" icon="rocket-slant" className="apollo-section apollo-deploy-section" data-testid="deploy-section">
         <SectionCard>
