@@ -81,7 +81,8 @@ describe('deployments', () => {
     sam.on('framenavigated', (frame) => { if (frame === sam.mainFrame()) reloads += 1; });
     await expect.poll(() => sam.getByTestId('live-badge').getAttribute('data-live'), { timeout: 20_000 }).toBe('true');
     await waitForStatus(sam, 'succeeded', 120_000);
-    expect(await stepStates(sam)).toEqual(['validate:done', 'commit:done', 'sync:done', 'rollout:done', 'catalog:done']);
+    // The safeguards are checked again inside the workflow; after the rollout the canary analysis passed.
+    expect(await stepStates(sam)).toEqual(['validate:done', 'safeguards:done', 'commit:done', 'sync:done', 'rollout:done', 'analysis:done', 'catalog:done']);
     const replicas = sam.getByTestId('rollout-replicas');
     expect(await replicas.getAttribute('data-ready')).toBe(await replicas.getAttribute('data-desired'));
     expect(await sam.getByTestId('rollout-kind').getAttribute('data-fake')).toBe('simulated');
@@ -138,7 +139,7 @@ describe('deployments', () => {
 
     // The operator's page follows live: merged, rolled out, succeeded, approved by the admin.
     await waitForStatus(operator, 'succeeded', 120_000);
-    expect(await stepStates(operator)).toEqual(['validate:done', 'pull_request:done', 'approval:done', 'merge:done', 'sync:done', 'rollout:done', 'catalog:done']);
+    expect(await stepStates(operator)).toEqual(['validate:done', 'pull_request:done', 'approval:done', 'safeguards:done', 'merge:done', 'sync:done', 'rollout:done', 'analysis:done', 'catalog:done']);
     await expect.poll(() => operator.getByTestId('gitops-pull-request-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('merged');
     await expect.poll(() => operator.getByTestId('deployment-approval').getAttribute('data-status'), { timeout: 10_000 }).toBe('approved');
     expect(await operator.getByTestId('approval-decided-by').innerText()).toContain('admin@apollo.local');

@@ -17,6 +17,8 @@ import { useDependencyGraph, useMe, useService, useServiceHealth } from '../../l
 import { Link, navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
+import { CanarySettingsCard } from '../deployments/canary-settings.tsx';
+import { useDeploymentMarkers } from '../deployments/deployment-markers.tsx';
 import { DeployDialog, EnvironmentDeployButtons, ServiceDeployments, useDeployDialog } from '../deployments/environment-deploy.tsx';
 import { EnvironmentLockBadge, useServiceLocks } from '../deployments/environment-lock.tsx';
 import { EditDependenciesButton } from './dependencies-dialog.tsx';
@@ -104,6 +106,7 @@ function Overview({ service }: { service: Service }) {
 }
 
 function HealthSummary({ service, health, live }: { service: Service; health: ServiceHealth | undefined; live: boolean }) {
+  const markers = useDeploymentMarkers(service.id);
   return (
     <Section title="Health" icon="pulse" className="apollo-section" data-testid="service-health"
       rightElement={<Tooltip content={live ? 'Status changes arrive as the health job records them' : 'Re-read every 30 seconds'} compact>
@@ -122,7 +125,7 @@ function HealthSummary({ service, health, live }: { service: Service; health: Se
         {(health?.environments ?? []).slice().sort((a, b) => envRank(a.name) - envRank(b.name)).map((e) => (
           <div key={e.name} className="apollo-health-env" data-testid="health-env" data-env={e.name}>
             <div className="apollo-health-env-head"><strong>{e.name}</strong><HealthBadge status={e.health.status} reason={e.health.reason} /></div>
-            <HealthSparkline label={`${service.id} ${e.name}`} samples={e.history} />
+            <HealthSparkline label={`${service.id} ${e.name}`} samples={e.history} markers={markers(e.name)} />
           </div>
         ))}
       </SectionCard>
@@ -338,6 +341,7 @@ export function ServicePage({ id }: { id: string }) {
           );
         })}</div>}
       <div className="apollo-section-gap"><ServiceDeployments serviceId={s.id} /></div>
+      <CanarySettingsCard serviceId={s.id} />
       <LocalMetricsControl serviceId={s.id} />
       <div className="apollo-section-gap"><DependenciesSection id={s.id} graph={graph} actions={mayChange ? <EditDependenciesButton service={s} /> : undefined} /></div>
       <h2 className="apollo-section-heading">Runbooks <span className={Classes.TEXT_MUTED}>{s.runbooks.length}</span>{mayChange && <span className="apollo-heading-action"><AddRunbookButton serviceId={s.id} /></span>}</h2>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentSummary } from '../../../../schemas/types.gen.ts';
 import {
-  canaryChart, canaryFormOf, canaryProgress, checkCanaryForm, checkDecisionReason, deploymentMarkers, formatRate, limitFromBaseline, limitsOf, niceCeil, overriddenKeys,
+  canaryChart, canaryFormOf, canaryProgress, checkCanaryForm, checkDecisionReason, deploymentMarkers, formatRate, groupMarkers, limitFromBaseline, limitsOf, niceCeil, overriddenKeys,
   type Canary, type CanaryConfig,
 } from './canary-rules.ts';
 
@@ -141,5 +141,17 @@ describe('deployments on a health strip', () => {
     expect(markers[0]!.position).toBeCloseTo(1 - (115 / (24 * 60)), 10);
     expect(markers[1]!.label).toBe('Deploy v1.6.0 by dana@apollo.local: rolled back by its canary');
     expect(markers[2]!.label).toBe('Deploy v1.5.0 by dana@apollo.local: under way');
+  });
+
+  it('lets markers minutes apart share a stem, coloured by the worst of them, at the newest one\'s place', () => {
+    const markers = deploymentMarkers([
+      row('a', { completedAt: '2026-11-25T06:00:00.000Z' }),
+      row('b', { status: 'rolled_back', stage: 'rollback', completedAt: '2026-11-25T11:00:00.000Z' }),
+      row('c', { operation: 'rollback', imageTag: 'v1.4.4', completedAt: '2026-11-25T11:01:00.000Z' }),
+    ], 'prod', now, 24 * 3600_000);
+    const groups = groupMarkers(markers);
+    expect(groups.map((g) => [g.outcome, g.markers.map((m) => m.id)])).toEqual([['succeeded', ['a']], ['rolled_back', ['b', 'c']]]);
+    expect(groups[1]!.position).toBe(markers[2]!.position);
+    expect(groups[1]!.markers[1]!.label).toBe('Rollback v1.4.4 by dana@apollo.local: succeeded');
   });
 });

@@ -263,6 +263,35 @@ export function deploymentMarkers(items: readonly DeploymentSummary[], environme
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }
 
+export interface MarkerGroup {
+  readonly position: number;
+  /** The worst outcome among them (rolled back, failed, under way, succeeded): the stem's colour. */
+  readonly outcome: MarkerOutcome;
+  /** Oldest first. */
+  readonly markers: readonly DeploymentMarker[];
+}
+
+const SEVERITY: Record<MarkerOutcome, number> = { succeeded: 0, running: 1, failed: 2, rolled_back: 3 };
+
+/**
+ * Markers closer than `gap` (a share of the strip) stand as one stem, or a deploy and its rollback minutes apart on a
+ * 24 h strip would hide each other: at the newest one's place, coloured by the worst, its tooltip listing them all.
+ */
+export function groupMarkers(markers: readonly DeploymentMarker[], gap = 0.012): MarkerGroup[] {
+  const groups: Array<{ position: number; outcome: MarkerOutcome; markers: DeploymentMarker[] }> = [];
+  for (const m of [...markers].sort((a, b) => a.position - b.position)) {
+    const last = groups.at(-1);
+    if (last && m.position - last.position < gap) {
+      last.markers.push(m);
+      last.position = m.position;
+      if (SEVERITY[m.outcome] > SEVERITY[last.outcome]) last.outcome = m.outcome;
+    } else {
+      groups.push({ position: m.position, outcome: m.outcome, markers: [m] });
+    }
+  }
+  return groups;
+}
+
 export const DECISION_MIN = 3;
 
 /** The decision dialog's reason: 3 to 2000 characters (the schema's). */

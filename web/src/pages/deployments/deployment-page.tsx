@@ -25,6 +25,7 @@ import { Link } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 import { ApprovalStatusTag, DecisionDialog } from '../approvals/approval-parts.tsx';
+import { CanaryAnalysis } from './canary-analysis.tsx';
 import type { Decision } from '../approvals/approval-text.ts';
 import { formatDuration } from '../requests/request-status.ts';
 import { DEPLOYMENTS_KEY, deploymentKey, useDeployment } from './deployment-queries.ts';
@@ -328,7 +329,7 @@ export function DeploymentPage({ id }: { id: string }) {
         </Callout>
       )}
       {d.error && d.status !== 'refused' && (
-        <Callout intent={d.status === 'failed' ? 'danger' : 'warning'} icon="error" title={d.status === 'failed' ? `It failed at ${stageLabel(d.stage, d).toLowerCase()}` : 'It did not go ahead'} className="apollo-request-callout" data-testid="deployment-failure">
+        <Callout intent={d.status === 'failed' ? 'danger' : 'warning'} icon="error" title={d.status === 'failed' ? `It failed at ${stageLabel(d.stage, d).toLowerCase()}` : d.status === 'rolled_back' ? 'Its canary failed: Apollo rolled it back' : 'It did not go ahead'} className="apollo-request-callout" data-testid="deployment-failure">
           {d.error}
           {d.status === 'failed' && d.canRollback && <span className={Classes.TEXT_MUTED}> Roll back puts back the version the catalog says ran well.</span>}
         </Callout>
@@ -339,6 +340,7 @@ export function DeploymentPage({ id }: { id: string }) {
           {d.canRollback && <span className={Classes.TEXT_MUTED}> Roll back puts the version before it back.</span>}
         </Callout>
       )}
+      <CanaryAnalysis deployment={d} />
       <div className="apollo-grid">
         <div>
           <Rollout deployment={d} />
