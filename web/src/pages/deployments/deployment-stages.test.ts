@@ -159,3 +159,28 @@ describe('the rollout', () => {
     expect(rolloutShare(null)).toBeNull();
   });
 });
+
+describe('queued for its deployment window', () => {
+  const queued = (over: Partial<Deployment> = {}) => staging({
+    status: 'queued', stage: 'window', timeline: [line(0, 'validate', 'asked'), line(1, 'validate', 'started'), line(2, 'window', 'queued: outside the deployment window')], ...over,
+  });
+
+  it('waits at a Window step before the Git change, in amber', () => {
+    expect(stagesOf(queued())).toEqual(['validate', 'window', 'commit', 'sync', 'rollout', 'catalog']);
+    expect(states(queued())).toEqual(['validate:done', 'window:waiting', 'commit:pending', 'sync:pending', 'rollout:pending', 'catalog:pending']);
+    expect(deploymentSteps(queued()).find((s) => s.stage === 'window')!.label).toBe('Window');
+  });
+
+  it('keeps the step before the safeguards once the window opened, and waits there behind a production approval', () => {
+    const opened = queued({ status: 'in_progress', stage: 'commit', timeline: [...queued().timeline, line(5, 'safeguards', 'the window opened; safeguards passed'), line(6, 'commit', 'committed')] });
+    expect(stagesOf(opened)).toEqual(['validate', 'window', 'safeguards', 'commit', 'sync', 'rollout', 'catalog']);
+    expect(states(opened)).toEqual(['validate:done', 'window:done', 'safeguards:done', 'commit:current', 'sync:pending', 'rollout:pending', 'catalog:pending']);
+    const prodQueued = prod({ status: 'queued', stage: 'window', approval: { required: true, status: 'approved' }, timeline: [...prod().timeline, line(4, 'approval', 'approved'), line(5, 'window', 'queued')] });
+    expect(stagesOf(prodQueued)).toEqual(['validate', 'pull_request', 'approval', 'window', 'merge', 'sync', 'rollout', 'catalog']);
+    expect(states(prodQueued)).toContain('window:waiting');
+  });
+
+  it('shows no Window step for a deployment that never waited for one', () => {
+    expect(stagesOf(staging())).not.toContain('window');
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * A deployment's progress as steps (validate → pull request → approval → safeguards → commit or merge → sync → rollout →
+ * A deployment's progress as steps (validate → pull request → approval → window → safeguards → commit or merge → sync → rollout →
  * canary analysis → catalog, or → rollback when its canary failed and Apollo rolled it back):
  * which ones it goes through, which is done, under way, waiting, failed or stopped, and how long each took. Read from
  * the record's status and stage and its timeline, whose lines name the stage they finish. Pure, so it is unit-tested.
@@ -66,6 +66,11 @@ export function stagesOf(d: StepSource): Stage[] {
     const before = stages.findIndex((s) => s === 'commit' || s === 'merge' || s === 'restart');
     stages.splice(before < 0 ? stages.length : before, 0, 'safeguards');
   }
+  // Queued outside its deployment window: the wait is a step of its own, before the safeguards pass it (or the Git change).
+  if (seen.has('window') || d.status === 'queued') {
+    const before = stages.findIndex((s) => s === 'safeguards' || s === 'commit' || s === 'merge' || s === 'restart');
+    stages.splice(before < 0 ? stages.length : before, 0, 'window');
+  }
   // The canary analysis runs after the rollout, before the catalog says it runs; a failed one ends in a rollback instead.
   const catalog = stages.indexOf('catalog');
   if (analysed(d)) stages.splice(catalog < 0 ? stages.length : catalog, 0, 'analysis');
@@ -102,7 +107,7 @@ export function deploymentSteps(d: StepSource, now = Date.now()): Step[] {
       else if (i > at) states.set(s, ended || d.status === 'cancelling' ? 'skipped' : 'pending');
       else if (d.status === 'failed' || d.status === 'rejected' || d.status === 'expired') states.set(s, 'failed');
       else if (d.status === 'cancelled' || d.status === 'cancelling' || d.status === 'refused') states.set(s, 'stopped');
-      else if (d.status === 'awaiting_approval' || d.status === 'paused') states.set(s, 'waiting');
+      else if (d.status === 'awaiting_approval' || d.status === 'paused' || d.status === 'queued') states.set(s, 'waiting');
       else states.set(s, 'current');
     });
   }
