@@ -7,7 +7,7 @@ import { notify } from '#lib/notifications';
 import { publish } from '#lib/realtime';
 import { APPROVAL_CHANGED, APPROVALS_TOPIC, expireApproval, openApproval, readApproval } from '#functions/requests/public';
 import { deploymentSettings } from './deps.ts';
-import { newDeploymentId, transition, type DeploymentRecord } from './records.ts';
+import { CancelledMeanwhile, newDeploymentId, transition, type DeploymentRecord } from './records.ts';
 
 export async function openDeploymentApproval(record: DeploymentRecord, taskToken: string): Promise<void> {
   const now = new Date();
@@ -16,6 +16,7 @@ export async function openDeploymentApproval(record: DeploymentRecord, taskToken
   const id = reuse ? current.id : newDeploymentId();
   const expiresAt = new Date(now.getTime() + deploymentSettings().approvalTimeoutSeconds * 1000).toISOString();
   const pr = record.gitops?.pullRequest;
+  const exception = record.safeguards?.override?.safeguards.includes('freeze') ? record.safeguards.override.reason : undefined;
   const approval = await openApproval({
     id, kind: 'deployment', status: 'pending', requester: record.initiatedBy, team: null, priority: 'normal',
     note: record.reason ?? null,
@@ -25,14 +26,22 @@ export async function openDeploymentApproval(record: DeploymentRecord, taskToken
       ...(pr ? { pullRequest: { number: pr.number, url: pr.url } } : {}),
       ...(record.gitops?.diff ? { diff: record.gitops.diff } : {}),
     },
-    rule: { approvers: { roles: ['operator'] }, mode: 'any', reason: `Production ${record.operation}s are approved by an operator other than the requester, or an admin` },
+    rule: exception
+      ? { approvers: { roles: ['admin'] }, mode: 'any', reason: `A freeze exception (${exception}) is approved by an admin other than the requester` }
+      : { approvers: { roles: ['operator'] }, mode: 'any', reason: `Production ${record.operation}s are approved by an operator other than the requester, or an admin` },
     decisions: [], createdAt: now.toISOString(), expiresAt: reuse ? current.expiresAt : expiresAt, taskToken,
   });
   if (reuse) return;
-  await transition(record.id, { status: 'awaiting_approval', stage: 'approval', approval: { required: true, id, status: 'pending', decidedBy: [], expiresAt: approval.expiresAt } }, {
-    message: `awaiting approval by an operator other than ${record.initiatedBy} (or an admin) until ${approval.expiresAt}${pr ? `; the change is pull request #${pr.number}` : ''}`,
+  try {
+    await transition(record.id, { status: 'awaiting_approval', stage: 'approval', approval: { required: true, id, status: 'pending', decidedBy: [], expiresAt: approval.expiresAt } }, {
+    message: `awaiting approval by ${exception ? `an admin (a freeze exception: ${exception})` : 'an operator'} other than ${record.initiatedBy}${exception ? '' : ' (or an admin)'} until ${approval.expiresAt}${pr ? `; the change is pull request #${pr.number}` : ''}`,
     stage: 'approval',
-  }, now);
+    }, now, { unlessCancelling: true });
+  } catch (error) {
+    // Cancelled while the approval opened: it never waits (the Catch puts the deployment back).
+    if (error instanceof CancelledMeanwhile) await expireApproval(approval, now, 'cancelled');
+    throw error;
+  }
   await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id, kind: 'deployment', deploymentId: record.id, status: 'pending' });
   await notifyOperators(record, id, now);
 }

@@ -36,7 +36,7 @@ export async function dependencyVersions(service: string, environment: string): 
   return out;
 }
 
-export async function dependencyIssues(service: string, environment: string, imageTag: string | null | undefined): Promise<DependencyIssue[]> {
+export async function dependencyIssues(service: string, environment: string, imageTag: string | null | undefined, from?: string | null): Promise<DependencyIssue[]> {
   const snapshot = await catalogSnapshot();
   const record = snapshot.get(service);
   if (!record) return [];
@@ -47,9 +47,11 @@ export async function dependencyIssues(service: string, environment: string, ima
     const there = snapshot.get(dep.serviceId)?.envs[environment];
     if (there?.healthStatus === 'down') issues.push({ dependency: dep.serviceId, message: `${dep.serviceId} is down in ${environment}${there.health?.reason ? ` (${there.health.reason})` : ''}` });
   }
-  // What this version was verified with: the environment before this one, where it succeeded.
+  // What this version was verified with: where a promote takes it from, else the environment before this one
+  // on the way to production (byEnvOrder lists prod first: the one after it in that order), where it succeeded.
   const envs = Object.values(record.envs).sort(byEnvOrder);
-  const previous = envs[envs.findIndex((e) => e.name === environment) - 1];
+  const index = envs.findIndex((e) => e.name === environment);
+  const previous = from ? envs.find((e) => e.name === from) : index >= 0 ? envs[index + 1] : undefined;
   if (previous && imageTag) {
     const { items } = await listDeployments({ service, environment: previous.name, status: 'succeeded' }, 20);
     const verified = items.find((d) => d.imageTag === imageTag && d.operation !== 'scale' && d.operation !== 'restart');

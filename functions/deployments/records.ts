@@ -121,9 +121,19 @@ export async function requireDeployment(id: string, consistent = false): Promise
 /** Attributes the API answers as null rather than absent. */
 const KEEP_NULL = new Set(['completedAt', 'error', 'gitCommit', 'durationMs']);
 
-export async function updateDeployment(id: string, changes: Partial<Record<keyof DeploymentRecord | string, unknown>>): Promise<DeploymentRecord> {
+/** A guarded write found the record cancelling (someone cancelled meanwhile): the step ends it as cancelled. */
+export class CancelledMeanwhile extends Error {
+  override readonly name = 'Apollo.Cancelled';
+}
+
+/** `unlessCancelling`: a status change a cancel must win over (opening an approval, queueing, analyzing). */
+export async function updateDeployment(id: string, changes: Partial<Record<keyof DeploymentRecord | string, unknown>>, guard: { unlessCancelling?: boolean } = {}): Promise<DeploymentRecord> {
   const names: Record<string, string> = { '#version': 'version' };
   const values: Record<string, unknown> = { ':one': 1 };
+  if (guard.unlessCancelling) {
+    names['#status'] = 'status';
+    values[':cancelling'] = 'cancelling';
+  }
   const sets: string[] = ['#version = #version + :one'];
   const removes: string[] = [];
   Object.entries(changes).forEach(([attr, value], i) => {
@@ -132,13 +142,18 @@ export async function updateDeployment(id: string, changes: Partial<Record<keyof
     if (value === null && !KEEP_NULL.has(attr)) removes.push(`#a${i}`);
     else { values[`:v${i}`] = value; sets.push(`#a${i} = :v${i}`); }
   });
-  const { Attributes } = await db.send(new UpdateCommand({
-    TableName: tableName(), Key: key(id, 'META'),
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: 'attribute_exists(PK)',
-    ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW',
-  }));
-  return Attributes as DeploymentRecord;
+  try {
+    const { Attributes } = await db.send(new UpdateCommand({
+      TableName: tableName(), Key: key(id, 'META'),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: guard.unlessCancelling ? 'attribute_exists(PK) AND #status <> :cancelling' : 'attribute_exists(PK)',
+      ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW',
+    }));
+    return Attributes as DeploymentRecord;
+  } catch (error) {
+    if (guard.unlessCancelling && (error as Error).name === 'ConditionalCheckFailedException') throw new CancelledMeanwhile(`deployment ${id} was cancelled meanwhile`);
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------- the timeline
@@ -167,8 +182,8 @@ export async function readTimeline(id: string): Promise<TimelineLine[]> {
  * A step of the deployment's life: META updated, the timeline line written, and the change published on
  * `deployment:<id>` (the whole summary and the line) and `deployments` (the summary).
  */
-export async function transition(id: string, changes: Partial<Record<keyof DeploymentRecord | string, unknown>>, line: LineInput, at = new Date()): Promise<DeploymentRecord> {
-  const record = await updateDeployment(id, { ...changes, updatedAt: at.toISOString() });
+export async function transition(id: string, changes: Partial<Record<keyof DeploymentRecord | string, unknown>>, line: LineInput, at = new Date(), guard: { unlessCancelling?: boolean } = {}): Promise<DeploymentRecord> {
+  const record = await updateDeployment(id, { ...changes, updatedAt: at.toISOString() }, guard);
   const [entry] = await appendTimeline(record, [{ ...line, stage: line.stage ?? record.stage }], at, changes.status as DeploymentStatus | undefined);
   await announce(record, entry);
   return record;

@@ -23,6 +23,8 @@ export interface SafeguardAsk {
   readonly service: string;
   readonly environment: string;
   readonly imageTag?: string | null;
+  /** promote: where the version comes from (what it was verified with there). */
+  readonly fromEnvironment?: string | null;
   readonly production: boolean;
   readonly principal: string;
   readonly role: Role | null | string;
@@ -98,7 +100,7 @@ export async function evaluateSafeguards(ask: SafeguardAsk, now = Date.now()): P
     }
   }
 
-  const issues = await dependencyIssues(ask.service, ask.environment, ask.imageTag);
+  const issues = await dependencyIssues(ask.service, ask.environment, ask.imageTag, ask.fromEnvironment);
   if (!issues.length) checks.push({ safeguard: 'dependencies', outcome: 'pass', reason: 'its runtime dependencies are up, at the versions it was verified with' });
   else {
     const text = issues.map((i) => i.message).join('; ');

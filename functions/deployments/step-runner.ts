@@ -7,7 +7,7 @@
  */
 import { notify } from '#lib/notifications';
 import type { DeploymentRecord } from './records.ts';
-import { appendTimeline, isEnded, listDeployments, releaseEnvironment, requireDeployment, transition, updateDeployment } from './records.ts';
+import { appendTimeline, CancelledMeanwhile, isEnded, listDeployments, releaseEnvironment, requireDeployment, transition, updateDeployment } from './records.ts';
 import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
 import { closeDeploymentApproval, openDeploymentApproval } from './approval.ts';
 import { readApproval } from '#functions/requests/public';
@@ -162,7 +162,7 @@ const STEPS: Record<string, StepImpl> = {
     const record = await afterApproval(current);
     if (record.status === 'cancelling') return { blocked: false, next: 'cancel', waitSeconds: 0 };
     const verdict = await evaluateSafeguards({
-      operation: record.operation, service: record.service, environment: record.environment, imageTag: record.imageTag, production: record.production,
+      operation: record.operation, service: record.service, environment: record.environment, imageTag: record.imageTag, fromEnvironment: record.fromEnvironment, production: record.production,
       principal: record.initiatedBy, role: record.initiatedByRole, override: record.safeguards?.override ?? null,
       acknowledge: record.safeguards?.acknowledged ?? null, outsideWindow: record.safeguards?.outsideWindow ?? null,
       exceptionApproved: record.approval?.status === 'approved',
@@ -175,7 +175,12 @@ const STEPS: Record<string, StepImpl> = {
       const waitSeconds = Math.max(1, Math.min(Math.ceil((until - Date.now()) / 1000), Math.max(deploymentSettings().pollSeconds * 6, 1), 60));
       if (record.status !== 'queued' || record.safeguards?.queuedUntil !== verdict.queueUntil) {
         const window = verdict.checks.find((c) => c.safeguard === 'window');
-        await transition(record.id, { status: 'queued', stage: 'window', safeguards }, { message: `queued: ${window?.reason ?? 'outside its deployment window'}; it runs at ${verdict.queueUntil}`, stage: 'window', severity: 'warn' });
+        try {
+          await transition(record.id, { status: 'queued', stage: 'window', safeguards }, { message: `queued: ${window?.reason ?? 'outside its deployment window'}; it runs at ${verdict.queueUntil}`, stage: 'window', severity: 'warn' }, new Date(), { unlessCancelling: true });
+        } catch (error) {
+          if (error instanceof CancelledMeanwhile) return { blocked: false, next: 'cancel', waitSeconds: 0 };
+          throw error;
+        }
       }
       return { blocked: false, next: 'wait', waitSeconds };
     }
@@ -201,6 +206,8 @@ const STEPS: Record<string, StepImpl> = {
 
   async 'approval-open'(record, event) {
     if (!event.taskToken) throw new Error('approval-open needs the task token');
+    // Cancelled before its approval opened (the cancel had no approval to resume): the Catch puts it back.
+    if (record.status === 'cancelling') throw cancelled(record);
     await openDeploymentApproval(record, event.taskToken);
     return {};
   },
@@ -335,11 +342,14 @@ const STEPS: Record<string, StepImpl> = {
     }
     const canary: Canary = { status: 'running', metrics: metrics!.kind, config, baseline, checks: [], failedChecks: 0, startedAt: new Date().toISOString() };
     const base = baseline ? `baseline ${record.previousImageTag ?? 'before'}: error rate ${((baseline.errorRate ?? 0) * 100).toFixed(2)} %, p99 ${baseline.p99Ms === null ? '?' : Math.round(baseline.p99Ms)} ms` : 'no baseline';
-    await transition(record.id, { status: 'analyzing', stage: 'analysis', canary }, {
+    const guarded = await transition(record.id, { status: 'analyzing', stage: 'analysis', canary }, {
       message: `canary analysis of ${record.imageTag}: ${config.iterations} checks every ${config.intervalSeconds} s, ${config.threshold} failed ${config.onFailure === 'pause' ? 'pause it for a human' : 'roll it back'} (success rate ≥ ${(config.minSuccessRate * 100).toFixed(1)} %, p99 ≤ ${config.maxP99Ms} ms); ${base}${note}; from ${metrics!.kind}`,
       stage: 'analysis',
+    }, new Date(), { unlessCancelling: true }).catch((error: unknown) => {
+      if (error instanceof CancelledMeanwhile) return undefined;
+      throw error;
     });
-    return { next: 'wait', intervalSeconds: config.intervalSeconds };
+    return guarded ? { next: 'wait', intervalSeconds: config.intervalSeconds } : { next: 'cancel', intervalSeconds: 1 };
   },
 
   async analyze(record): Promise<AnalysisAnswer> {
@@ -372,6 +382,7 @@ const STEPS: Record<string, StepImpl> = {
 
   async 'canary-pause'(record, event) {
     if (!event.taskToken) throw new Error('canary-pause needs the task token');
+    if (record.status === 'cancelling') throw cancelled(record);
     const canary = record.canary!;
     const reason = failureSummary(canary);
     const first = record.status !== 'paused';
@@ -383,7 +394,7 @@ const STEPS: Record<string, StepImpl> = {
     await transition(record.id, {
       status: 'paused', canaryTaskToken: event.taskToken,
       canary: { ...canary, status: 'paused', decision: { outcome: 'paused', reason, at: new Date().toISOString() } },
-    }, { message: `paused for a human: the canary failed (${reason}); promote it or roll it back (it rolls back by itself after ${Math.round(deploymentSettings().approvalTimeoutSeconds / 60)} min)`, stage: 'analysis', severity: 'warn' });
+    }, { message: `paused for a human: the canary failed (${reason}); promote it or roll it back (it rolls back by itself after ${Math.round(deploymentSettings().approvalTimeoutSeconds / 60)} min)`, stage: 'analysis', severity: 'warn' }, new Date(), { unlessCancelling: true });
     if (first) await tell(record, 'deployment.failed', `Paused: the canary of ${record.service} ${record.imageTag} in ${record.environment} failed`, `${reason}. Promote it or roll it back.`, new Date());
     return {};
   },
@@ -494,6 +505,13 @@ const STEPS: Record<string, StepImpl> = {
     return {};
   },
 };
+
+/** The error a waiting state's Catch sends to Revert. */
+function cancelled(record: DeploymentRecord): Error {
+  const error = new Error(`cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? `: ${record.cancel.reason}` : ''}`);
+  error.name = 'Apollo.Cancelled';
+  return error;
+}
 
 /** The person who asked hears how it ended (a change made in Git has nobody in Apollo to tell). */
 async function tell(record: DeploymentRecord, kind: 'deployment.succeeded' | 'deployment.failed', title: string, body: string, at: Date): Promise<void> {

@@ -69,7 +69,7 @@ it('deploy to staging, promote to prod with an approval, the catalog shows it, o
   expect((await environment('core-service', 'staging')).deployment).toMatchObject({ imageTag: 'v9.1.0', gitCommit: staging.gitCommit });
 
   // An operator promotes it to prod: a pull request, waiting for an approval by someone else.
-  const promoted = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/promote', { from: 'staging', to: 'prod', reason: 'release 42' });
+  const promoted = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/promote', { from: 'staging', to: 'prod', reason: 'release 42', acknowledge: ['dependencies'] });
   expect(promoted.status, JSON.stringify(promoted.body)).toBe(201);
   const waiting = await reaches(promoted.body.id, ['awaiting_approval']);
   expect(waiting.gitops?.pullRequest).toMatchObject({ state: 'open' });

@@ -88,7 +88,7 @@ describe('deployments', () => {
   });
 
   it('an operator promotes staging to prod: a pull request waits for another operator or an admin, then merges and rolls out', async () => {
-    const res = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/promote', { from: 'staging', to: 'prod', reason: 'release 42' });
+    const res = await api<Deployment>('operator', 'POST', '/api/v1/services/core-service/promote', { from: 'staging', to: 'prod', reason: 'release 42', acknowledge: ['dependencies'] });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const waiting = await reaches(res.body.id, ['awaiting_approval']);
     expect(waiting).toMatchObject({ operation: 'promote', imageTag: 'v1.1.0', previousImageTag: 'v1.0.3', fromEnvironment: 'staging', approval: { required: true, status: 'pending' }, gitops: { pullRequest: { number: 1, state: 'open' } } });
