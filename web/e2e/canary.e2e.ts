@@ -4,7 +4,7 @@
  * staging from its service page; while it rolls out, someone pushes staging's demo error rate to 15 % from the
  * service page's "Local demo only" panel. The deployment page charts the checks against the baseline and the limit,
  * ends rolled back with the numbers, and links to the automatic rollback, which succeeds (fast: no analysis of its
- * own); the service page's health strip marks both. Then the same through production, as a human does it: the
+ * own), and a Fast rollback from there skips analysis too; the service page's health strip marks them. Then the same through production, as a human does it: the
  * operator asks, an admin approves, the error rate goes up, the canary rolls prod back. Last, with core-service set to
  * pause failed canaries (its settings card), the operator decides one by hand: "Roll back", with a reason.
  */
@@ -161,6 +161,19 @@ describe('canary analysis', () => {
     await screenshot(page, 'canary-automatic-rollback');
     const envs = (await local.apollo.client('operator').request('GET /api/v1/services/{id}/environments', { params: { id: 'core-service' } })).body.items;
     expect(envs.find((e) => e.name === 'staging')!.deployment.imageTag).toBe(stagingBefore);
+    await expect.poll(() => page.getByTestId('rollback').count(), { timeout: 20_000 }).toBe(1);
+
+    // An incident's way out: Roll back, Fast (skip canary analysis), is done once it rolled out.
+    await page.getByTestId('rollback').click();
+    await page.locator('.bp6-alert label.bp6-checkbox').filter({ hasText: 'Fast (skip canary analysis)' }).click();
+    expect(await page.getByTestId('rollback-fast').isChecked()).toBe(true);
+    await page.locator('.bp6-alert').getByRole('button', { name: 'Roll back' }).click();
+    await expect.poll(() => deploymentId(page), { timeout: 20_000 }).not.toBe(rollbackId);
+    const fastId = await waitForDeploymentPage(page);
+    await waitForStatus(page, 'succeeded', 120_000);
+    expect((await record(fastId)).fast).toBe(true);
+    await expect.poll(() => page.getByTestId('canary-analysis').getAttribute('data-status'), { timeout: 20_000 }).toBe('skipped');
+    expect(await stepStates(page)).not.toContain('analysis:done');
 
     // Back to normal from the panel; the service page's health strip marks the rolled-back deploy and its rollback.
     await panelRow(panel, 'staging').getByTestId('local-metrics-normal').click();
@@ -173,6 +186,7 @@ describe('canary analysis', () => {
     const tip = panel.getByTestId('sparkline-marker-tip').first();
     await expect.poll(() => tip.innerText(), { timeout: 10_000 }).toContain('Deploy v9.7.0 by operator@apollo.local: rolled back by its canary');
     expect(await tip.innerText()).toContain(`Rollback ${stagingBefore} by`);
+    expect(await tip.innerText()).toMatch(/Rollback \S+ by operator@apollo\.local: succeeded/);
     await panel.getByTestId('service-health').scrollIntoViewIfNeeded();
     await screenshot(panel, 'canary-health-markers');
 
