@@ -541,7 +541,25 @@ async function closePullRequestQuietly(record: DeploymentRecord, comment: string
   }
 }
 
+/**
+ * An execution that ended without its steps saying so (stopped from the console, timed out, an internal
+ * failure: the EventBridge rule infra/workflows.ts sets up): a record still under way ends failed, saying so,
+ * and frees its environment. A normal end finds the record ended and does nothing.
+ */
+async function executionEnded(event: { readonly execution?: string; readonly status?: string }): Promise<unknown> {
+  const record = event.execution ? await requireDeployment(event.execution, true).catch(() => undefined) : undefined;
+  if (!record || isEnded(record.status)) return {};
+  const now = new Date();
+  const reason = `its workflow execution ended ${event.status ?? 'unexpectedly'} at ${record.stage} without finishing it; deploy or roll back again`;
+  await closeDeploymentApproval(record, 'cancelled');
+  await transition(record.id, { status: 'failed', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: reason, severity: 'error' }, now);
+  await releaseEnvironment(record.service, record.environment, record.id);
+  await tell(record, 'deployment.failed', `Failed: ${record.operation} ${record.service} ${record.environment}`, reason, now);
+  return {};
+}
+
 export async function runStep(event: DeploymentStepEvent): Promise<unknown> {
+  if (event.step === 'execution-ended') return executionEnded(event as unknown as { execution?: string; status?: string });
   const impl = STEPS[event.step];
   if (!impl) throw new Error(`unknown deployment step ${event.step}`);
   await loadDeploymentsDeps();

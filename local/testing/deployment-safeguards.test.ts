@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalList, Deployment, DeploymentPreflightResult, Environment } from '#schemas/index.ts';
 import type { Role } from '#shared/permissions';
 import { configureDeployments } from '../../functions/deployments/deps.ts';
+import { claimEnvironment, createDeployment, newDeploymentId, type DeploymentRecord } from '../../functions/deployments/records.ts';
+import { runStep } from '../../functions/deployments/step-runner.ts';
 import type { MetricsPort, MetricsQuery, VersionMetrics } from '../../functions/deployments/metrics.ts';
 import { WEEKDAYS } from '../../functions/deployments/window-time.ts';
 import { setEnvironmentHealth } from '../../functions/services/service-health.ts';
@@ -276,4 +278,23 @@ describe('canary analysis', () => {
     expect(await tagOf('reporting-worker', 'staging')).toBe('v8.0.1');
     expect((await api('operator', 'DELETE', '/api/v1/services/reporting-worker/canary')).status).toBe(204);
   }, 90_000);
+});
+
+it('an execution that ended without its steps saying so (stopped, timed out) leaves no deployment under way: it ends failed, saying so, and frees the environment', async () => {
+  const createdAt = new Date().toISOString();
+  const record: DeploymentRecord = {
+    id: newDeploymentId(), operation: 'deploy', service: 'recommendations', environment: 'staging', imageTag: 'v9.9.9', previousImageTag: 'v1.0.0',
+    replicas: 1, previousReplicas: 1, fromEnvironment: null, status: 'queued', stage: 'window', initiatedBy: 'developer@apollo.local', initiatedByRole: 'developer',
+    initiatedVia: 'api', reason: null, gitCommit: null, createdAt, updatedAt: createdAt, completedAt: null, durationMs: null, error: null,
+    production: false, cluster: 'c', namespace: 'n', version: 1,
+  };
+  await claimEnvironment(record.service, record.environment, record.id);
+  await createDeployment(record);
+  await runStep({ step: 'execution-ended', execution: record.id, status: 'ABORTED' } as never);
+  const ended = await get(record.id);
+  expect(ended).toMatchObject({ status: 'failed', error: expect.stringContaining('ended ABORTED at window') });
+  // The environment is free again; a second report changes nothing.
+  expect(check(await preflight('developer', { service: 'recommendations', environment: 'staging', imageTag: 'v9.9.8' }), 'running')?.outcome).toBe('pass');
+  await runStep({ step: 'execution-ended', execution: record.id, status: 'ABORTED' } as never);
+  expect((await get(record.id)).timeline.filter((l) => l.message.includes('ended ABORTED'))).toHaveLength(1);
 });
