@@ -261,6 +261,8 @@ export const HISTORY_ROUTES: readonly HistoryRoute[] = [
   { name: `one service (${SERVICE}, page of ${HISTORY_PAGE})`, call: (c) => c.request('GET /api/v1/deployments/history', { query: { service: SERVICE, limit: HISTORY_PAGE } }) },
   { name: `everyone's (page of ${HISTORY_PAGE})`, call: (c) => c.request('GET /api/v1/deployments/history', { query: { limit: HISTORY_PAGE } }) },
   { name: `one environment (${SERVICE} staging, page of ${HISTORY_PAGE})`, call: (c) => c.request('GET /api/v1/deployments/history', { query: { service: SERVICE, environment: 'staging', limit: HISTORY_PAGE } }) },
+  // Not history, but it reads it (the environment's newest deployment, the dependency check's verified version): it must not grow with it either.
+  { name: `POST /api/v1/deployments/preflight (${SERVICE} prod deploy: lock, freeze, window, dependencies, running)`, call: (c) => c.request('POST /api/v1/deployments/preflight', { body: { operation: 'deploy', service: SERVICE, environment: 'prod', imageTag: 'v99.0.0' } }) },
 ];
 
 /** A filter no record matches: the page reads its whole index partition looking for one (counted once per size, not timed). */
@@ -400,7 +402,7 @@ export function deploymentHistoryTables(result: DeploymentHistory): Table[] {
   const [noMatchSmall, noMatchLarge] = [result.noMatch[0]!, result.noMatch.at(-1)!];
   return [{
     title: `10c. Deployment history at ${small} vs ${large} deployments (p50/p95 of ${HISTORY_RUNS} interleaved signed GETs each, after ${HISTORY_WARMUP} warm-up rounds, as admin)`,
-    columns: ['GET /api/v1/deployments/history', `p50 @${small}`, `p95 @${small}`, `p50 @${large}`, `p95 @${large}`, 'p50 ratio', 'p95 ratio', `DynamoDB per call @${small}`, `@${large}`, 'calls ratio'],
+    columns: ['call (GET /api/v1/deployments/history unless named)', `p50 @${small}`, `p95 @${small}`, `p50 @${large}`, `p95 @${large}`, 'p50 ratio', 'p95 ratio', `DynamoDB per call @${small}`, `@${large}`, 'calls ratio'],
     rows: result.rows.map((r) => {
       const [s, l] = [r.bySize[0]!, r.bySize.at(-1)!];
       return [r.route, formatMs(s.p50Ms), formatMs(s.p95Ms), formatMs(l.p50Ms), formatMs(l.p95Ms), formatRatio(r.ratioP50), formatRatio(r.ratioP95), describeCounts(s.dynamoCommands), describeCounts(l.dynamoCommands), formatRatio(r.ratioCommands)];
