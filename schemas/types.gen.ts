@@ -4741,6 +4741,10 @@ export interface DeploymentPreflight {
    * Outside the environment's deployment window: refuse (default) or queue it to run when the window opens.
    */
   outsideWindow?: "refuse" | "queue";
+  /**
+   * promote: the environment whose version goes (default: the one before the target on the way to production); its tag is checked when imageTag is left out.
+   */
+  from?: string;
 }
 
 /**

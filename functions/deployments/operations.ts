@@ -9,7 +9,7 @@ import type { DeploymentCreate, DeploymentPreflight, DeploymentPreflightResult, 
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
 import { roleHas, type Role } from '#shared/permissions';
 import { isProductionEnvironment } from '#shared/routes';
-import { listEnvironments } from '#functions/services/public';
+import { byEnvOrder, listEnvironments } from '#functions/services/public';
 import { deploymentsDeps, deploymentSettings, loadDeploymentsDeps } from './deps.ts';
 import {
   claimEnvironment, createDeployment, isEnded, listDeployments, newDeploymentId, releaseEnvironment, transition,
@@ -254,15 +254,18 @@ export async function preflight(body: DeploymentPreflight, caller: DeploymentCal
   checks.push(caller.role && roleHas(caller.role, needed)
     ? { safeguard: 'permission', outcome: 'pass', reason: `you hold ${needed}` }
     : { safeguard: 'permission', outcome: 'block', reason: `${body.environment} needs ${needed}; your role ${caller.role ?? 'none'} does not have it` });
-  const environment = (await listEnvironments(body.service).catch(() => [])).find((e) => e.name === body.environment);
+  const environments = [...(await listEnvironments(body.service).catch(() => []))].sort(byEnvOrder);
+  const environment = environments.find((e) => e.name === body.environment);
   if (!environment) {
     checks.push({ safeguard: 'environment', outcome: 'block', reason: `${body.service} has no environment ${body.environment}` });
     return { allowed: false, checks };
   }
   checks.push({ safeguard: 'environment', outcome: 'pass', reason: `${body.service} ${body.environment} runs ${environment.deployment.imageTag ?? 'no known tag'}` });
-  const imageTag = body.imageTag ?? (body.operation === 'scale' || body.operation === 'restart' ? environment.deployment.imageTag : undefined);
+  // A promote's version is what its source runs (named, or the environment before the target on the way to prod).
+  const from = body.operation === 'promote' ? (body.from ? environments.find((e) => e.name === body.from) : environments[environments.indexOf(environment) + 1]) : undefined;
+  const imageTag = body.imageTag ?? (body.operation === 'scale' || body.operation === 'restart' ? environment.deployment.imageTag : from?.deployment.imageTag);
   const verdict = await evaluateSafeguards({
-    operation: body.operation, service: body.service, environment: body.environment, imageTag, production,
+    operation: body.operation, service: body.service, environment: body.environment, imageTag, fromEnvironment: from?.name ?? null, production,
     principal: caller.principal, role: caller.role, override: body.override, acknowledge: body.acknowledge, outsideWindow: body.outsideWindow,
   });
   checks.push(...verdict.checks);

@@ -298,3 +298,10 @@ it('an execution that ended without its steps saying so (stopped, timed out) lea
   await runStep({ step: 'execution-ended', execution: record.id, status: 'ABORTED' } as never);
   expect((await get(record.id)).timeline.filter((l) => l.message.includes('ended ABORTED'))).toHaveLength(1);
 });
+
+it('the preflight of a promote checks the version its source runs (named, or the environment before the target)', async () => {
+  const pre = await preflight('operator', { operation: 'promote', service: 'core-service', environment: 'prod' });
+  const named = await preflight('operator', { operation: 'promote', service: 'core-service', environment: 'prod', from: 'staging' });
+  expect(check(pre, 'environment')?.outcome).toBe('pass');
+  expect(check(pre, 'dependencies')).toEqual(check(named, 'dependencies'));
+});
