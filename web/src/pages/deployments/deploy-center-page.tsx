@@ -1,8 +1,9 @@
 /**
  * The Deploy Center (`/deployments`): the deploy form (deploy, promote, roll back, scale, restart; prefilled from the
  * URL: `?deploy=core-service&env=staging&op=promote&source=dev`) with the safeguards' outcomes before Deploy, the
- * environment locks in force, and the history of every deployment, filtered by the URL's service, environment, status,
- * operation, who and date range, 25 a page, live from `deployments`.
+ * environment locks in force, the freezes and deployment windows (managed in place by admins), and the history of
+ * every deployment, filtered by the URL's service, environment, status, operation, who and date range, 25 a page, live
+ * from `deployments`.
  */
 import { Callout, Section, SectionCard, Tag } from '@blueprintjs/core';
 import { useMemo } from 'react';
@@ -13,6 +14,8 @@ import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { DeployForm } from './deploy-form.tsx';
 import { DeploymentHistoryTable, HistoryFiltersForm } from './deployment-history.tsx';
 import { LocksPanel } from './environment-lock.tsx';
+import { FreezesPanel } from './freezes-panel.tsx';
+import { WindowsPanel } from './windows-panel.tsx';
 import type { HistoryFilters } from './deployment-queries.ts';
 import { formInitialFromSearch, historyFiltersFromSearch, searchFromHistoryFilters } from './deployment-rules.ts';
 import { useLiveHistory } from './use-live-deployments.ts';
@@ -49,6 +52,8 @@ export function DeployCenterPage() {
         </SectionCard>
       </Section>
       <LocksPanel />
+      <FreezesPanel />
+      <WindowsPanel />
       <h2 className="apollo-section-heading">History</h2>
       <HistoryFiltersForm key={searchFromHistoryFilters(filters)} initial={filters} onApply={setFilters} />
       <DeploymentHistoryTable filters={filters} onClear={() => setFilters({})} />

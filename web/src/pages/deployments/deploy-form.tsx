@@ -4,7 +4,10 @@
  * each with an optional reason. The service comes from the catalog and the environment from the service's. What the
  * caller's role may not do (production needs deployments:create:prod) is said and its button disabled before anything
  * is sent; so is what a safeguard blocks (a lock, a deployment running there): the preflight is asked as the form
- * changes (debounced) and every safeguard's outcome shows before Deploy. The API's refusals land on the field their
+ * changes (debounced) and every safeguard's outcome shows before Deploy. A block that can be passed shows its way past
+ * under it (a freeze exception with a reason, queueing until the window opens or an admin's override, acknowledging
+ * dependencies): the preflight is asked again with the choices and they go with the request; Deploy stays enabled, and
+ * what the API still refuses (409) shows each block's reason. The API's other refusals land on the field their
  * path names. One Idempotency-Key per content, so a double click
  * or a retry is one deployment. Used by the Deploy Center and, in a dialog, by a service page's environments.
  */
@@ -24,12 +27,17 @@ import { useDebounced } from '../../lib/use-debounced.ts';
 import { navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
-import { DEPLOYMENTS_KEY, deploymentKey, PREFLIGHT_KEY, usePreflight, useServiceChoices, useServiceDetail } from './deployment-queries.ts';
+import { DEPLOYMENTS_KEY, deploymentKey, PREFLIGHT_KEY, useServiceChoices, useServiceDetail } from './deployment-queries.ts';
 import {
   allowance, askFieldOf, askOf, blockingCheck, checkAsk, OPERATION_LABEL, OPERATIONS, preflightOf, previousEnvironment, sortEnvironments,
   type AskErrors, type AskValues, type Operation,
 } from './deployment-rules.ts';
 import { PreflightChecks } from './preflight-checks.tsx';
+import { RefusalCallout, SafeguardControl } from './safeguard-choices.tsx';
+import { useChoicesPreflight, useLiveSafeguards } from './safeguard-queries.ts';
+import {
+  choicesBody, hardBlock, mayOverrideWindow, NO_CHOICES, reasonProblem, refusalReasons, wantsOverride, type SafeguardChoices,
+} from './safeguard-rules.ts';
 import { useLiveLocks } from './use-live-deployments.ts';
 import { VersionPicker } from './version-picker.tsx';
 
@@ -101,6 +109,9 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
   }));
   const [errors, setErrors] = useState<AskErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
+  const [picked, setPicked] = useState<SafeguardChoices>(NO_CHOICES);
+  const [refusal, setRefusal] = useState<string[] | null>(null);
+  const [reasonAsked, setReasonAsked] = useState(false);
   const idempotency = useRef<{ content: string; key: string } | null>(null);
   const service = useServiceDetail(values.service);
   const detail: Service | undefined = values.service && service.data?.id === values.service ? service.data : undefined;
@@ -117,6 +128,9 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
   const fromTag = fromEnv?.deployment.imageTag;
 
   const set = (change: Partial<AskValues>) => {
+    // Another deployment: the ways past its safeguards are chosen afresh.
+    const differs = (k: 'operation' | 'service' | 'environment') => change[k] !== undefined && change[k] !== values[k];
+    if (differs('operation') || differs('service') || differs('environment')) { setPicked(NO_CHOICES); setReasonAsked(false); }
     setValues((v) => {
       const next = { ...v, ...change };
       if (change.service !== undefined && change.service !== v.service) { next.environment = ''; next.from = ''; next.imageTag = ''; }
@@ -131,24 +145,41 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
       return left;
     });
     setFormError(null);
+    setRefusal(null);
   };
-
-  const ask = askOf(effective);
-  const may = values.environment ? allowance(me.data, ask.key, ask.body) : null;
+  const choose = (change: Partial<SafeguardChoices>) => {
+    setPicked((c) => ({ ...c, ...change }));
+    setFormError(null);
+    setRefusal(null);
+  };
+  const plain = askOf(effective);
+  const may = values.environment ? allowance(me.data, plain.key, plain.body) : null;
   const allowed = may?.allowed ?? true;
 
-  // The safeguards, asked once the form stops changing; a lock placed or lifted asks again at once.
-  const preflightText = JSON.stringify(preflightOf(effective));
-  const [askedText, setAskedText] = useState(preflightText);
-  useDebounced(preflightText, setAskedText, 300);
+  // The safeguards, asked once the form stops changing (with the ways past them chosen); a lock, freeze or window
+  // placed or lifted asks again at once.
+  const base = preflightOf(effective);
+  const [askedText, setAskedText] = useState(() => JSON.stringify(base));
   const asked = useMemo(() => JSON.parse(askedText) as DeploymentPreflight | null, [askedText]);
-  const preflight = usePreflight(asked);
+  const preflight = useChoicesPreflight(asked);
   useLiveLocks();
-  const wanted = preflightOf(effective);
-  // An answer for another service, environment or operation says nothing of this one (only the tag may lag).
-  const answerFits = asked !== null && wanted !== null && asked.service === wanted.service && asked.environment === wanted.environment && asked.operation === wanted.operation;
-  const safeguards = answerFits ? preflight.data : undefined;
+  useLiveSafeguards();
+  // An answer for another service, environment or operation says nothing of this one (only the tag and the choices may lag).
+  const answer = preflight.data;
+  const answerFits = answer !== undefined && base !== null && answer.ask.service === base.service && answer.ask.environment === base.environment && answer.ask.operation === base.operation;
+  const safeguards = answerFits ? answer : undefined;
+  const admin = mayOverrideWindow(me.data);
+  // Only deploys and promotes meet freezes, windows and dependencies (the other requests' schemas take no choices).
+  const passable = values.operation === 'deploy' || values.operation === 'promote';
+  const extra = passable ? choicesBody(picked, safeguards?.checks, admin) : {};
+  const wanted = base && { ...base, ...extra };
+  const preflightText = JSON.stringify(wanted);
+  useDebounced(preflightText, setAskedText, 300);
   const block = blockingCheck(safeguards);
+  const hard = hardBlock(safeguards?.checks);
+  const overrideWanted = passable && wantsOverride(picked, safeguards?.checks, admin);
+  const reasonError = overrideWanted && (reasonAsked || picked.reason.trim() !== '') ? reasonProblem(picked.reason, 'Say why') : undefined;
+  const ask = { ...plain, body: { ...plain.body, ...extra } };
   const submit = useMutation({
     mutationFn: async () => {
       const content = JSON.stringify(ask);
@@ -167,13 +198,19 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
       idempotency.current = null;
       client.setQueryData(deploymentKey(deployment.id), deployment);
       void client.invalidateQueries({ queryKey: [...DEPLOYMENTS_KEY, 'history'] });
-      toast({ intent: 'primary', icon: 'rocket-slant', message: `${OPERATION_LABEL[deployment.operation]} ${deployment.service} in ${deployment.environment}: ${deployment.status === 'awaiting_approval' ? 'waiting for approval' : 'started'}` });
+      const state = deployment.status === 'awaiting_approval' ? 'waiting for approval' : deployment.status === 'queued' || deployment.safeguards?.queuedUntil ? 'queued until its window opens' : 'started';
+      toast({ intent: 'primary', icon: 'rocket-slant', message: `${OPERATION_LABEL[deployment.operation]} ${deployment.service} in ${deployment.environment}: ${state}` });
       if (onStarted) onStarted(deployment);
       else navigate(`/deployments/${encodeURIComponent(deployment.id)}`);
     },
     onError: (error) => {
-      // A refusal (a lock placed meanwhile, a deployment started there): the safeguards show why.
+      // A refusal (a lock placed meanwhile, a deployment started there, a block not passed): the safeguards show why.
       if (error instanceof ApiError && error.status === 409) void client.invalidateQueries({ queryKey: PREFLIGHT_KEY });
+      const reasons = error instanceof ApiError ? refusalReasons(error) : undefined;
+      if (reasons) {
+        setRefusal(reasons);
+        return;
+      }
       if (error instanceof ApiError && !isForbidden(error) && error.details.length) {
         const { fields, rest } = splitDetails(error.details, askFieldOf);
         setErrors(fields);
@@ -188,7 +225,11 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
     event.preventDefault();
     const found = checkAsk(effective, { imageTag: env?.deployment.imageTag, replicas: env?.deployment.replicas, fromTag });
     setErrors(found);
-    if (Object.keys(found).length > 0 || !allowed || block) return;
+    setReasonAsked(true);
+    if (Object.keys(found).length > 0 || !allowed || hard) return;
+    // An exception or an override without its reason would be sent without it: say so first.
+    if (overrideWanted && reasonProblem(picked.reason)) return;
+    setRefusal(null);
     submit.mutate();
   };
 
@@ -262,7 +303,14 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
             </Callout>
           )
       )}
-      {wanted && <PreflightChecks result={safeguards} checking={askedText !== preflightText || preflight.isFetching} error={answerFits ? preflight.error : null} />}
+      {wanted && (
+        <PreflightChecks result={safeguards} checking={askedText !== preflightText || preflight.isFetching} error={preflight.isError ? preflight.error : null}
+          controls={passable ? (check) => (
+            <SafeguardControl check={check} choices={picked} onChange={choose} admin={admin} reasonError={reasonError}
+              freezeAsks={picked.exception && (safeguards?.checks ?? []).some((c) => c.safeguard === 'freeze' && c.override === 'approval')} />
+          ) : undefined} />
+      )}
+      {refusal && <RefusalCallout reasons={refusal} />}
       {formError !== null && <div className="apollo-form-error" data-testid="deploy-error"><ErrorState compact error={formError} /></div>}
       <div className="apollo-deploy-buttons">
         {block && (
@@ -271,8 +319,8 @@ export function DeployForm({ initial = {}, lockService = false, onStarted, onCan
           </span>
         )}
         {onCancel && <Button text="Cancel" onClick={onCancel} disabled={submit.isPending} />}
-        <Tooltip content={block ? withLocalTimes(block.reason) : ''} disabled={!block}>
-          <Button type="submit" intent="primary" icon={SUBMIT_ICON[values.operation]} loading={submit.isPending} disabled={!allowed || block !== undefined}
+        <Tooltip content={hard ? withLocalTimes(hard.reason) : ''} disabled={!hard}>
+          <Button type="submit" intent="primary" icon={SUBMIT_ICON[values.operation]} loading={submit.isPending} disabled={!allowed || hard !== undefined}
             text={submitText(effective, fromTag)} data-testid="deploy-submit" data-allowed={allowed} data-blocked={block?.safeguard ?? ''} />
         </Tooltip>
       </div>

@@ -33,6 +33,7 @@ import { applyChange, mergeTimeline, type TimelineEntry } from './deployment-liv
 import { ChangeText, DeploymentStatusTag, OperationTag, SystemKind } from './deployment-parts.tsx';
 import { approvalComment, approvalState, CANCEL_EFFECT_TEXT, cancelEffect, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
 import { deploymentSteps, rolloutShare, stageLabel } from './deployment-stages.ts';
+import { DeploymentSafeguards } from './deployment-safeguards.tsx';
 import { DeploymentStepper } from './deployment-stepper.tsx';
 import { RollbackButton } from './rollback-button.tsx';
 import { useLiveDeployment } from './use-live-deployments.ts';
@@ -341,6 +342,7 @@ export function DeploymentPage({ id }: { id: string }) {
         </Callout>
       )}
       <CanaryAnalysis deployment={d} />
+      <DeploymentSafeguards deployment={d} />
       <div className="apollo-grid">
         <div>
           <Rollout deployment={d} />
