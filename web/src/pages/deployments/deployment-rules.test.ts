@@ -196,7 +196,9 @@ describe('safeguards before Deploy', () => {
   it('asks the preflight for the target environment, with the tag once it is one', () => {
     expect(preflightOf(values())).toEqual({ operation: 'deploy', service: 'core-service', environment: 'staging', imageTag: 'v1.5.0' });
     expect(preflightOf(values({ imageTag: '-bad' }))).toEqual({ operation: 'deploy', service: 'core-service', environment: 'staging' });
-    expect(preflightOf(values({ operation: 'promote', from: 'staging', environment: 'prod', imageTag: '' }))).toEqual({ operation: 'promote', service: 'core-service', environment: 'prod' });
+    // A promote names its source: the API checks the version it runs there.
+    expect(preflightOf(values({ operation: 'promote', from: 'staging', environment: 'prod', imageTag: '' }))).toEqual({ operation: 'promote', service: 'core-service', environment: 'prod', from: 'staging' });
+    expect(preflightOf(values({ operation: 'promote', from: '', environment: 'prod', imageTag: 'v1.5.0' }))).toEqual({ operation: 'promote', service: 'core-service', environment: 'prod' });
     expect(preflightOf(values({ operation: 'scale', replicas: '3' }))).toEqual({ operation: 'scale', service: 'core-service', environment: 'staging' });
     expect(preflightOf(values({ environment: '' }))).toBeNull();
     expect(preflightOf(values({ service: '' }))).toBeNull();

@@ -276,12 +276,14 @@ export const SAFEGUARD_LABEL: Record<Safeguard, string> = {
 
 /**
  * What the form asks the safeguards (POST /api/v1/deployments/preflight): its operation, service and target environment
- * (a promote's `to`), with the tag once it is one; null until a service and an environment are picked.
+ * (a promote's `to`), with the tag once it is one; a promote names its source (the API checks the version it runs, and
+ * the dependencies it was verified with there); null until a service and an environment are picked.
  */
 export function preflightOf(v: AskValues): DeploymentPreflight | null {
   if (!v.service || !v.environment) return null;
   const tag = (v.operation === 'deploy' || v.operation === 'rollback') && TAG_PATTERN.test(v.imageTag) ? { imageTag: v.imageTag } : {};
-  return { operation: v.operation, service: v.service, environment: v.environment, ...tag };
+  const from = v.operation === 'promote' && v.from ? { from: v.from } : {};
+  return { operation: v.operation, service: v.service, environment: v.environment, ...tag, ...from };
 }
 
 /** The first check that blocks (the Deploy button says its reason), or undefined when none does. */
