@@ -63,6 +63,7 @@ describe('deployment safeguards', () => {
     }
     await windowForm.getByTestId('window-start').fill('09:00');
     await windowForm.getByTestId('window-end').fill('10:00');
+    await screenshot(admin, 'window-dialog');
     await windowForm.getByTestId('window-confirm').click();
     await windowForm.waitFor({ state: 'detached', timeout: 15_000 });
     await expect.poll(() => stagingRow.getAttribute('data-has-window'), { timeout: 15_000 }).toBe('true');

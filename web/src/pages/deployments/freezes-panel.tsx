@@ -44,6 +44,8 @@ function FreezeDialog({ isOpen, onClose }: { isOpen: boolean; onClose(): void })
   const [values, setValues] = useState<FreezeValues>(EMPTY);
   const [errors, setErrors] = useState<FreezeErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
+  /** The API's problems no field shows, as "path: message". */
+  const [problems, setProblems] = useState<string[]>([]);
   const teamIds = (teams.data?.pages ?? []).flatMap((p) => p.items.map((t) => ({ id: t.id, name: t.name })));
   const freeze = useMutation({
     mutationFn: (body: ReturnType<typeof freezeBodyOf>) => api.read('POST /api/v1/deployments/freezes', { body, idempotencyKey: globalThis.crypto.randomUUID() }),
@@ -58,9 +60,11 @@ function FreezeDialog({ isOpen, onClose }: { isOpen: boolean; onClose(): void })
         const { fields, rest } = splitDetails(error.details, freezeFieldOf);
         setErrors(fields as FreezeErrors);
         setFormError(rest.length || Object.keys(fields).length === 0 ? error : null);
+        setProblems(rest);
         return;
       }
       setFormError(error);
+      setProblems([]);
     },
   });
   function close() { setValues(EMPTY); setErrors({}); setFormError(null); freeze.reset(); onClose(); }
@@ -83,7 +87,12 @@ function FreezeDialog({ isOpen, onClose }: { isOpen: boolean; onClose(): void })
       <form onSubmit={submit} noValidate data-testid="freeze-form">
         <DialogBody>
           <p>No deploys or promotes while it lasts; a deploy then needs an exception with a reason, which an admin approves. Rollback, scale and restart still run.</p>
-          {formError !== null && <div className="apollo-form-error" data-testid="freeze-error"><ErrorState compact error={formError} /></div>}
+          {formError !== null && (
+            <div className="apollo-form-error" data-testid="freeze-error">
+              <ErrorState compact error={formError} />
+              {problems.length > 0 && <ul className="apollo-safeguard-problems">{problems.map((line) => <li key={line} className="apollo-mono apollo-small">{line}</li>)}</ul>}
+            </div>
+          )}
           <FormGroup label="What it freezes" {...field('scope')}>
             <RadioGroup inline selectedValue={values.scope} onChange={(e) => set({ scope: e.currentTarget.value as FreezeValues['scope'] })}>
               <Radio value="org" label="Every service (org-wide)" data-testid="freeze-scope-org" />

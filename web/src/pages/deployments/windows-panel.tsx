@@ -41,6 +41,8 @@ function WindowDialog({ environment, window, environments, onClose }: {
   const [values, setValues] = useState<WindowValues>(() => windowValuesOf(environment, window, browserTimeZone()));
   const [errors, setErrors] = useState<WindowErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
+  /** The API's problems no field shows, as "path: message". */
+  const [problems, setProblems] = useState<string[]>([]);
   const zones = useMemo(() => timeZoneChoices([values.timezone]), [values.timezone]);
   const save = useMutation({
     mutationFn: () => api.read('PUT /api/v1/deployments/windows/{env}', { params: { env: values.environment }, body: windowBodyOf(values) }),
@@ -55,9 +57,11 @@ function WindowDialog({ environment, window, environments, onClose }: {
         const { fields, rest } = splitDetails(error.details, windowFieldOf);
         setErrors(fields);
         setFormError(rest.length || Object.keys(fields).length === 0 ? error : null);
+        setProblems(rest);
         return;
       }
       setFormError(error);
+      setProblems([]);
     },
   });
   const set = (change: Partial<WindowValues>, cleared: string[] = Object.keys(change)) => {
@@ -79,7 +83,12 @@ function WindowDialog({ environment, window, environments, onClose }: {
       <form onSubmit={submit} noValidate data-testid="window-form">
         <DialogBody>
           <p>Deploys and promotes to every service's <strong>{values.environment || 'environment'}</strong> run only in these hours. Outside them a deploy is refused, or queued until the window opens (the asker chooses); an admin may override it with a reason. Rollback, scale and restart run at any time.</p>
-          {formError !== null && <div className="apollo-form-error" data-testid="window-error"><ErrorState compact error={formError} /></div>}
+          {formError !== null && (
+            <div className="apollo-form-error" data-testid="window-error">
+              <ErrorState compact error={formError} />
+              {problems.length > 0 && <ul className="apollo-safeguard-problems">{problems.map((line) => <li key={line} className="apollo-mono apollo-small">{line}</li>)}</ul>}
+            </div>
+          )}
           {!environment && (
             <FormGroup label="Environment" labelFor="window-environment" {...field('environment')}>
               <HTMLSelect id="window-environment" fill value={values.environment} onChange={(e) => set({ environment: e.currentTarget.value })} data-testid="window-environment"
