@@ -109,6 +109,10 @@ describe('deployments', () => {
     await expect.poll(() => promote.getByTestId('deploy-promote-change').innerText()).toContain(NEW_TAG);
     expect(await promote.getByTestId('deploy-submit').innerText()).toBe(`Promote ${NEW_TAG} to prod`);
     await promote.getByTestId('deploy-reason').fill('Release the ledger fix');
+    // Prod runs older dependencies than staging verified v9.x with: the dependency check blocks until acknowledged.
+    await expect.poll(() => promote.locator('[data-testid="preflight-check"][data-safeguard="dependencies"]').getAttribute('data-outcome'), { timeout: 20_000 }).toBe('block');
+    await promote.getByTestId('acknowledge-dependencies').check({ force: true });
+    await expect.poll(() => promote.locator('[data-testid="preflight-check"][data-safeguard="dependencies"]').getAttribute('data-outcome')).toBe('warn');
     await screenshot(operator, 'deploy-center-promote');
     await promote.getByTestId('deploy-submit').click();
     const promoteId = await waitForDeploymentPage(operator);
