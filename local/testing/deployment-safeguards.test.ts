@@ -6,7 +6,7 @@
  * numbers on the record; pause for a human; a fast rollback skips it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalList, Deployment, DeploymentPreflightResult, Environment } from '#schemas/index.ts';
+import type { ApprovalList, Deployment, DeploymentPreflightResult } from '#schemas/index.ts';
 import type { Role } from '#shared/permissions';
 import { configureDeployments } from '../../functions/deployments/deps.ts';
 import { claimEnvironment, createDeployment, newDeploymentId, type DeploymentRecord } from '../../functions/deployments/records.ts';
@@ -17,6 +17,7 @@ import { setEnvironmentHealth } from '../../functions/services/service-health.ts
 import { MemoryGitOps, MemoryRollout } from './deployment-doubles.ts';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, until, type Harness } from './harness.ts';
+import { deploymentApi } from './deployment-api.ts';
 
 /** Metrics by version: healthy unless a version is told otherwise. */
 class MemoryMetrics implements MetricsPort {
@@ -48,33 +49,9 @@ afterAll(async () => {
 });
 
 type Err = { error: { message: string; details: Array<{ path: string; message: string }> } };
-async function api<T>(role: Role, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await h.client(role).send(method, path, body === undefined ? {} : { body });
-  return { status: res.status, body: res.body as T };
-}
-const get = async (id: string) => (await api<Deployment>('viewer', 'GET', `/api/v1/deployments/${id}`)).body;
-async function reaches(id: string, statuses: string[], timeoutMs = 25_000): Promise<Deployment> {
-  try {
-    await until(async () => statuses.includes((await get(id)).status), timeoutMs);
-  } catch (error) {
-    const d = await get(id);
-    throw new Error(`deployment ${id} is ${d.status}/${d.stage}, not ${statuses.join('/')}: ${d.timeline.map((l) => l.message).join(' | ')}`, { cause: error });
-  }
-  return get(id);
-}
-async function tagOf(service: string, env: string): Promise<string | undefined> {
-  const body = (await api<Environment[] | { items: Environment[] }>('viewer', 'GET', `/api/v1/services/${service}/environments`)).body;
-  return (Array.isArray(body) ? body : body.items).find((e) => e.name === env)?.deployment.imageTag;
-}
+const { api, get, reaches, tagOf, approveAs } = deploymentApi(() => h);
 const preflight = async (role: Role, body: Record<string, unknown>) => (await api<DeploymentPreflightResult>(role, 'POST', '/api/v1/deployments/preflight', { operation: 'deploy', ...body })).body;
 const check = (r: DeploymentPreflightResult, safeguard: string) => r.checks.find((c) => c.safeguard === safeguard);
-async function approveAs(role: Role, deploymentId: string) {
-  const inbox = await api<ApprovalList>(role, 'GET', '/api/v1/approvals/pending');
-  const approval = inbox.body.items.find((a) => a.kind === 'deployment' && a.deployment?.id === deploymentId);
-  expect(approval, `no pending approval of ${deploymentId} for ${role}`).toBeDefined();
-  return api(role, 'POST', `/api/v1/approvals/${approval!.id}/approve`, {});
-}
-
 describe('safeguards', () => {
   it('a freeze refuses deploys before and after asking; an exception with a reason waits for an admin; rollback still runs; ending it lets deploys through', async () => {
     expect((await api('operator', 'POST', '/api/v1/deployments/freezes', { reason: 'year end', endsAt: new Date(Date.now() + 3_600_000).toISOString() })).status).toBe(403);

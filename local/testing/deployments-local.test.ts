@@ -6,11 +6,11 @@
  * and one call rolls it back; a rollout the simulator fails ends the deployment failed with its words.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApprovalList, Deployment, DeploymentList, DeploymentVersions, Environment, GithubWebhookResult } from '#schemas/index.ts';
-import type { Role } from '#shared/permissions';
+import type { ApprovalList, Deployment, DeploymentList, DeploymentVersions, GithubWebhookResult } from '#schemas/index.ts';
 import { DEMO_GITOPS_REPO } from '../fakes/demo-github.ts';
 import { seedDemoData } from '../seed.ts';
 import { deliverGitHub, startHarness, until, type Harness } from './harness.ts';
+import { deploymentApi } from './deployment-api.ts';
 
 let h: Harness;
 const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40', APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '2', APOLLO_CANARY_THRESHOLD: '2' };
@@ -26,30 +26,15 @@ afterAll(async () => {
   for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
 });
 
-const api_ = <T,>(role: Role, method: string, path: string, body?: unknown, query?: Record<string, string>) => api<T>(role, method, path, body, query);
-async function api<T>(role: Role, method: string, path: string, body?: unknown, query?: Record<string, string>): Promise<{ status: number; body: T }> {
-  const res = await h.client(role).send(method, path, { ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) });
-  return { status: res.status, body: res.body as T };
-}
-const get = async (id: string) => (await api<Deployment>('viewer', 'GET', `/api/v1/deployments/${id}`)).body;
-async function reaches(id: string, statuses: string[], timeoutMs = 30_000): Promise<Deployment> {
-  try {
-    await until(async () => statuses.includes((await get(id)).status), timeoutMs);
-  } catch (error) {
-    const d = await get(id);
-    throw new Error(`deployment ${id} is ${d.status}/${d.stage}, not ${statuses.join('/')}: ${d.timeline.map((l) => l.message).join(' | ')}`, { cause: error });
-  }
-  return get(id);
-}
-async function environment(service: string, env: string): Promise<Environment> {
-  const body = (await api<Environment[] | { items: Environment[] }>('viewer', 'GET', `/api/v1/services/${service}/environments`)).body;
-  return (Array.isArray(body) ? body : body.items).find((e) => e.name === env)!;
-}
+const { api, reaches, environment: env } = deploymentApi(() => h);
+/** `api` under another name, for the test whose `api` is GitHub's URL. */
+const api_ = api;
+const environment = async (service: string, name: string) => (await env(service, name))!;
 const valuesAt = (env: string): string => h.runtime.github!.fake.fileAt(DEMO_GITOPS_REPO, `apps/core-service/${env}/values.yaml`, h.runtime.github!.fake.headOf(DEMO_GITOPS_REPO)!)!;
 
 it('deploy to staging, promote to prod with an approval, the catalog shows it, one call rolls it back: on the fake GitHub and the simulated Argo CD', async () => {
   // The versions to pick from: the GitOps history and what the other environments run.
-  const versions = await api<DeploymentVersions>('developer', 'GET', '/api/v1/deployments/versions', undefined, { service: 'core-service', environment: 'staging' });
+  const versions = await api<DeploymentVersions>('developer', 'GET', '/api/v1/deployments/versions?service=core-service&environment=staging');
   expect(versions.status, JSON.stringify(versions.body)).toBe(200);
   expect(versions.body.gitops).toMatchObject({ repository: `apollo-demo/${DEMO_GITOPS_REPO}`, path: 'apps/core-service/staging/values.yaml' });
   expect(versions.body.items.some((v) => v.source === 'gitops-history')).toBe(true);
@@ -124,7 +109,7 @@ it('a change someone commits straight to the GitOps repository becomes a deploym
   expect(done.status, done.timeline.map((l) => l.message).join(' | ')).toBe('succeeded');
   expect(done).toMatchObject({ initiatedVia: 'gitops', initiatedBy: 'ci@example.com', operation: 'deploy', imageTag: 'v7.7.7', previousImageTag: current, gitCommit: sha });
   expect((await environment('core-service', 'staging')).deployment.imageTag).toBe('v7.7.7');
-  const history = await api<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history', undefined, { service: 'core-service', environment: 'staging' });
+  const history = await api<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history?service=core-service&environment=staging');
   expect(history.body.items[0]).toMatchObject({ id, initiatedVia: 'gitops' });
   // A push of Apollo's own commit (it carries the trailer) records nothing new.
   const own = await deliverGitHub(h, 'push', push([{ id: done.gitCommit, message: `deploy core-service\n\nApollo-Deployment: ${done.id}`, author: { name: 'apollo' }, modified: [path] }], sha));
@@ -141,7 +126,7 @@ it('a commit made through the fake GitHub\'s API (as a person or CI would) is pu
   const put = await fetch(api, { method: 'PUT', headers, body: JSON.stringify({ message: 'Hotfix core-service dev to v8.0.1', content: Buffer.from(text.replace(/^(\s*tag:\s*).*$/m, '$1v8.0.1')).toString('base64'), sha: file.sha, author: { name: 'Robin', email: 'robin@example.com' } }) });
   expect(put.status).toBe(200);
   // The catalog is told first, then the record says succeeded: wait for the record.
-  const newest = async () => (await api_<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history', undefined, { service: 'core-service', environment: 'dev' })).body.items[0];
+  const newest = async () => (await api_<DeploymentList>('viewer', 'GET', '/api/v1/deployments/history?service=core-service&environment=dev')).body.items[0];
   await until(async () => (await newest())?.status === 'succeeded', 30_000);
   expect((await environment('core-service', 'dev')).deployment.imageTag).toBe('v8.0.1');
   expect(await newest()).toMatchObject({ initiatedVia: 'gitops', initiatedBy: 'robin@example.com', imageTag: 'v8.0.1', status: 'succeeded' });

@@ -7,13 +7,13 @@
  * the permission the environment needs, Idempotency-Key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalList, Deployment, DeploymentList, Environment } from '#schemas/index.ts';
-import type { Role } from '#shared/permissions';
+import type { ApprovalList, Deployment, DeploymentList } from '#schemas/index.ts';
 import { configureDeployments } from '../../functions/deployments/deps.ts';
 import { createDeployment, newDeploymentId, type DeploymentRecord } from '../../functions/deployments/records.ts';
 import { MemoryGitOps, MemoryRollout } from './deployment-doubles.ts';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, until, type Harness } from './harness.ts';
+import { deploymentApi } from './deployment-api.ts';
 
 let h: Harness;
 const git = new MemoryGitOps();
@@ -32,33 +32,7 @@ afterAll(async () => {
   for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
 });
 
-async function api<T>(role: Role, method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: T }> {
-  const [bare, search] = path.split('?') as [string, string | undefined];
-  const query = search ? Object.fromEntries(new URLSearchParams(search)) : undefined;
-  const res = await h.client(role).send(method, bare, { ...(query ? { query } : {}), ...(body === undefined ? {} : { body }), ...(idempotencyKey ? { idempotencyKey } : {}) });
-  return { status: res.status, body: res.body as T };
-}
-const get = async (id: string) => (await api<Deployment>('viewer', 'GET', `/api/v1/deployments/${id}`)).body;
-async function reaches(id: string, statuses: string[], timeoutMs = 20_000): Promise<Deployment> {
-  try {
-    await until(async () => statuses.includes((await get(id)).status), timeoutMs);
-  } catch (error) {
-    const d = await get(id);
-    throw new Error(`deployment ${id} is ${d.status}/${d.stage}, not ${statuses.join('/')}: ${d.timeline.map((l) => l.message).join(' | ')}`, { cause: error });
-  }
-  return get(id);
-}
-async function tagOf(service: string, env: string): Promise<string | undefined> {
-  const body = (await api<Environment[] | { items: Environment[] }>('viewer', 'GET', `/api/v1/services/${service}/environments`)).body;
-  const list = Array.isArray(body) ? body : body.items;
-  return list.find((e) => e.name === env)?.deployment.imageTag;
-}
-async function approveAs(role: Role, deploymentId: string): Promise<{ status: number; body: unknown }> {
-  const inbox = await api<ApprovalList>(role, 'GET', '/api/v1/approvals/pending');
-  const approval = inbox.body.items.find((a) => a.kind === 'deployment' && a.deployment?.id === deploymentId);
-  expect(approval, `no pending approval of ${deploymentId}`).toBeDefined();
-  return api(role, 'POST', `/api/v1/approvals/${approval!.id}/approve`, {});
-}
+const { api, get, reaches, tagOf, approveAs } = deploymentApi(() => h);
 
 describe('deployments', () => {
   it('a developer deploys a new version to staging: one commit with who and why, the rollout followed, the catalog updated', async () => {
