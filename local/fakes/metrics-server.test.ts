@@ -105,6 +105,22 @@ describe('the demo metrics and their control', () => {
     expect(answer.body.message).toContain(message);
   });
 
+  it('pushes one version\'s traffic only when told which (the one being deployed): the version rolled back to stays healthy', async () => {
+    now = T0 + 42 * 60_000;
+    expect((await post({ service: 'core-service', environment: 'staging', version: '1.6.0', errorRate: 0.2 })).status).toBe(200);
+    expect((await post({ service: 'core-service', environment: 'staging', version: '', errorRate: 0.2 })).status).toBe(400);
+    now = T0 + 50 * 60_000;
+    expect(fake.figures('core-service', 'staging', '1.6.0', T0 + 43 * 60_000, T0 + 48 * 60_000).errorRate).toBe(0.2);
+    expect(fake.figures('core-service', 'staging', '1.5.0', T0 + 43 * 60_000, T0 + 48 * 60_000).errorRate).toBeLessThan(0.006);
+    // The state shows the running version (1.5.0): nothing pushed on it.
+    const state = await get('/_state?service=core-service');
+    expect((state.body.environments as Array<{ environment: string; pushed: unknown }>).find((e) => e.environment === 'staging')!.pushed).toBeNull();
+    // Back to normal is every version's.
+    expect((await post({ service: 'core-service', environment: 'staging', normal: true })).status).toBe(200);
+    now = T0 + 60 * 60_000;
+    expect(fake.figures('core-service', 'staging', '1.6.0', T0 + 52 * 60_000, T0 + 58 * 60_000).errorRate).toBeLessThan(0.006);
+  });
+
   it('answers a query it cannot read with 400 bad_data, as Prometheus does', async () => {
     const answer = await promql(T0, 'up');
     expect(answer.status).toBe(400);

@@ -46,6 +46,9 @@ const MAX_BODY = 64 * 1024;
 /** The window `GET /_state` reports "now" over. */
 const STATE_WINDOW_S = 60;
 
+/** Whether a change applies to a query of this version (a query of every version counts every change). */
+const applies = (change: DemoMetricsChange, version: string | undefined): boolean => !change.version || !version || change.version === version;
+
 export interface DemoMetricsChange {
   readonly at: string;
   readonly service: string;
@@ -54,6 +57,8 @@ export interface DemoMetricsChange {
   readonly errorRate: number | null;
   /** The pushed p99 in ms; null: the baseline. */
   readonly p99Ms: number | null;
+  /** Only this version's traffic (the one being deployed: its canary fails, the version rolled back to is fine); unset: every version. */
+  readonly version?: string;
   readonly reason?: string;
 }
 
@@ -184,7 +189,7 @@ export class DemoMetricsServer {
     const minute = Math.floor(toMs / 60_000);
     const noise = (what: string, spread: number) => 1 - spread + 2 * spread * unit(service, environment, version ?? '*', what, minute);
     const normal = { errorRate: base.errorRate * noise('errors', 0.15), p99Ms: base.p99Ms * noise('p99', 0.1) };
-    const segments = this.segments(service, environment, fromMs, toMs);
+    const segments = this.segments(service, environment, version, fromMs, toMs);
     const total = segments.reduce((sum, s) => sum + s.ms, 0) || 1;
     let errors = 0;
     let p99Ms = 0;
@@ -202,8 +207,8 @@ export class DemoMetricsServer {
   }
 
   /** [from, to] split at the changes of service+environment, each part with the change in force. */
-  private segments(service: string, environment: string, fromMs: number, toMs: number): Array<{ ms: number; change: DemoMetricsChange | undefined }> {
-    const changes = this.changeLog.filter((c) => c.service === service && c.environment === environment);
+  private segments(service: string, environment: string, version: string | undefined, fromMs: number, toMs: number): Array<{ ms: number; change: DemoMetricsChange | undefined }> {
+    const changes = this.changeLog.filter((c) => c.service === service && c.environment === environment && applies(c, version));
     const inForce = (t: number) => {
       let current: DemoMetricsChange | undefined;
       for (const c of changes) if (Date.parse(c.at) <= t) current = c;
@@ -218,11 +223,12 @@ export class DemoMetricsServer {
   // ---------------------------------------------------------------- the control
 
   /** Pushes service+environment's error rate (and p99) to these figures from now on. */
-  push(change: { service: string; environment: string; errorRate: number; p99Ms?: number | null; reason?: string }): DemoMetricsChange {
-    const current = this.current(change.service, change.environment);
+  push(change: { service: string; environment: string; version?: string; errorRate: number; p99Ms?: number | null; reason?: string }): DemoMetricsChange {
+    const current = this.current(change.service, change.environment, change.version);
     return this.record({
       service: change.service,
       environment: change.environment,
+      ...(change.version ? { version: change.version } : {}),
       errorRate: change.errorRate,
       p99Ms: change.p99Ms === undefined ? current?.p99Ms ?? null : change.p99Ms,
       ...(change.reason ? { reason: change.reason } : {}),
@@ -246,8 +252,8 @@ export class DemoMetricsServer {
   }
 
   /** What is pushed on service+environment now (undefined or nulls: normal). */
-  current(service: string, environment: string): DemoMetricsChange | undefined {
-    return this.changeLog.findLast((c) => c.service === service && c.environment === environment && Date.parse(c.at) <= this.now());
+  current(service: string, environment: string, version?: string): DemoMetricsChange | undefined {
+    return this.changeLog.findLast((c) => c.service === service && c.environment === environment && applies(c, version) && Date.parse(c.at) <= this.now());
   }
 
   /** What `GET /_state` (and the web app's local control) shows. */
@@ -268,7 +274,7 @@ export class DemoMetricsServer {
       windowSeconds: STATE_WINDOW_S,
       at: new Date(now).toISOString(),
       environments: targets.map((t) => {
-        const pushed = this.current(t.service, t.environment);
+        const pushed = this.current(t.service, t.environment, t.version);
         const base = this.baseline(t.service, t.environment, t.version);
         return {
           service: t.service,
@@ -312,10 +318,11 @@ export class DemoMetricsServer {
       const change = this.normal(service, environment);
       return { status: 200, body: { change, state: this.state(service) } };
     }
-    const { errorRate, p99Ms, reason } = input;
+    const { errorRate, p99Ms, reason, version } = input;
+    if (version !== undefined && (typeof version !== 'string' || !version)) return { status: 400, body: { message: 'version must be an image tag (the version whose traffic to push), or left out for every version' } };
     if (typeof errorRate !== 'number' || !(errorRate >= 0 && errorRate <= 1)) return { status: 400, body: { message: 'errorRate must be a fraction from 0 to 1 (0.15 is 15 %)' } };
     if (p99Ms !== undefined && p99Ms !== null && (typeof p99Ms !== 'number' || !(p99Ms > 0 && p99Ms <= 600_000))) return { status: 400, body: { message: 'p99Ms must be milliseconds, from 0 to 600000' } };
-    const change = this.push({ service, environment, errorRate, p99Ms: p99Ms as number | null | undefined, ...(typeof reason === 'string' && reason ? { reason: reason.slice(0, 200) } : {}) });
+    const change = this.push({ service, environment, ...(typeof version === 'string' ? { version } : {}), errorRate, p99Ms: p99Ms as number | null | undefined, ...(typeof reason === 'string' && reason ? { reason: reason.slice(0, 200) } : {}) });
     return { status: 200, body: { change, state: this.state(service) } };
   }
 

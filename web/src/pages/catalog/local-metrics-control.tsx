@@ -6,7 +6,10 @@
  * or the app runs in AWS, nothing shows.
  */
 import { Button, ButtonGroup, Callout, Classes, HTMLTable, Section, SectionCard, Tag } from '@blueprintjs/core';
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDeploymentHistory } from '../deployments/deployment-queries.ts';
+import { isEnded } from '../deployments/deployment-rules.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 
@@ -30,7 +33,8 @@ interface DemoState {
   presets: Array<{ id: string; title: string; environment: string; errorRate: number; p99Ms: number }>;
 }
 
-type Control = { service: string; environment: string; errorRate: number } | { service: string; environment: string; normal: true } | { preset: string };
+type Pushed = NonNullable<DemoEnvironment['pushed']> & { version?: string; environment: string };
+type Control = { service: string; environment: string; version?: string; errorRate: number } | { service: string; environment: string; normal: true } | { preset: string };
 
 /** The state, or null when this runtime serves no demo metrics (404). */
 async function readState(service: string): Promise<DemoState | null> {
@@ -40,9 +44,11 @@ async function readState(service: string): Promise<DemoState | null> {
   return (await response.json()) as DemoState;
 }
 
-async function sendControl(body: Control): Promise<void> {
+async function sendControl(body: Control): Promise<Pushed> {
   const response = await fetch('/local/demo-metrics/control', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${response.status}`);
+  const answer = (await response.json().catch(() => ({}))) as { message?: string; change?: Pushed };
+  if (!response.ok || !answer.change) throw new Error(answer.message ?? `HTTP ${response.status}`);
+  return answer.change;
 }
 
 const percent = (rate: number): string => `${(rate * 100).toFixed(rate < 0.01 ? 2 : 1)} %`;
@@ -54,9 +60,21 @@ export function LocalMetricsControl({ serviceId }: { serviceId: string }) {
   const client = useQueryClient();
   const key = ['local-demo-metrics', serviceId];
   const state = useQuery({ queryKey: key, queryFn: () => readState(serviceId), enabled: local, refetchInterval: 5_000, retry: false });
+  // A push aims at the version being deployed there when a deployment is under way (its canary fails; the version
+  // rolled back to stays healthy), else at the version running.
+  const history = useDeploymentHistory({ service: serviceId }, 10);
+  const deploying = new Map<string, string>();
+  for (const d of [...(history.data?.pages.flatMap((p) => p.items) ?? [])].reverse()) {
+    if (!isEnded(d.status) && d.imageTag && (d.operation === 'deploy' || d.operation === 'promote')) deploying.set(d.environment, d.imageTag);
+  }
+  // The last push per environment made here (the state shows the running version's: a push on the deploying one shows here until it runs).
+  const [lastPush, setLastPush] = useState<Record<string, Pushed>>({});
   const control = useMutation({
     mutationFn: sendControl,
-    onSuccess: () => void client.invalidateQueries({ queryKey: key }),
+    onSuccess: (change) => {
+      setLastPush((all) => ({ ...all, [change.environment]: change }));
+      void client.invalidateQueries({ queryKey: key });
+    },
     onError: (error) => toast({ message: `Demo metrics: ${(error as Error).message}`, intent: 'danger' }),
   });
   const data = state.data;
@@ -73,25 +91,31 @@ export function LocalMetricsControl({ serviceId }: { serviceId: string }) {
         <HTMLTable compact className="apollo-table" style={{ width: '100%', marginTop: 8 }}>
           <thead><tr><th>Environment</th><th>Version</th><th>Error rate</th><th>p99</th><th>Requests</th><th /></tr></thead>
           <tbody>
-            {data.environments.map((e) => (
-              <tr key={e.environment} data-testid="local-metrics-env" data-environment={e.environment}>
+            {data.environments.map((e) => {
+              const target = deploying.get(e.environment) ?? e.version ?? undefined;
+              const mine = lastPush[e.environment];
+              const pushed = e.pushed ?? (mine && mine.errorRate !== null ? mine : null);
+              return (
+              <tr key={e.environment} data-testid="local-metrics-env" data-environment={e.environment} data-target={target}>
                 <td>{e.environment}</td>
                 <td className="apollo-mono">{e.version ?? '—'}</td>
                 <td data-testid="local-metrics-error-rate">
-                  {percent(e.now.errorRate)} {e.pushed && <Tag minimal intent="danger" title={e.pushed.reason}>pushed {e.pushed.errorRate === null ? '' : percent(e.pushed.errorRate)}</Tag>}
+                  {percent(e.now.errorRate)} {pushed && <Tag minimal intent="danger" title={pushed.reason}>pushed {pushed.errorRate === null ? '' : percent(pushed.errorRate)}{'version' in pushed && pushed.version ? ` on ${pushed.version}` : ''}</Tag>}
                 </td>
                 <td>{ms(e.now.p99Ms)}</td>
                 <td>{e.now.requests}</td>
                 <td>
                   <ButtonGroup>
-                    <Button size="small" intent="danger" icon="trending-up" text={`Push errors to ${percent(PUSHED_ERROR_RATE)}`} disabled={control.isPending}
-                      data-testid="local-metrics-push" onClick={() => control.mutate({ service: e.service, environment: e.environment, errorRate: PUSHED_ERROR_RATE })} />
-                    <Button size="small" icon="reset" text="Back to normal" disabled={control.isPending || !e.pushed}
+                    <Button size="small" intent="danger" icon="trending-up" text={`Push ${target ?? 'its'} errors to ${percent(PUSHED_ERROR_RATE)}`} disabled={control.isPending}
+                      title={deploying.has(e.environment) ? `${target} is being deployed here: its traffic fails, the version before stays healthy` : 'The running version\'s traffic fails'}
+                      data-testid="local-metrics-push" onClick={() => control.mutate({ service: e.service, environment: e.environment, ...(target ? { version: target } : {}), errorRate: PUSHED_ERROR_RATE })} />
+                    <Button size="small" icon="reset" text="Back to normal" disabled={control.isPending || !pushed}
                       data-testid="local-metrics-normal" onClick={() => control.mutate({ service: e.service, environment: e.environment, normal: true })} />
                   </ButtonGroup>
                 </td>
               </tr>
-            ))}
+              );
+            })}
           </tbody>
         </HTMLTable>
         {data.presets.length > 0 && (
