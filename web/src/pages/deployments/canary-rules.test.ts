@@ -155,3 +155,15 @@ describe('deployments on a health strip', () => {
     expect(groups[1]!.markers[1]!.label).toBe('Rollback v1.4.4 by dana@apollo.local: succeeded');
   });
 });
+
+describe('a check failed on one metric', () => {
+  it('is marked failed on that metric\'s chart only', () => {
+    const canary = {
+      config: { intervalSeconds: 5, iterations: 3, threshold: 2, minSuccessRate: 0.99, maxP99Ms: 500, onFailure: 'rollback' as const },
+      baseline: null, startedAt: '2026-12-05T10:00:00.000Z',
+      checks: [{ at: '2026-12-05T10:00:05.000Z', requests: 90, errorRate: 0.15, p99Ms: 88, passed: false, reasons: ['error rate 15.0 % > 1.00 %'] }],
+    };
+    expect(canaryChart(canary, 'errorRate').points[0]!.passed).toBe(false);
+    expect(canaryChart(canary, 'p99Ms').points[0]).toMatchObject({ passed: true, reasons: [] });
+  });
+});

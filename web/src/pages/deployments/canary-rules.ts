@@ -120,7 +120,8 @@ export function niceCeil(v: number): number {
 /**
  * Where the checks of one metric sit on the chart: x by each check's time over the analysis (its start to its
  * planned end: iterations × interval), y from 0 to a round number above the limit, the baseline and every value.
- * A check with no value (the metrics could not be read) sits on the axis, marked failed.
+ * A check with no value (the metrics could not be read) sits on the axis, marked failed; a check that failed on
+ * the other metric alone is marked passed here.
  */
 export function canaryChart(canary: Pick<Canary, 'checks' | 'config' | 'baseline' | 'startedAt'>, metric: CanaryMetric, size: ChartSize = CHART_SIZE): CanaryChartLayout {
   const { config, baseline, checks } = canary;
@@ -137,9 +138,12 @@ export function canaryChart(canary: Pick<Canary, 'checks' | 'config' | 'baseline
   const plotH = size.height - size.top - size.bottom;
   const x = (t: number) => size.left + (to > from ? ((t - from) / (to - from)) * plotW : plotW);
   const y = (v: number) => size.top + plotH - (Math.min(v, max) / max) * plotH;
+  // A check failed on the other metric alone is a pass on this chart (the p99 chart of an error spike stays green).
+  const otherMetric = metric === 'errorRate' ? 'p99' : 'error rate';
   const points = checks.map((c, index): ChartPoint => {
     const value = c[metric];
-    return { index, x: round(x(Date.parse(c.at))), y: round(y(value ?? 0)), at: c.at, value, passed: c.passed, reasons: c.reasons };
+    const passed = c.passed || (value !== null && value <= limit && c.reasons.every((r) => r.startsWith(otherMetric)));
+    return { index, x: round(x(Date.parse(c.at))), y: round(y(value ?? 0)), at: c.at, value, passed, reasons: passed ? [] : c.reasons };
   });
   const drawn = points.filter((p) => p.value !== null);
   const path = drawn.length > 1 ? drawn.map((p, i) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ') : '';
