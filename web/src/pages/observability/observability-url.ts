@@ -1,0 +1,98 @@
+/**
+ * The Observability page's state as the URL holds it
+ * (`/observability?service=core-service&environment=prod&range=1h&view=logs&level=ERROR&q=HikariCP&trace=…`):
+ * shareable, kept on reload, and the same words the service page's Logs and Metrics tabs use.
+ */
+
+export const RANGES = [
+  { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
+  { value: '1h', label: 'Last hour', ms: 3600_000 },
+  { value: '6h', label: 'Last 6 hours', ms: 6 * 3600_000 },
+  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
+  { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
+] as const;
+export type RangeValue = (typeof RANGES)[number]['value'];
+export const DEFAULT_RANGE: RangeValue = '1h';
+
+export const LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const VIEWS = ['logs', 'metrics', 'traces'] as const;
+export type View = (typeof VIEWS)[number];
+
+export interface ObservabilityState {
+  readonly service?: string;
+  readonly environment?: string;
+  readonly range: RangeValue;
+  readonly view: View;
+  readonly level?: Level;
+  /** The logs' text filter. */
+  readonly q?: string;
+  /** The trace open in the waterfall. */
+  readonly trace?: string;
+}
+
+const SLUG = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const TRACE = /^[A-Za-z0-9-]{1,64}$/;
+
+const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined =>
+  value !== null && (values as readonly string[]).includes(value) ? (value as T) : undefined;
+
+/** The URL's state; what is missing or not understood falls back (the last hour, the logs). */
+export function stateFromSearch(search: string): ObservabilityState {
+  const params = new URLSearchParams(search);
+  const slug = (key: string) => { const v = params.get(key)?.trim(); return v && SLUG.test(v) ? v : undefined; };
+  const service = slug('service');
+  const environment = slug('environment');
+  const level = oneOf(LEVELS, params.get('level')?.toUpperCase() ?? null);
+  const q = params.get('q')?.trim().slice(0, 200);
+  const trace = params.get('trace')?.trim();
+  return {
+    range: oneOf(RANGES.map((r) => r.value), params.get('range')) ?? DEFAULT_RANGE,
+    view: oneOf(VIEWS, params.get('view')) ?? 'logs',
+    ...(service ? { service } : {}),
+    ...(environment ? { environment } : {}),
+    ...(level ? { level } : {}),
+    ...(q ? { q } : {}),
+    ...(trace && TRACE.test(trace) ? { trace } : {}),
+  };
+}
+
+/** The state as a query string, defaults left out, in a fixed order. */
+export function searchFromState(state: ObservabilityState): string {
+  const params = new URLSearchParams();
+  if (state.service) params.set('service', state.service);
+  if (state.environment) params.set('environment', state.environment);
+  if (state.range !== DEFAULT_RANGE) params.set('range', state.range);
+  if (state.view !== 'logs') params.set('view', state.view);
+  if (state.level) params.set('level', state.level);
+  if (state.q) params.set('q', state.q);
+  if (state.trace) params.set('trace', state.trace);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A change of state: an emptied field is dropped; a new service forgets an environment it may not have and the open trace. */
+export function changeState(state: ObservabilityState, change: Partial<Record<keyof ObservabilityState, string | undefined>>): ObservabilityState {
+  const merged: Record<string, unknown> = { ...state, ...change };
+  if (change.service !== undefined && change.service !== state.service) {
+    if (!('environment' in change)) delete merged.environment;
+    if (!('trace' in change)) delete merged.trace;
+  }
+  for (const key of Object.keys(merged)) if (merged[key] === '' || merged[key] === undefined) delete merged[key];
+  return stateFromSearch(searchFromState({ range: DEFAULT_RANGE, view: 'logs', ...merged } as ObservabilityState));
+}
+
+/** The range as ISO instants ending `now`. */
+export function rangeOf(range: RangeValue, now: number): { from: string; to: string; fromMs: number; toMs: number } {
+  const ms = RANGES.find((r) => r.value === range)!.ms;
+  const fromMs = now - ms;
+  return { from: new Date(fromMs).toISOString(), to: new Date(now).toISOString(), fromMs, toMs: now };
+}
+
+const ENV_ORDER = ['prod', 'staging', 'dev'];
+/** The environment to show first: prod, else staging, else dev, else the first by name. */
+export function defaultEnvironment(names: readonly string[]): string | undefined {
+  for (const name of ENV_ORDER) if (names.includes(name)) return name;
+  return [...names].sort()[0];
+}
