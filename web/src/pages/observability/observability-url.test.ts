@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeState, defaultEnvironment, rangeOf, searchFromState, stateFromSearch } from './observability-url.ts';
+import { changeState, defaultEnvironment, rangeOf, searchFromState, serviceSearchOf, serviceTabFromSearch, stateFromSearch, traceHref } from './observability-url.ts';
 
 describe('observability URL state', () => {
   it('reads the state from the URL and writes it back in a fixed order, defaults left out', () => {
@@ -30,5 +30,21 @@ describe('observability URL state', () => {
     expect(defaultEnvironment(['dev', 'staging'])).toBe('staging');
     expect(defaultEnvironment(['qa', 'perf'])).toBe('perf');
     expect(defaultEnvironment([])).toBeUndefined();
+  });
+});
+
+describe('the service page\'s Logs and Metrics tabs in the URL', () => {
+  it('name the tab first and keep the observability state without the service (the page is the service\'s)', () => {
+    const state = stateFromSearch('?service=core-service&environment=prod&range=6h&level=ERROR&q=HikariCP&trace=abc');
+    expect(serviceSearchOf('logs', state)).toBe('?tab=logs&environment=prod&range=6h&level=ERROR&q=HikariCP');
+    expect(serviceSearchOf('metrics', stateFromSearch(''))).toBe('?tab=metrics');
+    expect(serviceSearchOf('overview', state)).toBe('');
+    expect(serviceTabFromSearch('?tab=logs&environment=prod')).toBe('logs');
+    expect(serviceTabFromSearch('?tab=secrets')).toBe('overview');
+  });
+
+  it('a log line\'s trace opens on the Observability page\'s Traces view', () => {
+    const state = stateFromSearch('?service=core-service&environment=prod&q=HikariCP&level=ERROR');
+    expect(traceHref(state, '1-5f-abc')).toBe('/observability?service=core-service&environment=prod&view=traces&trace=1-5f-abc');
   });
 });

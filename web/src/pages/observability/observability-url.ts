@@ -96,3 +96,23 @@ export function defaultEnvironment(names: readonly string[]): string | undefined
   for (const name of ENV_ORDER) if (names.includes(name)) return name;
   return [...names].sort()[0];
 }
+
+export const SERVICE_TABS = ['overview', 'logs', 'metrics'] as const;
+export type ServiceTab = (typeof SERVICE_TABS)[number];
+
+/** The service page's tab (`/catalog/core-service?tab=logs&environment=prod&range=6h&q=…`): overview unless it says. */
+export function serviceTabFromSearch(search: string): ServiceTab {
+  return oneOf(SERVICE_TABS, new URLSearchParams(search).get('tab')) ?? 'overview';
+}
+
+/** The service page's query string for a tab and the observability state it shows (the service is the page's own). */
+export function serviceSearchOf(tab: ServiceTab, state: ObservabilityState): string {
+  if (tab === 'overview') return '';
+  const rest = searchFromState({ ...state, service: undefined, view: 'logs', trace: undefined } as ObservabilityState).replace(/^\?/, '');
+  return `?tab=${tab}${rest ? `&${rest}` : ''}`;
+}
+
+/** Where a trace opens: the Observability page's Traces view, keeping the service, environment and range. */
+export function traceHref(state: ObservabilityState, traceId: string): string {
+  return `/observability${searchFromState({ ...state, view: 'traces', trace: traceId, level: undefined, q: undefined } as ObservabilityState)}`;
+}
