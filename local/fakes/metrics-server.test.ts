@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoMetricsServer, parseQuery } from './metrics-server.ts';
+import { DemoMetricsServer, latencyShare } from './metrics-server.ts';
 
 let now = Date.parse('2026-11-02T10:00:00Z');
 const T0 = now;
@@ -122,9 +122,47 @@ describe('the demo metrics and their control', () => {
   });
 
   it('answers a query it cannot read with 400 bad_data, as Prometheus does', async () => {
-    const answer = await promql(T0, 'up');
+    const answer = await promql(T0, 'topk(3, http_requests_total)');
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ status: 'error', errorType: 'bad_data' });
-    expect(parseQuery('histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{service="a",environment="b"}[60s])))')).toEqual({ error: 'the demo knows the 0.99 quantile only, not 0.5' });
+    expect(answer.body).toMatchObject({ status: 'error', errorType: 'bad_data', error: expect.stringContaining('function topk() is not in the subset') as string });
+  });
+
+  it('evaluates other PromQL of the subset over the made-up series: a selector, sum by, a quantile', async () => {
+    const at = T0 + 16 * 60_000;
+    // Prepare: what the figures say over the 5 minutes before `at` (15 % pushed at T0 + 10 min)
+    const truth = fake.figures('core-service', 'prod', undefined, at - 300_000, at);
+    // Act
+    const byCode = await promql(at, 'sum by (code) (increase(http_requests_total{service="core-service",environment="prod"}[5m]))');
+    const p50 = await promql(at, 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{service="core-service",environment="prod"}[5m]))) * 1000');
+    const replicas = await promql(at, 'kube_deployment_status_replicas_available{environment=~"prod|staging",service="core-service"}');
+    // Assess
+    const result = (answer: { body: Record<string, unknown> }) => (answer.body.data as { result: Array<{ metric: Record<string, string>; value: [number, string] }> }).result;
+    expect(result(byCode).map((r) => r.metric)).toEqual([{ code: '200' }, { code: '500' }]);
+    expect(Number(result(byCode)[0]!.value[1])).toBeCloseTo(truth.requests * (1 - truth.errorRate), 6);
+    expect(Number(result(byCode)[1]!.value[1])).toBeCloseTo(truth.requests * truth.errorRate, 6);
+    expect(Number(result(p50)[0]!.value[1])).toBeCloseTo(truth.p99Ms, 6);
+    expect(result(replicas).map((r) => r.metric.environment).sort()).toEqual(['prod', 'staging']);
+    expect(result(replicas).every((r) => Number(r.value[1]) >= 1)).toBe(true);
+  });
+
+  it('answers a range query with a matrix, step by step, and refuses more than 11,000 points', async () => {
+    const end = T0 + 20 * 60_000;
+    const range = await get(`/api/v1/query_range?${new URLSearchParams({ query: 'sum(rate(http_requests_total{service="core-service",environment="prod",code="500"}[1m])) / sum(rate(http_requests_total{service="core-service",environment="prod"}[1m]))', start: String((T0 + 5 * 60_000) / 1000), end: String(end / 1000), step: '5m' })}`);
+    expect(range.status).toBe(200);
+    const values = (range.body.data as { resultType: string; result: Array<{ values: Array<[number, string]> }> }).result[0]!.values;
+    expect(values.map(([t]) => t)).toEqual([T0 + 5 * 60_000, T0 + 10 * 60_000, T0 + 15 * 60_000, T0 + 20 * 60_000].map((t) => t / 1000));
+    // Before the push the baseline, after it the pushed 15 %.
+    expect(Number(values[0]![1])).toBeLessThan(0.006);
+    expect(Number(values[2]![1])).toBeCloseTo(0.15, 9);
+    const tooMany = await get(`/api/v1/query_range?${new URLSearchParams({ query: 'vector(1)', start: '0', end: '12000', step: '1' })}`);
+    expect(tooMany).toMatchObject({ status: 400, body: { errorType: 'bad_data', error: expect.stringContaining('11,000 points') as string } });
+  });
+
+  it.each([[0.0835, 0.1], [0.1, 0.1], [0.3, 0.5], [1.45, 2.5], [0.999, 1], [12, 10]])('shapes the latency buckets so histogram_quantile(0.99) reads a p99 of %s s back', (p99, bound) => {
+    const bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, Infinity];
+    const shares = bounds.map((le) => latencyShare(p99, le));
+    expect(shares).toEqual([...shares].sort((a, b) => a - b));
+    expect(shares.at(-1)).toBe(1);
+    expect(bounds.find((le) => latencyShare(p99, le) >= 0.99)).toBe(bound);
   });
 });

@@ -6,13 +6,14 @@
  * a p99 of 80–300 ms, with a little noise per minute), and a local-only control moves a service's error
  * rate (and p99) in one environment up, or back to normal, from a moment on.
  *
- * `GET|POST /api/v1/query` (`query`, `time` as unix seconds or RFC 3339; POST as a form) answers the adapter's
- * three default queries — `increase(http_requests_total{…}[Ns])`, the 5xx ratio of `rate(…)` and
- * `histogram_quantile(0.99, … http_request_duration_seconds_bucket{…} …)` (`* 1000` for ms) — as a one-sample
- * vector `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[<t>,"<v>"]}]}}`,
- * reading the matchers `service="…"`, `environment="…"` and `version=~"…"` (an escaped literal names one
- * version; `.*` all of them, whose traffic is the service's). Anything else: 400 `bad_data`, as Prometheus
- * answers a query it cannot parse. With `sigv4` set it checks each request's SigV4 signature as Amazon
+ * `GET|POST /api/v1/query` (`query`, `time` as unix seconds or RFC 3339; POST as a form) and `/api/v1/query_range`
+ * (`start`, `end`, `step`; at most 11,000 points a series, as Prometheus) parse and evaluate a stated PromQL
+ * subset for real (local/fakes/promql.ts: selectors with = != =~ !~, rate, increase, sum by, histogram_quantile,
+ * arithmetic, or) over made-up series (DEMO_SERIES): `http_requests_total{service,environment,version?,code}`,
+ * `http_request_duration_seconds_bucket{…,le}` whose increases over a range are the figures over that range,
+ * and SIMULATED CPU, memory and replicas per service and environment. The canary adapter's default queries read
+ * back exactly its figures. What the subset does not read: 400 `bad_data`, as Prometheus answers a query it
+ * cannot parse. With `sigv4` set it checks each request's SigV4 signature as Amazon
  * Managed Prometheus would (403 otherwise), for the adapter's tests.
  *
  * The control (no credentials; the local runtime also serves it to the web app on loopback under
@@ -36,6 +37,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { evaluate, evaluateRange, matches, parsePromQl, PromQlError, toApiData, type Labels, type Matcher, type SeriesSource } from './promql.ts';
 import { LOCAL_DEMO_METRICS_LABEL, METRICS_DEMO_ENV, METRICS_ENV, PROMETHEUS_URL_ENV } from '#functions/deployments/adapters/metrics';
 
 export const DEMO_METRICS_LABEL = LOCAL_DEMO_METRICS_LABEL;
@@ -45,6 +47,26 @@ const HISTORY_LIMIT = 500;
 const MAX_BODY = 64 * 1024;
 /** The window `GET /_state` reports "now" over. */
 const STATE_WINDOW_S = 60;
+/** The made-up scrape interval of raw samples (a range selector asked for by itself). */
+const SCRAPE_MS = 15_000;
+/** Prometheus's limit of points per series of a range query. */
+const MAX_POINTS = 11_000;
+/** Significant digits of an answer's values: the made-up figures carry no more (interpolation's float noise stays out). */
+const DIGITS = 12;
+/** The latency histogram's bucket bounds in seconds (client libraries' defaults). */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** What the demo's PromQL understands (local/fakes/promql.ts; the README lists it too). */
+export const PROMQL_SUBSET = 'instant and range selectors with = != =~ !~, rate, increase, sum/avg/min/max/count by|without, histogram_quantile, vector(), + - * / and or between two expressions';
+/** The made-up series and their labels. */
+export const DEMO_SERIES = {
+  http_requests_total: 'counter {service, environment, version?, code: 200|500}',
+  http_request_duration_seconds_bucket: 'counter {service, environment, version?, le}',
+  http_request_duration_seconds_count: 'counter {service, environment, version?}',
+  container_cpu_usage_seconds_total: 'counter {service, environment} (SIMULATED: cores = rate)',
+  container_memory_working_set_bytes: 'gauge {service, environment} (SIMULATED)',
+  kube_deployment_status_replicas_available: 'gauge {service, environment} (SIMULATED)',
+} as const;
 
 /** Whether a change applies to a query of this version (a query of every version counts every change). */
 const applies = (change: DemoMetricsChange, version: string | undefined): boolean => !change.version || !version || change.version === version;
@@ -341,8 +363,8 @@ export class DemoMetricsServer {
     const method = req.method ?? 'GET';
     const control = this.control(method, url.pathname, url.searchParams, body);
     if (control) return control;
-    if (url.pathname === '/' && method === 'GET') return { status: 200, body: { label: DEMO_METRICS_LABEL, api: 'GET /api/v1/query?query=…&time=…', control: 'GET /_state?service=…, POST /_control', state: this.state() } };
-    if (url.pathname !== '/api/v1/query') return { status: 404, body: { message: `${DEMO_METRICS_LABEL} serves /api/v1/query, /_state and /_control only` } };
+    if (url.pathname === '/' && method === 'GET') return { status: 200, body: { label: DEMO_METRICS_LABEL, api: 'GET|POST /api/v1/query (query, time), /api/v1/query_range (query, start, end, step)', promql: PROMQL_SUBSET, series: DEMO_SERIES, control: 'GET /_state?service=…, POST /_control', state: this.state() } };
+    if (url.pathname !== '/api/v1/query' && url.pathname !== '/api/v1/query_range') return { status: 404, body: { message: `${DEMO_METRICS_LABEL} serves /api/v1/query, /api/v1/query_range, /_state and /_control only` } };
     if (method !== 'GET' && method !== 'POST') return promError(405, 'bad_data', `method ${method} not allowed`);
     if (this.options.sigv4) {
       const refused = await this.verifySignature(req, url);
@@ -354,17 +376,106 @@ export class DemoMetricsServer {
     }
     const promql = params.get('query');
     if (!promql) return promError(400, 'bad_data', 'invalid parameter "query": query is required');
-    const time = parseTime(params.get('time'), this.now());
-    if (time === undefined) return promError(400, 'bad_data', `invalid parameter "time": cannot parse "${params.get('time')}" to a valid timestamp`);
     this.queries.push(promql);
-    const parsed = parseQuery(promql);
-    if ('error' in parsed) return promError(400, 'bad_data', `${DEMO_METRICS_LABEL}: ${parsed.error}`);
-    const figures = this.figures(parsed.service, parsed.environment, parsed.version, time - parsed.rangeSeconds * 1000, time);
-    const value = parsed.figure === 'requests' ? figures.requests
-      : parsed.figure === 'requestRate' ? figures.requests / parsed.rangeSeconds
-        : parsed.figure === 'errorRate' ? (figures.requests > 0 ? figures.errorRate : Number.NaN)
-          : figures.requests > 0 ? figures.p99Ms / (parsed.milliseconds ? 1 : 1000) : Number.NaN;
-    return { status: 200, body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [time / 1000, promFloat(value)] }] } } };
+    const source = this.seriesSource();
+    try {
+      const expr = parsePromQl(promql);
+      if (url.pathname === '/api/v1/query') {
+        const time = parseTime(params.get('time'), this.now());
+        if (time === undefined) return promError(400, 'bad_data', `invalid parameter "time": cannot parse "${params.get('time')}" to a valid timestamp`);
+        return { status: 200, body: { status: 'success', data: toApiData(evaluate(expr, time, source), time, DIGITS) } };
+      }
+      const start = parseTime(params.get('start') || 'x', 0);
+      const end = parseTime(params.get('end') || 'x', 0);
+      if (start === undefined) return promError(400, 'bad_data', `invalid parameter "start": cannot parse "${params.get('start') ?? ''}" to a valid timestamp`);
+      if (end === undefined) return promError(400, 'bad_data', `invalid parameter "end": cannot parse "${params.get('end') ?? ''}" to a valid timestamp`);
+      if (end < start) return promError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
+      const step = parseStep(params.get('step'));
+      if (step === undefined) return promError(400, 'bad_data', `invalid parameter "step": cannot parse "${params.get('step') ?? ''}" to a valid duration`);
+      if (!(step > 0)) return promError(400, 'bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+      if ((end - start) / step > MAX_POINTS) return promError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+      return { status: 200, body: { status: 'success', data: toApiData(evaluateRange(expr, start, end, step, source), end, DIGITS) } };
+    } catch (error) {
+      if (error instanceof PromQlError) return promError(400, 'bad_data', `${DEMO_METRICS_LABEL}: parse error: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /**
+   * The made-up series as the PromQL evaluator reads them (DEMO_SERIES). A service and environment exists
+   * when the targets or a push name it, or the query names it exactly; a version exists when the query names
+   * one (`version="…"` or an escaped literal `=~`), else the series carry no version label and count every
+   * version's traffic. Counters' increases over a range are the figures over that range (pushes included).
+   */
+  seriesSource(): SeriesSource {
+    const figures = (labels: Labels, from: number, to: number) => this.figures(labels.service!, labels.environment!, labels.version, from, to);
+    const increase = (labels: Labels, from: number, to: number): number | undefined => {
+      if (!(to > from)) return undefined;
+      const f = figures(labels, from, to);
+      switch (labels.__name__) {
+        case 'http_requests_total': return labels.code === '500' ? f.requests * f.errorRate : f.requests * (1 - f.errorRate);
+        case 'http_request_duration_seconds_bucket': return f.requests * latencyShare(f.p99Ms / 1000, labels.le === '+Inf' ? Infinity : Number(labels.le));
+        case 'http_request_duration_seconds_count': return f.requests;
+        case 'container_cpu_usage_seconds_total': return this.simulated(labels.service!, labels.environment!, to).cpuCores * ((to - from) / 1000);
+        default: return undefined;
+      }
+    };
+    const valueAt = (labels: Labels, at: number): number | undefined => {
+      if (labels.__name__ === 'kube_deployment_status_replicas_available') return this.simulated(labels.service!, labels.environment!, at).replicas;
+      if (labels.__name__ === 'container_memory_working_set_bytes') return this.simulated(labels.service!, labels.environment!, at).memoryBytes;
+      // A counter's running total: what it counted since the start of its day (a restart of the made-up process).
+      return increase(labels, at - (at % 86_400_000), at) ?? 0;
+    };
+    return {
+      select: (matchers, at) => this.selectSeries(matchers, at),
+      valueAt,
+      increase,
+      samples: (labels, from, to) => {
+        const points: Array<readonly [number, number]> = [];
+        for (let t = Math.floor(from / SCRAPE_MS) * SCRAPE_MS + SCRAPE_MS; t <= to; t += SCRAPE_MS) points.push([t, valueAt(labels, t) ?? 0]);
+        return points;
+      },
+    };
+  }
+
+  private selectSeries(matchers: readonly Matcher[], _at: number): Labels[] {
+    const exact = (name: string) => matchers.find((m) => m.name === name && m.op === '=')?.value;
+    const places = new Map<string, { service: string; environment: string }>();
+    const add = (service: string, environment: string) => places.set(`${service}\u0000${environment}`, { service, environment });
+    for (const t of this.options.targets?.() ?? []) add(t.service, t.environment);
+    for (const c of this.changeLog) add(c.service, c.environment);
+    const service = exact('service');
+    const environment = exact('environment');
+    if (service && environment) add(service, environment);
+    const versionMatcher = matchers.find((m) => m.name === 'version');
+    let version: string | undefined;
+    if (versionMatcher?.op === '=' && versionMatcher.value) version = versionMatcher.value;
+    else if (versionMatcher?.op === '=~' && !/(^|[^\\])[.*+?^${}()|[\]]/.test(versionMatcher.value)) version = versionMatcher.value.replace(/\\(.)/g, '$1');
+    const out: Labels[] = [];
+    for (const place of places.values()) {
+      const base = { ...place, ...(version ? { version } : {}) };
+      for (const code of ['200', '500']) out.push({ __name__: 'http_requests_total', ...base, code });
+      for (const le of [...LATENCY_BUCKETS.map(String), '+Inf']) out.push({ __name__: 'http_request_duration_seconds_bucket', ...base, le });
+      out.push({ __name__: 'http_request_duration_seconds_count', ...base });
+      for (const name of ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'kube_deployment_status_replicas_available']) out.push({ __name__: name, ...place });
+    }
+    return out.filter((labels) => matches(labels, matchers));
+  }
+
+  /**
+   * SIMULATED CPU, memory and replicas of a service's pods in an environment at `at`: replicas from the
+   * service and environment (3-5 in prod, 1-2 elsewhere), CPU and memory per pod from them too, and both
+   * rising with the last minute's error rate and p99 (a pool exhausted: threads wait, heaps fill).
+   */
+  simulated(service: string, environment: string, at: number): { replicas: number; cpuCores: number; memoryBytes: number } {
+    const replicas = environment === 'prod' ? 3 + Math.floor(unit(service, environment, 'replicas') * 3) : 1 + Math.floor(unit(service, environment, 'replicas') * 2);
+    const now = this.figures(service, environment, undefined, at - STATE_WINDOW_S * 1000, at);
+    const base = this.baseline(service, environment);
+    const stress = Math.min(3, Math.max(0, now.errorRate - base.errorRate) * 40 + Math.max(0, now.p99Ms / base.p99Ms - 1.5) * 0.2);
+    const minute = Math.floor(at / 60_000);
+    const cpuPerPod = (0.12 + 0.2 * unit(service, environment, 'cpu')) * (0.95 + 0.1 * unit(service, environment, 'cpu', minute));
+    const memoryPerPod = (256 + 256 * unit(service, environment, 'memory')) * 1024 * 1024;
+    return { replicas, cpuCores: round(replicas * cpuPerPod * (1 + stress), 4), memoryBytes: Math.round(replicas * memoryPerPod * (1 + stress * 0.15)) };
   }
 
   /** Re-signs the request with the expected credentials at its own date and compares signatures. */
@@ -417,13 +528,6 @@ export class DemoMetricsServer {
 
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Prometheus's sample value: a string, `NaN` and `+Inf`/`-Inf` as Go writes them. */
-function promFloat(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return String(value);
-}
-
 function parseTime(raw: string | null, now: number): number | undefined {
   if (raw === null || raw === '') return now;
   if (/^-?\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
@@ -431,53 +535,34 @@ function parseTime(raw: string | null, now: number): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-type Figure = 'requests' | 'requestRate' | 'errorRate' | 'p99';
-
-interface ParsedQuery {
-  readonly figure: Figure;
-  readonly service: string;
-  readonly environment: string;
-  readonly version: string | undefined;
-  readonly rangeSeconds: number;
-  readonly milliseconds: boolean;
+/** Prometheus's step: a float of seconds or a duration (`15s`, `1m`). */
+function parseStep(raw: string | null): number | undefined {
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const parts = [...raw.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== raw) return undefined;
+  return parts.reduce((ms, [, n, u]) => ms + Number(n) * UNIT_MS[u!]!, 0);
 }
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
-/** Reads the parts of the adapter's PromQL the demo answers; an error says what it understands. */
-export function parseQuery(promql: string): ParsedQuery | { error: string } {
-  const understood = 'it answers increase(http_requests_total{…}[range]), the 5xx ratio of rate(http_requests_total{…}[range]) and histogram_quantile(0.99, … http_request_duration_seconds_bucket{…}[range] …), with service="…", environment="…" and version=~"…"';
-  const selector = /(http_requests_total|http_request_duration_seconds_bucket)\s*\{([^}]*)\}\s*\[(\d+(?:\.\d+)?)(ms|s|m|h|d)\]/.exec(promql);
-  if (!selector) return { error: `cannot read "${promql.slice(0, 120)}": ${understood}` };
-  const labels = new Map<string, { op: string; value: string }>();
-  for (const m of selector[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)) {
-    labels.set(m[1]!, { op: m[2]!, value: m[3]!.replace(/\\(.)/g, '$1') });
-  }
-  const service = labels.get('service');
-  const environment = labels.get('environment');
-  if (service?.op !== '=' || environment?.op !== '=') return { error: `name service="…" and environment="…" exactly: ${understood}` };
-  const version = labels.get('version');
-  let named: string | undefined;
-  if (version && version.op === '=') named = version.value;
-  else if (version && version.op === '=~' && version.value !== '.*' && version.value !== '.+') {
-    // An escaped literal (the adapter escapes the tag's metacharacters) names one version.
-    if (/(^|[^\\])[.*+?^${}()|[\]]/.test(version.value)) return { error: `version=~"${version.value}" is a pattern; the demo knows one version (an escaped literal) or all (.*)` };
-    named = version.value.replace(/\\(.)/g, '$1');
-  } else if (version && version.op !== '=~') return { error: `version${version.op}"…" is not understood: ${understood}` };
-  const rangeSeconds = Number(selector[3]) * UNIT_SECONDS[selector[4]!]!;
-  if (!(rangeSeconds > 0)) return { error: 'the range must be longer than 0' };
-  const base = { service: service.value, environment: environment.value, version: named, rangeSeconds };
-  const quantile = /histogram_quantile\(\s*([0-9.]+)\s*,/.exec(promql);
-  if (quantile) {
-    if (selector[1] !== 'http_request_duration_seconds_bucket') return { error: `histogram_quantile reads http_request_duration_seconds_bucket: ${understood}` };
-    if (Number(quantile[1]) !== 0.99) return { error: `the demo knows the 0.99 quantile only, not ${quantile[1]}` };
-    return { ...base, figure: 'p99', milliseconds: /\*\s*1000\s*$/.test(promql.trim()) };
-  }
-  if (selector[1] !== 'http_requests_total') return { error: understood };
-  if (/code\s*=~\s*"5\.\."/.test(promql) && promql.includes('/')) return { ...base, figure: 'errorRate', milliseconds: false };
-  if (/\bincrease\(/.test(promql)) return { ...base, figure: 'requests', milliseconds: false };
-  if (/\brate\(/.test(promql)) return { ...base, figure: 'requestRate', milliseconds: false };
-  return { error: understood };
+/**
+ * The share of requests at or under `le` seconds when the range's p99 is `p99` seconds: a distribution
+ * whose CDF is linear inside the bucket holding the p99 and reaches 1 at that bucket's bound, so Prometheus's
+ * interpolation in `histogram_quantile(0.99, …)` reads the p99 back; below it the share falls linearly.
+ */
+export function latencyShare(p99: number, le: number): number {
+  if (le === Infinity) return 1;
+  const upper = LATENCY_BUCKETS.find((bound) => bound >= p99) ?? Infinity;
+  const lower = [...LATENCY_BUCKETS].reverse().find((bound) => bound < p99) ?? 0;
+  // Past the last bound: Prometheus answers the last finite bound (and so does this histogram).
+  if (upper === Infinity) return le < lower ? 0.99 * (le / lower) : 0.99;
+  if (le > upper) return 1;
+  // The p99 on a bound: exactly 0.99 of the requests at or under it.
+  const r = (upper - lower) / (p99 - lower);
+  const atLower = p99 === upper ? 0.9 : Math.max(0, (0.99 * r - 1) / (r - 1));
+  if (le === upper) return p99 === upper ? 0.99 : atLower + (0.99 - atLower) * r;
+  return lower > 0 ? atLower * Math.min(1, le / lower) : 0;
 }
 
 function send(res: ServerResponse, answer: Answer): void {
