@@ -427,15 +427,19 @@ function binary(op: BinaryOp, lhs: Value, rhs: Value): Value {
   return { type: 'vector', samples };
 }
 
-/** Prometheus's sample value: a string, `NaN` and `+Inf`/`-Inf` as Go writes them. */
-export function promFloat(value: number): string {
+/**
+ * Prometheus's sample value: a string, `NaN` and `+Inf`/`-Inf` as Go writes them; with `digits`, rounded to
+ * that many significant digits first (made-up figures carry no more: float noise stays out of the answer).
+ */
+export function promFloatOf(value: number, digits?: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return String(value);
+  return String(digits ? Number(value.toPrecision(digits)) : value);
 }
 
 /** A value as the Prometheus HTTP API writes `data` (times in unix seconds). */
-export function toApiData(value: Value, atMs: number): { resultType: string; result: unknown } {
+export function toApiData(value: Value, atMs: number, digits?: number): { resultType: string; result: unknown } {
+  const promFloat = (v: number) => promFloatOf(v, digits);
   switch (value.type) {
     case 'scalar': return { resultType: 'scalar', result: [atMs / 1000, promFloat(value.value)] };
     case 'vector': return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels, value: [atMs / 1000, promFloat(s.value)] })) };
