@@ -78,6 +78,9 @@ import githubWebhook from './api/github-webhook.schema.json' with { type: 'json'
 import health from './api/health.schema.json' with { type: 'json' };
 import jiraWebhook from './api/jira-webhook.schema.json' with { type: 'json' };
 import listQuery from './api/list-query.schema.json' with { type: 'json' };
+import logQueryCreate from './api/log-query-create.schema.json' with { type: 'json' };
+import logQueryField from './api/log-query-field.schema.json' with { type: 'json' };
+import logQuery from './api/log-query.schema.json' with { type: 'json' };
 import me from './api/me.schema.json' with { type: 'json' };
 import notificationList from './api/notification-list.schema.json' with { type: 'json' };
 import notification from './api/notification.schema.json' with { type: 'json' };
@@ -112,6 +115,8 @@ import serviceHealthStatus from './api/service-health-status.schema.json' with {
 import serviceHealth from './api/service-health.schema.json' with { type: 'json' };
 import serviceListQuery from './api/service-list-query.schema.json' with { type: 'json' };
 import serviceList from './api/service-list.schema.json' with { type: 'json' };
+import serviceLogsQuery from './api/service-logs-query.schema.json' with { type: 'json' };
+import serviceLogs from './api/service-logs.schema.json' with { type: 'json' };
 import serviceManifestFields from './api/service-manifest-fields.schema.json' with { type: 'json' };
 import servicePromote from './api/service-promote.schema.json' with { type: 'json' };
 import serviceRestart from './api/service-restart.schema.json' with { type: 'json' };
@@ -217,6 +222,9 @@ export const SCHEMAS = {
   "health": health,
   "jira-webhook": jiraWebhook,
   "list-query": listQuery,
+  "log-query-create": logQueryCreate,
+  "log-query-field": logQueryField,
+  "log-query": logQuery,
   "me": me,
   "notification-list": notificationList,
   "notification": notification,
@@ -251,6 +259,8 @@ export const SCHEMAS = {
   "service-health": serviceHealth,
   "service-list-query": serviceListQuery,
   "service-list": serviceList,
+  "service-logs-query": serviceLogsQuery,
+  "service-logs": serviceLogs,
   "service-manifest-fields": serviceManifestFields,
   "service-promote": servicePromote,
   "service-restart": serviceRestart,

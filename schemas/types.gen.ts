@@ -11738,6 +11738,85 @@ export interface ListQuery {
   cursor?: string;
 }
 
+/**
+ * Body of POST /api/v1/logs/query: a CloudWatch Logs Insights query over a catalog service's log groups in one environment (or the named ones of them), over a time range of at most 7 days (default the last hour).
+ */
+export interface LogQueryCreate {
+  /**
+   * The query, in the Logs Insights language (locally: the subset the README lists).
+   */
+  query: string;
+  /**
+   * A catalog service's id (or `apollo`: Apollo's own logs).
+   */
+  service: string;
+  /**
+   * The environment whose log groups are read; default the service's first (prod before staging before dev).
+   */
+  environment?: string;
+  /**
+   * Only these of the service's log groups (each must be one of them).
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  logGroups?: [string, ...string[]];
+  /**
+   * Default: an hour before end.
+   */
+  start?: string;
+  /**
+   * Default: now.
+   */
+  end?: string;
+  /**
+   * The most rows the query returns.
+   */
+  limit?: number;
+}
+
+/**
+ * One field of a result row (secrets in its value masked).
+ */
+export interface LogQueryField {
+  field: string;
+  value: string;
+}
+
+/**
+ * A log query: what was asked, its status, the rows so far (each a list of field/value, secrets masked) and its statistics. Its backend's query id stays inside Apollo.
+ */
+export interface LogQuery {
+  /**
+   * Apollo's id of the query (a ULID).
+   */
+  id: string;
+  status: "Scheduled" | "Running" | "Complete" | "Failed" | "Cancelled" | "Timeout" | "Unknown";
+  /**
+   * Where the logs come from: CloudWatch Logs Insights, or the local runtime's SIMULATED demo logs.
+   */
+  source: "cloudwatch" | "simulated";
+  query: string;
+  service: string;
+  environment: string;
+  logGroups: string[];
+  start: string;
+  end: string;
+  limit: number;
+  createdAt: string;
+  createdBy: string;
+  results: LogQueryField[][];
+  statistics: {
+    recordsMatched: number;
+    recordsScanned: number;
+    bytesScanned: number;
+  };
+  /**
+   * Why it failed, when it did.
+   */
+  error?: string;
+}
+
 export interface Me {
   /**
    * Who Apollo says you are (an email or an IAM session name).
@@ -12590,6 +12669,58 @@ export interface ServiceList {
    * When the catalog snapshot answering this list was read (changes made in other Lambda containers show within a few seconds).
    */
   snapshotAt: string;
+}
+
+/**
+ * Query string of GET /api/v1/logs/services/{id}: one environment's log events, newest window first read oldest to newest, at most 7 days (default the last hour).
+ */
+export interface ServiceLogsQuery {
+  /**
+   * Default: the service's first environment (prod before staging before dev).
+   */
+  environment?: string;
+  /**
+   * Default: an hour before to.
+   */
+  from?: string;
+  /**
+   * Default: now.
+   */
+  to?: string;
+  /**
+   * Only lines carrying this level's word.
+   */
+  level?: "ERROR" | "WARN" | "INFO" | "DEBUG";
+  /**
+   * Only lines containing this text (every word of it).
+   */
+  q?: string;
+  limit?: number;
+  /**
+   * The previous page's nextCursor.
+   */
+  cursor?: string;
+}
+
+/**
+ * A page of a service's log events in one environment (secrets masked), oldest first, with the log groups read and where they come from.
+ */
+export interface ServiceLogs {
+  service: string;
+  environment: string;
+  logGroups: string[];
+  source: "cloudwatch" | "simulated";
+  from: string;
+  to: string;
+  items: {
+    timestamp: string;
+    message: string;
+    level?: "ERROR" | "WARN" | "INFO" | "DEBUG";
+    logGroup: string;
+    logStream?: string;
+    eventId?: string;
+  }[];
+  nextCursor: string | null;
 }
 
 /**
@@ -14369,6 +14500,9 @@ export interface SchemaTypes {
   "health": Health;
   "jira-webhook": JiraWebhook;
   "list-query": ListQuery;
+  "log-query-create": LogQueryCreate;
+  "log-query-field": LogQueryField;
+  "log-query": LogQuery;
   "me": Me;
   "notification-list": NotificationList;
   "notification": Notification;
@@ -14403,6 +14537,8 @@ export interface SchemaTypes {
   "service-health": ServiceHealth;
   "service-list-query": ServiceListQuery;
   "service-list": ServiceList;
+  "service-logs-query": ServiceLogsQuery;
+  "service-logs": ServiceLogs;
   "service-manifest-fields": ServiceManifestFields;
   "service-promote": ServicePromote;
   "service-restart": ServiceRestart;

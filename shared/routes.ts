@@ -7,7 +7,7 @@ import type { SchemaName, SchemaTypes } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'deployments', 'webhooks'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'deployments', 'webhooks', 'observability'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -241,6 +241,10 @@ const TABLE = [
   iam({ method: 'POST', path: '/api/v1/services/{id}/promote', context: 'deployments', permission: deployTo('to'), summary: "Promote the image tag one environment runs to another (staging → prod)", bodySchema: 'service-promote', responseSchema: 'deployment', audit: { action: 'deployments.promote', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
   iam({ method: 'POST', path: '/api/v1/services/{id}/scale', context: 'deployments', permission: deployTo('environment'), summary: "Set an environment's replica count (committed to the GitOps repository)", bodySchema: 'service-scale', responseSchema: 'deployment', audit: { action: 'deployments.scale', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
   iam({ method: 'POST', path: '/api/v1/services/{id}/restart', context: 'deployments', permission: deployTo('environment'), summary: "A rolling restart of an environment's pods", bodySchema: 'service-restart', responseSchema: 'deployment', audit: { action: 'deployments.restart', resourceType: 'service', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
+
+  // observability: logs of every catalog service (functions/observability; CloudWatch Logs in AWS,
+  // SIMULATED demo logs locally), secrets masked before they leave the API; viewers hold logs:read.
+  iam({ method: 'GET', path: '/api/v1/logs/services/{id}', context: 'observability', permission: 'logs:read', summary: "A service's log lines in one environment (its log groups from the catalog): time range (at most 7 days, default the last hour), level, text filter, cursor; secrets masked; rate-limited per caller", querySchema: 'service-logs-query', responseSchema: 'service-logs' }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

@@ -1,0 +1,23 @@
+/**
+ * The observability context's adapters: CloudWatch Logs in AWS, made on first use; the local
+ * runtime swaps in its simulated logs (context.ts `local`), tests their doubles.
+ */
+import type { LogsPort } from './ports.ts';
+
+export interface ObservabilityDeps {
+  readonly logs: LogsPort;
+}
+
+let deps: ObservabilityDeps | undefined;
+
+export async function observabilityDeps(): Promise<ObservabilityDeps> {
+  if (!deps) {
+    const { CloudWatchLogsAdapter } = await import('./adapters/cloudwatch-logs.ts');
+    deps = { logs: new CloudWatchLogsAdapter() };
+  }
+  return deps;
+}
+
+export function configureObservability(overrides: Partial<ObservabilityDeps>): void {
+  deps = { ...(deps ?? {}), ...overrides } as ObservabilityDeps;
+}
