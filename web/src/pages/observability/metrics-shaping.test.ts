@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatValue, peakOf, placeMarkers, shapeSeries } from './metrics-shaping.ts';
+import { dashboardPanels, formatValue, peakOf, placeMarkers, shapeSeries } from './metrics-shaping.ts';
 
 describe('metrics series shaping', () => {
   it('one row per instant, sorted, a missing point a null gap rather than a zero', () => {
@@ -39,5 +39,27 @@ describe('metrics series shaping', () => {
     expect(formatValue(3, 'count')).toBe('3');
     expect(formatValue(null, 'ms')).toBe('—');
     expect(formatValue(120, 'req/s')).toBe('120 req/s');
+  });
+});
+
+describe('the dashboard\'s panels', () => {
+  it('come in a fixed order, latency\'s p50 and p99 on one, each with the series the API sent and its unit', () => {
+    const at = (m: number) => `2026-12-05T06:0${m}:00.000Z`;
+    const panels = dashboardPanels([
+      { id: 'replicas', label: 'Replicas', unit: 'count', points: [{ at: at(0), value: 3 }] },
+      { id: 'latencyP99', label: 'p99', unit: 'ms', points: [{ at: at(1), value: 900 }] },
+      { id: 'errorRate', label: 'Error rate', unit: 'ratio', points: [{ at: at(0), value: 0.01 }, { at: at(1), value: null }] },
+      { id: 'latencyP50', label: 'p50', unit: 'ms', points: [{ at: at(0), value: 40 }, { at: at(1), value: 45 }] },
+    ]);
+    expect(panels.map((p) => [p.id, p.unit, p.series.map((s) => s.key)])).toEqual([
+      ['errorRate', 'ratio', ['errorRate']],
+      ['latency', 'ms', ['latencyP50', 'latencyP99']],
+      ['replicas', 'count', ['replicas']],
+    ]);
+    const t0 = Date.parse(at(0));
+    const t1 = Date.parse(at(1));
+    expect(panels[1]!.rows).toEqual([{ t: t0, latencyP50: 40, latencyP99: null }, { t: t1, latencyP50: 45, latencyP99: 900 }]);
+    expect(panels[0]!.rows).toEqual([{ t: t0, errorRate: 0.01 }, { t: t1, errorRate: null }]);
+    expect(dashboardPanels([])).toEqual([]);
   });
 });

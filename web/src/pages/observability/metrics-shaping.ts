@@ -71,3 +71,46 @@ export function formatValue(value: number | null | undefined, unit: string | und
     default: return `${round(value)} ${unit}`;
   }
 }
+
+/** The API's series as they arrive (GET /api/v1/metrics/services/{id}): an id, a label, a unit, points at ISO instants. */
+export interface ApiSeries {
+  readonly id: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly points: readonly { readonly at: string; readonly value: number | null }[];
+}
+
+export interface DashboardPanel {
+  readonly id: string;
+  readonly title: string;
+  readonly unit: string | undefined;
+  readonly series: readonly { key: string; label: string; color: string }[];
+  readonly rows: ChartRow[];
+}
+
+const PANELS: readonly { id: string; title: string; series: readonly { id: string; color: string }[] }[] = [
+  { id: 'errorRate', title: 'Error rate', series: [{ id: 'errorRate', color: '#cd4246' }] },
+  { id: 'requestRate', title: 'Request rate', series: [{ id: 'requestRate', color: '#2d72d2' }] },
+  { id: 'latency', title: 'Latency p50 / p99', series: [{ id: 'latencyP50', color: '#2d72d2' }, { id: 'latencyP99', color: '#c87619' }] },
+  { id: 'cpu', title: 'CPU', series: [{ id: 'cpu', color: '#7961db' }] },
+  { id: 'memory', title: 'Memory', series: [{ id: 'memory', color: '#00a396' }] },
+  { id: 'replicas', title: 'Replicas', series: [{ id: 'replicas', color: '#5f6b7c' }] },
+];
+
+/** The dashboard's panels in a fixed order (latency's p50 and p99 share one), each with the series the API sent; a panel with none is left out. */
+export function dashboardPanels(series: readonly ApiSeries[]): DashboardPanel[] {
+  const byId = new Map(series.map((s) => [s.id, s]));
+  const panels: DashboardPanel[] = [];
+  for (const panel of PANELS) {
+    const present = panel.series.map((p) => ({ ...p, api: byId.get(p.id) })).filter((p) => p.api !== undefined);
+    if (present.length === 0) continue;
+    panels.push({
+      id: panel.id,
+      title: panel.title,
+      unit: present[0]!.api!.unit,
+      series: present.map((p) => ({ key: p.id, label: p.api!.label, color: p.color })),
+      rows: shapeSeries(present.map((p) => ({ key: p.id, points: p.api!.points.map((pt) => ({ t: Date.parse(pt.at), v: pt.value })) }))),
+    });
+  }
+  return panels;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, layoutWaterfall, MIN_WIDTH, tickStep, type WaterfallSpan } from './waterfall-layout.ts';
+import { formatDuration, layoutWaterfall, MIN_WIDTH, tickStep, waterfallSpans, type WaterfallSpan } from './waterfall-layout.ts';
 
 const span = (id: string, startMs: number, durationMs: number, children: WaterfallSpan[] = [], error = false): WaterfallSpan =>
   ({ id, name: id, startMs, durationMs, error, children });
@@ -45,5 +45,16 @@ describe('trace waterfall layout', () => {
     expect(formatDuration(0.85)).toBe('850 µs');
     expect(formatDuration(12.34)).toBe('12.3 ms');
     expect(formatDuration(1250)).toBe('1.25 s');
+  });
+});
+
+describe('the API\'s trace as the waterfall\'s', () => {
+  it('keeps the tree and shows a fault or an error red', () => {
+    const api = [{ id: 'a', name: 'core-service', service: 'core-service', startMs: 0, durationMs: 30, error: false, fault: true, children: [
+      { id: 'b', name: 'SELECT', service: 'core-service', startMs: 2, durationMs: 28, error: false, fault: false, children: [] },
+    ] }];
+    expect(waterfallSpans(api)).toEqual([{ id: 'a', name: 'core-service', service: 'core-service', startMs: 0, durationMs: 30, error: true, children: [
+      { id: 'b', name: 'SELECT', service: 'core-service', startMs: 2, durationMs: 28, error: false, children: [] },
+    ] }]);
   });
 });

@@ -71,3 +71,19 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms * 10) / 10} ms`;
   return `${Math.round(ms / 10) / 100} s`;
 }
+
+/** A span as GET /api/v1/logs/trace/{traceId} sends it (the fields the waterfall reads). */
+export interface ApiSpan {
+  readonly id: string;
+  readonly name: string;
+  readonly service: string;
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly error: boolean;
+  readonly fault: boolean;
+  readonly children: readonly ApiSpan[];
+}
+
+/** The API's tree as the waterfall's: a 4xx (error) or a 5xx/exception (fault) both show red. */
+export const waterfallSpans = (spans: readonly ApiSpan[]): WaterfallSpan[] =>
+  spans.map((s) => ({ id: s.id, name: s.name, service: s.service, startMs: s.startMs, durationMs: s.durationMs, error: s.error || s.fault, children: waterfallSpans(s.children) }));
