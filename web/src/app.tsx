@@ -20,6 +20,7 @@ import { DeployCenterPage } from './pages/deployments/deploy-center-page.tsx';
 import { DeploymentPage } from './pages/deployments/deployment-page.tsx';
 import { DeploymentStatsPage } from './pages/deployments/stats-page.tsx';
 import { HomePage } from './pages/home.tsx';
+import { ObservabilityPage } from './pages/observability/observability-page.tsx';
 import { RequestPage } from './pages/requests/request-page.tsx';
 import { RequestsPage } from './pages/requests/requests-page.tsx';
 import { OfferingPage } from './pages/self-service/offering-page.tsx';
@@ -52,6 +53,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/self-service': { title: 'Self-service', render: () => <SelfServicePage /> },
   '/requests': { title: 'Requests', render: () => <RequestsPage /> },
   '/approvals': { title: 'Approvals', render: () => <ApprovalsPage /> },
+  '/observability': { title: 'Observability', render: () => <ObservabilityPage /> },
   '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },

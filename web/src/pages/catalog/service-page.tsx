@@ -25,6 +25,7 @@ import { EditDependenciesButton } from './dependencies-dialog.tsx';
 import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.tsx';
 import { LocalMetricsControl } from './local-metrics-control.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
+import { ServiceObservability, ServiceTabs, useServiceTab } from '../observability/service-observability.tsx';
 import { DeregisterAlert, ServiceDialog } from './service-form.tsx';
 
 const ENV_ORDER = ['prod', 'staging', 'dev'];
@@ -283,6 +284,7 @@ export function ServicePage({ id }: { id: string }) {
   const [deregistering, setDeregistering] = useState(false);
   const [deploying, setDeploying] = useDeployDialog();
   const locks = useServiceLocks(id);
+  const tab = useServiceTab();
   useEffect(() => { if (service.data) document.title = `${service.data.displayName} · Catalog · Apollo`; }, [service.data]);
 
   if (service.isPending) return <div className="apollo-page"><div className={Classes.SKELETON} style={{ height: 32, width: 320, marginBottom: 24 }} /><div className={Classes.SKELETON} style={{ height: 240 }} /></div>;
@@ -325,6 +327,8 @@ export function ServicePage({ id }: { id: string }) {
           {formatTime(s.deregisteredAt)}{s.deregisteredBy && <> by {s.deregisteredBy}</>}. It is hidden from the catalog; its history still resolves the name.
         </Callout>
       )}
+      <ServiceTabs service={s} tab={tab} />
+      {tab !== 'overview' ? <ServiceObservability service={s} tab={tab} /> : <>
       <div className="apollo-grid">
         <Overview service={s} />
         <HealthSummary service={s} health={health.data} live={live} />
@@ -348,6 +352,7 @@ export function ServicePage({ id }: { id: string }) {
       {s.runbooks.length === 0
         ? <NonIdealState icon="manual" title="No runbooks" description="Runbooks come from apollo.yaml (runbooks:) or the API; the AI console can run the automatable ones." className="apollo-empty" />
         : <div className="apollo-runbooks">{s.runbooks.map((r) => <RunbookCard key={r.id} runbook={r} actions={mayChange ? <RunbookActions serviceId={s.id} runbook={r} /> : undefined} />)}</div>}
+      </>}
       {editing && <ServiceDialog service={s} onClose={() => setEditing(false)} />}
       <DeregisterAlert service={s} isOpen={deregistering} onClose={() => setDeregistering(false)} />
       <DeployDialog service={s} initial={deploying} onClose={() => setDeploying(null)} />
