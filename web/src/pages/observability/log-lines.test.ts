@@ -8,6 +8,7 @@ describe('log lines', () => {
     expect(traceIdOf('ERROR HikariPool-1 - Connection is not available traceId=4bf92f3577b34da6a3ce929d0e0e4736')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(traceIdOf('{"level":"error","trace_id":"abc123def456","msg":"x"}')).toBe('abc123def456');
     expect(traceIdOf('X-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1')).toBe('1-5759e988-bd862e3fe1be46a994272793');
+    expect(traceIdOf('ERROR [http-nio-8080-exec-3] [1-6931f2a0-00000012ab34cd56ef7890ab] HikariPool-1 - Connection is not available')).toBe('1-6931f2a0-00000012ab34cd56ef7890ab');
     expect(traceIdOf('INFO started in 3.2 s')).toBeUndefined();
     expect(traceIdOf('traceId=short')).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 /**
  * The log views' rules without React: a line's trace id (log lines carry one in their text: `traceId=…`,
- * `trace_id: …`, `"traceId":"…"` or X-Ray's `Root=1-…`), live tail's next window and how its lines join the ones shown.
+ * `trace_id: …`, `"traceId":"…"`, or an X-Ray id anywhere: `Root=1-…`), live tail's next window and how its lines join the ones shown.
  */
 
 export interface LogLine {
@@ -13,7 +13,8 @@ export interface LogLine {
 }
 
 const TRACE_PATTERNS = [
-  /\bRoot=(1-[0-9a-f]{8}-[0-9a-f]{24})\b/i,
+  // An X-Ray id anywhere (`Root=1-…`, `[1-…]`, `traceId=1-…`).
+  /\b(1-[0-9a-f]{8}-[0-9a-f]{24})\b/i,
   /["']?\btrace[_.-]?id["']?\s*[=:]\s*["']?([A-Za-z0-9][A-Za-z0-9-]{7,63})\b/i,
 ];
 

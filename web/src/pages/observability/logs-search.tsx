@@ -116,8 +116,8 @@ export function LogsSearch({ service, environment, state, onChange }: {
       </form>
       {search.isError && !search.data ? <ApiProblem error={search.error} onRetry={() => void search.refetch()} />
         : search.isPending ? <div className={Classes.SKELETON} style={{ height: 160 }} data-testid="logs-loading" />
-          : lines.length === 0 ? <NonIdealState icon="search-text" title="No log lines" className="apollo-empty" data-testid="logs-empty"
-            description={state.q || state.level ? 'Nothing matches these filters in this range. Widen the range or clear a filter.' : 'The service logged nothing in this environment and range.'} />
+          : lines.length === 0 ? <div data-testid="logs-empty"><NonIdealState icon="search-text" title="No log lines" className="apollo-empty"
+            description={state.q || state.level ? 'Nothing matches these filters in this range. Widen the range or clear a filter.' : 'The service logged nothing in this environment and range.'} /></div>
             : (
               <>
                 <LogRows lines={lines} state={state} />

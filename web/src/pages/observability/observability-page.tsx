@@ -30,7 +30,7 @@ export function ObservabilityPage() {
       {choices.isError && <ApiProblem error={choices.error} onRetry={() => void choices.refetch()} />}
       <ObservabilityPickers idPrefix="obs" state={state} environment={environment} environments={environments} services={choices.data ?? []} onChange={set} />
       {!state.service ? (
-        <NonIdealState icon="timeline-line-chart" title="Pick a service" description="Its logs, metrics and traces show here for the environment and range you choose." className="apollo-empty" data-testid="obs-pick-service" />
+        <div data-testid="obs-pick-service"><NonIdealState icon="timeline-line-chart" title="Pick a service" description="Its logs, metrics and traces show here for the environment and range you choose." className="apollo-empty" /></div>
       ) : (
         <>
           <Tabs id="obs-view" selectedTabId={state.view} onChange={(id) => set({ view: String(id) })} className="apollo-tabs">
