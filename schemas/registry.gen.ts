@@ -31,6 +31,8 @@ import catalogSearchResult from './api/catalog-search-result.schema.json' with {
 import catalogSource from './api/catalog-source.schema.json' with { type: 'json' };
 import catalogSummary from './api/catalog-summary.schema.json' with { type: 'json' };
 import catalogValidationReport from './api/catalog-validation-report.schema.json' with { type: 'json' };
+import deeplinkQuery from './api/deeplink-query.schema.json' with { type: 'json' };
+import deeplink from './api/deeplink.schema.json' with { type: 'json' };
 import dependenciesPut from './api/dependencies-put.schema.json' with { type: 'json' };
 import dependencyGraph from './api/dependency-graph.schema.json' with { type: 'json' };
 import dependencyQuery from './api/dependency-query.schema.json' with { type: 'json' };
@@ -82,6 +84,8 @@ import logQueryCreate from './api/log-query-create.schema.json' with { type: 'js
 import logQueryField from './api/log-query-field.schema.json' with { type: 'json' };
 import logQuery from './api/log-query.schema.json' with { type: 'json' };
 import me from './api/me.schema.json' with { type: 'json' };
+import metricsQueryResult from './api/metrics-query-result.schema.json' with { type: 'json' };
+import metricsQuery from './api/metrics-query.schema.json' with { type: 'json' };
 import notificationList from './api/notification-list.schema.json' with { type: 'json' };
 import notification from './api/notification.schema.json' with { type: 'json' };
 import notificationsReadResult from './api/notifications-read-result.schema.json' with { type: 'json' };
@@ -118,6 +122,8 @@ import serviceList from './api/service-list.schema.json' with { type: 'json' };
 import serviceLogsQuery from './api/service-logs-query.schema.json' with { type: 'json' };
 import serviceLogs from './api/service-logs.schema.json' with { type: 'json' };
 import serviceManifestFields from './api/service-manifest-fields.schema.json' with { type: 'json' };
+import serviceMetricsQuery from './api/service-metrics-query.schema.json' with { type: 'json' };
+import serviceMetrics from './api/service-metrics.schema.json' with { type: 'json' };
 import servicePromote from './api/service-promote.schema.json' with { type: 'json' };
 import serviceRestart from './api/service-restart.schema.json' with { type: 'json' };
 import serviceRollback from './api/service-rollback.schema.json' with { type: 'json' };
@@ -133,6 +139,8 @@ import teamMember from './api/team-member.schema.json' with { type: 'json' };
 import teamUpdate from './api/team-update.schema.json' with { type: 'json' };
 import team from './api/team.schema.json' with { type: 'json' };
 import terraformWebhook from './api/terraform-webhook.schema.json' with { type: 'json' };
+import traceSpan from './api/trace-span.schema.json' with { type: 'json' };
+import trace from './api/trace.schema.json' with { type: 'json' };
 import userList from './api/user-list.schema.json' with { type: 'json' };
 import userRolePut from './api/user-role-put.schema.json' with { type: 'json' };
 import user from './api/user.schema.json' with { type: 'json' };
@@ -175,6 +183,8 @@ export const SCHEMAS = {
   "catalog-source": catalogSource,
   "catalog-summary": catalogSummary,
   "catalog-validation-report": catalogValidationReport,
+  "deeplink-query": deeplinkQuery,
+  "deeplink": deeplink,
   "dependencies-put": dependenciesPut,
   "dependency-graph": dependencyGraph,
   "dependency-query": dependencyQuery,
@@ -226,6 +236,8 @@ export const SCHEMAS = {
   "log-query-field": logQueryField,
   "log-query": logQuery,
   "me": me,
+  "metrics-query-result": metricsQueryResult,
+  "metrics-query": metricsQuery,
   "notification-list": notificationList,
   "notification": notification,
   "notifications-read-result": notificationsReadResult,
@@ -262,6 +274,8 @@ export const SCHEMAS = {
   "service-logs-query": serviceLogsQuery,
   "service-logs": serviceLogs,
   "service-manifest-fields": serviceManifestFields,
+  "service-metrics-query": serviceMetricsQuery,
+  "service-metrics": serviceMetrics,
   "service-promote": servicePromote,
   "service-restart": serviceRestart,
   "service-rollback": serviceRollback,
@@ -277,6 +291,8 @@ export const SCHEMAS = {
   "team-update": teamUpdate,
   "team": team,
   "terraform-webhook": terraformWebhook,
+  "trace-span": traceSpan,
+  "trace": trace,
   "user-list": userList,
   "user-role-put": userRolePut,
   "user": user,

@@ -4302,6 +4302,41 @@ export interface CatalogValidationReport {
 }
 
 /**
+ * A link into an outside console with a service's time range and filters in view.
+ */
+export interface DeeplinkQuery {
+  target: "grafana" | "cloudwatch" | "axiom" | "jaeger" | "xray";
+  service?: string;
+  environment?: string;
+  /**
+   * Default: 1 hour before 'to'.
+   */
+  from?: string;
+  /**
+   * Default: now.
+   */
+  to?: string;
+  /**
+   * The query to open: Logs Insights (cloudwatch), APL (axiom), PromQL (grafana).
+   */
+  query?: string;
+  /**
+   * Open this trace (xray, jaeger, grafana).
+   */
+  traceId?: string;
+}
+
+/**
+ * A link into an outside console.
+ */
+export interface Deeplink {
+  target: "grafana" | "cloudwatch" | "axiom" | "jaeger" | "xray";
+  url: string;
+  from: string;
+  to: string;
+}
+
+/**
  * Replaces a service's direct dependencies. Every target must be a registered service.
  */
 export interface DependenciesPut {
@@ -11833,6 +11868,47 @@ export interface Me {
   permissions: string[];
 }
 
+/**
+ * What Prometheus answered, its values as numbers (null for NaN and infinities), times as ISO dates.
+ */
+export interface MetricsQueryResult {
+  resultType: "vector" | "matrix" | "scalar" | "string";
+  source: string;
+  series: {
+    labels: {
+      [k: string]: string;
+    };
+    points: {
+      at: string;
+      value: number | null;
+    }[];
+  }[];
+  warnings?: string[];
+}
+
+/**
+ * A PromQL query to Prometheus or Amazon Managed Prometheus: instant at 'time' (no 'start'), or over [start, end] every 'step' seconds.
+ */
+export interface MetricsQuery {
+  query: string;
+  /**
+   * Instant query: when. Default: now.
+   */
+  time?: string;
+  /**
+   * Range query: from (with end and step). At most 7 days before end.
+   */
+  start?: string;
+  /**
+   * Range query: to. Default: now.
+   */
+  end?: string;
+  /**
+   * Range query: seconds between points; at most 11,000 points a series. Default: the range over 250 points, at least 15 s.
+   */
+  step?: number;
+}
+
 export interface NotificationList {
   items: Notification[];
   unread: number;
@@ -12738,6 +12814,68 @@ export interface ServiceManifestFields {
 }
 
 /**
+ * A service's metrics over [from, to] in one environment, one point per step.
+ */
+export interface ServiceMetricsQuery {
+  environment: string;
+  /**
+   * Default: 3 hours before 'to'. At most 7 days before 'to'.
+   */
+  from?: string;
+  /**
+   * Default: now.
+   */
+  to?: string;
+  /**
+   * Seconds between points (a CloudWatch period: a whole minute). Default: the range over about 180 points, at least 60. At most 1,440 points.
+   */
+  step?: number;
+}
+
+/**
+ * A service's golden signals and pods in one environment over a range, with its deployments in that range to overlay.
+ */
+export interface ServiceMetrics {
+  service: string;
+  environment: string;
+  from: string;
+  to: string;
+  stepSeconds: number;
+  /**
+   * Where the figures come from (CloudWatch namespaces, a Prometheus URL, or LOCAL DEMO METRICS).
+   */
+  source: string;
+  /**
+   * True when the figures are made up (the local runtime).
+   */
+  simulated: boolean;
+  series: {
+    id: "errorRate" | "requestRate" | "latencyP50" | "latencyP99" | "cpu" | "memory" | "replicas";
+    label: string;
+    unit: "ratio" | "requests/s" | "ms" | "percent" | "cores" | "bytes" | "count";
+    /**
+     * One per step, oldest first; value null where the source has no data.
+     */
+    points: {
+      at: string;
+      value: number | null;
+    }[];
+  }[];
+  /**
+   * The service's deployments in this environment that started in the range, oldest first.
+   */
+  deployments: {
+    id: string;
+    operation: string;
+    status: string;
+    imageTag: string | null;
+    startedAt: string;
+    finishedAt?: string;
+    initiatedBy?: string;
+  }[];
+}
+
+/**
  * Promote: the image tag running in one environment is deployed to another (staging → prod).
  */
 export interface ServicePromote {
@@ -13074,6 +13212,71 @@ export interface TerraformWebhook {
     [k: string]: unknown;
   }[];
   [k: string]: unknown;
+}
+
+/**
+ * A span of a trace: an X-Ray segment (a service's part of the request) or subsegment (a call it made), with its children.
+ */
+export interface TraceSpan {
+  id: string;
+  name: string;
+  /**
+   * The segment's name (the service that recorded it).
+   */
+  service: string;
+  kind: "segment" | "subsegment";
+  /**
+   * X-Ray: aws (an AWS call) or remote (another system).
+   */
+  namespace?: string;
+  startMs: number;
+  durationMs: number;
+  inProgress?: boolean;
+  /**
+   * 4xx.
+   */
+  error: boolean;
+  /**
+   * 5xx or an exception.
+   */
+  fault: boolean;
+  throttle: boolean;
+  http?: {
+    method?: string;
+    url?: string;
+    status?: number;
+  };
+  /**
+   * The sanitized query, for a database call.
+   */
+  sql?: string;
+  /**
+   * The exception's message, for a fault.
+   */
+  cause?: string;
+  annotations?: {
+    [k: string]: string | number | boolean;
+  };
+  children: TraceSpan[];
+}
+
+/**
+ * One trace: its spans as a tree (X-Ray segments and their subsegments), durations in ms from the trace's start.
+ */
+export interface Trace {
+  traceId: string;
+  source: string;
+  simulated: boolean;
+  startedAt: string;
+  durationMs: number;
+  /**
+   * The services the trace passed through, in order of first appearance.
+   */
+  services: string[];
+  /**
+   * The root spans (segments without a parent in the trace).
+   */
+  spans: TraceSpan[];
 }
 
 export interface UserList {
@@ -14453,6 +14656,8 @@ export interface SchemaTypes {
   "catalog-source": CatalogSource;
   "catalog-summary": CatalogSummary;
   "catalog-validation-report": CatalogValidationReport;
+  "deeplink-query": DeeplinkQuery;
+  "deeplink": Deeplink;
   "dependencies-put": DependenciesPut;
   "dependency-graph": DependencyGraph;
   "dependency-query": DependencyQuery;
@@ -14504,6 +14709,8 @@ export interface SchemaTypes {
   "log-query-field": LogQueryField;
   "log-query": LogQuery;
   "me": Me;
+  "metrics-query-result": MetricsQueryResult;
+  "metrics-query": MetricsQuery;
   "notification-list": NotificationList;
   "notification": Notification;
   "notifications-read-result": NotificationsReadResult;
@@ -14540,6 +14747,8 @@ export interface SchemaTypes {
   "service-logs-query": ServiceLogsQuery;
   "service-logs": ServiceLogs;
   "service-manifest-fields": ServiceManifestFields;
+  "service-metrics-query": ServiceMetricsQuery;
+  "service-metrics": ServiceMetrics;
   "service-promote": ServicePromote;
   "service-restart": ServiceRestart;
   "service-rollback": ServiceRollback;
@@ -14555,6 +14764,8 @@ export interface SchemaTypes {
   "team-update": TeamUpdate;
   "team": Team;
   "terraform-webhook": TerraformWebhook;
+  "trace-span": TraceSpan;
+  "trace": Trace;
   "user-list": UserList;
   "user-role-put": UserRolePut;
   "user": User;

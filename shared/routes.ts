@@ -70,6 +70,7 @@ export const PATH_PARAMETERS = {
   category: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering category (a slug)', example: 'databases' },
   item_id: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering\'s id (a slug)', example: 'postgresql-database' },
   field_id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9_]*$', maxLength: 64, description: 'A form field\'s id', example: 'environment' },
+  traceId: { type: 'string', pattern: '^(1-[0-9a-f]{8}-[0-9a-f]{24}|[0-9a-f]{32})$', maxLength: 35, description: 'A trace id: X-Ray\'s (1-<8 hex>-<24 hex>) or W3C\'s (32 hex)', example: '1-5759e988-bd862e3fe1be46a994272793' },
 } as const satisfies Record<string, PathParameterSchema>;
 export type PathParameterName = keyof typeof PATH_PARAMETERS;
 
@@ -245,6 +246,10 @@ const TABLE = [
   // observability: logs of every catalog service (functions/observability; CloudWatch Logs in AWS,
   // SIMULATED demo logs locally), secrets masked before they leave the API; viewers hold logs:read.
   iam({ method: 'GET', path: '/api/v1/logs/services/{id}', context: 'observability', permission: 'logs:read', summary: "A service's log lines in one environment (its log groups from the catalog): time range (at most 7 days, default the last hour), level, text filter, cursor; secrets masked; rate-limited per caller", querySchema: 'service-logs-query', responseSchema: 'service-logs' }),
+  iam({ method: 'GET', path: '/api/v1/logs/trace/{traceId}', context: 'observability', permission: 'logs:read', summary: 'One trace as a tree of spans (segments and subsegments: services, durations, errors and faults, HTTP and SQL): X-Ray BatchGetTraces in AWS, SIMULATED demo traces locally', responseSchema: 'trace' }),
+  iam({ method: 'GET', path: '/api/v1/metrics/services/{id}', context: 'observability', permission: 'logs:read', summary: "A service's error rate, request rate, latency p50/p99, CPU, memory and replicas in one environment over a range (default the last 3 hours, at most 7 days, at most 1,440 points), with its deployments in the range", querySchema: 'service-metrics-query', responseSchema: 'service-metrics' }),
+  iam({ method: 'POST', path: '/api/v1/metrics/query', context: 'observability', permission: 'logs:read', summary: 'A PromQL query to Prometheus or Amazon Managed Prometheus, instant or over a range (at most 7 days, at most 11,000 points a series)', bodySchema: 'metrics-query', responseSchema: 'metrics-query-result', readOnly: true }),
+  iam({ method: 'GET', path: '/api/v1/observability/deeplink', context: 'observability', permission: 'logs:read', summary: 'A link into Grafana, CloudWatch Logs Insights, Axiom, Jaeger or X-Ray with the time range and filters in view (400 naming the setting when a target is not configured)', querySchema: 'deeplink-query', responseSchema: 'deeplink' }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

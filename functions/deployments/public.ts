@@ -9,3 +9,5 @@ export { isGitOpsRepository, observeGitOpsPush, type GitOpsPush, type GitOpsPush
 // Discovery (the services context) reads what Argo CD's applications deploy: its second source.
 export { deployedApplications, type DeployedApplications } from './applications.ts';
 export type { DeployedApplication } from './ports.ts';
+// The observability context overlays a service's deployments on its metrics (newest first, a page).
+export { listDeployments as deploymentHistory } from './records.ts';

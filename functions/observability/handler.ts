@@ -1,8 +1,16 @@
 /** The observability context: service logs and Logs Insights queries, secrets masked. */
 import { createApiHandler, json } from '#lib/http';
 import validators from '#schemas/validators/observability.gen.cjs';
+import { observabilityDeeplink } from './deeplinks.ts';
+import { queryMetrics } from './metrics-query.ts';
+import { readServiceMetrics } from './service-metrics.ts';
 import { serviceLogs } from './service-logs.ts';
+import { readTrace } from './traces.ts';
 
 export const handler = createApiHandler('observability', {
   'GET /api/v1/logs/services/{id}': async (req) => json(200, await serviceLogs(req.params.id, req.query, req.identity.principal)),
+  'GET /api/v1/logs/trace/{traceId}': async (req) => json(200, await readTrace(req.params.traceId)),
+  'GET /api/v1/metrics/services/{id}': async (req) => json(200, await readServiceMetrics(req.params.id, req.query)),
+  'POST /api/v1/metrics/query': async (req) => json(200, await queryMetrics(req.body)),
+  'GET /api/v1/observability/deeplink': async (req) => json(200, await observabilityDeeplink(req.query)),
 }, { validators });
