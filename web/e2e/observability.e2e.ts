@@ -7,6 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { demoTraceId } from '../../functions/observability/adapters/demo-traces.ts';
 import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
 const local = useLocalApollo();
@@ -42,6 +43,68 @@ describe('the observability hub', () => {
     await viewer.getByTestId('logs-q').fill('no-such-words-anywhere');
     await viewer.getByTestId('logs-q').press('Enter');
     await viewer.getByTestId('logs-empty').waitFor({ timeout: 20_000 });
+
+    // A deep link carries the environment's log group, the range and the filters in view; a console Apollo is not
+    // configured for (locally: Grafana, Jaeger, Axiom) is a disabled button with the API's reason.
+    const cloudwatch = viewer.locator('[data-testid="deep-link"][data-target="cloudwatch"]');
+    await expect.poll(() => cloudwatch.getAttribute('href'), { timeout: 20_000 }).toMatch(/^https:\/\/.*console\.aws\.amazon\.com\/cloudwatch\//);
+    const href = decodeURIComponent((await cloudwatch.getAttribute('href'))!.replace(/\*/g, '%').replace(/\$/g, '%')).replace(/%/g, '');
+    expect(href).toContain('apollo/prod/core-service');
+    expect(href).toMatch(/start.*\d{4}-\d{2}-\d{2}T/);
+    expect(href).toContain('no-such-words-anywhere');
+    const grafana = viewer.locator('[data-testid="deep-link"][data-target="grafana"]');
+    await expect.poll(() => grafana.getAttribute('data-reason'), { timeout: 20_000 }).toMatch(/not configured/);
+    await grafana.focus();
+    await viewer.locator('.bp6-tooltip').filter({ hasText: 'not configured' }).waitFor();
+    await context.close();
+  });
+
+  it('a viewer sees the error rate on core-service\'s Metrics tab in prod with the last deploy marked', { timeout: 180_000 }, async () => {
+    const context = await newContext(local.browser);
+    const viewer = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/catalog/core-service?tab=metrics&range=7d');
+    await viewer.getByTestId('metrics-dashboard').waitFor({ timeout: 30_000 });
+    const errorRate = viewer.locator('[data-testid="metrics-chart"][data-metric="errorRate"]');
+    expect(Number(await errorRate.getAttribute('data-points'))).toBeGreaterThan(10);
+    await errorRate.locator('.recharts-line-curve').first().waitFor();
+    const markers = errorRate.getByTestId('metrics-marker');
+    expect(await markers.count()).toBeGreaterThan(0);
+    const latest = errorRate.locator('[data-testid="metrics-marker"][data-latest="true"]');
+    expect(await latest.count()).toBe(1);
+    await latest.focus();
+    await viewer.getByTestId('metrics-marker-tip').waitFor();
+    expect(await viewer.getByTestId('metrics-marker-tip').innerText()).toMatch(/\S/);
+    await screenshot(viewer, 'observability-metrics');
+    const id = await latest.getAttribute('data-id');
+    await latest.press('Enter');
+    await expect.poll(() => new URL(viewer.url()).pathname).toBe(`/deployments/${id}`);
+    await context.close();
+  });
+
+  it('a viewer picks core-service on the Observability page and opens its slow trace as a waterfall', { timeout: 180_000 }, async () => {
+    const context = await newContext(local.browser);
+    const viewer = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/');
+    await viewer.locator('nav[aria-label="Areas"]').getByText('Observability').click();
+    await viewer.getByTestId('obs-pick-service').waitFor();
+    await expect.poll(() => viewer.getByTestId('obs-service').locator('option').count(), { timeout: 20_000 }).toBeGreaterThan(5);
+    await viewer.getByTestId('obs-service').selectOption('core-service');
+    await expect.poll(() => new URL(viewer.url()).search).toBe('?service=core-service');
+    expect(await viewer.getByTestId('obs-environment').inputValue()).toBe('prod');
+    await viewer.getByTestId('log-line').first().waitFor({ timeout: 30_000 });
+
+    // The demo's slow trace of a minute ago (the SIMULATED traces are made from their ids): core-service waiting on its pool.
+    const traceId = demoTraceId('core-service', 'prod', Date.now() - 60_000, 'slow')!;
+    await viewer.getByTestId('obs-tab-traces').click();
+    await viewer.getByTestId('trace-none').waitFor();
+    await viewer.getByTestId('trace-id').fill(traceId);
+    await viewer.getByTestId('trace-open').click();
+    await expect.poll(() => new URL(viewer.url()).searchParams.get('trace')).toBe(traceId);
+    await viewer.getByTestId('trace-waterfall').waitFor({ timeout: 20_000 });
+    expect(Number(await viewer.getByTestId('trace-waterfall').getAttribute('data-spans'))).toBeGreaterThan(2);
+    expect(await viewer.getByTestId('trace-waterfall').innerText()).toContain('HikariPool-1.getConnection');
+    expect(await viewer.getByTestId('trace-span').evaluateAll((rows) => rows.filter((r) => r.getAttribute('data-depth') !== '0').length)).toBeGreaterThan(0);
+    // X-Ray's deep link opens this trace (Jaeger is not configured locally).
+    await expect.poll(() => viewer.locator('[data-testid="deep-link"][data-target="xray"]').getAttribute('href'), { timeout: 20_000 }).toContain(traceId);
+    await screenshot(viewer, 'observability-trace');
     await context.close();
   });
 });

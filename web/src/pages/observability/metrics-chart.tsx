@@ -27,6 +27,8 @@ const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 const Y_WIDTH = 56;
 const X_HEIGHT = 24;
 const HEIGHT = 180;
+/** Units short enough for the axis' ticks; the others (requests/s, cores) are in the tooltip and the headline. */
+const AXIS_UNITS = new Set(['ratio', 'percent', 'ms', 'seconds', 'bytes']);
 
 const tickTime = (fromMs: number, toMs: number) => (t: number) => {
   const d = new Date(t);
@@ -70,7 +72,7 @@ export function MetricsChart({ id, title, unit, rows, series, markers, fromMs, t
             <LineChart data={rows as ChartRow[]} margin={MARGIN} accessibilityLayer>
               <CartesianGrid strokeDasharray="3 3" stroke="rgba(143, 153, 168, 0.25)" />
               <XAxis dataKey="t" type="number" scale="time" domain={[fromMs, toMs]} height={X_HEIGHT} tickFormatter={tickTime(fromMs, toMs)} fontSize={10} allowDataOverflow />
-              <YAxis width={Y_WIDTH} fontSize={10} tickFormatter={(v: number) => formatValue(v, unit)} />
+              <YAxis width={Y_WIDTH} fontSize={10} tickFormatter={(v: number) => formatValue(v, AXIS_UNITS.has(unit ?? '') ? unit : 'count')} />
               <ChartTooltip labelFormatter={(t) => formatTime(new Date(Number(t)).toISOString())} formatter={(v) => formatValue(typeof v === 'number' ? v : null, unit)} />
               {series.map((s) => <Line key={s.key} dataKey={s.key} name={s.label} stroke={s.color} dot={false} strokeWidth={1.75} isAnimationActive={false} connectNulls={false} />)}
               {markers.map((m) => <ReferenceLine key={m.id} x={m.atMs} stroke={markerColor(m.status)} strokeDasharray={m.latest ? undefined : '4 3'} strokeWidth={m.latest ? 2 : 1} />)}

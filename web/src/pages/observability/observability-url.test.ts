@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeState, defaultEnvironment, rangeOf, searchFromState, serviceSearchOf, serviceTabFromSearch, stateFromSearch, traceHref } from './observability-url.ts';
+import { changeState, defaultEnvironment, insightsQueryOf, rangeOf, searchFromState, serviceSearchOf, serviceTabFromSearch, stateFromSearch, traceHref } from './observability-url.ts';
 
 describe('observability URL state', () => {
   it('reads the state from the URL and writes it back in a fixed order, defaults left out', () => {
@@ -46,5 +46,13 @@ describe('the service page\'s Logs and Metrics tabs in the URL', () => {
   it('a log line\'s trace opens on the Observability page\'s Traces view', () => {
     const state = stateFromSearch('?service=core-service&environment=prod&q=HikariCP&level=ERROR');
     expect(traceHref(state, '1-5f-abc')).toBe('/observability?service=core-service&environment=prod&view=traces&trace=1-5f-abc');
+  });
+});
+
+describe('a CloudWatch deep link\'s query', () => {
+  it('carries the level and every word of the text filter, regex characters escaped', () => {
+    expect(insightsQueryOf({ level: 'ERROR', q: 'HikariPool-1 a.b' }))
+      .toBe('fields @timestamp, @message | filter @message like /ERROR/ | filter @message like /HikariPool-1/ | filter @message like /a\\.b/ | sort @timestamp desc | limit 200');
+    expect(insightsQueryOf({})).toBe('fields @timestamp, @message | sort @timestamp desc | limit 200');
   });
 });

@@ -116,3 +116,14 @@ export function serviceSearchOf(tab: ServiceTab, state: ObservabilityState): str
 export function traceHref(state: ObservabilityState, traceId: string): string {
   return `/observability${searchFromState({ ...state, view: 'traces', trace: traceId, level: undefined, q: undefined } as ObservabilityState)}`;
 }
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** The Logs Insights query a CloudWatch deep link opens with: the level and text filters in view, newest first. */
+export function insightsQueryOf(state: Pick<ObservabilityState, 'level' | 'q'>): string {
+  const filters = [
+    ...(state.level ? [`filter @message like /${state.level}/`] : []),
+    ...(state.q ? state.q.split(/\s+/).filter(Boolean).map((w) => `filter @message like /${escapeRegex(w)}/`) : []),
+  ];
+  return ['fields @timestamp, @message', ...filters, 'sort @timestamp desc', 'limit 200'].join(' | ');
+}

@@ -12,7 +12,7 @@ export function TraceWaterfall({ roots }: { roots: readonly WaterfallSpan[] }) {
       <div className="apollo-waterfall-row apollo-waterfall-head" role="row">
         <span role="columnheader" className={Classes.TEXT_MUTED}>Span</span>
         <span role="columnheader" className="apollo-waterfall-axis" aria-label={`Time axis, ${formatDuration(layout.totalMs)}`}>
-          {layout.ticks.map((t) => <span key={t.ms} className="apollo-waterfall-tick" style={{ left: `${t.at * 100}%` }}>{formatDuration(t.ms)}</span>)}
+          {layout.ticks.map((t) => <span key={t.ms} className="apollo-waterfall-tick" style={{ left: `${t.at * 100}%` }}>{t.ms === 0 ? '0' : formatDuration(t.ms)}</span>)}
         </span>
       </div>
       {layout.rows.map(({ span, depth, offset, width }) => (
@@ -27,7 +27,7 @@ export function TraceWaterfall({ roots }: { roots: readonly WaterfallSpan[] }) {
               className="apollo-waterfall-bar-wrap" targetProps={{ style: { left: `${offset * 100}%`, width: `${width * 100}%` } }}>
               <span className="apollo-waterfall-bar" tabIndex={0} aria-label={`${span.name} ${formatDuration(span.durationMs)}${span.error ? ', error' : ''}`} />
             </Tooltip>
-            <span className="apollo-waterfall-duration" style={{ left: `min(calc(${(offset + width) * 100}% + 4px), calc(100% - 56px))` }}>{formatDuration(span.durationMs)}</span>
+            <span className="apollo-waterfall-duration" style={{ left: `calc(${(offset + width) * 100}% + 4px)` }}>{formatDuration(span.durationMs)}</span>
           </span>
         </div>
       ))}
