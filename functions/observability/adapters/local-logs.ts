@@ -78,7 +78,7 @@ export class LocalLogsAdapter implements LogsPort {
   }
 
   async filterEvents(input: FilterEventsInput): Promise<FilteredEvents> {
-    // The token is the timestamp to go on from (ms) and how many lines of that timestamp were given.
+    // The token is where the next page starts: a timestamp (ms) and how many lines of it to skip.
     let from = input.start;
     let skip = 0;
     if (input.nextToken !== undefined) {
@@ -89,17 +89,14 @@ export class LocalLogsAdapter implements LogsPort {
     }
     const events: LogEvent[] = [];
     let lastT = -1;
-    let sameT = 0;
+    let index = 0;
     for (const record of demoRecords(input.logGroups, from, input.end, this.options.tickMs ?? DEMO_TICK_MS)) {
       const t = Date.parse(`${record['@timestamp'].replace(' ', 'T')}Z`);
-      if (t === lastT) sameT++; else { lastT = t; sameT = 0; }
-      if (t === from && sameT < skip) continue;
+      if (t === lastT) index++; else { lastT = t; index = 0; }
+      if (t === from && index < skip) continue;
       if (!input.terms.every((term) => record['@message'].includes(term))) continue;
-      if (events.length === input.limit) {
-        const given = events.filter((e) => e.timestamp === t).length;
-        return { events, nextToken: `${t}:${t === from ? skip + given : given}` };
-      }
-      events.push({ timestamp: t, message: record['@message'], logGroup: record['@log']!, logStream: record['@logStream']!, eventId: `${t}-${record['@log']}` });
+      if (events.length === input.limit) return { events, nextToken: `${t}:${index}` };
+      events.push({ timestamp: t, message: record['@message'], logGroup: record['@log']!, logStream: record['@logStream']!, eventId: `${t}-${index}` });
     }
     return { events };
   }
