@@ -70,3 +70,11 @@ describe('service metrics from the demo metrics (Prometheus API)', () => {
     expect(series('cpu').at(-1)![1]).toBeGreaterThan(series('cpu')[0]![1]);
   });
 });
+
+describe('PromQL queries the backend cannot take', () => {
+  it('refuses text that is not valid Unicode with 400, and answers 503 when Prometheus is unreachable', async () => {
+    await expect(runMetricsQuery(client, { query: '\ud800' }, 'demo', 7)).rejects.toThrow('not valid text');
+    const unreachable = new PrometheusClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 500 });
+    await expect(runMetricsQuery(unreachable, { query: 'up' }, 'nowhere', 7)).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+  });
+});

@@ -4,7 +4,7 @@
  * a range of at most APOLLO_METRICS_MAX_RANGE_DAYS (7) days, at most 11,000 points a series (Prometheus's own
  * limit). Prometheus's refusals (400 bad_data, 422 execution) are the caller's query: 400 with its message.
  */
-import { ValidationError } from '#shared/errors';
+import { ServiceUnavailableError, ValidationError } from '#shared/errors';
 import type { MetricsQuery, MetricsQueryResult } from '#schemas/index.ts';
 import { PrometheusQueryError, type PrometheusClient } from './adapters/prometheus-client.ts';
 
@@ -13,6 +13,10 @@ export const MAX_POINTS = 11_000;
 
 export async function runMetricsQuery(client: PrometheusClient | undefined, body: MetricsQuery, source: string, maxRangeDays: number, now = Date.now()): Promise<MetricsQueryResult> {
   if (!client) throw new ValidationError('no Prometheus is configured: set APOLLO_PROMETHEUS_URL (Prometheus, or an Amazon Managed Prometheus workspace URL)', { details: [{ path: '/body/query', message: 'set APOLLO_PROMETHEUS_URL' }] });
+  // A lone UTF-16 surrogate cannot be sent in a URL (nor be PromQL).
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(body.query)) {
+    throw new ValidationError('the query is not valid text (a lone UTF-16 surrogate)', { details: [{ path: '/body/query', message: 'must be valid Unicode text' }] });
+  }
   if (body.start === undefined && (body.end !== undefined || body.step !== undefined)) {
     throw new ValidationError('a range query needs start (an instant query takes time only)', { details: [{ path: '/body/start', message: 'required with end or step' }] });
   }
@@ -33,6 +37,8 @@ export async function runMetricsQuery(client: PrometheusClient | undefined, body
     if (error instanceof PrometheusQueryError && (error.status === 400 || error.status === 422)) {
       throw new ValidationError(`Prometheus refused the query: ${error.message}`, { details: [{ path: '/body/query', message: error.errorType ?? 'refused' }] });
     }
+    // Unreachable, timed out or failing: the same query may succeed later.
+    if (error instanceof PrometheusQueryError) throw new ServiceUnavailableError(`${source} could not answer: ${error.message}`, { cause: error, retryAfterSeconds: 5 });
     throw error;
   }
 }
