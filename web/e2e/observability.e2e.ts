@@ -36,6 +36,19 @@ describe('the observability hub', () => {
     expect(await viewer.getByTestId('log-line').evaluateAll((rows) => rows.every((r) => r.getAttribute('data-level') === 'ERROR'))).toBe(true);
     await screenshot(viewer, 'observability-logs');
 
+    // The Logs Insights box: the query starts (202), is read again until Complete, with its statistics and rows.
+    await viewer.getByTestId('insights-toggle').click();
+    await viewer.getByTestId('insights-query').fill('fields @timestamp, @message | filter @message like /HikariPool/ | sort @timestamp desc | limit 5');
+    await viewer.getByTestId('insights-run').click();
+    await expect.poll(() => viewer.getByTestId('insights-status').getAttribute('data-status'), { timeout: 30_000 }).toBe('Complete');
+    expect(await viewer.getByTestId('insights-row').count()).toBe(5);
+    expect(await viewer.getByTestId('insights-results').innerText()).toContain('Connection is not available');
+    expect(await viewer.getByTestId('insights-statistics').innerText()).toMatch(/\d+ matched/);
+    // A query the API refuses shows its problem.
+    await viewer.getByTestId('insights-query').fill('stats nonsense((');
+    await viewer.getByTestId('insights-run').click();
+    await viewer.getByTestId('logs-insights').getByTestId('obs-error').waitFor({ timeout: 20_000 });
+
     // A reload keeps the filters; nothing matching shows the empty state.
     await viewer.reload();
     await viewer.getByTestId('log-line').first().waitFor({ timeout: 30_000 });
@@ -90,6 +103,16 @@ describe('the observability hub', () => {
     await expect.poll(() => new URL(viewer.url()).search).toBe('?service=core-service');
     expect(await viewer.getByTestId('obs-environment').inputValue()).toBe('prod');
     await viewer.getByTestId('log-line').first().waitFor({ timeout: 30_000 });
+
+    // Live tail appends the lines written after the search, every few seconds (the demo writes one every 2 s).
+    const before = await viewer.getByTestId('log-line').count();
+    const tail = viewer.getByRole('checkbox', { name: 'Live tail' });
+    await tail.focus();
+    await viewer.keyboard.press('Space');
+    expect(await tail.isChecked()).toBe(true);
+    await expect.poll(() => viewer.getByTestId('log-line').count(), { timeout: 20_000, interval: 1_000 }).toBeGreaterThan(before);
+    await viewer.keyboard.press('Space');
+    expect(await tail.isChecked()).toBe(false);
 
     // The demo's slow trace of a minute ago (the SIMULATED traces are made from their ids): core-service waiting on its pool.
     const traceId = demoTraceId('core-service', 'prod', Date.now() - 60_000, 'slow')!;

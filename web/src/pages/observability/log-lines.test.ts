@@ -23,9 +23,11 @@ describe('log lines', () => {
     expect(appendLines([line('2026-12-05T06:00:00.000Z', 'a')], [line('2026-12-05T06:00:00.000Z', 'a'), line('2026-12-05T06:00:00.000Z', 'a2')]).length).toBe(2);
   });
 
-  it('live tail reads from the newest line shown, else the range\'s start', () => {
-    expect(tailFrom([line('2026-12-05T06:00:02.000Z', 'x'), line('2026-12-05T06:00:01.000Z', 'y')], '2026-12-05T05:00:00.000Z')).toBe('2026-12-05T06:00:02.000Z');
-    expect(tailFrom([], '2026-12-05T05:00:00.000Z')).toBe('2026-12-05T05:00:00.000Z');
+  it('live tail reads from the end of the search\'s window, then from the newest line it added', () => {
+    const windowEnd = '2026-12-05T06:00:00.000Z';
+    expect(tailFrom([line('2026-12-05T05:10:00.000Z', 'an old page')], windowEnd)).toBe(windowEnd);
+    expect(tailFrom([line('2026-12-05T06:00:02.000Z', 'x'), line('2026-12-05T06:00:01.000Z', 'y')], windowEnd)).toBe('2026-12-05T06:00:02.000Z');
+    expect(tailFrom([], windowEnd)).toBe(windowEnd);
   });
 
   it('an Insights query runs while Scheduled or Running; its columns are the fields its rows have', () => {

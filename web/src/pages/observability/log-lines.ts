@@ -39,9 +39,12 @@ export function appendLines(shown: readonly LogLine[], newer: readonly LogLine[]
   return all.length > max ? all.slice(all.length - max) : all;
 }
 
-/** Where live tail's next read starts: at the newest line shown (the same instant again, as more lines may share it), else the range's start. */
-export function tailFrom(shown: readonly LogLine[], rangeFrom: string): string {
-  let newest = Date.parse(rangeFrom);
+/**
+ * Where live tail's next read starts: at the newest line shown when that is after `since` (the same instant again, as
+ * more lines may share it), else at `since`, the end of the search's window: tail shows what comes after it.
+ */
+export function tailFrom(shown: readonly LogLine[], since: string): string {
+  let newest = Date.parse(since);
   for (const line of shown) newest = Math.max(newest, Date.parse(line.timestamp));
   return new Date(newest).toISOString();
 }

@@ -74,14 +74,14 @@ export function LogsSearch({ service, environment, state, onChange }: {
   linesRef.current = lines;
   const [tailError, setTailError] = useState<unknown>(null);
 
-  // Live tail: every few seconds the lines since the newest shown, up to now, appended.
+  // Live tail: every few seconds the lines after the search's window (or the newest tailed), up to now, appended.
   useEffect(() => {
     if (!tail) return undefined;
     let stopped = false;
     const timer = setInterval(() => {
       void (async () => {
         try {
-          const from = tailFrom(linesRef.current, range.from);
+          const from = tailFrom(linesRef.current, range.to);
           const to = new Date().toISOString();
           let cursor: string | undefined;
           const got: LogLine[] = [];
@@ -98,7 +98,7 @@ export function LogsSearch({ service, environment, state, onChange }: {
       })();
     }, TAIL_EVERY_MS);
     return () => { stopped = true; clearInterval(timer); };
-  }, [tail, api, service, range.from, JSON.stringify(filters)]);
+  }, [tail, api, service, range.to, JSON.stringify(filters)]);
 
   const first = search.data?.pages[0];
   return (

@@ -1,5 +1,6 @@
 /** What the hub shows for a service in one environment: the Observability page's views, and the service page's Logs and Metrics tabs. */
 import { DeepLinks } from './deep-links.tsx';
+import { LogsInsights } from './logs-insights.tsx';
 import { LogsSearch } from './logs-search.tsx';
 import { MetricsDashboard } from './metrics-dashboard.tsx';
 import type { StateChange } from './observability-pickers.tsx';
@@ -15,6 +16,7 @@ export function ObservabilityViews({ view, service, environment, state, onChange
       {view === 'logs' && (
         <>
           <LogsSearch service={service} environment={environment} state={state} onChange={onChange} />
+          <LogsInsights service={service} environment={environment} state={state} />
         </>
       )}
       {view === 'metrics' && <MetricsDashboard service={service} environment={environment} state={state} />}
