@@ -4,6 +4,10 @@ import type { ContextDescriptor } from '#lib/context';
 export const context: ContextDescriptor = {
   name: 'observability',
   summary: 'Observability: log search (Logs Insights queries) and log lines of every catalog service, secrets masked (local: SIMULATED demo logs)',
+  heavy: [{
+    what: '@aws-sdk/client-cloudwatch (GetMetricData), @aws-sdk/client-xray (BatchGetTraces) and the SigV4 signer (Amazon Managed Prometheus)',
+    neededBy: 'GET /api/v1/metrics/services/{id}, POST /api/v1/metrics/query, GET /api/v1/logs/trace/{traceId}',
+  }],
   local: async () => {
     const { configureObservabilityLocal } = await import('./local.ts');
     return configureObservabilityLocal();
