@@ -29,9 +29,10 @@ export function SourceTag({ source }: { source: string | undefined }) {
 }
 
 function LogRows({ lines, state }: { lines: readonly LogLine[]; state: ObservabilityState }) {
+  const traced = lines.some((l) => traceIdOf(l.message) !== undefined);
   return (
     <HTMLTable compact striped className="apollo-table apollo-obs-log-table" data-testid="log-lines" aria-label="Log lines">
-      <thead><tr><th>Time</th><th>Level</th><th>Message</th><th><span className={Classes.TEXT_MUTED}>Trace</span></th></tr></thead>
+      <thead><tr><th>Time</th><th>Level</th><th>Message</th>{traced && <th>Trace</th>}</tr></thead>
       <tbody>
         {lines.map((line) => {
           const trace = traceIdOf(line.message);
@@ -40,7 +41,7 @@ function LogRows({ lines, state }: { lines: readonly LogLine[]; state: Observabi
               <td className="apollo-obs-log-time" title={line.logGroup + (line.logStream ? ` · ${line.logStream}` : '')}>{formatTime(line.timestamp)}</td>
               <td>{line.level ? <Tag minimal intent={LEVEL_INTENT[line.level] ?? 'none'}>{line.level}</Tag> : <span className={Classes.TEXT_MUTED}>—</span>}</td>
               <td className="apollo-obs-log-message" data-testid="log-message">{line.message}</td>
-              <td>{trace && <Link to={traceHref(state, trace)} data-testid="log-trace-link" data-trace={trace} aria-label={`Open trace ${trace}`}>trace</Link>}</td>
+              {traced && <td>{trace && <Link to={traceHref(state, trace)} data-testid="log-trace-link" data-trace={trace} aria-label={`Open trace ${trace}`}>trace</Link>}</td>}
             </tr>
           );
         })}
