@@ -139,6 +139,8 @@ import teamMember from './api/team-member.schema.json' with { type: 'json' };
 import teamUpdate from './api/team-update.schema.json' with { type: 'json' };
 import team from './api/team.schema.json' with { type: 'json' };
 import terraformWebhook from './api/terraform-webhook.schema.json' with { type: 'json' };
+import traceListQuery from './api/trace-list-query.schema.json' with { type: 'json' };
+import traceList from './api/trace-list.schema.json' with { type: 'json' };
 import traceSpan from './api/trace-span.schema.json' with { type: 'json' };
 import trace from './api/trace.schema.json' with { type: 'json' };
 import userList from './api/user-list.schema.json' with { type: 'json' };
@@ -291,6 +293,8 @@ export const SCHEMAS = {
   "team-update": teamUpdate,
   "team": team,
   "terraform-webhook": terraformWebhook,
+  "trace-list-query": traceListQuery,
+  "trace-list": traceList,
   "trace-span": traceSpan,
   "trace": trace,
   "user-list": userList,

@@ -13215,6 +13215,46 @@ export interface TerraformWebhook {
 }
 
 /**
+ * A service's recent traces in one environment, slow ones by default.
+ */
+export interface TraceListQuery {
+  environment: string;
+  /**
+   * Default: 1 hour before 'to'. At most 6 hours before 'to'.
+   */
+  from?: string;
+  /**
+   * Default: now.
+   */
+  to?: string;
+  /**
+   * Only traces at least this long (0: all).
+   */
+  minDurationMs?: number;
+  limit?: number;
+}
+
+/**
+ * Recent traces of a service, newest first; open one with GET /api/v1/logs/trace/{traceId}.
+ */
+export interface TraceList {
+  source: string;
+  simulated: boolean;
+  items: {
+    traceId: string;
+    startedAt: string;
+    durationMs: number;
+    error: boolean;
+    fault: boolean;
+    http?: {
+      method?: string;
+      url?: string;
+      status?: number;
+    };
+  }[];
+}
+
+/**
  * A span of a trace: an X-Ray segment (a service's part of the request) or subsegment (a call it made), with its children.
  */
 export interface TraceSpan {
@@ -14764,6 +14804,8 @@ export interface SchemaTypes {
   "team-update": TeamUpdate;
   "team": Team;
   "terraform-webhook": TerraformWebhook;
+  "trace-list-query": TraceListQuery;
+  "trace-list": TraceList;
   "trace-span": TraceSpan;
   "trace": Trace;
   "user-list": UserList;

@@ -7,7 +7,7 @@ import { observabilityDeeplink } from './deeplinks.ts';
 import { queryMetrics } from './metrics-query.ts';
 import { readServiceMetrics } from './service-metrics.ts';
 import { serviceLogs } from './service-logs.ts';
-import { readTrace } from './traces.ts';
+import { listTraces, readTrace } from './traces.ts';
 
 export const handler = createApiHandler('observability', {
   'POST /api/v1/logs/query': async (req) => {
@@ -19,6 +19,7 @@ export const handler = createApiHandler('observability', {
   'DELETE /api/v1/logs/query/{id}': async (req) => json(200, await stopLogQuery(req.params.id, req.identity.principal)),
   'GET /api/v1/logs/services/{id}': async (req) => json(200, await serviceLogs(req.params.id, req.query, req.identity.principal)),
   'GET /api/v1/logs/trace/{traceId}': async (req) => json(200, await readTrace(req.params.traceId)),
+  'GET /api/v1/logs/traces/services/{id}': async (req) => json(200, await listTraces(req.params.id, req.query)),
   'GET /api/v1/metrics/services/{id}': async (req) => json(200, await readServiceMetrics(req.params.id, req.query)),
   'POST /api/v1/metrics/query': async (req) => json(200, await queryMetrics(req.body)),
   'GET /api/v1/observability/deeplink': async (req) => json(200, await observabilityDeeplink(req.query)),

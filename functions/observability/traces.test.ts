@@ -1,11 +1,11 @@
 /** Traces: X-Ray BatchGetTraces (every page, W3C ids converted) into a span tree; the SIMULATED demo traces. */
-import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
+import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '#shared/errors';
 import { DemoTraces, demoTraceId, demoTraceIds } from './adapters/demo-traces.ts';
-import { XRayTraces } from './adapters/xray-traces.ts';
-import { getTrace, type SegmentDocument } from './traces.ts';
+import { traceFilter, XRayTraces } from './adapters/xray-traces.ts';
+import { getTrace, recentTracesQuery, type SegmentDocument } from './traces.ts';
 
 const xray = mockClient(XRayClient);
 beforeEach(() => xray.reset());
@@ -85,5 +85,38 @@ describe('the SIMULATED demo traces', () => {
     expect(ids[0]).toBe(demoTraceId('core-service', 'prod', calm - 60_000, 'slow'));
     expect(await new DemoTraces().getTrace(ID)).toBeUndefined();
     expect(await new DemoTraces().getTrace(ids[0]!.replace(/.$/, (c) => (c === '0' ? '1' : '0')))).toBeUndefined();
+  });
+});
+
+describe('recent traces', () => {
+  const query = recentTracesQuery('core-service', { environment: 'prod', from: '2026-11-02T09:00:00Z', to: '2026-11-02T10:00:00Z', limit: 2 });
+
+  it('reads X-Ray trace summaries with the service, environment and duration filter, page by page up to the limit', async () => {
+    // Prepare
+    const input = { StartTime: new Date(query.start), EndTime: new Date(query.end), TimeRangeType: 'Event' as const, Sampling: false, FilterExpression: 'service("core-service") AND annotation.environment = "prod" AND duration >= 1' };
+    xray.on(GetTraceSummariesCommand, input).resolves({ TraceSummaries: [{ Id: '1-5759e988-bd862e3fe1be46a994272793', StartTime: new Date('2026-11-02T09:10:00Z'), Duration: 1.25, HasFault: true, Http: { HttpMethod: 'GET', HttpURL: 'https://x/a', HttpStatus: 500 } }], NextToken: 'n' });
+    xray.on(GetTraceSummariesCommand, { ...input, NextToken: 'n' }).resolves({ TraceSummaries: [{ Id: '1-5759e990-bd862e3fe1be46a994272794', StartTime: new Date('2026-11-02T09:30:00Z'), Duration: 2 }], NextToken: 'm' });
+    // Act
+    const items = await new XRayTraces({ client: new XRayClient({ region: 'eu-west-1' }) }).recent(query);
+    // Assess: two pages fill the limit (the third is not read), newest first
+    expect(xray.commandCalls(GetTraceSummariesCommand)).toHaveLength(2);
+    expect(items).toEqual([
+      { traceId: '1-5759e990-bd862e3fe1be46a994272794', startedAt: '2026-11-02T09:30:00.000Z', durationMs: 2000, error: false, fault: false },
+      { traceId: '1-5759e988-bd862e3fe1be46a994272793', startedAt: '2026-11-02T09:10:00.000Z', durationMs: 1250, error: false, fault: true, http: { method: 'GET', url: 'https://x/a', status: 500 } },
+    ]);
+    expect(traceFilter({ service: 'a"b', environment: 'prod', minDurationMs: 0 })).toBe('service("a\\"b") AND annotation.environment = "prod"');
+  });
+
+  it('lists the demo\'s slow traces (the fast ones are under the bound), each one openable', async () => {
+    const items = await new DemoTraces().recent({ ...query, limit: 5 });
+    expect(items).toHaveLength(5);
+    expect(items.every((i) => i.durationMs >= 1000)).toBe(true);
+    expect(items.map((i) => i.startedAt)).toEqual([...items.map((i) => i.startedAt)].sort().reverse());
+    expect(items.filter((i) => i.fault).length).toBeGreaterThan(0);
+    expect((await getTrace(new DemoTraces(), items[0]!.traceId)).durationMs).toBe(items[0]!.durationMs);
+  });
+
+  it('refuses a range of more than 6 hours on /query/from', () => {
+    expect(() => recentTracesQuery('a', { environment: 'prod', from: '2026-11-02T00:00:00Z', to: '2026-11-02T10:00:00Z' })).toThrow('more than 6 hours');
   });
 });

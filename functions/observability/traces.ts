@@ -5,7 +5,8 @@
  * `parent_id`, so the tree crosses services the way the request did.
  */
 import { NotFoundError } from '#shared/errors';
-import type { Trace } from '#schemas/index.ts';
+import type { Trace, TraceList, TraceListQuery } from '#schemas/index.ts';
+import { ValidationError } from '#shared/errors';
 
 type Span = Trace['spans'][number];
 
@@ -40,6 +41,17 @@ export interface TracesPort {
   readonly simulated: boolean;
   /** The trace's segment documents; undefined when there is no such trace (or it has expired). */
   getTrace(traceId: string): Promise<RawTrace | undefined>;
+  /** The service's traces in the environment that started in [start, end] and took at least minDurationMs, newest first. */
+  recent(query: RecentTracesQuery): Promise<TraceList['items']>;
+}
+
+export interface RecentTracesQuery {
+  readonly service: string;
+  readonly environment: string;
+  readonly start: number;
+  readonly end: number;
+  readonly minDurationMs: number;
+  readonly limit: number;
 }
 
 /** A W3C trace id (32 hex) as X-Ray writes it (`1-<8 hex epoch>-<24 hex>`); an X-Ray id as it is. */
@@ -108,4 +120,23 @@ export async function getTrace(port: TracesPort, traceId: string): Promise<Trace
 export async function readTrace(traceId: string): Promise<Trace> {
   const { telemetryDeps } = await import('./telemetry-deps.ts');
   return getTrace((await telemetryDeps()).traces, traceId);
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The route's range (default the last hour, at most 6 hours: X-Ray's summaries are read page by page). */
+export function recentTracesQuery(service: string, query: TraceListQuery, now = Date.now()): RecentTracesQuery {
+  const end = query.to ? Date.parse(query.to) : now;
+  const start = query.from ? Date.parse(query.from) : end - HOUR_MS;
+  if (!(start < end)) throw new ValidationError('the time range is empty: from must be before to', { details: [{ path: '/query/from', message: 'must be before to' }] });
+  if (end - start > 6 * HOUR_MS) throw new ValidationError('the time range spans more than 6 hours', { details: [{ path: '/query/from', message: 'at most 6 hours before to' }] });
+  return { service, environment: query.environment, start, end, minDurationMs: query.minDurationMs ?? 1000, limit: query.limit ?? 20 };
+}
+
+/** The route: a service's recent (slow) traces. */
+export async function listTraces(service: string, query: TraceListQuery): Promise<TraceList> {
+  const { telemetryDeps } = await import('./telemetry-deps.ts');
+  const { traces } = await telemetryDeps();
+  const items = await traces.recent(recentTracesQuery(service, query));
+  return { items: [...items], source: traces.source, simulated: traces.simulated };
 }

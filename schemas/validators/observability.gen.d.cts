@@ -5,3 +5,4 @@ export declare const body_metrics_query: ValidateFunction;
 export declare const query_deeplink_query: ValidateFunction;
 export declare const query_service_logs_query: ValidateFunction;
 export declare const query_service_metrics_query: ValidateFunction;
+export declare const query_trace_list_query: ValidateFunction;

@@ -8,7 +8,8 @@
  * 30 s with HikariCP's "Connection is not available" and answers 500. The fast one reads a cached row in ~40 ms.
  */
 import { createHash } from 'node:crypto';
-import type { RawTrace, SegmentDocument, TracesPort } from '../traces.ts';
+import type { TraceList } from '#schemas/index.ts';
+import { traceTree, type RawTrace, type RecentTracesQuery, type SegmentDocument, type TracesPort } from '../traces.ts';
 import { inIncident } from './demo-logs.ts';
 
 /** The demo services (local/demo-services.ts names them; this list only decides the ids' service byte). */
@@ -62,6 +63,18 @@ export class DemoTraces implements TracesPort {
     const id = /^[0-9a-f]{32}$/.test(traceId) ? `1-${traceId.slice(0, 8)}-${traceId.slice(8)}` : traceId;
     const found = decode(id);
     return found && { traceId: id, segments: segments(id, found.service, found.environment, found.kind, found.start) };
+  }
+
+  async recent(query: RecentTracesQuery): Promise<TraceList['items']> {
+    const ids = KINDS.flatMap((kind) => demoTraceIds(query.service, query.environment, query.start, query.end, kind, query.limit));
+    const items: Array<TraceList['items'][number]> = [];
+    for (const id of ids) {
+      const tree = traceTree((await this.getTrace(id))!, this.source, true);
+      if (tree.durationMs < query.minDurationMs) continue;
+      const root = tree.spans[0]!;
+      items.push({ traceId: id, startedAt: tree.startedAt, durationMs: tree.durationMs, error: root.error, fault: root.fault, ...(root.http ? { http: root.http } : {}) });
+    }
+    return items.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, query.limit);
   }
 }
 
