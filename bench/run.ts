@@ -19,6 +19,7 @@ import { dynamoCallsTable, measureDynamoCalls } from './dynamo-calls.ts';
 import { renderTable, type Table } from './format.ts';
 import { fulfilmentTables, measureFulfilment } from './fulfillment.ts';
 import { gatewayLatencyTables, measureGatewayLatency } from './gateway-latency.ts';
+import { logQueryTable, measureLogQuery } from './log-query.ts';
 import { measureOfferingsScale, offeringsScaleTables } from './offerings-scale.ts';
 import { measureRealtimeRelay, realtimeRelayTables } from './realtime-relay.ts';
 import { measureSigV4, sigV4Table } from './sigv4-verify.ts';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     const cold = await section('coldImport', durations, () => measureColdImports(sizes.lambdas, sizes.baseline.outfile), coldImportTable);
     const budget = await section('budget', durations, async () => checkBudget(sizes, cold), budgetTable);
     const sigv4 = await section('sigv4', durations, () => measureSigV4(), sigV4Table);
+    const logQuery = await section('logQuery', durations, () => measureLogQuery(), logQueryTable);
 
     // One runtime per process (handlers read the environment at cold start): both sections share it.
     // The catalog snapshot is held for a minute so no background refresh lands inside a timed loop
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
         dynamoCalls: calls,
         catalogScale,
         offeringsScale,
+        logQuery,
       };
       writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
       console.log(`wrote ${RESULTS_FILE} in ${(totalMs / 1000).toFixed(1)} s`);

@@ -58,6 +58,8 @@ export interface ApolloStackProps extends StackProps {
   readonly network?: ApolloNetworkProps;
   /** The EKS clusters the health poll may describe. @default - every cluster of the account and region */
   readonly healthClusters?: readonly string[];
+  /** Where the catalog services' logs are (`,`-separated log group templates). @default /apollo/{environment}/{service} */
+  readonly logGroupTemplate?: string;
   /** Service discovery in GitHub: the organisation, the credentials secret's name, the API URL. @default - no organisation (see ApolloDiscoveryProps) */
   readonly discovery?: GitHubSettings;
   /** The self-service catalog's Git repository (`owner/name`) and directory; GitHub's secret and API URL are discovery's. @default - none (see ApolloCatalogRefreshProps) */
@@ -184,7 +186,7 @@ export class ApolloStack extends Stack {
     const publicUrl = props.publicUrl ?? `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stage}`;
     this.bindings = new ApolloBindings(this, 'Bindings', {
       stage, apiName, jobs: this.functions.jobs, audit: this.audit, webIdentity: this.webIdentity,
-      github: props.discovery, catalog: props.catalog, deployments: props.deployments, healthClusters: props.healthClusters, publicUrl,
+      github: props.discovery, catalog: props.catalog, deployments: props.deployments, healthClusters: props.healthClusters, logGroupTemplate: props.logGroupTemplate, publicUrl,
     });
     for (const [descriptor, fn] of this.functions.descriptors) this.bindings.bind(fn, descriptor.bindings ?? []);
     for (const job of jobs) this.bindings.bind(this.functions.jobs, job.bindings ?? []);

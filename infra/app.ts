@@ -10,6 +10,7 @@
  *   securityGroupIds       comma-separated; default: one per function, outbound only
  *   vpcFunctions           comma-separated functions to put there; default: all
  *   healthClusters         comma-separated EKS clusters the health poll may describe; default: all in the account and region
+ *   logGroupTemplate       the services' log groups, comma-separated templates over {service} {environment} {cluster} {namespace}; default /apollo/{environment}/{service}
  *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
  *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
@@ -60,6 +61,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
     ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds'), functions: list('vpcFunctions') as FunctionName[] | undefined }
     : undefined,
   healthClusters: list('healthClusters'),
+  logGroupTemplate: context('logGroupTemplate'),
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
   deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl'),

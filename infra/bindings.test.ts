@@ -71,6 +71,9 @@ describe('the bindings of every function', () => {
     expect(actionsOf(name).includes('s3:PutObject'), 'writes the audit archive').toBe(has.has('audit-archive'));
     expect(actionsOf(name).includes('eks:DescribeCluster'), 'reads EKS clusters').toBe(has.has('eks-clusters'));
     expect(actionsOf(name).includes('cloudwatch:GetMetricData'), 'reads API metrics').toBe(has.has('api-metrics'));
+    expect(actionsOf(name).includes('logs:StartQuery'), 'queries logs').toBe(has.has('logs-read'));
+    const logReads = statements.filter((s) => [s.Action].flat().includes('logs:FilterLogEvents'));
+    expect(logReads.map((s) => JSON.stringify(s.Resource).match(/log-group:[^"]*/g))).toEqual(has.has('logs-read') ? [['log-group:/apollo/*', `log-group:/aws/lambda/apollo-${STAGE}-*`]] : []);
   });
 
   it.each(FUNCTIONS)('%s: told the settings of what it is bound to, and its own environment', (name, made) => {
@@ -84,6 +87,7 @@ describe('the bindings of every function', () => {
     expect(Boolean(env.APOLLO_AUDIT_BUCKET)).toBe(has.has('audit-archive'));
     expect(env.APOLLO_INTEGRATION_SECRETS_PREFIX).toBe(has.has('integration-secrets') ? `apollo/${STAGE}/integrations/` : undefined);
     // The REST API's URL from its id and stage name (not its deployment stage's: that would be a cycle).
+    expect(env.APOLLO_LOG_GROUP_TEMPLATE).toBe(has.has('logs-read') ? '/apollo/{environment}/{service}' : undefined);
     expect(env.APOLLO_PUBLIC_URL).toEqual(has.has('public-url')
       ? { 'Fn::Join': ['', ['https://', { Ref: stack.getLogicalId(stack.api.api.node.defaultChild as CfnElement) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, `/${STAGE}`]] }
       : undefined);
@@ -110,6 +114,9 @@ describe('the bindings of every function', () => {
     expect(attempt({ healthClusters: ['no spaces'] }, 'B6')).toThrow(/healthClusters/);
     expect(attempt({ publicUrl: 'http://apollo.example.com' }, 'B7')).toThrow(/publicUrl/);
     expect(attempt({ publicUrl: 'https://apollo.example.com/' }, 'B8')).toThrow(/publicUrl/);
+    expect(attempt({ logGroupTemplate: '{service}' }, 'B9')).toThrow(/logGroupTemplate/);
+    expect(attempt({ logGroupTemplate: '/apollo/{svc}' }, 'B10')).toThrow(/logGroupTemplate/);
+    expect(attempt({ logGroupTemplate: '/aws/lambda/apollo-prod-{service}' }, 'B11')).toThrow(/logGroupTemplate/);
   });
 
   it('tells the functions bound to it the public URL given instead of the API\'s (a custom domain)', () => {

@@ -77,7 +77,16 @@ export interface ApolloBindingsProps {
    * method and so on the functions behind them, a cycle once one of them is told the URL.
    */
   readonly publicUrl: string;
+  /**
+   * Where the catalog services' logs are: `,`-separated log group templates over {service} {environment}
+   * {cluster} {namespace}, each starting with a fixed prefix (the grant's scope). @default /apollo/{environment}/{service}
+   */
+  readonly logGroupTemplate?: string;
 }
+
+const DEFAULT_LOG_GROUP_TEMPLATE = '/apollo/{environment}/{service}';
+/** A template's fixed start: what `logs-read` is scoped to. */
+const logGroupPrefix = (template: string): string => template.slice(0, template.indexOf('{'));
 
 const GITHUB_ORG = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const HTTPS_URL = /^https:\/\/[^\s/]+(\/\S*)?$/;
@@ -102,6 +111,15 @@ function validate(props: ApolloBindingsProps): void {
   if (deployments.argocdUrl !== undefined && !HTTPS_URL.test(deployments.argocdUrl)) throw new Error(`argocdUrl must be an https URL, not "${deployments.argocdUrl}"`);
   if (deployments.webUrl !== undefined && !HTTPS_URL.test(deployments.webUrl)) throw new Error(`webUrl must be an https URL, not "${deployments.webUrl}"`);
   validateMetrics(deployments);
+  for (const template of (props.logGroupTemplate ?? DEFAULT_LOG_GROUP_TEMPLATE).split(',').map((t) => t.trim())) {
+    const placeholders = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!);
+    if (!placeholders.length || placeholders.some((p) => !['service', 'environment', 'cluster', 'namespace'].includes(p))) {
+      throw new Error(`logGroupTemplate "${template}" must name {service}, {environment}, {cluster} or {namespace}, and nothing else in braces`);
+    }
+    if (!/^\/[.\-_/#A-Za-z0-9]+\/$/.test(logGroupPrefix(template)) || logGroupPrefix(template).startsWith('/aws/lambda/apollo-')) {
+      throw new Error(`logGroupTemplate "${template}" must start with a fixed path of its own ending in / (e.g. /apollo/), the scope of the logs grant`);
+    }
+  }
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
   if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
 }
@@ -184,6 +202,9 @@ export class ApolloBindings extends Construct {
       case 'integration-secrets':
         this.grantIntegrationSecrets(fn);
         return;
+      case 'logs-read':
+        this.grantLogsRead(fn);
+        return;
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
         fn.addEnvironment('APOLLO_PUBLIC_URL', props.publicUrl);
@@ -242,6 +263,30 @@ export class ApolloBindings extends Construct {
           'GetMetricData has no resource-level permissions in IAM; canary analysis reads the deployed service\'s RequestCount, ErrorCount and Latency in its metrics namespace');
         return;
     }
+  }
+
+  /**
+   * Logs Insights queries and FilterLogEvents on the catalog services' log groups (under each
+   * template's fixed prefix) and Apollo's own Lambdas' (`/aws/lambda/apollo-<stage>-*`); reading a
+   * query's results and stopping it cannot be scoped (IAM has no resource for a query id).
+   */
+  private grantLogsRead(fn: ApolloFunction): void {
+    const stack = Stack.of(this);
+    const template = this.props.logGroupTemplate ?? DEFAULT_LOG_GROUP_TEMPLATE;
+    const own = `/aws/lambda/apollo-${this.props.stage}-`;
+    fn.addEnvironment('APOLLO_LOG_GROUP_TEMPLATE', template);
+    fn.addEnvironment('APOLLO_OWN_LOG_GROUP_PREFIX', own);
+    const prefixes = [...new Set([...template.split(',').map((t) => logGroupPrefix(t.trim())), own])];
+    const resources = prefixes.map((prefix) => stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:StartQuery', 'logs:FilterLogEvents'], resources }));
+    for (const resource of resources) {
+      Validations.of(fn).acknowledge({
+        id: wildcardFinding(this, resource),
+        reason: 'Services get log groups as they are registered, without a deploy: queries (StartQuery) and reads (FilterLogEvents) of the log groups under the configured template\'s fixed prefix, or Apollo\'s own Lambdas\', and no others; the handler reads only the log groups the catalog names for a service.',
+      });
+    }
+    fn.grantUnscoped('ReadLogQueries', ['logs:GetQueryResults', 'logs:StopQuery'],
+      'GetQueryResults and StopQuery take a query id, which IAM cannot scope (no resource-level permissions); the queries were started on the granted log groups only, and the handler answers only its caller\'s own queries');
   }
 
   /**

@@ -45,7 +45,12 @@ export type Binding =
    */
   | 'deployment-targets'
   /** Apollo's public base URL (`APOLLO_PUBLIC_URL`: the REST API's), given to outside systems that send it webhooks. */
-  | 'public-url';
+  | 'public-url'
+  /**
+   * Reads the catalog services' log groups (`APOLLO_LOG_GROUP_TEMPLATE`) and Apollo's own
+   * (`APOLLO_OWN_LOG_GROUP_PREFIX`): Logs Insights queries and FilterLogEvents under their prefixes only.
+   */
+  | 'logs-read';
 
 /**
  * A Step Functions state machine a context runs (ARCHITECTURE.md §4). Infra deploys its ASL file with

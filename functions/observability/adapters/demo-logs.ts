@@ -65,22 +65,22 @@ function line(identity: GroupIdentity, t: number, h: number): string {
     if (r < 10) return `ERROR [${thread}] com.zaxxer.hikari.pool.HikariPool : HikariPool-1 - Connection is not available, request timed out after 30000ms.`;
     if (r < 13) return `ERROR [${thread}] ${pkg}.web.AccountController : request failed: java.net.SocketTimeoutException: Read timed out`;
     if (r < 14) return `ERROR [${thread}] o.h.engine.jdbc.spi.SqlExceptionHelper : org.postgresql.util.PSQLException: FATAL: too many connections for role "cobalt"`;
-    if (r < 20) return `WARN  [HikariPool-1 housekeeper] com.zaxxer.hikari.pool.HikariPool : HikariPool-1 - Pool stats (total=10, active=10, idle=0, waiting=${(h >> 8) % 40 + 5})`;
+    if (r < 20) return `WARN  [HikariPool-1 housekeeper] com.zaxxer.hikari.pool.HikariPool : HikariPool-1 - Pool stats (total=10, active=10, idle=0, waiting=${(h >>> 8) % 40 + 5})`;
   }
-  const r = (h >> 4) % 1000;
+  const r = (h >>> 4) % 1000;
   if (r < 6) return `ERROR [${thread}] ${pkg}.client.UpstreamClient : call to postgres failed: java.net.SocketTimeoutException: Read timed out (after 5000 ms)`;
-  if (r < 30) return `WARN  [${thread}] ${pkg}.web.RequestLogger : slow request ${pick(METHODS, h)} ${pick(PATHS, h >> 3).replace('{n}', String(h % 9000 + 1000))} took ${(h >> 6) % 2000 + 1000}ms`;
+  if (r < 30) return `WARN  [${thread}] ${pkg}.web.RequestLogger : slow request ${pick(METHODS, h)} ${pick(PATHS, h >>> 3).replace('{n}', String(h % 9000 + 1000))} took ${(h >>> 6) % 2000 + 1000}ms`;
   if (r < 80) return `DEBUG [${thread}] ${pkg}.cache.CacheManager : cache ${h % 3 ? 'hit' : 'miss'} for key tenant:${h % 500}`;
   const status = r < 95 ? 404 : r < 110 ? 201 : 200;
-  const ms = (h >> 9) % 120 + 3;
-  return `INFO  [${thread}] ${pkg}.web.RequestLogger : ${pick(METHODS, h)} ${pick(PATHS, h >> 3).replace('{n}', String(h % 9000 + 1000))} ${status} ${ms}ms`;
+  const ms = (h >>> 9) % 120 + 3;
+  return `INFO  [${thread}] ${pkg}.web.RequestLogger : ${pick(METHODS, h)} ${pick(PATHS, h >>> 3).replace('{n}', String(h % 9000 + 1000))} ${status} ${ms}ms`;
 }
 
 function apolloLine(identity: GroupIdentity, t: number, h: number): string {
   const context = identity.service.replace(/^apollo-/, '');
   const level = (h % 50) === 0 ? 'WARN' : 'INFO';
   const message = level === 'WARN' ? 'request refused' : pick(['request handled', 'request handled', 'item read', 'audit written'], h);
-  return JSON.stringify({ level, message, service: `apollo-${context}`, timestamp: new Date(t).toISOString(), requestId: (h * 2654435761 >>> 0).toString(16).padStart(8, '0'), statusCode: level === 'WARN' ? 403 : 200, durationMs: (h >> 5) % 80 + 2 });
+  return JSON.stringify({ level, message, service: `apollo-${context}`, timestamp: new Date(t).toISOString(), requestId: (h * 2654435761 >>> 0).toString(16).padStart(8, '0'), statusCode: level === 'WARN' ? 403 : 200, durationMs: (h >>> 5) % 80 + 2 });
 }
 
 /** `@timestamp` as Logs Insights writes it: `2026-12-05 05:45:12.000`. */
