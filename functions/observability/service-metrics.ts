@@ -91,8 +91,8 @@ export function serviceMetricsAnswer(target: MetricsTarget, window: MetricsWindo
 
 /** The route: the catalog's environment (404 for an unknown service or environment), the metrics, the deployments. */
 export async function readServiceMetrics(serviceId: string, query: ServiceMetricsQuery): Promise<ServiceMetrics> {
-  const [{ listEnvironments }, { deploymentHistory }, { telemetryDeps }, { telemetryConfig }] = await Promise.all([
-    import('#functions/services/public'), import('#functions/deployments/public'), import('./telemetry-deps.ts'), import('./telemetry-config.ts'),
+  const [{ listEnvironments }, { deploymentHistory }, { telemetryDeps }, { telemetryConfig }, { backendCall }] = await Promise.all([
+    import('#functions/services/public'), import('#functions/deployments/public'), import('./telemetry-deps.ts'), import('./telemetry-config.ts'), import('./backend-errors.ts'),
   ]);
   const window = metricsWindow(query, telemetryConfig().metricsMaxRangeDays);
   const environment = (await listEnvironments(serviceId)).find((e) => e.name === query.environment);
@@ -100,7 +100,7 @@ export async function readServiceMetrics(serviceId: string, query: ServiceMetric
   const target: MetricsTarget = { service: serviceId, environment: environment.name, ...(environment.cluster ? { cluster: environment.cluster } : {}), ...(environment.namespace ? { namespace: environment.namespace } : {}) };
   const { serviceMetrics } = await telemetryDeps();
   const [read, history] = await Promise.all([
-    serviceMetrics.read(target, window.start, window.end, window.stepSeconds),
+    backendCall(serviceMetrics.source, () => serviceMetrics.read(target, window.start, window.end, window.stepSeconds)),
     deploymentHistory({ service: serviceId, environment: environment.name, from: new Date(window.start).toISOString(), to: new Date(window.end).toISOString() }, 100),
   ]);
   const deployments = history.items.map((d) => ({

@@ -118,8 +118,9 @@ export async function getTrace(port: TracesPort, traceId: string): Promise<Trace
 
 /** The route. */
 export async function readTrace(traceId: string): Promise<Trace> {
-  const { telemetryDeps } = await import('./telemetry-deps.ts');
-  return getTrace((await telemetryDeps()).traces, traceId);
+  const [{ telemetryDeps }, { backendCall }] = await Promise.all([import('./telemetry-deps.ts'), import('./backend-errors.ts')]);
+  const { traces } = await telemetryDeps();
+  return backendCall(traces.source, () => getTrace(traces, traceId));
 }
 
 const HOUR_MS = 3_600_000;
@@ -135,8 +136,9 @@ export function recentTracesQuery(service: string, query: TraceListQuery, now = 
 
 /** The route: a service's recent (slow) traces. */
 export async function listTraces(service: string, query: TraceListQuery): Promise<TraceList> {
-  const { telemetryDeps } = await import('./telemetry-deps.ts');
+  const [{ telemetryDeps }, { backendCall }] = await Promise.all([import('./telemetry-deps.ts'), import('./backend-errors.ts')]);
   const { traces } = await telemetryDeps();
-  const items = await traces.recent(recentTracesQuery(service, query));
+  const recent = recentTracesQuery(service, query);
+  const items = await backendCall(traces.source, () => traces.recent(recent));
   return { items: [...items], source: traces.source, simulated: traces.simulated };
 }

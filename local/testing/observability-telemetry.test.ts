@@ -5,7 +5,7 @@
  * setting when its console is not configured).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deeplink, MetricsQueryResult, ServiceMetrics, Trace } from '#schemas/index.ts';
+import type { Deeplink, MetricsQueryResult, ServiceMetrics, Trace, TraceList } from '#schemas/index.ts';
 import { demoTraceId } from '#functions/observability/adapters/demo-traces';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -67,6 +67,15 @@ describe('observability: metrics, traces, deep links', () => {
     const app = answer.body.spans[0]!.children[0]!.children[0]!;
     expect(app.children.map((c) => c.name)).toEqual(['HikariPool-1.getConnection', 'postgres']);
     expect((await h.client('viewer').send('GET', '/api/v1/logs/trace/1-5759e988-bd862e3fe1be46a994272793')).status).toBe(404);
+  });
+
+  it('lists core-service\'s slow traces of the last hour, each openable by its id', async () => {
+    const list = await h.client('viewer').call<TraceList>('GET', '/api/v1/logs/traces/services/core-service', { query: { environment: 'prod', limit: 5 } });
+    expect(list.body).toMatchObject({ simulated: true });
+    expect(list.body.items).toHaveLength(5);
+    expect(list.body.items.every((t) => t.durationMs >= 1000)).toBe(true);
+    const opened = await h.client('viewer').call<Trace>('GET', `/api/v1/logs/trace/${list.body.items[0]!.traceId}`);
+    expect(opened.body.durationMs).toBe(list.body.items[0]!.durationMs);
   });
 
   it('gives a deep link, or a 400 naming the setting its console needs', async () => {
