@@ -53,6 +53,16 @@ describe('GET /api/v1/logs/services/{id}', () => {
     }]);
   });
 
+  it('reads Apollo\'s own Lambdas as the service apollo (simulated locally: JSON lines, level read from them)', async () => {
+    const { items, logGroups, environment } = (await h.client('viewer').call<ServiceLogs>('GET', '/api/v1/logs/services/apollo', { query: { limit: 5 } })).body;
+    expect(environment).toBe('local');
+    expect(logGroups).toContain('/aws/lambda/apollo-local-observability');
+    expect(logGroups).toContain('/aws/lambda/apollo-local-jobs');
+    expect(items).toHaveLength(5);
+    for (const item of items) expect(JSON.parse(item.message)).toMatchObject({ level: item.level, service: expect.stringMatching(/^apollo-/) });
+    expect((await h.client('viewer').send('GET', '/api/v1/logs/services/apollo', { query: { environment: 'prod' } })).status).toBe(404);
+  });
+
   it('refuses what it cannot read, saying which field', async () => {
     const viewer = h.client('viewer');
     const unknown = await viewer.send('GET', '/api/v1/logs/services/no-such-service');
