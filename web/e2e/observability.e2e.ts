@@ -57,6 +57,16 @@ describe('the observability hub', () => {
     await viewer.getByTestId('logs-q').press('Enter');
     await viewer.getByTestId('logs-empty').waitFor({ timeout: 20_000 });
 
+    // A filter the API refuses (quotes are not allowed in it) shows the problem with its field path.
+    await viewer.getByTestId('logs-q').fill('say "hi"');
+    await viewer.getByTestId('logs-q').press('Enter');
+    const problem = viewer.getByTestId('logs-search').getByTestId('obs-error');
+    await problem.waitFor({ timeout: 20_000 });
+    expect(await problem.innerText()).toMatch(/400[\s\S]*\/query\/q/);
+    await viewer.getByTestId('logs-q').fill('no-such-words-anywhere');
+    await viewer.getByTestId('logs-q').press('Enter');
+    await viewer.getByTestId('logs-empty').waitFor({ timeout: 20_000 });
+
     // A deep link carries the environment's log group, the range and the filters in view; a console Apollo is not
     // configured for (locally: Grafana, Jaeger, Axiom) is a disabled button with the API's reason.
     const cloudwatch = viewer.locator('[data-testid="deep-link"][data-target="cloudwatch"]');
