@@ -121,6 +121,9 @@ describe('the observability hub', () => {
     await viewer.keyboard.press('Space');
     expect(await tail.isChecked()).toBe(true);
     await expect.poll(() => viewer.getByTestId('log-line').count(), { timeout: 20_000, interval: 1_000 }).toBeGreaterThan(before);
+    // The hour has more lines than the first page: the tailed ones follow a note that the rest is not loaded yet.
+    expect(await viewer.getByTestId('logs-more').count()).toBe(1);
+    expect(await viewer.getByTestId('logs-gap').count()).toBe(1);
     await viewer.keyboard.press('Space');
     expect(await tail.isChecked()).toBe(false);
 

@@ -5,7 +5,7 @@
  */
 import { Button, Classes, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Spinner, Switch, Tag, Tooltip } from '@blueprintjs/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { formatTime } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
@@ -28,21 +28,27 @@ export function SourceTag({ source }: { source: string | undefined }) {
   );
 }
 
-function LogRows({ lines, state }: { lines: readonly LogLine[]; state: ObservabilityState }) {
+/** `gapAfter`: how many lines precede the live-tailed ones when the window between is not loaded yet. */
+function LogRows({ lines, state, gapAfter }: { lines: readonly LogLine[]; state: ObservabilityState; gapAfter?: number | undefined }) {
   const traced = lines.some((l) => traceIdOf(l.message) !== undefined);
   return (
     <HTMLTable compact striped className="apollo-table apollo-obs-log-table" data-testid="log-lines" aria-label="Log lines">
       <thead><tr><th>Time</th><th>Level</th><th>Message</th>{traced && <th>Trace</th>}</tr></thead>
       <tbody>
-        {lines.map((line) => {
+        {lines.map((line, i) => {
           const trace = traceIdOf(line.message);
           return (
-            <tr key={lineKey(line)} className={line.level === 'ERROR' ? 'apollo-obs-log-error' : undefined} data-testid="log-line" data-level={line.level ?? ''}>
-              <td className="apollo-obs-log-time" title={line.logGroup + (line.logStream ? ` · ${line.logStream}` : '')}>{formatTime(line.timestamp)}</td>
-              <td>{line.level ? <Tag minimal intent={LEVEL_INTENT[line.level] ?? 'none'}>{line.level}</Tag> : <span className={Classes.TEXT_MUTED}>—</span>}</td>
-              <td className="apollo-obs-log-message" data-testid="log-message">{line.message}</td>
-              {traced && <td>{trace && <Link to={traceHref(state, trace)} data-testid="log-trace-link" data-trace={trace} aria-label={`Open trace ${trace}`}>trace</Link>}</td>}
-            </tr>
+            <Fragment key={lineKey(line)}>
+              {i === gapAfter && (
+                <tr data-testid="logs-gap"><td colSpan={traced ? 4 : 3} className={Classes.TEXT_MUTED}>… later lines of the search not loaded yet (Load more below); live tail continues from here</td></tr>
+              )}
+              <tr className={line.level === 'ERROR' ? 'apollo-obs-log-error' : undefined} data-testid="log-line" data-level={line.level ?? ''}>
+                <td className="apollo-obs-log-time" title={line.logGroup + (line.logStream ? ` · ${line.logStream}` : '')}>{formatTime(line.timestamp)}</td>
+                <td>{line.level ? <Tag minimal intent={LEVEL_INTENT[line.level] ?? 'none'}>{line.level}</Tag> : <span className={Classes.TEXT_MUTED}>—</span>}</td>
+                <td className="apollo-obs-log-message" data-testid="log-message">{line.message}</td>
+                {traced && <td>{trace && <Link to={traceHref(state, trace)} data-testid="log-trace-link" data-trace={trace} aria-label={`Open trace ${trace}`}>trace</Link>}</td>}
+              </tr>
+            </Fragment>
           );
         })}
       </tbody>
@@ -121,7 +127,7 @@ export function LogsSearch({ service, environment, state, onChange }: {
             description={state.q || state.level ? 'Nothing matches these filters in this range. Widen the range or clear a filter.' : 'The service logged nothing in this environment and range.'} /></div>
             : (
               <>
-                <LogRows lines={lines} state={state} />
+                <LogRows lines={lines} state={state} gapAfter={search.hasNextPage && lines.length > paged.length ? paged.length : undefined} />
                 <div className="apollo-obs-toolbar">
                   <span className={Classes.TEXT_MUTED} data-testid="logs-count">{lines.length} line{lines.length === 1 ? '' : 's'}</span>
                   {search.hasNextPage && <Button text="Load more" icon="more" loading={search.isFetchingNextPage} onClick={() => void search.fetchNextPage()} data-testid="logs-more" />}
