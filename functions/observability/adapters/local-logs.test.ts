@@ -49,6 +49,19 @@ describe('LocalLogsAdapter', () => {
     expect(await adapter.stopQuery(id)).toBe(false);
   });
 
+  it('shows the rows so far while a query without sort or stats runs', async () => {
+    const adapter = new LocalLogsAdapter({ scheduledMs: 0, sliceSize: 100, minRunningMs: 300 });
+    const id = await adapter.startQuery({ logGroups: [CORE], query: 'filter @message like /HikariPool-1 - Connection/ | fields @message', start: HOUR + 45 * 60_000, end: HOUR + 50 * 60_000, limit: 100 });
+    let running;
+    for (let i = 0; i < 100 && !running; i++) {
+      const now = await adapter.getQueryResults(id);
+      if (now.status === 'Running' && now.results.length > 0) running = now;
+      else await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(running?.results[0]).toEqual([{ field: '@message', value: expect.stringContaining('HikariPool-1 - Connection is not available') }]);
+    expect((await settled(adapter, id)).status).toBe('Complete');
+  });
+
   it('stops a running query: Cancelled, without rows', async () => {
     const adapter = new LocalLogsAdapter({ scheduledMs: 0, sliceSize: 1000, minRunningMs: 0 });
     const id = await adapter.startQuery({ logGroups: [CORE, '/apollo/prod/billing-service'], query: 'sort @timestamp desc', start: HOUR - 6 * 24 * 3_600_000, end: HOUR, limit: 10 });

@@ -117,8 +117,8 @@ export class LocalLogsAdapter implements LogsPort {
         if (next.done) { done = true; break; }
         run.push(next.value);
       }
+      query.result = { ...query.result, results: run.rowsSoFar(), statistics: run.statistics };
       if (done) break;
-      query.result = { ...query.result, statistics: run.statistics };
       await new Promise((resolve) => setImmediate(resolve));
       if (query.cancelled) return;
       if (Date.now() - query.startedAt > timeoutMs) {

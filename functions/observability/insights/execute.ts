@@ -128,10 +128,14 @@ export class Execution {
     return { recordsMatched: this.matched, recordsScanned: this.scanned, bytesScanned: this.bytes };
   }
 
+  /** The rows so far: a query without `sort` or `stats` has some before it ends, as Logs Insights shows them. */
+  rowsSoFar(): ExecutionResult['rows'] {
+    return this.rows.slice(0, this.limit).map((r) => this.display.filter((f) => r[f] !== undefined).map((f) => ({ field: f, value: r[f]! })));
+  }
+
   finish(): ExecutionResult {
     this.first.end();
-    const rows = this.rows.slice(0, this.limit).map((r) => this.display.filter((f) => r[f] !== undefined).map((f) => ({ field: f, value: r[f]! })));
-    return { rows, ...this.statistics };
+    return { rows: this.rowsSoFar(), ...this.statistics };
   }
 }
 
