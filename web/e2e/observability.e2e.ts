@@ -44,6 +44,7 @@ describe('the observability hub', () => {
     expect(await viewer.getByTestId('insights-row').count()).toBe(5);
     expect(await viewer.getByTestId('insights-results').innerText()).toContain('Connection is not available');
     expect(await viewer.getByTestId('insights-statistics').innerText()).toMatch(/\d+ matched/);
+    await screenshot(viewer, 'observability-insights');
     // A query the API refuses shows its problem.
     await viewer.getByTestId('insights-query').fill('stats nonsense((');
     await viewer.getByTestId('insights-run').click();

@@ -19,8 +19,9 @@ export function ObservabilityViews({ view, service, environment, state, onChange
       <DeepLinks service={service} environment={environment} state={{ ...state, view }} />
       {view === 'logs' && (
         <>
-          <LogsSearch service={service} environment={environment} state={state} onChange={onChange} />
+          {/* The advanced query first: collapsed it is one line, and the search's lines can run long below it. */}
           <LogsInsights service={service} environment={environment} state={state} />
+          <LogsSearch service={service} environment={environment} state={state} onChange={onChange} />
         </>
       )}
       {view === 'metrics' && (
