@@ -7,7 +7,6 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { demoTraceId } from '../../functions/observability/adapters/demo-traces.ts';
 import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
 const local = useLocalApollo();
@@ -104,7 +103,7 @@ describe('the observability hub', () => {
     await context.close();
   });
 
-  it('a viewer picks core-service on the Observability page and opens its slow trace as a waterfall', { timeout: 180_000 }, async () => {
+  it('a viewer picks core-service on the Observability page, live-tails its logs and opens a recent slow trace as a waterfall', { timeout: 180_000 }, async () => {
     const context = await newContext(local.browser);
     const viewer = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/');
     await viewer.locator('nav[aria-label="Areas"]').getByText('Observability').click();
@@ -128,12 +127,12 @@ describe('the observability hub', () => {
     await viewer.keyboard.press('Space');
     expect(await tail.isChecked()).toBe(false);
 
-    // The demo's slow trace of a minute ago (the SIMULATED traces are made from their ids): core-service waiting on its pool.
-    const traceId = demoTraceId('core-service', 'prod', Date.now() - 60_000, 'slow')!;
+    // The Traces view lists the service's recent slow traces; the newest opens as a waterfall (core-service waiting on its pool).
     await viewer.getByTestId('obs-tab-traces').click();
     await viewer.getByTestId('trace-none').waitFor();
-    await viewer.getByTestId('trace-id').fill(traceId);
-    await viewer.getByTestId('trace-open').click();
+    await viewer.getByTestId('trace-row').first().waitFor({ timeout: 20_000 });
+    const traceId = await viewer.getByTestId('trace-row-link').first().innerText();
+    await viewer.getByTestId('trace-row-link').first().click();
     await expect.poll(() => new URL(viewer.url()).searchParams.get('trace')).toBe(traceId);
     await viewer.getByTestId('trace-waterfall').waitFor({ timeout: 20_000 });
     expect(Number(await viewer.getByTestId('trace-waterfall').getAttribute('data-spans'))).toBeGreaterThan(2);

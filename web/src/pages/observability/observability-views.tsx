@@ -29,7 +29,7 @@ export function ObservabilityViews({ view, service, environment, state, onChange
           <MetricsDashboard service={service} environment={environment} state={state} />
         </Suspense>
       )}
-      {view === 'traces' && <TraceView state={state} onChange={onChange} />}
+      {view === 'traces' && <TraceView service={service} environment={environment} state={state} onChange={onChange} />}
     </>
   );
 }
