@@ -32,12 +32,12 @@ function RecentTraces({ service, environment, state }: { service: string; enviro
   if (!recent.data) return <div className={Classes.SKELETON} style={{ height: 80 }} data-testid="traces-loading" />;
   if (recent.data.items.length === 0) return <p className={Classes.TEXT_MUTED} data-testid="traces-empty">No traces of a second or more in this range.</p>;
   return (
-    <HTMLTable compact className="apollo-table apollo-obs-log-table" aria-label="Recent slow traces" data-testid="recent-traces">
+    <HTMLTable compact className="apollo-table apollo-obs-log-table apollo-obs-trace-list" aria-label="Recent slow traces" data-testid="recent-traces">
       <thead><tr><th>Recent slow traces</th><th>Started</th><th>Duration</th><th>Answer</th></tr></thead>
       <tbody>
         {recent.data.items.map((t) => (
           <tr key={t.traceId} data-testid="trace-row" className={t.fault || t.error ? 'apollo-obs-log-error' : undefined}>
-            <td><Link to={traceHref(state, t.traceId)} className="apollo-mono" data-testid="trace-row-link">{t.traceId}</Link></td>
+            <td><Link to={traceHref(state, t.traceId)} className="apollo-mono" data-testid="trace-row-link" aria-current={t.traceId === state.trace ? 'true' : undefined}>{t.traceId}</Link></td>
             <td className="apollo-obs-log-time">{formatTime(t.startedAt)}</td>
             <td>{formatDuration(t.durationMs)}</td>
             <td>{t.http?.status !== undefined ? <Tag minimal intent={t.http.status >= 500 ? 'danger' : t.http.status >= 400 ? 'warning' : 'success'}>{t.http.status}</Tag> : t.fault ? <Tag minimal intent="danger">fault</Tag> : '—'}</td>
