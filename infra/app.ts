@@ -11,6 +11,7 @@
  *   vpcFunctions           comma-separated functions to put there; default: all
  *   healthClusters         comma-separated EKS clusters the health poll may describe; default: all in the account and region
  *   logGroupTemplate       the services' log groups, comma-separated templates over {service} {environment} {cluster} {namespace}; default /apollo/{environment}/{service}
+ *   grafanaUrl, grafanaDatasource, jaegerUrl, axiomOrg, axiomDataset   the consoles the observability hub's deep links open
  *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
  *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
@@ -62,6 +63,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
     : undefined,
   healthClusters: list('healthClusters'),
   logGroupTemplate: context('logGroupTemplate'),
+  consoles: { grafanaUrl: context('grafanaUrl'), grafanaDatasource: context('grafanaDatasource'), jaegerUrl: context('jaegerUrl'), axiomOrg: context('axiomOrg'), axiomDataset: context('axiomDataset') },
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
   deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl'),

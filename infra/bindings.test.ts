@@ -70,7 +70,9 @@ describe('the bindings of every function', () => {
     expect(actionsOf(name).includes('cognito-idp:AdminAddUserToGroup'), 'administers web users').toBe(has.has('user-admin'));
     expect(actionsOf(name).includes('s3:PutObject'), 'writes the audit archive').toBe(has.has('audit-archive'));
     expect(actionsOf(name).includes('eks:DescribeCluster'), 'reads EKS clusters').toBe(has.has('eks-clusters'));
-    expect(actionsOf(name).includes('cloudwatch:GetMetricData'), 'reads API metrics').toBe(has.has('api-metrics'));
+    // The API's own metrics, or (telemetry-read, the metrics source being CloudWatch here) the services'.
+    expect(actionsOf(name).includes('cloudwatch:GetMetricData'), 'reads CloudWatch metrics').toBe(has.has('api-metrics') || has.has('telemetry-read'));
+    expect(actionsOf(name).includes('xray:BatchGetTraces'), 'reads traces').toBe(has.has('telemetry-read'));
     expect(actionsOf(name).includes('logs:StartQuery'), 'queries logs').toBe(has.has('logs-read'));
     const logReads = statements.filter((s) => [s.Action].flat().includes('logs:FilterLogEvents'));
     expect(logReads.map((s) => JSON.stringify(s.Resource).match(/log-group:[^"]*/g))).toEqual(has.has('logs-read') ? [['log-group:/apollo/*', `log-group:/aws/lambda/apollo-${STAGE}-*`]] : []);
@@ -88,6 +90,7 @@ describe('the bindings of every function', () => {
     expect(env.APOLLO_INTEGRATION_SECRETS_PREFIX).toBe(has.has('integration-secrets') ? `apollo/${STAGE}/integrations/` : undefined);
     // The REST API's URL from its id and stage name (not its deployment stage's: that would be a cycle).
     expect(env.APOLLO_LOG_GROUP_TEMPLATE).toBe(has.has('logs-read') ? '/apollo/{environment}/{service}' : undefined);
+    expect(env.APOLLO_OBSERVABILITY_METRICS).toBe(has.has('telemetry-read') ? 'cloudwatch' : undefined);
     expect(env.APOLLO_PUBLIC_URL).toEqual(has.has('public-url')
       ? { 'Fn::Join': ['', ['https://', { Ref: stack.getLogicalId(stack.api.api.node.defaultChild as CfnElement) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, `/${STAGE}`]] }
       : undefined);

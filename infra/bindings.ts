@@ -82,6 +82,20 @@ export interface ApolloBindingsProps {
    * {cluster} {namespace}, each starting with a fixed prefix (the grant's scope). @default /apollo/{environment}/{service}
    */
   readonly logGroupTemplate?: string;
+  /** The consoles the observability hub's deep links open (each unset: its link answers 400 saying what to set). */
+  readonly consoles?: ConsoleSettings;
+}
+
+export interface ConsoleSettings {
+  /** Grafana's address (Explore links). */
+  readonly grafanaUrl?: string;
+  /** The Grafana data source uid Explore opens. */
+  readonly grafanaDatasource?: string;
+  /** Jaeger's UI (trace links). */
+  readonly jaegerUrl?: string;
+  /** Axiom's organisation and dataset (APL links). */
+  readonly axiomOrg?: string;
+  readonly axiomDataset?: string;
 }
 
 const DEFAULT_LOG_GROUP_TEMPLATE = '/apollo/{environment}/{service}';
@@ -119,6 +133,9 @@ function validate(props: ApolloBindingsProps): void {
     if (!/^\/[.\-_/#A-Za-z0-9]+\/$/.test(logGroupPrefix(template)) || logGroupPrefix(template).startsWith('/aws/lambda/apollo-')) {
       throw new Error(`logGroupTemplate "${template}" must start with a fixed path of its own ending in / (e.g. /apollo/), the scope of the logs grant`);
     }
+  }
+  for (const [name, url] of Object.entries({ grafanaUrl: props.consoles?.grafanaUrl, jaegerUrl: props.consoles?.jaegerUrl })) {
+    if (url !== undefined && !HTTPS_URL.test(url)) throw new Error(`${name} must be an https URL, not "${url}"`);
   }
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
   if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
@@ -205,6 +222,9 @@ export class ApolloBindings extends Construct {
       case 'logs-read':
         this.grantLogsRead(fn);
         return;
+      case 'telemetry-read':
+        this.grantTelemetryRead(fn);
+        return;
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
         fn.addEnvironment('APOLLO_PUBLIC_URL', props.publicUrl);
@@ -263,6 +283,39 @@ export class ApolloBindings extends Construct {
           'GetMetricData has no resource-level permissions in IAM; canary analysis reads the deployed service\'s RequestCount, ErrorCount and Latency in its metrics namespace');
         return;
     }
+  }
+
+  /**
+   * The observability hub's metrics and traces: the source canary analysis reads (CloudWatch by default —
+   * application metrics and Container Insights, GetMetricData, which IAM cannot scope —, or Prometheus / AMP,
+   * QueryMetrics on the one workspace), X-Ray's trace reads (no resource-level permissions either), and the
+   * consoles deep links open.
+   */
+  private grantTelemetryRead(fn: ApolloFunction): void {
+    const d = this.props.deployments ?? {};
+    if (d.metrics === 'prometheus') {
+      fn.addEnvironment('APOLLO_OBSERVABILITY_METRICS', 'prometheus');
+      fn.addEnvironment('APOLLO_PROMETHEUS_URL', d.prometheusUrl!);
+    } else if (d.metrics === 'amp') {
+      const [, region, workspace] = AMP_WORKSPACE_URL.exec(d.ampWorkspaceUrl!)!;
+      fn.addEnvironment('APOLLO_OBSERVABILITY_METRICS', 'prometheus');
+      fn.addEnvironment('APOLLO_PROMETHEUS_URL', `https://aps-workspaces.${region}.amazonaws.com/workspaces/${workspace}`);
+      const arn = Stack.of(this).formatArn({ service: 'aps', region, resource: 'workspace', resourceName: workspace, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [arn] }));
+    } else {
+      fn.addEnvironment('APOLLO_OBSERVABILITY_METRICS', 'cloudwatch');
+      if (d.cloudwatchNamespace) fn.addEnvironment('APOLLO_CLOUDWATCH_NAMESPACE', d.cloudwatchNamespace);
+      fn.grantUnscoped('ReadServiceMetrics', ['cloudwatch:GetMetricData'],
+        'GetMetricData has no resource-level permissions in IAM; the observability hub reads the services\' application metrics and Container Insights');
+    }
+    fn.grantUnscoped('ReadTraces', ['xray:BatchGetTraces', 'xray:GetTraceSummaries'],
+      'X-Ray\'s trace reads have no resource-level permissions in IAM; the observability hub reads the catalog services\' traces');
+    const c = this.props.consoles ?? {};
+    if (c.grafanaUrl) fn.addEnvironment('APOLLO_GRAFANA_URL', c.grafanaUrl);
+    if (c.grafanaDatasource) fn.addEnvironment('APOLLO_GRAFANA_DATASOURCE', c.grafanaDatasource);
+    if (c.jaegerUrl) fn.addEnvironment('APOLLO_JAEGER_URL', c.jaegerUrl);
+    if (c.axiomOrg) fn.addEnvironment('APOLLO_AXIOM_ORG', c.axiomOrg);
+    if (c.axiomDataset) fn.addEnvironment('APOLLO_AXIOM_DATASET', c.axiomDataset);
   }
 
   /**

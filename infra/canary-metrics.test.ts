@@ -57,3 +57,20 @@ describe('canary metrics settings', () => {
     expect(() => new ApolloStack(testApp(), 'Apollo-bad', { stage: 'bad', webDist: WEB_DIST_FIXTURE, deployments: deployments as Deployments })).toThrow(message);
   });
 });
+
+describe('the observability hub reads the same metrics source (telemetry-read)', () => {
+  const HUB = 'observability';
+  it('amp: Prometheus at the workspace (signed), aps:QueryMetrics on it, no GetMetricData; X-Ray reads; consoles told', () => {
+    const stack = new ApolloStack(testApp(), 'Apollo-obsamp', { stage: 'obsamp', webDist: WEB_DIST_FIXTURE, deployments: { metrics: 'amp', ampWorkspaceUrl: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1a2b3c' }, consoles: { grafanaUrl: 'https://grafana.acme.dev', jaegerUrl: 'https://jaeger.acme.dev' } });
+    const template = Template.fromStack(stack);
+    const env = lambdaEnv(template, 'obsamp', HUB);
+    const actions = roleStatements(stack, template, HUB).flatMap((s) => [s.Action].flat());
+    expect(env).toMatchObject({ APOLLO_OBSERVABILITY_METRICS: 'prometheus', APOLLO_PROMETHEUS_URL: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1a2b3c', APOLLO_GRAFANA_URL: 'https://grafana.acme.dev', APOLLO_JAEGER_URL: 'https://jaeger.acme.dev' });
+    expect(actions).toEqual(expect.arrayContaining(['aps:QueryMetrics', 'xray:BatchGetTraces', 'xray:GetTraceSummaries']));
+    expect(actions).not.toContain('cloudwatch:GetMetricData');
+  });
+
+  it('refuses a console that is not an https URL, at synth', () => {
+    expect(() => new ApolloStack(testApp(), 'Apollo-obsbad', { stage: 'obsbad', webDist: WEB_DIST_FIXTURE, consoles: { grafanaUrl: 'grafana.local' } })).toThrow('grafanaUrl must be an https URL');
+  });
+});

@@ -50,7 +50,12 @@ export type Binding =
    * Reads the catalog services' log groups (`APOLLO_LOG_GROUP_TEMPLATE`) and Apollo's own
    * (`APOLLO_OWN_LOG_GROUP_PREFIX`): Logs Insights queries and FilterLogEvents under their prefixes only.
    */
-  | 'logs-read';
+  | 'logs-read'
+  /**
+   * Reads the services' metrics (CloudWatch GetMetricData, or the Prometheus / AMP canary analysis reads) and
+   * traces (X-Ray), and knows the consoles deep links open (Grafana, Jaeger, Axiom).
+   */
+  | 'telemetry-read';
 
 /**
  * A Step Functions state machine a context runs (ARCHITECTURE.md §4). Infra deploys its ASL file with

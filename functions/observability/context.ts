@@ -4,7 +4,7 @@ import type { ContextDescriptor } from '#lib/context';
 export const context: ContextDescriptor = {
   name: 'observability',
   summary: 'Observability: log search (Logs Insights queries) and log lines of every catalog service, secrets masked (local: SIMULATED demo logs)',
-  bindings: ['logs-read'],
+  bindings: ['logs-read', 'telemetry-read'],
   heavy: [{
     what: '@aws-sdk/client-cloudwatch-logs and Powertools idempotency (with JMESPath)',
     neededBy: 'POST /api/v1/logs/query (one Idempotency-Key → one query; StartQuery), GET/DELETE /api/v1/logs/query/{id} (GetQueryResults, StopQuery), GET /api/v1/logs/services/{id} (FilterLogEvents)',
