@@ -120,3 +120,18 @@ describe('recent traces', () => {
     expect(() => recentTracesQuery('a', { environment: 'prod', from: '2026-11-02T00:00:00Z', to: '2026-11-02T10:00:00Z' })).toThrow('more than 6 hours');
   });
 });
+
+describe('the SIMULATED demo logs name their slow trace', () => {
+  it('a HikariCP error line of core-service prod carries a trace id that opens a trace waiting on the pool', async () => {
+    const { demoRecords, DEMO_INCIDENT_MINUTES } = await import('./adapters/demo-logs.ts');
+    // Some hour's incident minutes (45–59): lines every 2 s.
+    const hour = Date.parse('2026-12-05T09:00:00Z');
+    const start = hour + DEMO_INCIDENT_MINUTES.from * 60_000;
+    const lines = [...demoRecords(['/apollo/prod/core-service'], start, start + 5 * 60_000)].map((r) => r['@message']);
+    const hikari = lines.find((l) => l.includes('Connection is not available'));
+    expect(hikari).toMatch(/ traceId=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    const id = /traceId=(\S+)/.exec(hikari!)![1]!;
+    const trace = await getTrace(new DemoTraces(), id);
+    expect(JSON.stringify(trace.spans)).toContain('HikariPool');
+  });
+});

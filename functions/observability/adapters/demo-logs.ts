@@ -9,6 +9,7 @@
  * Once an hour (minute 7) core-service logs static AWS credentials it should not: the API must mask them.
  */
 import type { LogRecord } from '../insights/execute.ts';
+import { demoTraceId } from './demo-traces.ts';
 
 /** Milliseconds between two lines of one log group (a group writes one line per tick). */
 export const DEMO_TICK_MS = 2_000;
@@ -62,18 +63,24 @@ function line(identity: GroupIdentity, t: number, h: number): string {
   if (identity.apollo) return apolloLine(identity, t, h);
   if (inIncident(service, environment, t)) {
     const r = h % 100;
-    if (r < 10) return `ERROR [${thread}] com.zaxxer.hikari.pool.HikariPool : HikariPool-1 - Connection is not available, request timed out after 30000ms.`;
+    if (r < 10) return `ERROR [${thread}] com.zaxxer.hikari.pool.HikariPool : HikariPool-1 - Connection is not available, request timed out after 30000ms.${traced(service, environment, t)}`;
     if (r < 13) return `ERROR [${thread}] ${pkg}.web.AccountController : request failed: java.net.SocketTimeoutException: Read timed out`;
     if (r < 14) return `ERROR [${thread}] o.h.engine.jdbc.spi.SqlExceptionHelper : org.postgresql.util.PSQLException: FATAL: too many connections for role "cobalt"`;
     if (r < 20) return `WARN  [HikariPool-1 housekeeper] com.zaxxer.hikari.pool.HikariPool : HikariPool-1 - Pool stats (total=10, active=10, idle=0, waiting=${(h >>> 8) % 40 + 5})`;
   }
   const r = (h >>> 4) % 1000;
   if (r < 6) return `ERROR [${thread}] ${pkg}.client.UpstreamClient : call to postgres failed: java.net.SocketTimeoutException: Read timed out (after 5000 ms)`;
-  if (r < 30) return `WARN  [${thread}] ${pkg}.web.RequestLogger : slow request ${pick(METHODS, h)} ${pick(PATHS, h >>> 3).replace('{n}', String(h % 9000 + 1000))} took ${(h >>> 6) % 2000 + 1000}ms`;
+  if (r < 30) return `WARN  [${thread}] ${pkg}.web.RequestLogger : slow request ${pick(METHODS, h)} ${pick(PATHS, h >>> 3).replace('{n}', String(h % 9000 + 1000))} took ${(h >>> 6) % 2000 + 1000}ms${traced(service, environment, t)}`;
   if (r < 80) return `DEBUG [${thread}] ${pkg}.cache.CacheManager : cache ${h % 3 ? 'hit' : 'miss'} for key tenant:${h % 500}`;
   const status = r < 95 ? 404 : r < 110 ? 201 : 200;
   const ms = (h >>> 9) % 120 + 3;
   return `INFO  [${thread}] ${pkg}.web.RequestLogger : ${pick(METHODS, h)} ${pick(PATHS, h >>> 3).replace('{n}', String(h % 9000 + 1000))} ${status} ${ms}ms`;
+}
+
+/** The minute's slow demo trace (./demo-traces.ts), as a line names it, so the UI opens it from the line. */
+function traced(service: string, environment: string, t: number): string {
+  const id = demoTraceId(service, environment, t, 'slow');
+  return id ? ` traceId=${id}` : '';
 }
 
 function apolloLine(identity: GroupIdentity, t: number, h: number): string {
