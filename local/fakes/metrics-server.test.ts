@@ -166,3 +166,22 @@ describe('the demo metrics and their control', () => {
     expect(bounds.find((le) => latencyShare(p99, le) >= 0.99)).toBe(bound);
   });
 });
+
+describe('the demo logs\' hourly incident in the metrics', () => {
+  it('shows in core-service prod\'s traffic as a whole in minutes 45–59, never in one version\'s (the canary\'s)', async () => {
+    // A server of its own: nothing pushed.
+    const fake = await DemoMetricsServer.start({ now: () => Date.parse('2026-11-02T14:00:00Z'), targets: () => [] });
+    const hour = Date.parse('2026-11-02T12:00:00Z');
+    // Minutes 46–51: wholly inside the incident; 10–15: outside; 40–50: half of it.
+    const inside = fake.figures('core-service', 'prod', undefined, hour + 46 * 60_000, hour + 51 * 60_000);
+    expect(inside.errorRate).toBe(0.023);
+    expect(inside.p99Ms).toBe(1450);
+    expect(fake.figures('core-service', 'prod', undefined, hour + 10 * 60_000, hour + 15 * 60_000).errorRate).toBeLessThan(0.006);
+    const half = fake.figures('core-service', 'prod', undefined, hour + 40 * 60_000, hour + 50 * 60_000).errorRate;
+    expect(half).toBeGreaterThan(0.0115);
+    expect(half).toBeLessThan(0.0145);
+    expect(fake.figures('core-service', 'prod', '1.4.2', hour + 46 * 60_000, hour + 51 * 60_000).errorRate).toBeLessThan(0.006);
+    expect(fake.figures('core-service', 'staging', undefined, hour + 46 * 60_000, hour + 51 * 60_000).errorRate).toBeLessThan(0.006);
+    await fake.close();
+  });
+});

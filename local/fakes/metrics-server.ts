@@ -29,6 +29,7 @@
  * of the slowest part that covers at least 1 % of it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { DEMO_INCIDENT_MINUTES, inIncident } from '../../functions/observability/adapters/demo-logs.ts';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +106,27 @@ export interface DemoPreset {
   readonly errorRate: number;
   readonly p99Ms: number;
   readonly reason: string;
+}
+
+/**
+ * The SIMULATED demo logs' hourly incident (functions/observability/adapters/demo-logs.ts: core-service prod runs
+ * out of database connections in minutes 45–59) in the service's metrics too: a range over it reads Appendix B's
+ * figures for the part it covers. Only the service's traffic as a whole (no version named: the dashboard's
+ * series), never one version's — canary analysis names the version, so a local deploy's canary is decided by
+ * what a person pushes, not by the clock.
+ */
+function blendIncident(service: string, environment: string, version: string | undefined, fromMs: number, toMs: number, normal: { errorRate: number; p99Ms: number }): { errorRate: number; p99Ms: number } {
+  if (version !== undefined || !(toMs > fromMs)) return normal;
+  let covered = 0;
+  for (let hour = Math.floor(fromMs / 3_600_000) * 3_600_000; hour < toMs; hour += 3_600_000) {
+    const start = Math.max(fromMs, hour + DEMO_INCIDENT_MINUTES.from * 60_000);
+    const end = Math.min(toMs, hour + DEMO_INCIDENT_MINUTES.to * 60_000);
+    if (end > start && inIncident(service, environment, start)) covered += end - start;
+  }
+  const share = covered / (toMs - fromMs);
+  if (share <= 0) return normal;
+  const spike = PRESETS[0]!;
+  return { errorRate: normal.errorRate * (1 - share) + spike.errorRate * share, p99Ms: share >= 0.01 ? Math.max(normal.p99Ms, spike.p99Ms ?? normal.p99Ms) : normal.p99Ms };
 }
 
 /** The design doc's Appendix B: core-service in production, its connection pool exhausted, 2.3 % errors (threshold 1 %). */
@@ -210,7 +232,7 @@ export class DemoMetricsServer {
     // A little noise per minute (of the range's end): the same query answers the same.
     const minute = Math.floor(toMs / 60_000);
     const noise = (what: string, spread: number) => 1 - spread + 2 * spread * unit(service, environment, version ?? '*', what, minute);
-    const normal = { errorRate: base.errorRate * noise('errors', 0.15), p99Ms: base.p99Ms * noise('p99', 0.1) };
+    const normal = blendIncident(service, environment, version, fromMs, toMs, { errorRate: base.errorRate * noise('errors', 0.15), p99Ms: base.p99Ms * noise('p99', 0.1) });
     const segments = this.segments(service, environment, version, fromMs, toMs);
     const total = segments.reduce((sum, s) => sum + s.ms, 0) || 1;
     let errors = 0;
