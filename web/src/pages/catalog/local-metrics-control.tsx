@@ -55,7 +55,7 @@ const percent = (rate: number): string => `${(rate * 100).toFixed(rate < 0.01 ? 
 const ms = (value: number): string => `${Math.round(value)} ms`;
 
 export function LocalMetricsControl({ serviceId }: { serviceId: string }) {
-  const { config } = useServices();
+  const { config, api } = useServices();
   const local = config.mode === 'local';
   const client = useQueryClient();
   const key = ['local-demo-metrics', serviceId];
@@ -70,7 +70,13 @@ export function LocalMetricsControl({ serviceId }: { serviceId: string }) {
   // The last push per environment made here (the state shows the running version's: a push on the deploying one shows here until it runs).
   const [lastPush, setLastPush] = useState<Record<string, Pushed>>({});
   const control = useMutation({
-    mutationFn: sendControl,
+    // A push aims at what is being deployed there as of now (the list above may be older than a deploy just asked for).
+    mutationFn: async (body: Control) => {
+      if (!('errorRate' in body)) return sendControl(body);
+      const fresh = await api.read('GET /api/v1/deployments/history', { query: { service: body.service, environment: body.environment, limit: 5 } }).catch(() => undefined);
+      const deployingNow = fresh?.items.find((d) => !isEnded(d.status) && d.imageTag && (d.operation === 'deploy' || d.operation === 'promote'))?.imageTag;
+      return sendControl({ ...body, ...(deployingNow ? { version: deployingNow } : {}) });
+    },
     onSuccess: (change) => {
       setLastPush((all) => ({ ...all, [change.environment]: change }));
       void client.invalidateQueries({ queryKey: key });
