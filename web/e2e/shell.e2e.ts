@@ -116,7 +116,7 @@ describe('admin', () => {
 
     const actorContext = await newContext(local.browser);
     const actor = await signIn(actorContext, local.apollo.url, 'dana@apollo.local', '/');
-    expect(await navLabels(actor)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals']);
+    expect(await navLabels(actor)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Observability']);
     await actorContext.close();
 
     const adminContext = await newContext(local.browser);
