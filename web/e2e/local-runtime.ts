@@ -47,8 +47,9 @@ export class LocalApollo {
     this.output = '';
     const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['local/start.ts'], {
       cwd: ROOT,
-      // Canary analysis in seconds (3 checks a second apart, 2 failed roll back): a test's deploy ends in moments.
-      env: { APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '3', APOLLO_CANARY_THRESHOLD: '2', ...process.env, PORT: String(this.port), HOST: '127.0.0.1', APOLLO_HOME: this.home },
+      // Canary analysis in seconds (8 checks a second apart, 2 failed roll back): a test's deploy ends in moments, and a
+      // push made once it is under way lands well inside its analysis on a busy CI machine.
+      env: { APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '8', APOLLO_CANARY_THRESHOLD: '2', ...process.env, PORT: String(this.port), HOST: '127.0.0.1', APOLLO_HOME: this.home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
