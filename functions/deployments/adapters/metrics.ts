@@ -17,6 +17,7 @@
  * metrics server (local/fakes/metrics-server.ts): the kind then says LOCAL DEMO METRICS.
  */
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { defaultCredentials } from '#lib/aws-credentials';
 import type { MetricsPort } from '../metrics.ts';
 import { CloudWatchMetrics, DEFAULT_CLOUDWATCH_NAMESPACE } from './cloudwatch-metrics.ts';
 import { checkPromQlTemplate, PrometheusMetrics, type PromQlTemplates } from './prometheus.ts';
@@ -117,19 +118,4 @@ function templates(env: NodeJS.ProcessEnv): Partial<PromQlTemplates> {
     out[figure] = value;
   }
   return out;
-}
-
-/**
- * The SDK's default credential chain (environment, web identity, the Lambda's role…), borrowed from a
- * CloudWatch client (a dependency already) rather than a direct import of the provider package.
- */
-function defaultCredentials(region: string): AwsCredentialIdentityProvider {
-  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
-  return async () => {
-    provider ??= import('@aws-sdk/client-cloudwatch').then(({ CloudWatchClient }) => {
-      const client = new CloudWatchClient({ region });
-      return () => client.config.credentials();
-    });
-    return (await provider)();
-  };
 }

@@ -12,6 +12,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { defaultCredentials } from '#lib/aws-credentials';
 import { networkError } from '#lib/network-errors';
 
 export interface PromSeries {
@@ -137,16 +138,4 @@ function parseAnswer(data: { resultType?: unknown; result?: unknown } | undefine
     default:
       throw invalid(`resultType ${String(data.resultType)}`);
   }
-}
-
-/** The SDK's default credential chain, borrowed from a CloudWatch client (a dependency already), made on first use. */
-function defaultCredentials(region: string): AwsCredentialIdentityProvider {
-  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
-  return async () => {
-    provider ??= import('@aws-sdk/client-cloudwatch').then(({ CloudWatchClient }) => {
-      const client = new CloudWatchClient({ region });
-      return () => client.config.credentials();
-    });
-    return (await provider)();
-  };
 }
