@@ -13,6 +13,8 @@ import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
 import { ROUTES, permissionLabel } from '#shared/routes';
 import type { LocalRuntime } from '#lib/context';
 import { DESCRIPTORS } from '#functions/contexts';
+import { localOwnLogs } from '#functions/observability/local';
+import { teeOwnLogs } from './own-logs.ts';
 import type { HealthProbe } from '../functions/services/health/ports.ts';
 import { OpenApiFile } from '../functions/system/adapters/openapi-file.ts';
 import { LocalCredentialStore } from './credentials.ts';
@@ -222,6 +224,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (argocd) banner.push(localArgoCdBanner(argocd));
   if (demoMetrics) banner.push(localMetricsBanner(demoMetrics));
   for (const descriptor of DESCRIPTORS) banner.push(...((await descriptor.local?.(local)) ?? []));
+  // Apollo's own handler lines, kept for the logs of the service `apollo` (and shown from the terminal's level up).
+  const untee = teeOwnLogs(localOwnLogs());
   await options.beforeReady?.(baseUrl);
   markReady();
 
@@ -261,6 +265,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         server.closeAllConnections();
       });
       await dynamo.close();
+      untee();
     },
   };
 }

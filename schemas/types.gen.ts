@@ -11828,9 +11828,9 @@ export interface LogQuery {
   id: string;
   status: "Scheduled" | "Running" | "Complete" | "Failed" | "Cancelled" | "Timeout" | "Unknown";
   /**
-   * Where the logs come from: CloudWatch Logs Insights, or the local runtime's SIMULATED demo logs.
+   * Where the logs come from: CloudWatch Logs Insights, Axiom (APL), the local runtime's SIMULATED demo logs, or (local) the lines the local runtime's own handlers really wrote (the service apollo).
    */
-  source: "cloudwatch" | "simulated";
+  source: "cloudwatch" | "axiom" | "simulated" | "local";
   query: string;
   service: string;
   environment: string;
@@ -12785,7 +12785,10 @@ export interface ServiceLogs {
   service: string;
   environment: string;
   logGroups: string[];
-  source: "cloudwatch" | "simulated";
+  /**
+   * Where the lines come from: CloudWatch Logs, Axiom, the local runtime's SIMULATED demo logs, or (local) the lines the local runtime's own handlers really wrote (the service apollo).
+   */
+  source: "cloudwatch" | "axiom" | "simulated" | "local";
   from: string;
   to: string;
   items: {

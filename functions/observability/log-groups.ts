@@ -12,7 +12,7 @@ import { observabilityConfig } from './config.ts';
 
 /** The service name under which Apollo's own handler logs are read. */
 export const APOLLO_SERVICE = 'apollo';
-const APOLLO_FUNCTIONS = [...CONTEXTS, 'jobs', 'realtime'];
+export const APOLLO_FUNCTIONS = [...CONTEXTS, 'jobs', 'realtime'];
 
 export interface LogTarget {
   readonly service: string;

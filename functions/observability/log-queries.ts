@@ -51,7 +51,7 @@ export async function startLogQuery(body: LogQueryCreate, principal: string): Pr
     SK: 'META',
     id,
     backendQueryId,
-    source: logs.source,
+    source: logs.sourceOf?.(target.logGroups) ?? logs.source,
     owner: principal,
     query: body.query,
     service: target.service,

@@ -1,7 +1,7 @@
 /** What the observability context needs from outside: a logs backend (CloudWatch Logs, or the local runtime's simulated logs). */
 
-/** Where a log read's lines come from: CloudWatch, or the local runtime's SIMULATED demo logs. */
-export type LogSource = 'cloudwatch' | 'simulated';
+/** Where a log read's lines come from: CloudWatch, Axiom, the local runtime's SIMULATED demo logs, or (local) its own handlers' real lines. */
+export type LogSource = 'cloudwatch' | 'axiom' | 'simulated' | 'local';
 
 export type LogQueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown';
 
@@ -12,6 +12,8 @@ export interface StartQueryInput {
   readonly start: number;
   readonly end: number;
   readonly limit: number;
+  /** Required by the Axiom backend (its rows are scoped by service and environment, not by log group). */
+  readonly scope?: LogScope;
 }
 
 export interface LogField { readonly field: string; readonly value: string }
@@ -33,6 +35,8 @@ export interface FilterEventsInput {
   readonly limit: number;
   /** The previous page's token. */
   readonly nextToken?: string;
+  /** Required by the Axiom backend (its rows are scoped by service and environment, not by log group). */
+  readonly scope?: LogScope;
 }
 
 export interface LogEvent {
@@ -51,6 +55,8 @@ export interface FilteredEvents {
 
 export interface LogsPort {
   readonly source: LogSource;
+  /** Where these groups' lines come from, when that differs by group (the local runtime: Apollo's own are real). */
+  sourceOf?(logGroups: readonly string[]): LogSource;
   /** Starts a query; its backend's query id. A query the backend refuses (syntax, limits) is a ValidationError. */
   startQuery(input: StartQueryInput): Promise<string>;
   getQueryResults(queryId: string): Promise<QueryResults>;

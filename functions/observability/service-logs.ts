@@ -30,7 +30,7 @@ export async function serviceLogs(service: string, query: ServiceLogsQuery, prin
     service: target.service,
     environment: target.environment,
     logGroups: [...target.logGroups],
-    source: logs.source,
+    source: logs.sourceOf?.(target.logGroups) ?? logs.source,
     from: new Date(start).toISOString(),
     to: new Date(end).toISOString(),
     items: page.events.map((event) => {

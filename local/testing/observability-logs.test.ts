@@ -2,12 +2,15 @@
  * Logs over signed HTTP against the local runtime's SIMULATED demo logs: a viewer reads
  * core-service's prod lines by level and text, page by page, with the leaked AWS credentials masked;
  * unknown services and environments, empty and too-long ranges are refused with the field's path;
- * the per-caller rate limit answers 429.
+ * the per-caller rate limit answers 429; the service apollo's lines are the runtime's own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServiceLogs } from '#schemas/index.ts';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, type Harness } from './harness.ts';
+
+// As `npm start` runs the handlers (local/local-env.ts): INFO lines are written, kept as the service apollo's.
+vi.hoisted(() => { process.env.LOG_LEVEL = 'INFO'; });
 
 let h: Harness;
 beforeAll(async () => {
@@ -53,13 +56,17 @@ describe('GET /api/v1/logs/services/{id}', () => {
     }]);
   });
 
-  it('reads Apollo\'s own Lambdas as the service apollo (simulated locally: JSON lines, level read from them)', async () => {
-    const { items, logGroups, environment } = (await h.client('viewer').call<ServiceLogs>('GET', '/api/v1/logs/services/apollo', { query: { limit: 5 } })).body;
-    expect(environment).toBe('local');
+  it('reads Apollo\'s own handlers\' lines as the service apollo: what this runtime really did, one line per request', async () => {
+    // A request to read back: a teams list, by an operator.
+    expect((await h.client('operator').send('GET', '/api/v1/teams', { query: { limit: 2 } })).status).toBe(200);
+    const read = async () => (await h.client('viewer').call<ServiceLogs>('GET', '/api/v1/logs/services/apollo', { query: { q: 'request handled', from: new Date(Date.now() - 600_000).toISOString(), limit: 1000 } })).body;
+    const { items, logGroups, environment, source } = await read();
+    expect({ environment, source }).toEqual({ environment: 'local', source: 'local' });
     expect(logGroups).toContain('/aws/lambda/apollo-local-observability');
-    expect(logGroups).toContain('/aws/lambda/apollo-local-jobs');
-    expect(items).toHaveLength(5);
-    for (const item of items) expect(JSON.parse(item.message)).toMatchObject({ level: item.level, service: expect.stringMatching(/^apollo-/) });
+    expect(logGroups).toContain('/aws/lambda/apollo-local-identity');
+    const teams = items.map((i) => ({ ...i, line: JSON.parse(i.message) as Record<string, unknown> })).find((i) => i.line.route === 'GET /api/v1/teams');
+    expect(teams).toMatchObject({ level: 'INFO', logGroup: expect.stringMatching(/^\/aws\/lambda\/apollo-local-/) });
+    expect(teams!.line).toMatchObject({ level: 'INFO', message: 'request handled', statusCode: 200, durationMs: expect.any(Number), service: expect.stringMatching(/^apollo-/), correlation_id: expect.any(String) });
     expect((await h.client('viewer').send('GET', '/api/v1/logs/services/apollo', { query: { environment: 'prod' } })).status).toBe(404);
   });
 

@@ -16,14 +16,32 @@ export const lowerCaseHeaders = (): MiddlewareObj<Event> => ({
   },
 });
 
-/** Named errors → status and the error body; anything else → a plain 500 with the request id. */
+/** When each request began, for its line's duration. */
+const began = new WeakMap<object, number>();
+const durationOf = (event: object): number | undefined => {
+  const start = began.get(event);
+  return start === undefined ? undefined : Date.now() - start;
+};
+
+/**
+ * Named errors → status and the error body; anything else → a plain 500 with the request id. Every request
+ * ends with one line (status and duration; the route and correlation id are the logger's keys): the access
+ * log the service `apollo`'s logs are read from.
+ */
 export const errorMapper = (): MiddlewareObj<Event, APIGatewayProxyResult> => ({
+  before: ({ event }) => {
+    began.set(event, Date.now());
+  },
+  after: ({ event, response }) => {
+    logger.info('request handled', { statusCode: response?.statusCode, durationMs: durationOf(event) });
+  },
   onError: (request) => {
     const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
     const error: unknown = request.error;
     const result = errorResult(error, requestId);
-    if (result.statusCode >= 500) logger.error('request failed', { error: request.error as Error, statusCode: result.statusCode });
-    else logger.info('request rejected', { statusCode: result.statusCode, code: (error as ApolloError).code });
+    const durationMs = durationOf(request.event);
+    if (result.statusCode >= 500) logger.error('request failed', { error: request.error as Error, statusCode: result.statusCode, durationMs });
+    else logger.info('request rejected', { statusCode: result.statusCode, code: (error as ApolloError).code, durationMs });
     metrics.addMetric(result.statusCode >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
     request.response = result;
   },

@@ -9,8 +9,9 @@ import { ValidationError } from '#shared/errors';
 import { Execution } from '../insights/execute.ts';
 import { QuerySyntaxError } from '../insights/lexer.ts';
 import { parseQuery, type Command } from '../insights/parser.ts';
-import type { FilteredEvents, FilterEventsInput, LogEvent, LogQueryStatus, LogsPort, QueryResults, StartQueryInput } from '../ports.ts';
+import type { FilteredEvents, FilterEventsInput, LogEvent, LogQueryStatus, LogSource, LogsPort, QueryResults, StartQueryInput } from '../ports.ts';
 import { DEMO_TICK_MS, demoRecords } from './demo-logs.ts';
+import { mergeByTime, type OwnLogStore } from './own-logs.ts';
 
 export interface LocalLogsOptions {
   /** How long a query stays Scheduled before it runs. @default 200 */
@@ -23,6 +24,8 @@ export interface LocalLogsOptions {
   readonly sliceSize?: number;
   /** Milliseconds between two demo lines of one log group. @default DEMO_TICK_MS */
   readonly tickMs?: number;
+  /** Apollo's own handlers' real lines (the service `apollo`); without it, those groups are simulated too. */
+  readonly ownLogs?: OwnLogStore;
 }
 
 interface LocalQuery {
@@ -41,6 +44,22 @@ export class LocalLogsAdapter implements LogsPort {
   private readonly queries = new Map<string, LocalQuery>();
 
   constructor(private readonly options: LocalLogsOptions = {}) {}
+
+  sourceOf(logGroups: readonly string[]): LogSource {
+    const own = this.options.ownLogs;
+    return own && logGroups.length > 0 && logGroups.every((g) => own.owns(g)) ? 'local' : 'simulated';
+  }
+
+  /** The groups' records in [start, end), oldest first: Apollo's own from the store, the demo services' simulated. */
+  private records(logGroups: readonly string[], start: number, end: number) {
+    const tick = this.options.tickMs ?? DEMO_TICK_MS;
+    const own = this.options.ownLogs;
+    const mine = own ? logGroups.filter((g) => own.owns(g)) : [];
+    if (!own || mine.length === 0) return demoRecords(logGroups, start, end, tick);
+    const others = logGroups.filter((g) => !own.owns(g));
+    if (others.length === 0) return own.records(mine, start, end);
+    return mergeByTime(demoRecords(others, start, end, tick), own.records(mine, start, end));
+  }
 
   async startQuery(input: StartQueryInput): Promise<string> {
     let commands: Command[];
@@ -90,7 +109,7 @@ export class LocalLogsAdapter implements LogsPort {
     const events: LogEvent[] = [];
     let lastT = -1;
     let index = 0;
-    for (const record of demoRecords(input.logGroups, from, input.end, this.options.tickMs ?? DEMO_TICK_MS)) {
+    for (const record of this.records(input.logGroups, from, input.end)) {
       const t = Date.parse(`${record['@timestamp'].replace(' ', 'T')}Z`);
       if (t === lastT) index++; else { lastT = t; index = 0; }
       if (t === from && index < skip) continue;
@@ -107,7 +126,7 @@ export class LocalLogsAdapter implements LogsPort {
     query.result = { ...query.result, status: 'Running' };
     const sliceSize = this.options.sliceSize ?? 20_000;
     const timeoutMs = this.options.timeoutMs ?? 60_000;
-    const records = demoRecords(input.logGroups, input.start, input.end, this.options.tickMs ?? DEMO_TICK_MS);
+    const records = this.records(input.logGroups, input.start, input.end);
     const run = new Execution(commands, input.limit);
     // Read in slices, yielding between them so a stop or a read of the status lands mid-way.
     for (;;) {

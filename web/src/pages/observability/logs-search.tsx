@@ -20,6 +20,14 @@ const PAGE = 100;
 const LEVEL_INTENT: Record<string, 'danger' | 'warning' | 'primary' | 'none'> = { ERROR: 'danger', WARN: 'warning', INFO: 'primary', DEBUG: 'none' };
 
 export function SourceTag({ source }: { source: string | undefined }) {
+  if (source === 'local') {
+    return (
+      <Tooltip content="The lines this local runtime's own handlers wrote (INFO and up), as CloudWatch keeps Apollo's Lambdas' logs in AWS." compact>
+        <Tag minimal intent="primary" icon="console" className="apollo-obs-source" data-testid="obs-local">LOCAL RUNTIME</Tag>
+      </Tooltip>
+    );
+  }
+  if (source === 'axiom') return <Tag minimal icon="database" className="apollo-obs-source" data-testid="obs-axiom">AXIOM</Tag>;
   if (source !== 'simulated') return null;
   return (
     <Tooltip content="Locally the logs, metrics and traces are the demo services' SIMULATED ones; in AWS Apollo reads CloudWatch, Prometheus and X-Ray." compact>
