@@ -3,6 +3,12 @@
 /** Where a log read's lines come from: CloudWatch, Axiom, the local runtime's SIMULATED demo logs, or (local) its own handlers' real lines. */
 export type LogSource = 'cloudwatch' | 'axiom' | 'simulated' | 'local';
 
+/**
+ * The catalog service and environment a read is about. A backend that keeps every service in one place (Axiom: one
+ * dataset) filters its rows by them; backends that read log groups (CloudWatch, the local logs) need only those.
+ */
+export interface LogScope { readonly service: string; readonly environment: string }
+
 export type LogQueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown';
 
 export interface StartQueryInput {
