@@ -10,8 +10,10 @@
  *   `GET /incidents` (`statuses[]`, `incident_key`, `service_ids[]`, `limit`, `offset`, `total`),
  *   `GET /incidents/{id}`, `PUT /incidents/{id}` (`{"incident":{"type":"incident_reference","status":
  *   "acknowledged"|"resolved"}}`), `GET|POST /incidents/{id}/notes` (`{"note":{"content"}}` -> 201). Writes
- *   want `From: <email>` (400 code 2016 as PagerDuty words it when missing); any well-formed address is a
- *   user of this fake (made up on first use).
+ *   want `From: <email>` (400 code 2016 as PagerDuty words it when missing; 1028 `Malformed "From" header`,
+ *   go-pagerduty#336); any well-formed address is a user of this fake (made up on first use). Unknown
+ *   ids: 404 `Not Found` code 2100. **UNCONFIRMED** wording: `Authentication failed` (2006), and a
+ *   resolved incident's update refused as 400 `Invalid Input Provided` (2001) `["Incident Already Resolved"]`.
  * - signed v3 webhooks to a configured URL (Apollo's `/api/v1/webhooks/pagerduty`): `incident.triggered`
  *   (agent: the service), `incident.acknowledged` / `incident.resolved` / `incident.annotated` (agent: the
  *   user who did it, through the API or this page). Headers `X-PagerDuty-Signature: v1=<hex HMAC-SHA256>`
@@ -266,7 +268,7 @@ export class FakePagerDuty {
   /**
    * An alert fires: a new incident (triggered, assigned to the responder) and its `incident.triggered`
    * webhook. An alert whose incident key is that of an open incident is folded into it, as PagerDuty's
-   * de-duplication does: no new incident, no webhook.
+   * de-duplication does: no new incident, no webhook. No key given: the demo's (no title) or the title's hash.
    */
   trigger(input: FakePagerDutyTrigger = {}): { incident: FakePagerDutyIncident; deduplicated: boolean } {
     const title = input.title?.trim() || DEMO_TRIGGER.title;
