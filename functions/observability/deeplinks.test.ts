@@ -34,6 +34,12 @@ describe('deep links', () => {
     expect(JSON.parse(axiom.searchParams.get('initForm')!)).toEqual({ apl: "['k8s']\n| where service == 'core-service'", queryOptions: { startTime: '2026-11-02T09:00:00.000Z', endTime: '2026-11-02T10:00:00.000Z' } });
   });
 
+  it('opens a Tempo trace in Grafana Explore on the traces data source, in W3C form', () => {
+    const tempo = readTelemetryConfig({ APOLLO_GRAFANA_URL: 'https://grafana.example.com', APOLLO_GRAFANA_DATASOURCE: 'amp', APOLLO_GRAFANA_TRACES_DATASOURCE: 'tempo', APOLLO_TRACES_BACKEND: 'tempo', APOLLO_TEMPO_URL: 'http://tempo:3200' });
+    const link = new URL(deeplink({ target: 'grafana', traceId: '1-5759e988-bd862e3fe1be46a994272793', ...range }, tempo).url);
+    expect(JSON.parse(link.searchParams.get('left')!)).toEqual({ datasource: 'tempo', queries: [{ refId: 'A', queryType: 'traceql', query: '5759e988bd862e3fe1be46a994272793' }], range: { from: String(Date.parse(range.from)), to: String(Date.parse(range.to)) } });
+  });
+
   it.each([
     ['grafana', 'APOLLO_GRAFANA_URL'],
     ['jaeger', 'APOLLO_JAEGER_URL'],

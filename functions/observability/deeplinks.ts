@@ -6,7 +6,8 @@
  *   a string `'` + its encodeURIComponent with `%` written `*`, a list `~(a~b)`; the whole is `escape()`d,
  *   prefixed with `?queryDetail=`, encodeURIComponent'ed once more, and `%` written `$`.
  * - `xray`: one trace in the X-Ray console (`#xray:traces/<id>`).
- * - `grafana`: Explore with a `left` pane state (data source, PromQL query, range in ms).
+ * - `grafana`: Explore with a `left` pane state (data source, PromQL query, range in ms); a trace opens on the traces
+ *   data source (APOLLO_GRAFANA_TRACES_DATASOURCE, e.g. Tempo's), in W3C form unless the traces come from X-Ray.
  * - `axiom`: the query page with an APL query and the range (`initForm`).
  * - `jaeger`: one trace (`/trace/<id>`) or the search of a service in the range (µs).
  */
@@ -57,9 +58,11 @@ export function deeplink(input: DeeplinkInput, config: TelemetryConfig, now = Da
       if (!config.grafanaUrl) throw notConfigured('APOLLO_GRAFANA_URL', 'Grafana');
       const expr = input.query ?? (service ? `sum(rate(http_requests_total{service="${service}"${input.environment ? `,environment="${input.environment}"` : ''}}[5m]))` : undefined);
       if (!expr && !input.traceId) throw needs('query', 'Grafana');
+      const datasource = input.traceId ? config.grafanaTracesDatasource ?? config.grafanaDatasource : config.grafanaDatasource;
+      const traceId = input.traceId && config.tracesBackend !== 'xray' ? w3cId(input.traceId) : input.traceId;
       const left = {
-        ...(config.grafanaDatasource ? { datasource: config.grafanaDatasource } : {}),
-        queries: [input.traceId ? { refId: 'A', queryType: 'traceql', query: input.traceId } : { refId: 'A', expr }],
+        ...(datasource ? { datasource } : {}),
+        queries: [traceId ? { refId: 'A', queryType: 'traceql', query: traceId } : { refId: 'A', expr }],
         range: { from: String(from), to: String(to) },
       };
       return { target: 'grafana', url: `${config.grafanaUrl}/explore?orgId=${encodeURIComponent(config.grafanaOrgId)}&left=${encodeURIComponent(JSON.stringify(left))}`, ...range };

@@ -1,8 +1,8 @@
 /**
  * The adapters of the observability context's metrics and traces, made on first use from telemetry-config.ts:
  * service metrics from CloudWatch (default) or Prometheus/AMP, PromQL queries to APOLLO_PROMETHEUS_URL (SigV4
- * when it is an AMP workspace), traces from X-Ray. The local runtime swaps in the LOCAL DEMO METRICS and the
- * SIMULATED demo traces (telemetry-local.ts); tests their doubles.
+ * when it is an AMP workspace), traces from X-Ray (default), Jaeger or Tempo (APOLLO_TRACES_BACKEND). The local
+ * runtime swaps in the LOCAL DEMO METRICS and the SIMULATED demo traces (telemetry-local.ts); tests their doubles.
  */
 import type { PrometheusClient } from './adapters/prometheus-client.ts';
 import type { ServiceMetricsPort } from './service-metrics.ts';
@@ -26,6 +26,25 @@ async function prometheus(): Promise<TelemetryDeps['prometheus']> {
   return { client: new PrometheusClient({ baseUrl: url, ...(region ? { sigv4: { region } } : {}) }), source: `${region ? 'Amazon Managed Prometheus' : 'Prometheus'} ${url}` };
 }
 
+async function traces(): Promise<TracesPort> {
+  const config = telemetryConfig();
+  const common = { ...(config.tracesAuth ? { auth: config.tracesAuth } : {}), environmentTag: config.tracesEnvironmentAttribute };
+  switch (config.tracesBackend) {
+    case 'jaeger': {
+      const { JaegerTraces } = await import('./adapters/jaeger-traces.ts');
+      return new JaegerTraces({ baseUrl: config.jaegerUrl!, ...common });
+    }
+    case 'tempo': {
+      const { TempoTraces } = await import('./adapters/tempo-traces.ts');
+      return new TempoTraces({ baseUrl: config.tempoUrl!, ...common, ...(config.tempoTenant ? { tenant: config.tempoTenant } : {}) });
+    }
+    case 'xray': {
+      const { XRayTraces } = await import('./adapters/xray-traces.ts');
+      return new XRayTraces();
+    }
+  }
+}
+
 export async function telemetryDeps(): Promise<TelemetryDeps> {
   if (!('prometheus' in deps)) deps = { ...deps, prometheus: await prometheus() };
   if (!deps.serviceMetrics) {
@@ -39,10 +58,7 @@ export async function telemetryDeps(): Promise<TelemetryDeps> {
       deps = { ...deps, serviceMetrics: new CloudWatchServiceMetrics(config.cloudWatchNamespace) };
     }
   }
-  if (!deps.traces) {
-    const { XRayTraces } = await import('./adapters/xray-traces.ts');
-    deps = { ...deps, traces: new XRayTraces() };
-  }
+  if (!deps.traces) deps = { ...deps, traces: await traces() };
   return deps as TelemetryDeps;
 }
 

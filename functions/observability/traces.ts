@@ -2,7 +2,8 @@
  * Traces: one trace's spans as a tree, from X-Ray segment documents (or the local runtime's SIMULATED demo
  * traces, which are segment documents too). A segment is a service's part of the request; its subsegments are
  * the calls it made; a downstream service's segment names the upstream subsegment that called it as its
- * `parent_id`, so the tree crosses services the way the request did.
+ * `parent_id`, so the tree crosses services the way the request did. Jaeger and Tempo spans arrive here as segment
+ * documents too (adapters/span-documents.ts): a service's entry span a segment, the spans under it its subsegments.
  */
 import { NotFoundError } from '#shared/errors';
 import type { Trace, TraceList, TraceListQuery } from '#schemas/index.ts';
@@ -14,6 +15,8 @@ type Span = Trace['spans'][number];
 export interface SegmentDocument {
   readonly id: string;
   readonly name: string;
+  /** Not X-Ray's: the service of a segment whose name is an operation (Jaeger, Tempo); X-Ray names a segment by its service. */
+  readonly service?: string;
   readonly trace_id?: string;
   readonly parent_id?: string;
   readonly start_time: number;
@@ -35,10 +38,12 @@ export interface RawTrace {
   readonly segments: readonly SegmentDocument[];
 }
 
-/** Where traces come from: X-Ray, or the local runtime's SIMULATED demo traces. */
+/** Where traces come from: X-Ray, Jaeger or Tempo (APOLLO_TRACES_BACKEND), or the local runtime's SIMULATED demo traces. */
 export interface TracesPort {
   readonly source: string;
   readonly simulated: boolean;
+  /** How long the backend keeps traces, for the 404's message (e.g. "X-Ray keeps traces 30 days"). */
+  readonly retention?: string;
   /** The trace's segment documents; undefined when there is no such trace (or it has expired). */
   getTrace(traceId: string): Promise<RawTrace | undefined>;
   /** The service's traces in the environment that started in [start, end] and took at least minDurationMs, newest first. */
@@ -94,8 +99,9 @@ export function traceTree(raw: RawTrace, source: string, simulated: boolean): Tr
     return span;
   };
   const segments = [...raw.segments].sort((a, b) => a.start_time - b.start_time).map((doc) => {
-    if (!services.includes(doc.name)) services.push(doc.name);
-    return { doc, span: toSpan(doc, doc.name, 'segment') };
+    const service = doc.service ?? doc.name;
+    if (!services.includes(service)) services.push(service);
+    return { doc, span: toSpan(doc, service, 'segment') };
   });
   const roots: Span[] = [];
   for (const { doc, span } of segments) {
@@ -112,7 +118,7 @@ const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 /** The trace, as a tree; NotFoundError when the backend has no such trace. */
 export async function getTrace(port: TracesPort, traceId: string): Promise<Trace> {
   const raw = await port.getTrace(traceId);
-  if (!raw) throw new NotFoundError(`no trace ${traceId} in ${port.source} (X-Ray keeps traces 30 days)`);
+  if (!raw) throw new NotFoundError(`no trace ${traceId} in ${port.source}${port.retention ? ` (${port.retention})` : ''}`);
   return traceTree(raw, port.source, port.simulated);
 }
 

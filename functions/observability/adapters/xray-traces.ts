@@ -18,6 +18,7 @@ export class XRayTracesError extends Error {
 export class XRayTraces implements TracesPort {
   readonly source = 'AWS X-Ray';
   readonly simulated = false;
+  readonly retention = 'X-Ray keeps traces 30 days';
   private readonly client: XRayClient;
 
   constructor(options: { client?: XRayClient } = {}) {
