@@ -5,7 +5,7 @@
  * setting when its console is not configured).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deeplink, MetricsQueryResult, ServiceMetrics, Trace, TraceList } from '#schemas/index.ts';
+import type { AuditList, Deeplink, MetricsQueryResult, ServiceMetrics, Trace, TraceList } from '#schemas/index.ts';
 import { demoTraceId } from '#functions/observability/adapters/demo-traces';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -61,6 +61,27 @@ describe('observability: metrics, traces, deep links', () => {
     expect(ok.body.series.map((s) => s.labels.environment)).toContain('prod');
     const refused = await viewer.send('POST', '/api/v1/metrics/query', { body: { query: 'up offset 5m' } });
     expect(refused.status).toBe(400);
+  });
+
+  it('audits each PromQL query with who asked what', async () => {
+    const { items } = (await h.client('admin').call<AuditList>('GET', '/api/v1/audit', { query: { action: 'metrics.query', actor: 'viewer@apollo.local' } })).body;
+    expect(items.find((i) => (i.details as { body?: { query?: string } }).body?.query?.startsWith('sum by (environment)'))).toMatchObject({
+      action: 'metrics.query', resourceType: 'promql', resourceId: 'promql', outcome: 'succeeded', statusCode: 200,
+    });
+  });
+
+  it('limits each caller\'s metric reads to 30 a minute (429), apart from their log reads', { timeout: 60_000 }, async () => {
+    const operator = h.client('operator');
+    // The window is the clock's minute: start early in one.
+    if (Date.now() % 60_000 > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - (Date.now() % 60_000) + 100));
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await operator.send('GET', '/api/v1/metrics/services/redis', { query: { environment: 'prod' } })).status);
+    expect(statuses.slice(0, 30).every((s) => s === 200 || s === 404)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    const refused = await operator.send('POST', '/api/v1/metrics/query', { body: { query: 'up' } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await operator.send('GET', '/api/v1/logs/services/redis', { query: { limit: 1 } })).status).toBe(200);
   });
 
   it('opens a slow SIMULATED trace as a tree: core-service waiting on HikariCP before postgres', async () => {
