@@ -43,7 +43,7 @@ export async function startLogQuery(body: LogQueryCreate, principal: string): Pr
   await takeLogsAllowance(principal);
   const { logs } = await observabilityDeps();
   const limit = body.limit ?? 1000;
-  const backendQueryId = await logs.startQuery({ logGroups: target.logGroups, query: body.query, start, end, limit });
+  const backendQueryId = await logs.startQuery({ logGroups: target.logGroups, query: body.query, start, end, limit, scope: { service: target.service, environment: target.environment } });
   const id = ulid();
   const createdAt = new Date();
   const item: LogQueryItem = {

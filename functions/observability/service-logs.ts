@@ -25,7 +25,7 @@ export async function serviceLogs(service: string, query: ServiceLogsQuery, prin
   await takeLogsAllowance(principal);
   const { logs } = await observabilityDeps();
   const terms = [...(query.level ? [query.level] : []), ...(query.q?.split(/\s+/).filter(Boolean) ?? [])];
-  const page = await logs.filterEvents({ logGroups: target.logGroups, start, end, terms, limit: query.limit ?? 100, ...(nextToken ? { nextToken } : {}) });
+  const page = await logs.filterEvents({ logGroups: target.logGroups, start, end, terms, limit: query.limit ?? 100, scope: { service: target.service, environment: target.environment }, ...(nextToken ? { nextToken } : {}) });
   return {
     service: target.service,
     environment: target.environment,
