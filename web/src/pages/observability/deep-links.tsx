@@ -7,7 +7,7 @@ import { AnchorButton, Tooltip } from '@blueprintjs/core';
 import { useQueries } from '@tanstack/react-query';
 import { ApiError } from '../../../../shared/api-client.ts';
 import { useServices } from '../../lib/services-context.ts';
-import { insightsQueryOf, rangeOf, type ObservabilityState } from './observability-url.ts';
+import { insightsQueryOf, windowOf, type ObservabilityState } from './observability-url.ts';
 
 const TARGETS = [
   { target: 'grafana', label: 'Grafana', icon: 'dashboard' },
@@ -22,7 +22,7 @@ const LINKABLE_TRACE = /^(1-[0-9a-f]{8}-[0-9a-f]{24}|[0-9a-f]{32})$/;
 
 export function DeepLinks({ service, environment, state }: { service: string; environment: string | undefined; state: ObservabilityState }) {
   const { api } = useServices();
-  const range = rangeOf(state.range, Math.floor(Date.now() / 60_000) * 60_000);
+  const range = windowOf(state, Math.floor(Date.now() / 60_000) * 60_000);
   const trace = state.view === 'traces' && state.trace && LINKABLE_TRACE.test(state.trace) ? state.trace : undefined;
   const links = useQueries({
     queries: TARGETS.map(({ target }) => {

@@ -10,7 +10,7 @@ import { useServices } from '../../lib/services-context.ts';
 import { ApiProblem } from './api-problem.tsx';
 import { defaultInsightsQuery, isRunning, resultColumns } from './log-lines.ts';
 import { SourceTag } from './logs-search.tsx';
-import { rangeOf, type ObservabilityState } from './observability-url.ts';
+import { windowOf, type ObservabilityState } from './observability-url.ts';
 
 const STATUS_INTENT: Record<string, 'primary' | 'success' | 'danger' | 'warning' | 'none'> = {
   Scheduled: 'none', Running: 'primary', Complete: 'success', Failed: 'danger', Timeout: 'danger', Cancelled: 'warning', Unknown: 'none',
@@ -23,7 +23,7 @@ export function LogsInsights({ service, environment, state }: { service: string;
   const [id, setId] = useState<string | null>(null);
   const start = useMutation({
     mutationFn: () => {
-      const range = rangeOf(state.range, Date.now());
+      const range = windowOf(state, Date.now());
       return api.read('POST /api/v1/logs/query', { body: { query: text, service, ...(environment ? { environment } : {}), start: range.from, end: range.to } });
     },
     onSuccess: (q) => setId(q.id),

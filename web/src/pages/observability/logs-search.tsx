@@ -12,7 +12,7 @@ import { useServices } from '../../lib/services-context.ts';
 import { ApiProblem } from './api-problem.tsx';
 import { appendLines, lineKey, tailFrom, traceIdOf, type LogLine } from './log-lines.ts';
 import type { StateChange } from './observability-pickers.tsx';
-import { LEVELS, rangeOf, traceHref, type Level, type ObservabilityState } from './observability-url.ts';
+import { LEVELS, traceHref, windowKey, windowOf, type Level, type ObservabilityState } from './observability-url.ts';
 
 const TAIL_EVERY_MS = 3000;
 const PAGE = 100;
@@ -73,7 +73,8 @@ export function LogsSearch({ service, environment, state, onChange }: {
   const [tail, setTail] = useState(false);
   const [refreshed, setRefreshed] = useState(0);
   // The range is fixed when the search is asked (a new search, a new "now"), so pages follow one window.
-  const range = useMemo(() => rangeOf(state.range, Date.now()), [state.range, service, environment, state.level, state.q, refreshed]);
+  const shown = windowKey(state);
+  const range = useMemo(() => windowOf(state, Date.now()), [shown, service, environment, state.level, state.q, refreshed]);
   const filters = { ...(environment ? { environment } : {}), ...(state.level ? { level: state.level } : {}), ...(state.q ? { q: state.q } : {}) };
   const search = useInfiniteQuery({
     queryKey: ['logs', 'service', service, filters, range.from, range.to],

@@ -10,22 +10,22 @@ import { useServices } from '../../lib/services-context.ts';
 import { ApiProblem } from './api-problem.tsx';
 import { MetricsChart, type DeploymentMarker } from './metrics-chart.tsx';
 import { dashboardPanels, formatValue, peakOf, placeMarkers } from './metrics-shaping.ts';
-import { rangeOf, type ObservabilityState } from './observability-url.ts';
+import { windowKey, windowOf, type ObservabilityState } from './observability-url.ts';
 
 export function MetricsDashboard({ service, environment, state }: { service: string; environment: string | undefined; state: ObservabilityState }) {
   const { api } = useServices();
   const [asked] = useState(() => Date.now());
   const metrics = useQuery({
-    queryKey: ['metrics', 'service', service, environment, state.range],
+    queryKey: ['metrics', 'service', service, environment, windowKey(state)],
     queryFn: () => {
-      const range = rangeOf(state.range, Date.now());
+      const range = windowOf(state, Date.now());
       return api.read('GET /api/v1/metrics/services/{id}', { params: { id: service }, query: { environment: environment!, from: range.from, to: range.to } });
     },
     enabled: environment !== undefined,
     refetchInterval: 60_000,
   });
   const data = metrics.data;
-  const fromMs = data ? Date.parse(data.from) : rangeOf(state.range, asked).fromMs;
+  const fromMs = data ? Date.parse(data.from) : windowOf(state, asked).fromMs;
   const toMs = data ? Date.parse(data.to) : asked;
   const panels = useMemo(() => dashboardPanels(data?.series ?? []), [data]);
   const markers = useMemo(() => placeMarkers<DeploymentMarker>((data?.deployments ?? []).map((d) => ({

@@ -1,6 +1,9 @@
 /** The hub's pickers: service (the page only), environment and time range; changes go into the URL. */
 import { FormGroup, HTMLSelect } from '@blueprintjs/core';
+import { formatTime } from '../../lib/format.ts';
 import { RANGES, type ObservabilityState, type RangeValue } from './observability-url.ts';
+
+const WINDOW = 'window';
 
 export type StateChange = Partial<Record<keyof ObservabilityState, string | undefined>>;
 
@@ -28,8 +31,13 @@ export function ObservabilityPickers({ idPrefix, state, environment, environment
           options={envs.length ? envs.map((e) => ({ value: e, label: e })) : [{ value: '', label: 'No environments' }]} />
       </FormGroup>
       <FormGroup label="Time range" labelFor={`${idPrefix}-range`}>
-        <HTMLSelect id={`${idPrefix}-range`} fill value={state.range} onChange={(e) => onChange({ range: e.currentTarget.value as RangeValue })} data-testid="obs-range"
-          options={RANGES.map((r) => ({ value: r.value, label: r.label }))} />
+        {/* A fixed window (an incident's) shows as its own choice; picking a range leaves it. */}
+        <HTMLSelect id={`${idPrefix}-range`} fill value={state.from ? WINDOW : state.range} data-testid="obs-range" data-window={state.from ? 'true' : undefined}
+          onChange={(e) => { if (e.currentTarget.value !== WINDOW) onChange({ range: e.currentTarget.value as RangeValue }); }}
+          options={[
+            ...(state.from ? [{ value: WINDOW, label: `${formatTime(state.from)} – ${state.to ? formatTime(state.to) : 'now'}` }] : []),
+            ...RANGES.map((r) => ({ value: r.value, label: r.label })),
+          ]} />
       </FormGroup>
     </form>
   );

@@ -30,6 +30,12 @@ export interface ObservabilityState {
   readonly q?: string;
   /** The trace open in the waterfall. */
   readonly trace?: string;
+  /**
+   * A fixed window instead of the range (an incident's: from before it began to its resolution): its start, and its
+   * end, or none for "until now" (an incident still open).
+   */
+  readonly from?: string;
+  readonly to?: string;
 }
 
 const SLUG = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -47,6 +53,7 @@ export function stateFromSearch(search: string): ObservabilityState {
   const level = oneOf(LEVELS, params.get('level')?.toUpperCase() ?? null);
   const q = params.get('q')?.trim().slice(0, 200);
   const trace = params.get('trace')?.trim();
+  const window = windowFromParams(params.get('from'), params.get('to'));
   return {
     range: oneOf(RANGES.map((r) => r.value), params.get('range')) ?? DEFAULT_RANGE,
     view: oneOf(VIEWS, params.get('view')) ?? 'logs',
@@ -55,7 +62,22 @@ export function stateFromSearch(search: string): ObservabilityState {
     ...(level ? { level } : {}),
     ...(q ? { q } : {}),
     ...(trace && TRACE.test(trace) ? { trace } : {}),
+    ...window,
   };
+}
+
+const isoOf = (value: string | null): string | undefined => {
+  const ms = value ? Date.parse(value.trim()) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+};
+
+/** A window's start and end (both ISO, the start first), or its start alone; anything else is no window. */
+function windowFromParams(fromParam: string | null, toParam: string | null): { from?: string; to?: string } {
+  const from = isoOf(fromParam);
+  if (!from) return {};
+  const to = isoOf(toParam);
+  if (toParam !== null && (!to || to <= from)) return {};
+  return to ? { from, to } : { from };
 }
 
 /** The state as a query string, defaults left out, in a fixed order. */
@@ -68,6 +90,8 @@ export function searchFromState(state: ObservabilityState): string {
   if (state.level) params.set('level', state.level);
   if (state.q) params.set('q', state.q);
   if (state.trace) params.set('trace', state.trace);
+  if (state.from) params.set('from', state.from);
+  if (state.from && state.to) params.set('to', state.to);
   const text = params.toString();
   return text ? `?${text}` : '';
 }
@@ -79,6 +103,8 @@ export function changeState(state: ObservabilityState, change: Partial<Record<ke
     if (!('environment' in change)) delete merged.environment;
     if (!('trace' in change)) delete merged.trace;
   }
+  // Picking a range leaves a fixed window.
+  if (change.range !== undefined && !('from' in change)) { delete merged.from; delete merged.to; }
   for (const key of Object.keys(merged)) if (merged[key] === '' || merged[key] === undefined) delete merged[key];
   return stateFromSearch(searchFromState({ range: DEFAULT_RANGE, view: 'logs', ...merged } as ObservabilityState));
 }
@@ -89,6 +115,18 @@ export function rangeOf(range: RangeValue, now: number): { from: string; to: str
   const fromMs = now - ms;
   return { from: new Date(fromMs).toISOString(), to: new Date(now).toISOString(), fromMs, toMs: now };
 }
+
+/** What the state shows: its fixed window (ending `now` when open-ended), else its range ending `now`. */
+export function windowOf(state: Pick<ObservabilityState, 'range' | 'from' | 'to'>, now: number): { from: string; to: string; fromMs: number; toMs: number } {
+  if (!state.from) return rangeOf(state.range, now);
+  const fromMs = Date.parse(state.from);
+  const toMs = state.to ? Date.parse(state.to) : Math.max(now, fromMs + 60_000);
+  return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), fromMs, toMs };
+}
+
+/** What a query's key says of the time shown: the range, or the window (an open-ended one ends at each read). */
+export const windowKey = (state: Pick<ObservabilityState, 'range' | 'from' | 'to'>): string =>
+  state.from ? `${state.from}..${state.to ?? 'now'}` : state.range;
 
 const ENV_ORDER = ['prod', 'staging', 'dev'];
 /** The environment to show first: prod, else staging, else dev, else the first by name. */

@@ -11,7 +11,7 @@ import { ApiProblem } from './api-problem.tsx';
 import { formatTime } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
 import type { StateChange } from './observability-pickers.tsx';
-import { rangeOf, traceHref, type ObservabilityState } from './observability-url.ts';
+import { traceHref, windowKey, windowOf, type ObservabilityState } from './observability-url.ts';
 import { TraceWaterfall } from './trace-waterfall.tsx';
 import { formatDuration, waterfallSpans } from './waterfall-layout.ts';
 
@@ -21,9 +21,9 @@ const SIX_HOURS = 6 * 3600_000;
 function RecentTraces({ service, environment, state }: { service: string; environment: string; state: ObservabilityState }) {
   const { api } = useServices();
   const recent = useQuery({
-    queryKey: ['traces', 'recent', service, environment, state.range],
+    queryKey: ['traces', 'recent', service, environment, windowKey(state)],
     queryFn: () => {
-      const range = rangeOf(state.range, Date.now());
+      const range = windowOf(state, Date.now());
       const from = new Date(Math.max(range.fromMs, range.toMs - SIX_HOURS)).toISOString();
       return api.read('GET /api/v1/logs/traces/services/{id}', { params: { id: service }, query: { environment, from, to: range.to, limit: 10 } });
     },
