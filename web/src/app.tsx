@@ -20,6 +20,8 @@ import { DeployCenterPage } from './pages/deployments/deploy-center-page.tsx';
 import { DeploymentPage } from './pages/deployments/deployment-page.tsx';
 import { DeploymentStatsPage } from './pages/deployments/stats-page.tsx';
 import { HomePage } from './pages/home.tsx';
+import { IncidentPage } from './pages/incidents/incident-page.tsx';
+import { IncidentsPage } from './pages/incidents/incidents-page.tsx';
 import { ObservabilityPage } from './pages/observability/observability-page.tsx';
 import { RequestPage } from './pages/requests/request-page.tsx';
 import { RequestsPage } from './pages/requests/requests-page.tsx';
@@ -54,6 +56,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/requests': { title: 'Requests', render: () => <RequestsPage /> },
   '/approvals': { title: 'Approvals', render: () => <ApprovalsPage /> },
   '/observability': { title: 'Observability', render: () => <ObservabilityPage /> },
+  '/incidents': { title: 'Incidents', render: () => <IncidentsPage /> },
   '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
@@ -78,6 +81,11 @@ function pageFor(path: string): { title: string; render: () => ReactNode } | und
   if (deployment) {
     const id = decodeURIComponent(deployment[1]!);
     return { title: `Deployment ${id.slice(-8)} · Deploy Center`, render: () => <DeploymentPage key={id} id={id} /> };
+  }
+  const incident = /^\/incidents\/([^/]+)$/.exec(path);
+  if (incident) {
+    const id = decodeURIComponent(incident[1]!);
+    return { title: `Incident ${id.slice(-8)} · Incidents`, render: () => <IncidentPage key={id} id={id} /> };
   }
   const request = /^\/requests\/([^/]+)$/.exec(path);
   if (request) {

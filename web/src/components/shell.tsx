@@ -30,6 +30,7 @@ export const AREAS: readonly Area[] = [
   { path: '/requests', label: 'Requests', icon: 'inbox', permission: 'requests:read' },
   // The inbox's gate is requests:create (ARCHITECTURE.md §1); who may decide each one is the rule's business.
   { path: '/approvals', label: 'Approvals', icon: 'endorsed', permission: 'requests:create' },
+  { path: '/incidents', label: 'Incidents', icon: 'warning-sign', permission: 'incidents:read' },
   { path: '/observability', label: 'Observability', icon: 'timeline-line-chart', permission: 'logs:read' },
   { path: '/audit', label: 'Audit log', icon: 'history', permission: 'audit:read' },
   { path: '/admin', label: 'Admin', icon: 'people', permission: 'users:manage' },

@@ -3,13 +3,12 @@ import {
 } from '@blueprintjs/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type ReactElement, type ReactNode } from 'react';
-import type { DependencyGraph as Graph, Environment, Runbook, Service, ServiceHealth } from '../../../../schemas/types.gen.ts';
+import type { DependencyGraph as Graph, Environment, Service, ServiceHealth } from '../../../../schemas/types.gen.ts';
 import { isRole, roleHas } from '../../../../shared/permissions.ts';
 import { topicDef } from '../../../../shared/topics.ts';
 import { DependencyGraph } from '../../components/dependency-graph.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { HealthBadge, TeamTag, TierTag } from '../../components/health.tsx';
-import { Markdown } from '../../components/markdown.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { HealthSparkline } from '../../components/sparkline.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
@@ -25,6 +24,7 @@ import { EditDependenciesButton } from './dependencies-dialog.tsx';
 import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.tsx';
 import { LocalMetricsControl } from './local-metrics-control.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
+import { RunbookCard } from './runbook-card.tsx';
 import { ServiceObservability, ServiceTabs, useServiceTab } from '../observability/service-observability.tsx';
 import { DeregisterAlert, ServiceDialog } from './service-form.tsx';
 
@@ -254,22 +254,6 @@ function DirectList({ title, reaches, graph }: { title: string; reaches: Graph['
         </ul>
       )}
     </div>
-  );
-}
-
-function RunbookCard({ runbook, actions }: { runbook: Runbook; actions?: ReactElement | undefined }) {
-  return (
-    <Section collapsible title={runbook.title} icon="manual" className="apollo-section apollo-runbook" data-testid="runbook" data-trigger={runbook.trigger}
-      subtitle={<span className="apollo-runbook-meta">
-        <Tag minimal intent="danger" icon="notifications" className="apollo-mono">{runbook.trigger}</Tag>
-        {runbook.automatable
-          ? <Tooltip content={runbook.aiPrompt ? `AI prompt: ${runbook.aiPrompt}` : 'The AI operations console may execute it (with approval where the action needs it)'} compact><Tag minimal intent="success" icon="predictive-analysis">automatable</Tag></Tooltip>
-          : <Tag minimal icon="person">manual</Tag>}
-        {runbook.source === 'manifest' && runbook.manifestPath && <span className={`${Classes.TEXT_MUTED} apollo-mono apollo-small`}>{runbook.manifestPath}</span>}
-      </span>}
-      rightElement={actions}>
-      <SectionCard><Markdown source={runbook.content} /></SectionCard>
-    </Section>
   );
 }
 

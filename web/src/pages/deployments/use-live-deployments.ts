@@ -14,7 +14,7 @@ import { applyChange, asDeploymentChange, asLockChange, changesDetail, LOCK_CHAN
 import { isEnded } from './deployment-rules.ts';
 
 /** Whether a topic is live: the connection is open and the topic was not refused (a viewer without deployments:read). */
-function useTopicLive(topic: string | null): boolean {
+export function useTopicLive(topic: string | null): boolean {
   const { realtime } = useServices();
   const connection = useRealtimeState((s) => s.state);
   const [refused, setRefused] = useState(false);
