@@ -25,6 +25,7 @@ import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.t
 import { LocalMetricsControl } from './local-metrics-control.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
 import { RunbookCard } from './runbook-card.tsx';
+import { OpenIncidentsCallout } from '../incidents/service-incidents.tsx';
 import { ServiceObservability, ServiceTabs, useServiceTab } from '../observability/service-observability.tsx';
 import { DeregisterAlert, ServiceDialog } from './service-form.tsx';
 
@@ -311,6 +312,7 @@ export function ServicePage({ id }: { id: string }) {
           {formatTime(s.deregisteredAt)}{s.deregisteredBy && <> by {s.deregisteredBy}</>}. It is hidden from the catalog; its history still resolves the name.
         </Callout>
       )}
+      <OpenIncidentsCallout serviceId={s.id} enabled={roleHas(role, 'incidents:read')} />
       <ServiceTabs service={s} tab={tab} />
       {tab !== 'overview' ? <ServiceObservability service={s} tab={tab} /> : <>
       <div className="apollo-grid">
