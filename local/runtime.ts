@@ -24,6 +24,7 @@ import { ensureLocalIntegrationSecrets, IntegrationFakes } from './fakes/integra
 import { demoDeployments } from './demo-services.ts';
 import { localArgoCdBanner, startLocalArgoCd, type SimulatedArgoCd } from './fakes/argocd-server.ts';
 import { localJiraBanner, startLocalJira, type FakeJira } from './fakes/jira-server.ts';
+import { localPagerDutyBanner, startLocalPagerDuty, type FakePagerDuty } from './fakes/pagerduty-server.ts';
 import { localMetricsBanner, startLocalMetrics, type DemoMetricsServer, type DemoTarget } from './fakes/metrics-server.ts';
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
@@ -74,6 +75,8 @@ export interface Runtime {
   readonly argocd: SimulatedArgoCd | undefined;
   /** The LOCAL FAKE JIRA Cloud tickets are opened in (absent when APOLLO_JIRA_URL names a real one). */
   readonly jira: FakeJira | undefined;
+  /** The LOCAL FAKE PagerDuty (incidents' webhooks in, acknowledge and resolve out), unless APOLLO_PAGERDUTY_API_URL names a real one. */
+  readonly pagerduty: FakePagerDuty | undefined;
   /** The LOCAL DEMO METRICS canary analysis reads (absent when APOLLO_METRICS names a real source). */
   readonly demoMetrics: DemoMetricsServer | undefined;
   /** What the contexts' local adapters are (fakes, simulations, local stand-ins), a line each, for the terminal. */
@@ -139,6 +142,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const integrations = new IntegrationFakes(await ensureLocalIntegrationSecrets(options.home));
   const terraform = await startLocalTerraform(options.home);
   const jira = await startLocalJira(options.home);
+  const pagerduty = await startLocalPagerDuty(options.home);
   // Deployments roll out through a SIMULATED Argo CD that reads the fake GitHub's GitOps repository.
   const argocd = github ? await startLocalArgoCd(options.home, demoGitOpsValues(github.fake), demoDeployments().map((d) => ({ service: d.service, environment: d.environment, cluster: d.cluster, namespace: d.namespace, image: demoImageRepository(d) }))) : undefined;
   // Canary analysis reads made-up traffic per service, environment and version, whose error rate the web
@@ -218,6 +222,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (terraform) banner.push(localTerraformBanner(terraform));
   jira?.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/jira`);
   if (jira) banner.push(localJiraBanner(jira));
+  // The fake PagerDuty's incidents arrive as signed v3 webhooks, as PagerDuty's would.
+  pagerduty?.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/pagerduty`);
+  if (pagerduty) banner.push(localPagerDutyBanner(pagerduty));
   // The fake GitHub reports the workflow runs it starts to Apollo's GitHub webhook, signed as GitHub signs.
   github?.fake.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/github`, github.webhookSecret);
   if (github) banner.push(localGitHubBanner(github));
@@ -242,6 +249,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     github,
     integrations,
     jira,
+    pagerduty,
     terraform,
     argocd,
     demoMetrics,
@@ -256,6 +264,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await settleInProcessRuns();
       await terraform?.close();
       await jira?.close();
+      await pagerduty?.close();
       await argocd?.close();
       await demoMetrics?.close();
       await realtime.close();

@@ -78,6 +78,18 @@ import formPreview from './api/form-preview.schema.json' with { type: 'json' };
 import githubWebhookResult from './api/github-webhook-result.schema.json' with { type: 'json' };
 import githubWebhook from './api/github-webhook.schema.json' with { type: 'json' };
 import health from './api/health.schema.json' with { type: 'json' };
+import incidentAction from './api/incident-action.schema.json' with { type: 'json' };
+import incidentCreate from './api/incident-create.schema.json' with { type: 'json' };
+import incidentListQuery from './api/incident-list-query.schema.json' with { type: 'json' };
+import incidentList from './api/incident-list.schema.json' with { type: 'json' };
+import incidentRunbook from './api/incident-runbook.schema.json' with { type: 'json' };
+import incidentStatsQuery from './api/incident-stats-query.schema.json' with { type: 'json' };
+import incidentStats from './api/incident-stats.schema.json' with { type: 'json' };
+import incidentTimelineEntryCreate from './api/incident-timeline-entry-create.schema.json' with { type: 'json' };
+import incidentTimelineEntry from './api/incident-timeline-entry.schema.json' with { type: 'json' };
+import incidentTimeline from './api/incident-timeline.schema.json' with { type: 'json' };
+import incidentUpdate from './api/incident-update.schema.json' with { type: 'json' };
+import incident from './api/incident.schema.json' with { type: 'json' };
 import jiraWebhook from './api/jira-webhook.schema.json' with { type: 'json' };
 import listQuery from './api/list-query.schema.json' with { type: 'json' };
 import logQueryCreate from './api/log-query-create.schema.json' with { type: 'json' };
@@ -92,6 +104,11 @@ import notificationsReadResult from './api/notifications-read-result.schema.json
 import notificationsRead from './api/notifications-read.schema.json' with { type: 'json' };
 import offeringValidation from './api/offering-validation.schema.json' with { type: 'json' };
 import openapiDocument from './api/openapi-document.schema.json' with { type: 'json' };
+import pagerdutyWebhookResult from './api/pagerduty-webhook-result.schema.json' with { type: 'json' };
+import pagerdutyWebhook from './api/pagerduty-webhook.schema.json' with { type: 'json' };
+import postmortemCreate from './api/postmortem-create.schema.json' with { type: 'json' };
+import postmortemUpdate from './api/postmortem-update.schema.json' with { type: 'json' };
+import postmortem from './api/postmortem.schema.json' with { type: 'json' };
 import ready from './api/ready.schema.json' with { type: 'json' };
 import realtimeFrame from './api/realtime-frame.schema.json' with { type: 'json' };
 import realtimeMessage from './api/realtime-message.schema.json' with { type: 'json' };
@@ -232,6 +249,18 @@ export const SCHEMAS = {
   "github-webhook-result": githubWebhookResult,
   "github-webhook": githubWebhook,
   "health": health,
+  "incident-action": incidentAction,
+  "incident-create": incidentCreate,
+  "incident-list-query": incidentListQuery,
+  "incident-list": incidentList,
+  "incident-runbook": incidentRunbook,
+  "incident-stats-query": incidentStatsQuery,
+  "incident-stats": incidentStats,
+  "incident-timeline-entry-create": incidentTimelineEntryCreate,
+  "incident-timeline-entry": incidentTimelineEntry,
+  "incident-timeline": incidentTimeline,
+  "incident-update": incidentUpdate,
+  "incident": incident,
   "jira-webhook": jiraWebhook,
   "list-query": listQuery,
   "log-query-create": logQueryCreate,
@@ -246,6 +275,11 @@ export const SCHEMAS = {
   "notifications-read": notificationsRead,
   "offering-validation": offeringValidation,
   "openapi-document": openapiDocument,
+  "pagerduty-webhook-result": pagerdutyWebhookResult,
+  "pagerduty-webhook": pagerdutyWebhook,
+  "postmortem-create": postmortemCreate,
+  "postmortem-update": postmortemUpdate,
+  "postmortem": postmortem,
   "ready": ready,
   "realtime-frame": realtimeFrame,
   "realtime-message": realtimeMessage,

@@ -4492,7 +4492,7 @@ export interface DeploymentCreate {
     url?: string;
   };
   /**
-   * Ask past a freeze (an exception: it then needs an approval) or, as an admin, outside a deployment window (audited).
+   * Ask past a freeze (an exception: it then needs an approval), as an admin outside a deployment window (audited), or as an operator past an open critical incident's lock (audited).
    */
   override?: {
     reason: string;
@@ -4761,7 +4761,7 @@ export interface DeploymentPreflight {
   environment: string;
   imageTag?: string;
   /**
-   * Ask past a freeze (an exception: it then needs an approval) or, as an admin, outside a deployment window (audited).
+   * Ask past a freeze (an exception: it then needs an approval), as an admin outside a deployment window (audited), or as an operator past an open critical incident's lock (audited).
    */
   override?: {
     reason: string;
@@ -4790,9 +4790,9 @@ export interface DeploymentSafeguardCheck {
   outcome: "pass" | "warn" | "block";
   reason: string;
   /**
-   * How a block can be passed: approval (a freeze exception: give a reason, an approver decides), admin (outside a window: an admin's reason, audited), acknowledge (dependencies: acknowledge them), queue (outside a window: wait for it to open).
+   * How a block can be passed: approval (a freeze exception: give a reason, an approver decides), admin (outside a window: an admin's reason, audited), acknowledge (dependencies: acknowledge them), queue (outside a window: wait for it to open), operator (an open incident's lock: an operator's reason, audited).
    */
-  override?: "approval" | "admin" | "acknowledge" | "queue";
+  override?: "approval" | "admin" | "acknowledge" | "queue" | "operator";
   /**
    * Passed because of the asker's override or acknowledgement, which this says.
    */
@@ -11739,6 +11739,578 @@ export interface Health {
 }
 
 /**
+ * Acknowledge, resolve or reopen, with an optional note.
+ */
+export interface IncidentAction {
+  /**
+   * Said on the timeline (and to PagerDuty as a note when the incident came from there).
+   */
+  note?: string;
+}
+
+/**
+ * Declare an incident by hand.
+ */
+export interface IncidentCreate {
+  title: string;
+  /**
+   * Markdown.
+   */
+  description?: string;
+  severity: "critical" | "high" | "medium" | "low";
+  /**
+   * @minItems 1
+   * @maxItems 20
+   */
+  affectedServices:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ];
+  /**
+   * Default: prod.
+   *
+   * @maxItems 10
+   */
+  affectedEnvironments?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string];
+  /**
+   * The alert it is about (HighErrorRate): matches the runbook.
+   */
+  alertName?: string;
+  assignee?: string;
+}
+
+/**
+ * Incidents newest first; with status, one index; the other filters narrow the page.
+ */
+export interface IncidentListQuery {
+  /**
+   * open: every status but resolved.
+   */
+  status?: "triggered" | "acknowledged" | "investigating" | "resolved" | "open";
+  severity?: "critical" | "high" | "medium" | "low";
+  /**
+   * An affected service.
+   */
+  service?: string;
+  team?: string;
+  source?: "pagerduty" | "cloudwatch" | "manual" | "ai-detected";
+  /**
+   * Created at or after.
+   */
+  from?: string;
+  /**
+   * Created before.
+   */
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface IncidentList {
+  items: Incident[];
+  nextCursor: string | null;
+}
+
+export interface IncidentRunbook {
+  incidentId: string;
+  alertName: string | null;
+  /**
+   * The runbook of an affected service whose trigger is the alert's name.
+   */
+  runbook: null | Runbook;
+  /**
+   * Other services' runbooks for the same alert.
+   */
+  others: Runbook[];
+  /**
+   * Why there is none, when there is none.
+   */
+  reason?: string;
+}
+
+/**
+ * Default: the last 90 days.
+ */
+export interface IncidentStatsQuery {
+  from?: string;
+  to?: string;
+  service?: string;
+  team?: string;
+}
+
+export interface IncidentStats {
+  from: string;
+  to: string;
+  count: number;
+  open: number;
+  /**
+   * Mean time from trigger to acknowledgement, over the acknowledged.
+   */
+  mttaSeconds: number | null;
+  /**
+   * Mean time from trigger to resolution, over the resolved.
+   */
+  mttrSeconds: number | null;
+  bySeverity: {
+    key: string;
+    count: number;
+    mttaSeconds: number | null;
+    mttrSeconds: number | null;
+  }[];
+  byService: {
+    key: string;
+    count: number;
+    mttaSeconds: number | null;
+    mttrSeconds: number | null;
+  }[];
+  byTeam: {
+    key: string;
+    count: number;
+    mttaSeconds: number | null;
+    mttrSeconds: number | null;
+  }[];
+  perWeek: {
+    weekStart: string;
+    count: number;
+    mttrSeconds: number | null;
+  }[];
+}
+
+export interface IncidentTimelineEntryCreate {
+  /**
+   * Markdown.
+   */
+  content: string;
+  /**
+   * action: something done (restarted pods); comment: anything else.
+   */
+  type?: "comment" | "action";
+}
+
+export interface IncidentTimelineEntry {
+  id: string;
+  at: string;
+  type: "alert" | "status_change" | "comment" | "action" | "ai_action" | "deployment" | "request" | "secret_rotation";
+  /**
+   * Who (a principal, pagerduty, cloudwatch, apollo, ai-agent).
+   */
+  actor: string;
+  content: string;
+  /**
+   * The record this entry is, joined by its id.
+   */
+  ref: {
+    kind: "incident" | "timeline-entry" | "alert" | "deployment" | "request" | "secret" | "ai-session";
+    id: string;
+    /**
+     * The API path of the record.
+     */
+    href?: string;
+    /**
+     * The record in its own console (PagerDuty).
+     */
+    url?: string;
+  };
+  metadata?: {
+    [k: string]: string | number | boolean | null;
+  };
+}
+
+export interface IncidentTimeline {
+  incidentId: string;
+  /**
+   * Apollo's own records of the affected services are joined from this window: from an hour before the incident began to its end (now while open); the last deployment before it is always there.
+   */
+  window: {
+    from: string;
+    to: string;
+  };
+  items: IncidentTimelineEntry[];
+}
+
+/**
+ * Change an incident (If-Match).
+ */
+export interface IncidentUpdate {
+  title?: string;
+  description?: string;
+  severity?: "critical" | "high" | "medium" | "low";
+  /**
+   * Move an open incident along (resolve and reopen have their own routes).
+   */
+  status?: "acknowledged" | "investigating";
+  assignee?: string | null;
+  /**
+   * @minItems 1
+   * @maxItems 20
+   */
+  affectedServices?:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ];
+  /**
+   * @minItems 1
+   * @maxItems 10
+   */
+  affectedEnvironments?:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string];
+}
+
+export interface Incident {
+  /**
+   * A ULID.
+   */
+  id: string;
+  title: string;
+  description: string;
+  severity: "critical" | "high" | "medium" | "low";
+  status: "triggered" | "acknowledged" | "investigating" | "resolved";
+  source: {
+    type: "pagerduty" | "cloudwatch" | "manual" | "ai-detected";
+    /**
+     * The alert's id where it came from (a PagerDuty incident id, a CloudWatch alarm ARN).
+     */
+    alertId?: string;
+    /**
+     * The alert's name (HighErrorRate): the runbook is matched by it.
+     */
+    alertName?: string;
+    /**
+     * The alert in its own console (PagerDuty's incident page).
+     */
+    url?: string;
+    /**
+     * PagerDuty's incident number.
+     */
+    number?: number;
+  };
+  affectedServices: string[];
+  affectedEnvironments: string[];
+  /**
+   * Who owns the response (a principal); auto-assigned from PagerDuty's assignee, else the first affected service's team until someone acknowledges.
+   */
+  assignee: string | null;
+  /**
+   * The first affected service's team.
+   */
+  team: string | null;
+  /**
+   * The runbook matched by the alert's name (an affected service's first).
+   */
+  runbook: null | {
+    serviceId: string;
+    runbookId: string;
+    title: string;
+    trigger: string;
+    automatable: boolean;
+  };
+  /**
+   * The environments locked for deploy and promote while this critical incident is open.
+   */
+  locks: {
+    service: string;
+    environment: string;
+  }[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  version: number;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  investigatingAt: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  reopenedAt: string | null;
+  reopenCount: number;
+  hasPostmortem: boolean;
+  pagerduty?: {
+    incidentId: string;
+    serviceId?: string | null;
+    htmlUrl?: string | null;
+    /**
+     * Why the last change could not be sent to PagerDuty, if it could not.
+     */
+    syncError?: string | null;
+  };
+}
+
+/**
  * A JIRA Cloud webhook (an issue created, updated or commented), signed with X-Hub-Signature (sha256=<hex HMAC-SHA256 of the body with the webhook's secret>).
  */
 export interface JiraWebhook {
@@ -12016,6 +12588,103 @@ export interface OpenApiDocument {
     [k: string]: unknown;
   };
   [k: string]: unknown;
+}
+
+export interface PagerDutyWebhookResult {
+  delivery: string;
+  duplicate: boolean;
+  outcome: "created" | "updated" | "unchanged" | "ignored";
+  incidentId?: string;
+  reason?: string;
+}
+
+/**
+ * A PagerDuty v3 webhook: one event (an incident triggered, acknowledged, resolved, annotated…, or a service changed), signed with X-PagerDuty-Signature (v1=<hex HMAC-SHA256 of the body>, one per signing secret) and named by X-Webhook-Id.
+ */
+export interface PagerDutyWebhook {
+  event: {
+    id: string;
+    event_type: string;
+    resource_type: string;
+    occurred_at: string;
+    agent?: {
+      id?: string;
+      type?: string;
+      summary?: string | null;
+      [k: string]: unknown;
+    } | null;
+    client?: {
+      [k: string]: unknown;
+    } | null;
+    data?: {
+      [k: string]: unknown;
+    } | null;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/**
+ * Draft the postmortem from the incident's timeline.
+ */
+export interface PostmortemCreate {
+  /**
+   * Draft it again from the facts, replacing the one there (its edits are lost).
+   */
+  replace?: boolean;
+}
+
+/**
+ * Edit the postmortem (If-Match).
+ */
+export interface PostmortemUpdate {
+  status?: "draft" | "final";
+  summary?: string;
+  impact?: string;
+  /**
+   * @maxItems 500
+   */
+  timeline?: {
+    at: string;
+    content: string;
+  }[];
+  rootCause?: string;
+  /**
+   * @maxItems 100
+   */
+  actionItems?: {
+    title: string;
+    owner?: string | null;
+    due?: string | null;
+    done: boolean;
+  }[];
+}
+
+export interface Postmortem {
+  incidentId: string;
+  status: "draft" | "final";
+  summary: string;
+  impact: string;
+  timeline: {
+    at: string;
+    content: string;
+  }[];
+  rootCause: string;
+  actionItems: {
+    title: string;
+    owner?: string | null;
+    due?: string | null;
+    done: boolean;
+  }[];
+  /**
+   * false: drafted from the timeline's facts by rules (the AI console's issue makes the model write it).
+   */
+  generatedByAI: boolean;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  version: number;
 }
 
 export interface Ready {
@@ -12899,7 +13568,7 @@ export interface ServicePromote {
    */
   initiatedVia?: "ui" | "api" | "cli" | "ai";
   /**
-   * Ask past a freeze (an exception: it then needs an approval) or, as an admin, outside a deployment window (audited).
+   * Ask past a freeze (an exception: it then needs an approval), as an admin outside a deployment window (audited), or as an operator past an open critical incident's lock (audited).
    */
   override?: {
     reason: string;
@@ -14746,6 +15415,18 @@ export interface SchemaTypes {
   "github-webhook-result": GithubWebhookResult;
   "github-webhook": GithubWebhook;
   "health": Health;
+  "incident-action": IncidentAction;
+  "incident-create": IncidentCreate;
+  "incident-list-query": IncidentListQuery;
+  "incident-list": IncidentList;
+  "incident-runbook": IncidentRunbook;
+  "incident-stats-query": IncidentStatsQuery;
+  "incident-stats": IncidentStats;
+  "incident-timeline-entry-create": IncidentTimelineEntryCreate;
+  "incident-timeline-entry": IncidentTimelineEntry;
+  "incident-timeline": IncidentTimeline;
+  "incident-update": IncidentUpdate;
+  "incident": Incident;
   "jira-webhook": JiraWebhook;
   "list-query": ListQuery;
   "log-query-create": LogQueryCreate;
@@ -14760,6 +15441,11 @@ export interface SchemaTypes {
   "notifications-read": NotificationsRead;
   "offering-validation": OfferingValidation;
   "openapi-document": OpenApiDocument;
+  "pagerduty-webhook-result": PagerDutyWebhookResult;
+  "pagerduty-webhook": PagerDutyWebhook;
+  "postmortem-create": PostmortemCreate;
+  "postmortem-update": PostmortemUpdate;
+  "postmortem": Postmortem;
   "ready": Ready;
   "realtime-frame": RealtimeFrame;
   "realtime-message": RealtimeMessage;

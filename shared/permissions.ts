@@ -27,6 +27,7 @@ const GRANTS = {
     'services:write',
     'requests:create',
     'secrets:metadata',
+    'incidents:comment',
   ],
   operator: ['deployments:create:prod', 'incidents:manage', 'ai:sessions:execute:dangerous', 'approvals:decide', 'requests:manage', 'deployments:policy'],
   admin: [

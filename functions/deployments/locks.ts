@@ -84,9 +84,9 @@ export async function allLocks(now = Date.now()): Promise<EnvironmentLock[]> {
 }
 
 /** The lock that refuses this operation there, if any: its reason is the refusal's. */
-export async function blockingLock(service: string, environment: string, operation: Operation): Promise<EnvironmentLock | undefined> {
-  if (!LOCK_BLOCKS.includes(operation)) return undefined;
-  return (await locksOf(service, environment))[0];
+export async function blockingLocks(service: string, environment: string, operation: Operation): Promise<EnvironmentLock[]> {
+  if (!LOCK_BLOCKS.includes(operation)) return [];
+  return locksOf(service, environment);
 }
 
 export const lockRefusal = (lock: EnvironmentLock): string =>

@@ -88,8 +88,8 @@ async function begin(ask: Ask, caller: DeploymentCaller): Promise<DeploymentReco
   if (safeguards.blocked) {
     throw new ConflictError(`refused: ${refusalOf(safeguards)}`, { details: safeguards.checks.filter((c) => c.outcome === 'block').map((c) => ({ path: BLOCK_PATH[c.safeguard] ?? '/body/environment', message: `${c.safeguard}: ${c.reason}` })) });
   }
-  if (ask.override && !safeguards.overridden.some((s) => s === 'freeze' || s === 'window')) {
-    throw new ValidationError('nothing to override: no freeze covers it and it is not outside a window an admin may override', { details: [{ path: '/body/override', message: 'leave it out' }] });
+  if (ask.override && !safeguards.overridden.some((s) => s === 'freeze' || s === 'window' || s === 'lock')) {
+    throw new ValidationError('nothing to override: no freeze covers it, no open incident locks it, and it is not outside a window an admin may override', { details: [{ path: '/body/override', message: 'leave it out' }] });
   }
   const id = newDeploymentId();
   const now = new Date().toISOString();

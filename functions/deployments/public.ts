@@ -11,3 +11,5 @@ export { deployedApplications, type DeployedApplications } from './applications.
 export type { DeployedApplication } from './ports.ts';
 // The observability context overlays a service's deployments on its metrics (newest first, a page).
 export { listDeployments as deploymentHistory } from './records.ts';
+// A critical incident locks its environments for deploy and promote until it is resolved.
+export { liftIncidentLock, placeIncidentLock } from './locks.ts';

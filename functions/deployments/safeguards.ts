@@ -12,7 +12,7 @@
 import type { DeploymentSafeguardCheck } from '#schemas/index.ts';
 import { roleHas, type Role } from '#shared/permissions';
 import { catalogSnapshot } from '#functions/services/public';
-import { blockingLock, LOCK_BLOCKS, lockRefusal } from './locks.ts';
+import { blockingLocks, LOCK_BLOCKS, lockRefusal } from './locks.ts';
 import { freezesCovering, freezeText } from './freezes.ts';
 import { windowOf } from './windows.ts';
 import { dependencyIssues } from './dependency-check.ts';
@@ -49,6 +49,7 @@ export interface SafeguardVerdict {
 
 const changesVersion = (operation: Operation): boolean => LOCK_BLOCKS.includes(operation);
 const isAdmin = (role: SafeguardAsk['role']): boolean => typeof role === 'string' && roleHas(role as Role, 'deployments:govern');
+const mayOverrideIncidentLock = (role: SafeguardAsk['role']): boolean => typeof role === 'string' && roleHas(role as Role, 'incidents:manage');
 
 export async function evaluateSafeguards(ask: SafeguardAsk, now = Date.now()): Promise<SafeguardVerdict> {
   const checks: DeploymentSafeguardCheck[] = [];
@@ -58,10 +59,17 @@ export async function evaluateSafeguards(ask: SafeguardAsk, now = Date.now()): P
   const version = changesVersion(ask.operation);
   const anyTime = `${ask.operation} runs at any time: it is how incidents end`;
 
-  const lock = await blockingLock(ask.service, ask.environment, ask.operation);
-  checks.push(lock
-    ? { safeguard: 'lock', outcome: 'block', reason: lockRefusal(lock) }
-    : { safeguard: 'lock', outcome: 'pass', reason: version ? 'not locked' : `${ask.operation} runs even when the environment is locked` });
+  const locks = await blockingLocks(ask.service, ask.environment, ask.operation);
+  // An open critical incident's lock yields to an operator's override with a reason (audited, on the record);
+  // a person's manual lock only to unlocking.
+  const manual = locks.find((l) => l.source !== 'incident');
+  const incident = locks.find((l) => l.source === 'incident');
+  if (manual) checks.push({ safeguard: 'lock', outcome: 'block', reason: lockRefusal(manual) });
+  else if (incident && ask.override && mayOverrideIncidentLock(ask.role)) {
+    overridden.push('lock');
+    checks.push({ safeguard: 'lock', outcome: 'warn', reason: lockRefusal(incident), override: 'operator', overridden: `incident lock overridden by ${ask.principal}: ${ask.override.reason}` });
+  } else if (incident) checks.push({ safeguard: 'lock', outcome: 'block', reason: `${lockRefusal(incident)}; an operator may override it with a reason`, override: 'operator' });
+  else checks.push({ safeguard: 'lock', outcome: 'pass', reason: version ? 'not locked' : `${ask.operation} runs even when the environment is locked` });
 
   if (!version) {
     checks.push({ safeguard: 'freeze', outcome: 'pass', reason: anyTime }, { safeguard: 'window', outcome: 'pass', reason: anyTime }, { safeguard: 'dependencies', outcome: 'pass', reason: `${ask.operation} keeps the version it runs` });

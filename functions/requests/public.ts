@@ -20,3 +20,5 @@ export type { ExternalEvent } from './actions/ports.ts';
 export { integrationSecret, integrationSecretsKind } from './deps.ts';
 // Production deployments wait in the same Approvals inbox.
 export { APPROVAL_CHANGED, APPROVALS_TOPIC, expireApproval, openApproval, readApproval, type ApprovalRecord } from './approvals.ts';
+// An incident's timeline joins the requests fulfilled for its services.
+export { requestsForService, type ServiceRequest } from './for-service.ts';

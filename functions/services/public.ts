@@ -10,3 +10,5 @@ export { createJob as createDiscoveryJob } from './discovery-jobs.ts';
 export { MANIFEST_PATH } from './discovery-config.ts';
 // Deployments read a service's environments (cluster, namespace, what runs) and record what they deployed.
 export { listEnvironments, recordDeployment, type DeployedState } from './environments.ts';
+// Incidents match the runbook of their alert (the runbooks' trigger index).
+export { runbooksForAlert } from './runbooks.ts';

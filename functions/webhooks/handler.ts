@@ -2,7 +2,7 @@
  * The webhooks context: senders are verified by their signature (the route table's `hmac` routes:
  * no IAM), then their events are handed to the context they concern. GitHub → the catalog refresh
  * (the catalog repository) or discovery (the organisation's other repositories); Terraform and JIRA →
- * the request action waiting for that run or ticket.
+ * the request action waiting for that run or ticket; PagerDuty → the incidents context.
  */
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
 import { inRanges } from '#lib/cidr';
@@ -13,6 +13,7 @@ import { GitHubNotConfiguredError } from '#lib/github/errors';
 import { GITHUB_SENDER, handleGitHubDelivery } from './github.ts';
 import { isValidSignature, SIGNATURE_HEADER } from './github-signature.ts';
 import { handleJira, handleTerraform, verifyExternal } from './external.ts';
+import { handlePagerDuty, verifyPagerDuty } from './pagerduty.ts';
 
 /** The webhook secret from the GitHub credentials (Secrets Manager, or the local settings). */
 async function webhookSecret(): Promise<string> {
@@ -37,6 +38,7 @@ function checkSource(request: SignedRequest): void {
 
 async function verifySender(request: SignedRequest): Promise<string> {
   checkSource(request);
+  if (request.route.path === '/api/v1/webhooks/pagerduty') return verifyPagerDuty(request);
   if (request.route.path !== '/api/v1/webhooks/github') return verifyExternal(request);
   return verifyGitHub(request);
 }
@@ -65,6 +67,11 @@ export const handler = createApiHandler('webhooks', {
   'POST /api/v1/webhooks/jira': async (req) => {
     const result = await handleJira(req.body, JSON.stringify(req.body), req.headers['x-atlassian-webhook-identifier']);
     req.audit.resourceId = req.body.issue?.key ?? 'jira';
+    return json(200, result);
+  },
+  'POST /api/v1/webhooks/pagerduty': async (req) => {
+    const result = await handlePagerDuty(req.body, JSON.stringify(req.body), req.headers['x-webhook-id']);
+    req.audit.resourceId = result.incidentId ?? (req.body.event as { data?: { id?: string } }).data?.id ?? 'pagerduty';
     return json(200, result);
   },
 }, { verifySender, validators });

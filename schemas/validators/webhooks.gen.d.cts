@@ -2,4 +2,5 @@
 import type { ValidateFunction } from 'ajv';
 export declare const body_github_webhook: ValidateFunction;
 export declare const body_jira_webhook: ValidateFunction;
+export declare const body_pagerduty_webhook: ValidateFunction;
 export declare const body_terraform_webhook: ValidateFunction;

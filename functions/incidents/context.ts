@@ -1,0 +1,14 @@
+/** The incidents context: PagerDuty and CloudWatch alarms in, lifecycle, runbooks, a joined timeline, postmortems. */
+import type { ContextDescriptor } from '#lib/context';
+
+export const context: ContextDescriptor = {
+  name: 'incidents',
+  summary: 'Incidents: PagerDuty webhooks and CloudWatch alarms in, lifecycle with PagerDuty sync, runbooks, a timeline joined to deployments and requests, postmortems, MTTA/MTTR',
+  // PagerDuty's API key is the integration secret pagerduty_api_key.
+  bindings: ['integration-secrets'],
+  topics: ['incident', 'incidents'],
+  local: async (runtime) => {
+    const { configureIncidentsLocal } = await import('./local.ts');
+    return configureIncidentsLocal(runtime);
+  },
+};

@@ -1,0 +1,15 @@
+/**
+ * The local runtime's incidents: PagerDuty is the LOCAL FAKE PagerDuty the runtime starts (local/fakes/
+ * pagerduty-server.ts; APOLLO_PAGERDUTY_API_URL names it): its demo alert arrives as a signed v3 webhook, and
+ * acknowledging or resolving here goes back to it over its REST API, as with the real one.
+ */
+import type { LocalRuntime } from '#lib/context';
+import { resetIncidentsConfig } from './config.ts';
+import { resetIncidentsDeps } from './deps.ts';
+
+export async function configureIncidentsLocal(_runtime: LocalRuntime): Promise<string[]> {
+  resetIncidentsConfig();
+  resetIncidentsDeps();
+  const url = process.env.APOLLO_PAGERDUTY_API_URL;
+  return url ? [`Incidents: PagerDuty is the LOCAL FAKE PagerDuty at ${url} (trigger its demo alert there, or npm run job -- pagerduty-demo-alert)`] : [];
+}

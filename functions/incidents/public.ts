@@ -1,0 +1,9 @@
+/**
+ * What other contexts may use of the incidents context: the only module of it they import
+ * (`#functions/incidents/public`; functions/contexts.test.ts holds every context to that).
+ */
+// The webhooks context verifies PagerDuty's signature, then hands the event here.
+export { applyPagerDutySignal } from './pagerduty-inbound.ts';
+export { parsePagerDutyWebhook, type PagerDutySignal } from './pagerduty-events.ts';
+export { pagerDutySecretsOf, verifyPagerDutySignature, PAGERDUTY_SIGNATURE_HEADER, PAGERDUTY_WEBHOOK_ID_HEADER } from './adapters/pagerduty-signature.ts';
+export { PAGERDUTY_WEBHOOK_SECRET } from './deps.ts';
