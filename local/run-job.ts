@@ -2,17 +2,39 @@
  * `npm run job <name>`: runs one scheduled job now, against the local runtime's data ($APOLLO_HOME,
  * default .apollo), through the same jobs Lambda handler the schedule invokes, and prints its result
  * as JSON. Stop `npm start` first: the local table is one process's at a time.
+ *
+ * Besides the jobs, local demo actions: `npm run job pagerduty-alert` fires the LOCAL FAKE PagerDuty's demo
+ * alert (HighErrorRate on core-service in prod), whose signed webhook opens the incident in Apollo.
  */
 import './local-env.ts';
 import { resolve } from 'node:path';
+import { triggerOf } from '#shared/jobs';
 import { JOBS, jobNamed } from '#functions/contexts';
-import { startRuntime } from './runtime.ts';
+import { startRuntime, type Runtime } from './runtime.ts';
 import { invokeJob } from './scheduler.ts';
 
-const known = JOBS.map((job) => `  ${job.name.padEnd(16)} ${job.schedule.padEnd(22)} ${job.description}`).join('\n');
+/** Local demo actions: not jobs (nothing schedules them), run in the same runtime. */
+const LOCAL_ACTIONS: Record<string, { readonly description: string; run(runtime: Runtime): Promise<unknown> }> = {
+  'pagerduty-alert': {
+    description: 'the LOCAL FAKE PagerDuty fires HighErrorRate on core-service (prod); its webhook opens the incident in Apollo',
+    async run(runtime) {
+      const fake = runtime.pagerduty;
+      if (!fake) throw new Error('this runtime has no fake PagerDuty: APOLLO_PAGERDUTY_API_URL names a real one');
+      const { incident, deduplicated } = fake.trigger();
+      await fake.settled();
+      const delivery = fake.deliveries.filter((d) => d.incidentId === incident.id && d.eventType === 'incident.triggered').at(-1);
+      return { pagerDuty: { id: incident.id, number: incident.number, title: incident.title }, deduplicated, apollo: delivery ? JSON.parse(delivery.response) as unknown : null };
+    },
+  },
+};
+
+const known = [
+  ...JOBS.map((job) => `  ${job.name.padEnd(16)} ${triggerOf(job).padEnd(22)} ${job.description}`),
+  ...Object.entries(LOCAL_ACTIONS).map(([n, a]) => `  ${n.padEnd(16)} ${'(local demo)'.padEnd(22)} ${a.description}`),
+].join('\n');
 const name = process.argv[2];
 
-if (!name || !jobNamed(name)) {
+if (!name || (!jobNamed(name) && !LOCAL_ACTIONS[name])) {
   console.error(`${name ? `unknown job "${name}"` : 'which job?'} — usage: npm run job <name>\n\nThe jobs:\n${known}`);
   process.exit(2);
 }
@@ -30,7 +52,8 @@ const runtime = await startRuntime({ port: 0, home }).catch(cannotOpen);
 process.off('uncaughtException', cannotOpen);
 
 try {
-  const result = await invokeJob(name);
+  const action = LOCAL_ACTIONS[name];
+  const result = action ? await action.run(runtime) : await invokeJob(name);
   console.log(JSON.stringify(result, null, 2));
 } catch (error) {
   const e = error as Error;

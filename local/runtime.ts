@@ -178,7 +178,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const path = (req.url ?? '/').split('?')[0]!;
       if (handleTarget(req, res, path)) return;
       if (integrations.handle(req, res, path, body)) return;
-      if (await handleWeb(req, res, path, body, { region, credentials, ...(demoMetrics ? { demoMetrics } : {}) })) return;
+      if (await handleWeb(req, res, path, body, { region, credentials, ...(demoMetrics ? { demoMetrics } : {}), ...(pagerduty ? { pagerDuty: pagerduty } : {}) })) return;
       if (path === '/api' && req.method === 'GET') return send(res, indexPage());
       if (path === '/api/openapi.json' && req.method === 'GET') return send(res, await openApiCopy(`http://${req.headers.host ?? '127.0.0.1'}`));
       if (RealtimeGateway.handles(path)) return send(res, await realtime.manage(req, body));

@@ -9,6 +9,9 @@
  * panel (same origin, so no CORS): `GET /local/demo-metrics?service=<id>` (its state; 404 when the runtime
  * serves no demo metrics, which is how the web app knows to show nothing) and `POST
  * /local/demo-metrics/control` (push an error rate, back to normal, a preset; local/fakes/metrics-server.ts).
+ * And the LOCAL FAKE PagerDuty's demo alert for the Incidents page: `GET /local/pagerduty` (where the fake is;
+ * 404 when a real PagerDuty is configured) and `POST /local/pagerduty/trigger` (fires HighErrorRate on
+ * core-service in prod there; its signed webhook reaches Apollo's, which answers with the incident it opened).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { isRole, type Role } from '#shared/permissions';
 import type { WebConfig } from '#schemas/index.ts';
 import type { LocalCredentialStore } from './credentials.ts';
 import type { DemoMetricsServer } from './fakes/metrics-server.ts';
+import type { FakePagerDuty } from './fakes/pagerduty-server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -48,6 +52,8 @@ export interface WebContext {
   readonly dist?: string;
   /** The demo metrics whose control `/local/demo-metrics` serves (absent: 404 there). */
   readonly demoMetrics?: Pick<DemoMetricsServer, 'control'>;
+  /** The LOCAL FAKE PagerDuty whose demo alert `/local/pagerduty/trigger` fires (absent: 404 there). */
+  readonly pagerDuty?: Pick<FakePagerDuty, 'trigger' | 'settled' | 'url' | 'deliveries'>;
 }
 
 export const isLoopback = (req: IncomingMessage): boolean => /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
@@ -127,6 +133,26 @@ function demoMetricsControl(req: IncomingMessage, res: ServerResponse, path: str
   return answer ? json(res, answer.status, answer.body) : json(res, 405, { message: `${req.method ?? 'GET'} ${path} is not served` });
 }
 
+// ---------------------------------------------------------------- the fake PagerDuty's demo alert (loopback only)
+
+async function pagerDutyControl(req: IncomingMessage, res: ServerResponse, path: string, ctx: WebContext): Promise<true> {
+  const fake = ctx.pagerDuty;
+  if (!fake) return json(res, 404, { message: 'this runtime has no fake PagerDuty: APOLLO_PAGERDUTY_API_URL names a real one' });
+  if (path === '/local/pagerduty' && req.method === 'GET') return json(res, 200, { url: fake.url, label: 'LOCAL FAKE PagerDuty' });
+  if (path !== '/local/pagerduty/trigger' || req.method !== 'POST') return json(res, 405, { message: `${req.method ?? 'GET'} ${path} is not served` });
+  const { incident, deduplicated } = fake.trigger();
+  // The webhook has reached Apollo once this settles: its answer names the incident Apollo opened.
+  await fake.settled();
+  const delivery = fake.deliveries.filter((d) => d.incidentId === incident.id && d.eventType === 'incident.triggered').at(-1);
+  let apollo: unknown = null;
+  try {
+    apollo = delivery ? JSON.parse(delivery.response) : null;
+  } catch {
+    apollo = { answer: delivery?.response };
+  }
+  return json(res, 201, { pagerDuty: { id: incident.id, number: incident.number, title: incident.title, status: incident.status, url: `${fake.url}/incidents/${incident.id}` }, deduplicated, delivery: delivery ? { id: delivery.id, status: delivery.status } : null, apollo });
+}
+
 // ---------------------------------------------------------------- static files
 
 function staticFile(res: ServerResponse, dist: string, path: string, head: boolean): boolean {
@@ -169,6 +195,7 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
     if (path === '/local/users' && method === 'GET') return json(res, 200, { items: await directoryUsers() });
     if (path === '/local/session' && method === 'POST') return session(res, body, ctx.credentials);
     if (path === '/local/demo-metrics' || path === '/local/demo-metrics/control') return demoMetricsControl(req, res, path, body, ctx);
+    if (path === '/local/pagerduty' || path === '/local/pagerduty/trigger') return pagerDutyControl(req, res, path, ctx);
     return json(res, 404, { message: `no local endpoint ${method} ${path}` });
   }
   if (method !== 'GET' && method !== 'HEAD') return false;

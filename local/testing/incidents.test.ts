@@ -148,6 +148,23 @@ describe('an incident from PagerDuty', () => {
   });
 });
 
+describe('the local demo alert (the Incidents page\'s button)', () => {
+  it('fires the fake PagerDuty\'s HighErrorRate on core-service, answering with the incident Apollo opened; again while open: folded into it', async () => {
+    const fire = async () => {
+      const response = await fetchChecked(`${h.runtime.url}/local/pagerduty/trigger`, { method: 'POST' });
+      expect(response.status).toBe(201);
+      return await response.json() as { pagerDuty: { id: string }; deduplicated: boolean; apollo: { outcome: string; incidentId: string } | null };
+    };
+    const first = await fire();
+    expect(first).toMatchObject({ deduplicated: false, apollo: { outcome: 'created', incidentId: expect.any(String) } });
+    const incident = (await h.client('viewer').call<Incident>('GET', `/api/v1/incidents/${first.apollo!.incidentId}`)).body;
+    expect(incident).toMatchObject({ status: 'triggered', severity: 'critical', affectedServices: ['core-service'], pagerduty: { incidentId: first.pagerDuty.id } });
+    const again = await fire();
+    expect(again).toMatchObject({ deduplicated: true, pagerDuty: { id: first.pagerDuty.id } });
+    await h.client('operator').call('POST', `/api/v1/incidents/${incident.id}/resolve`, { body: {} });
+  });
+});
+
 describe('incidents declared by hand', () => {
   it('refuses an unknown service with its path, and unknown fields', async () => {
     const operator = h.client('operator');
