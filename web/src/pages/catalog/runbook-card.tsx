@@ -4,9 +4,10 @@ import type { ReactElement } from 'react';
 import type { Runbook } from '../../../../schemas/types.gen.ts';
 import { Markdown } from '../../components/markdown.tsx';
 
-export function RunbookCard({ runbook, actions }: { runbook: Runbook; actions?: ReactElement | undefined }) {
+/** `collapsed`: shown folded at first (an incident's other services' runbooks). */
+export function RunbookCard({ runbook, actions, collapsed = false }: { runbook: Runbook; actions?: ReactElement | undefined; collapsed?: boolean }) {
   return (
-    <Section collapsible title={runbook.title} icon="manual" className="apollo-section apollo-runbook" data-testid="runbook" data-trigger={runbook.trigger}
+    <Section collapsible collapseProps={{ defaultIsOpen: !collapsed }} title={runbook.title} icon="manual" className="apollo-section apollo-runbook" data-testid="runbook" data-trigger={runbook.trigger}
       subtitle={<span className="apollo-runbook-meta">
         <Tag minimal intent="danger" icon="notifications" className="apollo-mono">{runbook.trigger}</Tag>
         {runbook.automatable

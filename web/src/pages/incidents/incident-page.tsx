@@ -72,8 +72,8 @@ function RunbookPanel({ incident }: { incident: Incident }) {
             : <Callout icon="manual" data-testid="incident-runbook-none">{data.reason ?? (data.alertName ? `No affected service has a runbook for ${data.alertName}.` : 'The incident names no alert, so no runbook is matched.')}</Callout>}
       {data && data.others.length > 0 && (
         <>
-          <h3 className="apollo-subheading">Other services&apos; runbooks for {data.alertName}</h3>
-          <div className="apollo-runbooks" data-testid="incident-runbook-others">{data.others.map((r) => <RunbookCard key={`${r.serviceId}/${r.id}`} runbook={r} />)}</div>
+          <h3 className="apollo-subheading">Other services&apos; runbooks for this alert</h3>
+          <div className="apollo-runbooks" data-testid="incident-runbook-others">{data.others.map((r) => <RunbookCard key={`${r.serviceId}/${r.id}`} runbook={r} collapsed />)}</div>
         </>
       )}
     </div>

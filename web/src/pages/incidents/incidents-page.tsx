@@ -150,7 +150,8 @@ export function IncidentsPage() {
       />
       <FiltersForm filters={filters} onChange={setFilters} />
       <IncidentTable filters={filters} onClear={() => setFilters({})} canDeclare={canDeclare} onDeclare={() => setDeclaring(true)} />
-      <Section title="Response times" icon="stopwatch" collapsible className="apollo-section apollo-section-gap" data-testid="incident-stats-section"
+      <div className="apollo-section-gap" />
+      <Section title="Response times" icon="stopwatch" collapsible className="apollo-section" data-testid="incident-stats-section"
         subtitle={filters.service || filters.team ? `for ${filters.service ?? `team ${filters.team}`}, the last 90 days` : 'the last 90 days'}>
         <SectionCard>
           <Suspense fallback={<div className={Classes.SKELETON} style={{ height: 260 }} data-testid="incident-stats-loading" />}>

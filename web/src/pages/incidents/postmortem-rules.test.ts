@@ -44,6 +44,14 @@ describe('the postmortem editor', () => {
     expect(Object.keys(formProblems(bad)).sort()).toEqual(['actionItems/0/due', 'actionItems/0/owner', 'actionItems/0/title', 'timeline/0/at', 'timeline/1/content']);
   });
 
+  it('a row\'s time is sent back to the millisecond unless it was changed', () => {
+    const precise = { ...postmortem, timeline: [{ at: '2026-12-05T06:00:12.345Z', content: 'HighErrorRate fired' }] };
+    const form = formFromPostmortem(precise);
+    expect(bodyFromForm(form).timeline).toEqual([{ at: '2026-12-05T06:00:12.345Z', content: 'HighErrorRate fired' }]);
+    const moved = { ...form, timeline: [{ ...form.timeline[0]!, at: toLocalInput('2026-12-05T06:05:00.000Z') }] };
+    expect(bodyFromForm(moved).timeline).toEqual([{ at: '2026-12-05T06:05:00.000Z', content: 'HighErrorRate fired' }]);
+  });
+
   it('datetime-local values round-trip to the minute', () => {
     expect(fromLocalInput(toLocalInput('2026-12-05T06:40:00.000Z'))).toBe('2026-12-05T06:40:00.000Z');
     expect(fromLocalInput('')).toBeUndefined();

@@ -5,9 +5,11 @@
 import type { Postmortem, PostmortemUpdate } from '../../../../schemas/types.gen.ts';
 
 export interface TimelineRow {
-  /** Local time as a datetime-local input holds it (`2026-12-05T14:02`), or an ISO time kept as it came. */
+  /** Local time as a datetime-local input holds it (`2026-12-05T14:02`). */
   readonly at: string;
   readonly content: string;
+  /** The time as the API gave it (to the millisecond): sent back as it was unless the row's time was changed. */
+  readonly original?: string;
 }
 
 export interface ActionItemRow {
@@ -49,7 +51,7 @@ export function formFromPostmortem(p: Postmortem): PostmortemForm {
     summary: p.summary,
     impact: p.impact,
     rootCause: p.rootCause,
-    timeline: p.timeline.map((t) => ({ at: toLocalInput(t.at), content: t.content })),
+    timeline: p.timeline.map((t) => ({ at: toLocalInput(t.at), content: t.content, original: t.at })),
     actionItems: p.actionItems.map((a) => ({ title: a.title, owner: a.owner ?? '', due: a.due ?? '', done: a.done })),
   };
 }
@@ -80,7 +82,7 @@ export function bodyFromForm(form: PostmortemForm): PostmortemUpdate {
     impact: form.impact,
     rootCause: form.rootCause,
     timeline: form.timeline
-      .map((row) => ({ at: fromLocalInput(row.at) ?? row.at, content: row.content.trim() }))
+      .map((row) => ({ at: row.original && toLocalInput(row.original) === row.at ? row.original : fromLocalInput(row.at) ?? row.at, content: row.content.trim() }))
       .sort((a, b) => a.at.localeCompare(b.at)),
     actionItems: form.actionItems.map((a) => ({ title: a.title.trim(), owner: a.owner.trim() || null, due: a.due || null, done: a.done })),
   };
