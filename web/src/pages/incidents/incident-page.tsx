@@ -73,7 +73,12 @@ function RunbookPanel({ incident }: { incident: Incident }) {
       {data && data.others.length > 0 && (
         <>
           <h3 className="apollo-subheading">Other services&apos; runbooks for this alert</h3>
-          <div className="apollo-runbooks" data-testid="incident-runbook-others">{data.others.map((r) => <RunbookCard key={`${r.serviceId}/${r.id}`} runbook={r} collapsed />)}</div>
+          <div className="apollo-runbooks" data-testid="incident-runbook-others">{data.others.map((r) => (
+            <div key={`${r.serviceId}/${r.id}`} data-testid="incident-runbook-other" data-service={r.serviceId}>
+              <Link to={`/catalog/${encodeURIComponent(r.serviceId)}`} className="apollo-small">{r.serviceId}</Link>
+              <RunbookCard runbook={r} collapsed />
+            </div>
+          ))}</div>
         </>
       )}
     </div>
