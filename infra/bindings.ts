@@ -93,10 +93,24 @@ export interface ConsoleSettings {
   readonly grafanaDatasource?: string;
   /** Jaeger's UI (trace links). */
   readonly jaegerUrl?: string;
-  /** Axiom's organisation and dataset (APL links). */
+  /** Axiom's organisation and dataset (APL links; with logsBackend axiom, the dataset queried). */
   readonly axiomOrg?: string;
   readonly axiomDataset?: string;
+  /** Where log searches run: CloudWatch Logs Insights (default) or Axiom (APL; needs axiomDataset and axiomTokenSecretArn). */
+  readonly logsBackend?: 'cloudwatch' | 'axiom';
+  /** The Secrets Manager secret holding the Axiom API token (GetSecretValue on it is granted). */
+  readonly axiomTokenSecretArn?: string;
+  /** Where traces are read: X-Ray (default), Jaeger's query API (jaegerUrl) or Grafana Tempo (tempoUrl). */
+  readonly tracesBackend?: 'xray' | 'jaeger' | 'tempo';
+  /** Tempo's query frontend, reachable from the Lambdas. */
+  readonly tempoUrl?: string;
+  /** A Secrets Manager secret with Jaeger's or Tempo's credentials ("bearer <token>" or "basic <user>:<password>"). */
+  readonly tracesAuthSecretArn?: string;
+  /** The Grafana data source uid of Tempo, for trace links. */
+  readonly grafanaTracesDatasource?: string;
 }
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 const DEFAULT_LOG_GROUP_TEMPLATE = '/apollo/{environment}/{service}';
 /** A template's fixed start: what `logs-read` is scoped to. */
@@ -134,11 +148,23 @@ function validate(props: ApolloBindingsProps): void {
       throw new Error(`logGroupTemplate "${template}" must start with a fixed path of its own ending in / (e.g. /apollo/), the scope of the logs grant`);
     }
   }
-  for (const [name, url] of Object.entries({ grafanaUrl: props.consoles?.grafanaUrl, jaegerUrl: props.consoles?.jaegerUrl })) {
+  for (const [name, url] of Object.entries({ grafanaUrl: props.consoles?.grafanaUrl, jaegerUrl: props.consoles?.jaegerUrl, tempoUrl: props.consoles?.tempoUrl })) {
     if (url !== undefined && !HTTPS_URL.test(url)) throw new Error(`${name} must be an https URL, not "${url}"`);
   }
+  validateTelemetryBackends(props.consoles ?? {});
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
   if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
+}
+
+function validateTelemetryBackends(c: ConsoleSettings): void {
+  if (c.logsBackend !== undefined && !['cloudwatch', 'axiom'].includes(c.logsBackend)) throw new Error(`logsBackend must be cloudwatch or axiom, not "${c.logsBackend}"`);
+  if (c.logsBackend === 'axiom' && (!c.axiomDataset || !c.axiomTokenSecretArn)) throw new Error('logsBackend axiom needs axiomDataset and axiomTokenSecretArn (the secret with the Axiom API token)');
+  if (c.tracesBackend !== undefined && !['xray', 'jaeger', 'tempo'].includes(c.tracesBackend)) throw new Error(`tracesBackend must be xray, jaeger or tempo, not "${c.tracesBackend}"`);
+  if (c.tracesBackend === 'jaeger' && !c.jaegerUrl) throw new Error('tracesBackend jaeger needs jaegerUrl (the Jaeger query service)');
+  if (c.tracesBackend === 'tempo' && !c.tempoUrl) throw new Error('tracesBackend tempo needs tempoUrl (the Tempo query frontend)');
+  for (const [name, arn] of Object.entries({ axiomTokenSecretArn: c.axiomTokenSecretArn, tracesAuthSecretArn: c.tracesAuthSecretArn })) {
+    if (arn !== undefined && !SECRET_ARN.test(arn)) throw new Error(`${name} must be a Secrets Manager secret ARN, not "${arn}"`);
+  }
 }
 
 function validateMetrics(d: DeploymentTargetSettings): void {
@@ -316,6 +342,13 @@ export class ApolloBindings extends Construct {
     if (c.jaegerUrl) fn.addEnvironment('APOLLO_JAEGER_URL', c.jaegerUrl);
     if (c.axiomOrg) fn.addEnvironment('APOLLO_AXIOM_ORG', c.axiomOrg);
     if (c.axiomDataset) fn.addEnvironment('APOLLO_AXIOM_DATASET', c.axiomDataset);
+    if (c.tracesBackend && c.tracesBackend !== 'xray') fn.addEnvironment('APOLLO_TRACES_BACKEND', c.tracesBackend);
+    if (c.tempoUrl) fn.addEnvironment('APOLLO_TEMPO_URL', c.tempoUrl);
+    if (c.grafanaTracesDatasource) fn.addEnvironment('APOLLO_GRAFANA_TRACES_DATASOURCE', c.grafanaTracesDatasource);
+    if (c.tracesAuthSecretArn) {
+      fn.addEnvironment('APOLLO_TRACES_AUTH_SECRET_ARN', c.tracesAuthSecretArn);
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [c.tracesAuthSecretArn] }));
+    }
   }
 
   /**
@@ -337,6 +370,14 @@ export class ApolloBindings extends Construct {
         id: wildcardFinding(this, resource),
         reason: 'Services get log groups as they are registered, without a deploy: queries (StartQuery) and reads (FilterLogEvents) of the log groups under the configured template\'s fixed prefix, or Apollo\'s own Lambdas\', and no others; the handler reads only the log groups the catalog names for a service.',
       });
+    }
+    const c = this.props.consoles ?? {};
+    if (c.logsBackend === 'axiom') {
+      // The services' searches go to Axiom (APL); Apollo's own logs stay in CloudWatch (the grants above).
+      fn.addEnvironment('APOLLO_LOGS_BACKEND', 'axiom');
+      fn.addEnvironment('APOLLO_AXIOM_DATASET', c.axiomDataset!);
+      fn.addEnvironment('APOLLO_AXIOM_TOKEN_SECRET_ARN', c.axiomTokenSecretArn!);
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [c.axiomTokenSecretArn!] }));
     }
     fn.grantUnscoped('ReadLogQueries', ['logs:GetQueryResults', 'logs:StopQuery'],
       'GetQueryResults and StopQuery take a query id, which IAM cannot scope (no resource-level permissions); the queries were started on the granted log groups only, and the handler answers only its caller\'s own queries');

@@ -70,6 +70,29 @@ describe('the observability hub reads the same metrics source (telemetry-read)',
     expect(actions).not.toContain('cloudwatch:GetMetricData');
   });
 
+  it('axiom logs and tempo traces: their settings, and GetSecretValue on their two secrets only', () => {
+    const axiomSecret = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:apollo/axiom-token-AbCdEf';
+    const tempoSecret = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:apollo/tempo-auth-GhIjKl';
+    const stack = new ApolloStack(testApp(), 'Apollo-obsbackends', { stage: 'obsbackends', webDist: WEB_DIST_FIXTURE, consoles: {
+      axiomDataset: 'services', logsBackend: 'axiom', axiomTokenSecretArn: axiomSecret, tracesBackend: 'tempo', tempoUrl: 'https://tempo.acme.dev', tracesAuthSecretArn: tempoSecret,
+    } });
+    const template = Template.fromStack(stack);
+    expect(lambdaEnv(template, 'obsbackends', HUB)).toMatchObject({
+      APOLLO_LOGS_BACKEND: 'axiom', APOLLO_AXIOM_DATASET: 'services', APOLLO_AXIOM_TOKEN_SECRET_ARN: axiomSecret,
+      APOLLO_TRACES_BACKEND: 'tempo', APOLLO_TEMPO_URL: 'https://tempo.acme.dev', APOLLO_TRACES_AUTH_SECRET_ARN: tempoSecret,
+    });
+    const reads = roleStatements(stack, template, HUB).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')).flatMap((s) => [s.Resource].flat());
+    expect(reads).toEqual(expect.arrayContaining([axiomSecret, tempoSecret]));
+  });
+
+  it.each([
+    [{ logsBackend: 'axiom', axiomDataset: 'services' }, 'logsBackend axiom needs axiomDataset and axiomTokenSecretArn'],
+    [{ tracesBackend: 'tempo' }, 'tracesBackend tempo needs tempoUrl'],
+    [{ tracesBackend: 'jaeger', jaegerUrl: 'https://jaeger.acme.dev', tracesAuthSecretArn: 'apollo/jaeger' }, 'tracesAuthSecretArn must be a Secrets Manager secret ARN'],
+  ])('refuses backends set half-way (%j), at synth', (consoles, message) => {
+    expect(() => new ApolloStack(testApp(), 'Apollo-obsbad2', { stage: 'obsbad2', webDist: WEB_DIST_FIXTURE, consoles: consoles as never })).toThrow(message);
+  });
+
   it('refuses a console that is not an https URL, at synth', () => {
     expect(() => new ApolloStack(testApp(), 'Apollo-obsbad', { stage: 'obsbad', webDist: WEB_DIST_FIXTURE, consoles: { grafanaUrl: 'grafana.local' } })).toThrow('grafanaUrl must be an https URL');
   });
