@@ -2,15 +2,15 @@
  * Incidents kept live (ARCHITECTURE.md §5): `incidents` (event incident.changed with id, status, severity, services)
  * moves the list in place and reads it again (a new one, one that now matches the filters), with the statistics;
  * `incident:<id>` (the incident as GET shows it, and the timeline entries written with the change) moves an
- * incident's page and appends to its timeline. What frames keep current is read again when the connection comes back.
+ * incident's page and appends to its timeline; its postmortem frames (version and status) read a newer postmortem. What frames keep current is read again when the connection comes back.
  */
 import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { Incident, IncidentList, IncidentTimelineEntry } from '../../../../schemas/types.gen.ts';
+import type { Incident, IncidentList, IncidentTimelineEntry, Postmortem } from '../../../../schemas/types.gen.ts';
 import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
 import { useTopicLive } from '../deployments/use-live-deployments.ts';
 import { incidentKey, postmortemKey, runbookKey, STATS_KEY, timelineKey } from './incident-queries.ts';
-import { applyListChange, asIncidentChange, asListChange, newerIncident } from './incident-rules.ts';
+import { applyListChange, asIncidentChange, asListChange, asPostmortemChange, newerIncident } from './incident-rules.ts';
 
 /** Any incident list (the Incidents page's, a service page's callout) and the statistics follow `incidents`. */
 export function useLiveIncidentLists(): { live: boolean } {
@@ -27,7 +27,6 @@ export function useLiveIncidentLists(): { live: boolean } {
     // A new incident, or one that now matches (or no longer matches) a filter: only a read can tell.
     invalidate(['incidents', 'list']);
     invalidate(STATS_KEY);
-    client.setQueryData<Incident>(incidentKey(change.id), (before) => (before ? { ...before, status: change.status, severity: change.severity } : before));
   });
   useOnReconnect(() => { invalidate(['incidents', 'list']); invalidate(STATS_KEY); });
   return { live: useTopicLive('incidents') };
@@ -40,6 +39,14 @@ export function useLiveIncident(id: string): { entries: IncidentTimelineEntry[];
   const [entries, setEntries] = useState<IncidentTimelineEntry[]>([]);
   const topic = `incident:${id}`;
   useTopics([topic], (frame) => {
+    // The postmortem drafted or saved (by someone else too): read it when it is newer than the one shown.
+    const saved = asPostmortemChange(frame.data);
+    if (saved) {
+      const shown = client.getQueryData<Postmortem | null>(postmortemKey(id));
+      if (!shown || shown.version < saved.version) invalidate(postmortemKey(id));
+      client.setQueryData<Incident>(incidentKey(id), (i) => (i && !i.hasPostmortem ? { ...i, hasPostmortem: true } : i));
+      return;
+    }
     const change = asIncidentChange(frame.data, id);
     if (!change) return;
     const before = client.getQueryData<Incident>(incidentKey(id));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident, IncidentList } from '../../../../schemas/types.gen.ts';
 import {
-  actionsFor, affectedTargets, applyListChange, asIncidentChange, asListChange, entryLink, filtersFromSearch, formatSeconds, incidentViewFromSearch,
+  actionsFor, affectedTargets, applyListChange, asIncidentChange, asListChange, asPostmortemChange, entryLink, filtersFromSearch, formatSeconds, incidentViewFromSearch,
   incidentWindow, locksText, newerIncident, observabilityHref, pickTarget, searchFromFilters, searchFromIncidentView, severityRows, statusBy, weekRows,
 } from './incident-rules.ts';
 
@@ -123,6 +123,13 @@ describe('live frames', () => {
     expect(asIncidentChange({ ...incident({ version: 2 }), entry }, '01JINCIDENT')).toEqual({ incident: incident({ version: 2 }), entries: [entry] });
     expect(asIncidentChange({ incident: incident(), entries: [] }, 'another')).toBeNull();
     expect(asIncidentChange(null, '01JINCIDENT')).toBeNull();
+  });
+
+  it('a postmortem\'s frame is its version and status; an incident\'s frame is not one', () => {
+    expect(asPostmortemChange({ postmortem: { version: 3, status: 'final' } })).toEqual({ version: 3, status: 'final' });
+    expect(asPostmortemChange({ incident: incident(), entries: [] })).toBeNull();
+    expect(asPostmortemChange({ postmortem: { version: '3', status: 'final' } })).toBeNull();
+    expect(asIncidentChange({ postmortem: { version: 3, status: 'final' } }, '01JINCIDENT')).toBeNull();
   });
 
   it('a late frame does not undo a newer read', () => {

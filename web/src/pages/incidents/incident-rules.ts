@@ -106,6 +106,14 @@ export function asIncidentChange(data: unknown, id: string): IncidentChange | nu
   return { incident: rest as Incident, entries };
 }
 
+/** What `incident:<id>` says when the postmortem was drafted or saved: its version and status only. */
+export function asPostmortemChange(data: unknown): { version: number; status: 'draft' | 'final' } | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const p = (data as { postmortem?: unknown }).postmortem as { version?: unknown; status?: unknown } | undefined;
+  if (typeof p !== 'object' || p === null || typeof p.version !== 'number' || (p.status !== 'draft' && p.status !== 'final')) return null;
+  return { version: p.version, status: p.status };
+}
+
 /** The newer of what the page has and what a frame says (frames may be late). */
 export const newerIncident = (current: Incident | undefined, next: Incident): Incident =>
   current && (current.version > next.version || (current.version === next.version && current.updatedAt >= next.updatedAt)) ? current : next;
