@@ -15,7 +15,7 @@
  *   logsBackend            cloudwatch (default) or axiom: where log searches run (axiom: axiomDataset and axiomTokenSecretArn)
  *   axiomTokenSecretArn    the Secrets Manager secret with the Axiom API token (allowed to query that dataset only)
  *   tracesBackend          xray (default), jaeger (jaegerUrl: the query service) or tempo (tempoUrl)
- *   tempoUrl, tracesAuthSecretArn, grafanaTracesDatasource   Tempo's query frontend, Jaeger's/Tempo's credentials secret, Tempo's Grafana data source
+ *   tempoUrl, tempoTenant, tracesAuthSecretArn, grafanaTracesDatasource, tracesEnvironmentAttribute   Tempo's query frontend and tenant, Jaeger's/Tempo's credentials secret, Tempo's Grafana data source, the span attribute naming the environment
  *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
  *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
@@ -69,7 +69,8 @@ new ApolloStack(app, `Apollo-${stage}`, {
   logGroupTemplate: context('logGroupTemplate'),
   consoles: { grafanaUrl: context('grafanaUrl'), grafanaDatasource: context('grafanaDatasource'), jaegerUrl: context('jaegerUrl'), axiomOrg: context('axiomOrg'), axiomDataset: context('axiomDataset'),
     logsBackend: context('logsBackend') as 'cloudwatch' | 'axiom' | undefined, axiomTokenSecretArn: context('axiomTokenSecretArn'),
-    tracesBackend: context('tracesBackend') as 'xray' | 'jaeger' | 'tempo' | undefined, tempoUrl: context('tempoUrl'), tracesAuthSecretArn: context('tracesAuthSecretArn'), grafanaTracesDatasource: context('grafanaTracesDatasource') },
+    tracesBackend: context('tracesBackend') as 'xray' | 'jaeger' | 'tempo' | undefined, tempoUrl: context('tempoUrl'), tracesAuthSecretArn: context('tracesAuthSecretArn'), grafanaTracesDatasource: context('grafanaTracesDatasource'),
+    tempoTenant: context('tempoTenant'), tracesEnvironmentAttribute: context('tracesEnvironmentAttribute') },
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
   deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl'),

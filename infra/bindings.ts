@@ -108,6 +108,10 @@ export interface ConsoleSettings {
   readonly tracesAuthSecretArn?: string;
   /** The Grafana data source uid of Tempo, for trace links. */
   readonly grafanaTracesDatasource?: string;
+  /** A multi-tenant Tempo's tenant (X-Scope-OrgID). */
+  readonly tempoTenant?: string;
+  /** The span attribute naming the environment. @default deployment.environment */
+  readonly tracesEnvironmentAttribute?: string;
 }
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
@@ -345,6 +349,8 @@ export class ApolloBindings extends Construct {
     if (c.tracesBackend && c.tracesBackend !== 'xray') fn.addEnvironment('APOLLO_TRACES_BACKEND', c.tracesBackend);
     if (c.tempoUrl) fn.addEnvironment('APOLLO_TEMPO_URL', c.tempoUrl);
     if (c.grafanaTracesDatasource) fn.addEnvironment('APOLLO_GRAFANA_TRACES_DATASOURCE', c.grafanaTracesDatasource);
+    if (c.tempoTenant) fn.addEnvironment('APOLLO_TEMPO_TENANT', c.tempoTenant);
+    if (c.tracesEnvironmentAttribute) fn.addEnvironment('APOLLO_TRACES_ENVIRONMENT_ATTRIBUTE', c.tracesEnvironmentAttribute);
     if (c.tracesAuthSecretArn) {
       fn.addEnvironment('APOLLO_TRACES_AUTH_SECRET_ARN', c.tracesAuthSecretArn);
       fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [c.tracesAuthSecretArn] }));

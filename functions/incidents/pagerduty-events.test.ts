@@ -1,7 +1,11 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#shared/errors';
-import { PAGERDUTY_WEBHOOK_SCHEMA, parsePagerDutyWebhook } from './pagerduty-events.ts';
+import { SCHEMAS } from '#schemas/index.ts';
+import { parsePagerDutyWebhook } from './pagerduty-events.ts';
+
+/** The route's body schema (schemas/api/pagerduty-webhook.schema.json), as the webhooks Lambda validates it. */
+const PAGERDUTY_WEBHOOK_SCHEMA = SCHEMAS['pagerduty-webhook'] as { examples: unknown[] } & Record<string, unknown>;
 
 const SERVICE = { html_url: 'https://acme.pagerduty.com/services/PCORE01', id: 'PCORE01', self: 'https://api.pagerduty.com/services/PCORE01', summary: 'core-service (prod)', type: 'service_reference' };
 const DANA = { html_url: 'https://acme.pagerduty.com/users/PXPGF42', id: 'PXPGF42', self: 'https://api.pagerduty.com/users/PXPGF42', summary: 'Dana Oncall', type: 'user_reference' };
@@ -116,7 +120,7 @@ describe('parsePagerDutyWebhook', () => {
   });
 });
 
-describe('PAGERDUTY_WEBHOOK_SCHEMA', () => {
+describe('the webhook body schema', () => {
   const validate = new Ajv2020({ strict: false }).compile(PAGERDUTY_WEBHOOK_SCHEMA);
 
   it('accepts real payloads, the fields PagerDuty adds inside event.data included, and its own example', () => {
