@@ -6,10 +6,11 @@
 import { Classes, HTMLTable, NonIdealState, Spinner } from '@blueprintjs/core';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ErrorState } from '../../components/error-state.tsx';
-import { formatTime } from '../../lib/format.ts';
 import { useIncidentStats } from './incident-queries.ts';
 import { SeverityTag } from './incident-parts.tsx';
 import { formatSeconds, severityRows, weekRows, type Severity } from './incident-rules.ts';
+
+const day = (iso: string): string => new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 
 export function IncidentStatsPanel({ service, team }: { service?: string | undefined; team?: string | undefined }) {
   const stats = useIncidentStats({ service, team });
@@ -25,7 +26,7 @@ export function IncidentStatsPanel({ service, team }: { service?: string | undef
         <div><span className="apollo-incident-figure" data-testid="incident-stats-open">{s.open}</span><span className={Classes.TEXT_MUTED}>open</span></div>
         <div><span className="apollo-incident-figure" data-testid="incident-stats-mtta">{formatSeconds(s.mttaSeconds)}</span><span className={Classes.TEXT_MUTED}>MTTA (to acknowledged)</span></div>
         <div><span className="apollo-incident-figure" data-testid="incident-stats-mttr">{formatSeconds(s.mttrSeconds)}</span><span className={Classes.TEXT_MUTED}>MTTR (to resolved)</span></div>
-        <span className={`${Classes.TEXT_MUTED} apollo-small`}>{formatTime(s.from)} – {formatTime(s.to)}{service ? ` · ${service}` : ''}{team ? ` · team ${team}` : ''}</span>
+        <span className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="incident-stats-range">{day(s.from)} – {day(s.to)}{service ? ` · ${service}` : ''}{team ? ` · team ${team}` : ''}</span>
         {stats.isFetching && <Spinner size={14} />}
       </div>
       <div className="apollo-incident-stats-body">
