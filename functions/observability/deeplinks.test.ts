@@ -31,7 +31,7 @@ describe('deep links', () => {
     expect(JSON.parse(grafana.searchParams.get('left')!)).toEqual({ datasource: 'amp', queries: [{ refId: 'A', expr: 'sum(rate(http_requests_total{service="core-service",environment="prod"}[5m]))' }], range: { from: String(Date.parse(range.from)), to: String(Date.parse(range.to)) } });
     const axiom = new URL(deeplink({ target: 'axiom', service: 'core-service', ...range }, config).url);
     expect(axiom.origin + axiom.pathname).toBe('https://app.axiom.co/acme/query');
-    expect(JSON.parse(axiom.searchParams.get('initForm')!)).toEqual({ apl: "['k8s']\n| where service == 'core-service'", queryOptions: { startTime: '2026-11-02T09:00:00.000Z', endTime: '2026-11-02T10:00:00.000Z' } });
+    expect(JSON.parse(axiom.searchParams.get('initForm')!)).toEqual({ apl: "['k8s']\n| where ['service'] == 'core-service'", queryOptions: { startTime: '2026-11-02T09:00:00.000Z', endTime: '2026-11-02T10:00:00.000Z' } });
   });
 
   it('opens a Tempo trace in Grafana Explore on the traces data source, in W3C form', () => {

@@ -70,7 +70,9 @@ export function deeplink(input: DeeplinkInput, config: TelemetryConfig, now = Da
     case 'axiom': {
       if (!config.axiomOrg) throw notConfigured('APOLLO_AXIOM_ORG', 'Axiom');
       const dataset = config.axiomDataset ?? 'logs';
-      const apl = input.query ?? `['${dataset}']${service ? `\n| where service == '${service.replace(/'/g, "\\'")}'` : ''}${input.environment ? `\n| where environment == '${input.environment}'` : ''}`;
+      // The same fields the Axiom logs backend filters on.
+      const { axiomServiceField: serviceField, axiomEnvironmentField: environmentField } = config;
+      const apl = input.query ?? `['${dataset}']${service ? `\n| where ['${serviceField}'] == '${service.replace(/'/g, "\\'")}'` : ''}${input.environment ? `\n| where ['${environmentField}'] == '${input.environment}'` : ''}`;
       const form = { apl, queryOptions: { startTime: range.from, endTime: range.to } };
       return { target: 'axiom', url: `${config.axiomUrl}/${encodeURIComponent(config.axiomOrg)}/query?initForm=${encodeURIComponent(JSON.stringify(form))}`, ...range };
     }

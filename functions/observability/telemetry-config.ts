@@ -22,6 +22,9 @@ export interface TelemetryConfig {
   readonly axiomUrl: string;
   readonly axiomOrg: string | undefined;
   readonly axiomDataset: string | undefined;
+  /** The fields telling services and environments apart in the dataset (APOLLO_AXIOM_SERVICE_FIELD, APOLLO_AXIOM_ENVIRONMENT_FIELD), as the Axiom logs backend reads them. */
+  readonly axiomServiceField: string;
+  readonly axiomEnvironmentField: string;
   /** Jaeger UI links, and the query API traces are read from when tracesBackend is jaeger (APOLLO_JAEGER_URL). */
   readonly jaegerUrl: string | undefined;
   /** Where traces come from: `xray` (default), `jaeger` (APOLLO_JAEGER_URL) or `tempo` (APOLLO_TEMPO_URL) (APOLLO_TRACES_BACKEND). */
@@ -77,6 +80,8 @@ export function readTelemetryConfig(env: NodeJS.ProcessEnv = process.env): Telem
     axiomUrl: url(env, 'APOLLO_AXIOM_URL') ?? 'https://app.axiom.co',
     axiomOrg: env.APOLLO_AXIOM_ORG || undefined,
     axiomDataset: env.APOLLO_AXIOM_DATASET || undefined,
+    axiomServiceField: env.APOLLO_AXIOM_SERVICE_FIELD || 'service',
+    axiomEnvironmentField: env.APOLLO_AXIOM_ENVIRONMENT_FIELD || 'environment',
     jaegerUrl,
     tracesBackend,
     tempoUrl,
