@@ -33,8 +33,8 @@ export const TOPICS: readonly TopicDef[] = [
   { kind: 'approvals', hasId: false, permission: 'requests:create', summary: 'Approvals opened and decided (event approval.changed with ids and status only): the inbox and its badge stay live' },
   { kind: 'deployment', hasId: true, permission: 'deployments:read', summary: 'A deployment’s every stage, rollout progress and timeline line (event deployment.changed: the deployment as GET /api/v1/deployments/{id} shows it, plus the line)' },
   { kind: 'deployments', hasId: false, permission: 'deployments:read', summary: 'Every deployment as it changes (event deployment.changed with id, service, environment, status, stage): the Deploy Center and service pages stay live' },
-  { kind: 'incident', hasId: true, permission: 'incidents:read', summary: 'An incident’s changes and new timeline entries (event incident.changed: the incident as GET /api/v1/incidents/{id} shows it, plus the entry)' },
-  { kind: 'incidents', hasId: false, permission: 'incidents:read', summary: 'Every incident as it opens and changes (event incident.changed with id, status, severity, services): the Incidents list stays live' },
+  { kind: 'incident', hasId: true, permission: 'incidents:read', summary: 'An incident’s changes and new timeline entries (event incident.changed: `{ incident, entries }`, the incident as GET /api/v1/incidents/{id} shows it and the new entries; or `{ postmortem: { version, status } }` when its postmortem is saved)' },
+  { kind: 'incidents', hasId: false, permission: 'incidents:read', summary: 'Every incident as it opens and changes (event incident.changed with id, title, status, severity, affectedServices, team, source): the Incidents list stays live' },
   { kind: 'notifications', hasId: true, permission: 'system:read', owner: 'self', summary: 'Your notifications as they arrive (event notification.created); the id is your principal' },
 ];
 

@@ -70,7 +70,7 @@ async function applyLocks(incident: Incident, before: readonly Lock[]): Promise<
 
 async function announce(incident: Incident, entries: readonly IncidentTimelineEntry[]): Promise<void> {
   await publish(INCIDENT_TOPIC(incident.id), INCIDENT_CHANGED, { incident, entries });
-  await publish(INCIDENTS_TOPIC, INCIDENT_CHANGED, { id: incident.id, status: incident.status, severity: incident.severity, affectedServices: incident.affectedServices, title: incident.title });
+  await publish(INCIDENTS_TOPIC, INCIDENT_CHANGED, { id: incident.id, title: incident.title, status: incident.status, severity: incident.severity, affectedServices: incident.affectedServices, team: incident.team, source: incident.source.type });
 }
 
 export function entryOf(incidentId: string, at: string, fields: Omit<IncidentTimelineEntry, 'id' | 'at' | 'ref'> & { ref?: IncidentTimelineEntry['ref'] }): IncidentTimelineEntry {

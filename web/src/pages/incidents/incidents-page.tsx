@@ -8,6 +8,7 @@ import { lazy, Suspense, useMemo, useState } from 'react';
 import { ErrorState } from '../../components/error-state.tsx';
 import { LiveBadge } from '../../components/live-badge.tsx';
 import { PageHeader } from '../../components/shell.tsx';
+import { LocalPagerDutyControl } from './local-pagerduty-control.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useMe, useTeams } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
@@ -148,6 +149,7 @@ export function IncidentsPage() {
           ? <Button intent="danger" icon="warning-sign" text="Declare incident" onClick={() => setDeclaring(true)} data-testid="declare-incident" />
           : me.data && <Tag minimal icon="lock" title="Declaring needs incidents:manage (operators and admins)" data-testid="declare-incident-locked">Declaring needs incidents:manage</Tag>}
       />
+      <LocalPagerDutyControl />
       <FiltersForm filters={filters} onChange={setFilters} />
       <IncidentTable filters={filters} onClear={() => setFilters({})} canDeclare={canDeclare} onDeclare={() => setDeclaring(true)} />
       <div className="apollo-section-gap" />
