@@ -2,7 +2,7 @@
  * One incident, live (`/incidents/<id>`): its title, severity, status with who and when, source (PagerDuty's page when
  * it came from there), assignee, team, the environments it locks for deploys, and the actions its status and your
  * role allow. Tabs (`?tab=` in the URL): the timeline with a comment box and the runbook for its alert; the affected
- * services' metrics and logs over [30 min before it began, its resolution or now] (`&target=<service>.<env>`), each
+ * services' metrics and logs over [an hour before it began, its resolution or now] (`&target=<service>.<env>`), each
  * with a link to /observability on the same window; and its postmortem. `incident:<id>` moves the page in place.
  */
 import { AnchorButton, Button, Callout, Classes, Code, Icon, NonIdealState, Section, SectionCard, Tab, Tabs } from '@blueprintjs/core';
@@ -118,7 +118,7 @@ function ObservabilityTab({ incident, view, targetParam, onTarget }: { incident:
       <TargetPicker targets={targets} current={target} onPick={(t) => onTarget(targetKey(t))} />
       <div className="apollo-obs-toolbar">
         <span className={Classes.TEXT_MUTED} data-testid="incident-window">
-          {target.service} in {target.environment}, {formatTime(window.from)} – {window.to ? formatTime(window.to) : 'now'} (from 30 min before it began{window.to ? ' to its resolution' : ''})
+          {target.service} in {target.environment}, {formatTime(window.from)} – {window.to ? formatTime(window.to) : 'now'} (from an hour before it began{window.to ? ' to its resolution' : ''})
         </span>
         <AnchorButton variant="minimal" icon="timeline-line-chart" rightIcon="arrow-right" text="Open in Observability" href={href} data-testid="incident-observability-link"
           onClick={(e) => { if (!e.metaKey && !e.ctrlKey && !e.shiftKey) { e.preventDefault(); navigate(href); } }} />

@@ -69,11 +69,11 @@ describe('a timeline entry\'s link', () => {
 });
 
 describe('the affected services\' metrics and logs', () => {
-  it('are read from 30 min before it began to its resolution, or until now while open', () => {
-    expect(incidentWindow(incident())).toEqual({ from: '2026-12-05T05:30:00.000Z' });
-    expect(incidentWindow(incident({ status: 'resolved', resolvedAt: '2026-12-05T07:15:00.000Z' }))).toEqual({ from: '2026-12-05T05:30:00.000Z', to: '2026-12-05T07:15:00.000Z' });
+  it('are read from an hour before it began (as the timeline) to its resolution, or until now while open', () => {
+    expect(incidentWindow(incident())).toEqual({ from: '2026-12-05T05:00:00.000Z' });
+    expect(incidentWindow(incident({ status: 'resolved', resolvedAt: '2026-12-05T07:15:00.000Z' }))).toEqual({ from: '2026-12-05T05:00:00.000Z', to: '2026-12-05T07:15:00.000Z' });
     // Reopened: resolvedAt was cleared, and it is open again.
-    expect(incidentWindow(incident({ status: 'triggered', resolvedAt: null }))).toEqual({ from: '2026-12-05T05:30:00.000Z' });
+    expect(incidentWindow(incident({ status: 'triggered', resolvedAt: null }))).toEqual({ from: '2026-12-05T05:00:00.000Z' });
   });
 
   it('are each affected service in each affected environment it has', () => {

@@ -181,9 +181,9 @@ export const ENTRY_LABEL: Record<IncidentTimelineEntry['type'], string> = {
 };
 
 /** How long before the incident began its metrics and logs are read from. */
-export const WINDOW_LEAD_MS = 30 * 60_000;
+export const WINDOW_LEAD_MS = 60 * 60_000;
 
-/** The window the affected services' metrics and logs are read over: 30 min before it began to its resolution (open-ended while open). */
+/** The window the affected services' metrics and logs are read over (the one the timeline joins records from, APOLLO_INCIDENT_LOOKBACK_MINUTES' default): an hour before it began to its resolution (open-ended while open). */
 export function incidentWindow(incident: Pick<Incident, 'createdAt' | 'resolvedAt' | 'status'>): { from: string; to?: string } {
   const from = new Date(Date.parse(incident.createdAt) - WINDOW_LEAD_MS).toISOString();
   return incident.status === 'resolved' && incident.resolvedAt ? { from, to: new Date(Date.parse(incident.resolvedAt)).toISOString() } : { from };
