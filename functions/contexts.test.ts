@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { isEventJob, isScheduledJob } from '#shared/jobs';
 import { nextRun, parseSchedule } from '#shared/schedule';
 import { CONTEXTS } from '#shared/routes';
 import { TOPICS } from '#shared/topics';
@@ -19,13 +20,21 @@ describe('the context descriptors', () => {
     }
   });
 
-  it('declare jobs with unique names and schedules the scheduler and EventBridge both read', () => {
+  it('declare jobs with unique names and schedules the scheduler and EventBridge both read, or event patterns', () => {
     expect(new Set(JOBS.map((j) => j.name)).size).toBe(JOBS.length);
     for (const job of JOBS) {
-      const parsed = parseSchedule(job.schedule);
-      expect(nextRun(parsed, new Date('2026-11-24T12:00:00Z')).getTime(), job.name).toBeGreaterThan(Date.parse('2026-11-24T12:00:00Z'));
+      if (isScheduledJob(job)) {
+        const parsed = parseSchedule(job.schedule);
+        expect(nextRun(parsed, new Date('2026-11-24T12:00:00Z')).getTime(), job.name).toBeGreaterThan(Date.parse('2026-11-24T12:00:00Z'));
+      } else {
+        // A pattern EventBridge accepts: a source, each field a list of values; never run at local start.
+        expect(job.eventPattern.source.length, job.name).toBeGreaterThan(0);
+        for (const values of [job.eventPattern.source, job.eventPattern['detail-type'] ?? []]) expect(values.every((v) => typeof v === 'string' && v.length > 0), job.name).toBe(true);
+        expect(job.runAtLocalStart, job.name).toBeFalsy();
+      }
       expect(job.timeoutSeconds, job.name).toBeLessThanOrEqual(900);
     }
+    expect(JOBS.filter(isEventJob).map((j) => [j.name, j.eventPattern])).toContainEqual(['incident-alarm', { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] }]);
   });
 
   it('publish only topics that exist, and every topic has a publisher', () => {

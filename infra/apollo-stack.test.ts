@@ -11,6 +11,7 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invokeDenyResources, invokeResources, realtimeConnectResources } from '#shared/iam-policy';
 import { DESCRIPTORS, JOBS } from '#functions/contexts';
+import { isEventJob, isScheduledJob } from '#shared/jobs';
 import { ROLES } from '#shared/permissions';
 import { CONTEXTS, ROUTES, routeKey } from '#shared/routes';
 import { TABLE_DESIGN } from '#shared/table-design';
@@ -317,17 +318,42 @@ describe('jobs', () => {
     expect(holders.sort()).toEqual([roleOf(stack.functions.jobs), roleOf(steps)].sort());
   });
 
-  it('has one schedule per job, with the same expression, invoking the jobs Lambda with the job name', () => {
-    // Schedules only (a workflow's execution-ended rule is an event pattern, checked in workflows.test.ts).
+  it('has one schedule per scheduled job, with the same expression, invoking the jobs Lambda with the job name', () => {
+    // Schedules only (event jobs and a workflow's execution-ended rule are event patterns, checked below and in workflows.test.ts).
     const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression !== undefined);
-    expect(rules).toHaveLength(JOBS.length);
-    for (const job of JOBS) {
+    expect(rules).toHaveLength(JOBS.filter(isScheduledJob).length);
+    for (const job of JOBS.filter(isScheduledJob)) {
       const rule = rules.find((r) => r.Properties.Name === `apollo-${STAGE}-${job.name}`);
       expect(rule?.Properties.ScheduleExpression, job.name).toBe(job.schedule);
       const [target] = rule!.Properties.Targets as { Arn: unknown; Input: string; DeadLetterConfig?: unknown }[];
       expect(target!.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FunctionsJobsFunction/), 'Arn'] });
       expect(JSON.parse(target!.Input)).toEqual({ job: job.name });
       expect(target!.DeadLetterConfig).toBeDefined();
+    }
+  });
+
+  it('has one event rule per event job, matching its pattern and passing the whole event to the jobs Lambda, with the schedules\' retries', () => {
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+    const alarm = rules.find((r) => r.Properties.Name === `apollo-${STAGE}-incident-alarm`);
+    expect(alarm?.Properties).toMatchObject({
+      State: 'ENABLED',
+      EventPattern: { 'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
+    });
+    expect(alarm!.Properties.ScheduleExpression).toBeUndefined();
+    expect(alarm!.Properties.EventBusName).toBeUndefined();
+    for (const job of JOBS.filter(isEventJob)) {
+      const rule = rules.find((r) => r.Properties.Name === `apollo-${STAGE}-${job.name}`)!;
+      expect(rule.Properties.EventPattern, job.name).toEqual(job.eventPattern);
+      const [target, ...others] = rule.Properties.Targets as Record<string, unknown>[];
+      expect(others).toEqual([]);
+      expect(target).toEqual({
+        Id: 'Target0',
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionsJobsFunction/), 'Arn'] },
+        // EventBridge's predefined variable for the whole matched event; no paths map.
+        InputTransformer: { InputTemplate: `{"job":"${job.name}","event":<aws.events.event.json>}` },
+        DeadLetterConfig: { Arn: expect.anything() },
+        RetryPolicy: { MaximumEventAgeInSeconds: 7200, MaximumRetryAttempts: 4 },
+      });
     }
   });
 });

@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Binding, ContextDescriptor } from '#lib/context';
 import { DESCRIPTORS, JOBS } from '#functions/contexts';
+import { isScheduledJob } from '#shared/jobs';
 import { ApolloStack } from './apollo-stack.ts';
 import { lambdaEnv, resourcesOfType, roleStatements, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 
@@ -97,11 +98,12 @@ describe('the bindings of every function', () => {
     expect(env).toMatchObject(made.environment);
   });
 
-  it('schedules every job of every context through the jobs Lambda, which outlasts the longest', () => {
+  it('schedules every job of every context (or matches its events) through the jobs Lambda, which outlasts the longest', () => {
     const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
     for (const job of JOBS) {
       const rule = rules.find((r) => r.Properties.Name === `apollo-${STAGE}-${job.name}`);
-      expect(rule?.Properties.ScheduleExpression, job.name).toBe(job.schedule);
+      if (isScheduledJob(job)) expect(rule?.Properties.ScheduleExpression, job.name).toBe(job.schedule);
+      else expect(rule?.Properties.EventPattern, job.name).toEqual(job.eventPattern);
     }
     const jobs = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `apollo-${STAGE}-jobs`)!;
     expect(jobs.Properties.Timeout).toBe(Math.max(...JOBS.map((j) => j.timeoutSeconds)));

@@ -154,6 +154,9 @@ describe('props the stack refuses', () => {
     expect(attempt({ jobs: [slow], sizing: { jobs: { timeout: Duration.seconds(60) } } })).toThrow(/times out after 60 s/);
     expect(attempt({ jobs: [{ ...slow, schedule: 'every hour' }] })).toThrow(/rate\(\) or cron\(\)/);
     expect(attempt({ jobs: [slow, slow] })).toThrow(/defined twice/);
+    const onEvent = { name: 'on-event', description: 'on event', eventPattern: { source: [] }, timeoutSeconds: 60 };
+    expect(attempt({ jobs: [onEvent] })).toThrow(/an event pattern with a source/);
+    expect(attempt({ jobs: [{ ...onEvent, eventPattern: { source: ['aws.cloudwatch'] } }] })).not.toThrow();
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobDef } from '#shared/jobs';
+import { isScheduledJob, type JobDef } from '#shared/jobs';
 import { JOBS } from '#functions/contexts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 
@@ -149,9 +149,23 @@ describe('startScheduler', () => {
 
     // Assess
     const planned = scheduler.planned();
-    expect(planned.map((p) => p.name)).toEqual(JOBS.map((j) => j.name));
+    expect(planned.map((p) => p.name)).toEqual(JOBS.filter(isScheduledJob).map((j) => j.name));
     expect(planned).toContainEqual({ name: 'audit-export', schedule: 'cron(15 0 * * ? *)', next: new Date('2026-11-25T00:15:00.000Z') });
     expect(planned).toContainEqual({ name: 'health-poll', schedule: 'rate(1 minute)', next: new Date('2026-11-24T10:01:30.000Z') });
+  });
+
+  it('leaves event jobs out: EventBridge runs them on their events, nothing here on a clock', async () => {
+    // Prepare
+    const onAlarm: JobDef = { name: 'on-alarm', description: 'on alarm', eventPattern: { source: ['aws.cloudwatch'] }, timeoutSeconds: 60 };
+
+    // Act
+    scheduler = startScheduler({ jobs: [job('tick', 'rate(1 minute)'), onAlarm], runJob: recordRun(), log });
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+
+    // Assess
+    expect(scheduler.planned().map((p) => p.name)).toEqual(['tick']);
+    expect(runs.map(([name]) => name).filter((name) => name !== 'tick')).toEqual([]);
+    expect(() => startScheduler({ jobs: [onAlarm], runJob: recordRun(), log, runAtStart: ['on-alarm'] })).toThrow(/names no scheduled job: on-alarm/);
   });
 
   it('waits longer than setTimeout can in steps, without running early', async () => {

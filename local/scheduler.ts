@@ -1,10 +1,11 @@
 /**
- * The local stand-in for the EventBridge schedules: runs each job of shared/jobs.ts on its schedule
- * (UTC), through the same jobs Lambda handler the schedules invoke in AWS. One run of a job at a
+ * The local stand-in for the EventBridge schedules: runs each scheduled job of shared/jobs.ts on its
+ * schedule (UTC), through the same jobs Lambda handler the schedules invoke in AWS. Event jobs are not
+ * scheduled: nothing emits their events on a laptop (invokeJob hands one an event). One run of a job at a
  * time: a run that comes due while the previous one is still going is skipped (and logged), as a
  * job must tolerate anyway (EventBridge delivers at least once, not exactly on time).
  */
-import type { JobDef } from '#shared/jobs';
+import { isScheduledJob, type JobDef, type ScheduledJobDef } from '#shared/jobs';
 import { JOBS, jobNamed } from '#functions/contexts';
 import { nextRun, parseSchedule, type Schedule } from '#shared/schedule';
 import { invoke } from './lambda.ts';
@@ -16,7 +17,7 @@ const MAX_RESULT_CHARS = 1_000;
 export interface SchedulerOptions {
   /** Runs one job once; its result is logged. */
   readonly runJob: (name: string) => Promise<unknown>;
-  /** Default: every job in shared/jobs.ts. */
+  /** Default: every job in shared/jobs.ts (its event jobs are left out). */
   readonly jobs?: readonly JobDef[];
   readonly now?: () => Date;
   /** Default: console.log with a `[scheduler]` prefix. */
@@ -39,9 +40,12 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-/** Runs a job once through the jobs Lambda handler, with the job's own timeout. */
-export function invokeJob(name: string): Promise<unknown> {
-  return invoke('jobs', { job: name }, (jobNamed(name)?.timeoutSeconds ?? 60) * 1000);
+/**
+ * Runs a job once through the jobs Lambda handler, with the job's own timeout. `input` is the rest of
+ * the invocation's input, e.g. an event job's `{ event }` as its EventBridge rule passes it.
+ */
+export function invokeJob(name: string, input: Readonly<Record<string, unknown>> = {}): Promise<unknown> {
+  return invoke('jobs', { ...input, job: name }, (jobNamed(name)?.timeoutSeconds ?? 60) * 1000);
 }
 
 function summarize(result: unknown): string {
@@ -53,13 +57,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const now = options.now ?? (() => new Date());
   const log = options.log ?? ((line: string) => console.log(`[scheduler] ${line}`));
   // Parsed up front: a bad expression fails `npm start`, as it would fail `cdk deploy`.
-  const jobs = (options.jobs ?? JOBS).map((job) => ({ job, schedule: parseSchedule(job.schedule) }));
+  const jobs = (options.jobs ?? JOBS).filter(isScheduledJob).map((job) => ({ job, schedule: parseSchedule(job.schedule) }));
   const timers = new Map<string, NodeJS.Timeout>();
   const due = new Map<string, Date | undefined>();
   const running = new Map<string, Promise<void>>();
   let stopped = false;
 
-  const arm = (job: JobDef, schedule: Schedule, at: Date): void => {
+  const arm = (job: ScheduledJobDef, schedule: Schedule, at: Date): void => {
     if (stopped) return;
     due.set(job.name, at);
     const timer = setTimeout(() => {
@@ -72,7 +76,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     timers.set(job.name, timer);
   };
 
-  const plan = (job: JobDef, schedule: Schedule, after: Date): void => {
+  const plan = (job: ScheduledJobDef, schedule: Schedule, after: Date): void => {
     let at: Date;
     try {
       at = nextRun(schedule, after);
@@ -87,7 +91,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     arm(job, schedule, at);
   };
 
-  const run = (job: JobDef): void => {
+  const run = (job: ScheduledJobDef): void => {
     if (running.has(job.name)) {
       log(`${job.name} skipped: its previous run is still going`);
       return;

@@ -5,6 +5,7 @@
 import './local-env.ts';
 import { resolve } from 'node:path';
 import { JOBS } from '#functions/contexts';
+import { isEventJob, isScheduledJob, triggerOf } from '#shared/jobs';
 import { ROLES } from '#shared/permissions';
 import { startRuntime } from './runtime.ts';
 import { invokeJob, startScheduler } from './scheduler.ts';
@@ -25,7 +26,7 @@ const runtime = await startRuntime({
 // A job that runs every minute would bury the terminal: its first result is printed, then only
 // failures and skips (`npm run job <name>` shows one run in full).
 const printed = new Set<string>();
-const frequent = new Set(JOBS.filter((job) => /^rate\(\d+ minutes?\)$/.test(job.schedule) && Number(/\d+/.exec(job.schedule)![0]) < 5).map((job) => job.name));
+const frequent = new Set(JOBS.filter(isScheduledJob).filter((job) => /^rate\(\d+ minutes?\)$/.test(job.schedule) && Number(/\d+/.exec(job.schedule)![0]) < 5).map((job) => job.name));
 const scheduler = startScheduler({
   runJob: invokeJob,
   // The jobs whose contexts ask for it (health right away rather than a minute of "unknown", …).
@@ -48,6 +49,7 @@ const lines = [
   `  realtime (WebSocket, presigned SigV4): ${url.replace(/^http/, 'ws')}/realtime`,
   `  data and credentials: ${home}${seeded.length ? ` (demo data seeded: ${seeded.join(', ')})` : ''}`,
   `  scheduled jobs (UTC): ${scheduler.planned().map((job) => `${job.name} ${job.schedule}`).join(', ')}; with Apollo stopped, npm run job <name> runs one now`,
+  ...(JOBS.some(isEventJob) ? [`  event jobs (EventBridge rules in AWS; nothing emits their events here): ${JOBS.filter(isEventJob).map((job) => `${job.name} (${triggerOf(job)})`).join(', ')}`] : []),
   ...runtime.banner.map((line) => `  ${line}`),
   ...(runtime.github ? [`  GitHub webhook secret (for signed test deliveries): ${home}/github-webhook-secret`] : []),
   '',

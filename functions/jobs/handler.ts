@@ -1,7 +1,8 @@
 /**
- * The jobs context: an EventBridge schedule (one per job in shared/jobs.ts) invokes this Lambda with
- * the input `{ "job": "<name>" }`; it runs that job once and returns its result. The local scheduler
- * and `npm run job` invoke it the same way.
+ * The jobs context: an EventBridge rule (one per job in shared/jobs.ts) invokes this Lambda with the
+ * input `{ "job": "<name>" }` (a schedule) or `{ "job": "<name>", "event": <the matched event> }` (an
+ * event job); it runs that job once and returns its result. The local scheduler and `npm run job`
+ * invoke it the same way.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -13,6 +14,8 @@ import { jobRunner } from './runners.ts';
 
 export interface JobEvent {
   readonly job: string;
+  /** An event job's EventBridge event. */
+  readonly event?: unknown;
 }
 
 // Reads and validates the configuration now, at cold start (a missing bucket fails the init).

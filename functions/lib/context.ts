@@ -1,9 +1,9 @@
 /**
  * What a context declares about itself, in its own `functions/<context>/context.ts`: the AWS
  * permissions and settings its Lambda needs beyond what its routes imply, files shipped beside its
- * bundle, its scheduled jobs, the realtime topics it publishes, and its local adapters. Infra, the
- * local runtime, the job runner and the tests loop over the descriptors (functions/contexts.ts);
- * none of them names a context.
+ * bundle, its jobs (on a schedule or on an event), the realtime topics it publishes, and its local
+ * adapters. Infra, the local runtime, the job runner and the tests loop over the descriptors
+ * (functions/contexts.ts); none of them names a context.
  *
  * A descriptor is read by the CDK app too: it imports types only, and implementations lazily.
  */
@@ -89,15 +89,21 @@ export interface JobOutcome {
   readonly summary: Readonly<Record<string, unknown>>;
 }
 
-/** A job of a context: its schedule (EventBridge in AWS, the local scheduler on a laptop) and its run. */
-export interface ContextJob extends JobDef {
+/**
+ * A job of a context: what runs it (a schedule: EventBridge in AWS, the local scheduler on a laptop; or an
+ * event pattern: an EventBridge rule in AWS only) and its run.
+ */
+export type ContextJob = JobDef & ContextJobRun;
+
+interface ContextJobRun {
   /** What the jobs Lambda must be bound to for this job. */
   readonly bindings?: readonly Binding[];
-  /** `npm start` runs it once right away too (e.g. health, rather than a minute of "unknown"). */
+  /** `npm start` runs it once right away too (e.g. health, rather than a minute of "unknown"); scheduled jobs only. */
   readonly runAtLocalStart?: boolean;
   /**
-   * `event` is the invocation's input: `{ job }`, plus what the job takes (e.g. discovery's `jobId`).
-   * Implementations are imported here, lazily, so that reading the descriptor stays cheap.
+   * `event` is the invocation's input: `{ job }`, plus what the job takes (e.g. discovery's `jobId`; an event
+   * job's `event`, the EventBridge event that matched). Implementations are imported here, lazily, so that
+   * reading the descriptor stays cheap.
    */
   run(event: Readonly<Record<string, unknown>>): Promise<JobOutcome>;
 }
@@ -129,7 +135,7 @@ export interface ContextDescriptor {
   readonly environment?: Readonly<Record<string, string>>;
   /** Files read at run time, shipped beside the bundle: name in the asset → path in the project. */
   readonly files?: Readonly<Record<string, string>>;
-  /** Scheduled jobs, run by the jobs Lambda. */
+  /** Its jobs (scheduled, or run by an EventBridge event), run by the jobs Lambda. */
   readonly jobs?: readonly ContextJob[];
   /**
    * What its bundle carries beyond the weight budget (2× the bare-client baseline's bytes, 1.5× its
