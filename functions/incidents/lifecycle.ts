@@ -143,7 +143,7 @@ export async function openIncident(input: NewIncident, actor: Actor, id: string 
   }
   entries.push(entryOf(incident.id, at, {
     type: 'status_change', actor: actor.principal,
-    content: `${source.type === 'manual' ? `declared by ${actor.principal}` : `opened from ${source.type}`} as ${incident.severity}, ${status}${incident.team ? `; assigned to team ${incident.team}` : ''}${incident.runbook ? `; runbook "${incident.runbook.title}"` : ''}${incident.locks.length ? `; ${incident.locks.map((l) => `${l.service} ${l.environment}`).join(', ')} locked for deploys` : ''}`,
+    content: `${source.type === 'manual' ? `declared by ${actor.principal}` : `opened from ${source.type}`} as ${incident.severity}, ${status}${incident.assignee ? `; assigned to ${incident.assignee}` : incident.team ? `; assigned to team ${incident.team}` : ''}${incident.runbook ? `; runbook "${incident.runbook.title}"` : ''}${incident.locks.length ? `; ${incident.locks.map((l) => `${l.service} ${l.environment}`).join(', ')} locked for deploys` : ''}`,
     ref: { kind: 'incident', id: incident.id, href: `/api/v1/incidents/${incident.id}` },
     metadata: { to: status },
   }));
@@ -231,7 +231,7 @@ export async function changeStatus(id: string, change: StatusChange, actor: Acto
     type: 'status_change', actor: actor.principal,
     content: `${change.reopen ? 'reopened' : VERB[to]} by ${actor.principal}${change.note ? `: ${change.note}` : ''}${lockText(current.locks, updated.locks)}`,
     ref: { kind: 'incident', id, href: `/api/v1/incidents/${id}` },
-    metadata: { from, to, via: actor.via },
+    metadata: { from, to, via: actor.via, ...(change.note ? { note: change.note } : {}) },
   });
   await record(id, [entry]);
   await applyLocks(updated, current.locks);

@@ -14,7 +14,7 @@ import type { Incident, PagerDutyWebhookResult } from '#schemas/index.ts';
 import { catalogSnapshot } from '#functions/services/public';
 import { addTimelineEntry, changeStatus, openIncident, type Actor } from './lifecycle.ts';
 import type { PagerDutySignal, PagerDutySignalIncident } from './pagerduty-events.ts';
-import { claimAlert, incidentOfAlert, newId, readIncident, releaseAlert, updateIncident } from './records.ts';
+import { claimAlert, incidentOfAlert, newId, ownEntries, readIncident, releaseAlert, updateIncident } from './records.ts';
 
 const SOURCE = 'pagerduty';
 
@@ -100,9 +100,13 @@ export async function applyPagerDutySignal(signal: PagerDutySignal): Promise<Omi
       case 'unacknowledged': return incident.status === 'acknowledged' ? changeStatus(incident.id, { to: 'triggered' }, actor) : incident;
       case 'resolved': return changeStatus(incident.id, { to: 'resolved' }, actor);
       case 'reopened': return changeStatus(incident.id, { to: 'triggered', reopen: true }, actor);
-      case 'annotated':
-        await addTimelineEntry(incident.id, { content: signal.note ?? '(an empty note)', type: 'comment' }, actor, 'pagerduty');
+      case 'annotated': {
+        // A note Apollo sent with an acknowledgement or resolution comes back as PagerDuty's annotation: once is enough.
+        const note = signal.note ?? '';
+        if ((await ownEntries(incident.id)).some((e) => e.metadata?.note === note)) return incident;
+        await addTimelineEntry(incident.id, { content: note || '(an empty note)', type: 'comment' }, actor, 'pagerduty');
         return undefined;
+      }
       case 'reassigned': {
         const assignee = pd.assignees[0]?.summary ?? null;
         if (pd.partial || assignee === incident.assignee) return incident;

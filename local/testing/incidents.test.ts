@@ -125,6 +125,13 @@ describe('an incident from PagerDuty', () => {
     const resolved = (await h.client('operator').call<Incident>('POST', `/api/v1/incidents/${demo.id}/resolve`, { body: { note: 'rolled back' } })).body;
     expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'operator@apollo.local', locks: [] });
     expect(fake().incident(demo.pagerduty!.incidentId)).toMatchObject({ status: 'resolved' });
+    // The note went to PagerDuty too; its annotation webhook coming back adds nothing.
+    await fake().settled();
+    const annotated = fake().deliveries.filter((d) => d.incidentId === demo.pagerduty!.incidentId && d.eventType === 'incident.annotated');
+    // (the acknowledgement's note "looking", then this one)
+    expect(annotated.map((d) => (JSON.parse(d.response) as { outcome: string }).outcome)).toEqual(['unchanged', 'unchanged']);
+    const { items } = (await h.client('viewer').call<IncidentTimeline>('GET', `/api/v1/incidents/${demo.id}/timeline`)).body;
+    expect(items.filter((i) => i.content.includes('rolled back') && i.type === 'comment')).toEqual([]);
     const preflight = (await h.client('operator').call<{ checks: Array<{ safeguard: string; outcome: string }> }>('POST', '/api/v1/deployments/preflight', { body: { operation: 'deploy', service: 'core-service', environment: 'prod', imageTag: '9.9.9' } })).body;
     expect(preflight.checks.find((c) => c.safeguard === 'lock')).toMatchObject({ outcome: 'pass' });
     expect((await h.client('operator').send('POST', `/api/v1/incidents/${demo.id}/acknowledge`, { body: {} })).status).toBe(409);
