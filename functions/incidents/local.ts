@@ -11,5 +11,5 @@ export async function configureIncidentsLocal(_runtime: LocalRuntime): Promise<s
   resetIncidentsConfig();
   resetIncidentsDeps();
   const url = process.env.APOLLO_PAGERDUTY_API_URL;
-  return url ? [`Incidents: PagerDuty is the LOCAL FAKE PagerDuty at ${url} (trigger its demo alert there, or npm run job -- pagerduty-demo-alert)`] : [];
+  return url ? [`Incidents: PagerDuty is the LOCAL FAKE PagerDuty at ${url} (its demo alert fires from the Incidents page's Local demo only button, its own page, or npm run job pagerduty-alert with npm start stopped)`] : [];
 }
