@@ -144,7 +144,7 @@ async function pagerDutyControl(req: IncomingMessage, res: ServerResponse, path:
   // The webhook has reached Apollo once this settles: its answer names the incident Apollo opened.
   await fake.settled();
   const delivery = fake.deliveries.filter((d) => d.incidentId === incident.id && d.eventType === 'incident.triggered').at(-1);
-  let apollo: unknown = null;
+  let apollo: unknown;
   try {
     apollo = delivery ? JSON.parse(delivery.response) : null;
   } catch {
