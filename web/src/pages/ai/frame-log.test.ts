@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { AiFrame } from '../../../../schemas/types.gen.ts';
+import { asFrame, framesAfter, initialFrames, resync, statusAfter, withToolFrame } from './frame-log.ts';
+
+const text = (seq: number, t = `t${seq}`): AiFrame => ({ type: 'text', turnId: 'a', seq, text: t });
+
+describe('frames by seq', () => {
+  it('keeps frames after the last printed one, each seq once, in order', () => {
+    expect(framesAfter([text(5), text(3), text(4), text(4, 'again'), text(2)], 2).map((f) => [f.seq, (f as { text: string }).text])).toEqual([[3, 't3'], [4, 't4'], [5, 't5']]);
+    expect(framesAfter([text(1)], 1)).toEqual([]);
+  });
+
+  it('prints the transcript, then what came live while it was read and it lacks', () => {
+    const { frames, lastSeq } = initialFrames([text(0), text(1)], 2, [text(1), text(2), text(4), text(3)]);
+    expect(frames.map((f) => f.seq)).toEqual([0, 1, 3, 4]);
+    expect(lastSeq).toBe(4);
+  });
+
+  it('starts after the session’s lastSeq when its transcript is empty', () => {
+    expect(initialFrames([], -1, [])).toEqual({ frames: [], lastSeq: -1 });
+    expect(initialFrames([], 7, [text(7), text(8)]).lastSeq).toBe(8);
+  });
+
+  it('after a reconnect: nothing when nothing was missed, the whole transcript again when something was', () => {
+    expect(resync([text(0), text(1)], 1, 1)).toEqual({ kind: 'none' });
+    expect(resync([text(0), text(1), text(2)], 2, 1)).toEqual({ kind: 'replay', frames: [text(0), text(1), text(2)], lastSeq: 2 });
+  });
+
+  it('reads only ai.frame events that look like frames', () => {
+    expect(asFrame('ai.frame', text(1))).toEqual(text(1));
+    expect(asFrame('other', text(1))).toBeNull();
+    expect(asFrame('ai.frame', { type: 'text', seq: '1' })).toBeNull();
+  });
+});
+
+describe('the console’s status', () => {
+  it('runs a turn from its user frame to its end; a termination is final', () => {
+    let s = { session: 'active' as const, turn: 'idle' as const } as { session: 'active' | 'terminated'; turn: 'idle' | 'running' };
+    s = statusAfter(s, { type: 'user', turnId: 'a', seq: 0, text: 'hi' });
+    expect(s.turn).toBe('running');
+    s = statusAfter(s, { type: 'end', turnId: 'a', seq: 1, stopReason: 'end_turn' });
+    expect(s.turn).toBe('idle');
+    s = statusAfter(s, { type: 'terminated', turnId: 'a', seq: 2, by: 'x' });
+    expect(s).toEqual({ session: 'terminated', turn: 'idle' });
+  });
+});
+
+describe('tool calls for the side panel', () => {
+  it('adds a call and completes it with its result', () => {
+    let calls = withToolFrame([], { type: 'tool_call', turnId: 'a', seq: 1, callId: 'c1', name: 'logs_search', arguments: { q: 'x' }, risk: 'read', status: 'running' });
+    calls = withToolFrame(calls, { type: 'tool_call', turnId: 'a', seq: 1, callId: 'c1', name: 'logs_search', arguments: { q: 'x' }, risk: 'read', status: 'running' });
+    expect(calls).toHaveLength(1);
+    calls = withToolFrame(calls, { type: 'tool_result', turnId: 'a', seq: 2, callId: 'c1', name: 'logs_search', ok: true, size: 10, truncated: false, preview: '[]' });
+    expect(calls[0]).toMatchObject({ status: 'ok', result: { preview: '[]', size: 10 } });
+    calls = withToolFrame(calls, { type: 'tool_call', turnId: 'a', seq: 3, callId: 'c2', name: 'deploy', arguments: {}, risk: 'prod_mutation', status: 'refused', reason: 'approval' });
+    expect(calls.map((c) => [c.name, c.status])).toEqual([['logs_search', 'ok'], ['deploy', 'refused']]);
+    expect(withToolFrame(calls, text(4))).toBe(calls);
+  });
+});

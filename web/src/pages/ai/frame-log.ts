@@ -1,0 +1,87 @@
+/**
+ * Which frames the terminal still has to print: a session's frames are ordered by seq, the transcript (GET) and the
+ * realtime topic (ai:<id>) overlap, and frames sent while the connection was down never arrive. Each frame is printed
+ * once, in seq order; a gap seen after a reconnect replays the transcript (its text blocks are joined, so printing
+ * only "the missing ones" could print half a block twice).
+ */
+import type { AiFrame } from '../../../../schemas/types.gen.ts';
+
+/** Frames after `lastSeq`, each seq once (the first seen), in seq order. */
+export function framesAfter(frames: readonly AiFrame[], lastSeq: number): AiFrame[] {
+  const seen = new Set<number>();
+  const out: AiFrame[] = [];
+  for (const frame of frames) {
+    if (frame.seq <= lastSeq || seen.has(frame.seq)) continue;
+    seen.add(frame.seq);
+    out.push(frame);
+  }
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+export const maxSeq = (frames: readonly AiFrame[], floor = -1): number => frames.reduce((m, f) => Math.max(m, f.seq), floor);
+
+/**
+ * The first print of a session: its transcript, then the frames that came on the topic while it was read (those the
+ * transcript already holds left out). `lastSeq` is the session's own when it says more than its frames (a text
+ * block's deltas count, its joined frame is one).
+ */
+export function initialFrames(transcript: readonly AiFrame[], sessionLastSeq: number, buffered: readonly AiFrame[]): { frames: AiFrame[]; lastSeq: number } {
+  const replay = framesAfter(transcript, -1);
+  const upTo = Math.max(sessionLastSeq, maxSeq(replay));
+  const live = framesAfter(buffered, upTo);
+  return { frames: [...replay, ...live], lastSeq: maxSeq(live, upTo) };
+}
+
+/** What to do with the session read again after a reconnect. */
+export type Resync = { kind: 'none' } | { kind: 'replay'; frames: AiFrame[]; lastSeq: number };
+
+export function resync(transcript: readonly AiFrame[], sessionLastSeq: number, renderedLastSeq: number): Resync {
+  const upTo = Math.max(sessionLastSeq, maxSeq(transcript));
+  if (upTo <= renderedLastSeq) return { kind: 'none' };
+  return { kind: 'replay', frames: framesAfter(transcript, -1), lastSeq: upTo };
+}
+
+/** A realtime event's data as a frame, or null when it is not one (the topic carries only ai.frame, but check). */
+export function asFrame(event: string, data: unknown): AiFrame | null {
+  if (event !== 'ai.frame' || typeof data !== 'object' || data === null) return null;
+  const f = data as { type?: unknown; seq?: unknown; turnId?: unknown };
+  return typeof f.type === 'string' && typeof f.seq === 'number' && Number.isInteger(f.seq) ? (data as AiFrame) : null;
+}
+
+/** The console's status from a frame: `terminated` is final; a turn runs from its user/turn-started frame to its end. */
+export function statusAfter(status: { session: 'active' | 'terminated'; turn: 'idle' | 'running' }, frame: AiFrame): { session: 'active' | 'terminated'; turn: 'idle' | 'running' } {
+  if (frame.type === 'terminated') return { session: 'terminated', turn: 'idle' };
+  if (frame.type === 'end' || (frame.type === 'turn' && frame.status === 'ended')) return { ...status, turn: 'idle' };
+  if (frame.type === 'user' || (frame.type === 'turn' && frame.status === 'started')) return { ...status, turn: 'running' };
+  return status;
+}
+
+/** One tool call as the side panel lists it: the call and, once it came, its result. */
+export interface ToolCallView {
+  readonly callId: string;
+  readonly name: string;
+  readonly risk: string;
+  readonly arguments: Record<string, unknown>;
+  /** running (no result yet), refused, ok, failed. */
+  readonly status: 'running' | 'refused' | 'ok' | 'failed';
+  readonly reason?: string | undefined;
+  readonly result?: { readonly size: number; readonly truncated: boolean; readonly preview: string; readonly error?: string | undefined } | undefined;
+  readonly seq: number;
+}
+
+/** Adds a frame to the tool calls' list (tool_call adds one, tool_result completes it; others leave it). */
+export function withToolFrame(calls: readonly ToolCallView[], frame: AiFrame): readonly ToolCallView[] {
+  if (frame.type === 'tool_call') {
+    if (calls.some((c) => c.callId === frame.callId)) return calls;
+    return [...calls, { callId: frame.callId, name: frame.name, risk: frame.risk, arguments: frame.arguments, status: frame.status, reason: frame.reason, seq: frame.seq }];
+  }
+  if (frame.type === 'tool_result') {
+    const result = { size: frame.size, truncated: frame.truncated, preview: frame.preview, error: frame.error };
+    const status = frame.ok ? 'ok' as const : 'failed' as const;
+    if (!calls.some((c) => c.callId === frame.callId)) {
+      return [...calls, { callId: frame.callId, name: frame.name, risk: '', arguments: {}, status, result, seq: frame.seq }];
+    }
+    return calls.map((c) => (c.callId === frame.callId ? { ...c, status, result } : c));
+  }
+  return calls;
+}

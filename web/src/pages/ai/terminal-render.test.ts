@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { AiFrame } from '../../../../schemas/types.gen.ts';
+import { ANSI, INITIAL_RENDER, columnWidths, endLine, formatSize, plainText, renderFindings, renderFrame, renderFrames, renderTable, sanitize } from './terminal-render.ts';
+
+const base = { turnId: 't1' };
+const render = (frames: AiFrame[], cols = 80) => renderFrames(frames, INITIAL_RENDER, { cols });
+
+describe('a frame as terminal text', () => {
+  it('prints what the user sent after the prompt, on a line of its own', () => {
+    const out = render([{ ...base, seq: 0, type: 'user', text: 'debug prod core-service' }]);
+    expect(plainText(out.text)).toBe('apollo> debug prod core-service\n');
+    expect(out.state.atLineStart).toBe(true);
+  });
+
+  it('streams text deltas as they come and starts the next frame on a new line', () => {
+    const first = renderFrame({ ...base, seq: 1, type: 'text', text: 'The error rate ' }, INITIAL_RENDER, { cols: 80 });
+    expect(first.text).toBe('The error rate ');
+    expect(first.state.atLineStart).toBe(false);
+    const second = renderFrame({ ...base, seq: 2, type: 'text', text: 'rose.\nSince' }, first.state, { cols: 80 });
+    expect(second.text).toBe('rose.\r\nSince');
+    const call = renderFrame({ ...base, seq: 3, type: 'tool_call', callId: 'c1', name: 'logs_search', arguments: { service: 'core' }, risk: 'read', status: 'running' }, second.state, { cols: 80 });
+    expect(call.text.startsWith('\r\n')).toBe(true);
+    expect(plainText(first.text + second.text + call.text)).toBe('The error rate rose.\nSince\n▸ tool logs_search {"service":"core"} [read]\n');
+  });
+
+  it('prints a running tool call dim cyan and a refused one red with its reason', () => {
+    const running = render([{ ...base, seq: 1, type: 'tool_call', callId: 'c1', name: 'logs_search', arguments: { service: 'core-service', level: 'ERROR' }, risk: 'read', status: 'running' }]);
+    expect(running.text).toBe(`${ANSI.dim}${ANSI.cyan}▸ tool logs_search {"service":"core-service","level":"ERROR"}${ANSI.reset}${ANSI.dim} [read]${ANSI.reset}\r\n`);
+    const refused = render([{ ...base, seq: 1, type: 'tool_call', callId: 'c2', name: 'deploy', arguments: { environment: 'prod' }, risk: 'prod_mutation', status: 'refused', reason: 'needs approval' }]);
+    expect(refused.text).toBe(`${ANSI.red}▸ tool deploy {"environment":"prod"} [prod_mutation] refused: needs approval${ANSI.reset}\r\n`);
+  });
+
+  it('cuts long arguments to the line', () => {
+    const out = render([{ ...base, seq: 1, type: 'tool_call', callId: 'c1', name: 'logs_search', arguments: { query: 'x'.repeat(500) }, risk: 'read', status: 'running' }], 60);
+    const line = plainText(out.text).trimEnd();
+    expect([...line].length).toBeLessThanOrEqual(60);
+    expect(line).toContain('…');
+  });
+
+  it('prints a result as its size, or its error, never its preview', () => {
+    const ok = render([{ ...base, seq: 2, type: 'tool_result', callId: 'c1', name: 'logs_search', ok: true, size: 2150, truncated: false, preview: 'SECRET-PREVIEW' }]);
+    expect(plainText(ok.text)).toBe('  ✓ 2.1 KB\n');
+    expect(ok.text).toContain(`${ANSI.green}✓`);
+    const cut = render([{ ...base, seq: 2, type: 'tool_result', callId: 'c1', name: 'logs_search', ok: true, size: 812, truncated: true, preview: '' }]);
+    expect(plainText(cut.text)).toBe('  ✓ 812 B (truncated)\n');
+    const failed = render([{ ...base, seq: 2, type: 'tool_result', callId: 'c1', name: 'logs_search', ok: false, size: 0, truncated: false, preview: '', error: 'timeout' }]);
+    expect(failed.text).toBe(`  ${ANSI.red}✗ timeout${ANSI.reset}\r\n`);
+  });
+
+  it('prints notices yellow and errors red', () => {
+    const notice = render([{ ...base, seq: 1, type: 'notice', level: 'warn', text: 'analysis needs a model' }]);
+    expect(notice.text).toBe(`${ANSI.yellow}⚠ analysis needs a model${ANSI.reset}\r\n`);
+    const info = render([{ ...base, seq: 1, type: 'notice', level: 'info', text: 'reading logs' }]);
+    expect(info.text).toBe(`${ANSI.yellow}ℹ reading logs${ANSI.reset}\r\n`);
+    const error = render([{ ...base, seq: 1, type: 'error', code: 'ModelError', message: 'overloaded', retryable: true }]);
+    expect(error.text).toBe(`${ANSI.red}✗ ModelError: overloaded (retryable)${ANSI.reset}\r\n`);
+  });
+
+  it('ends a turn dim with its stop reason and the tokens of its usage frame', () => {
+    const out = render([
+      { ...base, seq: 1, type: 'usage', inputTokens: 1234, outputTokens: 567 },
+      { ...base, seq: 2, type: 'end', stopReason: 'end_turn' },
+    ]);
+    expect(out.text).toBe(`${ANSI.dim}— end_turn · 1,234 in / 567 out tokens${ANSI.reset}\r\n\r\n`);
+    expect(out.state.usage).toBeNull();
+    expect(endLine('no_model', null)).toBe('— no_model');
+  });
+
+  it('prints nothing for a turn frame', () => {
+    expect(render([{ ...base, seq: 0, type: 'turn', status: 'started', command: 'debug', model: null }]).text).toBe('');
+  });
+
+  it('prints a termination as a red banner', () => {
+    const out = render([{ ...base, seq: 9, type: 'terminated', by: 'admin@example.com' }]);
+    expect(out.text).toContain(ANSI.banner);
+    expect(plainText(out.text)).toBe(' ■ Session terminated by admin@example.com ■ \nThe transcript is kept; this session takes no more messages.\n');
+  });
+
+  it('removes escape sequences and control characters from model and tool text', () => {
+    expect(sanitize('ok\x1b[2J\x1b]0;title\x07 done\x07\r\n')).toBe('ok done\n');
+    const out = render([{ ...base, seq: 1, type: 'text', text: 'a\x1b[31mred\x1b[0m\x1bc b' }]);
+    expect(out.text).toBe('ared b');
+  });
+});
+
+describe('findings', () => {
+  it('draws a table in a box with aligned columns, numbers to the right', () => {
+    const lines = renderTable(['service', 'errors', 'p99'], [['core-service', 1234, '812 ms'], ['db', 5, null]], 80).map(plainText);
+    expect(lines).toEqual([
+      '┌──────────────┬────────┬────────┐',
+      '│ service      │ errors │ p99    │',
+      '├──────────────┼────────┼────────┤',
+      '│ core-service │  1,234 │ 812 ms │',
+      '│ db           │      5 │ —      │',
+      '└──────────────┴────────┴────────┘',
+    ]);
+    const widths = new Set(lines.map((l) => [...l].length));
+    expect(widths.size).toBe(1);
+  });
+
+  it('caps the table to the terminal, cutting the widest column with an ellipsis', () => {
+    const lines = renderTable(['message', 'count'], [['x'.repeat(200), 3]], 40).map(plainText);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(40);
+    expect(lines[3]).toContain('…');
+    expect(columnWidths([['a'.repeat(100)]], 1, 200)).toEqual([48]);
+  });
+
+  it('says so when a table has no rows', () => {
+    const lines = renderTable(['a', 'b'], [], 80).map(plainText);
+    expect(lines[3]).toBe('│ (no rows) │');
+  });
+
+  it('colours facts by status: ok green, warn yellow, bad red; aligns the labels', () => {
+    const lines = renderFindings({ title: 'debug core-service (prod)', sections: [{ kind: 'facts', title: 'Health', items: [
+      { label: 'Error rate', value: '0.1%', status: 'ok' },
+      { label: 'p99', value: '1.9 s', status: 'warn' },
+      { label: 'Last deploy', value: 'failed', status: 'bad' },
+      { label: 'Owner', value: 'platform' },
+    ] }, { kind: 'text', title: 'Runbook', text: 'Restart the pods.\nThen check.' }] }, 80);
+    expect(lines.map(plainText)).toEqual([
+      '■ debug core-service (prod)', '', 'Health',
+      '  ● Error rate   0.1%', '  ▲ p99          1.9 s', '  ✗ Last deploy  failed', '    Owner        platform',
+      '', 'Runbook', 'Restart the pods.', 'Then check.',
+    ]);
+    expect(lines[3]).toContain(`${ANSI.green}0.1%`);
+    expect(lines[4]).toContain(`${ANSI.yellow}1.9 s`);
+    expect(lines[5]).toContain(`${ANSI.red}failed`);
+  });
+
+  it('prints a findings frame on lines of its own', () => {
+    const out = render([{ ...base, seq: 1, type: 'text', text: 'half' }, { ...base, seq: 2, type: 'findings', findings: { title: 'T', sections: [] } }]);
+    expect(plainText(out.text)).toBe('half\n■ T\n');
+  });
+});
+
+describe('sizes', () => {
+  it('reads characters as B, KB, MB', () => {
+    expect([formatSize(0), formatSize(1023), formatSize(2150), formatSize(3 * 1024 * 1024 + 400_000)]).toEqual(['0 B', '1023 B', '2.1 KB', '3.4 MB']);
+  });
+});
