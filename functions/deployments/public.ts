@@ -13,3 +13,5 @@ export type { DeployedApplication } from './ports.ts';
 export { listDeployments as deploymentHistory } from './records.ts';
 // A critical incident locks its environments for deploy and promote until it is resolved.
 export { liftIncidentLock, placeIncidentLock } from './locks.ts';
+// The AI console's metrics_compare_versions reads two versions with the same PromQL canary analysis uses by default.
+export { DEFAULT_PROMQL as CANARY_PROMQL, renderPromQl as renderCanaryPromQl } from './adapters/prometheus.ts';

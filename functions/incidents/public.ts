@@ -7,3 +7,7 @@ export { applyPagerDutySignal } from './pagerduty-inbound.ts';
 export { parsePagerDutyWebhook, type PagerDutySignal } from './pagerduty-events.ts';
 export { pagerDutySecretsOf, verifyPagerDutySignature, PAGERDUTY_SIGNATURE_HEADER, PAGERDUTY_WEBHOOK_ID_HEADER } from './adapters/pagerduty-signature.ts';
 export { PAGERDUTY_WEBHOOK_SECRET } from './deps.ts';
+// The AI console's read tools (functions/ai/tools) read incidents as the GET routes do.
+export { listIncidents, requireIncident } from './records.ts';
+export { incidentTimeline } from './timeline.ts';
+export { incidentRunbook } from './runbook.ts';

@@ -12,3 +12,8 @@ export { MANIFEST_PATH } from './discovery-config.ts';
 export { listEnvironments, recordDeployment, type DeployedState } from './environments.ts';
 // Incidents match the runbook of their alert (the runbooks' trigger index).
 export { runbooksForAlert } from './runbooks.ts';
+// The AI console's read tools (functions/ai/tools) read the catalog as its GET routes do.
+export { getService } from './services.ts';
+export { dependencyGraph } from './dependencies.ts';
+export { listRunbooks } from './runbooks.ts';
+export { serviceHealth } from './service-health.ts';

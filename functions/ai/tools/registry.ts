@@ -1,0 +1,32 @@
+/**
+ * The AI console's tools (ARCHITECTURE.md §6): read and analysis tools only, each reading through another context's
+ * public module with the session user's permissions. The turn runner builds the model's tool list from TOOLS and
+ * checks `permission`, `timeoutMs` and `outputLimit` around every call; built-in commands run them the same way.
+ */
+import { myAccess, catalogEnvironment } from './access.ts';
+import { awsDescribe } from './aws.ts';
+import { catalogDependencies, catalogService, serviceHealthTool, serviceRunbooks } from './catalog.ts';
+import { deploymentHistoryTool } from './deployments.ts';
+import { incidentGet, incidentsList } from './incidents.ts';
+import { k8sRead } from './k8s.ts';
+import { errorGroups, logsSearch } from './logs.ts';
+import { metricsCompareVersions, metricsService, promqlQuery } from './metrics.ts';
+import { traceGet, tracesRecent } from './traces.ts';
+import type { ToolDef } from './types.ts';
+
+export const TOOLS: readonly ToolDef[] = [
+  catalogService, catalogDependencies, catalogEnvironment, serviceRunbooks, serviceHealthTool,
+  deploymentHistoryTool,
+  incidentsList, incidentGet,
+  logsSearch, errorGroups,
+  metricsService, metricsCompareVersions, promqlQuery,
+  traceGet, tracesRecent,
+  k8sRead, awsDescribe,
+  myAccess,
+];
+
+const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
+
+export function toolNamed(name: string): ToolDef | undefined {
+  return BY_NAME.get(name);
+}
