@@ -12,6 +12,7 @@ import { ServicesContext } from './lib/services-context.ts';
 import { openSessionHandoff, type HandedSession, type SessionHandoff } from './lib/session-handoff.ts';
 import { useRealtimeState, useSession, useTheme } from './lib/store.ts';
 import { AdminPage } from './pages/admin.tsx';
+import { AiPage } from './pages/ai/ai-page.tsx';
 import { ApprovalsPage } from './pages/approvals/approvals-page.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CatalogPage } from './pages/catalog/catalog-page.tsx';
@@ -29,6 +30,8 @@ import { OfferingPage } from './pages/self-service/offering-page.tsx';
 import { SelfServicePage } from './pages/self-service/self-service-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 
+// The AI terminal (xterm.js) loads when a session is opened.
+const AiSessionPage = lazy(() => import('./pages/ai/ai-session-page.tsx').then((m) => ({ default: m.AiSessionPage })));
 // The studio's editor (CodeMirror) and form (rjsf, ajv) load when the studio is opened, not with the app.
 const StudioPage = lazy(() => import('./pages/studio/studio-page.tsx').then((m) => ({ default: m.StudioPage })));
 
@@ -57,6 +60,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/approvals': { title: 'Approvals', render: () => <ApprovalsPage /> },
   '/observability': { title: 'Observability', render: () => <ObservabilityPage /> },
   '/incidents': { title: 'Incidents', render: () => <IncidentsPage /> },
+  '/ai': { title: 'AI console', render: () => <AiPage /> },
   '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
   '/admin/users': { title: 'Users · Admin', render: () => <AdminPage /> },
@@ -86,6 +90,11 @@ function pageFor(path: string): { title: string; render: () => ReactNode } | und
   if (incident) {
     const id = decodeURIComponent(incident[1]!);
     return { title: `Incident ${id.slice(-8)} · Incidents`, render: () => <IncidentPage key={id} id={id} /> };
+  }
+  const aiSession = /^\/ai\/([^/]+)$/.exec(path);
+  if (aiSession) {
+    const id = decodeURIComponent(aiSession[1]!);
+    return { title: `Session ${id.slice(-8)} · AI console`, render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><AiSessionPage key={id} id={id} /></Suspense> };
   }
   const request = /^\/requests\/([^/]+)$/.exec(path);
   if (request) {

@@ -11,19 +11,21 @@ describe('frames by seq', () => {
   });
 
   it('prints the transcript, then what came live while it was read and it lacks', () => {
-    const { frames, lastSeq } = initialFrames([text(0), text(1)], 2, [text(1), text(2), text(4), text(3)]);
-    expect(frames.map((f) => f.seq)).toEqual([0, 1, 3, 4]);
+    const { frames, lastSeq } = initialFrames([text(0), text(2)], [text(1), text(2), text(4), text(3)]);
+    expect(frames.map((f) => f.seq)).toEqual([0, 2, 3, 4]);
     expect(lastSeq).toBe(4);
   });
 
-  it('starts after the session’s lastSeq when its transcript is empty', () => {
-    expect(initialFrames([], -1, [])).toEqual({ frames: [], lastSeq: -1 });
-    expect(initialFrames([], 7, [text(7), text(8)]).lastSeq).toBe(8);
+  it('prints what comes live when the transcript is empty', () => {
+    expect(initialFrames([], [])).toEqual({ frames: [], lastSeq: -1 });
+    expect(initialFrames([], [text(8), text(7)])).toEqual({ frames: [text(7), text(8)], lastSeq: 8 });
   });
 
   it('after a reconnect: nothing when nothing was missed, the whole transcript again when something was', () => {
-    expect(resync([text(0), text(1)], 1, 1)).toEqual({ kind: 'none' });
-    expect(resync([text(0), text(1), text(2)], 2, 1)).toEqual({ kind: 'replay', frames: [text(0), text(1), text(2)], lastSeq: 2 });
+    expect(resync([text(0), text(1)], 1)).toEqual({ kind: 'none' });
+    // Deltas 2 and 3 of a block still streaming were printed; the transcript keeps them only when the block ends.
+    expect(resync([text(0), text(1)], 3)).toEqual({ kind: 'none' });
+    expect(resync([text(0), text(1), text(3)], 2)).toEqual({ kind: 'replay', frames: [text(0), text(1), text(3)], lastSeq: 3 });
   });
 
   it('reads only ai.frame events that look like frames', () => {

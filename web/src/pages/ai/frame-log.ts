@@ -22,12 +22,12 @@ export const maxSeq = (frames: readonly AiFrame[], floor = -1): number => frames
 
 /**
  * The first print of a session: its transcript, then the frames that came on the topic while it was read (those the
- * transcript already holds left out). `lastSeq` is the session's own when it says more than its frames (a text
- * block's deltas count, its joined frame is one).
+ * transcript already holds left out: a kept text block has the seq of its last delta). The session's own lastSeq is
+ * not used: it is a counter that turns reserve seqs from in blocks, ahead of the frames sent.
  */
-export function initialFrames(transcript: readonly AiFrame[], sessionLastSeq: number, buffered: readonly AiFrame[]): { frames: AiFrame[]; lastSeq: number } {
+export function initialFrames(transcript: readonly AiFrame[], buffered: readonly AiFrame[]): { frames: AiFrame[]; lastSeq: number } {
   const replay = framesAfter(transcript, -1);
-  const upTo = Math.max(sessionLastSeq, maxSeq(replay));
+  const upTo = maxSeq(replay);
   const live = framesAfter(buffered, upTo);
   return { frames: [...replay, ...live], lastSeq: maxSeq(live, upTo) };
 }
@@ -35,10 +35,11 @@ export function initialFrames(transcript: readonly AiFrame[], sessionLastSeq: nu
 /** What to do with the session read again after a reconnect. */
 export type Resync = { kind: 'none' } | { kind: 'replay'; frames: AiFrame[]; lastSeq: number };
 
-export function resync(transcript: readonly AiFrame[], sessionLastSeq: number, renderedLastSeq: number): Resync {
-  const upTo = Math.max(sessionLastSeq, maxSeq(transcript));
+/** Replays when the transcript holds a frame past the last one printed (deltas of a block still streaming are not kept yet). */
+export function resync(transcript: readonly AiFrame[], renderedLastSeq: number): Resync {
+  const upTo = maxSeq(transcript);
   if (upTo <= renderedLastSeq) return { kind: 'none' };
-  return { kind: 'replay', frames: framesAfter(transcript, -1), lastSeq: upTo };
+  return { kind: 'replay', frames: framesAfter(transcript, -1), lastSeq: Math.max(upTo, renderedLastSeq) };
 }
 
 /** A realtime event's data as a frame, or null when it is not one (the topic carries only ai.frame, but check). */

@@ -1,0 +1,68 @@
+/** The AI console's server state: my sessions, everyone's active ones (ai:admin), one session with its transcript. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { AiSession, AiSessionCreate } from '../../../../schemas/types.gen.ts';
+import { navigate } from '../../lib/router.tsx';
+import { useServices } from '../../lib/services-context.ts';
+import { toast } from '../../lib/toaster.ts';
+
+export const AI_KEY = ['ai'] as const;
+export const MY_SESSIONS_KEY = ['ai', 'sessions', 'mine'] as const;
+export const ACTIVE_SESSIONS_KEY = ['ai', 'sessions', 'active'] as const;
+export const aiSessionKey = (id: string) => ['ai', 'sessions', 'one', id] as const;
+
+export function useMySessions() {
+  const { api } = useServices();
+  return useQuery({ queryKey: MY_SESSIONS_KEY, queryFn: () => api.read('GET /api/v1/ai/sessions', { query: { limit: 100 } }) });
+}
+
+/** Everyone's active sessions, read again every 5 s (the kill switch's list). */
+export function useActiveSessions(enabled: boolean) {
+  const { api } = useServices();
+  return useQuery({ queryKey: ACTIVE_SESSIONS_KEY, queryFn: () => api.read('GET /api/v1/ai/sessions/active', { query: { limit: 200 } }), enabled, refetchInterval: 5_000 });
+}
+
+/** One session and its transcript; read once (the topic keeps the terminal current, a reconnect reads it again). */
+export function useAiSession(id: string) {
+  const { api } = useServices();
+  return useQuery({ queryKey: aiSessionKey(id), queryFn: () => api.read('GET /api/v1/ai/sessions/{id}', { params: { id } }), staleTime: Infinity, retry: false });
+}
+
+/** Opens a session (about a service in an environment, an incident, or nothing) and goes to its terminal. */
+export function useCreateSession() {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: AiSessionCreate) => api.read('POST /api/v1/ai/sessions', { body }),
+    onSuccess: (session) => {
+      void client.invalidateQueries({ queryKey: MY_SESSIONS_KEY });
+      navigate(`/ai/${encodeURIComponent(session.id)}`);
+    },
+  });
+}
+
+/** Opens a session about an incident (its services, timeline and runbook in context) and goes to its terminal. */
+export function useCreateIncidentSession(incidentId: string) {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.read('POST /api/v1/incidents/{id}/ai-session', { params: { id: incidentId } }),
+    onSuccess: (session) => {
+      void client.invalidateQueries({ queryKey: MY_SESSIONS_KEY });
+      navigate(`/ai/${encodeURIComponent(session.id)}`);
+    },
+  });
+}
+
+/** Terminates a session (its owner, or ai:admin): its stream stops, the transcript is kept. */
+export function useTerminateSession() {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.read('DELETE /api/v1/ai/sessions/{id}', { params: { id } }),
+    onSuccess: (session: AiSession) => {
+      void client.invalidateQueries({ queryKey: ['ai', 'sessions'] });
+      toast({ intent: 'warning', icon: 'stop', message: `Session terminated: ${session.title}` });
+    },
+    onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Could not terminate the session: ${(error as Error).message}` }),
+  });
+}

@@ -1,0 +1,34 @@
+/** Small facts about AI sessions the pages show: what one is about, who may end it, the header's usage line. */
+import type { AiSession } from '../../../../schemas/types.gen.ts';
+import { formatCount } from './terminal-render.ts';
+
+/** `core-service · prod`, `core-service`, `incident 01HX…`, or `general` (about nothing in particular). */
+export function targetText(target: AiSession['target']): string {
+  if (target.service) return target.environment ? `${target.service} · ${target.environment}` : target.service;
+  if (target.incidentId) return `incident ${target.incidentId.slice(-8)}`;
+  return 'general';
+}
+
+/** The owner, or an ai:admin, may terminate an active session (the API decides; the button shows where it will agree). */
+export const mayTerminate = (session: Pick<AiSession, 'owner' | 'status'>, me: { user: string; permissions: readonly string[] } | undefined): boolean =>
+  session.status === 'active' && me !== undefined && (me.permissions.includes('ai:admin') || (session.owner === me.user && me.permissions.includes('ai:sessions:create')));
+
+/** `1,234 in / 567 out tokens · 3 turns · 7 tool calls`. */
+export function usageText(usage: AiSession['usage']): string {
+  const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+  return `${formatCount(usage.inputTokens)} in / ${formatCount(usage.outputTokens)} out tokens · ${plural(usage.turns, 'turn')} · ${plural(usage.toolCalls, 'tool call')}`;
+}
+
+/** The sessionStorage key of a session's prompt history. */
+export const historyKey = (sessionId: string): string => `apollo.ai.history.${sessionId}`;
+
+/** A stored history, whatever was left there (not an array of strings: none). */
+export function readHistory(raw: string | null): string[] {
+  if (!raw) return [];
+  try {
+    const value: unknown = JSON.parse(raw);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}

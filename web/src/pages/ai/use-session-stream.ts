@@ -1,0 +1,94 @@
+/**
+ * A session's frames, live: its transcript (GET) printed first, then the frames of the topic ai:<id> with a greater
+ * seq, each once; frames that came while the transcript was read wait for it. After a reconnect the session is read
+ * again and, when it holds frames the terminal missed, printed again whole (frame-log.ts says why).
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { AiFrame, AiSession, AiSessionDetail } from '../../../../schemas/types.gen.ts';
+import { useOnReconnect, useTopics } from '../../lib/live-requests.ts';
+import { useServices } from '../../lib/services-context.ts';
+import { aiSessionKey } from './ai-queries.ts';
+import { FrameFeed } from './frame-feed.ts';
+import { asFrame, framesAfter, initialFrames, resync, statusAfter, withToolFrame, type ToolCallView } from './frame-log.ts';
+
+export interface SessionStream {
+  readonly feed: FrameFeed;
+  readonly status: { session: 'active' | 'terminated'; turn: 'idle' | 'running' };
+  readonly toolCalls: readonly ToolCallView[];
+  /** From usage frames that carry the session's totals; null until one came (the session's own usage stands). */
+  readonly liveUsage: { inputTokens: number; outputTokens: number } | null;
+}
+
+export function useSessionStream(id: string, detail: AiSessionDetail | undefined): SessionStream {
+  const { api } = useServices();
+  const client = useQueryClient();
+  // The page is keyed by the session id: one feed for its life.
+  const [feed] = useState(() => new FrameFeed());
+  const lastSeq = useRef<number | null>(null);
+  const buffered = useRef<AiFrame[]>([]);
+  const [liveUsage, setLiveUsage] = useState<SessionStream['liveUsage']>(null);
+
+  const live = (frame: AiFrame) => {
+    if (frame.type === 'usage' && frame.sessionInputTokens !== undefined && frame.sessionOutputTokens !== undefined) {
+      setLiveUsage({ inputTokens: frame.sessionInputTokens, outputTokens: frame.sessionOutputTokens });
+    }
+    // The header's turn count, tool calls and status come from the session: read it again when a turn ends.
+    if (frame.type === 'end' || frame.type === 'terminated') {
+      void client.invalidateQueries({ queryKey: aiSessionKey(id) });
+      void client.invalidateQueries({ queryKey: ['ai', 'sessions', 'mine'] });
+    }
+  };
+
+  useTopics([`ai:${id}`], (event) => {
+    const frame = asFrame(event.event, event.data);
+    if (!frame) return;
+    if (lastSeq.current === null) {
+      buffered.current.push(frame);
+      return;
+    }
+    const next = framesAfter([frame], lastSeq.current);
+    if (next.length === 0) return;
+    lastSeq.current = frame.seq;
+    feed.append(next);
+    live(frame);
+  });
+
+  // The first read prints the transcript and what came meanwhile; later reads (the header's refresh) print nothing.
+  useEffect(() => {
+    if (!detail || lastSeq.current !== null) return;
+    const first = initialFrames(detail.transcript, buffered.current);
+    buffered.current = [];
+    lastSeq.current = first.lastSeq;
+    feed.replay(first.frames);
+  }, [detail, feed]);
+
+  useOnReconnect(() => {
+    if (lastSeq.current === null) return;
+    void api.read('GET /api/v1/ai/sessions/{id}', { params: { id } }).then((again) => {
+      client.setQueryData(aiSessionKey(id), again);
+      const plan = resync(again.transcript, lastSeq.current ?? -1);
+      if (plan.kind === 'replay') {
+        lastSeq.current = plan.lastSeq;
+        feed.replay(plan.frames);
+      }
+    }).catch(() => undefined);
+  });
+
+  const version = useSyncExternalStore((cb) => feed.subscribe(cb), () => feed.version);
+  const derived = useMemo(() => {
+    let status: SessionStream['status'] = { session: 'active', turn: 'idle' };
+    let toolCalls: readonly ToolCallView[] = [];
+    for (const frame of feed.frames) {
+      status = statusAfter(status, frame);
+      toolCalls = withToolFrame(toolCalls, frame);
+    }
+    return { status, toolCalls };
+  }, [feed, version]);
+  const status = detail?.status === 'terminated' ? { session: 'terminated' as const, turn: 'idle' as const } : derived.status;
+  return { feed, status, toolCalls: derived.toolCalls, liveUsage };
+}
+
+/** The header's usage: the session's, with live totals when a usage frame brought newer ones. */
+export const shownUsage = (session: AiSession, live: SessionStream['liveUsage']): AiSession['usage'] =>
+  live && live.inputTokens + live.outputTokens >= session.usage.inputTokens + session.usage.outputTokens ? { ...session.usage, ...live } : session.usage;
