@@ -64,7 +64,7 @@ describe('the LOCAL FAKE Anthropic Messages API', () => {
 
     // Assess
     const text = frames(res.text).filter((f) => f.data.delta?.type === 'text_delta').map((f) => f.data.delta.text).join('');
-    expect(text).toBe('This is the LOCAL FAKE model (APOLLO_AI_FAKE_MODEL), not an analysis. The figures it was given include 99, 2400, 3.5%, 120; a real model would reason over them here. Configure ANTHROPIC_API_KEY or Bedrock for real answers.');
+    expect(text).toBe('This is the LOCAL FAKE model (APOLLO_AI_FAKE_MODEL), not an analysis. The figures it was given include 2400, 3.5%, 120; a real model would reason over them here. Configure ANTHROPIC_API_KEY or Bedrock for real answers.');
     expect(fake.requests[0]).toMatchObject({ auth: 'x-api-key', anthropicVersion: '2023-06-01' });
   });
 

@@ -94,10 +94,10 @@ function userText(content: unknown): string {
   }).join('\n');
 }
 
-/** The default answer: deterministic, saying what it is, quoting numbers it was sent. */
+/** The default answer: deterministic, saying what it is, quoting the figures it was sent (not the 99 of a p99). */
 export function defaultAnalysis(messages: readonly { role: string; content: unknown }[]): string {
   const last = [...messages].reverse().find((m) => m.role === 'user');
-  const numbers = [...new Set(userText(last?.content).match(/\d+(?:[.,]\d+)?%?/g) ?? [])].slice(0, 4);
+  const numbers = [...new Set(userText(last?.content).match(/(?<![\w.])\d+(?:\.\d+)?(?:%|ms\b|s\b)?/g) ?? [])].slice(0, 4);
   const quoted = numbers.length
     ? `The figures it was given include ${numbers.join(', ')}; a real model would reason over them here.`
     : 'It was given no figures to reason about.';

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +221,26 @@ describe('AnthropicModel over the Messages API (against the LOCAL FAKE)', () => 
     // Assess
     expect(events).toEqual([]);
     expect(error.message).toBe(`the model at http://127.0.0.1:${port} cannot be reached: connection refused`);
+  });
+
+  it('says the model cannot be reached when its answer does not start in time', async () => {
+    // Prepare: a server that takes the connection and never answers
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+
+    try {
+      // Act
+      const { error } = await collectFailure(model({ baseURL: `http://127.0.0.1:${port}`, timeoutMs: 200 }).stream(REQUEST, new AbortController().signal));
+
+      // Assess
+      expect(error.message).toBe(`the model at http://127.0.0.1:${port} cannot be reached: Request to 127.0.0.1:${port} timed out after 0.2s`);
+      expect(error.retryable).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('ends a stream at once when the signal aborts (the kill switch), without retrying', async () => {

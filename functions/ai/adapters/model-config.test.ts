@@ -21,7 +21,7 @@ describe('readModelConfig', () => {
       baseURL: 'https://api.anthropic.com',
       models: { default: 'claude-sonnet-5-5', large: 'claude-sonnet-5-5', small: 'claude-sonnet-5-5' },
       maxAttempts: 4,
-      timeoutMs: 600_000,
+      timeoutMs: 60_000,
     });
   });
 
@@ -51,7 +51,7 @@ describe('readModelConfig', () => {
       baseURL: undefined,
       models: { default: 'global.anthropic.claude-sonnet-5-5', large: 'global.anthropic.claude-opus-5-5', small: 'global.anthropic.claude-sonnet-5-5' },
       maxAttempts: 4,
-      timeoutMs: 600_000,
+      timeoutMs: 60_000,
     });
   });
 

@@ -33,7 +33,9 @@ export type ModelConfig =
     /** ANTHROPIC_BASE_URL (a proxy, or the LOCAL FAKE). @default https://api.anthropic.com */
     readonly baseURL: string;
     readonly models: ModelTiers;
+    /** APOLLO_AI_MAX_ATTEMPTS: tries per message when the model is busy (429, 529, overloaded), the first included. @default 4 */
     readonly maxAttempts: number;
+    /** APOLLO_AI_TIMEOUT_MS: how long to wait for the answer to start (the SDK's timeout covers the headers only). @default 60000 */
     readonly timeoutMs: number;
   }
   | {
@@ -86,7 +88,7 @@ export function readModelConfig(env: NodeJS.ProcessEnv = process.env): ModelConf
   const provider = env.APOLLO_AI_PROVIDER?.trim() || 'anthropic';
   if (provider !== 'anthropic' && provider !== 'bedrock') throw new Error(`APOLLO_AI_PROVIDER must be anthropic or bedrock, not "${provider}"`);
   const maxAttempts = wholeNumber(env, 'APOLLO_AI_MAX_ATTEMPTS', 4, 1, 10);
-  const timeoutMs = wholeNumber(env, 'APOLLO_AI_TIMEOUT_MS', 600_000, 1_000, 3_600_000);
+  const timeoutMs = wholeNumber(env, 'APOLLO_AI_TIMEOUT_MS', 60_000, 1_000, 900_000);
   const tiers = (fallback: string): ModelTiers => {
     const main = modelName(env, 'APOLLO_AI_MODEL', fallback);
     return { default: main, large: modelName(env, 'APOLLO_AI_MODEL_LARGE', main), small: modelName(env, 'APOLLO_AI_MODEL_SMALL', main) };
