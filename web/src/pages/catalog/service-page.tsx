@@ -16,6 +16,7 @@ import { useDependencyGraph, useMe, useService, useServiceHealth } from '../../l
 import { Link, navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
+import { OpenAiConsoleButton } from '../ai/open-ai-console.tsx';
 import { CanarySettingsCard } from '../deployments/canary-settings.tsx';
 import { useDeploymentMarkers } from '../deployments/deployment-markers.tsx';
 import { DeployDialog, EnvironmentDeployButtons, ServiceDeployments, useDeployDialog } from '../deployments/environment-deploy.tsx';
@@ -300,6 +301,7 @@ export function ServicePage({ id }: { id: string }) {
         description={s.description || 'No description yet.'}
         actions={
           <>
+            {!s.deregisteredAt && <OpenAiConsoleButton service={s.id} />}
             {mayAudit && <AnchorButton variant="minimal" icon="history" text="Audit" href={auditHref} data-testid="service-audit"
               onClick={(e) => { if (!e.metaKey && !e.ctrlKey && !e.shiftKey) { e.preventDefault(); navigate(auditHref); } }} />}
             {mayEdit && !s.deregisteredAt && <Button icon="disable" variant="outlined" intent="danger" text="Deregister" onClick={() => setDeregistering(true)} data-testid="deregister-service" />}

@@ -14,6 +14,7 @@ import { PageHeader } from '../../components/shell.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useMe } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
+import { IncidentOpenAiButton } from '../ai/open-ai-console.tsx';
 import { RunbookCard } from '../catalog/runbook-card.tsx';
 import { useServiceChoices } from '../deployments/deployment-queries.ts';
 import { DeepLinks } from '../observability/deep-links.tsx';
@@ -169,7 +170,7 @@ export function IncidentPage({ id }: { id: string }) {
       <PageHeader
         title={<><SeverityTag severity={i.severity} large /> <span data-testid="incident-title">{i.title}</span> <IncidentStatusTag status={i.status} large /></>}
         description={i.description ? <Markdown source={i.description} /> : undefined}
-        actions={me.data ? <IncidentActions incident={i} permissions={permissions} /> : undefined}
+        actions={me.data ? <><IncidentOpenAiButton incidentId={i.id} /><IncidentActions incident={i} permissions={permissions} /></> : undefined}
       />
       <div className="apollo-request-summary" data-testid="incident-summary"><Facts incident={i} /></div>
       {locks.length > 0 && (
