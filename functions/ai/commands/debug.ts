@@ -13,6 +13,7 @@ const USAGE = 'debug <env> <service>';
 const RECENT_MINUTES = 15;
 const WIDER_MINUTES = 60;
 const ERROR_ROWS = 10;
+const MAX_WARNINGS = 3;
 
 interface ServiceRead { environments: Array<{ name: string; version: string | null; replicas: number | null }>; team: string; tier: string }
 interface HealthRead { status: string; environments: Array<{ name: string; status: string; reason?: string; replicasReady?: number; replicasDesired?: number; simulatedCluster?: boolean }> }
@@ -58,11 +59,12 @@ export function overview(health: HealthRead | undefined, environment: string, me
 export function errorsTable(read: ErrorGroupsAnswer, minutes: number, widenedFrom?: number): Section {
   const errors = read.groups.filter((g) => g.level === 'ERROR');
   const warnings = read.groups.filter((g) => g.level !== 'ERROR');
-  const rows = [...errors, ...warnings].slice(0, ERROR_ROWS).map((g) => [g.count, g.level === 'ERROR' ? g.message : `${g.level}: ${g.message}`]);
+  // Errors are what the table is about; the few most frequent warnings give them context (a pool's stats).
+  const rows = [...errors.slice(0, ERROR_ROWS), ...warnings.slice(0, MAX_WARNINGS)].slice(0, ERROR_ROWS).map((g) => [g.count, g.level === 'ERROR' ? g.message : `${g.level}: ${g.message}`]);
   const notes = [
     ...(widenedFrom ? [`no errors or warnings in the last ${widenedFrom} minutes: widened to the last ${minutes === 60 ? 'hour' : `${minutes} minutes`}`] : []),
     `${read.linesRead} lines read from ${read.source} (${when(read.from)} to ${when(read.to)})${read.complete ? '' : ', not all of the window\'s'}`,
-    ...(read.groups.length + read.groupsLeftOut > ERROR_ROWS ? [`${read.groups.length + read.groupsLeftOut - ERROR_ROWS} smaller groups not shown`] : []),
+    ...(read.groups.length + read.groupsLeftOut > rows.length ? [`${read.groups.length + read.groupsLeftOut - rows.length} smaller groups not shown`] : []),
   ];
   const span = minutes === 60 ? 'last hour' : `last ${minutes} minutes`;
   return table(`Recent Errors (${span})`, ['Count', 'Error'], rows.length ? rows : [[0, 'no ERROR or WARN lines']], notes.join('; '));
