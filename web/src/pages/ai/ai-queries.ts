@@ -21,10 +21,10 @@ export function useActiveSessions(enabled: boolean) {
   return useQuery({ queryKey: ACTIVE_SESSIONS_KEY, queryFn: () => api.read('GET /api/v1/ai/sessions/active', { query: { limit: 200 } }), enabled, refetchInterval: 5_000 });
 }
 
-/** One session and its transcript; read once (the topic keeps the terminal current, a reconnect reads it again). */
+/** One session and its transcript (the topic keeps the terminal current; each read is checked for missed frames). */
 export function useAiSession(id: string) {
   const { api } = useServices();
-  return useQuery({ queryKey: aiSessionKey(id), queryFn: () => api.read('GET /api/v1/ai/sessions/{id}', { params: { id } }), staleTime: Infinity, retry: false });
+  return useQuery({ queryKey: aiSessionKey(id), queryFn: () => api.read('GET /api/v1/ai/sessions/{id}', { params: { id } }), retry: false });
 }
 
 /** Opens a session (about a service in an environment, an incident, or nothing) and goes to its terminal. */

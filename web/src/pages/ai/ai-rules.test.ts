@@ -10,9 +10,9 @@ describe('AI session facts', () => {
   });
 
   it('lets the owner or an ai:admin terminate an active session', () => {
-    const dev = { user: 'dana@example.com', permissions: ['ai:read', 'ai:sessions:create'] };
-    const admin = { user: 'root@example.com', permissions: ['ai:read', 'ai:sessions:create', 'ai:admin'] };
-    const viewer = { user: 'dana@example.com', permissions: ['ai:read'] };
+    const dev = { principal: 'dana@example.com', permissions: ['ai:read', 'ai:sessions:create'] };
+    const admin = { principal: 'root@example.com', permissions: ['ai:read', 'ai:sessions:create', 'ai:admin'] };
+    const viewer = { principal: 'dana@example.com', permissions: ['ai:read'] };
     const session = { owner: 'dana@example.com', status: 'active' as const };
     expect([mayTerminate(session, dev), mayTerminate(session, admin), mayTerminate(session, viewer), mayTerminate(session, undefined)]).toEqual([true, true, false, false]);
     expect(mayTerminate({ owner: 'x@example.com', status: 'active' }, dev)).toBe(false);

@@ -9,9 +9,9 @@ export function targetText(target: AiSession['target']): string {
   return 'general';
 }
 
-/** The owner, or an ai:admin, may terminate an active session (the API decides; the button shows where it will agree). */
-export const mayTerminate = (session: Pick<AiSession, 'owner' | 'status'>, me: { user: string; permissions: readonly string[] } | undefined): boolean =>
-  session.status === 'active' && me !== undefined && (me.permissions.includes('ai:admin') || (session.owner === me.user && me.permissions.includes('ai:sessions:create')));
+/** The owner (by principal, as the API records it), or an ai:admin, may terminate an active session (the API decides; the button shows where it will agree). */
+export const mayTerminate = (session: Pick<AiSession, 'owner' | 'status'>, me: { principal: string; permissions: readonly string[] } | undefined): boolean =>
+  session.status === 'active' && me !== undefined && (me.permissions.includes('ai:admin') || (session.owner === me.principal && me.permissions.includes('ai:sessions:create')));
 
 /** `1,234 in / 567 out tokens · 3 turns · 7 tool calls`. */
 export function usageText(usage: AiSession['usage']): string {

@@ -59,7 +59,7 @@ export function AiSessionPage({ id }: { id: string }) {
   const s = query.data;
   const terminated = stream.status.session === 'terminated';
   const status = terminated ? 'terminated' : stream.status.turn === 'running' ? 'running' : 'active';
-  const canSend = (me.data?.permissions ?? []).includes('ai:sessions:create') && (me.data?.user === s.owner);
+  const canSend = (me.data?.permissions ?? []).includes('ai:sessions:create') && (me.data?.principal === s.owner);
   const usage = shownUsage(s, stream.liveUsage);
 
   const send = async (text: string): Promise<SendOutcome> => {
@@ -67,7 +67,10 @@ export function AiSessionPage({ id }: { id: string }) {
       await api.read('POST /api/v1/ai/sessions/{id}/message', { params: { id }, body: { text } });
       return { kind: 'sent' };
     } catch (error) {
-      if (error instanceof RequestError && error.status === 409 && !/terminated/i.test(error.message)) return { kind: 'busy' };
+      if (error instanceof RequestError && error.status === 409) {
+        if (!/terminated/i.test(error.message)) return { kind: 'busy' };
+        void query.refetch();
+      }
       return { kind: 'error', message: (error as Error).message };
     }
   };
@@ -96,7 +99,7 @@ export function AiSessionPage({ id }: { id: string }) {
                 : <Tooltip content={<div className="apollo-ai-tooltip">{MODEL_HELP}</div>}><Tag minimal intent="warning" icon="info-sign">no model configured</Tag></Tooltip>}
             </span>
             <span data-testid="ai-usage" data-input={usage.inputTokens} data-output={usage.outputTokens}>{usageText(usage)}</span>
-            {s.owner !== me.data?.user && <span>Owner {s.owner}</span>}
+            {me.data && s.owner !== me.data.principal && <span>Owner {s.owner}</span>}
           </span>
         }
         actions={<>
@@ -114,7 +117,7 @@ export function AiSessionPage({ id }: { id: string }) {
       )}
       {!terminated && !canSend && (
         <Callout intent="primary" icon="eye-open" className="apollo-ai-ended" data-testid="ai-input-disabled" title="Watching">
-          {s.owner === me.data?.user ? 'Your role cannot send messages (ai:sessions:create).' : `This is ${s.owner}'s session: you can watch it, not type in it.`}
+          {s.owner === me.data?.principal ? 'Your role cannot send messages (ai:sessions:create).' : `This is ${s.owner}'s session: you can watch it, not type in it.`}
         </Callout>
       )}
       <div className="apollo-ai-body">

@@ -1,13 +1,13 @@
 /**
  * A session's frames, live: its transcript (GET) printed first, then the frames of the topic ai:<id> with a greater
- * seq, each once; frames that came while the transcript was read wait for it. After a reconnect the session is read
- * again and, when it holds frames the terminal missed, printed again whole (frame-log.ts says why).
+ * seq, each once; frames that came while the transcript was read wait for it. After a reconnect, a gap in the seqs or
+ * a turn's end the session is read again and, when it holds frames the terminal missed, printed again whole
+ * (frame-log.ts says why).
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { AiFrame, AiSession, AiSessionDetail } from '../../../../schemas/types.gen.ts';
-import { useOnReconnect, useTopics } from '../../lib/live-requests.ts';
-import { useServices } from '../../lib/services-context.ts';
+import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
 import { aiSessionKey } from './ai-queries.ts';
 import { FrameFeed } from './frame-feed.ts';
 import { asFrame, framesAfter, initialFrames, resync, statusAfter, withToolFrame, type ToolCallView } from './frame-log.ts';
@@ -21,8 +21,8 @@ export interface SessionStream {
 }
 
 export function useSessionStream(id: string, detail: AiSessionDetail | undefined): SessionStream {
-  const { api } = useServices();
   const client = useQueryClient();
+  const resyncSoon = useThrottledInvalidate(1_000);
   // The page is keyed by the session id: one feed for its life.
   const [feed] = useState(() => new FrameFeed());
   const lastSeq = useRef<number | null>(null);
@@ -49,31 +49,33 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
     }
     const next = framesAfter([frame], lastSeq.current);
     if (next.length === 0) return;
+    // A gap: frames sent before this connection joined the topic's subscribers, or lost. The session read again
+    // says (a new turn starts after the seqs its predecessor reserved but did not use: that read finds nothing).
+    if (frame.seq > lastSeq.current + 1) resyncSoon(aiSessionKey(id));
     lastSeq.current = frame.seq;
     feed.append(next);
     live(frame);
   });
 
-  // The first read prints the transcript and what came meanwhile; later reads (the header's refresh) print nothing.
+  // The first read prints the transcript and what came meanwhile; a later read (a turn ended, a gap, a reconnect)
+  // prints it again whole only when it holds frames the terminal missed.
   useEffect(() => {
-    if (!detail || lastSeq.current !== null) return;
-    const first = initialFrames(detail.transcript, buffered.current);
-    buffered.current = [];
-    lastSeq.current = first.lastSeq;
-    feed.replay(first.frames);
+    if (!detail) return;
+    if (lastSeq.current === null) {
+      const first = initialFrames(detail.transcript, buffered.current);
+      buffered.current = [];
+      lastSeq.current = first.lastSeq;
+      feed.replay(first.frames);
+      return;
+    }
+    const plan = resync(detail.transcript, lastSeq.current);
+    if (plan.kind === 'replay') {
+      lastSeq.current = plan.lastSeq;
+      feed.replay(plan.frames);
+    }
   }, [detail, feed]);
 
-  useOnReconnect(() => {
-    if (lastSeq.current === null) return;
-    void api.read('GET /api/v1/ai/sessions/{id}', { params: { id } }).then((again) => {
-      client.setQueryData(aiSessionKey(id), again);
-      const plan = resync(again.transcript, lastSeq.current ?? -1);
-      if (plan.kind === 'replay') {
-        lastSeq.current = plan.lastSeq;
-        feed.replay(plan.frames);
-      }
-    }).catch(() => undefined);
-  });
+  useOnReconnect(() => { if (lastSeq.current !== null) void client.invalidateQueries({ queryKey: aiSessionKey(id) }); });
 
   const version = useSyncExternalStore((cb) => feed.subscribe(cb), () => feed.version);
   const derived = useMemo(() => {
