@@ -12,7 +12,7 @@ import { parseCommand } from '#functions/ai/commands/index';
 import { toolNamed } from '#functions/ai/tools/registry';
 import type { CommandOutcome, RunTool, ToolCaller } from '#functions/ai/tools/types';
 import { seedDemoData } from '../seed.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { startHarness, until, type Harness } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -110,6 +110,33 @@ describe('the other commands', () => {
     expect(last.rows.length).toBe(20);
   });
 
+  it('incident: the demo alert\'s incident, its timeline, its runbook and core-service\'s errors during it', async () => {
+    // Prepare: the LOCAL FAKE PagerDuty's demo alert opens a critical incident on core-service prod.
+    const { incident: pd } = h.runtime.pagerduty!.trigger();
+    const run = runToolAs('viewer');
+    let id = '';
+    await until(async () => {
+      const { incidents } = await run('incidents_list', { service: 'core-service', status: 'open' }) as { incidents: Array<{ id: string; title: string }> };
+      id = incidents.find((i) => i.title.startsWith('HighErrorRate'))?.id ?? '';
+      return Boolean(id);
+    });
+    expect(pd.id).toBeTruthy();
+
+    // Act
+    const { findings, calls } = await runCommand(`incident ${id.toLowerCase()}`, 'viewer');
+
+    // Assess
+    expect(calls).toEqual(['incident_get', 'error_groups']);
+    expect(section(findings, 'facts', /^Incident$/)!.items).toEqual(expect.arrayContaining([
+      { label: 'Severity', value: 'critical', status: 'bad' },
+      { label: 'Alert', value: 'HighErrorRate (pagerduty)' },
+      { label: 'Affected', value: 'core-service in prod' },
+    ]));
+    expect(section(findings, 'table', /^Timeline \(last entries\)$/)!.rows.length).toBeGreaterThan(0);
+    expect(section(findings, 'text', /^Runbook$/)!.text).toMatch(/^High error rate \(trigger HighErrorRate, core-service\)/);
+    expect(section(findings, 'table', /^Errors of core-service in prod during the incident$/)!.columns).toEqual(['Count', 'Level', 'Message', 'First seen', 'Last seen']);
+  });
+
   it('explain: a service, its deployment and an environment from the catalog', async () => {
     const service = (await runCommand('explain core-service', 'viewer')).findings;
     expect(section(service, 'facts', /^Core Service$/)!.items).toContainEqual({ label: 'Team', value: 'platform' });
@@ -137,8 +164,14 @@ describe('the read tools', () => {
     const run = runToolAs('viewer');
     const deps = await run('catalog_dependencies', { service: 'core-service' }) as { impact: string; dependents: Array<{ serviceId: string; impact: string }> };
     expect(deps.impact).toMatch(/^if core-service fails, \d+ service\(s\) break: /);
+    expect(deps.dependents).toContainEqual(expect.objectContaining({ serviceId: 'api-gateway', impact: 'breaks' }));
+    expect(deps.dependents).toContainEqual(expect.objectContaining({ serviceId: 'frontend', impact: 'breaks' }));
     const compare = await run('metrics_compare_versions', { service: 'core-service', environment: 'prod', versionA: '1.0.0', versionB: '1.0.1', to: AT }) as { versions?: unknown[]; problem?: string };
     expect(compare.versions ?? compare.problem).toBeDefined();
+    const traces = await run('traces_recent', { service: 'core-service', environment: 'prod', to: AT }) as { traces: Array<{ traceId: string; fault: boolean }> };
+    expect(traces.traces.length).toBeGreaterThan(0);
+    const trace = await run('trace_get', { traceId: traces.traces[0]!.traceId }) as { spans: Array<{ cause?: string }> };
+    expect(trace.spans.some((s) => s.cause?.includes('HikariPool-1 - Connection is not available'))).toBe(true);
     const k8s = await run('k8s_read', { service: 'core-service', environment: 'prod', action: 'get' }) as Record<string, unknown>;
     expect(k8s).toMatchObject({ kind: 'Deployment', name: 'core-service', namespace: expect.any(String), note: expect.stringContaining('not read') });
     expect(await run('aws_describe', { call: 'rds:DescribeDBInstances', name: 'core-db' })).toEqual({ call: 'rds:DescribeDBInstances', available: false, answer: 'not available in this deployment: no client for rds (@aws-sdk/client-rds is not a dependency of Apollo)' });

@@ -52,20 +52,38 @@ export const catalogService = defineTool<{ service: string }>({
 
 type Impact = 'breaks' | 'degrades' | 'build only';
 
-/** How a failure of the service reaches a dependent: every hop a runtime edge breaks it; an optional hop degrades it; a build edge does not reach it at run time. */
-export function impactOf(graph: Pick<DependencyGraph, 'edges'>, path: readonly string[]): Impact {
-  let impact: Impact = 'breaks';
-  for (let i = 0; i + 1 < path.length; i++) {
-    const type = graph.edges.find((e) => e.from === path[i + 1] && e.to === path[i])?.type ?? 'runtime';
-    if (type === 'build') return 'build only';
-    if (type === 'optional') impact = 'degrades';
+const RANK: Record<Impact, number> = { 'build only': 0, degrades: 1, breaks: 2 };
+
+/** What a dependent suffers through one edge of the given type from a dependency that suffers `impact`. */
+function through(type: string, impact: Impact): Impact {
+  if (type === 'build' || impact === 'build only') return 'build only';
+  return type === 'optional' ? 'degrades' : impact;
+}
+
+/**
+ * How a failure of `service` reaches each of its dependents, over every path among the graph's edges (not only the
+ * shortest): a path of runtime dependencies breaks it; an optional dependency on the way degrades it; a build
+ * dependency does not reach it at run time. The worst path wins.
+ */
+export function impactsOf(graph: Pick<DependencyGraph, 'edges'>, service: string): Map<string, Impact> {
+  const impacts = new Map<string, Impact>([[service, 'breaks']]);
+  for (let changed = true, rounds = 0; changed && rounds <= graph.edges.length; rounds++) {
+    changed = false;
+    for (const edge of graph.edges) {
+      const upstream = impacts.get(edge.to);
+      if (upstream === undefined || edge.from === service) continue;
+      const impact = through(edge.type, upstream);
+      const known = impacts.get(edge.from);
+      if (known === undefined || RANK[impact] > RANK[known]) { impacts.set(edge.from, impact); changed = true; }
+    }
   }
-  return impact;
+  impacts.delete(service);
+  return impacts;
 }
 
 export const catalogDependencies = defineTool<{ service: string; depth?: number }>({
   name: 'catalog_dependencies',
-  description: 'A service\'s dependency graph both ways: what it depends on (direct and transitive) and what depends on it, with the impact on each dependent if the service fails (breaks: runtime all the way; degrades: through an optional dependency; build only). Use it for "who breaks if this breaks" and "is a dependency the cause".',
+  description: 'A service\'s dependency graph both ways: what it depends on (direct and transitive) and what depends on it, with the impact on each dependent if the service fails (breaks: runtime all the way; degrades: through an optional dependency; build only) and its shortest path (a -> b: a depends on b); the impact weighs every path. Use it for "who breaks if this breaks" and "is a dependency the cause".',
   inputSchema: objectSchema({ service: SERVICE, depth: { type: 'integer', minimum: 1, maximum: 5, description: 'How many hops to walk (default 3).' } }, ['service']),
   risk: 'analysis',
   permission: 'services:read',
@@ -75,7 +93,8 @@ export const catalogDependencies = defineTool<{ service: string; depth?: number 
     const graph = await dependencyGraph(service, depth ?? 3);
     const health = new Map(graph.nodes.map((n) => [n.id, n.healthStatus]));
     const dependsOn = capped(graph.dependsOn.map((r) => ({ serviceId: r.serviceId, depth: r.depth, type: r.type, health: health.get(r.serviceId) ?? 'unknown', ...(r.description ? { description: r.description } : {}) })), MAX_LISTED);
-    const dependents = capped(graph.dependents.map((r) => ({ serviceId: r.serviceId, depth: r.depth, impact: impactOf(graph, r.path), via: r.path.join(' <- '), health: health.get(r.serviceId) ?? 'unknown' })), MAX_LISTED);
+    const impacts = impactsOf(graph, service);
+    const dependents = capped(graph.dependents.map((r) => ({ serviceId: r.serviceId, depth: r.depth, impact: impacts.get(r.serviceId) ?? 'breaks', via: r.path.join(' -> '), health: health.get(r.serviceId) ?? 'unknown' })), MAX_LISTED);
     const breaks = dependents.items.filter((d) => d.impact === 'breaks').map((d) => d.serviceId);
     return {
       service,

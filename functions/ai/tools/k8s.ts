@@ -31,7 +31,7 @@ export const k8sRead = defineTool<{ service: string; environment: string; action
     const object = { kind: 'Deployment', name: service, cluster: env.cluster, namespace: env.namespace };
     if (action === 'logs') {
       if (!roleHas(caller.role, 'logs:read')) throw new ForbiddenError('reading logs needs logs:read');
-      const page = await serviceLogs(service, { environment, from: new Date(Date.now() - 15 * 60_000).toISOString(), limit: 1000 }, caller.principal);
+      const page = await serviceLogs(service, { environment, from: new Date(Date.now() - 5 * 60_000).toISOString(), limit: 1000 }, caller.principal);
       return { ...object, source: page.source, lines: page.items.slice(-50).map((l) => ({ at: l.timestamp, pod: l.logStream ?? null, message: clip(l.message, 300) })) };
     }
     if (action === 'events') {
