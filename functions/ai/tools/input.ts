@@ -87,3 +87,17 @@ export function capped<T>(items: readonly T[], max: number): { items: T[]; leftO
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }
+
+/**
+ * As many of the items as fit in `budget` characters of JSON, dropping from the end (or, `fromStart`, the oldest
+ * first), so an answer is never cut mid-JSON by the runner's output limit.
+ */
+export function fitting<T>(items: readonly T[], budget: number, fromStart = false): { items: T[]; leftOut: number } {
+  const kept = [...items];
+  let size = JSON.stringify(kept).length;
+  while (size > budget && kept.length) {
+    const dropped = fromStart ? kept.shift() : kept.pop();
+    size -= JSON.stringify(dropped).length + 1;
+  }
+  return { items: kept, leftOut: items.length - kept.length };
+}

@@ -7,12 +7,15 @@ import type { ServiceLogs } from '#schemas/index.ts';
 import { serviceLogs } from '#functions/observability/public';
 import { defineTool } from './define.ts';
 import { groupLines, type LogLine } from './error-groups.ts';
-import { clip, ENVIRONMENT, objectSchema, SERVICE, SINCE_MINUTES, TO, windowOf } from './input.ts';
+import { clip, ENVIRONMENT, fitting, objectSchema, SERVICE, SINCE_MINUTES, TO, windowOf } from './input.ts';
 
 const PAGE = 1_000;
 /** Pages read per level at most (each is one of the caller's log reads a minute). */
 const MAX_PAGES = 3;
 const LINE_CHARS = 400;
+/** Characters of JSON the lines and groups may take (the tools' output limits less the rest of the answer). */
+const SEARCH_BUDGET = 11_000;
+const GROUPS_BUDGET = 8_500;
 
 type Level = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
 
@@ -62,11 +65,13 @@ export const logsSearch = defineTool<{ service: string; environment?: string; si
     const newest = input.newest ?? true;
     const read = await readLines(caller.principal, input.service, { ...input, start, end }, newest ? MAX_PAGES : 1);
     const picked = newest ? read.lines.slice(-limit) : read.lines.slice(0, limit);
+    // Whole lines within the output limit: the oldest go first when the newest are asked for.
+    const lines = fitting(picked.map((l) => ({ at: l.timestamp, ...(l.level ? { level: l.level } : {}), message: clip(l.message, LINE_CHARS) })), SEARCH_BUDGET, newest);
     return {
       service: input.service, environment: read.environment, source: read.source,
       from: new Date(start).toISOString(), to: new Date(end).toISOString(),
-      lines: picked.map((l) => ({ at: l.timestamp, ...(l.level ? { level: l.level } : {}), message: clip(l.message, LINE_CHARS) })),
-      leftOut: read.lines.length - picked.length,
+      lines: lines.items,
+      leftOut: read.lines.length - lines.items.length,
       ...(read.complete ? {} : { note: `more than the ${read.lines.length} lines read matched${newest ? ', so these are not the window\'s very last' : ''}: narrow the window (sinceMinutes, to) or the filter` }),
     };
   },
@@ -105,13 +110,14 @@ export const errorGroups = defineTool<{ service: string; environment?: string; s
     for (const level of levels) reads.push(await readLines(caller.principal, input.service, { ...input, start, end, level }));
     // The level filter matches the word anywhere in a line: keep the lines whose own level it is.
     const lines: LogLine[] = reads.flatMap((r, i) => r.lines.filter((l) => (l.level ?? levels[i]) === levels[i]).map((l) => ({ timestamp: l.timestamp, message: l.message, level: l.level ?? levels[i]! })));
-    const groups = groupLines(lines);
+    const all = groupLines(lines);
+    const groups = fitting(all.slice(0, MAX_GROUPS).map((g) => ({ count: g.count, level: g.level, message: clip(g.message, 240), firstSeen: g.firstSeen, lastSeen: g.lastSeen, example: clip(g.example, 300) })), GROUPS_BUDGET);
     return {
       service: input.service, environment: reads[0]!.environment, source: reads[0]!.source,
       from: new Date(start).toISOString(), to: new Date(end).toISOString(),
       linesRead: lines.length, complete: reads.every((r) => r.complete),
-      groups: groups.slice(0, MAX_GROUPS).map((g) => ({ count: g.count, level: g.level, message: clip(g.message, 300), firstSeen: g.firstSeen, lastSeen: g.lastSeen, example: clip(g.example, LINE_CHARS) })),
-      groupsLeftOut: Math.max(0, groups.length - MAX_GROUPS),
+      groups: groups.items,
+      groupsLeftOut: all.length - groups.items.length,
     };
   },
 });
