@@ -5,6 +5,7 @@
  * describe: every call answers so.
  */
 import { config } from '#lib/config';
+import { catalogSnapshot } from '#functions/services/public';
 import { defineTool } from './define.ts';
 import { objectSchema } from './input.ts';
 
@@ -32,6 +33,11 @@ export const awsDescribe = defineTool<{ call: AwsDescribeCall; name: string }>({
     const missing = NO_CLIENT[call];
     if (missing) return { call, available: false, answer: `not available in this deployment: no client for ${call.split(':')[0]} (${missing} is not a dependency of Apollo)` };
     if (config().runtime === 'local') return { call, available: false, answer: 'not available in the local runtime: there is no AWS account to describe' };
+    if (call.startsWith('eks:')) {
+      // Only the clusters Apollo's catalog deploys to: the console describes what it manages, not the account.
+      const clusters = new Set([...(await catalogSnapshot()).records()].flatMap((s) => Object.values(s.envs).map((e) => e.cluster)));
+      if (!clusters.has(name)) return { call, available: false, answer: `${name} is not a cluster of the catalog (${[...clusters].sort().join(', ') || 'none'})` };
+    }
     const aws = await import('../adapters/aws-describe.ts');
     switch (call) {
       case 'eks:DescribeCluster': return { call, ...(await aws.describeEksCluster(name)) };
