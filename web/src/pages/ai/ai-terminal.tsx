@@ -158,7 +158,7 @@ export function AiTerminal({ sessionId, feed, disabled, status, send }: AiTermin
 
   return (
     <div ref={box} className="apollo-ai-terminal" data-testid="ai-terminal" data-status={status} data-last-seq="-1">
-      <div ref={host} className="apollo-ai-xterm" />
+      <div className="apollo-ai-xterm-frame"><div ref={host} className="apollo-ai-xterm" /></div>
       <pre ref={mirror} data-testid="ai-transcript-text" className="apollo-ai-mirror" aria-hidden />
     </div>
   );
