@@ -22,6 +22,7 @@ import { gatewayLatencyTables, measureGatewayLatency } from './gateway-latency.t
 import { logQueryTable, measureLogQuery } from './log-query.ts';
 import { measureOfferingsScale, offeringsScaleTables } from './offerings-scale.ts';
 import { measureRealtimeRelay, realtimeRelayTables } from './realtime-relay.ts';
+import { aiStreamTables, measureAiStream } from './ai-stream.ts';
 import { measureSigV4, sigV4Table } from './sigv4-verify.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('results.json', import.meta.url));
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
       // Before the table grows too: a developer's deployments run by the local engine on the ports' in-memory doubles.
       const developer = runtime.credentials.roles.developer;
       const deployments = await section('deployments', durations, () => measureDeployments({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: developer }), deploymentsTables);
+      const aiStream = await section('aiStream', durations, () => measureAiStream({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: developer }), aiStreamTables);
       // These grow the table (2,000 offerings, then 10,000 services, then 10,000 deployments).
       const offeringsScale = await section('offeringsScale', durations, () => measureOfferingsScale(client), offeringsScaleTables);
       const catalogScale = await section('catalogScale', durations, () => measureCatalogScale(client), catalogScaleTables);
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
         sigv4,
         gatewayLatency: latency,
         realtimeRelay: relay,
+        aiStream,
         fulfilment,
         deployments: { ...deployments, history: deploymentHistory },
         dynamoCalls: calls,

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isEventJob, isScheduledJob } from '#shared/jobs';
+import { isDispatchedJob, isEventJob, isScheduledJob } from '#shared/jobs';
 import { nextRun, parseSchedule } from '#shared/schedule';
 import { CONTEXTS } from '#shared/routes';
 import { TOPICS } from '#shared/topics';
@@ -26,6 +26,9 @@ describe('the context descriptors', () => {
       if (isScheduledJob(job)) {
         const parsed = parseSchedule(job.schedule);
         expect(nextRun(parsed, new Date('2026-11-24T12:00:00Z')).getTime(), job.name).toBeGreaterThan(Date.parse('2026-11-24T12:00:00Z'));
+      } else if (isDispatchedJob(job)) {
+        // Handed work by the API: no rule, never run at local start.
+        expect(job.runAtLocalStart, job.name).toBeFalsy();
       } else {
         // A pattern EventBridge accepts: a source, each field a list of values; never run at local start.
         expect(job.eventPattern.source.length, job.name).toBeGreaterThan(0);

@@ -16,6 +16,8 @@
  *   axiomTokenSecretArn    the Secrets Manager secret with the Axiom API token (allowed to query that dataset only)
  *   tracesBackend          xray (default), jaeger (jaegerUrl: the query service) or tempo (tempoUrl)
  *   tempoUrl, tempoTenant, tracesAuthSecretArn, grafanaTracesDatasource, tracesEnvironmentAttribute   Tempo's query frontend and tenant, Jaeger's/Tempo's credentials secret, Tempo's Grafana data source, the span attribute naming the environment
+ *   aiProvider             anthropic (with anthropicKeySecretArn) or bedrock: the AI console's model; default none (commands print findings only)
+ *   anthropicKeySecretArn, anthropicBaseUrl, aiModel, aiModelLarge, aiModelSmall   the Anthropic API key's secret, a proxy, the model ids
  *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
  *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
@@ -71,6 +73,8 @@ new ApolloStack(app, `Apollo-${stage}`, {
     logsBackend: context('logsBackend') as 'cloudwatch' | 'axiom' | undefined, axiomTokenSecretArn: context('axiomTokenSecretArn'),
     tracesBackend: context('tracesBackend') as 'xray' | 'jaeger' | 'tempo' | undefined, tempoUrl: context('tempoUrl'), tracesAuthSecretArn: context('tracesAuthSecretArn'), grafanaTracesDatasource: context('grafanaTracesDatasource'),
     tempoTenant: context('tempoTenant'), tracesEnvironmentAttribute: context('tracesEnvironmentAttribute') },
+  ai: { provider: context('aiProvider') as 'anthropic' | 'bedrock' | undefined, anthropicKeySecretArn: context('anthropicKeySecretArn'), anthropicBaseUrl: context('anthropicBaseUrl'),
+    model: context('aiModel'), modelLarge: context('aiModelLarge'), modelSmall: context('aiModelSmall') },
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
   deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl'),

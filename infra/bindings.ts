@@ -84,6 +84,21 @@ export interface ApolloBindingsProps {
   readonly logGroupTemplate?: string;
   /** The consoles the observability hub's deep links open (each unset: its link answers 400 saying what to set). */
   readonly consoles?: ConsoleSettings;
+  /** The AI console's model (unset: no model; built-in commands print their findings without analysis). */
+  readonly ai?: AiModelSettings;
+}
+
+export interface AiModelSettings {
+  /** anthropic (the Anthropic API, its key in anthropicKeySecretArn) or bedrock (Amazon Bedrock in this region). */
+  readonly provider?: 'anthropic' | 'bedrock';
+  /** The Secrets Manager secret holding the Anthropic API key (GetSecretValue on it is granted). */
+  readonly anthropicKeySecretArn?: string;
+  /** The Anthropic API's base URL (a proxy); default https://api.anthropic.com. */
+  readonly anthropicBaseUrl?: string;
+  /** Model ids: the default, the larger one (debug, incident, postmortem), the smaller one (explain, help). */
+  readonly model?: string;
+  readonly modelLarge?: string;
+  readonly modelSmall?: string;
 }
 
 export interface ConsoleSettings {
@@ -156,6 +171,11 @@ function validate(props: ApolloBindingsProps): void {
     if (url !== undefined && !HTTPS_URL.test(url)) throw new Error(`${name} must be an https URL, not "${url}"`);
   }
   validateTelemetryBackends(props.consoles ?? {});
+  const ai = props.ai ?? {};
+  if (ai.provider !== undefined && !['anthropic', 'bedrock'].includes(ai.provider)) throw new Error(`aiProvider must be anthropic or bedrock, not "${ai.provider}"`);
+  if (ai.anthropicKeySecretArn !== undefined && !SECRET_ARN.test(ai.anthropicKeySecretArn)) throw new Error(`anthropicKeySecretArn must be a Secrets Manager secret ARN, not "${ai.anthropicKeySecretArn}"`);
+  if (ai.provider === 'anthropic' && !ai.anthropicKeySecretArn) throw new Error('aiProvider anthropic needs anthropicKeySecretArn (the secret with the Anthropic API key)');
+  if (ai.anthropicBaseUrl !== undefined && !HTTPS_URL.test(ai.anthropicBaseUrl)) throw new Error(`anthropicBaseUrl must be an https URL, not "${ai.anthropicBaseUrl}"`);
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
   if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
 }
@@ -254,6 +274,9 @@ export class ApolloBindings extends Construct {
         return;
       case 'telemetry-read':
         this.grantTelemetryRead(fn);
+        return;
+      case 'ai-model':
+        this.grantAiModel(fn);
         return;
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
@@ -354,6 +377,32 @@ export class ApolloBindings extends Construct {
     if (c.tracesAuthSecretArn) {
       fn.addEnvironment('APOLLO_TRACES_AUTH_SECRET_ARN', c.tracesAuthSecretArn);
       fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [c.tracesAuthSecretArn] }));
+    }
+  }
+
+  /**
+   * The AI console's model: the Anthropic API's key (GetSecretValue on its one secret) or Amazon Bedrock
+   * (InvokeModelWithResponseStream on foundation models and inference profiles of this account and region).
+   */
+  private grantAiModel(fn: ApolloFunction): void {
+    const ai = this.props.ai ?? {};
+    for (const [name, value] of Object.entries({ APOLLO_AI_MODEL: ai.model, APOLLO_AI_MODEL_LARGE: ai.modelLarge, APOLLO_AI_MODEL_SMALL: ai.modelSmall, ANTHROPIC_BASE_URL: ai.anthropicBaseUrl })) {
+      if (value) fn.addEnvironment(name, value);
+    }
+    if (ai.provider === 'bedrock') {
+      fn.addEnvironment('APOLLO_AI_PROVIDER', 'bedrock');
+      const stack = Stack.of(this);
+      const resources = [
+        stack.formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: '*' }),
+        stack.formatArn({ service: 'bedrock', resource: 'inference-profile', resourceName: '*' }),
+      ];
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], resources }));
+      for (const resource of resources) {
+        Validations.of(fn).acknowledge({ id: wildcardFinding(this, resource), reason: 'The AI console\'s model is chosen by configuration (APOLLO_AI_MODEL*) and may change without a deploy: invoking Bedrock models and inference profiles of this region only, nothing else of Bedrock.' });
+      }
+    } else if (ai.anthropicKeySecretArn) {
+      fn.addEnvironment('APOLLO_ANTHROPIC_KEY_SECRET_ARN', ai.anthropicKeySecretArn);
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [ai.anthropicKeySecretArn] }));
     }
   }
 

@@ -10,7 +10,7 @@ import { Rule, RuleTargetInput, Schedule, type EventPattern } from 'aws-cdk-lib/
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { isScheduledJob, type JobDef, type JobEventPattern } from '#shared/jobs';
+import { isDispatchedJob, isScheduledJob, type JobDef, type JobEventPattern } from '#shared/jobs';
 import { JOBS } from '#functions/contexts';
 import type { ApolloFunction } from './apollo-function.ts';
 import { pascal } from './functions.ts';
@@ -51,6 +51,8 @@ export class ApolloJobs extends Construct {
     const timeout = props.function.function.timeout?.toSeconds() ?? 3;
     const rules = new Map<string, Rule>();
     for (const job of jobs) {
+      // A dispatched job has no rule: the API invokes the jobs Lambda with its work (functions/lib/job-dispatch.ts).
+      if (isDispatchedJob(job)) continue;
       if (!/^[a-z][a-z0-9-]{0,40}$/.test(job.name)) throw new Error(`job name ${job.name} must be lowercase letters, digits and dashes`);
       if (rules.has(job.name)) throw new Error(`job ${job.name} is defined twice`);
       if (isScheduledJob(job) && !EXPRESSION.test(job.schedule)) throw new Error(`job ${job.name}: ${job.schedule} is not an EventBridge rate() or cron() expression`);

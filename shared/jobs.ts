@@ -6,7 +6,9 @@
  * - scheduled (`schedule`): a schedule rule invokes the jobs Lambda with `{ "job": "<name>" }`; the local
  *   scheduler runs it on the same schedule;
  * - event (`eventPattern`): a rule matching the pattern invokes it with `{ "job": "<name>", "event": <the
- *   matched event> }`; nothing runs it locally but a test or a caller of local/scheduler.ts `invokeJob`.
+ *   matched event> }`; nothing runs it locally but a test or a caller of local/scheduler.ts `invokeJob`;
+ * - dispatched (`dispatched: true`): no rule; the API hands it work (an asynchronous invocation with
+ *   `{ "job": "<name>", "jobId": "<id>" }`, functions/lib/job-dispatch.ts; locally in process), e.g. an AI turn.
  */
 interface JobBase {
   readonly name: string;
@@ -18,6 +20,7 @@ export interface ScheduledJobDef extends JobBase {
   /** An EventBridge schedule expression: `rate(5 minutes)` or `cron(min hour dom month dow year)`, UTC. */
   readonly schedule: string;
   readonly eventPattern?: never;
+  readonly dispatched?: never;
 }
 
 /**
@@ -37,12 +40,22 @@ export interface EventJobDef extends JobBase {
   /** The events that run it, one run per event. */
   readonly eventPattern: JobEventPattern;
   readonly schedule?: never;
+  readonly dispatched?: never;
 }
 
-export type JobDef = ScheduledJobDef | EventJobDef;
+export interface DispatchedJobDef extends JobBase {
+  /** Run only when the API hands it work (no rule, no schedule). */
+  readonly dispatched: true;
+  readonly schedule?: never;
+  readonly eventPattern?: never;
+}
+
+export type JobDef = ScheduledJobDef | EventJobDef | DispatchedJobDef;
 
 export const isScheduledJob = <J extends JobDef>(job: J): job is J & ScheduledJobDef => typeof job.schedule === 'string';
 export const isEventJob = <J extends JobDef>(job: J): job is J & EventJobDef => job.eventPattern !== undefined;
+export const isDispatchedJob = <J extends JobDef>(job: J): job is J & DispatchedJobDef => job.dispatched === true;
 
-/** What starts a job, in a few words (`rate(1 hour)`, `events from aws.cloudwatch`). */
-export const triggerOf = (job: JobDef): string => (isScheduledJob(job) ? job.schedule : `events from ${job.eventPattern.source.join(', ')}`);
+/** What starts a job, in a few words (`rate(1 hour)`, `events from aws.cloudwatch`, `dispatched`). */
+export const triggerOf = (job: JobDef): string =>
+  (isScheduledJob(job) ? job.schedule : isEventJob(job) ? `events from ${job.eventPattern.source.join(', ')}` : 'dispatched by the API');

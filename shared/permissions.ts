@@ -40,6 +40,7 @@ const GRANTS = {
     'audit:read',
     'quotas:manage',
     'deployments:govern',
+    'ai:admin',
   ],
 } as const satisfies Record<Role, readonly string[]>;
 

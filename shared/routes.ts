@@ -7,7 +7,7 @@ import type { SchemaName, SchemaTypes } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'deployments', 'webhooks', 'observability', 'incidents'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'deployments', 'webhooks', 'observability', 'incidents', 'ai'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -271,6 +271,15 @@ const TABLE = [
   iam({ method: 'GET', path: '/api/v1/incidents/{id}/postmortem', context: 'incidents', permission: 'incidents:read', summary: "The incident's postmortem (404 until drafted)", responseSchema: 'postmortem' }),
   iam({ method: 'POST', path: '/api/v1/incidents/{id}/postmortem', context: 'incidents', permission: 'incidents:manage', summary: "Draft the postmortem from the timeline's facts (summary, impact, timeline, root cause, action items), marked a draft; 409 when there is one unless replace", bodySchema: 'postmortem-create', responseSchema: 'postmortem', audit: { action: 'incidents.postmortem.draft', resourceType: 'incident', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
   iam({ method: 'PUT', path: '/api/v1/incidents/{id}/postmortem', context: 'incidents', permission: 'incidents:manage', summary: 'Edit the postmortem (If-Match), or mark it final', bodySchema: 'postmortem-update', responseSchema: 'postmortem', audit: { action: 'incidents.postmortem.update', resourceType: 'incident', resourceIdParam: 'id' }, versioned: true }),
+
+  // ai: the AI operations console (ARCHITECTURE.md §6): sessions whose turns stream over the realtime topic ai:<id>.
+  iam({ method: 'POST', path: '/api/v1/ai/sessions', context: 'ai', permission: 'ai:sessions:create', summary: 'Open an AI session about a service (in an environment), an incident, or nothing in particular; its frames stream on the realtime topic ai:<id>', bodySchema: 'ai-session-create', responseSchema: 'ai-session', audit: { action: 'ai.sessions.create', resourceType: 'ai-session' }, idempotent: true, status: 201 }),
+  iam({ method: 'GET', path: '/api/v1/ai/sessions', context: 'ai', permission: 'ai:read', summary: 'Your AI sessions, newest first', querySchema: 'ai-session-list-query', responseSchema: 'ai-session-list' }),
+  iam({ method: 'GET', path: '/api/v1/ai/sessions/active', context: 'ai', permission: 'ai:admin', summary: "Everyone's active AI sessions (admins: the kill switch's list)", querySchema: 'ai-session-list-query', responseSchema: 'ai-session-list' }),
+  iam({ method: 'GET', path: '/api/v1/ai/sessions/{id}', context: 'ai', permission: 'ai:read', summary: 'One AI session with its transcript and usage (yours; ai:admin: anyone\'s)', responseSchema: 'ai-session-detail' }),
+  iam({ method: 'DELETE', path: '/api/v1/ai/sessions/{id}', context: 'ai', permission: 'ai:sessions:create', summary: "Terminate an AI session (yours; ai:admin: anyone's): its stream stops within a second, the partial transcript is kept, further messages are refused", responseSchema: 'ai-session', audit: { action: 'ai.sessions.terminate', resourceType: 'ai-session', resourceIdParam: 'id' } }),
+  iam({ method: 'POST', path: '/api/v1/ai/sessions/{id}/message', context: 'ai', permission: 'ai:sessions:create', summary: 'Send a message (a built-in command or a question): 202 at once, the turn streams on ai:<id>; one turn at a time (409 while one runs)', bodySchema: 'ai-message-create', responseSchema: 'ai-message-accepted', audit: { action: 'ai.sessions.message', resourceType: 'ai-session', resourceIdParam: 'id' }, idempotent: true, status: 202 }),
+  iam({ method: 'POST', path: '/api/v1/incidents/{id}/ai-session', context: 'ai', permission: 'ai:sessions:create', summary: 'Open an AI session about an incident (its services, timeline and runbook in its context)', responseSchema: 'ai-session', audit: { action: 'ai.sessions.create', resourceType: 'incident', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

@@ -17,9 +17,10 @@ export interface TopicDef {
   /**
    * What the permission alone does not decide: `self` (the id is the subscriber's principal), `team`
    * (the subscriber is in that team, or holds `requests:manage`), `request` (the request is theirs or
-   * their team's, or they hold `requests:manage`; the requests context decides).
+   * their team's, or they hold `requests:manage`; the requests context decides), `ai-session` (the session is
+   * theirs, or they hold `ai:admin`; the ai context decides).
    */
-  readonly owner?: 'self' | 'team' | 'request';
+  readonly owner?: 'self' | 'team' | 'request' | 'ai-session';
 }
 
 export const TOPICS: readonly TopicDef[] = [
@@ -35,6 +36,7 @@ export const TOPICS: readonly TopicDef[] = [
   { kind: 'deployments', hasId: false, permission: 'deployments:read', summary: 'Every deployment as it changes (event deployment.changed with id, service, environment, status, stage): the Deploy Center and service pages stay live' },
   { kind: 'incident', hasId: true, permission: 'incidents:read', summary: 'An incident’s changes and new timeline entries (event incident.changed: `{ incident, entries }`, the incident as GET /api/v1/incidents/{id} shows it and the new entries; or `{ postmortem: { version, status } }` when its postmortem is saved)' },
   { kind: 'incidents', hasId: false, permission: 'incidents:read', summary: 'Every incident as it opens and changes (event incident.changed with id, title, status, severity, affectedServices, team, source): the Incidents list stays live' },
+  { kind: 'ai', hasId: true, permission: 'ai:read', owner: 'ai-session', summary: 'An AI session’s frames as its turns run (event ai.frame: schemas/api/ai-frame.schema.json; text deltas coalesced, at most ~20 a second): its owner’s, or anyone’s for ai:admin' },
   { kind: 'notifications', hasId: true, permission: 'system:read', owner: 'self', summary: 'Your notifications as they arrive (event notification.created); the id is your principal' },
 ];
 

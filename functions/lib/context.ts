@@ -55,7 +55,12 @@ export type Binding =
    * Reads the services' metrics (CloudWatch GetMetricData, or the Prometheus / AMP canary analysis reads) and
    * traces (X-Ray), and knows the consoles deep links open (Grafana, Jaeger, Axiom).
    */
-  | 'telemetry-read';
+  | 'telemetry-read'
+  /**
+   * The AI console's model: the provider and model names (`APOLLO_AI_PROVIDER`, `APOLLO_AI_MODEL*`), and read
+   * access to the Anthropic API key's secret (`APOLLO_ANTHROPIC_KEY_SECRET_ARN`) or Bedrock's InvokeModel.
+   */
+  | 'ai-model';
 
 /**
  * A Step Functions state machine a context runs (ARCHITECTURE.md §4). Infra deploys its ASL file with

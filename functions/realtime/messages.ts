@@ -11,6 +11,7 @@ import { validate } from '#lib/validation';
 import validators from '#schemas/validators/realtime-message.gen.cjs';
 import { membershipsOf } from '#lib/memberships';
 import { mayFollowRequest } from '#functions/requests/public';
+import { mayFollowSession } from '#functions/ai/public';
 import { addSubscription, connectionOf, removeSubscription, type ConnectionItem } from './connections.ts';
 
 /** A topic that does not exist (or is malformed for its kind): refused like a missing permission. */
@@ -66,8 +67,9 @@ async function subscribe(connectionId: string, topic: string): Promise<RealtimeF
 }
 
 /** What the permission alone does not decide (shared/topics.ts `owner`). */
-async function owns(connection: ConnectionItem, owner: 'self' | 'team' | 'request', id: string): Promise<boolean> {
+async function owns(connection: ConnectionItem, owner: 'self' | 'team' | 'request' | 'ai-session', id: string): Promise<boolean> {
   if (owner === 'self') return id.toLowerCase() === connection.principal.toLowerCase();
+  if (owner === 'ai-session') return mayFollowSession({ principal: connection.principal, role: connection.role }, id);
   const teams = (await membershipsOf(connection.principal)).map((m) => m.teamId);
   if (owner === 'team') return teams.includes(id) || roleHas(connection.role, 'requests:manage');
   return mayFollowRequest({ principal: connection.principal, role: connection.role, teams }, id);

@@ -1,0 +1,33 @@
+/** The AI context: the AI operations console's sessions; a turn runs as the jobs Lambda's dispatched `ai-turn`. */
+import type { ContextDescriptor } from '#lib/context';
+
+export const context: ContextDescriptor = {
+  name: 'ai',
+  summary: 'AI operations console: sessions about a service or incident; built-in commands run fixed read-only tool plans; a Claude model streams its analysis over the realtime topic ai:<id>; the kill switch',
+  // Messages hand their turn to the jobs Lambda (asynchronous invoke).
+  bindings: ['job-dispatch', 'ai-model'],
+  heavy: [{
+    what: '@anthropic-ai/sdk (the Messages API client; the Bedrock SDK is imported only with APOLLO_AI_PROVIDER=bedrock) and Ajv for the tools\' inputs',
+    neededBy: 'POST /api/v1/ai/sessions (the model\'s name), and the ai-turn job (the model\'s stream, tool calls) the jobs Lambda runs',
+  }],
+  topics: ['ai'],
+  jobs: [{
+    name: 'ai-turn',
+    description: 'Runs one AI session turn the API handed over: the built-in command\'s tool plan, then the model\'s streamed analysis with read tools, on the realtime topic ai:<id>',
+    dispatched: true,
+    // A turn stops itself after APOLLO_AI_TURN_SECONDS (300); a minute more to write its end.
+    timeoutSeconds: 360,
+    // What its tools read: logs, metrics and traces, the clusters; the model's key (or Bedrock).
+    bindings: ['ai-model', 'logs-read', 'telemetry-read', 'eks-clusters'],
+    run: async (event) => {
+      const { runDispatchedTurn } = await import('./dispatch.ts');
+      const jobId = typeof event.jobId === 'string' ? event.jobId : '';
+      const result = await runDispatchedTurn(jobId);
+      return { result, summary: { jobId, ran: result.ran } };
+    },
+  }],
+  local: async (runtime) => {
+    const { configureAiLocal } = await import('./local.ts');
+    return configureAiLocal(runtime);
+  },
+};

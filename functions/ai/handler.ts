@@ -1,0 +1,24 @@
+/** The AI context: sessions of the AI operations console; their turns stream on the realtime topic ai:<id>. */
+import { createApiHandler, json, type ApiRequest } from '#lib/http';
+import { idempotency } from '#lib/idempotency';
+import validators from '#schemas/validators/ai.gen.cjs';
+import { createSession, listActive, listMine, sendMessage, sessionDetail, terminateSession, type AiCaller } from './sessions.ts';
+
+const callerOf = (req: ApiRequest<unknown, unknown>): AiCaller => ({ principal: req.identity.principal, role: req.identity.role });
+
+export const handler = createApiHandler('ai', {
+  'POST /api/v1/ai/sessions': async (req) => {
+    const session = await createSession(req.body, callerOf(req));
+    req.audit.resourceId = session.id;
+    return json(201, session, { location: `/api/v1/ai/sessions/${session.id}` });
+  },
+  'GET /api/v1/ai/sessions': async (req) => json(200, await listMine(callerOf(req), req.query.limit ?? 50, req.query.cursor)),
+  'GET /api/v1/ai/sessions/active': async (req) => json(200, await listActive(req.query.limit ?? 50, req.query.cursor)),
+  'GET /api/v1/ai/sessions/{id}': async (req) => json(200, await sessionDetail(req.params.id, callerOf(req))),
+  'DELETE /api/v1/ai/sessions/{id}': async (req) => json(200, await terminateSession(req.params.id, callerOf(req))),
+  'POST /api/v1/ai/sessions/{id}/message': async (req) => json(202, await sendMessage(req.params.id, req.body.text, callerOf(req))),
+  'POST /api/v1/incidents/{id}/ai-session': async (req) => {
+    const session = await createSession({ target: { incidentId: req.params.id } }, callerOf(req));
+    return json(201, session, { location: `/api/v1/ai/sessions/${session.id}` });
+  },
+}, { validators, idempotency });

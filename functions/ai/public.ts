@@ -1,0 +1,6 @@
+/**
+ * What other contexts may use of the AI context: the only module of it they import
+ * (`#functions/ai/public`; functions/contexts.test.ts holds every context to that).
+ */
+// The realtime Lambda asks before a subscription to ai:<id>.
+export { mayFollowSession } from './sessions.ts';

@@ -1,0 +1,118 @@
+/**
+ * AI sessions (the routes): open one about a service, an environment or an incident; read yours (ai:admin:
+ * anyone's); send a message (202: its turn runs asynchronously and streams on `ai:<id>`); terminate (the owner,
+ * or ai:admin for anyone's: the kill switch).
+ */
+import type { AiMessageAccepted, AiSession, AiSessionCreate, AiSessionDetail, AiSessionList } from '#schemas/index.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
+import { roleHas, type Role } from '#shared/permissions';
+import { catalogSnapshot } from '#functions/services/public';
+import { logger } from '#lib/observability';
+import { aiDeps } from './deps.ts';
+import { dispatchTurn } from './dispatch.ts';
+import {
+  beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, putTurn, readSession, requireSession, transcript,
+} from './records.ts';
+import { AI_FRAME, AI_TOPIC } from './stream.ts';
+import { abortLocalTurn } from './turn.ts';
+import { publish } from '#lib/realtime';
+
+export interface AiCaller {
+  readonly principal: string;
+  readonly role: Role | null;
+}
+
+/** Seqs a turn reserves when it starts (the user's frame is the first). */
+const TURN_SEQS = 200;
+
+const isAdmin = (caller: AiCaller) => roleHas(caller.role, 'ai:admin');
+
+/** Yours, or anyone's for ai:admin; else 404 (its existence is the owner's too). */
+async function visible(id: string, caller: AiCaller, consistent = false): Promise<AiSession> {
+  const session = await readSession(id, consistent);
+  if (!session || (session.owner !== caller.principal && !isAdmin(caller))) throw new NotFoundError(`AI session ${id} not found`);
+  return session;
+}
+
+async function titleOf(target: AiSessionCreate['target'] & object): Promise<string> {
+  if (target.incidentId) {
+    const { requireIncident } = await import('#functions/incidents/public');
+    return `incident: ${(await requireIncident(target.incidentId)).title}`.slice(0, 200);
+  }
+  if (target.service) return `${target.service}${target.environment ? ` in ${target.environment}` : ''}`;
+  if (target.environment) return `environment ${target.environment}`;
+  return 'a new session';
+}
+
+export async function createSession(body: AiSessionCreate, caller: AiCaller): Promise<AiSession> {
+  const target = body.target ?? {};
+  if (target.service) {
+    const service = (await catalogSnapshot()).get(target.service);
+    if (!service || service.deregisteredAt) throw new ValidationError(`no service ${target.service} in the catalog`, { details: [{ path: '/body/target/service', message: 'not a registered service' }] });
+    if (target.environment && !Object.keys(service.envs).includes(target.environment)) {
+      throw new ValidationError(`${target.service} has no environment ${target.environment}`, { details: [{ path: '/body/target/environment', message: `one of ${Object.keys(service.envs).join(', ') || 'none'}` }] });
+    }
+  }
+  const { model } = await aiDeps();
+  const now = new Date().toISOString();
+  const session: AiSession = {
+    id: newId(), owner: caller.principal, status: 'active', target, title: body.title ?? await titleOf(target),
+    turn: { status: 'idle', turnId: null, startedAt: null },
+    model: model ? model.modelFor(undefined) : null, modelSource: model ? model.source : null,
+    usage: { inputTokens: 0, outputTokens: 0, turns: 0, toolCalls: 0 },
+    createdAt: now, updatedAt: now, terminatedAt: null, terminatedBy: null, lastSeq: -1,
+  };
+  await insertSession(session);
+  return session;
+}
+
+export async function listMine(caller: AiCaller, limit: number, cursor?: string): Promise<AiSessionList> {
+  return listSessions(caller.principal, limit, cursor);
+}
+
+export async function listActive(limit: number, cursor?: string): Promise<AiSessionList> {
+  return listSessions(undefined, limit, cursor);
+}
+
+export async function sessionDetail(id: string, caller: AiCaller): Promise<AiSessionDetail> {
+  const session = await visible(id, caller, true);
+  return { ...session, transcript: await transcript(id) };
+}
+
+/** The owner's message: its turn is dispatched; 202 with where it starts. */
+export async function sendMessage(id: string, text: string, caller: AiCaller): Promise<AiMessageAccepted> {
+  const session = await visible(id, caller, true);
+  if (session.owner !== caller.principal) throw new ForbiddenError(`AI session ${id} is ${session.owner}'s: only its owner talks in it`);
+  const turnId = newId();
+  const now = new Date().toISOString();
+  const { firstSeq } = await beginTurn(id, turnId, TURN_SEQS, now);
+  const { parseCommand } = await aiDeps();
+  const parsed = parseCommand(text);
+  await keepFrame(id, { type: 'user', turnId, seq: firstSeq, at: now, text, by: caller.principal });
+  await publish(AI_TOPIC(id), AI_FRAME, { type: 'user', turnId, seq: firstSeq, at: now, text, by: caller.principal });
+  await putTurn({ sessionId: id, turnId, text, role: caller.role, firstSeq: firstSeq + 1, reservedThrough: firstSeq + TURN_SEQS - 1 });
+  await dispatchTurn(`${id}/${turnId}`);
+  return { sessionId: id, turnId, seq: firstSeq, ...(parsed && 'command' in parsed ? { command: parsed.command.name } : {}) };
+}
+
+/** The kill switch: the owner's, or anyone's for ai:admin. A terminated session answers as it is. */
+export async function terminateSession(id: string, caller: AiCaller): Promise<AiSession> {
+  const session = await visible(id, caller, true);
+  if (session.status !== 'active') return session;
+  const now = new Date().toISOString();
+  const ended = await markTerminated(id, caller.principal, now);
+  if (!ended) return requireSession(id, true);
+  // Here at once; a turn running elsewhere sees it at its next poll (APOLLO_AI_KILL_POLL_MS).
+  abortLocalTurn(id);
+  const frame = { type: 'terminated' as const, turnId: session.turn.turnId ?? 'none', seq: ended.seq, at: now, by: caller.principal };
+  await keepFrame(id, frame);
+  await publish(AI_TOPIC(id), AI_FRAME, frame);
+  logger.info('ai session terminated', { sessionId: id, by: caller.principal, turnRunning: session.turn.status === 'running' });
+  return ended.session;
+}
+
+/** The realtime Lambda asks before a subscription to `ai:<id>`: the owner, or ai:admin. */
+export async function mayFollowSession(caller: AiCaller, id: string): Promise<boolean> {
+  const session = await readSession(id);
+  return Boolean(session && (session.owner === caller.principal || isAdmin(caller)));
+}

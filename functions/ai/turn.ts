@@ -1,0 +1,258 @@
+/**
+ * One turn of an AI session (ARCHITECTURE.md §6), run asynchronously after `POST …/message` answered 202: in AWS
+ * the jobs Lambda's `ai-turn` (dispatched), locally in this process.
+ *
+ * 1. A built-in command (`debug prod core-service`) first runs its fixed tool plan, no model needed, and posts
+ *    its findings (computed, not generated). With no model configured the turn then ends saying how to set one.
+ * 2. The model streams (text coalesced to ≤ ~20 posts a second); a tool it asks for runs only if the user's role
+ *    holds the tool's permission and the tool is a read (mutations come with approvals, part 2); every call is
+ *    audited (actor type ai, on the user's behalf, with the session id) and its output goes back to the model
+ *    marked as untrusted data. At most APOLLO_AI_MAX_TOOL_ROUNDS rounds.
+ * 3. The kill switch: a terminated session (re-read every APOLLO_AI_KILL_POLL_MS, or at once in this process)
+ *    aborts the model's stream and the tool running; the partial text is kept and the turn ends `terminated`.
+ */
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { AiFindings, AiFrame } from '#schemas/index.ts';
+import { roleHas, type Role } from '#shared/permissions';
+import { auditLog } from '#lib/audit-log';
+import { membershipsOf } from '#lib/memberships';
+import { logger } from '#lib/observability';
+import { aiConfig } from './config.ts';
+import { aiDeps } from './deps.ts';
+import { ModelUnavailableError, type ContentBlock, type MessageParam, type ModelPort, type ToolResultBlock } from './ports.ts';
+import { endTurn, readConversation, requireSession, sessionStatus, writeConversation } from './records.ts';
+import { FrameStream } from './stream.ts';
+import { systemPrompt } from './system-prompt.ts';
+import type { ToolCaller, ToolDef } from './tools/types.ts';
+import { untrusted } from './untrusted.ts';
+
+/** The turns running in this process, by session: the kill switch aborts them at once. */
+const running = new Map<string, AbortController>();
+
+/** Aborts a session's turn if it runs in this process (elsewhere the poll sees the terminate). */
+export function abortLocalTurn(sessionId: string): boolean {
+  const controller = running.get(sessionId);
+  controller?.abort(new TerminatedError());
+  return Boolean(controller);
+}
+
+class TerminatedError extends Error {
+  override readonly name = 'TerminatedError';
+}
+class TurnTimeoutError extends Error {
+  override readonly name = 'TurnTimeoutError';
+}
+
+const READ_RISKS = new Set(['read', 'analysis']);
+/** The most characters of a tool's output a frame previews. */
+const PREVIEW = 4_000;
+/** The conversation sent to the model is cut (oldest first) past this many characters. */
+const MAX_CONVERSATION_CHARS = 300_000;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+const validators = new Map<string, ValidateFunction>();
+function validatorOf(tool: ToolDef): ValidateFunction {
+  let validate = validators.get(tool.name);
+  if (!validate) {
+    validate = ajv.compile(tool.inputSchema);
+    validators.set(tool.name, validate);
+  }
+  return validate;
+}
+
+export interface TurnInput {
+  readonly sessionId: string;
+  readonly turnId: string;
+  /** The first seq reserved for the turn after the user's frame, and the last reserved. */
+  readonly firstSeq: number;
+  readonly reservedThrough: number;
+  readonly text: string;
+  /** The owner's role when they sent it (a role is the IAM role of the call; the turn runs as that). */
+  readonly role: Role | null;
+}
+
+interface Usage { inputTokens: number; outputTokens: number; toolCalls: number }
+
+/** Runs a whole turn; never throws (what fails is said on the stream and in the transcript). */
+export async function runTurn(input: TurnInput): Promise<void> {
+  const config = aiConfig();
+  const controller = new AbortController();
+  running.set(input.sessionId, controller);
+  const stream = new FrameStream(input.sessionId, input.turnId, input.firstSeq, input.reservedThrough, config.flushMs);
+  const usage: Usage = { inputTokens: 0, outputTokens: 0, toolCalls: 0 };
+  const timeout = setTimeout(() => controller.abort(new TurnTimeoutError(`the turn ran longer than ${config.turnSeconds} s`)), config.turnSeconds * 1000);
+  const poll = setInterval(() => {
+    void sessionStatus(input.sessionId).then((status) => { if (status !== 'active') controller.abort(new TerminatedError()); }).catch(() => undefined);
+  }, config.killPollMs);
+  let stopReason: Extract<AiFrame, { type: 'end' }>['stopReason'] = 'end_turn';
+  try {
+    const session = await requireSession(input.sessionId, true);
+    const memberships = await membershipsOf(session.owner);
+    const caller: ToolCaller = { principal: session.owner, role: input.role, teams: memberships.map((m) => m.teamId), sessionId: session.id };
+    const deps = await aiDeps();
+    const parsed = deps.parseCommand(input.text);
+    await stream.emit({ type: 'turn', status: 'started', ...(parsed && 'command' in parsed ? { command: parsed.command.name } : {}), model: deps.model ? deps.model.modelFor(parsed && 'command' in parsed ? parsed.command.name : undefined) : null });
+    const runTool = (name: string, toolInput: Record<string, unknown>) => callTool(name, toolInput, caller, stream, controller.signal, usage, `cmd-${input.turnId}`);
+
+    let prompt: string = input.text;
+    if (parsed && 'problem' in parsed) {
+      await stream.emit({ type: 'notice', level: 'warn', text: parsed.problem });
+      stopReason = 'end_turn';
+      return;
+    }
+    if (parsed && 'command' in parsed) {
+      const outcome = await parsed.command.plan(parsed.args, async (name, toolInput) => {
+        const result = await runTool(name, toolInput);
+        if (!result.ok) throw new Error(result.error ?? `${name} failed`);
+        return result.value;
+      });
+      await stream.emit({ type: 'findings', findings: outcome.findings });
+      prompt = commandPrompt(input.text, outcome.findings, outcome.prompt);
+    }
+    if (!deps.model) {
+      await stream.emit({ type: 'notice', level: 'warn', text: `Analysis needs a model, and none is configured: ${deps.describeModelSetup()}` });
+      stopReason = 'no_model';
+      return;
+    }
+    stopReason = await modelLoop(deps.model, parsed && 'command' in parsed ? parsed.command.name : undefined, session, caller, prompt, stream, controller.signal, usage, deps.tools);
+  } catch (error) {
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
+    if (reason instanceof TerminatedError) {
+      stopReason = 'terminated';
+    } else {
+      stopReason = 'error';
+      const message = reason instanceof ModelUnavailableError || reason instanceof TurnTimeoutError ? reason.message : `the turn failed: ${(reason as Error).message}`;
+      logger.warn('ai turn failed', { sessionId: input.sessionId, error: reason as Error });
+      await stream.emit({ type: 'error', code: (reason as Error).name ?? 'Error', message, retryable: reason instanceof ModelUnavailableError ? reason.retryable : false }).catch(() => undefined);
+    }
+  } finally {
+    clearTimeout(timeout);
+    clearInterval(poll);
+    running.delete(input.sessionId);
+    try {
+      if (usage.inputTokens || usage.outputTokens) await stream.emit({ type: 'usage', inputTokens: usage.inputTokens, outputTokens: usage.outputTokens });
+      await stream.endBlock();
+    } catch (error) {
+      logger.error('ai turn usage not written', { sessionId: input.sessionId, error: error as Error });
+    }
+    // Idle before the end frame goes out: whoever reads the end may send the next message at once.
+    await endTurn(input.sessionId, input.turnId, usage, new Date().toISOString()).catch((error: unknown) => logger.error('ai turn not ended', { sessionId: input.sessionId, error: error as Error }));
+    try {
+      await stream.emit({ type: 'end', stopReason });
+      await stream.close();
+    } catch (error) {
+      logger.error('ai turn end not written', { sessionId: input.sessionId, error: error as Error });
+    }
+  }
+}
+
+function commandPrompt(text: string, findings: AiFindings, ask: string): string {
+  return `The user ran the built-in command \`${text}\`. Apollo ran its fixed plan and found what follows (data from Apollo's tools, shown to the user already).\n`
+    + `${untrusted('findings', JSON.stringify(findings))}\n\n${ask}`;
+}
+
+interface ToolCallResult { ok: boolean; value?: unknown; content: string; error?: string }
+
+/** Runs one tool call for the session's user: checked, audited, streamed, bounded. */
+async function callTool(name: string, toolInput: Record<string, unknown>, caller: ToolCaller, stream: FrameStream, signal: AbortSignal, usage: Usage, callId: string): Promise<ToolCallResult> {
+  const { tools } = await aiDeps();
+  const tool = tools.find((t) => t.name === name);
+  const refuse = async (reason: string, risk: ToolDef['risk'] = tool?.risk ?? 'read'): Promise<ToolCallResult> => {
+    await stream.emit({ type: 'tool_call', callId, name, arguments: toolInput, risk, status: 'refused', reason });
+    return { ok: false, content: `refused: ${reason}`, error: reason };
+  };
+  if (!tool) return refuse(`there is no tool ${name}`);
+  if (!roleHas(caller.role, tool.permission)) return refuse(`${caller.principal} (role ${caller.role ?? 'none'}) lacks ${tool.permission}, which ${name} needs`);
+  if (!READ_RISKS.has(tool.risk)) return refuse(`${name} changes things (${tool.risk}); this console runs read tools only`);
+  const validate = validatorOf(tool);
+  if (!validate(toolInput)) return refuse(`its input does not fit: ${ajv.errorsText(validate.errors, { dataVar: 'input' })}`);
+  await stream.emit({ type: 'tool_call', callId, name, arguments: toolInput, risk: tool.risk, status: 'running' });
+  usage.toolCalls++;
+  const auditId = await auditLog.recordIntent({
+    actor: caller.principal, actorType: 'ai', actorRole: caller.role ?? undefined, action: `ai.tool.${name}`, resourceType: 'ai-session', resourceId: caller.sessionId,
+    aiSessionId: caller.sessionId, details: { input: toolInput, risk: tool.risk }, requestId: callId,
+  } as Parameters<typeof auditLog.recordIntent>[0]);
+  const limit = tool.outputLimit ?? 12_000;
+  const toolSignal = AbortSignal.any([signal, AbortSignal.timeout(tool.timeoutMs ?? 15_000)]);
+  try {
+    const value = await Promise.race([
+      tool.run(toolInput, { caller, signal: toolSignal }),
+      new Promise<never>((_, reject) => toolSignal.addEventListener('abort', () => reject(signal.aborted ? signal.reason : new Error(`${name} took longer than ${tool.timeoutMs ?? 15_000} ms`)), { once: true })),
+    ]);
+    const whole = JSON.stringify(value) ?? 'null';
+    const truncated = whole.length > limit;
+    const content = truncated ? `${whole.slice(0, limit)}… [cut: ${whole.length - limit} more characters]` : whole;
+    await auditLog.recordOutcome(auditId, { outcome: 'succeeded', statusCode: 200 });
+    await stream.emit({ type: 'tool_result', callId, name, ok: true, size: whole.length, truncated, preview: whole.slice(0, PREVIEW) });
+    return { ok: true, value, content };
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    const message = (error as Error).message;
+    await auditLog.recordOutcome(auditId, { outcome: 'failed', statusCode: (error as { status?: number }).status ?? 500, errorCode: (error as Error).name });
+    await stream.emit({ type: 'tool_result', callId, name, ok: false, size: 0, truncated: false, preview: '', error: message });
+    return { ok: false, content: `error: ${message}`, error: message };
+  }
+}
+
+/** The conversation, cut oldest first to fit (a cut starts at a user message that is not a tool result). */
+function bounded(messages: MessageParam[]): MessageParam[] {
+  let size = JSON.stringify(messages).length;
+  let start = 0;
+  while (size > MAX_CONVERSATION_CHARS && start < messages.length - 1) {
+    size -= JSON.stringify(messages[start]).length;
+    start++;
+    while (start < messages.length && !(messages[start]!.role === 'user' && typeof messages[start]!.content === 'string')) {
+      size -= JSON.stringify(messages[start]).length;
+      start++;
+    }
+  }
+  return messages.slice(start);
+}
+
+async function modelLoop(
+  model: ModelPort, command: string | undefined, session: Awaited<ReturnType<typeof requireSession>>, caller: ToolCaller,
+  prompt: string, stream: FrameStream, signal: AbortSignal, usage: Usage, tools: readonly ToolDef[],
+): Promise<Extract<AiFrame, { type: 'end' }>['stopReason']> {
+  const config = aiConfig();
+  const allowed = tools.filter((t) => READ_RISKS.has(t.risk) && roleHas(caller.role, t.permission));
+  const messages: MessageParam[] = [...(await readConversation(session.id)), { role: 'user', content: prompt }];
+  const system = await systemPrompt(session, caller, allowed);
+  try {
+    for (let round = 0; round < config.maxToolRounds; round++) {
+      let stop: { reason: string; content: readonly ContentBlock[] } | undefined;
+      let messageUsage = { inputTokens: 0, outputTokens: 0 };
+      for await (const event of model.stream({
+        model: model.modelFor(command), system, messages: bounded(messages), maxTokens: config.maxTokens,
+        tools: allowed.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })),
+      }, signal)) {
+        if (event.type === 'text_delta') stream.text(event.text);
+        else if (event.type === 'tool_use') await stream.endBlock();
+        else if (event.type === 'usage') messageUsage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens };
+        else if (event.type === 'retry') await stream.emit({ type: 'notice', level: 'info', text: `The model is busy (${event.reason}); trying again in ${Math.ceil(event.waitMs / 1000)} s (attempt ${event.attempt})` });
+        else if (event.type === 'stop') stop = { reason: event.stopReason, content: event.content };
+      }
+      await stream.endBlock();
+      usage.inputTokens += messageUsage.inputTokens;
+      usage.outputTokens += messageUsage.outputTokens;
+      if (!stop) throw new ModelUnavailableError('the model\'s stream ended without a stop', true);
+      messages.push({ role: 'assistant', content: stop.content });
+      if (stop.reason !== 'tool_use') return stop.reason as Extract<AiFrame, { type: 'end' }>['stopReason'];
+      const results: ToolResultBlock[] = [];
+      for (const block of stop.content) {
+        if (block.type !== 'tool_use') continue;
+        const input = block.input && typeof block.input === 'object' && !Array.isArray(block.input) ? block.input as Record<string, unknown> : {};
+        const result = await callTool(block.name, input, caller, stream, signal, usage, block.id);
+        results.push({ type: 'tool_result', tool_use_id: block.id, content: untrusted(block.name, result.content), ...(result.ok ? {} : { is_error: true }) });
+      }
+      messages.push({ role: 'user', content: results });
+    }
+    await stream.emit({ type: 'notice', level: 'warn', text: `Stopped after ${config.maxToolRounds} rounds of tool calls (APOLLO_AI_MAX_TOOL_ROUNDS); ask again to go on.` });
+    return 'tool_limit';
+  } finally {
+    // What was said so far is the next turn's context, whether this one ended or was cut short.
+    await writeConversation(session.id, bounded(messages)).catch((error: unknown) => logger.warn('ai conversation not kept', { sessionId: session.id, error: error as Error }));
+  }
+}
+
