@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AiFrame } from '../../../../schemas/types.gen.ts';
-import { asFrame, framesAfter, initialFrames, resync, statusAfter, withToolFrame } from './frame-log.ts';
+import { asFrame, framesAfter, initialFrames, resync, statusAfter, withToolFrame, type ToolCallView } from './frame-log.ts';
 
 const text = (seq: number, t = `t${seq}`): AiFrame => ({ type: 'text', turnId: 'a', seq, text: t });
 
@@ -50,12 +50,22 @@ describe('the console’s status', () => {
 describe('tool calls for the side panel', () => {
   it('adds a call and completes it with its result', () => {
     let calls = withToolFrame([], { type: 'tool_call', turnId: 'a', seq: 1, callId: 'c1', name: 'logs_search', arguments: { q: 'x' }, risk: 'read', status: 'running' });
-    calls = withToolFrame(calls, { type: 'tool_call', turnId: 'a', seq: 1, callId: 'c1', name: 'logs_search', arguments: { q: 'x' }, risk: 'read', status: 'running' });
-    expect(calls).toHaveLength(1);
+    expect(withToolFrame(calls, { type: 'tool_call', turnId: 'a', seq: 1, callId: 'c1', name: 'logs_search', arguments: { q: 'x' }, risk: 'read', status: 'running' })).toBe(calls);
     calls = withToolFrame(calls, { type: 'tool_result', turnId: 'a', seq: 2, callId: 'c1', name: 'logs_search', ok: true, size: 10, truncated: false, preview: '[]' });
     expect(calls[0]).toMatchObject({ status: 'ok', result: { preview: '[]', size: 10 } });
     calls = withToolFrame(calls, { type: 'tool_call', turnId: 'a', seq: 3, callId: 'c2', name: 'deploy', arguments: {}, risk: 'prod_mutation', status: 'refused', reason: 'approval' });
     expect(calls.map((c) => [c.name, c.status])).toEqual([['logs_search', 'ok'], ['deploy', 'refused']]);
     expect(withToolFrame(calls, text(4))).toBe(calls);
+  });
+
+  it('pairs each result with the latest waiting call when a command’s calls share one callId', () => {
+    const frames: AiFrame[] = [
+      { type: 'tool_call', turnId: 'a', seq: 1, callId: 'cmd-a', name: 'catalog_service', arguments: {}, risk: 'read', status: 'running' },
+      { type: 'tool_result', turnId: 'a', seq: 2, callId: 'cmd-a', name: 'catalog_service', ok: true, size: 5, truncated: false, preview: 'one' },
+      { type: 'tool_call', turnId: 'a', seq: 3, callId: 'cmd-a', name: 'service_health', arguments: {}, risk: 'read', status: 'running' },
+      { type: 'tool_result', turnId: 'a', seq: 4, callId: 'cmd-a', name: 'service_health', ok: false, size: 0, truncated: false, preview: '', error: 'down' },
+    ];
+    const calls = frames.reduce<readonly ToolCallView[]>((list, f) => withToolFrame(list, f), []);
+    expect(calls.map((c) => [c.name, c.status, c.result?.error ?? c.result?.preview])).toEqual([['catalog_service', 'ok', 'one'], ['service_health', 'failed', 'down']]);
   });
 });

@@ -70,19 +70,24 @@ export interface ToolCallView {
   readonly seq: number;
 }
 
-/** Adds a frame to the tool calls' list (tool_call adds one, tool_result completes it; others leave it). */
+/**
+ * Adds a frame to the tool calls' list: a tool_call adds one, a tool_result completes the latest call with its callId
+ * still waiting (a command's fixed plan may give all its calls one callId), others leave it.
+ */
 export function withToolFrame(calls: readonly ToolCallView[], frame: AiFrame): readonly ToolCallView[] {
   if (frame.type === 'tool_call') {
-    if (calls.some((c) => c.callId === frame.callId)) return calls;
+    if (calls.some((c) => c.seq === frame.seq)) return calls;
     return [...calls, { callId: frame.callId, name: frame.name, risk: frame.risk, arguments: frame.arguments, status: frame.status, reason: frame.reason, seq: frame.seq }];
   }
   if (frame.type === 'tool_result') {
     const result = { size: frame.size, truncated: frame.truncated, preview: frame.preview, error: frame.error };
     const status = frame.ok ? 'ok' as const : 'failed' as const;
-    if (!calls.some((c) => c.callId === frame.callId)) {
+    const waiting = calls.findLastIndex((c) => c.callId === frame.callId && c.status === 'running' && c.seq < frame.seq);
+    if (waiting < 0) {
+      if (calls.some((c) => c.seq === frame.seq)) return calls;
       return [...calls, { callId: frame.callId, name: frame.name, risk: '', arguments: {}, status, result, seq: frame.seq }];
     }
-    return calls.map((c) => (c.callId === frame.callId ? { ...c, status, result } : c));
+    return calls.map((c, i) => (i === waiting ? { ...c, status, result } : c));
   }
   return calls;
 }

@@ -49,7 +49,7 @@ export function ToolPanel({ calls }: { calls: readonly ToolCallView[] }) {
       <SectionCard padded={false}>
         {calls.length === 0
           ? <div className={`${Classes.TEXT_MUTED} apollo-ai-tools-empty`}>No tool calls yet. Each one the session makes is listed here, with its output.</div>
-          : <ul className="apollo-ai-tool-list">{[...calls].reverse().map((c) => <ToolCall key={c.callId} call={c} />)}</ul>}
+          : <ul className="apollo-ai-tool-list">{[...calls].reverse().map((c) => <ToolCall key={c.seq} call={c} />)}</ul>}
       </SectionCard>
     </Section>
   );
