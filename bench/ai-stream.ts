@@ -1,9 +1,8 @@
 /**
  * Section 12: the AI console's stream, end to end through the local runtime: a session's turn against the LOCAL
- * FAKE Anthropic server (real SSE, a long answer in small deltas, no delay between them: the model as fast as it
- * can be), watched over a real WebSocket subscribed to `ai:<id>`.
+ * FAKE Anthropic server (real SSE, a long answer in small deltas, 3 ms apart), watched over a real WebSocket subscribed to `ai:<id>`.
  *
- * - message → first text on the socket: from the 202 of `POST …/message` to the first `text` frame received
+ * - message → first text on the socket (the fake sends a delta every 3 ms): from the 202 of `POST …/message` to the first `text` frame received
  *   (the dispatch, the request to the model, its first delta, the coalescing wait, the relay);
  * - relay per text batch: a frame's receive time minus its `at` (stamped when it was posted), p50/p99, against the
  *   bare ws echo of the same text (the cheapest round trip here);
@@ -51,10 +50,12 @@ export async function measureAiStream(target: AiStreamTarget, turns = 6): Promis
     import('../local/fakes/anthropic-server.ts'), import('#functions/ai/adapters/anthropic-model'), import('#functions/ai/adapters/model-config'),
     import('#functions/ai/deps'), import('#functions/ai/config'),
   ]);
-  const fake = await FakeAnthropic.start({ apiKey: 'bench', deltaDelayMs: 0 });
+  // A delta every 3 ms: faster than the posts, so coalescing is what sets their rate.
+  const fake = await FakeAnthropic.start({ apiKey: 'bench', deltaDelayMs: 3 });
   configureAi({ model: AnthropicModel.fromConfig(readModelConfig({ ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.url, APOLLO_AI_MODEL: 'bench-model' })!) });
   const client = new ApiClient({ baseUrl: target.url, region: target.region, credentials: target.credentials });
   const bare = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => bare.once('listening', () => resolve()));
   bare.on('connection', (socket) => socket.on('message', (data) => socket.send(data.toString())));
   const echo = await open(`ws://127.0.0.1:${(bare.address() as AddressInfo).port}`);
   const answer = Array.from({ length: 400 }, (_, i) => `word${i} `).join('');
@@ -88,8 +89,11 @@ export async function measureAiStream(target: AiStreamTarget, turns = 6): Promis
       if (!texts.length) throw new Error('the turn streamed no text');
       firstText.push(texts[0]!.at - Math.max(sentAt, acceptedAt));
       for (const t of texts) relay.push(t.at - Date.parse(t.frame.at ?? new Date().toISOString()));
-      textFrames += texts.length;
-      streamingMs += Math.max(1, texts.at(-1)!.at - texts[0]!.at);
+      // The rate between the first and the last post of the turn (its first post opens the interval).
+      if (texts.length > 1) {
+        textFrames += texts.length - 1;
+        streamingMs += texts.at(-1)!.at - texts[0]!.at;
+      }
       // The bare round trip of a text frame of the same size, for the ratio.
       const sample = JSON.stringify({ type: 'event', topic: `ai:${session.id}`, event: 'ai.frame', data: texts[0]!.frame });
       for (let i = 0; i < texts.length; i++) {
@@ -109,9 +113,9 @@ export async function measureAiStream(target: AiStreamTarget, turns = 6): Promis
   const r = quantiles(relay);
   const e = quantiles(echoMs);
   return {
-    turns, textFramesPerTurn: Math.round(textFrames / turns), firstText: quantiles(firstText), relay: r, echo: e,
+    turns, textFramesPerTurn: Math.round(textFrames / turns) + 1, firstText: quantiles(firstText), relay: r, echo: e,
     relayRatioP50: ratio(r.p50Ms, Math.max(e.p50Ms, 0.5)), relayRatioP99: ratio(r.p99Ms, Math.max(e.p99Ms, 0.5)),
-    postsPerSecond: Math.round((textFrames / (streamingMs / 1000)) * 10) / 10, postsCap: 1000 / aiConfig().flushMs,
+    postsPerSecond: streamingMs > 0 ? Math.round((textFrames / (streamingMs / 1000)) * 10) / 10 : 0, postsCap: 1000 / aiConfig().flushMs,
   };
 }
 
