@@ -71,24 +71,30 @@ export function AiTerminal({ sessionId, feed, disabled, status, send }: AiTermin
       promptShown = true;
       promptRow = drawn.cursorRow;
     };
-    const output = (text: string) => {
+    // The mirror gets the text as sent (no line breaks put in at this terminal's width), so a phrase is findable whole.
+    let mirrored: RenderState = INITIAL_RENDER;
+    const output = (text: string, plain: string) => {
+      if (mirror.current) mirror.current.textContent += plainText(plain);
       if (!text) return;
       hidePrompt();
       term.write(text);
-      if (mirror.current) mirror.current.textContent += plainText(text);
     };
     const print = (frames: readonly AiFrame[]) => {
-      const out = renderFrames(frames, render, { cols: term.cols });
+      const out = renderFrames(frames, render, { cols: term.cols, wrap: true });
+      const plain = renderFrames(frames, mirrored, { cols: term.cols });
       render = out.state;
-      output(out.text);
+      mirrored = plain.state;
+      output(out.text, plain.text);
       for (const f of frames) lastSeq = Math.max(lastSeq, f.seq);
       mark();
       showPrompt();
     };
     const note = (kind: 'note' | 'error', text: string) => {
       const out = noteLine(kind, text, render);
+      const plain = noteLine(kind, text, mirrored);
       render = out.state;
-      output(out.text);
+      mirrored = plain.state;
+      output(out.text, plain.text);
       showPrompt();
     };
     const replay = (frames: readonly AiFrame[]) => {
@@ -97,6 +103,7 @@ export function AiTerminal({ sessionId, feed, disabled, status, send }: AiTermin
       term.write('\x1b[?2004h');
       if (mirror.current) mirror.current.textContent = '';
       render = INITIAL_RENDER;
+      mirrored = INITIAL_RENDER;
       promptShown = false;
       promptRow = 0;
       lastSeq = -1;
@@ -129,7 +136,7 @@ export function AiTerminal({ sessionId, feed, disabled, status, send }: AiTermin
         if (effect.kind === 'clear-screen') {
           hidePrompt();
           term.write('\x1b[H\x1b[2J\x1b[3J');
-          render = { ...render, atLineStart: true };
+          render = { ...render, atLineStart: true, col: 0, inWord: false };
         } else if (effect.kind === 'submit' && !sending) {
           void submit(effect.text);
         }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AiFrame } from '../../../../schemas/types.gen.ts';
-import { ANSI, INITIAL_RENDER, columnWidths, endLine, formatSize, plainText, renderFindings, renderFrame, renderFrames, renderTable, sanitize } from './terminal-render.ts';
+import { ANSI, INITIAL_RENDER, columnWidths, wrapText, endLine, formatSize, plainText, renderFindings, renderFrame, renderFrames, renderTable, sanitize } from './terminal-render.ts';
 
 const base = { turnId: 't1' };
 const render = (frames: AiFrame[], cols = 80) => renderFrames(frames, INITIAL_RENDER, { cols });
@@ -129,12 +129,32 @@ describe('findings', () => {
 
   it('prints a findings frame on lines of its own', () => {
     const out = render([{ ...base, seq: 1, type: 'text', text: 'half' }, { ...base, seq: 2, type: 'findings', findings: { title: 'T', sections: [] } }]);
-    expect(plainText(out.text)).toBe('half\n■ T\n');
+    expect(plainText(out.text)).toBe('half\n■ T\n\n');
   });
 });
 
 describe('sizes', () => {
   it('reads characters as B, KB, MB', () => {
     expect([formatSize(0), formatSize(1023), formatSize(2150), formatSize(3 * 1024 * 1024 + 400_000)]).toEqual(['0 B', '1023 B', '2.1 KB', '3.4 MB']);
+  });
+});
+
+describe('streamed text at the terminal’s width', () => {
+  it('breaks between words, drops the spaces at a break, and carries the column across deltas', () => {
+    expect(wrapText('the error rate rose', { col: 0, inWord: false }, 10)).toEqual({ text: 'the error\nrate rose', col: 9, inWord: true });
+    const first = wrapText('one two', { col: 0, inWord: false }, 10);
+    expect(wrapText(' three', first, 10)).toEqual({ text: '\nthree', col: 5, inWord: true });
+    expect(wrapText('a\nbb', { col: 7, inWord: false }, 10)).toEqual({ text: 'a\nbb', col: 2, inWord: true });
+  });
+
+  it('never breaks inside a word: one a delta began, or one longer than a line', () => {
+    expect(wrapText('rld', { col: 9, inWord: true }, 10).text).toBe('rld');
+    expect(wrapText('x'.repeat(25), { col: 0, inWord: false }, 10)).toEqual({ text: 'x'.repeat(25), col: 5, inWord: true });
+  });
+
+  it('wraps text frames only when asked (the mirror keeps the text as sent)', () => {
+    const frame: AiFrame = { ...base, seq: 1, type: 'text', text: 'alpha beta gamma delta epsilon zeta eta theta' };
+    expect(renderFrame(frame, INITIAL_RENDER, { cols: 20 }).text).toBe('alpha beta gamma delta epsilon zeta eta theta');
+    expect(renderFrame(frame, INITIAL_RENDER, { cols: 20, wrap: true }).text).toBe('alpha beta gamma\r\ndelta epsilon zeta\r\neta theta');
   });
 });

@@ -26,13 +26,49 @@ export interface RenderState {
   readonly atLineStart: boolean;
   /** The last turn's token counts (a usage frame comes before its end frame). */
   readonly usage: { readonly input: number; readonly output: number } | null;
+  /** The cursor's column after streamed text (0 at a line start). */
+  readonly col: number;
+  /** The last character written was part of a word (a delta may end mid-word). */
+  readonly inWord: boolean;
 }
 
-export const INITIAL_RENDER: RenderState = { atLineStart: true, usage: null };
+export const INITIAL_RENDER: RenderState = { atLineStart: true, usage: null, col: 0, inWord: false };
 
 export interface RenderOptions {
   /** The terminal's width in columns (tables are capped to it). */
   readonly cols: number;
+  /** Break streamed text between words at the terminal's width (the terminal); off: as sent (the plain-text mirror). */
+  readonly wrap?: boolean;
+}
+
+/**
+ * Text from column `col` with line breaks put between words so none is cut at the edge (a word longer than a line,
+ * or one a previous delta began, is left for the terminal to wrap). Spaces at a break are dropped.
+ */
+export function wrapText(text: string, from: { col: number; inWord: boolean }, cols: number): { text: string; col: number; inWord: boolean } {
+  let out = '';
+  let col = from.col;
+  let inWord = from.inWord;
+  for (const token of text.match(/\n|[^\S\n]+|\S+/g) ?? []) {
+    const len = width(token);
+    if (token === '\n') {
+      out += '\n'; col = 0; inWord = false;
+    } else if (/^\s/.test(token)) {
+      if (col + len > cols) { out += '\n'; col = 0; } else { out += token; col += len; }
+      inWord = false;
+    } else {
+      if (!inWord && col > 0 && col + len > cols && len <= cols) {
+        out = out.replace(/[^\S\n]+$/, '');
+        out += '\n';
+        col = 0;
+      }
+      out += token;
+      col += len;
+      while (col > cols) col -= cols;
+      inWord = true;
+    }
+  }
+  return { text: out, col, inWord };
 }
 
 /** Removes what could drive the terminal (escape sequences, other control characters) from untrusted text; keeps line breaks and tabs. */
@@ -125,7 +161,7 @@ const FACT_STYLE = { ok: ANSI.green, warn: ANSI.yellow, bad: ANSI.red, unknown: 
 const FACT_MARK = { ok: '●', warn: '▲', bad: '✗', unknown: '?' } as const;
 
 /** A command's findings: its title, then each section (tables boxed, facts as aligned label: value with status colours). */
-export function renderFindings(findings: AiFindings, cols: number): string[] {
+export function renderFindings(findings: AiFindings, cols: number, wrap = false): string[] {
   const lines = [paint(ANSI.bold, `■ ${sanitize(findings.title)}`)];
   for (const section of findings.sections) {
     lines.push('', paint(ANSI.bold, sanitize(section.title)));
@@ -142,7 +178,8 @@ export function renderFindings(findings: AiFindings, cols: number): string[] {
           : `    ${label}  ${value}`);
       }
     } else {
-      lines.push(...sanitize(section.text).split('\n'));
+      const text = sanitize(section.text);
+      lines.push(...(wrap ? wrapText(text, { col: 0, inWord: false }, cols).text : text).split('\n'));
     }
   }
   return lines;
@@ -166,7 +203,7 @@ function block(state: RenderState, lines: readonly string[]): string {
 /** One frame as terminal text and the state after it. Frames that print nothing (turn, usage) return ''. */
 export function renderFrame(frame: AiFrame, state: RenderState, options: RenderOptions): { text: string; state: RenderState } {
   const cols = Math.max(20, options.cols);
-  const lines = (ls: readonly string[], next: Partial<RenderState> = {}) => ({ text: block(state, ls), state: { ...state, atLineStart: true, ...next } });
+  const lines = (ls: readonly string[], next: Partial<RenderState> = {}) => ({ text: block(state, ls), state: { ...state, atLineStart: true, col: 0, inWord: false, ...next } });
   switch (frame.type) {
     case 'user':
       return lines([`${PROMPT_ANSI}${sanitize(frame.text).replace(/\n/g, ' ')}`], { usage: null });
@@ -175,7 +212,8 @@ export function renderFrame(frame: AiFrame, state: RenderState, options: RenderO
     case 'text': {
       const text = sanitize(frame.text);
       if (!text) return { text: '', state };
-      return { text: crlf(text), state: { ...state, atLineStart: text.endsWith('\n') } };
+      const wrapped = wrapText(text, state, options.wrap ? cols : Number.MAX_SAFE_INTEGER);
+      return { text: crlf(wrapped.text), state: { ...state, atLineStart: wrapped.text.endsWith('\n'), col: wrapped.col, inWord: wrapped.inWord } };
     }
     case 'tool_call': {
       const head = `▸ tool ${sanitize(frame.name)}`;
@@ -190,7 +228,7 @@ export function renderFrame(frame: AiFrame, state: RenderState, options: RenderO
         ? lines([`  ${paint(ANSI.green, '✓')} ${paint(ANSI.dim, `${formatSize(frame.size)}${frame.truncated ? ' (truncated)' : ''}`)}`])
         : lines([`  ${paint(ANSI.red, `✗ ${sanitize(frame.error ?? 'failed').replace(/\n/g, ' ')}`)}`]);
     case 'findings':
-      return lines(renderFindings(frame.findings, cols));
+      return lines([...renderFindings(frame.findings, cols, options.wrap === true), '']);
     case 'notice':
       return lines(sanitize(frame.text).split('\n').map((l, i) => paint(ANSI.yellow, `${i === 0 ? (frame.level === 'warn' ? '⚠ ' : 'ℹ ') : '  '}${l}`)));
     case 'usage':
@@ -218,5 +256,5 @@ export function renderFrames(frames: readonly AiFrame[], state: RenderState, opt
 
 /** A line of the console's own (a refused send, a lost connection): yellow notes, red errors. */
 export function noteLine(kind: 'note' | 'error', text: string, state: RenderState): { text: string; state: RenderState } {
-  return { text: block(state, [paint(kind === 'note' ? ANSI.yellow : ANSI.red, text)]), state: { ...state, atLineStart: true } };
+  return { text: block(state, [paint(kind === 'note' ? ANSI.yellow : ANSI.red, text)]), state: { ...state, atLineStart: true, col: 0, inWord: false } };
 }
