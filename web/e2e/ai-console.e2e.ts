@@ -58,6 +58,11 @@ describe('the AI console', () => {
     await page.waitForURL(/\/ai\/[0-9A-Z]{26}$/);
     await expect.poll(() => page.getByTestId('ai-session-page').innerText()).toContain('About core-service');
     await page.getByTestId('ai-terminal').waitFor();
+    // From the Logs tab showing staging: the session is about core-service in staging.
+    await page.goto(`${local.apollo.url}/catalog/core-service?tab=logs&environment=staging`);
+    await page.locator('[data-testid="open-ai-console"][data-environment="staging"]').click();
+    await page.waitForURL(/\/ai\/[0-9A-Z]{26}$/);
+    await expect.poll(() => page.getByTestId('ai-session-page').innerText()).toContain('About core-service · staging');
 
     const incident = (await local.apollo.client('operator').request('POST /api/v1/incidents', {
       body: { title: 'core-service errors', severity: 'high', affectedServices: ['core-service'], affectedEnvironments: ['prod'] },

@@ -5,7 +5,7 @@
  * (frame-log.ts says why).
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { AiFrame, AiSession, AiSessionDetail } from '../../../../schemas/types.gen.ts';
 import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
 import { aiSessionKey } from './ai-queries.ts';
@@ -77,7 +77,8 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
 
   useOnReconnect(() => { if (lastSeq.current !== null) void client.invalidateQueries({ queryKey: aiSessionKey(id) }); });
 
-  const version = useSyncExternalStore((cb) => feed.subscribe(cb), () => feed.version);
+  const subscribe = useCallback((cb: () => void) => feed.subscribe(cb), [feed]);
+  const version = useSyncExternalStore(subscribe, () => feed.version);
   const derived = useMemo(() => {
     let status: SessionStream['status'] = { session: 'active', turn: 'idle' };
     let toolCalls: readonly ToolCallView[] = [];

@@ -301,7 +301,7 @@ export function ServicePage({ id }: { id: string }) {
         description={s.description || 'No description yet.'}
         actions={
           <>
-            {!s.deregisteredAt && <OpenAiConsoleButton service={s.id} />}
+            {!s.deregisteredAt && <OpenAiConsoleButton service={s.id} environments={s.environments.map((e) => e.name)} />}
             {mayAudit && <AnchorButton variant="minimal" icon="history" text="Audit" href={auditHref} data-testid="service-audit"
               onClick={(e) => { if (!e.metaKey && !e.ctrlKey && !e.shiftKey) { e.preventDefault(); navigate(auditHref); } }} />}
             {mayEdit && !s.deregisteredAt && <Button icon="disable" variant="outlined" intent="danger" text="Deregister" onClick={() => setDeregistering(true)} data-testid="deregister-service" />}
