@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AiFrame } from '../../../../schemas/types.gen.ts';
-import { asFrame, framesAfter, initialFrames, resync, statusAfter, withToolFrame, type ToolCallView } from './frame-log.ts';
+import { asFrame, framesAfter, initialFrames, isLossyGap, resync, statusAfter, turnEnded, withToolFrame, type ToolCallView } from './frame-log.ts';
 
 const text = (seq: number, t = `t${seq}`): AiFrame => ({ type: 'text', turnId: 'a', seq, text: t });
 
@@ -26,6 +26,15 @@ describe('frames by seq', () => {
     // Deltas 2 and 3 of a block still streaming were printed; the transcript keeps them only when the block ends.
     expect(resync([text(0), text(1)], 3)).toEqual({ kind: 'none' });
     expect(resync([text(0), text(1), text(3)], 2)).toEqual({ kind: 'replay', frames: [text(0), text(1), text(3)], lastSeq: 3 });
+  });
+
+  it('tells a gap that may have lost text from a new turn starting past reserved seqs', () => {
+    expect(isLossyGap(text(9), 5)).toBe(true);
+    expect(isLossyGap(text(6), 5)).toBe(false);
+    expect(isLossyGap({ type: 'user', turnId: 'b', seq: 30, text: 'hi' }, 12)).toBe(false);
+    expect(isLossyGap({ type: 'turn', turnId: 'b', seq: 30, status: 'started' }, 12)).toBe(false);
+    expect(turnEnded([text(1), { type: 'end', turnId: 'a', seq: 2, stopReason: 'end_turn' }], 'a')).toBe(true);
+    expect(turnEnded([text(1)], 'a')).toBe(false);
   });
 
   it('reads only ai.frame events that look like frames', () => {

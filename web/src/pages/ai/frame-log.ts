@@ -42,6 +42,18 @@ export function resync(transcript: readonly AiFrame[], renderedLastSeq: number):
   return { kind: 'replay', frames: framesAfter(transcript, -1), lastSeq: Math.max(upTo, renderedLastSeq) };
 }
 
+/**
+ * A gap in the seqs that may have lost frames: not at a turn's first frame (a turn starts past the seqs its predecessor
+ * reserved and did not use). Lost text deltas are in the transcript only once their block ends, joined under the seq of
+ * the last delta, which the terminal may already have passed: after such a gap the turn is printed again from the
+ * transcript once it has ended there.
+ */
+export const isLossyGap = (frame: AiFrame, lastSeq: number): boolean => frame.seq > lastSeq + 1 && frame.type !== 'user' && frame.type !== 'turn';
+
+/** The transcript holds the turn's end (its text blocks are all kept by then). */
+export const turnEnded = (transcript: readonly AiFrame[], turnId: string): boolean =>
+  transcript.some((f) => f.turnId === turnId && (f.type === 'end' || f.type === 'terminated' || (f.type === 'turn' && f.status === 'ended')));
+
 /** A realtime event's data as a frame, or null when it is not one (the topic carries only ai.frame, but check). */
 export function asFrame(event: string, data: unknown): AiFrame | null {
   if (event !== 'ai.frame' || typeof data !== 'object' || data === null) return null;

@@ -10,7 +10,7 @@ import type { AiFrame, AiSession, AiSessionDetail } from '../../../../schemas/ty
 import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
 import { aiSessionKey } from './ai-queries.ts';
 import { FrameFeed } from './frame-feed.ts';
-import { asFrame, framesAfter, initialFrames, resync, statusAfter, withToolFrame, type ToolCallView } from './frame-log.ts';
+import { asFrame, framesAfter, initialFrames, isLossyGap, maxSeq, resync, statusAfter, turnEnded, withToolFrame, type ToolCallView } from './frame-log.ts';
 
 export interface SessionStream {
   readonly feed: FrameFeed;
@@ -27,6 +27,8 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
   const [feed] = useState(() => new FrameFeed());
   const lastSeq = useRef<number | null>(null);
   const buffered = useRef<AiFrame[]>([]);
+  /** A turn whose frames may have been lost (see isLossyGap). */
+  const lossyTurn = useRef<string | null>(null);
   const [liveUsage, setLiveUsage] = useState<SessionStream['liveUsage']>(null);
 
   const live = (frame: AiFrame) => {
@@ -34,7 +36,7 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
       setLiveUsage({ inputTokens: frame.sessionInputTokens, outputTokens: frame.sessionOutputTokens });
     }
     // The header's turn count, tool calls and status come from the session: read it again when a turn ends.
-    if (frame.type === 'end' || frame.type === 'terminated') {
+    if (frame.type === 'end' || frame.type === 'terminated' || (frame.type === 'turn' && frame.status === 'ended')) {
       void client.invalidateQueries({ queryKey: aiSessionKey(id) });
       void client.invalidateQueries({ queryKey: ['ai', 'sessions', 'mine'] });
     }
@@ -50,7 +52,8 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
     const next = framesAfter([frame], lastSeq.current);
     if (next.length === 0) return;
     // A gap: frames sent before this connection joined the topic's subscribers, or lost. The session read again
-    // says (a new turn starts after the seqs its predecessor reserved but did not use: that read finds nothing).
+    // says; a gap inside a turn prints the turn again from the transcript once it has ended (isLossyGap).
+    if (isLossyGap(frame, lastSeq.current)) lossyTurn.current = frame.turnId;
     if (frame.seq > lastSeq.current + 1) resyncSoon(aiSessionKey(id));
     lastSeq.current = frame.seq;
     feed.append(next);
@@ -69,9 +72,11 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
       return;
     }
     const plan = resync(detail.transcript, lastSeq.current);
-    if (plan.kind === 'replay') {
-      lastSeq.current = plan.lastSeq;
-      feed.replay(plan.frames);
+    const lossy = lossyTurn.current !== null && turnEnded(detail.transcript, lossyTurn.current);
+    if (plan.kind === 'replay' || lossy) {
+      lossyTurn.current = null;
+      lastSeq.current = Math.max(lastSeq.current, maxSeq(detail.transcript));
+      feed.replay(framesAfter(detail.transcript, -1));
     }
   }, [detail, feed]);
 
