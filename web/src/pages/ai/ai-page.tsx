@@ -72,7 +72,7 @@ function MySessions({ canCreate, onNew }: { canCreate: boolean; onNew(): void })
   const sessions = useMySessions();
   if (sessions.isPending) return <div className={Classes.SKELETON} style={{ height: 160 }} />;
   if (sessions.isError) return <ErrorState error={sessions.error} onRetry={() => void sessions.refetch()} />;
-  const items = sessions.data.items;
+  const items = sessions.data.pages.flatMap((p) => p.items);
   if (items.length === 0) {
     return <NonIdealState icon="console" title="No AI sessions yet" className="apollo-empty" data-testid="ai-empty"
       description="A session is a terminal where built-in commands (debug, logs, incident, explain, help) and questions run against Apollo's own APIs, as you."
@@ -92,6 +92,11 @@ function MySessions({ canCreate, onNew }: { canCreate: boolean; onNew(): void })
           </tr>
         ))}
       </tbody>
+      {sessions.hasNextPage && (
+        <tfoot><tr><td colSpan={5}>
+          <Button variant="minimal" icon="more" text="Load more" loading={sessions.isFetchingNextPage} onClick={() => void sessions.fetchNextPage()} data-testid="ai-load-more" />
+        </td></tr></tfoot>
+      )}
     </HTMLTable>
   );
 }

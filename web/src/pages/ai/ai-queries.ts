@@ -1,5 +1,5 @@
 /** The AI console's server state: my sessions, everyone's active ones (ai:admin), one session with its transcript. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { AiSession, AiSessionCreate } from '../../../../schemas/types.gen.ts';
 import { navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
@@ -10,9 +10,15 @@ export const MY_SESSIONS_KEY = ['ai', 'sessions', 'mine'] as const;
 export const ACTIVE_SESSIONS_KEY = ['ai', 'sessions', 'active'] as const;
 export const aiSessionKey = (id: string) => ['ai', 'sessions', 'one', id] as const;
 
+/** My sessions, newest first, 50 a page. */
 export function useMySessions() {
   const { api } = useServices();
-  return useQuery({ queryKey: MY_SESSIONS_KEY, queryFn: () => api.read('GET /api/v1/ai/sessions', { query: { limit: 100 } }) });
+  return useInfiniteQuery({
+    queryKey: MY_SESSIONS_KEY,
+    queryFn: ({ pageParam }) => api.read('GET /api/v1/ai/sessions', { query: { limit: 50, cursor: pageParam } }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
 }
 
 /** Everyone's active sessions, read again every 5 s (the kill switch's list). */

@@ -120,12 +120,11 @@ export function AiTerminal({ sessionId, feed, disabled, status, send }: AiTermin
       sending = true;
       const outcome = await latest.current.send(text).catch((error: unknown) => ({ kind: 'error' as const, message: (error as Error).message }));
       sending = false;
-      if (outcome.kind === 'busy') {
-        if (!line.buffer) line = { ...line, buffer: text, cursor: text.length };
-        note('note', 'A turn is still running: wait for it to end, then press Enter again.');
-      } else if (outcome.kind === 'error') {
-        note('error', `Not sent: ${outcome.message}`);
-      }
+      if (outcome.kind === 'sent') return;
+      // Not sent: the line comes back (unless something else was typed meanwhile) to send again.
+      if (!line.buffer) line = { ...line, buffer: text, cursor: text.length };
+      if (outcome.kind === 'busy') note('note', 'A turn is still running: wait for it to end, then press Enter again.');
+      else note('error', `Not sent: ${outcome.message}`);
     };
 
     const input = term.onData((data) => {
