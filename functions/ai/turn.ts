@@ -94,7 +94,9 @@ export async function runTurn(input: TurnInput): Promise<void> {
     const deps = await aiDeps();
     const parsed = deps.parseCommand(input.text);
     await stream.emit({ type: 'turn', status: 'started', ...(parsed && 'command' in parsed ? { command: parsed.command.name } : {}), model: deps.model ? deps.model.modelFor(parsed && 'command' in parsed ? parsed.command.name : undefined) : null });
-    const runTool = (name: string, toolInput: Record<string, unknown>) => callTool(name, toolInput, caller, stream, controller.signal, usage, `cmd-${input.turnId}`);
+    let planCalls = 0;
+    // Each call of a command's plan has an id of its own, as the model's calls have theirs.
+    const runTool = (name: string, toolInput: Record<string, unknown>) => callTool(name, toolInput, caller, stream, controller.signal, usage, `cmd-${input.turnId}-${++planCalls}`);
 
     let prompt: string = input.text;
     if (parsed && 'problem' in parsed) {
