@@ -114,7 +114,7 @@ export async function runTurn(input: TurnInput): Promise<void> {
       prompt = commandPrompt(input.text, outcome.findings, outcome.prompt);
     }
     if (!deps.model) {
-      await stream.emit({ type: 'notice', level: 'warn', text: `Analysis needs a model, and none is configured: ${deps.describeModelSetup()}` });
+      await stream.emit({ type: 'notice', level: 'warn', text: deps.describeModelSetup() });
       stopReason = 'no_model';
       return;
     }

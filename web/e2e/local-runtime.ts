@@ -31,7 +31,8 @@ export class LocalApollo {
   private child: ChildProcess | undefined;
   private output = '';
 
-  constructor(readonly port: number) {}
+  /** `env`: more settings for the runtime's process (e.g. APOLLO_AI_FAKE_MODEL=1). */
+  constructor(readonly port: number, private readonly env: Readonly<Record<string, string>> = {}) {}
 
   /** A signing client with the runtime's long-term key for a role (as the README's curl uses). */
   client(role: Role): ApiClient {
@@ -49,7 +50,7 @@ export class LocalApollo {
       cwd: ROOT,
       // Canary analysis in seconds (8 checks a second apart, 2 failed roll back): a test's deploy ends in moments, and a
       // push made once it is under way lands well inside its analysis on a busy CI machine.
-      env: { APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '8', APOLLO_CANARY_THRESHOLD: '2', ...process.env, PORT: String(this.port), HOST: '127.0.0.1', APOLLO_HOME: this.home },
+      env: { APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '8', APOLLO_CANARY_THRESHOLD: '2', ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', APOLLO_HOME: this.home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -100,12 +101,12 @@ export interface LocalApolloFixture {
  * For a test file: starts its own local runtime on a free port and Chromium before its tests (and
  * makes test-results/ for screenshots), and disposes both after. Read the getters inside tests.
  */
-export function useLocalApollo(): LocalApolloFixture {
+export function useLocalApollo(options: { env?: Readonly<Record<string, string>> } = {}): LocalApolloFixture {
   let apollo: LocalApollo | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-    apollo = new LocalApollo(await freePort());
+    apollo = new LocalApollo(await freePort(), options.env);
     await apollo.start();
     browser = await launchChromium();
   });
