@@ -32,6 +32,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFakeBody, sendFakeAnswer } from './fake-http.ts';
 import { join } from 'node:path';
 import { FileIntegrationSecrets, memoryIntegrationSecrets } from '#functions/requests/adapters/local-secrets';
 import { EGRESS_ALLOW_ENV } from '#functions/requests/actions/ssrf';
@@ -694,30 +695,8 @@ ${incidents.length ? incidents.map(card).join('\n') : '<p>No incidents yet.</p>'
   }
 }
 
-function send(res: ServerResponse, answer: Answer): void {
-  const html = typeof answer.body === 'string' && answer.body.startsWith('<!doctype');
-  const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    ...(text ? { 'content-type': html ? 'text/html; charset=utf-8' : typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' } : {}),
-    'cache-control': 'no-store',
-    'x-apollo-fake': FAKE_PAGERDUTY_LABEL,
-    ...answer.headers,
-  });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+const send = (res: ServerResponse, answer: Answer): void => sendFakeAnswer(res, answer, FAKE_PAGERDUTY_LABEL);
+const readBody = (req: IncomingMessage): Promise<Buffer | null> => readFakeBody(req, MAX_BODY);
 
 // ---------------------------------------------------------------- the local runtime's PagerDuty
 
