@@ -367,3 +367,84 @@ describe('the fake GitHub\'s Git writes, branches and pull requests', () => {
     expect(fake.requests.length).toBe(before);
   });
 });
+
+describe('the fake GitHub\'s Git database API (trees, commits, refs)', () => {
+  const REPO = '/repos/apollo-demo/service-repo';
+  const json = async <T = Record<string, unknown>>(answer: Response) => ({ status: answer.status, body: await answer.json() as T });
+
+  beforeAll(() => {
+    fake.putRepo({ name: 'service-repo', files: { 'src/app.yml': 'pool: 10\n', 'old.txt': 'gone soon\n', 'README.md': '# Service\n' } });
+  });
+
+  it('makes a tree on a base (written and deleted files), a commit of it, a branch at the commit, and moves branches only forward unless forced', async () => {
+    // Prepare: the base commit's tree, as a client reads it.
+    const base = fake.headOf('service-repo')!;
+    const baseCommit = await json<{ commit: { tree: { sha: string } } }>(await api('GET', `${REPO}/commits/${base}`));
+    const baseTree = baseCommit.body.commit.tree.sha;
+
+    // Act
+    const listedBase = await json<{ sha: string; tree: Array<{ path: string; type: string; mode: string }> }>(await api('GET', `${REPO}/git/trees/${baseTree}?recursive=1`));
+    const tree = await json<{ sha: string; tree: Array<{ path: string }> }>(await api('POST', `${REPO}/git/trees`, {
+      base_tree: baseTree,
+      tree: [
+        { path: 'src/app.yml', mode: '100644', type: 'blob', content: 'pool: 15\n' },
+        { path: 'docs/new.md', mode: '100644', type: 'blob', content: '# New\n' },
+        { path: 'old.txt', mode: '100644', type: 'blob', sha: null },
+      ],
+    }));
+    const listed = await json<{ sha: string; tree: Array<{ path: string; type: string }> }>(await api('GET', `${REPO}/git/trees/${tree.body.sha}?recursive=1`));
+    const same = await json<{ sha: string }>(await api('POST', `${REPO}/git/trees`, { base_tree: baseTree, tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: '# Service\n' }] }));
+    const commit = await json<{ sha: string; message: string; tree: { sha: string }; parents: Array<{ sha: string }> }>(
+      await api('POST', `${REPO}/git/commits`, { message: 'Raise the pool', tree: tree.body.sha, parents: [base] }));
+    const read = await json<{ sha: string; message: string }>(await api('GET', `${REPO}/git/commits/${commit.body.sha}`));
+    const headBefore = fake.headOf('service-repo');
+    const branch = await json<{ ref: string; object: { sha: string } }>(await api('POST', `${REPO}/git/refs`, { ref: 'refs/heads/apollo/change-1', sha: commit.body.sha }));
+    const noTree = await json<{ message: string }>(await api('POST', `${REPO}/git/commits`, { message: 'x', tree: 'f'.repeat(40), parents: [base] }));
+    const noParent = await json<{ message: string }>(await api('POST', `${REPO}/git/commits`, { message: 'x', tree: tree.body.sha, parents: ['e'.repeat(40)] }));
+    const badBase = await json<{ message: string }>(await api('POST', `${REPO}/git/trees`, { base_tree: 'd'.repeat(40), tree: [] }));
+    const badPath = await json<{ message: string }>(await api('POST', `${REPO}/git/trees`, { tree: [{ path: '../x', mode: '100644', type: 'blob', content: 'x' }] }));
+
+    // Assess
+    expect(listedBase.status).toBe(200);
+    expect(listedBase.body.sha).toBe(baseTree);
+    expect(listedBase.body.tree.filter((e) => e.type === 'blob').map((e) => [e.path, e.mode]).sort()).toEqual([['README.md', '100644'], ['old.txt', '100644'], ['src/app.yml', '100644']]);
+    expect(tree.status).toBe(201);
+    expect(tree.body.sha).not.toBe(baseTree);
+    expect(listed.body.tree.filter((e) => e.type === 'blob').map((e) => e.path).sort()).toEqual(['README.md', 'docs/new.md', 'src/app.yml']);
+    expect(same).toMatchObject({ status: 201, body: { sha: baseTree } });
+    expect(commit).toMatchObject({ status: 201, body: { message: 'Raise the pool', tree: { sha: tree.body.sha }, parents: [{ sha: base }] } });
+    expect(read).toMatchObject({ status: 200, body: { sha: commit.body.sha, message: 'Raise the pool' } });
+    expect(headBefore).toBe(base);
+    expect(branch).toMatchObject({ status: 201, body: { ref: 'refs/heads/apollo/change-1', object: { sha: commit.body.sha } } });
+    expect(fake.fileAt('service-repo', 'src/app.yml', 'apollo/change-1')).toBe('pool: 15\n');
+    expect(fake.fileAt('service-repo', 'old.txt', 'apollo/change-1')).toBeUndefined();
+    expect(fake.fileAt('service-repo', 'src/app.yml')).toBe('pool: 10\n');
+    expect([noTree.status, noTree.body.message]).toEqual([422, 'Tree SHA does not exist']);
+    expect([noParent.status, noParent.body.message]).toEqual([422, 'Parent SHA does not exist or is not a commit object']);
+    expect(badBase.status).toBe(422);
+    expect(badPath.status).toBe(422);
+  });
+
+  it('updates a ref: a fast forward moves the default branch (its history too), a rewind is 422 unless forced', async () => {
+    // Prepare: a commit on top of main, made through the API.
+    const base = fake.headOf('service-repo')!;
+    const { commit: { tree: { sha: baseTree } } } = await (await api('GET', `${REPO}/commits/${base}`)).json() as { commit: { tree: { sha: string } } };
+    const { sha: tree } = await (await api('POST', `${REPO}/git/trees`, { base_tree: baseTree, tree: [{ path: 'NEWS.md', mode: '100644', type: 'blob', content: 'news\n' }] })).json() as { sha: string };
+    const { sha: next } = await (await api('POST', `${REPO}/git/commits`, { message: 'Add news', tree, parents: [base] })).json() as { sha: string };
+
+    // Act
+    const forward = await json<{ object: { sha: string } }>(await api('PATCH', `${REPO}/git/refs/heads/main`, { sha: next }));
+    const rewind = await json<{ message: string }>(await api('PATCH', `${REPO}/git/refs/heads/main`, { sha: base }));
+    const forced = await json<{ object: { sha: string } }>(await api('PATCH', `${REPO}/git/refs/heads/main`, { sha: base, force: true }));
+    const missing = await json<{ message: string }>(await api('PATCH', `${REPO}/git/refs/heads/no-such-branch`, { sha: base }));
+
+    // Assess
+    expect(forward).toMatchObject({ status: 200, body: { object: { sha: next } } });
+    expect([rewind.status, rewind.body.message]).toEqual([422, 'Update is not a fast forward']);
+    expect(forced).toMatchObject({ status: 200, body: { object: { sha: base } } });
+    expect([missing.status, missing.body.message]).toEqual([422, 'Reference does not exist']);
+    expect(fake.headOf('service-repo')).toBe(base);
+    expect(fake.commitLog('service-repo').map((c) => c.sha)[0]).toBe(base);
+    expect(fake.fileAt('service-repo', 'NEWS.md')).toBeUndefined();
+  });
+});

@@ -35,6 +35,12 @@
  * title, body), merge (`squash`: one new commit on the base; `merge`: a commit with both parents; 405
  * once closed or merged or when it conflicts, 409 when `sha` is not its head), and comment on them
  * (`/issues/{n}/comments`). Commit and pull request `html_url`s are this fake's pages (github-git-pages.ts).
+ *
+ * The Git database API, for a change of several files in one commit: `POST /git/trees` (`base_tree`, entries
+ * with `content`, or `sha: null` to delete; blobs only), `GET /git/trees/{tree_sha}` of such a tree or of a
+ * commit's, `POST /git/commits` (`message`, `tree`, `parents`: a commit no branch points at yet),
+ * `GET /git/commits/{sha}` and `PATCH /git/refs/heads/{branch}` (`sha`, `force`: 422 "Update is not a fast
+ * forward" otherwise; moving the default branch is pushed to the webhook target like any API commit).
  */
 import { createHash, createHmac, createVerify, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -293,6 +299,8 @@ export class FakeGitHub {
   private nextId = 1000;
   /** Repositories whose Git state is kept in a file across restarts: name → file. */
   private readonly kept = new Map<string, string>();
+  /** Trees made by `POST /git/trees` (and commits' trees once asked for), by sha: the files they hold. */
+  private readonly trees = new Map<string, Map<string, string>>();
   private server!: Server;
   url = '';
 
@@ -838,7 +846,12 @@ export class FakeGitHub {
     if (tree) {
       const ref = decodeURIComponent(tree[1]!);
       const files = this.filesAt(repo, ref);
-      if (!files) return this.error(res, 404, 'Not Found');
+      if (!files) {
+        // A tree's own sha (one POST /git/trees made, or a commit's tree).
+        const made = this.treeFiles(repo, ref);
+        if (!made) return this.error(res, 404, 'Not Found');
+        return this.send(res, 200, { ...this.tree(repo, ref, made, url.searchParams.has('recursive')), sha: ref, url: `${this.apiOf(repo)}/git/trees/${ref}` }, headers);
+      }
       return this.send(res, 200, this.tree(repo, ref, files, url.searchParams.has('recursive')), headers);
     }
 
@@ -1069,6 +1082,14 @@ export class FakeGitHub {
     else if (on('GET', /^\/commits$/)) this.listCommits(res, url, repo, headers);
     else if ((m = on('GET', /^\/git\/ref\/(.+)$/))) this.getRef(res, repo, decodeURIComponent(m[1]!), headers);
     else if (on('POST', /^\/git\/refs$/)) this.createRef(res, repo, body, headers);
+    else if ((m = on('PATCH', /^\/git\/refs\/(.+)$/))) this.updateRef(res, repo, decodeURIComponent(m[1]!), body, headers);
+    else if (on('POST', /^\/git\/trees$/)) this.createTree(res, repo, body, headers);
+    else if (on('POST', /^\/git\/commits$/)) this.createCommit(res, repo, body, headers);
+    else if ((m = on('GET', /^\/git\/commits\/([0-9a-f]{40})$/))) {
+      const commit = repo.commits.get(m[1]!);
+      if (commit) this.send(res, 200, this.gitCommitBody(repo, commit), headers);
+      else this.error(res, 404, 'Not Found');
+    }
     else if ((m = on('DELETE', /^\/git\/refs\/(.+)$/))) this.deleteRef(res, repo, decodeURIComponent(m[1]!), headers);
     else if (on('POST', /^\/pulls$/)) this.createPull(res, repo, body, headers);
     else if (on('GET', /^\/pulls$/)) this.listPulls(res, url, repo, headers);
@@ -1248,6 +1269,97 @@ export class FakeGitHub {
     if (branch === repo.defaultBranch || repo.branches.has(branch)) return this.error(res, 422, 'Reference already exists');
     repo.branches.set(branch, sha);
     this.send(res, 201, this.refBody(repo, branch, sha), headers);
+  }
+
+  /** The files of a tree: one `POST /git/trees` made, or a commit's (found by its tree's sha, then kept). */
+  private treeFiles(repo: StoredRepo, sha: string): Map<string, string> | undefined {
+    const made = this.trees.get(sha);
+    if (made) return made;
+    for (const commit of repo.commits.values()) {
+      if (treeSha(commit.files) !== sha) continue;
+      this.trees.set(sha, commit.files);
+      return commit.files;
+    }
+    return undefined;
+  }
+
+  /** `POST /git/trees {base_tree, tree: [{path, mode, type: "blob", content | sha}]}`: 201; `sha: null` deletes the path. */
+  private createTree(res: ServerResponse, repo: StoredRepo, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const { base_tree: baseTree, tree } = body as { base_tree?: unknown; tree?: unknown };
+    const base = typeof baseTree === 'string' ? this.treeFiles(repo, baseTree) ?? this.resolve(repo, baseTree)?.files : undefined;
+    if (baseTree !== undefined && !base) return this.invalid(res, [{ resource: 'Tree', field: 'base_tree', code: 'invalid', message: 'base_tree is not a valid tree oid' }]);
+    if (!Array.isArray(tree)) return this.error(res, 422, 'Invalid request.\n\n"tree" wasn\'t supplied.');
+    const files = new Map(base ?? []);
+    for (const entry of tree as Array<Record<string, unknown>>) {
+      const { path, mode, type, content, sha } = entry ?? {};
+      if (typeof path !== 'string' || !path || path.startsWith('/') || path.endsWith('/') || path.split('/').some((p) => p === '' || p === '.' || p === '..')) {
+        return this.invalid(res, [{ resource: 'Tree', field: 'path', code: 'invalid', message: `tree.path ${JSON.stringify(path)} is not a valid path` }]);
+      }
+      if (type !== 'blob') return this.error(res, 422, `tree.type ${JSON.stringify(type)}: this LOCAL FAKE GitHub writes blobs only`);
+      if (!['100644', '100755', '120000'].includes(String(mode))) return this.error(res, 422, `tree.mode ${JSON.stringify(mode)} is not a blob's mode`);
+      if (sha === null) {
+        files.delete(path);
+      } else if (typeof content === 'string') {
+        files.set(path, content);
+      } else if (typeof sha === 'string') {
+        const blob = [...repo.commits.values()].flatMap((c) => [...c.files.values()]).find((t) => blobSha(t) === sha);
+        if (blob === undefined) return this.error(res, 422, `tree.sha ${sha} is not a valid blob`);
+        files.set(path, blob);
+      } else {
+        return this.error(res, 422, 'Must supply either tree.sha or tree.content');
+      }
+    }
+    const sha = treeSha(files);
+    this.trees.set(sha, files);
+    this.send(res, 201, { ...this.tree(repo, sha, files, false), sha, url: `${this.apiOf(repo)}/git/trees/${sha}` }, headers);
+  }
+
+  /** `POST /git/commits {message, tree, parents, author, committer}`: 201; a commit no branch points at until a ref is made or moved to it. */
+  private createCommit(res: ServerResponse, repo: StoredRepo, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const { message, tree, parents } = body as { message?: unknown; tree?: unknown; parents?: unknown };
+    if (typeof message !== 'string') return this.error(res, 422, 'Invalid request.\n\n"message" wasn\'t supplied.');
+    const files = typeof tree === 'string' ? this.treeFiles(repo, tree) : undefined;
+    if (!files) return this.error(res, 422, 'Tree SHA does not exist');
+    const parentShas = parents === undefined ? [] : parents;
+    if (!Array.isArray(parentShas) || parentShas.some((p) => typeof p !== 'string' || !repo.commits.has(p))) return this.error(res, 422, 'Parent SHA does not exist or is not a commit object');
+    const author = this.signature(body.author);
+    const committer = this.signature(body.committer);
+    if (author === null || committer === null) return this.error(res, 422, 'Invalid request.\n\n"name", "email" weren\'t supplied.');
+    const now = new Date().toISOString();
+    const by = { ...(committer ?? author ?? FAKE_BOT), date: committer?.date ?? author?.date ?? now };
+    const commit: StoredCommit = {
+      sha: sha1(JSON.stringify([repo.name, parentShas, treeSha(files), message, by, Math.random()])), files: new Map(files), parents: parentShas as string[], message,
+      author: { ...(author ?? by), date: author?.date ?? by.date }, committer: by,
+    };
+    repo.commits.set(commit.sha, commit);
+    this.send(res, 201, this.gitCommitBody(repo, commit), headers);
+  }
+
+  /** `PATCH /git/refs/heads/{branch} {sha, force}`: 200; 422 when the branch or commit does not exist, or the move is not a fast forward unless forced. */
+  private updateRef(res: ServerResponse, repo: StoredRepo, ref: string, text: string, headers: Record<string, string>): void {
+    const body = this.jsonBody(res, text);
+    if (!body) return;
+    const branch = /^heads\/(.+)$/.exec(ref)?.[1];
+    const current = branch && (branch === repo.defaultBranch ? repo.head : repo.branches.get(branch));
+    if (!branch || !current) return this.error(res, 422, 'Reference does not exist');
+    const target = typeof body.sha === 'string' ? repo.commits.get(body.sha) : undefined;
+    if (!target) return this.error(res, 422, 'Object does not exist');
+    if (body.force !== true && !this.ancestors(repo, target.sha).has(current)) return this.error(res, 422, 'Update is not a fast forward');
+    if (branch === repo.defaultBranch) {
+      const before = repo.commits.get(current)!;
+      repo.head = target.sha;
+      repo.files = new Map(target.files);
+      repo.history = this.walk(repo, target).reverse();
+      const changed = [...new Set([...before.files.keys(), ...target.files.keys()])].filter((p) => before.files.get(p) !== target.files.get(p)).sort();
+      if (target.sha !== before.sha) this.notifyPush(repo, before.sha, target, changed, 'modified');
+    } else {
+      repo.branches.set(branch, target.sha);
+    }
+    this.send(res, 200, this.refBody(repo, branch, target.sha), headers);
   }
 
   /** `DELETE /git/refs/heads/{branch}`: 204; an open pull request from it is closed, as GitHub does. */
