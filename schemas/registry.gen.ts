@@ -139,6 +139,8 @@ import runbookCreate from './api/runbook-create.schema.json' with { type: 'json'
 import runbookList from './api/runbook-list.schema.json' with { type: 'json' };
 import runbookUpdate from './api/runbook-update.schema.json' with { type: 'json' };
 import runbook from './api/runbook.schema.json' with { type: 'json' };
+import serviceChangeCreate from './api/service-change-create.schema.json' with { type: 'json' };
+import serviceChange from './api/service-change.schema.json' with { type: 'json' };
 import serviceCreate from './api/service-create.schema.json' with { type: 'json' };
 import serviceHealthSample from './api/service-health-sample.schema.json' with { type: 'json' };
 import serviceHealthStatus from './api/service-health-status.schema.json' with { type: 'json' };
@@ -319,6 +321,8 @@ export const SCHEMAS = {
   "runbook-list": runbookList,
   "runbook-update": runbookUpdate,
   "runbook": runbook,
+  "service-change-create": serviceChangeCreate,
+  "service-change": serviceChange,
   "service-create": serviceCreate,
   "service-health-sample": serviceHealthSample,
   "service-health-status": serviceHealthStatus,

@@ -13591,6 +13591,88 @@ export interface Runbook {
   version: number;
 }
 
+/**
+ * A code change to open on a service's repository as a pull request: up to 20 files written or deleted in one commit on a new branch.
+ */
+export interface ServiceChangeCreate {
+  /**
+   * The pull request's title (and the commit's, unless `message` is given).
+   */
+  title: string;
+  /**
+   * Markdown: the pull request's body, above the line saying who opened it through Apollo.
+   */
+  description?: string;
+  /**
+   * The new branch (git check-ref-format rules: no space or control character, none of ~ ^ : ? * [ \, no `..`, `@{`, `//`, no leading or trailing `/` or `.`, no component starting with `.` or ending with `.lock`). @default apollo/change-<the change's short id>
+   */
+  branch?: string;
+  /**
+   * The branch the change starts from and the pull request targets. @default the repository's default branch
+   */
+  baseBranch?: string;
+  /**
+   * The commit message. @default the title
+   */
+  message?: string;
+  /**
+   * What the commit writes (content, UTF-8 text, at most 200 KB each and 1 MB together) or deletes; each path once.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  files: Array<{path: string; content: string} | {path: string; delete: true}>;
+}
+
+/**
+ * A code change opened on a service's repository: its branch, commit and pull request.
+ */
+export interface ServiceChange {
+  /**
+   * The change's id (a ULID).
+   */
+  id: string;
+  /**
+   * The service's id.
+   */
+  service: string;
+  /**
+   * The repository, owner/name.
+   */
+  repository: string;
+  branch: string;
+  baseBranch: string;
+  pullRequest: {
+    number: number;
+    /**
+     * The pull request's page.
+     */
+    url: string;
+    /**
+     * As it was when the change was opened.
+     */
+    state: "open" | "closed" | "merged";
+  };
+  /**
+   * The commit's sha on the branch.
+   */
+  commit: string;
+  files: {
+    path: string;
+    action: "created" | "updated" | "deleted";
+  }[];
+  /**
+   * The principal who opened it (the person an AI session acts for).
+   */
+  createdBy: string;
+  createdAt: string;
+  source: "user" | "ai";
+  /**
+   * The AI session that opened it, when source is ai.
+   */
+  aiSessionId?: string;
+}
+
 export interface ServiceCreate {
   /**
    * Immutable slug, the service's id: 2-63 of a-z 0-9 -, starting with a letter.
@@ -15751,6 +15833,8 @@ export interface SchemaTypes {
   "runbook-list": RunbookList;
   "runbook-update": RunbookUpdate;
   "runbook": Runbook;
+  "service-change-create": ServiceChangeCreate;
+  "service-change": ServiceChange;
   "service-create": ServiceCreate;
   "service-health-sample": HealthSample;
   "service-health-status": HealthStatus;

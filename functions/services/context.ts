@@ -8,9 +8,13 @@ export const context: ContextDescriptor = {
   name: 'services',
   summary: 'The service catalog: services, environments, dependencies, runbooks, health, and discovery from apollo.yaml',
   // POST /api/v1/discovery/sync hands the sync to the jobs Lambda; it says which organisation is scanned.
-  bindings: ['github-settings', 'job-dispatch'],
+  // POST /api/v1/services/{id}/changes opens pull requests with Apollo's GitHub credentials.
+  bindings: ['github-credentials', 'job-dispatch'],
   topics: ['service', 'discovery'],
-  heavy: [{ what: '@aws-sdk/client-lambda (70 KB)', neededBy: 'POST /api/v1/discovery/sync (hands the sync to the jobs Lambda, which runs it)' }],
+  heavy: [
+    { what: '@aws-sdk/client-lambda (70 KB)', neededBy: 'POST /api/v1/discovery/sync (hands the sync to the jobs Lambda, which runs it)' },
+    { what: '@octokit/rest and @aws-sdk/client-secrets-manager (the GitHub credentials)', neededBy: 'POST /api/v1/services/{id}/changes (commits the files and opens the pull request; one Idempotency-Key → one pull request)' },
+  ],
   jobs: [
     {
       name: 'health-poll',

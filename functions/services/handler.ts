@@ -7,6 +7,7 @@ import { inputAt } from '#lib/input-errors';
 import { dependencyGraph, replaceDependencies } from './dependencies.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
 import { deleteEnvironment, listEnvironments, putEnvironment } from './environments.ts';
+import { openServiceChange } from './changes.ts';
 import { announcingChanges } from './events.ts';
 import { listServices } from './list.ts';
 import { createRunbook, deleteRunbook, listRunbooks, updateRunbook } from './runbooks.ts';
@@ -81,6 +82,12 @@ const catalogRoutes = {
     await requireOwner(req);
     await deleteRunbook(req.params.id, req.params.runbookId, req.ifMatch!);
     return { status: 204 };
+  },
+  'POST /api/v1/services/{id}/changes': async (req) => {
+    const service = await requireOwner(req);
+    const { change } = await inputAt('/body', () => openServiceChange(service, req.body, { principal: req.identity.principal, source: 'user' }, { idempotencyKey: req.headers['idempotency-key'] }));
+    req.audit.details = { changeId: change.id, pullRequest: change.pullRequest.number, branch: change.branch };
+    return json(201, change);
   },
   'GET /api/v1/services/{id}/health': async (req) => json(200, await serviceHealth(req.params.id)),
 } satisfies RouteImpls<ServiceRouteKey>;

@@ -99,6 +99,27 @@ spec:
       automatable: true
 `;
 
+/** core-service's Spring Boot configuration: a HikariCP pool of 10 (the connection exhaustion the demo's AI session debugs). */
+export const DEMO_CORE_SERVICE_APPLICATION_YML = `spring:
+  application:
+    name: core-service
+  datasource:
+    url: jdbc:postgresql://\${DB_HOST:postgres}:5432/core
+    username: \${DB_USER:core}
+    password: \${DB_PASSWORD}
+    hikari:
+      maximum-pool-size: \${HIKARI_MAX_POOL:10}
+      minimum-idle: \${HIKARI_MIN_IDLE:5}
+      connection-timeout: 30000
+server:
+  port: 8080
+management:
+  endpoints:
+    web:
+      exposure:
+        include: health,prometheus
+`;
+
 export const DEMO_REPOS: readonly FakeRepo[] = [
   {
     name: 'core-service',
@@ -106,6 +127,8 @@ export const DEMO_REPOS: readonly FakeRepo[] = [
       'apollo.yaml': DEMO_CORE_SERVICE_MANIFEST,
       'docs/runbooks/high-error-rate.md': runbook('High error rate', '1. Open the service dashboard and compare the 5xx rate with the last deploy.\n2. If a deploy preceded the spike, roll it back from Deploy Center.\n3. Otherwise check postgres and redis health on the service page.'),
       'docs/runbooks/db-pool-exhausted.md': runbook('Database connection pool exhausted', '1. Check active connections on postgres.\n2. Restart the pods holding the most connections.\n3. Raise `maxPoolSize` only with the DBA on call.'),
+      // The Spring Boot configuration whose HikariCP pool the AI console's transcript raises (10 → 15) through a code change.
+      'src/main/resources/application.yml': DEMO_CORE_SERVICE_APPLICATION_YML,
     },
   },
   {

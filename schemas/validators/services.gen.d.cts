@@ -5,6 +5,7 @@ export declare const body_discovery_sync: ValidateFunction;
 export declare const body_environment_put: ValidateFunction;
 export declare const body_runbook_create: ValidateFunction;
 export declare const body_runbook_update: ValidateFunction;
+export declare const body_service_change_create: ValidateFunction;
 export declare const body_service_create: ValidateFunction;
 export declare const body_service_update: ValidateFunction;
 export declare const query_dependency_query: ValidateFunction;
