@@ -38,13 +38,12 @@ import { FileIntegrationSecrets, memoryIntegrationSecrets } from '#functions/req
 import { EGRESS_ALLOW_ENV } from '#functions/requests/actions/ssrf';
 import { PAGERDUTY_ACCEPT, PAGERDUTY_API_URL_ENV } from '#functions/incidents/adapters/pagerduty-rest';
 import { pagerDutySecretsOf, pagerDutySignature } from '#functions/incidents/adapters/pagerduty-signature';
+import { PAGERDUTY_API_KEY_SECRET, PAGERDUTY_WEBHOOK_SECRET } from '#functions/incidents/deps';
 
 export const FAKE_PAGERDUTY_LABEL = 'LOCAL FAKE';
 export const FAKE_PAGERDUTY_TITLE = 'Local fake PagerDuty';
-/** The integration secret holding the webhook signing secret(s) (several: comma-separated, while rotating). */
-export const PAGERDUTY_WEBHOOK_SECRET = 'pagerduty_webhook_secret';
-/** The integration secret holding the REST API key. */
-export const PAGERDUTY_API_KEY_SECRET = 'pagerduty_api_key';
+// The integration secrets the incidents context reads: the webhook signing secret(s) and the REST API key.
+export { PAGERDUTY_API_KEY_SECRET, PAGERDUTY_WEBHOOK_SECRET };
 /** The alert the page's button fires (and `trigger()` with no title). */
 export const DEMO_TRIGGER = {
   title: 'HighErrorRate: core-service error rate above 5% in prod',
