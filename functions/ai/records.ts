@@ -74,8 +74,10 @@ export async function beginTurn(id: string, turnId: string, count: number, now: 
   } catch (error) {
     if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     const current = await requireSession(id, true);
-    if (current.status !== 'active') throw new ConflictError(`AI session ${id} was terminated${current.terminatedBy ? ` by ${current.terminatedBy}` : ''}: it takes no more messages`);
-    throw new ConflictError(`AI session ${id} is answering (turn ${current.turn.turnId}): wait for it to end, or terminate the session`);
+    if (current.status !== 'active') {
+      throw new ConflictError(`AI session ${id} was terminated${current.terminatedBy ? ` by ${current.terminatedBy}` : ''}: it takes no more messages`, { details: [{ path: '/session/status', message: 'terminated' }] });
+    }
+    throw new ConflictError(`AI session ${id} is answering (turn ${current.turn.turnId}): wait for it to end, or terminate the session`, { details: [{ path: '/session/turn', message: 'running' }] });
   }
 }
 

@@ -132,6 +132,7 @@ describe('the AI console', () => {
     expect(detail.transcript.filter((f) => f.type === 'text').map((f) => (f as { text: string }).text).join('')).toBe(streamed);
     const again = await h.client('developer').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'hello?' } });
     expect(again.status).toBe(409);
+    expect((again.body as { error: { details: unknown[] } }).error.details).toEqual([{ path: '/session/status', message: 'terminated' }]);
     expect((await h.client('admin').call<AiSessionList>('GET', '/api/v1/ai/sessions/active')).body.items.map((s) => s.id)).not.toContain(session.id);
   });
 
