@@ -1,6 +1,6 @@
 /**
  * `debug <env> <service>`: the design doc's Appendix B. The fixed plan reads the service's health, its metrics of
- * the last 15 minutes, its error groups of the last 15 minutes (widened to the last hour when those are quiet), its
+ * the last 15 minutes, its error groups of the last 15 minutes (widened to the last hour when those are quiet, and the last hour's beside them when it tells more: an incident just calmed down), its
  * recent deployments and its HighErrorRate runbook, prints them as findings, then asks the model for the root cause
  * and what to do now, soon and later.
  */
@@ -56,6 +56,14 @@ export function overview(health: HealthRead | undefined, environment: string, me
 }
 
 /** The error groups as the "Recent Errors" table: ERROR groups first, then warnings, the most frequent first. */
+/** Whether the wider window's groups add to the recent ones: a different top error, or a top error far more often. */
+export function tellsMore(wider: ErrorGroupsAnswer, recent: ErrorGroupsAnswer): boolean {
+  const top = wider.groups[0];
+  if (!top) return false;
+  const same = recent.groups.find((g) => g.message === top.message);
+  return !same || top.count >= 3 * same.count;
+}
+
 export function errorsTable(read: ErrorGroupsAnswer, minutes: number, widenedFrom?: number): Section {
   const errors = read.groups.filter((g) => g.level === 'ERROR');
   const warnings = read.groups.filter((g) => g.level !== 'ERROR');
@@ -111,6 +119,10 @@ async function plan(args: Record<string, string>, run: RunTool): Promise<Command
     if (wider.ok) sections.push(errorsTable(wider.value, WIDER_MINUTES, RECENT_MINUTES));
   } else if (errors.ok) {
     sections.push(errorsTable(errors.value, RECENT_MINUTES));
+    // An incident that has just calmed down is still the likeliest story: the last hour's errors too, when they
+    // tell something the last 15 minutes do not (another error on top, or the same ones many times more).
+    const hour = await attempt<ErrorGroupsAnswer>(run, 'error_groups', { service, environment, sinceMinutes: WIDER_MINUTES, to });
+    if (hour.ok && tellsMore(hour.value, errors.value)) sections.push(errorsTable(hour.value, WIDER_MINUTES));
   }
   if (!errors.ok) {
     problems.push(`logs: ${errors.error}`);
