@@ -36,6 +36,12 @@ export interface CodeHost {
    * Throws CodeChangeError for what the caller can fix (see its codes).
    */
   openChange(input: OpenChangeInput): Promise<OpenedChange>;
+  /**
+   * What an earlier attempt of the same change left: when the branch's head is the commit whose message
+   * carries `marker` (so the branch is that attempt's), its pull request (opened now if the attempt
+   * stopped before it) and the files as that commit changed them; undefined otherwise.
+   */
+  resumeChange(input: OpenChangeInput, marker: string): Promise<OpenedChange | undefined>;
 }
 
 export type CodeChangeErrorCode =
@@ -58,14 +64,18 @@ export class CodeChangeError extends Error {
   }
 }
 
-/** A change as recorded: the response, plus the Idempotency-Key's digest that made it (if any). */
-export interface ChangeRecord extends ServiceChange {
-  readonly keyDigest?: string;
+/** What an Idempotency-Key started: the change's id, branch and time, fixed before GitHub is asked anything. */
+export interface ChangeClaim {
+  readonly changeId: string;
+  readonly branch: string;
+  readonly createdAt: string;
 }
 
 export interface ChangeStore {
-  /** Records a change and, when it came with an Idempotency-Key, its digest → the change (so a retry finds it). */
-  insertChange(change: ChangeRecord): Promise<void>;
-  /** The change an Idempotency-Key's digest made, if any. */
-  changeForKey(keyDigest: string): Promise<ServiceChange | undefined>;
+  /** Records a change (again: the same change, unchanged). */
+  putChange(change: ServiceChange): Promise<void>;
+  /** Notes what an Idempotency-Key's digest started, before anything is made. */
+  claimKey(keyDigest: string, claim: ChangeClaim): Promise<void>;
+  /** What the digest started, and the change once it was recorded. */
+  readKey(keyDigest: string): Promise<{ readonly claim: ChangeClaim; readonly change: ServiceChange | undefined } | undefined>;
 }

@@ -3,8 +3,8 @@
  * Apollo's GitHub credentials, never the caller's, and never an AI's (the AI console proposes a change
  * through this same function, as the person it acts for). One commit of at most 20 files on a new branch
  * (`apollo/change-<short id>` unless named), proposed to the base branch (the repository's default unless
- * named). Recorded with the Idempotency-Key's digest, so a retry with the same key answers the same
- * pull request even after the replay window of the idempotency middleware.
+ * named). With an Idempotency-Key, a retry answers the same pull request, even after the idempotency
+ * middleware's replay window and after an attempt that stopped half-way.
  */
 import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulidx';
@@ -121,10 +121,17 @@ export interface OpenedServiceChange {
   readonly replayed: boolean;
 }
 
+/** The line every commit of a change carries: what makes an earlier attempt's branch recognisably this change's. */
+export const changeMarker = (changeId: string): string => `Apollo-Change: ${changeId}`;
+
 /**
  * Opens a change on the service's repository. 409 without a usable repository, when the branch exists
  * or nothing would change; 400 (at `/baseBranch`, `/files/<i>/…`) for a missing base or file to delete;
  * 503 when GitHub is not configured or its credentials may not write there.
+ *
+ * With an Idempotency-Key the change's id, branch and time are noted before GitHub is asked anything:
+ * a retry answers the recorded change, or, when the earlier attempt stopped on the way (after the
+ * branch, after the pull request), picks up what it made instead of opening another pull request.
  */
 export async function openServiceChange(service: ServiceRecord, input: ServiceChangeCreate, actor: ChangeActor, options: { readonly idempotencyKey?: string } = {}): Promise<OpenedServiceChange> {
   const { owner, repo } = repositoryOf(service);
@@ -132,31 +139,32 @@ export async function openServiceChange(service: ServiceRecord, input: ServiceCh
   checkFiles(files);
   const { store, host: makeHost } = changeDeps();
   const keyDigest = options.idempotencyKey && createHash('sha256').update(`${actor.principal}\n${service.id}\n${options.idempotencyKey}`).digest('hex');
-  if (keyDigest) {
-    const earlier = await store.changeForKey(keyDigest);
-    if (earlier) return { change: earlier, replayed: true };
-  }
+  const earlier = keyDigest ? await store.readKey(keyDigest) : undefined;
+  if (earlier?.change) return { change: earlier.change, replayed: true };
 
-  const id = ulid();
-  const branch = input.branch ?? `${CHANGE_BRANCH_PREFIX}${id.slice(-8).toLowerCase()}`;
+  const id = earlier?.claim.changeId ?? ulid();
+  const branch = earlier?.claim.branch ?? input.branch ?? `${CHANGE_BRANCH_PREFIX}${id.slice(-8).toLowerCase()}`;
+  const createdAt = earlier?.claim.createdAt ?? new Date().toISOString();
+  if (keyDigest && !earlier) await store.claimKey(keyDigest, { changeId: id, branch, createdAt });
   const repository = `${owner}/${repo}`;
+  const request = {
+    owner, repo, baseBranch: input.baseBranch, branch, files,
+    title: input.title.trim(),
+    message: `${(input.message ?? input.title).trim()}\n\n${changeMarker(id)}`,
+    body: pullRequestBody(input.description, actor, id),
+  };
   let opened: OpenedChange;
   try {
     const host: CodeHost = makeHost();
-    opened = await host.openChange({
-      owner, repo, baseBranch: input.baseBranch, branch, files,
-      title: input.title.trim(),
-      message: `${(input.message ?? input.title).trim()}\n\nApollo-Change: ${id}`,
-      body: pullRequestBody(input.description, actor, id),
-    });
+    opened = (earlier && await host.resumeChange(request, changeMarker(id))) || await host.openChange(request);
   } catch (error) {
     throw translated(error, repository, branch);
   }
   const change: ServiceChange = {
     id, service: service.id, repository, branch, baseBranch: opened.baseBranch, pullRequest: opened.pullRequest, commit: opened.commit,
-    files: opened.files, createdBy: actor.principal, createdAt: new Date().toISOString(), source: actor.source,
+    files: opened.files, createdBy: actor.principal, createdAt, source: actor.source,
     ...(actor.aiSessionId ? { aiSessionId: actor.aiSessionId } : {}),
   };
-  await store.insertChange({ ...change, ...(keyDigest ? { keyDigest } : {}) });
+  await store.putChange(change);
   return { change, replayed: false };
 }

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditList, ServiceChange } from '#schemas/index.ts';
+import { changeDeps, configureChanges } from '../../functions/services/change-deps.ts';
 import { openServiceChange } from '../../functions/services/changes.ts';
 import { requireService } from '../../functions/services/services.ts';
 import { DEMO_CORE_SERVICE_APPLICATION_YML } from '../fakes/demo-github.ts';
@@ -101,6 +102,35 @@ describe('POST /api/v1/services/{id}/changes', () => {
     const theirs = await otherCaller;
     expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
     expect((theirs.body as ServiceChange).pullRequest.number).not.toBe(opened.pullRequest.number);
+  });
+
+  it('picks up an attempt that stopped after opening its pull request: the retry with the same key answers that one', async () => {
+    // Prepare: GitHub is reached, then the Lambda dies before the change is recorded (a 500).
+    const real = changeDeps().host;
+    const pulls = fake().pullRequests('core-service').length;
+    const body = { title: 'Document the pool', files: [{ path: 'docs/pool.md', content: '# Pool\n\n15 connections.\n' }] };
+    configureChanges({ host: () => ({ openChange: async (input) => { await real().openChange(input); throw new Error('the Lambda stopped here'); }, resumeChange: (input, marker) => real().resumeChange(input, marker) }) });
+
+    // Act
+    let crashed;
+    try {
+      crashed = await h.client('developer').send('POST', CHANGES, { idempotencyKey: 'change-crash-0001', body });
+    } finally {
+      configureChanges({ host: real });
+    }
+    const retried = await h.client('developer').send('POST', CHANGES, { idempotencyKey: 'change-crash-0001', body });
+
+    // Assess
+    expect(crashed.status).toBe(500);
+    expect(fake().pullRequests('core-service')).toHaveLength(pulls + 1);
+    const pr = fake().pullRequests('core-service').at(-1)!;
+    expect(retried.status, JSON.stringify(retried.body)).toBe(201);
+    expect(retried.body).toMatchObject({
+      branch: pr.head.ref, commit: pr.head.sha, baseBranch: 'main',
+      pullRequest: { number: pr.number, url: pr.html_url, state: 'open' }, files: [{ path: 'docs/pool.md', action: 'created' }],
+    });
+    expect(pr.body).toContain(`Apollo change ${(retried.body as ServiceChange).id}.`);
+    expect(fake().pullRequests('core-service')).toHaveLength(pulls + 1);
   });
 
   it('refuses a viewer (403), and a developer of another team (403: ownership)', async () => {

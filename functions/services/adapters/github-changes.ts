@@ -4,6 +4,7 @@
  * tree with every file (written with its text, deleted with `sha: null`; a file keeps its mode), one
  * commit on the base, then the branch made at that commit (so a branch never exists half-made), then
  * the pull request. A pull request GitHub refuses (422: nothing to merge) deletes the branch again.
+ * An attempt that stopped half-way is picked up from its branch, recognised by the commit's marker line.
  */
 import { GitHubClient, statusOf, type GitHubClientOptions } from '#lib/github/client';
 import { logger } from '#lib/observability';
@@ -64,6 +65,31 @@ export class GitHubCodeHost implements CodeHost {
         .catch((e: unknown) => logger.warn('service change branch not deleted', { repository: full, branch: input.branch, error: String(e) }));
       throw new CodeChangeError('nothing-to-change', `nothing to change: GitHub opened no pull request from ${input.branch} to ${baseBranch} (${(error as Error).message})`, undefined, { cause: error });
     }
+  }
+
+  async resumeChange(input: OpenChangeInput, marker: string): Promise<OpenedChange | undefined> {
+    const { owner, repo, branch } = input;
+    const { octokit } = this.github;
+    const head = await this.branchHead(owner, repo, branch);
+    if (!head) return undefined;
+    const { data: commit } = await this.github.call(() => octokit.rest.repos.getCommit({ owner, repo, ref: head }));
+    // Someone else's branch of the same name, or one moved on since: not this change's to adopt.
+    if (!commit.commit.message.split('\n').includes(marker) || commit.parents.length !== 1) return undefined;
+    const { data: pulls } = await this.github.call(() => octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'all', per_page: 10 }));
+    let pr: { number: number; html_url: string; state: string; merged_at: string | null; base: { ref: string } } | undefined = pulls.find((p) => p.head.ref === branch);
+    const baseBranch = pr?.base.ref ?? input.baseBranch ?? await this.defaultBranch(owner, repo);
+    if (!pr) {
+      ({ data: pr } = await this.github.call(() => octokit.rest.pulls.create({ owner, repo, title: input.title, head: branch, base: baseBranch, body: input.body })));
+    }
+    const { data: parent } = await this.github.call(() => octokit.rest.repos.getCommit({ owner, repo, ref: commit.parents[0]!.sha }));
+    const paths = input.files.map((f) => f.path);
+    const [before, after] = await Promise.all([
+      this.modes(owner, repo, parent.commit.tree.sha, parent.sha, paths),
+      this.modes(owner, repo, commit.commit.tree.sha, commit.sha, paths),
+    ]);
+    const files: ServiceChange['files'] = paths.map((path) => ({ path, action: !after.has(path) ? 'deleted' : before.has(path) ? 'updated' : 'created' }));
+    logger.info('service change resumed', { repository: `${owner}/${repo}`, branch, number: pr.number, commit: head });
+    return { baseBranch, commit: head, files, pullRequest: { number: pr.number, url: pr.html_url, state: pr.merged_at ? 'merged' : pr.state === 'closed' ? 'closed' : 'open' } };
   }
 
   private async defaultBranch(owner: string, repo: string): Promise<string> {
