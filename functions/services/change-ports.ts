@@ -47,6 +47,8 @@ export interface CodeHost {
 export type CodeChangeErrorCode =
   /** The service's repository is not there (or Apollo's credentials can't see it). */
   | 'repository-missing'
+  /** The repository is archived (read-only). */
+  | 'repository-archived'
   /** The base branch does not exist. */
   | 'base-missing'
   /** The new branch exists already. */

@@ -184,11 +184,26 @@ describe('POST /api/v1/services/{id}/changes', () => {
     expect(fake().pullRequests('core-service')).toHaveLength(pulls);
   });
 
-  it('answers 409 for a service with no repository in the catalog', async () => {
+  it('answers 409 for a service with no repository in the catalog, one GitHub does not have, an archived one, or one outside the organisation', async () => {
+    // Prepare
     const admin = h.client('admin');
-    expect((await admin.send('POST', '/api/v1/services', { body: { name: 'no-repo-service', team: 'platform' } })).status).toBe(201);
-    const res = await h.client('developer').send('POST', '/api/v1/services/no-repo-service/changes', { body: { title: 'A change', files: [{ path: 'a.txt', content: 'a' }] } });
-    expect(res.status).toBe(409);
-    expect(errorOf(res.body).message).toBe('service no-repo-service has no repository in the catalog: set its repository (PUT /api/v1/services/no-repo-service) to open a code change');
+    fake().putRepo({ name: 'retired-repo', archived: true, files: { 'README.md': '# Retired\n' } });
+    for (const [name, repository] of [['no-repo-service', undefined], ['ghost-service', 'https://github.com/apollo-demo/no-such-repo'], ['retired-service', 'https://github.com/apollo-demo/retired-repo.git'], ['foreign-service', 'https://github.com/someone-else/core-service']] as const) {
+      expect((await admin.send('POST', '/api/v1/services', { body: { name, team: 'platform', ...(repository ? { repository } : {}) } })).status).toBe(201);
+    }
+    const post = (service: string) => h.client('developer').send('POST', `/api/v1/services/${service}/changes`, { body: { title: 'A change', baseBranch: 'main', files: [{ path: 'a.txt', content: 'a' }] } });
+
+    // Act
+    const none = await post('no-repo-service');
+    const ghost = await post('ghost-service');
+    const retired = await post('retired-service');
+    const foreign = await post('foreign-service');
+
+    // Assess
+    expect([none.status, errorOf(none.body).message]).toEqual([409, 'service no-repo-service has no repository in the catalog: set its repository (PUT /api/v1/services/no-repo-service) to open a code change']);
+    expect([ghost.status, errorOf(ghost.body).message]).toEqual([409, "GitHub has no repository apollo-demo/no-such-repo (or Apollo's GitHub credentials can't see it)"]);
+    expect([retired.status, errorOf(retired.body).message]).toEqual([409, 'apollo-demo/retired-repo is archived on GitHub (read-only): unarchive it to change its code']);
+    expect([foreign.status, errorOf(foreign.body).message]).toEqual([409, "service foreign-service's repository someone-else/core-service is outside the GitHub organisation apollo-demo that Apollo opens changes in (APOLLO_GITHUB_ORG)"]);
+    expect(fake().pullRequests('retired-repo')).toEqual([]);
   });
 });

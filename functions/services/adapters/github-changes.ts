@@ -24,7 +24,9 @@ export class GitHubCodeHost implements CodeHost {
     const { owner, repo } = input;
     const { octokit } = this.github;
     const full = `${owner}/${repo}`;
-    const baseBranch = input.baseBranch ?? await this.defaultBranch(owner, repo);
+    // Asked first even with a base named: a missing repository is said as such, not as a missing branch.
+    const defaultBranch = await this.defaultBranch(owner, repo);
+    const baseBranch = input.baseBranch ?? defaultBranch;
     const baseSha = await this.branchHead(owner, repo, baseBranch);
     if (!baseSha) throw new CodeChangeError('base-missing', `${full} has no branch ${baseBranch}`);
     if (await this.branchHead(owner, repo, input.branch)) throw new CodeChangeError('branch-exists', `${full} already has a branch ${input.branch}`);
@@ -92,9 +94,11 @@ export class GitHubCodeHost implements CodeHost {
     return { baseBranch, commit: head, files, pullRequest: { number: pr.number, url: pr.html_url, state: pr.merged_at ? 'merged' : pr.state === 'closed' ? 'closed' : 'open' } };
   }
 
+  /** The repository's default branch; CodeChangeError when it is missing or archived (read-only). */
   private async defaultBranch(owner: string, repo: string): Promise<string> {
     try {
       const { data } = await this.github.call(() => this.github.octokit.rest.repos.get({ owner, repo }));
+      if (data.archived) throw new CodeChangeError('repository-archived', `${owner}/${repo} is archived on GitHub (read-only): unarchive it to change its code`);
       return data.default_branch;
     } catch (error) {
       if (statusOf(error) === 404) throw new CodeChangeError('repository-missing', `GitHub has no repository ${owner}/${repo} (or Apollo's GitHub credentials can't see it)`, undefined, { cause: error });
