@@ -3,10 +3,13 @@ import aiFindings from './api/ai-findings.schema.json' with { type: 'json' };
 import aiFrame from './api/ai-frame.schema.json' with { type: 'json' };
 import aiMessageAccepted from './api/ai-message-accepted.schema.json' with { type: 'json' };
 import aiMessageCreate from './api/ai-message-create.schema.json' with { type: 'json' };
+import aiReplayQuery from './api/ai-replay-query.schema.json' with { type: 'json' };
+import aiReplay from './api/ai-replay.schema.json' with { type: 'json' };
 import aiSessionCreate from './api/ai-session-create.schema.json' with { type: 'json' };
 import aiSessionDetail from './api/ai-session-detail.schema.json' with { type: 'json' };
 import aiSessionListQuery from './api/ai-session-list-query.schema.json' with { type: 'json' };
 import aiSessionList from './api/ai-session-list.schema.json' with { type: 'json' };
+import aiSessionOutcome from './api/ai-session-outcome.schema.json' with { type: 'json' };
 import aiSession from './api/ai-session.schema.json' with { type: 'json' };
 import apolloManifest from './api/apollo-manifest.schema.json' with { type: 'json' };
 import approvalApprove from './api/approval-approve.schema.json' with { type: 'json' };
@@ -185,10 +188,13 @@ export const SCHEMAS = {
   "ai-frame": aiFrame,
   "ai-message-accepted": aiMessageAccepted,
   "ai-message-create": aiMessageCreate,
+  "ai-replay-query": aiReplayQuery,
+  "ai-replay": aiReplay,
   "ai-session-create": aiSessionCreate,
   "ai-session-detail": aiSessionDetail,
   "ai-session-list-query": aiSessionListQuery,
   "ai-session-list": aiSessionList,
+  "ai-session-outcome": aiSessionOutcome,
   "ai-session": aiSession,
   "apollo-manifest": apolloManifest,
   "approval-approve": approvalApprove,

@@ -168,6 +168,41 @@ export interface AiMessageCreate {
   text: string;
 }
 
+export interface AiReplayQuery {
+  sessionId: string;
+}
+
+/**
+ * An AI session's replay: what was asked and every tool call with its result, in order (its owner's; anyone's with audit:read).
+ */
+export interface AiReplay {
+  session: AiSession;
+  /**
+   * In order: each message, and each tool call with its arguments and its result (ok, size, the kept preview).
+   */
+  items: {
+    seq: number;
+    at: string;
+    turnId: string;
+    kind: "message" | "tool_call" | "tool_result";
+    text?: string;
+    by?: string;
+    callId?: string;
+    name?: string;
+    arguments?: {
+      [k: string]: unknown;
+    };
+    risk?: string;
+    status?: string;
+    reason?: string;
+    ok?: boolean;
+    size?: number;
+    truncated?: boolean;
+    preview?: string;
+    error?: string;
+  }[];
+}
+
 /**
  * Open an AI session, about a service (in an environment) or an incident, or about nothing in particular.
  */
@@ -224,6 +259,15 @@ export interface AiSessionDetail {
    * Every kept frame, oldest first (text joined per block).
    */
   transcript: AiFrame[];
+  /**
+   * How it ended, as its owner said (resolved: the problem is solved; escalated: handed to people; failed: it did not help).
+   */
+  outcome: null | {
+    value: "resolved" | "escalated" | "failed";
+    note?: string;
+    setAt: string;
+    setBy: string;
+  };
 }
 
 export interface AiSessionListQuery {
@@ -234,6 +278,14 @@ export interface AiSessionListQuery {
 export interface AiSessionList {
   items: AiSession[];
   nextCursor: string | null;
+}
+
+/**
+ * How the session ended, said by its owner (again: replaces it).
+ */
+export interface AiSessionOutcome {
+  outcome: "resolved" | "escalated" | "failed";
+  note?: string;
 }
 
 export interface AiSession {
@@ -273,6 +325,15 @@ export interface AiSession {
   terminatedAt: string | null;
   terminatedBy: string | null;
   lastSeq: number;
+  /**
+   * How it ended, as its owner said (resolved: the problem is solved; escalated: handed to people; failed: it did not help).
+   */
+  outcome: null | {
+    value: "resolved" | "escalated" | "failed";
+    note?: string;
+    setAt: string;
+    setBy: string;
+  };
 }
 
 /**
@@ -15697,10 +15758,13 @@ export interface SchemaTypes {
   "ai-frame": AiFrame;
   "ai-message-accepted": AiMessageAccepted;
   "ai-message-create": AiMessageCreate;
+  "ai-replay-query": AiReplayQuery;
+  "ai-replay": AiReplay;
   "ai-session-create": AiSessionCreate;
   "ai-session-detail": AiSessionDetail;
   "ai-session-list-query": AiSessionListQuery;
   "ai-session-list": AiSessionList;
+  "ai-session-outcome": AiSessionOutcome;
   "ai-session": AiSession;
   "apollo-manifest": ApolloManifest;
   "approval-approve": ApprovalApprove;

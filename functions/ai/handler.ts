@@ -2,7 +2,7 @@
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import { idempotency } from '#lib/idempotency';
 import validators from '#schemas/validators/ai.gen.cjs';
-import { createSession, listActive, listMine, sendMessage, sessionDetail, terminateSession, type AiCaller } from './sessions.ts';
+import { createSession, listActive, listMine, sendMessage, sessionDetail, sessionReplay, setOutcome, terminateSession, type AiCaller } from './sessions.ts';
 
 const callerOf = (req: ApiRequest<unknown, unknown>): AiCaller => ({ principal: req.identity.principal, role: req.identity.role });
 
@@ -17,6 +17,8 @@ export const handler = createApiHandler('ai', {
   'GET /api/v1/ai/sessions/{id}': async (req) => json(200, await sessionDetail(req.params.id, callerOf(req))),
   'DELETE /api/v1/ai/sessions/{id}': async (req) => json(200, await terminateSession(req.params.id, callerOf(req))),
   'POST /api/v1/ai/sessions/{id}/message': async (req) => json(202, await sendMessage(req.params.id, req.body.text, callerOf(req))),
+  'PUT /api/v1/ai/sessions/{id}/outcome': async (req) => json(200, await setOutcome(req.params.id, req.body, callerOf(req))),
+  'GET /api/v1/ai/audit': async (req) => json(200, await sessionReplay(req.query.sessionId, callerOf(req))),
   'POST /api/v1/incidents/{id}/ai-session': async (req) => {
     const session = await createSession({ target: { incidentId: req.params.id } }, callerOf(req));
     return json(201, session, { location: `/api/v1/ai/sessions/${session.id}` });

@@ -23,7 +23,19 @@ const frameSk = (seq: number) => `FRAME#${String(seq).padStart(9, '0')}`;
 
 function toSession(item: SessionItem): AiSession {
   const { PK: _p, SK: _s, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...session } = item;
-  return session as AiSession;
+  // Sessions kept before outcomes existed read as not said yet.
+  return { ...session, outcome: session.outcome ?? null } as AiSession;
+}
+
+export async function saveOutcome(id: string, outcome: NonNullable<AiSession['outcome']>): Promise<AiSession> {
+  const { Attributes } = await db.send(new UpdateCommand({
+    TableName: tableName(), Key: key(id),
+    UpdateExpression: 'SET outcome = :outcome, updatedAt = :now',
+    ConditionExpression: 'attribute_exists(PK)',
+    ExpressionAttributeValues: { ':outcome': outcome, ':now': outcome.setAt },
+    ReturnValues: 'ALL_NEW',
+  }));
+  return toSession(Attributes as SessionItem);
 }
 
 export async function insertSession(session: AiSession): Promise<void> {

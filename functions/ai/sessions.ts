@@ -3,7 +3,7 @@
  * anyone's); send a message (202: its turn runs asynchronously and streams on `ai:<id>`); terminate (the owner,
  * or ai:admin for anyone's: the kill switch).
  */
-import type { AiMessageAccepted, AiSession, AiSessionCreate, AiSessionDetail, AiSessionList } from '#schemas/index.ts';
+import type { AiMessageAccepted, AiReplay, AiSession, AiSessionCreate, AiSessionDetail, AiSessionList, AiSessionOutcome } from '#schemas/index.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
 import { roleHas, type Role } from '#shared/permissions';
 import { catalogSnapshot } from '#functions/services/public';
@@ -11,7 +11,7 @@ import { logger } from '#lib/observability';
 import { aiDeps } from './deps.ts';
 import { dispatchTurn } from './dispatch.ts';
 import {
-  beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, putTurn, readSession, requireSession, transcript,
+  beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, putTurn, readSession, requireSession, saveOutcome, transcript,
 } from './records.ts';
 import { AI_FRAME, AI_TOPIC } from './stream.ts';
 import { abortLocalTurn } from './turn.ts';
@@ -60,7 +60,7 @@ export async function createSession(body: AiSessionCreate, caller: AiCaller): Pr
     turn: { status: 'idle', turnId: null, startedAt: null },
     model: model ? model.modelFor(undefined) : null, modelSource: model ? model.source : null,
     usage: { inputTokens: 0, outputTokens: 0, turns: 0, toolCalls: 0 },
-    createdAt: now, updatedAt: now, terminatedAt: null, terminatedBy: null, lastSeq: -1,
+    createdAt: now, updatedAt: now, terminatedAt: null, terminatedBy: null, lastSeq: -1, outcome: null,
   };
   await insertSession(session);
   return session;
@@ -109,6 +109,28 @@ export async function terminateSession(id: string, caller: AiCaller): Promise<Ai
   await publish(AI_TOPIC(id), AI_FRAME, frame);
   logger.info('ai session terminated', { sessionId: id, by: caller.principal, turnRunning: session.turn.status === 'running' });
   return ended.session;
+}
+
+/** The owner says how it ended (again: replaces it). Terminated sessions too: ending is often how they end. */
+export async function setOutcome(id: string, body: AiSessionOutcome, caller: AiCaller): Promise<AiSession> {
+  const session = await visible(id, caller, true);
+  if (session.owner !== caller.principal) throw new ForbiddenError(`AI session ${id} is ${session.owner}'s: only its owner says how it ended`);
+  const outcome = { value: body.outcome, ...(body.note ? { note: body.note } : {}), setAt: new Date().toISOString(), setBy: caller.principal };
+  return saveOutcome(id, outcome);
+}
+
+/** The replay: what was asked and every tool call with its result, in order. The owner's; anyone's with audit:read. */
+export async function sessionReplay(id: string, caller: AiCaller): Promise<AiReplay> {
+  const session = await readSession(id, true);
+  if (!session || (session.owner !== caller.principal && !roleHas(caller.role, 'audit:read'))) throw new NotFoundError(`AI session ${id} not found`);
+  const items: AiReplay['items'] = [];
+  for (const frame of await transcript(id)) {
+    const base = { seq: frame.seq, at: frame.at ?? session.createdAt, turnId: frame.turnId };
+    if (frame.type === 'user') items.push({ ...base, kind: 'message', text: frame.text, ...(frame.by ? { by: frame.by } : {}) });
+    else if (frame.type === 'tool_call') items.push({ ...base, kind: 'tool_call', callId: frame.callId, name: frame.name, arguments: frame.arguments, risk: frame.risk, status: frame.status, ...(frame.reason ? { reason: frame.reason } : {}) });
+    else if (frame.type === 'tool_result') items.push({ ...base, kind: 'tool_result', callId: frame.callId, name: frame.name, ok: frame.ok, size: frame.size, truncated: frame.truncated, preview: frame.preview, ...(frame.error ? { error: frame.error } : {}) });
+  }
+  return { session, items };
 }
 
 /** The realtime Lambda asks before a subscription to `ai:<id>`: the owner, or ai:admin. */

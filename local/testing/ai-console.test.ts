@@ -6,7 +6,7 @@
  * and keeps the partial text; a connection gone mid-turn does not stop it; the transcript replays a reconnect.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AiFrame, AiMessageAccepted, AiSession, AiSessionDetail, AiSessionList } from '#schemas/index.ts';
+import type { AiFrame, AiMessageAccepted, AiReplay, AiSession, AiSessionDetail, AiSessionList } from '#schemas/index.ts';
 import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
 import { readModelConfig } from '#functions/ai/adapters/model-config';
 import { configureAi } from '#functions/ai/deps';
@@ -50,11 +50,14 @@ function withoutModel(): void {
   configureAi({ model: undefined });
 }
 
+let debugSession: AiSession | undefined;
+
 describe('the AI console', () => {
   it('runs debug prod core-service with no model: the findings name the HikariCP pool, and say analysis needs a model', async () => {
     withoutModel();
     const session = await openSession('developer');
-    expect(session).toMatchObject({ owner: 'developer@apollo.local', status: 'active', target: { service: 'core-service', environment: 'prod' }, model: null, turn: { status: 'idle' } });
+    debugSession = session;
+    expect(session).toMatchObject({ owner: 'developer@apollo.local', status: 'active', target: { service: 'core-service', environment: 'prod' }, model: null, turn: { status: 'idle' }, outcome: null });
     const { ws, frames } = await subscribe(h, 'developer', `ai:${session.id}`);
     const sent = await h.client('developer').call<AiMessageAccepted>('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'debug prod core-service' } });
     expect(sent.status).toBe(202);
@@ -150,5 +153,26 @@ describe('the AI console', () => {
     expect((await h.client('operator').send('GET', `/api/v1/ai/sessions/${session.id}`)).status).toBe(404);
     expect((await h.client('admin').send('GET', `/api/v1/ai/sessions/${session.id}`)).status).toBe(200);
     expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'hi' } })).status).toBe(404);
+  });
+
+  it('replays a session\'s messages and tool calls in order (the owner, or audit:read), and keeps the outcome its owner gives', async () => {
+    const id = debugSession!.id;
+    const replay = (await h.client('developer').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: id } })).body;
+    expect(replay.session.id).toBe(id);
+    expect(replay.items[0]).toMatchObject({ kind: 'message', text: 'debug prod core-service', by: 'developer@apollo.local' });
+    const calls = replay.items.filter((i) => i.kind === 'tool_call');
+    const results = replay.items.filter((i) => i.kind === 'tool_result');
+    expect(calls.length).toBeGreaterThan(3);
+    expect(results.map((r) => r.callId)).toEqual(calls.map((c) => c.callId));
+    expect(calls.find((c) => c.name === 'error_groups')).toMatchObject({ arguments: expect.objectContaining({ service: 'core-service', environment: 'prod' }), risk: 'analysis', status: 'running' });
+    expect(replay.items.map((i) => i.seq)).toEqual([...replay.items.map((i) => i.seq)].sort((a, b) => a - b));
+    expect((await h.client('admin').send('GET', '/api/v1/ai/audit', { query: { sessionId: id } })).status).toBe(200);
+    expect((await h.client('operator').send('GET', '/api/v1/ai/audit', { query: { sessionId: id } })).status).toBe(404);
+
+    const said = await h.client('developer').call<AiSession>('PUT', `/api/v1/ai/sessions/${id}/outcome`, { body: { outcome: 'resolved', note: 'the pool it is' } });
+    expect(said.body.outcome).toEqual({ value: 'resolved', note: 'the pool it is', setAt: expect.any(String), setBy: 'developer@apollo.local' });
+    expect((await h.client('admin').send('PUT', `/api/v1/ai/sessions/${id}/outcome`, { body: { outcome: 'failed' } })).status).toBe(403);
+    expect((await h.client('developer').send('PUT', `/api/v1/ai/sessions/${id}/outcome`, { body: { outcome: 'maybe' } })).status).toBe(400);
+    expect((await h.client('developer').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${id}`)).body.outcome).toMatchObject({ value: 'resolved' });
   });
 });

@@ -2,4 +2,6 @@
 import type { ValidateFunction } from 'ajv';
 export declare const body_ai_message_create: ValidateFunction;
 export declare const body_ai_session_create: ValidateFunction;
+export declare const body_ai_session_outcome: ValidateFunction;
+export declare const query_ai_replay_query: ValidateFunction;
 export declare const query_ai_session_list_query: ValidateFunction;
