@@ -1,9 +1,10 @@
 /** The AI console's server state: my sessions, everyone's active ones (ai:admin), one session with its transcript. */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { AiSession, AiSessionCreate } from '../../../../schemas/types.gen.ts';
+import type { AiSession, AiSessionCreate, AiSessionDetail, AiSessionOutcome } from '../../../../schemas/types.gen.ts';
 import { navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
+import { OUTCOME_LOOK } from './ai-outcome.ts';
 
 export const AI_KEY = ['ai'] as const;
 export const MY_SESSIONS_KEY = ['ai', 'sessions', 'mine'] as const;
@@ -72,3 +73,19 @@ export function useTerminateSession() {
     onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Could not terminate the session: ${(error as Error).message}` }),
   });
 }
+
+/** Says how my session ended (again: replaces it); the header shows it at once, the transcript untouched. */
+export function useSetOutcome(id: string) {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: AiSessionOutcome) => api.read('PUT /api/v1/ai/sessions/{id}/outcome', { params: { id }, body }),
+    onSuccess: (session: AiSession) => {
+      client.setQueryData<AiSessionDetail>(aiSessionKey(id), (old) => old && { ...old, outcome: session.outcome, updatedAt: session.updatedAt });
+      void client.invalidateQueries({ queryKey: MY_SESSIONS_KEY });
+      if (session.outcome) toast({ intent: OUTCOME_LOOK[session.outcome.value].intent, icon: OUTCOME_LOOK[session.outcome.value].icon, message: `Session marked ${OUTCOME_LOOK[session.outcome.value].label.toLowerCase()}` });
+    },
+    onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Could not save how the session ended: ${(error as Error).message}` }),
+  });
+}
+

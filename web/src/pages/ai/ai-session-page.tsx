@@ -1,7 +1,8 @@
 /**
  * One AI session (`/ai/<id>`): the terminal with its transcript replayed and new frames live, the tool calls beside
  * it, and a header with what it is about, the model (or how to configure one), usage, status, Terminate (owner or
- * ai:admin) and Copy transcript.
+ * ai:admin), Copy transcript and how it ended
+ * (said by its owner, shown to everyone).
  */
 import { Alert, Button, Callout, Classes, Code, Icon, NonIdealState, Tag, Tooltip } from '@blueprintjs/core';
 import { useEffect, useState } from 'react';
@@ -15,8 +16,10 @@ import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 import { SessionStatusTag } from './ai-page.tsx';
 import { useAiSession, useTerminateSession } from './ai-queries.ts';
+import { maySetOutcome } from './ai-outcome.ts';
 import { mayTerminate, targetText, usageText } from './ai-rules.ts';
 import { AiTerminal, type SendOutcome } from './ai-terminal.tsx';
+import { OutcomeControl, OutcomeTag } from './session-outcome.tsx';
 import { INITIAL_RENDER, plainText, renderFrames } from './terminal-render.ts';
 import { ToolPanel } from './tool-panel.tsx';
 import { shownUsage, useSessionStream } from './use-session-stream.ts';
@@ -61,6 +64,7 @@ export function AiSessionPage({ id }: { id: string }) {
   const status = terminated ? 'terminated' : stream.status.turn === 'running' ? 'running' : 'active';
   const canSend = (me.data?.permissions ?? []).includes('ai:sessions:create') && (me.data?.principal === s.owner);
   const usage = shownUsage(s, stream.liveUsage);
+  const owner = maySetOutcome(s, me.data);
 
   const send = async (text: string): Promise<SendOutcome> => {
     try {
@@ -100,9 +104,11 @@ export function AiSessionPage({ id }: { id: string }) {
             </span>
             <span data-testid="ai-usage" data-input={usage.inputTokens} data-output={usage.outputTokens}>{usageText(usage)}</span>
             {me.data && s.owner !== me.data.principal && <span>Owner {s.owner}</span>}
+            <OutcomeTag outcome={s.outcome} owner={owner} />
           </span>
         }
         actions={<>
+          {owner && <OutcomeControl session={s} />}
           <Button variant="minimal" icon="clipboard" text="Copy transcript" onClick={() => void copy()} data-testid="ai-copy" />
           {!terminated && mayTerminate({ owner: s.owner, status: 'active' }, me.data) && (
             <Button intent="danger" variant="outlined" icon="stop" text="Terminate" onClick={() => setConfirming(true)} data-testid="ai-terminate" />
