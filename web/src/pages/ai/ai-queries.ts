@@ -10,6 +10,7 @@ export const AI_KEY = ['ai'] as const;
 export const MY_SESSIONS_KEY = ['ai', 'sessions', 'mine'] as const;
 export const ACTIVE_SESSIONS_KEY = ['ai', 'sessions', 'active'] as const;
 export const aiSessionKey = (id: string) => ['ai', 'sessions', 'one', id] as const;
+export const aiReplayKey = (id: string) => ['ai', 'replay', id] as const;
 
 /** My sessions, newest first, 50 a page. */
 export function useMySessions() {
@@ -83,9 +84,15 @@ export function useSetOutcome(id: string) {
     onSuccess: (session: AiSession) => {
       client.setQueryData<AiSessionDetail>(aiSessionKey(id), (old) => old && { ...old, outcome: session.outcome, updatedAt: session.updatedAt });
       void client.invalidateQueries({ queryKey: MY_SESSIONS_KEY });
+      void client.invalidateQueries({ queryKey: aiReplayKey(id) });
       if (session.outcome) toast({ intent: OUTCOME_LOOK[session.outcome.value].intent, icon: OUTCOME_LOOK[session.outcome.value].icon, message: `Session marked ${OUTCOME_LOOK[session.outcome.value].label.toLowerCase()}` });
     },
     onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Could not save how the session ended: ${(error as Error).message}` }),
   });
 }
 
+/** A session's replay: its messages and every tool call with its result, in order (read while the drawer is open). */
+export function useReplay(id: string, enabled: boolean) {
+  const { api } = useServices();
+  return useQuery({ queryKey: aiReplayKey(id), queryFn: () => api.read('GET /api/v1/ai/audit', { query: { sessionId: id } }), enabled, retry: false });
+}

@@ -1,7 +1,7 @@
 /**
  * One AI session (`/ai/<id>`): the terminal with its transcript replayed and new frames live, the tool calls beside
  * it, and a header with what it is about, the model (or how to configure one), usage, status, Terminate (owner or
- * ai:admin), Copy transcript and how it ended
+ * ai:admin), Copy transcript, Replay (every message and tool call in a drawer, exported as JSON) and how it ended
  * (said by its owner, shown to everyone).
  */
 import { Alert, Button, Callout, Classes, Code, Icon, NonIdealState, Tag, Tooltip } from '@blueprintjs/core';
@@ -19,6 +19,7 @@ import { useAiSession, useTerminateSession } from './ai-queries.ts';
 import { maySetOutcome } from './ai-outcome.ts';
 import { mayTerminate, targetText, usageText } from './ai-rules.ts';
 import { AiTerminal, type SendOutcome } from './ai-terminal.tsx';
+import { ReplayDrawer } from './replay-drawer.tsx';
 import { OutcomeControl, OutcomeTag } from './session-outcome.tsx';
 import { INITIAL_RENDER, plainText, renderFrames } from './terminal-render.ts';
 import { ToolPanel } from './tool-panel.tsx';
@@ -42,6 +43,7 @@ export function AiSessionPage({ id }: { id: string }) {
   const stream = useSessionStream(id, query.data);
   const terminate = useTerminateSession();
   const [confirming, setConfirming] = useState(false);
+  const [replaying, setReplaying] = useState(false);
   const session = query.data;
   useEffect(() => { if (session) document.title = `${session.title} · AI console · Apollo`; }, [session?.title]);
 
@@ -109,6 +111,7 @@ export function AiSessionPage({ id }: { id: string }) {
         }
         actions={<>
           {owner && <OutcomeControl session={s} />}
+          <Button variant="minimal" icon="history" text="Replay" onClick={() => setReplaying(true)} data-testid="ai-replay" />
           <Button variant="minimal" icon="clipboard" text="Copy transcript" onClick={() => void copy()} data-testid="ai-copy" />
           {!terminated && mayTerminate({ owner: s.owner, status: 'active' }, me.data) && (
             <Button intent="danger" variant="outlined" icon="stop" text="Terminate" onClick={() => setConfirming(true)} data-testid="ai-terminate" />
@@ -133,6 +136,7 @@ export function AiSessionPage({ id }: { id: string }) {
       <div className={`${Classes.TEXT_MUTED} apollo-ai-hint`}>
         Try <Code>help</Code>, <Code>debug prod core-service</Code>, <Code>logs</Code> or a question. ↑/↓ history · Ctrl-C clears the line · Ctrl-L clears the screen.
       </div>
+      <ReplayDrawer sessionId={s.id} isOpen={replaying} onClose={() => setReplaying(false)} />
       <Alert isOpen={confirming} intent="danger" icon="stop" confirmButtonText="Terminate" cancelButtonText="Cancel" loading={terminate.isPending}
         onCancel={() => setConfirming(false)}
         onConfirm={() => terminate.mutate(s.id, { onSettled: () => { setConfirming(false); void query.refetch(); } })}>
