@@ -11,6 +11,8 @@ import aiSessionListQuery from './api/ai-session-list-query.schema.json' with { 
 import aiSessionList from './api/ai-session-list.schema.json' with { type: 'json' };
 import aiSessionOutcome from './api/ai-session-outcome.schema.json' with { type: 'json' };
 import aiSession from './api/ai-session.schema.json' with { type: 'json' };
+import aiStatsQuery from './api/ai-stats-query.schema.json' with { type: 'json' };
+import aiStats from './api/ai-stats.schema.json' with { type: 'json' };
 import apolloManifest from './api/apollo-manifest.schema.json' with { type: 'json' };
 import approvalApprove from './api/approval-approve.schema.json' with { type: 'json' };
 import approvalList from './api/approval-list.schema.json' with { type: 'json' };
@@ -196,6 +198,8 @@ export const SCHEMAS = {
   "ai-session-list": aiSessionList,
   "ai-session-outcome": aiSessionOutcome,
   "ai-session": aiSession,
+  "ai-stats-query": aiStatsQuery,
+  "ai-stats": aiStats,
   "apollo-manifest": apolloManifest,
   "approval-approve": approvalApprove,
   "approval-list": approvalList,

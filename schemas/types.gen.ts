@@ -268,6 +268,10 @@ export interface AiSessionDetail {
     setAt: string;
     setBy: string;
   };
+  /**
+   * The built-in commands run in it (question: a free question), for the resolution rate per command.
+   */
+  commands?: string[];
 }
 
 export interface AiSessionListQuery {
@@ -334,6 +338,62 @@ export interface AiSession {
     setAt: string;
     setBy: string;
   };
+  /**
+   * The built-in commands run in it (question: a free question), for the resolution rate per command.
+   */
+  commands?: string[];
+}
+
+/**
+ * Default: the last 30 days.
+ */
+export interface AiStatsQuery {
+  from?: string;
+  to?: string;
+}
+
+/**
+ * AI sessions' outcomes as their owners said them: the resolution rate (target > 60 %) overall, per built-in command (question: free questions) and per the owner's team.
+ */
+export interface AiStats {
+  from: string;
+  to: string;
+  overall: {
+    key: string;
+    sessions: number;
+    withOutcome: number;
+    resolved: number;
+    escalated: number;
+    failed: number;
+    /**
+     * resolved / sessions with an outcome (null: none said).
+     */
+    resolutionRate: number | null;
+  };
+  byCommand: {
+    key: string;
+    sessions: number;
+    withOutcome: number;
+    resolved: number;
+    escalated: number;
+    failed: number;
+    /**
+     * resolved / sessions with an outcome (null: none said).
+     */
+    resolutionRate: number | null;
+  }[];
+  byTeam: {
+    key: string;
+    sessions: number;
+    withOutcome: number;
+    resolved: number;
+    escalated: number;
+    failed: number;
+    /**
+     * resolved / sessions with an outcome (null: none said).
+     */
+    resolutionRate: number | null;
+  }[];
 }
 
 /**
@@ -15766,6 +15826,8 @@ export interface SchemaTypes {
   "ai-session-list": AiSessionList;
   "ai-session-outcome": AiSessionOutcome;
   "ai-session": AiSession;
+  "ai-stats-query": AiStatsQuery;
+  "ai-stats": AiStats;
   "apollo-manifest": ApolloManifest;
   "approval-approve": ApprovalApprove;
   "approval-list": ApprovalList;

@@ -2,6 +2,7 @@
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import { idempotency } from '#lib/idempotency';
 import validators from '#schemas/validators/ai.gen.cjs';
+import { aiStats } from './stats.ts';
 import { createSession, listActive, listMine, sendMessage, sessionDetail, sessionReplay, setOutcome, terminateSession, type AiCaller } from './sessions.ts';
 
 const callerOf = (req: ApiRequest<unknown, unknown>): AiCaller => ({ principal: req.identity.principal, role: req.identity.role });
@@ -18,6 +19,7 @@ export const handler = createApiHandler('ai', {
   'DELETE /api/v1/ai/sessions/{id}': async (req) => json(200, await terminateSession(req.params.id, callerOf(req))),
   'POST /api/v1/ai/sessions/{id}/message': async (req) => json(202, await sendMessage(req.params.id, req.body.text, callerOf(req))),
   'PUT /api/v1/ai/sessions/{id}/outcome': async (req) => json(200, await setOutcome(req.params.id, req.body, callerOf(req))),
+  'GET /api/v1/ai/stats': async (req) => json(200, await aiStats(req.query)),
   'GET /api/v1/ai/audit': async (req) => json(200, await sessionReplay(req.query.sessionId, callerOf(req))),
   'POST /api/v1/incidents/{id}/ai-session': async (req) => {
     const session = await createSession({ target: { incidentId: req.params.id } }, callerOf(req));

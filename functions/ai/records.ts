@@ -23,8 +23,24 @@ const frameSk = (seq: number) => `FRAME#${String(seq).padStart(9, '0')}`;
 
 function toSession(item: SessionItem): AiSession {
   const { PK: _p, SK: _s, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...session } = item;
-  // Sessions kept before outcomes existed read as not said yet.
-  return { ...session, outcome: session.outcome ?? null } as AiSession;
+  // Sessions kept before outcomes existed read as not said yet; commands are a string set in the table.
+  const commands = (session as { commands?: Iterable<string> }).commands;
+  return { ...session, outcome: session.outcome ?? null, ...(commands ? { commands: [...commands].sort() } : {}) } as AiSession;
+}
+
+/** Notes a command (or `question`) run in a session, for the resolution rate per command. */
+export async function noteCommand(id: string, command: string): Promise<void> {
+  await db.send(new UpdateCommand({
+    TableName: tableName(), Key: key(id), UpdateExpression: 'ADD commands :c', ConditionExpression: 'attribute_exists(PK)',
+    ExpressionAttributeValues: { ':c': new Set([command]) },
+  }));
+}
+
+/** Every session created in [from, to), active or terminated (one index Query each). */
+export async function sessionsCreated(from: string, to: string, max = 10_000): Promise<AiSession[]> {
+  const read = (status: string) => queryAll<SessionItem>({ index: 'GSI2', partition: `AISTATUS#${status}`, sortKey: { between: [from, to] } }, max);
+  const [active, terminated] = await Promise.all([read('active'), read('terminated')]);
+  return [...active, ...terminated].map(toSession);
 }
 
 export async function saveOutcome(id: string, outcome: NonNullable<AiSession['outcome']>): Promise<AiSession> {

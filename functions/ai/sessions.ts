@@ -11,7 +11,7 @@ import { logger } from '#lib/observability';
 import { aiDeps } from './deps.ts';
 import { dispatchTurn } from './dispatch.ts';
 import {
-  beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, putTurn, readSession, requireSession, saveOutcome, transcript,
+  beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, noteCommand, putTurn, readSession, requireSession, saveOutcome, transcript,
 } from './records.ts';
 import { AI_FRAME, AI_TOPIC } from './stream.ts';
 import { abortLocalTurn } from './turn.ts';
@@ -91,6 +91,7 @@ export async function sendMessage(id: string, text: string, caller: AiCaller): P
   await keepFrame(id, { type: 'user', turnId, seq: firstSeq, at: now, text, by: caller.principal });
   await publish(AI_TOPIC(id), AI_FRAME, { type: 'user', turnId, seq: firstSeq, at: now, text, by: caller.principal });
   await putTurn({ sessionId: id, turnId, text, role: caller.role, firstSeq: firstSeq + 1, reservedThrough: firstSeq + TURN_SEQS - 1 });
+  await noteCommand(id, parsed && 'command' in parsed ? parsed.command.name : 'question');
   await dispatchTurn(`${id}/${turnId}`);
   return { sessionId: id, turnId, seq: firstSeq, ...(parsed && 'command' in parsed ? { command: parsed.command.name } : {}) };
 }

@@ -6,7 +6,7 @@
  * and keeps the partial text; a connection gone mid-turn does not stop it; the transcript replays a reconnect.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AiFrame, AiMessageAccepted, AiReplay, AiSession, AiSessionDetail, AiSessionList } from '#schemas/index.ts';
+import type { AiFrame, AiMessageAccepted, AiReplay, AiSession, AiSessionDetail, AiSessionList, AiStats } from '#schemas/index.ts';
 import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
 import { readModelConfig } from '#functions/ai/adapters/model-config';
 import { configureAi } from '#functions/ai/deps';
@@ -173,6 +173,15 @@ describe('the AI console', () => {
     expect(said.body.outcome).toEqual({ value: 'resolved', note: 'the pool it is', setAt: expect.any(String), setBy: 'developer@apollo.local' });
     expect((await h.client('admin').send('PUT', `/api/v1/ai/sessions/${id}/outcome`, { body: { outcome: 'failed' } })).status).toBe(403);
     expect((await h.client('developer').send('PUT', `/api/v1/ai/sessions/${id}/outcome`, { body: { outcome: 'maybe' } })).status).toBe(400);
-    expect((await h.client('developer').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${id}`)).body.outcome).toMatchObject({ value: 'resolved' });
+    expect((await h.client('developer').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${id}`)).body).toMatchObject({ outcome: { value: 'resolved' }, commands: ['debug'] });
+
+    // The resolution rate, overall, per command and per team (operators: stats:read).
+    const stats = (await h.client('operator').call<AiStats>('GET', '/api/v1/ai/stats')).body;
+    expect(stats.overall).toMatchObject({ resolved: 1, withOutcome: 1, resolutionRate: 1 });
+    expect(stats.overall.sessions).toBeGreaterThanOrEqual(4);
+    expect(stats.byCommand.find((b) => b.key === 'debug')).toMatchObject({ sessions: 1, resolved: 1, resolutionRate: 1 });
+    expect(stats.byCommand.find((b) => b.key === 'question')).toMatchObject({ withOutcome: 0, resolutionRate: null });
+    expect(stats.byTeam.map((b) => b.key)).toContain('payments');
+    expect((await h.client('developer').send('GET', '/api/v1/ai/stats')).status).toBe(403);
   });
 });

@@ -5,3 +5,4 @@ export declare const body_ai_session_create: ValidateFunction;
 export declare const body_ai_session_outcome: ValidateFunction;
 export declare const query_ai_replay_query: ValidateFunction;
 export declare const query_ai_session_list_query: ValidateFunction;
+export declare const query_ai_stats_query: ValidateFunction;
