@@ -3,12 +3,16 @@
  * default .apollo), through the same jobs Lambda handler the schedule invokes, and prints its result
  * as JSON. Stop `npm start` first: the local table is one process's at a time.
  *
+ * An event job takes the event from a JSON file: `npm run job incident-alarm alarm.json` (a CloudWatch Alarm State
+ * Change event, as EventBridge would deliver it). A dispatched job (ai-turn) is the API's to start, not this.
+ *
  * Besides the jobs, local demo actions: `npm run job pagerduty-alert` fires the LOCAL FAKE PagerDuty's demo
  * alert (HighErrorRate on core-service in prod), whose signed webhook opens the incident in Apollo.
  */
 import './local-env.ts';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { triggerOf } from '#shared/jobs';
+import { isDispatchedJob, isEventJob, triggerOf } from '#shared/jobs';
 import { JOBS, jobNamed } from '#functions/contexts';
 import { startRuntime, type Runtime } from './runtime.ts';
 import { invokeJob } from './scheduler.ts';
@@ -35,8 +39,27 @@ const known = [
 const name = process.argv[2];
 
 if (!name || (!jobNamed(name) && !LOCAL_ACTIONS[name])) {
-  console.error(`${name ? `unknown job "${name}"` : 'which job?'} — usage: npm run job <name>\n\nThe jobs:\n${known}`);
+  console.error(`${name ? `unknown job "${name}"` : 'which job?'} — usage: npm run job <name> [event.json]\n\nThe jobs:\n${known}`);
   process.exit(2);
+}
+const job = jobNamed(name);
+if (job && isDispatchedJob(job)) {
+  console.error(`${name} is handed its work by the API (it is not run on its own): use the route that starts it`);
+  process.exit(2);
+}
+let event: unknown;
+if (job && isEventJob(job)) {
+  const file = process.argv[3];
+  if (!file) {
+    console.error(`${name} runs on an event (${triggerOf(job)}): npm run job ${name} <event.json>`);
+    process.exit(2);
+  }
+  try {
+    event = JSON.parse(readFileSync(resolve(file), 'utf8'));
+  } catch (error) {
+    console.error(`cannot read the event from ${file}: ${(error as Error).message}`);
+    process.exit(2);
+  }
 }
 
 const home = resolve(process.env.APOLLO_HOME ?? '.apollo');
@@ -53,7 +76,7 @@ process.off('uncaughtException', cannotOpen);
 
 try {
   const action = LOCAL_ACTIONS[name];
-  const result = action ? await action.run(runtime) : await invokeJob(name);
+  const result = action ? await action.run(runtime) : await invokeJob(name, event === undefined ? {} : { event });
   console.log(JSON.stringify(result, null, 2));
 } catch (error) {
   const e = error as Error;
