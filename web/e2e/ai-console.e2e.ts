@@ -41,7 +41,10 @@ describe('the AI console', () => {
     await admin.locator(`[data-testid="ai-active-row"][data-id="${id}"]`).waitFor();
     await screenshot(admin, 'ai-active');
     await admin.locator(`[data-testid="ai-active-row"][data-id="${id}"] [data-testid="ai-terminate"]`).click();
-    await admin.getByRole('button', { name: 'Terminate' }).last().click();
+    // The confirmation's own button (the row's Terminate stays under the dialog's backdrop).
+    const confirm = admin.locator('.bp6-alert').getByRole('button', { name: 'Terminate' });
+    await confirm.waitFor({ state: 'visible', timeout: 10_000 });
+    await confirm.click();
     await admin.locator(`[data-testid="ai-active-row"][data-id="${id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
 
     await expect.poll(() => page.getByTestId('ai-terminal').getAttribute('data-status'), { timeout: 15_000 }).toBe('terminated');

@@ -39,7 +39,10 @@ describe('debug with the fake model', () => {
     const row = admin.locator(`[data-testid="ai-active-row"][data-id="${id}"]`);
     await row.waitFor({ timeout: 20_000 });
     await row.getByTestId('ai-terminate').click();
-    await admin.getByRole('button', { name: /terminate/i }).last().click();
+    // The confirmation's own button (the row's Terminate stays under the dialog's backdrop).
+    const confirm = admin.locator('.bp6-alert').getByRole('button', { name: 'Terminate' });
+    await confirm.waitFor({ state: 'visible', timeout: 10_000 });
+    await confirm.click();
     await expect.poll(() => page.getByTestId('ai-terminal').getAttribute('data-status'), { timeout: 10_000 }).toBe('terminated');
     expect(await page.getByTestId('ai-input-disabled').count()).toBe(1);
     await adminContext.close();
