@@ -2,6 +2,8 @@
  * The AI console's limits, read once from the environment (cold start), failing fast on a malformed value.
  * The model's own settings (provider, key, model names) are the model adapter's (adapters/model-config.ts).
  */
+import { envInteger } from '#lib/config';
+
 export interface AiConfig {
   /** Tool rounds in one turn before it stops with `tool_limit` (APOLLO_AI_MAX_TOOL_ROUNDS). @default 8 */
   readonly maxToolRounds: number;
@@ -15,21 +17,13 @@ export interface AiConfig {
   readonly killPollMs: number;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
-  return value;
-}
-
 export function readAiConfig(env: NodeJS.ProcessEnv = process.env): AiConfig {
   return {
-    maxToolRounds: integer(env, 'APOLLO_AI_MAX_TOOL_ROUNDS', 8, 1, 50),
-    maxTokens: integer(env, 'APOLLO_AI_MAX_TOKENS', 4096, 256, 64_000),
-    turnSeconds: integer(env, 'APOLLO_AI_TURN_SECONDS', 300, 10, 840),
-    flushMs: integer(env, 'APOLLO_AI_FLUSH_MS', 50, 10, 1000),
-    killPollMs: integer(env, 'APOLLO_AI_KILL_POLL_MS', 400, 50, 1000),
+    maxToolRounds: envInteger(env, 'APOLLO_AI_MAX_TOOL_ROUNDS', 8, 1, 50),
+    maxTokens: envInteger(env, 'APOLLO_AI_MAX_TOKENS', 4096, 256, 64_000),
+    turnSeconds: envInteger(env, 'APOLLO_AI_TURN_SECONDS', 300, 10, 840),
+    flushMs: envInteger(env, 'APOLLO_AI_FLUSH_MS', 50, 10, 1000),
+    killPollMs: envInteger(env, 'APOLLO_AI_KILL_POLL_MS', 400, 50, 1000),
   };
 }
 

@@ -43,3 +43,12 @@ export function config(): BaseConfig {
   cached ??= readBaseConfig();
   return cached;
 }
+
+/** A whole number from the environment in [min, max], the fallback when unset; anything else fails at cold start, naming it. */
+export function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+  return value;
+}

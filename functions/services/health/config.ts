@@ -5,22 +5,15 @@
  *   APOLLO_HEALTH_HEARTBEAT_MS  an unchanged environment is recorded again after this long (default 300000)
  *   APOLLO_HEALTH_BUDGET_MS     no check starts later than this into a run (default 45000)
  */
+import { envInteger } from '#lib/config';
 import { DEFAULT_HEALTH_SETTINGS, type HealthSettings } from './poller.ts';
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
-  return value;
-}
 
 export function readHealthSettings(env: NodeJS.ProcessEnv = process.env): HealthSettings {
   const d = DEFAULT_HEALTH_SETTINGS;
   return {
-    concurrency: integer(env, 'APOLLO_HEALTH_CONCURRENCY', d.concurrency, 1, 256),
-    timeoutMs: integer(env, 'APOLLO_HEALTH_TIMEOUT_MS', d.timeoutMs, 100, 30_000),
-    heartbeatMs: integer(env, 'APOLLO_HEALTH_HEARTBEAT_MS', d.heartbeatMs, 60_000, 3_600_000),
-    budgetMs: integer(env, 'APOLLO_HEALTH_BUDGET_MS', d.budgetMs, 1_000, 840_000),
+    concurrency: envInteger(env, 'APOLLO_HEALTH_CONCURRENCY', d.concurrency, 1, 256),
+    timeoutMs: envInteger(env, 'APOLLO_HEALTH_TIMEOUT_MS', d.timeoutMs, 100, 30_000),
+    heartbeatMs: envInteger(env, 'APOLLO_HEALTH_HEARTBEAT_MS', d.heartbeatMs, 60_000, 3_600_000),
+    budgetMs: envInteger(env, 'APOLLO_HEALTH_BUDGET_MS', d.budgetMs, 1_000, 840_000),
   };
 }
