@@ -1,7 +1,8 @@
 /**
  * The AI console's list (`/ai`): my sessions (GET /api/v1/ai/sessions), New session about a service in an environment
  * or nothing in particular, and for ai:admin everyone's active sessions (GET …/active, read every 5 s) with a
- * Terminate per row (DELETE, confirmed): the kill switch.
+ * Terminate per row (DELETE, confirmed): the kill switch, and the People tab (who used it, their budgets and sandbox).
+ * The viewer's own sandbox and today's usage sit under the header.
  */
 import { Alert, Button, Classes, Dialog, DialogBody, DialogFooter, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Tab, Tabs, Tag } from '@blueprintjs/core';
 import { useState, type FormEvent } from 'react';
@@ -15,6 +16,8 @@ import { sortEnvironments } from '../deployments/deployment-rules.ts';
 import { useServiceChoices } from '../deployments/deployment-queries.ts';
 import { targetText } from './ai-rules.ts';
 import { useActiveSessions, useCreateSession, useMySessions, useTerminateSession } from './ai-queries.ts';
+import { AiStanding } from './ai-standing.tsx';
+import { PeopleTab } from './people-tab.tsx';
 import { formatCount } from './terminal-render.ts';
 import './ai.css';
 
@@ -147,15 +150,18 @@ export function AiPage() {
   const permissions = me.data?.permissions ?? [];
   const isAdmin = permissions.includes('ai:admin');
   const canCreate = permissions.includes('ai:sessions:create');
-  const tab = isAdmin && new URLSearchParams(search).get('tab') === 'active' ? 'active' : 'mine';
+  const asked = new URLSearchParams(search).get('tab');
+  const tab = isAdmin && (asked === 'active' || asked === 'people') ? asked : 'mine';
   return (
     <div className="apollo-page apollo-ai" data-testid="ai-page">
       <PageHeader title="AI console" description="Ask about a service or an incident: built-in commands print what Apollo's APIs say, then a model reasons over it. Everything runs as you, with your permissions."
         actions={canCreate ? <Button intent="primary" icon="plus" text="New session" onClick={() => setCreating(true)} data-testid="ai-new-session" /> : undefined} />
+      {canCreate && <AiStanding principal={me.data?.principal} />}
       {isAdmin ? (
-        <Tabs id="ai-tabs" selectedTabId={tab} onChange={(next) => navigate(next === 'active' ? '/ai?tab=active' : '/ai', { replace: true })}>
+        <Tabs id="ai-tabs" selectedTabId={tab} onChange={(next) => navigate(next === 'mine' ? '/ai' : `/ai?tab=${String(next)}`, { replace: true })}>
           <Tab id="mine" title="My sessions" panel={<MySessions canCreate={canCreate} onNew={() => setCreating(true)} />} />
           <Tab id="active" title={<span data-testid="ai-active-tab">Active sessions</span>} panel={<ActiveSessions />} />
+          <Tab id="people" title={<span data-testid="ai-people-tab">People</span>} panel={<PeopleTab />} />
         </Tabs>
       ) : <MySessions canCreate={canCreate} onNew={() => setCreating(true)} />}
       <NewSessionDialog isOpen={creating} onClose={() => setCreating(false)} />

@@ -1,9 +1,13 @@
-/** The AI console's server state: my sessions, everyone's active ones (ai:admin), one session with its transcript. */
+/**
+ * The AI console's server state: my sessions, everyone's active ones (ai:admin), one session with its transcript, the
+ * decisions on its pending actions, and people's standing (sandbox, usage against the budgets).
+ */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { AiSession, AiSessionCreate, AiSessionDetail, AiSessionOutcome } from '../../../../schemas/types.gen.ts';
+import type { AiAction, AiSandboxPut, AiSession, AiSessionCreate, AiSessionDetail, AiSessionOutcome, AiUser } from '../../../../schemas/types.gen.ts';
 import { navigate } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
+import { mergeActions } from './ai-actions.ts';
 import { OUTCOME_LOOK } from './ai-outcome.ts';
 
 export const AI_KEY = ['ai'] as const;
@@ -95,4 +99,84 @@ export function useSetOutcome(id: string) {
 export function useReplay(id: string, enabled: boolean) {
   const { api } = useServices();
   return useQuery({ queryKey: aiReplayKey(id), queryFn: () => api.read('GET /api/v1/ai/audit', { query: { sessionId: id } }), enabled, retry: false });
+}
+
+/** Approves or rejects one pending action: the answer (executed, failed, rejected) shows at once; a 409/403 says why in a toast. */
+export function useDecideAction(sessionId: string) {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ decision, actionId, note, idempotencyKey }: { decision: 'approve' | 'reject'; actionId: string; note?: string | undefined; idempotencyKey: string }) => {
+      const body = { actionId, ...(note ? { note } : {}) };
+      return decision === 'approve'
+        ? api.read('POST /api/v1/ai/sessions/{id}/approve', { params: { id: sessionId }, body, idempotencyKey })
+        : api.read('POST /api/v1/ai/sessions/{id}/reject', { params: { id: sessionId }, body, idempotencyKey });
+    },
+    onSuccess: (action: AiAction) => {
+      client.setQueryData<AiSessionDetail>(aiSessionKey(sessionId), (old) => old && { ...old, actions: mergeActions(old.actions ?? [], [action]) });
+      if (action.status === 'executed') toast({ intent: 'success', icon: 'tick-circle', message: `${action.summary}: ${action.result?.message ?? 'done'}` });
+      else if (action.status === 'failed') toast({ intent: 'danger', icon: 'error', message: `${action.summary} failed: ${action.result?.message ?? 'the route refused it'}` });
+      else if (action.status === 'rejected') toast({ intent: 'none', icon: 'disable', message: `Rejected: ${action.summary}` });
+    },
+    onError: (error, { decision }) => {
+      toast({ intent: 'danger', icon: 'error', message: `Could not ${decision} the action: ${(error as Error).message}` });
+      // Decided elsewhere, expired or refused: the session's list says how it stands now.
+      void client.invalidateQueries({ queryKey: aiSessionKey(sessionId) });
+    },
+  });
+}
+
+export const aiUserKey = (principal: string) => ['ai', 'users', 'one', principal] as const;
+export const aiUsersKey = (date: string | undefined) => ['ai', 'users', 'list', date ?? 'today'] as const;
+
+/** One person's standing in the console (sandbox, today's usage, budgets): yourself, or anyone for ai:admin. */
+export function useAiUser(principal: string | undefined) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: aiUserKey(principal ?? ''),
+    queryFn: () => api.read('GET /api/v1/ai/users/{id}', { params: { id: principal! } }),
+    enabled: principal !== undefined && principal !== '',
+    retry: false,
+    refetchInterval: 60_000,
+  });
+}
+
+/** Who used the console on a day (default today), with their usage and sandbox (ai:admin). */
+export function useAiUsers(date: string | undefined, enabled: boolean) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: aiUsersKey(date),
+    queryFn: () => api.read('GET /api/v1/ai/users', { query: date ? { date } : {} }),
+    enabled,
+    retry: false,
+  });
+}
+
+/** Puts a person in the sandbox or lifts it, with a reason (ai:admin). */
+export function useSetSandbox() {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ principal, ...body }: AiSandboxPut & { principal: string }) => api.read('PUT /api/v1/ai/users/{id}/sandbox', { params: { id: principal }, body }),
+    onSuccess: (user: AiUser) => {
+      client.setQueryData(aiUserKey(user.principal), user);
+      void client.invalidateQueries({ queryKey: ['ai', 'users', 'list'] });
+      toast({ intent: user.sandbox.enabled ? 'warning' : 'success', icon: user.sandbox.enabled ? 'lock' : 'unlock', message: `${user.principal} is ${user.sandbox.enabled ? 'in the sandbox (read-only)' : 'out of the sandbox'}` });
+    },
+    onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Could not change the sandbox: ${(error as Error).message}` }),
+  });
+}
+
+/** Allows this session's model only the read tools named (null: all the role allows). */
+export function useSetTools(sessionId: string) {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (allow: string[] | null) => api.read('PUT /api/v1/ai/sessions/{id}/tools', { params: { id: sessionId }, body: { allow } }),
+    onSuccess: (session: AiSession) => {
+      client.setQueryData<AiSessionDetail>(aiSessionKey(sessionId), (old) => old && { ...old, toolAllowlist: session.toolAllowlist ?? null, updatedAt: session.updatedAt });
+      toast({ intent: 'success', icon: 'wrench', message: session.toolAllowlist ? `The model may use ${session.toolAllowlist.length} read tool${session.toolAllowlist.length === 1 ? '' : 's'}` : 'The model may use every read tool your role allows' });
+    },
+    onError: (error) => toast({ intent: 'danger', icon: 'error', message: `Could not change the tools: ${(error as Error).message}` }),
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayTerminate, readHistory, targetText, usageText } from './ai-rules.ts';
+import { budgetIntent, budgetShare, formatUsd, mayTerminate, readHistory, targetText, usageText } from './ai-rules.ts';
 
 describe('AI session facts', () => {
   it('names what a session is about', () => {
@@ -19,8 +19,18 @@ describe('AI session facts', () => {
     expect(mayTerminate({ ...session, status: 'terminated' }, admin)).toBe(false);
   });
 
-  it('says the usage in one line', () => {
-    expect(usageText({ inputTokens: 1234, outputTokens: 567, turns: 1, toolCalls: 3 })).toBe('1,234 in / 567 out tokens · 1 turn · 3 tool calls');
+  it('says the usage in one line, its cost included', () => {
+    expect(usageText({ inputTokens: 1234, outputTokens: 567, turns: 1, toolCalls: 3, costUsd: 0.0213 })).toBe('1,234 in / 567 out tokens · $0.02 · 1 turn · 3 tool calls');
+    expect(usageText({ inputTokens: 0, outputTokens: 0, turns: 0, toolCalls: 0, costUsd: 0 })).toBe('0 in / 0 out tokens · $0.00 · 0 turns · 0 tool calls');
+  });
+
+  it('says dollars to the cent, and a cost under a cent as such', () => {
+    expect([formatUsd(0), formatUsd(0.004), formatUsd(0.01), formatUsd(12.346), formatUsd(1234.5), formatUsd(Number.NaN)]).toEqual(['$0.00', '<$0.01', '$0.01', '$12.35', '$1,234.50', '$0.00']);
+  });
+
+  it('measures a budget used: capped at all of it, none when no budget is set', () => {
+    expect([budgetShare(50, 200), budgetShare(300, 200), budgetShare(5, 0)]).toEqual([0.25, 1, 0]);
+    expect([budgetIntent(0.2), budgetIntent(0.8), budgetIntent(1)]).toEqual(['success', 'warning', 'danger']);
   });
 
   it('reads a stored history, or none', () => {

@@ -13,11 +13,25 @@ export function targetText(target: AiSession['target']): string {
 export const mayTerminate = (session: Pick<AiSession, 'owner' | 'status'>, me: { principal: string; permissions: readonly string[] } | undefined): boolean =>
   session.status === 'active' && me !== undefined && (me.permissions.includes('ai:admin') || (session.owner === me.principal && me.permissions.includes('ai:sessions:create')));
 
-/** `1,234 in / 567 out tokens · 3 turns · 7 tool calls`. */
+/** Dollars as the console shows them: `$0.00`, `<$0.01`, `$1.23`, `$1,234.50`. */
+export function formatUsd(amount: number): string {
+  if (!Number.isFinite(amount) || amount <= 0) return '$0.00';
+  if (amount < 0.01) return '<$0.01';
+  return `$${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** `1,234 in / 567 out tokens · $0.02 · 3 turns · 7 tool calls` (the cost left out when the API did not say it). */
 export function usageText(usage: AiSession['usage']): string {
   const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
-  return `${formatCount(usage.inputTokens)} in / ${formatCount(usage.outputTokens)} out tokens · ${plural(usage.turns, 'turn')} · ${plural(usage.toolCalls, 'tool call')}`;
+  const cost = typeof usage.costUsd === 'number' ? ` · ${formatUsd(usage.costUsd)}` : '';
+  return `${formatCount(usage.inputTokens)} in / ${formatCount(usage.outputTokens)} out tokens${cost} · ${plural(usage.turns, 'turn')} · ${plural(usage.toolCalls, 'tool call')}`;
 }
+
+/** How much of a budget is used, 0..1 (a budget of 0 or less: none set, nothing used up). */
+export const budgetShare = (used: number, budget: number): number => (budget > 0 ? Math.min(1, Math.max(0, used / budget)) : 0);
+
+/** A budget bar's colour: green under 75 %, yellow under 100 %, red when spent. */
+export const budgetIntent = (share: number): 'success' | 'warning' | 'danger' => (share >= 1 ? 'danger' : share >= 0.75 ? 'warning' : 'success');
 
 /** The sessionStorage key of a session's prompt history. */
 export const historyKey = (sessionId: string): string => `apollo.ai.history.${sessionId}`;

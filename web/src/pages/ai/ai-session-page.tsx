@@ -1,6 +1,7 @@
 /**
  * One AI session (`/ai/<id>`): the terminal with its transcript replayed and new frames live, the tool calls beside
- * it, and a header with what it is about, the model (or how to configure one), usage, status, Terminate (owner or
+ * it with the changes it proposed waiting for Approve (action-panel.tsx), the viewer's sandbox and budgets, and a
+ * header with what it is about, the model (or how to configure one), usage, status, Terminate (owner or
  * ai:admin), Copy transcript, Replay (every message and tool call in a drawer, exported as JSON) and how it ended
  * (said by its owner, shown to everyone).
  */
@@ -14,14 +15,17 @@ import { useMe } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
+import { ActionPanel } from './action-panel.tsx';
+import { mayDecide } from './ai-actions.ts';
 import { SessionStatusTag } from './ai-page.tsx';
 import { useAiSession, useTerminateSession } from './ai-queries.ts';
 import { maySetOutcome } from './ai-outcome.ts';
 import { mayTerminate, targetText, usageText } from './ai-rules.ts';
+import { AiStanding } from './ai-standing.tsx';
 import { AiTerminal, type SendOutcome } from './ai-terminal.tsx';
 import { ReplayDrawer } from './replay-drawer.tsx';
 import { OutcomeControl, OutcomeTag } from './session-outcome.tsx';
-import { INITIAL_RENDER, plainText, renderFrames } from './terminal-render.ts';
+import { INITIAL_RENDER, clockTime, plainText, renderFrames } from './terminal-render.ts';
 import { ToolPanel } from './tool-panel.tsx';
 import { shownUsage, useSessionStream } from './use-session-stream.ts';
 import './ai.css';
@@ -82,7 +86,7 @@ export function AiSessionPage({ id }: { id: string }) {
   };
 
   const copy = async () => {
-    const text = plainText(renderFrames(stream.feed.frames, INITIAL_RENDER, { cols: 120 }).text);
+    const text = plainText(renderFrames(stream.feed.frames, INITIAL_RENDER, { cols: 120, timeText: clockTime }).text);
     try {
       await navigator.clipboard.writeText(text);
       toast({ intent: 'success', icon: 'clipboard', message: 'Transcript copied' });
@@ -129,12 +133,16 @@ export function AiSessionPage({ id }: { id: string }) {
           {s.owner === me.data?.principal ? 'Your role cannot send messages (ai:sessions:create).' : `This is ${s.owner}'s session: you can watch it, not type in it.`}
         </Callout>
       )}
+      {me.data?.principal === s.owner && <AiStanding principal={s.owner} />}
       <div className="apollo-ai-body">
         <AiTerminal sessionId={s.id} feed={stream.feed} disabled={terminated || !canSend} status={status} send={send} />
-        <ToolPanel calls={stream.toolCalls} />
+        <div className="apollo-ai-side">
+          <ActionPanel sessionId={s.id} actions={stream.actions} canDecide={mayDecide(s, me.data)} />
+          <ToolPanel calls={stream.toolCalls} />
+        </div>
       </div>
       <div className={`${Classes.TEXT_MUTED} apollo-ai-hint`}>
-        Try <Code>help</Code>, <Code>debug prod core-service</Code>, <Code>logs</Code> or a question. ↑/↓ history · Ctrl-C clears the line · Ctrl-L clears the screen.
+        Try <Code>help</Code>, <Code>debug prod core-service</Code>, <Code>logs</Code> or a question. Changes wait for Approve beside the terminal. ↑/↓ history · Ctrl-C clears the line · Ctrl-L clears the screen.
       </div>
       <ReplayDrawer sessionId={s.id} isOpen={replaying} onClose={() => setReplaying(false)} />
       <Alert isOpen={confirming} intent="danger" icon="stop" confirmButtonText="Terminate" cancelButtonText="Cancel" loading={terminate.isPending}

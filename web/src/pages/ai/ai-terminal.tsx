@@ -13,7 +13,7 @@ import type { AiFrame } from '../../../../schemas/types.gen.ts';
 import { historyKey, readHistory } from './ai-rules.ts';
 import type { FrameFeed } from './frame-feed.ts';
 import { applyInput, drawPrompt, emptyLine, type LineState } from './line-editor.ts';
-import { INITIAL_RENDER, noteLine, plainText, renderFrames, type RenderState } from './terminal-render.ts';
+import { INITIAL_RENDER, clockTime, noteLine, plainText, renderFrames, type RenderState } from './terminal-render.ts';
 
 /** What a send came to: sent, refused because a turn runs (409), or another error's message. */
 export type SendOutcome = { kind: 'sent' } | { kind: 'busy' } | { kind: 'error'; message: string };
@@ -80,8 +80,8 @@ export function AiTerminal({ sessionId, feed, disabled, status, send }: AiTermin
       term.write(text);
     };
     const print = (frames: readonly AiFrame[]) => {
-      const out = renderFrames(frames, render, { cols: term.cols, wrap: true });
-      const plain = renderFrames(frames, mirrored, { cols: term.cols });
+      const out = renderFrames(frames, render, { cols: term.cols, wrap: true, timeText: clockTime });
+      const plain = renderFrames(frames, mirrored, { cols: term.cols, timeText: clockTime });
       render = out.state;
       mirrored = plain.state;
       output(out.text, plain.text);

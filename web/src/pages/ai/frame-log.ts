@@ -75,8 +75,8 @@ export interface ToolCallView {
   readonly name: string;
   readonly risk: string;
   readonly arguments: Record<string, unknown>;
-  /** running (no result yet), refused, ok, failed. */
-  readonly status: 'running' | 'refused' | 'ok' | 'failed';
+  /** running (no result yet), refused, pending_approval (a change waiting for its Approve), ok, failed. */
+  readonly status: 'running' | 'refused' | 'pending_approval' | 'ok' | 'failed';
   readonly reason?: string | undefined;
   readonly result?: { readonly size: number; readonly truncated: boolean; readonly preview: string; readonly error?: string | undefined } | undefined;
   readonly seq: number;

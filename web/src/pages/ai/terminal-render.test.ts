@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AiFrame } from '../../../../schemas/types.gen.ts';
+import type { AiAction, AiFrame } from '../../../../schemas/types.gen.ts';
 import { ANSI, INITIAL_RENDER, columnWidths, wrapText, endLine, formatSize, plainText, renderFindings, renderFrame, renderFrames, renderTable, sanitize } from './terminal-render.ts';
 
 const base = { turnId: 't1' };
@@ -80,6 +80,49 @@ describe('a frame as terminal text', () => {
     expect(sanitize('ok\x1b[2J\x1b]0;title\x07 done\x07\r\n')).toBe('ok done\n');
     const out = render([{ ...base, seq: 1, type: 'text', text: 'a\x1b[31mred\x1b[0m\x1bc b' }]);
     expect(out.text).toBe('ared b');
+  });
+});
+
+describe('approvals in the terminal', () => {
+  const action: AiAction = {
+    id: 'a'.repeat(64), sessionId: '01JABCDEFGHJKMNPQRSTVWXYZ0', turnId: 't1', callId: 'c1', callIndex: 1,
+    tool: 'service_scale', arguments: { service: 'core-service', environment: 'prod', replicas: 4 }, risk: 'prod_mutation',
+    summary: 'Scale core-service in prod to 4 replicas', route: 'POST /api/v1/services/{id}/scale', permission: 'deployments:create:prod',
+    origin: 'command', status: 'pending', requestedBy: 'operator@apollo.local', createdAt: '2026-12-05T12:00:00.000Z', expiresAt: '2026-12-05T12:15:00.000Z',
+    decidedBy: null, decidedAt: null, result: null,
+  };
+  const line = (a: AiAction) => plainText(render([{ ...base, seq: 5, type: 'action', action: a }]).text);
+
+  it('asks for the Approve beside the terminal while an action waits, with its expiry', () => {
+    expect(line(action)).toBe('⏸ Needs your approval: Scale core-service in prod to 4 replicas — use Approve beside the terminal (expires 12:15 UTC)\n');
+    const own = renderFrames([{ ...base, seq: 5, type: 'action', action }], INITIAL_RENDER, { cols: 80, timeText: () => 'soon' });
+    expect(plainText(own.text)).toContain('(expires soon)');
+  });
+
+  it('says how a decided action went: executed with the route’s message, failed, rejected, expired', () => {
+    const decided = { decidedBy: 'operator@apollo.local', decidedAt: '2026-12-05T12:01:00.000Z' };
+    expect(line({ ...action, ...decided, status: 'executed', result: { statusCode: 202, ok: true, message: 'Deployment 01JDEP created', resource: { type: 'deployment', id: '01JDEP', href: '/deployments/01JDEP' } } }))
+      .toBe('✓ Scale core-service in prod to 4 replicas: Deployment 01JDEP created\n');
+    expect(line({ ...action, ...decided, status: 'failed', result: { statusCode: 409, ok: false, message: 'prod is frozen', code: 'Conflict' } }))
+      .toBe('✗ Scale core-service in prod to 4 replicas failed: prod is frozen\n');
+    expect(line({ ...action, ...decided, status: 'rejected', note: 'not now' })).toBe('✗ Scale core-service in prod to 4 replicas: rejected by operator@apollo.local (not now); it did not run\n');
+    expect(line({ ...action, status: 'expired' })).toBe('⌛ Scale core-service in prod to 4 replicas: expired before an approval; it did not run\n');
+    expect(line({ ...action, ...decided, status: 'executing' })).toBe('▶ Scale core-service in prod to 4 replicas: running, approved by operator@apollo.local\n');
+  });
+
+  it('keeps control sequences in a summary or a route’s message out of the terminal', () => {
+    const out = render([{ ...base, seq: 5, type: 'action', action: { ...action, summary: 'Scale\x1b[2J it', status: 'executed', result: { statusCode: 200, ok: true, message: 'ok\x1b]0;x\x07' } } }]);
+    expect(plainText(out.text)).toBe('✓ Scale it: ok\n');
+  });
+
+  it('prints a change waiting for its approval like a call waiting', () => {
+    const out = render([{ ...base, seq: 4, type: 'tool_call', callId: 'c1', name: 'service_scale', arguments: { replicas: 4 }, risk: 'prod_mutation', status: 'pending_approval', actionId: 'a'.repeat(64) }]);
+    expect(out.text).toBe(`${ANSI.dim}${ANSI.cyan}▸ tool service_scale {"replicas":4}${ANSI.reset}${ANSI.dim} [prod_mutation]${ANSI.reset}${ANSI.yellow} awaiting approval${ANSI.reset}\r\n`);
+  });
+
+  it('ends a turn that waits for an approval, or ran out of budget, saying so', () => {
+    expect(endLine('approval_required', { input: 10, output: 2 })).toBe('— approval_required: waiting for an approval beside the terminal · 10 in / 2 out tokens');
+    expect(endLine('budget', null)).toBe("— budget: the AI budget is spent (this session's or today's): no more model turns until it resets");
   });
 });
 

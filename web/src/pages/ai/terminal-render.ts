@@ -4,7 +4,7 @@
  * stream as they come; every other frame starts on a line of its own. Model and tool text is data: control
  * sequences in it are removed before it reaches the terminal (ARCHITECTURE.md §6: tool output is never executed).
  */
-import type { AiFindings, AiFrame } from '../../../../schemas/types.gen.ts';
+import type { AiAction, AiFindings, AiFrame } from '../../../../schemas/types.gen.ts';
 
 const ESC = '\x1b[';
 export const ANSI = {
@@ -39,7 +39,15 @@ export interface RenderOptions {
   readonly cols: number;
   /** Break streamed text between words at the terminal's width (the terminal); off: as sent (the plain-text mirror). */
   readonly wrap?: boolean;
+  /** A time as the lines say it (an action's expiry); default `HH:MM UTC`. */
+  readonly timeText?: (iso: string) => string;
 }
+
+/** A time on the viewer's own clock (`14:05`): the terminal's. */
+export const clockTime = (iso: string): string => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/** `14:05 UTC`: the same on every machine (tests); the terminal passes the viewer's own clock. */
+export const utcTime = (iso: string): string => (Number.isNaN(Date.parse(iso)) ? iso : `${new Date(iso).toISOString().slice(11, 16)} UTC`);
 
 /**
  * Text from column `col` with line breaks put between words so none is cut at the edge (a word longer than a line,
@@ -185,10 +193,37 @@ export function renderFindings(findings: AiFindings, cols: number, wrap = false)
   return lines;
 }
 
+/** Stop reasons that leave something for the user to do, in words after the reason. */
+const STOP_SAYS: Readonly<Record<string, string>> = {
+  approval_required: 'waiting for an approval beside the terminal',
+  budget: "the AI budget is spent (this session's or today's): no more model turns until it resets",
+};
+
 /** The line a stop reason ends a turn with, and the turn's tokens when known: `— end_turn · 1,234 in / 567 out tokens`. */
 export function endLine(stopReason: string, usage: RenderState['usage']): string {
   const tokens = usage ? ` · ${formatCount(usage.input)} in / ${formatCount(usage.output)} out tokens` : '';
-  return `— ${stopReason}${tokens}`;
+  const says = STOP_SAYS[stopReason];
+  return `— ${stopReason}${says ? `: ${says}` : ''}${tokens}`;
+}
+
+/** One line for an action's news (each `action` frame: proposed, running, done, refused, lapsed). */
+export function actionLine(action: AiAction, timeText: (iso: string) => string): string {
+  const summary = sanitize(action.summary).replace(/\n/g, ' ');
+  const message = action.result ? sanitize(action.result.message).replace(/\n/g, ' ') : '';
+  switch (action.status) {
+    case 'pending':
+      return paint(`${ANSI.bold}${ANSI.yellow}`, `⏸ Needs your approval: ${summary} — use Approve beside the terminal (expires ${timeText(action.expiresAt)})`);
+    case 'executing':
+      return paint(ANSI.cyan, `▶ ${summary}: running${action.decidedBy ? `, approved by ${sanitize(action.decidedBy)}` : ''}`);
+    case 'executed':
+      return paint(ANSI.green, `✓ ${summary}: ${message || 'done'}`);
+    case 'failed':
+      return paint(ANSI.red, `✗ ${summary} failed: ${message || 'the route refused it'}`);
+    case 'rejected':
+      return paint(ANSI.yellow, `✗ ${summary}: rejected${action.decidedBy ? ` by ${sanitize(action.decidedBy)}` : ''}${action.note ? ` (${sanitize(action.note).replace(/\n/g, ' ')})` : ''}; it did not run`);
+    case 'expired':
+      return paint(ANSI.dim, `⌛ ${summary}: expired before an approval; it did not run`);
+  }
 }
 
 /** Where the prompt's line is printed for a sent message (what the terminal shows as typed). */
@@ -217,9 +252,13 @@ export function renderFrame(frame: AiFrame, state: RenderState, options: RenderO
     }
     case 'tool_call': {
       const head = `▸ tool ${sanitize(frame.name)}`;
-      const args = argumentsText(frame.arguments, Math.max(10, cols - width(head) - width(frame.risk) - 6));
+      const waiting = frame.status === 'pending_approval' ? ' awaiting approval' : '';
+      const args = argumentsText(frame.arguments, Math.max(10, cols - width(head) - width(frame.risk) - width(waiting) - 6));
       if (frame.status === 'refused') {
         return lines([paint(ANSI.red, `${head} ${args} [${frame.risk}] refused${frame.reason ? `: ${sanitize(frame.reason)}` : ''}`)]);
+      }
+      if (frame.status === 'pending_approval') {
+        return lines([`${ANSI.dim}${ANSI.cyan}${head} ${args}${ANSI.reset}${ANSI.dim} [${frame.risk}]${ANSI.reset}${paint(ANSI.yellow, waiting)}`]);
       }
       return lines([`${ANSI.dim}${ANSI.cyan}${head} ${args}${ANSI.reset}${ANSI.dim} [${frame.risk}]${ANSI.reset}`]);
     }
@@ -237,6 +276,8 @@ export function renderFrame(frame: AiFrame, state: RenderState, options: RenderO
       return lines([paint(ANSI.red, `✗ ${sanitize(frame.code)}: ${sanitize(frame.message).replace(/\n/g, ' ')}${frame.retryable ? ' (retryable)' : ''}`)]);
     case 'end':
       return lines([paint(ANSI.dim, endLine(frame.stopReason, state.usage)), ''], { usage: null });
+    case 'action':
+      return lines([actionLine(frame.action, options.timeText ?? utcTime)]);
     case 'terminated':
       return lines([paint(ANSI.banner, ` ■ Session terminated by ${sanitize(frame.by)} ■ `), paint(ANSI.red, 'The transcript is kept; this session takes no more messages.')]);
   }

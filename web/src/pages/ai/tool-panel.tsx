@@ -9,6 +9,7 @@ const STATUS = {
   ok: { icon: 'tick', intent: 'success' },
   failed: { icon: 'cross', intent: 'danger' },
   refused: { icon: 'disable', intent: 'danger' },
+  pending_approval: { icon: 'pause', intent: 'warning' },
 } as const;
 
 function ToolCall({ call }: { call: ToolCallView }) {
@@ -35,6 +36,7 @@ function ToolCall({ call }: { call: ToolCallView }) {
             </>
           )}
           {call.status === 'running' && <div className={Classes.TEXT_MUTED}>Running…</div>}
+          {call.status === 'pending_approval' && <div className={Classes.TEXT_MUTED}>A change: it waits for Approve in the Pending approval panel.</div>}
         </div>
       </Collapse>
     </li>

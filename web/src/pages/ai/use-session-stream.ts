@@ -6,8 +6,9 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { AiFrame, AiSession, AiSessionDetail } from '../../../../schemas/types.gen.ts';
+import type { AiAction, AiFrame, AiSession, AiSessionDetail } from '../../../../schemas/types.gen.ts';
 import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
+import { actionsOfFrames, mergeActions } from './ai-actions.ts';
 import { aiSessionKey } from './ai-queries.ts';
 import { FrameFeed } from './frame-feed.ts';
 import { asFrame, framesAfter, initialFrames, isLossyGap, maxSeq, resync, statusAfter, turnEnded, withToolFrame, type ToolCallView } from './frame-log.ts';
@@ -16,6 +17,8 @@ export interface SessionStream {
   readonly feed: FrameFeed;
   readonly status: { session: 'active' | 'terminated'; turn: 'idle' | 'running' };
   readonly toolCalls: readonly ToolCallView[];
+  /** Every change the session proposed (the session's list, then its action frames; latest per id), oldest first. */
+  readonly actions: readonly AiAction[];
   /** From usage frames that carry the session's totals; null until one came (the session's own usage stands). */
   readonly liveUsage: { inputTokens: number; outputTokens: number } | null;
 }
@@ -91,10 +94,11 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
       status = statusAfter(status, frame);
       toolCalls = withToolFrame(toolCalls, frame);
     }
-    return { status, toolCalls };
+    return { status, toolCalls, actionFrames: actionsOfFrames(feed.frames) };
   }, [feed, version]);
+  const actions = useMemo(() => mergeActions(detail?.actions ?? [], derived.actionFrames), [detail?.actions, derived.actionFrames]);
   const status = detail?.status === 'terminated' ? { session: 'terminated' as const, turn: 'idle' as const } : derived.status;
-  return { feed, status, toolCalls: derived.toolCalls, liveUsage };
+  return { feed, status, toolCalls: derived.toolCalls, actions, liveUsage };
 }
 
 /** The header's usage: the session's, with live totals when a usage frame brought newer ones. */

@@ -1,0 +1,81 @@
+/**
+ * The changes an AI session proposed (pending actions) as the approval panel shows them: the session's list (the
+ * detail's `actions`) merged with the `action` frames that came since and the answers of approve/reject, one per id,
+ * the furthest along winning; who may decide; how each status, risk and result reads.
+ */
+import type { Intent, IconName } from '@blueprintjs/core';
+import type { AiAction, AiFrame } from '../../../../schemas/types.gen.ts';
+
+export type ActionStatus = AiAction['status'];
+
+/** How far along a status is: an action only moves forward, so a stale copy (an older read, a late frame) never wins. */
+const STAGE: Readonly<Record<ActionStatus, number>> = { pending: 0, executing: 1, executed: 2, failed: 2, rejected: 2, expired: 2 };
+
+/** The later of two copies of one action: the one further along; at the same stage the newer (`next`). */
+export const laterAction = (current: AiAction, next: AiAction): AiAction => (STAGE[next.status] >= STAGE[current.status] ? next : current);
+
+/** Copies of actions (oldest first, later copies after) as one list, one per id, in the order each was first proposed. */
+export function mergeActions(...lists: readonly (readonly AiAction[])[]): AiAction[] {
+  const byId = new Map<string, AiAction>();
+  for (const list of lists) {
+    for (const action of list) {
+      const seen = byId.get(action.id);
+      byId.set(action.id, seen ? laterAction(seen, action) : action);
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.callIndex - b.callIndex || a.createdAt.localeCompare(b.createdAt));
+}
+
+/** The actions the frames carry, in seq order (the latest frame per id wins in mergeActions). */
+export const actionsOfFrames = (frames: readonly AiFrame[]): AiAction[] =>
+  frames.flatMap((f) => (f.type === 'action' ? [{ seq: f.seq, action: f.action }] : [])).sort((a, b) => a.seq - b.seq).map((f) => f.action);
+
+/** Pending and past its expiry: the API will refuse it (409), so the panel shows it expired and offers no buttons. */
+export const isLapsed = (action: Pick<AiAction, 'status' | 'expiresAt'>, now: number): boolean =>
+  action.status === 'pending' && Date.parse(action.expiresAt) <= now;
+
+/** The status the panel shows: a pending action past its expiry reads as expired before the API says so. */
+export const shownStatus = (action: Pick<AiAction, 'status' | 'expiresAt'>, now: number): ActionStatus => (isLapsed(action, now) ? 'expired' : action.status);
+
+/** The session's owner, or an ai:admin, decides (the API checks the route's permission too, and says so with a 403). */
+export const mayDecide = (session: { owner: string }, me: { principal: string; permissions: readonly string[] } | undefined): boolean =>
+  me !== undefined && me.permissions.includes('ai:sessions:create') && (session.owner === me.principal || me.permissions.includes('ai:admin'));
+
+/** What each status looks like on a card. */
+export const STATUS_LOOK: Readonly<Record<ActionStatus, { readonly label: string; readonly intent: Intent; readonly icon: IconName }>> = {
+  pending: { label: 'Needs approval', intent: 'warning', icon: 'pause' },
+  executing: { label: 'Running', intent: 'primary', icon: 'refresh' },
+  executed: { label: 'Executed', intent: 'success', icon: 'tick-circle' },
+  failed: { label: 'Failed', intent: 'danger', icon: 'error' },
+  rejected: { label: 'Rejected', intent: 'none', icon: 'disable' },
+  expired: { label: 'Expired', intent: 'none', icon: 'time' },
+};
+
+/** A risk as a tag's intent: production and infrastructure changes red, config yellow, the rest plain. */
+export function riskIntent(risk: AiAction['risk']): Intent {
+  if (risk === 'prod_mutation' || risk === 'infrastructure') return 'danger';
+  if (risk === 'config' || risk === 'safe_mutation') return 'warning';
+  return 'none';
+}
+
+/** Who asked for it: `typed command` or `the model`. */
+export const originText = (origin: AiAction['origin']): string => (origin === 'command' ? 'a typed command' : 'the model');
+
+/** `Executed by operator@apollo.local`, `Rejected by dana@example.com: not now`. */
+export function decisionText(action: Pick<AiAction, 'status' | 'decidedBy' | 'note'>): string {
+  const look = STATUS_LOOK[action.status];
+  if (action.status === 'pending') return look.label;
+  if (action.status === 'expired' && !action.decidedBy) return 'Expired before anyone approved it: it never ran';
+  const by = action.decidedBy ? ` (${action.status === 'rejected' ? 'rejected' : 'approved'} by ${action.decidedBy})` : '';
+  return `${look.label}${by}${action.note ? `: ${action.note}` : ''}`;
+}
+
+/** The number of pending actions, for the panel's title. */
+export const pendingCount = (actions: readonly AiAction[], now: number): number => actions.filter((a) => a.status === 'pending' && !isLapsed(a, now)).length;
+
+/** The decision's note as the API takes it: trimmed, at most 1000 characters, left out when empty. */
+export function decisionNote(note: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const clean = note.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, 1000);
+  return clean || undefined;
+}
