@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetIntent, budgetShare, formatUsd, mayTerminate, readHistory, targetText, usageText } from './ai-rules.ts';
+import { budgetIntent, budgetShare, formatUsd, mayTerminate, readHistory, targetText, toolNames, usageText } from './ai-rules.ts';
 
 describe('AI session facts', () => {
   it('names what a session is about', () => {
@@ -31,6 +31,10 @@ describe('AI session facts', () => {
   it('measures a budget used: capped at all of it, none when no budget is set', () => {
     expect([budgetShare(50, 200), budgetShare(300, 200), budgetShare(5, 0)]).toEqual([0.25, 1, 0]);
     expect([budgetIntent(0.2), budgetIntent(0.8), budgetIntent(1)]).toEqual(['success', 'warning', 'danger']);
+  });
+
+  it('takes tool names as the API does: lowercase, well-formed, each once', () => {
+    expect(toolNames([' Logs_Search ', 'logs_search', 'metrics service', 'x', 'catalog_service'])).toEqual(['logs_search', 'catalog_service']);
   });
 
   it('reads a stored history, or none', () => {

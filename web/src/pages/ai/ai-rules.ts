@@ -46,3 +46,8 @@ export function readHistory(raw: string | null): string[] {
     return [];
   }
 }
+
+const TOOL_NAME = /^[a-z][a-z0-9_]{1,63}$/;
+
+/** The tool names the owner typed for the allowlist: trimmed, lowercase, well-formed (as the API takes them), each once. */
+export const toolNames = (values: readonly string[]): string[] => [...new Set(values.map((v) => v.trim().toLowerCase()).filter((v) => TOOL_NAME.test(v)))];

@@ -27,6 +27,7 @@ import { ReplayDrawer } from './replay-drawer.tsx';
 import { OutcomeControl, OutcomeTag } from './session-outcome.tsx';
 import { INITIAL_RENDER, clockTime, plainText, renderFrames } from './terminal-render.ts';
 import { ToolPanel } from './tool-panel.tsx';
+import { ToolsControl } from './tools-control.tsx';
 import { shownUsage, useSessionStream } from './use-session-stream.ts';
 import './ai.css';
 
@@ -115,6 +116,7 @@ export function AiSessionPage({ id }: { id: string }) {
         }
         actions={<>
           {owner && <OutcomeControl session={s} />}
+          {owner && !terminated && <ToolsControl sessionId={s.id} allowlist={s.toolAllowlist} calls={stream.toolCalls} />}
           <Button variant="minimal" icon="history" text="Replay" onClick={() => setReplaying(true)} data-testid="ai-replay" />
           <Button variant="minimal" icon="clipboard" text="Copy transcript" onClick={() => void copy()} data-testid="ai-copy" />
           {!terminated && mayTerminate({ owner: s.owner, status: 'active' }, me.data) && (

@@ -1,0 +1,108 @@
+/**
+ * A change from the AI console waits for its Approve: the operator starts in the sandbox (read-only) until an AI admin
+ * lifts it on the People tab; then `scale prod core-service 4` typed in the terminal becomes a pending card and nothing
+ * is deployed (typing "approve" does nothing either) until the Approve button runs it once, through the scale route,
+ * and the card links to the deployment it made.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
+
+const local = useLocalApollo();
+
+const OPERATOR = 'operator@apollo.local';
+const transcript = (page: Page) => page.getByTestId('ai-transcript-text').textContent();
+const card = (page: Page) => page.locator('li[data-testid^="ai-action-"]');
+
+/** The operator's scale deployments of core-service in prod made since `since` (the demo data has older ones). */
+async function scalesSince(since: string): Promise<string[]> {
+  const list = (await local.apollo.client('operator').request('GET /api/v1/deployments/history', {
+    query: { service: 'core-service', environment: 'prod', operation: 'scale', limit: 100 },
+  })).body;
+  return list.items.filter((d) => d.createdAt >= since).map((d) => d.id);
+}
+
+async function type(page: Page, text: string): Promise<void> {
+  await page.locator('.xterm-helper-textarea').focus();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+describe('approving what the AI console proposes', () => {
+  it('lifts the sandbox, proposes a scale, runs nothing until Approve, then links to the deployment', async () => {
+    const since = new Date().toISOString();
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, OPERATOR, '/ai');
+    await page.getByTestId('ai-sandbox-banner').waitFor();
+    expect(await page.getByTestId('ai-sandbox-banner').innerText()).toContain('Read-only (sandbox)');
+    await page.getByTestId('ai-today-usage').waitFor();
+
+    // An AI admin lifts it on the People tab, with a reason.
+    const adminContext = await newContext(local.browser);
+    const admin = await signIn(adminContext, local.apollo.url, 'admin@apollo.local', '/ai?tab=people');
+    await admin.getByTestId('ai-people').waitFor();
+    await admin.getByTestId('ai-person-lookup').fill(OPERATOR);
+    await admin.getByTestId('ai-person-lookup-submit').click();
+    const found = admin.locator(`[data-testid="ai-person-found"] [data-testid="ai-person-row"][data-principal="${OPERATOR}"]`);
+    await found.waitFor();
+    expect(await found.getAttribute('data-sandbox')).toBe('true');
+    await found.getByTestId('ai-sandbox-toggle').click();
+    await admin.getByTestId('ai-sandbox-reason').fill('On call for core-service this week');
+    await admin.getByTestId('ai-sandbox-save').click();
+    await expect.poll(() => found.getAttribute('data-sandbox'), { timeout: 15_000 }).toBe('false');
+    await screenshot(admin, 'ai-people');
+    expect((await local.apollo.client('admin').request('GET /api/v1/ai/users/{id}', { params: { id: OPERATOR } })).body.sandbox)
+      .toMatchObject({ enabled: false, changedBy: 'admin@apollo.local', reason: 'On call for core-service this week' });
+
+    // The operator, out of the sandbox, opens the console on core-service in prod.
+    await page.reload();
+    await page.getByTestId('ai-today-usage').waitFor();
+    expect(await page.getByTestId('ai-sandbox-banner').count()).toBe(0);
+    await page.goto(`${local.apollo.url}/catalog/core-service?tab=logs&environment=prod`);
+    await page.locator('[data-testid="open-ai-console"][data-environment="prod"]').click();
+    await page.waitForURL(/\/ai\/[0-9A-Z]{26}$/);
+    await page.getByTestId('ai-terminal').waitFor();
+    await type(page, 'scale prod core-service 4');
+
+    const pending = card(page);
+    await pending.waitFor({ timeout: 30_000 });
+    await expect.poll(() => pending.getAttribute('data-status'), { timeout: 30_000 }).toBe('pending');
+    await expect.poll(() => transcript(page), { timeout: 30_000 }).toContain('Needs your approval');
+    const text = await pending.innerText();
+    expect(text).toContain('core-service');
+    expect(text).toContain('POST /api/v1/services/{id}/scale');
+    expect(JSON.parse(await pending.getByTestId('ai-action-arguments').innerText())).toMatchObject({ replicas: 4 });
+    expect(await scalesSince(since)).toEqual([]);
+    await screenshot(page, 'ai-action-pending');
+
+    // Typing "approve" approves nothing: only the button does. (The scale's turn has ended first: one turn at a time.)
+    await expect.poll(async () => (await transcript(page))?.split('apollo> scale prod core-service 4')[1], { timeout: 30_000 }).toMatch(/— \w+/);
+    await expect.poll(() => page.getByTestId('ai-terminal').getAttribute('data-status'), { timeout: 30_000 }).toBe('active');
+    await type(page, 'approve');
+    await expect.poll(() => transcript(page), { timeout: 30_000 }).toContain('apollo> approve');
+    await expect.poll(() => page.getByTestId('ai-terminal').getAttribute('data-status'), { timeout: 30_000 }).toBe('active');
+    expect(await pending.getAttribute('data-status')).toBe('pending');
+    expect(await scalesSince(since)).toEqual([]);
+
+    // The reload shows it pending again, from the session's own list.
+    await page.reload();
+    await expect.poll(() => card(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('pending');
+
+    await card(page).getByTestId('ai-action-approve').click();
+    await expect.poll(() => card(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('executed');
+    const link = card(page).getByTestId('ai-action-result-link');
+    const href = await link.getAttribute('href');
+    expect(href).toMatch(/^\/deployments\/[0-9A-Z]{26}$/);
+    const deploymentId = href!.split('/').pop()!;
+    expect(await scalesSince(since)).toEqual([deploymentId]);
+    await expect.poll(() => transcript(page), { timeout: 30_000 }).toMatch(/✓ .*core-service/);
+    await screenshot(page, 'ai-action-executed');
+
+    await link.click();
+    await page.waitForURL(`${local.apollo.url}/deployments/${deploymentId}`);
+    await page.locator(`[data-testid="deployment-page"][data-id="${deploymentId}"]`).waitFor();
+    expect(await page.getByTestId('deployment-initiated-by').innerText()).toContain(OPERATOR);
+    await adminContext.close();
+    await context.close();
+  });
+});
