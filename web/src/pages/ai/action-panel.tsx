@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AiAction } from '../../../../schemas/types.gen.ts';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
-import { decisionNote, decisionText, isLapsed, originText, pendingCount, riskIntent, shownStatus, STATUS_LOOK } from './ai-actions.ts';
+import { decisionNote, decisionText, isLapsed, linkOf, originText, pendingCount, riskIntent, shownStatus, STATUS_LOOK } from './ai-actions.ts';
 import { useDecideAction } from './ai-queries.ts';
 
 /** The time now, again every `ms` (expiries count down). */
@@ -22,9 +22,6 @@ function useNow(ms: number): number {
   return now;
 }
 
-/** A web app path from the API (`/deployments/<id>`), never another site or a script URL. */
-const appPath = (href: string): string | null => (/^\/(?!\/)[^\s\\]*$/.test(href) ? href : null);
-
 function ActionResult({ action }: { action: AiAction }) {
   const result = action.result;
   if (!result) return null;
@@ -35,11 +32,14 @@ function ActionResult({ action }: { action: AiAction }) {
       </Callout>
     );
   }
-  const href = result.resource ? appPath(result.resource.href) : null;
+  const resource = result.resource;
+  const link = resource ? linkOf(resource.href) : null;
+  const label = resource ? `Open ${resource.type}${resource.id ? ` ${resource.id.slice(-10)}` : ''}` : '';
   return (
     <Callout intent="success" icon="tick-circle" compact className="apollo-ai-action-result" data-testid="ai-action-result">
       {result.message}
-      {href && result.resource && <> <Link to={href} data-testid="ai-action-result-link" className="apollo-mono">Open {result.resource.type} {result.resource.id.slice(-10)} →</Link></>}
+      {link?.kind === 'app' && <> <Link to={link.href} data-testid="ai-action-result-link" className="apollo-mono">{label} →</Link></>}
+      {link?.kind === 'external' && <> <a href={link.href} target="_blank" rel="noopener noreferrer" data-testid="ai-action-result-link" className="apollo-mono">{label} ↗</a></>}
     </Callout>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AiAction, AiFrame } from '../../../../schemas/types.gen.ts';
-import { actionsOfFrames, decisionNote, decisionText, mayDecide, mergeActions, pendingCount, riskIntent, shownStatus } from './ai-actions.ts';
+import { actionsOfFrames, decisionNote, decisionText, linkOf, mayDecide, mergeActions, pendingCount, riskIntent, shownStatus } from './ai-actions.ts';
 
 const pending: AiAction = {
   id: 'a'.repeat(64), sessionId: '01JABCDEFGHJKMNPQRSTVWXYZ0', turnId: 't1', callId: 'c1', callIndex: 1,
@@ -58,6 +58,12 @@ describe('a session’s actions', () => {
     expect(decisionText(executed)).toBe('Executed (approved by operator@apollo.local)');
     expect(decisionText({ ...pending, status: 'rejected', decidedBy: 'admin@apollo.local', note: 'not during the incident' })).toBe('Rejected (rejected by admin@apollo.local): not during the incident');
     expect(decisionText({ ...pending, status: 'expired' })).toBe('Expired before anyone approved it: it never ran');
+  });
+
+  it('links a result inside the app or to a web page, never to a script', () => {
+    expect(linkOf('/deployments/01JDEP')).toEqual({ kind: 'app', href: '/deployments/01JDEP' });
+    expect(linkOf('https://github.com/acme/gitops/pull/7')).toEqual({ kind: 'external', href: 'https://github.com/acme/gitops/pull/7' });
+    expect([linkOf('javascript:alert(1)'), linkOf('//evil.example/x'), linkOf('data:text/html,x'), linkOf('deployments/1')]).toEqual([null, null, null, null]);
   });
 
   it('sends a note trimmed, without control characters, or none', () => {

@@ -79,3 +79,14 @@ export function decisionNote(note: string): string | undefined {
   const clean = note.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, 1000);
   return clean || undefined;
 }
+
+/** Where a result links: a web app path (`/deployments/<id>`), a web page elsewhere (a pull request), never a script URL. */
+export function linkOf(href: string): { kind: 'app' | 'external'; href: string } | null {
+  if (/^\/(?!\/)[^\s\\]*$/.test(href)) return { kind: 'app', href };
+  try {
+    const { protocol } = new URL(href);
+    return protocol === 'https:' || protocol === 'http:' ? { kind: 'external', href } : null;
+  } catch {
+    return null;
+  }
+}
