@@ -4,3 +4,5 @@
  */
 // The realtime Lambda asks before a subscription to ai:<id>.
 export { mayFollowSession } from './sessions.ts';
+// The incidents context's postmortem draft is written by the console's model when one is configured.
+export { composeWithModel, configuredModel, modelConfiguredInEnvironment, type ComposeRequest, type Composed } from './compose.ts';

@@ -136,9 +136,13 @@ export async function releaseAlert(source: string, alertId: string): Promise<voi
 
 export async function readPostmortem(incidentId: string, consistent = false): Promise<Postmortem | undefined> {
   const item = await getItem<PostmortemItem>(key(incidentId, 'POSTMORTEM'), { consistent });
-  if (!item) return undefined;
+  return item ? toPostmortem(item) : undefined;
+}
+
+/** Null fields are not stored (a versioned update removes them); one drafted before the model wrote drafts has neither. */
+function toPostmortem(item: PostmortemItem): Postmortem {
   const { PK: _pk, SK: _sk, ...postmortem } = item;
-  return postmortem as Postmortem;
+  return { ...postmortem, model: postmortem.model ?? null, modelDraft: postmortem.modelDraft ?? null };
 }
 
 export async function insertPostmortem(postmortem: Postmortem): Promise<void> {
@@ -147,7 +151,5 @@ export async function insertPostmortem(postmortem: Postmortem): Promise<void> {
 
 export async function replacePostmortem(postmortem: Postmortem, expectedVersion: number): Promise<Postmortem> {
   const { incidentId, version: _v, ...rest } = postmortem;
-  const item = await updateVersioned<PostmortemItem>(key(incidentId, 'POSTMORTEM'), expectedVersion, rest);
-  const { PK: _pk, SK: _sk, ...saved } = item;
-  return saved as Postmortem;
+  return toPostmortem(await updateVersioned<PostmortemItem>(key(incidentId, 'POSTMORTEM'), expectedVersion, rest));
 }
