@@ -1,15 +1,17 @@
 /**
  * An incident's postmortem (GET/POST/PUT /api/v1/incidents/{id}/postmortem): "Draft postmortem" makes one from the
- * timeline's facts; then the editor (summary, impact, timeline rows, root cause, action items with owner, due date and
+ * timeline's facts; with a model configured, the model then writes its draft from the same records ("The model is
+ * writing the draft…"; its version replaces the one shown when the incident's topic says it is saved, unless
+ * something was typed meanwhile), and the byline says who wrote it. Then the editor (summary, impact, timeline rows, root cause, action items with owner, due date and
  * done, draft or final) saves the whole of it with PUT and If-Match. Someone else's save in between (a 412) is said
  * plainly, with their version one click away; "Draft again" replaces the postmortem (confirmed: its edits are lost).
  * Read-only for roles without incidents:manage.
  */
 import {
-  Alert, Button, Callout, Checkbox, Classes, FormGroup, HTMLSelect, InputGroup, NonIdealState, Section, SectionCard, Tag, TextArea,
+  Alert, Button, Callout, Checkbox, Classes, FormGroup, HTMLSelect, InputGroup, NonIdealState, Section, SectionCard, Spinner, Tag, TextArea,
 } from '@blueprintjs/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { Incident, Postmortem } from '../../../../schemas/types.gen.ts';
 import { ApiError } from '../../../../shared/api-client.ts';
 import { ErrorState } from '../../components/error-state.tsx';
@@ -18,7 +20,9 @@ import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 import { incidentKey, postmortemKey, usePostmortem } from './incident-queries.ts';
-import { actionProgress, bodyFromForm, formFromPostmortem, formProblems, isDirty, toLocalInput, type ActionItemRow, type PostmortemForm, type TimelineRow } from './postmortem-rules.ts';
+import {
+  actionProgress, adoptsNewer, bodyFromForm, formFromPostmortem, formProblems, isDirty, postmortemAuthorship, toLocalInput, type ActionItemRow, type PostmortemForm, type TimelineRow,
+} from './postmortem-rules.ts';
 
 function useDraft(incident: Incident) {
   const { api } = useServices();
@@ -28,14 +32,31 @@ function useDraft(incident: Incident) {
     onSuccess: (p) => {
       client.setQueryData(postmortemKey(incident.id), p);
       client.setQueryData<Incident>(incidentKey(incident.id), (i) => (i ? { ...i, hasPostmortem: true } : i));
-      toast({ intent: 'success', icon: 'document', message: 'Postmortem drafted from the timeline: edit it, then mark it final.' });
+      toast({
+        intent: 'success', icon: 'document',
+        message: p.modelDraft?.status === 'writing'
+          ? 'Postmortem drafted from the records; the model is writing its draft, which shows here when it is done.'
+          : 'Postmortem drafted from the timeline: edit it, then mark it final.',
+      });
     },
   });
+}
+
+/** Who wrote the draft: the model (named), the records, or the model still writing; and why the model's draft is not there. */
+function Authorship({ p }: { p: Postmortem }) {
+  const a = postmortemAuthorship(p);
+  return (
+    <div className="apollo-postmortem-author" data-testid="postmortem-author" data-state={a.state}>
+      <Tag minimal round intent={a.state === 'model' ? 'primary' : 'none'} icon={a.state === 'writing' ? <Spinner size={12} /> : a.state === 'model' ? 'predictive-analysis' : 'th-list'}>{a.byline}</Tag>
+      {a.note && <Callout compact intent={a.note.intent === 'warning' ? 'warning' : 'none'} icon={a.note.intent === 'warning' ? 'warning-sign' : 'info-sign'} data-testid="postmortem-author-note">{a.note.text}</Callout>}
+    </div>
+  );
 }
 
 function ReadOnly({ p }: { p: Postmortem }) {
   return (
     <div data-testid="postmortem-view">
+      <Authorship p={p} />
       <h4 className="apollo-subheading">Summary</h4><Markdown source={p.summary || '_None yet._'} />
       <h4 className="apollo-subheading">Impact</h4><Markdown source={p.impact || '_None yet._'} />
       <h4 className="apollo-subheading">Timeline</h4>
@@ -75,6 +96,10 @@ function Editor({ incident, latest }: { incident: Incident; latest: Postmortem }
   // Someone else's save arrived (a reread): theirs is what the next save must name.
   const newer = latest.version > base.version ? latest : null;
   const dirty = isDirty(form, base);
+  // The model's draft (or why there is none) replaces the draft it was writing over, when nothing was typed since.
+  useEffect(() => {
+    if (adoptsNewer(base, newer, dirty)) { setBase(newer); setForm(formFromPostmortem(newer)); }
+  }, [base, newer, dirty]);
 
   const set = <K extends keyof PostmortemForm>(key: K, value: PostmortemForm[K]) => setForm((f) => ({ ...f, [key]: value }));
   const setRow = (i: number, change: Partial<TimelineRow>) => set('timeline', form.timeline.map((r, j) => (j === i ? { ...r, ...change } : r)));
@@ -101,6 +126,7 @@ function Editor({ incident, latest }: { incident: Incident; latest: Postmortem }
 
   return (
     <form onSubmit={submit} noValidate data-testid="postmortem-editor" data-status={form.status} data-version={base.version} data-dirty={dirty}>
+      <Authorship p={base} />
       {conflict && (
         <Callout intent="warning" icon="warning-sign" title="Someone saved this postmortem after you opened it" className="apollo-form-error" data-testid="postmortem-conflict">
           {newer
@@ -114,7 +140,10 @@ function Editor({ incident, latest }: { incident: Incident; latest: Postmortem }
       )}
       {!conflict && newer && (
         <Callout intent="primary" icon="info-sign" className="apollo-form-error" data-testid="postmortem-newer">
-          {newer.updatedBy} saved a newer version ({newer.version}). <Button variant="minimal" size="small" text="Load it" onClick={takeTheirs} />
+          {newer.generatedByAI && base.modelDraft?.status === 'writing'
+            ? <>{newer.model ?? 'The model'} finished its draft (version {newer.version}); your changes are not in it.</>
+            : <>{newer.updatedBy} saved a newer version ({newer.version}).</>}
+          {' '}<Button variant="minimal" size="small" text="Load it" onClick={takeTheirs} data-testid="postmortem-newer-load" />
         </Callout>
       )}
       {save.isError && !conflict && <div className="apollo-form-error"><ErrorState compact error={save.error} /></div>}
@@ -158,7 +187,7 @@ function Editor({ incident, latest }: { incident: Incident; latest: Postmortem }
       </FormGroup>
       <div className="apollo-postmortem-footer">
         <span className={`${Classes.TEXT_MUTED} apollo-small apollo-postmortem-meta`}>
-          Version {base.version}, saved by {base.updatedBy} {formatAgo(base.updatedAt)}{base.generatedByAI ? ' · drafted by AI' : ''}{dirty ? ' · unsaved changes' : ''}
+          Version {base.version}, saved by {base.updatedBy} {formatAgo(base.updatedAt)}{dirty ? ' · unsaved changes' : ''}
         </span>
         <Button variant="minimal" icon="refresh" text="Draft again" onClick={() => setRedrafting(true)} loading={draft.isPending} data-testid="postmortem-redraft" />
         <HTMLSelect value={form.status} onChange={(e) => set('status', e.currentTarget.value as Postmortem['status'])} aria-label="Status" data-testid="postmortem-status"

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Postmortem } from '../../../../schemas/types.gen.ts';
-import { actionProgress, bodyFromForm, formFromPostmortem, formProblems, fromLocalInput, isDirty, toLocalInput } from './postmortem-rules.ts';
+import { actionProgress, adoptsNewer, bodyFromForm, formFromPostmortem, formProblems, fromLocalInput, isDirty, postmortemAuthorship, toLocalInput } from './postmortem-rules.ts';
 
 const postmortem: Postmortem = {
   incidentId: '01JINCIDENT', status: 'draft', summary: 'Checkout failed for 40 min.', impact: '12 % of checkouts', rootCause: '',
   timeline: [{ at: '2026-12-05T06:00:00.000Z', content: 'HighErrorRate fired' }, { at: '2026-12-05T06:40:00.000Z', content: 'Rolled back to 2.14.1' }],
   actionItems: [{ title: 'Close the export\'s connections', owner: 'dev@apollo.local', due: '2026-12-12', done: false }, { title: 'Alert on pool saturation', owner: null, due: null, done: true }],
-  generatedByAI: false, createdAt: '2026-12-05T07:00:00.000Z', createdBy: 'op@apollo.local', updatedAt: '2026-12-05T07:00:00.000Z', updatedBy: 'op@apollo.local', version: 1,
+  generatedByAI: false, model: null, modelDraft: null, createdAt: '2026-12-05T07:00:00.000Z', createdBy: 'op@apollo.local', updatedAt: '2026-12-05T07:00:00.000Z', updatedBy: 'op@apollo.local', version: 1,
 };
 
 describe('the postmortem editor', () => {
@@ -61,5 +61,30 @@ describe('the postmortem editor', () => {
   it('counts the action items done', () => {
     expect(actionProgress(postmortem.actionItems)).toBe('1 of 2 done');
     expect(actionProgress([])).toBe('no action items');
+  });
+});
+
+describe('who wrote the postmortem', () => {
+  const requestedAt = '2026-12-05T07:00:00.000Z';
+  it('says the model is writing, then who wrote it, or that it was drafted from the records', () => {
+    expect(postmortemAuthorship({ ...postmortem, modelDraft: { status: 'writing', requestedAt, finishedAt: null, error: null } })).toEqual({ state: 'writing', byline: 'The model is writing the draft…' });
+    expect(postmortemAuthorship({ ...postmortem, generatedByAI: true, model: 'claude-sonnet-5-5', modelDraft: { status: 'written', requestedAt, finishedAt: requestedAt, error: null } })).toEqual({ state: 'model', byline: 'Written by claude-sonnet-5-5' });
+    expect(postmortemAuthorship(postmortem)).toEqual({ state: 'records', byline: 'Drafted from the records' });
+  });
+
+  it('says why the model\'s draft is not there: it failed, or an edit came first', () => {
+    expect(postmortemAuthorship({ ...postmortem, modelDraft: { status: 'failed', requestedAt, finishedAt: requestedAt, error: 'the Anthropic API answered 401' } })).toEqual({
+      state: 'records', byline: 'Drafted from the records', note: { intent: 'warning', text: 'The model could not write the draft: the Anthropic API answered 401. The draft from the records stays.' },
+    });
+    expect(postmortemAuthorship({ ...postmortem, modelDraft: { status: 'abandoned', requestedAt, finishedAt: requestedAt, error: null } }).note?.text).toMatch(/edited before the model finished/);
+  });
+
+  it('takes the model\'s version without asking only over the draft it was writing, with nothing typed', () => {
+    const writing = { ...postmortem, modelDraft: { status: 'writing' as const, requestedAt, finishedAt: null, error: null } };
+    const written = { ...postmortem, version: 2, generatedByAI: true, model: 'claude-sonnet-5-5' };
+    expect(adoptsNewer(writing, written, false)).toBe(true);
+    expect(adoptsNewer(writing, written, true)).toBe(false);
+    expect(adoptsNewer(postmortem, written, false)).toBe(false);
+    expect(adoptsNewer(writing, null, false)).toBe(false);
   });
 });

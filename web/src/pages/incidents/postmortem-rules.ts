@@ -97,3 +97,26 @@ export function actionProgress(items: readonly { done: boolean }[]): string {
   if (items.length === 0) return 'no action items';
   return `${items.filter((i) => i.done).length} of ${items.length} done`;
 }
+
+/** Who wrote the draft, as the postmortem's byline says it, and whether the model is still at it. */
+export interface PostmortemAuthorship {
+  /** `writing`: the model is writing (the draft from the records is shown meanwhile). */
+  readonly state: 'writing' | 'model' | 'records';
+  readonly byline: string;
+  /** What went wrong with the model's draft, or what became of it, when there is something to say. */
+  readonly note?: { readonly intent: 'warning' | 'none'; readonly text: string };
+}
+
+export function postmortemAuthorship(p: Pick<Postmortem, 'generatedByAI' | 'model' | 'modelDraft'>): PostmortemAuthorship {
+  const draft = p.modelDraft;
+  if (draft?.status === 'writing') return { state: 'writing', byline: 'The model is writing the draft…' };
+  if (p.generatedByAI) return { state: 'model', byline: `Written by ${p.model ?? 'the model'}` };
+  const byline = 'Drafted from the records';
+  if (draft?.status === 'failed') return { state: 'records', byline, note: { intent: 'warning', text: `The model could not write the draft: ${draft.error ?? 'no reason given'}. The draft from the records stays.` } };
+  if (draft?.status === 'abandoned') return { state: 'records', byline, note: { intent: 'none', text: 'It was edited before the model finished, so the model\'s draft was dropped.' } };
+  return { state: 'records', byline };
+}
+
+/** A newer version to take without asking: the model's (or its failure) replacing the draft it was writing over, nothing typed since. */
+export const adoptsNewer = (base: Pick<Postmortem, 'modelDraft'>, newer: Postmortem | null, dirty: boolean): newer is Postmortem =>
+  Boolean(newer) && !dirty && base.modelDraft?.status === 'writing';
