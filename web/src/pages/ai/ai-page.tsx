@@ -14,7 +14,7 @@ import { useMe } from '../../lib/queries.ts';
 import { navigate, useSearch } from '../../lib/router.tsx';
 import { sortEnvironments } from '../deployments/deployment-rules.ts';
 import { useServiceChoices } from '../deployments/deployment-queries.ts';
-import { targetText } from './ai-rules.ts';
+import { formatUsd, targetText } from './ai-rules.ts';
 import { useActiveSessions, useCreateSession, useMySessions, useTerminateSession } from './ai-queries.ts';
 import { AiStanding } from './ai-standing.tsx';
 import { PeopleTab } from './people-tab.tsx';
@@ -83,14 +83,17 @@ function MySessions({ canCreate, onNew }: { canCreate: boolean; onNew(): void })
   }
   return (
     <HTMLTable className="apollo-table" interactive data-testid="ai-session-list">
-      <thead><tr><th>Title</th><th>About</th><th>Status</th><th>Tokens</th><th>Updated</th></tr></thead>
+      <thead><tr><th>Title</th><th>About</th><th>Status</th><th>Tokens · cost</th><th>Updated</th></tr></thead>
       <tbody>
         {items.map((s) => (
           <tr key={s.id} data-testid="ai-session-row" data-id={s.id} data-status={s.status} onClick={() => open(s.id)} style={{ cursor: 'pointer' }}>
             <td><a href={`/ai/${encodeURIComponent(s.id)}`} onClick={(e) => { if (!e.metaKey && !e.ctrlKey) { e.preventDefault(); open(s.id); } }}>{s.title}</a></td>
             <td className="apollo-mono">{targetText(s.target)}</td>
-            <td><SessionStatusTag session={s} /></td>
-            <td className="apollo-mono">{formatCount(s.usage.inputTokens + s.usage.outputTokens)}</td>
+            <td>
+              <SessionStatusTag session={s} />
+              {(s.pendingActions ?? 0) > 0 && <> <Tag minimal intent="warning" icon="pause" data-testid="ai-session-pending">{s.pendingActions} to approve</Tag></>}
+            </td>
+            <td className="apollo-mono">{formatCount(s.usage.inputTokens + s.usage.outputTokens)}{typeof s.usage.costUsd === 'number' ? ` · ${formatUsd(s.usage.costUsd)}` : ''}</td>
             <td title={formatTime(s.updatedAt)}>{formatAgo(s.updatedAt)}</td>
           </tr>
         ))}
