@@ -14,7 +14,7 @@ import { logger } from '#lib/observability';
 import { publish } from '#lib/realtime';
 import { describeErrors, validatorFor } from '#lib/validation';
 import { INCIDENT_CHANGED, INCIDENT_TOPIC } from './lifecycle.ts';
-import { postmortemFacts } from './postmortem.ts';
+import { postmortemFacts } from './postmortem-facts.ts';
 import { readPostmortem, replacePostmortem, requireIncident } from './records.ts';
 import { incidentTimeline } from './timeline.ts';
 

@@ -11,3 +11,6 @@ export { PAGERDUTY_WEBHOOK_SECRET } from './deps.ts';
 export { listIncidents, requireIncident } from './records.ts';
 export { incidentTimeline } from './timeline.ts';
 export { incidentRunbook } from './runbook.ts';
+// …and its postmortem, with the facts it is drafted from (the `postmortem` command).
+export { readPostmortem } from './records.ts';
+export { postmortemFacts, type PostmortemFacts } from './postmortem-facts.ts';

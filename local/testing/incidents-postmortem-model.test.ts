@@ -3,13 +3,17 @@
  * LOCAL FAKE Anthropic server as the model: POST …/postmortem answers the draft from the records at once, marked as
  * being written, and the model's version follows as version 2 (generatedByAI, the model's name), announced on the
  * incident's topic; with no model the draft from the records is all there is, as before; an edit made while the
- * model writes is not overwritten; a model answer that is not a postmortem leaves the draft, saying why.
+ * model writes is not overwritten; a model answer that is not a postmortem leaves the draft, saying why. The AI
+ * console's `postmortem <incident-id>` prints the incident's measures and its postmortem's state, then the model
+ * writes the postmortem in the terminal.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Incident, Postmortem } from '#schemas/index.ts';
+import type { AiFrame, AiMessageAccepted, AiSession, Incident, Postmortem } from '#schemas/index.ts';
 import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
 import { readModelConfig } from '#functions/ai/adapters/model-config';
-import { configureAi } from '#functions/ai/deps';
+import { postmortemCommand } from '#functions/ai/commands/postmortem';
+import { aiDeps, configureAi } from '#functions/ai/deps';
+import { incidentPostmortem } from '#functions/ai/tools/postmortem';
 import { incidentsDeps } from '#functions/incidents/deps';
 import type { InProcessPostmortemWriter } from '#functions/incidents/adapters/postmortem-writer-local';
 import { FakeAnthropic } from '../fakes/anthropic-server.ts';
@@ -123,5 +127,49 @@ describe('the postmortem with no model', () => {
     expect(res.body).toMatchObject({ version: 1, generatedByAI: false, model: null, modelDraft: null });
     expect(await readPostmortem(incident.id)).toEqual(res.body);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('the AI console\'s postmortem <incident-id>', () => {
+  it('prints the incident\'s measures, timeline and postmortem state, then the model writes the postmortem in the terminal', async () => {
+    // Prepare: the command and its tool, as the registry lists them once wired (added here only if not yet).
+    const { tools, parseCommand } = await aiDeps();
+    configureAi({
+      tools: tools.some((t) => t.name === incidentPostmortem.name) ? tools : [...tools, incidentPostmortem],
+      parseCommand: (text) => {
+        const words = text.trim().split(/\s+/);
+        if (words[0] !== 'postmortem' || words.length !== 2) return parseCommand(text);
+        const args = postmortemCommand.parse(words.slice(1));
+        return typeof args === 'string' ? { problem: args } : { command: postmortemCommand, args };
+      },
+    });
+    fake.script([{ blocks: [{ text: '## Summary\nCheckout failed for 12 minutes. Root cause: to be confirmed.' }] }]);
+    const operator = h.client('operator');
+    const incident = await declared('core-service: checkout timeouts');
+    await operator.call('POST', `/api/v1/incidents/${incident.id}/acknowledge`, { body: {} });
+    const session = (await operator.call<AiSession>('POST', '/api/v1/ai/sessions', { body: { target: { incidentId: incident.id } } })).body;
+    const { ws, frames } = await subscribe(h, 'operator', `ai:${session.id}`);
+
+    // Act
+    const sent = await operator.call<AiMessageAccepted>('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: `postmortem ${incident.id}` } });
+
+    // Assess
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ command: 'postmortem' });
+    const ai = () => (frames as ReadonlyArray<{ type: string; event?: string; data?: unknown }>).filter((f) => f.type === 'event' && f.event === 'ai.frame').map((f) => f.data as AiFrame).filter((f) => f.turnId === sent.body.turnId);
+    await until(() => ai().some((f) => f.type === 'end'), 20_000);
+    ws.close();
+    const turn = ai();
+    expect(turn.flatMap((f) => (f.type === 'tool_call' ? [f.name] : []))).toEqual(['incident_postmortem', 'error_groups']);
+    const findings = JSON.stringify(turn.find((f) => f.type === 'findings'));
+    expect(findings).toContain('Time to acknowledge');
+    expect(findings).toContain('core-service in prod');
+    expect(findings).toContain('None yet.');
+    expect(turn.flatMap((f) => (f.type === 'text' ? [f.text] : [])).join('')).toContain('Checkout failed for 12 minutes.');
+    expect(turn.at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
+    // The model was asked to write it here from the findings, saving nothing.
+    const asked = JSON.stringify(fake.requests.at(-1)!.messages);
+    expect(asked).toContain('Write its postmortem here, blameless, in Markdown');
+    expect(asked).toContain('Do not save or change anything.');
   });
 });
