@@ -8,6 +8,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Binding, ContextDescriptor } from '#lib/context';
+import { CONTEXTS } from '#shared/routes';
 import { DESCRIPTORS, JOBS } from '#functions/contexts';
 import { isScheduledJob } from '#shared/jobs';
 import { ApolloStack } from './apollo-stack.ts';
@@ -67,7 +68,11 @@ describe('the bindings of every function', () => {
     const integrationReads = statements.filter((s) => JSON.stringify(s.Resource).includes(`:secret:apollo/${STAGE}/integrations/*`));
     expect(integrationReads.map((s) => s.Action), 'reads the integration secrets').toEqual(has.has('integration-secrets') ? ['secretsmanager:GetSecretValue'] : []);
     const invokes = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
-    expect(invokes.map((s) => s.Resource)).toEqual(has.has('job-dispatch') ? [stack.resolve(stack.functions.jobs.function.functionArn)] : []);
+    // Statements may be merged: the resources one by one. The AI console's actions call the REST contexts' functions by name.
+    const invoked = invokes.flatMap((s) => [s.Resource].flat());
+    const apiInvoked = invoked.filter((r) => /:function:apollo-[a-z0-9-]+/.test(JSON.stringify(r)));
+    expect(invoked.filter((r) => !apiInvoked.includes(r))).toEqual(has.has('job-dispatch') ? [stack.resolve(stack.functions.jobs.function.functionArn)] : []);
+    expect(apiInvoked.length, 'invokes the REST functions').toBe(has.has('apollo-api-invoke') ? CONTEXTS.length : 0);
     expect(actionsOf(name).includes('cognito-idp:AdminAddUserToGroup'), 'administers web users').toBe(has.has('user-admin'));
     expect(actionsOf(name).includes('s3:PutObject'), 'writes the audit archive').toBe(has.has('audit-archive'));
     expect(actionsOf(name).includes('eks:DescribeCluster'), 'reads EKS clusters').toBe(has.has('eks-clusters'));

@@ -9,6 +9,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Binding } from '#lib/context';
+import { CONTEXTS } from '#shared/routes';
 import type { ApolloFunction } from './apollo-function.ts';
 import type { ApolloAudit } from './audit.ts';
 import { wildcardFinding } from './nag.ts';
@@ -278,6 +279,16 @@ export class ApolloBindings extends Construct {
       case 'ai-model':
         this.grantAiModel(fn);
         return;
+      case 'apollo-api-invoke': {
+        // The REST contexts' functions by their fixed names (apollo-<stage>-<context>), not their tokens: the
+        // functions acted through may themselves hand work to the jobs Lambda, which holds this binding (no cycle).
+        const stack = Stack.of(fn);
+        const arns = CONTEXTS.map((context) => stack.formatArn({ service: 'lambda', resource: 'function', resourceName: `apollo-${props.stage}-${context}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: arns }));
+        fn.addEnvironment('APOLLO_API_FUNCTION_PREFIX', `apollo-${props.stage}-`);
+        fn.addEnvironment('APOLLO_ACCOUNT_ID', stack.account);
+        return;
+      }
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
         fn.addEnvironment('APOLLO_PUBLIC_URL', props.publicUrl);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { fileURLToPath } from 'node:url';
 import { renderPrometheus } from '#shared/prometheus';
 import { REALTIME_ENDPOINT_ENV } from '#shared/topics';
@@ -29,6 +30,7 @@ import { localAnthropicBanner, startLocalAnthropic } from './fakes/anthropic-ser
 import { localMetricsBanner, startLocalMetrics, type DemoMetricsServer, type DemoTarget } from './fakes/metrics-server.ts';
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
+import { invoke } from './lambda.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
 import { readBody, RestGateway, type GatewayReply } from './gateway/rest.ts';
@@ -216,6 +218,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     targetState: (service, env) => targetState(service, env),
     targetsProbe: <P>(inner: P): P => localTargetsProbe(inner as HealthProbe, baseUrl) as P,
     fakeGitHub: github && { url: github.fake.url },
+    invokeApi: async (context, event) => (await invoke(context, event)) as APIGatewayProxyResult,
   };
   // Before the hooks: a context's local adapters may already use its workflow engine.
   const workflows = startLocalWorkflows(DESCRIPTORS);

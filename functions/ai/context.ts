@@ -3,9 +3,10 @@ import type { ContextDescriptor } from '#lib/context';
 
 export const context: ContextDescriptor = {
   name: 'ai',
-  summary: 'AI operations console: sessions about a service or incident; built-in commands run fixed read-only tool plans; a Claude model streams its analysis over the realtime topic ai:<id>; the kill switch',
-  // Messages hand their turn to the jobs Lambda (asynchronous invoke).
-  bindings: ['job-dispatch', 'ai-model'],
+  summary: 'AI operations console: sessions about a service or incident; built-in commands run fixed tool plans; a Claude model streams its analysis over the realtime topic ai:<id>; changes wait as pending actions until someone clicks Approve, then run through Apollo\'s own routes as the user; sandbox, budgets and the kill switch',
+  // Messages hand their turn to the jobs Lambda (asynchronous invoke); an approval runs its action through the
+  // route's own Lambda, as the session's owner.
+  bindings: ['job-dispatch', 'ai-model', 'apollo-api-invoke'],
   heavy: [{
     what: '@anthropic-ai/sdk (the Messages API client; the Bedrock SDK is imported only with APOLLO_AI_PROVIDER=bedrock) and Ajv for the tools\' inputs',
     neededBy: 'POST /api/v1/ai/sessions (the model\'s name), and the ai-turn job (the model\'s stream, tool calls) the jobs Lambda runs',
@@ -18,7 +19,8 @@ export const context: ContextDescriptor = {
     // A turn stops itself after APOLLO_AI_TURN_SECONDS (300); a minute more to write its end.
     timeoutSeconds: 360,
     // What its tools read: logs, metrics and traces, the clusters; the model's key (or Bedrock).
-    bindings: ['ai-model', 'logs-read', 'telemetry-read', 'eks-clusters'],
+    // And the REST contexts' Lambdas: the preflight read and typed changes the approval table lets through.
+    bindings: ['ai-model', 'logs-read', 'telemetry-read', 'eks-clusters', 'apollo-api-invoke'],
     run: async (event) => {
       const { runDispatchedTurn } = await import('./dispatch.ts');
       const jobId = typeof event.jobId === 'string' ? event.jobId : '';

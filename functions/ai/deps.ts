@@ -2,6 +2,8 @@
  * The AI context's parts, made on first use: the model (undefined when none is configured: built-in commands
  * still print their findings), the tool registry and the built-in commands. Tests swap them.
  */
+import { apolloApiFromEnv, type ApolloApi } from '#lib/on-behalf';
+import type { ActionDef } from './actions.ts';
 import type { ModelPort } from './ports.ts';
 import type { CommandDef, ToolDef } from './tools/types.ts';
 
@@ -10,6 +12,10 @@ export type ParsedCommand = { readonly command: CommandDef; readonly args: Recor
 export interface AiDeps {
   readonly model: ModelPort | undefined;
   readonly tools: readonly ToolDef[];
+  /** The changes the console may propose, each one Apollo route. */
+  readonly actions: readonly ActionDef[];
+  /** How an approved action calls Apollo's route as the user (undefined: it cannot, and says so). */
+  readonly api: ApolloApi | undefined;
   parseCommand(text: string): ParsedCommand;
   /** How to configure a model, for the notice when there is none. */
   describeModelSetup(): string;
@@ -18,10 +24,10 @@ export interface AiDeps {
 let deps: Promise<AiDeps> | undefined;
 
 async function make(): Promise<AiDeps> {
-  const [{ modelFromEnv, describeModelSetup }, { TOOLS }, { parseCommand }] = await Promise.all([
-    import('./adapters/model-config.ts'), import('./tools/registry.ts'), import('./commands/index.ts'),
+  const [{ modelFromEnv, describeModelSetup }, { TOOLS }, { parseCommand }, { ACTIONS }] = await Promise.all([
+    import('./adapters/model-config.ts'), import('./tools/registry.ts'), import('./commands/index.ts'), import('./actions.ts'),
   ]);
-  return { model: await modelFromEnv(), tools: TOOLS, parseCommand, describeModelSetup };
+  return { model: await modelFromEnv(), tools: TOOLS, actions: ACTIONS, api: apolloApiFromEnv(), parseCommand, describeModelSetup };
 }
 
 export function aiDeps(): Promise<AiDeps> {

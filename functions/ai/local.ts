@@ -1,13 +1,19 @@
 /**
  * The local runtime's AI console: turns run in this process; the model is whatever ANTHROPIC_API_KEY /
  * ANTHROPIC_BASE_URL (or APOLLO_AI_PROVIDER=bedrock) name, the LOCAL FAKE model with APOLLO_AI_FAKE_MODEL=1,
- * or none (built-in commands then print their findings and say how to configure one).
+ * or none (built-in commands then print their findings and say how to configure one). Approved actions call their
+ * routes' handlers in this process.
  */
 import type { LocalRuntime } from '#lib/context';
-import { aiDeps, resetAiDeps } from './deps.ts';
+import { InProcessApolloApi } from '#lib/on-behalf';
+import { resetAiConfig } from './config.ts';
+import { aiDeps, configureAi, resetAiDeps } from './deps.ts';
 
-export async function configureAiLocal(_runtime: LocalRuntime): Promise<string[]> {
+export async function configureAiLocal(runtime: LocalRuntime): Promise<string[]> {
   resetAiDeps();
+  resetAiConfig();
+  // An approved action calls its route's handler in this process, as the AWS Lambda Invoke calls its function.
+  configureAi({ api: new InProcessApolloApi(runtime.invokeApi) });
   const { model, describeModelSetup } = await aiDeps();
   return [model
     ? `AI console: model ${model.modelFor(undefined)} via ${model.source === 'bedrock' ? 'Amazon Bedrock' : `the Anthropic API at ${process.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com'}`}`

@@ -25,7 +25,8 @@ function toSession(item: SessionItem): AiSession {
   const { PK: _p, SK: _s, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...session } = item;
   // Sessions kept before outcomes existed read as not said yet; commands are a string set in the table.
   const commands = (session as { commands?: Iterable<string> }).commands;
-  return { ...session, outcome: session.outcome ?? null, ...(commands ? { commands: [...commands].sort() } : {}) } as AiSession;
+  const { actionCount: _a, ...rest } = session as typeof session & { actionCount?: number };
+  return { ...rest, usage: { ...rest.usage, costUsd: rest.usage.costUsd ?? 0 }, outcome: session.outcome ?? null, ...(commands ? { commands: [...commands].sort() } : {}) } as AiSession;
 }
 
 /** Notes a command (or `question`) run in a session, for the resolution rate per command. */
@@ -118,14 +119,14 @@ export async function reserveSeqs(id: string, count: number): Promise<number> {
 }
 
 /** Ends a turn: idle again, usage added. */
-export async function endTurn(id: string, turnId: string, usage: { inputTokens: number; outputTokens: number; toolCalls: number }, now: string): Promise<AiSession | undefined> {
+export async function endTurn(id: string, turnId: string, usage: { inputTokens: number; outputTokens: number; toolCalls: number; costUsd: number }, now: string): Promise<AiSession | undefined> {
   try {
     const { Attributes } = await db.send(new UpdateCommand({
       TableName: tableName(), Key: key(id),
-      UpdateExpression: 'SET #turn = :idle, updatedAt = :now, #usage.inputTokens = #usage.inputTokens + :in, #usage.outputTokens = #usage.outputTokens + :out, #usage.toolCalls = #usage.toolCalls + :tools, #usage.turns = #usage.turns + :one',
+      UpdateExpression: 'SET #turn = :idle, updatedAt = :now, #usage.inputTokens = #usage.inputTokens + :in, #usage.outputTokens = #usage.outputTokens + :out, #usage.toolCalls = #usage.toolCalls + :tools, #usage.turns = #usage.turns + :one, #usage.costUsd = if_not_exists(#usage.costUsd, :zero) + :cost',
       ConditionExpression: '#turn.turnId = :turnId',
       ExpressionAttributeNames: { '#turn': 'turn', '#usage': 'usage' },
-      ExpressionAttributeValues: { ':idle': { status: 'idle', turnId: null, startedAt: null }, ':now': now, ':in': usage.inputTokens, ':out': usage.outputTokens, ':tools': usage.toolCalls, ':one': 1, ':turnId': turnId },
+      ExpressionAttributeValues: { ':idle': { status: 'idle', turnId: null, startedAt: null }, ':now': now, ':in': usage.inputTokens, ':out': usage.outputTokens, ':tools': usage.toolCalls, ':one': 1, ':turnId': turnId, ':zero': 0, ':cost': usage.costUsd },
       ReturnValues: 'ALL_NEW',
     }));
     return toSession(Attributes as SessionItem);
@@ -133,6 +134,15 @@ export async function endTurn(id: string, turnId: string, usage: { inputTokens: 
     if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
     throw error;
   }
+}
+
+/** The read tools the owner allows the model in this session (null: all the role allows). */
+export async function saveToolAllowlist(id: string, allow: readonly string[] | null): Promise<AiSession> {
+  const { Attributes } = await db.send(new UpdateCommand({
+    TableName: tableName(), Key: key(id), UpdateExpression: 'SET toolAllowlist = :allow, updatedAt = :now', ConditionExpression: 'attribute_exists(PK)',
+    ExpressionAttributeValues: { ':allow': allow, ':now': new Date().toISOString() }, ReturnValues: 'ALL_NEW',
+  }));
+  return toSession(Attributes as SessionItem);
 }
 
 /** Terminates: status and who; the status index follows. False when it was terminated already. */

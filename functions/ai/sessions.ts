@@ -9,12 +9,14 @@ import { roleHas, type Role } from '#shared/permissions';
 import { catalogSnapshot } from '#functions/services/public';
 import { logger } from '#lib/observability';
 import { aiDeps } from './deps.ts';
+import { sessionActions } from './approvals.ts';
 import { dispatchTurn } from './dispatch.ts';
 import {
-  beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, noteCommand, putTurn, readSession, requireSession, saveOutcome, transcript,
+  beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, noteCommand, putTurn, readSession, requireSession, saveOutcome, saveToolAllowlist, transcript,
 } from './records.ts';
 import { AI_FRAME, AI_TOPIC } from './stream.ts';
 import { abortLocalTurn } from './turn.ts';
+import { requireBudget, takeTurnAllowance } from './users.ts';
 import { publish } from '#lib/realtime';
 
 export interface AiCaller {
@@ -59,7 +61,7 @@ export async function createSession(body: AiSessionCreate, caller: AiCaller): Pr
     id: newId(), owner: caller.principal, status: 'active', target, title: body.title ?? await titleOf(target),
     turn: { status: 'idle', turnId: null, startedAt: null },
     model: model ? model.modelFor(undefined) : null, modelSource: model ? model.source : null,
-    usage: { inputTokens: 0, outputTokens: 0, turns: 0, toolCalls: 0 },
+    usage: { inputTokens: 0, outputTokens: 0, turns: 0, toolCalls: 0, costUsd: 0 },
     createdAt: now, updatedAt: now, terminatedAt: null, terminatedBy: null, lastSeq: -1, outcome: null,
   };
   await insertSession(session);
@@ -76,13 +78,16 @@ export async function listActive(limit: number, cursor?: string): Promise<AiSess
 
 export async function sessionDetail(id: string, caller: AiCaller): Promise<AiSessionDetail> {
   const session = await visible(id, caller, true);
-  return { ...session, transcript: await transcript(id) };
+  const [frames, actions] = await Promise.all([transcript(id), sessionActions(id)]);
+  return { ...session, transcript: frames, actions, pendingActions: actions.filter((a) => a.status === 'pending').length };
 }
 
 /** The owner's message: its turn is dispatched; 202 with where it starts. */
 export async function sendMessage(id: string, text: string, caller: AiCaller): Promise<AiMessageAccepted> {
   const session = await visible(id, caller, true);
   if (session.owner !== caller.principal) throw new ForbiddenError(`AI session ${id} is ${session.owner}'s: only its owner talks in it`);
+  await takeTurnAllowance(caller.principal);
+  await requireBudget(session, caller.principal);
   const turnId = newId();
   const now = new Date().toISOString();
   const { firstSeq } = await beginTurn(id, turnId, TURN_SEQS, now);
@@ -118,6 +123,21 @@ export async function setOutcome(id: string, body: AiSessionOutcome, caller: AiC
   if (session.owner !== caller.principal) throw new ForbiddenError(`AI session ${id} is ${session.owner}'s: only its owner says how it ended`);
   const outcome = { value: body.outcome, ...(body.note ? { note: body.note } : {}), setAt: new Date().toISOString(), setBy: caller.principal };
   return saveOutcome(id, outcome);
+}
+
+/** The owner limits the model to some read tools (null: all the role allows); a change is never allowlisted. */
+export async function setToolAllowlist(id: string, allow: readonly string[] | null, caller: AiCaller): Promise<AiSession> {
+  const session = await visible(id, caller, true);
+  if (session.owner !== caller.principal) throw new ForbiddenError(`AI session ${id} is ${session.owner}'s: only its owner sets its tools`);
+  if (allow) {
+    const { tools, actions } = await aiDeps();
+    const details = allow.flatMap((name, index) => {
+      if (actions.some((a) => a.name === name)) return [{ path: `/body/allow/${index}`, message: `${name} changes things: a change is never allowlisted, each one waits for its approval` }];
+      return tools.some((t) => t.name === name) ? [] : [{ path: `/body/allow/${index}`, message: `no read tool ${name} (one of ${tools.map((t) => t.name).join(', ')})` }];
+    });
+    if (details.length) throw new ValidationError(`only read tools can be allowed: ${details.map((d) => d.message).join('; ')}`, { details });
+  }
+  return saveToolAllowlist(id, allow ? [...allow].sort() : null);
 }
 
 /** The replay: what was asked and every tool call with its result, in order. The owner's; anyone's with audit:read. */

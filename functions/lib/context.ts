@@ -7,6 +7,7 @@
  *
  * A descriptor is read by the CDK app too: it imports types only, and implementations lazily.
  */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { JobDef } from '#shared/jobs';
 
 /**
@@ -44,6 +45,11 @@ export type Binding =
    * secret `argocd_token`, as `integration-secrets`), else the environments' EKS clusters (`eks-clusters`).
    */
   | 'deployment-targets'
+  /**
+   * Calls Apollo's own REST routes as a person (the AI console's approved actions; functions/lib/on-behalf.ts):
+   * lambda:InvokeFunction on the REST contexts' functions, `APOLLO_API_FUNCTION_PREFIX` and `APOLLO_ACCOUNT_ID`.
+   */
+  | 'apollo-api-invoke'
   /** Apollo's public base URL (`APOLLO_PUBLIC_URL`: the REST API's), given to outside systems that send it webhooks. */
   | 'public-url'
   /**
@@ -127,6 +133,8 @@ export interface LocalRuntime {
   targetsProbe<P>(inner: P): P;
   /** The local fake GitHub when it serves (discovery and the catalog refresh point at it). */
   readonly fakeGitHub: { readonly url: string } | undefined;
+  /** Invokes a REST context's handler in this process with an API Gateway event (the AI console's actions, as in AWS a Lambda Invoke). */
+  invokeApi(context: string, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
 }
 
 export interface ContextDescriptor {

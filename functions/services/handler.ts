@@ -85,7 +85,7 @@ const catalogRoutes = {
   },
   'POST /api/v1/services/{id}/changes': async (req) => {
     const service = await requireOwner(req);
-    const { change } = await inputAt('/body', () => openServiceChange(service, req.body, { principal: req.identity.principal, source: 'user' }, { idempotencyKey: req.headers['idempotency-key'] }));
+    const { change } = await inputAt('/body', () => openServiceChange(service, req.body, { principal: req.identity.principal, ...(req.onBehalf ? { source: 'ai' as const, aiSessionId: req.onBehalf.aiSessionId } : { source: 'user' as const }) }, { idempotencyKey: req.headers['idempotency-key'] }));
     req.audit.details = { changeId: change.id, pullRequest: change.pullRequest.number, branch: change.branch };
     return json(201, change);
   },

@@ -39,7 +39,7 @@ async function runCommand(text: string, role: Role = 'operator', extra: Record<s
   const parsed = parseCommand(text);
   if (!parsed || !('command' in parsed)) throw new Error(`${text} is not a command: ${JSON.stringify(parsed)}`);
   const calls: string[] = [];
-  return { ...(await parsed.command.plan({ ...parsed.args, ...extra }, runToolAs(role, calls))), calls };
+  return { ...(await parsed.command.plan({ ...parsed.args, ...extra }, runToolAs(role, calls), async (name) => { throw new Error(`a read-only command proposed ${name}`); })), calls };
 }
 
 const section = <K extends AiFindings['sections'][number]['kind']>(findings: AiFindings, kind: K, title: RegExp) =>
@@ -152,6 +152,7 @@ describe('the other commands', () => {
     const commands = section(findings, 'table', /^Commands$/)!;
     expect(commands.rows.map((r) => [r[0], r[2]])).toEqual([
       ['debug <env> <service>', 'yes'], ['logs <env> <service> [--since=1h]', 'yes'], ['incident <id>', 'yes'],
+      ['deploy <env> <service> <version>', 'no'], ['rollback <env> <service>', 'no'], ['scale <env> <service> <replicas>', 'no'],
       ['explain <service> | deployment/<service> | <env>', 'yes'], ['help [command]', 'yes'],
     ]);
     const may = section(findings, 'table', /^What your role may do here$/)!;

@@ -11,14 +11,20 @@ export const PLAN_TOOLS: Readonly<Record<string, readonly string[]>> = {
   incident: ['incident_get', 'error_groups'],
   explain: ['catalog_service', 'catalog_dependencies', 'catalog_environment', 'deployment_history'],
   help: ['my_access'],
+  deploy: ['catalog_service', 'deployment_preflight'],
+  rollback: ['catalog_service', 'deployment_preflight'],
+  scale: ['catalog_service', 'deployment_preflight'],
 };
+
+/** The commands that propose a change: also the permission of their change outside production. */
+const CHANGE_PERMISSION: Readonly<Record<string, Permission>> = { deploy: 'deployments:create:non-prod', rollback: 'deployments:create:non-prod', scale: 'deployments:create:non-prod' };
 
 /** What the console may do on your behalf beyond reading, by the permission each kind of action needs. */
 const ACTIONS: ReadonlyArray<{ readonly what: string; readonly permission: Permission }> = [
   { what: 'Ask questions and run the read tools (catalog, health, logs, metrics, traces, deployments, incidents)', permission: 'ai:sessions:create' },
-  { what: 'Safe changes you approve (non-production deploys, pull requests)', permission: 'ai:sessions:execute:safe' },
-  { what: 'Production changes you approve (rollback, scale, restart, deploy)', permission: 'ai:sessions:execute:dangerous' },
-  { what: 'Infrastructure and configuration changes you approve', permission: 'ai:sessions:execute:all' },
+  { what: 'Safe changes you approve (outside production: deploy, rollback, scale, restart; pull requests, requests, incident notes)', permission: 'ai:sessions:execute:safe' },
+  { what: 'Production changes you approve (deploy, rollback, scale, restart in production; critical incidents)', permission: 'ai:sessions:execute:dangerous' },
+  { what: 'Infrastructure changes you approve', permission: 'ai:sessions:execute:all' },
 ];
 
 interface AccessRead { principal: string; role: string | null; teams: string[] }
@@ -26,7 +32,8 @@ interface AccessRead { principal: string; role: string | null; teams: string[] }
 async function plan(args: Record<string, string>, run: RunTool, commands: readonly CommandDef[]): Promise<CommandOutcome> {
   const access = await attempt<AccessRead>(run, 'my_access', {});
   const role = access.ok && isRole(access.value.role) ? access.value.role : null;
-  const mayRun = (name: string) => (PLAN_TOOLS[name] ?? []).every((tool) => { const def = toolNamed(tool); return def !== undefined && roleHas(role, def.permission); });
+  const mayRun = (name: string) => (PLAN_TOOLS[name] ?? []).every((tool) => { const def = toolNamed(tool); return def !== undefined && roleHas(role, def.permission); })
+    && (!CHANGE_PERMISSION[name] || roleHas(role, CHANGE_PERMISSION[name]));
   const shown = args.command ? commands.filter((c) => c.name === args.command) : commands;
   return {
     findings: { title: args.command ? `help ${args.command}` : 'help', sections: [
@@ -35,7 +42,7 @@ async function plan(args: Record<string, string>, run: RunTool, commands: readon
         ? facts('You', [{ label: 'Who', value: access.value.principal }, { label: 'Role', value: role ?? 'none' }, { label: 'Teams', value: access.value.teams.join(', ') || 'none' }])
         : text('You', `not read: ${access.error}`),
       table('What your role may do here', ['Action', 'Needs', 'You may'], ACTIONS.map((a) => [a.what, a.permission, roleHas(role, a.permission) ? 'yes' : 'no'])),
-      text('Anything else', 'Type a question in plain words (e.g. "why did core-service\'s error rate rise at 10:45?"): the model answers with the read tools, as you.'),
+      text('Anything else', 'Type a question in plain words (e.g. "why did core-service\'s error rate rise at 10:45?"): the model answers with the read tools, as you. A change it proposes waits for your click on Approve beside the terminal; typing "approve" approves nothing.'),
     ] },
     prompt: 'The user asked for help; the commands and what their role may do are above. Add at most two sentences suggesting where to start (e.g. `debug <env> <service>` for a service in trouble). Call no tools.',
   };

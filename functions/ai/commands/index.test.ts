@@ -23,7 +23,9 @@ describe('parseCommand', () => {
     expect(parseCommand('logs prod core-service --since=2m')).toEqual({ problem: '--since must be from 5m to 24h (e.g. 15m, 1h, 6h), not 2m' });
     expect(parseCommand('logs prod core-service --tail')).toEqual({ problem: 'unknown option --tail (usage: logs <env> <service> [--since=1h])' });
     expect(parseCommand('incident 42')).toMatchObject({ problem: expect.stringContaining('usage: incident <id>') });
-    expect(parseCommand('help deploy')).toEqual({ problem: 'usage: help [debug | logs | incident | explain | help]' });
+    expect(parseCommand('help upgrade')).toEqual({ problem: 'usage: help [debug | logs | incident | deploy | rollback | scale | explain | help]' });
+    expect(parseCommand('scale prod core-service many')).toEqual({ problem: 'replicas must be a whole number from 0 to 100, not many' });
+    expect(parseCommand('deploy prod core-service v1..2/')).toMatchObject({ problem: expect.stringContaining('is not an image tag') });
   });
 
   it('reads logs with a window from 5m to 24h (default 1h), either spelling', () => {
@@ -39,6 +41,9 @@ describe('parseCommand', () => {
     expect(parsed('explain prod')).toEqual({ name: 'explain', args: { kind: 'environment', name: 'prod' } });
     expect(parsed('help')).toEqual({ name: 'help', args: {} });
     expect(parsed('help debug')).toEqual({ name: 'help', args: { command: 'debug' } });
+    expect(parsed('scale prod core-service 4')).toEqual({ name: 'scale', args: { environment: 'prod', service: 'core-service', replicas: '4' } });
+    expect(parsed('deploy staging core-service v1.0.4')).toEqual({ name: 'deploy', args: { environment: 'staging', service: 'core-service', version: 'v1.0.4' } });
+    expect(parsed('rollback core-service prod')).toEqual({ name: 'rollback', args: { environment: 'prod', service: 'core-service' } });
   });
 
   it('leaves free questions to the model: no command word, or more words than the command takes', () => {
@@ -50,6 +55,6 @@ describe('parseCommand', () => {
   });
 
   it('lists each command once with its usage', () => {
-    expect(COMMANDS.map((c) => c.usage)).toEqual(['debug <env> <service>', 'logs <env> <service> [--since=1h]', 'incident <id>', 'explain <service> | deployment/<service> | <env>', 'help [command]']);
+    expect(COMMANDS.map((c) => c.usage)).toEqual(['debug <env> <service>', 'logs <env> <service> [--since=1h]', 'incident <id>', 'deploy <env> <service> <version>', 'rollback <env> <service>', 'scale <env> <service> <replicas>', 'explain <service> | deployment/<service> | <env>', 'help [command]']);
   });
 });

@@ -1,5 +1,10 @@
-/** A service's deployment history in an environment, newest first, through the deployments context's public module. */
+/**
+ * A service's deployment history in an environment, newest first, through the deployments context's public module;
+ * and the preflight of a deployment, through the deployments API as the user.
+ */
+import { randomBytes } from 'node:crypto';
 import { deploymentHistory } from '#functions/deployments/public';
+import { aiDeps } from '../deps.ts';
 import { defineTool } from './define.ts';
 import { ENVIRONMENT, objectSchema, SERVICE } from './input.ts';
 
@@ -25,5 +30,36 @@ export const deploymentHistoryTool = defineTool<{ service: string; environment?:
       })),
       more: page.nextCursor !== null,
     };
+  },
+});
+
+interface PreflightAnswer { allowed: boolean; checks: Array<{ safeguard: string; outcome: string; reason: string }> }
+
+/**
+ * What a deploy, rollback, scale or restart would meet before it is asked for: the deployments API's own preflight
+ * (permission, lock, freezes, window, dependencies, a deployment running), called as the user.
+ */
+export const deploymentPreflightTool = defineTool<{ operation: 'deploy' | 'rollback' | 'scale' | 'restart'; service: string; environment: string; version?: string }>({
+  name: 'deployment_preflight',
+  description: 'What a deploy, rollback, scale or restart of a service in an environment would meet before it is asked for: your permission, the environment\'s lock, freezes, the deployment window, runtime dependencies and a deployment already running; each pass, warn or block with the reason. Changes nothing.',
+  inputSchema: objectSchema({
+    operation: { type: 'string', enum: ['deploy', 'rollback', 'scale', 'restart'] },
+    service: SERVICE, environment: ENVIRONMENT,
+    version: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'The image tag (deploy).' },
+  }, ['operation', 'service', 'environment']),
+  risk: 'read',
+  permission: 'deployments:read',
+  timeoutMs: 15_000,
+  outputLimit: 6_000,
+  async run({ operation, service, environment, version }, { caller }) {
+    const { api } = await aiDeps();
+    if (!api) throw new Error('this installation cannot call its own API for the AI console (APOLLO_API_FUNCTION_PREFIX is not set)');
+    const answer = await api.call(
+      { principal: caller.principal, role: caller.role, aiSessionId: caller.sessionId, actionId: randomBytes(32).toString('hex') },
+      { route: 'POST /api/v1/deployments/preflight', body: { operation, service, environment, ...(version ? { imageTag: version } : {}) } },
+    );
+    if (answer.statusCode !== 200) throw new Error((answer.body as { error?: { message?: string } } | null)?.error?.message ?? `the preflight answered ${answer.statusCode}`);
+    const body = answer.body as PreflightAnswer;
+    return { allowed: body.allowed, checks: body.checks.map((c) => ({ safeguard: c.safeguard, outcome: c.outcome, reason: c.reason })) };
   },
 });

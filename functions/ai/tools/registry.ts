@@ -1,12 +1,12 @@
 /**
- * The AI console's tools (ARCHITECTURE.md §6): read and analysis tools only, each reading through another context's
+ * The AI console's read tools (ARCHITECTURE.md §6; its changes are actions.ts), each reading through another context's
  * public module with the session user's permissions. The turn runner builds the model's tool list from TOOLS and
  * checks `permission`, `timeoutMs` and `outputLimit` around every call; built-in commands run them the same way.
  */
 import { myAccess, catalogEnvironment } from './access.ts';
 import { awsDescribe } from './aws.ts';
 import { catalogDependencies, catalogService, serviceHealthTool, serviceRunbooks } from './catalog.ts';
-import { deploymentHistoryTool } from './deployments.ts';
+import { deploymentHistoryTool, deploymentPreflightTool } from './deployments.ts';
 import { incidentGet, incidentsList } from './incidents.ts';
 import { k8sRead } from './k8s.ts';
 import { errorGroups, logsSearch } from './logs.ts';
@@ -16,7 +16,7 @@ import type { ToolDef } from './types.ts';
 
 export const TOOLS: readonly ToolDef[] = [
   catalogService, catalogDependencies, catalogEnvironment, serviceRunbooks, serviceHealthTool,
-  deploymentHistoryTool,
+  deploymentHistoryTool, deploymentPreflightTool,
   incidentsList, incidentGet,
   logsSearch, errorGroups,
   metricsService, metricsCompareVersions, promqlQuery,

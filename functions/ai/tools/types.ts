@@ -4,7 +4,7 @@
  * through other contexts' public modules with that user's permissions, never with powers of its own).
  */
 import type { Permission, Role } from '#shared/permissions';
-import type { AiFindings } from '#schemas/index.ts';
+import type { AiAction, AiFindings } from '#schemas/index.ts';
 
 export type RiskClass = 'read' | 'analysis' | 'safe_mutation' | 'config' | 'prod_mutation' | 'infrastructure';
 
@@ -46,15 +46,35 @@ export interface CommandDef {
   readonly summary: string;
   /** Parses the words after the name; a string is the usage problem to show. */
   parse(args: readonly string[]): Record<string, string> | string;
-  /** Runs the plan through the registry's tools (so each call is checked, audited and shown); answers the findings. */
-  plan(args: Record<string, string>, run: RunTool): Promise<CommandOutcome>;
+  /**
+   * Runs the plan through the registry's tools (so each call is checked, audited and shown); answers the findings.
+   * `act` proposes a change (an action tool): pending its approval, or run now where the approval table allows.
+   */
+  plan(args: Record<string, string>, run: RunTool, act: ActTool): Promise<CommandOutcome>;
 }
 
 export interface CommandOutcome {
   readonly findings: AiFindings;
-  /** What the model is then asked to reason about (the findings are in the conversation already). */
-  readonly prompt: string;
+  /**
+   * What the model is then asked to reason about (the findings are in the conversation already). None: the
+   * command is done (it proposed a change, whose approval is the user's click).
+   */
+  readonly prompt?: string;
 }
 
 /** Runs a registry tool as part of a plan: checked, audited and streamed like the model's calls. */
 export type RunTool = (name: string, input: Record<string, unknown>) => Promise<unknown>;
+
+/** What became of a change a command proposed. */
+export interface ActOutcome {
+  /** It ran and its route said yes. */
+  readonly ok: boolean;
+  /** It waits for a click on Approve. */
+  readonly pending: boolean;
+  /** What happened, or why it was refused. */
+  readonly message: string;
+  readonly action?: AiAction;
+}
+
+/** Proposes a change through an action tool (checked like the model's: sandbox, permission, approval table). */
+export type ActTool = (name: string, input: Record<string, unknown>) => Promise<ActOutcome>;

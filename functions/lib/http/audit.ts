@@ -48,7 +48,8 @@ export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyRe
       try {
         id = await auditLog.recordIntent({
           actor: req.identity.principal,
-          actorType: req.identity.kind === 'webhook' ? 'system' : 'user',
+          actorType: req.identity.kind === 'webhook' ? 'system' : req.onBehalf ? 'ai' : 'user',
+          ...(req.onBehalf ? { aiSessionId: req.onBehalf.aiSessionId } : {}),
           actorRole: req.identity.role ?? undefined,
           action: spec.action,
           resourceType: spec.resourceType,

@@ -8,6 +8,7 @@ import { ForbiddenError, PreconditionRequiredError, UnauthorizedError } from '#s
 import { roleHas } from '#shared/permissions';
 import { permissionLabel, requiredPermission, type RouteDef } from '#shared/routes';
 import { identify, type Identity } from '../identity.ts';
+import { onBehalfOf } from '../on-behalf.ts';
 import { membershipsOf, type Membership } from '../memberships.ts';
 import { logger } from '../observability.ts';
 import { parseBody, parseParams, parseQuery, rawBytes, readIfMatch } from './parse.ts';
@@ -43,8 +44,10 @@ export const authorize = (route: RouteDef, options: ApiHandlerOptions): Middlewa
     }
     let memberships: Promise<Membership[]> | undefined;
     const teams = () => (memberships ??= membershipsOf(identity.principal));
+    const onBehalf = onBehalfOf(event);
     event.apollo = {
       route, params, query, body, headers, identity, ifMatch,
+      ...(onBehalf ? { onBehalf } : {}),
       requestId: requestIdOf(event, context.awsRequestId),
       audit: {},
       teams,

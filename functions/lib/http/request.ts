@@ -21,6 +21,8 @@ export interface ApiRequest<Body = unknown, Query = unknown, Params extends Read
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly identity: Identity;
   readonly requestId: string;
+  /** Set when an AI session acts for the caller (functions/lib/on-behalf.ts): which session and action. */
+  readonly onBehalf?: { readonly aiSessionId: string; readonly actionId: string };
   /** The version sent in `If-Match` on versioned routes (required there: 428 without it). */
   readonly ifMatch: number | undefined;
   /** What the audit entry should say beyond the route's defaults (set before returning). */

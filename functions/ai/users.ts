@@ -1,0 +1,153 @@
+/**
+ * The AI console's hard limits per person (ARCHITECTURE.md §6):
+ *
+ *   AIUSER#<principal> / SETTINGS        the sandbox (read-only) state: absent → APOLLO_AI_SANDBOX_NEW_USERS
+ *   AIUSAGE#<yyyy-mm-dd> / <principal>   tokens, cost (micro-dollars) and turns that day (UTC): one Query lists a day
+ *   RATE#ai-turns#<principal> / <window> messages in a one-minute window (expiring with it)
+ *
+ * A new message is refused (429 with when it resets) over the rate, or once the session's or the day's budget
+ * is spent; a running turn stops itself when it spends the rest (turn.ts), keeping what it said.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AiSandboxPut, AiSession, AiUser, AiUserList } from '#schemas/index.ts';
+import { ForbiddenError, NotFoundError, TooManyRequestsError } from '#shared/errors';
+import { roleHas, type Role } from '#shared/permissions';
+import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
+import { aiConfig, costUsd, type AiConfig } from './config.ts';
+
+const WINDOW_MS = 60_000;
+const MICROS = 1_000_000;
+
+export interface UserCaller { readonly principal: string; readonly role: Role | null }
+
+interface SettingsItem extends Item { sandbox: AiUser['sandbox'] }
+interface UsageItem extends Item { principal: string; inputTokens?: number; outputTokens?: number; costMicros?: number; turns?: number }
+
+const settingsKey = (principal: string) => ({ PK: `AIUSER#${principal}`, SK: 'SETTINGS' });
+const usageKey = (date: string, principal: string) => ({ PK: `AIUSAGE#${date}`, SK: principal });
+const today = (now = Date.now()) => new Date(now).toISOString().slice(0, 10);
+const nextMidnight = (now = Date.now()) => new Date(Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000).toISOString();
+
+function budgetsOf(config: AiConfig): AiUser['budgets'] {
+  return {
+    sessionTokens: config.sessionTokens, sessionCostUsd: config.sessionCostCents / 100,
+    dailyTokens: config.dailyTokens, dailyCostUsd: config.dailyCostCents / 100, turnsPerMinute: config.turnsPerMinute,
+  };
+}
+
+function defaultSandbox(): AiUser['sandbox'] {
+  return { enabled: aiConfig().sandboxNewUsers, changedBy: null, changedAt: null };
+}
+
+export async function sandboxOf(principal: string): Promise<AiUser['sandbox']> {
+  return (await getItem<SettingsItem>(settingsKey(principal), { consistent: true }))?.sandbox ?? defaultSandbox();
+}
+
+export interface DayUsage { date: string; inputTokens: number; outputTokens: number; costUsd: number; turns: number }
+
+function toDay(date: string, item: UsageItem | undefined): DayUsage {
+  return { date, inputTokens: item?.inputTokens ?? 0, outputTokens: item?.outputTokens ?? 0, costUsd: (item?.costMicros ?? 0) / MICROS, turns: item?.turns ?? 0 };
+}
+
+export async function usageToday(principal: string, now = Date.now()): Promise<DayUsage> {
+  const date = today(now);
+  return toDay(date, await getItem<UsageItem>(usageKey(date, principal), { consistent: true }));
+}
+
+/** Adds a turn's tokens to its day (the day the turn ended). */
+export async function addUsage(principal: string, usage: { inputTokens: number; outputTokens: number }, now = Date.now()): Promise<void> {
+  await db.send(new UpdateCommand({
+    TableName: tableName(), Key: usageKey(today(now), principal),
+    UpdateExpression: 'SET principal = :p ADD inputTokens :in, outputTokens :out, costMicros :cost, turns :one',
+    ExpressionAttributeValues: { ':p': principal, ':in': usage.inputTokens, ':out': usage.outputTokens, ':cost': Math.round(costUsd(usage) * MICROS), ':one': 1 },
+  }));
+}
+
+async function userOf(principal: string, now = Date.now()): Promise<AiUser> {
+  const [sandbox, day] = await Promise.all([sandboxOf(principal), usageToday(principal, now)]);
+  return { principal, sandbox, today: day, resetsAt: nextMidnight(now), budgets: budgetsOf(aiConfig()) };
+}
+
+/** Yourself, or anyone for ai:admin (404 otherwise: whether someone used the console is theirs). */
+export async function aiUser(principal: string, caller: UserCaller): Promise<AiUser> {
+  const wanted = principal.toLowerCase();
+  if (wanted !== caller.principal && !roleHas(caller.role, 'ai:admin')) throw new NotFoundError(`no AI console standing of ${principal} is yours to read`);
+  return userOf(wanted);
+}
+
+/** Who used the console on a day, with their usage and sandbox. */
+export async function aiUsers(date: string | undefined): Promise<AiUserList> {
+  const day = date ?? today();
+  const items = await queryAll<UsageItem>({ partition: `AIUSAGE#${day}` }, 1_000);
+  const config = aiConfig();
+  const users = await Promise.all(items.map(async (item) => ({
+    principal: item.principal, sandbox: await sandboxOf(item.principal), today: toDay(day, item), resetsAt: nextMidnight(Date.parse(`${day}T00:00:00Z`)), budgets: budgetsOf(config),
+  })));
+  return { date: day, items: users.sort((a, b) => b.today.costUsd - a.today.costUsd || a.principal.localeCompare(b.principal)) };
+}
+
+/** ai:admin puts someone in the sandbox or lifts it; your own sandbox is not yours to lift. */
+export async function setSandbox(principal: string, body: AiSandboxPut, caller: UserCaller): Promise<AiUser> {
+  const who = principal.toLowerCase();
+  if (!/^[^\s/]{2,256}$/.test(who)) throw new NotFoundError(`${principal} is not a principal`);
+  if (who === caller.principal && !body.enabled && !roleHas(caller.role, 'ai:admin')) throw new ForbiddenError('your own sandbox is lifted by an AI admin');
+  const sandbox: AiUser['sandbox'] = { enabled: body.enabled, changedBy: caller.principal, changedAt: new Date().toISOString(), reason: body.reason };
+  await db.send(new UpdateCommand({
+    TableName: tableName(), Key: settingsKey(who), UpdateExpression: 'SET sandbox = :s, principal = :p', ExpressionAttributeValues: { ':s': sandbox, ':p': who },
+  }));
+  return userOf(who);
+}
+
+/** One message: within the per-person rate, else 429 with when to try again. */
+export async function takeTurnAllowance(principal: string, now = Date.now()): Promise<void> {
+  const limit = aiConfig().turnsPerMinute;
+  const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+  const { Attributes } = await db.send(new UpdateCommand({
+    TableName: tableName(), Key: { PK: `RATE#ai-turns#${principal}`, SK: String(windowStart) },
+    UpdateExpression: 'ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+    ExpressionAttributeNames: { '#count': 'count' },
+    ExpressionAttributeValues: { ':one': 1, ':expires': Math.ceil((windowStart + 2 * WINDOW_MS) / 1000) },
+    ReturnValues: 'UPDATED_NEW',
+  }));
+  if (Number(Attributes?.count ?? 0) > limit) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
+    throw new TooManyRequestsError(`at most ${limit} AI console messages a minute (APOLLO_AI_TURNS_PER_MINUTE); try again in ${retryAfterSeconds} s`, {
+      retryAfterSeconds, details: [{ path: '/rate', message: `resets at ${new Date(windowStart + WINDOW_MS).toISOString()}` }],
+    });
+  }
+}
+
+/** What is left of a session's and its owner's day's budgets (tokens, dollars), the tighter of the two. */
+export interface Allowance {
+  readonly tokens: number;
+  readonly usd: number;
+  /** Which budget is the tighter one, for the message that stops a turn. */
+  readonly limitedBy: 'session' | 'day';
+}
+
+export function allowanceOf(session: Pick<AiSession, 'usage'>, day: DayUsage, config: AiConfig = aiConfig()): Allowance {
+  const sessionTokens = config.sessionTokens - session.usage.inputTokens - session.usage.outputTokens;
+  const sessionUsd = config.sessionCostCents / 100 - (session.usage.costUsd ?? 0);
+  const dayTokens = config.dailyTokens - day.inputTokens - day.outputTokens;
+  const dayUsd = config.dailyCostCents / 100 - day.costUsd;
+  const sessionTighter = Math.min(sessionTokens / config.sessionTokens, sessionUsd / (config.sessionCostCents / 100)) <= Math.min(dayTokens / config.dailyTokens, dayUsd / (config.dailyCostCents / 100));
+  return { tokens: Math.min(sessionTokens, dayTokens), usd: Math.min(sessionUsd, dayUsd), limitedBy: sessionTighter ? 'session' : 'day' };
+}
+
+/** Before a turn: 429 when the session's or the day's budget is spent (with when the day's resets). */
+export async function requireBudget(session: Pick<AiSession, 'id' | 'usage'>, principal: string, now = Date.now()): Promise<void> {
+  const config = aiConfig();
+  const day = await usageToday(principal, now);
+  const sessionSpent = session.usage.inputTokens + session.usage.outputTokens >= config.sessionTokens || (session.usage.costUsd ?? 0) >= config.sessionCostCents / 100;
+  if (sessionSpent) {
+    throw new TooManyRequestsError(`AI session ${session.id} used its budget (${config.sessionTokens.toLocaleString('en')} tokens or $${(config.sessionCostCents / 100).toFixed(2)}): start a new session to go on`, {
+      details: [{ path: '/session/usage', message: `${session.usage.inputTokens + session.usage.outputTokens} tokens, $${(session.usage.costUsd ?? 0).toFixed(4)}` }],
+    });
+  }
+  if (day.inputTokens + day.outputTokens >= config.dailyTokens || day.costUsd >= config.dailyCostCents / 100) {
+    const resetsAt = nextMidnight(now);
+    throw new TooManyRequestsError(`${principal} used today's AI budget (${config.dailyTokens.toLocaleString('en')} tokens or $${(config.dailyCostCents / 100).toFixed(2)} a day); it resets at ${resetsAt}`, {
+      retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(resetsAt) - now) / 1000)), details: [{ path: '/user/usage', message: `resets at ${resetsAt}` }],
+    });
+  }
+}

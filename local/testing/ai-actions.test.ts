@@ -1,0 +1,295 @@
+/**
+ * The AI console's changes over signed HTTP and a real WebSocket through the local runtime (issue 19): a new user
+ * is in the sandbox; once an admin lifts it, `scale prod core-service 4` proposes a pending action bound to the
+ * exact call, nothing runs until the operator approves it, it then runs once through the deployments API as them
+ * (the record says ai, the audit names the session); the same call again needs a new approval; the model's
+ * "approval" in text runs nothing; a developer's prod change is refused; the model's pull request opens on the fake
+ * GitHub only after approval; budgets stop a turn and refuse the next with when they reset; the rate limit; replay.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AiAction, AiFrame, AiMessageAccepted, AiReplay, AiSession, AiSessionDetail, AiUser, AiUserList, AuditList, Deployment, DeploymentList } from '#schemas/index.ts';
+import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
+import { readModelConfig } from '#functions/ai/adapters/model-config';
+import { resetAiConfig } from '#functions/ai/config';
+import { configureAi } from '#functions/ai/deps';
+import { FakeAnthropic } from '../fakes/anthropic-server.ts';
+import { DEMO_CORE_SERVICE_APPLICATION_YML } from '../fakes/demo-github.ts';
+import { seedDemoData } from '../seed.ts';
+import { startHarness, subscribe, until, type Harness } from './harness.ts';
+
+let h: Harness;
+let fake: FakeAnthropic;
+const OPERATOR = 'operator@apollo.local';
+const DEVELOPER = 'developer@apollo.local';
+
+beforeAll(async () => {
+  // Many messages a minute here; the rate limit's own test sets it low.
+  process.env.APOLLO_AI_TURNS_PER_MINUTE = '600';
+  resetAiConfig();
+  h = await startHarness();
+  await seedDemoData({ baseUrl: h.runtime.url });
+  fake = await FakeAnthropic.start({ apiKey: 'test-key', deltaDelayMs: 1 });
+  // core-service belongs to platform: the developer joins it, so a pull request on it is theirs to open.
+  expect((await h.client('admin').send('PUT', '/api/v1/teams/platform/members/developer@apollo.local', { body: {} })).status).toBe(201);
+});
+afterAll(async () => {
+  delete process.env.APOLLO_AI_TURNS_PER_MINUTE;
+  resetAiConfig();
+  await fake.close();
+  await h.close();
+});
+beforeEach(() => {
+  configureAi({ model: undefined });
+});
+
+const aiFrames = (frames: ReadonlyArray<{ type: string; event?: string; data?: unknown }>): AiFrame[] =>
+  frames.filter((f) => f.type === 'event' && f.event === 'ai.frame').map((f) => f.data as AiFrame);
+const errorOf = (body: unknown) => (body as { error: { code: string; message: string } }).error;
+
+function withModel(): void {
+  configureAi({ model: AnthropicModel.fromConfig(readModelConfig({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, APOLLO_AI_MODEL: 'claude-test' })!) });
+}
+
+async function openSession(role: 'developer' | 'operator', target: Record<string, string> = { service: 'core-service', environment: 'prod' }): Promise<AiSession> {
+  const res = await h.client(role).call<AiSession>('POST', '/api/v1/ai/sessions', { body: { target } });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+/** Sends a message and waits for its turn's end; answers the turn's frames. */
+async function turn(role: 'developer' | 'operator', session: AiSession, text: string): Promise<AiFrame[]> {
+  const { ws, frames } = await subscribe(h, role, `ai:${session.id}`);
+  try {
+    const sent = await h.client(role).call<AiMessageAccepted>('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text } });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+    await until(() => aiFrames(frames as never).some((f) => f.type === 'end' && f.turnId === sent.body.turnId), 20_000);
+    return aiFrames(frames as never).filter((f) => f.turnId === sent.body.turnId);
+  } finally {
+    ws.close();
+  }
+}
+
+const pendingOf = (frames: AiFrame[]): AiAction => (frames.find((f) => f.type === 'action') as Extract<AiFrame, { type: 'action' }>).action;
+
+async function scales(): Promise<DeploymentList['items']> {
+  const res = await h.client('admin').call<DeploymentList>('GET', '/api/v1/deployments/history', { query: { service: 'core-service', environment: 'prod', operation: 'scale', limit: 50 } });
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+async function setSandbox(principal: string, enabled: boolean): Promise<void> {
+  const res = await h.client('admin').call<AiUser>('PUT', `/api/v1/ai/users/${encodeURIComponent(principal)}/sandbox`, { body: { enabled, reason: enabled ? 'back to read-only' : 'trained on the console' } });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  expect(res.body.sandbox).toMatchObject({ enabled, changedBy: 'admin@apollo.local' });
+}
+
+describe('the sandbox', () => {
+  it('keeps a new user read-only: scale prod is refused and nothing is proposed; only ai:admin lifts it', async () => {
+    const me = await h.client('operator').call<AiUser>('GET', `/api/v1/ai/users/${encodeURIComponent(OPERATOR)}`);
+    expect(me.body).toMatchObject({ principal: OPERATOR, sandbox: { enabled: true, changedBy: null }, today: { turns: expect.any(Number) }, budgets: { turnsPerMinute: expect.any(Number) } });
+    expect((await h.client('developer').send('GET', `/api/v1/ai/users/${encodeURIComponent(OPERATOR)}`)).status).toBe(404);
+    expect((await h.client('operator').send('PUT', `/api/v1/ai/users/${encodeURIComponent(OPERATOR)}/sandbox`, { body: { enabled: false, reason: 'lift my own' } })).status).toBe(403);
+
+    const session = await openSession('operator');
+    const frames = await turn('operator', session, 'scale prod core-service 4');
+    expect(frames.find((f) => f.type === 'tool_call' && f.name === 'scale_service')).toMatchObject({ status: 'refused', reason: expect.stringContaining('sandbox') });
+    expect(frames.some((f) => f.type === 'action')).toBe(false);
+    expect((await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body.actions).toEqual([]);
+  });
+});
+
+describe('scale prod core-service 4, approved by the operator', () => {
+  let session: AiSession;
+  let action: AiAction;
+
+  it('proposes a pending action bound to the call, and nothing runs', async () => {
+    await setSandbox(OPERATOR, false);
+    const before = await scales();
+    session = await openSession('operator');
+    const frames = await turn('operator', session, 'scale prod core-service 4');
+
+    action = pendingOf(frames);
+    expect(action).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{64}$/), status: 'pending', tool: 'scale_service', arguments: { service: 'core-service', environment: 'prod', replicas: 4 },
+      risk: 'prod_mutation', route: 'POST /api/v1/services/{id}/scale', permission: 'deployments:create:prod', origin: 'command', requestedBy: OPERATOR, result: null,
+      summary: 'Scale core-service in prod to 4 replicas',
+    });
+    expect(frames.find((f) => f.type === 'tool_call' && f.name === 'scale_service')).toMatchObject({ status: 'pending_approval', actionId: action.id });
+    expect(JSON.stringify(frames.find((f) => f.type === 'findings'))).toContain('waiting for your click on Approve');
+    expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'approval_required' });
+    expect((await scales()).length).toBe(before.length);
+    const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect(detail.actions).toEqual([action]);
+    expect(detail.pendingActions).toBe(1);
+  });
+
+  it('is not approvable by someone else who cannot see the session, nor through a message', async () => {
+    expect((await h.client('developer').send('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: action.id } })).status).toBe(404);
+    // The owner typing "approve" is a question for the model (none here): nothing runs.
+    await turn('operator', session, `approve ${action.id}`);
+    const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect(detail.actions[0]!.status).toBe('pending');
+  });
+
+  it('runs once when the operator approves: a deployment record made through the API as the operator, by the AI', async () => {
+    const before = await scales();
+    const { ws, frames } = await subscribe(h, 'operator', `ai:${session.id}`);
+    const res = await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: action.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ id: action.id, status: 'executed', decidedBy: OPERATOR, result: { ok: true, statusCode: 201, resource: { type: 'deployment', href: expect.stringMatching(/^\/deployments\//) } } });
+    const deploymentId = res.body.result!.resource!.id;
+    const after = await scales();
+    expect(after.length).toBe(before.length + 1);
+    const record = (await h.client('operator').call<Deployment>('GET', `/api/v1/deployments/${deploymentId}`)).body;
+    expect(record).toMatchObject({ id: deploymentId, operation: 'scale', service: 'core-service', environment: 'prod', replicas: 4, initiatedBy: OPERATOR, initiatedVia: 'ai' });
+    await until(() => aiFrames(frames as never).some((f) => f.type === 'action' && f.action.status === 'executed'));
+    ws.close();
+    // The route's own audit entry says an AI session acted, on the operator's behalf.
+    const audit = (await h.client('admin').call<AuditList>('GET', '/api/v1/audit', { query: { actor: OPERATOR, limit: 100 } })).body;
+    expect(audit.items.find((e) => e.action === 'deployments.scale' && e.aiSessionId === session.id)).toMatchObject({ actorType: 'ai', outcome: 'succeeded' });
+
+    // Single use: approving (or rejecting) it again changes nothing.
+    const again = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: action.id } });
+    expect(again.status).toBe(409);
+    expect(errorOf(again.body).message).toContain('used once');
+    expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/reject`, { body: { actionId: action.id } })).status).toBe(409);
+    expect((await scales()).length).toBe(after.length);
+  });
+
+  it('needs a new approval for the same call proposed again, and a rejected one never runs', async () => {
+    const before = await scales();
+    const frames = await turn('operator', session, 'scale prod core-service 4');
+    const second = pendingOf(frames);
+    expect(second.id).not.toBe(action.id);
+    expect(second.arguments).toEqual(action.arguments);
+    const res = await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/reject`, { body: { actionId: second.id, note: 'not now' } });
+    expect(res.body).toMatchObject({ status: 'rejected', decidedBy: OPERATOR, note: 'not now', result: null });
+    expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: second.id } })).status).toBe(409);
+    expect((await scales()).length).toBe(before.length);
+  });
+
+  it('runs a typed non-production scale at once (the approval table lets it through), still as a deployment record', async () => {
+    const staging = await openSession('operator', { service: 'core-service', environment: 'staging' });
+    const frames = await turn('operator', staging, 'scale staging core-service 3');
+    const done = frames.filter((f) => f.type === 'action').map((f) => (f as Extract<AiFrame, { type: 'action' }>).action).at(-1)!;
+    expect(done).toMatchObject({ status: 'executed', risk: 'safe_mutation', origin: 'command', decidedBy: OPERATOR, result: { ok: true, resource: { type: 'deployment' } } });
+    expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
+  });
+
+  it('lists the calls in the replay, in order', async () => {
+    const replay = (await h.client('operator').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: session.id } })).body;
+    const calls = replay.items.filter((i) => i.kind === 'tool_call' && i.name === 'scale_service');
+    expect(calls.map((c) => (c as { status: string }).status)).toEqual(['pending_approval', 'pending_approval']);
+    expect(replay.items.some((i) => i.kind === 'tool_result' && i.name === 'scale_service' && (i as { ok: boolean }).ok)).toBe(true);
+  });
+});
+
+describe('with the fake model', () => {
+  it('holds the model\'s prod scale for approval; its "approval" in text runs nothing', async () => {
+    withModel();
+    const before = await scales();
+    const session = await openSession('operator');
+    fake.script([
+      { blocks: [{ text: 'The pool is exhausted; more replicas will help. ' }, { toolUse: { name: 'scale_service', input: { service: 'core-service', environment: 'prod', replicas: 5 } } }], stopReason: 'tool_use' },
+    ]);
+    const frames = await turn('operator', session, 'add capacity to core-service in prod');
+    const pending = pendingOf(frames);
+    expect(pending).toMatchObject({ status: 'pending', origin: 'model', arguments: { replicas: 5 } });
+    expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'approval_required' });
+    // The model was told it waits, and may not approve.
+    expect(fake.requests.at(-1)!.system).toContain('you cannot approve');
+
+    fake.script([
+      { blocks: [{ text: `I approve action ${pending.id}. Approved.` }, { toolUse: { name: 'approve_action', input: { actionId: pending.id } } }], stopReason: 'tool_use' },
+      { blocks: [{ text: 'Done.' }], stopReason: 'end_turn' },
+    ]);
+    const next = await turn('operator', session, 'go ahead, approved');
+    expect(next.find((f) => f.type === 'tool_call' && f.name === 'approve_action')).toMatchObject({ status: 'refused', reason: expect.stringContaining('no tool') });
+    const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect(detail.actions.map((a) => a.status)).toEqual(['pending']);
+    expect((await scales()).length).toBe(before.length);
+  });
+
+  it('refuses a developer\'s production change the API would refuse them', async () => {
+    withModel();
+    await setSandbox(DEVELOPER, false);
+    const session = await openSession('developer');
+    fake.script([
+      { blocks: [{ toolUse: { name: 'scale_service', input: { service: 'core-service', environment: 'prod', replicas: 6 } } }], stopReason: 'tool_use' },
+      { blocks: [{ text: 'I cannot scale prod for you.' }], stopReason: 'end_turn' },
+    ]);
+    const frames = await turn('developer', session, 'please add replicas in prod');
+    expect(frames.find((f) => f.type === 'tool_call' && f.name === 'scale_service')).toMatchObject({ status: 'refused', reason: expect.stringContaining('lacks deployments:create:prod') });
+    expect(frames.some((f) => f.type === 'action')).toBe(false);
+  });
+
+  it('opens the model\'s pull request on the fake GitHub only after approval, through the changes route', async () => {
+    withModel();
+    await setSandbox(DEVELOPER, false);
+    const github = h.runtime.github!.fake;
+    const before = github.pullRequests('core-service').length;
+    const session = await openSession('developer', { service: 'core-service' });
+    const content = DEMO_CORE_SERVICE_APPLICATION_YML.replace('maximum-pool-size: ${HIKARI_MAX_POOL:10}', 'maximum-pool-size: ${HIKARI_MAX_POOL:15}');
+    fake.script([
+      { blocks: [{ text: 'I will open a PR raising the pool size. ' }, { toolUse: { name: 'open_pull_request', input: { service: 'core-service', title: 'fix(core): increase HikariCP pool size to 15', files: [{ path: 'src/main/resources/application.yml', content }] } } }], stopReason: 'tool_use' },
+    ]);
+    const frames = await turn('developer', session, 'fix the pool size');
+    const pending = pendingOf(frames);
+    expect(pending).toMatchObject({ status: 'pending', tool: 'open_pull_request', route: 'POST /api/v1/services/{id}/changes', permission: 'services:write', risk: 'safe_mutation' });
+    expect(github.pullRequests('core-service').length).toBe(before);
+
+    const res = await h.client('developer').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: pending.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ status: 'executed', result: { ok: true, resource: { type: 'pull-request', href: expect.stringContaining('/pull/') } } });
+    expect(github.pullRequests('core-service').length).toBe(before + 1);
+    expect(github.fileAt('core-service', 'src/main/resources/application.yml', github.pullRequests('core-service').at(-1)!.head.sha)).toBe(content);
+  });
+});
+
+describe('budgets and the rate limit', () => {
+  it('stops a turn that would spend the rest of the session\'s budget, keeps its text, and refuses the next with 429', async () => {
+    process.env.APOLLO_AI_SESSION_TOKENS = '1000';
+    resetAiConfig();
+    try {
+      withModel();
+      const session = await openSession('operator');
+      fake.script([{ blocks: [{ text: 'Looking at the pool. ' }, { text: 'More text.' }], usage: { inputTokens: 400, outputTokens: 900 } }]);
+      const frames = await turn('operator', session, 'what is wrong?');
+      expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
+      expect(frames.find((f) => f.type === 'notice' && /budget/.test(f.text))).toBeDefined();
+      const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+      expect(detail.usage.inputTokens + detail.usage.outputTokens).toBeGreaterThanOrEqual(1000);
+      expect(detail.usage.costUsd).toBeGreaterThan(0);
+      const next = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'and now?' } });
+      expect(next.status).toBe(429);
+      expect(errorOf(next.body).message).toContain('start a new session');
+      const users = (await h.client('admin').call<AiUserList>('GET', '/api/v1/ai/users')).body;
+      expect(users.items.find((u) => u.principal === OPERATOR)!.today.outputTokens).toBeGreaterThan(0);
+    } finally {
+      delete process.env.APOLLO_AI_SESSION_TOKENS;
+      resetAiConfig();
+    }
+  });
+
+  it('refuses messages over the per-person rate with Retry-After', async () => {
+    process.env.APOLLO_AI_TURNS_PER_MINUTE = '1';
+    resetAiConfig();
+    try {
+      const a = await openSession('developer');
+      const b = await openSession('developer');
+      // The earlier tests' messages may share this minute: send until refused.
+      let refused: Awaited<ReturnType<ReturnType<Harness['client']>['send']>> | undefined;
+      for (const s of [a, b, a]) {
+        const res = await h.client('developer').send('POST', `/api/v1/ai/sessions/${s.id}/message`, { body: { text: 'help' } });
+        if (res.status === 429) { refused = res; break; }
+        await until(async () => (await h.client('developer').call<AiSession>('GET', `/api/v1/ai/sessions/${s.id}`)).body.turn.status === 'idle');
+      }
+      expect(refused).toBeDefined();
+      expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(errorOf(refused!.body).message).toContain('messages a minute');
+    } finally {
+      process.env.APOLLO_AI_TURNS_PER_MINUTE = '600';
+      resetAiConfig();
+    }
+  });
+});
