@@ -5,11 +5,14 @@
  * action items) that must pass the same schema as a person's edit. It is saved as the next version,
  * `generatedByAI: true` with the model's name, only if the postmortem is still the version it was asked to follow
  * (a person's edit in between stands). A model that fails leaves the draft from the records, with why on it.
+ * Either save is audited ahead (`incidents.postmortem.model-draft`, actor type ai, on behalf of who asked for the
+ * draft): no audit entry, no save.
  */
 import type { Postmortem, PostmortemUpdate } from '#schemas/index.ts';
 import validators from '#schemas/validators/incidents.gen.cjs';
 import { PreconditionFailedError } from '#shared/errors';
 import { composeWithModel } from '#functions/ai/public';
+import { auditLog } from '#lib/audit-log';
 import { logger } from '#lib/observability';
 import { publish } from '#lib/realtime';
 import { describeErrors, validatorFor } from '#lib/validation';
@@ -106,13 +109,20 @@ export async function writePostmortemWithModel(jobId: string): Promise<{ outcome
     next = { ...current, modelDraft: { ...current.modelDraft, status: 'failed', finishedAt: new Date().toISOString(), error: clip(reason, ERROR_CHARS) } };
     outcome = 'failed';
   }
+  const auditId = await auditLog.recordIntent({
+    actor: current.updatedBy, actorType: 'ai', action: 'incidents.postmortem.model-draft', resourceType: 'incident', resourceId: incidentId, requestId: jobId,
+    details: { after: version, outcome, model: next.model, ...(next.modelDraft?.error ? { error: next.modelDraft.error } : {}) },
+  });
   try {
     const saved = await replacePostmortem(next, version);
+    await auditLog.recordOutcome(auditId, { outcome: 'succeeded', statusCode: 200 });
     await publish(INCIDENT_TOPIC(incidentId), INCIDENT_CHANGED, { postmortem: { version: saved.version, status: saved.status } });
     return { outcome, version: saved.version };
   } catch (error) {
+    const edited = error instanceof PreconditionFailedError;
+    await auditLog.recordOutcome(auditId, { outcome: 'failed', statusCode: edited ? 412 : 500, errorCode: (error as Error).name }).catch(() => undefined);
     // Edited (or drafted again) while the model wrote: that version stands.
-    if (error instanceof PreconditionFailedError) {
+    if (edited) {
       logger.info('postmortem changed while the model wrote: its draft is dropped', { incidentId, version });
       return { outcome: 'skipped' };
     }

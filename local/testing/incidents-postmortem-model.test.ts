@@ -8,7 +8,7 @@
  * writes the postmortem in the terminal.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AiFrame, AiMessageAccepted, AiSession, Incident, Postmortem } from '#schemas/index.ts';
+import type { AiFrame, AiMessageAccepted, AiSession, AuditList, Incident, Postmortem } from '#schemas/index.ts';
 import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
 import { readModelConfig } from '#functions/ai/adapters/model-config';
 import { postmortemCommand } from '#functions/ai/commands/postmortem';
@@ -54,6 +54,12 @@ async function declared(title: string): Promise<Incident> {
   return res.body;
 }
 
+/** The incident's audit entries about its postmortem, oldest first: [action, actor type, actor, outcome]. */
+async function postmortemAudit(id: string): Promise<string[][]> {
+  const { items } = (await h.client('admin').call<AuditList>('GET', '/api/v1/audit', { query: { resourceType: 'incident', resourceId: id, limit: 50 } })).body;
+  return items.filter((e) => e.action.startsWith('incidents.postmortem.')).reverse().map((e) => [e.action, e.actorType, e.actor, e.outcome]);
+}
+
 const readPostmortem = async (id: string) => (await h.client('viewer').call<Postmortem>('GET', `/api/v1/incidents/${id}/postmortem`)).body;
 
 describe('the postmortem with a model configured', () => {
@@ -78,6 +84,11 @@ describe('the postmortem with a model configured', () => {
     });
     await until(() => frames.some((f) => f.type === 'event' && JSON.stringify(f).includes('"postmortem":{"version":2')));
     ws.close();
+    // Audited ahead: the operator's draft, then the model's on their behalf.
+    expect(await postmortemAudit(incident.id)).toEqual([
+      ['incidents.postmortem.draft', 'user', 'operator@apollo.local', 'succeeded'],
+      ['incidents.postmortem.model-draft', 'ai', 'operator@apollo.local', 'succeeded'],
+    ]);
     // The model was told the records as untrusted data, without tools.
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]).toMatchObject({ model: 'claude-test', tools: [] });
@@ -102,6 +113,11 @@ describe('the postmortem with a model configured', () => {
     expect(edited.body).toMatchObject({ version: 2, rootCause: 'A connection leak in the report export.', generatedByAI: false, model: null, modelDraft: { status: 'abandoned' } });
     expect(fake.requests).toHaveLength(1);
     expect(await readPostmortem(incident.id)).toEqual(edited.body);
+    expect(await postmortemAudit(incident.id)).toEqual([
+      ['incidents.postmortem.draft', 'user', 'operator@apollo.local', 'succeeded'],
+      ['incidents.postmortem.update', 'user', 'operator@apollo.local', 'succeeded'],
+      ['incidents.postmortem.model-draft', 'ai', 'operator@apollo.local', 'failed'],
+    ]);
   });
 
   it('leaves the draft from the records when the model answers no postmortem, saying why', async () => {
