@@ -173,6 +173,9 @@ describe('the read tools', () => {
     expect(traces.traces.length).toBeGreaterThan(0);
     const trace = await run('trace_get', { traceId: traces.traces[0]!.traceId }) as { spans: Array<{ cause?: string }> };
     expect(trace.spans.some((s) => s.cause?.includes('HikariPool-1 - Connection is not available'))).toBe(true);
+    const runbook = await run('runbook_run', { service: 'core-service', runbook: 'HighErrorRate' }) as { instructions?: string; problem?: string; automatable?: boolean };
+    expect(runbook.instructions ?? runbook.problem).toMatch(/Run this runbook for core-service|not marked automatable/);
+    expect(await run('runbook_run', { service: 'core-service', runbook: 'NoSuchAlert' })).toMatchObject({ problem: expect.stringContaining('has no runbook NoSuchAlert') });
     const k8s = await run('k8s_read', { service: 'core-service', environment: 'prod', action: 'get' }) as Record<string, unknown>;
     expect(k8s).toMatchObject({ kind: 'Deployment', name: 'core-service', namespace: expect.any(String), note: expect.stringContaining('not read') });
     expect(await run('aws_describe', { call: 'rds:DescribeDBInstances', name: 'core-db' })).toEqual({ call: 'rds:DescribeDBInstances', available: false, answer: 'not available in this deployment: no client for rds (@aws-sdk/client-rds is not a dependency of Apollo)' });

@@ -161,3 +161,27 @@ export const serviceHealthTool = defineTool<{ service: string; environment?: str
     };
   },
 });
+
+/**
+ * An automatable runbook, to run: its steps and the prompt its owners wrote for the console (`aiPrompt`). Reading it
+ * changes nothing; each change its steps call for is an action tool call that waits for its own approval.
+ */
+export const runbookRun = defineTool<{ service: string; runbook: string }>({
+  name: 'runbook_run',
+  description: 'Run an automatable runbook of a service (its owners marked it automatable and wrote how the console should run it): answers its steps and instructions. Follow them step by step with the read tools; every change a step calls for is a separate action the user approves.',
+  inputSchema: objectSchema({ service: SERVICE, runbook: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description: 'The runbook\'s id, or its trigger (e.g. HighErrorRate).' } }, ['service', 'runbook']),
+  risk: 'analysis',
+  permission: 'services:read',
+  timeoutMs: 10_000,
+  outputLimit: 12_000,
+  async run({ service, runbook }) {
+    const runbooks = await listRunbooks(service);
+    const found = runbooks.find((r) => r.id === runbook) ?? runbooks.find((r) => r.trigger.toLowerCase() === runbook.toLowerCase());
+    if (!found) return { problem: `${service} has no runbook ${runbook} (its runbooks: ${runbooks.map((r) => `${r.id} "${r.title}"`).join(', ') || 'none'})` };
+    if (!found.automatable) return { problem: `the runbook "${found.title}" is not marked automatable: read it with service_runbooks and recommend its steps; its owners mark it automatable (with an aiPrompt) for the console to run it` };
+    return {
+      ...runbookBrief(found, true),
+      instructions: `Run this runbook for ${service}: ${found.aiPrompt ?? 'follow its steps in order'}. Read before you act; propose each change (scale, restart, rollback, deploy, a pull request) as its own action and stop for its approval; say which step you are on.`,
+    };
+  },
+});

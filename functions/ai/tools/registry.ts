@@ -5,7 +5,7 @@
  */
 import { myAccess, catalogEnvironment } from './access.ts';
 import { awsDescribe } from './aws.ts';
-import { catalogDependencies, catalogService, serviceHealthTool, serviceRunbooks } from './catalog.ts';
+import { catalogDependencies, catalogService, runbookRun, serviceHealthTool, serviceRunbooks } from './catalog.ts';
 import { deploymentHistoryTool, deploymentPreflightTool } from './deployments.ts';
 import { incidentGet, incidentsList } from './incidents.ts';
 import { k8sRead } from './k8s.ts';
@@ -15,7 +15,7 @@ import { traceGet, tracesRecent } from './traces.ts';
 import type { ToolDef } from './types.ts';
 
 export const TOOLS: readonly ToolDef[] = [
-  catalogService, catalogDependencies, catalogEnvironment, serviceRunbooks, serviceHealthTool,
+  catalogService, catalogDependencies, catalogEnvironment, serviceRunbooks, runbookRun, serviceHealthTool,
   deploymentHistoryTool, deploymentPreflightTool,
   incidentsList, incidentGet,
   logsSearch, errorGroups,
