@@ -164,6 +164,26 @@ describe('the postmortem draft with a model configured', () => {
   });
 });
 
+describe('a model\'s writing that never ends', () => {
+  it('is said to have failed 20 minutes after it was asked, and a run that comes later leaves it alone', async () => {
+    // Prepare: a draft the model was asked to write half an hour ago, whose run was lost.
+    configureAi({ model: scriptedModel([JSON.stringify(MODEL_DRAFT)]) });
+    const incident = await anIncident();
+    const asked = new Date(Date.now() - 30 * 60_000).toISOString();
+    const drafted = postmortem.draftFrom(incident, [], 'operator@apollo.local', asked);
+    await records.insertPostmortem({ ...drafted, modelDraft: { status: 'writing', requestedAt: asked, finishedAt: null, error: null } });
+
+    // Act
+    const read = await postmortem.getPostmortem(incident.id);
+    const late = await job.writePostmortemWithModel(`${incident.id}/1`);
+
+    // Assess
+    expect(read.modelDraft).toEqual({ status: 'failed', requestedAt: asked, finishedAt: null, error: 'the model did not finish within 20 minutes' });
+    expect(late).toEqual({ outcome: 'skipped' });
+    expect(await records.readPostmortem(incident.id, true)).toEqual(read);
+  });
+});
+
 describe('the postmortem draft with no model', () => {
   it('is the draft from the records alone, as before', async () => {
     const incident = await anIncident();

@@ -139,10 +139,22 @@ export async function readPostmortem(incidentId: string, consistent = false): Pr
   return item ? toPostmortem(item) : undefined;
 }
 
+/**
+ * How long the model's writing may take before it is said to have failed: the job's 300 s and the jobs Lambda's
+ * two retries of an asynchronous invocation (a minute, then two, apart), with room. A run lost past that (its
+ * retries gave up, or `npm start` stopped mid-way) would otherwise say "writing" for ever.
+ */
+export const MODEL_WRITING_GIVES_UP_MS = 20 * 60_000;
+
 /** Null fields are not stored (a versioned update removes them); one drafted before the model wrote drafts has neither. */
-function toPostmortem(item: PostmortemItem): Postmortem {
+function toPostmortem(item: PostmortemItem, now = Date.now()): Postmortem {
   const { PK: _pk, SK: _sk, ...postmortem } = item;
-  return { ...postmortem, model: postmortem.model ?? null, modelDraft: postmortem.modelDraft ?? null };
+  const draft = postmortem.modelDraft ?? null;
+  const lost = draft?.status === 'writing' && now - Date.parse(draft.requestedAt) > MODEL_WRITING_GIVES_UP_MS;
+  return {
+    ...postmortem, model: postmortem.model ?? null,
+    modelDraft: lost ? { ...draft, status: 'failed', error: `the model did not finish within ${MODEL_WRITING_GIVES_UP_MS / 60_000} minutes` } : draft,
+  };
 }
 
 export async function insertPostmortem(postmortem: Postmortem): Promise<void> {
