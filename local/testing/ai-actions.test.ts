@@ -12,6 +12,8 @@ import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
 import { readModelConfig } from '#functions/ai/adapters/model-config';
 import { resetAiConfig } from '#functions/ai/config';
 import { configureAi } from '#functions/ai/deps';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/table';
 import { FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { DEMO_CORE_SERVICE_APPLICATION_YML } from '../fakes/demo-github.ts';
 import { seedDemoData } from '../seed.ts';
@@ -176,10 +178,21 @@ describe('scale prod core-service 4, approved by the operator', () => {
     expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
   });
 
+  it('refuses an approval after the action expired, and says to ask again', async () => {
+    const frames = await turn('operator', session, 'scale prod core-service 4');
+    const late = pendingOf(frames);
+    await db.send(new UpdateCommand({ TableName: tableName(), Key: { PK: `AI#${session.id}`, SK: `ACTION#${late.id}` }, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': '2026-01-01T00:00:00.000Z' } }));
+    const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect(detail.actions.find((a) => a.id === late.id)!.status).toBe('expired');
+    const res = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: late.id } });
+    expect(res.status).toBe(409);
+    expect(errorOf(res.body).message).toMatch(/expired at .*ask for it again/);
+  });
+
   it('lists the calls in the replay, in order', async () => {
     const replay = (await h.client('operator').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: session.id } })).body;
     const calls = replay.items.filter((i) => i.kind === 'tool_call' && i.name === 'scale_service');
-    expect(calls.map((c) => (c as { status: string }).status)).toEqual(['pending_approval', 'pending_approval']);
+    expect(calls.map((c) => (c as { status: string }).status)).toEqual(['pending_approval', 'pending_approval', 'pending_approval']);
     expect(replay.items.some((i) => i.kind === 'tool_result' && i.name === 'scale_service' && (i as { ok: boolean }).ok)).toBe(true);
   });
 });
