@@ -6,7 +6,7 @@
  */
 import type { LocalRuntime } from '#lib/context';
 import { InProcessApolloApi } from '#lib/on-behalf';
-import { resetAiConfig } from './config.ts';
+import { aiConfig, resetAiConfig } from './config.ts';
 import { aiDeps, configureAi, resetAiDeps } from './deps.ts';
 
 export async function configureAiLocal(runtime: LocalRuntime): Promise<string[]> {
@@ -17,5 +17,6 @@ export async function configureAiLocal(runtime: LocalRuntime): Promise<string[]>
   const { model, describeModelSetup } = await aiDeps();
   return [model
     ? `AI console: model ${model.modelFor(undefined)} via ${model.source === 'bedrock' ? 'Amazon Bedrock' : `the Anthropic API at ${process.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com'}`}`
-    : `AI console: no model configured: built-in commands (debug, logs, incident, explain, help) print their findings without analysis; ${describeModelSetup()}`];
+    : `AI console: no model configured: built-in commands (debug, logs, incident, explain, help) print their findings without analysis; ${describeModelSetup()}`,
+  `AI console changes (scale, deploy, rollback, pull requests…) wait for a click on Approve and run through Apollo's own routes in this process; new users start read-only (sandbox${aiConfig().sandboxNewUsers ? '' : ': off, APOLLO_AI_SANDBOX_NEW_USERS=false'}) until an admin lifts it under AI console → People`];
 }
