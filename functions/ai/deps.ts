@@ -2,7 +2,7 @@
  * The AI context's parts, made on first use: the model (undefined when none is configured: built-in commands
  * still print their findings), the tool registry and the built-in commands. Tests swap them.
  */
-import { apolloApiFromEnv, type ApolloApi } from '#lib/on-behalf';
+import type { ApolloApi } from '#lib/on-behalf';
 import type { ActionDef } from './actions.ts';
 import type { ModelPort } from './ports.ts';
 import type { CommandDef, ToolDef } from './tools/types.ts';
@@ -27,7 +27,9 @@ async function make(): Promise<AiDeps> {
   const [{ modelFromEnv, describeModelSetup }, { TOOLS }, { parseCommand }, { ACTIONS }] = await Promise.all([
     import('./adapters/model-config.ts'), import('./tools/registry.ts'), import('./commands/index.ts'), import('./actions.ts'),
   ]);
-  return { model: await modelFromEnv(), tools: TOOLS, actions: ACTIONS, api: apolloApiFromEnv(), parseCommand, describeModelSetup };
+  // The Lambda client only where the stack says to call the routes' functions (AWS); locally, local.ts sets it.
+  const api = process.env.APOLLO_API_FUNCTION_PREFIX ? (await import('#lib/on-behalf-lambda')).apolloApiFromEnv() : undefined;
+  return { model: await modelFromEnv(), tools: TOOLS, actions: ACTIONS, api, parseCommand, describeModelSetup };
 }
 
 export function aiDeps(): Promise<AiDeps> {

@@ -6,10 +6,10 @@
  * the write-ahead audit, and every safeguard of the handler. `requestContext.apolloOnBehalf` (which API
  * Gateway never sets) tells the audit middleware an AI session acted, so the entry says so.
  *
- * In AWS the event goes to the route's context Lambda by a synchronous Invoke (`apollo-<stage>-<context>`; the
- * `apollo-api-invoke` binding grants it); locally, to the same handler module in this process.
+ * In AWS the event goes to the route's context Lambda by a synchronous Invoke (on-behalf-lambda.ts:
+ * `apollo-<stage>-<context>`, the `apollo-api-invoke` binding grants it); locally, to the same handler module in
+ * this process. This module imports no SDK: every Lambda's authorizer reads the marker from it.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Role } from '#shared/permissions';
 import { ROUTES, fillPath, routeKey, type RouteDef } from '#shared/routes';
@@ -90,7 +90,7 @@ export function onBehalfEvent(as: OnBehalf, call: RouteCall, accountId = process
   };
 }
 
-function answerOf(result: APIGatewayProxyResult): RouteAnswer {
+export function answerOf(result: APIGatewayProxyResult): RouteAnswer {
   let body: unknown = null;
   if (result.body) {
     try {
@@ -102,23 +102,6 @@ function answerOf(result: APIGatewayProxyResult): RouteAnswer {
   return { statusCode: result.statusCode, body };
 }
 
-/** AWS: the route's context Lambda, invoked synchronously (`<prefix><context>`, APOLLO_API_FUNCTION_PREFIX). */
-export class LambdaApolloApi implements ApolloApi {
-  constructor(private readonly prefix: string, private readonly client = new LambdaClient({})) {}
-
-  async call(as: OnBehalf, call: RouteCall): Promise<RouteAnswer> {
-    const { route } = resolveCall(call);
-    const out = await this.client.send(new InvokeCommand({
-      FunctionName: `${this.prefix}${route.context}`,
-      InvocationType: 'RequestResponse',
-      Payload: Buffer.from(JSON.stringify(onBehalfEvent(as, call))),
-    }));
-    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-    if (out.FunctionError) throw new Error(`${route.context} failed: ${text.slice(0, 300)}`);
-    return answerOf(JSON.parse(text) as APIGatewayProxyResult);
-  }
-}
-
 /** The local runtime and tests: the context's handler module in this process. */
 export class InProcessApolloApi implements ApolloApi {
   constructor(private readonly invoke: (context: string, event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) {}
@@ -127,9 +110,4 @@ export class InProcessApolloApi implements ApolloApi {
     const { route } = resolveCall(call);
     return answerOf(await this.invoke(route.context, onBehalfEvent(as, call)));
   }
-}
-
-/** From the environment: the Lambda adapter when APOLLO_API_FUNCTION_PREFIX is set, else none. */
-export function apolloApiFromEnv(env: NodeJS.ProcessEnv = process.env): ApolloApi | undefined {
-  return env.APOLLO_API_FUNCTION_PREFIX ? new LambdaApolloApi(env.APOLLO_API_FUNCTION_PREFIX) : undefined;
 }
