@@ -10,6 +10,7 @@ import type { Incident, Postmortem } from '#schemas/index.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '#local/dynamo';
 import { configureAi } from '#functions/ai/deps';
 import { ModelUnavailableError, type ModelEvent, type ModelPort, type ModelRequest } from '#functions/ai/ports';
+import type * as DepsModule from './deps.ts';
 import type * as PostmortemModule from './postmortem.ts';
 import type * as PostmortemModelModule from './postmortem-model.ts';
 import type * as RecordsModule from './records.ts';
@@ -20,6 +21,7 @@ let postmortem: typeof PostmortemModule;
 let job: typeof PostmortemModelModule;
 let records: typeof RecordsModule;
 let writer: InProcessPostmortemWriter;
+let configureIncidents: typeof DepsModule.configureIncidents;
 
 type Answer = string | Error | { readonly hang: true };
 
@@ -86,12 +88,15 @@ beforeAll(async () => {
   Object.assign(process.env, { TABLE_NAME: 'apollo-pm-model-test', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
   await ensureTable(dynamo.endpoint, 'apollo-pm-model-test', 'eu-west-1');
   [postmortem, job, records] = await Promise.all([import('./postmortem.ts'), import('./postmortem-model.ts'), import('./records.ts')]);
-  const [{ configureIncidents }, { InProcessPostmortemWriter }] = await Promise.all([import('./deps.ts'), import('./adapters/postmortem-writer-local.ts')]);
+  const [deps, { InProcessPostmortemWriter }] = await Promise.all([import('./deps.ts'), import('./adapters/postmortem-writer-local.ts')]);
+  configureIncidents = deps.configureIncidents;
   writer = new InProcessPostmortemWriter();
-  configureIncidents({ postmortemWriter: writer });
 });
 afterAll(async () => { await dynamo.close(); });
-beforeEach(() => { configureAi({ model: undefined }); });
+beforeEach(() => {
+  configureAi({ model: undefined });
+  configureIncidents({ postmortemWriter: writer });
+});
 
 describe('the postmortem draft with a model configured', () => {
   it('answers the draft from the records at once, marked as being written; the model\'s version follows as version 2', async () => {
@@ -150,6 +155,19 @@ describe('the postmortem draft with a model configured', () => {
     // Assess
     expect(first.after).toEqual({ ...first.answered, version: 2, modelDraft: { status: 'failed', requestedAt: first.answered.createdAt, finishedAt: expect.any(String), error: 'the Anthropic API answered 401: check ANTHROPIC_API_KEY' } });
     expect(second.after).toMatchObject({ version: 2, generatedByAI: false, summary: second.answered.summary, modelDraft: { status: 'failed', error: 'the model\'s draft lacks impact, timeline, rootCause, actionItems' } });
+  });
+
+  it('says so on the draft when the writing cannot be handed over', async () => {
+    // Prepare
+    configureIncidents({ postmortemWriter: { configured: () => Promise.resolve(true), dispatch: () => Promise.reject(new Error('Rate exceeded')) } });
+    const incident = await anIncident();
+
+    // Act
+    const answered = await postmortem.draftPostmortem(incident.id, {}, 'operator@apollo.local');
+
+    // Assess
+    expect(answered).toMatchObject({ version: 2, generatedByAI: false, modelDraft: { status: 'failed', error: 'the draft could not be handed to the model: Rate exceeded' } });
+    expect(await records.readPostmortem(incident.id, true)).toEqual(answered);
   });
 
   it('runs a job only for the version it was handed: a second run, or one for an older version, does nothing', async () => {

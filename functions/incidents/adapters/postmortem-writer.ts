@@ -2,11 +2,11 @@
  * Who writes a postmortem's draft with the model. In AWS: the jobs Lambda's dispatched job `incident-postmortem`
  * (an asynchronous invocation with `{ job, jobId: "<incidentId>/<version>" }`), so `POST …/postmortem` answers at
  * once and the model gets the job's minutes rather than API Gateway's 29 s. Whether a model is configured is read
- * from the environment (the `ai-model` binding's settings), so the API Lambda does not carry the model's SDK.
+ * from the environment (the `ai-model` binding's settings), so the API Lambda does not carry the model's SDK; what
+ * it reads that with, and the Lambda client, are loaded on the first draft, not at every cold start.
  * The local runtime writes in its own process instead (postmortem-writer-local.ts).
  */
-import { modelConfiguredInEnvironment } from '#functions/ai/public';
-import { LambdaJobDispatcher, type JobDispatcher } from '#lib/job-dispatch';
+import type { JobDispatcher } from '#lib/job-dispatch';
 
 export const POSTMORTEM_MODEL_JOB = 'incident-postmortem';
 
@@ -22,14 +22,19 @@ export class LambdaPostmortemWriter implements PostmortemWriter {
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
-  configured(): Promise<boolean> {
-    return Promise.resolve(Boolean(this.env.APOLLO_JOBS_FUNCTION) && modelConfiguredInEnvironment(this.env));
+  async configured(): Promise<boolean> {
+    if (!this.env.APOLLO_JOBS_FUNCTION) return false;
+    const { modelConfiguredInEnvironment } = await import('#functions/ai/public');
+    return modelConfiguredInEnvironment(this.env);
   }
 
   async dispatch(jobId: string): Promise<void> {
     const functionName = this.env.APOLLO_JOBS_FUNCTION;
     if (!functionName) throw new Error('APOLLO_JOBS_FUNCTION is not set (the job-dispatch binding)');
-    this.dispatcher ??= new LambdaJobDispatcher(functionName, POSTMORTEM_MODEL_JOB);
+    if (!this.dispatcher) {
+      const { LambdaJobDispatcher } = await import('#lib/job-dispatch');
+      this.dispatcher = new LambdaJobDispatcher(functionName, POSTMORTEM_MODEL_JOB);
+    }
     await this.dispatcher.dispatch(jobId);
   }
 }
