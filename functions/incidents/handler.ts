@@ -22,7 +22,8 @@ export const handler = createApiHandler('incidents', {
   },
   'GET /api/v1/incidents/stats': async (req) => json(200, await incidentStats(req.query)),
   'POST /api/v1/incidents': async (req) => {
-    const incident = await openIncident(req.body, actorOf(req));
+    // Opened through the AI console (its approved action, as this person): the incident says it was detected there.
+    const incident = await openIncident(req.onBehalf ? { ...req.body, source: { type: 'ai-detected', alertId: req.onBehalf.aiSessionId } } : req.body, actorOf(req));
     req.audit.resourceId = incident.id;
     return withEtag(201, incident, { location: `/api/v1/incidents/${incident.id}` });
   },

@@ -134,7 +134,7 @@ export async function openIncident(input: NewIncident, actor: Actor, id: string 
   };
   await insertIncident(incident);
   const entries: IncidentTimelineEntry[] = [];
-  if (source.type !== 'manual') {
+  if (source.type !== 'manual' && source.type !== 'ai-detected') {
     entries.push(entryOf(incident.id, at, {
       type: 'alert', actor: actor.via === 'user' ? actor.principal : actor.via, content: `${source.alertName ?? 'alert'} fired: ${incident.title}`,
       ref: { kind: 'alert', id: source.alertId ?? incident.id, ...(source.url ? { url: source.url } : {}) },
@@ -143,7 +143,7 @@ export async function openIncident(input: NewIncident, actor: Actor, id: string 
   }
   entries.push(entryOf(incident.id, at, {
     type: 'status_change', actor: actor.principal,
-    content: `${source.type === 'manual' ? `declared by ${actor.principal}` : `opened from ${source.type}`} as ${incident.severity}, ${status}${incident.assignee ? `; assigned to ${incident.assignee}` : incident.team ? `; assigned to team ${incident.team}` : ''}${incident.runbook ? `; runbook "${incident.runbook.title}"` : ''}${incident.locks.length ? `; ${incident.locks.map((l) => `${l.service} ${l.environment}`).join(', ')} locked for deploys` : ''}`,
+    content: `${source.type === 'manual' ? `declared by ${actor.principal}` : source.type === 'ai-detected' ? `detected by the AI console (session ${source.alertId ?? '?'}) and opened by ${actor.principal}` : `opened from ${source.type}`} as ${incident.severity}, ${status}${incident.assignee ? `; assigned to ${incident.assignee}` : incident.team ? `; assigned to team ${incident.team}` : ''}${incident.runbook ? `; runbook "${incident.runbook.title}"` : ''}${incident.locks.length ? `; ${incident.locks.map((l) => `${l.service} ${l.environment}`).join(', ')} locked for deploys` : ''}`,
     ref: { kind: 'incident', id: incident.id, href: `/api/v1/incidents/${incident.id}` },
     metadata: { to: status },
   }));

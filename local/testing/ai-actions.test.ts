@@ -259,6 +259,33 @@ describe('with the fake model', () => {
   });
 });
 
+describe('incidents the console opens and notes', () => {
+  it('opens an incident as ai-detected and adds to its timeline, each after its approval', async () => {
+    withModel();
+    await setSandbox(OPERATOR, false);
+    const session = await openSession('operator', { service: 'billing-service' });
+    fake.script([
+      { blocks: [{ toolUse: { name: 'open_incident', input: { title: 'billing-service p99 above 2 s', severity: 'high', affectedServices: ['billing-service'], affectedEnvironments: ['prod'] } } }], stopReason: 'tool_use' },
+    ]);
+    const opened = pendingOf(await turn('operator', session, 'billing is slow, open an incident'));
+    expect(opened).toMatchObject({ tool: 'open_incident', route: 'POST /api/v1/incidents', permission: 'incidents:manage', status: 'pending' });
+    const done = (await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: opened.id } })).body;
+    expect(done).toMatchObject({ status: 'executed', result: { resource: { type: 'incident' } } });
+    const incidentId = done.result!.resource!.id;
+    const incident = (await h.client('operator').call<{ source: { type: string; alertId?: string }; title: string }>('GET', `/api/v1/incidents/${incidentId}`)).body;
+    expect(incident).toMatchObject({ title: 'billing-service p99 above 2 s', source: { type: 'ai-detected', alertId: session.id } });
+
+    fake.script([
+      { blocks: [{ toolUse: { name: 'add_incident_timeline_entry', input: { incidentId, content: 'p99 rose with the 10:40 deploy', type: 'comment' } } }], stopReason: 'tool_use' },
+    ]);
+    const note = pendingOf(await turn('operator', session, 'note what you found'));
+    expect((await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: note.id } })).body.status).toBe('executed');
+    const timeline = (await h.client('operator').call<{ items: Array<{ content: string; actor: string }> }>('GET', `/api/v1/incidents/${incidentId}/timeline`)).body;
+    expect(JSON.stringify(timeline)).toContain('detected by the AI console');
+    expect(JSON.stringify(timeline)).toContain('p99 rose with the 10:40 deploy');
+  });
+});
+
 describe('budgets and the rate limit', () => {
   it('stops a turn that would spend the rest of the session\'s budget, keeps its text, and refuses the next with 429', async () => {
     process.env.APOLLO_AI_SESSION_TOKENS = '1000';
