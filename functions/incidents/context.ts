@@ -8,7 +8,7 @@ export const context: ContextDescriptor = {
   // Lambda (job-dispatch) when the model's settings (ai-model) name a model.
   bindings: ['integration-secrets', 'job-dispatch', 'ai-model'],
   heavy: [{
-    what: '@aws-sdk/client-lambda, and what #functions/ai/public brings to read the model\'s settings (Ajv)',
+    what: '#functions/ai/public, to read the model\'s settings (what its sessions module brings: Ajv, @aws-sdk/client-lambda), and client-lambda to hand the writing over',
     neededBy: 'POST /api/v1/incidents/{id}/postmortem (says whether a model will write the draft, and hands the writing to the jobs Lambda)',
   }],
   topics: ['incident', 'incidents'],

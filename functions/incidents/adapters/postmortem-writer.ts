@@ -2,10 +2,12 @@
  * Who writes a postmortem's draft with the model. In AWS: the jobs Lambda's dispatched job `incident-postmortem`
  * (an asynchronous invocation with `{ job, jobId: "<incidentId>/<version>" }`), so `POST …/postmortem` answers at
  * once and the model gets the job's minutes rather than API Gateway's 29 s. Whether a model is configured is read
- * from the environment (the `ai-model` binding's settings), so the API Lambda does not carry the model's SDK; what
- * it reads that with, and the Lambda client, are loaded on the first draft, not at every cold start.
+ * from the environment (the `ai-model` binding's settings), so the API Lambda does not carry the model's SDK (a
+ * static import: a dynamic one would keep all of the AI context's public module, the SDK with it); the Lambda
+ * client is loaded on the first hand-over, not at every cold start.
  * The local runtime writes in its own process instead (postmortem-writer-local.ts).
  */
+import { modelConfiguredInEnvironment } from '#functions/ai/public';
 import type { JobDispatcher } from '#lib/job-dispatch';
 
 export const POSTMORTEM_MODEL_JOB = 'incident-postmortem';
@@ -22,10 +24,8 @@ export class LambdaPostmortemWriter implements PostmortemWriter {
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
-  async configured(): Promise<boolean> {
-    if (!this.env.APOLLO_JOBS_FUNCTION) return false;
-    const { modelConfiguredInEnvironment } = await import('#functions/ai/public');
-    return modelConfiguredInEnvironment(this.env);
+  configured(): Promise<boolean> {
+    return Promise.resolve(Boolean(this.env.APOLLO_JOBS_FUNCTION) && modelConfiguredInEnvironment(this.env));
   }
 
   async dispatch(jobId: string): Promise<void> {
