@@ -51,7 +51,7 @@ describe('approving what the AI console proposes', () => {
     await admin.getByTestId('ai-sandbox-save').click();
     await expect.poll(() => found.getAttribute('data-sandbox'), { timeout: 15_000 }).toBe('false');
     await screenshot(admin, 'ai-people');
-    expect((await local.apollo.client('admin').request('GET /api/v1/ai/users/{id}', { params: { id: OPERATOR } })).body.sandbox)
+    expect((await local.apollo.client('admin').request('GET /api/v1/ai/users/{principal}', { params: { principal: OPERATOR } })).body.sandbox)
       .toMatchObject({ enabled: false, changedBy: 'admin@apollo.local', reason: 'On call for core-service this week' });
 
     // The operator, out of the sandbox, opens the console on core-service in prod.

@@ -114,7 +114,8 @@ export function useDecideAction(sessionId: string) {
     },
     onSuccess: (action: AiAction) => {
       client.setQueryData<AiSessionDetail>(aiSessionKey(sessionId), (old) => old && { ...old, actions: mergeActions(old.actions ?? [], [action]) });
-      if (action.status === 'executed') toast({ intent: 'success', icon: 'tick-circle', message: `${action.summary}: ${action.result?.message ?? 'done'}` });
+      const said = action.result?.message ?? 'done';
+      if (action.status === 'executed') toast({ intent: 'success', icon: 'tick-circle', message: said.startsWith(action.summary) ? said : `${action.summary}: ${said}` });
       else if (action.status === 'failed') toast({ intent: 'danger', icon: 'error', message: `${action.summary} failed: ${action.result?.message ?? 'the route refused it'}` });
       else if (action.status === 'rejected') toast({ intent: 'none', icon: 'disable', message: `Rejected: ${action.summary}` });
     },
@@ -134,7 +135,7 @@ export function useAiUser(principal: string | undefined) {
   const { api } = useServices();
   return useQuery({
     queryKey: aiUserKey(principal ?? ''),
-    queryFn: () => api.read('GET /api/v1/ai/users/{id}', { params: { id: principal! } }),
+    queryFn: () => api.read('GET /api/v1/ai/users/{principal}', { params: { principal: principal! } }),
     enabled: principal !== undefined && principal !== '',
     retry: false,
     refetchInterval: 60_000,
@@ -157,7 +158,7 @@ export function useSetSandbox() {
   const { api } = useServices();
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ principal, ...body }: AiSandboxPut & { principal: string }) => api.read('PUT /api/v1/ai/users/{id}/sandbox', { params: { id: principal }, body }),
+    mutationFn: ({ principal, ...body }: AiSandboxPut & { principal: string }) => api.read('PUT /api/v1/ai/users/{principal}/sandbox', { params: { principal }, body }),
     onSuccess: (user: AiUser) => {
       client.setQueryData(aiUserKey(user.principal), user);
       void client.invalidateQueries({ queryKey: ['ai', 'users', 'list'] });

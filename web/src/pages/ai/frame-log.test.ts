@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AiFrame } from '../../../../schemas/types.gen.ts';
-import { asFrame, framesAfter, initialFrames, isLossyGap, resync, statusAfter, turnEnded, withToolFrame, type ToolCallView } from './frame-log.ts';
+import { asFrame, framesAfter, initialFrames, isLossyGap, replaysLossyTurn, resync, statusAfter, turnEnded, withToolFrame, type ToolCallView } from './frame-log.ts';
 
 const text = (seq: number, t = `t${seq}`): AiFrame => ({ type: 'text', turnId: 'a', seq, text: t });
 
@@ -19,6 +19,16 @@ describe('frames by seq', () => {
   it('prints what comes live when the transcript is empty', () => {
     expect(initialFrames([], [])).toEqual({ frames: [], lastSeq: -1 });
     expect(initialFrames([], [text(8), text(7)])).toEqual({ frames: [text(7), text(8)], lastSeq: 8 });
+  });
+
+  it('prints a turn that lost frames again once it ended, never from a read older than what was printed', () => {
+    const ended = [text(0), text(1), { type: 'end', turnId: 'a', seq: 2, stopReason: 'end_turn' } as AiFrame];
+    expect(replaysLossyTurn(ended, 2, 'a')).toBe(true);
+    expect(replaysLossyTurn(ended, 2, null)).toBe(false);
+    expect(replaysLossyTurn([text(0), text(1)], 1, 'a')).toBe(false);
+    // An approval's frames (seq 400…) came live after the turn ended; the cached read still ends at 2: wait for a new read.
+    expect(replaysLossyTurn(ended, 402, 'a')).toBe(false);
+    expect(replaysLossyTurn([...ended, { type: 'notice', turnId: 'a', seq: 402, level: 'info', text: 'x' }], 402, 'a')).toBe(true);
   });
 
   it('after a reconnect: nothing when nothing was missed, the whole transcript again when something was', () => {

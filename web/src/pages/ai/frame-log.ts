@@ -54,6 +54,15 @@ export const isLossyGap = (frame: AiFrame, lastSeq: number): boolean => frame.se
 export const turnEnded = (transcript: readonly AiFrame[], turnId: string): boolean =>
   transcript.some((f) => f.turnId === turnId && (f.type === 'end' || f.type === 'terminated' || (f.type === 'turn' && f.status === 'ended')));
 
+/**
+ * A turn that may have lost frames is printed again from this read of the session once the turn has ended there, and
+ * only when the read is not older than what the terminal printed: a copy of the session updated in place (an approval's
+ * answer, the tools allowed, the outcome) still holds the transcript of its last read, and printing that again would
+ * take away frames that came live since (an approval's frames come outside any turn, after a gap in the seqs).
+ */
+export const replaysLossyTurn = (transcript: readonly AiFrame[], printedLastSeq: number, turnId: string | null): boolean =>
+  turnId !== null && maxSeq(transcript) >= printedLastSeq && turnEnded(transcript, turnId);
+
 /** A realtime event's data as a frame, or null when it is not one (the topic carries only ai.frame, but check). */
 export function asFrame(event: string, data: unknown): AiFrame | null {
   if (event !== 'ai.frame' || typeof data !== 'object' || data === null) return null;

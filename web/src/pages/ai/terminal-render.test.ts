@@ -103,6 +103,8 @@ describe('approvals in the terminal', () => {
     const decided = { decidedBy: 'operator@apollo.local', decidedAt: '2026-12-05T12:01:00.000Z' };
     expect(line({ ...action, ...decided, status: 'executed', result: { statusCode: 202, ok: true, message: 'Deployment 01JDEP created', resource: { type: 'deployment', id: '01JDEP', href: '/deployments/01JDEP' } } }))
       .toBe('✓ Scale core-service in prod to 4 replicas: Deployment 01JDEP created\n');
+    expect(line({ ...action, ...decided, status: 'executed', result: { statusCode: 201, ok: true, message: 'Scale core-service in prod to 4 replicas: deployment 01JDEP created' } }))
+      .toBe('✓ Scale core-service in prod to 4 replicas: deployment 01JDEP created\n');
     expect(line({ ...action, ...decided, status: 'failed', result: { statusCode: 409, ok: false, message: 'prod is frozen', code: 'Conflict' } }))
       .toBe('✗ Scale core-service in prod to 4 replicas failed: prod is frozen\n');
     expect(line({ ...action, ...decided, status: 'rejected', note: 'not now' })).toBe('✗ Scale core-service in prod to 4 replicas: rejected by operator@apollo.local (not now); it did not run\n');

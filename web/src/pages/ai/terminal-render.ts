@@ -209,7 +209,9 @@ export function endLine(stopReason: string, usage: RenderState['usage']): string
 /** One line for an action's news (each `action` frame: proposed, running, done, refused, lapsed). */
 export function actionLine(action: AiAction, timeText: (iso: string) => string): string {
   const summary = sanitize(action.summary).replace(/\n/g, ' ');
-  const message = action.result ? sanitize(action.result.message).replace(/\n/g, ' ') : '';
+  const said = action.result ? sanitize(action.result.message).replace(/\n/g, ' ') : '';
+  // A route's message may already start with the summary ("Scale …: deployment 01J… created"): say it once.
+  const message = said.startsWith(`${summary}: `) ? said.slice(summary.length + 2) : said;
   switch (action.status) {
     case 'pending':
       return paint(`${ANSI.bold}${ANSI.yellow}`, `⏸ Needs your approval: ${summary} — use Approve beside the terminal (expires ${timeText(action.expiresAt)})`);

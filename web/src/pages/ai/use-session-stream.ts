@@ -11,7 +11,7 @@ import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/liv
 import { actionsOfFrames, mergeActions } from './ai-actions.ts';
 import { aiSessionKey } from './ai-queries.ts';
 import { FrameFeed } from './frame-feed.ts';
-import { asFrame, framesAfter, initialFrames, isLossyGap, maxSeq, resync, statusAfter, turnEnded, withToolFrame, type ToolCallView } from './frame-log.ts';
+import { asFrame, framesAfter, initialFrames, isLossyGap, maxSeq, replaysLossyTurn, resync, statusAfter, withToolFrame, type ToolCallView } from './frame-log.ts';
 
 export interface SessionStream {
   readonly feed: FrameFeed;
@@ -75,7 +75,7 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
       return;
     }
     const plan = resync(detail.transcript, lastSeq.current);
-    const lossy = lossyTurn.current !== null && turnEnded(detail.transcript, lossyTurn.current);
+    const lossy = replaysLossyTurn(detail.transcript, lastSeq.current, lossyTurn.current);
     if (plan.kind === 'replay' || lossy) {
       lossyTurn.current = null;
       lastSeq.current = Math.max(lastSeq.current, maxSeq(detail.transcript));
