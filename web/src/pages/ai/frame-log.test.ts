@@ -77,6 +77,16 @@ describe('tool calls for the side panel', () => {
     expect(withToolFrame(calls, text(4))).toBe(calls);
   });
 
+  it('completes a change that waited for its approval with the result that came once it ran', () => {
+    const frames: AiFrame[] = [
+      { type: 'tool_call', turnId: 'a', seq: 6, callId: 'cmd-a-3', name: 'scale_service', arguments: { replicas: 4 }, risk: 'prod_mutation', status: 'pending_approval', actionId: 'a'.repeat(64) },
+      { type: 'end', turnId: 'a', seq: 9, stopReason: 'approval_required' },
+      { type: 'tool_result', turnId: 'a', seq: 401, callId: 'cmd-a-3', name: 'scale_service', ok: true, size: 87, truncated: false, preview: 'deployment 01JDEP created' },
+    ];
+    const calls = frames.reduce<readonly ToolCallView[]>((list, f) => withToolFrame(list, f), []);
+    expect(calls.map((c) => [c.name, c.status, c.result?.preview])).toEqual([['scale_service', 'ok', 'deployment 01JDEP created']]);
+  });
+
   it('pairs each result with the latest waiting call when a command’s calls share one callId', () => {
     const frames: AiFrame[] = [
       { type: 'tool_call', turnId: 'a', seq: 1, callId: 'cmd-a', name: 'catalog_service', arguments: {}, risk: 'read', status: 'running' },

@@ -93,7 +93,8 @@ export interface ToolCallView {
 
 /**
  * Adds a frame to the tool calls' list: a tool_call adds one, a tool_result completes the latest call with its callId
- * still waiting (a command's fixed plan may give all its calls one callId), others leave it.
+ * still waiting (running, or a change waiting for its approval; a command's fixed plan may give all its calls one
+ * callId), others leave it.
  */
 export function withToolFrame(calls: readonly ToolCallView[], frame: AiFrame): readonly ToolCallView[] {
   if (frame.type === 'tool_call') {
@@ -103,7 +104,8 @@ export function withToolFrame(calls: readonly ToolCallView[], frame: AiFrame): r
   if (frame.type === 'tool_result') {
     const result = { size: frame.size, truncated: frame.truncated, preview: frame.preview, error: frame.error };
     const status = frame.ok ? 'ok' as const : 'failed' as const;
-    const waiting = calls.findLastIndex((c) => c.callId === frame.callId && c.status === 'running' && c.seq < frame.seq);
+    // A change's result comes once it was approved: its call waited for that, not running.
+    const waiting = calls.findLastIndex((c) => c.callId === frame.callId && (c.status === 'running' || c.status === 'pending_approval') && c.seq < frame.seq);
     if (waiting < 0) {
       if (calls.some((c) => c.seq === frame.seq)) return calls;
       return [...calls, { callId: frame.callId, name: frame.name, risk: '', arguments: {}, status, result, seq: frame.seq }];

@@ -122,7 +122,7 @@ export function PeopleTab() {
       {users.isPending && <div className={Classes.SKELETON} style={{ height: 120 }} />}
       {users.isError && <ErrorState error={users.error} onRetry={() => void users.refetch()} />}
       {users.data && (users.data.items.length === 0
-        ? <NonIdealState icon="people" title="Nobody used the console" description={<>No one ran a turn on <Code>{users.data.date}</Code> and no sandbox changed. Look someone up below.</>} className="apollo-empty" data-testid="ai-people-empty" />
+        ? <NonIdealState icon="people" title="Nobody used the console" description={<>No one ran a turn on <Code>{users.data.date}</Code>. Look someone up below to see their sandbox and budgets.</>} className="apollo-empty" data-testid="ai-people-empty" />
         : <PeopleTable users={users.data.items} onSandbox={setChanging} testId="ai-people-list" />)}
       <h4 className="apollo-ai-people-heading">Look up a person</h4>
       <Lookup onSandbox={setChanging} />
