@@ -2,7 +2,7 @@
  * A change from the AI console waits for its Approve: the operator starts in the sandbox (read-only) until an AI admin
  * lifts it on the People tab; then `scale prod core-service 4` typed in the terminal becomes a pending card and nothing
  * is deployed (typing "approve" does nothing either) until the Approve button runs it once, through the scale route,
- * and the card links to the deployment it made.
+ * and the card links to the deployment it made. Rejected with a note, it never runs, and a watching AI admin sees so.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,16 @@ describe('approving what the AI console proposes', () => {
     expect(await page.getByTestId('ai-sandbox-banner').innerText()).toContain('Read-only (sandbox)');
     await page.getByTestId('ai-today-usage').waitFor();
 
+    // In the sandbox the console refuses the change outright: no card, nothing to approve.
+    await page.goto(`${local.apollo.url}/catalog/core-service?tab=logs&environment=prod`);
+    await page.locator('[data-testid="open-ai-console"][data-environment="prod"]').click();
+    await page.waitForURL(/\/ai\/[0-9A-Z]{26}$/);
+    await page.getByTestId('ai-sandbox-banner').waitFor();
+    await type(page, 'scale prod core-service 4');
+    await expect.poll(() => transcript(page), { timeout: 30_000 }).toMatch(/refused.*sandbox/i);
+    await expect.poll(async () => (await transcript(page))?.split('apollo> scale prod core-service 4')[1], { timeout: 30_000 }).toMatch(/— \w+/);
+    expect(await card(page).count()).toBe(0);
+
     // An AI admin lifts it on the People tab, with a reason.
     const adminContext = await newContext(local.browser);
     const admin = await signIn(adminContext, local.apollo.url, 'admin@apollo.local', '/ai?tab=people');
@@ -54,14 +64,11 @@ describe('approving what the AI console proposes', () => {
     expect((await local.apollo.client('admin').request('GET /api/v1/ai/users/{principal}', { params: { principal: OPERATOR } })).body.sandbox)
       .toMatchObject({ enabled: false, changedBy: 'admin@apollo.local', reason: 'On call for core-service this week' });
 
-    // The operator, out of the sandbox, opens the console on core-service in prod.
+    // The operator, out of the sandbox, asks again in the same session.
     await page.reload();
     await page.getByTestId('ai-today-usage').waitFor();
-    expect(await page.getByTestId('ai-sandbox-banner').count()).toBe(0);
-    await page.goto(`${local.apollo.url}/catalog/core-service?tab=logs&environment=prod`);
-    await page.locator('[data-testid="open-ai-console"][data-environment="prod"]').click();
-    await page.waitForURL(/\/ai\/[0-9A-Z]{26}$/);
     await page.getByTestId('ai-terminal').waitFor();
+    expect(await page.getByTestId('ai-sandbox-banner').count()).toBe(0);
     await type(page, 'scale prod core-service 4');
 
     const pending = card(page);
@@ -76,7 +83,7 @@ describe('approving what the AI console proposes', () => {
     await screenshot(page, 'ai-action-pending');
 
     // Typing "approve" approves nothing: only the button does. (The scale's turn has ended first: one turn at a time.)
-    await expect.poll(async () => (await transcript(page))?.split('apollo> scale prod core-service 4')[1], { timeout: 30_000 }).toMatch(/— \w+/);
+    await expect.poll(async () => (await transcript(page))?.split('apollo> scale prod core-service 4').pop(), { timeout: 30_000 }).toMatch(/— \w+/);
     await expect.poll(() => page.getByTestId('ai-terminal').getAttribute('data-status'), { timeout: 30_000 }).toBe('active');
     await type(page, 'approve');
     await expect.poll(() => transcript(page), { timeout: 30_000 }).toContain('apollo> approve');
@@ -102,6 +109,40 @@ describe('approving what the AI console proposes', () => {
     await page.waitForURL(`${local.apollo.url}/deployments/${deploymentId}`);
     await page.locator(`[data-testid="deployment-page"][data-id="${deploymentId}"]`).waitFor();
     expect(await page.getByTestId('deployment-initiated-by').innerText()).toContain(OPERATOR);
+    await adminContext.close();
+    await context.close();
+  });
+
+  it('rejects with a note: nothing runs, the owner and a watching AI admin both see it rejected', async () => {
+    const since = new Date().toISOString();
+    // Out of the sandbox (the People tab's lift is the test above).
+    await local.apollo.client('admin').request('PUT /api/v1/ai/users/{principal}/sandbox', { params: { principal: OPERATOR }, body: { enabled: false, reason: 'On call for core-service this week' } });
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, OPERATOR, '/catalog/core-service?tab=logs&environment=prod');
+    await page.locator('[data-testid="open-ai-console"][data-environment="prod"]').click();
+    await page.waitForURL(/\/ai\/[0-9A-Z]{26}$/);
+    await page.getByTestId('ai-terminal').waitFor();
+    await type(page, 'scale prod core-service 5');
+    await expect.poll(() => card(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('pending');
+
+    // An AI admin watching the session may decide too.
+    const adminContext = await newContext(local.browser);
+    const admin = await signIn(adminContext, local.apollo.url, 'admin@apollo.local', new URL(page.url()).pathname);
+    await expect.poll(() => card(admin).getAttribute('data-status'), { timeout: 30_000 }).toBe('pending');
+    expect(await card(admin).getByTestId('ai-action-approve').count()).toBe(1);
+
+    await card(page).getByTestId('ai-action-reject').click();
+    await page.getByTestId('ai-action-note').fill('Not during the traffic peak');
+    await page.getByTestId('ai-action-reject-confirm').click();
+    await expect.poll(() => card(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('rejected');
+    expect(await card(page).getByTestId('ai-action-decision').innerText()).toContain('Not during the traffic peak');
+    expect(await card(page).getByTestId('ai-action-approve').count()).toBe(0);
+    await expect.poll(() => transcript(page), { timeout: 30_000 }).toContain(`rejected by ${OPERATOR} (Not during the traffic peak); it did not run`);
+    // The admin's page hears it on the session's topic: the buttons go.
+    await expect.poll(() => card(admin).getAttribute('data-status'), { timeout: 30_000 }).toBe('rejected');
+    expect(await card(admin).getByTestId('ai-action-approve').count()).toBe(0);
+    expect(await scalesSince(since)).toEqual([]);
+    await screenshot(page, 'ai-action-rejected');
     await adminContext.close();
     await context.close();
   });
