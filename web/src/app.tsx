@@ -26,6 +26,9 @@ import { IncidentsPage } from './pages/incidents/incidents-page.tsx';
 import { ObservabilityPage } from './pages/observability/observability-page.tsx';
 import { RequestPage } from './pages/requests/request-page.tsx';
 import { RequestsPage } from './pages/requests/requests-page.tsx';
+import { SecretPage } from './pages/secrets/secret-page.tsx';
+import { addressFromPath } from './pages/secrets/secret-rules.ts';
+import { SecretsPage } from './pages/secrets/secrets-page.tsx';
 import { OfferingPage } from './pages/self-service/offering-page.tsx';
 import { SelfServicePage } from './pages/self-service/self-service-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -60,6 +63,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/approvals': { title: 'Approvals', render: () => <ApprovalsPage /> },
   '/observability': { title: 'Observability', render: () => <ObservabilityPage /> },
   '/incidents': { title: 'Incidents', render: () => <IncidentsPage /> },
+  '/secrets': { title: 'Secrets', render: () => <SecretsPage /> },
   '/ai': { title: 'AI console', render: () => <AiPage /> },
   '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },
@@ -91,6 +95,8 @@ function pageFor(path: string): { title: string; render: () => ReactNode } | und
     const id = decodeURIComponent(incident[1]!);
     return { title: `Incident ${id.slice(-8)} · Incidents`, render: () => <IncidentPage key={id} id={id} /> };
   }
+  const secret = addressFromPath(path);
+  if (secret) return { title: `${secret.name} · Secrets`, render: () => <SecretPage key={path} address={secret} /> };
   const aiSession = /^\/ai\/([^/]+)$/.exec(path);
   if (aiSession) {
     const id = decodeURIComponent(aiSession[1]!);

@@ -31,6 +31,7 @@ export const AREAS: readonly Area[] = [
   // The inbox's gate is requests:create (ARCHITECTURE.md §1); who may decide each one is the rule's business.
   { path: '/approvals', label: 'Approvals', icon: 'endorsed', permission: 'requests:create' },
   { path: '/incidents', label: 'Incidents', icon: 'warning-sign', permission: 'incidents:read' },
+  { path: '/secrets', label: 'Secrets', icon: 'key', permission: 'secrets:metadata' },
   { path: '/ai', label: 'AI console', icon: 'console', permission: 'ai:read' },
   { path: '/observability', label: 'Observability', icon: 'timeline-line-chart', permission: 'logs:read' },
   { path: '/audit', label: 'Audit log', icon: 'history', permission: 'audit:read' },
