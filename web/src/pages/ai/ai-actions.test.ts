@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AiAction, AiFrame } from '../../../../schemas/types.gen.ts';
-import { actionsOfFrames, decisionNote, decisionText, linkOf, mayDecide, mergeActions, pendingCount, riskIntent, shownStatus } from './ai-actions.ts';
+import { actionsOfFrames, callsWithDecisions, decisionNote, decisionText, linkOf, mayDecide, mergeActions, pendingCount, riskIntent, shownStatus } from './ai-actions.ts';
 
 const pending: AiAction = {
   id: 'a'.repeat(64), sessionId: '01JABCDEFGHJKMNPQRSTVWXYZ0', turnId: 't1', callId: 'c1', callIndex: 1,
@@ -55,9 +55,18 @@ describe('a session’s actions', () => {
   });
 
   it('says who decided and why', () => {
-    expect(decisionText(executed)).toBe('Executed (approved by operator@apollo.local)');
-    expect(decisionText({ ...pending, status: 'rejected', decidedBy: 'admin@apollo.local', note: 'not during the incident' })).toBe('Rejected (rejected by admin@apollo.local): not during the incident');
+    expect(decisionText(executed)).toBe('Executed, approved by operator@apollo.local');
+    expect(decisionText({ ...pending, status: 'rejected', decidedBy: 'admin@apollo.local', note: 'not during the incident' })).toBe('Rejected by admin@apollo.local: not during the incident');
     expect(decisionText({ ...pending, status: 'expired' })).toBe('Expired before anyone approved it: it never ran');
+  });
+
+  it('marks a change’s tool call refused once its action was rejected or expired; leaves the others', () => {
+    const call = { callId: 'c1', name: 'service_scale', risk: 'prod_mutation', arguments: {}, status: 'pending_approval' as const, actionId: pending.id, seq: 6 };
+    const read = { callId: 'c0', name: 'catalog_service', risk: 'read', arguments: {}, status: 'ok' as const, seq: 2 };
+    expect(callsWithDecisions([read, call], [pending])).toEqual([read, call]);
+    expect(callsWithDecisions([read, call], [{ ...pending, status: 'rejected', decidedBy: 'admin@apollo.local', note: 'no' }])[1])
+      .toMatchObject({ status: 'refused', reason: 'Rejected by admin@apollo.local: no' });
+    expect(callsWithDecisions([call], [{ ...pending, status: 'expired' }])[0]).toMatchObject({ status: 'refused', reason: 'Expired before anyone approved it: it never ran' });
   });
 
   it('links a result inside the app or to a web page, never to a script', () => {

@@ -5,6 +5,7 @@
  */
 import type { Intent, IconName } from '@blueprintjs/core';
 import type { AiAction, AiFrame } from '../../../../schemas/types.gen.ts';
+import type { ToolCallView } from './frame-log.ts';
 
 export type ActionStatus = AiAction['status'];
 
@@ -61,12 +62,12 @@ export function riskIntent(risk: AiAction['risk']): Intent {
 /** Who asked for it: `typed command` or `the model`. */
 export const originText = (origin: AiAction['origin']): string => (origin === 'command' ? 'a typed command' : 'the model');
 
-/** `Executed by operator@apollo.local`, `Rejected by dana@example.com: not now`. */
+/** `Executed, approved by operator@apollo.local`, `Rejected by dana@example.com: not now`. */
 export function decisionText(action: Pick<AiAction, 'status' | 'decidedBy' | 'note'>): string {
   const look = STATUS_LOOK[action.status];
   if (action.status === 'pending') return look.label;
   if (action.status === 'expired' && !action.decidedBy) return 'Expired before anyone approved it: it never ran';
-  const by = action.decidedBy ? ` (${action.status === 'rejected' ? 'rejected' : 'approved'} by ${action.decidedBy})` : '';
+  const by = action.decidedBy ? (action.status === 'rejected' ? ` by ${action.decidedBy}` : `, approved by ${action.decidedBy}`) : '';
   return `${look.label}${by}${action.note ? `: ${action.note}` : ''}`;
 }
 
@@ -89,4 +90,14 @@ export function linkOf(href: string): { kind: 'app' | 'external'; href: string }
   } catch {
     return null;
   }
+}
+
+/** A change's tool call in the side panel once its action was rejected or lapsed (no result ever comes): refused, saying why. */
+export function callsWithDecisions(calls: readonly ToolCallView[], actions: readonly AiAction[]): readonly ToolCallView[] {
+  const byId = new Map(actions.map((a) => [a.id, a]));
+  return calls.map((call) => {
+    const action = call.status === 'pending_approval' && call.actionId ? byId.get(call.actionId) : undefined;
+    if (!action || (action.status !== 'rejected' && action.status !== 'expired')) return call;
+    return { ...call, status: 'refused', reason: decisionText(action) };
+  });
 }

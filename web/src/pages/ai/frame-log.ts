@@ -87,6 +87,8 @@ export interface ToolCallView {
   /** running (no result yet), refused, pending_approval (a change waiting for its Approve), ok, failed. */
   readonly status: 'running' | 'refused' | 'pending_approval' | 'ok' | 'failed';
   readonly reason?: string | undefined;
+  /** The pending action a change's call became (pending_approval). */
+  readonly actionId?: string | undefined;
   readonly result?: { readonly size: number; readonly truncated: boolean; readonly preview: string; readonly error?: string | undefined } | undefined;
   readonly seq: number;
 }
@@ -99,7 +101,7 @@ export interface ToolCallView {
 export function withToolFrame(calls: readonly ToolCallView[], frame: AiFrame): readonly ToolCallView[] {
   if (frame.type === 'tool_call') {
     if (calls.some((c) => c.seq === frame.seq)) return calls;
-    return [...calls, { callId: frame.callId, name: frame.name, risk: frame.risk, arguments: frame.arguments, status: frame.status, reason: frame.reason, seq: frame.seq }];
+    return [...calls, { callId: frame.callId, name: frame.name, risk: frame.risk, arguments: frame.arguments, status: frame.status, reason: frame.reason, actionId: frame.actionId, seq: frame.seq }];
   }
   if (frame.type === 'tool_result') {
     const result = { size: frame.size, truncated: frame.truncated, preview: frame.preview, error: frame.error };

@@ -8,7 +8,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { AiAction, AiFrame, AiSession, AiSessionDetail } from '../../../../schemas/types.gen.ts';
 import { useOnReconnect, useThrottledInvalidate, useTopics } from '../../lib/live-requests.ts';
-import { actionsOfFrames, mergeActions } from './ai-actions.ts';
+import { actionsOfFrames, callsWithDecisions, mergeActions } from './ai-actions.ts';
 import { aiSessionKey } from './ai-queries.ts';
 import { FrameFeed } from './frame-feed.ts';
 import { asFrame, framesAfter, initialFrames, isLossyGap, maxSeq, replaysLossyTurn, resync, statusAfter, withToolFrame, type ToolCallView } from './frame-log.ts';
@@ -98,7 +98,8 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
   }, [feed, version]);
   const actions = useMemo(() => mergeActions(detail?.actions ?? [], derived.actionFrames), [detail?.actions, derived.actionFrames]);
   const status = detail?.status === 'terminated' ? { session: 'terminated' as const, turn: 'idle' as const } : derived.status;
-  return { feed, status, toolCalls: derived.toolCalls, actions, liveUsage };
+  const toolCalls = useMemo(() => callsWithDecisions(derived.toolCalls, actions), [derived.toolCalls, actions]);
+  return { feed, status, toolCalls, actions, liveUsage };
 }
 
 /** The header's usage: the session's, with live totals when a usage frame brought newer ones. */
