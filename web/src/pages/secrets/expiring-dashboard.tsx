@@ -19,9 +19,9 @@ import { complianceIntent, complianceRows, dueText, percentText, secretHref } fr
 const INTENT_COLOR = { success: '#238551', warning: '#c87619', danger: '#cd4246', none: 'inherit' } as const;
 
 function SecretRows({ items, kind, empty }: { items: readonly Secret[]; kind: 'overdue' | 'due-soon' | 'unused'; empty: string }) {
-  if (items.length === 0) return <NonIdealState icon="tick-circle" title={empty} className="apollo-empty apollo-secret-empty-small" />;
+  if (items.length === 0) return <NonIdealState icon="tick-circle" title={empty} className="apollo-empty apollo-secrets-empty-small" />;
   return (
-    <HTMLTable compact className="apollo-table apollo-secret-due-table">
+    <HTMLTable compact className="apollo-table apollo-secrets-due-table">
       <thead><tr><th>Secret</th><th>Environment</th><th>Category</th><th>{kind === 'unused' ? 'Last read' : 'Due'}</th><th>Owner</th></tr></thead>
       <tbody>
         {items.map((s) => (
@@ -55,8 +55,8 @@ export function ExpiringDashboard({ environment, onEnvironment }: { environment?
   const intent = complianceIntent(data?.compliance.percent ?? null);
   const simulated = data ? [...data.overdue, ...data.dueSoon, ...data.unused].some((s) => s.simulated) : false;
   return (
-    <div className="apollo-secret-expiring" data-testid="secrets-expiring">
-      <form className="apollo-filters apollo-secret-expiring-filters" onSubmit={(e) => e.preventDefault()} aria-label="Dashboard settings">
+    <div className="apollo-secrets-expiring" data-testid="secrets-expiring">
+      <form className="apollo-filters apollo-secrets-expiring-filters" onSubmit={(e) => e.preventDefault()} aria-label="Dashboard settings">
         <FormGroup label="Environment" labelFor="se-environment">
           <HTMLSelect id="se-environment" fill value={environment ?? ''} onChange={(e) => onEnvironment(e.currentTarget.value || undefined)} data-testid="secrets-expiring-environment"
             options={[{ value: '', label: 'Every environment' }, ...envs]} />
@@ -77,20 +77,20 @@ export function ExpiringDashboard({ environment, onEnvironment }: { environment?
           <Section title="Rotated on schedule" icon="endorsed" className="apollo-section" data-testid="secrets-compliance"
             subtitle={<>as of {formatTime(data.asOf)}{simulated ? ' · ' : ''}{simulated && <LocalStoreTag />}</>}>
             <SectionCard>
-              <div className="apollo-secret-compliance">
-                <div className="apollo-secret-figure-box">
-                  <span className="apollo-secret-figure" style={{ color: INTENT_COLOR[intent] }} data-testid="secrets-compliance-percent" data-percent={data.compliance.percent ?? ''}>
+              <div className="apollo-secrets-compliance">
+                <div className="apollo-secrets-figure-box">
+                  <span className="apollo-secrets-figure" style={{ color: INTENT_COLOR[intent] }} data-testid="secrets-compliance-percent" data-percent={data.compliance.percent ?? ''}>
                     {percentText(data.compliance.percent)}
                   </span>
                   <span className={Classes.TEXT_MUTED}>{data.compliance.onSchedule} of {data.compliance.total} secrets on schedule · target 100 %</span>
-                  <div className="apollo-secret-figure-tags">
+                  <div className="apollo-secrets-figure-tags">
                     <Tag minimal intent="danger" data-testid="secrets-overdue-count">{data.overdue.length} overdue</Tag>
                     <Tag minimal intent="warning" data-testid="secrets-due-soon-count">{data.dueSoon.length} due soon</Tag>
                     <Tag minimal data-testid="secrets-unused-count">{data.unused.length} unused</Tag>
                   </div>
                   {expiring.isFetching && <Spinner size={14} />}
                 </div>
-                <figure className="apollo-secret-chart" data-testid="secrets-compliance-chart" data-points={rows.length}>
+                <figure className="apollo-secrets-chart" data-testid="secrets-compliance-chart" data-points={rows.length}>
                   <figcaption className={Classes.TEXT_SMALL}>Share rotated on schedule per day (the expiry job&apos;s daily snapshot)</figcaption>
                   {rows.length === 0
                     ? <NonIdealState icon="timeline-line-chart" title="No history yet" description="The expiry job records one point a day." className="apollo-empty" />
@@ -111,7 +111,7 @@ export function ExpiringDashboard({ environment, onEnvironment }: { environment?
             </SectionCard>
           </Section>
           {data.overdue.length > 0 && (
-            <Callout intent="danger" icon="error" className="apollo-secret-scope" data-testid="secrets-overdue-callout">
+            <Callout intent="danger" icon="error" className="apollo-secrets-scope" data-testid="secrets-overdue-callout">
               {data.overdue.length} secret{data.overdue.length === 1 ? ' is' : 's are'} past {data.overdue.length === 1 ? 'its' : 'their'} rotation date: rotate {data.overdue.length === 1 ? 'it' : 'them'}, or update the value where a rotation cannot make one.
             </Callout>
           )}

@@ -93,6 +93,9 @@ function ValueField({ generate, onGenerate, valueRef, onTyped, error, label = 'V
 
 // -------------------------------------------------------------------------------------------------------------------
 
+/** The category's days between rotations, as the field's hint (none: on compromise, or before expiry). */
+const ROTATION_PLACEHOLDER: Record<Category, string> = { database: '90', 'api-key': '180', internal: '30', oauth: '', certificate: '' };
+
 const CREATE_FIELDS = ['category', 'value', 'generate', 'description', 'owner', 'rotationDays'];
 
 export function CreateSecretDialog({ isOpen, onClose, environment = '', service = '' }: { isOpen: boolean; onClose(): void; environment?: string | undefined; service?: string | undefined }) {
@@ -136,11 +139,11 @@ export function CreateSecretDialog({ isOpen, onClose, environment = '', service 
   };
 
   return (
-    <Dialog isOpen={isOpen} onClose={close} title="Create a secret" icon="key" className="apollo-dialog apollo-secret-dialog">
+    <Dialog isOpen={isOpen} onClose={close} title="Create a secret" icon="key" className="apollo-dialog apollo-secrets-dialog">
       <form onSubmit={(e) => void submit(e)} noValidate data-testid="secret-create-form" autoComplete="off">
         <DialogBody>
           {errors.formError != null && <div className="apollo-form-error"><ErrorState compact error={errors.formError} /></div>}
-          <div className="apollo-secret-form-row">
+          <div className="apollo-secrets-form-row">
             <FormGroup label="Service" labelFor="secret-create-service" intent={errors.errors.service ? 'danger' : 'none'} helperText={errors.errors.service}>
               <HTMLSelect id="secret-create-service" fill value={form.service} onChange={(e) => set('service', e.currentTarget.value)} disabled={choices.isPending} data-testid="secret-create-service"
                 options={[{ value: '', label: choices.isPending ? 'Loading services…' : 'Pick a service…' }, ...serviceIds]} />
@@ -160,13 +163,13 @@ export function CreateSecretDialog({ isOpen, onClose, environment = '', service 
               options={CATEGORIES.map((c) => ({ value: c, label: CATEGORY_LABEL[c] }))} />
           </FormGroup>
           <ValueField generate={form.generate} onGenerate={(on) => set('generate', on)} valueRef={valueRef} onTyped={setTyped} error={errors.errors.value ?? errors.errors.generate} />
-          <div className="apollo-secret-form-row">
+          <div className="apollo-secrets-form-row">
             <FormGroup label="Owner" labelFor="secret-create-owner" labelInfo="(optional)" intent={errors.errors.owner ? 'danger' : 'none'} helperText={errors.errors.owner ?? 'A team or a person.'}>
               <InputGroup id="secret-create-owner" value={form.owner} maxLength={128} placeholder="platform" onValueChange={(v) => set('owner', v)} data-testid="secret-create-owner" />
             </FormGroup>
             <FormGroup label="Rotate every (days)" labelFor="secret-create-rotation" labelInfo="(optional)" intent={errors.errors.rotationDays ? 'danger' : 'none'}
               helperText={errors.errors.rotationDays ?? 'Empty: the category\'s policy.'}>
-              <InputGroup id="secret-create-rotation" value={form.rotationDays} inputMode="numeric" placeholder="90" onValueChange={(v) => set('rotationDays', v)} data-testid="secret-create-rotation" />
+              <InputGroup id="secret-create-rotation" value={form.rotationDays} inputMode="numeric" placeholder={ROTATION_PLACEHOLDER[form.category]} onValueChange={(v) => set('rotationDays', v)} data-testid="secret-create-rotation" />
             </FormGroup>
           </div>
           <FormGroup label="Description" labelFor="secret-create-description" labelInfo="(optional)" intent={errors.errors.description ? 'danger' : 'none'} helperText={errors.errors.description}>
@@ -211,7 +214,7 @@ export function UpdateValueDialog({ secret, isOpen, onClose }: { secret: SecretM
   };
 
   return (
-    <Dialog isOpen={isOpen} onClose={close} title="Update the value" icon="edit" className="apollo-dialog apollo-secret-dialog">
+    <Dialog isOpen={isOpen} onClose={close} title="Update the value" icon="edit" className="apollo-dialog apollo-secrets-dialog">
       <form onSubmit={(e) => void submit(e)} noValidate data-testid="secret-update-form" autoComplete="off">
         <DialogBody>
           {call.error != null && <div className="apollo-form-error"><ErrorState compact error={call.error} /></div>}
@@ -247,7 +250,7 @@ export function RotateDialog({ secret, isOpen, onClose, onUpdateInstead }: { sec
   function close() { setReason(''); rotate.reset(); onClose(); }
   const conflict = rotate.error instanceof ApiError && rotate.error.status === 409 ? rotate.error : null;
   return (
-    <Dialog isOpen={isOpen} onClose={close} title={`Rotate ${secret.name}?`} icon="refresh" className="apollo-dialog apollo-secret-dialog">
+    <Dialog isOpen={isOpen} onClose={close} title={`Rotate ${secret.name}?`} icon="refresh" className="apollo-dialog apollo-secrets-dialog">
       <form onSubmit={(e) => { e.preventDefault(); rotate.mutate(); }} noValidate data-testid="secret-rotate-form">
         <DialogBody>
           {conflict
@@ -296,7 +299,7 @@ export function RollbackAlert({ secret, version, onClose }: { secret: SecretMeta
   function close() { rollback.reset(); onClose(); }
   return (
     <Alert isOpen={version !== null} intent="warning" icon="undo" cancelButtonText="Cancel" confirmButtonText="Roll back" loading={rollback.isPending}
-      onCancel={close} onConfirm={() => version && rollback.mutate(version.versionId)} className="apollo-secret-alert" data-testid="secret-rollback-alert">
+      onCancel={close} onConfirm={() => version && rollback.mutate(version.versionId)} className="apollo-secrets-alert" data-testid="secret-rollback-alert">
       <p>Make version <Code>{version?.versionId.slice(0, 8)}</Code>{version?.stages.length ? ` (${version.stages.map((s) => STAGE_LABEL[s] ?? s).join(', ')})` : ''} the current value of <Code>{secret.secretName}</Code>?</p>
       <p className={Classes.TEXT_MUTED}>The version that is current now becomes AWSPREVIOUS. Services read the old value again when they next fetch it.</p>
       {secret.production && <MfaCallout />}
@@ -323,7 +326,7 @@ export function DeleteDialog({ secret, isOpen, onClose }: { secret: SecretMeta; 
   });
   function close() { setDays('30'); setConfirmName(''); remove.reset(); onClose(); }
   return (
-    <Dialog isOpen={isOpen} onClose={close} title={`Delete ${secret.name}?`} icon="trash" className="apollo-dialog apollo-secret-dialog">
+    <Dialog isOpen={isOpen} onClose={close} title={`Delete ${secret.name}?`} icon="trash" className="apollo-dialog apollo-secrets-dialog">
       <form onSubmit={(e) => { e.preventDefault(); if (!problem && confirmName === secret.name) remove.mutate(); }} noValidate data-testid="secret-delete-form">
         <DialogBody>
           {remove.error != null && <div className="apollo-form-error"><ErrorState compact error={remove.error} /></div>}

@@ -18,7 +18,7 @@ import { useServices } from '../../lib/services-context.ts';
 import { DeleteDialog, RestoreAlert, RollbackAlert, RotateDialog, UpdateValueDialog } from './secret-dialogs.tsx';
 import { CategoryTag, LocalStoreTag, ProductionTag, SecretAuditTable, SecretStatusTag } from './secret-parts.tsx';
 import { secretKey, useSecret, useSecretHistory } from './secret-queries.ts';
-import { daysUntil, dueText, isCurrent, rollbackBlocked, rotatesItself, STAGE_LABEL, withoutMasked, type SecretAddress, type Version } from './secret-rules.ts';
+import { daysUntil, dueText, isCurrent, powersOf, rollbackBlocked, rotatesItself, STAGE_LABEL, withoutMasked, type SecretAddress, type Version } from './secret-rules.ts';
 import '../../components/catalog.css';
 import '../requests/requests.css';
 import './secrets.css';
@@ -31,7 +31,7 @@ const when = (iso: string | null, never = 'never') => (iso ? <span title={format
 
 function Facts({ secret }: { secret: SecretMeta }) {
   return (
-    <dl className="apollo-request-summary-facts apollo-secret-facts" data-testid="secret-facts">
+    <dl className="apollo-request-summary-facts apollo-secrets-facts" data-testid="secret-facts">
       <div><dt>Name in the store</dt><dd><Code data-testid="secret-store-name">{secret.secretName}</Code></dd></div>
       <div><dt>Category</dt><dd><CategoryTag category={secret.category} /></dd></div>
       <div><dt>Owner</dt><dd data-testid="secret-owner">{secret.owner ?? <span className={Classes.TEXT_MUTED}>no owner</span>}</dd></div>
@@ -72,8 +72,8 @@ function MaskedValue({ secret, canReveal }: { secret: SecretMeta; canReveal: boo
   return (
     <Section title="Value" icon="eye-off" className="apollo-section" data-testid="secret-value-section">
       <SectionCard>
-        <div className="apollo-secret-masked-row">
-          <Code className="apollo-secret-masked" data-testid="secret-masked" data-revealed={revealed !== null && !stale}>{revealed && !stale ? revealed.masked : '••••'}</Code>
+        <div className="apollo-secrets-masked-row">
+          <Code className="apollo-secrets-masked" data-testid="secret-masked" data-revealed={revealed !== null && !stale}>{revealed && !stale ? revealed.masked : '••••'}</Code>
           {canReveal && (!revealed || stale) && (
             <Button icon="eye-open" text={stale ? 'Reveal last 4 again' : 'Reveal last 4'} loading={pending} onClick={() => void reveal()} data-testid="secret-reveal"
               disabled={secret.status === 'scheduled-deletion'} />
@@ -100,7 +100,7 @@ function ReferencedBy({ secret }: { secret: SecretMeta }) {
         {secret.referencedBy.length === 0
           ? <p className={Classes.TEXT_MUTED}>No catalog environment names this secret. A service reading it by its name in the store is not listed here.</p>
           : (
-            <ul className="apollo-secret-refs">
+            <ul className="apollo-secrets-refs">
               {secret.referencedBy.map((r) => (
                 <li key={`${r.serviceId}/${r.environment}/${r.name}`} data-testid="secret-reference" data-service={r.serviceId}>
                   <Icon icon="cube" size={12} /> <Link to={`/catalog/${encodeURIComponent(r.serviceId)}`} className="apollo-cell-strong">{r.serviceId}</Link>
@@ -122,7 +122,7 @@ function HistoryTab({ secret, address, canWrite }: { secret: SecretMeta; address
   return (
     <Section title="Versions" icon="history" className="apollo-section" data-testid="secret-history" subtitle="Newest first; Secrets Manager keeps the current, previous and pending ones, and drops older ones in time.">
       <SectionCard padded={false}>
-        <HTMLTable compact className="apollo-table apollo-secret-history-table">
+        <HTMLTable compact className="apollo-table apollo-secrets-history-table">
           <thead><tr><th>Version</th><th>Stages</th><th>Created</th><th>By</th><th>Last read</th>{canWrite && <th />}</tr></thead>
           <tbody>
             {history.isPending && <tr><td colSpan={6}><div className={Classes.SKELETON}>&nbsp;</div></td></tr>}
@@ -140,7 +140,7 @@ function HistoryTab({ secret, address, canWrite }: { secret: SecretMeta; address
                   <td>{v.createdBy ?? <span className={Classes.TEXT_MUTED}>outside Apollo</span>}</td>
                   <td className="apollo-nowrap">{when(v.lastAccessedAt ?? null)}</td>
                   {canWrite && (
-                    <td className="apollo-secret-version-actions">
+                    <td className="apollo-secrets-version-actions">
                       {!isCurrent(v) && (
                         <Tooltip content={blocked ?? 'Make this version current again'} placement="left">
                           <Button size="small" icon="undo" text="Roll back" disabled={blocked !== null} onClick={() => setTarget(v)} data-testid="secret-version-rollback" />
@@ -181,10 +181,10 @@ export function SecretPage({ address }: { address: SecretAddress }) {
   const [dialog, setDialog] = useState<'rotate' | 'update' | 'delete' | 'restore' | null>(null);
   const secret = query.data;
   useEffect(() => { if (secret) document.title = `${secret.name} · ${secret.service} · ${secret.environment} · Secrets · Apollo`; }, [secret]);
-  const permissions = me.data?.permissions ?? [];
-  const canWrite = permissions.includes('secrets:write');
-  const canReveal = permissions.includes('secrets:read');
-  const canAudit = permissions.includes('audit:read');
+  const powers = powersOf(me.data?.role);
+  const canWrite = powers.write;
+  const canReveal = powers.reveal;
+  const canAudit = powers.audit;
   const base = `/secrets/${encodeURIComponent(address.environment)}/${encodeURIComponent(address.service)}/${encodeURIComponent(address.name)}`;
 
   const breadcrumb = (
@@ -212,10 +212,10 @@ export function SecretPage({ address }: { address: SecretAddress }) {
   const s = secret;
   const deletionDays = s.deletionDate ? daysUntil(s.deletionDate) : null;
   return (
-    <div className="apollo-page apollo-request apollo-secret" data-testid="secret-page" data-status={s.status} data-category={s.category} data-version={s.currentVersionId ?? ''}>
+    <div className="apollo-page apollo-request apollo-secrets-detail" data-testid="secret-page" data-status={s.status} data-category={s.category} data-version={s.currentVersionId ?? ''}>
       {breadcrumb}
       <PageHeader
-        title={<><Icon icon="key" size={20} /> <span className="apollo-mono" data-testid="secret-name">{s.name}</span> <SecretStatusTag status={s.status} reason={s.statusReason} large />
+        title={<><Icon icon="key" size={20} /> <span className="apollo-secrets-title-name" data-testid="secret-name">{s.name}</span> <SecretStatusTag status={s.status} reason={s.statusReason} large />
           {s.production && <ProductionTag />}{s.simulated && <LocalStoreTag />}</>}
         description={<>{s.description || <span className={Classes.TEXT_MUTED}>No description.</span>} <span className={Classes.TEXT_MUTED}>· {s.service} in {s.environment}</span></>}
         actions={me.data && (canWrite
@@ -223,18 +223,18 @@ export function SecretPage({ address }: { address: SecretAddress }) {
           : <Tag minimal icon="lock" data-testid="secret-actions-locked" title="Rotating, updating and deleting need secrets:write (admins)">Changes need secrets:write (admins)</Tag>)}
       />
       {s.production && (
-        <Callout intent="warning" icon="shield" className="apollo-secret-callout" data-testid="secret-production-callout" title="Production">
+        <Callout intent="warning" icon="shield" className="apollo-secrets-callout" data-testid="secret-production-callout" title="Production">
           Production secrets need MFA: the admin role requires it.
         </Callout>
       )}
       {s.status === 'scheduled-deletion' && (
-        <Callout intent="danger" icon="trash" className="apollo-secret-callout" data-testid="secret-deletion-callout" title="Scheduled for deletion">
+        <Callout intent="danger" icon="trash" className="apollo-secrets-callout" data-testid="secret-deletion-callout" title="Scheduled for deletion">
           Secrets Manager deletes it {s.deletionDate ? <>on <strong>{formatTime(s.deletionDate)}</strong>{deletionDays !== null && deletionDays >= 0 ? ` (in ${deletionDays} day${deletionDays === 1 ? '' : 's'})` : ''}</> : 'at the end of its recovery window'}. Until then it can be restored; services cannot read it meanwhile.
           {canWrite && <div className="apollo-callout-actions"><Button icon="undo" text="Restore" onClick={() => setDialog('restore')} data-testid="secret-restore-callout" /></div>}
         </Callout>
       )}
       {(s.status === 'overdue' || s.status === 'due-soon' || s.status === 'unused') && (
-        <Callout intent={s.status === 'overdue' ? 'danger' : s.status === 'due-soon' ? 'warning' : 'none'} icon={s.status === 'unused' ? 'disable' : 'time'} className="apollo-secret-callout" data-testid="secret-status-callout">
+        <Callout intent={s.status === 'overdue' ? 'danger' : s.status === 'due-soon' ? 'warning' : 'none'} icon={s.status === 'unused' ? 'disable' : 'time'} className="apollo-secrets-callout" data-testid="secret-status-callout">
           {s.statusReason}
         </Callout>
       )}

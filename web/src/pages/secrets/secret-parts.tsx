@@ -10,7 +10,7 @@ export function SecretStatusTag({ status, reason, large = false }: { status: Sec
   const tag = (
     <Tag intent={STATUS_INTENT[status]} minimal={status !== 'overdue'} round size={large ? 'large' : 'medium'}
       icon={status === 'overdue' ? 'error' : status === 'due-soon' ? 'time' : status === 'unused' ? 'disable' : status === 'scheduled-deletion' ? 'trash' : 'tick'}
-      className={`apollo-secret-status apollo-secret-status-${status}`} data-testid="secret-status" data-status={status}>
+      className={`apollo-secrets-status apollo-secrets-status-${status}`} data-testid="secret-status" data-status={status}>
       {STATUS_LABEL[status]}
     </Tag>
   );
@@ -18,7 +18,7 @@ export function SecretStatusTag({ status, reason, large = false }: { status: Sec
 }
 
 export function CategoryTag({ category }: { category: Category }) {
-  return <Tag minimal className="apollo-secret-category" data-testid="secret-category" data-category={category}>{CATEGORY_LABEL[category]}</Tag>;
+  return <Tag minimal className="apollo-secrets-category" data-testid="secret-category" data-category={category}>{CATEGORY_LABEL[category]}</Tag>;
 }
 
 export function LocalStoreTag() {

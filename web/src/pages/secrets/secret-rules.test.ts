@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../../schemas/types.gen.ts';
 import {
-  addressFromPath, complianceIntent, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, recoveryProblem,
+  addressFromPath, complianceIntent, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, powersOf, recoveryProblem,
   rollbackBlocked, rotatesItself, searchOf, secretHref, tabFromSearch, visibleCharacters, withoutMasked, type CreateForm,
 } from './secret-rules.ts';
 
@@ -177,5 +177,14 @@ describe('compliance', () => {
     expect(complianceIntent(95)).toBe('warning');
     expect(complianceIntent(50)).toBe('danger');
     expect(complianceIntent(null)).toBe('none');
+  });
+});
+
+describe("what a role allows", () => {
+  it('gives admins every power, operators every service, developers their teams\' metadata', () => {
+    expect(powersOf('admin')).toEqual({ write: true, reveal: true, all: true, audit: true });
+    expect(powersOf('operator')).toEqual({ write: false, reveal: false, all: true, audit: false });
+    expect(powersOf('developer')).toEqual({ write: false, reveal: false, all: false, audit: false });
+    expect(powersOf(undefined)).toEqual({ write: false, reveal: false, all: false, audit: false });
   });
 });

@@ -4,6 +4,7 @@
  * back to, the create form's checks (the API's own patterns) and the compliance history shaped for the chart.
  */
 import type { Secret, SecretCreate, SecretExpiring, SecretHistory, SecretListQuery } from '../../../../schemas/types.gen.ts';
+import { isRole, roleHas, type Permission } from '../../../../shared/permissions.ts';
 import { environmentRank } from '../deployments/deployment-rules.ts';
 
 export type Category = Secret['category'];
@@ -265,3 +266,22 @@ export const percentText = (percent: number | null): string => (percent === null
 /** The big number's colour: the target is 100 %. */
 export const complianceIntent = (percent: number | null): 'success' | 'warning' | 'danger' | 'none' =>
   percent === null ? 'none' : percent >= 100 ? 'success' : percent >= 90 ? 'warning' : 'danger';
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the caller's role allows (its effective permissions: an admin holds what an operator does, and more)
+
+export interface SecretPowers {
+  /** Create, change, rotate, roll back, delete, restore (admins). */
+  readonly write: boolean;
+  /** See a value's last 4 characters (admins; the read is audited). */
+  readonly reveal: boolean;
+  /** Every service's secrets, not only their teams' (operators and up). */
+  readonly all: boolean;
+  /** Who read and changed secrets. */
+  readonly audit: boolean;
+}
+
+export function powersOf(role: string | undefined): SecretPowers {
+  const has = (p: Permission) => isRole(role) && roleHas(role, p);
+  return { write: has('secrets:write'), reveal: has('secrets:read'), all: has('secrets:metadata:all'), audit: has('audit:read') };
+}

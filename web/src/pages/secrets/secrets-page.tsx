@@ -18,7 +18,7 @@ import { CreateSecretDialog } from './secret-dialogs.tsx';
 import { CategoryTag, LocalStoreTag, ProductionTag, SecretAuditTable, SecretStatusTag } from './secret-parts.tsx';
 import { useSecretList } from './secret-queries.ts';
 import {
-  CATEGORIES, CATEGORY_LABEL, dueText, DUES, filtersFromSearch, groupSecrets, isFiltered, searchOf, secretHref, STATUS_LABEL, tabFromSearch,
+  CATEGORIES, CATEGORY_LABEL, dueText, DUES, filtersFromSearch, groupSecrets, isFiltered, powersOf, searchOf, secretHref, STATUS_LABEL, tabFromSearch,
   type EnvironmentGroup, type SecretFilters, type SecretsTab,
 } from './secret-rules.ts';
 import '../../components/catalog.css';
@@ -37,7 +37,7 @@ function FiltersForm({ filters, onChange, environments }: { filters: SecretFilte
     onChange(Object.fromEntries(Object.entries(next).filter(([, v]) => v)) as SecretFilters);
   };
   return (
-    <form className="apollo-filters apollo-secret-filters" onSubmit={(e) => e.preventDefault()} aria-label="Secret filters" data-testid="secret-filters">
+    <form className="apollo-filters apollo-secrets-filters" onSubmit={(e) => e.preventDefault()} aria-label="Secret filters" data-testid="secret-filters">
       <FormGroup label="Environment" labelFor="sf-environment">
         <HTMLSelect id="sf-environment" fill value={filters.environment ?? ''} onChange={(e) => set('environment', e.currentTarget.value)} data-testid="secret-filter-environment"
           options={[{ value: '', label: 'Any environment' }, ...envs]} />
@@ -67,9 +67,9 @@ function EnvironmentRows({ group, collapsed, toggle }: { group: EnvironmentGroup
   const envOpen = !collapsed.has(group.environment);
   return (
     <tbody data-testid="secret-environment" data-environment={group.environment} data-count={group.count}>
-      <tr className="apollo-secret-env-row">
+      <tr className="apollo-secrets-env-row">
         <td colSpan={COLUMNS}>
-          <button type="button" className="apollo-secret-toggle" onClick={() => toggle(group.environment)} aria-expanded={envOpen} data-testid="secret-environment-toggle">
+          <button type="button" className="apollo-secrets-toggle" onClick={() => toggle(group.environment)} aria-expanded={envOpen} data-testid="secret-environment-toggle">
             <Icon icon={envOpen ? 'chevron-down' : 'chevron-right'} size={14} />
             <Icon icon="layers" size={14} />
             <strong>{group.environment}</strong>
@@ -78,16 +78,16 @@ function EnvironmentRows({ group, collapsed, toggle }: { group: EnvironmentGroup
           {group.simulated && <LocalStoreTag />}
           <span className={`${Classes.TEXT_MUTED} apollo-small`}>{group.count} secret{group.count === 1 ? '' : 's'} in {group.services.length} service{group.services.length === 1 ? '' : 's'}</span>
           {(['overdue', 'due-soon', 'unused', 'scheduled-deletion'] as const).map((s) => group.byStatus[s]
-            ? <span key={s} className="apollo-secret-count"><SecretStatusTag status={s} /> {group.byStatus[s]}</span> : null)}
+            ? <span key={s} className="apollo-secrets-count"><SecretStatusTag status={s} /> {group.byStatus[s]}</span> : null)}
         </td>
       </tr>
       {envOpen && group.services.map((sg) => {
         const key = `${group.environment}/${sg.service}`;
         const open = !collapsed.has(key);
         return [
-          <tr key={key} className="apollo-secret-service-row" data-testid="secret-service" data-service={sg.service}>
+          <tr key={key} className="apollo-secrets-service-row" data-testid="secret-service" data-service={sg.service}>
             <td colSpan={COLUMNS}>
-              <button type="button" className="apollo-secret-toggle apollo-secret-toggle-service" onClick={() => toggle(key)} aria-expanded={open}>
+              <button type="button" className="apollo-secrets-toggle apollo-secrets-toggle-service" onClick={() => toggle(key)} aria-expanded={open}>
                 <Icon icon={open ? 'chevron-down' : 'chevron-right'} size={12} />
                 <Icon icon="cube" size={12} />
                 {sg.service}
@@ -100,11 +100,11 @@ function EnvironmentRows({ group, collapsed, toggle }: { group: EnvironmentGroup
             const href = secretHref(s);
             const go = () => navigate(href);
             return (
-              <tr key={`${key}/${s.name}`} className="apollo-secret-row" onClick={go} onKeyDown={(e) => { if (e.key === 'Enter') go(); }} tabIndex={0}
+              <tr key={`${key}/${s.name}`} className="apollo-secrets-row" onClick={go} onKeyDown={(e) => { if (e.key === 'Enter') go(); }} tabIndex={0}
                 data-testid="secret-row" data-name={s.name} data-service={s.service} data-environment={s.environment} data-status={s.status} data-category={s.category}>
-                <td className="apollo-secret-name-cell">
+                <td className="apollo-secrets-name-cell">
                   <Link to={href} onClick={(e) => e.stopPropagation()} className="apollo-cell-strong apollo-mono" data-testid="secret-row-name">{s.name}</Link>
-                  {s.description && <div className={`${Classes.TEXT_MUTED} apollo-small apollo-secret-description`}>{s.description}</div>}
+                  {s.description && <div className={`${Classes.TEXT_MUTED} apollo-small apollo-secrets-description`}>{s.description}</div>}
                 </td>
                 <td><CategoryTag category={s.category} /></td>
                 <td><SecretStatusTag status={s.status} reason={s.statusReason} /></td>
@@ -132,7 +132,7 @@ function SecretTree({ filters, onClear, canCreate, onCreate }: { filters: Secret
   if (list.isError && !list.data) return <div data-testid="secrets-error"><ErrorState error={list.error} onRetry={() => void list.refetch()} /></div>;
   return (
     <div className="apollo-table-card" data-testid="secret-list" data-count={items.length}>
-      <HTMLTable className="apollo-table apollo-secret-table" interactive={items.length > 0}>
+      <HTMLTable className="apollo-table apollo-secrets-table" interactive={items.length > 0}>
         <thead><tr><th>Secret</th><th>Category</th><th>Status</th><th>Next rotation</th><th>Last rotated</th><th>Owner</th></tr></thead>
         {list.isPending
           ? <tbody>{Array.from({ length: 5 }, (_, i) => <tr key={i}>{Array.from({ length: COLUMNS }, (__, j) => <td key={j}><div className={Classes.SKELETON}>&nbsp;</div></td>)}</tr>)}</tbody>
@@ -163,10 +163,10 @@ export function SecretsPage() {
   const tab = useMemo(() => tabFromSearch(search), [search]);
   const go = (nextTab: SecretsTab, f: SecretFilters) => navigate(`/secrets${searchOf(nextTab, f)}`, { replace: nextTab === tab });
   const me = useMe();
-  const permissions = me.data?.permissions ?? [];
-  const canCreate = permissions.includes('secrets:write');
-  const canAudit = permissions.includes('audit:read');
-  const seesAll = permissions.includes('secrets:metadata:all');
+  const powers = powersOf(me.data?.role);
+  const canCreate = powers.write;
+  const canAudit = powers.audit;
+  const seesAll = powers.all;
   const [creating, setCreating] = useState(false);
   return (
     <div className="apollo-page apollo-secrets" data-testid="secrets-page" data-tab={tab}>
@@ -178,7 +178,7 @@ export function SecretsPage() {
           : me.data && <Tag minimal icon="lock" title="Creating and changing secrets needs secrets:write (admins)" data-testid="secret-create-locked">Changes need secrets:write (admins)</Tag>}
       />
       {me.data && !seesAll && (
-        <Callout icon="people" className="apollo-secret-scope" data-testid="secret-scope-note">
+        <Callout icon="people" className="apollo-secrets-scope" data-testid="secret-scope-note">
           You see the secrets of your teams&apos; services{me.data.teams.length ? ` (${me.data.teams.map((t) => t.id).join(', ')})` : ''}; operators and admins see all of them.
         </Callout>
       )}
