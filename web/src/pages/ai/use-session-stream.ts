@@ -42,6 +42,8 @@ export function useSessionStream(id: string, detail: AiSessionDetail | undefined
     if (frame.type === 'end' || frame.type === 'terminated' || (frame.type === 'turn' && frame.status === 'ended')) {
       void client.invalidateQueries({ queryKey: aiSessionKey(id) });
       void client.invalidateQueries({ queryKey: ['ai', 'sessions', 'mine'] });
+      // Today's usage against the budgets moved with the turn.
+      void client.invalidateQueries({ queryKey: ['ai', 'users'] });
     }
   };
 
