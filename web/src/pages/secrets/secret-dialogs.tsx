@@ -19,7 +19,7 @@ import { sortEnvironments } from '../deployments/deployment-rules.ts';
 import { useServiceChoices } from '../deployments/deployment-queries.ts';
 import { historyKey, secretKey, SECRETS_KEY } from './secret-queries.ts';
 import {
-  CATEGORIES, CATEGORY_LABEL, createBody, createProblems, DEFAULT_POLICY, recoveryProblem, rotatesItself, secretHref, STAGE_LABEL, withoutMasked,
+  CATEGORIES, CATEGORY_LABEL, createBody, createProblems, DEFAULT_POLICY, detailsChanges, detailsFormOf, detailsProblems, recoveryProblem, rotatesItself, secretHref, STAGE_LABEL, withoutMasked,
   type Category, type SecretAddress, type Version,
 } from './secret-rules.ts';
 
@@ -93,17 +93,26 @@ function ValueField({ generate, onGenerate, valueRef, onTyped, error, label = 'V
 
 // -------------------------------------------------------------------------------------------------------------------
 
+function ExpiryField({ id, value, required, error, onChange }: { id: string; value: string; required: boolean; error?: string | undefined; onChange(value: string): void }) {
+  return (
+    <FormGroup label="Expires" labelFor={id} labelInfo={required ? '(required for certificates)' : '(optional)'} intent={error ? 'danger' : 'none'}
+      helperText={error ?? (required ? 'It is due for renewal before this day.' : 'Only if it stops working on a known day.')}>
+      <InputGroup id={id} type="date" value={value} onValueChange={onChange} intent={error ? 'danger' : 'none'} data-testid={id} />
+    </FormGroup>
+  );
+}
+
 /** The category's days between rotations, as the field's hint (none: on compromise, or before expiry). */
 const ROTATION_PLACEHOLDER: Record<Category, string> = { database: '90', 'api-key': '180', internal: '30', oauth: '', certificate: '' };
 
-const CREATE_FIELDS = ['category', 'value', 'generate', 'description', 'owner', 'rotationDays'];
+const CREATE_FIELDS = ['category', 'value', 'generate', 'description', 'owner', 'rotationDays', 'expiresAt'];
 
 export function CreateSecretDialog({ isOpen, onClose, environment = '', service = '' }: { isOpen: boolean; onClose(): void; environment?: string | undefined; service?: string | undefined }) {
   const { api } = useServices();
   const apply = useApplyChange();
   const choices = useServiceChoices();
   const valueRef = useRef<HTMLInputElement | null>(null);
-  const [form, setForm] = useState({ environment, service, name: '', category: 'internal' as Category, generate: true, owner: '', rotationDays: '', description: '' });
+  const [form, setForm] = useState({ environment, service, name: '', category: 'internal' as Category, generate: true, owner: '', rotationDays: '', description: '', expiresAt: '' });
   const [typed, setTyped] = useState(false);
   const errors = useFieldErrors();
   const call = useValueCall();
@@ -117,7 +126,7 @@ export function CreateSecretDialog({ isOpen, onClose, environment = '', service 
 
   function close() {
     if (valueRef.current) valueRef.current.value = '';
-    setForm({ environment, service, name: '', category: 'internal', generate: true, owner: '', rotationDays: '', description: '' });
+    setForm({ environment, service, name: '', category: 'internal', generate: true, owner: '', rotationDays: '', description: '', expiresAt: '' });
     setTyped(false); errors.reset(); call.reset(); onClose();
   }
 
@@ -172,6 +181,7 @@ export function CreateSecretDialog({ isOpen, onClose, environment = '', service 
               <InputGroup id="secret-create-rotation" value={form.rotationDays} inputMode="numeric" placeholder={ROTATION_PLACEHOLDER[form.category]} onValueChange={(v) => set('rotationDays', v)} data-testid="secret-create-rotation" />
             </FormGroup>
           </div>
+          <ExpiryField id="secret-create-expires" value={form.expiresAt} required={form.category === 'certificate'} error={errors.errors.expiresAt} onChange={(v) => set('expiresAt', v)} />
           <FormGroup label="Description" labelFor="secret-create-description" labelInfo="(optional)" intent={errors.errors.description ? 'danger' : 'none'} helperText={errors.errors.description}>
             <TextArea id="secret-create-description" fill rows={2} maxLength={2048} value={form.description} onChange={(e) => set('description', e.currentTarget.value)} data-testid="secret-create-description" />
           </FormGroup>
@@ -227,6 +237,65 @@ export function UpdateValueDialog({ secret, isOpen, onClose }: { secret: SecretM
           {secret.production && <MfaCallout />}
         </DialogBody>
         <DialogFooter actions={<><Button text="Cancel" onClick={close} /><Button type="submit" intent="primary" icon="floppy-disk" text="Save new version" loading={call.pending} data-testid="secret-update-submit" /></>} />
+      </form>
+    </Dialog>
+  );
+}
+
+// -------------------------------------------------------------------------------------------------------------------
+
+const DETAIL_FIELDS = ['owner', 'rotationDays', 'description', 'expiresAt'];
+
+/** Owner, rotation days, description and expiry (PUT without a value: no new version). */
+export function EditDetailsDialog({ secret, isOpen, onClose }: { secret: SecretMeta; isOpen: boolean; onClose(): void }) {
+  const { api } = useServices();
+  const apply = useApplyChange();
+  const before = detailsFormOf(secret);
+  const [form, setForm] = useState(before);
+  const errors = useFieldErrors();
+  const changes = detailsChanges(before, form);
+  const save = useMutation({
+    mutationFn: (body: NonNullable<typeof changes>) => api.read('PUT /api/v1/secrets/{env}/{service}/{secret}', { params: paramsOf(secret), body }),
+    onSuccess: (next) => {
+      apply(next);
+      toast({ intent: 'success', icon: 'edit', message: `${next.secretName}: details saved` });
+      close();
+    },
+    onError: (error) => errors.fromApi(error, DETAIL_FIELDS),
+  });
+  function close() { setForm(detailsFormOf(secret)); errors.reset(); save.reset(); onClose(); }
+  const set = (field: keyof typeof form, value: string) => { setForm((f) => ({ ...f, [field]: value })); errors.clear(field); };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!errors.setLocal(detailsProblems(form, secret.category)) || !changes) return;
+    save.mutate(changes);
+  };
+  const policy = DEFAULT_POLICY[secret.category];
+  return (
+    <Dialog isOpen={isOpen} onClose={close} title="Edit details" icon="edit" className="apollo-dialog apollo-secrets-dialog">
+      <form onSubmit={submit} noValidate data-testid="secret-details-form">
+        <DialogBody>
+          {errors.formError != null && <div className="apollo-form-error"><ErrorState compact error={errors.formError} /></div>}
+          <p className={Classes.TEXT_MUTED}>The value stays as it is (no new version).</p>
+          <div className="apollo-secrets-form-row">
+            <FormGroup label="Owner" labelFor="secret-details-owner" intent={errors.errors.owner ? 'danger' : 'none'} helperText={errors.errors.owner ?? 'A team or a person.'}>
+              <InputGroup id="secret-details-owner" value={form.owner} maxLength={128} onValueChange={(v) => set('owner', v)} data-testid="secret-details-owner" />
+            </FormGroup>
+            <FormGroup label="Rotate every (days)" labelFor="secret-details-rotation" intent={errors.errors.rotationDays ? 'danger' : 'none'}
+              helperText={errors.errors.rotationDays ?? `Empty: the category's policy (${policy}).`}>
+              <InputGroup id="secret-details-rotation" value={form.rotationDays} inputMode="numeric" placeholder={ROTATION_PLACEHOLDER[secret.category]} onValueChange={(v) => set('rotationDays', v)} data-testid="secret-details-rotation" />
+            </FormGroup>
+          </div>
+          <ExpiryField id="secret-details-expires" value={form.expiresAt} required={secret.category === 'certificate'} error={errors.errors.expiresAt} onChange={(v) => set('expiresAt', v)} />
+          <FormGroup label="Description" labelFor="secret-details-description" intent={errors.errors.description ? 'danger' : 'none'} helperText={errors.errors.description}>
+            <TextArea id="secret-details-description" fill rows={2} maxLength={2048} value={form.description} onChange={(e) => set('description', e.currentTarget.value)} data-testid="secret-details-description" />
+          </FormGroup>
+          {secret.production && <MfaCallout />}
+        </DialogBody>
+        <DialogFooter actions={<>
+          <Button text="Cancel" onClick={close} />
+          <Button type="submit" intent="primary" icon="floppy-disk" text="Save" loading={save.isPending} disabled={!changes} data-testid="secret-details-submit" />
+        </>} />
       </form>
     </Dialog>
   );

@@ -15,7 +15,7 @@ import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useMe } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
-import { DeleteDialog, RestoreAlert, RollbackAlert, RotateDialog, UpdateValueDialog } from './secret-dialogs.tsx';
+import { DeleteDialog, EditDetailsDialog, RestoreAlert, RollbackAlert, RotateDialog, UpdateValueDialog } from './secret-dialogs.tsx';
 import { CategoryTag, LocalStoreTag, ProductionTag, SecretAuditTable, SecretStatusTag } from './secret-parts.tsx';
 import { secretKey, useSecret, useSecretHistory } from './secret-queries.ts';
 import { daysUntil, dueText, isCurrent, powersOf, rollbackBlocked, rotatesItself, STAGE_LABEL, withoutMasked, type SecretAddress, type Version } from './secret-rules.ts';
@@ -160,14 +160,15 @@ function HistoryTab({ secret, address, canWrite }: { secret: SecretMeta; address
   );
 }
 
-function Actions({ secret, onRotate, onUpdate, onDelete, onRestore }: { secret: SecretMeta; onRotate(): void; onUpdate(): void; onDelete(): void; onRestore(): void }) {
+function Actions({ secret, onRotate, onUpdate, onEdit, onDelete, onRestore }: { secret: SecretMeta; onRotate(): void; onUpdate(): void; onEdit(): void; onDelete(): void; onRestore(): void }) {
   if (secret.status === 'scheduled-deletion') return <Button intent="primary" icon="undo" text="Restore" onClick={onRestore} data-testid="secret-restore" />;
   return (
     <>
       <Tooltip content={rotatesItself(secret) ? 'Make a new value now' : 'This category needs a new value typed in: rotating says so'} placement="bottom">
         <Button intent="primary" icon="refresh" text="Rotate" onClick={onRotate} data-testid="secret-rotate" />
       </Tooltip>
-      <Button icon="edit" text="Update value" onClick={onUpdate} data-testid="secret-update" />
+      <Button icon="key" text="Update value" onClick={onUpdate} data-testid="secret-update" />
+      <Button icon="edit" text="Edit details" onClick={onEdit} data-testid="secret-edit" />
       <Button intent="danger" variant="outlined" icon="trash" text="Delete" onClick={onDelete} data-testid="secret-delete" />
     </>
   );
@@ -178,7 +179,7 @@ export function SecretPage({ address }: { address: SecretAddress }) {
   const me = useMe();
   const search = useSearch();
   const tab = useMemo<SecretTab>(() => { const t = new URLSearchParams(search).get('tab'); return (TABS as readonly (string | null)[]).includes(t) ? t as SecretTab : 'overview'; }, [search]);
-  const [dialog, setDialog] = useState<'rotate' | 'update' | 'delete' | 'restore' | null>(null);
+  const [dialog, setDialog] = useState<'rotate' | 'update' | 'edit' | 'delete' | 'restore' | null>(null);
   const secret = query.data;
   useEffect(() => { if (secret) document.title = `${secret.name} · ${secret.service} · ${secret.environment} · Secrets · Apollo`; }, [secret]);
   const powers = powersOf(me.data?.role);
@@ -219,7 +220,7 @@ export function SecretPage({ address }: { address: SecretAddress }) {
           {s.production && <ProductionTag />}{s.simulated && <LocalStoreTag />}</>}
         description={<>{s.description || <span className={Classes.TEXT_MUTED}>No description.</span>} <span className={Classes.TEXT_MUTED}>· {s.service} in {s.environment}</span></>}
         actions={me.data && (canWrite
-          ? <Actions secret={s} onRotate={() => setDialog('rotate')} onUpdate={() => setDialog('update')} onDelete={() => setDialog('delete')} onRestore={() => setDialog('restore')} />
+          ? <Actions secret={s} onRotate={() => setDialog('rotate')} onUpdate={() => setDialog('update')} onEdit={() => setDialog('edit')} onDelete={() => setDialog('delete')} onRestore={() => setDialog('restore')} />
           : <Tag minimal icon="lock" data-testid="secret-actions-locked" title="Rotating, updating and deleting need secrets:write (admins)">Changes need secrets:write (admins)</Tag>)}
       />
       {s.production && (
@@ -258,6 +259,7 @@ export function SecretPage({ address }: { address: SecretAddress }) {
         <>
           <RotateDialog secret={s} isOpen={dialog === 'rotate'} onClose={() => setDialog(null)} onUpdateInstead={() => setDialog('update')} />
           <UpdateValueDialog secret={s} isOpen={dialog === 'update'} onClose={() => setDialog(null)} />
+          <EditDetailsDialog key={`${s.owner ?? ''}|${s.rotationDays ?? ''}|${s.description}|${s.expiresAt ?? ''}`} secret={s} isOpen={dialog === 'edit'} onClose={() => setDialog(null)} />
           <DeleteDialog secret={s} isOpen={dialog === 'delete'} onClose={() => setDialog(null)} />
           <RestoreAlert secret={s} isOpen={dialog === 'restore'} onClose={() => setDialog(null)} />
         </>

@@ -43,6 +43,10 @@ const ACTION_LABEL: Record<string, string> = {
   'secrets.rotate': 'rotated',
   'secrets.rollback': 'rolled back',
   'secrets.restore': 'restored',
+  'secrets.list': 'listed secrets',
+  'secrets.read.metadata': 'read its metadata',
+  'secrets.read.masked': 'revealed its last 4 characters',
+  'secrets.read.history': 'read its history',
 };
 const actionText = (action: string): string => ACTION_LABEL[action] ?? action.replace(/^secrets\./, '').replace(/[.-]/g, ' ');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../../schemas/types.gen.ts';
 import {
-  addressFromPath, complianceIntent, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, powersOf, recoveryProblem,
+  addressFromPath, complianceIntent, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, powersOf, recoveryProblem, detailsChanges, detailsFormOf, detailsProblems,
   rollbackBlocked, rotatesItself, searchOf, secretHref, tabFromSearch, visibleCharacters, withoutMasked, type CreateForm,
 } from './secret-rules.ts';
 
@@ -22,7 +22,7 @@ function secret(over: Partial<Secret> = {}): Secret {
 }
 
 const form = (over: Partial<CreateForm> = {}): CreateForm => ({
-  environment: 'prod', service: 'auth-service', name: 'db-password', category: 'database', generate: false, hasValue: true, owner: '', rotationDays: '', description: '', ...over,
+  environment: 'prod', service: 'auth-service', name: 'db-password', category: 'database', generate: false, hasValue: true, owner: '', rotationDays: '', description: '', expiresAt: '', ...over,
 });
 
 describe('the list URL', () => {
@@ -154,6 +154,13 @@ describe('the create form', () => {
     expect(createBody(form({ generate: true, category: 'internal' }), 'typed-then-switched')).toEqual({ category: 'internal', generate: true });
   });
 
+  it('needs an expiry for a certificate, and sends it as midnight UTC', () => {
+    expect(createProblems(form({ category: 'certificate' }))).toEqual({ expiresAt: expect.stringMatching(/certificate/) });
+    expect(createProblems(form({ category: 'certificate', expiresAt: '2027-13-45' }))).toHaveProperty('expiresAt');
+    expect(createProblems(form({ category: 'certificate', expiresAt: '2027-03-01' }))).toEqual({});
+    expect(createBody(form({ category: 'certificate', expiresAt: '2027-03-01' }), 'pem')).toEqual({ category: 'certificate', value: 'pem', expiresAt: '2027-03-01T00:00:00.000Z' });
+  });
+
   it('checks the recovery window', () => {
     expect(recoveryProblem('7')).toBeNull();
     expect(recoveryProblem('30')).toBeNull();
@@ -186,5 +193,33 @@ describe("what a role allows", () => {
     expect(powersOf('operator')).toEqual({ write: false, reveal: false, all: true, audit: false });
     expect(powersOf('developer')).toEqual({ write: false, reveal: false, all: false, audit: false });
     expect(powersOf(undefined)).toEqual({ write: false, reveal: false, all: false, audit: false });
+  });
+});
+
+describe('editing the details', () => {
+  it('sends only what changed; emptied rotation and expiry go back to none', () => {
+    // Prepare
+    const before = detailsFormOf(secret({ owner: 'platform', rotationDays: 60, description: 'JWT', expiresAt: '2027-01-01T00:00:00.000Z' }));
+    // Act / Assess
+    expect(before).toEqual({ owner: 'platform', rotationDays: '60', description: 'JWT', expiresAt: '2027-01-01' });
+    expect(detailsChanges(before, before)).toBeNull();
+    expect(detailsChanges(before, { ...before, owner: ' payments ' })).toEqual({ owner: 'payments' });
+    expect(detailsChanges(before, { ...before, rotationDays: '', expiresAt: '' })).toEqual({ rotationDays: null, expiresAt: null });
+    expect(detailsChanges(before, { ...before, rotationDays: '14', expiresAt: '2027-02-01', description: 'JWT signing' }))
+      .toEqual({ rotationDays: 14, expiresAt: '2027-02-01T00:00:00.000Z', description: 'JWT signing' });
+    expect(detailsChanges(before, { ...before, owner: '' })).toBeNull();
+  });
+
+  it("leaves the rotation empty when it is the category's policy", () => {
+    expect(detailsFormOf(secret({ category: 'internal', rotationDays: 30 })).rotationDays).toBe('');
+    expect(detailsFormOf(secret({ category: 'database', rotationDays: 30 })).rotationDays).toBe('30');
+    expect(detailsFormOf(secret({ category: 'oauth', rotationDays: null })).rotationDays).toBe('');
+  });
+
+  it('checks the fields', () => {
+    expect(detailsProblems({ owner: 'a b', rotationDays: '0', description: '', expiresAt: '' }, 'certificate')).toEqual({
+      owner: expect.any(String), rotationDays: expect.any(String), expiresAt: expect.any(String),
+    });
+    expect(detailsProblems({ owner: '', rotationDays: '', description: '', expiresAt: '' }, 'oauth')).toEqual({});
   });
 });

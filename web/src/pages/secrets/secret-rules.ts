@@ -3,7 +3,7 @@
  * environment → service → secret tree, a secret's page address, when it is due in words, which versions can be rolled
  * back to, the create form's checks (the API's own patterns) and the compliance history shaped for the chart.
  */
-import type { Secret, SecretCreate, SecretExpiring, SecretHistory, SecretListQuery } from '../../../../schemas/types.gen.ts';
+import type { Secret, SecretCreate, SecretExpiring, SecretHistory, SecretListQuery, SecretUpdate } from '../../../../schemas/types.gen.ts';
 import { isRole, roleHas, type Permission } from '../../../../shared/permissions.ts';
 import { environmentRank } from '../deployments/deployment-rules.ts';
 
@@ -207,7 +207,23 @@ export interface CreateForm {
   readonly owner: string;
   readonly rotationDays: string;
   readonly description: string;
+  /** A date input's YYYY-MM-DD ('' for none); certificates need one (they are due before it). */
+  readonly expiresAt: string;
 }
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A date input's day as the API's date-time (midnight UTC), or undefined when it is not a day. */
+export const expiryOf = (day: string): string | undefined => (DATE.test(day.trim()) && !Number.isNaN(Date.parse(`${day.trim()}T00:00:00Z`)) ? `${day.trim()}T00:00:00.000Z` : undefined);
+/** The API's date-time as a date input's day. */
+export const dayOf = (iso: string | null): string => (iso ? iso.slice(0, 10) : '');
+
+function expiryProblem(category: Category, day: string): string | undefined {
+  if (!day.trim()) return category === 'certificate' ? 'A certificate needs its expiry date: it is due before it.' : undefined;
+  return expiryOf(day) ? undefined : 'A date (YYYY-MM-DD).';
+}
+
+const ROTATION_PROBLEM = 'Whole days, 1 to 3650 (empty: the category\'s policy).';
+const rotationOk = (days: string): boolean => /^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= 3650;
 
 /** Problems by field, in the person's words; empty when it can be sent. */
 export function createProblems(form: CreateForm): Record<string, string> {
@@ -218,8 +234,10 @@ export function createProblems(form: CreateForm): Record<string, string> {
   if (!form.generate && !form.hasValue) problems.value = 'Type the value, or have Apollo generate one.';
   if (form.owner.trim() && !OWNER_PATTERN.test(form.owner.trim())) problems.owner = 'A team or a person: letters, digits and _ . @ + -.';
   const days = form.rotationDays.trim();
-  if (days && !(/^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= 3650)) problems.rotationDays = 'Whole days, 1 to 3650 (empty: the category\'s policy).';
+  if (days && !rotationOk(days)) problems.rotationDays = ROTATION_PROBLEM;
   if (form.description.length > 2048) problems.description = 'At most 2048 characters.';
+  const expiry = expiryProblem(form.category, form.expiresAt);
+  if (expiry) problems.expiresAt = expiry;
   return problems;
 }
 
@@ -231,7 +249,44 @@ export function createBody(form: CreateForm, value: string | undefined): SecretC
     ...(form.description.trim() ? { description: form.description.trim() } : {}),
     ...(form.owner.trim() ? { owner: form.owner.trim() } : {}),
     ...(form.rotationDays.trim() ? { rotationDays: Number(form.rotationDays.trim()) } : {}),
+    ...(expiryOf(form.expiresAt) ? { expiresAt: expiryOf(form.expiresAt)! } : {}),
   };
+}
+
+/** The category's days between rotations (none: on compromise, or before expiry). */
+export const CATEGORY_DAYS: Record<Category, number | null> = { database: 90, 'api-key': 180, internal: 30, oauth: null, certificate: null };
+
+/** Whether its rotation days are its own (a tag), not its category's policy: the API answers the one that applies. */
+export const ownRotationDays = (s: Pick<Secret, 'rotationDays' | 'category'>): boolean => s.rotationDays !== null && s.rotationDays !== CATEGORY_DAYS[s.category];
+
+/** The details dialog's fields (never the value): owner, rotation days, description, expiry. */
+export interface DetailsForm { readonly owner: string; readonly rotationDays: string; readonly description: string; readonly expiresAt: string }
+
+export const detailsFormOf = (s: Pick<Secret, 'owner' | 'rotationDays' | 'description' | 'expiresAt' | 'category'>): DetailsForm => ({
+  owner: s.owner ?? '', rotationDays: ownRotationDays(s) ? String(s.rotationDays) : '', description: s.description, expiresAt: dayOf(s.expiresAt),
+});
+
+export function detailsProblems(form: DetailsForm, category: Category): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (form.owner.trim() && !OWNER_PATTERN.test(form.owner.trim())) problems.owner = 'A team or a person: letters, digits and _ . @ + -.';
+  if (form.rotationDays.trim() && !rotationOk(form.rotationDays.trim())) problems.rotationDays = ROTATION_PROBLEM;
+  if (form.description.length > 2048) problems.description = 'At most 2048 characters.';
+  const expiry = expiryProblem(category, form.expiresAt);
+  if (expiry) problems.expiresAt = expiry;
+  return problems;
+}
+
+/**
+ * PUT's body for what changed between the form as it opened and as it is (null: nothing did). An emptied rotation
+ * or expiry is null (back to the category's policy, no expiry); an owner cannot be emptied (the API has no null).
+ */
+export function detailsChanges(before: DetailsForm, after: DetailsForm): SecretUpdate | null {
+  const body: SecretUpdate = {};
+  if (after.owner.trim() !== before.owner.trim() && after.owner.trim()) body.owner = after.owner.trim();
+  if (after.rotationDays.trim() !== before.rotationDays.trim()) body.rotationDays = after.rotationDays.trim() ? Number(after.rotationDays.trim()) : null;
+  if (after.description.trim() !== before.description.trim()) body.description = after.description.trim();
+  if (after.expiresAt.trim() !== before.expiresAt.trim()) body.expiresAt = after.expiresAt.trim() ? expiryOf(after.expiresAt) ?? null : null;
+  return Object.keys(body).length ? body : null;
 }
 
 /** The category's policy, said in the form before the API says it on the secret. */
