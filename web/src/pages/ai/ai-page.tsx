@@ -120,15 +120,18 @@ function ActiveSessions() {
         ? <NonIdealState icon="tick-circle" title="No active sessions" description="Nobody has an AI session open right now." className="apollo-empty" data-testid="ai-active-empty" />
         : (
           <HTMLTable className="apollo-table" data-testid="ai-active-list">
-            <thead><tr><th>Owner</th><th>Title</th><th>About</th><th>Status</th><th>Tokens</th><th>Opened</th><th /></tr></thead>
+            <thead><tr><th>Owner</th><th>Title</th><th>About</th><th>Status</th><th>Tokens · cost</th><th>Opened</th><th /></tr></thead>
             <tbody>
               {items.map((s) => (
                 <tr key={s.id} data-testid="ai-active-row" data-id={s.id} data-status={s.status}>
                   <td>{s.owner}</td>
                   <td><a href={`/ai/${encodeURIComponent(s.id)}`} onClick={(e) => { if (!e.metaKey && !e.ctrlKey) { e.preventDefault(); open(s.id); } }}>{s.title}</a></td>
                   <td className="apollo-mono">{targetText(s.target)}</td>
-                  <td><SessionStatusTag session={s} /></td>
-                  <td className="apollo-mono">{formatCount(s.usage.inputTokens + s.usage.outputTokens)}</td>
+                  <td>
+                    <SessionStatusTag session={s} />
+                    {(s.pendingActions ?? 0) > 0 && <> <Tag minimal intent="warning" icon="pause" data-testid="ai-session-pending">{s.pendingActions} to approve</Tag></>}
+                  </td>
+                  <td className="apollo-mono">{formatCount(s.usage.inputTokens + s.usage.outputTokens)}{typeof s.usage.costUsd === 'number' ? ` · ${formatUsd(s.usage.costUsd)}` : ''}</td>
                   <td title={formatTime(s.createdAt)}>{formatAgo(s.createdAt)}</td>
                   <td><Button size="small" intent="danger" icon="stop" text="Terminate" onClick={() => setConfirming(s)} data-testid="ai-terminate" /></td>
                 </tr>
