@@ -2,7 +2,8 @@
  * Secrets in a real browser against the local runtime (its encrypted file store, said as "Local store"): an admin sees
  * the demo secrets by environment, finds an overdue one on the expiring dashboard, rotates auth-service's internal
  * jwt-signing-key in prod after confirming (a new version, current), rolls it back to the previous one from its history
- * and reveals its last 4 characters; no answer the pages received carries a value (no field named `value`, a masked
+ * and reveals its last 4 characters; a database secret's rotation says (409) to type its value in, and the value typed
+ * comes back nowhere but as its last 4; no answer the pages received carries a value (no field named `value`, a masked
  * form shows at most 4 characters). A developer sees no value and no change buttons.
  */
 import type { Page, Response } from 'playwright-core';
@@ -13,17 +14,30 @@ const local = useLocalApollo();
 
 const SECRET = '/secrets/prod/auth-service/jwt-signing-key';
 
-/** Every JSON body the page receives from the API, with where it came from. */
-function recordApiBodies(page: Page): { bodies: Array<{ url: string; body: unknown }>; settled(): Promise<unknown> } {
-  const bodies: Array<{ url: string; body: unknown }> = [];
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
+
+/** Every body the page receives from the API (its text, and parsed when JSON), with where it came from. */
+function recordApiBodies(page: Page): { bodies: Array<{ url: string; text: string; body: unknown }>; settled(): Promise<unknown> } {
+  const bodies: Array<{ url: string; text: string; body: unknown }> = [];
   const pending: Array<Promise<void>> = [];
   page.on('response', (response: Response) => {
     if (!new URL(response.url()).pathname.startsWith('/api/')) return;
-    if (!(response.headers()['content-type'] ?? '').includes('json')) return;
-    pending.push(response.json().then((body: unknown) => { bodies.push({ url: response.url(), body }); }, () => undefined));
+    const json = (response.headers()['content-type'] ?? '').includes('json');
+    pending.push(response.text().then((text) => {
+      bodies.push({ url: response.url(), text, body: json ? parseJson(text) : null });
+    }, () => undefined));
   });
   return { bodies, settled: () => Promise.all(pending) };
 }
+
+/** A value typed into the update dialog: it must come back in no answer, URL or toast (only its last 4, masked). */
+const TYPED = `e2e-${Date.now().toString(36)}-Typed-Value-Wxyz`;
 
 /** Each field named `name` anywhere in a JSON value, with its path. */
 function fieldsNamed(value: unknown, name: string, path = '$'): Array<{ path: string; value: unknown }> {
@@ -102,11 +116,33 @@ describe('secrets', () => {
     expect(visible(masked)).toBeLessThanOrEqual(4);
     await screenshot(admin, 'secret-page');
 
+    // A database secret cannot rotate itself: the 409 says so, and its value is typed in instead.
+    await admin.goto(local.apollo.url + '/secrets/prod/core-service/db-password');
+    await admin.getByTestId('secret-page').waitFor({ timeout: 20_000 });
+    const dbBefore = await version(admin);
+    await admin.getByTestId('secret-rotate').click();
+    await admin.getByTestId('secret-rotate-confirm').click();
+    await admin.getByTestId('secret-rotate-conflict').waitFor({ timeout: 20_000 });
+    expect(await admin.getByTestId('secret-rotate-conflict').innerText()).toMatch(/database secret without a rotation Lambda/);
+    await screenshot(admin, 'secret-rotate-conflict');
+    await admin.getByTestId('secret-rotate-update-instead').click();
+    await admin.getByTestId('secret-update-form').waitFor();
+    await admin.getByTestId('secret-value').fill(TYPED);
+    expect(await admin.getByTestId('secret-value').getAttribute('type')).toBe('password');
+    await admin.getByTestId('secret-update-submit').click();
+    await expect.poll(() => version(admin), { timeout: 20_000 }).not.toBe(dbBefore);
+    expect(await admin.getByTestId('secret-update-form').count()).toBe(0);
+    await admin.getByTestId('secret-reveal').click();
+    await expect.poll(() => admin.getByTestId('secret-masked').innerText(), { timeout: 20_000 }).toBe(`••••${TYPED.slice(-4)}`);
+    expect(admin.url()).not.toContain(TYPED);
+    expect(await admin.locator('body').innerText()).not.toContain(TYPED);
+
     // Nothing the pages received carries a value.
     await settled();
     const secretsBodies = bodies.filter((b) => new URL(b.url).pathname.startsWith('/api/v1/secrets'));
     expect(secretsBodies.length).toBeGreaterThan(5);
     expect(secretsBodies.flatMap((b) => fieldsNamed(b.body, 'value').map((f) => `${b.url} ${f.path}`))).toEqual([]);
+    expect(bodies.filter((b) => b.text.includes(TYPED)).map((b) => b.url)).toEqual([]);
     const maskedFields = bodies.flatMap((b) => fieldsNamed(b.body, 'masked'));
     expect(maskedFields.length).toBeGreaterThan(0);
     for (const f of maskedFields) {
@@ -116,25 +152,32 @@ describe('secrets', () => {
     await context.close();
   });
 
-  it('a developer reads metadata only: no value, no changes', { timeout: 90_000 }, async () => {
+  it("a developer reads their team's secrets' metadata only: no value, no changes, another team's secret refused", { timeout: 90_000 }, async () => {
     const context = await newContext(local.browser);
+    // dana is in growth: notification-service's secrets are theirs, auth-service's (platform) are not.
     const developer = await signIn(context, local.apollo.url, 'dana@apollo.local', '/secrets');
     await developer.getByTestId('secrets-page').waitFor();
     await developer.getByTestId('secret-scope-note').waitFor();
     expect(await developer.getByTestId('secret-create').count()).toBe(0);
     await developer.getByTestId('secret-create-locked').waitFor();
-    const first = developer.getByTestId('secret-row').first();
-    if (await first.waitFor({ timeout: 20_000 }).then(() => true, () => false)) {
-      await first.getByTestId('secret-row-name').click();
-      await developer.getByTestId('secret-page').waitFor();
-      expect(await developer.getByTestId('secret-masked').innerText()).toBe('••••');
-      expect(await developer.getByTestId('secret-reveal').count()).toBe(0);
-      expect(await developer.getByTestId('secret-masked-note').innerText()).toContain('Only admins (secrets:read)');
-      expect(await developer.getByTestId('secret-actions-locked').count()).toBe(1);
-    } else {
-      // None of dana's teams' services has a secret: the empty state says so.
-      await developer.getByTestId('secrets-empty').waitFor();
-    }
+    await developer.getByTestId('secret-row').first().waitFor({ timeout: 30_000 });
+    const services = await developer.getByTestId('secret-row').evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-service')))]);
+    expect(services).toEqual(['notification-service']);
+    expect(await developer.getByTestId('secrets-tab-audit').count()).toBe(0);
+
+    await developer.getByTestId('secret-row').first().getByTestId('secret-row-name').click();
+    await developer.getByTestId('secret-page').waitFor();
+    expect(await developer.getByTestId('secret-masked').innerText()).toBe('••••');
+    expect(await developer.getByTestId('secret-reveal').count()).toBe(0);
+    expect(await developer.getByTestId('secret-masked-note').innerText()).toContain('Only admins (secrets:read)');
+    expect(await developer.getByTestId('secret-actions-locked').count()).toBe(1);
+    await developer.getByTestId('secret-tab-history').click();
+    await developer.getByTestId('secret-version').first().waitFor({ timeout: 20_000 });
+    expect(await developer.getByTestId('secret-version-rollback').count()).toBe(0);
+
+    await developer.goto(local.apollo.url + SECRET);
+    await developer.getByTestId('secret-error').waitFor({ timeout: 20_000 });
+    await developer.getByTestId('forbidden-by-rule').waitFor();
     await context.close();
   });
 });
