@@ -132,6 +132,19 @@ describe('LocalSecretStore as Secrets Manager', () => {
     await expect(store.moveStage(NAME, 'AWSCURRENT', token(9))).rejects.toThrow(new NotFoundError(`secret ${NAME} has no version ${token(9)}`));
   });
 
+  it('takes AWSPENDING off a promoted version (removeStage), and never AWSCURRENT', async () => {
+    const store = open({ memory: true });
+    await create(store);
+    await store.putValue(NAME, 'pending-value-that-is-long', { clientRequestToken: token(2), stage: 'AWSPENDING' });
+    await store.moveStage(NAME, 'AWSCURRENT', token(2));
+
+    await store.removeStage(NAME, 'AWSPENDING');
+    await store.removeStage(NAME, 'AWSPENDING'); // held by none: nothing to do
+
+    expect(await stagesOf(store)).toEqual({ [token(2)]: ['AWSCURRENT'], [token(1)]: ['AWSPREVIOUS'] });
+    await expect(store.removeStage(NAME, 'AWSCURRENT')).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('treats a retried token as the same version, and refuses the token with another value', async () => {
     const store = open({ memory: true });
     await create(store);
@@ -153,6 +166,12 @@ describe('LocalSecretStore as Secrets Manager', () => {
     const described = await store.describe(NAME);
     expect([described!.lastAccessedAt, described!.versions[0]!.lastAccessedAt]).toEqual(['2026-12-07T00:00:00.000Z', '2026-12-07T00:00:00.000Z']);
     await expect(store.lastFour(NAME, token(9))).rejects.toThrow(new NotFoundError(`secret ${NAME} has no version ${token(9)}`));
+  });
+
+  it('answers a JSON field\'s last 4 by its key', async () => {
+    const store = open({ memory: true });
+    await store.create({ name: NAME, value: JSON.stringify({ username: 'core_service_app', password: 'xKq81-long-password-Zp2w' }), description: '', tags: {}, clientRequestToken: token(1) });
+    expect([await store.lastFour(NAME, undefined, 'password'), await store.lastFour(NAME, token(1), 'nope')]).toEqual(['Zp2w', '']);
   });
 
   it('is a ConflictError when the secret exists, a NotFoundError when it does not', async () => {

@@ -162,7 +162,8 @@ export class LocalSecretStore implements SecretStore {
     });
   }
 
-  async lastFour(name: string, versionId?: string): Promise<string> {
+  /** `key` (beyond the port, for JSON values): that field's last 4 (last-four.ts). */
+  async lastFour(name: string, versionId?: string, key?: string): Promise<string> {
     return this.mutate((state) => {
       const secret = live(state, name);
       const version = versionId ? secret.versions.find((v) => v.versionId === versionId) : secret.versions.find((v) => v.stages.includes(AWSCURRENT));
@@ -171,7 +172,7 @@ export class LocalSecretStore implements SecretStore {
       const day = `${this.now().toISOString().slice(0, 10)}T00:00:00.000Z`;
       secret.lastAccessedAt = day;
       version.lastAccessedAt = day;
-      return lastFourOf(this.decrypt(secret, version));
+      return lastFourOf(this.decrypt(secret, version), key);
     });
   }
 
@@ -183,6 +184,18 @@ export class LocalSecretStore implements SecretStore {
       if (!target) throw new NotFoundError(`secret ${name} has no version ${toVersionId}`);
       if (target.stages.includes(stage)) return;
       attach(secret, stage, target);
+      secret.lastChangedAt = this.now().toISOString();
+    });
+  }
+
+  async removeStage(name: string, stage: string): Promise<void> {
+    // Secrets Manager refuses too: a secret always has a current version.
+    if (stage === AWSCURRENT) throw new ValidationError(`secret ${name}: ${AWSCURRENT} cannot be taken off a version, only moved to another (moveStage)`);
+    this.mutate((state) => {
+      const secret = live(state, name);
+      const holder = secret.versions.find((v) => v.stages.includes(stage));
+      if (!holder) return;
+      holder.stages = holder.stages.filter((s) => s !== stage);
       secret.lastChangedAt = this.now().toISOString();
     });
   }

@@ -195,6 +195,17 @@ describe('SecretsManagerStore writes', () => {
     ]);
   });
 
+  it('takes a stage off the version holding it (RemoveFromVersionId only), and does nothing when none holds it', async () => {
+    sm.on(DescribeSecretCommand).resolvesOnce({ Name: NAME, VersionIdsToStages: { [V2]: ['AWSPREVIOUS'], [V3]: ['AWSCURRENT', 'AWSPENDING'] } }).resolves({ Name: NAME, VersionIdsToStages: { [V3]: ['AWSCURRENT'] } });
+    sm.on(UpdateSecretVersionStageCommand).resolves({ Name: NAME });
+    const secrets = store();
+
+    await secrets.removeStage(NAME, 'AWSPENDING');
+    await secrets.removeStage(NAME, 'AWSPENDING');
+
+    expect(inputs(UpdateSecretVersionStageCommand)).toEqual([{ SecretId: NAME, VersionStage: 'AWSPENDING', RemoveFromVersionId: V3 }]);
+  });
+
   it('sets tags with TagResource and removes the null ones with UntagResource', async () => {
     sm.on(TagResourceCommand).resolves({});
     sm.on(UntagResourceCommand).resolves({});
@@ -247,6 +258,11 @@ describe('SecretsManagerStore.lastFour', () => {
       { SecretId: NAME, VersionStage: 'AWSCURRENT' },
       { SecretId: NAME, VersionId: V1 },
     ]);
+  });
+
+  it('answers a JSON field\'s last 4 by its key', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'core_service_app', password: 'xKq81-long-password-Zp2w' }) });
+    expect(await store().lastFour(NAME, undefined, 'password')).toBe('Zp2w');
   });
 
   it('answers nothing for a value too short to show a part of', async () => {

@@ -158,12 +158,13 @@ export class SecretsManagerStore implements SecretStore {
     return { versionId: out.VersionId ?? options.clientRequestToken };
   }
 
-  async lastFour(name: string, versionId?: string): Promise<string> {
+  /** `key` (beyond the port, for JSON values): that field's last 4 (last-four.ts). */
+  async lastFour(name: string, versionId?: string, key?: string): Promise<string> {
     const out = await this.call({ secret: name, action: 'read', ...(versionId ? { versionId } : {}) }, () =>
       this.client.send(new GetSecretValueCommand(versionId ? { SecretId: name, VersionId: versionId } : { SecretId: name, VersionStage: AWSCURRENT })),
     );
     // The whole value exists only in this expression: nothing keeps, logs or returns more than its tail.
-    return lastFourOf(out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : ''));
+    return lastFourOf(out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : ''), key);
   }
 
   /** UpdateSecretVersionStage needs the version holding the stage now (RemoveFromVersionId): read it first. */
@@ -175,6 +176,14 @@ export class SecretsManagerStore implements SecretStore {
     await this.call(target, () =>
       this.client.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: stage, MoveToVersionId: toVersionId, ...(holder ? { RemoveFromVersionId: holder } : {}) })),
     );
+  }
+
+  async removeStage(name: string, stage: string): Promise<void> {
+    const target = { secret: name, action: 'take a stage off' };
+    const described = await this.call(target, () => this.client.send(new DescribeSecretCommand({ SecretId: name })));
+    const holder = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes(stage))?.[0];
+    if (!holder) return;
+    await this.call(target, () => this.client.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: stage, RemoveFromVersionId: holder })));
   }
 
   async setTags(name: string, tags: Readonly<Record<string, string | null>>): Promise<void> {
