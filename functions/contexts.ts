@@ -14,11 +14,12 @@ import { context as observability } from './observability/context.ts';
 import { context as offerings } from './offerings/context.ts';
 import { context as realtime } from './realtime/context.ts';
 import { context as requests } from './requests/context.ts';
+import { context as secrets } from './secrets/context.ts';
 import { context as services } from './services/context.ts';
 import { context as system } from './system/context.ts';
 import { context as webhooks } from './webhooks/context.ts';
 
-export const DESCRIPTORS: readonly ContextDescriptor[] = [system, audit, identity, services, offerings, requests, deployments, webhooks, observability, incidents, ai, jobs, realtime];
+export const DESCRIPTORS: readonly ContextDescriptor[] = [system, audit, identity, services, offerings, requests, deployments, webhooks, observability, incidents, ai, secrets, jobs, realtime];
 
 /** The descriptors of the route table's contexts (each a REST Lambda), in the table's order. */
 export const API_DESCRIPTORS: readonly ContextDescriptor[] = CONTEXTS.map((name) => {

@@ -18,6 +18,7 @@
  *   tempoUrl, tempoTenant, tracesAuthSecretArn, grafanaTracesDatasource, tracesEnvironmentAttribute   Tempo's query frontend and tenant, Jaeger's/Tempo's credentials secret, Tempo's Grafana data source, the span attribute naming the environment
  *   aiProvider             anthropic (with anthropicKeySecretArn) or bedrock: the AI console's model; default none (commands print findings only)
  *   anthropicKeySecretArn, anthropicBaseUrl, aiModel, aiModelLarge, aiModelSmall   the Anthropic API key's secret, a proxy, the model ids
+ *   secretsEnvironments    JSON {"<env>": {"region": "…", "roleArn": "arn:aws:iam::<acct>:role/…"}}: environments whose secrets are in another account or region (that role trusts the stack's functions with sts:SetSourceIdentity); default: all here, through apollo-<stage>-secrets
  *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
  *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
@@ -75,6 +76,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
     tempoTenant: context('tempoTenant'), tracesEnvironmentAttribute: context('tracesEnvironmentAttribute') },
   ai: { provider: context('aiProvider') as 'anthropic' | 'bedrock' | undefined, anthropicKeySecretArn: context('anthropicKeySecretArn'), anthropicBaseUrl: context('anthropicBaseUrl'),
     model: context('aiModel'), modelLarge: context('aiModelLarge'), modelSmall: context('aiModelSmall') },
+  secrets: { environments: context('secretsEnvironments') === undefined ? undefined : JSON.parse(context('secretsEnvironments')!) as Record<string, { region: string; roleArn: string }> },
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
   deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl'),

@@ -4,8 +4,8 @@
  * environment variables that name its resources. Infra names no context: it binds what descriptors
  * declare (ApolloStack loops over them).
  */
-import { ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Binding } from '#lib/context';
@@ -87,6 +87,13 @@ export interface ApolloBindingsProps {
   readonly consoles?: ConsoleSettings;
   /** The AI console's model (unset: no model; built-in commands print their findings without analysis). */
   readonly ai?: AiModelSettings;
+  /** Where each environment's secrets are (unset environments: this account and region, through the stack's secrets role). */
+  readonly secrets?: SecretsSettings;
+}
+
+export interface SecretsSettings {
+  /** Environments whose Secrets Manager is elsewhere: another account's role (it trusts the stack's secrets role's principals with sts:SetSourceIdentity) and region. */
+  readonly environments?: Readonly<Record<string, { readonly region: string; readonly roleArn: string }>>;
 }
 
 export interface AiModelSettings {
@@ -289,6 +296,9 @@ export class ApolloBindings extends Construct {
         fn.addEnvironment('APOLLO_ACCOUNT_ID', stack.account);
         return;
       }
+      case 'secrets-stores':
+        this.grantSecretsStores(fn);
+        return;
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
         fn.addEnvironment('APOLLO_PUBLIC_URL', props.publicUrl);
@@ -395,6 +405,43 @@ export class ApolloBindings extends Construct {
    * The AI console's model: the Anthropic API's key (GetSecretValue on its one secret) or Amazon Bedrock
    * (InvokeModelWithResponseStream on foundation models and inference profiles of this account and region).
    */
+  private secretsRole?: Role;
+
+  /**
+   * The secrets role, assumed by the bound functions with the caller as SourceIdentity (CloudTrail names the
+   * person): Secrets Manager on `apollo/*` of this account and region, and ListSecrets (no resource scope in IAM).
+   * Environments elsewhere name their own role (APOLLO_SECRETS_ENVIRONMENTS), which the functions may assume too.
+   */
+  private grantSecretsStores(fn: ApolloFunction): void {
+    const stack = Stack.of(this);
+    if (!this.secretsRole) {
+      this.secretsRole = new Role(this, 'SecretsRole', {
+        roleName: `apollo-${this.props.stage}-secrets`,
+        // The bound functions' roles only (each added below with sts:SetSourceIdentity).
+        assumedBy: new ArnPrincipal(fn.role.roleArn),
+        description: 'Apollo reaches this account\'s secrets (apollo/*) through this role, assumed with the caller as SourceIdentity',
+        maxSessionDuration: Duration.hours(1),
+      });
+      const secrets = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'apollo/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      this.secretsRole.addToPolicy(new PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:UpdateSecret',
+          'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:RestoreSecret', 'secretsmanager:TagResource',
+          'secretsmanager:UntagResource', 'secretsmanager:ListSecretVersionIds'],
+        resources: [secrets],
+      }));
+      this.secretsRole.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+      Validations.of(this.secretsRole).acknowledge({ id: wildcardFinding(this, secrets), reason: 'Apollo manages every secret it names apollo/<env>/<service>/<name>: the prefix is the scope.' });
+      Validations.of(this.secretsRole).acknowledge({ id: wildcardFinding(this, '*'), reason: 'secretsmanager:ListSecrets has no resource-level permission in IAM; the expiry job filters by the apollo/ name prefix.' });
+    }
+    const roles = [this.secretsRole.roleArn, ...Object.values(this.props.secrets?.environments ?? {}).map((e) => e.roleArn)];
+    fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'], resources: roles }));
+    this.secretsRole.assumeRolePolicy?.addStatements(new PolicyStatement({ principals: [new ArnPrincipal(fn.role.roleArn)], actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'] }));
+    fn.addEnvironment('APOLLO_SECRETS_ROLE_ARN', this.secretsRole.roleArn);
+    if (this.props.secrets?.environments && Object.keys(this.props.secrets.environments).length) {
+      fn.addEnvironment('APOLLO_SECRETS_ENVIRONMENTS', JSON.stringify(this.props.secrets.environments));
+    }
+  }
+
   private grantAiModel(fn: ApolloFunction): void {
     const ai = this.props.ai ?? {};
     for (const [name, value] of Object.entries({ APOLLO_AI_MODEL: ai.model, APOLLO_AI_MODEL_LARGE: ai.modelLarge, APOLLO_AI_MODEL_SMALL: ai.modelSmall, ANTHROPIC_BASE_URL: ai.anthropicBaseUrl })) {

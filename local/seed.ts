@@ -9,6 +9,8 @@ import { LocalUserAdmin } from '../functions/identity/adapters/local-user-admin.
 import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
 import { seedDemoDeployments } from './demo-deployments.ts';
+import { localSecretStore } from '#functions/secrets/local';
+import { seedDemoSecrets } from './demo-secrets.ts';
 import { seedDemoOfferings } from './demo-offerings.ts';
 import { repointDemoHealthChecks, seedDemoServices } from './demo-services.ts';
 
@@ -68,6 +70,12 @@ const STEPS: Array<[name: string, run: (options: SeedOptions) => Promise<void>]>
   }],
   // About 60 days of deployment history for the demo services (DORA statistics on a fresh start); none if deployments exist.
   ['deployments-v1', async () => { await seedDemoDeployments(); }],
+  // Secrets for the demo services in the LOCAL encrypted store (random values, never printed), a few overdue,
+  // one unused, a certificate about to expire; the expiry job (run at start) caches and judges them.
+  ['secrets-v1', async () => {
+    const store = localSecretStore();
+    if (store) await seedDemoSecrets(store);
+  }],
 ];
 
 /** Seeds every step not seeded before. Returns the steps it ran. */

@@ -151,6 +151,18 @@ import runbookCreate from './api/runbook-create.schema.json' with { type: 'json'
 import runbookList from './api/runbook-list.schema.json' with { type: 'json' };
 import runbookUpdate from './api/runbook-update.schema.json' with { type: 'json' };
 import runbook from './api/runbook.schema.json' with { type: 'json' };
+import secretAction from './api/secret-action.schema.json' with { type: 'json' };
+import secretAuditQuery from './api/secret-audit-query.schema.json' with { type: 'json' };
+import secretCreate from './api/secret-create.schema.json' with { type: 'json' };
+import secretDeleteQuery from './api/secret-delete-query.schema.json' with { type: 'json' };
+import secretExpiringQuery from './api/secret-expiring-query.schema.json' with { type: 'json' };
+import secretExpiring from './api/secret-expiring.schema.json' with { type: 'json' };
+import secretHistory from './api/secret-history.schema.json' with { type: 'json' };
+import secretListQuery from './api/secret-list-query.schema.json' with { type: 'json' };
+import secretList from './api/secret-list.schema.json' with { type: 'json' };
+import secretRollback from './api/secret-rollback.schema.json' with { type: 'json' };
+import secretUpdate from './api/secret-update.schema.json' with { type: 'json' };
+import secret from './api/secret.schema.json' with { type: 'json' };
 import serviceChangeCreate from './api/service-change-create.schema.json' with { type: 'json' };
 import serviceChange from './api/service-change.schema.json' with { type: 'json' };
 import serviceCreate from './api/service-create.schema.json' with { type: 'json' };
@@ -345,6 +357,18 @@ export const SCHEMAS = {
   "runbook-list": runbookList,
   "runbook-update": runbookUpdate,
   "runbook": runbook,
+  "secret-action": secretAction,
+  "secret-audit-query": secretAuditQuery,
+  "secret-create": secretCreate,
+  "secret-delete-query": secretDeleteQuery,
+  "secret-expiring-query": secretExpiringQuery,
+  "secret-expiring": secretExpiring,
+  "secret-history": secretHistory,
+  "secret-list-query": secretListQuery,
+  "secret-list": secretList,
+  "secret-rollback": secretRollback,
+  "secret-update": secretUpdate,
+  "secret": secret,
   "service-change-create": serviceChangeCreate,
   "service-change": serviceChange,
   "service-create": serviceCreate,

@@ -13072,7 +13072,9 @@ export interface Notification {
     | "request.failed"
     | "approval.decided"
     | "deployment.succeeded"
-    | "deployment.failed";
+    | "deployment.failed"
+    | "secret.due"
+    | "secret.rotated";
   title: string;
   body?: string;
   /**
@@ -13904,6 +13906,209 @@ export interface Runbook {
   updatedAt: string;
   updatedBy: string;
   version: number;
+}
+
+/**
+ * Rotate or restore: nothing to say beyond an optional reason (kept in the audit entry).
+ */
+export interface SecretAction {
+  reason?: string;
+}
+
+export interface SecretAuditQuery {
+  environment?: string;
+  service?: string;
+  name?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * Create a secret apollo/<env>/<service>/<name>: its value given, or generated (internal secrets: 48 random characters).
+ */
+export type SecretCreate = {
+  /**
+   * The value (never stored by Apollo, never logged, never returned: Secrets Manager keeps it).
+   */
+  value?: string;
+  /**
+   * Generate the value (48 characters from a CSPRNG).
+   */
+  generate?: true;
+  category: "database" | "api-key" | "oauth" | "internal" | "certificate";
+  description?: string;
+  owner?: string;
+  rotationDays?: number;
+  expiresAt?: string;
+} & {
+  [k: string]: unknown;
+};
+
+export interface SecretDeleteQuery {
+  /**
+   * Days it can be restored before Secrets Manager deletes it.
+   */
+  recoveryDays?: number;
+}
+
+export interface SecretExpiringQuery {
+  /**
+   * Due within this many days counts as due soon.
+   */
+  withinDays?: number;
+  environment?: string;
+  /**
+   * Days of compliance history.
+   */
+  days?: number;
+}
+
+/**
+ * The expiry dashboard: overdue, due soon and unused secrets, and the share rotated on schedule (the design doc's 100 % target) over time.
+ */
+export interface SecretExpiring {
+  asOf: string;
+  overdue: Secret[];
+  dueSoon: Secret[];
+  unused: Secret[];
+  compliance: {
+    total: number;
+    onSchedule: number;
+    percent: number | null;
+    /**
+     * One snapshot a day from the expiry job, oldest first.
+     */
+    history: {
+      date: string;
+      total: number;
+      onSchedule: number;
+      percent: number | null;
+    }[];
+  };
+}
+
+export interface SecretHistory {
+  secretName: string;
+  /**
+   * Newest first.
+   */
+  versions: {
+    versionId: string;
+    /**
+     * AWSCURRENT, AWSPREVIOUS, AWSPENDING or none (deprecated).
+     */
+    stages: string[];
+    createdAt: string | null;
+    /**
+     * Who made it through Apollo (its audit), when known.
+     */
+    createdBy: string | null;
+    lastAccessedAt?: string | null;
+  }[];
+}
+
+export interface SecretListQuery {
+  environment?: string;
+  service?: string;
+  category?: "database" | "api-key" | "oauth" | "internal" | "certificate";
+  owner?: string;
+  /**
+   * Only those with this status.
+   */
+  due?: "overdue" | "due-soon" | "unused" | "ok";
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SecretList {
+  items: Secret[];
+  nextCursor: string | null;
+}
+
+/**
+ * Move AWSCURRENT to an earlier version (its id from the history); the version it leaves becomes AWSPREVIOUS.
+ */
+export interface SecretRollback {
+  versionId: string;
+}
+
+/**
+ * A new value (a new version, AWSCURRENT), or generated; and/or metadata. At least one field.
+ */
+export interface SecretUpdate {
+  /**
+   * The value (never stored by Apollo, never logged, never returned: Secrets Manager keeps it).
+   */
+  value?: string;
+  generate?: true;
+  description?: string;
+  owner?: string;
+  rotationDays?: number | null;
+  expiresAt?: string | null;
+}
+
+/**
+ * A secret's metadata (never its value): where it lives in Secrets Manager (apollo/<env>/<service>/<name>), its category's rotation policy, when it is due, who uses it; the masked value (last 4 characters) only for secrets:read.
+ */
+export interface Secret {
+  environment: string;
+  service: string;
+  name: string;
+  /**
+   * Its name in Secrets Manager: apollo/<env>/<service>/<name>.
+   */
+  secretName: string;
+  arn?: string;
+  category: "database" | "api-key" | "oauth" | "internal" | "certificate";
+  description: string;
+  /**
+   * apollo:owner: a team or a person.
+   */
+  owner: string | null;
+  /**
+   * Days between rotations: apollo:rotation-days, else the category's policy (null: on compromise, or before expiry for certificates).
+   */
+  rotationDays: number | null;
+  /**
+   * The policy in words ("every 90 days (database)").
+   */
+  rotationPolicy: string;
+  expiresAt: string | null;
+  createdAt: string;
+  lastChangedAt: string;
+  lastRotatedAt: string | null;
+  lastAccessedAt: string | null;
+  nextRotationDue: string | null;
+  status: "ok" | "due-soon" | "overdue" | "unused" | "scheduled-deletion";
+  statusReason: string;
+  deletionDate: string | null;
+  /**
+   * Secrets Manager rotates it with a rotation Lambda (else Apollo generates internal secrets' values).
+   */
+  rotationLambda: boolean;
+  currentVersionId: string | null;
+  /**
+   * The value's last 4 characters after bullets (secrets:read only; the read is audited).
+   */
+  masked?: string;
+  /**
+   * Catalog environments whose secrets name it.
+   */
+  referencedBy: {
+    serviceId: string;
+    environment: string;
+    name: string;
+  }[];
+  /**
+   * A production environment: changes need MFA (the admin role's trust policy requires it).
+   */
+  production: boolean;
+  /**
+   * Kept by the local runtime's encrypted file store (LOCAL), not Secrets Manager.
+   */
+  simulated?: boolean;
 }
 
 /**
@@ -16160,6 +16365,18 @@ export interface SchemaTypes {
   "runbook-list": RunbookList;
   "runbook-update": RunbookUpdate;
   "runbook": Runbook;
+  "secret-action": SecretAction;
+  "secret-audit-query": SecretAuditQuery;
+  "secret-create": SecretCreate;
+  "secret-delete-query": SecretDeleteQuery;
+  "secret-expiring-query": SecretExpiringQuery;
+  "secret-expiring": SecretExpiring;
+  "secret-history": SecretHistory;
+  "secret-list-query": SecretListQuery;
+  "secret-list": SecretList;
+  "secret-rollback": SecretRollback;
+  "secret-update": SecretUpdate;
+  "secret": Secret;
   "service-change-create": ServiceChangeCreate;
   "service-change": ServiceChange;
   "service-create": ServiceCreate;

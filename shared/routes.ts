@@ -7,7 +7,7 @@ import type { SchemaName, SchemaTypes } from '../schemas/index.ts';
 import type { Permission, Role } from './permissions.ts';
 import { roleHas } from './permissions.ts';
 
-export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'deployments', 'webhooks', 'observability', 'incidents', 'ai'] as const;
+export const CONTEXTS = ['system', 'audit', 'identity', 'services', 'offerings', 'requests', 'deployments', 'webhooks', 'observability', 'incidents', 'ai', 'secrets'] as const;
 export type ContextName = (typeof CONTEXTS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -41,6 +41,8 @@ export interface AuditSpec {
   readonly resourceIdParam?: string;
   /** Body field naming the resource a create makes, so a refused create (a 409) is on its history too. */
   readonly resourceIdBodyField?: string;
+  /** Body fields never recorded, whatever their name (a secret's value): the entry says they were given. */
+  readonly omitBodyFields?: readonly string[];
 }
 
 /**
@@ -70,6 +72,8 @@ export const PATH_PARAMETERS = {
   category: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering category (a slug)', example: 'databases' },
   item_id: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 63, description: 'An offering\'s id (a slug)', example: 'postgresql-database' },
   field_id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9_]*$', maxLength: 64, description: 'A form field\'s id', example: 'environment' },
+  service: { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', maxLength: 63, description: 'A catalog service (its slug)', example: 'core-service' },
+  secret: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', maxLength: 128, description: "A secret's name under its service and environment (apollo/<env>/<service>/<secret> in Secrets Manager)", example: 'db-password' },
   traceId: { type: 'string', pattern: '^(1-[0-9a-f]{8}-[0-9a-f]{24}|[0-9a-f]{32})$', maxLength: 35, description: 'A trace id: X-Ray\'s (1-<8 hex>-<24 hex>) or W3C\'s (32 hex)', example: '1-5759e988-bd862e3fe1be46a994272793' },
 } as const satisfies Record<string, PathParameterSchema>;
 export type PathParameterName = keyof typeof PATH_PARAMETERS;
@@ -290,6 +294,20 @@ const TABLE = [
   iam({ method: 'GET', path: '/api/v1/ai/stats', context: 'ai', permission: 'stats:read', summary: 'The AI sessions\' resolution rate (resolved / sessions with an outcome; target > 60 %) overall, per built-in command and per team, over a range (default the last 30 days)', querySchema: 'ai-stats-query', responseSchema: 'ai-stats' }),
   iam({ method: 'GET', path: '/api/v1/ai/audit', context: 'ai', permission: 'ai:read', summary: "An AI session's replay: its messages and every tool call with its arguments and result, in order (yours; anyone's with audit:read)", querySchema: 'ai-replay-query', responseSchema: 'ai-replay' }),
   iam({ method: 'POST', path: '/api/v1/incidents/{id}/ai-session', context: 'ai', permission: 'ai:sessions:create', summary: 'Open an AI session about an incident (its services, timeline and runbook in its context)', responseSchema: 'ai-session', audit: { action: 'ai.sessions.create', resourceType: 'incident', resourceIdParam: 'id' }, idempotent: true, status: 201 }),
+
+  // secrets: AWS Secrets Manager per environment (apollo/<env>/<service>/<name>), reached as the caller (an assumed
+  // role whose SourceIdentity names them); values never stored, logged or returned in full; metadata cached for lists.
+  iam({ method: 'GET', path: '/api/v1/secrets', context: 'secrets', permission: 'secrets:metadata', summary: "Secrets' metadata (never values): filters environment, service, category, owner, due (overdue, due-soon, unused, ok); developers see their teams' services, operators and up all; cursor", querySchema: 'secret-list-query', responseSchema: 'secret-list' }),
+  iam({ method: 'GET', path: '/api/v1/secrets/expiring', context: 'secrets', permission: 'secrets:metadata', summary: 'The expiry dashboard: overdue and due-soon secrets by their category\'s rotation policy (database 90 d, API keys 180 d, internal 30 d, certificates before expiry) or their own, unused ones, and the share rotated on schedule per day', querySchema: 'secret-expiring-query', responseSchema: 'secret-expiring' }),
+  iam({ method: 'GET', path: '/api/v1/secrets/audit', context: 'secrets', permission: 'audit:read', summary: 'Every metadata read, masked read and change of secrets, newest first (never a value): filters environment, service, name, date range; cursor', querySchema: 'secret-audit-query', responseSchema: 'audit-list' }),
+  iam({ method: 'GET', path: '/api/v1/secrets/{env}/{service}/{secret}', context: 'secrets', permission: 'secrets:metadata', summary: "A secret's metadata, with its masked value (the last 4 characters) for secrets:read (admins; that read is audited)", responseSchema: 'secret' }),
+  iam({ method: 'POST', path: '/api/v1/secrets/{env}/{service}/{secret}', context: 'secrets', permission: 'secrets:write', summary: 'Create a secret (its value given or generated) with its category, owner and rotation tags; production needs MFA (the admin role requires it); again: 409 (its value is never kept for an idempotent replay)', bodySchema: 'secret-create', responseSchema: 'secret', audit: { action: 'secrets.create', resourceType: 'secret', omitBodyFields: ['value'] }, status: 201 }),
+  iam({ method: 'PUT', path: '/api/v1/secrets/{env}/{service}/{secret}', context: 'secrets', permission: 'secrets:write', summary: 'A new value (a new version, AWSCURRENT; the old one AWSPREVIOUS), given or generated, and/or its description, owner, rotation days or expiry', bodySchema: 'secret-update', responseSchema: 'secret', audit: { action: 'secrets.update', resourceType: 'secret', omitBodyFields: ['value'] } }),
+  iam({ method: 'DELETE', path: '/api/v1/secrets/{env}/{service}/{secret}', context: 'secrets', permission: 'secrets:write', summary: 'Schedule a secret\'s deletion after a recovery window (7-30 days, default 30); restore it within the window', querySchema: 'secret-delete-query', responseSchema: 'secret', audit: { action: 'secrets.delete', resourceType: 'secret' } }),
+  iam({ method: 'POST', path: '/api/v1/secrets/{env}/{service}/{secret}/rotate', context: 'secrets', permission: 'secrets:write', summary: 'Rotate now: Secrets Manager\'s rotation Lambda where one is configured; else for internal secrets a generated value staged AWSPENDING then promoted AWSCURRENT (other categories: 409 saying to update the value); the services using it are offered a restart', bodySchema: 'secret-action', responseSchema: 'secret', audit: { action: 'secrets.rotate', resourceType: 'secret' }, idempotent: true }),
+  iam({ method: 'GET', path: '/api/v1/secrets/{env}/{service}/{secret}/history', context: 'secrets', permission: 'secrets:metadata', summary: "A secret's versions newest first: staging labels (AWSCURRENT, AWSPREVIOUS, AWSPENDING), when, and who made each through Apollo", responseSchema: 'secret-history' }),
+  iam({ method: 'POST', path: '/api/v1/secrets/{env}/{service}/{secret}/rollback', context: 'secrets', permission: 'secrets:write', summary: 'Move AWSCURRENT back to an earlier version (UpdateSecretVersionStage); the version it leaves becomes AWSPREVIOUS', bodySchema: 'secret-rollback', responseSchema: 'secret', audit: { action: 'secrets.rollback', resourceType: 'secret' }, idempotent: true }),
+  iam({ method: 'POST', path: '/api/v1/secrets/{env}/{service}/{secret}/restore', context: 'secrets', permission: 'secrets:write', summary: 'Cancel a scheduled deletion within its recovery window', bodySchema: 'secret-action', responseSchema: 'secret', audit: { action: 'secrets.restore', resourceType: 'secret' } }),
 
   // webhooks: senders verified by their signature (no IAM)
   { method: 'POST', path: '/api/v1/webhooks/github', context: 'webhooks', auth: 'hmac', summary: "GitHub webhook (X-Hub-Signature-256): a push to the catalog repository's default branch touching its documents or CODEOWNERS refreshes those files; a push to another default branch touching apollo.yaml or Markdown re-syncs that repository; redeliveries are answered once", bodySchema: 'github-webhook', responseSchema: 'github-webhook-result', audit: { action: 'webhooks.github', resourceType: 'repository' } },

@@ -153,9 +153,3 @@ export async function sessionReplay(id: string, caller: AiCaller): Promise<AiRep
   }
   return { session, items };
 }
-
-/** The realtime Lambda asks before a subscription to `ai:<id>`: the owner, or ai:admin. */
-export async function mayFollowSession(caller: AiCaller, id: string): Promise<boolean> {
-  const session = await readSession(id);
-  return Boolean(session && (session.owner === caller.principal || isAdmin(caller)));
-}

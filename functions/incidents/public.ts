@@ -14,3 +14,5 @@ export { incidentRunbook } from './runbook.ts';
 // …and its postmortem, with the facts it is drafted from (the `postmortem` command).
 export { readPostmortem } from './records.ts';
 export { postmortemFacts, type PostmortemFacts } from './postmortem-facts.ts';
+// The secret-expiry job opens an incident for an overdue secret of a critical service in production.
+export { openIncident } from './lifecycle.ts';

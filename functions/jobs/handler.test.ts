@@ -54,7 +54,7 @@ describe('jobs handler', () => {
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(NotFoundError);
-    await expect(result).rejects.toThrow('no job named "cost-ingest"; the jobs are health-poll, discovery-sync, catalog-refresh, incident-alarm, ai-turn, audit-export');
+    await expect(result).rejects.toThrow('no job named "cost-ingest"; the jobs are health-poll, discovery-sync, catalog-refresh, incident-alarm, incident-postmortem, ai-turn, secret-expiry, audit-export');
   });
 
   it.each([[{}], [null], [{ job: 7 }]])('refuses the event %j, saying what a job event is', async (event) => {

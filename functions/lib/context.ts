@@ -50,6 +50,11 @@ export type Binding =
    * lambda:InvokeFunction on the REST contexts' functions, `APOLLO_API_FUNCTION_PREFIX` and `APOLLO_ACCOUNT_ID`.
    */
   | 'apollo-api-invoke'
+  /**
+   * The secrets' stores: sts:AssumeRole (with SourceIdentity) on the stack's secrets role (Secrets Manager on
+   * `apollo/*`) and on the environments' own roles; `APOLLO_SECRETS_ROLE_ARN`, `APOLLO_SECRETS_ENVIRONMENTS`.
+   */
+  | 'secrets-stores'
   /** Apollo's public base URL (`APOLLO_PUBLIC_URL`: the REST API's), given to outside systems that send it webhooks. */
   | 'public-url'
   /**

@@ -9,6 +9,12 @@ import { logger, metrics, redact } from '../observability.ts';
 import type { ApiRequest, Event } from './request.ts';
 import { statusOf } from './responses.ts';
 
+/** The body without the fields the route never records (each present one says `[omitted]`). */
+function omitted(body: unknown, fields: readonly string[] | undefined): unknown {
+  if (!fields?.length || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, fields.includes(k) ? '[omitted]' : v]));
+}
+
 /** A string field of the body (the id a create names), if there is one. */
 function bodyField(body: unknown, field: string | undefined): string | undefined {
   const value = field && body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
@@ -16,9 +22,9 @@ function bodyField(body: unknown, field: string | undefined): string | undefined
 }
 
 /** What the audit entry records of the request: path parameters and the body, secrets redacted by key. */
-function auditDetails(req: ApiRequest): Record<string, unknown> {
+function auditDetails(req: ApiRequest, spec: AuditSpec): Record<string, unknown> {
   const details: Record<string, unknown> = { ...req.params };
-  if (req.body !== undefined) details.body = redact(req.body);
+  if (req.body !== undefined) details.body = redact(omitted(req.body, spec.omitBodyFields));
   if (req.ifMatch !== undefined) details.ifMatch = req.ifMatch;
   return details;
 }
@@ -54,7 +60,7 @@ export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyRe
           action: spec.action,
           resourceType: spec.resourceType,
           resourceId: spec.resourceIdParam ? req.params[spec.resourceIdParam] : bodyField(req.body, spec.resourceIdBodyField),
-          details: auditDetails(req),
+          details: auditDetails(req, spec),
           sourceIp: req.identity.sourceIp,
           userAgent: req.identity.userAgent,
           requestId: req.requestId,

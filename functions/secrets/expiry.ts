@@ -1,0 +1,123 @@
+/**
+ * The daily secret-expiry job (EventBridge schedule; locally the scheduler, and once at start): lists every
+ * environment's store (as `apollo-secret-expiry`, its SourceIdentity), refreshes the metadata cache with the
+ * catalog's references, judges each secret by the policy table, keeps the day's compliance (the share rotated on
+ * schedule: the design doc's 100 % target), tells each owning team's members of overdue and due-soon secrets
+ * (in-app and the EventBridge event, through the one notifications module) and a Slack webhook when set, and
+ * opens an incident for an overdue secret of a critical service in production (once while it stays open).
+ */
+import type { Secret } from '#schemas/index.ts';
+import { isProductionEnvironment } from '#shared/routes';
+import { notify } from '#lib/notifications';
+import { logger } from '#lib/observability';
+import { teamMemberPrincipals } from '#functions/identity/public';
+import { listIncidents, openIncident } from '#functions/incidents/public';
+import { referencesBySecret, serviceFacts } from './catalog.ts';
+import { secretsConfig } from './config.ts';
+import { secretsDeps } from './deps.ts';
+import { onSchedule } from './policy.ts';
+import { cacheSecret, cachedSecrets, saveCompliance, uncacheSecret, type ComplianceDay } from './records.ts';
+import { parseSecretName, toCached, toSecret } from './secrets.ts';
+
+export const EXPIRY_PRINCIPAL = 'apollo-secret-expiry';
+export const OVERDUE_ALERT = 'SecretOverdue';
+
+export interface ExpiryResult {
+  readonly environments: number;
+  readonly secrets: number;
+  readonly overdue: number;
+  readonly dueSoon: number;
+  readonly unused: number;
+  readonly compliance: ComplianceDay;
+  readonly notified: number;
+  readonly incidents: readonly string[];
+  readonly failures: ReadonlyArray<{ environment: string; error: string }>;
+}
+
+/** The day's compliance over secrets that have a schedule (OAuth's "on compromise" and undated ones do not count). */
+export function complianceOf(secrets: readonly Secret[], date: string): ComplianceDay {
+  const scheduled = secrets.filter((s) => s.nextRotationDue !== null && s.status !== 'scheduled-deletion');
+  const kept = scheduled.filter((s) => onSchedule({ nextRotationDue: s.nextRotationDue, status: s.status, statusReason: s.statusReason })).length;
+  return { date, total: scheduled.length, onSchedule: kept, percent: scheduled.length ? Math.round((kept / scheduled.length) * 1000) / 10 : null };
+}
+
+async function postSlack(url: string, text: string): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }), signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`Slack answered ${response.status}`);
+}
+
+export async function runSecretExpiry(now = new Date()): Promise<ExpiryResult> {
+  const deps = await secretsDeps();
+  const [environments, refs, facts] = await Promise.all([deps.environments(), referencesBySecret(), serviceFacts()]);
+  const failures: Array<{ environment: string; error: string }> = [];
+  const seen = new Set<string>();
+  const listed = new Set<string>();
+  for (const environment of environments) {
+    try {
+      const store = await deps.storeFor(environment, { principal: EXPIRY_PRINCIPAL });
+      for (const listed of await store.list(`apollo/${environment}/`)) {
+        const path = parseSecretName(listed.name);
+        if (!path || path.environment !== environment) continue;
+        // ListSecrets gives versions without their dates: the current value's age (what is due) needs DescribeSecret's.
+        const stored = await store.describe(listed.name) ?? listed;
+        await cacheSecret(toCached(stored, path, store.simulated, refs.get(stored.name) ?? []));
+        seen.add(stored.name);
+      }
+      listed.add(environment);
+    } catch (error) {
+      // One environment's store failing (its role, its region) is said; the others are still judged.
+      failures.push({ environment, error: (error as Error).message });
+      logger.warn('secret store not listed', { environment, error: error as Error });
+    }
+  }
+  // Gone from a store that answered: gone from the cache.
+  for (const cached of await cachedSecrets()) {
+    if (listed.has(cached.environment) && !seen.has(cached.secretName)) await uncacheSecret(cached.environment, cached.service, cached.name);
+  }
+  const secrets = (await cachedSecrets()).map((c) => toSecret(c, now.getTime()));
+  const date = now.toISOString().slice(0, 10);
+  const compliance = complianceOf(secrets, date);
+  await saveCompliance(compliance);
+
+  const overdue = secrets.filter((s) => s.status === 'overdue');
+  const dueSoon = secrets.filter((s) => s.status === 'due-soon');
+  const unused = secrets.filter((s) => s.status === 'unused');
+  let notified = 0;
+  const byTeam = new Map<string, Secret[]>();
+  for (const s of [...overdue, ...dueSoon]) {
+    const team = facts.get(s.service)?.team;
+    if (team) byTeam.set(team, [...(byTeam.get(team) ?? []), s]);
+  }
+  for (const [team, list] of byTeam) {
+    const members = await teamMemberPrincipals(team).catch(() => []);
+    const late = list.filter((s) => s.status === 'overdue').length;
+    notified += await notify(members, {
+      kind: 'secret.due',
+      title: `${late ? `${late} secret${late === 1 ? '' : 's'} overdue` : ''}${late && list.length > late ? ', ' : ''}${list.length > late ? `${list.length - late} due soon` : ''} for team ${team}`,
+      body: list.slice(0, 10).map((s) => `${s.secretName}: ${s.statusReason}`).join('\n'),
+      link: '/secrets?tab=expiring',
+    }, now);
+  }
+  const config = secretsConfig();
+  if (config.slackWebhookUrl && (overdue.length || dueSoon.length)) {
+    await postSlack(config.slackWebhookUrl, `Apollo secrets: ${overdue.length} overdue, ${dueSoon.length} due soon; ${compliance.percent ?? 100} % rotated on schedule.\n${overdue.slice(0, 10).map((s) => `• ${s.secretName}: ${s.statusReason}`).join('\n')}`)
+      .catch((error: unknown) => logger.warn('secret expiry summary not posted to Slack', { error: error as Error }));
+  }
+  const incidents: string[] = [];
+  for (const s of overdue.filter((x) => x.production && isProductionEnvironment(x.environment) && facts.get(x.service)?.tier === 'critical')) {
+    try {
+      const open = await listIncidents({ status: 'open', service: s.service } as Parameters<typeof listIncidents>[0], 50);
+      if (open.items.some((i) => i.source.alertName === OVERDUE_ALERT && i.title.includes(s.secretName))) continue;
+      const incident = await openIncident({
+        title: `Secret ${s.secretName} is overdue for rotation`, severity: 'high', affectedServices: [s.service], affectedEnvironments: [s.environment],
+        description: `${s.statusReason}. Rotate it (Secrets → ${s.secretName} → Rotate), then restart the services that use it.`,
+        source: { type: 'manual', alertName: OVERDUE_ALERT },
+      }, { principal: EXPIRY_PRINCIPAL, via: 'apollo' });
+      incidents.push(incident.id);
+    } catch (error) {
+      logger.warn('overdue secret incident not opened', { secret: s.secretName, error: error as Error });
+    }
+  }
+  logger.info('secret expiry ran', { environments: environments.length, secrets: secrets.length, overdue: overdue.length, dueSoon: dueSoon.length, percent: compliance.percent });
+  return { environments: environments.length, secrets: secrets.length, overdue: overdue.length, dueSoon: dueSoon.length, unused: unused.length, compliance, notified, incidents, failures };
+}

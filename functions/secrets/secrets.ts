@@ -1,0 +1,284 @@
+/**
+ * Secrets (the design doc §3) over one store per environment, opened as the caller. Values go in (create,
+ * update, a generated rotation) and never come out: the masked value is the last 4 characters, for secrets:read
+ * only, and that read is audited. Every metadata read, masked read and change is audited; changes through the
+ * routes' write-ahead audit, reads here. The table caches metadata (records.ts) for lists and the expiry job.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Secret, SecretCreate, SecretHistory, SecretList, SecretListQuery, SecretUpdate } from '#schemas/index.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
+import { isProductionEnvironment } from '#shared/routes';
+import { roleHas, type Role } from '#shared/permissions';
+import { auditLog } from '#lib/audit-log';
+import { decodeCursor, encodeCursor, keyOf as cursorKeyOf, queryFingerprint } from '#lib/list-cursor';
+import { logger } from '#lib/observability';
+import { referencesOfService, serviceFacts, type Reference } from './catalog.ts';
+import { secretsConfig } from './config.ts';
+import { secretsDeps } from './deps.ts';
+import { generateValue, isCategory, judge, policyText, rotationDaysOf, type Category } from './policy.ts';
+import { AWSCURRENT, AWSPENDING, SECRET_TAGS, secretName, type SecretStore, type StoredSecret } from './ports.ts';
+import { cacheSecret, cachedSecret, cachedSecrets, recordChange, recordVersionAuthor, versionAuthors, type CachedSecret } from './records.ts';
+
+export interface SecretsCaller {
+  readonly principal: string;
+  readonly role: Role | null;
+  teams(): Promise<readonly { readonly teamId: string }[]>;
+  readonly requestId: string;
+}
+
+export interface SecretPath { readonly environment: string; readonly service: string; readonly name: string }
+
+const NAME = /^apollo\/([a-z][a-z0-9-]*)\/([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\/([A-Za-z0-9][A-Za-z0-9_.-]{0,127})$/;
+
+/** apollo/<env>/<service>/<name> → its parts; anything else is not Apollo's. */
+export function parseSecretName(name: string): SecretPath | undefined {
+  const match = NAME.exec(name);
+  return match ? { environment: match[1]!, service: match[2]!, name: match[3]! } : undefined;
+}
+
+const intTag = (value: string | undefined): number | null => (value && /^\d{1,4}$/.test(value) ? Number(value) : null);
+const dateTag = (value: string | undefined): string | null => (value && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : null);
+
+/** The store's metadata as the cache keeps it (the current version's creation is when the value was made). */
+export function toCached(stored: StoredSecret, path: SecretPath, simulated: boolean, referencedBy: readonly Reference[]): CachedSecret & { referencedBy: readonly Reference[] } {
+  const current = stored.versions.find((v) => v.stages.includes(AWSCURRENT));
+  const category = stored.tags[SECRET_TAGS.category];
+  return {
+    ...path, secretName: stored.name, arn: stored.arn,
+    category: isCategory(category) ? category : 'internal',
+    description: stored.description, owner: stored.tags[SECRET_TAGS.owner] ?? null,
+    rotationDaysTag: intTag(stored.tags[SECRET_TAGS.rotationDays]), expiresAt: dateTag(stored.tags[SECRET_TAGS.expiresAt]),
+    createdAt: stored.createdAt, lastChangedAt: stored.lastChangedAt, lastRotatedAt: stored.lastRotatedAt, lastAccessedAt: stored.lastAccessedAt,
+    currentSince: current?.createdAt ?? stored.lastRotatedAt ?? stored.createdAt, currentVersionId: current?.versionId ?? null,
+    rotationEnabled: stored.rotationEnabled, deletionDate: stored.deletionDate, simulated, cachedAt: new Date().toISOString(), referencedBy,
+  };
+}
+
+export function toSecret(cached: CachedSecret & { referencedBy?: readonly Reference[] }, now = Date.now(), masked?: string): Secret {
+  const config = secretsConfig();
+  const category = cached.category as Category;
+  const rotationDays = rotationDaysOf(category, cached.rotationDaysTag);
+  const judgement = judge({ category, rotationDays, expiresAt: cached.expiresAt, currentSince: cached.currentSince, createdAt: cached.createdAt, lastAccessedAt: cached.lastAccessedAt, deletionDate: cached.deletionDate }, now, { withinDays: config.dueSoonDays, unusedDays: config.unusedDays });
+  return {
+    environment: cached.environment, service: cached.service, name: cached.name, secretName: cached.secretName, ...(cached.arn ? { arn: cached.arn } : {}),
+    category, description: cached.description, owner: cached.owner, rotationDays, rotationPolicy: policyText(category, cached.rotationDaysTag),
+    expiresAt: cached.expiresAt, createdAt: cached.createdAt, lastChangedAt: cached.lastChangedAt, lastRotatedAt: cached.lastRotatedAt, lastAccessedAt: cached.lastAccessedAt,
+    nextRotationDue: judgement.nextRotationDue, status: judgement.status, statusReason: judgement.statusReason, deletionDate: cached.deletionDate,
+    rotationLambda: cached.rotationEnabled, currentVersionId: cached.currentVersionId, ...(masked ? { masked } : {}),
+    referencedBy: (cached.referencedBy ?? []).map((r) => ({ serviceId: r.serviceId, environment: r.environment, name: r.name })), production: isProductionEnvironment(cached.environment), ...(cached.simulated ? { simulated: true } : {}),
+  };
+}
+
+/** Metadata: secrets:metadata on the service's team, or secrets:metadata:all (operators and up). */
+async function requireVisible(caller: SecretsCaller, service: string): Promise<void> {
+  if (roleHas(caller.role, 'secrets:metadata:all')) return;
+  const team = (await serviceFacts()).get(service)?.team;
+  if (team && (await caller.teams()).some((m) => m.teamId === team)) return;
+  // Whether it exists is its team's to know.
+  throw new NotFoundError(`no secret of ${service} is yours to read: developers see their teams' services' secrets`);
+}
+
+async function visibleServices(caller: SecretsCaller): Promise<((service: string) => boolean)> {
+  if (roleHas(caller.role, 'secrets:metadata:all')) return () => true;
+  const [facts, memberships] = await Promise.all([serviceFacts(), caller.teams()]);
+  const teams = new Set(memberships.map((m) => m.teamId));
+  return (service) => teams.has(facts.get(service)?.team ?? '');
+}
+
+/** Audits a read here (GET routes have no write-ahead entry): what was read, never a value. */
+async function auditRead(caller: SecretsCaller, action: string, resourceId: string | undefined, details: Record<string, unknown>): Promise<void> {
+  const id = await auditLog.recordIntent({
+    actor: caller.principal, actorType: 'user', actorRole: caller.role ?? undefined, action, resourceType: 'secret',
+    ...(resourceId ? { resourceId } : {}), details, requestId: caller.requestId,
+  });
+  await auditLog.recordOutcome(id, { outcome: 'succeeded', statusCode: 200 });
+}
+
+async function open(environment: string, caller: { principal: string }): Promise<SecretStore> {
+  return (await secretsDeps()).storeFor(environment, { principal: caller.principal });
+}
+
+async function describeOrThrow(store: SecretStore, path: SecretPath): Promise<StoredSecret> {
+  const stored = await store.describe(secretName(path.environment, path.service, path.name));
+  if (!stored) throw new NotFoundError(`no secret ${secretName(path.environment, path.service, path.name)}`);
+  return stored;
+}
+
+/** Re-reads a secret after a change and caches it; answers it as the API shows it. */
+async function refresh(store: SecretStore, path: SecretPath, masked?: string): Promise<Secret> {
+  const stored = await describeOrThrow(store, path);
+  const previous = await cachedSecret(path.environment, path.service, path.name);
+  const refs = (previous as { referencedBy?: Reference[] } | undefined)?.referencedBy
+    ?? (await referencesOfService(path.service)).get(stored.name) ?? [];
+  const cached = toCached(stored, path, store.simulated, refs);
+  await cacheSecret(cached);
+  return toSecret(cached, Date.now(), masked);
+}
+
+const PAGE_DEFAULT = 100;
+
+export async function listSecrets(query: SecretListQuery, caller: SecretsCaller): Promise<SecretList> {
+  const visible = await visibleServices(caller);
+  const now = Date.now();
+  const all = (await cachedSecrets({ ...(query.environment ? { environment: query.environment } : {}), ...(query.environment && query.service ? { service: query.service } : {}) }))
+    .filter((c) => visible(c.service) && (!query.service || c.service === query.service))
+    .map((c) => toSecret(c, now))
+    .filter((s) => (!query.category || s.category === query.category) && (!query.owner || s.owner === query.owner) && (!query.due || s.status === query.due));
+  const fingerprint = queryFingerprint(query);
+  const after = query.cursor ? String(decodeCursor(query.cursor, fingerprint, cursorKeyOf('string'))[0]) : undefined;
+  const keyOf = (s: Secret) => `${s.environment}#${s.service}#${s.name}`;
+  const rest = after ? all.filter((s) => keyOf(s) > after) : all;
+  const limit = query.limit ?? PAGE_DEFAULT;
+  const items = rest.slice(0, limit);
+  await auditRead(caller, 'secrets.list', undefined, { query: { ...query, cursor: undefined }, count: items.length });
+  return { items, nextCursor: rest.length > limit ? encodeCursor(fingerprint, [keyOf(items.at(-1)!)]) : null };
+}
+
+export async function getSecret(path: SecretPath, caller: SecretsCaller): Promise<Secret> {
+  await requireVisible(caller, path.service);
+  const store = await open(path.environment, caller);
+  const name = secretName(path.environment, path.service, path.name);
+  const mayRead = roleHas(caller.role, 'secrets:read');
+  const stored = await describeOrThrow(store, path);
+  // The value's last 4 characters, and only for secrets:read: read from the current version, never kept. A JSON
+  // value (a database secret's {username, password}) shows the field the catalog's reference reads.
+  const key = mayRead ? (await referencesOfService(path.service)).get(name)?.find((r) => r.key)?.key : undefined;
+  const masked = mayRead && !stored.deletionDate ? `••••${await store.lastFour(name, undefined, key)}` : undefined;
+  const secret = await refresh(store, path, masked);
+  await auditRead(caller, mayRead ? 'secrets.read.masked' : 'secrets.read.metadata', name, { environment: path.environment, service: path.service, name: path.name });
+  return secret;
+}
+
+async function requireCatalogPlace(path: SecretPath): Promise<void> {
+  const facts = (await serviceFacts()).get(path.service);
+  if (!facts) throw new ValidationError(`no service ${path.service} in the catalog`, { details: [{ path: '/path/service', message: 'not a registered service' }] });
+}
+
+function tagsOf(path: SecretPath, body: Pick<SecretCreate, 'category' | 'owner' | 'rotationDays' | 'expiresAt'>): Record<string, string> {
+  return {
+    [SECRET_TAGS.service]: path.service, [SECRET_TAGS.environment]: path.environment, [SECRET_TAGS.category]: body.category,
+    ...(body.owner ? { [SECRET_TAGS.owner]: body.owner } : {}),
+    ...(body.rotationDays ? { [SECRET_TAGS.rotationDays]: String(body.rotationDays) } : {}),
+    ...(body.expiresAt ? { [SECRET_TAGS.expiresAt]: new Date(body.expiresAt).toISOString() } : {}),
+  };
+}
+
+const generated = () => generateValue((n) => randomBytes(n));
+
+export async function createSecret(path: SecretPath, body: SecretCreate, caller: SecretsCaller): Promise<Secret> {
+  await requireCatalogPlace(path);
+  if (body.category === 'certificate' && !body.expiresAt) throw new ValidationError('a certificate needs expiresAt: it is due before it expires', { details: [{ path: '/body/expiresAt', message: 'is required for certificates' }] });
+  const store = await open(path.environment, caller);
+  const name = secretName(path.environment, path.service, path.name);
+  const { versionId } = await store.create({
+    name, value: 'value' in body && body.value !== undefined ? body.value : generated(),
+    description: body.description ?? '', tags: tagsOf(path, body), clientRequestToken: randomUUID(),
+  });
+  await recordVersionAuthor(name, versionId, caller.principal, new Date().toISOString());
+  logger.info('secret created', { secret: name, versionId });
+  return refresh(store, path);
+}
+
+function requireNotDeleted(stored: StoredSecret): void {
+  if (stored.deletionDate) throw new ConflictError(`${stored.name} is scheduled for deletion on ${stored.deletionDate.slice(0, 10)}: restore it first`, { details: [{ path: '/secret/deletionDate', message: stored.deletionDate }] });
+}
+
+async function noteChange(store: SecretStore, path: SecretPath, kind: 'rotate' | 'update' | 'rollback', versionId: string, by: string): Promise<void> {
+  const at = new Date().toISOString();
+  const name = secretName(path.environment, path.service, path.name);
+  await recordChange({ at, service: path.service, environment: path.environment, name: path.name, secretName: name, kind, by, versionId });
+  if (kind !== 'rollback') await recordVersionAuthor(name, versionId, by, at);
+  logger.info('secret value changed', { secret: name, kind, versionId, simulated: store.simulated });
+}
+
+export async function updateSecret(path: SecretPath, body: SecretUpdate, caller: SecretsCaller): Promise<Secret> {
+  const store = await open(path.environment, caller);
+  const stored = await describeOrThrow(store, path);
+  requireNotDeleted(stored);
+  const name = stored.name;
+  const category = stored.tags[SECRET_TAGS.category];
+  if (body.expiresAt === null && category === 'certificate') throw new ValidationError('a certificate keeps its expiresAt', { details: [{ path: '/body/expiresAt', message: 'is required for certificates' }] });
+  if (body.value !== undefined || body.generate) {
+    const { versionId } = await store.putValue(name, body.value ?? generated(), { clientRequestToken: randomUUID() });
+    await noteChange(store, path, 'update', versionId, caller.principal);
+  }
+  if (body.description !== undefined) await store.setDescription(name, body.description);
+  const tags: Record<string, string | null> = {};
+  if (body.owner !== undefined) tags[SECRET_TAGS.owner] = body.owner;
+  if (body.rotationDays !== undefined) tags[SECRET_TAGS.rotationDays] = body.rotationDays === null ? null : String(body.rotationDays);
+  if (body.expiresAt !== undefined) tags[SECRET_TAGS.expiresAt] = body.expiresAt === null ? null : new Date(body.expiresAt).toISOString();
+  if (Object.keys(tags).length) await store.setTags(name, tags);
+  return refresh(store, path);
+}
+
+export async function deleteSecret(path: SecretPath, recoveryDays: number, caller: SecretsCaller): Promise<Secret> {
+  const store = await open(path.environment, caller);
+  const stored = await describeOrThrow(store, path);
+  if (stored.deletionDate) return refresh(store, path);
+  await store.scheduleDeletion(stored.name, recoveryDays);
+  return refresh(store, path);
+}
+
+export async function restoreSecret(path: SecretPath, caller: SecretsCaller): Promise<Secret> {
+  const store = await open(path.environment, caller);
+  const stored = await describeOrThrow(store, path);
+  if (!stored.deletionDate) return refresh(store, path);
+  await store.restore(stored.name);
+  return refresh(store, path);
+}
+
+/**
+ * Rotate now: the rotation Lambda where Secrets Manager has one; else, for internal secrets, a generated value
+ * staged AWSPENDING then promoted AWSCURRENT (the old one AWSPREVIOUS). Other categories' values come from
+ * their provider: 409 saying to update the value.
+ */
+export async function rotateSecret(path: SecretPath, caller: SecretsCaller): Promise<Secret> {
+  const store = await open(path.environment, caller);
+  const stored = await describeOrThrow(store, path);
+  requireNotDeleted(stored);
+  const category = stored.tags[SECRET_TAGS.category] ?? 'internal';
+  let versionId: string;
+  if (stored.rotationEnabled) {
+    ({ versionId } = await store.rotate(stored.name, randomUUID()));
+  } else if (category === 'internal') {
+    ({ versionId } = await store.putValue(stored.name, generated(), { clientRequestToken: randomUUID(), stage: AWSPENDING }));
+    await store.moveStage(stored.name, AWSCURRENT, versionId);
+    await store.removeStage(stored.name, AWSPENDING);
+  } else {
+    throw new ConflictError(`${stored.name} is a${category === 'api-key' ? 'n' : ''} ${category} secret without a rotation Lambda: its new value comes from its provider; set it with PUT (a new version), or configure rotation in Secrets Manager`, {
+      details: [{ path: '/secret/category', message: category }],
+    });
+  }
+  await noteChange(store, path, 'rotate', versionId, caller.principal);
+  return refresh(store, path);
+}
+
+export async function secretHistory(path: SecretPath, caller: SecretsCaller): Promise<SecretHistory> {
+  await requireVisible(caller, path.service);
+  const store = await open(path.environment, caller);
+  const stored = await describeOrThrow(store, path);
+  const authors = await versionAuthors(stored.name);
+  const versions = [...stored.versions]
+    .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
+    .map((v) => ({ versionId: v.versionId, stages: [...v.stages], createdAt: v.createdAt ?? authors.get(v.versionId)?.at ?? null, createdBy: authors.get(v.versionId)?.by ?? null, lastAccessedAt: v.lastAccessedAt }));
+  await auditRead(caller, 'secrets.read.history', stored.name, { environment: path.environment, service: path.service, name: path.name });
+  return { secretName: stored.name, versions };
+}
+
+/** AWSCURRENT back to an earlier version; the one it leaves becomes AWSPREVIOUS. */
+export async function rollbackSecret(path: SecretPath, versionId: string, caller: SecretsCaller): Promise<Secret> {
+  const store = await open(path.environment, caller);
+  const stored = await describeOrThrow(store, path);
+  requireNotDeleted(stored);
+  const version = stored.versions.find((v) => v.versionId === versionId);
+  if (!version) throw new NotFoundError(`${stored.name} has no version ${versionId}`, { details: [{ path: '/body/versionId', message: 'not a version of this secret' }] });
+  if (version.stages.includes(AWSCURRENT)) throw new ConflictError(`version ${versionId} is ${stored.name}'s current one already`, { details: [{ path: '/body/versionId', message: 'AWSCURRENT' }] });
+  await store.moveStage(stored.name, AWSCURRENT, versionId);
+  await noteChange(store, path, 'rollback', versionId, caller.principal);
+  return refresh(store, path);
+}
+
+/** Writes are admins' (secrets:write); production's MFA is the admin role's trust policy, not a check here. */
+export function requireWriter(caller: SecretsCaller): void {
+  if (!roleHas(caller.role, 'secrets:write')) throw new ForbiddenError(`${caller.principal} lacks secrets:write`);
+}

@@ -1,0 +1,169 @@
+/**
+ * Secrets over signed HTTP through the local runtime and its LOCAL encrypted store: a full create → read → update →
+ * rotate → rollback → delete → restore cycle as an admin, with every response body and every log line captured and
+ * scanned for the value (none may hold it); RBAC per role and team (metadata for a developer's team only, the
+ * masked value for admins only, writes for admins only); the expiry job's judgement, dashboard and compliance;
+ * the audit trail of reads and changes without values.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditList, Secret, SecretExpiring, SecretHistory, SecretList } from '#schemas/index.ts';
+import { runSecretExpiry } from '#functions/secrets/expiry';
+import { logger } from '#lib/observability';
+import { seedDemoData } from '../seed.ts';
+import { startHarness, type Harness } from './harness.ts';
+
+let h: Harness;
+const captured: string[] = [];
+
+let original: { out: typeof process.stdout.write; err: typeof process.stderr.write };
+beforeAll(async () => {
+  // Every line, DEBUG too: a value must reach none.
+  logger.setLogLevel('DEBUG');
+  h = await startHarness();
+  await seedDemoData({ baseUrl: h.runtime.url });
+  // Every line the handlers log (over the runtime's own-log tee, which keeps quiet what is below the terminal's level).
+  original = { out: process.stdout.write, err: process.stderr.write };
+  const capture = (stream: NodeJS.WriteStream, write: typeof process.stdout.write) => function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return (write as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+  } as typeof process.stdout.write;
+  process.stdout.write = capture(process.stdout, original.out);
+  process.stderr.write = capture(process.stderr, original.err);
+  // The developer is in payments; core-service is platform's.
+  expect([200, 201]).toContain((await h.client('admin').send('PUT', '/api/v1/teams/platform/members/operator@apollo.local', { body: {} })).status);
+});
+afterAll(async () => {
+  await h.close();
+  process.stdout.write = original.out;
+  process.stderr.write = original.err;
+  logger.setLogLevel((process.env.LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
+});
+
+const VALUE = 'pg-Pa55word-7f9c2a1b-e3d4-Q9xZ';
+const NEXT = 'pg-N3xtValue-0b8e11aa-77c2-Rt4K';
+const PATH = '/api/v1/secrets/staging/core-service/test-db-password';
+const bodies: string[] = [];
+const errorOf = (body: unknown) => (body as { error: { code: string; message: string } }).error;
+
+async function call<T>(role: 'viewer' | 'developer' | 'operator' | 'admin', method: string, path: string, options: { body?: unknown; query?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
+  const res = await h.client(role).send(method as never, path, { ...options, ...(method === 'POST' && /rotate|rollback/.test(path) ? { idempotencyKey: `k-${Date.now()}-${Math.random().toString(36).slice(2)}` } : {}) } as never);
+  bodies.push(JSON.stringify(res.body));
+  return res as { status: number; body: T };
+}
+
+describe('a secret\'s whole life, as an admin, never showing its value', () => {
+  let created: Secret;
+  let firstVersion: string;
+
+  it('creates it with its category and tags, answering metadata only', async () => {
+    const res = await call<Secret>('admin', 'POST', PATH, { body: { category: 'database', value: VALUE, description: 'core-service Postgres', owner: 'platform' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    created = res.body;
+    expect(created).toMatchObject({
+      environment: 'staging', service: 'core-service', name: 'test-db-password', secretName: 'apollo/staging/core-service/test-db-password', category: 'database',
+      owner: 'platform', rotationDays: 90, rotationPolicy: 'every 90 days (database)', status: 'ok', production: false, simulated: true, deletionDate: null,
+    });
+    expect(created.masked).toBeUndefined();
+    firstVersion = created.currentVersionId!;
+    const again = await call('admin', 'POST', PATH, { body: { category: 'database', value: VALUE } });
+    expect(again.status).toBe(409);
+  });
+
+  it('shows admins the last 4 characters only; operators metadata; a developer outside the team nothing', async () => {
+    expect((await call<Secret>('admin', 'GET', PATH)).body.masked).toBe('••••Q9xZ');
+    const operator = await call<Secret>('operator', 'GET', PATH);
+    expect(operator.status).toBe(200);
+    expect(operator.body.masked).toBeUndefined();
+    expect((await call('developer', 'GET', PATH)).status).toBe(404);
+    expect((await call('viewer', 'GET', PATH)).status).toBe(403);
+    const developerList = (await call<SecretList>('developer', 'GET', '/api/v1/secrets', { query: { service: 'core-service' } })).body;
+    expect(developerList.items).toEqual([]);
+    expect((await call('operator', 'PUT', PATH, { body: { value: NEXT } })).status).toBe(403);
+  });
+
+  it('updates it to a new version, rotates (refused for a database secret without a rotation Lambda), and rolls back', async () => {
+    const updated = await call<Secret>('admin', 'PUT', PATH, { body: { value: NEXT, rotationDays: 60 } });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body).toMatchObject({ rotationDays: 60, rotationPolicy: expect.stringContaining('every 60 days') });
+    expect(updated.body.currentVersionId).not.toBe(firstVersion);
+    expect((await call<Secret>('admin', 'GET', PATH)).body.masked).toBe('••••Rt4K');
+
+    const rotate = await call('admin', 'POST', `${PATH}/rotate`, { body: {} });
+    expect(rotate.status).toBe(409);
+    expect(errorOf(rotate.body).message).toContain('its new value comes from its provider');
+
+    const history = (await call<SecretHistory>('admin', 'GET', `${PATH}/history`)).body;
+    expect(history.versions.map((v) => v.stages)).toEqual([['AWSCURRENT'], ['AWSPREVIOUS']]);
+    expect(history.versions[1]).toMatchObject({ versionId: firstVersion, createdBy: 'admin@apollo.local' });
+
+    const back = await call<Secret>('admin', 'POST', `${PATH}/rollback`, { body: { versionId: firstVersion } });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    expect(back.body.currentVersionId).toBe(firstVersion);
+    expect((await call<Secret>('admin', 'GET', PATH)).body.masked).toBe('••••Q9xZ');
+    expect((await call('admin', 'POST', `${PATH}/rollback`, { body: { versionId: firstVersion } })).status).toBe(409);
+  });
+
+  it('rotates an internal secret by itself: a generated value staged, then current', async () => {
+    const path = '/api/v1/secrets/staging/core-service/test-jwt-key';
+    const made = (await call<Secret>('admin', 'POST', path, { body: { category: 'internal', generate: true } })).body;
+    const rotated = await call<Secret>('admin', 'POST', `${path}/rotate`, { body: { reason: 'test' } });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    expect(rotated.body.currentVersionId).not.toBe(made.currentVersionId);
+    const history = (await call<SecretHistory>('admin', 'GET', `${path}/history`)).body;
+    expect(history.versions[0]!.stages).toEqual(['AWSCURRENT']);
+    expect(history.versions[1]!.stages).toEqual(['AWSPREVIOUS']);
+  });
+
+  it('deletes it with a recovery window and restores it', async () => {
+    const deleted = await call<Secret>('admin', 'DELETE', PATH, { query: { recoveryDays: '7' } });
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(deleted.body).toMatchObject({ status: 'scheduled-deletion', deletionDate: expect.any(String) });
+    expect((await call('admin', 'PUT', PATH, { body: { value: NEXT } })).status).toBe(409);
+    const restored = await call<Secret>('admin', 'POST', `${PATH}/restore`, { body: {} });
+    expect(restored.body).toMatchObject({ deletionDate: null });
+  });
+
+  it('audits every read and change, naming the secret, never the value', async () => {
+    const audit = (await call<AuditList>('admin', 'GET', '/api/v1/secrets/audit', { query: { environment: 'staging', service: 'core-service', name: 'test-db-password', limit: '100' } })).body;
+    const actions = audit.items.map((e) => e.action);
+    for (const action of ['secrets.create', 'secrets.read.masked', 'secrets.read.metadata', 'secrets.update', 'secrets.rollback', 'secrets.delete', 'secrets.restore']) expect(actions).toContain(action);
+    const update = audit.items.find((e) => e.action === 'secrets.update')!;
+    expect(JSON.stringify(update.details)).toContain('[omitted]');
+    expect((await call('operator', 'GET', '/api/v1/secrets/audit')).status).toBe(403);
+  });
+
+  it('never had the value in any response body or log line', () => {
+    const everything = [...bodies, ...captured].join('\n');
+    for (const value of [VALUE, NEXT]) {
+      expect(everything.includes(value)).toBe(false);
+      // Nor its first half: the mask shows 4 characters, nothing more.
+      expect(everything.includes(value.slice(0, 16))).toBe(false);
+    }
+    expect(captured.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the expiry job and dashboard', () => {
+  it('judges secrets by the policy table, keeps the day\'s compliance, and lists overdue ones first', async () => {
+    const result = await runSecretExpiry();
+    expect(result.secrets).toBeGreaterThanOrEqual(2);
+    expect(result.failures).toEqual([]);
+    const dashboard = (await call<SecretExpiring>('operator', 'GET', '/api/v1/secrets/expiring')).body;
+    expect(dashboard.compliance).toMatchObject({ total: expect.any(Number), history: expect.arrayContaining([expect.objectContaining({ date: new Date().toISOString().slice(0, 10) })]) });
+    for (const s of dashboard.overdue) expect(s.status).toBe('overdue');
+    // The demo's: prod core-service's database password changed 120 days ago (policy 90), a certificate expiring, an unused key.
+    expect(dashboard.overdue.map((s) => s.secretName)).toEqual(expect.arrayContaining(['apollo/prod/core-service/db-password', 'apollo/prod/auth-service/jwt-signing-key']));
+    expect(dashboard.overdue.find((s) => s.secretName === 'apollo/prod/core-service/db-password')!.statusReason).toMatch(/^overdue by 30 days/);
+    expect(dashboard.unused.map((s) => s.secretName)).toContain('apollo/prod/billing-service/paypal-api-key');
+    expect(dashboard.compliance.percent).toBeLessThan(100);
+    // An overdue secret of a critical production service opens an incident, once; its team heard of it.
+    expect(result.incidents.length).toBeGreaterThan(0);
+    expect(result.notified).toBeGreaterThan(0);
+    expect((await runSecretExpiry()).incidents).toEqual([]);
+    const list = (await call<SecretList>('operator', 'GET', '/api/v1/secrets', { query: { environment: 'staging', limit: '1' } })).body;
+    expect(list.items.length).toBe(1);
+    expect(list.nextCursor).not.toBeNull();
+    const next = (await call<SecretList>('operator', 'GET', '/api/v1/secrets', { query: { environment: 'staging', limit: '1', cursor: list.nextCursor! } })).body;
+    expect(next.items[0]!.secretName > list.items[0]!.secretName).toBe(true);
+  });
+});
