@@ -4,14 +4,16 @@
  *
  * - deployments of each affected service in each affected environment (deploys, rollbacks, promotes, scales,
  *   restarts) started in the window, and the last one before it (the usual suspect, however long ago);
- * - requests fulfilled for the affected services (their team's requests whose form named the service) in the window.
+ * - requests fulfilled for the affected services (their team's requests whose form named the service) in the window;
+ * - the affected services' secret value changes (rotations, new values, rollbacks) in the window, in any environment.
  *
  * The window runs from APOLLO_INCIDENT_LOOKBACK_MINUTES (60) before the incident began to its resolution (now
- * while it is open). Secret rotations and AI actions join here as their contexts land.
+ * while it is open). The AI console's actions join as the records they made (a deployment says initiatedVia ai).
  */
 import type { DeploymentSummary, Incident, IncidentTimeline, IncidentTimelineEntry } from '#schemas/index.ts';
 import { deploymentHistory } from '#functions/deployments/public';
 import { requestsForService } from '#functions/requests/public';
+import { secretChangesOf } from '#functions/secrets/public';
 import { incidentsConfig } from './config.ts';
 import { ownEntries, requireIncident } from './records.ts';
 
@@ -51,12 +53,13 @@ export async function incidentTimeline(id: string): Promise<IncidentTimeline> {
   const incident = await requireIncident(id);
   const window = windowOf(incident);
   const catalogTeam = incident.team;
-  const [own, deployments, requests] = await Promise.all([
+  const [own, deployments, requests, secretChanges] = await Promise.all([
     ownEntries(id),
     Promise.all(incident.affectedServices.flatMap((s) => incident.affectedEnvironments.map((e) => deploymentsOf(s, e, window.from, window.to)))),
     catalogTeam
       ? Promise.all(incident.affectedServices.map(async (s) => (await requestsForService(s, catalogTeam, window.from, window.to)).map((r) => ({ ...r, service: s }))))
       : Promise.resolve([]),
+    Promise.all(incident.affectedServices.map((s) => secretChangesOf(s, window.from, window.to))),
   ]);
   const seen = new Set<string>();
   const joined: IncidentTimelineEntry[] = [...own];
@@ -71,6 +74,15 @@ export async function incidentTimeline(id: string): Promise<IncidentTimeline> {
       content: `request ${r.offering} for ${r.service} fulfilled`,
       ref: { kind: 'request', id: r.id, href: `/api/v1/requests/${r.id}` },
       metadata: { service: r.service, offering: r.offering },
+    });
+  }
+  const WORD = { rotate: 'rotated', update: 'given a new value', rollback: 'rolled back' } as const;
+  for (const c of secretChanges.flat()) {
+    joined.push({
+      id: `secret-${c.secretName}-${c.versionId}-${c.kind}`, at: c.at, type: 'secret_rotation', actor: c.by,
+      content: `secret ${c.secretName} ${WORD[c.kind]}`,
+      ref: { kind: 'secret', id: c.secretName, href: `/api/v1/secrets/${c.environment}/${c.service}/${c.name}` },
+      metadata: { service: c.service, environment: c.environment, kind: c.kind },
     });
   }
   joined.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));

@@ -143,6 +143,18 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
   });
 });
 
+describe('links', () => {
+  it('puts a rotation in the timeline of an incident on a service that uses the secret', async () => {
+    const incident = (await call<{ id: string }>('operator', 'POST', '/api/v1/incidents', { body: { title: 'core-service staging 500s', severity: 'medium', affectedServices: ['core-service'], affectedEnvironments: ['staging'] } })).body;
+    const rotated = await call<Secret>('admin', 'POST', '/api/v1/secrets/staging/core-service/test-jwt-key/rotate', { body: {} });
+    expect(rotated.status).toBe(200);
+    const timeline = (await call<{ items: Array<{ type: string; content: string; ref: { kind: string; href?: string } }> }>('operator', 'GET', `/api/v1/incidents/${incident.id}/timeline`)).body;
+    const rotations = timeline.items.filter((e) => e.type === 'secret_rotation');
+    expect(rotations.map((e) => e.content)).toEqual(expect.arrayContaining(['secret apollo/staging/core-service/test-jwt-key rotated', 'secret apollo/staging/core-service/test-db-password given a new value']));
+    expect(rotations.find((e) => e.content.endsWith('test-jwt-key rotated'))!.ref).toEqual({ kind: 'secret', id: 'apollo/staging/core-service/test-jwt-key', href: '/api/v1/secrets/staging/core-service/test-jwt-key' });
+  });
+});
+
 describe('the expiry job and dashboard', () => {
   it('judges secrets by the policy table, keeps the day\'s compliance, and lists overdue ones first', async () => {
     const result = await runSecretExpiry();
