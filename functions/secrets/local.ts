@@ -18,5 +18,5 @@ export function localSecretStore(): LocalSecretStore | undefined {
 export async function configureSecretsLocal(runtime: LocalRuntime): Promise<string[]> {
   store = new LocalSecretStore({ ...(runtime.home ? { home: runtime.home } : {}) });
   configureSecrets({ storeFor: localSecretStoreFactory(store), environments: listEnvironmentNames });
-  return [`secrets: a LOCAL encrypted file store (${store.file ?? 'in memory'}; AES-256-GCM, its key beside it with mode 600), not AWS Secrets Manager; values never leave it but as their last 4 characters`];
+  return [`Secrets: a LOCAL encrypted file store (${store.file ?? 'in memory'}; AES-256-GCM, its key beside it with mode 600), not AWS Secrets Manager; values never leave it but as their last 4 characters`];
 }
