@@ -27,6 +27,7 @@ import { localArgoCdBanner, startLocalArgoCd, type SimulatedArgoCd } from './fak
 import { localJiraBanner, startLocalJira, type FakeJira } from './fakes/jira-server.ts';
 import { localPagerDutyBanner, startLocalPagerDuty, type FakePagerDuty } from './fakes/pagerduty-server.ts';
 import { localAnthropicBanner, startLocalAnthropic } from './fakes/anthropic-server.ts';
+import { localPackageRegistryBanner, startLocalPackageRegistry } from './fakes/package-registry-server.ts';
 import { localMetricsBanner, startLocalMetrics, type DemoMetricsServer, type DemoTarget } from './fakes/metrics-server.ts';
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
@@ -148,6 +149,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const pagerduty = await startLocalPagerDuty(options.home);
   // APOLLO_AI_FAKE_MODEL=1: the AI console's model is the LOCAL FAKE Anthropic server (else none, or what ANTHROPIC_* name).
   const fakeModel = await startLocalAnthropic(options.home);
+  // The AI console's `upgrade` asks a LOCAL FAKE npm registry and Maven repository (unless APOLLO_NPM_REGISTRY_URL or APOLLO_MAVEN_REPOSITORY_URL name others).
+  const packageRegistry = await startLocalPackageRegistry();
   // Deployments roll out through a SIMULATED Argo CD that reads the fake GitHub's GitOps repository.
   const argocd = github ? await startLocalArgoCd(options.home, demoGitOpsValues(github.fake), demoDeployments().map((d) => ({ service: d.service, environment: d.environment, cluster: d.cluster, namespace: d.namespace, image: demoImageRepository(d) }))) : undefined;
   // Canary analysis reads made-up traffic per service, environment and version, whose error rate the web
@@ -232,6 +235,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   pagerduty?.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/pagerduty`);
   if (pagerduty) banner.push(localPagerDutyBanner(pagerduty));
   if (fakeModel) banner.push(localAnthropicBanner(fakeModel));
+  if (packageRegistry) banner.push(localPackageRegistryBanner(packageRegistry));
   // The fake GitHub reports the workflow runs it starts to Apollo's GitHub webhook, signed as GitHub signs.
   github?.fake.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/github`, github.webhookSecret);
   if (github) banner.push(localGitHubBanner(github));
@@ -273,6 +277,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await jira?.close();
       await pagerduty?.close();
       await fakeModel?.close();
+      await packageRegistry?.close();
       await argocd?.close();
       await demoMetrics?.close();
       await realtime.close();

@@ -17,3 +17,5 @@ export { getService } from './services.ts';
 export { dependencyGraph } from './dependencies.ts';
 export { listRunbooks } from './runbooks.ts';
 export { serviceHealth } from './service-health.ts';
+// The AI console's `upgrade` reads a service's dependency manifests with Apollo's GitHub credentials.
+export { readRepositoryFile, type RepositoryFile } from './repository-files.ts';

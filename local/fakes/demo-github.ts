@@ -120,6 +120,124 @@ management:
         include: health,prometheus
 `;
 
+/**
+ * core-service's Maven build: Spring Boot, HikariCP, the PostgreSQL driver and a few more, some a patch or a minor
+ * behind and HikariCP a major behind the LOCAL FAKE package registry (local/fakes/package-registry-server.ts),
+ * versions written directly and through properties (testcontainers' shared by two artifacts): what `upgrade` reads.
+ */
+export const DEMO_CORE_SERVICE_POM = `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+         xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
+  <modelVersion>4.0.0</modelVersion>
+
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.3.4</version>
+    <relativePath/>
+  </parent>
+
+  <groupId>dev.apollo.demo</groupId>
+  <artifactId>core-service</artifactId>
+  <version>1.0.5-SNAPSHOT</version>
+  <name>core-service</name>
+  <description>Accounts, tenants and the domain model every other service builds on.</description>
+
+  <properties>
+    <java.version>21</java.version>
+    <!-- The connection pool the DatabaseConnectionExhausted runbook is about. -->
+    <hikaricp.version>5.0.1</hikaricp.version>
+    <postgresql.version>42.7.2</postgresql.version>
+    <testcontainers.version>1.19.7</testcontainers.version>
+  </properties>
+
+  <dependencies>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-web</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-data-jpa</artifactId>
+      <exclusions>
+        <exclusion>
+          <groupId>com.zaxxer</groupId>
+          <artifactId>HikariCP</artifactId>
+        </exclusion>
+      </exclusions>
+    </dependency>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-actuator</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>com.zaxxer</groupId>
+      <artifactId>HikariCP</artifactId>
+      <version>\${hikaricp.version}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.postgresql</groupId>
+      <artifactId>postgresql</artifactId>
+      <version>\${postgresql.version}</version>
+      <scope>runtime</scope>
+    </dependency>
+    <dependency>
+      <groupId>org.mapstruct</groupId>
+      <artifactId>mapstruct</artifactId>
+      <version>1.5.5.Final</version>
+    </dependency>
+    <dependency>
+      <groupId>org.testcontainers</groupId>
+      <artifactId>postgresql</artifactId>
+      <version>\${testcontainers.version}</version>
+      <scope>test</scope>
+    </dependency>
+    <dependency>
+      <groupId>org.testcontainers</groupId>
+      <artifactId>junit-jupiter</artifactId>
+      <version>\${testcontainers.version}</version>
+      <scope>test</scope>
+    </dependency>
+  </dependencies>
+
+  <build>
+    <plugins>
+      <plugin>
+        <groupId>org.springframework.boot</groupId>
+        <artifactId>spring-boot-maven-plugin</artifactId>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+`;
+
+/** The frontend's npm manifest: React, a few libraries and tools, some behind the LOCAL FAKE package registry. */
+export const DEMO_FRONTEND_PACKAGE_JSON = `{
+  "name": "frontend",
+  "version": "2.14.0",
+  "private": true,
+  "type": "module",
+  "scripts": {
+    "dev": "vite",
+    "build": "tsc -b && vite build",
+    "test": "vitest run"
+  },
+  "dependencies": {
+    "@tanstack/react-query": "^5.28.0",
+    "axios": "^1.6.7",
+    "react": "^18.2.0",
+    "react-dom": "^18.2.0",
+    "zod": "~3.22.4"
+  },
+  "devDependencies": {
+    "eslint": "8.57.0",
+    "typescript": "~5.4.5",
+    "vite": "^5.2.0",
+    "vitest": "^1.5.0"
+  }
+}
+`;
+
 export const DEMO_REPOS: readonly FakeRepo[] = [
   {
     name: 'core-service',
@@ -129,8 +247,12 @@ export const DEMO_REPOS: readonly FakeRepo[] = [
       'docs/runbooks/db-pool-exhausted.md': runbook('Database connection pool exhausted', '1. Check active connections on postgres.\n2. Restart the pods holding the most connections.\n3. Raise `maxPoolSize` only with the DBA on call.'),
       // The Spring Boot configuration whose HikariCP pool the AI console's transcript raises (10 → 15) through a code change.
       'src/main/resources/application.yml': DEMO_CORE_SERVICE_APPLICATION_YML,
+      // Its Maven build, whose dependencies `upgrade` checks against the LOCAL FAKE package registry.
+      'pom.xml': DEMO_CORE_SERVICE_POM,
     },
   },
+  // The frontend's repository: no apollo.yaml (the seed registers the service), its package.json for `upgrade`.
+  { name: 'frontend', files: { 'package.json': DEMO_FRONTEND_PACKAGE_JSON, 'README.md': '# Frontend\n\nThe customer-facing web application (a LOCAL FAKE repository).\n' } },
   {
     name: 'ledger-api',
     files: {

@@ -14,10 +14,11 @@ export const PLAN_TOOLS: Readonly<Record<string, readonly string[]>> = {
   deploy: ['catalog_service', 'deployment_preflight'],
   rollback: ['catalog_service', 'deployment_preflight'],
   scale: ['catalog_service', 'deployment_preflight'],
+  upgrade: ['catalog_service', 'repo_dependencies'],
 };
 
 /** The commands that propose a change: also the permission of their change outside production. */
-const CHANGE_PERMISSION: Readonly<Record<string, Permission>> = { deploy: 'deployments:create:non-prod', rollback: 'deployments:create:non-prod', scale: 'deployments:create:non-prod' };
+const CHANGE_PERMISSION: Readonly<Record<string, Permission>> = { deploy: 'deployments:create:non-prod', rollback: 'deployments:create:non-prod', scale: 'deployments:create:non-prod', upgrade: 'services:write' };
 
 /** What the console may do on your behalf beyond reading, by the permission each kind of action needs. */
 const ACTIONS: ReadonlyArray<{ readonly what: string; readonly permission: Permission }> = [

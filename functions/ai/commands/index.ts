@@ -12,11 +12,12 @@ import { explainCommand } from './explain.ts';
 import { helpCommand } from './help.ts';
 import { incidentCommand } from './incident.ts';
 import { logsCommand } from './logs.ts';
+import { upgradeCommand } from './upgrade.ts';
 
-export const COMMANDS: readonly CommandDef[] = [debugCommand, logsCommand, incidentCommand, deployCommand, rollbackCommand, scaleCommand, explainCommand, helpCommand(() => COMMANDS)];
+export const COMMANDS: readonly CommandDef[] = [debugCommand, logsCommand, incidentCommand, deployCommand, rollbackCommand, scaleCommand, upgradeCommand, explainCommand, helpCommand(() => COMMANDS)];
 
 /** The most words each command takes; more is a free question. */
-const MAX_WORDS: Readonly<Record<string, number>> = { debug: 2, logs: 4, incident: 1, deploy: 3, rollback: 2, scale: 3, explain: 1, help: 1 };
+const MAX_WORDS: Readonly<Record<string, number>> = { debug: 2, logs: 4, incident: 1, deploy: 3, rollback: 2, scale: 3, upgrade: 2, explain: 1, help: 1 };
 
 export type ParsedCommand = { readonly command: CommandDef; readonly args: Record<string, string> } | { readonly problem: string } | undefined;
 

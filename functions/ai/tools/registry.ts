@@ -6,6 +6,7 @@
 import { myAccess, catalogEnvironment } from './access.ts';
 import { awsDescribe } from './aws.ts';
 import { catalogDependencies, catalogService, runbookRun, serviceHealthTool, serviceRunbooks } from './catalog.ts';
+import { repoDependencies } from './dependencies.ts';
 import { deploymentHistoryTool, deploymentPreflightTool } from './deployments.ts';
 import { incidentGet, incidentsList } from './incidents.ts';
 import { k8sRead } from './k8s.ts';
@@ -22,6 +23,7 @@ export const TOOLS: readonly ToolDef[] = [
   metricsService, metricsCompareVersions, promqlQuery,
   traceGet, tracesRecent,
   k8sRead, awsDescribe,
+  repoDependencies,
   myAccess,
 ];
 
