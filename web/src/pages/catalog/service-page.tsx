@@ -23,6 +23,7 @@ import { DeployDialog, EnvironmentDeployButtons, ServiceDeployments, useDeployDi
 import { EnvironmentLockBadge, useServiceLocks } from '../deployments/environment-lock.tsx';
 import { EditDependenciesButton } from './dependencies-dialog.tsx';
 import { AddEnvironmentButton, EnvironmentActions } from './environment-dialog.tsx';
+import { EnvironmentSecrets, SecretsAttentionFlag, useServiceSecrets } from './environment-secrets.tsx';
 import { LocalMetricsControl } from './local-metrics-control.tsx';
 import { AddRunbookButton, RunbookActions } from './runbook-dialog.tsx';
 import { RunbookCard } from './runbook-card.tsx';
@@ -136,13 +137,15 @@ function HealthSummary({ service, health, live }: { service: Service; health: Se
   );
 }
 
-function EnvironmentCard({ env, health, actions, deploy, lock }: {
+function EnvironmentCard({ env, health, actions, deploy, lock, secrets }: {
   env: Environment;
   health: ServiceHealth['environments'][number] | undefined;
   actions?: ReactElement | undefined;
   deploy?: ReactElement | undefined;
   /** Its lock's badge, when locked. */
   lock?: ReactElement | undefined;
+  /** Its secrets' references, resolved. */
+  secrets?: ReactElement | undefined;
 }) {
   const d = env.deployment;
   const current = health?.health ?? env.health;
@@ -182,14 +185,6 @@ function EnvironmentCard({ env, health, actions, deploy, lock }: {
               </span>
             ) : <span className={Classes.TEXT_MUTED}>—</span>}
           </dd>
-          <dt>Secrets</dt>
-          <dd>
-            {env.secrets.length ? (
-              <span className="apollo-catalog-tags">{env.secrets.map((s) => (
-                <Tooltip key={s.name} content={`${s.secretId}${s.key ? ` (key ${s.key})` : ''}`} compact><Tag minimal icon="key" className="apollo-mono">{s.name}</Tag></Tooltip>
-              ))}</span>
-            ) : <span className={Classes.TEXT_MUTED}>none required</span>}
-          </dd>
           <dt>Checked</dt>
           <dd>
             {current.checkedAt ? <span title={formatTime(current.checkedAt)}>{formatAgo(current.checkedAt)}</span> : <span className={Classes.TEXT_MUTED}>never</span>}
@@ -197,6 +192,7 @@ function EnvironmentCard({ env, health, actions, deploy, lock }: {
             {current.reason && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{current.reason}</div>}
           </dd>
         </dl>
+        {secrets}
         {deploy}
       </SectionCard>
     </Section>
@@ -271,6 +267,7 @@ export function ServicePage({ id }: { id: string }) {
   const [deploying, setDeploying] = useDeployDialog();
   const locks = useServiceLocks(id);
   const tab = useServiceTab();
+  const secrets = useServiceSecrets(service.data, me.data && { role: isRole(me.data.role) ? me.data.role : undefined, teamIds: (me.data.teams ?? []).map((t) => t.id) });
   useEffect(() => { if (service.data) document.title = `${service.data.displayName} · Catalog · Apollo`; }, [service.data]);
 
   if (service.isPending) return <div className="apollo-page"><div className={Classes.SKELETON} style={{ height: 32, width: 320, marginBottom: 24 }} /><div className={Classes.SKELETON} style={{ height: 240 }} /></div>;
@@ -297,7 +294,7 @@ export function ServicePage({ id }: { id: string }) {
     <div className="apollo-page apollo-service" data-testid="service-page" data-id={s.id}>
       <div className="apollo-breadcrumb"><Link to="/catalog">Catalog</Link> <Icon icon="chevron-right" size={12} /> <span>{s.id}</span></div>
       <PageHeader
-        title={<>{s.displayName} <HealthBadge status={health.data?.status ?? s.healthStatus} reason={health.data?.reason} large /></>}
+        title={<>{s.displayName} <HealthBadge status={health.data?.status ?? s.healthStatus} reason={health.data?.reason} large /><SecretsAttentionFlag attention={secrets.attention} /></>}
         description={s.description || 'No description yet.'}
         actions={
           <>
@@ -328,7 +325,7 @@ export function ServicePage({ id }: { id: string }) {
           const envLocks = locks.of(e.name);
           return (
             <EnvironmentCard key={e.name} env={e} health={envHealth.get(e.name)} actions={mayChange ? <EnvironmentActions service={s} environment={e} /> : undefined}
-              lock={envLocks.length ? <EnvironmentLockBadge locks={envLocks} /> : undefined}
+              lock={envLocks.length ? <EnvironmentLockBadge locks={envLocks} /> : undefined} secrets={<EnvironmentSecrets secrets={secrets.of(e.name)} />}
               deploy={s.deregisteredAt ? undefined : <EnvironmentDeployButtons service={s} environment={e} locks={envLocks} onOpen={setDeploying} />} />
           );
         })}</div>}
