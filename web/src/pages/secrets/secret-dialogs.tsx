@@ -229,6 +229,11 @@ export function UpdateValueDialog({ secret, isOpen, onClose }: { secret: SecretM
         <DialogBody>
           {call.error != null && <div className="apollo-form-error"><ErrorState compact error={call.error} /></div>}
           <p>A new version of <Code>{secret.secretName}</Code> becomes current (AWSCURRENT); the one it replaces stays as AWSPREVIOUS, so you can roll back.</p>
+          {secret.category === 'database' && (
+            <p className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="secret-update-json-hint">
+              Database credentials are JSON (<Code>{'{"username": "…", "password": "…"}'}</Code>): services read the field they name, and the masked value shows its last 4.
+            </p>
+          )}
           <ValueField label="New value" generate={generate} onGenerate={(on) => { setGenerate(on); setProblem(undefined); }} valueRef={valueRef}
             onTyped={(t) => { setTyped(t); setProblem(undefined); }} error={problem} />
           {secret.referencedBy.length > 0 && (

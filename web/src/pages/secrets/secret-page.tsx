@@ -18,7 +18,7 @@ import { useServices } from '../../lib/services-context.ts';
 import { DeleteDialog, EditDetailsDialog, RestoreAlert, RollbackAlert, RotateDialog, UpdateValueDialog } from './secret-dialogs.tsx';
 import { CategoryTag, LocalStoreTag, ProductionTag, SecretAuditTable, SecretStatusTag } from './secret-parts.tsx';
 import { secretKey, useSecret, useSecretHistory } from './secret-queries.ts';
-import { daysUntil, dueText, isCurrent, powersOf, rollbackBlocked, rotatesItself, STAGE_LABEL, withoutMasked, type SecretAddress, type Version } from './secret-rules.ts';
+import { daysUntil, dueText, isCurrent, powersOf, rollbackBlocked, rotatesItself, STAGE_LABEL, visibleCharacters, withoutMasked, type SecretAddress, type Version } from './secret-rules.ts';
 import '../../components/catalog.css';
 import '../requests/requests.css';
 import './secrets.css';
@@ -87,6 +87,11 @@ function MaskedValue({ secret, canReveal }: { secret: SecretMeta; canReveal: boo
               : 'Revealing reads the current value in the store and shows only its last 4 characters; the read is recorded in the audit log with your name. The full value never leaves Secrets Manager.'
             : 'Only admins (secrets:read) can see the last 4 characters, and each such read is audited. The full value never leaves Secrets Manager: services read it there.'}
         </p>
+        {revealed && !stale && visibleCharacters(revealed.masked) === 0 && (
+          <p className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="secret-masked-empty">
+            No characters to show: the value is shorter than 8 characters, or (a JSON value read by its key, such as a database&apos;s password) it has no such field.
+          </p>
+        )}
         {error != null && <ErrorState compact error={error} />}
       </SectionCard>
     </Section>
@@ -205,7 +210,15 @@ export function SecretPage({ address }: { address: SecretAddress }) {
       <div className="apollo-page" data-testid="secret-error">
         {breadcrumb}
         {notFound
-          ? <NonIdealState icon="search" title="No such secret" description={<>There is no <Code>apollo/{address.environment}/{address.service}/{address.name}</Code>.</>} action={<Link to="/secrets">Back to Secrets</Link>} />
+          ? (
+            <NonIdealState icon="search" title="No such secret" action={<Link to="/secrets">Back to Secrets</Link>}
+              description={(
+                <>
+                  <p>There is no <Code>apollo/{address.environment}/{address.service}/{address.name}</Code> you can read.</p>
+                  {me.data && !powers.all && <p className={Classes.TEXT_MUTED} data-testid="secret-not-yours-hint">You see the secrets of your teams&apos; services only; this one may belong to another team (its existence is theirs to know).</p>}
+                </>
+              )} />
+          )
           : <ErrorState error={query.error} onRetry={() => void query.refetch()} />}
       </div>
     );
