@@ -9,6 +9,7 @@ export const PLAN_TOOLS: Readonly<Record<string, readonly string[]>> = {
   debug: ['catalog_service', 'service_health', 'metrics_service', 'error_groups', 'deployment_history', 'service_runbooks'],
   logs: ['error_groups', 'logs_search'],
   incident: ['incident_get', 'error_groups'],
+  postmortem: ['incident_postmortem', 'error_groups'],
   explain: ['catalog_service', 'catalog_dependencies', 'catalog_environment', 'deployment_history'],
   help: ['my_access'],
   deploy: ['catalog_service', 'deployment_preflight'],

@@ -1,6 +1,6 @@
 /**
- * The built-in commands (ARCHITECTURE.md §6): `debug`, `logs`, `incident`, `explain`, `help`, and the ones that
- * change things through an approval: `deploy`, `rollback`, `scale`. A message whose first
+ * The built-in commands (ARCHITECTURE.md §6): `debug`, `logs`, `incident`, `explain`, `help`, `postmortem`, and the
+ * ones that change things through an approval: `deploy`, `rollback`, `scale`, `upgrade`. A message whose first
  * word names one (optionally after a `/`) and whose words fit it is that command; anything else is a free question
  * for the model. A command whose words do not fit answers its usage problem, unless there are more words than it
  * takes: that is a question in plain words ("explain why the error rate rose").
@@ -12,12 +12,13 @@ import { explainCommand } from './explain.ts';
 import { helpCommand } from './help.ts';
 import { incidentCommand } from './incident.ts';
 import { logsCommand } from './logs.ts';
+import { postmortemCommand } from './postmortem.ts';
 import { upgradeCommand } from './upgrade.ts';
 
-export const COMMANDS: readonly CommandDef[] = [debugCommand, logsCommand, incidentCommand, deployCommand, rollbackCommand, scaleCommand, upgradeCommand, explainCommand, helpCommand(() => COMMANDS)];
+export const COMMANDS: readonly CommandDef[] = [debugCommand, logsCommand, incidentCommand, postmortemCommand, deployCommand, rollbackCommand, scaleCommand, upgradeCommand, explainCommand, helpCommand(() => COMMANDS)];
 
 /** The most words each command takes; more is a free question. */
-const MAX_WORDS: Readonly<Record<string, number>> = { debug: 2, logs: 4, incident: 1, deploy: 3, rollback: 2, scale: 3, upgrade: 2, explain: 1, help: 1 };
+const MAX_WORDS: Readonly<Record<string, number>> = { debug: 2, logs: 4, incident: 1, postmortem: 1, deploy: 3, rollback: 2, scale: 3, upgrade: 2, explain: 1, help: 1 };
 
 export type ParsedCommand = { readonly command: CommandDef; readonly args: Record<string, string> } | { readonly problem: string } | undefined;
 

@@ -10,6 +10,7 @@ import { repoDependencies } from './dependencies.ts';
 import { deploymentHistoryTool, deploymentPreflightTool } from './deployments.ts';
 import { incidentGet, incidentsList } from './incidents.ts';
 import { k8sRead } from './k8s.ts';
+import { incidentPostmortem } from './postmortem.ts';
 import { errorGroups, logsSearch } from './logs.ts';
 import { metricsCompareVersions, metricsService, promqlQuery } from './metrics.ts';
 import { traceGet, tracesRecent } from './traces.ts';
@@ -18,7 +19,7 @@ import type { ToolDef } from './types.ts';
 export const TOOLS: readonly ToolDef[] = [
   catalogService, catalogDependencies, catalogEnvironment, serviceRunbooks, runbookRun, serviceHealthTool,
   deploymentHistoryTool, deploymentPreflightTool,
-  incidentsList, incidentGet,
+  incidentsList, incidentGet, incidentPostmortem,
   logsSearch, errorGroups,
   metricsService, metricsCompareVersions, promqlQuery,
   traceGet, tracesRecent,
