@@ -2,8 +2,9 @@
  * A service's page links its environments' secret references to the secrets themselves, against the local runtime's
  * demo secrets (local/demo-secrets.ts, judged by the expiry job at start): an operator sees core-service's prod
  * DB_PASSWORD flagged overdue (last changed 120 days ago, the database policy is 90) with the reason on hover, the
- * page's "… need attention" flag, and follows the reference to the secret's page. A viewer, who may not read secrets'
- * metadata, sees only a short note and no flag.
+ * page's "… need attention" flag, and follows the reference to the secret's page. A developer sees their team's
+ * service's secrets, and for another team's is told they can't see them (not that they are missing). A viewer, who may
+ * not read secrets' metadata, sees only a short note and no flag.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +62,23 @@ describe('the catalog links to secrets', () => {
     await link.click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/secrets/prod/core-service/db-password');
     await page.getByTestId('secret-page').waitFor();
+    await context.close();
+  });
+
+  it('a developer sees their team’s service’s secrets, and for another team’s says they can’t see them rather than “missing”', { timeout: 90_000 }, async () => {
+    const context = await newContext(local.browser);
+    // developer@apollo.local is in payments: billing-service is theirs, core-service is platform's.
+    const page = await signIn(context, local.apollo.url, 'developer@apollo.local', '/catalog/billing-service');
+    await page.locator('[data-testid="service-page"][data-id="billing-service"]').waitFor();
+    await expect.poll(() => reference(page, 'DB_PASSWORD').getAttribute('data-status', { timeout: 5_000 }).catch(() => null), { timeout: 30_000 }).toBe('due-soon');
+    expect(await reference(page, 'DB_PASSWORD').getByTestId('secret-ref-status').evaluate((el) => el.classList.contains('bp6-intent-warning'))).toBe(true);
+    expect(await page.getByTestId('secrets-attention').count()).toBe(0);
+
+    await page.goto(`${local.apollo.url}/catalog/core-service`);
+    await page.locator('[data-testid="service-page"][data-id="core-service"]').waitFor();
+    await prodSecrets(page).getByTestId('secrets-hidden').waitFor();
+    expect(await prodSecrets(page).getByTestId('secret-ref').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['hidden', 'hidden']);
+    expect(await page.getByTestId('secrets-attention').count()).toBe(0);
     await context.close();
   });
 
