@@ -69,7 +69,7 @@ describe('secrets', () => {
     // The expiring dashboard: at least one overdue secret, linked to its page; compliance as a number and a chart.
     await admin.getByTestId('secrets-tab-expiring').click();
     await admin.getByTestId('secrets-compliance-percent').waitFor({ timeout: 30_000 });
-    expect(await admin.getByTestId('secrets-compliance-percent').innerText()).toMatch(/^(\d+(\.\d)? %|—)$/);
+    expect(await admin.getByTestId('secrets-compliance-percent').innerText()).toMatch(/^(\d+(\.\d)?\s%|—)$/);
     await admin.getByTestId('secrets-compliance-chart').waitFor();
     const overdue = admin.getByTestId('secret-overdue-row').first();
     await overdue.waitFor({ timeout: 20_000 });

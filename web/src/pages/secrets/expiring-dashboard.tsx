@@ -82,7 +82,7 @@ export function ExpiringDashboard({ environment, onEnvironment }: { environment?
                   <span className="apollo-secrets-figure" style={{ color: INTENT_COLOR[intent] }} data-testid="secrets-compliance-percent" data-percent={data.compliance.percent ?? ''}>
                     {percentText(data.compliance.percent)}
                   </span>
-                  <span className={Classes.TEXT_MUTED}>{data.compliance.onSchedule} of {data.compliance.total} secrets on schedule · target 100 %</span>
+                  <span className={Classes.TEXT_MUTED}>{data.compliance.onSchedule} of {data.compliance.total} secrets on schedule · target 100&nbsp;%</span>
                   <div className="apollo-secrets-figure-tags">
                     <Tag minimal intent="danger" data-testid="secrets-overdue-count">{data.overdue.length} overdue</Tag>
                     <Tag minimal intent="warning" data-testid="secrets-due-soon-count">{data.dueSoon.length} due soon</Tag>

@@ -179,7 +179,7 @@ describe('compliance', () => {
 
   it('says the figure and how far it is from the 100 % target', () => {
     expect(percentText(null)).toBe('—');
-    expect(percentText(87.55)).toBe('87.6 %');
+    expect(percentText(87.55)).toBe('87.6\u00a0%');
     expect(complianceIntent(100)).toBe('success');
     expect(complianceIntent(95)).toBe('warning');
     expect(complianceIntent(50)).toBe('danger');

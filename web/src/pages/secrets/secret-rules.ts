@@ -316,7 +316,8 @@ export function complianceRows(history: SecretExpiring['compliance']['history'])
   }));
 }
 
-export const percentText = (percent: number | null): string => (percent === null ? '—' : `${Math.round(percent * 10) / 10} %`);
+/** The figure with a no-break space before its % (it never wraps alone). */
+export const percentText = (percent: number | null): string => (percent === null ? '—' : `${Math.round(percent * 10) / 10}\u00a0%`);
 
 /** The big number's colour: the target is 100 %. */
 export const complianceIntent = (percent: number | null): 'success' | 'warning' | 'danger' | 'none' =>

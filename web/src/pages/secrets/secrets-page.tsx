@@ -108,7 +108,7 @@ function EnvironmentRows({ group, collapsed, toggle }: { group: EnvironmentGroup
                 </td>
                 <td><CategoryTag category={s.category} /></td>
                 <td><SecretStatusTag status={s.status} reason={s.statusReason} /></td>
-                <td className="apollo-nowrap" title={s.nextRotationDue ? formatTime(s.nextRotationDue) : s.rotationPolicy} data-testid="secret-row-due">
+                <td className="apollo-secrets-due-cell" title={s.nextRotationDue ? formatTime(s.nextRotationDue) : s.rotationPolicy} data-testid="secret-row-due">
                   {dueText(s)}
                   <div className={`${Classes.TEXT_MUTED} apollo-small`}>{s.rotationPolicy}</div>
                 </td>
