@@ -104,7 +104,7 @@ function EnvironmentRows({ group, collapsed, toggle }: { group: EnvironmentGroup
                 data-testid="secret-row" data-name={s.name} data-service={s.service} data-environment={s.environment} data-status={s.status} data-category={s.category}>
                 <td className="apollo-secrets-name-cell">
                   <Link to={href} onClick={(e) => e.stopPropagation()} className="apollo-cell-strong apollo-mono" data-testid="secret-row-name">{s.name}</Link>
-                  {s.description && <div className={`${Classes.TEXT_MUTED} apollo-small apollo-secrets-description`}>{s.description}</div>}
+                  {s.description && <div className={`${Classes.TEXT_MUTED} apollo-small apollo-secrets-description`} title={s.description}>{s.description}</div>}
                 </td>
                 <td><CategoryTag category={s.category} /></td>
                 <td><SecretStatusTag status={s.status} reason={s.statusReason} /></td>
@@ -112,7 +112,10 @@ function EnvironmentRows({ group, collapsed, toggle }: { group: EnvironmentGroup
                   {dueText(s)}
                   <div className={`${Classes.TEXT_MUTED} apollo-small`}>{s.rotationPolicy}</div>
                 </td>
-                <td className="apollo-nowrap" title={formatTime(s.lastRotatedAt ?? undefined)}>{s.lastRotatedAt ? formatAgo(s.lastRotatedAt) : <span className={Classes.TEXT_MUTED}>never</span>}</td>
+                <td className="apollo-nowrap" title={formatTime(s.lastRotatedAt ?? s.lastChangedAt)}>
+                  {s.lastRotatedAt ? formatAgo(s.lastRotatedAt) : <span className={Classes.TEXT_MUTED}>never</span>}
+                  {!s.lastRotatedAt && <div className={`${Classes.TEXT_MUTED} apollo-small`}>value set {formatAgo(s.lastChangedAt)}</div>}
+                </td>
                 <td>{s.owner ?? <span className={Classes.TEXT_MUTED}>no owner</span>}</td>
               </tr>
             );
