@@ -154,6 +154,43 @@ describe('secrets', () => {
     await context.close();
   });
 
+  it('an admin creates a generated secret, schedules its deletion with a 7-day window and restores it', { timeout: 120_000 }, async () => {
+    const context = await newContext(local.browser);
+    const admin = await signIn(context, local.apollo.url, 'admin@apollo.local', '/secrets?environment=dev&service=auth-service');
+    await admin.getByTestId('secret-row').first().waitFor({ timeout: 30_000 });
+
+    // Create: the filter's service and environment are its place; the value is generated.
+    await admin.getByTestId('secret-create').click();
+    await admin.getByTestId('secret-create-form').waitFor();
+    expect(await admin.getByTestId('secret-create-service').inputValue()).toBe('auth-service');
+    expect(await admin.getByTestId('secret-create-environment').inputValue()).toBe('dev');
+    await admin.getByTestId('secret-create-name').fill('e2e-session-key');
+    await admin.getByTestId('secret-create-category').selectOption('internal');
+    await admin.getByTestId('secret-value-mode').getByText('Generate', { exact: true }).click();
+    expect(await admin.getByTestId('secret-value').count()).toBe(0);
+    await admin.getByTestId('secret-create-owner').fill('platform');
+    await admin.getByTestId('secret-create-submit').click();
+    await admin.getByTestId('secret-page').waitFor({ timeout: 20_000 });
+    expect(new URL(admin.url()).pathname).toBe('/secrets/dev/auth-service/e2e-session-key');
+    expect(await admin.getByTestId('secret-owner').innerText()).toBe('platform');
+    expect(await admin.getByTestId('secret-production-callout').count()).toBe(0);
+
+    // Delete with a 7-day recovery window (the name typed to confirm), then restore it.
+    await admin.getByTestId('secret-delete').click();
+    await admin.getByTestId('secret-delete-days').fill('7');
+    expect(await admin.getByTestId('secret-delete-submit').isDisabled()).toBe(true);
+    await admin.getByTestId('secret-delete-confirm-name').fill('e2e-session-key');
+    await admin.getByTestId('secret-delete-submit').click();
+    await expect.poll(() => admin.getByTestId('secret-page').getAttribute('data-status'), { timeout: 20_000 }).toBe('scheduled-deletion');
+    expect(await admin.getByTestId('secret-deletion-callout').innerText()).toMatch(/in [67] days/);
+    await screenshot(admin, 'secret-scheduled-deletion');
+    await admin.getByTestId('secret-restore').click();
+    await admin.locator('.bp6-alert').getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => admin.getByTestId('secret-page').getAttribute('data-status'), { timeout: 20_000 }).not.toBe('scheduled-deletion');
+    expect(await admin.getByTestId('secret-deletion-callout').count()).toBe(0);
+    await context.close();
+  });
+
   it("a developer reads their team's secrets' metadata only: no value, no changes, another team's secret is not theirs to see", { timeout: 90_000 }, async () => {
     const context = await newContext(local.browser);
     // dana is in growth: notification-service's secrets are theirs, auth-service's (platform) are not.
