@@ -10,6 +10,8 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#
 import { isProductionEnvironment } from '#shared/routes';
 import { roleHas, type Role } from '#shared/permissions';
 import { auditLog } from '#lib/audit-log';
+import { notify } from '#lib/notifications';
+import { teamMemberPrincipals } from '#functions/identity/public';
 import { decodeCursor, encodeCursor, keyOf as cursorKeyOf, queryFingerprint } from '#lib/list-cursor';
 import { logger } from '#lib/observability';
 import { referencesOfService, serviceFacts, type Reference } from './catalog.ts';
@@ -189,6 +191,31 @@ async function noteChange(store: SecretStore, path: SecretPath, kind: 'rotate' |
   await recordChange({ at, service: path.service, environment: path.environment, name: path.name, secretName: name, kind, by, versionId });
   if (kind !== 'rollback') await recordVersionAuthor(name, versionId, by, at);
   logger.info('secret value changed', { secret: name, kind, versionId, simulated: store.simulated });
+  await offerRestarts(path, name, kind, by).catch((error: unknown) => logger.warn('restart offer not sent', { secret: name, error: error as Error }));
+}
+
+const CHANGED = { rotate: 'rotated', update: 'given a new value', rollback: 'rolled back' } as const;
+
+/**
+ * The services whose environments read the secret are offered a restart (they pick the value up when they next
+ * fetch it): their teams hear of it (`secret.rotated`, in-app and on EventBridge); the secret's page has the
+ * Restart buttons (POST /api/v1/services/{id}/restart, a deployment record like any other).
+ */
+async function offerRestarts(path: SecretPath, name: string, kind: 'rotate' | 'update' | 'rollback', by: string): Promise<void> {
+  const cached = await cachedSecret(path.environment, path.service, path.name);
+  const refs = cached?.referencedBy?.length ? cached.referencedBy : (await referencesOfService(path.service)).get(name) ?? [];
+  if (!refs.length) return;
+  const facts = await serviceFacts();
+  const teams = new Set(refs.map((r) => facts.get(r.serviceId)?.team).filter((t): t is string => Boolean(t)));
+  const members = (await Promise.all([...teams].map((t) => teamMemberPrincipals(t).catch(() => [])))).flat();
+  const where = [...new Set(refs.map((r) => `${r.serviceId} in ${r.environment}`))];
+  await notify(members, {
+    kind: 'secret.rotated',
+    title: `${name} was ${CHANGED[kind]} by ${by}: restart ${where.join(', ')} to pick it up`,
+    body: `The services read the new value when they next fetch it. Restart them from the secret's page (a rolling restart, recorded as a deployment).`,
+    link: `/secrets/${path.environment}/${path.service}/${path.name}`,
+    resource: { type: 'secret', id: name },
+  });
 }
 
 export async function updateSecret(path: SecretPath, body: SecretUpdate, caller: SecretsCaller): Promise<Secret> {

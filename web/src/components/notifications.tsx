@@ -23,6 +23,8 @@ const KIND: Record<Notification['kind'], { icon: IconName; intent: Intent }> = {
   'request.failed': { icon: 'error', intent: 'danger' },
   'deployment.succeeded': { icon: 'rocket-slant', intent: 'success' },
   'deployment.failed': { icon: 'error', intent: 'danger' },
+  'secret.due': { icon: 'key', intent: 'warning' },
+  'secret.rotated': { icon: 'refresh', intent: 'primary' },
 };
 
 export function NotificationsBell() {
