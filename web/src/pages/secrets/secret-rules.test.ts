@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../../schemas/types.gen.ts';
 import {
-  addressFromPath, complianceIntent, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, powersOf, recoveryProblem, detailsChanges, detailsFormOf, detailsProblems,
+  addressFromPath, complianceIntent, hrefOfSecretName, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, powersOf, recoveryProblem, detailsChanges, detailsFormOf, detailsProblems,
   rollbackBlocked, rotatesItself, searchOf, secretHref, tabFromSearch, visibleCharacters, withoutMasked, type CreateForm,
 } from './secret-rules.ts';
 
@@ -49,6 +49,12 @@ describe('a secret address', () => {
     const href = secretHref({ environment: 'prod', service: 'auth-service', name: 'jwt.signing_key-2' });
     expect(href).toBe('/secrets/prod/auth-service/jwt.signing_key-2');
     expect(addressFromPath(href)).toEqual({ environment: 'prod', service: 'auth-service', name: 'jwt.signing_key-2' });
+  });
+
+  it('opens from its name in the store', () => {
+    expect(hrefOfSecretName('apollo/prod/core-service/db-password')).toBe('/secrets/prod/core-service/db-password');
+    expect(hrefOfSecretName('apollo/prod/core-service')).toBeNull();
+    expect(hrefOfSecretName('other/prod/core-service/db-password')).toBeNull();
   });
 
   it('is not one for other paths or names the API would refuse', () => {

@@ -89,6 +89,14 @@ export function addressFromPath(path: string): SecretAddress | null {
   return { environment, service, name };
 }
 
+/** A store name (apollo/<env>/<service>/<name>, as an incident's timeline names a secret) as its page, or null. */
+export function hrefOfSecretName(secretName: string): string | null {
+  const parts = /^apollo\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(secretName);
+  if (!parts) return null;
+  const address = { environment: parts[1]!, service: parts[2]!, name: parts[3]! };
+  return ENV_PATTERN.test(address.environment) && SERVICE_PATTERN.test(address.service) && NAME_PATTERN.test(address.name) ? secretHref(address) : null;
+}
+
 export const addressKey = (s: SecretAddress): string => `${s.environment}/${s.service}/${s.name}`;
 
 // ---------------------------------------------------------------------------------------------------------------
