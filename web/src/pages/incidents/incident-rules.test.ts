@@ -62,6 +62,8 @@ describe('a timeline entry\'s link', () => {
   it('opens a deployment\'s or a request\'s page, an alert in its own console, and nothing for the incident itself', () => {
     expect(entryLink({ ref: { kind: 'deployment', id: '01JDEPLOY', href: '/api/v1/deployments/01JDEPLOY' } })).toEqual({ to: '/deployments/01JDEPLOY', external: false, label: 'Open the deployment' });
     expect(entryLink({ ref: { kind: 'request', id: 'r/1' } })).toEqual({ to: '/requests/r%2F1', external: false, label: 'Open the request' });
+    expect(entryLink({ ref: { kind: 'secret', id: 'apollo/prod/core-service/db-password', href: '/api/v1/secrets/prod/core-service/db-password' } })).toEqual({ to: '/secrets/prod/core-service/db-password', external: false, label: 'Open the secret' });
+    expect(entryLink({ ref: { kind: 'secret', id: 'not-apollo' } })).toBeNull();
     expect(entryLink({ ref: { kind: 'alert', id: 'Q1', url: 'https://acme.pagerduty.com/incidents/Q1' } })).toEqual({ to: 'https://acme.pagerduty.com/incidents/Q1', external: true, label: 'Open the alert' });
     expect(entryLink({ ref: { kind: 'alert', id: 'Q1', url: 'javascript:alert(1)' } })).toBeNull();
     expect(entryLink({ ref: { kind: 'timeline-entry', id: 'e1', href: '/api/v1/incidents/01JINCIDENT/timeline' } })).toBeNull();

@@ -166,6 +166,11 @@ export function entryLink(entry: Pick<IncidentTimelineEntry, 'ref'>): { to: stri
   const { ref } = entry;
   if (ref.kind === 'deployment') return { to: `/deployments/${encodeURIComponent(ref.id)}`, external: false, label: 'Open the deployment' };
   if (ref.kind === 'request') return { to: `/requests/${encodeURIComponent(ref.id)}`, external: false, label: 'Open the request' };
+  if (ref.kind === 'secret') {
+    // apollo/<env>/<service>/<name> → the secret's page.
+    const parts = /^apollo\/([a-z][a-z0-9-]*)\/([a-z0-9-]+)\/([A-Za-z0-9][A-Za-z0-9_.-]*)$/.exec(ref.id);
+    return parts ? { to: `/secrets/${parts[1]}/${parts[2]}/${encodeURIComponent(parts[3]!)}`, external: false, label: 'Open the secret' } : null;
+  }
   if (ref.url && /^https?:\/\//i.test(ref.url)) return { to: ref.url, external: true, label: ref.kind === 'alert' ? 'Open the alert' : 'Open' };
   return null;
 }
