@@ -91,6 +91,9 @@ describe('secrets', () => {
     await admin.getByTestId('secret-rotate-confirm').click();
     await expect.poll(() => version(admin), { timeout: 20_000 }).not.toBe(before);
     const rotated = await version(admin);
+    // The services reading it are offered a restart: auth-service in prod restarts (a deployment record).
+    await admin.locator('[data-testid="secret-reference"][data-service="auth-service"] [data-testid="secret-restart"]').first().click();
+    await admin.getByText('Restarting auth-service in prod').waitFor({ timeout: 20_000 });
 
     // Its history: the new version current, the old one previous; roll back to it after confirming.
     await admin.getByTestId('secret-tab-history').click();

@@ -15,6 +15,9 @@ import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useMe } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
+import { toast } from '../../lib/toaster.ts';
+import { isRole, roleHas } from '../../../../shared/permissions.ts';
+import { isProductionEnvironment } from '../../../../shared/routes.ts';
 import { DeleteDialog, EditDetailsDialog, RestoreAlert, RollbackAlert, RotateDialog, UpdateValueDialog } from './secret-dialogs.tsx';
 import { CategoryTag, LocalStoreTag, ProductionTag, SecretAuditTable, SecretStatusTag } from './secret-parts.tsx';
 import { secretKey, useSecret, useSecretHistory } from './secret-queries.ts';
@@ -98,6 +101,35 @@ function MaskedValue({ secret, canReveal }: { secret: SecretMeta; canReveal: boo
   );
 }
 
+/**
+ * A service that reads the secret picks up a new value when it next fetches it; Restart does it now: a rolling
+ * restart of that environment, a deployment record like any other (production needs deployments:create:prod).
+ */
+function RestartButton({ reference, secretName }: { reference: SecretMeta['referencedBy'][number]; secretName: string }) {
+  const { api } = useServices();
+  const me = useMe();
+  const [busy, setBusy] = useState(false);
+  const role = me.data?.role;
+  const allowed = isRole(role) && roleHas(role, isProductionEnvironment(reference.environment) ? 'deployments:create:prod' : 'deployments:create:non-prod');
+  if (!allowed) return null;
+  const restart = async () => {
+    setBusy(true);
+    try {
+      const deployment = await api.read('POST /api/v1/services/{id}/restart', {
+        params: { id: reference.serviceId },
+        body: { environment: reference.environment, reason: `pick up the new value of ${secretName}` },
+        idempotencyKey: globalThis.crypto.randomUUID(),
+      });
+      toast({ intent: 'success', icon: 'refresh', message: `Restarting ${reference.serviceId} in ${reference.environment}`, action: { text: 'Open the deployment', onClick: () => navigate(`/deployments/${encodeURIComponent(deployment.id)}`) } });
+    } catch (error) {
+      toast({ intent: 'danger', icon: 'error', message: (error as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return <Button small minimal icon="refresh" loading={busy} onClick={() => void restart()} data-testid="secret-restart" title={`A rolling restart of ${reference.serviceId} in ${reference.environment}, so it reads the new value now`}>Restart</Button>;
+}
+
 function ReferencedBy({ secret }: { secret: SecretMeta }) {
   return (
     <Section title={`Used by (${secret.referencedBy.length})`} icon="link" className="apollo-section" data-testid="secret-referenced-by">
@@ -110,6 +142,7 @@ function ReferencedBy({ secret }: { secret: SecretMeta }) {
                 <li key={`${r.serviceId}/${r.environment}/${r.name}`} data-testid="secret-reference" data-service={r.serviceId}>
                   <Icon icon="cube" size={12} /> <Link to={`/catalog/${encodeURIComponent(r.serviceId)}`} className="apollo-cell-strong">{r.serviceId}</Link>
                   <span className={Classes.TEXT_MUTED}> in {r.environment}, as </span><Code className="apollo-small">{r.name}</Code>
+                  {' '}<RestartButton reference={r} secretName={secret.secretName} />
                 </li>
               ))}
             </ul>
