@@ -3,7 +3,7 @@
  *
  *   AIUSER#<principal> / SETTINGS        the sandbox (read-only) state: absent → APOLLO_AI_SANDBOX_NEW_USERS
  *   AIUSAGE#<yyyy-mm-dd> / <principal>   tokens, cost (micro-dollars) and turns that day (UTC): one Query lists a day
- *   RATE#ai-turns#<principal> / <window> messages in a one-minute window (expiring with it)
+ *   RATE#ai-turns#<principal> / <window> messages in a one-minute window (#lib/rate-limit)
  *
  * A new message is refused (429 with when it resets) over the rate, or once the session's or the day's budget
  * is spent; a running turn stops itself when it spends the rest (turn.ts), keeping what it said.
@@ -12,10 +12,10 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AiSandboxPut, AiSession, AiUser, AiUserList } from '#schemas/index.ts';
 import { ForbiddenError, NotFoundError, TooManyRequestsError } from '#shared/errors';
 import { roleHas, type Role } from '#shared/permissions';
+import { takeAllowance } from '#lib/rate-limit';
 import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
 import { aiConfig, costUsd, type AiConfig } from './config.ts';
 
-const WINDOW_MS = 60_000;
 const MICROS = 1_000_000;
 
 export interface UserCaller { readonly principal: string; readonly role: Role | null }
@@ -99,22 +99,11 @@ export async function setSandbox(principal: string, body: AiSandboxPut, caller: 
 }
 
 /** One message: within the per-person rate, else 429 with when to try again. */
-export async function takeTurnAllowance(principal: string, now = Date.now()): Promise<void> {
-  const limit = aiConfig().turnsPerMinute;
-  const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
-  const { Attributes } = await db.send(new UpdateCommand({
-    TableName: tableName(), Key: { PK: `RATE#ai-turns#${principal}`, SK: String(windowStart) },
-    UpdateExpression: 'ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)',
-    ExpressionAttributeNames: { '#count': 'count' },
-    ExpressionAttributeValues: { ':one': 1, ':expires': Math.ceil((windowStart + 2 * WINDOW_MS) / 1000) },
-    ReturnValues: 'UPDATED_NEW',
-  }));
-  if (Number(Attributes?.count ?? 0) > limit) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
-    throw new TooManyRequestsError(`at most ${limit} AI console messages a minute (APOLLO_AI_TURNS_PER_MINUTE); try again in ${retryAfterSeconds} s`, {
-      retryAfterSeconds, details: [{ path: '/rate', message: `resets at ${new Date(windowStart + WINDOW_MS).toISOString()}` }],
-    });
-  }
+export function takeTurnAllowance(principal: string, now = Date.now()): Promise<void> {
+  return takeAllowance({
+    kind: 'ai-turns', principal, limit: aiConfig().turnsPerMinute,
+    message: (limit, wait) => `at most ${limit} AI console messages a minute (APOLLO_AI_TURNS_PER_MINUTE); try again in ${wait} s`,
+  }, now);
 }
 
 /** What is left of a session's and its owner's day's budgets (tokens, dollars), the tighter of the two. */
