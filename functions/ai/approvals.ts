@@ -95,7 +95,8 @@ export async function recordAction(proposal: Proposal, status: 'pending' | 'exec
     route: proposal.route, permission: proposal.permission, origin: proposal.origin, status,
     requestedBy: proposal.owner, createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + aiConfig().approvalMinutes * 60_000).toISOString(),
-    decidedBy: status === 'executing' ? proposal.owner : null, decidedAt: status === 'executing' ? now.toISOString() : null,
+    // A typed change the approval table lets through was approved by nobody: its note says why it ran.
+    decidedBy: null, decidedAt: null,
     ...(status === 'executing' ? { note: `typed by ${proposal.owner}: a ${proposal.risk.replace('_', ' ')} needs no approval` } : {}),
     result: null,
   };
@@ -155,8 +156,11 @@ async function tellConversation(sessionId: string, action: AiAction): Promise<vo
 function answerMessage(action: AiAction, statusCode: number, body: unknown, resource: NonNullable<AiAction['result']>['resource'] | undefined): NonNullable<AiAction['result']> {
   const ok = statusCode >= 200 && statusCode < 300;
   if (ok) {
-    const what = resource ? `${resource.type} ${resource.id}` : 'done';
-    return { statusCode, ok, message: `${action.summary}: ${resource ? `${what} created` : what}`, ...(resource ? { resource } : {}) };
+    const what = resource ? `${resource.type.replace('-', ' ')} ${resource.type === 'pull-request' ? '#' : ''}${resource.id}` : 'done';
+    // A production deployment waits for a second operator (the deployments' own gate): say so, not just "created".
+    const answered = body as { status?: string; approval?: { required?: boolean } | null } | null;
+    const waiting = answered?.status === 'awaiting_approval' || answered?.approval?.required ? '; it waits for another operator\'s approval in the Approvals inbox' : '';
+    return { statusCode, ok, message: `${action.summary}: ${resource ? `${what} created` : what}${waiting}`, ...(resource ? { resource } : {}) };
   }
   const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
   return { statusCode, ok, message: error?.message ?? `the route answered ${statusCode}`, ...(error?.code ? { code: error.code } : {}) };

@@ -16,7 +16,7 @@ export async function configureAiLocal(runtime: LocalRuntime): Promise<string[]>
   configureAi({ api: new InProcessApolloApi(runtime.invokeApi) });
   const { model, describeModelSetup } = await aiDeps();
   return [model
-    ? `AI console: model ${model.modelFor(undefined)} via ${model.source === 'bedrock' ? 'Amazon Bedrock' : `the Anthropic API at ${process.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com'}`}`
-    : `AI console: no model configured: built-in commands (debug, logs, incident, explain, help) print their findings without analysis; ${describeModelSetup()}`,
+    ? `AI console: model ${model.modelFor(undefined)} via ${process.env.APOLLO_AI_FAKE_MODEL === '1' ? 'the LOCAL FAKE Anthropic server (APOLLO_AI_FAKE_MODEL: a fixed answer, not an analysis)' : model.source === 'bedrock' ? 'Amazon Bedrock' : `the Anthropic API at ${process.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com'}`}`
+    : `AI console: no model configured: built-in commands (debug, logs, incident, postmortem, explain, help; deploy, rollback, scale, upgrade) print their findings without analysis; ${describeModelSetup()}`,
   `AI console changes (scale, deploy, rollback, pull requests…) wait for a click on Approve and run through Apollo's own routes in this process; new users start read-only (sandbox${aiConfig().sandboxNewUsers ? '' : ': off, APOLLO_AI_SANDBOX_NEW_USERS=false'}) until an admin lifts it under AI console → People`];
 }

@@ -87,7 +87,10 @@ export async function sendMessage(id: string, text: string, caller: AiCaller): P
   const session = await visible(id, caller, true);
   if (session.owner !== caller.principal) throw new ForbiddenError(`AI session ${id} is ${session.owner}'s: only its owner talks in it`);
   await takeTurnAllowance(caller.principal);
-  await requireBudget(session, caller.principal);
+  const { parseCommand: parse } = await aiDeps();
+  // A built-in command needs no tokens for its plan: it runs with the budget spent (the model's part is skipped).
+  const command = parse(text);
+  if (!(command && 'command' in command)) await requireBudget(session, caller.principal);
   const turnId = newId();
   const now = new Date().toISOString();
   const { firstSeq } = await beginTurn(id, turnId, TURN_SEQS, now);

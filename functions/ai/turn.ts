@@ -143,7 +143,7 @@ export async function runTurn(input: TurnInput): Promise<void> {
       }, async (name, toolInput) => {
         const result = await runTool(name, toolInput);
         if (result.pending) pending = true;
-        return { ok: result.ok, pending: Boolean(result.pending), message: result.error ?? result.content, ...(result.action ? { action: result.action } : {}) };
+        return { ok: result.ok, pending: Boolean(result.pending), message: result.action?.result?.message ?? result.error ?? result.content, ...(result.action ? { action: result.action } : {}) };
       });
       await stream.emit({ type: 'findings', findings: outcome.findings });
       // A command that proposed or made a change is done: what happens next is the user's click.
@@ -156,6 +156,12 @@ export async function runTurn(input: TurnInput): Promise<void> {
     if (!deps.model) {
       await stream.emit({ type: 'notice', level: 'warn', text: deps.describeModelSetup() });
       stopReason = 'no_model';
+      return;
+    }
+    // A built-in command still runs its plan when the budget is spent (no tokens); the model's part does not.
+    if (caller.allowance.tokens <= 0 || caller.allowance.usd <= 0) {
+      await stream.emit({ type: 'notice', level: 'warn', text: `The findings are above; the model's analysis is skipped: ${caller.allowance.limitedBy === 'session' ? "this session's" : "today's"} AI budget is spent.` });
+      stopReason = 'budget';
       return;
     }
     stopReason = await modelLoop(deps.model, parsed && 'command' in parsed ? parsed.command.name : undefined, session, caller, prompt, stream, controller, usage, deps.tools, deps.actions);
@@ -177,10 +183,9 @@ export async function runTurn(input: TurnInput): Promise<void> {
     clearInterval(poll);
     running.delete(input.sessionId);
     try {
-      if (usage.inputTokens || usage.outputTokens) {
-        await stream.emit({ type: 'usage', inputTokens: usage.inputTokens, outputTokens: usage.outputTokens });
-        if (owner) await addUsage(owner, usage);
-      }
+      if (usage.inputTokens || usage.outputTokens) await stream.emit({ type: 'usage', inputTokens: usage.inputTokens, outputTokens: usage.outputTokens });
+      // Every turn counts toward its owner's day, a built-in command's with no model too.
+      if (owner) await addUsage(owner, usage);
       await stream.endBlock();
     } catch (error) {
       logger.error('ai turn usage not written', { sessionId: input.sessionId, error: error as Error });
@@ -225,6 +230,12 @@ async function callTool(name: string, toolInput: Record<string, unknown>, caller
   const tool = tools.find((t) => t.name === name);
   const action = tool ? undefined : actions.find((a) => a.name === name);
   const refuse = async (reason: string, risk: ToolDef['risk'] = tool?.risk ?? 'read'): Promise<ToolCallResult> => {
+    // Every call is audited, refused ones too: what was asked, and why it did not run.
+    const auditId = await auditLog.recordIntent({
+      actor: caller.principal, actorType: 'ai', actorRole: caller.role ?? undefined, action: `ai.tool.${name}`, resourceType: 'ai-session', resourceId: caller.sessionId,
+      aiSessionId: caller.sessionId, details: { input: toolInput, risk, refused: reason }, requestId: callId,
+    });
+    await auditLog.recordOutcome(auditId, { outcome: 'failed', statusCode: 403, errorCode: 'Refused' });
     await stream.emit({ type: 'tool_call', callId, name, arguments: toolInput, risk, status: 'refused', reason });
     return { ok: false, content: `refused: ${reason}`, error: reason };
   };

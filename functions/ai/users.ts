@@ -123,20 +123,20 @@ export function allowanceOf(session: Pick<AiSession, 'usage'>, day: DayUsage, co
   return { tokens: Math.min(sessionTokens, dayTokens), usd: Math.min(sessionUsd, dayUsd), limitedBy: sessionTighter ? 'session' : 'day' };
 }
 
-/** Before a turn: 429 when the session's or the day's budget is spent (with when the day's resets). */
+/** Before a model turn: 429 when the owner's day's or the session's budget is spent (the day first: it has a reset time). */
 export async function requireBudget(session: Pick<AiSession, 'id' | 'usage'>, principal: string, now = Date.now()): Promise<void> {
   const config = aiConfig();
   const day = await usageToday(principal, now);
-  const sessionSpent = session.usage.inputTokens + session.usage.outputTokens >= config.sessionTokens || (session.usage.costUsd ?? 0) >= config.sessionCostCents / 100;
-  if (sessionSpent) {
-    throw new TooManyRequestsError(`AI session ${session.id} used its budget (${config.sessionTokens.toLocaleString('en')} tokens or $${(config.sessionCostCents / 100).toFixed(2)}): start a new session to go on`, {
-      details: [{ path: '/session/usage', message: `${session.usage.inputTokens + session.usage.outputTokens} tokens, $${(session.usage.costUsd ?? 0).toFixed(4)}` }],
-    });
-  }
   if (day.inputTokens + day.outputTokens >= config.dailyTokens || day.costUsd >= config.dailyCostCents / 100) {
     const resetsAt = nextMidnight(now);
-    throw new TooManyRequestsError(`${principal} used today's AI budget (${config.dailyTokens.toLocaleString('en')} tokens or $${(config.dailyCostCents / 100).toFixed(2)} a day); it resets at ${resetsAt}`, {
+    throw new TooManyRequestsError(`${principal} used today's AI budget (${config.dailyTokens.toLocaleString('en')} tokens or $${(config.dailyCostCents / 100).toFixed(2)} a day); it resets at ${resetsAt}. Built-in commands still print their findings`, {
       retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(resetsAt) - now) / 1000)), details: [{ path: '/user/usage', message: `resets at ${resetsAt}` }],
+    });
+  }
+  const sessionSpent = session.usage.inputTokens + session.usage.outputTokens >= config.sessionTokens || (session.usage.costUsd ?? 0) >= config.sessionCostCents / 100;
+  if (sessionSpent) {
+    throw new TooManyRequestsError(`AI session ${session.id} used its budget (${config.sessionTokens.toLocaleString('en')} tokens or $${(config.sessionCostCents / 100).toFixed(2)}): start a new session to go on. Built-in commands still print their findings`, {
+      details: [{ path: '/session/usage', message: `${session.usage.inputTokens + session.usage.outputTokens} tokens, $${(session.usage.costUsd ?? 0).toFixed(4)}` }],
     });
   }
 }

@@ -156,6 +156,18 @@ describe('scale prod core-service 4, approved by the operator', () => {
     expect(errorOf(again.body).message).toContain('used once');
     expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/reject`, { body: { actionId: action.id } })).status).toBe(409);
     expect((await scales()).length).toBe(after.length);
+    // Production's own gate holds the scale for another operator; cancel it so the environment is free again.
+    expect(record.approval).toMatchObject({ required: true });
+    expect(res.body.result!.message).toContain("waits for another operator's approval");
+    expect((await h.client('operator').send('POST', `/api/v1/deployments/${deploymentId}/cancel`, { body: { reason: 'test: free the environment' } })).status).toBe(200);
+  });
+
+  it('proposes nothing while a safeguard blocks the change, and says which', async () => {
+    const running = await h.client('admin').call<Deployment>('POST', '/api/v1/services/core-service/scale', { body: { environment: 'prod', replicas: 6, reason: 'test: a deployment running' } });
+    const frames = await turn('operator', session, 'scale prod core-service 5');
+    expect(frames.some((f) => f.type === 'action')).toBe(false);
+    expect(JSON.stringify(frames.find((f) => f.type === 'findings'))).toContain('Not proposed');
+    expect((await h.client('admin').send('POST', `/api/v1/deployments/${running.body.id}/cancel`, { body: { reason: 'test: done' } })).status).toBe(200);
   });
 
   it('needs a new approval for the same call proposed again, and a rejected one never runs', async () => {
@@ -174,7 +186,8 @@ describe('scale prod core-service 4, approved by the operator', () => {
     const staging = await openSession('operator', { service: 'core-service', environment: 'staging' });
     const frames = await turn('operator', staging, 'scale staging core-service 3');
     const done = frames.filter((f) => f.type === 'action').map((f) => (f as Extract<AiFrame, { type: 'action' }>).action).at(-1)!;
-    expect(done).toMatchObject({ status: 'executed', risk: 'safe_mutation', origin: 'command', decidedBy: OPERATOR, result: { ok: true, resource: { type: 'deployment' } } });
+    // Nobody approved it: the note says why it ran.
+    expect(done).toMatchObject({ status: 'executed', risk: 'safe_mutation', origin: 'command', decidedBy: null, note: expect.stringContaining('typed by operator@apollo.local'), result: { ok: true, resource: { type: 'deployment' } } });
     expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
   });
 
@@ -303,6 +316,10 @@ describe('budgets and the rate limit', () => {
       const next = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'and now?' } });
       expect(next.status).toBe(429);
       expect(errorOf(next.body).message).toContain('start a new session');
+      // A built-in command needs no tokens for its plan: it still prints its findings, the model's part skipped.
+      const help = await turn('operator', session, 'help');
+      expect(help.some((f) => f.type === 'findings')).toBe(true);
+      expect(help.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
       const users = (await h.client('admin').call<AiUserList>('GET', '/api/v1/ai/users')).body;
       expect(users.items.find((u) => u.principal === OPERATOR)!.today.outputTokens).toBeGreaterThan(0);
     } finally {

@@ -20,14 +20,26 @@ async function where(run: RunTool, service: string, environment: string): Promis
   return { fact: { label: 'Now', value: `${now.version ?? 'no version'} · ${now.replicas ?? '?'} replicas · ${now.health}`, status: now.health === 'healthy' ? 'ok' : 'warn' }, now };
 }
 
-async function preflight(run: RunTool, input: Record<string, unknown>): Promise<Section> {
+interface Preflight { readonly section: Section; readonly blocks: readonly string[] }
+
+async function preflight(run: RunTool, input: Record<string, unknown>): Promise<Preflight> {
   const read = await attempt<PreflightRead>(run, 'deployment_preflight', input);
-  if (!read.ok) return table('Preflight', ['Safeguard', 'Outcome', 'Why'], [], `not read: ${read.error}`);
-  return table('Preflight', ['Safeguard', 'Outcome', 'Why'], read.value.checks.map((c) => [c.safeguard, c.outcome, c.reason]), read.value.allowed ? 'nothing blocks it' : 'a safeguard blocks it: the change will be refused unless that is resolved');
+  if (!read.ok) return { section: table('Preflight', ['Safeguard', 'Outcome', 'Why'], [], `not read: ${read.error}`), blocks: [] };
+  return {
+    section: table('Preflight', ['Safeguard', 'Outcome', 'Why'], read.value.checks.map((c) => [c.safeguard, c.outcome, c.reason]), read.value.allowed ? 'nothing blocks it' : 'a safeguard blocks it'),
+    blocks: read.value.allowed ? [] : read.value.checks.filter((c) => c.outcome === 'block').map((c) => `${c.safeguard}: ${c.reason}`),
+  };
 }
 
-/** Proposes the change and says what became of it. */
-async function propose(act: ActTool, tool: string, input: Record<string, unknown>, title: string, sections: Section[], firstFacts: Fact[]): Promise<CommandOutcome> {
+/**
+ * Proposes the change and says what became of it; nothing is proposed when the preflight says a safeguard blocks
+ * it (an approval would only run into the route's refusal).
+ */
+async function propose(act: ActTool, tool: string, input: Record<string, unknown>, title: string, checks: Preflight, firstFacts: Fact[]): Promise<CommandOutcome> {
+  const sections = [checks.section];
+  if (checks.blocks.length) {
+    return { findings: { title, sections: [facts('Change', [...firstFacts, { label: 'Not proposed', value: `a safeguard blocks it: ${checks.blocks.join('; ')}. Resolve that first, then ask again.`, status: 'bad' }]), ...sections] } };
+  }
   const outcome = await act(tool, input);
   const action = outcome.action;
   const status: Fact = outcome.pending
@@ -55,7 +67,7 @@ export const scaleCommand: CommandDef = {
     const replicas = Number(args.replicas);
     const now = await where(run, service, environment);
     const checks = await preflight(run, { operation: 'scale', service, environment });
-    return propose(act, 'scale_service', { service, environment, replicas }, `scale ${service} in ${environment} to ${replicas}`, [checks], [
+    return propose(act, 'scale_service', { service, environment, replicas }, `scale ${service} in ${environment} to ${replicas}`, checks, [
       now.fact, { label: 'Proposed', value: `${replicas} replica${replicas === 1 ? '' : 's'}${now.now?.replicas != null ? ` (from ${now.now.replicas})` : ''}` },
     ]);
   },
@@ -76,7 +88,7 @@ export const deployCommand: CommandDef = {
     const { service, environment, version } = args as { service: string; environment: string; version: string };
     const now = await where(run, service, environment);
     const checks = await preflight(run, { operation: 'deploy', service, environment, version });
-    return propose(act, 'deploy_service', { service, environment, version }, `deploy ${service} ${version} to ${environment}`, [checks], [
+    return propose(act, 'deploy_service', { service, environment, version }, `deploy ${service} ${version} to ${environment}`, checks, [
       now.fact, { label: 'Proposed', value: `${version}${now.now?.version ? ` (from ${now.now.version})` : ''}` },
     ]);
   },
@@ -91,7 +103,7 @@ export const rollbackCommand: CommandDef = {
     const { service, environment } = args as { service: string; environment: string };
     const now = await where(run, service, environment);
     const checks = await preflight(run, { operation: 'rollback', service, environment });
-    return propose(act, 'rollback_service', { service, environment }, `rollback ${service} in ${environment}`, [checks], [
+    return propose(act, 'rollback_service', { service, environment }, `rollback ${service} in ${environment}`, checks, [
       now.fact, { label: 'Proposed', value: 'the last known good version (the deployments API picks it)' },
     ]);
   },

@@ -24,9 +24,9 @@ const CHANGE_PERMISSION: Readonly<Record<string, Permission>> = { deploy: 'deplo
 /** What the console may do on your behalf beyond reading, by the permission each kind of action needs. */
 const ACTIONS: ReadonlyArray<{ readonly what: string; readonly permission: Permission }> = [
   { what: 'Ask questions and run the read tools (catalog, health, logs, metrics, traces, deployments, incidents)', permission: 'ai:sessions:create' },
-  { what: 'Safe changes you approve (outside production: deploy, rollback, scale, restart; pull requests, requests, incident notes)', permission: 'ai:sessions:execute:safe' },
-  { what: 'Production changes you approve (deploy, rollback, scale, restart in production; critical incidents)', permission: 'ai:sessions:execute:dangerous' },
-  { what: 'Infrastructure changes you approve', permission: 'ai:sessions:execute:all' },
+  { what: 'Safe changes (outside production: deploy, rollback, scale, restart; pull requests, requests, incident notes): typed, they run at once; proposed by the model, they wait for your Approve', permission: 'ai:sessions:execute:safe' },
+  { what: 'Production changes (deploy, rollback, scale, restart in production; critical incidents): always wait for your Approve', permission: 'ai:sessions:execute:dangerous' },
+  { what: 'Infrastructure changes: always wait for your Approve', permission: 'ai:sessions:execute:all' },
 ];
 
 interface AccessRead { principal: string; role: string | null; teams: string[] }

@@ -94,7 +94,7 @@ describe('approvals in the terminal', () => {
   const line = (a: AiAction) => plainText(render([{ ...base, seq: 5, type: 'action', action: a }]).text);
 
   it('asks for the Approve beside the terminal while an action waits, with its expiry', () => {
-    expect(line(action)).toBe('⏸ Needs your approval: Scale core-service in prod to 4 replicas — use Approve beside the terminal (expires 12:15 UTC)\n');
+    expect(line(action)).toBe('‖ Needs your approval: Scale core-service in prod to 4 replicas — use Approve beside the terminal (expires 12:15 UTC)\n');
     const own = renderFrames([{ ...base, seq: 5, type: 'action', action }], INITIAL_RENDER, { cols: 80, timeText: () => 'soon' });
     expect(plainText(own.text)).toContain('(expires soon)');
   });

@@ -214,7 +214,7 @@ export function actionLine(action: AiAction, timeText: (iso: string) => string):
   const message = said.startsWith(`${summary}: `) ? said.slice(summary.length + 2) : said;
   switch (action.status) {
     case 'pending':
-      return paint(`${ANSI.bold}${ANSI.yellow}`, `⏸ Needs your approval: ${summary} — use Approve beside the terminal (expires ${timeText(action.expiresAt)})`);
+      return paint(`${ANSI.bold}${ANSI.yellow}`, `‖ Needs your approval: ${summary} — use Approve beside the terminal (expires ${timeText(action.expiresAt)})`);
     case 'executing':
       return paint(ANSI.cyan, `▶ ${summary}: running${action.decidedBy ? `, approved by ${sanitize(action.decidedBy)}` : ''}`);
     case 'executed':
