@@ -115,7 +115,7 @@ export function PeopleTab() {
     <div className="apollo-ai-people" data-testid="ai-people">
       <div className="apollo-ai-people-bar">
         <FormGroup inline label="Day (UTC)" labelFor="ai-people-date" className="apollo-ai-people-date">
-          <InputGroup id="ai-people-date" type="date" value={date} onValueChange={setDate} data-testid="ai-people-date" />
+          <InputGroup id="ai-people-date" type="date" value={date || users.data?.date || ''} onValueChange={setDate} data-testid="ai-people-date" />
         </FormGroup>
         {date && <Button variant="minimal" text="Today" onClick={() => setDate('')} />}
       </div>
