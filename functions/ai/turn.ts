@@ -342,12 +342,20 @@ async function modelLoop(
   const messages: MessageParam[] = [...(await readConversation(session.id)), { role: 'user', content: prompt }];
   const system = await systemPrompt(session, caller, allowed, offered, caller.sandboxed);
   try {
+    const modelTools = [...allowed, ...offered].map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
     for (let round = 0; round < config.maxToolRounds; round++) {
       let stop: { reason: string; content: readonly ContentBlock[] } | undefined;
       let messageUsage = { inputTokens: 0, outputTokens: 0 };
+      const sent = bounded(messages);
+      // Before asking: a message whose input alone (about 4 characters a token) would pass the budget is not sent.
+      const estimate = { inputTokens: Math.ceil((system.length + JSON.stringify(sent).length + JSON.stringify(modelTools).length) / 4), outputTokens: 0 };
+      if (overBudget(caller, usage, estimate)) {
+        const which = caller.allowance.limitedBy === 'session' ? "this session's budget" : `${caller.principal}'s budget for today`;
+        controller.abort(new BudgetError(`Stopped before asking the model: about ${estimate.inputTokens.toLocaleString('en')} more tokens would pass ${which}. What it said so far is kept.`));
+        throw signal.reason;
+      }
       for await (const event of model.stream({
-        model: model.modelFor(command), system, messages: bounded(messages), maxTokens: config.maxTokens,
-        tools: [...allowed, ...offered].map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })),
+        model: model.modelFor(command), system, messages: sent, maxTokens: config.maxTokens, tools: modelTools,
       }, signal)) {
         if (event.type === 'text_delta') stream.text(event.text);
         else if (event.type === 'tool_use') await stream.endBlock();

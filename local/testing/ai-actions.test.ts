@@ -301,17 +301,18 @@ describe('incidents the console opens and notes', () => {
 
 describe('budgets and the rate limit', () => {
   it('stops a turn that would spend the rest of the session\'s budget, keeps its text, and refuses the next with 429', async () => {
-    process.env.APOLLO_AI_SESSION_TOKENS = '1000';
+    // Enough for the first message's input (about 15,000 tokens here), not for what it then says.
+    process.env.APOLLO_AI_SESSION_TOKENS = '25000';
     resetAiConfig();
     try {
       withModel();
       const session = await openSession('operator');
-      fake.script([{ blocks: [{ text: 'Looking at the pool. ' }, { text: 'More text.' }], usage: { inputTokens: 400, outputTokens: 900 } }]);
+      fake.script([{ blocks: [{ text: 'Looking at the pool. ' }, { text: 'More text.' }], usage: { inputTokens: 400, outputTokens: 30_000 } }]);
       const frames = await turn('operator', session, 'what is wrong?');
       expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
       expect(frames.find((f) => f.type === 'notice' && /budget/.test(f.text))).toBeDefined();
       const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
-      expect(detail.usage.inputTokens + detail.usage.outputTokens).toBeGreaterThanOrEqual(1000);
+      expect(detail.usage.inputTokens + detail.usage.outputTokens).toBeGreaterThanOrEqual(25_000);
       expect(detail.usage.costUsd).toBeGreaterThan(0);
       const next = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'and now?' } });
       expect(next.status).toBe(429);
@@ -322,6 +323,23 @@ describe('budgets and the rate limit', () => {
       expect(help.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
       const users = (await h.client('admin').call<AiUserList>('GET', '/api/v1/ai/users')).body;
       expect(users.items.find((u) => u.principal === OPERATOR)!.today.outputTokens).toBeGreaterThan(0);
+    } finally {
+      delete process.env.APOLLO_AI_SESSION_TOKENS;
+      resetAiConfig();
+    }
+  });
+
+  it('does not ask the model when the message\'s input alone would pass the budget', async () => {
+    process.env.APOLLO_AI_SESSION_TOKENS = '2000';
+    resetAiConfig();
+    try {
+      withModel();
+      const session = await openSession('operator');
+      const asked = fake.requests.length;
+      const frames = await turn('operator', session, 'what is wrong?');
+      expect(fake.requests.length).toBe(asked);
+      expect(frames.find((f) => f.type === 'notice' && /before asking the model/.test(f.text))).toBeDefined();
+      expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
     } finally {
       delete process.env.APOLLO_AI_SESSION_TOKENS;
       resetAiConfig();
