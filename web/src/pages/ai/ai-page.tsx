@@ -89,11 +89,7 @@ function MySessions({ canCreate, onNew }: { canCreate: boolean; onNew(): void })
           <tr key={s.id} data-testid="ai-session-row" data-id={s.id} data-status={s.status} onClick={() => open(s.id)} style={{ cursor: 'pointer' }}>
             <td><a href={`/ai/${encodeURIComponent(s.id)}`} onClick={(e) => { if (!e.metaKey && !e.ctrlKey) { e.preventDefault(); open(s.id); } }}>{s.title}</a></td>
             <td className="apollo-mono">{targetText(s.target)}</td>
-            <td>
-              <SessionStatusTag session={s} />
-              {(s.pendingActions ?? 0) > 0 && <> <Tag minimal intent="warning" icon="pause" data-testid="ai-session-pending">{s.pendingActions} to approve</Tag></>}
-            </td>
-            <td className="apollo-mono">{formatCount(s.usage.inputTokens + s.usage.outputTokens)}{typeof s.usage.costUsd === 'number' ? ` · ${formatUsd(s.usage.costUsd)}` : ''}</td>
+            <SessionCells session={s} />
             <td title={formatTime(s.updatedAt)}>{formatAgo(s.updatedAt)}</td>
           </tr>
         ))}
@@ -104,6 +100,19 @@ function MySessions({ canCreate, onNew }: { canCreate: boolean; onNew(): void })
         </td></tr></tfoot>
       )}
     </HTMLTable>
+  );
+}
+
+/** A session's status (and actions waiting for approval) and its tokens and cost: the lists' shared cells. */
+function SessionCells({ session: s }: { session: AiSession }) {
+  return (
+    <>
+      <td>
+        <SessionStatusTag session={s} />
+        {(s.pendingActions ?? 0) > 0 && <> <Tag minimal intent="warning" icon="pause" data-testid="ai-session-pending">{s.pendingActions} to approve</Tag></>}
+      </td>
+      <td className="apollo-mono">{formatCount(s.usage.inputTokens + s.usage.outputTokens)}{typeof s.usage.costUsd === 'number' ? ` · ${formatUsd(s.usage.costUsd)}` : ''}</td>
+    </>
   );
 }
 
@@ -127,11 +136,7 @@ function ActiveSessions() {
                   <td>{s.owner}</td>
                   <td><a href={`/ai/${encodeURIComponent(s.id)}`} onClick={(e) => { if (!e.metaKey && !e.ctrlKey) { e.preventDefault(); open(s.id); } }}>{s.title}</a></td>
                   <td className="apollo-mono">{targetText(s.target)}</td>
-                  <td>
-                    <SessionStatusTag session={s} />
-                    {(s.pendingActions ?? 0) > 0 && <> <Tag minimal intent="warning" icon="pause" data-testid="ai-session-pending">{s.pendingActions} to approve</Tag></>}
-                  </td>
-                  <td className="apollo-mono">{formatCount(s.usage.inputTokens + s.usage.outputTokens)}{typeof s.usage.costUsd === 'number' ? ` · ${formatUsd(s.usage.costUsd)}` : ''}</td>
+                  <SessionCells session={s} />
                   <td title={formatTime(s.createdAt)}>{formatAgo(s.createdAt)}</td>
                   <td><Button size="small" intent="danger" icon="stop" text="Terminate" onClick={() => setConfirming(s)} data-testid="ai-terminate" /></td>
                 </tr>
