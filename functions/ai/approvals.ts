@@ -61,12 +61,29 @@ export async function sessionActions(sessionId: string): Promise<AiAction[]> {
   return items.map((i) => toAction(i)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.callIndex - b.callIndex);
 }
 
-async function nextCallIndex(sessionId: string): Promise<number> {
+/** The session's next call index; a pending action also counts toward `pendingActions` (what the lists show). */
+async function nextCallIndex(sessionId: string, pending: boolean): Promise<number> {
   const { Attributes } = await db.send(new UpdateCommand({
-    TableName: tableName(), Key: { PK: `AI#${sessionId}`, SK: 'META' }, UpdateExpression: 'ADD actionCount :one',
-    ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW',
+    TableName: tableName(), Key: { PK: `AI#${sessionId}`, SK: 'META' }, UpdateExpression: 'ADD actionCount :one, pendingActions :pending',
+    ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':one': 1, ':pending': pending ? 1 : 0 }, ReturnValues: 'UPDATED_NEW',
   }));
   return Number(Attributes?.actionCount);
+}
+
+/** One fewer waiting (decided); the session's detail sets the count right when one expired unseen. */
+async function onePendingFewer(sessionId: string): Promise<void> {
+  await db.send(new UpdateCommand({
+    TableName: tableName(), Key: { PK: `AI#${sessionId}`, SK: 'META' }, UpdateExpression: 'ADD pendingActions :less',
+    ConditionExpression: 'attribute_exists(PK) AND pendingActions > :zero', ExpressionAttributeValues: { ':less': -1, ':zero': 0 },
+  })).catch((error: unknown) => { if ((error as Error).name !== 'ConditionalCheckFailedException') throw error; });
+}
+
+/** The session's count of waiting actions, as its detail found them (an expired one nobody touched). */
+export async function settlePendingCount(sessionId: string, count: number): Promise<void> {
+  await db.send(new UpdateCommand({
+    TableName: tableName(), Key: { PK: `AI#${sessionId}`, SK: 'META' }, UpdateExpression: 'SET pendingActions = :n',
+    ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':n': count },
+  }));
 }
 
 export interface Proposal {
@@ -86,7 +103,7 @@ export interface Proposal {
 
 /** Writes a new action: pending (waiting for a click), or executing (a typed command that needs none). */
 export async function recordAction(proposal: Proposal, status: 'pending' | 'executing'): Promise<AiAction> {
-  const callIndex = await nextCallIndex(proposal.sessionId);
+  const callIndex = await nextCallIndex(proposal.sessionId, status === 'pending');
   const now = new Date();
   const action: AiAction = {
     id: actionId(proposal.sessionId, callIndex, proposal.tool, proposal.arguments),
@@ -120,6 +137,7 @@ async function decide(sessionId: string, id: string, to: 'executing' | 'rejected
       ExpressionAttributeValues: { ':to': to, ':by': by, ':now': now, ':pending': 'pending', ...(note ? { ':note': note } : {}) },
       ReturnValues: 'ALL_NEW',
     }));
+    await onePendingFewer(sessionId);
     return Attributes as ActionItem;
   } catch (error) {
     if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;

@@ -9,7 +9,7 @@ import { roleHas, type Role } from '#shared/permissions';
 import { catalogSnapshot } from '#functions/services/public';
 import { logger } from '#lib/observability';
 import { aiDeps } from './deps.ts';
-import { sessionActions } from './approvals.ts';
+import { sessionActions, settlePendingCount } from './approvals.ts';
 import { dispatchTurn } from './dispatch.ts';
 import {
   beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, noteCommand, putTurn, readSession, requireSession, saveOutcome, saveToolAllowlist, transcript,
@@ -79,7 +79,10 @@ export async function listActive(limit: number, cursor?: string): Promise<AiSess
 export async function sessionDetail(id: string, caller: AiCaller): Promise<AiSessionDetail> {
   const session = await visible(id, caller, true);
   const [frames, actions] = await Promise.all([transcript(id), sessionActions(id)]);
-  return { ...session, transcript: frames, actions, pendingActions: actions.filter((a) => a.status === 'pending').length };
+  const pendingActions = actions.filter((a) => a.status === 'pending').length;
+  // The lists read the count kept on the session; an action that expired unseen is set right here.
+  if ((session.pendingActions ?? 0) !== pendingActions) await settlePendingCount(id, pendingActions).catch(() => undefined);
+  return { ...session, transcript: frames, actions, pendingActions };
 }
 
 /** The owner's message: its turn is dispatched; 202 with where it starts. */

@@ -123,6 +123,9 @@ describe('scale prod core-service 4, approved by the operator', () => {
     const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
     expect(detail.actions).toEqual([action]);
     expect(detail.pendingActions).toBe(1);
+    // The list shows it too.
+    const mine = (await h.client('operator').call<{ items: AiSession[] }>('GET', '/api/v1/ai/sessions')).body;
+    expect(mine.items.find((s) => s.id === session.id)!.pendingActions).toBe(1);
   });
 
   it('is not approvable by someone else who cannot see the session, nor through a message', async () => {
@@ -138,6 +141,7 @@ describe('scale prod core-service 4, approved by the operator', () => {
     const { ws, frames } = await subscribe(h, 'operator', `ai:${session.id}`);
     const res = await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: action.id } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((await h.client('operator').call<{ items: AiSession[] }>('GET', '/api/v1/ai/sessions')).body.items.find((s) => s.id === session.id)!.pendingActions).toBe(0);
     expect(res.body).toMatchObject({ id: action.id, status: 'executed', decidedBy: OPERATOR, result: { ok: true, statusCode: 201, resource: { type: 'deployment', href: expect.stringMatching(/^\/deployments\//) } } });
     const deploymentId = res.body.result!.resource!.id;
     const after = await scales();
