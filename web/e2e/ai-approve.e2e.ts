@@ -109,6 +109,9 @@ describe('approving what the AI console proposes', () => {
     await page.waitForURL(`${local.apollo.url}/deployments/${deploymentId}`);
     await page.locator(`[data-testid="deployment-page"][data-id="${deploymentId}"]`).waitFor();
     expect(await page.getByTestId('deployment-initiated-by').innerText()).toContain(OPERATOR);
+    // Production's own gate holds it for another operator: cancel it, so prod is free for the next proposal
+    // (the console proposes nothing while a deployment runs there).
+    await local.apollo.client('admin').request('POST /api/v1/deployments/{id}/cancel', { params: { id: deploymentId }, body: { reason: 'E2E: free prod for the next test' } });
     await adminContext.close();
     await context.close();
   });
