@@ -5,7 +5,7 @@
  * - deployments of each affected service in each affected environment (deploys, rollbacks, promotes, scales,
  *   restarts) started in the window, and the last one before it (the usual suspect, however long ago);
  * - requests fulfilled for the affected services (their team's requests whose form named the service) in the window;
- * - the affected services' secret value changes (rotations, new values, rollbacks) in the window, in any environment.
+ * - the affected services' secret value changes (rotations, new values, rollbacks) in the affected environments in the window.
  *
  * The window runs from APOLLO_INCIDENT_LOOKBACK_MINUTES (60) before the incident began to its resolution (now
  * while it is open). The AI console's actions join as the records they made (a deployment says initiatedVia ai).
@@ -77,7 +77,7 @@ export async function incidentTimeline(id: string): Promise<IncidentTimeline> {
     });
   }
   const WORD = { rotate: 'rotated', update: 'given a new value', rollback: 'rolled back' } as const;
-  for (const c of secretChanges.flat()) {
+  for (const c of secretChanges.flat().filter((change) => incident.affectedEnvironments.includes(change.environment))) {
     joined.push({
       id: `secret-${c.secretName}-${c.versionId}-${c.kind}`, at: c.at, type: 'secret_rotation', actor: c.by,
       content: `secret ${c.secretName} ${WORD[c.kind]}`,

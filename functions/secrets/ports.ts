@@ -93,6 +93,8 @@ export const SECRET_TAGS = {
   owner: 'apollo:owner',
   rotationDays: 'apollo:rotation-days',
   expiresAt: 'apollo:expires-at',
+  /** When Apollo last rotated it itself (Secrets Manager's LastRotatedDate is its rotation Lambda's only). */
+  lastRotatedAt: 'apollo:last-rotated-at',
 } as const;
 
 export const secretName = (environment: string, service: string, name: string): string => `apollo/${environment}/${service}/${name}`;

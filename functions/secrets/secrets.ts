@@ -50,7 +50,7 @@ export function toCached(stored: StoredSecret, path: SecretPath, simulated: bool
     category: isCategory(category) ? category : 'internal',
     description: stored.description, owner: stored.tags[SECRET_TAGS.owner] ?? null,
     rotationDaysTag: intTag(stored.tags[SECRET_TAGS.rotationDays]), expiresAt: dateTag(stored.tags[SECRET_TAGS.expiresAt]),
-    createdAt: stored.createdAt, lastChangedAt: stored.lastChangedAt, lastRotatedAt: stored.lastRotatedAt, lastAccessedAt: stored.lastAccessedAt,
+    createdAt: stored.createdAt, lastChangedAt: stored.lastChangedAt, lastRotatedAt: stored.lastRotatedAt ?? dateTag(stored.tags[SECRET_TAGS.lastRotatedAt]), lastAccessedAt: stored.lastAccessedAt,
     currentSince: current?.createdAt ?? stored.lastRotatedAt ?? stored.createdAt, currentVersionId: current?.versionId ?? null,
     rotationEnabled: stored.rotationEnabled, deletionDate: stored.deletionDate, simulated, cachedAt: new Date().toISOString(), referencedBy,
   };
@@ -167,9 +167,35 @@ function tagsOf(path: SecretPath, body: Pick<SecretCreate, 'category' | 'owner' 
 
 const generated = () => generateValue((n) => randomBytes(n));
 
+/**
+ * The fields the catalog's references read of a secret's JSON value (a database secret's `password`): a new value
+ * must keep them, or the services reading them break. Generated values are single strings: refused then. The
+ * error never repeats the value.
+ */
+async function requireReadableValue(path: SecretPath, value: string | undefined): Promise<void> {
+  const refs = (await referencesOfService(path.service)).get(secretName(path.environment, path.service, path.name)) ?? [];
+  const keys = [...new Set(refs.map((r) => r.key).filter((k): k is string => Boolean(k)))];
+  if (!keys.length) return;
+  const readers = [...new Set(refs.filter((r) => r.key).map((r) => `${r.serviceId} (${r.environment}, as ${r.name})`))].join(', ');
+  if (value === undefined) {
+    throw new ValidationError(`${readers} read${refs.length === 1 ? 's' : ''} the field${keys.length === 1 ? '' : 's'} ${keys.join(', ')} of this secret's JSON value: type the whole JSON value rather than generate one`, { details: [{ path: '/body/generate', message: `the value must be JSON with ${keys.join(', ')}` }] });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  const missing = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? keys.filter((k) => typeof (parsed as Record<string, unknown>)[k] !== 'string') : keys;
+  if (missing.length) {
+    throw new ValidationError(`${readers} read${refs.length === 1 ? 's' : ''} the field${keys.length === 1 ? '' : 's'} ${keys.join(', ')} of this secret's value: give a JSON object with ${missing.join(', ')} as text`, { details: [{ path: '/body/value', message: `a JSON object with ${missing.join(', ')}` }] });
+  }
+}
+
 export async function createSecret(path: SecretPath, body: SecretCreate, caller: SecretsCaller): Promise<Secret> {
   await requireCatalogPlace(path);
   if (body.category === 'certificate' && !body.expiresAt) throw new ValidationError('a certificate needs expiresAt: it is due before it expires', { details: [{ path: '/body/expiresAt', message: 'is required for certificates' }] });
+  await requireReadableValue(path, 'value' in body ? body.value : undefined);
   const store = await open(path.environment, caller);
   const name = secretName(path.environment, path.service, path.name);
   const { versionId } = await store.create({
@@ -226,6 +252,7 @@ export async function updateSecret(path: SecretPath, body: SecretUpdate, caller:
   const category = stored.tags[SECRET_TAGS.category];
   if (body.expiresAt === null && category === 'certificate') throw new ValidationError('a certificate keeps its expiresAt', { details: [{ path: '/body/expiresAt', message: 'is required for certificates' }] });
   if (body.value !== undefined || body.generate) {
+    await requireReadableValue(path, body.value);
     const { versionId } = await store.putValue(name, body.value ?? generated(), { clientRequestToken: randomUUID() });
     await noteChange(store, path, 'update', versionId, caller.principal);
   }
@@ -268,9 +295,11 @@ export async function rotateSecret(path: SecretPath, caller: SecretsCaller): Pro
   if (stored.rotationEnabled) {
     ({ versionId } = await store.rotate(stored.name, randomUUID()));
   } else if (category === 'internal') {
+    await requireReadableValue(path, undefined);
     ({ versionId } = await store.putValue(stored.name, generated(), { clientRequestToken: randomUUID(), stage: AWSPENDING }));
     await store.moveStage(stored.name, AWSCURRENT, versionId);
     await store.removeStage(stored.name, AWSPENDING);
+    await store.setTags(stored.name, { [SECRET_TAGS.lastRotatedAt]: new Date().toISOString() });
   } else {
     throw new ConflictError(`${stored.name} is a${category === 'api-key' ? 'n' : ''} ${category} secret without a rotation Lambda: its new value comes from its provider; set it with PUT (a new version), or configure rotation in Secrets Manager`, {
       details: [{ path: '/secret/category', message: category }],

@@ -109,6 +109,7 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
     const rotated = await call<Secret>('admin', 'POST', `${path}/rotate`, { body: { reason: 'test' } });
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
     expect(rotated.body.currentVersionId).not.toBe(made.currentVersionId);
+    expect(rotated.body.lastRotatedAt).not.toBeNull();
     const history = (await call<SecretHistory>('admin', 'GET', `${path}/history`)).body;
     expect(history.versions[0]!.stages).toEqual(['AWSCURRENT']);
     expect(history.versions[1]!.stages).toEqual(['AWSPREVIOUS']);
@@ -140,6 +141,21 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
       expect(everything.includes(value.slice(0, 16))).toBe(false);
     }
     expect(captured.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a JSON value the catalog reads by key', () => {
+  it('keeps the fields its readers read: no generated value, no value without them', async () => {
+    const path = '/api/v1/secrets/staging/core-service/db-password';
+    const generate = await call('admin', 'PUT', path, { body: { generate: true } });
+    expect(generate.status).toBe(400);
+    expect(errorOf(generate.body).message).toMatch(/core-service \(staging, as DB_PASSWORD\) reads the field password/);
+    const plain = await call('admin', 'PUT', path, { body: { value: 'plain-Passw0rd-not-json' } });
+    expect(plain.status).toBe(400);
+    expect(JSON.stringify(plain.body)).not.toContain('plain-Passw0rd-not-json');
+    const json = await call<Secret>('admin', 'PUT', path, { body: { value: JSON.stringify({ username: 'core', password: 'Js0n-Passw0rd-7c1e' }) } });
+    expect(json.status, JSON.stringify(json.body)).toBe(200);
+    expect((await call<Secret>('admin', 'GET', path)).body.masked).toBe('••••7c1e');
   });
 });
 
