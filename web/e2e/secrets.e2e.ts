@@ -93,6 +93,8 @@ describe('secrets', () => {
     const rotated = await version(admin);
     // The services reading it are offered a restart: auth-service in prod restarts (a deployment record).
     await admin.locator('[data-testid="secret-reference"][data-service="auth-service"] [data-testid="secret-restart"]').first().click();
+    // Production asks first.
+    await admin.getByRole('button', { name: 'Restart auth-service in prod' }).click();
     await admin.getByText('Restarting auth-service in prod').waitFor({ timeout: 20_000 });
 
     // Its history: the new version current, the old one previous; roll back to it after confirming.

@@ -84,7 +84,7 @@ function ValueField({ generate, onGenerate, valueRef, onTyped, error, label = 'V
         <Radio value="generate" label="Generate" data-testid="secret-value-generate" />
       </RadioGroup>
       {!generate && (
-        <InputGroup id="secret-value" type="password" autoComplete="new-password" spellCheck={false} inputRef={valueRef} maxLength={65536}
+        <InputGroup id="secret-value" type="password" autoComplete="new-password" spellCheck={false} inputRef={valueRef}
           placeholder="The secret value" intent={error ? 'danger' : 'none'} onChange={(e) => onTyped(e.currentTarget.value.length > 0)} data-testid="secret-value" />
       )}
     </FormGroup>

@@ -5,7 +5,7 @@
  * earlier one) and, for audit:read, its activity. Admins rotate it, give it a new value, schedule its deletion and
  * restore it; production secrets say their changes need MFA.
  */
-import { Button, Callout, Classes, Code, HTMLTable, Icon, NonIdealState, Section, SectionCard, Tab, Tabs, Tag, Tooltip } from '@blueprintjs/core';
+import { Alert, Button, Callout, Classes, Code, HTMLTable, Icon, NonIdealState, Section, SectionCard, Tab, Tabs, Tag, Tooltip } from '@blueprintjs/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import type { Secret } from '../../../../schemas/types.gen.ts';
@@ -109,10 +109,13 @@ function RestartButton({ reference, secretName }: { reference: SecretMeta['refer
   const { api } = useServices();
   const me = useMe();
   const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const role = me.data?.role;
-  const allowed = isRole(role) && roleHas(role, isProductionEnvironment(reference.environment) ? 'deployments:create:prod' : 'deployments:create:non-prod');
+  const production = isProductionEnvironment(reference.environment);
+  const allowed = isRole(role) && roleHas(role, production ? 'deployments:create:prod' : 'deployments:create:non-prod');
   if (!allowed) return null;
   const restart = async () => {
+    setConfirming(false);
     setBusy(true);
     try {
       const deployment = await api.read('POST /api/v1/services/{id}/restart', {
@@ -127,7 +130,16 @@ function RestartButton({ reference, secretName }: { reference: SecretMeta['refer
       setBusy(false);
     }
   };
-  return <Button small minimal icon="refresh" loading={busy} onClick={() => void restart()} data-testid="secret-restart" title={`A rolling restart of ${reference.serviceId} in ${reference.environment}, so it reads the new value now`}>Restart</Button>;
+  return (
+    <>
+      <Button small minimal icon="refresh" loading={busy} onClick={() => (production ? setConfirming(true) : void restart())} data-testid="secret-restart"
+        title={`A rolling restart of ${reference.serviceId} in ${reference.environment}, so it reads the new value now`}>Restart</Button>
+      <Alert isOpen={confirming} intent="warning" icon="refresh" cancelButtonText="Cancel" confirmButtonText={`Restart ${reference.serviceId} in ${reference.environment}`}
+        onCancel={() => setConfirming(false)} onConfirm={() => void restart()} data-testid="secret-restart-confirm">
+        <p>A rolling restart of <b>{reference.serviceId}</b> in production, so it reads the new value of <Code>{secretName}</Code> now. It is recorded as a deployment.</p>
+      </Alert>
+    </>
+  );
 }
 
 function ReferencedBy({ secret }: { secret: SecretMeta }) {
