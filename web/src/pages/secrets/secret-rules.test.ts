@@ -195,10 +195,11 @@ describe('compliance', () => {
 
 describe("what a role allows", () => {
   it('gives admins every power, operators every service, developers their teams\' metadata', () => {
-    expect(powersOf('admin')).toEqual({ write: true, reveal: true, all: true, audit: true });
-    expect(powersOf('operator')).toEqual({ write: false, reveal: false, all: true, audit: false });
-    expect(powersOf('developer')).toEqual({ write: false, reveal: false, all: false, audit: false });
-    expect(powersOf(undefined)).toEqual({ write: false, reveal: false, all: false, audit: false });
+    expect(powersOf('admin')).toEqual({ metadata: true, write: true, reveal: true, all: true, audit: true });
+    expect(powersOf('operator')).toEqual({ metadata: true, write: false, reveal: false, all: true, audit: false });
+    expect(powersOf('developer')).toEqual({ metadata: true, write: false, reveal: false, all: false, audit: false });
+    expect(powersOf('viewer')).toEqual({ metadata: false, write: false, reveal: false, all: false, audit: false });
+    expect(powersOf(undefined)).toEqual({ metadata: false, write: false, reveal: false, all: false, audit: false });
   });
 });
 

@@ -335,6 +335,8 @@ export const complianceIntent = (percent: number | null): 'success' | 'warning' 
 // What the caller's role allows (its effective permissions: an admin holds what an operator does, and more)
 
 export interface SecretPowers {
+  /** May read secrets' metadata at all (viewers may not). */
+  readonly metadata: boolean;
   /** Create, change, rotate, roll back, delete, restore (admins). */
   readonly write: boolean;
   /** See a value's last 4 characters (admins; the read is audited). */
@@ -347,5 +349,5 @@ export interface SecretPowers {
 
 export function powersOf(role: string | undefined): SecretPowers {
   const has = (p: Permission) => isRole(role) && roleHas(role, p);
-  return { write: has('secrets:write'), reveal: has('secrets:read'), all: has('secrets:metadata:all'), audit: has('audit:read') };
+  return { write: has('secrets:write'), reveal: has('secrets:read'), all: has('secrets:metadata:all'), audit: has('audit:read'), metadata: has('secrets:metadata') };
 }

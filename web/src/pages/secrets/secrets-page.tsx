@@ -171,6 +171,14 @@ export function SecretsPage() {
   const canAudit = powers.audit;
   const seesAll = powers.all;
   const [creating, setCreating] = useState(false);
+  if (me.data && !powers.metadata) {
+    return (
+      <div className="apollo-page apollo-secrets" data-testid="secrets-page" data-tab={tab}>
+        <PageHeader title="Secrets" />
+        <NonIdealState icon="lock" title="Secrets are not for your role" description="Reading secrets' metadata needs secrets:metadata (developers see their teams' services; operators and admins all of them)." className="apollo-empty" data-testid="secrets-forbidden" />
+      </div>
+    );
+  }
   return (
     <div className="apollo-page apollo-secrets" data-testid="secrets-page" data-tab={tab}>
       <PageHeader
