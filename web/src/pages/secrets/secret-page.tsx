@@ -32,6 +32,15 @@ const TABS: readonly SecretTab[] = ['overview', 'history', 'activity'];
 
 const when = (iso: string | null, never = 'never') => (iso ? <span title={formatTime(iso)}>{formatAgo(iso)}</span> : <span className={Classes.TEXT_MUTED}>{never}</span>);
 
+/** Secrets Manager keeps when a value was last read to the day (midnight UTC): said as a day, not hours ago. */
+function lastRead(iso: string | null) {
+  if (!iso) return <span className={Classes.TEXT_MUTED}>never</span>;
+  const day = iso.slice(0, 10);
+  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  return <span title={`on ${day} (kept to the day)`}>{day === today ? 'today' : day === yesterday ? 'yesterday' : formatAgo(iso)}</span>;
+}
+
 function Facts({ secret }: { secret: SecretMeta }) {
   return (
     <dl className="apollo-request-summary-facts apollo-secrets-facts" data-testid="secret-facts">
@@ -43,7 +52,7 @@ function Facts({ secret }: { secret: SecretMeta }) {
       <div><dt>Rotated by</dt><dd>{secret.rotationLambda ? 'its rotation Lambda' : rotatesItself(secret) ? 'Apollo (a generated value)' : 'hand (a new value typed in)'}</dd></div>
       <div><dt>Last rotated</dt><dd>{when(secret.lastRotatedAt)}</dd></div>
       <div><dt>Last changed</dt><dd>{when(secret.lastChangedAt)}</dd></div>
-      <div><dt>Last read</dt><dd data-testid="secret-last-read">{when(secret.lastAccessedAt)}</dd></div>
+      <div><dt>Last read</dt><dd data-testid="secret-last-read">{lastRead(secret.lastAccessedAt)}</dd></div>
       <div><dt>Created</dt><dd>{when(secret.createdAt)}</dd></div>
       {secret.expiresAt && <div><dt>Expires</dt><dd title={formatTime(secret.expiresAt)}>{formatAgo(secret.expiresAt)}</dd></div>}
       <div><dt>Current version</dt><dd><Code className="apollo-small" data-testid="secret-current-version">{secret.currentVersionId?.slice(0, 8) ?? '—'}</Code></dd></div>
@@ -188,7 +197,7 @@ function HistoryTab({ secret, address, canWrite }: { secret: SecretMeta; address
                   </td>
                   <td className="apollo-nowrap">{when(v.createdAt, 'unknown')}</td>
                   <td>{v.createdBy ?? <span className={Classes.TEXT_MUTED}>outside Apollo</span>}</td>
-                  <td className="apollo-nowrap">{when(v.lastAccessedAt ?? null)}</td>
+                  <td className="apollo-nowrap">{lastRead(v.lastAccessedAt ?? null)}</td>
                   {canWrite && (
                     <td className="apollo-secrets-version-actions">
                       {!isCurrent(v) && (
