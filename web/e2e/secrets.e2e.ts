@@ -170,6 +170,12 @@ describe('secrets', () => {
     expect(await admin.getByTestId('secret-create-service').inputValue()).toBe('auth-service');
     expect(await admin.getByTestId('secret-create-environment').inputValue()).toBe('dev');
     await admin.getByTestId('secret-create-name').fill('e2e-session-key');
+    // A certificate is several lines (PEM): typed into a masked text area that keeps the line breaks.
+    await admin.getByTestId('secret-create-category').selectOption('certificate');
+    await admin.getByTestId('secret-value-mode').getByText('Type a value', { exact: true }).click();
+    expect(await admin.getByTestId('secret-value').evaluate((e) => e.tagName)).toBe('TEXTAREA');
+    await admin.getByTestId('secret-value').fill('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----');
+    expect(await admin.getByTestId('secret-value').inputValue()).toContain('\nMIIB\n');
     await admin.getByTestId('secret-create-category').selectOption('internal');
     await admin.getByTestId('secret-value-mode').getByText('Generate', { exact: true }).click();
     expect(await admin.getByTestId('secret-value').count()).toBe(0);
