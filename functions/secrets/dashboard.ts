@@ -3,27 +3,20 @@
  * secrets' audit trail (`GET /api/v1/secrets/audit`, the audit log's entries about secrets: never a value).
  */
 import type { AuditList, Secret, SecretAuditQuery, SecretExpiring, SecretExpiringQuery } from '#schemas/index.ts';
-import { roleHas } from '#shared/permissions';
 import { searchAudit } from '#functions/audit/public';
-import { serviceFacts } from './catalog.ts';
 import { complianceOf } from './expiry.ts';
 import { judge, rotationDaysOf, type Category } from './policy.ts';
 import { secretsConfig } from './config.ts';
 import { cachedSecrets, complianceSince } from './records.ts';
 import { secretName } from './ports.ts';
-import { toSecret, type SecretsCaller } from './secrets.ts';
+import { toSecret, visibleServices, type SecretsCaller } from './secrets.ts';
 
 const byDue = (a: Secret, b: Secret) => (a.nextRotationDue ?? '9').localeCompare(b.nextRotationDue ?? '9') || a.secretName.localeCompare(b.secretName);
 
 export async function expiringDashboard(query: SecretExpiringQuery, caller: SecretsCaller): Promise<SecretExpiring> {
   const now = Date.now();
   const withinDays = query.withinDays ?? secretsConfig().dueSoonDays;
-  let visible: (service: string) => boolean = () => true;
-  if (!roleHas(caller.role, 'secrets:metadata:all')) {
-    const [facts, memberships] = await Promise.all([serviceFacts(), caller.teams()]);
-    const teams = new Set(memberships.map((m) => m.teamId));
-    visible = (service) => teams.has(facts.get(service)?.team ?? '');
-  }
+  const visible = await visibleServices(caller);
   const secrets = (await cachedSecrets(query.environment ? { environment: query.environment } : {}))
     .filter((c) => visible(c.service))
     .map((c) => {

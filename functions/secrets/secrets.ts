@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Secret, SecretCreate, SecretHistory, SecretList, SecretListQuery, SecretUpdate } from '#schemas/index.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { isProductionEnvironment } from '#shared/routes';
 import { roleHas, type Role } from '#shared/permissions';
 import { auditLog } from '#lib/audit-log';
@@ -80,7 +80,7 @@ async function requireVisible(caller: SecretsCaller, service: string): Promise<v
   throw new NotFoundError(`no secret of ${service} is yours to read: developers see their teams' services' secrets`);
 }
 
-async function visibleServices(caller: SecretsCaller): Promise<((service: string) => boolean)> {
+export async function visibleServices(caller: SecretsCaller): Promise<((service: string) => boolean)> {
   if (roleHas(caller.role, 'secrets:metadata:all')) return () => true;
   const [facts, memberships] = await Promise.all([serviceFacts(), caller.teams()]);
   const teams = new Set(memberships.map((m) => m.teamId));
@@ -332,9 +332,4 @@ export async function rollbackSecret(path: SecretPath, versionId: string, caller
   await store.moveStage(stored.name, AWSCURRENT, versionId);
   await noteChange(store, path, 'rollback', versionId, caller.principal);
   return refresh(store, path);
-}
-
-/** Writes are admins' (secrets:write); production's MFA is the admin role's trust policy, not a check here. */
-export function requireWriter(caller: SecretsCaller): void {
-  if (!roleHas(caller.role, 'secrets:write')) throw new ForbiddenError(`${caller.principal} lacks secrets:write`);
 }
