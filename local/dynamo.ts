@@ -19,6 +19,9 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
+/** How long closing waits for the requests dynalite is serving. */
+const CLOSE_DRAIN_MS = 5_000;
+
 export async function startDynalite(home: string | undefined): Promise<LocalDynamo> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const options: Record<string, unknown> = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
@@ -33,12 +36,25 @@ export async function startDynalite(home: string | undefined): Promise<LocalDyna
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // A request dynalite has read but not yet served would reach a closed database (an uncaught
+  // "Database is closed"): close waits until none is in flight (at most CLOSE_DRAIN_MS).
+  let inFlight = 0;
+  server.on('request', (_request: unknown, response: { once(event: 'close', listener: () => void): void }) => {
+    inFlight++;
+    response.once('close', () => { inFlight--; });
+  });
+  const http = server as unknown as { closeAllConnections?: () => void; closeIdleConnections?: () => void };
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    }),
+    close: async () => {
+      const deadline = Date.now() + CLOSE_DRAIN_MS;
+      http.closeIdleConnections?.();
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        http.closeAllConnections?.();
+      });
+    },
   };
 }
 
