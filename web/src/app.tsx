@@ -37,6 +37,8 @@ import { SignInPage } from './pages/sign-in.tsx';
 const AiSessionPage = lazy(() => import('./pages/ai/ai-session-page.tsx').then((m) => ({ default: m.AiSessionPage })));
 // The studio's editor (CodeMirror) and form (rjsf, ajv) load when the studio is opened, not with the app.
 const StudioPage = lazy(() => import('./pages/studio/studio-page.tsx').then((m) => ({ default: m.StudioPage })));
+// Costs draws with Recharts: it loads when opened.
+const CostsPage = lazy(() => import('./pages/costs/costs-page.tsx').then((m) => ({ default: m.CostsPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -64,6 +66,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/observability': { title: 'Observability', render: () => <ObservabilityPage /> },
   '/incidents': { title: 'Incidents', render: () => <IncidentsPage /> },
   '/secrets': { title: 'Secrets', render: () => <SecretsPage /> },
+  '/costs': { title: 'Costs', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><CostsPage /></Suspense> },
   '/ai': { title: 'AI console', render: () => <AiPage /> },
   '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },

@@ -32,6 +32,7 @@ export const AREAS: readonly Area[] = [
   { path: '/approvals', label: 'Approvals', icon: 'endorsed', permission: 'requests:create' },
   { path: '/incidents', label: 'Incidents', icon: 'warning-sign', permission: 'incidents:read' },
   { path: '/secrets', label: 'Secrets', icon: 'key', permission: 'secrets:metadata' },
+  { path: '/costs', label: 'Costs', icon: 'dollar', permission: 'costs:read' },
   { path: '/ai', label: 'AI console', icon: 'console', permission: 'ai:read' },
   { path: '/observability', label: 'Observability', icon: 'timeline-line-chart', permission: 'logs:read' },
   { path: '/audit', label: 'Audit log', icon: 'history', permission: 'audit:read' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CostAnomaly, CostBudget } from '../../../../schemas/types.gen.ts';
+import type { CostAnomaly, CostBudget, CostSummary } from '../../../../schemas/types.gen.ts';
 import {
   budgetCreateBody, budgetFieldOf, budgetStateText, budgetUpdateBody, budgetValues, burnDownRows, causeHref, costsSearchOf, costsStateFromSearch,
   DEFAULT_ALERTS, environmentSeries, formatChange, formatPercent, formatUsd, formatUsdShort, monthRows, serviceCostsHref, sortEnvironmentKeys, validateBudget,
@@ -45,7 +45,7 @@ describe('money and change', () => {
 describe('the daily chart', () => {
   it('stacks every environment any day has (prod first, untagged last), fills gaps with 0, puts anomalies on their day', () => {
     // Prepare
-    const daily = [
+    const daily: CostSummary['daily'] = [
       { date: '2026-11-02', total: 7, estimated: true, byEnvironment: { dev: 1, prod: 5, untagged: 1 } },
       { date: '2026-11-01', total: 6, estimated: false, byEnvironment: { prod: 4, staging: 2 } },
     ];

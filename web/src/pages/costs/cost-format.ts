@@ -70,9 +70,9 @@ export interface DailyRow {
  * Daily spend as stacked series: every key any day has (sorted as `order` sorts them), filled with 0 where a day lacks
  * it, and each anomaly on the day it happened (an anomaly outside the days shown is left out).
  */
-export function dailySeries(
-  daily: ReadonlyArray<{ date: string; total: number; estimated: boolean } & Record<string, unknown>>,
-  pick: (day: (typeof daily)[number]) => Readonly<Record<string, number>>,
+export function dailySeries<D extends { date: string; total: number; estimated: boolean }>(
+  daily: readonly D[],
+  pick: (day: D) => Readonly<Record<string, number>>,
   anomalies: readonly CostAnomaly[] = [],
   order: (keys: Iterable<string>) => string[] = sortEnvironmentKeys,
 ): { keys: string[]; rows: DailyRow[] } {
@@ -89,7 +89,7 @@ export function dailySeries(
 
 /** The summary's daily history by environment, the anomalies on their days. */
 export const environmentSeries = (summary: Pick<CostSummary, 'daily'>, anomalies: readonly CostAnomaly[] = []) =>
-  dailySeries(summary.daily, (d) => (d as CostSummary['daily'][number]).byEnvironment, anomalies);
+  dailySeries(summary.daily, (d) => d.byEnvironment, anomalies);
 
 /** Resource types by their month's size, largest first (the stack's bottom). */
 export const byAmount = (totals: Readonly<Record<string, number>>) => (keys: Iterable<string>): string[] =>

@@ -135,7 +135,7 @@ export function defaultEnvironment(names: readonly string[]): string | undefined
   return [...names].sort()[0];
 }
 
-export const SERVICE_TABS = ['overview', 'logs', 'metrics'] as const;
+export const SERVICE_TABS = ['overview', 'logs', 'metrics', 'costs'] as const;
 export type ServiceTab = (typeof SERVICE_TABS)[number];
 
 /** The service page's tab (`/catalog/core-service?tab=logs&environment=prod&range=6h&q=…`): overview unless it says. */

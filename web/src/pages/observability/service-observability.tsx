@@ -1,15 +1,18 @@
 /**
- * The service page's Logs and Metrics tabs: the tab strip (Overview, Logs, Metrics; `?tab=` in the URL), and for
- * Logs and Metrics the hub's own views with the environment and range pickers, state in the service page's URL.
+ * The service page's Logs, Metrics and Costs tabs: the tab strip (Overview, Logs, Metrics, Costs; `?tab=` in the URL),
+ * for Logs and Metrics the hub's own views with the environment and range pickers, state in the service page's URL;
+ * Costs is the Costs page's view of the service (loaded when opened: it draws with Recharts).
  */
-import { Tab, Tabs } from '@blueprintjs/core';
-import { useMemo } from 'react';
+import { Classes, Tab, Tabs } from '@blueprintjs/core';
+import { lazy, Suspense, useMemo } from 'react';
 import type { Service } from '../../../../schemas/types.gen.ts';
 import { navigate, useSearch } from '../../lib/router.tsx';
 import { ObservabilityPickers, type StateChange } from './observability-pickers.tsx';
 import { changeState, defaultEnvironment, serviceSearchOf, serviceTabFromSearch, stateFromSearch, type ServiceTab } from './observability-url.ts';
 import { ObservabilityViews } from './observability-views.tsx';
 import './observability.css';
+
+const ServiceCosts = lazy(() => import('../costs/service-costs.tsx').then((m) => ({ default: m.ServiceCosts })));
 
 /** The tab the service page shows. */
 export function useServiceTab(): ServiceTab {
@@ -28,6 +31,7 @@ export function ServiceTabs({ service, tab }: { service: Service; tab: ServiceTa
       <Tab id="overview" title="Overview" data-testid="service-tab-overview" />
       <Tab id="logs" title="Logs" data-testid="service-tab-logs" />
       <Tab id="metrics" title="Metrics" data-testid="service-tab-metrics" />
+      <Tab id="costs" title="Costs" data-testid="service-tab-costs" />
     </Tabs>
   );
 }
@@ -41,6 +45,14 @@ export function ServiceObservability({ service, tab }: { service: Service; tab: 
     const next = changeState(state, change);
     navigate(`/catalog/${encodeURIComponent(service.id)}${serviceSearchOf(tab, next)}`, { replace: 'q' in change });
   };
+  if (tab === 'costs') {
+    // Costs: every environment unless the URL names one.
+    return (
+      <Suspense fallback={<div className={Classes.SKELETON} style={{ height: 320 }} />}>
+        <ServiceCosts service={service.id} environments={environments} environment={state.environment} onEnvironment={(e) => set({ environment: e ?? '' })} />
+      </Suspense>
+    );
+  }
   return (
     <div className="apollo-section-gap" data-testid={`service-${tab}`}>
       <ObservabilityPickers idPrefix={`svc-${tab}`} state={state} environment={environment} environments={environments} onChange={set} />
