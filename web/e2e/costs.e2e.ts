@@ -1,0 +1,134 @@
+/**
+ * Costs in a real browser against the local runtime (its LOCAL demo Cost Explorer, said as such): a new user opens
+ * Costs, sees the demo banner and 90 days of spend by environment, finds core-service's anomaly in prod and the deploy
+ * that caused it (and opens it), drills prod → its cluster → the platform namespace → core-service, opens core-service's
+ * Costs tab, and an operator sets a budget for it above its month to date but below its forecast: it shows as at risk,
+ * breached by forecast. A viewer sees budgets but cannot set one, and is told why.
+ */
+import { describe, expect, it } from 'vitest';
+import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
+
+const local = useLocalApollo();
+
+/** "$1,234" or "$47.81" as a number. */
+const usd = (text: string): number => Number(text.replace(/[^0-9.-]/g, ''));
+
+describe('costs', () => {
+  it('an operator finds the anomaly and its deploy, drills into core-service, and sets a budget breached by forecast', { timeout: 180_000 }, async () => {
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'operator@apollo.local', '/');
+
+    // Costs from the navigation: the demo source says what it is, and 90 days stacked by environment.
+    await page.locator('nav[aria-label="Areas"] a', { hasText: 'Costs' }).click();
+    await page.getByTestId('costs-page').waitFor();
+    const banner = page.getByTestId('cost-demo-banner');
+    await banner.waitFor({ timeout: 30_000 });
+    expect(await banner.innerText()).toContain('LOCAL demo Cost Explorer: generated spend for the demo services, not AWS');
+    expect(await banner.innerText()).toMatch(/data through \d+ \w+, ingested/);
+    const chart = page.getByTestId('cost-daily-chart');
+    await chart.waitFor({ timeout: 30_000 });
+    expect(await chart.getAttribute('data-points')).toBe('90');
+    expect((await chart.getAttribute('data-series'))?.split(',')).toEqual(expect.arrayContaining(['prod', 'staging', 'dev', 'untagged']));
+    await expect.poll(() => chart.getAttribute('data-anomalies').then(Number), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await chart.locator('.recharts-area').count()).toBeGreaterThanOrEqual(4);
+    expect(await chart.locator('.apollo-cost-anomaly-dot').count()).toBeGreaterThan(0);
+    expect(usd(await page.getByTestId('cost-mtd-value').innerText())).toBeGreaterThan(0);
+    expect(await page.getByTestId('cost-forecast').innerText()).toMatch(/\$[\d,.]+ – \$[\d,.]+ \(80 %\)/);
+    expect(await page.getByTestId('cost-visibility').innerText()).toMatch(/of \d+ catalog services have cost/);
+    expect(await page.getByTestId('cost-month-chart').getAttribute('data-points')).toMatch(/^(28|29|30|31)$/);
+    await screenshot(page, 'costs-overview');
+
+    // The anomaly of core-service in prod names the deploy the day before; its link opens that deployment.
+    const anomaly = page.locator('[data-testid="cost-anomaly"][data-service="core-service"][data-environment="prod"]').first();
+    await anomaly.waitFor({ timeout: 20_000 });
+    expect(await anomaly.innerText()).toMatch(/core-service in prod rose/);
+    const cause = anomaly.locator('[data-testid="cost-anomaly-cause"][data-kind="deployment"]').first();
+    const deploymentId = await cause.getAttribute('data-id');
+    expect(deploymentId).toBeTruthy();
+    await cause.click();
+    await page.locator(`[data-testid="deployment-page"][data-id="${deploymentId}"]`).waitFor({ timeout: 20_000 });
+    expect(new URL(page.url()).pathname).toBe(`/deployments/${deploymentId}`);
+    await page.goBack();
+
+    // Drill down: prod → its cluster → the platform namespace → core-service, which opens its Costs tab.
+    await page.getByTestId('costs-tab-environments').click();
+    await page.getByTestId('cost-tree').waitFor({ timeout: 20_000 });
+    await page.getByTestId('cost-environment-select').selectOption('prod');
+    await page.locator('[data-testid="cost-tree"][data-environment="prod"]').waitFor({ timeout: 20_000 });
+    expect(new URL(page.url()).search).toBe('?tab=environments&environment=prod');
+    await page.getByTestId('cost-tree-cluster-toggle').first().click();
+    await page.getByTestId('cost-tree-namespace').first().waitFor();
+    // The namespace core-service runs in: open each until it shows.
+    const core = page.locator('[data-testid="cost-tree-service"][data-service="core-service"]');
+    for (const toggle of await page.getByTestId('cost-tree-namespace-toggle').all()) {
+      if (await core.count()) break;
+      await toggle.click();
+    }
+    await core.waitFor();
+    expect(await page.getByTestId('cost-managed').innerText()).toMatch(/rds|elasticache|msk/i);
+    await screenshot(page, 'costs-environment-tree');
+    await core.getByTestId('cost-tree-service-link').click();
+
+    // core-service's Costs tab: its month, 90 days by resource type, its anomaly with the deploy.
+    await page.locator('[data-testid="service-page"][data-id="core-service"]').waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid="service-costs"][data-service="core-service"]').waitFor();
+    expect(new URL(page.url()).search).toContain('tab=costs');
+    await page.getByTestId('service-costs-environment').selectOption('');
+    const serviceChart = page.getByTestId('service-costs-chart');
+    await serviceChart.waitFor({ timeout: 20_000 });
+    expect(await serviceChart.getAttribute('data-points')).toBe('90');
+    expect(await page.getByTestId('service-costs-anomalies').locator('[data-testid="cost-anomaly-cause"][data-kind="deployment"]').count()).toBeGreaterThan(0);
+    const mtd = usd(await page.getByTestId('service-cost-mtd-value').innerText());
+    const forecast = usd(await page.getByTestId('service-cost-forecast-value').innerText());
+    expect(forecast).toBeGreaterThan(mtd);
+
+    // A budget above month to date but below the forecast: at risk, breached by forecast.
+    const amount = Math.round((mtd + forecast) / 2);
+    await page.getByTestId('service-costs-set-budget').click();
+    await page.getByTestId('cost-budget-form').waitFor();
+    expect(await page.getByTestId('cost-budget-scope-id').inputValue()).toBe('core-service');
+    expect(await page.getByTestId('cost-budget-alert').count()).toBe(3);
+    // The API's own check shows on its field: an amount of 0 is refused before anything is sent.
+    await page.getByTestId('cost-budget-amount').fill('0');
+    await page.getByTestId('cost-budget-save').click();
+    expect(await page.getByTestId('cost-budget-form').innerText()).toContain('A monthly amount in USD, above 0.');
+    await page.getByTestId('cost-budget-amount').fill(String(amount));
+    await page.getByTestId('cost-budget-save').click();
+    const budget = page.getByTestId('service-costs-budget').getByTestId('cost-budget');
+    await budget.waitFor({ timeout: 20_000 });
+    expect(await budget.getAttribute('data-state')).toBe('at-risk');
+    expect(await budget.getByTestId('cost-budget-state').innerText()).toBe('at risk: breached by forecast');
+    expect(await budget.getByTestId('cost-burndown').getAttribute('data-points')).toMatch(/^(28|29|30|31)$/);
+    await screenshot(page, 'costs-service-budget');
+
+    // Setting a second one for the same scope is refused (409), said in the dialog.
+    await page.goto(`${local.apollo.url}/costs?tab=budgets`);
+    const listed = page.locator('[data-testid="cost-budget"][data-id="service.core-service"]');
+    await listed.waitFor({ timeout: 20_000 });
+    expect(await listed.getAttribute('data-state')).toBe('at-risk');
+    await page.getByTestId('cost-budget-new').click();
+    await page.getByTestId('cost-budget-scope-id').fill('core-service');
+    await page.getByTestId('cost-budget-amount').fill('10');
+    await page.getByTestId('cost-budget-save').click();
+    await page.getByTestId('cost-budget-form-error').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('cost-budget-form-error').innerText()).toMatch(/409/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // Raising the amount above the forecast (PUT with If-Match) makes it ok.
+    await listed.getByTestId('cost-budget-edit').click();
+    await page.getByTestId('cost-budget-amount').fill(String(Math.ceil(forecast * 2)));
+    await page.getByTestId('cost-budget-save').click();
+    await expect.poll(() => listed.getAttribute('data-state'), { timeout: 20_000 }).toBe('ok');
+    await screenshot(page, 'costs-budgets');
+    await context.close();
+  });
+
+  it('a viewer sees the costs and budgets but cannot set one, and is told why', async () => {
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/costs?tab=budgets');
+    await page.getByTestId('cost-budgets').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('cost-budget-new').isDisabled()).toBe(true);
+    expect(await page.getByTestId('cost-budget-locked').innerText()).toContain('costs:manage');
+    await context.close();
+  });
+});
