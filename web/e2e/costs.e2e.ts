@@ -24,9 +24,10 @@ describe('costs', () => {
     const banner = page.getByTestId('cost-demo-banner');
     await banner.waitFor({ timeout: 30_000 });
     expect(await banner.innerText()).toContain('LOCAL demo Cost Explorer: generated spend for the demo services, not AWS');
-    expect(await banner.innerText()).toMatch(/data through \d+ \w+, ingested/);
+    // A fresh runtime ingests as it starts; the page looks again until it has.
+    await expect.poll(() => banner.innerText(), { timeout: 60_000 }).toMatch(/data through \d+ \w+, ingested (just now|\d+ \w+ ago)/);
     const chart = page.getByTestId('cost-daily-chart');
-    await chart.waitFor({ timeout: 30_000 });
+    await chart.waitFor({ timeout: 60_000 });
     expect(await chart.getAttribute('data-points')).toBe('90');
     expect((await chart.getAttribute('data-series'))?.split(',')).toEqual(expect.arrayContaining(['prod', 'staging', 'dev', 'untagged']));
     await expect.poll(() => chart.getAttribute('data-anomalies').then(Number), { timeout: 20_000 }).toBeGreaterThan(0);
@@ -112,6 +113,10 @@ describe('costs', () => {
     await page.getByTestId('cost-budget-save').click();
     await page.getByTestId('cost-budget-form-error').waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('cost-budget-form-error').innerText()).toMatch(/409/);
+    // The API's 400 details land on their field: a service the catalog does not know.
+    await page.getByTestId('cost-budget-scope-id').fill('no-such-service');
+    await page.getByTestId('cost-budget-save').click();
+    await page.getByText('is not a catalog service').waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
 
     // Raising the amount above the forecast (PUT with If-Match) makes it ok.

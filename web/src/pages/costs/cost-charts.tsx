@@ -51,7 +51,7 @@ export function DailyStackedChart({ keys, rows, height = 300, testId }: { keys: 
           ))}
           {marked.map((r) => (
             <ReferenceLine key={`line-${r.date}`} x={r.date} stroke={ANOMALY} strokeDasharray="4 3" ifOverflow="extendDomain"
-              label={{ value: `▲ +${formatUsdShort(r.anomalies.reduce((n, a) => n + a.impactPerDay, 0))}/day`, position: 'insideTopLeft', fontSize: 11, fill: ANOMALY }} />
+              label={{ value: `▲ +${formatUsd(r.anomalies.reduce((n, a) => n + a.impactPerDay, 0))}/day`, position: 'insideTopLeft', fontSize: 11, fill: ANOMALY }} />
           ))}
           {marked.map((r) => (
             <ReferenceDot key={`dot-${r.date}`} x={r.date} y={r.total} r={5} fill={ANOMALY} stroke="#fff" className="apollo-cost-anomaly-dot" />

@@ -10,7 +10,13 @@ const STALE = 5 * 60_000;
 
 export function useCostSummary(days = 90) {
   const { api } = useServices();
-  return useQuery({ queryKey: ['costs', 'summary', days], queryFn: () => api.read('GET /api/v1/costs/summary', { query: { days } }), staleTime: STALE });
+  return useQuery({
+    queryKey: ['costs', 'summary', days],
+    queryFn: () => api.read('GET /api/v1/costs/summary', { query: { days } }),
+    staleTime: STALE,
+    // Before the first ingest (a fresh runtime runs it as it starts): look again until it has.
+    refetchInterval: (query) => (query.state.data?.lastIngest === null ? 10_000 : false),
+  });
 }
 
 export function useCostForecast() {

@@ -14,7 +14,7 @@ import { formatTime } from '../../lib/format.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { BudgetDialog } from './budget-dialog.tsx';
 import { DailyStackedChart, MonthForecastChart } from './cost-charts.tsx';
-import { costsSearchOf, costsStateFromSearch, environmentSeries, formatChange, formatDay, formatMonth, formatPercent, formatUsd, serviceCostsHref, sortEnvironmentKeys, UNTAGGED, type CostsTab } from './cost-format.ts';
+import { costsSearchOf, costsStateFromSearch, environmentSeries, formatDay, formatMonth, formatPercent, formatUsd, serviceCostsHref, sortEnvironmentKeys, UNTAGGED, type CostsTab } from './cost-format.ts';
 import { AnomalyTable, BudgetCard, ChangeTag, Figure, SourceBanner, useBudgetPowers } from './cost-parts.tsx';
 import { useBudgets, useCostAnomalies, useCostSummary } from './cost-queries.ts';
 import { EnvironmentTree } from './environment-tree.tsx';
@@ -194,13 +194,9 @@ export function CostsPage() {
       {summary.isError && !s && <div data-testid="costs-error"><ErrorState error={summary.error} onRetry={() => void summary.refetch()} /></div>}
       {summary.isPending && <div className={Classes.SKELETON} style={{ height: 420 }} data-testid="costs-loading" />}
       {s && <SourceBanner simulated={s.simulated} dataThrough={s.dataThrough} asOf={s.asOf} />}
-      {s && s.lastIngest === null && (
-        <NonIdealState icon="time" title="No cost data yet: the cost-ingest job runs daily at 06:30 UTC" className="apollo-empty" data-testid="costs-empty"
-          description="Its first run reads the last 90 days from Cost Explorer; this page fills in after it." />
-      )}
-      {s && s.lastIngest !== null && (
+      {s && (
         <>
-          {s.lastIngest.status !== 'succeeded' && (
+          {s.lastIngest && s.lastIngest.status !== 'succeeded' && (
             <div className="apollo-cost-banner" data-testid="costs-ingest-problem">
               <ErrorState compact error={new Error(`The last cost-ingest run (${formatTime(s.lastIngest.at)}) ${s.lastIngest.status === 'failed' ? 'failed' : 'was partial'}${s.lastIngest.error ? `: ${s.lastIngest.error}` : ''}. Figures may be behind.`)} />
             </div>
@@ -210,12 +206,18 @@ export function CostsPage() {
             <Tab id="environments" title="Environments" icon="diagram-tree" data-testid="costs-tab-environments" />
             <Tab id="budgets" title="Budgets" icon="dollar" data-testid="costs-tab-budgets" />
           </Tabs>
-          {state.tab === 'overview' && <Overview s={s} onEnvironment={(env) => go('environments', env)} />}
-          {state.tab === 'environments' && <EnvironmentTree environments={environments} environment={state.environment} onEnvironment={(env) => go('environments', env)} />}
+          {state.tab !== 'budgets' && s.lastIngest === null && (
+            <NonIdealState icon="time" title="No cost data yet: the cost-ingest job runs daily at 06:30 UTC" className="apollo-empty" data-testid="costs-empty"
+              description="Its first run reads the last 90 days from Cost Explorer; this page fills in after it." />
+          )}
+          {state.tab === 'overview' && s.lastIngest !== null && <Overview s={s} onEnvironment={(env) => go('environments', env)} />}
+          {state.tab === 'environments' && s.lastIngest !== null && <EnvironmentTree environments={environments} environment={state.environment} onEnvironment={(env) => go('environments', env)} />}
           {state.tab === 'budgets' && <Budgets environments={environments} />}
-          <div className={`${Classes.TEXT_MUTED} apollo-small apollo-cost-footnote`}>
-            Last ingest {formatTime(s.lastIngest.at)}: {s.lastIngest.days} days, {s.lastIngest.records} records, {s.lastIngest.requests} Cost Explorer request{s.lastIngest.requests === 1 ? '' : 's'} ({formatUsd(s.lastIngest.requests * 0.01)}) · change {formatChange(s.change.percent)}
-          </div>
+          {s.lastIngest && (
+            <div className={`${Classes.TEXT_MUTED} apollo-small apollo-cost-footnote`}>
+              Last ingest {formatTime(s.lastIngest.at)}: {s.lastIngest.days} days, {s.lastIngest.records} records, {s.lastIngest.requests} Cost Explorer request{s.lastIngest.requests === 1 ? '' : 's'} ({formatUsd(s.lastIngest.requests * 0.01)})
+            </div>
+          )}
         </>
       )}
     </div>

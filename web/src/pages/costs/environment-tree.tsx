@@ -9,8 +9,8 @@ import { useState } from 'react';
 import type { CostEnvironment } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { Link } from '../../lib/router.tsx';
-import { formatMonth, formatUsd, serviceCostsHref } from './cost-format.ts';
-import { ChangeTag, Figure, SourceBanner } from './cost-parts.tsx';
+import { formatDay, formatMonth, formatUsd, serviceCostsHref } from './cost-format.ts';
+import { ChangeTag, Figure } from './cost-parts.tsx';
 import { useCostEnvironment } from './cost-queries.ts';
 
 type Placed = CostEnvironment['unplaced'][number];
@@ -63,9 +63,8 @@ export function EnvironmentTree({ environments, environment, onEnvironment }: { 
       {environment && env.isPending && <div className={Classes.SKELETON} style={{ height: 240 }} />}
       {data && (
         <>
-          <SourceBanner simulated={data.simulated} dataThrough={data.dataThrough} />
           <div className="apollo-cost-figures">
-            <Figure label={`${data.environment}, ${formatMonth(data.month)}`} value={formatUsd(data.total)} testId="cost-env-total">so far{env.isFetching && <Spinner size={12} />}</Figure>
+            <Figure label={`${data.environment}, ${formatMonth(data.month)}`} value={formatUsd(data.total)} testId="cost-env-total">so far{data.dataThrough ? `, through ${formatDay(data.dataThrough)}` : ''}{env.isFetching && <Spinner size={12} />}</Figure>
             <Figure label="Last month" value={formatUsd(data.lastMonth)} testId="cost-env-last-month">in total</Figure>
             <Figure label="Forecast" value={data.forecast === null ? '—' : formatUsd(data.forecast)} testId="cost-env-forecast">month end, trailing average</Figure>
           </div>
