@@ -6,6 +6,7 @@ import { CONTEXTS } from '#shared/routes';
 import type { ContextDescriptor, ContextJob } from '#lib/context';
 import { context as ai } from './ai/context.ts';
 import { context as audit } from './audit/context.ts';
+import { context as costs } from './costs/context.ts';
 import { context as deployments } from './deployments/context.ts';
 import { context as identity } from './identity/context.ts';
 import { context as incidents } from './incidents/context.ts';
@@ -19,7 +20,7 @@ import { context as services } from './services/context.ts';
 import { context as system } from './system/context.ts';
 import { context as webhooks } from './webhooks/context.ts';
 
-export const DESCRIPTORS: readonly ContextDescriptor[] = [system, audit, identity, services, offerings, requests, deployments, webhooks, observability, incidents, ai, secrets, jobs, realtime];
+export const DESCRIPTORS: readonly ContextDescriptor[] = [system, audit, identity, services, offerings, requests, deployments, webhooks, observability, incidents, ai, secrets, costs, jobs, realtime];
 
 /** The descriptors of the route table's contexts (each a REST Lambda), in the table's order. */
 export const API_DESCRIPTORS: readonly ContextDescriptor[] = CONTEXTS.map((name) => {

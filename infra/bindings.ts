@@ -299,6 +299,10 @@ export class ApolloBindings extends Construct {
       case 'secrets-stores':
         this.grantSecretsStores(fn);
         return;
+      case 'cost-explorer':
+        fn.grantUnscoped('ReadCostExplorer', ['ce:GetCostAndUsage', 'ce:GetCostForecast', 'ce:GetAnomalies', 'ce:GetReservationCoverage', 'ce:GetReservationUtilization', 'ce:GetSavingsPlansCoverage', 'ce:GetSavingsPlansUtilization', 'ce:GetSavingsPlansPurchaseRecommendation', 'ce:GetRightsizingRecommendation'],
+          'Cost Explorer\'s reads have no resource-level permissions in IAM (anomaly monitors aside); only the daily cost-ingest job holds them');
+        return;
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
         fn.addEnvironment('APOLLO_PUBLIC_URL', props.publicUrl);

@@ -52,6 +52,21 @@ import catalogSearchResult from './api/catalog-search-result.schema.json' with {
 import catalogSource from './api/catalog-source.schema.json' with { type: 'json' };
 import catalogSummary from './api/catalog-summary.schema.json' with { type: 'json' };
 import catalogValidationReport from './api/catalog-validation-report.schema.json' with { type: 'json' };
+import costAnomalyListQuery from './api/cost-anomaly-list-query.schema.json' with { type: 'json' };
+import costAnomalyList from './api/cost-anomaly-list.schema.json' with { type: 'json' };
+import costAnomaly from './api/cost-anomaly.schema.json' with { type: 'json' };
+import costBudgetCreate from './api/cost-budget-create.schema.json' with { type: 'json' };
+import costBudgetListQuery from './api/cost-budget-list-query.schema.json' with { type: 'json' };
+import costBudgetList from './api/cost-budget-list.schema.json' with { type: 'json' };
+import costBudgetUpdate from './api/cost-budget-update.schema.json' with { type: 'json' };
+import costBudget from './api/cost-budget.schema.json' with { type: 'json' };
+import costEnvironmentQuery from './api/cost-environment-query.schema.json' with { type: 'json' };
+import costEnvironment from './api/cost-environment.schema.json' with { type: 'json' };
+import costForecast from './api/cost-forecast.schema.json' with { type: 'json' };
+import costServiceQuery from './api/cost-service-query.schema.json' with { type: 'json' };
+import costService from './api/cost-service.schema.json' with { type: 'json' };
+import costSummaryQuery from './api/cost-summary-query.schema.json' with { type: 'json' };
+import costSummary from './api/cost-summary.schema.json' with { type: 'json' };
 import deeplinkQuery from './api/deeplink-query.schema.json' with { type: 'json' };
 import deeplink from './api/deeplink.schema.json' with { type: 'json' };
 import dependenciesPut from './api/dependencies-put.schema.json' with { type: 'json' };
@@ -258,6 +273,21 @@ export const SCHEMAS = {
   "catalog-source": catalogSource,
   "catalog-summary": catalogSummary,
   "catalog-validation-report": catalogValidationReport,
+  "cost-anomaly-list-query": costAnomalyListQuery,
+  "cost-anomaly-list": costAnomalyList,
+  "cost-anomaly": costAnomaly,
+  "cost-budget-create": costBudgetCreate,
+  "cost-budget-list-query": costBudgetListQuery,
+  "cost-budget-list": costBudgetList,
+  "cost-budget-update": costBudgetUpdate,
+  "cost-budget": costBudget,
+  "cost-environment-query": costEnvironmentQuery,
+  "cost-environment": costEnvironment,
+  "cost-forecast": costForecast,
+  "cost-service-query": costServiceQuery,
+  "cost-service": costService,
+  "cost-summary-query": costSummaryQuery,
+  "cost-summary": costSummary,
   "deeplink-query": deeplinkQuery,
   "deeplink": deeplink,
   "dependencies-put": dependenciesPut,

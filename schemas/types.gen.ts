@@ -4878,6 +4878,1785 @@ export interface CatalogValidationReport {
   };
 }
 
+export interface CostAnomalyListQuery {
+  from?: string;
+  to?: string;
+  service?: string;
+  environment?: string;
+  source?: "apollo" | "cost-explorer";
+}
+
+/**
+ * Anomalies newest first (default: the last 90 days).
+ */
+export interface CostAnomalyList {
+  items: CostAnomaly[];
+  from: string;
+  to: string;
+}
+
+/**
+ * A day a service's cost rose beyond its trailing 14 days (Apollo's detector) or that Cost Anomaly Detection flagged (Cost Explorer's), with what Apollo did to that service the day before.
+ */
+export interface CostAnomaly {
+  id: string;
+  source: "apollo" | "cost-explorer";
+  date: string;
+  endDate: string | null;
+  service: string | null;
+  environment: string | null;
+  awsService: string | null;
+  /**
+   * USD: the day's cost (Apollo), or the anomaly's total (Cost Explorer)
+   */
+  actual: number;
+  /**
+   * USD: the trailing 14 days' mean, or Cost Explorer's expected spend
+   */
+  expected: number;
+  /**
+   * USD: actual minus expected, per day
+   */
+  impactPerDay: number;
+  /**
+   * Standard deviations above the trailing mean (Apollo), or Cost Explorer's score.
+   */
+  score: number;
+  /**
+   * In a sentence, e.g. "core-service in prod rose to $9.80/day (expected $5.10): deploy 1.8.0 the day before raised cost by $4.70/day".
+   */
+  summary: string;
+  /**
+   * Apollo's deployments and fulfilled requests of that service in the day before the anomaly, joined by id.
+   */
+  causes: {
+    kind: "deployment" | "request";
+    id: string;
+    at: string;
+    environment: string | null;
+    summary: string;
+    by: string | null;
+    /**
+     * The web app's page for it.
+     */
+    link: string;
+  }[];
+  rootCauses: {
+    service?: string;
+    region?: string;
+    usageType?: string;
+    linkedAccount?: string;
+  }[];
+}
+
+/**
+ * A monthly budget for a service, a team (its services) or an environment. One per scope: its id is <type>.<id>.
+ */
+export interface CostBudgetCreate {
+  scope: {
+    type: "service" | "team" | "environment";
+    /**
+     * The service's, team's or environment's name.
+     */
+    id: string;
+  };
+  /**
+   * USD per calendar month.
+   */
+  monthlyAmount: number;
+  /**
+   * When to tell the owners; default: 80 % actual, 100 % actual, 100 % forecast.
+   *
+   * @minItems 1
+   * @maxItems 10
+   */
+  alerts?:
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ];
+  description?: string;
+}
+
+export interface CostBudgetListQuery {
+  type?: "service" | "team" | "environment";
+  state?: "ok" | "at-risk" | "breached";
+}
+
+/**
+ * Budgets by scope, with how each month is going.
+ */
+export interface CostBudgetList {
+  items: CostBudget[];
+}
+
+/**
+ * Change a budget's amount, alerts or description (If-Match: its version).
+ */
+export interface CostBudgetUpdate {
+  /**
+   * USD per calendar month.
+   */
+  monthlyAmount?: number;
+  /**
+   * When to tell the owners; default: 80 % actual, 100 % actual, 100 % forecast.
+   *
+   * @minItems 1
+   * @maxItems 10
+   */
+  alerts?:
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ]
+    | [
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        },
+        {
+          /**
+           * Of the monthly amount.
+           */
+          percent: number;
+          /**
+           * Month to date, or the month-end forecast.
+           */
+          basis: "actual" | "forecast";
+        }
+      ];
+  description?: string;
+}
+
+/**
+ * A monthly budget and how the month is going against it.
+ */
+export interface CostBudget {
+  /**
+   * <scope type>.<scope id>, e.g. service.core-service
+   */
+  id: string;
+  scope: {
+    type: "service" | "team" | "environment";
+    /**
+     * The service's, team's or environment's name.
+     */
+    id: string;
+  };
+  /**
+   * USD
+   */
+  monthlyAmount: number;
+  alerts: {
+    /**
+     * Of the monthly amount.
+     */
+    percent: number;
+    /**
+     * Month to date, or the month-end forecast.
+     */
+    basis: "actual" | "forecast";
+  }[];
+  description?: string;
+  /**
+   * The teams told when an alert fires (the service's team, the team, or for an environment every team with a service in it).
+   */
+  owners: string[];
+  /**
+   * A calendar month, yyyy-mm (UTC).
+   */
+  month: string;
+  /**
+   * USD
+   */
+  monthToDate: number;
+  /**
+   * USD: month end, trailing average
+   */
+  forecast: number;
+  percentUsed: number;
+  forecastPercent: number;
+  /**
+   * breached: month to date over the amount; at-risk: the forecast is; ok: neither.
+   */
+  state: "ok" | "at-risk" | "breached";
+  breachedBy: "actual" | "forecast" | null;
+  /**
+   * Each day of the month so far: what is left of the amount, and what an even spend would leave.
+   */
+  burnDown: {
+    date: string;
+    /**
+     * USD
+     */
+    spent: number;
+    /**
+     * USD
+     */
+    remaining: number;
+    /**
+     * USD
+     */
+    ideal: number;
+  }[];
+  alertsSent: {
+    percent: number;
+    basis: "actual" | "forecast";
+    at: string;
+  }[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface CostEnvironmentQuery {
+  /**
+   * A calendar month, yyyy-mm (UTC).
+   */
+  month?: string;
+}
+
+/**
+ * One environment's spend for a month as the design doc's allocation tree: environment → cluster → namespace → service (where the catalog says each service runs), the managed datastores tagged to it (RDS, ElastiCache, MSK), shared cost tagged with the environment only, and tagged services the catalog does not know.
+ */
+export interface CostEnvironment {
+  environment: string;
+  /**
+   * A calendar month, yyyy-mm (UTC).
+   */
+  month: string;
+  /**
+   * Where the figures came from: AWS Cost Explorer, or the LOCAL demo source (generated spend).
+   */
+  source: "cost-explorer" | "local-demo";
+  simulated: boolean;
+  dataThrough: string | null;
+  /**
+   * USD
+   */
+  total: number;
+  /**
+   * USD: the month before, in total
+   */
+  lastMonth: number;
+  forecast: number | null;
+  clusters: {
+    cluster: string;
+    /**
+     * USD
+     */
+    cost: number;
+    namespaces: {
+      namespace: string;
+      /**
+       * USD
+       */
+      cost: number;
+      services: {
+        service: string;
+        inCatalog: boolean;
+        /**
+         * USD
+         */
+        cost: number;
+        byResourceType: {
+          [k: string]: number;
+        };
+        /**
+         * Percent; null when there is nothing to compare with.
+         */
+        changePercent: number | null;
+      }[];
+    }[];
+  }[];
+  /**
+   * Managed datastores tagged to a service of this environment.
+   */
+  managed: {
+    resourceType: string;
+    awsService: string;
+    service: string;
+    /**
+     * What the resource is called: <service>-<environment> unless the catalog names it.
+     */
+    name: string;
+    /**
+     * USD
+     */
+    cost: number;
+  }[];
+  /**
+   * Cost tagged with this environment but no service (the cluster's control plane, monitoring).
+   */
+  shared: {
+    resourceType: string;
+    awsService: string;
+    /**
+     * USD
+     */
+    cost: number;
+  }[];
+  /**
+   * Services tagged in this environment whose catalog entry has no cluster here.
+   */
+  unplaced: {
+    service: string;
+    inCatalog: boolean;
+    /**
+     * USD
+     */
+    cost: number;
+    byResourceType: {
+      [k: string]: number;
+    };
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    changePercent: number | null;
+  }[];
+}
+
+/**
+ * Where the month ends: the organization's forecast (Cost Explorer's, with its 80 % interval), and each environment's and service's by Apollo's trailing average.
+ */
+export interface CostForecast {
+  /**
+   * A calendar month, yyyy-mm (UTC).
+   */
+  month: string;
+  /**
+   * Where the figures came from: AWS Cost Explorer, or the LOCAL demo source (generated spend).
+   */
+  source: "cost-explorer" | "local-demo";
+  simulated: boolean;
+  asOf: string | null;
+  daysLeft: number;
+  /**
+   * USD
+   */
+  monthToDate: number;
+  /**
+   * USD
+   */
+  lastMonth: number;
+  organization: {
+    /**
+     * USD: the month's total as forecast
+     */
+    monthEnd: number;
+    /**
+     * USD: 80 % interval, low
+     */
+    lower: number;
+    /**
+     * USD: 80 % interval, high
+     */
+    upper: number;
+    /**
+     * Cost Explorer's GetCostForecast (the organization), or Apollo's own: month to date plus the trailing 7 days' average for each day left.
+     */
+    method: "cost-explorer" | "trailing-average";
+  } | null;
+  byEnvironment: {
+    environment: string | null;
+    /**
+     * USD
+     */
+    monthToDate: number;
+    /**
+     * USD
+     */
+    forecast: number;
+    /**
+     * USD
+     */
+    lastMonth: number;
+  }[];
+  byService: {
+    service: string;
+    /**
+     * USD
+     */
+    monthToDate: number;
+    /**
+     * USD
+     */
+    forecast: number;
+    /**
+     * USD
+     */
+    lastMonth: number;
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    changePercent: number | null;
+  }[];
+}
+
+export interface CostServiceQuery {
+  days?: number;
+  environment?: string;
+}
+
+/**
+ * A service's daily cost by resource type and environment, with this month, last month, its forecast, anomalies and budget.
+ */
+export interface CostService {
+  service: string;
+  inCatalog: boolean;
+  team: string | null;
+  /**
+   * The environment asked for; null: all.
+   */
+  environment: string | null;
+  /**
+   * Where the figures came from: AWS Cost Explorer, or the LOCAL demo source (generated spend).
+   */
+  source: "cost-explorer" | "local-demo";
+  simulated: boolean;
+  dataThrough: string | null;
+  /**
+   * USD
+   */
+  monthToDate: number;
+  /**
+   * USD
+   */
+  lastMonth: number;
+  /**
+   * USD
+   */
+  lastMonthToDate: number;
+  /**
+   * Percent; null when there is nothing to compare with.
+   */
+  changePercent: number | null;
+  /**
+   * USD: month end, trailing average
+   */
+  forecast: number;
+  /**
+   * This month by environment.
+   */
+  byEnvironment: {
+    [k: string]: number;
+  };
+  /**
+   * This month by resource type (ec2, ebs, rds, …).
+   */
+  byResourceType: {
+    [k: string]: number;
+  };
+  daily: {
+    date: string;
+    /**
+     * USD
+     */
+    total: number;
+    estimated: boolean;
+    byResourceType: {
+      [k: string]: number;
+    };
+    byEnvironment: {
+      [k: string]: number;
+    };
+  }[];
+  anomalies: CostAnomaly[];
+  budget: CostBudget | null;
+}
+
+export interface CostSummaryQuery {
+  /**
+   * Days of daily history (the chart).
+   */
+  days?: number;
+}
+
+/**
+ * The organization's spend: month to date against last month and the forecast, by environment, the top services, daily history by environment, and how much of it is attributed to a service.
+ */
+export interface CostSummary {
+  /**
+   * When the figures were last ingested; null before the first run.
+   */
+  asOf: string | null;
+  dataThrough: string | null;
+  /**
+   * Where the figures came from: AWS Cost Explorer, or the LOCAL demo source (generated spend).
+   */
+  source: "cost-explorer" | "local-demo";
+  simulated: boolean;
+  currency: "USD";
+  /**
+   * A calendar month, yyyy-mm (UTC).
+   */
+  month: string;
+  /**
+   * USD: this month so far
+   */
+  monthToDate: number;
+  /**
+   * USD: last month's total
+   */
+  lastMonth: number;
+  /**
+   * USD: last month up to the same day
+   */
+  lastMonthToDate: number;
+  change: {
+    /**
+     * USD: month to date minus last month to the same day
+     */
+    amount: number;
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    percent: number | null;
+  };
+  forecast: {
+    /**
+     * USD: the month's total as forecast
+     */
+    monthEnd: number;
+    /**
+     * USD: 80 % interval, low
+     */
+    lower: number;
+    /**
+     * USD: 80 % interval, high
+     */
+    upper: number;
+    /**
+     * Cost Explorer's GetCostForecast (the organization), or Apollo's own: month to date plus the trailing 7 days' average for each day left.
+     */
+    method: "cost-explorer" | "trailing-average";
+  } | null;
+  byEnvironment: {
+    /**
+     * null: cost without the apollo:environment tag.
+     */
+    environment: string | null;
+    /**
+     * USD
+     */
+    monthToDate: number;
+    /**
+     * USD
+     */
+    lastMonthToDate: number;
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    changePercent: number | null;
+    /**
+     * USD: month end, trailing average
+     */
+    forecast: number;
+  }[];
+  topServices: {
+    service: string;
+    team: string | null;
+    inCatalog: boolean;
+    /**
+     * USD
+     */
+    monthToDate: number;
+    /**
+     * USD
+     */
+    lastMonthToDate: number;
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    changePercent: number | null;
+  }[];
+  daily: {
+    date: string;
+    /**
+     * USD
+     */
+    total: number;
+    estimated: boolean;
+    /**
+     * Cost by environment; the key "untagged" holds cost without the apollo:environment tag.
+     */
+    byEnvironment: {
+      [k: string]: number;
+    };
+  }[];
+  anomalies: {
+    last30Days: number;
+    latest: string | null;
+  };
+  visibility: {
+    /**
+     * Catalog services.
+     */
+    services: number;
+    /**
+     * Catalog services with cost attributed this month (the design doc's 100 % target).
+     */
+    servicesWithCost: number;
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    percent: number | null;
+    /**
+     * The share of this month's spend carrying an apollo:service tag.
+     */
+    attributedPercent: number | null;
+    /**
+     * USD: this month's spend without a service
+     */
+    unattributed: number;
+    topUntagged: {
+      awsService: string;
+      resourceType: string;
+      environment: string | null;
+      /**
+       * USD
+       */
+      monthToDate: number;
+    }[];
+    /**
+     * @maxItems 50
+     */
+    servicesWithoutCost: string[];
+  };
+  lastIngest: {
+    at: string;
+    status: "succeeded" | "partial" | "failed";
+    range: {
+      start: string;
+      end: string;
+    };
+    days: number;
+    records: number;
+    /**
+     * Cost Explorer requests the run made (each is billed $0.01).
+     */
+    requests: number;
+    error?: string;
+  } | null;
+}
+
 /**
  * A link into an outside console with a service's time range and filters in view.
  */
@@ -13074,7 +14853,9 @@ export interface Notification {
     | "deployment.succeeded"
     | "deployment.failed"
     | "secret.due"
-    | "secret.rotated";
+    | "secret.rotated"
+    | "cost.budget"
+    | "cost.anomaly";
   title: string;
   body?: string;
   /**
@@ -16266,6 +18047,21 @@ export interface SchemaTypes {
   "catalog-source": CatalogSource;
   "catalog-summary": CatalogSummary;
   "catalog-validation-report": CatalogValidationReport;
+  "cost-anomaly-list-query": CostAnomalyListQuery;
+  "cost-anomaly-list": CostAnomalyList;
+  "cost-anomaly": CostAnomaly;
+  "cost-budget-create": CostBudgetCreate;
+  "cost-budget-list-query": CostBudgetListQuery;
+  "cost-budget-list": CostBudgetList;
+  "cost-budget-update": CostBudgetUpdate;
+  "cost-budget": CostBudget;
+  "cost-environment-query": CostEnvironmentQuery;
+  "cost-environment": CostEnvironment;
+  "cost-forecast": CostForecast;
+  "cost-service-query": CostServiceQuery;
+  "cost-service": CostService;
+  "cost-summary-query": CostSummaryQuery;
+  "cost-summary": CostSummary;
   "deeplink-query": DeeplinkQuery;
   "deeplink": Deeplink;
   "dependencies-put": DependenciesPut;

@@ -29,7 +29,7 @@ const GRANTS = {
     'secrets:metadata',
     'incidents:comment',
   ],
-  operator: ['deployments:create:prod', 'incidents:manage', 'ai:sessions:execute:dangerous', 'approvals:decide', 'requests:manage', 'deployments:policy', 'stats:read', 'secrets:metadata:all'],
+  operator: ['deployments:create:prod', 'incidents:manage', 'ai:sessions:execute:dangerous', 'approvals:decide', 'requests:manage', 'deployments:policy', 'stats:read', 'secrets:metadata:all', 'costs:manage'],
   admin: [
     'secrets:read',
     'secrets:write',

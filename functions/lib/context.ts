@@ -55,6 +55,8 @@ export type Binding =
    * `apollo/*`) and on the environments' own roles; `APOLLO_SECRETS_ROLE_ARN`, `APOLLO_SECRETS_ENVIRONMENTS`.
    */
   | 'secrets-stores'
+  /** Reads AWS Cost Explorer (ce:Get*: costs, forecasts, anomalies, coverage, recommendations; billed per request). */
+  | 'cost-explorer'
   /** Apollo's public base URL (`APOLLO_PUBLIC_URL`: the REST API's), given to outside systems that send it webhooks. */
   | 'public-url'
   /**

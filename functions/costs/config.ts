@@ -1,0 +1,35 @@
+/** The costs context's settings, read once (cold start), failing fast on a malformed value. */
+import { envInteger } from '#lib/config';
+
+export interface CostsConfig {
+  /** Days the first ingest fetches (APOLLO_COSTS_BACKFILL_DAYS). @default 90 */
+  readonly backfillDays: number;
+  /** Recent days every ingest fetches again: Cost Explorer revises the last few (APOLLO_COSTS_REVISIT_DAYS). @default 3 */
+  readonly revisitDays: number;
+  /** A day counts as an anomaly this many standard deviations above the trailing 14 days (APOLLO_COSTS_ANOMALY_SIGMA). @default 3 */
+  readonly anomalySigma: number;
+  /** …and at least this many dollars a day above them (APOLLO_COSTS_ANOMALY_MIN_USD). @default 2 */
+  readonly anomalyMinUsd: number;
+  /** The Cost Anomaly Detection monitor to read (APOLLO_COSTS_ANOMALY_MONITOR_ARN); all monitors when unset. */
+  readonly anomalyMonitorArn: string | undefined;
+}
+
+export function readCostsConfig(env: NodeJS.ProcessEnv = process.env): CostsConfig {
+  const monitor = env.APOLLO_COSTS_ANOMALY_MONITOR_ARN || undefined;
+  if (monitor && !/^arn:aws[a-z-]*:ce::\d{12}:anomalymonitor\/[0-9a-f-]+$/.test(monitor)) {
+    throw new Error('APOLLO_COSTS_ANOMALY_MONITOR_ARN must be a Cost Anomaly Detection monitor ARN (arn:aws:ce::<account>:anomalymonitor/<id>)');
+  }
+  return {
+    backfillDays: envInteger(env, 'APOLLO_COSTS_BACKFILL_DAYS', 90, 7, 400),
+    revisitDays: envInteger(env, 'APOLLO_COSTS_REVISIT_DAYS', 3, 1, 14),
+    anomalySigma: envInteger(env, 'APOLLO_COSTS_ANOMALY_SIGMA', 3, 1, 10),
+    anomalyMinUsd: envInteger(env, 'APOLLO_COSTS_ANOMALY_MIN_USD', 2, 0, 100_000),
+    anomalyMonitorArn: monitor,
+  };
+}
+
+let cached: CostsConfig | undefined;
+export function costsConfig(): CostsConfig {
+  cached ??= readCostsConfig();
+  return cached;
+}

@@ -1,0 +1,192 @@
+/**
+ * The daily cost-ingest job (EventBridge; locally the scheduler, and once at `npm start`). Cost Explorer is
+ * asked only here (it bills per request), never on a person's request:
+ *
+ * 1. the days to fetch: 90 (APOLLO_COSTS_BACKFILL_DAYS) the first time; after that from the day after the last
+ *    one stored, and always the last 3 (APOLLO_COSTS_REVISIT_DAYS) again, because Cost Explorer revises them;
+ * 2. GetCostAndUsage per environment (and once for untagged cost) → cost records, upserted by their key; a
+ *    record a revision no longer has is deleted; each day's totals and detail, each touched month's roll-up;
+ * 3. Cost Explorer's month-end forecast, its anomalies, RI / Savings Plans coverage and its recommendations;
+ * 4. Apollo's own anomalies per (environment, service) over the trailing 14 days, each joined to the
+ *    deployments and fulfilled requests of that service the day before it;
+ * 5. the budgets' alerts.
+ *
+ * Every write is keyed by what it is: a second run over the same days leaves the same items (idempotent).
+ */
+import type { CostAnomaly } from '#schemas/index.ts';
+import { logger } from '#lib/observability';
+import { addDays, contiguous, detectAnomalies } from './anomaly-detector.ts';
+import { evaluateBudgetAlerts } from './budgets.ts';
+import { causesOf, describeAnomaly } from './causes.ts';
+import { catalogEnvironments, catalogServices } from './catalog.ts';
+import { costsConfig } from './config.ts';
+import { costsDeps } from './deps.ts';
+import type { CostSource } from './ports.ts';
+import {
+  batchWrite, costDayDetails, costDays, fromKeyPart, latestIngest, putAnomaly, putCoverage, putDays, putForecast, putIngestRun, putMonth,
+  putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, type CostRecord, type IngestRun,
+} from './records.ts';
+import { cents, dayOf, monthOf, recordsOf } from './rollup.ts';
+
+export interface IngestResult extends IngestRun {
+  readonly anomalies: number;
+  readonly budgetAlerts: number;
+  readonly deleted: number;
+  readonly problems: readonly string[];
+}
+
+const today = (now: number): string => new Date(now).toISOString().slice(0, 10);
+
+/** The days to fetch: [start, end) with end = today (Cost Explorer's today is still being counted). */
+export async function ingestRange(now: number): Promise<{ start: string; end: string }> {
+  const { backfillDays, revisitDays } = costsConfig();
+  const end = today(now);
+  const earliest = addDays(end, -backfillDays);
+  const latest = await latestIngest();
+  if (!latest) return { start: earliest, end };
+  const revisit = addDays(end, -revisitDays);
+  const start = latest.range.end < revisit ? latest.range.end : revisit;
+  return { start: start < earliest ? earliest : start, end };
+}
+
+export async function runCostIngest(): Promise<IngestResult> {
+  const { source, now: clock } = await costsDeps();
+  const now = clock();
+  const at = new Date(now).toISOString();
+  const range = await ingestRange(now);
+  const requestsBefore = source.requests;
+  const sourceName = source.simulated ? 'local-demo' as const : 'cost-explorer' as const;
+  const problems: string[] = [];
+  let records: CostRecord[];
+  try {
+    records = recordsOf(await source.costs(range, await catalogEnvironments()), sourceName);
+  } catch (error) {
+    const run: IngestRun = { at, status: 'failed', range, days: 0, records: 0, requests: source.requests - requestsBefore, source: sourceName, error: (error as Error).message };
+    await putIngestRun(run);
+    throw error;
+  }
+  const deleted = await storeRecords(range, records);
+  const days = await storeDays(range, records);
+  await optional(problems, 'forecast', () => storeForecast(source, now));
+  await optional(problems, 'coverage', async () => putCoverage(await source.coverage({ start: addDays(range.end, -30), end: range.end }), at));
+  await optional(problems, 'recommendations', async () => putSourceRecommendations(await source.recommendations(), at));
+  let anomalies = 0;
+  await optional(problems, 'Cost Explorer anomalies', async () => { anomalies += await storeSourceAnomalies(source, range); });
+  await optional(problems, 'anomaly detection', async () => { anomalies += await detectAndStore(range); });
+  let budgetAlerts = 0;
+  await optional(problems, 'budget alerts', async () => { budgetAlerts = await evaluateBudgetAlerts(now); });
+  const run: IngestRun = {
+    at, status: problems.length ? 'partial' : 'succeeded', range, days, records: records.length, requests: source.requests - requestsBefore, source: sourceName,
+    ...(problems.length ? { error: problems.join('; ') } : {}),
+  };
+  await putIngestRun(run);
+  return { ...run, anomalies, budgetAlerts, deleted, problems };
+}
+
+async function optional(problems: string[], what: string, step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    logger.warn('cost ingest step failed', { step: what, error: error as Error });
+    problems.push(`${what}: ${(error as Error).message}`);
+  }
+}
+
+/** Upserts the records and deletes those of the range a revision no longer has. Answers how many it deleted. */
+async function storeRecords(range: { start: string; end: string }, records: readonly CostRecord[]): Promise<number> {
+  const last = addDays(range.end, -1);
+  const fresh = new Set(records.map((r) => { const k = recordKey(r); return `${k.PK}|${k.SK}`; }));
+  // The environments the range held before (the days' totals name them) and holds now.
+  const environments = new Set<string>([...records.map((r) => recordKey(r).PK.slice('COST#'.length))]);
+  for (const day of await costDays(range.start, last)) for (const env of Object.keys(day.byEnvironment)) environments.add(env);
+  const stale: Array<{ PK: string; SK: string }> = [];
+  for (const env of environments) {
+    for (const old of await recordsOfEnvironment(env, range.start, last)) {
+      const k = recordKey(old);
+      if (!fresh.has(`${k.PK}|${k.SK}`)) stale.push(k);
+    }
+  }
+  await batchWrite([
+    ...records.map((r) => ({ PutRequest: { Item: recordItem(r) } })),
+    ...stale.map((Key) => ({ DeleteRequest: { Key } })),
+  ]);
+  return stale.length;
+}
+
+/** Each day of the range's totals and detail, then each touched month rolled up again from its days. */
+async function storeDays(range: { start: string; end: string }, records: readonly CostRecord[]): Promise<number> {
+  const byDate = new Map<string, CostRecord[]>();
+  for (let d = range.start; d < range.end; d = addDays(d, 1)) byDate.set(d, []);
+  for (const r of records) byDate.get(r.date)?.push(r);
+  const rolled = [...byDate].map(([date, list]) => dayOf(date, list));
+  await putDays(rolled.map((r) => r.day), rolled.map((r) => r.detail));
+  const months = [...new Set([...byDate.keys()].map((d) => d.slice(0, 7)))];
+  for (const month of months) {
+    const [days, details] = await Promise.all([costDays(`${month}-01`, `${month}-31`), costDayDetails(`${month}-01`, `${month}-31`)]);
+    await putMonth(monthOf(month, days, details));
+  }
+  return byDate.size;
+}
+
+/** Cost Explorer's forecast of the rest of this month, plus what is spent already: the month's end. */
+async function storeForecast(source: CostSource, now: number): Promise<void> {
+  const start = today(now);
+  const month = start.slice(0, 7);
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const end = new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+  const forecast = await source.forecast({ start, end });
+  if (!forecast) return;
+  const spent = (await costDays(`${month}-01`, addDays(start, -1))).reduce((sum, d) => sum + d.total, 0);
+  await putForecast({ month, mean: cents(spent + forecast.mean), lower: cents(spent + forecast.lower), upper: cents(spent + forecast.upper), computedAt: new Date(now).toISOString() });
+}
+
+async function storeSourceAnomalies(source: CostSource, range: { start: string; end: string }): Promise<number> {
+  const found = await source.anomalies({ start: addDays(range.end, -90), end: range.end });
+  for (const a of found) {
+    const anomaly: CostAnomaly = {
+      id: a.id, source: 'cost-explorer', date: a.startDate, endDate: a.endDate, service: null, environment: null, awsService: a.dimensionValue,
+      actual: cents(a.totalActual ?? a.totalImpact), expected: cents(a.totalExpected ?? 0), impactPerDay: cents(a.maxImpact), score: a.score,
+      summary: `Cost Anomaly Detection: ${a.dimensionValue ?? 'spend'} ${a.endDate ? `from ${a.startDate} to ${a.endDate}` : `since ${a.startDate}`}, $${cents(a.totalImpact).toFixed(2)} over what was expected`
+        + (a.rootCauses[0]?.usageType ? ` (${a.rootCauses[0].usageType}${a.rootCauses[0].region ? ` in ${a.rootCauses[0].region}` : ''})` : ''),
+      causes: [],
+      rootCauses: a.rootCauses.map((c) => ({ ...(c.service ? { service: c.service } : {}), ...(c.region ? { region: c.region } : {}), ...(c.usageType ? { usageType: c.usageType } : {}), ...(c.linkedAccount ? { linkedAccount: c.linkedAccount } : {}) })),
+    };
+    await putAnomaly(anomaly);
+  }
+  return found.length;
+}
+
+/** Apollo's detector over each (environment, service) series, for the days of the range; each anomaly joined to its causes. */
+async function detectAndStore(range: { start: string; end: string }): Promise<number> {
+  const { anomalySigma, anomalyMinUsd } = costsConfig();
+  const last = addDays(range.end, -1);
+  // Anomalies that began up to 14 days before the range are found again: an open one gets its end.
+  const detectFrom = addDays(range.start, -14);
+  const from = addDays(detectFrom, -21);
+  const series = new Map<string, Array<{ date: string; cost: number }>>();
+  for (const detail of await costDayDetails(from, last)) {
+    const byPair = new Map<string, number>();
+    for (const [key, cost] of Object.entries(detail.byEnvServiceType)) {
+      const [env, service] = key.split('#') as [string, string];
+      if (fromKeyPart(service) === null || fromKeyPart(env) === null) continue;
+      byPair.set(`${env}#${service}`, (byPair.get(`${env}#${service}`) ?? 0) + cost);
+    }
+    for (const [pair, cost] of byPair) (series.get(pair) ?? series.set(pair, []).get(pair)!).push({ date: detail.date, cost });
+  }
+  const services = await catalogServices();
+  let stored = 0;
+  for (const [pair, points] of series) {
+    const [environment, service] = pair.split('#') as [string, string];
+    for (const found of detectAnomalies(contiguous(points, from, last), detectFrom, { sigma: anomalySigma, minUsd: anomalyMinUsd })) {
+      const causes = await causesOf(service, environment, found.startDate, services.get(service)?.team);
+      const anomaly: CostAnomaly = {
+        id: `apollo-${environment}-${service}-${found.startDate}`, source: 'apollo', date: found.startDate, endDate: found.endDate,
+        service, environment, awsService: null, actual: found.actual, expected: found.expected, impactPerDay: cents(found.actual - found.expected), score: found.score,
+        summary: describeAnomaly(service, environment, found, causes), causes, rootCauses: [],
+      };
+      await putAnomaly(anomaly);
+      stored++;
+    }
+  }
+  return stored;
+}

@@ -1,0 +1,140 @@
+/**
+ * What the costs context needs from outside: Cost Explorer's answers, in its own terms (days as
+ * `yyyy-mm-dd`, end dates exclusive, amounts in USD), so the AWS adapter passes calls through and the local
+ * demo source answers the same questions from a generated history. Cost Explorer charges per request
+ * ($0.01): only the daily cost-ingest job calls a source, never a person's request.
+ */
+
+/** The cost allocation tags Apollo groups by (activated in the Billing console; ARCHITECTURE.md §3). */
+export const COST_TAGS = { service: 'apollo:service', environment: 'apollo:environment' } as const;
+
+/** A period as Cost Explorer takes it: `start` inclusive, `end` exclusive, both `yyyy-mm-dd`. */
+export interface DateRange {
+  readonly start: string;
+  readonly end: string;
+}
+
+/**
+ * One day's unblended cost of one (environment tag, service tag, AWS service), as GetCostAndUsage groups it
+ * (DAILY; GroupBy TAG apollo:service and DIMENSION SERVICE, filtered by the apollo:environment tag).
+ */
+export interface CostLine {
+  /** The day (TimePeriod.Start). */
+  readonly date: string;
+  /** The apollo:environment tag's value; null for cost without it. */
+  readonly environment: string | null;
+  /** The apollo:service tag's value; null for cost without it ("apollo:service$" in Cost Explorer's keys). */
+  readonly service: string | null;
+  /** The SERVICE dimension's value, e.g. "Amazon Relational Database Service", "EC2 - Other". */
+  readonly awsService: string;
+  /** UnblendedCost, USD. */
+  readonly cost: number;
+  /** UsageQuantity, when Cost Explorer gives one that means something (its unit is not "N/A"). */
+  readonly usageQuantity: number | null;
+  readonly usageUnit: string | null;
+  /** Cost Explorer's `Estimated`: the day's figures may still be revised. */
+  readonly estimated: boolean;
+}
+
+/** A Cost Anomaly Detection anomaly (GetAnomalies), as far as Apollo shows it. */
+export interface SourceAnomaly {
+  readonly id: string;
+  /** The anomaly's first day (AnomalyStartDate, as a day). */
+  readonly startDate: string;
+  readonly endDate: string | null;
+  /** The monitor's dimension value (e.g. the AWS service) the anomaly is on. */
+  readonly dimensionValue: string | null;
+  readonly rootCauses: ReadonlyArray<{ readonly service?: string; readonly region?: string; readonly usageType?: string; readonly linkedAccount?: string }>;
+  /** TotalImpact (USD over the anomaly) and MaxImpact (the worst day's). */
+  readonly totalImpact: number;
+  readonly maxImpact: number;
+  readonly totalActual: number | null;
+  readonly totalExpected: number | null;
+  /** AnomalyScore.MaxScore. */
+  readonly score: number;
+  readonly feedback: string | null;
+}
+
+/** GetCostForecast's answer for a period: the mean and its 80 % prediction interval, USD. */
+export interface SourceForecast {
+  readonly start: string;
+  readonly end: string;
+  readonly mean: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+/** Reserved Instances' or Savings Plans' coverage and utilization over a period (GetReservationCoverage / …Utilization, GetSavingsPlansCoverage / …Utilization). */
+export interface SourceCoverage {
+  readonly kind: 'reserved-instances' | 'savings-plans';
+  readonly start: string;
+  readonly end: string;
+  /** The share of eligible usage (hours for RIs, spend for Savings Plans) covered, 0–100; null when there is none. */
+  readonly coveragePercent: number | null;
+  /** The share of the commitment used, 0–100; null when there is no commitment. */
+  readonly utilizationPercent: number | null;
+  /** On-demand cost of the uncovered usage, USD. */
+  readonly onDemandCost: number;
+}
+
+/** A Savings Plans purchase or an EC2 rightsizing Cost Explorer recommends (GetSavingsPlansPurchaseRecommendation, GetRightsizingRecommendation). */
+export interface SourceRecommendation {
+  readonly kind: 'savings-plans' | 'rightsizing';
+  /** What to do, in a sentence ("Buy a 1-year Compute Savings Plan of $1.20/hour", "Modify i-0abc… from m5.2xlarge to m5.xlarge"). */
+  readonly action: string;
+  /** The resource (an instance id) when there is one. */
+  readonly resourceId: string | null;
+  readonly monthlySaving: number;
+}
+
+export interface CostSource {
+  /** The LOCAL demo source (said in the UI and the banner), not Cost Explorer. */
+  readonly simulated: boolean;
+  /** What it is, for the banner and the UI ("AWS Cost Explorer", "LOCAL demo Cost Explorer: …"). */
+  readonly label: string;
+  /** Requests made to Cost Explorer so far (each is billed): the ingest job reports it, the bench counts it. */
+  readonly requests: number;
+  /**
+   * Every CostLine in the range, all pages (NextPageToken) of one GetCostAndUsage per environment and one
+   * for cost without an environment tag. `environments` are the catalog's.
+   */
+  costs(range: DateRange, environments: readonly string[]): Promise<CostLine[]>;
+  /** Cost Anomaly Detection's anomalies whose start is in the range, all pages. */
+  anomalies(range: DateRange): Promise<SourceAnomaly[]>;
+  /** The forecast for [start, end) (start no earlier than today); null when Cost Explorer has too little history (DataUnavailableException). */
+  forecast(range: DateRange): Promise<SourceForecast | null>;
+  /** RI and Savings Plans coverage and utilization over the range. */
+  coverage(range: DateRange): Promise<SourceCoverage[]>;
+  /** Cost Explorer's own recommendations (Savings Plans purchases, EC2 rightsizing). */
+  recommendations(): Promise<SourceRecommendation[]>;
+}
+
+/** The short resource type of an AWS service name (the cost record's `resourceType`), e.g. `rds`, `ec2`, `ebs`. */
+export function resourceTypeOf(awsService: string): string {
+  const known: Record<string, string> = {
+    'Amazon Elastic Compute Cloud - Compute': 'ec2',
+    'EC2 - Other': 'ebs',
+    'Amazon Elastic Container Service for Kubernetes': 'eks',
+    'Amazon Elastic Kubernetes Service': 'eks',
+    'Amazon Relational Database Service': 'rds',
+    'Amazon ElastiCache': 'elasticache',
+    'Amazon Managed Streaming for Apache Kafka': 'msk',
+    'Amazon Simple Storage Service': 's3',
+    'AWS Lambda': 'lambda',
+    'Amazon DynamoDB': 'dynamodb',
+    'Amazon Elastic Load Balancing': 'elb',
+    'Elastic Load Balancing': 'elb',
+    'Amazon CloudWatch': 'cloudwatch',
+    AmazonCloudWatch: 'cloudwatch',
+    'Amazon Virtual Private Cloud': 'vpc',
+    'AWS Data Transfer': 'data-transfer',
+    'Amazon OpenSearch Service': 'opensearch',
+    'Amazon Simple Queue Service': 'sqs',
+    'Amazon Simple Notification Service': 'sns',
+    'AWS Secrets Manager': 'secrets-manager',
+    'Amazon Elastic Container Registry (ECR)': 'ecr',
+    'Amazon EC2 Container Registry (ECR)': 'ecr',
+    Tax: 'tax',
+  };
+  return known[awsService] ?? (awsService.replace(/^(Amazon|AWS)\s+/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'other');
+}

@@ -1,0 +1,259 @@
+/**
+ * The cost reads (`GET /api/v1/costs/…`): all from what the cost-ingest job stored — a handful of Queries each,
+ * never Cost Explorer (it bills per request) and never a Scan. "This month" is the UTC calendar month of today;
+ * its figures run through the last day ingested (`dataThrough`).
+ */
+import type {
+  CostAnomalyList, CostAnomalyListQuery, CostEnvironment, CostEnvironmentQuery, CostForecast, CostService, CostServiceQuery, CostSummary, CostSummaryQuery,
+} from '#schemas/index.ts';
+import { NotFoundError } from '#shared/errors';
+import { addDays } from './anomaly-detector.ts';
+import { budgetOf, trailingForecast } from './budgets.ts';
+import { catalogServices } from './catalog.ts';
+import { costsDeps } from './deps.ts';
+import { resourceTypeOf } from './ports.ts';
+import {
+  anomaliesBetween, costDays, costMonths, fromKeyPart, keyPart, latestIngest, recordsOfService, storedForecast, UNTAGGED, UNTAGGED_LABEL, type CostMonth, type IngestRun,
+} from './records.ts';
+import { cents, daysInMonth, previousMonth, toDay } from './rollup.ts';
+
+const pct = (now: number, before: number): number | null => (before > 0 ? Math.round(((now - before) / before) * 1000) / 10 : null);
+const label = (envKey: string): string => (envKey === UNTAGGED ? UNTAGGED_LABEL : envKey);
+const sourceOf = (simulated: boolean) => (simulated ? 'local-demo' as const : 'cost-explorer' as const);
+
+/** Today's month, and the day of it the figures run through (0 before any day of it is in). */
+async function clock(): Promise<{ today: string; month: string; simulated: boolean; latest: IngestRun | undefined }> {
+  const { now, source } = await costsDeps();
+  const today = new Date(now()).toISOString().slice(0, 10);
+  return { today, month: today.slice(0, 7), simulated: source.simulated, latest: await latestIngest() };
+}
+
+const dayOfMonth = (m: CostMonth | undefined, month: string): number => (m && m.through.startsWith(month) && m.days > 0 ? Number(m.through.slice(8, 10)) : 0);
+const dataThrough = (latest: IngestRun | undefined): string | null => (latest ? addDays(latest.range.end, -1) : null);
+
+function lastIngestOf(latest: IngestRun | undefined): CostSummary['lastIngest'] {
+  if (!latest) return null;
+  return { at: latest.at, status: latest.status, range: latest.range, days: latest.days, records: latest.records, requests: latest.requests, ...(latest.error ? { error: latest.error } : {}) };
+}
+
+// ---------------------------------------------------------------- summary
+
+export async function costSummary(query: CostSummaryQuery): Promise<CostSummary> {
+  const { today, month, simulated, latest } = await clock();
+  const days = query.days ?? 90;
+  const last = previousMonth(month);
+  const [months, forecast, daily, anomalies, services] = await Promise.all([
+    costMonths(last, month), storedForecast(month), costDays(addDays(today, -days), addDays(today, -1)), anomaliesBetween(addDays(today, -30), today), catalogServices(),
+  ]);
+  const current = months.get(month);
+  const previous = months.get(last);
+  const n = dayOfMonth(current, month);
+  const monthToDate = current?.total ?? 0;
+  const lastMonthToDate = toDay(previous?.cumulative, n);
+  const envKeys = [...new Set([...Object.keys(current?.byEnvironment ?? {}), ...Object.keys(previous?.byEnvironment ?? {})])];
+  const byEnvironment = envKeys.map((key) => {
+    const mtd = current?.byEnvironment[key] ?? 0;
+    const before = toDay(previous?.cumulativeByEnvironment[key], n);
+    return {
+      environment: fromKeyPart(key), monthToDate: cents(mtd), lastMonthToDate: cents(before), changePercent: pct(mtd, before),
+      forecast: trailingForecast(current?.cumulativeByEnvironment[key] ?? [], previous?.cumulativeByEnvironment[key] ?? [], month),
+    };
+  }).sort((a, b) => b.monthToDate - a.monthToDate);
+  const topServices = Object.entries(current?.byService ?? {}).filter(([k]) => k !== UNTAGGED).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([service, mtd]) => {
+    const before = toDay(previous?.cumulativeByService[service], n);
+    return { service, team: services.get(service)?.team ?? null, inCatalog: services.has(service), monthToDate: cents(mtd), lastMonthToDate: cents(before), changePercent: pct(mtd, before) };
+  });
+  // Visibility: this month's, or last month's on the 1st (before any day of this month is in).
+  const basis = current && current.total > 0 ? current : previous;
+  const attributed = basis ? basis.total - (basis.byService[UNTAGGED] ?? 0) : 0;
+  const withCost = [...services.keys()].filter((id) => (basis?.byService[id] ?? 0) > 0);
+  const trailing = trailingForecast(current?.cumulative ?? [], previous?.cumulative ?? [], month);
+  return {
+    asOf: latest?.at ?? null, dataThrough: dataThrough(latest), source: sourceOf(simulated), simulated, currency: 'USD', month,
+    monthToDate: cents(monthToDate), lastMonth: cents(previous?.total ?? 0), lastMonthToDate: cents(lastMonthToDate),
+    change: { amount: cents(monthToDate - lastMonthToDate), percent: pct(monthToDate, lastMonthToDate) },
+    forecast: forecast
+      ? { monthEnd: forecast.mean, lower: forecast.lower, upper: forecast.upper, method: 'cost-explorer' }
+      : current || previous ? { monthEnd: trailing, lower: cents(trailing * 0.92), upper: cents(trailing * 1.08), method: 'trailing-average' } : null,
+    byEnvironment, topServices,
+    daily: daily.map((d) => ({ date: d.date, total: d.total, estimated: d.estimated, byEnvironment: Object.fromEntries(Object.entries(d.byEnvironment).map(([k, v]) => [label(k), v])) })),
+    anomalies: { last30Days: anomalies.length, latest: anomalies[0]?.date ?? null },
+    visibility: {
+      services: services.size, servicesWithCost: withCost.length, percent: services.size ? Math.round((withCost.length / services.size) * 1000) / 10 : null,
+      attributedPercent: basis && basis.total > 0 ? Math.round((attributed / basis.total) * 1000) / 10 : null,
+      unattributed: cents(basis ? basis.total - attributed : 0),
+      topUntagged: Object.entries(basis?.unattributed ?? {}).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([key, cost]) => {
+        const [env, ...rest] = key.split('#');
+        const awsService = rest.join('#');
+        return { awsService, resourceType: resourceTypeOf(awsService), environment: fromKeyPart(env!), monthToDate: cents(cost) };
+      }),
+      servicesWithoutCost: [...services.keys()].filter((id) => !withCost.includes(id)).sort().slice(0, 50),
+    },
+    lastIngest: lastIngestOf(latest),
+  };
+}
+
+// ---------------------------------------------------------------- an environment's tree
+
+/** Managed datastores: what is not a workload on a cluster. */
+const MANAGED = new Set(['rds', 'elasticache', 'msk', 'opensearch', 'dynamodb']);
+
+export async function costEnvironment(environment: string, query: CostEnvironmentQuery): Promise<CostEnvironment> {
+  const { month: thisMonth, simulated, latest } = await clock();
+  const month = query.month ?? thisMonth;
+  const [months, services] = await Promise.all([costMonths(previousMonth(month), month), catalogServices()]);
+  const current = months.get(month);
+  const previous = months.get(previousMonth(month));
+  const known = [current, previous].some((m) => m && Object.keys(m.byEnvironment).includes(environment))
+    || [...services.values()].some((s) => s.environments.has(environment));
+  if (!known) throw new NotFoundError(`no cost and no catalog service in environment ${environment}`);
+  // <service> → type → cost, this month and last; shared (no service) by type.
+  const mine = (m: CostMonth | undefined) => {
+    const byService = new Map<string, Record<string, number>>();
+    const shared: Record<string, number> = {};
+    for (const [key, cost] of Object.entries(m?.byEnvServiceType ?? {})) {
+      const [env, service, type] = key.split('#') as [string, string, string];
+      if (env !== environment) continue;
+      if (service === UNTAGGED) shared[type] = (shared[type] ?? 0) + cost;
+      else (byService.get(service) ?? byService.set(service, {}).get(service)!)[type] = ((byService.get(service)![type]) ?? 0) + cost;
+    }
+    return { byService, shared };
+  };
+  const now = mine(current);
+  const before = mine(previous);
+  const total = (byType: Record<string, number>) => Object.values(byType).reduce((a, b) => a + b, 0);
+  const clusters = new Map<string, Map<string, CostEnvironment['unplaced']>>();
+  const unplaced: CostEnvironment['unplaced'] = [];
+  const managed: CostEnvironment['managed'] = [];
+  for (const [service, byType] of [...now.byService].sort((a, b) => total(b[1]) - total(a[1]))) {
+    const workload = Object.fromEntries(Object.entries(byType).filter(([t]) => !MANAGED.has(t)).map(([t, v]) => [t, cents(v)]));
+    for (const [type, cost] of Object.entries(byType)) {
+      if (MANAGED.has(type)) managed.push({ resourceType: type, awsService: AWS_NAME[type] ?? type, service, name: `${service}-${environment}`, cost: cents(cost) });
+    }
+    const cost = total(workload);
+    if (cost <= 0) continue;
+    const beforeCost = total(Object.fromEntries(Object.entries(before.byService.get(service) ?? {}).filter(([t]) => !MANAGED.has(t))));
+    const node = { service, inCatalog: services.has(service), cost: cents(cost), byResourceType: workload, changePercent: pct(cost, beforeCost) };
+    const where = services.get(service)?.environments.get(environment);
+    if (!where) { unplaced.push(node); continue; }
+    const namespaces = clusters.get(where.cluster) ?? clusters.set(where.cluster, new Map()).get(where.cluster)!;
+    (namespaces.get(where.namespace) ?? namespaces.set(where.namespace, []).get(where.namespace)!).push(node);
+  }
+  const sum = (nodes: ReadonlyArray<{ cost: number }>) => cents(nodes.reduce((a, b) => a + b.cost, 0));
+  const isCurrent = month === thisMonth;
+  return {
+    environment, month, source: sourceOf(simulated), simulated, dataThrough: dataThrough(latest),
+    total: cents(current?.byEnvironment[environment] ?? 0), lastMonth: cents(previous?.byEnvironment[environment] ?? 0),
+    forecast: isCurrent ? trailingForecast(current?.cumulativeByEnvironment[environment] ?? [], previous?.cumulativeByEnvironment[environment] ?? [], month) : null,
+    clusters: [...clusters].map(([cluster, namespaces]) => {
+      const list = [...namespaces].map(([namespace, svcs]) => ({ namespace, cost: sum(svcs), services: svcs })).sort((a, b) => b.cost - a.cost);
+      return { cluster, cost: sum(list), namespaces: list };
+    }).sort((a, b) => b.cost - a.cost),
+    managed: managed.sort((a, b) => b.cost - a.cost),
+    shared: Object.entries(now.shared).map(([type, cost]) => ({ resourceType: type, awsService: AWS_NAME[type] ?? type, cost: cents(cost) })).sort((a, b) => b.cost - a.cost),
+    unplaced,
+  };
+}
+
+const AWS_NAME: Record<string, string> = {
+  rds: 'Amazon Relational Database Service', elasticache: 'Amazon ElastiCache', msk: 'Amazon Managed Streaming for Apache Kafka',
+  opensearch: 'Amazon OpenSearch Service', dynamodb: 'Amazon DynamoDB', eks: 'Amazon Elastic Kubernetes Service', cloudwatch: 'Amazon CloudWatch',
+};
+
+// ---------------------------------------------------------------- a service's history
+
+export async function costService(id: string, query: CostServiceQuery): Promise<CostService> {
+  const { today, month, simulated, latest } = await clock();
+  const days = query.days ?? 90;
+  const from = addDays(today, -days);
+  const monthStart = `${previousMonth(month)}-01`;
+  const [records, services, anomalies, budget] = await Promise.all([
+    recordsOfService(keyPart(id), from < monthStart ? from : monthStart, addDays(today, -1)),
+    catalogServices(), anomaliesBetween(from, today, id), budgetOf({ type: 'service', id }),
+  ]);
+  if (!services.has(id) && !records.length) throw new NotFoundError(`no service ${id} in the catalog and no cost tagged apollo:service=${id}`);
+  const mine = query.environment ? records.filter((r) => r.environment === query.environment) : records;
+  const byDate = new Map<string, { total: number; estimated: boolean; byResourceType: Record<string, number>; byEnvironment: Record<string, number> }>();
+  for (let d = from; d < today; d = addDays(d, 1)) byDate.set(d, { total: 0, estimated: false, byResourceType: {}, byEnvironment: {} });
+  const monthly = { current: [] as number[], previous: [] as number[] };
+  const thisMonth: Record<string, Record<string, number>> = { env: {}, type: {} };
+  let monthToDate = 0;
+  let lastMonth = 0;
+  const perDay = new Map<string, number>();
+  for (const r of mine) {
+    perDay.set(r.date, (perDay.get(r.date) ?? 0) + r.costUsd);
+    if (r.date.startsWith(month)) {
+      monthToDate += r.costUsd;
+      const env = label(keyPart(r.environment));
+      thisMonth.env![env] = (thisMonth.env![env] ?? 0) + r.costUsd;
+      thisMonth.type![r.resourceType] = (thisMonth.type![r.resourceType] ?? 0) + r.costUsd;
+    } else if (r.date.startsWith(previousMonth(month))) lastMonth += r.costUsd;
+    const day = byDate.get(r.date);
+    if (!day) continue;
+    day.total += r.costUsd;
+    day.estimated ||= r.metadata.estimated;
+    day.byResourceType[r.resourceType] = (day.byResourceType[r.resourceType] ?? 0) + r.costUsd;
+    const env = label(keyPart(r.environment));
+    day.byEnvironment[env] = (day.byEnvironment[env] ?? 0) + r.costUsd;
+  }
+  // Cumulative series of this month and last, for the trailing forecast and "last month to the same day".
+  const cumulative = (m: string, upTo: number): number[] => {
+    let sum = 0;
+    return Array.from({ length: upTo }, (_, i) => (sum += perDay.get(`${m}-${String(i + 1).padStart(2, '0')}`) ?? 0));
+  };
+  const through = dataThrough(latest);
+  const n = through && through.startsWith(month) ? Number(through.slice(8, 10)) : 0;
+  monthly.current = cumulative(month, n);
+  monthly.previous = cumulative(previousMonth(month), daysInMonth(previousMonth(month)));
+  const lastMonthToDate = toDay(monthly.previous, n);
+  const round = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, cents(v)]));
+  return {
+    service: id, inCatalog: services.has(id), team: services.get(id)?.team ?? null, environment: query.environment ?? null,
+    source: sourceOf(simulated), simulated, dataThrough: through,
+    monthToDate: cents(monthToDate), lastMonth: cents(lastMonth), lastMonthToDate: cents(lastMonthToDate), changePercent: pct(monthToDate, lastMonthToDate),
+    forecast: trailingForecast(monthly.current, monthly.previous, month),
+    byEnvironment: round(thisMonth.env!), byResourceType: round(thisMonth.type!),
+    daily: [...byDate].map(([date, d]) => ({ date, total: cents(d.total), estimated: d.estimated, byResourceType: round(d.byResourceType), byEnvironment: round(d.byEnvironment) })),
+    anomalies: query.environment ? anomalies.filter((a) => a.environment === query.environment) : anomalies,
+    budget,
+  };
+}
+
+// ---------------------------------------------------------------- forecast and anomalies
+
+export async function costForecast(): Promise<CostForecast> {
+  const { today, month, simulated, latest } = await clock();
+  const last = previousMonth(month);
+  const [months, stored] = await Promise.all([costMonths(last, month), storedForecast(month)]);
+  const current = months.get(month);
+  const previous = months.get(last);
+  const n = dayOfMonth(current, month);
+  const trailing = trailingForecast(current?.cumulative ?? [], previous?.cumulative ?? [], month);
+  const envKeys = [...new Set([...Object.keys(current?.byEnvironment ?? {}), ...Object.keys(previous?.byEnvironment ?? {})])];
+  const serviceKeys = [...new Set([...Object.keys(current?.byService ?? {}), ...Object.keys(previous?.byService ?? {})])].filter((k) => k !== UNTAGGED);
+  return {
+    month, source: sourceOf(simulated), simulated, asOf: latest?.at ?? null, daysLeft: daysInMonth(month) - Math.max(n, Number(today.slice(8, 10)) - 1),
+    monthToDate: cents(current?.total ?? 0), lastMonth: cents(previous?.total ?? 0),
+    organization: stored
+      ? { monthEnd: stored.mean, lower: stored.lower, upper: stored.upper, method: 'cost-explorer' }
+      : current || previous ? { monthEnd: trailing, lower: cents(trailing * 0.92), upper: cents(trailing * 1.08), method: 'trailing-average' } : null,
+    byEnvironment: envKeys.map((key) => ({
+      environment: fromKeyPart(key), monthToDate: cents(current?.byEnvironment[key] ?? 0), lastMonth: cents(previous?.byEnvironment[key] ?? 0),
+      forecast: trailingForecast(current?.cumulativeByEnvironment[key] ?? [], previous?.cumulativeByEnvironment[key] ?? [], month),
+    })).sort((a, b) => b.forecast - a.forecast),
+    byService: serviceKeys.map((service) => {
+      const forecast = trailingForecast(current?.cumulativeByService[service] ?? [], previous?.cumulativeByService[service] ?? [], month);
+      const lastMonth = cents(previous?.byService[service] ?? 0);
+      return { service, monthToDate: cents(current?.byService[service] ?? 0), forecast, lastMonth, changePercent: pct(forecast, lastMonth) };
+    }).sort((a, b) => b.forecast - a.forecast),
+  };
+}
+
+export async function costAnomalies(query: CostAnomalyListQuery): Promise<CostAnomalyList> {
+  const { today } = await clock();
+  const to = query.to ?? today;
+  const from = query.from ?? addDays(to, -90);
+  const items = (await anomaliesBetween(from, to, query.service))
+    .filter((a) => (!query.environment || a.environment === query.environment) && (!query.source || a.source === query.source));
+  return { items, from, to };
+}

@@ -1,0 +1,107 @@
+/**
+ * Costs through the local runtime: the demo seed, the cost-ingest job over the LOCAL demo Cost Explorer, and the
+ * signed API a user reads — 90 days by environment and service, the anomaly joined to the deploy before it, the
+ * allocation tree, a service's history, the forecast, and a budget breached by forecast that alerts its owners once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CostAnomalyList, CostBudget, CostBudgetList, CostEnvironment, CostForecast, CostService, CostSummary, NotificationList } from '#schemas/index.ts';
+import { runCostIngest } from '../../functions/costs/ingest.ts';
+import { demoAnomaly } from '../../functions/costs/local.ts';
+import { seedDemoData } from '../seed.ts';
+import { startHarness, type Harness } from './harness.ts';
+
+let h: Harness;
+type Role = 'viewer' | 'developer' | 'operator' | 'admin';
+async function call<T>(role: Role, method: string, path: string, options: { body?: unknown; query?: Record<string, string>; ifMatch?: string } = {}): Promise<{ status: number; body: T; headers?: Headers }> {
+  return await h.client(role).send(method as never, path, options as never) as { status: number; body: T };
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  await seedDemoData({ baseUrl: h.runtime.url });
+}, 120_000);
+afterAll(async () => { await h.close(); });
+
+describe('the cost-ingest job', () => {
+  it('fetches 90 days the first time, and the same days again leave the same records', async () => {
+    const first = await runCostIngest();
+    expect(first).toMatchObject({ status: 'succeeded', days: 90, source: 'local-demo' });
+    expect(first.records).toBeGreaterThan(90 * 30);
+    expect(first.anomalies).toBeGreaterThanOrEqual(1);
+    const summary = (await call<CostSummary>('viewer', 'GET', '/api/v1/costs/summary')).body;
+    const second = await runCostIngest();
+    // The second run revisits the last 3 days only (Cost Explorer revises them), deleting nothing.
+    expect(second).toMatchObject({ status: 'succeeded', days: 3, deleted: 0 });
+    const again = (await call<CostSummary>('viewer', 'GET', '/api/v1/costs/summary')).body;
+    expect(again.monthToDate).toBeCloseTo(summary.monthToDate, 1);
+    expect(again.daily.length).toBe(summary.daily.length);
+  }, 120_000);
+});
+
+describe('what a user reads', () => {
+  it('the summary: 90 days by environment, top services, forecast, visibility', async () => {
+    const res = await call<CostSummary>('viewer', 'GET', '/api/v1/costs/summary');
+    expect(res.status).toBe(200);
+    const s = res.body;
+    expect(s).toMatchObject({ simulated: true, source: 'local-demo', currency: 'USD' });
+    expect(s.daily).toHaveLength(90);
+    expect(Object.keys(s.daily.at(-5)!.byEnvironment).sort()).toEqual(['dev', 'prod', 'staging', 'untagged']);
+    expect(s.topServices[0]!.service).toBeTruthy();
+    expect(s.forecast?.monthEnd).toBeGreaterThan(s.monthToDate);
+    expect(s.visibility.servicesWithCost).toBe(s.visibility.services);
+    expect(s.visibility.attributedPercent).toBeGreaterThan(70);
+    expect(s.visibility.topUntagged.length).toBeGreaterThan(0);
+  });
+
+  it('the anomaly names the deploy of the day before', async () => {
+    const anomaly = await demoAnomaly();
+    expect(anomaly).toMatchObject({ service: 'core-service', environment: 'prod' });
+    const res = await call<CostAnomalyList>('viewer', 'GET', '/api/v1/costs/anomalies', { query: { service: 'core-service' } });
+    expect(res.status).toBe(200);
+    const ours = res.body.items.find((a) => a.source === 'apollo' && a.environment === 'prod');
+    expect(ours?.date).toBe(anomaly!.from);
+    expect(ours?.causes.some((c) => c.kind === 'deployment')).toBe(true);
+    expect(ours?.summary).toMatch(/^core-service in prod rose to \$\d+\.\d\d\/day \(expected \$\d+\.\d\d\): this deploy, /);
+    const all = (await call<CostAnomalyList>('viewer', 'GET', '/api/v1/costs/anomalies')).body.items;
+    expect(all.some((a) => a.source === 'cost-explorer')).toBe(true);
+    // No other demo service is anomalous.
+    expect(all.filter((a) => a.source === 'apollo').map((a) => `${a.environment}/${a.service}`)).toEqual(['prod/core-service']);
+  });
+
+  it('the environment tree and a service history', async () => {
+    const env = (await call<CostEnvironment>('viewer', 'GET', '/api/v1/costs/environments/prod')).body;
+    expect(env.clusters[0]!.cluster).toBe('eks-prod-us-east-1');
+    expect(env.managed.map((m) => m.resourceType).sort()).toEqual(['elasticache', 'msk', 'rds']);
+    const svc = (await call<CostService>('viewer', 'GET', '/api/v1/costs/services/core-service')).body;
+    expect(svc.daily).toHaveLength(90);
+    expect(svc.anomalies.length).toBeGreaterThan(0);
+    expect(Object.keys(svc.byResourceType).sort()).toEqual(['ebs', 'ec2', 'elb']);
+    expect((await call<CostForecast>('viewer', 'GET', '/api/v1/costs/forecast')).body.organization?.method).toBe('cost-explorer');
+    expect((await call('viewer', 'GET', '/api/v1/costs/environments/nowhere')).status).toBe(404);
+    expect((await call('viewer', 'GET', '/api/v1/costs/services/no-such-service')).status).toBe(404);
+  });
+
+  it('a budget breached by forecast alerts its owners once', async () => {
+    const svc = (await call<CostService>('viewer', 'GET', '/api/v1/costs/services/core-service')).body;
+    const amount = Math.round((svc.monthToDate + svc.forecast) / 2);
+    expect((await call('developer', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: amount } })).status).toBe(403);
+    const res = await call<CostBudget>('operator', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: amount } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ id: 'service.core-service', state: 'at-risk', breachedBy: 'forecast', owners: ['platform'] });
+    expect(res.body.alertsSent).toEqual([expect.objectContaining({ percent: 100, basis: 'forecast' })]);
+    expect((await call('operator', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: amount } })).status).toBe(409);
+    const bad = await call<{ error: { details: Array<{ path: string }> } }>('operator', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: -1, extra: 1 } });
+    expect(bad.status).toBe(400);
+    const notes = (await call<NotificationList>('admin', 'GET', '/api/v1/me/notifications')).body.items.filter((n) => n.kind === 'cost.budget');
+    expect(notes).toHaveLength(1);
+    await runCostIngest();
+    expect((await call<NotificationList>('admin', 'GET', '/api/v1/me/notifications')).body.items.filter((n) => n.kind === 'cost.budget')).toHaveLength(1);
+    const list = (await call<CostBudgetList>('viewer', 'GET', '/api/v1/costs/budgets')).body;
+    expect(list.items.map((b) => b.id)).toEqual(['service.core-service']);
+    const updated = await call<CostBudget>('operator', 'PUT', '/api/v1/costs/budgets/service.core-service', { body: { monthlyAmount: amount * 10 }, ifMatch: '"1"' });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body.state).toBe('ok');
+    expect((await call('operator', 'DELETE', '/api/v1/costs/budgets/service.core-service', { ifMatch: '"1"' })).status).toBe(412);
+    expect((await call('operator', 'DELETE', '/api/v1/costs/budgets/service.core-service', { ifMatch: '"2"' })).status).toBe(204);
+  });
+});
