@@ -138,3 +138,48 @@ export function resourceTypeOf(awsService: string): string {
   };
   return known[awsService] ?? (awsService.replace(/^(Amazon|AWS)\s+/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'other');
 }
+
+// ---------------------------------------------------------------- Kubernetes allocation (OpenCost / Kubecost)
+
+/**
+ * One workload's share of a cluster's cost over a window, as OpenCost's (and Kubecost's) allocation API gives it
+ * aggregated by namespace and controller; the cluster's idle cost (capacity nobody requested) comes as its own
+ * allocation with `idle` set, never spread over the workloads.
+ */
+export interface WorkloadAllocation {
+  readonly cluster: string;
+  /** Null only for idle cost. */
+  readonly namespace: string | null;
+  /** The controller's name (a Deployment, a StatefulSet…); null for idle or unallocated cost. */
+  readonly workload: string | null;
+  readonly workloadKind: string | null;
+  /** The cluster's idle cost (OpenCost's `__idle__`). */
+  readonly idle: boolean;
+  /** The window, `yyyy-mm-dd` days: start inclusive, end exclusive. */
+  readonly start: string;
+  readonly end: string;
+  readonly cpuCost: number;
+  readonly ramCost: number;
+  readonly pvCost: number;
+  readonly networkCost: number;
+  readonly loadBalancerCost: number;
+  readonly gpuCost: number;
+  readonly totalCost: number;
+  /** Averages over the window: what the pods asked for and what they used. Null when the source does not say. */
+  readonly cpuCoresRequested: number | null;
+  readonly cpuCoresUsed: number | null;
+  readonly ramBytesRequested: number | null;
+  readonly ramBytesUsed: number | null;
+  /** The pods' labels the source reports (app.kubernetes.io/name maps a workload to a catalog service). */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface AllocationSource {
+  /** The LOCAL fake (said in the UI and the banner), not a cluster's OpenCost. */
+  readonly simulated: boolean;
+  readonly label: string;
+  /** The clusters it can answer for (each has its own OpenCost or Kubecost endpoint). */
+  readonly clusters: readonly string[];
+  /** A cluster's allocations for each day of the range (one window per day), idle included. */
+  allocations(cluster: string, range: DateRange): Promise<WorkloadAllocation[]>;
+}
