@@ -183,3 +183,34 @@ export interface AllocationSource {
   /** A cluster's allocations for each day of the range (one window per day), idle included. */
   allocations(cluster: string, range: DateRange): Promise<WorkloadAllocation[]>;
 }
+
+// ---------------------------------------------------------------- storage nobody uses (EC2: EBS volumes, snapshots)
+
+/** An EBS volume attached to nothing, or a snapshot old enough to question, with what it costs a month. */
+export interface IdleStorage {
+  readonly kind: 'volume' | 'snapshot';
+  /** vol-… or snap-… */
+  readonly id: string;
+  readonly region: string;
+  readonly sizeGiB: number;
+  /** gp3, gp2, io1, io2, st1, sc1, standard; for a snapshot: standard or archive. */
+  readonly type: string;
+  readonly createdAt: string;
+  /** A volume: available (attached to nothing); a snapshot: completed. */
+  readonly state: string;
+  /** The apollo:service and apollo:environment tags, when it has them. */
+  readonly service: string | null;
+  readonly environment: string | null;
+  /** A snapshot's source volume, and whether that volume still exists. */
+  readonly volumeId: string | null;
+  readonly sourceVolumeExists: boolean | null;
+  /** What it costs a month at list price (us-east-1), USD. */
+  readonly monthlyCost: number;
+}
+
+export interface StorageSource {
+  readonly simulated: boolean;
+  readonly label: string;
+  /** Unattached volumes and the account's own snapshots older than `snapshotDays`, in the configured regions. */
+  idleStorage(options: { readonly snapshotDays: number }): Promise<IdleStorage[]>;
+}
