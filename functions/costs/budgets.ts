@@ -142,7 +142,13 @@ async function requireScope(scope: Scope): Promise<void> {
   }
 }
 
+/** At most 10 alerts (the schema's own bound would make its generated type a union of tuples). */
+function requireFewAlerts(alerts: readonly Alert[] | undefined): void {
+  if (alerts && alerts.length > 10) throw new ValidationError('at most 10 alerts', { details: [{ path: '/body/alerts', message: `must NOT have more than 10 items (has ${alerts.length})` }] });
+}
+
 export async function createBudget(body: CostBudgetCreate, principal: string): Promise<CostBudget> {
+  requireFewAlerts(body.alerts);
   await requireScope(body.scope);
   const id = budgetId(body.scope);
   const at = new Date((await costsDeps()).now()).toISOString();
@@ -173,6 +179,7 @@ export async function budgetOf(scope: Scope): Promise<CostBudget | null> {
 }
 
 export async function updateBudget(id: string, version: number, body: CostBudgetUpdate, principal: string): Promise<CostBudget> {
+  requireFewAlerts(body.alerts);
   await readRecord(id);
   const at = new Date((await costsDeps()).now()).toISOString();
   const updated = recordOf(await updateVersioned(keyOf(id), version, {

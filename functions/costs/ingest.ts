@@ -123,7 +123,8 @@ async function storeDays(range: { start: string; end: string }, records: readonl
   const months = [...new Set([...byDate.keys()].map((d) => d.slice(0, 7)))];
   for (const month of months) {
     const [days, details] = await Promise.all([costDays(`${month}-01`, `${month}-31`), costDayDetails(`${month}-01`, `${month}-31`)]);
-    await putMonth(monthOf(month, days, details));
+    const rolled = monthOf(month, days, details);
+    await putMonth(rolled.month, rolled.environments);
   }
   return byDate.size;
 }

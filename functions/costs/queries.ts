@@ -13,7 +13,7 @@ import { catalogServices } from './catalog.ts';
 import { costsDeps } from './deps.ts';
 import { resourceTypeOf } from './ports.ts';
 import {
-  anomaliesBetween, costDays, costMonths, fromKeyPart, keyPart, latestIngest, recordsOfService, storedForecast, UNTAGGED, UNTAGGED_LABEL, type CostMonth, type IngestRun,
+  anomaliesBetween, costDays, costMonths, costMonthsOfEnvironment, fromKeyPart, keyPart, latestIngest, recordsOfService, storedForecast, UNTAGGED, UNTAGGED_LABEL, type CostMonth, type IngestRun,
 } from './records.ts';
 import { cents, daysInMonth, previousMonth, toDay } from './rollup.ts';
 
@@ -101,56 +101,62 @@ const MANAGED = new Set(['rds', 'elasticache', 'msk', 'opensearch', 'dynamodb'])
 export async function costEnvironment(environment: string, query: CostEnvironmentQuery): Promise<CostEnvironment> {
   const { month: thisMonth, simulated, latest } = await clock();
   const month = query.month ?? thisMonth;
-  const [months, services] = await Promise.all([costMonths(previousMonth(month), month), catalogServices()]);
-  const current = months.get(month);
-  const previous = months.get(previousMonth(month));
-  const known = [current, previous].some((m) => m && Object.keys(m.byEnvironment).includes(environment))
-    || [...services.values()].some((s) => s.environments.has(environment));
-  if (!known) throw new NotFoundError(`no cost and no catalog service in environment ${environment}`);
-  // <service> → type → cost, this month and last; shared (no service) by type.
-  const mine = (m: CostMonth | undefined) => {
-    const byService = new Map<string, Record<string, number>>();
-    const shared: Record<string, number> = {};
-    for (const [key, cost] of Object.entries(m?.byEnvServiceType ?? {})) {
-      const [env, service, type] = key.split('#') as [string, string, string];
-      if (env !== environment) continue;
-      if (service === UNTAGGED) shared[type] = (shared[type] ?? 0) + cost;
-      else (byService.get(service) ?? byService.set(service, {}).get(service)!)[type] = ((byService.get(service)![type]) ?? 0) + cost;
-    }
-    return { byService, shared };
-  };
-  const now = mine(current);
-  const before = mine(previous);
-  const total = (byType: Record<string, number>) => Object.values(byType).reduce((a, b) => a + b, 0);
+  const last = previousMonth(month);
+  const [months, envMonths, services] = await Promise.all([costMonths(last, month), costMonthsOfEnvironment(environment, last, month), catalogServices()]);
+  const current = envMonths.get(month);
+  const previous = envMonths.get(last);
+  if (!current && !previous && ![...services.values()].some((s) => s.environments.has(environment))) {
+    throw new NotFoundError(`no cost and no catalog service in environment ${environment}`);
+  }
+  // "Last month" compares with its same span: up to the day this month's figures run through.
+  const n = dayOfMonth(months.get(month), month) || daysInMonth(month);
+  const byService = new Map<string, Record<string, number>>();
+  for (const [key, cost] of Object.entries(current?.byServiceType ?? {})) {
+    const [service, type] = key.split('#') as [string, string];
+    if (service === UNTAGGED) continue;
+    const types = byService.get(service) ?? byService.set(service, {}).get(service)!;
+    types[type] = (types[type] ?? 0) + cost;
+  }
+  const sumOf = (byType: Record<string, number>) => Object.values(byType).reduce((a, b) => a + b, 0);
   const clusters = new Map<string, Map<string, CostEnvironment['unplaced']>>();
   const unplaced: CostEnvironment['unplaced'] = [];
   const managed: CostEnvironment['managed'] = [];
-  for (const [service, byType] of [...now.byService].sort((a, b) => total(b[1]) - total(a[1]))) {
-    const workload = Object.fromEntries(Object.entries(byType).filter(([t]) => !MANAGED.has(t)).map(([t, v]) => [t, cents(v)]));
+  for (const [service, byType] of [...byService].sort((a, b) => sumOf(b[1]) - sumOf(a[1]))) {
+    const workload: Record<string, number> = {};
     for (const [type, cost] of Object.entries(byType)) {
       if (MANAGED.has(type)) managed.push({ resourceType: type, awsService: AWS_NAME[type] ?? type, service, name: `${service}-${environment}`, cost: cents(cost) });
+      else workload[type] = cents(cost);
     }
-    const cost = total(workload);
+    const cost = sumOf(workload);
     if (cost <= 0) continue;
-    const beforeCost = total(Object.fromEntries(Object.entries(before.byService.get(service) ?? {}).filter(([t]) => !MANAGED.has(t))));
-    const node = { service, inCatalog: services.has(service), cost: cents(cost), byResourceType: workload, changePercent: pct(cost, beforeCost) };
+    // The service's managed share is listed apart; its change compares what it spent in all (the cumulative series are per service).
+    const all = sumOf(byType);
+    const before = toDay(previous?.cumulativeByService[service], n);
+    const node = { service, inCatalog: services.has(service), cost: cents(cost), byResourceType: workload, changePercent: pct(all, before) };
     const where = services.get(service)?.environments.get(environment);
     if (!where) { unplaced.push(node); continue; }
     const namespaces = clusters.get(where.cluster) ?? clusters.set(where.cluster, new Map()).get(where.cluster)!;
     (namespaces.get(where.namespace) ?? namespaces.set(where.namespace, []).get(where.namespace)!).push(node);
   }
   const sum = (nodes: ReadonlyArray<{ cost: number }>) => cents(nodes.reduce((a, b) => a + b.cost, 0));
+  const main = months.get(month);
   const isCurrent = month === thisMonth;
   return {
     environment, month, source: sourceOf(simulated), simulated, dataThrough: dataThrough(latest),
-    total: cents(current?.byEnvironment[environment] ?? 0), lastMonth: cents(previous?.byEnvironment[environment] ?? 0),
-    forecast: isCurrent ? trailingForecast(current?.cumulativeByEnvironment[environment] ?? [], previous?.cumulativeByEnvironment[environment] ?? [], month) : null,
+    total: cents(current?.total ?? 0), lastMonth: cents(previous?.total ?? 0),
+    lastMonthToDate: cents(toDay(months.get(last)?.cumulativeByEnvironment[environment], n)),
+    changePercent: pct(current?.total ?? 0, toDay(months.get(last)?.cumulativeByEnvironment[environment], n)),
+    forecast: isCurrent ? trailingForecast(main?.cumulativeByEnvironment[environment] ?? [], months.get(last)?.cumulativeByEnvironment[environment] ?? [], month) : null,
     clusters: [...clusters].map(([cluster, namespaces]) => {
       const list = [...namespaces].map(([namespace, svcs]) => ({ namespace, cost: sum(svcs), services: svcs })).sort((a, b) => b.cost - a.cost);
       return { cluster, cost: sum(list), namespaces: list };
     }).sort((a, b) => b.cost - a.cost),
     managed: managed.sort((a, b) => b.cost - a.cost),
-    shared: Object.entries(now.shared).map(([type, cost]) => ({ resourceType: type, awsService: AWS_NAME[type] ?? type, cost: cents(cost) })).sort((a, b) => b.cost - a.cost),
+    // Cost tagged with the environment and no service, by the AWS service Cost Explorer names.
+    shared: Object.entries(main?.unattributed ?? {}).filter(([key]) => key.startsWith(`${environment}#`)).map(([key, cost]) => {
+      const awsService = key.slice(environment.length + 1);
+      return { resourceType: resourceTypeOf(awsService), awsService, cost: cents(cost) };
+    }).sort((a, b) => b.cost - a.cost),
     unplaced,
   };
 }
@@ -166,28 +172,27 @@ export async function costService(id: string, query: CostServiceQuery): Promise<
   const { today, month, simulated, latest } = await clock();
   const days = query.days ?? 90;
   const from = addDays(today, -days);
-  const monthStart = `${previousMonth(month)}-01`;
-  const [records, services, anomalies, budget] = await Promise.all([
-    recordsOfService(keyPart(id), from < monthStart ? from : monthStart, addDays(today, -1)),
+  const last = previousMonth(month);
+  // This month, last month and the forecast come from the month roll-ups, as the summary and the budget read them.
+  const seriesOf = (m: Map<string, { cumulativeByService: Readonly<Record<string, readonly number[]>> }>) => ({
+    current: m.get(month)?.cumulativeByService[id] ?? [], previous: m.get(last)?.cumulativeByService[id] ?? [],
+  });
+  const [records, services, anomalies, budget, series] = await Promise.all([
+    recordsOfService(keyPart(id), from, addDays(today, -1)),
     catalogServices(), anomaliesBetween(from, today, id), budgetOf({ type: 'service', id }),
+    query.environment ? costMonthsOfEnvironment(query.environment, last, month).then(seriesOf) : costMonths(last, month).then(seriesOf),
   ]);
   if (!services.has(id) && !records.length) throw new NotFoundError(`no service ${id} in the catalog and no cost tagged apollo:service=${id}`);
   const mine = query.environment ? records.filter((r) => r.environment === query.environment) : records;
   const byDate = new Map<string, { total: number; estimated: boolean; byResourceType: Record<string, number>; byEnvironment: Record<string, number> }>();
   for (let d = from; d < today; d = addDays(d, 1)) byDate.set(d, { total: 0, estimated: false, byResourceType: {}, byEnvironment: {} });
-  const monthly = { current: [] as number[], previous: [] as number[] };
   const thisMonth: Record<string, Record<string, number>> = { env: {}, type: {} };
-  let monthToDate = 0;
-  let lastMonth = 0;
-  const perDay = new Map<string, number>();
   for (const r of mine) {
-    perDay.set(r.date, (perDay.get(r.date) ?? 0) + r.costUsd);
     if (r.date.startsWith(month)) {
-      monthToDate += r.costUsd;
       const env = label(keyPart(r.environment));
       thisMonth.env![env] = (thisMonth.env![env] ?? 0) + r.costUsd;
       thisMonth.type![r.resourceType] = (thisMonth.type![r.resourceType] ?? 0) + r.costUsd;
-    } else if (r.date.startsWith(previousMonth(month))) lastMonth += r.costUsd;
+    }
     const day = byDate.get(r.date);
     if (!day) continue;
     day.total += r.costUsd;
@@ -196,22 +201,16 @@ export async function costService(id: string, query: CostServiceQuery): Promise<
     const env = label(keyPart(r.environment));
     day.byEnvironment[env] = (day.byEnvironment[env] ?? 0) + r.costUsd;
   }
-  // Cumulative series of this month and last, for the trailing forecast and "last month to the same day".
-  const cumulative = (m: string, upTo: number): number[] => {
-    let sum = 0;
-    return Array.from({ length: upTo }, (_, i) => (sum += perDay.get(`${m}-${String(i + 1).padStart(2, '0')}`) ?? 0));
-  };
   const through = dataThrough(latest);
-  const n = through && through.startsWith(month) ? Number(through.slice(8, 10)) : 0;
-  monthly.current = cumulative(month, n);
-  monthly.previous = cumulative(previousMonth(month), daysInMonth(previousMonth(month)));
-  const lastMonthToDate = toDay(monthly.previous, n);
+  const monthToDate = series.current.at(-1) ?? 0;
+  const lastMonth = series.previous.at(-1) ?? 0;
+  const lastMonthToDate = toDay(series.previous, series.current.length);
   const round = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, cents(v)]));
   return {
     service: id, inCatalog: services.has(id), team: services.get(id)?.team ?? null, environment: query.environment ?? null,
     source: sourceOf(simulated), simulated, dataThrough: through,
     monthToDate: cents(monthToDate), lastMonth: cents(lastMonth), lastMonthToDate: cents(lastMonthToDate), changePercent: pct(monthToDate, lastMonthToDate),
-    forecast: trailingForecast(monthly.current, monthly.previous, month),
+    forecast: trailingForecast(series.current, series.previous, month),
     byEnvironment: round(thisMonth.env!), byResourceType: round(thisMonth.type!),
     daily: [...byDate].map(([date, d]) => ({ date, total: cents(d.total), estimated: d.estimated, byResourceType: round(d.byResourceType), byEnvironment: round(d.byEnvironment) })),
     anomalies: query.environment ? anomalies.filter((a) => a.environment === query.environment) : anomalies,

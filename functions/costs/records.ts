@@ -6,7 +6,8 @@
  *   COSTDAY / <date>                                      the day's totals (by environment): the charts read these
  *   COSTDAYX / <date>                                     the day's detail (by service, environment × service × type,
  *                                                         untagged AWS services): the job's own input for months and anomalies
- *   COSTMONTH / <yyyy-mm>                                 a month rolled up from its days: summaries and trees read one item
+ *   COSTMONTH / <yyyy-mm>                                 a month rolled up from its days: summaries and budgets read one item
+ *   COSTMONTHENV#<env> / <yyyy-mm>                        an environment's month by service and type: its tree reads one item
  *   COSTFORECAST / <yyyy-mm>                              Cost Explorer's forecast for the month
  *   COSTCOVERAGE / <kind>                                 RI and Savings Plans coverage and utilization (the last 30 days)
  *   COSTSOURCERECS / LATEST                               Cost Explorer's own recommendations
@@ -116,12 +117,23 @@ export interface CostMonth {
   readonly through: string;
   readonly byEnvironment: Readonly<Record<string, number>>;
   readonly byService: Readonly<Record<string, number>>;
-  readonly byEnvServiceType: Readonly<Record<string, number>>;
+  /** `<env>#<awsService>` → cost of lines without a service tag. */
   readonly unattributed: Readonly<Record<string, number>>;
-  /** Cumulative total by day of month (1-based index - 1): "last month up to the same day". */
+  /** Cumulative total by day of month (index = day - 1), through `through`: "last month up to the same day". */
   readonly cumulative: readonly number[];
-  /** The same, per environment and per service. */
+  /** The same, per environment and per service (all environments). */
   readonly cumulativeByEnvironment: Readonly<Record<string, readonly number[]>>;
+  readonly cumulativeByService: Readonly<Record<string, readonly number[]>>;
+}
+
+/** One environment's month: its services by resource type, and each service's cumulative spend there. */
+export interface CostMonthEnvironment {
+  readonly month: string;
+  /** Its key part (`~`: without the tag). */
+  readonly environment: string;
+  readonly total: number;
+  /** `<service>#<type>` → cost (`~` for lines without a service tag). */
+  readonly byServiceType: Readonly<Record<string, number>>;
   readonly cumulativeByService: Readonly<Record<string, readonly number[]>>;
 }
 
@@ -142,8 +154,17 @@ export async function costDayDetails(from: string, to: string): Promise<CostDayD
   return items.map((i) => stripKeys<CostDayDetail>(i));
 }
 
-export async function putMonth(month: CostMonth): Promise<void> {
-  await putItem({ PK: 'COSTMONTH', SK: month.month, ...month });
+export async function putMonth(month: CostMonth, environments: readonly CostMonthEnvironment[]): Promise<void> {
+  await batchWrite([
+    { PutRequest: { Item: { PK: 'COSTMONTH', SK: month.month, ...month } } },
+    ...environments.map((e) => ({ PutRequest: { Item: { PK: `COSTMONTHENV#${e.environment}`, SK: e.month, ...e } } })),
+  ]);
+}
+
+/** An environment's months asked for (by its key part): one Query. */
+export async function costMonthsOfEnvironment(environmentKey: string, from: string, to: string): Promise<Map<string, CostMonthEnvironment>> {
+  const items = await queryAll<Item>({ partition: `COSTMONTHENV#${environmentKey}`, sortKey: { between: [from, to] } }, 100);
+  return new Map(items.map((i) => [String(i.SK), stripKeys<CostMonthEnvironment>(i)]));
 }
 
 /** The months asked for (absent ones are missing from the answer): one Query. */

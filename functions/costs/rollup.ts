@@ -3,7 +3,7 @@
  * month rolled up from its days. Amounts are kept to 4 decimals (records) and cents (rollups).
  */
 import { resourceTypeOf, type CostLine } from './ports.ts';
-import { keyPart, type CostDay, type CostDayDetail, type CostMonth, type CostRecord } from './records.ts';
+import { keyPart, type CostDay, type CostDayDetail, type CostMonth, type CostMonthEnvironment, type CostRecord } from './records.ts';
 
 const r4 = (n: number): number => Math.round(n * 10_000) / 10_000;
 export const cents = (n: number): number => Math.round(n * 100) / 100;
@@ -49,19 +49,20 @@ export function dayOf(date: string, records: readonly CostRecord[]): { day: Cost
   };
 }
 
-/** A month from its days (any order; days of other months are ignored). */
-export function monthOf(month: string, days: readonly CostDay[], details: readonly CostDayDetail[]): CostMonth {
+/** A month from its days (any order; days of other months are ignored), and each environment's month. */
+export function monthOf(month: string, days: readonly CostDay[], details: readonly CostDayDetail[]): { month: CostMonth; environments: CostMonthEnvironment[] } {
   const mine = days.filter((d) => d.date.startsWith(month)).sort((a, b) => a.date.localeCompare(b.date));
   const detailOf = new Map(details.map((d) => [d.date, d]));
   const byEnvironment: Record<string, number> = {};
   const byService: Record<string, number> = {};
-  const byEnvServiceType: Record<string, number> = {};
   const unattributed: Record<string, number> = {};
   const length = daysInMonth(month);
   const daily = new Array<number>(length).fill(0);
   const dailyByEnvironment: Record<string, number[]> = {};
   const dailyByService: Record<string, number[]> = {};
+  const envs = new Map<string, { total: number; byServiceType: Record<string, number>; dailyByService: Record<string, number[]> }>();
   const series = (map: Record<string, number[]>, key: string): number[] => (map[key] ??= new Array<number>(length).fill(0));
+  const bump = (values: number[], index: number, cost: number): void => { values[index] = (values[index] ?? 0) + cost; };
   let total = 0;
   for (const day of mine) {
     const index = Number(day.date.slice(8, 10)) - 1;
@@ -69,32 +70,37 @@ export function monthOf(month: string, days: readonly CostDay[], details: readon
     daily[index] = day.total;
     for (const [env, cost] of Object.entries(day.byEnvironment)) {
       add(byEnvironment, env, cost);
-      const envSeries = series(dailyByEnvironment, env);
-      envSeries[index] = (envSeries[index] ?? 0) + cost;
+      bump(series(dailyByEnvironment, env), index, cost);
     }
     const detail = detailOf.get(day.date);
     if (!detail) continue;
     for (const [key, cost] of Object.entries(detail.byEnvServiceType)) {
-      add(byEnvServiceType, key, cost);
-      const service = key.split('#')[1]!;
+      const [env, service, type] = key.split('#') as [string, string, string];
       add(byService, service, cost);
-      const serviceSeries = series(dailyByService, service);
-      serviceSeries[index] = (serviceSeries[index] ?? 0) + cost;
+      bump(series(dailyByService, service), index, cost);
+      const e = envs.get(env) ?? envs.set(env, { total: 0, byServiceType: {}, dailyByService: {} }).get(env)!;
+      e.total += cost;
+      add(e.byServiceType, `${service}#${type}`, cost);
+      bump(series(e.dailyByService, service), index, cost);
     }
     for (const [key, cost] of Object.entries(detail.unattributed)) add(unattributed, key, cost);
   }
   const through = mine.at(-1)?.date ?? `${month}-01`;
-  const upTo = Number(through.slice(8, 10));
+  const upTo = mine.length ? Number(through.slice(8, 10)) : 0;
   const cumulate = (values: readonly number[]): number[] => {
     let sum = 0;
     return values.slice(0, upTo).map((v) => cents((sum += v)));
   };
+  const cumulateAll = (map: Record<string, number[]>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, cumulate(v)]));
   return {
-    month, total: cents(total), days: mine.length, through,
-    byEnvironment: rounded(byEnvironment), byService: rounded(byService), byEnvServiceType: rounded(byEnvServiceType), unattributed: rounded(unattributed),
-    cumulative: cumulate(daily),
-    cumulativeByEnvironment: Object.fromEntries(Object.entries(dailyByEnvironment).map(([k, v]) => [k, cumulate(v)])),
-    cumulativeByService: Object.fromEntries(Object.entries(dailyByService).map(([k, v]) => [k, cumulate(v)])),
+    month: {
+      month, total: cents(total), days: mine.length, through,
+      byEnvironment: rounded(byEnvironment), byService: rounded(byService), unattributed: rounded(unattributed),
+      cumulative: cumulate(daily), cumulativeByEnvironment: cumulateAll(dailyByEnvironment), cumulativeByService: cumulateAll(dailyByService),
+    },
+    environments: [...envs].map(([environment, e]) => ({
+      month, environment, total: cents(e.total), byServiceType: rounded(e.byServiceType), cumulativeByService: cumulateAll(e.dailyByService),
+    })),
   };
 }
 

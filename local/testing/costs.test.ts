@@ -72,10 +72,23 @@ describe('what a user reads', () => {
     const env = (await call<CostEnvironment>('viewer', 'GET', '/api/v1/costs/environments/prod')).body;
     expect(env.clusters[0]!.cluster).toBe('eks-prod-us-east-1');
     expect(env.managed.map((m) => m.resourceType).sort()).toEqual(['elasticache', 'msk', 'rds']);
+    // Changes compare with last month up to the same day: core-service rose (the deploy), the environment a little (growth).
+    const core = env.clusters.flatMap((c) => c.namespaces).flatMap((n) => n.services).find((x) => x.service === 'core-service')!;
+    expect(core.changePercent).toBeGreaterThan(20);
+    expect(env.changePercent).toBeGreaterThan(0);
+    expect(env.changePercent).toBeLessThan(40);
+    // Shared cost keeps the AWS service's name as Cost Explorer gives it (the summary's untagged list does too).
+    expect(env.shared.map((x) => x.resourceType).sort()).toEqual(['cloudwatch', 'eks']);
     const svc = (await call<CostService>('viewer', 'GET', '/api/v1/costs/services/core-service')).body;
     expect(svc.daily).toHaveLength(90);
     expect(svc.anomalies.length).toBeGreaterThan(0);
     expect(Object.keys(svc.byResourceType).sort()).toEqual(['ebs', 'ec2', 'elb']);
+    // The same figure wherever it shows: the summary's top services and the service's page agree to the cent.
+    const summary = (await call<CostSummary>('viewer', 'GET', '/api/v1/costs/summary')).body;
+    expect(summary.topServices.find((t) => t.service === 'core-service')?.monthToDate).toBe(svc.monthToDate);
+    const prodOnly = (await call<CostService>('viewer', 'GET', '/api/v1/costs/services/core-service', { query: { environment: 'prod' } })).body;
+    expect(prodOnly.monthToDate).toBeLessThan(svc.monthToDate);
+    expect(Object.keys(prodOnly.byEnvironment)).toEqual(['prod']);
     expect((await call<CostForecast>('viewer', 'GET', '/api/v1/costs/forecast')).body.organization?.method).toBe('cost-explorer');
     expect((await call('viewer', 'GET', '/api/v1/costs/environments/nowhere')).status).toBe(404);
     expect((await call('viewer', 'GET', '/api/v1/costs/services/no-such-service')).status).toBe(404);
@@ -87,7 +100,7 @@ describe('what a user reads', () => {
     expect((await call('developer', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: amount } })).status).toBe(403);
     const res = await call<CostBudget>('operator', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: amount } });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ id: 'service.core-service', state: 'at-risk', breachedBy: 'forecast', owners: ['platform'] });
+    expect(res.body).toMatchObject({ id: 'service.core-service', state: 'at-risk', breachedBy: 'forecast', owners: ['platform'], monthToDate: svc.monthToDate, forecast: svc.forecast });
     expect(res.body.alertsSent).toEqual([expect.objectContaining({ percent: 100, basis: 'forecast' })]);
     expect((await call('operator', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: amount } })).status).toBe(409);
     const bad = await call<{ error: { details: Array<{ path: string }> } }>('operator', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: -1, extra: 1 } });

@@ -296,7 +296,7 @@ describe('the catalog as a viewer', () => {
   it('reads the catalog without Register or Edit', async () => {
     const context = await newContext(local.browser);
     const page = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/catalog');
-    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Incidents', 'AI console', 'Observability']);
+    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Incidents', 'Costs', 'AI console', 'Observability']);
     await page.getByTestId('service-row').first().waitFor();
     expect(await page.getByTestId('register-service').count()).toBe(0);
     // "/" jumps to the search box from anywhere on the page.

@@ -21,7 +21,7 @@ describe('a request that needs approval', () => {
     // Dana fills the DNS record form for production.
     const danaContext = await newContext(local.browser);
     const dana = await signIn(danaContext, local.apollo.url, 'dana@apollo.local', '/self-service/dns-record');
-    expect(await navLabels(dana)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'AI console', 'Observability']);
+    expect(await navLabels(dana)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'Costs', 'AI console', 'Observability']);
     await dana.getByTestId('offering-form').waitFor({ timeout: 15_000 });
     await dana.locator('#root_name').waitFor();
     // Development needs nobody; production names its approvers before anything is sent.

@@ -21,7 +21,7 @@ describe('signing in', () => {
 
     await page.locator('[data-testid="sign-in-user"][data-user="viewer@apollo.local"]').click();
     await expect.poll(() => page.getByTestId('user-role').innerText()).toBe('viewer · growth');
-    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Incidents', 'AI console', 'Observability']);
+    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Incidents', 'Costs', 'AI console', 'Observability']);
     await page.getByTestId('health').getByText('dynamodb').waitFor();
     expect(await page.getByTestId('me-role').innerText()).toBe('viewer');
     expect(await page.getByTestId('permissions').innerText()).not.toContain('audit:read');
@@ -41,7 +41,7 @@ describe('signing in', () => {
   it('signs an admin in to Home, the catalog, Audit and Admin', async () => {
     const context = await newContext(local.browser);
     const page = await signIn(context, local.apollo.url, 'admin@apollo.local');
-    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'AI console', 'Observability', 'Audit log', 'Admin']);
+    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'Costs', 'AI console', 'Observability', 'Audit log', 'Admin']);
     await page.getByTestId('health').locator('tbody tr').first().waitFor();
     await page.getByTestId('version').getByText('Commit').waitFor();
     expect(await page.getByTestId('permissions').innerText()).toContain('audit:read');
@@ -116,7 +116,7 @@ describe('admin', () => {
 
     const actorContext = await newContext(local.browser);
     const actor = await signIn(actorContext, local.apollo.url, 'dana@apollo.local', '/');
-    expect(await navLabels(actor)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'AI console', 'Observability']);
+    expect(await navLabels(actor)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'Costs', 'AI console', 'Observability']);
     await actorContext.close();
 
     const adminContext = await newContext(local.browser);

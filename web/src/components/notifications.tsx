@@ -25,6 +25,8 @@ const KIND: Record<Notification['kind'], { icon: IconName; intent: Intent }> = {
   'deployment.failed': { icon: 'error', intent: 'danger' },
   'secret.due': { icon: 'key', intent: 'warning' },
   'secret.rotated': { icon: 'refresh', intent: 'primary' },
+  'cost.budget': { icon: 'dollar', intent: 'warning' },
+  'cost.anomaly': { icon: 'trending-up', intent: 'warning' },
 };
 
 export function NotificationsBell() {
