@@ -17,7 +17,7 @@ import { ROUTES, type RouteDef } from '#shared/routes';
 import { ApolloApi, type ApiThrottling } from './api.ts';
 import { ApolloAudit } from './audit.ts';
 import { ApolloData } from './data.ts';
-import { ApolloBindings, type CatalogRepositorySettings, type AiModelSettings, type SecretsSettings, type ConsoleSettings, type DeploymentTargetSettings, type GitHubSettings } from './bindings.ts';
+import { ApolloBindings, type CatalogRepositorySettings, type AiModelSettings, type CostsSettings, type SecretsSettings, type ConsoleSettings, type DeploymentTargetSettings, type GitHubSettings } from './bindings.ts';
 import { ApolloFunctions, pascal, type BuildInfo, type FunctionName, type FunctionNetwork, type FunctionSizing } from './functions.ts';
 import { ApolloIdentity } from './identity.ts';
 import { ApolloJobs } from './jobs.ts';
@@ -66,6 +66,8 @@ export interface ApolloStackProps extends StackProps {
   readonly ai?: AiModelSettings;
   /** Where each environment's secrets are (default: this account and region). */
   readonly secrets?: SecretsSettings;
+  /** What the cost-ingest job reads beyond Cost Explorer (EBS regions, each cluster's OpenCost, the anomaly monitor). */
+  readonly costs?: CostsSettings;
   /** Service discovery in GitHub: the organisation, the credentials secret's name, the API URL. @default - no organisation (see ApolloDiscoveryProps) */
   readonly discovery?: GitHubSettings;
   /** The self-service catalog's Git repository (`owner/name`) and directory; GitHub's secret and API URL are discovery's. @default - none (see ApolloCatalogRefreshProps) */
@@ -192,7 +194,7 @@ export class ApolloStack extends Stack {
     const publicUrl = props.publicUrl ?? `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stage}`;
     this.bindings = new ApolloBindings(this, 'Bindings', {
       stage, apiName, jobs: this.functions.jobs, audit: this.audit, webIdentity: this.webIdentity,
-      github: props.discovery, catalog: props.catalog, deployments: props.deployments, healthClusters: props.healthClusters, logGroupTemplate: props.logGroupTemplate, consoles: props.consoles, ai: props.ai, secrets: props.secrets, publicUrl,
+      github: props.discovery, catalog: props.catalog, deployments: props.deployments, healthClusters: props.healthClusters, logGroupTemplate: props.logGroupTemplate, consoles: props.consoles, ai: props.ai, secrets: props.secrets, costs: props.costs, publicUrl,
     });
     for (const [descriptor, fn] of this.functions.descriptors) this.bindings.bind(fn, descriptor.bindings ?? []);
     for (const job of jobs) this.bindings.bind(this.functions.jobs, job.bindings ?? []);

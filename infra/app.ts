@@ -19,6 +19,10 @@
  *   aiProvider             anthropic (with anthropicKeySecretArn) or bedrock: the AI console's model; default none (commands print findings only)
  *   anthropicKeySecretArn, anthropicBaseUrl, aiModel, aiModelLarge, aiModelSmall   the Anthropic API key's secret, a proxy, the model ids
  *   secretsEnvironments    JSON {"<env>": {"region": "…", "roleArn": "arn:aws:iam::<acct>:role/…"}}: environments whose secrets are in another account or region (that role trusts the stack's functions with sts:SetSourceIdentity); default: all here, through apollo-<stage>-secrets
+ *   costsStorageRegions    comma-separated regions whose unattached EBS volumes and old snapshots the cost recommendations list; default: the stack's region
+ *   costsAllocationUrls    JSON {"<cluster>": "http://opencost.opencost.svc:9003"}: each EKS cluster's OpenCost (or Kubecost) reachable from the jobs Lambda (vpcFunctions); default: none (no idle cost or Kubernetes right-sizing)
+ *   costsAllocationKind    opencost (default) or kubecost
+ *   costsAnomalyMonitorArn the Cost Anomaly Detection monitor to read; default: every monitor
  *   githubOrg              the GitHub organisation service discovery scans; default: none (discovery answers 503)
  *   githubSecret           the Secrets Manager secret with the GitHub credentials; default apollo/<stage>/github
  *   githubApiUrl           GitHub Enterprise Server's API (https://<host>/api/v3); default https://api.github.com
@@ -77,6 +81,8 @@ new ApolloStack(app, `Apollo-${stage}`, {
   ai: { provider: context('aiProvider') as 'anthropic' | 'bedrock' | undefined, anthropicKeySecretArn: context('anthropicKeySecretArn'), anthropicBaseUrl: context('anthropicBaseUrl'),
     model: context('aiModel'), modelLarge: context('aiModelLarge'), modelSmall: context('aiModelSmall') },
   secrets: { environments: context('secretsEnvironments') === undefined ? undefined : JSON.parse(context('secretsEnvironments')!) as Record<string, { region: string; roleArn: string }> },
+  costs: { storageRegions: list('costsStorageRegions'), allocationUrls: context('costsAllocationUrls') === undefined ? undefined : JSON.parse(context('costsAllocationUrls')!) as Record<string, string>,
+    allocationKind: context('costsAllocationKind') as 'opencost' | 'kubecost' | undefined, anomalyMonitorArn: context('costsAnomalyMonitorArn') },
   discovery: { org: context('githubOrg'), secretName: context('githubSecret'), apiUrl: context('githubApiUrl') },
   catalog: { repo: context('catalogRepo'), path: context('catalogPath') },
   deployments: { gitopsRepo: context('gitopsRepo'), gitopsPath: context('gitopsPath'), prodMode: context('gitopsProdMode') as 'pull-request' | 'commit' | undefined, argocdUrl: context('argocdUrl'), webUrl: context('webUrl'),

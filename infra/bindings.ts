@@ -89,6 +89,18 @@ export interface ApolloBindingsProps {
   readonly ai?: AiModelSettings;
   /** Where each environment's secrets are (unset environments: this account and region, through the stack's secrets role). */
   readonly secrets?: SecretsSettings;
+  /** What the cost-ingest job reads beyond Cost Explorer. */
+  readonly costs?: CostsSettings;
+}
+
+export interface CostsSettings {
+  /** Regions whose unattached EBS volumes and old snapshots are recommended for deletion. @default - the stack's region */
+  readonly storageRegions?: readonly string[];
+  /** Each EKS cluster's OpenCost (or Kubecost) base URL, reachable from the jobs Lambda (put it in the VPC: `vpcFunctions`). @default - none: no idle cost, no Kubernetes right-sizing */
+  readonly allocationUrls?: Readonly<Record<string, string>>;
+  readonly allocationKind?: 'opencost' | 'kubecost';
+  /** The Cost Anomaly Detection monitor to read. @default - every monitor of the account */
+  readonly anomalyMonitorArn?: string;
 }
 
 export interface SecretsSettings {
@@ -300,8 +312,7 @@ export class ApolloBindings extends Construct {
         this.grantSecretsStores(fn);
         return;
       case 'cost-explorer':
-        fn.grantUnscoped('ReadCostExplorer', ['ce:GetCostAndUsage', 'ce:GetCostForecast', 'ce:GetAnomalies', 'ce:GetReservationCoverage', 'ce:GetReservationUtilization', 'ce:GetSavingsPlansCoverage', 'ce:GetSavingsPlansUtilization', 'ce:GetSavingsPlansPurchaseRecommendation', 'ce:GetRightsizingRecommendation'],
-          'Cost Explorer\'s reads have no resource-level permissions in IAM (anomaly monitors aside); only the daily cost-ingest job holds them');
+        this.grantCostSources(fn);
         return;
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.
@@ -416,6 +427,27 @@ export class ApolloBindings extends Construct {
    * person): Secrets Manager on `apollo/*` of this account and region, and ListSecrets (no resource scope in IAM).
    * Environments elsewhere name their own role (APOLLO_SECRETS_ENVIRONMENTS), which the functions may assume too.
    */
+  /**
+   * The cost-ingest job's sources: Cost Explorer (its reads have no resource-level permissions), EC2's volume and
+   * snapshot lists (Describe* neither), and where each cluster's OpenCost is.
+   */
+  private grantCostSources(fn: ApolloFunction): void {
+    const c = this.props.costs ?? {};
+    fn.grantUnscoped('ReadCostExplorer', ['ce:GetCostAndUsage', 'ce:GetCostForecast', 'ce:GetAnomalies', 'ce:GetReservationCoverage', 'ce:GetReservationUtilization', 'ce:GetSavingsPlansCoverage', 'ce:GetSavingsPlansUtilization', 'ce:GetSavingsPlansPurchaseRecommendation', 'ce:GetRightsizingRecommendation'],
+      'Cost Explorer\'s reads have no resource-level permissions in IAM; only the daily cost-ingest job holds them (each request is billed)');
+    fn.grantUnscoped('ListIdleStorage', ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots'],
+      'EC2\'s Describe calls have no resource-level permissions in IAM; the cost-ingest job lists unattached volumes and old snapshots to recommend deleting them');
+    fn.addEnvironment('APOLLO_COSTS_STORAGE_REGIONS', (c.storageRegions?.length ? c.storageRegions : [Stack.of(fn).region]).join(','));
+    if (c.allocationUrls && Object.keys(c.allocationUrls).length) {
+      for (const [cluster, url] of Object.entries(c.allocationUrls)) {
+        if (!HTTP_URL.test(url)) throw new Error(`costs.allocationUrls: ${cluster}'s OpenCost must be an http(s) base URL, not "${url}"`);
+      }
+      fn.addEnvironment('APOLLO_COSTS_ALLOCATION_URLS', JSON.stringify(c.allocationUrls));
+      if (c.allocationKind) fn.addEnvironment('APOLLO_COSTS_ALLOCATION_KIND', c.allocationKind);
+    }
+    if (c.anomalyMonitorArn) fn.addEnvironment('APOLLO_COSTS_ANOMALY_MONITOR_ARN', c.anomalyMonitorArn);
+  }
+
   private grantSecretsStores(fn: ApolloFunction): void {
     const stack = Stack.of(this);
     if (!this.secretsRole) {

@@ -28,6 +28,7 @@ import { localJiraBanner, startLocalJira, type FakeJira } from './fakes/jira-ser
 import { localPagerDutyBanner, startLocalPagerDuty, type FakePagerDuty } from './fakes/pagerduty-server.ts';
 import { localAnthropicBanner, startLocalAnthropic } from './fakes/anthropic-server.ts';
 import { localPackageRegistryBanner, startLocalPackageRegistry } from './fakes/package-registry-server.ts';
+import { localOpenCostBanner, startLocalOpenCost } from './demo-opencost.ts';
 import { localMetricsBanner, startLocalMetrics, type DemoMetricsServer, type DemoTarget } from './fakes/metrics-server.ts';
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
@@ -151,6 +152,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const fakeModel = await startLocalAnthropic(options.home);
   // The AI console's `upgrade` asks a LOCAL FAKE npm registry and Maven repository (unless APOLLO_NPM_REGISTRY_URL or APOLLO_MAVEN_REPOSITORY_URL name others).
   const packageRegistry = await startLocalPackageRegistry();
+  // The costs context's Kubernetes allocation (idle cost, right-sizing) reads a LOCAL FAKE OpenCost per demo cluster.
+  const openCost = await startLocalOpenCost();
   // Deployments roll out through a SIMULATED Argo CD that reads the fake GitHub's GitOps repository.
   const argocd = github ? await startLocalArgoCd(options.home, demoGitOpsValues(github.fake), demoDeployments().map((d) => ({ service: d.service, environment: d.environment, cluster: d.cluster, namespace: d.namespace, image: demoImageRepository(d) }))) : undefined;
   // Canary analysis reads made-up traffic per service, environment and version, whose error rate the web
@@ -221,6 +224,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     targetState: (service, env) => targetState(service, env),
     targetsProbe: <P>(inner: P): P => localTargetsProbe(inner as HealthProbe, baseUrl) as P,
     fakeGitHub: github && { url: github.fake.url },
+    fakeOpenCost: { endpoints: openCost.endpoints },
     invokeApi: async (context, event) => (await invoke(context, event)) as APIGatewayProxyResult,
   };
   // Before the hooks: a context's local adapters may already use its workflow engine.
@@ -236,6 +240,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (pagerduty) banner.push(localPagerDutyBanner(pagerduty));
   if (fakeModel) banner.push(localAnthropicBanner(fakeModel));
   if (packageRegistry) banner.push(localPackageRegistryBanner(packageRegistry));
+  banner.push(localOpenCostBanner(openCost));
   // The fake GitHub reports the workflow runs it starts to Apollo's GitHub webhook, signed as GitHub signs.
   github?.fake.sendWebhooksTo(`${baseUrl}/api/v1/webhooks/github`, github.webhookSecret);
   if (github) banner.push(localGitHubBanner(github));
@@ -278,6 +283,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await pagerduty?.close();
       await fakeModel?.close();
       await packageRegistry?.close();
+      await openCost.close();
       await argocd?.close();
       await demoMetrics?.close();
       await realtime.close();

@@ -63,6 +63,9 @@ import costBudget from './api/cost-budget.schema.json' with { type: 'json' };
 import costEnvironmentQuery from './api/cost-environment-query.schema.json' with { type: 'json' };
 import costEnvironment from './api/cost-environment.schema.json' with { type: 'json' };
 import costForecast from './api/cost-forecast.schema.json' with { type: 'json' };
+import costRecommendationListQuery from './api/cost-recommendation-list-query.schema.json' with { type: 'json' };
+import costRecommendationList from './api/cost-recommendation-list.schema.json' with { type: 'json' };
+import costRecommendation from './api/cost-recommendation.schema.json' with { type: 'json' };
 import costServiceQuery from './api/cost-service-query.schema.json' with { type: 'json' };
 import costService from './api/cost-service.schema.json' with { type: 'json' };
 import costSummaryQuery from './api/cost-summary-query.schema.json' with { type: 'json' };
@@ -284,6 +287,9 @@ export const SCHEMAS = {
   "cost-environment-query": costEnvironmentQuery,
   "cost-environment": costEnvironment,
   "cost-forecast": costForecast,
+  "cost-recommendation-list-query": costRecommendationListQuery,
+  "cost-recommendation-list": costRecommendationList,
+  "cost-recommendation": costRecommendation,
   "cost-service-query": costServiceQuery,
   "cost-service": costService,
   "cost-summary-query": costSummaryQuery,

@@ -5168,9 +5168,17 @@ export interface CostEnvironment {
   clusters: {
     cluster: string;
     /**
-     * USD
+     * USD: its services' cost, by their tags
      */
     cost: number;
+    /**
+     * USD: capacity nobody requested this month, by the cluster's OpenCost or Kubecost (not spread over the services); null without allocation data.
+     */
+    idle: number | null;
+    /**
+     * USD: pods without a controller this month (OpenCost); null without allocation data.
+     */
+    unallocated: number | null;
     namespaces: {
       namespace: string;
       /**
@@ -5316,6 +5324,79 @@ export interface CostForecast {
      */
     changePercent: number | null;
   }[];
+}
+
+export interface CostRecommendationListQuery {
+  kind?: "rightsizing" | "idle-non-prod" | "spot" | "reserved-capacity" | "savings-plans" | "storage";
+  service?: string;
+  environment?: string;
+  /**
+   * USD a month, at least.
+   */
+  minSaving?: number;
+}
+
+/**
+ * Recommendations worked out by the last cost ingest, the largest saving first.
+ */
+export interface CostRecommendationList {
+  asOf: string | null;
+  /**
+   * Where the figures came from: AWS Cost Explorer, or the LOCAL demo source (generated spend).
+   */
+  source: "cost-explorer" | "local-demo";
+  simulated: boolean;
+  /**
+   * USD
+   */
+  totalMonthlySaving: number;
+  /**
+   * Monthly saving by kind.
+   */
+  byKind: {
+    [k: string]: number;
+  };
+  items: CostRecommendation[];
+  /**
+   * What was not looked at, and why (a source not configured, one that failed).
+   */
+  notes: string[];
+}
+
+/**
+ * One way to spend less, with its monthly saving.
+ */
+export interface CostRecommendation {
+  /**
+   * Stable across runs: <kind>:<what>.
+   */
+  id: string;
+  kind: "rightsizing" | "idle-non-prod" | "spot" | "reserved-capacity" | "savings-plans" | "storage";
+  /**
+   * Who found it: Apollo's rules over the ingested costs, Cost Explorer's own recommendations, or the Kubernetes allocation (requested vs used).
+   */
+  source: "apollo" | "cost-explorer" | "opencost";
+  title: string;
+  /**
+   * How it was worked out.
+   */
+  detail: string;
+  /**
+   * What to do.
+   */
+  action: string;
+  service: string | null;
+  environment: string | null;
+  resourceId: string | null;
+  /**
+   * USD: what it costs now a month (the last 30 days).
+   */
+  currentMonthlyCost: number | null;
+  /**
+   * USD: a month, if done
+   */
+  monthlySaving: number;
+  confidence: "high" | "medium" | "low";
 }
 
 export interface CostServiceQuery {
@@ -16966,6 +17047,9 @@ export interface SchemaTypes {
   "cost-environment-query": CostEnvironmentQuery;
   "cost-environment": CostEnvironment;
   "cost-forecast": CostForecast;
+  "cost-recommendation-list-query": CostRecommendationListQuery;
+  "cost-recommendation-list": CostRecommendationList;
+  "cost-recommendation": CostRecommendation;
   "cost-service-query": CostServiceQuery;
   "cost-service": CostService;
   "cost-summary-query": CostSummaryQuery;

@@ -18,7 +18,7 @@ import { logger } from '#lib/observability';
 import { db, deleteVersioned, getItem, putNew, queryAll, tableName, updateVersioned, type Item } from '#lib/table';
 import { teamMemberPrincipals } from '#functions/identity/public';
 import { catalogEnvironments, catalogServices, type CatalogService } from './catalog.ts';
-import { costsDeps } from './deps.ts';
+import { costsNow } from './clock.ts';
 import { costMonths, type CostMonth } from './records.ts';
 import { cents, daysInMonth, previousMonth } from './rollup.ts';
 
@@ -116,8 +116,7 @@ function ownersOf(scope: Scope, services: Map<string, CatalogService>): string[]
 
 /** This month (UTC) and the context the statuses need: one Query of the months, the cached catalog. */
 async function context(): Promise<{ month: string; months: Map<string, CostMonth>; services: Map<string, CatalogService> }> {
-  const { now } = await costsDeps();
-  const month = new Date(now()).toISOString().slice(0, 7);
+  const month = new Date(costsNow()).toISOString().slice(0, 7);
   const [months, services] = await Promise.all([costMonths(previousMonth(month), month), catalogServices()]);
   return { month, months, services };
 }
@@ -151,7 +150,7 @@ export async function createBudget(body: CostBudgetCreate, principal: string): P
   requireFewAlerts(body.alerts);
   await requireScope(body.scope);
   const id = budgetId(body.scope);
-  const at = new Date((await costsDeps()).now()).toISOString();
+  const at = new Date(costsNow()).toISOString();
   const record: BudgetRecord = {
     id, scope: body.scope, monthlyAmount: body.monthlyAmount, alerts: body.alerts ?? [...DEFAULT_ALERTS],
     ...(body.description ? { description: body.description } : {}),
@@ -181,7 +180,7 @@ export async function budgetOf(scope: Scope): Promise<CostBudget | null> {
 export async function updateBudget(id: string, version: number, body: CostBudgetUpdate, principal: string): Promise<CostBudget> {
   requireFewAlerts(body.alerts);
   await readRecord(id);
-  const at = new Date((await costsDeps()).now()).toISOString();
+  const at = new Date(costsNow()).toISOString();
   const updated = recordOf(await updateVersioned(keyOf(id), version, {
     monthlyAmount: body.monthlyAmount, alerts: body.alerts, description: body.description === '' ? null : body.description, updatedAt: at, updatedBy: principal,
   }));
@@ -234,7 +233,7 @@ async function claimAlert(id: string, key: string): Promise<boolean> {
       UpdateExpression: 'SET alertsSent.#k = :at',
       ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(alertsSent.#k)',
       ExpressionAttributeNames: { '#k': key },
-      ExpressionAttributeValues: { ':at': new Date((await costsDeps()).now()).toISOString() },
+      ExpressionAttributeValues: { ':at': new Date(costsNow()).toISOString() },
     }));
     return true;
   } catch (error) {

@@ -1,5 +1,7 @@
 /** The costs context's settings, read once (cold start), failing fast on a malformed value. */
 import { envInteger } from '#lib/config';
+import { parseStorageRegions } from './adapters/ec2-storage.ts';
+import { parseAllocationEndpoints, type OpenCostSourceOptions } from './adapters/opencost.ts';
 
 export interface CostsConfig {
   /** Days the first ingest fetches (APOLLO_COSTS_BACKFILL_DAYS). @default 90 */
@@ -12,6 +14,14 @@ export interface CostsConfig {
   readonly anomalyMinUsd: number;
   /** The Cost Anomaly Detection monitor to read (APOLLO_COSTS_ANOMALY_MONITOR_ARN); all monitors when unset. */
   readonly anomalyMonitorArn: string | undefined;
+  /** Where to look for EBS volumes attached to nothing and old snapshots (APOLLO_COSTS_STORAGE_REGIONS); nowhere when unset. */
+  readonly storageRegions: readonly string[] | undefined;
+  /** A snapshot older than this many days is questioned (APOLLO_COSTS_SNAPSHOT_DAYS). @default 90 */
+  readonly snapshotDays: number;
+  /** A recommendation saving less than this a month is left out (APOLLO_COSTS_RECOMMENDATION_MIN_USD). @default 5 */
+  readonly recommendationMinUsd: number;
+  /** Each cluster's OpenCost or Kubecost (APOLLO_COSTS_ALLOCATION_URLS, APOLLO_COSTS_ALLOCATION_KIND); none when unset. */
+  readonly allocation: Pick<OpenCostSourceOptions, 'endpoints' | 'kind'> | undefined;
 }
 
 export function readCostsConfig(env: NodeJS.ProcessEnv = process.env): CostsConfig {
@@ -25,6 +35,10 @@ export function readCostsConfig(env: NodeJS.ProcessEnv = process.env): CostsConf
     anomalySigma: envInteger(env, 'APOLLO_COSTS_ANOMALY_SIGMA', 3, 1, 10),
     anomalyMinUsd: envInteger(env, 'APOLLO_COSTS_ANOMALY_MIN_USD', 2, 0, 100_000),
     anomalyMonitorArn: monitor,
+    storageRegions: parseStorageRegions(env),
+    snapshotDays: envInteger(env, 'APOLLO_COSTS_SNAPSHOT_DAYS', 90, 7, 3650),
+    recommendationMinUsd: envInteger(env, 'APOLLO_COSTS_RECOMMENDATION_MIN_USD', 5, 0, 100_000),
+    allocation: parseAllocationEndpoints(env),
   };
 }
 

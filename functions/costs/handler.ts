@@ -4,6 +4,7 @@ import { idempotency } from '#lib/idempotency';
 import validators from '#schemas/validators/costs.gen.cjs';
 import { createBudget, deleteBudget, getBudget, listBudgets, updateBudget } from './budgets.ts';
 import { costAnomalies, costEnvironment, costForecast, costService, costSummary } from './queries.ts';
+import { costRecommendations } from './recommendations.ts';
 
 export const handler = createApiHandler('costs', {
   'GET /api/v1/costs/summary': async (req) => json(200, await costSummary(req.query)),
@@ -11,6 +12,7 @@ export const handler = createApiHandler('costs', {
   'GET /api/v1/costs/services/{id}': async (req) => json(200, await costService(req.params.id, req.query)),
   'GET /api/v1/costs/forecast': async () => json(200, await costForecast()),
   'GET /api/v1/costs/anomalies': async (req) => json(200, await costAnomalies(req.query)),
+  'GET /api/v1/costs/recommendations': async (req) => json(200, await costRecommendations(req.query)),
   'GET /api/v1/costs/budgets': async (req) => json(200, await listBudgets(req.query)),
   'POST /api/v1/costs/budgets': async (req) => {
     const budget = await createBudget(req.body, req.identity.principal);

@@ -7,9 +7,11 @@
  * 2. GetCostAndUsage per environment (and once for untagged cost) → cost records, upserted by their key; a
  *    record a revision no longer has is deleted; each day's totals and detail, each touched month's roll-up;
  * 3. Cost Explorer's month-end forecast, its anomalies, RI / Savings Plans coverage and its recommendations;
- * 4. Apollo's own anomalies per (environment, service) over the trailing 14 days, each joined to the
+ * 4. each cluster's Kubernetes allocation (OpenCost / Kubecost: workloads, idle) for the last 7 days;
+ * 5. Apollo's own anomalies per (environment, service) over the trailing 14 days, each joined to the
  *    deployments and fulfilled requests of that service the day before it;
- * 5. the budgets' alerts.
+ * 6. the recommendations (./recommendations.ts), from all of the above and EC2's idle volumes and snapshots;
+ * 7. the budgets' alerts.
  *
  * Every write is keyed by what it is: a second run over the same days leaves the same items (idempotent).
  */
@@ -20,11 +22,13 @@ import { evaluateBudgetAlerts } from './budgets.ts';
 import { causesOf, describeAnomaly } from './causes.ts';
 import { catalogEnvironments, catalogServices } from './catalog.ts';
 import { costsConfig } from './config.ts';
+import { costsNow } from './clock.ts';
 import { costsDeps } from './deps.ts';
-import type { CostSource } from './ports.ts';
+import type { CostSource, WorkloadAllocation } from './ports.ts';
+import { putRecommendations, recommend } from './recommendations.ts';
 import {
   batchWrite, costDayDetails, costDays, fromKeyPart, latestIngest, putAnomaly, putCoverage, putDays, putForecast, putIngestRun, putMonth,
-  putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, type CostRecord, type IngestRun,
+  putClusterDays, putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, storedSourceRecommendations, type ClusterDay, type CostRecord, type IngestRun,
 } from './records.ts';
 import { cents, dayOf, monthOf, recordsOf } from './rollup.ts';
 
@@ -50,8 +54,8 @@ export async function ingestRange(now: number): Promise<{ start: string; end: st
 }
 
 export async function runCostIngest(): Promise<IngestResult> {
-  const { source, now: clock } = await costsDeps();
-  const now = clock();
+  const { source } = await costsDeps();
+  const now = costsNow();
   const at = new Date(now).toISOString();
   const range = await ingestRange(now);
   const requestsBefore = source.requests;
@@ -69,10 +73,12 @@ export async function runCostIngest(): Promise<IngestResult> {
   const days = await storeDays(range, records);
   await optional(problems, 'forecast', () => storeForecast(source, now));
   await optional(problems, 'coverage', async () => putCoverage(await source.coverage({ start: addDays(range.end, -30), end: range.end }), at));
-  await optional(problems, 'recommendations', async () => putSourceRecommendations(await source.recommendations(), at));
+  await optional(problems, 'Cost Explorer recommendations', async () => putSourceRecommendations(await source.recommendations(), at));
   let anomalies = 0;
   await optional(problems, 'Cost Explorer anomalies', async () => { anomalies += await storeSourceAnomalies(source, range); });
   await optional(problems, 'anomaly detection', async () => { anomalies += await detectAndStore(range); });
+  const allocations = await optional(problems, 'Kubernetes allocation', () => ingestAllocations(range));
+  await optional(problems, 'recommendations', () => storeRecommendations(range, allocations));
   let budgetAlerts = 0;
   await optional(problems, 'budget alerts', async () => { budgetAlerts = await evaluateBudgetAlerts(now); });
   const run: IngestRun = {
@@ -83,13 +89,63 @@ export async function runCostIngest(): Promise<IngestResult> {
   return { ...run, anomalies, budgetAlerts, deleted, problems };
 }
 
-async function optional(problems: string[], what: string, step: () => Promise<unknown>): Promise<void> {
+/** A step whose failure leaves the run partial (said in its status), not failed: the costs themselves are in. */
+async function optional<T>(problems: string[], what: string, step: () => Promise<T>): Promise<T | undefined> {
   try {
-    await step();
+    return await step();
   } catch (error) {
     logger.warn('cost ingest step failed', { step: what, error: error as Error });
     problems.push(`${what}: ${(error as Error).message}`);
+    return undefined;
   }
+}
+
+/** Allocations are kept by OpenCost for about 15 days: the last 7 are read (right-sizing's window) and the range's days kept. */
+const ALLOCATION_DAYS = 7;
+
+type MappedAllocation = WorkloadAllocation & { readonly service: string | null; readonly environment: string | null };
+
+/**
+ * Each cluster's workloads over the last 7 days, mapped to catalog services (the environment whose cluster and
+ * namespace they run in, by controller name or the app.kubernetes.io/name label); each cluster's day stored
+ * (allocated, idle, unallocated). Undefined when no allocation source is configured.
+ */
+async function ingestAllocations(range: { start: string; end: string }): Promise<MappedAllocation[] | undefined> {
+  const { allocation } = await costsDeps();
+  if (!allocation) return undefined;
+  const services = await catalogServices();
+  const where = new Map<string, { service: string; environment: string }>();
+  for (const s of services.values()) for (const [environment, e] of s.environments) where.set(`${e.cluster}/${e.namespace}/${s.id}`, { service: s.id, environment });
+  const start = addDays(range.end, -ALLOCATION_DAYS);
+  const mapped: MappedAllocation[] = [];
+  const days: ClusterDay[] = [];
+  for (const cluster of allocation.clusters) {
+    const found = await allocation.allocations(cluster, { start, end: range.end });
+    const byDay = new Map<string, { allocated: number; idle: number; unallocated: number }>();
+    for (const a of found) {
+      const day = byDay.get(a.start) ?? byDay.set(a.start, { allocated: 0, idle: 0, unallocated: 0 }).get(a.start)!;
+      if (a.idle) day.idle += a.totalCost;
+      else if (!a.workload) day.unallocated += a.totalCost;
+      else day.allocated += a.totalCost;
+      const name = a.workload && (a.labels.app_kubernetes_io_name ?? a.labels['app.kubernetes.io/name'] ?? a.workload);
+      const hit = name && a.namespace ? where.get(`${cluster}/${a.namespace}/${name}`) ?? where.get(`${cluster}/${a.namespace}/${a.workload}`) : undefined;
+      mapped.push({ ...a, service: hit?.service ?? null, environment: hit?.environment ?? null });
+    }
+    for (const [date, d] of byDay) days.push({ cluster, date, allocated: cents(d.allocated), idle: cents(d.idle), unallocated: cents(d.unallocated) });
+  }
+  await putClusterDays(days);
+  return mapped;
+}
+
+async function storeRecommendations(range: { start: string; end: string }, allocations: MappedAllocation[] | undefined): Promise<void> {
+  const { storage } = await costsDeps();
+  const { snapshotDays, recommendationMinUsd } = costsConfig();
+  const last = addDays(range.end, -1);
+  const [details, source, idle] = await Promise.all([
+    costDayDetails(addDays(range.end, -30), last), storedSourceRecommendations(), storage?.idleStorage({ snapshotDays }),
+  ]);
+  const { items, notes } = recommend({ details, sourceRecommendations: source?.items ?? [], storage: idle, allocations, minSaving: recommendationMinUsd, snapshotDays });
+  await putRecommendations({ items, notes, at: new Date(costsNow()).toISOString() });
 }
 
 /** Upserts the records and deletes those of the range a revision no longer has. Answers how many it deleted. */

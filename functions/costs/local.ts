@@ -10,6 +10,8 @@ import { deploymentHistory } from '#functions/deployments/public';
 import { catalogSnapshot } from '#functions/services/public';
 import { addDays } from './anomaly-detector.ts';
 import { DemoCostSource, type DemoCostAnomaly, type DemoCostService } from './adapters/demo-cost-source.ts';
+import { DemoStorageSource } from './adapters/demo-storage.ts';
+import { OpenCostSource } from './adapters/opencost.ts';
 import { configureCosts } from './deps.ts';
 import type { CostSource, DateRange } from './ports.ts';
 
@@ -74,7 +76,8 @@ class LocalDemoCostSource implements CostSource {
   async recommendations() { return (await this.#source()).recommendations(); }
 }
 
-export async function configureCostsLocal(_runtime: LocalRuntime): Promise<string[]> {
-  configureCosts({ source: new LocalDemoCostSource(), now: Date.now });
-  return ['Costs: a LOCAL demo Cost Explorer (90 days of generated spend for the catalog\'s services: weekly seasonality, growth, one anomaly after a demo deploy), not AWS; the cost-ingest job reads it as it would read Cost Explorer'];
+export async function configureCostsLocal(runtime: LocalRuntime): Promise<string[]> {
+  const allocation = runtime.fakeOpenCost ? new OpenCostSource({ endpoints: runtime.fakeOpenCost.endpoints }) : undefined;
+  configureCosts({ source: new LocalDemoCostSource(), storage: new DemoStorageSource(), allocation });
+  return ['Costs: a LOCAL demo Cost Explorer (90 days of generated spend for the catalog\'s services: weekly seasonality, growth, one anomaly after a demo deploy) and a LOCAL demo EC2 inventory (idle volumes and snapshots), not AWS; the cost-ingest job reads them as it would read Cost Explorer and EC2'];
 }

@@ -10,10 +10,10 @@ import { NotFoundError } from '#shared/errors';
 import { addDays } from './anomaly-detector.ts';
 import { budgetOf, trailingForecast } from './budgets.ts';
 import { catalogServices } from './catalog.ts';
-import { costsDeps } from './deps.ts';
+import { costsNow } from './clock.ts';
 import { resourceTypeOf } from './ports.ts';
 import {
-  anomaliesBetween, costDays, costMonths, costMonthsOfEnvironment, fromKeyPart, keyPart, latestIngest, recordsOfService, storedForecast, UNTAGGED, UNTAGGED_LABEL, type CostMonth, type IngestRun,
+  anomaliesBetween, clusterDays, costDays, costMonths, costMonthsOfEnvironment, fromKeyPart, keyPart, latestIngest, recordsOfService, storedForecast, UNTAGGED, UNTAGGED_LABEL, type CostMonth, type IngestRun,
 } from './records.ts';
 import { cents, daysInMonth, previousMonth, toDay } from './rollup.ts';
 
@@ -23,9 +23,10 @@ const sourceOf = (simulated: boolean) => (simulated ? 'local-demo' as const : 'c
 
 /** Today's month, and the day of it the figures run through (0 before any day of it is in). */
 async function clock(): Promise<{ today: string; month: string; simulated: boolean; latest: IngestRun | undefined }> {
-  const { now, source } = await costsDeps();
-  const today = new Date(now()).toISOString().slice(0, 10);
-  return { today, month: today.slice(0, 7), simulated: source.simulated, latest: await latestIngest() };
+  const today = new Date(costsNow()).toISOString().slice(0, 10);
+  const latest = await latestIngest();
+  // Whether the figures are the LOCAL demo's is what the ingest that stored them says.
+  return { today, month: today.slice(0, 7), simulated: latest?.source === 'local-demo', latest };
 }
 
 const dayOfMonth = (m: CostMonth | undefined, month: string): number => (m && m.through.startsWith(month) && m.days > 0 ? Number(m.through.slice(8, 10)) : 0);
@@ -140,6 +141,12 @@ export async function costEnvironment(environment: string, query: CostEnvironmen
   }
   const sum = (nodes: ReadonlyArray<{ cost: number }>) => cents(nodes.reduce((a, b) => a + b.cost, 0));
   const main = months.get(month);
+  // Each cluster's idle and unallocated cost this month, by its OpenCost (one Query per cluster).
+  const allocation = new Map<string, { idle: number; unallocated: number }>();
+  await Promise.all([...clusters.keys()].map(async (cluster) => {
+    const days = await clusterDays(cluster, `${month}-01`, `${month}-31`);
+    if (days.length) allocation.set(cluster, { idle: days.reduce((a, d) => a + d.idle, 0), unallocated: days.reduce((a, d) => a + d.unallocated, 0) });
+  }));
   const isCurrent = month === thisMonth;
   return {
     environment, month, source: sourceOf(simulated), simulated, dataThrough: dataThrough(latest),
@@ -149,7 +156,8 @@ export async function costEnvironment(environment: string, query: CostEnvironmen
     forecast: isCurrent ? trailingForecast(main?.cumulativeByEnvironment[environment] ?? [], months.get(last)?.cumulativeByEnvironment[environment] ?? [], month) : null,
     clusters: [...clusters].map(([cluster, namespaces]) => {
       const list = [...namespaces].map(([namespace, svcs]) => ({ namespace, cost: sum(svcs), services: svcs })).sort((a, b) => b.cost - a.cost);
-      return { cluster, cost: sum(list), namespaces: list };
+      const k8s = allocation.get(cluster);
+      return { cluster, cost: sum(list), idle: k8s ? cents(k8s.idle) : null, unallocated: k8s ? cents(k8s.unallocated) : null, namespaces: list };
     }).sort((a, b) => b.cost - a.cost),
     managed: managed.sort((a, b) => b.cost - a.cost),
     // Cost tagged with the environment and no service, by the AWS service Cost Explorer names.

@@ -13,6 +13,8 @@
  *   COSTSOURCERECS / LATEST                               Cost Explorer's own recommendations
  *   COSTANOMALY / <date>#<source>#<id>                    an anomaly, GSI1 COSTANOMALYSVC#<service> / <date>
  *   COSTINGEST / LATEST, RUN#<at>                         the last run, and each run (kept 90 days)
+ *   COSTK8SDAY#<cluster> / <date>                         a cluster's day by OpenCost: allocated, idle, unallocated
+ *   COSTRECS / LATEST                                     the recommendations the last run worked out
  *
  * Cost without a tag is kept under `~` (no environment or service is called that: both are slugs).
  * Every write is keyed by what it is, so a second run over the same days writes the same items (idempotent).
@@ -244,4 +246,25 @@ export async function putIngestRun(run: IngestRun): Promise<void> {
 export async function latestIngest(): Promise<IngestRun | undefined> {
   const item = await getItem({ PK: 'COSTINGEST', SK: 'LATEST' });
   return item && stripKeys<IngestRun>(item);
+}
+
+// ---------------------------------------------------------------- Kubernetes allocation, per cluster and day
+
+export interface ClusterDay {
+  readonly cluster: string;
+  readonly date: string;
+  /** What the workloads were allocated, what nobody requested (idle), and pods without a controller. */
+  readonly allocated: number;
+  readonly idle: number;
+  readonly unallocated: number;
+}
+
+export async function putClusterDays(days: readonly ClusterDay[]): Promise<void> {
+  await batchWrite(days.map((d) => ({ PutRequest: { Item: { PK: `COSTK8SDAY#${d.cluster}`, SK: d.date, ...d } } })));
+}
+
+/** A cluster's days in [from, to] (inclusive): one Query. */
+export async function clusterDays(cluster: string, from: string, to: string): Promise<ClusterDay[]> {
+  const items = await queryAll<Item>({ partition: `COSTK8SDAY#${cluster}`, sortKey: { between: [from, to] } }, 400);
+  return items.map((i) => stripKeys<ClusterDay>(i));
 }

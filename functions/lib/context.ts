@@ -140,6 +140,8 @@ export interface LocalRuntime {
   targetsProbe<P>(inner: P): P;
   /** The local fake GitHub when it serves (discovery and the catalog refresh point at it). */
   readonly fakeGitHub: { readonly url: string } | undefined;
+  /** The LOCAL FAKE OpenCost: each demo cluster's base URL (the costs context's Kubernetes allocation). */
+  readonly fakeOpenCost: { readonly endpoints: Readonly<Record<string, string>> } | undefined;
   /** Invokes a REST context's handler in this process with an API Gateway event (the AI console's actions, as in AWS a Lambda Invoke). */
   invokeApi(context: string, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
 }

@@ -4,7 +4,13 @@
  * allocation tree, a service's history, the forecast, and a budget breached by forecast that alerts its owners once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CostAnomalyList, CostBudget, CostBudgetList, CostEnvironment, CostForecast, CostService, CostSummary, NotificationList } from '#schemas/index.ts';
+import type { CostAnomalyList, CostBudget, CostRecommendationList, CostBudgetList, CostEnvironment, CostForecast, CostService, CostSummary, NotificationList } from '#schemas/index.ts';
+import type { AiFindings } from '#schemas/index.ts';
+import { ForbiddenError } from '#shared/errors';
+import { roleHas } from '#shared/permissions';
+import { parseCommand } from '#functions/ai/commands/index';
+import { toolNamed } from '#functions/ai/tools/registry';
+import type { RunTool, ToolCaller } from '#functions/ai/tools/types';
 import { runCostIngest } from '../../functions/costs/ingest.ts';
 import { demoAnomaly } from '../../functions/costs/local.ts';
 import { seedDemoData } from '../seed.ts';
@@ -79,6 +85,8 @@ describe('what a user reads', () => {
     expect(env.changePercent).toBeLessThan(40);
     // Shared cost keeps the AWS service's name as Cost Explorer gives it (the summary's untagged list does too).
     expect(env.shared.map((x) => x.resourceType).sort()).toEqual(['cloudwatch', 'eks']);
+    // The cluster's idle capacity, by the (LOCAL FAKE) OpenCost, apart from the services.
+    expect(env.clusters[0]!.idle).toBeGreaterThan(0);
     const svc = (await call<CostService>('viewer', 'GET', '/api/v1/costs/services/core-service')).body;
     expect(svc.daily).toHaveLength(90);
     expect(svc.anomalies.length).toBeGreaterThan(0);
@@ -92,6 +100,27 @@ describe('what a user reads', () => {
     expect((await call<CostForecast>('viewer', 'GET', '/api/v1/costs/forecast')).body.organization?.method).toBe('cost-explorer');
     expect((await call('viewer', 'GET', '/api/v1/costs/environments/nowhere')).status).toBe(404);
     expect((await call('viewer', 'GET', '/api/v1/costs/services/no-such-service')).status).toBe(404);
+  });
+
+  it('recommendations, each with its monthly saving, the largest first', async () => {
+    const res = await call<CostRecommendationList>('viewer', 'GET', '/api/v1/costs/recommendations');
+    expect(res.status).toBe(200);
+    const list = res.body;
+    const kinds = new Set(list.items.map((r) => r.kind));
+    expect([...kinds].sort()).toEqual(['idle-non-prod', 'reserved-capacity', 'rightsizing', 'savings-plans', 'spot', 'storage']);
+    expect(list.items.map((r) => r.monthlySaving)).toEqual([...list.items.map((r) => r.monthlySaving)].sort((a, b) => b - a));
+    expect(list.totalMonthlySaving).toBeCloseTo(list.items.reduce((a, r) => a + r.monthlySaving, 0), 1);
+    expect(list.items.every((r) => r.monthlySaving >= 5)).toBe(true);
+    // Right-sizing from OpenCost's requests vs use names the catalog service it found.
+    const rightsizing = list.items.find((r) => r.source === 'opencost' && r.service === 'core-service' && r.environment === 'prod');
+    expect(rightsizing?.action).toMatch(/^Set its requests to \d+\.\d\d cores and \d+\.\d GiB/);
+    // Steady production datastores are worth reserving; production compute is never scheduled off.
+    expect(list.items.some((r) => r.kind === 'reserved-capacity' && r.service === 'postgres' && r.environment === 'prod')).toBe(true);
+    expect(list.items.some((r) => r.kind === 'idle-non-prod' && r.environment === 'prod')).toBe(false);
+    expect(list.items.filter((r) => r.kind === 'storage').map((r) => r.resourceId?.slice(0, 4))).toEqual(expect.arrayContaining(['vol-', 'snap']));
+    const filtered = (await call<CostRecommendationList>('viewer', 'GET', '/api/v1/costs/recommendations', { query: { service: 'core-service', minSaving: '10' } })).body;
+    expect(filtered.items.every((r) => r.service === 'core-service' && r.monthlySaving >= 10)).toBe(true);
+    expect((await call('viewer', 'GET', '/api/v1/costs/recommendations', { query: { kind: 'magic' } })).status).toBe(400);
   });
 
   it('a budget breached by forecast alerts its owners once', async () => {
@@ -116,5 +145,39 @@ describe('what a user reads', () => {
     expect(updated.body.state).toBe('ok');
     expect((await call('operator', 'DELETE', '/api/v1/costs/budgets/service.core-service', { ifMatch: '"1"' })).status).toBe(412);
     expect((await call('operator', 'DELETE', '/api/v1/costs/budgets/service.core-service', { ifMatch: '"2"' })).status).toBe(204);
+  });
+});
+
+describe('the AI console\'s `costs <service>`', () => {
+  const runToolAs = (role: Role, calls: string[]): RunTool => {
+    const caller: ToolCaller = { principal: `${role}@apollo.test`, role, teams: ['platform'], sessionId: 'test-session' };
+    return async (name, input) => {
+      const tool = toolNamed(name);
+      if (!tool) throw new Error(`no tool ${name}`);
+      if (!roleHas(caller.role, tool.permission)) throw new ForbiddenError(`${name} needs ${tool.permission}`);
+      calls.push(name);
+      return tool.run(input, { caller, signal: new AbortController().signal });
+    };
+  };
+  const section = (findings: AiFindings, title: RegExp) => findings.sections.find((x) => title.test(x.title));
+
+  it('puts the findings first: the month, its budget, where the money goes, the anomaly and its deploy, the savings', async () => {
+    const parsed = parseCommand('costs core-service');
+    if (!parsed || !('command' in parsed)) throw new Error(JSON.stringify(parsed));
+    const calls: string[] = [];
+    const { findings, prompt } = await parsed.command.plan(parsed.args, runToolAs('viewer', calls), async () => { throw new Error('a read-only command proposed a change'); });
+    expect(calls).toEqual(['costs_service']);
+    expect(findings.title).toBe('costs core-service');
+    const head = section(findings, /^Cost of core-service \(through \d{4}-\d\d-\d\d, LOCAL demo data\)$/);
+    expect(head?.kind).toBe('facts');
+    const byType = section(findings, /^By resource type/) as Extract<AiFindings['sections'][number], { kind: 'table' }>;
+    expect(byType.rows.map((r) => r[0])).toEqual(['ec2', 'ebs', 'elb']);
+    const anomalies = section(findings, /^Anomalies/) as Extract<AiFindings['sections'][number], { kind: 'table' }>;
+    expect(String(anomalies.rows[0]?.[4])).toMatch(/^deployment [0-9A-Z]{8}: (deploy|promote) /);
+    const recs = section(findings, /^Recommendations$/) as Extract<AiFindings['sections'][number], { kind: 'table' }>;
+    expect(recs.rows.length).toBeGreaterThan(0);
+    expect(recs.note).toMatch(/^\$\d+\.\d\d a month in all/);
+    expect(prompt).toMatch(/2–3 optimizations/);
+    expect(parseCommand('costs Not_A_Service')).toEqual({ problem: 'not_a_service is not a service name (usage: costs <service> [<env>])' });
   });
 });

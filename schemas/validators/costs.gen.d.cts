@@ -5,5 +5,6 @@ export declare const body_cost_budget_update: ValidateFunction;
 export declare const query_cost_anomaly_list_query: ValidateFunction;
 export declare const query_cost_budget_list_query: ValidateFunction;
 export declare const query_cost_environment_query: ValidateFunction;
+export declare const query_cost_recommendation_list_query: ValidateFunction;
 export declare const query_cost_service_query: ValidateFunction;
 export declare const query_cost_summary_query: ValidateFunction;

@@ -22,8 +22,11 @@ describe('parseCommand', () => {
     expect(parseCommand('logs prod core-service --since=3d')).toEqual({ problem: '--since must be from 5m to 24h (e.g. 15m, 1h, 6h), not 3d' });
     expect(parseCommand('logs prod core-service --since=2m')).toEqual({ problem: '--since must be from 5m to 24h (e.g. 15m, 1h, 6h), not 2m' });
     expect(parseCommand('logs prod core-service --tail')).toEqual({ problem: 'unknown option --tail (usage: logs <env> <service> [--since=1h])' });
+    expect(parseCommand('costs')).toEqual({ problem: 'which service? (usage: costs <service> [<env>])' });
+    expect(parseCommand('costs Core_Service')).toEqual({ problem: 'core_service is not a service name (usage: costs <service> [<env>])' });
+    expect(parseCommand('costs core-service Prod')).toMatchObject({ args: { service: 'core-service', environment: 'prod' } });
     expect(parseCommand('incident 42')).toMatchObject({ problem: expect.stringContaining('usage: incident <id>') });
-    expect(parseCommand('help restart')).toEqual({ problem: 'usage: help [debug | logs | incident | postmortem | deploy | rollback | scale | upgrade | explain | help]' });
+    expect(parseCommand('help restart')).toEqual({ problem: 'usage: help [debug | logs | costs | incident | postmortem | deploy | rollback | scale | upgrade | explain | help]' });
     expect(parseCommand('scale prod core-service many')).toEqual({ problem: 'replicas must be a whole number from 0 to 100, not many' });
     expect(parseCommand('deploy prod core-service v1..2/')).toMatchObject({ problem: expect.stringContaining('is not an image tag') });
   });
@@ -57,6 +60,6 @@ describe('parseCommand', () => {
   });
 
   it('lists each command once with its usage', () => {
-    expect(COMMANDS.map((c) => c.usage)).toEqual(['debug <env> <service>', 'logs <env> <service> [--since=1h]', 'incident <id>', 'postmortem <incident-id>', 'deploy <env> <service> <version>', 'rollback <env> <service>', 'scale <env> <service> <replicas>', 'upgrade <env> <service>', 'explain <service> | deployment/<service> | <env>', 'help [command]']);
+    expect(COMMANDS.map((c) => c.usage)).toEqual(['debug <env> <service>', 'logs <env> <service> [--since=1h]', 'costs <service> [<env>]', 'incident <id>', 'postmortem <incident-id>', 'deploy <env> <service> <version>', 'rollback <env> <service>', 'scale <env> <service> <replicas>', 'upgrade <env> <service>', 'explain <service> | deployment/<service> | <env>', 'help [command]']);
   });
 });

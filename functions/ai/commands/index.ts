@@ -1,5 +1,5 @@
 /**
- * The built-in commands (ARCHITECTURE.md §6): `debug`, `logs`, `incident`, `explain`, `help`, `postmortem`, and the
+ * The built-in commands (ARCHITECTURE.md §6): `debug`, `logs`, `costs`, `incident`, `explain`, `help`, `postmortem`, and the
  * ones that change things through an approval: `deploy`, `rollback`, `scale`, `upgrade`. A message whose first
  * word names one (optionally after a `/`) and whose words fit it is that command; anything else is a free question
  * for the model. A command whose words do not fit answers its usage problem, unless there are more words than it
@@ -7,6 +7,7 @@
  */
 import type { CommandDef } from '../tools/types.ts';
 import { deployCommand, rollbackCommand, scaleCommand } from './change.ts';
+import { costsCommand } from './costs.ts';
 import { debugCommand } from './debug.ts';
 import { explainCommand } from './explain.ts';
 import { helpCommand } from './help.ts';
@@ -15,10 +16,10 @@ import { logsCommand } from './logs.ts';
 import { postmortemCommand } from './postmortem.ts';
 import { upgradeCommand } from './upgrade.ts';
 
-export const COMMANDS: readonly CommandDef[] = [debugCommand, logsCommand, incidentCommand, postmortemCommand, deployCommand, rollbackCommand, scaleCommand, upgradeCommand, explainCommand, helpCommand(() => COMMANDS)];
+export const COMMANDS: readonly CommandDef[] = [debugCommand, logsCommand, costsCommand, incidentCommand, postmortemCommand, deployCommand, rollbackCommand, scaleCommand, upgradeCommand, explainCommand, helpCommand(() => COMMANDS)];
 
 /** The most words each command takes; more is a free question. */
-const MAX_WORDS: Readonly<Record<string, number>> = { debug: 2, logs: 4, incident: 1, postmortem: 1, deploy: 3, rollback: 2, scale: 3, upgrade: 2, explain: 1, help: 1 };
+const MAX_WORDS: Readonly<Record<string, number>> = { debug: 2, logs: 4, costs: 2, incident: 1, postmortem: 1, deploy: 3, rollback: 2, scale: 3, upgrade: 2, explain: 1, help: 1 };
 
 export type ParsedCommand = { readonly command: CommandDef; readonly args: Record<string, string> } | { readonly problem: string } | undefined;
 

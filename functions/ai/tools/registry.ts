@@ -5,6 +5,7 @@
  */
 import { myAccess, catalogEnvironment } from './access.ts';
 import { awsDescribe } from './aws.ts';
+import { costsService, costsSummaryTool } from './costs.ts';
 import { catalogDependencies, catalogService, runbookRun, serviceHealthTool, serviceRunbooks } from './catalog.ts';
 import { repoDependencies } from './dependencies.ts';
 import { deploymentHistoryTool, deploymentPreflightTool } from './deployments.ts';
@@ -25,6 +26,7 @@ export const TOOLS: readonly ToolDef[] = [
   traceGet, tracesRecent,
   k8sRead, awsDescribe,
   repoDependencies,
+  costsService, costsSummaryTool,
   myAccess,
 ];
 
