@@ -16,7 +16,9 @@
  * Every write is keyed by what it is: a second run over the same days leaves the same items (idempotent).
  */
 import type { CostAnomaly } from '#schemas/index.ts';
+import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
+import { teamMemberPrincipals } from '#functions/identity/public';
 import { addDays, contiguous, detectAnomalies } from './anomaly-detector.ts';
 import { evaluateBudgetAlerts } from './budgets.ts';
 import { causesOf, describeAnomaly } from './causes.ts';
@@ -27,7 +29,7 @@ import { costsDeps } from './deps.ts';
 import type { CostSource, WorkloadAllocation } from './ports.ts';
 import { putRecommendations, recommend } from './recommendations.ts';
 import {
-  batchWrite, costDayDetails, costDays, fromKeyPart, latestIngest, putAnomaly, putCoverage, putDays, putForecast, putIngestRun, putMonth,
+  anomalyStored, batchWrite, costDayDetails, costDays, fromKeyPart, latestIngest, putAnomaly, putCoverage, putDays, putForecast, putIngestRun, putMonth,
   putClusterDays, putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, storedSourceRecommendations, type ClusterDay, type CostRecord, type IngestRun,
 } from './records.ts';
 import { cents, dayOf, monthOf, recordsOf } from './rollup.ts';
@@ -241,9 +243,24 @@ async function detectAndStore(range: { start: string; end: string }): Promise<nu
         service, environment, awsService: null, actual: found.actual, expected: found.expected, impactPerDay: cents(found.actual - found.expected), score: found.score,
         summary: describeAnomaly(service, environment, found, causes), causes, rootCauses: [],
       };
+      const known = await anomalyStored(anomaly);
       await putAnomaly(anomaly);
+      if (!known) await tellOwners(anomaly, services.get(service)?.team);
       stored++;
     }
   }
   return stored;
+}
+
+/** A new anomaly (not one a previous run found) is told to the service's team, in-app and on EventBridge. */
+async function tellOwners(anomaly: CostAnomaly, team: string | undefined): Promise<void> {
+  if (!team) return;
+  const members = await teamMemberPrincipals(team).catch(() => [] as string[]);
+  await notify(members, {
+    kind: 'cost.anomaly',
+    title: anomaly.summary,
+    body: `Since ${anomaly.date}, about $${anomaly.impactPerDay.toFixed(2)} a day over the trailing 14 days' $${anomaly.expected.toFixed(2)}.`,
+    link: `/catalog/${anomaly.service}?tab=costs`,
+    resource: { type: 'cost-anomaly', id: anomaly.id },
+  });
 }

@@ -214,6 +214,10 @@ export async function putAnomaly(anomaly: CostAnomaly): Promise<void> {
   await putItem({ ...anomalyKey(anomaly), ...anomaly, GSI1PK: `COSTANOMALYSVC#${keyPart(anomaly.service)}`, GSI1SK: `${anomaly.date}#${anomaly.source}#${anomaly.id}` });
 }
 
+export async function anomalyStored(anomaly: Pick<CostAnomaly, 'date' | 'source' | 'id'>): Promise<boolean> {
+  return (await getItem(anomalyKey(anomaly))) !== undefined;
+}
+
 /** Anomalies whose first day is in [from, to], newest first: one Query (a service's: one GSI1 Query). */
 export async function anomaliesBetween(from: string, to: string, service?: string): Promise<CostAnomaly[]> {
   const page = await queryPage<Item>({

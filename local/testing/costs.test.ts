@@ -135,6 +135,10 @@ describe('what a user reads', () => {
     const bad = await call<{ error: { details: Array<{ path: string }> } }>('operator', 'POST', '/api/v1/costs/budgets', { body: { scope: { type: 'service', id: 'core-service' }, monthlyAmount: -1, extra: 1 } });
     expect(bad.status).toBe(400);
     const notes = (await call<NotificationList>('admin', 'GET', '/api/v1/me/notifications')).body.items.filter((n) => n.kind === 'cost.budget');
+    // The anomaly was told to core-service's team (platform: the admin is its lead) once, though the ingest ran twice.
+    const anomalyNotes = (await call<NotificationList>('admin', 'GET', '/api/v1/me/notifications')).body.items.filter((n) => n.kind === 'cost.anomaly');
+    expect(anomalyNotes).toHaveLength(1);
+    expect(anomalyNotes[0]!.link).toBe('/catalog/core-service?tab=costs');
     expect(notes).toHaveLength(1);
     await runCostIngest();
     expect((await call<NotificationList>('admin', 'GET', '/api/v1/me/notifications')).body.items.filter((n) => n.kind === 'cost.budget')).toHaveLength(1);
