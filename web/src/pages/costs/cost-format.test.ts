@@ -124,5 +124,6 @@ describe('links and the URL', () => {
     expect(costsStateFromSearch('?tab=nope&environment=Bad!')).toEqual({ tab: 'overview' });
     expect(costsSearchOf({ tab: 'environments', environment: 'prod' })).toBe('?tab=environments&environment=prod');
     expect(costsSearchOf({ tab: 'budgets', environment: 'prod' })).toBe('?tab=budgets');
+    expect(costsStateFromSearch('?tab=recommendations&kind=storage')).toEqual({ tab: 'recommendations' });
   });
 });

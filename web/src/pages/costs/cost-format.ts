@@ -191,7 +191,7 @@ export const causeHref = (cause: CostAnomaly['causes'][number]): string =>
 export const serviceCostsHref = (service: string, environment?: string): string =>
   `/catalog/${encodeURIComponent(service)}?tab=costs${environment ? `&environment=${encodeURIComponent(environment)}` : ''}`;
 
-export const COSTS_TABS = ['overview', 'environments', 'budgets'] as const;
+export const COSTS_TABS = ['overview', 'environments', 'budgets', 'recommendations'] as const;
 export type CostsTab = (typeof COSTS_TABS)[number];
 
 const SLUG = /^[a-z][a-z0-9-]{0,31}$/;

@@ -1,5 +1,6 @@
 /** Costs' server state (TanStack Query): one hook per read, keyed under ['costs', …]. The figures change once a day. */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import type { CostRecommendationListQuery } from '../../../../schemas/types.gen.ts';
 import { useServices } from '../../lib/services-context.ts';
 
 export const COSTS_KEY = ['costs'] as const;
@@ -55,4 +56,14 @@ export function useCostService(service: string, environment: string | undefined,
 export function useBudgets() {
   const { api } = useServices();
   return useQuery({ queryKey: BUDGETS_KEY, queryFn: () => api.read('GET /api/v1/costs/budgets'), staleTime: 60_000 });
+}
+
+export function useCostRecommendations(query: CostRecommendationListQuery = {}) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: ['costs', 'recommendations', query],
+    queryFn: () => api.read('GET /api/v1/costs/recommendations', { query }),
+    staleTime: STALE,
+    placeholderData: keepPreviousData,
+  });
 }

@@ -4,6 +4,7 @@
  * with each anomaly on its day, the month against its forecast band, the top services and the anomalies with the
  * deploys and requests that caused them. Environments (`?tab=environments&environment=prod`): the allocation tree.
  * Budgets (`?tab=budgets`): each with its state and burn-down; set, change and delete for costs:manage.
+ * Recommendations (`?tab=recommendations&kind=storage`): ways to spend less, the largest saving first.
  */
 import { Button, Classes, HTMLTable, NonIdealState, Section, SectionCard, Spinner, Tab, Tabs, Tag } from '@blueprintjs/core';
 import { useMemo, useState } from 'react';
@@ -18,6 +19,8 @@ import { costsSearchOf, costsStateFromSearch, environmentSeries, formatDay, form
 import { AnomalyTable, BudgetCard, ChangeTag, Figure, SourceBanner, useBudgetPowers } from './cost-parts.tsx';
 import { useBudgets, useCostAnomalies, useCostSummary } from './cost-queries.ts';
 import { EnvironmentTree } from './environment-tree.tsx';
+import { recommendationFiltersFromSearch, recommendationSearchOf } from './recommendation-format.ts';
+import { Recommendations } from './recommendations.tsx';
 import './costs.css';
 
 function Cards({ s }: { s: CostSummary }) {
@@ -180,6 +183,7 @@ function Budgets({ environments }: { environments: readonly string[] }) {
 export function CostsPage() {
   const search = useSearch();
   const state = useMemo(() => costsStateFromSearch(search), [search]);
+  const filters = useMemo(() => recommendationFiltersFromSearch(search), [search]);
   const go = (tab: CostsTab, environment?: string) => navigate(`/costs${costsSearchOf({ tab, environment })}`, { replace: tab === state.tab });
   const summary = useCostSummary(90);
   const s = summary.data;
@@ -205,6 +209,7 @@ export function CostsPage() {
             <Tab id="overview" title="Overview" icon="dashboard" data-testid="costs-tab-overview" />
             <Tab id="environments" title="Environments" icon="diagram-tree" data-testid="costs-tab-environments" />
             <Tab id="budgets" title="Budgets" icon="dollar" data-testid="costs-tab-budgets" />
+            <Tab id="recommendations" title="Recommendations" icon="lightbulb" data-testid="costs-tab-recommendations" />
           </Tabs>
           {state.tab !== 'budgets' && s.lastIngest === null && (
             <NonIdealState icon="time" title="No cost data yet: the cost-ingest job runs daily at 06:30 UTC" className="apollo-empty" data-testid="costs-empty"
@@ -213,6 +218,7 @@ export function CostsPage() {
           {state.tab === 'overview' && s.lastIngest !== null && <Overview s={s} onEnvironment={(env) => go('environments', env)} />}
           {state.tab === 'environments' && s.lastIngest !== null && <EnvironmentTree environments={environments} environment={state.environment} onEnvironment={(env) => go('environments', env)} />}
           {state.tab === 'budgets' && <Budgets environments={environments} />}
+          {state.tab === 'recommendations' && s.lastIngest !== null && <Recommendations filters={filters} environments={environments} onFilters={(f) => navigate(`/costs${recommendationSearchOf(f)}`, { replace: true })} />}
           {s.lastIngest && (
             <div className={`${Classes.TEXT_MUTED} apollo-small apollo-cost-footnote`}>
               Last ingest {formatTime(s.lastIngest.at)}: {s.lastIngest.days} days, {s.lastIngest.records} records, {s.lastIngest.requests} Cost Explorer request{s.lastIngest.requests === 1 ? '' : 's'} ({formatUsd(s.lastIngest.requests * 0.01)})

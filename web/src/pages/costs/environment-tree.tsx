@@ -1,6 +1,6 @@
 /**
  * One environment's month as an allocation tree (GET /api/v1/costs/environments/{env}): cluster → namespace → service
- * with each one's cost and change, then the managed datastores tagged to its services, the shared cost (the
+ * with each one's cost and change (each cluster with its idle and unallocated cost by its OpenCost), then the managed datastores tagged to its services, the shared cost (the
  * environment's tag, no service) and the services the catalog does not place on a cluster here. A service opens its
  * Costs tab.
  */
@@ -34,9 +34,23 @@ function ServiceRow({ s, environment, depth }: { s: Placed; environment: string;
   );
 }
 
+/** What the cluster's OpenCost saw that no service's tags carry: capacity nobody requested, and pods without a controller. */
+function ClusterWaste({ idle, unallocated }: { idle: number | null; unallocated: number | null }) {
+  if (idle === null && unallocated === null) {
+    return <div className={`${Classes.TEXT_MUTED} apollo-small apollo-cost-cluster-idle`} title="Set APOLLO_COSTS_ALLOCATION_URLS to the cluster's OpenCost or Kubecost">no allocation data for idle capacity</div>;
+  }
+  return (
+    <div className={`${Classes.TEXT_MUTED} apollo-small apollo-cost-cluster-idle`}>
+      {idle !== null && <span data-testid="cost-tree-cluster-idle" data-idle={idle}>idle {formatUsd(idle)} (capacity nobody requested, by OpenCost)</span>}
+      {idle !== null && unallocated !== null && ' · '}
+      {unallocated !== null && <span data-testid="cost-tree-cluster-unallocated" data-unallocated={unallocated}>unallocated {formatUsd(unallocated)} (pods without a controller)</span>}
+    </div>
+  );
+}
+
 function Toggle({ open, onClick, icon, label, testId, ...data }: { open: boolean; onClick(): void; icon: 'cloud' | 'folder-close'; label: string; testId: string } & Record<`data-${string}`, string>) {
   return (
-    <button type="button" className="apollo-secrets-toggle" onClick={onClick} aria-expanded={open} data-testid={testId} {...data}>
+    <button type="button" className="apollo-cost-toggle" onClick={onClick} aria-expanded={open} data-testid={testId} {...data}>
       <Icon icon={open ? 'chevron-down' : 'chevron-right'} size={12} />
       <Icon icon={icon} size={12} />
       <strong>{label}</strong>
@@ -64,8 +78,10 @@ export function EnvironmentTree({ environments, environment, onEnvironment }: { 
       {data && (
         <>
           <div className="apollo-cost-figures">
-            <Figure label={`${data.environment}, ${formatMonth(data.month)}`} value={formatUsd(data.total)} testId="cost-env-total">so far{data.dataThrough ? `, through ${formatDay(data.dataThrough)}` : ''}{env.isFetching && <Spinner size={12} />}</Figure>
-            <Figure label="Last month" value={formatUsd(data.lastMonth)} testId="cost-env-last-month">in total</Figure>
+            <Figure label={`${data.environment}, ${formatMonth(data.month)}`} value={formatUsd(data.total)} testId="cost-env-total">
+              <ChangeTag percent={data.changePercent} testId="cost-env-change" /> against {formatUsd(data.lastMonthToDate)} last month to the same day{data.dataThrough ? ` (through ${formatDay(data.dataThrough)})` : ''}{env.isFetching && <Spinner size={12} />}
+            </Figure>
+            <Figure label="Last month" value={formatUsd(data.lastMonth)} testId="cost-env-last-month">in total; {formatUsd(data.lastMonthToDate)} to the same day</Figure>
             <Figure label="Forecast" value={data.forecast === null ? '—' : formatUsd(data.forecast)} testId="cost-env-forecast">month end, trailing average</Figure>
           </div>
           <div className="apollo-table-card">
@@ -78,7 +94,10 @@ export function EnvironmentTree({ environments, environment, onEnvironment }: { 
                   const cOpen = open.has(ck);
                   return [
                     <tr key={ck} className="apollo-cost-tree-cluster" data-testid="cost-tree-cluster" data-cluster={c.cluster}>
-                      <td><Toggle open={cOpen} onClick={() => toggle(ck)} icon="cloud" label={c.cluster} testId="cost-tree-cluster-toggle" /></td>
+                      <td>
+                        <Toggle open={cOpen} onClick={() => toggle(ck)} icon="cloud" label={c.cluster} testId="cost-tree-cluster-toggle" />
+                        <ClusterWaste idle={c.idle} unallocated={c.unallocated} />
+                      </td>
                       <td className="apollo-cost-num">{formatUsd(c.cost)}</td><td />
                     </tr>,
                     ...(cOpen ? c.namespaces.flatMap((n) => {

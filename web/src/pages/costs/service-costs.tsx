@@ -1,7 +1,7 @@
 /**
  * A service's Costs tab (`/catalog/<id>?tab=costs&environment=prod`, GET /api/v1/costs/services/{id}?days=90): this
  * month against last month and the forecast, by environment, 90 days stacked by resource type with its anomalies on
- * their days and their causes, and its budget with its burn-down ("Set budget" for costs:manage).
+ * their days and their causes, its recommendations with their saving, and its budget with its burn-down ("Set budget" for costs:manage).
  */
 import { Button, Classes, FormGroup, HTMLSelect, HTMLTable, NonIdealState, Section, SectionCard, Spinner, Tag } from '@blueprintjs/core';
 import { useMemo, useState } from 'react';
@@ -11,6 +11,7 @@ import { DailyStackedChart } from './cost-charts.tsx';
 import { byAmount, dailySeries, formatMonth, formatUsd, sortEnvironmentKeys } from './cost-format.ts';
 import { AnomalyTable, BudgetCard, ChangeTag, Figure, SourceBanner, useBudgetPowers } from './cost-parts.tsx';
 import { useCostService } from './cost-queries.ts';
+import { RecommendationsCard } from './recommendations.tsx';
 import './costs.css';
 
 export function ServiceCosts({ service, environments, environment, onEnvironment }: {
@@ -64,6 +65,7 @@ export function ServiceCosts({ service, environments, environment, onEnvironment
           </Section>
         </>
       )}
+      {data && data.dataThrough !== null && <RecommendationsCard service={service} environment={environment} />}
       {data && (
         <div data-testid="service-costs-budget">
           {data.budget
