@@ -5629,6 +5629,26 @@ export interface CostSummary {
      */
     servicesWithoutCost: string[];
   };
+  /**
+   * Reserved Instances' and Savings Plans' coverage and utilization over the last 30 days (Cost Explorer).
+   */
+  coverage: {
+    kind: "reserved-instances" | "savings-plans";
+    start: string;
+    end: string;
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    coveragePercent: number | null;
+    /**
+     * Percent; null when there is nothing to compare with.
+     */
+    utilizationPercent: number | null;
+    /**
+     * USD: the uncovered usage at on-demand prices
+     */
+    onDemandCost: number;
+  }[];
   lastIngest: {
     at: string;
     status: "succeeded" | "partial" | "failed";

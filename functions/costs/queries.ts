@@ -13,7 +13,7 @@ import { catalogServices } from './catalog.ts';
 import { costsNow } from './clock.ts';
 import { resourceTypeOf } from './ports.ts';
 import {
-  anomaliesBetween, clusterDays, costDays, costMonths, costMonthsOfEnvironment, fromKeyPart, keyPart, latestIngest, recordsOfService, storedForecast, UNTAGGED, UNTAGGED_LABEL, type CostMonth, type IngestRun,
+  anomaliesBetween, clusterDays, costDays, costMonths, costMonthsOfEnvironment, fromKeyPart, keyPart, latestIngest, recordsOfService, storedCoverage, storedForecast, UNTAGGED, UNTAGGED_LABEL, type CostMonth, type IngestRun,
 } from './records.ts';
 import { cents, daysInMonth, previousMonth, toDay } from './rollup.ts';
 
@@ -43,8 +43,8 @@ export async function costSummary(query: CostSummaryQuery): Promise<CostSummary>
   const { today, month, simulated, latest } = await clock();
   const days = query.days ?? 90;
   const last = previousMonth(month);
-  const [months, forecast, daily, anomalies, services] = await Promise.all([
-    costMonths(last, month), storedForecast(month), costDays(addDays(today, -days), addDays(today, -1)), anomaliesBetween(addDays(today, -30), today), catalogServices(),
+  const [months, forecast, daily, anomalies, services, coverage] = await Promise.all([
+    costMonths(last, month), storedForecast(month), costDays(addDays(today, -days), addDays(today, -1)), anomaliesBetween(addDays(today, -30), today), catalogServices(), storedCoverage(),
   ]);
   const current = months.get(month);
   const previous = months.get(last);
@@ -90,6 +90,7 @@ export async function costSummary(query: CostSummaryQuery): Promise<CostSummary>
       }),
       servicesWithoutCost: [...services.keys()].filter((id) => !withCost.includes(id)).sort().slice(0, 50),
     },
+    coverage: coverage.sort((a, b) => a.kind.localeCompare(b.kind)).map((c) => ({ kind: c.kind, start: c.start, end: c.end, coveragePercent: c.coveragePercent, utilizationPercent: c.utilizationPercent, onDemandCost: cents(c.onDemandCost) })),
     lastIngest: lastIngestOf(latest),
   };
 }

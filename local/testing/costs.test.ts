@@ -57,6 +57,9 @@ describe('what a user reads', () => {
     expect(s.visibility.servicesWithCost).toBe(s.visibility.services);
     expect(s.visibility.attributedPercent).toBeGreaterThan(70);
     expect(s.visibility.topUntagged.length).toBeGreaterThan(0);
+    // RI and Savings Plans: how much of the eligible usage they cover, and how much of the commitment is used.
+    expect(s.coverage.map((c) => c.kind)).toEqual(['reserved-instances', 'savings-plans']);
+    expect(s.coverage[0]!.coveragePercent).toBeGreaterThan(0);
   });
 
   it('the anomaly names the deploy of the day before', async () => {
