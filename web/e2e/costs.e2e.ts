@@ -3,7 +3,9 @@
  * Costs, sees the demo banner and 90 days of spend by environment, finds core-service's anomaly in prod and the deploy
  * that caused it (and opens it), drills prod → its cluster → the platform namespace → core-service, opens core-service's
  * Costs tab, and an operator sets a budget for it above its month to date but below its forecast: it shows as at risk,
- * breached by forecast. A viewer sees budgets but cannot set one, and is told why.
+ * breached by forecast. On the way it sees prod against last month, its cluster's idle cost, and core-service's own
+ * recommendations. A viewer finds the recommendations (by kind, the idle volumes, what to do), and sees budgets but cannot
+ * set one, and is told why.
  */
 import { describe, expect, it } from 'vitest';
 import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
@@ -57,6 +59,13 @@ describe('costs', () => {
     await page.getByTestId('cost-environment-select').selectOption('prod');
     await page.locator('[data-testid="cost-tree"][data-environment="prod"]').waitFor({ timeout: 20_000 });
     expect(new URL(page.url()).search).toBe('?tab=environments&environment=prod');
+    // The environment against last month to the same day, and its cluster's capacity nobody requested (the LOCAL FAKE OpenCost).
+    expect(await page.getByTestId('cost-env-total').innerText()).toMatch(/(\+|\u2212)?\d+\.\d\u00a0%|—/);
+    expect(await page.getByTestId('cost-env-total').innerText()).toMatch(/against \$[\d,.]+ last month to the same day/);
+    const idle = page.getByTestId('cost-tree-cluster-idle').first();
+    await idle.waitFor();
+    expect(await idle.innerText()).toMatch(/^idle \$[\d,.]+ \(capacity nobody requested, by OpenCost\)$/);
+    expect(Number(await idle.getAttribute('data-idle'))).toBeGreaterThan(0);
     await page.getByTestId('cost-tree-cluster-toggle').first().click();
     await page.getByTestId('cost-tree-namespace').first().waitFor();
     // The namespace core-service runs in: open each until it shows.
@@ -79,6 +88,12 @@ describe('costs', () => {
     await serviceChart.waitFor({ timeout: 20_000 });
     expect(await serviceChart.getAttribute('data-points')).toBe('90');
     expect(await page.getByTestId('service-costs-anomalies').locator('[data-testid="cost-anomaly-cause"][data-kind="deployment"]').count()).toBeGreaterThan(0);
+    // Its recommendations, each its own, with their saving.
+    const recCard = page.getByTestId('service-costs-recommendations');
+    await recCard.getByTestId('cost-rec').first().waitFor({ timeout: 20_000 });
+    expect(usd(await recCard.getByTestId('service-costs-recommendations-total').innerText())).toBeGreaterThan(0);
+    const recIds = await recCard.getByTestId('cost-rec').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')));
+    expect(new Set(recIds)).toEqual(new Set(['core-service']));
     const mtd = usd(await page.getByTestId('service-cost-mtd-value').innerText());
     const forecast = usd(await page.getByTestId('service-cost-forecast-value').innerText());
     expect(forecast).toBeGreaterThan(mtd);
@@ -125,6 +140,52 @@ describe('costs', () => {
     await page.getByTestId('cost-budget-save').click();
     await expect.poll(() => listed.getAttribute('data-state'), { timeout: 20_000 }).toBe('ok');
     await screenshot(page, 'costs-budgets');
+    await context.close();
+  });
+
+  it('a viewer finds ways to spend less: the saving by kind, the idle storage, and what to do', { timeout: 120_000 }, async () => {
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, 'viewer@apollo.local', '/costs');
+    await page.getByTestId('costs-tab-recommendations').click({ timeout: 30_000 });
+    expect(new URL(page.url()).search).toBe('?tab=recommendations');
+    const recs = page.getByTestId('cost-recommendations');
+    await recs.waitFor({ timeout: 60_000 });
+    expect(await recs.getByTestId('cost-demo-banner').innerText()).toContain('LOCAL demo');
+    await recs.getByTestId('cost-rec').first().waitFor({ timeout: 30_000 });
+    const total = usd(await page.getByTestId('cost-recs-total-value').innerText());
+    expect(total).toBeGreaterThan(0);
+    const rows = recs.getByTestId('cost-rec');
+    const kinds = new Set(await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-kind'))));
+    expect(kinds.size).toBeGreaterThanOrEqual(4);
+    expect(await page.getByTestId('cost-recs-kind').count()).toBe(kinds.size);
+    // Sorted by saving, the largest first.
+    const savings = (await rows.getByTestId('cost-rec-saving').allInnerTexts()).map(usd);
+    expect(savings).toEqual([...savings].sort((a, b) => b - a));
+    expect(savings.reduce((a, b) => a + b, 0)).toBeCloseTo(total, 0);
+    await screenshot(page, 'costs-recommendations');
+
+    // Only storage: a volume attached to nothing, and the filter is in the URL.
+    await page.getByTestId('cost-recs-filter-kind').selectOption('storage');
+    await expect.poll(() => new URL(page.url()).search).toBe('?tab=recommendations&kind=storage');
+    await expect.poll(async () => new Set(await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-kind')))), { timeout: 20_000 }).toEqual(new Set(['storage']));
+    const volume = recs.locator('[data-testid="cost-rec"][data-resource^="vol-"]').first();
+    await volume.waitFor();
+
+    // Opened, it says how it was worked out and what to do.
+    await volume.getByTestId('cost-rec-toggle').click();
+    const id = await volume.getAttribute('data-id');
+    const detail = recs.locator(`[data-testid="cost-rec-detail"][data-id="${id}"]`);
+    await detail.waitFor();
+    const action = await detail.getByTestId('cost-rec-action').innerText();
+    expect(action).toContain(await volume.getAttribute('data-resource'));
+    expect(await detail.getByTestId('cost-rec-copy').isVisible()).toBe(true);
+    await screenshot(page, 'costs-recommendations-storage');
+
+    // A saving no recommendation reaches: the empty state, and Clear brings them back.
+    await page.getByTestId('cost-recs-filter-service').fill('no-such-service');
+    await recs.getByTestId('cost-recs-empty').waitFor();
+    await page.getByTestId('cost-recs-clear').click();
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(kinds.size);
     await context.close();
   });
 

@@ -212,8 +212,10 @@ export function CostsPage() {
             <Tab id="recommendations" title="Recommendations" icon="lightbulb" data-testid="costs-tab-recommendations" />
           </Tabs>
           {state.tab !== 'budgets' && s.lastIngest === null && (
-            <NonIdealState icon="time" title="No cost data yet: the cost-ingest job runs daily at 06:30 UTC" className="apollo-empty" data-testid="costs-empty"
-              description="Its first run reads the last 90 days from Cost Explorer; this page fills in after it." />
+            <div data-testid="costs-empty">
+              <NonIdealState icon="time" title="No cost data yet: the cost-ingest job runs daily at 06:30 UTC" className="apollo-empty"
+                description="Its first run reads the last 90 days from Cost Explorer; this page fills in after it." />
+            </div>
           )}
           {state.tab === 'overview' && s.lastIngest !== null && <Overview s={s} onEnvironment={(env) => go('environments', env)} />}
           {state.tab === 'environments' && s.lastIngest !== null && <EnvironmentTree environments={environments} environment={state.environment} onEnvironment={(env) => go('environments', env)} />}

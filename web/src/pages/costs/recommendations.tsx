@@ -179,9 +179,14 @@ export function Recommendations({ filters, environments, onFilters }: { filters:
           subtitle={`${formatUsd(totalSaving(items))} a month if all of these were done · the largest saving first; a row opens to how it was worked out and what to do`}>
           <SectionCard padded={false}>
             {items.length === 0
-              ? <NonIdealState icon="tick-circle" className="apollo-empty apollo-cost-empty-small" data-testid="cost-recs-empty"
-                  title={filtering ? 'None matches these filters' : 'Nothing to recommend'}
-                  description={filtering ? 'Clear a filter to see more.' : 'The last cost ingest found no saving worth its while.'} />
+              ? (
+                // NonIdealState passes no data-* attributes on: the test id sits on a wrapper.
+                <div data-testid="cost-recs-empty">
+                  <NonIdealState icon="tick-circle" className="apollo-empty apollo-cost-empty-small"
+                    title={filtering ? 'None matches these filters' : 'Nothing to recommend'}
+                    description={filtering ? 'Clear a filter to see more.' : 'The last cost ingest found no saving worth its while.'} />
+                </div>
+              )
               : <RecommendationTable items={items} />}
           </SectionCard>
         </Section>
@@ -202,8 +207,10 @@ export function RecommendationsCard({ service, environment }: { service: string;
         {recs.isError && !data && <ErrorState compact error={recs.error} onRetry={() => void recs.refetch()} />}
         {recs.isPending && <div className={Classes.SKELETON} style={{ height: 80 }} />}
         {data && data.items.length === 0 && (
-          <NonIdealState icon="tick-circle" className="apollo-empty apollo-cost-empty-small" data-testid="service-costs-recommendations-empty"
-            title={`Nothing to recommend for ${service}${environment ? ` in ${environment}` : ''}`} description={data.notes.length ? `Not looked at: ${data.notes.join(' ')}` : undefined} />
+          <div data-testid="service-costs-recommendations-empty">
+            <NonIdealState icon="tick-circle" className="apollo-empty apollo-cost-empty-small"
+              title={`Nothing to recommend for ${service}${environment ? ` in ${environment}` : ''}`} description={data.notes.length ? `Not looked at: ${data.notes.join(' ')}` : undefined} />
+          </div>
         )}
         {data && data.items.length > 0 && <RecommendationTable items={narrowRecommendations(data.items, undefined)} showService={false} />}
       </SectionCard>

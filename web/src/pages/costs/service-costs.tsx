@@ -37,10 +37,12 @@ export function ServiceCosts({ service, environments, environment, onEnvironment
       {costs.isPending && <div className={Classes.SKELETON} style={{ height: 320 }} />}
       {data && <SourceBanner simulated={data.simulated} dataThrough={data.dataThrough} />}
       {data && !hasCost && (
-        <NonIdealState icon="dollar" title={`No cost for ${service}${environment ? ` in ${environment}` : ''}`} className="apollo-empty" data-testid="service-costs-empty"
-          description={data.dataThrough === null
-            ? 'No cost data yet: the cost-ingest job runs daily at 06:30 UTC.'
-            : <>Cost Explorer attributes spend to a service by the <span className="apollo-mono">apollo:service</span> cost allocation tag: none of the last 90 days&apos; spend carries <span className="apollo-mono">apollo:service={service}</span>{environment ? <> with <span className="apollo-mono">apollo:environment={environment}</span></> : ''}. Tag its resources (and activate the tag in the Billing console) to see it here.</>} />
+        <div data-testid="service-costs-empty">
+          <NonIdealState icon="dollar" title={`No cost for ${service}${environment ? ` in ${environment}` : ''}`} className="apollo-empty"
+            description={data.dataThrough === null
+              ? 'No cost data yet: the cost-ingest job runs daily at 06:30 UTC.'
+              : <>Cost Explorer attributes spend to a service by the <span className="apollo-mono">apollo:service</span> cost allocation tag: none of the last 90 days&apos; spend carries <span className="apollo-mono">apollo:service={service}</span>{environment ? <> with <span className="apollo-mono">apollo:environment={environment}</span></> : ''}. Tag its resources (and activate the tag in the Billing console) to see it here.</>} />
+        </div>
       )}
       {data && hasCost && (
         <>
