@@ -24,7 +24,7 @@ const MIN_SAVINGS = [0, 10, 50, 100, 500];
 function DemoBanner({ asOf }: { asOf: string | null }) {
   return (
     <Callout intent="primary" icon="lab-test" className="apollo-cost-banner" data-testid="cost-demo-banner" compact>
-      <strong>LOCAL demo: worked out from generated spend and a LOCAL FAKE OpenCost, not AWS</strong> · {asOf ? <>worked out <span title={formatTime(asOf)}>{formatAgo(asOf)}</span></> : 'not worked out yet'}
+      <strong>LOCAL demo recommendations: worked out from the demo&apos;s generated spend, not AWS</strong> · {asOf ? <>worked out <span title={formatTime(asOf)}>{formatAgo(asOf)}</span></> : 'not worked out yet'}
     </Callout>
   );
 }
@@ -32,7 +32,7 @@ function DemoBanner({ asOf }: { asOf: string | null }) {
 function NotesCallout({ notes }: { notes: readonly string[] }) {
   if (notes.length === 0) return null;
   return (
-    <Callout intent="warning" icon="eye-off" compact className="apollo-cost-banner" title="Not looked at" data-testid="cost-recs-notes">
+    <Callout intent="warning" icon="eye-off" compact className="apollo-cost-banner" title="Left out or not looked at" data-testid="cost-recs-notes">
       <ul className="apollo-cost-notes">{notes.map((n) => <li key={n}>{n}</li>)}</ul>
     </Callout>
   );
