@@ -13,6 +13,7 @@ import { startRuntime } from '#local/runtime';
 import { bundleSizeTable, measureBundleSizes, type BundleSizes } from './bundle-size.ts';
 import { catalogScaleTables, measureCatalogScale } from './catalog-scale.ts';
 import { coldImportTable, measureColdImports } from './cold-import.ts';
+import { costIngestTable, costsScaleTable, measureCostIngest, measureCostsScale } from './costs.ts';
 import { budgetTable, checkBudget } from './budget.ts';
 import { deploymentHistoryTables, deploymentsTables, measureDeploymentHistory, measureDeployments } from './deployments.ts';
 import { dynamoCallsTable, measureDynamoCalls } from './dynamo-calls.ts';
@@ -83,10 +84,13 @@ async function main(): Promise<void> {
       const developer = runtime.credentials.roles.developer;
       const deployments = await section('deployments', durations, () => measureDeployments({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: developer }), deploymentsTables);
       const aiStream = await section('aiStream', durations, () => measureAiStream({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: developer }), aiStreamTables);
-      // These grow the table (2,000 offerings, then 10,000 services, then 10,000 deployments).
+      // Before the table grows too: the LOCAL demo Cost Explorer bills every catalog service, and section 7 adds 10,000.
+      const costIngest = await section('costIngest', durations, () => measureCostIngest(), costIngestTable);
+      // These grow the table (2,000 offerings, then 10,000 services, then 10,000 deployments, then 500 services' costs).
       const offeringsScale = await section('offeringsScale', durations, () => measureOfferingsScale(client), offeringsScaleTables);
       const catalogScale = await section('catalogScale', durations, () => measureCatalogScale(client), catalogScaleTables);
       const deploymentHistory = await section('deploymentHistory', durations, () => measureDeploymentHistory(client), deploymentHistoryTables);
+      const costsScale = await section('costsScale', durations, () => measureCostsScale(client), costsScaleTable);
 
       const totalMs = Math.round(performance.now() - started);
       const results = {
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
         dynamoCalls: calls,
         catalogScale,
         offeringsScale,
+        costs: { ingest: costIngest, readPath: costsScale },
         logQuery,
       };
       writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
@@ -124,6 +129,14 @@ async function main(): Promise<void> {
       }
       if (deployments.scans) {
         console.error('\n!!! Scan while a deployment ran: see section 10b !!!');
+        process.exitCode = 1;
+      }
+      if (costIngest.scans) {
+        console.error('\n!!! Scan in the cost-ingest job: see section 13 !!!');
+        process.exitCode = 1;
+      }
+      if (costsScale.scans) {
+        console.error('\n!!! Scan on the costs read path: see section 13b !!!');
         process.exitCode = 1;
       }
     } finally {
