@@ -5331,7 +5331,7 @@ export interface CostRecommendationListQuery {
   service?: string;
   environment?: string;
   /**
-   * USD a month, at least.
+   * USD a month, at least (default APOLLO_COSTS_RECOMMENDATION_MIN_USD, 5).
    */
   minSaving?: number;
 }
@@ -5358,9 +5358,13 @@ export interface CostRecommendationList {
   };
   items: CostRecommendation[];
   /**
-   * What was not looked at, and why (a source not configured, one that failed).
+   * What was not looked at, and why (a source not configured, one that failed), and how many of the matching recommendations fall under the floor.
    */
   notes: string[];
+  /**
+   * What the last ingest read to work them out, each as it names itself (LOCAL demo and LOCAL FAKE sources say so).
+   */
+  sources: string[];
 }
 
 /**
@@ -5595,6 +5599,10 @@ export interface CostSummary {
     latest: string | null;
   };
   visibility: {
+    /**
+     * The month it describes: this one, or last month on the 1st (before any day of this one is in).
+     */
+    month: string;
     /**
      * Catalog services.
      */

@@ -20,7 +20,7 @@ import { teamMemberPrincipals } from '#functions/identity/public';
 import { catalogEnvironments, catalogServices, type CatalogService } from './catalog.ts';
 import { costsNow } from './clock.ts';
 import { costMonths, type CostMonth } from './records.ts';
-import { cents, daysInMonth, previousMonth } from './rollup.ts';
+import { cents, daysInMonth, previousMonth, usd } from './rollup.ts';
 
 type Scope = CostBudget['scope'];
 type Alert = CostBudget['alerts'][number];
@@ -212,11 +212,11 @@ async function alertBudget(record: BudgetRecord, ctx?: Awaited<ReturnType<typeof
     const key = `${budget.month}|${alert.percent}|${alert.basis}`;
     if (!(await claimAlert(record.id, key))) continue;
     const members = (await Promise.all(budget.owners.map((t) => teamMemberPrincipals(t).catch(() => [] as string[])))).flat();
-    const what = alert.basis === 'actual' ? `has spent $${budget.monthToDate.toFixed(2)}` : `is forecast to spend $${budget.forecast.toFixed(2)}`;
+    const what = alert.basis === 'actual' ? `has spent ${usd(budget.monthToDate)}` : `is forecast to spend ${usd(budget.forecast)}`;
     await notify(members, {
       kind: 'cost.budget',
-      title: `${record.scope.type} ${record.scope.id} ${what} of its $${record.monthlyAmount.toFixed(2)} budget for ${budget.month} (${alert.percent} % ${alert.basis} alert)`,
-      body: `Month to date $${budget.monthToDate.toFixed(2)}, forecast $${budget.forecast.toFixed(2)}. The Costs page shows where it goes.`,
+      title: `${record.scope.type} ${record.scope.id} ${what} of its ${usd(record.monthlyAmount)} budget for ${budget.month} (${alert.percent} % ${alert.basis} alert)`,
+      body: `Month to date ${usd(budget.monthToDate)}, forecast ${usd(budget.forecast)}. The Costs page shows where it goes.`,
       link: record.scope.type === 'service' ? `/catalog/${record.scope.id}?tab=costs` : '/costs?tab=budgets',
       resource: { type: 'cost-budget', id: record.id },
     });

@@ -16,6 +16,7 @@
  * Every write is keyed by what it is: a second run over the same days leaves the same items (idempotent).
  */
 import type { CostAnomaly } from '#schemas/index.ts';
+import { ApolloError } from '#shared/errors';
 import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
 import { teamMemberPrincipals } from '#functions/identity/public';
@@ -26,13 +27,14 @@ import { catalogEnvironments, catalogServices } from './catalog.ts';
 import { costsConfig } from './config.ts';
 import { costsNow } from './clock.ts';
 import { costsDeps } from './deps.ts';
+import { AllocationSourceError } from './adapters/opencost.ts';
 import type { CostSource, WorkloadAllocation } from './ports.ts';
 import { putRecommendations, recommend } from './recommendations.ts';
 import {
   anomalyStored, batchWrite, costDayDetails, costDays, fromKeyPart, latestIngest, putAnomaly, putCoverage, putDays, putForecast, putIngestRun, putMonth,
   putClusterDays, putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, storedSourceRecommendations, type ClusterDay, type CostRecord, type IngestRun,
 } from './records.ts';
-import { cents, dayOf, monthOf, recordsOf } from './rollup.ts';
+import { cents, dayOf, monthOf, recordsOf, usd } from './rollup.ts';
 
 export interface IngestResult extends IngestRun {
   readonly anomalies: number;
@@ -97,7 +99,9 @@ async function optional<T>(problems: string[], what: string, step: () => Promise
     return await step();
   } catch (error) {
     logger.warn('cost ingest step failed', { step: what, error: error as Error });
-    problems.push(`${what}: ${(error as Error).message}`);
+    // Our own errors say what to do; anything else (a DynamoDB or SDK message) is the log's, not the page's.
+    const told = error instanceof ApolloError || error instanceof AllocationSourceError;
+    problems.push(`${what}: ${told ? (error as Error).message : 'failed unexpectedly (the cost-ingest job\'s log has the error)'}`);
     return undefined;
   }
 }
@@ -140,14 +144,15 @@ async function ingestAllocations(range: { start: string; end: string }): Promise
 }
 
 async function storeRecommendations(range: { start: string; end: string }, allocations: MappedAllocation[] | undefined): Promise<void> {
-  const { storage } = await costsDeps();
+  const { source: costs, storage, allocation } = await costsDeps();
   const { snapshotDays, recommendationMinUsd } = costsConfig();
   const last = addDays(range.end, -1);
   const [details, source, idle] = await Promise.all([
     costDayDetails(addDays(range.end, -30), last), storedSourceRecommendations(), storage?.idleStorage({ snapshotDays }),
   ]);
-  const { items, notes } = recommend({ details, sourceRecommendations: source?.items ?? [], storage: idle, allocations, minSaving: recommendationMinUsd, snapshotDays });
-  await putRecommendations({ items, notes, at: new Date(costsNow()).toISOString() });
+  const { items, notes } = recommend({ details, sourceRecommendations: source?.items ?? [], storage: idle, allocations, snapshotDays });
+  const sources = [costs.label, ...(allocations && allocation ? [allocation.label] : []), ...(idle && storage ? [storage.label] : [])];
+  await putRecommendations({ items, notes, sources, minSaving: recommendationMinUsd, at: new Date(costsNow()).toISOString() });
 }
 
 /** Upserts the records and deletes those of the range a revision no longer has. Answers how many it deleted. */
@@ -195,7 +200,8 @@ async function storeForecast(source: CostSource, now: number): Promise<void> {
   const end = new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
   const forecast = await source.forecast({ start, end });
   if (!forecast) return;
-  const spent = (await costDays(`${month}-01`, addDays(start, -1))).reduce((sum, d) => sum + d.total, 0);
+  // On the 1st nothing of the month is spent yet (and the days before today are last month's).
+  const spent = start.endsWith('-01') ? 0 : (await costDays(`${month}-01`, addDays(start, -1))).reduce((sum, d) => sum + d.total, 0);
   await putForecast({ month, mean: cents(spent + forecast.mean), lower: cents(spent + forecast.lower), upper: cents(spent + forecast.upper), computedAt: new Date(now).toISOString() });
 }
 
@@ -259,7 +265,7 @@ async function tellOwners(anomaly: CostAnomaly, team: string | undefined): Promi
   await notify(members, {
     kind: 'cost.anomaly',
     title: anomaly.summary,
-    body: `Since ${anomaly.date}, about $${anomaly.impactPerDay.toFixed(2)} a day over the trailing 14 days' $${anomaly.expected.toFixed(2)}.`,
+    body: `Since ${anomaly.date}, about ${usd(anomaly.impactPerDay)} a day over the trailing 14 days' ${usd(anomaly.expected)}.`,
     link: `/catalog/${anomaly.service}?tab=costs`,
     resource: { type: 'cost-anomaly', id: anomaly.id },
   });

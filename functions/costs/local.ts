@@ -13,7 +13,7 @@ import { DemoCostSource, type DemoCostAnomaly, type DemoCostService } from './ad
 import { DemoStorageSource } from './adapters/demo-storage.ts';
 import { OpenCostSource } from './adapters/opencost.ts';
 import { configureCosts } from './deps.ts';
-import type { CostSource, DateRange } from './ports.ts';
+import type { AllocationSource, CostSource, DateRange } from './ports.ts';
 
 /** The demo services' sizes (local/demo-services.ts): what the generated spend scales with. */
 const SIZES: Readonly<Record<string, DemoCostService['size']>> = { 'core-service': 'large', 'api-gateway': 'medium', 'billing-service': 'medium', postgres: 'large', kafka: 'medium' };
@@ -76,8 +76,18 @@ class LocalDemoCostSource implements CostSource {
   async recommendations() { return (await this.#source()).recommendations(); }
 }
 
+/** The real OpenCost adapter pointed at the LOCAL FAKE OpenCost, named as such wherever a source is named. */
+function fakeOpenCost(real: OpenCostSource): AllocationSource {
+  return {
+    simulated: true,
+    label: `LOCAL FAKE OpenCost (the real adapter over loopback, ${real.clusters.length} demo clusters)`,
+    clusters: real.clusters,
+    allocations: (cluster, range) => real.allocations(cluster, range),
+  };
+}
+
 export async function configureCostsLocal(runtime: LocalRuntime): Promise<string[]> {
-  const allocation = runtime.fakeOpenCost ? new OpenCostSource({ endpoints: runtime.fakeOpenCost.endpoints }) : undefined;
+  const allocation = runtime.fakeOpenCost ? fakeOpenCost(new OpenCostSource({ endpoints: runtime.fakeOpenCost.endpoints })) : undefined;
   configureCosts({ source: new LocalDemoCostSource(), storage: new DemoStorageSource(), allocation });
   return ['Costs: a LOCAL demo Cost Explorer (90 days of generated spend for the catalog\'s services: weekly seasonality, growth, one anomaly after a demo deploy) and a LOCAL demo EC2 inventory (idle volumes and snapshots), not AWS; the cost-ingest job reads them as it would read Cost Explorer and EC2'];
 }

@@ -6,7 +6,7 @@
 import type {
   CostAnomalyList, CostAnomalyListQuery, CostEnvironment, CostEnvironmentQuery, CostForecast, CostService, CostServiceQuery, CostSummary, CostSummaryQuery,
 } from '#schemas/index.ts';
-import { NotFoundError } from '#shared/errors';
+import { NotFoundError, ValidationError } from '#shared/errors';
 import { addDays } from './anomaly-detector.ts';
 import { budgetOf, trailingForecast } from './budgets.ts';
 import { catalogServices } from './catalog.ts';
@@ -80,6 +80,7 @@ export async function costSummary(query: CostSummaryQuery): Promise<CostSummary>
     daily: daily.map((d) => ({ date: d.date, total: d.total, estimated: d.estimated, byEnvironment: Object.fromEntries(Object.entries(d.byEnvironment).map(([k, v]) => [label(k), v])) })),
     anomalies: { last30Days: anomalies.length, latest: anomalies[0]?.date ?? null },
     visibility: {
+      month: basis?.month ?? month,
       services: services.size, servicesWithCost: withCost.length, percent: services.size ? Math.round((withCost.length / services.size) * 1000) / 10 : null,
       attributedPercent: basis && basis.total > 0 ? Math.round((attributed / basis.total) * 1000) / 10 : null,
       unattributed: cents(basis ? basis.total - attributed : 0),
@@ -103,6 +104,7 @@ const MANAGED = new Set(['rds', 'elasticache', 'msk', 'opensearch', 'dynamodb'])
 export async function costEnvironment(environment: string, query: CostEnvironmentQuery): Promise<CostEnvironment> {
   const { month: thisMonth, simulated, latest } = await clock();
   const month = query.month ?? thisMonth;
+  if (month > thisMonth) throw new ValidationError(`${month} has not begun`, { details: [{ path: '/query/month', message: `must be ${thisMonth} or earlier` }] });
   const last = previousMonth(month);
   const [months, envMonths, services] = await Promise.all([costMonths(last, month), costMonthsOfEnvironment(environment, last, month), catalogServices()]);
   const current = envMonths.get(month);
@@ -110,8 +112,9 @@ export async function costEnvironment(environment: string, query: CostEnvironmen
   if (!current && !previous && ![...services.values()].some((s) => s.environments.has(environment))) {
     throw new NotFoundError(`no cost and no catalog service in environment ${environment}`);
   }
-  // "Last month" compares with its same span: up to the day this month's figures run through.
-  const n = dayOfMonth(months.get(month), month) || daysInMonth(month);
+  // "Last month" compares with its same span: up to the day this month's figures run through (a past month: all of it;
+  // this month before any day of it is in: nothing to compare yet).
+  const n = month < thisMonth ? daysInMonth(month) : dayOfMonth(months.get(month), month);
   const byService = new Map<string, Record<string, number>>();
   for (const [key, cost] of Object.entries(current?.byServiceType ?? {})) {
     const [service, type] = key.split('#') as [string, string];
@@ -127,14 +130,14 @@ export async function costEnvironment(environment: string, query: CostEnvironmen
     const workload: Record<string, number> = {};
     for (const [type, cost] of Object.entries(byType)) {
       if (MANAGED.has(type)) managed.push({ resourceType: type, awsService: AWS_NAME[type] ?? type, service, name: `${service}-${environment}`, cost: cents(cost) });
-      else workload[type] = cents(cost);
+      else workload[type] = cost;
     }
     const cost = sumOf(workload);
     if (cost <= 0) continue;
     // The service's managed share is listed apart; its change compares what it spent in all (the cumulative series are per service).
     const all = sumOf(byType);
     const before = toDay(previous?.cumulativeByService[service], n);
-    const node = { service, inCatalog: services.has(service), cost: cents(cost), byResourceType: workload, changePercent: pct(all, before) };
+    const node = { service, inCatalog: services.has(service), cost: cents(cost), byResourceType: Object.fromEntries(Object.entries(workload).map(([t, v]) => [t, cents(v)])), changePercent: n ? pct(all, before) : null };
     const where = services.get(service)?.environments.get(environment);
     if (!where) { unplaced.push(node); continue; }
     const namespaces = clusters.get(where.cluster) ?? clusters.set(where.cluster, new Map()).get(where.cluster)!;
@@ -151,9 +154,10 @@ export async function costEnvironment(environment: string, query: CostEnvironmen
   const isCurrent = month === thisMonth;
   return {
     environment, month, source: sourceOf(simulated), simulated, dataThrough: dataThrough(latest),
-    total: cents(current?.total ?? 0), lastMonth: cents(previous?.total ?? 0),
+    // The environment's figures are the month roll-up's, as the summary reads them (its services' may differ by cents).
+    total: cents(main?.byEnvironment[environment] ?? 0), lastMonth: cents(months.get(last)?.byEnvironment[environment] ?? 0),
     lastMonthToDate: cents(toDay(months.get(last)?.cumulativeByEnvironment[environment], n)),
-    changePercent: pct(current?.total ?? 0, toDay(months.get(last)?.cumulativeByEnvironment[environment], n)),
+    changePercent: n ? pct(main?.byEnvironment[environment] ?? 0, toDay(months.get(last)?.cumulativeByEnvironment[environment], n)) : null,
     forecast: isCurrent ? trailingForecast(main?.cumulativeByEnvironment[environment] ?? [], months.get(last)?.cumulativeByEnvironment[environment] ?? [], month) : null,
     clusters: [...clusters].map(([cluster, namespaces]) => {
       const list = [...namespaces].map(([namespace, svcs]) => ({ namespace, cost: sum(svcs), services: svcs })).sort((a, b) => b.cost - a.cost);
@@ -192,6 +196,9 @@ export async function costService(id: string, query: CostServiceQuery): Promise<
     query.environment ? costMonthsOfEnvironment(query.environment, last, month).then(seriesOf) : costMonths(last, month).then(seriesOf),
   ]);
   if (!services.has(id) && !records.length) throw new NotFoundError(`no service ${id} in the catalog and no cost tagged apollo:service=${id}`);
+  if (query.environment && !services.get(id)?.environments.has(query.environment) && !records.some((r) => r.environment === query.environment)) {
+    throw new NotFoundError(`${id} does not run in ${query.environment} and has no cost tagged apollo:environment=${query.environment}`);
+  }
   const mine = query.environment ? records.filter((r) => r.environment === query.environment) : records;
   const byDate = new Map<string, { total: number; estimated: boolean; byResourceType: Record<string, number>; byEnvironment: Record<string, number> }>();
   for (let d = from; d < today; d = addDays(d, 1)) byDate.set(d, { total: 0, estimated: false, byResourceType: {}, byEnvironment: {} });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CostDayDetail } from './records.ts';
-import { OFF_HOURS_SHARE, recommend, RESERVED_DISCOUNT, SPOT_DISCOUNT, type RecommendationInput } from './recommendations.ts';
+import { aboveFloor, OFF_HOURS_SHARE, recommend, RESERVED_DISCOUNT, SPOT_DISCOUNT, type RecommendationInput } from './recommendations.ts';
 
 /** 30 days of the same detail, with `wobble` × day index added to the datastore. */
 const days = (byEnvServiceType: Record<string, number>, wobble = 0): CostDayDetail[] =>
@@ -9,7 +9,7 @@ const days = (byEnvServiceType: Record<string, number>, wobble = 0): CostDayDeta
     byEnvServiceType: Object.fromEntries(Object.entries(byEnvServiceType).map(([k, v]) => [k, k.endsWith('#rds') ? v + wobble * (i % 2) : v])),
     unattributed: {},
   }));
-const input = (over: Partial<RecommendationInput>): RecommendationInput => ({ details: [], sourceRecommendations: [], storage: [], allocations: [], minSaving: 0, snapshotDays: 90, ...over });
+const input = (over: Partial<RecommendationInput>): RecommendationInput => ({ details: [], sourceRecommendations: [], storage: [], allocations: [], snapshotDays: 90, ...over });
 
 describe('recommend', () => {
   it('schedules and moves to Spot non-production compute only, on what is left after the schedule', () => {
@@ -48,9 +48,12 @@ describe('recommend', () => {
     expect(notes.join(' ')).toMatch(/APOLLO_COSTS_STORAGE_REGIONS[\s\S]*APOLLO_COSTS_ALLOCATION_URLS/);
   });
 
-  it('leaves out savings under the floor and sorts the largest first', () => {
-    const { items, notes } = recommend(input({ details: days({ 'dev#a#ec2': 10, 'dev#b#ec2': 0.1 }), minSaving: 5 }));
-    expect(items.map((i) => i.id)).toEqual(['idle-non-prod:dev:a', 'spot:dev:a']);
-    expect(notes).toEqual(['2 smaller recommendations (under $5.00/month, APOLLO_COSTS_RECOMMENDATION_MIN_USD) are left out.']);
+  it('keeps every saving, the largest first; the floor leaves the small ones out of an answer and says how many', () => {
+    const { items } = recommend(input({ details: days({ 'dev#a#ec2': 10, 'dev#b#ec2': 0.1 }) }));
+    expect(items.map((i) => i.id)).toEqual(['idle-non-prod:dev:a', 'spot:dev:a', 'idle-non-prod:dev:b', 'spot:dev:b']);
+    const floored = aboveFloor(items, 5);
+    expect(floored.items.map((i) => i.id)).toEqual(['idle-non-prod:dev:a', 'spot:dev:a']);
+    expect(floored.note).toBe('2 smaller recommendations (under $5.00/month) are left out: ask with a lower minSaving to see them.');
+    expect(aboveFloor(items, 0).note).toBeNull();
   });
 });

@@ -12,14 +12,15 @@
  *   coefficient of variation under 10 %) would save ~30 % with 1-year, no-upfront reserved nodes;
  * - storage: EBS volumes attached to nothing (delete, or snapshot and delete) and snapshots past APOLLO_COSTS_SNAPSHOT_DAYS.
  *
- * A saving under APOLLO_COSTS_RECOMMENDATION_MIN_USD a month is left out. What was not looked at is said in `notes`.
+ * All are stored; a saving under APOLLO_COSTS_RECOMMENDATION_MIN_USD a month (or the caller's minSaving) is left out of
+ * an answer, which says how many. What was not looked at is said in `notes`, what was read in `sources`.
  */
 import type { CostRecommendation, CostRecommendationList, CostRecommendationListQuery } from '#schemas/index.ts';
 import { isProductionEnvironment } from '#shared/routes';
 import { getItem, putItem, type Item } from '#lib/table';
 import type { IdleStorage, SourceRecommendation, WorkloadAllocation } from './ports.ts';
 import { fromKeyPart, latestIngest, type CostDayDetail } from './records.ts';
-import { cents } from './rollup.ts';
+import { cents, usd } from './rollup.ts';
 
 /** Business hours: 08:00–20:00 on weekdays, 60 of the week's 168 hours. */
 export const OFF_HOURS_SHARE = 108 / 168;
@@ -37,11 +38,11 @@ export interface RecommendationInput {
   readonly storage: readonly IdleStorage[] | undefined;
   /** The last 7 days' allocations of every cluster, and which catalog service each workload is. */
   readonly allocations: ReadonlyArray<WorkloadAllocation & { readonly service: string | null; readonly environment: string | null }> | undefined;
-  readonly minSaving: number;
   readonly snapshotDays: number;
 }
 
-const usd = (n: number): string => `$${n.toFixed(2)}`;
+/** How people write the resource types reserved capacity is bought for. */
+const NAMES: Readonly<Record<string, string>> = { rds: 'RDS', elasticache: 'ElastiCache', opensearch: 'OpenSearch' };
 
 /** Each (environment, service, type)'s cost over the details' days, scaled to 30 days, and its daily series. */
 function monthly(details: readonly CostDayDetail[]): Map<string, { monthly: number; daily: number[] }> {
@@ -60,27 +61,33 @@ export function recommend(input: RecommendationInput): { items: CostRecommendati
   const items: CostRecommendation[] = [];
   const notes: string[] = [];
   const costs = monthly(input.details);
+  // Right-sizing first: the schedule and Spot are then counted on what the right-sized workload would cost, so the
+  // savings of one service add up to no more than it spends.
+  const rightsized = input.allocations ? rightsizing(input.allocations) : [];
+  const rightsizedSaving = new Map<string, number>();
+  for (const r of rightsized) if (r.service && r.environment) rightsizedSaving.set(`${r.environment}#${r.service}`, (rightsizedSaving.get(`${r.environment}#${r.service}`) ?? 0) + r.monthlySaving);
   for (const [key, { monthly: cost, daily }] of costs) {
     const [envKey, serviceKey, type] = key.split('#') as [string, string, string];
     const environment = fromKeyPart(envKey);
     const service = fromKeyPart(serviceKey);
     if (!environment || !service) continue;
     if (type === 'ec2' && !isProductionEnvironment(environment)) {
-      const idle = cost * OFF_HOURS_SHARE;
+      const base = Math.max(0, cost - (rightsizedSaving.get(`${environment}#${service}`) ?? 0));
+      const idle = base * OFF_HOURS_SHARE;
       items.push({
         id: `idle-non-prod:${environment}:${service}`, kind: 'idle-non-prod', source: 'apollo', service, environment, resourceId: null,
         title: `Scale ${service} in ${environment} to zero outside business hours`,
-        detail: `${service}'s EC2 compute in ${environment} cost ${usd(cost)} over the last 30 days; nobody uses ${environment} outside 08:00–20:00 on weekdays (108 of the week's 168 hours).`,
+        detail: `${service}'s EC2 compute in ${environment} cost ${usd(cost)} over the last 30 days${base < cost ? ` (${usd(base)} once right-sized)` : ''}; nobody uses ${environment} outside 08:00–20:00 on weekdays (108 of the week's 168 hours).`,
         action: `Schedule ${environment}'s replicas to 0 at night and at weekends (kube-downscaler, a KEDA cron scaler, or the node group's scheduled scaling).`,
-        currentMonthlyCost: cents(cost), monthlySaving: cents(idle), confidence: 'medium',
+        currentMonthlyCost: cents(base), monthlySaving: cents(idle), confidence: 'medium',
       });
-      const spot = (cost - idle) * SPOT_DISCOUNT;
+      const spot = (base - idle) * SPOT_DISCOUNT;
       items.push({
         id: `spot:${environment}:${service}`, kind: 'spot', source: 'apollo', service, environment, resourceId: null,
         title: `Run ${service} in ${environment} on Spot`,
-        detail: `A stateless non-production workload tolerates interruption; Spot runs about ${Math.round(SPOT_DISCOUNT * 100)} % below on-demand. Counted on what is left after the business-hours schedule (${usd(cost - idle)}/month).`,
+        detail: `A stateless non-production workload tolerates interruption; Spot runs about ${Math.round(SPOT_DISCOUNT * 100)} % below on-demand. Counted on what is left after the business-hours schedule (${usd(base - idle)}/month).`,
         action: `Move ${environment}'s node group for ${service} to Spot (several instance types, capacity-optimized), with a PodDisruptionBudget.`,
-        currentMonthlyCost: cents(cost - idle), monthlySaving: cents(spot), confidence: 'medium',
+        currentMonthlyCost: cents(base - idle), monthlySaving: cents(spot), confidence: 'medium',
       });
     }
     if (RESERVABLE.has(type) && isProductionEnvironment(environment)) {
@@ -89,7 +96,7 @@ export function recommend(input: RecommendationInput): { items: CostRecommendati
       if (mean > 0 && sd / mean < 0.1 && daily.every((d) => d > 0)) {
         items.push({
           id: `reserved-capacity:${environment}:${service}:${type}`, kind: 'reserved-capacity', source: 'apollo', service, environment, resourceId: null,
-          title: `Reserve ${service}'s ${type.toUpperCase()} capacity in ${environment}`,
+          title: `Reserve ${service}'s ${NAMES[type] ?? type} capacity in ${environment}`,
           detail: `It ran every day of the last 30 at a steady ${usd(mean)}/day (varying ${Math.round((sd / mean) * 100)} %); 1-year, no-upfront reserved nodes cost about ${Math.round(RESERVED_DISCOUNT * 100)} % less than on-demand.`,
           action: `Buy 1-year, no-upfront reserved ${type === 'rds' ? 'DB instances' : 'nodes'} for ${service}-${environment} (the Billing console's Reservations, or Cost Explorer's reservation recommendations for the exact size).`,
           currentMonthlyCost: cents(mean * MONTH_DAYS), monthlySaving: cents(mean * MONTH_DAYS * RESERVED_DISCOUNT), confidence: 'high',
@@ -120,11 +127,17 @@ export function recommend(input: RecommendationInput): { items: CostRecommendati
   } else {
     notes.push('Unused EBS volumes and snapshots were not looked for: set APOLLO_COSTS_STORAGE_REGIONS (the jobs role holds ec2:DescribeVolumes and ec2:DescribeSnapshots).');
   }
-  if (input.allocations) items.push(...rightsizing(input.allocations));
+  if (input.allocations) items.push(...rightsized);
   else notes.push('Right-sizing from requested vs used resources needs each cluster\'s OpenCost or Kubecost: set APOLLO_COSTS_ALLOCATION_URLS.');
-  const kept = items.filter((i) => i.monthlySaving >= input.minSaving).sort((a, b) => b.monthlySaving - a.monthlySaving || a.id.localeCompare(b.id));
-  if (kept.length < items.length) notes.push(`${items.length - kept.length} smaller recommendations (under ${usd(input.minSaving)}/month, APOLLO_COSTS_RECOMMENDATION_MIN_USD) are left out.`);
-  return { items: kept, notes };
+  // Every one is kept (a smaller one is still true); the floor is applied where they are read.
+  return { items: items.filter((i) => i.monthlySaving > 0).sort((a, b) => b.monthlySaving - a.monthlySaving || a.id.localeCompare(b.id)), notes };
+}
+
+/** Those at or above the floor, and a note saying how many smaller ones there are. */
+export function aboveFloor(items: readonly CostRecommendation[], floor: number): { items: CostRecommendation[]; note: string | null } {
+  const kept = items.filter((i) => i.monthlySaving >= floor);
+  const left = items.length - kept.length;
+  return { items: kept, note: left ? `${left} smaller recommendation${left === 1 ? '' : 's'} (under ${usd(floor)}/month) ${left === 1 ? 'is' : 'are'} left out: ask with a lower minSaving to see ${left === 1 ? 'it' : 'them'}.` : null };
 }
 
 /** Workloads whose pods use well under what they ask for, over the allocations' days. */
@@ -166,7 +179,15 @@ function rightsizing(allocations: NonNullable<RecommendationInput['allocations']
 
 // ---------------------------------------------------------------- stored, and read
 
-interface StoredRecommendations { readonly items: CostRecommendation[]; readonly notes: string[]; readonly at: string }
+interface StoredRecommendations {
+  readonly items: CostRecommendation[];
+  readonly notes: string[];
+  /** What was read, as each source names itself. */
+  readonly sources: string[];
+  /** The floor when they were worked out (APOLLO_COSTS_RECOMMENDATION_MIN_USD). */
+  readonly minSaving: number;
+  readonly at: string;
+}
 
 export async function putRecommendations(value: StoredRecommendations): Promise<void> {
   await putItem({ PK: 'COSTRECS', SK: 'LATEST', ...value });
@@ -174,13 +195,15 @@ export async function putRecommendations(value: StoredRecommendations): Promise<
 
 export async function costRecommendations(query: CostRecommendationListQuery): Promise<CostRecommendationList> {
   const [stored, latest] = await Promise.all([getItem<Item & StoredRecommendations>({ PK: 'COSTRECS', SK: 'LATEST' }), latestIngest()]);
-  const items = (stored?.items ?? []).filter((i) => (!query.kind || i.kind === query.kind) && (!query.service || i.service === query.service)
-    && (!query.environment || i.environment === query.environment) && (query.minSaving === undefined || i.monthlySaving >= query.minSaving));
+  const matching = (stored?.items ?? []).filter((i) => (!query.kind || i.kind === query.kind) && (!query.service || i.service === query.service)
+    && (!query.environment || i.environment === query.environment));
+  const { items, note } = aboveFloor(matching, query.minSaving ?? stored?.minSaving ?? 0);
   const byKind: Record<string, number> = {};
   for (const i of items) byKind[i.kind] = cents((byKind[i.kind] ?? 0) + i.monthlySaving);
   return {
     asOf: stored?.at ?? null, source: latest?.source === 'local-demo' ? 'local-demo' : 'cost-explorer', simulated: latest?.source === 'local-demo',
     totalMonthlySaving: cents(items.reduce((s, i) => s + i.monthlySaving, 0)), byKind, items,
-    notes: stored ? stored.notes : ['No recommendations yet: the cost-ingest job works them out daily (06:30 UTC).'],
+    notes: stored ? [...stored.notes, ...(note ? [note] : [])] : ['No recommendations yet: the cost-ingest job works them out daily (06:30 UTC).'],
+    sources: stored?.sources ?? [],
   };
 }

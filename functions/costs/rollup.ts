@@ -1,15 +1,18 @@
 /**
  * The pure part of the ingest: Cost Explorer's lines as cost records, a day's totals and detail, and a
- * month rolled up from its days. Amounts are kept to 4 decimals (records) and cents (rollups).
+ * month rolled up from its days. Amounts are kept to 4 decimals everywhere (the reads round to cents once, at the
+ * end), so two roll-ups of the same lines agree to the cent.
  */
 import { resourceTypeOf, type CostLine } from './ports.ts';
 import { keyPart, type CostDay, type CostDayDetail, type CostMonth, type CostMonthEnvironment, type CostRecord } from './records.ts';
 
 const r4 = (n: number): number => Math.round(n * 10_000) / 10_000;
 export const cents = (n: number): number => Math.round(n * 100) / 100;
+/** Dollars as people read them: $1,239.76. */
+export const usd = (n: number): string => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 const add = (map: Record<string, number>, key: string, value: number): void => { map[key] = (map[key] ?? 0) + value; };
-const rounded = (map: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, cents(v)]));
+const rounded = (map: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, r4(v)]));
 
 /** The lines as records: one per (day, environment, service, AWS service); lines that repeat a key are summed. */
 export function recordsOf(lines: readonly CostLine[], source: CostRecord['metadata']['source']): CostRecord[] {
@@ -44,7 +47,7 @@ export function dayOf(date: string, records: readonly CostRecord[]): { day: Cost
     if (r.service === null) add(unattributed, `${keyPart(r.environment)}#${r.resourceId}`, r.costUsd);
   }
   return {
-    day: { date, total: cents(total), estimated, byEnvironment: rounded(byEnvironment) },
+    day: { date, total: r4(total), estimated, byEnvironment: rounded(byEnvironment) },
     detail: { date, byEnvServiceType: rounded(byEnvServiceType), unattributed: rounded(unattributed) },
   };
 }
@@ -89,17 +92,17 @@ export function monthOf(month: string, days: readonly CostDay[], details: readon
   const upTo = mine.length ? Number(through.slice(8, 10)) : 0;
   const cumulate = (values: readonly number[]): number[] => {
     let sum = 0;
-    return values.slice(0, upTo).map((v) => cents((sum += v)));
+    return values.slice(0, upTo).map((v) => r4((sum += v)));
   };
   const cumulateAll = (map: Record<string, number[]>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, cumulate(v)]));
   return {
     month: {
-      month, total: cents(total), days: mine.length, through,
+      month, total: r4(total), days: mine.length, through,
       byEnvironment: rounded(byEnvironment), byService: rounded(byService), unattributed: rounded(unattributed),
       cumulative: cumulate(daily), cumulativeByEnvironment: cumulateAll(dailyByEnvironment), cumulativeByService: cumulateAll(dailyByService),
     },
     environments: [...envs].map(([environment, e]) => ({
-      month, environment, total: cents(e.total), byServiceType: rounded(e.byServiceType), cumulativeByService: cumulateAll(e.dailyByService),
+      month, environment, total: r4(e.total), byServiceType: rounded(e.byServiceType), cumulativeByService: cumulateAll(e.dailyByService),
     })),
   };
 }

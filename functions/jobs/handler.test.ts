@@ -50,11 +50,11 @@ describe('jobs handler', () => {
 
   it('refuses a job it does not know, naming the ones it does', async () => {
     // Act
-    const result = invoke('jobs', { job: 'cost-ingest' });
+    const result = invoke('jobs', { job: 'invoice-export' });
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(NotFoundError);
-    await expect(result).rejects.toThrow('no job named "cost-ingest"; the jobs are health-poll, discovery-sync, catalog-refresh, incident-alarm, incident-postmortem, ai-turn, secret-expiry, audit-export');
+    await expect(result).rejects.toThrow('no job named "invoice-export"; the jobs are health-poll, discovery-sync, catalog-refresh, incident-alarm, incident-postmortem, ai-turn, secret-expiry, cost-ingest, audit-export');
   });
 
   it.each([[{}], [null], [{ job: 7 }]])('refuses the event %j, saying what a job event is', async (event) => {

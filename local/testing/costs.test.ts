@@ -11,6 +11,7 @@ import { roleHas } from '#shared/permissions';
 import { parseCommand } from '#functions/ai/commands/index';
 import { toolNamed } from '#functions/ai/tools/registry';
 import type { RunTool, ToolCaller } from '#functions/ai/tools/types';
+import { setCostsClock } from '../../functions/costs/clock.ts';
 import { runCostIngest } from '../../functions/costs/ingest.ts';
 import { demoAnomaly } from '../../functions/costs/local.ts';
 import { seedDemoData } from '../seed.ts';
@@ -124,6 +125,11 @@ describe('what a user reads', () => {
     const filtered = (await call<CostRecommendationList>('viewer', 'GET', '/api/v1/costs/recommendations', { query: { service: 'core-service', minSaving: '10' } })).body;
     expect(filtered.items.every((r) => r.service === 'core-service' && r.monthlySaving >= 10)).toBe(true);
     expect((await call('viewer', 'GET', '/api/v1/costs/recommendations', { query: { kind: 'magic' } })).status).toBe(400);
+    // What was read is named, the LOCAL stand-ins as such; a service's answer counts only its own small ones.
+    expect(list.sources).toEqual([expect.stringMatching(/^LOCAL demo Cost Explorer/), 'LOCAL FAKE OpenCost (the real adapter over loopback, 3 demo clusters)', expect.stringMatching(/^LOCAL demo EC2 inventory/)]);
+    const all = (await call<CostRecommendationList>('viewer', 'GET', '/api/v1/costs/recommendations', { query: { service: 'core-service', minSaving: '0' } })).body;
+    const small = all.items.filter((r) => r.monthlySaving < 10).length;
+    expect(filtered.notes.at(-1)).toBe(small ? `${small} smaller recommendation${small === 1 ? '' : 's'} (under $10.00/month) ${small === 1 ? 'is' : 'are'} left out: ask with a lower minSaving to see ${small === 1 ? 'it' : 'them'}.` : expect.any(String));
   });
 
   it('a budget breached by forecast alerts its owners once', async () => {
@@ -186,5 +192,25 @@ describe('the AI console\'s `costs <service>`', () => {
     expect(recs.note).toMatch(/^\$\d+\.\d\d a month in all/);
     expect(prompt).toMatch(/2–3 optimizations/);
     expect(parseCommand('costs Not_A_Service')).toEqual({ problem: 'not_a_service is not a service name (usage: costs <service> [<env>])' });
+  });
+});
+
+describe('on the 1st of a month', () => {
+  it('ingests without a problem (nothing of the month is spent yet) and refuses a month that has not begun', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    setCostsClock(() => Date.parse(`${month}-01T06:30:00Z`));
+    try {
+      const run = await runCostIngest();
+      expect(run.problems).toEqual([]);
+      expect(run.status).toBe('succeeded');
+    } finally {
+      setCostsClock(Date.now);
+    }
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const next = new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
+    const res = await call<{ error: { details: Array<{ path: string }> } }>('viewer', 'GET', '/api/v1/costs/environments/prod', { query: { month: next } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0]!.path).toBe('/query/month');
+    expect((await call('viewer', 'GET', '/api/v1/costs/services/core-service', { query: { environment: 'nowhere' } })).status).toBe(404);
   });
 });

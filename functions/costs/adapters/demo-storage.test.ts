@@ -23,32 +23,32 @@ describe('the demo EC2 inventory', () => {
     // Assess
     expect(idle).toEqual([
       {
-        kind: 'volume', id: 'vol-0d3e5a1b2c4f60001', region: 'us-east-1', sizeGiB: 500, type: 'gp2', createdAt: '2026-08-07T10:00:00.000Z', state: 'available',
-        service: 'core-service', environment: 'dev', volumeId: null, sourceVolumeExists: null, monthlyCost: 50,
+        kind: 'volume', id: 'vol-0d3e5a1b2c4f60001', region: 'us-east-1', sizeGiB: 200, type: 'gp2', createdAt: '2026-08-07T10:00:00.000Z', state: 'available',
+        service: 'core-service', environment: 'dev', volumeId: null, sourceVolumeExists: null, monthlyCost: 20,
       },
       {
-        kind: 'volume', id: 'vol-0d3e5a1b2c4f60002', region: 'us-east-1', sizeGiB: 100, type: 'gp3', createdAt: '2026-10-21T10:00:00.000Z', state: 'available',
-        service: 'search-service', environment: 'staging', volumeId: null, sourceVolumeExists: null, monthlyCost: 8,
+        kind: 'volume', id: 'vol-0d3e5a1b2c4f60002', region: 'us-east-1', sizeGiB: 50, type: 'gp3', createdAt: '2026-10-21T10:00:00.000Z', state: 'available',
+        service: 'search-service', environment: 'staging', volumeId: null, sourceVolumeExists: null, monthlyCost: 4,
       },
       {
-        kind: 'volume', id: 'vol-0d3e5a1b2c4f60003', region: 'us-east-1', sizeGiB: 200, type: 'io1', createdAt: '2026-05-19T10:00:00.000Z', state: 'available',
-        service: null, environment: null, volumeId: null, sourceVolumeExists: null, monthlyCost: 220,
+        kind: 'volume', id: 'vol-0d3e5a1b2c4f60003', region: 'us-east-1', sizeGiB: 40, type: 'io1', createdAt: '2026-05-19T10:00:00.000Z', state: 'available',
+        service: null, environment: null, volumeId: null, sourceVolumeExists: null, monthlyCost: 11.5,
       },
       {
-        kind: 'snapshot', id: 'snap-0a7c9e1f3b5d70001', region: 'us-east-1', sizeGiB: 200, type: 'standard', createdAt: '2025-10-31T10:00:00.000Z', state: 'completed',
-        service: 'core-service', environment: 'prod', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, monthlyCost: 10,
+        kind: 'snapshot', id: 'snap-0a7c9e1f3b5d70001', region: 'us-east-1', sizeGiB: 100, type: 'standard', createdAt: '2025-10-31T10:00:00.000Z', state: 'completed',
+        service: 'core-service', environment: 'prod', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, monthlyCost: 5,
       },
       {
-        kind: 'snapshot', id: 'snap-0a7c9e1f3b5d70002', region: 'us-east-1', sizeGiB: 200, type: 'standard', createdAt: '2025-11-30T10:00:00.000Z', state: 'completed',
-        service: 'core-service', environment: 'prod', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, monthlyCost: 10,
+        kind: 'snapshot', id: 'snap-0a7c9e1f3b5d70002', region: 'us-east-1', sizeGiB: 100, type: 'standard', createdAt: '2025-11-30T10:00:00.000Z', state: 'completed',
+        service: 'core-service', environment: 'prod', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, monthlyCost: 5,
       },
       {
-        kind: 'snapshot', id: 'snap-0a7c9e1f3b5d70003', region: 'us-east-1', sizeGiB: 1024, type: 'standard', createdAt: '2026-03-30T10:00:00.000Z', state: 'completed',
-        service: null, environment: null, volumeId: 'vol-0b2d4f6a8c0e10002', sourceVolumeExists: true, monthlyCost: 51.2,
+        kind: 'snapshot', id: 'snap-0a7c9e1f3b5d70003', region: 'us-east-1', sizeGiB: 256, type: 'standard', createdAt: '2026-03-30T10:00:00.000Z', state: 'completed',
+        service: null, environment: null, volumeId: 'vol-0b2d4f6a8c0e10002', sourceVolumeExists: true, monthlyCost: 12.8,
       },
     ]);
-    expect(total(idle.filter((item) => item.kind === 'volume'))).toBe(278);
-    expect(total(idle.filter((item) => item.kind === 'snapshot'))).toBe(71.2);
+    expect(total(idle.filter((item) => item.kind === 'volume'))).toBe(35.5);
+    expect(total(idle.filter((item) => item.kind === 'snapshot'))).toBe(22.8);
   });
 
   it('cuts snapshots by age: a shorter cut lets the recent one in, a longer one leaves only the oldest', async () => {

@@ -30,21 +30,22 @@ interface DemoSnapshot {
   readonly environment: string | null;
 }
 
+// Sized to fit the demo Cost Explorer's EBS spend ("EC2 - Other", about $75 a month untagged): what is idle is part of it.
 const VOLUMES: readonly DemoVolume[] = [
   // Left behind by a deleted node group: its nodes went, their data volume stayed.
-  { id: 'vol-0d3e5a1b2c4f60001', type: 'gp2', sizeGiB: 500, iops: 1500, throughputMBps: null, ageDays: 120, service: 'core-service', environment: 'dev' },
-  { id: 'vol-0d3e5a1b2c4f60002', type: 'gp3', sizeGiB: 100, iops: 3000, throughputMBps: 125, ageDays: 45, service: 'search-service', environment: 'staging' },
+  { id: 'vol-0d3e5a1b2c4f60001', type: 'gp2', sizeGiB: 200, iops: 600, throughputMBps: null, ageDays: 120, service: 'core-service', environment: 'dev' },
+  { id: 'vol-0d3e5a1b2c4f60002', type: 'gp3', sizeGiB: 50, iops: 3000, throughputMBps: 125, ageDays: 45, service: 'search-service', environment: 'staging' },
   // Nobody tagged it: a benchmark's, by the IOPS.
-  { id: 'vol-0d3e5a1b2c4f60003', type: 'io1', sizeGiB: 200, iops: 3000, throughputMBps: null, ageDays: 200, service: null, environment: null },
+  { id: 'vol-0d3e5a1b2c4f60003', type: 'io1', sizeGiB: 40, iops: 100, throughputMBps: null, ageDays: 200, service: null, environment: null },
 ];
 
 const SNAPSHOTS: readonly DemoSnapshot[] = [
   // Nightly backups of a prod volume replaced since: the volume is gone, its snapshots are not.
-  { id: 'snap-0a7c9e1f3b5d70001', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, sizeGiB: 200, ageDays: 400, service: 'core-service', environment: 'prod' },
-  { id: 'snap-0a7c9e1f3b5d70002', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, sizeGiB: 200, ageDays: 370, service: 'core-service', environment: 'prod' },
-  { id: 'snap-0a7c9e1f3b5d70003', volumeId: 'vol-0b2d4f6a8c0e10002', sourceVolumeExists: true, sizeGiB: 1024, ageDays: 250, service: null, environment: null },
+  { id: 'snap-0a7c9e1f3b5d70001', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, sizeGiB: 100, ageDays: 400, service: 'core-service', environment: 'prod' },
+  { id: 'snap-0a7c9e1f3b5d70002', volumeId: 'vol-0b2d4f6a8c0e10001', sourceVolumeExists: false, sizeGiB: 100, ageDays: 370, service: 'core-service', environment: 'prod' },
+  { id: 'snap-0a7c9e1f3b5d70003', volumeId: 'vol-0b2d4f6a8c0e10002', sourceVolumeExists: true, sizeGiB: 256, ageDays: 250, service: null, environment: null },
   // Recent: under any sensible cut, not questioned.
-  { id: 'snap-0a7c9e1f3b5d70004', volumeId: 'vol-0b2d4f6a8c0e10002', sourceVolumeExists: true, sizeGiB: 1024, ageDays: 10, service: null, environment: null },
+  { id: 'snap-0a7c9e1f3b5d70004', volumeId: 'vol-0b2d4f6a8c0e10002', sourceVolumeExists: true, sizeGiB: 256, ageDays: 10, service: null, environment: null },
 ];
 
 export interface DemoStorageOptions {
