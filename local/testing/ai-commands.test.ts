@@ -151,7 +151,7 @@ describe('the other commands', () => {
     const { findings } = await runCommand('help', 'viewer');
     const commands = section(findings, 'table', /^Commands$/)!;
     expect(commands.rows.map((r) => [r[0], r[2]])).toEqual([
-      ['debug <env> <service>', 'yes'], ['logs <env> <service> [--since=1h]', 'yes'], ['incident <id>', 'yes'], ['postmortem <incident-id>', 'yes'],
+      ['debug <env> <service>', 'yes'], ['logs <env> <service> [--since=1h]', 'yes'], ['costs <service> [<env>]', 'yes'], ['incident <id>', 'yes'], ['postmortem <incident-id>', 'yes'],
       ['deploy <env> <service> <version>', 'no'], ['rollback <env> <service>', 'no'], ['scale <env> <service> <replicas>', 'no'], ['upgrade <env> <service>', 'no'],
       ['explain <service> | deployment/<service> | <env>', 'yes'], ['help [command]', 'yes'],
     ]);
