@@ -18,6 +18,10 @@ export const context: ContextDescriptor = {
     },
   }],
   bindings: ['notification-events'],
+  heavy: [{
+    what: 'Powertools idempotency (with JMESPath), the catalog snapshot (minisearch) and the identity context\'s team members (Cognito\'s user directory), and client-eventbridge (notifications)',
+    neededBy: 'POST /api/v1/costs/budgets (one Idempotency-Key → one budget; its scope must be a catalog service, team or environment; an alert it has reached goes to the owning team at once) and PUT /api/v1/costs/budgets/{id}',
+  }],
   local: async (runtime) => {
     const { configureCostsLocal } = await import('./local.ts');
     return configureCostsLocal(runtime);

@@ -6,6 +6,10 @@ export const context: ContextDescriptor = {
   summary: 'Secrets: AWS Secrets Manager per environment (apollo/<env>/<service>/<name>) through a role assumed with the caller as SourceIdentity; metadata cached for lists; masked values (last 4) for admins; rotation, history, rollback, deletion with recovery; the daily expiry job and compliance',
   // The stores are reached through the secrets role (sts:AssumeRole with SourceIdentity).
   bindings: ['secrets-stores'],
+  heavy: [{
+    what: '@aws-sdk/client-sts (AssumeRole with the caller as SourceIdentity) and @aws-sdk/client-secrets-manager, the catalog\'s references and the team members (Cognito\'s user directory), and client-eventbridge (notifications)',
+    neededBy: 'every /api/v1/secrets/{env}/{service}/{secret} route (each reaches the environment\'s Secrets Manager as the caller) and GET /api/v1/secrets (a developer sees their teams\' services); rotate, update and rollback offer restarts to the teams',
+  }],
   jobs: [{
     name: 'secret-expiry',
     description: 'Daily: lists every environment\'s secrets, refreshes their cached metadata, judges them by the rotation policy (overdue, due soon, unused), keeps the day\'s compliance, tells owning teams (and Slack), and opens an incident for an overdue secret of a critical production service',
