@@ -7,6 +7,7 @@
  * recommendations. A viewer finds the recommendations (by kind, the idle volumes, what to do), and sees budgets but cannot
  * set one, and is told why.
  */
+import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
@@ -14,6 +15,15 @@ const local = useLocalApollo();
 
 /** "$1,234" or "$47.81" as a number. */
 const usd = (text: string): number => Number(text.replace(/[^0-9.-]/g, ''));
+
+/** Whether the element's box lies inside the container's (to the pixel): nothing cut off. */
+async function within(inner: Locator, outer: Locator): Promise<boolean> {
+  const [a, b] = [await inner.boundingBox(), await outer.boundingBox()];
+  return a !== null && b !== null && a.x >= b.x - 1 && a.x + a.width <= b.x + b.width + 1;
+}
+
+/** Every dollar figure on the page has its thousands separator ($1,240, never $1240). */
+const MISSING_SEPARATOR = /\$\d{4,}/;
 
 describe('costs', () => {
   it('an operator finds the anomaly and its deploy, drills into core-service, and sets a budget breached by forecast', { timeout: 180_000 }, async () => {
@@ -39,7 +49,39 @@ describe('costs', () => {
     expect(await page.getByTestId('cost-forecast').innerText()).toMatch(/\$[\d,.]+ – \$[\d,.]+ \(80 %\)/);
     expect(await page.getByTestId('cost-visibility').innerText()).toMatch(/of \d+ catalog services have cost/);
     expect(await page.getByTestId('cost-month-chart').getAttribute('data-points')).toMatch(/^(28|29|30|31)$/);
+    // Visibility names the month it describes (last month on the 1st), not "this month".
+    expect(await page.getByTestId('cost-visibility').innerText()).toMatch(/^Cost visibility, [A-Z][a-z]+ \d{4}/);
+    expect(await page.getByTestId('cost-untagged-month').textContent()).toMatch(/^[A-Z][a-z]+ \d{4}$/);
+    // Reserved Instances and Savings Plans, each on its own line, with the on-demand spend it leaves.
+    const coverage = page.getByTestId('cost-coverage-line');
+    expect(await coverage.evaluateAll((l) => l.map((e) => e.getAttribute('data-kind')))).toEqual(['reserved-instances', 'savings-plans']);
+    expect(await coverage.first().innerText()).toMatch(/^Reserved Instances cover (\d+\.\d\u00a0%|—) of eligible hours, (\d+\.\d\u00a0%|—) of the commitment used\n\$[\d,.]+ on demand not covered$/);
+    // The environments' forecast is in view, not cut off by its card, at 1440×900 and at 1280×800.
+    const byEnvironment = page.getByTestId('cost-by-environment-section');
+    expect(await within(page.getByTestId('cost-by-environment-forecast'), byEnvironment)).toBe(true);
+    expect(await within(page.getByTestId('cost-environment-row').first().locator('td').last(), byEnvironment)).toBe(true);
+    // The marks on the chart: one per day, each with its largest anomaly; the tooltip says each detector on its own.
+    const dot = chart.locator('.apollo-cost-anomaly-dot').last();
+    await dot.hover();
+    const tooltipLines = page.getByTestId('cost-chart-tooltip-anomaly');
+    await tooltipLines.first().waitFor({ timeout: 10_000 });
+    const said = (await tooltipLines.locator('strong').allInnerTexts());
+    for (const line of said) expect(line).toMatch(/^(Apollo|Cost Anomaly Detection): .+ \+\$[\d,.]+\/day$/);
+    const largest = Math.max(...said.map((l) => usd(l.slice(l.lastIndexOf('+$')))));
+    const labels = (await chart.locator('text.recharts-label').allTextContents()).filter((l) => l.startsWith('▲'));
+    expect(labels.length).toBeGreaterThan(0);
+    expect(labels.map((l) => usd(l))).toContain(largest);
+    expect(await page.locator('body').innerText()).not.toMatch(MISSING_SEPARATOR);
+    await screenshot(page, 'costs-overview-anomaly-tooltip');
+    await page.mouse.move(0, 0);
     await screenshot(page, 'costs-overview');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('cost-by-environment-section').scrollIntoViewIfNeeded();
+    expect(await within(page.getByTestId('cost-by-environment-forecast'), byEnvironment)).toBe(true);
+    expect(await within(page.getByTestId('cost-environment-row').first().locator('td').last(), byEnvironment)).toBe(true);
+    await screenshot(page, 'costs-overview-1280');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.evaluate(() => window.scrollTo(0, 0));
 
     // The anomaly of core-service in prod names the deploy the day before; its link opens that deployment.
     const anomaly = page.locator('[data-testid="cost-anomaly"][data-service="core-service"][data-environment="prod"]').first();
@@ -97,6 +139,18 @@ describe('costs', () => {
     const mtd = usd(await page.getByTestId('service-cost-mtd-value').innerText());
     const forecast = usd(await page.getByTestId('service-cost-forecast-value').innerText());
     expect(forecast).toBeGreaterThan(mtd);
+    // Without a budget yet, the panel shows what a budget would cover: every environment, even with prod chosen.
+    await page.getByTestId('service-costs-environment').selectOption('prod');
+    await expect.poll(() => page.getByTestId('service-costs-budget-hint').innerText(), { timeout: 20_000 }).toMatch(/^All environments \(what a budget covers\)/);
+    await page.locator('[data-testid="service-cost-mtd"]', { hasText: 'prod' }).waitFor({ timeout: 20_000 });
+    expect(usd(await page.getByTestId('service-costs-budget-hint-mtd').innerText())).toBe(mtd);
+    expect(usd(await page.getByTestId('service-costs-budget-hint-forecast').innerText())).toBe(forecast);
+    expect(usd(await page.getByTestId('service-cost-mtd-value').innerText())).toBeLessThan(mtd);
+    expect(await page.locator('body').innerText()).not.toMatch(MISSING_SEPARATOR);
+    await page.getByTestId('service-costs-budget').scrollIntoViewIfNeeded();
+    await screenshot(page, 'costs-service-no-budget-prod');
+    await page.getByTestId('service-costs-environment').selectOption('');
+    await page.locator('[data-testid="service-cost-mtd"]', { hasText: 'every environment' }).waitFor({ timeout: 20_000 });
 
     // A budget above month to date but below the forecast: at risk, breached by forecast.
     const amount = Math.round((mtd + forecast) / 2);
@@ -151,7 +205,13 @@ describe('costs', () => {
     const recs = page.getByTestId('cost-recommendations');
     await recs.waitFor({ timeout: 60_000 });
     expect(await recs.getByTestId('cost-demo-banner').innerText()).toContain('LOCAL demo');
+    // One banner on the tab, naming what the last ingest read.
+    expect(await page.getByTestId('cost-demo-banner').count()).toBe(1);
+    const sources = await recs.getByTestId('cost-recs-sources').locator('li').allInnerTexts();
+    expect(sources.some((t) => t.startsWith('LOCAL demo Cost Explorer'))).toBe(true);
+    expect(sources.some((t) => t.startsWith('LOCAL FAKE OpenCost'))).toBe(true);
     await recs.getByTestId('cost-rec').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('body').innerText()).not.toMatch(MISSING_SEPARATOR);
     const total = usd(await page.getByTestId('cost-recs-total-value').innerText());
     expect(total).toBeGreaterThan(0);
     const rows = recs.getByTestId('cost-rec');
@@ -165,8 +225,16 @@ describe('costs', () => {
     await screenshot(page, 'costs-recommendations');
 
     // Only storage: a volume attached to nothing, and the filter is in the URL.
+    const underFloor = async (): Promise<number> => {
+      const notes = page.getByTestId('cost-recs-notes');
+      return (await notes.count()) ? Number((await notes.innerText()).match(/(\d+) smaller recommendations?/)?.[1] ?? 0) : 0;
+    };
+    const underFloorEveryKind = await underFloor();
+    expect(underFloorEveryKind).toBeGreaterThan(0);
     await page.getByTestId('cost-recs-filter-kind').selectOption('storage');
     await expect.poll(() => new URL(page.url()).search).toBe('?tab=recommendations&kind=storage');
+    // The note counts only the storage ones under the floor.
+    await expect.poll(underFloor, { timeout: 20_000 }).toBeLessThan(underFloorEveryKind);
     await expect.poll(async () => new Set(await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-kind')))), { timeout: 20_000 }).toEqual(new Set(['storage']));
     const volume = recs.locator('[data-testid="cost-rec"][data-resource^="vol-"]').first();
     await volume.waitFor();

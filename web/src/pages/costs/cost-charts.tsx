@@ -6,7 +6,7 @@
 import { Classes } from '@blueprintjs/core';
 import { Area, AreaChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CostBudget } from '../../../../schemas/types.gen.ts';
-import { burnDownRows, formatDay, formatUsd, formatUsdShort, monthRows, seriesColor, type DailyRow } from './cost-format.ts';
+import { anomalyMark, burnDownRows, formatDay, formatUsd, formatUsdShort, monthRows, seriesColor, type DailyRow } from './cost-format.ts';
 
 const GRID = 'rgba(143, 153, 168, 0.3)';
 const ANOMALY = '#cd4246';
@@ -25,9 +25,10 @@ function DailyTooltip({ active, payload, keys }: { active?: boolean; payload?: R
           <tr className="apollo-cost-tooltip-total"><td>Total</td><td>{formatUsd(row.total)}</td></tr>
         </tbody>
       </table>
-      {row.anomalies.map((a) => (
-        <div key={a.id} className="apollo-cost-tooltip-anomaly">
-          <strong>Anomaly</strong> +{formatUsd(a.impactPerDay)}/day: {a.summary}
+      {anomalyMark(row.anomalies)?.lines.map((line) => (
+        <div key={line.id} className="apollo-cost-tooltip-anomaly" data-testid="cost-chart-tooltip-anomaly">
+          <strong>{line.text}</strong>
+          <div className={Classes.TEXT_MUTED}>{line.summary}</div>
         </div>
       ))}
     </div>
@@ -50,8 +51,8 @@ export function DailyStackedChart({ keys, rows, height = 300, testId }: { keys: 
             <Area key={k} dataKey={k} name={k} stackId="cost" type="monotone" stroke={seriesColor(k, i)} fill={seriesColor(k, i)} fillOpacity={0.55} strokeWidth={1} isAnimationActive={false} />
           ))}
           {marked.map((r) => (
-            <ReferenceLine key={`line-${r.date}`} x={r.date} stroke={ANOMALY} strokeDasharray="4 3" ifOverflow="extendDomain"
-              label={{ value: `▲ +${formatUsd(r.anomalies.reduce((n, a) => n + a.impactPerDay, 0))}/day`, position: 'insideTopLeft', fontSize: 11, fill: ANOMALY }} />
+            <ReferenceLine key={`line-${r.date}`} x={r.date} stroke={ANOMALY} strokeDasharray="4 3" ifOverflow="extendDomain" className="apollo-cost-anomaly-line"
+              label={{ value: anomalyMark(r.anomalies)?.label ?? '', position: 'insideTopLeft', fontSize: 11, fill: ANOMALY }} />
           ))}
           {marked.map((r) => (
             <ReferenceDot key={`dot-${r.date}`} x={r.date} y={r.total} r={5} fill={ANOMALY} stroke="#fff" className="apollo-cost-anomaly-dot" />

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CostAnomaly, CostBudget, CostSummary } from '../../../../schemas/types.gen.ts';
 import {
-  budgetCreateBody, budgetFieldOf, budgetStateText, budgetUpdateBody, budgetValues, burnDownRows, causeHref, costsSearchOf, costsStateFromSearch,
-  DEFAULT_ALERTS, environmentSeries, formatChange, formatPercent, formatUsd, formatUsdShort, monthRows, serviceCostsHref, sortEnvironmentKeys, validateBudget,
+  anomalyMark, budgetCreateBody, budgetFieldOf, budgetStateText, budgetUpdateBody, budgetValues, burnDownRows, causeHref, costsSearchOf, costsStateFromSearch,
+  coverageLines, DEFAULT_ALERTS, environmentSeries, formatChange, formatPercent, formatShare, formatUsd, formatUsdShort, monthRows, serviceCostsHref, sortEnvironmentKeys, validateBudget,
 } from './cost-format.ts';
 
 const anomaly = (date: string, service = 'core-service'): CostAnomaly => ({
@@ -26,6 +26,8 @@ describe('money and change', () => {
     expect(formatUsd(9.8)).toBe('$9.80');
     expect(formatUsd(999.994)).toBe('$999.99');
     expect(formatUsd(12_345.6)).toBe('$12,346');
+    expect(formatUsd(1240)).toBe('$1,240');
+    expect(formatUsd(1_234_567.8)).toBe('$1,234,568');
     expect(formatUsd(-0.001)).toBe('$0.00');
     expect(formatUsd(-42.5)).toBe('-$42.50');
     expect(formatUsdShort(950)).toBe('$950');
@@ -39,6 +41,47 @@ describe('money and change', () => {
     expect(formatChange(null)).toBe('—');
     expect(formatPercent(87.4)).toBe('87\u00a0%');
     expect(formatPercent(null)).toBe('—');
+    expect(formatShare(61.84)).toBe('61.8\u00a0%');
+    expect(formatShare(null)).toBe('—');
+  });
+});
+
+describe('commitments', () => {
+  it('says each kind on its own line, RIs first, with the on-demand spend it leaves, and "—" for a missing percent', () => {
+    // Prepare
+    const coverage: CostSummary['coverage'] = [
+      { kind: 'savings-plans', start: '2026-11-05', end: '2026-12-05', coveragePercent: 47.25, utilizationPercent: null, onDemandCost: 812.4 },
+      { kind: 'reserved-instances', start: '2026-11-05', end: '2026-12-05', coveragePercent: 61.8, utilizationPercent: 92.8, onDemandCost: 1240 },
+    ];
+    // Act
+    const lines = coverageLines(coverage);
+    // Assess
+    expect(lines).toEqual([
+      { kind: 'reserved-instances', start: '2026-11-05', end: '2026-12-05', text: 'Reserved Instances cover 61.8\u00a0% of eligible hours, 92.8\u00a0% of the commitment used', onDemand: '$1,240 on demand not covered' },
+      { kind: 'savings-plans', start: '2026-11-05', end: '2026-12-05', text: 'Savings Plans cover 47.3\u00a0% of eligible spend, — of the commitment used', onDemand: '$812.40 on demand not covered' },
+    ]);
+    expect(coverageLines([])).toEqual([]);
+  });
+});
+
+describe('the anomaly mark', () => {
+  it('says each detector on its own and marks the largest, not the sum', () => {
+    // Prepare: the same spike, seen by Apollo and by Cost Anomaly Detection.
+    const apollo = { ...anomaly('2026-11-02'), impactPerDay: 3.17 };
+    const explorer: CostAnomaly = { ...anomaly('2026-11-02'), id: 'ce-1', source: 'cost-explorer', service: null, environment: null, awsService: 'EC2 compute', impactPerDay: 3.69, summary: 'Cost Anomaly Detection flagged EC2 compute', causes: [] };
+    // Act
+    const mark = anomalyMark([apollo, explorer]);
+    // Assess
+    expect(mark).toEqual({
+      label: '▲ +$3.69/day',
+      lines: [
+        { id: 'ce-1', text: 'Cost Anomaly Detection: EC2 compute +$3.69/day', summary: 'Cost Anomaly Detection flagged EC2 compute' },
+        { id: apollo.id, text: 'Apollo: core-service in prod +$3.17/day', summary: 'core-service in prod rose' },
+      ],
+    });
+    expect(anomalyMark([{ ...explorer, awsService: null, rootCauses: [{ service: 'Amazon Elastic Compute Cloud - Compute', region: 'eu-west-1' }] }])?.lines[0]?.text)
+      .toBe('Cost Anomaly Detection: Amazon Elastic Compute Cloud - Compute +$3.69/day');
+    expect(anomalyMark([])).toBeNull();
   });
 });
 

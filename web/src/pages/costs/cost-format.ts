@@ -39,6 +39,51 @@ export const changeIntent = (percent: number | null | undefined): 'danger' | 'su
 export const formatDay = (day: string): string => new Date(`${day.slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 export const formatMonth = (month: string): string => new Date(`${month}-01T00:00:00Z`).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
+/** A share with one decimal ("61.8 %"), or "—" when there is nothing to say. */
+export const formatShare = (percent: number | null | undefined): string =>
+  percent === null || percent === undefined || !Number.isFinite(percent) ? '—' : `${percent.toFixed(1)}\u00a0%`;
+
+const ANOMALY_SOURCES: Record<CostAnomaly['source'], string> = { 'apollo': 'Apollo', 'cost-explorer': 'Cost Anomaly Detection' };
+
+/** Where an anomaly is: the service in its environment, else the AWS service Cost Explorer names. */
+export function anomalyWhere(a: Pick<CostAnomaly, 'service' | 'environment' | 'awsService' | 'rootCauses'>): string {
+  if (a.service) return `${a.service}${a.environment ? ` in ${a.environment}` : ''}`;
+  return a.awsService ?? a.rootCauses.find((r) => r.service)?.service ?? 'untagged spend';
+}
+
+/**
+ * A day's anomalies as the chart marks them: the detectors (Apollo's, Cost Anomaly Detection) often see the same spike,
+ * so each is said on its own line and the mark carries the largest impact, never their sum.
+ */
+export function anomalyMark(anomalies: readonly CostAnomaly[]): { label: string; lines: Array<{ id: string; text: string; summary: string }> } | null {
+  if (anomalies.length === 0) return null;
+  const sorted = [...anomalies].sort((a, b) => b.impactPerDay - a.impactPerDay || a.id.localeCompare(b.id));
+  return {
+    label: `▲ +${formatUsd(sorted[0]!.impactPerDay)}/day`,
+    lines: sorted.map((a) => ({ id: a.id, text: `${ANOMALY_SOURCES[a.source] ?? a.source}: ${anomalyWhere(a)} +${formatUsd(a.impactPerDay)}/day`, summary: a.summary })),
+  };
+}
+
+const COVERAGE_WORDS: Record<CostSummary['coverage'][number]['kind'], { name: string; of: string }> = {
+  'reserved-instances': { name: 'Reserved Instances', of: 'eligible hours' },
+  'savings-plans': { name: 'Savings Plans', of: 'eligible spend' },
+};
+
+/**
+ * Reserved Instances' and Savings Plans' coverage in a sentence each (RIs first) with the on-demand spend it leaves
+ * uncovered. Each kind's on-demand cost stays its own: the same uncovered EC2 hour counts in both, so a sum would say twice.
+ */
+export function coverageLines(coverage: CostSummary['coverage']): Array<{ kind: string; text: string; onDemand: string; start: string; end: string }> {
+  return [...coverage].sort((a, b) => a.kind.localeCompare(b.kind)).map((c) => {
+    const words = COVERAGE_WORDS[c.kind] ?? { name: c.kind, of: 'eligible usage' };
+    return {
+      kind: c.kind, start: c.start, end: c.end,
+      text: `${words.name} cover ${formatShare(c.coveragePercent)} of ${words.of}, ${formatShare(c.utilizationPercent)} of the commitment used`,
+      onDemand: `${formatUsd(c.onDemandCost)} on demand not covered`,
+    };
+  });
+}
+
 /** The key the summary's daily history uses for cost without the apollo:environment tag. */
 export const UNTAGGED = 'untagged';
 

@@ -42,12 +42,13 @@ export function useCostEnvironment(environment: string | undefined) {
   });
 }
 
-export function useCostService(service: string, environment: string | undefined, days = 90) {
+export function useCostService(service: string, environment: string | undefined, days = 90, enabled = true) {
   const { api } = useServices();
   const query = { days, ...(environment ? { environment } : {}) };
   return useQuery({
     queryKey: ['costs', 'service', service, query],
     queryFn: () => api.read('GET /api/v1/costs/services/{id}', { params: { id: service }, query }),
+    enabled,
     staleTime: STALE,
     placeholderData: keepPreviousData,
   });

@@ -15,7 +15,7 @@ import { formatTime } from '../../lib/format.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { BudgetDialog } from './budget-dialog.tsx';
 import { DailyStackedChart, MonthForecastChart } from './cost-charts.tsx';
-import { costsSearchOf, costsStateFromSearch, environmentSeries, formatDay, formatMonth, formatPercent, formatUsd, serviceCostsHref, sortEnvironmentKeys, UNTAGGED, type CostsTab } from './cost-format.ts';
+import { costsSearchOf, costsStateFromSearch, coverageLines, environmentSeries, formatDay, formatMonth, formatPercent, formatUsd, serviceCostsHref, sortEnvironmentKeys, UNTAGGED, type CostsTab } from './cost-format.ts';
 import { AnomalyTable, BudgetCard, ChangeTag, Figure, SourceBanner, useBudgetPowers } from './cost-parts.tsx';
 import { useBudgets, useCostAnomalies, useCostSummary } from './cost-queries.ts';
 import { EnvironmentTree } from './environment-tree.tsx';
@@ -38,7 +38,7 @@ function Cards({ s }: { s: CostSummary }) {
           ? <>{formatUsd(s.forecast.lower)} – {formatUsd(s.forecast.upper)} (80 %) · {s.forecast.method === 'cost-explorer' ? "Cost Explorer's forecast" : 'trailing 7-day average'}</>
           : 'Not enough history to forecast yet.'}
       </Figure>
-      <Figure label="Cost visibility" value={formatPercent(v.percent)} testId="cost-visibility">
+      <Figure label={`Cost visibility, ${formatMonth(v.month)}`} value={formatPercent(v.percent)} testId="cost-visibility">
         {v.servicesWithCost} of {v.services} catalog services have cost · {formatPercent(v.attributedPercent)} of spend attributed
         {v.unattributed > 0 && <> ({formatUsd(v.unattributed)} without a service)</>}
       </Figure>
@@ -48,14 +48,15 @@ function Cards({ s }: { s: CostSummary }) {
 
 function Visibility({ s }: { s: CostSummary }) {
   const v = s.visibility;
+  const month = formatMonth(v.month);
   return (
-    <Section title="Not attributed to a service" icon="eye-off" className="apollo-section" collapsible collapseProps={{ defaultIsOpen: v.topUntagged.length > 0 }} data-testid="cost-untagged"
-      subtitle="Resources without an apollo:service tag, and catalog services with no cost this month (are their resources tagged?)">
+    <Section title={`Not attributed to a service, ${month}`} icon="eye-off" className="apollo-section" collapsible collapseProps={{ defaultIsOpen: v.topUntagged.length > 0 }} data-testid="cost-untagged"
+      subtitle={`Resources without an apollo:service tag, and catalog services with no cost in ${month} (are their resources tagged?)`}>
       <SectionCard padded={false}>
         <HTMLTable compact className="apollo-table">
-          <thead><tr><th>AWS service</th><th>Resource type</th><th>Environment</th><th className="apollo-cost-num">This month</th></tr></thead>
+          <thead><tr><th>AWS service</th><th>Resource type</th><th>Environment</th><th className="apollo-cost-num" data-testid="cost-untagged-month">{month}</th></tr></thead>
           <tbody>
-            {v.topUntagged.length === 0 && <tr><td colSpan={4} className={Classes.TEXT_MUTED}>All of this month&apos;s spend carries an apollo:service tag.</td></tr>}
+            {v.topUntagged.length === 0 && <tr><td colSpan={4} className={Classes.TEXT_MUTED}>All of {month}&apos;s spend carries an apollo:service tag.</td></tr>}
             {v.topUntagged.map((u) => (
               <tr key={`${u.awsService}/${u.resourceType}/${u.environment ?? ''}`} data-testid="cost-untagged-row">
                 <td>{u.awsService}</td><td className="apollo-mono">{u.resourceType}</td><td>{u.environment ?? <span className={Classes.TEXT_MUTED}>untagged</span>}</td>
@@ -67,7 +68,7 @@ function Visibility({ s }: { s: CostSummary }) {
       </SectionCard>
       {v.servicesWithoutCost.length > 0 && (
         <SectionCard>
-          <span className={Classes.TEXT_MUTED}>No cost this month: </span>
+          <span className={Classes.TEXT_MUTED}>No cost in {month}: </span>
           {v.servicesWithoutCost.map((id) => <Link key={id} to={serviceCostsHref(id)} className="apollo-cost-inline-link">{id}</Link>)}
         </SectionCard>
       )}
@@ -101,8 +102,8 @@ function TopServices({ s }: { s: CostSummary }) {
 
 function ByEnvironment({ s, onOpen }: { s: CostSummary; onOpen(env: string): void }) {
   return (
-    <HTMLTable compact className="apollo-table" data-testid="cost-by-environment">
-      <thead><tr><th>Environment</th><th className="apollo-cost-num">Month to date</th><th className="apollo-cost-num">Change</th><th className="apollo-cost-num">Forecast</th></tr></thead>
+    <HTMLTable compact className="apollo-table apollo-cost-by-env" data-testid="cost-by-environment">
+      <thead><tr><th>Environment</th><th className="apollo-cost-num">To date</th><th className="apollo-cost-num" title="Against last month to the same day">Change</th><th className="apollo-cost-num" data-testid="cost-by-environment-forecast">Forecast</th></tr></thead>
       <tbody>
         {s.byEnvironment.map((e) => (
           <tr key={e.environment ?? UNTAGGED} data-testid="cost-environment-row" data-environment={e.environment ?? UNTAGGED}>
@@ -114,6 +115,26 @@ function ByEnvironment({ s, onOpen }: { s: CostSummary; onOpen(env: string): voi
         ))}
       </tbody>
     </HTMLTable>
+  );
+}
+
+/** Reserved Instances and Savings Plans over the last 30 days, as Cost Explorer reports them. */
+function Coverage({ s }: { s: CostSummary }) {
+  const lines = coverageLines(s.coverage ?? []);
+  const first = lines[0];
+  return (
+    <Section title="Commitments" icon="shield" className="apollo-section" data-testid="cost-coverage"
+      subtitle={first ? `Reserved Instances and Savings Plans, ${formatDay(first.start)} – ${formatDay(first.end)} (Cost Explorer)` : 'Reserved Instances and Savings Plans (Cost Explorer)'}>
+      <SectionCard>
+        {lines.length === 0 && <span className={Classes.TEXT_MUTED}>No coverage figures from Cost Explorer yet.</span>}
+        {lines.map((l) => (
+          <div key={l.kind} className="apollo-cost-coverage" data-testid="cost-coverage-line" data-kind={l.kind}>
+            {l.text}
+            <div className={`${Classes.TEXT_MUTED} apollo-small`}>{l.onDemand}</div>
+          </div>
+        ))}
+      </SectionCard>
+    </Section>
   );
 }
 
@@ -132,13 +153,16 @@ function Overview({ s, onEnvironment }: { s: CostSummary; onEnvironment(env: str
             : <DailyStackedChart keys={series.keys} rows={series.rows} testId="cost-daily-chart" />}
         </SectionCard>
       </Section>
-      <div className="apollo-grid">
+      <div className="apollo-grid apollo-cost-month-grid">
         <Section title={`${formatMonth(s.month)}: month to date and forecast`} icon="chart" className="apollo-section" data-testid="cost-month">
           <SectionCard><MonthForecastChart daily={s.daily} month={s.month} forecast={s.forecast} lastMonth={s.lastMonth} /></SectionCard>
         </Section>
-        <Section title="By environment" icon="layers" className="apollo-section">
-          <SectionCard padded={false}><ByEnvironment s={s} onOpen={onEnvironment} /></SectionCard>
-        </Section>
+        <div className="apollo-cost-side">
+          <Section title="By environment" icon="layers" className="apollo-section" data-testid="cost-by-environment-section" subtitle={formatMonth(s.month)}>
+            <SectionCard padded={false} className="apollo-cost-scroll"><ByEnvironment s={s} onOpen={onEnvironment} /></SectionCard>
+          </Section>
+          <Coverage s={s} />
+        </div>
       </div>
       <Section title="Top services" icon="cube" className="apollo-section" subtitle="This month so far; a service opens its Costs tab">
         <SectionCard padded={false}><TopServices s={s} /></SectionCard>
@@ -197,7 +221,8 @@ export function CostsPage() {
       />
       {summary.isError && !s && <div data-testid="costs-error"><ErrorState error={summary.error} onRetry={() => void summary.refetch()} /></div>}
       {summary.isPending && <div className={Classes.SKELETON} style={{ height: 420 }} data-testid="costs-loading" />}
-      {s && <SourceBanner simulated={s.simulated} dataThrough={s.dataThrough} asOf={s.asOf} />}
+      {/* The Recommendations tab says where its figures come from in its own banner: one is enough. */}
+      {s && !(state.tab === 'recommendations' && s.lastIngest !== null) && <SourceBanner simulated={s.simulated} dataThrough={s.dataThrough} asOf={s.asOf} />}
       {s && (
         <>
           {s.lastIngest && s.lastIngest.status !== 'succeeded' && (

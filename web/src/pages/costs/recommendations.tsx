@@ -21,10 +21,25 @@ import {
 
 const MIN_SAVINGS = [0, 10, 50, 100, 500];
 
-function DemoBanner({ asOf }: { asOf: string | null }) {
+/**
+ * The tab's one word on where its figures come from (the page leaves its own banner out here): the LOCAL demo says so,
+ * and either way it lists what the last ingest read.
+ */
+function SourcesBanner({ simulated, asOf, sources }: { simulated: boolean; asOf: string | null; sources: readonly string[] }) {
+  const when = asOf ? <>worked out <span title={formatTime(asOf)}>{formatAgo(asOf)}</span> by the cost-ingest job</> : 'not worked out yet';
+  const read = sources.length > 0 && (
+    <ul className="apollo-cost-sources apollo-small" data-testid="cost-recs-sources">{sources.map((s) => <li key={s}>{s}</li>)}</ul>
+  );
+  if (!simulated) {
+    return (
+      <Callout icon="database" compact className="apollo-cost-banner" data-testid="cost-recs-source-banner">
+        <strong>From AWS Cost Explorer</strong> · {when}{read && <>; read from:</>}{read}
+      </Callout>
+    );
+  }
   return (
     <Callout intent="primary" icon="lab-test" className="apollo-cost-banner" data-testid="cost-demo-banner" compact>
-      <strong>LOCAL demo recommendations: worked out from the demo&apos;s generated spend, not AWS</strong> · {asOf ? <>worked out <span title={formatTime(asOf)}>{formatAgo(asOf)}</span></> : 'not worked out yet'}
+      <strong>LOCAL demo recommendations: worked out from the demo&apos;s generated spend, not AWS</strong> · {when}{read && <>; read from:</>}{read}
     </Callout>
   );
 }
@@ -143,14 +158,15 @@ export function Recommendations({ filters, environments, onFilters }: { filters:
   const filtering = Object.keys(filters).length > 0;
   return (
     <div className="apollo-section-gap" data-testid="cost-recommendations">
-      {list.simulated && <DemoBanner asOf={list.asOf} />}
+      <SourcesBanner simulated={list.simulated} asOf={list.asOf} sources={list.sources ?? []} />
       <div className="apollo-cost-recs-head">
         <Figure label="Could save, a month" value={formatUsd(list.totalMonthlySaving)} testId="cost-recs-total">
-          {list.items.length} recommendation{list.items.length === 1 ? '' : 's'}{list.asOf ? <> · worked out <span title={formatTime(list.asOf)}>{formatAgo(list.asOf)}</span> by the cost-ingest job</> : ''}
+          {list.items.length} recommendation{list.items.length === 1 ? '' : 's'}
         </Figure>
         <ByKind byKind={list.byKind} selected={filters.kind} onKind={(kind) => set({ kind })} />
       </div>
-      <NotesCallout notes={list.notes} />
+      {/* The API counts what the floor leaves out of the matching recommendations: the filtered list's notes are the ones to show. */}
+      <NotesCallout notes={(filtered.data ?? list).notes} />
       <form className="apollo-filters apollo-cost-rec-filters" onSubmit={(e) => e.preventDefault()} aria-label="Recommendation filters">
         <FormGroup label="Kind" labelFor="cr-kind">
           <HTMLSelect id="cr-kind" fill value={filters.kind ?? ''} onChange={(e) => set({ kind: e.currentTarget.value || undefined })} data-testid="cost-recs-filter-kind"

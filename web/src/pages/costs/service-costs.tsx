@@ -3,7 +3,7 @@
  * month against last month and the forecast, by environment, 90 days stacked by resource type with its anomalies on
  * their days and their causes, its recommendations with their saving, and its budget with its burn-down ("Set budget" for costs:manage).
  */
-import { Button, Classes, FormGroup, HTMLSelect, HTMLTable, NonIdealState, Section, SectionCard, Spinner, Tag } from '@blueprintjs/core';
+import { Button, Classes, FormGroup, HTMLSelect, NonIdealState, Section, SectionCard, Spinner, Tag } from '@blueprintjs/core';
 import { useMemo, useState } from 'react';
 import { ErrorState } from '../../components/error-state.tsx';
 import { BudgetDialog } from './budget-dialog.tsx';
@@ -18,6 +18,10 @@ export function ServiceCosts({ service, environments, environment, onEnvironment
   service: string; environments: readonly string[]; environment: string | undefined; onEnvironment(environment: string | undefined): void;
 }) {
   const costs = useCostService(service, environment);
+  // A service's budget covers every environment: without one yet, the panel shows what it would (the same read the
+  // "Every environment" choice makes, so usually cached).
+  const everywhere = useCostService(service, undefined, 90, environment !== undefined && costs.data !== undefined && costs.data.budget === null);
+  const whole = environment === undefined ? costs.data : everywhere.data;
   const powers = useBudgetPowers();
   const [setting, setSetting] = useState(false);
   const data = costs.data;
@@ -77,7 +81,11 @@ export function ServiceCosts({ service, environments, environment, onEnvironment
                 <SectionCard>
                   <Button intent="primary" icon="plus" text="Set budget" disabled={!powers.manage} title={powers.manage ? undefined : powers.why} onClick={() => setSetting(true)} data-testid="service-costs-set-budget" />
                   {!powers.manage && <Tag minimal icon="lock" className="apollo-cost-inline-link">{powers.why}</Tag>}
-                  {hasCost && <HTMLTable compact className="apollo-table apollo-cost-hint"><tbody><tr><td className={Classes.TEXT_MUTED}>This month so far {formatUsd(data.monthToDate)}, forecast {formatUsd(data.forecast)}</td></tr></tbody></HTMLTable>}
+                  {whole && (whole.monthToDate > 0 || whole.forecast > 0) && (
+                    <div className={`${Classes.TEXT_MUTED} apollo-cost-hint`} data-testid="service-costs-budget-hint">
+                      All environments (what a budget covers): this month so far <span data-testid="service-costs-budget-hint-mtd">{formatUsd(whole.monthToDate)}</span>, forecast <span data-testid="service-costs-budget-hint-forecast">{formatUsd(whole.forecast)}</span>
+                    </div>
+                  )}
                 </SectionCard>
               </Section>
             )}
