@@ -211,7 +211,7 @@ async function storeSourceAnomalies(source: CostSource, range: { start: string; 
     const anomaly: CostAnomaly = {
       id: a.id, source: 'cost-explorer', date: a.startDate, endDate: a.endDate, service: null, environment: null, awsService: a.dimensionValue,
       actual: cents(a.totalActual ?? a.totalImpact), expected: cents(a.totalExpected ?? 0), impactPerDay: cents(a.maxImpact), score: a.score,
-      summary: `Cost Anomaly Detection: ${a.dimensionValue ?? 'spend'} ${a.endDate ? `from ${a.startDate} to ${a.endDate}` : `since ${a.startDate}`}, $${cents(a.totalImpact).toFixed(2)} over what was expected`
+      summary: `${a.dimensionValue ?? 'Spend'} ${a.endDate ? `from ${a.startDate} to ${a.endDate}` : `since ${a.startDate}`}: ${usd(a.totalImpact)} over what was expected`
         + (a.rootCauses[0]?.usageType ? ` (${a.rootCauses[0].usageType}${a.rootCauses[0].region ? ` in ${a.rootCauses[0].region}` : ''})` : ''),
       causes: [],
       rootCauses: a.rootCauses.map((c) => ({ ...(c.service ? { service: c.service } : {}), ...(c.region ? { region: c.region } : {}), ...(c.usageType ? { usageType: c.usageType } : {}), ...(c.linkedAccount ? { linkedAccount: c.linkedAccount } : {}) })),

@@ -4,8 +4,8 @@
  *   COST#<env> / <date>#<service>#<type>#<awsService>    a cost record (the design doc's cost_records row)
  *                                                         GSI1 COSTSVC#<service> / <date>#<env>#<type>#<awsService>
  *   COSTDAY / <date>                                      the day's totals (by environment): the charts read these
- *   COSTDAYX / <date>                                     the day's detail (by service, environment × service × type,
- *                                                         untagged AWS services): the job's own input for months and anomalies
+ *   COSTDAYX#<env> / <date>                               an environment's day in detail (service × type, untagged AWS
+ *                                                         services): the job's own input for months and anomalies
  *   COSTMONTH / <yyyy-mm>                                 a month rolled up from its days: summaries and budgets read one item
  *   COSTMONTHENV#<env> / <yyyy-mm>                        an environment's month by service and type: its tree reads one item
  *   COSTFORECAST / <yyyy-mm>                              Cost Explorer's forecast for the month
@@ -67,14 +67,24 @@ const stripKeys = <T>(item: Item): T => {
 
 /** The records of an environment (its key part) between two days, inclusive. */
 export async function recordsOfEnvironment(environmentKey: string, from: string, to: string): Promise<CostRecord[]> {
-  const items = await queryAll<Item>({ partition: `COST#${environmentKey}`, sortKey: { between: [from, `${to}~`] } }, 200_000);
-  return items.map((i) => stripKeys<CostRecord>(i));
+  return (await everyItem({ partition: `COST#${environmentKey}`, sortKey: { between: [from, `${to}~`] } })).map((i) => stripKeys<CostRecord>(i));
 }
 
-/** A service's records (its key part) between two days, inclusive: one GSI1 Query. */
+/** A service's records (its key part) between two days, inclusive: GSI1 Queries of up to 1 MB each. */
 export async function recordsOfService(serviceKey: string, from: string, to: string): Promise<CostRecord[]> {
-  const items = await queryAll<Item>({ index: 'GSI1', partition: `COSTSVC#${serviceKey}`, sortKey: { between: [from, `${to}~`] } }, 100_000);
-  return items.map((i) => stripKeys<CostRecord>(i));
+  return (await everyItem({ index: 'GSI1', partition: `COSTSVC#${serviceKey}`, sortKey: { between: [from, `${to}~`] } })).map((i) => stripKeys<CostRecord>(i));
+}
+
+/** Every item of a range in pages as large as DynamoDB gives (1 MB), not queryAll's 200 (a year of a service is ~4 pages, not 17). */
+async function everyItem(input: { index?: 'GSI1'; partition: string; sortKey: { between: [string, string] } }): Promise<Item[]> {
+  const all: Item[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await queryPage<Item>({ ...input, limit: 10_000, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
 }
 
 /** BatchWriteItem in 25s, retrying what DynamoDB leaves unprocessed. */
@@ -139,10 +149,21 @@ export interface CostMonthEnvironment {
   readonly cumulativeByService: Readonly<Record<string, readonly number[]>>;
 }
 
+/**
+ * A day's detail is kept per environment (`COSTDAYX#<env>`), so an item grows with one environment's services, not
+ * all of them (DynamoDB's 400 KB: bench section 13b weighs it).
+ */
 export async function putDays(days: readonly CostDay[], details: readonly CostDayDetail[]): Promise<void> {
+  const perEnvironment = details.flatMap((d) => {
+    const envs = new Map<string, { byEnvServiceType: Record<string, number>; unattributed: Record<string, number> }>();
+    const of = (env: string) => envs.get(env) ?? envs.set(env, { byEnvServiceType: {}, unattributed: {} }).get(env)!;
+    for (const [key, cost] of Object.entries(d.byEnvServiceType)) of(key.slice(0, key.indexOf('#'))).byEnvServiceType[key] = cost;
+    for (const [key, cost] of Object.entries(d.unattributed)) of(key.slice(0, key.indexOf('#'))).unattributed[key] = cost;
+    return [...envs].map(([env, part]) => ({ PK: `COSTDAYX#${env}`, SK: d.date, date: d.date, environment: env, ...part }));
+  });
   await batchWrite([
     ...days.map((d) => ({ PutRequest: { Item: { PK: 'COSTDAY', SK: d.date, ...d } } })),
-    ...details.map((d) => ({ PutRequest: { Item: { PK: 'COSTDAYX', SK: d.date, ...d } } })),
+    ...perEnvironment.map((Item) => ({ PutRequest: { Item } })),
   ]);
 }
 
@@ -151,9 +172,19 @@ export async function costDays(from: string, to: string): Promise<CostDay[]> {
   return items.map((i) => stripKeys<CostDay>(i));
 }
 
+/** The days' detail, every environment's joined: the environments come from the days' totals (one Query each). */
 export async function costDayDetails(from: string, to: string): Promise<CostDayDetail[]> {
-  const items = await queryAll<Item>({ partition: 'COSTDAYX', sortKey: { between: [from, to] } }, 1_000);
-  return items.map((i) => stripKeys<CostDayDetail>(i));
+  const environments = new Set<string>();
+  for (const day of await costDays(from, to)) for (const env of Object.keys(day.byEnvironment)) environments.add(env);
+  const byDate = new Map<string, { byEnvServiceType: Record<string, number>; unattributed: Record<string, number> }>();
+  await Promise.all([...environments].map(async (env) => {
+    for (const item of await queryAll<Item & CostDayDetail>({ partition: `COSTDAYX#${env}`, sortKey: { between: [from, to] } }, 1_000)) {
+      const day = byDate.get(item.date) ?? byDate.set(item.date, { byEnvServiceType: {}, unattributed: {} }).get(item.date)!;
+      Object.assign(day.byEnvServiceType, item.byEnvServiceType);
+      Object.assign(day.unattributed, item.unattributed);
+    }
+  }));
+  return [...byDate].sort((a, b) => a[0].localeCompare(b[0])).map(([date, d]) => ({ date, ...d }));
 }
 
 export async function putMonth(month: CostMonth, environments: readonly CostMonthEnvironment[]): Promise<void> {

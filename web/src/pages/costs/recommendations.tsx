@@ -181,7 +181,7 @@ export function Recommendations({ filters, environments, onFilters }: { filters:
         </FormGroup>
         <FormGroup label="Saving at least" labelFor="cr-min">
           <HTMLSelect id="cr-min" fill value={String(filters.minSaving ?? 0)} onChange={(e) => set({ minSaving: Number(e.currentTarget.value) || undefined })} data-testid="cost-recs-filter-min"
-            options={[...new Set([...MIN_SAVINGS, filters.minSaving ?? 0])].sort((a, b) => a - b).map((n) => ({ value: String(n), label: n === 0 ? 'Any saving' : `${formatUsd(n)} a month` }))} />
+            options={[...new Set([...MIN_SAVINGS, filters.minSaving ?? 0])].sort((a, b) => a - b).map((n) => ({ value: String(n), label: n === 0 ? 'Above the configured floor' : `${formatUsd(n)} a month` }))} />
         </FormGroup>
         <div className="apollo-filter-actions">
           {filtering && <Button variant="minimal" icon="cross" text="Clear" onClick={() => onFilters({})} data-testid="cost-recs-clear" />}
