@@ -32,6 +32,7 @@ import { SecretsPage } from './pages/secrets/secrets-page.tsx';
 import { OfferingPage } from './pages/self-service/offering-page.tsx';
 import { SelfServicePage } from './pages/self-service/self-service-page.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { TeamPage } from './pages/teams/team-page.tsx';
 
 // The AI terminal (xterm.js) loads when a session is opened.
 const AiSessionPage = lazy(() => import('./pages/ai/ai-session-page.tsx').then((m) => ({ default: m.AiSessionPage })));
@@ -104,6 +105,11 @@ function pageFor(path: string): { title: string; render: () => ReactNode } | und
   if (aiSession) {
     const id = decodeURIComponent(aiSession[1]!);
     return { title: `Session ${id.slice(-8)} · AI console`, render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><AiSessionPage key={id} id={id} /></Suspense> };
+  }
+  const team = /^\/teams\/([^/]+)$/.exec(path);
+  if (team) {
+    const id = decodeURIComponent(team[1]!);
+    return { title: `${id} · Teams`, render: () => <TeamPage key={id} id={id} /> };
   }
   const request = /^\/requests\/([^/]+)$/.exec(path);
   if (request) {

@@ -9,6 +9,7 @@ import { ErrorState } from '../components/error-state.tsx';
 import { useFieldErrors, type FieldErrors } from '../components/field-errors.ts';
 import { formatAgo, formatTime } from '../lib/format.ts';
 import { useMembers, useTeams } from '../lib/queries.ts';
+import { Link, navigate } from '../lib/router.tsx';
 import { useServices } from '../lib/services-context.ts';
 import { toast } from '../lib/toaster.ts';
 
@@ -193,13 +194,14 @@ export function TeamsPanel() {
               {teams.isPending && Array.from({ length: 4 }, (_, i) => <tr key={i}>{Array.from({ length: 5 }, (__, j) => <td key={j}><div className={Classes.SKELETON}>&nbsp;</div></td>)}</tr>)}
               {items.map((t) => (
                 <tr key={t.id} data-testid="team-row" data-team={t.id}>
-                  <td><div className="apollo-cell-strong">{t.name}</div><div className={`${Classes.TEXT_MUTED} apollo-mono apollo-small`}>{t.id}</div></td>
+                  <td><div className="apollo-cell-strong"><Link to={`/teams/${encodeURIComponent(t.id)}`} data-testid="team-link">{t.name}</Link></div><div className={`${Classes.TEXT_MUTED} apollo-mono apollo-small`}>{t.id}</div></td>
                   <td className="apollo-description-cell">{t.description || <span className={Classes.TEXT_MUTED}>—</span>}</td>
                   <td><div className="apollo-contact">{t.slackChannel && <Tag minimal icon="chat">{t.slackChannel}</Tag>}{t.email && <Tag minimal icon="envelope">{t.email}</Tag>}{!t.slackChannel && !t.email && <span className={Classes.TEXT_MUTED}>—</span>}</div></td>
                   <td className={`${Classes.TEXT_MUTED} apollo-nowrap`} title={formatTime(t.updatedAt)}>{formatAgo(t.updatedAt)} · v{t.version}</td>
                   <td className="apollo-actions">
                     <ButtonGroup variant="minimal">
                       <Button icon="people" text="Members" onClick={() => setMembersOf(t)} />
+                      <Button icon="dashboard" text="Quotas" onClick={() => navigate(`/teams/${encodeURIComponent(t.id)}#quotas`)} data-testid="team-quotas-link" />
                       <Button icon="edit" aria-label={`Edit ${t.name}`} onClick={() => setEditing({ team: t })} />
                       <Button icon="trash" intent="danger" aria-label={`Delete ${t.name}`} onClick={() => setDeleting(t)} />
                     </ButtonGroup>
