@@ -43,7 +43,7 @@ export function limitsBody(rows: readonly LimitRow[], reason: string, caps: Read
     const limitText = row.limit.trim();
     if (!RESOURCE.test(resource) || resource.length > 63) errors[rowKey(i, 'resource')] = resource ? 'Lowercase words joined by dashes, e.g. postgresql-databases' : 'Which resource';
     if (environment && (!ENVIRONMENT.test(environment) || environment.length > 32)) errors[rowKey(i, 'environment')] = 'An environment name such as prod, or empty for all';
-    const key = `${resource}\u0000${environment}`;
+    const key = `${resource}\u0000${environment}\u0000${row.effectiveFrom}`;
     if (seen.has(key)) errors[rowKey(i, 'environment')] = `Row ${seen.get(key)! + 1} already sets this one`;
     else seen.set(key, i);
     let limit: number | null = null;

@@ -7,7 +7,7 @@ import { useMe } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { QuotaLimitsDialog } from './quota-limits-dialog.tsx';
 import { rowOf, type LimitRow } from './quota-limits-form.ts';
-import { barParts, heldPercent, limitsAllowance, paceWords, pendingWords, quotaTitle, sortQuotas, usageWords, type QuotaItem } from './quota-words.ts';
+import { barParts, heldPercent, withUnit, limitsAllowance, paceWords, pendingWords, quotaTitle, sortQuotas, usageWords, type QuotaItem } from './quota-words.ts';
 import { useQuotaUsage } from './team-queries.ts';
 
 function QuotaBar({ item }: { item: QuotaItem }) {
@@ -44,10 +44,10 @@ function QuotaRow({ item, onChange }: { item: QuotaItem; onChange?: (() => void)
       </div>
       <QuotaBar item={item} />
       <div className="apollo-quota-numbers" data-testid="quota-numbers">{usageWords(item)}</div>
-      {(pace || item.updatedAt) && (
+      {(pace || item.updatedBy) && (
         <div className={`${Classes.TEXT_MUTED} apollo-small apollo-quota-meta`}>
           {pace && <span data-testid="quota-pace">{pace[0]!.toUpperCase() + pace.slice(1)}</span>}
-          {item.updatedAt && <span title={formatTime(item.updatedAt)}>Limit set {formatAgo(item.updatedAt)}{item.updatedBy ? ` by ${item.updatedBy}` : ''}</span>}
+          {item.updatedAt && item.updatedBy && <span title={formatTime(item.updatedAt)}>Limit set {formatAgo(item.updatedAt)} by {item.updatedBy}</span>}
         </div>
       )}
       {item.holders.length > 0 && (
@@ -55,7 +55,7 @@ function QuotaRow({ item, onChange }: { item: QuotaItem; onChange?: (() => void)
           {item.holders.map((h) => (
             <li key={h.requestId} data-testid="quota-holder" data-request={h.requestId}>
               <Link to={`/requests/${encodeURIComponent(h.requestId)}`} className="apollo-mono">{h.requestId.slice(-8)}</Link>
-              {' '}<span className={Classes.TEXT_MUTED}>{h.offeringId} · {h.amount} · <span title={formatTime(h.since)}>since {formatAgo(h.since)}</span></span>
+              {' '}<span className={Classes.TEXT_MUTED}>{h.offeringId} · {withUnit(h.amount, item.unit)} · <span title={formatTime(h.since)}>since {formatAgo(h.since)}</span></span>
             </li>
           ))}
         </ul>
@@ -82,7 +82,7 @@ export function QuotaSection({ teamId, teamName }: { teamId: string; teamName: s
       <SectionCard>
         {usage.isError ? <ErrorState compact error={usage.error} onRetry={() => void usage.refetch()} />
           : usage.isPending ? <div className="apollo-skeleton-lines">{[0, 1].map((i) => <div key={i} className={Classes.SKELETON}>&nbsp;</div>)}</div>
-          : items.length === 0 ? <NonIdealState icon="dashboard" title="No quota used or set for this team" className="apollo-empty" data-testid="quota-empty" />
+          : items.length === 0 ? <div data-testid="quota-empty"><NonIdealState icon="dashboard" title="No quota used or set for this team" className="apollo-empty" /></div>
           : (
             <>
               <div className={`${Classes.TEXT_MUTED} apollo-small apollo-quota-legend`}>

@@ -33,8 +33,8 @@ describe('quota words', () => {
     // A limit lowered below what is held: full, and said to be over.
     expect(barParts(item({ limit: 2, used: 2, reserved: 3 }))).toEqual({ used: 100, reserved: 0, over: true, open: false });
     expect(barParts(item({ limit: 0, used: 0, reserved: 0 }))).toEqual({ used: 0, reserved: 0, over: false, open: false });
-    // No limit: the split between in use and reserved, no end.
-    expect(barParts(item({ limit: null, used: 3, reserved: 1 }))).toEqual({ used: 75, reserved: 25, over: false, open: true });
+    // No limit: what is held fills three quarters, split into in use and reserved; no end.
+    expect(barParts(item({ limit: null, used: 3, reserved: 1 }))).toEqual({ used: 56.25, reserved: 18.75, over: false, open: true });
     expect(barParts(item({ limit: null, used: 0, reserved: 0 }))).toEqual({ used: 0, reserved: 0, over: false, open: true });
   });
 
@@ -51,10 +51,11 @@ describe('quota words', () => {
   });
 
   it('says the pace and when it would be full', () => {
-    expect(paceWords(item({ projection: { perWeek: 0.47, fullBy: '2026-12-12T00:00:00Z' } }), NOW, 'en-GB')).toBe('about 0.5 a week; full by 12 Dec');
-    expect(paceWords(item({ projection: { perWeek: 0.5, fullBy: null } }), NOW, 'en-GB')).toBe('about 0.5 a week; not full at this pace');
+    expect(paceWords(item({ reserved: 0, projection: { perWeek: 0.47, fullBy: '2026-12-12T00:00:00Z' } }), NOW, 'en-GB')).toBe('about 0.5 a week; full by 12 Dec');
+    expect(paceWords(item({ reserved: 1, projection: { perWeek: 0.47, fullBy: '2026-12-05T00:00:00Z' } }), NOW, 'en-GB')).toBe('about 0.5 a week');
+    expect(paceWords(item({ limit: 3, projection: { perWeek: 0.5, fullBy: null } }), NOW, 'en-GB')).toBe('about 0.5 a week; not full at this pace');
     expect(paceWords(item({ limit: null, projection: { perWeek: 12.4, fullBy: null } }), NOW, 'en-GB')).toBe('about 12 a week');
-    expect(paceWords(item({ projection: { perWeek: 0.02, fullBy: null } }), NOW, 'en-GB')).toBe('about less than 0.1 a week; not full at this pace');
+    expect(paceWords(item({ limit: 3, projection: { perWeek: 0.02, fullBy: null } }), NOW, 'en-GB')).toBe('about less than 0.1 a week; not full at this pace');
     expect(paceWords(item({ projection: { perWeek: 0, fullBy: null } }), NOW, 'en-GB')).toBe('none taken in the last 30 days');
     expect(paceWords(item({ projection: null }))).toBeNull();
   });

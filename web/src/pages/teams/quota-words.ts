@@ -23,7 +23,7 @@ export function unitWord(unit: string | null, count: number): string {
   return `${unit}s`;
 }
 
-const withUnit = (count: number, unit: string | null) => [formatCount(count), unitWord(unit, count)].filter(Boolean).join(' ');
+export const withUnit = (count: number, unit: string | null): string => [formatCount(count), unitWord(unit, count)].filter(Boolean).join(' ');
 
 const formatCount = (n: number): string => n.toLocaleString('en-US');
 
@@ -60,13 +60,13 @@ export interface BarParts {
   readonly reserved: number;
   /** More is held than the limit allows (a limit lowered below what is held): the bar is full and says so. */
   readonly over: boolean;
-  /** No limit: the bar has no end, it shows the split between in use and reserved only. */
+  /** No limit: the bar has no end; what is held fills its first three quarters (split into in use and reserved) and the rest fades. */
   readonly open: boolean;
 }
 
 export function barParts(item: Pick<QuotaItem, 'limit' | 'used' | 'reserved'>): BarParts {
   const held = item.used + item.reserved;
-  const scale = item.limit ?? held;
+  const scale = item.limit ?? held / OPEN_FILL;
   if (scale <= 0) return { used: 0, reserved: 0, over: held > 0, open: item.limit === null };
   const used = Math.min(item.used / scale, 1) * 100;
   const reserved = Math.min(item.reserved / scale, 1 - used / 100) * 100;
@@ -74,6 +74,9 @@ export function barParts(item: Pick<QuotaItem, 'limit' | 'used' | 'reserved'>): 
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** The share of an open (no limit) bar that what is held fills. */
+const OPEN_FILL = 0.75;
 
 /** A short date: "1 Jan", with the year when it is not this year's ("1 Jan 2028"). */
 export function shortDate(iso: string, now: Date = new Date(), locale?: string): string {
@@ -88,14 +91,15 @@ export function pendingWords(pending: NonNullable<QuotaItem['pending']>, unit: s
   return `${limit} from ${shortDate(pending.effectiveFrom, now, locale)}`;
 }
 
-/** "about 0.5 a week; full by 12 Jan"; "about 0.5 a week; not full at this pace"; "none taken in the last 30 days". */
-export function paceWords(item: Pick<QuotaItem, 'projection' | 'limit'>, now?: Date, locale?: string): string | null {
+/** "about 0.5 a week; full by 12 Jan"; "about 0.5 a week; not full at this pace"; "none taken in the last 30 days"; full already, the pace only. */
+export function paceWords(item: Pick<QuotaItem, 'projection' | 'limit' | 'used' | 'reserved'>, now?: Date, locale?: string): string | null {
   const projection = item.projection;
   if (!projection) return null;
   if (projection.perWeek <= 0) return 'none taken in the last 30 days';
   const rate = projection.perWeek >= 10 ? Math.round(projection.perWeek) : Math.round(projection.perWeek * 10) / 10;
   const pace = `about ${rate === 0 ? 'less than 0.1' : formatCount(rate)} a week`;
-  if (item.limit === null) return pace;
+  // Already full: a date for it says nothing (the alert does).
+  if (item.limit === null || item.used + item.reserved >= item.limit) return pace;
   return projection.fullBy ? `${pace}; full by ${shortDate(projection.fullBy, now, locale)}` : `${pace}; not full at this pace`;
 }
 
