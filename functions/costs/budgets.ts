@@ -207,6 +207,8 @@ async function alertBudget(record: BudgetRecord, ctx?: Awaited<ReturnType<typeof
   const budget = await present(record, ctx);
   let sent = 0;
   for (const alert of record.alerts) {
+    // A forecast alert waits for 3 days of the month: before that it is last month's pace, not this one's.
+    if (alert.basis === 'forecast' && budget.burnDown.length < 3) continue;
     const value = alert.basis === 'actual' ? budget.monthToDate : budget.forecast;
     if (value < record.monthlyAmount * alert.percent / 100) continue;
     const key = `${budget.month}|${alert.percent}|${alert.basis}`;

@@ -85,6 +85,9 @@ export interface SourceRecommendation {
   /** The resource (an instance id) when there is one. */
   readonly resourceId: string | null;
   readonly monthlySaving: number;
+  /** The instance's apollo:service and apollo:environment tags (rightsizing), when it has them. */
+  readonly service?: string;
+  readonly environment?: string;
 }
 
 export interface CostSource {

@@ -105,8 +105,13 @@ export function recommend(input: RecommendationInput): { items: CostRecommendati
     }
   }
   for (const r of input.sourceRecommendations) {
+    // Resizing a service's node and resizing its pods' requests save the same capacity: counted once (the pods').
+    if (r.kind === 'rightsizing' && r.service && r.environment && rightsizedSaving.has(`${r.environment}#${r.service}`)) {
+      notes.push(`Cost Explorer's "${r.action}" (${usd(r.monthlySaving)}/month) overlaps the right-sizing of ${r.service}'s pods in ${r.environment}: counted once, there.`);
+      continue;
+    }
     items.push({
-      id: `${r.kind}:${r.resourceId ?? r.action}`.slice(0, 200), kind: r.kind, source: 'cost-explorer', service: null, environment: null, resourceId: r.resourceId,
+      id: `${r.kind}:${r.resourceId ?? r.action}`.slice(0, 200), kind: r.kind, source: 'cost-explorer', service: r.service ?? null, environment: r.environment ?? null, resourceId: r.resourceId,
       title: r.action, detail: r.kind === 'savings-plans' ? 'Cost Explorer\'s Savings Plans purchase recommendation (1 year, no upfront, from the last 30 days of usage).' : 'Cost Explorer\'s EC2 rightsizing recommendation (from CloudWatch utilization).',
       action: r.action, currentMonthlyCost: null, monthlySaving: cents(r.monthlySaving), confidence: r.kind === 'savings-plans' ? 'high' : 'medium',
     });

@@ -302,14 +302,19 @@ function rightsizingOf(recommendation: RightsizingRecommendation): SourceRecomme
   const id = instance?.ResourceId;
   const type = instance?.ResourceDetails?.EC2ResourceDetails?.InstanceType;
   if (!id || !type) return [];
+  // The instance's own tags say whose it is (a node of one service's group, say).
+  const tag = (key: string) => instance?.Tags?.find((t) => t.Key === key)?.Values?.find(Boolean);
+  const service = tag(COST_TAGS.service);
+  const environment = tag(COST_TAGS.environment);
+  const owner = { ...(service ? { service } : {}), ...(environment ? { environment } : {}) };
   if (recommendation.RightsizingType === 'TERMINATE') {
-    return [{ kind: 'rightsizing', action: `Terminate ${id} (${type}), idle`, resourceId: id, monthlySaving: amountOf(recommendation.TerminateRecommendationDetail?.EstimatedMonthlySavings) }];
+    return [{ kind: 'rightsizing', action: `Terminate ${id} (${type}), idle`, resourceId: id, monthlySaving: amountOf(recommendation.TerminateRecommendationDetail?.EstimatedMonthlySavings), ...owner }];
   }
   const targets = recommendation.ModifyRecommendationDetail?.TargetInstances ?? [];
   const target = targets.find((candidate) => candidate.DefaultTargetInstance) ?? targets[0];
   const targetType = target?.ResourceDetails?.EC2ResourceDetails?.InstanceType;
   if (recommendation.RightsizingType !== 'MODIFY' || !target || !targetType) return [];
-  return [{ kind: 'rightsizing', action: `Modify ${id} from ${type} to ${targetType}`, resourceId: id, monthlySaving: amountOf(target.EstimatedMonthlySavings) }];
+  return [{ kind: 'rightsizing', action: `Modify ${id} from ${type} to ${targetType}`, resourceId: id, monthlySaving: amountOf(target.EstimatedMonthlySavings), ...owner }];
 }
 
 /** Covered spend over eligible spend; one month is Cost Explorer's own figure, several are weighted by spend. */

@@ -325,8 +325,9 @@ export class DemoCostSource implements CostSource {
         resourceId: 'i-0a1b2c3d4e5f60001',
         // Only the on-demand part saves: reserved instances cover the rest.
         monthlySaving: round(modifyMonthly * (1 - COVERAGE['reserved-instances'].coverage / 100), 2),
+        ...(biggest ? { service: biggest.service, environment: 'prod' } : {}),
       },
-      { kind: 'rightsizing', action: 'Terminate i-0a1b2c3d4e5f60002, an idle t3.large in dev', resourceId: 'i-0a1b2c3d4e5f60002', monthlySaving: round(0.0832 * 730, 2) },
+      { kind: 'rightsizing', action: 'Terminate i-0a1b2c3d4e5f60002, an idle t3.large in dev', resourceId: 'i-0a1b2c3d4e5f60002', monthlySaving: round(0.0832 * 730, 2), environment: 'dev' },
     ];
   }
 
