@@ -148,6 +148,8 @@ import pagerdutyWebhook from './api/pagerduty-webhook.schema.json' with { type: 
 import postmortemCreate from './api/postmortem-create.schema.json' with { type: 'json' };
 import postmortemUpdate from './api/postmortem-update.schema.json' with { type: 'json' };
 import postmortem from './api/postmortem.schema.json' with { type: 'json' };
+import quotaLimitsPut from './api/quota-limits-put.schema.json' with { type: 'json' };
+import quotaUsage from './api/quota-usage.schema.json' with { type: 'json' };
 import ready from './api/ready.schema.json' with { type: 'json' };
 import realtimeFrame from './api/realtime-frame.schema.json' with { type: 'json' };
 import realtimeMessage from './api/realtime-message.schema.json' with { type: 'json' };
@@ -372,6 +374,8 @@ export const SCHEMAS = {
   "postmortem-create": postmortemCreate,
   "postmortem-update": postmortemUpdate,
   "postmortem": postmortem,
+  "quota-limits-put": quotaLimitsPut,
+  "quota-usage": quotaUsage,
   "ready": ready,
   "realtime-frame": realtimeFrame,
   "realtime-message": realtimeMessage,

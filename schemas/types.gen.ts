@@ -13872,7 +13872,9 @@ export interface Notification {
     | "secret.due"
     | "secret.rotated"
     | "cost.budget"
-    | "cost.anomaly";
+    | "cost.anomaly"
+    | "quota.changed"
+    | "quota.alert";
   title: string;
   body?: string;
   /**
@@ -14075,6 +14077,130 @@ export interface Postmortem {
   updatedAt: string;
   updatedBy: string;
   version: number;
+}
+
+/**
+ * Set or remove some of a team's quota limits (the others stay). Each is checked against the organization's caps (APOLLO_QUOTA_CAPS); the team's members are told.
+ */
+export interface QuotaLimitsPut {
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  limits: [
+    {
+      /**
+       * The quota an offering's `quota.resource` names, e.g. postgresql-databases.
+       */
+      resource: string;
+      /**
+       * The environment it counts in (the request's `environment` field); null: every environment together.
+       */
+      environment?: string | null;
+      /**
+       * At most this much in use and reserved at once; null removes the limit (from effectiveFrom).
+       */
+      limit: number | null;
+      /**
+       * When it takes effect (default now); a later one waits, and shows as pending.
+       */
+      effectiveFrom?: string;
+    },
+    ...{
+      /**
+       * The quota an offering's `quota.resource` names, e.g. postgresql-databases.
+       */
+      resource: string;
+      /**
+       * The environment it counts in (the request's `environment` field); null: every environment together.
+       */
+      environment?: string | null;
+      /**
+       * At most this much in use and reserved at once; null removes the limit (from effectiveFrom).
+       */
+      limit: number | null;
+      /**
+       * When it takes effect (default now); a later one waits, and shows as pending.
+       */
+      effectiveFrom?: string;
+    }[]
+  ];
+  /**
+   * Why, for the team's notification and the audit log.
+   */
+  reason?: string;
+}
+
+/**
+ * A team's quotas: each limit (per resource, per environment or for all) with what is in use and reserved, the pace, and alerts at 80 % and 100 %.
+ */
+export interface QuotaUsage {
+  team: string;
+  asOf: string;
+  items: {
+    resource: string;
+    environment: string | null;
+    /**
+     * What is counted, as the offerings say (database, bucket).
+     */
+    unit: string | null;
+    /**
+     * The limit in effect now; null: none (usage is still counted).
+     */
+    limit: number | null;
+    effectiveFrom: string | null;
+    /**
+     * A limit set to take effect later.
+     */
+    pending: {
+      limit: number | null;
+      effectiveFrom: string;
+    } | null;
+    /**
+     * Held by completed requests (what they provisioned).
+     */
+    used: number;
+    /**
+     * Held by requests still being fulfilled (reserved at submit, released if they fail or are cancelled).
+     */
+    reserved: number;
+    available: number | null;
+    /**
+     * (used + reserved) / limit.
+     */
+    percent: number | null;
+    /**
+     * warning at 80 %, full at 100 %.
+     */
+    alert: "warning" | "full" | null;
+    projection: {
+      /**
+       * Taken per week over the last 30 days.
+       */
+      perWeek: number;
+      /**
+       * When it would be full at that pace; null: not at this pace (or no limit).
+       */
+      fullBy: string | null;
+    } | null;
+    /**
+     * The requests holding it, newest first (at most 50).
+     */
+    holders: {
+      requestId: string;
+      amount: number;
+      since: string;
+      offeringId: string;
+    }[];
+    updatedAt: string | null;
+    updatedBy: string | null;
+  }[];
+  /**
+   * The organization's caps per resource (no team's limit may exceed them).
+   */
+  caps: {
+    [k: string]: number;
+  };
 }
 
 export interface Ready {
@@ -17160,6 +17286,8 @@ export interface SchemaTypes {
   "postmortem-create": PostmortemCreate;
   "postmortem-update": PostmortemUpdate;
   "postmortem": Postmortem;
+  "quota-limits-put": QuotaLimitsPut;
+  "quota-usage": QuotaUsage;
   "ready": Ready;
   "realtime-frame": RealtimeFrame;
   "realtime-message": RealtimeMessage;

@@ -1,5 +1,5 @@
 /**
- * The requests context: submit a request and follow it, end a manual one, and the approvals inbox. The
+ * The requests context: submit a request and follow it, end a manual one, the approvals inbox, and team quotas. The
  * fulfilment itself runs in the fulfillment state machine (./steps.ts).
  */
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
@@ -9,6 +9,7 @@ import type { RequestCaller } from './access.ts';
 import { decide, listPending } from './approvals.ts';
 import { cancelRequest, completeManual, deprovisionRequest, retryRequest } from './lifecycle.ts';
 import { getLogs, getStatus, list, toRequest } from './read.ts';
+import { quotaUsage, setQuotaLimits } from './quotas.ts';
 import { submitRequest } from './submit.ts';
 
 async function callerOf(req: ApiRequest<unknown, unknown>): Promise<RequestCaller> {
@@ -22,6 +23,8 @@ export const handler = createApiHandler('requests', {
     return json(201, request, { Location: `/api/v1/requests/${request.id}` });
   },
   'GET /api/v1/requests': async (req) => json(200, await list(req.query, await callerOf(req))),
+  'GET /api/v1/quota/usage/{id}': async (req) => json(200, await quotaUsage(req.params.id)),
+  'POST /api/v1/quota/limits/{id}': async (req) => json(200, await setQuotaLimits(req.params.id, req.body, req.identity.principal)),
   'GET /api/v1/requests/{id}': async (req) => json(200, await toRequest(req.params.id, await callerOf(req))),
   'GET /api/v1/requests/{id}/status': async (req) => json(200, await getStatus(req.params.id, await callerOf(req))),
   'GET /api/v1/requests/{id}/logs': async (req) => json(200, await getLogs(req.params.id, req.query, await callerOf(req))),

@@ -12,6 +12,7 @@
  *
  * No transactions (dynalite has none): writes are ordered and idempotent, META first.
  */
+import type { QuotaClaim } from './quotas.ts';
 import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulidx';
 import type { CatalogItemV2, RequestLogEntry, RequestStatus as RequestStatusBody, RequestSummary } from '#schemas/index.ts';
@@ -61,6 +62,8 @@ export interface RequestRecord extends RequestSummary {
   readonly rollbackPlan?: readonly RollbackStep[];
   readonly undoReason?: 'failure' | 'cancel' | 'deprovision';
   readonly deprovisionedAt?: string | null;
+  /** What it takes of its team's quota (the offering's `quota`, reserved at submit): released when it ends without use. */
+  readonly quota?: QuotaClaim;
   readonly version: number;
 }
 

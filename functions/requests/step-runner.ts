@@ -8,7 +8,7 @@
  * first (on failure, cancel or deprovision). Attempts are `ACT#…` and `RB#…` records.
  */
 import type { CatalogAction, CatalogItemV2 } from '#schemas/index.ts';
-import { ValidationError } from '#shared/errors';
+import { ConflictError, ValidationError } from '#shared/errors';
 import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
 import { config } from '#lib/config';
 import { notify } from '#lib/notifications';
@@ -30,6 +30,7 @@ import {
   appendLog, newId, readAttempt, readAttempts, readRequest, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt, updateRequest,
   type AttemptRecord, type ManualState, type Phase, type PlannedAction, type RequestRecord, type RollbackStep,
 } from './records.ts';
+import { consumeQuota, releaseQuota, reserveQuota } from './quotas.ts';
 
 export type StepResult = Record<string, unknown>;
 
@@ -144,9 +145,21 @@ async function validate(event: StepEvent): Promise<StepResult> {
   };
 }
 
+/**
+ * The team's quota: reserved at submit, so this finds it held (a step run again changes nothing); a retry after a
+ * failure gave it back, and takes it again here — or fails, over quota, with the numbers.
+ */
 async function quota(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'));
-  await transition(record.id, {}, { message: 'quota check: passed (team quotas arrive with governance)', severity: 'debug' });
+  if (event.deprovision === true || !record.quota) return { passed: true };
+  try {
+    await reserveQuota(record.id, record.quota);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    return { passed: false, message: error.message };
+  }
+  const where = record.quota.environment ? ` in ${record.quota.environment}` : '';
+  await transition(record.id, {}, { message: `quota: ${record.quota.amount} of ${record.team}'s ${record.quota.resource}${where} held for this request`, severity: 'debug' });
   return { passed: true };
 }
 
@@ -661,6 +674,7 @@ async function complete(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   if (record.status === 'completed') return {};
   await release(record);
+  if (record.quota) await consumeQuota(record.id, record.quota);
   const now = new Date();
   const updated = await transition(record.id, { status: 'completed', progress: 100, currentAction: null, completedAt: now.toISOString(), eta: null, taskToken: null, error: null }, {
     message: record.fulfillment === 'manual' ? `completed by ${record.manual?.completedBy ?? 'the owning team'}` : 'completed: every action succeeded',
@@ -674,6 +688,7 @@ const FAILURE_MESSAGES: Record<string, string> = {
   'approval-rejected': 'the approval was rejected',
   'approval-expired': 'the approval expired before anyone decided',
   'action-failed': 'an action failed',
+  quota: 'over the team\'s quota',
   'manual-failed': 'the owning team could not fulfil it',
   invalid: 'the request is no longer valid',
   internal: 'an internal error stopped the fulfilment',
@@ -683,6 +698,7 @@ async function fail(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   if (['failed', 'completed', 'cancelled', 'deprovisioned', 'interrupted'].includes(record.status)) return {};
   await release(record);
+  if (record.quota) await releaseQuota(record.id, record.quota);
   const failure = (event.failure ?? {}) as { kind?: string; actionId?: string; code?: string; message?: string; error?: { Error?: string; Cause?: string } };
   const kind = failure.kind ?? 'internal';
   const cause = failure.message ?? failure.error?.Cause;
@@ -701,6 +717,7 @@ async function cancelled(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
   if (record.status === 'cancelled') return {};
   await release(record);
+  if (record.quota) await releaseQuota(record.id, record.quota);
   const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
   if (approval?.status === 'pending') await expireApproval(approval, new Date(), 'cancelled');
   const undone = await undoneSummary(record);
@@ -721,6 +738,8 @@ async function deprovisioned(event: StepEvent): Promise<StepResult> {
   if (record.status === 'deprovisioned') return {};
   await release(record);
   const undone = await undoneSummary(record);
+  // What it provisioned is gone: its quota is free again (kept when the undo failed: it may still exist).
+  if (record.quota && !undone.failed.length) await releaseQuota(record.id, record.quota, 'active');
   const now = new Date();
   await transition(record.id, {
     status: undone.failed.length ? 'completed' : 'deprovisioned', deprovisionedAt: undone.failed.length ? null : now.toISOString(), currentAction: null,

@@ -1,6 +1,7 @@
 /**
  * POST /api/v1/requests: the offering checked (exists, visible, requestable, not retired), the form's values
- * checked against its form (400 with a path per field), the approval it will need worked out, the request
+ * checked against its form (400 with a path per field), the team's quota reserved (409 with the numbers when it
+ * does not fit: ./quotas.ts), the approval it will need worked out, the request
  * stored (META, LIST, the offering document as submitted, secret field values apart) and its fulfilment
  * started. Answers the request with an estimated completion.
  */
@@ -14,6 +15,7 @@ import type { RequestCaller } from './access.ts';
 import { durationSeconds, needsApproval, planOf } from './plan.ts';
 import { appendLog, createRequest, newId, transition, typicalDurationMs, type RequestRecord } from './records.ts';
 import { toRequest } from './read.ts';
+import { releaseQuota, reserveQuota, type QuotaClaim } from './quotas.ts';
 import { startFulfillment } from './workflow.ts';
 
 const DEFAULT_AUTOMATED_MS = 5 * 60_000;
@@ -40,13 +42,20 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
   const expectedMs = (await typicalDurationMs(doc.metadata.id)) ?? (slaMs || (fulfillment === 'manual' ? DEFAULT_MANUAL_MS : DEFAULT_AUTOMATED_MS));
   const approval = needsApproval(doc, values);
   const id = newId();
+  const team = body.team ?? caller.teams[0] ?? null;
+  // The team's quota is taken now, before anything else: over it, the request is refused here with the numbers.
+  const quota: QuotaClaim | undefined = doc.quota && team ? {
+    team, resource: doc.quota.resource, amount: doc.quota.amount, unit: doc.quota.unit ?? null,
+    environment: typeof values.environment === 'string' ? values.environment : null, offeringId: doc.metadata.id,
+  } : undefined;
+  if (quota) await reserveQuota(id, quota, now.getTime());
   const at = now.toISOString();
   const record: RequestRecord = {
     id,
     offering: { id: doc.metadata.id, name: doc.metadata.name, version: checked.record.version, category: doc.metadata.category, owner: checked.record.source.ownerTeam },
     requester: caller.principal,
     requesterRole: caller.role ?? 'none',
-    team: body.team ?? caller.teams[0] ?? null,
+    team,
     priority: body.priority ?? 'normal',
     status: 'submitted',
     progress: 0,
@@ -69,9 +78,15 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
     retries: 0,
     ...(doc.fulfillment.type === 'manual' ? { manual: { instructions: doc.fulfillment.instructions ?? `The ${checked.record.source.ownerTeam} team fulfils it by hand.` } } : {}),
     expectedMs,
+    ...(quota ? { quota } : {}),
     version: 1,
   };
-  await createRequest(record, doc, secretValues);
+  try {
+    await createRequest(record, doc, secretValues);
+  } catch (error) {
+    if (quota) await releaseQuota(id, quota).catch((e: unknown) => logger.error('quota reservation not given back', { requestId: id, error: e as Error }));
+    throw error;
+  }
   await appendLog(id, [{
     message: `submitted by ${caller.principal} for ${doc.metadata.name} ${checked.record.version} (priority ${record.priority})${approval ? '; needs approval' : ''}`,
     kind: 'transition', status: 'submitted',

@@ -2,6 +2,7 @@
 import type { ValidateFunction } from 'ajv';
 export declare const body_approval_approve: ValidateFunction;
 export declare const body_approval_reject: ValidateFunction;
+export declare const body_quota_limits_put: ValidateFunction;
 export declare const body_request_cancel: ValidateFunction;
 export declare const body_request_complete: ValidateFunction;
 export declare const body_request_create: ValidateFunction;

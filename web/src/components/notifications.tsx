@@ -27,6 +27,8 @@ const KIND: Record<Notification['kind'], { icon: IconName; intent: Intent }> = {
   'secret.rotated': { icon: 'refresh', intent: 'primary' },
   'cost.budget': { icon: 'dollar', intent: 'warning' },
   'cost.anomaly': { icon: 'trending-up', intent: 'warning' },
+  'quota.changed': { icon: 'settings', intent: 'primary' },
+  'quota.alert': { icon: 'gauge', intent: 'warning' },
 };
 
 export function NotificationsBell() {

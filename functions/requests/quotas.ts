@@ -1,0 +1,320 @@
+/**
+ * Team quotas (issue 22). An offering's `quota` says what one request costs (`resource`, `amount`, `unit`); a
+ * team's limits cap it per resource, in one environment (the request's `environment` field) or in all of them
+ * together. Each (team, resource, environment | all) is one item that holds its total and the requests holding it:
+ *
+ *   TEAM#<team> / QUOTA#<resource>#<env or *>   total, reservations {<requestId>: …}, active {<requestId>: …},
+ *                                               limits [{limit, effectiveFrom}], limitsVersion, unit, alerted
+ *
+ * A request reserves at submit (refused there, with the numbers, when it does not fit), holds it while fulfilled,
+ * turns it into use when it completes, and gives it back when it fails, is rejected, cancelled or deprovisioned.
+ * Every change is one conditional UpdateItem on that item — the total and the request's entry move together, the
+ * total is checked against the limit in the same write — so 20 concurrent requests for the last free unit give
+ * exactly one success, and a step run twice reserves or releases once.
+ */
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { QuotaLimitsPut, QuotaUsage } from '#schemas/index.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import { notify } from '#lib/notifications';
+import { logger } from '#lib/observability';
+import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
+import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
+
+/** What one request takes of its team's quota (the offering's `quota`, and the request's environment). */
+export interface QuotaClaim {
+  readonly team: string;
+  readonly resource: string;
+  readonly amount: number;
+  readonly unit: string | null;
+  /** The request's `environment` field, when its form has one. */
+  readonly environment: string | null;
+  readonly offeringId: string;
+}
+
+interface Holder { readonly amount: number; readonly since: string; readonly offeringId: string }
+interface LimitEntry { readonly limit: number | null; readonly effectiveFrom: string; readonly setBy: string; readonly setAt: string }
+
+interface QuotaItem extends Item {
+  readonly team: string;
+  readonly resource: string;
+  /** `*`: every environment together. */
+  readonly scope: string;
+  readonly total: number;
+  readonly reservations: Readonly<Record<string, Holder>>;
+  readonly active: Readonly<Record<string, Holder>>;
+  readonly limits: readonly LimitEntry[];
+  readonly limitsVersion: number;
+  readonly unit?: string | null;
+  readonly alerted?: Readonly<Record<string, string>>;
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+}
+
+const ALL = '*';
+const keyOf = (team: string, resource: string, scope: string) => ({ PK: `TEAM#${team}`, SK: `QUOTA#${resource}#${scope}` });
+const scopesOf = (claim: QuotaClaim): string[] => (claim.environment ? [claim.environment, ALL] : [ALL]);
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+
+/** The limit in effect at `now` (the last whose effectiveFrom has come), and the next one waiting. */
+export function limitAt(limits: readonly LimitEntry[], now: number): { current: LimitEntry | undefined; pending: LimitEntry | undefined } {
+  const sorted = [...limits].sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
+  const at = new Date(now).toISOString();
+  return { current: sorted.filter((l) => l.effectiveFrom <= at).at(-1), pending: sorted.find((l) => l.effectiveFrom > at) };
+}
+
+/** The organization's caps per resource (APOLLO_QUOTA_CAPS, JSON `{"postgresql-databases": 20}`): no team's limit may exceed one. */
+export function quotaCaps(env: NodeJS.ProcessEnv = process.env): Record<string, number> {
+  const raw = env.APOLLO_QUOTA_CAPS;
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('APOLLO_QUOTA_CAPS must be JSON: {"<resource>": <cap>, …}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => Number.isInteger(v) && (v as number) >= 0)) {
+    throw new Error('APOLLO_QUOTA_CAPS must map each resource to a whole number ≥ 0');
+  }
+  return parsed as Record<string, number>;
+}
+
+/** Makes the item if it is not there yet (a no-op when it is). */
+async function ensureItem(team: string, resource: string, scope: string): Promise<void> {
+  try {
+    await db.send(new PutCommand({
+      TableName: tableName(),
+      Item: { ...keyOf(team, resource, scope), team, resource, scope, total: 0, reservations: {}, active: {}, limits: [], limitsVersion: 0 },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+async function readItem(team: string, resource: string, scope: string): Promise<QuotaItem> {
+  await ensureItem(team, resource, scope);
+  return (await getItem<QuotaItem>(keyOf(team, resource, scope), { consistent: true }))!;
+}
+
+const scopeWords = (scope: string) => (scope === ALL ? 'across environments' : `in ${scope}`);
+const units = (n: number, unit: string | null | undefined) => `${n}${unit ? ` ${unit}${n === 1 ? '' : 's'}` : ''}`;
+
+/** Why a claim does not fit an item, with the numbers. */
+function refusal(claim: QuotaClaim, item: QuotaItem, limit: number): string {
+  const reserved = Object.values(item.reservations).reduce((s, h) => s + h.amount, 0);
+  const used = item.total - reserved;
+  return `${claim.team}'s quota for ${claim.resource} ${scopeWords(item.scope)} is ${units(limit, claim.unit)}: ${used} in use, ${reserved} reserved; this request needs ${claim.amount}`;
+}
+
+/**
+ * Reserves the claim for the request in each of its scopes (its environment, and all environments). Idempotent: a
+ * request that holds it already changes nothing. Refused (ConflictError with the numbers) when a scope's limit would
+ * be exceeded; a scope reserved before the refusal is given back.
+ */
+export async function reserveQuota(requestId: string, claim: QuotaClaim, now = Date.now()): Promise<void> {
+  const done: string[] = [];
+  try {
+    for (const scope of scopesOf(claim)) {
+      await reserveIn(requestId, claim, scope, now);
+      done.push(scope);
+    }
+  } catch (error) {
+    for (const scope of done) await releaseIn(requestId, claim, scope, 'reservations').catch((e: unknown) => logger.error('quota reservation not given back', { requestId, scope, error: e as Error }));
+    throw error;
+  }
+}
+
+async function reserveIn(requestId: string, claim: QuotaClaim, scope: string, now: number): Promise<void> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const item = await readItem(claim.team, claim.resource, scope);
+    if (item.reservations[requestId] || item.active[requestId]) return;
+    const limit = limitAt(item.limits, now).current?.limit ?? null;
+    if (limit !== null && item.total + claim.amount > limit) {
+      throw new ConflictError(refusal(claim, item, limit), { details: [{ path: '/body/offeringId', message: `over ${claim.team}'s ${claim.resource} quota ${scopeWords(scope)} (${item.total} of ${limit} taken)` }] });
+    }
+    try {
+      await db.send(new UpdateCommand({
+        TableName: tableName(), Key: keyOf(claim.team, claim.resource, scope),
+        UpdateExpression: 'SET reservations.#id = :holder, #unit = :unit, updatedAt = :at ADD #total :amount',
+        // The same limits as read, and room left under them, in the very write that takes it.
+        ConditionExpression: `limitsVersion = :lv AND attribute_not_exists(reservations.#id) AND attribute_not_exists(active.#id)${limit !== null ? ' AND #total <= :max' : ''}`,
+        ExpressionAttributeNames: { '#id': requestId, '#total': 'total', '#unit': 'unit' },
+        ExpressionAttributeValues: {
+          ':holder': { amount: claim.amount, since: new Date(now).toISOString(), offeringId: claim.offeringId }, ':unit': claim.unit, ':at': new Date(now).toISOString(),
+          ':amount': claim.amount, ':lv': item.limitsVersion, ...(limit !== null ? { ':max': limit - claim.amount } : {}),
+        },
+      }));
+      if (limit !== null) await alertIfNeeded(claim, scope, item.total + claim.amount, limit);
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Someone else changed it between the read and the write: read again and decide again.
+    }
+  }
+  throw new ConflictError(`${claim.team}'s ${claim.resource} quota is changing too fast to reserve: submit again`);
+}
+
+/** A completed request's reservation becomes use (it stays counted until the request is deprovisioned). */
+export async function consumeQuota(requestId: string, claim: QuotaClaim): Promise<void> {
+  for (const scope of scopesOf(claim)) {
+    try {
+      await db.send(new UpdateCommand({
+        TableName: tableName(), Key: keyOf(claim.team, claim.resource, scope),
+        UpdateExpression: 'SET active.#id = reservations.#id REMOVE reservations.#id',
+        ConditionExpression: 'attribute_exists(reservations.#id)',
+        ExpressionAttributeNames: { '#id': requestId },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+/** Gives back what the request holds: its reservation (failed, rejected, cancelled) or its use (deprovisioned). */
+export async function releaseQuota(requestId: string, claim: QuotaClaim, what: 'reservations' | 'active' = 'reservations'): Promise<void> {
+  for (const scope of scopesOf(claim)) await releaseIn(requestId, claim, scope, what);
+}
+
+async function releaseIn(requestId: string, claim: QuotaClaim, scope: string, what: 'reservations' | 'active'): Promise<void> {
+  try {
+    await db.send(new UpdateCommand({
+      TableName: tableName(), Key: keyOf(claim.team, claim.resource, scope),
+      UpdateExpression: `REMOVE ${what}.#id ADD #total :minus`,
+      ConditionExpression: `attribute_exists(${what}.#id)`,
+      ExpressionAttributeNames: { '#id': requestId, '#total': 'total' },
+      ExpressionAttributeValues: { ':minus': -claim.amount },
+    }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return;
+  }
+  // Under 80 % again: the next crossing is told again.
+  const item = await getItem<QuotaItem>(keyOf(claim.team, claim.resource, scope), { consistent: true });
+  const limit = item ? limitAt(item.limits, Date.now()).current?.limit ?? null : null;
+  if (item?.alerted && Object.keys(item.alerted).length && (limit === null || item.total < limit * 0.8)) {
+    await db.send(new UpdateCommand({ TableName: tableName(), Key: keyOf(claim.team, claim.resource, scope), UpdateExpression: 'REMOVE alerted' }));
+  }
+}
+
+/** At 80 % and at 100 % the team's members are told, once per crossing. */
+async function alertIfNeeded(claim: QuotaClaim, scope: string, taken: number, limit: number): Promise<void> {
+  const level = taken >= limit ? 'full' : taken >= limit * 0.8 ? 'warning' : undefined;
+  if (!level) return;
+  try {
+    await db.send(new UpdateCommand({
+      TableName: tableName(), Key: keyOf(claim.team, claim.resource, scope),
+      UpdateExpression: 'SET alerted = if_not_exists(alerted, :empty)',
+      ExpressionAttributeValues: { ':empty': {} },
+    }));
+    await db.send(new UpdateCommand({
+      TableName: tableName(), Key: keyOf(claim.team, claim.resource, scope),
+      UpdateExpression: 'SET alerted.#level = :at',
+      ConditionExpression: 'attribute_not_exists(alerted.#level)',
+      ExpressionAttributeNames: { '#level': level },
+      ExpressionAttributeValues: { ':at': new Date().toISOString() },
+    }));
+  } catch (error) {
+    if (isConditionFailure(error)) return;
+    throw error;
+  }
+  const members = await teamMemberPrincipals(claim.team).catch(() => [] as string[]);
+  await notify(members, {
+    kind: 'quota.alert',
+    title: `${claim.team} has taken ${taken} of its ${units(limit, claim.unit)} of ${claim.resource} ${scopeWords(scope)}${level === 'full' ? ': the quota is full' : ''}`,
+    body: level === 'full' ? 'The next request for it will be refused until one is released or the limit is raised.' : 'At 80 % of the limit.',
+    link: `/teams/${claim.team}`,
+    resource: { type: 'team', id: claim.team },
+  });
+}
+
+// ---------------------------------------------------------------- the routes
+
+const DAY = 86_400_000;
+
+function usageItem(item: QuotaItem, now: number): QuotaUsage['items'][number] {
+  const { current, pending } = limitAt(item.limits, now);
+  const limit = current?.limit ?? null;
+  const reserved = Object.values(item.reservations ?? {}).reduce((s, h) => s + h.amount, 0);
+  const holders = [
+    ...Object.entries(item.active ?? {}).map(([requestId, h]) => ({ requestId, ...h })),
+    ...Object.entries(item.reservations ?? {}).map(([requestId, h]) => ({ requestId, ...h })),
+  ].sort((a, b) => b.since.localeCompare(a.since));
+  // The pace: what its holders took over the last 30 days, per week.
+  const recent = holders.filter((h) => Date.parse(h.since) > now - 30 * DAY).reduce((s, h) => s + h.amount, 0);
+  const perWeek = Math.round((recent / 30) * 7 * 10) / 10;
+  const left = limit === null ? null : limit - item.total;
+  const fullBy = left !== null && perWeek > 0 ? new Date(now + Math.max(0, left / (perWeek / 7)) * DAY).toISOString().slice(0, 10) : null;
+  const percent = limit ? Math.round((item.total / limit) * 1000) / 10 : limit === 0 ? (item.total > 0 ? 100 : 0) : null;
+  return {
+    resource: item.resource, environment: item.scope === ALL ? null : item.scope, unit: item.unit ?? null,
+    limit, effectiveFrom: current?.effectiveFrom ?? null,
+    pending: pending ? { limit: pending.limit, effectiveFrom: pending.effectiveFrom } : null,
+    used: item.total - reserved, reserved, available: left === null ? null : Math.max(0, left), percent,
+    alert: limit === null ? null : item.total >= limit ? 'full' : item.total >= limit * 0.8 ? 'warning' : null,
+    projection: limit === null && perWeek === 0 ? null : { perWeek, fullBy },
+    holders: holders.slice(0, 50).map((h) => ({ requestId: h.requestId, amount: h.amount, since: h.since, offeringId: h.offeringId })),
+    updatedAt: item.updatedAt ?? null, updatedBy: item.updatedBy ?? null,
+  };
+}
+
+async function requireTeam(team: string): Promise<void> {
+  if (!(await teamProfile(team))) throw new NotFoundError(`no team ${team}`);
+}
+
+export async function quotaUsage(team: string, now = Date.now()): Promise<QuotaUsage> {
+  await requireTeam(team);
+  const items = await queryAll<QuotaItem>({ partition: `TEAM#${team}`, sortKey: { beginsWith: 'QUOTA#' } }, 1_000);
+  return {
+    team, asOf: new Date(now).toISOString(),
+    items: items.map((i) => usageItem(i, now)).filter((i) => i.limit !== null || i.pending || i.used || i.reserved)
+      .sort((a, b) => a.resource.localeCompare(b.resource) || (a.environment ?? '').localeCompare(b.environment ?? '')),
+    caps: quotaCaps(),
+  };
+}
+
+export async function setQuotaLimits(team: string, body: QuotaLimitsPut, by: string, now = Date.now()): Promise<QuotaUsage> {
+  await requireTeam(team);
+  const caps = quotaCaps();
+  const at = new Date(now).toISOString();
+  body.limits.forEach((entry, i) => {
+    const cap = caps[entry.resource];
+    if (entry.limit !== null && cap !== undefined && entry.limit > cap) {
+      throw new ValidationError(`the organization caps ${entry.resource} at ${cap}`, { details: [{ path: `/body/limits/${i}/limit`, message: `must be at most ${cap} (the organization's cap for ${entry.resource})` }] });
+    }
+    if (entry.effectiveFrom && Date.parse(entry.effectiveFrom) < now - 60_000) {
+      throw new ValidationError('a limit cannot take effect in the past', { details: [{ path: `/body/limits/${i}/effectiveFrom`, message: 'must be now or later (leave it out for now)' }] });
+    }
+  });
+  const seen = new Set<string>();
+  body.limits.forEach((entry, i) => {
+    const key = `${entry.resource}#${entry.environment ?? ALL}#${entry.effectiveFrom ?? ''}`;
+    if (seen.has(key)) throw new ValidationError('a limit is given twice', { details: [{ path: `/body/limits/${i}`, message: 'the same resource, environment and effective date as an earlier one' }] });
+    seen.add(key);
+  });
+  for (const entry of body.limits) {
+    const scope = entry.environment ?? ALL;
+    for (let attempt = 0; ; attempt++) {
+      const item = await readItem(team, entry.resource, scope);
+      const from = entry.effectiveFrom && Date.parse(entry.effectiveFrom) > now ? new Date(entry.effectiveFrom).toISOString() : at;
+      // A limit replaces the ones from its date on; the one in effect before it stays until then.
+      const limits = [...item.limits.filter((l) => l.effectiveFrom < from), { limit: entry.limit, effectiveFrom: from, setBy: by, setAt: at }];
+      try {
+        await db.send(new UpdateCommand({
+          TableName: tableName(), Key: keyOf(team, entry.resource, scope),
+          UpdateExpression: 'SET limits = :limits, limitsVersion = :next, updatedAt = :at, updatedBy = :by',
+          ConditionExpression: 'limitsVersion = :lv',
+          ExpressionAttributeValues: { ':limits': limits, ':next': item.limitsVersion + 1, ':lv': item.limitsVersion, ':at': at, ':by': by },
+        }));
+        break;
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+  const members = await teamMemberPrincipals(team).catch(() => [] as string[]);
+  const said = body.limits.map((l) => `${l.resource} ${l.environment ? `in ${l.environment}` : 'across environments'}: ${l.limit === null ? 'no limit' : l.limit}${l.effectiveFrom && Date.parse(l.effectiveFrom) > now ? ` from ${l.effectiveFrom.slice(0, 10)}` : ''}`);
+  await notify(members, {
+    kind: 'quota.changed', title: `${by} set ${team}'s quotas: ${said.join('; ')}`, ...(body.reason ? { body: body.reason } : {}), link: `/teams/${team}`, resource: { type: 'team', id: team },
+  });
+  return quotaUsage(team, now);
+}

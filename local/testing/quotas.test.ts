@@ -1,0 +1,154 @@
+/**
+ * Team quotas through the local runtime on the real fulfillment ASL: limits set by an admin (within the
+ * organization's caps, audited, the team told), a request reserving at submit and refused there with the numbers,
+ * the reservation held while it waits, turned into use when it completes, given back when it is rejected, fails,
+ * is cancelled or deprovisioned — and 20 concurrent reservations for the last free unit giving exactly one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditList, NotificationList, QuotaUsage, Request } from '#schemas/index.ts';
+import { putVersion } from '../../functions/offerings/adapters/dynamo-store.ts';
+import type { OfferingDocument } from '../../functions/offerings/shapes.ts';
+import { reserveQuota, releaseQuota } from '../../functions/requests/quotas.ts';
+import { seedDemoData } from '../seed.ts';
+import { startHarness, type Harness } from './harness.ts';
+import { requestsApi } from './requests-helpers.ts';
+
+let h: Harness;
+const { api, reaches, approveAs } = requestsApi(() => h);
+let names = 0;
+const uniqueName = (): string => `quota-${++names}`;
+const source = (id: string) => ({ repo: 'apollo-demo/platform-catalog', path: `catalog/${id}.yaml`, sha: `sha-${id}`, ownerTeam: 'platform' });
+const CREATE = { id: 'create_record', name: 'Create the record', type: 'rest', rollback: 'delete_record', config: { method: 'POST', url: '{{env.APOLLO_FAKES_URL}}/dns/records', auth: { type: 'bearer', token: '{{secrets.dns_api_token}}' }, body: { name: '{{fields.name}}', type: 'TXT', value: 'x' } }, outputs: [{ name: 'record_id', from: '/id' }] };
+const DELETE = { id: 'delete_record', name: 'Delete the record', type: 'rest', config: { method: 'DELETE', url: '{{env.APOLLO_FAKES_URL}}/dns/records/{{output.create_record.record_id}}', auth: { type: 'bearer', token: '{{secrets.dns_api_token}}' }, successStatus: [204, 404] } };
+const FAIL = { id: 'fail', name: 'Always fails', type: 'rest', config: { method: 'POST', url: '{{env.APOLLO_FAKES_URL}}/dns/nowhere/{{fields.name}}', auth: { type: 'bearer', token: '{{secrets.dns_api_token}}' } }, retry: { maxAttempts: 1 } };
+
+/** A quick offering that costs one `test-record` of the team's quota, approved in prod when `approval` says so. */
+function offering(id: string, actions: unknown[], extra: Record<string, unknown> = {}): OfferingDocument {
+  return {
+    schemaVersion: '2.0',
+    metadata: { id, name: id, description: 'Quota test.', category: 'networking', owner: 'platform', version: '1.0.0' },
+    presentation: { fields: [{ id: 'name', type: 'string', label: 'Name', validation: { required: true } }, { id: 'environment', type: 'string', label: 'Environment', validation: { required: true } }] },
+    fulfillment: { type: 'automated', actions, rollbackActions: [DELETE] },
+    quota: { resource: 'test-records', amount: 1, unit: 'record' },
+    ...extra,
+  } as unknown as OfferingDocument;
+}
+const usage = async (team = 'payments') => (await api<QuotaUsage>('viewer', 'GET', `/api/v1/quota/usage/${team}`)).body;
+const itemOf = (u: QuotaUsage, environment: string | null, resource = 'test-records') => u.items.find((i) => i.resource === resource && i.environment === environment);
+const submitAs = (offeringId: string, environment: string) => api<Request & { error?: { message: string; details: Array<{ path: string }> } }>('developer', 'POST', '/api/v1/requests', { offeringId, fields: { name: uniqueName(), environment } });
+
+beforeAll(async () => {
+  process.env.APOLLO_QUOTA_CAPS = JSON.stringify({ 'test-records': 50 });
+  h = await startHarness();
+  await seedDemoData({ baseUrl: h.runtime.url });
+  await putVersion(offering('quota-record', [CREATE]), source('quota-record'));
+  await putVersion(offering('quota-approved', [CREATE], { approval: { when: 'always', approvers: { roles: ['operator'] }, timeout: '1d' } }), source('quota-approved'));
+  await putVersion(offering('quota-failing', [FAIL]), source('quota-failing'));
+}, 120_000);
+afterAll(async () => {
+  delete process.env.APOLLO_QUOTA_CAPS;
+  await h.close();
+});
+
+describe('limits', () => {
+  it('an admin sets them within the caps (audited, the team told); others may only read', async () => {
+    const body = { limits: [{ resource: 'test-records', environment: 'prod', limit: 1 }, { resource: 'test-records', environment: null, limit: 3 }], reason: 'one production record until review' };
+    expect((await api('operator', 'POST', '/api/v1/quota/limits/payments', body)).status).toBe(403);
+    const set = await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', body);
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(itemOf(set.body, 'prod')).toMatchObject({ limit: 1, used: 0, reserved: 0, available: 1, alert: null, updatedBy: 'admin@apollo.local' });
+    expect(itemOf(set.body, null)).toMatchObject({ limit: 3 });
+    expect(set.body.caps).toEqual({ 'test-records': 50 });
+    // Over the organization's cap, a past date, a limit given twice, an unknown team, an unknown field: each said.
+    const over = await api<{ error: { details: Array<{ path: string; message: string }> } }>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', limit: 51 }] });
+    expect(over.status).toBe(400);
+    expect(over.body.error.details).toEqual([{ path: '/body/limits/0/limit', message: 'must be at most 50 (the organization\'s cap for test-records)' }]);
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', limit: 2, effectiveFrom: '2020-01-01T00:00:00Z' }] })).status).toBe(400);
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', limit: 2 }, { resource: 'test-records', limit: 3 }] })).status).toBe(400);
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/nobody', { limits: [{ resource: 'test-records', limit: 2 }] })).status).toBe(404);
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', limit: 2, size: 'xl' }] })).status).toBe(400);
+    const audit = await h.client('admin').send('GET', '/api/v1/audit', { query: { action: 'quotas.limits.set' } });
+    expect(audit.status).toBe(200);
+    // Every attempt is on the audit log, the refused ones too (the 404 for an unknown team is the newest).
+    expect((audit.body as AuditList).items.map((e) => e.resourceId)).toEqual(expect.arrayContaining(['payments', 'nobody']));
+    const notes = await api<NotificationList>('operator', 'GET', '/api/v1/me/notifications');
+    expect(notes.body.items.some((n) => n.kind === 'quota.changed' && n.title.includes('test-records in prod: 1'))).toBe(true);
+  });
+
+  it('a later limit waits for its date and shows as pending', async () => {
+    const later = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const res = await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', environment: null, limit: 5, effectiveFrom: later }] });
+    expect(itemOf(res.body, null)).toMatchObject({ limit: 3, pending: { limit: 5, effectiveFrom: later } });
+  });
+});
+
+describe('a request and the quota', () => {
+  let first: string;
+
+  it('reserves at submit, and the next one over the limit is refused there with the numbers', async () => {
+    const ok = await submitAs('quota-approved', 'prod');
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    first = ok.body.id;
+    await reaches(first, ['awaiting_approval']);
+    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 0, reserved: 1, available: 0, percent: 100, alert: 'full', holders: [expect.objectContaining({ requestId: first, amount: 1, offeringId: 'quota-approved' })] });
+    const refused = await submitAs('quota-approved', 'prod');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error!.message).toBe('payments\'s quota for test-records in prod is 1 record: 0 in use, 1 reserved; this request needs 1');
+    // Staging counts only against the all-environments limit (3).
+    expect((await submitAs('quota-record', 'staging')).status).toBe(201);
+  }, 60_000);
+
+  it('is given back when the approval is rejected, and taken by the next request', async () => {
+    const inbox = await api<{ items: Array<{ id: string; requestId: string }> }>('operator', 'GET', '/api/v1/approvals/pending');
+    const approval = inbox.body.items.find((a) => a.requestId === first)!;
+    expect((await api('operator', 'POST', `/api/v1/approvals/${approval.id}/reject`, { reason: 'not now' })).status).toBe(200);
+    await reaches(first, ['failed']);
+    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 0, reserved: 0, available: 1, alert: null });
+    const next = await submitAs('quota-approved', 'prod');
+    expect(next.status).toBe(201);
+    await reaches(next.body.id, ['awaiting_approval']);
+    // Approved and completed: the reservation becomes use.
+    expect(await approveAs('operator', next.body.id)).toBe(200);
+    await reaches(next.body.id, ['completed']);
+    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 1, reserved: 0 });
+    // Deprovisioned (approved like the request was): given back.
+    expect((await api('developer', 'POST', `/api/v1/requests/${next.body.id}/deprovision`, { reason: 'done with it' })).status).toBe(200);
+    await reaches(next.body.id, ['deprovisioning']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await approveAs('operator', next.body.id)).toBe(200);
+    await reaches(next.body.id, ['deprovisioned']);
+    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 0, reserved: 0, available: 1 });
+  }, 90_000);
+
+  it('is given back when the fulfilment fails and when the request is cancelled', async () => {
+    const failing = await submitAs('quota-failing', 'dev');
+    expect(failing.status).toBe(201);
+    await reaches(failing.body.id, ['failed']);
+    const waiting = await submitAs('quota-approved', 'dev');
+    await reaches(waiting.body.id, ['awaiting_approval']);
+    expect((await api('developer', 'POST', `/api/v1/requests/${waiting.body.id}/cancel`, { reason: 'wrong one' })).status).toBe(200);
+    await reaches(waiting.body.id, ['cancelled']);
+    const all = itemOf(await usage(), null)!;
+    expect(all.holders.map((x) => x.requestId)).not.toContain(failing.body.id);
+    expect(all.holders.map((x) => x.requestId)).not.toContain(waiting.body.id);
+  }, 60_000);
+});
+
+describe('concurrent reservations', () => {
+  it('20 at once for the last free unit: exactly one succeeds', async () => {
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/data', { limits: [{ resource: 'race-things', environment: null, limit: 5 }] })).status).toBe(200);
+    const claim = { team: 'data', resource: 'race-things', amount: 1, unit: 'thing', environment: null, offeringId: 'race' };
+    for (let i = 0; i < 4; i++) await reserveQuota(`held-${i}`, claim);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => reserveQuota(`racer-${i}`, claim)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.name === 'ConflictError')).toBe(true);
+    const item = itemOf(await usage('data'), null, 'race-things')!;
+    expect(item).toMatchObject({ reserved: 5, available: 0 });
+    // Reserving or releasing twice changes nothing.
+    const winner = item.holders.find((x) => x.requestId.startsWith('racer-'))!.requestId;
+    await reserveQuota(winner, claim);
+    await releaseQuota(winner, claim);
+    await releaseQuota(winner, claim);
+    expect(itemOf(await usage('data'), null, 'race-things')).toMatchObject({ reserved: 4, available: 1 });
+  });
+});
