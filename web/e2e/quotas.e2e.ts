@@ -98,6 +98,7 @@ describe('team quotas', () => {
     expect(await dana.getByTestId('quota-set-limits').isDisabled()).toBe(true);
     expect(await dana.getByTestId('team-quotas').innerText()).toContain('Setting limits needs quotas:manage; your role developer does not have it');
     expect(await dana.getByTestId('quota-change').count()).toBe(0);
+    await screenshot(dana, 'quotas-team-page-developer');
 
     // Back on the team page: 1 of 1, reserved by the first request, full; its holder links to it.
     await admin.reload();
@@ -111,6 +112,13 @@ describe('team quotas', () => {
     await limited.getByTestId('quota-holder').getByRole('link').click();
     await expect.poll(() => new URL(admin.url()).pathname, { timeout: 10_000 }).toBe(`/requests/${first}`);
     await admin.getByTestId('request-page').waitFor();
+
+    // Admin → Teams' "Quotas" opens the team page at its quotas.
+    await admin.goto(`${local.apollo.url}/admin/teams`);
+    await admin.locator('[data-testid="team-row"][data-team="growth"] [data-testid="team-quotas-link"]').click();
+    await admin.locator(PROD_DATABASES).waitFor({ timeout: 15_000 });
+    expect(new URL(admin.url()).pathname + new URL(admin.url()).hash).toBe('/teams/growth#quotas');
+    await expect.poll(() => admin.getByTestId('team-quotas').evaluate((el) => { const top = el.getBoundingClientRect().top; return top >= 0 && top < window.innerHeight / 2; })).toBe(true);
 
     await danaContext.close();
     await adminContext.close();
