@@ -14166,7 +14166,7 @@ export interface QuotaUsage {
     reserved: number;
     available: number | null;
     /**
-     * (used + reserved) / limit.
+     * (used + reserved) / limit, as a percentage (0–100, more when a lowered limit is already exceeded); null without a limit.
      */
     percent: number | null;
     /**
@@ -14179,7 +14179,7 @@ export interface QuotaUsage {
        */
       perWeek: number;
       /**
-       * When it would be full at that pace; null: not at this pace (or no limit).
+       * When it would be full at that pace; null: full already, no limit, or nothing taken lately.
        */
       fullBy: string | null;
     } | null;
@@ -14192,7 +14192,13 @@ export interface QuotaUsage {
       since: string;
       offeringId: string;
     }[];
+    /**
+     * When its limits were last set, or a request last reserved it.
+     */
     updatedAt: string | null;
+    /**
+     * Who last set its limits (null: never set).
+     */
     updatedBy: string | null;
   }[];
   /**

@@ -243,7 +243,8 @@ function usageItem(item: QuotaItem, now: number): QuotaUsage['items'][number] {
   const recent = holders.filter((h) => Date.parse(h.since) > now - 30 * DAY).reduce((s, h) => s + h.amount, 0);
   const perWeek = Math.round((recent / 30) * 7 * 10) / 10;
   const left = limit === null ? null : limit - item.total;
-  const fullBy = left !== null && perWeek > 0 ? new Date(now + Math.max(0, left / (perWeek / 7)) * DAY).toISOString().slice(0, 10) : null;
+  // Already full: the alert says so; fullBy is for what is still to come.
+  const fullBy = left !== null && left > 0 && perWeek > 0 ? new Date(now + (left / (perWeek / 7)) * DAY).toISOString().slice(0, 10) : null;
   const percent = limit ? Math.round((item.total / limit) * 1000) / 10 : limit === 0 ? (item.total > 0 ? 100 : 0) : null;
   return {
     resource: item.resource, environment: item.scope === ALL ? null : item.scope, unit: item.unit ?? null,

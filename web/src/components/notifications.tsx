@@ -28,7 +28,7 @@ const KIND: Record<Notification['kind'], { icon: IconName; intent: Intent }> = {
   'cost.budget': { icon: 'dollar', intent: 'warning' },
   'cost.anomaly': { icon: 'trending-up', intent: 'warning' },
   'quota.changed': { icon: 'settings', intent: 'primary' },
-  'quota.alert': { icon: 'gauge', intent: 'warning' },
+  'quota.alert': { icon: 'dashboard', intent: 'warning' },
 };
 
 export function NotificationsBell() {
