@@ -4,6 +4,7 @@
  * made-up 30–70 % of them, so right-sizing has something to say) — the datastores run as managed services (RDS,
  * ElastiCache, MSK), not on the clusters. The costs context's ingest reads it through the real OpenCost adapter.
  */
+import { fnv1a } from '#lib/fnv';
 import { DEMO_SERVICES, demoDeployments } from './demo-services.ts';
 import { startFakeOpenCost, type FakeOpenCost, type FakeOpenCostWorkload } from './fakes/opencost-server.ts';
 
@@ -16,9 +17,7 @@ const gib = (q: string): number => (q.endsWith('Gi') ? Number(q.slice(0, -2)) : 
 
 /** A stable share in [0.3, 0.7) per name: how much of what it asks for a workload uses. */
 function usedShare(name: string): number {
-  let h = 2166136261;
-  for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-  return 0.3 + (h % 400) / 1000;
+  return 0.3 + (fnv1a(name) % 400) / 1000;
 }
 
 export function demoAllocationWorkloads(): Record<string, FakeOpenCostWorkload[]> {

@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiFindings } from '#schemas/index.ts';
-import { roleHas, type Role } from '#shared/permissions';
-import { ForbiddenError } from '#shared/errors';
+import { type Role } from '#shared/permissions';
 import { parseCommand } from '#functions/ai/commands/index';
-import { toolNamed } from '#functions/ai/tools/registry';
-import type { CommandOutcome, RunTool, ToolCaller } from '#functions/ai/tools/types';
+import type { CommandOutcome } from '#functions/ai/tools/types';
 import { seedDemoData } from '../seed.ts';
+import { runToolAs } from './ai-tools.ts';
 import { startHarness, until, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -24,16 +23,6 @@ afterAll(async () => { await h.close(); });
 /** The last hh:59:00 before now: the demo incident's last minute. */
 const AT = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 60_000).toISOString();
 
-function runToolAs(role: Role, calls: string[] = []): RunTool {
-  const caller: ToolCaller = { principal: `${role}@apollo.test`, role, teams: ['platform'], sessionId: 'test-session' };
-  return async (name, input) => {
-    const tool = toolNamed(name);
-    if (!tool) throw new Error(`no tool ${name}`);
-    if (!roleHas(caller.role, tool.permission)) throw new ForbiddenError(`${name} needs ${tool.permission}`);
-    calls.push(name);
-    return tool.run(input, { caller, signal: new AbortController().signal });
-  };
-}
 
 async function runCommand(text: string, role: Role = 'operator', extra: Record<string, string> = {}): Promise<CommandOutcome & { calls: string[] }> {
   const parsed = parseCommand(text);

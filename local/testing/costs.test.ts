@@ -6,15 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CostAnomalyList, CostBudget, CostRecommendationList, CostBudgetList, CostEnvironment, CostForecast, CostService, CostSummary, NotificationList } from '#schemas/index.ts';
 import type { AiFindings } from '#schemas/index.ts';
-import { ForbiddenError } from '#shared/errors';
-import { roleHas } from '#shared/permissions';
 import { parseCommand } from '#functions/ai/commands/index';
-import { toolNamed } from '#functions/ai/tools/registry';
-import type { RunTool, ToolCaller } from '#functions/ai/tools/types';
 import { setCostsClock } from '../../functions/costs/clock.ts';
 import { runCostIngest } from '../../functions/costs/ingest.ts';
 import { demoAnomaly } from '../../functions/costs/local.ts';
 import { seedDemoData } from '../seed.ts';
+import { runToolAs } from './ai-tools.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -164,16 +161,6 @@ describe('what a user reads', () => {
 });
 
 describe('the AI console\'s `costs <service>`', () => {
-  const runToolAs = (role: Role, calls: string[]): RunTool => {
-    const caller: ToolCaller = { principal: `${role}@apollo.test`, role, teams: ['platform'], sessionId: 'test-session' };
-    return async (name, input) => {
-      const tool = toolNamed(name);
-      if (!tool) throw new Error(`no tool ${name}`);
-      if (!roleHas(caller.role, tool.permission)) throw new ForbiddenError(`${name} needs ${tool.permission}`);
-      calls.push(name);
-      return tool.run(input, { caller, signal: new AbortController().signal });
-    };
-  };
   const section = (findings: AiFindings, title: RegExp) => findings.sections.find((x) => title.test(x.title));
 
   it('puts the findings first: the month, its budget, where the money goes, the anomaly and its deploy, the savings', async () => {

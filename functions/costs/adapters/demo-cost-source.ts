@@ -20,6 +20,7 @@
  * - Cost Explorer's habits: no day from today on; the last 2 complete days are `estimated` and 3 % short of
  *   their final figure, so an ingest that revisits them sees them revised.
  */
+import { fnv1a as hash } from '#lib/fnv';
 import type { CostLine, CostSource, DateRange, SourceAnomaly, SourceCoverage, SourceForecast, SourceRecommendation } from '../ports.ts';
 
 /** One demo catalog entry: what it is decides which AWS services it bills. */
@@ -113,16 +114,6 @@ interface LineModel {
   readonly weekly: boolean;
   readonly noisy: boolean;
   readonly usage: 'ec2-hours' | 'eks-hours' | null;
-}
-
-/** A 32-bit hash (FNV-1a) of the text: the one source of the demo's randomness. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** A number in [-1, 1) fixed by the text. */

@@ -8,6 +8,7 @@
  * hour: HikariCP pool exhaustion, socket read timeouts, and PostgreSQL's `too many connections`.
  * Once an hour (minute 7) core-service logs static AWS credentials it should not: the API must mask them.
  */
+import { fnv1a as hash } from '#lib/fnv';
 import type { LogRecord } from '../insights/execute.ts';
 import { demoTraceId } from './demo-traces.ts';
 
@@ -33,16 +34,6 @@ export function identifyGroup(logGroup: string): GroupIdentity {
   const service = SERVICES.find((s) => logGroup.includes(s)) ?? logGroup.split('/').filter(Boolean).pop() ?? 'unknown';
   const environment = /\bprod\b|production/.test(logGroup) ? 'prod' : /\bstaging\b/.test(logGroup) ? 'staging' : /\bdev\b/.test(logGroup) ? 'dev' : 'prod';
   return { service, environment, apollo: false };
-}
-
-/** A 32-bit hash (FNV-1a) of the text: the one source of the demo's randomness. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 const pick = <T>(items: readonly T[], n: number): T => items[n % items.length]!;
