@@ -9,3 +9,5 @@ export { createRefreshJob } from './refresh-jobs.ts';
 // Submitting a request checks the offering and the form's values here.
 export { checkRequest, checkValues, type RequestableOffering } from './request-check.ts';
 export type { Caller as OfferingCaller } from './shapes.ts';
+// The requests context's team quotas name each resource's unit before any request has counted against it.
+export { quotaUnits } from './snapshot.ts';

@@ -111,3 +111,13 @@ export const offeringSnapshot = (): Promise<OfferingSnapshot> => cache.get();
 
 /** Forgets the cached snapshot: the next read builds a new one (tests, benchmarks). */
 export const dropOfferingSnapshot = (): void => cache.drop();
+
+/** Each quota resource the current offerings name, with the unit they count it in (the quotas' wording before any request). */
+export async function quotaUnits(): Promise<Map<string, string | null>> {
+  const units = new Map<string, string | null>();
+  for (const record of (await offeringSnapshot()).records.values()) {
+    const quota = record.document.quota;
+    if (quota && !units.get(quota.resource)) units.set(quota.resource, quota.unit ?? null);
+  }
+  return units;
+}

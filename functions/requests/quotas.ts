@@ -19,6 +19,7 @@ import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
 import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
 import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
+import { quotaUnits } from '#functions/offerings/public';
 
 /** What one request takes of its team's quota (the offering's `quota`, and the request's environment). */
 export interface QuotaClaim {
@@ -264,10 +265,10 @@ async function requireTeam(team: string): Promise<void> {
 
 export async function quotaUsage(team: string, now = Date.now()): Promise<QuotaUsage> {
   await requireTeam(team);
-  const items = await queryAll<QuotaItem>({ partition: `TEAM#${team}`, sortKey: { beginsWith: 'QUOTA#' } }, 1_000);
+  const [items, units] = await Promise.all([queryAll<QuotaItem>({ partition: `TEAM#${team}`, sortKey: { beginsWith: 'QUOTA#' } }, 1_000), quotaUnits()]);
   return {
     team, asOf: new Date(now).toISOString(),
-    items: items.map((i) => usageItem(i, now)).filter((i) => i.limit !== null || i.pending || i.used || i.reserved)
+    items: items.map((i) => usageItem({ ...i, unit: i.unit ?? units.get(i.resource) ?? null }, now)).filter((i) => i.limit !== null || i.pending || i.used || i.reserved)
       .sort((a, b) => a.resource.localeCompare(b.resource) || (a.environment ?? '').localeCompare(b.environment ?? '')),
     caps: quotaCaps(),
   };

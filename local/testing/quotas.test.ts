@@ -56,7 +56,8 @@ describe('limits', () => {
     expect((await api('operator', 'POST', '/api/v1/quota/limits/payments', body)).status).toBe(403);
     const set = await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', body);
     expect(set.status, JSON.stringify(set.body)).toBe(200);
-    expect(itemOf(set.body, 'prod')).toMatchObject({ limit: 1, used: 0, reserved: 0, available: 1, alert: null, updatedBy: 'admin@apollo.local' });
+    // The unit is the offerings' (nothing has counted against it yet).
+    expect(itemOf(set.body, 'prod')).toMatchObject({ unit: 'record', limit: 1, used: 0, reserved: 0, available: 1, alert: null, updatedBy: 'admin@apollo.local' });
     expect(itemOf(set.body, null)).toMatchObject({ limit: 3 });
     expect(set.body.caps).toEqual({ 'test-records': 50 });
     // Over the organization's cap, a past date, a limit given twice, an unknown team, an unknown field: each said.
