@@ -10,7 +10,7 @@ import { putVersion } from '../../functions/offerings/adapters/dynamo-store.ts';
 import type { OfferingDocument } from '../../functions/offerings/shapes.ts';
 import { reserveQuota, releaseQuota } from '../../functions/requests/quotas.ts';
 import { seedDemoData } from '../seed.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { startHarness, until, type Harness } from './harness.ts';
 import { requestsApi } from './requests-helpers.ts';
 
 let h: Harness;
@@ -56,8 +56,9 @@ describe('limits', () => {
     expect((await api('operator', 'POST', '/api/v1/quota/limits/payments', body)).status).toBe(403);
     const set = await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', body);
     expect(set.status, JSON.stringify(set.body)).toBe(200);
-    // The unit is the offerings' (nothing has counted against it yet).
-    expect(itemOf(set.body, 'prod')).toMatchObject({ unit: 'record', limit: 1, used: 0, reserved: 0, available: 1, alert: null, updatedBy: 'admin@apollo.local' });
+    expect(itemOf(set.body, 'prod')).toMatchObject({ limit: 1, used: 0, reserved: 0, available: 1, alert: null, updatedBy: 'admin@apollo.local' });
+    // The unit is the offerings' though nothing has counted against it yet (once the offerings' snapshot, 10 s, has the test's offerings).
+    await until(async () => itemOf(await usage(), 'prod')?.unit === 'record', 20_000);
     expect(itemOf(set.body, null)).toMatchObject({ limit: 3 });
     expect(set.body.caps).toEqual({ 'test-records': 50 });
     // Over the organization's cap, a past date, a limit given twice, an unknown team, an unknown field: each said.
