@@ -108,6 +108,13 @@ describe('costs', () => {
     await idle.waitFor();
     expect(await idle.innerText()).toMatch(/^idle \$[\d,.]+ \(capacity nobody requested, by OpenCost\)$/);
     expect(Number(await idle.getAttribute('data-idle'))).toBeGreaterThan(0);
+    // Last month, one choice away (on the 1st this month has nothing yet), and back.
+    const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1));
+    const lastMonthName = lastMonth.toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    await page.getByTestId('cost-environment-month').selectOption(lastMonth.toISOString().slice(0, 7));
+    await expect.poll(() => page.getByTestId('cost-env-total').innerText(), { timeout: 20_000 }).toContain(`prod, ${lastMonthName}`);
+    await page.getByTestId('cost-environment-month').selectOption('');
+    await expect.poll(() => page.getByTestId('cost-env-total').innerText(), { timeout: 20_000 }).not.toContain(lastMonthName);
     await page.getByTestId('cost-tree-cluster-toggle').first().click();
     await page.getByTestId('cost-tree-namespace').first().waitFor();
     // The namespace core-service runs in: open each until it shows.

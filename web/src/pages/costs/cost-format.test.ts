@@ -170,3 +170,10 @@ describe('links and the URL', () => {
     expect(costsStateFromSearch('?tab=recommendations&kind=storage')).toEqual({ tab: 'recommendations' });
   });
 });
+
+describe('recentMonths', () => {
+  it('is this month and the three before it, across a year', async () => {
+    const { recentMonths } = await import('./cost-format.ts');
+    expect(recentMonths(new Date('2027-02-01T06:00:00Z'))).toEqual(['2027-02', '2027-01', '2026-12', '2026-11']);
+  });
+});

@@ -327,3 +327,8 @@ export function budgetFieldOf(path: string): string | undefined {
   if (parts[0] === 'monthlyAmount' || parts[0] === 'alerts' || parts[0] === 'description') return parts[0];
   return undefined;
 }
+
+/** This month (UTC) and the three before it, newest first, as yyyy-mm (the environment tree's months). */
+export function recentMonths(now: Date, count = 4): string[] {
+  return Array.from({ length: count }, (_, i) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1)).toISOString().slice(0, 7));
+}

@@ -31,11 +31,11 @@ export function useCostAnomalies(filter: { service?: string | undefined; environ
   return useQuery({ queryKey: ['costs', 'anomalies', query], queryFn: () => api.read('GET /api/v1/costs/anomalies', { query }), staleTime: STALE });
 }
 
-export function useCostEnvironment(environment: string | undefined) {
+export function useCostEnvironment(environment: string | undefined, month?: string) {
   const { api } = useServices();
   return useQuery({
-    queryKey: ['costs', 'environment', environment],
-    queryFn: () => api.read('GET /api/v1/costs/environments/{env}', { params: { env: environment! } }),
+    queryKey: ['costs', 'environment', environment, month ?? null],
+    queryFn: () => api.read('GET /api/v1/costs/environments/{env}', { params: { env: environment! }, ...(month ? { query: { month } } : {}) }),
     enabled: environment !== undefined,
     staleTime: STALE,
     placeholderData: keepPreviousData,

@@ -9,7 +9,7 @@ import { useState } from 'react';
 import type { CostEnvironment } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { Link } from '../../lib/router.tsx';
-import { formatDay, formatMonth, formatUsd, serviceCostsHref } from './cost-format.ts';
+import { formatDay, formatMonth, formatUsd, recentMonths, serviceCostsHref } from './cost-format.ts';
 import { ChangeTag, Figure } from './cost-parts.tsx';
 import { useCostEnvironment } from './cost-queries.ts';
 
@@ -59,17 +59,23 @@ function Toggle({ open, onClick, icon, label, testId, ...data }: { open: boolean
 }
 
 export function EnvironmentTree({ environments, environment, onEnvironment }: { environments: readonly string[]; environment: string | undefined; onEnvironment(env: string): void }) {
-  const env = useCostEnvironment(environment);
+  // This month or one of the three before it (on the 1st, this month has nothing yet: last month is one click away).
+  const [month, setMonth] = useState<string | undefined>(undefined);
+  const env = useCostEnvironment(environment, month);
   // Collapsed: clusters and namespaces start closed so a drill-down is the reader's choice.
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const toggle = (key: string) => setOpen((o) => { const next = new Set(o); if (next.has(key)) next.delete(key); else next.add(key); return next; });
-  const data = env.data?.environment === environment ? env.data : undefined;
+  const data = env.data?.environment === environment && (!month || env.data?.month === month) ? env.data : undefined;
   return (
     <div className="apollo-section-gap" data-testid="cost-environments">
       <form className="apollo-filters apollo-cost-env-filters" onSubmit={(e) => e.preventDefault()} aria-label="Environment">
         <FormGroup label="Environment" labelFor="ce-environment">
           <HTMLSelect id="ce-environment" fill value={environment ?? ''} onChange={(e) => e.currentTarget.value && onEnvironment(e.currentTarget.value)} data-testid="cost-environment-select"
             options={[...(environment ? [] : [{ value: '', label: 'Choose an environment' }]), ...environments]} />
+        </FormGroup>
+        <FormGroup label="Month" labelFor="ce-month">
+          <HTMLSelect id="ce-month" fill value={month ?? ''} onChange={(e) => setMonth(e.currentTarget.value || undefined)} data-testid="cost-environment-month"
+            options={recentMonths(new Date()).map((m, i) => ({ value: i === 0 ? '' : m, label: `${formatMonth(m)}${i === 0 ? ' (this month)' : ''}` }))} />
         </FormGroup>
       </form>
       {!environment && <NonIdealState icon="diagram-tree" title="Choose an environment" description="Its month as cluster → namespace → service, managed datastores and shared cost." className="apollo-empty" />}
@@ -88,7 +94,7 @@ export function EnvironmentTree({ environments, environment, onEnvironment }: { 
             <HTMLTable compact className="apollo-table apollo-cost-tree" data-testid="cost-tree" data-environment={data.environment}>
               <thead><tr><th>Cluster → namespace → service</th><th className="apollo-cost-num">This month</th><th className="apollo-cost-num">Change</th></tr></thead>
               <tbody>
-                {data.clusters.length === 0 && <tr><td colSpan={3} className={Classes.TEXT_MUTED}>No cluster in {data.environment} carries cost this month.</td></tr>}
+                {data.clusters.length === 0 && <tr><td colSpan={3} className={Classes.TEXT_MUTED}>No cluster in {data.environment} carries cost {month ? `in ${formatMonth(data.month)}` : 'this month yet'}.</td></tr>}
                 {data.clusters.flatMap((c) => {
                   const ck = c.cluster;
                   const cOpen = open.has(ck);
