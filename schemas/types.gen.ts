@@ -14102,7 +14102,7 @@ export interface QuotaLimitsPut {
        */
       limit: number | null;
       /**
-       * When it takes effect (default now); a later one waits, and shows as pending.
+       * When it takes effect (default now: it replaces the limit in effect and keeps what is scheduled); a later one waits, shows as pending, and replaces what was scheduled from its date on.
        */
       effectiveFrom?: string;
     },
@@ -14120,7 +14120,7 @@ export interface QuotaLimitsPut {
        */
       limit: number | null;
       /**
-       * When it takes effect (default now); a later one waits, and shows as pending.
+       * When it takes effect (default now: it replaces the limit in effect and keeps what is scheduled); a later one waits, shows as pending, and replaces what was scheduled from its date on.
        */
       effectiveFrom?: string;
     }[]
@@ -14193,7 +14193,7 @@ export interface QuotaUsage {
       offeringId: string;
     }[];
     /**
-     * When its limits were last set, or a request last reserved it.
+     * When its limits were last set (null: never).
      */
     updatedAt: string | null;
     /**

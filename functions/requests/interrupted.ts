@@ -10,6 +10,7 @@ import { expireApproval, readApproval } from './approvals.ts';
 import { release } from './queue.ts';
 import { activeRequestIds, readAttempts, readRequest, transition, type RequestRecord } from './records.ts';
 import { executionName, FULFILLMENT } from './workflow.ts';
+import { releaseQuota } from './quotas.ts';
 
 export async function markInterrupted(): Promise<number> {
   const engine = workflowEngine(FULFILLMENT);
@@ -34,6 +35,8 @@ export async function markInterruptedRecord(record: RequestRecord, why: string):
   const done = (await readAttempts(record.id)).filter((a) => a.status === 'succeeded' && !a.rolledBack);
   const last = done.sort((a, b) => a.index - b.index).at(-1);
   await release(record);
+  // Nothing runs for it now: its reservation goes back (a completed one's use stays); a retry takes it again, or is refused.
+  if (record.quota) await releaseQuota(record.id, record.quota);
   const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
   if (approval?.status === 'pending') await expireApproval(approval);
   await transition(record.id, { status: 'interrupted', currentAction: null, taskToken: null, eta: null }, {

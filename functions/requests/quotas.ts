@@ -14,7 +14,7 @@
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QuotaLimitsPut, QuotaUsage } from '#schemas/index.ts';
-import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
 import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
@@ -71,10 +71,10 @@ export function quotaCaps(env: NodeJS.ProcessEnv = process.env): Record<string, 
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new Error('APOLLO_QUOTA_CAPS must be JSON: {"<resource>": <cap>, …}');
+    throw new ServiceUnavailableError('Apollo is misconfigured: APOLLO_QUOTA_CAPS must be JSON, {"<resource>": <cap>, …}; an administrator must fix it');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => Number.isInteger(v) && (v as number) >= 0)) {
-    throw new Error('APOLLO_QUOTA_CAPS must map each resource to a whole number ≥ 0');
+    throw new ServiceUnavailableError('Apollo is misconfigured: APOLLO_QUOTA_CAPS must map each resource to a whole number ≥ 0; an administrator must fix it');
   }
   return parsed as Record<string, number>;
 }
@@ -255,8 +255,14 @@ function usageItem(item: QuotaItem, now: number): QuotaUsage['items'][number] {
     alert: limit === null ? null : item.total >= limit ? 'full' : item.total >= limit * 0.8 ? 'warning' : null,
     projection: limit === null && perWeek === 0 ? null : { perWeek, fullBy },
     holders: holders.slice(0, 50).map((h) => ({ requestId: h.requestId, amount: h.amount, since: h.since, offeringId: h.offeringId })),
-    updatedAt: item.updatedAt ?? null, updatedBy: item.updatedBy ?? null,
+    // When its limits were last set, and by whom (a reservation changes neither).
+    ...lastSet(item.limits),
   };
+}
+
+function lastSet(limits: readonly LimitEntry[]): { updatedAt: string | null; updatedBy: string | null } {
+  const last = [...limits].sort((a, b) => a.setAt.localeCompare(b.setAt)).at(-1);
+  return { updatedAt: last?.setAt ?? null, updatedBy: last?.setBy ?? null };
 }
 
 async function requireTeam(team: string): Promise<void> {
@@ -297,13 +303,18 @@ export async function setQuotaLimits(team: string, body: QuotaLimitsPut, by: str
     const scope = entry.environment ?? ALL;
     for (let attempt = 0; ; attempt++) {
       const item = await readItem(team, entry.resource, scope);
-      const from = entry.effectiveFrom && Date.parse(entry.effectiveFrom) > now ? new Date(entry.effectiveFrom).toISOString() : at;
-      // A limit replaces the ones from its date on; the one in effect before it stays until then.
-      const limits = [...item.limits.filter((l) => l.effectiveFrom < from), { limit: entry.limit, effectiveFrom: from, setBy: by, setAt: at }];
+      const future = entry.effectiveFrom !== undefined && Date.parse(entry.effectiveFrom) > now;
+      const from = future ? new Date(entry.effectiveFrom!).toISOString() : at;
+      // Now: it replaces the limit in effect and keeps what is scheduled. Later: it replaces what was scheduled from
+      // its date on. Only the limit in effect and the scheduled ones are kept.
+      const { current } = limitAt(item.limits, now);
+      const scheduled = item.limits.filter((l) => l.effectiveFrom > at && (!future || l.effectiveFrom < from));
+      const limits = [...(future && current ? [current] : []), ...scheduled, { limit: entry.limit, effectiveFrom: from, setBy: by, setAt: at }];
       try {
         await db.send(new UpdateCommand({
           TableName: tableName(), Key: keyOf(team, entry.resource, scope),
-          UpdateExpression: 'SET limits = :limits, limitsVersion = :next, updatedAt = :at, updatedBy = :by',
+          // A new limit is crossed anew: the alerts already sent are forgotten.
+          UpdateExpression: 'SET limits = :limits, limitsVersion = :next, updatedAt = :at, updatedBy = :by REMOVE alerted',
           ConditionExpression: 'limitsVersion = :lv',
           ExpressionAttributeValues: { ':limits': limits, ':next': item.limitsVersion + 1, ':lv': item.limitsVersion, ':at': at, ':by': by },
         }));

@@ -95,6 +95,7 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
     await startFulfillment({ requestId: id, generation: 1, run: 1, deprovision: false });
   } catch (error) {
     logger.error('fulfilment did not start', { requestId: id, error: error as Error });
+    if (quota) await releaseQuota(id, quota).catch((e: unknown) => logger.error('quota reservation not given back', { requestId: id, error: e as Error }));
     await transition(id, { status: 'failed', error: { code: 'engine-unavailable', message: 'the workflow engine did not start the fulfilment; submit again' }, completedAt: new Date().toISOString(), eta: null }, { message: 'the fulfilment did not start (workflow engine unavailable)', severity: 'error' });
     throw new ServiceUnavailableError('the workflow engine is unavailable: the request was recorded as failed; submit it again', { cause: error, retryAfterSeconds: 5 });
   }

@@ -77,10 +77,13 @@ describe('limits', () => {
     expect(notes.body.items.some((n) => n.kind === 'quota.changed' && n.title.includes('test-records in prod: 1'))).toBe(true);
   });
 
-  it('a later limit waits for its date and shows as pending', async () => {
+  it('a later limit waits for its date and shows as pending; one set for now keeps it', async () => {
     const later = new Date(Date.now() + 7 * 86_400_000).toISOString();
     const res = await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', environment: null, limit: 5, effectiveFrom: later }] });
     expect(itemOf(res.body, null)).toMatchObject({ limit: 3, pending: { limit: 5, effectiveFrom: later } });
+    const now = await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', environment: null, limit: 4 }] });
+    expect(itemOf(now.body, null)).toMatchObject({ limit: 4, pending: { limit: 5, effectiveFrom: later }, updatedBy: 'admin@apollo.local' });
+    expect((await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', environment: null, limit: 3 }] })).status).toBe(200);
   });
 });
 
@@ -133,6 +136,49 @@ describe('a request and the quota', () => {
     const all = itemOf(await usage(), null)!;
     expect(all.holders.map((x) => x.requestId)).not.toContain(failing.body.id);
     expect(all.holders.map((x) => x.requestId)).not.toContain(waiting.body.id);
+  }, 60_000);
+});
+
+describe('alerts and misconfiguration', () => {
+  it('a raised limit is crossed anew: full is told again', async () => {
+    const claim = { team: 'data', resource: 'alert-things', amount: 1, unit: 'thing', environment: null, offeringId: 'alerts' };
+    // sam is data's member: what the team was told is in sam's notifications.
+    const { queryAll } = await import('#lib/table');
+    const fullTold = async () => (await queryAll<{ PK: string; SK: string; kind: string; title: string }>({ partition: 'NOTIF#sam@apollo.local' }, 500))
+      .filter((n) => n.kind === 'quota.alert' && n.title.includes('alert-things') && n.title.endsWith('the quota is full')).length;
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/data', { limits: [{ resource: 'alert-things', environment: null, limit: 1 }] })).status).toBe(200);
+    await reserveQuota('alert-1', claim);
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/data', { limits: [{ resource: 'alert-things', environment: null, limit: 2 }] })).status).toBe(200);
+    await reserveQuota('alert-2', claim);
+    const usage2 = itemOf(await usage('data'), null, 'alert-things')!;
+    expect(usage2).toMatchObject({ alert: 'full', reserved: 2 });
+    // Each crossing of 100 % was told: at 1 of 1, and at 2 of 2 after the limit was raised.
+    expect(await fullTold()).toBe(2);
+  });
+
+  it('a malformed organization cap is a 503 that says so, not a bare 500', async () => {
+    process.env.APOLLO_QUOTA_CAPS = '{"test-records": 50';
+    try {
+      const res = await api<{ error: { message: string } }>('viewer', 'GET', '/api/v1/quota/usage/payments');
+      expect(res.status).toBe(503);
+      expect(res.body.error.message).toMatch(/^Apollo is misconfigured: APOLLO_QUOTA_CAPS must be JSON/);
+    } finally {
+      process.env.APOLLO_QUOTA_CAPS = JSON.stringify({ 'test-records': 50 });
+    }
+  });
+});
+
+describe('an interrupted request', () => {
+  it('gives its reservation back (nothing runs for it); its retry takes it again', async () => {
+    const { readRequest } = await import('../../functions/requests/records.ts');
+    const { markInterruptedRecord } = await import('../../functions/requests/interrupted.ts');
+    const res = await submitAs('quota-approved', 'prod');
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    await reaches(res.body.id, ['awaiting_approval']);
+    expect(itemOf(await usage(), 'prod')!.holders.map((x) => x.requestId)).toContain(res.body.id);
+    expect(await markInterruptedRecord((await readRequest(res.body.id, true))!, 'the test lost its run')).toBe(true);
+    expect(itemOf(await usage(), 'prod')!.holders.map((x) => x.requestId)).not.toContain(res.body.id);
+    expect(itemOf(await usage(), 'prod')).toMatchObject({ reserved: 0 });
   }, 60_000);
 });
 

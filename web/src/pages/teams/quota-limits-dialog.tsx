@@ -80,7 +80,7 @@ export function QuotaLimitsDialog({ teamId, teamName, usage, initialRows, onClos
                     placeholder="all" data-testid="quota-environment" />
                 </FormGroup>
                 <FormGroup label="Limit" labelFor={`${listId}-${i}-limit`} intent={intent(i, 'limit')} helperText={error(i, 'limit') ?? 'Empty removes it'}>
-                  <InputGroup id={`${listId}-${i}-limit`} type="number" min={0} step={1} inputMode="numeric" value={row.limit} onValueChange={set(i, 'limit')} intent={intent(i, 'limit')}
+                  <InputGroup id={`${listId}-${i}-limit`} type="text" inputMode="numeric" pattern="[0-9]*" value={row.limit} onValueChange={set(i, 'limit')} intent={intent(i, 'limit')}
                     placeholder="no limit" data-testid="quota-limit" />
                 </FormGroup>
                 <FormGroup label="Effective from" labelFor={`${listId}-${i}-effectiveFrom`} intent={intent(i, 'effectiveFrom')} helperText={error(i, 'effectiveFrom') ?? 'Empty: now'}>
