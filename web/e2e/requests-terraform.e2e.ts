@@ -66,9 +66,13 @@ describe('a Terraform request that fails once', () => {
     await expect.poll(() => provision.getAttribute('data-status'), { timeout: 15_000 }).toBe('rolled_back');
     expect(await provision.getByTestId('action-status').innerText()).toBe('rolled back');
     // Undone, it folds away; opened, it shows the errored run and the destroy that undid it.
-    if (!(await rollback.isVisible())) await provision.getByTestId('action-toggle').click();
-    await rollback.waitFor();
-    expect(await rollback.getAttribute('data-status')).toBe('succeeded');
+    // (It may fold while we look: a live frame can land between the look and the click, so open it until it stays open.)
+    await expect.poll(async () => {
+      if (await rollback.isVisible()) return true;
+      await provision.getByTestId('action-toggle').click();
+      return rollback.isVisible();
+    }, { timeout: 15_000 }).toBe(true);
+    expect(await rollback.getAttribute('data-status', { timeout: 5_000 })).toBe('succeeded');
     expect(await provision.getByTestId('attempt-error').first().innerText()).toContain('errored');
     // The destroy was a run on the local fake, linked as one.
     const destroyRun = rollback.getByTestId('attempt-external');
