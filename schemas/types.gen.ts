@@ -14191,6 +14191,10 @@ export interface QuotaUsage {
       amount: number;
       since: string;
       offeringId: string;
+      /**
+       * in-use: the request completed (what it provisioned counts until it is deprovisioned); reserved: it is still being fulfilled.
+       */
+      state: "in-use" | "reserved";
     }[];
     /**
      * When its limits were last set (null: never).

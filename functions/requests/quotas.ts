@@ -237,8 +237,8 @@ function usageItem(item: QuotaItem, now: number): QuotaUsage['items'][number] {
   const limit = current?.limit ?? null;
   const reserved = Object.values(item.reservations ?? {}).reduce((s, h) => s + h.amount, 0);
   const holders = [
-    ...Object.entries(item.active ?? {}).map(([requestId, h]) => ({ requestId, ...h })),
-    ...Object.entries(item.reservations ?? {}).map(([requestId, h]) => ({ requestId, ...h })),
+    ...Object.entries(item.active ?? {}).map(([requestId, h]) => ({ requestId, ...h, state: 'in-use' as const })),
+    ...Object.entries(item.reservations ?? {}).map(([requestId, h]) => ({ requestId, ...h, state: 'reserved' as const })),
   ].sort((a, b) => b.since.localeCompare(a.since));
   // The pace: what its holders took over the last 30 days, per week.
   const recent = holders.filter((h) => Date.parse(h.since) > now - 30 * DAY).reduce((s, h) => s + h.amount, 0);
@@ -254,7 +254,7 @@ function usageItem(item: QuotaItem, now: number): QuotaUsage['items'][number] {
     used: item.total - reserved, reserved, available: left === null ? null : Math.max(0, left), percent,
     alert: limit === null ? null : item.total >= limit ? 'full' : item.total >= limit * 0.8 ? 'warning' : null,
     projection: limit === null && perWeek === 0 ? null : { perWeek, fullBy },
-    holders: holders.slice(0, 50).map((h) => ({ requestId: h.requestId, amount: h.amount, since: h.since, offeringId: h.offeringId })),
+    holders: holders.slice(0, 50).map((h) => ({ requestId: h.requestId, amount: h.amount, since: h.since, offeringId: h.offeringId, state: h.state })),
     // When its limits were last set, and by whom (a reservation changes neither).
     ...lastSet(item.limits),
   };

@@ -95,7 +95,7 @@ describe('a request and the quota', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     first = ok.body.id;
     await reaches(first, ['awaiting_approval']);
-    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 0, reserved: 1, available: 0, percent: 100, alert: 'full', holders: [expect.objectContaining({ requestId: first, amount: 1, offeringId: 'quota-approved' })] });
+    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 0, reserved: 1, available: 0, percent: 100, alert: 'full', holders: [expect.objectContaining({ requestId: first, amount: 1, offeringId: 'quota-approved', state: 'reserved' })] });
     const refused = await submitAs('quota-approved', 'prod');
     expect(refused.status).toBe(409);
     expect(refused.body.error!.message).toBe('payments\'s quota for test-records in prod is 1 record: 0 in use, 1 reserved; this request needs 1');
@@ -115,7 +115,7 @@ describe('a request and the quota', () => {
     // Approved and completed: the reservation becomes use.
     expect(await approveAs('operator', next.body.id)).toBe(200);
     await reaches(next.body.id, ['completed']);
-    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 1, reserved: 0 });
+    expect(itemOf(await usage(), 'prod')).toMatchObject({ used: 1, reserved: 0, holders: [expect.objectContaining({ requestId: next.body.id, state: 'in-use' })] });
     // Deprovisioned (approved like the request was): given back.
     expect((await api('developer', 'POST', `/api/v1/requests/${next.body.id}/deprovision`, { reason: 'done with it' })).status).toBe(200);
     await reaches(next.body.id, ['deprovisioning']);

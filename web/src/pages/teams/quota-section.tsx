@@ -55,6 +55,7 @@ function QuotaRow({ item, onChange }: { item: QuotaItem; onChange?: (() => void)
           {item.holders.map((h) => (
             <li key={h.requestId} data-testid="quota-holder" data-request={h.requestId}>
               <Link to={`/requests/${encodeURIComponent(h.requestId)}`} className="apollo-mono">{h.requestId.slice(-8)}</Link>
+              {' '}<Tag minimal intent={h.state === 'in-use' ? 'none' : 'primary'} data-testid="quota-holder-state">{h.state === 'in-use' ? 'in use' : 'reserved'}</Tag>
               {' '}<span className={Classes.TEXT_MUTED}>{h.offeringId} · {withUnit(h.amount, item.unit)} · <span title={formatTime(h.since)}>since {formatAgo(h.since)}</span></span>
             </li>
           ))}

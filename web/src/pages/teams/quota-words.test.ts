@@ -30,8 +30,8 @@ describe('quota words', () => {
   it('draws in use solid and reserved after it, the limit as the end', () => {
     expect(barParts(item({ limit: 4, used: 1, reserved: 1 }))).toEqual({ used: 25, reserved: 25, over: false, open: false });
     expect(barParts(item({ limit: 3, used: 1, reserved: 0 }))).toEqual({ used: 33.33, reserved: 0, over: false, open: false });
-    // A limit lowered below what is held: full, and said to be over.
-    expect(barParts(item({ limit: 2, used: 2, reserved: 3 }))).toEqual({ used: 100, reserved: 0, over: true, open: false });
+    // A limit lowered below what is held: full, said to be over, in use and reserved both seen in their proportions.
+    expect(barParts(item({ limit: 2, used: 2, reserved: 3 }))).toEqual({ used: 40, reserved: 60, over: true, open: false });
     expect(barParts(item({ limit: 0, used: 0, reserved: 0 }))).toEqual({ used: 0, reserved: 0, over: false, open: false });
     // No limit: what is held fills three quarters, split into in use and reserved; no end.
     expect(barParts(item({ limit: null, used: 3, reserved: 1 }))).toEqual({ used: 56.25, reserved: 18.75, over: false, open: true });

@@ -66,7 +66,8 @@ export interface BarParts {
 
 export function barParts(item: Pick<QuotaItem, 'limit' | 'used' | 'reserved'>): BarParts {
   const held = item.used + item.reserved;
-  const scale = item.limit ?? held / OPEN_FILL;
+  // Over a (lowered) limit the bar is all held: in use and reserved in their proportions, both seen.
+  const scale = item.limit === null ? held / OPEN_FILL : Math.max(item.limit, held);
   if (scale <= 0) return { used: 0, reserved: 0, over: held > 0, open: item.limit === null };
   const used = Math.min(item.used / scale, 1) * 100;
   const reserved = Math.min(item.reserved / scale, 1 - used / 100) * 100;
