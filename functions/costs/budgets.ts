@@ -15,7 +15,7 @@ import type { CostBudget, CostBudgetCreate, CostBudgetList, CostBudgetListQuery,
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
-import { db, deleteVersioned, getItem, putNew, queryAll, tableName, updateVersioned, type Item } from '#lib/table';
+import { db, deleteVersioned, getItem, isConditionFailure, putNew, queryAll, tableName, updateVersioned, type Item } from '#lib/table';
 import { teamMemberPrincipals } from '#functions/identity/public';
 import { catalogEnvironments, catalogServices, type CatalogService } from './catalog.ts';
 import { costsNow } from './clock.ts';
@@ -239,7 +239,7 @@ async function claimAlert(id: string, key: string): Promise<boolean> {
     }));
     return true;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }

@@ -185,7 +185,8 @@ async function storeDays(range: { start: string; end: string }, records: readonl
   await putDays(rolled.map((r) => r.day), rolled.map((r) => r.detail));
   const months = [...new Set([...byDate.keys()].map((d) => d.slice(0, 7)))];
   for (const month of months) {
-    const [days, details] = await Promise.all([costDays(`${month}-01`, `${month}-31`), costDayDetails(`${month}-01`, `${month}-31`)]);
+    const days = await costDays(`${month}-01`, `${month}-31`);
+    const details = await costDayDetails(`${month}-01`, `${month}-31`, days);
     const rolled = monthOf(month, days, details);
     await putMonth(rolled.month, rolled.environments);
   }

@@ -172,10 +172,10 @@ export async function costDays(from: string, to: string): Promise<CostDay[]> {
   return items.map((i) => stripKeys<CostDay>(i));
 }
 
-/** The days' detail, every environment's joined: the environments come from the days' totals (one Query each). */
-export async function costDayDetails(from: string, to: string): Promise<CostDayDetail[]> {
+/** The days' detail, every environment's joined: the environments come from the days' totals (given, or read), one Query each. */
+export async function costDayDetails(from: string, to: string, days?: readonly CostDay[]): Promise<CostDayDetail[]> {
   const environments = new Set<string>();
-  for (const day of await costDays(from, to)) for (const env of Object.keys(day.byEnvironment)) environments.add(env);
+  for (const day of days ?? await costDays(from, to)) for (const env of Object.keys(day.byEnvironment)) environments.add(env);
   const byDate = new Map<string, { byEnvServiceType: Record<string, number>; unattributed: Record<string, number> }>();
   await Promise.all([...environments].map(async (env) => {
     for (const item of await queryAll<Item & CostDayDetail>({ partition: `COSTDAYX#${env}`, sortKey: { between: [from, to] } }, 1_000)) {

@@ -32,7 +32,8 @@ export function isExpired(item: Record<string, unknown>): boolean {
   return typeof expiresAt === 'number' && expiresAt <= nowSeconds();
 }
 
-const isConditionFailure = (error: unknown): boolean =>
+/** A conditional write's condition did not hold (ConditionalCheckFailedException). */
+export const isConditionFailure = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 export async function getItem<T extends Item = Item>(key: Key, options: { consistent?: boolean } = {}): Promise<T | undefined> {

@@ -17,7 +17,7 @@ import type { QuotaLimitsPut, QuotaUsage } from '#schemas/index.ts';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
-import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
+import { db, getItem, isConditionFailure, queryAll, tableName, type Item } from '#lib/table';
 import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
 import { quotaUnits } from '#functions/offerings/public';
 
@@ -54,7 +54,6 @@ interface QuotaItem extends Item {
 const ALL = '*';
 const keyOf = (team: string, resource: string, scope: string) => ({ PK: `TEAM#${team}`, SK: `QUOTA#${resource}#${scope}` });
 const scopesOf = (claim: QuotaClaim): string[] => (claim.environment ? [claim.environment, ALL] : [ALL]);
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 /** The limit in effect at `now` (the last whose effectiveFrom has come), and the next one waiting. */
 export function limitAt(limits: readonly LimitEntry[], now: number): { current: LimitEntry | undefined; pending: LimitEntry | undefined } {
