@@ -20,6 +20,7 @@ import aiStats from './api/ai-stats.schema.json' with { type: 'json' };
 import aiUserListQuery from './api/ai-user-list-query.schema.json' with { type: 'json' };
 import aiUserList from './api/ai-user-list.schema.json' with { type: 'json' };
 import aiUser from './api/ai-user.schema.json' with { type: 'json' };
+import analyticsQuery from './api/analytics-query.schema.json' with { type: 'json' };
 import apolloManifest from './api/apollo-manifest.schema.json' with { type: 'json' };
 import approvalApprove from './api/approval-approve.schema.json' with { type: 'json' };
 import approvalList from './api/approval-list.schema.json' with { type: 'json' };
@@ -145,6 +146,7 @@ import offeringValidation from './api/offering-validation.schema.json' with { ty
 import openapiDocument from './api/openapi-document.schema.json' with { type: 'json' };
 import pagerdutyWebhookResult from './api/pagerduty-webhook-result.schema.json' with { type: 'json' };
 import pagerdutyWebhook from './api/pagerduty-webhook.schema.json' with { type: 'json' };
+import performanceStats from './api/performance-stats.schema.json' with { type: 'json' };
 import postmortemCreate from './api/postmortem-create.schema.json' with { type: 'json' };
 import postmortemUpdate from './api/postmortem-update.schema.json' with { type: 'json' };
 import postmortem from './api/postmortem.schema.json' with { type: 'json' };
@@ -153,6 +155,8 @@ import quotaUsage from './api/quota-usage.schema.json' with { type: 'json' };
 import ready from './api/ready.schema.json' with { type: 'json' };
 import realtimeFrame from './api/realtime-frame.schema.json' with { type: 'json' };
 import realtimeMessage from './api/realtime-message.schema.json' with { type: 'json' };
+import requestAuditExportQuery from './api/request-audit-export-query.schema.json' with { type: 'json' };
+import requestAuditQuery from './api/request-audit-query.schema.json' with { type: 'json' };
 import requestCancel from './api/request-cancel.schema.json' with { type: 'json' };
 import requestComplete from './api/request-complete.schema.json' with { type: 'json' };
 import requestCreate from './api/request-create.schema.json' with { type: 'json' };
@@ -203,18 +207,24 @@ import serviceScale from './api/service-scale.schema.json' with { type: 'json' }
 import serviceSummary from './api/service-summary.schema.json' with { type: 'json' };
 import serviceUpdate from './api/service-update.schema.json' with { type: 'json' };
 import service from './api/service.schema.json' with { type: 'json' };
+import teamAnalytics from './api/team-analytics.schema.json' with { type: 'json' };
+import teamCatalog from './api/team-catalog.schema.json' with { type: 'json' };
 import teamCreate from './api/team-create.schema.json' with { type: 'json' };
 import teamList from './api/team-list.schema.json' with { type: 'json' };
 import teamMemberList from './api/team-member-list.schema.json' with { type: 'json' };
 import teamMemberPut from './api/team-member-put.schema.json' with { type: 'json' };
 import teamMember from './api/team-member.schema.json' with { type: 'json' };
+import teamRequestHistory from './api/team-request-history.schema.json' with { type: 'json' };
+import teamRequestsQuery from './api/team-requests-query.schema.json' with { type: 'json' };
 import teamUpdate from './api/team-update.schema.json' with { type: 'json' };
+import teamUsage from './api/team-usage.schema.json' with { type: 'json' };
 import team from './api/team.schema.json' with { type: 'json' };
 import terraformWebhook from './api/terraform-webhook.schema.json' with { type: 'json' };
 import traceListQuery from './api/trace-list-query.schema.json' with { type: 'json' };
 import traceList from './api/trace-list.schema.json' with { type: 'json' };
 import traceSpan from './api/trace-span.schema.json' with { type: 'json' };
 import trace from './api/trace.schema.json' with { type: 'json' };
+import usageStats from './api/usage-stats.schema.json' with { type: 'json' };
 import userList from './api/user-list.schema.json' with { type: 'json' };
 import userRolePut from './api/user-role-put.schema.json' with { type: 'json' };
 import user from './api/user.schema.json' with { type: 'json' };
@@ -246,6 +256,7 @@ export const SCHEMAS = {
   "ai-user-list-query": aiUserListQuery,
   "ai-user-list": aiUserList,
   "ai-user": aiUser,
+  "analytics-query": analyticsQuery,
   "apollo-manifest": apolloManifest,
   "approval-approve": approvalApprove,
   "approval-list": approvalList,
@@ -371,6 +382,7 @@ export const SCHEMAS = {
   "openapi-document": openapiDocument,
   "pagerduty-webhook-result": pagerdutyWebhookResult,
   "pagerduty-webhook": pagerdutyWebhook,
+  "performance-stats": performanceStats,
   "postmortem-create": postmortemCreate,
   "postmortem-update": postmortemUpdate,
   "postmortem": postmortem,
@@ -379,6 +391,8 @@ export const SCHEMAS = {
   "ready": ready,
   "realtime-frame": realtimeFrame,
   "realtime-message": realtimeMessage,
+  "request-audit-export-query": requestAuditExportQuery,
+  "request-audit-query": requestAuditQuery,
   "request-cancel": requestCancel,
   "request-complete": requestComplete,
   "request-create": requestCreate,
@@ -429,18 +443,24 @@ export const SCHEMAS = {
   "service-summary": serviceSummary,
   "service-update": serviceUpdate,
   "service": service,
+  "team-analytics": teamAnalytics,
+  "team-catalog": teamCatalog,
   "team-create": teamCreate,
   "team-list": teamList,
   "team-member-list": teamMemberList,
   "team-member-put": teamMemberPut,
   "team-member": teamMember,
+  "team-request-history": teamRequestHistory,
+  "team-requests-query": teamRequestsQuery,
   "team-update": teamUpdate,
+  "team-usage": teamUsage,
   "team": team,
   "terraform-webhook": terraformWebhook,
   "trace-list-query": traceListQuery,
   "trace-list": traceList,
   "trace-span": traceSpan,
   "trace": trace,
+  "usage-stats": usageStats,
   "user-list": userList,
   "user-role-put": userRolePut,
   "user": user,

@@ -578,6 +578,16 @@ export interface AiUser {
 }
 
 /**
+ * Query string of the analytics reads: the window in days.
+ */
+export interface AnalyticsQuery {
+  /**
+   * How many days back (today included).
+   */
+  days?: number;
+}
+
+/**
  * apollo.yaml: the service manifest at a repository's root. Discovery registers or updates the service it names (source: manifest).
  */
 export interface ApolloManifest {
@@ -14004,6 +14014,82 @@ export interface PagerDutyWebhook {
 }
 
 /**
+ * Fulfilment performance over the window per offering: p50/p90 against the SLA, against the manual baseline (the 90 % reduction goal), and the bottleneck (approval, queue or an action).
+ */
+export interface PerformanceStats {
+  /**
+   * The days counted (UTC, both included): the last `days` days to today.
+   */
+  window: {
+    from: string;
+    to: string;
+    days: number;
+  };
+  overall: {
+    completed: number;
+    /**
+     * Median.
+     */
+    p50Ms: number | null;
+    /**
+     * 90th percentile.
+     */
+    p90Ms: number | null;
+    slaCompliance: number | null;
+    reduction: number | null;
+  };
+  items: {
+    /**
+     * The offering as the catalog names it now (null category and owner when it is no longer in the catalog).
+     */
+    offering: {
+      id: string;
+      name: string;
+      category: string | null;
+      owner: string | null;
+    };
+    completed: number;
+    /**
+     * Submit to completed, median.
+     */
+    p50Ms: number | null;
+    /**
+     * 90th percentile.
+     */
+    p90Ms: number | null;
+    /**
+     * metadata.sla.fulfillmentTime.
+     */
+    slaMs: number | null;
+    slaCompliance: number | null;
+    /**
+     * How long it took by hand before Apollo (metadata.sla.manualBaseline).
+     */
+    manualBaselineMs: number | null;
+    /**
+     * 1 - median / manual baseline (0.9: 90 % less time); null without a baseline.
+     */
+    reduction: number | null;
+    /**
+     * Average time per completed request in each phase.
+     */
+    phases: {
+      approvalMs: number;
+      queueMs: number;
+      actionsMs: number;
+    };
+    /**
+     * Where the time goes: the phase (for actions, the slowest action) and its share of the total.
+     */
+    bottleneck: null | {
+      phase: "approval" | "queue" | "action";
+      action: string | null;
+      share: number;
+    };
+  }[];
+}
+
+/**
  * Draft the postmortem from the incident's timeline.
  */
 export interface PostmortemCreate {
@@ -14264,6 +14350,45 @@ export type RealtimeFrame =
 export interface RealtimeMessage {
   action: "subscribe" | "unsubscribe" | "ping";
   topic?: string;
+}
+
+/**
+ * Query string of the request audit trail's export.
+ */
+export interface RequestAuditExportQuery {
+  from?: string;
+  to?: string;
+  actor?: string;
+  requestId?: string;
+  action?: string;
+  outcome?: "pending" | "succeeded" | "failed";
+  format?: "csv" | "json";
+}
+
+/**
+ * Query string of the request audit trail: requests, approvals and quotas.
+ */
+export interface RequestAuditQuery {
+  /**
+   * Inclusive; default: 30 days before 'to'.
+   */
+  from?: string;
+  /**
+   * Exclusive; default: now.
+   */
+  to?: string;
+  actor?: string;
+  /**
+   * One request's entries (its approvals' included).
+   */
+  requestId?: string;
+  /**
+   * An action prefix: requests.cancel, approvals., quotas.
+   */
+  action?: string;
+  outcome?: "pending" | "succeeded" | "failed";
+  limit?: number;
+  cursor?: string;
 }
 
 /**
@@ -15613,6 +15738,149 @@ export interface Service {
   runbooks: Runbook[];
 }
 
+/**
+ * A team's KPIs and trends over the window: requests per week, time to fulfil (median and p90) against each offering's SLA, approval wait, top failure reasons. Percentiles come from histograms with 5 % wide buckets (each at most 5 % above the exact value).
+ */
+export interface TeamAnalytics {
+  team: string;
+  /**
+   * The days counted (UTC, both included): the last `days` days to today.
+   */
+  window: {
+    from: string;
+    to: string;
+    days: number;
+  };
+  kpis: {
+    submitted: number;
+    completed: number;
+    failed: number;
+    cancelled: number;
+    successRate: number | null;
+    /**
+     * Approval (or submit when none was asked) to completed, median.
+     */
+    medianFulfilMs: number | null;
+    /**
+     * The same, 90th percentile.
+     */
+    p90FulfilMs: number | null;
+    /**
+     * Share of completed requests within their offering's SLA (those with one).
+     */
+    slaCompliance: number | null;
+    /**
+     * Submit to the approval's decision, median, for requests that asked one.
+     */
+    medianApprovalWaitMs: number | null;
+    /**
+     * The same, 90th percentile.
+     */
+    p90ApprovalWaitMs: number | null;
+    /**
+     * Requests submitted against the window before it (+0.25: a quarter more); null when that window had none.
+     */
+    submittedChange: number | null;
+  };
+  weeks: {
+    /**
+     * The week's Monday (UTC).
+     */
+    week: string;
+    submitted: number;
+    completed: number;
+    failed: number;
+    /**
+     * Approval (or submit) to completed, median.
+     */
+    medianFulfilMs: number | null;
+    /**
+     * The 90th percentile.
+     */
+    p90FulfilMs: number | null;
+  }[];
+  byOffering: {
+    /**
+     * The offering as the catalog names it now (null category and owner when it is no longer in the catalog).
+     */
+    offering: {
+      id: string;
+      name: string;
+      category: string | null;
+      owner: string | null;
+    };
+    completed: number;
+    /**
+     * Median.
+     */
+    medianFulfilMs: number | null;
+    /**
+     * 90th percentile.
+     */
+    p90FulfilMs: number | null;
+    /**
+     * The offering's SLA.
+     */
+    slaMs: number | null;
+    slaCompliance: number | null;
+  }[];
+  topFailureReasons: {
+    reason: string;
+    label: string;
+    count: number;
+  }[];
+}
+
+/**
+ * The offerings a team owns, with their adoption over the window: requests, distinct requesters and teams, success rate, times against the SLA.
+ */
+export interface TeamCatalog {
+  team: string;
+  /**
+   * The days counted (UTC, both included): the last `days` days to today.
+   */
+  window: {
+    from: string;
+    to: string;
+    days: number;
+  };
+  items: {
+    /**
+     * The offering as the catalog names it now (null category and owner when it is no longer in the catalog).
+     */
+    offering: {
+      id: string;
+      name: string;
+      category: string | null;
+      owner: string | null;
+    };
+    version: string | null;
+    requests: number;
+    requesters: number;
+    teams: number;
+    completed: number;
+    failed: number;
+    cancelled: number;
+    successRate: number | null;
+    /**
+     * Submit to completed, the median.
+     */
+    medianMs: number | null;
+    /**
+     * Submit to completed, the 90th percentile.
+     */
+    p90Ms: number | null;
+    /**
+     * The offering's metadata.sla.fulfillmentTime.
+     */
+    slaMs: number | null;
+    /**
+     * Share of completed requests fulfilled (approval to completed) within the SLA; null without an SLA or completions.
+     */
+    slaCompliance: number | null;
+  }[];
+}
+
 export interface TeamCreate {
   /**
    * Lowercase slug, 3-64 characters: letters, digits and dashes.
@@ -15649,11 +15917,146 @@ export interface TeamMember {
   addedBy: string;
 }
 
+/**
+ * A team's requests: counts, success rate and completion times over the window (from the aggregates kept on every transition), the failure patterns, and the requests themselves newest first.
+ */
+export interface TeamRequestHistory {
+  team: string;
+  /**
+   * The days counted (UTC, both included): the last `days` days to today.
+   */
+  window: {
+    from: string;
+    to: string;
+    days: number;
+  };
+  summary: {
+    submitted: number;
+    completed: number;
+    failed: number;
+    cancelled: number;
+    /**
+     * completed / (completed + failed); null before any ended
+     */
+    successRate: number | null;
+    /**
+     * Submit to completed, on average (null before any completed).
+     */
+    averageCompletionMs: number | null;
+    /**
+     * Submit to completed, the median (null before any completed).
+     */
+    medianCompletionMs: number | null;
+  };
+  /**
+   * The most frequent failures, by offering, reason and action.
+   */
+  failurePatterns: {
+    /**
+     * The offering as the catalog names it now (null category and owner when it is no longer in the catalog).
+     */
+    offering: {
+      id: string;
+      name: string;
+      category: string | null;
+      owner: string | null;
+    };
+    /**
+     * The failure's code (action-failed, approval-rejected, quota, …).
+     */
+    reason: string;
+    label: string;
+    /**
+     * The action that failed, for action-failed.
+     */
+    action: string | null;
+    count: number;
+  }[];
+  items: RequestSummary[];
+  nextCursor: string | null;
+}
+
+/**
+ * Query string of a team's request history.
+ */
+export interface TeamRequestsQuery {
+  /**
+   * How many days back (today included).
+   */
+  days?: number;
+  /**
+   * Only requests in this status (the list).
+   */
+  status?:
+    | "submitted"
+    | "validating"
+    | "awaiting_approval"
+    | "queued"
+    | "in_progress"
+    | "rolling_back"
+    | "completed"
+    | "failed"
+    | "cancelled"
+    | "interrupted"
+    | "deprovisioning"
+    | "deprovisioned";
+  /**
+   * Only requests for this offering id (the list and the summary).
+   */
+  offering?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export interface TeamUpdate {
   name?: string;
   description?: string;
   slackChannel?: string | null;
   email?: string | null;
+}
+
+/**
+ * What a team's requests provisioned, by kind (the offering's category): in place now, and provisioned / deprovisioned per week over the window.
+ */
+export interface TeamUsage {
+  team: string;
+  /**
+   * The days counted (UTC, both included): the last `days` days to today.
+   */
+  window: {
+    from: string;
+    to: string;
+    days: number;
+  };
+  /**
+   * Completed and not deprovisioned, now, by offering.
+   */
+  active: {
+    kind: string;
+    /**
+     * The offering as the catalog names it now (null category and owner when it is no longer in the catalog).
+     */
+    offering: {
+      id: string;
+      name: string;
+      category: string | null;
+      owner: string | null;
+    };
+    active: number;
+  }[];
+  kinds: string[];
+  weeks: {
+    /**
+     * The week's Monday.
+     */
+    week: string;
+    provisioned: {
+      [k: string]: number;
+    };
+    deprovisioned: {
+      [k: string]: number;
+    };
+  }[];
 }
 
 export interface Team {
@@ -15800,6 +16203,66 @@ export interface Trace {
    * The root spans (segments without a parent in the trace).
    */
   spans: TraceSpan[];
+}
+
+/**
+ * Platform-wide use over the window: popular offerings, adoption by team, weekly active engineers as a share of the directory (the design doc's platform adoption > 80 % metric).
+ */
+export interface UsageStats {
+  /**
+   * The days counted (UTC, both included): the last `days` days to today.
+   */
+  window: {
+    from: string;
+    to: string;
+    days: number;
+  };
+  totals: {
+    requests: number;
+    requesters: number;
+    teams: number;
+    offerings: number;
+  };
+  popularOfferings: {
+    /**
+     * The offering as the catalog names it now (null category and owner when it is no longer in the catalog).
+     */
+    offering: {
+      id: string;
+      name: string;
+      category: string | null;
+      owner: string | null;
+    };
+    requests: number;
+    requesters: number;
+    teams: number;
+  }[];
+  adoptionByTeam: {
+    team: string;
+    requests: number;
+    requesters: number;
+    offerings: number;
+  }[];
+  /**
+   * Distinct people who submitted a request, per week (Monday, UTC).
+   */
+  weeklyActive: {
+    week: string;
+    engineers: number;
+  }[];
+  adoption: {
+    /**
+     * Distinct requesters in the last 7 days.
+     */
+    activeEngineers: number;
+    directoryUsers: number | null;
+    share: number | null;
+    target: number;
+    /**
+     * Where the directory's size comes from (Cognito's estimate, the local directory).
+     */
+    directory: string;
+  };
 }
 
 export interface UserList {
@@ -16192,6 +16655,10 @@ export interface CatalogMetadata {
      * Where requesters ask for help, e.g. #platform-databases.
      */
     supportChannel?: string;
+    /**
+     * How long the same thing took by hand before Apollo (a ticket to the owning team), e.g. 5d: the platform's performance stats measure the reduction against it.
+     */
+    manualBaseline?: string;
   };
   /**
    * Links to the offering's documentation (the first one is shown most prominently).
@@ -17168,6 +17635,7 @@ export interface SchemaTypes {
   "ai-user-list-query": AiUserListQuery;
   "ai-user-list": AiUserList;
   "ai-user": AiUser;
+  "analytics-query": AnalyticsQuery;
   "apollo-manifest": ApolloManifest;
   "approval-approve": ApprovalApprove;
   "approval-list": ApprovalList;
@@ -17293,6 +17761,7 @@ export interface SchemaTypes {
   "openapi-document": OpenApiDocument;
   "pagerduty-webhook-result": PagerDutyWebhookResult;
   "pagerduty-webhook": PagerDutyWebhook;
+  "performance-stats": PerformanceStats;
   "postmortem-create": PostmortemCreate;
   "postmortem-update": PostmortemUpdate;
   "postmortem": Postmortem;
@@ -17301,6 +17770,8 @@ export interface SchemaTypes {
   "ready": Ready;
   "realtime-frame": RealtimeFrame;
   "realtime-message": RealtimeMessage;
+  "request-audit-export-query": RequestAuditExportQuery;
+  "request-audit-query": RequestAuditQuery;
   "request-cancel": RequestCancel;
   "request-complete": RequestComplete;
   "request-create": RequestCreate;
@@ -17351,18 +17822,24 @@ export interface SchemaTypes {
   "service-summary": ServiceSummary;
   "service-update": ServiceUpdate;
   "service": Service;
+  "team-analytics": TeamAnalytics;
+  "team-catalog": TeamCatalog;
   "team-create": TeamCreate;
   "team-list": TeamList;
   "team-member-list": TeamMemberList;
   "team-member-put": TeamMemberPut;
   "team-member": TeamMember;
+  "team-request-history": TeamRequestHistory;
+  "team-requests-query": TeamRequestsQuery;
   "team-update": TeamUpdate;
+  "team-usage": TeamUsage;
   "team": Team;
   "terraform-webhook": TerraformWebhook;
   "trace-list-query": TraceListQuery;
   "trace-list": TraceList;
   "trace-span": TraceSpan;
   "trace": Trace;
+  "usage-stats": UsageStats;
   "user-list": UserList;
   "user-role-put": UserRolePut;
   "user": User;

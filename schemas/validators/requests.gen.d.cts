@@ -8,6 +8,8 @@ export declare const body_request_complete: ValidateFunction;
 export declare const body_request_create: ValidateFunction;
 export declare const body_request_deprovision: ValidateFunction;
 export declare const body_request_retry: ValidateFunction;
+export declare const query_analytics_query: ValidateFunction;
 export declare const query_list_query: ValidateFunction;
 export declare const query_request_list_query: ValidateFunction;
 export declare const query_request_logs_query: ValidateFunction;
+export declare const query_team_requests_query: ValidateFunction;
