@@ -121,3 +121,28 @@ export async function quotaUnits(): Promise<Map<string, string | null>> {
   }
   return units;
 }
+
+/** What the analytics name an offering by, and its targets (metadata.sla). */
+export interface OfferingFacts {
+  readonly id: string;
+  readonly name: string;
+  readonly category: string;
+  readonly owner: string;
+  readonly version: string;
+  /** metadata.sla.fulfillmentTime and metadata.sla.manualBaseline, as text (30m, 5d). */
+  readonly sla: string | null;
+  readonly manualBaseline: string | null;
+}
+
+/** Every current offering's facts, by id. */
+export async function offeringFacts(): Promise<Map<string, OfferingFacts>> {
+  const facts = new Map<string, OfferingFacts>();
+  for (const record of (await offeringSnapshot()).records.values()) {
+    const { metadata } = record.document;
+    facts.set(record.id, {
+      id: record.id, name: metadata.name, category: metadata.category, owner: metadata.owner, version: metadata.version,
+      sla: metadata.sla?.fulfillmentTime ?? null, manualBaseline: metadata.sla?.manualBaseline ?? null,
+    });
+  }
+  return facts;
+}
