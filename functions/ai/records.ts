@@ -25,7 +25,7 @@ function toSession(item: SessionItem): AiSession {
   const { PK: _p, SK: _s, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...session } = item;
   // Sessions kept before outcomes existed read as not said yet; commands are a string set in the table.
   const commands = (session as { commands?: Iterable<string> }).commands;
-  const { actionCount: _a, ...rest } = session as typeof session & { actionCount?: number };
+  const { actionCount: _a, shortTokens: _short, ...rest } = session as typeof session & { actionCount?: number; shortTokens?: number };
   return { ...rest, usage: { ...rest.usage, costUsd: rest.usage.costUsd ?? 0 }, outcome: session.outcome ?? null, ...(commands ? { commands: [...commands].sort() } : {}) } as AiSession;
 }
 
@@ -69,6 +69,19 @@ export async function requireSession(id: string, consistent = false): Promise<Ai
   const session = await readSession(id, consistent);
   if (!session) throw new NotFoundError(`AI session ${id} not found`);
   return session;
+}
+
+/** A turn stopped before asking the model: the session's budget could not pay the message's `tokens` (users.ts). */
+export async function noteSessionShort(id: string, tokens: number): Promise<void> {
+  await db.send(new UpdateCommand({
+    TableName: tableName(), Key: key(id), UpdateExpression: 'SET shortTokens = :t', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':t': tokens },
+  }));
+}
+
+/** The tokens the session's last turn stopped before asking for, if one did. */
+export async function sessionShortTokens(id: string): Promise<number | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName(), Key: key(id), ConsistentRead: true, ProjectionExpression: 'shortTokens' }));
+  return typeof Item?.shortTokens === 'number' ? Item.shortTokens : undefined;
 }
 
 /** Just the status, strongly read: the running turn's kill-switch poll. */

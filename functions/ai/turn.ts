@@ -29,12 +29,12 @@ import { executeAction, proposeAction } from './approvals.ts';
 import { aiConfig, costUsd } from './config.ts';
 import { aiDeps } from './deps.ts';
 import { ModelUnavailableError, type ContentBlock, type MessageParam, type ModelPort, type ToolResultBlock } from './ports.ts';
-import { endTurn, readConversation, requireSession, sessionStatus, writeConversation } from './records.ts';
+import { endTurn, noteSessionShort, readConversation, requireSession, sessionStatus, writeConversation } from './records.ts';
 import { FrameStream } from './stream.ts';
 import { systemPrompt } from './system-prompt.ts';
 import type { ToolCaller, ToolDef } from './tools/types.ts';
 import { untrusted } from './untrusted.ts';
-import { addUsage, allowanceOf, sandboxOf, usageToday, type Allowance } from './users.ts';
+import { addUsage, allowanceOf, nextMidnight, noteDayShort, sandboxOf, usageToday, type Allowance } from './users.ts';
 
 /** The turns running in this process, by session: the kill switch aborts them at once. */
 const running = new Map<string, AbortController>();
@@ -54,6 +54,10 @@ class TurnTimeoutError extends Error {
 }
 class BudgetError extends Error {
   override readonly name = 'BudgetError';
+  /** Stopped before asking the model: the tokens the message needed and whose budget could not pay them. */
+  constructor(message: string, readonly short?: { tokens: number; limitedBy: Allowance['limitedBy'] }) {
+    super(message);
+  }
 }
 
 const READ_RISKS = new Set(['read', 'analysis']);
@@ -172,6 +176,12 @@ export async function runTurn(input: TurnInput): Promise<void> {
     } else if (reason instanceof BudgetError) {
       stopReason = 'budget';
       await stream.emit({ type: 'notice', level: 'warn', text: reason.message }).catch(() => undefined);
+      // Before the end frame: the next question (sent as soon as the end is read) is refused with 429.
+      if (reason.short && owner) {
+        const { tokens, limitedBy } = reason.short;
+        await (limitedBy === 'day' ? noteDayShort(owner, tokens) : noteSessionShort(input.sessionId, tokens))
+          .catch((error: unknown) => logger.warn('ai budget stop not noted', { sessionId: input.sessionId, error: error as Error }));
+      }
     } else {
       stopReason = 'error';
       const message = reason instanceof ModelUnavailableError || reason instanceof TurnTimeoutError ? reason.message : `the turn failed: ${(reason as Error).message}`;
@@ -350,8 +360,8 @@ async function modelLoop(
       // Before asking: a message whose input alone (about 4 characters a token) would pass the budget is not sent.
       const estimate = { inputTokens: Math.ceil((system.length + JSON.stringify(sent).length + JSON.stringify(modelTools).length) / 4), outputTokens: 0 };
       if (overBudget(caller, usage, estimate)) {
-        const which = caller.allowance.limitedBy === 'session' ? "this session's budget" : `${caller.principal}'s budget for today`;
-        controller.abort(new BudgetError(`Stopped before asking the model: about ${estimate.inputTokens.toLocaleString('en')} more tokens would pass ${which}. What it said so far is kept.`));
+        const which = caller.allowance.limitedBy === 'session' ? "this session's budget: start a new session to go on" : `${caller.principal}'s budget for today, which resets at ${nextMidnight()}`;
+        controller.abort(new BudgetError(`Stopped before asking the model: about ${estimate.inputTokens.toLocaleString('en')} more tokens would pass ${which}. What it said so far is kept.`, { tokens: estimate.inputTokens, limitedBy: caller.allowance.limitedBy }));
         throw signal.reason;
       }
       for await (const event of model.stream({
@@ -366,7 +376,8 @@ async function modelLoop(
             usage.outputTokens += messageUsage.outputTokens;
             messageUsage = { inputTokens: 0, outputTokens: 0 };
             const which = caller.allowance.limitedBy === 'session' ? "this session's budget" : `${caller.principal}'s budget for today`;
-            controller.abort(new BudgetError(`Stopped: this turn reached ${which} (APOLLO_AI_${caller.allowance.limitedBy === 'session' ? 'SESSION' : 'DAILY'}_TOKENS / _COST_CENTS). What it said so far is kept.`));
+            const next = caller.allowance.limitedBy === 'session' ? 'start a new session to go on' : `it resets at ${nextMidnight()}`;
+            controller.abort(new BudgetError(`Stopped: this turn reached ${which} (APOLLO_AI_${caller.allowance.limitedBy === 'session' ? 'SESSION' : 'DAILY'}_TOKENS / _COST_CENTS); ${next}. What it said so far is kept.`));
             throw signal.reason;
           }
         }

@@ -6,7 +6,9 @@
  *   RATE#ai-turns#<principal> / <window> messages in a one-minute window (#lib/rate-limit)
  *
  * A new message is refused (429 with when it resets) over the rate, or once the session's or the day's budget
- * is spent; a running turn stops itself when it spends the rest (turn.ts), keeping what it said.
+ * is spent; a running turn stops itself when it spends the rest (turn.ts), keeping what it said. A turn stopped
+ * before asking the model (what was left could not pay for the message) notes the tokens it needed
+ * (`shortTokens`, on the day's usage or the session): until more than that is left, a question is refused too.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AiSandboxPut, AiSession, AiUser, AiUserList } from '#schemas/index.ts';
@@ -15,18 +17,20 @@ import { roleHas, type Role } from '#shared/permissions';
 import { takeAllowance } from '#lib/rate-limit';
 import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
 import { aiConfig, costUsd, type AiConfig } from './config.ts';
+import { sessionShortTokens } from './records.ts';
 
 const MICROS = 1_000_000;
 
 export interface UserCaller { readonly principal: string; readonly role: Role | null }
 
 interface SettingsItem extends Item { sandbox: AiUser['sandbox'] }
-interface UsageItem extends Item { principal: string; inputTokens?: number; outputTokens?: number; costMicros?: number; turns?: number }
+interface UsageItem extends Item { principal: string; inputTokens?: number; outputTokens?: number; costMicros?: number; turns?: number; shortTokens?: number }
 
 const settingsKey = (principal: string) => ({ PK: `AIUSER#${principal}`, SK: 'SETTINGS' });
 const usageKey = (date: string, principal: string) => ({ PK: `AIUSAGE#${date}`, SK: principal });
 const today = (now = Date.now()) => new Date(now).toISOString().slice(0, 10);
-const nextMidnight = (now = Date.now()) => new Date(Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000).toISOString();
+/** When the daily budgets start again (midnight UTC). */
+export const nextMidnight = (now = Date.now()) => new Date(Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000).toISOString();
 
 function budgetsOf(config: AiConfig): AiUser['budgets'] {
   return {
@@ -49,9 +53,27 @@ function toDay(date: string, item: UsageItem | undefined): DayUsage {
   return { date, inputTokens: item?.inputTokens ?? 0, outputTokens: item?.outputTokens ?? 0, costUsd: (item?.costMicros ?? 0) / MICROS, turns: item?.turns ?? 0 };
 }
 
-export async function usageToday(principal: string, now = Date.now()): Promise<DayUsage> {
+async function readDay(principal: string, now: number): Promise<{ day: DayUsage; shortTokens: number | undefined }> {
   const date = today(now);
-  return toDay(date, await getItem<UsageItem>(usageKey(date, principal), { consistent: true }));
+  const item = await getItem<UsageItem>(usageKey(date, principal), { consistent: true });
+  return { day: toDay(date, item), shortTokens: item?.shortTokens };
+}
+
+export async function usageToday(principal: string, now = Date.now()): Promise<DayUsage> {
+  return (await readDay(principal, now)).day;
+}
+
+/** A turn stopped before asking the model: the day's budget could not pay the message's `tokens`. */
+export async function noteDayShort(principal: string, tokens: number, now = Date.now()): Promise<void> {
+  await db.send(new UpdateCommand({
+    TableName: tableName(), Key: usageKey(today(now), principal), UpdateExpression: 'SET principal = :p, shortTokens = :t',
+    ExpressionAttributeValues: { ':p': principal, ':t': tokens },
+  }));
+}
+
+/** Whether a message of `tokens` input would pass what is left (the same test a turn makes before asking). */
+function cannotPay(leftTokens: number, leftUsd: number, tokens: number | undefined, config: AiConfig): boolean {
+  return tokens !== undefined && (tokens > leftTokens || costUsd({ inputTokens: tokens, outputTokens: 0 }, config) > leftUsd);
 }
 
 /** Adds a turn's tokens to its day (the day the turn ended). */
@@ -119,23 +141,39 @@ export function allowanceOf(session: Pick<AiSession, 'usage'>, day: DayUsage, co
   const sessionUsd = config.sessionCostCents / 100 - (session.usage.costUsd ?? 0);
   const dayTokens = config.dailyTokens - day.inputTokens - day.outputTokens;
   const dayUsd = config.dailyCostCents / 100 - day.costUsd;
-  const sessionTighter = Math.min(sessionTokens / config.sessionTokens, sessionUsd / (config.sessionCostCents / 100)) <= Math.min(dayTokens / config.dailyTokens, dayUsd / (config.dailyCostCents / 100));
+  // The tighter is the one with less left (a 2,000-token session budget binds before a day with 1.9M left); when
+  // tokens and dollars disagree, the one nearer its end.
+  const sessionTighter = (sessionTokens <= dayTokens) === (sessionUsd <= dayUsd)
+    ? sessionTokens <= dayTokens
+    : Math.min(sessionTokens / config.sessionTokens, sessionUsd / (config.sessionCostCents / 100)) <= Math.min(dayTokens / config.dailyTokens, dayUsd / (config.dailyCostCents / 100));
   return { tokens: Math.min(sessionTokens, dayTokens), usd: Math.min(sessionUsd, dayUsd), limitedBy: sessionTighter ? 'session' : 'day' };
 }
 
-/** Before a model turn: 429 when the owner's day's or the session's budget is spent (the day first: it has a reset time). */
+/**
+ * Before a model turn: 429 when the owner's day's or the session's budget is spent, or what is left of it could not
+ * pay for the message a turn last stopped before sending (the day first: it has a reset time).
+ */
 export async function requireBudget(session: Pick<AiSession, 'id' | 'usage'>, principal: string, now = Date.now()): Promise<void> {
   const config = aiConfig();
-  const day = await usageToday(principal, now);
-  if (day.inputTokens + day.outputTokens >= config.dailyTokens || day.costUsd >= config.dailyCostCents / 100) {
+  const [{ day, shortTokens }, sessionShort] = await Promise.all([readDay(principal, now), sessionShortTokens(session.id)]);
+  const dayLeft = config.dailyTokens - day.inputTokens - day.outputTokens;
+  const daySpent = dayLeft <= 0 || day.costUsd >= config.dailyCostCents / 100;
+  if (daySpent || cannotPay(dayLeft, config.dailyCostCents / 100 - day.costUsd, shortTokens, config)) {
     const resetsAt = nextMidnight(now);
-    throw new TooManyRequestsError(`${principal} used today's AI budget (${config.dailyTokens.toLocaleString('en')} tokens or $${(config.dailyCostCents / 100).toFixed(2)} a day); it resets at ${resetsAt}. Built-in commands still print their findings`, {
+    const why = daySpent
+      ? `${principal} used today's AI budget (${config.dailyTokens.toLocaleString('en')} tokens or $${(config.dailyCostCents / 100).toFixed(2)} a day)`
+      : `what is left of ${principal}'s AI budget today (${dayLeft.toLocaleString('en')} of ${config.dailyTokens.toLocaleString('en')} tokens, $${Math.max(0, config.dailyCostCents / 100 - day.costUsd).toFixed(2)}) cannot pay for a question to the model (about ${shortTokens!.toLocaleString('en')} tokens)`;
+    throw new TooManyRequestsError(`${why}; it resets at ${resetsAt}. Built-in commands still print their findings`, {
       retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(resetsAt) - now) / 1000)), details: [{ path: '/user/usage', message: `resets at ${resetsAt}` }],
     });
   }
-  const sessionSpent = session.usage.inputTokens + session.usage.outputTokens >= config.sessionTokens || (session.usage.costUsd ?? 0) >= config.sessionCostCents / 100;
-  if (sessionSpent) {
-    throw new TooManyRequestsError(`AI session ${session.id} used its budget (${config.sessionTokens.toLocaleString('en')} tokens or $${(config.sessionCostCents / 100).toFixed(2)}): start a new session to go on. Built-in commands still print their findings`, {
+  const sessionLeft = config.sessionTokens - session.usage.inputTokens - session.usage.outputTokens;
+  const sessionUsdLeft = config.sessionCostCents / 100 - (session.usage.costUsd ?? 0);
+  if (sessionLeft <= 0 || sessionUsdLeft <= 0 || cannotPay(sessionLeft, sessionUsdLeft, sessionShort, config)) {
+    const why = sessionLeft <= 0 || sessionUsdLeft <= 0
+      ? `AI session ${session.id} used its budget (${config.sessionTokens.toLocaleString('en')} tokens or $${(config.sessionCostCents / 100).toFixed(2)})`
+      : `what is left of AI session ${session.id}'s budget (${sessionLeft.toLocaleString('en')} of ${config.sessionTokens.toLocaleString('en')} tokens) cannot pay for a question to the model (about ${sessionShort!.toLocaleString('en')} tokens)`;
+    throw new TooManyRequestsError(`${why}: start a new session to go on. Built-in commands still print their findings`, {
       details: [{ path: '/session/usage', message: `${session.usage.inputTokens + session.usage.outputTokens} tokens, $${(session.usage.costUsd ?? 0).toFixed(4)}` }],
     });
   }

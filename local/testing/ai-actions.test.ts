@@ -311,10 +311,18 @@ describe('budgets and the rate limit', () => {
     try {
       withModel();
       const session = await openSession('operator');
-      fake.script([{ blocks: [{ text: 'Looking at the pool. ' }, { text: 'More text.' }], usage: { inputTokens: 400, outputTokens: 30_000 } }]);
+      // Mid-turn: the first message reads a tool within the budget, the second passes it while it streams.
+      fake.script([
+        { blocks: [{ text: 'Looking at the pool. ' }, { toolUse: { name: 'catalog_service', input: { service: 'core-service' } } }], usage: { inputTokens: 400, outputTokens: 100 } },
+        { blocks: [{ text: 'The pool is too small. ' }, { text: 'More text.' }], usage: { inputTokens: 400, outputTokens: 30_000 } },
+      ]);
       const frames = await turn('operator', session, 'what is wrong?');
       expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
-      expect(frames.find((f) => f.type === 'notice' && /budget/.test(f.text))).toBeDefined();
+      expect(frames.find((f) => f.type === 'notice' && /reached this session's budget.*start a new session/.test(f.text))).toBeDefined();
+      // What the turn did and said before the stop is kept: the first message, its tool call and result.
+      expect(frames.find((f) => f.type === 'tool_result' && f.name === 'catalog_service')).toMatchObject({ ok: true });
+      const kept = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body.transcript;
+      expect(kept.filter((f) => f.type === 'text').map((f) => (f as { text: string }).text).join('')).toContain('Looking at the pool.');
       const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
       expect(detail.usage.inputTokens + detail.usage.outputTokens).toBeGreaterThanOrEqual(25_000);
       expect(detail.usage.costUsd).toBeGreaterThan(0);
@@ -342,10 +350,52 @@ describe('budgets and the rate limit', () => {
       const asked = fake.requests.length;
       const frames = await turn('operator', session, 'what is wrong?');
       expect(fake.requests.length).toBe(asked);
-      expect(frames.find((f) => f.type === 'notice' && /before asking the model/.test(f.text))).toBeDefined();
+      expect(frames.find((f) => f.type === 'notice' && /before asking the model.*start a new session/.test(f.text))).toBeDefined();
       expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
+      // Nothing was spent, yet what is left cannot pay for a question: the next one is refused, not stopped again.
+      const next = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'and now?' } });
+      expect(next.status).toBe(429);
+      expect(errorOf(next.body).message).toMatch(/cannot pay for a question to the model.*start a new session/);
+      expect(fake.requests.length).toBe(asked);
     } finally {
       delete process.env.APOLLO_AI_SESSION_TOKENS;
+      resetAiConfig();
+    }
+  });
+
+  it('refuses the next question with 429 and when the day resets once a turn stopped on the day\'s budget', async () => {
+    withModel();
+    const used = (await h.client('operator').request('GET /api/v1/ai/users/{principal}', { params: { principal: OPERATOR } })).body.today;
+    // What is left today (2,000 tokens) pays for no question to the model (about 15,000 tokens of input here).
+    process.env.APOLLO_AI_DAILY_TOKENS = String(used.inputTokens + used.outputTokens + 2_000);
+    resetAiConfig();
+    try {
+      const session = await openSession('operator');
+      const asked = fake.requests.length;
+      const frames = await turn('operator', session, 'what is wrong?');
+      expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'budget' });
+      expect(frames.find((f) => f.type === 'notice' && /budget for today, which resets at \d{4}-\d\d-\d\dT00:00:00\.000Z/.test(f.text))).toBeDefined();
+
+      const next = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'and now?' } });
+      expect(next.status).toBe(429);
+      const resetsAt = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 86_400_000).toISOString();
+      expect(errorOf(next.body).message).toContain(`it resets at ${resetsAt}`);
+      expect(Number(next.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(next.headers.get('retry-after'))).toBeLessThanOrEqual(86_400);
+      // So is a question in another session: the day is the person's.
+      const other = await openSession('operator');
+      expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${other.id}/message`, { body: { text: 'anything?' } })).status).toBe(429);
+      expect(fake.requests.length).toBe(asked);
+      // A built-in command still prints its findings.
+      expect((await turn('operator', session, 'help')).some((f) => f.type === 'findings')).toBe(true);
+
+      // A raised budget that pays for the question lets it through again.
+      process.env.APOLLO_AI_DAILY_TOKENS = String(used.inputTokens + used.outputTokens + 1_000_000);
+      resetAiConfig();
+      const again = await turn('operator', session, 'and now?');
+      expect(again.at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
+    } finally {
+      delete process.env.APOLLO_AI_DAILY_TOKENS;
       resetAiConfig();
     }
   });
