@@ -41,7 +41,7 @@ describe('signing in', () => {
   it('signs an admin in to Home, the catalog, Audit and Admin', async () => {
     const context = await newContext(local.browser);
     const page = await signIn(context, local.apollo.url, 'admin@apollo.local');
-    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'Costs', 'AI console', 'Observability', 'Audit log', 'Admin']);
+    expect(await navLabels(page)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'Costs', 'AI console', 'Observability', 'Analytics', 'Audit log', 'Admin']);
     await page.getByTestId('health').locator('tbody tr').first().waitFor();
     await page.getByTestId('version').getByText('Commit').waitFor();
     expect(await page.getByTestId('permissions').innerText()).toContain('audit:read');

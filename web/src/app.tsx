@@ -40,6 +40,8 @@ const AiSessionPage = lazy(() => import('./pages/ai/ai-session-page.tsx').then((
 const StudioPage = lazy(() => import('./pages/studio/studio-page.tsx').then((m) => ({ default: m.StudioPage })));
 // Costs draws with Recharts: it loads when opened.
 const CostsPage = lazy(() => import('./pages/costs/costs-page.tsx').then((m) => ({ default: m.CostsPage })));
+// So does platform analytics.
+const AnalyticsPage = lazy(() => import('./pages/analytics/analytics-page.tsx').then((m) => ({ default: m.AnalyticsPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -68,6 +70,7 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   '/incidents': { title: 'Incidents', render: () => <IncidentsPage /> },
   '/secrets': { title: 'Secrets', render: () => <SecretsPage /> },
   '/costs': { title: 'Costs', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><CostsPage /></Suspense> },
+  '/analytics': { title: 'Platform analytics', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><AnalyticsPage /></Suspense> },
   '/ai': { title: 'AI console', render: () => <AiPage /> },
   '/studio': { title: 'Offering studio', render: () => <Suspense fallback={<div className="apollo-fullscreen"><Spinner /></div>}><StudioPage /></Suspense> },
   '/admin': { title: 'Admin', render: () => <AdminPage /> },

@@ -35,6 +35,7 @@ export const AREAS: readonly Area[] = [
   { path: '/costs', label: 'Costs', icon: 'dollar', permission: 'costs:read' },
   { path: '/ai', label: 'AI console', icon: 'console', permission: 'ai:read' },
   { path: '/observability', label: 'Observability', icon: 'timeline-line-chart', permission: 'logs:read' },
+  { path: '/analytics', label: 'Analytics', icon: 'chart', permission: 'stats:read' },
   { path: '/audit', label: 'Audit log', icon: 'history', permission: 'audit:read' },
   { path: '/admin', label: 'Admin', icon: 'people', permission: 'users:manage' },
 ];
