@@ -207,6 +207,8 @@ import serviceScale from './api/service-scale.schema.json' with { type: 'json' }
 import serviceSummary from './api/service-summary.schema.json' with { type: 'json' };
 import serviceUpdate from './api/service-update.schema.json' with { type: 'json' };
 import service from './api/service.schema.json' with { type: 'json' };
+import simulationRequest from './api/simulation-request.schema.json' with { type: 'json' };
+import simulationResult from './api/simulation-result.schema.json' with { type: 'json' };
 import teamAnalytics from './api/team-analytics.schema.json' with { type: 'json' };
 import teamCatalog from './api/team-catalog.schema.json' with { type: 'json' };
 import teamCreate from './api/team-create.schema.json' with { type: 'json' };
@@ -443,6 +445,8 @@ export const SCHEMAS = {
   "service-summary": serviceSummary,
   "service-update": serviceUpdate,
   "service": service,
+  "simulation-request": simulationRequest,
+  "simulation-result": simulationResult,
   "team-analytics": teamAnalytics,
   "team-catalog": teamCatalog,
   "team-create": teamCreate,

@@ -15739,6 +15739,291 @@ export interface Service {
 }
 
 /**
+ * Body of POST /api/v1/simulate/fulfillment: an offering (a saved one by id, or a document from the studio as YAML or JSON: exactly one of the three), sample form values, who asks, and what should go wrong. Nothing is called, stored or audited.
+ */
+export type SimulationRequest = {
+  /**
+   * A saved offering's id (the version served).
+   */
+  offeringId?: string;
+  /**
+   * The document as YAML text (the studio's editor).
+   */
+  yaml?: string;
+  /**
+   * The document as JSON.
+   */
+  document?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Sample form values by field id; a field left out takes its default. Secret fields are masked wherever they would show.
+   */
+  fields?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The requesting team, whose quota is read (default: the caller's first team).
+   */
+  team?: string;
+  /**
+   * The environment asked for: the value of the form's `environment` field (it decides approval rules and the quota's scope).
+   */
+  environment?: string;
+  /**
+   * What goes wrong (default: nothing).
+   */
+  scenario?:
+    | {
+        kind: "none";
+      }
+    | {
+        kind: "action-fails";
+        /**
+         * The action that fails.
+         */
+        actionId: string;
+        /**
+         * Its attempts up to this one fail (default: every attempt its retry policy allows, so the rollback runs). An attempt under the policy's maxAttempts previews a retry that succeeds.
+         */
+        attempt?: number;
+        /**
+         * Whether the failure is one another attempt could fix (a timeout, a 5xx). Default true; false fails at once.
+         */
+        retryable?: boolean;
+      }
+    | {
+        kind: "approval-rejected";
+      }
+    | {
+        kind: "cancel";
+        /**
+         * The request is cancelled once this action has succeeded (default: before the first action).
+         */
+        afterAction?: string;
+      };
+} & {
+  [k: string]: unknown;
+};
+
+/**
+ * What the fulfilment of a request for this offering would do: the states of state-machines/fulfillment.asl.json it would pass through (run in-process with every action, approval and quota decision simulated), each action's input as it would be sent (secrets masked), the approval and quota decisions, the expected duration, and what would fail.
+ */
+export interface SimulationResult {
+  offering: {
+    id: string;
+    name: string;
+    version: string;
+    fulfillment: "automated" | "manual";
+    /**
+     * A saved offering (its served version) or the document given.
+     */
+    from: "saved" | "document";
+  };
+  requester: {
+    principal: string;
+    team: string | null;
+    environment: string | null;
+  };
+  /**
+   * The values simulated with (defaults filled in), secret fields masked.
+   */
+  fields: {
+    [k: string]: unknown;
+  };
+  /**
+   * The scenario simulated, as given (default `{kind: none}`).
+   */
+  scenario: {
+    [k: string]: unknown;
+  };
+  /**
+   * How the request would end.
+   */
+  outcome: "completed" | "failed" | "cancelled";
+  failure?: {
+    /**
+     * As the fulfilment records it: action-failed, approval-rejected, quota, cancelled…
+     */
+    kind: string;
+    actionId?: string;
+    message: string;
+  };
+  /**
+   * Every state entered, in order, on a simulated clock.
+   */
+  path: {
+    /**
+     * The ASL state's name.
+     */
+    state: string;
+    /**
+     * Task, Choice, Pass, Wait, Succeed or Fail.
+     */
+    type: string;
+    phase: "forward" | "rollback";
+    /**
+     * When it would be entered (simulated).
+     */
+    at: string;
+    /**
+     * How long it would last (simulated: a retry's backoff, one poll of an outside run, a call).
+     */
+    seconds: number;
+    /**
+     * The most it may last (an approval's or an action's timeout).
+     */
+    upToSeconds?: number;
+    actionId?: string;
+    attempt?: number;
+    /**
+     * What happens there, in words.
+     */
+    note?: string;
+  }[];
+  /**
+   * The offering's actions in order, then the rollback actions the path ran.
+   */
+  actions: {
+    id: string;
+    name: string;
+    type: string;
+    phase: "forward" | "rollback";
+    /**
+     * A rollback: the action it undoes.
+     */
+    forActionId?: string;
+    /**
+     * A forward action: its rollback action's id, null when it names none.
+     */
+    rollback?: string | null;
+    /**
+     * skipped: its `when` does not hold for these values.
+     */
+    outcome: "succeeded" | "failed" | "skipped" | "not-reached" | "cancelled";
+    retry: {
+      maxAttempts: number;
+      backoff: "fixed" | "exponential";
+      intervalSeconds: number;
+      maxIntervalSeconds: number;
+      /**
+       * The wait before each retry (without the up to 20 % jitter).
+       */
+      delaysSeconds: number[];
+    };
+    /**
+     * An attempt's limit (a REST or webhook call: at most 50 s; an outside run: its timeout, 1 h by default).
+     */
+    timeoutSeconds: number;
+    /**
+     * An outside run: how often it is checked when no webhook wakes the wait.
+     */
+    pollSeconds?: number;
+    attempts: {
+      attempt: number;
+      outcome: "succeeded" | "retry" | "failed";
+      message?: string;
+    }[];
+    /**
+     * What would be sent, rendered by the action's own executor with secrets, secret fields and credentials masked.
+     */
+    input?: {
+      [k: string]: unknown;
+    };
+    /**
+     * The first outside call it would make (method and URL, masked), which the simulation did not make.
+     */
+    wouldCall?: string;
+    /**
+     * The simulated outputs later templates read.
+     */
+    outputs?: {
+      [k: string]: unknown;
+    };
+  }[];
+  /**
+   * The rollback steps the path ran, in order (newest action first).
+   */
+  rollback: {
+    id: string;
+    name: string;
+    forActionId: string;
+  }[];
+  approval: {
+    /**
+     * Whether the offering's rule asks for approval for these values.
+     */
+    required: boolean;
+    /**
+     * What the simulation decided (approved unless the scenario rejects it).
+     */
+    decision: "not-needed" | "approved" | "rejected";
+    rule?: {
+      approvers: {
+        roles?: string[];
+        teams?: string[];
+        principals?: string[];
+      };
+      mode: "any" | "all";
+      reason?: string;
+    };
+    timeoutSeconds?: number;
+    note?: string;
+  };
+  quota: {
+    /**
+     * not-applicable: the offering declares no quota or there is no team.
+     */
+    decision: "not-applicable" | "no-limit" | "fits" | "over";
+    resource?: string;
+    amount?: number;
+    unit?: string | null;
+    /**
+     * The team's limits this request counts against (its environment's, and all environments'), as they are now.
+     */
+    scopes?: {
+      environment: string | null;
+      limit: number | null;
+      used: number;
+      reserved: number;
+    }[];
+    message: string;
+  };
+  expectedDuration: {
+    /**
+     * past-runs: the median of the offering's recent fulfilments (three or more); sla: the offering's fulfilment target.
+     */
+    source: "past-runs" | "sla" | "none";
+    seconds?: number;
+    slaSeconds?: number;
+    /**
+     * The simulated path's length (backoffs, one poll per outside run; approvals counted as instant).
+     */
+    simulatedSeconds: number;
+  };
+  problems: {
+    severity: "error" | "warning" | "info";
+    /**
+     * template, missing-output, egress-refused, unreachable, not-configured, no-rollback, over-quota, scenario, field…
+     */
+    code: string;
+    message: string;
+    actionId?: string;
+  }[];
+  engine: {
+    /**
+     * The state machine run: state-machines/fulfillment.asl.json.
+     */
+    definition: string;
+    runtime: string;
+    /**
+     * Calls made to outside systems: none, ever.
+     */
+    outsideCalls: 0;
+  };
+}
+
+/**
  * A team's KPIs and trends over the window: requests per week, time to fulfil (median and p90) against each offering's SLA, approval wait, top failure reasons. Percentiles come from histograms with 5 % wide buckets (each at most 5 % above the exact value).
  */
 export interface TeamAnalytics {
@@ -17822,6 +18107,8 @@ export interface SchemaTypes {
   "service-summary": ServiceSummary;
   "service-update": ServiceUpdate;
   "service": Service;
+  "simulation-request": SimulationRequest;
+  "simulation-result": SimulationResult;
   "team-analytics": TeamAnalytics;
   "team-catalog": TeamCatalog;
   "team-create": TeamCreate;

@@ -29,5 +29,7 @@ export const handler = createApiHandler('offerings', {
   'POST /api/v1/validate/catalog-item': async (req) => json(200, validateCatalogItem(req.body, await callerOf(req))),
   'POST /api/v1/preview/form': async (req) => json(200, await previewForm(req.body, await callerOf(req), offeringsDeps())),
   'POST /api/v1/test/variables': async (req) => json(200, testVariables(req.body, await callerOf(req))),
+  // Loaded on first use: the dry run carries the state machine engine and the action executors.
+  'POST /api/v1/simulate/fulfillment': async (req) => json(200, await (await import('./simulate.ts')).simulateFulfillment(req.body, await callerOf(req))),
   ...refreshRoutes,
 }, { validators, idempotency });

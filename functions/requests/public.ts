@@ -22,3 +22,15 @@ export { integrationSecret, integrationSecretsKind } from './deps.ts';
 export { APPROVAL_CHANGED, APPROVALS_TOPIC, expireApproval, openApproval, readApproval, type ApprovalRecord } from './approvals.ts';
 // An incident's timeline joins the requests fulfilled for its services.
 export { requestsForService, type ServiceRequest } from './for-service.ts';
+
+// The offering studio's dry run (functions/offerings/simulate*.ts) decides as the fulfilment would, and renders
+// each action with its own executor, stopped before its first outside call (nothing is called, stored or audited).
+export { approvalRule } from './approvals.ts';
+export { durationSeconds, needsApproval, planOf } from './plan.ts';
+export { quotaUsage } from './quotas.ts';
+export { typicalDurationMs } from './records.ts';
+export { executeAction, IntegrationBreakers, OAuthTokenCache, type ExecutorDeps, type HttpFetch, type IntegrationSecrets, type Resolve, type SynchronousAction } from './actions/index.ts';
+export { asyncExecutorFor, isAsyncType } from './actions/async.ts';
+export type { ActionRun, AsyncAction, AsyncRun } from './actions/ports.ts';
+export type { GithubWorkflowDeps } from './actions/github-workflow.ts';
+export { systemResolve } from './actions/ssrf.ts';

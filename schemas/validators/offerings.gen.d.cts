@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 export declare const body_catalog_item_check: ValidateFunction;
 export declare const body_catalog_refresh: ValidateFunction;
 export declare const body_form_preview: ValidateFunction;
+export declare const body_simulation_request: ValidateFunction;
 export declare const body_variable_test: ValidateFunction;
 export declare const query_catalog_category_query: ValidateFunction;
 export declare const query_catalog_list_query: ValidateFunction;
