@@ -41,18 +41,17 @@ export class SimulationStuckError extends Error {
 
 /** Runs the fulfilment once with `step` answering every Task state; answers the states entered. */
 export async function runSimulated(step: (event: StepEvent) => Promise<SimulatedStep> | SimulatedStep): Promise<SimulatedRun> {
-  let engine: LocalWorkflowEngine | undefined;
   const steps = async (event: unknown): Promise<unknown> => {
     const answer = await step(event as StepEvent);
     const token = (event as StepEvent).taskToken;
     if ('result' in answer) return answer.result;
     if (!token) throw new Error(`step ${(event as StepEvent).step} is not a callback state`);
     // The token is live from before the step is invoked: it may be answered from inside it.
-    if ('resume' in answer) await engine!.sendTaskSuccess(token, answer.resume);
-    else await engine!.sendTaskFailure(token, answer.fail.error, answer.fail.cause);
+    if ('resume' in answer) await engine.sendTaskSuccess(token, answer.resume);
+    else await engine.sendTaskFailure(token, answer.fail.error, answer.fail.cause);
     return {};
   };
-  engine = new LocalWorkflowEngine({
+  const engine: LocalWorkflowEngine = new LocalWorkflowEngine({
     name: 'fulfillment-simulation',
     definition: fulfillmentDefinition(),
     substitutions: { StepsFunctionArn: STEPS_ARN },

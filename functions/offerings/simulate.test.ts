@@ -3,17 +3,19 @@
  * simulated. Every demo offering, happy and with each scenario; secrets masked; problems found; nothing called
  * (no HTTP exchange, no Step Functions client). The table is dynalite in memory with the demo catalog seeded.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SimulationResult } from '#schemas/index.ts';
 import { ensureTable, startDynalite, type LocalDynamo } from '#local/dynamo';
 import type { Resolve } from '#functions/requests/public';
 import type * as SimulateModule from './simulate.ts';
+import type * as SfnModule from '@aws-sdk/client-sfn';
+import type * as HttpsModule from 'node:https';
+import type * as HttpModule from 'node:http';
 
 // No Step Functions client may be made: the constructor counts.
 const sfnClients = vi.hoisted(() => ({ made: 0 }));
 vi.mock('@aws-sdk/client-sfn', async (importOriginal) => {
-  const original = await importOriginal<typeof import('@aws-sdk/client-sfn')>();
+  const original = await importOriginal<typeof SfnModule>();
   class CountedSFNClient extends original.SFNClient {
     constructor(...args: ConstructorParameters<typeof original.SFNClient>) {
       super(...args);
@@ -22,15 +24,20 @@ vi.mock('@aws-sdk/client-sfn', async (importOriginal) => {
   }
   return { ...original, SFNClient: CountedSFNClient };
 });
-// No outside HTTP exchange may happen: every executor's transport is node:http(s) (functions/requests/actions/http.ts).
+// No outside HTTP exchange may happen: the executors' transport is node:http(s)'s request (functions/requests/actions/http.ts).
 const outside = vi.hoisted(() => ({ requests: 0 }));
 vi.mock('node:https', async (importOriginal) => {
-  const original = await importOriginal<typeof import('node:https')>();
-  return { ...original, default: { ...original, request: (...args: unknown[]) => { outside.requests += 1; return (original.request as (...a: unknown[]) => unknown)(...args); } } };
+  const original = await importOriginal<typeof HttpsModule>();
+  const request = (...args: Parameters<typeof original.request>) => { outside.requests += 1; return original.request(...args); };
+  return { ...original, request, default: { ...original, request } };
+});
+vi.mock('node:http', async (importOriginal) => {
+  const original = await importOriginal<typeof HttpModule>();
+  const request = (...args: Parameters<typeof original.request>) => { outside.requests += 1; return original.request(...args); };
+  return { ...original, request, default: { ...original, request } };
 });
 
 const EXAMPLES = ['access-request', 'dns-record', 'feature-environment', 'new-microservice-repository', 'postgresql-database', 's3-bucket'];
-const example = (id: string): string => readFileSync(new URL(`../../examples/catalog/${id}.yaml`, import.meta.url), 'utf8');
 const dana = { principal: 'dana@apollo.local', role: 'developer' as const, teams: ['growth'] };
 /** Public names resolve to a public test address (RFC 5737); nothing is looked up. */
 const resolve: Resolve = async () => [{ address: '198.51.100.7', family: 4 }];

@@ -247,7 +247,8 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
   const startedThenFailed = new Set<string>();
   const rollbackPlan: SimulationResult['rollback'] = [];
   const rolledBack = new Set<string>();
-  let outcome: SimulationResult['outcome'] = 'failed';
+  // Set by the run's last step (a closure: TypeScript cannot follow it, hence the object).
+  const end: { outcome: SimulationResult['outcome'] } = { outcome: 'failed' };
   let failure: SimulationResult['failure'];
 
   const actionOf = (phase: Phase, id: string): CatalogAction => (phase === 'rollback' ? rollbacks.get(id)! : forward.find((a) => a.id === id)!);
@@ -258,7 +259,6 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
   };
   const failsNow = (phase: Phase, action: CatalogAction, attempt: number): boolean =>
     phase === 'forward' && scenario.kind === 'action-fails' && scenario.actionId === action.id && attempt <= (scenario.attempt ?? retryOf(action).maxAttempts);
-  const label = (action: CatalogAction) => action.name ?? action.id;
 
   /** An attempt that failed: a retry after the policy's backoff while attempts are left, else the action fails. */
   const failAttempt = (phase: Phase, action: CatalogAction, attempt: number, code: string, message: string, retryable: boolean): Record<string, unknown> => {
@@ -405,17 +405,17 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
       return { result: { needed: rollbackPlan.length > 0, reason } };
     },
     complete: () => {
-      outcome = 'completed';
+      end.outcome = 'completed';
       marks.push({ seconds: 0, note: 'completed: every action succeeded' });
       return { result: {} };
     },
     cancelled: () => {
-      outcome = 'cancelled';
+      end.outcome = 'cancelled';
       marks.push({ seconds: 0, note: `cancelled${rolledBack.size ? `; undone: ${rollbackPlan.map((p) => p.forActionId).join(', ')}` : ''}` });
       return { result: {} };
     },
     fail: (event) => {
-      outcome = 'failed';
+      end.outcome = 'failed';
       failure = failureOf(event.failure as Record<string, unknown> | undefined, attempts);
       marks.push({ seconds: 0, note: `failed: ${failure.message}` });
       return { result: {} };
@@ -455,7 +455,7 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     const list = attemptsOf('forward', action.id);
     const last = list.at(-1);
     const state: ActionEntry['outcome'] = skipped.has(action.id) ? 'skipped' : succeeded.includes(action.id) ? 'succeeded' : last?.outcome === 'failed' ? 'failed' : 'not-reached';
-    actions.push(entryOf(action, 'forward', state === 'not-reached' && outcome === 'cancelled' ? 'cancelled' : state, list, previews.get(`forward:${action.id}`), { rollback: action.rollback ?? null, ...(succeeded.includes(action.id) ? { outputs: simulatedOutputs(action) } : {}) }));
+    actions.push(entryOf(action, 'forward', state === 'not-reached' && end.outcome === 'cancelled' ? 'cancelled' : state, list, previews.get(`forward:${action.id}`), { rollback: action.rollback ?? null, ...(succeeded.includes(action.id) ? { outputs: simulatedOutputs(action) } : {}) }));
   }
   for (const step of rollbackPlan) {
     const action = rollbacks.get(step.id)!;
@@ -474,7 +474,7 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     requester: { principal: caller.principal, team, environment },
     fields: Object.fromEntries(Object.entries(values).map(([id, v]) => [id, secretFields.includes(id) && v !== undefined && v !== '' ? MASK : v])),
     scenario: scenario as Record<string, unknown>,
-    outcome,
+    outcome: end.outcome,
     ...(failure ? { failure } : {}),
     path,
     actions,
