@@ -68,6 +68,27 @@ describe('the LOCAL FAKE Anthropic Messages API', () => {
     expect(fake.requests[0]).toMatchObject({ auth: 'x-api-key', anthropicVersion: '2023-06-01' });
   });
 
+  it('proposes a pull request by default when asked for one in a session about a service and offered the tool', async () => {
+    // Prepare
+    const tools = [{ name: 'open_pull_request', description: 'a PR', input_schema: { type: 'object' } }];
+    const system = 'You are …\n- User: dana@apollo.local (role developer)\n- Target: service core-service in prod\n';
+    const asked = { ...BODY, system, tools, messages: [{ role: 'user', content: 'Please open a PR that raises the pool size' }] };
+
+    // Act
+    const res = await post(asked);
+    const notOffered = await post({ ...asked, tools: [] });
+    const noService = await post({ ...asked, system: '- Target: none in particular' });
+    const toolResult = await post({ ...asked, messages: [...asked.messages, { role: 'assistant', content: 'ok' }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'open a pull request' }] }] });
+
+    // Assess
+    const got = frames(res.text);
+    const input = JSON.parse(got.filter((f) => f.data.delta?.type === 'input_json_delta').map((f) => f.data.delta.partial_json).join(''));
+    expect(got.find((f) => f.data.content_block?.type === 'tool_use')!.data.content_block.name).toBe('open_pull_request');
+    expect(input).toMatchObject({ service: 'core-service', title: expect.stringContaining('LOCAL FAKE'), files: [{ path: 'docs/ai-console/LOCAL-FAKE.md', content: expect.stringContaining('Please open a PR that raises the pool size') }] });
+    expect(got.find((f) => f.event === 'message_delta')!.data.delta.stop_reason).toBe('tool_use');
+    for (const other of [notOffered, noService, toolResult]) expect(frames(other.text).some((f) => f.data.content_block?.type === 'tool_use')).toBe(false);
+  });
+
   it('sends overloaded_error as an SSE error frame, and 429 with retry-after', async () => {
     // Prepare
     fake.script([{ error: 'overloaded' }, { error: 429, retryAfter: 2 }]);

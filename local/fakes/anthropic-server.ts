@@ -8,7 +8,9 @@
  *
  * Tests script it turn by turn (`fake.script(...)`) and read what the model was told (`fake.requests`). With no
  * script queued it answers a short deterministic text, saying it is the LOCAL FAKE model, that quotes numbers
- * from the last user or tool_result content it was sent.
+ * from the last user or tool_result content it was sent; asked to open a pull request in a session about a service
+ * (and offered `open_pull_request`), it streams one such proposal (`cannedPullRequest`), so a person can try an
+ * approval with no real model.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -102,6 +104,46 @@ export function defaultAnalysis(messages: readonly { role: string; content: unkn
     ? `The figures it was given include ${numbers.join(', ')}; a real model would reason over them here.`
     : 'It was given no figures to reason about.';
   return `This is the LOCAL FAKE model (APOLLO_AI_FAKE_MODEL), not an analysis. ${quoted} Configure ANTHROPIC_API_KEY or Bedrock for real answers.`;
+}
+
+/** The system prompt's text, whether sent as a string or as text blocks. */
+function systemText(system: unknown): string {
+  if (typeof system === 'string') return system;
+  return Array.isArray(system) ? system.map((b: { text?: unknown }) => (typeof b.text === 'string' ? b.text : '')).join('\n') : '';
+}
+
+/**
+ * The default answer's one change: the person's last message asks to open (create, raise…) a pull request or PR,
+ * the session is about a service (the system prompt's `- Target: service <id>`) and `open_pull_request` is offered.
+ * The fake cannot write a real change, so it proposes a note that says so: one file, `docs/ai-console/LOCAL-FAKE.md`.
+ */
+export function cannedPullRequest(request: Pick<FakeAnthropicRequest, 'system' | 'messages' | 'tools'>): FakeBlock[] | undefined {
+  const last = request.messages.at(-1);
+  if (last?.role !== 'user' || !request.tools.some((t) => t.name === 'open_pull_request')) return undefined;
+  // A person's words, not what a tool answered (a tool_result mentioning a pull request is no request for one).
+  if (Array.isArray(last.content) && last.content.some((b: { type?: string }) => b.type !== 'text')) return undefined;
+  const text = userText(last.content).trim();
+  if (!/\b(pull request|PR)\b/i.test(text) || !/\b(open|create|raise|make|propose|send)\b/i.test(text)) return undefined;
+  const service = /^- Target: service ([a-z0-9][a-z0-9-]*)/m.exec(systemText(request.system))?.[1];
+  if (!service) return undefined;
+  const asked = text.length > 300 ? `${text.slice(0, 299)}…` : text;
+  const content = [
+    '# A change proposed by the LOCAL FAKE model',
+    '',
+    `Asked in the AI console: "${asked}"`,
+    '',
+    'The LOCAL FAKE model (APOLLO_AI_FAKE_MODEL) cannot write a real change: it proposes this note so that the',
+    'approval of a pull request can be tried without a model. A real model would change the code it read.',
+    '',
+  ].join('\n');
+  return [
+    { text: `This is the LOCAL FAKE model: it cannot write a real change to ${service}, so it proposes a pull request with a note saying so. It waits for your click on Approve. ` },
+    { toolUse: { name: 'open_pull_request', input: {
+      service, title: 'docs: a note from the AI console (LOCAL FAKE model)', branch: `ai/local-fake-${Date.now().toString(36)}`,
+      message: 'docs: a note from the AI console (LOCAL FAKE model)', description: `Proposed by the LOCAL FAKE model when asked: "${asked}"`,
+      files: [{ path: 'docs/ai-console/LOCAL-FAKE.md', content }],
+    } } },
+  ];
 }
 
 export class FakeAnthropic {
@@ -265,7 +307,7 @@ export class FakeAnthropic {
       res.on('close', () => clearInterval(ping));
       return;
     }
-    const blocks: readonly FakeBlock[] = turn ? turn.blocks : [{ text: defaultAnalysis(request.messages) }];
+    const blocks: readonly FakeBlock[] = turn ? turn.blocks : cannedPullRequest(request) ?? [{ text: defaultAnalysis(request.messages) }];
     let outputChars = 0;
     for (const [index, block] of blocks.entries()) {
       if ('text' in block) {
@@ -333,5 +375,5 @@ export async function startLocalAnthropic(_home?: string, env: NodeJS.ProcessEnv
 
 /** The terminal's line about it. */
 export function localAnthropicBanner(fake: FakeAnthropic): string {
-  return `AI model: a LOCAL FAKE Anthropic Messages API at ${fake.url}/v1/messages (${FAKE_MODEL_ENV}=1; canned answers that quote the figures they were sent, not analysis); ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY point at it`;
+  return `AI model: a LOCAL FAKE Anthropic Messages API at ${fake.url}/v1/messages (${FAKE_MODEL_ENV}=1; canned answers that quote the figures they were sent, not analysis; asked to open a PR in a session about a service, it proposes one with a note); ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY point at it`;
 }

@@ -3,12 +3,14 @@
  * lifts it on the People tab; then `scale prod core-service 4` typed in the terminal becomes a pending card and nothing
  * is deployed (typing "approve" does nothing either) until the Approve button runs it once, through the scale route,
  * and the card links to the deployment it made. Rejected with a note, it never runs, and a watching AI admin sees so.
+ * With the LOCAL FAKE model, a streamed "open a PR" proposal opens a pull request on the fake GitHub only once approved.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { newContext, screenshot, signIn, useLocalApollo } from './local-runtime.ts';
 
-const local = useLocalApollo();
+// The LOCAL FAKE model: asked to open a PR in a session about a service, it streams one proposal.
+const local = useLocalApollo({ env: { APOLLO_AI_FAKE_MODEL: '1' } });
 
 const OPERATOR = 'operator@apollo.local';
 const transcript = (page: Page) => page.getByTestId('ai-transcript-text').textContent();
@@ -147,6 +149,42 @@ describe('approving what the AI console proposes', () => {
     expect(await scalesSince(since)).toEqual([]);
     await screenshot(page, 'ai-action-rejected');
     await adminContext.close();
+    await context.close();
+  });
+
+  it('opens the fake model\'s streamed pull request on the fake GitHub only after Approve', async () => {
+    await local.apollo.client('admin').request('PUT /api/v1/ai/users/{principal}/sandbox', { params: { principal: OPERATOR }, body: { enabled: false, reason: 'On call for core-service this week' } });
+    const context = await newContext(local.browser);
+    const page = await signIn(context, local.apollo.url, OPERATOR, '/catalog/core-service?tab=logs&environment=prod');
+    await page.locator('[data-testid="open-ai-console"][data-environment="prod"]').click();
+    await page.waitForURL(/\/ai\/[0-9A-Z]{26}$/);
+    const sessionId = page.url().split('/').pop()!;
+    await page.getByTestId('ai-terminal').waitFor();
+    await type(page, 'open a PR that raises the HikariCP pool size');
+
+    // The model's words stream into the terminal, then its call becomes a pending card.
+    await expect.poll(() => transcript(page), { timeout: 30_000 }).toContain('This is the LOCAL FAKE model: it cannot write a real change to core-service');
+    const pending = card(page);
+    await expect.poll(() => pending.getAttribute('data-status'), { timeout: 30_000 }).toBe('pending');
+    const text = await pending.innerText();
+    expect(text).toContain('POST /api/v1/services/{id}/changes');
+    expect(text).toMatch(/Asked by\s+the model/);
+    expect(JSON.parse(await pending.getByTestId('ai-action-arguments').innerText())).toMatchObject({ service: 'core-service', files: [{ path: 'docs/ai-console/LOCAL-FAKE.md' }] });
+    // Nothing called the changes route (it is audited before it acts): no pull request yet.
+    const changes = async () => (await local.apollo.client('admin').request('GET /api/v1/audit', { query: { action: 'services.changes.create', limit: 50 } })).body.items.filter((e) => e.aiSessionId === sessionId);
+    expect(await changes()).toEqual([]);
+    await screenshot(page, 'ai-pull-request-pending');
+
+    await pending.getByTestId('ai-action-approve').click();
+    await expect.poll(() => card(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('executed');
+    const href = await card(page).getByTestId('ai-action-result-link').getAttribute('href');
+    expect(href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/apollo-demo\/core-service\/pull\/\d+$/);
+    expect(await changes()).toMatchObject([{ actorType: 'ai', outcome: 'succeeded' }]);
+    // The fake GitHub holds it: the pull request's page, and the repository's one pull request.
+    expect(await (await fetch(href!)).text()).toContain('docs: a note from the AI console (LOCAL FAKE model)');
+    const repoPage = await (await fetch(href!.replace(/\/pull\/\d+$/, ''))).text();
+    expect(repoPage.match(/data-pull="/g)).toHaveLength(1);
+    await screenshot(page, 'ai-pull-request-executed');
     await context.close();
   });
 });
