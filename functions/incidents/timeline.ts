@@ -77,9 +77,13 @@ export async function incidentTimeline(id: string): Promise<IncidentTimeline> {
     });
   }
   const WORD = { rotate: 'rotated', update: 'given a new value', rollback: 'rolled back' } as const;
-  for (const c of secretChanges.flat().filter((change) => incident.affectedEnvironments.includes(change.environment))) {
+  // A change is kept under the secret's service and each service reading it: an incident on several shows it once.
+  for (const c of secretChanges.flat().filter((change) => (change.readIn ?? [change.environment]).some((e) => incident.affectedEnvironments.includes(e)))) {
+    const entryId = `secret-${c.secretName}-${c.versionId}-${c.kind}-${c.at}`;
+    if (seen.has(entryId)) continue;
+    seen.add(entryId);
     joined.push({
-      id: `secret-${c.secretName}-${c.versionId}-${c.kind}`, at: c.at, type: 'secret_rotation', actor: c.by,
+      id: entryId, at: c.at, type: 'secret_rotation', actor: c.by,
       content: `secret ${c.secretName} ${WORD[c.kind]}`,
       ref: { kind: 'secret', id: c.secretName, href: `/api/v1/secrets/${c.environment}/${c.service}/${c.name}` },
       metadata: { service: c.service, environment: c.environment, kind: c.kind },

@@ -4,19 +4,39 @@
  */
 import type { AuditList, Secret, SecretAuditQuery, SecretExpiring, SecretExpiringQuery } from '#schemas/index.ts';
 import { searchAudit } from '#functions/audit/public';
-import { complianceOf } from './expiry.ts';
+import { complianceOf, percentOf } from './expiry.ts';
 import { judge, rotationDaysOf, type Category } from './policy.ts';
 import { secretsConfig } from './config.ts';
-import { cachedSecrets, complianceSince } from './records.ts';
+import { cachedSecrets, complianceSince, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
 import { secretName } from './ports.ts';
-import { toSecret, visibleServices, type SecretsCaller } from './secrets.ts';
+import { auditRead, toSecret, visibleServices, visibleTeams, type SecretsCaller } from './secrets.ts';
+
+/**
+ * A past day's share as this view sees it: the whole for a caller who sees every secret in every environment;
+ * else the sum of the snapshot's groups in the environment asked for and the caller's teams (a day kept before
+ * snapshots had groups cannot be narrowed: left out rather than shown as the whole's).
+ */
+function pastDay(day: ComplianceSnapshot, environment: string | undefined, teams: ReadonlySet<string> | null): ComplianceDay[] {
+  if (!environment && teams === null) return [{ date: day.date, total: day.total, onSchedule: day.onSchedule, percent: day.percent }];
+  if (!day.groups) return [];
+  let total = 0;
+  let kept = 0;
+  for (const [key, [count, onTime]] of Object.entries(day.groups)) {
+    const at = key.indexOf('#');
+    if (environment && key.slice(0, at) !== environment) continue;
+    if (teams !== null && !teams.has(key.slice(at + 1))) continue;
+    total += count;
+    kept += onTime;
+  }
+  return [{ date: day.date, total, onSchedule: kept, percent: percentOf(kept, total) }];
+}
 
 const byDue = (a: Secret, b: Secret) => (a.nextRotationDue ?? '9').localeCompare(b.nextRotationDue ?? '9') || a.secretName.localeCompare(b.secretName);
 
 export async function expiringDashboard(query: SecretExpiringQuery, caller: SecretsCaller): Promise<SecretExpiring> {
   const now = Date.now();
   const withinDays = query.withinDays ?? secretsConfig().dueSoonDays;
-  const visible = await visibleServices(caller);
+  const [visible, teams] = await Promise.all([visibleServices(caller), visibleTeams(caller)]);
   const secrets = (await cachedSecrets(query.environment ? { environment: query.environment } : {}))
     .filter((c) => visible(c.service))
     .map((c) => {
@@ -32,7 +52,9 @@ export async function expiringDashboard(query: SecretExpiringQuery, caller: Secr
   const days = query.days ?? 30;
   const since = new Date(now - days * 86_400_000).toISOString().slice(0, 10);
   const today = complianceOf(secrets, new Date(now).toISOString().slice(0, 10));
-  const history = (await complianceSince(since)).filter((d) => d.date < today.date);
+  const history = (await complianceSince(since)).filter((d) => d.date < today.date).flatMap((d) => pastDay(d, query.environment, teams));
+  // A metadata read like the list's: audited, naming what was asked and how many came back.
+  await auditRead(caller, 'secrets.expiring', undefined, { query, count: secrets.length });
   return {
     asOf: new Date(now).toISOString(),
     overdue: secrets.filter((s) => s.status === 'overdue').sort(byDue),

@@ -2,9 +2,9 @@
  * The daily secret-expiry job (EventBridge schedule; locally the scheduler, and once at start): lists every
  * environment's store (as `apollo-secret-expiry`, its SourceIdentity), refreshes the metadata cache with the
  * catalog's references, judges each secret by the policy table, keeps the day's compliance (the share rotated on
- * schedule: the design doc's 100 % target), tells each owning team's members of overdue and due-soon secrets
- * (in-app and the EventBridge event, through the one notifications module) and a Slack webhook when set, and
- * opens an incident for an overdue secret of a critical service in production (once while it stays open).
+ * schedule: the design doc's 100 % target, per environment and owning team too), tells each owning team's members of
+ * overdue, due-soon and unused secrets (in-app and the EventBridge event, through the one notifications module) and a
+ * Slack webhook when set, and opens an incident for an overdue secret of a critical service in production (once while it stays open).
  */
 import type { Secret } from '#schemas/index.ts';
 import { isProductionEnvironment } from '#shared/routes';
@@ -16,7 +16,7 @@ import { referencesBySecret, serviceFacts } from './catalog.ts';
 import { secretsConfig } from './config.ts';
 import { secretsDeps } from './deps.ts';
 import { onSchedule } from './policy.ts';
-import { cacheSecret, cachedSecrets, saveCompliance, uncacheSecret, type ComplianceDay } from './records.ts';
+import { cacheSecret, cachedSecrets, saveCompliance, uncacheSecret, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
 import { parseSecretName, toCached, toSecret } from './secrets.ts';
 
 export const EXPIRY_PRINCIPAL = 'apollo-secret-expiry';
@@ -34,11 +34,32 @@ export interface ExpiryResult {
   readonly failures: ReadonlyArray<{ environment: string; error: string }>;
 }
 
-/** The day's compliance over secrets that have a schedule (OAuth's "on compromise" and undated ones do not count). */
-export function complianceOf(secrets: readonly Secret[], date: string): ComplianceDay {
+export const percentOf = (onScheduleCount: number, total: number): number | null => (total ? Math.round((onScheduleCount / total) * 1000) / 10 : null);
+
+/**
+ * The day's compliance over secrets that have a schedule (OAuth's "on compromise" and undated ones do not count);
+ * with `teamOf`, also per environment and owning team (the snapshot's groups: what a narrower view's history sums).
+ */
+export function complianceOf(secrets: readonly Secret[], date: string, teamOf?: (service: string) => string | undefined): ComplianceSnapshot {
   const scheduled = secrets.filter((s) => s.nextRotationDue !== null && s.status !== 'scheduled-deletion');
-  const kept = scheduled.filter((s) => onSchedule({ nextRotationDue: s.nextRotationDue, status: s.status, statusReason: s.statusReason })).length;
-  return { date, total: scheduled.length, onSchedule: kept, percent: scheduled.length ? Math.round((kept / scheduled.length) * 1000) / 10 : null };
+  const kept = (s: Secret) => onSchedule({ nextRotationDue: s.nextRotationDue, status: s.status, statusReason: s.statusReason });
+  const day = { date, total: scheduled.length, onSchedule: scheduled.filter(kept).length, percent: percentOf(scheduled.filter(kept).length, scheduled.length) };
+  if (!teamOf) return day;
+  const groups: Record<string, [number, number]> = {};
+  for (const s of scheduled) {
+    const group = (groups[`${s.environment}#${teamOf(s.service) ?? ''}`] ??= [0, 0]);
+    group[0] += 1;
+    if (kept(s)) group[1] += 1;
+  }
+  return { ...day, groups };
+}
+
+/** "4 secrets: 2 overdue, 1 due soon, 1 unused": how many a list holds of each kind, overdue first. */
+function countsOf(list: readonly Secret[]): string {
+  const count = (status: Secret['status']) => list.filter((s) => s.status === status).length;
+  const [late, soon, idle] = [count('overdue'), count('due-soon'), count('unused')];
+  const parts = [late ? `${late} overdue` : '', soon ? `${soon} due soon` : '', idle ? `${idle} unused` : ''].filter(Boolean);
+  return `${list.length} secret${list.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
 async function postSlack(url: string, text: string): Promise<void> {
@@ -76,31 +97,31 @@ export async function runSecretExpiry(now = new Date()): Promise<ExpiryResult> {
   }
   const secrets = (await cachedSecrets()).map((c) => toSecret(c, now.getTime()));
   const date = now.toISOString().slice(0, 10);
-  const compliance = complianceOf(secrets, date);
-  await saveCompliance(compliance);
+  const { groups, ...compliance } = complianceOf(secrets, date, (service) => facts.get(service)?.team);
+  await saveCompliance({ ...compliance, ...(groups ? { groups } : {}) });
 
   const overdue = secrets.filter((s) => s.status === 'overdue');
   const dueSoon = secrets.filter((s) => s.status === 'due-soon');
   const unused = secrets.filter((s) => s.status === 'unused');
   let notified = 0;
   const byTeam = new Map<string, Secret[]>();
-  for (const s of [...overdue, ...dueSoon]) {
+  // Overdue and due soon, and unused ones (not read in a long time: still needed?), told to the owning team.
+  for (const s of [...overdue, ...dueSoon, ...unused]) {
     const team = facts.get(s.service)?.team;
     if (team) byTeam.set(team, [...(byTeam.get(team) ?? []), s]);
   }
   for (const [team, list] of byTeam) {
     const members = await teamMemberPrincipals(team).catch(() => []);
-    const late = list.filter((s) => s.status === 'overdue').length;
     notified += await notify(members, {
       kind: 'secret.due',
-      title: `${late ? `${late} secret${late === 1 ? '' : 's'} overdue` : ''}${late && list.length > late ? ', ' : ''}${list.length > late ? `${list.length - late} due soon` : ''} for team ${team}`,
+      title: `${countsOf(list)} for team ${team}`,
       body: list.slice(0, 10).map((s) => `${s.secretName}: ${s.statusReason}`).join('\n'),
       link: '/secrets?tab=expiring',
     }, now);
   }
   const config = secretsConfig();
-  if (config.slackWebhookUrl && (overdue.length || dueSoon.length)) {
-    await postSlack(config.slackWebhookUrl, `Apollo secrets: ${overdue.length} overdue, ${dueSoon.length} due soon; ${compliance.percent ?? 100} % rotated on schedule.\n${overdue.slice(0, 10).map((s) => `• ${s.secretName}: ${s.statusReason}`).join('\n')}`)
+  if (config.slackWebhookUrl && (overdue.length || dueSoon.length || unused.length)) {
+    await postSlack(config.slackWebhookUrl, `Apollo secrets: ${overdue.length} overdue, ${dueSoon.length} due soon, ${unused.length} unused; ${compliance.percent ?? 100} % rotated on schedule.\n${[...overdue, ...unused].slice(0, 10).map((s) => `• ${s.secretName}: ${s.statusReason}`).join('\n')}`)
       .catch((error: unknown) => logger.warn('secret expiry summary not posted to Slack', { error: error as Error }));
   }
   const incidents: string[] = [];

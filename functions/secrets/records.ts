@@ -3,7 +3,8 @@
  *
  *   SECRET#<env>#<service>#<name> / META     the cached metadata   GSI1 SECRETS / <env>#<service>#<name>
  *   SECRETCOMPLIANCE / <yyyy-mm-dd>          the day's share rotated on schedule (the expiry job)
- *   SECRETCHANGE#<service> / <at>#<name>     a value change (rotate, update, rollback): joined into incidents' timelines
+ *   SECRETCHANGE#<service> / <at>#<env>#<owner>#<name>  a value change (rotate, update, rollback) of a secret the service owns
+ *                                            or reads: joined into incidents' timelines
  *
  * The cache is what lists and the expiry dashboard read (one Query); every change through Apollo refreshes its
  * secret's item, and the daily expiry job refreshes them all from the stores.
@@ -67,13 +68,21 @@ export async function cachedSecrets(prefix: { environment?: string; service?: st
 
 export interface ComplianceDay { readonly date: string; readonly total: number; readonly onSchedule: number; readonly percent: number | null }
 
-export async function saveCompliance(day: ComplianceDay): Promise<void> {
+/**
+ * A day's snapshot as the table keeps it: the whole, and `[total, onSchedule]` per `<environment>#<owning team>`, so
+ * a view of some environments or some teams' services (a developer's) sums its own history rather than the whole's.
+ */
+export interface ComplianceSnapshot extends ComplianceDay {
+  readonly groups?: Readonly<Record<string, readonly [number, number]>>;
+}
+
+export async function saveCompliance(day: ComplianceSnapshot): Promise<void> {
   await putItem({ PK: 'SECRETCOMPLIANCE', SK: day.date, ...day });
 }
 
-export async function complianceSince(date: string): Promise<ComplianceDay[]> {
-  const items = await queryAll<Item & ComplianceDay>({ partition: 'SECRETCOMPLIANCE', sortKey: { between: [date, '9999-12-31'] } }, 400);
-  return items.map(({ date: d, total, onSchedule, percent }) => ({ date: d, total, onSchedule, percent }));
+export async function complianceSince(date: string): Promise<ComplianceSnapshot[]> {
+  const items = await queryAll<Item & ComplianceSnapshot>({ partition: 'SECRETCOMPLIANCE', sortKey: { between: [date, '9999-12-31'] } }, 400);
+  return items.map(({ date: d, total, onSchedule, percent, groups }) => ({ date: d, total, onSchedule, percent, ...(groups ? { groups } : {}) }));
 }
 
 export interface SecretChange {
@@ -85,16 +94,30 @@ export interface SecretChange {
   readonly kind: 'rotate' | 'update' | 'rollback';
   readonly by: string;
   readonly versionId: string;
+  /**
+   * The environments in which the service whose changes these are reads the secret (`changesOf`'s service: the
+   * secret's own, or another whose environments reference it). Absent on changes kept before: the secret's own.
+   */
+  readonly readIn?: readonly string[];
 }
 
-export async function recordChange(change: SecretChange): Promise<void> {
-  await putItem({ PK: `SECRETCHANGE#${change.service}`, SK: `${change.at}#${change.environment}#${change.name}`, ...change, expiresAt: Math.floor(Date.parse(change.at) / 1000) + 400 * 86_400 });
+/**
+ * Keeps a value change under the secret's service and under every service whose environments read it (by their
+ * `Environment.secrets`), so the timeline of an incident on any of them shows it.
+ */
+export async function recordChange(change: Omit<SecretChange, 'readIn'>, readers: ReadonlyArray<{ readonly serviceId: string; readonly environment: string }> = []): Promise<void> {
+  const readIn = new Map<string, Set<string>>([[change.service, new Set([change.environment])]]);
+  for (const r of readers) readIn.set(r.serviceId, (readIn.get(r.serviceId) ?? new Set()).add(r.environment));
+  const expiresAt = Math.floor(Date.parse(change.at) / 1000) + 400 * 86_400;
+  for (const [service, environments] of readIn) {
+    await putItem({ PK: `SECRETCHANGE#${service}`, SK: `${change.at}#${change.environment}#${change.service}#${change.name}`, ...change, readIn: [...environments].sort(), expiresAt });
+  }
 }
 
-/** A service's value changes in [from, to), oldest first. */
+/** The value changes in [from, to) of the secrets a service owns or reads, oldest first. */
 export async function changesOf(service: string, from: string, to: string): Promise<SecretChange[]> {
   const items = await queryAll<Item & SecretChange>({ partition: `SECRETCHANGE#${service}`, sortKey: { between: [from, to] } }, 500);
-  return items.map(({ at, service: s, environment, name, secretName, kind, by, versionId }) => ({ at, service: s, environment, name, secretName, kind, by, versionId }));
+  return items.map(({ at, service: s, environment, name, secretName, kind, by, versionId, readIn }) => ({ at, service: s, environment, name, secretName, kind, by, versionId, readIn: readIn ?? [environment] }));
 }
 
 /** Versions made through Apollo, and by whom (the history says who made each). */

@@ -80,15 +80,21 @@ async function requireVisible(caller: SecretsCaller, service: string): Promise<v
   throw new NotFoundError(`no secret of ${service} is yours to read: developers see their teams' services' secrets`);
 }
 
+/** The teams whose services' secrets the caller sees; null: every team's (secrets:metadata:all). */
+export async function visibleTeams(caller: SecretsCaller): Promise<ReadonlySet<string> | null> {
+  if (roleHas(caller.role, 'secrets:metadata:all')) return null;
+  return new Set((await caller.teams()).map((m) => m.teamId));
+}
+
 export async function visibleServices(caller: SecretsCaller): Promise<((service: string) => boolean)> {
-  if (roleHas(caller.role, 'secrets:metadata:all')) return () => true;
-  const [facts, memberships] = await Promise.all([serviceFacts(), caller.teams()]);
-  const teams = new Set(memberships.map((m) => m.teamId));
+  const teams = await visibleTeams(caller);
+  if (teams === null) return () => true;
+  const facts = await serviceFacts();
   return (service) => teams.has(facts.get(service)?.team ?? '');
 }
 
 /** Audits a read here (GET routes have no write-ahead entry): what was read, never a value. */
-async function auditRead(caller: SecretsCaller, action: string, resourceId: string | undefined, details: Record<string, unknown>): Promise<void> {
+export async function auditRead(caller: SecretsCaller, action: string, resourceId: string | undefined, details: Record<string, unknown>): Promise<void> {
   const id = await auditLog.recordIntent({
     actor: caller.principal, actorType: 'user', actorRole: caller.role ?? undefined, action, resourceType: 'secret',
     ...(resourceId ? { resourceId } : {}), details, requestId: caller.requestId,
@@ -151,9 +157,16 @@ export async function getSecret(path: SecretPath, caller: SecretsCaller): Promis
   return secret;
 }
 
+/**
+ * A new secret's place: a registered service, in an environment the expiry job walks (the catalog's, or the ones
+ * APOLLO_SECRETS_ENVIRONMENTS lists): a secret anywhere else would never be judged, listed or refreshed.
+ */
 async function requireCatalogPlace(path: SecretPath): Promise<void> {
-  const facts = (await serviceFacts()).get(path.service);
-  if (!facts) throw new ValidationError(`no service ${path.service} in the catalog`, { details: [{ path: '/path/service', message: 'not a registered service' }] });
+  const [facts, environments] = await Promise.all([serviceFacts(), secretsDeps().then((d) => d.environments())]);
+  if (!facts.get(path.service)) throw new ValidationError(`no service ${path.service} in the catalog`, { details: [{ path: '/path/service', message: 'not a registered service' }] });
+  if (!environments.includes(path.environment)) {
+    throw new ValidationError(`no environment ${path.environment}: secrets live in ${environments.join(', ') || 'no environment yet'}`, { details: [{ path: '/path/env', message: `not one of ${environments.join(', ')}` }] });
+  }
 }
 
 function tagsOf(path: SecretPath, body: Pick<SecretCreate, 'category' | 'owner' | 'rotationDays' | 'expiresAt'>): Record<string, string> {
@@ -211,13 +224,20 @@ function requireNotDeleted(stored: StoredSecret): void {
   if (stored.deletionDate) throw new ConflictError(`${stored.name} is scheduled for deletion on ${stored.deletionDate.slice(0, 10)}: restore it first`, { details: [{ path: '/secret/deletionDate', message: stored.deletionDate }] });
 }
 
+/** The catalog environments that read a secret: the cache's (the expiry job's view), else its own service's. */
+async function readersOf(path: SecretPath, name: string): Promise<readonly Reference[]> {
+  const cached = await cachedSecret(path.environment, path.service, path.name);
+  return cached?.referencedBy?.length ? cached.referencedBy : (await referencesOfService(path.service)).get(name) ?? [];
+}
+
 async function noteChange(store: SecretStore, path: SecretPath, kind: 'rotate' | 'update' | 'rollback', versionId: string, by: string): Promise<void> {
   const at = new Date().toISOString();
   const name = secretName(path.environment, path.service, path.name);
-  await recordChange({ at, service: path.service, environment: path.environment, name: path.name, secretName: name, kind, by, versionId });
+  const refs = await readersOf(path, name);
+  await recordChange({ at, service: path.service, environment: path.environment, name: path.name, secretName: name, kind, by, versionId }, refs);
   if (kind !== 'rollback') await recordVersionAuthor(name, versionId, by, at);
   logger.info('secret value changed', { secret: name, kind, versionId, simulated: store.simulated });
-  await offerRestarts(path, name, kind, by).catch((error: unknown) => logger.warn('restart offer not sent', { secret: name, error: error as Error }));
+  await offerRestarts(path, name, kind, by, refs).catch((error: unknown) => logger.warn('restart offer not sent', { secret: name, error: error as Error }));
 }
 
 const CHANGED = { rotate: 'rotated', update: 'given a new value', rollback: 'rolled back' } as const;
@@ -227,9 +247,7 @@ const CHANGED = { rotate: 'rotated', update: 'given a new value', rollback: 'rol
  * fetch it): their teams hear of it (`secret.rotated`, in-app and on EventBridge); the secret's page has the
  * Restart buttons (POST /api/v1/services/{id}/restart, a deployment record like any other).
  */
-async function offerRestarts(path: SecretPath, name: string, kind: 'rotate' | 'update' | 'rollback', by: string): Promise<void> {
-  const cached = await cachedSecret(path.environment, path.service, path.name);
-  const refs = cached?.referencedBy?.length ? cached.referencedBy : (await referencesOfService(path.service)).get(name) ?? [];
+async function offerRestarts(path: SecretPath, name: string, kind: 'rotate' | 'update' | 'rollback', by: string, refs: readonly Reference[]): Promise<void> {
   if (!refs.length) return;
   const facts = await serviceFacts();
   const teams = new Set(refs.map((r) => facts.get(r.serviceId)?.team).filter((t): t is string => Boolean(t)));

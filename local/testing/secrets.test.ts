@@ -5,21 +5,52 @@
  * masked value for admins only, writes for admins only); the expiry job's judgement, dashboard and compliance;
  * the audit trail of reads and changes without values.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditList, Secret, SecretExpiring, SecretHistory, SecretList } from '#schemas/index.ts';
+import { configureSecrets, secretsDeps } from '#functions/secrets/deps';
 import { runSecretExpiry } from '#functions/secrets/expiry';
+import type { SecretStore } from '#functions/secrets/ports';
 import { logger } from '#lib/observability';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 const captured: string[] = [];
+const written: string[] = [];
+
+// A Slack incoming webhook on loopback: the expiry job posts its summary there (read once, at the config's first use).
+const slackPosts: string[] = [];
+const slack = createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8'))).on('end', () => {
+    slackPosts.push(body);
+    res.end('ok');
+  });
+});
+await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+process.env.APOLLO_SECRETS_SLACK_WEBHOOK_URL = `http://127.0.0.1:${(slack.address() as AddressInfo).port}/services/T000/B000/qa`;
 
 let original: { out: typeof process.stdout.write; err: typeof process.stderr.write };
 beforeAll(async () => {
   // Every line, DEBUG too: a value must reach none.
   logger.setLogLevel('DEBUG');
   h = await startHarness();
+  // Every value that crosses the store's port (typed, and generated: a create, an update, a rotation), to scan for.
+  const { storeFor } = await secretsDeps();
+  configureSecrets({
+    storeFor: async (environment, caller) => {
+      const store = await storeFor(environment, caller);
+      const recorded: Partial<SecretStore> = {
+        create: (input) => (written.push(input.value), store.create(input)),
+        putValue: (name, value, options) => (written.push(value), store.putValue(name, value, options)),
+      };
+      return new Proxy(store, {
+        get: (target, key) => (key in recorded ? recorded[key as keyof SecretStore] : typeof target[key as keyof SecretStore] === 'function' ? (target[key as keyof SecretStore] as (...args: unknown[]) => unknown).bind(target) : target[key as keyof SecretStore]),
+      });
+    },
+  });
   await seedDemoData({ baseUrl: h.runtime.url });
   // Every line the handlers log (over the runtime's own-log tee, which keeps quiet what is below the terminal's level).
   original = { out: process.stdout.write, err: process.stderr.write };
@@ -34,6 +65,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.close();
+  slack.close();
+  delete process.env.APOLLO_SECRETS_SLACK_WEBHOOK_URL;
   process.stdout.write = original.out;
   process.stderr.write = original.err;
   logger.setLogLevel((process.env.LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
@@ -113,6 +146,13 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
     const history = (await call<SecretHistory>('admin', 'GET', `${path}/history`)).body;
     expect(history.versions[0]!.stages).toEqual(['AWSCURRENT']);
     expect(history.versions[1]!.stages).toEqual(['AWSPREVIOUS']);
+    // Back to the value it was made with: the rotated one becomes AWSPREVIOUS.
+    const back = await call<Secret>('admin', 'POST', `${path}/rollback`, { body: { versionId: made.currentVersionId } });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    expect((await call<SecretHistory>('admin', 'GET', `${path}/history`)).body.versions.map((v) => [v.versionId, v.stages])).toEqual([
+      [rotated.body.currentVersionId, ['AWSPREVIOUS']], [made.currentVersionId, ['AWSCURRENT']],
+    ]);
+    expect((await call<Secret>('admin', 'GET', path)).body.masked).toMatch(/^••••[A-Za-z0-9]{4}$/);
   });
 
   it('deletes it with a recovery window and restores it', async () => {
@@ -134,11 +174,14 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
   });
 
   it('never had the value in any response body or log line', () => {
-    const everything = [...bodies, ...captured].join('\n');
-    for (const value of [VALUE, NEXT]) {
-      expect(everything.includes(value)).toBe(false);
+    const everything = [...bodies, ...captured, ...slackPosts].join('\n');
+    // The typed ones, and every one the store was given: the generated values of a create and of a rotation too.
+    expect(written).toEqual(expect.arrayContaining([VALUE, NEXT]));
+    expect(written.length).toBeGreaterThanOrEqual(4);
+    for (const value of new Set([VALUE, NEXT, ...written])) {
+      expect(everything.includes(value), `a value of ${value.length} characters`).toBe(false);
       // Nor its first half: the mask shows 4 characters, nothing more.
-      expect(everything.includes(value.slice(0, 16))).toBe(false);
+      expect(everything.includes(value.slice(0, Math.max(8, value.length / 2))), `half a value of ${value.length} characters`).toBe(false);
     }
     expect(captured.length).toBeGreaterThan(0);
   });
@@ -202,6 +245,13 @@ describe('the expiry job and dashboard', () => {
     expect(dashboard.compliance.percent).toBeLessThan(100);
     // An overdue secret of a critical production service opens an incident, once; its team heard of it.
     expect(result.notified).toBeGreaterThan(0);
+    // The owners of an unused secret are asked whether it is still needed: in-app, and in the Slack summary.
+    const inbox = (await call<{ items: Array<{ kind: string; title: string; body?: string }> }>('developer', 'GET', '/api/v1/me/notifications')).body;
+    expect(inbox.items.find((n) => n.kind === 'secret.due' && n.title.endsWith('for team payments'))).toMatchObject({
+      title: expect.stringMatching(/^\d+ secrets?: .*1 unused for team payments$/), body: expect.stringContaining('apollo/prod/billing-service/paypal-api-key: not read for'),
+    });
+    expect(JSON.parse(slackPosts.at(-1)!)).toEqual({ text: expect.stringMatching(/^Apollo secrets: \d+ overdue, \d+ due soon, 1 unused; [\d.]+ % rotated on schedule\.\n/) });
+    expect(JSON.parse(slackPosts.at(-1)!).text).toContain('• apollo/prod/billing-service/paypal-api-key: not read for');
     expect((await runSecretExpiry()).incidents).toEqual([]);
     const incidents = (await call<{ items: Array<{ title: string; source: { alertName?: string } }> }>('operator', 'GET', '/api/v1/incidents', { query: { service: 'core-service', status: 'open' } })).body;
     expect(incidents.items.filter((i) => i.title === 'Secret apollo/prod/core-service/db-password is overdue for rotation').map((i) => i.source.alertName)).toEqual(['SecretOverdue']);
@@ -210,5 +260,70 @@ describe('the expiry job and dashboard', () => {
     expect(list.nextCursor).not.toBeNull();
     const next = (await call<SecretList>('operator', 'GET', '/api/v1/secrets', { query: { environment: 'staging', limit: '1', cursor: list.nextCursor! } })).body;
     expect(next.items[0]!.secretName > list.items[0]!.secretName).toBe(true);
+  });
+});
+
+describe('where a secret may be made', () => {
+  it('refuses an environment the catalog does not have (the expiry job would never judge it), naming the path', async () => {
+    const res = await call('admin', 'POST', '/api/v1/secrets/moon/core-service/qa-token', { body: { category: 'internal', generate: true } });
+    expect(res.status).toBe(400);
+    expect((res.body as { error: { details: unknown[] } }).error.details).toEqual([{ path: '/path/env', message: expect.stringMatching(/^not one of .*prod/) }]);
+    expect((await call('admin', 'GET', '/api/v1/secrets/moon/core-service/qa-token')).status).toBe(404);
+  });
+});
+
+describe('a secret another service reads', () => {
+  it('puts its rotation in the timeline of an incident on that service too, once when the incident is on both', async () => {
+    // billing-service's staging environment reads core-service's shared token.
+    const path = '/api/v1/secrets/staging/core-service/shared-token';
+    expect((await call('admin', 'POST', path, { body: { category: 'internal', generate: true } })).status).toBe(201);
+    const environments = (await call<{ items: Array<Record<string, unknown> & { name: string; version: number; secrets: unknown[] }> }>('admin', 'GET', '/api/v1/services/billing-service/environments')).body.items;
+    const staging = environments.find((e) => e.name === 'staging')!;
+    const { cluster, namespace, deployment, endpoints, resources, secrets } = staging;
+    const put = await h.client('admin').send('PUT', '/api/v1/services/billing-service/environments/staging', {
+      body: { cluster, namespace, deployment, endpoints, resources, secrets: [...(secrets as unknown[]), { name: 'SHARED_TOKEN', secretId: 'apollo/staging/core-service/shared-token' }] }, ifMatch: staging.version,
+    } as never);
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    await runSecretExpiry();
+    expect((await call<Secret>('operator', 'GET', path)).body.referencedBy).toEqual([{ serviceId: 'billing-service', environment: 'staging', name: 'SHARED_TOKEN' }]);
+
+    const onReader = (await call<{ id: string }>('operator', 'POST', '/api/v1/incidents', { body: { title: 'billing-service staging 401s', severity: 'low', affectedServices: ['billing-service'], affectedEnvironments: ['staging'] } })).body;
+    const onBoth = (await call<{ id: string }>('operator', 'POST', '/api/v1/incidents', { body: { title: 'staging auth errors', severity: 'low', affectedServices: ['core-service', 'billing-service'], affectedEnvironments: ['staging'] } })).body;
+    const onProd = (await call<{ id: string }>('operator', 'POST', '/api/v1/incidents', { body: { title: 'billing-service prod 401s', severity: 'low', affectedServices: ['billing-service'], affectedEnvironments: ['prod'] } })).body;
+    expect((await call('admin', 'POST', `${path}/rotate`, { body: {} })).status).toBe(200);
+
+    const rotationsOf = async (id: string) => (await call<{ items: Array<{ type: string; content: string }> }>('operator', 'GET', `/api/v1/incidents/${id}/timeline`)).body.items
+      .filter((e) => e.type === 'secret_rotation' && e.content.includes('shared-token')).map((e) => e.content);
+    expect(await rotationsOf(onReader.id)).toEqual(['secret apollo/staging/core-service/shared-token rotated']);
+    expect(await rotationsOf(onBoth.id)).toEqual(['secret apollo/staging/core-service/shared-token rotated']);
+    // billing-service reads it in staging only.
+    expect(await rotationsOf(onProd.id)).toEqual([]);
+  });
+});
+
+describe('compliance over time, as each caller sees it', () => {
+  it('gives a developer and an environment filter their own share of a past day, not the whole\'s', async () => {
+    const past = new Date(Date.now() - 2 * 86_400_000);
+    const date = past.toISOString().slice(0, 10);
+    await runSecretExpiry(past);
+    const dayOf = async (role: 'developer' | 'admin', query: Record<string, string> = {}) => (await call<SecretExpiring>(role, 'GET', '/api/v1/secrets/expiring', { query })).body.compliance.history.find((d) => d.date === date)!;
+    const whole = await dayOf('admin');
+    const developer = await dayOf('developer');
+    const dev = await dayOf('admin', { environment: 'dev' });
+    const prod = await dayOf('admin', { environment: 'prod' });
+    expect(whole.percent).toBeLessThan(100);
+    // The developer is in payments (billing-service, violations-service): none of theirs was overdue that day.
+    expect(developer).toMatchObject({ date, percent: 100 });
+    expect(developer.total).toBeGreaterThan(0);
+    expect(developer.total).toBeLessThan(whole.total);
+    // The demo's overdue secrets are all in prod.
+    expect(dev.percent).toBe(100);
+    expect(prod.percent).toBeLessThan(100);
+    expect([dev.total + prod.total <= whole.total, prod.total - prod.onSchedule]).toEqual([true, whole.total - whole.onSchedule]);
+  });
+
+  it('audits the dashboard as a metadata read', async () => {
+    const audit = (await call<AuditList>('admin', 'GET', '/api/v1/secrets/audit', { query: { limit: '200' } })).body;
+    expect(audit.items.find((e) => e.action === 'secrets.expiring' && e.actor === 'developer@apollo.local')).toMatchObject({ resourceType: 'secret', details: { count: expect.any(Number) } });
   });
 });

@@ -44,6 +44,7 @@ const ACTION_LABEL: Record<string, string> = {
   'secrets.rollback': 'rolled back',
   'secrets.restore': 'restored',
   'secrets.list': 'listed secrets',
+  'secrets.expiring': 'read the expiring dashboard',
   'secrets.read.metadata': 'read its metadata',
   'secrets.read.masked': 'revealed its last 4 characters',
   'secrets.read.history': 'read its history',
