@@ -7,9 +7,15 @@ export const context: ContextDescriptor = {
   // POST /api/v1/catalog/refresh hands the refresh to the jobs Lambda.
   bindings: ['github-settings', 'catalog-repository', 'job-dispatch'],
   topics: ['catalog-refresh'],
+  // POST /api/v1/simulate/fulfillment runs the fulfilment's state machine in this Lambda: its file ships beside the bundle.
+  files: { 'fulfillment.asl.json': 'state-machines/fulfillment.asl.json' },
+  environment: { APOLLO_FULFILLMENT_ASL_FILE: '/var/task/fulfillment.asl.json' },
   heavy: [{
     what: 'the Schema v2.0 document validator (schemas/validators/catalog-item-v2, 220 KB) and the YAML parser',
     neededBy: 'POST /api/v1/validate/catalog-item, /preview/form and /test/variables (the offering studio checks a document as it is typed)',
+  }, {
+    what: 'aws-local-stepfunctions (the fulfilment state machine run in-process) and the requests context\'s action executors (REST, webhook, Terraform, GitHub, JIRA), loaded on first use',
+    neededBy: 'POST /api/v1/simulate/fulfillment (the studio\'s dry run: the real state machine, each action rendered and checked by its own executor, nothing called)',
   }],
   jobs: [
     {
