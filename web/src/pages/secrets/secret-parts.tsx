@@ -67,7 +67,7 @@ export function SecretAuditTable({ filter, showSecret = true }: { filter: { envi
               <td className="apollo-nowrap" title={formatTime(e.at)}>{formatAgo(e.at)}</td>
               <td>{e.actor}{e.actorRole && <span className={`${Classes.TEXT_MUTED} apollo-small`}> · {e.actorRole}</span>}{e.actorType === 'ai' && <Tag minimal className="apollo-inline-tag">AI</Tag>}</td>
               <td>{actionText(e.action)}</td>
-              {showSecret && <td><Code className="apollo-small">{e.resourceId ?? '—'}</Code></td>}
+              {showSecret && <td>{e.resourceId ? <Code className="apollo-small">{e.resourceId}</Code> : <span className={Classes.TEXT_MUTED} title="A read of many secrets (the list, the expiring dashboard)">—</span>}</td>}
               <td><Tag minimal intent={OUTCOME_INTENT[e.outcome]}>{e.outcome}{e.statusCode ? ` ${e.statusCode}` : ''}</Tag></td>
             </tr>
           ))}
