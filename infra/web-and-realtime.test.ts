@@ -16,7 +16,7 @@ import { ApolloStack } from './apollo-stack.ts';
 import { pascal } from './functions.ts';
 import { invokeResourcesOfRole, lambdaEnv, type PolicyStatement, resourcesOfType, roleStatements, sortedJson, templateMethods, testApp, WEB_DIST_FIXTURE } from './testing.ts';
 import { BUILD_EXCLUDE, SITE_PREFIX, SPA_REWRITE_SOURCE, WEB_BRANCH } from './web-hosting.ts';
-import { USER_ADMIN_ACTIONS, USER_POOL_ENV } from './web-identity.ts';
+import { USER_ADMIN_ACTIONS, USER_DIRECTORY_ACTIONS, USER_POOL_ENV } from './web-identity.ts';
 
 const STAGE = 'web';
 let stack: ApolloStack;
@@ -134,7 +134,7 @@ describe('web sign-in (identity pool)', () => {
     const poolArn = stack.resolve(stack.webIdentity.userPool.userPoolArn);
     for (const name of callerFacing) {
       expect(envOf(name)[USER_POOL_ENV], name).toEqual(ref(stack.webIdentity.userPool));
-      const expected = name === 'identity' ? [...USER_ADMIN_ACTIONS].sort() : ['cognito-idp:ListUsers'];
+      const expected = name === 'identity' ? [...USER_ADMIN_ACTIONS].sort() : [...USER_DIRECTORY_ACTIONS].sort();
       expect([...new Set(actionsOn(name, poolArn))].sort(), name).toEqual(expected);
     }
     expect(envOf('jobs')[USER_POOL_ENV]).toBeUndefined();

@@ -34,9 +34,13 @@ export const USER_ADMIN_ACTIONS = [
   'cognito-idp:AdminListGroupsForUser',
   'cognito-idp:AdminAddUserToGroup',
   'cognito-idp:AdminRemoveUserFromGroup',
+  'cognito-idp:DescribeUserPool',
 ] as const;
-/** What every function that identifies callers does: a web user's `sub` → email (functions/lib/adapters/cognito-user-directory.ts). */
-export const USER_DIRECTORY_ACTIONS = ['cognito-idp:ListUsers'] as const;
+/**
+ * What every function that identifies callers does: a web user's `sub` → email (functions/lib/adapters/cognito-user-directory.ts),
+ * and the pool's size (DescribeUserPool: the platform's adoption is a share of it, functions/identity/directory-size.ts).
+ */
+export const USER_DIRECTORY_ACTIONS = ['cognito-idp:ListUsers', 'cognito-idp:DescribeUserPool'] as const;
 /** The env var the functions read the user pool from (functions/lib/http.ts, functions/identity/deps.ts). */
 export const USER_POOL_ENV = 'APOLLO_USER_POOL_ID';
 

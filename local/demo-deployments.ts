@@ -34,7 +34,7 @@ const CADENCE: Record<string, Record<'dev' | 'staging' | 'prod', number>> = {
 const DATASTORES = new Set(['postgres', 'redis', 'kafka']);
 
 /** A deterministic pseudo-random stream from a seed string (FNV-1a into mulberry32). */
-function randomOf(seed: string): () => number {
+export function randomOf(seed: string): () => number {
   let h = 2166136261;
   for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
   return () => {
@@ -48,7 +48,7 @@ function randomOf(seed: string): () => number {
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** A ULID for `time` whose random part comes from `seed`: the same record gets the same id on every run. */
-function ulidOf(time: number, seed: string): string {
+export function ulidOf(time: number, seed: string): string {
   let t = time;
   let head = '';
   for (let i = 0; i < 10; i++) { head = CROCKFORD[t % 32]! + head; t = Math.floor(t / 32); }

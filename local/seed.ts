@@ -9,6 +9,7 @@ import { LocalUserAdmin } from '../functions/identity/adapters/local-user-admin.
 import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
 import { seedDemoDeployments } from './demo-deployments.ts';
+import { DEMO_ENGINEERS, seedDemoRequestHistory } from './demo-request-history.ts';
 import { localSecretStore } from '#functions/secrets/local';
 import { seedDemoSecrets } from './demo-secrets.ts';
 import { seedDemoOfferings } from './demo-offerings.ts';
@@ -70,6 +71,13 @@ const STEPS: Array<[name: string, run: (options: SeedOptions) => Promise<void>]>
   }],
   // About 60 days of deployment history for the demo services (DORA statistics on a fresh start); none if deployments exist.
   ['deployments-v1', async () => { await seedDemoDeployments(); }],
+  // Twelve weeks of self-service request history by the demo engineers (directory users who never sign in here), counted
+  // into the analytics as real transitions are: the team pages' charts and the platform stats on a fresh start.
+  ['request-history-v1', async () => {
+    const directory = new LocalUserAdmin();
+    for (const user of DEMO_ENGINEERS) if (!(await directory.get(user))) await directory.put({ user, role: 'developer', enabled: true });
+    await seedDemoRequestHistory();
+  }],
   // Secrets for the demo services in the LOCAL encrypted store (random values, never printed), a few overdue,
   // one unused, a certificate about to expire; the expiry job (run at start) caches and judges them.
   ['secrets-v1', async () => {

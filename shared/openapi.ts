@@ -79,7 +79,7 @@ function operation(route: RouteDef, components: JsonObject): JsonObject {
   const error = { description: 'Apollo\'s error: a code, a message, and each problem with its field path.', content: { 'application/json': { schema: { $ref: `${COMPONENT}error` } } } };
   const success: JsonObject = { description: 'OK' };
   if (route.responseSchema) success.content = { 'application/json': { schema: { $ref: `${COMPONENT}${route.responseSchema}` } } };
-  else if (route.produces) success.content = { [route.produces.split(';')[0]!]: { schema: { type: 'string' } } };
+  else if (route.produces) success.content = Object.fromEntries([route.produces, ...(route.alsoProduces ?? [])].map((type) => [type.split(';')[0]!, { schema: { type: 'string' } }]));
   const op: JsonObject = {
     operationId: operationId(route),
     tags: [route.context],

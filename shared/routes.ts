@@ -103,6 +103,8 @@ export interface RouteDef {
   readonly versioned?: boolean;
   /** Response content type when not JSON. */
   readonly produces?: string;
+  /** Other content types a `produces` route answers when asked (a query parameter says which). */
+  readonly alsoProduces?: readonly string[];
   /** The success status when it is not 200 (a body) or 204 (none): 201 for creates, 202 for work started. */
   readonly status?: 201 | 202;
 }
@@ -144,7 +146,7 @@ const TABLE = [
   // audit
   iam({ method: 'GET', path: '/api/v1/audit', context: 'audit', permission: 'audit:read', summary: 'Search the audit log', querySchema: 'audit-query', responseSchema: 'audit-list' }),
   iam({ method: 'GET', path: '/api/v1/audit/requests', context: 'audit', permission: 'audit:read', summary: 'The request audit trail: requests, approvals and quotas, newest first (filters: request, actor, action prefix, outcome, time range)', querySchema: 'request-audit-query', responseSchema: 'audit-list' }),
-  iam({ method: 'GET', path: '/api/v1/audit/requests/export', context: 'audit', permission: 'audit:read', summary: 'The request audit trail as a file: CSV (default) or JSON, the same filters, at most 10,000 entries (oldest first)', querySchema: 'request-audit-export-query', produces: 'text/csv; charset=utf-8' }),
+  iam({ method: 'GET', path: '/api/v1/audit/requests/export', context: 'audit', permission: 'audit:read', summary: 'The request audit trail as a file: CSV (default) or JSON, the same filters, at most 10,000 entries (oldest first)', querySchema: 'request-audit-export-query', produces: 'text/csv; charset=utf-8', alsoProduces: ['application/json'] }),
   iam({ method: 'GET', path: '/api/v1/audit/{id}', context: 'audit', permission: 'audit:read', summary: 'One audit entry', responseSchema: 'audit-entry' }),
 
   // identity: who I am, teams and membership

@@ -60,7 +60,8 @@ function decodeDayCursor(cursor: string): DayCursor {
 
 const encodeDayCursor = (cursor: DayCursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
-export async function searchAudit(query: AuditQuery): Promise<AuditList> {
+/** `scope`: a filter every entry must pass besides the query's (the request audit trail's: requests, approvals, quotas). */
+export async function searchAudit(query: AuditQuery, scope?: QueryPageInput['filter']): Promise<AuditList> {
   const { from, to } = bounds(query);
   const limit = query.limit ?? 50;
   const between: [string, string] = [from.toISOString(), to.toISOString()];
@@ -72,12 +73,12 @@ export async function searchAudit(query: AuditQuery): Promise<AuditList> {
       ? { FilterExpression: '#rid = :rid AND #rtype = :rtype', ExpressionAttributeNames: { '#rid': 'resourceId', '#rtype': 'resourceType' }, ExpressionAttributeValues: { ':rid': query.resourceId, ':rtype': query.resourceType } }
       : undefined;
     const base = filters(query, byActor && !query.resourceId);
-    const filter = mergeFilters(base, extra);
+    const filter = mergeFilters(mergeFilters(base, extra), scope);
     const page = await queryPage({ index: byActor ? 'GSI1' : 'GSI2', partition, sortKey: { between }, limit, cursor: query.cursor, newestFirst: true, filter });
     return { items: page.items.map(toEntry), nextCursor: page.nextCursor };
   }
 
-  const filter = filters(query, true);
+  const filter = mergeFilters(filters(query, true), scope);
   const items: AuditEntry[] = [];
   const start = query.cursor ? decodeDayCursor(query.cursor) : { day: between[1].slice(0, 10), inner: null };
   // Only the days that have entries, newest first; one more than a page walks tells whether more remain.

@@ -18,6 +18,8 @@ export interface UserAdmin {
   get(user: string): Promise<DirectoryUser | undefined>;
   /** Puts the user in exactly one Apollo group. Takes effect at their next sign-in or token refresh. */
   setRole(user: string, role: Role): Promise<DirectoryUser>;
+  /** How many people the directory holds, and how that is known (Cognito's estimate, the local directory's count). */
+  count(): Promise<{ users: number; source: string }>;
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
- * The requests context: submit a request and follow it, end a manual one, the approvals inbox, and team quotas. The
+ * The requests context: submit a request and follow it, end a manual one, the approvals inbox, team quotas, and
+ * the team and platform analytics (kept on write, ./stats.ts). The
  * fulfilment itself runs in the fulfillment state machine (./steps.ts).
  */
 import { createApiHandler, json, type ApiRequest } from '#lib/http';
 import validators from '#schemas/validators/requests.gen.cjs';
 import { idempotency } from '#lib/idempotency';
 import type { RequestCaller } from './access.ts';
+import { performanceStats, teamAnalytics, teamCatalog, teamRequestHistory, teamUsage, usageStats } from './analytics.ts';
 import { decide, listPending } from './approvals.ts';
 import { cancelRequest, completeManual, deprovisionRequest, retryRequest } from './lifecycle.ts';
 import { getLogs, getStatus, list, toRequest } from './read.ts';
@@ -25,6 +27,12 @@ export const handler = createApiHandler('requests', {
   'GET /api/v1/requests': async (req) => json(200, await list(req.query, await callerOf(req))),
   'GET /api/v1/quota/usage/{id}': async (req) => json(200, await quotaUsage(req.params.id)),
   'POST /api/v1/quota/limits/{id}': async (req) => json(200, await setQuotaLimits(req.params.id, req.body, req.identity.principal)),
+  'GET /api/v1/teams/{id}/requests': async (req) => json(200, await teamRequestHistory(req.params.id, req.query, await callerOf(req))),
+  'GET /api/v1/teams/{id}/catalog': async (req) => json(200, await teamCatalog(req.params.id, req.query)),
+  'GET /api/v1/teams/{id}/usage': async (req) => json(200, await teamUsage(req.params.id, req.query)),
+  'GET /api/v1/teams/{id}/analytics': async (req) => json(200, await teamAnalytics(req.params.id, req.query)),
+  'GET /api/v1/stats/usage': async (req) => json(200, await usageStats(req.query)),
+  'GET /api/v1/stats/performance': async (req) => json(200, await performanceStats(req.query)),
   'GET /api/v1/requests/{id}': async (req) => json(200, await toRequest(req.params.id, await callerOf(req))),
   'GET /api/v1/requests/{id}/status': async (req) => json(200, await getStatus(req.params.id, await callerOf(req))),
   'GET /api/v1/requests/{id}/logs': async (req) => json(200, await getLogs(req.params.id, req.query, await callerOf(req))),

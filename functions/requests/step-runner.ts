@@ -31,6 +31,7 @@ import {
   type AttemptRecord, type ManualState, type Phase, type PlannedAction, type RequestRecord, type RollbackStep,
 } from './records.ts';
 import { consumeQuota, releaseQuota, reserveQuota } from './quotas.ts';
+import { countDeprovisioned, countEnded } from './stats-events.ts';
 
 export type StepResult = Record<string, unknown>;
 
@@ -672,7 +673,8 @@ async function undoneSummary(record: RequestRecord): Promise<{ text: string; fai
 
 async function complete(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
-  if (record.status === 'completed') return {};
+  // A retried step counts what the first did not (the count is kept once per run).
+  if (record.status === 'completed') { await countEnded(record, 'completed', record.completedAt ?? record.updatedAt); return {}; }
   await release(record);
   if (record.quota) await consumeQuota(record.id, record.quota);
   const now = new Date();
@@ -680,6 +682,7 @@ async function complete(event: StepEvent): Promise<StepResult> {
     message: record.fulfillment === 'manual' ? `completed by ${record.manual?.completedBy ?? 'the owning team'}` : 'completed: every action succeeded',
   }, now);
   await recordDuration(record.offering.id, now.getTime() - Date.parse(record.startedAt ?? record.createdAt));
+  await countEnded(updated, 'completed', now.toISOString());
   await notify([record.requester], { kind: 'request.completed', title: `Completed: ${record.offering.name}`, body: updated.message, link: link(record.id), resource: { type: 'request', id: record.id } }, now);
   return {};
 }
@@ -696,7 +699,11 @@ const FAILURE_MESSAGES: Record<string, string> = {
 
 async function fail(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
-  if (['failed', 'completed', 'cancelled', 'deprovisioned', 'interrupted'].includes(record.status)) return {};
+  if (['failed', 'completed', 'cancelled', 'deprovisioned', 'interrupted'].includes(record.status)) {
+    // A retried step counts what the first did not (the count is kept once per run).
+    if (record.status === 'failed') await countEnded(record, 'failed', record.completedAt ?? record.updatedAt, { reason: record.error?.code, action: (record.error as { action?: string } | null)?.action ?? null });
+    return {};
+  }
   await release(record);
   if (record.quota) await releaseQuota(record.id, record.quota);
   const failure = (event.failure ?? {}) as { kind?: string; actionId?: string; code?: string; message?: string; error?: { Error?: string; Cause?: string } };
@@ -709,13 +716,14 @@ async function fail(event: StepEvent): Promise<StepResult> {
     status: 'failed', progress: endedProgress(record.plan, await readAttempts(record.id)), completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
     error: { code: kind, message, ...(failure.actionId ? { action: failure.actionId } : record.currentAction ? { action: record.currentAction.id } : {}) },
   }, { message: `failed: ${message}`, severity: 'error' }, now);
+  await countEnded(record, 'failed', now.toISOString(), { reason: kind, action: failure.actionId ?? record.currentAction?.id ?? null });
   await notify([record.requester], { kind: 'request.failed', title: `Failed: ${record.offering.name}`, body: message, link: link(record.id), resource: { type: 'request', id: record.id } }, now);
   return {};
 }
 
 async function cancelled(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
-  if (record.status === 'cancelled') return {};
+  if (record.status === 'cancelled') { await countEnded(record, 'cancelled', record.completedAt ?? record.updatedAt); return {}; }
   await release(record);
   if (record.quota) await releaseQuota(record.id, record.quota);
   const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
@@ -727,6 +735,7 @@ async function cancelled(event: StepEvent): Promise<StepResult> {
     status: 'cancelled', progress: endedProgress(record.plan, await readAttempts(record.id)), completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
     ...(undone.failed.length ? { error: { code: 'rollback-failed', message: undone.text } } : {}),
   }, { message, severity: undone.failed.length ? 'error' : 'warn' }, now);
+  await countEnded(record, 'cancelled', now.toISOString());
   if (record.cancel?.by !== record.requester) {
     await notify([record.requester], { kind: 'request.failed', title: `Cancelled: ${record.offering.name}`, body: message, link: link(record.id), resource: { type: 'request', id: record.id } }, now);
   }
@@ -745,6 +754,7 @@ async function deprovisioned(event: StepEvent): Promise<StepResult> {
     status: undone.failed.length ? 'completed' : 'deprovisioned', deprovisionedAt: undone.failed.length ? null : now.toISOString(), currentAction: null,
     ...(undone.failed.length ? { error: { code: 'deprovision-failed', message: undone.text } } : {}),
   }, { message: undone.failed.length ? `deprovisioning failed: ${undone.text}` : `deprovisioned: ${undone.text || 'nothing to undo'}`, severity: undone.failed.length ? 'error' : 'info' }, now);
+  if (!undone.failed.length) await countDeprovisioned(record, now.toISOString());
   return {};
 }
 

@@ -5,6 +5,7 @@
  * stored (META, LIST, the offering document as submitted, secret field values apart) and its fulfilment
  * started. Answers the request with an estimated completion.
  */
+import { countEnded, countSubmitted } from './stats-events.ts';
 import type { Request, RequestCreate } from '#schemas/index.ts';
 import { ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { roleHas } from '#shared/permissions';
@@ -87,6 +88,7 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
     if (quota) await releaseQuota(id, quota).catch((e: unknown) => logger.error('quota reservation not given back', { requestId: id, error: e as Error }));
     throw error;
   }
+  await countSubmitted(record);
   await appendLog(id, [{
     message: `submitted by ${caller.principal} for ${doc.metadata.name} ${checked.record.version} (priority ${record.priority})${approval ? '; needs approval' : ''}`,
     kind: 'transition', status: 'submitted',
@@ -96,6 +98,7 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
   } catch (error) {
     logger.error('fulfilment did not start', { requestId: id, error: error as Error });
     if (quota) await releaseQuota(id, quota).catch((e: unknown) => logger.error('quota reservation not given back', { requestId: id, error: e as Error }));
+    await countEnded(record, 'failed', new Date().toISOString(), { reason: 'engine-unavailable' });
     await transition(id, { status: 'failed', error: { code: 'engine-unavailable', message: 'the workflow engine did not start the fulfilment; submit again' }, completedAt: new Date().toISOString(), eta: null }, { message: 'the fulfilment did not start (workflow engine unavailable)', severity: 'error' });
     throw new ServiceUnavailableError('the workflow engine is unavailable: the request was recorded as failed; submit it again', { cause: error, retryAfterSeconds: 5 });
   }

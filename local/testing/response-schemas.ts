@@ -53,7 +53,8 @@ export function checkResponse(method: string, pathname: string, status: number, 
     return check(route, status, 'error', body);
   }
   if (route.produces) {
-    if (!type.startsWith(route.produces.split(';')[0]!)) throw new ResponseSchemaError(`${routeKey(route)} answered ${type}, not ${route.produces}`);
+    const types = [route.produces, ...(route.alsoProduces ?? [])].map((t) => t.split(';')[0]!);
+    if (!types.some((t) => type.startsWith(t))) throw new ResponseSchemaError(`${routeKey(route)} answered ${type}, not ${types.join(' or ')}`);
     return;
   }
   if (!route.responseSchema) {

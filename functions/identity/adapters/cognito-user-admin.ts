@@ -7,6 +7,7 @@ import {
   AdminListGroupsForUserCommand,
   AdminRemoveUserFromGroupCommand,
   CognitoIdentityProviderClient,
+  DescribeUserPoolCommand,
   ListUsersCommand,
   ListUsersInGroupCommand,
   type UserType,
@@ -38,6 +39,12 @@ export class CognitoUserAdmin implements UserAdmin {
       return email ? [this.toUser(u, email, highest(roles.get(u.Username ?? '') ?? []))] : [];
     });
     return { items, nextCursor: page.PaginationToken ? Buffer.from(page.PaginationToken).toString('base64url') : null };
+  }
+
+  /** The pool's EstimatedNumberOfUsers: one call, whatever the pool's size. */
+  async count(): Promise<{ users: number; source: string }> {
+    const { UserPool: pool } = await this.client.send(new DescribeUserPoolCommand({ UserPoolId: this.userPoolId }));
+    return { users: pool?.EstimatedNumberOfUsers ?? 0, source: 'Cognito user pool (its estimated number of users)' };
   }
 
   async get(user: string): Promise<DirectoryUser | undefined> {

@@ -19,6 +19,17 @@ export class LocalUserAdmin implements UserAdmin {
     return { items: page.items.map(toUser), nextCursor: page.nextCursor };
   }
 
+  async count(): Promise<{ users: number; source: string }> {
+    let users = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await queryPage<LocalUserItem>({ index: 'GSI2', partition: 'LOCALUSERS', limit: 1000, cursor });
+      users += page.items.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return { users, source: 'the local directory' };
+  }
+
   async get(user: string): Promise<DirectoryUser | undefined> {
     const item = await getItem<LocalUserItem>(key(user), { consistent: true });
     return item && toUser(item);

@@ -53,10 +53,10 @@ describe('schema errors', () => {
       { path: '/metadata/colour', message: 'unknown field', line: 14 },
       { path: '/metadata/category', message: 'is reserved: items, search, refresh, validation are paths of the catalog API', line: 12 },
       { path: '/metadata/version', message: 'must be a string: quote it in YAML ("2.3")', line: 16 },
-      { path: '/presentation/fields/4/type', message: 'must be one of: string, text, number, integer, boolean, select, multiselect, date, email, url, secret', line: 88 },
-      { path: '/presentation/fields/6/visibleWhen/also', message: 'unknown field (a { field } condition has field, equals, in)', line: 108 },
-      { path: '/fulfillment/actions/0/type', message: 'must be one of: rest, terraform, github-workflow, webhook, jira', line: 143 },
-      { path: '/approval/timeout', message: 'must be a duration: a whole number and s, m, h or d, e.g. 30s, 15m, 4h, 2d', line: 224 },
+      { path: '/presentation/fields/4/type', message: 'must be one of: string, text, number, integer, boolean, select, multiselect, date, email, url, secret', line: 89 },
+      { path: '/presentation/fields/6/visibleWhen/also', message: 'unknown field (a { field } condition has field, equals, in)', line: 109 },
+      { path: '/fulfillment/actions/0/type', message: 'must be one of: rest, terraform, github-workflow, webhook, jira', line: 144 },
+      { path: '/approval/timeout', message: 'must be a duration: a whole number and s, m, h or d, e.g. 30s, 15m, 4h, 2d', line: 225 },
     ]);
   });
 
@@ -115,22 +115,22 @@ describe('cross-reference checks', () => {
     ));
     expect(check.document).toBeUndefined();
     expect(check.errors.map(({ path, code, line }) => ({ path, code, line }))).toEqual([
-      { path: '/presentation/fields/5/id', code: 'duplicate-id', line: 95 },
-      { path: '/presentation/fields/0/dataSource', code: 'depends-on-required', line: 45 },
-      { path: '/presentation/fields/2/default', code: 'default-not-an-option', line: 65 },
-      { path: '/presentation/fields/10/default', code: 'secret-default', line: 133 },
-      { path: '/presentation/steps/2/fields/3', code: 'unknown-field-ref', line: 38 },
-      { path: '/presentation/fields/10', code: 'field-on-no-step', line: 131 },
-      { path: '/fulfillment/actions/0/rollback', code: 'unknown-rollback', line: 152 },
-      { path: '/fulfillment/actions/0/config/variables/broken', code: 'template', line: 161 },
-      { path: '/fulfillment/actions/0/config/variables/identifier', code: 'output-not-earlier', line: 162 },
-      { path: '/fulfillment/actions/0/config/variables/identifier', code: 'unknown-field-ref', line: 162 },
-      { path: '/fulfillment/actions/1/config/body/dependencies/0/description', code: 'unknown-output', line: 203 },
+      { path: '/presentation/fields/5/id', code: 'duplicate-id', line: 96 },
+      { path: '/presentation/fields/0/dataSource', code: 'depends-on-required', line: 46 },
+      { path: '/presentation/fields/2/default', code: 'default-not-an-option', line: 66 },
+      { path: '/presentation/fields/10/default', code: 'secret-default', line: 134 },
+      { path: '/presentation/steps/2/fields/3', code: 'unknown-field-ref', line: 39 },
+      { path: '/presentation/fields/10', code: 'field-on-no-step', line: 132 },
+      { path: '/fulfillment/actions/0/rollback', code: 'unknown-rollback', line: 153 },
+      { path: '/fulfillment/actions/0/config/variables/broken', code: 'template', line: 162 },
+      { path: '/fulfillment/actions/0/config/variables/identifier', code: 'output-not-earlier', line: 163 },
+      { path: '/fulfillment/actions/0/config/variables/identifier', code: 'unknown-field-ref', line: 163 },
+      { path: '/fulfillment/actions/1/config/body/dependencies/0/description', code: 'unknown-output', line: 204 },
     ]);
     expect(check.errors.find((e) => e.code === 'output-not-earlier')?.message).toBe('{{output.register.x}}: register runs after provision');
     expect(check.errors.find((e) => e.code === 'unknown-output')?.message).toBe('{{output.provision.host}}: provision declares no output host (endpoint, port, secret_arn)');
     expect(check.errors.find((e) => e.code === 'unknown-rollback')?.message).toBe('register is an action of the request itself: list rollbacks under rollbackActions');
-    expect(brief(check.warnings)).toEqual([{ path: '/fulfillment/rollbackActions/0', code: 'unused-rollback', line: 206 }]);
+    expect(brief(check.warnings)).toEqual([{ path: '/fulfillment/rollbackActions/0', code: 'unused-rollback', line: 207 }]);
   });
 
   it('check conditions against the fields they read', () => {
@@ -140,8 +140,8 @@ describe('cross-reference checks', () => {
       ['when: { field: environment, equals: prod }', 'when: { any: [ { field: admin_password, equals: x }, { field: multi_az, equals: "yes" } ] }'],
     ));
     expect(brief(check.errors)).toEqual([
-      { path: '/presentation/fields/7/requiredWhen/field', code: 'unknown-field-ref', line: 114 },
-      { path: '/approval/when/any/0/field', code: 'secret-in-condition', line: 219 },
+      { path: '/presentation/fields/7/requiredWhen/field', code: 'unknown-field-ref', line: 115 },
+      { path: '/approval/when/any/0/field', code: 'secret-in-condition', line: 220 },
     ]);
     expect(check.warnings.map(({ path, message }) => ({ path, message }))).toEqual([
       { path: '/presentation/fields/6/visibleWhen/equals', message: '"production" is not an option of environment (dev, staging, prod)' },
@@ -152,15 +152,15 @@ describe('cross-reference checks', () => {
   it('find a field whose visibility depends on itself', () => {
     const check = checkCatalogYaml(edit(postgres, ['    - id: environment\n      type: select\n', '    - id: environment\n      type: select\n      visibleWhen: { field: multi_az, equals: true }\n']));
     expect(brief(check.errors)).toEqual([
-      { path: '/presentation/fields/2/visibleWhen', code: 'visibility-cycle', line: 65 },
-      { path: '/presentation/fields/6/visibleWhen', code: 'visibility-cycle', line: 108 },
+      { path: '/presentation/fields/2/visibleWhen', code: 'visibility-cycle', line: 66 },
+      { path: '/presentation/fields/6/visibleWhen', code: 'visibility-cycle', line: 109 },
     ]);
   });
 
   it('warn about a secret in an address', () => {
     const check = checkCatalogYaml(edit(read('new-microservice-repository.yaml'), ['url: https://slack.com/api/chat.postMessage', 'url: "https://slack.com/api/chat.postMessage?token={{secrets.slack_bot_token}}"']));
     expect(check.errors).toEqual([]);
-    expect(check.warnings.map(({ path, code, line }) => ({ path, code, line }))).toEqual([{ path: '/fulfillment/actions/2/config/url', code: 'secret-in-url', line: 153 }]);
+    expect(check.warnings.map(({ path, code, line }) => ({ path, code, line }))).toEqual([{ path: '/fulfillment/actions/2/config/url', code: 'secret-in-url', line: 154 }]);
   });
 
   it('keep secrets out of tickets, defaults and links', () => {
@@ -187,14 +187,14 @@ describe('best-practice warnings and hints', () => {
     expect(check.errors).toEqual([]);
     expect(check.document).toBeDefined();
     expect(brief(check.warnings)).toEqual([
-      { path: '/fulfillment/actions/0', code: 'terraform-without-rollback', line: 135 },
-      { path: '/fulfillment/actions/1', code: 'no-timeout', line: 174 },
-      { path: '/fulfillment/rollbackActions/0', code: 'unused-rollback', line: 190 },
-      { path: '/lifecycle', code: 'deprecated-without-sunset', line: 220 },
+      { path: '/fulfillment/actions/0', code: 'terraform-without-rollback', line: 136 },
+      { path: '/fulfillment/actions/1', code: 'no-timeout', line: 175 },
+      { path: '/fulfillment/rollbackActions/0', code: 'unused-rollback', line: 191 },
+      { path: '/lifecycle', code: 'deprecated-without-sunset', line: 221 },
     ]);
     expect(check.warnings[0]!.message).toBe('terraform action provision has no rollback: a later failure leaves what it created behind');
     expect(brief(check.hints)).toEqual([
-      { path: '/fulfillment/actions/1', code: 'no-retry', line: 174 },
+      { path: '/fulfillment/actions/1', code: 'no-retry', line: 175 },
       { path: '/metadata', code: 'no-documentation', line: 5 },
     ]);
   });
