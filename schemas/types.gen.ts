@@ -259,18 +259,18 @@ export interface AiReplayQuery {
 }
 
 /**
- * An AI session's replay: what was asked and every tool call with its result, in order (its owner's; anyone's with audit:read).
+ * An AI session's replay: what was asked, every tool call with its result, and each decision on a change it proposed (who approved or rejected it), in order; and the session's actions as they stand (an expired one too). Its owner's; anyone's with audit:read.
  */
 export interface AiReplay {
   session: AiSession;
   /**
-   * In order: each message, and each tool call with its arguments and its result (ok, size, the kept preview).
+   * In order: each message, each tool call with its arguments and its result (ok, size, the kept preview), and each decision on a change (kind action: status approved, rejected or approval_not_required for a typed change the approval table lets through; by: who decided; the note).
    */
   items: {
     seq: number;
     at: string;
     turnId: string;
-    kind: "message" | "tool_call" | "tool_result";
+    kind: "message" | "tool_call" | "tool_result" | "action";
     text?: string;
     by?: string;
     callId?: string;
@@ -286,7 +286,27 @@ export interface AiReplay {
     truncated?: boolean;
     preview?: string;
     error?: string;
+    /**
+     * kind action: the pending action (the hash of the session, call index, tool and arguments).
+     */
+    actionId?: string;
+    /**
+     * kind action: the change in words.
+     */
+    summary?: string;
+    /**
+     * kind action: the decider's note, or why a typed change ran with no approval.
+     */
+    note?: string;
+    /**
+     * kind action: when it was approved or rejected (null: nobody decided).
+     */
+    decidedAt?: string | null;
   }[];
+  /**
+   * The session's actions as they stand now, oldest first (a pending one past its time reads expired).
+   */
+  actions: AiAction[];
 }
 
 /**

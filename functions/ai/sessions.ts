@@ -146,16 +146,30 @@ export async function setToolAllowlist(id: string, allow: readonly string[] | nu
   return saveToolAllowlist(id, allow ? [...allow].sort() : null);
 }
 
-/** The replay: what was asked and every tool call with its result, in order. The owner's; anyone's with audit:read. */
+/**
+ * The replay: what was asked, every tool call with its result, and each decision on a change (approved by whom,
+ * rejected, or run as typed with no approval needed), in order; and the actions as they stand (an expired one reads
+ * expired). The owner's; anyone's with audit:read.
+ */
 export async function sessionReplay(id: string, caller: AiCaller): Promise<AiReplay> {
   const session = await readSession(id, true);
   if (!session || (session.owner !== caller.principal && !roleHas(caller.role, 'audit:read'))) throw new NotFoundError(`AI session ${id} not found`);
   const items: AiReplay['items'] = [];
-  for (const frame of await transcript(id)) {
+  const [frames, actions] = await Promise.all([transcript(id), sessionActions(id)]);
+  for (const frame of frames) {
     const base = { seq: frame.seq, at: frame.at ?? session.createdAt, turnId: frame.turnId };
     if (frame.type === 'user') items.push({ ...base, kind: 'message', text: frame.text, ...(frame.by ? { by: frame.by } : {}) });
     else if (frame.type === 'tool_call') items.push({ ...base, kind: 'tool_call', callId: frame.callId, name: frame.name, arguments: frame.arguments, risk: frame.risk, status: frame.status, ...(frame.reason ? { reason: frame.reason } : {}) });
     else if (frame.type === 'tool_result') items.push({ ...base, kind: 'tool_result', callId: frame.callId, name: frame.name, ok: frame.ok, size: frame.size, truncated: frame.truncated, preview: frame.preview, ...(frame.error ? { error: frame.error } : {}) });
+    // A decision: the action's tool_call said it waits, its tool_result says what the route answered.
+    else if (frame.type === 'action' && (frame.action.status === 'executing' || frame.action.status === 'rejected')) {
+      const { action } = frame;
+      const status = action.status === 'rejected' ? 'rejected' : action.decidedBy ? 'approved' : 'approval_not_required';
+      items.push({
+        ...base, kind: 'action', actionId: action.id, callId: action.callId, name: action.tool, summary: action.summary, status, decidedAt: action.decidedAt,
+        ...(action.decidedBy ? { by: action.decidedBy } : {}), ...(action.note ? { note: action.note } : {}),
+      });
+    }
   }
-  return { session, items };
+  return { session, items, actions };
 }

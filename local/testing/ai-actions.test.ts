@@ -193,6 +193,9 @@ describe('scale prod core-service 4, approved by the operator', () => {
     // Nobody approved it: the note says why it ran.
     expect(done).toMatchObject({ status: 'executed', risk: 'safe_mutation', origin: 'command', decidedBy: null, note: expect.stringContaining('typed by operator@apollo.local'), result: { ok: true, resource: { type: 'deployment' } } });
     expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
+    const replay = (await h.client('operator').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: staging.id } })).body;
+    expect(replay.items.find((i) => i.kind === 'action')).toMatchObject({ status: 'approval_not_required', decidedAt: null, note: expect.stringContaining('typed by operator@apollo.local') });
+    expect(replay.items.find((i) => i.kind === 'action')!.by).toBeUndefined();
   });
 
   it('refuses an approval after the action expired, and says to ask again', async () => {
@@ -206,11 +209,37 @@ describe('scale prod core-service 4, approved by the operator', () => {
     expect(errorOf(res.body).message).toMatch(/expired at .*ask for it again/);
   });
 
-  it('lists the calls in the replay, in order', async () => {
+  it('replays the messages, calls, decisions and results in order, and the actions as they stand', async () => {
     const replay = (await h.client('operator').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: session.id } })).body;
-    const calls = replay.items.filter((i) => i.kind === 'tool_call' && i.name === 'scale_service');
-    expect(calls.map((c) => (c as { status: string }).status)).toEqual(['pending_approval', 'pending_approval', 'pending_approval']);
-    expect(replay.items.some((i) => i.kind === 'tool_result' && i.name === 'scale_service' && (i as { ok: boolean }).ok)).toBe(true);
+    expect(replay.items.map((i) => i.seq)).toEqual([...replay.items.map((i) => i.seq)].sort((a, b) => a - b));
+    // What happened to scale_service, in order: proposed; the typed "approve" a mere message; approved by the operator
+    // (the button), run; blocked by a running deployment (a read, no proposal); proposed again and rejected; proposed, expired.
+    const story = replay.items.flatMap((i) => {
+      if (i.kind === 'message') return [`message: ${i.text}`];
+      if (i.name !== 'scale_service') return [];
+      if (i.kind === 'tool_call') return [`call: ${i.status} ${JSON.stringify(i.arguments)}`];
+      if (i.kind === 'action') return [`decision: ${i.status} by ${i.by}${i.note ? ` (${i.note})` : ''}`];
+      return [`result: ${i.ok ? 'ok' : 'failed'}`];
+    });
+    expect(story).toEqual([
+      'message: scale prod core-service 4',
+      'call: pending_approval {"service":"core-service","environment":"prod","replicas":4}',
+      `message: approve ${action.id}`,
+      `decision: approved by ${OPERATOR}`,
+      'result: ok',
+      'message: scale prod core-service 5',
+      'message: scale prod core-service 4',
+      'call: pending_approval {"service":"core-service","environment":"prod","replicas":4}',
+      `decision: rejected by ${OPERATOR} (not now)`,
+      'message: scale prod core-service 4',
+      'call: pending_approval {"service":"core-service","environment":"prod","replicas":4}',
+    ]);
+    expect(replay.items.find((i) => i.kind === 'action')).toMatchObject({ actionId: action.id, summary: 'Scale core-service in prod to 4 replicas', decidedAt: expect.any(String) });
+    expect(replay.items.find((i) => i.kind === 'tool_result' && i.name === 'scale_service')).toMatchObject({ preview: expect.stringMatching(/deployment \w+ created/) });
+    expect(replay.actions.map((a) => a.status)).toEqual(['executed', 'rejected', 'expired']);
+    // Anyone's with audit:read; nobody else's.
+    expect((await h.client('admin').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: session.id } })).body.items).toEqual(replay.items);
+    expect((await h.client('developer').send('GET', '/api/v1/ai/audit', { query: { sessionId: session.id } })).status).toBe(404);
   });
 });
 

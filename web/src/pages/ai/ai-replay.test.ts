@@ -35,6 +35,24 @@ describe('a session replay', () => {
     ]);
   });
 
+  it('shows each decision on a change: approved by whom, rejected with its note, typed with no approval needed', () => {
+    // Act
+    const rows = replayRows([
+      { seq: 1, at: AT, turnId: 't', kind: 'tool_call', callId: 'c1', name: 'scale_service', arguments: { replicas: 4 }, risk: 'prod_mutation', status: 'pending_approval' },
+      { seq: 5, at: AT, turnId: 't', kind: 'action', actionId: 'a'.repeat(64), callId: 'c1', name: 'scale_service', summary: 'Scale core-service in prod to 4 replicas', status: 'approved', by: 'operator@apollo.local', decidedAt: AT },
+      { seq: 6, at: AT, turnId: 't', kind: 'action', name: 'scale_service', summary: 'Scale again', status: 'rejected', by: 'dana@example.com', note: 'not now', decidedAt: AT },
+      { seq: 7, at: AT, turnId: 't', kind: 'action', name: 'scale_service', summary: 'Scale staging', status: 'approval_not_required', note: 'typed by dana', decidedAt: null },
+    ]);
+
+    // Assess
+    expect(rows[0]).toMatchObject({ kind: 'tool_call', status: { label: 'waits for approval', intent: 'warning' } });
+    expect(rows.slice(1)).toEqual([
+      { seq: 5, at: AT, turnId: 't', turn: 1, firstOfTurn: false, kind: 'action', name: 'scale_service', actionId: 'a'.repeat(64), summary: 'Scale core-service in prod to 4 replicas', decision: { label: 'approved', intent: 'success' }, by: 'operator@apollo.local', note: null },
+      { seq: 6, at: AT, turnId: 't', turn: 1, firstOfTurn: false, kind: 'action', name: 'scale_service', actionId: null, summary: 'Scale again', decision: { label: 'rejected', intent: 'danger' }, by: 'dana@example.com', note: 'not now' },
+      { seq: 7, at: AT, turnId: 't', turn: 1, firstOfTurn: false, kind: 'action', name: 'scale_service', actionId: null, summary: 'Scale staging', decision: { label: 'no approval needed', intent: 'none' }, by: null, note: 'typed by dana' },
+    ]);
+  });
+
   it('shows an unknown risk or status as it came', () => {
     const [row] = replayRows([{ seq: 1, at: AT, turnId: 't', kind: 'tool_call', name: 'x', risk: 'novel', status: 'queued' }]);
     expect(row).toMatchObject({ kind: 'tool_call', argumentsText: '{}', risk: { label: 'novel', intent: 'none' }, status: { label: 'queued', intent: 'none' } });

@@ -27,7 +27,18 @@ export type ReplayRow =
     readonly kind: 'tool_result'; readonly name: string; readonly callId: string | null; readonly ok: boolean;
     /** `1.2 KB`, or null when the size was not kept. */
     readonly size: string | null; readonly truncated: boolean; readonly preview: string | null; readonly error: string | null;
+  }
+  /** A decision on a change: approved (by whom), rejected, or run as typed with no approval needed. */
+  | RowBase & {
+    readonly kind: 'action'; readonly name: string; readonly actionId: string | null; readonly summary: string;
+    readonly decision: { readonly label: string; readonly intent: Intent }; readonly by: string | null; readonly note: string | null;
   };
+
+const DECISION_LOOK: Readonly<Record<string, { label: string; intent: Intent }>> = {
+  approved: { label: 'approved', intent: 'success' },
+  rejected: { label: 'rejected', intent: 'danger' },
+  approval_not_required: { label: 'no approval needed', intent: 'none' },
+};
 
 /** Reads are harmless, changes to config or safe mutations ask for care, production and infrastructure changes for more. */
 const RISK_INTENT: Readonly<Record<string, Intent>> = {
@@ -38,6 +49,7 @@ const RISK_INTENT: Readonly<Record<string, Intent>> = {
 const STATUS_LOOK: Readonly<Record<string, { label: string; intent: Intent }>> = {
   running: { label: 'allowed', intent: 'success' },
   refused: { label: 'refused', intent: 'danger' },
+  pending_approval: { label: 'waits for approval', intent: 'warning' },
 };
 
 /** The items in seq order as rows: turns numbered, arguments pretty-printed, a result named after its call when it lacks a name. */
@@ -58,6 +70,12 @@ export function replayRows(items: readonly ReplayItem[]): ReplayRow[] {
         risk: item.risk ? { label: item.risk.replace(/_/g, ' '), intent: RISK_INTENT[item.risk] ?? 'none' } : null,
         status: item.status ? STATUS_LOOK[item.status] ?? { label: item.status, intent: 'none' } : null,
         reason: item.reason ?? null,
+      };
+    }
+    if (item.kind === 'action') {
+      return {
+        ...base, kind: 'action', name: item.name ?? 'action', actionId: item.actionId ?? null, summary: item.summary ?? '',
+        decision: DECISION_LOOK[item.status ?? ''] ?? { label: item.status ?? 'decided', intent: 'none' }, by: item.by ?? null, note: item.note ?? null,
       };
     }
     return {

@@ -1,6 +1,7 @@
 /**
  * A session's replay in a drawer: each message, each tool call with its arguments, risk and status, each result with
- * its size and kept preview, in order; and the same as a JSON file (what an audit or a bug report wants).
+ * its size and kept preview, each decision on a change (approved by whom, rejected, with the note), in order; and the
+ * same as a JSON file (what an audit or a bug report wants).
  */
 import { Button, Classes, Collapse, Drawer, Icon, NonIdealState, Spinner, Tag } from '@blueprintjs/core';
 import { useMemo, useState } from 'react';
@@ -72,6 +73,19 @@ function RowBody({ row }: { row: ReplayRow }) {
           {row.preview !== null && <ResultPreview preview={row.preview} />}
         </>
       );
+    case 'action':
+      return (
+        <>
+          <div className="apollo-ai-replay-head">
+            <Icon icon={row.decision.intent === 'danger' ? 'disable' : 'endorsed'} intent={row.decision.intent} size={12} /> <span className="apollo-mono">{row.name}</span>
+            <Tag minimal intent={row.decision.intent} data-testid="ai-replay-decision">{row.decision.label}</Tag>
+            {row.by && <span>by <strong>{row.by}</strong></span>}
+            <span className={Classes.TEXT_MUTED}>{formatTime(row.at)}</span>
+          </div>
+          <div className="apollo-ai-replay-text">{row.summary}</div>
+          {row.note && <div className={Classes.TEXT_MUTED}>{row.note}</div>}
+        </>
+      );
   }
 }
 
@@ -83,7 +97,7 @@ export function ReplayDrawer({ sessionId, isOpen, onClose }: { sessionId: string
       <div className={Classes.DRAWER_BODY} data-testid="ai-replay-drawer">
         <div className={Classes.DIALOG_BODY}>
           <div className="apollo-ai-replay-bar">
-            <span className={Classes.TEXT_MUTED}>Every message and tool call of this session, in order, with what each call returned.</span>
+            <span className={Classes.TEXT_MUTED}>Every message and tool call of this session, in order, with what each call returned and who approved or rejected each change.</span>
             <Button icon="download" text="Export JSON" disabled={!query.data} onClick={() => query.data && download(query.data, sessionId)} data-testid="ai-replay-export" />
           </div>
           {query.isPending && <Spinner size={24} />}
