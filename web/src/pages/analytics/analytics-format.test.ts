@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamAnalytics } from '../../../../schemas/types.gen.ts';
 import {
-  activeByKind, adoptionWords, againstSla, bottleneckWords, fileNameOf, formatChange, formatDuration, formatRate, formatWeek, fulfilWeekRows, reductionWords,
+  activeByKind, adoptionWords, againstSla, bottleneckWords, durationTicks, fileNameOf, formatChange, formatDuration, formatRate, formatWeek, fulfilWeekRows, reductionWords,
   singleSla, usageWeekRows, windowFromSearch, withParam,
 } from './analytics-format.ts';
 
@@ -14,6 +14,13 @@ describe('the analytics words', () => {
     expect([0, 44_600, 60_000, 403_909, 3_540_000, 3_600_000, 11_704_299, 36_000_000, 86_400_000, 172_800_000, 1_036_800_000].map(formatDuration))
       .toEqual(['0 s', '45 s', '1 min', '7 min', '59 min', '1 h', '3.3 h', '10 h', '1 d', '2 d', '12 d']);
     expect([null, undefined, Number.NaN, -5].map(formatDuration)).toEqual(['—', '—', '—', '—']);
+  });
+
+  it('puts a duration axis on round minutes, hours or days', () => {
+    expect(durationTicks(13_549_190).map(formatDuration)).toEqual(['0 s', '1 h', '2 h', '3 h', '4 h']);
+    expect(durationTicks(1_662_545).map(formatDuration)).toEqual(['0 s', '5 min', '10 min', '15 min', '20 min', '25 min', '30 min']);
+    expect(durationTicks(300_000)).toEqual([0, 60_000, 120_000, 180_000, 240_000, 300_000]);
+    expect(durationTicks(0)).toEqual([0, 60_000]);
   });
 
   it('reads rates and changes as percents, never NaN', () => {

@@ -41,6 +41,18 @@ export function formatDuration(ms: number | null | undefined): string {
 
 const trim = (fixed: string): string => fixed.replace(/\.0$/, '');
 
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const STEPS = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR, 48 * HOUR, 7 * 24 * HOUR];
+
+/** A duration axis's ticks up to `max` ms: round minutes, hours or days, at most six of them past zero. */
+export function durationTicks(max: number): number[] {
+  if (!finite(max) || max <= 0) return [0, MINUTE];
+  const step = STEPS.find((s) => max / s <= 6) ?? Math.ceil(max / 6 / (7 * 24 * HOUR)) * 7 * 24 * HOUR;
+  const top = Math.ceil(max / step) * step;
+  return Array.from({ length: top / step + 1 }, (_, i) => i * step);
+}
+
 /** A share of 0..1 as a percent: 85 %, 84.9 %; "—" for none. */
 export function formatRate(rate: number | null | undefined): string {
   if (!finite(rate)) return '—';

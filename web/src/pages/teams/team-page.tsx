@@ -1,5 +1,5 @@
 import { Classes, Section, SectionCard, Spinner, Tag } from '@blueprintjs/core';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import type { Team } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
@@ -8,6 +8,9 @@ import { useMembers } from '../../lib/queries.ts';
 import { QuotaSection } from './quota-section.tsx';
 import { useTeam } from './team-queries.ts';
 import './teams.css';
+
+// The analytics draw with Recharts: they load after the page's first view, not with the app.
+const TeamAnalytics = lazy(() => import('./team-analytics.tsx').then((m) => ({ default: m.TeamAnalytics })));
 
 function Contact({ team }: { team: Team }) {
   if (!team.slackChannel && !team.email) return <span className={Classes.TEXT_MUTED}>—</span>;
@@ -53,8 +56,8 @@ function AboutSection({ team }: { team: Team }) {
 }
 
 /**
- * A team: who they are and how to reach them, and their quotas. Its sections stack in one grid, so the analytics
- * to come (requests, catalog adoption, usage) take their place beside these.
+ * A team: who they are and how to reach them, their quotas, and their request analytics over a window (`?days=`):
+ * KPIs and trends, usage, the adoption of the offerings they own, and their request history.
  */
 export function TeamPage({ id }: { id: string }) {
   const team = useTeam(id);
@@ -72,6 +75,9 @@ export function TeamPage({ id }: { id: string }) {
       <div className="apollo-grid apollo-team-grid">
         <AboutSection team={t} />
         <QuotaSection teamId={t.id} teamName={t.name} />
+        <Suspense fallback={<div className={`${Classes.SKELETON} apollo-grid-full`} style={{ height: 160 }} />}>
+          <TeamAnalytics teamId={t.id} teamName={t.name} />
+        </Suspense>
       </div>
     </div>
   );
