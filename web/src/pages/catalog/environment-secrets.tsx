@@ -1,6 +1,7 @@
 /**
- * The service page's secrets: each environment's references (Environment.secrets) resolved against its secrets'
- * metadata, one list read per environment, and the page's flag when any is missing or overdue. Viewers hold no
+ * The service page's secrets: each environment's references (Environment.secrets) resolved against the secrets'
+ * metadata, one list read per environment and per other service whose secret is shared with it, and the page's flag
+ * when any is missing or overdue. Viewers hold no
  * secrets:metadata (the API answers 403), so nothing is read for them; a developer of another team gets an empty list,
  * said as "you can't see" rather than "missing".
  */
@@ -13,7 +14,7 @@ import { ErrorState, isForbidden } from '../../components/error-state.tsx';
 import { Link } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import {
-  attentionOf, attentionText, needsAttention, needsList, resolveReferences, secretPath, tagOf, type Attention, type ResolvedReference,
+  attentionOf, attentionText, listKey, listsNamed, needsAttention, needsList, resolveReferences, secretPath, tagOf, type Attention, type ResolvedReference,
 } from './secret-references.ts';
 import './environment-secrets.css';
 
@@ -41,38 +42,55 @@ export function useServiceSecrets(service: Service | undefined, caller: SecretsC
   const mayRead = caller !== undefined && roleHas(caller.role, 'secrets:metadata');
   const visible = caller !== undefined && service !== undefined
     && (roleHas(caller.role, 'secrets:metadata:all') || caller.teamIds.includes(service.team));
+  // One list per (environment, service) the references name: each environment's own, and another service's or
+  // environment's for a shared secret (read once however many references name it).
+  const lists = useMemo(() => {
+    const all = new Map<string, { environment: string; service: string }>();
+    for (const env of environments) for (const l of listsNamed(env.secrets)) all.set(listKey(l), l);
+    return [...all.values()];
+  }, [environments]);
   const queries = useQueries({
-    queries: environments.map((env) => ({
-      queryKey: serviceSecretsKey(service?.id ?? '', env.name),
+    queries: lists.map((l) => ({
+      queryKey: serviceSecretsKey(l.service, l.environment),
       queryFn: async (): Promise<Secret[]> => {
         const items: Secret[] = [];
         let cursor: string | undefined;
         for (let page = 0; page < MAX_PAGES; page++) {
-          const answer = await api.read('GET /api/v1/secrets', { query: { service: service!.id, environment: env.name, limit: PAGE, ...(cursor ? { cursor } : {}) } });
+          const answer = await api.read('GET /api/v1/secrets', { query: { service: l.service, environment: l.environment, limit: PAGE, ...(cursor ? { cursor } : {}) } });
           items.push(...answer.items);
           if (!answer.nextCursor) break;
           cursor = answer.nextCursor;
         }
         return items;
       },
-      enabled: service !== undefined && mayRead && needsList(env.secrets, { environment: env.name, service: service.id }),
+      enabled: service !== undefined && mayRead,
       refetchInterval: 60_000,
     })),
   });
+  const queryOf = new Map(lists.map((l, i) => [listKey(l), queries[i]!]));
+  // Another service's list: believed when it holds secrets; an empty one says "not visible" unless the caller sees all
+  // (whether a developer's teams own that service is not known here); this service's in another environment as its own.
+  const seesAll = caller !== undefined && roleHas(caller.role, 'secrets:metadata:all');
+  const others = new Map<string, { secrets: Secret[]; visible: boolean }>();
+  lists.forEach((l, i) => {
+    const data = queries[i]!.data;
+    if (data) others.set(listKey(l), { secrets: data, visible: seesAll || (l.service === service?.id && visible) });
+  });
 
   const states = new Map<string, EnvironmentSecretsState>();
-  environments.forEach((env, i) => {
-    const query = queries[i]!;
+  environments.forEach((env) => {
     const where = { environment: env.name, service: service?.id ?? '' };
+    const query = queryOf.get(listKey(where));
+    const ownNeeded = needsList(env.secrets, where);
+    // Another service's list still on its way: wait for it rather than show the reference unjudged.
+    const othersPending = listsNamed(env.secrets).some((l) => listKey(l) !== listKey(where) && queryOf.get(listKey(l))?.isPending && queryOf.get(listKey(l))?.fetchStatus === 'fetching');
     let state: EnvironmentSecretsState;
     if (env.secrets.length === 0) state = { state: 'empty' };
     else if (caller === undefined) state = { state: 'loading' };
-    else if (!mayRead || isForbidden(query.error)) state = { state: 'no-access' };
-    // Only other services' or unmanaged references: nothing to read.
-    else if (!needsList(env.secrets, where)) state = { state: 'ready', references: resolveReferences(env.secrets, where, [], visible) };
-    else if (query.data) state = { state: 'ready', references: resolveReferences(env.secrets, where, query.data, visible) };
-    else if (query.isError) state = { state: 'error', error: query.error, retry: () => void query.refetch() };
-    else state = { state: 'loading' };
+    else if (!mayRead || isForbidden(query?.error)) state = { state: 'no-access' };
+    else if (ownNeeded && query?.isError) state = { state: 'error', error: query.error, retry: () => void query.refetch() };
+    else if ((ownNeeded && !query?.data) || othersPending) state = { state: 'loading' };
+    else state = { state: 'ready', references: resolveReferences(env.secrets, where, query?.data ?? [], visible, others) };
     states.set(env.name, state);
   });
   const attention = attentionOf([...states].flatMap(([environment, s]) => (s.state === 'ready' ? [{ environment, references: s.references }] : [])));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../../schemas/types.gen.ts';
-import { addressOf, attentionOf, attentionText, needsList, resolveReferences, secretPath, tagOf, type SecretReference } from './secret-references.ts';
+import { addressOf, attentionOf, attentionText, listKey, listsNamed, needsList, resolveReferences, secretPath, tagOf, type SecretReference } from './secret-references.ts';
 
 const where = { environment: 'prod', service: 'core-service' };
 
@@ -56,6 +56,20 @@ describe('secret references', () => {
       { label: 'auth-service · prod', intent: 'none', minimal: true, reason: "Another service's or environment's secret: its status shows on its own page", status: 'elsewhere' },
       { label: 'not managed by Apollo', intent: 'none', minimal: true, reason: 'Not of the form apollo/<env>/<service>/<name>: Apollo neither keeps nor checks it', status: 'unmanaged' },
     ]);
+  });
+
+  it('judges a shared secret (another service\'s or environment\'s) against its own list when that was read', () => {
+    expect(listsNamed(refs)).toEqual([{ environment: 'prod', service: 'core-service' }, { environment: 'prod', service: 'auth-service' }]);
+    const shared = { ...secret('shared-token', 'overdue', 'overdue by 3 days'), service: 'auth-service', secretName: 'apollo/prod/auth-service/shared-token' };
+    const read = (secrets: typeof list, visible: boolean) => new Map([[listKey({ environment: 'prod', service: 'auth-service' }), { secrets, visible }]]);
+    const sharedRef = (others: ReturnType<typeof read>) => resolveReferences(refs, where, list, true, others).find((r) => r.reference.name === 'SHARED_TOKEN')!;
+    expect(sharedRef(read([shared], false))).toMatchObject({ kind: 'found', address: { service: 'auth-service', name: 'shared-token' }, secret: { status: 'overdue', statusReason: 'overdue by 3 days' } });
+    // Whoever sees every service's secrets: not in the list is missing; else an empty list proves nothing.
+    expect(sharedRef(read([], true)).kind).toBe('missing');
+    expect(sharedRef(read([], false)).kind).toBe('hidden');
+    expect(sharedRef(new Map()).kind).toBe('elsewhere');
+    // The page's flag counts it.
+    expect(attentionOf([{ environment: 'prod', references: resolveReferences(refs, where, list, true, read([shared], true)) }]).lines).toContain('prod: SHARED_TOKEN (apollo/prod/auth-service/shared-token) overdue');
   });
 
   it('colours every status as the secrets pages do: due soon orange, unused grey, scheduled deletion red', () => {

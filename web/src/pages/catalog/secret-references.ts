@@ -1,7 +1,8 @@
 /**
- * An environment's secret references (Environment.secrets) resolved against its service's secrets' metadata
- * (GET /api/v1/secrets?service=&environment=), without React so it is unit-tested: which reference names a secret
- * Apollo keeps (`apollo/<env>/<service>/<name>`), which of those exist and in what state, and how many need attention.
+ * An environment's secret references (Environment.secrets) resolved against the secrets' metadata they name
+ * (GET /api/v1/secrets?service=&environment=: its own service's, and another's for a shared secret), without React so
+ * it is unit-tested: which reference names a secret Apollo keeps (`apollo/<env>/<service>/<name>`), which of those
+ * exist and in what state, and how many need attention.
  */
 import type { Environment, Secret } from '../../../../schemas/types.gen.ts';
 
@@ -18,7 +19,7 @@ export type ResolvedReference =
   | { readonly kind: 'missing'; readonly reference: SecretReference; readonly address: SecretAddress }
   /** The caller cannot see this service's secrets (a developer of another team gets an empty list, not a 403). */
   | { readonly kind: 'hidden'; readonly reference: SecretReference; readonly address: SecretAddress }
-  /** Apollo's form, but another service's or environment's secret: not in this list, so not judged here. */
+  /** Apollo's form, another service's or environment's secret whose list could not be read: not judged here. */
   | { readonly kind: 'elsewhere'; readonly reference: SecretReference; readonly address: SecretAddress }
   /** Not of Apollo's form (another store, a hand-made name): nothing to resolve. */
   | { readonly kind: 'unmanaged'; readonly reference: SecretReference };
@@ -42,27 +43,47 @@ export const secretPath = (a: SecretAddress): string =>
 export const needsList = (references: readonly SecretReference[], where: { environment: string; service: string }): boolean =>
   references.some((r) => { const a = addressOf(r.secretId); return a !== null && a.environment === where.environment && a.service === where.service; });
 
+type ListedSecret = Pick<Secret, 'environment' | 'service' | 'name' | 'secretName' | 'status' | 'statusReason'>;
+
+/** The key of a list (one service's secrets in one environment) among `resolveReferences`' `others`. */
+export const listKey = (a: { readonly environment: string; readonly service: string }): string => `${a.environment}/${a.service}`;
+
+/** Every (environment, service) list an environment's references name, its own included (deduplicated). */
+export function listsNamed(references: readonly SecretReference[]): Array<{ environment: string; service: string }> {
+  const lists = new Map<string, { environment: string; service: string }>();
+  for (const r of references) {
+    const a = addressOf(r.secretId);
+    if (a) lists.set(listKey(a), { environment: a.environment, service: a.service });
+  }
+  return [...lists.values()];
+}
+
+function resolveIn(reference: SecretReference, address: SecretAddress, secrets: readonly ListedSecret[], visible: boolean): ResolvedReference {
+  const secret = secrets.find((s) => s.secretName === reference.secretId)
+    ?? secrets.find((s) => s.environment === address.environment && s.service === address.service && s.name === address.name);
+  if (secret) return { kind: 'found', reference, address, secret: { secretName: secret.secretName, status: secret.status, statusReason: secret.statusReason } };
+  return visible || secrets.length > 0 ? { kind: 'missing', reference, address } : { kind: 'hidden', reference, address };
+}
+
 /**
  * Each reference, in the environment's order, against `secrets` (the list for `where`). `visible`: the caller may see
  * this service's secrets (operators and up, or a developer of its team); when not, an empty list proves nothing, so
- * its references are `hidden` rather than `missing`.
+ * its references are `hidden` rather than `missing`. A reference to another service's or environment's secret is
+ * resolved the same way against its list in `others` (by `listKey`), when that was read; else it stays `elsewhere`.
  */
 export function resolveReferences(
   references: readonly SecretReference[],
   where: { readonly environment: string; readonly service: string },
-  secrets: readonly Pick<Secret, 'environment' | 'service' | 'name' | 'secretName' | 'status' | 'statusReason'>[],
+  secrets: readonly ListedSecret[],
   visible: boolean,
+  others: ReadonlyMap<string, { readonly secrets: readonly ListedSecret[]; readonly visible: boolean }> = new Map(),
 ): ResolvedReference[] {
-  const byName = new Map(secrets.map((s) => [s.secretName, s]));
-  const seen = visible || secrets.length > 0;
   return references.map((reference): ResolvedReference => {
     const address = addressOf(reference.secretId);
     if (!address) return { kind: 'unmanaged', reference };
-    if (address.environment !== where.environment || address.service !== where.service) return { kind: 'elsewhere', reference, address };
-    const secret = byName.get(reference.secretId)
-      ?? secrets.find((s) => s.environment === address.environment && s.service === address.service && s.name === address.name);
-    if (secret) return { kind: 'found', reference, address, secret: { secretName: secret.secretName, status: secret.status, statusReason: secret.statusReason } };
-    return seen ? { kind: 'missing', reference, address } : { kind: 'hidden', reference, address };
+    if (address.environment === where.environment && address.service === where.service) return resolveIn(reference, address, secrets, visible);
+    const list = others.get(listKey(address));
+    return list ? resolveIn(reference, address, list.secrets, list.visible) : { kind: 'elsewhere', reference, address };
   });
 }
 
