@@ -13,6 +13,7 @@ import { startRuntime } from '#local/runtime';
 import { bundleSizeTable, measureBundleSizes, type BundleSizes } from './bundle-size.ts';
 import { catalogScaleTables, measureCatalogScale } from './catalog-scale.ts';
 import { coldImportTable, measureColdImports } from './cold-import.ts';
+import { analyticsScaleTable, measureAnalyticsScale } from './analytics.ts';
 import { costIngestTable, costsScaleTable, measureCostIngest, measureCostsScale } from './costs.ts';
 import { budgetTable, checkBudget } from './budget.ts';
 import { deploymentHistoryTables, deploymentsTables, measureDeploymentHistory, measureDeployments } from './deployments.ts';
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
       const catalogScale = await section('catalogScale', durations, () => measureCatalogScale(client), catalogScaleTables);
       const deploymentHistory = await section('deploymentHistory', durations, () => measureDeploymentHistory(client), deploymentHistoryTables);
       const costsScale = await section('costsScale', durations, () => measureCostsScale(client), costsScaleTable);
+      const analyticsScale = await section('analyticsScale', durations, () => measureAnalyticsScale(client), analyticsScaleTable);
 
       const totalMs = Math.round(performance.now() - started);
       const results = {
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
         catalogScale,
         offeringsScale,
         costs: { ingest: costIngest, readPath: costsScale },
+        analytics: analyticsScale,
         logQuery,
       };
       writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
@@ -137,6 +140,10 @@ async function main(): Promise<void> {
       }
       if (costsScale.scans) {
         console.error('\n!!! Scan on the costs read path: see section 13b !!!');
+        process.exitCode = 1;
+      }
+      if (analyticsScale.scans) {
+        console.error('\n!!! Scan on the analytics read path: see section 14 !!!');
         process.exitCode = 1;
       }
     } finally {

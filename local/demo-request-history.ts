@@ -104,7 +104,7 @@ export async function seedDemoRequestHistory(now = Date.now()): Promise<number> 
         const roll = random();
         const outcome: 'completed' | 'failed' | 'cancelled' = rejected ? 'failed' : roll < 0.87 ? 'completed' : roll < 0.96 ? 'failed' : 'cancelled';
         const queueMs = between(random, [0.05, 3]) * MINUTE;
-        const firstAction = doc.fulfillment.actions?.[0]?.id ?? null;
+        const firstAction = 'actions' in doc.fulfillment ? doc.fulfillment.actions?.[0]?.id ?? null : null;
         const workMs = between(random, shape.workMinutes) * MINUTE;
         const endedAt = Math.floor(createdAt + (approvalMs ?? 0) + queueMs + (outcome === 'completed' ? workMs : workMs * random()));
         if (endedAt >= now) continue;

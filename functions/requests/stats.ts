@@ -74,11 +74,19 @@ const emptyDelta = (): { add: Record<string, number>; sets: Record<string, strin
 const inc = (delta: Delta, name: string, by = 1): void => { (delta.add as Record<string, number>)[name] = (delta.add[name] ?? 0) + by; };
 const hist = (delta: Delta, metric: string, offering: string, ms: number): void => inc(delta, `h|${metric}|${offering}|${bucketOf(ms)}`);
 
-const teamOf = (record: Pick<RequestRecord, 'team'>): string => record.team ?? NO_TEAM;
+/** What the counters need of a request. */
+export interface CountedRequest {
+  readonly team: string | null;
+  readonly offering: { readonly id: string };
+  readonly requester: string;
+  readonly createdAt: string;
+}
+
+const teamOf = (record: Pick<CountedRequest, 'team'>): string => record.team ?? NO_TEAM;
 const dayOf = (iso: string): string => iso.slice(0, 10);
 
 /** A submit: counted for the team and everyone on the day it was made, with who made it. */
-export function submittedWrites(record: Pick<RequestRecord, 'team' | 'offering' | 'requester' | 'createdAt'>): StatsWrite[] {
+export function submittedWrites(record: CountedRequest): StatsWrite[] {
   const offering = record.offering.id;
   const team = teamOf(record);
   const day = daySk(dayOf(record.createdAt));
@@ -120,7 +128,7 @@ export interface EndFacts {
 }
 
 /** A request's run ended: outcome counters, failure reasons, time histograms and phase sums. */
-export function endedWrites(record: Pick<RequestRecord, 'team' | 'offering'>, facts: EndFacts): StatsWrite[] {
+export function endedWrites(record: Pick<CountedRequest, 'team' | 'offering'>, facts: EndFacts): StatsWrite[] {
   const offering = record.offering.id;
   const team = teamOf(record);
   const day = daySk(dayOf(facts.at));
@@ -156,7 +164,7 @@ export function endedWrites(record: Pick<RequestRecord, 'team' | 'offering'>, fa
 }
 
 /** What a completed request provisioned is gone. */
-export function deprovisionedWrites(record: Pick<RequestRecord, 'team' | 'offering'>, at: string): StatsWrite[] {
+export function deprovisionedWrites(record: Pick<CountedRequest, 'team' | 'offering'>, at: string): StatsWrite[] {
   const offering = record.offering.id;
   const team = teamOf(record);
   return [
