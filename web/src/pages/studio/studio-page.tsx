@@ -3,7 +3,8 @@
  * side, what Apollo says about it (POST /api/v1/validate/catalog-item: errors with lines, warnings, hints; a click
  * jumps to the line), the request form it makes (compiled here with the same compileForm the API uses; data
  * sources are filled in the real form) and its templates rendered with the form's values
- * (POST /api/v1/test/variables: where each variable came from, secrets masked). Nothing is stored: changes reach
+ * (POST /api/v1/test/variables: where each variable came from, secrets masked), and a dry run of a request's
+ * fulfilment (the Simulate tab, ./simulate-tab.tsx: POST /api/v1/simulate/fulfillment). Nothing is stored: changes reach
  * the catalog through its Git repository.
  */
 import { Button, Callout, Classes, Code, HTMLTable, Icon, NonIdealState, Section, SectionCard, Tab, Tabs, Tag, Tooltip } from '@blueprintjs/core';
@@ -24,6 +25,7 @@ import { PageHeader } from '../../components/shell.tsx';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useTheme } from '../../lib/store.ts';
+import { SimulateTab } from './simulate-tab.tsx';
 import './studio.css';
 
 type Values = Record<string, unknown>;
@@ -155,7 +157,7 @@ function Studio({ initial, source }: { initial: string; source?: CatalogItem }) 
   const theme = useTheme();
   const [text, setText] = useState(initial);
   const [values, setValues] = useState<Values>({});
-  const [tab, setTab] = useState<'form' | 'variables' | 'schema'>('form');
+  const [tab, setTab] = useState<'form' | 'variables' | 'schema' | 'simulate'>('form');
   const view = useRef<EditorView | null>(null);
   const settled = useDebounced(text, 400);
   const settledValues = useDebounced(values, 400);
@@ -236,11 +238,14 @@ function Studio({ initial, source }: { initial: string; source?: CatalogItem }) 
               <Tab id="form" title="Request form" />
               <Tab id="variables" title={<span data-testid="studio-tab-variables">Variables</span>} />
               <Tab id="schema" title={<span data-testid="studio-tab-schema">JSON Schema</span>} />
+              <Tab id="simulate" title={<span data-testid="studio-tab-simulate">Simulate</span>} />
             </Tabs>
             <div className="apollo-studio-tab">
               {good === null
                 ? <NonIdealState icon="form" title="No form yet" description="The form appears once the document has no errors." />
-                : tab === 'form'
+                : tab === 'simulate'
+                  ? <SimulateTab doc={good.doc} formValues={values} />
+                  : tab === 'form'
                   ? <LiveForm form={good.form} stale={check.data?.valid === false} values={values} onValues={setValues} />
                   : tab === 'schema'
                     ? (
