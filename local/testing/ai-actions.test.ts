@@ -269,6 +269,48 @@ describe('with the fake model', () => {
     expect((await scales()).length).toBe(before.length);
   });
 
+  it('runs an action once however many approvals race for it', async () => {
+    withModel();
+    await setSandbox(OPERATOR, false);
+    const before = await scales();
+    const session = await openSession('operator');
+    fake.script([{ blocks: [{ toolUse: { name: 'scale_service', input: { service: 'core-service', environment: 'prod', replicas: 7 } } }], stopReason: 'tool_use' }]);
+    const pending = pendingOf(await turn('operator', session, 'more replicas in prod'));
+    const answers = await Promise.all([...Array(5).keys()].map((i) => h.client(i % 2 ? 'admin' : 'operator').send('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: pending.id } })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    const after = await scales();
+    expect(after.length).toBe(before.length + 1);
+    const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect(detail.actions).toMatchObject([{ id: pending.id, status: 'executed' }]);
+    expect(detail.pendingActions).toBe(0);
+    expect((await h.client('admin').send('POST', `/api/v1/deployments/${detail.actions[0]!.result!.resource!.id}/cancel`, { body: { reason: 'test: free prod' } })).status).toBe(200);
+  });
+
+  it('offers and runs only the read tools the session allows; a change is never allowlisted', async () => {
+    withModel();
+    const session = await openSession('operator');
+    const change = await h.client('operator').send('PUT', `/api/v1/ai/sessions/${session.id}/tools`, { body: { allow: ['catalog_service', 'scale_service'] } });
+    expect(change.status).toBe(400);
+    expect(errorOf(change.body).message).toContain('scale_service changes things');
+    expect((await h.client('operator').call<AiSession>('PUT', `/api/v1/ai/sessions/${session.id}/tools`, { body: { allow: ['catalog_service'] } })).body.toolAllowlist).toEqual(['catalog_service']);
+    fake.script([
+      { blocks: [{ toolUse: { name: 'logs_search', input: { service: 'core-service', environment: 'prod' } } }, { toolUse: { name: 'catalog_service', input: { service: 'core-service' } } }], stopReason: 'tool_use' },
+      { blocks: [{ text: 'Read what I may.' }], stopReason: 'end_turn' },
+    ]);
+    const asked = fake.requests.length;
+    const frames = await turn('operator', session, 'look around');
+    const offered = fake.requests[asked]!.tools.map((t) => t.name);
+    expect(offered).toContain('catalog_service');
+    expect(offered).not.toContain('logs_search');
+    // Changes are still offered (each waits for its approval), the allowlist is for read tools.
+    expect(offered).toContain('scale_service');
+    expect(frames.find((f) => f.type === 'tool_call' && f.name === 'logs_search')).toMatchObject({ status: 'refused', reason: expect.stringContaining('not among the read tools this session allows (catalog_service)') });
+    expect(frames.find((f) => f.type === 'tool_call' && f.name === 'catalog_service')).toMatchObject({ status: 'running' });
+    // Another's session is not theirs to narrow; null allows every read tool the role has again.
+    expect((await h.client('developer').send('PUT', `/api/v1/ai/sessions/${session.id}/tools`, { body: { allow: null } })).status).toBe(404);
+    expect((await h.client('operator').call<AiSession>('PUT', `/api/v1/ai/sessions/${session.id}/tools`, { body: { allow: null } })).body.toolAllowlist).toBeNull();
+  });
+
   it('refuses a developer\'s production change the API would refuse them', async () => {
     withModel();
     await setSandbox(DEVELOPER, false);
@@ -449,5 +491,22 @@ describe('budgets and the rate limit', () => {
       process.env.APOLLO_AI_TURNS_PER_MINUTE = '600';
       resetAiConfig();
     }
+  });
+});
+
+describe('the deploy and rollback commands', () => {
+  it('deploys a typed non-production version at once and holds a production rollback for Approve, each a deployment record', async () => {
+    await setSandbox(OPERATOR, false);
+    const session = await openSession('operator', { service: 'core-service' });
+    const deployed = await turn('operator', session, 'deploy staging core-service v1.0.5');
+    const done = deployed.filter((f) => f.type === 'action').map((f) => (f as Extract<AiFrame, { type: 'action' }>).action).at(-1)!;
+    expect(done).toMatchObject({ tool: 'deploy_service', route: 'POST /api/v1/deployments', status: 'executed', decidedBy: null, arguments: { service: 'core-service', environment: 'staging', version: 'v1.0.5' } });
+    const record = (await h.client('operator').call<Deployment>('GET', `/api/v1/deployments/${done.result!.resource!.id}`)).body;
+    expect(record).toMatchObject({ operation: 'deploy', environment: 'staging', imageTag: 'v1.0.5', initiatedBy: OPERATOR, initiatedVia: 'ai' });
+
+    const rollback = pendingOf(await turn('operator', session, 'rollback prod core-service'));
+    expect(rollback).toMatchObject({ tool: 'rollback_service', route: 'POST /api/v1/services/{id}/rollback', status: 'pending', risk: 'prod_mutation', arguments: { service: 'core-service', environment: 'prod' } });
+    const rejected = await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/reject`, { body: { actionId: rollback.id, note: 'test: not now' } });
+    expect(rejected.body.status).toBe('rejected');
   });
 });
