@@ -1,7 +1,7 @@
 /**
  * A change from the AI console waits for its Approve: the operator starts in the sandbox (read-only) until an AI admin
  * lifts it on the People tab; then `scale prod core-service 4` typed in the terminal becomes a pending card and nothing
- * is deployed (typing "approve" does nothing either) until the Approve button runs it once, through the scale route,
+ * is deployed (typing "approve" does nothing either, nor a restart of the runtime) until the Approve button runs it once, through the scale route,
  * and the card links to the deployment it made. Rejected with a note, it never runs, and a watching AI admin sees so.
  * With the LOCAL FAKE model, a streamed "open a PR" proposal opens a pull request on the fake GitHub only once approved.
  */
@@ -93,9 +93,13 @@ describe('approving what the AI console proposes', () => {
     expect(await pending.getAttribute('data-status')).toBe('pending');
     expect(await scalesSince(since)).toEqual([]);
 
-    // The reload shows it pending again, from the session's own list.
+    // It survives a restart of the runtime (npm start stopped and started again on the same port and data): the
+    // reload shows it pending again, from the session's own list, and Approve still runs it.
+    await local.apollo.stop();
+    await local.apollo.start();
     await page.reload();
     await expect.poll(() => card(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('pending');
+    expect(await scalesSince(since)).toEqual([]);
 
     await card(page).getByTestId('ai-action-approve').click();
     await expect.poll(() => card(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('executed');
