@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamAnalytics } from '../../../../schemas/types.gen.ts';
 import {
-  activeByKind, adoptionWords, againstSla, bottleneckWords, durationTicks, fileNameOf, formatChange, formatDuration, formatRate, formatWeek, fulfilWeekRows, reductionWords,
+  activeByKind, adoptionWords, againstSla, auditQueryOf, auditRangeProblem, auditSearchFromUrl, auditUrlOf, bottleneckWords, durationTicks, fileNameOf, formatChange, formatDuration, formatRate, formatWeek, fulfilWeekRows, reductionWords,
   singleSla, usageWeekRows, windowFromSearch, withParam,
 } from './analytics-format.ts';
 
@@ -65,7 +65,7 @@ describe('the analytics words', () => {
     expect(bottleneckWords({ phase: 'approval', action: null, share: 0.7 })).toBe('approval, 70 %');
     expect(bottleneckWords(null)).toBe('—');
     expect([reductionWords(0.9992), reductionWords(-0.12), reductionWords(null)]).toEqual(['99.9 % less', '12 % more', '—']);
-    expect(adoptionWords(0.5, 0.8)).toEqual({ text: '30 % below the 80 % target', met: false });
+    expect(adoptionWords(0.5, 0.8)).toEqual({ text: '30 points below the 80 % target', met: false });
     expect(adoptionWords(0.85, 0.8).met).toBe(true);
     expect(adoptionWords(null, 0.8).met).toBeNull();
   });
@@ -73,5 +73,16 @@ describe('the analytics words', () => {
   it('takes a download’s name from its Content-Disposition', () => {
     expect(fileNameOf('attachment; filename="apollo-request-audit-2026-12-05.csv"', 'x.csv')).toBe('apollo-request-audit-2026-12-05.csv');
     expect(fileNameOf(null, 'x.csv')).toBe('x.csv');
+  });
+});
+
+describe('the request audit filters', () => {
+  it('keeps them in the URL and asks for whole UTC days, "to" included', () => {
+    const f = auditSearchFromUrl('?tab=audit&from=2026-12-01&to=2026-12-05&actor=%20admin%40apollo.local&outcome=failed&action=quotas.&requestId=&days=oops');
+    expect(f).toEqual({ from: '2026-12-01', to: '2026-12-05', actor: 'admin@apollo.local', outcome: 'failed', action: 'quotas.' });
+    expect(auditUrlOf(f)).toBe('?tab=audit&from=2026-12-01&to=2026-12-05&actor=admin%40apollo.local&action=quotas.&outcome=failed');
+    expect(auditQueryOf(f)).toEqual({ from: '2026-12-01T00:00:00.000Z', to: '2026-12-06T00:00:00.000Z', actor: 'admin@apollo.local', outcome: 'failed', action: 'quotas.' });
+    expect(auditSearchFromUrl('?from=1.12.2026&outcome=maybe')).toEqual({});
+    expect([auditRangeProblem({ from: '2026-12-05', to: '2026-12-01' }), auditRangeProblem({ from: '2026-12-05', to: '2026-12-05' })]).toEqual(['"From" must be on or before "to".', null]);
   });
 });

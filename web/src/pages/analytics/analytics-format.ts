@@ -165,7 +165,8 @@ export function reductionWords(reduction: number | null | undefined): string {
 export function adoptionWords(share: number | null, target: number): { text: string; met: boolean | null } {
   if (!finite(share)) return { text: `Target ${formatRate(target)}; the directory's size is unknown`, met: null };
   const met = share >= target;
-  return { text: met ? `At or above the ${formatRate(target)} target` : `${formatRate(target - share)} below the ${formatRate(target)} target`, met };
+  const points = Math.round((target - share) * 100);
+  return { text: met ? `At or above the ${formatRate(target)} target` : `${points} point${points === 1 ? '' : 's'} below the ${formatRate(target)} target`, met };
 }
 
 /** A download's file name from its Content-Disposition (`attachment; filename="x.csv"`), else `fallback`. */
@@ -178,3 +179,48 @@ export function fileNameOf(disposition: string | null | undefined, fallback: str
     return match[1]!.trim();
   }
 }
+
+/** The request audit's filters as the URL holds them: days (UTC) for the range, both included. */
+export interface AuditSearch {
+  readonly from?: string;
+  readonly to?: string;
+  readonly actor?: string;
+  readonly requestId?: string;
+  readonly action?: string;
+  readonly outcome?: 'pending' | 'succeeded' | 'failed';
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const OUTCOMES = ['pending', 'succeeded', 'failed'] as const;
+
+export function auditSearchFromUrl(search: string): AuditSearch {
+  const p = new URLSearchParams(search);
+  const text = (key: string): string | undefined => p.get(key)?.trim() || undefined;
+  const day = (key: string): string | undefined => (DAY.test(p.get(key) ?? '') ? p.get(key)! : undefined);
+  const outcome = p.get('outcome');
+  const f: { -readonly [K in keyof AuditSearch]: AuditSearch[K] } = {};
+  if (day('from')) f.from = day('from');
+  if (day('to')) f.to = day('to');
+  if (text('actor')) f.actor = text('actor');
+  if (text('requestId')) f.requestId = text('requestId');
+  if (text('action')) f.action = text('action');
+  if ((OUTCOMES as readonly string[]).includes(outcome ?? '')) f.outcome = outcome as AuditSearch['outcome'];
+  return f;
+}
+
+export function auditUrlOf(f: AuditSearch): string {
+  const p = new URLSearchParams({ tab: 'audit' });
+  for (const key of ['from', 'to', 'actor', 'requestId', 'action', 'outcome'] as const) if (f[key]) p.set(key, f[key]!);
+  return `?${p.toString()}`;
+}
+
+/** What the API takes: `from` inclusive at the day's start, `to` exclusive at the next day's start (UTC). */
+export function auditQueryOf(f: AuditSearch): Omit<AuditSearch, 'from' | 'to'> & { from?: string; to?: string } {
+  const { from, to, ...rest } = f;
+  const next = (day: string) => new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
+  return { ...rest, ...(from ? { from: `${from}T00:00:00.000Z` } : {}), ...(to ? { to: next(to) } : {}) };
+}
+
+/** A problem with the range before asking: the API would refuse it. */
+export const auditRangeProblem = (f: AuditSearch): string | null =>
+  f.from && f.to && f.from > f.to ? '"From" must be on or before "to".' : null;

@@ -71,7 +71,7 @@ function Kpis({ a }: { a: TeamAnalyticsData }) {
 
 function ByOffering({ a }: { a: TeamAnalyticsData }) {
   return (
-    <HTMLTable compact className="apollo-table" data-testid="team-by-offering">
+    <HTMLTable compact className="apollo-table apollo-analytics-table" data-testid="team-by-offering">
       <thead><tr><th>Offering</th><th className="apollo-num">Completed</th><th className="apollo-num">Median</th><th className="apollo-num">p90</th><th className="apollo-num">SLA</th><th className="apollo-num">Within SLA</th></tr></thead>
       <tbody>
         {a.byOffering.length === 0 && <tr><td colSpan={6} className={Classes.TEXT_MUTED}>No request completed in {windowWords(a.window.days)}.</td></tr>}
@@ -140,7 +140,7 @@ function Usage({ usage, teamName }: { usage: TeamUsage; teamName: string }) {
 
 function CatalogAdoption({ catalog }: { catalog: TeamCatalog }) {
   return (
-    <HTMLTable compact className="apollo-table" data-testid="team-catalog">
+    <HTMLTable compact className="apollo-table apollo-analytics-table" data-testid="team-catalog">
       <thead>
         <tr>
           <th>Offering</th><th className="apollo-num">Requests</th><th className="apollo-num">Requesters</th><th className="apollo-num">Teams</th><th className="apollo-num">Success</th>

@@ -108,7 +108,7 @@ export function TeamRequestHistory({ teamId, teamName, days }: { teamId: string;
                   action={filtered ? <Button text="Clear filters" onClick={() => navigate(`/teams/${encodeURIComponent(teamId)}${withParam(withParam(search, 'status', undefined), 'offering', undefined)}`, { replace: true })} /> : undefined} />
               </div>
             ) : (
-              <HTMLTable compact interactive className="apollo-table" data-testid="team-history-table">
+              <HTMLTable compact interactive className="apollo-table apollo-analytics-table" data-testid="team-history-table">
                 <thead><tr><th>Request</th><th>Offering</th><th>Requester</th><th>Status</th><th>Submitted</th><th className="apollo-num">Took</th><th>Error</th></tr></thead>
                 <tbody>
                   {!first && [0, 1, 2].map((i) => <tr key={i}><td colSpan={7}><div className={Classes.SKELETON}>&nbsp;</div></td></tr>)}
