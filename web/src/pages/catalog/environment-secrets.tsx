@@ -129,7 +129,7 @@ function ReferenceRow({ resolved }: { resolved: ResolvedReference }) {
 export function EnvironmentSecrets({ secrets }: { secrets: EnvironmentSecretsState }) {
   const references = secrets.state === 'ready' ? secrets.references : [];
   const attention = references.filter(needsAttention).length;
-  const hidden = references.some((r) => r.kind === 'hidden');
+  const hiddenOf = [...new Set(references.flatMap((r) => (r.kind === 'hidden' ? [r.address.service] : [])))];
   return (
     <div className="apollo-env-secrets" data-testid="environment-secrets" data-state={secrets.state}>
       <h4 className="apollo-subheading apollo-env-secrets-heading">
@@ -140,7 +140,7 @@ export function EnvironmentSecrets({ secrets }: { secrets: EnvironmentSecretsSta
       {secrets.state === 'no-access' && <p className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="secrets-no-access">Your role can't read secrets' metadata.</p>}
       {secrets.state === 'loading' && <div className="apollo-skeleton-lines"><div className={Classes.SKELETON} style={{ height: 16 }} /><div className={Classes.SKELETON} style={{ height: 16 }} /></div>}
       {secrets.state === 'error' && <ErrorState compact error={secrets.error} onRetry={secrets.retry} />}
-      {hidden && <p className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="secrets-hidden">You can't see this service's secrets: developers see their own teams' services'.</p>}
+      {hiddenOf.length > 0 && <p className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="secrets-hidden">You can't see {hiddenOf.join(' and ')}'s secrets: developers see their own teams' services'.</p>}
       {references.length > 0 && <ul className="apollo-env-secret-list">{references.map((r, i) => <ReferenceRow key={`${r.reference.name}-${i}`} resolved={r} />)}</ul>}
     </div>
   );

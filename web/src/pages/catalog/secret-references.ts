@@ -124,7 +124,7 @@ export function tagOf(r: ResolvedReference): { readonly label: string; readonly 
     case 'missing':
       return { label: 'missing', intent: 'danger', minimal: false, reason: `No secret named ${r.reference.secretId} in ${r.address.environment}: create it, or fix the reference`, status: 'missing' };
     case 'hidden':
-      return { label: 'not visible', intent: 'none', minimal: true, reason: `You can't see this service's secrets: developers see their own teams' services' secrets`, status: 'hidden' };
+      return { label: 'not visible', intent: 'none', minimal: true, reason: `You can't see ${r.address.service}'s secrets: developers see their own teams' services' secrets`, status: 'hidden' };
     case 'elsewhere':
       return { label: `${r.address.service} · ${r.address.environment}`, intent: 'none', minimal: true, reason: `Another service's or environment's secret: its status shows on its own page`, status: 'elsewhere' };
     case 'unmanaged':
