@@ -34,7 +34,8 @@ function ActionResult({ action }: { action: AiAction }) {
   }
   const resource = result.resource;
   const link = resource ? linkOf(resource.href) : null;
-  const label = resource ? `Open ${resource.type}${resource.id ? ` ${resource.id.slice(-10)}` : ''}` : '';
+  // "Open pull request #12", "Open deployment J9KZ6MP99J" (a ULID's last characters tell it apart).
+  const label = resource ? `Open ${resource.type.replace(/-/g, ' ')}${resource.id ? (resource.type === 'pull-request' ? ` #${resource.id}` : ` ${resource.id.slice(-10)}`) : ''}` : '';
   return (
     <Callout intent="success" icon="tick-circle" compact className="apollo-ai-action-result" data-testid="ai-action-result">
       {result.message}
@@ -123,7 +124,7 @@ export function ActionPanel({ sessionId, actions, canDecide }: ActionPanelProps)
   const shown = [...actions].reverse();
 
   return (
-    <Section className="apollo-ai-actions" title={`Pending approval${waiting ? ` (${waiting})` : ''}`} icon="pause" compact collapsible
+    <Section className="apollo-ai-actions" title={waiting ? `Pending approval (${waiting})` : 'Changes'} icon={waiting ? 'pause' : 'changes'} compact collapsible
       collapseProps={{ isOpen: open, onToggle: () => setOpen(!open) }} data-testid="ai-action-panel" data-pending={waiting}>
       <SectionCard padded={false}>
         {shown.length === 0

@@ -78,7 +78,7 @@ function MySessions({ canCreate, onNew }: { canCreate: boolean; onNew(): void })
   const items = sessions.data.pages.flatMap((p) => p.items);
   if (items.length === 0) {
     return <NonIdealState icon="console" title="No AI sessions yet" className="apollo-empty" data-testid="ai-empty"
-      description="A session is a terminal where built-in commands (debug, logs, incident, explain, help) and questions run against Apollo's own APIs, as you."
+      description="A session is a terminal where built-in commands (debug, logs, incident, postmortem, costs, explain, help) and questions run against Apollo's own APIs, as you; changes (scale, deploy, rollback, upgrade, or what the model proposes) run through them too, after your Approve where they need it."
       action={canCreate ? <Button intent="primary" icon="plus" text="New session" onClick={onNew} /> : undefined} />;
   }
   return (

@@ -36,7 +36,7 @@ function ToolCall({ call }: { call: ToolCallView }) {
             </>
           )}
           {call.status === 'running' && <div className={Classes.TEXT_MUTED}>Running…</div>}
-          {call.status === 'pending_approval' && <div className={Classes.TEXT_MUTED}>A change: it waits for Approve in the Pending approval panel.</div>}
+          {call.status === 'pending_approval' && <div className={Classes.TEXT_MUTED}>A change: it runs only once approved (Approve, in the panel of changes above).</div>}
         </div>
       </Collapse>
     </li>
