@@ -13,42 +13,10 @@ import { useMemo, useState } from 'react';
 import type { CatalogItemV2, SimulationRequest, SimulationResult } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { useServices } from '../../lib/services-context.ts';
+import { formatSeconds, sampleValues } from './simulate-values.ts';
 
 type Values = Record<string, unknown>;
 type ScenarioKind = 'none' | 'action-fails' | 'approval-rejected' | 'cancel';
-type Field = CatalogItemV2['presentation']['fields'][number];
-
-/** 15 s, 4 min, 2 h 5 min, 3 d. */
-export function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 86400) {
-    const m = Math.round((seconds % 3600) / 60);
-    return `${Math.floor(seconds / 3600)} h${m ? ` ${m} min` : ''}`;
-  }
-  return `${Math.round(seconds / 86400)} d`;
-}
-
-/** A sample for a field: its default, else its placeholder or first option (what the studio prefills). */
-function sampleOf(field: Field): unknown {
-  if (field.default !== undefined && !(typeof field.default === 'string' && field.default.includes('{{'))) return field.default;
-  const option = field.options?.[0];
-  if (option !== undefined) return typeof option === 'object' && option !== null ? option.value : option;
-  if (field.placeholder) return field.placeholder;
-  return undefined;
-}
-
-/** The prefilled sample values: each field's sample, then what the Request form tab holds. */
-export function sampleValues(doc: CatalogItemV2, formValues: Values): Values {
-  const values: Values = {};
-  for (const field of doc.presentation.fields) {
-    if (field.type === 'secret') continue;
-    const sample = sampleOf(field);
-    if (sample !== undefined) values[field.id] = sample;
-  }
-  for (const [id, value] of Object.entries(formValues)) if (value !== undefined && value !== '') values[id] = value;
-  return values;
-}
 
 const OUTCOME = {
   completed: { intent: 'success', icon: 'tick-circle', text: 'Completed' },
