@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CatalogItemV2 } from '../../../../schemas/types.gen.ts';
+import postgresYaml from '../../../../examples/catalog/postgresql-database.yaml?raw';
 import { formatSeconds, sampleValues } from './simulate-values.ts';
 
-const postgres = parse(readFileSync(new URL('../../../../examples/catalog/postgresql-database.yaml', import.meta.url), 'utf8')) as CatalogItemV2;
+const postgres = parse(postgresYaml) as CatalogItemV2;
 
 describe('the Simulate tab', () => {
   it('says durations in words, never rounding up past the unit', () => {
