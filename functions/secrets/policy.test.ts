@@ -37,6 +37,18 @@ describe('the rotation policy table', () => {
     expect(cert(-2)).toMatchObject({ status: 'overdue', statusReason: expect.stringContaining('expired on') });
   });
 
+  it('makes any secret with an expiry due before it, when that comes before its age says', () => {
+    // An API key changed 10 days ago (policy 180) that stops working in 20 days: due in 6, not in 170.
+    const key = (expiresIn: number) => judge(facts({ category: 'api-key', rotationDays: 180, currentSince: ago(10), expiresAt: ago(-expiresIn) }), NOW, OPTIONS);
+    expect(key(20)).toMatchObject({ status: 'due-soon', nextRotationDue: ago(-6) });
+    expect(key(5)).toMatchObject({ status: 'overdue', statusReason: `it expires on ${ago(-5).slice(0, 10)}: give it a new value` });
+    expect(key(-1)).toMatchObject({ status: 'overdue', statusReason: `it expired on ${ago(1).slice(0, 10)}: give it a new value` });
+    // Its age first: the policy's words.
+    expect(judge(facts({ currentSince: ago(120), expiresAt: ago(-365) }), NOW, OPTIONS)).toMatchObject({ status: 'overdue', nextRotationDue: ago(30), statusReason: expect.stringMatching(/^overdue by 30 days/) });
+    // An OAuth secret has no age policy, but an expiry still counts.
+    expect(judge(facts({ category: 'oauth', rotationDays: null, expiresAt: ago(-20) }), NOW, OPTIONS)).toMatchObject({ status: 'due-soon', nextRotationDue: ago(-6) });
+  });
+
   it('calls a secret unused when nobody read it for the unused days, or never since long ago; a deletion comes first', () => {
     expect(judge(facts({ lastAccessedAt: ago(100) }), NOW, OPTIONS)).toMatchObject({ status: 'unused', statusReason: 'not read for 100 days: is it still needed?' });
     expect(judge(facts({ lastAccessedAt: null, createdAt: ago(200) }), NOW, OPTIONS).status).toBe('unused');

@@ -5,7 +5,8 @@
  *   oauth        on compromise (never due by time)                     certificate before apollo:expires-at
  *
  * `apollo:rotation-days` overrides a category's days. A secret is due from its current value's age (the
- * AWSCURRENT version's creation); a certificate RENEW_BEFORE_EXPIRY_DAYS before it expires. Status, in order:
+ * AWSCURRENT version's creation), and RENEW_BEFORE_EXPIRY_DAYS before `apollo:expires-at` when it has one (any
+ * category; a certificate by that date only), whichever comes first. Status, in order:
  * scheduled-deletion, overdue (past due), due-soon (due within `withinDays`), unused (not read for
  * `unusedDays`, or never in that long), ok.
  */
@@ -57,15 +58,21 @@ export interface Judgement {
 const days = (ms: number) => Math.round(ms / DAY);
 
 export function judge(facts: Facts, now: number, options: { withinDays: number; unusedDays: number }): Judgement {
-  const due = facts.category === 'certificate'
-    ? (facts.expiresAt ? Date.parse(facts.expiresAt) - RENEW_BEFORE_EXPIRY_DAYS * DAY : null)
-    : facts.rotationDays ? Date.parse(facts.currentSince) + facts.rotationDays * DAY : null;
+  // By age (a certificate has none), and before apollo:expires-at whatever the category (an API key that stops
+  // working on a known day is due before then, however young): whichever comes first.
+  const byAge = facts.category !== 'certificate' && facts.rotationDays ? Date.parse(facts.currentSince) + facts.rotationDays * DAY : null;
+  const byExpiry = facts.expiresAt ? Date.parse(facts.expiresAt) - RENEW_BEFORE_EXPIRY_DAYS * DAY : null;
+  const due = byAge === null ? byExpiry : byExpiry === null ? byAge : Math.min(byAge, byExpiry);
   const nextRotationDue = due === null ? null : new Date(due).toISOString();
   if (facts.deletionDate) return { nextRotationDue, status: 'scheduled-deletion', statusReason: `deleted: Secrets Manager removes it on ${facts.deletionDate.slice(0, 10)} unless it is restored` };
   if (due !== null && now > due) {
-    const reason = facts.category === 'certificate'
-      ? `the certificate ${facts.expiresAt && Date.parse(facts.expiresAt) < now ? 'expired' : 'expires'} on ${facts.expiresAt!.slice(0, 10)}: renew it`
-      : `overdue by ${days(now - due)} day${days(now - due) === 1 ? '' : 's'}: last rotated ${days(now - Date.parse(facts.currentSince))} days ago, the policy is every ${facts.rotationDays} days`;
+    const expiring = due === byExpiry;
+    const ended = facts.expiresAt !== null && Date.parse(facts.expiresAt) < now;
+    const reason = !expiring
+      ? `overdue by ${days(now - due)} day${days(now - due) === 1 ? '' : 's'}: last rotated ${days(now - Date.parse(facts.currentSince))} days ago, the policy is every ${facts.rotationDays} days`
+      : facts.category === 'certificate'
+        ? `the certificate ${ended ? 'expired' : 'expires'} on ${facts.expiresAt!.slice(0, 10)}: renew it`
+        : `it ${ended ? 'expired' : 'expires'} on ${facts.expiresAt!.slice(0, 10)}: give it a new value`;
     return { nextRotationDue, status: 'overdue', statusReason: reason };
   }
   if (due !== null && due - now <= options.withinDays * DAY) {

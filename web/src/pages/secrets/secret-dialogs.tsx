@@ -106,7 +106,7 @@ function ValueField({ generate, onGenerate, valueRef, onTyped, error, label = 'V
 function ExpiryField({ id, value, required, error, onChange }: { id: string; value: string; required: boolean; error?: string | undefined; onChange(value: string): void }) {
   return (
     <FormGroup label="Expires" labelFor={id} labelInfo={required ? '(required for certificates)' : '(optional)'} intent={error ? 'danger' : 'none'}
-      helperText={error ?? (required ? 'It is due for renewal before this day.' : 'Only if it stops working on a known day.')}>
+      helperText={error ?? (required ? 'It is due for renewal before this day.' : 'Only if it stops working on a known day: then it is due 14 days before.')}>
       <InputGroup id={id} type="date" value={value} onValueChange={onChange} intent={error ? 'danger' : 'none'} data-testid={id} />
     </FormGroup>
   );
