@@ -510,3 +510,28 @@ describe('the deploy and rollback commands', () => {
     expect(rejected.body.status).toBe('rejected');
   });
 });
+
+describe('infrastructure through a request', () => {
+  it('submits the model\'s request only after Approve, and its Terraform waits for the request\'s own approval', async () => {
+    withModel();
+    await setSandbox(OPERATOR, false);
+    const applies = h.runtime.terraform!.runs('apply');
+    const buckets = async () => (await h.client('operator').call<{ items: Array<{ id: string; offering: { id: string } }> }>('GET', '/api/v1/requests', { query: { limit: 100 } })).body.items.filter((r) => r.offering.id === 's3-bucket').map((r) => r.id);
+    const before = await buckets();
+    const session = await openSession('operator', { service: 'billing-service' });
+    const fields = { bucket_name: 'ai-invoice-exports', service: 'billing-service', environment: 'prod', data_classification: 'internal', public_read: true, monthly_budget_usd: 40 };
+    fake.script([{ blocks: [{ toolUse: { name: 'submit_request', input: { offeringId: 's3-bucket', fields } } }], stopReason: 'tool_use' }]);
+    const pending = pendingOf(await turn('operator', session, 'we need a bucket for invoice exports'));
+    expect(pending).toMatchObject({ tool: 'submit_request', route: 'POST /api/v1/requests', permission: 'requests:create', status: 'pending', origin: 'model' });
+    expect(await buckets()).toEqual(before);
+
+    const done = (await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: pending.id } })).body;
+    expect(done).toMatchObject({ status: 'executed', result: { ok: true, resource: { type: 'request', href: expect.stringMatching(/^\/requests\//) } } });
+    const requestId = done.result!.resource!.id;
+    await until(async () => (await h.client('operator').call<{ status: string }>('GET', `/api/v1/requests/${requestId}`)).body.status === 'awaiting_approval', 20_000);
+    expect((await buckets()).filter((id) => !before.includes(id))).toEqual([requestId]);
+    expect((await h.client('operator').call<{ fields: Record<string, unknown> }>('GET', `/api/v1/requests/${requestId}`)).body.fields).toMatchObject({ bucket_name: 'ai-invoice-exports', environment: 'prod' });
+    // Approving the console's action submitted the request; it did not approve the request: nothing is applied.
+    expect(h.runtime.terraform!.runs('apply')).toBe(applies);
+  });
+});
