@@ -308,7 +308,9 @@ export async function rotateSecret(path: SecretPath, caller: SecretsCaller): Pro
   const store = await open(path.environment, caller);
   const stored = await describeOrThrow(store, path);
   requireNotDeleted(stored);
-  const category = stored.tags[SECRET_TAGS.category] ?? 'internal';
+  // Only a secret tagged internal gets a value Apollo makes: an untagged one (made outside Apollo) may be a password
+  // or a key its provider issued, which a random value would break.
+  const category = stored.tags[SECRET_TAGS.category];
   let versionId: string;
   if (stored.rotationEnabled) {
     ({ versionId } = await store.rotate(stored.name, randomUUID()));
@@ -318,6 +320,10 @@ export async function rotateSecret(path: SecretPath, caller: SecretsCaller): Pro
     await store.moveStage(stored.name, AWSCURRENT, versionId);
     await store.removeStage(stored.name, AWSPENDING);
     await store.setTags(stored.name, { [SECRET_TAGS.lastRotatedAt]: new Date().toISOString() });
+  } else if (category === undefined) {
+    throw new ConflictError(`${stored.name} has no ${SECRET_TAGS.category} tag and no rotation Lambda: Apollo generates values for internal secrets only; set its new value with PUT (a new version), or tag it ${SECRET_TAGS.category}=internal in Secrets Manager if any value will do`, {
+      details: [{ path: '/secret/category', message: 'no apollo:category tag' }],
+    });
   } else {
     throw new ConflictError(`${stored.name} is a${category === 'api-key' ? 'n' : ''} ${category} secret without a rotation Lambda: its new value comes from its provider; set it with PUT (a new version), or configure rotation in Secrets Manager`, {
       details: [{ path: '/secret/category', message: category }],

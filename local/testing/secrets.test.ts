@@ -263,6 +263,18 @@ describe('the expiry job and dashboard', () => {
   });
 });
 
+describe('a secret made outside Apollo, without a category tag', () => {
+  it('is not rotated with a generated value (it may be a password its provider issued): 409 saying why', async () => {
+    const store = await (await secretsDeps()).storeFor('staging', { principal: 'someone@corp' });
+    await store.create({ name: 'apollo/staging/core-service/hand-made', value: 'Hand-Made-Value-1c9e-Kx7Q', description: '', tags: { 'apollo:service': 'core-service' }, clientRequestToken: 'a1b2c3d4-0000-4000-8000-0000000000aa' });
+    const before = (await call<Secret>('admin', 'GET', '/api/v1/secrets/staging/core-service/hand-made')).body;
+    const rotate = await call('admin', 'POST', '/api/v1/secrets/staging/core-service/hand-made/rotate', { body: {} });
+    expect(rotate.status).toBe(409);
+    expect(errorOf(rotate.body).message).toContain('has no apollo:category tag and no rotation Lambda');
+    expect((await call<Secret>('admin', 'GET', '/api/v1/secrets/staging/core-service/hand-made')).body).toMatchObject({ currentVersionId: before.currentVersionId, masked: '••••Kx7Q' });
+  });
+});
+
 describe('where a secret may be made', () => {
   it('refuses an environment the catalog does not have (the expiry job would never judge it), naming the path', async () => {
     const res = await call('admin', 'POST', '/api/v1/secrets/moon/core-service/qa-token', { body: { category: 'internal', generate: true } });
