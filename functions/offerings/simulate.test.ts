@@ -71,7 +71,7 @@ describe('a dry run of every demo offering', () => {
   it.each(EXAMPLES)('%s: happy path, and each scenario, end as the fulfilment would, calling nothing', async (id) => {
     // Prepare
     const happy = await run({ offeringId: id, environment: 'prod' });
-    const first = happy.actions.find((a) => a.phase === 'forward' && a.outcome !== 'skipped');
+    const first = happy.offering.fulfillment === 'automated' ? happy.actions.find((a) => a.phase === 'forward' && a.outcome !== 'skipped') : undefined;
 
     // Act
     const rejected = await run({ offeringId: id, environment: 'prod', scenario: { kind: 'approval-rejected' } });
@@ -161,6 +161,21 @@ describe('the PostgreSQL offering', () => {
     expect(result.problems).toContainEqual(expect.objectContaining({ code: 'over-quota', severity: 'error' }));
     expect(states(result)).toEqual(['Start', 'Validate', 'IsValid', 'QuotaCheck', 'QuotaPassed', 'OverQuota', 'RecordFailure', 'Failed']);
     await setQuotaLimits('growth', { limits: [{ resource: 'postgresql-databases', environment: 'prod', limit: null }] }, 'admin@apollo.local');
+  });
+});
+
+describe('a manual offering', () => {
+  it('opens its ticket as the fulfilment would (rendered by the JIRA executor, not called), then waits for the owning team', async () => {
+    // Act
+    const result = await run({ offeringId: 'access-request', environment: 'prod' });
+
+    // Assess
+    expect(result.outcome).toBe('completed');
+    expect(states(result)).toEqual(expect.arrayContaining(['OpenTicket', 'AwaitManual', 'CheckManual', 'ManualDone', 'Complete']));
+    const ticket = result.actions.find((a) => a.id === 'ticket')!;
+    expect(ticket).toMatchObject({ type: 'jira', outcome: 'succeeded', input: { method: 'POST', url: 'https://acme.atlassian.net/rest/api/3/issue' } });
+    expect(ticket.wouldCall).toBe('POST https://acme.atlassian.net/rest/api/3/search/jql');
+    expect(result.path.find((p) => p.state === 'OpenTicket')?.actionId).toBe('ticket');
   });
 });
 

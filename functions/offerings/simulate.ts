@@ -34,6 +34,8 @@ const POLL_SECONDS: Record<string, number> = { terraform: 15, 'github-workflow':
 /** Simulated time of a call that starts or is the whole action. */
 const CALL_SECONDS = 1;
 const REQUEST_ID = 'simulation';
+/** The manual fulfilment's ticket, as the fulfilment's steps name it. */
+const TICKET = 'ticket';
 
 export interface SimulationDeps {
   /** DNS for the egress guard (tests stub it). @default the system resolver */
@@ -236,6 +238,16 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     const preview = await previewAction(rollback, variablesWith(outputsBefore), { requestId: REQUEST_ID, timeoutMs: timeoutOf(rollback) * 1000, ...(deps.resolve ? { resolve: deps.resolve } : {}) });
     previews.set(`rollback:${rollback.id}`, preview);
   }
+  // A manual offering's ticket, opened as the fulfilment opens it (when JIRA is configured; its failure is not fatal:
+  // a person then ends the request from its page).
+  const ticket = doc.fulfillment.type === 'manual'
+    ? ({ id: TICKET, name: 'JIRA ticket for the owning team', type: 'jira', config: doc.fulfillment.jira } as CatalogAction) : undefined;
+  if (ticket && process.env.APOLLO_JIRA_URL) {
+    const preview = await previewAction(ticket, variablesWith({}), { requestId: REQUEST_ID, timeoutMs: 60_000, ...(deps.resolve ? { resolve: deps.resolve } : {}) });
+    previews.set(`forward:${TICKET}`, { ...preview, problems: preview.problems.map((p) => ({ ...p, severity: p.severity === 'error' ? 'warning' : p.severity, message: `${p.message}: no ticket would be opened; the owning team ends the request from its page` })) });
+  } else if (ticket) {
+    problems.push({ severity: 'info', code: 'not-configured', actionId: TICKET, message: 'JIRA is not configured (APOLLO_JIRA_URL): no ticket is opened; the owning team ends the request from its page' });
+  }
   for (const preview of previews.values()) problems.push(...preview.problems);
 
   // ---------------------------------------------------------------- the run
@@ -248,7 +260,7 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
   const rollbackPlan: SimulationResult['rollback'] = [];
   const rolledBack = new Set<string>();
   // Set by the run's last step (a closure: TypeScript cannot follow it, hence the object).
-  const end: { outcome: SimulationResult['outcome'] } = { outcome: 'failed' };
+  const end: { outcome: SimulationResult['outcome']; ticketOpened: boolean } = { outcome: 'failed', ticketOpened: false };
   let failure: SimulationResult['failure'];
 
   const actionOf = (phase: Phase, id: string): CatalogAction => (phase === 'rollback' ? rollbacks.get(id)! : forward.find((a) => a.id === id)!);
@@ -299,7 +311,12 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
       return { result: { admitted: true } };
     },
     'manual-open': () => {
-      marks.push({ seconds: 0, note: `the ${doc.metadata.owner} team is asked to fulfil it by hand (a JIRA ticket when JIRA is configured)` });
+      const preview = previews.get(`forward:${TICKET}`);
+      end.ticketOpened = preview !== undefined;
+      marks.push({
+        seconds: 0, ...(preview ? { actionId: TICKET } : {}),
+        note: `the ${doc.metadata.owner} team is asked to fulfil it by hand${preview ? `: a JIRA ticket${preview.wouldCall ? ` (${preview.wouldCall}, not called)` : ''}` : ' (no JIRA ticket: JIRA is not configured)'}`,
+      });
       return { result: { outcome: 'waiting', pollSeconds: 60 } };
     },
     'manual-wait': () => {
@@ -456,6 +473,9 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     const last = list.at(-1);
     const state: ActionEntry['outcome'] = skipped.has(action.id) ? 'skipped' : succeeded.includes(action.id) ? 'succeeded' : last?.outcome === 'failed' ? 'failed' : 'not-reached';
     actions.push(entryOf(action, 'forward', state === 'not-reached' && end.outcome === 'cancelled' ? 'cancelled' : state, list, previews.get(`forward:${action.id}`), { rollback: action.rollback ?? null, ...(succeeded.includes(action.id) ? { outputs: simulatedOutputs(action) } : {}) }));
+  }
+  if (ticket && previews.has(`forward:${TICKET}`)) {
+    actions.push(entryOf(ticket, 'forward', end.ticketOpened ? 'succeeded' : 'not-reached', [], previews.get(`forward:${TICKET}`), { rollback: null }));
   }
   for (const step of rollbackPlan) {
     const action = rollbacks.get(step.id)!;

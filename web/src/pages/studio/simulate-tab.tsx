@@ -35,7 +35,7 @@ function Timeline({ result }: { result: SimulationResult }) {
     <ol className="apollo-simulate-timeline" data-testid="simulate-timeline">
       {result.path.map((step, i) => {
         const action = step.actionId ? actions.get(`${step.phase}:${step.actionId}`) : undefined;
-        const showsInput = action?.input !== undefined && step.state === 'StartAction';
+        const showsInput = action?.input !== undefined && (step.state === 'StartAction' || step.state === 'OpenTicket');
         return (
           <li key={i} data-testid="simulate-step" data-state={step.state} data-phase={step.phase} data-action={step.actionId ?? ''}
             className={`apollo-simulate-step apollo-simulate-${step.type.toLowerCase()}${step.phase === 'rollback' ? ' apollo-simulate-rollback' : ''}`}>
