@@ -210,6 +210,38 @@ describe('problems', () => {
     expect(result.offering).toEqual({ id: 'probe', name: 'Probe', version: '1.0.0', fulfillment: 'automated', from: 'document' });
   });
 
+  it('cancelled after an action: the rollbacks of what was done run newest first, what comes after is never started', async () => {
+    // Prepare
+    const rest = (id: string, rollback?: string) => ({ id, type: 'rest', ...(rollback ? { rollback } : {}), config: { method: 'POST', url: `https://api.example.com/${id}` } });
+    const document = doc([rest('first', 'undo_first'), rest('second', 'undo_second'), rest('third', 'undo_third')], [rest('undo_first'), rest('undo_second'), rest('undo_third')]);
+
+    // Act
+    const result = await run({ document, scenario: { kind: 'cancel', afterAction: 'second' } });
+
+    // Assess
+    expect(result.outcome).toBe('cancelled');
+    expect(result.rollback.map((r) => [r.id, r.forActionId])).toEqual([['undo_second', 'second'], ['undo_first', 'first']]);
+    expect(result.path.filter((p) => p.state === 'StartAction').map((p) => [p.phase, p.actionId])).toEqual([
+      ['forward', 'first'], ['forward', 'second'], ['rollback', 'undo_second'], ['rollback', 'undo_first'],
+    ]);
+    expect(result.actions.map((a) => [a.id, a.outcome])).toEqual([
+      ['first', 'succeeded'], ['second', 'succeeded'], ['third', 'cancelled'], ['undo_second', 'succeeded'], ['undo_first', 'succeeded'],
+    ]);
+  });
+
+  it('an action failing at an attempt its policy retries: the backoff, then the next attempt succeeds', async () => {
+    // Prepare
+    const document = doc([{ id: 'call', type: 'rest', retry: { maxAttempts: 3, backoff: 'exponential', interval: '10s' }, config: { method: 'POST', url: 'https://api.example.com/x' } }]);
+
+    // Act
+    const result = await run({ document, scenario: { kind: 'action-fails', actionId: 'call', attempt: 2 } });
+
+    // Assess
+    expect(result.outcome).toBe('completed');
+    expect(result.actions[0]).toMatchObject({ outcome: 'succeeded', retry: { delaysSeconds: [10, 20] }, attempts: [{ attempt: 1, outcome: 'retry' }, { attempt: 2, outcome: 'retry' }, { attempt: 3, outcome: 'succeeded' }] });
+    expect(result.path.filter((p) => p.state === 'RetryWait').map((p) => p.seconds)).toEqual([10, 20]);
+  });
+
   it('refuses a document that fails the catalog schema with its errors, an unknown offering with 404, and a scenario naming no action', async () => {
     // Act
     const invalid = run({ yaml: 'schemaVersion: "2.0"\nmetadata: {id: x}\n' });
