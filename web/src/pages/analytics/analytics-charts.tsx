@@ -59,6 +59,20 @@ export function FulfilPerWeekChart({ rows, sla, height = 240 }: { rows: readonly
   );
 }
 
+type TooltipEntry = { readonly name?: unknown; readonly value?: unknown; readonly color?: string };
+
+/** A week's tooltip without the kinds that did not move that week. */
+function UsageTooltip({ active, payload, label }: { active?: boolean; payload?: readonly TooltipEntry[]; label?: unknown }) {
+  const moved = (payload ?? []).filter((p) => Number(p.value) !== 0);
+  if (!active || moved.length === 0) return null;
+  return (
+    <div className="apollo-analytics-tooltip" data-testid="team-usage-tooltip">
+      <strong>Week of {String(label)}</strong>
+      {moved.map((p) => <div key={String(p.name)} style={{ color: p.color }}>{String(p.name)}: {count(p.value)}</div>)}
+    </div>
+  );
+}
+
 /** Provisioned above the axis, deprovisioned below it (lighter), stacked by kind. */
 export function UsageWeeksChart({ rows, kinds, height = 220 }: { rows: readonly UsageWeekRow[]; kinds: readonly string[]; height?: number }) {
   return (
@@ -68,7 +82,7 @@ export function UsageWeeksChart({ rows, kinds, height = 220 }: { rows: readonly 
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke={GRID} />
           <XAxis dataKey="label" fontSize={11} tickLine={false} minTickGap={8} />
           <YAxis allowDecimals={false} fontSize={11} width={32} tickFormatter={count} />
-          <Tooltip formatter={(value, name) => [count(value), String(name)]} labelFormatter={(label) => `Week of ${String(label)}`} />
+          <Tooltip content={<UsageTooltip />} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <ReferenceLine y={0} stroke={SLA} />
           {kinds.map((k, i) => (

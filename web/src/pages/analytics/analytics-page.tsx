@@ -4,7 +4,7 @@
  * and fulfilment performance per offering (p50/p90 against the SLA, compliance, the reduction against the manual
  * baseline, where the time goes). Admins (audit:read) also read the request audit trail (`?tab=audit`) and export it.
  */
-import { Classes, HTMLTable, NonIdealState, Section, SectionCard, Spinner, Tab, Tabs, Tag } from '@blueprintjs/core';
+import { Classes, HTMLTable, NonIdealState, Section, SectionCard, Spinner, Tab, Tabs } from '@blueprintjs/core';
 import { useMemo } from 'react';
 import type { PerformanceStats, UsageStats } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
@@ -120,16 +120,16 @@ function Performance({ p }: { p: PerformanceStats }) {
             intent={o.reduction === null ? 'none' : o.reduction >= 0.9 ? 'success' : 'warning'}>time to fulfil, goal 90 % less</Kpi>
         </div>
       </SectionCard>
-      <SectionCard padded={false}>
+      <SectionCard padded={false} className="apollo-analytics-scroll">
         <HTMLTable compact className="apollo-table apollo-analytics-table" data-testid="analytics-performance">
           <thead>
             <tr>
               <th>Offering</th><th className="apollo-num">Completed</th><th className="apollo-num">p50</th><th className="apollo-num">p90</th><th className="apollo-num">SLA</th>
-              <th className="apollo-num">Within SLA</th><th className="apollo-num">By hand</th><th className="apollo-num">Reduction</th><th>Time split</th><th>Bottleneck</th>
+              <th className="apollo-num">Within SLA</th><th className="apollo-num">By hand</th><th className="apollo-num">Reduction</th><th>Where the time goes</th>
             </tr>
           </thead>
           <tbody>
-            {p.items.length === 0 && <tr><td colSpan={10} className={Classes.TEXT_MUTED}>No request completed in {windowWords(p.window.days)}.</td></tr>}
+            {p.items.length === 0 && <tr><td colSpan={9} className={Classes.TEXT_MUTED}>No request completed in {windowWords(p.window.days)}.</td></tr>}
             {p.items.map((i) => (
               <tr key={i.offering.id} data-testid="analytics-performance-row" data-offering={i.offering.id} data-bottleneck={i.bottleneck?.phase ?? ''}>
                 <td><Link to={`/self-service/${encodeURIComponent(i.offering.id)}`}>{i.offering.name}</Link></td>
@@ -140,15 +140,17 @@ function Performance({ p }: { p: PerformanceStats }) {
                 <td className="apollo-num"><ComplianceTag rate={i.slaCompliance} /></td>
                 <td className="apollo-num">{formatDuration(i.manualBaselineMs)}</td>
                 <td className="apollo-num" data-testid="analytics-reduction">{reductionWords(i.reduction)}</td>
-                <td><Phases phases={i.phases} /></td>
-                <td data-testid="analytics-bottleneck">{i.bottleneck ? <Tag minimal intent={i.bottleneck.phase === 'approval' ? 'warning' : 'none'}>{bottleneckWords(i.bottleneck)}</Tag> : <span className={Classes.TEXT_MUTED}>—</span>}</td>
+                <td className="apollo-analytics-where">
+                  <Phases phases={i.phases} />
+                  <span data-testid="analytics-bottleneck" className={i.bottleneck?.phase === 'approval' ? 'apollo-analytics-approval-bound' : undefined}>{bottleneckWords(i.bottleneck)}</span>
+                </td>
               </tr>
             ))}
           </tbody>
         </HTMLTable>
       </SectionCard>
       <SectionCard className={`${Classes.TEXT_MUTED} apollo-small`}>
-        Time split: the average time in <span className="apollo-analytics-swatch apollo-analytics-phase-approval" />approval,
+        Where the time goes: the average time in <span className="apollo-analytics-swatch apollo-analytics-phase-approval" />approval,
         <span className="apollo-analytics-swatch apollo-analytics-phase-queue" />the queue and
         <span className="apollo-analytics-swatch apollo-analytics-phase-actions" />actions; the bottleneck is the phase (for actions, the slowest action) and its share of the time.
         By hand: the offering&apos;s manual baseline (metadata.sla.manualBaseline). {APPROX_NOTE}

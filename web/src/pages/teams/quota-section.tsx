@@ -1,4 +1,4 @@
-import { Button, Classes, NonIdealState, Section, SectionCard, Tag, Tooltip } from '@blueprintjs/core';
+import { Button, Classes, Section, SectionCard, Tag, Tooltip } from '@blueprintjs/core';
 import { useState } from 'react';
 import type { QuotaUsage } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
@@ -78,12 +78,13 @@ export function QuotaSection({ teamId, teamName }: { teamId: string; teamName: s
     </Tooltip>
   );
   return (
-    <Section id="quotas" title="Quotas" icon="dashboard" className="apollo-section apollo-grid-full" data-testid="team-quotas" rightElement={setButton}
+    <Section id="quotas" title="Quotas" icon="dashboard" className="apollo-section" data-testid="team-quotas" rightElement={setButton}
       subtitle={allowance.why || undefined}>
       <SectionCard>
         {usage.isError ? <ErrorState compact error={usage.error} onRetry={() => void usage.refetch()} />
           : usage.isPending ? <div className="apollo-skeleton-lines">{[0, 1].map((i) => <div key={i} className={Classes.SKELETON}>&nbsp;</div>)}</div>
-          : items.length === 0 ? <div data-testid="quota-empty"><NonIdealState icon="dashboard" title="No quota used or set for this team" className="apollo-empty" /></div>
+          // One short line: the team's analytics below stay in view.
+          : items.length === 0 ? <div data-testid="quota-empty" className={Classes.TEXT_MUTED}>No quota used or set for this team.</div>
           : (
             <>
               <div className={`${Classes.TEXT_MUTED} apollo-small apollo-quota-legend`}>
