@@ -10,6 +10,7 @@ import { createTeam, putMember } from '../functions/identity/teams.ts';
 import { localPrincipal } from './credentials.ts';
 import { seedDemoDeployments } from './demo-deployments.ts';
 import { DEMO_ENGINEERS, seedDemoRequestHistory } from './demo-request-history.ts';
+import { reconstructCompliance } from '#functions/secrets/expiry';
 import { localSecretStore } from '#functions/secrets/local';
 import { seedDemoSecrets } from './demo-secrets.ts';
 import { seedDemoOfferings } from './demo-offerings.ts';
@@ -83,6 +84,11 @@ const STEPS: Array<[name: string, run: (options: SeedOptions) => Promise<void>]>
   ['secrets-v1', async () => {
     const store = localSecretStore();
     if (store) await seedDemoSecrets(store);
+  }],
+  // The last 30 days' share of secrets rotated on schedule, as the demo secrets' version dates tell it: the expiring
+  // dashboard's chart has a history on a fresh start (the daily job keeps each day from then on).
+  ['secrets-compliance-v1', async () => {
+    if (localSecretStore()) await reconstructCompliance(30);
   }],
 ];
 

@@ -16,7 +16,8 @@ import { referencesBySecret, serviceFacts } from './catalog.ts';
 import { secretsConfig } from './config.ts';
 import { secretsDeps } from './deps.ts';
 import { onSchedule } from './policy.ts';
-import { cacheSecret, cachedSecrets, saveCompliance, uncacheSecret, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
+import type { StoredSecret } from './ports.ts';
+import { cacheSecret, cachedSecrets, complianceSince, saveCompliance, uncacheSecret, type CachedSecret, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
 import { parseSecretName, toCached, toSecret } from './secrets.ts';
 
 export const EXPIRY_PRINCIPAL = 'apollo-secret-expiry';
@@ -141,4 +142,49 @@ export async function runSecretExpiry(now = new Date()): Promise<ExpiryResult> {
   }
   logger.info('secret expiry ran', { environments: environments.length, secrets: secrets.length, overdue: overdue.length, dueSoon: dueSoon.length, percent: compliance.percent });
   return { environments: environments.length, secrets: secrets.length, overdue: overdue.length, dueSoon: dueSoon.length, unused: unused.length, compliance, notified, incidents, failures };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The past `days` days' compliance as the stores' version dates tell it, for days without a snapshot: each day, the
+ * secrets made by then, each judged by the version that was current then. The demo's chart on a fresh start (the
+ * local seed); approximate by nature (a rollback or a deleted secret leaves no date), so a day the job kept is
+ * never written over. Returns how many days it wrote.
+ */
+export async function reconstructCompliance(days: number, now = new Date()): Promise<number> {
+  const deps = await secretsDeps();
+  const [environments, facts] = await Promise.all([deps.environments(), serviceFacts()]);
+  const stored: Array<{ secret: StoredSecret; cached: CachedSecret }> = [];
+  for (const environment of environments) {
+    try {
+      const store = await deps.storeFor(environment, { principal: EXPIRY_PRINCIPAL });
+      for (const listed of await store.list(`apollo/${environment}/`)) {
+        const path = parseSecretName(listed.name);
+        if (!path || path.environment !== environment || listed.deletionDate) continue;
+        const secret = (await store.describe(listed.name)) ?? listed;
+        stored.push({ secret, cached: toCached(secret, path, store.simulated, []) });
+      }
+    } catch (error) {
+      // A history without an environment would be wrong every day: write none.
+      logger.warn('secret compliance not reconstructed', { environment, error: error as Error });
+      return 0;
+    }
+  }
+  const kept = new Set((await complianceSince(new Date(now.getTime() - days * DAY_MS).toISOString().slice(0, 10))).map((d) => d.date));
+  let written = 0;
+  for (let back = days; back >= 1; back--) {
+    const at = now.getTime() - back * DAY_MS;
+    const date = new Date(at).toISOString().slice(0, 10);
+    if (kept.has(date)) continue;
+    const secrets = stored.flatMap(({ secret, cached }) => {
+      if (Date.parse(secret.createdAt) > at) return [];
+      const then = secret.versions.filter((v) => v.createdAt !== null && Date.parse(v.createdAt) <= at).sort((a, b) => b.createdAt!.localeCompare(a.createdAt!))[0];
+      return [toSecret({ ...cached, currentSince: then?.createdAt ?? secret.createdAt, lastAccessedAt: null, deletionDate: null }, at)];
+    });
+    const { groups, ...day } = complianceOf(secrets, date, (service) => facts.get(service)?.team);
+    await saveCompliance({ ...day, ...(groups ? { groups } : {}) });
+    written += 1;
+  }
+  return written;
 }

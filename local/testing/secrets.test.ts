@@ -334,6 +334,18 @@ describe('compliance over time, as each caller sees it', () => {
     expect([dev.total + prod.total <= whole.total, prod.total - prod.onSchedule]).toEqual([true, whole.total - whole.onSchedule]);
   });
 
+  it('has a month of history on a fresh start, from the demo secrets\' version dates: overdue ones piling up', async () => {
+    const dayAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const history = (await call<SecretExpiring>('admin', 'GET', '/api/v1/secrets/expiring', { query: { days: '30' } })).body.compliance.history;
+    expect(history.map((d) => d.date)).toEqual([...Array.from({ length: 30 }, (_, i) => dayAgo(30 - i)), dayAgo(0)]);
+    const overdueOn = (n: number) => { const d = history.find((x) => x.date === dayAgo(n))!; return d.total - d.onSchedule; };
+    // 20 days ago prod core-service's database password was overdue already; auth-service's JWT key (30-day policy,
+    // 45 days old) went overdue 15 days ago and api-gateway's certificate (expiring in 8 days) 6 days ago.
+    expect(overdueOn(20)).toBeGreaterThan(0);
+    expect(overdueOn(1)).toBeGreaterThanOrEqual(overdueOn(20) + 2);
+    for (const d of history) expect(d.percent).toBe(Math.round((d.onSchedule / d.total) * 1000) / 10);
+  });
+
   it('audits the dashboard as a metadata read', async () => {
     const audit = (await call<AuditList>('admin', 'GET', '/api/v1/secrets/audit', { query: { limit: '200' } })).body;
     expect(audit.items.find((e) => e.action === 'secrets.expiring' && e.actor === 'developer@apollo.local')).toMatchObject({ resourceType: 'secret', details: { count: expect.any(Number) } });
