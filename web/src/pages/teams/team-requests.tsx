@@ -4,25 +4,16 @@
  * shows them to the team's members and operators; anyone else reads why not.
  */
 import { Button, Classes, FormGroup, HTMLSelect, HTMLTable, NonIdealState, Section, SectionCard, Tag } from '@blueprintjs/core';
-import type { TeamRequestHistory as History, TeamRequestsQuery } from '../../../../schemas/types.gen.ts';
+import type { TeamRequestHistory as History } from '../../../../schemas/types.gen.ts';
 import { ErrorState, isForbidden } from '../../components/error-state.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useOfferingList } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { formatDuration, formatRate, windowWords, withParam } from '../analytics/analytics-format.ts';
-import { useTeamRequests, type TeamHistoryFilters } from '../analytics/analytics-queries.ts';
+import { useTeamRequests } from '../analytics/analytics-queries.ts';
 import { RequestStatusTag } from '../requests/request-parts.tsx';
 import { REQUEST_STATES, STATUS_LABEL, type RequestState } from '../requests/request-status.ts';
-
-export function historyFiltersFromSearch(search: string): TeamHistoryFilters {
-  const params = new URLSearchParams(search);
-  const status = params.get('status');
-  const offering = params.get('offering');
-  return {
-    ...(status && (REQUEST_STATES as readonly string[]).includes(status) ? { status: status as TeamRequestsQuery['status'] } : {}),
-    ...(offering ? { offering } : {}),
-  };
-}
+import { historyFiltersFromSearch } from './team-history.ts';
 
 function Summary({ h }: { h: History }) {
   const s = h.summary;
