@@ -164,6 +164,21 @@ describe('the PostgreSQL offering', () => {
   });
 });
 
+describe('the expected duration', () => {
+  it('is the median of the offering\'s past fulfilments once there are three, with its SLA beside it', async () => {
+    // Prepare
+    const { recordDuration } = await import('#functions/requests/records');
+    for (const minutes of [50, 70, 65]) await recordDuration('s3-bucket', minutes * 60_000);
+
+    // Act
+    const result = await run({ offeringId: 's3-bucket' });
+
+    // Assess
+    expect(result.expectedDuration).toMatchObject({ source: 'past-runs', seconds: 3900 });
+    expect(result.expectedDuration.simulatedSeconds).toBeGreaterThan(0);
+  });
+});
+
 describe('a manual offering', () => {
   it('opens its ticket as the fulfilment would (rendered by the JIRA executor, not called), then waits for the owning team', async () => {
     // Act
