@@ -110,6 +110,9 @@ function Usage({ usage, teamName }: { usage: TeamUsage; teamName: string }) {
   const kinds = activeByKind(usage.active);
   const rows = usageWeekRows(usage);
   const moved = usage.weeks.some((w) => Object.values(w.provisioned).some((n) => n > 0) || Object.values(w.deprovisioned).some((n) => n > 0));
+  if (kinds.length === 0 && !moved) {
+    return <div data-testid="team-usage-empty"><NonIdealState icon="box" title={`Nothing provisioned by ${teamName}'s requests in ${windowWords(usage.window.days)}`} className="apollo-empty" /></div>;
+  }
   return (
     <div className="apollo-analytics-usage">
       <div>
