@@ -96,7 +96,7 @@ interface ChangeInput { service: string; title: string; description?: string; br
 
 export const openPullRequest = define<ChangeInput>({
   name: 'open_pull_request',
-  description: "Open a code change on a service's repository as a GitHub pull request (a new branch, one commit of up to 20 files, each file's whole new content). Apollo opens it with its own GitHub credentials; you hold none. Needs the user's approval click before it runs.",
+  description: "Open a code change on a service's repository as a GitHub pull request (a new branch, one commit of up to 20 files, each file's whole new content: read each existing file whole with repo_file first and change only what you mean to). Apollo opens it with its own GitHub credentials; you hold none. Needs the user's approval click before it runs.",
   inputSchema: object({
     service: SERVICE,
     title: { type: 'string', minLength: 1, maxLength: 256 },

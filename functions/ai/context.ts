@@ -20,7 +20,7 @@ export const context: ContextDescriptor = {
     timeoutSeconds: 360,
     // What its tools read: logs, metrics and traces, the clusters; the model's key (or Bedrock).
     // And the REST contexts' Lambdas: the preflight read and typed changes the approval table lets through.
-    // And the service repositories upgrade reads (repo_dependencies, with Apollo's GitHub credentials).
+    // And the service repositories upgrade and the model read (repo_dependencies, repo_file: Apollo's GitHub credentials).
     bindings: ['ai-model', 'logs-read', 'telemetry-read', 'eks-clusters', 'apollo-api-invoke', 'github-credentials'],
     run: async (event) => {
       const { runDispatchedTurn } = await import('./dispatch.ts');

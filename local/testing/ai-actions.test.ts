@@ -332,9 +332,17 @@ describe('with the fake model', () => {
     const session = await openSession('developer', { service: 'core-service' });
     const content = DEMO_CORE_SERVICE_APPLICATION_YML.replace('maximum-pool-size: ${HIKARI_MAX_POOL:10}', 'maximum-pool-size: ${HIKARI_MAX_POOL:15}');
     fake.script([
+      { blocks: [{ text: 'Reading the configuration first. ' }, { toolUse: { name: 'repo_file', input: { service: 'core-service', path: 'src/main/resources/application.yml' } } }], stopReason: 'tool_use' },
       { blocks: [{ text: 'I will open a PR raising the pool size. ' }, { toolUse: { name: 'open_pull_request', input: { service: 'core-service', title: 'fix(core): increase HikariCP pool size to 15', files: [{ path: 'src/main/resources/application.yml', content }] } } }], stopReason: 'tool_use' },
     ]);
+    const asked = fake.requests.length;
     const frames = await turn('developer', session, 'fix the pool size');
+    // The model read the whole file it changes (as data) through repo_file, with Apollo's credentials.
+    expect(frames.find((f) => f.type === 'tool_result' && f.name === 'repo_file')).toMatchObject({ ok: true });
+    const read = JSON.stringify(fake.requests[asked + 1]!.messages.at(-1));
+    expect(read).toContain('untrusted_data');
+    expect(read).toContain('maximum-pool-size: ${HIKARI_MAX_POOL:10}');
+    expect(read).toContain('\\"complete\\":true');
     const pending = pendingOf(frames);
     expect(pending).toMatchObject({ status: 'pending', tool: 'open_pull_request', route: 'POST /api/v1/services/{id}/changes', permission: 'services:write', risk: 'safe_mutation' });
     expect(github.pullRequests('core-service').length).toBe(before);

@@ -8,6 +8,7 @@ import { awsDescribe } from './aws.ts';
 import { costsService, costsSummaryTool } from './costs.ts';
 import { catalogDependencies, catalogService, runbookRun, serviceHealthTool, serviceRunbooks } from './catalog.ts';
 import { repoDependencies } from './dependencies.ts';
+import { repoFile } from './repo-file.ts';
 import { deploymentHistoryTool, deploymentPreflightTool } from './deployments.ts';
 import { incidentGet, incidentsList } from './incidents.ts';
 import { k8sRead } from './k8s.ts';
@@ -25,7 +26,7 @@ export const TOOLS: readonly ToolDef[] = [
   metricsService, metricsCompareVersions, promqlQuery,
   traceGet, tracesRecent,
   k8sRead, awsDescribe,
-  repoDependencies,
+  repoDependencies, repoFile,
   costsService, costsSummaryTool,
   myAccess,
 ];
