@@ -16137,7 +16137,7 @@ export interface TeamAnalytics {
 }
 
 /**
- * The offerings a team owns, with their adoption over the window: requests, distinct requesters and teams, success rate, times against the SLA.
+ * The offerings a team owns, with their adoption over the window: requests, distinct requesters and teams, success rate, times against the SLA. Requesters and teams are distinct over the weeks the window touches.
  */
 export interface TeamCatalog {
   team: string;
@@ -16522,12 +16522,18 @@ export interface UsageStats {
     to: string;
     days: number;
   };
+  /**
+   * Requesters and teams are distinct over the weeks the window touches.
+   */
   totals: {
     requests: number;
     requesters: number;
     teams: number;
     offerings: number;
   };
+  /**
+   * Requesters and teams per offering are distinct over the weeks the window touches.
+   */
   popularOfferings: {
     /**
      * The offering as the catalog names it now (null category and owner when it is no longer in the catalog).
@@ -16557,7 +16563,11 @@ export interface UsageStats {
   }[];
   adoption: {
     /**
-     * Distinct requesters in the last 7 days.
+     * The Monday of the week counted.
+     */
+    week: string;
+    /**
+     * Distinct requesters in the last full week (Monday to Sunday, UTC): the weekly active engineers.
      */
     activeEngineers: number;
     directoryUsers: number | null;

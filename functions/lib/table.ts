@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -39,6 +40,27 @@ export const isConditionFailure = (error: unknown): boolean =>
 export async function getItem<T extends Item = Item>(key: Key, options: { consistent?: boolean } = {}): Promise<T | undefined> {
   const { Item: item } = await db.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: options.consistent ?? false }));
   return item && !isExpired(item) ? (item as T) : undefined;
+}
+
+/**
+ * The items of many keys (absent ones left out, in no particular order): BatchGetItem, `perCall` keys a call (at
+ * most 100), what DynamoDB leaves unprocessed (a response over 16 MB — dynalite's limit is 1 MB —, throttling)
+ * asked again with a backoff.
+ */
+export async function getItems<T extends Item = Item>(keys: readonly Key[], perCall = 100): Promise<T[]> {
+  const found: T[] = [];
+  const size = Math.min(100, Math.max(1, perCall));
+  for (let i = 0; i < keys.length; i += size) {
+    let pending: Key[] = keys.slice(i, i + size);
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} keys unprocessed after 8 retries`);
+      if (attempt) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      const out = await db.send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending } } }));
+      for (const item of out.Responses?.[tableName()] ?? []) if (!isExpired(item)) found.push(item as T);
+      pending = (out.UnprocessedKeys?.[tableName()]?.Keys ?? []) as Key[];
+    }
+  }
+  return found;
 }
 
 /** Puts an item that must not exist yet (or has expired): creates are never silent overwrites. */

@@ -8,12 +8,11 @@ import { roleHas } from '#shared/permissions';
 import { directorySize } from '#functions/identity/public';
 import { offeringFacts, type OfferingFacts } from '#functions/offerings/public';
 import { teamProfile } from '#functions/identity/public';
-import { queryPage, type Item } from '#lib/table';
+import { getItem, getItems, queryPage, type Item } from '#lib/table';
 import type { RequestCaller } from './access.ts';
 import { durationSeconds } from './plan.ts';
 import { summaryOf, type RequestRecord } from './records.ts';
-import { ACTIVE_SK, daySk, mergeInto, percentile, PLATFORM_PARTITION, teamPartition, type Histogram } from './stats.ts';
-import { getItem } from '#lib/table';
+import { ACTIVE_SK, daySk, mergeInto, mondayOf, percentile, PLATFORM_PARTITION, teamPartition, weekSk, type Histogram } from './stats.ts';
 
 const DAY_MS = 86_400_000;
 export const ADOPTION_TARGET = 0.8;
@@ -30,10 +29,7 @@ export function windowOf(days: number, now = new Date()): Window {
 const shiftDay = (day: string, by: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + by * DAY_MS).toISOString().slice(0, 10);
 
 /** The Monday of a day's week (UTC). */
-export function weekOf(day: string): string {
-  const date = new Date(`${day}T00:00:00Z`);
-  return shiftDay(day, -((date.getUTCDay() + 6) % 7));
-}
+export const weekOf = mondayOf;
 
 /** Every week (its Monday) the window touches, oldest first. */
 function weeksOf(window: Window): string[] {
@@ -44,16 +40,33 @@ function weeksOf(window: Window): string[] {
 
 interface Day { day: string; attrs: Record<string, unknown> }
 
-/** The day items of a partition between two days, inclusive: 1 MB pages. */
-async function readDays(partition: string, from: string, to: string): Promise<Day[]> {
-  const days: Day[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await queryPage<Item>({ partition, sortKey: { between: [daySk(from), daySk(to)] }, limit: 10_000, ...(cursor ? { cursor } : {}) });
-    for (const item of page.items) days.push({ day: item.SK.slice(4), attrs: item });
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+/** Every day from one to the other, both included. */
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let day = from; day <= to; day = shiftDay(day, 1)) days.push(day);
   return days;
+}
+
+/**
+ * Keys per BatchGetItem: a day item is at most ~20 KB (its histograms fill up with offerings × buckets), so 50 of them
+ * stay under 1 MB, the most dynalite answers at once (DynamoDB's 16 MB is far off): the calls follow the days.
+ */
+const DAYS_PER_CALL = 50;
+const WEEKS_PER_CALL = 10;
+
+/** The day items of a partition between two days, inclusive, fetched by key: one call per 50 days, whatever they hold. */
+async function readDays(partition: string, from: string, to: string): Promise<Day[]> {
+  const items = await getItems<Item>(daysBetween(from, to).map((day) => ({ PK: partition, SK: daySk(day) })), DAYS_PER_CALL);
+  return items.map((item) => ({ day: item.SK.slice(4), attrs: item })).sort((a, b) => a.day.localeCompare(b.day));
+}
+
+/** The week items (who asked) of the weeks a window touches, by their Monday. */
+async function readWeeks(partition: string, window: { from: string; to: string }): Promise<Day[]> {
+  const weeks: string[] = [];
+  for (let week = weekOf(window.from); week <= window.to; week = shiftDay(week, 7)) weeks.push(week);
+  // A week's sets hold its requesters (per offering and team too): up to ~60 KB for a few hundred people, so 10 a call.
+  const items = await getItems<Item>(weeks.map((week) => ({ PK: partition, SK: weekSk(week) })), WEEKS_PER_CALL);
+  return items.map((item) => ({ day: item.SK.slice(5), attrs: item })).sort((a, b) => a.day.localeCompare(b.day));
 }
 
 /** The counters and histograms of a set of days, with the attribute names split on `|`. */
@@ -205,8 +218,9 @@ async function listTeamRequests(team: string, query: { status?: string; offering
 export async function teamCatalog(team: string, query: { days?: number }): Promise<TeamCatalog> {
   await requireTeam(team);
   const window = windowOf(query.days ?? 90);
-  const [days, facts] = await Promise.all([readDays(PLATFORM_PARTITION, window.from, window.to), offeringFacts()]);
-  const tally = new Tally().add(days);
+  const [days, weeks, facts] = await Promise.all([readDays(PLATFORM_PARTITION, window.from, window.to), readWeeks(PLATFORM_PARTITION, window), offeringFacts()]);
+  // Requesters and teams are counted by week: those of the weeks the window touches.
+  const tally = new Tally().add(days).add(weeks);
   const owned = [...facts.values()].filter((f) => f.owner === team).sort((a, b) => a.name.localeCompare(b.name));
   const items = owned.map((offering) => {
     const completed = tally.sum('end', 'completed', offering.id);
@@ -309,11 +323,10 @@ export async function teamAnalytics(team: string, query: { days?: number }): Pro
 
 export async function usageStats(query: { days?: number }, now = new Date()): Promise<UsageStats> {
   const window = windowOf(query.days ?? 90, now);
-  const lastWeekFrom = shiftDay(window.to, -6);
-  const from = lastWeekFrom < window.from ? lastWeekFrom : window.from;
-  const [all, facts, directory] = await Promise.all([readDays(PLATFORM_PARTITION, from, window.to), offeringFacts(), directorySize()]);
-  const days = all.filter((d) => d.day >= window.from);
-  const tally = new Tally().add(days);
+  const [days, weeks, facts, directory] = await Promise.all([
+    readDays(PLATFORM_PARTITION, window.from, window.to), readWeeks(PLATFORM_PARTITION, window), offeringFacts(), directorySize(),
+  ]);
+  const tally = new Tally().add(days).add(weeks);
   const byOffering = tally.by(2, 'sub', undefined, undefined);
   const byTeam = tally.by(1, 'sub', undefined, undefined);
   const popularOfferings = [...byOffering].map(([offering, requests]) => ({
@@ -323,19 +336,18 @@ export async function usageStats(query: { days?: number }, now = new Date()): Pr
   const adoptionByTeam = [...byTeam].map(([team, requests]) => ({
     team, requests, requesters: tally.sets.get(`whoTeam|${team}`)?.size ?? 0, offerings: tally.by(2, 'sub', team, undefined).size,
   })).sort((a, b) => b.requests - a.requests || a.team.localeCompare(b.team));
-  const weeklyActive = weeksOf(window).map((week) => ({ week, engineers: new Tally().add(days.filter((d) => weekOf(d.day) === week)).union('who').size }));
-  // Distinct people in the last 7 days (today included): `who` sets only, never the per-offering ones twice.
-  const recent = new Set<string>();
-  for (const day of all) if (day.day >= lastWeekFrom) for (const who of (day.attrs.who as Set<string> | undefined) ?? []) recent.add(who);
-  const everyone = new Set<string>();
-  for (const day of days) for (const who of (day.attrs.who as Set<string> | undefined) ?? []) everyone.add(who);
+  const whoOf = (week: string): Set<string> => (weeks.find((w) => w.day === week)?.attrs.who as Set<string> | undefined) ?? new Set();
+  const weeklyActive = weeksOf(window).map((week) => ({ week, engineers: whoOf(week).size }));
+  // Weekly active engineers: the last full week (Monday to Sunday), which a window of 7 days or more always touches.
+  const lastWeek = shiftDay(weekOf(window.to), -7);
+  const active = whoOf(lastWeek).size;
   return {
     window,
-    totals: { requests: tally.sum('sub', undefined, undefined), requesters: everyone.size, teams: byTeam.size, offerings: byOffering.size },
+    totals: { requests: tally.sum('sub', undefined, undefined), requesters: tally.sets.get('who')?.size ?? 0, teams: byTeam.size, offerings: byOffering.size },
     popularOfferings, adoptionByTeam, weeklyActive,
     adoption: {
-      activeEngineers: recent.size, directoryUsers: directory?.users ?? null,
-      share: directory && directory.users > 0 ? round(Math.min(1, recent.size / directory.users)) : null,
+      week: lastWeek, activeEngineers: active, directoryUsers: directory?.users ?? null,
+      share: directory && directory.users > 0 ? round(Math.min(1, active / directory.users)) : null,
       target: ADOPTION_TARGET, directory: directory?.source ?? 'no web directory in this deployment',
     },
   };

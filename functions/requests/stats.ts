@@ -3,14 +3,18 @@
  * the team and platform reads take a fixed number of items per window however many requests there were.
  *
  *   RSTATS#TEAM#<team> / DAY#<yyyy-mm-dd>   the team's requests of that day, by offering
+ *   RSTATS#TEAM#<team> / WEEK#<monday>      who asked that week (a set)
  *   RSTATS#ALL / DAY#<yyyy-mm-dd>           everyone's, by team and offering
+ *   RSTATS#ALL / WEEK#<monday>              who asked that week, per offering and team (sets)
  *   RSTATS#TEAM#<team> / ACTIVE             what the team's requests have in place now, by offering
  *
  * Attributes are flat (`sub|<offering>`, `end|completed|<offering>`, …) so one UpdateItem's ADD creates what it
  * needs. Times are histograms (`h|<metric>|<offering>|<bucket>`) with 5 % wide buckets: a percentile is read as its
  * bucket's upper bound, at most 5 % above the exact value, and an item's size grows with offerings, never with
- * requests. Each event is written once: a marker on the request (`statsMarks`) is set conditionally first; a
- * step retried after it is a no-op (a crash between the marker and the counters loses that one event).
+ * requests; the sets of people grow with the people, never with requests. Reads fetch a window's items by key
+ * (BatchGetItem, 50 keys a call): their number of calls follows the window, not the history. Each event is
+ * written once: a marker on the request (`statsMarks`) is set conditionally first; a step retried after it is a
+ * no-op (a crash between the marker and the counters loses that one event).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, isConditionFailure, tableName } from '#lib/table';
@@ -20,6 +24,7 @@ export const NO_TEAM = '-';
 export const teamPartition = (team: string): string => `RSTATS#TEAM#${team}`;
 export const PLATFORM_PARTITION = 'RSTATS#ALL';
 export const daySk = (day: string): string => `DAY#${day}`;
+export const weekSk = (monday: string): string => `WEEK#${monday}`;
 export const ACTIVE_SK = 'ACTIVE';
 
 // ---------------------------------------------------------------- histograms
@@ -85,21 +90,31 @@ export interface CountedRequest {
 const teamOf = (record: Pick<CountedRequest, 'team'>): string => record.team ?? NO_TEAM;
 const dayOf = (iso: string): string => iso.slice(0, 10);
 
-/** A submit: counted for the team and everyone on the day it was made, with who made it. */
+/** The Monday of a day's week (UTC), yyyy-mm-dd. */
+export function mondayOf(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  return new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A submit: counted for the team and everyone on the day it was made; who made it goes to the week's item (the
+ * sets of people stay out of the day items, which the reads fetch by the hundred).
+ */
 export function submittedWrites(record: CountedRequest): StatsWrite[] {
   const offering = record.offering.id;
   const team = teamOf(record);
   const day = daySk(dayOf(record.createdAt));
-  const mine = emptyDelta();
-  inc(mine, `sub|${offering}`);
-  mine.sets.who = [record.requester];
-  const all = emptyDelta();
-  inc(all, `sub|${team}|${offering}`);
-  all.sets.who = [record.requester];
-  all.sets[`who|${offering}`] = [record.requester];
-  all.sets[`teams|${offering}`] = [team];
-  all.sets[`whoTeam|${team}`] = [record.requester];
-  return [{ partition: teamPartition(team), sk: day, delta: mine }, { partition: PLATFORM_PARTITION, sk: day, delta: all }];
+  const week = weekSk(mondayOf(dayOf(record.createdAt)));
+  const one = (name: string): Delta => ({ add: { [name]: 1 }, sets: {} });
+  return [
+    { partition: teamPartition(team), sk: day, delta: one(`sub|${offering}`) },
+    { partition: PLATFORM_PARTITION, sk: day, delta: one(`sub|${team}|${offering}`) },
+    { partition: teamPartition(team), sk: week, delta: { add: {}, sets: { who: [record.requester] } } },
+    {
+      partition: PLATFORM_PARTITION, sk: week,
+      delta: { add: {}, sets: { who: [record.requester], [`who|${offering}`]: [record.requester], [`teams|${offering}`]: [team], [`whoTeam|${team}`]: [record.requester] } },
+    },
+  ];
 }
 
 /** How a run's time was spent, for a completed request. */
