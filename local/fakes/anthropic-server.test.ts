@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseModelDraft, POSTMORTEM_SYSTEM } from '#functions/incidents/postmortem-model';
+import { untrusted } from '#functions/ai/untrusted';
 import { FakeAnthropic, localAnthropicBanner, startLocalAnthropic } from './anthropic-server.ts';
 
 let fake: FakeAnthropic;
@@ -87,6 +89,25 @@ describe('the LOCAL FAKE Anthropic Messages API', () => {
     expect(input).toMatchObject({ service: 'core-service', title: expect.stringContaining('LOCAL FAKE'), files: [{ path: 'docs/ai-console/LOCAL-FAKE.md', content: expect.stringContaining('Please open a PR that raises the pool size') }] });
     expect(got.find((f) => f.event === 'message_delta')!.data.delta.stop_reason).toBe('tool_use');
     for (const other of [notOffered, noService, toolResult]) expect(frames(other.text).some((f) => f.data.content_block?.type === 'tool_use')).toBe(false);
+  });
+
+  it('answers the postmortem writer with the draft from the records as the JSON it asks for, saying it is the fake', async () => {
+    // Prepare
+    const draft = {
+      summary: 'core-service failed in prod.', impact: 'Checkout errors for 12 min.', rootCause: 'To be confirmed.',
+      timeline: [{ at: '2026-12-05T10:00:00.000Z', content: 'HighErrorRate fired', source: 'alert' }],
+      actionItems: [{ title: 'Confirm the cause', owner: 'dana@apollo.local', due: null, done: false, extra: 1 }],
+    };
+    const content = [untrusted('incident', '{"id":"01J"}'), untrusted('draft_from_records', JSON.stringify(draft)), 'Write the postmortem of incident 01J.'].join('\n\n');
+
+    // Act
+    const res = await post({ ...BODY, system: POSTMORTEM_SYSTEM, messages: [{ role: 'user', content }] });
+
+    // Assess
+    const text = frames(res.text).filter((f) => f.data.delta?.type === 'text_delta').map((f) => f.data.delta.text).join('');
+    const written = parseModelDraft(text);
+    expect(written.summary).toMatch(/^_Written by the LOCAL FAKE model .*_\n\ncore-service failed in prod\.$/);
+    expect(written).toMatchObject({ impact: 'Checkout errors for 12 min.', rootCause: 'To be confirmed.', timeline: [{ at: '2026-12-05T10:00:00.000Z', content: 'HighErrorRate fired' }], actionItems: [{ title: 'Confirm the cause', owner: 'dana@apollo.local', due: null, done: false }] });
   });
 
   it('sends overloaded_error as an SSE error frame, and 429 with retry-after', async () => {

@@ -10,7 +10,8 @@
  * script queued it answers a short deterministic text, saying it is the LOCAL FAKE model, that quotes numbers
  * from the last user or tool_result content it was sent; asked to open a pull request in a session about a service
  * (and offered `open_pull_request`), it streams one such proposal (`cannedPullRequest`), so a person can try an
- * approval with no real model.
+ * approval with no real model; asked to write a postmortem as JSON, it answers the draft from the records as that JSON
+ * (`cannedPostmortem`).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -144,6 +145,37 @@ export function cannedPullRequest(request: Pick<FakeAnthropicRequest, 'system' |
       files: [{ path: 'docs/ai-console/LOCAL-FAKE.md', content }],
     } } },
   ];
+}
+
+/**
+ * The default answer to the incidents' postmortem writer (its system prompt asks for one JSON object): the draft Apollo
+ * made from the records (`draft_from_records`), as that JSON, its summary saying it is the LOCAL FAKE model's and not
+ * a model's writing, so a postmortem's model draft completes locally instead of failing on prose.
+ */
+export function cannedPostmortem(request: Pick<FakeAnthropicRequest, 'system' | 'messages'>): FakeBlock[] | undefined {
+  const system = systemText(request.system);
+  if (!system.includes('incident postmortems') || !system.includes('Answer with one JSON object')) return undefined;
+  const last = request.messages.at(-1);
+  const block = /<untrusted_data source="draft_from_records">\n([\s\S]*?)\n<\/untrusted_data>/.exec(last?.role === 'user' ? userText(last.content) : '')?.[1];
+  if (!block) return undefined;
+  let draft: { summary?: unknown; impact?: unknown; rootCause?: unknown; timeline?: unknown; actionItems?: unknown };
+  try {
+    draft = JSON.parse(block) as typeof draft;
+  } catch {
+    return undefined;
+  }
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const list = (value: unknown) => (Array.isArray(value) ? value as Array<Record<string, unknown>> : []);
+  const answer = {
+    summary: `_Written by the LOCAL FAKE model (APOLLO_AI_FAKE_MODEL): the draft from the records, unchanged; a real model would write it._\n\n${text(draft.summary)}`,
+    impact: text(draft.impact),
+    timeline: list(draft.timeline).filter((e) => typeof e.at === 'string' && typeof e.content === 'string' && e.content).slice(0, 500).map((e) => ({ at: e.at, content: (e.content as string).slice(0, 2_000) })),
+    rootCause: text(draft.rootCause),
+    actionItems: list(draft.actionItems).filter((a) => typeof a.title === 'string' && a.title).slice(0, 100).map((a) => ({
+      title: (a.title as string).slice(0, 500), owner: typeof a.owner === 'string' ? a.owner : null, due: typeof a.due === 'string' ? a.due : null, done: false,
+    })),
+  };
+  return [{ text: JSON.stringify(answer) }];
 }
 
 export class FakeAnthropic {
@@ -307,7 +339,7 @@ export class FakeAnthropic {
       res.on('close', () => clearInterval(ping));
       return;
     }
-    const blocks: readonly FakeBlock[] = turn ? turn.blocks : cannedPullRequest(request) ?? [{ text: defaultAnalysis(request.messages) }];
+    const blocks: readonly FakeBlock[] = turn ? turn.blocks : cannedPostmortem(request) ?? cannedPullRequest(request) ?? [{ text: defaultAnalysis(request.messages) }];
     let outputChars = 0;
     for (const [index, block] of blocks.entries()) {
       if ('text' in block) {
