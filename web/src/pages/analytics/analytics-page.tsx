@@ -7,7 +7,7 @@
 import { Classes, HTMLTable, NonIdealState, Section, SectionCard, Spinner, Tab, Tabs } from '@blueprintjs/core';
 import { useMemo } from 'react';
 import type { PerformanceStats, UsageStats } from '../../../../schemas/types.gen.ts';
-import { ErrorState } from '../../components/error-state.tsx';
+import { ErrorState, isForbidden } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { useMe } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
@@ -164,6 +164,8 @@ function Overview({ days }: { days: WindowDays }) {
   const performance = usePerformanceStats(days);
   const u = usage.data;
   const p = performance.data;
+  // Both need stats:read: one explanation is enough.
+  if (usage.isError && isForbidden(usage.error)) return <div data-testid="analytics-forbidden"><ErrorState error={usage.error} /></div>;
   return (
     <div className="apollo-analytics-stack" data-testid="analytics-overview" data-state={u && p ? 'ready' : usage.isError || performance.isError ? 'error' : 'loading'}>
       <Section title="Adoption" icon="people" className="apollo-section" data-testid="analytics-adoption-section"
