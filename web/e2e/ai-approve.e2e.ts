@@ -37,6 +37,8 @@ describe('approving what the AI console proposes', () => {
     const page = await signIn(context, local.apollo.url, OPERATOR, '/ai');
     await page.getByTestId('ai-sandbox-banner').waitFor();
     expect(await page.getByTestId('ai-sandbox-banner').innerText()).toContain('Read-only (sandbox)');
+    // Only an AI admin is told where to lift it.
+    expect(await page.getByTestId('ai-sandbox-people').count()).toBe(0);
     await page.getByTestId('ai-today-usage').waitFor();
 
     // In the sandbox the console refuses the change outright: no card, nothing to approve.
@@ -53,6 +55,8 @@ describe('approving what the AI console proposes', () => {
     const adminContext = await newContext(local.browser);
     const admin = await signIn(adminContext, local.apollo.url, 'admin@apollo.local', '/ai?tab=people');
     await admin.getByTestId('ai-people').waitFor();
+    // The admin is new to the console too: their own banner says they may lift it, and where.
+    expect(await admin.getByTestId('ai-sandbox-banner').innerText()).toContain('You are one: lift it on the People tab');
     await admin.getByTestId('ai-person-lookup').fill(OPERATOR);
     await admin.getByTestId('ai-person-lookup-submit').click();
     const found = admin.locator(`[data-testid="ai-person-found"] [data-testid="ai-person-row"][data-principal="${OPERATOR}"]`);

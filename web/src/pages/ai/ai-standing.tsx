@@ -3,8 +3,10 @@
  * every change refused), and today's usage against the daily budgets with when they reset.
  */
 import { Callout, Classes, ProgressBar, Tooltip } from '@blueprintjs/core';
+import { Link } from '../../lib/router.tsx';
 import type { AiUser } from '../../../../schemas/types.gen.ts';
 import { formatAgo, formatTime } from '../../lib/format.ts';
+import { useMe } from '../../lib/queries.ts';
 import { useAiUser } from './ai-queries.ts';
 import { budgetIntent, budgetShare, formatUsd } from './ai-rules.ts';
 import { formatCount } from './terminal-render.ts';
@@ -38,6 +40,7 @@ export function TodayUsage({ user }: { user: AiUser }) {
 /** The sandbox banner (when in it) and today's usage, for `principal` (the viewer). Quiet when the standing cannot be read. */
 export function AiStanding({ principal }: { principal: string | undefined }) {
   const user = useAiUser(principal);
+  const aiAdmin = (useMe().data?.permissions ?? []).includes('ai:admin');
   if (!user.data) return null;
   const u = user.data;
   return (
@@ -46,6 +49,7 @@ export function AiStanding({ principal }: { principal: string | undefined }) {
         <Callout intent="warning" icon="lock" compact className="apollo-ai-sandbox" data-testid="ai-sandbox-banner">
           {SANDBOX_TEXT}
           {u.sandbox.changedBy && <span className={Classes.TEXT_MUTED}> Put there by {u.sandbox.changedBy}{u.sandbox.reason ? `: ${u.sandbox.reason}` : ''}.</span>}
+          {aiAdmin && <> You are one: <Link to="/ai?tab=people" data-testid="ai-sandbox-people">lift it on the People tab</Link>.</>}
         </Callout>
       )}
       <TodayUsage user={u} />
