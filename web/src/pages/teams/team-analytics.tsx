@@ -141,13 +141,29 @@ function Usage({ usage, teamName }: { usage: TeamUsage; teamName: string }) {
   );
 }
 
+/** Requesters' ratings, as the catalog adoption carries them once ratings exist (read defensively until then). */
+interface Rated {
+  readonly rating?: { average: number; count: number } | null;
+  readonly recentComments?: ReadonlyArray<{ requestId: string; score: number; comment: string | null; by: string; at: string }>;
+}
+
+function Rating({ item }: { item: Rated }) {
+  const r = item.rating;
+  if (!r) return <span className={Classes.TEXT_MUTED}>—</span>;
+  const comments = (item.recentComments ?? []).filter((c) => c.comment);
+  const title = comments.map((c) => `${c.score}/5 ${c.by}: ${c.comment ?? ''}`).join('\n') || undefined;
+  return <span title={title} data-testid="team-catalog-rating" data-average={r.average}>{r.average.toFixed(1)} / 5 <span className={`${Classes.TEXT_MUTED} apollo-small`}>({r.count})</span></span>;
+}
+
 function CatalogAdoption({ catalog }: { catalog: TeamCatalog }) {
+  const rated = catalog.items.some((o) => (o as Rated).rating !== undefined);
   return (
     <HTMLTable compact className="apollo-table apollo-analytics-table" data-testid="team-catalog">
       <thead>
         <tr>
           <th>Offering</th><th className="apollo-num">Requests</th><th className="apollo-num">Requesters</th><th className="apollo-num">Teams</th><th className="apollo-num">Success</th>
           <th className="apollo-num">Median</th><th className="apollo-num">p90</th><th className="apollo-num">SLA</th><th className="apollo-num">Within SLA</th>
+          {rated && <th className="apollo-num">Rating</th>}
         </tr>
       </thead>
       <tbody>
@@ -162,6 +178,7 @@ function CatalogAdoption({ catalog }: { catalog: TeamCatalog }) {
             <td className="apollo-num"><Against ms={o.p90Ms} slaMs={o.slaMs} /></td>
             <td className="apollo-num">{formatDuration(o.slaMs)}</td>
             <td className="apollo-num"><ComplianceTag rate={o.slaCompliance} /></td>
+            {rated && <td className="apollo-num"><Rating item={o as Rated} /></td>}
           </tr>
         ))}
       </tbody>
