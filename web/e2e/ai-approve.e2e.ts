@@ -193,6 +193,17 @@ describe('approving what the AI console proposes', () => {
     const repoPage = await (await fetch(href!.replace(/\/pull\/\d+$/, ''))).text();
     expect(repoPage.match(/data-pull="/g)).toHaveLength(1);
     await screenshot(page, 'ai-pull-request-executed');
+
+    // The operator says the session resolved it; the AI console's Resolution tab (stats:read) counts it.
+    await page.getByTestId('ai-outcome-resolved').click();
+    await page.getByTestId('ai-outcome-save').click();
+    await expect.poll(() => page.getByTestId('ai-outcome').getAttribute('data-outcome'), { timeout: 20_000 }).toBe('resolved');
+    await page.goto(`${local.apollo.url}/ai?tab=resolution`);
+    await page.getByTestId('ai-resolution').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('ai-resolution-overall').innerText()).toMatch(/of the sessions their owners said how they ended were resolved \(1 of 1;.*The target is more than 60 %/);
+    expect(await page.locator('[data-testid="ai-resolution-commands"] [data-key="question"]').innerText()).toContain('100 %');
+    expect(await page.locator('[data-testid="ai-resolution-teams"] [data-key="payments"]').count() + await page.locator('[data-testid="ai-resolution-teams"] [data-key="platform"]').count()).toBe(1);
+    await screenshot(page, 'ai-resolution');
     await context.close();
   });
 });

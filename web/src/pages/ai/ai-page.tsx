@@ -18,6 +18,7 @@ import { formatUsd, targetText } from './ai-rules.ts';
 import { useActiveSessions, useCreateSession, useMySessions, useTerminateSession } from './ai-queries.ts';
 import { AiStanding } from './ai-standing.tsx';
 import { PeopleTab } from './people-tab.tsx';
+import { ResolutionTab } from './resolution-tab.tsx';
 import { formatCount } from './terminal-render.ts';
 import './ai.css';
 
@@ -160,19 +161,21 @@ export function AiPage() {
   const [creating, setCreating] = useState(false);
   const permissions = me.data?.permissions ?? [];
   const isAdmin = permissions.includes('ai:admin');
+  const canStats = permissions.includes('stats:read');
   const canCreate = permissions.includes('ai:sessions:create');
   const asked = new URLSearchParams(search).get('tab');
-  const tab = isAdmin && (asked === 'active' || asked === 'people') ? asked : 'mine';
+  const tab = (isAdmin && (asked === 'active' || asked === 'people')) || (canStats && asked === 'resolution') ? asked! : 'mine';
   return (
     <div className="apollo-page apollo-ai" data-testid="ai-page">
       <PageHeader title="AI console" description="Ask about a service or an incident: built-in commands print what Apollo's APIs say, then a model reasons over it. Everything runs as you, with your permissions."
         actions={canCreate ? <Button intent="primary" icon="plus" text="New session" onClick={() => setCreating(true)} data-testid="ai-new-session" /> : undefined} />
       {canCreate && <AiStanding principal={me.data?.principal} />}
-      {isAdmin ? (
+      {isAdmin || canStats ? (
         <Tabs id="ai-tabs" selectedTabId={tab} onChange={(next) => navigate(next === 'mine' ? '/ai' : `/ai?tab=${String(next)}`, { replace: true })}>
           <Tab id="mine" title="My sessions" panel={<MySessions canCreate={canCreate} onNew={() => setCreating(true)} />} />
-          <Tab id="active" title={<span data-testid="ai-active-tab">Active sessions</span>} panel={<ActiveSessions />} />
-          <Tab id="people" title={<span data-testid="ai-people-tab">People</span>} panel={<PeopleTab />} />
+          {isAdmin && <Tab id="active" title={<span data-testid="ai-active-tab">Active sessions</span>} panel={<ActiveSessions />} />}
+          {isAdmin && <Tab id="people" title={<span data-testid="ai-people-tab">People</span>} panel={<PeopleTab />} />}
+          {canStats && <Tab id="resolution" title={<span data-testid="ai-resolution-tab">Resolution</span>} panel={<ResolutionTab />} />}
         </Tabs>
       ) : <MySessions canCreate={canCreate} onNew={() => setCreating(true)} />}
       <NewSessionDialog isOpen={creating} onClose={() => setCreating(false)} />

@@ -142,6 +142,12 @@ export function useAiUser(principal: string | undefined) {
   });
 }
 
+/** The resolution rate (stats:read): sessions' outcomes over the last 30 days, overall, per command and per team. */
+export function useAiStats(enabled: boolean) {
+  const { api } = useServices();
+  return useQuery({ queryKey: ['ai', 'stats'] as const, queryFn: () => api.read('GET /api/v1/ai/stats', { query: {} }), enabled, retry: false });
+}
+
 /** Who used the console on a day (default today), with their usage and sandbox (ai:admin). */
 export function useAiUsers(date: string | undefined, enabled: boolean) {
   const { api } = useServices();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetIntent, budgetShare, formatUsd, mayTerminate, readHistory, targetText, toolNames, usageText } from './ai-rules.ts';
+import { budgetIntent, budgetShare, dayOf, formatUsd, mayTerminate, rateIntent, rateText, readHistory, targetText, toolNames, usageText } from './ai-rules.ts';
 
 describe('AI session facts', () => {
   it('names what a session is about', () => {
@@ -7,6 +7,12 @@ describe('AI session facts', () => {
     expect(targetText({ service: 'core-service' })).toBe('core-service');
     expect(targetText({ incidentId: '01JABCDEFGHJKMNPQRSTVWXYZ0' })).toBe('incident STVWXYZ0');
     expect(targetText({})).toBe('general');
+  });
+
+  it('says a resolution rate against the design doc\'s target of more than 60 %', () => {
+    expect([rateText(2 / 3), rateText(0.5), rateText(null)]).toEqual(['67 %', '50 %', '—']);
+    expect([rateIntent(0.61), rateIntent(0.6), rateIntent(0), rateIntent(null)]).toEqual(['success', 'warning', 'warning', 'none']);
+    expect(dayOf('2026-12-05T21:19:24.685Z')).toBe('2026-12-05');
   });
 
   it('lets the owner or an ai:admin terminate an active session', () => {

@@ -51,3 +51,15 @@ const TOOL_NAME = /^[a-z][a-z0-9_]{1,63}$/;
 
 /** The tool names the owner typed for the allowlist: trimmed, lowercase, well-formed (as the API takes them), each once. */
 export const toolNames = (values: readonly string[]): string[] => [...new Set(values.map((v) => v.trim().toLowerCase()).filter((v) => TOOL_NAME.test(v)))];
+
+/** The design doc's success metric: more than 60 % of AI sessions resolved. */
+export const RESOLUTION_TARGET = 0.6;
+
+/** `67 %`, or `—` when no session said how it ended. */
+export const rateText = (rate: number | null): string => (rate === null ? '—' : `${Math.round(rate * 100)} %`);
+
+/** Above the target reads well, below it warns; nothing said is neutral. */
+export const rateIntent = (rate: number | null): 'success' | 'warning' | 'none' => (rate === null ? 'none' : rate > RESOLUTION_TARGET ? 'success' : 'warning');
+
+/** The UTC day of an ISO time (`2026-12-05`). */
+export const dayOf = (iso: string): string => iso.slice(0, 10);
