@@ -23,6 +23,11 @@ import aiUser from './api/ai-user.schema.json' with { type: 'json' };
 import analyticsQuery from './api/analytics-query.schema.json' with { type: 'json' };
 import apolloManifest from './api/apollo-manifest.schema.json' with { type: 'json' };
 import approvalApprove from './api/approval-approve.schema.json' with { type: 'json' };
+import approvalBatchResult from './api/approval-batch-result.schema.json' with { type: 'json' };
+import approvalBatch from './api/approval-batch.schema.json' with { type: 'json' };
+import approvalDelegationPut from './api/approval-delegation-put.schema.json' with { type: 'json' };
+import approvalDelegation from './api/approval-delegation.schema.json' with { type: 'json' };
+import approvalDelegations from './api/approval-delegations.schema.json' with { type: 'json' };
 import approvalList from './api/approval-list.schema.json' with { type: 'json' };
 import approvalReject from './api/approval-reject.schema.json' with { type: 'json' };
 import approval from './api/approval.schema.json' with { type: 'json' };
@@ -166,6 +171,8 @@ import requestList from './api/request-list.schema.json' with { type: 'json' };
 import requestLogEntry from './api/request-log-entry.schema.json' with { type: 'json' };
 import requestLogList from './api/request-log-list.schema.json' with { type: 'json' };
 import requestLogsQuery from './api/request-logs-query.schema.json' with { type: 'json' };
+import requestRatingPut from './api/request-rating-put.schema.json' with { type: 'json' };
+import requestRating from './api/request-rating.schema.json' with { type: 'json' };
 import requestRetryResult from './api/request-retry-result.schema.json' with { type: 'json' };
 import requestRetry from './api/request-retry.schema.json' with { type: 'json' };
 import requestStatus from './api/request-status.schema.json' with { type: 'json' };
@@ -261,6 +268,11 @@ export const SCHEMAS = {
   "analytics-query": analyticsQuery,
   "apollo-manifest": apolloManifest,
   "approval-approve": approvalApprove,
+  "approval-batch-result": approvalBatchResult,
+  "approval-batch": approvalBatch,
+  "approval-delegation-put": approvalDelegationPut,
+  "approval-delegation": approvalDelegation,
+  "approval-delegations": approvalDelegations,
   "approval-list": approvalList,
   "approval-reject": approvalReject,
   "approval": approval,
@@ -404,6 +416,8 @@ export const SCHEMAS = {
   "request-log-entry": requestLogEntry,
   "request-log-list": requestLogList,
   "request-logs-query": requestLogsQuery,
+  "request-rating-put": requestRatingPut,
+  "request-rating": requestRating,
   "request-retry-result": requestRetryResult,
   "request-retry": requestRetry,
   "request-status": requestStatus,

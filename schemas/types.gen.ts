@@ -4074,6 +4074,111 @@ export interface ApprovalApprove {
   comment?: string;
 }
 
+/**
+ * Each decision's result, in the order asked: its status as the single routes would answer it.
+ */
+export interface ApprovalBatchResult {
+  results: {
+    id: string;
+    decision: "approved" | "rejected";
+    /**
+     * 200, or the error's status (403 not yours to decide, 404, 409 decided already or expired).
+     */
+    status: number;
+    approval?: Approval;
+    error?: {
+      code: string;
+      message: string;
+    };
+  }[];
+  approved: number;
+  rejected: number;
+  failed: number;
+}
+
+/**
+ * Several decisions at once (the inbox's selection): each is decided and audited on its own, in order; one refused does not stop the others.
+ */
+export interface ApprovalBatch {
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  decisions: [
+    {
+      /**
+       * The approval's id.
+       */
+      id: string;
+      decision: "approved" | "rejected";
+      /**
+       * A note with an approval; the reason of a rejection (required then, at least 3 characters).
+       */
+      comment?: string;
+    },
+    ...{
+      /**
+       * The approval's id.
+       */
+      id: string;
+      decision: "approved" | "rejected";
+      /**
+       * A note with an approval; the reason of a rejection (required then, at least 3 characters).
+       */
+      comment?: string;
+    }[]
+  ];
+}
+
+/**
+ * Name a delegate for a period (replaces your delegation).
+ */
+export interface ApprovalDelegationPut {
+  /**
+   * Their Apollo principal (an email).
+   */
+  delegate: string;
+  /**
+   * Default: now.
+   */
+  from?: string;
+  /**
+   * When it ends: after from, at most 90 days ahead.
+   */
+  until: string;
+  reason?: string;
+}
+
+/**
+ * An approver's delegate for a period: while it holds, the delegate may decide what the approver may (never a request of their own or of the approver's), and the decision says on whose behalf.
+ */
+export interface ApprovalDelegation {
+  /**
+   * Who delegates (an approver).
+   */
+  principal: string;
+  /**
+   * Who decides in their place while it holds.
+   */
+  delegate: string;
+  from: string;
+  until: string;
+  reason: string | null;
+  /**
+   * Whether it holds now (between from and until).
+   */
+  active: boolean;
+  setAt: string;
+}
+
+/**
+ * Your delegation (if any) and the approvers whose delegate you are.
+ */
+export interface ApprovalDelegations {
+  mine: null | ApprovalDelegation;
+  toMe: ApprovalDelegation[];
+}
+
 export interface ApprovalList {
   items: Approval[];
   nextCursor: string | null;
@@ -4149,6 +4254,10 @@ export interface Approval {
     decision: "approved" | "rejected";
     comment?: string;
     at: string;
+    /**
+     * The approver this decision was made for (the decider is their delegate).
+     */
+    onBehalfOf?: string;
   }[];
   createdAt: string;
   expiresAt: string;
@@ -4179,6 +4288,25 @@ export interface Approval {
     };
     diff?: string;
   };
+  /**
+   * When a pending approval is escalated next (to the rule's next approvers, then the offering's owner team).
+   */
+  escalatesAt?: string;
+  /**
+   * Each escalation: when, to whom, why.
+   */
+  escalations?: {
+    level: number;
+    at: string;
+    /**
+     * principals, or team:<id>
+     */
+    notified: string[];
+    /**
+     * In words: the rule's next approvers, the owning team.
+     */
+    to?: string;
+  }[];
 }
 
 export interface AuditEntry {
@@ -13904,7 +14032,8 @@ export interface Notification {
     | "cost.budget"
     | "cost.anomaly"
     | "quota.changed"
-    | "quota.alert";
+    | "quota.alert"
+    | "approval.escalated";
   title: string;
   body?: string;
   /**
@@ -14547,6 +14676,26 @@ export interface RequestLogsQuery {
   cursor?: string;
 }
 
+/**
+ * Rate a completed request of yours: 1 (poor) to 5 (great), with a comment the owning team reads.
+ */
+export interface RequestRatingPut {
+  score: number;
+  comment?: string;
+}
+
+/**
+ * A request's rating by its requester.
+ */
+export interface RequestRating {
+  requestId: string;
+  offering: string;
+  score: number;
+  comment: string | null;
+  by: string;
+  at: string;
+}
+
 export interface RequestRetryResult {
   confirmed: boolean;
   request: Request;
@@ -14926,6 +15075,10 @@ export interface Request {
     reason?: string;
   };
   deprovisionedAt?: string | null;
+  /**
+   * The requester's rating, once given.
+   */
+  rating?: null | RequestRating;
 }
 
 export interface RunbookCreate {
@@ -16183,6 +16336,17 @@ export interface TeamCatalog {
      * Share of completed requests fulfilled (approval to completed) within the SLA; null without an SLA or completions.
      */
     slaCompliance: number | null;
+    /**
+     * Requesters' ratings over the window (1-5); null when none.
+     */
+    rating: null | {
+      average: number;
+      count: number;
+    };
+    /**
+     * The newest rated requests with a comment (at most 3, any time).
+     */
+    recentComments: RequestRating[];
   }[];
 }
 
@@ -17953,6 +18117,11 @@ export interface SchemaTypes {
   "analytics-query": AnalyticsQuery;
   "apollo-manifest": ApolloManifest;
   "approval-approve": ApprovalApprove;
+  "approval-batch-result": ApprovalBatchResult;
+  "approval-batch": ApprovalBatch;
+  "approval-delegation-put": ApprovalDelegationPut;
+  "approval-delegation": ApprovalDelegation;
+  "approval-delegations": ApprovalDelegations;
   "approval-list": ApprovalList;
   "approval-reject": ApprovalReject;
   "approval": Approval;
@@ -18096,6 +18265,8 @@ export interface SchemaTypes {
   "request-log-entry": RequestLogEntry;
   "request-log-list": RequestLogList;
   "request-logs-query": RequestLogsQuery;
+  "request-rating-put": RequestRatingPut;
+  "request-rating": RequestRating;
   "request-retry-result": RequestRetryResult;
   "request-retry": RequestRetry;
   "request-status": RequestStatus;

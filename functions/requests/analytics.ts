@@ -11,6 +11,7 @@ import { teamProfile } from '#functions/identity/public';
 import { getItem, getItems, queryPage, type Item } from '#lib/table';
 import type { RequestCaller } from './access.ts';
 import { durationSeconds } from './plan.ts';
+import { recentComments } from './ratings.ts';
 import { summaryOf, type RequestRecord } from './records.ts';
 import { ACTIVE_SK, daySk, mergeInto, mondayOf, percentile, PLATFORM_PARTITION, teamPartition, weekSk, type Histogram } from './stats.ts';
 
@@ -222,7 +223,9 @@ export async function teamCatalog(team: string, query: { days?: number }): Promi
   // Requesters and teams are counted by week: those of the weeks the window touches.
   const tally = new Tally().add(days).add(weeks);
   const owned = [...facts.values()].filter((f) => f.owner === team).sort((a, b) => a.name.localeCompare(b.name));
+  const comments = new Map(await Promise.all(owned.map(async (o) => [o.id, await recentComments(o.id)] as const)));
   const items = owned.map((offering) => {
+    const rated = tally.sum('rate', 'n', offering.id);
     const completed = tally.sum('end', 'completed', offering.id);
     const failed = tally.sum('end', 'failed', offering.id);
     const slaCounted = tally.sum('sla', 'n', offering.id);
@@ -237,6 +240,8 @@ export async function teamCatalog(team: string, query: { days?: number }): Promi
       medianMs: percentile(totals, 0.5), p90Ms: percentile(totals, 0.9),
       slaMs: msOf(offering.sla),
       slaCompliance: offering.sla ? rate(tally.sum('sla', 'in', offering.id), slaCounted) : null,
+      rating: rated > 0 ? { average: Math.round((tally.sum('rate', 'sum', offering.id) / rated) * 100) / 100, count: rated } : null,
+      recentComments: comments.get(offering.id) ?? [],
     };
   }).sort((a, b) => b.requests - a.requests || a.offering.name.localeCompare(b.offering.name));
   return { team, window, items };

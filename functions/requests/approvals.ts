@@ -6,6 +6,7 @@
  *
  *   APPROVAL#<id> / META   GSI1 APPROVALS#pending / <createdAt>#<id> while pending (removed once decided)
  */
+import { delegationsTo, type DelegationRecord } from './delegations.ts';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Approval, ApprovalList, CatalogApproval } from '#schemas/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '#shared/errors';
@@ -95,14 +96,27 @@ export function outstanding(approval: Pick<Approval, 'rule' | 'decisions'>): Req
   return open;
 }
 
-export function mayDecide(approval: Pick<Approval, 'rule' | 'requester' | 'decisions' | 'status'>, who: Decider): { canDecide: boolean; why: string; via: Requirement[] } {
+/** Who may decide, as themselves or as the delegate of an approver whose delegation holds now. */
+export function mayDecide(approval: Pick<Approval, 'rule' | 'requester' | 'decisions' | 'status'>, who: Decider, delegations: readonly DelegationRecord[] = []): { canDecide: boolean; why: string; via: Requirement[]; onBehalfOf?: string } {
+  const own = mayDecideAs(approval, who);
+  if (own.canDecide || who.principal.toLowerCase() === approval.requester.toLowerCase()) return own;
+  for (const delegation of delegations) {
+    const as = mayDecideAs(approval, { principal: delegation.principal, role: delegation.role, teams: delegation.teams });
+    if (!as.canDecide) continue;
+    if (approval.decisions.some((d) => d.principal.toLowerCase() === who.principal.toLowerCase())) return { canDecide: false, why: 'You have decided it already.', via: as.via };
+    return { canDecide: true, why: `You may decide it for ${delegation.principal} (their delegate until ${delegation.until}) as ${as.via.join(', ')}.`, via: as.via, onBehalfOf: delegation.principal };
+  }
+  return own;
+}
+
+function mayDecideAs(approval: Pick<Approval, 'rule' | 'requester' | 'decisions' | 'status'>, who: Decider): { canDecide: boolean; why: string; via: Requirement[] } {
   if (who.principal.toLowerCase() === approval.requester.toLowerCase()) return { canDecide: false, why: 'You requested it: someone else must approve it.', via: [] };
   const via = metBy(approval.rule, who);
   if (!via.length) {
     const who = requirementsOf(approval.rule).map((r) => r.replace(':', ' ')).join(', ');
     return { canDecide: false, why: `Only these may decide it: ${who}.`, via };
   }
-  if (approval.decisions.some((d) => d.principal.toLowerCase() === who.principal.toLowerCase())) return { canDecide: false, why: 'You have decided it already.', via };
+  if (approval.decisions.some((d) => d.principal.toLowerCase() === who.principal.toLowerCase() || d.onBehalfOf?.toLowerCase() === who.principal.toLowerCase())) return { canDecide: false, why: 'You have decided it already.', via };
   if (approval.status !== 'pending') return { canDecide: false, why: `It is ${approval.status}.`, via };
   if (approval.rule.mode === 'all') {
     const open = outstanding(approval as Approval);
@@ -111,18 +125,21 @@ export function mayDecide(approval: Pick<Approval, 'rule' | 'requester' | 'decis
   return { canDecide: true, why: `You may decide it as ${via.join(', ')}.`, via };
 }
 
-export function toApproval(record: ApprovalRecord, who: Decider): Approval {
+export function toApproval(record: ApprovalRecord, who: Decider, delegations: readonly DelegationRecord[] = []): Approval {
   const { taskToken: _t, resumedAt: _r, version: _v, run: _run, ...rest } = record as ApprovalRecord & Partial<Item>;
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, ...approval } = rest as typeof rest & Partial<Item>;
-  const decision = mayDecide(record, who);
+  const decision = mayDecide(record, who, delegations);
   return { ...(approval as Omit<Approval, 'canDecide' | 'why'>), kind: record.kind ?? 'request', outstanding: record.rule.mode === 'all' ? outstanding(record) : [], canDecide: decision.canDecide, why: decision.why };
 }
 
 // ---------------------------------------------------------------- reading
 
 export async function listPending(who: Decider, limit: number, cursor?: string): Promise<ApprovalList> {
-  const page = await queryPage<Item & ApprovalRecord>({ index: 'GSI1', partition: PENDING, limit, cursor, newestFirst: true });
-  const items = page.items.map((record) => toApproval(record, who));
+  const [page, delegations] = await Promise.all([
+    queryPage<Item & ApprovalRecord>({ index: 'GSI1', partition: PENDING, limit, cursor, newestFirst: true }),
+    delegationsTo(who.principal),
+  ]);
+  const items = page.items.map((record) => toApproval(record, who, delegations));
   // Those I may decide first, each group newest first.
   items.sort((a, b) => Number(b.canDecide) - Number(a.canDecide));
   return { items, nextCursor: page.nextCursor };
@@ -225,19 +242,21 @@ export async function decide(id: string, who: Decider, decision: 'approved' | 'r
     throw new ConflictError(`approval ${id} expired at ${record.expiresAt}: the request failed; submit it again`);
   }
   if (decision === 'rejected' && !comment?.trim()) throw new ValidationError('a rejection needs a reason the requester can read', { details: [{ path: '/body/reason', message: 'must not be blank' }] });
-  const check = mayDecide(record, who);
+  const delegations = await delegationsTo(who.principal, now);
+  const check = mayDecide(record, who, delegations);
   if (!check.canDecide) throw new ForbiddenError(check.why, { details: [{ path: '/path/id', message: check.why }] });
-  const entry = { principal: who.principal, ...(who.role ? { role: who.role } : {}), via: check.via, decision, ...(comment ? { comment } : {}), at: now.toISOString() };
+  const entry = { principal: who.principal, ...(who.role ? { role: who.role } : {}), via: check.via, ...(check.onBehalfOf ? { onBehalfOf: check.onBehalfOf } : {}), decision, ...(comment ? { comment } : {}), at: now.toISOString() };
+  const by = `${who.principal}${check.onBehalfOf ? ` for ${check.onBehalfOf}` : ''}`;
   const decisions = [...record.decisions, entry];
   const done = decision === 'rejected' || (record.rule.mode !== 'all') || outstanding({ rule: record.rule, decisions }).length === 0;
   const status = decision === 'rejected' ? 'rejected' : done ? 'approved' : 'pending';
   record = await writeDecision(record, { decisions, status, ...(done ? { decidedAt: now.toISOString() } : {}) }, done);
   await subjectOf(record).log(record, decision === 'approved'
-    ? `approved by ${who.principal} (${check.via.join(', ')})${comment ? `: ${comment}` : ''}${done ? '' : `; still needed: ${outstanding(record).join(', ')}`}`
-    : `rejected by ${who.principal}: ${comment ?? ''}`, decision === 'rejected' ? 'warn' : 'info', now);
+    ? `approved by ${by} (${check.via.join(', ')})${comment ? `: ${comment}` : ''}${done ? '' : `; still needed: ${outstanding(record).join(', ')}`}`
+    : `rejected by ${by}: ${comment ?? ''}`, decision === 'rejected' ? 'warn' : 'info', now);
   await announceApproval(record);
   if (done) await resumeOrExpire(record, now);
-  return toApproval(await requireApproval(id), who);
+  return toApproval(await requireApproval(id), who, delegations);
 }
 
 async function resumeOrExpire(record: ApprovalRecord, now: Date): Promise<void> {

@@ -25,6 +25,18 @@ export const context: ContextDescriptor = {
       }],
     },
   ],
+  jobs: [{
+    name: 'approval-escalation',
+    description: "Escalates requests' approvals pending past their deadline (APOLLO_APPROVAL_ESCALATE_AFTER, 4h): first to the rule's approvers who have not decided, then to the offering's owner team; each kept on the approval, logged on the request and notified",
+    schedule: 'rate(15 minutes)',
+    timeoutSeconds: 120,
+    bindings: ['notification-events'],
+    run: async () => {
+      const { runEscalations } = await import('./escalation.ts');
+      const result = await runEscalations();
+      return { result, summary: { ...result } };
+    },
+  }],
   local: async (runtime) => {
     const { configureRequestsLocal } = await import('./local.ts');
     return configureRequestsLocal(runtime);

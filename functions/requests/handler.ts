@@ -8,7 +8,10 @@ import validators from '#schemas/validators/requests.gen.cjs';
 import { idempotency } from '#lib/idempotency';
 import type { RequestCaller } from './access.ts';
 import { performanceStats, teamAnalytics, teamCatalog, teamRequestHistory, teamUsage, usageStats } from './analytics.ts';
+import { decideBatch } from './approval-batch.ts';
 import { decide, listPending } from './approvals.ts';
+import { endDelegation, readDelegations, setDelegation } from './delegations.ts';
+import { rateRequest } from './ratings.ts';
 import { cancelRequest, completeManual, deprovisionRequest, retryRequest } from './lifecycle.ts';
 import { getLogs, getStatus, list, toRequest } from './read.ts';
 import { quotaUsage, setQuotaLimits } from './quotas.ts';
@@ -41,6 +44,26 @@ export const handler = createApiHandler('requests', {
   'POST /api/v1/requests/{id}/cancel': async (req) => json(200, await cancelRequest(req.params.id, req.body, await callerOf(req))),
   'POST /api/v1/requests/{id}/deprovision': async (req) => json(200, await deprovisionRequest(req.params.id, req.body, await callerOf(req))),
   'GET /api/v1/approvals/pending': async (req) => json(200, await listPending(await callerOf(req), req.query.limit ?? 50, req.query.cursor)),
+  'POST /api/v1/approvals/decide': async (req) => {
+    const caller = await callerOf(req);
+    const { identity } = req;
+    return json(200, await decideBatch(req.body, caller, {
+      actor: identity.principal, actorType: req.onBehalf ? 'ai' : 'user', ...(identity.role ? { actorRole: identity.role } : {}),
+      ...(req.onBehalf ? { aiSessionId: req.onBehalf.aiSessionId } : {}), sourceIp: identity.sourceIp, userAgent: identity.userAgent, requestId: req.requestId,
+    }));
+  },
+  'GET /api/v1/approvals/delegation': async (req) => json(200, await readDelegations(await callerOf(req))),
+  'PUT /api/v1/approvals/delegation': async (req) => {
+    const delegation = await setDelegation(await callerOf(req), req.body);
+    req.audit.resourceId = delegation.principal;
+    return json(200, delegation);
+  },
+  'DELETE /api/v1/approvals/delegation': async (req) => {
+    req.audit.resourceId = req.identity.principal;
+    await endDelegation(await callerOf(req));
+    return { status: 204 };
+  },
+  'PUT /api/v1/requests/{id}/rating': async (req) => json(200, await rateRequest(req.params.id, req.body, await callerOf(req))),
   'POST /api/v1/approvals/{id}/approve': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'approved', req.body.comment)),
   'POST /api/v1/approvals/{id}/reject': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'rejected', req.body.reason)),
 }, { validators, idempotency });

@@ -119,6 +119,7 @@ export async function toRequest(id: string, caller: RequestCaller): Promise<Requ
     generation: record.generation,
     ...(record.cancel ? { cancel: record.cancel } : {}),
     deprovisionedAt: record.deprovisionedAt ?? null,
+    rating: record.rating ?? null,
   };
 }
 

@@ -15,7 +15,7 @@
 import type { QuotaClaim } from './quotas.ts';
 import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulidx';
-import type { CatalogItemV2, RequestLogEntry, RequestStatus as RequestStatusBody, RequestSummary } from '#schemas/index.ts';
+import type { CatalogItemV2, RequestLogEntry, RequestRating, RequestStatus as RequestStatusBody, RequestSummary } from '#schemas/index.ts';
 import { NotFoundError } from '#shared/errors';
 import type { ExternalRef } from './actions/ports.ts';
 import { publish } from '#lib/realtime';
@@ -64,6 +64,8 @@ export interface RequestRecord extends RequestSummary {
   readonly deprovisionedAt?: string | null;
   /** What it takes of its team's quota (the offering's `quota`, reserved at submit): released when it ends without use. */
   readonly quota?: QuotaClaim;
+  /** The requester's rating once completed (ratings.ts). */
+  readonly rating?: RequestRating;
   readonly version: number;
 }
 

@@ -32,6 +32,7 @@ import {
 } from './records.ts';
 import { consumeQuota, releaseQuota, reserveQuota } from './quotas.ts';
 import { countDeprovisioned, countEnded } from './stats-events.ts';
+import { nextEscalationAt } from './escalation.ts';
 
 export type StepResult = Record<string, unknown>;
 
@@ -201,6 +202,7 @@ async function approvalOpen(event: StepEvent): Promise<StepResult> {
     id, kind: 'request', requestId: record.id, status: 'pending', offering: record.offering, requester: record.requester, team: record.team ?? null,
     priority: record.priority, note: deprovision ? `Deprovision: ${record.cancel?.reason ?? ''}`.trim() : record.note ?? null, fields: record.fields, rule: approvalRule(doc.approval), decisions: [],
     createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + timeoutSeconds * 1000).toISOString(), taskToken, run: runOf(event, record),
+    ...escalationOf(now, timeoutSeconds),
   });
   if (!reuse) {
     const who = [...(doc.approval.approvers.roles ?? []).map((r) => `the ${r} role`), ...(doc.approval.approvers.teams ?? []).map((t) => `team ${t}`), ...(doc.approval.approvers.principals ?? [])];
@@ -216,6 +218,12 @@ async function approvalOpen(event: StepEvent): Promise<StepResult> {
     await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id, requestId: record.id, status: 'pending' });
   }
   return { approvalId: id };
+}
+
+/** When a new approval is first escalated (nothing when it expires before). */
+function escalationOf(now: Date, timeoutSeconds: number): { escalatesAt?: string } {
+  const at = nextEscalationAt({ createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + timeoutSeconds * 1000).toISOString(), escalations: [] });
+  return at ? { escalatesAt: at } : {};
 }
 
 async function approvalExpired(event: StepEvent): Promise<StepResult> {

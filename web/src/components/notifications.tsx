@@ -19,6 +19,7 @@ import { ErrorState } from './error-state.tsx';
 const KIND: Record<Notification['kind'], { icon: IconName; intent: Intent }> = {
   'approval.waiting': { icon: 'endorsed', intent: 'warning' },
   'approval.decided': { icon: 'take-action', intent: 'primary' },
+  'approval.escalated': { icon: 'time', intent: 'danger' },
   'request.completed': { icon: 'tick-circle', intent: 'success' },
   'request.failed': { icon: 'error', intent: 'danger' },
   'deployment.succeeded': { icon: 'rocket-slant', intent: 'success' },

@@ -1,0 +1,43 @@
+/**
+ * Several approvals decided at once (the inbox's selection): each is decided as its own route would decide it and
+ * audited on its own (approvals.approve / approvals.reject, intent before, outcome after), in order; one refused
+ * does not stop the others. The batch call itself is audited too (approvals.batch).
+ */
+import type { ApprovalBatch, ApprovalBatchResult } from '#schemas/index.ts';
+import { ApolloError } from '#shared/errors';
+import { auditLog, type AuditIntent } from '#lib/audit-log';
+import { statusOf } from '#lib/http/responses';
+import { decide, type Decider } from './approvals.ts';
+
+/** What each item's audit entry says of the caller (the batch's own entry says the same). */
+export type BatchAuditContext = Pick<AuditIntent, 'actor' | 'actorType' | 'actorRole' | 'sourceIp' | 'userAgent' | 'requestId' | 'aiSessionId'>;
+
+export async function decideBatch(body: ApprovalBatch, who: Decider, context: BatchAuditContext): Promise<ApprovalBatchResult> {
+  const results: ApprovalBatchResult['results'] = [];
+  for (const item of body.decisions) {
+    const action = item.decision === 'approved' ? 'approvals.approve' : 'approvals.reject';
+    const entry = await auditLog.recordIntent({
+      ...context, action, resourceType: 'approval', resourceId: item.id,
+      details: { batch: true, decision: item.decision, ...(item.comment ? { [item.decision === 'approved' ? 'comment' : 'reason']: item.comment } : {}) },
+    });
+    try {
+      const approval = await decide(item.id, who, item.decision, item.comment);
+      results.push({ id: item.id, decision: item.decision, status: 200, approval });
+      await auditLog.recordOutcome(entry, { outcome: 'succeeded', statusCode: 200 });
+    } catch (error) {
+      const status = statusOf(error);
+      if (!(error instanceof ApolloError) || status >= 500) {
+        await auditLog.recordOutcome(entry, { outcome: 'failed', statusCode: status, errorCode: error instanceof ApolloError ? error.code : 'InternalError' });
+        throw error;
+      }
+      results.push({ id: item.id, decision: item.decision, status, error: { code: error.code, message: error.message } });
+      await auditLog.recordOutcome(entry, { outcome: 'failed', statusCode: status, errorCode: error.code });
+    }
+  }
+  return {
+    results,
+    approved: results.filter((r) => r.status === 200 && r.decision === 'approved').length,
+    rejected: results.filter((r) => r.status === 200 && r.decision === 'rejected').length,
+    failed: results.filter((r) => r.status !== 200).length,
+  };
+}
