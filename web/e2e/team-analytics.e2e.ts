@@ -4,7 +4,7 @@
  * against its SLA, usage, and its request history (filtered to the failed, one opened), then the window of 30 days;
  * a developer outside growth reads why its history is not theirs. An operator opens Analytics from the navigation:
  * adoption against the 80 % target, weekly active engineers, popular offerings, teams (one opened), performance per
- * offering with its bottleneck. An admin filters the request audit to their quota change and exports it as CSV and JSON.
+ * offering with its bottleneck; a developer, without stats:read, reads what the page needs. An admin filters the request audit to their quota change and exports it as CSV and JSON.
  * The figures on screen are checked against the API's answers for the same window.
  */
 import { readFile } from 'node:fs/promises';
@@ -163,6 +163,15 @@ describe('team analytics', () => {
     await expect.poll(() => new URL(operator.url()).pathname).toBe('/teams/growth');
     await expect.poll(() => operator.getByTestId('team-analytics').getAttribute('data-state'), { timeout: 20_000 }).toBe('ready');
     await context.close();
+
+    // A developer has no Analytics entry; opened directly, the page says what it needs.
+    const developerContext = await newContext(local.browser);
+    const developer = await signIn(developerContext, local.apollo.url, 'developer@apollo.local', '/analytics');
+    expect(await navLabels(developer)).not.toContain('Analytics');
+    const forbidden = developer.getByTestId('analytics-forbidden');
+    await forbidden.waitFor({ timeout: 15_000 });
+    expect(await forbidden.innerText()).toContain('stats:read');
+    await developerContext.close();
   });
 
   it('an admin filters the request audit to their quota change and exports it as CSV and JSON', { timeout: 120_000 }, async () => {
