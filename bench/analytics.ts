@@ -12,6 +12,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { ApiClient, ApiResponse } from '#shared/api-client';
 import type { StatsWrite } from '../functions/requests/stats.ts';
+import { randomOf } from '../local/demo-deployments.ts';
 import { batchPut, countDynamoCommands, type CommandCounts } from './dynamo-counter.ts';
 import { describeCounts } from './dynamo-calls.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
@@ -28,42 +29,20 @@ const OFFERINGS = ['dns-record', 'feature-environment', 'postgresql-database', '
 const teamOf = (size: number): string => `bench-history-${size}`;
 const totalOf = (counts: CommandCounts): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
-/** mulberry32: the same history on every machine. */
-function seeded(seed: number): () => number {
-  let h = seed >>> 0;
-  return () => {
-    h = (h + 0x6d2b79f5) >>> 0;
-    let t = h;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Seed { readonly size: number; readonly items: number; readonly updates: number; readonly ms: number; readonly largestItemAttributes: number }
 
 async function seedHistory(size: number): Promise<Seed> {
   const started = performance.now();
-  const { submittedWrites, endedWrites, deprovisionedWrites, applyWrites } = await import('#functions/requests/stats');
+  const { submittedWrites, endedWrites, deprovisionedWrites, applyWrites, foldWrites } = await import('#functions/requests/stats');
   const { createTeam } = await import('../functions/identity/teams.ts');
   const team = teamOf(size);
   await createTeam({ id: team, name: `Bench ${size}`, description: 'Section 14 of npm run bench.' }, 'system:bench').catch((error: Error) => {
     if (error.name !== 'ConflictError') throw error;
   });
-  const random = seeded(size);
+  const random = randomOf(`bench-history:${size}`);
   const now = Date.now();
   const folded = new Map<string, StatsWrite>();
-  const fold = (writes: readonly StatsWrite[]): void => {
-    for (const write of writes) {
-      const key = `${write.partition}\u0000${write.sk}`;
-      const known = folded.get(key) ?? { partition: write.partition, sk: write.sk, delta: { add: {}, sets: {} } };
-      const add = known.delta.add as Record<string, number>;
-      const sets = known.delta.sets as Record<string, string[]>;
-      for (const [name, by] of Object.entries(write.delta.add)) add[name] = (add[name] ?? 0) + by;
-      for (const [name, members] of Object.entries(write.delta.sets)) sets[name] = [...new Set([...(sets[name] ?? []), ...members])];
-      folded.set(key, known);
-    }
-  };
+  const fold = (writes: readonly StatsWrite[]): void => foldWrites(folded, writes);
   const listed: Record<string, unknown>[] = [];
   for (let i = 0; i < size; i++) {
     const createdAt = Math.floor(now - DAY - random() * 364 * DAY);

@@ -11,7 +11,7 @@ import type { CatalogItemV2 } from '#schemas/index.ts';
 import { putItem } from '#lib/table';
 import { getCurrent } from '../functions/offerings/adapters/dynamo-store.ts';
 import { createRequest, type RequestRecord } from '../functions/requests/records.ts';
-import { applyWrites, deprovisionedWrites, endedWrites, submittedWrites, type Delta, type StatsWrite } from '../functions/requests/stats.ts';
+import { applyWrites, deprovisionedWrites, endedWrites, foldWrites, submittedWrites, type StatsWrite } from '../functions/requests/stats.ts';
 import { durationSeconds } from '../functions/requests/plan.ts';
 import { randomOf, ulidOf } from './demo-deployments.ts';
 
@@ -53,19 +53,6 @@ function pickOffering(random: () => number): string {
   let roll = random() * total;
   for (const [id, o] of Object.entries(OFFERINGS)) { roll -= o.weight; if (roll < 0) return id; }
   return 'dns-record';
-}
-
-/** Adds a write's delta into the fold (one UpdateItem per item in the end). */
-function fold(into: Map<string, StatsWrite>, writes: readonly StatsWrite[]): void {
-  for (const write of writes) {
-    const key = `${write.partition}\u0000${write.sk}`;
-    const known = into.get(key) ?? { partition: write.partition, sk: write.sk, delta: { add: {}, sets: {} } as Delta };
-    const add = known.delta.add as Record<string, number>;
-    const sets = known.delta.sets as Record<string, string[]>;
-    for (const [name, by] of Object.entries(write.delta.add)) add[name] = (add[name] ?? 0) + by;
-    for (const [name, members] of Object.entries(write.delta.sets)) sets[name] = [...new Set([...(sets[name] ?? []), ...members])];
-    into.set(key, known);
-  }
 }
 
 /** Seeds the history back from `now`. Returns how many requests it wrote. */
@@ -135,9 +122,9 @@ export async function seedDemoRequestHistory(now = Date.now()): Promise<number> 
         }
         await putItem({ PK: `REQ#${id}`, SK: `LOG#${id}`, at: iso(createdAt), message: `${DEMO_NOTE}: ${status}`, severity: 'info', kind: 'log' });
         written++;
-        fold(writes, submittedWrites(record));
+        foldWrites(writes, submittedWrites(record));
         const slaMs = doc.metadata.sla ? durationSeconds(doc.metadata.sla.fulfillmentTime, 0) * 1000 : null;
-        fold(writes, endedWrites(record, {
+        foldWrites(writes, endedWrites(record, {
           outcome, at: iso(endedAt),
           ...(reason ? { reason } : {}), ...(failedAction ? { action: failedAction } : {}),
           ...(approvalMs !== null ? { approvalMs } : {}),
@@ -146,7 +133,7 @@ export async function seedDemoRequestHistory(now = Date.now()): Promise<number> 
             phases: { totalMs: endedAt - createdAt, fulfilMs: endedAt - createdAt - (approvalMs ?? 0), approvalMs, actionsMs: firstAction ? { [firstAction]: workMs } : {} },
           } : {}),
         }));
-        if (deprovisionedAt) fold(writes, deprovisionedWrites(record, iso(deprovisionedAt)));
+        if (deprovisionedAt) foldWrites(writes, deprovisionedWrites(record, iso(deprovisionedAt)));
       }
     }
   }

@@ -7,7 +7,7 @@ import type { CatalogAction, CatalogItemV2, SimulationRequest, SimulationResult 
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { checkFormValues } from '#shared/offerings/form';
 import { MASK } from '#shared/variables/index';
-import { durationSeconds, isAsyncType, quotaUsage } from '#functions/requests/public';
+import { durationSeconds, FAILURE_MESSAGES, isAsyncType, quotaUsage } from '#functions/requests/public';
 import type { SimulationProblem } from './simulate-actions.ts';
 
 export type Scenario = NonNullable<SimulationRequest['scenario']>;
@@ -125,15 +125,6 @@ export async function quotaDecision(doc: CatalogItemV2, team: string | null, env
   };
 }
 
-const FAILURE_MESSAGES: Record<string, string> = {
-  'approval-rejected': 'the approval was rejected',
-  'approval-expired': 'the approval expired before anyone decided',
-  'action-failed': 'an action failed',
-  quota: 'over the team\'s quota',
-  'manual-failed': 'the owning team could not fulfil it',
-  invalid: 'the request is no longer valid',
-  internal: 'an internal error stopped the fulfilment',
-};
 
 export function failureOf(raw: Record<string, unknown> | undefined, attempts: ReadonlyMap<string, ActionEntry['attempts']>): NonNullable<SimulationResult['failure']> {
   const kind = typeof raw?.kind === 'string' ? raw.kind : 'internal';

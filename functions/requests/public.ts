@@ -34,3 +34,5 @@ export { asyncExecutorFor, isAsyncType } from './actions/async.ts';
 export type { ActionRun, AsyncAction, AsyncRun } from './actions/ports.ts';
 export type { GithubWorkflowDeps } from './actions/github-workflow.ts';
 export { systemResolve } from './actions/ssrf.ts';
+// The dry run says a failure in the request's words.
+export { FAILURE_MESSAGES } from './failures.ts';

@@ -206,6 +206,19 @@ export function phasesOf(record: Pick<RequestRecord, 'createdAt' | 'run'>, compl
 
 // ---------------------------------------------------------------- writing
 
+/** Adds writes into a fold, one entry per item (a history seeded at once: one UpdateItem per item, not per event). */
+export function foldWrites(into: Map<string, StatsWrite>, writes: readonly StatsWrite[]): void {
+  for (const write of writes) {
+    const key = `${write.partition}\u0000${write.sk}`;
+    const known = into.get(key) ?? { partition: write.partition, sk: write.sk, delta: { add: {}, sets: {} } };
+    const add = known.delta.add as Record<string, number>;
+    const sets = known.delta.sets as Record<string, string[]>;
+    for (const [name, by] of Object.entries(write.delta.add)) add[name] = (add[name] ?? 0) + by;
+    for (const [name, members] of Object.entries(write.delta.sets)) sets[name] = [...new Set([...(sets[name] ?? []), ...members])];
+    into.set(key, known);
+  }
+}
+
 /** One UpdateItem per write: ADD for the counters and sets (DynamoDB creates what is missing). */
 export async function applyWrites(writes: readonly StatsWrite[]): Promise<void> {
   for (const write of writes) {

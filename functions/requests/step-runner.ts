@@ -32,6 +32,7 @@ import {
 } from './records.ts';
 import { consumeQuota, releaseQuota, reserveQuota } from './quotas.ts';
 import { countDeprovisioned, countEnded } from './stats-events.ts';
+import { FAILURE_MESSAGES } from './failures.ts';
 import { nextEscalationAt } from './escalation.ts';
 
 export type StepResult = Record<string, unknown>;
@@ -695,15 +696,6 @@ async function complete(event: StepEvent): Promise<StepResult> {
   return {};
 }
 
-const FAILURE_MESSAGES: Record<string, string> = {
-  'approval-rejected': 'the approval was rejected',
-  'approval-expired': 'the approval expired before anyone decided',
-  'action-failed': 'an action failed',
-  quota: 'over the team\'s quota',
-  'manual-failed': 'the owning team could not fulfil it',
-  invalid: 'the request is no longer valid',
-  internal: 'an internal error stopped the fulfilment',
-};
 
 async function fail(event: StepEvent): Promise<StepResult> {
   const record = await requireRequest(requiredString(event, 'requestId'), true);
