@@ -4,7 +4,9 @@
  * against its SLA, usage, and its request history (filtered to the failed, one opened), then the window of 30 days;
  * a developer outside growth reads why its history is not theirs. An operator opens Analytics from the navigation:
  * adoption against the 80 % target, weekly active engineers, popular offerings, teams (one opened), performance per
- * offering with its bottleneck; a developer, without stats:read, reads what the page needs. An admin filters the request audit to their quota change and exports it as CSV and JSON.
+ * offering with its bottleneck, and platform's page with the adoption of the offerings it owns; a developer, without
+ * stats:read, reads what the page needs. An admin filters the request audit to their quota change and exports it as
+ * CSV and JSON.
  * The figures on screen are checked against the API's answers for the same window.
  */
 import { readFile } from 'node:fs/promises';
@@ -162,6 +164,16 @@ describe('team analytics', () => {
     await operator.locator('[data-testid="analytics-team-row"][data-team="growth"] [data-testid="analytics-team-link"]').click();
     await expect.poll(() => new URL(operator.url()).pathname).toBe('/teams/growth');
     await expect.poll(() => operator.getByTestId('team-analytics').getAttribute('data-state'), { timeout: 20_000 }).toBe('ready');
+
+    // platform owns the demo offerings: its page shows their adoption across teams.
+    const catalog = (await api.request('GET /api/v1/teams/{id}/catalog', { params: { id: 'platform' }, query: { days: 90 } })).body;
+    expect(catalog.items.length).toBeGreaterThan(0);
+    await operator.goto(`${local.apollo.url}/teams/platform`);
+    await operator.getByTestId('team-catalog-section').waitFor({ timeout: 20_000 });
+    expect(await operator.getByTestId('team-catalog-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-offering'), Number(r.getAttribute('data-requests'))])))
+      .toEqual(catalog.items.map((i) => [i.offering.id, i.requests]));
+    await operator.getByTestId('team-catalog-section').scrollIntoViewIfNeeded();
+    await screenshot(operator, 'team-analytics-catalog-1280');
     await context.close();
 
     // A developer has no Analytics entry; opened directly, the page says what it needs.
