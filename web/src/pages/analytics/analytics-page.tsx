@@ -11,7 +11,7 @@ import { ErrorState, isForbidden } from '../../components/error-state.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { useMe } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
-import { Against, APPROX_NOTE, ComplianceTag, complianceIntent, Kpi, WindowPicker } from '../teams/team-analytics.tsx';
+import { APPROX_NOTE, Approx, ComplianceTag, complianceIntent, Kpi, WindowPicker } from '../teams/team-analytics.tsx';
 import { WeeklyActiveChart } from './analytics-charts.tsx';
 import { adoptionWords, bottleneckWords, formatDuration, formatRate, formatWeek, reductionWords, windowFromSearch, windowWords, withParam, type WindowDays } from './analytics-format.ts';
 import { usePerformanceStats, useUsageStats } from './analytics-queries.ts';
@@ -134,8 +134,8 @@ function Performance({ p }: { p: PerformanceStats }) {
               <tr key={i.offering.id} data-testid="analytics-performance-row" data-offering={i.offering.id} data-bottleneck={i.bottleneck?.phase ?? ''}>
                 <td><Link to={`/self-service/${encodeURIComponent(i.offering.id)}`}>{i.offering.name}</Link></td>
                 <td className="apollo-num">{i.completed}</td>
-                <td className="apollo-num"><Against ms={i.p50Ms} slaMs={i.slaMs} /></td>
-                <td className="apollo-num"><Against ms={i.p90Ms} slaMs={i.slaMs} /></td>
+                <td className="apollo-num"><Approx ms={i.p50Ms} /></td>
+                <td className="apollo-num"><Approx ms={i.p90Ms} /></td>
                 <td className="apollo-num">{formatDuration(i.slaMs)}</td>
                 <td className="apollo-num"><ComplianceTag rate={i.slaCompliance} /></td>
                 <td className="apollo-num">{formatDuration(i.manualBaselineMs)}</td>
@@ -153,6 +153,7 @@ function Performance({ p }: { p: PerformanceStats }) {
         Where the time goes: the average time in <span className="apollo-analytics-swatch apollo-analytics-phase-approval" />approval,
         <span className="apollo-analytics-swatch apollo-analytics-phase-queue" />the queue and
         <span className="apollo-analytics-swatch apollo-analytics-phase-actions" />actions; the bottleneck is the phase (for actions, the slowest action) and its share of the time.
+        p50 and p90 run from submit to completed (the approval wait included); the SLA, and so Within SLA, counts from the approval.
         By hand: the offering&apos;s manual baseline (metadata.sla.manualBaseline). {APPROX_NOTE}
       </SectionCard>
     </>

@@ -38,7 +38,15 @@ export function ComplianceTag({ rate }: { rate: number | null | undefined }) {
   return <Tag minimal intent={complianceIntent(rate)} data-testid="sla-compliance">{formatRate(rate)}</Tag>;
 }
 
-/** A duration against its SLA: red when over it. */
+/**
+ * A duration against its SLA: red when over it. Only for times counted as the SLA is (approval, or submit when none
+ * was asked, to completed); submit-to-completed times (the catalog's, the platform's) include the approval wait.
+ */
+/** A submit-to-completed duration: not comparable with the SLA, which starts at the approval. */
+export function Approx({ ms }: { ms: number | null }) {
+  return ms === null ? <span className={Classes.TEXT_MUTED}>—</span> : <span>≈ {formatDuration(ms)}</span>;
+}
+
 export function Against({ ms, slaMs }: { ms: number | null; slaMs: number | null }) {
   const where = againstSla(ms, slaMs);
   if (ms === null) return <span className={Classes.TEXT_MUTED}>—</span>;
@@ -174,8 +182,8 @@ function CatalogAdoption({ catalog }: { catalog: TeamCatalog }) {
             <td className="apollo-num">{o.requesters}</td>
             <td className="apollo-num">{o.teams}</td>
             <td className="apollo-num">{formatRate(o.successRate)}</td>
-            <td className="apollo-num"><Against ms={o.medianMs} slaMs={o.slaMs} /></td>
-            <td className="apollo-num"><Against ms={o.p90Ms} slaMs={o.slaMs} /></td>
+            <td className="apollo-num"><Approx ms={o.medianMs} /></td>
+            <td className="apollo-num"><Approx ms={o.p90Ms} /></td>
             <td className="apollo-num">{formatDuration(o.slaMs)}</td>
             <td className="apollo-num"><ComplianceTag rate={o.slaCompliance} /></td>
             {rated && <td className="apollo-num"><Rating item={o as Rated} /></td>}
@@ -258,7 +266,7 @@ export function TeamAnalytics({ teamId, teamName }: { teamId: string; teamName: 
       )}
       {catalog.data && catalog.data.items.length > 0 && (
         <Section title="Offerings this team owns" icon="shop" className="apollo-section apollo-grid-full" data-testid="team-catalog-section"
-          subtitle={`Their adoption across teams in ${windowWords(catalog.data.window.days)}`}>
+          subtitle={`Their adoption across teams in ${windowWords(catalog.data.window.days)} · median and p90 from submit (approval wait included); the SLA counts from approval`}>
           <SectionCard padded={false}><CatalogAdoption catalog={catalog.data} /></SectionCard>
         </Section>
       )}
