@@ -3,20 +3,21 @@
  * decisions so far, whether you may decide and why, and the dialog that approves or rejects one or several (each a
  * call of its own, each result said).
  */
-import { Button, Callout, Classes, Dialog, DialogBody, DialogFooter, FormGroup, Icon, Tag, TextArea } from '@blueprintjs/core';
+import { Button, Callout, Classes, Dialog, DialogBody, DialogFooter, FormGroup, Icon, Tag, TextArea, Tooltip } from '@blueprintjs/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import type { Approval } from '../../../../schemas/types.gen.ts';
+import { useRef, useState, type FormEvent } from 'react';
+import type { Approval, ApprovalBatch } from '../../../../schemas/types.gen.ts';
 import { ApiError } from '../../../../shared/api-client.ts';
 import { isForbidden } from '../../components/error-state.tsx';
-import { formatAgo, formatTime } from '../../lib/format.ts';
+import { formatAgo, formatTime, withLocalTimes } from '../../lib/format.ts';
 import { PENDING_APPROVALS_KEY, requestKey } from '../../lib/queries.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 import { deploymentKey, DEPLOYMENTS_KEY } from '../deployments/deployment-queries.ts';
 import { APPROVAL_INTENT } from '../requests/request-status.ts';
 import {
-  approvalSubject, describeApprovers, describeDeadline, describeOutstanding, describeVia, summarizeDecisions, type Decision, type DecisionOutcome,
+  approvalSubject, batchOutcomes, decidedBy, describeApprovers, describeDeadline, describeOutstanding, describeVia, escalationBadge, summarizeDecisions,
+  type Decision, type DecisionOutcome,
 } from './approval-text.ts';
 
 export function ApprovalStatusTag({ status }: { status: Approval['status'] }) {
@@ -43,7 +44,7 @@ export function ApprovalWhy({ approval }: { approval: Approval }) {
   return (
     <p className={`apollo-small apollo-approval-why${approval.canDecide ? '' : ` ${Classes.TEXT_MUTED}`}`} data-testid="approval-why" data-can-decide={approval.canDecide}>
       <Icon icon={approval.canDecide ? 'endorsed' : 'lock'} size={12} intent={approval.canDecide ? 'success' : 'none'} />
-      {' '}{approval.why ?? (approval.canDecide ? 'You may decide it.' : 'You may not decide it.')}
+      {' '}{approval.why ? withLocalTimes(approval.why) : (approval.canDecide ? 'You may decide it.' : 'You may not decide it.')}
     </p>
   );
 }
@@ -53,7 +54,32 @@ export function ApprovalDeadline({ approval }: { approval: Approval }) {
     return approval.decidedAt ? <span title={formatTime(approval.decidedAt)}>decided {formatAgo(approval.decidedAt)}</span> : null;
   }
   const left = describeDeadline(approval.expiresAt);
-  return <span title={formatTime(approval.expiresAt)} data-testid="approval-deadline">{left === 'expired' ? 'expired' : `expires ${left}`}</span>;
+  return (
+    <>
+      <span title={formatTime(approval.expiresAt)} data-testid="approval-deadline">{left === 'expired' ? 'expired' : `expires ${left}`}</span>
+      {approval.escalatesAt && left !== 'expired' && (
+        <span title={formatTime(approval.escalatesAt)} data-testid="approval-escalates-at" data-at={approval.escalatesAt}>
+          {' · '}escalates {describeDeadline(approval.escalatesAt) === 'expired' ? 'now' : `at ${formatTime(approval.escalatesAt)}`}
+        </span>
+      )}
+    </>
+  );
+}
+
+/** "Escalated ×2 · waiting 9 h", with who was told at each level on hover. */
+export function ApprovalEscalation({ approval }: { approval: Approval }) {
+  const badge = approval.status === 'pending' ? escalationBadge(approval) : null;
+  if (!badge) return null;
+  const tip = (
+    <ul className="apollo-escalation-tip" data-testid="approval-escalation-tip">
+      {badge.steps.map((s) => <li key={`${s.level}-${s.at}`}><strong>Level {s.level}</strong>, {formatTime(s.at)}: {s.text}</li>)}
+    </ul>
+  );
+  return (
+    <Tooltip content={tip} placement="bottom">
+      <Tag minimal intent="warning" icon="warning-sign" data-testid="approval-escalation" data-level={badge.level} data-count={badge.steps.length} tabIndex={0}>{badge.label}</Tag>
+    </Tooltip>
+  );
 }
 
 export function ApprovalDecisions({ approval }: { approval: Approval }) {
@@ -61,10 +87,10 @@ export function ApprovalDecisions({ approval }: { approval: Approval }) {
   return (
     <ul className="apollo-decisions" data-testid="approval-decisions">
       {approval.decisions.map((d) => (
-        <li key={`${d.principal}-${d.at}`} data-testid="approval-decision" data-decision={d.decision}>
+        <li key={`${d.principal}-${d.at}`} data-testid="approval-decision" data-decision={d.decision} data-on-behalf-of={d.onBehalfOf}>
           <Icon icon={d.decision === 'approved' ? 'tick-circle' : 'cross-circle'} intent={d.decision === 'approved' ? 'success' : 'danger'} size={14} />
           <span>
-            <strong>{d.principal}</strong> {d.decision}{d.via?.length ? <span className={Classes.TEXT_MUTED}> ({describeVia(d.via)})</span> : null}
+            <strong data-testid="approval-decider">{decidedBy(d)}</strong> {d.decision}{d.via?.length ? <span className={Classes.TEXT_MUTED}> ({describeVia(d.via)})</span> : null}
             {' '}<span className={`${Classes.TEXT_MUTED} apollo-small`} title={formatTime(d.at)}>{formatAgo(d.at)}</span>
             {d.comment && <span className="apollo-decision-comment">“{d.comment}”</span>}
           </span>
@@ -93,29 +119,46 @@ const REASON_MIN = 3;
 const TEXT_MAX = 2000;
 
 /**
- * Approves (with an optional comment) or rejects (with a reason, required) the given approvals, one call each, in
- * order. One that succeeds closes the dialog; several, or any failure, stay open with each item's result.
+ * Approves (with an optional comment) or rejects (with a reason, required) the given approvals. One goes through its
+ * own route; several through the batch route in one call (each decided and audited on its own, one Idempotency-Key
+ * per selection so a retry after a lost answer decides nothing twice). One that succeeds closes the dialog; several,
+ * or any refusal, stay open with each item's result.
  */
 export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
   decision: Decision | null;
   approvals: readonly Approval[];
   onClose(): void;
-  /** After the calls, with the ids that succeeded. */
-  onDecided?(ids: readonly string[]): void;
+  /** After the calls, with the ids that succeeded and each item's outcome. */
+  onDecided?(ids: readonly string[], outcomes: ReadonlyMap<string, DecisionOutcome>): void;
 }) {
   const { api } = useServices();
   const client = useQueryClient();
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
   const [results, setResults] = useState<ReadonlyMap<string, DecisionOutcome>>(new Map());
+  const batchKey = useRef<string | null>(null);
   const finished = results.size === approvals.length && approvals.length > 0 && !running;
   const reject = decision === 'reject';
 
   const close = () => {
     if (running) return;
-    setText(''); setProblem(null); setResults(new Map());
+    setText(''); setProblem(null); setResults(new Map()); setFailure(null);
+    batchKey.current = null;
     onClose();
+  };
+
+  /** Each approval decided through its own route, in order (one, or the fallback). */
+  const decideOne = async (approval: Approval, value: string): Promise<DecisionOutcome> => {
+    try {
+      const answer = reject
+        ? await api.read('POST /api/v1/approvals/{id}/reject', { params: { id: approval.id }, body: { reason: value } })
+        : await api.read('POST /api/v1/approvals/{id}/approve', { params: { id: approval.id }, body: value ? { comment: value } : {} });
+      return { ok: true, status: answer.status };
+    } catch (error) {
+      return { ok: false, message: refusal(error) };
+    }
   };
 
   const submit = async (event: FormEvent) => {
@@ -124,20 +167,30 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
     const value = text.trim();
     if (reject && value.length < REASON_MIN) { setProblem('Say why: the requester reads it (at least 3 characters).'); return; }
     setProblem(null);
+    setFailure(null);
     setRunning(true);
-    const outcomes = new Map<string, DecisionOutcome>();
-    for (const approval of approvals) {
+    let outcomes = new Map<string, DecisionOutcome>();
+    if (approvals.length === 1) {
+      outcomes.set(approvals[0]!.id, await decideOne(approvals[0]!, value));
+    } else {
+      batchKey.current ??= globalThis.crypto.randomUUID();
       try {
-        const answer = reject
-          ? await api.read('POST /api/v1/approvals/{id}/reject', { params: { id: approval.id }, body: { reason: value } })
-          : await api.read('POST /api/v1/approvals/{id}/approve', { params: { id: approval.id }, body: value ? { comment: value } : {} });
-        outcomes.set(approval.id, { ok: true, status: answer.status });
+        const answer = await api.read('POST /api/v1/approvals/decide', {
+          body: { decisions: approvals.map((a) => ({ id: a.id, decision: reject ? 'rejected' as const : 'approved' as const, ...(value ? { comment: value } : {}) })) as ApprovalBatch['decisions'] },
+          idempotencyKey: batchKey.current,
+        });
+        outcomes = batchOutcomes(answer);
       } catch (error) {
-        outcomes.set(approval.id, { ok: false, message: refusal(error) });
+        // The call as a whole failed (nothing, or not all, may have been decided): say so and let them try again.
+        setFailure(refusal(error));
+        setRunning(false);
+        void client.invalidateQueries({ queryKey: PENDING_APPROVALS_KEY });
+        return;
       }
-      setResults(new Map(outcomes));
     }
+    setResults(outcomes);
     setRunning(false);
+    batchKey.current = null;
     void client.invalidateQueries({ queryKey: PENDING_APPROVALS_KEY });
     void client.invalidateQueries({ queryKey: ['requests', 'list'] });
     for (const approval of approvals) {
@@ -145,9 +198,9 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
       if (approval.deployment) void client.invalidateQueries({ queryKey: deploymentKey(approval.deployment.id) });
     }
     if (approvals.some((a) => a.kind === 'deployment')) void client.invalidateQueries({ queryKey: DEPLOYMENTS_KEY });
-    const all = [...outcomes.values()];
+    const all = approvals.flatMap((a) => { const o = outcomes.get(a.id); return o ? [o] : []; });
     const done = approvals.filter((a) => outcomes.get(a.id)?.ok).map((a) => a.id);
-    onDecided?.(done);
+    onDecided?.(done, outcomes);
     const failed = all.some((o) => !o.ok);
     toast({ intent: failed ? 'warning' : 'success', icon: failed ? 'warning-sign' : 'tick', message: summarizeDecisions(decision ?? 'approve', all) });
     if (!failed && approvals.length === 1) { setText(''); setResults(new Map()); onClose(); }
@@ -166,11 +219,18 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
                 return (
                   <li key={a.id} data-testid="decision-result" data-id={a.id} data-ok={result ? String(result.ok) : ''}>
                     <Icon icon={!result ? (running ? 'time' : 'dot') : result.ok ? 'tick-circle' : 'error'} intent={!result ? 'none' : result.ok ? 'success' : 'danger'} size={14} />
-                    <span><strong>{approvalSubject(a)}</strong> for {a.requester}{result && (result.ok ? <span className={Classes.TEXT_MUTED}> · {result.status}</span> : <span className="apollo-decision-error"> · {result.message}</span>)}</span>
+                    <span><strong>{approvalSubject(a)}</strong> for {a.requester}{result && (result.ok
+                      ? <span className={Classes.TEXT_MUTED} data-testid="decision-result-text"> · {result.status === 'pending' ? 'approved; more approvals needed' : result.status}</span>
+                      : <span className="apollo-decision-error" data-testid="decision-result-text"> · {result.message}</span>)}</span>
                   </li>
                 );
               })}
             </ul>
+          )}
+          {failure && (
+            <Callout intent="danger" icon="error" className="apollo-form-error" data-testid="decision-error">
+              Nothing was confirmed: {failure} Try again: what was decided already is not decided twice.
+            </Callout>
           )}
           {count === 1 && results.size === 1 && !results.get(approvals[0]!.id)?.ok && (
             <Callout intent="danger" icon="error" className="apollo-form-error" data-testid="decision-error">
@@ -179,10 +239,10 @@ export function DecisionDialog({ decision, approvals, onClose, onDecided }: {
           )}
           {!finished && (
             <FormGroup
-              label={reject ? 'Reason' : 'Comment'}
+              label={reject ? (count > 1 ? `Reason (one for all ${count})` : 'Reason') : (count > 1 ? `Comment (one for all ${count})` : 'Comment')}
               labelFor="decision-text"
               labelInfo={reject ? '(required)' : '(optional)'}
-              helperText={problem ?? (reject ? `The requester reads it; ${rejectOutcome(approvals)}.` : 'The requester sees it beside your approval.')}
+              helperText={problem ?? (reject ? `The requester reads it; ${rejectOutcome(approvals)}.` : (count > 1 ? 'Each requester sees it beside your approval.' : 'The requester sees it beside your approval.'))}
               intent={problem ? 'danger' : 'none'}
             >
               <TextArea id="decision-text" fill rows={3} maxLength={TEXT_MAX} value={text} onChange={(e) => { setText(e.currentTarget.value); setProblem(null); }}

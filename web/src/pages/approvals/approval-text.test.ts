@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Approval } from '../../../../schemas/types.gen.ts';
 import {
-  approvalSubject, approvalTarget, decidableCount, deploymentChange, describeApprovers, describeDeadline, describeOutstanding, describeVia, sortApprovals, summarizeDecisions,
+  approvalSubject, approvalTarget, batchOutcomes, checkDelegation, decidableCount, decidedBy, delegationBodyOf, delegationFieldOf, deploymentChange, describeApprovers,
+  describeDeadline, describeOutstanding, describeVia, describeWait, escalationBadge, sortApprovals, summarizeDecisions,
 } from './approval-text.ts';
 
 const approval = (id: string, over: Partial<Approval> = {}): Approval => ({
@@ -80,5 +81,64 @@ describe('a deployment approval', () => {
     expect(deploymentChange({ ...deployment, operation: 'scale', replicas: 1 })).toBe('1 replica');
     expect(deploymentChange({ ...deployment, operation: 'scale', replicas: 6 })).toBe('6 replicas');
     expect(deploymentChange({ ...deployment, operation: 'restart' })).toBe('a rolling restart of v1.4.2');
+  });
+});
+
+describe('governance', () => {
+  const now = Date.parse('2026-11-25T19:00:00.000Z');
+
+  it('says who decided for whom', () => {
+    expect(decidedBy({ principal: 'operator@apollo.local', onBehalfOf: 'admin@apollo.local' })).toBe('operator@apollo.local for admin@apollo.local');
+    expect(decidedBy({ principal: 'operator@apollo.local' })).toBe('operator@apollo.local');
+  });
+
+  it('badges an escalated approval with how often, how long it waits and who was told', () => {
+    expect(escalationBadge(approval('a'), now)).toBeNull();
+    const badge = escalationBadge(approval('a', {
+      escalations: [
+        { level: 1, at: '2026-11-25T14:00:00.000Z', notified: ['admin@apollo.local', 'team:platform'], to: "the rule's approvers who have not decided" },
+        { level: 2, at: '2026-11-25T18:00:00.000Z', notified: ['team:data'], to: "data, the offering's owner team" },
+      ],
+    }), now);
+    expect(badge).toEqual({
+      label: 'Escalated ×2 · waiting 9 h',
+      level: 2,
+      steps: [
+        { level: 1, at: '2026-11-25T14:00:00.000Z', text: "to the rule's approvers who have not decided; told admin@apollo.local and team platform" },
+        { level: 2, at: '2026-11-25T18:00:00.000Z', text: "to data, the offering's owner team; told team data" },
+      ],
+    });
+    expect(escalationBadge(approval('a', { escalations: [{ level: 1, at: '2026-11-25T14:00:00.000Z', notified: [] }] }), now)?.label).toBe('Escalated · waiting 9 h');
+    expect([describeWait('2026-11-25T18:15:00.000Z', now), describeWait('2026-11-22T19:00:00.000Z', now)]).toEqual(['45 min', '3 d']);
+  });
+
+  it('reads a batch result item by item: decided, or refused and why', () => {
+    const outcomes = batchOutcomes({
+      results: [
+        { id: 'a', decision: 'approved', status: 200, approval: approval('a', { status: 'approved' }) },
+        { id: 'b', decision: 'approved', status: 409, error: { code: 'Conflict', message: 'approval b is approved already' } },
+        { id: 'c', decision: 'approved', status: 403, error: { code: 'Forbidden', message: 'You requested it: someone else must approve it.' } },
+      ],
+      approved: 1, rejected: 0, failed: 2,
+    });
+    expect([...outcomes]).toEqual([
+      ['a', { ok: true, status: 'approved' }],
+      ['b', { ok: false, message: 'Too late: approval b is approved already.' }],
+      ['c', { ok: false, message: 'Not yours to decide: You requested it: someone else must approve it.' }],
+    ]);
+  });
+
+  it('checks a delegation before asking, and builds its body', () => {
+    const ok = { delegate: 'operator@apollo.local', from: '', until: '2026-11-30T18:00', reason: ' On leave ' };
+    expect(checkDelegation(ok, 'admin@apollo.local', now)).toEqual({});
+    expect(checkDelegation({ ...ok, delegate: 'Admin@apollo.local' }, 'admin@apollo.local', now)).toEqual({ delegate: 'Someone other than you.' });
+    expect(checkDelegation({ ...ok, delegate: 'operator' }, undefined, now).delegate).toBe('An email, as they sign in to Apollo.');
+    expect(checkDelegation({ ...ok, until: '' }, undefined, now)).toEqual({ until: 'When it ends.' });
+    expect(checkDelegation({ ...ok, until: '2026-11-20T10:00' }, undefined, now)).toEqual({ until: 'After it starts, and in the future.' });
+    expect(checkDelegation({ ...ok, until: '2027-06-01T10:00' }, undefined, now)).toEqual({ until: 'At most 90 days ahead.' });
+    expect(checkDelegation({ ...ok, from: '2026-12-01T00:00' }, undefined, now)).toEqual({ until: 'After it starts, and in the future.' });
+    const body = delegationBodyOf(ok);
+    expect(body).toEqual({ delegate: 'operator@apollo.local', until: new Date('2026-11-30T18:00').toISOString(), reason: 'On leave' });
+    expect(['/body/delegate', '/body/until', '/body', '/path/x'].map(delegationFieldOf)).toEqual(['delegate', 'until', undefined, undefined]);
   });
 });

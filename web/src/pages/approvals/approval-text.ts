@@ -2,7 +2,7 @@
  * Approvals in words: who approves ("an operator or team platform"), what is still needed, why you may decide, when
  * it expires; the inbox's order, and what a bulk decision did item by item. Pure, so it is unit-tested.
  */
-import type { Approval } from '../../../../schemas/types.gen.ts';
+import type { Approval, ApprovalBatchResult, ApprovalDelegationPut } from '../../../../schemas/types.gen.ts';
 
 export interface Approvers {
   readonly roles?: readonly string[] | undefined;
@@ -112,4 +112,108 @@ export function describeDeadline(expiresAt: string, now = Date.now()): string {
   const hours = Math.round(ms / 3_600_000);
   if (hours < 48) return hours === 1 ? 'in an hour' : `in ${hours} hours`;
   return `in ${Math.round(ms / 86_400_000)} days`;
+}
+
+/** Who decided, and for whom when they decided as a delegate: "operator@apollo.local for admin@apollo.local". */
+export const decidedBy = (decision: Pick<Approval['decisions'][number], 'principal' | 'onBehalfOf'>): string =>
+  decision.onBehalfOf ? `${decision.principal} for ${decision.onBehalfOf}` : decision.principal;
+
+/** How long something has waited, short: "45 min", "9 h", "3 d". */
+export function describeWait(sinceIso: string, now = Date.now()): string {
+  const minutes = Math.max(0, Math.round((now - Date.parse(sinceIso)) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.round(hours / 24)} d`;
+}
+
+/** Who an escalation told, in words: principals as they are, `team:x` as "team x". */
+export const describeNotified = (notified: readonly string[]): string =>
+  notified.length ? joinWords(notified.map((n) => (n.startsWith('team:') ? `team ${n.slice(5)}` : n)), 'and') : 'nobody';
+
+export interface EscalationBadge {
+  /** "Escalated ×2 · waiting 9 h". */
+  readonly label: string;
+  readonly level: number;
+  /** One line per escalation: its level, to whom (in words) and who was told; `at` for the caller to format. */
+  readonly steps: ReadonlyArray<{ readonly level: number; readonly at: string; readonly text: string }>;
+}
+
+/** A pending approval's escalations as a badge, or null when it has none. */
+export function escalationBadge(approval: Pick<Approval, 'escalations' | 'createdAt'>, now = Date.now()): EscalationBadge | null {
+  const escalations = approval.escalations ?? [];
+  if (escalations.length === 0) return null;
+  const level = Math.max(...escalations.map((e) => e.level));
+  return {
+    label: `Escalated${escalations.length > 1 ? ` ×${escalations.length}` : ''} · waiting ${describeWait(approval.createdAt, now)}`,
+    level,
+    steps: escalations.map((e) => ({ level: e.level, at: e.at, text: `${e.to ? `to ${e.to}` : 'escalated'}; told ${describeNotified(e.notified)}` })),
+  };
+}
+
+/** What the batch route answered, item by item, as the dialog's outcomes (a refusal says its status and why). */
+export function batchOutcomes(result: ApprovalBatchResult): Map<string, DecisionOutcome> {
+  const outcomes = new Map<string, DecisionOutcome>();
+  for (const r of result.results) {
+    if (r.status === 200 && r.approval) outcomes.set(r.id, { ok: true, status: r.approval.status });
+    else outcomes.set(r.id, { ok: false, message: refusalText(r.status, r.error?.message ?? 'not decided') });
+  }
+  return outcomes;
+}
+
+/** An item's refusal in a line: 403 "Not yours to decide: …", 409 "Too late: …", others their status. */
+export function refusalText(status: number, message: string): string {
+  const text = message.replace(/\.?$/, '.');
+  if (status === 403) return `Not yours to decide: ${text}`;
+  if (status === 409) return `Too late: ${text}`;
+  if (status === 404) return `Gone: ${text}`;
+  return `${status}: ${text}`;
+}
+
+// ---------------------------------------------------------------- delegation
+
+export const MAX_DELEGATION_DAYS = 90;
+
+/** The delegation form as typed: `datetime-local` texts for the times. */
+export interface DelegationValues {
+  readonly delegate: string;
+  /** Empty: from now. */
+  readonly from: string;
+  readonly until: string;
+  readonly reason: string;
+}
+
+export type DelegationErrors = Partial<Record<keyof DelegationValues, string>>;
+
+/** What the form can tell before asking: a delegate that looks like an email and is not you, an end ahead and within 90 days. */
+export function checkDelegation(v: DelegationValues, me: string | undefined, now = Date.now()): DelegationErrors {
+  const errors: { -readonly [K in keyof DelegationValues]?: string } = {};
+  const delegate = v.delegate.trim().toLowerCase();
+  if (!delegate) errors.delegate = 'Name who decides in your place (their email).';
+  else if (!/^[^\s@]+@[^\s@]+$/.test(delegate)) errors.delegate = 'An email, as they sign in to Apollo.';
+  else if (me && delegate === me.toLowerCase()) errors.delegate = 'Someone other than you.';
+  const from = v.from ? Date.parse(v.from) : now;
+  const until = Date.parse(v.until);
+  if (v.from && Number.isNaN(from)) errors.from = 'A date and time.';
+  if (!v.until) errors.until = 'When it ends.';
+  else if (Number.isNaN(until)) errors.until = 'A date and time.';
+  else if (until <= Math.max(from, now)) errors.until = 'After it starts, and in the future.';
+  else if (until - now > MAX_DELEGATION_DAYS * 86_400_000) errors.until = `At most ${MAX_DELEGATION_DAYS} days ahead.`;
+  return errors;
+}
+
+/** The PUT body: local times as instants, the delegate as typed (the API lowercases it). */
+export function delegationBodyOf(v: DelegationValues): ApprovalDelegationPut {
+  return {
+    delegate: v.delegate.trim(),
+    until: new Date(v.until).toISOString(),
+    ...(v.from ? { from: new Date(v.from).toISOString() } : {}),
+    ...(v.reason.trim() ? { reason: v.reason.trim() } : {}),
+  };
+}
+
+/** Which field an API 400 path (`/body/until`) belongs to. */
+export function delegationFieldOf(path: string): keyof DelegationValues | undefined {
+  const name = /^\/body\/([A-Za-z]+)/.exec(path)?.[1];
+  return (['delegate', 'from', 'until', 'reason'] as const).find((f) => f === name);
 }

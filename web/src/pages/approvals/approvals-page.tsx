@@ -2,10 +2,13 @@
  * The approvals inbox: requests and production deployments waiting for a decision, those you may decide first. Each says
  * who asked for what (a request's fields and note; a deployment's operation, tag change, Git diff and pull request), the
  * rule and why you may or may not decide, and its deadline; approve (a comment if you like) or
- * reject (a reason, required), one or several at once: each is a call of its own and each result is said. Live: the
- * shell follows the `approvals` topic for its badge, and this list is the same query.
+ * reject (a reason, required), one or several at once (the batch route: each decided and audited on its own, each
+ * result said, a refused one marked on its card). An escalated approval says so ("Escalated ×2 · waiting 9 h", who was
+ * told) and when it escalates next; a decision made as a delegate reads "operator@… for admin@…". The delegation panel
+ * names your delegate, and says whose delegate you are. Live: the shell follows the `approvals` topic for its badge,
+ * and this list is the same query.
  */
-import { Button, Card, Checkbox, Classes, Icon, NonIdealState, Tag } from '@blueprintjs/core';
+import { Button, Callout, Card, Checkbox, Classes, Icon, NonIdealState, Tag } from '@blueprintjs/core';
 import { useMemo, useState } from 'react';
 import type { Approval } from '../../../../schemas/types.gen.ts';
 import { DiffView } from '../../components/diff-view.tsx';
@@ -15,8 +18,12 @@ import { formatAgo, formatTime } from '../../lib/format.ts';
 import { useFieldLabels, usePendingApprovals } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { fieldText } from '../requests/request-status.ts';
-import { ApprovalDeadline, ApprovalDecisions, ApprovalRule, ApprovalWhy, DecisionDialog } from './approval-parts.tsx';
+import { ApprovalDeadline, ApprovalDecisions, ApprovalEscalation, ApprovalRule, ApprovalWhy, DecisionDialog } from './approval-parts.tsx';
 import { approvalSubject, approvalTarget, decidableCount, deploymentChange, sortApprovals, type Decision } from './approval-text.ts';
+import { DelegationPanel } from './delegation-panel.tsx';
+
+/** The batch route's most at once. */
+const BATCH_MAX = 50;
 import '../requests/requests.css';
 
 /** A request waiting: what was asked (its fields as the form labels them) and the note. */
@@ -53,10 +60,12 @@ function DeploymentSummary({ deployment }: { deployment: NonNullable<Approval['d
   );
 }
 
-function ApprovalCard({ approval, labels, selected, onSelect, onDecide }: {
+function ApprovalCard({ approval, labels, selected, refused, onSelect, onDecide }: {
   approval: Approval;
   labels: ReadonlyMap<string, string> | undefined;
   selected: boolean;
+  /** Why the last decision on it was refused, if it was. */
+  refused: string | undefined;
   onSelect(selected: boolean): void;
   onDecide(decision: Decision): void;
 }) {
@@ -78,7 +87,11 @@ function ApprovalCard({ approval, labels, selected, onSelect, onDecide }: {
             <span>for <strong data-testid="approval-requester">{approval.requester}</strong>{approval.team && <span className={Classes.TEXT_MUTED}> · team {approval.team}</span>}</span>
             {approval.priority && approval.priority !== 'normal' && <Tag minimal intent={approval.priority === 'high' ? 'warning' : 'none'}>{approval.priority} priority</Tag>}
             <span className={`${Classes.TEXT_MUTED} apollo-small`} title={formatTime(approval.createdAt)}>asked {formatAgo(approval.createdAt)}</span>
+            <ApprovalEscalation approval={approval} />
           </div>
+          {refused && (
+            <Callout intent="danger" icon="error" compact className="apollo-approval-refused" data-testid="approval-refused">Not decided: {refused}</Callout>
+          )}
           {deployment ? <DeploymentSummary deployment={deployment} /> : <RequestSummary approval={approval} labels={labels} />}
           {approval.note && <p className="apollo-approval-note" data-testid="approval-note">{approval.note}</p>}
         </div>
@@ -105,6 +118,7 @@ export function ApprovalsPage() {
   const labels = useFieldLabels(items.flatMap((a) => (a.offering ? [a.offering.id] : [])));
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [deciding, setDeciding] = useState<{ decision: Decision; approvals: Approval[] } | null>(null);
+  const [refused, setRefused] = useState<ReadonlyMap<string, string>>(new Map());
   const decidable = items.filter((a) => a.canDecide);
   // What is selected and still waiting (a decided one leaves the list, and the selection with it).
   const chosen = decidable.filter((a) => selected.has(a.id));
@@ -115,6 +129,7 @@ export function ApprovalsPage() {
   return (
     <div className="apollo-page apollo-approvals" data-testid="approvals-page">
       <PageHeader title="Approvals" description={count ? `${count} ${count === 1 ? 'approval waits' : 'approvals wait'} for your decision. Those you may decide come first.` : 'Requests and production deployments waiting for a decision. Those you may decide come first.'} />
+      <DelegationPanel />
       {pending.isError ? <ErrorState error={pending.error} onRetry={() => void pending.refetch()} /> : (
         <>
           {decidable.length > 0 && (
@@ -122,8 +137,11 @@ export function ApprovalsPage() {
               <Checkbox checked={allChosen} indeterminate={chosen.length > 0 && !allChosen} onChange={() => setSelected(allChosen ? new Set() : new Set(decidable.map((a) => a.id)))}
                 label={chosen.length ? `${chosen.length} selected` : 'Select all you may decide'} data-testid="approvals-select-all" />
               <span className="apollo-approvals-toolbar-spacer" />
-              <Button intent="success" icon="tick" text={`Approve ${chosen.length || ''}`.trim()} disabled={chosen.length === 0} onClick={() => setDeciding({ decision: 'approve', approvals: chosen })} data-testid="approve-selected" />
-              <Button intent="danger" variant="outlined" icon="cross" text={`Reject ${chosen.length || ''}`.trim()} disabled={chosen.length === 0} onClick={() => setDeciding({ decision: 'reject', approvals: chosen })} data-testid="reject-selected" />
+              {chosen.length > BATCH_MAX && <span className="apollo-small apollo-decision-error">At most {BATCH_MAX} at once</span>}
+              <Button intent="success" icon="tick" text={`Approve selected (${chosen.length})`} disabled={chosen.length === 0 || chosen.length > BATCH_MAX}
+                onClick={() => setDeciding({ decision: 'approve', approvals: chosen })} data-testid="approve-selected" />
+              <Button intent="danger" variant="outlined" icon="cross" text={`Reject selected (${chosen.length})`} disabled={chosen.length === 0 || chosen.length > BATCH_MAX}
+                onClick={() => setDeciding({ decision: 'reject', approvals: chosen })} data-testid="reject-selected" />
             </div>
           )}
           {pending.isPending && <div className={Classes.SKELETON} style={{ height: 160 }} />}
@@ -133,7 +151,7 @@ export function ApprovalsPage() {
           {items.length > 0 && (
             <ul className="apollo-approval-list" data-testid="approval-list">
               {items.map((a) => (
-                <ApprovalCard key={a.id} approval={a} labels={a.offering ? labels.get(a.offering.id) : undefined} selected={selected.has(a.id)} onSelect={(on) => select(a.id, on)} onDecide={(decision) => setDeciding({ decision, approvals: [a] })} />
+                <ApprovalCard key={a.id} approval={a} labels={a.offering ? labels.get(a.offering.id) : undefined} selected={selected.has(a.id)} refused={refused.get(a.id)} onSelect={(on) => select(a.id, on)} onDecide={(decision) => setDeciding({ decision, approvals: [a] })} />
               ))}
             </ul>
           )}
@@ -145,7 +163,14 @@ export function ApprovalsPage() {
         </>
       )}
       <DecisionDialog decision={deciding?.decision ?? null} approvals={deciding?.approvals ?? []} onClose={() => setDeciding(null)}
-        onDecided={(ids) => setSelected((s) => new Set([...s].filter((id) => !ids.includes(id))))} />
+        onDecided={(ids, outcomes) => {
+          setSelected((s) => new Set([...s].filter((id) => !ids.includes(id))));
+          setRefused((before) => {
+            const next = new Map(before);
+            for (const [id, outcome] of outcomes) { if (outcome.ok) next.delete(id); else next.set(id, outcome.message); }
+            return next;
+          });
+        }} />
     </div>
   );
 }
