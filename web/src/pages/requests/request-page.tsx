@@ -2,7 +2,8 @@
  * One request, live: where it is (status, progress, ETA, retries, generation, who cancelled it and why), what was
  * asked (fields, secrets masked), the approval it waits for (approve or reject here when you may), the manual
  * fulfilment's instructions and JIRA ticket, each action with its attempts and rollback (request-actions.tsx), the
- * timeline as it is written, what happens next, and the outputs. Retry, Cancel and Deprovision (request-dialogs.tsx)
+ * timeline as it is written, what happens next, and the outputs; once completed, its requester rates it
+ * (request-rating.tsx). Retry, Cancel and Deprovision (request-dialogs.tsx)
  * are offered as its status allows. `request:<id>` moves the status and appends log
  * lines without a read; a new status or action reads the detail again.
  */
@@ -24,12 +25,13 @@ import { Link } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { useRealtimeState } from '../../lib/store.ts';
 import { toast } from '../../lib/toaster.ts';
-import { ApprovalDeadline, ApprovalDecisions, ApprovalRule, ApprovalStatusTag, ApprovalWhy, DecisionDialog } from '../approvals/approval-parts.tsx';
+import { ApprovalDeadline, ApprovalDecisions, ApprovalEscalation, ApprovalRule, ApprovalStatusTag, ApprovalWhy, DecisionDialog } from '../approvals/approval-parts.tsx';
 import type { Decision } from '../approvals/approval-text.ts';
 import { Actions, LocalFakeTag } from './request-actions.tsx';
 import { RequestLifecycle } from './request-dialogs.tsx';
 import { isLoopbackUrl } from './request-lifecycle.ts';
 import { RequestProgress, RequestStatusTag } from './request-parts.tsx';
+import { RatingBox } from './request-rating.tsx';
 import { applyChange, asRequestChange, changesDetail, mergeTimeline, type RequestChange, type TimelineEntry } from './request-live.ts';
 import { fieldText, isEnded, isUndoing } from './request-status.ts';
 import './requests.css';
@@ -95,6 +97,7 @@ function ApprovalBox({ request }: { request: Request }) {
     <Section title="Approval" icon="endorsed" className="apollo-section" data-testid="request-approval" data-status={approval.status}
       rightElement={<ApprovalStatusTag status={approval.status} />}>
       <SectionCard>
+        <ApprovalEscalation approval={approval} />
         <ApprovalRule approval={approval} />
         <ApprovalDecisions approval={approval} />
         <p className={`${Classes.TEXT_MUTED} apollo-small`}><ApprovalDeadline approval={approval} /></p>
@@ -343,6 +346,7 @@ export function RequestPage({ id }: { id: string }) {
           <Timeline entries={timeline} live={connection === 'open'} />
         </div>
         <div>
+          <RatingBox request={request} />
           <ApprovalBox request={request} />
           <ManualBox request={request} />
           <NextSteps request={request} />

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ACTION_LABEL, actionsTally, fieldText, formatDuration, isEnded, isLocalFake, isMoving, isUndoing, progressText, REQUEST_STATES, requestFiltersFromSearch, requestListQuery,
-  scopeFromTabId, scopeTabId, searchFromRequestFilters, STATUS_INTENT, STATUS_LABEL, type ActionState,
+  ACTION_LABEL, actionsTally, fieldText, formatDuration, isEnded, isLocalFake, isMoving, isUndoing, mayRate, progressText, REQUEST_STATES, requestFiltersFromSearch,
+  requestListQuery, scopeFromTabId, scopeTabId, scoreText, searchFromRequestFilters, STATUS_INTENT, STATUS_LABEL, type ActionState,
 } from './request-status.ts';
 
 describe('status colours and words', () => {
@@ -88,5 +88,18 @@ describe('the list in the URL', () => {
 
   it('names scope tabs', () => {
     for (const scope of [{ kind: 'mine' }, { kind: 'all' }, { kind: 'team', team: 'growth' }] as const) expect(scopeFromTabId(scopeTabId(scope))).toEqual(scope);
+  });
+});
+
+describe('rating', () => {
+  it('is for the requester alone, once the request completed', () => {
+    const request = { requester: 'Dana@apollo.local', status: 'completed' as const };
+    expect(mayRate(request, 'dana@apollo.local')).toBe(true);
+    expect(mayRate({ ...request, status: 'deprovisioned' }, 'dana@apollo.local')).toBe(true);
+    expect(mayRate({ ...request, status: 'in_progress' }, 'dana@apollo.local')).toBe(false);
+    expect(mayRate({ ...request, status: 'failed' }, 'dana@apollo.local')).toBe(false);
+    expect(mayRate(request, 'operator@apollo.local')).toBe(false);
+    expect(mayRate(request, undefined)).toBe(false);
+    expect([1, 4, 5].map(scoreText)).toEqual(['1 of 5 (poor)', '4 of 5 (very good)', '5 of 5 (great)']);
   });
 });

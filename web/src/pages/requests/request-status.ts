@@ -196,3 +196,16 @@ export function fieldText(value: unknown): string {
   if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) return value.map(String).join(', ');
   return JSON.stringify(value);
 }
+
+/** The statuses a request may be rated in: it has completed (and may since have been deprovisioned). */
+export const RATEABLE_STATUSES: readonly RequestState[] = ['completed', 'deprovisioned'];
+
+/** Whether `user` may rate the request: only who asked for it, once it completed. */
+export function mayRate(request: Pick<Request, 'requester' | 'status'>, user: string | undefined): boolean {
+  return !!user && request.requester.toLowerCase() === user.toLowerCase() && RATEABLE_STATUSES.includes(request.status);
+}
+
+const SCORE_WORDS = ['', 'poor', 'fair', 'good', 'very good', 'great'];
+
+/** A score in words: "4 of 5 (very good)". */
+export const scoreText = (score: number): string => `${score} of 5${SCORE_WORDS[score] ? ` (${SCORE_WORDS[score]})` : ''}`;
