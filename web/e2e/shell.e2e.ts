@@ -116,7 +116,8 @@ describe('admin', () => {
 
     const actorContext = await newContext(local.browser);
     const actor = await signIn(actorContext, local.apollo.url, 'dana@apollo.local', '/');
-    expect(await navLabels(actor)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'Costs', 'AI console', 'Observability']);
+    // dana is an operator now (the test before): Analytics (stats:read) is theirs.
+    expect(await navLabels(actor)).toEqual(['Home', 'Catalog', 'Deploy Center', 'Self-service', 'Requests', 'Approvals', 'Incidents', 'Secrets', 'Costs', 'AI console', 'Observability', 'Analytics']);
     await actorContext.close();
 
     const adminContext = await newContext(local.browser);
