@@ -119,6 +119,8 @@ export function ApprovalsPage() {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [deciding, setDeciding] = useState<{ decision: Decision; approvals: Approval[] } | null>(null);
   const [refused, setRefused] = useState<ReadonlyMap<string, string>>(new Map());
+  /** The last decision on several: what was refused, said here too once its dialog is closed (a card decided meanwhile leaves the list). */
+  const [lastBatch, setLastBatch] = useState<{ decided: number; refused: Array<{ approval: Approval; message: string }> } | null>(null);
   const decidable = items.filter((a) => a.canDecide);
   // What is selected and still waiting (a decided one leaves the list, and the selection with it).
   const chosen = decidable.filter((a) => selected.has(a.id));
@@ -130,6 +132,19 @@ export function ApprovalsPage() {
     <div className="apollo-page apollo-approvals" data-testid="approvals-page">
       <PageHeader title="Approvals" description={count ? `${count} ${count === 1 ? 'approval waits' : 'approvals wait'} for your decision. Those you may decide come first.` : 'Requests and production deployments waiting for a decision. Those you may decide come first.'} />
       <DelegationPanel />
+      {lastBatch && lastBatch.refused.length > 0 && (
+        <Callout intent="warning" icon="warning-sign" className="apollo-approvals-last-batch" data-testid="approvals-last-batch" data-refused={lastBatch.refused.length}
+          title={`${lastBatch.decided} decided, ${lastBatch.refused.length} not`}>
+          <ul>
+            {lastBatch.refused.map(({ approval, message }) => (
+              <li key={approval.id} data-testid="approvals-last-batch-item" data-id={approval.id}>
+                <strong>{approvalSubject(approval)}</strong> for {approval.requester}: {message}
+              </li>
+            ))}
+          </ul>
+          <Button size="small" variant="minimal" text="Dismiss" onClick={() => setLastBatch(null)} data-testid="approvals-last-batch-dismiss" />
+        </Callout>
+      )}
       {pending.isError ? <ErrorState error={pending.error} onRetry={() => void pending.refetch()} /> : (
         <>
           {decidable.length > 0 && (
@@ -164,6 +179,10 @@ export function ApprovalsPage() {
       )}
       <DecisionDialog decision={deciding?.decision ?? null} approvals={deciding?.approvals ?? []} onClose={() => setDeciding(null)}
         onDecided={(ids, outcomes) => {
+          const asked = deciding?.approvals ?? [];
+          if (asked.length > 1) {
+            setLastBatch({ decided: ids.length, refused: asked.flatMap((a) => { const o = outcomes.get(a.id); return o && !o.ok ? [{ approval: a, message: o.message }] : []; }) });
+          }
           setSelected((s) => new Set([...s].filter((id) => !ids.includes(id))));
           setRefused((before) => {
             const next = new Map(before);
