@@ -4,7 +4,9 @@
  * refused and says why, in the dialog and on the page. An admin names dana as delegate (a past end refused on its
  * field first); dana reads that she is admin's delegate, may decide a request "for admin@apollo.local", approves it,
  * and the request's page says "dana@apollo.local for admin@apollo.local"; the admin ends it. The requester of a
- * completed request rates it, then changes it; an operator reads the rating and has no form.
+ * completed request rates it, then changes it; an operator reads the rating and has no form. An escalated approval
+ * (escalation runs every 15 minutes after 4 hours, so its answer is shaped here) reads "Escalated ×2 · waiting 9 h" and
+ * says on hover who was told.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -113,7 +115,7 @@ describe('approvals governance', () => {
     const toMe = dana.getByTestId('delegation-to-me-item');
     await toMe.waitFor({ timeout: 15_000 });
     expect(await toMe.getAttribute('data-principal')).toBe('admin@apollo.local');
-    expect(await toMe.innerText()).toMatch(/^You are the delegate of admin@apollo\.local until .+ — On leave for a week: what they may decide shows below, "for" them\.$/);
+    expect(await toMe.innerText()).toMatch(/^You are the delegate of admin@apollo\.local until .+ — On leave for a week\. Their approvals show below; each one you decide says it was for them\.$/);
     const waiting = card(dana, id);
     await waiting.waitFor({ timeout: 30_000 });
     expect(await waiting.getAttribute('data-can-decide')).toBe('true');
@@ -183,6 +185,41 @@ describe('approvals governance', () => {
     expect(await read.getByTestId('rating-form').count()).toBe(0);
     expect(await read.getByTestId('rating-change').count()).toBe(0);
     await operatorContext.close();
+    await context.close();
+  });
+
+  it('an escalated approval says how often, how long it waits and, on hover, who was told', { timeout: 120_000 }, async () => {
+    const id = await askForProductionRecord('escalated');
+    const context = await narrowContext(local.browser);
+    const hour = 3_600_000;
+    const now = Date.now();
+    // The API's answer as the escalation job leaves it after two levels (the job waits 4 hours, then 4 more).
+    await context.route(/\/api\/v1\/approvals\/pending/, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json() as { items: Array<Record<string, unknown>> };
+      for (const item of body.items) {
+        if (item.requestId !== id) continue;
+        item.createdAt = new Date(now - 9 * hour).toISOString();
+        item.escalations = [
+          { level: 1, at: new Date(now - 5 * hour).toISOString(), notified: ['team:platform'], to: "the rule's approvers who have not decided" },
+          { level: 2, at: new Date(now - hour).toISOString(), notified: ['team:platform'], to: "platform, the offering's owner team" },
+        ];
+        delete item.escalatesAt;
+      }
+      await route.fulfill({ response, json: body });
+    });
+    const operator = await signIn(context, local.apollo.url, 'operator@apollo.local', '/approvals');
+    const waiting = card(operator, id);
+    await waiting.waitFor({ timeout: 30_000 });
+    const badge = waiting.getByTestId('approval-escalation');
+    expect(await badge.innerText()).toBe('Escalated ×2 · waiting 9 h');
+    expect(await badge.getAttribute('data-level')).toBe('2');
+    expect(await waiting.getByTestId('approval-escalates-at').count()).toBe(0);
+    await badge.hover();
+    const tip = operator.getByTestId('approval-escalation-tip');
+    await tip.waitFor();
+    expect(await tip.innerText()).toMatch(/^Level 1, .+: to the rule's approvers who have not decided; told team platform\nLevel 2, .+: to platform, the offering's owner team; told team platform$/);
+    await screenshot(operator, 'approvals-governance-escalated');
     await context.close();
   });
 });

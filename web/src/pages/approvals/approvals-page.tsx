@@ -138,7 +138,7 @@ export function ApprovalsPage() {
           <ul>
             {lastBatch.refused.map(({ approval, message }) => (
               <li key={approval.id} data-testid="approvals-last-batch-item" data-id={approval.id}>
-                <strong>{approvalSubject(approval)}</strong> for {approval.requester}: {message}
+                {approvalTarget(approval) ? <Link to={approvalTarget(approval)!}>{approvalSubject(approval)}</Link> : <strong>{approvalSubject(approval)}</strong>} for {approval.requester}: {message}
               </li>
             ))}
           </ul>

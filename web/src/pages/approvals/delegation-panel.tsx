@@ -135,7 +135,7 @@ export function DelegationPanel() {
             <p key={d.principal} data-testid="delegation-to-me-item" data-principal={d.principal} data-active={d.active}>
               You are the delegate of <strong>{d.principal}</strong> {d.active ? 'until' : `from ${formatTime(d.from)} until`} <span title={d.until}>{formatTime(d.until)}</span>
               {d.reason && <span className={Classes.TEXT_MUTED}> — {d.reason}</span>}
-              {d.active ? ': what they may decide shows below, "for" them.' : '.'}
+              {d.active ? '. Their approvals show below; each one you decide says it was for them.' : '.'}
             </p>
           ))}
         </Callout>

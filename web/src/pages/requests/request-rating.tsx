@@ -60,7 +60,7 @@ function RatingForm({ request, rating, onDone }: { request: Request; rating: Req
       <FormGroup label="How did it go?" intent={problem ? 'danger' : 'none'} helperText={problem ?? (score ? scoreText(score) : '1 is poor, 5 is great.')}>
         <ButtonGroup className="apollo-rating-stars" role="radiogroup" aria-label="Score">
           {SCORES.map((s) => (
-            <Button key={s} variant="minimal" icon="star" role="radio" aria-checked={score === s} aria-label={scoreText(s)} title={scoreText(s)}
+            <Button key={s} variant="minimal" icon={s <= score ? 'star' : 'star-empty'} role="radio" aria-checked={score === s} aria-label={scoreText(s)} title={scoreText(s)}
               className={s <= score ? 'apollo-rating-star-on' : undefined} onClick={() => { setScore(s); setProblem(null); }} data-testid="rating-score" data-score={s} />
           ))}
         </ButtonGroup>
