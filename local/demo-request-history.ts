@@ -31,8 +31,8 @@ const TEAMS: Record<string, { people: string[]; perDay: number }> = {
   platform: { people: ['ruth@apollo.local'], perDay: 0.5 },
 };
 
-/** The engineers behind the history, for the local directory (developers who have never signed in here). */
-export const DEMO_ENGINEERS: readonly string[] = Object.values(TEAMS).flatMap((t) => t.people);
+/** The engineers behind the history, for the local directory (developers who have never signed in here), with their team. */
+export const DEMO_ENGINEERS: ReadonlyArray<{ readonly user: string; readonly team: string }> = Object.entries(TEAMS).flatMap(([team, t]) => t.people.map((user) => ({ user, team })));
 
 /** How often each offering is asked for, how long its work takes (minutes, low–high), and whether it waits for approval. */
 const OFFERINGS: Record<string, { weight: number; workMinutes: [number, number]; approval: number }> = {

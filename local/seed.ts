@@ -76,7 +76,10 @@ const STEPS: Array<[name: string, run: (options: SeedOptions) => Promise<void>]>
   // into the analytics as real transitions are: the team pages' charts and the platform stats on a fresh start.
   ['request-history-v1', async () => {
     const directory = new LocalUserAdmin();
-    for (const user of DEMO_ENGINEERS) if (!(await directory.get(user))) await directory.put({ user, role: 'developer', enabled: true });
+    for (const { user, team } of DEMO_ENGINEERS) {
+      if (!(await directory.get(user))) await directory.put({ user, role: 'developer', enabled: true });
+      await putMember(team, user, { role: 'member' }, 'system:seed');
+    }
     await seedDemoRequestHistory();
   }],
   // Secrets for the demo services in the LOCAL encrypted store (random values, never printed), a few overdue,

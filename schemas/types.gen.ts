@@ -14235,6 +14235,14 @@ export interface PerformanceStats {
       action: string | null;
       share: number;
     };
+    /**
+     * Approval (or submit when none was asked) to completed, the median: what the SLA measures.
+     */
+    p50FulfilMs: number | null;
+    /**
+     * The same, 90th percentile.
+     */
+    p90FulfilMs: number | null;
   }[];
 }
 
@@ -16347,6 +16355,14 @@ export interface TeamCatalog {
      * The newest rated requests with a comment (at most 3, any time).
      */
     recentComments: RequestRating[];
+    /**
+     * Approval (or submit when none was asked) to completed, the median: what the SLA measures.
+     */
+    medianFulfilMs: number | null;
+    /**
+     * The same, 90th percentile.
+     */
+    p90FulfilMs: number | null;
   }[];
 }
 

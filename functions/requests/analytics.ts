@@ -238,6 +238,7 @@ export async function teamCatalog(team: string, query: { days?: number }): Promi
       completed, failed, cancelled: tally.sum('end', 'cancelled', offering.id),
       successRate: rate(completed, completed + failed),
       medianMs: percentile(totals, 0.5), p90Ms: percentile(totals, 0.9),
+      medianFulfilMs: percentile(tally.histogram('ful', offering.id), 0.5), p90FulfilMs: percentile(tally.histogram('ful', offering.id), 0.9),
       slaMs: msOf(offering.sla),
       slaCompliance: offering.sla ? rate(tally.sum('sla', 'in', offering.id), slaCounted) : null,
       rating: rated > 0 ? { average: Math.round((tally.sum('rate', 'sum', offering.id) / rated) * 100) / 100, count: rated } : null,
@@ -384,6 +385,7 @@ export async function performanceStats(query: { days?: number }): Promise<Perfor
     const top = candidates.sort((a, b) => b.ms - a.ms)[0]!;
     return {
       offering: offeringRef(offering, facts), completed, p50Ms: p50, p90Ms: percentile(h, 0.9),
+      p50FulfilMs: percentile(tally.histogram('ful', offering), 0.5), p90FulfilMs: percentile(tally.histogram('ful', offering), 0.9),
       slaMs: msOf(known?.sla ?? null), slaCompliance: rate(tally.sum('sla', 'in', offering), tally.sum('sla', 'n', offering)),
       manualBaselineMs: baseline, reduction: baseline && p50 !== null ? round(1 - p50 / baseline) : null,
       phases, bottleneck: total > 0 && top.ms > 0 ? { phase: top.phase, action: top.action, share: round(top.ms / total) } : null,

@@ -11,7 +11,7 @@ import type { OfferingDocument } from '../../functions/offerings/shapes.ts';
 import { applyWrites, bucketUpper, bucketOf, endedWrites, submittedWrites } from '../../functions/requests/stats.ts';
 import type { Role } from '#shared/permissions';
 import { seedDemoData } from '../seed.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { startHarness, until, type Harness } from './harness.ts';
 import { requestsApi } from './requests-helpers.ts';
 
 let h: Harness;
@@ -120,7 +120,10 @@ describe('counted on write', () => {
     const before = (await get<TeamAnalytics>('operator', `/api/v1/teams/payments/analytics`, { days: 7 })).body.kpis;
     const id = await submit('ledger-record', { name: 'counted' });
     await reaches(id, ['completed']);
-    const after = (await get<TeamAnalytics>('operator', `/api/v1/teams/payments/analytics`, { days: 7 })).body.kpis;
+    // The completion is counted right after the status says completed: wait for it.
+    const kpis = async () => (await get<TeamAnalytics>('operator', `/api/v1/teams/payments/analytics`, { days: 7 })).body.kpis;
+    await until(async () => (await kpis()).completed === before.completed + 1, 10_000);
+    const after = await kpis();
     expect(after.submitted).toBe(before.submitted + 1);
     expect(after.completed).toBe(before.completed + 1);
     const history = await get<TeamRequestHistory>('developer', `/api/v1/teams/payments/requests`, { limit: 5 });

@@ -15,7 +15,8 @@ describe('signing in', () => {
     const blueprintWarnings: string[] = [];
     page.on('console', (message) => { if (message.text().includes('[Blueprint]')) blueprintWarnings.push(message.text()); });
     await page.goto(local.apollo.url + '/');
-    await expect.poll(() => page.getByTestId('sign-in-user').count()).toBe(6);
+    // One person per role, dana and sam, and the six demo engineers behind the request history (local/demo-request-history.ts).
+    await expect.poll(() => page.getByTestId('sign-in-user').count()).toBe(12);
     expect(await page.locator('[data-user="sam@apollo.local"]').innerText()).toContain('viewer');
     await screenshot(page, 'sign-in');
 

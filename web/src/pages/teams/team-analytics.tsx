@@ -170,7 +170,8 @@ function CatalogAdoption({ catalog }: { catalog: TeamCatalog }) {
       <thead>
         <tr>
           <th>Offering</th><th className="apollo-num">Requests</th><th className="apollo-num">Requesters</th><th className="apollo-num">Teams</th><th className="apollo-num">Success</th>
-          <th className="apollo-num">Median</th><th className="apollo-num">p90</th><th className="apollo-num">SLA</th><th className="apollo-num">Within SLA</th>
+          <th className="apollo-num">Median</th><th className="apollo-num">p90</th><th className="apollo-num">SLA</th>
+          <th className="apollo-num" title="From the approval (or the submit) to completed: what the SLA counts">p90 vs SLA</th><th className="apollo-num">Within SLA</th>
           {rated && <th className="apollo-num">Rating</th>}
         </tr>
       </thead>
@@ -185,6 +186,7 @@ function CatalogAdoption({ catalog }: { catalog: TeamCatalog }) {
             <td className="apollo-num"><Approx ms={o.medianMs} /></td>
             <td className="apollo-num"><Approx ms={o.p90Ms} /></td>
             <td className="apollo-num">{formatDuration(o.slaMs)}</td>
+            <td className="apollo-num"><Approx ms={o.p90FulfilMs} /></td>
             <td className="apollo-num"><ComplianceTag rate={o.slaCompliance} /></td>
             {rated && <td className="apollo-num"><Rating item={o as Rated} /></td>}
           </tr>
