@@ -4,7 +4,7 @@
  * does not stop the others. The batch call itself is audited too (approvals.batch).
  */
 import type { ApprovalBatch, ApprovalBatchResult } from '#schemas/index.ts';
-import { ApolloError } from '#shared/errors';
+import { ApolloError, ValidationError } from '#shared/errors';
 import { auditLog, type AuditIntent } from '#lib/audit-log';
 import { statusOf } from '#lib/http/responses';
 import { decide, type Decider } from './approvals.ts';
@@ -21,6 +21,10 @@ export async function decideBatch(body: ApprovalBatch, who: Decider, context: Ba
       details: { batch: true, decision: item.decision, ...(item.comment ? { [item.decision === 'approved' ? 'comment' : 'reason']: item.comment } : {}) },
     });
     try {
+      // As the single reject route's schema says: a reason the requester can read.
+      if (item.decision === 'rejected' && (item.comment?.trim().length ?? 0) < 3) {
+        throw new ValidationError('a rejection needs a reason the requester can read (at least 3 characters)', { details: [{ path: `/body/decisions/${results.length}/comment`, message: 'must have at least 3 characters for a rejection' }] });
+      }
       const approval = await decide(item.id, who, item.decision, item.comment);
       results.push({ id: item.id, decision: item.decision, status: 200, approval });
       await auditLog.recordOutcome(entry, { outcome: 'succeeded', statusCode: 200 });

@@ -109,8 +109,14 @@ describe('batch decisions', () => {
     expect(entries.some((e) => e.action === 'approvals.batch')).toBe(true);
     // A rejection without a reason, and an empty batch: refused with the field.
     const blank = await api<ApprovalBatchResult>('operator', 'POST', '/api/v1/approvals/decide', { decisions: [{ id: pa.id, decision: 'rejected' }] });
-    expect(blank.body.results[0]).toMatchObject({ status: 409 });
+    expect(blank.body.results[0]).toMatchObject({ status: 400 });
     expect((await api('operator', 'POST', '/api/v1/approvals/decide', { decisions: [] })).status).toBe(400);
+    const c = await submit('gov-operators', { name: name() });
+    await reaches(c, ['awaiting_approval']);
+    const pc = (await pendingOf('operator', c))!;
+    const short = await api<ApprovalBatchResult>('operator', 'POST', '/api/v1/approvals/decide', { decisions: [{ id: pc.id, decision: 'rejected', comment: 'no' }] });
+    expect(short.body.results[0]).toMatchObject({ status: 400, error: { code: 'ValidationError' } });
+    expect((await pendingOf('operator', c))?.status).toBe('pending');
   });
 });
 
