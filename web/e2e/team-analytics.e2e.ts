@@ -25,6 +25,15 @@ async function seededHistory(): Promise<void> {
 
 const bars = (page: Page, chart: string) => page.locator(`[data-testid="${chart}"] .recharts-bar-rectangle`).count();
 const lines = (page: Page, chart: string) => page.locator(`[data-testid="${chart}"] .recharts-line-curve`).count();
+/** Tables cut at a card's edge: wider than an ancestor that hides what overflows, with no scrolling box between. */
+const clippedTables = (page: Page) => page.evaluate(() => [...document.querySelectorAll('main table')].flatMap((table) => {
+  for (let el = table.parentElement; el && el.tagName !== 'MAIN'; el = el.parentElement) {
+    const overflow = getComputedStyle(el).overflowX;
+    if (overflow === 'auto' || overflow === 'scroll') return [];
+    if (overflow === 'hidden' && el.scrollWidth > el.clientWidth + 1) return [`${table.getAttribute('data-testid') ?? table.querySelector('th')?.textContent}: ${el.scrollWidth} px in ${el.clientWidth} px`];
+  }
+  return [];
+}));
 
 describe('team analytics', () => {
   it('a growth member sees the team’s charts with data, its offerings against their SLAs and its history; a non-member is told why not', { timeout: 180_000 }, async () => {
@@ -91,6 +100,10 @@ describe('team analytics', () => {
     await expect.poll(() => new URL(dana.url()).searchParams.get('status')).toBe('failed');
     await expect.poll(async () => [...new Set(await dana.getByTestId('team-history-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))))], { timeout: 15_000 })
       .toEqual(['failed']);
+    // At 1280 px the failed ones' errors make the table wider than its card: it scrolls there, never cut at the edge.
+    await dana.setViewportSize({ width: 1280, height: 800 });
+    expect(await clippedTables(dana)).toEqual([]);
+    await dana.setViewportSize({ width: 1440, height: 900 });
     const failed = await dana.getByTestId('team-history-row').first().getAttribute('data-request');
     await dana.getByTestId('team-history-row').first().getByRole('link').click();
     await expect.poll(() => new URL(dana.url()).pathname).toBe(`/requests/${failed}`);
@@ -159,6 +172,7 @@ describe('team analytics', () => {
     await operator.setViewportSize({ width: 1280, height: 800 });
     await operator.getByTestId('analytics-performance-section').scrollIntoViewIfNeeded();
     await screenshot(operator, 'platform-analytics-performance-1280');
+    expect(await clippedTables(operator)).toEqual([]);
 
     // A team opens its page with the same window.
     await operator.locator('[data-testid="analytics-team-row"][data-team="growth"] [data-testid="analytics-team-link"]').click();

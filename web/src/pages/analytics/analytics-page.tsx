@@ -185,7 +185,7 @@ function Overview({ days }: { days: WindowDays }) {
             <SectionCard padded={false}><PopularOfferings u={u} /></SectionCard>
           </Section>
           <Section title="Adoption by team" icon="people" className="apollo-section" data-testid="analytics-teams-section" subtitle="A team opens its page and analytics">
-            <SectionCard padded={false}><AdoptionByTeam u={u} /></SectionCard>
+            <SectionCard padded={false} className="apollo-analytics-scroll"><AdoptionByTeam u={u} /></SectionCard>
           </Section>
         </div>
       )}

@@ -91,7 +91,7 @@ export function TeamRequestHistory({ teamId, teamName, days }: { teamId: string;
               {history.isError && first && <ErrorState compact error={history.error} onRetry={() => void history.refetch()} />}
             </div>
           </SectionCard>
-          <SectionCard padded={false}>
+          <SectionCard padded={false} className="apollo-analytics-scroll">
             {first && items.length === 0 ? (
               <div data-testid="team-history-empty">
                 <NonIdealState icon="inbox" className="apollo-empty"
