@@ -166,6 +166,8 @@ describe('team analytics', () => {
     expect(await operator.locator(`[data-testid="analytics-performance-row"][data-offering="${withBottleneck.offering.id}"] [data-testid="analytics-bottleneck"]`).innerText())
       .toMatch(new RegExp(`^(${withBottleneck.bottleneck!.phase}|action \\S+), \\d+(\\.\\d)? %$`));
     expect(await operator.getByTestId('analytics-performance-section').innerText()).not.toContain('NaN');
+    // The legend reads as words, its swatches between them ("approval,the queue andactions" before).
+    expect(await operator.getByTestId('analytics-performance-section').innerText()).toContain('the average time in approval, the queue and actions;');
     // No audit tab: that needs audit:read.
     expect(await operator.getByTestId('analytics-tab-audit').count()).toBe(0);
     await screenshot(operator, 'platform-analytics-1440');

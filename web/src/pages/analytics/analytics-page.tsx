@@ -151,8 +151,8 @@ function Performance({ p }: { p: PerformanceStats }) {
         </HTMLTable>
       </SectionCard>
       <SectionCard className={`${Classes.TEXT_MUTED} apollo-small`}>
-        Where the time goes: the average time in <span className="apollo-analytics-swatch apollo-analytics-phase-approval" />approval,
-        <span className="apollo-analytics-swatch apollo-analytics-phase-queue" />the queue and
+        Where the time goes: the average time in <span className="apollo-analytics-swatch apollo-analytics-phase-approval" />approval,{' '}
+        <span className="apollo-analytics-swatch apollo-analytics-phase-queue" />the queue and{' '}
         <span className="apollo-analytics-swatch apollo-analytics-phase-actions" />actions; the bottleneck is the phase (for actions, the slowest action) and its share of the time.
         p50 and p90 run from submit to completed (the approval wait included); the SLA, and so p90 vs SLA and Within SLA, count from the approval.
         By hand: the offering&apos;s manual baseline (metadata.sla.manualBaseline). {APPROX_NOTE}
