@@ -10,7 +10,7 @@
 import type { CatalogItemV2 } from '#schemas/index.ts';
 import { putItem } from '#lib/table';
 import { getCurrent } from '../functions/offerings/adapters/dynamo-store.ts';
-import { createRequest, type RequestRecord } from '../functions/requests/records.ts';
+import { createRequest, recordDurations, type RequestRecord } from '../functions/requests/records.ts';
 import { applyWrites, deprovisionedWrites, endedWrites, foldWrites, submittedWrites, type StatsWrite } from '../functions/requests/stats.ts';
 import { durationSeconds } from '../functions/requests/plan.ts';
 import { randomOf, ulidOf } from './demo-deployments.ts';
@@ -65,6 +65,8 @@ export async function seedDemoRequestHistory(now = Date.now()): Promise<number> 
   if (!documents.size) return 0;
   const today = Math.floor(now / DAY) * DAY;
   const writes = new Map<string, StatsWrite>();
+  /** Completed requests' run times (from the start of their actions), per offering: the estimates' past runs. */
+  const durations = new Map<string, Array<{ at: number; ms: number }>>();
   let written = 0;
   for (let back = HISTORY_DAYS; back >= 1; back--) {
     const dayStart = today - back * DAY;
@@ -134,9 +136,13 @@ export async function seedDemoRequestHistory(now = Date.now()): Promise<number> 
           } : {}),
         }));
         if (deprovisionedAt) foldWrites(writes, deprovisionedWrites(record, iso(deprovisionedAt)));
+        if (outcome === 'completed') durations.set(offeringId, [...(durations.get(offeringId) ?? []), { at: endedAt, ms: workMs }]);
       }
     }
   }
   await applyWrites([...writes.values()]);
+  // What a real completion records (functions/requests/step-runner.ts), so a new request's ETA and the studio's dry run
+  // expect the history's times rather than the SLA ("no past runs yet" beside a team page of completed ones).
+  for (const [offeringId, runs] of durations) await recordDurations(offeringId, runs.sort((a, b) => a.at - b.at).map((r) => r.ms));
   return written;
 }

@@ -359,8 +359,13 @@ export async function typicalDurationMs(offeringId: string): Promise<number | un
 }
 
 export async function recordDuration(offeringId: string, ms: number): Promise<void> {
+  await recordDurations(offeringId, [ms]);
+}
+
+/** Adds durations (oldest first) to the offering's last ones; the demo history seeds its completed requests' here. */
+export async function recordDurations(offeringId: string, ms: readonly number[]): Promise<void> {
   const item = await getItem<Item & { samples?: number[] }>({ PK: `OFFERSTATS#${offeringId}`, SK: 'DURATIONS' }, { consistent: true });
-  const samples = [...(item?.samples ?? []), Math.max(0, Math.round(ms))].slice(-STATS_SAMPLES);
+  const samples = [...(item?.samples ?? []), ...ms.map((m) => Math.max(0, Math.round(m)))].slice(-STATS_SAMPLES);
   await putItem({ PK: `OFFERSTATS#${offeringId}`, SK: 'DURATIONS', samples, updatedAt: new Date().toISOString() });
 }
 

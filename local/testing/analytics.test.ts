@@ -157,6 +157,18 @@ describe('platform stats', () => {
   });
 });
 
+describe('the demo history as past runs', () => {
+  it("a dry run of PostgreSQL expects its seeded run times (9 to 28 minutes of work), not \"no past runs yet\"", async () => {
+    const res = await api<{ expectedDuration: { source: string; seconds: number } }>('viewer', 'POST', '/api/v1/simulate/fulfillment', {
+      offeringId: 'postgresql-database', fields: { service: 'frontend', db_name: 'orders', environment: 'dev' },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.expectedDuration.source).toBe('past-runs');
+    expect(res.body.expectedDuration.seconds).toBeGreaterThanOrEqual(9 * 60);
+    expect(res.body.expectedDuration.seconds).toBeLessThanOrEqual(28 * 60);
+  });
+});
+
 describe('the request audit trail', () => {
   it('lists request entries with filters, and exports them as CSV and JSON (admins)', async () => {
     const id = await submit('ledger-record', { name: 'audited' });
