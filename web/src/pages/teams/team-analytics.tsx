@@ -247,7 +247,7 @@ export function TeamAnalytics({ teamId, teamName }: { teamId: string; teamName: 
       {a && !empty && (
         <div className="apollo-analytics-split apollo-grid-full">
           <Section title="By offering, against its SLA" icon="shop" className="apollo-section" data-testid="team-by-offering-section" subtitle="Completed requests: approval (or submit) to completed">
-            <SectionCard padded={false}><ByOffering a={a} /></SectionCard>
+            <SectionCard padded={false} className="apollo-analytics-scroll"><ByOffering a={a} /></SectionCard>
           </Section>
           <Section title="Top failure reasons" icon="error" className="apollo-section" data-testid="team-failures-section">
             <SectionCard><FailureReasons a={a} /></SectionCard>
@@ -269,7 +269,7 @@ export function TeamAnalytics({ teamId, teamName }: { teamId: string; teamName: 
       {catalog.data && catalog.data.items.length > 0 && (
         <Section title="Offerings this team owns" icon="shop" className="apollo-section apollo-grid-full" data-testid="team-catalog-section"
           subtitle={`Their adoption across teams in ${windowWords(catalog.data.window.days)} · median and p90 from submit (approval wait included); the SLA counts from approval`}>
-          <SectionCard padded={false}><CatalogAdoption catalog={catalog.data} /></SectionCard>
+          <SectionCard padded={false} className="apollo-analytics-scroll"><CatalogAdoption catalog={catalog.data} /></SectionCard>
         </Section>
       )}
       <TeamRequestHistory teamId={teamId} teamName={teamName} days={days} />
