@@ -151,6 +151,8 @@ describe('team analytics', () => {
     const adoption = operator.getByTestId('analytics-adoption');
     expect(await adoption.getAttribute('data-active')).toBe(String(usage.adoption.activeEngineers));
     expect(await operator.getByTestId('analytics-adoption-share').getAttribute('data-value')).toBe(`${usage.adoption.activeEngineers} of ${usage.adoption.directoryUsers}`);
+    // The count is the last full week's (Monday to Sunday), and says which: not "the last 7 days".
+    expect(await operator.getByTestId('analytics-adoption-share').innerText()).toContain(`Active engineers, week of ${Number(usage.adoption.week.slice(8, 10))}`);
     expect(await operator.getByTestId('analytics-adoption-target').innerText()).toMatch(/80 % target/);
     expect(await operator.getByTestId('analytics-weekly-active-chart').getAttribute('data-points')).toBe(String(usage.weeklyActive.length));
     await expect.poll(() => bars(operator, 'analytics-weekly-active-chart')).toBeGreaterThanOrEqual(usage.weeklyActive.filter((w) => w.engineers > 0).length);

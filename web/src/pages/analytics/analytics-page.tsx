@@ -28,7 +28,7 @@ function Adoption({ u }: { u: UsageStats }) {
   return (
     <div className="apollo-analytics-adoption">
       <div data-testid="analytics-adoption" data-share={a.share ?? ''} data-active={a.activeEngineers} data-directory={a.directoryUsers ?? ''}>
-        <Kpi label="Active engineers, last 7 days" value={a.directoryUsers === null ? String(a.activeEngineers) : `${a.activeEngineers} of ${a.directoryUsers}`}
+        <Kpi label={`Active engineers, week of ${formatWeek(a.week)}`} value={a.directoryUsers === null ? String(a.activeEngineers) : `${a.activeEngineers} of ${a.directoryUsers}`}
           testId="analytics-adoption-share" intent={words.met === null ? 'none' : words.met ? 'success' : 'warning'}>
           {formatRate(a.share)} of the directory ({a.directory}) submitted a request
         </Kpi>
