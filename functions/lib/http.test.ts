@@ -68,6 +68,14 @@ describe('createApiHandler', () => {
     expect(res.headers).toMatchObject({ 'access-control-allow-origin': '*', 'content-type': 'application/json' });
   });
 
+  it("exposes to the web app (another origin in AWS) what an export's answer says in its headers: file name and entry count", async () => {
+    const { cors } = await import('./http/outer.ts');
+    const request: { response: APIGatewayProxyResult } = { response: { statusCode: 200, body: 'at,id\r\n', headers: { 'content-disposition': 'attachment; filename="a.csv"' } } };
+    await (cors().after as unknown as (r: typeof request) => Promise<void> | void)(request);
+    const exposed = String(request.response.headers?.['access-control-expose-headers']).split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['etag', 'x-amzn-requestid', 'retry-after', 'content-disposition', 'x-apollo-entries', 'x-apollo-truncated']));
+  });
+
   it('denies a session of a role that is not an Apollo role', async () => {
     const handler = createRoutesHandler(auditRoutes(), {
       'GET /api/v1/audit': async () => ({ status: 200, body: {} }),

@@ -53,7 +53,8 @@ export const cors = (): MiddlewareObj<Event, APIGatewayProxyResult> => {
     request.response.headers = {
       ...request.response.headers,
       'access-control-allow-origin': config().allowedOrigin,
-      'access-control-expose-headers': 'etag, x-amzn-requestid, retry-after',
+      // The request audit export's file name and entry count are read by the web app, on another origin in AWS.
+      'access-control-expose-headers': 'etag, x-amzn-requestid, retry-after, content-disposition, x-apollo-entries, x-apollo-truncated',
       vary: 'origin',
     };
   };
