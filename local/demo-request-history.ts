@@ -97,7 +97,10 @@ export async function seedDemoRequestHistory(now = Date.now()): Promise<number> 
         const workMs = between(random, shape.workMinutes) * MINUTE;
         const endedAt = Math.floor(createdAt + (approvalMs ?? 0) + queueMs + (outcome === 'completed' ? workMs : workMs * random()));
         if (endedAt >= now) continue;
-        const reason = rejected ? 'approval-rejected' : outcome === 'failed' ? (random() < 0.8 && firstAction ? 'action-failed' : 'manual-failed') : undefined;
+        // An automated offering fails in an action, a manual one in its ticket ("Manual fulfilment failed" on an automated
+        // offering was a draw of this random number): the draw stays, so the rest of the history is as it was.
+        if (!rejected && outcome === 'failed') random();
+        const reason = rejected ? 'approval-rejected' : outcome === 'failed' ? (firstAction ? 'action-failed' : 'manual-failed') : undefined;
         const failedAction = reason === 'action-failed' ? firstAction : null;
         const holdsQuota = Boolean(doc.quota) && outcome === 'completed';
         const deprovisionedAt = holdsQuota ? Math.min(endedAt + between(random, [1, 12]) * DAY, now - 3_600_000) : null;

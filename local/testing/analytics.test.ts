@@ -169,6 +169,20 @@ describe('the demo history as past runs', () => {
   });
 });
 
+describe('the demo history as the teams read it', () => {
+  it('an automated offering fails in an action, only a manual one fails as "manual fulfilment failed"', async () => {
+    const patterns: Array<{ offering: string; reason: string; action: string | null }> = [];
+    for (const team of ['payments', 'growth', 'data', 'platform']) {
+      const res = await get<TeamRequestHistory>('operator', `/api/v1/teams/${team}/requests`, { days: 90 });
+      expect(res.status).toBe(200);
+      patterns.push(...res.body.failurePatterns.map((p) => ({ offering: p.offering.id, reason: p.reason, action: p.action })));
+    }
+    expect(patterns.some((p) => p.reason === 'action-failed')).toBe(true);
+    expect([...new Set(patterns.filter((p) => p.reason === 'manual-failed').map((p) => p.offering))].filter((o) => o !== 'access-request')).toEqual([]);
+    expect(patterns.filter((p) => p.reason === 'action-failed').every((p) => p.action !== null)).toBe(true);
+  });
+});
+
 describe('the request audit trail', () => {
   it('lists request entries with filters, and exports them as CSV and JSON (admins)', async () => {
     const id = await submit('ledger-record', { name: 'audited' });
