@@ -38,9 +38,10 @@ export const USER_ADMIN_ACTIONS = [
 ] as const;
 /**
  * What every function that identifies callers does: a web user's `sub` → email (functions/lib/adapters/cognito-user-directory.ts),
- * and the pool's size (DescribeUserPool: the platform's adoption is a share of it, functions/identity/directory-size.ts).
+ * the pool's size (DescribeUserPool: the platform's adoption is a share of it) and one person's role (their groups: an
+ * approval's delegate must be someone who may decide), read-only (functions/identity/directory-size.ts).
  */
-export const USER_DIRECTORY_ACTIONS = ['cognito-idp:ListUsers', 'cognito-idp:DescribeUserPool'] as const;
+export const USER_DIRECTORY_ACTIONS = ['cognito-idp:ListUsers', 'cognito-idp:DescribeUserPool', 'cognito-idp:AdminListGroupsForUser'] as const;
 /** The env var the functions read the user pool from (functions/lib/http.ts, functions/identity/deps.ts). */
 export const USER_POOL_ENV = 'APOLLO_USER_POOL_ID';
 

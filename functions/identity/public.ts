@@ -6,4 +6,4 @@ export { listTeams } from './teams.ts';
 // Notifications reach a team's members (an approval waiting for a named team).
 export { teamMemberPrincipals, teamMembers, teamProfile } from './team-members.ts';
 // The platform's adoption (GET /api/v1/stats/usage) is weekly active engineers as a share of the directory.
-export { directorySize } from './directory-size.ts';
+export { directorySize, directoryUser } from './directory-size.ts';

@@ -7,7 +7,8 @@
  */
 import type { ApprovalDelegation, ApprovalDelegationPut, ApprovalDelegations } from '#schemas/index.ts';
 import { NotFoundError, ValidationError } from '#shared/errors';
-import type { Role } from '#shared/permissions';
+import { roleHas, type Role } from '#shared/permissions';
+import { directoryUser } from '#functions/identity/public';
 import { deleteItem, getItem, putItem, queryPage, type Item } from '#lib/table';
 import type { Decider } from './approvals.ts';
 
@@ -41,6 +42,14 @@ export async function setDelegation(who: Decider, body: ApprovalDelegationPut, n
   if (delegate === who.principal.toLowerCase()) details.push({ path: '/body/delegate', message: 'must be someone else' });
   if (until.getTime() <= Math.max(from.getTime(), now.getTime())) details.push({ path: '/body/until', message: 'must be after from and in the future' });
   if (until.getTime() - now.getTime() > MAX_DELEGATION_DAYS * DAY_MS) details.push({ path: '/body/until', message: `at most ${MAX_DELEGATION_DAYS} days ahead` });
+  if (!details.length) {
+    // Someone who can decide approvals: in the directory (where this deployment has one) with a role that may.
+    const known = await directoryUser(delegate);
+    if (known === undefined) details.push({ path: '/body/delegate', message: `${delegate} is not in the directory` });
+    else if (known && (!known.enabled || !roleHas(known.role, 'requests:create'))) {
+      details.push({ path: '/body/delegate', message: `${delegate} cannot decide approvals (${known.enabled ? `their role is ${known.role ?? 'none'}` : 'disabled'})` });
+    }
+  }
   if (details.length) throw new ValidationError(details.map((d) => `${d.path.slice(6)} ${d.message}`).join('; '), { details });
   const record: DelegationRecord = {
     principal: who.principal.toLowerCase(), delegate, from: from.toISOString(), until: until.toISOString(), reason: body.reason?.trim() || null,

@@ -26,13 +26,28 @@ export function escalateAfterMs(env: NodeJS.ProcessEnv = process.env): number {
 
 type Escalation = NonNullable<ApprovalRecord['escalations']>[number];
 
-/** When the approval is escalated next (level = escalations so far + 1), or null when it never is again. */
+/**
+ * When the approval is escalated next (level = escalations so far + 1): the deadline after it opened, then as long
+ * after the last escalation (a late run of the job does not bring the next one forward); null when never again.
+ */
 export function nextEscalationAt(record: Pick<ApprovalRecord, 'createdAt' | 'expiresAt' | 'escalations'>, afterMs = escalateAfterMs()): string | null {
   const level = (record.escalations?.length ?? 0) + 1;
   if (level > MAX_LEVEL) return null;
-  const at = Date.parse(record.createdAt) + level * afterMs;
+  const last = record.escalations?.at(-1)?.at;
+  const at = (last ? Date.parse(last) : Date.parse(record.createdAt)) + afterMs;
   return at < Date.parse(record.expiresAt) ? new Date(at).toISOString() : null;
 }
+
+/** 40 minutes, 9.5 hours, 3 days. */
+function waitedWords(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 90) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(ms / 360_000) / 10;
+  return hours < 48 ? `${hours} hours` : `${Math.round(hours / 24)} days`;
+}
+
+/** 2026-12-08 22:09 UTC */
+const utcWords = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 /** Who hears of the escalation at a level, and in words. */
 export async function escalationTargets(record: ApprovalRecord, level: number): Promise<{ notified: string[]; principals: string[]; to: string }> {
@@ -105,14 +120,14 @@ async function escalate(record: ApprovalRecord, now: Date, afterMs: number): Pro
     if (isConditionFailure(error)) return false;
     throw error;
   }
-  const waited = Math.round((now.getTime() - Date.parse(record.createdAt)) / 3_600_000 * 10) / 10;
+  const waited = waitedWords(now.getTime() - Date.parse(record.createdAt));
   if (record.requestId) {
-    await appendLog(record.requestId, [{ message: `approval escalated (level ${level}) to ${targets.to}${targets.notified.length ? ` (${targets.notified.join(', ')})` : ''}: waiting ${waited} h`, severity: 'warn' }], now);
+    await appendLog(record.requestId, [{ message: `approval escalated (level ${level}) to ${targets.to}${targets.notified.length ? ` (${targets.notified.join(', ')})` : ''}: waiting ${waited}`, severity: 'warn' }], now);
   }
   if (targets.principals.length) {
     await notify(targets.principals, {
-      kind: 'approval.escalated', title: `Waiting ${waited} h for approval: ${record.offering?.name ?? 'a request'} for ${record.requester}`,
-      body: `Escalated to ${targets.to}. It expires at ${record.expiresAt}.`, link: '/approvals', resource: { type: 'approval', id: record.id },
+      kind: 'approval.escalated', title: `Waiting ${waited} for approval: ${record.offering?.name ?? 'a request'} for ${record.requester}`,
+      body: `Escalated to ${targets.to}. It expires at ${utcWords(record.expiresAt)}.`, link: '/approvals', resource: { type: 'approval', id: record.id },
     }, now);
   }
   await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id: record.id, kind: 'request', ...(record.requestId ? { requestId: record.requestId } : {}), status: 'pending' });

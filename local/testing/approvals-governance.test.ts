@@ -49,6 +49,11 @@ describe('delegation', () => {
     expect(bad.body.error.details.map((d) => d.path)).toEqual(['/body/delegate', '/body/until']);
     expect((await api('admin', 'PUT', '/api/v1/approvals/delegation', { delegate: 'operator@apollo.local', until: new Date(Date.now() + 100 * 24 * HOUR).toISOString() })).status).toBe(400);
     expect((await api('admin', 'PUT', '/api/v1/approvals/delegation', { delegate: 'operator@apollo.local', until, colour: 'red' })).status).toBe(400);
+    // Someone who can decide: in the directory, with a role that may (sam is a viewer).
+    const nobody = await api<{ error: { details: Array<{ path: string; message: string }> } }>('admin', 'PUT', '/api/v1/approvals/delegation', { delegate: 'nobody@apollo.local', until });
+    expect(nobody.body.error.details).toEqual([{ path: '/body/delegate', message: 'nobody@apollo.local is not in the directory' }]);
+    const viewer = await api<{ error: { details: Array<{ path: string; message: string }> } }>('admin', 'PUT', '/api/v1/approvals/delegation', { delegate: 'sam@apollo.local', until });
+    expect(viewer.body.error.details[0]!.message).toBe('sam@apollo.local cannot decide approvals (their role is viewer)');
 
     const id = await submit('gov-named', { name: name() });
     await reaches(id, ['awaiting_approval']);
@@ -134,7 +139,8 @@ describe('escalation', () => {
     await runEscalations(new Date(start + 4 * HOUR + 1000));
     let now = (await pendingOf('admin', id))!;
     expect(now.escalations).toEqual([expect.objectContaining({ level: 1, notified: ['admin@apollo.local'] })]);
-    expect(Date.parse(now.escalatesAt!) - start).toBe(8 * HOUR);
+    // The next one as long after this one (the job's run, not the deadline, is when it happened).
+    expect(Date.parse(now.escalatesAt!) - start).toBe(8 * HOUR + 1000);
     await until(async () => (await api<NotificationList>('admin', 'GET', '/api/v1/me/notifications')).body.items.some((n) => n.kind === 'approval.escalated' && n.resource?.id === approval.id), 10_000);
     // Run again at once: nothing twice.
     await runEscalations(new Date(start + 4 * HOUR + 2000));
