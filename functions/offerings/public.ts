@@ -10,6 +10,6 @@ export { createRefreshJob } from './refresh-jobs.ts';
 export { checkRequest, checkValues, type RequestableOffering } from './request-check.ts';
 export type { Caller as OfferingCaller } from './shapes.ts';
 // The requests context's team quotas name each resource's unit before any request has counted against it.
-export { quotaUnits } from './snapshot.ts';
+export { quotaScopes, quotaUnits } from './snapshot.ts';
 // The request analytics name offerings, their owners and targets (SLA, manual baseline) as the catalog does now.
 export { offeringFacts, type OfferingFacts } from './snapshot.ts';

@@ -122,6 +122,24 @@ export async function quotaUnits(): Promise<Map<string, string | null>> {
   return units;
 }
 
+/**
+ * Each quota resource the current offerings name, with the environments their `environment` field offers (a
+ * select's options; null when a field takes any value or an offering has none): what a team's limits may name.
+ */
+export async function quotaScopes(): Promise<Map<string, Set<string> | null>> {
+  const scopes = new Map<string, Set<string> | null>();
+  for (const record of (await offeringSnapshot()).records.values()) {
+    const { quota, presentation } = record.document;
+    if (!quota) continue;
+    const field = presentation.fields.find((f) => f.id === 'environment') as { options?: Array<{ value: unknown }> } | undefined;
+    const values = Array.isArray(field?.options) ? new Set(field.options.map((o) => String(o.value))) : null;
+    const known = scopes.get(quota.resource);
+    if (known === null || values === null) scopes.set(quota.resource, null);
+    else scopes.set(quota.resource, new Set([...(known ?? []), ...values]));
+  }
+  return scopes;
+}
+
 /** What the analytics name an offering by, and its targets (metadata.sla). */
 export interface OfferingFacts {
   readonly id: string;

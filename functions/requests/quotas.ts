@@ -19,7 +19,7 @@ import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
 import { db, getItem, isConditionFailure, queryAll, tableName, type Item } from '#lib/table';
 import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
-import { quotaUnits } from '#functions/offerings/public';
+import { quotaScopes, quotaUnits } from '#functions/offerings/public';
 
 /** What one request takes of its team's quota (the offering's `quota`, and the request's environment). */
 export interface QuotaClaim {
@@ -290,6 +290,19 @@ export async function setQuotaLimits(team: string, body: QuotaLimitsPut, by: str
     }
     if (entry.effectiveFrom && Date.parse(entry.effectiveFrom) < now - 60_000) {
       throw new ValidationError('a limit cannot take effect in the past', { details: [{ path: `/body/limits/${i}/effectiveFrom`, message: 'must be now or later (leave it out for now)' }] });
+    }
+  });
+  // A limit names what the offerings count, in an environment their form offers (removing one may name anything).
+  const scopes = await quotaScopes();
+  body.limits.forEach((entry, i) => {
+    if (entry.limit === null) return;
+    if (!scopes.has(entry.resource)) {
+      const known = [...scopes.keys()].sort();
+      throw new ValidationError(`no offering counts ${entry.resource}`, { details: [{ path: `/body/limits/${i}/resource`, message: `must be a resource an offering counts: ${known.join(', ') || 'none yet'}` }] });
+    }
+    const environments = scopes.get(entry.resource);
+    if (entry.environment && environments && !environments.has(entry.environment)) {
+      throw new ValidationError(`no offering counting ${entry.resource} runs in ${entry.environment}`, { details: [{ path: `/body/limits/${i}/environment`, message: `must be one of ${[...environments].sort().join(', ')} (the offerings' environment values), or null for all` }] });
     }
   });
   const seen = new Set<string>();

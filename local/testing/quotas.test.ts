@@ -44,6 +44,9 @@ beforeAll(async () => {
   await putVersion(offering('quota-record', [CREATE]), source('quota-record'));
   await putVersion(offering('quota-approved', [CREATE], { approval: { when: 'always', approvers: { roles: ['operator'] }, timeout: '1d' } }), source('quota-approved'));
   await putVersion(offering('quota-failing', [FAIL]), source('quota-failing'));
+  // Limits name what an offering counts: these two count the resources the alert and race tests limit.
+  await putVersion(offering('quota-alerts', [CREATE], { quota: { resource: 'alert-things', amount: 1, unit: 'thing' } }), source('quota-alerts'));
+  await putVersion(offering('quota-race', [CREATE], { quota: { resource: 'race-things', amount: 1, unit: 'thing' } }), source('quota-race'));
 }, 120_000);
 afterAll(async () => {
   delete process.env.APOLLO_QUOTA_CAPS;
@@ -69,6 +72,11 @@ describe('limits', () => {
     expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', limit: 2 }, { resource: 'test-records', limit: 3 }] })).status).toBe(400);
     expect((await api('admin', 'POST', '/api/v1/quota/limits/nobody', { limits: [{ resource: 'test-records', limit: 2 }] })).status).toBe(404);
     expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', limit: 2, size: 'xl' }] })).status).toBe(400);
+    // What no offering counts, or an environment the offerings' form does not offer ("production", not "prod"): a limit that would never apply.
+    const unknown = await api<{ error: { details: Array<{ path: string; message: string }> } }>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'totally-made-up', limit: 1 }] });
+    expect(unknown.body.error.details[0]).toMatchObject({ path: '/body/limits/0/resource' });
+    const production = await api<{ error: { details: Array<{ path: string; message: string }> } }>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'postgresql-databases', environment: 'production', limit: 1 }] });
+    expect(production.body.error.details).toEqual([{ path: '/body/limits/0/environment', message: 'must be one of dev, prod, staging (the offerings\' environment values), or null for all' }]);
     const audit = await h.client('admin').send('GET', '/api/v1/audit', { query: { action: 'quotas.limits.set' } });
     expect(audit.status).toBe(200);
     // Every attempt is on the audit log, the refused ones too (the 404 for an unknown team is the newest).
