@@ -6,6 +6,7 @@
  * "approval" in text runs nothing; a developer's prod change is refused; the model's pull request opens on the fake
  * GitHub only after approval; budgets stop a turn and refuse the next with when they reset; the rate limit; replay.
  */
+import { ENDED } from '../../functions/deployments/records.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AiAction, AiFrame, AiMessageAccepted, AiReplay, AiSession, AiSessionDetail, AiUser, AiUserList, AuditList, Deployment, DeploymentList } from '#schemas/index.ts';
 import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
@@ -505,6 +506,10 @@ describe('budgets and the rate limit', () => {
 describe('the deploy and rollback commands', () => {
   it('deploys a typed non-production version at once and holds a production rollback for Approve, each a deployment record', async () => {
     await setSandbox(OPERATOR, false);
+    // The earlier test's staging scale may still be running on a busy machine: a deploy beside it is held back (no
+    // proposal while a safeguard blocks it), which is not what this test is about.
+    await until(async () => (await h.client('admin').call<DeploymentList>('GET', '/api/v1/deployments/history', { query: { service: 'core-service', environment: 'staging', limit: 20 } })).body.items
+      .every((d) => ENDED.includes(d.status)), 30_000);
     const session = await openSession('operator', { service: 'core-service' });
     const deployed = await turn('operator', session, 'deploy staging core-service v1.0.5');
     const done = deployed.filter((f) => f.type === 'action').map((f) => (f as Extract<AiFrame, { type: 'action' }>).action).at(-1)!;
