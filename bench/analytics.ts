@@ -13,7 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import type { ApiClient, ApiResponse } from '#shared/api-client';
 import type { StatsWrite } from '../functions/requests/stats.ts';
 import { randomOf } from '../local/demo-deployments.ts';
-import { batchPut, countDynamoCommands, type CommandCounts } from './dynamo-counter.ts';
+import { batchPut, countDynamoCommands, countEach, type CommandCounts } from './dynamo-counter.ts';
 import { describeCounts } from './dynamo-calls.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
 import { percentile, ratio, timeInterleaved } from './stats.ts';
@@ -109,12 +109,7 @@ export async function measureAnalyticsScale(client: ApiClient, runs = ANALYTICS_
         if (res.status !== 200) throw new Error(`GET ${route.name} answered ${res.status}: ${JSON.stringify(res.body)}`);
       });
       const samples = await timeInterleaved(calls, runs, warmup);
-      const commands: CommandCounts[] = [];
-      for (const call of calls) {
-        counter.reset();
-        await call();
-        commands.push(counter.counts);
-      }
+      const commands = await countEach(counter, calls);
       perSize.push({ size, samples, commands });
     }
   } finally {

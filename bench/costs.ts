@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import type { ApiClient, ApiResponse } from '#shared/api-client';
 import type { CostDay, CostDayDetail, CostRecord } from '../functions/costs/records.ts';
-import { batchPut, countDynamoCommands, untilIdle, type CommandCounts } from './dynamo-counter.ts';
+import { batchPut, countDynamoCommands, countEach, untilIdle, type CommandCounts } from './dynamo-counter.ts';
 import { describeCounts } from './dynamo-calls.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
 import { percentile, ratio, timeInterleaved } from './stats.ts';
@@ -263,12 +263,7 @@ export async function measureCostsScale(client: ApiClient, runs = COST_RUNS, war
       await freshCatalog();
       const samples = await timeInterleaved(calls, runs, warmup);
       await freshCatalog();
-      const commands: CommandCounts[] = [];
-      for (const call of calls) {
-        counter.reset();
-        await call();
-        commands.push(counter.counts);
-      }
+      const commands = await countEach(counter, calls);
       perSize.push({ services, samples, commands });
     }
   } finally {

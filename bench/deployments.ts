@@ -23,7 +23,7 @@ import type { Deployment } from '#schemas/index.ts';
 import { ApiClient, type ApiResponse, type Credentials } from '#shared/api-client';
 import { presignConnectUrl } from '#shared/realtime-client';
 import { MemoryGitOps, MemoryRollout } from '../local/testing/deployment-doubles.ts';
-import { batchPut, countDynamoCommands, untilIdle, type CommandCounts } from './dynamo-counter.ts';
+import { batchPut, countDynamoCommands, countEach, untilIdle, type CommandCounts } from './dynamo-counter.ts';
 import { describeCounts } from './dynamo-calls.ts';
 import { formatMs, formatRatio, type Table } from './format.ts';
 import type { Spread } from './fulfillment.ts';
@@ -370,12 +370,7 @@ export async function measureDeploymentHistory(client: ApiClient, runs = HISTORY
         if (res.status !== 200) throw new Error(`${route.name} answered ${res.status}`);
       });
       const samples = await timeInterleaved(calls, runs, warmup);
-      const commands: CommandCounts[] = [];
-      for (const call of calls) {
-        counter.reset();
-        await call();
-        commands.push(counter.counts);
-      }
+      const commands = await countEach(counter, calls);
       const deployments = await countDeployments();
       counter.reset();
       const noMatchStarted = performance.now();

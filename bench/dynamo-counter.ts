@@ -65,3 +65,14 @@ export async function batchPut(items: readonly Record<string, unknown>[]): Promi
     }));
   }
 }
+
+/** Runs each call once more, alone, and answers the DynamoDB commands each sent (after a timed loop of them). */
+export async function countEach(counter: CommandCounter, calls: ReadonlyArray<() => Promise<unknown>>): Promise<CommandCounts[]> {
+  const commands: CommandCounts[] = [];
+  for (const call of calls) {
+    counter.reset();
+    await call();
+    commands.push(counter.counts);
+  }
+  return commands;
+}

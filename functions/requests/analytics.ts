@@ -127,12 +127,6 @@ class Tally {
     }
     return merged;
   }
-
-  union(prefix: string): Set<string> {
-    const out = new Set<string>();
-    for (const [name, set] of this.sets) if (name === prefix || name.startsWith(`${prefix}|`)) for (const m of set) out.add(m);
-    return out;
-  }
 }
 
 function matches(name: string, pattern: readonly (string | undefined)[]): boolean {
