@@ -49,7 +49,8 @@ describe('a request that needs approval', () => {
     expect(await dana.getByTestId('request-priority').innerText()).toBe('high');
     expect(await dana.locator('[data-testid="request-field"][data-id="environment"] dd').innerText()).toBe('prod');
     expect(await dana.getByTestId('request-note').innerText()).toBe('For the checkout launch on Monday');
-    expect(await dana.getByTestId('timeline-entry').filter({ hasText: 'awaiting approval' }).count()).toBeGreaterThan(0);
+    // The timeline's events and the status badge arrive on separate reads: the entry may land a moment later.
+    await expect.poll(() => dana.getByTestId('timeline-entry').filter({ hasText: 'awaiting approval' }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await expect.poll(() => dana.getByTestId('live-badge').getAttribute('data-live'), { timeout: 20_000 }).toBe('true');
     await screenshot(dana, 'request-awaiting-approval');
     // Anything that changes from here arrives as frames: the page must not be reloaded.
@@ -261,7 +262,7 @@ describe('a request that fails', () => {
     await dana.getByTestId('reason-confirm').click();
     await dana.getByTestId('deprovision-form').waitFor({ state: 'detached', timeout: 15_000 });
     await expect.poll(() => requestStatus(dana), { timeout: 60_000 }).toBe('deprovisioned');
-    expect(await dana.getByTestId('timeline-entry').filter({ hasText: 'The launch moved to another name' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => dana.getByTestId('timeline-entry').filter({ hasText: 'The launch moved to another name' }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await dana.getByTestId('request-deprovision').count()).toBe(0);
     expect(await dana.getByTestId('request-retry').count()).toBe(0);
     expect(await dana.getByTestId('request-summary').innerText()).toContain('Deprovisioned');
