@@ -13,13 +13,14 @@ import { putItem } from '#lib/table';
 import { workflowEngine } from '#lib/workflows/index';
 import { TaskTokenError } from '#lib/workflows/ports';
 import { readApproval } from './approvals.ts';
+import { CANCELLED_ERROR } from './cancel-error.ts';
 import { requireReadable, type RequestCaller } from './access.ts';
 import { needsApproval, planOf } from './plan.ts';
 import { toRequest } from './read.ts';
 import { appendLog, readAttempts, readDocument, readRequest, readSecretFields, requestPartition, transition, updateRequest, type RequestRecord } from './records.ts';
 import { FULFILLMENT, startFulfillment } from './workflow.ts';
 
-export const CANCELLED_ERROR = 'Apollo.Cancelled';
+export { CANCELLED_ERROR };
 
 /** Retries one request may have (APOLLO_REQUEST_RETRY_LIMIT, default 3). */
 export function retryLimit(env: NodeJS.ProcessEnv = process.env): number {
@@ -84,14 +85,15 @@ export async function cancelRequest(id: string, body: RequestCancel, caller: Req
     if (critical) throw new ConflictError(`${critical.name} is running and is critical: request ${id} cannot be cancelled until it ends`);
   }
   const cancel = { by: caller.principal, at: new Date().toISOString(), reason: body.reason };
-  await transition(id, { cancel }, { message: `cancel asked by ${caller.principal}: ${body.reason}`, severity: 'warn' });
+  // The request as it is once the cancel is on it: an approval opened meanwhile is woken too.
+  const asked = await transition(id, { cancel }, { message: `cancel asked by ${caller.principal}: ${body.reason}`, severity: 'warn' });
   if (record.status === 'interrupted') {
     // No execution holds it: a new run rolls back what it did, then ends it cancelled.
     const run = (record.run ?? 1) + 1;
     await updateRequest(id, { run });
     await start(record, run, false, record.generation);
   } else {
-    await wakeWaiting(record, CANCELLED_ERROR, `cancelled by ${caller.principal}`);
+    await wakeWaiting(asked, CANCELLED_ERROR, `cancelled by ${caller.principal}`);
   }
   return toRequest(id, caller);
 }

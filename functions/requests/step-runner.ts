@@ -34,6 +34,7 @@ import { consumeQuota, releaseQuota, reserveQuota } from './quotas.ts';
 import { countDeprovisioned, countEnded } from './stats-events.ts';
 import { FAILURE_MESSAGES } from './failures.ts';
 import { nextEscalationAt } from './escalation.ts';
+import { CANCELLED_ERROR } from './cancel-error.ts';
 
 export type StepResult = Record<string, unknown>;
 
@@ -218,7 +219,24 @@ async function approvalOpen(event: StepEvent): Promise<StepResult> {
     }, now);
     await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id, requestId: record.id, status: 'pending' });
   }
+  await cancelIfAsked(record.id, taskToken, deprovision);
   return { approvalId: id };
+}
+
+/**
+ * A cancel that came while the request was validating found no approval to end: the approval opened
+ * since then ends here, at once, as the cancel would have ended it (the cancel re-reads the request
+ * after recording itself, so one of the two always sees the other).
+ */
+async function cancelIfAsked(requestId: string, taskToken: string, deprovision: boolean): Promise<void> {
+  if (deprovision) return;
+  const latest = await requireRequest(requestId, true);
+  if (!latest.cancel) return;
+  try {
+    await workflowEngine(FULFILLMENT).sendTaskFailure(taskToken, CANCELLED_ERROR, `cancelled by ${latest.cancel.by}`);
+  } catch (error) {
+    if (!(error instanceof TaskTokenError)) throw error;
+  }
 }
 
 /** When a new approval is first escalated (nothing when it expires before). */

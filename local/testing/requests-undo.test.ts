@@ -143,6 +143,16 @@ describe('cancel', () => {
     expect((await api('operator', 'POST', `/api/v1/approvals/${waiting.approval!.id}/approve`, {})).status).toBe(409);
   }, 30_000);
 
+  it('asked the moment it is submitted (while it validates, before its approval opens), it still ends cancelled', async () => {
+    // The CLI's `submit` then `cancel` found this: the cancel saw no approval to end, the approval opened after it and waited.
+    for (let i = 0; i < 5; i++) {
+      const id = await submit('cancel-before', { name: uniqueName() });
+      expect((await api<Request>('developer', 'POST', `/api/v1/requests/${id}/cancel`, { reason: 'submitted twice' })).status).toBe(200);
+      const cancelled = await reaches(id, ['cancelled'], 15_000);
+      expect(cancelled.approval === null || cancelled.approval.status === 'cancelled').toBe(true);
+    }
+  }, 90_000);
+
   it('in the middle, stops the running action and rolls back what was done', async () => {
     fakes().reset();
     const id = await submit('cancel-midway', { name: uniqueName() });
