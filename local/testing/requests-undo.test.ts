@@ -148,7 +148,7 @@ describe('cancel', () => {
     for (let i = 0; i < 5; i++) {
       const id = await submit('cancel-before', { name: uniqueName() });
       expect((await api<Request>('developer', 'POST', `/api/v1/requests/${id}/cancel`, { reason: 'submitted twice' })).status).toBe(200);
-      const cancelled = await reaches(id, ['cancelled'], 15_000);
+      const cancelled = await reaches(id, ['cancelled']);
       expect(cancelled.approval === null || cancelled.approval.status === 'cancelled').toBe(true);
     }
   }, 90_000);
