@@ -51,7 +51,7 @@ export function buildProgram(io: Io): { program: Command; cli: Cli } {
       '  $ apollo configure --local          # the local runtime (`npm start`), with its developer key',
       '  $ apollo configure --stack Apollo   # a deployed stack, read with CloudFormation',
       '  $ apollo services list',
-      '  $ apollo requests submit dns-record --field environment=dev --field name=api --wait',
+      '  $ apollo requests submit dns-record -f environment=dev -f name=api -f value=api.lb.example.com --wait',
       '  $ apollo deploy core-service staging v1.4.2 --wait',
       '',
       EXIT_HELP,
