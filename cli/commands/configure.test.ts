@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => c.close());
 
-const AWS_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_REGION'] as const;
+const AWS_VARS = ['HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_REGION'] as const;
 const saved = Object.fromEntries(AWS_VARS.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const k of AWS_VARS) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; }
@@ -126,6 +126,25 @@ describe('apollo configure', () => {
     process.env.AWS_PROFILE = 'apollo-admin';
     const viaEnv = await c.run(['configure', '--url', c.h.runtime.url, '--region', 'us-east-1'], { env: { APOLLO_CONFIG: join(c.home, 'aws-profile.json') } });
     expect(viaEnv.stdout).toMatch(/^signed in as\s+admin@apollo\.local/m);
+  });
+
+  it('profiles found through HOME alone (~/.aws/credentials and ~/.aws/config), as on a laptop', async () => {
+    awsHome('home-only', {});
+    delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+    delete process.env.AWS_CONFIG_FILE;
+    const home = join(c.home, 'home-only');
+    const viewer = c.h.runtime.credentials.roles.viewer;
+    writeFileSync(join(home, '.aws', 'config'), '[profile apollo-viewer]\nregion = us-east-1\ncredential_process = cat /dev/null\n[profile apollo-keys]\nregion = us-east-1\n');
+    writeFileSync(join(home, '.aws', 'credentials'), `[apollo-keys]\naws_access_key_id = ${viewer.accessKeyId}\naws_secret_access_key = ${viewer.secretAccessKey}\n`);
+    process.env.HOME = home;
+    const env = { APOLLO_CONFIG: join(c.home, 'home-only.json'), HOME: home };
+    const run = await c.run(['configure', '--url', c.h.runtime.url, '--region', 'us-east-1', '--profile', 'apollo-keys'], { env });
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.stdout).toMatch(/^signed in as\s+viewer@apollo\.local/m);
+    // A profile whose credential process gives nothing is an auth error with the profile's name.
+    const broken = await c.run(['me', '--profile', 'apollo-viewer'], { env });
+    expect(broken.code).toBe(EXIT.auth);
+    expect(broken.stderr).toContain('the profile apollo-viewer');
   });
 
   it('keys the gateway does not know are an auth error (exit 3), not a policy one', async () => {
