@@ -9,7 +9,7 @@ import type { RouteKey } from '#shared/routes';
 import { readConfig, realtimeUrlFor, type CliConfig, type Env } from './config.ts';
 import { credentialProvider } from './credentials.ts';
 import { CliError, EXIT } from './exit.ts';
-import { COLOUR, PLAIN, render, Spinner, type OutputFormat, type Style, type View, type Writer } from './output.ts';
+import { COLOUR, PLAIN, renderParts, Spinner, type OutputFormat, type Style, type View, type Writer } from './output.ts';
 
 export interface Io {
   readonly stdout: Writer & { readonly isTTY?: boolean };
@@ -28,6 +28,14 @@ export interface GlobalOptions {
   readonly profile?: string;
   /** `--no-color` sets it false. */
   readonly color: boolean;
+}
+
+function isLoopback(endpoint: string): boolean {
+  try {
+    return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
 }
 
 export class Cli {
@@ -59,8 +67,9 @@ export class Cli {
     }
     const region = g.region ?? env.APOLLO_REGION ?? file?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     if (!region) throw new CliError('no region: pass --region, set APOLLO_REGION, or run `apollo configure`', EXIT.usage);
-    // An endpoint given apart from the file is signed with AWS credentials unless it is the file's own.
-    const auth = file && file.endpoint === endpoint ? file.auth : { kind: 'aws' as const };
+    // Another endpoint than the file's keeps the file's credentials, except that the local runtime's keys
+    // are only ever sent to a loopback address: anywhere else signs with the AWS chain.
+    const auth = file && (file.endpoint === endpoint || file.auth.kind === 'aws' || isLoopback(endpoint)) ? file.auth : { kind: 'aws' as const };
     const realtimeUrl = env.APOLLO_REALTIME_URL ?? (file && file.endpoint === endpoint ? file.realtimeUrl : undefined);
     this.configured = { endpoint, region, auth, ...(realtimeUrl ? { realtimeUrl } : {}), ...(file?.stack ? { stack: file.stack } : {}) };
     return this.configured;
@@ -100,9 +109,11 @@ export class Cli {
     return new RealtimeClient({ url, region: config.region, credentials, WebSocket: WebSocket as unknown as new (url: string) => SocketLike, minDelayMs: 500, maxDelayMs: 5_000 });
   }
 
-  /** Prints a result on stdout in the chosen format. */
+  /** Prints a result on stdout in the chosen format (a table's footer, a note for people, on stderr). */
   print<T>(data: unknown, view: View<T>): void {
-    this.io.stdout.write(render(this.format, data, view, this.style));
+    const { out, footer } = renderParts(this.format, data, view, this.style);
+    this.io.stdout.write(out);
+    if (footer) this.io.stderr.write(footer);
   }
 
   /** A line for people on stderr (progress, hints): scripts reading stdout never see it. */

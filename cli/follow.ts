@@ -14,6 +14,8 @@ export interface Line {
   readonly at: string;
   readonly text: string;
   readonly severity?: string;
+  /** What the line was made from (a log entry), for `-o json` when lines are the output. */
+  readonly data?: unknown;
 }
 
 export interface Watch<T> {
@@ -30,6 +32,10 @@ export interface Watch<T> {
   ended(value: T): boolean;
   /** The spinner's text while it runs. */
   status(value: T): string;
+  /** Lines are the command's output (`logs --follow`): on stdout, as JSON lines with -o json. Otherwise progress notes on stderr. */
+  readonly linesAreOutput?: boolean;
+  /** How to look at it again, said when --timeout or Ctrl-C ends the wait (`apollo requests get <id>`). */
+  readonly again: string;
   readonly timeoutMs: number;
 }
 
@@ -47,8 +53,13 @@ export async function follow<T>(cli: Cli, watch: Watch<T>): Promise<T> {
     spinner.stop();
     const time = line.at.slice(11, 19);
     const style = cli.style;
+    if (watch.linesAreOutput && cli.format !== 'table') {
+      cli.io.stdout.write(`${JSON.stringify(line.data ?? line)}\n`);
+      return;
+    }
     const text = line.severity === 'error' ? style.red(line.text) : line.severity === 'warn' ? style.yellow(line.text) : line.text;
-    cli.note(`${style.dim(time)}  ${text}`);
+    if (watch.linesAreOutput) cli.io.stdout.write(`${time}  ${text}\n`);
+    else cli.note(`${style.dim(time)}  ${text}`);
   };
 
   const realtime: RealtimeClient | undefined = cli.realtime();
@@ -76,6 +87,13 @@ export async function follow<T>(cli: Cli, watch: Watch<T>): Promise<T> {
     });
   }
   const live = () => realtime?.connectionState === 'open';
+  // Ctrl-C stops the following, not the work: say so, and how to look again (exit 130, as a shell would).
+  const interrupted = () => {
+    spinner.stop();
+    cli.note(`stopped following; it goes on without you: ${watch.again}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   const deadline = Date.now() + watch.timeoutMs;
   try {
     for (;;) {
@@ -84,7 +102,7 @@ export async function follow<T>(cli: Cli, watch: Watch<T>): Promise<T> {
       for (const line of lines) print(line);
       if (watch.ended(value)) return value;
       if (Date.now() >= deadline) {
-        throw new CliError(`still ${watch.status(value)} after ${Math.round(watch.timeoutMs / 1000)} s`, EXIT.timeout, 'it goes on without you: follow it again, or look at it with `get`');
+        throw new CliError(`still ${watch.status(value)} after ${Math.round(watch.timeoutMs / 1000)} s`, EXIT.timeout, `it goes on without you: ${watch.again}`);
       }
       spinner.start(watch.status(value));
       if (!woken) {
@@ -96,6 +114,7 @@ export async function follow<T>(cli: Cli, watch: Watch<T>): Promise<T> {
       }
     }
   } finally {
+    process.removeListener('SIGINT', interrupted);
     spinner.stop();
     unsubscribe?.();
     realtime?.close();

@@ -125,9 +125,6 @@ export function nextPage(cli: Cli, nextCursor: string | null | undefined): strin
   return `more: apollo ${args.join(' ')} --cursor ${nextCursor}   (or --all)`;
 }
 
-/** The footer a paged table ends with: how to see more. */
-export const moreFooter = (nextCursor: string | null | undefined, command: string): string | undefined =>
-  nextCursor ? `more: ${command} --cursor ${nextCursor}   (or --all)` : undefined;
 
 /** Asks yes/no on a terminal; without one, `--yes` must be given. */
 export async function confirm(cli: Cli, question: string, yes: boolean | undefined): Promise<void> {

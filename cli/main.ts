@@ -32,7 +32,7 @@ export function buildProgram(io: Io): { program: Command; cli: Cli } {
   program
     .description('Apollo from the command line: services, requests, deployments, secrets, costs, incidents and the AI agent, signed with your AWS credentials (SigV4).')
     .version(VERSION, '-V, --version')
-    .addOption(new Option('-o, --output <format>', 'how results print').choices(OUTPUT_FORMATS).default(io.env.APOLLO_OUTPUT ?? 'table'))
+    .addOption(new Option('-o, --output <format>', 'how results print (default: APOLLO_OUTPUT, then table)').choices(OUTPUT_FORMATS).default(io.env.APOLLO_OUTPUT ?? 'table', 'table'))
     .option('--endpoint <url>', 'the API base URL (default: APOLLO_ENDPOINT, then the configuration)')
     .option('--region <region>', 'the region to sign for (default: APOLLO_REGION, the configuration, AWS_REGION)')
     .option('--profile <name>', 'sign with this AWS profile (default: the configuration, then the default credential chain)')
@@ -49,7 +49,7 @@ export function buildProgram(io: Io): { program: Command; cli: Cli } {
       '',
       'Start here:',
       '  $ apollo configure --local          # the local runtime (`npm start`), with its developer key',
-      '  $ apollo configure --stack Apollo   # a deployed stack, read with CloudFormation',
+      '  $ apollo configure --stack Apollo --region eu-west-1   # a deployed stack, read with CloudFormation',
       '  $ apollo services list',
       '  $ apollo requests submit dns-record -f environment=dev -f name=api -f value=api.lb.example.com --wait',
       '  $ apollo deploy core-service staging v1.4.2 --wait',
@@ -83,6 +83,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   const { program, cli } = buildProgram(io);
   cli.argv = argv;
   try {
+    if (io.env.APOLLO_OUTPUT !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(io.env.APOLLO_OUTPUT)) {
+      throw new CliError(`APOLLO_OUTPUT=${io.env.APOLLO_OUTPUT} is not an output format: ${OUTPUT_FORMATS.join(', ')}`, EXIT.usage);
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
@@ -97,6 +100,7 @@ function printError(cli: Cli, error: unknown): void {
   if (error instanceof ApiError) {
     cli.note(`${style.red('error:')} ${error.message} (HTTP ${error.status} ${error.code})`);
     for (const d of error.details) cli.note(`  ${d.path}: ${d.message}`);
+    if (error.status === 403 && error.code === 'AccessDeniedException') cli.note('  your role does not hold the permission this route needs: `apollo me` lists yours; an admin changes roles');
     if (error.requestId) cli.note(style.dim(`  request id ${error.requestId}`));
     return;
   }

@@ -60,15 +60,24 @@ export function renderFields(fields: ReadonlyArray<readonly [string, unknown]>, 
   return fields.map(([k, v]) => `${style.bold(k.padEnd(width))}  ${cell(v)}`).join('\n') + '\n';
 }
 
-/** Prints `data` as the format asks: json and yaml print the API's body itself, table prints the view. */
+/**
+ * `data` as the format asks: json and yaml are the API's body itself, a table the view. A view's footer
+ * (how to see more, what was simulated) is a note for people: it goes apart, to stderr.
+ */
+export function renderParts<T>(format: OutputFormat, data: unknown, view: View<T>, style: Style): { out: string; footer?: string } {
+  if (format === 'json') return { out: JSON.stringify(data, null, 2) + '\n' };
+  if (format === 'yaml') return { out: toYaml(data, { lineWidth: 0 }) };
+  if (view.kind === 'text') return { out: view.text.endsWith('\n') ? view.text : `${view.text}\n` };
+  const footer = view.footer ? `${style.dim(view.footer)}\n` : undefined;
+  if (view.kind === 'fields') return { out: renderFields(view.fields, style), ...(footer ? { footer } : {}) };
+  if (view.rows.length === 0) return { out: `${view.empty}\n`, ...(footer ? { footer } : {}) };
+  return { out: renderTable(view.rows, view.columns, style), ...(footer ? { footer } : {}) };
+}
+
+/** What `renderParts` prints, as one text (the footer last). */
 export function render<T>(format: OutputFormat, data: unknown, view: View<T>, style: Style): string {
-  if (format === 'json') return JSON.stringify(data, null, 2) + '\n';
-  if (format === 'yaml') return toYaml(data, { lineWidth: 0 });
-  if (view.kind === 'text') return view.text.endsWith('\n') ? view.text : `${view.text}\n`;
-  const footer = view.footer ? `${style.dim(view.footer)}\n` : '';
-  if (view.kind === 'fields') return renderFields(view.fields, style) + footer;
-  if (view.rows.length === 0) return `${view.empty}\n` + footer;
-  return renderTable(view.rows, view.columns, style) + footer;
+  const { out, footer } = renderParts(format, data, view, style);
+  return out + (footer ?? '');
 }
 
 /** A spinner on stderr while something runs, when stderr is a TTY; otherwise silent. */

@@ -206,7 +206,7 @@ Rolling back is safe at any time: the previous image tag is kept for 30 days.
 
 ## 3. Otherwise
 
-- Scale out if the pods are CPU-bound: \`apollo scale ${service} --env prod --replicas 6\`.
+- Scale out if the pods are CPU-bound: \`apollo scale ${service} prod 6\`.
 - Look at the error logs for the top exception: \`apollo logs ${service} --env prod --level error --since 15m\`.
 - Page the owning team if the rate stays above 5 % for 15 more minutes.
 

@@ -32,9 +32,12 @@ afterAll(async () => {
   await c.close();
 });
 
+/** An AI admin puts the operator in the sandbox or lifts it, with the CLI's `ai sandbox`. */
 async function setSandbox(enabled: boolean): Promise<void> {
-  const res = await c.h.client('admin').send('PUT', `/api/v1/ai/users/${encodeURIComponent(OPERATOR)}/sandbox`, { body: { enabled, reason: enabled ? 'test: read-only again' : 'test: trained on the console' } });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const run = await c.run(['ai', 'sandbox', OPERATOR, enabled ? '--restore' : '--lift', '--reason', enabled ? 'test: read-only again' : 'test: trained on the console', '-o', 'json'], { role: 'admin' });
+  expect(run.code, run.stderr).toBe(EXIT.ok);
+  expectRouteShape('PUT', `/api/v1/ai/users/${OPERATOR}/sandbox`, run.json());
+  expect(run.json()).toMatchObject({ principal: OPERATOR, sandbox: { enabled } });
 }
 
 async function scales(): Promise<DeploymentList['items']> {
@@ -188,6 +191,14 @@ describe('apollo ai without a terminal', () => {
       const refused = await c.run(['ai', '--session', sessionId, '--approve', waiting.id], { role: 'operator' });
       expect(refused.code).toBe(EXIT.policy);
       expect(refused.stderr).toContain('sandbox');
+      // A one-shot change the sandbox refuses outright is policy too (exit 6), not a quiet 0.
+      const sandboxed = await c.run(['ai', '--service', 'core-service', '--env', 'staging', '-m', 'scale staging core-service 3'], { role: 'operator' });
+      expect(sandboxed.code, sandboxed.stderr).toBe(EXIT.policy);
+      expect(sandboxed.stderr).toContain('error: refused:');
+      const users = await c.run(['ai', 'users'], { role: 'admin' });
+      expect(users.stdout).toMatch(new RegExp(`^${OPERATOR.replace(/\./g, '\\.')}\\s+yes\\s`, 'm'));
+      expect((await c.run(['ai', 'sandbox', OPERATOR, '--lift', '--reason', 'mine'], { role: 'operator' })).code).toBe(EXIT.policy);
+      expect((await c.run(['ai', 'sandbox', OPERATOR, '--reason', 'which?'], { role: 'admin' })).code).toBe(EXIT.usage);
     } finally {
       await setSandbox(false);
     }

@@ -50,7 +50,8 @@ const STOP_SAYS: Readonly<Partial<Record<Frame<'end'>['stopReason'], string>>> =
 
 /** How a one-shot turn (`--message`) exits, by the way it stopped. */
 function exitOfStop(stop: Frame<'end'>['stopReason'] | 'terminated'): ExitCode {
-  if (stop === 'error') return EXIT.failure;
+  // Nothing answered: the message needed a model and none is configured.
+  if (stop === 'error' || stop === 'no_model') return EXIT.failure;
   // approval_required: the actions left pending say it (exit 6), unless someone decided them meanwhile.
   if (stop === 'budget') return EXIT.policy;
   if (stop === 'terminated') return EXIT.conflict;
@@ -64,6 +65,8 @@ function exitOfStop(stop: Frame<'end'>['stopReason'] | 'terminated'): ExitCode {
 class FrameRenderer {
   /** stdout is mid-line after streamed text. */
   private midLine = false;
+  /** Tool calls refused (the sandbox, a role, a safeguard) since `resetRefusals`: a one-shot turn exits 6 on them. */
+  refusals: string[] = [];
   private usage: { input: number; output: number } | undefined;
 
   constructor(private readonly cli: Cli, private readonly content: boolean) {}
@@ -101,7 +104,10 @@ class FrameRenderer {
       }
       case 'tool_call': {
         const head = `▸ ${frame.name} ${clip(JSON.stringify(frame.arguments), 120)} [${frame.risk}]`;
-        if (frame.status === 'refused') return this.note(style.red(`${head} refused${frame.reason ? `: ${oneLine(frame.reason)}` : ''}`));
+        if (frame.status === 'refused') {
+          this.refusals.push(`${frame.name}${frame.reason ? `: ${oneLine(frame.reason)}` : ''}`);
+          return this.note(style.red(`${head} refused${frame.reason ? `: ${oneLine(frame.reason)}` : ''}`));
+        }
         if (frame.status === 'pending_approval') return this.note(`${style.dim(head)} ${style.yellow('awaiting approval')}`);
         return this.note(style.dim(head));
       }
@@ -545,7 +551,7 @@ async function interactive(cli: Cli, conversation: Conversation, lines: LineRead
 }
 
 export function registerAi(program: Command, cli: Cli): void {
-  program
+  const ai = program
     .command('ai')
     .description('An AI console session in the terminal: questions and built-in commands (debug, logs, scale …), with each proposed change approved at a prompt')
     .option('--service <id>', 'the session is about this service')
@@ -610,6 +616,8 @@ export function registerAi(program: Command, cli: Cli): void {
           const left = await askPending(cli, conversation, ask);
           if (!content) cli.print(await conversation.detail(), { kind: 'text', text: '' });
           if (left.length) throw leftPendingError(session, left);
+          const refused = conversation.renderer.refusals;
+          if (refused.length) throw new CliError(`refused: ${refused.join('; ')}`, EXIT.policy, 'an admin lifts the AI sandbox with `apollo ai sandbox <you> --lift --reason …`; a role or a safeguard says no as the API would');
           const code = exitOfStop(stop);
           if (code !== EXIT.ok) throw new CliError(stop === 'terminated' ? `AI session ${session.id} was terminated` : `the turn stopped: ${stop}${STOP_SAYS[stop] ? ` (${STOP_SAYS[stop]})` : ''}`, code);
           return;
@@ -620,5 +628,38 @@ export function registerAi(program: Command, cli: Cli): void {
         lines?.close();
         realtime?.close();
       }
+    });
+
+  ai
+    .command('users')
+    .description('People\'s AI console standing: sandbox or not, today\'s turns, tokens and cost against the budgets (ai:admin)')
+    .option('--date <yyyy-mm-dd>', 'that day\'s usage (default today, UTC)')
+    .addHelpText('after', '\nExamples:\n  $ apollo ai users\n  $ apollo ai users --date 2026-12-01 -o json')
+    .action(async (o: { date?: string }) => {
+      const list = (await cli.request('GET /api/v1/ai/users', { query: { date: o.date } })).body;
+      cli.print(list, {
+        kind: 'table', rows: list.items, empty: `Nobody used the AI console on ${list.date}.`,
+        columns: [
+          { header: 'principal', value: (u) => u.principal },
+          { header: 'sandbox', value: (u) => (u.sandbox.enabled ? 'yes' : `lifted${u.sandbox.changedBy ? ` by ${u.sandbox.changedBy}` : ''}`) },
+          { header: 'turns', value: (u) => u.today.turns },
+          { header: 'tokens in/out', value: (u) => `${count(u.today.inputTokens)}/${count(u.today.outputTokens)}` },
+          { header: 'cost', value: (u) => `$${u.today.costUsd.toFixed(2)}` },
+        ],
+      });
+    });
+
+  ai
+    .command('sandbox <principal>')
+    .description('Put a person in the AI console\'s sandbox (read-only: every change refused) or lift it (ai:admin); new users start in it')
+    .option('--lift', 'let their changes be proposed (each still needs their approval, and their role)')
+    .option('--restore', 'put them back in the sandbox')
+    .requiredOption('--reason <text>', 'why (on the audit log) (required)')
+    .addHelpText('after', '\nExamples:\n  $ apollo ai sandbox operator@apollo.local --lift --reason "on call for core-service; trained on the console"\n  $ apollo ai sandbox dana@example.com --restore --reason "left the on-call rotation"')
+    .action(async (principal: string, o: { lift?: boolean; restore?: boolean; reason: string }) => {
+      if (o.lift === o.restore) throw new CliError('say one of --lift or --restore', EXIT.usage);
+      const user = (await cli.request('PUT /api/v1/ai/users/{principal}/sandbox', { params: { principal }, body: { enabled: o.restore === true, reason: o.reason } })).body;
+      cli.note(`${user.principal} ${user.sandbox.enabled ? 'is in the sandbox' : 'is out of the sandbox'}`);
+      cli.print(user, { kind: 'fields', fields: [['principal', user.principal], ['sandbox', user.sandbox.enabled ? 'yes (read-only)' : 'lifted'], ['changed', `${user.sandbox.changedAt ?? '-'} by ${user.sandbox.changedBy ?? '-'}`], ['reason', user.sandbox.reason]] });
     });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Approval, ApprovalBatch } from '#schemas/index.ts';
 import type { Cli } from '../context.ts';
 import { CliError, EXIT, exitCodeOfStatus } from '../exit.ts';
-import { ago, collect, intOption, moreFooter, pages } from '../helpers.ts';
+import { ago, collect, intOption, nextPage, pages } from '../helpers.ts';
 
 /** What waits, in one cell: the request's id, or the deployment. */
 const subject = (a: Approval): string | undefined => a.requestId ?? (a.deployment ? `deployment ${a.deployment.id}` : undefined);
@@ -54,7 +54,7 @@ export function registerApprovals(program: Command, cli: Cli): void {
           { header: 'expires', value: (a) => ago(a.expiresAt) },
           { header: 'can decide', value: (a) => (a.canDecide ? 'yes' : 'no') },
         ],
-        footer: moreFooter(nextCursor, 'apollo approvals list') ?? (items.some((a) => a.canDecide) ? 'decide: apollo approvals approve <id> [--comment <text>] | reject <id> --reason <text>' : undefined),
+        footer: nextPage(cli, nextCursor) ?? (items.some((a) => a.canDecide) ? 'decide: apollo approvals approve <id> [--comment <text>] | reject <id> --reason <text>' : undefined),
       });
     });
 
@@ -72,7 +72,7 @@ export function registerApprovals(program: Command, cli: Cli): void {
   approvals
     .command('reject <id>')
     .description('Reject with a reason (at least 3 characters; the requester reads it): the request fails')
-    .requiredOption('--reason <text>', 'why (the requester reads it)')
+    .requiredOption('--reason <text>', 'why (the requester reads it) (required)')
     .addHelpText('after', '\nExamples:\n  $ apollo approvals reject 01JF3Z8Q9W7ZK2D4M1V6N8P0RA --reason "Production records go through the change board this week"')
     .action(async (id: string, o: { reason: string }) => {
       const a = (await cli.request('POST /api/v1/approvals/{id}/reject', { params: { id }, body: { reason: o.reason } })).body;

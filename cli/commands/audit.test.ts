@@ -44,7 +44,7 @@ describe('apollo audit', () => {
 
     // The next page's command line keeps the filters: its cursor belongs to that query.
     const first = await c.run(['audit', '--actor', 'admin@apollo.local', '--action', 'teams.', '--limit', '1'], admin);
-    const more = /more: (apollo audit .*) {3}\(or --all\)/.exec(first.stdout)?.[1];
+    const more = /more: (apollo audit .*) {3}\(or --all\)/.exec(first.stderr)?.[1];
     expect(more).toMatch(/^apollo audit --actor admin@apollo\.local --action teams\. --limit 1 --cursor \S+$/);
     const next = await c.run(more!.split(' ').slice(1), admin);
     expect(next.stdout).toContain('team/cli-audited ');

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import type { AuditEntry } from '#schemas/index.ts';
 import type { Cli } from '../context.ts';
 import { CliError, EXIT } from '../exit.ts';
-import { intOption, moreFooter, pages } from '../helpers.ts';
+import { intOption, nextPage, pages } from '../helpers.ts';
 import type { Column } from '../output.ts';
 
 const OUTCOMES = ['pending', 'succeeded', 'failed'] as const;
@@ -27,11 +27,6 @@ export function timeOption(flag: string, now: () => number = Date.now) {
   };
 }
 
-/** The command line that reads the next page: the same filters (a cursor belongs to its query). */
-function again(base: string, flags: Record<string, string | number | undefined>): string {
-  const quote = (v: string | number) => (/^[\w@.:/+-]+$/.test(String(v)) ? String(v) : JSON.stringify(String(v)));
-  return [base, ...Object.entries(flags).filter(([, v]) => v !== undefined).map(([k, v]) => `--${k} ${quote(v!)}`)].join(' ');
-}
 
 const resource = (e: AuditEntry): string => (e.resourceId ? `${e.resourceType}/${e.resourceId}` : e.resourceType);
 const outcome = (e: AuditEntry): string => [e.outcome, e.statusCode, e.errorCode].filter((x) => x !== undefined).join(' ');
@@ -82,7 +77,7 @@ export function registerAudit(program: Command, cli: Cli): void {
       const { items, nextCursor, body } = await pages((cursor) => cli.request('GET /api/v1/audit', {
         query: { actor: o.actor, action: o.action, resourceType: o.resourceType, resourceId: o.resourceId, from: o.from, to: o.to, limit: o.limit, cursor },
       }).then((r) => r.body), { all: o.all, cursor: o.cursor });
-      cli.print(body, { kind: 'table', rows: items, columns: COLUMNS, empty: 'No audit entries match.', footer: moreFooter(nextCursor, again('apollo audit', { actor: o.actor, action: o.action, 'resource-type': o.resourceType, 'resource-id': o.resourceId, from: o.from, to: o.to, limit: o.limit })) });
+      cli.print(body, { kind: 'table', rows: items, columns: COLUMNS, empty: 'No audit entries match.', footer: nextPage(cli, nextCursor) });
     });
 
   audit
@@ -134,6 +129,6 @@ export function registerAudit(program: Command, cli: Cli): void {
       }
       if (o.out) throw new CliError('--out goes with --export csv|json', EXIT.usage);
       const { items, nextCursor, body } = await pages((cursor) => cli.request('GET /api/v1/audit/requests', { query: { ...filters, limit: o.limit, cursor } }).then((r) => r.body), { all: o.all, cursor: o.cursor });
-      cli.print(body, { kind: 'table', rows: items, columns: COLUMNS, empty: 'No request audit entries match.', footer: moreFooter(nextCursor, again('apollo audit requests', { request: o.request, actor: o.actor, action: o.action, outcome: o.outcome, from: o.from, to: o.to, limit: o.limit })) });
+      cli.print(body, { kind: 'table', rows: items, columns: COLUMNS, empty: 'No request audit entries match.', footer: nextPage(cli, nextCursor) });
     });
 }

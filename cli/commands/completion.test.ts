@@ -93,7 +93,7 @@ describe('apollo completion zsh', () => {
     const zsh = (...words: string[]) => spawnSync('zsh', ['-f', '-c', script, 'zsh', ...words], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     expect(zsh('apollo', 'services', 'l')).toContain('list:List and search services');
     expect(zsh('apollo', 'svc', '')).toContain('ls:List and search services');
-    expect(zsh('apollo', 'services', 'list', '--t')).toEqual(expect.arrayContaining(['--tier:this tier', '--output:how results print']));
+    expect(zsh('apollo', 'services', 'list', '--t')).toEqual(expect.arrayContaining(['--tier:this tier', '--output:how results print (default: APOLLO_OUTPUT, then table)']));
     expect(zsh('apollo', 'services', 'list', '--tier', '')).toEqual(['critical', 'standard', 'experimental']);
     expect(zsh('apollo', '--output=y')).toEqual(['table', 'json', 'yaml']);
     expect(zsh('apollo', 'services', 'register', 'x', '--file', '')).toEqual(['<files>']);

@@ -187,6 +187,29 @@ describe('apollo configure', () => {
     }
   });
 
+  it('--endpoint or APOLLO_ENDPOINT on another loopback name keeps the local keys; the local keys never go elsewhere', async () => {
+    const env = { APOLLO_CONFIG: join(c.home, 'config-developer.json') };
+    const localhost = c.h.runtime.url.replace('127.0.0.1', 'localhost');
+    const viaFlag = await c.run(['me', '--endpoint', localhost, '-o', 'json'], { env });
+    expect(viaFlag.code, viaFlag.stderr).toBe(EXIT.ok);
+    expect(viaFlag.json()).toMatchObject({ principal: 'developer@apollo.local' });
+    const viaEnv = await c.run(['me', '-o', 'json'], { env: { ...env, APOLLO_ENDPOINT: localhost } });
+    expect(viaEnv.code, viaEnv.stderr).toBe(EXIT.ok);
+    awsHome('elsewhere-home', {});
+    const elsewhere = await c.run(['me', '--endpoint', 'https://abc123.execute-api.us-east-1.amazonaws.com/prod'], { env });
+    expect(elsewhere.code).toBe(EXIT.auth);
+    expect(elsewhere.stderr).toContain('no AWS credentials from the default chain');
+  });
+
+  it('APOLLO_OUTPUT picks the format; one that is not a format is a usage error, as -o would be', async () => {
+    const env = { APOLLO_CONFIG: join(c.home, 'config-developer.json') };
+    const yaml = await c.run(['me'], { env: { ...env, APOLLO_OUTPUT: 'yaml' } });
+    expect(yaml.stdout).toMatch(/^principal: developer@apollo\.local$/m);
+    const xml = await c.run(['me'], { env: { ...env, APOLLO_OUTPUT: 'xml' } });
+    expect(xml.code).toBe(EXIT.usage);
+    expect(xml.stderr).toContain('APOLLO_OUTPUT=xml is not an output format: table, json, yaml');
+  });
+
   it('without a configuration every command says how to make one (exit 2); one mode at a time', async () => {
     const env = { APOLLO_CONFIG: join(c.home, 'none.json'), AWS_REGION: undefined };
     const run = await c.run(['services', 'list'], { env });

@@ -115,11 +115,13 @@ async function whoAmI(cli: Cli, config: CliConfig, afterWrite: boolean): Promise
     : `AWS credentials (${config.auth.profile ? `profile ${config.auth.profile}` : 'the default chain'})`;
   let me: { principal: string; role: string; teams: Array<{ id: string }> } | undefined;
   let problem: string | undefined;
+  let hint: string | undefined;
   try {
     me = (await cli.request('GET /api/v1/me')).body as typeof me;
   } catch (error) {
     if (!afterWrite) throw error;
     problem = error instanceof ApiError ? `${error.message} (HTTP ${error.status})` : (error as Error).message;
+    hint = error instanceof CliError ? error.hint : undefined;
   }
   const data = { ...config, ...(me ? { principal: me.principal, role: me.role, teams: me.teams.map((t) => t.id) } : {}), configPath: configPath(cli.io.env) };
   cli.print(data, {
@@ -132,6 +134,6 @@ async function whoAmI(cli: Cli, config: CliConfig, afterWrite: boolean): Promise
   });
   if (problem) {
     cli.note(`warning: the configuration is saved, but the check failed: ${problem}`);
-    if (config.auth.kind === 'local') cli.note('  start the local runtime with `npm start` in the checkout, then `apollo me`');
+    if (hint) cli.note(`  ${hint}`);
   }
 }

@@ -97,6 +97,7 @@ describe('apollo deploy', () => {
     expect(rolledBack.json<Deployment>()).toMatchObject({ operation: 'rollback', status: 'succeeded' });
 
     expect((await c.run(['scale', 'core-service', 'staging', 'many'])).code).toBe(EXIT.usage);
+    expect((await c.run(['scale', 'core-service', 'staging', '501'])).stderr).toContain('<replicas> 501: a whole number from 0 to 500');
     expect((await c.run(['deploy', 'core-service', 'staging'])).code).toBe(EXIT.usage);
     const badTag = await c.run(['deploy', 'core-service', 'staging', '-bad-tag']);
     expect(badTag.code).toBe(EXIT.usage);

@@ -37,6 +37,7 @@ export async function waitForDeployment(cli: Cli, id: string, timeoutMs: number)
     },
     mayHaveEnded: (data) => ENDED.has((data as { status?: string }).status ?? ''),
     ended: (d) => ENDED.has(d.status),
+    again: `apollo deployments get ${id} --follow`,
     status: (d) => {
       const r = d.rollout;
       const replicas = r?.desiredReplicas !== undefined ? ` ${r.readyReplicas ?? 0}/${r.desiredReplicas} ready` : '';
@@ -150,8 +151,8 @@ export function registerDeployments(program: Command, cli: Cli): void {
   waitOptions(program
     .command('promote <service>')
     .description('Promote what one environment runs to another (staging → prod)'))
-    .requiredOption('--from <env>', 'the environment whose version goes forward')
-    .requiredOption('--to <env>', 'the environment it goes to')
+    .requiredOption('--from <env>', 'the environment whose version goes forward (required)')
+    .requiredOption('--to <env>', 'the environment it goes to (required)')
     .option('--override <reason>', 'ask past a freeze, a window or an incident\'s lock (see deploy)')
     .option('--acknowledge <warning>', 'a warning you accept (dependencies); repeat for more', collect)
     .addHelpText('after', `\nExamples:\n  $ apollo promote core-service --from staging --to prod --wait\n\n${WAIT_EXITS}`)
@@ -170,7 +171,7 @@ export function registerDeployments(program: Command, cli: Cli): void {
     .addHelpText('after', `\nExamples:\n  $ apollo scale core-service staging 4 --wait\n\n${WAIT_EXITS}`)
     .action(async (id: string, environment: string, replicasText: string, o: WaitFlags & { reason?: string }) => {
       const timeoutMs = parseDuration(o.timeout);
-      const replicas = intOption('<replicas>', 0, 1_000)(replicasText);
+      const replicas = intOption('<replicas>', 0, 500)(replicasText);
       const d = (await cli.request('POST /api/v1/services/{id}/scale', { params: { id }, body: { environment, replicas, initiatedVia: 'cli', ...(o.reason ? { reason: o.reason } : {}) } })).body;
       await started(cli, d, o, timeoutMs);
     });
@@ -242,7 +243,7 @@ export function registerDeployments(program: Command, cli: Cli): void {
   deployments
     .command('cancel <id>')
     .description('Cancel a deployment that has not ended (what it changed is reverted)')
-    .requiredOption('--reason <text>', 'why (on the record and the audit log)')
+    .requiredOption('--reason <text>', 'why (on the record and the audit log) (required)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', '\nExamples:\n  $ apollo deployments cancel 01JDZ6V7Q3M4X8K2N5P9R0T1AB --reason "wrong tag" --yes')
     .action(async (id: string, o: { reason: string; yes?: boolean }) => {
@@ -257,7 +258,7 @@ export function registerDeployments(program: Command, cli: Cli): void {
     .description('Decide a paused canary: promote it or roll it back')
     .option('--promote', 'let the new version stay')
     .option('--rollback', 'go back to the previous version')
-    .requiredOption('--reason <text>', 'why (on the record and the audit log)')
+    .requiredOption('--reason <text>', 'why (on the record and the audit log) (required)')
     .addHelpText('after', '\nExamples:\n  $ apollo deployments canary 01JDZ6V7Q3M4X8K2N5P9R0T1AB --rollback --reason "p99 doubled"')
     .action(async (id: string, o: { promote?: boolean; rollback?: boolean; reason: string }) => {
       if (o.promote === o.rollback) throw new CliError('say one of --promote or --rollback', EXIT.usage);
@@ -311,7 +312,7 @@ export function registerDeployments(program: Command, cli: Cli): void {
   locks
     .command('lock <service> <env>')
     .description('Lock an environment: deploys and promotions to it are refused until it is unlocked (deployments:policy)')
-    .requiredOption('--reason <text>', 'why (shown to whoever is refused)')
+    .requiredOption('--reason <text>', 'why (shown to whoever is refused) (required)')
     .option('--until <time>', 'when it lifts by itself (ISO 8601)')
     .addHelpText('after', '\nExamples:\n  $ apollo locks lock core-service prod --reason "database migration" --until 2026-12-07T06:00:00Z')
     .action(async (id: string, env: string, o: { reason: string; until?: string }) => {
@@ -325,7 +326,6 @@ export function registerDeployments(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExamples:\n  $ apollo locks unlock core-service prod')
     .action(async (id: string, env: string) => {
       await cli.request('DELETE /api/v1/services/{id}/environments/{env}/lock', { params: { id, env } });
-      cli.note(`unlocked ${id} ${env}`);
       cli.print({ service: id, environment: env, unlocked: true }, { kind: 'text', text: `unlocked ${id} ${env}` });
     });
 }

@@ -44,7 +44,7 @@ describe('apollo incidents', () => {
     expect(page.items.every((i) => i.severity === 'critical' && i.affectedServices.includes('core-service'))).toBe(true);
 
     const one = await c.run(['incidents', 'list', '--limit', '1']);
-    expect(one.stdout).toContain('more: apollo incidents list --cursor ');
+    expect(one.stderr).toContain('more: apollo incidents list --limit 1 --cursor ');
     const every = (await c.run(['incidents', 'list', '--limit', '1', '--all', '-o', 'json'])).json<IncidentList>();
     expect(every.items.map((i) => i.id)).toEqual(expect.arrayContaining([critical.id, minor.id]));
     expect(every.nextCursor).toBeNull();

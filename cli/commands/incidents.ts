@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import type { Incident, IncidentTimeline } from '#schemas/index.ts';
 import type { Cli } from '../context.ts';
 import { CliError, EXIT } from '../exit.ts';
-import { ago, intOption, moreFooter, pages } from '../helpers.ts';
+import { ago, intOption, nextPage, pages } from '../helpers.ts';
 import { renderFields, renderTable, type Column, type Style } from '../output.ts';
 
 const STATUSES = ['open', 'triggered', 'acknowledged', 'investigating', 'resolved'] as const;
@@ -118,7 +118,7 @@ export function registerIncidents(program: Command, cli: Cli): void {
           { header: 'opened', value: (i) => ago(i.createdAt) },
           { header: 'title', value: (i) => i.title },
         ],
-        footer: moreFooter(nextCursor, 'apollo incidents list'),
+        footer: nextPage(cli, nextCursor),
       });
     });
 

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import type { CatalogItemForm, CatalogSummary, DocumentIssue, FormPreviewResult, SimulationRequest, SimulationResult } from '#schemas/index.ts';
 import type { Cli } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../exit.ts';
-import { collect, intOption, moreFooter, pages, parsePairs, readAll, readText } from '../helpers.ts';
+import { collect, intOption, nextPage, pages, parsePairs, readAll, readText } from '../helpers.ts';
 import { renderFields, renderTable, type Column } from '../output.ts';
 
 const LIFECYCLES = ['active', 'deprecated', 'retired'] as const;
@@ -169,11 +169,6 @@ function fieldColumns(fields: readonly FormField[], extra: Column<FormField>[] =
   ];
 }
 
-/** The command line that reads the next page: the same filters (a cursor belongs to its query). */
-function again(base: string, flags: Record<string, string | number | undefined>): string {
-  const quote = (v: string | number) => (/^[\w@.:/+-]+$/.test(String(v)) ? String(v) : JSON.stringify(String(v)));
-  return [base, ...Object.entries(flags).filter(([, v]) => v !== undefined).map(([k, v]) => `--${k} ${quote(v!)}`)].join(' ');
-}
 
 const canRequest = (s: CatalogSummary): string => (s.canRequest ? 'yes' : `no${s.requestBlockedReason ? `: ${s.requestBlockedReason}` : ''}`);
 const lifecycle = (s: CatalogSummary): string =>
@@ -305,11 +300,11 @@ export function registerOfferings(program: Command, cli: Cli): void {
       if (o.query !== undefined) {
         const { items, nextCursor, body } = await pages((cursor) => cli.request('GET /api/v1/catalog/search', { query: { q: o.query!, ...filters, cursor } }).then((r) => r.body), { all: o.all, cursor: o.cursor });
         const suggest = body.suggestions.length ? ` Did you mean: ${body.suggestions.join(', ')}?` : '';
-        cli.print(body, { kind: 'table', rows: items.map((i) => i.offering), columns, empty: `No offerings match "${o.query}".${suggest}`, footer: moreFooter(nextCursor, again('apollo offerings list', { query: o.query, ...filters })) });
+        cli.print(body, { kind: 'table', rows: items.map((i) => i.offering), columns, empty: `No offerings match "${o.query}".${suggest}`, footer: nextPage(cli, nextCursor) });
         return;
       }
       const { items, nextCursor, body } = await pages((cursor) => cli.request('GET /api/v1/catalog', { query: { ...filters, cursor } }).then((r) => r.body), { all: o.all, cursor: o.cursor });
-      cli.print(body, { kind: 'table', rows: items, columns, empty: 'No offerings match.', footer: moreFooter(nextCursor, again('apollo offerings list', filters)) ?? (items.length < body.total ? `${items.length} of ${body.total}` : undefined) });
+      cli.print(body, { kind: 'table', rows: items, columns, empty: 'No offerings match.', footer: nextPage(cli, nextCursor) ?? (items.length < body.total ? `${items.length} of ${body.total}` : undefined) });
     });
 
   offerings
@@ -350,7 +345,7 @@ export function registerOfferings(program: Command, cli: Cli): void {
   offerings
     .command('validate <file>')
     .description('Check an offering document (Schema v2.0, YAML or JSON; - for stdin): errors with paths and lines, warnings, hints. Exits 2 when it has errors')
-    .addHelpText('after', '\nExamples:\n  $ apollo offerings validate catalog/dns-record.yaml\n  $ cat offering.json | apollo offerings validate -\n  $ apollo offerings validate offering.yaml -o json   # in CI: exit 2 on errors')
+    .addHelpText('after', '\nExamples:\n  $ apollo offerings validate examples/catalog/dns-record.yaml\n  $ cat offering.json | apollo offerings validate -\n  $ apollo offerings validate offering.yaml -o json   # in CI: exit 2 on errors')
     .action(async (file: string) => {
       const result = (await cli.request('POST /api/v1/validate/catalog-item', { body: { yaml: await documentText(cli, file) } })).body;
       const verdict = result.valid
@@ -364,7 +359,7 @@ export function registerOfferings(program: Command, cli: Cli): void {
     .command('preview <file>')
     .description('The request form a document renders (steps and fields), and with --field values which fields show and what a request would be refused for. Exits 2 on errors in the document or the values')
     .option('--field <k=v>', 'a form value to preview with (repeat; k:=<json> for lists and numbers)', collect, [])
-    .addHelpText('after', '\nExamples:\n  $ apollo offerings preview catalog/postgresql-database.yaml\n  $ apollo offerings preview catalog/postgresql-database.yaml --field environment=prod --field storage_gb:=50')
+    .addHelpText('after', '\nExamples:\n  $ apollo offerings preview examples/catalog/postgresql-database.yaml\n  $ apollo offerings preview examples/catalog/postgresql-database.yaml --field environment=prod --field storage_gb:=50')
     .action(async (file: string, o: { field: string[] }) => {
       const yaml = await documentText(cli, file);
       const untyped = parsePairs(o.field, '--field');
@@ -398,7 +393,7 @@ export function registerOfferings(program: Command, cli: Cli): void {
       'Examples:',
       '  $ apollo offerings simulate dns-record --field name=checkout --field value=lb.example.com --environment prod',
       '  $ apollo offerings simulate postgresql-database --field service=orders-service --field db_name=orders --fail provision',
-      '  $ apollo offerings simulate catalog/dns-record.yaml --reject --environment prod',
+      '  $ apollo offerings simulate examples/catalog/dns-record.yaml --reject --environment prod',
       '  $ apollo offerings simulate dns-record --cancel create_record -o json',
     ].join('\n'))
     .action(async (target: string, o: SimulateFlags) => {

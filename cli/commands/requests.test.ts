@@ -117,9 +117,14 @@ describe('apollo requests list|get|logs|retry|cancel', () => {
     const logs = await c.run(['requests', 'logs', id]);
     expect(logs.code, logs.stderr).toBe(EXIT.ok);
     expect(logs.stdout).toMatch(/^TIME\s+SEVERITY\s+ACTION\s+MESSAGE$/m);
+    // Following, the log is the output: its lines on stdout (JSON lines with -o json), the outcome a note.
     const followed = await c.run(['requests', 'logs', id, '--follow']);
     expect(followed.code, followed.stderr).toBe(EXIT.ok);
+    expect(followed.stdout).toMatch(/^\d\d:\d\d:\d\d {2}\[completed\] /m);
     expect(followed.stderr).toContain(`completed ${id}`);
+    const jsonLines = await c.run(['requests', 'logs', id, '--follow', '-o', 'json']);
+    const entries = jsonLines.stdout.trim().split('\n').map((l) => JSON.parse(l) as { message: string; status?: string });
+    expect(entries.at(-1)?.status).toBe('completed');
 
     const nobody = await c.run(['requests', 'get', '01JDZ6V7Q3M4X8K2N5P9R0T1AB']);
     expect(nobody.code).toBe(EXIT.notFound);

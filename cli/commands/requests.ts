@@ -42,10 +42,12 @@ const lineOf = (e: RequestLogEntry): Line => ({
   at: e.at,
   text: `${e.status ? `[${e.status.replace('_', ' ')}] ` : ''}${e.action ? `${e.action}: ` : ''}${e.message}`,
   severity: e.severity,
+  data: e,
 });
 
 /** Follows a request until it rests; prints the outcome; answers the request as GET shows it. */
-export async function waitForRequest(cli: Cli, id: string, timeoutMs: number, until: (status: string) => boolean = (s) => RESTING.has(s)): Promise<Request> {
+export async function waitForRequest(cli: Cli, id: string, timeoutMs: number, options: { linesAreOutput?: boolean } = {}): Promise<Request> {
+  const until = (status: string) => RESTING.has(status);
   let announcedApproval = false;
   const request = await follow<Request>(cli, {
     topic: `request:${id}`,
@@ -63,6 +65,8 @@ export async function waitForRequest(cli: Cli, id: string, timeoutMs: number, un
     mayHaveEnded: (data) => until((data as Partial<RequestStatus>).status ?? ''),
     ended: (r) => until(r.status),
     status: (r) => `${r.status.replace('_', ' ')} ${r.progress}%${r.currentAction ? ` · ${r.currentAction.name}` : ''}`,
+    again: `apollo requests logs ${id} --follow, or apollo requests get ${id}`,
+    ...(options.linesAreOutput ? { linesAreOutput: true } : {}),
   });
   return request;
 }
@@ -112,7 +116,7 @@ export function registerRequests(program: Command, cli: Cli): void {
       'Examples:',
       '  $ apollo requests submit dns-record --field environment=dev --field name=api --field value=api.lb.example.com --wait',
       '  $ apollo requests submit postgresql-database --fields-file db.yaml --priority high --note "launch on Monday"',
-      '  $ apollo requests submit s3-bucket -f environment=dev -f name=reports -f tags:=\'["finance"]\' -o json',
+      '  $ apollo requests submit s3-bucket -f environment=dev -f bucket_name=reports -f service=core-service -f monthly_budget_usd:=25 -o json',
       '',
       'With --wait the exit code is the outcome: 0 completed, 1 failed or interrupted, 5 cancelled, 6 rejected, 7 still running at --timeout.',
     ].join('\n'))
@@ -187,7 +191,8 @@ export function registerRequests(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExamples:\n  $ apollo requests logs 01JDZ6V7Q3M4X8K2N5P9R0T1AB\n  $ apollo requests logs 01JDZ6V7Q3M4X8K2N5P9R0T1AB --severity warn\n  $ apollo requests logs 01JDZ6V7Q3M4X8K2N5P9R0T1AB --follow')
     .action(async (id: string, o: { action?: string; severity?: 'debug' | 'info' | 'warn' | 'error'; follow?: boolean; timeout: string }) => {
       if (o.follow) {
-        const ended = await waitForRequest(cli, id, parseDuration(o.timeout));
+        // The log is the output here: its lines on stdout (JSON lines with -o json); the outcome a note.
+        const ended = await waitForRequest(cli, id, parseDuration(o.timeout), { linesAreOutput: true });
         cli.note(outcomeOf(ended).text);
         return;
       }
@@ -237,7 +242,7 @@ export function registerRequests(program: Command, cli: Cli): void {
   requests
     .command('cancel <id>')
     .description('Cancel a request that has not finished (what it did is rolled back)')
-    .requiredOption('--reason <text>', 'why (kept in the request\'s log and the audit log)')
+    .requiredOption('--reason <text>', 'why (kept in the request\'s log and the audit log) (required)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', '\nExamples:\n  $ apollo requests cancel 01JDZ6V7Q3M4X8K2N5P9R0T1AB --reason "submitted twice" --yes')
     .action(async (id: string, o: { reason: string; yes?: boolean }) => {
@@ -250,7 +255,7 @@ export function registerRequests(program: Command, cli: Cli): void {
   requests
     .command('deprovision <id>')
     .description('Undo what a completed request made (its actions\' rollbacks run; `apollo requests get` shows when it is deprovisioned)')
-    .requiredOption('--reason <text>', 'why (kept in the request\'s log and the audit log)')
+    .requiredOption('--reason <text>', 'why (kept in the request\'s log and the audit log) (required)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', '\nExamples:\n  $ apollo requests deprovision 01JDZ6V7Q3M4X8K2N5P9R0T1AB --reason "the launch moved" --yes')
     .action(async (id: string, o: { reason: string; yes?: boolean }) => {

@@ -46,7 +46,7 @@ describe('apollo secrets', () => {
     const [header, ...rows] = table.stdout.trim().split('\n');
     expect(header).toMatch(/^SECRET\s+CATEGORY\s+STATUS\s+ROTATED\s+DUE\s+OWNER$/);
     expect(rows.find((r) => r.startsWith('prod/core-service/db-password '))).toMatch(/\sdatabase\s+overdue\s+120d ago\s+\d+d ago\s+platform$/);
-    expect(table.stdout).toContain('simulated: the local runtime\'s encrypted file store');
+    expect(table.stderr).toContain('simulated: the local runtime\'s encrypted file store');
 
     const json = await run(['list', '--env', 'prod', '--due', 'overdue', '-o', 'json'], { role: 'operator' });
     expect(json.code, json.stderr).toBe(EXIT.ok);
@@ -65,7 +65,7 @@ describe('apollo secrets', () => {
     expect(first.items).toHaveLength(1);
     expect(first.nextCursor).toEqual(expect.any(String));
     const table = await run(['list', '--env', 'staging', '--limit', '1'], { role: 'operator' });
-    expect(table.stdout).toContain('more: apollo secrets list --cursor ');
+    expect(table.stderr).toContain('more: apollo secrets list --env staging --limit 1 --cursor ');
     const bad = await run(['list', '--limit', '500'], { role: 'operator' });
     expect(bad.code).toBe(EXIT.usage);
     const badDue = await run(['list', '--due', 'soon'], { role: 'operator' });

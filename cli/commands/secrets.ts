@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import type { Secret } from '#schemas/index.ts';
 import type { Cli } from '../context.ts';
 import { CliError, EXIT } from '../exit.ts';
-import { ago, intOption, moreFooter, pages } from '../helpers.ts';
+import { ago, intOption, nextPage, pages } from '../helpers.ts';
 import { renderTable, type Column } from '../output.ts';
 
 const CATEGORIES = ['database', 'api-key', 'oauth', 'internal', 'certificate'] as const;
@@ -102,7 +102,7 @@ export function registerSecrets(program: Command, cli: Cli): void {
       const { items, nextCursor, body } = await pages((cursor) => cli.request('GET /api/v1/secrets', {
         query: { environment: o.env, service: o.service, category: o.category, owner: o.owner, due: o.due, limit: o.limit, cursor },
       }).then((r) => r.body), { all: o.all, cursor: o.cursor });
-      const footer = [moreFooter(nextCursor, 'apollo secrets list'), items.some((s) => s.simulated) ? SIMULATED : undefined].filter(Boolean).join('\n');
+      const footer = [nextPage(cli, nextCursor), items.some((s) => s.simulated) ? SIMULATED : undefined].filter(Boolean).join('\n');
       cli.print(withoutValues(body), {
         kind: 'table', rows: items, empty: 'No secrets match (a developer sees their own teams\' services only).',
         columns: [
@@ -131,7 +131,7 @@ export function registerSecrets(program: Command, cli: Cli): void {
     .command(`rotate ${refArgument}`)
     .description('Rotate now (admins: secrets:write): its rotation Lambda where it has one, else a generated value for internal secrets; the services reading it need a restart')
     .option('--reason <text>', 'why (kept in the audit trail)')
-    .addHelpText('after', `\nArguments:\n  secret  ${refHelp}\n\nDatabase, API-key, OAuth and certificate secrets without a rotation Lambda get their new value from their provider:\nthe API refuses to rotate them (exit 5) and says so.\n\nExamples:\n  $ apollo secrets rotate prod/auth-service/jwt-signing-key --reason "overdue"\n  $ apollo secrets rotate staging/core-service/shared-token -o json`)
+    .addHelpText('after', `\nArguments:\n  secret  ${refHelp}\n\nDatabase, API-key, OAuth and certificate secrets without a rotation Lambda get their new value from their provider:\nthe API refuses to rotate them (exit 5) and says so.\n\nExamples:\n  $ apollo secrets rotate prod/auth-service/jwt-signing-key --reason "overdue"\n  $ apollo secrets rotate staging/auth-service/jwt-signing-key -o json`)
     .action(async (parts: string[], o: { reason?: string }) => {
       const params = parseSecretRef(parts);
       if (o.reason !== undefined && o.reason.trim() === '') throw new CliError('--reason is empty: say why, or leave it out', EXIT.usage);

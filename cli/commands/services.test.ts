@@ -36,7 +36,7 @@ describe('apollo services', () => {
     expect(page.items).toHaveLength(2);
     expect(page.nextCursor).toEqual(expect.any(String));
     const table = await c.run(['services', 'list', '--limit', '2']);
-    expect(table.stdout).toContain(`more: apollo services list --limit 2 --cursor `);
+    expect(table.stderr).toContain(`more: apollo services list --limit 2 --cursor `);
     const all = await c.run(['services', 'list', '--limit', '2', '--all', '-o', 'json']);
     const every = all.json<{ items: unknown[]; nextCursor: string | null }>();
     expect(every.items.length).toBeGreaterThan(2);
@@ -82,7 +82,7 @@ describe('apollo services', () => {
     const health = await c.run(['services', 'health', 'core-service']);
     expect(health.code, health.stderr).toBe(EXIT.ok);
     expect(health.stdout).toMatch(/^ENVIRONMENT\s+STATUS/);
-    expect(health.stdout).toContain('overall:');
+    expect(health.stderr).toContain('overall:');
   });
 
   it('says what is wrong with the command line (exit 2) and prints help with examples (exit 0)', async () => {
