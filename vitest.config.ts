@@ -10,6 +10,6 @@ export default defineConfig({
     pool: 'forks',
     // Logs of passing tests are noise; a failing test shows its own.
     silent: 'passed-only',
-    env: { LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { APOLLO_DYNAMO_TIMEOUT_MS: '20000', LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -5,14 +5,59 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { TABLE_DESIGN } from '#shared/table-design';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+/** What dynalite's store holds of abstract-level (its LevelDB, or memory-level in memory). */
+interface LevelIterator { next(): Promise<unknown>; close(): Promise<void> }
+interface LevelDb {
+  keys(options?: object): LevelIterator;
+  values(options?: object): LevelIterator;
+  createKeyStream?: (options?: object) => Readable;
+  createValueStream?: (options?: object) => Readable;
+}
+
+/** A stream of an iterator's items that closes the iterator when it ends, fails or is destroyed. */
+function closingStream(iterator: LevelIterator): Readable {
+  return new Readable({
+    objectMode: true,
+    read() {
+      iterator.next().then((value) => this.push(value === undefined ? null : value), (error: Error) => this.destroy(error));
+    },
+    destroy(error, callback) {
+      iterator.close().then(() => callback(error), () => callback(error));
+    },
+  });
+}
+
+/**
+ * dynalite 4 reads its Queries and Scans through streams over abstract-level iterators and never closes them (it
+ * calls `return()`, which those iterators lack): each stayed attached to the database with its snapshot for as long
+ * as the process ran, so `npm start`'s heap and resident memory grew with every Query (found by the load scenario
+ * of `npm run reliability`). Its database gets streams that close their iterator once read, failed or destroyed.
+ */
+export function closeIteratorsOf(db: LevelDb): void {
+  db.createKeyStream = (options) => closingStream(db.keys(options));
+  db.createValueStream = (options) => closingStream(db.values(options));
+}
+
+const dynaliteStore = require('dynalite/db') as { create: (options: Record<string, unknown>) => { db: LevelDb }; closesIterators?: true };
+if (!dynaliteStore.closesIterators) {
+  const create = dynaliteStore.create;
+  dynaliteStore.create = (options) => {
+    const store = create(options);
+    closeIteratorsOf(store.db);
+    return store;
+  };
+  dynaliteStore.closesIterators = true;
+}
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -58,13 +103,22 @@ export async function startDynalite(home: string | undefined): Promise<LocalDyna
   };
 }
 
+/** A table dynalite still says is CREATING when its database is opened: see startLocalTable. */
+export class HalfCreatedTableError extends Error {
+  override readonly name = 'HalfCreatedTableError';
+}
+
+/** How long a new table may take to be ACTIVE (dynalite: a tick). */
+const ACTIVE_WITHIN_MS = 10_000;
+
 export async function ensureTable(endpoint: string, tableName: string, region: string): Promise<boolean> {
   const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const status = async () => (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if ((await status()) === 'CREATING') throw new HalfCreatedTableError(`table ${tableName} is still being created: its first start was killed before it was ready`);
     return false;
   } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
+    if (!(error instanceof ResourceNotFoundException)) { client.destroy(); throw error; }
   }
   const keyAttrs = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, ...TABLE_DESIGN.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
   await client.send(new CreateTableCommand({
@@ -81,6 +135,34 @@ export async function ensureTable(endpoint: string, tableName: string, region: s
       Projection: { ProjectionType: 'ALL' },
     })),
   }));
+  // dynalite marks it ACTIVE a tick later: a start killed before then would leave it CREATING for good.
+  const deadline = Date.now() + ACTIVE_WITHIN_MS;
+  while ((await status()) !== 'ACTIVE') {
+    if (Date.now() > deadline) throw new Error(`table ${tableName} was not ACTIVE within ${ACTIVE_WITHIN_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   client.destroy();
   return true;
+}
+
+/**
+ * dynalite on `home` (in memory without one) with the table ready. A table still CREATING when the database is
+ * opened was left so by a first start killed within moments of creating it (the database is this process's alone:
+ * LevelDB locks it): no item can be written to a CREATING table, so it holds nothing, yet every later start failed
+ * on it. Its database is made again.
+ */
+export async function startLocalTable(home: string | undefined, tableName: string, region: string): Promise<LocalDynamo> {
+  const dynamo = await startDynalite(home);
+  try {
+    await ensureTable(dynamo.endpoint, tableName, region);
+    return dynamo;
+  } catch (error) {
+    await dynamo.close();
+    if (!(error instanceof HalfCreatedTableError) || !home) throw error;
+  }
+  console.warn(`[dynamodb] the table in ${join(home, 'dynamodb')} was left half-made by a start that was killed: it held nothing and is made again`);
+  rmSync(join(home, 'dynamodb'), { recursive: true, force: true });
+  const again = await startDynalite(home);
+  await ensureTable(again.endpoint, tableName, region);
+  return again;
 }

@@ -29,6 +29,18 @@ function load(path: string): Promise<AnyHandler> {
 
 export class InvocationTimeoutError extends Error {}
 
+/**
+ * Wraps every invocation from inside its logger scope: `run` is the handler's call. The bench's cost model
+ * (bench/cost-meter.ts) times each one and tells apart what each reads, writes and logs.
+ */
+export type InvocationObserver = (name: string, event: unknown, run: () => Promise<unknown>) => Promise<unknown>;
+let observer: InvocationObserver | undefined;
+
+/** Sets (or, with undefined, removes) the one observer of invocations. */
+export function observeInvocations(next: InvocationObserver | undefined): void {
+  observer = next;
+}
+
 export async function invoke(name: string, event: unknown, timeoutMs = INTEGRATION_TIMEOUT_MS): Promise<unknown> {
   return invokeModule(handlerPath(name), name, event, timeoutMs);
 }
@@ -62,7 +74,7 @@ async function invokeModule(path: string, name: string, event: unknown, timeoutM
   try {
     return await Promise.race([
       // Each invocation logs as its own function, with its own keys (one process runs them all).
-      withLoggerScope(`apollo-${name}`, () => handler(event, context)),
+      withLoggerScope(`apollo-${name}`, () => (observer ? observer(name, event, () => handler(event, context)) : handler(event, context))),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new InvocationTimeoutError(`${name} timed out`)), timeoutMs); }),
     ]);
   } finally {

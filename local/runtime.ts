@@ -33,7 +33,7 @@ import { localMetricsBanner, startLocalMetrics, type DemoMetricsServer, type Dem
 import { localTerraformBanner, startLocalTerraform, type FakeTerraform } from './fakes/terraform-server.ts';
 import { handleWeb } from './web.ts';
 import { invoke } from './lambda.ts';
-import { ensureTable, startDynalite, type LocalDynamo } from './dynamo.ts';
+import { startLocalTable, type LocalDynamo } from './dynamo.ts';
 import { RouteMetrics } from './gateway/metrics.ts';
 import { readBody, RestGateway, type GatewayReply } from './gateway/rest.ts';
 import { REALTIME_PATH, RealtimeGateway } from './gateway/websocket.ts';
@@ -123,6 +123,9 @@ function configureEnvironment(dynamo: LocalDynamo, region: string, tableName: st
     APOLLO_COMMIT: process.env.APOLLO_COMMIT ?? gitCommit(),
     APOLLO_BUILD_TIME: process.env.APOLLO_BUILD_TIME ?? new Date().toISOString(),
     POWERTOOLS_METRICS_DISABLED: 'true',
+    // dynalite answers from this very process: on a busy laptop or CI runner a slow answer is load, not a
+    // fault to cut off at AWS's 2 s (functions/lib/table.ts); the fault scenarios set their own.
+    APOLLO_DYNAMO_TIMEOUT_MS: process.env.APOLLO_DYNAMO_TIMEOUT_MS ?? '20000',
     // The SDK versions are pinned exactly; the warning is about future releases (see ARCHITECTURE.md §9).
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'apollo',
@@ -135,9 +138,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const region = options.region ?? 'us-east-1';
   const tableName = options.tableName ?? 'apollo-local';
   if (options.home) mkdirSync(options.home, { recursive: true, mode: 0o700 });
-  const dynamo = await startDynalite(options.home);
+  const dynamo = await startLocalTable(options.home, tableName, region);
   configureEnvironment(dynamo, region, tableName);
-  await ensureTable(dynamo.endpoint, tableName, region);
 
   const credentials = new LocalCredentialStore(options.home);
   const metrics = new RouteMetrics();
@@ -183,10 +185,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      await ready;
+      const path = (req.url ?? '/').split('?')[0]!;
+      // The handlers' own @connections calls are answered before the runtime is ready: a context's start-up work
+      // (marking what a crash cut off) publishes, and may reach subscriptions the crash left behind (410 Gone).
+      if (!RealtimeGateway.handles(path)) await ready;
       const body = await readBody(req);
       if (body === null) return send(res, { status: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Too Long"}' });
-      const path = (req.url ?? '/').split('?')[0]!;
       if (handleTarget(req, res, path)) return;
       if (integrations.handle(req, res, path, body)) return;
       if (await handleWeb(req, res, path, body, { region, credentials, ...(demoMetrics ? { demoMetrics } : {}), ...(pagerduty ? { pagerDuty: pagerduty } : {}) })) return;

@@ -59,6 +59,25 @@ it('fails a step that outlasts its timeout as Lambda does (Sandbox.Timedout)', a
   expect(await workflowEngine('exercise').describe('req-slow')).toMatchObject({ status: 'FAILED', error: 'Sandbox.Timedout' });
 });
 
+it('tells the steps of an execution that failed, as the `<machine>-ended` rule does in AWS, and tries again', async () => {
+  // Prepare
+  workflows = startLocalWorkflows([descriptor], { root });
+  const engine = workflowEngine('exercise');
+  // Act: two failures (the second's first telling fails), a success, and one still running when the runtime closes.
+  await engine.start('req-broken', { id: 'req-broken', mode: 'explode' });
+  await engine.start('flaky-broken', { id: 'flaky-broken', mode: 'explode' });
+  await engine.start('req-fine', { id: 'req-fine', mode: 'plain' });
+  await workflows.settle(5_000);
+  const told = () => calls.filter((c) => c.step === 'execution-ended').map((c) => `${String(c.execution)} ${String(c.status)}`);
+  const deadline = Date.now() + 5_000;
+  while (told().length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await engine.start('req-waiting', { id: 'req-waiting', mode: 'wait', waitSeconds: 60 });
+  await workflows.close();
+  workflows = undefined;
+  // Assess: each failure told (the flaky one twice: its first telling failed), the success and the closed one not.
+  expect(told().sort()).toEqual(['flaky-broken FAILED', 'flaky-broken FAILED', 'req-broken FAILED']);
+});
+
 it('configures nothing and says nothing without workflows, and unconfigures on close', async () => {
   process.env.APOLLO_WORKFLOW_EXERCISE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:apollo-test-exercise';
   try {

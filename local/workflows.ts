@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ContextDescriptor } from '#lib/context';
 import { configureWorkflowEngine } from '#lib/workflows/index';
@@ -36,10 +37,36 @@ class SandboxTimedOutError extends Error {
   override readonly name = 'Sandbox.Timedout';
 }
 
+/** Waits between the tries of an `execution-ended` delivery (EventBridge retries its target, with backoff). */
+const ENDED_RETRY_MS = [1_000, 2_000, 4_000, 8_000];
+
 export function startLocalWorkflows(descriptors: readonly ContextDescriptor[], options: LocalWorkflowsOptions = {}): LocalWorkflows {
   const root = options.root ?? PROJECT_ROOT;
   const engines = new Map<string, LocalWorkflowEngine>();
   const banner: string[] = [];
+  // The `<machine>-ended` rule of infra/workflows.ts: an execution that failed, timed out or was stopped is told
+  // to its steps, which mark a record still saying work is under way interrupted (else it would wait for a restart).
+  const deliveries = new Set<Promise<void>>();
+  const closing = new AbortController();
+  const deliverEnded = (send: () => Promise<unknown>, what: string): void => {
+    const delivery = (async () => {
+      for (let attempt = 0; !closing.signal.aborted; attempt++) {
+        try {
+          await send();
+          return;
+        } catch (error) {
+          if (attempt >= ENDED_RETRY_MS.length) {
+            console.error(`[workflows] ${what} not delivered:`, (error as Error).message);
+            return;
+          }
+          // A restart marks what is left (the executions are gone with the process).
+          await sleep(ENDED_RETRY_MS[attempt], undefined, { signal: closing.signal }).catch(() => undefined);
+        }
+      }
+    })();
+    deliveries.add(delivery);
+    void delivery.finally(() => deliveries.delete(delivery));
+  };
   for (const descriptor of descriptors) {
     for (const workflow of descriptor.workflows ?? []) {
       if (engines.has(workflow.name)) throw new Error(`two contexts declare the workflow ${workflow.name}`);
@@ -61,6 +88,10 @@ export function startLocalWorkflows(descriptors: readonly ContextDescriptor[], o
             }
           },
         },
+        onEnded: ({ name, status }) => deliverEnded(
+          () => invokeEntry(workflow.steps, functionName, { step: 'execution-ended', execution: name, status }, timeoutSeconds * 1000),
+          `${workflow.name} execution ${name} ended ${status}`,
+        ),
       });
       engines.set(workflow.name, engine);
       banner.push(`Workflows: ${workflow.name} runs ${file} on aws-local-stepfunctions (LOCAL engine; callbacks emulated), steps in ${workflow.steps}`);
@@ -73,7 +104,9 @@ export function startLocalWorkflows(descriptors: readonly ContextDescriptor[], o
     banner,
     settle: async (timeoutMs) => (await Promise.all([...engines.values()].map((engine) => engine.settle(timeoutMs)))).every(Boolean),
     close: async () => {
+      closing.abort();
       await Promise.all([...engines.values()].map((engine) => engine.close()));
+      await Promise.allSettled([...deliveries]);
       for (const name of engines.keys()) configureWorkflowEngine(name, undefined);
     },
   };

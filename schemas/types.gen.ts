@@ -4329,10 +4329,13 @@ export interface AuditEntry {
   aiSessionId?: string;
   requestId: string;
   /**
-   * pending: the intent was recorded and the outcome never was (the mutation may or may not have happened).
+   * pending: the intent was recorded and the outcome never was (the mutation may or may not have happened); with the errorCode Interrupted, Apollo stopped in between (a crash: the local runtime says so when it starts again) and the outcome will never be recorded.
    */
   outcome: "pending" | "succeeded" | "failed";
   statusCode?: number;
+  /**
+   * Why it failed (the error's code). On a pending entry, Interrupted: Apollo stopped between the intent and its outcome.
+   */
   errorCode?: string;
   completedAt?: string;
 }

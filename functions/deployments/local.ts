@@ -13,6 +13,7 @@ import { rolloutFromEnv } from './adapters/aws.ts';
 import { gitHubGitOpsFromEnv } from './adapters/github-gitops.ts';
 import { metricsFromEnv } from './adapters/metrics.ts';
 import { configureDeployments } from './deps.ts';
+import { markInterruptedDeployments } from './interrupted.ts';
 
 export async function configureDeploymentsLocal(runtime: LocalRuntime): Promise<string[]> {
   if (!process.env.APOLLO_GITOPS_REPO) {
@@ -30,5 +31,10 @@ export async function configureDeploymentsLocal(runtime: LocalRuntime): Promise<
   process.env.APOLLO_DEPLOY_POLL_SECONDS ??= '2';
   // A canary check every 5 s (in AWS every 60 s): a local deploy's analysis takes under a minute, and a pushed error rate rolls it back in ~25 s.
   process.env.APOLLO_CANARY_INTERVAL_S ??= '5';
-  return [`Deployments: GitOps on ${gitops.kind}; rollouts through ${rollout.kind}; canary metrics from ${metrics?.kind ?? 'nowhere (APOLLO_METRICS is unset: no canary analysis)'}`];
+  // No execution survives a restart here: what was under way ends saying so, and frees its environment.
+  const interrupted = await markInterruptedDeployments();
+  return [
+    ...(interrupted ? [`Deployments: ${interrupted} deployment(s) were under way when Apollo stopped: ended as interrupted (deploy again to finish each)`] : []),
+    `Deployments: GitOps on ${gitops.kind}; rollouts through ${rollout.kind}; canary metrics from ${metrics?.kind ?? 'nowhere (APOLLO_METRICS is unset: no canary analysis)'}`,
+  ];
 }

@@ -7,7 +7,7 @@
  */
 import { monotonicFactory } from 'ulidx';
 import { NotFoundError, ValidationError } from '#shared/errors';
-import { GitHubNotConfiguredError, GitHubRateLimitedError } from './github/errors.ts';
+import { GitHubBadAnswerError, GitHubNotConfiguredError, GitHubRateLimitedError, GitHubTimeoutError } from './github/errors.ts';
 import { logger } from './observability.ts';
 import { publish } from './realtime.ts';
 import { getItem, putItem, putNew, queryPage, type Item, type Page } from './table.ts';
@@ -91,6 +91,23 @@ export class RunStore<R extends Run> {
     return run.status === 'queued' || (run.status === 'running' && isStale(run));
   }
 
+  /**
+   * Ends the runs among the `newest` still queued or running: the local runtime's runs run in its process, so at its
+   * start they were lost with the one before (a crash or restart), and a new run would join one of them and never
+   * end. Each is failed saying it was interrupted (its progress as last saved); answers them.
+   */
+  async markInterrupted(why: string, newest = 200): Promise<R[]> {
+    const page = await queryPage<Item & R>({ index: 'GSI1', partition: this.options.listPartition, limit: newest, newestFirst: true });
+    const lost = page.items.map((item) => this.toRun(item)).filter((run) => run.status === 'queued' || run.status === 'running');
+    for (const run of lost) {
+      run.error = `interrupted: ${run.status === 'queued' ? 'it never began' : 'its run was lost part-way'} (${why}); start it again`;
+      run.status = 'failed';
+      run.finishedAt = new Date().toISOString();
+      await this.save(run);
+    }
+    return lost;
+  }
+
   /** Saves the run's progress at most every PROGRESS_EVERY_MS (or now, when `force`d), counting from now. */
   progressSaver(run: R): (force?: boolean) => Promise<void> {
     let lastSave = Date.now();
@@ -117,7 +134,8 @@ export class RunStore<R extends Run> {
 
 /**
  * Records why a run stopped: GitHub's rate limit (it may run again after the reset), a missing
- * configuration (said as is), GitHub's answer, or else `words.message` (the error itself is logged as `words.log`).
+ * configuration, a GitHub that did not answer in time or answered garbage (each said as is), GitHub's answer,
+ * or else `words.message` (the error itself is logged as `words.log`).
  */
 export function recordRunFailure(run: Run, error: unknown, words: { readonly log: string; readonly message: string }): void {
   if (error instanceof GitHubRateLimitedError) {
@@ -129,7 +147,8 @@ export function recordRunFailure(run: Run, error: unknown, words: { readonly log
   logger.error(words.log, { error: error as Error });
   run.status = 'failed';
   const status = (error as { status?: number }).status;
-  run.error = error instanceof GitHubNotConfiguredError ? error.message : status ? `GitHub answered ${status}` : words.message;
+  const said = error instanceof GitHubNotConfiguredError || error instanceof GitHubTimeoutError || error instanceof GitHubBadAnswerError;
+  run.error = said ? error.message : status ? `GitHub answered ${status}` : words.message;
 }
 
 /** What a jobs-Lambda entry did: the run, or why it did not run one. */

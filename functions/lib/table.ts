@@ -20,7 +20,24 @@ import { config } from './config.ts';
 export type Item = Record<string, unknown> & { PK: string; SK: string };
 export interface Key { PK: string; SK: string }
 
-export const dynamoClient = new DynamoDBClient({});
+/**
+ * Each attempt is bounded: unset, the SDK waits out a hung connection for its 300 s socket default, far past
+ * the API Lambdas' 10 s (API Gateway then answers 502 with no reason). A timed-out attempt is retried like a
+ * throttled one (standard mode, 4 attempts), so 4 × 2 s plus the backoff still ends inside those 10 s.
+ * APOLLO_DYNAMO_TIMEOUT_MS changes it: the local runtime sets a longer one (dynalite shares one process with
+ * everything else on a laptop, so a slow answer there is load, not a fault); the fault scenarios set 2 s again.
+ */
+export const DYNAMO_REQUEST_TIMEOUT_MS = timeoutFromEnv(process.env.APOLLO_DYNAMO_TIMEOUT_MS, 2_000);
+export const dynamoClient = new DynamoDBClient({
+  requestHandler: { connectionTimeout: Math.max(1_000, DYNAMO_REQUEST_TIMEOUT_MS / 2), requestTimeout: DYNAMO_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+});
+
+function timeoutFromEnv(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 100 || n > 60_000) throw new Error(`APOLLO_DYNAMO_TIMEOUT_MS must be whole milliseconds from 100 to 60000, not ${value}`);
+  return n;
+}
 export const db = DynamoDBDocumentClient.from(dynamoClient, {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });

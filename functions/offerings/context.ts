@@ -40,11 +40,15 @@ export const context: ContextDescriptor = {
       import('./refresh-start.ts'), import('./refresh-deps.ts'), import('./refresh-run.ts'),
     ]);
     refreshStart.configure({ run: (jobId) => runRefreshJob(jobId, { refresh: refreshDeps }) });
+    // They run in this process: one a crash or restart cut off ends now, saying so (the refresh at start would skip it otherwise).
+    const { refreshRuns } = await import('./refresh-jobs.ts');
+    const lost = await refreshRuns.markInterrupted('Apollo restarted');
+    const interrupted = lost.length ? [`Catalog refresh: ${lost.length} refresh(es) were running when Apollo stopped: ended as interrupted`] : [];
     if (!runtime.fakeGitHub) {
       const repo = process.env.APOLLO_CATALOG_REPO;
-      return [`Catalog refresh: ${repo ? `repository ${repo}, directory ${process.env.APOLLO_CATALOG_PATH || 'catalog'}/ at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}` : 'not configured (set APOLLO_CATALOG_REPO=owner/name); the example offerings are seeded instead'}`];
+      return [...interrupted, `Catalog refresh: ${repo ? `repository ${repo}, directory ${process.env.APOLLO_CATALOG_PATH || 'catalog'}/ at ${process.env.APOLLO_GITHUB_API_URL ?? 'https://api.github.com'}` : 'not configured (set APOLLO_CATALOG_REPO=owner/name); the example offerings are seeded instead'}`];
     }
     configureCatalogRefresh();
-    return [`Catalog refresh: the FAKE repository ${process.env.APOLLO_CATALOG_REPO} (examples/catalog/*.yaml under ${process.env.APOLLO_CATALOG_PATH}/, with a CODEOWNERS) on that fake GitHub; refreshed at start and hourly, admins run it with POST /api/v1/catalog/refresh`];
+    return [...interrupted, `Catalog refresh: the FAKE repository ${process.env.APOLLO_CATALOG_REPO} (examples/catalog/*.yaml under ${process.env.APOLLO_CATALOG_PATH}/, with a CODEOWNERS) on that fake GitHub; refreshed at start and hourly, admins run it with POST /api/v1/catalog/refresh`];
   },
 };

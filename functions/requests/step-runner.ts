@@ -11,6 +11,7 @@ import type { CatalogAction, CatalogItemV2 } from '#schemas/index.ts';
 import { ConflictError, ValidationError } from '#shared/errors';
 import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
 import { config } from '#lib/config';
+import { transientReason } from '#lib/http/responses';
 import { notify } from '#lib/notifications';
 import { publish } from '#lib/realtime';
 import { workflowEngine } from '#lib/workflows/index';
@@ -452,9 +453,14 @@ async function failedThisRun(ctx: AttemptContext): Promise<number> {
   return attempts.filter((a) => a.actionId === ctx.action.id && (a.run ?? 1) === ctx.run && a.status === 'failed').length;
 }
 
-async function afterFailure(ctx: AttemptContext, error: { code: string; message: string } | undefined, retryable: boolean): Promise<StepResult> {
+/**
+ * `retryAfterMs`: what the failure said to wait (the target's Retry-After, or until an open circuit half-opens):
+ * the next attempt waits at least that (up to the policy's maxInterval), or it would be spent refused at once.
+ */
+async function afterFailure(ctx: AttemptContext, error: { code: string; message: string } | undefined, retryable: boolean, retryAfterMs?: number): Promise<StepResult> {
   const retry = retryable && (await failedThisRun(ctx)) < ctx.maxAttempts;
-  if (retry) return { outcome: 'retry', delaySeconds: retryDelaySeconds(ctx.action, ctx.key.attempt) };
+  const told = retryAfterMs === undefined ? 0 : Math.min(durationSeconds(ctx.action.retry?.maxInterval, 3600), Math.ceil(retryAfterMs / 1000));
+  if (retry) return { outcome: 'retry', delaySeconds: Math.max(retryDelaySeconds(ctx.action, ctx.key.attempt), told) };
   return { outcome: 'failed', code: error?.code ?? 'failed', message: error?.message ?? 'the action failed' };
 }
 
@@ -525,9 +531,9 @@ async function actionStart(event: StepEvent): Promise<StepResult> {
     await transition(record.id, {}, { message: `${name}: succeeded in ${result.durationMs} ms${result.status ? ` (HTTP ${result.status})` : ''}`, action: action.id, kind: 'action' });
     return { outcome: 'succeeded' };
   }
-  const next = await afterFailure(ctx, result.error, result.retryable);
+  const next = await afterFailure(ctx, result.error, result.retryable, result.retryAfterMs);
   await transition(record.id, {}, {
-    message: `${name}: attempt ${key.attempt} failed${result.error ? ` (${result.error.message})` : ''}${next.outcome === 'retry' ? '; retrying' : result.retryable ? '; no attempts left' : '; not retryable'}`,
+    message: `${name}: attempt ${key.attempt} failed${result.error ? ` (${result.error.message})` : ''}${next.outcome === 'retry' ? `; retrying in ${String(next.delaySeconds)} s` : result.retryable ? '; no attempts left' : '; not retryable'}`,
     severity: next.outcome === 'retry' ? 'warn' : 'error', action: action.id, kind: 'action',
   });
   return next;
@@ -728,7 +734,9 @@ async function fail(event: StepEvent): Promise<StepResult> {
   const kind = failure.kind ?? 'internal';
   const cause = failure.message ?? failure.error?.Cause;
   const undone = await undoneSummary(record);
-  const message = `${FAILURE_MESSAGES[kind] ?? kind}${cause && kind !== 'internal' ? `: ${cause.slice(0, 500)}` : ''}${undone.text ? `; ${undone.text}` : ''}`;
+  // An internal error's cause stays in the logs; one that only says AWS was busy is worth telling (a retry will do).
+  const transient = kind === 'internal' ? transientReason(failure.error?.Error) : undefined;
+  const message = `${FAILURE_MESSAGES[kind] ?? kind}${cause && kind !== 'internal' ? `: ${cause.slice(0, 500)}` : ''}${transient ? ` (${transient}; retry the request)` : ''}${undone.text ? `; ${undone.text}` : ''}`;
   const now = new Date();
   await transition(record.id, {
     status: 'failed', progress: endedProgress(record.plan, await readAttempts(record.id)), completedAt: now.toISOString(), eta: null, taskToken: null, currentAction: null,
@@ -777,9 +785,9 @@ async function deprovisioned(event: StepEvent): Promise<StepResult> {
 }
 
 /**
- * EventBridge says an execution stopped, timed out or failed (AWS; the local engine's runs end with the
- * runtime, and its start marks them). A record that still says work is under way for that run is marked
- * interrupted; a normal end has already ended the record, so nothing changes.
+ * EventBridge says an execution stopped, timed out or failed (AWS; locally local/workflows.ts tells the same, and a
+ * restart marks the runs the runtime took with it). A record that still says work is under way for that run is
+ * marked interrupted; a normal end has already ended the record, so nothing changes.
  */
 async function executionEnded(event: StepEvent): Promise<StepResult> {
   const name = typeof event.execution === 'string' ? event.execution : '';

@@ -57,13 +57,18 @@ export const context: ContextDescriptor = {
     const [{ configureHealth }, { SimulatedClusterReader }, { NodeHealthProbe }] = await Promise.all([
       import('./health/deps.ts'), import('./health/adapters/simulated-cluster.ts'), import('./health/adapters/http-probe.ts'),
     ]);
-    configureHealth({ cluster: new SimulatedClusterReader((service, env) => runtime.targetState(service, env)), probe: runtime.targetsProbe(new NodeHealthProbe()) });
+    // The probe keeps to the egress guard; only this runtime's own targets are allowed on loopback.
+    configureHealth({ cluster: new SimulatedClusterReader((service, env) => runtime.targetState(service, env)), probe: runtime.targetsProbe(new NodeHealthProbe({ allow: `${runtime.url}/local/targets/` })) });
     const lines = ['Health: the demo environments\' health checks are local targets on this port; their Kubernetes replicas are SIMULATED (no cluster)'];
     // Syncs a request starts run in this process (the jobs Lambda's work in AWS).
     const [{ discoveryStart }, { discoveryDeps, configureDiscovery }, { runJob }] = await Promise.all([
       import('./discovery-start.ts'), import('./discovery-deps.ts'), import('./discovery-run.ts'),
     ]);
     discoveryStart.configure({ run: (jobId) => runJob(jobId, { source: () => discoveryDeps().source, catalog: discoveryDeps().catalog, applications: discoveryDeps().applications }) });
+    // They run in this process: one a crash or restart cut off ends now, saying so (a new sync would join it otherwise).
+    const { discoveryRuns } = await import('./discovery-jobs.ts');
+    const lost = await discoveryRuns.markInterrupted('Apollo restarted');
+    if (lost.length) lines.push(`GitHub discovery: ${lost.length} sync(s) were running when Apollo stopped: ended as interrupted (sync again: what they synced is found unchanged)`);
     if (runtime.fakeGitHub) {
       configureDiscovery();
       lines.push(`GitHub discovery: a local FAKE GitHub (${runtime.fakeGitHub.url}) holding the demo organisation ${process.env.APOLLO_GITHUB_ORG}; admins run it with POST /api/v1/discovery/sync`);

@@ -6,7 +6,7 @@
  *   PK WEBHOOK#<sender>  SK DELIVERY#<id> | BODY#<sha256>   expiresAt
  */
 import { createHash } from 'node:crypto';
-import { ConflictError } from '#shared/errors';
+import { ConflictError, UnauthorizedError } from '#shared/errors';
 import { deleteItem, putNew } from '#lib/table';
 
 /** GitHub offers redelivery of the last 3 days; a week covers it with a margin. */
@@ -14,6 +14,18 @@ export const RETENTION_SECONDS = 7 * 24 * 3600;
 
 export interface Claim {
   release(): Promise<void>;
+}
+
+/**
+ * Refuses (401) a delivery whose signed body says it happened more than RETENTION_SECONDS ago: its claims would have
+ * expired, so a captured delivery replayed that late could not be told from a new one. A sender retries for hours,
+ * never for a week. (GitHub's bodies carry no delivery time: its deliveries rely on the claims alone.)
+ */
+export function refuseStale(at: string | number | undefined, now = Date.now()): void {
+  const time = typeof at === 'number' ? at : at === undefined ? NaN : Date.parse(at);
+  if (Number.isFinite(time) && now - time > RETENTION_SECONDS * 1000) {
+    throw new UnauthorizedError(`stale delivery: it happened at ${new Date(time).toISOString()}, more than ${RETENTION_SECONDS / 86_400} days ago, when a replay can no longer be recognised`);
+  }
 }
 
 /** Claims a delivery; undefined when it (or the same body) was seen before. */

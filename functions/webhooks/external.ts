@@ -10,7 +10,7 @@ import type { ExternalWebhookResult, JiraWebhook, TerraformWebhook } from '#sche
 import { ServiceUnavailableError, UnauthorizedError } from '#shared/errors';
 import type { SignedRequest } from '#lib/http';
 import { integrationSecret, wakeExternal } from '#functions/requests/public';
-import { claimDelivery } from './deliveries.ts';
+import { claimDelivery, refuseStale } from './deliveries.ts';
 
 export const TERRAFORM_SENDER = 'terraform';
 export const JIRA_SENDER = 'jira';
@@ -68,6 +68,7 @@ export async function handleTerraform(body: TerraformWebhook, rawBody: string): 
   // this answers 2xx: a verification is answered 200 every time, and not claimed (it carries no run).
   const runId = body.run_id;
   if (trigger === 'verification' || !runId) return { delivery, matched: false, woken: false, duplicate: false, reason: 'a verification (or run-less) notification' };
+  refuseStale(body.notifications.map((n) => n.run_updated_at ?? undefined).filter(Boolean).at(-1));
   return once(TERRAFORM_SENDER, delivery, rawBody, async () => {
     const status = body.notifications.map((n) => n.run_status).filter(Boolean).at(-1);
     const woke = await wakeExternal({ system: 'terraform', id: runId, delivery, summary: `run ${runId} is ${status ?? trigger ?? 'updated'}` });
@@ -77,6 +78,7 @@ export async function handleTerraform(body: TerraformWebhook, rawBody: string): 
 
 export async function handleJira(body: JiraWebhook, rawBody: string, identifier: string | undefined): Promise<ExternalWebhookResult> {
   const delivery = deliveryOf(identifier, rawBody);
+  refuseStale(body.timestamp);
   return once(JIRA_SENDER, delivery, rawBody, async () => {
     const key = body.issue?.key;
     if (!key) return { matched: false, woken: false, reason: 'not about an issue' };

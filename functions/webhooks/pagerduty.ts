@@ -11,7 +11,7 @@ import { integrationSecret } from '#functions/requests/public';
 import {
   applyPagerDutySignal, PAGERDUTY_SIGNATURE_HEADER, PAGERDUTY_WEBHOOK_SECRET, pagerDutySecretsOf, parsePagerDutyWebhook, verifyPagerDutySignature,
 } from '#functions/incidents/public';
-import { claimDelivery } from './deliveries.ts';
+import { claimDelivery, refuseStale } from './deliveries.ts';
 
 export const PAGERDUTY_SENDER = 'pagerduty';
 
@@ -24,6 +24,7 @@ export async function verifyPagerDuty(request: SignedRequest): Promise<string> {
 
 export async function handlePagerDuty(body: PagerDutyWebhook, rawBody: string, webhookId: string | undefined): Promise<PagerDutyWebhookResult> {
   const signal = parsePagerDutyWebhook(body);
+  refuseStale(signal.occurredAt);
   // X-Webhook-Id names the delivery (a retry keeps it); without one, the event's own id.
   const delivery = webhookId || signal.eventId;
   const claim = await claimDelivery(PAGERDUTY_SENDER, delivery, rawBody);

@@ -12,7 +12,8 @@ const UP_AT = new Date(Math.floor(Date.parse('2026-11-25T12:00:00Z') / (2 * FLAP
 const DOWN_AT = new Date(UP_AT.getTime() + FLAP_PERIOD_MS);
 
 let runtime: Runtime;
-const probe = new NodeHealthProbe();
+// These tests' endpoints are on loopback, which a probe refuses unless allowlisted (see the egress tests below).
+const probe = new NodeHealthProbe({ allow: '127.0.0.0/8' });
 
 beforeAll(async () => {
   runtime = await startRuntime({ port: 0 });
@@ -161,5 +162,53 @@ describe('NodeHealthProbe', () => {
     ['another scheme', 'ftp://127.0.0.1/health', 'not an http(s) URL (ftp:)'],
   ])('refuses %s without a request', async (_what, url, error) => {
     expect(await probe.probe(url, 1_000)).toEqual({ outcome: 'unreachable', latencyMs: 0, error });
+  });
+});
+
+describe('NodeHealthProbe and the egress guard (a service\'s owners write the endpoint)', () => {
+  let server: Server;
+  let port: number;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => { hits.push(req.url ?? ''); res.writeHead(200).end(); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it.each([
+    ['loopback', (p: number) => `http://127.0.0.1:${p}/health`, /^refused: 127\.0\.0\.1 is loopback/],
+    ['a name for loopback', (p: number) => `http://localhost:${p}/health`, /^refused: (127\.0\.0\.1|::1) is loopback \(localhost resolves to it\)/],
+    ['the metadata address', () => 'http://169.254.169.254/latest/meta-data/', /^refused: 169\.254\.169\.254 is link-local/],
+    ['a private address', () => 'http://10.0.0.1/health', /^refused: 10\.0\.0\.1 is private/],
+  ])('refuses %s without a request', async (_what, url, error) => {
+    // Prepare
+    const guarded = new NodeHealthProbe();
+    const before = hits.length;
+
+    // Act
+    const seen = await guarded.probe(url(port), 1_000);
+
+    // Assess
+    expect(seen).toMatchObject({ outcome: 'unreachable', latencyMs: 0, error: expect.stringMatching(error) });
+    expect(hits.length).toBe(before);
+  });
+
+  it('reaches an allowlisted address (APOLLO_EGRESS_ALLOW, or the entries it is given) at the address it checked', async () => {
+    // Prepare: a host name the probe's resolver answers with loopback, allowlisted by URL prefix
+    const resolve = async () => [{ address: '127.0.0.1', family: 4 as const }];
+    const allowed = new NodeHealthProbe({ allow: `http://health.internal.test:${port}/`, resolve });
+
+    // Act
+    const seen = await allowed.probe(`http://health.internal.test:${port}/actuator/health`, 1_000);
+
+    // Assess
+    expect(seen).toMatchObject({ outcome: 'response', statusCode: 200 });
+    expect(hits.at(-1)).toBe('/actuator/health');
   });
 });

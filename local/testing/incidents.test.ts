@@ -73,6 +73,14 @@ describe('an incident from PagerDuty', () => {
     const wrong = await send(pagerDutySignature('not-the-secret', delivery.body), 'another-id');
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe('invalid signature');
+    // Signed, but dated past the 7 days a replay is recognised for: refused rather than opened again.
+    const event = (JSON.parse(delivery.body) as { event: Record<string, unknown> }).event;
+    const stale = JSON.stringify({ event: { ...event, id: `${String(event.id)}-stale`, occurred_at: new Date(Date.now() - 8 * 86_400_000).toISOString() } });
+    const late = await fetchChecked(`${h.runtime.url}/api/v1/webhooks/pagerduty`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-id': 'stale-id', 'x-pagerduty-signature': pagerDutySignature(secret, stale) }, body: stale,
+    });
+    expect(late.status).toBe(401);
+    expect(((await late.json()) as { error: { message: string } }).error.message).toMatch(/^stale delivery: it happened at .*, more than 7 days ago/);
   });
 
   it('locks prod against a deploy, not a rollback; an operator passes it with a reason', async () => {

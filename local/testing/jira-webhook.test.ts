@@ -33,7 +33,7 @@ function deliver(body: string, identifier: string, signature: string | null = `s
   });
 }
 
-const issueEvent = (key: string) => JSON.stringify({ timestamp: Date.now(), webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic', issue: { id: '10001', key, fields: { status: { name: 'Done' } } } });
+const issueEvent = (key: string, at = Date.now()) => JSON.stringify({ timestamp: at, webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic', issue: { id: '10001', key, fields: { status: { name: 'Done' } } } });
 
 describe('JIRA webhooks', () => {
   it('reach Apollo from the local fake JIRA, signed; an issue no request waits for is answered 200, not matched', async () => {
@@ -68,6 +68,15 @@ describe('JIRA webhooks', () => {
     expect(await bad.json()).toEqual({ error: { code: 'Unauthorized', message: 'invalid signature', details: [] }, requestId: expect.any(String) });
     expect(missing.status).toBe(401);
     expect(await missing.json()).toMatchObject({ error: { code: 'Unauthorized', message: 'invalid signature' } });
+  });
+
+  it('refuses a signed event dated past the 7 days replays are recognised for (401): its replay could not be told apart', async () => {
+    const body = issueEvent('OPS-808', Date.now() - 8 * 86_400_000);
+
+    const stale = await deliver(body, 'stale');
+
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: { code: 'Unauthorized', message: expect.stringMatching(/^stale delivery: it happened at .*, more than 7 days ago/) } });
   });
 
   it('refuses a signed delivery from an address outside APOLLO_WEBHOOK_SOURCES_JIRA (403), and takes it from one inside', async () => {

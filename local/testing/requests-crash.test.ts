@@ -4,7 +4,8 @@
  * (SIGKILL, no goodbye) after the provider received the call and before the runtime could read the answer.
  * Started again on the same home, the runtime marks the request interrupted; its retry calls the provider
  * again with the same Idempotency-Key, so the provider answers its first response and nothing is created
- * twice; the request completes with that record's outputs.
+ * twice; the request completes with that record's outputs. Someone follows the request live when it dies: the
+ * subscription the crash leaves behind is told of the interruption at start (410 Gone), and does not hold the start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,8 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Request, RequestRetryResult } from '#schemas/index.ts';
 import { ApiClient, type Credentials } from '#shared/api-client';
+import { presignConnectUrl } from '#shared/realtime-client';
 import { ensureLocalIntegrationSecrets, INTEGRATIONS_PATH, IntegrationFakes } from '../fakes/integrations.ts';
 import { freePort, stop } from './processes.ts';
 import { checkingFetch } from './response-schemas.ts';
@@ -89,8 +92,11 @@ it('a runtime killed after the provider created the record and before it was rec
   const developer = (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { developer: Credentials }).developer;
   const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: developer, fetch: checkingFetch() });
   const get = async (id: string): Promise<Request> => (await api.send('GET', `/api/v1/requests/${id}`)).body as Request;
+  let followed!: () => void;
+  const following = new Promise<void>((resolve) => { followed = resolve; });
   hold = async (serve) => {
-    // The runtime dies with the call in flight; only then does the provider create the record.
+    // The runtime dies with the call in flight (and followed live); only then does the provider create the record.
+    await following;
     const proc = runtime.proc;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill('SIGKILL');
@@ -103,9 +109,18 @@ it('a runtime killed after the provider created the record and before it was rec
   const submitted = await api.send('POST', '/api/v1/requests', { body: { offeringId: 'dns-record', fields: { environment: 'dev', name, type: 'TXT', value: 'crash-test' } } });
   expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
   const id = (submitted.body as Request).id;
+  // A browser on the request's page: its subscription outlives the runtime in the table.
+  const follower = new WebSocket(await presignConnectUrl(`ws://127.0.0.1:${port}/realtime`, 'us-east-1', developer));
+  follower.on('error', () => undefined);
+  const subscribed = new Promise<void>((resolve) => follower.on('message', (data: Buffer) => { if ((JSON.parse(data.toString()) as { type: string }).type === 'subscribed') resolve(); }));
+  await new Promise((resolve) => follower.once('open', resolve));
+  follower.send(JSON.stringify({ action: 'subscribe', topic: `request:${id}` }));
+  await subscribed;
+  followed();
   await until(() => held !== undefined, 30_000, 'the provider heard the create call');
   await held;
   expect(runtime.proc.signalCode).toBe('SIGKILL');
+  follower.terminate();
   expect(fakes.dnsRecords().filter((r) => r.fqdn.startsWith(`${name}.dev.`))).toHaveLength(1);
 
   runtime = await start(port, fakesUrl);

@@ -26,7 +26,7 @@ afterAll(async () => { await h.close(); });
 
 const hookUrl = () => `${h.runtime.url}/api/v1/webhooks/terraform`;
 
-function notification(runId: string | null, trigger: string, runStatus: string | null): string {
+function notification(runId: string | null, trigger: string, runStatus: string | null, updatedAt = new Date().toISOString()): string {
   return JSON.stringify({
     payload_version: 1,
     notification_configuration_id: 'nc-test',
@@ -38,7 +38,7 @@ function notification(runId: string | null, trigger: string, runStatus: string |
     workspace_id: runId ? 'ws-test' : null,
     workspace_name: runId ? 'ws' : null,
     organization_name: runId ? 'acme' : null,
-    notifications: [{ message: 'Applied', trigger, run_status: runStatus, run_updated_at: '2026-11-02T10:01:00.000Z', run_updated_by: 'apollo' }],
+    notifications: [{ message: 'Applied', trigger, run_status: runStatus, run_updated_at: updatedAt, run_updated_by: 'apollo' }],
   });
 }
 
@@ -115,6 +115,15 @@ describe('Terraform notifications', () => {
     expect(await first.json()).toEqual({ delivery: deliveryId(body), matched: false, woken: false, duplicate: false, reason: 'no request waits for run run-twice' });
     expect(second.status).toBe(200);
     expect(await second.json()).toEqual({ delivery: deliveryId(body), matched: false, woken: false, duplicate: true, reason: 'this delivery was received before' });
+  });
+
+  it('refuses a signed notification dated past the 7 days replays are recognised for (401): its replay could not be told apart', async () => {
+    const body = notification('run-stale', 'run:completed', 'applied', new Date(Date.now() - 8 * 86_400_000).toISOString());
+
+    const stale = await deliver(body);
+
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: { code: 'Unauthorized', message: expect.stringMatching(/^stale delivery: it happened at .*, more than 7 days ago/) } });
   });
 
   it('answers Terraform\'s verification ping 200 every time (as enabling a notification configuration needs), and refuses an unsigned one', async () => {

@@ -3,13 +3,16 @@
  * a GitHub App installation (token exchanged and renewed here). Rate-limit aware: a 403/429 with
  * `x-ratelimit-remaining: 0` or `retry-after` waits for the reset when it is near (at most
  * `maxWaitMs`), otherwise stops with GitHubRateLimitedError naming the reset time. A 401 re-reads
- * the credentials once (a rotated secret).
+ * the credentials once (a rotated secret). Each call is bounded (`timeoutMs`): Octokit sets no limit of its
+ * own, and a GitHub that accepts the connection and never answers would hold a run until its Lambda times out.
+ * A JSON answer that is not JSON (a proxy's HTML page) is an error, not a string handed on as data.
  */
 import { Octokit } from '@octokit/rest';
+import { envInteger } from '../config.ts';
 import { logger } from '../observability.ts';
 import { appJwt, isFresh, type InstallationToken } from './app-token.ts';
 import type { GitHubCredentialSource, GitHubCredentials } from './credentials.ts';
-import { GitHubRateLimitedError } from './errors.ts';
+import { GitHubBadAnswerError, GitHubRateLimitedError, GitHubTimeoutError } from './errors.ts';
 
 export interface GitHubClientOptions {
   /** https://api.github.com, or GitHub Enterprise Server's https://<host>/api/v3. */
@@ -21,6 +24,8 @@ export interface GitHubClientOptions {
   readonly maxWaitMs?: number;
   /** Attempts after a rate-limit wait. @default 3 */
   readonly maxRateLimitWaits?: number;
+  /** The longest one call may take. @default APOLLO_GITHUB_TIMEOUT_MS, else 10 s */
+  readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -58,6 +63,26 @@ export class GitHubClient {
       baseUrl: options.baseUrl.replace(/\/$/, ''),
       userAgent: options.userAgent ?? 'apollo',
       log: { debug: () => undefined, info: () => undefined, warn: (m: string) => logger.warn(m), error: (m: string) => logger.debug(m) },
+    });
+    const timeoutMs = options.timeoutMs ?? envInteger(process.env, 'APOLLO_GITHUB_TIMEOUT_MS', 10_000, 100, 300_000);
+    this.octokit.hook.wrap('request', async (request, endpoint) => {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const given = endpoint.request?.signal as AbortSignal | undefined;
+      const what = `${endpoint.method} ${String(endpoint.url).split('?')[0]}`;
+      try {
+        // In place: every hook of the chain is bound to this very options object, not to what a hook passes on.
+        endpoint.request = { ...endpoint.request, signal: given ? AbortSignal.any([given, timeout]) : timeout };
+        const response = await request(endpoint);
+        const type = String(response.headers['content-type'] ?? '');
+        // Octokit hands on the text of a JSON body that does not parse (its test of JSON, here too).
+        if (typeof response.data === 'string' && response.data !== '' && /^application\/(scim\+)?json\s*(;|$)/i.test(type)) {
+          throw new GitHubBadAnswerError(`GitHub answered ${what} with ${response.status} and a body that is not JSON (${type}): ${response.data.slice(0, 80).replace(/\s+/g, ' ')}`);
+        }
+        return response;
+      } catch (error) {
+        if (timeout.aborted && !given?.aborted) throw new GitHubTimeoutError(`GitHub did not answer ${what} within ${timeoutMs} ms`, { cause: error });
+        throw error;
+      }
     });
     this.octokit.hook.before('request', async (request) => {
       // The token exchange signs with the app JWT it was given (request.url is the route template here).

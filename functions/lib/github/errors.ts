@@ -9,6 +9,16 @@ export class GitHubRateLimitedError extends Error {
   }
 }
 
+/** GitHub did not answer one call in time (APOLLO_GITHUB_TIMEOUT_MS): it accepted the connection and went quiet. */
+export class GitHubTimeoutError extends Error {
+  override readonly name = 'GitHubTimeoutError';
+}
+
+/** GitHub (or something in front of it) answered a body that is not the JSON it said it sent. */
+export class GitHubBadAnswerError extends Error {
+  override readonly name = 'GitHubBadAnswerError';
+}
+
 /** GitHub credentials are missing or unreadable (the secret, or the local settings), or what to read is not configured. */
 export class GitHubNotConfiguredError extends Error {
   override readonly name = 'GitHubNotConfiguredError';

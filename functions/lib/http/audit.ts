@@ -7,7 +7,7 @@ import type { AuditSpec } from '#shared/routes';
 import { auditLog } from '../audit-log.ts';
 import { logger, metrics, redact } from '../observability.ts';
 import type { ApiRequest, Event } from './request.ts';
-import { statusOf } from './responses.ts';
+import { namedError, statusOf } from './responses.ts';
 
 /** The body without the fields the route never records (each present one says `[omitted]`). */
 function omitted(body: unknown, fields: readonly string[] | undefined): unknown {
@@ -74,7 +74,7 @@ export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyRe
     },
     after: async (request) => finish(request.event, ids.get(request.event), request.response?.statusCode ?? 200),
     onError: async (request) => {
-      const error = request.error;
+      const error = namedError(request.error);
       await finish(request.event, ids.get(request.event), statusOf(error), error instanceof ApolloError ? error.code : 'InternalError');
     },
   };

@@ -1,6 +1,6 @@
 /** Turning results and errors into API Gateway proxy results. */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ApolloError, MethodNotAllowedError, STATUS_BY_ERROR, type ErrorBody } from '#shared/errors';
+import { ApolloError, MethodNotAllowedError, ServiceUnavailableError, STATUS_BY_ERROR, type ErrorBody } from '#shared/errors';
 import type { RouteDef } from '#shared/routes';
 import type { ApiResult } from './request.ts';
 
@@ -15,10 +15,38 @@ export function toProxyResult(result: ApiResult, route: RouteDef): APIGatewayPro
   return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
 }
 
-/** The status a thrown error answers with: its name's, or 500 for anything unnamed. */
-export const statusOf = (error: unknown): number => (error instanceof ApolloError ? STATUS_BY_ERROR.get(error.code) ?? 500 : 500);
+/** AWS error names that mean "busy" or "slow": when one reaches here the SDK's own retries have run out. */
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'Throttling', 'RequestLimitExceeded']);
+const TIMED_OUT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
-export function errorResult(error: unknown, requestId: string): APIGatewayProxyResult {
+/** What an error's name says when it is one of those (a workflow step's error is only its name). */
+export function transientReason(name: string | undefined): string | undefined {
+  if (name && THROTTLED.has(name)) return `AWS is throttling Apollo's requests (${name})`;
+  if (name && TIMED_OUT.has(name)) return `a backing service did not answer in time (${name})`;
+  return undefined;
+}
+
+/**
+ * A throttling or timeout error (or an error it caused, such as the idempotency store's) as the 503 it is, with
+ * its reason and a Retry-After, never a bare 500: the same call may well succeed in a moment. Anything else as is.
+ */
+export function namedError(error: unknown): unknown {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ApolloError) return error;
+    const reason = transientReason(e.name);
+    if (reason) return new ServiceUnavailableError(`${reason}; retry in a few seconds`, { cause: error, retryAfterSeconds: 2 });
+  }
+  return error;
+}
+
+/** The status a thrown error answers with: its name's, or 500 for anything unnamed. */
+export const statusOf = (thrown: unknown): number => {
+  const error = namedError(thrown);
+  return error instanceof ApolloError ? STATUS_BY_ERROR.get(error.code) ?? 500 : 500;
+};
+
+export function errorResult(thrown: unknown, requestId: string): APIGatewayProxyResult {
+  const error = namedError(thrown);
   const status = statusOf(error);
   let body: ErrorBody = { error: { code: 'InternalError', message: 'internal error', details: [] }, requestId };
   if (error instanceof ApolloError && (status < 500 || status === 503)) {

@@ -53,6 +53,11 @@ export interface LocalWorkflowEngineOptions {
   readonly functions: Readonly<Record<string, LambdaHandler>>;
   /** How many finished executions `describe`, `history` and name uniqueness remember. @default 500 */
   readonly retainFinished?: number;
+  /**
+   * Told of an execution that failed, timed out or was stopped (not by `close`), as the `<machine>-ended`
+   * EventBridge rule tells the steps Lambda in AWS. @default - nobody
+   */
+  readonly onEnded?: (execution: { readonly name: string; readonly status: ExecutionStatus }) => void;
 }
 
 export const LOCAL_REGION = 'local';
@@ -214,6 +219,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   private readonly tokens = new Map<string, PendingTask>();
   /** Function invocations in progress (close waits for them: they write to the table). */
   private readonly invocations = new Set<Promise<unknown>>();
+  private readonly onEnded: LocalWorkflowEngineOptions['onEnded'];
   private closed = false;
 
   /** Reads the ASL file (e.g. `state-machines/fulfillment.asl.json`). */
@@ -225,6 +231,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     this.name = options.name;
     this.functions = options.functions;
     this.retainFinished = options.retainFinished ?? 500;
+    this.onEnded = options.onEnded;
     this.stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${options.name}`;
     const definition = JSON.parse(substitute(options.definition, options.substitutions)) as AslMachine;
     const seen = new Set<string>();
@@ -333,6 +340,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     ).finally(() => {
       run.stopDate ??= new Date();
       this.dropCallbacks(run);
+      if (!this.closed && run.status !== 'SUCCEEDED' && run.status !== 'RUNNING') this.onEnded?.({ name: run.name, status: run.status });
     });
     run.done = Promise.all([recorded, ended]).then(() => {
       run.settled = true;

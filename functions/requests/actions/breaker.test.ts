@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CircuitOpenError, IntegrationBreakers } from './breaker.ts';
+import { breakerOptionsFromEnv, CircuitOpenError, IntegrationBreakers } from './breaker.ts';
 
 afterEach(() => { vi.useRealTimers(); });
 
@@ -31,5 +31,28 @@ describe('IntegrationBreakers', () => {
     const seen: number[] = [];
     for (const status of results) seen.push(await breakers.run('https://x.example', () => Promise.resolve(status), (s) => s >= 500));
     expect(seen).toEqual(results);
+  });
+});
+
+describe('the settings from the environment', () => {
+  it('reads APOLLO_BREAKER_FAILURES and APOLLO_BREAKER_HALF_OPEN_MS when an origin\'s circuit is first made, and refuses nonsense', async () => {
+    // Prepare
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-11-02T10:00:00Z'));
+    vi.stubEnv('APOLLO_BREAKER_FAILURES', '2');
+    vi.stubEnv('APOLLO_BREAKER_HALF_OPEN_MS', '1500');
+    const breakers = new IntegrationBreakers();
+    const failing = () => breakers.run('https://slow.example', () => Promise.resolve(503), (status) => status >= 500);
+
+    // Act
+    await failing();
+    await failing();
+    const refused = await failing().catch(outcome);
+    vi.unstubAllEnvs();
+
+    // Assess
+    expect(refused).toBe('open until 2026-11-02T10:00:01.500Z');
+    expect(breakerOptionsFromEnv({})).toEqual({ failures: 5, halfOpenAfterMs: 30_000 });
+    expect(() => breakerOptionsFromEnv({ APOLLO_BREAKER_HALF_OPEN_MS: 'soon' })).toThrow(/APOLLO_BREAKER_HALF_OPEN_MS must be a whole number/);
   });
 });

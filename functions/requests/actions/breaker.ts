@@ -7,8 +7,12 @@
  * The state is in memory, per Lambda container (and per local runtime): a cold container starts
  * closed, and two containers count apart. That is enough to stop one container hammering an
  * integration that is down; the offering's retry policy still spaces the attempts.
+ *
+ * Unless given, the settings come from APOLLO_BREAKER_FAILURES and APOLLO_BREAKER_HALF_OPEN_MS, read when
+ * an origin's circuit is first made.
  */
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleWhenResult, IsolatedCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
+import { envInteger } from '#lib/config';
 
 export interface BreakerOptions {
   /** Consecutive retryable failures that open the circuit (default 5). */
@@ -27,18 +31,22 @@ export class CircuitOpenError extends Error {
 
 interface Circuit {
   readonly policy: CircuitBreakerPolicy;
+  readonly halfOpenAfterMs: number;
   openedAt: number;
+}
+
+/** The settings from the environment (the defaults when unset); a value out of range fails, naming it. */
+export function breakerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Required<BreakerOptions> {
+  return {
+    failures: envInteger(env, 'APOLLO_BREAKER_FAILURES', 5, 1, 100),
+    halfOpenAfterMs: envInteger(env, 'APOLLO_BREAKER_HALF_OPEN_MS', 30_000, 100, 3_600_000),
+  };
 }
 
 export class IntegrationBreakers {
   private readonly circuits = new Map<string, Circuit>();
-  private readonly failures: number;
-  private readonly halfOpenAfterMs: number;
 
-  constructor(options: BreakerOptions = {}) {
-    this.failures = options.failures ?? 5;
-    this.halfOpenAfterMs = options.halfOpenAfterMs ?? 30_000;
-  }
+  constructor(private readonly options: BreakerOptions = {}) {}
 
   /**
    * Runs `call` through the origin's circuit. `failed(result)` says whether the result counts as a
@@ -54,7 +62,7 @@ export class IntegrationBreakers {
       return outcome.value;
     } catch (error) {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-        throw new CircuitOpenError(origin, new Date(circuit.openedAt + this.halfOpenAfterMs));
+        throw new CircuitOpenError(origin, new Date(circuit.openedAt + circuit.halfOpenAfterMs));
       }
       throw error;
     }
@@ -63,8 +71,11 @@ export class IntegrationBreakers {
   private circuit(origin: string): Circuit {
     let circuit = this.circuits.get(origin);
     if (!circuit) {
-      const policy = circuitBreaker(handleWhenResult((outcome) => (outcome as { failed: boolean }).failed), { halfOpenAfter: this.halfOpenAfterMs, breaker: new ConsecutiveBreaker(this.failures) });
-      const created: Circuit = { policy, openedAt: 0 };
+      const fromEnv = this.options.failures === undefined || this.options.halfOpenAfterMs === undefined ? breakerOptionsFromEnv() : undefined;
+      const failures = this.options.failures ?? fromEnv!.failures;
+      const halfOpenAfterMs = this.options.halfOpenAfterMs ?? fromEnv!.halfOpenAfterMs;
+      const policy = circuitBreaker(handleWhenResult((outcome) => (outcome as { failed: boolean }).failed), { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(failures) });
+      const created: Circuit = { policy, halfOpenAfterMs, openedAt: 0 };
       policy.onBreak(() => { created.openedAt = Date.now(); });
       this.circuits.set(origin, created);
       circuit = created;
