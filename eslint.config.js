@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.apollo/', 'web/dist/', 'bench/results.json', 'test-results/', 'schemas/*.gen.*', 'schemas/validators/*.gen.*'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.apollo/', 'web/dist/', 'bench/results.json', 'bench/reliability.json', 'test-results/', 'schemas/*.gen.*', 'schemas/validators/*.gen.*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -50,8 +50,8 @@ export const STATUS_SPEC_MS = 50;
 
 /** The env var the actions' URL template reads (allowlisted in APOLLO_TEMPLATE_ENV for the run). */
 export const NOOP_URL_ENV = 'APOLLO_BENCH_NOOP_URL';
-const EGRESS_ALLOW_ENV = 'APOLLO_EGRESS_ALLOW';
-const TEMPLATE_ENV = 'APOLLO_TEMPLATE_ENV';
+export const EGRESS_ALLOW_ENV = 'APOLLO_EGRESS_ALLOW';
+export const TEMPLATE_ENV = 'APOLLO_TEMPLATE_ENV';
 /** The team the bench's requests are for (the admin leads it in the demo data): its topic tells their end. */
 const TEAM = 'platform';
 const COUNTER = 'apolloBenchFulfilmentCounter';
@@ -118,7 +118,7 @@ const quantiles = (samples: readonly number[]): Quantiles => ({ p50Ms: percentil
 const totalOf = (counts: CommandCounts): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** A server that answers every request 200 `{}` at once: the cheapest target an action can have. */
-async function startNoopServer(): Promise<{ url: string; received(): number; close(): Promise<void> }> {
+export async function startNoopServer(): Promise<{ url: string; received(): number; close(): Promise<void> }> {
   let received = 0;
   const server: Server = createServer((req, res) => {
     received++;
@@ -135,7 +135,7 @@ async function startNoopServer(): Promise<{ url: string; received(): number; clo
 }
 
 /** Sets env vars for the section and answers how to put them back. */
-function withEnv(changes: Record<string, string>): () => void {
+export function withEnv(changes: Record<string, string>): () => void {
   const before = Object.fromEntries(Object.keys(changes).map((name) => [name, process.env[name]]));
   Object.assign(process.env, changes);
   return () => {
@@ -146,10 +146,10 @@ function withEnv(changes: Record<string, string>): () => void {
   };
 }
 
-const appended = (list: string | undefined, value: string): string => [...(list ?? '').split(',').map((v) => v.trim()).filter(Boolean), value].join(',');
+export const appended = (list: string | undefined, value: string): string => [...(list ?? '').split(',').map((v) => v.trim()).filter(Boolean), value].join(',');
 
 /** An automated offering of `count` REST actions, each a POST to the no-op server; no approval, one optional field. */
-function noopOffering(id: string, count: number) {
+export function noopOffering(id: string, count: number) {
   return {
     schemaVersion: '2.0',
     metadata: { id, name: `Bench: ${count} no-op calls`, description: 'npm run bench: REST actions against a loopback server that answers at once.', category: 'bench', owner: TEAM, version: '1.0.0' },

@@ -4,7 +4,7 @@
  * See bench/README.md for what each number means.
  */
 import '../local/local-env.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, arch, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { catalogScaleTables, measureCatalogScale } from './catalog-scale.ts';
 import { coldImportTable, measureColdImports } from './cold-import.ts';
 import { analyticsScaleTable, measureAnalyticsScale } from './analytics.ts';
 import { costIngestTable, costsScaleTable, measureCostIngest, measureCostsScale } from './costs.ts';
+import { costTables, measureCosts } from './cost-model.ts';
 import { budgetTable, checkBudget } from './budget.ts';
 import { deploymentHistoryTables, deploymentsTables, measureDeploymentHistory, measureDeployments } from './deployments.ts';
 import { dynamoCallsTable, measureDynamoCalls } from './dynamo-calls.ts';
@@ -28,6 +29,13 @@ import { aiStreamTables, measureAiStream } from './ai-stream.ts';
 import { measureSigV4, sigV4Table } from './sigv4-verify.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('results.json', import.meta.url));
+/** `npm run bench -- --only cost`: that section alone, on a runtime of its own (its numbers replace the file's `cost`). */
+const ONLY_SECTIONS = ['cost'] as const;
+const only = ((i) => (i >= 0 ? process.argv[i + 1] : undefined))(process.argv.indexOf('--only'));
+if (only !== undefined && !(ONLY_SECTIONS as readonly string[]).includes(only)) {
+  console.error(`--only takes one of: ${ONLY_SECTIONS.join(', ')} (the other sections depend on each other's order and run together)`);
+  process.exit(2);
+}
 
 export function machineInfo() {
   const cpu = cpus();
@@ -49,6 +57,39 @@ const bundleSizesJson = (sizes: BundleSizes) => ({
   lambdas: sizes.lambdas.map(({ outfile: _outfile, packages, ...rest }) => ({ ...rest, packages: packages.slice(0, 10) })),
 });
 
+/** Environment the runtime's handlers read at cold start, set before it starts (both the whole run and `--only cost`). */
+function benchEnvironment(): void {
+  // The catalog snapshot is held for a minute so no background refresh lands inside a timed loop
+  // of section 7; its build is measured on its own there.
+  process.env.APOLLO_CATALOG_SNAPSHOT_TTL_MS ??= '60000';
+  process.env.APOLLO_OFFERINGS_SNAPSHOT_TTL_MS ??= '60000';
+  // Section 10 times the deployment workflow, not its waits: no pause between rollout checks.
+  process.env.APOLLO_DEPLOY_POLL_SECONDS = '0';
+  // Section 15's deployment runs its canary's 10 checks a second apart (60 s in AWS): the same checks, sooner.
+  process.env.APOLLO_CANARY_INTERVAL_S ??= '1';
+}
+
+/** The cost model alone: a runtime, the demo data, section 15; its results go into results.json beside the rest. */
+async function onlyCost(): Promise<void> {
+  const started = performance.now();
+  const machine = machineInfo();
+  console.log(`Apollo bench (section 15 only) — node ${machine.node}, ${machine.cores} × ${machine.cpuModel}\n`);
+  benchEnvironment();
+  const runtime = await startRuntime({ port: 0 });
+  try {
+    const { seedDemoData } = await import('#local/seed');
+    await seedDemoData({ baseUrl: runtime.url });
+    const durations: Record<string, number> = {};
+    const cost = await section('cost', durations, () => measureCosts(runtime), costTables);
+    const previous = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown> : {};
+    const totalMs = Math.round(performance.now() - started);
+    writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...previous, costTimestamp: new Date().toISOString(), machine, cost, costDurationMs: durations.cost, costTotalMs: totalMs }, null, 2)}\n`);
+    console.log(`wrote ${RESULTS_FILE} (cost) in ${(totalMs / 1000).toFixed(1)} s`);
+  } finally {
+    await runtime.close();
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = machineInfo();
@@ -62,13 +103,8 @@ async function main(): Promise<void> {
     const sigv4 = await section('sigv4', durations, () => measureSigV4(), sigV4Table);
     const logQuery = await section('logQuery', durations, () => measureLogQuery(), logQueryTable);
 
-    // One runtime per process (handlers read the environment at cold start): both sections share it.
-    // The catalog snapshot is held for a minute so no background refresh lands inside a timed loop
-    // of section 7; its build is measured on its own there.
-    process.env.APOLLO_CATALOG_SNAPSHOT_TTL_MS ??= '60000';
-    process.env.APOLLO_OFFERINGS_SNAPSHOT_TTL_MS ??= '60000';
-    // Section 10 times the deployment workflow, not its waits: no pause between rollout checks.
-    process.env.APOLLO_DEPLOY_POLL_SECONDS = '0';
+    // One runtime per process (handlers read the environment at cold start): the sections share it.
+    benchEnvironment();
     const runtime = await startRuntime({ port: 0 });
     try {
       const { seedDemoData } = await import('#local/seed');
@@ -87,6 +123,8 @@ async function main(): Promise<void> {
       const aiStream = await section('aiStream', durations, () => measureAiStream({ url: runtime.url, realtimeUrl: runtime.realtimeUrl, region: runtime.region, credentials: developer }), aiStreamTables);
       // Before the table grows too: the LOCAL demo Cost Explorer bills every catalog service, and section 7 adds 10,000.
       const costIngest = await section('costIngest', durations, () => measureCostIngest(), costIngestTable);
+      // Before the table grows too: the cost model's operations and jobs over the demo catalog.
+      const cost = await section('cost', durations, () => measureCosts(runtime), costTables);
       // These grow the table (2,000 offerings, then 10,000 services, then 10,000 deployments, then 500 services' costs).
       const offeringsScale = await section('offeringsScale', durations, () => measureOfferingsScale(client), offeringsScaleTables);
       const catalogScale = await section('catalogScale', durations, () => measureCatalogScale(client), catalogScaleTables);
@@ -112,6 +150,7 @@ async function main(): Promise<void> {
         catalogScale,
         offeringsScale,
         costs: { ingest: costIngest, readPath: costsScale },
+        cost,
         analytics: analyticsScale,
         logQuery,
       };
@@ -154,4 +193,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await (only === 'cost' ? onlyCost() : main());
