@@ -7,20 +7,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalList, Deployment } from '#schemas/index.ts';
 import { seedDemoData } from '../../local/seed.ts';
 import { EXIT } from '../exit.ts';
+import { setEnv } from '../../local/testing/harness.ts';
 import { expectRouteShape, startCliHarness, type CliHarness } from '../testing.ts';
 
 const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40', APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '2', APOLLO_CANARY_THRESHOLD: '2' };
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 let c: CliHarness;
 
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+  restoreEnv = setEnv(ENV);
   c = await startCliHarness();
   await seedDemoData({ baseUrl: c.h.runtime.url });
 });
 afterAll(async () => {
   await c?.close();
-  for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  restoreEnv?.();
 });
 
 describe('apollo deploy', () => {

@@ -19,7 +19,7 @@ import { markInterruptedDeployments } from '../../functions/deployments/interrup
 import { createJob, discoveryRuns } from '../../functions/services/discovery-jobs.ts';
 import { seedDemoData } from '../seed.ts';
 import { deploymentApi } from './deployment-api.ts';
-import { startHarness, until, type Harness } from './harness.ts';
+import { setEnv, startHarness, until, type Harness } from './harness.ts';
 import { startLocalWorkflows, type LocalWorkflows } from '../workflows.ts';
 
 let h: Harness;
@@ -27,17 +27,17 @@ let h: Harness;
 let restarted: LocalWorkflows | undefined;
 // Two pods rolled one every 3 s: the rollout is under way when its execution is stopped; one quick canary check after.
 const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '3000', APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '1' };
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+  restoreEnv = setEnv(ENV);
   h = await startHarness();
   await seedDemoData({ baseUrl: h.runtime.url });
 });
 afterAll(async () => {
   await restarted?.close();
   await h?.close();
-  for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  restoreEnv?.();
 });
 
 const { api, reaches, get } = deploymentApi(() => h);

@@ -16,7 +16,7 @@ import { WEEKDAYS } from '../../functions/deployments/window-time.ts';
 import { setEnvironmentHealth } from '../../functions/services/service-health.ts';
 import { MemoryGitOps, MemoryRollout } from './deployment-doubles.ts';
 import { seedDemoData } from '../seed.ts';
-import { startHarness, until, type Harness } from './harness.ts';
+import { setEnv, startHarness, until, type Harness } from './harness.ts';
 import { deploymentApi } from './deployment-api.ts';
 
 /** Metrics by version: healthy unless a version is told otherwise. */
@@ -34,18 +34,18 @@ let h: Harness;
 const git = new MemoryGitOps();
 const rollout = new MemoryRollout(git);
 const metrics = new MemoryMetrics();
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_DEPLOY_ROLLOUT_TIMEOUT_SECONDS: '30', APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '3', APOLLO_CANARY_THRESHOLD: '2' };
 
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+  restoreEnv = setEnv(ENV);
   h = await startHarness();
   await seedDemoData({ baseUrl: h.runtime.url });
   configureDeployments({ gitops: git, rollout, metrics });
 });
 afterAll(async () => {
   await h?.close();
-  for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  restoreEnv?.();
 });
 
 type Err = { error: { message: string; details: Array<{ path: string; message: string }> } };

@@ -9,21 +9,21 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApprovalList, Deployment, DeploymentList, DeploymentVersions, GithubWebhookResult } from '#schemas/index.ts';
 import { DEMO_GITOPS_REPO } from '../fakes/demo-github.ts';
 import { seedDemoData } from '../seed.ts';
-import { deliverGitHub, startHarness, until, type Harness } from './harness.ts';
+import { deliverGitHub, setEnv, startHarness, until, type Harness } from './harness.ts';
 import { deploymentApi } from './deployment-api.ts';
 
 let h: Harness;
 const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40', APOLLO_CANARY_INTERVAL_S: '1', APOLLO_CANARY_ITERATIONS: '2', APOLLO_CANARY_THRESHOLD: '2' };
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+  restoreEnv = setEnv(ENV);
   h = await startHarness();
   await seedDemoData({ baseUrl: h.runtime.url });
 });
 afterAll(async () => {
   await h?.close();
-  for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  restoreEnv?.();
 });
 
 const { api, reaches, environment: env } = deploymentApi(() => h);

@@ -12,24 +12,24 @@ import { configureDeployments } from '../../functions/deployments/deps.ts';
 import { createDeployment, newDeploymentId, type DeploymentRecord } from '../../functions/deployments/records.ts';
 import { MemoryGitOps, MemoryRollout } from './deployment-doubles.ts';
 import { seedDemoData } from '../seed.ts';
-import { startHarness, until, type Harness } from './harness.ts';
+import { setEnv, startHarness, until, type Harness } from './harness.ts';
 import { deploymentApi } from './deployment-api.ts';
 
 let h: Harness;
 const git = new MemoryGitOps();
 const rollout = new MemoryRollout(git);
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 const ENV = { APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_DEPLOY_ROLLOUT_TIMEOUT_SECONDS: '30' };
 
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(ENV)) { saved[k] = process.env[k]; process.env[k] = v; }
+  restoreEnv = setEnv(ENV);
   h = await startHarness();
   await seedDemoData({ baseUrl: h.runtime.url });
   configureDeployments({ gitops: git, rollout });
 });
 afterAll(async () => {
   await h?.close();
-  for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  restoreEnv?.();
 });
 
 const { api, get, reaches, tagOf, approveAs } = deploymentApi(() => h);

@@ -36,6 +36,18 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
+/** Sets these variables for a test file (before its runtime starts); answers what puts back what was there. */
+export function setEnv(vars: Readonly<Record<string, string>>): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
 /** Waits until `check` holds (asked every 25 ms); fails after `timeoutMs`. */
 export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
