@@ -3,7 +3,7 @@
  * global flags, and what commands share: the configured signing client, the realtime client, output.
  */
 import WebSocket from 'ws';
-import { ApiClient, type ApiResponse } from '#shared/api-client';
+import { ApiClient, type ApiResponse, type CredentialProvider } from '#shared/api-client';
 import { RealtimeClient, type SocketLike } from '#shared/realtime-client';
 import type { RouteKey } from '#shared/routes';
 import { readConfig, realtimeUrlFor, type CliConfig, type Env } from './config.ts';
@@ -43,6 +43,7 @@ export class Cli {
   argv: readonly string[] = [];
   private configured: CliConfig | undefined;
   private client: ApiClient | undefined;
+  private provider: CredentialProvider | undefined;
 
   constructor(readonly io: Io, readonly globals: () => GlobalOptions) {}
 
@@ -78,7 +79,7 @@ export class Cli {
   api(): ApiClient {
     if (this.client) return this.client;
     const config = this.config();
-    const credentials = credentialProvider(config.auth, { endpoint: config.endpoint, profile: this.globals().profile, ...(this.io.fetch ? { fetch: this.io.fetch } : {}) });
+    const credentials = this.credentials();
     const fetchFn = this.io.fetch ?? fetch;
     this.client = new ApiClient({
       baseUrl: config.endpoint,
@@ -100,13 +101,20 @@ export class Cli {
   /** Calls one route of the table (typed from it); throws ApiError for 400 and above. */
   request: ApiClient['request'] = ((key: RouteKey, ...rest: unknown[]) => (this.api().request as (k: RouteKey, ...r: unknown[]) => Promise<ApiResponse>)(key, ...rest)) as ApiClient['request'];
 
+  /** One provider for the API and the realtime client: a local session or an SSO token is fetched once a run. */
+  private credentials(): CredentialProvider {
+    if (this.provider) return this.provider;
+    const config = this.config();
+    this.provider = credentialProvider(config.auth, { endpoint: config.endpoint, profile: this.globals().profile, ...(this.io.fetch ? { fetch: this.io.fetch } : {}) });
+    return this.provider;
+  }
+
   /** A realtime connection (for --wait and --follow); undefined when the configuration names none. */
   realtime(): RealtimeClient | undefined {
     const config = this.config();
     const url = realtimeUrlFor(config);
     if (!url) return undefined;
-    const credentials = credentialProvider(config.auth, { endpoint: config.endpoint, profile: this.globals().profile, ...(this.io.fetch ? { fetch: this.io.fetch } : {}) });
-    return new RealtimeClient({ url, region: config.region, credentials, WebSocket: WebSocket as unknown as new (url: string) => SocketLike, minDelayMs: 500, maxDelayMs: 5_000 });
+    return new RealtimeClient({ url, region: config.region, credentials: this.credentials(), WebSocket: WebSocket as unknown as new (url: string) => SocketLike, minDelayMs: 500, maxDelayMs: 5_000 });
   }
 
   /** Prints a result on stdout in the chosen format (a table's footer, a note for people, on stderr). */
