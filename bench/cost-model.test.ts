@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { accessLogLineBytes, type InfraFacts } from './cost-infra.ts';
 import { emptyUsage, indexWriteUnits } from './cost-meter.ts';
-import { quantitiesOf, runsPerMonth, sampledTraces } from './cost-model.ts';
+import { DEFAULT_HEALTH_SETTINGS } from '../functions/services/health/poller.ts';
+import { quantitiesOf, REFERENCE_ORG, runsPerMonth, sampledTraces } from './cost-model.ts';
 
 const item = (fields: Record<string, string>): Record<string, AttributeValue> => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { S: v }]));
 
@@ -75,5 +76,11 @@ describe('quantitiesOf', () => {
 describe('accessLogLineBytes', () => {
   it('fills the template\'s format with sample values, and unknown variables with a dash', () => {
     expect(accessLogLineBytes('{"m":"$context.httpMethod","x":"$context.nothing"}')).toBe(Buffer.byteLength('{"m":"GET","x":"-"}'));
+  });
+});
+
+describe('REFERENCE_ORG', () => {
+  it('weighs the health poll\'s heartbeat runs by the poll\'s default heartbeat (one run a minute)', () => {
+    expect(REFERENCE_ORG.heartbeatRunShare).toBe(60_000 / DEFAULT_HEALTH_SETTINGS.heartbeatMs);
   });
 });

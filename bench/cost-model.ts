@@ -56,8 +56,10 @@ export const REFERENCE_ORG = {
   deploymentsWatchers: 5,
   /** Rollout checks of a deployment in AWS: a 2-minute rollout checked every 10 s (APOLLO_DEPLOY_POLL_SECONDS' default). */
   rolloutChecksInAws: 12,
-  /** Health-poll runs in which every environment is due again: one in five (APOLLO_HEALTH_HEARTBEAT_MS, 5 minutes). */
-  heartbeatRunShare: 1 / 5,
+  /** Health-poll runs in which every environment gets its heartbeat sample: one in ten (APOLLO_HEALTH_HEARTBEAT_MS, 10 minutes). */
+  heartbeatRunShare: 1 / 10,
+  /** Cost-ingest runs that read coverage and Cost Explorer's recommendations again: one in seven (APOLLO_COSTS_SLOW_REFRESH_DAYS, 7). */
+  costWeeklyRunShare: 1 / 7,
   /** Lambda INIT (billed since 2025-08-01): one cold start per function per hour it is used, 250 ms each (ARCHITECTURE.md §9: 180–250 ms). */
   coldStartInitMs: 250,
   /** Secrets Apollo itself reads (GitHub App, Anthropic key, Argo CD token, JIRA, PagerDuty, Terraform Cloud, two webhook keys). */
@@ -320,34 +322,22 @@ export interface Models {
   readonly levers: readonly Lever[];
 }
 
-/** Cost Explorer requests of a daily cost ingest that follow slow-moving data (RI and Savings Plans coverage and utilization, the recommendations): see bench/README.md section 13. */
-const SLOW_COST_EXPLORER_REQUESTS = 5;
+/** The health heartbeat by default, in minutes. */
+const HEARTBEAT_MINUTES = 1 / REFERENCE_ORG.heartbeatRunShare;
 /** The health heartbeat the lever moves to (APOLLO_HEALTH_HEARTBEAT_MS allows up to 1 hour). */
 const LEVER_HEARTBEAT_MINUTES = 30;
 
 function leversOf(reference: Month, idle: Month, prices: PriceFile): Lever[] {
   const heartbeat = (m: Month) => m.byOperation['job health-poll (heartbeat minute)'] ?? 0;
   const line = (m: Month, service: string, item?: string) => m.lines.filter((l) => l.service === service && (!item || l.item.startsWith(item))).reduce((s, l) => s + l.usd, 0);
-  const ceDaily = (m: Month) => line(m, 'Cost Explorer');
-  const ceRequests = (m: Month) => m.lines.find((l) => l.service === 'Cost Explorer')?.quantity ?? 0;
   const perTrace = prices.prices['xray.traceRecorded']!.price / prices.prices['xray.traceRecorded']!.per;
   const xray = (m: Month) => Math.max(0, line(m, 'X-Ray') - m.unsampledTraces * 0.05 * perTrace);
-  const weekly = (m: Month) => {
-    const perRun = ceRequests(m) / REFERENCE_ORG.daysPerMonth;
-    return perRun > 0 ? ceDaily(m) * (SLOW_COST_EXPLORER_REQUESTS / perRun) * (1 - 1 / 7) : 0;
-  };
   return [
     {
       lever: `health heartbeat every ${LEVER_HEARTBEAT_MINUTES} min`,
-      how: `APOLLO_HEALTH_HEARTBEAT_MS=${LEVER_HEARTBEAT_MINUTES * 60_000} on the jobs Lambda (a setting that exists): changes are still recorded the minute they are seen; a steady environment gets a history point every ${LEVER_HEARTBEAT_MINUTES} min instead of 5 (each heartbeat rewrites the environment, a sample and the service item, which both GSIs copy whole)`,
-      referenceSavesUsd: heartbeat(reference) * (1 - 5 / LEVER_HEARTBEAT_MINUTES),
-      idleSavesUsd: heartbeat(idle) * (1 - 5 / LEVER_HEARTBEAT_MINUTES),
-    },
-    {
-      lever: 'Cost Explorer\'s slow-moving reads weekly',
-      how: `the cost ingest's RI/Savings Plans coverage and utilization and its recommendations (${SLOW_COST_EXPLORER_REQUESTS} of its daily requests, $0.01 each) once a week`,
-      referenceSavesUsd: weekly(reference),
-      idleSavesUsd: weekly(idle),
+      how: `APOLLO_HEALTH_HEARTBEAT_MS=${LEVER_HEARTBEAT_MINUTES * 60_000} on the jobs Lambda (a setting that exists): changes are still recorded the minute they are seen; a steady environment gets a history point every ${LEVER_HEARTBEAT_MINUTES} min instead of ${HEARTBEAT_MINUTES} (each heartbeat is one history sample: a small write)`,
+      referenceSavesUsd: heartbeat(reference) * (1 - HEARTBEAT_MINUTES / LEVER_HEARTBEAT_MINUTES),
+      idleSavesUsd: heartbeat(idle) * (1 - HEARTBEAT_MINUTES / LEVER_HEARTBEAT_MINUTES),
     },
     {
       lever: 'X-Ray: 5 % sampling, no reservoir',
@@ -382,7 +372,7 @@ export function model(inputs: CostModelInputs): Models {
 
   const perOperation = [
     web.shell, ...web.pages, web.visibleMinute, web.ping, web.reconnect, ...requests, deploy.measured, ai.session, ai.turn,
-    ...jobs.runs.map((r) => r.usage), jobs.healthHeartbeat.usage,
+    ...jobs.runs.map((r) => r.usage), jobs.healthHeartbeat.usage, jobs.costWeekly.usage,
   ].map((usage) => {
     const quantities = usage === deploy.measured ? deployQ : q(usage);
     const priced = price(quantities, prices, 'measured');
@@ -409,6 +399,9 @@ export function model(inputs: CostModelInputs): Models {
     if (run.job === 'health-poll') {
       jobOps.push([run, runs * (1 - R.heartbeatRunShare), false, `${run.schedule}: ${Math.round(runs).toLocaleString('en-US')} runs, ${Math.round((1 - R.heartbeatRunShare) * 100)} % steady`]);
       jobOps.push([jobs.healthHeartbeat, runs * R.heartbeatRunShare, true, `${run.schedule}: ${Math.round(R.heartbeatRunShare * 100)} % heartbeat minutes`]);
+    } else if (run.job === 'cost-ingest') {
+      jobOps.push([run, runs * (1 - R.costWeeklyRunShare), false, `${run.schedule}: ${Math.round(runs)} runs, 6 in 7 daily`]);
+      jobOps.push([jobs.costWeekly, runs * R.costWeeklyRunShare, false, `${run.schedule}: 1 in 7 also reads coverage and recommendations`]);
     } else {
       jobOps.push([run, runs, false, `${run.schedule}: ${Math.round(runs).toLocaleString('en-US')} runs`]);
     }
@@ -571,7 +564,7 @@ export async function measureCosts(runtime: Runtime): Promise<CostSection> {
     pages: [SHELL, ...PAGES].map((p) => ({ name: p.name, what: p.what })),
     visibleMinute: VISIBLE_MINUTE.map((c) => `${c.method} ${c.path}`),
     deploy, aiCommand: measured.ai.command,
-    jobs: { environments: measured.jobs.environments, services: measured.jobs.services, results: Object.fromEntries([...measured.jobs.runs, measured.jobs.healthHeartbeat].map((r) => [r.usage.name, r.result])) },
+    jobs: { environments: measured.jobs.environments, services: measured.jobs.services, results: Object.fromEntries([...measured.jobs.runs, measured.jobs.healthHeartbeat, measured.jobs.costWeekly].map((r) => [r.usage.name, r.result])) },
     operations: models.perOperation.map((o) => ({ name: o.name, usd: o.usd, quantities: o.quantities, usage: o.usage })),
     reference: models.reference, idle: models.idle, levers: models.levers,
     measureMs: Math.round(performance.now() - started),
@@ -622,7 +615,7 @@ export function costTables(result: CostSection): Table[] {
         `a visible minute: ${result.visibleMinute.join(', ')}; each page view leaves the page (unsubscribes) and drops the catalog snapshot first (a list page rebuilds it, as a container does once its 10 s are up)`,
         `the deployment: ${result.deploy.status}, ${result.deploy.rolloutChecks} rollout checks at 1 s here (priced as ${R.rolloutChecksInAws} in AWS, each at the measured check's cost), ${result.deploy.canaryChecks} canary checks (as in AWS: 10 at 60 s), ${result.deploy.framesPerDeploymentsWatcher} frames per follower of \`deployments\``,
         `the AI turn: \`${result.aiCommand}\` with no model configured (its tool plan runs, no token is spent); its jobs invocation is timed from the 202 to the \`end\` frame`,
-        `jobs: one run as scheduled after a run that is not counted (the first catches up); the health poll checked ${result.jobs.environments} environments of ${result.jobs.services} demo services; its heartbeat minute moves its clock 5 minutes on; the audit export is its first run divided by the days it archived`,
+        `jobs: one run as scheduled after a run that is not counted (the first catches up); the health poll checked ${result.jobs.environments} environments of ${result.jobs.services} demo services; its steady minute is mid-window and its heartbeat minute the first of the next 10-minute window; the cost ingest's weekly run (coverage and recommendations) is measured apart; the audit export is its first run divided by the days it archived`,
         'other: SM Secrets Manager calls (at the ports: no cache counted), CE Cost Explorer requests, EB EventBridge custom events, S3 the audit archive\'s requests, + bytes added to the table',
       ],
     },

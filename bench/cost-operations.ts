@@ -347,8 +347,10 @@ export interface JobUsage {
 
 export interface JobsUsage {
   readonly runs: readonly JobUsage[];
-  /** The health poll's heartbeat run (every 5 minutes each environment is recorded again), measured apart. */
+  /** The health poll's heartbeat run (the first minute of each heartbeat window: a history sample per environment), measured apart. */
   readonly healthHeartbeat: JobUsage;
+  /** The cost ingest's weekly run (coverage, utilization and Cost Explorer's recommendations read again), measured apart. */
+  readonly costWeekly: JobUsage;
   /** Environments the demo catalog's health poll checked, and services in it: what the reference organisation scales. */
   readonly environments: number;
   readonly services: number;
@@ -357,15 +359,23 @@ export interface JobsUsage {
 /**
  * Each scheduled job of the descriptors, run once as its schedule runs it (through the jobs Lambda), after a first
  * run that is not counted (a job's first run catches up: the cost-ingest backfill, discovery's first sync). The health
- * poll is measured twice: a steady minute (nothing changed: nothing written) and a heartbeat minute (its clock five
- * minutes on, every environment is due again and recorded), which the model weighs one in five.
+ * poll is measured twice: a steady minute (its clock in the middle of a heartbeat window: nothing changed, nothing
+ * written) and a heartbeat minute (its clock in the first minute of the next window: a history sample for every
+ * environment), which the model weighs one in ten (a 10-minute heartbeat); the cost ingest likewise (its daily run, and its weekly run that
+ * reads coverage and Cost Explorer's recommendations again), weighed one in seven.
  */
+
 export async function measureJobs({ meter }: OperationContext): Promise<JobsUsage> {
   const { JOBS } = await import('#functions/contexts');
   const { isScheduledJob } = await import('#shared/jobs');
   const { invokeJob } = await import('#local/scheduler');
   const { configureHealth, healthDeps } = await import('../functions/services/health/deps.ts');
+  const { DEFAULT_HEALTH_SETTINGS } = await import('../functions/services/health/poller.ts');
+  // The heartbeat windows of the default APOLLO_HEALTH_HEARTBEAT_MS.
+  const HEARTBEAT_MS = DEFAULT_HEALTH_SETTINGS.heartbeatMs;
+  const heartbeatWindow = (at: number): number => at - (at % HEARTBEAT_MS);
   const scheduled = JOBS.filter(isScheduledJob);
+  const realNow = healthDeps().now;
   const runs: JobUsage[] = [];
   let environments = 0;
   for (const job of scheduled) {
@@ -373,27 +383,38 @@ export async function measureJobs({ meter }: OperationContext): Promise<JobsUsag
     // once, divided by the days it exported.
     const perDay = job.name === 'audit-export';
     if (!perDay) await invokeJob(job.name);
+    // The steady minute: 2.5 minutes into a heartbeat window (the uncounted run above recorded every environment).
+    if (job.name === 'health-poll') configureHealth({ now: () => new Date(heartbeatWindow(Date.now()) + 150_000) });
     let result: unknown;
     const usage = await meter.measure(`job ${job.name}`, async (u) => {
       result = await invokeJob(job.name);
       u.costExplorerRequests = costExplorerRequestsOf(result);
     });
+    if (job.name === 'health-poll') configureHealth({ now: realNow });
     const summary = summaryOf(result);
     if (job.name === 'health-poll') environments = (summary as { environments?: number }).environments ?? 0;
     const runsInOne = perDay ? Math.max(1, ((summary as { exportedDays?: unknown[] }).exportedDays ?? []).length) : 1;
     runs.push({ job: job.name, schedule: job.schedule, usage, runsInOne, result: summary });
   }
+  const ingest = scheduled.find((j) => j.name === 'cost-ingest')!;
+  let weeklyResult: unknown;
+  const weeklyUsage = await meter.measure('job cost-ingest (weekly reads)', async (u) => {
+    weeklyResult = await invokeJob('cost-ingest', { refresh: true });
+    u.costExplorerRequests = costExplorerRequestsOf(weeklyResult);
+  });
+  const costWeekly: JobUsage = { job: 'cost-ingest', schedule: ingest.schedule, usage: weeklyUsage, runsInOne: 1, result: summaryOf(weeklyResult) };
   const heartbeat = scheduled.find((j) => j.name === 'health-poll')!;
   // Environments discovery added since are recorded for the first time by this uncounted run, so the heartbeat
   // minute below records only heartbeats.
   await invokeJob('health-poll');
   const previous = healthDeps().now;
-  const shift = 5 * 60_000 + 1_000;
-  configureHealth({ now: () => new Date(Date.now() + shift) });
+  // The first seconds of the next window: every environment was recorded before it, so each gets its heartbeat.
+  const nextWindow = heartbeatWindow(Date.now()) + HEARTBEAT_MS;
+  configureHealth({ now: () => new Date(nextWindow + 1_000) });
   let result: unknown;
   try {
     const usage = await meter.measure('job health-poll (heartbeat minute)', async () => { result = await invokeJob('health-poll'); });
-    return { runs, healthHeartbeat: { job: 'health-poll', schedule: heartbeat.schedule, usage, runsInOne: 1, result: summaryOf(result) }, environments, services: await countServices() };
+    return { runs, healthHeartbeat: { job: 'health-poll', schedule: heartbeat.schedule, usage, runsInOne: 1, result: summaryOf(result) }, costWeekly, environments, services: await countServices() };
   } finally {
     configureHealth({ now: previous });
   }

@@ -4,7 +4,8 @@
  * as JSON. Stop `npm start` first: the local table is one process's at a time.
  *
  * An event job takes the event from a JSON file: `npm run job incident-alarm alarm.json` (a CloudWatch Alarm State
- * Change event, as EventBridge would deliver it). A dispatched job (ai-turn) is the API's to start, not this.
+ * Change event, as EventBridge would deliver it); a scheduled job may take an input file the same way (cost-ingest
+ * reads `{"refresh": true}`). A dispatched job (ai-turn) is the API's to start, not this.
  *
  * Besides the jobs, local demo actions: `npm run job pagerduty-alert` fires the LOCAL FAKE PagerDuty's demo
  * alert (HighErrorRate on core-service in prod), whose signed webhook opens the incident in Apollo.
@@ -39,7 +40,7 @@ const known = [
 const name = process.argv[2];
 
 if (!name || (!jobNamed(name) && !LOCAL_ACTIONS[name])) {
-  console.error(`${name ? `unknown job "${name}"` : 'which job?'} — usage: npm run job <name> [event.json]\n\nThe jobs:\n${known}`);
+  console.error(`${name ? `unknown job "${name}"` : 'which job?'} — usage: npm run job <name> [event.json | input.json]\n\nThe jobs:\n${known}`);
   process.exit(2);
 }
 const job = jobNamed(name);
@@ -48,6 +49,18 @@ if (job && isDispatchedJob(job)) {
   process.exit(2);
 }
 let event: unknown;
+/** A scheduled job's optional input (its fields beside `job`), e.g. cost-ingest's {"refresh": true}. */
+let input: Record<string, unknown> = {};
+if (job && !isEventJob(job) && process.argv[3]) {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(resolve(process.argv[3]), 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('it must hold a JSON object');
+    input = parsed as Record<string, unknown>;
+  } catch (error) {
+    console.error(`cannot read the job's input from ${process.argv[3]}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
 if (job && isEventJob(job)) {
   const file = process.argv[3];
   if (!file) {
@@ -76,7 +89,7 @@ process.off('uncaughtException', cannotOpen);
 
 try {
   const action = LOCAL_ACTIONS[name];
-  const result = action ? await action.run(runtime) : await invokeJob(name, event === undefined ? {} : { event });
+  const result = action ? await action.run(runtime) : await invokeJob(name, event === undefined ? input : { event });
   console.log(JSON.stringify(result, null, 2));
 } catch (error) {
   const e = error as Error;

@@ -8,6 +8,8 @@ export interface CostsConfig {
   readonly backfillDays: number;
   /** Recent days every ingest fetches again: Cost Explorer revises the last few (APOLLO_COSTS_REVISIT_DAYS). @default 3 */
   readonly revisitDays: number;
+  /** RI / Savings Plans coverage and Cost Explorer's recommendations are read again after this many days (APOLLO_COSTS_SLOW_REFRESH_DAYS). @default 7 */
+  readonly slowRefreshDays: number;
   /** A day counts as an anomaly this many standard deviations above the trailing 14 days (APOLLO_COSTS_ANOMALY_SIGMA). @default 3 */
   readonly anomalySigma: number;
   /** …and at least this many dollars a day above them (APOLLO_COSTS_ANOMALY_MIN_USD). @default 2 */
@@ -32,6 +34,7 @@ export function readCostsConfig(env: NodeJS.ProcessEnv = process.env): CostsConf
   return {
     backfillDays: envInteger(env, 'APOLLO_COSTS_BACKFILL_DAYS', 90, 7, 400),
     revisitDays: envInteger(env, 'APOLLO_COSTS_REVISIT_DAYS', 3, 1, 14),
+    slowRefreshDays: envInteger(env, 'APOLLO_COSTS_SLOW_REFRESH_DAYS', 7, 1, 31),
     anomalySigma: envInteger(env, 'APOLLO_COSTS_ANOMALY_SIGMA', 3, 1, 10),
     anomalyMinUsd: envInteger(env, 'APOLLO_COSTS_ANOMALY_MIN_USD', 2, 0, 100_000),
     anomalyMonitorArn: monitor,

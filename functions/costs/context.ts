@@ -6,15 +6,15 @@ export const context: ContextDescriptor = {
   summary: 'Costs: AWS Cost Explorer by the apollo:service and apollo:environment cost allocation tags, ingested daily (never on a request: Cost Explorer bills per call); summaries, an environment\'s allocation tree, a service\'s history, forecasts, anomalies joined to the deploys before them, budgets alerting through notifications',
   jobs: [{
     name: 'cost-ingest',
-    description: 'Daily: fetches the days since the last run (and the last 3 again, which Cost Explorer revises) from Cost Explorer by environment and service, upserts the cost records and the day and month roll-ups, stores the forecast, coverage, Cost Explorer\'s anomalies and recommendations, detects Apollo\'s own anomalies and sends the budgets\' alerts',
+    description: 'Daily: fetches the days since the last run (and the last 3 again, which Cost Explorer revises) from Cost Explorer by environment and service, upserts the cost records and the day and month roll-ups, stores the forecast and Cost Explorer\'s anomalies (coverage and its recommendations weekly, or with {"refresh": true}), detects Apollo\'s own anomalies and sends the budgets\' alerts',
     schedule: 'cron(30 6 * * ? *)',
     runAtLocalStart: true,
     timeoutSeconds: 600,
     bindings: ['cost-explorer', 'notification-events'],
-    run: async () => {
+    run: async (event) => {
       const { runCostIngest } = await import('./ingest.ts');
-      const result = await runCostIngest();
-      return { result, summary: { status: result.status, days: result.days, records: result.records, requests: result.requests, anomalies: result.anomalies, budgetAlerts: result.budgetAlerts, deleted: result.deleted } };
+      const result = await runCostIngest({ refresh: event.refresh === true });
+      return { result, summary: { status: result.status, days: result.days, records: result.records, requests: result.requests, slowReads: result.slowReads, anomalies: result.anomalies, budgetAlerts: result.budgetAlerts, deleted: result.deleted } };
     },
   }],
   bindings: ['notification-events'],

@@ -6,7 +6,10 @@
  *    one stored, and always the last 3 (APOLLO_COSTS_REVISIT_DAYS) again, because Cost Explorer revises them;
  * 2. GetCostAndUsage per environment (and once for untagged cost) → cost records, upserted by their key; a
  *    record a revision no longer has is deleted; each day's totals and detail, each touched month's roll-up;
- * 3. Cost Explorer's month-end forecast, its anomalies, RI / Savings Plans coverage and its recommendations;
+ * 3. Cost Explorer's month-end forecast and its anomalies; RI / Savings Plans coverage and utilization and its
+ *    recommendations once a week (APOLLO_COSTS_SLOW_REFRESH_DAYS: they follow monthly commitments and a 30-day
+ *    lookback, and their 6 requests a day were a tenth of an idle Apollo's bill), or when the job is run with
+ *    `{ "refresh": true }` (after buying a Savings Plan, say);
  * 4. each cluster's Kubernetes allocation (OpenCost / Kubecost: workloads, idle) for the last 7 days;
  * 5. Apollo's own anomalies per (environment, service) over the trailing 14 days, each joined to the
  *    deployments and fulfilled requests of that service the day before it;
@@ -32,11 +35,14 @@ import type { CostSource, WorkloadAllocation } from './ports.ts';
 import { putRecommendations, recommend } from './recommendations.ts';
 import {
   anomalyStored, batchWrite, costDayDetails, costDays, fromKeyPart, latestIngest, putAnomaly, putCoverage, putDays, putForecast, putIngestRun, putMonth,
-  putClusterDays, putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, storedSourceRecommendations, type ClusterDay, type CostRecord, type IngestRun,
+  putClusterDays, putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, storedCoverage, storedSourceRecommendations, type ClusterDay, type CostRecord, type IngestRun,
 } from './records.ts';
 import { cents, dayOf, monthOf, recordsOf, usd } from './rollup.ts';
 
 export interface IngestResult extends IngestRun {
+  /** Whether coverage and Cost Explorer's recommendations were read this run (weekly), and with how many requests. */
+  readonly slowReads: boolean;
+  readonly slowRequests: number;
   readonly anomalies: number;
   readonly budgetAlerts: number;
   readonly deleted: number;
@@ -57,7 +63,19 @@ export async function ingestRange(now: number): Promise<{ start: string; end: st
   return { start: start < earliest ? earliest : start, end };
 }
 
-export async function runCostIngest(): Promise<IngestResult> {
+/**
+ * Whether coverage and Cost Explorer's recommendations are read again this run: when asked, when either was
+ * never stored, or when the older of the two is `slowRefreshDays` old (a day's slack: the job runs at one time of day).
+ */
+export async function slowReadsDue(now: number, refresh: boolean): Promise<boolean> {
+  if (refresh) return true;
+  const [coverage, recommendations] = await Promise.all([storedCoverage(), storedSourceRecommendations()]);
+  if (coverage.length === 0 || !recommendations) return true;
+  const oldest = Math.min(...coverage.map((c) => Date.parse(c.at)), Date.parse(recommendations.at));
+  return now - oldest >= (costsConfig().slowRefreshDays - 0.5) * 86_400_000;
+}
+
+export async function runCostIngest(options: { readonly refresh?: boolean } = {}): Promise<IngestResult> {
   const { source } = await costsDeps();
   const now = costsNow();
   const at = new Date(now).toISOString();
@@ -76,8 +94,13 @@ export async function runCostIngest(): Promise<IngestResult> {
   const deleted = await storeRecords(range, records);
   const days = await storeDays(range, records);
   await optional(problems, 'forecast', () => storeForecast(source, now));
-  await optional(problems, 'coverage', async () => putCoverage(await source.coverage({ start: addDays(range.end, -30), end: range.end }), at));
-  await optional(problems, 'Cost Explorer recommendations', async () => putSourceRecommendations(await source.recommendations(), at));
+  const slow = await slowReadsDue(now, options.refresh === true);
+  const slowBefore = source.requests;
+  if (slow) {
+    await optional(problems, 'coverage', async () => putCoverage(await source.coverage({ start: addDays(range.end, -30), end: range.end }), at));
+    await optional(problems, 'Cost Explorer recommendations', async () => putSourceRecommendations(await source.recommendations(), at));
+  }
+  const slowRequests = source.requests - slowBefore;
   let anomalies = 0;
   await optional(problems, 'Cost Explorer anomalies', async () => { anomalies += await storeSourceAnomalies(source, range); });
   await optional(problems, 'anomaly detection', async () => { anomalies += await detectAndStore(range); });
@@ -90,7 +113,7 @@ export async function runCostIngest(): Promise<IngestResult> {
     ...(problems.length ? { error: problems.join('; ') } : {}),
   };
   await putIngestRun(run);
-  return { ...run, anomalies, budgetAlerts, deleted, problems };
+  return { ...run, anomalies, budgetAlerts, deleted, problems, slowReads: slow, slowRequests };
 }
 
 /** A step whose failure leaves the run partial (said in its status), not failed: the costs themselves are in. */

@@ -2,7 +2,7 @@
  * A service's health: the aggregate and 24 h history the API serves, and the health job's side:
  * which environments to poll and how a check is recorded. The checks themselves are in ./health/.
  */
-import type { Environment, EnvironmentHealth, HealthStatus, ServiceHealth } from '#schemas/index.ts';
+import type { Environment, EnvironmentHealth, HealthSample, HealthStatus, ServiceHealth } from '#schemas/index.ts';
 import { NotFoundError } from '#shared/errors';
 import { envSummary } from './env-summary.ts';
 import { aggregateHealth } from './health-aggregate.ts';
@@ -26,7 +26,21 @@ export async function serviceHealth(serviceId: string): Promise<ServiceHealth> {
     serviceId,
     status,
     reason,
-    environments: environments.map((env, i) => ({ name: env.name, cluster: env.cluster, health: env.health, history: histories[i]! })),
+    environments: environments.map((env, i) => ({ name: env.name, cluster: env.cluster, health: latestHealth(env.health, histories[i]!), history: histories[i]! })),
+  };
+}
+
+/**
+ * The environment's health as last seen: its recorded check, or — when a heartbeat sample came
+ * after it (the same verdict, seen again) — that check as of the sample, with the sample's latency.
+ */
+export function latestHealth(recorded: EnvironmentHealth, history: readonly HealthSample[]): EnvironmentHealth {
+  const last = history.at(-1);
+  if (!last || !recorded.checkedAt || last.at <= recorded.checkedAt || last.status !== recorded.status) return recorded;
+  return {
+    ...recorded,
+    checkedAt: last.at,
+    ...(recorded.http && last.latencyMs !== undefined ? { http: { ...recorded.http, latencyMs: last.latencyMs } } : {}),
   };
 }
 
@@ -49,20 +63,33 @@ export async function setEnvironmentHealth(serviceId: string, envName: string, h
   const checked: EnvironmentHealth = { ...health, checkedAt: health.checkedAt ?? now() };
   const { before, after: environment } = await servicesDeps().store.writeEnvironmentHealth(serviceId, envName, checked);
   const previousStatus = before.health.status;
-  await servicesDeps().store.appendHealthSample(serviceId, envName, {
-    at: checked.checkedAt!,
-    status: checked.status,
-    ...(checked.reason ? { reason: checked.reason } : {}),
-    ...(checked.http?.statusCode !== undefined ? { statusCode: checked.http.statusCode } : {}),
-    ...(checked.http ? { latencyMs: checked.http.latencyMs } : {}),
-    ...(checked.kubernetes ? { readyReplicas: checked.kubernetes.readyReplicas, desiredReplicas: checked.kubernetes.desiredReplicas } : {}),
-  });
+  await servicesDeps().store.appendHealthSample(serviceId, envName, sampleOf(checked));
   const record = await servicesDeps().store.putEnvSummary(serviceId, envSummary(environment));
   noteServiceWrite(record);
   const after = derived(record);
   const previousEnvs = { ...record.envs, [envName]: { ...record.envs[envName]!, healthStatus: previousStatus } };
   const servicePreviousStatus = derived({ ...record, envs: previousEnvs }).healthStatus;
   return { environment, previousStatus, servicePreviousStatus, serviceStatus: after.healthStatus, serviceReason: after.healthReason };
+}
+
+/**
+ * A heartbeat of an unchanged environment (the health job): a history sample alone, one small
+ * write. The environment's and the service's items keep the check that was last recorded in full;
+ * `serviceHealth` shows the latest sample as when it was checked.
+ */
+export async function appendEnvironmentSample(serviceId: string, envName: string, health: EnvironmentHealth & { checkedAt: string }): Promise<void> {
+  await servicesDeps().store.appendHealthSample(serviceId, envName, sampleOf(health));
+}
+
+function sampleOf(checked: EnvironmentHealth): HealthSample {
+  return {
+    at: checked.checkedAt!,
+    status: checked.status,
+    ...(checked.reason ? { reason: checked.reason } : {}),
+    ...(checked.http?.statusCode !== undefined ? { statusCode: checked.http.statusCode } : {}),
+    ...(checked.http ? { latencyMs: checked.http.latencyMs } : {}),
+    ...(checked.kubernetes ? { readyReplicas: checked.kubernetes.readyReplicas, desiredReplicas: checked.kubernetes.desiredReplicas } : {}),
+  };
 }
 
 /** What the health job polls: one environment of a live service. */

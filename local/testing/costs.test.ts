@@ -34,8 +34,10 @@ describe('the cost-ingest job', () => {
     expect(first.anomalies).toBeGreaterThanOrEqual(1);
     const summary = (await call<CostSummary>('viewer', 'GET', '/api/v1/costs/summary')).body;
     const second = await runCostIngest();
-    // The second run revisits the last 3 days only (Cost Explorer revises them), deleting nothing.
-    expect(second).toMatchObject({ status: 'succeeded', days: 3, deleted: 0 });
+    // The second run revisits the last 3 days only (Cost Explorer revises them), deleting nothing; coverage and
+    // Cost Explorer's recommendations were read by the first (they are read weekly).
+    expect(first).toMatchObject({ slowReads: true, slowRequests: 5 });
+    expect(second).toMatchObject({ status: 'succeeded', days: 3, deleted: 0, slowReads: false, slowRequests: 0, requests: first.requests - 5 });
     const again = (await call<CostSummary>('viewer', 'GET', '/api/v1/costs/summary')).body;
     expect(again.monthToDate).toBeCloseTo(summary.monthToDate, 1);
     expect(again.daily.length).toBe(summary.daily.length);
@@ -202,4 +204,24 @@ describe('on the 1st of a month', () => {
     expect(res.body.error.details[0]!.path).toBe('/query/month');
     expect((await call('viewer', 'GET', '/api/v1/costs/services/core-service', { query: { environment: 'nowhere' } })).status).toBe(404);
   });
+});
+
+// Last: its runs 6 and 7 days on store days after today, which the reads above would see.
+describe('the weekly reads of coverage and Cost Explorer\'s recommendations', () => {
+  it('are read again 7 days after they were, or at once when the job is asked to refresh', async () => {
+    const later = (days: number) => { const at = Date.now() + days * 86_400_000; setCostsClock(() => at); };
+    try {
+      later(6);
+      const sixDays = await runCostIngest();
+      later(7);
+      const sevenDays = await runCostIngest();
+      const refreshed = await runCostIngest({ refresh: true });
+      expect([sixDays.slowReads, sevenDays.slowReads, refreshed.slowReads]).toEqual([false, true, true]);
+      expect(sevenDays.slowRequests).toBe(5);
+    } finally {
+      setCostsClock(Date.now);
+    }
+    // Back to today: read 7 days "later", so nothing is due.
+    expect((await runCostIngest()).slowReads).toBe(false);
+  }, 120_000);
 });

@@ -17,13 +17,13 @@ import { invoke } from '../lambda.ts';
 import { FLAP_PERIOD_MS, setTargetClock, targetUrl } from '../targets.ts';
 import { startHarness, type Harness } from './harness.ts';
 
-/** Inside the flapping target's up half; DOWN_AT is inside the next (down) half. */
-const UP_AT = Math.floor(Date.now() / (2 * FLAP_PERIOD_MS)) * 2 * FLAP_PERIOD_MS - 4 * FLAP_PERIOD_MS + 10_000;
+/** Inside the flapping target’s up half, half an hour ago (a heartbeat window comes before now); DOWN_AT is inside the next (down) half. */
+const UP_AT = Math.floor(Date.now() / (2 * FLAP_PERIOD_MS)) * 2 * FLAP_PERIOD_MS - 16 * FLAP_PERIOD_MS + 10_000;
 const DOWN_AT = UP_AT + FLAP_PERIOD_MS;
 const UP_AGAIN_AT = UP_AT + 2 * FLAP_PERIOD_MS;
 
 interface PollSummary {
-  environments: number; checked: number; recorded: number; unchanged: number; skipped: number;
+  environments: number; checked: number; recorded: number; heartbeats: number; unchanged: number; skipped: number;
   byStatus: Record<string, number>; changes: Array<{ serviceId: string; environment: string; from: string; to: string }>; failures: unknown[];
 }
 
@@ -146,18 +146,27 @@ describe('health-poll', () => {
     expect(staging.health.kubernetes).toBeUndefined();
   });
 
-  it('writes nothing for a run that finds nothing changed, and writes a heartbeat 5 minutes on', async () => {
+  it('writes nothing for a run that finds nothing changed, and a heartbeat sample alone in the first minute of a 10-minute heartbeat window', async () => {
+    // Prepare: the first time after UP_AGAIN_AT that is 5–50 s into a 10-minute window and in the flapping target's up half.
+    let heartbeatAt = UP_AGAIN_AT + 60_000;
+    while (heartbeatAt % 600_000 < 5_000 || heartbeatAt % 600_000 > 50_000 || heartbeatAt % (2 * FLAP_PERIOD_MS) > FLAP_PERIOD_MS - 10_000) heartbeatAt += 5_000;
+
     // Act
     const quiet = await poll(UP_AGAIN_AT + 30_000);
     const quietCalls = Object.fromEntries(calls);
-    const heartbeat = await poll(UP_AGAIN_AT + 5 * 60_000);
+    const heartbeat = await poll(heartbeatAt);
     const heartbeatCalls = Object.fromEntries(calls);
+    const health = await h.client('viewer').send('GET', '/api/v1/services/notification-service/health');
 
     // Assess
-    expect(quiet).toMatchObject({ checked: 3, recorded: 0, unchanged: 3 });
+    expect(quiet).toMatchObject({ checked: 3, recorded: 0, heartbeats: 0, unchanged: 3 });
     expect(quietCalls).toEqual({ QueryCommand: 1 });
-    expect(heartbeat).toMatchObject({ checked: 3, recorded: 3, unchanged: 0, changes: [] });
-    // Per recorded check, three writes and no read: the environment's health, its history sample, the service's aggregate.
-    expect(heartbeatCalls).toEqual({ QueryCommand: 1, UpdateItemCommand: 6, PutItemCommand: 3 });
+    expect(heartbeat).toMatchObject({ checked: 3, recorded: 0, heartbeats: 3, unchanged: 0, changes: [] });
+    // Per heartbeat one small write (the history sample); the environment and the service's item (both indexes copy it) are left alone.
+    expect(heartbeatCalls).toEqual({ QueryCommand: 1, PutItemCommand: 3 });
+    // The service's health read shows the heartbeat as when it was checked, and it is in the history.
+    const prod = (health.body as { environments: Array<{ name: string; health: { checkedAt: string }; history: Array<{ at: string }> }> }).environments.find((e) => e.name === 'prod')!;
+    expect(prod.health.checkedAt).toBe(new Date(heartbeatAt).toISOString());
+    expect(prod.history.at(-1)!.at).toBe(new Date(heartbeatAt).toISOString());
   }, 20_000);
 });

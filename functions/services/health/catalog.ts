@@ -1,5 +1,5 @@
 /** The catalog as the health poll sees it: the services context's own functions (service-health.ts). */
-import { listEnvironmentsForHealth, setEnvironmentHealth } from '../service-health.ts';
+import { appendEnvironmentSample, listEnvironmentsForHealth, setEnvironmentHealth } from '../service-health.ts';
 import type { HealthCatalog, HealthTarget } from './ports.ts';
 
 export class ServiceCatalogHealth implements HealthCatalog {
@@ -20,5 +20,9 @@ export class ServiceCatalogHealth implements HealthCatalog {
   async record(target: HealthTarget, verdict: Parameters<HealthCatalog['record']>[1], checkedAt: string): Promise<{ serviceStatus: string }> {
     const { serviceStatus } = await setEnvironmentHealth(target.serviceId, target.environment, { ...verdict, checkedAt });
     return { serviceStatus };
+  }
+
+  async heartbeat(target: HealthTarget, verdict: Parameters<HealthCatalog['heartbeat']>[1], checkedAt: string): Promise<void> {
+    await appendEnvironmentSample(target.serviceId, target.environment, { ...verdict, checkedAt });
   }
 }

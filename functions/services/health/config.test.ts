@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { readHealthSettings } from './config.ts';
 
 describe('readHealthSettings', () => {
-  it('defaults to 16 checks at a time, 3 s each, a 5-minute heartbeat and a 45 s budget', () => {
-    expect(readHealthSettings({})).toEqual({ concurrency: 16, timeoutMs: 3_000, heartbeatMs: 300_000, budgetMs: 45_000 });
+  it('defaults to 16 checks at a time, 3 s each, a 10-minute heartbeat and a 45 s budget', () => {
+    expect(readHealthSettings({})).toEqual({ concurrency: 16, timeoutMs: 3_000, heartbeatMs: 600_000, budgetMs: 45_000 });
   });
 
   it('reads the jobs function’s environment', () => {
-    expect(readHealthSettings({ APOLLO_HEALTH_CONCURRENCY: '32', APOLLO_HEALTH_TIMEOUT_MS: '5000', APOLLO_HEALTH_HEARTBEAT_MS: '600000', APOLLO_HEALTH_BUDGET_MS: '50000' }))
-      .toEqual({ concurrency: 32, timeoutMs: 5_000, heartbeatMs: 600_000, budgetMs: 50_000 });
+    expect(readHealthSettings({ APOLLO_HEALTH_CONCURRENCY: '32', APOLLO_HEALTH_TIMEOUT_MS: '5000', APOLLO_HEALTH_HEARTBEAT_MS: '300000', APOLLO_HEALTH_BUDGET_MS: '50000' }))
+      .toEqual({ concurrency: 32, timeoutMs: 5_000, heartbeatMs: 300_000, budgetMs: 50_000 });
   });
 
   it.each([

@@ -7,10 +7,12 @@ const NOW = new Date('2026-11-25T20:00:00.000Z');
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
 
 /** A catalog in memory, in pages of two; what is recorded is kept. */
-function memoryCatalog(targets: HealthTarget[], failOn?: string): HealthCatalog & { recorded: Array<{ id: string; verdict: HealthVerdict; checkedAt: string }> } {
+function memoryCatalog(targets: HealthTarget[], failOn?: string): HealthCatalog & { recorded: Array<{ id: string; verdict: HealthVerdict; checkedAt: string }>; heartbeats: string[] } {
   const recorded: Array<{ id: string; verdict: HealthVerdict; checkedAt: string }> = [];
+  const heartbeats: string[] = [];
   return {
     recorded,
+    heartbeats,
     async *targets() {
       for (let i = 0; i < targets.length; i += 2) yield targets.slice(i, i + 2);
     },
@@ -19,6 +21,9 @@ function memoryCatalog(targets: HealthTarget[], failOn?: string): HealthCatalog 
       if (id === failOn) throw new Error('ProvisionedThroughputExceededException');
       recorded.push({ id, verdict, checkedAt });
       return { serviceStatus: verdict.status };
+    },
+    async heartbeat(target, _verdict, checkedAt) {
+      heartbeats.push(`${target.serviceId}/${target.environment}@${checkedAt}`);
     },
   };
 }
@@ -72,23 +77,29 @@ describe('pollHealth', () => {
     ]);
   }, 10_000);
 
-  it('records a change at once and tells the service’s subscribers; an unchanged result waits for the 5-minute heartbeat', async () => {
-    // Prepare
+  it('records a change at once and tells the service’s subscribers; an unchanged result gets a heartbeat sample in the first minute of each heartbeat window', async () => {
+    // Prepare: NOW is 20:00:00, the first minute of a window.
     const healthy = (checked: number) => ({ status: 'healthy', checkedAt: minutesAgo(checked), http: { statusCode: 200, latencyMs: 10 } });
-    const catalog = memoryCatalog([
+    const targets = [
       target('steady', 'prod', healthy(1)),
       target('due', 'prod', healthy(5)),
       target('broke', 'prod', healthy(1)),
       target('new', 'dev'),
-    ]);
+    ];
+    const catalog = memoryCatalog(targets);
+    const later = memoryCatalog(targets);
     const sink = collectEvents();
 
     // Act
     const summary = await pollHealth({ catalog, probe: probe({ 'http://svc/broke/prod': 500 }), cluster: noCluster, events: sink, now: () => NOW });
+    const minuteLater = await pollHealth({ catalog: later, probe: probe({ 'http://svc/broke/prod': 500 }), cluster: noCluster, events: collectEvents(), now: () => new Date(NOW.getTime() + 60_000) });
 
     // Assess
-    expect(catalog.recorded.map((r) => r.id).sort()).toEqual(['broke/prod', 'due/prod', 'new/dev']);
-    expect(summary).toMatchObject({ checked: 4, recorded: 3, unchanged: 1 });
+    expect(catalog.recorded.map((r) => r.id).sort()).toEqual(['broke/prod', 'new/dev']);
+    expect(catalog.heartbeats.sort()).toEqual([`due/prod@${NOW.toISOString()}`, `steady/prod@${NOW.toISOString()}`]);
+    expect(summary).toMatchObject({ checked: 4, recorded: 2, heartbeats: 2, unchanged: 0 });
+    expect(later.heartbeats).toEqual([]);
+    expect(minuteLater).toMatchObject({ checked: 4, recorded: 2, heartbeats: 0, unchanged: 2 });
     expect(summary.changes.sort((x, y) => x.serviceId.localeCompare(y.serviceId))).toEqual([
       { serviceId: 'broke', environment: 'prod', from: 'healthy', to: 'down' },
       { serviceId: 'new', environment: 'dev', from: 'unknown', to: 'healthy' },
@@ -98,6 +109,19 @@ describe('pollHealth', () => {
       serviceId: 'broke', environment: 'prod', previous: 'healthy', serviceStatus: 'down',
       health: { status: 'down', reason: 'health endpoint answered 500', http: { statusCode: 500, latencyMs: 12 }, checkedAt: NOW.toISOString() },
     });
+  });
+
+  it('decides the heartbeat by the run’s start, not by when a slow check ends', async () => {
+    // Prepare: the run starts 50 s into the window; the check ends 20 s later, in its second minute.
+    let clock = NOW.getTime() + 50_000;
+    const catalog = memoryCatalog([target('slow', 'prod', { status: 'healthy', checkedAt: minutesAgo(3), http: { statusCode: 200, latencyMs: 10 } })]);
+    const slowProbe: HealthProbe = { probe: async () => { clock += 20_000; return { outcome: 'response', statusCode: 200, latencyMs: 10 }; } };
+
+    // Act
+    const summary = await pollHealth({ catalog, probe: slowProbe, cluster: noCluster, events: collectEvents(), settings: { timeoutMs: 30_000 }, now: () => new Date(clock) });
+
+    // Assess
+    expect(summary).toMatchObject({ heartbeats: 1, recorded: 0 });
   });
 
   it('checks the environments recorded longest ago first, and leaves the rest for the next run once its time budget is spent', async () => {
@@ -132,6 +156,7 @@ describe('pollHealth', () => {
         const i = targets.findIndex((x) => x.serviceId === t.serviceId);
         targets[i] = { ...targets[i]!, health: { ...verdict, checkedAt } };
       },
+      async heartbeat() { /* not due: the run is not in a window's first minute */ },
     };
     const order: string[] = [];
     const timedProbe: HealthProbe = {
@@ -172,16 +197,22 @@ describe('pollHealth', () => {
 
 describe('shouldRecord', () => {
   const verdict: HealthVerdict = { status: 'degraded', reason: '2 of 3 replicas ready', http: { statusCode: 200, latencyMs: 40 }, kubernetes: { readyReplicas: 2, desiredReplicas: 3, simulated: false } };
+  /** 20:02:30, the middle of the 20:00 window. */
+  const MID = new Date(NOW.getTime() + 150_000);
+  /** 20:05:20, the first minute of the 20:05 window. */
+  const FIRST = new Date(NOW.getTime() + 320_000);
+  const at = (d: Date, minutesBefore: number) => new Date(d.getTime() - minutesBefore * 60_000).toISOString();
 
   it.each([
-    ['never checked', undefined, true],
-    ['the same status, code and replicas 1 minute ago', { ...verdict, checkedAt: minutesAgo(1) }, false],
-    ['only a different latency', { ...verdict, http: { statusCode: 200, latencyMs: 900 }, checkedAt: minutesAgo(2) }, false],
-    ['the same, a heartbeat ago', { ...verdict, checkedAt: minutesAgo(5) }, true],
-    ['the same, a few seconds short of a heartbeat (schedule jitter)', { ...verdict, checkedAt: new Date(NOW.getTime() - 290_000).toISOString() }, true],
-    ['the same status with different replica counts', { ...verdict, kubernetes: { readyReplicas: 1, desiredReplicas: 3, simulated: false }, checkedAt: minutesAgo(1) }, true],
-    ['a different status', { status: 'healthy', checkedAt: minutesAgo(1) }, true],
-  ])('%s → %s', (_what, previous, expected) => {
-    expect(shouldRecord(previous, verdict, NOW, 5 * 60_000)).toBe(expected);
+    ['never checked', MID, undefined, 'record'],
+    ['a different status', MID, { status: 'healthy', checkedAt: at(MID, 1) }, 'record'],
+    ['the same status with different replica counts', MID, { ...verdict, kubernetes: { readyReplicas: 1, desiredReplicas: 3, simulated: false }, checkedAt: at(MID, 1) }, 'record'],
+    ['the same, in the middle of a window', MID, { ...verdict, checkedAt: at(MID, 30) }, false],
+    ['only a different latency, mid-window', MID, { ...verdict, http: { statusCode: 200, latencyMs: 900 }, checkedAt: at(MID, 2) }, false],
+    ['the same, recorded in the window before, in a window’s first minute', FIRST, { ...verdict, checkedAt: at(FIRST, 1) }, 'heartbeat'],
+    ['the same, recorded hours ago, in a window’s first minute', FIRST, { ...verdict, checkedAt: at(FIRST, 180) }, 'heartbeat'],
+    ['the same, recorded in this window already', FIRST, { ...verdict, checkedAt: at(FIRST, 0.2) }, false],
+  ])('%s → %s', (_what, now, previous, expected) => {
+    expect(shouldRecord(previous, verdict, now, 5 * 60_000)).toBe(expected);
   });
 });

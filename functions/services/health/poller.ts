@@ -4,14 +4,18 @@
  * cluster is named, the Deployment's ready replicas, side by side), judges it with the health rules
  * and records the verdict. One check that fails or hangs never stops the others.
  *
- * What is written (each recorded check = one history sample, the environment's health and the
- * service's aggregate): a check is recorded when its status, status code or replica counts differ
- * from the environment's last recorded check, when the environment was never checked, and
- * otherwise as a heartbeat once `heartbeatMs` (5 minutes) has passed since the last one. A steady
- * fleet thus costs a fifth of the writes of recording every minute, the 24 h history still has a
- * point at least every 5 minutes, and every change is recorded the minute it is seen. The
+ * What is written: a check whose status, status code or replica counts differ from the
+ * environment's last recorded check (or the first check of an environment) is recorded in full —
+ * the environment's current health, the service's aggregate and a history sample — the minute it is
+ * seen. An unchanged environment only gets a heartbeat: one small history sample, once every
+ * `heartbeatMs` (10 minutes), in the first run of each heartbeat window of the clock (12:00, 12:10…),
+ * so the 24 h history still has a point at least every 10 minutes. A heartbeat leaves the service's
+ * item alone: that item is copied whole by both table indexes, and rewriting it for 150 unchanged
+ * environments every 5 minutes was most of what an idle Apollo cost (README "What it costs"). The
+ * latest sample is what the service's health read shows as checked (service-health.ts). The
  * environments recorded longest ago go first, and a run cut short by its time budget (a fleet too
- * large for one minute) records everything it checked, so the next run starts where it fell behind.
+ * large for one minute) records everything it checked in full, so the next run starts where it fell
+ * behind.
  */
 import { logger } from '#lib/observability';
 import type { ClusterReader, HealthCatalog, HealthEvents, HealthProbe, HealthTarget, RecordedHealth } from './ports.ts';
@@ -22,13 +26,13 @@ export interface HealthSettings {
   readonly concurrency: number;
   /** Per check (HTTP and Kubernetes each). */
   readonly timeoutMs: number;
-  /** An unchanged environment is recorded again after this long. */
+  /** An unchanged environment gets a history sample (a heartbeat) this often. */
   readonly heartbeatMs: number;
   /** No check starts after this long into the run (the schedule's next run is a minute later). */
   readonly budgetMs: number;
 }
 
-export const DEFAULT_HEALTH_SETTINGS: HealthSettings = { concurrency: 16, timeoutMs: 3_000, heartbeatMs: 5 * 60_000, budgetMs: 45_000 };
+export const DEFAULT_HEALTH_SETTINGS: HealthSettings = { concurrency: 16, timeoutMs: 3_000, heartbeatMs: 10 * 60_000, budgetMs: 45_000 };
 
 export interface HealthPollDeps {
   readonly catalog: HealthCatalog;
@@ -50,9 +54,11 @@ export interface HealthPollSummary {
   /** Environments in the catalog. */
   readonly environments: number;
   readonly checked: number;
-  /** Checks written (history sample + current health). */
+  /** Checks written in full (current health, the service's aggregate, a history sample). */
   readonly recorded: number;
-  /** Checks that matched the last recorded one within the heartbeat: nothing written. */
+  /** Unchanged checks written as a heartbeat: a history sample alone. */
+  readonly heartbeats: number;
+  /** Checks that matched the last recorded one, no heartbeat due: nothing written. */
   readonly unchanged: number;
   /** Environments not reached within the run's time budget. */
   readonly skipped: number;
@@ -62,17 +68,24 @@ export interface HealthPollSummary {
   readonly durationMs: number;
 }
 
-/** Slack under the heartbeat so a check a few seconds early (scheduling jitter) still counts as due. */
-const HEARTBEAT_SLACK_MS = 15_000;
+/** How often the health job runs (its schedule): a heartbeat window's first run is the one within this of its start. */
+export const POLL_INTERVAL_MS = 60_000;
 
 const fingerprint = ({ status, http, kubernetes }: RecordedHealth | HealthVerdict): string =>
   JSON.stringify([status, http?.statusCode ?? null, kubernetes?.readyReplicas ?? null, kubernetes?.desiredReplicas ?? null]);
 
-/** Whether this verdict must be written (see the module comment). */
-export function shouldRecord(previous: RecordedHealth | undefined, verdict: HealthVerdict, now: Date, heartbeatMs: number): boolean {
-  if (!previous?.checkedAt) return true;
-  if (fingerprint(previous) !== fingerprint(verdict)) return true;
-  return now.getTime() - Date.parse(previous.checkedAt) >= heartbeatMs - HEARTBEAT_SLACK_MS;
+/**
+ * What this verdict needs written (see the module comment): `record` in full, a `heartbeat` sample,
+ * or nothing. A heartbeat is due in the first run of each heartbeat window (no read tells when the
+ * last sample was written), unless the environment was recorded in full within the last heartbeat.
+ */
+export function shouldRecord(previous: RecordedHealth | undefined, verdict: HealthVerdict, now: Date, heartbeatMs: number): 'record' | 'heartbeat' | false {
+  if (!previous?.checkedAt) return 'record';
+  if (fingerprint(previous) !== fingerprint(verdict)) return 'record';
+  const at = now.getTime();
+  const windowStart = at - (at % heartbeatMs);
+  const firstRunOfWindow = at - windowStart < POLL_INTERVAL_MS;
+  return firstRunOfWindow && Date.parse(previous.checkedAt) < windowStart ? 'heartbeat' : false;
 }
 
 class CheckTimeoutError extends Error {}
@@ -117,6 +130,7 @@ export async function pollHealth(deps: HealthPollDeps): Promise<HealthPollSummar
   const failures: HealthPollSummary['failures'] = [];
   let checked = 0;
   let recorded = 0;
+  let heartbeats = 0;
   let skipped = 0;
 
   const fail = (target: HealthTarget, error: unknown) => {
@@ -137,8 +151,13 @@ export async function pollHealth(deps: HealthPollDeps): Promise<HealthPollSummar
     }
   };
 
-  // Checked, unchanged and within the heartbeat: written only if this run can't reach everyone.
-  const deferred: Array<{ target: HealthTarget; verdict: HealthVerdict; at: Date }> = [];
+  const heartbeat = async (target: HealthTarget, verdict: HealthVerdict, at: Date): Promise<void> => {
+    await deps.catalog.heartbeat(target, verdict, at.toISOString());
+    heartbeats++;
+  };
+
+  // Checked and unchanged: recorded in full only if this run can't reach everyone.
+  const deferred: Array<{ target: HealthTarget; verdict: HealthVerdict; at: Date; heartbeat: boolean }> = [];
 
   await eachBounded(targets, settings.concurrency, async (target) => {
     if (now().getTime() - started > settings.budgetMs) {
@@ -151,8 +170,10 @@ export async function pollHealth(deps: HealthPollDeps): Promise<HealthPollSummar
       checked++;
       byStatus[verdict.status]++;
       const at = now();
-      if (shouldRecord(target.health, verdict, at, settings.heartbeatMs)) await record(target, verdict, at);
-      else deferred.push({ target, verdict, at });
+      // The run's start decides the heartbeat window: a check can end well into the run's minute.
+      const write = shouldRecord(target.health, verdict, new Date(started), settings.heartbeatMs);
+      if (write === 'record') await record(target, verdict, at);
+      else deferred.push({ target, verdict, at, heartbeat: write === 'heartbeat' });
     } catch (error) {
       fail(target, error);
     }
@@ -167,12 +188,17 @@ export async function pollHealth(deps: HealthPollDeps): Promise<HealthPollSummar
     });
     deferred.length = 0;
   }
-  const unchanged = deferred.length;
+  const due = deferred.filter((d) => d.heartbeat);
+  await eachBounded(due, settings.concurrency, async ({ target, verdict, at }) => {
+    await heartbeat(target, verdict, at).catch((error: unknown) => fail(target, error));
+  });
+  const unchanged = deferred.length - due.length;
 
   return {
     environments: targets.length,
     checked,
     recorded,
+    heartbeats,
     unchanged,
     skipped,
     byStatus,

@@ -34,6 +34,8 @@ export interface HealthCatalog {
    * sample. Not a user edit: no version bump, no audit entry.
    */
   record(target: HealthTarget, verdict: HealthVerdict, checkedAt: string): Promise<{ serviceStatus?: string } | void>;
+  /** A heartbeat of an unchanged environment: a 24 h history sample alone (one small write). */
+  heartbeat(target: HealthTarget, verdict: HealthVerdict, checkedAt: string): Promise<void>;
 }
 
 /** GETs a health endpoint. Never throws: failures are observations. */
