@@ -18,7 +18,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError }
 import { roleHas, type Role } from '#shared/permissions';
 import { auditLog } from '#lib/audit-log';
 import { logger } from '#lib/observability';
-import { db, getItem, putNew, queryAll, tableName, type Item } from '#lib/table';
+import { db, getItem, putNew, queryAll, queryPage, tableName, type Item } from '#lib/table';
 import { actionNamed, executePermission } from './actions.ts';
 import { aiConfig } from './config.ts';
 import { aiDeps } from './deps.ts';
@@ -49,8 +49,16 @@ interface ActionItem extends Item, AiAction {
 
 const key = (sessionId: string, id: string) => ({ PK: `AI#${sessionId}`, SK: `ACTION#${id}` });
 
+/**
+ * Actions running (`executing`) are also in a sparse GSI2 partition, by when they began, until they end: a run
+ * cut off (the approving Lambda timed out, the turn's Lambda died, the local runtime was killed) is found there
+ * without a Scan and finished by `resumeStaleActions`.
+ */
+const RUNNING = 'AIACTIONS#executing';
+const runningSortKey = (at: string, sessionId: string, id: string) => `${at}#${sessionId}#${id}`;
+
 function toAction(item: ActionItem, now = Date.now()): AiAction {
-  const { PK: _p, SK: _s, requestedRole: _r, ...action } = item;
+  const { PK: _p, SK: _s, GSI2PK: _gp, GSI2SK: _gs, requestedRole: _r, ...action } = item;
   // A pending action past its time reads as expired, whether or not anyone wrote that down yet.
   return action.status === 'pending' && Date.parse(action.expiresAt) <= now ? { ...action, status: 'expired' } : action;
 }
@@ -117,7 +125,8 @@ export async function recordAction(proposal: Proposal, status: 'pending' | 'exec
     ...(status === 'executing' ? { note: `typed by ${proposal.owner}: a ${proposal.risk.replace('_', ' ')} needs no approval` } : {}),
     result: null,
   };
-  await putNew({ ...key(proposal.sessionId, action.id), ...action, requestedRole: proposal.role }, `action ${action.id} exists`);
+  const running = status === 'executing' ? { GSI2PK: RUNNING, GSI2SK: runningSortKey(action.createdAt, action.sessionId, action.id) } : {};
+  await putNew({ ...key(proposal.sessionId, action.id), ...action, requestedRole: proposal.role, ...running }, `action ${action.id} exists`);
   return action;
 }
 
@@ -131,10 +140,13 @@ async function decide(sessionId: string, id: string, to: 'executing' | 'rejected
   try {
     const { Attributes } = await db.send(new UpdateCommand({
       TableName: tableName(), Key: key(sessionId, id),
-      UpdateExpression: `SET #status = :to, decidedBy = :by, decidedAt = :now${note ? ', note = :note' : ''}`,
+      UpdateExpression: `SET #status = :to, decidedBy = :by, decidedAt = :now${note ? ', note = :note' : ''}${to === 'executing' ? ', GSI2PK = :running, GSI2SK = :runningSk' : ''}`,
       ConditionExpression: '#status = :pending AND expiresAt > :now',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':to': to, ':by': by, ':now': now, ':pending': 'pending', ...(note ? { ':note': note } : {}) },
+      ExpressionAttributeValues: {
+        ':to': to, ':by': by, ':now': now, ':pending': 'pending', ...(note ? { ':note': note } : {}),
+        ...(to === 'executing' ? { ':running': RUNNING, ':runningSk': runningSortKey(now, sessionId, id) } : {}),
+      },
       ReturnValues: 'ALL_NEW',
     }));
     await onePendingFewer(sessionId);
@@ -145,10 +157,10 @@ async function decide(sessionId: string, id: string, to: 'executing' | 'rejected
   }
 }
 
-async function finish(sessionId: string, id: string, status: 'executed' | 'failed', result: NonNullable<AiAction['result']>): Promise<ActionItem> {
+async function finish(sessionId: string, id: string, status: 'executed' | 'failed', result: NonNullable<AiAction['result']>, note: string | undefined): Promise<ActionItem> {
   const { Attributes } = await db.send(new UpdateCommand({
-    TableName: tableName(), Key: key(sessionId, id), UpdateExpression: 'SET #status = :s, #result = :r',
-    ExpressionAttributeNames: { '#status': 'status', '#result': 'result' }, ExpressionAttributeValues: { ':s': status, ':r': result }, ReturnValues: 'ALL_NEW',
+    TableName: tableName(), Key: key(sessionId, id), UpdateExpression: `SET #status = :s, #result = :r${note ? ', note = :note' : ''} REMOVE GSI2PK, GSI2SK`,
+    ExpressionAttributeNames: { '#status': 'status', '#result': 'result' }, ExpressionAttributeValues: { ':s': status, ':r': result, ...(note ? { ':note': note } : {}) }, ReturnValues: 'ALL_NEW',
   }));
   return Attributes as ActionItem;
 }
@@ -202,7 +214,7 @@ export async function executeAction(action: AiAction, as: { principal: string; r
       result = { statusCode: 502, ok: false, code: 'ActionCallFailed', message: `the call to ${action.route} failed: ${(error as Error).message}` };
     }
   }
-  const done = toAction(await finish(action.sessionId, action.id, result.ok ? 'executed' : 'failed', result));
+  const done = toAction(await finish(action.sessionId, action.id, result.ok ? 'executed' : 'failed', result, action.note));
   logger.info('ai action ran', { sessionId: action.sessionId, actionId: action.id, tool: action.tool, statusCode: result.statusCode });
   return done;
 }
@@ -250,12 +262,45 @@ export async function approveAction(sessionId: string, id: string, note: string 
   const runAs = { principal: session.owner, role: caller.principal === session.owner ? caller.role : decided.requestedRole };
   await postFrames(sessionId, current.turnId, [{ type: 'action', action: toAction(decided) }]).catch((error: unknown) => logger.warn('ai action frame not posted', { error: error as Error }));
   const done = await executeAction(toAction(decided), runAs);
-  await postFrames(sessionId, current.turnId, [
+  await announce(done);
+  return done;
+}
+
+/** An action that ran, told: its result and card on the session's topic, and to the model's next turn. */
+async function announce(done: AiAction): Promise<void> {
+  await postFrames(done.sessionId, done.turnId, [
     { type: 'tool_result', callId: done.callId, name: done.tool, ok: done.result!.ok, size: done.result!.message.length, truncated: false, preview: done.result!.message, ...(done.result!.ok ? {} : { error: done.result!.message }) },
     { type: 'action', action: done },
   ]).catch((error: unknown) => logger.warn('ai action frames not posted', { error: error as Error }));
-  await tellConversation(sessionId, done).catch((error: unknown) => logger.warn('ai conversation not told of the action', { error: error as Error }));
-  return done;
+  await tellConversation(done.sessionId, done).catch((error: unknown) => logger.warn('ai conversation not told of the action', { error: error as Error }));
+}
+
+/**
+ * Finishes the actions that began running at least `olderThanMs` ago and never ended (the `ai-sweep` job): each runs
+ * again through its route as the session's owner with the same Idempotency-Key (`ai-<action id>`), so a call that
+ * had gone through answers what it answered then and one that had not runs now: done once either way. Past the
+ * approving Lambda's time (the sweep's `olderThanMs` is longer), the first call's idempotency record no longer
+ * counts as in progress. Answers the actions it finished.
+ */
+export async function resumeStaleActions(olderThanMs: number, now = new Date()): Promise<AiAction[]> {
+  const cutoff = new Date(now.getTime() - olderThanMs).toISOString();
+  const finished: AiAction[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await queryPage<ActionItem>({ index: 'GSI2', partition: RUNNING, sortKey: { between: ['2000', cutoff] }, limit: 50, cursor });
+    for (const item of page.items) {
+      const current = toAction(item);
+      if (current.status !== 'executing') continue;
+      const session = await readSession(current.sessionId, true);
+      const note = `resumed by Apollo: its run was cut off after it began at ${current.decidedAt ?? current.createdAt}`;
+      logger.warn('ai action cut off: resuming it', { sessionId: current.sessionId, actionId: current.id, tool: current.tool });
+      const done = await executeAction({ ...current, note: current.note ? `${current.note}; ${note}` : note }, { principal: session?.owner ?? current.requestedBy, role: item.requestedRole });
+      await announce(done);
+      finished.push(done);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return finished;
 }
 
 export async function rejectAction(sessionId: string, id: string, note: string | undefined, caller: ActionCaller): Promise<AiAction> {

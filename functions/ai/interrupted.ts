@@ -5,6 +5,9 @@
  * did until then stays in the transcript (the frames kept as it went), an `error` frame says it was interrupted and
  * that asking again goes on, and an `end` frame closes it; the session is idle again. Nothing re-runs by itself: the
  * model is not asked twice for one message.
+ *
+ * In AWS a turn runs in the jobs Lambda, which a timeout (or a crash) can end before the turn writes its end: the
+ * `ai-sweep` job (every 10 minutes) ends the turns still running past the ai-turn job's time, the same way.
  */
 import { logger } from '#lib/observability';
 import { queryPage, type Item } from '#lib/table';
@@ -12,13 +15,16 @@ import type { AiSession } from '#schemas/index.ts';
 import { endTurn, reserveSeqs } from './records.ts';
 import { FrameStream } from './stream.ts';
 
-async function withTurnRunning(status: AiSession['status']): Promise<AiSession[]> {
+async function withTurnRunning(status: AiSession['status'], startedBefore: string): Promise<AiSession[]> {
   const found: AiSession[] = [];
   let cursor: string | undefined;
   do {
     const page = await queryPage<Item & AiSession>({
       index: 'GSI2', partition: `AISTATUS#${status}`, limit: 200, cursor,
-      filter: { FilterExpression: '#turn.#status = :running', ExpressionAttributeNames: { '#turn': 'turn', '#status': 'status' }, ExpressionAttributeValues: { ':running': 'running' } },
+      filter: {
+        FilterExpression: '#turn.#status = :running AND #turn.#started <= :before',
+        ExpressionAttributeNames: { '#turn': 'turn', '#status': 'status', '#started': 'startedAt' }, ExpressionAttributeValues: { ':running': 'running', ':before': startedBefore },
+      },
     });
     found.push(...page.items);
     cursor = page.nextCursor ?? undefined;
@@ -26,10 +32,14 @@ async function withTurnRunning(status: AiSession['status']): Promise<AiSession[]
   return found;
 }
 
-/** Ends every turn a session says runs (none runs in this process yet); answers how many. */
-export async function endInterruptedTurns(why = 'Apollo restarted'): Promise<number> {
+/**
+ * Ends every turn a session says runs that began at least `olderThanMs` ago (at the local runtime's start, none runs
+ * in this process yet: all of them); answers how many.
+ */
+export async function endInterruptedTurns(why = 'Apollo restarted', olderThanMs = 0, now = new Date()): Promise<number> {
   let ended = 0;
-  for (const session of [...(await withTurnRunning('active')), ...(await withTurnRunning('terminated'))]) {
+  const before = new Date(now.getTime() - olderThanMs).toISOString();
+  for (const session of [...(await withTurnRunning('active', before)), ...(await withTurnRunning('terminated', before))]) {
     const turnId = session.turn.turnId;
     if (!turnId) continue;
     const first = await reserveSeqs(session.id, 2);
@@ -41,6 +51,6 @@ export async function endInterruptedTurns(why = 'Apollo restarted'): Promise<num
     await stream.close();
     ended += 1;
   }
-  if (ended) logger.warn('ai turns interrupted by a restart', { ended });
+  if (ended) logger.warn('ai turns cut off: ended', { ended, why });
   return ended;
 }

@@ -5,6 +5,17 @@ export const context: ContextDescriptor = {
   name: 'audit',
   summary: 'Searching and reading the audit log (admins)',
   topics: ['audit'],
+  jobs: [{
+    name: 'audit-sweep',
+    description: 'Every 10 minutes: marks Interrupted the audit intents still pending 20 minutes after they were written (a Lambda timed out or died between a change\'s intent and its outcome)',
+    schedule: 'rate(10 minutes)',
+    timeoutSeconds: 120,
+    run: async () => {
+      const { explainInterruptedIntents } = await import('./interrupted.ts');
+      const marked = await explainInterruptedIntents(new Date(), 20 * 60_000);
+      return { result: { marked }, summary: { marked } };
+    },
+  }],
   local: async () => {
     // Nothing is served yet: an intent still pending from before was cut off by a crash, and says so from now on.
     const { explainInterruptedIntents } = await import('./interrupted.ts');

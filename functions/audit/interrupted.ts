@@ -5,6 +5,9 @@
  * marked with the errorCode `Interrupted` (its outcome stays pending, which is the truth: the change may or may not
  * have happened; the resource says which). Only the entries since the previous start are read (a marker keeps its
  * time), so a start reads what one run wrote, not the whole log.
+ *
+ * In AWS a Lambda that times out or dies between the two leaves the same: the `audit-sweep` job (every 10 minutes)
+ * marks the intents still pending 20 minutes after they were written (longer than any function may run: 15 min).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { auditDaysBetween } from '#lib/audit-days';
@@ -16,11 +19,15 @@ const MARKER = { PK: 'AUDITSWEEP', SK: 'LAST' };
 const FIRST_SWEEP_DAYS = 31;
 export const INTERRUPTED_CODE = 'Interrupted';
 
-/** Marks the intents still pending from before `now` (those of a run that ended without recording them); answers how many. */
-export async function explainInterruptedIntents(now = new Date()): Promise<number> {
+/**
+ * Marks the intents still pending that were written at least `olderThanMs` before `now` (those of a run that ended
+ * without recording them: at the local runtime's start, all of them); answers how many.
+ */
+export async function explainInterruptedIntents(now = new Date(), olderThanMs = 0): Promise<number> {
   const last = await getItem<Item & { at: string }>(MARKER, { consistent: true });
+  const to = new Date(now.getTime() - olderThanMs).toISOString();
   const from = last?.at ?? new Date(now.getTime() - FIRST_SWEEP_DAYS * 86_400_000).toISOString();
-  const to = now.toISOString();
+  if (from >= to) return 0;
   let marked = 0;
   for (const day of await auditDaysBetween(from.slice(0, 10), to.slice(0, 10), FIRST_SWEEP_DAYS + 1)) {
     let cursor: string | undefined;
@@ -41,6 +48,6 @@ export async function explainInterruptedIntents(now = new Date()): Promise<numbe
     } while (cursor);
   }
   await putItem({ ...MARKER, at: to });
-  if (marked) logger.warn('audit intents cut off by a restart', { marked });
+  if (marked) logger.warn('audit intents cut off: marked Interrupted', { marked });
   return marked;
 }

@@ -54,7 +54,7 @@ describe('jobs handler', () => {
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(NotFoundError);
-    await expect(result).rejects.toThrow('no job named "invoice-export"; the jobs are health-poll, discovery-sync, catalog-refresh, approval-escalation, incident-alarm, incident-postmortem, ai-turn, secret-expiry, cost-ingest, audit-export');
+    await expect(result).rejects.toThrow('no job named "invoice-export"; the jobs are audit-sweep, health-poll, discovery-sync, catalog-refresh, approval-escalation, incident-alarm, incident-postmortem, ai-turn, ai-sweep, secret-expiry, cost-ingest, audit-export');
   });
 
   it.each([[{}], [null], [{ job: 7 }]])('refuses the event %j, saying what a job event is', async (event) => {

@@ -18,6 +18,7 @@ import { db, tableName } from '#lib/table';
 import { FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { DEMO_CORE_SERVICE_APPLICATION_YML } from '../fakes/demo-github.ts';
 import { seedDemoData } from '../seed.ts';
+import { invokeJob } from '../scheduler.ts';
 import { startHarness, subscribe, until, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -546,5 +547,82 @@ describe('infrastructure through a request', () => {
     expect((await h.client('operator').call<{ fields: Record<string, unknown> }>('GET', `/api/v1/requests/${requestId}`)).body.fields).toMatchObject({ bucket_name: 'ai-invoice-exports', environment: 'prod' });
     // Approving the console's action submitted the request; it did not approve the request: nothing is applied.
     expect(h.runtime.terraform!.runs('apply')).toBe(applies);
+  });
+});
+
+describe('an approved action whose run was cut off (the ai-sweep job)', () => {
+  /** As if the approving Lambda died after the decision was written: the action says executing, with no result. */
+  async function cutOff(session: AiSession, action: AiAction, decidedAt: string): Promise<void> {
+    await db.send(new UpdateCommand({
+      TableName: tableName(), Key: { PK: `AI#${session.id}`, SK: `ACTION#${action.id}` },
+      UpdateExpression: 'SET #status = :executing, decidedBy = :by, decidedAt = :at, #result = :none, GSI2PK = :running, GSI2SK = :sk',
+      ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
+      ExpressionAttributeValues: { ':executing': 'executing', ':by': OPERATOR, ':at': decidedAt, ':none': null, ':running': 'AIACTIONS#executing', ':sk': `${decidedAt}#${session.id}#${action.id}` },
+    }));
+  }
+  const sweep = async () => {
+    const result = (await invokeJob('ai-sweep')) as { turns: number; actions: unknown[] };
+    return { turnsEnded: result.turns, actionsFinished: result.actions.length };
+  };
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+  it('runs it once when the call never went out, and leaves one still within its time alone', async () => {
+    // Prepare
+    await setSandbox(OPERATOR, false);
+    const session = await openSession('operator');
+    const action = pendingOf(await turn('operator', session, 'scale prod core-service 7'));
+    const before = await scales();
+    await cutOff(session, action, minutesAgo(1));
+
+    // Act
+    const early = await sweep();
+    await cutOff(session, action, minutesAgo(6));
+    const late = await sweep();
+    const again = await sweep();
+
+    // Assess
+    expect(early.actionsFinished).toBe(0);
+    expect(late.actionsFinished).toBe(1);
+    expect(again.actionsFinished).toBe(0);
+    const done = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body.actions.find((a) => a.id === action.id)!;
+    expect(done).toMatchObject({ status: 'executed', decidedBy: OPERATOR, note: expect.stringContaining('resumed by Apollo'), result: { ok: true, statusCode: 201, resource: { type: 'deployment' } } });
+    expect((await scales()).length).toBe(before.length + 1);
+    expect((await h.client('operator').send('POST', `/api/v1/deployments/${done.result!.resource!.id}/cancel`, { body: { reason: 'test: free the environment' } })).status).toBe(200);
+  });
+
+  it('answers what the first call made when it had gone through: done once, with the same record', async () => {
+    // Prepare: approved and run; then the action's end is lost, as if the Lambda died after the route answered.
+    const session = await openSession('operator');
+    const action = pendingOf(await turn('operator', session, 'scale prod core-service 8'));
+    const approved = (await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: action.id } })).body;
+    const before = await scales();
+    await cutOff(session, action, minutesAgo(6));
+
+    // Act
+    const swept = await sweep();
+
+    // Assess
+    expect(swept.actionsFinished).toBe(1);
+    const done = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body.actions.find((a) => a.id === action.id)!;
+    expect(done).toMatchObject({ status: 'executed', result: { ok: true, resource: { id: approved.result!.resource!.id } } });
+    expect((await scales()).length).toBe(before.length);
+    expect((await h.client('operator').send('POST', `/api/v1/deployments/${approved.result!.resource!.id}/cancel`, { body: { reason: 'test: free the environment' } })).status).toBe(200);
+  });
+
+  it('ends a turn still running past the ai-turn job\'s time, so the session takes messages again', async () => {
+    // Prepare: a session whose turn began 8 minutes ago and never ended (its Lambda timed out).
+    const session = await openSession('operator');
+    await db.send(new UpdateCommand({
+      TableName: tableName(), Key: { PK: `AI#${session.id}`, SK: 'META' }, UpdateExpression: 'SET #turn = :turn',
+      ExpressionAttributeNames: { '#turn': 'turn' }, ExpressionAttributeValues: { ':turn': { status: 'running', turnId: 'lost-turn', startedAt: minutesAgo(8) } },
+    }));
+    expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'help' } })).status).toBe(409);
+
+    // Act
+    const swept = await sweep();
+
+    // Assess
+    expect(swept.turnsEnded).toBe(1);
+    expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'help' } })).status).toBe(202);
   });
 });

@@ -17,6 +17,7 @@ import { beginTurn, keepFrame } from '../../functions/ai/records.ts';
 import { explainInterruptedIntents } from '../../functions/audit/interrupted.ts';
 import { markInterruptedDeployments } from '../../functions/deployments/interrupted.ts';
 import { createJob, discoveryRuns } from '../../functions/services/discovery-jobs.ts';
+import { invokeJob } from '../scheduler.ts';
 import { seedDemoData } from '../seed.ts';
 import { deploymentApi } from './deployment-api.ts';
 import { setEnv, startHarness, until, type Harness } from './harness.ts';
@@ -127,4 +128,24 @@ it('an audit intent left pending by a crash is marked Interrupted; one with its 
   expect(await read(whole)).toMatchObject({ outcome: 'succeeded', statusCode: 201 });
   expect((await read(whole)).errorCode).toBeUndefined();
   expect(await explainInterruptedIntents()).toBe(0);
+});
+
+it('in AWS the audit-sweep job marks the intents pending 20 minutes after they were written, and leaves younger ones to finish', async () => {
+  // Prepare: two intents whose Lambda never wrote their outcome (the sweep's clock is moved on instead of waiting).
+  const intent = { actor: 'alice@apollo.local', actorType: 'user', action: 'teams.create', resourceType: 'team', resourceId: 'timeout', requestId: 'r-timeout' } as const;
+  const first = await auditLog.recordIntent(intent);
+  const second = await auditLog.recordIntent({ ...intent, requestId: 'r-timeout-2' });
+  const read = async (id: string) => (await h.client('admin').call<AuditEntry>('GET', `/api/v1/audit/${id}`)).body;
+
+  // Act
+  const now = (await invokeJob('audit-sweep')) as { marked: number };
+  const tenMinutesOn = await explainInterruptedIntents(new Date(Date.now() + 10 * 60_000), 20 * 60_000);
+  const stillYoung = (await read(first)).errorCode;
+  const twentyFiveMinutesOn = await explainInterruptedIntents(new Date(Date.now() + 25 * 60_000), 20 * 60_000);
+
+  // Assess
+  expect([now.marked, tenMinutesOn, stillYoung]).toEqual([0, 0, undefined]);
+  expect(twentyFiveMinutesOn).toBe(2);
+  expect(await read(first)).toMatchObject({ outcome: 'pending', errorCode: 'Interrupted' });
+  expect(await read(second)).toMatchObject({ outcome: 'pending', errorCode: 'Interrupted' });
 });
