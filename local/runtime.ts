@@ -57,6 +57,8 @@ export interface RuntimeOptions {
    * here, so no request sees an empty catalog, and no cache is built from one.
    */
   readonly beforeReady?: (url: string) => Promise<void>;
+  /** Finished workflow executions each local engine remembers. @default 500 */
+  readonly retainFinished?: number;
 }
 
 export interface Runtime {
@@ -232,7 +234,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     invokeApi: async (context, event) => (await invoke(context, event)) as APIGatewayProxyResult,
   };
   // Before the hooks: a context's local adapters may already use its workflow engine.
-  const workflows = startLocalWorkflows(DESCRIPTORS);
+  const workflows = startLocalWorkflows(DESCRIPTORS, options.retainFinished !== undefined ? { retainFinished: options.retainFinished } : {});
   const banner: string[] = [...workflows.banner];
   // The fake Terraform tells Apollo of a run once Apollo's Terraform action has configured the workspace's
   // notifications (to APOLLO_PUBLIC_URL, which the requests context sets to this runtime's URL).

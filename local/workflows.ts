@@ -19,6 +19,8 @@ export const DEFAULT_STEP_TIMEOUT_SECONDS = 60;
 export interface LocalWorkflowsOptions {
   /** Where `state-machines/` is. @default the project root */
   readonly root?: string;
+  /** Finished executions each engine remembers (describe, history, name uniqueness). @default 500 */
+  readonly retainFinished?: number;
 }
 
 export interface LocalWorkflows {
@@ -77,6 +79,7 @@ export function startLocalWorkflows(descriptors: readonly ContextDescriptor[], o
       const timeoutSeconds = workflow.stepTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS;
       const engine = LocalWorkflowEngine.fromFile(join(root, file), {
         name: workflow.name,
+        ...(options.retainFinished !== undefined ? { retainFinished: options.retainFinished } : {}),
         substitutions: { StepsFunctionArn: stepsArn },
         functions: {
           [stepsArn]: async (event) => {

@@ -51,27 +51,18 @@ if (!home || !process.send) throw new Error('load-runtime.ts runs as a forked ch
 const send = (message: unknown): void => { process.send!(message); };
 
 let seeded: string[] = [];
-const runtime = await startRuntime({
-  port: Number(process.env.PORT ?? 0), home, region: 'us-east-1',
-  beforeReady: async (url) => { seeded = await seedDemoData({ baseUrl: url }); },
-});
-if (process.env.APOLLO_RELIABILITY_FILL_OWN_LOGS === '1') fillOwnLogs();
-const retain = Number(process.env.APOLLO_RELIABILITY_RETAIN_FINISHED ?? 0);
-if (retain > 0) retainFewer(retain);
-
 /**
  * Each local workflow engine remembers its last 500 finished executions (describe, history, name uniqueness), about
  * 25 KB each: a soak of minutes would see that memory fill, bounded by design, and not tell it from a leak. Told to
- * keep `count`, the engines are full within the run's first third. (A private field of LocalWorkflowEngine: checked,
- * so a rename fails this child loudly rather than measuring something else.)
+ * keep fewer, the engines are full within the run's first third.
  */
-function retainFewer(count: number): void {
-  for (const [name, engine] of runtime.workflows.engines) {
-    const fields = engine as unknown as { retainFinished?: unknown };
-    if (typeof fields.retainFinished !== 'number') throw new Error(`the ${name} engine has no retainFinished: load-runtime.ts must follow LocalWorkflowEngine`);
-    fields.retainFinished = count;
-  }
-}
+const retain = Number(process.env.APOLLO_RELIABILITY_RETAIN_FINISHED ?? 0);
+const runtime = await startRuntime({
+  port: Number(process.env.PORT ?? 0), home, region: 'us-east-1',
+  beforeReady: async (url) => { seeded = await seedDemoData({ baseUrl: url }); },
+  ...(retain > 0 ? { retainFinished: retain } : {}),
+});
+if (process.env.APOLLO_RELIABILITY_FILL_OWN_LOGS === '1') fillOwnLogs();
 
 /**
  * The ring of Apollo's own handler lines (what `GET /api/v1/logs/services/apollo` reads: the last 50,000) filled to
