@@ -188,6 +188,7 @@ import secretCreate from './api/secret-create.schema.json' with { type: 'json' }
 import secretDeleteQuery from './api/secret-delete-query.schema.json' with { type: 'json' };
 import secretExpiringQuery from './api/secret-expiring-query.schema.json' with { type: 'json' };
 import secretExpiring from './api/secret-expiring.schema.json' with { type: 'json' };
+import secretGetQuery from './api/secret-get-query.schema.json' with { type: 'json' };
 import secretHistory from './api/secret-history.schema.json' with { type: 'json' };
 import secretListQuery from './api/secret-list-query.schema.json' with { type: 'json' };
 import secretList from './api/secret-list.schema.json' with { type: 'json' };
@@ -433,6 +434,7 @@ export const SCHEMAS = {
   "secret-delete-query": secretDeleteQuery,
   "secret-expiring-query": secretExpiringQuery,
   "secret-expiring": secretExpiring,
+  "secret-get-query": secretGetQuery,
   "secret-history": secretHistory,
   "secret-list-query": secretListQuery,
   "secret-list": secretList,

@@ -15232,6 +15232,13 @@ export interface SecretExpiring {
   };
 }
 
+export interface SecretGetQuery {
+  /**
+   * Also answer the masked value (its last 4 characters; secrets:read only): a read of the value, audited, and counted by Secrets Manager as an access (LastAccessedDate). Without it, metadata only: the value is not touched.
+   */
+  reveal?: boolean;
+}
+
 export interface SecretHistory {
   secretName: string;
   /**
@@ -15260,7 +15267,7 @@ export interface SecretListQuery {
   /**
    * Only those with this status.
    */
-  due?: "overdue" | "due-soon" | "unused" | "ok";
+  due?: "overdue" | "due-soon" | "unused" | "ok" | "scheduled-deletion";
   limit?: number;
   cursor?: string;
 }
@@ -18301,6 +18308,7 @@ export interface SchemaTypes {
   "secret-delete-query": SecretDeleteQuery;
   "secret-expiring-query": SecretExpiringQuery;
   "secret-expiring": SecretExpiring;
+  "secret-get-query": SecretGetQuery;
   "secret-history": SecretHistory;
   "secret-list-query": SecretListQuery;
   "secret-list": SecretList;

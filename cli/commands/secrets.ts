@@ -1,6 +1,7 @@
 /**
  * `apollo secrets list|get|rotate|history|expiring`: secrets' metadata, never a value. The API answers no value
- * (admins get the last 4 characters as `masked`); the CLI drops even that, in every format, so a terminal, a CI
+ * (admins get the last 4 characters as `masked` only by asking with `reveal=true`, which `get` never does: that read
+ * would count as an access in Secrets Manager); the CLI drops even `masked`, in every format, so a terminal, a CI
  * log or a pasted `-o json` cannot leak any part of a secret. Rotation is for admins (secrets:write).
  */
 import { Option, type Command } from 'commander';

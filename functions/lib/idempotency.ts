@@ -3,6 +3,7 @@
  * `PK = IDEMPOTENCY`). The key is scoped to the caller and the route, so two people can't collide;
  * the same key with a different body is refused (422); a duplicate still running gets 409.
  */
+import { createHmac } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import { IdempotencyConfig, IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -54,7 +55,7 @@ export function idempotency(): MiddlewareObj<Event> {
       }
       Object.assign(request.event, {
         apolloIdempotencyKey: `${req.identity.principal} ${req.route.method} ${req.route.path} ${JSON.stringify(req.params)} ${key}`,
-        apolloPayload: req.body ?? null,
+        apolloPayload: payloadOf(req, key),
       });
       let replay: unknown;
       try {
@@ -75,6 +76,18 @@ export function idempotency(): MiddlewareObj<Event> {
       if (owners.has(request.event)) await powertools.onError!(request as never);
     },
   };
+}
+
+/**
+ * What a repeated key's body is compared by (Powertools keeps its hash): the body, with each field the route never
+ * records (`omitBodyFields`: a secret's value) as an HMAC keyed by the Idempotency-Key, which is kept nowhere, so
+ * the stored hash cannot be tried against guessed values; another value is still another body (422).
+ */
+function payloadOf(req: ApiRequest, key: string): unknown {
+  const fields = req.route.audit?.omitBodyFields;
+  const body = req.body as unknown;
+  if (!fields?.length || !body || typeof body !== 'object' || Array.isArray(body)) return body ?? null;
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, fields.includes(k) ? createHmac('sha256', key).update(JSON.stringify(v)).digest('base64url') : v]));
 }
 
 function translate(error: unknown): unknown {

@@ -3,8 +3,8 @@
  * environment's store (as `apollo-secret-expiry`, its SourceIdentity), refreshes the metadata cache with the
  * catalog's references, judges each secret by the policy table, keeps the day's compliance (the share rotated on
  * schedule: the design doc's 100 % target, per environment and owning team too), tells each owning team's members of
- * overdue, due-soon and unused secrets (in-app and the EventBridge event, through the one notifications module) and a
- * Slack webhook when set, and opens an incident for an overdue secret of a critical service in production (once while it stays open).
+ * overdue, due-soon and unused secrets once a day (in-app and the EventBridge event, through the one notifications
+ * module) and a Slack webhook when set, and opens an incident for an overdue secret of a critical service in production (once while it stays open).
  */
 import type { Secret } from '#schemas/index.ts';
 import { isProductionEnvironment } from '#shared/routes';
@@ -17,7 +17,7 @@ import { secretsConfig } from './config.ts';
 import { secretsDeps } from './deps.ts';
 import { onSchedule } from './policy.ts';
 import type { StoredSecret } from './ports.ts';
-import { cacheSecret, cachedSecrets, complianceSince, saveCompliance, uncacheSecret, type CachedSecret, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
+import { cacheSecret, cachedSecrets, claimNotice, complianceSince, saveCompliance, uncacheSecret, type CachedSecret, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
 import { parseSecretName, toCached, toSecret } from './secrets.ts';
 
 export const EXPIRY_PRINCIPAL = 'apollo-secret-expiry';
@@ -113,7 +113,10 @@ export async function runSecretExpiry(now = new Date()): Promise<ExpiryResult> {
   }
   for (const [team, list] of byTeam) {
     const members = await teamMemberPrincipals(team).catch(() => []);
-    notified += await notify(members, {
+    // Once a day: the job also runs at every local start and by hand.
+    const untold = (await Promise.all(members.map(async (m) => ((await claimNotice(date, 'secret.due', team, m)) ? [m] : [])))).flat();
+    if (!untold.length) continue;
+    notified += await notify(untold, {
       kind: 'secret.due',
       title: `${countsOf(list)} for team ${team}`,
       body: list.slice(0, 10).map((s) => `${s.secretName}: ${s.statusReason}`).join('\n'),
@@ -137,7 +140,7 @@ export async function runSecretExpiry(now = new Date()): Promise<ExpiryResult> {
       }, { principal: EXPIRY_PRINCIPAL, via: 'apollo' });
       incidents.push(incident.id);
     } catch (error) {
-      logger.warn('overdue secret incident not opened', { secret: s.secretName, error: error as Error });
+      logger.warn('overdue secret incident not opened', { secretName: s.secretName, error: error as Error });
     }
   }
   logger.info('secret expiry ran', { environments: environments.length, secrets: secrets.length, overdue: overdue.length, dueSoon: dueSoon.length, percent: compliance.percent });

@@ -9,7 +9,9 @@ import {
 } from './secrets.ts';
 import { secretName } from './ports.ts';
 
-const callerOf = (req: ApiRequest<unknown, unknown>): SecretsCaller => ({ principal: req.identity.principal, role: req.identity.role, teams: req.teams, requestId: req.requestId });
+const callerOf = (req: ApiRequest<unknown, unknown>): SecretsCaller => ({
+  principal: req.identity.principal, role: req.identity.role, teams: req.teams, requestId: req.requestId, idempotencyKey: req.headers['idempotency-key'],
+});
 const pathOf = (req: ApiRequest<unknown, unknown, { env: string; service: string; secret: string }>): SecretPath => ({ environment: req.params.env, service: req.params.service, name: req.params.secret });
 /** The audit entry names the secret (apollo/<env>/<service>/<name>), never its value. */
 const named = (req: ApiRequest<unknown, unknown, { env: string; service: string; secret: string }>): void => {
@@ -20,7 +22,7 @@ export const handler = createApiHandler('secrets', {
   'GET /api/v1/secrets': async (req) => json(200, await listSecrets(req.query, callerOf(req))),
   'GET /api/v1/secrets/expiring': async (req) => json(200, await expiringDashboard(req.query, callerOf(req))),
   'GET /api/v1/secrets/audit': async (req) => json(200, await secretsAudit(req.query)),
-  'GET /api/v1/secrets/{env}/{service}/{secret}': async (req) => json(200, await getSecret(pathOf(req), callerOf(req))),
+  'GET /api/v1/secrets/{env}/{service}/{secret}': async (req) => json(200, await getSecret(pathOf(req), callerOf(req), req.query.reveal === true)),
   'POST /api/v1/secrets/{env}/{service}/{secret}': async (req) => {
     named(req);
     const secret = await createSecret(pathOf(req), req.body, callerOf(req));

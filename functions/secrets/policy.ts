@@ -14,6 +14,8 @@ import type { Secret } from '#schemas/index.ts';
 
 export type Category = Secret['category'];
 export const CATEGORIES: readonly Category[] = ['database', 'api-key', 'oauth', 'internal', 'certificate'];
+/** A category as a message says it before "secret": "is an API key secret". */
+export const CATEGORY_NOUN: Readonly<Record<Category, string>> = { database: 'a database', 'api-key': 'an API key', oauth: 'an OAuth', internal: 'an internal', certificate: 'a certificate' };
 
 /** Days between rotations per category (null: not by time). */
 export const POLICY_DAYS: Readonly<Record<Category, number | null>> = { database: 90, 'api-key': 180, oauth: null, internal: 30, certificate: null };

@@ -8,6 +8,9 @@
  * logs or returns one.
  */
 
+/** Secrets Manager's limit on a value: 65,536 bytes (UTF-8), not characters. */
+export const MAX_VALUE_BYTES = 65_536;
+
 /** Secrets Manager's staging labels that matter here. */
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPREVIOUS = 'AWSPREVIOUS';

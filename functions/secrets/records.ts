@@ -5,12 +5,14 @@
  *   SECRETCOMPLIANCE / <yyyy-mm-dd>          the day's share rotated on schedule (the expiry job)
  *   SECRETCHANGE#<service> / <at>#<env>#<owner>#<name>  a value change (rotate, update, rollback) of a secret the service owns
  *                                            or reads: joined into incidents' timelines
+ *   SECRETNOTICE#<yyyy-mm-dd> / <kind>#<team>#<principal>  a notice sent that day (the expiry job tells each once a day)
  *
  * The cache is what lists and the expiry dashboard read (one Query); every change through Apollo refreshes its
  * secret's item, and the daily expiry job refreshes them all from the stores.
  */
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { db, getItem, putItem, queryAll, queryPage, tableName, type Item, type Page } from '#lib/table';
+import { ConflictError } from '#shared/errors';
+import { db, getItem, putItem, putNew, queryAll, queryPage, tableName, type Item, type Page } from '#lib/table';
 
 /** The cached facts of a secret: the store's metadata without anything derived from today. */
 export interface CachedSecret {
@@ -125,7 +127,27 @@ export async function recordVersionAuthor(secretName: string, versionId: string,
   await putItem({ PK: `SECRETVERSIONS#${secretName}`, SK: versionId, by, at });
 }
 
+/** Who made one version through Apollo (undefined: not recorded, or not made through Apollo). */
+export async function versionAuthor(secretName: string, versionId: string): Promise<{ by: string; at: string } | undefined> {
+  const item = await getItem<Item & { by: string; at: string }>({ PK: `SECRETVERSIONS#${secretName}`, SK: versionId });
+  return item && { by: item.by, at: item.at };
+}
+
 export async function versionAuthors(secretName: string): Promise<Map<string, { by: string; at: string }>> {
   const page: Page<Item & { by: string; at: string }> = await queryPage({ partition: `SECRETVERSIONS#${secretName}`, limit: 200 });
   return new Map(page.items.map((i) => [String(i.SK), { by: i.by, at: i.at }]));
+}
+
+/**
+ * Claims the day's notice of `kind` about `team`'s secrets for a principal (a conditional write): true the first
+ * time that day, false after, so the job run again (at every local start, by hand) tells no one twice a day.
+ */
+export async function claimNotice(date: string, kind: string, team: string, principal: string): Promise<boolean> {
+  try {
+    await putNew({ PK: `SECRETNOTICE#${date}`, SK: `${kind}#${team}#${principal.toLowerCase()}`, at: new Date().toISOString(), expiresAt: Math.floor(Date.parse(date) / 1000) + 3 * 86_400 }, 'notice sent');
+    return true;
+  } catch (error) {
+    if (error instanceof ConflictError) return false;
+    throw error;
+  }
 }

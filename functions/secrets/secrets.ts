@@ -1,12 +1,13 @@
 /**
  * Secrets (the design doc §3) over one store per environment, opened as the caller. Values go in (create,
  * update, a generated rotation) and never come out: the masked value is the last 4 characters, for secrets:read
- * only, and that read is audited. Every metadata read, masked read and change is audited; changes through the
- * routes' write-ahead audit, reads here. The table caches metadata (records.ts) for lists and the expiry job.
+ * only, when asked for (`reveal`), and that read is audited. Every metadata read, masked read and change is
+ * audited; changes through the routes' write-ahead audit, reads here. The table caches metadata (records.ts) for
+ * lists and the expiry job.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Secret, SecretCreate, SecretHistory, SecretList, SecretListQuery, SecretUpdate } from '#schemas/index.ts';
-import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
 import { isProductionEnvironment } from '#shared/routes';
 import { roleHas, type Role } from '#shared/permissions';
 import { auditLog } from '#lib/audit-log';
@@ -17,15 +18,17 @@ import { logger } from '#lib/observability';
 import { referencesOfService, serviceFacts, type Reference } from './catalog.ts';
 import { secretsConfig } from './config.ts';
 import { secretsDeps } from './deps.ts';
-import { generateValue, isCategory, judge, policyText, rotationDaysOf, type Category } from './policy.ts';
-import { AWSCURRENT, AWSPENDING, SECRET_TAGS, secretName, type SecretStore, type StoredSecret } from './ports.ts';
-import { cacheSecret, cachedSecret, cachedSecrets, recordChange, recordVersionAuthor, versionAuthors, type CachedSecret } from './records.ts';
+import { CATEGORY_NOUN, generateValue, isCategory, judge, policyText, rotationDaysOf, type Category } from './policy.ts';
+import { AWSCURRENT, AWSPENDING, MAX_VALUE_BYTES, SECRET_TAGS, secretName, type SecretStore, type StoredSecret } from './ports.ts';
+import { cacheSecret, cachedSecret, cachedSecrets, recordChange, recordVersionAuthor, versionAuthor, versionAuthors, type CachedSecret } from './records.ts';
 
 export interface SecretsCaller {
   readonly principal: string;
   readonly role: Role | null;
   teams(): Promise<readonly { readonly teamId: string }[]>;
   readonly requestId: string;
+  /** The request's Idempotency-Key: a retry's new version gets the same ClientRequestToken (versionTokenOf). */
+  readonly idempotencyKey?: string | undefined;
 }
 
 export interface SecretPath { readonly environment: string; readonly service: string; readonly name: string }
@@ -142,18 +145,27 @@ export async function listSecrets(query: SecretListQuery, caller: SecretsCaller)
   return { items, nextCursor: rest.length > limit ? encodeCursor(fingerprint, [keyOf(items.at(-1)!)]) : null };
 }
 
-export async function getSecret(path: SecretPath, caller: SecretsCaller): Promise<Secret> {
+/**
+ * A secret's metadata; with `reveal`, its value's last 4 characters too (secrets:read only). Only a reveal reads the
+ * value: in AWS that is GetSecretValue, which Secrets Manager counts as an access (LastAccessedDate), so a page
+ * opened or a `secrets get` never makes an unused secret look used.
+ */
+export async function getSecret(path: SecretPath, caller: SecretsCaller, reveal = false): Promise<Secret> {
   await requireVisible(caller, path.service);
+  if (reveal && !roleHas(caller.role, 'secrets:read')) throw new ForbiddenError('revealing the last 4 characters needs secrets:read (admins): ask without reveal for the metadata');
   const store = await open(path.environment, caller);
   const name = secretName(path.environment, path.service, path.name);
-  const mayRead = roleHas(caller.role, 'secrets:read');
   const stored = await describeOrThrow(store, path);
-  // The value's last 4 characters, and only for secrets:read: read from the current version, never kept. A JSON
-  // value (a database secret's {username, password}) shows the field the catalog's reference reads.
-  const key = mayRead ? (await referencesOfService(path.service)).get(name)?.find((r) => r.key)?.key : undefined;
-  const masked = mayRead && !stored.deletionDate ? `••••${await store.lastFour(name, undefined, key)}` : undefined;
+  let masked: string | undefined;
+  if (reveal) {
+    requireNotDeleted(stored);
+    // Read from the current version, never kept. A JSON value (a database secret's {username, password}) shows the
+    // field the catalog's reference reads.
+    const key = (await referencesOfService(path.service)).get(name)?.find((r) => r.key)?.key;
+    masked = `••••${await store.lastFour(name, undefined, key)}`;
+  }
   const secret = await refresh(store, path, masked);
-  await auditRead(caller, mayRead ? 'secrets.read.masked' : 'secrets.read.metadata', name, { environment: path.environment, service: path.service, name: path.name });
+  await auditRead(caller, reveal ? 'secrets.read.masked' : 'secrets.read.metadata', name, { environment: path.environment, service: path.service, name: path.name });
   return secret;
 }
 
@@ -179,6 +191,24 @@ function tagsOf(path: SecretPath, body: Pick<SecretCreate, 'category' | 'owner' 
 }
 
 const generated = () => generateValue((n) => randomBytes(n));
+
+/**
+ * The ClientRequestToken of a new version (its version id): random, or with an Idempotency-Key the same for every
+ * retry of that request (a UUID from the caller, the action, the secret and the key), so Secrets Manager answers a
+ * retried value with the version it made rather than a second one (the same token with another value: 409).
+ */
+function versionTokenOf(caller: Pick<SecretsCaller, 'principal' | 'idempotencyKey'>, action: 'create' | 'update', name: string): string {
+  if (!caller.idempotencyKey) return randomUUID();
+  const hex = createHash('sha256').update(JSON.stringify([caller.principal, action, name, caller.idempotencyKey])).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Secrets Manager's limit is in bytes (UTF-8), the schema's in characters: 40,000 "é" pass one and not the other. */
+function requireValueSize(value: string | undefined): void {
+  if (value === undefined) return;
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_VALUE_BYTES) throw new ValidationError(`a value is at most ${MAX_VALUE_BYTES} bytes (UTF-8); this one is ${bytes}`, { details: [{ path: '/body/value', message: `more than ${MAX_VALUE_BYTES} bytes` }] });
+}
 
 /**
  * The fields the catalog's references read of a secret's JSON value (a database secret's `password`): a new value
@@ -208,15 +238,20 @@ async function requireReadableValue(path: SecretPath, value: string | undefined)
 export async function createSecret(path: SecretPath, body: SecretCreate, caller: SecretsCaller): Promise<Secret> {
   await requireCatalogPlace(path);
   if (body.category === 'certificate' && !body.expiresAt) throw new ValidationError('a certificate needs expiresAt: it is due before it expires', { details: [{ path: '/body/expiresAt', message: 'is required for certificates' }] });
-  await requireReadableValue(path, 'value' in body ? body.value : undefined);
+  const value = 'value' in body ? body.value : undefined;
+  requireValueSize(value);
+  await requireReadableValue(path, value);
   const store = await open(path.environment, caller);
   const name = secretName(path.environment, path.service, path.name);
-  const { versionId } = await store.create({
-    name, value: 'value' in body && body.value !== undefined ? body.value : generated(),
-    description: body.description ?? '', tags: tagsOf(path, body), clientRequestToken: randomUUID(),
-  });
+  const token = versionTokenOf(caller, 'create', name);
+  // A retry of a create that failed after Secrets Manager made the secret (its Idempotency-Key's token is a version
+  // of it): that secret, not 409. A typed value is put again: the same value is the same version, another one 409.
+  const made = caller.idempotencyKey ? (await store.describe(name))?.versions.some((v) => v.versionId === token) : false;
+  let versionId = token;
+  if (!made) ({ versionId } = await store.create({ name, value: value ?? generated(), description: body.description ?? '', tags: tagsOf(path, body), clientRequestToken: token }));
+  else if (value !== undefined) await store.putValue(name, value, { clientRequestToken: token });
   await recordVersionAuthor(name, versionId, caller.principal, new Date().toISOString());
-  logger.info('secret created', { secret: name, versionId });
+  logger.info('secret created', { secretName: name, versionId });
   return refresh(store, path);
 }
 
@@ -236,8 +271,9 @@ async function noteChange(store: SecretStore, path: SecretPath, kind: 'rotate' |
   const refs = await readersOf(path, name);
   await recordChange({ at, service: path.service, environment: path.environment, name: path.name, secretName: name, kind, by, versionId }, refs);
   if (kind !== 'rollback') await recordVersionAuthor(name, versionId, by, at);
-  logger.info('secret value changed', { secret: name, kind, versionId, simulated: store.simulated });
-  await offerRestarts(path, name, kind, by, refs).catch((error: unknown) => logger.warn('restart offer not sent', { secret: name, error: error as Error }));
+  // Under `secretName`: the logger redacts any key named like a secret (`secret`), and this is only its name.
+  logger.info('secret value changed', { secretName: name, kind, versionId, simulated: store.simulated });
+  await offerRestarts(path, name, kind, by, refs).catch((error: unknown) => logger.warn('restart offer not sent', { secretName: name, error: error as Error }));
 }
 
 const CHANGED = { rotate: 'rotated', update: 'given a new value', rollback: 'rolled back' } as const;
@@ -270,9 +306,15 @@ export async function updateSecret(path: SecretPath, body: SecretUpdate, caller:
   const category = stored.tags[SECRET_TAGS.category];
   if (body.expiresAt === null && category === 'certificate') throw new ValidationError('a certificate keeps its expiresAt', { details: [{ path: '/body/expiresAt', message: 'is required for certificates' }] });
   if (body.value !== undefined || body.generate) {
+    requireValueSize(body.value);
     await requireReadableValue(path, body.value);
-    const { versionId } = await store.putValue(name, body.value ?? generated(), { clientRequestToken: randomUUID() });
-    await noteChange(store, path, 'update', versionId, caller.principal);
+    const token = versionTokenOf(caller, 'update', name);
+    // A retry whose first try made the version (and failed after): a typed value is put again (the same value is the
+    // same version; another is 409), a generated one is not made again; the change is told once (its author recorded).
+    const made = stored.versions.some((v) => v.versionId === token);
+    let versionId = token;
+    if (!made || body.value !== undefined) ({ versionId } = await store.putValue(name, body.value ?? generated(), { clientRequestToken: token }));
+    if (!made || !(await versionAuthor(name, versionId))) await noteChange(store, path, 'update', versionId, caller.principal);
   }
   if (body.description !== undefined) await store.setDescription(name, body.description);
   const tags: Record<string, string | null> = {};
@@ -325,7 +367,7 @@ export async function rotateSecret(path: SecretPath, caller: SecretsCaller): Pro
       details: [{ path: '/secret/category', message: 'no apollo:category tag' }],
     });
   } else {
-    throw new ConflictError(`${stored.name} is a${category === 'api-key' ? 'n' : ''} ${category} secret without a rotation Lambda: its new value comes from its provider; set it with PUT (a new version), or configure rotation in Secrets Manager`, {
+    throw new ConflictError(`${stored.name} is ${isCategory(category) ? CATEGORY_NOUN[category] : `a ${category}`} secret without a rotation Lambda: its new value comes from its provider; set it with PUT (a new version), or configure rotation in Secrets Manager`, {
       details: [{ path: '/secret/category', message: category }],
     });
   }

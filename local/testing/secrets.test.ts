@@ -2,23 +2,39 @@
  * Secrets over signed HTTP through the local runtime and its LOCAL encrypted store: a full create → read → update →
  * rotate → rollback → delete → restore cycle as an admin, with every response body and every log line captured and
  * scanned for the value (none may hold it); RBAC per role and team (metadata for a developer's team only, the
- * masked value for admins only, writes for admins only); the expiry job's judgement, dashboard and compliance;
- * the audit trail of reads and changes without values.
+ * masked value for admins only and only when revealed, writes for admins only); retries with an Idempotency-Key;
+ * the expiry job's judgement, dashboard, compliance and once-a-day notices; the audit trail of reads and changes
+ * without values.
  */
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditList, Secret, SecretExpiring, SecretHistory, SecretList } from '#schemas/index.ts';
 import { configureSecrets, secretsDeps } from '#functions/secrets/deps';
 import { runSecretExpiry } from '#functions/secrets/expiry';
+import { SecretsManagerStore } from '#functions/secrets/adapters/secrets-manager-store';
 import type { SecretStore } from '#functions/secrets/ports';
+import { changesOf } from '#functions/secrets/records';
 import { logger } from '#lib/observability';
+import { queryAll } from '#lib/table';
 import { seedDemoData } from '../seed.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 const captured: string[] = [];
 const written: string[] = [];
+/** Secrets whose value was read (lastFour: GetSecretValue in AWS, which Secrets Manager counts as an access). */
+const reads: string[] = [];
+/** The next such call is done by the store, then its answer is lost (a timeout after Secrets Manager acted). */
+let loseAnswerOf: 'create' | 'putValue' | undefined;
+const answered = <T>(call: 'create' | 'putValue', out: T): T => {
+  if (loseAnswerOf !== call) return out;
+  loseAnswerOf = undefined;
+  throw new Error(`the answer of ${call} was lost (test)`);
+};
 
 // A Slack incoming webhook on loopback: the expiry job posts its summary there (read once, at the config's first use).
 const slackPosts: string[] = [];
@@ -43,8 +59,9 @@ beforeAll(async () => {
     storeFor: async (environment, caller) => {
       const store = await storeFor(environment, caller);
       const recorded: Partial<SecretStore> = {
-        create: (input) => (written.push(input.value), store.create(input)),
-        putValue: (name, value, options) => (written.push(value), store.putValue(name, value, options)),
+        create: async (input) => (written.push(input.value), answered('create', await store.create(input))),
+        putValue: async (name, value, options) => (written.push(value), answered('putValue', await store.putValue(name, value, options))),
+        lastFour: (name, versionId, key) => (reads.push(name), store.lastFour(name, versionId, key)),
       };
       return new Proxy(store, {
         get: (target, key) => (key in recorded ? recorded[key as keyof SecretStore] : typeof target[key as keyof SecretStore] === 'function' ? (target[key as keyof SecretStore] as (...args: unknown[]) => unknown).bind(target) : target[key as keyof SecretStore]),
@@ -76,13 +93,17 @@ const VALUE = 'pg-Pa55word-7f9c2a1b-e3d4-Q9xZ';
 const NEXT = 'pg-N3xtValue-0b8e11aa-77c2-Rt4K';
 const PATH = '/api/v1/secrets/staging/core-service/test-db-password';
 const bodies: string[] = [];
-const errorOf = (body: unknown) => (body as { error: { code: string; message: string } }).error;
+const errorOf = (body: unknown) => (body as { error: { code: string; message: string; details?: unknown[] } }).error;
+const today = () => `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
 
-async function call<T>(role: 'viewer' | 'developer' | 'operator' | 'admin', method: string, path: string, options: { body?: unknown; query?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
+async function call<T>(role: 'viewer' | 'developer' | 'operator' | 'admin', method: string, path: string, options: { body?: unknown; query?: Record<string, string>; idempotencyKey?: string } = {}): Promise<{ status: number; body: T }> {
   const res = await h.client(role).send(method as never, path, { ...options, ...(method === 'POST' && /rotate|rollback/.test(path) ? { idempotencyKey: `k-${Date.now()}-${Math.random().toString(36).slice(2)}` } : {}) } as never);
   bodies.push(JSON.stringify(res.body));
   return res as { status: number; body: T };
 }
+
+/** GET …/{secret}?reveal=true: the masked value (an admin's audited read of the value). */
+const reveal = (path: string, role: 'operator' | 'admin' = 'admin') => call<Secret>(role, 'GET', path, { query: { reveal: 'true' } });
 
 describe('a secret\'s whole life, as an admin, never showing its value', () => {
   let created: Secret;
@@ -102,11 +123,31 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
     expect(again.status).toBe(409);
   });
 
-  it('shows admins the last 4 characters only; operators metadata; a developer outside the team nothing', async () => {
-    expect((await call<Secret>('admin', 'GET', PATH)).body.masked).toBe('••••Q9xZ');
+  it('reads no value for its metadata, an admin\'s neither: the last 4 characters only when an admin reveals them', async () => {
+    // Act: an admin opens it (its page, `apollo secrets get`)
+    const opened = await call<Secret>('admin', 'GET', PATH);
+    // Assess: metadata only, the value untouched (no access recorded, as Secrets Manager would for GetSecretValue)
+    expect(opened.status).toBe(200);
+    expect(opened.body.masked).toBeUndefined();
+    expect(opened.body.lastAccessedAt).toBeNull();
+    expect(reads.filter((n) => n === created.secretName)).toEqual([]);
+
+    // Act: the admin asks for the last 4
+    const revealed = await reveal(PATH);
+    // Assess: read once, recorded as an access to the day, audited as a masked read
+    expect(revealed.body).toMatchObject({ masked: '••••Q9xZ', lastAccessedAt: today() });
+    expect(reads.filter((n) => n === created.secretName)).toEqual([created.secretName]);
+    const audit = (await call<AuditList>('admin', 'GET', '/api/v1/secrets/audit', { query: { environment: 'staging', service: 'core-service', name: 'test-db-password' } })).body;
+    expect(audit.items.filter((e) => e.action.startsWith('secrets.read.')).slice(0, 2).map((e) => [e.action, e.actor])).toEqual([
+      ['secrets.read.masked', 'admin@apollo.local'], ['secrets.read.metadata', 'admin@apollo.local'],
+    ]);
+  });
+
+  it('shows operators metadata (reveal: 403); a developer outside the team nothing', async () => {
     const operator = await call<Secret>('operator', 'GET', PATH);
     expect(operator.status).toBe(200);
     expect(operator.body.masked).toBeUndefined();
+    expect((await reveal(PATH, 'operator')).status).toBe(403);
     expect((await call('developer', 'GET', PATH)).status).toBe(404);
     expect((await call('viewer', 'GET', PATH)).status).toBe(403);
     const developerList = (await call<SecretList>('developer', 'GET', '/api/v1/secrets', { query: { service: 'core-service' } })).body;
@@ -119,7 +160,7 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
     expect(updated.body).toMatchObject({ rotationDays: 60, rotationPolicy: expect.stringContaining('every 60 days') });
     expect(updated.body.currentVersionId).not.toBe(firstVersion);
-    expect((await call<Secret>('admin', 'GET', PATH)).body.masked).toBe('••••Rt4K');
+    expect((await reveal(PATH)).body.masked).toBe('••••Rt4K');
 
     const rotate = await call('admin', 'POST', `${PATH}/rotate`, { body: {} });
     expect(rotate.status).toBe(409);
@@ -132,7 +173,7 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
     const back = await call<Secret>('admin', 'POST', `${PATH}/rollback`, { body: { versionId: firstVersion } });
     expect(back.status, JSON.stringify(back.body)).toBe(200);
     expect(back.body.currentVersionId).toBe(firstVersion);
-    expect((await call<Secret>('admin', 'GET', PATH)).body.masked).toBe('••••Q9xZ');
+    expect((await reveal(PATH)).body.masked).toBe('••••Q9xZ');
     expect((await call('admin', 'POST', `${PATH}/rollback`, { body: { versionId: firstVersion } })).status).toBe(409);
   });
 
@@ -152,13 +193,16 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
     expect((await call<SecretHistory>('admin', 'GET', `${path}/history`)).body.versions.map((v) => [v.versionId, v.stages])).toEqual([
       [rotated.body.currentVersionId, ['AWSPREVIOUS']], [made.currentVersionId, ['AWSCURRENT']],
     ]);
-    expect((await call<Secret>('admin', 'GET', path)).body.masked).toMatch(/^••••[A-Za-z0-9]{4}$/);
+    expect((await reveal(path)).body.masked).toMatch(/^••••[A-Za-z0-9]{4}$/);
   });
 
   it('deletes it with a recovery window and restores it', async () => {
     const deleted = await call<Secret>('admin', 'DELETE', PATH, { query: { recoveryDays: '7' } });
     expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
     expect(deleted.body).toMatchObject({ status: 'scheduled-deletion', deletionDate: expect.any(String) });
+    const scheduled = await call<SecretList>('admin', 'GET', '/api/v1/secrets', { query: { environment: 'staging', due: 'scheduled-deletion' } });
+    expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(200);
+    expect(scheduled.body.items.map((s) => [s.secretName, s.status])).toEqual([[created.secretName, 'scheduled-deletion']]);
     expect((await call('admin', 'PUT', PATH, { body: { value: NEXT } })).status).toBe(409);
     const restored = await call<Secret>('admin', 'POST', `${PATH}/restore`, { body: {} });
     expect(restored.body).toMatchObject({ deletionDate: null });
@@ -171,6 +215,12 @@ describe('a secret\'s whole life, as an admin, never showing its value', () => {
     const update = audit.items.find((e) => e.action === 'secrets.update')!;
     expect(JSON.stringify(update.details)).toContain('[omitted]');
     expect((await call('operator', 'GET', '/api/v1/secrets/audit')).status).toBe(403);
+  });
+
+  it('names the secret in its log lines (the logger redacts a key named secret)', () => {
+    const lines = captured.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.message === 'secret created' && l.secretName === created.secretName)).toMatchObject({ versionId: firstVersion });
+    expect(lines.find((l) => l.message === 'secret value changed' && l.secretName === created.secretName)).toMatchObject({ kind: 'update' });
   });
 
   it('never had the value in any response body or log line', () => {
@@ -198,7 +248,120 @@ describe('a JSON value the catalog reads by key', () => {
     expect(JSON.stringify(plain.body)).not.toContain('plain-Passw0rd-not-json');
     const json = await call<Secret>('admin', 'PUT', path, { body: { value: JSON.stringify({ username: 'core', password: 'Js0n-Passw0rd-7c1e' }) } });
     expect(json.status, JSON.stringify(json.body)).toBe(200);
-    expect((await call<Secret>('admin', 'GET', path)).body.masked).toBe('••••7c1e');
+    expect((await reveal(path)).body.masked).toBe('••••7c1e');
+  });
+});
+
+describe('a value Secrets Manager would refuse', () => {
+  it('is a 400 naming /body/value when it is under 65,536 characters but over 65,536 bytes', async () => {
+    const value = 'é'.repeat(40_000);
+    for (const [method, path, body] of [['PUT', PATH, { value }], ['POST', '/api/v1/secrets/staging/core-service/test-wide', { category: 'internal', value }]] as const) {
+      const res = await call('admin', method, path, { body });
+      expect(res.status, method).toBe(400);
+      expect(errorOf(res.body).details, method).toEqual([{ path: '/body/value', message: 'more than 65536 bytes' }]);
+    }
+  });
+});
+
+describe('an unused secret', () => {
+  it('stays unused when an admin opens it (its metadata is no read of its value)', async () => {
+    const path = '/api/v1/secrets/prod/billing-service/paypal-api-key';
+    const opened = await call<Secret>('admin', 'GET', path);
+    expect(opened.status).toBe(200);
+    expect(opened.body).toMatchObject({ status: 'unused' });
+    expect(opened.body.masked).toBeUndefined();
+    const unused = (await call<SecretList>('admin', 'GET', '/api/v1/secrets', { query: { due: 'unused' } })).body.items;
+    expect(unused.map((s) => s.secretName)).toContain('apollo/prod/billing-service/paypal-api-key');
+  });
+});
+
+describe('a retried create or new value (Idempotency-Key)', () => {
+  const path = '/api/v1/secrets/staging/core-service/test-retried-key';
+  const name = 'apollo/staging/core-service/test-retried-key';
+  const FIRST = 'sk_live_Retried-First-4c2d9e-Wq3P';
+  const SECOND = 'sk_live_Retried-Second-8a1f7b-Zm6T';
+  const key = (what: string) => `${what}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const historyOf = async (p: string) => (await call<SecretHistory>('admin', 'GET', `${p}/history`)).body.versions.map((v) => [v.versionId, v.stages]);
+
+  it('creates once for one key: the same 201 again; another key is 409, another value with the key 422', async () => {
+    // Arrange
+    const once = key('create');
+    // Act
+    const first = await call<Secret>('admin', 'POST', path, { body: { category: 'api-key', value: FIRST }, idempotencyKey: once });
+    const again = await call<Secret>('admin', 'POST', path, { body: { category: 'api-key', value: FIRST }, idempotencyKey: once });
+    // Assess
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect([again.status, again.body]).toEqual([201, first.body]);
+    expect(await historyOf(path)).toEqual([[first.body.currentVersionId, ['AWSCURRENT']]]);
+    expect((await call('admin', 'POST', path, { body: { category: 'api-key', value: FIRST }, idempotencyKey: key('create') })).status).toBe(409);
+    expect((await call('admin', 'POST', path, { body: { category: 'api-key', value: SECOND }, idempotencyKey: once })).status).toBe(422);
+  });
+
+  it('creates once when the first try\'s answer was lost after Secrets Manager made it', async () => {
+    // Arrange
+    const lost = '/api/v1/secrets/staging/core-service/test-lost-create';
+    const once = key('create');
+    loseAnswerOf = 'create';
+    // Act
+    const first = await call('admin', 'POST', lost, { body: { category: 'internal', value: FIRST }, idempotencyKey: once });
+    const retry = await call<Secret>('admin', 'POST', lost, { body: { category: 'internal', value: FIRST }, idempotencyKey: once });
+    // Assess
+    expect(first.status).toBe(500);
+    expect(retry.status, JSON.stringify(retry.body)).toBe(201);
+    expect(await historyOf(lost)).toEqual([[retry.body.currentVersionId, ['AWSCURRENT']]]);
+  });
+
+  it('makes one version for a new value sent twice with one key (its previous stays AWSPREVIOUS); another key makes another', async () => {
+    // Arrange
+    const [[v1]] = await historyOf(path) as [[string]];
+    const once = key('update');
+    // Act
+    const first = await call<Secret>('admin', 'PUT', path, { body: { value: SECOND }, idempotencyKey: once });
+    const again = await call<Secret>('admin', 'PUT', path, { body: { value: SECOND }, idempotencyKey: once });
+    // Assess
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect([again.status, again.body]).toEqual([200, first.body]);
+    const v2 = first.body.currentVersionId;
+    expect(await historyOf(path)).toEqual([[v2, ['AWSCURRENT']], [v1, ['AWSPREVIOUS']]]);
+    expect((await call('admin', 'PUT', path, { body: { value: FIRST }, idempotencyKey: once })).status).toBe(422);
+
+    // Act: the same value under another key is another request
+    const other = await call<Secret>('admin', 'PUT', path, { body: { value: SECOND }, idempotencyKey: key('update') });
+    // Assess
+    expect(await historyOf(path)).toEqual([[other.body.currentVersionId, ['AWSCURRENT']], [v2, ['AWSPREVIOUS']], [v1, []]]);
+  });
+
+  it('makes one version and tells the change once when the first try\'s answer was lost after the put', async () => {
+    // Arrange
+    const since = new Date().toISOString();
+    const before = await historyOf(path);
+    const once = key('update');
+    loseAnswerOf = 'putValue';
+    // Act
+    const first = await call('admin', 'PUT', path, { body: { value: FIRST }, idempotencyKey: once });
+    const retry = await call<Secret>('admin', 'PUT', path, { body: { value: FIRST }, idempotencyKey: once });
+    // Assess
+    expect(first.status).toBe(500);
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    const after = await historyOf(path);
+    expect(after.length).toBe(before.length + 1);
+    expect(after[0]).toEqual([retry.body.currentVersionId, ['AWSCURRENT']]);
+    expect((await changesOf('core-service', since, '9999')).filter((c) => c.secretName === name).map((c) => [c.kind, c.versionId])).toEqual([['update', retry.body.currentVersionId]]);
+  });
+
+  it('keeps no hash of a value for the replay: its Idempotency-Key keys it', async () => {
+    const items = JSON.stringify(await queryAll({ partition: 'IDEMPOTENCY' }));
+    expect(items).toContain('test-retried-key');
+    for (const value of [FIRST, SECOND]) {
+      expect(items).not.toContain(value);
+      expect(items).not.toContain(createHash('md5').update(JSON.stringify({ value })).digest('base64'));
+    }
+  });
+
+  it('refuses to rotate it, saying it is an API key secret', async () => {
+    const rotate = await call('admin', 'POST', `${path}/rotate`, { body: {} });
+    expect(rotate.status).toBe(409);
+    expect(errorOf(rotate.body).message).toContain(`${name} is an API key secret without a rotation Lambda`);
   });
 });
 
@@ -243,16 +406,18 @@ describe('the expiry job and dashboard', () => {
     expect(dashboard.overdue.find((s) => s.secretName === 'apollo/prod/core-service/db-password')!.statusReason).toMatch(/^overdue by 30 days/);
     expect(dashboard.unused.map((s) => s.secretName)).toContain('apollo/prod/billing-service/paypal-api-key');
     expect(dashboard.compliance.percent).toBeLessThan(100);
-    // An overdue secret of a critical production service opens an incident, once; its team heard of it.
-    expect(result.notified).toBeGreaterThan(0);
-    // The owners of an unused secret are asked whether it is still needed: in-app, and in the Slack summary.
+    // The owners of an unused secret are asked whether it is still needed: in-app (once a day, however often the job
+    // runs: it ran earlier today already), and in the Slack summary.
+    expect(result.notified).toBe(0);
     const inbox = (await call<{ items: Array<{ kind: string; title: string; body?: string }> }>('developer', 'GET', '/api/v1/me/notifications')).body;
-    expect(inbox.items.find((n) => n.kind === 'secret.due' && n.title.endsWith('for team payments'))).toMatchObject({
+    const told = inbox.items.filter((n) => n.kind === 'secret.due' && n.title.endsWith('for team payments'));
+    expect(told).toEqual([expect.objectContaining({
       title: expect.stringMatching(/^\d+ secrets?: .*1 unused for team payments$/), body: expect.stringContaining('apollo/prod/billing-service/paypal-api-key: not read for'),
-    });
+    })]);
     expect(JSON.parse(slackPosts.at(-1)!)).toEqual({ text: expect.stringMatching(/^Apollo secrets: \d+ overdue, \d+ due soon, 1 unused; [\d.]+ % rotated on schedule\.\n/) });
     expect(JSON.parse(slackPosts.at(-1)!).text).toContain('• apollo/prod/billing-service/paypal-api-key: not read for');
-    expect((await runSecretExpiry()).incidents).toEqual([]);
+    // An overdue secret of a critical production service opens an incident, once.
+    expect(await runSecretExpiry()).toMatchObject({ incidents: [], notified: 0 });
     const incidents = (await call<{ items: Array<{ title: string; source: { alertName?: string } }> }>('operator', 'GET', '/api/v1/incidents', { query: { service: 'core-service', status: 'open' } })).body;
     expect(incidents.items.filter((i) => i.title === 'Secret apollo/prod/core-service/db-password is overdue for rotation').map((i) => i.source.alertName)).toEqual(['SecretOverdue']);
     const list = (await call<SecretList>('operator', 'GET', '/api/v1/secrets', { query: { environment: 'staging', limit: '1' } })).body;
@@ -271,7 +436,7 @@ describe('a secret made outside Apollo, without a category tag', () => {
     const rotate = await call('admin', 'POST', '/api/v1/secrets/staging/core-service/hand-made/rotate', { body: {} });
     expect(rotate.status).toBe(409);
     expect(errorOf(rotate.body).message).toContain('has no apollo:category tag and no rotation Lambda');
-    expect((await call<Secret>('admin', 'GET', '/api/v1/secrets/staging/core-service/hand-made')).body).toMatchObject({ currentVersionId: before.currentVersionId, masked: '••••Kx7Q' });
+    expect((await reveal('/api/v1/secrets/staging/core-service/hand-made')).body).toMatchObject({ currentVersionId: before.currentVersionId, masked: '••••Kx7Q' });
   });
 });
 
@@ -349,5 +514,41 @@ describe('compliance over time, as each caller sees it', () => {
   it('audits the dashboard as a metadata read', async () => {
     const audit = (await call<AuditList>('admin', 'GET', '/api/v1/secrets/audit', { query: { limit: '200' } })).body;
     expect(audit.items.find((e) => e.action === 'secrets.expiring' && e.actor === 'developer@apollo.local')).toMatchObject({ resourceType: 'secret', details: { count: expect.any(Number) } });
+  });
+});
+
+describe('in AWS, an admin opening a secret', () => {
+  it('sends no GetSecretValue (Secrets Manager would count it as an access): the unused secret stays unused; a reveal sends one', async () => {
+    // Arrange: staging's store is Secrets Manager (mocked) for this test
+    const name = 'apollo/staging/core-service/aws-held';
+    const version = 'a1b2c3d4-0000-4000-8000-0000000000bb';
+    const longAgo = new Date(Date.now() - 200 * 86_400_000);
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(DescribeSecretCommand).resolves({
+      Name: name, ARN: `arn:aws:secretsmanager:eu-west-1:210987654321:secret:${name}-AbCdEf`, CreatedDate: longAgo, LastChangedDate: longAgo, LastAccessedDate: longAgo,
+      Tags: [{ Key: 'apollo:category', Value: 'oauth' }, { Key: 'apollo:service', Value: 'core-service' }], VersionIdsToStages: { [version]: ['AWSCURRENT'] },
+    });
+    sm.on(ListSecretVersionIdsCommand).resolves({ Versions: [{ VersionId: version, CreatedDate: longAgo }] });
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'oauth-client-secret-from-aws-Lm2N' });
+    const { storeFor } = await secretsDeps();
+    configureSecrets({ storeFor: async () => new SecretsManagerStore(new SecretsManagerClient({ region: 'eu-west-1' }), { environment: 'staging' }) });
+    try {
+      // Act
+      const opened = await call<Secret>('admin', 'GET', '/api/v1/secrets/staging/core-service/aws-held');
+      // Assess
+      expect(opened.status, JSON.stringify(opened.body)).toBe(200);
+      expect(opened.body).toMatchObject({ status: 'unused', lastAccessedAt: longAgo.toISOString() });
+      expect(opened.body.masked).toBeUndefined();
+      expect(sm.commandCalls(GetSecretValueCommand)).toEqual([]);
+
+      // Act
+      const revealed = await reveal('/api/v1/secrets/staging/core-service/aws-held');
+      // Assess
+      expect(revealed.body.masked).toBe('••••Lm2N');
+      expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: name, VersionStage: 'AWSCURRENT' }]);
+    } finally {
+      configureSecrets({ storeFor });
+      sm.restore();
+    }
   });
 });

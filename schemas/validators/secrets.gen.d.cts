@@ -7,4 +7,5 @@ export declare const body_secret_update: ValidateFunction;
 export declare const query_secret_audit_query: ValidateFunction;
 export declare const query_secret_delete_query: ValidateFunction;
 export declare const query_secret_expiring_query: ValidateFunction;
+export declare const query_secret_get_query: ValidateFunction;
 export declare const query_secret_list_query: ValidateFunction;

@@ -152,6 +152,8 @@ describe('secrets', () => {
     expect(bodies.filter((b) => b.text.includes(TYPED)).map((b) => b.url)).toEqual([]);
     const maskedFields = bodies.flatMap((b) => fieldsNamed(b.body, 'masked'));
     expect(maskedFields.length).toBeGreaterThan(0);
+    // Only the Reveal button's reads (?reveal=true) carry one: opening a page reads no value.
+    expect(bodies.filter((b) => fieldsNamed(b.body, 'masked').length > 0 && new URL(b.url).searchParams.get('reveal') !== 'true').map((b) => b.url)).toEqual([]);
     for (const f of maskedFields) {
       expect(typeof f.value).toBe('string');
       expect(visible(f.value as string)).toBeLessThanOrEqual(4);

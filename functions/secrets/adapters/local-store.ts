@@ -15,7 +15,7 @@ import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from '
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type SecretStore, type SecretStoreFactory, type StoredSecret, type StoredVersion } from '../ports.ts';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, MAX_VALUE_BYTES, type SecretStore, type SecretStoreFactory, type StoredSecret, type StoredVersion } from '../ports.ts';
 import { lastFourOf } from './last-four.ts';
 
 export const LOCAL_SECRETS_FILE = 'secrets.json';
@@ -29,7 +29,6 @@ export const MAX_VERSIONS = 100;
 /** Secrets Manager's limits, answered the same way (InvalidParameterException → 400). */
 const NAME = /^[\w/+=.@-]{1,512}$/;
 const TOKEN = /^[\w-]{32,64}$/;
-const MAX_VALUE_BYTES = 65_536;
 const MAX_TAGS = 50;
 
 interface FileVersion {

@@ -19,7 +19,7 @@ import { sortEnvironments } from '../deployments/deployment-rules.ts';
 import { useServiceChoices } from '../deployments/deployment-queries.ts';
 import { historyKey, secretKey, SECRETS_KEY } from './secret-queries.ts';
 import {
-  CATEGORIES, CATEGORY_LABEL, createBody, createProblems, DEFAULT_POLICY, detailsChanges, detailsFormOf, detailsProblems, recoveryProblem, rotatesItself, secretHref, STAGE_LABEL, withoutMasked,
+  CATEGORIES, CATEGORY_LABEL, CATEGORY_NOUN, createBody, createProblems, DEFAULT_POLICY, detailsChanges, detailsFormOf, detailsProblems, recoveryProblem, rotatesItself, secretHref, STAGE_LABEL, withoutMasked,
   type Category, type SecretAddress, type Version,
 } from './secret-rules.ts';
 
@@ -350,7 +350,7 @@ export function RotateDialog({ secret, isOpen, onClose, onUpdateInstead }: { sec
               ? 'Secrets Manager runs its rotation Lambda: it makes the new value, sets it where it is used and makes it current.'
               : rotatesItself(secret)
                 ? 'Apollo generates a new value, stages it as AWSPENDING and promotes it to AWSCURRENT; the one it replaces stays as AWSPREVIOUS.'
-                : `A ${CATEGORY_LABEL[secret.category].toLowerCase()} secret has no rotation Lambda: its new value comes from where it is issued, so it is updated by hand.`}
+                : `${CATEGORY_NOUN[secret.category]} secret has no rotation Lambda: its new value comes from where it is issued, so it is updated by hand.`}
           </p>
           {secret.referencedBy.length > 0 && <p className={Classes.TEXT_MUTED}>Used by {secret.referencedBy.map((r) => `${r.serviceId} (${r.environment})`).join(', ')}: they are offered a restart to pick up the new value.</p>}
           <FormGroup label="Reason" labelFor="secret-rotate-reason" labelInfo="(optional)" helperText="Kept in the audit log.">

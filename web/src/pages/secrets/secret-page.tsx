@@ -60,7 +60,7 @@ function Facts({ secret }: { secret: SecretMeta }) {
   );
 }
 
-/** The masked value: admins ask for it (an audited read, GET …/{secret}); everyone else sees why they cannot. */
+/** The masked value: admins ask for it (an audited read, GET …/{secret}?reveal=true); everyone else sees why they cannot. */
 function MaskedValue({ secret, canReveal }: { secret: SecretMeta; canReveal: boolean }) {
   const { api } = useServices();
   const client = useQueryClient();
@@ -72,7 +72,8 @@ function MaskedValue({ secret, canReveal }: { secret: SecretMeta; canReveal: boo
     setPending(true);
     setError(null);
     try {
-      const one = await api.read('GET /api/v1/secrets/{env}/{service}/{secret}', { params: { env: secret.environment, service: secret.service, secret: secret.name } });
+      // Only reveal=true reads the value (an access Secrets Manager records); without it the answer has no masked value.
+      const one = await api.read('GET /api/v1/secrets/{env}/{service}/{secret}', { params: { env: secret.environment, service: secret.service, secret: secret.name }, query: { reveal: true } });
       client.setQueryData(secretKey(secret), withoutMasked(one));
       setRevealed({ masked: one.masked ?? '••••', versionId: one.currentVersionId });
     } catch (e) {

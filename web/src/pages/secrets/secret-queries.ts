@@ -26,8 +26,9 @@ export function useSecretList(filters: SecretFilters, limit = 100) {
 
 /**
  * One secret's metadata, from the list of its service in its environment: a metadata read, never the masked value (that
- * is GET …/{secret}, a read audited as one, made only when an admin asks for it with "Reveal last 4"). When the list
- * does not have it, GET …/{secret} says why: 404, or a 403 for a service that is not the caller's team's.
+ * is GET …/{secret}?reveal=true, a read audited as one, made only when an admin asks for it with "Reveal last 4"). When
+ * the list does not have it, GET …/{secret} (without reveal: the value untouched) answers it, or says why: 404, or a 403
+ * for a service that is not the caller's team's.
  */
 export function useSecret(address: SecretAddress) {
   const { api } = useServices();

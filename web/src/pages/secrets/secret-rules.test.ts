@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../../schemas/types.gen.ts';
 import {
-  addressFromPath, complianceIntent, hrefOfSecretName, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, powersOf, recoveryProblem, detailsChanges, detailsFormOf, detailsProblems,
+  addressFromPath, CATEGORIES, CATEGORY_NOUN, complianceIntent, hrefOfSecretName, complianceRows, createBody, createProblems, dueText, filtersFromSearch, groupSecrets, percentText, powersOf, recoveryProblem, detailsChanges, detailsFormOf, detailsProblems,
   rollbackBlocked, rotatesItself, searchOf, secretHref, tabFromSearch, visibleCharacters, withoutMasked, type CreateForm,
 } from './secret-rules.ts';
 
@@ -31,7 +31,8 @@ describe('the list URL', () => {
     const search = '?environment=prod&service=auth-service&category=internal&due=overdue&owner=x&tab=expiring';
     // Act / Assess
     expect(filtersFromSearch(search)).toEqual({ environment: 'prod', service: 'auth-service', category: 'internal', due: 'overdue' });
-    expect(filtersFromSearch('?environment=Prod&service=-bad&category=password&due=scheduled-deletion')).toEqual({});
+    expect(filtersFromSearch('?environment=Prod&service=-bad&category=password&due=late')).toEqual({});
+    expect(filtersFromSearch('?due=scheduled-deletion')).toEqual({ due: 'scheduled-deletion' });
   });
 
   it('keeps the tab, the list being the default', () => {
@@ -127,6 +128,10 @@ describe('values never shown', () => {
     expect(rotatesItself({ category: 'internal', rotationLambda: false })).toBe(true);
     expect(rotatesItself({ category: 'database', rotationLambda: true })).toBe(true);
     expect(rotatesItself({ category: 'api-key', rotationLambda: false })).toBe(false);
+  });
+
+  it('names a category as a sentence says it', () => {
+    expect(CATEGORIES.map((c) => `${CATEGORY_NOUN[c]} secret`)).toEqual(['A database secret', 'An API key secret', 'An OAuth secret', 'An internal secret', 'A certificate secret']);
   });
 });
 

@@ -13,8 +13,10 @@ export type Due = NonNullable<SecretListQuery['due']>;
 
 export const CATEGORIES: readonly Category[] = ['database', 'api-key', 'oauth', 'internal', 'certificate'];
 export const CATEGORY_LABEL: Record<Category, string> = { database: 'Database', 'api-key': 'API key', oauth: 'OAuth', internal: 'Internal', certificate: 'Certificate' };
+/** A category opening a sentence before "secret": "An API key secret has no rotation Lambda". */
+export const CATEGORY_NOUN: Record<Category, string> = { database: 'A database', 'api-key': 'An API key', oauth: 'An OAuth', internal: 'An internal', certificate: 'A certificate' };
 /** The list's status filter: what GET /api/v1/secrets?due= takes. */
-export const DUES: readonly Due[] = ['overdue', 'due-soon', 'unused', 'ok'];
+export const DUES: readonly Due[] = ['overdue', 'due-soon', 'unused', 'ok', 'scheduled-deletion'];
 export const STATUS_LABEL: Record<SecretStatus, string> = { ok: 'On schedule', 'due-soon': 'Due soon', overdue: 'Overdue', unused: 'Unused', 'scheduled-deletion': 'Scheduled for deletion' };
 /** Overdue red, due soon orange, unused grey (the tag is minimal then), on schedule green. */
 export const STATUS_INTENT: Record<SecretStatus, 'danger' | 'warning' | 'none' | 'success'> = { ok: 'success', 'due-soon': 'warning', overdue: 'danger', unused: 'none', 'scheduled-deletion': 'danger' };
