@@ -58,6 +58,8 @@ export interface ApolloStackProps extends StackProps {
   readonly network?: ApolloNetworkProps;
   /** The EKS clusters the health poll may describe. @default - every cluster of the account and region */
   readonly healthClusters?: readonly string[];
+  /** What the egress guard lets the requests' actions and the health poll call besides public addresses (ApolloBindingsProps.egressAllow). */
+  readonly egressAllow?: string;
   /** Where the catalog services' logs are (`,`-separated log group templates). @default /apollo/{environment}/{service} */
   readonly logGroupTemplate?: string;
   /** The consoles the observability hub's deep links open. */
@@ -194,7 +196,7 @@ export class ApolloStack extends Stack {
     const publicUrl = props.publicUrl ?? `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stage}`;
     this.bindings = new ApolloBindings(this, 'Bindings', {
       stage, apiName, jobs: this.functions.jobs, audit: this.audit, webIdentity: this.webIdentity,
-      github: props.discovery, catalog: props.catalog, deployments: props.deployments, healthClusters: props.healthClusters, logGroupTemplate: props.logGroupTemplate, consoles: props.consoles, ai: props.ai, secrets: props.secrets, costs: props.costs, publicUrl,
+      github: props.discovery, catalog: props.catalog, deployments: props.deployments, healthClusters: props.healthClusters, egressAllow: props.egressAllow, logGroupTemplate: props.logGroupTemplate, consoles: props.consoles, ai: props.ai, secrets: props.secrets, costs: props.costs, publicUrl,
     });
     for (const [descriptor, fn] of this.functions.descriptors) this.bindings.bind(fn, descriptor.bindings ?? []);
     for (const job of jobs) this.bindings.bind(this.functions.jobs, job.bindings ?? []);

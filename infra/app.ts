@@ -10,6 +10,7 @@
  *   securityGroupIds       comma-separated; default: one per function, outbound only
  *   vpcFunctions           comma-separated functions to put there; default: all
  *   healthClusters         comma-separated EKS clusters the health poll may describe; default: all in the account and region
+ *   egressAllow            comma-separated CIDRs, host names (*.suffix too) and URL prefixes the health poll and the requests' actions may call besides public addresses (APOLLO_EGRESS_ALLOW), e.g. 10.20.0.0/16 for endpoints in the VPC; default: none
  *   logGroupTemplate       the services' log groups, comma-separated templates over {service} {environment} {cluster} {namespace}; default /apollo/{environment}/{service}
  *   grafanaUrl, grafanaDatasource, jaegerUrl, axiomOrg, axiomDataset   the consoles the observability hub's deep links open
  *   logsBackend            cloudwatch (default) or axiom: where log searches run (axiom: axiomDataset and axiomTokenSecretArn)
@@ -73,6 +74,7 @@ new ApolloStack(app, `Apollo-${stage}`, {
     ? { vpcId, subnetIds: list('subnetIds'), securityGroupIds: list('securityGroupIds'), functions: list('vpcFunctions') as FunctionName[] | undefined }
     : undefined,
   healthClusters: list('healthClusters'),
+  egressAllow: context('egressAllow'),
   logGroupTemplate: context('logGroupTemplate'),
   consoles: { grafanaUrl: context('grafanaUrl'), grafanaDatasource: context('grafanaDatasource'), jaegerUrl: context('jaegerUrl'), axiomOrg: context('axiomOrg'), axiomDataset: context('axiomDataset'),
     logsBackend: context('logsBackend') as 'cloudwatch' | 'axiom' | undefined, axiomTokenSecretArn: context('axiomTokenSecretArn'),

@@ -9,6 +9,7 @@ import { ArnPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Binding } from '#lib/context';
+import { EGRESS_ALLOW_ENV, parseEgressAllow } from '#lib/egress';
 import { CONTEXTS } from '#shared/routes';
 import type { ApolloFunction } from './apollo-function.ts';
 import type { ApolloAudit } from './audit.ts';
@@ -78,6 +79,13 @@ export interface ApolloBindingsProps {
    * method and so on the functions behind them, a cycle once one of them is told the URL.
    */
   readonly publicUrl: string;
+  /**
+   * What the egress guard lets the requests' actions and the health poll call besides public addresses
+   * (`egress-allow`: `APOLLO_EGRESS_ALLOW`, CIDRs, host names, `*.suffix`es and URL prefixes, checked here as at cold
+   * start): a VPC's range, say, for health endpoints and action targets behind an internal load balancer.
+   * @default - none: loopback, link-local (the metadata address), private and reserved addresses are refused
+   */
+  readonly egressAllow?: string;
   /**
    * Where the catalog services' logs are: `,`-separated log group templates over {service} {environment}
    * {cluster} {namespace}, each starting with a fixed prefix (the grant's scope). @default /apollo/{environment}/{service}
@@ -197,6 +205,13 @@ function validate(props: ApolloBindingsProps): void {
   if (ai.provider === 'anthropic' && !ai.anthropicKeySecretArn) throw new Error('aiProvider anthropic needs anthropicKeySecretArn (the secret with the Anthropic API key)');
   if (ai.anthropicBaseUrl !== undefined && !HTTPS_URL.test(ai.anthropicBaseUrl)) throw new Error(`anthropicBaseUrl must be an https URL, not "${ai.anthropicBaseUrl}"`);
   for (const name of props.healthClusters ?? []) if (!CLUSTER.test(name)) throw new Error(`healthClusters: "${name}" is not an EKS cluster name`);
+  if (props.egressAllow !== undefined) {
+    try {
+      parseEgressAllow(props.egressAllow);
+    } catch (error) {
+      throw new Error(`egressAllow: ${(error as Error).message.replace(`${EGRESS_ALLOW_ENV}: `, '')}`, { cause: error });
+    }
+  }
   if (!Token.isUnresolved(props.publicUrl) && !/^https:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/.test(props.publicUrl)) throw new Error(`publicUrl must be an https URL without a trailing slash, not "${props.publicUrl}"`);
 }
 
@@ -313,6 +328,9 @@ export class ApolloBindings extends Construct {
         return;
       case 'cost-explorer':
         this.grantCostSources(fn);
+        return;
+      case 'egress-allow':
+        if (props.egressAllow) fn.addEnvironment(EGRESS_ALLOW_ENV, props.egressAllow);
         return;
       case 'public-url':
         // Terraform's notification configurations (the requests' Terraform actions) point at <it>/api/v1/webhooks/terraform.

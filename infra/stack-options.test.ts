@@ -174,6 +174,23 @@ describe('named health clusters', () => {
   });
 });
 
+describe('the egress allowlist', () => {
+  it('reaches the functions whose outside calls keep to the egress guard (health poll, request actions, the studio\'s dry run), and no other', () => {
+    // Act
+    const { template } = synth({ egressAllow: '10.20.0.0/16,*.internal.example.com' });
+
+    // Assess
+    const withIt = Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))
+      .filter((f) => (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.APOLLO_EGRESS_ALLOW === '10.20.0.0/16,*.internal.example.com')
+      .map((f) => f.Properties.FunctionName as string);
+    expect(withIt.sort()).toEqual(['apollo-opt-jobs', 'apollo-opt-offerings', 'apollo-opt-requests-fulfillment-steps']);
+  });
+
+  it('refuses an entry the guard would refuse at cold start, at synth', () => {
+    expect(() => new ApolloStack(testApp(), 'Apollo-bad', { stage: 'opt', webDist: WEB_DIST_FIXTURE, egressAllow: '.internal.example.com' })).toThrow(/^egressAllow: '.internal.example.com' is neither/);
+  });
+});
+
 describe('the waivers stay true', () => {
   it('still cover every finding when the account and region are known (cdk-nag then names them in the findings)', () => {
     const app = testApp();

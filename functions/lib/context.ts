@@ -60,6 +60,11 @@ export type Binding =
   /** Apollo's public base URL (`APOLLO_PUBLIC_URL`: the REST API's), given to outside systems that send it webhooks. */
   | 'public-url'
   /**
+   * The egress guard's allowlist (`APOLLO_EGRESS_ALLOW`: CIDRs, host names, URL prefixes, #lib/egress): the private
+   * addresses a request's actions and the health poll may call (an endpoint inside the VPC), refused otherwise.
+   */
+  | 'egress-allow'
+  /**
    * Reads the catalog services' log groups (`APOLLO_LOG_GROUP_TEMPLATE`) and Apollo's own
    * (`APOLLO_OWN_LOG_GROUP_PREFIX`): Logs Insights queries and FilterLogEvents under their prefixes only.
    */

@@ -5,7 +5,8 @@ export const context: ContextDescriptor = {
   name: 'offerings',
   summary: 'The self-service catalog (Schema v2.0 offerings), refreshed from the catalog Git repository',
   // POST /api/v1/catalog/refresh hands the refresh to the jobs Lambda.
-  bindings: ['github-settings', 'catalog-repository', 'job-dispatch'],
+  // egress-allow: the studio's dry run judges an action's URL as a real run would.
+  bindings: ['github-settings', 'catalog-repository', 'job-dispatch', 'egress-allow'],
   topics: ['catalog-refresh'],
   // POST /api/v1/simulate/fulfillment runs the fulfilment's state machine in this Lambda: its file ships beside the bundle.
   files: { 'fulfillment.asl.json': 'state-machines/fulfillment.asl.json' },

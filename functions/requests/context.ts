@@ -18,7 +18,7 @@ export const context: ContextDescriptor = {
       steps: 'functions/requests/steps.ts',
       // GitHub workflow actions use Apollo's GitHub credentials, as discovery does; Terraform actions point their
       // workspace's notifications at Apollo's public URL.
-      bindings: ['integration-secrets', 'notification-events', 'github-credentials', 'public-url'],
+      bindings: ['integration-secrets', 'notification-events', 'github-credentials', 'public-url', 'egress-allow'],
       heavy: [{
         what: '@octokit/rest (GitHub workflow dispatch), the Terraform Cloud, JIRA, REST and webhook executors with cockatiel, @aws-sdk/client-secrets-manager (the actions\' secrets) and client-eventbridge (notifications)',
         neededBy: 'action-start, action-check and action-collect (an action of any type may come next), and the steps that notify',

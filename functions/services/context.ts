@@ -22,7 +22,7 @@ export const context: ContextDescriptor = {
       schedule: 'rate(1 minute)',
       // Checks stop starting after 45 s (APOLLO_HEALTH_BUDGET_MS); the last ones end within their 3 s timeout.
       timeoutSeconds: 55,
-      bindings: ['eks-clusters'],
+      bindings: ['eks-clusters', 'egress-allow'],
       runAtLocalStart: true,
       run: async () => {
         const [{ healthDeps }, { pollHealth }] = await Promise.all([import('./health/deps.ts'), import('./health/poller.ts')]);
