@@ -6,10 +6,13 @@
  */
 import { restActionFaults } from './faults-actions.ts';
 import { aiModelFaults } from './faults-ai.ts';
+import { argoCdFaults } from './faults-argocd.ts';
+import { costSourceFaults } from './faults-costs.ts';
 import { dynamoFaults } from './faults-dynamo.ts';
 import { githubFaults } from './faults-github.ts';
 import { healthCheckFaults } from './faults-health.ts';
 import { logsProviderFaults } from './faults-logs.ts';
+import { pagerDutyFaults } from './faults-pagerduty.ts';
 import type { Check, ScenarioContext } from './scenario.ts';
 
 export const FAULT_RUNS: Readonly<Record<string, (ctx: ScenarioContext) => Promise<Check[]>>> = {
@@ -19,6 +22,9 @@ export const FAULT_RUNS: Readonly<Record<string, (ctx: ScenarioContext) => Promi
   'health-checks': healthCheckFaults,
   'github-discovery': githubFaults,
   'logs-provider': logsProviderFaults,
+  'pagerduty-sync': pagerDutyFaults,
+  'argocd-sync': argoCdFaults,
+  'cost-sources': costSourceFaults,
 };
 
 export type ChildMessage = { type: 'log'; line: string } | { type: 'checks'; checks: Check[] } | { type: 'error'; message: string };

@@ -11,6 +11,9 @@
  *   health-checks                 faults-health.ts   the health poll against sick endpoints: bounded, once each, the reason shown
  *   github-discovery              faults-github.ts   discovery through a proxy before the fake GitHub: bounded, saying why, catalog kept
  *   logs-provider                 faults-logs.ts     a service's logs through a proxy before the fake Axiom: 503/429 with the reason, bounded
+ *   pagerduty-sync                faults-pagerduty.ts  acknowledge/resolve while PagerDuty misbehaves: bounded, Apollo's change kept, syncError says why, again re-sends
+ *   argocd-sync                   faults-argocd.ts     a deployment's Argo CD step through a proxy per service: failed with the reason, bounded, environment freed, redeploy works
+ *   cost-sources                  faults-costs.ts      cost ingest with OpenCost (proxy) and Cost Explorer (SDK middleware) failing: partial/failed saying why, nothing half-written
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -51,4 +54,7 @@ export const scenarios: Scenario[] = [
   scenario('health-checks', 30_000),
   scenario('github-discovery', 60_000),
   scenario('logs-provider', 30_000),
+  scenario('pagerduty-sync', 45_000),
+  scenario('argocd-sync', 90_000),
+  scenario('cost-sources', 45_000),
 ];

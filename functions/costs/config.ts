@@ -22,6 +22,8 @@ export interface CostsConfig {
   readonly snapshotDays: number;
   /** A recommendation saving less than this a month is left out (APOLLO_COSTS_RECOMMENDATION_MIN_USD). @default 5 */
   readonly recommendationMinUsd: number;
+  /** How long one attempt at Cost Explorer may take, seconds (APOLLO_COSTS_EXPLORER_TIMEOUT_SECONDS). @default 30 */
+  readonly costExplorerTimeoutSeconds: number;
   /** Each cluster's OpenCost or Kubecost (APOLLO_COSTS_ALLOCATION_URLS, APOLLO_COSTS_ALLOCATION_KIND); none when unset. */
   readonly allocation: Pick<OpenCostSourceOptions, 'endpoints' | 'kind'> | undefined;
 }
@@ -41,6 +43,7 @@ export function readCostsConfig(env: NodeJS.ProcessEnv = process.env): CostsConf
     storageRegions: parseStorageRegions(env),
     snapshotDays: envInteger(env, 'APOLLO_COSTS_SNAPSHOT_DAYS', 90, 7, 3650),
     recommendationMinUsd: envInteger(env, 'APOLLO_COSTS_RECOMMENDATION_MIN_USD', 5, 0, 100_000),
+    costExplorerTimeoutSeconds: envInteger(env, 'APOLLO_COSTS_EXPLORER_TIMEOUT_SECONDS', 30, 1, 120),
     allocation: parseAllocationEndpoints(env),
   };
 }

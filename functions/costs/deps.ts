@@ -21,7 +21,7 @@ async function make(): Promise<CostsDeps> {
   const arn = config.anomalyMonitorArn;
   const storage = config.storageRegions ? new (await import('./adapters/ec2-storage.ts')).Ec2StorageSource({ regions: config.storageRegions }) : undefined;
   const allocation = config.allocation ? new (await import('./adapters/opencost.ts')).OpenCostSource(config.allocation) : undefined;
-  return { source: new CostExplorerSource(arn ? { anomalyMonitorArn: arn } : {}), storage, allocation };
+  return { source: new CostExplorerSource({ timeoutMs: config.costExplorerTimeoutSeconds * 1000, ...(arn ? { anomalyMonitorArn: arn } : {}) }), storage, allocation };
 }
 
 export function costsDeps(): Promise<CostsDeps> {

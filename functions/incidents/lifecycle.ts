@@ -9,8 +9,10 @@
  *   deploy and promote (the deployments context's incident lock; rollback, scale and restart still run).
  *   The locks are recomputed from severity and status on every change and recorded on the incident.
  * - PagerDuty: acknowledging or resolving an incident that came from there is sent back to PagerDuty after
- *   Apollo's own change (PagerDuty being down must not stop a responder); a failure is written on the incident
- *   (`pagerduty.syncError`) and its timeline, never hidden. PagerDuty's own echo webhook then changes nothing.
+ *   Apollo's own change (PagerDuty being down must not stop a responder), within APOLLO_PAGERDUTY_SYNC_TIMEOUT_SECONDS
+ *   for the status and its note together (the caller waits, inside the Lambda's timeout); a failure is written on
+ *   the incident (`pagerduty.syncError`) and its timeline, never hidden, and the same action again (a change to
+ *   nothing in Apollo) sends it again. PagerDuty's own echo webhook then changes nothing.
  */
 import type { Incident, IncidentCreate, IncidentTimelineEntry, IncidentUpdate } from '#schemas/index.ts';
 import { ConflictError, ValidationError } from '#shared/errors';
@@ -162,18 +164,24 @@ async function syncPagerDuty(incident: Incident, to: Status, note: string | unde
   if (!pd || actor.via === 'pagerduty' || to === 'triggered') return incident;
   const status = to === 'resolved' ? 'resolved' : 'acknowledged';
   const from = pagerDutyFrom(actor);
+  // One budget for the status and its note: the caller is waiting, within the Lambda's timeout.
+  const deadline = Date.now() + incidentsConfig().pagerDutySyncTimeoutSeconds * 1000;
+  let sent = false;
   let error: string | undefined;
   try {
     if (!from) throw new Error(`${actor.principal} is not an email, and APOLLO_PAGERDUTY_FROM names no PagerDuty user to act as`);
-    await incidentsDeps().pagerDuty.setStatus(pd.incidentId, status, from);
-    if (note) await incidentsDeps().pagerDuty.addNote(pd.incidentId, note, from);
+    await incidentsDeps().pagerDuty.setStatus(pd.incidentId, status, from, { deadline });
+    sent = true;
+    if (note) await incidentsDeps().pagerDuty.addNote(pd.incidentId, note, from, { deadline });
   } catch (caught) {
-    error = (caught as Error).message;
-    logger.warn('pagerduty sync failed', { incidentId: incident.id, pagerDutyIncident: pd.incidentId, error: caught as Error });
+    error = sent ? `the note was not added: ${(caught as Error).message}` : (caught as Error).message;
+    logger.warn('pagerduty sync failed', { incidentId: incident.id, pagerDutyIncident: pd.incidentId, statusSent: sent, error: caught as Error });
   }
   const entry = entryOf(incident.id, new Date().toISOString(), {
     type: 'action', actor: 'apollo',
-    content: error ? `could not ${status === 'resolved' ? 'resolve' : 'acknowledge'} PagerDuty incident ${pd.incidentId}: ${error}` : `${status} in PagerDuty as ${from}`,
+    content: !error ? `${status} in PagerDuty as ${from}`
+      : sent ? `${status} in PagerDuty as ${from}, but ${error}`
+        : `could not ${status === 'resolved' ? 'resolve' : 'acknowledge'} PagerDuty incident ${pd.incidentId}: ${error}`,
     ref: { kind: 'alert', id: pd.incidentId, ...(pd.htmlUrl ? { url: pd.htmlUrl } : {}) },
     metadata: { pagerduty: error ? 'failed' : 'sent' },
   });
@@ -209,7 +217,8 @@ export async function changeStatus(id: string, change: StatusChange, actor: Acto
     await updateIncident(current, change.expectedVersion, {});
   }
   const from = current.status;
-  if (from === change.to) return current;
+  // The same again changes nothing in Apollo; what PagerDuty missed of it is sent again.
+  if (from === change.to) return current.pagerduty?.syncError ? syncPagerDuty(current, from, change.note, actor) : current;
   if (change.reopen) {
     if (from !== 'resolved') return current;
   } else if (from === 'resolved') {

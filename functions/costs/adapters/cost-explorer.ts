@@ -4,9 +4,12 @@
  * keys to tag values, and the refusals a new account meets (Cost Explorer not enabled, tags not activated,
  * a role without ce:Get*) to a message that says what to do. Every request is billed ($0.01), so each one
  * is counted (`requests`) and the per-environment queries run two at a time: Cost Explorer throttles hard.
+ * Each attempt has a time limit (the SDK sets none: a Cost Explorer that never answers would hold the ingest
+ * until its Lambda is killed, the run never recorded); the SDK's retries then go as they go for a throttle.
  */
 import {
   CostExplorerClient,
+  type CostExplorerClientConfig,
   GetAnomaliesCommand,
   GetCostAndUsageCommand,
   GetCostForecastCommand,
@@ -25,6 +28,7 @@ import {
   type SavingsPlansCoverage,
 } from '@aws-sdk/client-cost-explorer';
 import { ForbiddenError, ServiceUnavailableError } from '#shared/errors';
+import { networkError } from '#lib/network-errors';
 import { COST_TAGS, type CostLine, type CostSource, type DateRange, type SourceAnomaly, type SourceCoverage, type SourceForecast, type SourceRecommendation } from '../ports.ts';
 
 /** Cost Explorer's only endpoint is in us-east-1, whatever region Apollo runs in. */
@@ -35,13 +39,26 @@ const CONCURRENCY = 2;
 export const MAX_PAGES = 100;
 /** After the SDK's own retries gave up on a throttle, a few minutes is what Cost Explorer usually needs. */
 const RETRY_AFTER_SECONDS = 300;
+/** One attempt's limit: a 90-day GetCostAndUsage page takes seconds; three tries of this stay well inside the job's 600 s. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 /** What to do when Cost Explorer refuses, said once so every refusal reads the same. */
 export const REFUSED_ADVICE =
   `enable Cost Explorer and activate the cost allocation tags ${COST_TAGS.service} and ${COST_TAGS.environment} in the Billing console; the role needs ce:Get*`;
 
+/** Cost Explorer's client: in us-east-1, each attempt (connecting included) ending after `timeoutMs`. */
+export function costExplorerClient(timeoutMs: number = DEFAULT_TIMEOUT_MS, config: CostExplorerClientConfig = {}): CostExplorerClient {
+  return new CostExplorerClient({
+    region: COST_EXPLORER_REGION,
+    requestHandler: { connectionTimeout: Math.min(timeoutMs, 5_000), requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+    ...config,
+  });
+}
+
 export interface CostExplorerSourceOptions {
-  /** @default a client in us-east-1 (COST_EXPLORER_REGION) */
+  /** @default costExplorerClient(timeoutMs) */
   readonly client?: CostExplorerClient;
+  /** Each attempt's limit, for the default client and the messages. @default DEFAULT_TIMEOUT_MS */
+  readonly timeoutMs?: number;
   /** The Cost Anomaly Detection monitor whose anomalies Apollo shows. @default every monitor's */
   readonly anomalyMonitorArn?: string;
 }
@@ -51,10 +68,12 @@ export class CostExplorerSource implements CostSource {
   readonly label = 'AWS Cost Explorer';
   private readonly client: CostExplorerClient;
   private readonly anomalyMonitorArn: string | undefined;
+  private readonly timeoutMs: number;
   private sent = 0;
 
   constructor(options: CostExplorerSourceOptions = {}) {
-    this.client = options.client ?? new CostExplorerClient({ region: COST_EXPLORER_REGION });
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.client = options.client ?? costExplorerClient(this.timeoutMs);
     this.anomalyMonitorArn = options.anomalyMonitorArn;
   }
 
@@ -197,7 +216,7 @@ export class CostExplorerSource implements CostSource {
     try {
       return await request();
     } catch (error) {
-      throw explain(error, operation);
+      throw explain(error, operation, this.timeoutMs);
     }
   }
 }
@@ -208,7 +227,7 @@ export class CostExplorerSource implements CostSource {
  * retries becomes a 503 with a wait. Everything else passes through unchanged, DataUnavailableException
  * included (callers decide what "no data yet" means).
  */
-function explain(error: unknown, operation: string): unknown {
+function explain(error: unknown, operation: string, timeoutMs: number): unknown {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   if (name === 'AccessDeniedException' || /not enabled for cost explorer/i.test(message)) {
@@ -216,6 +235,20 @@ function explain(error: unknown, operation: string): unknown {
   }
   if (name === 'LimitExceededException' || name === 'ThrottlingException') {
     return new ServiceUnavailableError(`Cost Explorer is throttling ${operation} (${message}): run the cost ingest again in a few minutes`, { cause: error, retryAfterSeconds: RETRY_AFTER_SECONDS });
+  }
+  const sdk = (error ?? {}) as { code?: string; $fault?: string; $metadata?: { httpStatusCode?: number }; $response?: unknown };
+  if (name === 'TimeoutError' || sdk.code === 'ETIMEDOUT') {
+    return new ServiceUnavailableError(`Cost Explorer did not answer ${operation} within ${timeoutMs / 1000} s (each of the SDK's tries): run the cost ingest again later`, { cause: error });
+  }
+  // What the SDK's retries gave up on, named as Cost Explorer's: its own failure, an answer it could not read, no answer.
+  if (sdk.$fault === 'server' || (sdk.$metadata?.httpStatusCode ?? 0) >= 500) {
+    return new ServiceUnavailableError(`Cost Explorer failed ${operation} (${sdk.$metadata?.httpStatusCode ?? 'server error'}: ${message.slice(0, 200)}): run the cost ingest again later`, { cause: error });
+  }
+  if (sdk.$response !== undefined || name === 'SyntaxError') {
+    return new ServiceUnavailableError(`Cost Explorer answered ${operation} with something that is not its JSON (a proxy in the way?): ${message.slice(0, 120)}`, { cause: error });
+  }
+  if (typeof sdk.code === 'string' && /^E[A-Z_]+$/.test(sdk.code)) {
+    return new ServiceUnavailableError(`Cost Explorer could not be reached for ${operation}: ${networkError(error)}`, { cause: error });
   }
   return error;
 }

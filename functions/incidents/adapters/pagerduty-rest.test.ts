@@ -160,6 +160,34 @@ describe('PagerDutyClient against the local fake PagerDuty', () => {
     expect(timedOut).toMatchObject({ name: 'PagerDutyUnavailableError', message: `PagerDuty did not answer GET /incidents/${incident.id} within 0.1 s` });
   });
 
+  it('ends a call by its deadline: a slow answer, a 429 whose wait would pass it, and no time left at all', async () => {
+    // Prepare: the client's own timeout (10 s) is longer than the deadline; a second 429 would not be waited out in time.
+    const { incident } = fake.trigger({ title: 'Deadline', incidentKey: 'deadline/rest-test' });
+    const slow = await startTestServer();
+    slow.route('PUT', `/incidents/${incident.id}`, () => ({ status: 200, body: { incident: { id: incident.id } }, delayMs: 3_000 }));
+    const patient = new PagerDutyClient({ baseUrl: slow.url, apiKey: KEY });
+
+    // Act
+    let started = Date.now();
+    const timedOut = await failure(patient.setStatus(incident.id, 'acknowledged', 'dana@example.com', { deadline: Date.now() + 300 }));
+    const timedOutMs = Date.now() - started;
+    await slow.close();
+    fake.failNext(`/incidents/${incident.id}`, 429, 1, 'PUT', { 'retry-after': '2' });
+    started = Date.now();
+    const limited = await failure(client.setStatus(incident.id, 'acknowledged', 'dana@example.com', { deadline: Date.now() + 1_000 }));
+    const limitedMs = Date.now() - started;
+    const late = await failure(client.addNote(incident.id, 'too late', 'dana@example.com', { deadline: Date.now() - 1 }));
+
+    // Assess
+    expect(timedOut).toMatchObject({ name: 'PagerDutyUnavailableError', status: 0, message: `PagerDuty did not answer PUT /incidents/${incident.id} within 0.3 s` });
+    expect(timedOutMs).toBeLessThan(1_000);
+    expect(limited).toMatchObject({ name: 'PagerDutyRateLimitedError', retryAfterSeconds: 2, message: `PagerDuty is rate limiting Apollo (PUT /incidents/${incident.id}): try again in 2 s` });
+    expect(limitedMs).toBeLessThan(500);
+    expect(late).toMatchObject({ name: 'PagerDutyUnavailableError', message: `PagerDuty was not asked POST /incidents/${incident.id}/notes: the time Apollo waits for PagerDuty ran out before it` });
+    expect(fake.requests.filter((r) => r.endsWith(`/incidents/${incident.id}`) || r.endsWith(`/incidents/${incident.id}/notes`))).toEqual([`PUT /incidents/${incident.id}`]);
+    expect(fake.incident(incident.id)!.status).toBe('triggered');
+  });
+
   it('sends exactly the headers and body PagerDuty documents (through an injected fetch)', async () => {
     // Prepare
     const seen: { url: string; init: RequestInit }[] = [];

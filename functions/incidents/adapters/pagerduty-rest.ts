@@ -16,6 +16,8 @@
  * words), 429 waited out once (its `Retry-After`, else `ratelimit-reset` seconds: PagerDuty's header) then
  * PagerDutyRateLimitedError (429), 5xx, network errors, timeouts and unreadable answers
  * PagerDutyUnavailableError (503). Nothing else is retried: a write PagerDuty failed on may have happened.
+ * A call given a `deadline` ends by it, its 429 wait included: a caller waiting on PagerDuty within a Lambda's
+ * timeout (an acknowledge, its note after it) shares one budget between its calls.
  */
 import { NotFoundError, ServiceUnavailableError, TooManyRequestsError, UnprocessableError } from '#shared/errors';
 import { networkError } from '#lib/network-errors';
@@ -27,6 +29,8 @@ export const PAGERDUTY_API_URL_ENV = 'APOLLO_PAGERDUTY_API_URL';
 export const PAGERDUTY_ACCEPT = 'application/vnd.pagerduty+json;version=2';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RETRY_WAIT_MS = 5_000;
+/** The least a try after a 429's wait is given; less left before the deadline: the 429 is the answer. */
+const MIN_ATTEMPT_MS = 500;
 
 /** What a failed call carries besides its message: PagerDuty's HTTP status (0: no answer) and error code. */
 interface PagerDutyFailure {
@@ -99,6 +103,12 @@ export interface PagerDutyClientOptions {
   readonly maxRetryWaitMs?: number;
 }
 
+/** What one call may take in all. */
+export interface PagerDutyCallOptions {
+  /** When (epoch ms) the call ends at the latest, its retry after a 429 included. @default - each attempt its timeoutMs */
+  readonly deadline?: number;
+}
+
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
@@ -164,23 +174,23 @@ export class PagerDutyClient {
   }
 
   /** Acknowledges or resolves the incident as the PagerDuty user whose email is `fromEmail`; the incident after. */
-  async setStatus(incidentId: string, status: 'acknowledged' | 'resolved', fromEmail: string): Promise<PagerDutySignalIncident> {
-    const body = await this.call('PUT', `/incidents/${this.idPath(incidentId)}`, { incident: { type: 'incident_reference', status } }, fromEmail);
+  async setStatus(incidentId: string, status: 'acknowledged' | 'resolved', fromEmail: string, options: PagerDutyCallOptions = {}): Promise<PagerDutySignalIncident> {
+    const body = await this.call('PUT', `/incidents/${this.idPath(incidentId)}`, options, { incident: { type: 'incident_reference', status } }, fromEmail);
     if (!isObject(body.incident)) throw new PagerDutyUnavailableError('PagerDuty answered the incident update without the incident', 200, undefined);
     return incidentFromRest(body.incident);
   }
 
   /** Adds a note to the incident, by the PagerDuty user whose email is `fromEmail`. */
-  async addNote(incidentId: string, content: string, fromEmail: string): Promise<PagerDutyNote> {
-    const body = await this.call('POST', `/incidents/${this.idPath(incidentId)}/notes`, { note: { content } }, fromEmail);
+  async addNote(incidentId: string, content: string, fromEmail: string, options: PagerDutyCallOptions = {}): Promise<PagerDutyNote> {
+    const body = await this.call('POST', `/incidents/${this.idPath(incidentId)}/notes`, options, { note: { content } }, fromEmail);
     const note = isObject(body.note) ? body.note : undefined;
     const id = note ? text(note.id) : null;
     if (!note || id === null) throw new PagerDutyUnavailableError('PagerDuty answered the new note without it', 201, undefined);
     return { id, content: typeof note.content === 'string' ? note.content : content, createdAt: text(note.created_at), user: referenceOf(note.user) };
   }
 
-  async getIncident(incidentId: string): Promise<PagerDutySignalIncident> {
-    const body = await this.call('GET', `/incidents/${this.idPath(incidentId)}`);
+  async getIncident(incidentId: string, options: PagerDutyCallOptions = {}): Promise<PagerDutySignalIncident> {
+    const body = await this.call('GET', `/incidents/${this.idPath(incidentId)}`, options);
     if (!isObject(body.incident)) throw new PagerDutyUnavailableError('PagerDuty answered without the incident', 200, undefined);
     return incidentFromRest(body.incident);
   }
@@ -196,18 +206,20 @@ export class PagerDutyClient {
     return key;
   }
 
-  private async call(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, fromEmail?: string): Promise<Json> {
+  private async call(method: 'GET' | 'PUT' | 'POST', path: string, { deadline = Number.POSITIVE_INFINITY }: PagerDutyCallOptions, body?: unknown, fromEmail?: string): Promise<Json> {
     const headers: Record<string, string> = { authorization: `Token token=${await this.apiKey()}`, accept: PAGERDUTY_ACCEPT };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (fromEmail !== undefined) headers.from = fromEmail;
     const what = `${method} ${path}`;
     for (let attempt = 1; ; attempt++) {
+      const timeoutMs = Math.min(this.timeoutMs, deadline - Date.now());
+      if (timeoutMs <= 0) throw new PagerDutyUnavailableError(`PagerDuty was not asked ${what}: the time Apollo waits for PagerDuty ran out before it`, 0, undefined);
       let response: Response;
       try {
-        response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+        response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
       } catch (error) {
         const timedOut = (error as { name?: string }).name === 'TimeoutError';
-        throw new PagerDutyUnavailableError(timedOut ? `PagerDuty did not answer ${what} within ${this.timeoutMs / 1000} s` : `PagerDuty could not be reached (${what}): ${networkError(error)}`, 0, undefined, { cause: error });
+        throw new PagerDutyUnavailableError(timedOut ? `PagerDuty did not answer ${what} within ${Number((timeoutMs / 1000).toFixed(1))} s` : `PagerDuty could not be reached (${what}): ${networkError(error)}`, 0, undefined, { cause: error });
       }
       const raw = await response.text().catch(() => '');
       let parsed: unknown;
@@ -227,7 +239,8 @@ export class PagerDutyClient {
       const status = response.status;
       if (status === 429) {
         const wait = waitSeconds(response.headers);
-        if (attempt === 1 && (wait ?? 0) * 1000 <= this.maxRetryWaitMs) {
+        // Waited out only when the wait leaves the next try some time before the deadline.
+        if (attempt === 1 && (wait ?? 0) * 1000 <= this.maxRetryWaitMs && Date.now() + (wait ?? 1) * 1000 < deadline - MIN_ATTEMPT_MS) {
           await sleep((wait ?? 1) * 1000);
           continue;
         }
