@@ -11,8 +11,10 @@ import { costSourceFaults } from './faults-costs.ts';
 import { dynamoFaults } from './faults-dynamo.ts';
 import { githubFaults } from './faults-github.ts';
 import { healthCheckFaults } from './faults-health.ts';
+import { jiraFaults } from './faults-jira.ts';
 import { logsProviderFaults } from './faults-logs.ts';
 import { pagerDutyFaults } from './faults-pagerduty.ts';
+import { terraformFaults } from './faults-terraform.ts';
 import type { Check, ScenarioContext } from './scenario.ts';
 
 export const FAULT_RUNS: Readonly<Record<string, (ctx: ScenarioContext) => Promise<Check[]>>> = {
@@ -25,6 +27,8 @@ export const FAULT_RUNS: Readonly<Record<string, (ctx: ScenarioContext) => Promi
   'pagerduty-sync': pagerDutyFaults,
   'argocd-sync': argoCdFaults,
   'cost-sources': costSourceFaults,
+  'terraform-run': terraformFaults,
+  'jira-ticket': jiraFaults,
 };
 
 export type ChildMessage = { type: 'log'; line: string } | { type: 'checks'; checks: Check[] } | { type: 'error'; message: string };

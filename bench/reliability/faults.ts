@@ -14,6 +14,8 @@
  *   pagerduty-sync                faults-pagerduty.ts  acknowledge/resolve while PagerDuty misbehaves: bounded, Apollo's change kept, syncError says why, again re-sends
  *   argocd-sync                   faults-argocd.ts     a deployment's Argo CD step through a proxy per service: failed with the reason, bounded, environment freed, redeploy works
  *   cost-sources                  faults-costs.ts      cost ingest with OpenCost (proxy) and Cost Explorer (SDK middleware) failing: partial/failed saying why, nothing half-written
+ *   terraform-run                 faults-terraform.ts  a Terraform action through a proxy per case: bounded, Retry-After kept, says why; a lost answer's run reused; retry completes
+ *   jira-ticket                   faults-jira.ts       a manual request's ticket through a proxy per case: bounded, says why, tried again spaced; a lost answer's ticket found, not doubled
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -57,4 +59,6 @@ export const scenarios: Scenario[] = [
   scenario('pagerduty-sync', 45_000),
   scenario('argocd-sync', 90_000),
   scenario('cost-sources', 45_000),
+  scenario('terraform-run', 60_000),
+  scenario('jira-ticket', 60_000),
 ];

@@ -51,6 +51,8 @@ const DEFAULT_ASYNC_TIMEOUT_SECONDS = 3600;
 const DEFAULT_POLL_SECONDS = 30;
 const MANUAL_POLL_SECONDS = 60;
 const MANUAL_POLL_SECONDS_WITHOUT_TICKET = 3600;
+/** The first wait before a manual request's ticket is tried again when JIRA could not open it (then doubled). */
+const TICKET_RETRY_FIRST_SECONDS = 5;
 
 const link = (id: string): string => `/requests/${id}`;
 const phaseOf = (event: StepEvent): Phase => (event.phase === 'rollback' ? 'rollback' : 'forward');
@@ -273,21 +275,11 @@ async function manualOpen(event: StepEvent): Promise<StepResult> {
   const action = ticketAction(doc);
   const executor = action && process.env.APOLLO_JIRA_URL ? asyncExecutorFor('jira', executorDeps()) : undefined;
   let ticket: ManualState['ticket'] = record.manual?.ticket;
+  let retrySeconds: number | undefined;
   if (executor && action && !ticket) {
-    const context = await runContext(record, doc, action, 1, 60);
     const fresh = await startAttempt(record.id, { actionId: TICKET, index: 0, attempt: run, run, name: action.name ?? TICKET, type: 'jira', status: 'running', startedAt: new Date().toISOString(), deadline });
     const existing = fresh ? undefined : await readAttempt(record.id, 0, TICKET, run);
-    const started = existing?.ref ? undefined : await executor.start({ ...context, action });
-    const ref = existing?.ref ?? started?.ref;
-    if (started?.outcome === 'failed' || !ref) {
-      await updateAttempt(record.id, { index: 0, actionId: TICKET, attempt: run }, { status: 'failed', ...(started ? { input: started.input as Record<string, unknown> } : {}), ...(started?.error ? { error: { ...started.error, retryable: started.retryable } } : {}) });
-      await transition(record.id, {}, { message: `the JIRA ticket could not be created (${started?.error?.message ?? 'no ticket'}): a person ends the request from its page`, severity: 'warn' });
-    } else {
-      await updateAttempt(record.id, { index: 0, actionId: TICKET, attempt: run }, { status: 'waiting', ref, pollSeconds: MANUAL_POLL_SECONDS, ...(started ? { input: started.input as Record<string, unknown> } : {}) });
-      await recordExternalRef(ref, { requestId: record.id, index: 0, actionId: TICKET, attempt: run });
-      ticket = { key: ref.id, ...(ref.url ? { url: ref.url } : {}), status: 'open' };
-      if (started) await appendLog(record.id, started.logs.map((l) => ({ message: `ticket: ${l.message}`, severity: l.severity, kind: 'action' as const })));
-    }
+    ({ ticket, retrySeconds } = await openTicket(record, doc, action, executor, run, existing));
   }
   const first = record.status !== 'in_progress';
   await transition(record.id, {
@@ -303,7 +295,31 @@ async function manualOpen(event: StepEvent): Promise<StepResult> {
       kind: 'approval.waiting', title: `To fulfil: ${record.offering.name} for ${record.requester}`, body: record.manual?.instructions, link: link(record.id), resource: { type: 'request', id: record.id },
     });
   }
-  return { outcome: 'waiting', pollSeconds: ticket ? MANUAL_POLL_SECONDS : MANUAL_POLL_SECONDS_WITHOUT_TICKET };
+  return { outcome: 'waiting', pollSeconds: ticket ? MANUAL_POLL_SECONDS : retrySeconds ?? MANUAL_POLL_SECONDS_WITHOUT_TICKET };
+}
+
+/**
+ * Opens the manual request's JIRA ticket, or follows the one `previous` (its attempt) already names. JIRA is asked
+ * first for a ticket carrying the label of the request's idempotency key, so a try after one whose answer was lost
+ * opens no second ticket. When JIRA could not be reached (down, busy, no answer in time) a later check tries again
+ * in `retrySeconds` (doubling from TICKET_RETRY_FIRST_SECONDS up to the hourly poll, at least JIRA's Retry-After).
+ */
+async function openTicket(record: RequestRecord, doc: CatalogItemV2, action: AsyncAction, executor: AsyncActionExecutor, run: number, previous: AttemptRecord | undefined): Promise<{ ticket?: ManualState['ticket']; retrySeconds?: number }> {
+  const key = { index: 0, actionId: TICKET, attempt: run };
+  const started = previous?.ref ? undefined : await executor.start({ ...(await runContext(record, doc, action, 1, 60)), action });
+  const ref = previous?.ref ?? started?.ref;
+  const input = started ? { input: started.input as Record<string, unknown> } : {};
+  if (started?.outcome === 'failed' || !ref) {
+    const told = Math.ceil((started?.retryAfterMs ?? 0) / 1000);
+    const retrySeconds = started?.retryable ? Math.min(MANUAL_POLL_SECONDS_WITHOUT_TICKET, Math.max(told, previous?.pollSeconds ? previous.pollSeconds * 2 : TICKET_RETRY_FIRST_SECONDS)) : undefined;
+    await updateAttempt(record.id, key, { status: 'failed', ...input, ...(started?.error ? { error: { ...started.error, retryable: started.retryable } } : {}), ...(retrySeconds ? { pollSeconds: retrySeconds } : {}) });
+    await transition(record.id, {}, { message: `the JIRA ticket could not be created (${started?.error?.message ?? 'no ticket'}): ${retrySeconds ? `trying again in ${retrySeconds} s; meanwhile ` : ''}a person ends the request from its page`, severity: 'warn' });
+    return { ...(retrySeconds ? { retrySeconds } : {}) };
+  }
+  await updateAttempt(record.id, key, { status: 'waiting', ref, pollSeconds: MANUAL_POLL_SECONDS, ...input, error: null as unknown as AttemptRecord['error'] });
+  await recordExternalRef(ref, { requestId: record.id, index: 0, actionId: TICKET, attempt: run });
+  if (started) await appendLog(record.id, started.logs.map((l) => ({ message: `ticket: ${l.message}`, severity: l.severity, kind: 'action' as const })));
+  return { ticket: { key: ref.id, ...(ref.url ? { url: ref.url } : {}), status: 'open' } };
 }
 
 async function manualWait(event: StepEvent): Promise<StepResult> {
@@ -347,6 +363,15 @@ async function manualCheck(event: StepEvent): Promise<StepResult> {
     if (check.state === 'failed') return { outcome: 'failed', message: `${ticketAttempt.ref.id}: ${check.error?.message ?? check.message ?? 'resolved without doing it'}` };
   }
   if (manual?.deadline && Date.parse(manual.deadline) <= Date.now()) return { outcome: 'failed', message: 'the owning team did not end it in time' };
+  // A ticket JIRA could not open (down, busy, no answer in time) is tried again; meanwhile a person may end it.
+  if (!ticketAttempt?.ref && ticketAttempt?.status === 'failed' && ticketAttempt.error?.retryable && action && process.env.APOLLO_JIRA_URL) {
+    const { ticket, retrySeconds } = await openTicket(record, doc, action, asyncExecutorFor('jira', executorDeps())!, run, ticketAttempt);
+    if (!ticket) return { outcome: 'waiting', pollSeconds: retrySeconds ?? MANUAL_POLL_SECONDS_WITHOUT_TICKET };
+    await transition(record.id, { manual: { ...manual, instructions: manual?.instructions ?? '', ticket } }, {
+      message: `waiting for the ${record.offering.owner ?? 'owning'} team: JIRA ticket ${ticket.key} (done there, or ended from this page)`,
+    });
+    return { outcome: 'waiting', pollSeconds: MANUAL_POLL_SECONDS };
+  }
   return { outcome: 'waiting', pollSeconds: executor ? MANUAL_POLL_SECONDS : MANUAL_POLL_SECONDS_WITHOUT_TICKET };
 }
 
@@ -502,7 +527,7 @@ async function actionStart(event: StepEvent): Promise<StepResult> {
         error: { ...(started.error ?? { code: 'not-started', message: 'it did not start' }), retryable: started.retryable },
       });
       await transition(record.id, {}, { message: `${name}: attempt ${key.attempt} did not start (${started.error?.message ?? 'no run'})`, severity: 'warn', action: action.id, kind: 'action' });
-      return afterFailure(ctx, started.error, started.retryable);
+      return afterFailure(ctx, started.error, started.retryable, started.retryAfterMs);
     }
     const pollSeconds = started.pollSeconds ?? DEFAULT_POLL_SECONDS;
     await updateAttempt(record.id, key, { status: 'waiting', ref: started.ref, pollSeconds, input: started.input as Record<string, unknown>, waitingFor: `${started.ref.system} ${started.ref.id}` });
@@ -604,18 +629,22 @@ async function actionCheck(event: StepEvent): Promise<StepResult> {
     await transition(record.id, {}, { message: `${name}: cancelled${attempt.ref ? ` (${attempt.ref.system} ${attempt.ref.id} asked to stop)` : ''}`, severity: 'warn', action: action.id, kind: 'action' });
     return { outcome: 'cancelled' };
   }
-  if (attempt.deadline && Date.parse(attempt.deadline) <= Date.now()) {
+  const overdue = attempt.deadline !== undefined && Date.parse(attempt.deadline) <= Date.now();
+  const timedOut = async (): Promise<StepResult> => {
     if (executor && attempt.ref) await executor.cancel(await asyncRun(), attempt.ref).catch(() => undefined);
     const error = { code: 'timeout', message: `it did not finish within ${action.timeout ?? `${DEFAULT_ASYNC_TIMEOUT_SECONDS / 60}m`}` };
     await updateAttempt(record.id, key, { status: 'failed', endedAt: new Date().toISOString(), error: { ...error, retryable: true }, waitingFor: null as unknown as string });
     await transition(record.id, {}, { message: `${name}: ${error.message}`, severity: 'error', action: action.id, kind: 'action' });
     return afterFailure(ctx, error, true);
-  }
-  if (!executor || !attempt.ref) return { outcome: 'waiting', pollSeconds: Math.max(1, Math.ceil((Date.parse(attempt.deadline ?? new Date().toISOString()) - Date.now()) / 1000)) };
+  };
+  if (!executor || !attempt.ref) return overdue ? timedOut() : { outcome: 'waiting', pollSeconds: Math.max(1, Math.ceil((Date.parse(attempt.deadline ?? new Date().toISOString()) - Date.now()) / 1000)) };
+  // Past the deadline the system is still asked first (it is the truth): a run that has ended by the time a late
+  // check comes (its webhook matched nothing, the poll fell after the deadline) is not failed, run again or undone.
   const check = await executor.check(await asyncRun(), attempt.ref);
   if (check.logs?.length) await appendLog(record.id, check.logs.map((l) => ({ message: `${name}: ${l.message}`, severity: l.severity, action: action.id, kind: 'action' as const })));
   if (check.ref) await updateAttempt(record.id, key, { ref: check.ref });
   if (check.state === 'running') {
+    if (overdue) return timedOut();
     if (check.message && check.message !== attempt.waitingFor) await updateAttempt(record.id, key, { waitingFor: `${attempt.ref.system} ${attempt.ref.id}: ${check.message}` });
     return { outcome: 'waiting', pollSeconds: attempt.pollSeconds ?? DEFAULT_POLL_SECONDS };
   }

@@ -7,6 +7,7 @@ import { IntegrationBreakers } from './breaker.ts';
 import { adfFromText, adfToText, idempotencyLabel, JIRA_URL_ENV, jiraExecutor } from './jira.ts';
 import type { AsyncRun, ExternalRef } from './ports.ts';
 import { parseEgressAllow } from './ssrf.ts';
+import { startTestServer } from './test-server.ts';
 
 const EMAIL = 'bot@example.com';
 const TOKEN = 'jira-SECRET-token-123';
@@ -183,6 +184,25 @@ describe('JIRA executor: start', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome: 'started', ref: { system: 'jira', details: { instance: 'it-ops' } } });
+  });
+
+  it("says how long JIRA asked to wait (429 with Retry-After), so the next try is not sooner", async () => {
+    // Prepare
+    const busy = await startTestServer();
+    busy.route('POST', '/rest/api/3/search/jql', () => ({ status: 429, headers: { 'retry-after': '30' }, body: { errorMessages: ['Rate limit exceeded.'] } }));
+    process.env.APOLLO_JIRA_URL_BUSY = busy.url;
+
+    try {
+      // Act
+      const result = await jiraExecutor({ ...deps({ jira_busy_email: EMAIL, jira_busy_api_token: TOKEN }), allow: parseEgressAllow(`${busy.url}/`) }).start(run({ instance: 'busy' }));
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'failed', retryable: true, retryAfterMs: 30_000, error: { code: 'http-status' } });
+      expect(result.error!.message).toMatch(/answered 429: .*Rate limit exceeded.*; retry after 30 s \(Retry-After\)$/);
+      expect(busy.received).toHaveLength(1);
+    } finally {
+      await busy.close();
+    }
   });
 
   it('refuses a JIRA the egress guard does not allow', async () => {

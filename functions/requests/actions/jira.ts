@@ -348,7 +348,7 @@ export function jiraExecutor(deps: ExecutorDeps): AsyncActionExecutor {
       if (!(error instanceof ActionFailure)) attempt.log('error', `internal error: ${(error as Error)?.message ?? String(error)}`);
       const message = attempt.scrub(failure.message);
       attempt.log('error', message);
-      return done({ outcome: 'failed', retryable: failure.retryable, error: { code: failure.code, message } });
+      return done({ outcome: 'failed', retryable: failure.retryable, error: { code: failure.code, message }, ...(failure.extra.retryAfterMs !== undefined ? { retryAfterMs: failure.extra.retryAfterMs } : {}) });
     }
   }
 

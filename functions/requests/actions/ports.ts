@@ -100,6 +100,8 @@ export interface StartResult {
   /** What was sent, secrets masked. */
   readonly input: Readonly<Record<string, unknown>>;
   readonly error?: { readonly code: string; readonly message: string };
+  /** When a retryable failure says how long to wait: the system's Retry-After, or until an open circuit half-opens. */
+  readonly retryAfterMs?: number;
   readonly durationMs: number;
   readonly logs: readonly ActionLogLine[];
   /** Seconds between checks when no webhook wakes the wait (default 30). */

@@ -335,6 +335,46 @@ describe('Terraform executor', () => {
     expect(fake.runs('apply', 'pg-flaky-dev')).toBe(1);
   });
 
+  it("says how long Terraform asked to wait (429 with Retry-After), so the next attempt is not sooner", async () => {
+    // Prepare
+    const server = await startTestServer();
+    server.route('GET', '/api/v2/organizations/acme-platform/workspaces/pg-busy-dev', () => ({ status: 429, headers: { 'retry-after': '20' }, body: { errors: [{ status: '429', title: 'Too many requests' }] } }));
+
+    try {
+      // Act
+      const result = await terraformExecutor(deps({ allow: parseEgressAllow(`${server.url}/`) })).start(run(action('busy', { host: server.url })));
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'failed', retryable: true, retryAfterMs: 20_000, error: { code: 'http-status' } });
+      expect(result.error!.message).toMatch(/answered 429: .*; retry after 20 s \(Retry-After\)$/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says an answer that is not JSON is not, and starts no run when the list of runs cannot be read (a second one could start)', async () => {
+    // Prepare: a gateway's error page where JSON:API was expected
+    const server = await startTestServer();
+    const page = { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>502 Bad Gateway</body></html>' };
+    server.route('GET', '/api/v2/organizations/acme-platform/workspaces/pg-paged-dev', () => page);
+    server.route('GET', '/api/v2/organizations/acme-platform/workspaces/pg-listless-dev', () => ({ status: 200, body: { data: { id: 'ws-2', type: 'workspaces', attributes: { name: 'pg-listless-dev' } } } }));
+    server.route('GET', '/api/v2/workspaces/ws-2/runs', () => page);
+    const ex = terraformExecutor(deps({ allow: parseEgressAllow(`${server.url}/`) }), { publicUrl: null });
+
+    try {
+      // Act
+      const workspace = await ex.start(run(action('paged', { host: server.url })));
+      const runs = await ex.start(run(action('listless', { host: server.url })));
+
+      // Assess
+      expect(workspace).toMatchObject({ outcome: 'failed', retryable: false, error: { code: 'invalid-response', message: 'Terraform answered 200 with a body that is not JSON (expected: a workspace)' } });
+      expect(runs).toMatchObject({ outcome: 'failed', retryable: false, error: { code: 'invalid-response', message: "Terraform answered 200 with a body that is not JSON (expected: the workspace's runs)" } });
+      expect(server.count('POST', '/api/v2/runs')).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('reads the outputs again while Terraform still processes the state (503), and says when it never finished', async () => {
     // Prepare
     const ex = terraformExecutor(deps(), { outputBackoffMs: 5, outputAttempts: 3 });

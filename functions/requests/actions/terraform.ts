@@ -140,7 +140,10 @@ class TerraformExecutor implements AsyncActionExecutor {
       return { outcome: 'started', retryable: false, ref, input: done.input, durationMs: done.durationMs, logs: done.logs, pollSeconds: TERRAFORM_POLL_SECONDS };
     } catch (error) {
       const failed = attempt.fail(error);
-      return { outcome: 'failed', retryable: failed.retryable, input: failed.input, ...(failed.error ? { error: failed.error } : {}), durationMs: failed.durationMs, logs: failed.logs };
+      return {
+        outcome: 'failed', retryable: failed.retryable, input: failed.input, ...(failed.error ? { error: failed.error } : {}),
+        ...(failed.retryAfterMs !== undefined ? { retryAfterMs: failed.retryAfterMs } : {}), durationMs: failed.durationMs, logs: failed.logs,
+      };
     }
   }
 
@@ -366,8 +369,10 @@ async function findRun(api: TerraformApi, workspaceId: string, message: string):
   for (const query of queries) {
     const response = await api.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/runs?${new URLSearchParams(query).toString()}`);
     if (response.status !== 200) throw api.failure('listing the workspace\'s runs', response);
-    const doc = parseBody(response) as { data?: RunDoc[] } | undefined;
-    for (const run of doc?.data ?? []) {
+    // A list nobody can read is not "no run": taken for one, a second run would start.
+    const doc = jsonBody(response, 'the workspace\'s runs') as { data?: RunDoc[] } | null;
+    if (!Array.isArray(doc?.data)) throw new ActionFailure('invalid-response', 'Terraform answered the workspace\'s runs with something other than a JSON:API list', false, { status: response.status });
+    for (const run of doc.data) {
       const text = run?.attributes?.message;
       if (typeof text !== 'string' || typeof run.id !== 'string') continue;
       const ours = text === message || (text.startsWith(message) && /\s/.test(text.charAt(message.length)));
@@ -517,14 +522,21 @@ function parseBody(response: HttpResponse): unknown {
   }
 }
 
+/** The body as JSON; one that is not (a gateway's error page, a cut answer) fails, not retryable, saying so. */
+function jsonBody(response: HttpResponse, expected: string): unknown {
+  const doc = parseBody(response);
+  if (doc === undefined) throw new ActionFailure('invalid-response', `Terraform answered ${response.status} with a body that is not JSON (expected: ${expected})`, false, { status: response.status });
+  return doc;
+}
+
 function readRun(response: HttpResponse): RunDoc {
-  const doc = parseBody(response) as { data?: RunDoc } | undefined;
+  const doc = jsonBody(response, 'a run') as { data?: RunDoc } | null;
   if (typeof doc?.data?.id !== 'string' || !doc.data.attributes) throw new ActionFailure('invalid-response', 'Terraform answered a run that is not a JSON:API run', false, { status: response.status });
   return doc.data;
 }
 
 function resourceId(response: HttpResponse, what: string): string {
-  const doc = parseBody(response) as { data?: { id?: unknown } } | undefined;
+  const doc = jsonBody(response, `a ${what}`) as { data?: { id?: unknown } } | null;
   if (typeof doc?.data?.id !== 'string') throw new ActionFailure('invalid-response', `Terraform answered a ${what} without an id`, false, { status: response.status });
   return doc.data.id;
 }
