@@ -11,9 +11,12 @@ export interface ErrorDetail {
 export abstract class ApolloError extends Error {
   abstract readonly code: string;
   readonly details: readonly ErrorDetail[];
-  /** Seconds after which the same request may succeed (a `Retry-After` header), when that is known. */
-  readonly retryAfterSeconds: number | undefined;
-  constructor(message: string, options: { details?: readonly ErrorDetail[]; cause?: unknown; retryAfterSeconds?: number } = {}) {
+  /**
+   * Seconds after which the same request may succeed (a `Retry-After` header), when that is known; null when waiting
+   * will not help (no `Retry-After`, not even the default of a 429 or 503).
+   */
+  readonly retryAfterSeconds: number | null | undefined;
+  constructor(message: string, options: { details?: readonly ErrorDetail[]; cause?: unknown; retryAfterSeconds?: number | null } = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details ?? [];

@@ -42,6 +42,10 @@ describe('the AI console\'s actions', () => {
     expect(action.summary(input!)).not.toBe('');
   });
 
+  it('asks the route\'s own rule before proposing where the route has one (the owning team, the request\'s team and form)', () => {
+    expect(ACTIONS.filter((a) => a.check).map((a) => a.name)).toEqual(['open_pull_request', 'submit_request']);
+  });
+
   it('holds production and infrastructure changes for a click even when typed; anything the model asks for always', () => {
     expect(needsApproval('safe_mutation', 'command')).toBe(false);
     expect(needsApproval('prod_mutation', 'command')).toBe(true);

@@ -3,14 +3,17 @@
  * tool is one Apollo route called as the session's user: deploy, rollback, scale, restart (a deployment record
  * with all its safeguards), a code change as a pull request, a self-service request (Terraform plans too: the
  * offering's apply waits for the request's own approval), an incident timeline entry, an incident opened as
- * `ai-detected`. The route decides the permission over the exact body, as it does for a person; the risk class
- * (the design doc's approval table) decides whether a typed command must wait for a click, and a model's call
- * always does.
+ * `ai-detected`. The route decides the permission over the exact body, as it does for a person; an action whose
+ * route has a rule beyond that (the service's owning team for a pull request; the team, the offering's audience and
+ * its form for a request) asks the owning context's own check before it is proposed, so what the route would refuse
+ * is refused then, not after a click. The risk class (the design doc's approval table) decides whether a typed command
+ * must wait for a click, and a model's call always does.
  */
 import type { AiAction } from '#schemas/index.ts';
 import type { Permission } from '#shared/permissions';
 import { isProductionEnvironment } from '#shared/routes';
-import type { RiskClass } from './tools/types.ts';
+import { ownershipRule } from '#lib/ownership';
+import type { RiskClass, ToolCaller } from './tools/types.ts';
 import { ENVIRONMENT, SERVICE, ULID } from './tools/input.ts';
 
 type Json = Readonly<Record<string, unknown>>;
@@ -29,6 +32,11 @@ export interface ActionDef<I = Record<string, unknown>> {
   summary(input: I): string;
   /** What the route made, from its answer (where the web app shows it). */
   resource(body: unknown, input: I): NonNullable<AiAction['result']>['resource'] | undefined;
+  /**
+   * The route's rule beyond its permission, asked of the owning context before the action is proposed: throws the
+   * error the route would answer (403 not the owning team, 400 a form's value…). None: the permission decides.
+   */
+  check?(input: I, caller: ToolCaller): Promise<void>;
 }
 
 const REASON = { type: 'string', minLength: 1, maxLength: 500, description: 'Why, in a sentence (kept on the record).' } as const;
@@ -114,6 +122,11 @@ export const openPullRequest = define<ChangeInput>({
     body: { title: i.title, files: i.files, ...(i.description ? { description: i.description } : {}), ...(i.branch ? { branch: i.branch } : {}), ...(i.message ? { message: i.message } : {}) },
   }),
   risk: () => 'safe_mutation',
+  // The changes route's rule: the service's owning team, or catalog:manage.
+  async check(i, caller) {
+    const { requireServiceOwner } = await import('#functions/services/public');
+    await requireServiceOwner(i.service, ownershipRule(caller, async () => caller.teams));
+  },
   summary: (i) => `Open a pull request on ${i.service}'s repository: "${i.title}" (${i.files.length} file${i.files.length === 1 ? '' : 's'}: ${i.files.slice(0, 3).map((f) => f.path).join(', ')}${i.files.length > 3 ? ', …' : ''})`,
   resource: (body) => {
     const pr = (body as { pullRequest?: { number?: number; url?: string } } | null)?.pullRequest;
@@ -122,6 +135,10 @@ export const openPullRequest = define<ChangeInput>({
 });
 
 interface RequestInput { offeringId: string; fields: Record<string, unknown>; team?: string; note?: string }
+
+const requestBody = (i: RequestInput, sessionId: string) => ({
+  offeringId: i.offeringId, fields: i.fields, ...(i.team ? { team: i.team } : {}), note: i.note ?? `Submitted through the AI console (session ${sessionId})`,
+});
 
 export const submitRequest = define<RequestInput>({
   name: 'submit_request',
@@ -133,9 +150,14 @@ export const submitRequest = define<RequestInput>({
     note: { type: 'string', maxLength: 2000 },
   }, ['offeringId', 'fields']),
   route: 'POST /api/v1/requests',
-  request: (i, sessionId) => ({ body: { offeringId: i.offeringId, fields: i.fields, ...(i.team ? { team: i.team } : {}), note: i.note ?? `Submitted through the AI console (session ${sessionId})` } }),
+  request: (i, sessionId) => ({ body: requestBody(i, sessionId) }),
   // The request has its own approval (the offering's rule) and quota: for the console it is a change like a PR.
   risk: () => 'safe_mutation',
+  // The requests route's rules: a team of yours, an offering you may request, values its form accepts.
+  async check(i, caller) {
+    const { checkSubmission } = await import('#functions/requests/public');
+    await checkSubmission(requestBody(i, caller.sessionId), caller);
+  },
   summary: (i) => `Submit a request for ${i.offeringId} (${Object.keys(i.fields).length} field${Object.keys(i.fields).length === 1 ? '' : 's'})`,
   resource: (body) => {
     const id = idOf(body);

@@ -9,7 +9,7 @@
  * expires, by the owner or ai:admin holding the route's permission; it runs as the session's owner through the
  * route, its Idempotency-Key derived from the id (a retried approval of an action whose run was cut short
  * cannot do it twice). Nothing in the conversation can approve: no tool approves, and the model never sees an id
- * it could use.
+ * it could use. Terminating the session rejects whatever still waits, and nothing more is proposed in it.
  */
 import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -69,13 +69,25 @@ export async function sessionActions(sessionId: string): Promise<AiAction[]> {
   return items.map((i) => toAction(i)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.callIndex - b.callIndex);
 }
 
-/** The session's next call index; a pending action also counts toward `pendingActions` (what the lists show). */
+/** A change asked for in a session terminated meanwhile (a turn elsewhere not yet stopped by its poll): never proposed. */
+export class SessionTerminatedError extends ConflictError {}
+
+/**
+ * The session's next call index; a pending action also counts toward `pendingActions` (what the lists show). Only
+ * while the session is active: nothing is proposed after the kill switch, which ends what was pending.
+ */
 async function nextCallIndex(sessionId: string, pending: boolean): Promise<number> {
-  const { Attributes } = await db.send(new UpdateCommand({
-    TableName: tableName(), Key: { PK: `AI#${sessionId}`, SK: 'META' }, UpdateExpression: 'ADD actionCount :one, pendingActions :pending',
-    ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':one': 1, ':pending': pending ? 1 : 0 }, ReturnValues: 'UPDATED_NEW',
-  }));
-  return Number(Attributes?.actionCount);
+  try {
+    const { Attributes } = await db.send(new UpdateCommand({
+      TableName: tableName(), Key: { PK: `AI#${sessionId}`, SK: 'META' }, UpdateExpression: 'ADD actionCount :one, pendingActions :pending',
+      ConditionExpression: 'attribute_exists(PK) AND #status = :active', ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':one': 1, ':pending': pending ? 1 : 0, ':active': 'active' }, ReturnValues: 'UPDATED_NEW',
+    }));
+    return Number(Attributes?.actionCount);
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    throw new SessionTerminatedError(`AI session ${sessionId} was terminated: nothing more is proposed in it`, { details: [{ path: '/session/status', message: 'terminated' }] });
+  }
 }
 
 /** One fewer waiting (decided); the session's detail sets the count right when one expired unseen. */
@@ -301,6 +313,24 @@ export async function resumeStaleActions(olderThanMs: number, now = new Date()):
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return finished;
+}
+
+/**
+ * The kill switch ends what waits too: every pending action of a terminated session is rejected, decided by whoever
+ * terminated it with a note saying so, and its card's frame posted (the panels drop their Approve buttons). Answers them.
+ */
+export async function rejectPendingOfTerminated(sessionId: string, by: string): Promise<AiAction[]> {
+  const note = `the session was terminated by ${by}`;
+  const ended: AiAction[] = [];
+  for (const action of (await sessionActions(sessionId)).filter((a) => a.status === 'pending')) {
+    // Undefined: decided (or lapsed) meanwhile; it is not pending any more either way.
+    const decided = await decide(sessionId, action.id, 'rejected', by, note);
+    if (!decided) continue;
+    const done = toAction(decided);
+    ended.push(done);
+    await postFrames(sessionId, done.turnId, [{ type: 'action', action: done }]).catch((error: unknown) => logger.warn('ai action frame not posted', { error: error as Error }));
+  }
+  return ended;
 }
 
 export async function rejectAction(sessionId: string, id: string, note: string | undefined, caller: ActionCaller): Promise<AiAction> {

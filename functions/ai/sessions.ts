@@ -1,7 +1,7 @@
 /**
  * AI sessions (the routes): open one about a service, an environment or an incident; read yours (ai:admin:
  * anyone's); send a message (202: its turn runs asynchronously and streams on `ai:<id>`); terminate (the owner,
- * or ai:admin for anyone's: the kill switch).
+ * or ai:admin for anyone's: the kill switch, which also rejects the actions still waiting for a click).
  */
 import type { AiMessageAccepted, AiReplay, AiSession, AiSessionCreate, AiSessionDetail, AiSessionList, AiSessionOutcome } from '#schemas/index.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/errors';
@@ -9,7 +9,7 @@ import { roleHas, type Role } from '#shared/permissions';
 import { catalogSnapshot } from '#functions/services/public';
 import { logger } from '#lib/observability';
 import { aiDeps } from './deps.ts';
-import { sessionActions, settlePendingCount } from './approvals.ts';
+import { rejectPendingOfTerminated, sessionActions, settlePendingCount } from './approvals.ts';
 import { dispatchTurn } from './dispatch.ts';
 import {
   beginTurn, insertSession, keepFrame, listSessions, markTerminated, newId, noteCommand, putTurn, readSession, requireSession, saveOutcome, saveToolAllowlist, transcript,
@@ -107,10 +107,17 @@ export async function sendMessage(id: string, text: string, caller: AiCaller): P
   return { sessionId: id, turnId, seq: firstSeq, ...(parsed && 'command' in parsed ? { command: parsed.command.name } : {}) };
 }
 
-/** The kill switch: the owner's, or anyone's for ai:admin. A terminated session answers as it is. */
+/**
+ * The kill switch: the owner's, or anyone's for ai:admin. Its pending actions are rejected (they never run). A
+ * terminated session answers as it is (anything still pending then ends too).
+ */
 export async function terminateSession(id: string, caller: AiCaller): Promise<AiSession> {
   const session = await visible(id, caller, true);
-  if (session.status !== 'active') return session;
+  if (session.status !== 'active') {
+    if (!session.pendingActions) return session;
+    await rejectPendingOfTerminated(id, session.terminatedBy ?? caller.principal);
+    return requireSession(id, true);
+  }
   const now = new Date().toISOString();
   const ended = await markTerminated(id, caller.principal, now);
   if (!ended) return requireSession(id, true);
@@ -119,8 +126,10 @@ export async function terminateSession(id: string, caller: AiCaller): Promise<Ai
   const frame = { type: 'terminated' as const, turnId: session.turn.turnId ?? 'none', seq: ended.seq, at: now, by: caller.principal };
   await keepFrame(id, frame);
   await publish(AI_TOPIC(id), AI_FRAME, frame);
-  logger.info('ai session terminated', { sessionId: id, by: caller.principal, turnRunning: session.turn.status === 'running' });
-  return ended.session;
+  // Nothing is proposed once it is terminated (approvals.ts), so what waits now is all there is to end.
+  const rejected = await rejectPendingOfTerminated(id, caller.principal);
+  logger.info('ai session terminated', { sessionId: id, by: caller.principal, turnRunning: session.turn.status === 'running', pendingRejected: rejected.length });
+  return rejected.length ? requireSession(id, true) : ended.session;
 }
 
 /** The owner says how it ended (again: replaces it). Terminated sessions too: ending is often how they end. */

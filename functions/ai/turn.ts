@@ -9,7 +9,8 @@
  *    audited (actor type ai, on the user's behalf, with the session id) and its output goes back to the model
  *    marked as untrusted data. At most APOLLO_AI_MAX_TOOL_ROUNDS rounds.
  * 3. A change (an action tool: approvals.ts) is checked as its route would check the user (the permission over
- *    the exact body), refused in the sandbox, and becomes a pending action that ends the turn: only a click on
+ *    the exact body, and the route's own rule such as the owning team: actions.ts `check`), refused in the sandbox,
+ *    and becomes a pending action that ends the turn: only a click on
  *    Approve runs it. A typed command whose change the approval table lets through (scale staging) runs at once.
  * 4. Budgets: the turn stops itself (`budget`, its partial text kept) when it would spend more than what is left
  *    of the session's or the owner's day's tokens and dollars.
@@ -19,13 +20,14 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { AiAction, AiFindings, AiFrame } from '#schemas/index.ts';
+import { ApolloError, STATUS_BY_ERROR } from '#shared/errors';
 import { roleHas, type Permission, type Role } from '#shared/permissions';
 import { ROUTES, gatePermissions, requiredPermission, routeKey } from '#shared/routes';
 import { auditLog } from '#lib/audit-log';
 import { membershipsOf } from '#lib/memberships';
 import { logger } from '#lib/observability';
 import { executePermission, needsApproval, type ActionDef } from './actions.ts';
-import { executeAction, proposeAction } from './approvals.ts';
+import { executeAction, proposeAction, SessionTerminatedError } from './approvals.ts';
 import { aiConfig, costUsd } from './config.ts';
 import { aiDeps } from './deps.ts';
 import { ModelUnavailableError, type ContentBlock, type MessageParam, type ModelPort, type ToolResultBlock } from './ports.ts';
@@ -171,7 +173,8 @@ export async function runTurn(input: TurnInput): Promise<void> {
     stopReason = await modelLoop(deps.model, parsed && 'command' in parsed ? parsed.command.name : undefined, session, caller, prompt, stream, controller, usage, deps.tools, deps.actions);
   } catch (error) {
     const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
-    if (reason instanceof TerminatedError) {
+    // Terminated meanwhile: this turn's abort, or a change refused because the session no longer takes any.
+    if (reason instanceof TerminatedError || reason instanceof SessionTerminatedError) {
       stopReason = 'terminated';
     } else if (reason instanceof BudgetError) {
       stopReason = 'budget';
@@ -285,8 +288,24 @@ async function callTool(name: string, toolInput: Record<string, unknown>, caller
 }
 
 /**
+ * What the route would answer the user beyond its permission (the action's check: an owning team, a form…), as a
+ * refusal; nothing when it would let it through, or when the check could not tell (the route decides on Approve).
+ */
+async function routeRefusal(action: ActionDef, toolInput: Record<string, unknown>, caller: TurnCaller): Promise<string | undefined> {
+  if (!action.check) return undefined;
+  try {
+    await action.check(toolInput, caller);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ApolloError && (STATUS_BY_ERROR.get(error.code) ?? 500) < 500) return `${action.route} would refuse it: ${error.message}`;
+    logger.warn('ai action check failed: the route decides', { sessionId: caller.sessionId, tool: action.name, error: error as Error });
+    return undefined;
+  }
+}
+
+/**
  * A change: refused in the sandbox, or when the route would refuse the user (its permission over the exact
- * body); else a pending action (the model's call, or a typed one the approval table holds), or run now.
+ * body, and its own rule: the action's check); else a pending action (the model's call, or a typed one the approval table holds), or run now.
  */
 async function callAction(
   action: ActionDef, toolInput: Record<string, unknown>, caller: TurnCaller, stream: FrameStream, usage: Usage, callId: string,
@@ -302,6 +321,8 @@ async function callAction(
   if (!roleHas(caller.role, permission)) return refuse(`${caller.principal} (role ${caller.role ?? 'none'}) lacks ${permission}, which ${action.route} needs: the console does only what you could do yourself`, risk);
   const consolePermission = executePermission(risk);
   if (!roleHas(caller.role, consolePermission)) return refuse(`${caller.principal} (role ${caller.role ?? 'none'}) lacks ${consolePermission}, which a ${risk.replace('_', ' ')} through the AI console needs`, risk);
+  const refusal = await routeRefusal(action, toolInput, caller);
+  if (refusal) return refuse(refusal, risk);
   const approval = needsApproval(risk, origin);
   usage.toolCalls++;
   const proposed = await proposeAction({

@@ -14,10 +14,11 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AiSandboxPut, AiSession, AiUser, AiUserList } from '#schemas/index.ts';
 import { ForbiddenError, NotFoundError, TooManyRequestsError } from '#shared/errors';
 import { roleHas, type Role } from '#shared/permissions';
+import { directoryUser } from '#functions/identity/public';
 import { takeAllowance } from '#lib/rate-limit';
 import { db, getItem, queryAll, tableName, type Item } from '#lib/table';
 import { aiConfig, costUsd, type AiConfig } from './config.ts';
-import { sessionShortTokens } from './records.ts';
+import { listSessions, sessionShortTokens } from './records.ts';
 
 const MICROS = 1_000_000;
 
@@ -108,10 +109,22 @@ export async function aiUsers(date: string | undefined): Promise<AiUserList> {
   return { date: day, items: users.sort((a, b) => b.today.costUsd - a.today.costUsd || a.principal.localeCompare(b.principal)) };
 }
 
+/**
+ * Whether Apollo knows `principal` as a person: in the directory (where this deployment has one), or the owner of an
+ * AI session (someone signed in through IAM Identity Center is in no web directory, yet uses the console).
+ */
+async function isKnownPerson(principal: string): Promise<boolean> {
+  const person = await directoryUser(principal);
+  if (person !== undefined) return true;
+  return (await listSessions(principal, 1)).items.length > 0;
+}
+
 /** ai:admin puts someone in the sandbox or lifts it; your own sandbox is not yours to lift. */
 export async function setSandbox(principal: string, body: AiSandboxPut, caller: UserCaller): Promise<AiUser> {
   const who = principal.toLowerCase();
-  if (!/^[^\s/]{2,256}$/.test(who)) throw new NotFoundError(`${principal} is not a principal`);
+  if (!/^[^\s/]{2,256}$/.test(who) || !(await isKnownPerson(who))) {
+    throw new NotFoundError(`${principal} is not a person of the directory, nor has an AI session`, { details: [{ path: '/path/principal', message: 'no such person' }] });
+  }
   if (who === caller.principal && !body.enabled && !roleHas(caller.role, 'ai:admin')) throw new ForbiddenError('your own sandbox is lifted by an AI admin');
   const sandbox: AiUser['sandbox'] = { enabled: body.enabled, changedBy: caller.principal, changedAt: new Date().toISOString(), reason: body.reason };
   await db.send(new UpdateCommand({
@@ -173,8 +186,9 @@ export async function requireBudget(session: Pick<AiSession, 'id' | 'usage'>, pr
     const why = sessionLeft <= 0 || sessionUsdLeft <= 0
       ? `AI session ${session.id} used its budget (${config.sessionTokens.toLocaleString('en')} tokens or $${(config.sessionCostCents / 100).toFixed(2)})`
       : `what is left of AI session ${session.id}'s budget (${sessionLeft.toLocaleString('en')} of ${config.sessionTokens.toLocaleString('en')} tokens) cannot pay for a question to the model (about ${sessionShort!.toLocaleString('en')} tokens)`;
+    // A session's budget never resets: no Retry-After (waiting will not help), unlike the day's and the rate's.
     throw new TooManyRequestsError(`${why}: start a new session to go on. Built-in commands still print their findings`, {
-      details: [{ path: '/session/usage', message: `${session.usage.inputTokens + session.usage.outputTokens} tokens, $${(session.usage.costUsd ?? 0).toFixed(4)}` }],
+      retryAfterSeconds: null, details: [{ path: '/session/usage', message: `${session.usage.inputTokens + session.usage.outputTokens} tokens, $${(session.usage.costUsd ?? 0).toFixed(4)}` }],
     });
   }
 }

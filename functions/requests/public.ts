@@ -12,6 +12,8 @@ export async function mayFollowRequest(caller: { principal: string; role: Role |
   return record !== undefined && (await mayRead(record, caller));
 }
 
+// The AI console asks before it proposes a request whether the route would refuse it (team, offering, form).
+export { checkSubmission } from './submit.ts';
 // The webhooks context wakes the action waiting for an outside run (Terraform, GitHub, JIRA).
 export { wakeExternal, type WakeResult } from './external.ts';
 export type { ExternalEvent } from './actions/ports.ts';

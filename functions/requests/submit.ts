@@ -10,7 +10,7 @@ import type { Request, RequestCreate } from '#schemas/index.ts';
 import { ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { roleHas } from '#shared/permissions';
 import { MASK } from '#shared/variables/index';
-import { checkRequest } from '#functions/offerings/public';
+import { checkRequest, type RequestableOffering } from '#functions/offerings/public';
 import { logger } from '#lib/observability';
 import type { RequestCaller } from './access.ts';
 import { durationSeconds, needsApproval, planOf } from './plan.ts';
@@ -22,17 +22,25 @@ import { startFulfillment } from './workflow.ts';
 const DEFAULT_AUTOMATED_MS = 5 * 60_000;
 const DEFAULT_MANUAL_MS = 24 * 3600_000;
 
-export async function submitRequest(body: RequestCreate, caller: RequestCaller, now = new Date()): Promise<Request> {
-  const fields = body.fields as Record<string, unknown>;
+/**
+ * What the route refuses before anything is kept: a team the caller is not in (without requests:manage), an offering
+ * they may not request, values its form does not pass. The AI console asks it too before it proposes a request.
+ */
+export async function checkSubmission(body: RequestCreate, caller: RequestCaller): Promise<RequestableOffering> {
   if (body.team && !caller.teams.includes(body.team) && !roleHas(caller.role, 'requests:manage')) {
     throw new ValidationError(`you are not a member of team ${body.team}`, { details: [{ path: '/body/team', message: `not one of your teams (${caller.teams.join(', ') || 'you have none'})` }] });
   }
-  const checked = await checkRequest(body.offeringId, fields, caller);
+  const checked = await checkRequest(body.offeringId, body.fields as Record<string, unknown>, caller);
   if (checked.issues.length) {
     throw new ValidationError(`the form's values do not pass ${body.offeringId}'s form: ${checked.issues.map((i) => `${i.path || '/'} ${i.message}`).join('; ')}`, {
       details: checked.issues.map((i) => ({ path: `/body/fields${i.path}`, message: i.message })),
     });
   }
+  return checked;
+}
+
+export async function submitRequest(body: RequestCreate, caller: RequestCaller, now = new Date()): Promise<Request> {
+  const checked = await checkSubmission(body, caller);
   const doc = checked.record.document;
   const values = checked.values;
   const secretValues = Object.fromEntries(Object.entries(values).filter(([id]) => checked.secretFields.includes(id)));

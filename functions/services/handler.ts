@@ -12,18 +12,14 @@ import { announcingChanges } from './events.ts';
 import { listServices } from './list.ts';
 import { createRunbook, deleteRunbook, listRunbooks, updateRunbook } from './runbooks.ts';
 import { serviceHealth } from './service-health.ts';
-import { deregisterService, findService, getService, registerService, requireService, updateService, type ServiceRecord } from './services.ts';
+import { deregisterService, findService, getService, registerService, requireServiceOwner, updateService, type ServiceRecord } from './services.ts';
 import { catalogSnapshot } from './snapshot.ts';
 
 /** The catalog's own routes: every services route but discovery's. */
 type ServiceRouteKey = Exclude<ContextRouteKey<'services'>, `${string} /api/v1/discovery/${string}`>;
 
 /** The caller must be in the service's team (or hold catalog:manage); returns the service. */
-async function requireOwner(req: ApiRequest<unknown, unknown, { readonly id: string }>, id = req.params.id): Promise<ServiceRecord> {
-  const service = await requireService(id);
-  await req.requireOwnerOr('catalog:manage', { team: service.team });
-  return service;
-}
+const requireOwner = (req: ApiRequest<unknown, unknown, { readonly id: string }>, id = req.params.id): Promise<ServiceRecord> => requireServiceOwner(id, req.requireOwnerOr);
 
 const catalogRoutes = {
   'GET /api/v1/services': async (req) => json(200, listServices(await catalogSnapshot(), req.query)),

@@ -17,5 +17,7 @@ export { getService } from './services.ts';
 export { dependencyGraph } from './dependencies.ts';
 export { listRunbooks } from './runbooks.ts';
 export { serviceHealth } from './service-health.ts';
+// The AI console asks before it proposes a pull request (POST …/changes) whether the route would let the user open it.
+export { requireServiceOwner } from './services.ts';
 // The AI console's `upgrade` reads a service's dependency manifests with Apollo's GitHub credentials.
 export { readRepositoryFile, type RepositoryFile } from './repository-files.ts';

@@ -5,6 +5,7 @@
  */
 import type { Service, ServiceCreate, ServiceUpdate } from '#schemas/index.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
+import type { RequireOwnerOr } from '#lib/ownership';
 import { toService } from './shapes.ts';
 import { noteServiceWrite } from './snapshot.ts';
 import { servicesDeps } from './deps.ts';
@@ -24,6 +25,17 @@ export async function requireService(id: string): Promise<ServiceRecord> {
   const record = await servicesDeps().store.readService(id);
   if (!record) throw new NotFoundError(`service ${id} not found`);
   return record;
+}
+
+/**
+ * Who changes a service (its entry, environments, dependencies, runbooks, code through a pull request): its owning team,
+ * or `catalog:manage`; 403 for anyone else. Answers the service. The routes ask it with the request's own rule; the AI
+ * console asks it before it proposes a change (a pull request) the route would refuse.
+ */
+export async function requireServiceOwner(id: string, requireOwnerOr: RequireOwnerOr): Promise<ServiceRecord> {
+  const service = await requireService(id);
+  await requireOwnerOr('catalog:manage', { team: service.team });
+  return service;
 }
 
 /** A live (not deregistered) service, or 404/409. */

@@ -100,6 +100,22 @@ describe('the sandbox', () => {
     expect(frames.some((f) => f.type === 'action')).toBe(false);
     expect((await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body.actions).toEqual([]);
   });
+
+  it('answers 404 for a principal who is not a person of the directory, and keeps no standing for them', async () => {
+    // Act
+    const unknown = await h.client('admin').send('PUT', '/api/v1/ai/users/not-an-email/sandbox', { body: { enabled: false, reason: 'a typo' } });
+    const person = await h.client('admin').call<AiUser>('PUT', `/api/v1/ai/users/${encodeURIComponent('dana@apollo.local')}/sandbox`, { body: { enabled: true, reason: 'stays read-only' } });
+
+    // Assess
+    expect(unknown.status).toBe(404);
+    expect(errorOf(unknown.body)).toMatchObject({ code: 'NotFound', message: 'not-an-email is not a person of the directory, nor has an AI session' });
+    expect((unknown.body as { error: { details: unknown[] } }).error.details).toEqual([{ path: '/path/principal', message: 'no such person' }]);
+    // Nothing was kept: its standing is the default one.
+    expect((await h.client('admin').call<AiUser>('GET', '/api/v1/ai/users/not-an-email')).body.sandbox).toEqual({ enabled: true, changedBy: null, changedAt: null });
+    // A person of the directory who never used the console is one an admin may set.
+    expect(person.status).toBe(200);
+    expect(person.body).toMatchObject({ principal: 'dana@apollo.local', sandbox: { enabled: true, changedBy: 'admin@apollo.local', reason: 'stays read-only' } });
+  });
 });
 
 describe('scale prod core-service 4, approved by the operator', () => {
@@ -326,6 +342,50 @@ describe('with the fake model', () => {
     expect(frames.some((f) => f.type === 'action')).toBe(false);
   });
 
+  it('refuses the model\'s pull request on a service of a team the developer is not in, as the changes route would: nothing waits, nothing on GitHub', async () => {
+    // Prepare: frontend is growth's; the developer is in payments and platform.
+    withModel();
+    await setSandbox(DEVELOPER, false);
+    const github = h.runtime.github!.fake;
+    const before = github.pullRequests('frontend').length;
+    const session = await openSession('developer', { service: 'frontend' });
+    fake.script([
+      { blocks: [{ text: 'I will open a PR. ' }, { toolUse: { name: 'open_pull_request', input: { service: 'frontend', title: 'docs: a note', files: [{ path: 'docs/NOTE.md', content: 'A note.\n' }] } } }], stopReason: 'tool_use' },
+      { blocks: [{ text: 'The changes route would refuse it.' }], stopReason: 'end_turn' },
+    ]);
+
+    // Act
+    const frames = await turn('developer', session, 'open a PR please');
+
+    // Assess
+    expect(frames.find((f) => f.type === 'tool_call' && f.name === 'open_pull_request')).toMatchObject({
+      status: 'refused', reason: 'POST /api/v1/services/{id}/changes would refuse it: developer@apollo.local is neither the owner nor in team growth and lacks the permission catalog:manage',
+    });
+    expect(frames.some((f) => f.type === 'action')).toBe(false);
+    expect(frames.at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
+    const detail = (await h.client('developer').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect([detail.actions, detail.pendingActions]).toEqual([[], 0]);
+    expect(github.pullRequests('frontend').length).toBe(before);
+    // The model heard why, as an error result.
+    expect(JSON.stringify(fake.requests.at(-1)!.messages.at(-1))).toContain('neither the owner nor in team growth');
+  });
+
+  it('refuses the model\'s request for a team the developer is not in, as the requests route would', async () => {
+    withModel();
+    await setSandbox(DEVELOPER, false);
+    const session = await openSession('developer', { service: 'billing-service' });
+    const fields = { bucket_name: 'growth-exports', service: 'billing-service', environment: 'staging', data_classification: 'internal', public_read: false, monthly_budget_usd: 10 };
+    fake.script([
+      { blocks: [{ toolUse: { name: 'submit_request', input: { offeringId: 's3-bucket', fields, team: 'growth' } } }], stopReason: 'tool_use' },
+      { blocks: [{ text: 'Not for growth.' }], stopReason: 'end_turn' },
+    ]);
+
+    const frames = await turn('developer', session, 'a bucket for growth, please');
+
+    expect(frames.find((f) => f.type === 'tool_call' && f.name === 'submit_request')).toMatchObject({ status: 'refused', reason: 'POST /api/v1/requests would refuse it: you are not a member of team growth' });
+    expect(frames.some((f) => f.type === 'action')).toBe(false);
+  });
+
   it('opens the model\'s pull request on the fake GitHub only after approval, through the changes route', async () => {
     withModel();
     await setSandbox(DEVELOPER, false);
@@ -410,6 +470,8 @@ describe('budgets and the rate limit', () => {
       const next = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'and now?' } });
       expect(next.status).toBe(429);
       expect(errorOf(next.body).message).toContain('start a new session');
+      // A session's budget never resets: waiting will not help, so no Retry-After.
+      expect(next.headers.get('retry-after')).toBeNull();
       // A built-in command needs no tokens for its plan: it still prints its findings, the model's part skipped.
       const help = await turn('operator', session, 'help');
       expect(help.some((f) => f.type === 'findings')).toBe(true);
@@ -437,6 +499,7 @@ describe('budgets and the rate limit', () => {
       const next = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'and now?' } });
       expect(next.status).toBe(429);
       expect(errorOf(next.body).message).toMatch(/cannot pay for a question to the model.*start a new session/);
+      expect(next.headers.get('retry-after')).toBeNull();
       expect(fake.requests.length).toBe(asked);
     } finally {
       delete process.env.APOLLO_AI_SESSION_TOKENS;
@@ -522,6 +585,36 @@ describe('the deploy and rollback commands', () => {
     expect(rollback).toMatchObject({ tool: 'rollback_service', route: 'POST /api/v1/services/{id}/rollback', status: 'pending', risk: 'prod_mutation', arguments: { service: 'core-service', environment: 'prod' } });
     const rejected = await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/reject`, { body: { actionId: rollback.id, note: 'test: not now' } });
     expect(rejected.body.status).toBe('rejected');
+  });
+});
+
+describe('the kill switch', () => {
+  it('rejects the actions still waiting, noting who terminated the session, and tells the watchers', async () => {
+    // Prepare: a production scale waits for its Approve.
+    await setSandbox(OPERATOR, false);
+    const session = await openSession('operator');
+    const pending = pendingOf(await turn('operator', session, 'scale prod core-service 4'));
+    expect(pending.status).toBe('pending');
+    const before = await scales();
+    const { ws, frames } = await subscribe(h, 'operator', `ai:${session.id}`);
+
+    // Act
+    const ended = await h.client('admin').call<AiSession>('DELETE', `/api/v1/ai/sessions/${session.id}`);
+
+    // Assess
+    expect(ended.body).toMatchObject({ status: 'terminated', terminatedBy: 'admin@apollo.local', pendingActions: 0 });
+    await until(() => aiFrames(frames as never).some((f) => f.type === 'action' && f.action.id === pending.id && f.action.status === 'rejected'));
+    ws.close();
+    const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect(detail.pendingActions).toBe(0);
+    expect(detail.actions).toEqual([{ ...pending, status: 'rejected', decidedBy: 'admin@apollo.local', decidedAt: expect.any(String), note: 'the session was terminated by admin@apollo.local' }]);
+    expect((await h.client('operator').call<{ items: AiSession[] }>('GET', '/api/v1/ai/sessions')).body.items.find((s) => s.id === session.id)!.pendingActions).toBe(0);
+    const approve = await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/approve`, { body: { actionId: pending.id } });
+    expect(approve.status).toBe(409);
+    expect(errorOf(approve.body).message).toContain('was rejected (by admin@apollo.local');
+    expect((await scales()).length).toBe(before.length);
+    const replay = (await h.client('operator').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: session.id } })).body;
+    expect(replay.items.find((i) => i.kind === 'action')).toMatchObject({ actionId: pending.id, status: 'rejected', by: 'admin@apollo.local', note: 'the session was terminated by admin@apollo.local' });
   });
 });
 

@@ -3,8 +3,8 @@
  * reads core-service's pom.xml from the fake GitHub with Apollo's credentials, asks the LOCAL FAKE Maven repository
  * for each dependency's latest release, prints the table, and opens one pull request through the changes route with
  * the patch and minor updates made (HikariCP's major is listed, not made). In the sandbox the change is refused and
- * nothing reaches GitHub; a frontend it may not change is read but its change refused; a service with nothing to
- * update proposes nothing.
+ * nothing reaches GitHub; a frontend it may not change is read but its change refused before it is proposed; a
+ * service with nothing to update proposes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiAction, AiFindings, AiFrame, AiMessageAccepted, AiSession, AiSessionDetail, AiUser } from '#schemas/index.ts';
@@ -150,9 +150,10 @@ describe('upgrade on other services', () => {
     expect(deps.rows).toContainEqual(['@tanstack/react-query', '^5.28.0', '5.62.0', 'minor']);
     expect(deps.rows).toContainEqual(['eslint', '8.57.0', '8.57.1', 'patch']);
     const call = frames.find((f) => f.type === 'tool_call' && f.name === 'open_pull_request') as Extract<AiFrame, { type: 'tool_call' }>;
-    // The changes route decides, as it would for the developer themselves: growth's service is not theirs to change.
-    expect(actionsOf(frames).at(-1)).toMatchObject({ status: 'failed', tool: 'open_pull_request', result: { ok: false, statusCode: 403, message: 'developer@apollo.local is neither the owner nor in team growth and lacks the permission catalog:manage' } });
-    expect(fact(findings, /^Upgrade$/, 'Failed')?.value).toContain('neither the owner nor in team growth');
+    // The changes route's own rule, asked before anything is proposed: growth's service is not theirs to change.
+    expect(call).toMatchObject({ status: 'refused', reason: 'POST /api/v1/services/{id}/changes would refuse it: developer@apollo.local is neither the owner nor in team growth and lacks the permission catalog:manage' });
+    expect(actionsOf(frames)).toEqual([]);
+    expect(fact(findings, /^Upgrade$/, 'Refused')?.value).toContain('neither the owner nor in team growth');
     const content = (call.arguments as { files: Array<{ content: string }> }).files[0]!.content;
     expect(JSON.parse(content)).toMatchObject({ dependencies: { react: '^18.2.0', zod: '~3.24.1', axios: '^1.7.9' }, devDependencies: { vite: '^5.2.0', typescript: '~5.7.2', eslint: '8.57.1' } });
     expect(content.split('\n').length).toBe(DEMO_FRONTEND_PACKAGE_JSON.split('\n').length);

@@ -12,12 +12,15 @@ interface PreflightRead { allowed: boolean; checks: Array<{ safeguard: string; o
 
 const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** `1 replica`, `4 replicas`, `? replicas` (not known). */
+const replicasText = (replicas: number | null): string => `${replicas ?? '?'} replica${replicas === 1 ? '' : 's'}`;
+
 async function where(run: RunTool, service: string, environment: string): Promise<{ fact: Fact; now?: ServiceRead['environments'][number] }> {
   const read = await attempt<ServiceRead>(run, 'catalog_service', { service });
   if (!read.ok) return { fact: { label: 'Now', value: `not read: ${read.error}`, status: 'unknown' } };
   const now = read.value.environments.find((e) => e.name === environment);
   if (!now) return { fact: { label: 'Now', value: `${service} has no environment ${environment}`, status: 'bad' } };
-  return { fact: { label: 'Now', value: `${now.version ?? 'no version'} · ${now.replicas ?? '?'} replicas · ${now.health}`, status: now.health === 'healthy' ? 'ok' : 'warn' }, now };
+  return { fact: { label: 'Now', value: `${now.version ?? 'no version'} · ${replicasText(now.replicas)} · ${now.health}`, status: now.health === 'healthy' ? 'ok' : 'warn' }, now };
 }
 
 interface Preflight { readonly section: Section; readonly blocks: readonly string[] }
@@ -68,7 +71,7 @@ export const scaleCommand: CommandDef = {
     const now = await where(run, service, environment);
     const checks = await preflight(run, { operation: 'scale', service, environment });
     return propose(act, 'scale_service', { service, environment, replicas }, `scale ${service} in ${environment} to ${replicas}`, checks, [
-      now.fact, { label: 'Proposed', value: `${replicas} replica${replicas === 1 ? '' : 's'}${now.now?.replicas != null ? ` (from ${now.now.replicas})` : ''}` },
+      now.fact, { label: 'Proposed', value: `${replicasText(replicas)}${now.now?.replicas != null ? ` (from ${now.now.replicas})` : ''}` },
     ]);
   },
 };

@@ -10,6 +10,7 @@ import { permissionLabel, requiredPermission, type RouteDef } from '#shared/rout
 import { identify, type Identity } from '../identity.ts';
 import { onBehalfOf } from '../on-behalf.ts';
 import { membershipsOf, type Membership } from '../memberships.ts';
+import { ownershipRule } from '../ownership.ts';
 import { logger } from '../observability.ts';
 import { parseBody, parseParams, parseQuery, rawBytes, readIfMatch } from './parse.ts';
 import type { ApiHandlerOptions, ApiRequest, Event } from './request.ts';
@@ -51,14 +52,7 @@ export const authorize = (route: RouteDef, options: ApiHandlerOptions): Middlewa
       requestId: requestIdOf(event, context.awsRequestId),
       audit: {},
       teams,
-      requireOwnerOr: async (permission, owner) => {
-        if (roleHas(identity.role, permission)) return;
-        if (owner.principal && owner.principal === identity.principal) return;
-        if (owner.team && (await teams()).some((m) => m.teamId === owner.team)) return;
-        throw new ForbiddenError(`${identity.principal} is neither the owner${owner.team ? ` nor in team ${owner.team}` : ''} and lacks the permission ${permission}`, {
-          details: [{ path: '/permission', message: permission }],
-        });
-      },
+      requireOwnerOr: ownershipRule(identity, async () => (await teams()).map((m) => m.teamId)),
     };
   },
 });

@@ -3,7 +3,7 @@
  * and a Retry-After, found also as the cause of another error; anything unnamed stays a bare 500.
  */
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, ServiceUnavailableError } from '#shared/errors';
+import { NotFoundError, ServiceUnavailableError, TooManyRequestsError } from '#shared/errors';
 import { errorResult, statusOf } from './responses.ts';
 
 const named = (name: string, message = 'x'): Error => Object.assign(new Error(message), { name });
@@ -35,5 +35,20 @@ describe('errorResult', () => {
     expect(body(ownMessage).error.message).toBe('the audit log is unavailable, so nothing was changed; retry shortly');
     expect([notFound.statusCode, body(notFound).error.code]).toEqual([404, 'NotFound']);
     expect([bug.statusCode, body(bug).error, bug.headers!['retry-after']]).toEqual([500, { code: 'InternalError', message: 'internal error', details: [] }, undefined]);
+  });
+});
+
+describe('Retry-After on a 429', () => {
+  it('sends the time given, the default when none is, and nothing when waiting will not help', () => {
+    // Prepare
+    const timed = new TooManyRequestsError('at most 10 a minute', { retryAfterSeconds: 42 });
+    const untimed = new TooManyRequestsError('busy');
+    const never = new TooManyRequestsError('this session used its budget: start a new session', { retryAfterSeconds: null });
+
+    // Act
+    const answers = [timed, untimed, never].map((error) => errorResult(error, 'req-7'));
+
+    // Assess
+    expect(answers.map((a) => [a.statusCode, a.headers!['retry-after']])).toEqual([[429, '42'], [429, '5'], [429, undefined]]);
   });
 });

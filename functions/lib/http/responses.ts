@@ -55,7 +55,7 @@ export function errorResult(thrown: unknown, requestId: string): APIGatewayProxy
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (error instanceof MethodNotAllowedError) headers.allow = error.details.map((d) => d.message).join(', ');
   const retryAfter = error instanceof ApolloError ? error.retryAfterSeconds : undefined;
-  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-  else if (status === 503 || status === 429) headers['retry-after'] = '5';
+  if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+  else if (retryAfter === undefined && (status === 503 || status === 429)) headers['retry-after'] = '5';
   return { statusCode: status, headers, body: JSON.stringify(body) };
 }

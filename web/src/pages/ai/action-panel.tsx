@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AiAction } from '../../../../schemas/types.gen.ts';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
-import { decisionNote, decisionText, isLapsed, linkOf, originText, pendingCount, riskIntent, shownStatus, STATUS_LOOK } from './ai-actions.ts';
+import { decisionNote, linkOf, originText, pendingCount, riskIntent, shownDecision, shownStatus, STATUS_LOOK } from './ai-actions.ts';
 import { useDecideAction } from './ai-queries.ts';
 
 /** The time now, again every `ms` (expiries count down). */
@@ -48,6 +48,8 @@ function ActionResult({ action }: { action: AiAction }) {
 interface CardProps {
   readonly action: AiAction;
   readonly now: number;
+  /** The session was terminated: nothing of it runs any more. */
+  readonly ended: boolean;
   readonly canDecide: boolean;
   readonly busy: 'approve' | 'reject' | null;
   /** Another decision of this session is on its way: wait for it. */
@@ -56,8 +58,8 @@ interface CardProps {
   onReject(): void;
 }
 
-function ActionCard({ action, now, canDecide, busy, blocked, onApprove, onReject }: CardProps) {
-  const status = shownStatus(action, now);
+function ActionCard({ action, now, ended, canDecide, busy, blocked, onApprove, onReject }: CardProps) {
+  const status = shownStatus(action, now, ended);
   const look = STATUS_LOOK[status];
   const open = status === 'pending';
   return (
@@ -86,7 +88,7 @@ function ActionCard({ action, now, canDecide, busy, blocked, onApprove, onReject
       {open && !canDecide && <div className={Classes.TEXT_MUTED}>Waiting for the session's owner (or an AI admin) to approve it.</div>}
       {!open && (
         <div className="apollo-ai-action-decision" data-testid="ai-action-decision">
-          {status === 'expired' && isLapsed(action, now) ? 'Expired before anyone approved it: it never ran' : decisionText(action)}
+          {shownDecision(action, now, ended)}
           {action.decidedAt && <span className={Classes.TEXT_MUTED} title={formatTime(action.decidedAt)}> · {formatAgo(action.decidedAt, now)}</span>}
         </div>
       )}
@@ -98,11 +100,13 @@ function ActionCard({ action, now, canDecide, busy, blocked, onApprove, onReject
 export interface ActionPanelProps {
   readonly sessionId: string;
   readonly actions: readonly AiAction[];
-  /** The viewer may approve or reject (the owner, or an ai:admin). */
+  /** The viewer may approve or reject (the owner, or an ai:admin, while the session is active). */
   readonly canDecide: boolean;
+  /** The session was terminated: what was pending never runs, and no card offers Approve. */
+  readonly ended: boolean;
 }
 
-export function ActionPanel({ sessionId, actions, canDecide }: ActionPanelProps) {
+export function ActionPanel({ sessionId, actions, canDecide, ended }: ActionPanelProps) {
   const now = useNow(15_000);
   const decide = useDecideAction(sessionId);
   const [open, setOpen] = useState(true);
@@ -119,7 +123,7 @@ export function ActionPanel({ sessionId, actions, canDecide }: ActionPanelProps)
   const send = (decision: 'approve' | 'reject', action: AiAction, text?: string) =>
     decide.mutate({ decision, actionId: action.id, note: text, idempotencyKey: keyOf(decision, action.id) }, { onSettled: () => setRejecting(null) });
   const busyOn = decide.isPending ? decide.variables : undefined;
-  const waiting = pendingCount(actions, now);
+  const waiting = pendingCount(actions, now, ended);
   // Newest first: what needs a decision is at the top.
   const shown = [...actions].reverse();
 
@@ -128,11 +132,11 @@ export function ActionPanel({ sessionId, actions, canDecide }: ActionPanelProps)
       collapseProps={{ isOpen: open, onToggle: () => setOpen(!open) }} data-testid="ai-action-panel" data-pending={waiting}>
       <SectionCard padded={false}>
         {shown.length === 0
-          ? <div className={`${Classes.TEXT_MUTED} apollo-ai-tools-empty`}>Changes the console proposes (scale, deploy, rollback, restart, a pull request…) wait here. Nothing runs until {canDecide ? 'you press' : 'its owner presses'} Approve.</div>
+          ? <div className={`${Classes.TEXT_MUTED} apollo-ai-tools-empty`}>{ended ? 'The session was terminated: it proposes no more changes.' : <>Changes the console proposes (scale, deploy, rollback, restart, a pull request…) wait here. Nothing runs until {canDecide ? 'you press' : 'its owner presses'} Approve.</>}</div>
           : (
             <ul className="apollo-ai-action-list">
               {shown.map((a) => (
-                <ActionCard key={a.id} action={a} now={now} canDecide={canDecide}
+                <ActionCard key={a.id} action={a} now={now} ended={ended} canDecide={canDecide}
                   busy={busyOn?.actionId === a.id ? busyOn.decision : null} blocked={busyOn !== undefined && busyOn.actionId !== a.id}
                   onApprove={() => send('approve', a)} onReject={() => { setNote(''); setRejecting(a); }} />
               ))}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AiAction, AiFrame } from '../../../../schemas/types.gen.ts';
-import { actionsOfFrames, callsWithDecisions, decisionNote, decisionText, linkOf, mayDecide, mergeActions, pendingCount, riskIntent, shownStatus } from './ai-actions.ts';
+import { actionsOfFrames, callsWithDecisions, decisionNote, decisionText, linkOf, mayDecide, mergeActions, pendingCount, riskIntent, shownDecision, shownStatus } from './ai-actions.ts';
 
 const pending: AiAction = {
   id: 'a'.repeat(64), sessionId: '01JABCDEFGHJKMNPQRSTVWXYZ0', turnId: 't1', callId: 'c1', callIndex: 1,
@@ -48,6 +48,25 @@ describe('a session’s actions', () => {
     const session = { owner: 'operator@apollo.local' };
     expect([mayDecide(session, owner), mayDecide(session, admin), mayDecide(session, someone), mayDecide(session, undefined)]).toEqual([true, true, false, false]);
     expect(mayDecide(session, { ...owner, permissions: ['ai:read'] })).toBe(false);
+  });
+
+  it('offers no decision once the session is terminated: its pending actions read rejected, none waits', () => {
+    // Prepare
+    const owner = { principal: 'operator@apollo.local', permissions: ['ai:read', 'ai:sessions:create', 'ai:admin'] };
+    const now = Date.parse('2026-12-05T12:10:00Z');
+
+    // Act
+    const decide = [mayDecide({ owner: owner.principal, status: 'active' }, owner), mayDecide({ owner: owner.principal, status: 'terminated' }, owner)];
+    const shown = [shownStatus(pending, now, true), shownStatus(executed, now, true), shownStatus(pending, now, false)];
+
+    // Assess
+    expect(decide).toEqual([true, false]);
+    expect(shown).toEqual(['rejected', 'executed', 'pending']);
+    expect([pendingCount([pending, other], now, true), pendingCount([pending, other], now)]).toEqual([0, 2]);
+    expect(shownDecision(pending, now, true)).toBe('Rejected: the session was terminated, so it never ran');
+    // What the API then says of it wins as soon as its frame arrives.
+    expect(shownDecision({ ...pending, status: 'rejected', decidedBy: 'admin@apollo.local', note: 'the session was terminated by admin@apollo.local' }, now, true))
+      .toBe('Rejected by admin@apollo.local: the session was terminated by admin@apollo.local');
   });
 
   it('colours production and infrastructure changes red', () => {

@@ -35,12 +35,21 @@ export const actionsOfFrames = (frames: readonly AiFrame[]): AiAction[] =>
 export const isLapsed = (action: Pick<AiAction, 'status' | 'expiresAt'>, now: number): boolean =>
   action.status === 'pending' && Date.parse(action.expiresAt) <= now;
 
-/** The status the panel shows: a pending action past its expiry reads as expired before the API says so. */
-export const shownStatus = (action: Pick<AiAction, 'status' | 'expiresAt'>, now: number): ActionStatus => (isLapsed(action, now) ? 'expired' : action.status);
+/**
+ * The status the panel shows: a pending action past its expiry reads as expired, and one of a terminated session
+ * (`ended`) as rejected (terminating rejects them), before the API's frames say so.
+ */
+export function shownStatus(action: Pick<AiAction, 'status' | 'expiresAt'>, now: number, ended = false): ActionStatus {
+  if (isLapsed(action, now)) return 'expired';
+  return ended && action.status === 'pending' ? 'rejected' : action.status;
+}
 
-/** The session's owner, or an ai:admin, decides (the API checks the route's permission too, and says so with a 403). */
-export const mayDecide = (session: { owner: string }, me: { principal: string; permissions: readonly string[] } | undefined): boolean =>
-  me !== undefined && me.permissions.includes('ai:sessions:create') && (session.owner === me.principal || me.permissions.includes('ai:admin'));
+/**
+ * The session's owner, or an ai:admin, decides while the session is active (the API checks the route's permission
+ * too, and says so with a 403; a terminated session's actions never run).
+ */
+export const mayDecide = (session: { owner: string; status?: 'active' | 'terminated' }, me: { principal: string; permissions: readonly string[] } | undefined): boolean =>
+  session.status !== 'terminated' && me !== undefined && me.permissions.includes('ai:sessions:create') && (session.owner === me.principal || me.permissions.includes('ai:admin'));
 
 /** What each status looks like on a card. */
 export const STATUS_LOOK: Readonly<Record<ActionStatus, { readonly label: string; readonly intent: Intent; readonly icon: IconName }>> = {
@@ -71,8 +80,16 @@ export function decisionText(action: Pick<AiAction, 'status' | 'decidedBy' | 'no
   return `${look.label}${by}${action.note ? `: ${action.note}` : ''}`;
 }
 
-/** The number of pending actions, for the panel's title. */
-export const pendingCount = (actions: readonly AiAction[], now: number): number => actions.filter((a) => a.status === 'pending' && !isLapsed(a, now)).length;
+/** What a decided card says: who decided and why; one that never ran, why not. */
+export function shownDecision(action: Pick<AiAction, 'status' | 'decidedBy' | 'note' | 'expiresAt'>, now: number, ended = false): string {
+  if (isLapsed(action, now)) return 'Expired before anyone approved it: it never ran';
+  if (ended && action.status === 'pending') return 'Rejected: the session was terminated, so it never ran';
+  return decisionText(action);
+}
+
+/** The number of pending actions, for the panel's title: none once the session is terminated (`ended`). */
+export const pendingCount = (actions: readonly AiAction[], now: number, ended = false): number =>
+  actions.filter((a) => shownStatus(a, now, ended) === 'pending').length;
 
 /** The decision's note as the API takes it: trimmed, at most 1000 characters, left out when empty. */
 export function decisionNote(note: string): string | undefined {

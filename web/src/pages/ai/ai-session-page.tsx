@@ -139,7 +139,7 @@ export function AiSessionPage({ id }: { id: string }) {
       <div className="apollo-ai-body">
         <AiTerminal sessionId={s.id} feed={stream.feed} disabled={terminated || !canSend} status={status} send={send} />
         <div className="apollo-ai-side">
-          <ActionPanel sessionId={s.id} actions={stream.actions} canDecide={mayDecide(s, me.data)} />
+          <ActionPanel sessionId={s.id} actions={stream.actions} canDecide={mayDecide({ owner: s.owner, status: terminated ? 'terminated' : 'active' }, me.data)} ended={terminated} />
           <ToolPanel calls={stream.toolCalls} />
         </div>
       </div>
