@@ -4,7 +4,7 @@
  * environment changes put back afterwards, and how an API answer under faults is judged.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { ApiClient, type ApiResponse } from '#shared/api-client';
 import type { Role } from '#shared/permissions';
 import { seedDemoData } from '#local/seed';
@@ -213,3 +213,23 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs: 
 }
 
 export const ms = (value: number): string => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+
+/** A server that accepts connections and never answers: what a hung endpoint (DynamoDB, Cost Explorer) looks like to an SDK client. */
+export async function startBlackHole(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: TcpServer = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}

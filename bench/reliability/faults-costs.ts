@@ -10,14 +10,13 @@
  * themselves cannot be read — and then nothing of that run stored (no half-written day: the first environment's
  * new figures were answered before the throttle). Healthy again, the next run stores the new figures.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
 import type { DeserializeHandler, DeserializeHandlerArguments, MetadataBearer } from '@smithy/types';
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { IngestResult } from '../../functions/costs/ingest.ts';
 import { startFakeOpenCost, type FakeOpenCost } from '#local/fakes/opencost-server';
-import { forwardTo, ms, startMisbehavingServer, until, withEnv, withRuntime, type Behaviour, type MisbehavingServer } from './faults-common.ts';
+import { forwardTo, ms, startBlackHole, startMisbehavingServer, until, withEnv, withRuntime, type Behaviour, type MisbehavingServer } from './faults-common.ts';
 import { check, type Check, type ScenarioContext } from './scenario.ts';
 
 const SERVICES = ['reliability-costs-a', 'reliability-costs-b'] as const;
@@ -41,24 +40,6 @@ interface CeFaults {
   remove(): Promise<void>;
 }
 
-/** A server that accepts connections and never answers. */
-async function startBlackHole(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 const json = (status: number, body: unknown, type = 'application/x-amz-json-1.1'): HttpResponse => {
   const bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));

@@ -11,13 +11,12 @@
  *   ends it is the client's own timeout (the request handler's), not ours.
  * Both are counted, and so are the logical commands (the `initialize` step: once per command).
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
 import type { DeserializeHandler, DeserializeHandlerArguments, MetadataBearer } from '@smithy/types';
 import type { Request } from '#schemas/index.ts';
 import { median } from '../stats.ts';
-import { appended, cleanFailure, ms, pool, reasons, startMisbehavingServer, statusSummary, timed, until, withEnv, withRuntime, type Answer } from './faults-common.ts';
+import { appended, cleanFailure, ms, pool, reasons, startBlackHole, startMisbehavingServer, statusSummary, timed, until, withEnv, withRuntime, type Answer } from './faults-common.ts';
 import { check, type Check, type ScenarioContext } from './scenario.ts';
 
 export interface DynamoFaultRates {
@@ -42,25 +41,6 @@ const THROTTLES = [
   { type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly.' },
 ] as const;
 
-/** A server that accepts connections and never answers: what a hung DynamoDB endpoint looks like to the client. */
-async function startBlackHole(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    port,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 export async function injectDynamoFaults(rates: DynamoFaultRates, random: () => number = Math.random): Promise<DynamoFaults> {
   const { dynamoClient } = await import('#lib/table');

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceUnavailableError } from '#shared/errors';
+import { failure } from '../../requests/actions/test-server.ts';
 import { CostExplorerSource, costExplorerClient } from './cost-explorer.ts';
 
 type Behaviour = 'hang' | 'fail' | 'garbage';
@@ -37,14 +38,6 @@ afterAll(async () => {
 const source = (timeoutMs: number) => new CostExplorerSource({ timeoutMs, client: costExplorerClient(timeoutMs, { endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }) });
 const range = { start: '2026-11-01', end: '2026-11-03' };
 
-async function failure(call: Promise<unknown>): Promise<Error> {
-  try {
-    await call;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('Cost Explorer misbehaving', () => {
   it('ends a request Cost Explorer never answers at the client\'s limit, each of the SDK\'s tries, saying so', async () => {

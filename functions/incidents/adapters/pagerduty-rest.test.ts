@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakePagerDuty } from '../../../local/fakes/pagerduty-server.ts';
-import { startTestServer, type TestServer } from '../../requests/actions/test-server.ts';
+import { failure, startTestServer, type TestServer } from '../../requests/actions/test-server.ts';
 import { parsePagerDutyWebhook } from '../pagerduty-events.ts';
 import {
   PagerDutyClient, PagerDutyKeyRejectedError, PagerDutyNotConfiguredError, PagerDutyNotFoundError, PagerDutyRateLimitedError, PagerDutyRejectedError, PagerDutyUnavailableError,
@@ -28,15 +28,6 @@ beforeEach(() => {
   receiver.received.length = 0;
 });
 
-/** What the call threw (the test fails when it did not). */
-async function failure(call: Promise<unknown>): Promise<Error> {
-  try {
-    await call;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('PagerDutyClient against the local fake PagerDuty', () => {
   it('acknowledges and resolves an incident as the From user, and PagerDuty tells Apollo back by webhook', async () => {

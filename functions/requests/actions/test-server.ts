@@ -69,3 +69,13 @@ export async function startTestServer(): Promise<TestServer> {
     }),
   };
 }
+
+/** What the call threw (the test fails when it did not): for asserting on an adapter's error beyond its message. */
+export async function failure(call: Promise<unknown>): Promise<Error> {
+  try {
+    await call;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('the call succeeded');
+}
