@@ -155,6 +155,7 @@ import performanceStats from './api/performance-stats.schema.json' with { type: 
 import postmortemCreate from './api/postmortem-create.schema.json' with { type: 'json' };
 import postmortemUpdate from './api/postmortem-update.schema.json' with { type: 'json' };
 import postmortem from './api/postmortem.schema.json' with { type: 'json' };
+import quotaCheck from './api/quota-check.schema.json' with { type: 'json' };
 import quotaLimitsPut from './api/quota-limits-put.schema.json' with { type: 'json' };
 import quotaUsage from './api/quota-usage.schema.json' with { type: 'json' };
 import ready from './api/ready.schema.json' with { type: 'json' };
@@ -401,6 +402,7 @@ export const SCHEMAS = {
   "postmortem-create": postmortemCreate,
   "postmortem-update": postmortemUpdate,
   "postmortem": postmortem,
+  "quota-check": quotaCheck,
   "quota-limits-put": quotaLimitsPut,
   "quota-usage": quotaUsage,
   "ready": ready,

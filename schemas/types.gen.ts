@@ -4208,9 +4208,13 @@ export interface Approval {
    */
   requestId?: string;
   /**
-   * pending until decided; approved or rejected by approvers; expired when nobody decided in time; cancelled when the request was cancelled while it waited.
+   * pending until decided; approved or rejected by approvers; expired when nobody decided in time; cancelled when the request was cancelled, or interrupted (Apollo restarted, its run was lost), while it waited.
    */
   status: "pending" | "approved" | "rejected" | "expired" | "cancelled";
+  /**
+   * Why it ended without a decision, in words (e.g. the request was interrupted while it waited).
+   */
+  endReason?: string;
   offering?: {
     id: string;
     name: string;
@@ -13142,6 +13146,7 @@ export interface FormPreviewResult {
    * Problems with the values given, as a request would be refused for (paths are the field's, e.g. /db_name).
    */
   valueIssues?: DocumentIssue[];
+  quota?: QuotaCheck;
 }
 
 /**
@@ -13164,6 +13169,10 @@ export type FormPreview = {
   values?: {
     [k: string]: unknown;
   };
+  /**
+   * With values: the team the request would count against, whose quotas are read (default: your first team).
+   */
+  team?: string;
 } & {
   [k: string]: unknown;
 };
@@ -14326,6 +14335,66 @@ export interface Postmortem {
 }
 
 /**
+ * Whether a request would fit its team's quotas, read without reserving anything: each quota the offering declares (a count, or a sum read from a form field), in the request's environment and across environments, with the numbers submit would refuse it with.
+ */
+export interface QuotaCheck {
+  /**
+   * The team the request would count against (null: none, so no quota).
+   */
+  team: string | null;
+  /**
+   * over: submit would refuse it (409); fits: within every limit that applies; no-limit: counted, but no limit applies; not-applicable: the offering declares no quota, there is no team, or the request takes none (an empty amount field).
+   */
+  decision: "fits" | "over" | "no-limit" | "not-applicable";
+  /**
+   * The outcome in words; when over, the refusal exactly as submit would answer it.
+   */
+  message: string;
+  /**
+   * What the request would take of each quota the offering declares, in the order submit reserves them.
+   */
+  claims: {
+    resource: string;
+    /**
+     * What the request would take: the offering's fixed amount, or (a sum) its amount times the field's value, rounded up.
+     */
+    amount: number;
+    unit: string | null;
+    /**
+     * A sum: the form field the amount is read from (e.g. storage_gb); null for a count.
+     */
+    amountField: string | null;
+    /**
+     * The request's environment field, when its form has one.
+     */
+    environment: string | null;
+    /**
+     * Within its limit in every scope.
+     */
+    fits: boolean;
+    /**
+     * Where it counts: the request's environment (when it has one), then all environments together.
+     */
+    scopes: {
+      /**
+       * null: every environment together.
+       */
+      environment: string | null;
+      /**
+       * The limit in effect; null: none.
+       */
+      limit: number | null;
+      used: number;
+      reserved: number;
+      /**
+       * What is left under the limit now (never below 0); null without a limit.
+       */
+      left: number | null;
+    }[];
+  }[];
+}
+
+/**
  * Set or remove some of a team's quota limits (the others stay). Each is checked against the organization's caps (APOLLO_QUOTA_CAPS); the team's members are told.
  */
 export interface QuotaLimitsPut {
@@ -14526,7 +14595,7 @@ export interface RequestAuditExportQuery {
 }
 
 /**
- * Query string of the request audit trail: requests, approvals and quotas.
+ * Query string of the request audit trail: requests, approvals, delegations and quotas.
  */
 export interface RequestAuditQuery {
   /**
@@ -15954,7 +16023,7 @@ export type SimulationRequest = {
     [k: string]: unknown;
   };
   /**
-   * The requesting team, whose quota is read (default: the caller's first team).
+   * The requesting team, whose quota is read (default: the caller's first team); one that does not exist is a 400.
    */
   team?: string;
   /**
@@ -16029,12 +16098,12 @@ export interface SimulationResult {
     [k: string]: unknown;
   };
   /**
-   * How the request would end.
+   * How the request would end; refused: the sample values fail the form's checks, so submit would refuse them (a 400) and nothing runs (the `field` problems say why).
    */
-  outcome: "completed" | "failed" | "cancelled";
+  outcome: "completed" | "failed" | "cancelled" | "refused";
   failure?: {
     /**
-     * As the fulfilment records it: action-failed, approval-rejected, quota, cancelled…
+     * As the fulfilment records it: action-failed, approval-rejected, quota, cancelled…; refused when submit would refuse the values.
      */
     kind: string;
     actionId?: string;
@@ -16146,9 +16215,9 @@ export interface SimulationResult {
      */
     required: boolean;
     /**
-     * What the simulation decided (approved unless the scenario rejects it).
+     * What the simulation decided (approved unless the scenario rejects it); not-reached: the rule asks for one, but the run ends before it (over quota) or never starts (refused).
      */
-    decision: "not-needed" | "approved" | "rejected";
+    decision: "not-needed" | "approved" | "rejected" | "not-reached";
     rule?: {
       approvers: {
         roles?: string[];
@@ -18006,19 +18075,51 @@ export interface CatalogApproval {
   reason?: string;
 }
 /**
- * What a request costs against the requesting team's quota; a request over quota is refused.
+ * What a request costs against the requesting team's quota; a request over quota is refused. A count (a fixed amount: 1 database) or a sum (an amount read from a numeric field: its storage_gb GiB); `also` names more quotas the same request counts against, e.g. a database's storage GiB besides the database.
  */
 export interface CatalogQuota {
+  /**
+   * The quota counted, e.g. postgresql-databases (shared by offerings that name the same one).
+   */
+  resource: string;
+  /**
+   * How much of it one request uses, e.g. 1; with amountField, how much per unit of that field's value (1: the value itself).
+   */
+  amount: number;
+  /**
+   * A sum: the id of a number or integer field whose value, times amount (rounded up to a whole number), is what the request uses, e.g. storage_gb. A request that leaves it empty uses none.
+   */
+  amountField?: string;
+  /**
+   * What is counted, for people, e.g. database or GiB (a lowercase word is made plural: databases; GiB stays GiB).
+   */
+  unit?: string;
+  /**
+   * More quotas one request counts against, each with its own resource (at most 3; no resource twice).
+   *
+   * @minItems 1
+   * @maxItems 3
+   */
+  also?: CatalogQuotaAmount[];
+}
+/**
+ * One more quota a request counts against, e.g. { resource: postgresql-storage-gib, amount: 1, amountField: storage_gb, unit: GiB }.
+ */
+export interface CatalogQuotaAmount {
   /**
    * A lowercase slug: letters, digits and single dashes, starting with a letter.
    */
   resource: string;
   /**
-   * How much of it one request uses, e.g. 1.
+   * How much of it one request uses, e.g. 1; with amountField, how much per unit of that field's value (1: the value itself).
    */
   amount: number;
   /**
-   * What is counted, for people, e.g. database.
+   * An identifier usable in variables ({{fields.<id>}}, {{output.<id>.<name>}}): a lowercase letter, then letters, digits or underscores.
+   */
+  amountField?: string;
+  /**
+   * What is counted, for people, e.g. database or GiB (a lowercase word is made plural: databases; GiB stays GiB).
    */
   unit?: string;
 }
@@ -18275,6 +18376,7 @@ export interface SchemaTypes {
   "postmortem-create": PostmortemCreate;
   "postmortem-update": PostmortemUpdate;
   "postmortem": Postmortem;
+  "quota-check": QuotaCheck;
   "quota-limits-put": QuotaLimitsPut;
   "quota-usage": QuotaUsage;
   "ready": Ready;

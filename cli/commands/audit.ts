@@ -99,7 +99,7 @@ export function registerAudit(program: Command, cli: Cli): void {
   pageOptions(
     audit
       .command('requests')
-      .description('The request audit trail: requests, their approvals and quotas, newest first; --export writes it as a file (oldest first, at most 10,000 entries)')
+      .description('The request audit trail: requests, their approvals, delegations and quotas, newest first; --export writes it as a file (oldest first, at most 10,000 entries)')
       .option('--request <id>', 'one request\'s entries (its approvals\' included)')
       .option('--actor <principal>', 'done by this principal')
       .option('--action <prefix>', 'actions starting with this: requests.cancel, approvals., quotas.')

@@ -223,6 +223,25 @@ describe('apollo offerings simulate', () => {
     expect(badAction.code).toBe(EXIT.usage);
   });
 
+  it('values the form refuses: the outcome says submit would refuse them and exits 2; the quota decision is said once', async () => {
+    // Prepare: a limit the request fits
+    const limits = await c.h.client('admin').send('POST', '/api/v1/quota/limits/payments', { body: { limits: [{ resource: 'postgresql-databases', environment: 'prod', limit: 5 }] } });
+    expect(limits.status, JSON.stringify(limits.body)).toBe(200);
+
+    // Act
+    const bad = await c.run(['offerings', 'simulate', 'postgresql-database', '--field', 'service=orders-service', '--field', 'db_name=BAD NAME', '--environment', 'prod', '--team', 'payments']);
+    const good = await c.run(['offerings', 'simulate', 'postgresql-database', '--field', 'service=orders-service', '--field', 'db_name=orders', '--environment', 'prod', '--team', 'payments']);
+
+    // Assess
+    expect(bad.code, bad.stdout).toBe(EXIT.usage);
+    expect(bad.stdout).toMatch(/^outcome: refused \(refused\): a request with these values is refused at submit, so nothing would run: field db_name /m);
+    expect(bad.stdout).toMatch(/^approval\s+team platform: not reached \(the run ends before it\)$/m);
+    expect(bad.stderr).toContain('error: a request with these values is refused at submit');
+    expect(good.code, good.stderr).toBe(EXIT.ok);
+    expect(good.stdout).toMatch(/^quota\s+fits: within payments's quotas: this request would take 1 database of postgresql-databases \(\d+ of 5 databases left in prod\); 20 GiB of postgresql-storage-gib/m);
+    expect(good.stdout).not.toContain('fits: fits:');
+  });
+
   it('has help with examples on every command', async () => {
     for (const command of ['list', 'show', 'validate', 'preview', 'simulate']) {
       const help = await c.run(['offerings', command, '--help']);

@@ -201,6 +201,8 @@ async function documentText(cli: Cli, path: string): Promise<string> {
 export function simulationExitCode(result: Pick<SimulationResult, 'outcome' | 'failure'>): ExitCode {
   if (result.outcome === 'completed') return EXIT.ok;
   if (result.outcome === 'cancelled') return EXIT.conflict;
+  // Submit would answer 400: the values are wrong, as a bad command line is.
+  if (result.outcome === 'refused') return EXIT.usage;
   const kind = result.failure?.kind ?? '';
   return /approval|quota/.test(kind) ? EXIT.policy : EXIT.failure;
 }
@@ -217,8 +219,8 @@ function simulationText(cli: Cli, r: SimulationResult, allStates: boolean): stri
     ['offering', `${r.offering.id} ${r.offering.version} (${r.offering.from === 'saved' ? 'the version served' : 'this document'}, ${r.offering.fulfillment})`],
     ['requester', `${r.requester.principal}${r.requester.team ? `, team ${r.requester.team}` : ''}${r.requester.environment ? `, environment ${r.requester.environment}` : ''}`],
     ['scenario', r.scenario.kind === 'none' ? 'nothing goes wrong' : JSON.stringify(r.scenario)],
-    ['approval', r.approval.required ? `${approvers || 'required'}: ${r.approval.decision} (simulated)` : 'not needed'],
-    ['quota', `${r.quota.decision}: ${r.quota.message}`],
+    ['approval', r.approval.required ? `${approvers || 'required'}: ${r.approval.decision === 'not-reached' ? 'not reached (the run ends before it)' : `${r.approval.decision} (simulated)`}` : 'not needed'],
+    ['quota', quotaText(r.quota)],
     ['duration', `${duration.seconds !== undefined ? `about ${seconds(duration.seconds)} (${duration.source === 'past-runs' ? 'past runs' : 'its SLA'})` : 'unknown'}${duration.slaSeconds !== undefined ? `, SLA ${seconds(duration.slaSeconds)}` : ''}; the simulated path ${seconds(duration.simulatedSeconds)}`],
   ], style);
   const start = r.path.length ? Date.parse(r.path[0]!.at) : 0;
@@ -241,6 +243,11 @@ function simulationText(cli: Cli, r: SimulationResult, allStates: boolean): stri
     `outcome: ${outcome}${r.failure ? ` (${r.failure.kind}${r.failure.actionId ? ` at ${r.failure.actionId}` : ''}): ${r.failure.message}` : ''}`,
     style.dim(`simulated on ${r.engine.definition}: nothing was called or stored`),
   ].join('\n');
+}
+
+/** The quota decision and its words, the decision said once ("fits: 0 of 5 taken in prod; …" already says it). */
+export function quotaText(quota: Pick<SimulationResult['quota'], 'decision' | 'message'>): string {
+  return quota.message.startsWith(`${quota.decision}:`) ? quota.message : `${quota.decision}: ${quota.message}`;
 }
 
 function seconds(s: number): string {
@@ -388,7 +395,7 @@ export function registerOfferings(program: Command, cli: Cli): void {
     .option('--all-states', 'every state of the state machine, the routing choices too')
     .addHelpText('after', [
       '',
-      'Exit codes: 0 the run would complete; 1 it would fail; 5 it would be cancelled; 6 an approval rejection or the quota would stop it.',
+      'Exit codes: 0 the run would complete; 1 it would fail; 2 submit would refuse the values (nothing runs); 5 it would be cancelled; 6 an approval rejection or the quota would stop it.',
       '',
       'Examples:',
       '  $ apollo offerings simulate dns-record --field name=checkout --field value=lb.example.com --environment prod',
@@ -417,7 +424,9 @@ export function registerOfferings(program: Command, cli: Cli): void {
       const result = (await cli.request('POST /api/v1/simulate/fulfillment', { body })).body;
       cli.print(result, { kind: 'text', text: simulationText(cli, result, o.allStates === true) });
       const code = simulationExitCode(result);
-      if (code !== EXIT.ok) throw new CliError(`the simulated run would end ${result.outcome}${result.failure ? `: ${result.failure.message}` : ''}`, code);
+      if (code === EXIT.ok) return;
+      // A refusal says itself ("a request with these values is refused at submit, …"); a run says how it would end.
+      throw new CliError(result.outcome === 'refused' && result.failure ? result.failure.message : `the simulated run would end ${result.outcome}${result.failure ? `: ${result.failure.message}` : ''}`, code);
     });
 }
 

@@ -1,18 +1,20 @@
 /**
  * The request audit trail (GET /api/v1/audit/requests and its export): the audit log's entries about requests,
- * approvals and quotas, searched as GET /api/v1/audit searches (by actor, by one request, or day by day; no Scan).
+ * approvals, delegations and quotas, searched as GET /api/v1/audit searches (by actor, or day by day; no Scan); one
+ * request's are its own entries and its approvals' (each run's and a deprovision's), merged.
  */
 import type { AuditEntry, AuditList, AuditQuery, RequestAuditExportQuery, RequestAuditQuery } from '#schemas/index.ts';
 import type { QueryPageInput } from '#lib/table';
-import { searchAudit } from './search.ts';
+import { approvalIdsOf } from '#functions/requests/public';
+import { searchAudit, searchAuditOf } from './search.ts';
 
 /** The most entries one export holds (the range or the filters narrow a larger trail). */
 export const EXPORT_MAX = 10_000;
 
 const SCOPE: NonNullable<QueryPageInput['filter']> = {
-  FilterExpression: '#scopeType IN (:scopeRequest, :scopeApproval) OR begins_with(#scopeAction, :scopeQuotas)',
+  FilterExpression: '#scopeType IN (:scopeRequest, :scopeApproval, :scopeDelegation) OR begins_with(#scopeAction, :scopeQuotas)',
   ExpressionAttributeNames: { '#scopeType': 'resourceType', '#scopeAction': 'action' },
-  ExpressionAttributeValues: { ':scopeRequest': 'request', ':scopeApproval': 'approval', ':scopeQuotas': 'quotas.' },
+  ExpressionAttributeValues: { ':scopeRequest': 'request', ':scopeApproval': 'approval', ':scopeDelegation': 'approval-delegation', ':scopeQuotas': 'quotas.' },
 };
 
 function outcomeFilter(outcome: string | undefined): QueryPageInput['filter'] {
@@ -24,17 +26,26 @@ function outcomeFilter(outcome: string | undefined): QueryPageInput['filter'] {
   };
 }
 
-function auditQueryOf(query: Omit<RequestAuditQuery, 'limit' | 'cursor'> & { limit?: number; cursor?: string }): AuditQuery {
+type TrailQuery = Omit<RequestAuditQuery, 'limit' | 'cursor'> & { limit?: number; cursor?: string };
+
+function auditQueryOf(query: TrailQuery): AuditQuery {
   return {
     ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}),
     ...(query.actor ? { actor: query.actor } : {}), ...(query.action ? { action: query.action } : {}),
-    ...(query.requestId ? { resourceType: 'request', resourceId: query.requestId } : {}),
     ...(query.limit ? { limit: query.limit } : {}), ...(query.cursor ? { cursor: query.cursor } : {}),
   };
 }
 
+/** One request's entries are about it or one of its approvals (their entries name the approval, not the request). */
+async function searchTrail(query: TrailQuery): Promise<AuditList> {
+  if (!query.requestId) return searchAudit(auditQueryOf(query), outcomeFilter(query.outcome));
+  const approvals = await approvalIdsOf(query.requestId);
+  const resources = [{ type: 'request', id: query.requestId }, ...approvals.map((id) => ({ type: 'approval', id }))];
+  return searchAuditOf(resources, auditQueryOf(query), outcomeFilter(query.outcome));
+}
+
 export function searchRequestAudit(query: RequestAuditQuery): Promise<AuditList> {
-  return searchAudit(auditQueryOf(query), outcomeFilter(query.outcome));
+  return searchTrail(query);
 }
 
 /** Every entry the filters select (at most EXPORT_MAX), oldest first. */
@@ -42,7 +53,7 @@ export async function exportEntries(query: RequestAuditExportQuery): Promise<{ e
   const entries: AuditEntry[] = [];
   let cursor: string | undefined;
   do {
-    const page = await searchAudit(auditQueryOf({ ...query, limit: 200, ...(cursor ? { cursor } : {}) }), outcomeFilter(query.outcome));
+    const page = await searchTrail({ ...query, limit: 200, ...(cursor ? { cursor } : {}) });
     entries.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && entries.length < EXPORT_MAX);

@@ -1,7 +1,7 @@
 /**
  * Searching the audit log, newest first, without a Scan:
  *   by actor     → GSI1 ACTOR#<principal>, sort key between the time bounds
- *   by resource  → GSI2 RES#<type>#<id>, likewise
+ *   by resource  → GSI2 RES#<type>#<id>, likewise (several resources at once: searchAuditOf)
  *   otherwise    → the day partitions AUDIT#<yyyy-mm-dd> that hold entries (functions/lib/audit-days.ts),
  *                  walked from `to` back to `from`
  * `action` (a prefix: `teams.` matches every team action) and a bare `resourceType` filter within.
@@ -94,6 +94,39 @@ export async function searchAudit(query: AuditQuery, scope?: QueryPageInput['fil
   }
   const next = days[MAX_DAYS_PER_PAGE];
   return { items, nextCursor: next ? encodeDayCursor({ day: next, inner: null }) : null };
+}
+
+const decodeBeforeCursor = (cursor: string): string => {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    if (typeof value.before === 'string' && /^\d{4}-\d{2}-\d{2}T[^#]+#[0-9A-HJKMNP-TV-Z]{26}$/.test(value.before)) return value.before;
+  } catch { /* falls through */ }
+  throw new ValidationError('invalid cursor', { details: [{ path: '/query/cursor', message: 'not a cursor this list returned' }] });
+};
+
+/**
+ * The entries about any of a few resources (a request and its approvals), newest first: one Query per resource, the
+ * pages merged by time; the cursor is the sort key of the last entry answered (each resource's next page starts
+ * below it). `actor` and `action` filter within, as `scope` does.
+ */
+export async function searchAuditOf(resources: readonly { type: string; id: string }[], query: Omit<AuditQuery, 'resourceType' | 'resourceId'>, scope?: QueryPageInput['filter']): Promise<AuditList> {
+  const { from, to } = bounds(query);
+  const limit = query.limit ?? 50;
+  const before = query.cursor ? decodeBeforeCursor(query.cursor) : undefined;
+  const actor = query.actor
+    ? { FilterExpression: '#actor = :actor', ExpressionAttributeNames: { '#actor': 'actor' }, ExpressionAttributeValues: { ':actor': query.actor.toLowerCase() } }
+    : undefined;
+  const filter = mergeFilters(mergeFilters(filters(query, false), actor), scope);
+  // The bounds are inclusive: the cursor's own entry comes again and is dropped, hence one more than a page.
+  const pages = await Promise.all(resources.map((r) => queryPage({
+    index: 'GSI2', partition: resourcePartition(r.type, r.id), sortKey: { between: [from.toISOString(), before ?? to.toISOString()] }, limit: limit + 1, newestFirst: true, filter,
+  })));
+  const items = pages.flatMap((page) => page.items).filter((item) => !before || String(item.GSI2SK) < before)
+    .sort((a, b) => String(b.GSI2SK).localeCompare(String(a.GSI2SK)));
+  const more = items.length > limit || pages.some((page) => page.nextCursor);
+  const answered = items.slice(0, limit);
+  const last = answered.at(-1);
+  return { items: answered.map(toEntry), nextCursor: more && last ? Buffer.from(JSON.stringify({ before: last.GSI2SK })).toString('base64url') : null };
 }
 
 function mergeFilters(a: QueryPageInput['filter'], b: QueryPageInput['filter']): QueryPageInput['filter'] {

@@ -23,6 +23,8 @@ export interface AuditOutcome {
   readonly errorCode?: string;
   /** Set when the resource id is only known after the mutation (creates). */
   readonly resource?: { readonly type: string; readonly id: string };
+  /** The entry's details once the mutation ran: the intent's with what it learned (the request an approval is for), replacing them. */
+  readonly details?: unknown;
 }
 
 /** Where an audit entry lives: its id (a ULID) carries its time, so its key is derivable from it. */
@@ -99,6 +101,7 @@ export class AuditLog {
     const values: Record<string, unknown> = { ':o': outcome.outcome, ':s': outcome.statusCode, ':c': new Date().toISOString() };
     const sets = ['#o = :o', '#s = :s', '#c = :c'];
     if (outcome.errorCode) { names['#e'] = 'errorCode'; values[':e'] = outcome.errorCode; sets.push('#e = :e'); }
+    if (outcome.details !== undefined) { names['#d'] = 'detailsJson'; values[':d'] = boundedJson(outcome.details); sets.push('#d = :d'); }
     if (outcome.resource) {
       names['#r'] = 'resourceId'; names['#g'] = 'GSI2PK'; names['#gs'] = 'GSI2SK';
       values[':r'] = outcome.resource.id; values[':g'] = resourcePartition(outcome.resource.type, outcome.resource.id); values[':gs'] = SK;

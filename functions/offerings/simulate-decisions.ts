@@ -4,10 +4,10 @@
  * read only), the failure in words. ./simulate.ts runs the state machine with them.
  */
 import type { CatalogAction, CatalogItemV2, SimulationRequest, SimulationResult } from '#schemas/index.ts';
-import { NotFoundError, ValidationError } from '#shared/errors';
+import { ValidationError } from '#shared/errors';
 import { checkFormValues } from '#shared/offerings/form';
 import { MASK } from '#shared/variables/index';
-import { durationSeconds, FAILURE_MESSAGES, isAsyncType, quotaUsage } from '#functions/requests/public';
+import { checkQuota, durationSeconds, FAILURE_MESSAGES, isAsyncType } from '#functions/requests/public';
 import type { SimulationProblem } from './simulate-actions.ts';
 
 export type Scenario = NonNullable<SimulationRequest['scenario']>;
@@ -41,7 +41,7 @@ export function valuesOf(doc: CatalogItemV2, body: SimulationRequest, problems: 
       problems.push({ severity: 'info', code: 'sample-value', message: `field ${field.id} has no value: simulated with ${field.type === 'secret' ? MASK : JSON.stringify(values[field.id])}` });
       continue;
     }
-    problems.push({ severity: 'warning', code: 'field', message: `field ${issue.path.slice(1) || '(values)'} ${issue.message}: a request with these values is refused at submit` });
+    problems.push({ severity: 'error', code: 'field', message: `field ${issue.path.slice(1) || '(values)'} ${issue.message}: a request with these values is refused at submit` });
   }
   return values;
 }
@@ -92,39 +92,22 @@ export const timeoutOf = (action: CatalogAction): number => (isAsyncType(action.
 export const simulatedOutputs = (action: CatalogAction): Record<string, unknown> =>
   Object.fromEntries((action.outputs ?? []).map((o) => [o.name, `simulated-${action.id}-${o.name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')]));
 
-export async function quotaDecision(doc: CatalogItemV2, team: string | null, environment: string | null, problems: SimulationProblem[]): Promise<SimulationResult['quota']> {
-  const claim = doc.quota;
-  if (!claim) return { decision: 'not-applicable', message: 'the offering declares no quota' };
-  const base = { resource: claim.resource, amount: claim.amount, unit: claim.unit ?? null };
-  if (!team) return { decision: 'not-applicable', ...base, message: 'no team: a request without a team counts against no quota' };
-  let usage;
-  try {
-    usage = await quotaUsage(team);
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
-    problems.push({ severity: 'error', code: 'team', message: `there is no team ${team}` });
-    return { decision: 'not-applicable', ...base, message: `there is no team ${team}` };
-  }
-  // The request counts against its environment's limit and the limit across environments, as submit reserves it.
-  const scopes = [...(environment ? [environment] : []), null].map((env) => {
-    const item = usage.items.find((i) => i.resource === claim.resource && i.environment === env);
-    return { environment: env, limit: item?.limit ?? null, used: item?.used ?? 0, reserved: item?.reserved ?? 0 };
-  });
-  const unit = (n: number) => `${n}${claim.unit ? ` ${claim.unit}${n === 1 ? '' : 's'}` : ''}`;
-  const over = scopes.find((s) => s.limit !== null && s.used + s.reserved + claim.amount > s.limit);
-  if (over) {
-    const message = `${team}'s quota for ${claim.resource} ${over.environment ? `in ${over.environment}` : 'across environments'} is ${unit(over.limit!)}: ${over.used} in use, ${over.reserved} reserved; this request needs ${claim.amount}`;
-    problems.push({ severity: 'error', code: 'over-quota', message: `refused at submit: ${message}` });
-    return { decision: 'over', ...base, scopes, message };
-  }
-  const limited = scopes.filter((s) => s.limit !== null);
-  if (!limited.length) return { decision: 'no-limit', ...base, scopes, message: `${team} has no limit on ${claim.resource}: ${unit(claim.amount)} would be reserved at submit` };
+/**
+ * The quota decision submit would make, read only: the requests context's own check (every quota the offering
+ * declares, counts and sums from the sample values, each in the request's environment and across environments), so
+ * the dry run and submit never disagree. Shown: the quota that would refuse it, else the first.
+ */
+export async function quotaDecision(doc: CatalogItemV2, team: string | null, values: Readonly<Record<string, unknown>>, problems: SimulationProblem[]): Promise<SimulationResult['quota']> {
+  const check = await checkQuota(doc, values, team);
+  const shown = check.claims.find((c) => !c.fits) ?? check.claims[0];
+  if (check.decision === 'over') problems.push({ severity: 'error', code: 'over-quota', message: `refused at submit: ${check.message}` });
+  if (!shown) return { decision: check.decision, ...(doc.quota ? { resource: doc.quota.resource, amount: doc.quota.amount ?? 0, unit: doc.quota.unit ?? null } : {}), message: check.message };
   return {
-    decision: 'fits', ...base, scopes,
-    message: `fits: ${limited.map((s) => `${s.used + s.reserved} of ${s.limit} taken ${s.environment ? `in ${s.environment}` : 'across environments'}`).join(', ')}; ${unit(claim.amount)} would be reserved at submit`,
+    decision: check.decision, resource: shown.resource, amount: shown.amount, unit: shown.unit,
+    scopes: shown.scopes.map(({ environment, limit, used, reserved }) => ({ environment, limit, used, reserved })),
+    message: check.message,
   };
 }
-
 
 export function failureOf(raw: Record<string, unknown> | undefined, attempts: ReadonlyMap<string, ActionEntry['attempts']>): NonNullable<SimulationResult['failure']> {
   const kind = typeof raw?.kind === 'string' ? raw.kind : 'internal';

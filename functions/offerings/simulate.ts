@@ -64,8 +64,13 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
   const { doc, version, from } = await load(body, caller);
   const scenario: Scenario = body.scenario ?? { kind: 'none' };
   checkScenario(doc, scenario);
+  if (body.team !== undefined && !(await teamProfile(body.team))) {
+    throw new ValidationError(`there is no team ${body.team}`, { details: [{ path: '/body/team', message: `there is no team ${body.team}` }] });
+  }
   const problems: SimulationProblem[] = [];
   const values = valuesOf(doc, body, problems);
+  // Values the form refuses are refused at submit: no request exists, so nothing runs.
+  const refusals = problems.filter((p) => p.code === 'field');
   const secretFields = secretFieldsOf(doc);
   const team = body.team ?? caller.teams[0] ?? null;
   const environment = typeof values.environment === 'string' ? values.environment : null;
@@ -87,7 +92,7 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     ...(approvalRequired && doc.approval?.approvers.principals?.some((p) => p.toLowerCase() === caller.principal.toLowerCase())
       ? { note: `${caller.principal} is a named approver, but never of their own request: someone else decides` } : {}),
   };
-  const quota = await quotaDecision(doc, team, environment, problems);
+  const quota = await quotaDecision(doc, team, values, problems);
 
   const automated = doc.fulfillment.type === 'automated' ? doc.fulfillment : undefined;
   const forward = automated?.actions ?? [];
@@ -153,6 +158,7 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
   // Set by the run's last step (a closure: TypeScript cannot follow it, hence the object).
   const end: { outcome: SimulationResult['outcome']; ticketOpened: boolean } = { outcome: 'failed', ticketOpened: false };
   let failure: SimulationResult['failure'];
+  let reachedApproval = false;
 
   const actionOf = (phase: Phase, id: string): CatalogAction => (phase === 'rollback' ? rollbacks.get(id)! : forward.find((a) => a.id === id)!);
   const attemptsOf = (phase: Phase, id: string) => {
@@ -192,6 +198,7 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
       return { result: quota.decision === 'over' ? { passed: false, message: quota.message } : { passed: true } };
     },
     'approval-open': () => {
+      reachedApproval = true;
       const rule = approval.rule;
       const who = [...(rule?.approvers.roles ?? []).map((r) => `the ${r} role`), ...(rule?.approvers.teams ?? []).map((t) => `team ${t}`), ...(rule?.approvers.principals ?? [])].join(rule?.mode === 'all' ? ' and ' : ' or ');
       marks.push({ seconds: 0, upToSeconds: approvalSeconds, note: `waits for ${who}: ${rejected ? 'rejected' : 'approved'} (simulated)` });
@@ -330,7 +337,7 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     },
   };
 
-  const run = await runSimulated((event) => {
+  const run = refusals.length ? { entered: [] } : await runSimulated((event) => {
     const phase: Phase = event.phase === 'rollback' ? 'rollback' : 'forward';
     const step = steps[event.step];
     if (!step) {
@@ -339,6 +346,10 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     }
     return step(event, phase);
   });
+  if (refusals.length) {
+    end.outcome = 'refused';
+    failure = { kind: 'refused', message: `a request with these values is refused at submit, so nothing would run: ${refusals.map((p) => p.message.replace(/: a request with these values is refused at submit$/, '')).join('; ')}` };
+  }
 
   // ---------------------------------------------------------------- the answer
   const path: PathEntry[] = [];
@@ -390,7 +401,8 @@ export async function simulateFulfillment(body: SimulationRequest, caller: Calle
     path,
     actions,
     rollback: rollbackPlan,
-    approval,
+    // Asked for but never reached: the run ended before (over quota) or never started (refused at submit).
+    approval: approvalRequired && !reachedApproval ? { ...approval, decision: 'not-reached' } : approval,
     quota,
     expectedDuration,
     problems,

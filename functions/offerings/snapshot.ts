@@ -112,12 +112,14 @@ export const offeringSnapshot = (): Promise<OfferingSnapshot> => cache.get();
 /** Forgets the cached snapshot: the next read builds a new one (tests, benchmarks). */
 export const dropOfferingSnapshot = (): void => cache.drop();
 
+/** The quotas a document declares: its `quota` and those it names `also`. */
+const quotasOf = (quota: OfferingRecord['document']['quota']): Array<{ resource: string; unit?: string }> => (quota ? [quota, ...(quota.also ?? [])] : []);
+
 /** Each quota resource the current offerings name, with the unit they count it in (the quotas' wording before any request). */
 export async function quotaUnits(): Promise<Map<string, string | null>> {
   const units = new Map<string, string | null>();
   for (const record of (await offeringSnapshot()).records.values()) {
-    const quota = record.document.quota;
-    if (quota && !units.get(quota.resource)) units.set(quota.resource, quota.unit ?? null);
+    for (const quota of quotasOf(record.document.quota)) if (!units.get(quota.resource)) units.set(quota.resource, quota.unit ?? null);
   }
   return units;
 }
@@ -130,12 +132,13 @@ export async function quotaScopes(): Promise<Map<string, Set<string> | null>> {
   const scopes = new Map<string, Set<string> | null>();
   for (const record of (await offeringSnapshot()).records.values()) {
     const { quota, presentation } = record.document;
-    if (!quota) continue;
     const field = presentation.fields.find((f) => f.id === 'environment') as { options?: Array<{ value: unknown }> } | undefined;
     const values = Array.isArray(field?.options) ? new Set(field.options.map((o) => String(o.value))) : null;
-    const known = scopes.get(quota.resource);
-    if (known === null || values === null) scopes.set(quota.resource, null);
-    else scopes.set(quota.resource, new Set([...(known ?? []), ...values]));
+    for (const { resource } of quotasOf(quota)) {
+      const known = scopes.get(resource);
+      if (known === null || values === null) scopes.set(resource, null);
+      else scopes.set(resource, new Set([...(known ?? []), ...values]));
+    }
   }
   return scopes;
 }

@@ -1,14 +1,16 @@
 /**
- * The platform team's tools, side-effect free: check a document, preview its form, render templates
- * with sample data. Nothing is stored; secrets are never resolved (preview mode masks them and
- * secret fields alike).
+ * The platform team's tools, side-effect free: check a document, preview its form (and, for values, the quota
+ * outcome submit would give), render templates with sample data. Nothing is stored or reserved; secrets are never
+ * resolved (preview mode masks them and secret fields alike).
  */
 import type { CatalogItemCheck, CatalogItemCheckResult, FormPreview, FormPreviewResult, VariableTest, VariableTestResult } from '#schemas/index.ts';
 import { checkCatalogDocument, checkCatalogYaml, type DocumentCheck } from '#shared/offerings/document/index';
-import { checkFormValues, compileForm, visibleFields, type CompiledForm } from '#shared/offerings/form';
+import { checkFormValues, compileForm, visibleFields, visibleValues, type CompiledForm } from '#shared/offerings/form';
 import { render, type VariableContext } from '#shared/variables/index';
+import { checkQuota } from '#functions/requests/public';
 import { config } from '#lib/config';
 import { resolveStaticSources, type Directories, type FormOption } from './data-sources.ts';
+import { withDefaults } from './request-check.ts';
 import { secretFieldsOf, toSummary, type Caller, type OfferingDocument } from './shapes.ts';
 
 type Source = { yaml?: string; document?: Record<string, unknown> };
@@ -52,6 +54,8 @@ export async function previewForm(body: FormPreview, caller: Caller, dirs: Direc
     visibleFields: visibleFields(doc, values),
     // A chosen service or team is checked against what the caller may choose from.
     ...(body.values ? { valueIssues: checkFormValues(doc, values, { resolved: form.resolved }) } : {}),
+    // What submit would reserve, only read: over quota, the request form says so before it is sent.
+    ...(body.values ? { quota: await checkQuota(doc, visibleValues(doc, withDefaults(doc, values)), body.team ?? caller.teams[0] ?? null) } : {}),
   };
 }
 

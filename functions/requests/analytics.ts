@@ -171,7 +171,7 @@ export async function teamRequestHistory(team: string, query: { days?: number; s
   const [days, facts, page] = await Promise.all([
     readDays(teamPartition(team), window.from, window.to),
     offeringFacts(),
-    listTeamRequests(team, query),
+    listTeamRequests(team, window, query),
   ]);
   const tally = new Tally().add(days);
   const o = query.offering;
@@ -195,14 +195,16 @@ export async function teamRequestHistory(team: string, query: { days?: number; s
   };
 }
 
-async function listTeamRequests(team: string, query: { status?: string; offering?: string; limit?: number; cursor?: string }): Promise<{ items: TeamRequestHistory['items']; nextCursor: string | null }> {
+/** The team's requests submitted within the window (the summary's), newest first. */
+async function listTeamRequests(team: string, window: Window, query: { status?: string; offering?: string; limit?: number; cursor?: string }): Promise<{ items: TeamRequestHistory['items']; nextCursor: string | null }> {
   const clauses: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   if (query.status) { clauses.push('#status = :status'); names['#status'] = 'status'; values[':status'] = query.status; }
   if (query.offering) { clauses.push('#offering.#id = :offering'); names['#offering'] = 'offering'; names['#id'] = 'id'; values[':offering'] = query.offering; }
   const page = await queryPage<Item & RequestRecord>({
-    index: 'GSI2', partition: `REQTEAM#${team}`, limit: query.limit ?? 50, cursor: query.cursor, newestFirst: true,
+    // The sort key is `<createdAt>#<id>`: every time of the window's last day sorts before `<to>~`.
+    index: 'GSI2', partition: `REQTEAM#${team}`, sortKey: { between: [window.from, `${window.to}~`] }, limit: query.limit ?? 50, cursor: query.cursor, newestFirst: true,
     ...(clauses.length ? { filter: { FilterExpression: clauses.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } } : {}),
   });
   return { items: page.items.map((item) => summaryOf(item)), nextCursor: page.nextCursor };

@@ -4,7 +4,8 @@
  * expiry. A decision is recorded first (conditional on the approval's version), then the waiting
  * execution is resumed; a resume that failed is sent again by the next call, so a retry is safe.
  *
- *   APPROVAL#<id> / META   GSI1 APPROVALS#pending / <createdAt>#<id> while pending (removed once decided)
+ *   APPROVAL#<id> / META   GSI1 APPROVALS#pending / <createdAt>#<id> while pending (removed once decided);
+ *                          a request's: GSI2 REQAPPROVALS#<requestId> / <createdAt>#<id> (its approvals: each run's, a deprovision's)
  */
 import { delegationsTo, type DelegationRecord } from './delegations.ts';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,11 +13,11 @@ import type { Approval, ApprovalList, CatalogApproval } from '#schemas/index.ts'
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '#shared/errors';
 import { ROLES, type Role } from '#shared/permissions';
 import { publish } from '#lib/realtime';
-import { db, getItem, putNew, queryPage, tableName, updateVersioned, type Item } from '#lib/table';
+import { db, getItem, putNew, queryAll, queryPage, tableName, updateVersioned, type Item } from '#lib/table';
 import { workflowEngine } from '#lib/workflows/index';
 import { TaskTokenError } from '#lib/workflows/ports';
 import { deploymentApprovals } from '#functions/deployments/public';
-import { appendLog, requireRequest, transition } from './records.ts';
+import { appendLog, readRequest, requireRequest, transition } from './records.ts';
 import { FULFILLMENT } from './workflow.ts';
 
 export const APPROVALS_TOPIC = 'approvals';
@@ -41,6 +42,7 @@ export interface ApprovalRecord extends Omit<Approval, 'canDecide' | 'why' | 'ou
 }
 
 const approvalKey = (id: string) => ({ PK: `APPROVAL#${id}`, SK: 'META' });
+const requestApprovals = (requestId: string): string => `REQAPPROVALS#${requestId}`;
 
 export async function readApproval(id: string, consistent = false): Promise<ApprovalRecord | undefined> {
   return getItem<Item & ApprovalRecord>(approvalKey(id), { consistent });
@@ -49,7 +51,10 @@ export async function readApproval(id: string, consistent = false): Promise<Appr
 /** Creates the approval once (the step may run again: the existing one gets the new task token). */
 export async function openApproval(record: Omit<ApprovalRecord, 'version'>): Promise<ApprovalRecord> {
   try {
-    await putNew({ ...approvalKey(record.id), ...record, version: 1, GSI1PK: PENDING, GSI1SK: `${record.createdAt}#${record.id}` }, 'approval exists');
+    await putNew({
+      ...approvalKey(record.id), ...record, version: 1, GSI1PK: PENDING, GSI1SK: `${record.createdAt}#${record.id}`,
+      ...(record.requestId ? { GSI2PK: requestApprovals(record.requestId), GSI2SK: `${record.createdAt}#${record.id}` } : {}),
+    }, 'approval exists');
     return { ...record, version: 1 };
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
@@ -127,7 +132,7 @@ function mayDecideAs(approval: Pick<Approval, 'rule' | 'requester' | 'decisions'
 
 export function toApproval(record: ApprovalRecord, who: Decider, delegations: readonly DelegationRecord[] = []): Approval {
   const { taskToken: _t, resumedAt: _r, version: _v, run: _run, ...rest } = record as ApprovalRecord & Partial<Item>;
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, ...approval } = rest as typeof rest & Partial<Item>;
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, GSI2PK: _g2, GSI2SK: _g2s, ...approval } = rest as typeof rest & Partial<Item>;
   const decision = mayDecide(record, who, delegations);
   return { ...(approval as Omit<Approval, 'canDecide' | 'why'>), kind: record.kind ?? 'request', outstanding: record.rule.mode === 'all' ? outstanding(record) : [], canDecide: decision.canDecide, why: decision.why };
 }
@@ -143,6 +148,20 @@ export async function listPending(who: Decider, limit: number, cursor?: string):
   // Those I may decide first, each group newest first.
   items.sort((a, b) => Number(b.canDecide) - Number(a.canDecide));
   return { items, nextCursor: page.nextCursor };
+}
+
+/**
+ * The ids of a request's approvals, oldest first (each run's and a deprovision's); of those opened before approvals
+ * were listed by request, its latest (the request's approvalId) is found.
+ */
+export async function approvalIdsOf(requestId: string): Promise<string[]> {
+  const [items, request] = await Promise.all([
+    queryAll<Item & ApprovalRecord>({ index: 'GSI2', partition: requestApprovals(requestId) }),
+    readRequest(requestId),
+  ]);
+  const ids = items.map((item) => item.id);
+  const latest = request?.approvalId;
+  return latest && !ids.includes(latest) ? [...ids, latest] : ids;
 }
 
 export async function requireApproval(id: string): Promise<ApprovalRecord> {
@@ -203,10 +222,13 @@ const requestSubject: ApprovalSubject = {
 
 const subjectOf = (record: ApprovalRecord): ApprovalSubject => (record.kind === 'deployment' ? deploymentApprovals : requestSubject);
 
-/** Ends a pending approval without a decision: `expired` (its wait timed out, or a decision came too late) or `cancelled` (the request was). */
-export async function expireApproval(record: ApprovalRecord, now = new Date(), status: 'expired' | 'cancelled' = 'expired'): Promise<ApprovalRecord> {
+/**
+ * Ends a pending approval without a decision: `expired` (its wait timed out, or a decision came too late) or
+ * `cancelled` (the request was, or it was interrupted), with why in words when the status alone does not say it.
+ */
+export async function expireApproval(record: ApprovalRecord, now = new Date(), status: 'expired' | 'cancelled' = 'expired', endReason?: string): Promise<ApprovalRecord> {
   if (record.status !== 'pending') return record;
-  const ended = await writeDecision(record, { status, decidedAt: now.toISOString() }, true);
+  const ended = await writeDecision(record, { status, decidedAt: now.toISOString(), ...(endReason ? { endReason } : {}) }, true);
   await announceApproval(ended);
   return ended;
 }
@@ -226,8 +248,13 @@ async function resume(record: ApprovalRecord): Promise<void> {
   await db.send(new UpdateCommand({ TableName: tableName(), Key: approvalKey(record.id), UpdateExpression: 'SET resumedAt = :at', ExpressionAttributeValues: { ':at': new Date().toISOString() } }));
 }
 
-export async function decide(id: string, who: Decider, decision: 'approved' | 'rejected', comment: string | undefined, now = new Date()): Promise<Approval> {
+/** What a decision's audit entry learns as it goes: what the approval is for, and for whom a delegate decided. */
+export interface DecisionAudit { details?: Record<string, unknown> }
+
+export async function decide(id: string, who: Decider, decision: 'approved' | 'rejected', comment: string | undefined, audit: DecisionAudit = {}, now = new Date()): Promise<Approval> {
   let record = await requireApproval(id);
+  // Said before anything can refuse: a refused decision's entry names its request too.
+  audit.details = { ...audit.details, ...(record.requestId ? { request: record.requestId } : {}), ...(record.deployment ? { deployment: record.deployment.id } : {}) };
   // Decided already and the execution not yet told (a resume that failed): this call finishes it.
   if (record.status !== 'pending') {
     const mine = record.decisions.find((d) => d.principal.toLowerCase() === who.principal.toLowerCase());
@@ -245,6 +272,7 @@ export async function decide(id: string, who: Decider, decision: 'approved' | 'r
   const delegations = await delegationsTo(who.principal, now);
   const check = mayDecide(record, who, delegations);
   if (!check.canDecide) throw new ForbiddenError(check.why, { details: [{ path: '/path/id', message: check.why }] });
+  if (check.onBehalfOf) audit.details = { ...audit.details, onBehalfOf: check.onBehalfOf };
   const entry = { principal: who.principal, ...(who.role ? { role: who.role } : {}), via: check.via, ...(check.onBehalfOf ? { onBehalfOf: check.onBehalfOf } : {}), decision, ...(comment ? { comment } : {}), at: now.toISOString() };
   const by = `${who.principal}${check.onBehalfOf ? ` for ${check.onBehalfOf}` : ''}`;
   const decisions = [...record.decisions, entry];

@@ -64,6 +64,6 @@ export const handler = createApiHandler('requests', {
     return { status: 204 };
   },
   'PUT /api/v1/requests/{id}/rating': async (req) => json(200, await rateRequest(req.params.id, req.body, await callerOf(req))),
-  'POST /api/v1/approvals/{id}/approve': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'approved', req.body.comment)),
-  'POST /api/v1/approvals/{id}/reject': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'rejected', req.body.reason)),
+  'POST /api/v1/approvals/{id}/approve': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'approved', req.body.comment, req.audit)),
+  'POST /api/v1/approvals/{id}/reject': async (req) => json(200, await decide(req.params.id, await callerOf(req), 'rejected', req.body.reason, req.audit)),
 }, { validators, idempotency });

@@ -38,7 +38,8 @@ export async function markInterruptedRecord(record: RequestRecord, why: string):
   // Nothing runs for it now: its reservation goes back (a completed one's use stays); a retry takes it again, or is refused.
   if (record.quota) await releaseQuota(record.id, record.quota);
   const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
-  if (approval?.status === 'pending') await expireApproval(approval);
+  // Nobody let it time out: what waited for it is gone, so it is cancelled, saying why.
+  if (approval?.status === 'pending') await expireApproval(approval, new Date(), 'cancelled', `the request was interrupted while it waited (${why})`);
   await transition(record.id, { status: 'interrupted', currentAction: null, taskToken: null, eta: null }, {
     message: `interrupted: its run was lost while it was ${record.status.replace('_', ' ')} (${why})${last ? `; the last action completed was ${last.name}` : '; no action had completed'}. Retry resumes it from there`,
     severity: 'warn',

@@ -22,6 +22,8 @@ export type { ExternalEvent } from './actions/ports.ts';
 export { integrationSecret, integrationSecretsKind } from './deps.ts';
 // Production deployments wait in the same Approvals inbox.
 export { APPROVAL_CHANGED, APPROVALS_TOPIC, expireApproval, openApproval, readApproval, type ApprovalRecord } from './approvals.ts';
+// The request audit trail's entries of one request take in its approvals' decisions.
+export { approvalIdsOf } from './approvals.ts';
 // An incident's timeline joins the requests fulfilled for its services.
 export { requestsForService, type ServiceRequest } from './for-service.ts';
 
@@ -30,6 +32,8 @@ export { requestsForService, type ServiceRequest } from './for-service.ts';
 export { approvalRule } from './approvals.ts';
 export { durationSeconds, needsApproval, planOf } from './plan.ts';
 export { quotaUsage } from './quotas.ts';
+// The request form's "Check request" (POST /api/v1/preview/form) tells the quota outcome submit would give, reserving nothing.
+export { checkQuota } from './quotas.ts';
 export { typicalDurationMs } from './records.ts';
 export { executeAction, IntegrationBreakers, OAuthTokenCache, type ExecutorDeps, type HttpFetch, type IntegrationSecrets, type Resolve, type SynchronousAction } from './actions/index.ts';
 export { asyncExecutorFor, isAsyncType } from './actions/async.ts';

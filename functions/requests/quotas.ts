@@ -1,7 +1,9 @@
 /**
- * Team quotas (issue 22). An offering's `quota` says what one request costs (`resource`, `amount`, `unit`); a
- * team's limits cap it per resource, in one environment (the request's `environment` field) or in all of them
- * together. Each (team, resource, environment | all) is one item that holds its total and the requests holding it:
+ * Team quotas (issue 22). An offering's `quota` says what one request costs (`resource`, `amount`, `unit`): a count
+ * (a fixed amount, 1 database) or a sum (`amountField`: the amount times a numeric field's value, its storage_gb
+ * GiB), and `also` more quotas the same request counts against. A team's limits cap each resource, in one
+ * environment (the request's `environment` field) or in all of them together. Each (team, resource, environment |
+ * all) is one item that holds its total and the requests holding it:
  *
  *   TEAM#<team> / QUOTA#<resource>#<env or *>   total, reservations {<requestId>: …}, active {<requestId>: …},
  *                                               limits [{limit, effectiveFrom}], limitsVersion, unit, alerted
@@ -13,7 +15,7 @@
  * exactly one success, and a step run twice reserves or releases once.
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { QuotaLimitsPut, QuotaUsage } from '#schemas/index.ts';
+import type { CatalogItemV2, CatalogQuotaAmount, QuotaCheck, QuotaLimitsPut, QuotaUsage } from '#schemas/index.ts';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { notify } from '#lib/notifications';
 import { logger } from '#lib/observability';
@@ -21,7 +23,7 @@ import { db, getItem, isConditionFailure, queryAll, tableName, type Item } from 
 import { teamMemberPrincipals, teamProfile } from '#functions/identity/public';
 import { quotaScopes, quotaUnits } from '#functions/offerings/public';
 
-/** What one request takes of its team's quota (the offering's `quota`, and the request's environment). */
+/** What one request takes of one of its team's quotas (one the offering declares, and the request's environment). */
 export interface QuotaClaim {
   readonly team: string;
   readonly resource: string;
@@ -30,6 +32,36 @@ export interface QuotaClaim {
   /** The request's `environment` field, when its form has one. */
   readonly environment: string | null;
   readonly offeringId: string;
+  /** A sum: the form field its amount was read from. */
+  readonly amountField?: string;
+}
+
+/** What a request holds: a claim per quota its offering declares (a request stored before sums holds one claim). */
+export type HeldQuota = QuotaClaim | readonly QuotaClaim[];
+
+export const claimsOf = (held: HeldQuota | null | undefined): readonly QuotaClaim[] =>
+  !held ? [] : 'resource' in held ? [held as QuotaClaim] : held as readonly QuotaClaim[];
+
+/**
+ * The claims a request for `doc` with these values (as submit keeps them: defaults filled, hidden fields dropped)
+ * makes on `team`'s quotas, in the order they are reserved. A sum whose field is empty takes nothing, so no claim.
+ */
+export function quotaClaims(doc: CatalogItemV2, values: Readonly<Record<string, unknown>>, team: string | null): QuotaClaim[] {
+  if (!doc.quota || !team) return [];
+  const environment = typeof values.environment === 'string' ? values.environment : null;
+  const { also = [], ...first } = doc.quota;
+  return [first, ...also].flatMap((quota) => {
+    const amount = amountOf(quota, values);
+    if (amount <= 0) return [];
+    return [{ team, resource: quota.resource, amount, unit: quota.unit ?? null, environment, offeringId: doc.metadata.id, ...(quota.amountField ? { amountField: quota.amountField } : {}) }];
+  });
+}
+
+/** A count's fixed amount, or a sum's: the amount times the field's value, rounded up (the totals stay whole). */
+function amountOf(quota: CatalogQuotaAmount, values: Readonly<Record<string, unknown>>): number {
+  if (!quota.amountField) return quota.amount;
+  const value = values[quota.amountField];
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(quota.amount * value) : 0;
 }
 
 interface Holder { readonly amount: number; readonly since: string; readonly offeringId: string }
@@ -97,7 +129,8 @@ async function readItem(team: string, resource: string, scope: string): Promise<
 }
 
 const scopeWords = (scope: string) => (scope === ALL ? 'across environments' : `in ${scope}`);
-const units = (n: number, unit: string | null | undefined) => `${n}${unit ? ` ${unit}${n === 1 ? '' : 's'}` : ''}`;
+/** "1 database", "2 databases", "500 GiB": only a lowercase word is made plural (a unit such as GiB is not). */
+const units = (n: number, unit: string | null | undefined) => `${n}${unit ? ` ${unit}${n === 1 || !/^[a-z]+$/.test(unit) ? '' : 's'}` : ''}`;
 
 /** Why a claim does not fit an item, with the numbers. */
 function refusal(claim: QuotaClaim, item: QuotaItem, limit: number): string {
@@ -107,27 +140,29 @@ function refusal(claim: QuotaClaim, item: QuotaItem, limit: number): string {
 }
 
 /**
- * Reserves the claim for the request in each of its scopes (its environment, and all environments). Idempotent: a
- * request that holds it already changes nothing. Refused (ConflictError with the numbers) when a scope's limit would
- * be exceeded; a scope reserved before the refusal is given back.
+ * Reserves each claim for the request in each of its scopes (its environment, and all environments). Idempotent: a
+ * request that holds one already changes nothing. Refused (ConflictError with the numbers) when a scope's limit would
+ * be exceeded; what this call reserved before the refusal, of any claim, is given back.
  */
-export async function reserveQuota(requestId: string, claim: QuotaClaim, now = Date.now()): Promise<void> {
-  const done: string[] = [];
+export async function reserveQuota(requestId: string, held: HeldQuota, now = Date.now()): Promise<void> {
+  const done: Array<{ claim: QuotaClaim; scope: string }> = [];
   try {
-    for (const scope of scopesOf(claim)) {
-      await reserveIn(requestId, claim, scope, now);
-      done.push(scope);
+    for (const claim of claimsOf(held)) {
+      for (const scope of scopesOf(claim)) {
+        if (await reserveIn(requestId, claim, scope, now)) done.push({ claim, scope });
+      }
     }
   } catch (error) {
-    for (const scope of done) await releaseIn(requestId, claim, scope, 'reservations').catch((e: unknown) => logger.error('quota reservation not given back', { requestId, scope, error: e as Error }));
+    for (const { claim, scope } of done.reverse()) await releaseIn(requestId, claim, scope, 'reservations').catch((e: unknown) => logger.error('quota reservation not given back', { requestId, resource: claim.resource, scope, error: e as Error }));
     throw error;
   }
 }
 
-async function reserveIn(requestId: string, claim: QuotaClaim, scope: string, now: number): Promise<void> {
+/** Whether it took the claim now (false: the request held it already). */
+async function reserveIn(requestId: string, claim: QuotaClaim, scope: string, now: number): Promise<boolean> {
   for (let attempt = 0; attempt < 8; attempt++) {
     const item = await readItem(claim.team, claim.resource, scope);
-    if (item.reservations[requestId] || item.active[requestId]) return;
+    if (item.reservations[requestId] || item.active[requestId]) return false;
     const limit = limitAt(item.limits, now).current?.limit ?? null;
     if (limit !== null && item.total + claim.amount > limit) {
       throw new ConflictError(refusal(claim, item, limit), { details: [{ path: '/body/offeringId', message: `over ${claim.team}'s ${claim.resource} quota ${scopeWords(scope)} (${item.total} of ${limit} taken)` }] });
@@ -145,7 +180,7 @@ async function reserveIn(requestId: string, claim: QuotaClaim, scope: string, no
         },
       }));
       if (limit !== null) await alertIfNeeded(claim, scope, item.total + claim.amount, limit);
-      return;
+      return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // Someone else changed it between the read and the write: read again and decide again.
@@ -154,9 +189,9 @@ async function reserveIn(requestId: string, claim: QuotaClaim, scope: string, no
   throw new ConflictError(`${claim.team}'s ${claim.resource} quota is changing too fast to reserve: submit again`);
 }
 
-/** A completed request's reservation becomes use (it stays counted until the request is deprovisioned). */
-export async function consumeQuota(requestId: string, claim: QuotaClaim): Promise<void> {
-  for (const scope of scopesOf(claim)) {
+/** A completed request's reservations become use (they stay counted until the request is deprovisioned). */
+export async function consumeQuota(requestId: string, held: HeldQuota): Promise<void> {
+  for (const claim of claimsOf(held)) for (const scope of scopesOf(claim)) {
     try {
       await db.send(new UpdateCommand({
         TableName: tableName(), Key: keyOf(claim.team, claim.resource, scope),
@@ -170,9 +205,47 @@ export async function consumeQuota(requestId: string, claim: QuotaClaim): Promis
   }
 }
 
-/** Gives back what the request holds: its reservation (failed, rejected, cancelled) or its use (deprovisioned). */
-export async function releaseQuota(requestId: string, claim: QuotaClaim, what: 'reservations' | 'active' = 'reservations'): Promise<void> {
-  for (const scope of scopesOf(claim)) await releaseIn(requestId, claim, scope, what);
+/** Gives back what the request holds: its reservations (failed, rejected, cancelled) or its use (deprovisioned). */
+export async function releaseQuota(requestId: string, held: HeldQuota, what: 'reservations' | 'active' = 'reservations'): Promise<void> {
+  for (const claim of claimsOf(held)) for (const scope of scopesOf(claim)) await releaseIn(requestId, claim, scope, what);
+}
+
+/**
+ * Whether a request for `doc` with these values would fit `team`'s quotas, read without reserving or writing
+ * anything (the request form's "Check request"): each claim in each scope, and when one does not fit, the refusal
+ * submit would answer (the first, in the order submit reserves).
+ */
+export async function checkQuota(doc: CatalogItemV2, values: Readonly<Record<string, unknown>>, team: string | null, now = Date.now()): Promise<QuotaCheck> {
+  if (!doc.quota) return { team, decision: 'not-applicable', message: 'the offering declares no quota', claims: [] };
+  if (!team) return { team, decision: 'not-applicable', message: 'no team: a request without a team counts against no quota', claims: [] };
+  if (!(await teamProfile(team))) return { team, decision: 'not-applicable', message: `there is no team ${team}`, claims: [] };
+  const claims = quotaClaims(doc, values, team);
+  if (!claims.length) return { team, decision: 'not-applicable', message: 'this request takes none of its quotas (the amount fields are empty)', claims: [] };
+  const checked = await Promise.all(claims.map((claim) => checkClaim(claim, now)));
+  const out = checked.map(({ refused: _, ...claim }) => claim);
+  const refused = checked.find((c) => c.refused)?.refused;
+  if (refused) return { team, decision: 'over', message: refused, claims: out };
+  const takes = (c: QuotaCheck['claims'][number]) => `${units(c.amount, c.unit)} of ${c.resource}`;
+  const room = (c: QuotaCheck['claims'][number]) => c.scopes.filter((s) => s.limit !== null).map((s) => `${s.left} of ${units(s.limit!, c.unit)} left ${scopeWords(s.environment ?? ALL)}`);
+  if (!out.some((c) => room(c).length)) return { team, decision: 'no-limit', message: `${team} has no limit on ${out.map((c) => c.resource).join(' or ')}: this request would take ${out.map(takes).join(' and ')}`, claims: out };
+  return { team, decision: 'fits', message: `within ${team}'s quotas: this request would take ${out.map((c) => `${takes(c)}${room(c).length ? ` (${room(c).join(', ')})` : ''}`).join('; ')}`, claims: out };
+}
+
+/** One claim against its scopes, read only; `refused`: what submit would answer, at the first scope it would not fit. */
+async function checkClaim(claim: QuotaClaim, now: number): Promise<QuotaCheck['claims'][number] & { refused?: string }> {
+  const scopes = await Promise.all(scopesOf(claim).map(async (scope) => {
+    const item = await getItem<QuotaItem>(keyOf(claim.team, claim.resource, scope));
+    const limit = item ? limitAt(item.limits, now).current?.limit ?? null : null;
+    const total = item?.total ?? 0;
+    const reserved = Object.values(item?.reservations ?? {}).reduce((s, h) => s + h.amount, 0);
+    const refused = item && limit !== null && total + claim.amount > limit ? refusal(claim, item, limit) : undefined;
+    return { refused, said: { environment: scope === ALL ? null : scope, limit, used: total - reserved, reserved, left: limit === null ? null : Math.max(0, limit - total) } };
+  }));
+  const refused = scopes.find((s) => s.refused)?.refused;
+  return {
+    resource: claim.resource, amount: claim.amount, unit: claim.unit, amountField: claim.amountField ?? null, environment: claim.environment,
+    fits: !refused, scopes: scopes.map((s) => s.said), ...(refused ? { refused } : {}),
+  };
 }
 
 async function releaseIn(requestId: string, claim: QuotaClaim, scope: string, what: 'reservations' | 'active'): Promise<void> {

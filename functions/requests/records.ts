@@ -12,7 +12,7 @@
  *
  * No transactions (dynalite has none): writes are ordered and idempotent, META first.
  */
-import type { QuotaClaim } from './quotas.ts';
+import type { HeldQuota } from './quotas.ts';
 import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulidx';
 import type { CatalogItemV2, RequestLogEntry, RequestRating, RequestStatus as RequestStatusBody, RequestSummary } from '#schemas/index.ts';
@@ -62,8 +62,8 @@ export interface RequestRecord extends RequestSummary {
   readonly rollbackPlan?: readonly RollbackStep[];
   readonly undoReason?: 'failure' | 'cancel' | 'deprovision';
   readonly deprovisionedAt?: string | null;
-  /** What it takes of its team's quota (the offering's `quota`, reserved at submit): released when it ends without use. */
-  readonly quota?: QuotaClaim;
+  /** What it takes of its team's quotas (a claim per quota the offering declares, reserved at submit): released when it ends without use. */
+  readonly quota?: HeldQuota;
   /** The requester's rating once completed (ratings.ts). */
   readonly rating?: RequestRating;
   readonly version: number;

@@ -31,7 +31,7 @@ import {
   appendLog, newId, readAttempt, readAttempts, readRequest, readDocument, readSecretFields, recordDuration, requireRequest, startAttempt, transition, updateAttempt, updateRequest,
   type AttemptRecord, type ManualState, type Phase, type PlannedAction, type RequestRecord, type RollbackStep,
 } from './records.ts';
-import { consumeQuota, releaseQuota, reserveQuota } from './quotas.ts';
+import { claimsOf, consumeQuota, quotaClaims, releaseQuota, reserveQuota, type QuotaClaim } from './quotas.ts';
 import { countDeprovisioned, countEnded } from './stats-events.ts';
 import { FAILURE_MESSAGES } from './failures.ts';
 import { nextEscalationAt } from './escalation.ts';
@@ -153,21 +153,33 @@ async function validate(event: StepEvent): Promise<StepResult> {
 }
 
 /**
- * The team's quota: reserved at submit, so this finds it held (a step run again changes nothing); a retry after a
- * failure gave it back, and takes it again here — or fails, over quota, with the numbers.
+ * The team's quotas: reserved at submit, so this finds them held (a step run again changes nothing); a retry after a
+ * failure gave them back, and takes them again here — or fails, over quota, with the numbers. A retry that changed
+ * the fields (a sum's storage_gb, the environment) takes what the new values claim.
  */
 async function quota(event: StepEvent): Promise<StepResult> {
-  const record = await requireRequest(requiredString(event, 'requestId'));
-  if (event.deprovision === true || !record.quota) return { passed: true };
+  let record = await requireRequest(requiredString(event, 'requestId'));
+  if (event.deprovision === true) return { passed: true };
+  if (record.generation > 1) record = await reclaimQuota(record);
+  if (!record.quota) return { passed: true };
   try {
     await reserveQuota(record.id, record.quota);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     return { passed: false, message: error.message };
   }
-  const where = record.quota.environment ? ` in ${record.quota.environment}` : '';
-  await transition(record.id, {}, { message: `quota: ${record.quota.amount} of ${record.team}'s ${record.quota.resource}${where} held for this request`, severity: 'debug' });
+  const held = claimsOf(record.quota).map((c) => `${c.amount} of ${record.team}'s ${c.resource}${c.environment ? ` in ${c.environment}` : ''}`);
+  await transition(record.id, {}, { message: `quota: ${held.join(', ')} held for this request`, severity: 'debug' });
   return { passed: true };
+}
+
+/** The claims of the request's current values; what it held under other ones (given back by its failure) is let go. */
+async function reclaimQuota(record: RequestRecord): Promise<RequestRecord> {
+  const claims = quotaClaims(await readDocument(record.id), record.fields, record.team);
+  const words = (cs: readonly QuotaClaim[]) => JSON.stringify(cs.map((c) => [c.resource, c.amount, c.environment]));
+  if (words(claims) === words(claimsOf(record.quota))) return record;
+  if (record.quota) await releaseQuota(record.id, record.quota);
+  return updateRequest(record.id, { quota: claims.length ? claims : null });
 }
 
 async function queue(event: StepEvent): Promise<StepResult> {

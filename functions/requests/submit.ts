@@ -16,7 +16,7 @@ import type { RequestCaller } from './access.ts';
 import { durationSeconds, needsApproval, planOf } from './plan.ts';
 import { appendLog, createRequest, newId, transition, typicalDurationMs, type RequestRecord } from './records.ts';
 import { toRequest } from './read.ts';
-import { releaseQuota, reserveQuota, type QuotaClaim } from './quotas.ts';
+import { quotaClaims, releaseQuota, reserveQuota } from './quotas.ts';
 import { startFulfillment } from './workflow.ts';
 
 const DEFAULT_AUTOMATED_MS = 5 * 60_000;
@@ -52,11 +52,9 @@ export async function submitRequest(body: RequestCreate, caller: RequestCaller, 
   const approval = needsApproval(doc, values);
   const id = newId();
   const team = body.team ?? caller.teams[0] ?? null;
-  // The team's quota is taken now, before anything else: over it, the request is refused here with the numbers.
-  const quota: QuotaClaim | undefined = doc.quota && team ? {
-    team, resource: doc.quota.resource, amount: doc.quota.amount, unit: doc.quota.unit ?? null,
-    environment: typeof values.environment === 'string' ? values.environment : null, offeringId: doc.metadata.id,
-  } : undefined;
+  // The team's quotas are taken now, before anything else: over one, the request is refused here with the numbers.
+  const claims = quotaClaims(doc, values, team);
+  const quota = claims.length ? claims : undefined;
   if (quota) await reserveQuota(id, quota, now.getTime());
   const at = now.toISOString();
   const record: RequestRecord = {

@@ -181,6 +181,23 @@ describe('the demo history as the teams read it', () => {
     expect([...new Set(patterns.filter((p) => p.reason === 'manual-failed').map((p) => p.offering))].filter((o) => o !== 'access-request')).toEqual([]);
     expect(patterns.filter((p) => p.reason === 'action-failed').every((p) => p.action !== null)).toBe(true);
   });
+
+  it("the list covers the summary's window: a shorter window lists only the requests submitted within it", async () => {
+    // Arrange: growth's twelve weeks of demo history (nobody in this file submits for growth)
+    const all = await get<TeamRequestHistory>('operator', '/api/v1/teams/growth/requests', { days: 90, limit: 200 });
+    expect(all.body.items.some((r) => r.createdAt < daysAgo(30, 0))).toBe(true);
+
+    // Act
+    const month = await get<TeamRequestHistory>('operator', '/api/v1/teams/growth/requests', { days: 30, limit: 200 });
+    const failed = await get<TeamRequestHistory>('operator', '/api/v1/teams/growth/requests', { days: 30, status: 'failed', limit: 200 });
+
+    // Assert: the same requests as the summary counts, and the failed ones among them
+    expect(month.status).toBe(200);
+    expect(month.body.items.every((r) => r.createdAt >= `${month.body.window.from}T00:00:00.000Z`)).toBe(true);
+    expect(month.body.items).toHaveLength(month.body.summary.submitted);
+    expect(failed.body.items.every((r) => r.status === 'failed' && r.createdAt >= `${failed.body.window.from}T00:00:00.000Z`)).toBe(true);
+    expect(failed.body.items.map((r) => r.id)).toEqual(month.body.items.filter((r) => r.status === 'failed').map((r) => r.id));
+  });
 });
 
 describe('the request audit trail', () => {
@@ -192,7 +209,7 @@ describe('the request audit trail', () => {
     expect(list.status, JSON.stringify(list.body)).toBe(200);
     expect(list.body.items.map((e) => e.action)).toContain('requests.submit');
     const all = await get<AuditList>('admin', `/api/v1/audit/requests`, { limit: 200 });
-    expect(all.body.items.every((e) => ['request', 'approval'].includes(e.resourceType) || e.action.startsWith('quotas.'))).toBe(true);
+    expect(all.body.items.every((e) => ['request', 'approval', 'approval-delegation'].includes(e.resourceType) || e.action.startsWith('quotas.'))).toBe(true);
     const csv = await h.client('admin').send('GET', '/api/v1/audit/requests/export', { query: { requestId: id } });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');

@@ -90,6 +90,52 @@ describe('delegation', () => {
   });
 });
 
+describe('the request audit trail', () => {
+  it("one request's trail holds its approvals' decisions (its run's and its deprovision's), a delegate's saying for whom; delegation changes are in the trail", async () => {
+    // Arrange: operator decides for admin, on a request's approval and then on its deprovision's
+    const ends = new Date(Date.now() + 24 * HOUR).toISOString();
+    expect((await api('admin', 'PUT', '/api/v1/approvals/delegation', { delegate: 'operator@apollo.local', until: ends })).status).toBe(200);
+    const id = await submit('gov-named', { name: name() });
+    await reaches(id, ['awaiting_approval']);
+    const first = (await pendingOf('operator', id))!;
+    expect((await api('operator', 'POST', `/api/v1/approvals/${first.id}/approve`, { comment: 'for admin' })).status).toBe(200);
+    await reaches(id, ['completed']);
+    expect((await api('developer', 'POST', `/api/v1/requests/${id}/deprovision`, { reason: 'no longer used' })).status).toBe(200);
+    await until(async () => (await pendingOf('operator', id)) !== undefined);
+    const second = (await pendingOf('operator', id))!;
+    const decided = await api<ApprovalBatchResult>('operator', 'POST', '/api/v1/approvals/decide', { decisions: [{ id: second.id, decision: 'approved' }] });
+    expect(decided.body.results[0]).toMatchObject({ status: 200 });
+    await reaches(id, ['deprovisioned']);
+    expect((await api('admin', 'DELETE', '/api/v1/approvals/delegation')).status).toBe(204);
+
+    // Act
+    const trail = await h.client('admin').send('GET', '/api/v1/audit/requests', { query: { requestId: id } });
+    const pages: AuditList['items'][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await h.client('admin').send('GET', '/api/v1/audit/requests', { query: { requestId: id, limit: 2, ...(cursor ? { cursor } : {}) } })).body as AuditList;
+      pages.push(page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && pages.length < 10);
+    const delegations = await h.client('admin').send('GET', '/api/v1/audit/requests', { query: { action: 'approvals.delegation', limit: 200 } });
+
+    // Assert: the request's entries and both approvals', newest first, each approval naming its request and for whom
+    expect(trail.status, JSON.stringify(trail.body)).toBe(200);
+    const items = (trail.body as AuditList).items;
+    expect(items.map((e) => [e.action, e.resourceId])).toEqual([
+      ['approvals.approve', second.id], ['requests.deprovision', id], ['approvals.approve', first.id], ['requests.submit', id],
+    ]);
+    expect(items.filter((e) => e.resourceType === 'approval').map((e) => e.details)).toEqual([
+      expect.objectContaining({ batch: true, request: id, onBehalfOf: 'admin@apollo.local' }),
+      expect.objectContaining({ id: first.id, request: id, onBehalfOf: 'admin@apollo.local', body: { comment: 'for admin' } }),
+    ]);
+    expect(pages.flat().map((e) => e.id)).toEqual(items.map((e) => e.id));
+    expect(pages.every((p) => p.length <= 2)).toBe(true);
+    const changes = (delegations.body as AuditList).items.filter((e) => e.actor === 'admin@apollo.local').map((e) => e.action);
+    expect(changes.slice(0, 2)).toEqual(['approvals.delegation.end', 'approvals.delegation.set']);
+  });
+});
+
 describe('batch decisions', () => {
   it('decides each on its own, in order, each audited; one refused does not stop the others', async () => {
     const a = await submit('gov-operators', { name: name() });
@@ -154,6 +200,23 @@ describe('escalation', () => {
     expect(await levels()).toEqual([1, 2]);
     const request = (await api<Request>('developer', 'GET', `/api/v1/requests/${id}`)).body;
     expect(request.timeline.filter((e) => e.message.startsWith('approval escalated')).map((e) => e.message.slice(0, 38))).toEqual(['approval escalated (level 1) to the ru', 'approval escalated (level 2) to data, ']);
+  });
+});
+
+describe('an approval whose request was interrupted', () => {
+  it('reads cancelled, saying the request was interrupted while it waited: nobody let it expire', async () => {
+    // Arrange: a request waiting for approval
+    const id = await submit('gov-named', { name: name() });
+    await reaches(id, ['awaiting_approval']);
+
+    // Act: its execution is lost (its end is told as EventBridge tells it; a restart's recovery marks it the same way)
+    const { workflowEngine } = await import('#lib/workflows/index');
+    await workflowEngine('fulfillment').stop(id, 'Test.Crash', 'the runtime went away');
+
+    // Assert
+    const request = await reaches(id, ['interrupted']);
+    expect(request.approval).toMatchObject({ status: 'cancelled', endReason: `the request was interrupted while it waited (its execution ${id} ended aborted)` });
+    expect(await pendingOf('admin', id)).toBeUndefined();
   });
 });
 

@@ -1,11 +1,13 @@
 /**
  * Team quotas through the local runtime on the real fulfillment ASL: limits set by an admin (within the
- * organization's caps, audited, the team told), a request reserving at submit and refused there with the numbers,
- * the reservation held while it waits, turned into use when it completes, given back when it is rejected, fails,
- * is cancelled or deprovisioned — and 20 concurrent reservations for the last free unit giving exactly one.
+ * organization's caps, audited, the team told, once per Idempotency-Key), a request reserving at submit and refused
+ * there with the numbers, the reservation held while it waits, turned into use when it completes, given back when it
+ * is rejected, fails, is cancelled or deprovisioned — for counts and for sums read from a form field — and 20
+ * concurrent reservations for the last free unit (or GiB) giving exactly one. The request form's check tells the
+ * outcome submit would give, reserving nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditList, NotificationList, QuotaUsage, Request } from '#schemas/index.ts';
+import type { AuditList, FormPreviewResult, NotificationList, QuotaUsage, Request, RequestRetryResult } from '#schemas/index.ts';
 import { putVersion } from '../../functions/offerings/adapters/dynamo-store.ts';
 import type { OfferingDocument } from '../../functions/offerings/shapes.ts';
 import { reserveQuota, releaseQuota } from '../../functions/requests/quotas.ts';
@@ -33,9 +35,19 @@ function offering(id: string, actions: unknown[], extra: Record<string, unknown>
     ...extra,
   } as unknown as OfferingDocument;
 }
+/** A volume: one of the team's `volumes` (a count) and its size_gb GiB of `volume-gib` (a sum); approved always, so it holds its reservation while it waits. */
+function volume(id: string, actions: unknown[] = [CREATE]): OfferingDocument {
+  const doc = offering(id, actions, {
+    approval: { when: 'always', approvers: { roles: ['operator'] }, timeout: '1d' },
+    quota: { resource: 'volumes', amount: 1, unit: 'volume', also: [{ resource: 'volume-gib', amount: 1, amountField: 'size_gb', unit: 'GiB' }] },
+  });
+  return { ...doc, presentation: { fields: [...doc.presentation.fields, { id: 'size_gb', type: 'integer', label: 'Size (GiB)', validation: { required: true, min: 1, max: 2000 } }] } } as OfferingDocument;
+}
 const usage = async (team = 'payments') => (await api<QuotaUsage>('viewer', 'GET', `/api/v1/quota/usage/${team}`)).body;
 const itemOf = (u: QuotaUsage, environment: string | null, resource = 'test-records') => u.items.find((i) => i.resource === resource && i.environment === environment);
 const submitAs = (offeringId: string, environment: string) => api<Request & { error?: { message: string; details: Array<{ path: string }> } }>('developer', 'POST', '/api/v1/requests', { offeringId, fields: { name: uniqueName(), environment } });
+const submitVolume = (environment: string, sizeGb: number, offeringId = 'quota-volume') => api<Request & { error?: { message: string } }>('developer', 'POST', '/api/v1/requests', { offeringId, fields: { name: uniqueName(), environment, size_gb: sizeGb } });
+const gib = (u: QuotaUsage, environment: string | null) => itemOf(u, environment, 'volume-gib');
 
 beforeAll(async () => {
   process.env.APOLLO_QUOTA_CAPS = JSON.stringify({ 'test-records': 50 });
@@ -47,6 +59,9 @@ beforeAll(async () => {
   // Limits name what an offering counts: these two count the resources the alert and race tests limit.
   await putVersion(offering('quota-alerts', [CREATE], { quota: { resource: 'alert-things', amount: 1, unit: 'thing' } }), source('quota-alerts'));
   await putVersion(offering('quota-race', [CREATE], { quota: { resource: 'race-things', amount: 1, unit: 'thing' } }), source('quota-race'));
+  await putVersion(offering('quota-idem', [CREATE], { quota: { resource: 'idem-things', amount: 1, unit: 'thing' } }), source('quota-idem'));
+  await putVersion(volume('quota-volume'), source('quota-volume'));
+  await putVersion(volume('quota-volume-failing', [FAIL]), source('quota-volume-failing'));
 }, 120_000);
 afterAll(async () => {
   delete process.env.APOLLO_QUOTA_CAPS;
@@ -92,6 +107,33 @@ describe('limits', () => {
     const now = await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', environment: null, limit: 4 }] });
     expect(itemOf(now.body, null)).toMatchObject({ limit: 4, pending: { limit: 5, effectiveFrom: later }, updatedBy: 'admin@apollo.local' });
     expect((await api<QuotaUsage>('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'test-records', environment: null, limit: 3 }] })).status).toBe(200);
+  });
+});
+
+describe('a retried POST /quota/limits', () => {
+  it('with the same Idempotency-Key and body answers the first answer again: set, audited and told once; another body is a 422', async () => {
+    // Arrange
+    const { queryAll } = await import('#lib/table');
+    const reason = `idempotency ${Date.now()}`;
+    const body = { limits: [{ resource: 'idem-things', environment: null, limit: 2 }], reason };
+    const admin = h.client('admin');
+    const audited = async () => (await admin.send('GET', '/api/v1/audit', { query: { action: 'quotas.limits.set', resourceType: 'team', resourceId: 'data', limit: 200 } })).body as AuditList;
+    // sam is data's only member: what the team was told is in sam's notifications.
+    const told = async () => (await queryAll<{ PK: string; SK: string; kind: string; body?: string }>({ partition: 'NOTIF#sam@apollo.local' }, 500)).filter((n) => n.kind === 'quota.changed' && n.body === reason);
+    const before = (await audited()).items.length;
+    // Act
+    const first = await admin.send('POST', '/api/v1/quota/limits/data', { body, idempotencyKey: 'qa-gov-quota-0001' });
+    const again = await admin.send('POST', '/api/v1/quota/limits/data', { body, idempotencyKey: 'qa-gov-quota-0001' });
+    const other = await admin.send('POST', '/api/v1/quota/limits/data', { body: { ...body, limits: [{ ...body.limits[0], limit: 3 }] }, idempotencyKey: 'qa-gov-quota-0001' });
+    // Assert
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(other.status).toBe(422);
+    expect((other.body as { error: { message: string } }).error.message).toBe('this Idempotency-Key was already used with a different request body');
+    expect(itemOf(await usage('data'), null, 'idem-things')).toMatchObject({ limit: 2 });
+    expect((await audited()).items.length).toBe(before + 1);
+    expect(await told()).toHaveLength(1);
   });
 });
 
@@ -145,6 +187,144 @@ describe('a request and the quota', () => {
     expect(all.holders.map((x) => x.requestId)).not.toContain(failing.body.id);
     expect(all.holders.map((x) => x.requestId)).not.toContain(waiting.body.id);
   }, 60_000);
+});
+
+describe('a sum read from a form field', () => {
+  it('reserves the size asked for, refuses over the limit with the numbers, and counts the database besides', async () => {
+    // Arrange
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'volume-gib', environment: 'prod', limit: 500 }] })).status).toBe(200);
+    await until(async () => gib(await usage(), 'prod')?.unit === 'GiB', 20_000);
+    // Act
+    const big = await submitVolume('prod', 300);
+    const small = await submitVolume('prod', 150);
+    await reaches(big.body.id, ['awaiting_approval']);
+    await reaches(small.body.id, ['awaiting_approval']);
+    expect(await approveAs('operator', big.body.id)).toBe(200);
+    await reaches(big.body.id, ['completed']);
+    const refused = await submitVolume('prod', 100);
+    // Assert
+    expect(refused.status).toBe(409);
+    expect(refused.body.error!.message).toBe("payments's quota for volume-gib in prod is 500 GiB: 300 in use, 150 reserved; this request needs 100");
+    const after = await usage();
+    expect(gib(after, 'prod')).toMatchObject({ unit: 'GiB', limit: 500, used: 300, reserved: 150, available: 50, percent: 90, alert: 'warning' });
+    expect(gib(after, 'prod')!.holders.map(({ requestId, amount, state }) => ({ requestId, amount, state })).sort((a, b) => b.amount - a.amount)).toEqual([
+      { requestId: big.body.id, amount: 300, state: 'in-use' },
+      { requestId: small.body.id, amount: 150, state: 'reserved' },
+    ]);
+    // The count: one volume each, the refused request's given back when its size did not fit.
+    expect(itemOf(after, 'prod', 'volumes')).toMatchObject({ unit: 'volume', limit: null, used: 1, reserved: 1 });
+  }, 90_000);
+
+  it('is given back when cancelled and when deprovisioned, and the next request takes it', async () => {
+    // Arrange
+    const held = gib(await usage(), 'prod')!.holders;
+    const big = held.find((x) => x.amount === 300)!.requestId;
+    const small = held.find((x) => x.amount === 150)!.requestId;
+    // Act
+    expect((await api('developer', 'POST', `/api/v1/requests/${small}/cancel`, { reason: 'too small after all' })).status).toBe(200);
+    await reaches(small, ['cancelled']);
+    const cancelled = gib(await usage(), 'prod');
+    expect((await api('developer', 'POST', `/api/v1/requests/${big}/deprovision`, { reason: 'done with it' })).status).toBe(200);
+    await reaches(big, ['deprovisioning']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await approveAs('operator', big)).toBe(200);
+    await reaches(big, ['deprovisioned']);
+    const next = await submitVolume('prod', 500);
+    // Assert
+    expect(cancelled).toMatchObject({ used: 300, reserved: 0, available: 200 });
+    expect(next.status, JSON.stringify(next.body)).toBe(201);
+    expect(gib(await usage(), 'prod')).toMatchObject({ used: 0, reserved: 500, available: 0, alert: 'full' });
+    expect(itemOf(await usage(), 'prod', 'volumes')).toMatchObject({ used: 0, reserved: 1 });
+  }, 90_000);
+
+  it('is given back when the fulfilment fails; a retry with a bigger size claims the new size, over the limit with the numbers', async () => {
+    // Arrange
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'volume-gib', environment: 'dev', limit: 300 }] })).status).toBe(200);
+    const failing = await submitVolume('dev', 100, 'quota-volume-failing');
+    expect(failing.status, JSON.stringify(failing.body)).toBe(201);
+    await reaches(failing.body.id, ['awaiting_approval']);
+    expect(await approveAs('operator', failing.body.id)).toBe(200);
+    await reaches(failing.body.id, ['failed']);
+    expect(gib(await usage(), 'dev')).toMatchObject({ used: 0, reserved: 0 });
+    // Act
+    const retry = await api<RequestRetryResult>('developer', 'POST', `/api/v1/requests/${failing.body.id}/retry`, { fields: { size_gb: 400 }, confirm: true });
+    const ended = await reaches(failing.body.id, ['failed']);
+    // Assert
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(ended.error).toMatchObject({ code: 'quota', message: "over the team's quota: payments's quota for volume-gib in dev is 300 GiB: 0 in use, 0 reserved; this request needs 400" });
+    expect(gib(await usage(), 'dev')).toMatchObject({ used: 0, reserved: 0, holders: [] });
+    // No volume held in dev either (an item with nothing held and no limit is not listed).
+    expect(itemOf(await usage(), 'dev', 'volumes')?.reserved ?? 0).toBe(0);
+  }, 90_000);
+
+  it('20 concurrent requests for the last 100 GiB: exactly one is accepted, the others are refused with the numbers', async () => {
+    // Arrange
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'volume-gib', environment: 'staging', limit: 250 }] })).status).toBe(200);
+    const first = await submitVolume('staging', 150);
+    expect(first.status).toBe(201);
+    const volumesBefore = itemOf(await usage(), null, 'volumes')!.reserved;
+    // Act
+    const racers = await Promise.all(Array.from({ length: 20 }, () => submitVolume('staging', 100)));
+    // Assert
+    const accepted = racers.filter((r) => r.status === 201);
+    expect(accepted).toHaveLength(1);
+    expect(racers.filter((r) => r.status === 409).map((r) => r.body.error!.message)).toEqual(
+      Array.from({ length: 19 }, () => "payments's quota for volume-gib in staging is 250 GiB: 0 in use, 250 reserved; this request needs 100"));
+    const after = await usage();
+    expect(gib(after, 'staging')).toMatchObject({ used: 0, reserved: 250, available: 0 });
+    expect(gib(after, 'staging')!.holders.map((x) => x.requestId).sort()).toEqual([first.body.id, accepted[0]!.body.id].sort());
+    // The count each refused request took before its size was refused is given back.
+    expect(itemOf(after, null, 'volumes')!.reserved).toBe(volumesBefore + 1);
+    expect(itemOf(after, 'staging', 'volumes')!.holders.map((x) => x.requestId).sort()).toEqual([first.body.id, accepted[0]!.body.id].sort());
+  }, 90_000);
+});
+
+describe('"Check request" (POST /api/v1/preview/form)', () => {
+  const check = (values: Record<string, unknown>) => api<FormPreviewResult>('developer', 'POST', '/api/v1/preview/form', { document: volume('quota-volume'), values, team: 'payments' });
+
+  it('tells the outcome submit would give, with the numbers, and reserves nothing', async () => {
+    // Arrange
+    expect((await api('admin', 'POST', '/api/v1/quota/limits/payments', { limits: [{ resource: 'volume-gib', environment: 'perf', limit: 200 }, { resource: 'volumes', environment: null, limit: 50 }] })).status).toBe(200);
+    expect((await submitVolume('perf', 120)).status).toBe(201);
+    const before = await usage();
+    // Act
+    const over = await check({ name: 'big-one', environment: 'perf', size_gb: 100 });
+    const submitted = await submitVolume('perf', 100);
+    const fits = await check({ name: 'small-one', environment: 'perf', size_gb: 80 });
+    // Assert
+    expect(over.status, JSON.stringify(over.body)).toBe(200);
+    expect(over.body.valueIssues).toEqual([]);
+    expect(submitted.status).toBe(409);
+    expect(over.body.quota).toEqual({
+      team: 'payments', decision: 'over', message: submitted.body.error!.message,
+      claims: [
+        { resource: 'volumes', amount: 1, unit: 'volume', amountField: null, environment: 'perf', fits: true, scopes: [
+          { environment: 'perf', limit: null, used: 0, reserved: 1, left: null },
+          { environment: null, limit: 50, used: itemOf(before, null, 'volumes')!.used, reserved: itemOf(before, null, 'volumes')!.reserved, left: 50 - itemOf(before, null, 'volumes')!.used - itemOf(before, null, 'volumes')!.reserved },
+        ] },
+        { resource: 'volume-gib', amount: 100, unit: 'GiB', amountField: 'size_gb', environment: 'perf', fits: false, scopes: [
+          { environment: 'perf', limit: 200, used: 0, reserved: 120, left: 80 },
+          { environment: null, limit: null, used: gib(before, null)!.used, reserved: gib(before, null)!.reserved, left: null },
+        ] },
+      ],
+    });
+    expect(submitted.body.error!.message).toBe("payments's quota for volume-gib in perf is 200 GiB: 0 in use, 120 reserved; this request needs 100");
+    expect(fits.body.quota).toMatchObject({ decision: 'fits', message: expect.stringContaining('80 GiB of volume-gib (80 of 200 GiB left in perf)') });
+    // Checking reserved nothing: the team's quotas are as they were.
+    expect((await usage()).items.map(({ resource, environment, used, reserved }) => ({ resource, environment, used, reserved })))
+      .toEqual(before.items.map(({ resource, environment, used, reserved }) => ({ resource, environment, used, reserved })));
+  }, 60_000);
+
+  it('says when there is no quota to count against', async () => {
+    // Act
+    const noTeam = await api<FormPreviewResult>('developer', 'POST', '/api/v1/preview/form', { document: volume('quota-volume'), values: { name: 'x', environment: 'perf', size_gb: 1 }, team: 'nope-team' });
+    const noQuota = await api<FormPreviewResult>('developer', 'POST', '/api/v1/preview/form', { document: { ...volume('quota-volume'), quota: undefined }, values: { name: 'x', environment: 'perf', size_gb: 1 } });
+    const noValues = await api<FormPreviewResult>('developer', 'POST', '/api/v1/preview/form', { document: volume('quota-volume') });
+    // Assert
+    expect(noTeam.body.quota).toEqual({ team: 'nope-team', decision: 'not-applicable', message: 'there is no team nope-team', claims: [] });
+    expect(noQuota.body.quota).toEqual({ team: 'payments', decision: 'not-applicable', message: 'the offering declares no quota', claims: [] });
+    expect(noValues.body.quota).toBeUndefined();
+  });
 });
 
 describe('alerts and misconfiguration', () => {

@@ -98,7 +98,73 @@ describe('the PostgreSQL offering with "Terraform fails"', () => {
   }, 60_000);
 });
 
+describe('what a request could not get past', () => {
+  it('values the form refuses: the outcome says submit would refuse them (nothing runs), never "completed"', async () => {
+    // Act
+    const { status, body } = await simulate({ offeringId: 'postgresql-database', fields: { service: 'orders-service', db_name: 'BAD NAME', storage_gb: 'lots' }, environment: 'prod' });
+
+    // Assess
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.outcome).toBe('refused');
+    expect(body.failure?.kind).toBe('refused');
+    expect(body.failure?.message).toMatch(/^a request with these values is refused at submit, so nothing would run: field db_name .*; field storage_gb /);
+    expect(body.path).toEqual([]);
+    expect(body.approval).toMatchObject({ required: true, decision: 'not-reached' });
+    expect(body.problems.filter((p) => p.code === 'field').map((p) => p.severity)).toEqual(['error', 'error']);
+    expect(body.actions.every((a) => a.outcome === 'not-reached')).toBe(true);
+  });
+
+  it('over quota: the run stops before the approval, which reads not reached', async () => {
+    // Prepare
+    const limit = (value: number | null) => h.client('admin').send('POST', '/api/v1/quota/limits/growth', { body: { limits: [{ resource: 'postgresql-databases', environment: 'prod', limit: value }] } });
+    expect((await limit(0)).status).toBe(200);
+
+    // Act
+    const { body } = await simulate({ offeringId: 'postgresql-database', fields: { service: 'orders-service', db_name: 'orders' }, environment: 'prod', team: 'growth' });
+    await limit(null);
+
+    // Assess
+    expect(body.outcome).toBe('failed');
+    expect(body.failure?.kind).toBe('quota');
+    expect(body.path.map((p) => p.state)).not.toContain('AwaitApproval');
+    expect(body.approval).toMatchObject({ required: true, decision: 'not-reached' });
+  });
+
+  it('over a sum: the storage its size field asks for is judged as submit judges it (the requests context\'s own check), with the numbers', async () => {
+    // Prepare: growth may hold 100 GiB of PostgreSQL storage in prod; the sample asks for 200.
+    const limit = (value: number | null) => h.client('admin').send('POST', '/api/v1/quota/limits/growth', { body: { limits: [{ resource: 'postgresql-storage-gib', environment: 'prod', limit: value }] } });
+    expect((await limit(100)).status).toBe(200);
+
+    // Act
+    const { body } = await simulate({ offeringId: 'postgresql-database', fields: { service: 'orders-service', db_name: 'orders', storage_gb: 200 }, environment: 'prod', team: 'growth' });
+    await limit(null);
+
+    // Assess
+    expect(body.quota).toMatchObject({ decision: 'over', resource: 'postgresql-storage-gib', amount: 200, unit: 'GiB', message: expect.stringMatching(/^growth's quota for postgresql-storage-gib in prod is 100 GiB: \d+ in use, \d+ reserved; this request needs 200$/) });
+    expect(body.failure?.kind).toBe('quota');
+    expect(body.problems).toContainEqual({ severity: 'error', code: 'over-quota', message: `refused at submit: ${body.quota.message}` });
+  });
+});
+
 describe('refusals', () => {
+  it('a team that does not exist is 400 at /body/team, not a silent guess', async () => {
+    // Act
+    const res = await simulate<ErrorBody>({ offeringId: 'postgresql-database', team: 'nope' });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: '/body/team', message: 'there is no team nope' }]);
+  });
+
+  it('a bad scenario is one error at its field, not one per kind it is not', async () => {
+    // Act
+    const res = await simulate<ErrorBody>({ offeringId: 'postgresql-database', scenario: { kind: 'action-fails', actionId: 'provision', attempt: 0 } });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: '/body/scenario/attempt', message: 'must be >= 1' }]);
+  });
+
   it('a bad body is 400 with its paths, unknown fields included', async () => {
     // Act
     const res = await simulate<ErrorBody>({ offeringId: 'postgresql-database', colour: 'red', scenario: { kind: 'explode' } });

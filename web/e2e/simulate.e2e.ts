@@ -24,7 +24,10 @@ describe('the studio\'s Simulate tab', () => {
     const prefilled = JSON.parse(await tab.getByTestId('simulate-values').inputValue()) as Record<string, unknown>;
     expect(prefilled).toMatchObject({ db_name: 'orders', environment: 'dev', instance_class: 'db.t4g.medium', storage_gb: 20 });
     await tab.getByTestId('simulate-values').fill(JSON.stringify({ ...prefilled, service: 'frontend', admin_password: 'correct-horse-battery-staple' }, null, 2));
+    expect(await tab.getByTestId('simulate-environment').inputValue()).toBe('dev');
     await tab.getByTestId('simulate-environment').selectOption('prod');
+    // One value, shown twice: the select writes it into the values that run.
+    expect(JSON.parse(await tab.getByTestId('simulate-values').inputValue())).toMatchObject({ environment: 'prod', service: 'frontend' });
 
     // As it is: completed, with its approval and the action that names no rollback.
     await tab.getByTestId('simulate-run').click();

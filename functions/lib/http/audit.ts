@@ -30,26 +30,29 @@ function auditDetails(req: ApiRequest, spec: AuditSpec): Record<string, unknown>
 }
 
 export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyResult> => {
-  const finish = async (event: Event, entryId: string | undefined, statusCode: number, errorCode?: string) => {
-    if (!entryId) return;
-    const resourceId = event.apollo!.audit.resourceId;
+  const finish = async (event: Event, entry: { id: string; details: Record<string, unknown> } | undefined, statusCode: number, errorCode?: string) => {
+    if (!entry) return;
+    const { resourceId, details: learned } = event.apollo!.audit;
     try {
-      await auditLog.recordOutcome(entryId, {
+      await auditLog.recordOutcome(entry.id, {
         outcome: statusCode < 400 ? 'succeeded' : 'failed',
         statusCode,
         errorCode,
         resource: resourceId && !spec.resourceIdParam ? { type: spec.resourceType, id: resourceId } : undefined,
+        // What the handler learned (set even when it then failed) joins what the intent recorded.
+        ...(learned && Object.keys(learned).length ? { details: { ...entry.details, ...(redact(learned) as Record<string, unknown>) } } : {}),
       });
     } catch (error) {
       // The mutation's result stands; the entry stays `pending`, which says exactly that.
-      logger.error('audit outcome not recorded', { error: error as Error, auditId: entryId });
+      logger.error('audit outcome not recorded', { error: error as Error, auditId: entry.id });
       metrics.addMetric('AuditOutcomeFailures', MetricUnit.Count, 1);
     }
   };
-  const ids = new WeakMap<object, string>();
+  const entries = new WeakMap<object, { id: string; details: Record<string, unknown> }>();
   return {
     before: async (request) => {
       const req = request.event.apollo!;
+      const details = auditDetails(req, spec);
       let id: string;
       try {
         id = await auditLog.recordIntent({
@@ -60,7 +63,7 @@ export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyRe
           action: spec.action,
           resourceType: spec.resourceType,
           resourceId: spec.resourceIdParam ? req.params[spec.resourceIdParam] : bodyField(req.body, spec.resourceIdBodyField),
-          details: auditDetails(req, spec),
+          details,
           sourceIp: req.identity.sourceIp,
           userAgent: req.identity.userAgent,
           requestId: req.requestId,
@@ -70,12 +73,12 @@ export const audited = (spec: AuditSpec): MiddlewareObj<Event, APIGatewayProxyRe
         metrics.addMetric('AuditIntentFailures', MetricUnit.Count, 1);
         throw new ServiceUnavailableError('the audit log is unavailable, so nothing was changed; retry shortly', { cause: error });
       }
-      ids.set(request.event, id);
+      entries.set(request.event, { id, details });
     },
-    after: async (request) => finish(request.event, ids.get(request.event), request.response?.statusCode ?? 200),
+    after: async (request) => finish(request.event, entries.get(request.event), request.response?.statusCode ?? 200),
     onError: async (request) => {
       const error = namedError(request.error);
-      await finish(request.event, ids.get(request.event), statusOf(error), error instanceof ApolloError ? error.code : 'InternalError');
+      await finish(request.event, entries.get(request.event), statusOf(error), error instanceof ApolloError ? error.code : 'InternalError');
     },
   };
 };

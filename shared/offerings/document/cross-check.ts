@@ -1,6 +1,6 @@
 /**
  * What the schema can't say, for a document the schema accepts: ids unique, references between fields, steps,
- * conditions, actions, outputs and rollbacks resolved, the templates' variables usable where they are, and
+ * conditions, actions, outputs, rollbacks and quota fields resolved, the templates' variables usable where they are, and
  * best-practice warnings and hints. Conditions are checked here because fields, approval and actions all have them.
  */
 import type { CatalogField, CatalogItemV2, Condition } from '#schemas/index.ts';
@@ -10,6 +10,7 @@ import { checkFulfillment } from './fulfillment.ts';
 import type { Issue, Severity } from './issues.ts';
 import { checkOtherSections } from './other-sections.ts';
 import { checkField, checkSteps, checkVisibilityCycles } from './presentation.ts';
+import { checkQuota } from './quota.ts';
 import { checkTemplatesOf } from './templates.ts';
 
 /** Every issue of a schema-valid document, with its severity. */
@@ -57,5 +58,6 @@ export function crossCheck(doc: CatalogItemV2): Issue[] {
   checkFulfillment(doc, checkCondition, add);
   checkTemplatesOf(doc, fieldById, add);
   checkOtherSections(doc, add);
+  checkQuota(doc, fieldById, add);
   return issues;
 }

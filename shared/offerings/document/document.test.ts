@@ -176,6 +176,61 @@ describe('cross-reference checks', () => {
   });
 });
 
+describe('quota', () => {
+  const QUOTA = 'quota:\n  resource: postgresql-databases\n  amount: 1\n  unit: database\n  also:\n    - resource: postgresql-storage-gib\n      amount: 1  # per GiB of storage_gb\n      amountField: storage_gb\n      unit: GiB\n';
+
+  it('declares a count and a sum read from a number field; a sum alone is a quota too', () => {
+    // Arrange
+    const sumOnly = edit(postgres, [QUOTA, 'quota:\n  resource: postgresql-storage-gib\n  amount: 2\n  amountField: storage_gb\n  unit: GiB\n']);
+    // Act
+    const example = checkCatalogYaml(postgres);
+    const alone = checkCatalogYaml(sumOnly);
+    // Assert
+    expect(example.document?.quota).toEqual({ resource: 'postgresql-databases', amount: 1, unit: 'database', also: [{ resource: 'postgresql-storage-gib', amount: 1, amountField: 'storage_gb', unit: 'GiB' }] });
+    expect({ errors: alone.errors, warnings: alone.warnings }).toEqual({ errors: [], warnings: [] });
+    expect(alone.document?.quota).toEqual({ resource: 'postgresql-storage-gib', amount: 2, amountField: 'storage_gb', unit: 'GiB' });
+  });
+
+  it('refuses an unknown property, a sum without its amount, a field id that is no identifier and more than four quotas', () => {
+    // Arrange
+    const part = (n: number) => `    - resource: extra-${n}\n      amount: 1\n`;
+    const text = edit(postgres, [QUOTA, `quota:\n  resource: postgresql-databases\n  amount: 1\n  size: 3\n  also:\n    - resource: postgresql-storage-gib\n      amountField: Storage-GB\n${part(1)}${part(2)}${part(3)}`]);
+    // Act
+    const check = checkCatalogYaml(text);
+    // Assert
+    expect(check.document).toBeUndefined();
+    expect(check.errors.map(({ path, line }) => ({ path, line }))).toEqual([
+      { path: '/quota/size', line: 231 },
+      { path: '/quota/also', line: 232 },
+      { path: '/quota/also/0/amount', line: 233 },
+      { path: '/quota/also/0/amountField', line: 234 },
+    ]);
+  });
+
+  it('cross-checks what the schema cannot: a resource named twice, a sum of a field that is missing, no number, or may be left empty', () => {
+    // Arrange
+    const quota = (amountField: string, resource = 'postgresql-storage-gib') => edit(postgres, ['amountField: storage_gb', `amountField: ${amountField}`], ['    - resource: postgresql-storage-gib', `    - resource: ${resource}`]);
+    const optional = edit(postgres, ['up to four times this.\n      validation:\n        required: true\n', 'up to four times this.\n      validation:\n']);
+    // Act
+    const twice = checkCatalogYaml(quota('storage_gb', 'postgresql-databases'));
+    const missing = checkCatalogYaml(quota('storage_gib'));
+    const text = checkCatalogYaml(quota('db_name'));
+    const empty = checkCatalogYaml(optional);
+    // Assert
+    expect(twice.errors.map(({ path, code, message, line }) => ({ path, code, message, line }))).toEqual([
+      { path: '/quota/also/0/resource', code: 'duplicate-quota', message: 'postgresql-databases is counted already (/quota): name each resource once', line: 233 },
+    ]);
+    expect(brief(missing.errors)).toEqual([{ path: '/quota/also/0/amountField', code: 'unknown-field-ref', line: 235 }]);
+    expect(text.errors.map(({ path, code, message }) => ({ path, code, message }))).toEqual([
+      { path: '/quota/also/0/amountField', code: 'quota-field-not-a-number', message: 'db_name is a string field: a sum reads a number or integer field' },
+    ]);
+    expect(empty.errors).toEqual([]);
+    expect(empty.warnings.map(({ path, code, message }) => ({ path, code, message }))).toEqual([
+      { path: '/quota/also/0/amountField', code: 'quota-field-optional', message: 'a request may leave storage_gb empty, and then takes none of postgresql-storage-gib: make it required' },
+    ]);
+  });
+});
+
 describe('best-practice warnings and hints', () => {
   it('a terraform action without rollback, actions without timeout or retry, no documentation, a deprecated offering without a sunset date', () => {
     const check = checkCatalogYaml(edit(postgres,
@@ -190,7 +245,7 @@ describe('best-practice warnings and hints', () => {
       { path: '/fulfillment/actions/0', code: 'terraform-without-rollback', line: 136 },
       { path: '/fulfillment/actions/1', code: 'no-timeout', line: 175 },
       { path: '/fulfillment/rollbackActions/0', code: 'unused-rollback', line: 191 },
-      { path: '/lifecycle', code: 'deprecated-without-sunset', line: 221 },
+      { path: '/lifecycle', code: 'deprecated-without-sunset', line: 227 },
     ]);
     expect(check.warnings[0]!.message).toBe('terraform action provision has no rollback: a later failure leaves what it created behind');
     expect(brief(check.hints)).toEqual([

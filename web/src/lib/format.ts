@@ -18,3 +18,6 @@ export function formatAgo(iso: string, now = Date.now()): string {
 
 /** A field path from the API's 400 details (`/body/name`) as the form's field name (`name`). */
 export const fieldOf = (path: string): string => path.replace(/^\/body\/?/, '').split('/')[0] ?? '';
+
+/** A name's possessive: "Growth's", and a name ending in s takes the apostrophe alone ("Payments'"). */
+export const possessive = (name: string): string => (/s$/i.test(name) ? `${name}'` : `${name}'s`);

@@ -11,8 +11,9 @@ import { formatAgo, formatTime } from '../lib/format.ts';
 import { isRole, roleHas } from '../../../shared/permissions.ts';
 import { ROUTES } from '../../../shared/routes.ts';
 import { auditKey, useAudit, useMe, type AuditFilters } from '../lib/queries.ts';
+import { entryFacts } from './audit-facts.ts';
 import { filtersFromSearch, matchesFilters, searchFromFilters, upsert } from './audit-live.ts';
-import { navigate, useSearch } from '../lib/router.tsx';
+import { Link, navigate, useSearch } from '../lib/router.tsx';
 import { useServices } from '../lib/services-context.ts';
 import { useRealtimeState } from '../lib/store.ts';
 import { LiveBadge } from '../components/live-badge.tsx';
@@ -117,6 +118,7 @@ function Filters({ initial, onApply }: { initial: AuditFilters; onApply(filters:
 }
 
 export function AuditEntryDrawer({ entry, onClose }: { entry: AuditEntry | null; onClose(): void }) {
+  const facts = entry ? entryFacts(entry) : {};
   return (
     <Drawer isOpen={entry !== null} onClose={onClose} size="560px" title={entry ? entry.action : ''} icon="history" className="apollo-drawer">
       {entry && (
@@ -132,6 +134,13 @@ export function AuditEntryDrawer({ entry, onClose }: { entry: AuditEntry | null;
             <dt>Actor</dt><dd>{entry.actor} <span className={Classes.TEXT_MUTED}>({entry.actorType}{entry.actorRole ? `, ${entry.actorRole}` : ''})</span></dd>
             <dt>Action</dt><dd><Code>{entry.action}</Code></dd>
             <dt>Resource</dt><dd>{entry.resourceType}{entry.resourceId && <> / <Code>{entry.resourceId}</Code></>}</dd>
+            {facts.request && (
+              <><dt>For request</dt><dd data-testid="audit-drawer-request"><Link to={`/requests/${encodeURIComponent(facts.request)}`} className="apollo-mono">{facts.request}</Link></dd></>
+            )}
+            {facts.deployment && (
+              <><dt>For deployment</dt><dd data-testid="audit-drawer-deployment"><Link to={`/deployments/${encodeURIComponent(facts.deployment)}`} className="apollo-mono">{facts.deployment}</Link></dd></>
+            )}
+            {facts.onBehalfOf && <><dt>On behalf of</dt><dd data-testid="audit-drawer-on-behalf-of">{facts.onBehalfOf} <span className={Classes.TEXT_MUTED}>(decided by their delegate)</span></dd></>}
             <dt>Request id</dt><dd><Code>{entry.requestId}</Code></dd>
             <dt>Entry id</dt><dd><Code>{entry.id}</Code></dd>
             {entry.sourceIp && <><dt>Source IP</dt><dd>{entry.sourceIp}</dd></>}

@@ -1,8 +1,9 @@
 /**
  * The request audit trail (GET /api/v1/audit/requests, audit:read): submits, cancels, retries, approvals' decisions
- * and quota limits, newest first, filtered by day range, actor, request, action prefix and outcome (in the URL); an
- * entry opens in the audit drawer. Export CSV / JSON downloads the same filters as a file through the signed client
- * (oldest first, at most 10,000 entries).
+ * (each naming its request; one request's filter takes in its approvals'), delegations and quota limits, newest
+ * first, filtered by day range, actor, request, action prefix and outcome (in the URL); an entry opens in the audit
+ * drawer. Export CSV / JSON downloads the same filters as a file through the signed client (oldest first, at most
+ * 10,000 entries).
  */
 import { Button, Callout, Classes, FormGroup, HTMLSelect, HTMLTable, InputGroup, NonIdealState, Tag, type Intent } from '@blueprintjs/core';
 import { useState, type FormEvent } from 'react';
@@ -14,6 +15,7 @@ import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { useServices } from '../../lib/services-context.ts';
 import { toast } from '../../lib/toaster.ts';
 import { AuditEntryDrawer } from '../audit.tsx';
+import { entryFacts } from '../audit-facts.ts';
 import { auditQueryOf, auditRangeProblem, auditSearchFromUrl, auditUrlOf, fileNameOf, type AuditSearch } from './analytics-format.ts';
 import { useRequestAudit } from './analytics-queries.ts';
 
@@ -102,6 +104,14 @@ function Resource({ entry }: { entry: AuditEntry }) {
   if (entry.resourceType === 'request' && entry.resourceId) {
     return <Link to={`/requests/${encodeURIComponent(entry.resourceId)}`} onClick={(e) => e.stopPropagation()} className="apollo-mono">request {entry.resourceId.slice(-8)}</Link>;
   }
+  const { request } = entryFacts(entry);
+  if (entry.resourceType === 'approval' && entry.resourceId && request) {
+    return (
+      <span>approval <span className="apollo-mono">{entry.resourceId.slice(-8)}</span> of{' '}
+        <Link to={`/requests/${encodeURIComponent(request)}`} onClick={(e) => e.stopPropagation()} className="apollo-mono" data-testid="request-audit-approval-request">request {request.slice(-8)}</Link>
+      </span>
+    );
+  }
   if (entry.resourceType === 'team' && entry.resourceId) {
     return <Link to={`/teams/${encodeURIComponent(entry.resourceId)}`} onClick={(e) => e.stopPropagation()}>team {entry.resourceId}</Link>;
   }
@@ -140,7 +150,7 @@ export function RequestAudit() {
         {audit.data && items.length === 0 && (
           <div data-testid="request-audit-empty">
             <NonIdealState icon="history" className="apollo-empty" title={filtered ? 'No entry matches these filters' : 'No request activity in the last 30 days'}
-              description="Submits, cancels, retries, approvals' decisions and quota limits are recorded here." />
+              description="Submits, cancels, retries, approvals' decisions, delegations and quota limits are recorded here." />
           </div>
         )}
       </div>

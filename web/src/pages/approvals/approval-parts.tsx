@@ -16,7 +16,7 @@ import { toast } from '../../lib/toaster.ts';
 import { deploymentKey, DEPLOYMENTS_KEY } from '../deployments/deployment-queries.ts';
 import { APPROVAL_INTENT } from '../requests/request-status.ts';
 import {
-  approvalSubject, batchOutcomes, decidedBy, describeApprovers, describeDeadline, describeOutstanding, describeVia, escalationBadge, summarizeDecisions,
+  approvalSubject, batchOutcomes, decidedBy, describeApprovers, describeDeadline, describeOutstanding, describeVia, endedWords, escalationBadge, summarizeDecisions,
   type Decision, type DecisionOutcome,
 } from './approval-text.ts';
 
@@ -51,7 +51,8 @@ export function ApprovalWhy({ approval }: { approval: Approval }) {
 
 export function ApprovalDeadline({ approval }: { approval: Approval }) {
   if (approval.status !== 'pending') {
-    return approval.decidedAt ? <span title={formatTime(approval.decidedAt)}>decided {formatAgo(approval.decidedAt)}</span> : null;
+    const { verb, why } = endedWords(approval);
+    return approval.decidedAt ? <span title={formatTime(approval.decidedAt)} data-testid="approval-ended">{verb} {formatAgo(approval.decidedAt)}{why && `: ${why}`}</span> : null;
   }
   const left = describeDeadline(approval.expiresAt);
   return (

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Approval } from '../../../../schemas/types.gen.ts';
 import {
   approvalSubject, approvalTarget, batchOutcomes, checkDelegation, decidableCount, decidedBy, delegationBodyOf, delegationFieldOf, deploymentChange, describeApprovers,
-  describeDeadline, describeOutstanding, describeVia, describeWait, escalationBadge, sortApprovals, summarizeDecisions,
+  describeDeadline, describeOutstanding, describeVia, describeWait, endedWords, escalationBadge, sortApprovals, summarizeDecisions,
 } from './approval-text.ts';
 
 const approval = (id: string, over: Partial<Approval> = {}): Approval => ({
@@ -140,5 +140,16 @@ describe('governance', () => {
     const body = delegationBodyOf(ok);
     expect(body).toEqual({ delegate: 'operator@apollo.local', until: new Date('2026-11-30T18:00').toISOString(), reason: 'On leave' });
     expect(['/body/delegate', '/body/until', '/body', '/path/x'].map(delegationFieldOf)).toEqual(['delegate', 'until', undefined, undefined]);
+  });
+});
+
+describe('endedWords', () => {
+  it('says an approval that ended without a decision ended so, and why: an interrupted request is not an expiry', () => {
+    // Act / Assert
+    expect(endedWords(approval('a', { status: 'cancelled', endReason: 'the request was interrupted while it waited (Apollo restarted)' })))
+      .toEqual({ verb: 'cancelled', why: 'the request was interrupted while it waited (Apollo restarted)' });
+    expect(endedWords(approval('a', { status: 'cancelled' }))).toEqual({ verb: 'cancelled', why: 'the request was cancelled while it waited' });
+    expect(endedWords(approval('a', { status: 'expired' }))).toEqual({ verb: 'expired', why: 'nobody decided in time' });
+    expect(endedWords(approval('a', { status: 'approved' }))).toEqual({ verb: 'decided', why: null });
   });
 });

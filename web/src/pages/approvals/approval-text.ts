@@ -114,6 +114,16 @@ export function describeDeadline(expiresAt: string, now = Date.now()): string {
   return `in ${Math.round(ms / 86_400_000)} days`;
 }
 
+/**
+ * How an approval that waits no more ended, for "… 3 hours ago": decided by approvers, or expired or cancelled with why
+ * (the API's reason when it gives one: "the request was interrupted while it waited (Apollo restarted)").
+ */
+export function endedWords(approval: Pick<Approval, 'status' | 'endReason'>): { readonly verb: string; readonly why: string | null } {
+  if (approval.status === 'expired') return { verb: 'expired', why: approval.endReason ?? 'nobody decided in time' };
+  if (approval.status === 'cancelled') return { verb: 'cancelled', why: approval.endReason ?? 'the request was cancelled while it waited' };
+  return { verb: 'decided', why: null };
+}
+
 /** Who decided, and for whom when they decided as a delegate: "operator@apollo.local for admin@apollo.local". */
 export const decidedBy = (decision: Pick<Approval['decisions'][number], 'principal' | 'onBehalfOf'>): string =>
   decision.onBehalfOf ? `${decision.principal} for ${decision.onBehalfOf}` : decision.principal;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogAction, CatalogApproval, CatalogField } from '../../../../schemas/types.gen.ts';
-import { actionPolicy, categoryTitle, plainText, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota, previewApproval } from './describe.ts';
+import { actionPolicy, categoryTitle, plainText, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, previewApproval, quotaParts } from './describe.ts';
 
 const FIELDS: CatalogField[] = [
   { id: 'environment', type: 'select', label: 'Environment', options: [{ value: 'dev', label: 'Development' }, { value: 'prod', label: 'Production' }], validation: { required: true }, default: 'dev' },
@@ -74,9 +74,22 @@ describe('categoryTitle', () => {
 
 describe('quota and lifecycle', () => {
   it('says what a request costs', () => {
-    expect(describeQuota({ resource: 'postgresql-databases', amount: 1, unit: 'database' })).toBe("1 database of your team's postgresql-databases quota");
-    expect(describeQuota({ resource: 'buckets', amount: 2 })).toBe("2 buckets of your team's buckets quota");
-    expect(describeQuota(undefined)).toBeNull();
+    const texts = (...args: Parameters<typeof quotaParts>) => quotaParts(...args).map((p) => p.text);
+    expect(texts({ resource: 'postgresql-databases', amount: 1, unit: 'database' })).toEqual(["1 database of your team's postgresql-databases quota"]);
+    expect(texts({ resource: 'buckets', amount: 2 })).toEqual(["2 buckets of your team's buckets quota"]);
+    expect(texts(undefined)).toEqual([]);
+  });
+
+  it('says what a request takes of a sum, read from a field, and of each quota it also counts against', () => {
+    // Prepare
+    const quota = { resource: 'postgresql-databases', amount: 1, unit: 'database', also: [{ resource: 'postgresql-storage-gib', amount: 1, amountField: 'storage_gb', unit: 'GiB' }] };
+    // Act / Assess
+    expect(quotaParts(quota, FIELDS)).toEqual([
+      { resource: 'postgresql-databases', unit: 'database', text: "1 database of your team's postgresql-databases quota" },
+      { resource: 'postgresql-storage-gib', unit: 'GiB', text: "Storage (GiB), in GiB, of your team's postgresql-storage-gib quota" },
+    ]);
+    expect(quotaParts({ resource: 'vcpus', amount: 2, amountField: 'replicas', unit: 'vCPU' })[0]!.text).toBe("replicas × 2, in vCPU, of your team's vcpus quota");
+    expect(quotaParts({ resource: 'scratch-gib', amount: 8, unit: 'GiB' })[0]!.text).toBe("8 GiB of your team's scratch-gib quota");
   });
 
   it('says where an offering is in its life', () => {

@@ -135,11 +135,34 @@ export function actionPolicy(action: CatalogAction, rollbacks: readonly CatalogA
   return out;
 }
 
-export function describeQuota(quota: CatalogQuota | undefined): string | null {
-  if (!quota) return null;
-  const unit = quota.unit ?? quota.resource;
-  return `${quota.amount} ${unit}${quota.amount === 1 || unit.endsWith('s') ? '' : 's'} of your team's ${quota.resource} quota`;
+export interface QuotaPart {
+  readonly resource: string;
+  readonly unit: string | null;
+  /** What one request takes of it, in words. */
+  readonly text: string;
 }
+
+/**
+ * What one request takes of each quota the offering declares: a count ("1 database of your team's
+ * postgresql-databases quota") or a sum read from a field ("Storage (GiB), in GiB, of your team's
+ * postgresql-storage-gib quota").
+ */
+export function quotaParts(quota: CatalogQuota | undefined, fields: readonly CatalogField[] = []): QuotaPart[] {
+  if (!quota) return [];
+  const { also = [], ...first } = quota;
+  return [first, ...also].map((part) => {
+    const unit = part.unit ?? part.resource;
+    const of = `of your team's ${part.resource} quota`;
+    if (part.amountField) {
+      const label = fields.find((f) => f.id === part.amountField)?.label ?? part.amountField;
+      return { resource: part.resource, unit: part.unit ?? null, text: `${label}${part.amount === 1 ? '' : ` × ${part.amount}`}, in ${unit}, ${of}` };
+    }
+    // A lowercase word is made plural (databases); a unit of measure (GiB) is not.
+    const plural = part.amount === 1 || unit.endsWith('s') || !/^[a-z]+$/.test(unit) ? '' : 's';
+    return { resource: part.resource, unit: part.unit ?? null, text: `${part.amount} ${unit}${plural} ${of}` };
+  });
+}
+
 
 /** A Markdown description as one line of plain text for a card: links keep their text, marks and headings go. */
 export function plainText(markdown: string): string {

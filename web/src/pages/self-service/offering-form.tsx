@@ -4,7 +4,8 @@
  * dependent data source (an environment of the chosen service) is read from GET …/options/{field} whenever what it
  * depends on changes. "Submit request" sends it (POST /api/v1/requests, with a priority, the team and a note) and opens
  * the request's page; before that the form says which approval the values will need, and "Check request" asks the API
- * whether it would accept them (POST /api/v1/preview/form) without sending anything. A 400 puts each problem on its
+ * whether it would accept them (POST /api/v1/preview/form: the values, and the chosen team's quotas with the numbers —
+ * over one, submit would answer 409) without sending or reserving anything. A 400 puts each problem on its
  * field. What has been filled in is kept as a draft in the tab (form-draft.ts, secret fields never) and restored after a
  * reload, quietly said so with a way to clear it; a submitted request takes its draft with it.
  */
@@ -26,6 +27,7 @@ import { toast } from '../../lib/toaster.ts';
 import { useServices } from '../../lib/services-context.ts';
 import { formDraft, secretFieldIds, tabStorage } from './form-draft.ts';
 import { withOptions } from './form-options.ts';
+import { checkOutcome } from './quota-check.ts';
 import { requestFieldOf } from './request-errors.ts';
 import { RequestOptions, type RequestOptionValues } from './request-options.tsx';
 
@@ -107,14 +109,16 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
   const changeOptions = (next: RequestOptionValues) => {
     setChosenOptions(next);
     idempotencyKey.current = null;
+    // Another team has other quotas: what was checked no longer says.
+    if (next.team !== requestOptions.team) check.reset();
     for (const key of ['priority', 'team', 'note'] as const) if (next[key] !== requestOptions[key]) apiErrors.clear(`@${key}`);
   };
 
   const check = useMutation({
-    mutationFn: (formData: Values) => api.read('POST /api/v1/preview/form', { body: { document: item.document, values: formData } }),
+    mutationFn: (formData: Values) => api.read('POST /api/v1/preview/form', { body: { document: item.document, values: formData, ...(requestOptions.team ? { team: requestOptions.team } : {}) } }),
     // A request Apollo would accept is done with: its draft goes.
     onSuccess: (answer) => {
-      if ((answer.valueIssues ?? []).length) return;
+      if (!checkOutcome(answer).accepted) return;
       draft.clear();
       edited.current = false;
       setDraftShown(false);
@@ -148,6 +152,7 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
     if (stale.length) setValues((v) => Object.fromEntries(Object.entries(v).filter(([k]) => !stale.some(([id]) => id === k))));
   }, [answersKey]);
 
+  const outcome = check.data ? checkOutcome(check.data) : null;
   if (form.isPending) return <div className={Classes.SKELETON} style={{ height: 200 }} />;
   if (form.isError) return <ErrorState error={form.error} onRetry={() => void form.refetch()} />;
   if (!doc.presentation.fields.length) return <NonIdealState icon="form" title="Nothing to fill in" />;
@@ -224,14 +229,18 @@ export function OfferingForm({ item, doc }: { item: CatalogItem; doc: CatalogIte
         </div>
       </BlueprintForm>
       {check.isError && <ErrorState error={check.error} onRetry={() => check.mutate(values)} />}
-      {check.data && (
-        (check.data.valueIssues ?? []).length === 0 ? (
+      {outcome && (
+        outcome.accepted ? (
           <Callout intent="success" icon="tick-circle" className="apollo-offering-form-result" data-testid="form-check-ok">
             This request is complete: Apollo would accept it (nothing was sent; Submit request sends it).
+            {outcome.quota && <p className="apollo-offering-form-quota" data-testid="form-check-quota">{outcome.quota}</p>}
           </Callout>
         ) : (
           <Callout intent="warning" icon="warning-sign" className="apollo-offering-form-result" data-testid="form-check-issues" title="Apollo would refuse this request">
-            <ul>{check.data.valueIssues!.map((i) => <li key={`${i.path}-${i.code}`}><strong>{labels.get(i.path.slice(1)) ?? i.path}</strong> {i.message}</li>)}</ul>
+            <ul>
+              {(check.data!.valueIssues ?? []).map((i) => <li key={`${i.path}-${i.code}`}><strong>{labels.get(i.path.slice(1)) ?? i.path}</strong> {i.message}</li>)}
+              {outcome.quota && <li data-testid="form-check-quota">{outcome.quota}</li>}
+            </ul>
           </Callout>
         )
       )}

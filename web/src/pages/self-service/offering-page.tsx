@@ -1,6 +1,6 @@
 /**
  * One offering: what it is (SLA, owner, documentation), who approves, what it will do (the fulfilment
- * actions in order, or the JIRA ticket), what it costs against the team's quota, where it is in its life,
+ * actions in order, or the JIRA ticket), what it costs against the team's quotas and what is left of them, where it is in its life,
  * and the request form.
  */
 import { AnchorButton, Callout, Classes, Code, Icon, NonIdealState, Section, SectionCard, Tag } from '@blueprintjs/core';
@@ -10,10 +10,12 @@ import { ErrorState } from '../../components/error-state.tsx';
 import { Markdown } from '../../components/markdown.tsx';
 import { PageHeader } from '../../components/shell.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
-import { useOffering } from '../../lib/queries.ts';
+import { useMe, useOffering } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
-import { ACTION_TYPE_LABEL, actionPolicy, categoryTitle, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, describeQuota } from './describe.ts';
+import { useQuotaUsages } from '../teams/team-queries.ts';
+import { ACTION_TYPE_LABEL, actionPolicy, categoryTitle, describeAction, describeApproval, describeCondition, describeFields, describeLifecycle, quotaParts } from './describe.ts';
 import { LifecycleTag, offeringIcon, ViewOnlyTag } from './offering-card.tsx';
+import { quotaLeft } from './quota-check.ts';
 import './self-service.css';
 
 // The form (rjsf, ajv) loads with the first offering opened, not with the app.
@@ -24,7 +26,10 @@ const isWebLink = (url: string) => /^https?:\/\//i.test(url);
 function Overview({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
   const { summary, source } = item;
   const sla = doc.metadata.sla;
-  const quota = describeQuota(doc.quota);
+  const quota = quotaParts(doc.quota, doc.presentation.fields);
+  // What is left of each quota for the caller's teams (the form counts a request against the team chosen there).
+  const me = useMe();
+  const usages = useQuotaUsages(quota.length ? (me.data?.teams ?? []).map((t) => t.id) : []);
   return (
     <Section title="Overview" icon="info-sign" className="apollo-section" data-testid="offering-overview">
       <SectionCard>
@@ -35,7 +40,15 @@ function Overview({ item, doc }: { item: CatalogItem; doc: CatalogItemV2 }) {
           <dd data-testid="offering-sla">
             {sla ? <>{sla.fulfillmentTime} from approval to fulfilment{sla.businessHoursOnly ? ', business hours' : ''}{sla.supportChannel && <> · help in <Code>{sla.supportChannel}</Code></>}</> : <span className={Classes.TEXT_MUTED}>none stated</span>}
           </dd>
-          <dt>Quota</dt><dd data-testid="offering-quota">{quota ?? <span className={Classes.TEXT_MUTED}>not counted against a quota</span>}</dd>
+          <dt>Quota</dt>
+          <dd data-testid="offering-quota">
+            {quota.length ? quota.map((part) => (
+              <div key={part.resource} className="apollo-offering-quota" data-resource={part.resource}>
+                {part.text}
+                {usages.map((u) => u.data && <div key={u.data.team} className={`${Classes.TEXT_MUTED} apollo-small`} data-testid="offering-quota-left">{quotaLeft(part.resource, part.unit, u.data)}</div>)}
+              </div>
+            )) : <span className={Classes.TEXT_MUTED}>not counted against a quota</span>}
+          </dd>
           {summary.tags.length > 0 && <><dt>Tags</dt><dd><span className="apollo-catalog-tags">{summary.tags.map((t) => <Link key={t} to={`/self-service?tag=${encodeURIComponent(t)}`} className="apollo-tag-link"><Tag minimal round interactive>{t}</Tag></Link>)}</span></dd></>}
           <dt>Version</dt><dd><Code>{item.version}</Code> <span className={Classes.TEXT_MUTED}>stored <span title={formatTime(item.storedAt)}>{formatAgo(item.storedAt)}</span></span></dd>
           <dt>Source</dt><dd className="apollo-break"><Tag minimal icon="git-repo">{source.repo}</Tag> <span className={Classes.TEXT_MUTED}>{source.path} @ <Code>{source.sha.slice(0, 7)}</Code></span></dd>

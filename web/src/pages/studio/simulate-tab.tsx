@@ -13,7 +13,7 @@ import { useMemo, useState } from 'react';
 import type { CatalogItemV2, SimulationRequest, SimulationResult } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
 import { useServices } from '../../lib/services-context.ts';
-import { formatSeconds, sampleValues } from './simulate-values.ts';
+import { environmentIn, formatSeconds, sampleValues, withEnvironment } from './simulate-values.ts';
 
 type Values = Record<string, unknown>;
 type ScenarioKind = 'none' | 'action-fails' | 'approval-rejected' | 'cancel';
@@ -22,6 +22,7 @@ const OUTCOME = {
   completed: { intent: 'success', icon: 'tick-circle', text: 'Completed' },
   failed: { intent: 'danger', icon: 'error', text: 'Failed' },
   cancelled: { intent: 'warning', icon: 'disable', text: 'Cancelled' },
+  refused: { intent: 'danger', icon: 'blocked-person', text: 'Refused at submit' },
 } as const;
 
 const PROBLEM = { error: { icon: 'error', intent: 'danger' }, warning: { icon: 'warning-sign', intent: 'warning' }, info: { icon: 'info-sign', intent: 'primary' } } as const;
@@ -78,7 +79,9 @@ function Decisions({ result }: { result: SimulationResult }) {
     <dl className="apollo-simulate-decisions">
       <dt>Approval</dt>
       <dd data-testid="simulate-approval" data-decision={approval.decision}>
-        {approval.required ? <>{approval.decision === 'rejected' ? 'rejected' : 'approved'} by {who} (simulated; waits up to {formatSeconds(approval.timeoutSeconds ?? 0)})</> : 'not needed for these values'}
+        {!approval.required ? 'not needed for these values'
+          : approval.decision === 'not-reached' ? <>asked of {who}, but never reached: the run ends before it</>
+            : <>{approval.decision === 'rejected' ? 'rejected' : 'approved'} by {who} (simulated; waits up to {formatSeconds(approval.timeoutSeconds ?? 0)})</>}
         {approval.note && <div className={`${Classes.TEXT_MUTED} apollo-small`}>{approval.note}</div>}
       </dd>
       <dt>Quota</dt>
@@ -115,7 +118,9 @@ function Result({ result }: { result: SimulationResult }) {
         </ul>
       )}
       <h3 className="apollo-subheading">Path through the state machine</h3>
-      <Timeline result={result} />
+      {result.path.length === 0
+        ? <p className={Classes.TEXT_MUTED} data-testid="simulate-no-path">None: a refused request does not exist, so its fulfilment never starts. Fix the values the problems name, then Run.</p>
+        : <Timeline result={result} />}
     </div>
   );
 }
@@ -126,7 +131,6 @@ export function SimulateTab({ doc, formValues }: { doc: CatalogItemV2; formValue
   const environmentField = doc.presentation.fields.find((f) => f.id === 'environment');
   const [valuesText, setValuesText] = useState(() => JSON.stringify(sampleValues(doc, formValues), null, 2));
   const [team, setTeam] = useState('');
-  const [environment, setEnvironment] = useState('');
   const [kind, setKind] = useState<ScenarioKind>('none');
   const [actionId, setActionId] = useState(actions[0]?.id ?? '');
   const [attempt, setAttempt] = useState<number | undefined>(undefined);
@@ -141,6 +145,9 @@ export function SimulateTab({ doc, formValues }: { doc: CatalogItemV2; formValue
     }
   }, [valuesText]);
 
+  // The Environment select is a view of the values' environment field: one value, shown twice.
+  const environment = environmentIn(parsed.values);
+  const setEnvironment = (value: string) => setValuesText((text) => withEnvironment(text, value));
   const selected = actions.find((a) => a.id === actionId);
   const scenario: SimulationRequest['scenario'] = kind === 'action-fails' ? { kind, actionId, ...(attempt ? { attempt } : {}) }
     : kind === 'cancel' ? { kind, ...(actionId ? { afterAction: actionId } : {}) } : { kind };
@@ -148,12 +155,14 @@ export function SimulateTab({ doc, formValues }: { doc: CatalogItemV2; formValue
     mutationFn: () => api.read('POST /api/v1/simulate/fulfillment', {
       body: {
         document: doc as unknown as SimulationRequest['document'], fields: parsed.values ?? {}, scenario,
-        ...(team.trim() ? { team: team.trim() } : {}), ...(environment ? { environment } : {}),
+        ...(team.trim() ? { team: team.trim() } : {}),
       },
     }),
   });
 
   const environments = environmentField?.options?.map((o) => (typeof o === 'object' && o !== null ? { value: String(o.value), label: o.label ?? String(o.value) } : { value: String(o), label: String(o) })) ?? [];
+  // A value the form does not offer still shows as what it is (the run would say the form refuses it).
+  const shown = environment && !environments.some((e) => e.value === environment) ? [...environments, { value: environment, label: `${environment} (not an option)` }] : environments;
   return (
     <div data-testid="studio-simulate">
       <p className={`${Classes.TEXT_MUTED} apollo-small`}>
@@ -168,10 +177,10 @@ export function SimulateTab({ doc, formValues }: { doc: CatalogItemV2; formValue
           <FormGroup label="Requesting team" labelFor="simulate-team" helperText="Its quota is read. Empty: your first team.">
             <InputGroup id="simulate-team" data-testid="simulate-team" value={team} placeholder="your team" onChange={(e) => setTeam(e.target.value)} />
           </FormGroup>
-          <FormGroup label="Environment" labelFor="simulate-environment" helperText={environmentField ? 'The environment field\'s value.' : 'The form has no environment field.'}>
+          <FormGroup label="Environment" labelFor="simulate-environment" helperText={environmentField ? 'The values\' environment field: choosing one here writes it there.' : 'The form has no environment field.'}>
             {environments.length
-              ? <HTMLSelect id="simulate-environment" data-testid="simulate-environment" value={environment} onChange={(e) => setEnvironment(e.target.value)} options={[{ value: '', label: 'as in the values' }, ...environments]} />
-              : <InputGroup id="simulate-environment" data-testid="simulate-environment" value={environment} disabled={!environmentField} onChange={(e) => setEnvironment(e.target.value)} />}
+              ? <HTMLSelect id="simulate-environment" data-testid="simulate-environment" value={environment} disabled={parsed.error !== undefined} onChange={(e) => setEnvironment(e.target.value)} options={[{ value: '', label: 'none' }, ...shown]} />
+              : <InputGroup id="simulate-environment" data-testid="simulate-environment" value={environment} disabled={!environmentField || parsed.error !== undefined} onChange={(e) => setEnvironment(e.target.value)} />}
           </FormGroup>
         </div>
         <div className="apollo-simulate-row">

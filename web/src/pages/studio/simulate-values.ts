@@ -1,4 +1,4 @@
-/** What the Simulate tab computes on its own: durations in words, and the sample values it prefills. */
+/** What the Simulate tab computes on its own: durations in words, the sample values it prefills, and their environment. */
 import type { CatalogItemV2 } from '../../../../schemas/types.gen.ts';
 
 type Values = Record<string, unknown>;
@@ -34,4 +34,26 @@ export function sampleValues(doc: CatalogItemV2, formValues: Values): Values {
   }
   for (const [id, value] of Object.entries(formValues)) if (value !== undefined && value !== '') values[id] = value;
   return values;
+}
+
+/** The environment the values hold, as the Environment select shows it ('' when they hold none). */
+export function environmentIn(values: Values | undefined): string {
+  const environment = values?.environment;
+  return environment === undefined || environment === null ? '' : String(environment);
+}
+
+/**
+ * The values' text with their environment set to the one chosen ('' takes it out): the select and the values box are
+ * one value, so what runs is what both show. Text that is not a JSON object is left as it is.
+ */
+export function withEnvironment(text: string, environment: string): string {
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) return text;
+  const { environment: _old, ...rest } = values as Values;
+  return JSON.stringify(environment ? { ...rest, environment } : rest, null, 2);
 }

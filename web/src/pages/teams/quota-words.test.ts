@@ -22,6 +22,19 @@ describe('quota words', () => {
       .toEqual(['database', 'databases', 'buckets', 'gibibytes', 'boxes', 'copies', '']);
   });
 
+  it('says a sum in its unit of measure, never made plural, with the pace in that unit', () => {
+    // Prepare
+    const storage = item({ resource: 'postgresql-storage-gib', unit: 'GiB', limit: 500, used: 300, reserved: 150, projection: { perWeek: 120.4, fullBy: '2026-12-08T00:00:00Z' } });
+    // Act / Assess
+    expect(usageWords(storage)).toBe('450 of 500 GiB in prod: 300 in use, 150 reserved');
+    expect(usageWords({ ...storage, limit: 2000, used: 1250, reserved: 0 })).toBe('1,250 of 2,000 GiB in prod: 1,250 in use, 0 reserved');
+    expect(barParts(storage)).toEqual({ used: 60, reserved: 30, over: false, open: false });
+    expect(heldPercent(storage)).toBe(90);
+    expect(paceWords(storage, NOW, 'en-GB')).toBe('about 120 GiB a week; full by 8 Dec');
+    expect(pendingWords({ limit: 1000, effectiveFrom: '2026-12-20T00:00:00Z' }, 'GiB', NOW, 'en-GB')).toBe('1,000 GiB from 20 Dec');
+    expect([unitWord('GiB', 2), unitWord('vCPU', 4), unitWord('GiB', 1)]).toEqual(['GiB', 'vCPU', 'GiB']);
+  });
+
   it('names a quota by resource and environment', () => {
     expect(quotaTitle(item())).toBe('postgresql-databases · prod');
     expect(quotaTitle(item({ environment: null }))).toBe('postgresql-databases · all environments');

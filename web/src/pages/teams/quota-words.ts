@@ -1,6 +1,7 @@
 /**
  * A team's quotas in words and bar widths (pure, so the wording is tested without a browser): "1 of 1 database in
- * prod: 1 in use, 0 reserved", "2 from 1 Jan", "about 0.5 a week; full by 12 Jan".
+ * prod: 1 in use, 0 reserved", "450 of 500 GiB in prod: 300 in use, 150 reserved" (a sum), "2 from 1 Jan",
+ * "about 0.5 a week; full by 12 Jan", "about 120 GiB a week".
  */
 import { ROLES, roleHas } from '../../../../shared/permissions.ts';
 import { requiredPermission, ROUTES } from '../../../../shared/routes.ts';
@@ -8,16 +9,19 @@ import type { Me, QuotaUsage } from '../../../../schemas/types.gen.ts';
 
 export type QuotaItem = QuotaUsage['items'][number];
 
-/** Resources the demo offerings count (an offering's `quota.resource`), offered while typing a new limit. */
-export const KNOWN_RESOURCES = ['postgresql-databases', 's3-buckets', 'feature-environments'] as const;
+/** Resources the demo offerings count or sum (an offering's `quota.resource` and `also`), offered while typing a new limit. */
+export const KNOWN_RESOURCES = ['postgresql-databases', 'postgresql-storage-gib', 's3-buckets', 'feature-environments'] as const;
 
 /** Environments the demo offerings ask for; a limit may name any other. */
 export const KNOWN_ENVIRONMENTS = ['prod', 'staging', 'dev'] as const;
 
-/** "database", "databases"; an item without a unit counts bare numbers. */
+/** A unit of measure (GiB, vCPU), not a lowercase word: never made plural, and said with a sum's pace. */
+const isMeasure = (unit: string): boolean => !/^[a-z]+$/.test(unit);
+
+/** "database", "databases", "GiB"; an item without a unit counts bare numbers. */
 export function unitWord(unit: string | null, count: number): string {
   if (!unit) return '';
-  if (count === 1) return unit;
+  if (count === 1 || isMeasure(unit)) return unit;
   if (/(s|x|ch|sh)$/.test(unit)) return `${unit}es`;
   if (/[^aeiou]y$/.test(unit)) return `${unit.slice(0, -1)}ies`;
   return `${unit}s`;
@@ -92,13 +96,17 @@ export function pendingWords(pending: NonNullable<QuotaItem['pending']>, unit: s
   return `${limit} from ${shortDate(pending.effectiveFrom, now, locale)}`;
 }
 
-/** "about 0.5 a week; full by 12 Jan"; "about 0.5 a week; not full at this pace"; "none taken in the last 30 days"; full already, the pace only. */
-export function paceWords(item: Pick<QuotaItem, 'projection' | 'limit' | 'used' | 'reserved'>, now?: Date, locale?: string): string | null {
+/**
+ * "about 0.5 a week; full by 12 Jan"; "about 0.5 a week; not full at this pace"; "none taken in the last 30 days"; full
+ * already, the pace only. A sum's pace says its unit: "about 120 GiB a week".
+ */
+export function paceWords(item: Pick<QuotaItem, 'projection' | 'limit' | 'used' | 'reserved'> & Partial<Pick<QuotaItem, 'unit'>>, now?: Date, locale?: string): string | null {
   const projection = item.projection;
   if (!projection) return null;
   if (projection.perWeek <= 0) return 'none taken in the last 30 days';
   const rate = projection.perWeek >= 10 ? Math.round(projection.perWeek) : Math.round(projection.perWeek * 10) / 10;
-  const pace = `about ${rate === 0 ? 'less than 0.1' : formatCount(rate)} a week`;
+  const measure = item.unit && isMeasure(item.unit) ? ` ${item.unit}` : '';
+  const pace = `about ${rate === 0 ? 'less than 0.1' : formatCount(rate)}${measure} a week`;
   // Already full: a date for it says nothing (the alert does).
   if (item.limit === null || item.used + item.reserved >= item.limit) return pace;
   return projection.fullBy ? `${pace}; full by ${shortDate(projection.fullBy, now, locale)}` : `${pace}; not full at this pace`;

@@ -7,6 +7,7 @@ import { Classes, HTMLTable, NonIdealState, Section, SectionCard, SegmentedContr
 import type { ReactNode } from 'react';
 import type { TeamAnalytics as TeamAnalyticsData, TeamCatalog, TeamUsage } from '../../../../schemas/types.gen.ts';
 import { ErrorState } from '../../components/error-state.tsx';
+import { possessive } from '../../lib/format.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { FulfilPerWeekChart, RequestsPerWeekChart, UsageWeeksChart } from '../analytics/analytics-charts.tsx';
 import {
@@ -119,14 +120,14 @@ function Usage({ usage, teamName }: { usage: TeamUsage; teamName: string }) {
   const rows = usageWeekRows(usage);
   const moved = usage.weeks.some((w) => Object.values(w.provisioned).some((n) => n > 0) || Object.values(w.deprovisioned).some((n) => n > 0));
   if (kinds.length === 0 && !moved) {
-    return <div data-testid="team-usage-empty"><NonIdealState icon="box" title={`Nothing provisioned by ${teamName}'s requests in ${windowWords(usage.window.days)}`} className="apollo-empty" /></div>;
+    return <div data-testid="team-usage-empty"><NonIdealState icon="box" title={`Nothing provisioned by ${possessive(teamName)} requests in ${windowWords(usage.window.days)}`} className="apollo-empty" /></div>;
   }
   return (
     <div className="apollo-analytics-usage">
       <div>
         <h4 className="apollo-analytics-subhead">In place now</h4>
         {kinds.length === 0
-          ? <div className={Classes.TEXT_MUTED} data-testid="team-active-empty">Nothing {teamName}&apos;s requests provisioned is in place.</div>
+          ? <div className={Classes.TEXT_MUTED} data-testid="team-active-empty">Nothing {possessive(teamName)} requests provisioned is in place.</div>
           : (
             <ul className="apollo-analytics-kinds" data-testid="team-active">
               {kinds.map((k) => (
@@ -224,7 +225,7 @@ export function TeamAnalytics({ teamId, teamName }: { teamId: string; teamName: 
           {analytics.isError && !a ? <ErrorState compact error={analytics.error} onRetry={() => void analytics.refetch()} />
             : !a ? <Loading height={96} />
             : empty ? <div data-testid="team-analytics-empty"><NonIdealState icon="timeline-bar-chart" title={`No requests in ${windowWords(days)}`} className="apollo-empty"
-              description={`Requests by ${teamName}'s members show here: how many, how fast they were fulfilled against their SLAs, and why some failed.`} /></div>
+              description={`Requests by ${possessive(teamName)} members show here: how many, how fast they were fulfilled against their SLAs, and why some failed.`} /></div>
             : <Kpis a={a} />}
         </SectionCard>
         {a && !empty && (
@@ -254,7 +255,7 @@ export function TeamAnalytics({ teamId, teamName }: { teamId: string; teamName: 
           </Section>
         </div>
       )}
-      <Section title="Usage" icon="box" className="apollo-section apollo-grid-full" data-testid="team-usage" subtitle={`What ${teamName}'s requests provisioned, by kind`}>
+      <Section title="Usage" icon="box" className="apollo-section apollo-grid-full" data-testid="team-usage" subtitle={`What ${possessive(teamName)} requests provisioned, by kind`}>
         <SectionCard>
           {usage.isError && !usage.data ? <ErrorState compact error={usage.error} onRetry={() => void usage.refetch()} />
             : !usage.data ? <Loading />

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useServices } from '../../lib/services-context.ts';
 
 export const teamKey = (id: string) => ['teams', id] as const;
@@ -12,4 +12,10 @@ export function useTeam(id: string) {
 export function useQuotaUsage(id: string) {
   const { api } = useServices();
   return useQuery({ queryKey: quotaUsageKey(id), queryFn: () => api.read('GET /api/v1/quota/usage/{id}', { params: { id } }) });
+}
+
+/** Several teams' quotas at once (an offering's page says what is left for each of the caller's teams). */
+export function useQuotaUsages(ids: readonly string[]) {
+  const { api } = useServices();
+  return useQueries({ queries: ids.map((id) => ({ queryKey: quotaUsageKey(id), queryFn: () => api.read('GET /api/v1/quota/usage/{id}', { params: { id } }) })) });
 }

@@ -6,7 +6,7 @@
 import { Button, Classes, FormGroup, HTMLSelect, HTMLTable, NonIdealState, Section, SectionCard, Tag } from '@blueprintjs/core';
 import type { TeamRequestHistory as History } from '../../../../schemas/types.gen.ts';
 import { ErrorState, isForbidden } from '../../components/error-state.tsx';
-import { formatAgo, formatTime } from '../../lib/format.ts';
+import { formatAgo, formatTime, possessive } from '../../lib/format.ts';
 import { useOfferingList } from '../../lib/queries.ts';
 import { Link, navigate, useSearch } from '../../lib/router.tsx';
 import { formatDuration, formatRate, windowWords, withParam } from '../analytics/analytics-format.ts';
@@ -72,7 +72,7 @@ export function TeamRequestHistory({ teamId, teamName, days }: { teamId: string;
   return (
     <Section id="requests" title="Request history" icon="inbox" className="apollo-section apollo-grid-full" data-testid="team-history"
       data-state={history.isError && !first ? (forbidden ? 'forbidden' : 'error') : !first ? 'loading' : items.length === 0 ? 'empty' : 'ready'}
-      subtitle={`${teamName}'s requests in ${windowWords(days)}, newest first`}>
+      subtitle={`${possessive(teamName)} requests in ${windowWords(days)}, newest first`}>
       {history.isError && !first ? (
         <SectionCard><div data-testid="team-history-error"><ErrorState error={history.error} onRetry={forbidden ? undefined : () => void history.refetch()} /></div></SectionCard>
       ) : (
