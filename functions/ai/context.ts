@@ -39,9 +39,9 @@ export const context: ContextDescriptor = {
     timeoutSeconds: 120,
     bindings: ['apollo-api-invoke'],
     run: async () => {
-      const [{ endInterruptedTurns }, { resumeStaleActions }] = await Promise.all([import('./interrupted.ts'), import('./approvals.ts')]);
+      const [{ endStaleTurns }, { resumeStaleActions }] = await Promise.all([import('./interrupted.ts'), import('./approvals.ts')]);
       // The ai-turn job's 360 s and a minute; an action past the approving Lambda's time and its idempotency record's.
-      const turns = await endInterruptedTurns('its run outlived the ai-turn job\'s 6 minutes', AI_TURN_JOB_SECONDS * 1000 + 60_000);
+      const turns = await endStaleTurns('its run outlived the ai-turn job\'s 6 minutes', AI_TURN_JOB_SECONDS * 1000 + 60_000);
       const actions = await resumeStaleActions(STALE_ACTION_MS);
       return { result: { turns, actions: actions.map((a) => ({ id: a.id, sessionId: a.sessionId, status: a.status })) }, summary: { turnsEnded: turns, actionsFinished: actions.length } };
     },

@@ -4,6 +4,8 @@
  *   AI#<id> / META            the session   GSI1 AIUSER#<owner> / <createdAt>#<id>   GSI2 AISTATUS#<status> / <createdAt>#<id>
  *   AI#<id> / FRAME#<seq>     a kept frame of its transcript (text joined per block), in seq order
  *   AI#<id> / CONV            the conversation as the model is sent it (messages), rewritten at each turn's end
+ *   AITURNS / <startedAt>#<id>#<turnId>   a turn begun (TTL a day): what the ai-sweep job reads, once each, to find
+ *                             a turn its Lambda never ended without reading every session
  *
  * `lastSeq` on META is the seq counter: a turn reserves a block of seqs with one atomic ADD, so frames written
  * by the turn and by a terminate from elsewhere never share a seq.
@@ -102,6 +104,8 @@ export async function listSessions(owner: string | undefined, limit: number, cur
  * session as it now is. 409 when a turn runs or the session is terminated.
  */
 export async function beginTurn(id: string, turnId: string, count: number, now: string): Promise<{ firstSeq: number; session: AiSession }> {
+  // First the mark the sweep reads (one that outlives a refused begin finds an idle session: nothing to end).
+  await putItem({ ...turnMarkKey(now, id, turnId), sessionId: id, turnId, expiresAt: Math.floor(Date.parse(now) / 1000) + 86_400 });
   try {
     const { Attributes } = await db.send(new UpdateCommand({
       TableName: tableName(), Key: key(id),
@@ -121,6 +125,15 @@ export async function beginTurn(id: string, turnId: string, count: number, now: 
     }
     throw new ConflictError(`AI session ${id} is answering (turn ${current.turn.turnId}): wait for it to end, or terminate the session`, { details: [{ path: '/session/turn', message: 'running' }] });
   }
+}
+
+const TURNS = 'AITURNS';
+const turnMarkKey = (startedAt: string, id: string, turnId: string) => ({ PK: TURNS, SK: `${startedAt}#${id}#${turnId}` });
+
+/** The turns begun after `after` and at or before `until` (ISO times), oldest first: a page of their marks. */
+export async function turnsBegun(after: string, until: string, cursor?: string): Promise<Page<{ sessionId: string; turnId: string; startedAt: string }>> {
+  const page = await queryPage<Item & { sessionId: string; turnId: string }>({ partition: TURNS, sortKey: { between: [`${after}#~`, `${until}#~`] }, limit: 200, cursor });
+  return { items: page.items.map((i) => ({ sessionId: i.sessionId, turnId: i.turnId, startedAt: String(i.SK).slice(0, 24) })), nextCursor: page.nextCursor };
 }
 
 /** More seqs for a running turn (a long one). Answers the first. */

@@ -18,6 +18,8 @@ import { db, tableName } from '#lib/table';
 import { FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { DEMO_CORE_SERVICE_APPLICATION_YML } from '../fakes/demo-github.ts';
 import { seedDemoData } from '../seed.ts';
+import { endStaleTurns } from '../../functions/ai/interrupted.ts';
+import { beginTurn } from '../../functions/ai/records.ts';
 import { invokeJob } from '../scheduler.ts';
 import { startHarness, subscribe, until, type Harness } from './harness.ts';
 
@@ -702,20 +704,21 @@ describe('an approved action whose run was cut off (the ai-sweep job)', () => {
     expect((await h.client('operator').send('POST', `/api/v1/deployments/${approved.result!.resource!.id}/cancel`, { body: { reason: 'test: free the environment' } })).status).toBe(200);
   });
 
-  it('ends a turn still running past the ai-turn job\'s time, so the session takes messages again', async () => {
-    // Prepare: a session whose turn began 8 minutes ago and never ended (its Lambda timed out).
+  it('ends a turn still running past the ai-turn job\'s time, so the session takes messages again; a younger one is left to run', async () => {
+    // Prepare: a turn begun (its mark written) whose Lambda never ends it.
     const session = await openSession('operator');
-    await db.send(new UpdateCommand({
-      TableName: tableName(), Key: { PK: `AI#${session.id}`, SK: 'META' }, UpdateExpression: 'SET #turn = :turn',
-      ExpressionAttributeNames: { '#turn': 'turn' }, ExpressionAttributeValues: { ':turn': { status: 'running', turnId: 'lost-turn', startedAt: minutesAgo(8) } },
-    }));
+    await beginTurn(session.id, 'lost-turn', 2, new Date().toISOString());
     expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'help' } })).status).toBe(409);
 
-    // Act
-    const swept = await sweep();
+    // Act: the job now (the turn is young), then a sweep 8 minutes on (the job's clock, not waited for).
+    const young = await sweep();
+    const stale = await endStaleTurns('its run outlived the ai-turn job\'s 6 minutes', 7 * 60_000, new Date(Date.now() + 8 * 60_000));
 
     // Assess
-    expect(swept.turnsEnded).toBe(1);
+    expect(young.turnsEnded).toBe(0);
+    expect(stale).toBe(1);
+    const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
+    expect(detail.turn.status).toBe('idle');
     expect((await h.client('operator').send('POST', `/api/v1/ai/sessions/${session.id}/message`, { body: { text: 'help' } })).status).toBe(202);
   });
 });
