@@ -56,8 +56,8 @@ export const REFERENCE_ORG = {
   deploymentsWatchers: 5,
   /** Rollout checks of a deployment in AWS: a 2-minute rollout checked every 10 s (APOLLO_DEPLOY_POLL_SECONDS' default). */
   rolloutChecksInAws: 12,
-  /** Health-poll runs in which every environment gets its heartbeat sample: one in ten (APOLLO_HEALTH_HEARTBEAT_MS, 10 minutes). */
-  heartbeatRunShare: 1 / 10,
+  /** Health-poll runs in which every environment gets its heartbeat sample: one in fifteen (APOLLO_HEALTH_HEARTBEAT_MS, 15 minutes). */
+  heartbeatRunShare: 1 / 15,
   /** Cost-ingest runs that read coverage and Cost Explorer's recommendations again: one in seven (APOLLO_COSTS_SLOW_REFRESH_DAYS, 7). */
   costWeeklyRunShare: 1 / 7,
   /** Lambda INIT (billed since 2025-08-01): one cold start per function per hour it is used, 250 ms each (ARCHITECTURE.md §9: 180–250 ms). */
@@ -615,7 +615,7 @@ export function costTables(result: CostSection): Table[] {
         `a visible minute: ${result.visibleMinute.join(', ')}; each page view leaves the page (unsubscribes) and drops the catalog snapshot first (a list page rebuilds it, as a container does once its 10 s are up)`,
         `the deployment: ${result.deploy.status}, ${result.deploy.rolloutChecks} rollout checks at 1 s here (priced as ${R.rolloutChecksInAws} in AWS, each at the measured check's cost), ${result.deploy.canaryChecks} canary checks (as in AWS: 10 at 60 s), ${result.deploy.framesPerDeploymentsWatcher} frames per follower of \`deployments\``,
         `the AI turn: \`${result.aiCommand}\` with no model configured (its tool plan runs, no token is spent); its jobs invocation is timed from the 202 to the \`end\` frame`,
-        `jobs: one run as scheduled after a run that is not counted (the first catches up); the health poll checked ${result.jobs.environments} environments of ${result.jobs.services} demo services; its steady minute is mid-window and its heartbeat minute the first of the next 10-minute window; the cost ingest's weekly run (coverage and recommendations) is measured apart; the audit export is its first run divided by the days it archived`,
+        `jobs: one run as scheduled after a run that is not counted (the first catches up); the health poll checked ${result.jobs.environments} environments of ${result.jobs.services} demo services; its steady minute is mid-window and its heartbeat minute the first of the next 15-minute window; the cost ingest's weekly run (coverage and recommendations) is measured apart; the audit export is its first run divided by the days it archived`,
         'other: SM Secrets Manager calls (at the ports: no cache counted), CE Cost Explorer requests, EB EventBridge custom events, S3 the audit archive\'s requests, + bytes added to the table',
       ],
     },

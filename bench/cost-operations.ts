@@ -361,7 +361,7 @@ export interface JobsUsage {
  * run that is not counted (a job's first run catches up: the cost-ingest backfill, discovery's first sync). The health
  * poll is measured twice: a steady minute (its clock in the middle of a heartbeat window: nothing changed, nothing
  * written) and a heartbeat minute (its clock in the first minute of the next window: a history sample for every
- * environment), which the model weighs one in ten (a 10-minute heartbeat); the cost ingest likewise (its daily run, and its weekly run that
+ * environment), which the model weighs one in fifteen (a 15-minute heartbeat); the cost ingest likewise (its daily run, and its weekly run that
  * reads coverage and Cost Explorer's recommendations again), weighed one in seven.
  */
 

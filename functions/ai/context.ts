@@ -34,8 +34,8 @@ export const context: ContextDescriptor = {
     },
   }, {
     name: 'ai-sweep',
-    description: 'Every 10 minutes: ends the AI turns still running past the ai-turn job\'s time (its Lambda timed out or died: the session would refuse every next message), and finishes the approved actions whose run was cut off (again through their route with the same Idempotency-Key: done once)',
-    schedule: 'rate(10 minutes)',
+    description: 'Every 30 minutes: ends the AI turns still running past the ai-turn job\'s time (its Lambda timed out or died: the session would refuse every next message), and finishes the approved actions whose run was cut off (again through their route with the same Idempotency-Key: done once)',
+    schedule: 'rate(30 minutes)',
     timeoutSeconds: 120,
     bindings: ['apollo-api-invoke'],
     run: async () => {

@@ -7,7 +7,7 @@
  * model is not asked twice for one message.
  *
  * In AWS a turn runs in the jobs Lambda, which a timeout (or a crash) can end before the turn writes its end: the
- * `ai-sweep` job (every 10 minutes) ends the turns still running past the ai-turn job's time, the same way, finding
+ * `ai-sweep` job (every 30 minutes) ends the turns still running past the ai-turn job's time, the same way, finding
  * them by the mark each turn leaves when it begins (records.ts), not by reading every session.
  */
 import { logger } from '#lib/observability';

@@ -7,8 +7,8 @@ export const context: ContextDescriptor = {
   topics: ['audit'],
   jobs: [{
     name: 'audit-sweep',
-    description: 'Every 10 minutes: marks Interrupted the audit intents still pending 20 minutes after they were written (a Lambda timed out or died between a change\'s intent and its outcome)',
-    schedule: 'rate(10 minutes)',
+    description: 'Every 30 minutes: marks Interrupted the audit intents still pending 20 minutes after they were written (a Lambda timed out or died between a change\'s intent and its outcome)',
+    schedule: 'rate(30 minutes)',
     timeoutSeconds: 120,
     run: async () => {
       const { explainInterruptedIntents } = await import('./interrupted.ts');

@@ -6,7 +6,7 @@
  * have happened; the resource says which). Only the entries since the previous start are read (a marker keeps its
  * time), so a start reads what one run wrote, not the whole log.
  *
- * In AWS a Lambda that times out or dies between the two leaves the same: the `audit-sweep` job (every 10 minutes)
+ * In AWS a Lambda that times out or dies between the two leaves the same: the `audit-sweep` job (every 30 minutes)
  * marks the intents still pending 20 minutes after they were written (longer than any function may run: 15 min).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';

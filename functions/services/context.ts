@@ -18,7 +18,7 @@ export const context: ContextDescriptor = {
   jobs: [
     {
       name: 'health-poll',
-      description: 'Checks every environment’s health endpoint and Kubernetes ready replicas; records changes at once and a 10-minute heartbeat sample (24 h history)',
+      description: 'Checks every environment’s health endpoint and Kubernetes ready replicas; records changes at once and a 15-minute heartbeat sample (24 h history)',
       schedule: 'rate(1 minute)',
       // Checks stop starting after 45 s (APOLLO_HEALTH_BUDGET_MS); the last ones end within their 3 s timeout.
       timeoutSeconds: 55,

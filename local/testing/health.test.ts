@@ -146,10 +146,10 @@ describe('health-poll', () => {
     expect(staging.health.kubernetes).toBeUndefined();
   });
 
-  it('writes nothing for a run that finds nothing changed, and a heartbeat sample alone in the first minute of a 10-minute heartbeat window', async () => {
-    // Prepare: the first time after UP_AGAIN_AT that is 5–50 s into a 10-minute window and in the flapping target's up half.
+  it('writes nothing for a run that finds nothing changed, and a heartbeat sample alone in the first minute of a 15-minute heartbeat window', async () => {
+    // Prepare: the first time after UP_AGAIN_AT that is 5–50 s into a 15-minute window and in the flapping target's up half.
     let heartbeatAt = UP_AGAIN_AT + 60_000;
-    while (heartbeatAt % 600_000 < 5_000 || heartbeatAt % 600_000 > 50_000 || heartbeatAt % (2 * FLAP_PERIOD_MS) > FLAP_PERIOD_MS - 10_000) heartbeatAt += 5_000;
+    while (heartbeatAt % 900_000 < 5_000 || heartbeatAt % 900_000 > 50_000 || heartbeatAt % (2 * FLAP_PERIOD_MS) > FLAP_PERIOD_MS - 10_000) heartbeatAt += 5_000;
 
     // Act
     const quiet = await poll(UP_AGAIN_AT + 30_000);

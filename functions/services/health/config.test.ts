@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readHealthSettings } from './config.ts';
 
 describe('readHealthSettings', () => {
-  it('defaults to 16 checks at a time, 3 s each, a 10-minute heartbeat and a 45 s budget', () => {
-    expect(readHealthSettings({})).toEqual({ concurrency: 16, timeoutMs: 3_000, heartbeatMs: 600_000, budgetMs: 45_000 });
+  it('defaults to 16 checks at a time, 3 s each, a 15-minute heartbeat and a 45 s budget', () => {
+    expect(readHealthSettings({})).toEqual({ concurrency: 16, timeoutMs: 3_000, heartbeatMs: 900_000, budgetMs: 45_000 });
   });
 
   it('reads the jobs function’s environment', () => {

@@ -2,7 +2,7 @@
  * The health poll's settings, from the jobs Lambda's environment (validated at cold start):
  *   APOLLO_HEALTH_CONCURRENCY   checks in flight at once (default 16)
  *   APOLLO_HEALTH_TIMEOUT_MS    per check, HTTP and Kubernetes each (default 3000)
- *   APOLLO_HEALTH_HEARTBEAT_MS  an unchanged environment gets a history sample this often (default 600000)
+ *   APOLLO_HEALTH_HEARTBEAT_MS  an unchanged environment gets a history sample this often (default 900000)
  *   APOLLO_HEALTH_BUDGET_MS     no check starts later than this into a run (default 45000)
  */
 import { envInteger } from '#lib/config';

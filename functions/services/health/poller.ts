@@ -8,8 +8,8 @@
  * environment's last recorded check (or the first check of an environment) is recorded in full —
  * the environment's current health, the service's aggregate and a history sample — the minute it is
  * seen. An unchanged environment only gets a heartbeat: one small history sample, once every
- * `heartbeatMs` (10 minutes), in the first run of each heartbeat window of the clock (12:00, 12:10…),
- * so the 24 h history still has a point at least every 10 minutes. A heartbeat leaves the service's
+ * `heartbeatMs` (15 minutes), in the first run of each heartbeat window of the clock (12:00, 12:15…),
+ * so the 24 h history still has a point at least every 15 minutes. A heartbeat leaves the service's
  * item alone: that item is copied whole by both table indexes, and rewriting it for 150 unchanged
  * environments every 5 minutes was most of what an idle Apollo cost (README "What it costs"). The
  * latest sample is what the service's health read shows as checked (service-health.ts). The
@@ -32,7 +32,7 @@ export interface HealthSettings {
   readonly budgetMs: number;
 }
 
-export const DEFAULT_HEALTH_SETTINGS: HealthSettings = { concurrency: 16, timeoutMs: 3_000, heartbeatMs: 10 * 60_000, budgetMs: 45_000 };
+export const DEFAULT_HEALTH_SETTINGS: HealthSettings = { concurrency: 16, timeoutMs: 3_000, heartbeatMs: 15 * 60_000, budgetMs: 45_000 };
 
 export interface HealthPollDeps {
   readonly catalog: HealthCatalog;

@@ -125,7 +125,7 @@ function HealthSummary({ service, health, live }: { service: Service; health: Se
         </div>
         <p className={`${Classes.TEXT_MUTED} apollo-small apollo-health-rule`}>
           The worst environment decides, prod weighted: a down prod makes the service down; a down dev or staging makes it degraded at most.
-          Each environment is checked every minute: a change is recorded the minute it is seen, an unchanged result every 10 minutes.
+          Each environment is checked every minute: a change is recorded the minute it is seen, an unchanged result every 15 minutes.
         </p>
         {(health?.environments ?? []).slice().sort((a, b) => envRank(a.name) - envRank(b.name)).map((e) => (
           <div key={e.name} className="apollo-health-env" data-testid="health-env" data-env={e.name}>
