@@ -8,10 +8,10 @@
  */
 import type { Request } from '#schemas/index.ts';
 import type { ApiClient } from '#shared/api-client';
-import { appended, ms, startMisbehavingServer, until, withEnv, withRuntime, type Behaviour, type MisbehavingServer } from './faults-common.ts';
+import { appended, ms, startMisbehavingServer, withEnv, withRuntime, type Behaviour, type MisbehavingServer } from './faults-common.ts';
+import { ENDED, putOffering, submit, untilEnded } from './faults-outside.ts';
 import { check, type Check, type ScenarioContext } from './scenario.ts';
 
-const ENDED = new Set(['completed', 'failed', 'cancelled', 'interrupted']);
 /** The action's own limits (the offering's: a 1 s timeout, 3 attempts 1 s apart). */
 const TIMEOUT_MS = 1_000;
 const MAX_ATTEMPTS = 3;
@@ -40,13 +40,9 @@ const offering = (id: string, envName: string) => ({
   },
 });
 
-async function submitAndEnd(admin: ApiClient, offeringId: string, timeoutMs: number): Promise<Request> {
-  const res = await admin.send('POST', '/api/v1/requests', { body: { offeringId, team: 'platform', fields: { label: offeringId } } });
-  if (res.status !== 201) throw new Error(`POST /api/v1/requests (${offeringId}) answered ${res.status}: ${JSON.stringify(res.body)}`);
-  const id = (res.body as Request).id;
-  await until(async () => ENDED.has(((await admin.send('GET', `/api/v1/requests/${id}/status`)).body as { status: string }).status), timeoutMs, 150);
-  return (await admin.send('GET', `/api/v1/requests/${id}`)).body as Request;
-}
+/** A request for `offeringId`, followed until it ends (or `timeoutMs`). */
+const submitAndEnd = async (admin: ApiClient, offeringId: string, timeoutMs: number): Promise<Request> =>
+  untilEnded(admin, await submit(admin, offeringId, { label: offeringId }), timeoutMs);
 
 const attemptsOf = (r: Request) => r.actions[0]?.attempts ?? [];
 const durations = (r: Request) => attemptsOf(r).map((a) => a.durationMs ?? (a.endedAt ? Date.parse(a.endedAt) - Date.parse(a.startedAt) : Number.POSITIVE_INFINITY));
@@ -70,11 +66,7 @@ export async function restActionFaults(ctx: ScenarioContext): Promise<Check[]> {
     });
     return await withRuntime(async ({ client }) => {
       const admin = client('admin');
-      const { putVersion } = await import('../../functions/offerings/adapters/dynamo-store.ts');
-      for (const kind of servers.keys()) {
-        const id = `reliability-rest-${kind}`;
-        await putVersion(offering(id, envName(kind)) as unknown as Parameters<typeof putVersion>[0], { repo: 'apollo-reliability/catalog', path: `catalog/${id}.yaml`, sha: `reliability-${Date.now()}`, ownerTeam: 'platform' });
-      }
+      for (const kind of servers.keys()) await putOffering(offering(`reliability-rest-${kind}`, envName(kind)));
       const checks: Check[] = [];
 
       // 1. Each misbehaviour on its own origin, at once: bounded attempts, bounded time, a reason.
