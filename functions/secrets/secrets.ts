@@ -197,7 +197,7 @@ const generated = () => generateValue((n) => randomBytes(n));
  * retry of that request (a UUID from the caller, the action, the secret and the key), so Secrets Manager answers a
  * retried value with the version it made rather than a second one (the same token with another value: 409).
  */
-function versionTokenOf(caller: Pick<SecretsCaller, 'principal' | 'idempotencyKey'>, action: 'create' | 'update', name: string): string {
+function versionTokenOf(caller: Pick<SecretsCaller, 'principal' | 'idempotencyKey'>, action: 'create' | 'update' | 'rotate', name: string): string {
   if (!caller.idempotencyKey) return randomUUID();
   const hex = createHash('sha256').update(JSON.stringify([caller.principal, action, name, caller.idempotencyKey])).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
@@ -353,13 +353,21 @@ export async function rotateSecret(path: SecretPath, caller: SecretsCaller): Pro
   // Only a secret tagged internal gets a value Apollo makes: an untagged one (made outside Apollo) may be a password
   // or a key its provider issued, which a random value would break.
   const category = stored.tags[SECRET_TAGS.category];
+  // With an Idempotency-Key, a retry of a rotation that stopped part-way (after its new version was made) finishes
+  // that rotation instead of making a second one: Secrets Manager answers RotateSecret's same token with the same
+  // version, and Apollo's own rotation finds its version by the token and only moves the stages still to move.
+  const token = versionTokenOf(caller, 'rotate', stored.name);
   let versionId: string;
   if (stored.rotationEnabled) {
-    ({ versionId } = await store.rotate(stored.name, randomUUID()));
+    ({ versionId } = await store.rotate(stored.name, token));
   } else if (category === 'internal') {
-    await requireReadableValue(path, undefined);
-    ({ versionId } = await store.putValue(stored.name, generated(), { clientRequestToken: randomUUID(), stage: AWSPENDING }));
-    await store.moveStage(stored.name, AWSCURRENT, versionId);
+    const made = caller.idempotencyKey ? stored.versions.find((v) => v.versionId === token) : undefined;
+    if (made) versionId = made.versionId;
+    else {
+      await requireReadableValue(path, undefined);
+      ({ versionId } = await store.putValue(stored.name, generated(), { clientRequestToken: token, stage: AWSPENDING }));
+    }
+    if (!made?.stages.includes(AWSCURRENT)) await store.moveStage(stored.name, AWSCURRENT, versionId);
     await store.removeStage(stored.name, AWSPENDING);
     await store.setTags(stored.name, { [SECRET_TAGS.lastRotatedAt]: new Date().toISOString() });
   } else if (category === undefined) {

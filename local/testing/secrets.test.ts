@@ -97,7 +97,7 @@ const errorOf = (body: unknown) => (body as { error: { code: string; message: st
 const today = () => `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
 
 async function call<T>(role: 'viewer' | 'developer' | 'operator' | 'admin', method: string, path: string, options: { body?: unknown; query?: Record<string, string>; idempotencyKey?: string } = {}): Promise<{ status: number; body: T }> {
-  const res = await h.client(role).send(method as never, path, { ...options, ...(method === 'POST' && /rotate|rollback/.test(path) ? { idempotencyKey: `k-${Date.now()}-${Math.random().toString(36).slice(2)}` } : {}) } as never);
+  const res = await h.client(role).send(method as never, path, { ...(method === 'POST' && /rotate|rollback/.test(path) ? { idempotencyKey: `k-${Date.now()}-${Math.random().toString(36).slice(2)}` } : {}), ...options } as never);
   bodies.push(JSON.stringify(res.body));
   return res as { status: number; body: T };
 }
@@ -347,6 +347,25 @@ describe('a retried create or new value (Idempotency-Key)', () => {
     expect(after.length).toBe(before.length + 1);
     expect(after[0]).toEqual([retry.body.currentVersionId, ['AWSCURRENT']]);
     expect((await changesOf('core-service', since, '9999')).filter((c) => c.secretName === name).map((c) => [c.kind, c.versionId])).toEqual([['update', retry.body.currentVersionId]]);
+  });
+
+  it('rotates once when the first try stopped after its new version was staged: the retry finishes that rotation', async () => {
+    // Arrange
+    const internal = '/api/v1/secrets/staging/core-service/test-retried-rotation';
+    const made = (await call<Secret>('admin', 'POST', internal, { body: { category: 'internal', generate: true } })).body;
+    const once = key('rotate');
+    loseAnswerOf = 'putValue';
+    // Act
+    const first = await call('admin', 'POST', `${internal}/rotate`, { body: {}, idempotencyKey: once });
+    const staged = await historyOf(internal);
+    const retry = await call<Secret>('admin', 'POST', `${internal}/rotate`, { body: {}, idempotencyKey: once });
+    // Assess
+    expect(first.status).toBe(500);
+    expect(staged).toHaveLength(2);
+    expect(staged.find(([, stages]) => (stages as string[]).includes('AWSPENDING'))).toBeDefined();
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(await historyOf(internal)).toEqual([[retry.body.currentVersionId, ['AWSCURRENT']], [made.currentVersionId, ['AWSPREVIOUS']]]);
+    expect(staged.map(([v]) => v)).toContain(retry.body.currentVersionId);
   });
 
   it('keeps no hash of a value for the replay: its Idempotency-Key keys it', async () => {
