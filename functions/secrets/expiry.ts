@@ -17,7 +17,7 @@ import { secretsConfig } from './config.ts';
 import { secretsDeps } from './deps.ts';
 import { onSchedule } from './policy.ts';
 import type { StoredSecret } from './ports.ts';
-import { cacheSecret, cachedSecrets, claimNotice, complianceSince, saveCompliance, uncacheSecret, type CachedSecret, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
+import { cacheSecret, cachedSecrets, claimNotice, complianceSince, releaseNotice, saveCompliance, uncacheSecret, type CachedSecret, type ComplianceDay, type ComplianceSnapshot } from './records.ts';
 import { parseSecretName, toCached, toSecret } from './secrets.ts';
 
 export const EXPIRY_PRINCIPAL = 'apollo-secret-expiry';
@@ -124,9 +124,14 @@ export async function runSecretExpiry(now = new Date()): Promise<ExpiryResult> {
     }, now);
   }
   const config = secretsConfig();
-  if (config.slackWebhookUrl && (overdue.length || dueSoon.length || unused.length)) {
+  // Slack's summary once a day too (the job also runs at every local start and by hand); one that could not be
+  // posted is tried again by the day's next run.
+  if (config.slackWebhookUrl && (overdue.length || dueSoon.length || unused.length) && await claimNotice(date, 'slack', '-', 'slack')) {
     await postSlack(config.slackWebhookUrl, `Apollo secrets: ${overdue.length} overdue, ${dueSoon.length} due soon, ${unused.length} unused; ${compliance.percent ?? 100} % rotated on schedule.\n${[...overdue, ...unused].slice(0, 10).map((s) => `• ${s.secretName}: ${s.statusReason}`).join('\n')}`)
-      .catch((error: unknown) => logger.warn('secret expiry summary not posted to Slack', { error: error as Error }));
+      .catch(async (error: unknown) => {
+        logger.warn('secret expiry summary not posted to Slack', { error: error as Error });
+        await releaseNotice(date, 'slack', '-', 'slack').catch(() => undefined);
+      });
   }
   const incidents: string[] = [];
   for (const s of overdue.filter((x) => x.production && isProductionEnvironment(x.environment) && facts.get(x.service)?.tier === 'critical')) {

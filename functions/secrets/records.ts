@@ -151,3 +151,8 @@ export async function claimNotice(date: string, kind: string, team: string, prin
     throw error;
   }
 }
+
+/** Gives a day's notice back (it could not be sent): the next run that day tries again. */
+export async function releaseNotice(date: string, kind: string, team: string, principal: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: tableName(), Key: { PK: `SECRETNOTICE#${date}`, SK: `${kind}#${team}#${principal.toLowerCase()}` } }));
+}

@@ -38,9 +38,17 @@ const answered = <T>(call: 'create' | 'putValue', out: T): T => {
 
 // A Slack incoming webhook on loopback: the expiry job posts its summary there (read once, at the config's first use).
 const slackPosts: string[] = [];
+/** The next post is answered 500 and not kept. */
+let slackFailsOnce = false;
 const slack = createServer((req, res) => {
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8'))).on('end', () => {
+    if (slackFailsOnce) {
+      slackFailsOnce = false;
+      res.statusCode = 500;
+      res.end('internal_error');
+      return;
+    }
     slackPosts.push(body);
     res.end('ok');
   });
@@ -435,8 +443,10 @@ describe('the expiry job and dashboard', () => {
     })]);
     expect(JSON.parse(slackPosts.at(-1)!)).toEqual({ text: expect.stringMatching(/^Apollo secrets: \d+ overdue, \d+ due soon, 1 unused; [\d.]+ % rotated on schedule\.\n/) });
     expect(JSON.parse(slackPosts.at(-1)!).text).toContain('• apollo/prod/billing-service/paypal-api-key: not read for');
-    // An overdue secret of a critical production service opens an incident, once.
+    // An overdue secret of a critical production service opens an incident, once; Slack hears once a day too.
+    const posts = slackPosts.length;
     expect(await runSecretExpiry()).toMatchObject({ incidents: [], notified: 0 });
+    expect(slackPosts.length).toBe(posts);
     const incidents = (await call<{ items: Array<{ title: string; source: { alertName?: string } }> }>('operator', 'GET', '/api/v1/incidents', { query: { service: 'core-service', status: 'open' } })).body;
     expect(incidents.items.filter((i) => i.title === 'Secret apollo/prod/core-service/db-password is overdue for rotation').map((i) => i.source.alertName)).toEqual(['SecretOverdue']);
     const list = (await call<SecretList>('operator', 'GET', '/api/v1/secrets', { query: { environment: 'staging', limit: '1' } })).body;
@@ -444,6 +454,21 @@ describe('the expiry job and dashboard', () => {
     expect(list.nextCursor).not.toBeNull();
     const next = (await call<SecretList>('operator', 'GET', '/api/v1/secrets', { query: { environment: 'staging', limit: '1', cursor: list.nextCursor! } })).body;
     expect(next.items[0]!.secretName > list.items[0]!.secretName).toBe(true);
+  });
+
+  it('posts the Slack summary once a day, and again on the day\'s next run when Slack failed', async () => {
+    // Arrange: a day no run has posted for yet
+    const day = new Date(Date.now() - 2 * 86_400_000);
+    const posts = slackPosts.length;
+    slackFailsOnce = true;
+    // Act
+    await runSecretExpiry(day);
+    const afterFailure = slackPosts.length;
+    await runSecretExpiry(day);
+    await runSecretExpiry(day);
+    // Assess
+    expect(afterFailure).toBe(posts);
+    expect(slackPosts.length).toBe(posts + 1);
   });
 });
 
