@@ -11,6 +11,7 @@
  */
 import type { AiAction } from '#schemas/index.ts';
 import type { Permission } from '#shared/permissions';
+import { ConflictError } from '#shared/errors';
 import { isProductionEnvironment } from '#shared/routes';
 import { ownershipRule } from '#lib/ownership';
 import type { RiskClass, ToolCaller } from './tools/types.ts';
@@ -37,6 +38,12 @@ export interface ActionDef<I = Record<string, unknown>> {
    * error the route would answer (403 not the owning team, 400 a form's value…). None: the permission decides.
    */
   check?(input: I, caller: ToolCaller): Promise<void>;
+  /**
+   * The input the user approves, with what the route would otherwise decide when it runs made explicit (a
+   * rollback's target tag), so the card names it and the approval holds to it; throws the error the route would
+   * answer (409: no earlier version known).
+   */
+  bind?(input: I): Promise<I>;
 }
 
 const REASON = { type: 'string', minLength: 1, maxLength: 500, description: 'Why, in a sentence (kept on the record).' } as const;
@@ -98,6 +105,14 @@ export const rollbackService = define<ServiceEnv & { version?: string }>({
   risk: (i) => envRisk(i.environment, 'safe_mutation'),
   summary: (i) => `Roll ${i.service} in ${i.environment} back to ${i.version ?? 'its last known good version'}`,
   resource: deploymentOf,
+  // The version it goes back to, found now: the approval card names it, and a deployment in between changes nothing.
+  async bind(i) {
+    if (i.version) return i;
+    const { rollbackTarget } = await import('#functions/deployments/public');
+    const found = await rollbackTarget(i.service, i.environment);
+    if (!found) throw new ConflictError(`no earlier version of ${i.service} in ${i.environment} is known: name the tag to go back to`, { details: [{ path: '/input/version', message: 'name the tag to go back to' }] });
+    return { ...i, version: found.imageTag };
+  },
 });
 
 interface ChangeInput { service: string; title: string; description?: string; branch?: string; message?: string; files: Array<{ path: string; content: string }> }

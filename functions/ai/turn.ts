@@ -304,6 +304,21 @@ async function routeRefusal(action: ActionDef, toolInput: Record<string, unknown
 }
 
 /**
+ * The input to propose: the action's bind (what the route would decide when it runs, made explicit now); a refusal
+ * when the route would refuse it; the input as the model gave it when bind could not tell (the route decides on Approve).
+ */
+async function boundInput(action: ActionDef, toolInput: Record<string, unknown>, caller: TurnCaller): Promise<Record<string, unknown> | string> {
+  if (!action.bind) return toolInput;
+  try {
+    return await action.bind(toolInput);
+  } catch (error) {
+    if (error instanceof ApolloError && (STATUS_BY_ERROR.get(error.code) ?? 500) < 500) return `${action.route} would refuse it: ${error.message}`;
+    logger.warn('ai action bind failed: the route decides', { sessionId: caller.sessionId, tool: action.name, error: error as Error });
+    return toolInput;
+  }
+}
+
+/**
  * A change: refused in the sandbox, or when the route would refuse the user (its permission over the exact
  * body, and its own rule: the action's check); else a pending action (the model's call, or a typed one the approval table holds), or run now.
  */
@@ -323,14 +338,16 @@ async function callAction(
   if (!roleHas(caller.role, consolePermission)) return refuse(`${caller.principal} (role ${caller.role ?? 'none'}) lacks ${consolePermission}, which a ${risk.replace('_', ' ')} through the AI console needs`, risk);
   const refusal = await routeRefusal(action, toolInput, caller);
   if (refusal) return refuse(refusal, risk);
+  const bound = await boundInput(action, toolInput, caller);
+  if (typeof bound === 'string') return refuse(bound, risk);
   const approval = needsApproval(risk, origin);
   usage.toolCalls++;
   const proposed = await proposeAction({
-    sessionId: caller.sessionId, turnId: stream.turnId, callId, tool: action.name, arguments: toolInput, origin, owner: caller.principal, role: caller.role,
-    risk, summary: action.summary(toolInput), route: action.route, permission,
+    sessionId: caller.sessionId, turnId: stream.turnId, callId, tool: action.name, arguments: bound, origin, owner: caller.principal, role: caller.role,
+    risk, summary: action.summary(bound), route: action.route, permission,
   }, approval ? 'pending' : 'executing');
   if (approval) {
-    await stream.emit({ type: 'tool_call', callId, name: action.name, arguments: toolInput, risk, status: 'pending_approval', actionId: proposed.id });
+    await stream.emit({ type: 'tool_call', callId, name: action.name, arguments: bound, risk, status: 'pending_approval', actionId: proposed.id });
     await stream.emit({ type: 'action', action: proposed });
     return {
       ok: false, pending: true, action: proposed,
@@ -338,7 +355,7 @@ async function callAction(
       error: 'waiting for approval',
     };
   }
-  await stream.emit({ type: 'tool_call', callId, name: action.name, arguments: toolInput, risk, status: 'running', actionId: proposed.id });
+  await stream.emit({ type: 'tool_call', callId, name: action.name, arguments: bound, risk, status: 'running', actionId: proposed.id });
   await stream.emit({ type: 'action', action: proposed });
   const done = await executeAction(proposed, { principal: caller.principal, role: caller.role });
   await stream.emit({ type: 'tool_result', callId, name: action.name, ok: done.result!.ok, size: done.result!.message.length, truncated: false, preview: done.result!.message, ...(done.result!.ok ? {} : { error: done.result!.message }) });

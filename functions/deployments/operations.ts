@@ -155,27 +155,34 @@ export async function deploy(body: DeploymentCreate, caller: DeploymentCaller): 
   }, caller);
 }
 
-/** The tag to go back to: the named one, else the last that deployed successfully before the current one (our records, then Git). */
+/**
+ * Where a rollback of the environment goes when no tag is named: the catalog's version when the last deployment
+ * failed after changing Git, else the last that deployed successfully before the current one (our records, then
+ * Git); with the deployment it undoes. Undefined: no earlier version is known.
+ */
+export async function rollbackTarget(service: string, environmentName: string): Promise<{ imageTag: string; rollbackOf?: string } | undefined> {
+  const { environment } = await environmentNamed(service, environmentName, '/body/environment');
+  const current = environment.deployment.imageTag;
+  const stranded = await strandedBy(service, environmentName, current);
+  // The last deployment failed after changing Git: back to what the catalog says ran well.
+  if (stranded && current) return { imageTag: current, rollbackOf: stranded.id };
+  const found = await lastKnownGood(service, environmentName, current);
+  return found && { imageTag: found.imageTag, ...(found.replaces ? { rollbackOf: found.replaces } : {}) };
+}
+
+/**
+ * The tag to go back to: the named one, else rollbackTarget's. A named tag that is rollbackTarget's (the AI console
+ * binds it into the call its user approves) undoes the same deployment.
+ */
 export async function rollback(service: string, body: ServiceRollback, caller: DeploymentCaller): Promise<DeploymentRecord> {
   requirePermission(caller, body.environment);
-  const { environment } = await environmentNamed(service, body.environment, '/body/environment');
-  const current = environment.deployment.imageTag;
-  let target = body.imageTag;
-  let rollbackOf: string | undefined;
-  const stranded = await strandedBy(service, body.environment, current);
-  if (!target && stranded && current) {
-    // The last deployment failed after changing Git: back to what the catalog says ran well.
-    target = current;
-    rollbackOf = stranded.id;
-  }
+  const found = await rollbackTarget(service, body.environment);
+  const target = body.imageTag ?? found?.imageTag;
   if (!target) {
-    const found = await lastKnownGood(service, body.environment, current);
-    target = found?.imageTag;
-    rollbackOf = found?.replaces;
+    const { environment } = await environmentNamed(service, body.environment, '/body/environment');
+    throw new ConflictError(`no earlier version of ${service} in ${body.environment} is known (no successful deployment before ${environment.deployment.imageTag ?? 'the current one'} and none in the GitOps history): name one`, { details: [{ path: '/body/imageTag', message: 'name the tag to go back to' }] });
   }
-  if (!target) {
-    throw new ConflictError(`no earlier version of ${service} in ${body.environment} is known (no successful deployment before ${current ?? 'the current one'} and none in the GitOps history): name one`, { details: [{ path: '/body/imageTag', message: 'name the tag to go back to' }] });
-  }
+  const rollbackOf = found?.imageTag === target ? found.rollbackOf : undefined;
   return begin({ operation: 'rollback', service, environment: body.environment, imageTag: target, reason: body.reason, via: body.initiatedVia, rollbackOf, fast: body.fast }, caller);
 }
 

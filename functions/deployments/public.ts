@@ -15,3 +15,7 @@ export { listDeployments as deploymentHistory } from './records.ts';
 export { liftIncidentLock, placeIncidentLock } from './locks.ts';
 // The AI console's metrics_compare_versions reads two versions with the same PromQL canary analysis uses by default.
 export { DEFAULT_PROMQL as CANARY_PROMQL, renderPromQl as renderCanaryPromQl } from './adapters/prometheus.ts';
+// The AI console binds a rollback's target tag into the call its user approves (operations.ts loaded then only).
+export async function rollbackTarget(service: string, environment: string): Promise<{ imageTag: string; rollbackOf?: string } | undefined> {
+  return (await import('./operations.ts')).rollbackTarget(service, environment);
+}

@@ -13,6 +13,7 @@ import { AnthropicModel } from '#functions/ai/adapters/anthropic-model';
 import { readModelConfig } from '#functions/ai/adapters/model-config';
 import { resetAiConfig } from '#functions/ai/config';
 import { configureAi } from '#functions/ai/deps';
+import { rollbackTarget } from '#functions/deployments/public';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/table';
 import { FakeAnthropic } from '../fakes/anthropic-server.ts';
@@ -585,6 +586,11 @@ describe('the deploy and rollback commands', () => {
 
     const rollback = pendingOf(await turn('operator', session, 'rollback prod core-service'));
     expect(rollback).toMatchObject({ tool: 'rollback_service', route: 'POST /api/v1/services/{id}/rollback', status: 'pending', risk: 'prod_mutation', arguments: { service: 'core-service', environment: 'prod' } });
+    // The version it goes back to is bound into the call the operator approves, and named on its card.
+    const target = await rollbackTarget('core-service', 'prod');
+    expect(target).toBeDefined();
+    expect(rollback.arguments.version).toBe(target!.imageTag);
+    expect(rollback.summary).toBe(`Roll core-service in prod back to ${target!.imageTag}`);
     const rejected = await h.client('operator').call<AiAction>('POST', `/api/v1/ai/sessions/${session.id}/reject`, { body: { actionId: rollback.id, note: 'test: not now' } });
     expect(rejected.body.status).toBe('rejected');
   });

@@ -38,10 +38,11 @@ async function preflight(run: RunTool, input: Record<string, unknown>): Promise<
  * Proposes the change and says what became of it; nothing is proposed when the preflight says a safeguard blocks
  * it (an approval would only run into the route's refusal).
  */
-async function propose(act: ActTool, tool: string, input: Record<string, unknown>, title: string, checks: Preflight, firstFacts: Fact[]): Promise<CommandOutcome> {
+async function propose(act: ActTool, tool: string, input: Record<string, unknown>, title: string, checks: Preflight, first: Fact[] | ((action: { arguments: Record<string, unknown> } | undefined) => Fact[])): Promise<CommandOutcome> {
   const sections = [checks.section];
+  const factsOf = (action: { arguments: Record<string, unknown> } | undefined) => (typeof first === 'function' ? first(action) : first);
   if (checks.blocks.length) {
-    return { findings: { title, sections: [facts('Change', [...firstFacts, { label: 'Not proposed', value: `a safeguard blocks it: ${checks.blocks.join('; ')}. Resolve that first, then ask again.`, status: 'bad' }]), ...sections] } };
+    return { findings: { title, sections: [facts('Change', [...factsOf(undefined), { label: 'Not proposed', value: `a safeguard blocks it: ${checks.blocks.join('; ')}. Resolve that first, then ask again.`, status: 'bad' }]), ...sections] } };
   }
   const outcome = await act(tool, input);
   const action = outcome.action;
@@ -50,7 +51,7 @@ async function propose(act: ActTool, tool: string, input: Record<string, unknown
     : outcome.ok
       ? { label: 'Done', value: outcome.message, status: 'ok' }
       : { label: action ? 'Failed' : 'Refused', value: outcome.message, status: 'bad' };
-  return { findings: { title, sections: [facts('Change', [...firstFacts, ...(action ? [{ label: 'Risk', value: action.risk.replace('_', ' '), status: action.risk === 'prod_mutation' ? 'warn' as const : 'ok' as const }] : []), status]), ...sections] } };
+  return { findings: { title, sections: [facts('Change', [...factsOf(action), ...(action ? [{ label: 'Risk', value: action.risk.replace('_', ' '), status: action.risk === 'prod_mutation' ? 'warn' as const : 'ok' as const }] : []), status]), ...sections] } };
 }
 
 export const scaleCommand: CommandDef = {
@@ -106,8 +107,13 @@ export const rollbackCommand: CommandDef = {
     const { service, environment } = args as { service: string; environment: string };
     const now = await where(run, service, environment);
     const checks = await preflight(run, { operation: 'rollback', service, environment });
-    return propose(act, 'rollback_service', { service, environment }, `rollback ${service} in ${environment}`, checks, [
-      now.fact, { label: 'Proposed', value: 'the last known good version (the deployments API picks it)' },
-    ]);
+    // The proposal carries the version it goes back to (the action binds the deployments API's pick).
+    return propose(act, 'rollback_service', { service, environment }, `rollback ${service} in ${environment}`, checks, (action) => {
+      const version = action?.arguments.version;
+      return [now.fact, {
+        label: 'Proposed',
+        value: typeof version === 'string' ? `${version}${now.now?.version ? ` (from ${now.now.version})` : ''}: the last known good version` : 'the last known good version (the deployments API picks it)',
+      }];
+    });
   },
 };
