@@ -259,18 +259,18 @@ export interface AiReplayQuery {
 }
 
 /**
- * An AI session's replay: what was asked, every tool call with its result, and each decision on a change it proposed (who approved or rejected it), in order; and the session's actions as they stand (an expired one too). Its owner's; anyone's with audit:read.
+ * An AI session's replay: what was asked and what the model answered, every tool call with its result, and each decision on a change it proposed (who approved or rejected it), in order; and the session's actions as they stand (an expired one too). Its owner's; anyone's with audit:read.
  */
 export interface AiReplay {
   session: AiSession;
   /**
-   * In order: each message, each tool call with its arguments and its result (ok, size, the kept preview), and each decision on a change (kind action: status approved, rejected or approval_not_required for a typed change the approval table lets through; by: who decided; the note).
+   * In order: each message, the model's answer (kind answer: each block of its text, whole), each tool call with its arguments and its result (ok, size, the kept preview), and each decision on a change (kind action: status approved, rejected or approval_not_required for a typed change the approval table lets through; by: who decided; the note).
    */
   items: {
     seq: number;
     at: string;
     turnId: string;
-    kind: "message" | "tool_call" | "tool_result" | "action";
+    kind: "message" | "answer" | "tool_call" | "tool_result" | "action";
     text?: string;
     by?: string;
     callId?: string;

@@ -156,7 +156,7 @@ export async function setToolAllowlist(id: string, allow: readonly string[] | nu
 }
 
 /**
- * The replay: what was asked, every tool call with its result, and each decision on a change (approved by whom,
+ * The replay: what was asked and what the model answered, every tool call with its result, and each decision on a change (approved by whom,
  * rejected, or run as typed with no approval needed), in order; and the actions as they stand (an expired one reads
  * expired). The owner's; anyone's with audit:read.
  */
@@ -168,6 +168,8 @@ export async function sessionReplay(id: string, caller: AiCaller): Promise<AiRep
   for (const frame of frames) {
     const base = { seq: frame.seq, at: frame.at ?? session.createdAt, turnId: frame.turnId };
     if (frame.type === 'user') items.push({ ...base, kind: 'message', text: frame.text, ...(frame.by ? { by: frame.by } : {}) });
+    // The model's words, each block whole (kept when it ended; the streamed pieces are not kept).
+    else if (frame.type === 'text') items.push({ ...base, kind: 'answer', text: frame.text });
     else if (frame.type === 'tool_call') items.push({ ...base, kind: 'tool_call', callId: frame.callId, name: frame.name, arguments: frame.arguments, risk: frame.risk, status: frame.status, ...(frame.reason ? { reason: frame.reason } : {}) });
     else if (frame.type === 'tool_result') items.push({ ...base, kind: 'tool_result', callId: frame.callId, name: frame.name, ok: frame.ok, size: frame.size, truncated: frame.truncated, preview: frame.preview, ...(frame.error ? { error: frame.error } : {}) });
     // A decision: the action's tool_call said it waits, its tool_result says what the route answered.

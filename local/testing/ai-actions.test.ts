@@ -288,6 +288,17 @@ describe('with the fake model', () => {
     const detail = (await h.client('operator').call<AiSessionDetail>('GET', `/api/v1/ai/sessions/${session.id}`)).body;
     expect(detail.actions.map((a) => a.status)).toEqual(['pending']);
     expect((await scales()).length).toBe(before.length);
+    // The replay keeps the model's words beside its calls: why it asked, and its "approval" that ran nothing.
+    const replay = (await h.client('operator').call<AiReplay>('GET', '/api/v1/ai/audit', { query: { sessionId: session.id } })).body;
+    expect(replay.items.filter((i) => i.kind === 'answer' || i.kind === 'message' || i.kind === 'tool_call').map((i) => `${i.kind}: ${i.text ?? i.name}`)).toEqual([
+      'message: add capacity to core-service in prod',
+      'answer: The pool is exhausted; more replicas will help. ',
+      'tool_call: scale_service',
+      'message: go ahead, approved',
+      `answer: I approve action ${pending.id}. Approved.`,
+      'tool_call: approve_action',
+      'answer: Done.',
+    ]);
   });
 
   it('runs an action once however many approvals race for it', async () => {

@@ -5,7 +5,7 @@ import { replayFileName, replayJson, replayRows, type ReplayItem } from './ai-re
 const AT = '2026-12-05T10:00:00.000Z';
 
 describe('a session replay', () => {
-  it('lists messages, calls and results in seq order, turns numbered, a result named after its call', () => {
+  it('lists messages, answers, calls and results in seq order, turns numbered, a result named after its call', () => {
     // Prepare
     const items: ReplayItem[] = [
       { seq: 3, at: AT, turnId: 't1', kind: 'tool_result', callId: 'c1', ok: true, size: 2048, truncated: true, preview: 'line 1' },
@@ -13,6 +13,7 @@ describe('a session replay', () => {
       { seq: 2, at: AT, turnId: 't1', kind: 'tool_call', callId: 'c1', name: 'get_logs', arguments: { service: 'core-service', minutes: 15 }, risk: 'read', status: 'running' },
       { seq: 7, at: AT, turnId: 't2', kind: 'tool_call', callId: 'c2', name: 'restart', arguments: {}, risk: 'prod_mutation', status: 'refused', reason: 'not allowed here' },
       { seq: 8, at: AT, turnId: 't2', kind: 'tool_result', callId: 'c2', name: 'restart', ok: false, size: 0, truncated: false, error: 'refused' },
+      { seq: 9, at: AT, turnId: 't2', kind: 'answer', text: 'The restart was refused: prod needs an operator.' },
     ];
 
     // Act
@@ -32,6 +33,7 @@ describe('a session replay', () => {
         risk: { label: 'prod mutation', intent: 'danger' }, status: { label: 'refused', intent: 'danger' }, reason: 'not allowed here',
       },
       { seq: 8, at: AT, turnId: 't2', turn: 2, firstOfTurn: false, kind: 'tool_result', name: 'restart', callId: 'c2', ok: false, size: '0 B', truncated: false, preview: null, error: 'refused' },
+      { seq: 9, at: AT, turnId: 't2', turn: 2, firstOfTurn: false, kind: 'answer', text: 'The restart was refused: prod needs an operator.' },
     ]);
   });
 

@@ -17,6 +17,8 @@ interface RowBase {
 
 export type ReplayRow =
   | RowBase & { readonly kind: 'message'; readonly by: string | null; readonly text: string }
+  /** The model's words (a block of its answer). */
+  | RowBase & { readonly kind: 'answer'; readonly text: string }
   | RowBase & {
     readonly kind: 'tool_call'; readonly name: string; readonly callId: string | null; readonly argumentsText: string;
     readonly risk: { readonly label: string; readonly intent: Intent } | null;
@@ -62,6 +64,7 @@ export function replayRows(items: readonly ReplayItem[]): ReplayRow[] {
     if (firstOfTurn) turns.set(item.turnId, turns.size + 1);
     const base: RowBase = { seq: item.seq, at: item.at, turnId: item.turnId, turn: turns.get(item.turnId)!, firstOfTurn };
     if (item.kind === 'message') return { ...base, kind: 'message', by: item.by ?? null, text: item.text ?? '' };
+    if (item.kind === 'answer') return { ...base, kind: 'answer', text: item.text ?? '' };
     if (item.kind === 'tool_call') {
       if (item.callId && item.name) callNames.set(item.callId, item.name);
       return {

@@ -47,6 +47,13 @@ function RowBody({ row }: { row: ReplayRow }) {
           <div className="apollo-ai-replay-text">{row.text}</div>
         </>
       );
+    case 'answer':
+      return (
+        <>
+          <div className="apollo-ai-replay-head"><Icon icon="predictive-analysis" size={12} /> <strong>Model</strong> <span className={Classes.TEXT_MUTED}>{formatTime(row.at)}</span></div>
+          <div className="apollo-ai-replay-text" data-testid="ai-replay-answer">{row.text}</div>
+        </>
+      );
     case 'tool_call':
       return (
         <>
@@ -97,7 +104,7 @@ export function ReplayDrawer({ sessionId, isOpen, onClose }: { sessionId: string
       <div className={Classes.DRAWER_BODY} data-testid="ai-replay-drawer">
         <div className={Classes.DIALOG_BODY}>
           <div className="apollo-ai-replay-bar">
-            <span className={Classes.TEXT_MUTED}>Every message and tool call of this session, in order, with what each call returned and who approved or rejected each change.</span>
+            <span className={Classes.TEXT_MUTED}>Every message, answer and tool call of this session, in order, with what each call returned and who approved or rejected each change.</span>
             <Button icon="download" text="Export JSON" disabled={!query.data} onClick={() => query.data && download(query.data, sessionId)} data-testid="ai-replay-export" />
           </div>
           {query.isPending && <Spinner size={24} />}
