@@ -299,6 +299,9 @@ describe('start', () => {
     })).start(run(action({ ref: 'main' })));
 
     expect(limited).toMatchObject({ outcome: 'failed', retryable: true, error: { code: 'rate-limited', message: expect.stringMatching(/^GitHub's rate limit stopped listing the runs of create-service.yml in acme\/service-templates; it resets at /) } });
+    // The step's retry waits for the reset GitHub named, not its own backoff.
+    expect(limited.retryAfterMs).toBeGreaterThan(25_000);
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(30_000);
     expect(unreachable).toMatchObject({ outcome: 'failed', retryable: true, error: { code: 'network', message: expect.stringContaining('GitHub could not be reached (listing the runs of create-service.yml in acme/service-templates)') } });
   });
 });

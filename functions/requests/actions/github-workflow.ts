@@ -482,6 +482,8 @@ function failedStart(attempt: Attempt, input: Record<string, unknown>, error: un
   return {
     outcome: 'failed', retryable: failure.retryable, input: scrubbed(attempt, input) as Record<string, unknown>,
     error: { code: failure.code, message }, durationMs: Math.round(performance.now() - attempt.started), logs: scrubbedLogs(attempt),
+    // GitHub's Retry-After or rate-limit reset: the step's retry waits that long (up to the action's maxInterval).
+    ...(failure.extra.retryAfterMs !== undefined ? { retryAfterMs: failure.extra.retryAfterMs } : {}),
   };
 }
 
