@@ -375,6 +375,24 @@ describe('Terraform executor', () => {
     }
   });
 
+  it('keeps following a run whose status answer is not JSON (the run goes on in Terraform; the timeout bounds the wait)', async () => {
+    // Prepare
+    const server = await startTestServer();
+    server.route('GET', '/api/v2/runs/run-unreadable', () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>502 Bad Gateway</body></html>' }));
+    const ex = terraformExecutor(deps({ allow: parseEgressAllow(`${server.url}/`) }), { publicUrl: null });
+
+    try {
+      // Act
+      const result = await ex.check(run(action('unreadable', { host: server.url })), { system: 'terraform', id: 'run-unreadable', details: { host: server.url, status: 'applying' } });
+
+      // Assess
+      expect(result).toMatchObject({ state: 'running', message: 'could not ask Terraform: Terraform answered 200 with a body that is not JSON (expected: a run)' });
+      expect(result.logs).toEqual([{ severity: 'warn', message: 'could not read run run-unreadable: Terraform answered 200 with a body that is not JSON (expected: a run)' }]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('reads the outputs again while Terraform still processes the state (503), and says when it never finished', async () => {
     // Prepare
     const ex = terraformExecutor(deps(), { outputBackoffMs: 5, outputAttempts: 3 });

@@ -175,7 +175,9 @@ class TerraformExecutor implements AsyncActionExecutor {
       const failure = asFailure(error);
       const message = attempt.scrub(failure.message);
       // A transient failure to ask is not the run failing: the next check asks again (the action's timeout bounds it).
-      if (failure.retryable) return { state: 'running', message: `could not ask Terraform: ${message}`, logs: [{ severity: 'warn', message: `could not read run ${ref.id}: ${message}` }] };
+      // Nor is an answer nobody can read (a proxy's error page): the run goes on in Terraform whatever its reader
+      // saw, and failing the request would roll back (destroy) what it may be applying.
+      if (failure.retryable || failure.code === 'invalid-response') return { state: 'running', message: `could not ask Terraform: ${message}`, logs: [{ severity: 'warn', message: `could not read run ${ref.id}: ${message}` }] };
       return { state: 'failed', retryable: false, error: { code: failure.code, message }, logs: [{ severity: 'error', message }] };
     }
   }
