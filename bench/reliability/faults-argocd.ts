@@ -6,7 +6,8 @@
  * side. A deployment to staging under each fault must end in bounded time (the workflow's retries of the step, then
  * its Catch), failed with Argo CD's reason on its record, its Argo CD calls bounded (counted at the proxy), and its
  * environment free: once Argo CD is healthy the same deployment again succeeds. A short outage is ridden out by
- * the step's retry; an outage after the sync was asked ends the deployment failed while the rollout is read.
+ * the step's retry; once the sync was asked, an outage is waited out until the rollout's deadline (the rollout goes
+ * on in the cluster): a short one is ridden out, a long one ends the deployment failed saying it could not be read.
  */
 import type { Deployment } from '#schemas/index.ts';
 import type { DeployTarget, RolloutPort } from '../../functions/deployments/ports.ts';
@@ -19,6 +20,8 @@ const ATTEMPTS = 5;
 const RETRY_WAITS_MS = 30_000;
 const ENDED = ['succeeded', 'failed', 'rolled_back', 'cancelled', 'refused', 'rejected', 'expired'];
 const ENVIRONMENT = 'staging';
+/** The rollout's deadline (APOLLO_DEPLOY_ROLLOUT_TIMEOUT_SECONDS): pods roll in tens of ms here. */
+const ROLLOUT_TIMEOUT_S = 12;
 
 interface Case {
   readonly name: string;
@@ -29,6 +32,8 @@ interface Case {
   readonly afterSync?: boolean;
   /** Healthy, but the first `transient` calls answer 503. */
   readonly transient?: number;
+  /** With afterSync: healthy, but the first calls after the sync was asked answer 503, this many. */
+  readonly transientAfterSync?: number;
   readonly status: 'failed' | 'succeeded';
   readonly says: RegExp;
   readonly maxCalls: number;
@@ -41,7 +46,11 @@ const CASES: readonly Case[] = [
   { name: 'rate limiting (429)', service: 'frontend', behaviour: 'fail', failWith: { status: 429, headers: { 'retry-after': '1' } }, status: 'failed', says: /answered 429.*\(retry after 1\)/, maxCalls: ATTEMPTS },
   // Its sync answer is not read; the rollout's first read is refused as it is (no retry: another try reads the same page).
   { name: 'garbage', service: 'api-gateway', behaviour: 'garbage', status: 'failed', says: /reading the rollout from .*: Argo CD at .* answered reading application .* with something that is not JSON/, maxCalls: 2 },
-  { name: 'failing (503) after the sync was asked', service: 'billing-service', behaviour: 'fail', failWith: { status: 503 }, afterSync: true, status: 'failed', says: /reading the rollout from .*: Argo CD at .* answered 503/, maxCalls: ATTEMPTS + 1 },
+  // Out for good once the sync was asked: the rollout goes on in the cluster, so the deployment waits for its deadline
+  // (ROLLOUT_TIMEOUT_S here), asking at each check, then ends failed saying it could not be read.
+  { name: 'failing (503) after the sync was asked', service: 'billing-service', behaviour: 'fail', failWith: { status: 503 }, afterSync: true, status: 'failed', says: /the rollout could not be read by .*reading the rollout from .*: Argo CD at .* answered 503/, maxCalls: 1 + 3 * ROLLOUT_TIMEOUT_S },
+  // Out for more reads than the step's five tries once the sync was asked: ridden out (before, the fifth ended it failed).
+  { name: 'failing (503) for a few reads after the sync was asked, then healthy', service: 'auth-service', behaviour: 'healthy', afterSync: true, transientAfterSync: 7, status: 'succeeded', says: /./, maxCalls: 1 + 7 + 8 },
   { name: 'failing (503) twice, then healthy', service: 'search-service', behaviour: 'healthy', transient: 2, status: 'succeeded', says: /./, maxCalls: 2 + 8 },
 ];
 
@@ -52,7 +61,7 @@ export async function argoCdFaults(ctx: ScenarioContext): Promise<Check[]> {
   const proxies: MisbehavingServer[] = [];
   // Set before the runtime starts (local.ts keeps them): checks every second, pods roll in tens of ms, no canary
   // analysis (the rollout is what is faulted here).
-  const restoreEnv = withEnv({ APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40', APOLLO_CANARY: 'off' });
+  const restoreEnv = withEnv({ APOLLO_DEPLOY_POLL_SECONDS: '1', APOLLO_ARGOCD_SIM_POD_MS: '40', APOLLO_CANARY: 'off', APOLLO_DEPLOY_ROLLOUT_TIMEOUT_SECONDS: String(ROLLOUT_TIMEOUT_S) });
   try {
     return await withRuntime(async ({ runtime, client }) => {
       if (!runtime.argocd) throw new Error('the local runtime started no SIMULATED Argo CD');
@@ -61,7 +70,7 @@ export async function argoCdFaults(ctx: ScenarioContext): Promise<Check[]> {
       const { integrationSecret } = await import('../../functions/requests/public.ts');
       const options = argoCdOptionsFromEnv(process.env, { kind: 'memory', get: integrationSecret });
       if (!options) throw new Error('APOLLO_ARGOCD_URL is not set: the deployments do not roll out through Argo CD');
-      const cases = ctx.smoke ? CASES.filter((c) => ['garbage', 'failing (503) twice, then healthy'].includes(c.name)) : CASES;
+      const cases = ctx.smoke ? CASES.filter((c) => ['garbage', 'failing (503) twice, then healthy', 'failing (503) for a few reads after the sync was asked, then healthy'].includes(c.name)) : CASES;
 
       // Each case's service through its own proxy (a shared one could not fault one case and not the others).
       const byService = new Map<string, { rollout: RolloutPort; proxy: MisbehavingServer; transientLeft: number }>();
@@ -116,6 +125,7 @@ export async function argoCdFaults(ctx: ScenarioContext): Promise<Check[]> {
             // The sync was asked: Argo CD goes wrong from here (its reads of the rollout).
             proxy.behaviour = c.behaviour;
             if (c.failWith) proxy.failWith = c.failWith;
+            if (c.transientAfterSync) byService.get(c.service)!.transientLeft = c.transientAfterSync;
             faulted = true;
           }
           return ENDED.includes(deployment.status);

@@ -268,8 +268,19 @@ const STEPS: Record<string, StepImpl> = {
       ...(record.operation !== 'scale' && record.operation !== 'restart' && record.imageTag ? { imageTag: record.imageTag } : {}),
       ...(record.operation === 'restart' && record.restartedAt ? { restartedAt: record.restartedAt } : {}),
     };
-    const status = await outside(`reading the rollout from ${rollout.kind}`, () => rollout.status(targetOf(record), expect));
     const previous = record.rollout;
+    let status: Awaited<ReturnType<typeof rollout.status>>;
+    try {
+      status = await outside(`reading the rollout from ${rollout.kind}`, () => rollout.status(targetOf(record), expect));
+    } catch (error) {
+      // Argo CD (or the cluster's API) out for a while is not the rollout failing: it goes on in the cluster, and
+      // the next check asks again, until the rollout's deadline. A refusal (a garbage answer, 403) still ends it.
+      if (!(error instanceof RetryableStepError) || !previous?.deadline) throw error;
+      const message = `could not read the rollout: ${(error as Error).message}`;
+      if (Date.now() > Date.parse(previous.deadline)) return { next: 'failed', reason: `the rollout could not be read by ${previous.deadline} (${(error as Error).message})` };
+      if (previous.message !== message) await transition(record.id, { rollout: { ...previous, message } }, { message: `${message}; asking again until ${previous.deadline}`, stage: 'rollout', severity: 'warn' });
+      return { next: 'progressing' };
+    }
     const next = status.phase === 'healthy' ? 'healthy' : status.phase === 'failed' || status.phase === 'degraded' ? 'failed' : previous?.deadline && Date.now() > Date.parse(previous.deadline) ? 'failed' : 'progressing';
     const reason = next === 'failed' ? (status.phase === 'failed' || status.phase === 'degraded' ? `the rollout is ${status.phase}: ${status.message}` : `the rollout did not become healthy by ${previous?.deadline} (${status.message})`) : undefined;
     const rolloutState = {
