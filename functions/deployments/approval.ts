@@ -39,7 +39,7 @@ export async function openDeploymentApproval(record: DeploymentRecord, taskToken
     }, now, { unlessCancelling: true });
   } catch (error) {
     // Cancelled while the approval opened: it never waits (the Catch puts the deployment back).
-    if (error instanceof CancelledMeanwhile) await expireApproval(approval, now, 'cancelled');
+    if (error instanceof CancelledMeanwhile) await expireApproval(approval, now, 'cancelled', `the deployment was cancelled while its approval opened`);
     throw error;
   }
   await publish(APPROVALS_TOPIC, APPROVAL_CHANGED, { id, kind: 'deployment', deploymentId: record.id, status: 'pending' });
@@ -57,8 +57,8 @@ async function notifyOperators(record: DeploymentRecord, approvalId: string, now
 }
 
 /** Ends a pending approval when the deployment ends without a decision (cancelled, failed, expired). */
-export async function closeDeploymentApproval(record: DeploymentRecord, status: 'expired' | 'cancelled'): Promise<void> {
+export async function closeDeploymentApproval(record: DeploymentRecord, status: 'expired' | 'cancelled', endReason?: string): Promise<void> {
   if (!record.approval?.id) return;
   const approval = await readApproval(record.approval.id, true);
-  if (approval?.status === 'pending') await expireApproval(approval, new Date(), status);
+  if (approval?.status === 'pending') await expireApproval(approval, new Date(), status, endReason);
 }

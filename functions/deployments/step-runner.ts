@@ -196,7 +196,7 @@ const STEPS: Record<string, StepImpl> = {
   async refused(record, event) {
     const reason = event.safeguards?.reason ?? 'a safeguard refused it';
     await closePullRequestQuietly(record, `Refused by Apollo: ${reason}`);
-    await closeDeploymentApproval(record, 'cancelled');
+    await closeDeploymentApproval(record, 'cancelled', `the deployment was refused: ${reason}`);
     const now = new Date();
     await transition(record.id, { status: 'refused', stage: 'safeguards', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: `refused: ${reason}`, stage: 'safeguards', severity: 'warn' }, now);
     await releaseEnvironment(record.service, record.environment, record.id);
@@ -467,7 +467,7 @@ const STEPS: Record<string, StepImpl> = {
       }
     }
     const now = new Date();
-    await closeDeploymentApproval(record, 'cancelled');
+    await closeDeploymentApproval(record, 'cancelled', `the deployment was cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? `: ${record.cancel.reason}` : ''}`);
     await transition(record.id, {
       ...(record.approval?.status === 'pending' ? { approval: { ...record.approval, status: 'cancelled' } } : {}),
       status: 'cancelled', stage: 'done', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt),
@@ -505,7 +505,7 @@ const STEPS: Record<string, StepImpl> = {
   async fail(record, event) {
     const reason = event.check?.next === 'failed' && event.check.reason ? event.check.reason : describeError(event.error);
     await closePullRequestQuietly(record, `The deployment failed in Apollo: ${reason}`);
-    await closeDeploymentApproval(record, 'cancelled');
+    await closeDeploymentApproval(record, 'cancelled', `the deployment failed: ${reason}`);
     if (record.approval?.status === 'pending') await updateDeployment(record.id, { approval: { ...record.approval, status: 'cancelled' } });
     const now = new Date();
     if (!isEnded(record.status)) {
@@ -562,7 +562,7 @@ async function executionEnded(event: { readonly execution?: string; readonly sta
   if (!record || isEnded(record.status)) return {};
   const now = new Date();
   const reason = `its workflow execution ended ${event.status ?? 'unexpectedly'} at ${record.stage} without finishing it; deploy or roll back again`;
-  await closeDeploymentApproval(record, 'cancelled');
+  await closeDeploymentApproval(record, 'cancelled', `the deployment failed: ${reason}`);
   await transition(record.id, { status: 'failed', completedAt: now.toISOString(), durationMs: now.getTime() - Date.parse(record.createdAt), error: reason }, { message: reason, severity: 'error' }, now);
   await releaseEnvironment(record.service, record.environment, record.id);
   await tell(record, 'deployment.failed', `Failed: ${record.operation} ${record.service} ${record.environment}`, reason, now);

@@ -228,6 +228,7 @@ const subjectOf = (record: ApprovalRecord): ApprovalSubject => (record.kind === 
  */
 export async function expireApproval(record: ApprovalRecord, now = new Date(), status: 'expired' | 'cancelled' = 'expired', endReason?: string): Promise<ApprovalRecord> {
   if (record.status !== 'pending') return record;
+  endReason ??= status === 'expired' ? `nobody decided by ${record.expiresAt}` : undefined;
   const ended = await writeDecision(record, { status, decidedAt: now.toISOString(), ...(endReason ? { endReason } : {}) }, true);
   await announceApproval(ended);
   return ended;

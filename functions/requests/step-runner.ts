@@ -794,7 +794,7 @@ async function cancelled(event: StepEvent): Promise<StepResult> {
   await release(record);
   if (record.quota) await releaseQuota(record.id, record.quota);
   const approval = record.approvalId ? await readApproval(record.approvalId, true) : undefined;
-  if (approval?.status === 'pending') await expireApproval(approval, new Date(), 'cancelled');
+  if (approval?.status === 'pending') await expireApproval(approval, new Date(), 'cancelled', `the request was cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? ` (${record.cancel.reason})` : ''}`);
   const undone = await undoneSummary(record);
   const now = new Date();
   const message = `cancelled by ${record.cancel?.by ?? 'someone'}${record.cancel?.reason ? ` (${record.cancel.reason})` : ''}${undone.text ? `; ${undone.text}` : ''}`;

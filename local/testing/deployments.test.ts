@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalList, Deployment, DeploymentList } from '#schemas/index.ts';
 import { configureDeployments } from '../../functions/deployments/deps.ts';
 import { createDeployment, newDeploymentId, type DeploymentRecord } from '../../functions/deployments/records.ts';
+import { readApproval } from '../../functions/requests/approvals.ts';
 import { MemoryGitOps, MemoryRollout } from './deployment-doubles.ts';
 import { seedDemoData } from '../seed.ts';
 import { setEnv, startHarness, until, type Harness } from './harness.ts';
@@ -104,6 +105,7 @@ describe('deployments', () => {
     expect((await api('operator', 'POST', `/api/v1/deployments/${waiting.body.id}/cancel`, { reason: 'not today' })).status).toBe(200);
     const cancelled = await reaches(waiting.body.id, ['cancelled']);
     expect(cancelled.approval?.status).toBe('cancelled');
+    expect(await readApproval(cancelled.approval!.id!, true)).toMatchObject({ status: 'cancelled', endReason: 'the deployment was cancelled by operator@apollo.local: not today' });
     expect(cancelled.gitops?.pullRequest?.state).toBe('closed');
     expect((await api<ApprovalList>('admin', 'GET', '/api/v1/approvals/pending')).body.items.some((a) => a.deployment?.id === waiting.body.id)).toBe(false);
     expect(await tagOf('core-service', 'prod')).toBe('v1.0.3');
