@@ -32,7 +32,7 @@ import { costsNow } from './clock.ts';
 import { costsDeps } from './deps.ts';
 import { AllocationSourceError } from './adapters/opencost.ts';
 import type { CostSource, WorkloadAllocation } from './ports.ts';
-import { putRecommendations, recommend } from './recommendations.ts';
+import { putRecommendations, recommend, storedRecommendations } from './recommendations.ts';
 import {
   anomalyStored, batchWrite, costDayDetails, costDays, fromKeyPart, latestIngest, putAnomaly, putCoverage, putDays, putForecast, putIngestRun, putMonth,
   putClusterDays, putSourceRecommendations, recordItem, recordKey, recordsOfEnvironment, storedCoverage, storedSourceRecommendations, type ClusterDay, type CostRecord, type IngestRun,
@@ -104,7 +104,7 @@ export async function runCostIngest(options: { readonly refresh?: boolean } = {}
   let anomalies = 0;
   await optional(problems, 'Cost Explorer anomalies', async () => { anomalies += await storeSourceAnomalies(source, range); });
   await optional(problems, 'anomaly detection', async () => { anomalies += await detectAndStore(range); });
-  const allocations = await optional(problems, 'Kubernetes allocation', () => ingestAllocations(range));
+  const allocations = await optional(problems, 'Kubernetes allocation', () => ingestAllocations(range, problems));
   await optional(problems, 'recommendations', () => storeRecommendations(range, allocations));
   let budgetAlerts = 0;
   await optional(problems, 'budget alerts', async () => { budgetAlerts = await evaluateBudgetAlerts(now); });
@@ -134,12 +134,22 @@ const ALLOCATION_DAYS = 7;
 
 type MappedAllocation = WorkloadAllocation & { readonly service: string | null; readonly environment: string | null };
 
+/** What the run read of the clusters: their workloads (none read: undefined), and those it could not read. */
+interface AllocationRead {
+  readonly allocations: MappedAllocation[] | undefined;
+  readonly unreadClusters: readonly string[];
+  /** `service/environment` of each catalog environment on a cluster not read. */
+  readonly unread: ReadonlySet<string>;
+}
+
 /**
  * Each cluster's workloads over the last 7 days, mapped to catalog services (the environment whose cluster and
  * namespace they run in, by controller name or the app.kubernetes.io/name label); each cluster's day stored
- * (allocated, idle, unallocated). Undefined when no allocation source is configured.
+ * (allocated, idle, unallocated). Undefined when no allocation source is configured. The clusters are read side by
+ * side (one slow cluster costs one timeout, not one each); a cluster that fails is a problem of its own, and the
+ * others are kept.
  */
-async function ingestAllocations(range: { start: string; end: string }): Promise<MappedAllocation[] | undefined> {
+async function ingestAllocations(range: { start: string; end: string }, problems: string[]): Promise<AllocationRead | undefined> {
   const { allocation } = await costsDeps();
   if (!allocation) return undefined;
   const services = await catalogServices();
@@ -148,8 +158,18 @@ async function ingestAllocations(range: { start: string; end: string }): Promise
   const start = addDays(range.end, -ALLOCATION_DAYS);
   const mapped: MappedAllocation[] = [];
   const days: ClusterDay[] = [];
-  for (const cluster of allocation.clusters) {
-    const found = await allocation.allocations(cluster, { start, end: range.end });
+  const clusters = allocation.clusters;
+  const reads = await Promise.allSettled(clusters.map((cluster) => allocation.allocations(cluster, { start, end: range.end })));
+  const unreadClusters = clusters.filter((_, index) => reads[index]!.status === 'rejected');
+  const unread = new Set([...where].filter(([key]) => unreadClusters.some((c) => key.startsWith(`${c}/`))).map(([, v]) => `${v.service}/${v.environment}`));
+  for (const [index, read] of reads.entries()) {
+    const cluster = clusters[index]!;
+    if (read.status === 'rejected') {
+      logger.warn('cost ingest: a cluster\'s allocation failed', { cluster, error: read.reason as Error });
+      problems.push(`Kubernetes allocation: ${read.reason instanceof AllocationSourceError ? read.reason.message : `the cluster ${cluster} failed unexpectedly (the cost-ingest job's log has the error)`}`);
+      continue;
+    }
+    const found = read.value;
     const byDay = new Map<string, { allocated: number; idle: number; unallocated: number }>();
     for (const a of found) {
       const day = byDay.get(a.start) ?? byDay.set(a.start, { allocated: 0, idle: 0, unallocated: 0 }).get(a.start)!;
@@ -163,18 +183,29 @@ async function ingestAllocations(range: { start: string; end: string }): Promise
     for (const [date, d] of byDay) days.push({ cluster, date, allocated: cents(d.allocated), idle: cents(d.idle), unallocated: cents(d.unallocated) });
   }
   await putClusterDays(days);
-  return mapped;
+  return { allocations: unreadClusters.length === clusters.length ? undefined : mapped, unreadClusters, unread };
 }
 
-async function storeRecommendations(range: { start: string; end: string }, allocations: MappedAllocation[] | undefined): Promise<void> {
+/**
+ * The recommendations worked out again from what the run read. Right-sizing of the environments on a cluster it
+ * could not read is the last run's (a cluster's OpenCost out for a day does not make its advice vanish), saying so.
+ */
+async function storeRecommendations(range: { start: string; end: string }, read: AllocationRead | undefined): Promise<void> {
   const { source: costs, storage, allocation } = await costsDeps();
   const { snapshotDays, recommendationMinUsd } = costsConfig();
   const last = addDays(range.end, -1);
-  const [details, source, idle] = await Promise.all([
+  const [details, source, idle, previous] = await Promise.all([
     costDayDetails(addDays(range.end, -30), last), storedSourceRecommendations(), storage?.idleStorage({ snapshotDays }),
+    read?.unreadClusters.length ? storedRecommendations() : undefined,
   ]);
-  const { items, notes } = recommend({ details, sourceRecommendations: source?.items ?? [], storage: idle, allocations, snapshotDays });
-  const sources = [costs.label, ...(allocations && allocation ? [allocation.label] : []), ...(idle && storage ? [storage.label] : [])];
+  const allocations = read?.allocations;
+  const worked = recommend({ details, sourceRecommendations: source?.items ?? [], storage: idle, allocations, snapshotDays });
+  const kept = read && previous ? previous.items.filter((i) => i.source === 'opencost' && read.unread.has(`${i.service}/${i.environment}`)) : [];
+  const items = kept.length ? [...worked.items, ...kept].sort((a, b) => b.monthlySaving - a.monthlySaving) : worked.items;
+  const notes = kept.length
+    ? [...worked.notes, `Right-sizing on ${read!.unreadClusters.join(', ')} is the run of ${previous!.at.slice(0, 16).replace('T', ' ')} UTC's: its OpenCost did not answer this time.`]
+    : worked.notes;
+  const sources = [costs.label, ...((allocations || kept.length) && allocation ? [allocation.label] : []), ...(idle && storage ? [storage.label] : [])];
   await putRecommendations({ items, notes, sources, minSaving: recommendationMinUsd, at: new Date(costsNow()).toISOString() });
 }
 

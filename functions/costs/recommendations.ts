@@ -194,6 +194,11 @@ interface StoredRecommendations {
   readonly at: string;
 }
 
+/** The recommendations the last run worked out (undefined before the first). */
+export async function storedRecommendations(): Promise<StoredRecommendations | undefined> {
+  return getItem<Item & StoredRecommendations>({ PK: 'COSTRECS', SK: 'LATEST' });
+}
+
 export async function putRecommendations(value: StoredRecommendations): Promise<void> {
   await putItem({ PK: 'COSTRECS', SK: 'LATEST', ...value });
 }

@@ -8,7 +8,10 @@ import type { CostAnomalyList, CostBudget, CostRecommendationList, CostBudgetLis
 import type { AiFindings } from '#schemas/index.ts';
 import { parseCommand } from '#functions/ai/commands/index';
 import { setCostsClock } from '../../functions/costs/clock.ts';
+import { AllocationSourceError } from '../../functions/costs/adapters/opencost.ts';
+import { configureCosts, costsDeps } from '../../functions/costs/deps.ts';
 import { runCostIngest } from '../../functions/costs/ingest.ts';
+import { clusterDays } from '../../functions/costs/records.ts';
 import { demoAnomaly } from '../../functions/costs/local.ts';
 import { seedDemoData } from '../seed.ts';
 import { runToolAs } from './ai-tools.ts';
@@ -41,6 +44,44 @@ describe('the cost-ingest job', () => {
     const again = (await call<CostSummary>('viewer', 'GET', '/api/v1/costs/summary')).body;
     expect(again.monthToDate).toBeCloseTo(summary.monthToDate, 1);
     expect(again.daily.length).toBe(summary.daily.length);
+  }, 120_000);
+});
+
+describe('the cost-ingest job with one cluster\'s OpenCost out', () => {
+  it('keeps the clusters that answered, names the one that did not, ends partial, and keeps its right-sizing', async () => {
+    // Arrange: the local fake OpenCost for every cluster but core-service prod's, which answers 503
+    const { allocation } = await costsDeps();
+    expect(allocation!.clusters.length).toBeGreaterThanOrEqual(2);
+    const envs = (await call<Array<{ name: string; cluster: string }> | { items: Array<{ name: string; cluster: string }> }>('viewer', 'GET', '/api/v1/services/core-service/environments')).body;
+    const broken = (Array.isArray(envs) ? envs : envs.items).find((e) => e.name === 'prod')!.cluster;
+    const answering = allocation!.clusters.filter((c) => c !== broken);
+    expect(answering.length).toBe(allocation!.clusters.length - 1);
+    const rightsizing = (recs: CostRecommendationList) => recs.items.find((r) => r.source === 'opencost' && r.service === 'core-service' && r.environment === 'prod');
+    const advised = rightsizing((await call<CostRecommendationList>('viewer', 'GET', '/api/v1/costs/recommendations')).body);
+    expect(advised).toBeDefined();
+    configureCosts({
+      allocation: {
+        simulated: allocation!.simulated, label: allocation!.label, clusters: allocation!.clusters,
+        allocations: (cluster, range) => (cluster === broken ? Promise.reject(new AllocationSourceError(cluster, `OpenCost of the cluster ${cluster} answered 503 (test)`, true, 503)) : allocation!.allocations(cluster, range)),
+      },
+    });
+    const before = await Promise.all(answering.map((c) => clusterDays(c, '2000-01-01', '2999-12-31')));
+    try {
+      // Act
+      const run = await runCostIngest();
+
+      // Assess
+      expect(run.status).toBe('partial');
+      expect(run.problems).toEqual([`Kubernetes allocation: OpenCost of the cluster ${broken} answered 503 (test)`]);
+      const after = await Promise.all(answering.map((c) => clusterDays(c, '2000-01-01', '2999-12-31')));
+      for (const [i, days] of after.entries()) expect(days.length).toBeGreaterThanOrEqual(Math.max(1, before[i]!.length));
+      // Its right-sizing is the last run's, and the list says so.
+      const recs = (await call<CostRecommendationList>('viewer', 'GET', '/api/v1/costs/recommendations')).body;
+      expect(rightsizing(recs)).toEqual(advised);
+      expect(recs.notes).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^Right-sizing on ${broken} is the run of .* UTC's: its OpenCost did not answer this time\\.$`))]));
+    } finally {
+      configureCosts({ allocation });
+    }
   }, 120_000);
 });
 
