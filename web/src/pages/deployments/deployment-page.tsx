@@ -31,7 +31,7 @@ import { formatDuration } from '../requests/request-status.ts';
 import { DEPLOYMENTS_KEY, deploymentKey, useDeployment } from './deployment-queries.ts';
 import { applyChange, mergeTimeline, type TimelineEntry } from './deployment-live.ts';
 import { ChangeText, DeploymentStatusTag, OperationTag, SystemKind } from './deployment-parts.tsx';
-import { approvalComment, approvalState, CANCEL_EFFECT_TEXT, cancelEffect, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
+import { approvalComment, approvalEndedWhy, approvalState, CANCEL_EFFECT_TEXT, cancelEffect, isEnded, OPERATION_LABEL } from './deployment-rules.ts';
 import { deploymentSteps, rolloutShare, stageLabel } from './deployment-stages.ts';
 import { DeploymentSafeguards } from './deployment-safeguards.tsx';
 import { DeploymentStepper } from './deployment-stepper.tsx';
@@ -135,6 +135,7 @@ function ApprovalBox({ deployment, timeline }: { deployment: Deployment; timelin
   const pending: Approval | undefined = inbox.data?.pages.flatMap((p) => p.items).find((a) => a.deployment?.id === deployment.id && a.status === 'pending');
   const status = approvalState(deployment);
   const comment = status === 'approved' || status === 'rejected' ? approvalComment(timeline) : undefined;
+  const endedWhy = approvalEndedWhy(deployment);
   return (
     <Section title="Approval" icon="endorsed" className="apollo-section" data-testid="deployment-approval" data-status={status ?? (approval.required ? 'not-asked' : 'not-required')}
       rightElement={status ? <ApprovalStatusTag status={status} /> : undefined}>
@@ -149,7 +150,9 @@ function ApprovalBox({ deployment, timeline }: { deployment: Deployment; timelin
           )
           : (
             <>
-              <p>Production: an operator other than <strong>{deployment.initiatedBy}</strong>, or an admin, approves it in the <Link to="/approvals">Approvals inbox</Link>.</p>
+              {endedWhy
+                ? <p data-testid="approval-ended"><Icon icon="disable" size={14} /> Ended without a decision: {endedWhy}.</p>
+                : <p>Production: an operator other than <strong>{deployment.initiatedBy}</strong>, or an admin, approves it in the <Link to="/approvals">Approvals inbox</Link>.</p>}
               {approval.decidedBy && approval.decidedBy.length > 0 && (
                 <p data-testid="approval-decided-by"><Icon icon={status === 'rejected' ? 'cross-circle' : 'tick-circle'} intent={status === 'rejected' ? 'danger' : 'success'} size={14} /> {status === 'rejected' ? 'Rejected' : 'Approved'} by <strong>{approval.decidedBy.join(', ')}</strong></p>
               )}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentSummary, EnvironmentLock, Me } from '../../../../schemas/types.gen.ts';
 import {
-  allowance, approvalComment, approvalState, askFieldOf, blockingCheck, cancelEffect, checkLock, rollbackRows, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch,
+  allowance, approvalComment, approvalEndedWhy, approvalState, askFieldOf, blockingCheck, cancelEffect, checkLock, rollbackRows, askOf, changeText, checkAsk, fakeKind, formInitialFromSearch,
   historyFiltersFromSearch, lockAllowance, lockedByText, locksOn, matchesHistory, nextEnvironment, permissionFor, preflightOf, previousEnvironment,
   searchFromHistoryFilters, sortEnvironments, type AskValues,
 } from './deployment-rules.ts';
@@ -142,6 +142,17 @@ describe('an approval on a deployment\u2019s page', () => {
     expect(approvalState({ status: 'rejected', approval: { required: true, status: 'pending' } })).toBe('rejected');
     expect(approvalState({ status: 'expired', approval: { required: true, status: 'pending' } })).toBe('expired');
     expect(approvalState({ status: 'awaiting_approval', approval: null })).toBeUndefined();
+  });
+
+  it('says why it ended with nobody deciding: the cancel with its reason, the refusal or failure, or the deadline', () => {
+    const waited = { required: true, status: 'cancelled' as const, expiresAt: '2026-12-07T10:00:00.000Z' };
+    expect(approvalEndedWhy({ status: 'cancelled', approval: waited, cancel: { by: 'operator@apollo.local', at: '2026-12-06T10:00:00.000Z', reason: 'wrong build' }, error: null }))
+      .toBe('the deployment was cancelled by operator@apollo.local: wrong build');
+    expect(approvalEndedWhy({ status: 'failed', approval: waited, cancel: null, error: 'GitHub answered 502' })).toBe('the deployment failed: GitHub answered 502');
+    expect(approvalEndedWhy({ status: 'refused', approval: waited, cancel: null, error: 'prod is locked' })).toBe('the deployment was refused: prod is locked');
+    expect(approvalEndedWhy({ status: 'expired', approval: { ...waited, status: 'expired' }, cancel: null, error: null })).toBe('nobody decided by 2026-12-07T10:00:00.000Z');
+    expect(approvalEndedWhy({ status: 'awaiting_approval', approval: { ...waited, status: 'pending' }, cancel: null, error: null })).toBeUndefined();
+    expect(approvalEndedWhy({ status: 'rejected', approval: { ...waited, status: 'rejected' }, cancel: null, error: null })).toBeUndefined();
   });
 });
 

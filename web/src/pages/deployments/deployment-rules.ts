@@ -75,6 +75,20 @@ export function approvalState(d: Pick<Deployment, 'status' | 'approval'>): Appro
 }
 
 /**
+ * Why its approval ended with nobody deciding (cancelled or expired), in words, as the approval itself records it:
+ * undefined while it waits or once someone decided.
+ */
+export function approvalEndedWhy(d: Pick<Deployment, 'status' | 'approval' | 'cancel' | 'error'>): string | undefined {
+  const state = approvalState(d);
+  if (state === 'expired') return d.approval?.expiresAt ? `nobody decided by ${d.approval.expiresAt}` : 'nobody decided in time';
+  if (state !== 'cancelled') return undefined;
+  if (d.cancel) return `the deployment was cancelled by ${d.cancel.by}${d.cancel.reason ? `: ${d.cancel.reason}` : ''}`;
+  if (d.status === 'refused') return `the deployment was refused${d.error ? `: ${d.error}` : ''}`;
+  if (d.status === 'failed') return `the deployment failed${d.error ? `: ${d.error}` : ''}`;
+  return 'the deployment ended while it waited';
+}
+
+/**
  * What cancelling does to it, as the workflow's revert step does it: a pull request still open is closed; a change
  * Apollo committed (or merged) is put back by a commit of its own; anything else (nothing written yet, a restart, a
  * change someone made in Git, which is theirs to change back) just stops.
