@@ -60,13 +60,19 @@ export function ulidOf(time: number, seed: string): string {
 
 const hex = (random: () => number, length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
 
-/** The tag before `tag` (v1.4.3 → v1.4.2 → … → v1.3.9), or a made-up one when the tag is not semver. */
-function previousTag(tag: string): string {
+/**
+ * The tag before `tag` (v1.4.3 → v1.4.2 → … → v1.3.9; v1.0.0 → v0.9.9), or, when the tag is not semver, a numbered
+ * one before it (build-7 → build-7-prev1 → build-7-prev2: never a growing chain of suffixes).
+ */
+export function previousTag(tag: string): string {
   const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(tag);
-  if (!m) return `${tag}-prev`;
+  if (!m) {
+    const numbered = /^(.*)-prev(\d+)$/.exec(tag);
+    return numbered ? `${numbered[1]}-prev${Number(numbered[2]) + 1}` : `${tag}-prev1`;
+  }
   let [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (patch > 0) patch -= 1;
-  else if (minor > 0) { minor -= 1; patch = 9; } else if (major > 1) { major -= 1; minor = 9; patch = 9; } else return `${tag}-rc`;
+  else if (minor > 0) { minor -= 1; patch = 9; } else if (major > 0) { major -= 1; minor = 9; patch = 9; } else return `${tag}-prev1`;
   return `v${major}.${minor}.${patch}`;
 }
 
