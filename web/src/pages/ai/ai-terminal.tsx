@@ -98,9 +98,9 @@ export function AiTerminal({ sessionId, feed, disabled, status, send }: AiTermin
       showPrompt();
     };
     const replay = (frames: readonly AiFrame[]) => {
-      // A full reset also turns bracketed paste off: turn it on again.
-      term.reset();
-      term.write('\x1b[?2004h');
+      // A full reset (RIS, written: term.reset() acts at once, before writes still queued — a prompt drawn before the
+      // history arrived then showed up again after it) also turns bracketed paste off: turn it on again.
+      term.write('\x1bc\x1b[?2004h');
       if (mirror.current) mirror.current.textContent = '';
       render = INITIAL_RENDER;
       mirrored = INITIAL_RENDER;
