@@ -199,7 +199,7 @@ const HIGH_ERROR_RATE = (service: string) => `# High error rate — ${service}
 ## 2. Roll back if a deploy caused it
 
 \`\`\`sh
-apollo deploy rollback ${service} --env prod
+apollo rollback ${service} prod --reason "errors since the last deploy" --wait
 \`\`\`
 
 Rolling back is safe at any time: the previous image tag is kept for 30 days.
@@ -238,7 +238,7 @@ const DB_EXHAUSTED = (service: string) => `# Database connections exhausted — 
    \`\`\`
 
 3. Cancel a runaway query with \`SELECT pg_cancel_backend(<pid>);\` (never \`pg_terminate_backend\` on the primary without the platform team).
-4. Restart the pods one at a time to release leaked connections: \`apollo restart ${service} --env prod --rolling\`.
+4. Restart the pods one at a time to release leaked connections: \`apollo restart ${service} prod --wait\` (a rolling restart).
 5. If it recurs, raise \`spring.datasource.hikari.maximum-pool-size\` only after checking postgres's \`max_connections\` headroom.
 `;
 

@@ -135,7 +135,7 @@ function ApprovalBox({ deployment, timeline }: { deployment: Deployment; timelin
   const pending: Approval | undefined = inbox.data?.pages.flatMap((p) => p.items).find((a) => a.deployment?.id === deployment.id && a.status === 'pending');
   const status = approvalState(deployment);
   const comment = status === 'approved' || status === 'rejected' ? approvalComment(timeline) : undefined;
-  const endedWhy = approvalEndedWhy(deployment);
+  const endedWhy = approvalEndedWhy(deployment, formatTime);
   return (
     <Section title="Approval" icon="endorsed" className="apollo-section" data-testid="deployment-approval" data-status={status ?? (approval.required ? 'not-asked' : 'not-required')}
       rightElement={status ? <ApprovalStatusTag status={status} /> : undefined}>
@@ -151,7 +151,7 @@ function ApprovalBox({ deployment, timeline }: { deployment: Deployment; timelin
           : (
             <>
               {endedWhy
-                ? <p data-testid="approval-ended"><Icon icon="disable" size={14} /> Ended without a decision: {endedWhy}.</p>
+                ? <p data-testid="approval-ended"><Icon icon="disable" size={14} /> Ended without a decision: {endedWhy}{/[.!?]$/.test(endedWhy) ? '' : '.'}</p>
                 : <p>Production: an operator other than <strong>{deployment.initiatedBy}</strong>, or an admin, approves it in the <Link to="/approvals">Approvals inbox</Link>.</p>}
               {approval.decidedBy && approval.decidedBy.length > 0 && (
                 <p data-testid="approval-decided-by"><Icon icon={status === 'rejected' ? 'cross-circle' : 'tick-circle'} intent={status === 'rejected' ? 'danger' : 'success'} size={14} /> {status === 'rejected' ? 'Rejected' : 'Approved'} by <strong>{approval.decidedBy.join(', ')}</strong></p>

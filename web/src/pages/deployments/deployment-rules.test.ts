@@ -151,6 +151,7 @@ describe('an approval on a deployment\u2019s page', () => {
     expect(approvalEndedWhy({ status: 'failed', approval: waited, cancel: null, error: 'GitHub answered 502' })).toBe('the deployment failed: GitHub answered 502');
     expect(approvalEndedWhy({ status: 'refused', approval: waited, cancel: null, error: 'prod is locked' })).toBe('the deployment was refused: prod is locked');
     expect(approvalEndedWhy({ status: 'expired', approval: { ...waited, status: 'expired' }, cancel: null, error: null })).toBe('nobody decided by 2026-12-07T10:00:00.000Z');
+    expect(approvalEndedWhy({ status: 'expired', approval: { ...waited, status: 'expired' }, cancel: null, error: null }, (iso) => iso.slice(0, 10))).toBe('nobody decided by 2026-12-07');
     expect(approvalEndedWhy({ status: 'awaiting_approval', approval: { ...waited, status: 'pending' }, cancel: null, error: null })).toBeUndefined();
     expect(approvalEndedWhy({ status: 'rejected', approval: { ...waited, status: 'rejected' }, cancel: null, error: null })).toBeUndefined();
   });

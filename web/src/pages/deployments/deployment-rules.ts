@@ -78,9 +78,9 @@ export function approvalState(d: Pick<Deployment, 'status' | 'approval'>): Appro
  * Why its approval ended with nobody deciding (cancelled or expired), in words, as the approval itself records it:
  * undefined while it waits or once someone decided.
  */
-export function approvalEndedWhy(d: Pick<Deployment, 'status' | 'approval' | 'cancel' | 'error'>): string | undefined {
+export function approvalEndedWhy(d: Pick<Deployment, 'status' | 'approval' | 'cancel' | 'error'>, timeText: (iso: string) => string = (iso) => iso): string | undefined {
   const state = approvalState(d);
-  if (state === 'expired') return d.approval?.expiresAt ? `nobody decided by ${d.approval.expiresAt}` : 'nobody decided in time';
+  if (state === 'expired') return d.approval?.expiresAt ? `nobody decided by ${timeText(d.approval.expiresAt)}` : 'nobody decided in time';
   if (state !== 'cancelled') return undefined;
   if (d.cancel) return `the deployment was cancelled by ${d.cancel.by}${d.cancel.reason ? `: ${d.cancel.reason}` : ''}`;
   if (d.status === 'refused') return `the deployment was refused${d.error ? `: ${d.error}` : ''}`;
