@@ -17,8 +17,12 @@ import { invoke } from '../lambda.ts';
 import { FLAP_PERIOD_MS, setTargetClock, targetUrl } from '../targets.ts';
 import { startHarness, type Harness } from './harness.ts';
 
-/** Inside the flapping target’s up half, half an hour ago (a heartbeat window comes before now); DOWN_AT is inside the next (down) half. */
-const UP_AT = Math.floor(Date.now() / (2 * FLAP_PERIOD_MS)) * 2 * FLAP_PERIOD_MS - 16 * FLAP_PERIOD_MS + 10_000;
+/**
+ * Inside the flapping target’s up half, an hour and a half ago; DOWN_AT is inside the next (down) half. Far enough
+ * back that the heartbeat test's window (the first after UP_AGAIN_AT that is also in an up half: up to 46 minutes
+ * later) is still before now — the health read takes samples up to now, so one dated ahead of it is not read.
+ */
+const UP_AT = Math.floor(Date.now() / (2 * FLAP_PERIOD_MS)) * 2 * FLAP_PERIOD_MS - 46 * FLAP_PERIOD_MS + 10_000;
 const DOWN_AT = UP_AT + FLAP_PERIOD_MS;
 const UP_AGAIN_AT = UP_AT + 2 * FLAP_PERIOD_MS;
 
@@ -150,6 +154,7 @@ describe('health-poll', () => {
     // Prepare: the first time after UP_AGAIN_AT that is 5–50 s into a 15-minute window and in the flapping target's up half.
     let heartbeatAt = UP_AGAIN_AT + 60_000;
     while (heartbeatAt % 900_000 < 5_000 || heartbeatAt % 900_000 > 50_000 || heartbeatAt % (2 * FLAP_PERIOD_MS) > FLAP_PERIOD_MS - 10_000) heartbeatAt += 5_000;
+    expect(heartbeatAt).toBeLessThan(Date.now());
 
     // Act
     const quiet = await poll(UP_AGAIN_AT + 30_000);
