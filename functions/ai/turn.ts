@@ -297,9 +297,7 @@ async function routeRefusal(action: ActionDef, toolInput: Record<string, unknown
     await action.check(toolInput, caller);
     return undefined;
   } catch (error) {
-    if (error instanceof ApolloError && (STATUS_BY_ERROR.get(error.code) ?? 500) < 500) return `${action.route} would refuse it: ${error.message}`;
-    logger.warn('ai action check failed: the route decides', { sessionId: caller.sessionId, tool: action.name, error: error as Error });
-    return undefined;
+    return refusalOf(action, caller, 'check', error);
   }
 }
 
@@ -312,10 +310,15 @@ async function boundInput(action: ActionDef, toolInput: Record<string, unknown>,
   try {
     return await action.bind(toolInput);
   } catch (error) {
-    if (error instanceof ApolloError && (STATUS_BY_ERROR.get(error.code) ?? 500) < 500) return `${action.route} would refuse it: ${error.message}`;
-    logger.warn('ai action bind failed: the route decides', { sessionId: caller.sessionId, tool: action.name, error: error as Error });
-    return toolInput;
+    return refusalOf(action, caller, 'bind', error) ?? toolInput;
   }
+}
+
+/** An action's check or bind that threw: the route's refusal in words (a 4xx), or undefined (logged: the route decides on Approve). */
+function refusalOf(action: ActionDef, caller: TurnCaller, step: 'check' | 'bind', error: unknown): string | undefined {
+  if (error instanceof ApolloError && (STATUS_BY_ERROR.get(error.code) ?? 500) < 500) return `${action.route} would refuse it: ${error.message}`;
+  logger.warn(`ai action ${step} failed: the route decides`, { sessionId: caller.sessionId, tool: action.name, error: error as Error });
+  return undefined;
 }
 
 /**

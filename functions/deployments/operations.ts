@@ -160,13 +160,13 @@ export async function deploy(body: DeploymentCreate, caller: DeploymentCaller): 
  * failed after changing Git, else the last that deployed successfully before the current one (our records, then
  * Git); with the deployment it undoes. Undefined: no earlier version is known.
  */
-export async function rollbackTarget(service: string, environmentName: string): Promise<{ imageTag: string; rollbackOf?: string } | undefined> {
+export async function rollbackTarget(service: string, environmentName: string, options: { fromGit?: boolean } = {}): Promise<{ imageTag: string; rollbackOf?: string } | undefined> {
   const { environment } = await environmentNamed(service, environmentName, '/body/environment');
   const current = environment.deployment.imageTag;
   const stranded = await strandedBy(service, environmentName, current);
   // The last deployment failed after changing Git: back to what the catalog says ran well.
   if (stranded && current) return { imageTag: current, rollbackOf: stranded.id };
-  const found = await lastKnownGood(service, environmentName, current);
+  const found = await lastKnownGood(service, environmentName, environment, options.fromGit ?? true);
   return found && { imageTag: found.imageTag, ...(found.replaces ? { rollbackOf: found.replaces } : {}) };
 }
 
@@ -176,7 +176,8 @@ export async function rollbackTarget(service: string, environmentName: string): 
  */
 export async function rollback(service: string, body: ServiceRollback, caller: DeploymentCaller): Promise<DeploymentRecord> {
   requirePermission(caller, body.environment);
-  const found = await rollbackTarget(service, body.environment);
+  // A named tag needs the pick only for the deployment it undoes, which Git's history never names: records only then.
+  const found = await rollbackTarget(service, body.environment, { fromGit: !body.imageTag });
   const target = body.imageTag ?? found?.imageTag;
   if (!target) {
     const { environment } = await environmentNamed(service, body.environment, '/body/environment');
@@ -186,7 +187,8 @@ export async function rollback(service: string, body: ServiceRollback, caller: D
   return begin({ operation: 'rollback', service, environment: body.environment, imageTag: target, reason: body.reason, via: body.initiatedVia, rollbackOf, fast: body.fast }, caller);
 }
 
-async function lastKnownGood(service: string, environment: string, current: string | undefined): Promise<{ imageTag: string; replaces?: string } | undefined> {
+async function lastKnownGood(service: string, environment: string, env: Awaited<ReturnType<typeof environmentNamed>>['environment'], fromGit: boolean): Promise<{ imageTag: string; replaces?: string } | undefined> {
+  const current = env.deployment.imageTag;
   let cursor: string | undefined;
   let replaces: string | undefined;
   // A tag whose deployment failed since is not known good.
@@ -210,9 +212,9 @@ async function lastKnownGood(service: string, environment: string, current: stri
     if (!found.nextCursor) break;
     cursor = found.nextCursor;
   }
+  if (!fromGit) return undefined;
   // Then Git: the tags the environment's values file has had.
   await loadDeploymentsDeps();
-  const { environment: env } = await environmentNamed(service, environment, '/body/environment');
   const history = await deploymentsDeps().gitops.history({ service, environment, cluster: env.cluster, namespace: env.namespace }, 20).catch(() => []);
   const earlier = history.find((v) => v.imageTag !== current && !failed.has(v.imageTag));
   return earlier ? { imageTag: earlier.imageTag } : undefined;
